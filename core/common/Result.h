@@ -1,0 +1,51 @@
+#pragma once
+
+#include <QString>
+
+#include <optional>
+#include <utility>
+
+// Errors are values at API boundaries. The message says where and why (a JSON path, a
+// provider, a field), e.g. "agents[2].signature.inputs[0].type: unknown type 'strng'".
+struct Failure
+{
+    QString message;
+};
+
+template <typename T>
+class [[nodiscard]] Result
+{
+public:
+    Result(T value) : m_value(std::move(value)) {}
+    Result(Failure failure) : m_error(std::move(failure.message)) {}
+
+    bool ok() const { return m_value.has_value(); }
+    explicit operator bool() const { return ok(); }
+    const T &value() const & { return *m_value; }
+    T &value() & { return *m_value; }
+    T take() { return std::move(*m_value); }
+    const T *operator->() const { return &*m_value; }
+    T *operator->() { return &*m_value; }
+    const T &operator*() const { return *m_value; }
+    const QString &error() const { return m_error; }
+
+private:
+    std::optional<T> m_value;
+    QString m_error;
+};
+
+template <>
+class [[nodiscard]] Result<void>
+{
+public:
+    Result() = default;
+    Result(Failure failure) : m_ok(false), m_error(std::move(failure.message)) {}
+
+    bool ok() const { return m_ok; }
+    explicit operator bool() const { return m_ok; }
+    const QString &error() const { return m_error; }
+
+private:
+    bool m_ok = true;
+    QString m_error;
+};

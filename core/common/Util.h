@@ -1,0 +1,37 @@
+#pragma once
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QString>
+
+// Small shared helpers for the contracts of DESIGN.md §6: ids, times and compact JSON.
+namespace as {
+
+// A new UUID without braces: "3f2b…-…".
+QString newId();
+// W3C trace context ids: 32 and 16 lowercase hex characters.
+QString newTraceId();
+QString newSpanId();
+
+// ISO-8601 UTC with milliseconds: "2026-11-24T19:02:11.615Z". Null datetime -> empty string.
+QString isoTime(const QDateTime &t);
+QString nowIso();
+// Parses isoTime() output (and any ISO-8601 QDateTime accepts). Invalid -> null QDateTime.
+QDateTime parseIsoTime(const QString &text);
+qint64 nowMs(); // ms since epoch, UTC
+
+// Compact JSON text of an object / array / any value ("null" for an undefined value).
+QString compactJson(const QJsonObject &o);
+QString compactJson(const QJsonArray &a);
+QString compactJson(const QJsonValue &v);
+// Parses JSON text into a value (object, array, or scalar). Empty text -> null value.
+QJsonValue parseJsonValue(const QString &text, QString *error = nullptr);
+
+// Replaces every occurrence of each secret (API keys, tokens) with "***" so a message can be
+// shown or logged. Secrets shorter than 4 characters are ignored.
+QString redact(QString text, const QStringList &secrets);
+
+} // namespace as

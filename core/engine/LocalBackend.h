@@ -1,0 +1,51 @@
+#pragma once
+
+#include "core/engine/ExecutionBackend.h"
+#include "core/metering/Pricing.h"
+
+#include <memory>
+
+class Engine;
+class QThread;
+
+struct EngineSettings
+{
+    QString databasePath;          // empty: no history (runner --no-history)
+    int concurrency = 4;           // executions running at once; more wait `queued`
+    PricingTable pricing = PricingTable::builtIn();
+};
+
+// The embedded engine (DESIGN.md §7): an Engine worker on its own named QThread
+// ("agentstudio-engine") with its own network access manager and database connection.
+// This object is the RAII holder: its destructor cancels runs, quits and waits the thread.
+class LocalBackend final : public ExecutionBackend
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(LocalBackend)
+public:
+    explicit LocalBackend(const Workspace &workspace, const EngineSettings &settings,
+                          QObject *parent = nullptr);
+    ~LocalBackend() override;
+
+    QString displayName() const override { return QStringLiteral("Local"); }
+    Workspace workspace() const override { return m_workspace; }
+    void setWorkspace(const Workspace &workspace);
+
+    quint64 start(const ExecutionRequest &request) override;
+    void cancel(const QString &executionId) override;
+    void subscribe(const QString &executionId, qint64 afterSeq = 0) override;
+    quint64 queryHistory(const HistoryQuery &query) override;
+    quint64 fetchExecution(const QString &executionId) override;
+    int runningCount() const override { return m_running; }
+    int queuedCount() const override { return m_queued; }
+
+    Engine *engine() const { return m_engine; }   // lives on the engine thread
+
+private:
+    Workspace m_workspace;
+    QThread *m_thread = nullptr;   // Owned.
+    Engine *m_engine = nullptr;    // Owned; deleted on its thread when the thread finishes.
+    quint64 m_nextTicket = 1;
+    int m_running = 0;
+    int m_queued = 0;
+};

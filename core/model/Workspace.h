@@ -1,0 +1,119 @@
+#pragma once
+
+#include "core/common/Result.h"
+#include "core/model/FieldSpec.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+// The workspace file (`*.agents.json`, DESIGN.md §3). Every struct keeps the JSON object it was
+// read from in `raw`, so saving writes unknown keys back unchanged.
+
+struct ProviderConfig
+{
+    QString id;          // key in "providers"
+    QString kind;        // openai | anthropic | ollama | scripted
+    QString baseUrl;     // base_url
+    QString apiKeyEnv;   // api_key_env: the NAME of an environment variable, never a key
+    QJsonObject raw;     // everything, including provider defaults for model options
+};
+
+struct ModelConfig
+{
+    QString provider;    // a key of Workspace::providers
+    QString name;        // model name, e.g. "gpt-4o-mini" or "scripted"
+    std::optional<double> temperature;
+    std::optional<int> maxTokens;
+    QJsonObject raw;     // every key: scripted options (tokens_per_second, ttft_ms, replies, fail_with) live here
+};
+
+struct AgentExample
+{
+    QString name;
+    QJsonObject inputs;
+};
+
+struct AgentSpec
+{
+    QString id, name, version;
+    ModelConfig model;
+    QString instructions;
+    Signature signature;
+    QList<AgentExample> examples;
+    QJsonObject raw;
+};
+
+struct NodeSpec
+{
+    QString id;
+    QString agent;       // agent id
+    QJsonObject raw;
+};
+
+// "from": "input.topic" or "draft.text"; "to": "review.draft".
+struct EdgeSpec
+{
+    QString fromNode;    // "input" means the orchestration's own inputs
+    QString fromField;
+    QString toNode;
+    QString toField;
+    QJsonObject raw;
+};
+
+struct WorkflowOutputSpec
+{
+    QString name;
+    QString fromNode;
+    QString fromField;
+    QJsonObject raw;
+};
+
+struct OrchestrationSpec
+{
+    QString id, name, version;
+    QList<FieldSpec> inputs;
+    QList<NodeSpec> nodes;
+    QList<EdgeSpec> edges;
+    QList<WorkflowOutputSpec> outputs;
+    QHash<QString, QJsonObject> pins;   // node id -> {input field -> value}
+    QJsonObject raw;
+
+    const NodeSpec *node(const QString &id) const;
+    QList<EdgeSpec> edgesInto(const QString &nodeId) const;
+    // Node ids in a topological order (valid orchestrations only).
+    QStringList topologicalOrder() const;
+};
+
+class Workspace
+{
+public:
+    QString format = QStringLiteral("agentstudio/1");
+    QString organizationId = QStringLiteral("local");
+    QString workspaceId;
+    QList<ProviderConfig> providers;
+    QList<AgentSpec> agents;
+    QList<OrchestrationSpec> orchestrations;
+    QJsonObject raw;
+    QString filePath;    // where it was loaded from (empty for an unsaved workspace)
+
+    // Parses and validates. On any problem returns a Failure whose message is every problem,
+    // one per line, each starting with its JSON path. `problems`, when given, receives the list.
+    static Result<Workspace> fromJson(const QByteArray &json, QStringList *problems = nullptr);
+    static Result<Workspace> load(const QString &path, QStringList *problems = nullptr);
+    // The bundled example (resource ":/agentstudio/examples/example.agents.json").
+    static Workspace example();
+
+    QJsonObject toJson() const;          // raw with every known key rewritten
+    Result<void> save(const QString &path) const;  // atomic (QSaveFile)
+
+    // Every problem of the current content, each with its JSON path. Empty when valid.
+    QStringList validate() const;
+
+    const ProviderConfig *provider(const QString &id) const;
+    const AgentSpec *agent(const QString &id) const;
+    const OrchestrationSpec *orchestration(const QString &id) const;
+    AgentSpec *agent(const QString &id);
+    OrchestrationSpec *orchestration(const QString &id);
+};

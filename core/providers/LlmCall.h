@@ -1,0 +1,65 @@
+#pragma once
+
+#include "core/metering/Usage.h"
+#include "core/model/Prompt.h"
+#include "core/model/Workspace.h"
+
+#include <QJsonObject>
+#include <QObject>
+#include <QString>
+
+class QNetworkAccessManager;
+
+// Everything one LLM request needs. The API key is resolved by the engine (environment or
+// keychain) just before the call and lives only in memory.
+struct LlmRequest
+{
+    ProviderConfig provider;
+    ModelConfig model;
+    QList<ChatMessage> messages;
+    QJsonObject outputSchema;      // JSON Schema for JSON modes; empty => plain text reply
+    Signature signature;           // the agent's signature (the scripted provider answers to fit it)
+    QString apiKey;                // never logged, stored or traced
+    int maxRetries = 2;
+    int connectTimeoutMs = 15000;
+    int idleTimeoutMs = 60000;
+    int totalTimeoutMs = 600000;
+};
+
+struct LlmResult
+{
+    bool ok = false;
+    bool cancelled = false;
+    QString text;                  // the whole reply text (partial when failed or cancelled)
+    QString error;                 // readable, secret-free: "openai: 401 invalid_api_key: …"
+    TokenUsage usage;
+    QString responseModel;         // the model the provider says it used, if any
+    QString finishReason;
+    qint64 ttftMs = -1;            // request sent -> first token
+    int attempts = 1;
+};
+
+// One running request. Lives on the engine thread; emits in order: attemptFailed* (one per
+// failed attempt that will be retried), chunk*, finished (exactly once, also after cancel()).
+class LlmCall : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    ~LlmCall() override = default;
+
+    virtual void start() = 0;
+    // Aborts at once; finished() follows with cancelled = true and the text so far.
+    virtual void cancel() = 0;
+
+signals:
+    void chunk(const QString &text, int tokens);
+    // A failed attempt that will be retried after delayMs (recorded as its own trace step).
+    void attemptFailed(int attempt, const QString &error, int delayMs);
+    void finished(const LlmResult &result);
+};
+
+// Creates the call for request.provider.kind ("scripted", "openai", "anthropic", "ollama").
+// Returns nullptr and sets *error for an unknown kind. The call is parented to `parent`.
+LlmCall *createLlmCall(const LlmRequest &request, QNetworkAccessManager *network, QObject *parent,
+                       QString *error);

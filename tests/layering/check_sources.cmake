@@ -1,0 +1,12 @@
+# Fails if any file under core/ mentions Qt Gui or Widgets.
+file(GLOB_RECURSE files ${DIR}/*.h ${DIR}/*.cpp)
+set(bad "")
+foreach(f ${files})
+  file(STRINGS ${f} lines REGEX "#include *<(QtGui|QtWidgets)/|#include *<(QWidget|QApplication|QPixmap|QPainter|QColor|QGuiApplication)>|Qsci")
+  if(lines)
+    list(APPEND bad "${f}: ${lines}")
+  endif()
+endforeach()
+if(bad)
+  message(FATAL_ERROR "core uses Qt Gui/Widgets:\n${bad}")
+endif()

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+// Shared helpers for tests: locating built binaries and source files, temp files.
+namespace testsupport {
+
+// Absolute path of a file in the source tree ("resources/examples/example.agents.json").
+QString sourcePath(const QString &relative);
+// Absolute path of a built program ("run/agentstudio-run"), from AGENTSTUDIO_BIN_DIR.
+QString binaryPath(const QString &relativeToAppDir);
+// Writes text to a new file inside dir and returns its path.
+QString writeFile(const QString &dir, const QString &name, const QByteArray &content);
+
+struct ProcessResult
+{
+    int exitCode = -1;
+    QByteArray out, err;
+    bool timedOut = false;
+};
+// Runs a program to completion (max timeoutMs) with extra environment entries "K=V".
+ProcessResult runProcess(const QString &program, const QStringList &args, int timeoutMs = 60000,
+                         const QStringList &extraEnv = {});
+
+} // namespace testsupport
