@@ -33,6 +33,9 @@ public:
     Result<int> importLiteLlm(const QJsonObject &root);
 
     std::optional<ModelPrice> find(const QString &providerKind, const QString &model) const;
+    // The table key ("anthropic/claude-sonnet-4-5", "ollama/*") a lookup resolves to, or empty.
+    QString resolvedKey(const QString &providerKind, const QString &model) const;
+    int size() const { return int(m_prices.size()); }
 
     // Cost in USD, or nullopt when the model's price is unknown (never a silent 0).
     // Cost = uncached input × input + cached × cachedInput + cacheWrite × cacheWrite + output × output.
@@ -41,10 +44,15 @@ public:
     static double cost(const ModelPrice &price, const TokenUsage &usage);
 
 private:
+    QString resolveInVendor(const QString &vendor, const QString &model) const;
+    void insert(const QString &key, const ModelPrice &price);
+
     QHash<QString, ModelPrice> m_prices;   // key "kind/model"
     QHash<QString, QString> m_aliases;     // "kind/alias" -> "kind/model"
 };
 
 // Estimates token counts where a provider reports none (stream cut, scripted provider).
-// Deterministic; close to cl100k/o200k counts for English text.
+// Deterministic; close to cl100k/o200k counts for English text (within ~30% on mixed text):
+// the text is split with the o200k pre-tokenizer regex and each piece is costed by its shape.
+// Reentrant; the compiled regex is cached per thread.
 qint64 estimateTokens(const QString &text);
