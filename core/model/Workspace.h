@@ -33,6 +33,7 @@ struct AgentExample
 {
     QString name;
     QJsonObject inputs;
+    QJsonObject raw;
 };
 
 struct AgentSpec
@@ -82,9 +83,20 @@ struct OrchestrationSpec
 
     const NodeSpec *node(const QString &id) const;
     QList<EdgeSpec> edgesInto(const QString &nodeId) const;
-    // Node ids in a topological order (valid orchestrations only).
+    // Node ids in a topological order (valid orchestrations only). Ties keep the order of
+    // `nodes`; edges from "input" and edges naming unknown nodes are ignored. Nodes on a cycle
+    // (invalid orchestrations) come last, in the order of `nodes`.
     QStringList topologicalOrder() const;
+    // The edges leaving a node (fromNode == nodeId; "input" for the workflow inputs).
+    QList<EdgeSpec> edgesFrom(const QString &nodeId) const;
+    // The node ids that feed nodeId directly (no "input"), without duplicates.
+    QStringList upstreamNodes(const QString &nodeId) const;
 };
+
+// Why a value of type `from` cannot flow along an edge into `to` (empty when it can).
+// Identical types connect; int -> float, list[int] -> list[float], enum -> str and
+// anything -> json widen; enum -> enum needs every source choice among the target's.
+QString edgeTypeProblem(const FieldSpec &from, const FieldSpec &to);
 
 class Workspace
 {

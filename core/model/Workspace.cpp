@@ -1,0 +1,946 @@
+#include "core/model/Workspace.h"
+
+#include "core/common/Util.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QSet>
+#include <QUrl>
+
+#include <functional>
+
+namespace {
+
+const QLatin1String kFormat("agentstudio/1");
+const QStringList kProviderKinds = {QStringLiteral("openai"), QStringLiteral("anthropic"),
+                                    QStringLiteral("ollama"), QStringLiteral("scripted")};
+
+// Collects parse problems, each prefixed with its JSON path.
+class Problems
+{
+public:
+    explicit Problems(QStringList *out) : m_out(out) {}
+    void add(const QString &path, const QString &why) { m_out->append(path + QStringLiteral(": ") + why); }
+
+    // Reads an optional string; a value of another type is a problem.
+    QString string(const QJsonObject &o, const QString &key, const QString &path)
+    {
+        const QJsonValue v = o.value(key);
+        if (v.isString())
+            return v.toString();
+        if (!v.isUndefined() && !v.isNull())
+            add(path + QLatin1Char('.') + key, QStringLiteral("expected a string, got ") + describeJsonValue(v));
+        return {};
+    }
+
+    QJsonObject object(const QJsonObject &o, const QString &key, const QString &path)
+    {
+        const QJsonValue v = o.value(key);
+        if (v.isObject())
+            return v.toObject();
+        if (!v.isUndefined())
+            add(path + QLatin1Char('.') + key, QStringLiteral("expected an object, got ") + describeJsonValue(v));
+        return {};
+    }
+
+    QJsonArray array(const QJsonObject &o, const QString &key, const QString &path)
+    {
+        const QJsonValue v = o.value(key);
+        if (v.isArray())
+            return v.toArray();
+        if (!v.isUndefined())
+            add(path + QLatin1Char('.') + key, QStringLiteral("expected a list, got ") + describeJsonValue(v));
+        return {};
+    }
+
+private:
+    QStringList *m_out;
+};
+
+QString join(const QString &path, const QString &key)
+{
+    return path.isEmpty() ? key : path + QLatin1Char('.') + key;
+}
+
+QString indexed(const QString &path, qsizetype i)
+{
+    return path + QLatin1Char('[') + QString::number(i) + QLatin1Char(']');
+}
+
+// "draft.text" -> ("draft", "text"). Text without a dot stays whole in `node`, which the
+// validator reports as malformed.
+void splitEndpoint(const QJsonValue &v, QString *node, QString *field)
+{
+    const QString text = v.isString() ? v.toString() : (v.isUndefined() ? QString() : as::compactJson(v));
+    const qsizetype dot = text.indexOf(QLatin1Char('.'));
+    if (dot < 0) {
+        *node = text;
+        field->clear();
+    } else {
+        *node = text.left(dot);
+        *field = text.mid(dot + 1);
+    }
+}
+
+QString endpoint(const QString &node, const QString &field)
+{
+    return field.isEmpty() ? node : node + QLatin1Char('.') + field;
+}
+
+QList<FieldSpec> parseFields(const QJsonArray &arr, const QString &path, Problems &p, QStringList *problems)
+{
+    QList<FieldSpec> out;
+    for (qsizetype i = 0; i < arr.size(); ++i) {
+        const QString fp = indexed(path, i);
+        if (!arr.at(i).isObject()) {
+            p.add(fp, QStringLiteral("expected a field object, got ") + describeJsonValue(arr.at(i)));
+            FieldSpec placeholder;
+            placeholder.name = QStringLiteral("_%1").arg(i);   // keeps indices without a second problem
+            out.append(placeholder);
+            continue;
+        }
+        out.append(FieldSpec::parse(arr.at(i).toObject(), fp, problems));
+    }
+    return out;
+}
+
+QJsonArray fieldsToJson(const QList<FieldSpec> &fields)
+{
+    QJsonArray arr;
+    for (const FieldSpec &f : fields)
+        arr.append(f.toJson());
+    return arr;
+}
+
+ModelConfig parseModel(const QJsonObject &o, const QString &path, Problems &p)
+{
+    ModelConfig m;
+    m.raw = o;
+    m.provider = p.string(o, QStringLiteral("provider"), path);
+    m.name = p.string(o, QStringLiteral("name"), path);
+    const QJsonValue t = o.value(QLatin1String("temperature"));
+    if (t.isDouble())
+        m.temperature = t.toDouble();
+    else if (!t.isUndefined() && !t.isNull())
+        p.add(join(path, QStringLiteral("temperature")), QStringLiteral("expected a number, got ") + describeJsonValue(t));
+    const QJsonValue mt = o.value(QLatin1String("max_tokens"));
+    if (mt.isDouble() && mt.toDouble() == static_cast<double>(static_cast<int>(mt.toDouble())))
+        m.maxTokens = static_cast<int>(mt.toDouble());
+    else if (!mt.isUndefined() && !mt.isNull())
+        p.add(join(path, QStringLiteral("max_tokens")), QStringLiteral("expected an integer, got ") + describeJsonValue(mt));
+    return m;
+}
+
+AgentSpec parseAgent(const QJsonObject &o, const QString &path, Problems &p, QStringList *problems)
+{
+    AgentSpec a;
+    a.raw = o;
+    a.id = p.string(o, QStringLiteral("id"), path);
+    a.name = p.string(o, QStringLiteral("name"), path);
+    const QJsonValue version = o.value(QLatin1String("version"));
+    a.version = version.isDouble() ? as::compactJson(version) : p.string(o, QStringLiteral("version"), path);
+    a.instructions = p.string(o, QStringLiteral("instructions"), path);
+    if (o.contains(QLatin1String("model")))
+        a.model = parseModel(p.object(o, QStringLiteral("model"), path), join(path, QStringLiteral("model")), p);
+    else
+        p.add(join(path, QStringLiteral("model")), QStringLiteral("missing"));
+
+    const QString sp = join(path, QStringLiteral("signature"));
+    if (!o.contains(QLatin1String("signature")))
+        p.add(sp, QStringLiteral("missing"));
+    const QJsonObject sig = p.object(o, QStringLiteral("signature"), path);
+    a.signature.inputs = parseFields(p.array(sig, QStringLiteral("inputs"), sp), join(sp, QStringLiteral("inputs")), p, problems);
+    a.signature.outputs = parseFields(p.array(sig, QStringLiteral("outputs"), sp), join(sp, QStringLiteral("outputs")), p, problems);
+
+    const QString ep = join(path, QStringLiteral("examples"));
+    const QJsonArray examples = p.array(o, QStringLiteral("examples"), path);
+    for (qsizetype i = 0; i < examples.size(); ++i) {
+        AgentExample ex;
+        if (!examples.at(i).isObject()) {
+            p.add(indexed(ep, i), QStringLiteral("expected an object, got ") + describeJsonValue(examples.at(i)));
+        } else {
+            ex.raw = examples.at(i).toObject();
+            ex.name = p.string(ex.raw, QStringLiteral("name"), indexed(ep, i));
+            ex.inputs = p.object(ex.raw, QStringLiteral("inputs"), indexed(ep, i));
+        }
+        a.examples.append(ex);
+    }
+    return a;
+}
+
+OrchestrationSpec parseOrchestration(const QJsonObject &o, const QString &path, Problems &p, QStringList *problems)
+{
+    OrchestrationSpec w;
+    w.raw = o;
+    w.id = p.string(o, QStringLiteral("id"), path);
+    w.name = p.string(o, QStringLiteral("name"), path);
+    const QJsonValue version = o.value(QLatin1String("version"));
+    w.version = version.isDouble() ? as::compactJson(version) : p.string(o, QStringLiteral("version"), path);
+    w.inputs = parseFields(p.array(o, QStringLiteral("inputs"), path), join(path, QStringLiteral("inputs")), p, problems);
+
+    const QString np = join(path, QStringLiteral("nodes"));
+    const QJsonArray nodes = p.array(o, QStringLiteral("nodes"), path);
+    for (qsizetype i = 0; i < nodes.size(); ++i) {
+        NodeSpec n;
+        if (!nodes.at(i).isObject()) {
+            p.add(indexed(np, i), QStringLiteral("expected a node object, got ") + describeJsonValue(nodes.at(i)));
+        } else {
+            n.raw = nodes.at(i).toObject();
+            n.id = p.string(n.raw, QStringLiteral("id"), indexed(np, i));
+            n.agent = p.string(n.raw, QStringLiteral("agent"), indexed(np, i));
+        }
+        w.nodes.append(n);
+    }
+
+    const QString edp = join(path, QStringLiteral("edges"));
+    const QJsonArray edges = p.array(o, QStringLiteral("edges"), path);
+    for (qsizetype i = 0; i < edges.size(); ++i) {
+        EdgeSpec e;
+        if (!edges.at(i).isObject()) {
+            p.add(indexed(edp, i), QStringLiteral("expected an edge object, got ") + describeJsonValue(edges.at(i)));
+        } else {
+            e.raw = edges.at(i).toObject();
+            splitEndpoint(e.raw.value(QLatin1String("from")), &e.fromNode, &e.fromField);
+            splitEndpoint(e.raw.value(QLatin1String("to")), &e.toNode, &e.toField);
+        }
+        w.edges.append(e);
+    }
+
+    const QString op = join(path, QStringLiteral("outputs"));
+    const QJsonArray outputs = p.array(o, QStringLiteral("outputs"), path);
+    for (qsizetype i = 0; i < outputs.size(); ++i) {
+        WorkflowOutputSpec out;
+        if (!outputs.at(i).isObject()) {
+            p.add(indexed(op, i), QStringLiteral("expected an object, got ") + describeJsonValue(outputs.at(i)));
+        } else {
+            out.raw = outputs.at(i).toObject();
+            out.name = p.string(out.raw, QStringLiteral("name"), indexed(op, i));
+            splitEndpoint(out.raw.value(QLatin1String("from")), &out.fromNode, &out.fromField);
+        }
+        w.outputs.append(out);
+    }
+
+    const QString pp = join(path, QStringLiteral("pins"));
+    const QJsonObject pins = p.object(o, QStringLiteral("pins"), path);
+    for (auto it = pins.begin(); it != pins.end(); ++it) {
+        if (it.value().isObject())
+            w.pins.insert(it.key(), it.value().toObject());
+        else
+            p.add(join(pp, it.key()), QStringLiteral("expected an object of input values, got ") + describeJsonValue(it.value()));
+    }
+    return w;
+}
+
+// Checks a list of fields for their own consistency and for duplicate names.
+void checkFields(const QList<FieldSpec> &fields, const QString &path, QStringList &out)
+{
+    QHash<QString, qsizetype> seen;
+    for (qsizetype i = 0; i < fields.size(); ++i) {
+        const QString fp = indexed(path, i);
+        out.append(fields.at(i).check(fp));
+        const QString &name = fields.at(i).name;
+        if (name.isEmpty())
+            continue;
+        if (seen.contains(name))
+            out.append(fp + QStringLiteral(".name: duplicate field '%1' (also %2)").arg(name, indexed(path, seen.value(name))));
+        else
+            seen.insert(name, i);
+    }
+}
+
+// Checks an id: present, well formed, not seen before in the same list.
+void checkId(const QString &id, const QString &path, QHash<QString, QString> &seen, QStringList &out)
+{
+    const QString ip = join(path, QStringLiteral("id"));
+    if (id.isEmpty()) {
+        out.append(ip + QStringLiteral(": missing"));
+        return;
+    }
+    if (!FieldSpec::isValidName(id))
+        out.append(ip + QStringLiteral(": invalid id '%1' (letters, digits, '_' and '-' only)").arg(id));
+    if (seen.contains(id))
+        out.append(ip + QStringLiteral(": duplicate id '%1' (also %2)").arg(id, seen.value(id)));
+    else
+        seen.insert(id, path);
+}
+
+QString knownList(const QStringList &names)
+{
+    if (names.isEmpty())
+        return QStringLiteral("none defined");
+    return QStringLiteral("known: ") + names.join(QStringLiteral(", "));
+}
+
+void validateOrchestration(const Workspace &ws, const OrchestrationSpec &w, const QString &path, QStringList &out)
+{
+    checkFields(w.inputs, join(path, QStringLiteral("inputs")), out);
+
+    const QString np = join(path, QStringLiteral("nodes"));
+    if (w.nodes.isEmpty())
+        out.append(np + QStringLiteral(": a workflow needs at least one node"));
+    QHash<QString, QString> nodeIds;
+    QHash<QString, const AgentSpec *> agentOf;   // node id -> agent (only resolvable ones)
+    for (qsizetype i = 0; i < w.nodes.size(); ++i) {
+        const NodeSpec &n = w.nodes.at(i);
+        const QString p = indexed(np, i);
+        if (n.id == QLatin1String("input"))
+            out.append(p + QStringLiteral(".id: 'input' is reserved for the workflow inputs"));
+        else
+            checkId(n.id, p, nodeIds, out);
+        if (n.agent.isEmpty()) {
+            out.append(p + QStringLiteral(".agent: missing"));
+        } else if (const AgentSpec *a = ws.agent(n.agent)) {
+            if (!n.id.isEmpty() && !agentOf.contains(n.id))
+                agentOf.insert(n.id, a);
+        } else {
+            out.append(p + QStringLiteral(".agent: unknown agent '%1'").arg(n.agent));
+        }
+    }
+
+    // Resolves the source of an edge or output: a workflow input or a node's output. Returns
+    // the field, or nullptr after reporting why (nothing is reported when the node's agent is
+    // unknown: that problem was reported once at the node).
+    auto resolveSource = [&](const QString &node, const QString &field, const QString &p) -> const FieldSpec * {
+        if (node.isEmpty() && field.isEmpty()) {
+            out.append(p + QStringLiteral(": missing"));
+            return nullptr;
+        }
+        if (node.isEmpty() || field.isEmpty()) {
+            out.append(p + QStringLiteral(": expected 'node.field' or 'input.field', got '%1'").arg(endpoint(node, field)));
+            return nullptr;
+        }
+        if (node == QLatin1String("input")) {
+            for (const FieldSpec &f : w.inputs)
+                if (f.name == field)
+                    return &f;
+            out.append(p + QStringLiteral(": unknown workflow input '%1'").arg(field));
+            return nullptr;
+        }
+        if (!w.node(node)) {
+            out.append(p + QStringLiteral(": unknown node '%1'").arg(node));
+            return nullptr;
+        }
+        const AgentSpec *a = agentOf.value(node);
+        if (!a)
+            return nullptr;
+        if (const FieldSpec *f = a->signature.output(field))
+            return f;
+        out.append(p + QStringLiteral(": node '%1' (agent '%2') has no output '%3'").arg(node, a->id, field));
+        return nullptr;
+    };
+
+    const QString edp = join(path, QStringLiteral("edges"));
+    QHash<QString, qsizetype> fedBy;   // "node.field" -> edge index
+    QHash<QString, QStringList> successors;
+    for (qsizetype i = 0; i < w.edges.size(); ++i) {
+        const EdgeSpec &e = w.edges.at(i);
+        const QString p = indexed(edp, i);
+        const FieldSpec *from = resolveSource(e.fromNode, e.fromField, join(p, QStringLiteral("from")));
+
+        const FieldSpec *to = nullptr;
+        const QString tp = join(p, QStringLiteral("to"));
+        if (e.toNode.isEmpty() && e.toField.isEmpty()) {
+            out.append(tp + QStringLiteral(": missing"));
+        } else if (e.toNode.isEmpty() || e.toField.isEmpty()) {
+            out.append(tp + QStringLiteral(": expected 'node.field', got '%1'").arg(endpoint(e.toNode, e.toField)));
+        } else if (e.toNode == QLatin1String("input")) {
+            out.append(tp + QStringLiteral(": an edge cannot feed the workflow inputs"));
+        } else if (!w.node(e.toNode)) {
+            out.append(tp + QStringLiteral(": unknown node '%1'").arg(e.toNode));
+        } else if (const AgentSpec *a = agentOf.value(e.toNode)) {
+            to = a->signature.input(e.toField);
+            if (!to)
+                out.append(tp + QStringLiteral(": node '%1' (agent '%2') has no input '%3'").arg(e.toNode, a->id, e.toField));
+            const QString key = endpoint(e.toNode, e.toField);
+            if (to && fedBy.contains(key))
+                out.append(tp + QStringLiteral(": %1 is already fed by %2").arg(key, indexed(edp, fedBy.value(key))));
+            else if (to)
+                fedBy.insert(key, i);
+        }
+        if (from && to) {
+            const QString why = edgeTypeProblem(*from, *to);
+            if (!why.isEmpty())
+                out.append(p + QStringLiteral(": %1 -> %2: %3")
+                                   .arg(endpoint(e.fromNode, e.fromField), endpoint(e.toNode, e.toField), why));
+        }
+        if (e.fromNode != QLatin1String("input") && w.node(e.fromNode) && w.node(e.toNode)) {
+            QStringList &succ = successors[e.fromNode];
+            if (!succ.contains(e.toNode))
+                succ.append(e.toNode);
+        }
+    }
+
+    // Cycles: one message per strongly connected component (Tarjan), naming a closed path.
+    {
+        QHash<QString, int> index, low;
+        QStringList stack;
+        QSet<QString> onStack;
+        int counter = 0;
+        QList<QStringList> components;
+        std::function<void(const QString &)> strong = [&](const QString &v) {
+            index[v] = low[v] = counter++;
+            stack.append(v);
+            onStack.insert(v);
+            for (const QString &s : successors.value(v)) {
+                if (!index.contains(s)) {
+                    strong(s);
+                    low[v] = qMin(low[v], low[s]);
+                } else if (onStack.contains(s)) {
+                    low[v] = qMin(low[v], index[s]);
+                }
+            }
+            if (low[v] == index[v]) {
+                QStringList comp;
+                QString x;
+                do {
+                    x = stack.takeLast();
+                    onStack.remove(x);
+                    comp.prepend(x);
+                } while (x != v);
+                const bool selfLoop = successors.value(v).contains(v);
+                if (comp.size() > 1 || selfLoop)
+                    components.append(comp);
+            }
+        };
+        for (const NodeSpec &n : w.nodes)
+            if (!n.id.isEmpty() && !index.contains(n.id))
+                strong(n.id);
+        for (const QStringList &comp : components) {
+            // Walk inside the component from its first node (in `nodes` order) back to it.
+            QString start = comp.constFirst();
+            for (const NodeSpec &n : w.nodes)
+                if (comp.contains(n.id)) {
+                    start = n.id;
+                    break;
+                }
+            const QSet<QString> inComp(comp.begin(), comp.end());
+            QStringList pathNodes{start};
+            QSet<QString> visited{start};
+            std::function<bool(const QString &)> walk = [&](const QString &v) -> bool {
+                for (const QString &s : successors.value(v)) {
+                    if (!inComp.contains(s))
+                        continue;
+                    if (s == start)
+                        return true;
+                    if (visited.contains(s))
+                        continue;
+                    visited.insert(s);
+                    pathNodes.append(s);
+                    if (walk(s))
+                        return true;
+                    pathNodes.removeLast();
+                }
+                return false;
+            };
+            walk(start);
+            pathNodes.append(start);
+            out.append(edp + QStringLiteral(": cycle %1").arg(pathNodes.join(QStringLiteral(" -> "))));
+        }
+    }
+
+    // Every required input of every node must be fed by an edge or have a default. Pins do
+    // not count: they serve Node in Context, not full runs.
+    for (qsizetype i = 0; i < w.nodes.size(); ++i) {
+        const NodeSpec &n = w.nodes.at(i);
+        const AgentSpec *a = agentOf.value(n.id);
+        if (!a || nodeIds.value(n.id) != indexed(np, i))
+            continue;
+        for (const FieldSpec &f : a->signature.inputs)
+            if (f.required && !fedBy.contains(endpoint(n.id, f.name)))
+                out.append(indexed(np, i)
+                           + QStringLiteral(": required input '%1' of agent '%2' is fed by nothing (no edge, no default)")
+                                 .arg(f.name, a->id));
+    }
+
+    const QString op = join(path, QStringLiteral("outputs"));
+    QHash<QString, qsizetype> outputNames;
+    for (qsizetype i = 0; i < w.outputs.size(); ++i) {
+        const WorkflowOutputSpec &o = w.outputs.at(i);
+        const QString p = indexed(op, i);
+        if (o.name.isEmpty())
+            out.append(p + QStringLiteral(".name: missing"));
+        else if (!FieldSpec::isValidName(o.name))
+            out.append(p + QStringLiteral(".name: invalid name '%1' (letters, digits, '_' and '-' only)").arg(o.name));
+        else if (outputNames.contains(o.name))
+            out.append(p + QStringLiteral(".name: duplicate output '%1' (also %2)").arg(o.name, indexed(op, outputNames.value(o.name))));
+        else
+            outputNames.insert(o.name, i);
+        resolveSource(o.fromNode, o.fromField, join(p, QStringLiteral("from")));
+    }
+
+    const QString pp = join(path, QStringLiteral("pins"));
+    for (auto it = w.pins.begin(); it != w.pins.end(); ++it) {
+        const QString p = join(pp, it.key());
+        if (!w.node(it.key())) {
+            out.append(p + QStringLiteral(": unknown node '%1'").arg(it.key()));
+            continue;
+        }
+        const AgentSpec *a = agentOf.value(it.key());
+        if (!a)
+            continue;
+        for (auto v = it.value().begin(); v != it.value().end(); ++v) {
+            const FieldSpec *f = a->signature.input(v.key());
+            if (!f) {
+                out.append(join(p, v.key()) + QStringLiteral(": agent '%1' has no input '%2'").arg(a->id, v.key()));
+                continue;
+            }
+            const QString why = f->validate(v.value());
+            if (!why.isEmpty())
+                out.append(join(p, v.key()) + QStringLiteral(": ") + why);
+        }
+    }
+}
+
+} // namespace
+
+QString edgeTypeProblem(const FieldSpec &from, const FieldSpec &to)
+{
+    const FieldType a = from.type, b = to.type;
+    const QString mismatch = QStringLiteral("type mismatch: %1 cannot feed %2")
+                                 .arg(FieldSpec::typeName(a), FieldSpec::typeName(b));
+    if (b == FieldType::Json)
+        return {};
+    if (a == FieldType::Enum && b == FieldType::Enum) {
+        QStringList missing;
+        for (const QString &c : from.choices)
+            if (!to.choices.contains(c))
+                missing.append(c);
+        if (!missing.isEmpty())
+            return QStringLiteral("enum choices %1 are not accepted by the target").arg(missing.join(QStringLiteral(", ")));
+        return {};
+    }
+    if (a == b)
+        return {};
+    if ((a == FieldType::Int && b == FieldType::Float) || (a == FieldType::ListInt && b == FieldType::ListFloat)
+        || (a == FieldType::Enum && b == FieldType::Str))
+        return {};
+    return mismatch;
+}
+
+// ---- OrchestrationSpec ----
+
+const NodeSpec *OrchestrationSpec::node(const QString &id) const
+{
+    for (const NodeSpec &n : nodes)
+        if (n.id == id)
+            return &n;
+    return nullptr;
+}
+
+QList<EdgeSpec> OrchestrationSpec::edgesInto(const QString &nodeId) const
+{
+    QList<EdgeSpec> out;
+    for (const EdgeSpec &e : edges)
+        if (e.toNode == nodeId)
+            out.append(e);
+    return out;
+}
+
+QList<EdgeSpec> OrchestrationSpec::edgesFrom(const QString &nodeId) const
+{
+    QList<EdgeSpec> out;
+    for (const EdgeSpec &e : edges)
+        if (e.fromNode == nodeId)
+            out.append(e);
+    return out;
+}
+
+QStringList OrchestrationSpec::upstreamNodes(const QString &nodeId) const
+{
+    QStringList out;
+    for (const EdgeSpec &e : edges)
+        if (e.toNode == nodeId && e.fromNode != QLatin1String("input") && node(e.fromNode) && !out.contains(e.fromNode))
+            out.append(e.fromNode);
+    return out;
+}
+
+QStringList OrchestrationSpec::topologicalOrder() const
+{
+    // Kahn's algorithm; scanning `nodes` in order each round keeps ties stable.
+    QHash<QString, int> indegree;
+    QHash<QString, QStringList> succ;
+    for (const NodeSpec &n : nodes)
+        indegree.insert(n.id, 0);
+    QSet<QString> seenEdges;
+    for (const EdgeSpec &e : edges) {
+        if (!indegree.contains(e.fromNode) || !indegree.contains(e.toNode))
+            continue;
+        const QString key = e.fromNode + QLatin1Char('\n') + e.toNode;
+        if (seenEdges.contains(key))
+            continue;
+        seenEdges.insert(key);
+        succ[e.fromNode].append(e.toNode);
+        ++indegree[e.toNode];
+    }
+    QStringList order;
+    QSet<QString> done;
+    QStringList ready;
+    for (const NodeSpec &n : nodes)
+        if (indegree.value(n.id) == 0 && !done.contains(n.id)) {
+            ready.append(n.id);
+            done.insert(n.id);
+        }
+    while (!ready.isEmpty()) {
+        const QString v = ready.takeFirst();
+        order.append(v);
+        for (const QString &s : succ.value(v)) {
+            if (--indegree[s] == 0 && !done.contains(s)) {
+                ready.append(s);
+                done.insert(s);
+            }
+        }
+    }
+    for (const NodeSpec &n : nodes)
+        if (!done.contains(n.id)) {
+            order.append(n.id);
+            done.insert(n.id);
+        }
+    return order;
+}
+
+// ---- Workspace ----
+
+Result<Workspace> Workspace::fromJson(const QByteArray &json, QStringList *problems)
+{
+    QStringList found;
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &pe);
+    if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
+        if (pe.error != QJsonParseError::NoError) {
+            const QByteArray head = json.left(pe.offset);
+            const int line = static_cast<int>(head.count('\n')) + 1;
+            const int column = static_cast<int>(pe.offset - (head.lastIndexOf('\n') + 1)) + 1;
+            found.append(QStringLiteral("(root): invalid JSON at line %1, column %2: %3").arg(line).arg(column).arg(pe.errorString()));
+        } else {
+            found.append(QStringLiteral("(root): expected a JSON object"));
+        }
+        if (problems)
+            *problems = found;
+        return Failure{found.join(QLatin1Char('\n'))};
+    }
+
+    Problems p(&found);
+    const QJsonObject root = doc.object();
+    Workspace ws;
+    ws.raw = root;
+    ws.format = root.contains(QLatin1String("format")) ? p.string(root, QStringLiteral("format"), QString()) : QString();
+    if (root.contains(QLatin1String("organization_id")))
+        ws.organizationId = p.string(root, QStringLiteral("organization_id"), QString());
+    ws.workspaceId = p.string(root, QStringLiteral("workspace_id"), QString());
+
+    const QJsonObject providers = p.object(root, QStringLiteral("providers"), QString());
+    for (auto it = providers.begin(); it != providers.end(); ++it) {
+        ProviderConfig pc;
+        pc.id = it.key();
+        const QString pp = QStringLiteral("providers.") + it.key();
+        if (!it.value().isObject()) {
+            p.add(pp, QStringLiteral("expected an object, got ") + describeJsonValue(it.value()));
+            pc.kind = QStringLiteral("scripted");   // placeholder: one problem per mistake
+        } else {
+            pc.raw = it.value().toObject();
+            pc.kind = p.string(pc.raw, QStringLiteral("kind"), pp);
+            pc.baseUrl = p.string(pc.raw, QStringLiteral("base_url"), pp);
+            pc.apiKeyEnv = p.string(pc.raw, QStringLiteral("api_key_env"), pp);
+        }
+        ws.providers.append(pc);
+    }
+
+    const QJsonArray agents = p.array(root, QStringLiteral("agents"), QString());
+    for (qsizetype i = 0; i < agents.size(); ++i) {
+        const QString ap = indexed(QStringLiteral("agents"), i);
+        if (!agents.at(i).isObject()) {
+            p.add(ap, QStringLiteral("expected an agent object, got ") + describeJsonValue(agents.at(i)));
+            ws.agents.append(AgentSpec());
+            continue;
+        }
+        ws.agents.append(parseAgent(agents.at(i).toObject(), ap, p, &found));
+    }
+
+    const QJsonArray orchestrations = p.array(root, QStringLiteral("orchestrations"), QString());
+    for (qsizetype i = 0; i < orchestrations.size(); ++i) {
+        const QString op = indexed(QStringLiteral("orchestrations"), i);
+        if (!orchestrations.at(i).isObject()) {
+            p.add(op, QStringLiteral("expected an orchestration object, got ") + describeJsonValue(orchestrations.at(i)));
+            ws.orchestrations.append(OrchestrationSpec());
+            continue;
+        }
+        ws.orchestrations.append(parseOrchestration(orchestrations.at(i).toObject(), op, p, &found));
+    }
+
+    found.append(ws.validate());
+    found.removeDuplicates();
+    if (problems)
+        *problems = found;
+    if (!found.isEmpty())
+        return Failure{found.join(QLatin1Char('\n'))};
+    return ws;
+}
+
+Result<Workspace> Workspace::load(const QString &path, QStringList *problems)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        const QString why = QStringLiteral("%1: cannot read: %2").arg(path, f.errorString());
+        if (problems)
+            *problems = QStringList{why};
+        return Failure{why};
+    }
+    Result<Workspace> ws = fromJson(f.readAll(), problems);
+    if (!ws.ok())
+        return Failure{QStringLiteral("%1:\n%2").arg(path, ws.error())};
+    ws->filePath = path;
+    return ws;
+}
+
+Workspace Workspace::example()
+{
+    const QString path = QStringLiteral(":/agentstudio/examples/example.agents.json");
+    Result<Workspace> ws = load(path);
+    if (ws.ok())
+        return ws.take();
+    // Only reachable with a broken build; an empty offline workspace keeps the app usable.
+    qWarning("example workspace: %s", qPrintable(ws.error()));
+    Workspace fallback;
+    fallback.workspaceId = QStringLiteral("example");
+    ProviderConfig offline;
+    offline.id = QStringLiteral("offline");
+    offline.kind = QStringLiteral("scripted");
+    fallback.providers.append(offline);
+    return fallback;
+}
+
+QJsonObject Workspace::toJson() const
+{
+    QJsonObject root = raw;
+    root.insert(QStringLiteral("format"), format);
+    root.insert(QStringLiteral("organization_id"), organizationId);
+    if (!workspaceId.isEmpty() || raw.contains(QLatin1String("workspace_id")))
+        root.insert(QStringLiteral("workspace_id"), workspaceId);
+
+    QJsonObject providersJson;
+    for (const ProviderConfig &pc : providers) {
+        QJsonObject o = pc.raw;
+        o.insert(QStringLiteral("kind"), pc.kind);
+        auto setOrDrop = [&o](const QString &key, const QString &v) {
+            if (v.isEmpty())
+                o.remove(key);
+            else
+                o.insert(key, v);
+        };
+        setOrDrop(QStringLiteral("base_url"), pc.baseUrl);
+        setOrDrop(QStringLiteral("api_key_env"), pc.apiKeyEnv);
+        providersJson.insert(pc.id, o);
+    }
+    root.insert(QStringLiteral("providers"), providersJson);
+
+    QJsonArray agentsJson;
+    for (const AgentSpec &a : agents) {
+        QJsonObject o = a.raw;
+        o.insert(QStringLiteral("id"), a.id);
+        if (!a.name.isEmpty() || a.raw.contains(QLatin1String("name")))
+            o.insert(QStringLiteral("name"), a.name);
+        if (!a.version.isEmpty() || a.raw.contains(QLatin1String("version")))
+            o.insert(QStringLiteral("version"), a.version);
+        QJsonObject m = a.model.raw;
+        m.insert(QStringLiteral("provider"), a.model.provider);
+        if (!a.model.name.isEmpty() || m.contains(QLatin1String("name")))
+            m.insert(QStringLiteral("name"), a.model.name);
+        if (a.model.temperature)
+            m.insert(QStringLiteral("temperature"), *a.model.temperature);
+        else
+            m.remove(QStringLiteral("temperature"));
+        if (a.model.maxTokens)
+            m.insert(QStringLiteral("max_tokens"), *a.model.maxTokens);
+        else
+            m.remove(QStringLiteral("max_tokens"));
+        o.insert(QStringLiteral("model"), m);
+        o.insert(QStringLiteral("instructions"), a.instructions);
+        QJsonObject sig = a.raw.value(QLatin1String("signature")).toObject();
+        sig.insert(QStringLiteral("inputs"), fieldsToJson(a.signature.inputs));
+        sig.insert(QStringLiteral("outputs"), fieldsToJson(a.signature.outputs));
+        o.insert(QStringLiteral("signature"), sig);
+        if (!a.examples.isEmpty() || a.raw.contains(QLatin1String("examples"))) {
+            QJsonArray ex;
+            for (const AgentExample &e : a.examples) {
+                QJsonObject eo = e.raw;
+                eo.insert(QStringLiteral("name"), e.name);
+                eo.insert(QStringLiteral("inputs"), e.inputs);
+                ex.append(eo);
+            }
+            o.insert(QStringLiteral("examples"), ex);
+        }
+        agentsJson.append(o);
+    }
+    root.insert(QStringLiteral("agents"), agentsJson);
+
+    QJsonArray orchJson;
+    for (const OrchestrationSpec &w : orchestrations) {
+        QJsonObject o = w.raw;
+        o.insert(QStringLiteral("id"), w.id);
+        if (!w.name.isEmpty() || w.raw.contains(QLatin1String("name")))
+            o.insert(QStringLiteral("name"), w.name);
+        if (!w.version.isEmpty() || w.raw.contains(QLatin1String("version")))
+            o.insert(QStringLiteral("version"), w.version);
+        o.insert(QStringLiteral("inputs"), fieldsToJson(w.inputs));
+        QJsonArray nodesJson;
+        for (const NodeSpec &n : w.nodes) {
+            QJsonObject no = n.raw;
+            no.insert(QStringLiteral("id"), n.id);
+            no.insert(QStringLiteral("agent"), n.agent);
+            nodesJson.append(no);
+        }
+        o.insert(QStringLiteral("nodes"), nodesJson);
+        QJsonArray edgesJson;
+        for (const EdgeSpec &e : w.edges) {
+            QJsonObject eo = e.raw;
+            eo.insert(QStringLiteral("from"), endpoint(e.fromNode, e.fromField));
+            eo.insert(QStringLiteral("to"), endpoint(e.toNode, e.toField));
+            edgesJson.append(eo);
+        }
+        o.insert(QStringLiteral("edges"), edgesJson);
+        QJsonArray outputsJson;
+        for (const WorkflowOutputSpec &out : w.outputs) {
+            QJsonObject oo = out.raw;
+            oo.insert(QStringLiteral("name"), out.name);
+            oo.insert(QStringLiteral("from"), endpoint(out.fromNode, out.fromField));
+            outputsJson.append(oo);
+        }
+        o.insert(QStringLiteral("outputs"), outputsJson);
+        if (!w.pins.isEmpty() || w.raw.contains(QLatin1String("pins"))) {
+            QJsonObject pins;
+            for (auto it = w.pins.begin(); it != w.pins.end(); ++it)
+                pins.insert(it.key(), it.value());
+            o.insert(QStringLiteral("pins"), pins);
+        }
+        orchJson.append(o);
+    }
+    root.insert(QStringLiteral("orchestrations"), orchJson);
+    return root;
+}
+
+Result<void> Workspace::save(const QString &path) const
+{
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return Failure{QStringLiteral("%1: cannot write: %2").arg(path, f.errorString())};
+    f.write(QJsonDocument(toJson()).toJson(QJsonDocument::Indented));
+    if (!f.commit())
+        return Failure{QStringLiteral("%1: cannot write: %2").arg(path, f.errorString())};
+    return {};
+}
+
+QStringList Workspace::validate() const
+{
+    QStringList out;
+    if (format.isEmpty())
+        out.append(QStringLiteral("format: missing (expected '%1')").arg(kFormat));
+    else if (format != kFormat)
+        out.append(QStringLiteral("format: unsupported format '%1' (expected '%2')").arg(format, kFormat));
+
+    static const QRegularExpression envName(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]*$"));
+    QStringList providerIds;
+    for (const ProviderConfig &pc : providers) {
+        providerIds.append(pc.id);
+        const QString pp = QStringLiteral("providers.") + pc.id;
+        if (pc.kind.isEmpty())
+            out.append(pp + QStringLiteral(".kind: missing (expected openai, anthropic, ollama or scripted)"));
+        else if (!kProviderKinds.contains(pc.kind))
+            out.append(pp + QStringLiteral(".kind: unknown kind '%1' (expected openai, anthropic, ollama or scripted)").arg(pc.kind));
+        if (!pc.baseUrl.isEmpty()) {
+            const QUrl url(pc.baseUrl, QUrl::StrictMode);
+            if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
+                out.append(pp + QStringLiteral(".base_url: not an http(s) URL: '%1'").arg(pc.baseUrl));
+        }
+        if (!pc.apiKeyEnv.isEmpty() && !envName.match(pc.apiKeyEnv).hasMatch())
+            out.append(pp + QStringLiteral(".api_key_env: expected the NAME of an environment variable "
+                                           "(letters, digits, '_'), never the key itself"));
+    }
+
+    QHash<QString, QString> agentIds;
+    for (qsizetype i = 0; i < agents.size(); ++i) {
+        const AgentSpec &a = agents.at(i);
+        const QString ap = indexed(QStringLiteral("agents"), i);
+        checkId(a.id, ap, agentIds, out);
+        const QString mp = ap + QStringLiteral(".model");
+        if (a.model.provider.isEmpty())
+            out.append(mp + QStringLiteral(".provider: missing"));
+        else if (!provider(a.model.provider))
+            out.append(mp + QStringLiteral(".provider: unknown provider '%1' (%2)").arg(a.model.provider, knownList(providerIds)));
+        if (a.model.temperature && (*a.model.temperature < 0 || *a.model.temperature > 2))
+            out.append(mp + QStringLiteral(".temperature: must be between 0 and 2"));
+        if (a.model.maxTokens && *a.model.maxTokens < 1)
+            out.append(mp + QStringLiteral(".max_tokens: must be ≥ 1"));
+        const QString sp = ap + QStringLiteral(".signature");
+        checkFields(a.signature.inputs, sp + QStringLiteral(".inputs"), out);
+        checkFields(a.signature.outputs, sp + QStringLiteral(".outputs"), out);
+        if (a.signature.outputs.isEmpty())
+            out.append(sp + QStringLiteral(".outputs: an agent needs at least one output field"));
+        // Examples may leave inputs out (the form asks for them), but what they give must fit.
+        for (qsizetype k = 0; k < a.examples.size(); ++k) {
+            const QString ep = indexed(ap + QStringLiteral(".examples"), k) + QStringLiteral(".inputs.");
+            const QJsonObject &inputs = a.examples.at(k).inputs;
+            for (auto it = inputs.begin(); it != inputs.end(); ++it) {
+                const FieldSpec *f = a.signature.input(it.key());
+                if (!f) {
+                    out.append(ep + it.key() + QStringLiteral(": unknown input field"));
+                    continue;
+                }
+                const QString why = f->validate(it.value());
+                if (!why.isEmpty())
+                    out.append(ep + it.key() + QStringLiteral(": ") + why);
+            }
+        }
+    }
+
+    QHash<QString, QString> orchestrationIds;
+    for (qsizetype i = 0; i < orchestrations.size(); ++i) {
+        const QString op = indexed(QStringLiteral("orchestrations"), i);
+        checkId(orchestrations.at(i).id, op, orchestrationIds, out);
+        validateOrchestration(*this, orchestrations.at(i), op, out);
+    }
+    out.removeDuplicates();
+    return out;
+}
+
+const ProviderConfig *Workspace::provider(const QString &id) const
+{
+    for (const ProviderConfig &p : providers)
+        if (p.id == id)
+            return &p;
+    return nullptr;
+}
+
+const AgentSpec *Workspace::agent(const QString &id) const
+{
+    for (const AgentSpec &a : agents)
+        if (a.id == id)
+            return &a;
+    return nullptr;
+}
+
+const OrchestrationSpec *Workspace::orchestration(const QString &id) const
+{
+    for (const OrchestrationSpec &o : orchestrations)
+        if (o.id == id)
+            return &o;
+    return nullptr;
+}
+
+AgentSpec *Workspace::agent(const QString &id)
+{
+    for (AgentSpec &a : agents)
+        if (a.id == id)
+            return &a;
+    return nullptr;
+}
+
+OrchestrationSpec *Workspace::orchestration(const QString &id)
+{
+    for (OrchestrationSpec &o : orchestrations)
+        if (o.id == id)
+            return &o;
+    return nullptr;
+}
