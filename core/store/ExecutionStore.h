@@ -5,6 +5,9 @@
 
 #include <QString>
 
+#include <memory>
+
+class QLockFile;
 // The execution store (DESIGN.md §6): SQLite through Qt Sql, WAL, foreign keys, migrations by
 // PRAGMA user_version, FTS5 over inputs, outputs and errors.
 //
@@ -37,6 +40,8 @@ public:
     // Groups many writes into one transaction (nestable; commits at the outermost end).
     Result<void> begin();
     Result<void> commit();
+    // Undoes the whole outermost transaction (any depth), e.g. after a failed write in a batch.
+    Result<void> rollback();
 
     Result<ExecutionRecord> execution(const QString &id, bool withSteps = true) const;
     Result<HistoryPage> query(const HistoryQuery &q) const;
@@ -50,8 +55,26 @@ public:
     // The latest completed full run of an orchestration (for Node in Context prefill).
     Result<ExecutionRecord> latestSuccessfulRun(const QString &orchestrationId) const;
 
+    // Turns text typed by a user into a safe FTS5 MATCH expression: each whitespace-separated
+    // term becomes a quoted phrase (so "foo-bar", quotes or AND/OR/NEAR are plain text), terms
+    // are ANDed, and a trailing '*' on a term keeps prefix search. Empty -> empty.
+    static QString ftsMatchExpression(const QString &userText);
+
+    // Closes the connection (also done by the destructor). Runs PRAGMA optimize first.
+    void close();
+
 private:
+    struct Statements;
+    Result<void> migrate();
+    Result<int> recoverInterrupted();
+    bool otherOwnersAlive() const;
+
     QString m_path;
     QString m_connection;
     int m_txDepth = 0;
+    // Cached prepared statements of this connection; destroyed before the connection.
+    std::unique_ptr<Statements> m_stmts;
+    // Held while open: tells other stores on the same file (in any process) that the
+    // executions this one writes are alive, so they must not be marked `interrupted`.
+    std::unique_ptr<QLockFile> m_ownerLock;
 };

@@ -1,0 +1,209 @@
+#include "core/store/ExecutionRecord.h"
+
+#include "core/common/Util.h"
+
+#include <QJsonArray>
+
+// JSON forms of the two rows. Keys are the column names of DESIGN.md §6, so `agentstudio-run
+// run --format json`, the server's REST answers and the database all speak the same shape.
+
+namespace {
+
+QJsonValue costToJson(const std::optional<double> &cost)
+{
+    return cost ? QJsonValue(*cost) : QJsonValue(QJsonValue::Null);
+}
+
+std::optional<double> costFromJson(const QJsonValue &v)
+{
+    if (v.isDouble())
+        return v.toDouble();
+    return std::nullopt;
+}
+
+QJsonValue msOrNull(qint64 ms)
+{
+    return ms < 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(ms);
+}
+
+qint64 msFromJson(const QJsonValue &v, qint64 fallback)
+{
+    return v.isDouble() ? qint64(v.toDouble()) : fallback;
+}
+
+QJsonValue textOrNull(const QString &s)
+{
+    return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
+}
+
+QJsonValue timeOrNull(const QDateTime &t)
+{
+    return t.isValid() ? QJsonValue(as::isoTime(t)) : QJsonValue(QJsonValue::Null);
+}
+
+// input_data / output_data may arrive as objects (our own JSON) or as JSON text (a
+// hand-written file, an old export).
+QJsonObject objectFromJson(const QJsonValue &v)
+{
+    if (v.isObject())
+        return v.toObject();
+    if (v.isString())
+        return as::parseJsonValue(v.toString()).toObject();
+    return {};
+}
+
+qint64 intFromJson(const QJsonValue &v)
+{
+    return qint64(v.toDouble());
+}
+
+} // namespace
+
+QJsonObject StepRecord::toJson() const
+{
+    QJsonObject o;
+    o.insert(u"id", id);
+    o.insert(u"execution_id", executionId);
+    o.insert(u"agent_id", textOrNull(agentId));
+    o.insert(u"step_number", stepNumber);
+    o.insert(u"input_data", inputData);
+    o.insert(u"output_data", outputData);
+    o.insert(u"status", status);
+    o.insert(u"started_at", timeOrNull(startedAt));
+    o.insert(u"completed_at", timeOrNull(completedAt));
+    o.insert(u"execution_time_ms", executionTimeMs);
+    o.insert(u"tokens_used", tokensUsed);
+    o.insert(u"cost_usd", costToJson(costUsd));
+    o.insert(u"parent_step_id", textOrNull(parentStepId));
+    o.insert(u"span_id", spanId);
+    o.insert(u"kind", kind);
+    o.insert(u"name", name);
+    o.insert(u"node_id", textOrNull(nodeId));
+    o.insert(u"provider", textOrNull(provider));
+    o.insert(u"model", textOrNull(model));
+    o.insert(u"input_tokens", inputTokens);
+    o.insert(u"output_tokens", outputTokens);
+    o.insert(u"cached_tokens", cachedTokens);
+    o.insert(u"reasoning_tokens", reasoningTokens);
+    o.insert(u"tokens_estimated", tokensEstimated);
+    o.insert(u"ttft_ms", msOrNull(ttftMs));
+    o.insert(u"attempt", attempt);
+    o.insert(u"error_message", textOrNull(errorMessage));
+    return o;
+}
+
+StepRecord StepRecord::fromJson(const QJsonObject &o)
+{
+    StepRecord s;
+    s.id = o.value(u"id").toString();
+    s.executionId = o.value(u"execution_id").toString();
+    s.agentId = o.value(u"agent_id").toString();
+    s.stepNumber = o.value(u"step_number").toInt();
+    s.inputData = objectFromJson(o.value(u"input_data"));
+    s.outputData = objectFromJson(o.value(u"output_data"));
+    s.status = o.value(u"status").toString();
+    s.startedAt = as::parseIsoTime(o.value(u"started_at").toString());
+    s.completedAt = as::parseIsoTime(o.value(u"completed_at").toString());
+    s.executionTimeMs = intFromJson(o.value(u"execution_time_ms"));
+    s.tokensUsed = intFromJson(o.value(u"tokens_used"));
+    s.costUsd = costFromJson(o.value(u"cost_usd"));
+    s.parentStepId = o.value(u"parent_step_id").toString();
+    s.spanId = o.value(u"span_id").toString();
+    s.kind = o.value(u"kind").toString();
+    s.name = o.value(u"name").toString();
+    s.nodeId = o.value(u"node_id").toString();
+    s.provider = o.value(u"provider").toString();
+    s.model = o.value(u"model").toString();
+    s.inputTokens = intFromJson(o.value(u"input_tokens"));
+    s.outputTokens = intFromJson(o.value(u"output_tokens"));
+    s.cachedTokens = intFromJson(o.value(u"cached_tokens"));
+    s.reasoningTokens = intFromJson(o.value(u"reasoning_tokens"));
+    s.tokensEstimated = o.value(u"tokens_estimated").toBool();
+    s.ttftMs = msFromJson(o.value(u"ttft_ms"), -1);
+    s.attempt = o.value(u"attempt").toInt(1);
+    s.errorMessage = o.value(u"error_message").toString();
+    return s;
+}
+
+QJsonObject ExecutionRecord::toJson(bool withSteps) const
+{
+    QJsonObject o;
+    o.insert(u"id", id);
+    o.insert(u"organization_id", organizationId);
+    o.insert(u"workspace_id", workspaceId);
+    o.insert(u"gateway_id", textOrNull(gatewayId));
+    o.insert(u"execution_type", executionType);
+    o.insert(u"agent_id", textOrNull(agentId));
+    o.insert(u"orchestration_id", textOrNull(orchestrationId));
+    o.insert(u"version", version);
+    o.insert(u"triggered_by", triggeredBy);
+    o.insert(u"trigger_type", triggerType);
+    o.insert(u"input_data", inputData);
+    o.insert(u"output_data", outputData);
+    o.insert(u"status", status);
+    o.insert(u"error_message", textOrNull(errorMessage));
+    o.insert(u"queued_at", timeOrNull(queuedAt));
+    o.insert(u"started_at", timeOrNull(startedAt));
+    o.insert(u"completed_at", timeOrNull(completedAt));
+    o.insert(u"execution_time_ms", executionTimeMs);
+    o.insert(u"input_tokens", inputTokens);
+    o.insert(u"output_tokens", outputTokens);
+    o.insert(u"cost_usd", costToJson(costUsd));
+    o.insert(u"trace_id", traceId);
+    o.insert(u"test_mode", textOrNull(testMode));
+    o.insert(u"node_id", textOrNull(nodeId));
+    o.insert(u"provider", textOrNull(provider));
+    o.insert(u"model", textOrNull(model));
+    o.insert(u"queue_ms", queueMs);
+    o.insert(u"ttft_ms", msOrNull(ttftMs));
+    o.insert(u"cached_tokens", cachedTokens);
+    o.insert(u"tokens_estimated", tokensEstimated);
+    o.insert(u"rerun_of", textOrNull(rerunOf));
+    if (withSteps) {
+        QJsonArray a;
+        for (const StepRecord &s : steps)
+            a.append(s.toJson());
+        o.insert(u"steps", a);
+    }
+    return o;
+}
+
+ExecutionRecord ExecutionRecord::fromJson(const QJsonObject &o)
+{
+    ExecutionRecord e;
+    e.id = o.value(u"id").toString();
+    e.organizationId = o.value(u"organization_id").toString(QStringLiteral("local"));
+    e.workspaceId = o.value(u"workspace_id").toString();
+    e.gatewayId = o.value(u"gateway_id").toString();
+    e.executionType = o.value(u"execution_type").toString();
+    e.agentId = o.value(u"agent_id").toString();
+    e.orchestrationId = o.value(u"orchestration_id").toString();
+    e.version = o.value(u"version").toString();
+    e.triggeredBy = o.value(u"triggered_by").toString();
+    e.triggerType = o.value(u"trigger_type").toString();
+    e.inputData = objectFromJson(o.value(u"input_data"));
+    e.outputData = objectFromJson(o.value(u"output_data"));
+    e.status = o.value(u"status").toString();
+    e.errorMessage = o.value(u"error_message").toString();
+    e.queuedAt = as::parseIsoTime(o.value(u"queued_at").toString());
+    e.startedAt = as::parseIsoTime(o.value(u"started_at").toString());
+    e.completedAt = as::parseIsoTime(o.value(u"completed_at").toString());
+    e.executionTimeMs = intFromJson(o.value(u"execution_time_ms"));
+    e.inputTokens = intFromJson(o.value(u"input_tokens"));
+    e.outputTokens = intFromJson(o.value(u"output_tokens"));
+    e.costUsd = costFromJson(o.value(u"cost_usd"));
+    e.traceId = o.value(u"trace_id").toString();
+    e.testMode = o.value(u"test_mode").toString();
+    e.nodeId = o.value(u"node_id").toString();
+    e.provider = o.value(u"provider").toString();
+    e.model = o.value(u"model").toString();
+    e.queueMs = intFromJson(o.value(u"queue_ms"));
+    e.ttftMs = msFromJson(o.value(u"ttft_ms"), -1);
+    e.cachedTokens = intFromJson(o.value(u"cached_tokens"));
+    e.tokensEstimated = o.value(u"tokens_estimated").toBool();
+    e.rerunOf = o.value(u"rerun_of").toString();
+    const QJsonArray steps = o.value(u"steps").toArray();
+    for (const QJsonValue &v : steps)
+        e.steps.append(StepRecord::fromJson(v.toObject()));
+    return e;
+}

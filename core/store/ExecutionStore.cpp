@@ -1,0 +1,884 @@
+#include "core/store/ExecutionStore.h"
+
+#include "core/common/Util.h"
+#include "core/store/StoreSchema.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLockFile>
+#include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QVariant>
+
+#include <algorithm>
+#include <atomic>
+
+using storeschema::columnList;
+using storeschema::executionColumns;
+using storeschema::stepColumns;
+
+namespace {
+
+const QString kInterruptedMessage = QStringLiteral("interrupted: the app stopped during the run");
+constexpr int kBusyTimeoutMs = 15000;
+
+std::atomic<quint64> g_connectionCounter{0};
+
+// NULL for "nothing" so the columns read naturally in SQL (agent_id IS NULL, not '').
+QVariant textOrNull(const QString &s)
+{
+    return s.isEmpty() ? QVariant() : QVariant(s);
+}
+
+QVariant timeOrNull(const QDateTime &t)
+{
+    return t.isValid() ? QVariant(as::isoTime(t)) : QVariant();
+}
+
+QVariant costOrNull(const std::optional<double> &c)
+{
+    return c ? QVariant(*c) : QVariant();
+}
+
+QVariant msOrNull(qint64 ms)
+{
+    return ms < 0 ? QVariant() : QVariant(ms);
+}
+
+QJsonObject jsonObject(const QVariant &v)
+{
+    return as::parseJsonValue(v.toString()).toObject();
+}
+
+std::optional<double> optionalDouble(const QVariant &v)
+{
+    if (v.isNull())
+        return std::nullopt;
+    return v.toDouble();
+}
+
+QDateTime timeValue(const QVariant &v)
+{
+    return v.isNull() ? QDateTime() : as::parseIsoTime(v.toString());
+}
+
+// Values in the order of storeschema::executionColumns().
+QVariantList executionValues(const ExecutionRecord &e)
+{
+    return {
+        e.id,
+        e.organizationId.isEmpty() ? QStringLiteral("local") : e.organizationId,
+        e.workspaceId.isNull() ? QStringLiteral("") : e.workspaceId,
+        textOrNull(e.gatewayId),
+        e.executionType.isEmpty() ? QStringLiteral("agent") : e.executionType,
+        textOrNull(e.agentId),
+        textOrNull(e.orchestrationId),
+        textOrNull(e.version),
+        textOrNull(e.triggeredBy),
+        textOrNull(e.triggerType),
+        as::compactJson(e.inputData),
+        as::compactJson(e.outputData),
+        e.status.isEmpty() ? QStringLiteral("queued") : e.status,
+        textOrNull(e.errorMessage),
+        e.queuedAt.isValid() ? as::isoTime(e.queuedAt) : as::nowIso(),
+        timeOrNull(e.startedAt),
+        timeOrNull(e.completedAt),
+        e.executionTimeMs,
+        e.inputTokens,
+        e.outputTokens,
+        costOrNull(e.costUsd),
+        textOrNull(e.traceId),
+        textOrNull(e.testMode),
+        textOrNull(e.nodeId),
+        textOrNull(e.provider),
+        textOrNull(e.model),
+        e.queueMs,
+        msOrNull(e.ttftMs),
+        e.cachedTokens,
+        int(e.tokensEstimated),
+        textOrNull(e.rerunOf),
+    };
+}
+
+ExecutionRecord executionFromRow(const QSqlQuery &q)
+{
+    ExecutionRecord e;
+    int i = 0;
+    e.id = q.value(i++).toString();
+    e.organizationId = q.value(i++).toString();
+    e.workspaceId = q.value(i++).toString();
+    e.gatewayId = q.value(i++).toString();
+    e.executionType = q.value(i++).toString();
+    e.agentId = q.value(i++).toString();
+    e.orchestrationId = q.value(i++).toString();
+    e.version = q.value(i++).toString();
+    e.triggeredBy = q.value(i++).toString();
+    e.triggerType = q.value(i++).toString();
+    e.inputData = jsonObject(q.value(i++));
+    e.outputData = jsonObject(q.value(i++));
+    e.status = q.value(i++).toString();
+    e.errorMessage = q.value(i++).toString();
+    e.queuedAt = timeValue(q.value(i++));
+    e.startedAt = timeValue(q.value(i++));
+    e.completedAt = timeValue(q.value(i++));
+    e.executionTimeMs = q.value(i++).toLongLong();
+    e.inputTokens = q.value(i++).toLongLong();
+    e.outputTokens = q.value(i++).toLongLong();
+    e.costUsd = optionalDouble(q.value(i++));
+    e.traceId = q.value(i++).toString();
+    e.testMode = q.value(i++).toString();
+    e.nodeId = q.value(i++).toString();
+    e.provider = q.value(i++).toString();
+    e.model = q.value(i++).toString();
+    e.queueMs = q.value(i++).toLongLong();
+    const QVariant ttft = q.value(i++);
+    e.ttftMs = ttft.isNull() ? -1 : ttft.toLongLong();
+    e.cachedTokens = q.value(i++).toLongLong();
+    e.tokensEstimated = q.value(i++).toInt() != 0;
+    e.rerunOf = q.value(i++).toString();
+    return e;
+}
+
+// Values in the order of storeschema::stepColumns().
+QVariantList stepValues(const StepRecord &s)
+{
+    return {
+        s.id,
+        s.executionId,
+        textOrNull(s.agentId),
+        s.stepNumber,
+        as::compactJson(s.inputData),
+        as::compactJson(s.outputData),
+        s.status.isEmpty() ? QStringLiteral("running") : s.status,
+        timeOrNull(s.startedAt),
+        timeOrNull(s.completedAt),
+        s.executionTimeMs,
+        s.tokensUsed,
+        costOrNull(s.costUsd),
+        textOrNull(s.parentStepId),
+        textOrNull(s.spanId),
+        textOrNull(s.kind),
+        textOrNull(s.name),
+        textOrNull(s.nodeId),
+        textOrNull(s.provider),
+        textOrNull(s.model),
+        s.inputTokens,
+        s.outputTokens,
+        s.cachedTokens,
+        s.reasoningTokens,
+        int(s.tokensEstimated),
+        msOrNull(s.ttftMs),
+        s.attempt,
+        textOrNull(s.errorMessage),
+    };
+}
+
+StepRecord stepFromRow(const QSqlQuery &q)
+{
+    StepRecord s;
+    int i = 0;
+    s.id = q.value(i++).toString();
+    s.executionId = q.value(i++).toString();
+    s.agentId = q.value(i++).toString();
+    s.stepNumber = q.value(i++).toInt();
+    s.inputData = jsonObject(q.value(i++));
+    s.outputData = jsonObject(q.value(i++));
+    s.status = q.value(i++).toString();
+    s.startedAt = timeValue(q.value(i++));
+    s.completedAt = timeValue(q.value(i++));
+    s.executionTimeMs = q.value(i++).toLongLong();
+    s.tokensUsed = q.value(i++).toLongLong();
+    s.costUsd = optionalDouble(q.value(i++));
+    s.parentStepId = q.value(i++).toString();
+    s.spanId = q.value(i++).toString();
+    s.kind = q.value(i++).toString();
+    s.name = q.value(i++).toString();
+    s.nodeId = q.value(i++).toString();
+    s.provider = q.value(i++).toString();
+    s.model = q.value(i++).toString();
+    s.inputTokens = q.value(i++).toLongLong();
+    s.outputTokens = q.value(i++).toLongLong();
+    s.cachedTokens = q.value(i++).toLongLong();
+    s.reasoningTokens = q.value(i++).toLongLong();
+    s.tokensEstimated = q.value(i++).toInt() != 0;
+    const QVariant ttft = q.value(i++);
+    s.ttftMs = ttft.isNull() ? -1 : ttft.toLongLong();
+    s.attempt = q.value(i++).toInt();
+    s.errorMessage = q.value(i++).toString();
+    return s;
+}
+
+QString placeholders(int n)
+{
+    QStringList marks;
+    for (int i = 0; i < n; ++i)
+        marks.append(QStringLiteral("?"));
+    return marks.join(QStringLiteral(", "));
+}
+
+QString insertSql(const QString &table, const QList<storeschema::Column> &columns)
+{
+    return QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
+        .arg(table, columnList(columns), placeholders(int(columns.size())));
+}
+
+QString updateSql(const QString &table, const QList<storeschema::Column> &columns)
+{
+    QStringList sets;
+    for (qsizetype i = 1; i < columns.size(); ++i)   // column 0 is the id
+        sets.append(QLatin1String(columns.at(i).name) + QStringLiteral(" = ?"));
+    return QStringLiteral("UPDATE %1 SET %2 WHERE id = ?").arg(table, sets.join(QStringLiteral(", ")));
+}
+
+Failure sqlFailure(const QString &what, const QSqlQuery &q)
+{
+    return Failure{QStringLiteral("store: %1: %2").arg(what, q.lastError().text())};
+}
+
+bool execBound(QSqlQuery &q, const QVariantList &values)
+{
+    for (int i = 0; i < values.size(); ++i)
+        q.bindValue(i, values.at(i));
+    return q.exec();
+}
+
+// The sort of a history query: key expression, direction, and how the cursor stores the key.
+struct SortSpec
+{
+    QString key;
+    bool descending;
+    bool numericKey;
+};
+
+SortSpec sortSpec(HistoryQuery::Sort sort)
+{
+    switch (sort) {
+    case HistoryQuery::Sort::OldestFirst:
+        return {QStringLiteral("queued_at"), false, false};
+    case HistoryQuery::Sort::CostDesc:
+        return {QStringLiteral("IFNULL(cost_usd, -1.0)"), true, true};
+    case HistoryQuery::Sort::LatencyDesc:
+        return {QStringLiteral("execution_time_ms"), true, true};
+    case HistoryQuery::Sort::NewestFirst:
+        break;
+    }
+    return {QStringLiteral("queued_at"), true, false};
+}
+
+struct WhereClause
+{
+    QStringList terms;
+    QVariantList values;
+
+    QString sql() const
+    {
+        return terms.isEmpty() ? QString() : QStringLiteral(" WHERE ") + terms.join(QStringLiteral(" AND "));
+    }
+};
+
+WhereClause filterClause(const HistoryQuery &q)
+{
+    WhereClause w;
+    auto equals = [&w](const char *column, const QString &value) {
+        if (value.isEmpty())
+            return;
+        w.terms.append(QLatin1String(column) + QStringLiteral(" = ?"));
+        w.values.append(value);
+    };
+    equals("organization_id", q.organizationId);
+    equals("workspace_id", q.workspaceId);
+    if (q.statuses.size() == 1) {
+        equals("status", q.statuses.first());
+    } else if (!q.statuses.isEmpty()) {
+        w.terms.append(QStringLiteral("status IN (%1)").arg(placeholders(int(q.statuses.size()))));
+        for (const QString &s : q.statuses)
+            w.values.append(s);
+    }
+    equals("execution_type", q.executionType);
+    equals("test_mode", q.testMode);
+    equals("agent_id", q.agentId);
+    equals("orchestration_id", q.orchestrationId);
+    equals("trigger_type", q.triggerType);
+    const QString match = ExecutionStore::ftsMatchExpression(q.search);
+    if (!match.isEmpty()) {
+        w.terms.append(QStringLiteral("rowid IN (SELECT rowid FROM executions_fts WHERE executions_fts MATCH ?)"));
+        w.values.append(match);
+    }
+    if (q.since.isValid()) {
+        w.terms.append(QStringLiteral("queued_at >= ?"));
+        w.values.append(as::isoTime(q.since));
+    }
+    if (q.until.isValid()) {
+        w.terms.append(QStringLiteral("queued_at < ?"));
+        w.values.append(as::isoTime(q.until));
+    }
+    if (q.minCost) {
+        w.terms.append(QStringLiteral("cost_usd >= ?"));
+        w.values.append(*q.minCost);
+    }
+    if (q.maxCost) {
+        w.terms.append(QStringLiteral("cost_usd <= ?"));
+        w.values.append(*q.maxCost);
+    }
+    if (q.minLatencyMs) {
+        w.terms.append(QStringLiteral("execution_time_ms >= ?"));
+        w.values.append(*q.minLatencyMs);
+    }
+    if (q.maxLatencyMs) {
+        w.terms.append(QStringLiteral("execution_time_ms <= ?"));
+        w.values.append(*q.maxLatencyMs);
+    }
+    return w;
+}
+
+// Cursor: base64url of the compact JSON [sort key, id] of the last row of a page.
+QString encodeCursor(const QVariant &key, const QString &id, bool numeric)
+{
+    const QJsonArray a{numeric ? QJsonValue(key.toDouble()) : QJsonValue(key.toString()), id};
+    return QString::fromLatin1(QJsonDocument(a).toJson(QJsonDocument::Compact)
+                                   .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+}
+
+bool decodeCursor(const QString &cursor, bool numeric, QVariant *key, QString *id)
+{
+    const auto decoded = QByteArray::fromBase64Encoding(
+        cursor.toLatin1(), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded)
+        return false;
+    const QJsonDocument doc = QJsonDocument::fromJson(*decoded);
+    const QJsonArray a = doc.array();
+    if (a.size() != 2 || !a.at(1).isString() || (numeric ? !a.at(0).isDouble() : !a.at(0).isString()))
+        return false;
+    *key = numeric ? QVariant(a.at(0).toDouble()) : QVariant(a.at(0).toString());
+    *id = a.at(1).toString();
+    return true;
+}
+
+} // namespace
+
+struct ExecutionStore::Statements
+{
+    explicit Statements(const QSqlDatabase &db)
+        : insertExecution(db), updateExecution(db), insertStep(db), updateStep(db),
+          selectExecution(db), selectSteps(db)
+    {
+    }
+
+    bool prepare(QString *error)
+    {
+        const QString execSelect = QStringLiteral("SELECT %1 FROM executions WHERE id = ?")
+                                       .arg(columnList(executionColumns()));
+        const QString stepsSelect = QStringLiteral("SELECT %1 FROM execution_steps WHERE execution_id = ? "
+                                                   "ORDER BY step_number, started_at, rowid")
+                                        .arg(columnList(stepColumns()));
+        const std::pair<QSqlQuery *, QString> all[] = {
+            {&insertExecution, insertSql(QStringLiteral("executions"), executionColumns())},
+            {&updateExecution, updateSql(QStringLiteral("executions"), executionColumns())},
+            {&insertStep, insertSql(QStringLiteral("execution_steps"), stepColumns())},
+            {&updateStep, updateSql(QStringLiteral("execution_steps"), stepColumns())},
+            {&selectExecution, execSelect},
+            {&selectSteps, stepsSelect},
+        };
+        for (const auto &[query, sql] : all) {
+            if (!query->prepare(sql)) {
+                *error = query->lastError().text();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    QSqlQuery insertExecution, updateExecution, insertStep, updateStep, selectExecution, selectSteps;
+};
+
+ExecutionStore::ExecutionStore(QString path) : m_path(std::move(path))
+{
+    m_connection = QStringLiteral("agentstudio-store-%1").arg(++g_connectionCounter);
+}
+
+ExecutionStore::~ExecutionStore()
+{
+    close();
+}
+
+QString ExecutionStore::defaultPath()
+{
+    // The same file for the app, the runner and the server whatever their application names:
+    // AppDataLocation of an application called "agentstudio" (~/.local/share/agentstudio).
+    const QString base = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
+    return QDir(base).absoluteFilePath(QStringLiteral("agentstudio/executions.db"));
+}
+
+bool ExecutionStore::isOpen() const
+{
+    return m_stmts != nullptr;
+}
+
+void ExecutionStore::close()
+{
+    const bool wasOpen = m_stmts != nullptr;
+    m_stmts.reset();
+    if (QSqlDatabase::contains(m_connection)) {
+        {
+            QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+            if (db.isOpen()) {
+                if (wasOpen)
+                    QSqlQuery(db).exec(QStringLiteral("PRAGMA optimize"));
+                db.close();
+            }
+        }
+        QSqlDatabase::removeDatabase(m_connection);
+    }
+    m_ownerLock.reset();
+    m_txDepth = 0;
+}
+
+Result<void> ExecutionStore::open(int *recovered)
+{
+    if (recovered)
+        *recovered = 0;
+    if (isOpen())
+        return {};
+    const bool inMemory = m_path == QStringLiteral(":memory:");
+    if (!inMemory) {
+        const QFileInfo fi(m_path);
+        if (!QDir().mkpath(fi.absolutePath()))
+            return Failure{QStringLiteral("store: cannot create folder %1").arg(fi.absolutePath())};
+        // Announce this connection as a live writer before anything else (see recoverInterrupted).
+        const QString ownersDir = m_path + QStringLiteral(".owners");
+        QDir().mkpath(ownersDir);
+        m_ownerLock = std::make_unique<QLockFile>(
+            QDir(ownersDir).absoluteFilePath(QStringLiteral("%1-%2.lock")
+                                                 .arg(QCoreApplication::applicationPid())
+                                                 .arg(m_connection)));
+        m_ownerLock->setStaleLockTime(0);   // only a dead process makes it stale, never age
+        if (!m_ownerLock->tryLock(0))
+            m_ownerLock.reset();            // read-only folder etc.: we still work, just unannounced
+    }
+
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
+        db.setDatabaseName(m_path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(kBusyTimeoutMs));
+        if (!db.open()) {
+            const QString error = db.lastError().text();
+            db = QSqlDatabase();
+            close();
+            return Failure{QStringLiteral("store: cannot open %1: %2").arg(m_path, error)};
+        }
+        QSqlQuery q(db);
+        const QString pragmas[] = {
+            QStringLiteral("PRAGMA busy_timeout = %1").arg(kBusyTimeoutMs),
+            QStringLiteral("PRAGMA journal_mode = WAL"),
+            QStringLiteral("PRAGMA synchronous = NORMAL"),
+            QStringLiteral("PRAGMA foreign_keys = ON"),
+        };
+        for (const QString &p : pragmas) {
+            if (!q.exec(p)) {
+                const QString error = q.lastError().text();
+                q = QSqlQuery();
+                db = QSqlDatabase();
+                close();
+                return Failure{QStringLiteral("store: %1: %2").arg(p, error)};
+            }
+        }
+    }
+
+    if (auto r = migrate(); !r) {
+        close();
+        return r;
+    }
+    m_stmts = std::make_unique<Statements>(QSqlDatabase::database(m_connection, false));
+    QString error;
+    if (!m_stmts->prepare(&error)) {
+        close();
+        return Failure{QStringLiteral("store: cannot prepare statements: %1").arg(error)};
+    }
+    const Result<int> n = recoverInterrupted();
+    if (!n) {
+        close();
+        return Failure{n.error()};
+    }
+    if (recovered)
+        *recovered = *n;
+    return {};
+}
+
+Result<void> ExecutionStore::migrate()
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    QSqlQuery q(db);
+    // Each read is finished at once: DROP TABLE in a migration fails while any statement of
+    // this connection is still active.
+    auto userVersion = [&q]() {
+        const int v = q.exec(QStringLiteral("PRAGMA user_version")) && q.next() ? q.value(0).toInt() : -1;
+        q.finish();
+        return v;
+    };
+    const int start = userVersion();
+    if (start < 0)
+        return sqlFailure(QStringLiteral("reading user_version"), q);
+    if (start > SchemaVersion)
+        return Failure{QStringLiteral("store: %1 has schema version %2, newer than this build (%3)")
+                           .arg(m_path).arg(start).arg(SchemaVersion)};
+    if (start == SchemaVersion)
+        return {};
+
+    // Foreign keys off while tables are rebuilt (they can only be switched outside a
+    // transaction); every migration runs in an IMMEDIATE transaction so two processes opening a
+    // new file at once migrate it once: the second waits, then sees the new user_version.
+    q.exec(QStringLiteral("PRAGMA foreign_keys = OFF"));
+    if (!q.exec(QStringLiteral("BEGIN IMMEDIATE")))
+        return sqlFailure(QStringLiteral("starting the migration"), q);
+    Result<void> result;
+    int version = userVersion();
+    for (const storeschema::Migration &m : storeschema::migrations()) {
+        if (m.version <= version)
+            continue;
+        result = m.apply(db);
+        if (!result)
+            break;
+        if (!q.exec(QStringLiteral("PRAGMA user_version = %1").arg(m.version))) {
+            result = sqlFailure(QStringLiteral("writing user_version"), q);
+            break;
+        }
+        version = m.version;
+    }
+    if (result && !q.exec(QStringLiteral("COMMIT")))
+        result = sqlFailure(QStringLiteral("committing the migration"), q);
+    if (!result)
+        q.exec(QStringLiteral("ROLLBACK"));
+    q.exec(QStringLiteral("PRAGMA foreign_keys = ON"));
+    return result;
+}
+
+bool ExecutionStore::otherOwnersAlive() const
+{
+    if (!m_ownerLock)
+        return false;
+    const QDir dir(m_path + QStringLiteral(".owners"));
+    const QString mine = QFileInfo(m_ownerLock->fileName()).fileName();
+    const QStringList files = dir.entryList({QStringLiteral("*.lock")}, QDir::Files);
+    bool alive = false;
+    for (const QString &name : files) {
+        if (name == mine)
+            continue;
+        QLockFile other(dir.absoluteFilePath(name));
+        other.setStaleLockTime(0);
+        if (other.tryLock(0))
+            other.unlock();          // left by a dead process: removed
+        else
+            alive = true;
+    }
+    return alive;
+}
+
+Result<int> ExecutionStore::recoverInterrupted()
+{
+    // Another live store on this file (the app's engine while the runner starts, a second
+    // engine thread) owns the executions that are running now: leave them alone.
+    if (otherOwnersAlive())
+        return 0;
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    if (auto r = begin(); !r)
+        return Failure{r.error()};
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral(
+        "UPDATE execution_steps SET status = 'interrupted', error_message = IFNULL(error_message, ?) "
+        "WHERE status = 'running' AND execution_id IN "
+        "(SELECT id FROM executions WHERE status IN ('running', 'queued'))"));
+    q.addBindValue(kInterruptedMessage);
+    if (!q.exec()) {
+        const Failure f = sqlFailure(QStringLiteral("recovering steps"), q);
+        (void)rollback();
+        return f;
+    }
+    q.prepare(QStringLiteral("UPDATE executions SET status = 'interrupted', error_message = ? "
+                             "WHERE status IN ('running', 'queued')"));
+    q.addBindValue(kInterruptedMessage);
+    if (!q.exec()) {
+        const Failure f = sqlFailure(QStringLiteral("recovering executions"), q);
+        (void)rollback();
+        return f;
+    }
+    const int n = q.numRowsAffected();
+    if (auto r = commit(); !r)
+        return Failure{r.error()};
+    return n;
+}
+
+Result<void> ExecutionStore::begin()
+{
+    if (!QSqlDatabase::contains(m_connection))
+        return Failure{QStringLiteral("store: not open")};
+    if (m_txDepth == 0) {
+        // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so a batch never
+        // fails half way with SQLITE_BUSY when another connection writes.
+        QSqlQuery q(QSqlDatabase::database(m_connection, false));
+        if (!q.exec(QStringLiteral("BEGIN IMMEDIATE")))
+            return sqlFailure(QStringLiteral("begin"), q);
+    }
+    ++m_txDepth;
+    return {};
+}
+
+Result<void> ExecutionStore::commit()
+{
+    if (m_txDepth <= 0)
+        return Failure{QStringLiteral("store: commit without begin")};
+    if (--m_txDepth > 0)
+        return {};
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    if (!q.exec(QStringLiteral("COMMIT"))) {
+        const Failure f = sqlFailure(QStringLiteral("commit"), q);
+        q.exec(QStringLiteral("ROLLBACK"));
+        return f;
+    }
+    return {};
+}
+
+Result<void> ExecutionStore::rollback()
+{
+    if (m_txDepth <= 0)
+        return Failure{QStringLiteral("store: rollback without begin")};
+    m_txDepth = 0;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    if (!q.exec(QStringLiteral("ROLLBACK")))
+        return sqlFailure(QStringLiteral("rollback"), q);
+    return {};
+}
+
+Result<void> ExecutionStore::insertExecution(const ExecutionRecord &e)
+{
+    if (!m_stmts)
+        return Failure{QStringLiteral("store: not open")};
+    if (e.id.isEmpty())
+        return Failure{QStringLiteral("store: execution without an id")};
+    if (!execBound(m_stmts->insertExecution, executionValues(e)))
+        return sqlFailure(QStringLiteral("inserting execution %1").arg(e.id), m_stmts->insertExecution);
+    return {};
+}
+
+Result<void> ExecutionStore::updateExecution(const ExecutionRecord &e)
+{
+    if (!m_stmts)
+        return Failure{QStringLiteral("store: not open")};
+    QVariantList values = executionValues(e);
+    values.append(values.takeFirst());   // id goes last, into WHERE
+    QSqlQuery &q = m_stmts->updateExecution;
+    if (!execBound(q, values))
+        return sqlFailure(QStringLiteral("updating execution %1").arg(e.id), q);
+    if (q.numRowsAffected() != 1)
+        return Failure{QStringLiteral("store: no execution %1 to update").arg(e.id)};
+    return {};
+}
+
+Result<void> ExecutionStore::insertStep(const StepRecord &s)
+{
+    if (!m_stmts)
+        return Failure{QStringLiteral("store: not open")};
+    if (s.id.isEmpty() || s.executionId.isEmpty())
+        return Failure{QStringLiteral("store: step without an id or execution id")};
+    if (!execBound(m_stmts->insertStep, stepValues(s)))
+        return sqlFailure(QStringLiteral("inserting step %1").arg(s.id), m_stmts->insertStep);
+    return {};
+}
+
+Result<void> ExecutionStore::updateStep(const StepRecord &s)
+{
+    if (!m_stmts)
+        return Failure{QStringLiteral("store: not open")};
+    QVariantList values = stepValues(s);
+    values.append(values.takeFirst());
+    QSqlQuery &q = m_stmts->updateStep;
+    if (!execBound(q, values))
+        return sqlFailure(QStringLiteral("updating step %1").arg(s.id), q);
+    if (q.numRowsAffected() != 1)
+        return Failure{QStringLiteral("store: no step %1 to update").arg(s.id)};
+    return {};
+}
+
+Result<ExecutionRecord> ExecutionStore::execution(const QString &id, bool withSteps) const
+{
+    if (!m_stmts)
+        return Failure{QStringLiteral("store: not open")};
+    QSqlQuery &q = m_stmts->selectExecution;
+    q.bindValue(0, id);
+    if (!q.exec())
+        return sqlFailure(QStringLiteral("reading execution %1").arg(id), q);
+    if (!q.next()) {
+        q.finish();
+        return Failure{QStringLiteral("no execution with id '%1'").arg(id)};
+    }
+    ExecutionRecord e = executionFromRow(q);
+    q.finish();
+    if (withSteps) {
+        QSqlQuery &s = m_stmts->selectSteps;
+        s.bindValue(0, id);
+        if (!s.exec())
+            return sqlFailure(QStringLiteral("reading steps of %1").arg(id), s);
+        while (s.next())
+            e.steps.append(stepFromRow(s));
+        s.finish();
+    }
+    return e;
+}
+
+Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
+{
+    if (!m_stmts)
+        return Failure{QStringLiteral("store: not open")};
+    const SortSpec sort = sortSpec(hq.sort);
+    WhereClause where = filterClause(hq);
+    if (!hq.cursor.isEmpty()) {
+        QVariant key;
+        QString id;
+        if (!decodeCursor(hq.cursor, sort.numericKey, &key, &id))
+            return Failure{QStringLiteral("invalid cursor '%1'").arg(hq.cursor)};
+        // Written as "key <= k AND (key < k OR id < i)" rather than a row value so the first
+        // term is a plain range on the index.
+        const QString cmp = sort.descending ? QStringLiteral("<") : QStringLiteral(">");
+        where.terms.append(QStringLiteral("%1 %2= ? AND (%1 %2 ? OR id %2 ?)").arg(sort.key, cmp));
+        where.values << key << key << id;
+    }
+    const int limit = hq.limit > 0 ? qMin(hq.limit, 10000) : 50;
+    const QString dir = sort.descending ? QStringLiteral("DESC") : QStringLiteral("ASC");
+    const QString sql = QStringLiteral("SELECT %1, %2 FROM executions%3 ORDER BY %2 %4, id %4 LIMIT %5")
+                            .arg(columnList(executionColumns()), sort.key, where.sql(), dir)
+                            .arg(limit + 1);
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.setForwardOnly(true);
+    if (!q.prepare(sql) || !execBound(q, where.values))
+        return sqlFailure(QStringLiteral("history query"), q);
+    HistoryPage page;
+    const int keyColumn = int(executionColumns().size());
+    QVariant lastKey;
+    while (q.next()) {
+        if (page.items.size() == limit) {
+            page.nextCursor = encodeCursor(lastKey, page.items.constLast().id, sort.numericKey);
+            break;
+        }
+        page.items.append(executionFromRow(q));
+        lastKey = q.value(keyColumn);
+    }
+    return page;
+}
+
+Result<qint64> ExecutionStore::count(const HistoryQuery &hq) const
+{
+    if (!m_stmts)
+        return Failure{QStringLiteral("store: not open")};
+    const WhereClause where = filterClause(hq);
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.setForwardOnly(true);
+    if (!q.prepare(QStringLiteral("SELECT COUNT(*) FROM executions") + where.sql())
+        || !execBound(q, where.values) || !q.next())
+        return sqlFailure(QStringLiteral("history count"), q);
+    return q.value(0).toLongLong();
+}
+
+Result<int> ExecutionStore::remove(const QStringList &ids)
+{
+    if (!m_stmts)
+        return Failure{QStringLiteral("store: not open")};
+    if (ids.isEmpty())
+        return 0;
+    if (auto r = begin(); !r)
+        return Failure{r.error()};
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    int removed = 0;
+    constexpr qsizetype chunk = 500;   // stays far below SQLite's bound-parameter limit
+    for (qsizetype at = 0; at < ids.size(); at += chunk) {
+        const QStringList part = ids.mid(at, chunk);
+        if (!q.prepare(QStringLiteral("DELETE FROM executions WHERE id IN (%1)").arg(placeholders(int(part.size()))))
+            || !execBound(q, QVariantList(part.cbegin(), part.cend()))) {
+            const Failure f = sqlFailure(QStringLiteral("removing executions"), q);
+            (void)rollback();
+            return f;
+        }
+        removed += q.numRowsAffected();
+    }
+    if (auto r = commit(); !r)
+        return Failure{r.error()};
+    return removed;
+}
+
+Result<int> ExecutionStore::applyRetention(int keepLast, const QDateTime &olderThan)
+{
+    if (!m_stmts)
+        return Failure{QStringLiteral("store: not open")};
+    // Queued and running executions are never deleted: the engine is still writing them.
+    if (auto r = begin(); !r)
+        return Failure{r.error()};
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    int removed = 0;
+    if (keepLast > 0) {
+        q.prepare(QStringLiteral(
+            "DELETE FROM executions WHERE status NOT IN ('queued', 'running') AND id IN "
+            "(SELECT id FROM executions ORDER BY queued_at DESC, id DESC LIMIT -1 OFFSET ?)"));
+        q.addBindValue(keepLast);
+        if (!q.exec()) {
+            const Failure f = sqlFailure(QStringLiteral("retention by count"), q);
+            (void)rollback();
+            return f;
+        }
+        removed += q.numRowsAffected();
+    }
+    if (olderThan.isValid()) {
+        q.prepare(QStringLiteral(
+            "DELETE FROM executions WHERE status NOT IN ('queued', 'running') AND queued_at < ?"));
+        q.addBindValue(as::isoTime(olderThan));
+        if (!q.exec()) {
+            const Failure f = sqlFailure(QStringLiteral("retention by age"), q);
+            (void)rollback();
+            return f;
+        }
+        removed += q.numRowsAffected();
+    }
+    if (auto r = commit(); !r)
+        return Failure{r.error()};
+    return removed;
+}
+
+Result<ExecutionRecord> ExecutionStore::latestSuccessfulRun(const QString &orchestrationId) const
+{
+    if (!m_stmts)
+        return Failure{QStringLiteral("store: not open")};
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral(
+        "SELECT id FROM executions WHERE orchestration_id = ? AND status = 'completed' AND "
+        "(test_mode = 'full_workflow' OR (test_mode IS NULL AND execution_type = 'orchestration' "
+        "AND IFNULL(node_id, '') = '')) ORDER BY queued_at DESC, id DESC LIMIT 1"));
+    q.addBindValue(orchestrationId);
+    if (!q.exec())
+        return sqlFailure(QStringLiteral("latest run of %1").arg(orchestrationId), q);
+    if (!q.next())
+        return Failure{QStringLiteral("no completed full run of orchestration '%1'").arg(orchestrationId)};
+    return execution(q.value(0).toString(), true);
+}
+
+QString ExecutionStore::ftsMatchExpression(const QString &userText)
+{
+    QStringList phrases;
+    const QStringList terms = userText.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts);
+    for (QString term : terms) {
+        bool prefix = false;
+        if (term.endsWith(QLatin1Char('*'))) {
+            prefix = true;
+            term.chop(1);
+        }
+        // A term with no letter or digit would be an empty phrase, which FTS5 rejects.
+        if (!std::any_of(term.cbegin(), term.cend(), [](QChar c) { return c.isLetterOrNumber(); }))
+            continue;
+        term.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+        phrases.append(QLatin1Char('"') + term + QLatin1Char('"') + (prefix ? QStringLiteral("*") : QString()));
+    }
+    return phrases.join(QLatin1Char(' '));
+}

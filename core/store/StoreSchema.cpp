@@ -1,0 +1,250 @@
+#include "core/store/StoreSchema.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStringList>
+
+namespace storeschema {
+
+namespace {
+
+Result<void> exec(QSqlDatabase &db, const QString &sql)
+{
+    QSqlQuery q(db);
+    if (!q.exec(sql))
+        return Failure{QStringLiteral("store migration: %1 (in: %2)")
+                           .arg(q.lastError().text(), sql.left(120))};
+    return {};
+}
+
+bool tableExists(QSqlDatabase &db, const QString &name)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"));
+    q.addBindValue(name);
+    return q.exec() && q.next();
+}
+
+QStringList tableColumns(QSqlDatabase &db, const QString &table)
+{
+    QStringList names;
+    QSqlQuery q(db);
+    if (q.exec(QStringLiteral("PRAGMA table_info(%1)").arg(table)))
+        while (q.next())
+            names.append(q.value(1).toString());
+    return names;
+}
+
+QString createTableSql(const QString &table, const QList<Column> &columns)
+{
+    QStringList defs;
+    for (const Column &c : columns)
+        defs.append(QLatin1String(c.name) + QLatin1Char(' ') + QLatin1String(c.decl));
+    return QStringLiteral("CREATE TABLE %1 (\n  %2\n)").arg(table, defs.join(QStringLiteral(",\n  ")));
+}
+
+// Creates `table` with the full column set. When an older table of that name exists (the
+// seed's schema), its rows are copied over: columns it has are taken (NULLs replaced by the
+// column's fallback), the others get their defaults. SQLite cannot add a foreign key or a
+// NOT NULL column to an existing table, hence the rebuild instead of ALTER TABLE ADD COLUMN.
+Result<void> createOrRebuild(QSqlDatabase &db, const QString &table, const QList<Column> &columns,
+                             const QString &copyFilter = {})
+{
+    if (!tableExists(db, table))
+        return exec(db, createTableSql(table, columns));
+
+    const QString old = table + QStringLiteral("_v0");
+    if (auto r = exec(db, QStringLiteral("ALTER TABLE %1 RENAME TO %2").arg(table, old)); !r)
+        return r;
+    if (auto r = exec(db, createTableSql(table, columns)); !r)
+        return r;
+    const QStringList oldColumns = tableColumns(db, old);
+    QStringList target, source;
+    for (const Column &c : columns) {
+        const QString name = QLatin1String(c.name);
+        if (!oldColumns.contains(name))
+            continue;
+        target.append(name);
+        source.append(c.fallback ? QStringLiteral("COALESCE(%1, %2)").arg(name, QLatin1String(c.fallback))
+                                 : name);
+    }
+    const QString copy = QStringLiteral("INSERT OR IGNORE INTO %1 (%2) SELECT %3 FROM %4 %5")
+                             .arg(table, target.join(QStringLiteral(", ")),
+                                  source.join(QStringLiteral(", ")), old, copyFilter);
+    if (auto r = exec(db, copy); !r)
+        return r;
+    return exec(db, QStringLiteral("DROP TABLE %1").arg(old));
+}
+
+// Version 1: the full schema of DESIGN.md §6, its indices and the full-text index.
+Result<void> migration1(QSqlDatabase &db)
+{
+    if (auto r = createOrRebuild(db, QStringLiteral("executions"), executionColumns()); !r)
+        return r;
+    // Old steps whose execution is gone cannot satisfy the new foreign key: dropped.
+    if (auto r = createOrRebuild(db, QStringLiteral("execution_steps"), stepColumns(),
+                                 QStringLiteral("WHERE execution_id IN (SELECT id FROM executions)"));
+        !r)
+        return r;
+
+    // One index per history filter, each ending in the NewestFirst sort key (queued_at, id) so
+    // a filtered first page is read in index order and stops at LIMIT.
+    const char *indices[] = {
+        "CREATE INDEX idx_executions_queued ON executions (queued_at, id)",
+        "CREATE INDEX idx_executions_workspace ON executions (workspace_id, queued_at DESC, id DESC)",
+        "CREATE INDEX idx_executions_status ON executions (status, queued_at, id)",
+        "CREATE INDEX idx_executions_agent ON executions (agent_id, queued_at, id)",
+        "CREATE INDEX idx_executions_agent_status ON executions (agent_id, status, queued_at, id)",
+        "CREATE INDEX idx_executions_orchestration ON executions (orchestration_id, queued_at, id)",
+        "CREATE INDEX idx_executions_type ON executions (execution_type, queued_at, id)",
+        "CREATE INDEX idx_executions_test_mode ON executions (test_mode, queued_at, id)",
+        "CREATE INDEX idx_executions_trigger ON executions (trigger_type, queued_at, id)",
+        "CREATE INDEX idx_executions_cost ON executions (IFNULL(cost_usd, -1.0), id)",
+        "CREATE INDEX idx_executions_latency ON executions (execution_time_ms, id)",
+        "CREATE INDEX idx_executions_rerun ON executions (rerun_of) WHERE rerun_of IS NOT NULL",
+        "CREATE INDEX idx_steps_execution ON execution_steps (execution_id, step_number)",
+    };
+    for (const char *sql : indices)
+        if (auto r = exec(db, QLatin1String(sql)); !r)
+            return r;
+
+    // Full-text search over inputs, outputs and errors. Contentless (content=''): the text is
+    // already in `executions`; the index holds only the JSON *values* (keys like "text" would
+    // match every row). Rows are tied by rowid. A contentless table deletes a row by being
+    // given the same values again, which the triggers recompute from the old row.
+    if (auto r = exec(db, QStringLiteral(
+                              "CREATE VIRTUAL TABLE executions_fts USING fts5(input_text, output_text, "
+                              "error_text, content='', tokenize='unicode61 remove_diacritics 2')"));
+        !r)
+        return r;
+    const QString newValues = QStringLiteral("new.rowid, %1, %2, IFNULL(new.error_message, '')")
+                                  .arg(ftsTextExpression(QStringLiteral("new.input_data")),
+                                       ftsTextExpression(QStringLiteral("new.output_data")));
+    const QString oldValues = QStringLiteral("old.rowid, %1, %2, IFNULL(old.error_message, '')")
+                                  .arg(ftsTextExpression(QStringLiteral("old.input_data")),
+                                       ftsTextExpression(QStringLiteral("old.output_data")));
+    const QString insertNew = QStringLiteral(
+        "INSERT INTO executions_fts (rowid, input_text, output_text, error_text) VALUES (%1);").arg(newValues);
+    const QString deleteOld = QStringLiteral(
+        "INSERT INTO executions_fts (executions_fts, rowid, input_text, output_text, error_text) "
+        "VALUES ('delete', %1);").arg(oldValues);
+    const QString triggers[] = {
+        QStringLiteral("CREATE TRIGGER executions_fts_insert AFTER INSERT ON executions BEGIN %1 END")
+            .arg(insertNew),
+        QStringLiteral("CREATE TRIGGER executions_fts_delete AFTER DELETE ON executions BEGIN %1 END")
+            .arg(deleteOld),
+        // Status updates during a run do not touch the index; only changed text does.
+        QStringLiteral("CREATE TRIGGER executions_fts_update AFTER UPDATE OF input_data, output_data, "
+                       "error_message ON executions WHEN old.input_data IS NOT new.input_data OR "
+                       "old.output_data IS NOT new.output_data OR old.error_message IS NOT "
+                       "new.error_message BEGIN %1 %2 END")
+            .arg(deleteOld, insertNew),
+    };
+    for (const QString &sql : triggers)
+        if (auto r = exec(db, sql); !r)
+            return r;
+    // Rows kept from the seed's schema.
+    return exec(db, QStringLiteral("INSERT INTO executions_fts (rowid, input_text, output_text, error_text) "
+                                   "SELECT rowid, %1, %2, IFNULL(error_message, '') FROM executions")
+                        .arg(ftsTextExpression(QStringLiteral("input_data")),
+                             ftsTextExpression(QStringLiteral("output_data"))));
+}
+
+} // namespace
+
+const QList<Column> &executionColumns()
+{
+    static const QList<Column> columns = {
+        {"id", "TEXT PRIMARY KEY NOT NULL", nullptr},
+        {"organization_id", "TEXT NOT NULL DEFAULT 'local'", "'local'"},
+        {"workspace_id", "TEXT NOT NULL DEFAULT ''", "''"},
+        {"gateway_id", "TEXT", nullptr},
+        {"execution_type", "TEXT NOT NULL DEFAULT 'agent'", "'agent'"},
+        {"agent_id", "TEXT", nullptr},
+        {"orchestration_id", "TEXT", nullptr},
+        {"version", "TEXT", nullptr},
+        {"triggered_by", "TEXT", nullptr},
+        {"trigger_type", "TEXT", nullptr},
+        {"input_data", "TEXT NOT NULL DEFAULT '{}'", "'{}'"},
+        {"output_data", "TEXT NOT NULL DEFAULT '{}'", "'{}'"},
+        {"status", "TEXT NOT NULL DEFAULT 'queued'", "'queued'"},
+        {"error_message", "TEXT", nullptr},
+        {"queued_at", "TEXT NOT NULL DEFAULT ''", "''"},
+        {"started_at", "TEXT", nullptr},
+        {"completed_at", "TEXT", nullptr},
+        {"execution_time_ms", "INTEGER NOT NULL DEFAULT 0", "0"},
+        {"input_tokens", "INTEGER NOT NULL DEFAULT 0", "0"},
+        {"output_tokens", "INTEGER NOT NULL DEFAULT 0", "0"},
+        {"cost_usd", "REAL", nullptr},
+        {"trace_id", "TEXT", nullptr},
+        {"test_mode", "TEXT", nullptr},
+        {"node_id", "TEXT", nullptr},
+        {"provider", "TEXT", nullptr},
+        {"model", "TEXT", nullptr},
+        {"queue_ms", "INTEGER NOT NULL DEFAULT 0", "0"},
+        {"ttft_ms", "INTEGER", nullptr},
+        {"cached_tokens", "INTEGER NOT NULL DEFAULT 0", "0"},
+        {"tokens_estimated", "INTEGER NOT NULL DEFAULT 0", "0"},
+        {"rerun_of", "TEXT", nullptr},
+    };
+    return columns;
+}
+
+const QList<Column> &stepColumns()
+{
+    static const QList<Column> columns = {
+        {"id", "TEXT PRIMARY KEY NOT NULL", nullptr},
+        {"execution_id", "TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE", nullptr},
+        {"agent_id", "TEXT", nullptr},
+        {"step_number", "INTEGER NOT NULL DEFAULT 0", "0"},
+        {"input_data", "TEXT NOT NULL DEFAULT '{}'", "'{}'"},
+        {"output_data", "TEXT NOT NULL DEFAULT '{}'", "'{}'"},
+        {"status", "TEXT NOT NULL DEFAULT 'running'", "'completed'"},
+        {"started_at", "TEXT", nullptr},
+        {"completed_at", "TEXT", nullptr},
+        {"execution_time_ms", "INTEGER NOT NULL DEFAULT 0", "0"},
+        {"tokens_used", "INTEGER NOT NULL DEFAULT 0", "0"},
+        {"cost_usd", "REAL", nullptr},
+        {"parent_step_id", "TEXT", nullptr},
+        {"span_id", "TEXT", nullptr},
+        {"kind", "TEXT", nullptr},
+        {"name", "TEXT", nullptr},
+        {"node_id", "TEXT", nullptr},
+        {"provider", "TEXT", nullptr},
+        {"model", "TEXT", nullptr},
+        {"input_tokens", "INTEGER NOT NULL DEFAULT 0", "0"},
+        {"output_tokens", "INTEGER NOT NULL DEFAULT 0", "0"},
+        {"cached_tokens", "INTEGER NOT NULL DEFAULT 0", "0"},
+        {"reasoning_tokens", "INTEGER NOT NULL DEFAULT 0", "0"},
+        {"tokens_estimated", "INTEGER NOT NULL DEFAULT 0", "0"},
+        {"ttft_ms", "INTEGER", nullptr},
+        {"attempt", "INTEGER NOT NULL DEFAULT 1", "1"},
+        {"error_message", "TEXT", nullptr},
+    };
+    return columns;
+}
+
+QString columnList(const QList<Column> &columns, const QString &prefix)
+{
+    QStringList names;
+    for (const Column &c : columns)
+        names.append(prefix + QLatin1String(c.name));
+    return names.join(QStringLiteral(", "));
+}
+
+QString ftsTextExpression(const QString &column)
+{
+    return QStringLiteral("IFNULL(CASE WHEN json_valid(%1) THEN (SELECT group_concat(value, ' ') FROM "
+                          "json_tree(%1) WHERE type IN ('text', 'integer', 'real')) ELSE %1 END, '')")
+        .arg(column);
+}
+
+const QList<Migration> &migrations()
+{
+    static const QList<Migration> list = {
+        {1, "executions and execution_steps, history indices, full-text index", &migration1},
+    };
+    return list;
+}
+
+} // namespace storeschema

@@ -1,0 +1,1015 @@
+#include "core/common/Util.h"
+#include "core/store/ExecutionStore.h"
+
+#include <QSet>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+const QDateTime kBase = QDateTime(QDate(2026, 11, 1), QTime(9, 0, 0, 125), Qt::UTC);
+
+ExecutionRecord makeExecution(const QString &agent, const QString &status, int minutesAfterBase,
+                              const QString &outputText = u"done"_s)
+{
+    ExecutionRecord e;
+    e.id = as::newId();
+    e.workspaceId = u"demo"_s;
+    e.executionType = u"agent"_s;
+    e.agentId = agent;
+    e.version = u"1.0.0"_s;
+    e.triggeredBy = u"tester"_s;
+    e.triggerType = u"test_panel"_s;
+    e.inputData = QJsonObject{{u"text"_s, u"please summarize the quarterly report"_s}, {u"max_words"_s, 30}};
+    e.outputData = QJsonObject{{u"summary"_s, outputText}};
+    e.status = status;
+    e.queuedAt = kBase.addSecs(60 * minutesAfterBase);
+    e.startedAt = e.queuedAt.addMSecs(12);
+    if (status != u"running"_s && status != u"queued"_s)
+        e.completedAt = e.startedAt.addMSecs(800);
+    e.executionTimeMs = 800;
+    e.inputTokens = 52;
+    e.outputTokens = 18;
+    e.costUsd = 0.0000186;
+    e.traceId = as::newTraceId();
+    e.testMode = u"single_agent"_s;
+    e.provider = u"offline"_s;
+    e.model = u"scripted"_s;
+    e.queueMs = 12;
+    e.ttftMs = 210;
+    e.tokensEstimated = true;
+    return e;
+}
+
+StepRecord makeStep(const ExecutionRecord &e, int number, const QString &status)
+{
+    StepRecord s;
+    s.id = as::newId();
+    s.executionId = e.id;
+    s.agentId = e.agentId;
+    s.stepNumber = number;
+    s.inputData = QJsonObject{{u"messages"_s, QJsonArray{QJsonObject{{u"role"_s, u"user"_s}}}}};
+    s.outputData = QJsonObject{{u"text"_s, u"raw reply"_s}};
+    s.status = status;
+    s.startedAt = e.startedAt.addMSecs(number);
+    s.kind = number == 1 ? u"node"_s : u"llm"_s;
+    s.name = u"step %1"_s.arg(number);
+    s.spanId = as::newSpanId();
+    s.provider = u"offline"_s;
+    s.model = u"scripted"_s;
+    s.inputTokens = 10;
+    s.outputTokens = 5;
+    s.tokensUsed = 15;
+    s.ttftMs = 33;
+    s.attempt = 1;
+    return s;
+}
+
+QStringList ids(const QList<ExecutionRecord> &items)
+{
+    QStringList out;
+    for (const ExecutionRecord &e : items)
+        out.append(e.id);
+    return out;
+}
+
+// A raw connection for looking at the file the way another tool would.
+class RawDb
+{
+public:
+    explicit RawDb(const QString &path) : m_name(u"raw-%1"_s.arg(as::newId()))
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_name);
+        db.setDatabaseName(path);
+        db.open();
+    }
+    ~RawDb()
+    {
+        QSqlDatabase::database(m_name, false).close();
+        QSqlDatabase::removeDatabase(m_name);
+    }
+    QVariantList column(const QString &sql) const
+    {
+        QVariantList out;
+        QSqlQuery q(QSqlDatabase::database(m_name, false));
+        if (!q.exec(sql))
+            qWarning() << sql << q.lastError().text();
+        while (q.next())
+            out.append(q.value(0));
+        return out;
+    }
+    QVariant scalar(const QString &sql) const
+    {
+        const QVariantList c = column(sql);
+        return c.isEmpty() ? QVariant() : c.first();
+    }
+    bool exec(const QString &sql) const
+    {
+        QSqlQuery q(QSqlDatabase::database(m_name, false));
+        const bool ok = q.exec(sql);
+        if (!ok)
+            qWarning() << sql << q.lastError().text();
+        return ok;
+    }
+
+private:
+    QString m_name;
+};
+
+QStringList asStrings(const QVariantList &values)
+{
+    QStringList out;
+    for (const QVariant &v : values)
+        out.append(v.toString());
+    return out;
+}
+
+} // namespace
+
+class TestExecutionStore : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+
+    // The schema is the contract of DESIGN §6: other tools read this file.
+    void schemaHasEveryColumn();
+    void indicesServeTheHistoryFilters_data();
+    void indicesServeTheHistoryFilters();
+    // A database written by the seed's prototype (user_version 0) keeps its rows.
+    void migratesSeedShapedDatabase();
+    void reopenDoesNotMigrateAgain();
+    void insertUpdateAndRead();
+    void updateOfUnknownIdFails();
+    void costNullRoundTrip();
+    void jsonRoundTrip();
+    void filters_data();
+    void filters();
+    void paginationIsStableWhileRowsArrive();
+    void paginationForEverySort_data();
+    void paginationForEverySort();
+    void invalidCursorIsAnError();
+    void fullTextSearch_data();
+    void fullTextSearch();
+    void fullTextIndexFollowsUpdatesAndDeletes();
+    void ftsMatchExpression_data();
+    void ftsMatchExpression();
+    void recoversInterruptedRuns();
+    void doesNotInterruptRunsOfAnotherLiveStore();
+    void twoThreadsWriteAtOnce();
+    void nestedTransactions();
+    void removeCascadesToSteps();
+    void retention();
+    void latestSuccessfulRun();
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString dbPath() const { return m_dir->filePath(u"history/executions.db"_s); }
+    // A store with a fixed fixture used by the filter tests.
+    QHash<QString, QString> fillFixture(ExecutionStore &store);
+};
+
+void TestExecutionStore::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+void TestExecutionStore::cleanup()
+{
+    m_dir.reset();
+}
+
+void TestExecutionStore::schemaHasEveryColumn()
+{
+    ExecutionStore store(dbPath());
+    const Result<void> opened = store.open();
+    QVERIFY2(opened.ok(), qPrintable(opened.error()));
+    QVERIFY(store.isOpen());
+
+    RawDb raw(dbPath());
+    const QStringList execColumns = asStrings(raw.column(u"SELECT name FROM pragma_table_info('executions')"_s));
+    const QStringList expectedExec = {
+        u"id"_s, u"organization_id"_s, u"workspace_id"_s, u"gateway_id"_s, u"execution_type"_s,
+        u"agent_id"_s, u"orchestration_id"_s, u"version"_s, u"triggered_by"_s, u"trigger_type"_s,
+        u"input_data"_s, u"output_data"_s, u"status"_s, u"error_message"_s, u"queued_at"_s,
+        u"started_at"_s, u"completed_at"_s, u"execution_time_ms"_s, u"input_tokens"_s,
+        u"output_tokens"_s, u"cost_usd"_s, u"trace_id"_s,
+        u"test_mode"_s, u"node_id"_s, u"provider"_s, u"model"_s, u"queue_ms"_s, u"ttft_ms"_s,
+        u"cached_tokens"_s, u"tokens_estimated"_s, u"rerun_of"_s};
+    for (const QString &c : expectedExec)
+        QVERIFY2(execColumns.contains(c), qPrintable(u"executions lacks "_s + c));
+
+    const QStringList stepCols = asStrings(raw.column(u"SELECT name FROM pragma_table_info('execution_steps')"_s));
+    const QStringList expectedSteps = {
+        u"id"_s, u"execution_id"_s, u"agent_id"_s, u"step_number"_s, u"input_data"_s, u"output_data"_s,
+        u"status"_s, u"started_at"_s, u"completed_at"_s, u"execution_time_ms"_s, u"tokens_used"_s,
+        u"cost_usd"_s, u"parent_step_id"_s, u"span_id"_s, u"kind"_s, u"name"_s, u"node_id"_s,
+        u"provider"_s, u"model"_s, u"input_tokens"_s, u"output_tokens"_s, u"ttft_ms"_s, u"attempt"_s,
+        u"error_message"_s};
+    for (const QString &c : expectedSteps)
+        QVERIFY2(stepCols.contains(c), qPrintable(u"execution_steps lacks "_s + c));
+
+    QCOMPARE(raw.scalar(u"PRAGMA user_version"_s).toInt(), ExecutionStore::SchemaVersion);
+    QCOMPARE(raw.scalar(u"PRAGMA journal_mode"_s).toString(), u"wal"_s);
+    // The steps' execution_id references executions(id) with ON DELETE CASCADE.
+    QCOMPARE(raw.scalar(u"SELECT \"table\" || '/' || on_delete FROM pragma_foreign_key_list('execution_steps')"_s)
+                 .toString(),
+             u"executions/CASCADE"_s);
+    QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM sqlite_master WHERE name = 'executions_fts'"_s).toInt(), 1);
+}
+
+void TestExecutionStore::indicesServeTheHistoryFilters_data()
+{
+    QTest::addColumn<QString>("where");
+    QTest::addColumn<QString>("index");
+    QTest::newRow("status") << u"status = 'failed'"_s << u"idx_executions_status"_s;
+    QTest::newRow("agent") << u"agent_id = 'a'"_s << u"idx_executions_agent"_s;
+    QTest::newRow("status and agent") << u"agent_id = 'a' AND status = 'failed'"_s << u"idx_executions_agent_status"_s;
+    QTest::newRow("orchestration") << u"orchestration_id = 'o'"_s << u"idx_executions_orchestration"_s;
+    QTest::newRow("execution type") << u"execution_type = 'agent'"_s << u"idx_executions_type"_s;
+    QTest::newRow("test mode") << u"test_mode = 'full_workflow'"_s << u"idx_executions_test_mode"_s;
+    QTest::newRow("trigger type") << u"trigger_type = 'cli'"_s << u"idx_executions_trigger"_s;
+    QTest::newRow("workspace") << u"workspace_id = 'demo'"_s << u"idx_executions_workspace"_s;
+    QTest::newRow("since") << u"queued_at >= '2026-01-01'"_s << u"idx_executions_queued"_s;
+}
+
+void TestExecutionStore::indicesServeTheHistoryFilters()
+{
+    QFETCH(QString, where);
+    QFETCH(QString, index);
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    QStringList details;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"plan"_s);
+        db.setDatabaseName(dbPath());
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(u"EXPLAIN QUERY PLAN SELECT id FROM executions WHERE %1 ORDER BY queued_at DESC, id DESC LIMIT 51"_s.arg(where)));
+        while (q.next())
+            details.append(q.value(3).toString());
+    }
+    QSqlDatabase::removeDatabase(u"plan"_s);
+    const QString text = details.join(u" | "_s);
+    QVERIFY2(text.contains(index), qPrintable(text));
+    QVERIFY2(!text.contains(u"TEMP B-TREE FOR ORDER BY"_s), qPrintable(text));
+}
+
+void TestExecutionStore::migratesSeedShapedDatabase()
+{
+    QDir().mkpath(QFileInfo(dbPath()).absolutePath());
+    {
+        // The seed's tables (TODO-007: Execution, ExecutionStep) with only the seed's columns,
+        // no user_version, the way the Python prototype left them.
+        RawDb raw(dbPath());
+        QVERIFY(raw.exec(u"CREATE TABLE executions (id TEXT PRIMARY KEY, organization_id TEXT, workspace_id TEXT, "
+                         "gateway_id TEXT, execution_type TEXT, agent_id TEXT, orchestration_id TEXT, version TEXT, "
+                         "triggered_by TEXT, trigger_type TEXT, input_data TEXT, output_data TEXT, status TEXT, "
+                         "error_message TEXT, queued_at TEXT, started_at TEXT, completed_at TEXT, "
+                         "execution_time_ms INTEGER, input_tokens INTEGER, output_tokens INTEGER, cost_usd REAL, "
+                         "trace_id TEXT)"_s));
+        QVERIFY(raw.exec(u"CREATE TABLE execution_steps (id TEXT PRIMARY KEY, execution_id TEXT, agent_id TEXT, "
+                         "step_number INTEGER, input_data TEXT, output_data TEXT, status TEXT, started_at TEXT, "
+                         "completed_at TEXT, execution_time_ms INTEGER, tokens_used INTEGER, cost_usd REAL)"_s));
+        QVERIFY(raw.exec(u"INSERT INTO executions VALUES ('e1', 'acme', 'ws', NULL, 'agent', 'summarizer', NULL, '1', "
+                         "'alice', 'api', '{\"text\":\"lighthouse keepers\"}', '{\"summary\":\"ok\"}', 'completed', NULL, "
+                         "'2025-03-01T10:00:00.000Z', '2025-03-01T10:00:00.100Z', '2025-03-01T10:00:01.000Z', 900, "
+                         "40, 12, 0.00021, 'abc')"_s));
+        QVERIFY(raw.exec(u"INSERT INTO executions VALUES ('e2', 'acme', 'ws', NULL, 'orchestration', NULL, 'brief', '1', "
+                         "'bob', 'cli', '{}', '{}', 'failed', 'quota exceeded for zanzibar', "
+                         "'2025-03-02T10:00:00.000Z', NULL, NULL, 0, 0, 0, NULL, 'def')"_s));
+        QVERIFY(raw.exec(u"INSERT INTO executions VALUES ('e3', 'acme', 'ws', NULL, 'agent', 'writer', NULL, '1', "
+                         "'bob', 'cli', '{}', '{}', 'running', NULL, '2025-03-03T10:00:00.000Z', NULL, NULL, NULL, NULL, "
+                         "NULL, NULL, NULL)"_s));
+        QVERIFY(raw.exec(u"INSERT INTO execution_steps VALUES ('s1', 'e1', 'summarizer', 1, '{}', '{\"text\":\"ok\"}', "
+                         "'completed', '2025-03-01T10:00:00.100Z', '2025-03-01T10:00:01.000Z', 900, 52, 0.00021)"_s));
+        QVERIFY(raw.exec(u"INSERT INTO execution_steps VALUES ('s2', 'gone', 'x', 1, '{}', '{}', 'completed', NULL, "
+                         "NULL, 0, 0, NULL)"_s));
+        QCOMPARE(raw.scalar(u"PRAGMA user_version"_s).toInt(), 0);
+    }
+
+    ExecutionStore store(dbPath());
+    int recovered = -1;
+    const Result<void> opened = store.open(&recovered);
+    QVERIFY2(opened.ok(), qPrintable(opened.error()));
+    QCOMPARE(recovered, 1);   // e3 was left running
+
+    HistoryQuery all;
+    const Result<HistoryPage> page = store.query(all);
+    QVERIFY2(page.ok(), qPrintable(page.error()));
+    QCOMPARE(ids(page->items), (QStringList{u"e3"_s, u"e2"_s, u"e1"_s}));
+
+    const Result<ExecutionRecord> e1 = store.execution(u"e1"_s);
+    QVERIFY(e1.ok());
+    QCOMPARE(e1->organizationId, u"acme"_s);
+    QCOMPARE(e1->triggeredBy, u"alice"_s);
+    QCOMPARE(e1->inputData.value(u"text"_s).toString(), u"lighthouse keepers"_s);
+    QCOMPARE(e1->executionTimeMs, 900);
+    QCOMPARE(e1->costUsd.value_or(-1), 0.00021);
+    QCOMPARE(e1->queuedAt, QDateTime(QDate(2025, 3, 1), QTime(10, 0), Qt::UTC));
+    QCOMPARE(e1->ttftMs, -1);
+    QVERIFY(e1->testMode.isEmpty());
+    QCOMPARE(e1->steps.size(), 1);
+    QCOMPARE(e1->steps.first().tokensUsed, 52);
+    QCOMPARE(e1->steps.first().attempt, 1);
+
+    const Result<ExecutionRecord> e2 = store.execution(u"e2"_s);
+    QVERIFY(!e2->costUsd.has_value());
+    QCOMPARE(store.execution(u"e3"_s)->status, u"interrupted"_s);
+
+    // The old rows are in the full-text index, from inputs and errors alike.
+    HistoryQuery search;
+    search.search = u"lighthouse"_s;
+    QCOMPARE(ids(store.query(search)->items), QStringList{u"e1"_s});
+    search.search = u"zanzibar"_s;
+    QCOMPARE(ids(store.query(search)->items), QStringList{u"e2"_s});
+
+    // New columns work on old rows, and the new foreign key cascades.
+    ExecutionRecord changed = *e1;
+    changed.testMode = u"single_agent"_s;
+    changed.cachedTokens = 7;
+    QVERIFY(store.updateExecution(changed).ok());
+    QCOMPARE(store.execution(u"e1"_s)->cachedTokens, 7);
+    QCOMPARE(store.remove({u"e1"_s}).value(), 1);
+
+    RawDb raw(dbPath());
+    QCOMPARE(raw.scalar(u"PRAGMA user_version"_s).toInt(), 1);
+    QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM execution_steps"_s).toInt(), 0);   // s1 cascaded, s2 orphan dropped
+    QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%_v0'"_s).toInt(), 0);
+    QVERIFY(asStrings(raw.column(u"SELECT name FROM pragma_table_info('executions')"_s)).contains(u"rerun_of"_s));
+}
+
+void TestExecutionStore::reopenDoesNotMigrateAgain()
+{
+    const ExecutionRecord e = makeExecution(u"a"_s, u"completed"_s, 1);
+    {
+        ExecutionStore store(dbPath());
+        QVERIFY(store.open().ok());
+        QVERIFY(store.insertExecution(e).ok());
+    }
+    ExecutionStore again(dbPath());
+    int recovered = -1;
+    QVERIFY(again.open(&recovered).ok());
+    QCOMPARE(recovered, 0);
+    QCOMPARE(again.count({}).value(), 1);
+    QCOMPARE(again.execution(e.id)->toJson(true), e.toJson(true));
+}
+
+void TestExecutionStore::insertUpdateAndRead()
+{
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+
+    ExecutionRecord e = makeExecution(u"summarizer"_s, u"queued"_s, 0);
+    e.gatewayId = u"gw-1"_s;
+    e.rerunOf = as::newId();
+    e.cachedTokens = 4;
+    QVERIFY(store.insertExecution(e).ok());
+    QCOMPARE(store.execution(e.id)->toJson(true), e.toJson(true));
+
+    // Written as it happens: running, a step, its completion, then the end.
+    e.status = u"running"_s;
+    QVERIFY(store.updateExecution(e).ok());
+    StepRecord node = makeStep(e, 1, u"running"_s);
+    StepRecord llm = makeStep(e, 2, u"running"_s);
+    llm.parentStepId = node.id;
+    llm.costUsd = 0.5;
+    QVERIFY(store.insertStep(node).ok());
+    QVERIFY(store.insertStep(llm).ok());
+    llm.status = u"completed"_s;
+    llm.completedAt = llm.startedAt.addMSecs(400);
+    llm.outputData = QJsonObject{{u"text"_s, u"{\"summary\": \"short\"}"_s}};
+    llm.reasoningTokens = 3;
+    llm.cachedTokens = 2;
+    llm.tokensEstimated = true;
+    llm.errorMessage = u"retried once"_s;
+    llm.attempt = 2;
+    QVERIFY(store.updateStep(llm).ok());
+    e.status = u"completed"_s;
+    e.completedAt = e.startedAt.addMSecs(900);
+    e.outputData = QJsonObject{{u"summary"_s, u"short"_s}, {u"confidence"_s, 0.75}};
+    QVERIFY(store.updateExecution(e).ok());
+
+    const Result<ExecutionRecord> read = store.execution(e.id);
+    QVERIFY2(read.ok(), qPrintable(read.error()));
+    QCOMPARE(read->steps.size(), 2);
+    QCOMPARE(read->steps.at(0).toJson(), node.toJson());
+    QCOMPARE(read->steps.at(1).toJson(), llm.toJson());
+    e.steps = {node, llm};
+    QCOMPARE(read->toJson(true), e.toJson(true));
+    QCOMPARE(store.execution(e.id, false)->steps.size(), 0);
+    QVERIFY(!store.execution(u"nope"_s).ok());
+}
+
+void TestExecutionStore::updateOfUnknownIdFails()
+{
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    const ExecutionRecord e = makeExecution(u"a"_s, u"running"_s, 0);
+    QVERIFY(!store.updateExecution(e).ok());
+    QVERIFY(!store.insertStep(makeStep(e, 1, u"running"_s)).ok());   // foreign key
+    QVERIFY(store.insertExecution(e).ok());
+    QVERIFY(!store.insertExecution(e).ok());                          // duplicate id
+    QVERIFY(!store.updateStep(makeStep(e, 1, u"running"_s)).ok());
+}
+
+void TestExecutionStore::costNullRoundTrip()
+{
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    ExecutionRecord unknown = makeExecution(u"a"_s, u"completed"_s, 0);
+    unknown.costUsd.reset();
+    ExecutionRecord free = makeExecution(u"a"_s, u"completed"_s, 1);
+    free.costUsd = 0.0;
+    QVERIFY(store.insertExecution(unknown).ok());
+    QVERIFY(store.insertExecution(free).ok());
+
+    RawDb raw(dbPath());
+    QCOMPARE(raw.scalar(u"SELECT typeof(cost_usd) FROM executions WHERE id = '%1'"_s.arg(unknown.id)).toString(), u"null"_s);
+    QCOMPARE(raw.scalar(u"SELECT typeof(cost_usd) FROM executions WHERE id = '%1'"_s.arg(free.id)).toString(), u"real"_s);
+
+    QVERIFY(!store.execution(unknown.id)->costUsd.has_value());
+    QCOMPARE(store.execution(free.id)->costUsd.value_or(-1), 0.0);
+    QVERIFY(store.execution(unknown.id)->toJson(false).value(u"cost_usd"_s).isNull());
+    QCOMPARE(store.execution(free.id)->toJson(false).value(u"cost_usd"_s), QJsonValue(0.0));
+}
+
+void TestExecutionStore::jsonRoundTrip()
+{
+    ExecutionRecord e = makeExecution(u"summarizer"_s, u"failed"_s, 3);
+    e.errorMessage = u"confidence: must be ≤ 1"_s;
+    e.costUsd.reset();
+    e.ttftMs = -1;
+    e.steps = {makeStep(e, 1, u"failed"_s)};
+    const QJsonObject json = e.toJson(true);
+    QVERIFY(json.value(u"cost_usd"_s).isNull());
+    QVERIFY(json.value(u"ttft_ms"_s).isNull());
+    QVERIFY(json.value(u"input_data"_s).isObject());
+    QVERIFY(json.value(u"tokens_estimated"_s).isBool());
+    QCOMPARE(json.value(u"queued_at"_s).toString(), u"2026-11-01T09:03:00.125Z"_s);
+    QCOMPARE(json.value(u"steps"_s).toArray().size(), 1);
+    QVERIFY(!e.toJson(false).contains(u"steps"_s));
+    QCOMPARE(ExecutionRecord::fromJson(json).toJson(true), json);
+    const QJsonObject step = e.steps.first().toJson();
+    for (const char *key : {"parent_step_id", "span_id", "kind", "name", "node_id", "provider", "model",
+                            "input_tokens", "output_tokens", "ttft_ms", "attempt", "error_message",
+                            "tokens_used", "step_number", "execution_id"})
+        QVERIFY2(step.contains(QLatin1String(key)), key);
+    QCOMPARE(StepRecord::fromJson(step).toJson(), step);
+}
+
+QHash<QString, QString> TestExecutionStore::fillFixture(ExecutionStore &store)
+{
+    // name -> id; queued one minute apart in this order.
+    QHash<QString, QString> byName;
+    auto add = [&](const QString &name, ExecutionRecord e) {
+        byName.insert(name, e.id);
+        const Result<void> r = store.insertExecution(e);
+        if (!r)
+            qWarning() << r.error();
+    };
+    ExecutionRecord a1 = makeExecution(u"summarizer"_s, u"completed"_s, 1);
+    ExecutionRecord a2 = makeExecution(u"summarizer"_s, u"failed"_s, 2);
+    a2.errorMessage = u"summary: expected a string"_s;
+    a2.costUsd = 0.5;
+    a2.executionTimeMs = 5000;
+    ExecutionRecord b1 = makeExecution(u"writer"_s, u"completed"_s, 3);
+    b1.triggerType = u"cli"_s;
+    b1.costUsd.reset();
+    ExecutionRecord b2 = makeExecution(u"writer"_s, u"cancelled"_s, 4);
+    b2.workspaceId = u"other"_s;
+    b2.organizationId = u"acme"_s;
+    ExecutionRecord o1 = makeExecution({}, u"completed"_s, 5);
+    o1.executionType = u"orchestration"_s;
+    o1.orchestrationId = u"brief"_s;
+    o1.testMode = u"full_workflow"_s;
+    o1.executionTimeMs = 20;
+    ExecutionRecord o2 = makeExecution(u"writer"_s, u"completed"_s, 6);
+    o2.executionType = u"orchestration"_s;
+    o2.orchestrationId = u"brief"_s;
+    o2.testMode = u"node_in_context"_s;
+    o2.nodeId = u"draft"_s;
+    o2.triggerType = u"api"_s;
+    add(u"a1"_s, a1);
+    add(u"a2"_s, a2);
+    add(u"b1"_s, b1);
+    add(u"b2"_s, b2);
+    add(u"o1"_s, o1);
+    add(u"o2"_s, o2);
+    return byName;
+}
+
+void TestExecutionStore::filters_data()
+{
+    QTest::addColumn<QString>("filter");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QStringList>("expected");   // fixture names, newest first
+
+    QTest::newRow("no filter") << u""_s << u""_s << QStringList{u"o2"_s, u"o1"_s, u"b2"_s, u"b1"_s, u"a2"_s, u"a1"_s};
+    QTest::newRow("status") << u"status"_s << u"failed"_s << QStringList{u"a2"_s};
+    QTest::newRow("two statuses") << u"status"_s << u"failed,cancelled"_s << QStringList{u"b2"_s, u"a2"_s};
+    QTest::newRow("agent") << u"agent"_s << u"writer"_s << QStringList{u"o2"_s, u"b2"_s, u"b1"_s};
+    QTest::newRow("status and agent") << u"status+agent"_s << u"completed,writer"_s << QStringList{u"o2"_s, u"b1"_s};
+    QTest::newRow("orchestration") << u"orchestration"_s << u"brief"_s << QStringList{u"o2"_s, u"o1"_s};
+    QTest::newRow("execution type") << u"type"_s << u"agent"_s << QStringList{u"b2"_s, u"b1"_s, u"a2"_s, u"a1"_s};
+    QTest::newRow("test mode") << u"mode"_s << u"node_in_context"_s << QStringList{u"o2"_s};
+    QTest::newRow("trigger type") << u"trigger"_s << u"cli"_s << QStringList{u"b1"_s};
+    QTest::newRow("workspace") << u"workspace"_s << u"other"_s << QStringList{u"b2"_s};
+    QTest::newRow("organization") << u"organization"_s << u"acme"_s << QStringList{u"b2"_s};
+    QTest::newRow("since") << u"since"_s << u"4"_s << QStringList{u"o2"_s, u"o1"_s, u"b2"_s};
+    QTest::newRow("until") << u"until"_s << u"3"_s << QStringList{u"a2"_s, u"a1"_s};
+    QTest::newRow("min cost") << u"mincost"_s << u"0.1"_s << QStringList{u"a2"_s};
+    QTest::newRow("max cost") << u"maxcost"_s << u"0.1"_s << QStringList{u"o2"_s, u"o1"_s, u"b2"_s, u"a1"_s};
+    QTest::newRow("min latency") << u"minlatency"_s << u"1000"_s << QStringList{u"a2"_s};
+    QTest::newRow("max latency") << u"maxlatency"_s << u"100"_s << QStringList{u"o1"_s};
+    QTest::newRow("search error text") << u"search"_s << u"expected"_s << QStringList{u"a2"_s};
+    QTest::newRow("search and agent") << u"search+agent"_s << u"quarterly,writer"_s << QStringList{u"o2"_s, u"b2"_s, u"b1"_s};
+}
+
+void TestExecutionStore::filters()
+{
+    QFETCH(QString, filter);
+    QFETCH(QString, value);
+    QFETCH(QStringList, expected);
+
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    const QHash<QString, QString> byName = fillFixture(store);
+    QHash<QString, QString> nameOf;
+    for (auto it = byName.cbegin(); it != byName.cend(); ++it)
+        nameOf.insert(it.value(), it.key());
+
+    HistoryQuery q;
+    const QStringList parts = value.split(u',');
+    if (filter == u"status"_s)
+        q.statuses = parts;
+    else if (filter == u"agent"_s)
+        q.agentId = value;
+    else if (filter == u"status+agent"_s) {
+        q.statuses = {parts.at(0)};
+        q.agentId = parts.at(1);
+    } else if (filter == u"orchestration"_s)
+        q.orchestrationId = value;
+    else if (filter == u"type"_s)
+        q.executionType = value;
+    else if (filter == u"mode"_s)
+        q.testMode = value;
+    else if (filter == u"trigger"_s)
+        q.triggerType = value;
+    else if (filter == u"workspace"_s)
+        q.workspaceId = value;
+    else if (filter == u"organization"_s)
+        q.organizationId = value;
+    else if (filter == u"since"_s)
+        q.since = kBase.addSecs(60 * value.toInt());
+    else if (filter == u"until"_s)
+        q.until = kBase.addSecs(60 * value.toInt());
+    else if (filter == u"mincost"_s)
+        q.minCost = value.toDouble();
+    else if (filter == u"maxcost"_s)
+        q.maxCost = value.toDouble();
+    else if (filter == u"minlatency"_s)
+        q.minLatencyMs = value.toLongLong();
+    else if (filter == u"maxlatency"_s)
+        q.maxLatencyMs = value.toLongLong();
+    else if (filter == u"search"_s)
+        q.search = value;
+    else if (filter == u"search+agent"_s) {
+        q.search = parts.at(0);
+        q.agentId = parts.at(1);
+    }
+
+    const Result<HistoryPage> page = store.query(q);
+    QVERIFY2(page.ok(), qPrintable(page.error()));
+    QStringList got;
+    for (const ExecutionRecord &e : page->items)
+        got.append(nameOf.value(e.id));
+    QCOMPARE(got, expected);
+    QVERIFY(page->nextCursor.isEmpty());
+    QCOMPARE(store.count(q).value(), expected.size());
+}
+
+void TestExecutionStore::paginationIsStableWhileRowsArrive()
+{
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    QStringList inserted;
+    QVERIFY(store.begin().ok());
+    for (int i = 0; i < 25; ++i) {
+        // Pairs of rows share a queued_at, so the id must break the tie.
+        ExecutionRecord e = makeExecution(u"a"_s, u"completed"_s, i / 2);
+        inserted.append(e.id);
+        QVERIFY(store.insertExecution(e).ok());
+    }
+    QVERIFY(store.commit().ok());
+
+    HistoryQuery q;
+    q.limit = 10;
+    QStringList seen;
+    int pages = 0;
+    forever {
+        const Result<HistoryPage> page = store.query(q);
+        QVERIFY2(page.ok(), qPrintable(page.error()));
+        seen += ids(page->items);
+        ++pages;
+        // Newer runs arrive while the user scrolls: they belong before the first page and
+        // must not shift the pages still to come.
+        QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"running"_s, 100 + pages)).ok());
+        if (page->nextCursor.isEmpty())
+            break;
+        q.cursor = page->nextCursor;
+    }
+    QCOMPARE(pages, 3);
+    QCOMPARE(seen.size(), 25);
+    QCOMPARE(QSet<QString>(seen.cbegin(), seen.cend()).size(), 25);
+    QCOMPARE(QSet<QString>(seen.cbegin(), seen.cend()), QSet<QString>(inserted.cbegin(), inserted.cend()));
+
+    // And the order is queued_at DESC, id DESC.
+    QStringList sortedExpected = seen;
+    QList<ExecutionRecord> records;
+    for (const QString &id : seen)
+        records.append(store.execution(id, false).value());
+    for (qsizetype i = 1; i < records.size(); ++i) {
+        const ExecutionRecord &a = records.at(i - 1), &b = records.at(i);
+        QVERIFY(a.queuedAt > b.queuedAt || (a.queuedAt == b.queuedAt && a.id > b.id));
+    }
+}
+
+void TestExecutionStore::paginationForEverySort_data()
+{
+    QTest::addColumn<int>("sort");
+    QTest::newRow("newest first") << int(HistoryQuery::Sort::NewestFirst);
+    QTest::newRow("oldest first") << int(HistoryQuery::Sort::OldestFirst);
+    QTest::newRow("cost") << int(HistoryQuery::Sort::CostDesc);
+    QTest::newRow("latency") << int(HistoryQuery::Sort::LatencyDesc);
+}
+
+void TestExecutionStore::paginationForEverySort()
+{
+    QFETCH(int, sort);
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    QVERIFY(store.begin().ok());
+    for (int i = 0; i < 23; ++i) {
+        ExecutionRecord e = makeExecution(u"a"_s, u"completed"_s, i);
+        e.executionTimeMs = (i * 7) % 5 * 100;   // many ties
+        if (i % 4 == 0)
+            e.costUsd.reset();                    // unknown cost sorts last
+        else
+            e.costUsd = (i % 3) * 0.25;
+        QVERIFY(store.insertExecution(e).ok());
+    }
+    QVERIFY(store.commit().ok());
+
+    HistoryQuery q;
+    q.sort = HistoryQuery::Sort(sort);
+    q.limit = 4;
+    QList<ExecutionRecord> seen;
+    forever {
+        const Result<HistoryPage> page = store.query(q);
+        QVERIFY2(page.ok(), qPrintable(page.error()));
+        seen += page->items;
+        if (page->nextCursor.isEmpty())
+            break;
+        q.cursor = page->nextCursor;
+    }
+    QCOMPARE(seen.size(), 23);
+    QSet<QString> unique;
+    for (const ExecutionRecord &e : seen)
+        unique.insert(e.id);
+    QCOMPARE(unique.size(), 23);
+    for (qsizetype i = 1; i < seen.size(); ++i) {
+        const ExecutionRecord &a = seen.at(i - 1), &b = seen.at(i);
+        switch (q.sort) {
+        case HistoryQuery::Sort::NewestFirst: QVERIFY(a.queuedAt > b.queuedAt); break;
+        case HistoryQuery::Sort::OldestFirst: QVERIFY(a.queuedAt < b.queuedAt); break;
+        case HistoryQuery::Sort::CostDesc:
+            QVERIFY(a.costUsd.value_or(-1) > b.costUsd.value_or(-1)
+                    || (a.costUsd.value_or(-1) == b.costUsd.value_or(-1) && a.id > b.id));
+            break;
+        case HistoryQuery::Sort::LatencyDesc:
+            QVERIFY(a.executionTimeMs > b.executionTimeMs
+                    || (a.executionTimeMs == b.executionTimeMs && a.id > b.id));
+            break;
+        }
+    }
+}
+
+void TestExecutionStore::invalidCursorIsAnError()
+{
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    HistoryQuery q;
+    q.cursor = u"not a cursor!"_s;
+    QVERIFY(!store.query(q).ok());
+    q.cursor = QString::fromLatin1(QByteArray("[1,2]").toBase64(QByteArray::Base64UrlEncoding));
+    QVERIFY(!store.query(q).ok());
+}
+
+void TestExecutionStore::fullTextSearch_data()
+{
+    QTest::addColumn<QString>("search");
+    QTest::addColumn<QStringList>("expected");
+    QTest::newRow("word of an input") << u"marmalade"_s << QStringList{u"in"_s};
+    QTest::newRow("word of an output") << u"pelican"_s << QStringList{u"out"_s};
+    QTest::newRow("word of an error") << u"throttled"_s << QStringList{u"err"_s};
+    QTest::newRow("case insensitive") << u"PELICAN"_s << QStringList{u"out"_s};
+    QTest::newRow("number value") << u"4242"_s << QStringList{u"in"_s};
+    QTest::newRow("two words, both needed") << u"pelican harbour"_s << QStringList{u"out"_s};
+    QTest::newRow("two words, one missing") << u"pelican marmalade"_s << QStringList{};
+    QTest::newRow("prefix") << u"pelic*"_s << QStringList{u"out"_s};
+    QTest::newRow("hyphenated") << u"rate-limit"_s << QStringList{u"err"_s};
+    QTest::newRow("quotes are text") << u"\"pelican"_s << QStringList{u"out"_s};
+    QTest::newRow("fts operators are text") << u"pelican OR marmalade"_s << QStringList{};
+    QTest::newRow("keys are not indexed") << u"summary"_s << QStringList{};
+    QTest::newRow("column filter syntax") << u"output_text:pelican"_s << QStringList{};
+    QTest::newRow("only punctuation") << u"- ( ) *"_s << QStringList{u"err"_s, u"out"_s, u"in"_s};
+}
+
+void TestExecutionStore::fullTextSearch()
+{
+    QFETCH(QString, search);
+    QFETCH(QStringList, expected);
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    ExecutionRecord in = makeExecution(u"a"_s, u"completed"_s, 1, u"plain"_s);
+    in.inputData = QJsonObject{{u"text"_s, u"orange marmalade recipe"_s}, {u"n"_s, 4242}};
+    ExecutionRecord out = makeExecution(u"a"_s, u"completed"_s, 2, u"a pelican in the harbour"_s);
+    ExecutionRecord err = makeExecution(u"a"_s, u"failed"_s, 3, u""_s);
+    err.errorMessage = u"openai: 429 rate-limit: throttled"_s;
+    QVERIFY(store.insertExecution(in).ok());
+    QVERIFY(store.insertExecution(out).ok());
+    QVERIFY(store.insertExecution(err).ok());
+    const QHash<QString, QString> nameOf{{in.id, u"in"_s}, {out.id, u"out"_s}, {err.id, u"err"_s}};
+
+    HistoryQuery q;
+    q.search = search;
+    const Result<HistoryPage> page = store.query(q);
+    QVERIFY2(page.ok(), qPrintable(page.error()));
+    QStringList got;
+    for (const ExecutionRecord &e : page->items)
+        got.append(nameOf.value(e.id));
+    QCOMPARE(got, expected);
+}
+
+void TestExecutionStore::fullTextIndexFollowsUpdatesAndDeletes()
+{
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    ExecutionRecord e = makeExecution(u"a"_s, u"running"_s, 1, u"first draft about walruses"_s);
+    QVERIFY(store.insertExecution(e).ok());
+    HistoryQuery walrus;
+    walrus.search = u"walruses"_s;
+    HistoryQuery narwhal;
+    narwhal.search = u"narwhals"_s;
+    QCOMPARE(store.count(walrus).value(), 1);
+
+    e.outputData = QJsonObject{{u"summary"_s, u"final text about narwhals"_s}};
+    e.status = u"completed"_s;
+    QVERIFY(store.updateExecution(e).ok());
+    QCOMPARE(store.count(walrus).value(), 0);
+    QCOMPARE(store.count(narwhal).value(), 1);
+
+    // A status-only update leaves the index as it is.
+    e.status = u"cancelled"_s;
+    QVERIFY(store.updateExecution(e).ok());
+    QCOMPARE(store.count(narwhal).value(), 1);
+
+    QCOMPARE(store.remove({e.id}).value(), 1);
+    QCOMPARE(store.count(narwhal).value(), 0);
+
+    // The contentless index stays consistent: FTS5's own check agrees.
+    RawDb raw(dbPath());
+    QVERIFY(raw.exec(u"INSERT INTO executions_fts (executions_fts, rank) VALUES ('integrity-check', 0)"_s));
+}
+
+void TestExecutionStore::ftsMatchExpression_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("expression");
+    QTest::newRow("empty") << u""_s << u""_s;
+    QTest::newRow("word") << u"hello"_s << u"\"hello\""_s;
+    QTest::newRow("two words") << u"  hello   world "_s << u"\"hello\" \"world\""_s;
+    QTest::newRow("hyphen") << u"foo-bar"_s << u"\"foo-bar\""_s;
+    QTest::newRow("quote doubled") << u"say\"hi"_s << u"\"say\"\"hi\""_s;
+    QTest::newRow("prefix") << u"sum*"_s << u"\"sum\"*"_s;
+    QTest::newRow("operator") << u"NOT"_s << u"\"NOT\""_s;
+    QTest::newRow("punctuation only") << u"( - )"_s << u""_s;
+}
+
+void TestExecutionStore::ftsMatchExpression()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, expression);
+    QCOMPARE(ExecutionStore::ftsMatchExpression(text), expression);
+}
+
+void TestExecutionStore::recoversInterruptedRuns()
+{
+    ExecutionRecord running = makeExecution(u"a"_s, u"running"_s, 1);
+    ExecutionRecord queued = makeExecution(u"a"_s, u"queued"_s, 2);
+    ExecutionRecord done = makeExecution(u"a"_s, u"completed"_s, 3);
+    StepRecord runningStep = makeStep(running, 1, u"running"_s);
+    StepRecord finishedStep = makeStep(running, 2, u"completed"_s);
+    {
+        ExecutionStore store(dbPath());
+        QVERIFY(store.open().ok());
+        for (const ExecutionRecord &e : {running, queued, done})
+            QVERIFY(store.insertExecution(e).ok());
+        QVERIFY(store.insertStep(runningStep).ok());
+        QVERIFY(store.insertStep(finishedStep).ok());
+    }   // the "crash": the process stops with these rows still running
+
+    ExecutionStore store(dbPath());
+    int recovered = -1;
+    QVERIFY(store.open(&recovered).ok());
+    QCOMPARE(recovered, 2);
+    const ExecutionRecord r = store.execution(running.id).value();
+    QCOMPARE(r.status, u"interrupted"_s);
+    QCOMPARE(r.errorMessage, u"interrupted: the app stopped during the run"_s);
+    QCOMPARE(r.steps.at(0).status, u"interrupted"_s);
+    QCOMPARE(r.steps.at(1).status, u"completed"_s);
+    QCOMPARE(store.execution(queued.id)->status, u"interrupted"_s);
+    QCOMPARE(store.execution(done.id)->status, u"completed"_s);
+    QVERIFY(store.execution(done.id)->errorMessage.isEmpty());
+}
+
+void TestExecutionStore::doesNotInterruptRunsOfAnotherLiveStore()
+{
+    // The app's engine is running something while the runner opens the same file.
+    ExecutionStore engine(dbPath());
+    QVERIFY(engine.open().ok());
+    const ExecutionRecord running = makeExecution(u"a"_s, u"running"_s, 1);
+    QVERIFY(engine.insertExecution(running).ok());
+
+    ExecutionStore runner(dbPath());
+    int recovered = -1;
+    QVERIFY(runner.open(&recovered).ok());
+    QCOMPARE(recovered, 0);
+    QCOMPARE(runner.execution(running.id)->status, u"running"_s);
+}
+
+void TestExecutionStore::twoThreadsWriteAtOnce()
+{
+    // Two engines (threads, each with its own store on the same file) write at full speed:
+    // the busy timeout and IMMEDIATE transactions make one wait for the other, nothing is lost.
+    constexpr int perThread = 400;
+    const QString path = dbPath();
+    {
+        ExecutionStore first(path);   // creates the file so both threads race on writes only
+        QVERIFY(first.open().ok());
+    }
+    auto writer = [path](QString agent, QStringList *errors) {
+        ExecutionStore store(path);
+        if (auto r = store.open(); !r) {
+            errors->append(r.error());
+            return;
+        }
+        for (int i = 0; i < perThread; ++i) {
+            ExecutionRecord e = makeExecution(agent, u"running"_s, i);
+            const bool batched = i % 2 == 0;
+            if (batched)
+                if (auto r = store.begin(); !r)
+                    errors->append(r.error());
+            if (auto r = store.insertExecution(e); !r)
+                errors->append(r.error());
+            StepRecord s = makeStep(e, 1, u"completed"_s);
+            if (auto r = store.insertStep(s); !r)
+                errors->append(r.error());
+            e.status = u"completed"_s;
+            if (auto r = store.updateExecution(e); !r)
+                errors->append(r.error());
+            if (batched)
+                if (auto r = store.commit(); !r)
+                    errors->append(r.error());
+        }
+    };
+    QStringList errorsA, errorsB;
+    std::unique_ptr<QThread> a(QThread::create(writer, u"agent-a"_s, &errorsA));
+    std::unique_ptr<QThread> b(QThread::create(writer, u"agent-b"_s, &errorsB));
+    a->start();
+    b->start();
+    QVERIFY(a->wait(120000));
+    QVERIFY(b->wait(120000));
+    QVERIFY2(errorsA.isEmpty(), qPrintable(errorsA.join(u'\n')));
+    QVERIFY2(errorsB.isEmpty(), qPrintable(errorsB.join(u'\n')));
+
+    ExecutionStore store(path);
+    QVERIFY(store.open().ok());
+    HistoryQuery q;
+    q.agentId = u"agent-a"_s;
+    QCOMPARE(store.count(q).value(), perThread);
+    q.agentId = u"agent-b"_s;
+    QCOMPARE(store.count(q).value(), perThread);
+    q = {};
+    q.statuses = {u"completed"_s};
+    QCOMPARE(store.count(q).value(), 2 * perThread);
+    RawDb raw(path);
+    QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM execution_steps"_s).toInt(), 2 * perThread);
+}
+
+void TestExecutionStore::nestedTransactions()
+{
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    ExecutionStore reader(dbPath());
+    QVERIFY(reader.open().ok());
+
+    QVERIFY(store.begin().ok());
+    QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 1)).ok());
+    QVERIFY(store.begin().ok());
+    QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 2)).ok());
+    QVERIFY(store.commit().ok());
+    QCOMPARE(reader.count({}).value(), 0);   // inner commit: nothing visible yet
+    QVERIFY(store.commit().ok());
+    QCOMPARE(reader.count({}).value(), 2);
+
+    QVERIFY(store.begin().ok());
+    QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 3)).ok());
+    QVERIFY(store.rollback().ok());
+    QCOMPARE(reader.count({}).value(), 2);
+    QVERIFY(!store.commit().ok());
+}
+
+void TestExecutionStore::removeCascadesToSteps()
+{
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    const ExecutionRecord a = makeExecution(u"a"_s, u"completed"_s, 1);
+    const ExecutionRecord b = makeExecution(u"a"_s, u"completed"_s, 2);
+    QVERIFY(store.insertExecution(a).ok());
+    QVERIFY(store.insertExecution(b).ok());
+    QVERIFY(store.insertStep(makeStep(a, 1, u"completed"_s)).ok());
+    QVERIFY(store.insertStep(makeStep(b, 1, u"completed"_s)).ok());
+    QCOMPARE(store.remove({a.id, u"unknown"_s}).value(), 1);
+    QVERIFY(!store.execution(a.id).ok());
+    RawDb raw(dbPath());
+    QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM execution_steps"_s).toInt(), 1);
+    QCOMPARE(store.remove({}).value(), 0);
+}
+
+void TestExecutionStore::retention()
+{
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    QStringList order;   // oldest first
+    for (int i = 0; i < 10; ++i) {
+        const ExecutionRecord e = makeExecution(u"a"_s, i == 0 ? u"running"_s : u"completed"_s, i);
+        order.append(e.id);
+        QVERIFY(store.insertExecution(e).ok());
+    }
+    // Keep the newest 6: 1..3 go, 0 stays because it is still running.
+    QCOMPARE(store.applyRetention(6, {}).value(), 3);
+    QCOMPARE(store.count({}).value(), 7);
+    QVERIFY(store.execution(order.at(0)).ok());
+    QVERIFY(!store.execution(order.at(3)).ok());
+    QVERIFY(store.execution(order.at(4)).ok());
+    // Drop anything queued before minute 6: 4 and 5 go.
+    QCOMPARE(store.applyRetention(0, kBase.addSecs(6 * 60)).value(), 2);
+    QCOMPARE(store.count({}).value(), 5);
+    QCOMPARE(store.applyRetention(0, {}).value(), 0);
+}
+
+void TestExecutionStore::latestSuccessfulRun()
+{
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    QVERIFY(!store.latestSuccessfulRun(u"brief"_s).ok());
+    auto orchestration = [](const QString &mode, const QString &status, int minute) {
+        ExecutionRecord e = makeExecution({}, status, minute);
+        e.executionType = u"orchestration"_s;
+        e.orchestrationId = u"brief"_s;
+        e.testMode = mode;
+        if (mode == u"node_in_context"_s)
+            e.nodeId = u"draft"_s;
+        return e;
+    };
+    const ExecutionRecord full = orchestration(u"full_workflow"_s, u"completed"_s, 1);
+    QVERIFY(store.insertExecution(full).ok());
+    QVERIFY(store.insertStep(makeStep(full, 1, u"completed"_s)).ok());
+    QVERIFY(store.insertExecution(orchestration(u"full_workflow"_s, u"failed"_s, 2)).ok());
+    QVERIFY(store.insertExecution(orchestration(u"node_in_context"_s, u"completed"_s, 3)).ok());
+    const Result<ExecutionRecord> latest = store.latestSuccessfulRun(u"brief"_s);
+    QVERIFY2(latest.ok(), qPrintable(latest.error()));
+    QCOMPARE(latest->id, full.id);
+    QCOMPARE(latest->steps.size(), 1);
+
+    // A seed-era row (no test_mode) counts when it ran the whole orchestration.
+    ExecutionRecord old = orchestration({}, u"completed"_s, 4);
+    QVERIFY(store.insertExecution(old).ok());
+    QCOMPARE(store.latestSuccessfulRun(u"brief"_s)->id, old.id);
+}
+
+QTEST_GUILESS_MAIN(TestExecutionStore)
+#include "tst_executionstore.moc"
