@@ -32,7 +32,7 @@ public:
         if (v.isString())
             return v.toString();
         if (!v.isUndefined() && !v.isNull())
-            add(path + QLatin1Char('.') + key, QStringLiteral("expected a string, got ") + describeJsonValue(v));
+            add(at(path, key), QStringLiteral("expected a string, got ") + describeJsonValue(v));
         return {};
     }
 
@@ -42,7 +42,7 @@ public:
         if (v.isObject())
             return v.toObject();
         if (!v.isUndefined())
-            add(path + QLatin1Char('.') + key, QStringLiteral("expected an object, got ") + describeJsonValue(v));
+            add(at(path, key), QStringLiteral("expected an object, got ") + describeJsonValue(v));
         return {};
     }
 
@@ -52,11 +52,15 @@ public:
         if (v.isArray())
             return v.toArray();
         if (!v.isUndefined())
-            add(path + QLatin1Char('.') + key, QStringLiteral("expected a list, got ") + describeJsonValue(v));
+            add(at(path, key), QStringLiteral("expected a list, got ") + describeJsonValue(v));
         return {};
     }
 
 private:
+    static QString at(const QString &path, const QString &key)
+    {
+        return path.isEmpty() ? key : path + QLatin1Char('.') + key;
+    }
     QStringList *m_out;
 };
 

@@ -1,0 +1,527 @@
+#include "core/common/Util.h"
+#include "core/model/Workspace.h"
+#include "tests/support/TestSupport.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QTest>
+
+// A small valid workspace (good.agents.json); each validation row breaks it in one place by editing JSON paths,
+// so the expected message can be matched exactly, path included.
+// tests/model/data/good.agents.json (a file: moc cannot read multi-line raw strings).
+static QByteArray goodJson()
+{
+    QFile f(testsupport::sourcePath(QStringLiteral("tests/model/data/good.agents.json")));
+    if (!f.open(QIODevice::ReadOnly))
+        qFatal("cannot read good.agents.json");
+    return f.readAll();
+}
+
+namespace {
+
+struct Step
+{
+    QString key;
+    int index = -1;
+};
+
+QList<Step> parsePath(const QString &path)
+{
+    QList<Step> steps;
+    static const QRegularExpression token(QStringLiteral("([^.\\[\\]]+)|\\[(\\d+)\\]"));
+    auto it = token.globalMatch(path);
+    while (it.hasNext()) {
+        const auto m = it.next();
+        if (m.capturedLength(1))
+            steps.append({m.captured(1), -1});
+        else
+            steps.append({QString(), m.captured(2).toInt()});
+    }
+    return steps;
+}
+
+QJsonValue getPath(const QJsonValue &v, const QList<Step> &steps, qsizetype i = 0)
+{
+    if (i == steps.size())
+        return v;
+    const Step &s = steps.at(i);
+    return getPath(s.index < 0 ? v.toObject().value(s.key) : v.toArray().at(s.index), steps, i + 1);
+}
+
+// Sets (or with remove, deletes) the value at a path; an index equal to the size appends.
+QJsonValue setPath(const QJsonValue &v, const QList<Step> &steps, const QJsonValue &value, bool remove, qsizetype i = 0)
+{
+    if (i == steps.size())
+        return value;
+    const Step &s = steps.at(i);
+    const bool last = i + 1 == steps.size();
+    if (s.index < 0) {
+        QJsonObject o = v.toObject();
+        if (last && remove)
+            o.remove(s.key);
+        else
+            o.insert(s.key, setPath(o.value(s.key), steps, value, remove, i + 1));
+        return o;
+    }
+    QJsonArray a = v.toArray();
+    if (last && remove)
+        a.removeAt(s.index);
+    else if (s.index >= a.size())
+        a.append(setPath(QJsonValue(), steps, value, remove, i + 1));
+    else
+        a.replace(s.index, setPath(a.at(s.index), steps, value, remove, i + 1));
+    return a;
+}
+
+// Edits: "path=JSON" sets, "-path" deletes, "path=@other.path" copies.
+QByteArray edited(const QStringList &edits)
+{
+    QJsonValue root = QJsonDocument::fromJson(goodJson()).object();
+    for (const QString &e : edits) {
+        if (e.startsWith(QLatin1Char('-'))) {
+            root = setPath(root, parsePath(e.mid(1)), QJsonValue(), true);
+            continue;
+        }
+        const qsizetype eq = e.indexOf(QLatin1Char('='));
+        const QString path = e.left(eq), text = e.mid(eq + 1);
+        QJsonValue value;
+        if (text.startsWith(QLatin1Char('@'))) {
+            value = getPath(root, parsePath(text.mid(1)));
+        } else {
+            QString error;
+            value = as::parseJsonValue(text, &error);
+            if (!error.isEmpty())
+                qFatal("bad edit %s: %s", qPrintable(e), qPrintable(error));
+        }
+        root = setPath(root, parsePath(path), value, false);
+    }
+    return QJsonDocument(root.toObject()).toJson();
+}
+
+QStringList problemsOf(const QByteArray &json)
+{
+    QStringList problems;
+    const Result<Workspace> ws = Workspace::fromJson(json, &problems);
+    if (ws.ok())
+        return {};
+    return problems;
+}
+
+} // namespace
+
+class TestWorkspace final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void goodWorkspaceLoads()
+    {
+        QStringList problems;
+        const Result<Workspace> ws = Workspace::fromJson(goodJson(), &problems);
+        QVERIFY2(ws.ok(), qPrintable(ws.error()));
+        QVERIFY(problems.isEmpty());
+        QCOMPARE(ws->workspaceId, QStringLiteral("t"));
+        QCOMPARE(ws->providers.size(), 2);
+        QCOMPARE(ws->provider(QStringLiteral("openai"))->apiKeyEnv, QStringLiteral("OPENAI_API_KEY"));
+        QCOMPARE(ws->agents.size(), 3);
+        const AgentSpec *writer = ws->agent(QStringLiteral("writer"));
+        QVERIFY(writer);
+        QCOMPARE(writer->signature.inputs.size(), 3);
+        QVERIFY(writer->signature.inputs.at(0).required);
+        QVERIFY(!writer->signature.inputs.at(1).required);
+        QVERIFY(!writer->signature.inputs.at(2).required);
+        QCOMPARE(writer->signature.inputs.at(1).type, FieldType::Enum);
+        const OrchestrationSpec *flow = ws->orchestration(QStringLiteral("flow"));
+        QVERIFY(flow);
+        QCOMPARE(flow->edges.at(1).fromNode, QStringLiteral("draft"));
+        QCOMPARE(flow->edges.at(1).fromField, QStringLiteral("text"));
+        QCOMPARE(flow->edges.at(1).toNode, QStringLiteral("review"));
+        QCOMPARE(flow->edges.at(1).toField, QStringLiteral("draft"));
+        QCOMPARE(flow->outputs.at(0).fromNode, QStringLiteral("review"));
+        QCOMPARE(flow->pins.value(QStringLiteral("review")).value(QLatin1String("draft")).toString(), QStringLiteral("pinned"));
+        QVERIFY(ws->validate().isEmpty());
+    }
+
+    // One row per rule: the edits that break the good workspace and the exact message (path
+    // and reason) that must be among the problems.
+    void rules_data()
+    {
+        QTest::addColumn<QStringList>("edits");
+        QTest::addColumn<QString>("expected");
+        auto row = [](const char *name, const QStringList &edits, const QString &expected) {
+            QTest::newRow(name) << edits << expected;
+        };
+        row("format wrong", {QStringLiteral(R"(format="agentstudio/9")")},
+            QStringLiteral("format: unsupported format 'agentstudio/9' (expected 'agentstudio/1')"));
+        row("format missing", {QStringLiteral("-format")}, QStringLiteral("format: missing"));
+        row("agents not a list", {QStringLiteral("agents={}")}, QStringLiteral("agents: expected a list, got {}"));
+        row("agent not an object", {QStringLiteral("agents[3]=3")}, QStringLiteral("agents[3]: expected an agent object, got 3"));
+        row("unknown field type", {QStringLiteral(R"(agents[0].signature.inputs[0].type="strng")")},
+            QStringLiteral("agents[0].signature.inputs[0].type: unknown type 'strng'"));
+        row("missing field type", {QStringLiteral("-agents[1].signature.outputs[1].type")},
+            QStringLiteral("agents[1].signature.outputs[1].type: missing"));
+        row("missing agent id", {QStringLiteral("-agents[1].id")}, QStringLiteral("agents[1].id: missing"));
+        row("invalid agent id", {QStringLiteral(R"(agents[2].id="count.er")")}, QStringLiteral("agents[2].id: invalid id 'count.er'"));
+        row("duplicate agent id", {QStringLiteral(R"(agents[2].id="writer")")},
+            QStringLiteral("agents[2].id: duplicate id 'writer' (also agents[0])"));
+        row("duplicate orchestration id", {QStringLiteral("orchestrations[1]=@orchestrations[0]")},
+            QStringLiteral("orchestrations[1].id: duplicate id 'flow' (also orchestrations[0])"));
+        row("duplicate node id", {QStringLiteral(R"(orchestrations[0].nodes[2].id="draft")")},
+            QStringLiteral("orchestrations[0].nodes[2].id: duplicate id 'draft' (also orchestrations[0].nodes[0])"));
+        row("reserved node id", {QStringLiteral(R"(orchestrations[0].nodes[2].id="input")")},
+            QStringLiteral("orchestrations[0].nodes[2].id: 'input' is reserved for the workflow inputs"));
+        row("duplicate input field", {QStringLiteral(R"(agents[1].signature.inputs[1].name="draft")")},
+            QStringLiteral("agents[1].signature.inputs[1].name: duplicate field 'draft' (also agents[1].signature.inputs[0])"));
+        row("duplicate workflow input", {QStringLiteral(R"(orchestrations[0].inputs[1].name="topic")")},
+            QStringLiteral("orchestrations[0].inputs[1].name: duplicate field 'topic'"));
+        row("unknown provider", {QStringLiteral(R"(agents[0].model.provider="nope")")},
+            QStringLiteral("agents[0].model.provider: unknown provider 'nope' (known: offline, openai)"));
+        row("missing provider", {QStringLiteral("-agents[0].model.provider")}, QStringLiteral("agents[0].model.provider: missing"));
+        row("missing model", {QStringLiteral("-agents[0].model")}, QStringLiteral("agents[0].model: missing"));
+        row("unknown provider kind", {QStringLiteral(R"(providers.offline.kind="pigeon")")},
+            QStringLiteral("providers.offline.kind: unknown kind 'pigeon' (expected openai, anthropic, ollama or scripted)"));
+        row("missing provider kind", {QStringLiteral("-providers.offline.kind")}, QStringLiteral("providers.offline.kind: missing"));
+        row("bad base_url", {QStringLiteral(R"(providers.openai.base_url="api.openai.com")")},
+            QStringLiteral("providers.openai.base_url: not an http(s) URL: 'api.openai.com'"));
+        row("key in api_key_env", {QStringLiteral(R"(providers.openai.api_key_env="sk-proj-abc123")")},
+            QStringLiteral("providers.openai.api_key_env: expected the NAME of an environment variable"));
+        row("temperature out of range", {QStringLiteral("agents[0].model.temperature=3")},
+            QStringLiteral("agents[0].model.temperature: must be between 0 and 2"));
+        row("no outputs", {QStringLiteral("agents[0].signature.outputs=[]")},
+            QStringLiteral("agents[0].signature.outputs: an agent needs at least one output field"));
+        row("unknown agent in node", {QStringLiteral(R"(orchestrations[0].nodes[1].agent="ghost")")},
+            QStringLiteral("orchestrations[0].nodes[1].agent: unknown agent 'ghost'"));
+        row("node without agent", {QStringLiteral("-orchestrations[0].nodes[1].agent")},
+            QStringLiteral("orchestrations[0].nodes[1].agent: missing"));
+        row("no nodes", {QStringLiteral("orchestrations[0].nodes=[]"), QStringLiteral("orchestrations[0].edges=[]"),
+                         QStringLiteral("orchestrations[0].outputs=[]"), QStringLiteral("-orchestrations[0].pins")},
+            QStringLiteral("orchestrations[0].nodes: a workflow needs at least one node"));
+        row("edge from unknown node", {QStringLiteral(R"(orchestrations[0].edges[1].from="drift.text")")},
+            QStringLiteral("orchestrations[0].edges[1].from: unknown node 'drift'"));
+        row("edge to unknown node", {QStringLiteral(R"(orchestrations[0].edges[1].to="reviewer.draft")")},
+            QStringLiteral("orchestrations[0].edges[1].to: unknown node 'reviewer'"));
+        row("edge from unknown output", {QStringLiteral(R"(orchestrations[0].edges[1].from="draft.txt")")},
+            QStringLiteral("orchestrations[0].edges[1].from: node 'draft' (agent 'writer') has no output 'txt'"));
+        row("edge from an input of the agent", {QStringLiteral(R"(orchestrations[0].edges[1].from="draft.topic")")},
+            QStringLiteral("orchestrations[0].edges[1].from: node 'draft' (agent 'writer') has no output 'topic'"));
+        row("edge to unknown input", {QStringLiteral(R"(orchestrations[0].edges[1].to="review.drft")")},
+            QStringLiteral("orchestrations[0].edges[1].to: node 'review' (agent 'critic') has no input 'drft'"));
+        row("edge from unknown workflow input", {QStringLiteral(R"(orchestrations[0].edges[0].from="input.subject")")},
+            QStringLiteral("orchestrations[0].edges[0].from: unknown workflow input 'subject'"));
+        row("edge endpoint without field", {QStringLiteral(R"(orchestrations[0].edges[0].from="topic")")},
+            QStringLiteral("orchestrations[0].edges[0].from: expected 'node.field' or 'input.field', got 'topic'"));
+        row("edge without to", {QStringLiteral("-orchestrations[0].edges[0].to")},
+            QStringLiteral("orchestrations[0].edges[0].to: missing"));
+        row("edge into workflow inputs", {QStringLiteral(R"(orchestrations[0].edges[3]={"from":"draft.text","to":"input.topic"})")},
+            QStringLiteral("orchestrations[0].edges[3].to: an edge cannot feed the workflow inputs"));
+        row("type mismatch str to int", {QStringLiteral(R"(orchestrations[0].edges[2].from="input.topic")")},
+            QStringLiteral("orchestrations[0].edges[2]: input.topic -> count.n: type mismatch: str cannot feed int"));
+        row("type mismatch float to int", {QStringLiteral(R"(orchestrations[0].edges[3]={"from":"count.total","to":"review.strict"})")},
+            QStringLiteral("orchestrations[0].edges[3]: count.total -> review.strict: type mismatch: float cannot feed bool"));
+        row("type mismatch list[float] to list[int]",
+            {QStringLiteral(R"(agents[2].signature.outputs[1].type="list[float]")"),
+             QStringLiteral(R"(agents[2].signature.inputs[1].type="list[int]")"),
+             QStringLiteral(R"(orchestrations[0].nodes[3]={"id":"count2","agent":"counter"})"),
+             QStringLiteral(R"(orchestrations[0].edges[3]={"from":"input.n","to":"count2.n"})"),
+             QStringLiteral(R"(orchestrations[0].edges[4]={"from":"count.items","to":"count2.weights"})")},
+            QStringLiteral("orchestrations[0].edges[4]: count.items -> count2.weights: type mismatch: list[float] cannot feed list[int]"));
+        row("enum choices not accepted", {QStringLiteral(R"(agents[1].signature.inputs[1]={"name":"strict","type":"enum","choices":["ok"],"required":false})"),
+                                          QStringLiteral(R"(orchestrations[0].nodes[3]={"id":"review2","agent":"critic"})"),
+                                          QStringLiteral(R"(orchestrations[0].edges[3]={"from":"draft.text","to":"review2.draft"})"),
+                                          QStringLiteral(R"(orchestrations[0].edges[4]={"from":"review.verdict","to":"review2.strict"})")},
+            QStringLiteral("orchestrations[0].edges[4]: review.verdict -> review2.strict: enum choices bad are not accepted by the target"));
+        row("cycle", {QStringLiteral(R"(orchestrations[0].edges[3]={"from":"review.verdict","to":"draft.notes"})")},
+            QStringLiteral("orchestrations[0].edges: cycle draft -> review -> draft"));
+        row("self loop", {QStringLiteral(R"(orchestrations[0].edges[3]={"from":"draft.text","to":"draft.notes"})")},
+            QStringLiteral("orchestrations[0].edges: cycle draft -> draft"));
+        row("required input fed by nothing", {QStringLiteral("-orchestrations[0].edges[0]")},
+            QStringLiteral("orchestrations[0].nodes[0]: required input 'topic' of agent 'writer' is fed by nothing (no edge, no default)"));
+        row("pins do not feed full runs", {QStringLiteral("-orchestrations[0].edges[1]")},
+            QStringLiteral("orchestrations[0].nodes[1]: required input 'draft' of agent 'critic' is fed by nothing (no edge, no default)"));
+        row("duplicate edge into one input", {QStringLiteral(R"(orchestrations[0].edges[3]={"from":"input.topic","to":"review.draft"})")},
+            QStringLiteral("orchestrations[0].edges[3].to: review.draft is already fed by orchestrations[0].edges[1]"));
+        row("workflow output from unknown node", {QStringLiteral(R"(orchestrations[0].outputs[0].from="nowhere.verdict")")},
+            QStringLiteral("orchestrations[0].outputs[0].from: unknown node 'nowhere'"));
+        row("workflow output from unknown field", {QStringLiteral(R"(orchestrations[0].outputs[0].from="review.verdikt")")},
+            QStringLiteral("orchestrations[0].outputs[0].from: node 'review' (agent 'critic') has no output 'verdikt'"));
+        row("workflow output without name", {QStringLiteral("-orchestrations[0].outputs[0].name")},
+            QStringLiteral("orchestrations[0].outputs[0].name: missing"));
+        row("duplicate workflow output", {QStringLiteral(R"(orchestrations[0].outputs[1]={"name":"verdict","from":"review.score"})")},
+            QStringLiteral("orchestrations[0].outputs[1].name: duplicate output 'verdict' (also orchestrations[0].outputs[0])"));
+        row("default fails its field", {QStringLiteral(R"(agents[1].signature.inputs[1].default="yes")")},
+            QStringLiteral(R"(agents[1].signature.inputs[1].default: expected true or false, got "yes")"));
+        row("default out of range", {QStringLiteral("agents[1].signature.outputs[1].default=11")},
+            QStringLiteral("agents[1].signature.outputs[1].default: must be ≤ 10 (got 11)"));
+        row("enum without choices", {QStringLiteral("-agents[0].signature.inputs[1].choices")},
+            QStringLiteral("agents[0].signature.inputs[1].choices: an enum needs at least one choice"));
+        row("enum with empty choices", {QStringLiteral("agents[0].signature.inputs[1].choices=[]")},
+            QStringLiteral("agents[0].signature.inputs[1].choices: an enum needs at least one choice"));
+        row("min above max", {QStringLiteral("agents[1].signature.outputs[1].min=20")},
+            QStringLiteral("agents[1].signature.outputs[1].min: 20 is greater than max 10"));
+        row("example input of wrong type", {QStringLiteral(R"(agents[0].examples=[{"name":"x","inputs":{"topic":3}}])")},
+            QStringLiteral("agents[0].examples[0].inputs.topic: expected a string, got 3"));
+        row("example with unknown input", {QStringLiteral(R"(agents[0].examples=[{"name":"x","inputs":{"topik":"a"}}])")},
+            QStringLiteral("agents[0].examples[0].inputs.topik: unknown input field"));
+        row("pin for unknown node", {QStringLiteral(R"(orchestrations[0].pins.ghost={"draft":"x"})")},
+            QStringLiteral("orchestrations[0].pins.ghost: unknown node 'ghost'"));
+        row("pin for unknown input", {QStringLiteral(R"(orchestrations[0].pins.review.drift="x")")},
+            QStringLiteral("orchestrations[0].pins.review.drift: agent 'critic' has no input 'drift'"));
+        row("pin of wrong type", {QStringLiteral("orchestrations[0].pins.review.draft=3")},
+            QStringLiteral("orchestrations[0].pins.review.draft: expected a string, got 3"));
+        row("pins not an object", {QStringLiteral("orchestrations[0].pins.review=[]")},
+            QStringLiteral("orchestrations[0].pins.review: expected an object of input values, got []"));
+    }
+
+    void rules()
+    {
+        QFETCH(QStringList, edits);
+        QFETCH(QString, expected);
+        const QStringList problems = problemsOf(edited(edits));
+        QVERIFY2(!problems.isEmpty(), "the broken workspace was accepted");
+        bool found = false;
+        for (const QString &p : problems)
+            found = found || p.startsWith(expected);
+        QVERIFY2(found, qPrintable(QStringLiteral("expected \"%1\" among:\n  %2").arg(expected, problems.join(QStringLiteral("\n  ")))));
+        // The Failure message lists the same problems, one per line.
+        const Result<Workspace> ws = Workspace::fromJson(edited(edits));
+        QCOMPARE(ws.error().split(QLatin1Char('\n')), problems);
+    }
+
+    // Connections that are allowed: widening and anything into json.
+    void compatibleEdges_data()
+    {
+        QTest::addColumn<QStringList>("edits");
+        QTest::newRow("int to float") << QStringList{
+            QStringLiteral(R"(agents[2].signature.inputs[1]={"name":"weights","type":"float","required":false})"),
+            QStringLiteral(R"(orchestrations[0].edges[3]={"from":"review.score","to":"count.weights"})")};
+        QTest::newRow("list[int] to list[float]") << QStringList{
+            QStringLiteral(R"(orchestrations[0].nodes[3]={"id":"count2","agent":"counter"})"),
+            QStringLiteral(R"(orchestrations[0].edges[3]={"from":"input.n","to":"count2.n"})"),
+            QStringLiteral(R"(orchestrations[0].edges[4]={"from":"count.items","to":"count2.weights"})")};
+        QTest::newRow("anything to json") << QStringList{
+            QStringLiteral(R"(orchestrations[0].edges[3]={"from":"review.verdict","to":"count.extra"})")};
+        QTest::newRow("enum to str") << QStringList{
+            QStringLiteral(R"(orchestrations[0].nodes[3]={"id":"draft2","agent":"writer"})"),
+            QStringLiteral(R"(orchestrations[0].edges[3]={"from":"review.verdict","to":"draft2.topic"})")};
+        QTest::newRow("enum to a wider enum") << QStringList{
+            QStringLiteral(R"(agents[0].signature.inputs[1].choices=["ok","bad","meh"])"),
+            QStringLiteral(R"(agents[0].signature.inputs[1].default="ok")"),
+            QStringLiteral(R"(orchestrations[0].nodes[3]={"id":"draft2","agent":"writer"})"),
+            QStringLiteral(R"(orchestrations[0].edges[3]={"from":"input.topic","to":"draft2.topic"})"),
+            QStringLiteral(R"(orchestrations[0].edges[4]={"from":"review.verdict","to":"draft2.audience"})")};
+        QTest::newRow("workflow output from an input") << QStringList{
+            QStringLiteral(R"(orchestrations[0].outputs[1]={"name":"topic","from":"input.topic"})")};
+        QTest::newRow("optional input left unfed") << QStringList{QStringLiteral("-orchestrations[0].edges[2]"),
+                                                                  QStringLiteral(R"(agents[2].signature.inputs[0].default=1)")};
+    }
+
+    void compatibleEdges()
+    {
+        QFETCH(QStringList, edits);
+        const QStringList problems = problemsOf(edited(edits));
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
+    }
+
+    // A file with many mistakes gets all of them, not just the first.
+    void everyProblemIsReported()
+    {
+        const QStringList problems = problemsOf(edited({
+            QStringLiteral(R"(agents[0].signature.inputs[0].type="strng")"),
+            QStringLiteral(R"(agents[1].model.provider="nope")"),
+            QStringLiteral(R"(orchestrations[0].nodes[2].agent="ghost")"),
+            QStringLiteral(R"(orchestrations[0].edges[1].to="review.drft")"),
+            QStringLiteral(R"(orchestrations[0].outputs[0].from="nowhere.x")"),
+        }));
+        const QStringList expected = {
+            QStringLiteral("agents[0].signature.inputs[0].type: unknown type 'strng'"),
+            QStringLiteral("agents[1].model.provider: unknown provider 'nope'"),
+            QStringLiteral("orchestrations[0].nodes[2].agent: unknown agent 'ghost'"),
+            QStringLiteral("orchestrations[0].edges[1].to: node 'review' (agent 'critic') has no input 'drft'"),
+            QStringLiteral("orchestrations[0].outputs[0].from: unknown node 'nowhere'"),
+        };
+        for (const QString &e : expected) {
+            bool found = false;
+            for (const QString &p : problems)
+                found = found || p.startsWith(e);
+            QVERIFY2(found, qPrintable(e + QStringLiteral(" missing from:\n") + problems.join(QLatin1Char('\n'))));
+        }
+        // No problem is reported twice.
+        QCOMPARE(QSet<QString>(problems.begin(), problems.end()).size(), problems.size());
+    }
+
+    void invalidJson()
+    {
+        const QStringList problems = problemsOf(QByteArrayLiteral("{\n  \"format\": \"agentstudio/1\",\n  \"agents\": [\n}"));
+        QCOMPARE(problems.size(), 1);
+        QVERIFY2(problems.constFirst().startsWith(QStringLiteral("(root): invalid JSON at line 4")), qPrintable(problems.constFirst()));
+        QCOMPARE(problemsOf("[1]"), QStringList{QStringLiteral("(root): expected a JSON object")});
+    }
+
+    void loadMissingFile()
+    {
+        const Result<Workspace> ws = Workspace::load(QStringLiteral("/nonexistent/x.agents.json"));
+        QVERIFY(!ws.ok());
+        QVERIFY(ws.error().contains(QStringLiteral("cannot read")));
+    }
+
+    // Unknown keys at every level survive load -> save -> load, and known keys are rewritten.
+    void unknownKeysRoundTrip()
+    {
+        const QByteArray json = edited({
+            QStringLiteral(R"(x_root={"keep":true})"),
+            QStringLiteral(R"(providers.offline.x_provider="p")"),
+            QStringLiteral(R"(agents[0].x_agent=[1,2])"),
+            QStringLiteral(R"(agents[0].model.x_model="m")"),
+            QStringLiteral(R"(agents[0].model.tokens_per_second=0)"),
+            QStringLiteral(R"(agents[0].signature.x_signature="s")"),
+            QStringLiteral(R"(agents[0].signature.inputs[0].x_field="f")"),
+            QStringLiteral(R"(agents[0].examples=[{"name":"e","inputs":{"topic":"t"},"x_example":1}])"),
+            QStringLiteral(R"(orchestrations[0].x_orchestration="o")"),
+            QStringLiteral(R"(orchestrations[0].nodes[0].x_node={"pos":[1,2]})"),
+            QStringLiteral(R"(orchestrations[0].edges[0].x_edge="e")"),
+            QStringLiteral(R"(orchestrations[0].outputs[0].x_output="w")"),
+        });
+        Result<Workspace> ws = Workspace::fromJson(json);
+        QVERIFY2(ws.ok(), qPrintable(ws.error()));
+        ws->agents[0].instructions = QStringLiteral("Changed.");
+        ws->orchestrations[0].pins[QStringLiteral("draft")] = QJsonObject{{QStringLiteral("topic"), QStringLiteral("pinned topic")}};
+
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("w.agents.json"));
+        const Result<void> saved = ws->save(path);
+        QVERIFY2(saved.ok(), qPrintable(saved.error()));
+        QVERIFY(!QFile::exists(path + QStringLiteral(".tmp")));
+
+        Result<Workspace> back = Workspace::load(path);
+        QVERIFY2(back.ok(), qPrintable(back.error()));
+        QCOMPARE(back->filePath, path);
+        const QJsonObject o = back->toJson();
+        auto at = [&o](const char *path) { return getPath(o, parsePath(QString::fromLatin1(path))); };
+        QCOMPARE(at("x_root.keep").toBool(), true);
+        QCOMPARE(at("providers.offline.x_provider").toString(), QStringLiteral("p"));
+        QCOMPARE(at("agents[0].x_agent").toArray().size(), 2);
+        QCOMPARE(at("agents[0].model.x_model").toString(), QStringLiteral("m"));
+        QCOMPARE(at("agents[0].model.tokens_per_second").toInt(-1), 0);
+        QCOMPARE(at("agents[0].signature.x_signature").toString(), QStringLiteral("s"));
+        QCOMPARE(at("agents[0].signature.inputs[0].x_field").toString(), QStringLiteral("f"));
+        QCOMPARE(at("agents[0].examples[0].x_example").toInt(), 1);
+        QCOMPARE(at("orchestrations[0].x_orchestration").toString(), QStringLiteral("o"));
+        QCOMPARE(at("orchestrations[0].nodes[0].x_node.pos[1]").toInt(), 2);
+        QCOMPARE(at("orchestrations[0].edges[0].x_edge").toString(), QStringLiteral("e"));
+        QCOMPARE(at("orchestrations[0].outputs[0].x_output").toString(), QStringLiteral("w"));
+        // Edited values are written.
+        QCOMPARE(at("agents[0].instructions").toString(), QStringLiteral("Changed."));
+        QCOMPARE(at("orchestrations[0].pins.draft.topic").toString(), QStringLiteral("pinned topic"));
+        QCOMPARE(at("orchestrations[0].pins.review.draft").toString(), QStringLiteral("pinned"));
+        QCOMPARE(back->orchestrations[0].pins.value(QStringLiteral("draft")).value(QLatin1String("topic")).toString(),
+                 QStringLiteral("pinned topic"));
+        // A second save of the reloaded workspace is identical: nothing drifts.
+        QCOMPARE(QJsonDocument(back->toJson()).toJson(), QJsonDocument(o).toJson());
+    }
+
+    void saveToUnwritablePlaceFails()
+    {
+        const Result<Workspace> ws = Workspace::fromJson(goodJson());
+        QVERIFY(ws.ok());
+        const Result<void> saved = ws->save(QStringLiteral("/nonexistent-dir/w.agents.json"));
+        QVERIFY(!saved.ok());
+        QVERIFY(saved.error().startsWith(QStringLiteral("/nonexistent-dir/w.agents.json: cannot write")));
+    }
+
+    // Programmatic edits are validated the same way as loaded files.
+    void validateAfterEdits()
+    {
+        Result<Workspace> ws = Workspace::fromJson(goodJson());
+        QVERIFY(ws.ok());
+        ws->orchestrations[0].nodes[1].agent = QStringLiteral("ghost");
+        QVERIFY(ws->validate().contains(QStringLiteral("orchestrations[0].nodes[1].agent: unknown agent 'ghost'")));
+    }
+
+    void graphHelpers()
+    {
+        const Result<Workspace> ws = Workspace::fromJson(edited({
+            QStringLiteral(R"(orchestrations[0].nodes=[{"id":"review","agent":"critic"},{"id":"count","agent":"counter"},{"id":"draft","agent":"writer"}])"),
+        }));
+        QVERIFY2(ws.ok(), qPrintable(ws.error()));
+        const OrchestrationSpec &flow = ws->orchestrations.at(0);
+        QCOMPARE(flow.topologicalOrder(), (QStringList{QStringLiteral("count"), QStringLiteral("draft"), QStringLiteral("review")}));
+        QCOMPARE(flow.edgesInto(QStringLiteral("review")).size(), 1);
+        QCOMPARE(flow.edgesInto(QStringLiteral("review")).at(0).fromNode, QStringLiteral("draft"));
+        QCOMPARE(flow.edgesFrom(QStringLiteral("input")).size(), 2);
+        QCOMPARE(flow.upstreamNodes(QStringLiteral("review")), QStringList{QStringLiteral("draft")});
+        QVERIFY(flow.upstreamNodes(QStringLiteral("draft")).isEmpty());
+        QVERIFY(flow.node(QStringLiteral("count")));
+        QVERIFY(!flow.node(QStringLiteral("input")));
+    }
+
+    void exampleWorkspaceIsValidAndComplete()
+    {
+        QStringList problems;
+        const Result<Workspace> file = Workspace::load(testsupport::sourcePath(QStringLiteral("resources/examples/example.agents.json")), &problems);
+        QVERIFY2(file.ok(), qPrintable(file.error()));
+
+        const Workspace ws = Workspace::example();   // the compiled-in copy
+        QVERIFY(ws.validate().isEmpty());
+        QCOMPARE(ws.toJson(), file->toJson());
+        QVERIFY(ws.agents.size() >= 4);
+        QCOMPARE(ws.orchestrations.size(), 2);
+
+        // Together the signatures use every field type, and every agent has examples and runs
+        // offline.
+        QSet<int> types;
+        bool multiline = false, bounded = false;
+        for (const AgentSpec &a : ws.agents) {
+            QCOMPARE(a.model.provider, QStringLiteral("offline"));
+            QVERIFY2(!a.examples.isEmpty() && a.examples.size() <= 2, qPrintable(a.id));
+            for (const QList<FieldSpec> *fields : {&a.signature.inputs, &a.signature.outputs})
+                for (const FieldSpec &f : *fields) {
+                    types.insert(static_cast<int>(f.type));
+                    multiline = multiline || (f.type == FieldType::Str && f.multiline);
+                    bounded = bounded || (f.type == FieldType::Int && f.min && f.max);
+                }
+        }
+        QCOMPARE(types.size(), 9);
+        QVERIFY(multiline);
+        QVERIFY(bounded);
+        QCOMPARE(ws.provider(QStringLiteral("offline"))->kind, QStringLiteral("scripted"));
+        QCOMPARE(ws.provider(QStringLiteral("openai"))->kind, QStringLiteral("openai"));
+        QCOMPARE(ws.provider(QStringLiteral("claude"))->kind, QStringLiteral("anthropic"));
+        QCOMPARE(ws.provider(QStringLiteral("ollama"))->kind, QStringLiteral("ollama"));
+
+        // One orchestration is a chain, one fans out and in again; both have pins.
+        int fanOut = 0;
+        for (const OrchestrationSpec &o : ws.orchestrations) {
+            QVERIFY(!o.pins.isEmpty());
+            QVERIFY(!o.inputs.isEmpty());
+            QVERIFY(!o.outputs.isEmpty());
+            for (const NodeSpec &n : o.nodes)
+                if (o.upstreamNodes(n.id).size() >= 2)
+                    ++fanOut;
+        }
+        QCOMPARE(fanOut, 1);
+    }
+
+    void invalidExampleReportsEveryProblem()
+    {
+        QStringList problems;
+        const Result<Workspace> ws = Workspace::load(testsupport::sourcePath(QStringLiteral("resources/examples/invalid.agents.json")), &problems);
+        QVERIFY(!ws.ok());
+        QVERIFY2(problems.size() >= 10, qPrintable(problems.join(QLatin1Char('\n'))));
+        for (const char *expected : {"agents[1].signature.inputs[0].type: unknown type 'strng'",
+                                     "agents[1].model.provider: unknown provider 'nowhere'",
+                                     "agents[2].id: duplicate id 'writer'",
+                                     "providers.mystery.kind: unknown kind 'carrier-pigeon'",
+                                     "orchestrations[0].edges: cycle a -> b -> a",
+                                     "orchestrations[0].nodes[3]: required input 'topic'"}) {
+            QVERIFY2(!problems.filter(QString::fromUtf8(expected)).isEmpty(), expected);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestWorkspace)
+#include "tst_workspace.moc"
