@@ -1,0 +1,154 @@
+#include "core/server/StreamSession.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QWebSocket>
+
+StreamSession::StreamSession(QWebSocket *socket, const Principal &principal,
+                             const QString &executionId, const Limits &limits, QObject *parent)
+    : QObject(parent), m_socket(socket), m_principal(principal), m_executionId(executionId),
+      m_limits(limits)
+{
+    m_socket->setParent(this);
+    m_socket->setMaxAllowedIncomingMessageSize(quint64(limits.maxMessageBytes));
+    m_socket->setMaxAllowedIncomingFrameSize(quint64(limits.maxMessageBytes));
+    connect(m_socket, &QWebSocket::textMessageReceived, this, &StreamSession::onTextMessage);
+    connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &) {
+        sendError(QStringLiteral("bad_message"), QStringLiteral("binary messages are not accepted"));
+    });
+    connect(m_socket, &QWebSocket::bytesWritten, this, [this](qint64) { pump(); });
+    connect(m_socket, &QWebSocket::disconnected, this, &QObject::deleteLater);
+}
+
+StreamSession::~StreamSession()
+{
+    if (m_stream)
+        m_stream->sessions.removeAll(QPointer<StreamSession>(this));
+}
+
+void StreamSession::attach(std::shared_ptr<ExecutionStream> stream, qint64 afterSeq)
+{
+    if (m_closing)
+        return;
+    const qint64 last = stream->lastSeq();
+    if (afterSeq > last) {
+        if (stream->synthesized && stream->terminal && !stream->events.isEmpty()) {
+            // The live buffer is gone (evicted, or the server restarted): the client resumes
+            // past what the store can rebuild. Tell it how the execution ended, after its seq.
+            QJsonObject complete =
+                QJsonDocument::fromJson(stream->events.constLast().text.toUtf8()).object();
+            complete.insert(QStringLiteral("seq"), afterSeq + 1);
+            m_socket->sendTextMessage(
+                QString::fromUtf8(QJsonDocument(complete).toJson(QJsonDocument::Compact)));
+            m_lastSent = afterSeq + 1;
+            closeWith(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("complete"));
+            return;
+        }
+        failAndClose(QStringLiteral("bad_after_seq"),
+                     QStringLiteral("after_seq %1 is beyond the last event (%2) of execution %3")
+                         .arg(afterSeq)
+                         .arg(last)
+                         .arg(m_executionId));
+        return;
+    }
+    m_stream = std::move(stream);
+    m_stream->sessions.append(QPointer<StreamSession>(this));
+    m_cursor = m_stream->indexAfter(afterSeq);
+    m_liveFrom = m_stream->events.size();
+    m_lastSent = afterSeq;
+    pump();
+    if (!m_closing && m_stream->synthesized && !m_stream->terminal && m_cursor >= m_stream->events.size())
+        failAndClose(QStringLiteral("not_live"),
+                     QStringLiteral("execution %1 is %2 but not running on this server")
+                         .arg(m_executionId, m_stream->status));
+}
+
+void StreamSession::pump()
+{
+    if (!m_stream || m_closing)
+        return;
+    const QList<BufferedEvent> &events = m_stream->events;
+    while (m_cursor < events.size()) {
+        if (m_socket->bytesToWrite() > m_limits.highWaterBytes)
+            break;
+        if (m_ackSeen && m_lastSent - m_lastAcked >= m_limits.ackWindow)
+            break;
+        const BufferedEvent &e = events[m_cursor++];
+        m_socket->sendTextMessage(e.text);
+        m_lastSent = e.seq;
+        if (e.terminal) {
+            closeWith(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("complete"));
+            return;
+        }
+    }
+    const qsizetype liveUnsent = events.size() - qMax(m_cursor, m_liveFrom);
+    if (liveUnsent > m_limits.maxLagEvents)
+        closeWith(CloseCodeLagging,
+                  QStringLiteral("too far behind; resume with after_seq=%1").arg(m_lastSent));
+}
+
+void StreamSession::closeForShutdown()
+{
+    if (!m_closing)
+        closeWith(CloseCodeShutdown, QStringLiteral("server shutting down"));
+}
+
+void StreamSession::failAndClose(const QString &code, const QString &message)
+{
+    if (m_closing)
+        return;
+    sendError(code, message);
+    closeWith(QWebSocketProtocol::CloseCodePolicyViolated, code);
+}
+
+void StreamSession::sendError(const QString &code, const QString &message)
+{
+    QJsonObject o{{QStringLiteral("type"), QStringLiteral("error")},
+                  {QStringLiteral("execution_id"), m_executionId},
+                  {QStringLiteral("code"), code},
+                  {QStringLiteral("message"), message}};
+    m_socket->sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
+}
+
+void StreamSession::closeWith(int code, const QString &reason)
+{
+    m_closing = true;
+    if (m_stream)
+        m_stream->sessions.removeAll(QPointer<StreamSession>(this));
+    m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
+}
+
+void StreamSession::onTextMessage(const QString &message)
+{
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(message.toUtf8(), &error);
+    if (error.error != QJsonParseError::NoError || !doc.isObject()) {
+        sendError(QStringLiteral("bad_message"), QStringLiteral("expected a JSON object"));
+        return;
+    }
+    const QJsonObject o = doc.object();
+    const QString type = o.value(QLatin1String("type")).toString();
+    if (type == QLatin1String("ack")) {
+        const QJsonValue seq = o.value(QLatin1String("seq"));
+        const double v = seq.toDouble(-1);
+        if (!seq.isDouble() || v < 0 || v != double(qint64(v))) {
+            sendError(QStringLiteral("bad_message"), QStringLiteral("ack.seq: expected a non-negative integer"));
+            return;
+        }
+        if (qint64(v) > m_lastSent) {
+            sendError(QStringLiteral("bad_message"),
+                      QStringLiteral("ack.seq: %1 was not sent yet").arg(qint64(v)));
+            return;
+        }
+        m_ackSeen = true;
+        m_lastAcked = qMax(m_lastAcked, qint64(v));
+        pump();
+    } else if (type == QLatin1String("cancel")) {
+        if (onCancelRequested)
+            onCancelRequested(this);
+    } else {
+        sendError(QStringLiteral("bad_message"),
+                  type.isEmpty() ? QStringLiteral("type: missing")
+                                 : QStringLiteral("type: unknown message type '%1'").arg(type));
+    }
+}

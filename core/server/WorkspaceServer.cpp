@@ -1,0 +1,840 @@
+#include "core/server/WorkspaceServer.h"
+
+#include "core/common/Util.h"
+#include "core/engine/ExecutionBackend.h"
+#include "core/engine/LocalBackend.h"
+#include "core/server/StreamSession.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSslCertificate>
+#include <QSslKey>
+#include <QWebSocket>
+
+namespace {
+
+const QStringList kStatuses = {QStringLiteral("queued"),    QStringLiteral("running"),
+                               QStringLiteral("completed"), QStringLiteral("failed"),
+                               QStringLiteral("cancelled"), QStringLiteral("interrupted")};
+const QStringList kExecutionTypes = {QStringLiteral("agent"), QStringLiteral("orchestration"),
+                                     QStringLiteral("test")};
+const QStringList kTestModes = {QStringLiteral("single_agent"), QStringLiteral("node_in_context"),
+                                QStringLiteral("full_workflow")};
+const QStringList kTriggerTypes = {QStringLiteral("api"), QStringLiteral("cli"),
+                                   QStringLiteral("mcp"), QStringLiteral("test_panel")};
+
+HttpResponse notFound(const QString &what)
+{
+    return HttpResponse::error(404, QStringLiteral("not_found"), what + QStringLiteral(" not found"));
+}
+
+HttpResponse badRequest(const QString &message)
+{
+    return HttpResponse::error(400, QStringLiteral("bad_request"), message);
+}
+
+// Parses a request body that must be a JSON object.
+std::optional<QJsonObject> parseBody(const HttpRequest &request, QString *problem)
+{
+    if (request.body.trimmed().isEmpty()) {
+        *problem = QStringLiteral("body: expected a JSON object");
+        return std::nullopt;
+    }
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(request.body, &error);
+    if (error.error != QJsonParseError::NoError) {
+        *problem = QStringLiteral("body: invalid JSON at offset %1: %2")
+                       .arg(error.offset)
+                       .arg(error.errorString());
+        return std::nullopt;
+    }
+    if (!doc.isObject()) {
+        *problem = QStringLiteral("body: expected a JSON object");
+        return std::nullopt;
+    }
+    return doc.object();
+}
+
+// An optional string member; a wrong type is a problem naming the field.
+bool optionalString(const QJsonObject &o, const QString &key, QString *out, QString *problem)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined() || v.isNull())
+        return true;
+    if (!v.isString()) {
+        *problem = key + QStringLiteral(": expected a string");
+        return false;
+    }
+    *out = v.toString();
+    return true;
+}
+
+bool optionalObject(const QJsonObject &o, const QString &key, QJsonObject *out, QString *problem)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined() || v.isNull())
+        return true;
+    if (!v.isObject()) {
+        *problem = key + QStringLiteral(": expected an object");
+        return false;
+    }
+    *out = v.toObject();
+    return true;
+}
+
+// The workspace as a client may see it: providers without anything secret-looking.
+QJsonObject publicWorkspaceJson(const Workspace &w)
+{
+    QJsonObject o = w.toJson();
+    QJsonObject providers = o.value(QLatin1String("providers")).toObject();
+    static const QStringList secretKeys = {
+        QStringLiteral("api_key"), QStringLiteral("apiKey"), QStringLiteral("key"),
+        QStringLiteral("secret"), QStringLiteral("password"), QStringLiteral("token"),
+        QStringLiteral("authorization"), QStringLiteral("headers")};
+    for (auto it = providers.begin(); it != providers.end(); ++it) {
+        QJsonObject p = it.value().toObject();
+        for (const QString &k : secretKeys)
+            p.remove(k);
+        if (p.contains(QLatin1String("base_url"))) {
+            QUrl url(p.value(QLatin1String("base_url")).toString());
+            if (url.isValid() && !url.userInfo().isEmpty()) {
+                url.setUserInfo(QString());
+                p.insert(QStringLiteral("base_url"), url.toString());
+            }
+        }
+        it.value() = p;
+    }
+    o.insert(QStringLiteral("providers"), providers);
+    return o;
+}
+
+bool looksLikeNotFound(const QString &message)
+{
+    const QString m = message.toLower();
+    return m.contains(QLatin1String("not found")) || m.contains(QLatin1String("no execution"))
+        || m.contains(QLatin1String("unknown execution"));
+}
+
+} // namespace
+
+// Callbacks waiting for a backend's ticketed replies (server thread only).
+struct WorkspaceServer::PendingCalls
+{
+    QHash<quint64, std::function<void(const QString &executionId, const QString &error)>> starts;
+    QHash<quint64, std::function<void(const HistoryPage *page, const QString &error)>> histories;
+    QHash<quint64, std::function<void(const ExecutionRecord *record, const QString &error)>> fetches;
+};
+
+WorkspaceServer::WorkspaceServer(QObject *parent)
+    : QObject(parent)
+{
+    m_http = new HttpServer(this);
+    m_http->setRequestHandler([this](const HttpRequest &r, const HttpServer::Responder &respond) {
+        handleRequest(r, respond);
+    });
+    m_http->setUpgradeHandler([this](const HttpRequest &r) { return checkUpgrade(r); });
+    connect(m_http, &HttpServer::webSocketConnected, this, &WorkspaceServer::onWebSocket);
+    m_evictTimer.setInterval(15000);
+    connect(&m_evictTimer, &QTimer::timeout, this, [this] {
+        m_hub.evict(as::nowMs(), m_options.retainFinishedMs, m_options.maxRetainedStreams);
+    });
+    m_shutdownTimer.setInterval(25);
+    connect(&m_shutdownTimer, &QTimer::timeout, this, &WorkspaceServer::checkShutdownProgress);
+}
+
+WorkspaceServer::~WorkspaceServer()
+{
+    // Sessions first (they point into the hub), then the engines (their destructors cancel
+    // runs, quit and wait their threads).
+    const auto sessions = findChildren<StreamSession *>(Qt::FindDirectChildrenOnly);
+    qDeleteAll(sessions);
+    for (ServedWorkspace *s : std::as_const(m_served)) {
+        delete s->backend;
+        delete s;
+    }
+    m_served.clear();
+}
+
+Result<void> WorkspaceServer::start(const ServerOptions &options)
+{
+    m_options = options;
+    Result<TokenTable> tokens = TokenTable::load(options.tokensPath);
+    if (!tokens)
+        return Failure{QStringLiteral("--tokens ") + tokens.error()};
+    m_tokens = tokens.take();
+
+    std::optional<QSslConfiguration> tls;
+    if (!options.tlsCertPath.isEmpty()) {
+        QFile certFile(options.tlsCertPath);
+        if (!certFile.open(QIODevice::ReadOnly))
+            return Failure{QStringLiteral("--tls-cert %1: %2").arg(options.tlsCertPath, certFile.errorString())};
+        const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
+        if (chain.isEmpty())
+            return Failure{QStringLiteral("--tls-cert %1: no PEM certificate").arg(options.tlsCertPath)};
+        QFile keyFile(options.tlsKeyPath);
+        if (!keyFile.open(QIODevice::ReadOnly))
+            return Failure{QStringLiteral("--tls-key %1: %2").arg(options.tlsKeyPath, keyFile.errorString())};
+        const QByteArray keyPem = keyFile.readAll();
+        QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
+        if (key.isNull())
+            key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
+        if (key.isNull())
+            return Failure{QStringLiteral("--tls-key %1: no RSA or EC PEM private key").arg(options.tlsKeyPath)};
+        QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+        config.setLocalCertificateChain(chain);
+        config.setPrivateKey(key);
+        config.setPeerVerifyMode(QSslSocket::VerifyNone);
+        tls = config;
+    }
+
+    for (const QString &path : options.workspacePaths) {
+        QStringList problems;
+        Result<Workspace> ws = Workspace::load(path, &problems);
+        if (!ws)
+            return Failure{QStringLiteral("--workspace %1: %2").arg(path, ws.error())};
+        auto *served = new ServedWorkspace;
+        served->workspace = ws.take();
+        served->key = Principal{served->workspace.organizationId, served->workspace.workspaceId}.workspaceKey();
+        for (const ServedWorkspace *other : std::as_const(m_served)) {
+            if (other->key == served->key) {
+                const QString key = served->key;
+                delete served;
+                return Failure{QStringLiteral("--workspace %1: workspace %2 is given twice").arg(path, key)};
+            }
+        }
+        served->calls = std::make_shared<PendingCalls>();
+        EngineSettings settings;
+        settings.databasePath = options.databasePath;
+        settings.concurrency = options.concurrency;
+        auto *backend = new LocalBackend(served->workspace, settings);
+        served->backend = backend;
+        m_served.append(served);
+
+        std::shared_ptr<PendingCalls> calls = served->calls;
+        connect(backend, &ExecutionBackend::eventsReceived, this,
+                [this, served](const ExecutionEventList &events) { onEvents(served, events); });
+        connect(backend, &ExecutionBackend::started, this, [calls](quint64 ticket, const QString &id) {
+            if (auto cb = calls->starts.take(ticket))
+                cb(id, QString());
+        });
+        connect(backend, &ExecutionBackend::startFailed, this, [calls](quint64 ticket, const QString &message) {
+            if (auto cb = calls->starts.take(ticket))
+                cb(QString(), message.isEmpty() ? QStringLiteral("start failed") : message);
+        });
+        connect(backend, &ExecutionBackend::historyReady, this, [calls](quint64 ticket, const HistoryPage &page) {
+            if (auto cb = calls->histories.take(ticket))
+                cb(&page, QString());
+        });
+        connect(backend, &ExecutionBackend::executionFetched, this,
+                [calls](quint64 ticket, const ExecutionRecord &record) {
+                    if (auto cb = calls->fetches.take(ticket))
+                        cb(&record, QString());
+                });
+        connect(backend, &ExecutionBackend::queryFailed, this, [calls](quint64 ticket, const QString &message) {
+            if (auto cb = calls->histories.take(ticket))
+                cb(nullptr, message);
+            else if (auto cb2 = calls->fetches.take(ticket))
+                cb2(nullptr, message);
+        });
+    }
+
+    HttpServer::Limits limits;
+    limits.maxBodyBytes = options.maxBodyBytes;
+    m_http->setLimits(limits);
+    QString error;
+    if (!m_http->listen(options.listenAddress, options.port, tls, &error))
+        return Failure{QStringLiteral("--listen: ") + error};
+    m_evictTimer.start();
+    return {};
+}
+
+quint16 WorkspaceServer::port() const
+{
+    return m_http->serverPort();
+}
+
+QUrl WorkspaceServer::url() const
+{
+    QUrl u;
+    u.setScheme(m_http->isTls() ? QStringLiteral("https") : QStringLiteral("http"));
+    QHostAddress a = m_http->serverAddress();
+    if (a == QHostAddress::AnyIPv4 || a == QHostAddress::Any)
+        a = QHostAddress(QHostAddress::LocalHost);
+    else if (a == QHostAddress::AnyIPv6)
+        a = QHostAddress(QHostAddress::LocalHostIPv6);
+    u.setHost(a.toString());
+    u.setPort(m_http->serverPort());
+    return u;
+}
+
+int WorkspaceServer::sessionCount() const
+{
+    return int(findChildren<StreamSession *>(Qt::FindDirectChildrenOnly).size());
+}
+
+std::optional<Principal> WorkspaceServer::authenticate(const HttpRequest &request,
+                                                       bool allowQueryToken) const
+{
+    QString token = request.bearerToken();
+    if (token.isEmpty() && allowQueryToken)
+        token = request.queryValue(QStringLiteral("token"));
+    return m_tokens.lookup(token);
+}
+
+WorkspaceServer::ServedWorkspace *WorkspaceServer::servedFor(const Principal &p)
+{
+    const QString key = p.workspaceKey();
+    for (ServedWorkspace *s : std::as_const(m_served))
+        if (s->key == key)
+            return s;
+    return nullptr;
+}
+
+void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer::Responder &respond)
+{
+    const QStringList &seg = request.segments;
+    const QByteArray &method = request.method;
+
+    // Route first (404 / 405 do not depend on the token), then authenticate.
+    enum class Route { None, Health, Workspace, AgentTest, OrchExecute, List, Get, Cancel, WsPlain };
+    Route route = Route::None;
+    QByteArray allowed;
+    if (seg.size() >= 1 && seg[0] == QLatin1String("api")) {
+        if (seg.size() == 2 && seg[1] == QLatin1String("health")) {
+            route = Route::Health;
+            allowed = "GET";
+        } else if (seg.size() == 2 && seg[1] == QLatin1String("workspace")) {
+            route = Route::Workspace;
+            allowed = "GET";
+        } else if (seg.size() == 4 && seg[1] == QLatin1String("agents") && seg[3] == QLatin1String("test")) {
+            route = Route::AgentTest;
+            allowed = "POST";
+        } else if (seg.size() == 4 && seg[1] == QLatin1String("orchestrations")
+                   && seg[3] == QLatin1String("execute")) {
+            route = Route::OrchExecute;
+            allowed = "POST";
+        } else if (seg.size() == 2 && seg[1] == QLatin1String("executions")) {
+            route = Route::List;
+            allowed = "GET";
+        } else if (seg.size() == 3 && seg[1] == QLatin1String("executions")) {
+            route = Route::Get;
+            allowed = "GET";
+        } else if (seg.size() == 4 && seg[1] == QLatin1String("executions") && seg[3] == QLatin1String("cancel")) {
+            route = Route::Cancel;
+            allowed = "POST";
+        }
+    } else if (seg.size() == 3 && seg[0] == QLatin1String("ws") && seg[1] == QLatin1String("execution")) {
+        route = Route::WsPlain;
+        allowed = "GET";
+    }
+    if (route == Route::None) {
+        respond(HttpResponse::error(404, QStringLiteral("not_found"),
+                                    QStringLiteral("no such endpoint: %1").arg(request.path)));
+        return;
+    }
+    const bool head = method == "HEAD" && allowed == "GET";
+    if (method != allowed && !head) {
+        HttpResponse r = HttpResponse::error(405, QStringLiteral("method_not_allowed"),
+                                             QStringLiteral("%1 %2: use %3")
+                                                 .arg(QString::fromLatin1(method), request.path,
+                                                      QString::fromLatin1(allowed)));
+        r.headers.append(qMakePair(QByteArray("Allow"), allowed));
+        respond(r);
+        return;
+    }
+    if (route == Route::Health) {
+        respond(HttpResponse::json(200, QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
+                                                    {QStringLiteral("version"),
+                                                     QStringLiteral(AGENTSTUDIO_VERSION)}}));
+        return;
+    }
+    if (m_shuttingDown) {
+        HttpResponse r = HttpResponse::error(503, QStringLiteral("shutting_down"),
+                                             QStringLiteral("the server is shutting down"));
+        r.closeConnection = true;
+        respond(r);
+        return;
+    }
+    const std::optional<Principal> principal = authenticate(request, false);
+    if (!principal) {
+        HttpResponse r = HttpResponse::error(
+            401, QStringLiteral("unauthorized"),
+            request.bearerToken().isEmpty() ? QStringLiteral("missing bearer token")
+                                            : QStringLiteral("invalid token"));
+        r.headers.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer")));
+        respond(r);
+        return;
+    }
+    switch (route) {
+    case Route::Workspace: getWorkspace(*principal, respond); break;
+    case Route::AgentTest: startAgent(*principal, seg[2], request, respond); break;
+    case Route::OrchExecute: startOrchestration(*principal, seg[2], request, respond); break;
+    case Route::List: listExecutions(*principal, request, respond); break;
+    case Route::Get: getExecution(*principal, seg[2], respond); break;
+    case Route::Cancel: cancelExecution(*principal, seg[2], respond); break;
+    case Route::WsPlain:
+        respond(HttpResponse::error(426, QStringLiteral("upgrade_required"),
+                                    QStringLiteral("this endpoint is a WebSocket")));
+        break;
+    default: break;
+    }
+}
+
+void WorkspaceServer::getWorkspace(const Principal &p, const HttpServer::Responder &respond)
+{
+    ServedWorkspace *served = servedFor(p);
+    if (!served) {
+        respond(notFound(QStringLiteral("workspace %1").arg(p.workspaceKey())));
+        return;
+    }
+    respond(HttpResponse::json(200, publicWorkspaceJson(served->workspace)));
+}
+
+void WorkspaceServer::startAgent(const Principal &p, const QString &agentId, const HttpRequest &request,
+                                 const HttpServer::Responder &respond)
+{
+    ServedWorkspace *served = servedFor(p);
+    const AgentSpec *agent = served ? served->workspace.agent(agentId) : nullptr;
+    if (!agent) {
+        respond(notFound(QStringLiteral("agent '%1'").arg(agentId)));
+        return;
+    }
+    QString problem;
+    const std::optional<QJsonObject> body = parseBody(request, &problem);
+    if (!body) {
+        respond(badRequest(problem));
+        return;
+    }
+    ExecutionRequest r;
+    r.agentId = agentId;
+    r.triggerType = QStringLiteral("api");
+    QJsonObject inputs;
+    if (!optionalObject(*body, QStringLiteral("inputs"), &inputs, &problem)
+        || !optionalString(*body, QStringLiteral("trigger_type"), &r.triggerType, &problem)
+        || !optionalString(*body, QStringLiteral("triggered_by"), &r.triggeredBy, &problem)
+        || !optionalString(*body, QStringLiteral("rerun_of"), &r.rerunOf, &problem)) {
+        respond(badRequest(problem));
+        return;
+    }
+    if (!kTriggerTypes.contains(r.triggerType)) {
+        respond(badRequest(QStringLiteral("trigger_type: expected one of %1, got '%2'")
+                               .arg(kTriggerTypes.join(QStringLiteral(", ")), r.triggerType)));
+        return;
+    }
+    QStringList problems;
+    const std::optional<QJsonObject> completed = validateInputs(agent->signature.inputs, inputs, &problems);
+    if (!completed) {
+        HttpResponse resp = HttpResponse::error(422, QStringLiteral("invalid_inputs"),
+                                                QStringLiteral("inputs.") + problems.join(QStringLiteral("; inputs.")));
+        respond(resp);
+        return;
+    }
+    r.inputs = *completed;
+    r.testMode = QStringLiteral("single_agent");
+    submit(served, r, respond);
+}
+
+void WorkspaceServer::startOrchestration(const Principal &p, const QString &orchestrationId,
+                                         const HttpRequest &request, const HttpServer::Responder &respond)
+{
+    ServedWorkspace *served = servedFor(p);
+    const OrchestrationSpec *orch = served ? served->workspace.orchestration(orchestrationId) : nullptr;
+    if (!orch) {
+        respond(notFound(QStringLiteral("orchestration '%1'").arg(orchestrationId)));
+        return;
+    }
+    QString problem;
+    const std::optional<QJsonObject> body = parseBody(request, &problem);
+    if (!body) {
+        respond(badRequest(problem));
+        return;
+    }
+    ExecutionRequest r;
+    r.orchestrationId = orchestrationId;
+    r.triggerType = QStringLiteral("api");
+    QJsonObject inputs;
+    if (!optionalObject(*body, QStringLiteral("inputs"), &inputs, &problem)
+        || !optionalObject(*body, QStringLiteral("upstream"), &r.upstream, &problem)
+        || !optionalString(*body, QStringLiteral("node_id"), &r.nodeId, &problem)
+        || !optionalString(*body, QStringLiteral("trigger_type"), &r.triggerType, &problem)
+        || !optionalString(*body, QStringLiteral("triggered_by"), &r.triggeredBy, &problem)
+        || !optionalString(*body, QStringLiteral("rerun_of"), &r.rerunOf, &problem)) {
+        respond(badRequest(problem));
+        return;
+    }
+    if (!kTriggerTypes.contains(r.triggerType)) {
+        respond(badRequest(QStringLiteral("trigger_type: expected one of %1, got '%2'")
+                               .arg(kTriggerTypes.join(QStringLiteral(", ")), r.triggerType)));
+        return;
+    }
+    if (!r.nodeId.isEmpty()) {
+        if (!orch->node(r.nodeId)) {
+            respond(HttpResponse::error(422, QStringLiteral("invalid_inputs"),
+                                        QStringLiteral("node_id: unknown node '%1'").arg(r.nodeId)));
+            return;
+        }
+        // The node's own inputs are checked by the engine (it knows which ones edges feed).
+        r.inputs = inputs;
+        r.testMode = QStringLiteral("node_in_context");
+    } else {
+        QStringList problems;
+        const std::optional<QJsonObject> completed = validateInputs(orch->inputs, inputs, &problems);
+        if (!completed) {
+            respond(HttpResponse::error(422, QStringLiteral("invalid_inputs"),
+                                        QStringLiteral("inputs.") + problems.join(QStringLiteral("; inputs."))));
+            return;
+        }
+        r.inputs = *completed;
+        r.testMode = QStringLiteral("full_workflow");
+    }
+    submit(served, r, respond);
+}
+
+void WorkspaceServer::submit(ServedWorkspace *served, ExecutionRequest request,
+                             const HttpServer::Responder &respond)
+{
+    request.executionId = as::newId();
+    const QString id = request.executionId;
+    // Register the stream before the engine can emit its first event.
+    m_hub.create(id, served->key);
+    const quint64 ticket = served->backend->start(request);
+    served->calls->starts.insert(ticket, [this, id, respond](const QString &startedId, const QString &error) {
+        if (!error.isEmpty()) {
+            if (auto s = m_hub.find(id); s && s->events.isEmpty())
+                m_hub.remove(id);
+            respond(HttpResponse::error(422, QStringLiteral("start_failed"), error));
+            return;
+        }
+        const QString executionId = startedId.isEmpty() ? id : startedId;
+        respond(HttpResponse::json(202, QJsonObject{{QStringLiteral("execution_id"), executionId},
+                                                    {QStringLiteral("status"), QStringLiteral("queued")}}));
+    });
+}
+
+void WorkspaceServer::listExecutions(const Principal &p, const HttpRequest &request,
+                                     const HttpServer::Responder &respond)
+{
+    HistoryQuery q;
+    q.organizationId = p.organizationId;
+    q.workspaceId = p.workspaceId;
+    const QList<QPair<QString, QString>> items = request.query.queryItems(QUrl::FullyDecoded);
+    for (const auto &[key, value] : items) {
+        if (key == QLatin1String("status")) {
+            for (const QString &s : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+                if (!kStatuses.contains(s.trimmed())) {
+                    respond(badRequest(QStringLiteral("status: unknown status '%1'").arg(s)));
+                    return;
+                }
+                q.statuses.append(s.trimmed());
+            }
+        } else if (key == QLatin1String("execution_type")) {
+            if (!kExecutionTypes.contains(value)) {
+                respond(badRequest(QStringLiteral("execution_type: unknown type '%1'").arg(value)));
+                return;
+            }
+            q.executionType = value;
+        } else if (key == QLatin1String("test_mode")) {
+            if (!kTestModes.contains(value)) {
+                respond(badRequest(QStringLiteral("test_mode: unknown mode '%1'").arg(value)));
+                return;
+            }
+            q.testMode = value;
+        } else if (key == QLatin1String("trigger_type")) {
+            if (!kTriggerTypes.contains(value)) {
+                respond(badRequest(QStringLiteral("trigger_type: unknown trigger '%1'").arg(value)));
+                return;
+            }
+            q.triggerType = value;
+        } else if (key == QLatin1String("agent_id")) {
+            q.agentId = value;
+        } else if (key == QLatin1String("orchestration_id")) {
+            q.orchestrationId = value;
+        } else if (key == QLatin1String("q")) {
+            q.search = value;
+        } else if (key == QLatin1String("since") || key == QLatin1String("until")) {
+            const QDateTime t = as::parseIsoTime(value);
+            if (!t.isValid()) {
+                respond(badRequest(QStringLiteral("%1: not an ISO-8601 time: '%2'").arg(key, value)));
+                return;
+            }
+            (key == QLatin1String("since") ? q.since : q.until) = t;
+        } else if (key == QLatin1String("limit")) {
+            bool ok = false;
+            const int n = value.toInt(&ok);
+            if (!ok || n < 1 || n > 500) {
+                respond(badRequest(QStringLiteral("limit: expected an integer from 1 to 500, got '%1'").arg(value)));
+                return;
+            }
+            q.limit = n;
+        } else if (key == QLatin1String("cursor")) {
+            q.cursor = value;
+        } else if (key == QLatin1String("sort")) {
+            if (value == QLatin1String("newest"))
+                q.sort = HistoryQuery::Sort::NewestFirst;
+            else if (value == QLatin1String("oldest"))
+                q.sort = HistoryQuery::Sort::OldestFirst;
+            else if (value == QLatin1String("cost"))
+                q.sort = HistoryQuery::Sort::CostDesc;
+            else if (value == QLatin1String("latency"))
+                q.sort = HistoryQuery::Sort::LatencyDesc;
+            else {
+                respond(badRequest(QStringLiteral("sort: expected newest, oldest, cost or latency, got '%1'").arg(value)));
+                return;
+            }
+        } else {
+            respond(badRequest(QStringLiteral("%1: unknown query parameter").arg(key)));
+            return;
+        }
+    }
+    ServedWorkspace *served = servedFor(p);
+    if (!served) {
+        // A workspace this server does not serve has no executions here.
+        respond(HttpResponse::json(200, QJsonObject{{QStringLiteral("items"), QJsonArray()},
+                                                    {QStringLiteral("next_cursor"), QJsonValue::Null}}));
+        return;
+    }
+    const quint64 ticket = served->backend->queryHistory(q);
+    served->calls->histories.insert(ticket, [respond](const HistoryPage *page, const QString &error) {
+        if (!page) {
+            if (error.contains(QLatin1String("cursor"), Qt::CaseInsensitive))
+                respond(badRequest(QStringLiteral("cursor: ") + error));
+            else
+                respond(HttpResponse::error(500, QStringLiteral("query_failed"), error));
+            return;
+        }
+        QJsonArray items;
+        for (const ExecutionRecord &r : page->items)
+            items.append(r.toJson(false));
+        respond(HttpResponse::json(200, QJsonObject{{QStringLiteral("items"), items},
+                                                    {QStringLiteral("next_cursor"),
+                                                     page->nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
+                                                                                : QJsonValue(page->nextCursor)}}));
+    });
+}
+
+void WorkspaceServer::fetchFor(const Principal &p, const QString &id, const FetchCallback &callback)
+{
+    ServedWorkspace *served = servedFor(p);
+    if (!served) {
+        callback(nullptr, 404, QStringLiteral("execution %1").arg(id));
+        return;
+    }
+    const quint64 ticket = served->backend->fetchExecution(id);
+    const Principal principal = p;
+    served->calls->fetches.insert(ticket, [principal, id, callback](const ExecutionRecord *record,
+                                                                    const QString &error) {
+        if (!record) {
+            if (looksLikeNotFound(error))
+                callback(nullptr, 404, QStringLiteral("execution %1").arg(id));
+            else
+                callback(nullptr, 500, error);
+            return;
+        }
+        if (record->id.isEmpty() || record->organizationId != principal.organizationId
+            || record->workspaceId != principal.workspaceId) {
+            callback(nullptr, 404, QStringLiteral("execution %1").arg(id));   // as if absent
+            return;
+        }
+        callback(record, 200, QString());
+    });
+}
+
+void WorkspaceServer::getExecution(const Principal &p, const QString &id, const HttpServer::Responder &respond)
+{
+    fetchFor(p, id, [respond](const ExecutionRecord *record, int status, const QString &message) {
+        if (!record) {
+            respond(status == 404 ? notFound(message)
+                                  : HttpResponse::error(500, QStringLiteral("query_failed"), message));
+            return;
+        }
+        respond(HttpResponse::json(200, record->toJson(true)));
+    });
+}
+
+void WorkspaceServer::cancelExecution(const Principal &p, const QString &id, const HttpServer::Responder &respond)
+{
+    ServedWorkspace *served = servedFor(p);
+    const auto accepted = [id, respond] {
+        respond(HttpResponse::json(202, QJsonObject{{QStringLiteral("execution_id"), id},
+                                                    {QStringLiteral("status"), QStringLiteral("cancelling")}}));
+    };
+    if (auto stream = m_hub.find(id); served && stream && !stream->synthesized
+        && stream->workspaceKey == served->key && !stream->terminal) {
+        served->backend->cancel(id);
+        accepted();
+        return;
+    }
+    QPointer<WorkspaceServer> self(this);
+    fetchFor(p, id, [self, served, id, respond, accepted](const ExecutionRecord *record, int status,
+                                                          const QString &message) {
+        if (!self)
+            return;
+        if (!record) {
+            respond(status == 404 ? notFound(message)
+                                  : HttpResponse::error(500, QStringLiteral("query_failed"), message));
+            return;
+        }
+        if (ExecutionStreamHub::isTerminalStatus(record->status)) {
+            respond(HttpResponse::error(409, QStringLiteral("not_cancellable"),
+                                        QStringLiteral("execution %1 is already %2").arg(id, record->status)));
+            return;
+        }
+        served->backend->cancel(id);
+        accepted();
+    });
+}
+
+std::optional<HttpResponse> WorkspaceServer::checkUpgrade(const HttpRequest &request)
+{
+    const QStringList &seg = request.segments;
+    if (!(seg.size() == 3 && seg[0] == QLatin1String("ws") && seg[1] == QLatin1String("execution")))
+        return HttpResponse::error(404, QStringLiteral("not_found"),
+                                   QStringLiteral("no such endpoint: %1").arg(request.path));
+    if (m_shuttingDown)
+        return HttpResponse::error(503, QStringLiteral("shutting_down"),
+                                   QStringLiteral("the server is shutting down"));
+    if (!authenticate(request, true)) {
+        HttpResponse r = HttpResponse::error(401, QStringLiteral("unauthorized"),
+                                             QStringLiteral("missing or invalid token"));
+        r.headers.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer")));
+        return r;
+    }
+    return std::nullopt;
+}
+
+void WorkspaceServer::onWebSocket(QWebSocket *socket, const HttpRequest &request)
+{
+    const std::optional<Principal> principal = authenticate(request, true);
+    const QString executionId = request.segments.value(2);
+    StreamSession::Limits limits;
+    limits.highWaterBytes = m_options.sendHighWaterBytes;
+    limits.maxLagEvents = m_options.maxLagEvents;
+    limits.ackWindow = m_options.ackWindow;
+    limits.maxMessageBytes = m_options.maxMessageBytes;
+    auto *session = new StreamSession(socket, principal.value_or(Principal{}), executionId, limits, this);
+    if (!principal) {   // checked at upgrade time; the table does not change, but be safe
+        session->failAndClose(QStringLiteral("unauthorized"), QStringLiteral("invalid token"));
+        return;
+    }
+    session->onCancelRequested = [this](StreamSession *s) {
+        if (ServedWorkspace *served = servedFor(s->principal()))
+            served->backend->cancel(s->executionId());
+    };
+
+    qint64 afterSeq = 0;
+    if (request.query.hasQueryItem(QStringLiteral("after_seq"))) {
+        const QString text = request.queryValue(QStringLiteral("after_seq"));
+        bool ok = false;
+        afterSeq = text.toLongLong(&ok);
+        if (!ok || afterSeq < 0) {
+            session->failAndClose(QStringLiteral("bad_after_seq"),
+                                  QStringLiteral("after_seq: expected a non-negative integer, got '%1'").arg(text));
+            return;
+        }
+    }
+    if (m_shuttingDown) {
+        session->closeForShutdown();
+        return;
+    }
+    ServedWorkspace *served = servedFor(*principal);
+    if (auto stream = m_hub.find(executionId)) {
+        if (!served || stream->workspaceKey != served->key) {
+            session->failAndClose(QStringLiteral("not_found"),
+                                  QStringLiteral("execution %1 not found").arg(executionId));
+            return;
+        }
+        session->attach(stream, afterSeq);
+        return;
+    }
+    QPointer<StreamSession> guard(session);
+    QPointer<WorkspaceServer> self(this);
+    fetchFor(*principal, executionId,
+             [self, guard, executionId, afterSeq](const ExecutionRecord *record, int status, const QString &message) {
+                 if (!self || !guard)
+                     return;
+                 if (!record) {
+                     guard->failAndClose(status == 404 ? QStringLiteral("not_found") : QStringLiteral("internal"),
+                                         status == 404 ? QStringLiteral("execution %1 not found").arg(executionId)
+                                                       : message);
+                     return;
+                 }
+                 const QString key = guard->principal().workspaceKey();
+                 // Live events may have arrived while we waited: prefer them.
+                 std::shared_ptr<ExecutionStream> stream = self->m_hub.find(executionId);
+                 if (!stream)
+                     stream = self->m_hub.adoptSynthesized(ExecutionStreamHub::synthesize(*record, key));
+                 guard->attach(stream, afterSeq);
+             });
+}
+
+void WorkspaceServer::onEvents(ServedWorkspace *served, const ExecutionEventList &events)
+{
+    QList<std::shared_ptr<ExecutionStream>> touched;
+    for (const ExecutionEvent &e : events) {
+        if (e.executionId.isEmpty() || e.type == ExecutionEvent::Type::Error)
+            continue;   // subscription-level errors of the local backend are not stream events
+        auto stream = m_hub.append(served->key, e);
+        if (stream && !touched.contains(stream))
+            touched.append(stream);
+    }
+    for (const auto &stream : std::as_const(touched)) {
+        const auto sessions = stream->sessions;   // pump may detach
+        for (const QPointer<StreamSession> &s : sessions)
+            if (s)
+                s->pump();
+    }
+}
+
+void WorkspaceServer::shutdown()
+{
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    m_http->stopListening();
+    for (const auto &stream : m_hub.liveStreams()) {
+        for (ServedWorkspace *s : std::as_const(m_served))
+            if (s->key == stream->workspaceKey)
+                s->backend->cancel(stream->executionId);
+    }
+    m_shutdownClock.start();
+    m_shutdownTimer.start();
+    checkShutdownProgress();
+}
+
+void WorkspaceServer::checkShutdownProgress()
+{
+    if (m_shutdownDone)
+        return;
+    const bool runsDone = m_hub.liveStreams().isEmpty();
+    if (!runsDone && m_shutdownClock.elapsed() < m_options.shutdownGraceMs)
+        return;
+    // Subscribers got their final events (pump closes after `complete`); close the rest.
+    if (!m_sessionsClosed) {
+        m_sessionsClosed = true;
+        const auto sessions = findChildren<StreamSession *>(Qt::FindDirectChildrenOnly);
+        for (StreamSession *s : sessions)
+            s->closeForShutdown();
+        m_http->closeAllConnections();
+    }
+    // Give the close handshakes a moment to flush (at most a second).
+    if ((sessionCount() > 0 || m_http->connectionCount() > 0)
+        && m_shutdownClock.elapsed() < m_options.shutdownGraceMs + 1000)
+        return;
+    finishShutdown();
+}
+
+void WorkspaceServer::finishShutdown()
+{
+    m_shutdownDone = true;
+    m_shutdownTimer.stop();
+    m_evictTimer.stop();
+    // The engines' destructors cancel whatever is left, record it, quit and wait their threads.
+    for (ServedWorkspace *s : std::as_const(m_served)) {
+        delete s->backend;
+        s->backend = nullptr;
+        delete s;
+    }
+    m_served.clear();
+    emit shutdownFinished();
+}

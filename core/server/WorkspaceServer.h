@@ -1,0 +1,105 @@
+#pragma once
+
+#include "core/common/Result.h"
+#include "core/engine/ExecutionRequest.h"
+#include "core/model/Workspace.h"
+#include "core/server/ExecutionStreamHub.h"
+#include "core/server/HttpMessage.h"
+#include "core/server/HttpServer.h"
+#include "core/server/ServerOptions.h"
+#include "core/server/TokenTable.h"
+#include "core/store/ExecutionRecord.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+#include <QUrl>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+class ExecutionBackend;
+class QWebSocket;
+class StreamSession;
+
+// agentstudio-server as a library (DESIGN.md §8): REST + WebSocket over HttpServer, one
+// embedded engine (LocalBackend on its own thread) per served workspace, the bearer-token
+// table, and the per-execution event buffers that WebSocket subscribers replay from.
+//
+// Threading: lives on the thread that runs the event loop (the program's main thread). Every
+// database access goes through the engines' own connections on their threads (tickets and
+// signals), so a query never blocks this loop.
+class WorkspaceServer final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(WorkspaceServer)
+public:
+    explicit WorkspaceServer(QObject *parent = nullptr);
+    ~WorkspaceServer() override;
+
+    // Loads the workspaces and tokens, starts the engines and listens. The message names the
+    // file or flag that failed.
+    Result<void> start(const ServerOptions &options);
+    QUrl url() const;   // "http://127.0.0.1:PORT" (https with TLS), the real port
+    quint16 port() const;
+
+    // Graceful stop: no new connections or runs; running executions are cancelled and given
+    // the grace period to be recorded as cancelled; subscribers get their final events; the
+    // engines are stopped. shutdownFinished() follows (once).
+    void shutdown();
+    bool isShuttingDown() const { return m_shuttingDown; }
+
+    int sessionCount() const;
+
+signals:
+    void shutdownFinished();
+
+private:
+    struct PendingCalls;
+    struct ServedWorkspace
+    {
+        Workspace workspace;
+        QString key;
+        ExecutionBackend *backend = nullptr;   // Owned (deleted in shutdown or destructor).
+        std::shared_ptr<PendingCalls> calls;
+    };
+    using FetchCallback = std::function<void(const ExecutionRecord *record, int status,
+                                             const QString &message)>;
+
+    void handleRequest(const HttpRequest &request, const HttpServer::Responder &respond);
+    std::optional<HttpResponse> checkUpgrade(const HttpRequest &request);
+    void onWebSocket(QWebSocket *socket, const HttpRequest &request);
+    void onEvents(ServedWorkspace *served, const ExecutionEventList &events);
+
+    void getWorkspace(const Principal &p, const HttpServer::Responder &respond);
+    void startAgent(const Principal &p, const QString &agentId, const HttpRequest &request,
+                    const HttpServer::Responder &respond);
+    void startOrchestration(const Principal &p, const QString &orchestrationId,
+                            const HttpRequest &request, const HttpServer::Responder &respond);
+    void listExecutions(const Principal &p, const HttpRequest &request,
+                        const HttpServer::Responder &respond);
+    void getExecution(const Principal &p, const QString &id, const HttpServer::Responder &respond);
+    void cancelExecution(const Principal &p, const QString &id, const HttpServer::Responder &respond);
+
+    void submit(ServedWorkspace *served, ExecutionRequest request, const HttpServer::Responder &respond);
+    // Looks an execution up for a principal: other workspaces' executions are "not found".
+    void fetchFor(const Principal &p, const QString &id, const FetchCallback &callback);
+    ServedWorkspace *servedFor(const Principal &p);
+    std::optional<Principal> authenticate(const HttpRequest &request, bool allowQueryToken) const;
+    void checkShutdownProgress();
+    void finishShutdown();
+
+    ServerOptions m_options;
+    TokenTable m_tokens;
+    HttpServer *m_http = nullptr;   // Owned (child).
+    QList<ServedWorkspace *> m_served;   // Owned.
+    ExecutionStreamHub m_hub;
+    QTimer m_evictTimer;
+    QTimer m_shutdownTimer;
+    QElapsedTimer m_shutdownClock;
+    bool m_shuttingDown = false;
+    bool m_shutdownDone = false;
+    bool m_sessionsClosed = false;
+};
