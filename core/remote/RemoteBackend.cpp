@@ -1,0 +1,553 @@
+#include "core/remote/RemoteBackend.h"
+
+#include "core/common/Util.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QRandomGenerator>
+#include <QUrlQuery>
+#include <QWebSocket>
+
+namespace {
+
+QString historySortName(HistoryQuery::Sort sort)
+{
+    switch (sort) {
+    case HistoryQuery::Sort::NewestFirst: return QStringLiteral("newest");
+    case HistoryQuery::Sort::OldestFirst: return QStringLiteral("oldest");
+    case HistoryQuery::Sort::CostDesc: return QStringLiteral("cost");
+    case HistoryQuery::Sort::LatencyDesc: return QStringLiteral("latency");
+    }
+    return QStringLiteral("newest");
+}
+
+} // namespace
+
+RemoteBackend::RemoteBackend(const QUrl &baseUrl, const QString &token, QObject *parent)
+    : ExecutionBackend(parent), m_baseUrl(baseUrl), m_token(token),
+      m_network(new QNetworkAccessManager(this))
+{
+    qRegisterMetaType<ExecutionEventList>();
+    qRegisterMetaType<HistoryPage>();
+    qRegisterMetaType<ExecutionRecord>();
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(0);
+    connect(&m_flushTimer, &QTimer::timeout, this, &RemoteBackend::flushEvents);
+    m_workspaceRetry.setSingleShot(true);
+    connect(&m_workspaceRetry, &QTimer::timeout, this, &RemoteBackend::refreshWorkspace);
+    // Let the caller connect to our signals before the first answer arrives.
+    QTimer::singleShot(0, this, &RemoteBackend::refreshWorkspace);
+    m_workspacePending = true;
+}
+
+RemoteBackend::~RemoteBackend()
+{
+    for (Stream *s : std::as_const(m_streams)) {
+        if (s->socket) {
+            s->socket->disconnect(this);
+            s->socket->abort();
+        }
+        delete s;
+    }
+    m_streams.clear();
+}
+
+QString RemoteBackend::displayName() const
+{
+    return QStringLiteral("remote %1:%2")
+        .arg(m_baseUrl.host())
+        .arg(m_baseUrl.port(m_baseUrl.scheme() == QLatin1String("https") ? 443 : 80));
+}
+
+void RemoteBackend::setSslConfiguration(const QSslConfiguration &configuration)
+{
+    m_ssl = configuration;
+}
+
+void RemoteBackend::setReconnectDelays(int initialMs, int maxMs)
+{
+    m_initialDelayMs = qMax(1, initialMs);
+    m_maxDelayMs = qMax(m_initialDelayMs, maxMs);
+}
+
+qint64 RemoteBackend::lastSeq(const QString &executionId) const
+{
+    const Stream *s = m_streams.value(executionId);
+    if (!s)
+        return 0;
+    return s->lastSeq > 0 ? s->lastSeq : s->unsequencedDelivered;
+}
+
+QUrl RemoteBackend::apiUrl(const QString &path, const QUrlQuery &query) const
+{
+    QUrl u = m_baseUrl;
+    QString base = u.path();
+    while (base.endsWith(QLatin1Char('/')))
+        base.chop(1);
+    u.setPath(base + path);
+    u.setQuery(query);
+    return u;
+}
+
+QUrl RemoteBackend::streamUrl(const QString &executionId, qint64 afterSeq) const
+{
+    QUrlQuery q;
+    if (afterSeq > 0)
+        q.addQueryItem(QStringLiteral("after_seq"), QString::number(afterSeq));
+    QUrl u = apiUrl(QStringLiteral("/ws/execution/")
+                        + QString::fromLatin1(QUrl::toPercentEncoding(executionId)),
+                    q);
+    u.setScheme(m_baseUrl.scheme() == QLatin1String("https") ? QStringLiteral("wss")
+                                                              : QStringLiteral("ws"));
+    return u;
+}
+
+QString RemoteBackend::errorMessage(int httpStatus, const QJsonObject &body, const QString &networkError)
+{
+    const QJsonObject e = body.value(QLatin1String("error")).toObject();
+    if (!e.isEmpty())
+        return QStringLiteral("server: %1 %2: %3")
+            .arg(httpStatus)
+            .arg(e.value(QLatin1String("code")).toString(), e.value(QLatin1String("message")).toString());
+    if (httpStatus > 0)
+        return QStringLiteral("server: HTTP %1").arg(httpStatus);
+    return QStringLiteral("cannot reach server: %1").arg(networkError);
+}
+
+QNetworkReply *RemoteBackend::sendRequest(const QByteArray &verb, const QString &path,
+                                          const QUrlQuery &query, const QJsonObject *body,
+                                          const JsonCallback &callback)
+{
+    QNetworkRequest request(apiUrl(path, query));
+    request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
+    request.setRawHeader("Accept", "application/json");
+    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    request.setTransferTimeout(30000);
+    if (m_ssl)
+        request.setSslConfiguration(*m_ssl);
+    QByteArray payload;
+    if (body) {
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+        payload = QJsonDocument(*body).toJson(QJsonDocument::Compact);
+    }
+    QNetworkReply *reply = m_network->sendCustomRequest(request, verb, payload);
+    connect(reply, &QNetworkReply::finished, this, [reply, callback] {
+        reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QByteArray data = reply->readAll();
+        const QJsonObject json = QJsonDocument::fromJson(data).object();
+        QString networkError;
+        if (status == 0)
+            networkError = reply->errorString();
+        callback(status, json, networkError);
+    });
+    return reply;
+}
+
+void RemoteBackend::refreshWorkspace()
+{
+    m_workspacePending = true;
+    sendRequest("GET", QStringLiteral("/api/workspace"), {}, nullptr,
+                [this](int status, const QJsonObject &body, const QString &networkError) {
+                    m_workspacePending = false;
+                    if (status == 200) {
+                        QStringList problems;
+                        Result<Workspace> ws = Workspace::fromJson(
+                            QJsonDocument(body).toJson(QJsonDocument::Compact), &problems);
+                        if (ws) {
+                            m_workspace = ws.take();
+                            m_hasWorkspace = true;
+                            m_workspaceFailed = false;
+                            m_workspaceAttempts = 0;
+                            updateState();
+                            emit workspaceChanged();
+                            return;
+                        }
+                        m_lastError = QStringLiteral("server workspace: ") + ws.error();
+                    } else {
+                        m_lastError = errorMessage(status, body, networkError);
+                    }
+                    m_workspaceFailed = true;
+                    updateState();
+                    emit workspaceFetchFailed(m_lastError);
+                    // Unreachable or failing servers are retried; a refused token is final.
+                    if (status != 401 && status != 403 && status != 404) {
+                        m_workspaceRetry.start(backoffDelay(m_workspaceAttempts++));
+                    }
+                });
+}
+
+quint64 RemoteBackend::start(const ExecutionRequest &request)
+{
+    const quint64 ticket = m_nextTicket++;
+    QJsonObject body;
+    body.insert(QStringLiteral("inputs"), request.inputs);
+    if (!request.triggerType.isEmpty())
+        body.insert(QStringLiteral("trigger_type"), request.triggerType);
+    if (!request.triggeredBy.isEmpty())
+        body.insert(QStringLiteral("triggered_by"), request.triggeredBy);
+    if (!request.rerunOf.isEmpty())
+        body.insert(QStringLiteral("rerun_of"), request.rerunOf);
+    QString path;
+    if (!request.agentId.isEmpty()) {
+        path = QStringLiteral("/api/agents/%1/test")
+                   .arg(QString::fromLatin1(QUrl::toPercentEncoding(request.agentId)));
+    } else if (!request.orchestrationId.isEmpty()) {
+        path = QStringLiteral("/api/orchestrations/%1/execute")
+                   .arg(QString::fromLatin1(QUrl::toPercentEncoding(request.orchestrationId)));
+        if (!request.nodeId.isEmpty())
+            body.insert(QStringLiteral("node_id"), request.nodeId);
+        if (!request.upstream.isEmpty())
+            body.insert(QStringLiteral("upstream"), request.upstream);
+    } else {
+        QTimer::singleShot(0, this, [this, ticket] {
+            emit startFailed(ticket, QStringLiteral("request: neither an agent nor an orchestration"));
+        });
+        return ticket;
+    }
+    sendRequest("POST", path, {}, &body,
+                [this, ticket](int status, const QJsonObject &reply, const QString &networkError) {
+                    const QString id = reply.value(QLatin1String("execution_id")).toString();
+                    if ((status == 202 || status == 200) && !id.isEmpty()) {
+                        subscribe(id, 0);
+                        emit started(ticket, id);
+                        return;
+                    }
+                    emit startFailed(ticket, errorMessage(status, reply, networkError));
+                });
+    return ticket;
+}
+
+void RemoteBackend::cancel(const QString &executionId)
+{
+    if (Stream *s = m_streams.value(executionId); s && s->connected && s->socket)
+        s->socket->sendTextMessage(QStringLiteral("{\"type\":\"cancel\"}"));
+    sendRequest("POST",
+                QStringLiteral("/api/executions/%1/cancel")
+                    .arg(QString::fromLatin1(QUrl::toPercentEncoding(executionId))),
+                {}, nullptr, [this](int status, const QJsonObject &body, const QString &networkError) {
+                    // 409: it had already finished, which is fine.
+                    if (status != 202 && status != 200 && status != 409)
+                        m_lastError = errorMessage(status, body, networkError);
+                });
+}
+
+void RemoteBackend::subscribe(const QString &executionId, qint64 afterSeq)
+{
+    if (executionId.isEmpty() || m_streams.contains(executionId))
+        return;   // already following it: its events keep coming
+    auto *s = new Stream;
+    s->executionId = executionId;
+    s->lastSeq = afterSeq;
+    s->ackedSeq = afterSeq;
+    s->retry = new QTimer(this);
+    s->retry->setSingleShot(true);
+    connect(s->retry, &QTimer::timeout, this, [this, s] { openStream(s); });
+    m_streams.insert(executionId, s);
+    openStream(s);
+}
+
+void RemoteBackend::unsubscribe(const QString &executionId)
+{
+    if (Stream *s = m_streams.value(executionId)) {
+        s->terminal = true;
+        finishStream(s);
+    }
+}
+
+void RemoteBackend::openStream(Stream *s)
+{
+    if (s->socket) {
+        QWebSocket *old = s->socket;
+        s->socket = nullptr;
+        old->disconnect(this);
+        old->abort();
+        old->deleteLater();
+    }
+    const qint64 after = s->lastSeq > 0 ? s->lastSeq : s->unsequencedDelivered;
+    QNetworkRequest request(streamUrl(s->executionId, after));
+    request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
+    auto *socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
+    socket->setMaxAllowedIncomingMessageSize(64 * 1024 * 1024);
+    if (m_ssl)
+        socket->setSslConfiguration(*m_ssl);
+    s->socket = socket;
+    s->connected = false;
+    s->unsequencedThisConnection = 0;
+    connect(socket, &QWebSocket::connected, this, [this, s, socket] {
+        if (s->socket != socket)
+            return;
+        s->connected = true;
+        if (s->everConnected) {
+            ++m_reconnects;
+            emit streamResumed(s->executionId, s->lastSeq > 0 ? s->lastSeq : s->unsequencedDelivered);
+        }
+        s->everConnected = true;
+        updateState();
+    });
+    connect(socket, &QWebSocket::textMessageReceived, this,
+            [this, s, socket](const QString &text) { onStreamMessage(s, socket, text); });
+    connect(socket, &QWebSocket::stateChanged, this, [this, s, socket](QAbstractSocket::SocketState st) {
+        if (st == QAbstractSocket::UnconnectedState)
+            onStreamDown(s, socket);
+    });
+    socket->open(request);
+    updateState();
+}
+
+void RemoteBackend::onStreamMessage(Stream *s, QWebSocket *socket, const QString &text)
+{
+    if (s->socket != socket || s->terminal)
+        return;
+    const QJsonObject o = QJsonDocument::fromJson(text.toUtf8()).object();
+    if (o.isEmpty())
+        return;   // not a JSON object: nothing we can use
+    Result<ExecutionEvent> parsed = ExecutionEvent::fromJson(o);
+    if (!parsed)
+        return;
+    ExecutionEvent e = parsed.take();
+    if (e.executionId.isEmpty())
+        e.executionId = s->executionId;
+    if (e.executionId != s->executionId)
+        return;
+    // A successful message resets the backoff.
+    s->attempts = 0;
+
+    if (e.type == ExecutionEvent::Type::Error) {
+        // A problem with the subscription itself (unknown execution, no access, bad after_seq):
+        // final. Tell the listeners and stop following it.
+        m_lastError = QStringLiteral("stream %1: %2: %3")
+                          .arg(s->executionId, o.value(QLatin1String("code")).toString(),
+                               o.value(QLatin1String("message")).toString());
+        if (o.value(QLatin1String("code")).toString() == QLatin1String("bad_message"))
+            return;   // about one of our messages; the stream goes on
+        queueEvent(e);
+        s->terminal = true;
+        finishStream(s);
+        return;
+    }
+    if (e.seq > 0) {
+        if (e.seq <= s->lastSeq)
+            return;   // already held (replayed after a resume)
+        s->lastSeq = e.seq;
+    } else {
+        // The seed's minimal server: arrival order, numbered by position; a server that
+        // restarted the stream after a reconnect repeats what we already have.
+        ++s->unsequencedThisConnection;
+        if (s->unsequencedThisConnection <= s->unsequencedDelivered)
+            return;
+        s->unsequencedDelivered = s->unsequencedThisConnection;
+        e.seq = s->unsequencedDelivered;
+    }
+    if (e.type == ExecutionEvent::Type::Status || e.type == ExecutionEvent::Type::Complete) {
+        s->status = e.status;
+        updateCounts();
+    }
+    queueEvent(e);
+    if (e.isTerminal()) {
+        s->terminal = true;
+        // Ack the final seq before closing; the server closes after `complete` anyway.
+        if (s->lastSeq > s->ackedSeq && s->connected) {
+            s->socket->sendTextMessage(QStringLiteral("{\"type\":\"ack\",\"seq\":%1}").arg(s->lastSeq));
+            s->ackedSeq = s->lastSeq;
+        }
+        finishStream(s);
+    }
+}
+
+void RemoteBackend::onStreamDown(Stream *s, QWebSocket *socket)
+{
+    if (s->socket != socket)
+        return;
+    const bool wasConnected = s->connected;
+    s->connected = false;
+    if (s->terminal) {
+        finishStream(s);
+        return;
+    }
+    // After a drop of a working connection resume at once (that is also what a server that
+    // dropped us for lagging asks for); consecutive failures to connect back off.
+    int delay = 0;
+    if (wasConnected) {
+        s->attempts = 0;
+    } else {
+        ++s->attempts;
+        delay = backoffDelay(s->attempts);
+    }
+    scheduleReconnect(s, delay);
+    updateState();
+}
+
+void RemoteBackend::scheduleReconnect(Stream *s, int delayMs)
+{
+    if (!s->retry->isActive())
+        s->retry->start(delayMs);
+}
+
+int RemoteBackend::backoffDelay(int attempts) const
+{
+    qint64 delay = m_initialDelayMs;
+    for (int i = 1; i < attempts && delay < m_maxDelayMs; ++i)
+        delay *= 2;
+    delay = qMin<qint64>(delay, m_maxDelayMs);
+    // ±20 % jitter so many clients do not reconnect in lockstep.
+    const qint64 jitter = delay / 5;
+    if (jitter > 0)
+        delay += QRandomGenerator::global()->bounded(2 * jitter + 1) - jitter;
+    return int(qMax<qint64>(1, delay));
+}
+
+void RemoteBackend::finishStream(Stream *s)
+{
+    m_streams.remove(s->executionId);
+    s->retry->stop();
+    s->retry->deleteLater();
+    if (QWebSocket *socket = s->socket) {
+        s->socket = nullptr;
+        socket->disconnect(this);
+        if (socket->state() != QAbstractSocket::UnconnectedState)
+            socket->close();
+        connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
+        QTimer::singleShot(5000, socket, &QObject::deleteLater);
+    }
+    delete s;
+    updateCounts();
+    updateState();
+}
+
+void RemoteBackend::dropConnections()
+{
+    const auto streams = m_streams.values();
+    for (Stream *s : streams)
+        if (s->socket && s->socket->state() != QAbstractSocket::UnconnectedState)
+            s->socket->abort();
+}
+
+void RemoteBackend::queueEvent(const ExecutionEvent &event)
+{
+    m_pending.append(event);
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
+void RemoteBackend::flushEvents()
+{
+    if (m_pending.isEmpty())
+        return;
+    const ExecutionEventList batch = std::exchange(m_pending, {});
+    emit eventsReceived(batch);
+    // Ack what was consumed, once per burst.
+    for (Stream *s : std::as_const(m_streams)) {
+        if (s->connected && s->socket && s->lastSeq > s->ackedSeq) {
+            s->socket->sendTextMessage(QStringLiteral("{\"type\":\"ack\",\"seq\":%1}").arg(s->lastSeq));
+            s->ackedSeq = s->lastSeq;
+        }
+    }
+}
+
+void RemoteBackend::setState(const QString &state)
+{
+    if (state == m_state)
+        return;
+    m_state = state;
+    emit connectionStateChanged(state);
+}
+
+void RemoteBackend::updateState()
+{
+    bool reconnecting = false;
+    bool failing = false;
+    for (const Stream *s : std::as_const(m_streams)) {
+        if (s->terminal || s->connected)
+            continue;
+        reconnecting = true;
+        if (s->attempts >= 2)
+            failing = true;
+    }
+    if (failing || (m_workspaceFailed && !m_hasWorkspace && m_streams.isEmpty()))
+        setState(QStringLiteral("disconnected"));
+    else if (reconnecting || m_workspacePending)
+        setState(QStringLiteral("connecting"));
+    else if (m_workspaceFailed && !m_hasWorkspace)
+        setState(QStringLiteral("disconnected"));
+    else
+        setState(QStringLiteral("connected"));
+}
+
+void RemoteBackend::updateCounts()
+{
+    int running = 0;
+    int queued = 0;
+    for (const Stream *s : std::as_const(m_streams)) {
+        if (s->terminal)
+            continue;
+        if (s->status == QLatin1String("running"))
+            ++running;
+        else if (s->status == QLatin1String("queued"))
+            ++queued;
+    }
+    if (running != m_running || queued != m_queued) {
+        m_running = running;
+        m_queued = queued;
+        emit countsChanged(running, queued);
+    }
+}
+
+quint64 RemoteBackend::queryHistory(const HistoryQuery &query)
+{
+    const quint64 ticket = m_nextTicket++;
+    QUrlQuery q;
+    auto add = [&q](const char *key, const QString &value) {
+        if (!value.isEmpty())
+            q.addQueryItem(QString::fromLatin1(key), value);
+    };
+    add("status", query.statuses.join(QLatin1Char(',')));
+    add("execution_type", query.executionType);
+    add("test_mode", query.testMode);
+    add("agent_id", query.agentId);
+    add("orchestration_id", query.orchestrationId);
+    add("trigger_type", query.triggerType);
+    add("q", query.search);
+    if (query.since.isValid())
+        add("since", as::isoTime(query.since));
+    if (query.until.isValid())
+        add("until", as::isoTime(query.until));
+    if (query.limit > 0)
+        add("limit", QString::number(qMin(query.limit, 500)));
+    add("cursor", query.cursor);
+    if (query.sort != HistoryQuery::Sort::NewestFirst)
+        add("sort", historySortName(query.sort));
+    sendRequest("GET", QStringLiteral("/api/executions"), q, nullptr,
+                [this, ticket](int status, const QJsonObject &body, const QString &networkError) {
+                    if (status != 200) {
+                        emit queryFailed(ticket, errorMessage(status, body, networkError));
+                        return;
+                    }
+                    HistoryPage page;
+                    const QJsonArray items = body.value(QLatin1String("items")).toArray();
+                    for (const QJsonValue &v : items)
+                        page.items.append(ExecutionRecord::fromJson(v.toObject()));
+                    page.nextCursor = body.value(QLatin1String("next_cursor")).toString();
+                    emit historyReady(ticket, page);
+                });
+    return ticket;
+}
+
+quint64 RemoteBackend::fetchExecution(const QString &executionId)
+{
+    const quint64 ticket = m_nextTicket++;
+    sendRequest("GET",
+                QStringLiteral("/api/executions/%1")
+                    .arg(QString::fromLatin1(QUrl::toPercentEncoding(executionId))),
+                {}, nullptr, [this, ticket](int status, const QJsonObject &body, const QString &networkError) {
+                    if (status != 200) {
+                        emit queryFailed(ticket, errorMessage(status, body, networkError));
+                        return;
+                    }
+                    emit executionFetched(ticket, ExecutionRecord::fromJson(body));
+                });
+    return ticket;
+}

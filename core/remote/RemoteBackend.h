@@ -1,0 +1,132 @@
+#pragma once
+
+#include "core/engine/ExecutionBackend.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QSslConfiguration>
+#include <QTimer>
+#include <QUrl>
+#include <QUrlQuery>
+
+#include <functional>
+#include <optional>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+class QWebSocket;
+
+// The execution backend of a remote workspace server (DESIGN.md §7-8): REST for the workspace,
+// starting, cancelling and history; one WebSocket per subscribed execution for its events.
+//
+// Streams are resumable: each keeps the last seq it delivered; after a dropped connection it
+// reconnects with backoff and `after_seq` = that seq, and drops any seq it already holds, so
+// nothing is lost or doubled. It acks what it consumed. It also accepts the seed's minimal server
+// (`chunk`/`complete` without seq): those messages are taken in arrival order and numbered
+// 1, 2, … by position; after a reconnect to such a server the first messages it repeats are
+// skipped by position.
+//
+// Threading: GUI (or main) thread only, like every ExecutionBackend. The token is kept in memory
+// only and never logged or put in a URL.
+class RemoteBackend final : public ExecutionBackend
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RemoteBackend)
+public:
+    // Fetches GET /api/workspace at once (workspaceChanged or workspaceFetchFailed follows).
+    RemoteBackend(const QUrl &baseUrl, const QString &token, QObject *parent = nullptr);
+    ~RemoteBackend() override;
+
+    QString displayName() const override;
+    Workspace workspace() const override { return m_workspace; }
+
+    quint64 start(const ExecutionRequest &request) override;
+    void cancel(const QString &executionId) override;
+    void subscribe(const QString &executionId, qint64 afterSeq = 0) override;
+    quint64 queryHistory(const HistoryQuery &query) override;
+    quint64 fetchExecution(const QString &executionId) override;
+    int runningCount() const override { return m_running; }
+    int queuedCount() const override { return m_queued; }
+
+    QUrl baseUrl() const { return m_baseUrl; }
+    bool hasWorkspace() const { return m_hasWorkspace; }
+    QString connectionState() const { return m_state; }
+    QString lastError() const { return m_lastError; }
+    void refreshWorkspace();
+    // Stops following an execution's stream (no reconnects).
+    void unsubscribe(const QString &executionId);
+    bool isSubscribed(const QString &executionId) const { return m_streams.contains(executionId); }
+    // The last seq delivered for a subscribed execution (0 when none or unknown).
+    qint64 lastSeq(const QString &executionId) const;
+
+    // TLS servers with a private CA or a self-signed certificate.
+    void setSslConfiguration(const QSslConfiguration &configuration);
+    // Backoff: first retry after initialMs, doubling up to maxMs (with jitter).
+    void setReconnectDelays(int initialMs, int maxMs);
+    // Drops every open WebSocket as a network failure would (tests and the bench use it); the
+    // streams then reconnect and resume as after any drop.
+    void dropConnections();
+    int reconnectCount() const { return m_reconnects; }
+
+signals:
+    void workspaceFetchFailed(const QString &message);
+    // A stream resumed after a drop (for status displays and the bench).
+    void streamResumed(const QString &executionId, qint64 afterSeq);
+
+private:
+    struct Stream
+    {
+        QString executionId;
+        QWebSocket *socket = nullptr;   // Owned (parented to this); replaced on reconnect.
+        QTimer *retry = nullptr;        // Owned (child).
+        qint64 lastSeq = 0;             // last delivered seq (sequenced servers)
+        qint64 ackedSeq = 0;
+        qint64 unsequencedDelivered = 0;   // minimal servers: messages delivered so far
+        qint64 unsequencedThisConnection = 0;
+        int attempts = 0;               // failed connection attempts in a row
+        bool connected = false;
+        bool terminal = false;
+        bool everConnected = false;
+        QString status;
+    };
+    using JsonCallback = std::function<void(int httpStatus, const QJsonObject &body, const QString &error)>;
+
+    QNetworkReply *sendRequest(const QByteArray &verb, const QString &path, const QUrlQuery &query,
+                               const QJsonObject *body, const JsonCallback &callback);
+    QUrl apiUrl(const QString &path, const QUrlQuery &query) const;
+    QUrl streamUrl(const QString &executionId, qint64 afterSeq) const;
+    void openStream(Stream *stream);
+    void onStreamMessage(Stream *stream, QWebSocket *socket, const QString &text);
+    void onStreamDown(Stream *stream, QWebSocket *socket);
+    void scheduleReconnect(Stream *stream, int delayMs);
+    void finishStream(Stream *stream);
+    void queueEvent(const ExecutionEvent &event);
+    void flushEvents();
+    void setState(const QString &state);
+    void updateState();
+    void updateCounts();
+    int backoffDelay(int attempts) const;
+    static QString errorMessage(int httpStatus, const QJsonObject &body, const QString &networkError);
+
+    QUrl m_baseUrl;
+    QString m_token;                        // in memory only; never logged
+    QNetworkAccessManager *m_network;       // Owned (child).
+    std::optional<QSslConfiguration> m_ssl;
+    Workspace m_workspace;
+    bool m_hasWorkspace = false;
+    bool m_workspacePending = false;
+    bool m_workspaceFailed = false;
+    int m_workspaceAttempts = 0;
+    QTimer m_workspaceRetry;
+    QHash<QString, Stream *> m_streams;     // Owned.
+    ExecutionEventList m_pending;
+    QTimer m_flushTimer;
+    QString m_state = QStringLiteral("connecting");
+    QString m_lastError;
+    quint64 m_nextTicket = 1;
+    int m_running = 0;
+    int m_queued = 0;
+    int m_initialDelayMs = 250;
+    int m_maxDelayMs = 10000;
+    int m_reconnects = 0;
+};
