@@ -4,6 +4,7 @@
 #include "core/model/Prompt.h"
 #include "core/model/Workspace.h"
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
 #include <QString>
@@ -18,6 +19,7 @@ struct LlmRequest
     ModelConfig model;
     QList<ChatMessage> messages;
     QJsonObject outputSchema;      // JSON Schema for JSON modes; empty => plain text reply
+    QString schemaName;            // name for the JSON mode schema (the agent id); "output" if empty
     Signature signature;           // the agent's signature (the scripted provider answers to fit it)
     QString apiKey;                // never logged, stored or traced
     int maxRetries = 2;
@@ -35,6 +37,8 @@ struct LlmResult
     TokenUsage usage;
     QString responseModel;         // the model the provider says it used, if any
     QString finishReason;
+    QJsonArray toolCalls;          // [{"id", "name", "arguments": JSON text}] when the model called tools
+    QString reasoning;             // thinking text, when the provider streams it (never in `text`)
     qint64 ttftMs = -1;            // request sent -> first token
     int attempts = 1;
 };

@@ -1,0 +1,108 @@
+#pragma once
+
+#include "core/providers/LlmCall.h"
+#include "ScriptedHttpServer.h"
+
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QSignalSpy>
+#include <QTest>
+
+// Shared by the provider integration tests: builds requests against a ScriptedHttpServer and
+// collects what a call emits. Every call gets its own QNetworkAccessManager on the test thread.
+// Waits (event loop running) until the call has finished; fails the test after 15 s.
+#define WAIT_FINISHED(run) QTRY_VERIFY_WITH_TIMEOUT(!(run).results.isEmpty(), 15000)
+
+namespace providertest {
+
+inline const QString kApiKey = QStringLiteral("sk-test-SECRET-0123456789abcdef");
+
+inline LlmRequest makeRequest(const QString &kind, const QUrl &base, const QString &model = QStringLiteral("gpt-4o-mini"))
+{
+    LlmRequest r;
+    r.provider.id = kind;
+    r.provider.kind = kind;
+    r.provider.baseUrl = base.toString() + (kind == u"openai" ? QStringLiteral("/v1") : QString());
+    r.model.provider = kind;
+    r.model.name = model;
+    r.messages = {{QStringLiteral("system"), QStringLiteral("You are terse.")},
+                  {QStringLiteral("user"), QStringLiteral("Say hello.")}};
+    r.apiKey = kApiKey;
+    r.connectTimeoutMs = 5000;
+    r.idleTimeoutMs = 5000;
+    r.totalTimeoutMs = 30000;
+    return r;
+}
+
+struct Attempt
+{
+    int attempt;
+    QString error;
+    int delayMs;
+};
+
+// Runs one call to completion and records everything it emitted.
+struct CallRun
+{
+    QNetworkAccessManager network;
+    LlmCall *call = nullptr;
+    QStringList chunks;
+    int chunkTokens = 0;
+    QList<Attempt> attempts;
+    QList<LlmResult> results;
+
+    explicit CallRun(const LlmRequest &request)
+    {
+        QString error;
+        call = createLlmCall(request, &network, nullptr, &error);
+        if (!call)
+            qFatal("createLlmCall: %s", qPrintable(error));
+        QObject::connect(call, &LlmCall::chunk, call, [this](const QString &text, int tokens) {
+            chunks.append(text);
+            chunkTokens += tokens;
+        });
+        QObject::connect(call, &LlmCall::attemptFailed, call, [this](int attempt, const QString &error, int delayMs) {
+            attempts.append({attempt, error, delayMs});
+        });
+        QObject::connect(call, &LlmCall::finished, call, [this](const LlmResult &r) { results.append(r); });
+    }
+    ~CallRun() { delete call; }
+
+    void start() { call->start(); }
+    const LlmResult &result() const { return results.constFirst(); }
+};
+
+inline QJsonObject jsonBody(const ScriptedHttpServer::Request &r)
+{
+    return QJsonDocument::fromJson(r.body).object();
+}
+
+// Text with CRLF line ends instead of LF.
+inline QByteArray crlf(QByteArray text)
+{
+    return text.replace("\n", "\r\n");
+}
+
+inline ScriptedHttpServer::Response sseResponse(const QByteArray &body,
+                                                ScriptedHttpServer::Transfer transfer = ScriptedHttpServer::Transfer::Close)
+{
+    ScriptedHttpServer::Response r;
+    r.headers = {{"Content-Type", "text/event-stream"}};
+    r.body = body;
+    r.transfer = transfer;
+    return r;
+}
+
+inline ScriptedHttpServer::Response jsonError(int status, const QByteArray &body,
+                                              QList<QPair<QByteArray, QByteArray>> extraHeaders = {})
+{
+    ScriptedHttpServer::Response r;
+    r.status = status;
+    r.headers = {{"Content-Type", "application/json"}};
+    r.headers += extraHeaders;
+    r.body = body;
+    r.transfer = ScriptedHttpServer::Transfer::ContentLength;
+    return r;
+}
+
+} // namespace providertest
