@@ -282,7 +282,13 @@ struct WhereClause
     }
 };
 
-WhereClause filterClause(const HistoryQuery &q)
+// How a full-text filter joins the history query. Few matches: read them from the index and
+// sort them (rowid IN …). Many matches (a common word): walk the history in sort order and
+// keep rows whose rowid is in the match set (+rowid IN …; the '+' stops SQLite from driving the
+// query from the match list), which stops after one page.
+enum class FtsPlan { DriveFromMatches, ScanInOrder };
+
+WhereClause filterClause(const HistoryQuery &q, FtsPlan plan = FtsPlan::DriveFromMatches)
 {
     WhereClause w;
     auto equals = [&w](const char *column, const QString &value) {
@@ -307,7 +313,8 @@ WhereClause filterClause(const HistoryQuery &q)
     equals("trigger_type", q.triggerType);
     const QString match = ExecutionStore::ftsMatchExpression(q.search);
     if (!match.isEmpty()) {
-        w.terms.append(QStringLiteral("rowid IN (SELECT rowid FROM executions_fts WHERE executions_fts MATCH ?)"));
+        w.terms.append(QStringLiteral("%1rowid IN (SELECT rowid FROM executions_fts WHERE executions_fts MATCH ?)")
+                           .arg(plan == FtsPlan::ScanInOrder ? QStringLiteral("+") : QString()));
         w.values.append(match);
     }
     if (q.since.isValid()) {
@@ -478,6 +485,10 @@ Result<void> ExecutionStore::open(int *recovered)
             QStringLiteral("PRAGMA journal_mode = WAL"),
             QStringLiteral("PRAGMA synchronous = NORMAL"),
             QStringLiteral("PRAGMA foreign_keys = ON"),
+            // 32 MB page cache: a batch touches many index and FTS pages; with SQLite's 2 MB
+            // default they spill to the WAL mid-transaction and are written again.
+            QStringLiteral("PRAGMA cache_size = -32000"),
+            QStringLiteral("PRAGMA temp_store = MEMORY"),
         };
         for (const QString &p : pragmas) {
             if (!q.exec(p)) {
@@ -735,7 +746,21 @@ Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
     if (!m_stmts)
         return Failure{QStringLiteral("store: not open")};
     const SortSpec sort = sortSpec(hq.sort);
-    WhereClause where = filterClause(hq);
+    FtsPlan plan = FtsPlan::DriveFromMatches;
+    const QString match = ftsMatchExpression(hq.search);
+    if (!match.isEmpty()) {
+        constexpr int manyMatches = 1000;
+        QSqlQuery probe(QSqlDatabase::database(m_connection, false));
+        probe.setForwardOnly(true);
+        probe.prepare(QStringLiteral("SELECT COUNT(*) FROM (SELECT rowid FROM executions_fts WHERE "
+                                     "executions_fts MATCH ? LIMIT %1)").arg(manyMatches));
+        probe.addBindValue(match);
+        if (!probe.exec() || !probe.next())
+            return sqlFailure(QStringLiteral("full-text search"), probe);
+        if (probe.value(0).toInt() >= manyMatches)
+            plan = FtsPlan::ScanInOrder;
+    }
+    WhereClause where = filterClause(hq, plan);
     if (!hq.cursor.isEmpty()) {
         QVariant key;
         QString id;

@@ -183,7 +183,8 @@ Timing measure(int repetitions, F &&f)
     return {ms.at(ms.size() / 2), ms.at(qMin(ms.size() - 1, qsizetype(ms.size() * 0.95))), ms.last()};
 }
 
-void printTiming(const QString &what, const Timing &t, qint64 rows)
+// Takes the row count by reference: it is read after the measurement has run.
+void printTiming(const QString &what, const Timing &t, const qint64 &rows)
 {
     out() << QStringLiteral("  %1 p50 %2 ms   p95 %3 ms   max %4 ms   (%5 rows)")
                  .arg(what, -44)

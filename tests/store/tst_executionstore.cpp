@@ -162,6 +162,7 @@ private slots:
     void fullTextSearch_data();
     void fullTextSearch();
     void fullTextIndexFollowsUpdatesAndDeletes();
+    void fullTextSearchWithManyMatches();
     void ftsMatchExpression_data();
     void ftsMatchExpression();
     void recoversInterruptedRuns();
@@ -792,6 +793,51 @@ void TestExecutionStore::fullTextIndexFollowsUpdatesAndDeletes()
     // The contentless index stays consistent: FTS5's own check agrees.
     RawDb raw(dbPath());
     QVERIFY(raw.exec(u"INSERT INTO executions_fts (executions_fts, rank) VALUES ('integrity-check', 0)"_s));
+}
+
+// A common word takes the other query plan (walk the history in order, test each row against
+// the match set): results, order and cursors must be the same as for a rare word.
+void TestExecutionStore::fullTextSearchWithManyMatches()
+{
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    QVERIFY(store.begin().ok());
+    QStringList withWord;   // oldest first
+    for (int i = 0; i < 1300; ++i) {
+        const bool has = i % 13 != 0;
+        ExecutionRecord e = makeExecution(u"a"_s, u"completed"_s, i / 3,
+                                          has ? u"the albatross again"_s : u"nothing here"_s);
+        if (has)
+            withWord.append(e.id);
+        QVERIFY(store.insertExecution(e).ok());
+    }
+    QVERIFY(store.commit().ok());
+    QVERIFY(withWord.size() >= 1000);
+
+    HistoryQuery q;
+    q.search = u"albatross"_s;
+    q.limit = 300;
+    QCOMPARE(store.count(q).value(), withWord.size());
+    QList<ExecutionRecord> seen;
+    forever {
+        const Result<HistoryPage> page = store.query(q);
+        QVERIFY2(page.ok(), qPrintable(page.error()));
+        seen += page->items;
+        if (page->nextCursor.isEmpty())
+            break;
+        q.cursor = page->nextCursor;
+    }
+    QCOMPARE(seen.size(), withWord.size());
+    QSet<QString> unique;
+    for (qsizetype i = 0; i < seen.size(); ++i) {
+        unique.insert(seen.at(i).id);
+        QCOMPARE(seen.at(i).outputData.value(u"summary"_s).toString(), u"the albatross again"_s);
+        if (i > 0) {
+            const ExecutionRecord &a = seen.at(i - 1), &b = seen.at(i);
+            QVERIFY(a.queuedAt > b.queuedAt || (a.queuedAt == b.queuedAt && a.id > b.id));
+        }
+    }
+    QCOMPARE(unique, QSet<QString>(withWord.cbegin(), withWord.cend()));
 }
 
 void TestExecutionStore::ftsMatchExpression_data()
