@@ -1,19 +1,12 @@
 #pragma once
 
 #include "core/engine/ExecutionBackend.h"
-#include "core/metering/Pricing.h"
+#include "core/engine/EngineSettings.h"
 
 #include <memory>
 
 class Engine;
 class QThread;
-
-struct EngineSettings
-{
-    QString databasePath;          // empty: no history (runner --no-history)
-    int concurrency = 4;           // executions running at once; more wait `queued`
-    PricingTable pricing = PricingTable::builtIn();
-};
 
 // The embedded engine (DESIGN.md §7): an Engine worker on its own named QThread
 // ("agentstudio-engine") with its own network access manager and database connection.

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "core/metering/Pricing.h"
+
+#include <QString>
+
+// Settings of the embedded engine (DESIGN.md §7). Copied into the engine at construction.
+struct EngineSettings
+{
+    QString databasePath;          // empty: no history (runner --no-history)
+    int concurrency = 4;           // executions running at once; more wait `queued`
+    PricingTable pricing = PricingTable::builtIn();
+
+    // Nodes of one orchestration running at once; 0 = unlimited (every ready node starts).
+    int nodeConcurrency = 0;
+    // Events of FINISHED executions are kept in memory for replay (Engine::eventsSince) this
+    // long, and at most this many in total (oldest executions dropped first). Events of queued
+    // and running executions are always kept.
+    int eventRetentionMs = 10 * 60 * 1000;
+    qint64 maxRetainedEvents = 500000;
+    // The partial output of a running LLM step is written to the store at most this often.
+    int partialFlushMs = 250;
+};

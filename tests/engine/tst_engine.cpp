@@ -1,0 +1,897 @@
+#include "core/common/Util.h"
+#include "core/engine/Engine.h"
+#include "core/engine/LocalBackend.h"
+#include "core/store/ExecutionStore.h"
+#include "tests/engine/GeneratedWorkspace.h"
+
+#include <QJsonArray>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <memory>
+
+// The embedded engine end to end: a real LocalBackend (engine thread, SQLite store) running the
+// scripted provider. Events are checked as the UI sees them (batches on this thread); the store
+// is read through a second connection from this thread, as the history view does.
+namespace {
+
+// Collects every event a backend delivers, per execution.
+class EventLog : public QObject
+{
+public:
+    explicit EventLog(ExecutionBackend *backend)
+    {
+        connect(backend, &ExecutionBackend::eventsReceived, this, [this](const ExecutionEventList &events) {
+            ++batches;
+            for (const ExecutionEvent &e : events) {
+                all.append(e);
+                byId[e.executionId].append(e);
+            }
+        });
+    }
+
+    bool finished(const QString &id) const
+    {
+        const ExecutionEventList l = byId.value(id);
+        return !l.isEmpty() && l.last().isTerminal();
+    }
+    ExecutionEvent complete(const QString &id) const { return byId.value(id).last(); }
+    QString completeStatus(const QString &id) const { return finished(id) ? complete(id).status : QString(); }
+    QString streamedText(const QString &id) const
+    {
+        QString t;
+        for (const ExecutionEvent &e : byId.value(id))
+            if (e.type == ExecutionEvent::Type::Chunk)
+                t += e.content;
+        return t;
+    }
+    int chunkCount(const QString &id) const
+    {
+        int n = 0;
+        for (const ExecutionEvent &e : byId.value(id))
+            n += e.type == ExecutionEvent::Type::Chunk;
+        return n;
+    }
+    QList<QJsonObject> steps(const QString &id, ExecutionEvent::Type type) const
+    {
+        QList<QJsonObject> out;
+        for (const ExecutionEvent &e : byId.value(id))
+            if (e.type == type)
+                out.append(e.step);
+        return out;
+    }
+
+    ExecutionEventList all;
+    QHash<QString, ExecutionEventList> byId;
+    int batches = 0;
+};
+
+QString start(ExecutionBackend &b, ExecutionRequest r)
+{
+    if (r.executionId.isEmpty())
+        r.executionId = as::newId();
+    b.start(r);
+    return r.executionId;
+}
+
+ExecutionRequest agentRequest(const QString &agent, const QJsonObject &inputs)
+{
+    ExecutionRequest r;
+    r.agentId = agent;
+    r.inputs = inputs;
+    return r;
+}
+
+ExecutionRequest workflowRequest(const QString &orch, const QJsonObject &inputs)
+{
+    ExecutionRequest r;
+    r.orchestrationId = orch;
+    r.inputs = inputs;
+    return r;
+}
+
+QJsonObject topic(const QString &t)
+{
+    return QJsonObject{{QStringLiteral("topic"), t}};
+}
+
+QJsonObject obj(const char *key, const QJsonValue &v)
+{
+    return QJsonObject{{QLatin1String(key), v}};
+}
+
+} // namespace
+
+class TestEngine : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString m_db;
+
+    Workspace load(const QByteArray &json)
+    {
+        QStringList problems;
+        Result<Workspace> ws = Workspace::fromJson(json, &problems);
+        if (!ws.ok())
+            qFatal("generated workspace invalid: %s", qPrintable(ws.error()));
+        return ws.take();
+    }
+
+    std::unique_ptr<LocalBackend> backend(const Workspace &ws, int concurrency = 4, bool withDb = true)
+    {
+        EngineSettings s;
+        s.concurrency = concurrency;
+        s.databasePath = withDb ? m_db : QString();
+        return std::make_unique<LocalBackend>(ws, s);
+    }
+
+    ExecutionRecord stored(const QString &id)
+    {
+        ExecutionStore store(m_db);
+        const Result<void> opened = store.open();
+        if (!opened.ok())
+            qFatal("store: %s", qPrintable(opened.error()));
+        Result<ExecutionRecord> r = store.execution(id, true);
+        return r.ok() ? r.take() : ExecutionRecord();
+    }
+
+    static const StepRecord *stepOf(const ExecutionRecord &r, const QString &kind, const QString &nodeId = QString(),
+                                    int attempt = 0)
+    {
+        for (const StepRecord &s : r.steps)
+            if (s.kind == kind && (nodeId.isEmpty() || s.nodeId == nodeId) && (attempt == 0 || s.attempt == attempt))
+                return &s;
+        return nullptr;
+    }
+
+    // seq runs 1..n without gaps, queued/running come first, complete comes last and once.
+    static void checkSequence(const ExecutionEventList &events, bool expectRunning = true)
+    {
+        QVERIFY(!events.isEmpty());
+        for (int i = 0; i < events.size(); ++i)
+            QCOMPARE(events.at(i).seq, qint64(i + 1));
+        QCOMPARE(events.first().type, ExecutionEvent::Type::Status);
+        QCOMPARE(events.first().status, QStringLiteral("queued"));
+        if (expectRunning) {
+            QCOMPARE(events.at(1).type, ExecutionEvent::Type::Status);
+            QCOMPARE(events.at(1).status, QStringLiteral("running"));
+        }
+        QVERIFY(events.last().isTerminal());
+        for (int i = 0; i + 1 < events.size(); ++i)
+            QVERIFY(!events.at(i).isTerminal());
+        // Every chunk belongs to a step that started before it and has not completed yet.
+        QSet<QString> open;
+        for (const ExecutionEvent &e : events) {
+            if (e.type == ExecutionEvent::Type::StepStarted)
+                open.insert(e.stepId);
+            else if (e.type == ExecutionEvent::Type::StepCompleted)
+                QVERIFY2(open.remove(e.stepId), "step completed that never started");
+            else if (e.type == ExecutionEvent::Type::Chunk)
+                QVERIFY2(open.contains(e.stepId), "chunk outside its step");
+        }
+        QVERIFY2(open.isEmpty(), "a step never completed");
+    }
+
+    // Every edge delivered exactly the upstream value: the node step's input equals the source
+    // node step's output (or the workflow input), and every declared output is the source value.
+    static void checkMapping(const OrchestrationSpec &o, const ExecutionRecord &r)
+    {
+        QHash<QString, const StepRecord *> nodeSteps;
+        for (const StepRecord &s : r.steps)
+            if (s.kind == QLatin1String("node"))
+                nodeSteps.insert(s.nodeId, &s);
+        QCOMPARE(nodeSteps.size(), o.nodes.size());
+        for (const EdgeSpec &e : o.edges) {
+            const StepRecord *to = nodeSteps.value(e.toNode);
+            QVERIFY(to);
+            const QJsonValue got = to->inputData.value(e.toField);
+            const QJsonValue want = e.fromNode == QLatin1String("input")
+                ? r.inputData.value(e.fromField)
+                : nodeSteps.value(e.fromNode)->outputData.value(e.fromField);
+            QVERIFY2(!want.isUndefined(), qPrintable(e.fromNode + QLatin1Char('.') + e.fromField));
+            QCOMPARE(got, want);
+        }
+        for (const WorkflowOutputSpec &out : o.outputs)
+            QCOMPARE(r.outputData.value(out.name), nodeSteps.value(out.fromNode)->outputData.value(out.fromField));
+        // Each node has its llm and parse steps nested under it.
+        for (const StepRecord *n : std::as_const(nodeSteps)) {
+            int llm = 0, parse = 0;
+            for (const StepRecord &s : r.steps) {
+                if (s.parentStepId != n->id)
+                    continue;
+                llm += s.kind == QLatin1String("llm");
+                parse += s.kind == QLatin1String("parse");
+            }
+            QCOMPARE(llm, 1);
+            QCOMPARE(parse, 1);
+        }
+    }
+
+    QByteArray basicWorkspace()
+    {
+        const QJsonArray agents{
+            gen::agent(QStringLiteral("relay"), {QStringLiteral("in")}),
+            gen::agent(QStringLiteral("slow"), {QStringLiteral("in")},
+                       QJsonObject{{QStringLiteral("tokens_per_second"), 40}, {QStringLiteral("ttft_ms"), 0},
+                                   {QStringLiteral("reply_tokens"), 2000}}),
+            gen::agent(QStringLiteral("paced"), {QStringLiteral("in")},
+                       QJsonObject{{QStringLiteral("tokens_per_second"), 400}, {QStringLiteral("reply_tokens"), 60}}),
+            gen::agent(QStringLiteral("waits"), {QStringLiteral("in")},
+                       QJsonObject{{QStringLiteral("ttft_ms"), 150}, {QStringLiteral("tokens_per_second"), 0}}),
+            gen::agent(QStringLiteral("fixed"), {QStringLiteral("in")},
+                       QJsonObject{{QStringLiteral("replies"), QJsonArray{QStringLiteral("first answer"), QStringLiteral("second answer")}}}),
+            gen::agent(QStringLiteral("broken"), {QStringLiteral("in")},
+                       QJsonObject{{QStringLiteral("fail_with"), QStringLiteral("upstream exploded")}}),
+            gen::agent(QStringLiteral("flaky"), {QStringLiteral("in")},
+                       QJsonObject{{QStringLiteral("fail_attempts"), 1}}),
+            gen::agent(QStringLiteral("scorer"), {QStringLiteral("in")},
+                       QJsonObject{{QStringLiteral("replies"), QJsonArray{QStringLiteral(R"({"score":"high","ok":true})")}}},
+                       QJsonArray{gen::field(QStringLiteral("score"), QStringLiteral("int")),
+                                  gen::field(QStringLiteral("ok"), QStringLiteral("bool"))}),
+            gen::agent(QStringLiteral("typed"), {QStringLiteral("in")}, QJsonObject{},
+                       QJsonArray{gen::field(QStringLiteral("score"), QStringLiteral("int")),
+                                  gen::field(QStringLiteral("tags"), QStringLiteral("list[str]")),
+                                  gen::field(QStringLiteral("facts"), QStringLiteral("json"))}),
+        };
+        return gen::workspace(agents, QJsonArray{});
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_db = m_dir.filePath(QStringLiteral("engine.db"));
+    }
+
+    // One scripted agent run end to end: events, output, and the stored record.
+    void singleAgentEndToEnd()
+    {
+        auto b = backend(load(basicWorkspace()));
+        EventLog log(b.get());
+        QSignalSpy started(b.get(), &ExecutionBackend::started);
+        ExecutionRequest req = agentRequest(QStringLiteral("typed"), obj("in", QStringLiteral("Quarterly aardvark revenue")));
+        req.executionId = as::newId();
+        const quint64 ticket = b->start(req);
+        QTRY_COMPARE(started.size(), 1);
+        QCOMPARE(started.at(0).at(0).toULongLong(), ticket);
+        QCOMPARE(started.at(0).at(1).toString(), req.executionId);
+        const QString id = req.executionId;
+        QTRY_VERIFY(log.finished(id));
+        checkSequence(log.byId.value(id));
+        const ExecutionEvent done = log.complete(id);
+        QCOMPARE(done.status, QStringLiteral("completed"));
+        const QJsonObject out = done.data.value(QLatin1String("output_data")).toObject();
+        QVERIFY(out.value(QLatin1String("score")).isDouble());
+        QVERIFY(out.value(QLatin1String("tags")).isArray());
+        QVERIFY(out.contains(QLatin1String("facts")));
+        QVERIFY(done.data.value(QLatin1String("input_tokens")).toInteger() > 0);
+        QVERIFY(done.data.value(QLatin1String("output_tokens")).toInteger() > 0);
+        QCOMPARE(done.data.value(QLatin1String("tokens_estimated")).toBool(), true);
+        QVERIFY(done.data.value(QLatin1String("cost_usd")).isDouble());   // scripted: known price 0
+        QVERIFY(done.data.value(QLatin1String("ttft_ms")).toInteger() >= 0);
+        QVERIFY(done.data.contains(QLatin1String("queue_ms")));
+        QVERIFY(done.data.value(QLatin1String("error_message")).isNull());
+
+        // llm step, then parse step, both completed; the llm step streamed exactly the reply.
+        const QList<QJsonObject> completed = log.steps(id, ExecutionEvent::Type::StepCompleted);
+        QCOMPARE(completed.size(), 2);
+        QCOMPARE(completed.at(0).value(QLatin1String("kind")).toString(), QStringLiteral("llm"));
+        QCOMPARE(completed.at(1).value(QLatin1String("kind")).toString(), QStringLiteral("parse"));
+        QCOMPARE(completed.at(0).value(QLatin1String("output_data")).toObject().value(QLatin1String("text")).toString(),
+                 log.streamedText(id));
+
+        // The store has it all, with metrics; the history finds it by a word of its output.
+        QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
+        const ExecutionRecord r = stored(id);
+        QCOMPARE(r.executionType, QStringLiteral("agent"));
+        QCOMPARE(r.testMode, QStringLiteral("single_agent"));
+        QCOMPARE(r.agentId, QStringLiteral("typed"));
+        QCOMPARE(r.outputData, out);
+        QCOMPARE(r.inputData.value(QLatin1String("in")).toString(), QStringLiteral("Quarterly aardvark revenue"));
+        QVERIFY(r.inputTokens > 0 && r.outputTokens > 0);
+        QVERIFY(r.tokensEstimated);
+        QCOMPARE(r.traceId.size(), 32);
+        QVERIFY(r.startedAt.isValid() && r.completedAt.isValid());
+        QCOMPARE(r.steps.size(), 2);
+        const StepRecord *llm = stepOf(r, QStringLiteral("llm"));
+        QVERIFY(llm);
+        QCOMPARE(llm->status, QStringLiteral("completed"));
+        QCOMPARE(llm->spanId.size(), 16);
+        QVERIFY(llm->outputTokens > 0);
+        QVERIFY(llm->costUsd.has_value());
+        QCOMPARE(llm->attempt, 1);
+        QVERIFY(llm->inputData.value(QLatin1String("messages")).toArray().size() >= 2);
+        QCOMPARE(llm->inputData.value(QLatin1String("provider")).toString(), QStringLiteral("offline"));
+        QVERIFY(!llm->inputData.contains(QLatin1String("api_key")));
+
+        QSignalSpy history(b.get(), &ExecutionBackend::historyReady);
+        HistoryQuery q;
+        q.search = QStringLiteral("aardvark");
+        const quint64 hticket = b->queryHistory(q);
+        QTRY_COMPARE(history.size(), 1);
+        QCOMPARE(history.at(0).at(0).toULongLong(), hticket);
+        const HistoryPage page = history.at(0).at(1).value<HistoryPage>();
+        QVERIFY(std::any_of(page.items.cbegin(), page.items.cend(), [&](const ExecutionRecord &e) { return e.id == id; }));
+
+        QSignalSpy fetched(b.get(), &ExecutionBackend::executionFetched);
+        b->fetchExecution(id);
+        QTRY_COMPARE(fetched.size(), 1);
+        QCOMPARE(fetched.at(0).at(1).value<ExecutionRecord>().steps.size(), 2);
+    }
+
+    // Several executions at once: each has its own gap-free seq; batches coalesce events.
+    void eventsInOrderAcrossConcurrentExecutions()
+    {
+        auto b = backend(load(basicWorkspace()), 3);
+        EventLog log(b.get());
+        QStringList ids;
+        for (int i = 0; i < 6; ++i)
+            ids << start(*b, agentRequest(QStringLiteral("paced"), obj("in", QStringLiteral("run %1").arg(i))));
+        for (const QString &id : ids)
+            QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
+        for (const QString &id : ids) {
+            checkSequence(log.byId.value(id));
+            QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
+            QVERIFY(log.chunkCount(id) >= 50);
+            const QList<QJsonObject> llm = log.steps(id, ExecutionEvent::Type::StepCompleted);
+            QCOMPARE(llm.first().value(QLatin1String("output_data")).toObject().value(QLatin1String("text")).toString(),
+                     log.streamedText(id));
+        }
+        QVERIFY(log.batches < log.all.size());
+    }
+
+    // concurrency 2, five slow runs: never more than two running, the others queued then run.
+    void concurrencyLimitHonoured()
+    {
+        auto b = backend(load(basicWorkspace()), 2);
+        EventLog log(b.get());
+        QList<std::pair<int, int>> counts;
+        connect(b.get(), &ExecutionBackend::countsChanged, this, [&](int running, int queued) { counts.append({running, queued}); });
+        QStringList ids;
+        for (int i = 0; i < 5; ++i)
+            ids << start(*b, agentRequest(QStringLiteral("waits"), obj("in", QStringLiteral("slow %1").arg(i))));
+        for (const QString &id : ids)
+            QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
+
+        // The merged stream is in engine order: count running executions along it.
+        int running = 0, maxRunning = 0;
+        for (const ExecutionEvent &e : std::as_const(log.all)) {
+            if (e.type == ExecutionEvent::Type::Status && e.status == QLatin1String("running"))
+                maxRunning = qMax(maxRunning, ++running);
+            if (e.isTerminal())
+                --running;
+        }
+        QCOMPARE(maxRunning, 2);
+        QCOMPARE(running, 0);
+        int maxQueued = 0;
+        for (const auto &c : std::as_const(counts)) {
+            QVERIFY(c.first <= 2);
+            maxQueued = qMax(maxQueued, c.second);
+        }
+        QVERIFY(maxQueued >= 2);
+        QCOMPARE(counts.last(), std::make_pair(0, 0));
+        // Runs 3..5 waited: their queue time shows it.
+        for (const QString &id : ids) {
+            checkSequence(log.byId.value(id));
+            QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
+        }
+        QVERIFY(log.complete(ids.last()).data.value(QLatin1String("queue_ms")).toInteger() > 0);
+    }
+
+    // Cancel mid-stream: `cancelled`, the partial output kept in the events and in the store.
+    void cancelMidStreamKeepsPartial()
+    {
+        auto b = backend(load(basicWorkspace()));
+        EventLog log(b.get());
+        const QString id = start(*b, agentRequest(QStringLiteral("slow"), obj("in", QStringLiteral("long story"))));
+        QTRY_VERIFY(log.chunkCount(id) >= 5);
+        b->cancel(id);
+        QTRY_VERIFY(log.finished(id));
+        checkSequence(log.byId.value(id));
+        const ExecutionEvent done = log.complete(id);
+        QCOMPARE(done.status, QStringLiteral("cancelled"));
+        const QString partial = log.streamedText(id);
+        QVERIFY(!partial.isEmpty());
+        QVERIFY(partial.size() < 2000 * 4);
+        QCOMPARE(done.data.value(QLatin1String("output_data")).toObject().value(QLatin1String("text")).toString(), partial);
+        const QList<QJsonObject> steps = log.steps(id, ExecutionEvent::Type::StepCompleted);
+        QCOMPARE(steps.size(), 1);   // no parse step after a cancelled call
+        QCOMPARE(steps.first().value(QLatin1String("status")).toString(), QStringLiteral("cancelled"));
+
+        QTRY_COMPARE(stored(id).status, QStringLiteral("cancelled"));
+        const ExecutionRecord r = stored(id);
+        QCOMPARE(r.outputData.value(QLatin1String("text")).toString(), partial);
+        const StepRecord *llm = stepOf(r, QStringLiteral("llm"));
+        QVERIFY(llm);
+        QCOMPARE(llm->status, QStringLiteral("cancelled"));
+        QCOMPARE(llm->outputData.value(QLatin1String("text")).toString(), partial);
+    }
+
+    void cancelQueued()
+    {
+        auto b = backend(load(basicWorkspace()), 1);
+        EventLog log(b.get());
+        const QString first = start(*b, agentRequest(QStringLiteral("slow"), obj("in", QStringLiteral("a"))));
+        const QString second = start(*b, agentRequest(QStringLiteral("slow"), obj("in", QStringLiteral("b"))));
+        QTRY_VERIFY(log.chunkCount(first) >= 1);
+        b->cancel(second);
+        QTRY_VERIFY(log.finished(second));
+        QCOMPARE(log.completeStatus(second), QStringLiteral("cancelled"));
+        QCOMPARE(log.byId.value(second).size(), 2);   // queued, complete: it never ran
+        checkSequence(log.byId.value(second), false);
+        b->cancel(first);
+        QTRY_VERIFY(log.finished(first));
+        QTRY_COMPARE(stored(second).status, QStringLiteral("cancelled"));
+    }
+
+    void scriptedRepliesAndFailures()
+    {
+        auto b = backend(load(basicWorkspace()), 1);
+        EventLog log(b.get());
+        const QString a = start(*b, agentRequest(QStringLiteral("fixed"), obj("in", QStringLiteral("x"))));
+        const QString c = start(*b, agentRequest(QStringLiteral("fixed"), obj("in", QStringLiteral("x"))));
+        const QString f = start(*b, agentRequest(QStringLiteral("broken"), obj("in", QStringLiteral("x"))));
+        QTRY_VERIFY(log.finished(a) && log.finished(c) && log.finished(f));
+        QCOMPARE(log.complete(a).data.value(QLatin1String("output_data")).toObject().value(QLatin1String("out")).toString(),
+                 QStringLiteral("first answer"));
+        QCOMPARE(log.complete(c).data.value(QLatin1String("output_data")).toObject().value(QLatin1String("out")).toString(),
+                 QStringLiteral("second answer"));
+        QCOMPARE(log.completeStatus(f), QStringLiteral("failed"));
+        QCOMPARE(log.complete(f).data.value(QLatin1String("error_message")).toString(),
+                 QStringLiteral("scripted: upstream exploded"));
+        checkSequence(log.byId.value(f));
+    }
+
+    // A reply that does not fit the output signature fails, naming the field.
+    void replyNotFittingFailsNamingField()
+    {
+        auto b = backend(load(basicWorkspace()));
+        EventLog log(b.get());
+        const QString id = start(*b, agentRequest(QStringLiteral("scorer"), obj("in", QStringLiteral("x"))));
+        QTRY_VERIFY(log.finished(id));
+        QCOMPARE(log.completeStatus(id), QStringLiteral("failed"));
+        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        QVERIFY2(error.contains(QLatin1String("score")), qPrintable(error));
+        QTRY_COMPARE(stored(id).status, QStringLiteral("failed"));
+        const StepRecord *parse = stepOf(stored(id), QStringLiteral("parse"));
+        QVERIFY(parse);
+        QCOMPARE(parse->status, QStringLiteral("failed"));
+        QVERIFY(parse->errorMessage.contains(QLatin1String("score")));
+    }
+
+    void badInputsFailNamingField_data()
+    {
+        QTest::addColumn<QJsonObject>("inputs");
+        QTest::addColumn<QString>("field");
+        QTest::newRow("missing required") << QJsonObject{} << QStringLiteral("in");
+        QTest::newRow("wrong type") << obj("in", 42) << QStringLiteral("in");
+        QTest::newRow("unknown field") << QJsonObject{{QStringLiteral("in"), QStringLiteral("x")}, {QStringLiteral("bogus"), 1}}
+                                       << QStringLiteral("bogus");
+    }
+    void badInputsFailNamingField()
+    {
+        QFETCH(QJsonObject, inputs);
+        QFETCH(QString, field);
+        auto b = backend(load(basicWorkspace()), 4, false);
+        EventLog log(b.get());
+        const QString id = start(*b, agentRequest(QStringLiteral("relay"), inputs));
+        QTRY_VERIFY(log.finished(id));
+        QCOMPARE(log.completeStatus(id), QStringLiteral("failed"));
+        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        QVERIFY2(error.contains(field), qPrintable(error));
+        checkSequence(log.byId.value(id));
+    }
+
+    void unknownTargetsFailToStart()
+    {
+        auto b = backend(load(basicWorkspace()), 4, false);
+        QSignalSpy failed(b.get(), &ExecutionBackend::startFailed);
+        b->start(agentRequest(QStringLiteral("nobody"), {}));
+        b->start(workflowRequest(QStringLiteral("nothing"), {}));
+        QTRY_COMPARE(failed.size(), 2);
+        QVERIFY(failed.at(0).at(1).toString().contains(QLatin1String("nobody")));
+        QVERIFY(failed.at(1).at(1).toString().contains(QLatin1String("nothing")));
+    }
+
+    // Each retried attempt is its own failed llm step.
+    void retryAttemptsRecorded()
+    {
+        auto b = backend(load(basicWorkspace()));
+        EventLog log(b.get());
+        const QString id = start(*b, agentRequest(QStringLiteral("flaky"), obj("in", QStringLiteral("x"))));
+        QTRY_VERIFY(log.finished(id));
+        QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
+        checkSequence(log.byId.value(id));
+        QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
+        const ExecutionRecord r = stored(id);
+        const StepRecord *first = stepOf(r, QStringLiteral("llm"), QString(), 1);
+        const StepRecord *second = stepOf(r, QStringLiteral("llm"), QString(), 2);
+        QVERIFY(first && second);
+        QCOMPARE(first->status, QStringLiteral("failed"));
+        QVERIFY(first->errorMessage.contains(QLatin1String("overload")));
+        QCOMPARE(second->status, QStringLiteral("completed"));
+    }
+
+    // The store holds the execution and its steps while it runs, partial output included.
+    void storeWrittenWhileRunning()
+    {
+        auto b = backend(load(basicWorkspace()));
+        EventLog log(b.get());
+        const QString id = start(*b, agentRequest(QStringLiteral("slow"), obj("in", QStringLiteral("x"))));
+        QTRY_VERIFY(log.chunkCount(id) >= 3);
+        QTRY_COMPARE(stored(id).status, QStringLiteral("running"));
+        ExecutionRecord r = stored(id);
+        QVERIFY(r.startedAt.isValid());
+        QVERIFY(!r.completedAt.isValid());
+        const StepRecord *llm = stepOf(r, QStringLiteral("llm"));
+        QVERIFY(llm);
+        QCOMPARE(llm->status, QStringLiteral("running"));
+        // The partial reply reaches the store within a flush interval.
+        QTRY_VERIFY(!stepOf(stored(id), QStringLiteral("llm"))->outputData.value(QLatin1String("text")).toString().isEmpty());
+        b->cancel(id);
+        QTRY_VERIFY(log.finished(id));
+    }
+
+    // --- Orchestrations --------------------------------------------------------------------
+
+    void orchestrationsMapCorrectly_data()
+    {
+        QTest::addColumn<QByteArray>("workspace");
+        QTest::addColumn<QString>("orchestration");
+        const QJsonArray agents{gen::agent(QStringLiteral("relay"), {QStringLiteral("in")}),
+                                gen::agent(QStringLiteral("join2"), gen::inputNames(QStringLiteral("in"), 2)),
+                                gen::agent(QStringLiteral("join5"), gen::inputNames(QStringLiteral("in"), 5))};
+        const QJsonObject diamond = gen::orchestration(
+            QStringLiteral("diamond"),
+            QJsonArray{gen::node(QStringLiteral("a"), QStringLiteral("relay")), gen::node(QStringLiteral("b"), QStringLiteral("relay")),
+                       gen::node(QStringLiteral("c"), QStringLiteral("relay")), gen::node(QStringLiteral("d"), QStringLiteral("join2"))},
+            QJsonArray{gen::edge(QStringLiteral("input.topic"), QStringLiteral("a.in")),
+                       gen::edge(QStringLiteral("a.out"), QStringLiteral("b.in")),
+                       gen::edge(QStringLiteral("a.out"), QStringLiteral("c.in")),
+                       gen::edge(QStringLiteral("b.out"), QStringLiteral("d.in0")),
+                       gen::edge(QStringLiteral("c.out"), QStringLiteral("d.in1"))},
+            QJsonArray{gen::output(QStringLiteral("final"), QStringLiteral("d.out")),
+                       gen::output(QStringLiteral("left"), QStringLiteral("b.out"))});
+        QTest::newRow("diamond") << gen::workspace(agents, QJsonArray{diamond}) << QStringLiteral("diamond");
+        QTest::newRow("fan-out/fan-in") << gen::workspace(agents, QJsonArray{gen::fanOut(QStringLiteral("fan"), 5, true)})
+                                        << QStringLiteral("fan");
+        QTest::newRow("chain of 50") << gen::workspace(agents, QJsonArray{gen::chain(QStringLiteral("chain"), 50)})
+                                     << QStringLiteral("chain");
+    }
+    void orchestrationsMapCorrectly()
+    {
+        QFETCH(QByteArray, workspace);
+        QFETCH(QString, orchestration);
+        const Workspace ws = load(workspace);
+        auto b = backend(ws);
+        EventLog log(b.get());
+        const QString id = start(*b, workflowRequest(orchestration, topic(QStringLiteral("migrating pelicans"))));
+        QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 30000);
+        QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
+        checkSequence(log.byId.value(id));
+        QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
+        const ExecutionRecord r = stored(id);
+        QCOMPARE(r.executionType, QStringLiteral("orchestration"));
+        QCOMPARE(r.testMode, QStringLiteral("full_workflow"));
+        QCOMPARE(r.orchestrationId, orchestration);
+        checkMapping(*ws.orchestration(orchestration), r);
+        QCOMPARE(log.complete(id).data.value(QLatin1String("output_data")).toObject(), r.outputData);
+        QVERIFY(!r.outputData.isEmpty());
+        // Words of the workflow input travel down the graph.
+        QVERIFY(r.outputData.begin().value().toString().contains(QLatin1String("pelicans")));
+    }
+
+    // Two slow branches run at the same time: both calls start before either finishes, and the
+    // whole run takes about one branch's time, not two.
+    void parallelBranchesRunConcurrently()
+    {
+        const QJsonArray agents{gen::agent(QStringLiteral("relay"), {QStringLiteral("in")},
+                                           QJsonObject{{QStringLiteral("ttft_ms"), 300}}),
+                                gen::agent(QStringLiteral("join2"), gen::inputNames(QStringLiteral("in"), 2))};
+        const Workspace ws = load(gen::workspace(agents, QJsonArray{gen::fanOut(QStringLiteral("two"), 2, false)}));
+        auto b = backend(ws);
+        EventLog log(b.get());
+        const QString id = start(*b, workflowRequest(QStringLiteral("two"), topic(QStringLiteral("x"))));
+        QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 10000);
+        QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
+        int llmStarted = 0;
+        bool bothStartedBeforeAnyEnded = false;
+        for (const ExecutionEvent &e : log.byId.value(id)) {
+            const bool llm = e.step.value(QLatin1String("kind")).toString() == QLatin1String("llm");
+            if (e.type == ExecutionEvent::Type::StepStarted && llm)
+                ++llmStarted;
+            if (e.type == ExecutionEvent::Type::StepCompleted && llm) {
+                bothStartedBeforeAnyEnded = llmStarted == 2;
+                break;
+            }
+        }
+        QVERIFY(bothStartedBeforeAnyEnded);
+        const qint64 total = log.complete(id).data.value(QLatin1String("execution_time_ms")).toInteger();
+        QVERIFY2(total < 560, qPrintable(QStringLiteral("took %1 ms for two 300 ms branches").arg(total)));
+    }
+
+    // A failing node fails the run naming it; a running sibling is cancelled; nodes that never
+    // started are recorded as skipped.
+    void failingNodeCancelsSiblingsAndSkipsDownstream()
+    {
+        const QJsonArray agents{
+            gen::agent(QStringLiteral("relay"), {QStringLiteral("in")}),
+            gen::agent(QStringLiteral("slow"), {QStringLiteral("in")},
+                       QJsonObject{{QStringLiteral("tokens_per_second"), 20}, {QStringLiteral("reply_tokens"), 2000}}),
+            gen::agent(QStringLiteral("broken"), {QStringLiteral("in")},
+                       QJsonObject{{QStringLiteral("ttft_ms"), 100}, {QStringLiteral("fail_with"), QStringLiteral("model on fire")}}),
+            gen::agent(QStringLiteral("join2"), gen::inputNames(QStringLiteral("in"), 2)),
+        };
+        const QJsonObject o = gen::orchestration(
+            QStringLiteral("fails"),
+            QJsonArray{gen::node(QStringLiteral("start"), QStringLiteral("relay")), gen::node(QStringLiteral("review"), QStringLiteral("broken")),
+                       gen::node(QStringLiteral("long"), QStringLiteral("slow")), gen::node(QStringLiteral("merge"), QStringLiteral("join2")),
+                       gen::node(QStringLiteral("after"), QStringLiteral("relay"))},
+            QJsonArray{gen::edge(QStringLiteral("input.topic"), QStringLiteral("start.in")),
+                       gen::edge(QStringLiteral("start.out"), QStringLiteral("review.in")),
+                       gen::edge(QStringLiteral("start.out"), QStringLiteral("long.in")),
+                       gen::edge(QStringLiteral("review.out"), QStringLiteral("merge.in0")),
+                       gen::edge(QStringLiteral("long.out"), QStringLiteral("merge.in1")),
+                       gen::edge(QStringLiteral("merge.out"), QStringLiteral("after.in"))},
+            QJsonArray{gen::output(QStringLiteral("result"), QStringLiteral("after.out"))});
+        auto b = backend(load(gen::workspace(agents, QJsonArray{o})));
+        EventLog log(b.get());
+        const QString id = start(*b, workflowRequest(QStringLiteral("fails"), topic(QStringLiteral("x"))));
+        QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 10000);
+        checkSequence(log.byId.value(id));
+        QCOMPARE(log.completeStatus(id), QStringLiteral("failed"));
+        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        QVERIFY2(error.startsWith(QLatin1String("node 'review' failed: ")), qPrintable(error));
+        QVERIFY(error.contains(QLatin1String("model on fire")));
+
+        QTRY_COMPARE(stored(id).status, QStringLiteral("failed"));
+        const ExecutionRecord r = stored(id);
+        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("start"))->status, QStringLiteral("completed"));
+        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("review"))->status, QStringLiteral("failed"));
+        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("long"))->status, QStringLiteral("cancelled"));
+        QCOMPARE(stepOf(r, QStringLiteral("llm"), QStringLiteral("long"))->status, QStringLiteral("cancelled"));
+        QVERIFY(!stepOf(r, QStringLiteral("llm"), QStringLiteral("long"))->outputData.value(QLatin1String("text")).toString().isEmpty());
+        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("merge"))->status, QStringLiteral("skipped"));
+        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("after"))->status, QStringLiteral("skipped"));
+        QVERIFY(!stepOf(r, QStringLiteral("llm"), QStringLiteral("merge")));
+    }
+
+    void cancelStopsWholeWorkflow()
+    {
+        const QJsonArray agents{gen::agent(QStringLiteral("relay"), {QStringLiteral("in")},
+                                           QJsonObject{{QStringLiteral("tokens_per_second"), 20},
+                                                       {QStringLiteral("reply_tokens"), 2000}})};
+        auto b = backend(load(gen::workspace(agents, QJsonArray{gen::chain(QStringLiteral("c"), 3)})));
+        EventLog log(b.get());
+        const QString id = start(*b, workflowRequest(QStringLiteral("c"), topic(QStringLiteral("x"))));
+        QTRY_VERIFY(log.chunkCount(id) >= 3);
+        b->cancel(id);
+        QTRY_VERIFY(log.finished(id));
+        checkSequence(log.byId.value(id));
+        QCOMPARE(log.completeStatus(id), QStringLiteral("cancelled"));
+        const QJsonObject out = log.complete(id).data.value(QLatin1String("output_data")).toObject();
+        QCOMPARE(out.value(QLatin1String("partial")).toObject().value(QLatin1String("n0")).toString(), log.streamedText(id));
+        QTRY_COMPARE(stored(id).status, QStringLiteral("cancelled"));
+        const ExecutionRecord r = stored(id);
+        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("n0"))->status, QStringLiteral("cancelled"));
+        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("n1"))->status, QStringLiteral("skipped"));
+        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("n2"))->status, QStringLiteral("skipped"));
+    }
+
+    // An orchestration edited into an invalid state fails before any node runs, with the JSON
+    // paths of its problems.
+    void invalidOrchestrationFailsWithPaths_data()
+    {
+        QTest::addColumn<int>("breakage");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("edge to unknown node") << 0 << QStringLiteral("orchestrations[0].edges[");
+        QTest::newRow("cycle") << 1 << QStringLiteral("cycle");
+        QTest::newRow("required input fed by nothing") << 2 << QStringLiteral("fed by nothing");
+    }
+    void invalidOrchestrationFailsWithPaths()
+    {
+        QFETCH(int, breakage);
+        QFETCH(QString, expected);
+        const QJsonArray agents{gen::agent(QStringLiteral("relay"), {QStringLiteral("in")}),
+                                gen::agent(QStringLiteral("join2"), gen::inputNames(QStringLiteral("in"), 2))};
+        Workspace ws = load(gen::workspace(agents, QJsonArray{gen::chain(QStringLiteral("c"), 3)}));
+        OrchestrationSpec *o = ws.orchestration(QStringLiteral("c"));
+        EdgeSpec e;
+        switch (breakage) {
+        case 0:
+            e.fromNode = QStringLiteral("n0"), e.fromField = QStringLiteral("out");
+            e.toNode = QStringLiteral("ghost"), e.toField = QStringLiteral("in");
+            o->edges.append(e);
+            break;
+        case 1:
+            o->edges[0].fromNode = QStringLiteral("n2"), o->edges[0].fromField = QStringLiteral("out");
+            break;
+        case 2:
+            o->edges.removeAt(1);
+            break;
+        }
+        QVERIFY(!ws.validate().isEmpty());
+        auto b = backend(ws, 4, false);
+        EventLog log(b.get());
+        const QString id = start(*b, workflowRequest(QStringLiteral("c"), topic(QStringLiteral("x"))));
+        QTRY_VERIFY(log.finished(id));
+        QCOMPARE(log.completeStatus(id), QStringLiteral("failed"));
+        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        QVERIFY2(error.contains(QLatin1String("orchestrations[0]")), qPrintable(error));
+        QVERIFY2(error.contains(expected), qPrintable(error));
+        QVERIFY(log.steps(id, ExecutionEvent::Type::StepStarted).isEmpty());
+    }
+
+    // --- Node in Context -----------------------------------------------------------------
+
+    QByteArray contextWorkspace()
+    {
+        QJsonArray agents{
+            gen::agent(QStringLiteral("relay"), {QStringLiteral("in")}),
+            gen::agent(QStringLiteral("critic"), {QStringLiteral("draft")}),
+        };
+        // The critic's own input has a default (only edge-fed inputs may be required in a node).
+        QJsonObject critic = agents.at(1).toObject();
+        QJsonObject sig = critic.value(QLatin1String("signature")).toObject();
+        QJsonArray in = sig.value(QLatin1String("inputs")).toArray();
+        QJsonObject strictness = gen::field(QStringLiteral("strictness"));
+        strictness.insert(QStringLiteral("default"), QStringLiteral("mild"));
+        in.append(strictness);
+        sig.insert(QStringLiteral("inputs"), in);
+        critic.insert(QStringLiteral("signature"), sig);
+        agents.replace(1, critic);
+        auto brief = [](const QString &id, const QJsonObject &pins) {
+            return gen::orchestration(id,
+                                      QJsonArray{gen::node(QStringLiteral("draft"), QStringLiteral("relay")),
+                                                 gen::node(QStringLiteral("review"), QStringLiteral("critic"))},
+                                      QJsonArray{gen::edge(QStringLiteral("input.topic"), QStringLiteral("draft.in")),
+                                                 gen::edge(QStringLiteral("draft.out"), QStringLiteral("review.draft"))},
+                                      QJsonArray{gen::output(QStringLiteral("verdict"), QStringLiteral("review.out"))}, pins);
+        };
+        const QJsonObject pins{{QStringLiteral("review"), QJsonObject{{QStringLiteral("draft"), QStringLiteral("PINNED zebra draft")}}}};
+        return gen::workspace(agents, QJsonArray{brief(QStringLiteral("pinned"), pins),
+                                                 brief(QStringLiteral("unpinned"), {}),
+                                                 brief(QStringLiteral("neverrun"), {})});
+    }
+
+    static QString promptOf(const ExecutionRecord &r)
+    {
+        const StepRecord *llm = stepOf(r, QStringLiteral("llm"));
+        return llm ? as::compactJson(llm->inputData.value(QLatin1String("messages"))) : QString();
+    }
+
+    ExecutionRequest contextRequest(const QString &orch, const QJsonObject &upstream = {})
+    {
+        ExecutionRequest r;
+        r.orchestrationId = orch;
+        r.nodeId = QStringLiteral("review");
+        r.inputs = obj("strictness", QStringLiteral("harsh"));
+        r.upstream = upstream;
+        return r;
+    }
+
+    void nodeInContextFromPins()
+    {
+        auto b = backend(load(contextWorkspace()));
+        EventLog log(b.get());
+        const QString id = start(*b, contextRequest(QStringLiteral("pinned")));
+        QTRY_VERIFY(log.finished(id));
+        QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
+        checkSequence(log.byId.value(id));
+        QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
+        const ExecutionRecord r = stored(id);
+        QCOMPARE(r.testMode, QStringLiteral("node_in_context"));
+        QCOMPARE(r.orchestrationId, QStringLiteral("pinned"));
+        QCOMPARE(r.nodeId, QStringLiteral("review"));
+        QCOMPARE(r.agentId, QStringLiteral("critic"));
+        QCOMPARE(r.executionType, QStringLiteral("orchestration"));
+        QCOMPARE(r.inputData.value(QLatin1String("upstream")).toObject().value(QLatin1String("draft")).toString(),
+                 QStringLiteral("PINNED zebra draft"));
+        QCOMPARE(r.inputData.value(QLatin1String("inputs")).toObject().value(QLatin1String("strictness")).toString(),
+                 QStringLiteral("harsh"));
+        QVERIFY(promptOf(r).contains(QLatin1String("PINNED zebra draft")));
+        QVERIFY(promptOf(r).contains(QLatin1String("harsh")));
+        // Only the node ran: one node step with its llm and parse steps.
+        QCOMPARE(r.steps.size(), 3);
+        QCOMPARE(stepOf(r, QStringLiteral("node"))->nodeId, QStringLiteral("review"));
+        QVERIFY(r.outputData.contains(QLatin1String("out")));
+    }
+
+    // Edited upstream values are the ones used, over pins.
+    void nodeInContextExplicitUpstreamWins()
+    {
+        auto b = backend(load(contextWorkspace()));
+        EventLog log(b.get());
+        const QString id = start(*b, contextRequest(QStringLiteral("pinned"), obj("draft", QStringLiteral("EDITED yak draft"))));
+        QTRY_VERIFY(log.finished(id));
+        QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
+        QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
+        const ExecutionRecord r = stored(id);
+        QVERIFY(promptOf(r).contains(QLatin1String("EDITED yak draft")));
+        QVERIFY(!promptOf(r).contains(QLatin1String("zebra")));
+        QCOMPARE(r.inputData.value(QLatin1String("upstream")).toObject().value(QLatin1String("draft")).toString(),
+                 QStringLiteral("EDITED yak draft"));
+    }
+
+    // Without pins, the latest successful full run supplies the upstream outputs.
+    void nodeInContextFromPastRun()
+    {
+        auto b = backend(load(contextWorkspace()));
+        EventLog log(b.get());
+        const QString full = start(*b, workflowRequest(QStringLiteral("unpinned"), topic(QStringLiteral("penguin logistics"))));
+        QTRY_VERIFY(log.finished(full));
+        QCOMPARE(log.completeStatus(full), QStringLiteral("completed"));
+        QTRY_COMPARE(stored(full).status, QStringLiteral("completed"));
+        const QString draft = stepOf(stored(full), QStringLiteral("node"), QStringLiteral("draft"))
+                                  ->outputData.value(QLatin1String("out")).toString();
+        QVERIFY(draft.contains(QLatin1String("penguin")));
+
+        const QString id = start(*b, contextRequest(QStringLiteral("unpinned")));
+        QTRY_VERIFY(log.finished(id));
+        QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
+        QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
+        const ExecutionRecord r = stored(id);
+        QCOMPARE(r.inputData.value(QLatin1String("upstream")).toObject().value(QLatin1String("draft")).toString(), draft);
+        QVERIFY(promptOf(r).contains(draft));
+    }
+
+    void nodeInContextMissingUpstreamFails()
+    {
+        auto b = backend(load(contextWorkspace()), 4, false);
+        EventLog log(b.get());
+        const QString id = start(*b, contextRequest(QStringLiteral("neverrun")));
+        QTRY_VERIFY(log.finished(id));
+        QCOMPARE(log.completeStatus(id), QStringLiteral("failed"));
+        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        QVERIFY2(error.contains(QLatin1String("'draft'")), qPrintable(error));
+        QVERIFY(error.contains(QLatin1String("review")));
+    }
+
+    // --- Replay, for subscribers on other threads (the remote server) --------------------
+
+    void eventsSinceReplaysBufferedEvents()
+    {
+        auto b = backend(load(basicWorkspace()), 4, false);
+        EventLog log(b.get());
+        const QString id = start(*b, agentRequest(QStringLiteral("paced"), obj("in", QStringLiteral("x"))));
+        QTRY_VERIFY(log.finished(id));
+        bool known = false;
+        const ExecutionEventList all = b->engine()->eventsSince(id, 0, &known);
+        QVERIFY(known);
+        QCOMPARE(all.size(), log.byId.value(id).size());
+        for (int i = 0; i < all.size(); ++i)
+            QCOMPARE(all.at(i).toJson(), log.byId.value(id).at(i).toJson());
+        const ExecutionEventList tail = b->engine()->eventsSince(id, 5);
+        QCOMPARE(tail.size(), all.size() - 5);
+        QCOMPARE(tail.first().seq, qint64(6));
+        QVERIFY(b->engine()->eventsSince(id, all.size()).isEmpty());
+        b->engine()->eventsSince(QStringLiteral("nope"), 0, &known);
+        QVERIFY(!known);
+
+        // subscribe() replays through the backend's own signal.
+        EventLog replay(b.get());
+        b->subscribe(id, 3);
+        QTRY_COMPARE(replay.byId.value(id).size(), all.size() - 3);
+    }
+
+    // The engine lives on a named thread; the destructor cancels and joins it.
+    void threadIsNamedAndDestructorJoins()
+    {
+        auto b = backend(load(basicWorkspace()));
+        EventLog log(b.get());
+        QThread *t = b->engine()->thread();
+        QCOMPARE(t->objectName(), QStringLiteral("agentstudio-engine"));
+        QVERIFY(t != QThread::currentThread());
+        const QString id = start(*b, agentRequest(QStringLiteral("slow"), obj("in", QStringLiteral("x"))));
+        QTRY_VERIFY(log.chunkCount(id) >= 1);
+        b.reset();   // must not hang or crash with a run streaming
+        QTRY_COMPARE(stored(id).status, QStringLiteral("cancelled"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEngine)
+#include "tst_engine.moc"
