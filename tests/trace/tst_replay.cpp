@@ -1,0 +1,109 @@
+#include "core/trace/Replay.h"
+
+#include <QTest>
+
+// Replay synthesis: the events a stored run would have produced, in time order with gap-free
+// seq, so the trace viewer can play it back with no provider call.
+class TstReplay : public QObject
+{
+    Q_OBJECT
+
+private:
+    static QDateTime t(qint64 ms) { return QDateTime::fromMSecsSinceEpoch(1'790'000'000'000LL + ms, Qt::UTC); }
+
+    static ExecutionRecord record()
+    {
+        ExecutionRecord e;
+        e.id = QStringLiteral("exec");
+        e.status = QStringLiteral("completed");
+        e.queuedAt = t(0);
+        e.startedAt = t(10);
+        e.completedAt = t(1010);
+        e.executionTimeMs = 1000;
+        e.inputTokens = 7;
+        e.outputTokens = 12;
+        e.costUsd = 0.25;
+        StepRecord node;
+        node.id = QStringLiteral("n");
+        node.kind = QStringLiteral("node");
+        node.name = QStringLiteral("draft");
+        node.startedAt = t(10);
+        node.completedAt = t(1000);
+        node.status = QStringLiteral("completed");
+        node.stepNumber = 1;
+        StepRecord llm;
+        llm.id = QStringLiteral("l");
+        llm.parentStepId = node.id;
+        llm.kind = QStringLiteral("llm");
+        llm.name = QStringLiteral("chat");
+        llm.startedAt = t(20);
+        llm.completedAt = t(900);
+        llm.ttftMs = 200;
+        llm.outputTokens = 12;
+        llm.outputData = QJsonObject{{QStringLiteral("text"), QStringLiteral("Hello there, world!")}};
+        llm.status = QStringLiteral("completed");
+        llm.stepNumber = 2;
+        e.steps = {node, llm};
+        return e;
+    }
+
+private slots:
+    void orderAndSeq()
+    {
+        ReplayOptions options;
+        options.maxChunksPerStep = 4;
+        const QList<TimedEvent> events = synthesizeReplay(record(), options);
+        // queued, running, node started, llm started, 4 chunks, llm done, node done, complete
+        QCOMPARE(events.size(), 11);
+        for (int i = 0; i < events.size(); ++i) {
+            QCOMPARE(events[i].event.seq, qint64(i + 1));
+            QCOMPARE(events[i].event.executionId, QStringLiteral("exec"));
+            if (i > 0)
+                QVERIFY(events[i].atMs >= events[i - 1].atMs);
+        }
+        QCOMPARE(events[0].event.status, QStringLiteral("queued"));
+        QCOMPARE(events[1].event.status, QStringLiteral("running"));
+        QCOMPARE(events[1].atMs, 10);
+        QCOMPARE(events[2].event.type, ExecutionEvent::Type::StepStarted);
+        QCOMPARE(events[2].event.step[u"id"].toString(), QStringLiteral("n"));
+        QCOMPARE(events[2].event.step[u"status"].toString(), QStringLiteral("running"));
+        QCOMPARE(events[3].event.step[u"id"].toString(), QStringLiteral("l"));
+        QCOMPARE(events[4].event.type, ExecutionEvent::Type::Chunk);
+        QCOMPARE(events[4].atMs, 220);   // first token at start + ttft
+        QString text;
+        int tokens = 0;
+        for (int i = 4; i < 8; ++i) {
+            QCOMPARE(events[i].event.stepId, QStringLiteral("l"));
+            text += events[i].event.content;
+            tokens += events[i].event.tokens;
+        }
+        QCOMPARE(text, QStringLiteral("Hello there, world!"));
+        QCOMPARE(tokens, 12);
+        QCOMPARE(events[8].event.type, ExecutionEvent::Type::StepCompleted);
+        QCOMPARE(events[8].atMs, 900);
+        QCOMPARE(events[8].event.step[u"status"].toString(), QStringLiteral("completed"));
+        QCOMPARE(events[10].event.type, ExecutionEvent::Type::Complete);
+        QCOMPARE(events[10].atMs, 1010);
+        QCOMPARE(events[10].event.data[u"cost_usd"].toDouble(), 0.25);
+        QCOMPARE(events[10].event.data[u"output_tokens"].toInt(), 12);
+    }
+
+    // Unknown cost replays as null, never 0; steps without times are spread over the run.
+    void missingTimesAndUnknownCost()
+    {
+        ExecutionRecord e = record();
+        e.costUsd.reset();
+        e.steps[1].startedAt = {};
+        e.steps[1].completedAt = {};
+        ReplayOptions options;
+        options.maxChunksPerStep = 0;
+        const QList<TimedEvent> events = synthesizeReplay(e, options);
+        QCOMPARE(events.size(), 7);
+        QVERIFY(events.last().event.data[u"cost_usd"].isNull());
+        for (const TimedEvent &te : events)
+            QVERIFY(te.atMs >= 0 && te.atMs <= 1010);
+    }
+};
+
+QTEST_GUILESS_MAIN(TstReplay)
+#include "tst_replay.moc"
