@@ -1,0 +1,76 @@
+#pragma once
+
+#include "core/engine/ExecutionBackend.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+
+#include <optional>
+
+// What the metrics bar shows for one run: live estimates while it runs, the engine's figures
+// once it completes. -1 means "not known (yet)".
+struct RunMetrics
+{
+    QString status;                  // empty (idle) | starting | queued | running | completed | failed | cancelled | interrupted
+    qint64 queueMs = -1;
+    qint64 ttftMs = -1;
+    qint64 totalMs = -1;
+    qint64 inputTokens = -1;
+    qint64 outputTokens = 0;
+    bool tokensEstimated = false;
+    double tokensPerSecond = -1;
+    std::optional<double> costUsd;   // final only; nullopt after the end = price unknown
+    bool finished = false;
+    QString errorMessage;
+};
+
+// Follows one execution at a time for a test-panel tab: starts it through the backend (the
+// id is chosen here, so no event can arrive for an id we do not know yet), filters the
+// backend's event batches down to it, drops events it already has (by seq), and turns them
+// into signals and RunMetrics. Live figures use the local clock; the final ones are the
+// engine's. GUI thread only.
+class ExecutionTracker final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ExecutionTracker)
+public:
+    ExecutionTracker(ExecutionBackend *backend, QObject *parent);
+
+    // Starts `request` (a new run replaces the one followed so far). Returns the execution id.
+    QString start(ExecutionRequest request);
+    void cancel();
+    bool isActive() const { return m_active; }
+    QString executionId() const { return m_executionId; }
+    const RunMetrics &metrics() const;   // live figures are refreshed on each call
+    // The node id a step belongs to (its own node_id or its parent's), or empty.
+    QString nodeOfStep(const QString &stepId) const { return m_stepNode.value(stepId); }
+
+signals:
+    void runStarted(const QString &executionId);
+    void statusChanged(const QString &status);
+    // Chunk text of a step; nodeId is set inside workflows.
+    void chunkReceived(const QString &stepId, const QString &nodeId, const QString &text, int tokens);
+    void stepStarted(const QJsonObject &step);
+    void stepCompleted(const QJsonObject &step);
+    // The run ended (completed, failed, cancelled, interrupted, or could not start).
+    void finished(const QString &status, const QJsonObject &outputs, const QString &errorMessage);
+    void metricsChanged();
+
+private:
+    void onEvents(const ExecutionEventList &events);
+    void handle(const ExecutionEvent &e);
+    void finish(const QString &status, const QJsonObject &data);
+
+    QPointer<ExecutionBackend> m_backend;
+    quint64 m_ticket = 0;
+    QString m_executionId;
+    bool m_active = false;
+    qint64 m_lastSeq = 0;
+    QHash<QString, QString> m_stepNode;    // step id -> node id
+    mutable RunMetrics m_metrics;
+    qint64 m_startMs = 0;        // local clock: start() called
+    qint64 m_runningMs = 0;      // local clock: status running seen
+    qint64 m_firstChunkMs = 0;   // local clock: first chunk
+    qint64 m_endMs = 0;
+};

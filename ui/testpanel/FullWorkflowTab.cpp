@@ -1,0 +1,512 @@
+#include "ui/testpanel/FullWorkflowTab.h"
+
+#include "core/engine/ExecutionBackend.h"
+#include "ui/form/FormBuilder.h"
+#include "ui/testpanel/ExecutionTracker.h"
+#include "ui/testpanel/RunOutputPane.h"
+
+#if __has_include("ui/workflow/WorkflowGraphView.h")
+#include "ui/workflow/WorkflowGraphView.h"
+#define AS_HAVE_GRAPH 1
+#endif
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace {
+enum NodeColumn { NodeIdColumn, AgentColumn, StateColumn, NodeColumnCount };
+
+QColor stateColor(FullWorkflowTab::NodeState s)
+{
+    switch (s) {
+    case FullWorkflowTab::NodeState::Waiting:
+        return QColor(0x75, 0x75, 0x75);
+    case FullWorkflowTab::NodeState::Running:
+        return QColor(0x15, 0x65, 0xc0);
+    case FullWorkflowTab::NodeState::Done:
+        return QColor(0x2e, 0x7d, 0x32);
+    case FullWorkflowTab::NodeState::Failed:
+        return QColor(0xc6, 0x28, 0x28);
+    case FullWorkflowTab::NodeState::Skipped:
+        return QColor(0x9e, 0x9e, 0x9e);
+    }
+    return {};
+}
+} // namespace
+
+FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
+    : QWidget(parent), m_backend(backend)
+{
+    setObjectName(QStringLiteral("fullWorkflowTab"));
+    m_tracker = new ExecutionTracker(backend, this);
+
+    auto *layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    layout->addWidget(splitter);
+
+    auto *left = new QWidget(splitter);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(8, 8, 8, 8);
+    auto *pickRow = new QHBoxLayout;
+    m_orchPicker = new QComboBox(left);
+    m_orchPicker->setObjectName(QStringLiteral("orchestrationPicker"));
+    m_orchPicker->setMinimumContentsLength(14);
+    m_orchPicker->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    auto *orchLabel = new QLabel(tr("&Workflow"), left);
+    orchLabel->setBuddy(m_orchPicker);
+    pickRow->addWidget(orchLabel);
+    pickRow->addWidget(m_orchPicker, 1);
+    leftLayout->addLayout(pickRow);
+    m_orchInfo = new QLabel(left);
+    m_orchInfo->setObjectName(QStringLiteral("orchestrationInfo"));
+    m_orchInfo->setWordWrap(true);
+    m_orchInfo->setStyleSheet(QStringLiteral("color: palette(dark);"));
+    leftLayout->addWidget(m_orchInfo);
+    m_form = new FormBuilder(left);
+    m_form->setObjectName(QStringLiteral("workflowForm"));
+    m_form->setEmptyText(tr("This workflow takes no inputs."));
+    auto *scroll = new QScrollArea(left);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(m_form);
+    leftLayout->addWidget(scroll, 1);
+    auto *buttons = new QHBoxLayout;
+    m_formStatus = new QLabel(left);
+    m_formStatus->setObjectName(QStringLiteral("formStatus"));
+    m_formStatus->setWordWrap(true);
+    m_formStatus->setStyleSheet(QStringLiteral("color: palette(dark);"));
+    buttons->addWidget(m_formStatus, 1);
+    m_cancel = new QPushButton(tr("Cancel"), left);
+    m_cancel->setObjectName(QStringLiteral("cancelButton"));
+    m_cancel->setToolTip(tr("Cancel the run (Esc)"));
+    m_run = new QPushButton(tr("Run workflow"), left);
+    m_run->setObjectName(QStringLiteral("runButton"));
+    m_run->setToolTip(tr("Run the whole workflow (Ctrl+Return)"));
+    m_run->setMinimumWidth(110);
+    buttons->addWidget(m_cancel);
+    buttons->addWidget(m_run);
+    leftLayout->addLayout(buttons);
+
+    auto *right = new QSplitter(Qt::Vertical, splitter);
+#ifdef AS_HAVE_GRAPH
+    m_graphView = new WorkflowGraphView(right);
+    m_graph = m_graphView;
+#else
+    auto *placeholder = new QLabel(tr("The workflow graph appears here."), right);
+    placeholder->setAlignment(Qt::AlignCenter);
+    placeholder->setFrameShape(QFrame::StyledPanel);
+    m_graph = placeholder;
+#endif
+    m_graph->setObjectName(QStringLiteral("workflowGraph"));
+    m_graph->setMinimumHeight(160);
+    right->addWidget(m_graph);
+
+    auto *bottom = new QSplitter(Qt::Horizontal, right);
+    auto *nodesBox = new QWidget(bottom);
+    auto *nodesLayout = new QVBoxLayout(nodesBox);
+    nodesLayout->setContentsMargins(0, 0, 0, 0);
+    m_nodes = new QTreeWidget(nodesBox);
+    m_nodes->setObjectName(QStringLiteral("nodeList"));
+    m_nodes->setColumnCount(NodeColumnCount);
+    m_nodes->setHeaderLabels({tr("Node"), tr("Agent"), tr("State")});
+    m_nodes->setRootIsDecorated(false);
+    m_nodes->setUniformRowHeights(true);
+    m_nodes->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_nodes->setToolTip(tr("Select a node to see its own stream and raw reply"));
+    nodesLayout->addWidget(m_nodes, 1);
+    m_testInContext = new QPushButton(tr("Test in context"), nodesBox);
+    m_testInContext->setObjectName(QStringLiteral("testInContextButton"));
+    m_testInContext->setToolTip(tr("Open the selected node in Node in Context, prefilled with this run's upstream values"));
+    nodesLayout->addWidget(m_testInContext);
+    bottom->addWidget(nodesBox);
+    m_output = new RunOutputPane(m_tracker, bottom);
+    m_output->setOutputCaption(tr("Workflow outputs"));
+    bottom->addWidget(m_output);
+    bottom->setStretchFactor(0, 1);
+    bottom->setStretchFactor(1, 3);
+    right->addWidget(bottom);
+    right->setStretchFactor(0, 2);
+    right->setStretchFactor(1, 3);
+
+    splitter->addWidget(left);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 5);
+
+    connect(m_orchPicker, &QComboBox::currentIndexChanged, this, &FullWorkflowTab::onOrchestrationChanged);
+    connect(m_form, &FormBuilder::validityChanged, this, &FullWorkflowTab::updateButtons);
+    connect(m_form, &FormBuilder::valuesEdited, this, &FullWorkflowTab::updateButtons);
+    connect(m_run, &QPushButton::clicked, this, [this] { run(); });
+    connect(m_cancel, &QPushButton::clicked, this, &FullWorkflowTab::cancel);
+    connect(m_testInContext, &QPushButton::clicked, this, [this] { testInContext(selectedNode()); });
+    connect(m_nodes, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem *item) {
+        const QString node = item ? item->data(NodeIdColumn, Qt::UserRole).toString() : QString();
+        m_output->showNode(node);
+#ifdef AS_HAVE_GRAPH
+        m_graphView->selectNode(node);
+#endif
+        updateButtons();
+    });
+#ifdef AS_HAVE_GRAPH
+    connect(m_graphView, &WorkflowGraphView::nodeSelected, this, &FullWorkflowTab::selectNode);
+    connect(m_graphView, &WorkflowGraphView::testInContextRequested, this, &FullWorkflowTab::testInContext);
+#endif
+    connect(m_tracker, &ExecutionTracker::stepStarted, this, &FullWorkflowTab::onStepStarted);
+    connect(m_tracker, &ExecutionTracker::stepCompleted, this, &FullWorkflowTab::onStepCompleted);
+    connect(m_tracker, &ExecutionTracker::statusChanged, this, &FullWorkflowTab::updateButtons);
+    connect(m_tracker, &ExecutionTracker::finished, this, [this](const QString &status) {
+        onFinished(status);
+        updateButtons();
+        emit runningChanged(false);
+    });
+    updateButtons();
+}
+
+QString FullWorkflowTab::stateName(NodeState state)
+{
+    switch (state) {
+    case NodeState::Waiting:
+        return tr("waiting");
+    case NodeState::Running:
+        return tr("running");
+    case NodeState::Done:
+        return tr("done");
+    case NodeState::Failed:
+        return tr("failed");
+    case NodeState::Skipped:
+        return tr("skipped");
+    }
+    return {};
+}
+
+void FullWorkflowTab::setWorkspace(const Workspace &workspace)
+{
+    const QString keep = currentOrchestrationId();
+    const QJsonObject keepValues = m_form->values();
+    const OrchestrationSpec *old = m_workspace.orchestration(keep);
+    const QJsonValue oldInputs = old ? old->raw.value(QStringLiteral("inputs")) : QJsonValue();
+    m_workspace = workspace;
+    {
+        const QSignalBlocker block(m_orchPicker);
+        m_orchPicker->clear();
+        for (const OrchestrationSpec &o : std::as_const(m_workspace.orchestrations))
+            m_orchPicker->addItem(o.name.isEmpty() ? o.id : o.name, o.id);
+        m_orchPicker->setCurrentIndex(qMax(0, m_orchPicker->findData(keep)));
+    }
+    const OrchestrationSpec *now = m_workspace.orchestration(keep);
+    const bool same = now && currentOrchestrationId() == keep && now->raw.value(QStringLiteral("inputs")) == oldInputs;
+    m_shownOrch.clear();
+    onOrchestrationChanged();
+    if (same)
+        m_form->setValues(keepValues);
+}
+
+bool FullWorkflowTab::selectOrchestration(const QString &orchestrationId)
+{
+    const int index = m_orchPicker->findData(orchestrationId);
+    if (index < 0)
+        return false;
+    m_orchPicker->setCurrentIndex(index);
+    return true;
+}
+
+QString FullWorkflowTab::currentOrchestrationId() const { return m_orchPicker->currentData().toString(); }
+
+void FullWorkflowTab::onOrchestrationChanged()
+{
+    const QString id = currentOrchestrationId();
+    if (id == m_shownOrch && !id.isEmpty())
+        return;
+    m_shownOrch = id;
+    const OrchestrationSpec *orch = m_workspace.orchestration(id);
+    if (!orch) {
+        m_form->setFields({});
+        m_form->setEmptyText(m_workspace.orchestrations.isEmpty() ? tr("This workspace has no workflows.")
+                                                                  : tr("Choose a workflow."));
+        m_orchInfo->clear();
+        m_output->setOutputFields({});
+        rebuildNodes();
+        updateButtons();
+        return;
+    }
+    m_form->setEmptyText(tr("This workflow takes no inputs."));
+    m_form->setFields(orch->inputs);
+    m_orchInfo->setText(tr("%n node(s), %1 edge(s), %2 output(s)", nullptr, int(orch->nodes.size()))
+                            .arg(orch->edges.size())
+                            .arg(orch->outputs.size()));
+    // Workflow outputs take the type of the node output they come from.
+    QList<FieldSpec> outputs;
+    for (const WorkflowOutputSpec &o : orch->outputs) {
+        FieldSpec f;
+        f.name = o.name;
+        f.type = FieldType::Json;
+        const NodeSpec *node = orch->node(o.fromNode);
+        const AgentSpec *agent = node ? m_workspace.agent(node->agent) : nullptr;
+        if (const FieldSpec *src = agent ? agent->signature.output(o.fromField) : nullptr) {
+            f = *src;
+            f.name = o.name;
+        }
+        f.desc = tr("from %1.%2").arg(o.fromNode, o.fromField) + (f.desc.isEmpty() ? QString() : QStringLiteral(" · ") + f.desc);
+        outputs << f;
+    }
+    m_output->setOutputFields(outputs);
+    rebuildNodes();
+    updateButtons();
+}
+
+void FullWorkflowTab::rebuildNodes()
+{
+    m_states.clear();
+    m_nodeOutputs.clear();
+    m_nodeInputs.clear();
+    m_runExecutionId.clear();
+    const QSignalBlocker block(m_nodes);
+    m_nodes->clear();
+    const OrchestrationSpec *orch = m_workspace.orchestration(currentOrchestrationId());
+#ifdef AS_HAVE_GRAPH
+    if (orch)
+        m_graphView->setOrchestration(*orch);
+    else
+        m_graphView->setOrchestration(OrchestrationSpec());
+#endif
+    if (!orch)
+        return;
+    const QStringList order = orch->topologicalOrder();
+    QStringList ids = order;
+    for (const NodeSpec &n : orch->nodes)
+        if (!ids.contains(n.id))
+            ids << n.id;
+    for (const QString &id : std::as_const(ids)) {
+        const NodeSpec *n = orch->node(id);
+        auto *item = new QTreeWidgetItem(m_nodes, {id, n ? n->agent : QString(), stateName(NodeState::Waiting)});
+        item->setData(NodeIdColumn, Qt::UserRole, id);
+        item->setForeground(StateColumn, stateColor(NodeState::Waiting));
+    }
+    m_output->showNode(QString());
+}
+
+void FullWorkflowTab::setNodeState(const QString &nodeId, NodeState state, const QString &detail)
+{
+    m_states.insert(nodeId, state);
+    for (int i = 0; i < m_nodes->topLevelItemCount(); ++i) {
+        QTreeWidgetItem *item = m_nodes->topLevelItem(i);
+        if (item->data(NodeIdColumn, Qt::UserRole).toString() != nodeId)
+            continue;
+        item->setText(StateColumn, detail.isEmpty() ? stateName(state) : detail);
+        item->setForeground(StateColumn, stateColor(state));
+        item->setToolTip(StateColumn, detail);
+    }
+#ifdef AS_HAVE_GRAPH
+    WorkflowGraphView::State s = WorkflowGraphView::State::Waiting;
+    switch (state) {
+    case NodeState::Waiting:
+        s = WorkflowGraphView::State::Waiting;
+        break;
+    case NodeState::Running:
+        s = WorkflowGraphView::State::Running;
+        break;
+    case NodeState::Done:
+        s = WorkflowGraphView::State::Done;
+        break;
+    case NodeState::Failed:
+        s = WorkflowGraphView::State::Failed;
+        break;
+    case NodeState::Skipped:
+        s = WorkflowGraphView::State::Skipped;
+        break;
+    }
+    m_graphView->setNodeState(nodeId, s);
+#endif
+}
+
+void FullWorkflowTab::onStepStarted(const QJsonObject &step)
+{
+    if (step.value(QStringLiteral("kind")).toString() != QStringLiteral("node"))
+        return;
+    const QString node = step.value(QStringLiteral("node_id")).toString();
+    if (node.isEmpty())
+        return;
+    const QJsonObject in = step.value(QStringLiteral("input_data")).toObject();
+    if (!in.isEmpty())
+        m_nodeInputs.insert(node, in);
+    setNodeState(node, NodeState::Running);
+}
+
+void FullWorkflowTab::onStepCompleted(const QJsonObject &step)
+{
+    if (step.value(QStringLiteral("kind")).toString() != QStringLiteral("node"))
+        return;
+    const QString node = step.value(QStringLiteral("node_id")).toString();
+    if (node.isEmpty())
+        return;
+    const QString status = step.value(QStringLiteral("status")).toString();
+    const QJsonObject out = step.value(QStringLiteral("output_data")).toObject();
+    if (!out.isEmpty())
+        m_nodeOutputs.insert(node, out);
+    const QJsonObject in = step.value(QStringLiteral("input_data")).toObject();
+    if (!in.isEmpty())
+        m_nodeInputs.insert(node, in);
+    if (status == QStringLiteral("completed"))
+        setNodeState(node, NodeState::Done);
+    else if (status == QStringLiteral("failed"))
+        setNodeState(node, NodeState::Failed, tr("failed: %1").arg(step.value(QStringLiteral("error_message")).toString()));
+    else if (status == QStringLiteral("cancelled"))
+        setNodeState(node, NodeState::Skipped, tr("cancelled"));
+    else
+        setNodeState(node, NodeState::Skipped);
+}
+
+void FullWorkflowTab::onFinished(const QString &status)
+{
+    // Nodes the engine never reached are skipped; nodes still running were cancelled.
+    for (int i = 0; i < m_nodes->topLevelItemCount(); ++i) {
+        const QString node = m_nodes->topLevelItem(i)->data(NodeIdColumn, Qt::UserRole).toString();
+        const NodeState s = nodeState(node);
+        if (s == NodeState::Waiting && status != QStringLiteral("completed"))
+            setNodeState(node, NodeState::Skipped);
+        else if (s == NodeState::Running)
+            setNodeState(node, status == QStringLiteral("cancelled") ? NodeState::Skipped : NodeState::Failed, status);
+    }
+}
+
+void FullWorkflowTab::selectNode(const QString &nodeId)
+{
+    for (int i = 0; i < m_nodes->topLevelItemCount(); ++i) {
+        QTreeWidgetItem *item = m_nodes->topLevelItem(i);
+        if (item->data(NodeIdColumn, Qt::UserRole).toString() == nodeId) {
+            if (m_nodes->currentItem() != item)
+                m_nodes->setCurrentItem(item);
+            return;
+        }
+    }
+    m_nodes->setCurrentItem(nullptr);
+    m_nodes->clearSelection();
+}
+
+QString FullWorkflowTab::selectedNode() const
+{
+    QTreeWidgetItem *item = m_nodes->currentItem();
+    return item ? item->data(NodeIdColumn, Qt::UserRole).toString() : QString();
+}
+
+void FullWorkflowTab::setInputs(const QJsonObject &inputs) { m_form->setValues(inputs); }
+
+bool FullWorkflowTab::canRun() const
+{
+    return m_backend && m_workspace.orchestration(currentOrchestrationId()) && m_form->isValid()
+           && !m_tracker->isActive();
+}
+
+bool FullWorkflowTab::isRunning() const { return m_tracker->isActive(); }
+
+QString FullWorkflowTab::run(const QString &rerunOf)
+{
+    if (!canRun())
+        return {};
+    const OrchestrationSpec *orch = m_workspace.orchestration(currentOrchestrationId());
+    // Fresh states, keeping the selected node.
+    const QString keepNode = selectedNode();
+    m_states.clear();
+    m_nodeOutputs.clear();
+    m_nodeInputs.clear();
+    for (const NodeSpec &n : orch->nodes)
+        setNodeState(n.id, NodeState::Waiting);
+    ExecutionRequest request;
+    request.orchestrationId = orch->id;
+    request.inputs = m_form->values();
+    request.testMode = QStringLiteral("full_workflow");
+    request.rerunOf = rerunOf;
+    m_runOrch = orch->id;
+    m_runInputs = request.inputs;
+    m_runExecutionId = m_tracker->start(request);
+    m_output->showNode(keepNode);
+    updateButtons();
+    emit runningChanged(true);
+    return m_runExecutionId;
+}
+
+void FullWorkflowTab::cancel() { m_tracker->cancel(); }
+
+QJsonObject FullWorkflowTab::upstreamOf(const QString &nodeId, QStringList *missing) const
+{
+    QJsonObject upstream;
+    const OrchestrationSpec *orch = m_workspace.orchestration(m_runOrch);
+    if (!orch)
+        return upstream;
+    for (const EdgeSpec &e : orch->edgesInto(nodeId)) {
+        QJsonValue v;
+        if (e.fromNode == QStringLiteral("input"))
+            v = m_runInputs.value(e.fromField);
+        else
+            v = m_nodeOutputs.value(e.fromNode).value(e.fromField);
+        if (v.isUndefined()) {
+            // The engine applies defaults to workflow inputs left empty.
+            const FieldSpec *in = nullptr;
+            for (const FieldSpec &f : orch->inputs)
+                if (e.fromNode == QStringLiteral("input") && f.name == e.fromField)
+                    in = &f;
+            if (in && in->defaultValue)
+                v = *in->defaultValue;
+        }
+        if (v.isUndefined()) {
+            if (missing)
+                *missing << e.toField;
+        } else {
+            upstream.insert(e.toField, v);
+        }
+    }
+    return upstream;
+}
+
+void FullWorkflowTab::testInContext(const QString &nodeId)
+{
+    if (nodeId.isEmpty() || m_runExecutionId.isEmpty() || m_tracker->isActive())
+        return;
+    QStringList missing;
+    const QJsonObject upstream = upstreamOf(nodeId, &missing);
+    QJsonObject own;
+    const OrchestrationSpec *orch = m_workspace.orchestration(m_runOrch);
+    const QJsonObject in = m_nodeInputs.value(nodeId);
+    if (orch) {
+        QStringList fed;
+        for (const EdgeSpec &e : orch->edgesInto(nodeId))
+            fed << e.toField;
+        for (auto it = in.begin(); it != in.end(); ++it)
+            if (!fed.contains(it.key()))
+                own.insert(it.key(), it.value());
+    }
+    QString text = tr("Upstream values from Full Workflow run %1.").arg(m_runExecutionId.left(8));
+    if (!missing.isEmpty())
+        text += QLatin1Char(' ') + tr("Not produced in that run: %1.").arg(missing.join(QStringLiteral(", ")));
+    emit testInContextRequested(m_runOrch, nodeId, upstream, own, text);
+}
+
+void FullWorkflowTab::updateButtons()
+{
+    const bool running = m_tracker->isActive();
+    m_run->setEnabled(canRun());
+    m_cancel->setEnabled(running);
+    m_orchPicker->setEnabled(!running);
+    m_testInContext->setEnabled(!running && !m_runExecutionId.isEmpty() && !selectedNode().isEmpty()
+                                && m_runOrch == currentOrchestrationId());
+    if (running)
+        m_formStatus->setText(tr("Running…"));
+    else if (!m_workspace.orchestration(currentOrchestrationId()))
+        m_formStatus->clear();
+    else if (!m_form->isValid()) {
+        QStringList names;
+        for (const QString &p : m_form->problems())
+            names << p.section(QLatin1Char(':'), 0, 0);
+        names.removeDuplicates();
+        m_formStatus->setText(tr("Fix or fill in: %1").arg(names.join(QStringLiteral(", "))));
+    } else
+        m_formStatus->setText(tr("Ready to run."));
+}

@@ -1,0 +1,95 @@
+#pragma once
+
+#include "core/model/Workspace.h"
+
+#include <QHash>
+#include <QPointer>
+#include <QWidget>
+
+class ExecutionBackend;
+class ExecutionTracker;
+class FormBuilder;
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QTreeWidget;
+class QTreeWidgetItem;
+class RunOutputPane;
+class WorkflowGraphView;
+
+// Test panel, Full Workflow mode: pick an orchestration ("orchestrationPicker"), fill its
+// input form ("workflowForm"), Run. The orchestration is drawn as a graph (WorkflowGraphView)
+// whose nodes take the state of their `node` steps as the run goes; the node list ("nodeList")
+// shows the same states as text. Selecting a node shows its own stream and raw reply; the
+// parsed page shows the workflow outputs at the end. "Test in context"
+// ("testInContextButton", or the graph's context action) opens the node in Node in Context,
+// prefilled with the upstream values of this run.
+class FullWorkflowTab final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(FullWorkflowTab)
+public:
+    enum class NodeState { Waiting, Running, Done, Failed, Skipped };
+
+    FullWorkflowTab(ExecutionBackend *backend, QWidget *parent);
+
+    void setWorkspace(const Workspace &workspace);
+    bool selectOrchestration(const QString &orchestrationId);
+    QString currentOrchestrationId() const;
+    void selectNode(const QString &nodeId);   // "" = all nodes
+    QString selectedNode() const;
+
+    bool canRun() const;
+    bool isRunning() const;
+    QString run(const QString &rerunOf = {});
+    void cancel();
+    void setInputs(const QJsonObject &inputs);
+
+    NodeState nodeState(const QString &nodeId) const { return m_states.value(nodeId, NodeState::Waiting); }
+    static QString stateName(NodeState state);
+    // Upstream and own values of `nodeId` in the last run (what Test in context prefills).
+    QJsonObject upstreamOf(const QString &nodeId, QStringList *missing = nullptr) const;
+    void testInContext(const QString &nodeId);
+
+    FormBuilder *form() const { return m_form; }
+    ExecutionTracker *tracker() const { return m_tracker; }
+    RunOutputPane *output() const { return m_output; }
+    QTreeWidget *nodeList() const { return m_nodes; }
+
+signals:
+    void runningChanged(bool running);
+    void testInContextRequested(const QString &orchestrationId, const QString &nodeId,
+                                const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText);
+
+private:
+    void onOrchestrationChanged();
+    void rebuildNodes();
+    void setNodeState(const QString &nodeId, NodeState state, const QString &detail = {});
+    void onStepStarted(const QJsonObject &step);
+    void onStepCompleted(const QJsonObject &step);
+    void onFinished(const QString &status);
+    void updateButtons();
+
+    Workspace m_workspace;
+    QPointer<ExecutionBackend> m_backend;
+    ExecutionTracker *m_tracker = nullptr;   // Owned (child).
+    QComboBox *m_orchPicker = nullptr;       // Owned (children from here on).
+    QLabel *m_orchInfo = nullptr;
+    FormBuilder *m_form = nullptr;
+    QLabel *m_formStatus = nullptr;
+    QPushButton *m_run = nullptr;
+    QPushButton *m_cancel = nullptr;
+    QPushButton *m_testInContext = nullptr;
+    QWidget *m_graph = nullptr;              // WorkflowGraphView, or a placeholder label
+    WorkflowGraphView *m_graphView = nullptr;   // Not owned: m_graph when the view exists.
+    QTreeWidget *m_nodes = nullptr;
+    RunOutputPane *m_output = nullptr;
+
+    QString m_shownOrch;
+    QString m_runOrch;                          // orchestration of the last run
+    QString m_runExecutionId;
+    QJsonObject m_runInputs;
+    QHash<QString, NodeState> m_states;
+    QHash<QString, QJsonObject> m_nodeOutputs;  // node id -> outputs in the last run
+    QHash<QString, QJsonObject> m_nodeInputs;   // node id -> inputs in the last run (when recorded)
+};

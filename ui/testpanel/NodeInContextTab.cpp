@@ -1,0 +1,497 @@
+#include "ui/testpanel/NodeInContextTab.h"
+
+#include "core/engine/ExecutionBackend.h"
+#include "ui/form/FormBuilder.h"
+#include "ui/testpanel/ExecutionTracker.h"
+#include "ui/testpanel/RunOutputPane.h"
+
+#include <QComboBox>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+namespace {
+// Upstream values of `nodeId` in a finished run: each edge into the node reads the workflow
+// input or the source node's outputs (its `node` step's output_data).
+QJsonObject upstreamFromRecord(const OrchestrationSpec &orch, const QString &nodeId, const ExecutionRecord &rec,
+                               QJsonObject *own, QStringList *missing)
+{
+    QHash<QString, QJsonObject> nodeOutputs, nodeInputs;
+    for (const StepRecord &s : rec.steps) {
+        if (s.kind == QStringLiteral("node") && !s.nodeId.isEmpty()) {
+            nodeOutputs.insert(s.nodeId, s.outputData);
+            nodeInputs.insert(s.nodeId, s.inputData);
+        }
+    }
+    // A workflow run stores its inputs as input_data; a Node in Context run as {"inputs","upstream"}.
+    const QJsonObject workflowInputs = rec.inputData;
+    QJsonObject upstream;
+    QStringList fed;
+    for (const EdgeSpec &e : orch.edgesInto(nodeId)) {
+        fed << e.toField;
+        QJsonValue v;
+        if (e.fromNode == QStringLiteral("input"))
+            v = workflowInputs.value(e.fromField);
+        else
+            v = nodeOutputs.value(e.fromNode).value(e.fromField);
+        if (v.isUndefined())
+            *missing << e.toField;
+        else
+            upstream.insert(e.toField, v);
+    }
+    const QJsonObject ins = nodeInputs.value(nodeId);
+    const QJsonObject nodeOwn = ins.contains(QStringLiteral("inputs")) && ins.value(QStringLiteral("inputs")).isObject()
+                                    ? ins.value(QStringLiteral("inputs")).toObject()
+                                    : ins;
+    for (auto it = nodeOwn.begin(); it != nodeOwn.end(); ++it)
+        if (!fed.contains(it.key()))
+            own->insert(it.key(), it.value());
+    if (rec.testMode == QStringLiteral("node_in_context") && rec.nodeId == nodeId) {
+        const QJsonObject up = rec.inputData.value(QStringLiteral("upstream")).toObject();
+        for (auto it = up.begin(); it != up.end(); ++it)
+            upstream.insert(it.key(), it.value());
+        const QJsonObject ownIn = rec.inputData.value(QStringLiteral("inputs")).toObject();
+        for (auto it = ownIn.begin(); it != ownIn.end(); ++it)
+            own->insert(it.key(), it.value());
+        missing->clear();
+    }
+    return upstream;
+}
+} // namespace
+
+NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
+    : QWidget(parent), m_backend(backend)
+{
+    setObjectName(QStringLiteral("nodeInContextTab"));
+    m_tracker = new ExecutionTracker(backend, this);
+
+    auto *layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    layout->addWidget(splitter);
+
+    auto *left = new QWidget(splitter);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(8, 8, 8, 8);
+
+    auto *pickRow = new QHBoxLayout;
+    m_orchPicker = new QComboBox(left);
+    m_orchPicker->setObjectName(QStringLiteral("orchestrationPicker"));
+    m_orchPicker->setMinimumContentsLength(12);
+    m_orchPicker->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_nodePicker = new QComboBox(left);
+    m_nodePicker->setObjectName(QStringLiteral("nodePicker"));
+    m_nodePicker->setMinimumContentsLength(10);
+    m_nodePicker->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    auto *orchLabel = new QLabel(tr("&Workflow"), left);
+    orchLabel->setBuddy(m_orchPicker);
+    auto *nodeLabel = new QLabel(tr("&Node"), left);
+    nodeLabel->setBuddy(m_nodePicker);
+    pickRow->addWidget(orchLabel);
+    pickRow->addWidget(m_orchPicker, 1);
+    pickRow->addWidget(nodeLabel);
+    pickRow->addWidget(m_nodePicker, 1);
+    leftLayout->addLayout(pickRow);
+
+    m_nodeInfo = new QLabel(left);
+    m_nodeInfo->setObjectName(QStringLiteral("nodeInfo"));
+    m_nodeInfo->setWordWrap(true);
+    m_nodeInfo->setStyleSheet(QStringLiteral("color: palette(dark);"));
+    leftLayout->addWidget(m_nodeInfo);
+
+    auto *sourceRow = new QHBoxLayout;
+    m_source = new QComboBox(left);
+    m_source->setObjectName(QStringLiteral("prefillSource"));
+    m_source->addItem(tr("Pinned values"), int(Source::Pins));
+    m_source->addItem(tr("Latest successful run"), int(Source::LatestRun));
+    m_source->addItem(tr("A past execution…"), int(Source::Execution));
+    m_source->addItem(tr("Nothing (type by hand)"), int(Source::ByHand));
+    m_executionId = new QLineEdit(left);
+    m_executionId->setObjectName(QStringLiteral("prefillExecutionId"));
+    m_executionId->setPlaceholderText(tr("execution id"));
+    m_executionId->setClearButtonEnabled(true);
+    m_executionId->hide();
+    m_prefill = new QPushButton(tr("Prefill"), left);
+    m_prefill->setObjectName(QStringLiteral("prefillButton"));
+    m_prefill->setToolTip(tr("Fill the upstream inputs from the chosen source"));
+    auto *sourceLabel = new QLabel(tr("Upstream &from"), left);
+    sourceLabel->setBuddy(m_source);
+    sourceRow->addWidget(sourceLabel);
+    sourceRow->addWidget(m_source);
+    sourceRow->addWidget(m_executionId, 1);
+    sourceRow->addWidget(m_prefill);
+    sourceRow->addStretch();
+    leftLayout->addLayout(sourceRow);
+    m_prefillStatus = new QLabel(left);
+    m_prefillStatus->setObjectName(QStringLiteral("prefillStatus"));
+    m_prefillStatus->setWordWrap(true);
+    leftLayout->addWidget(m_prefillStatus);
+
+    auto *forms = new QWidget(left);
+    auto *formsLayout = new QVBoxLayout(forms);
+    formsLayout->setContentsMargins(0, 0, 0, 0);
+    m_upstreamGroup = new QGroupBox(tr("From upstream"), forms);
+    m_upstreamGroup->setObjectName(QStringLiteral("upstreamGroup"));
+    auto *ug = new QVBoxLayout(m_upstreamGroup);
+    m_upstream = new FormBuilder(m_upstreamGroup);
+    m_upstream->setObjectName(QStringLiteral("upstreamForm"));
+    m_upstream->setEmptyText(tr("No edges feed this node: it reads only its own inputs."));
+    ug->addWidget(m_upstream);
+    m_pin = new QPushButton(tr("Pin these values"), m_upstreamGroup);
+    m_pin->setObjectName(QStringLiteral("pinButton"));
+    m_pin->setToolTip(tr("Save the upstream values above as this node's pins in the workspace"));
+    auto *pinRow = new QHBoxLayout;
+    pinRow->addStretch();
+    pinRow->addWidget(m_pin);
+    ug->addLayout(pinRow);
+    formsLayout->addWidget(m_upstreamGroup);
+    m_ownGroup = new QGroupBox(tr("Own inputs"), forms);
+    m_ownGroup->setObjectName(QStringLiteral("ownGroup"));
+    auto *og = new QVBoxLayout(m_ownGroup);
+    m_own = new FormBuilder(m_ownGroup);
+    m_own->setObjectName(QStringLiteral("ownForm"));
+    m_own->setEmptyText(tr("Every input of this node is fed by an edge."));
+    og->addWidget(m_own);
+    formsLayout->addWidget(m_ownGroup);
+    formsLayout->addStretch();
+    auto *scroll = new QScrollArea(left);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(forms);
+    leftLayout->addWidget(scroll, 1);
+
+    auto *buttons = new QHBoxLayout;
+    m_formStatus = new QLabel(left);
+    m_formStatus->setObjectName(QStringLiteral("formStatus"));
+    m_formStatus->setWordWrap(true);
+    m_formStatus->setStyleSheet(QStringLiteral("color: palette(dark);"));
+    buttons->addWidget(m_formStatus, 1);
+    m_cancel = new QPushButton(tr("Cancel"), left);
+    m_cancel->setObjectName(QStringLiteral("cancelButton"));
+    m_cancel->setToolTip(tr("Cancel the run (Esc)"));
+    m_run = new QPushButton(tr("Run node"), left);
+    m_run->setObjectName(QStringLiteral("runButton"));
+    m_run->setToolTip(tr("Run this node with these inputs (Ctrl+Return)"));
+    m_run->setMinimumWidth(90);
+    buttons->addWidget(m_cancel);
+    buttons->addWidget(m_run);
+    leftLayout->addLayout(buttons);
+
+    m_output = new RunOutputPane(m_tracker, splitter);
+    splitter->addWidget(left);
+    splitter->addWidget(m_output);
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 3);
+
+    connect(m_orchPicker, &QComboBox::currentIndexChanged, this, &NodeInContextTab::onOrchestrationChanged);
+    connect(m_nodePicker, &QComboBox::currentIndexChanged, this, &NodeInContextTab::onNodeChanged);
+    connect(m_source, &QComboBox::currentIndexChanged, this, [this] {
+        m_executionId->setVisible(Source(m_source->currentData().toInt()) == Source::Execution);
+    });
+    connect(m_prefill, &QPushButton::clicked, this, [this] {
+        applySource(Source(m_source->currentData().toInt()), m_executionId->text().trimmed());
+    });
+    connect(m_pin, &QPushButton::clicked, this, [this] {
+        if (!currentNodeId().isEmpty()) {
+            emit pinRequested(currentOrchestrationId(), currentNodeId(), m_upstream->values());
+            setPrefillStatus(tr("Pinned: these upstream values are saved in the workspace (save it to keep them)."));
+        }
+    });
+    for (FormBuilder *f : {m_upstream, m_own}) {
+        connect(f, &FormBuilder::validityChanged, this, &NodeInContextTab::updateButtons);
+        connect(f, &FormBuilder::valuesEdited, this, &NodeInContextTab::updateButtons);
+    }
+    connect(m_run, &QPushButton::clicked, this, [this] { run(); });
+    connect(m_cancel, &QPushButton::clicked, this, &NodeInContextTab::cancel);
+    connect(m_tracker, &ExecutionTracker::statusChanged, this, &NodeInContextTab::updateButtons);
+    connect(m_tracker, &ExecutionTracker::finished, this, [this] {
+        updateButtons();
+        emit runningChanged(false);
+    });
+    if (backend) {
+        connect(backend, &ExecutionBackend::historyReady, this, [this](quint64 ticket, const HistoryPage &page) {
+            if (ticket != m_historyTicket)
+                return;
+            m_historyTicket = 0;
+            if (page.items.isEmpty()) {
+                setPrefillStatus(tr("No successful full run of this workflow yet: run it in Full Workflow, "
+                                    "use pins, or type the values."), true);
+                return;
+            }
+            m_fetchTicket = m_backend->fetchExecution(page.items.first().id);
+        });
+        connect(backend, &ExecutionBackend::executionFetched, this, [this](quint64 ticket, const ExecutionRecord &rec) {
+            if (ticket != m_fetchTicket)
+                return;
+            m_fetchTicket = 0;
+            onExecutionFetched(rec);
+        });
+        connect(backend, &ExecutionBackend::queryFailed, this, [this](quint64 ticket, const QString &message) {
+            if (ticket != m_fetchTicket && ticket != m_historyTicket)
+                return;
+            m_fetchTicket = m_historyTicket = 0;
+            setPrefillStatus(tr("Could not load the run: %1").arg(message), true);
+        });
+    }
+    updateButtons();
+}
+
+void NodeInContextTab::setWorkspace(const Workspace &workspace)
+{
+    const QString keepOrch = currentOrchestrationId();
+    const QString keepNode = currentNodeId();
+    const QJsonObject keepUp = m_upstream->values();
+    const QJsonObject keepOwn = m_own->values();
+    const QString keepKey = m_shownKey;
+    m_workspace = workspace;
+    {
+        const QSignalBlocker block(m_orchPicker);
+        m_orchPicker->clear();
+        for (const OrchestrationSpec &o : std::as_const(m_workspace.orchestrations))
+            m_orchPicker->addItem(o.name.isEmpty() ? o.id : o.name, o.id);
+        m_orchPicker->setCurrentIndex(qMax(0, m_orchPicker->findData(keepOrch)));
+    }
+    m_shownKey.clear();
+    onOrchestrationChanged();
+    if (!keepNode.isEmpty())
+        selectNode(keepOrch, keepNode);
+    if (!keepKey.isEmpty() && m_shownKey == keepKey) {
+        m_upstream->setValues(keepUp);
+        m_own->setValues(keepOwn);
+    }
+}
+
+bool NodeInContextTab::selectNode(const QString &orchestrationId, const QString &nodeId)
+{
+    const int o = m_orchPicker->findData(orchestrationId);
+    if (o < 0)
+        return false;
+    m_orchPicker->setCurrentIndex(o);
+    const int n = m_nodePicker->findData(nodeId);
+    if (n < 0)
+        return false;
+    m_nodePicker->setCurrentIndex(n);
+    return true;
+}
+
+QString NodeInContextTab::currentOrchestrationId() const { return m_orchPicker->currentData().toString(); }
+QString NodeInContextTab::currentNodeId() const { return m_nodePicker->currentData().toString(); }
+
+void NodeInContextTab::onOrchestrationChanged()
+{
+    const OrchestrationSpec *orch = m_workspace.orchestration(currentOrchestrationId());
+    {
+        const QSignalBlocker block(m_nodePicker);
+        m_nodePicker->clear();
+        if (orch) {
+            for (const NodeSpec &n : orch->nodes)
+                m_nodePicker->addItem(QStringLiteral("%1  (%2)").arg(n.id, n.agent), n.id);
+        }
+    }
+    onNodeChanged();
+}
+
+void NodeInContextTab::onNodeChanged()
+{
+    const QString key = currentOrchestrationId() + QLatin1Char('/') + currentNodeId();
+    if (key == m_shownKey)
+        return;
+    m_shownKey = key;
+    m_historyTicket = m_fetchTicket = 0;
+    const OrchestrationSpec *orch = m_workspace.orchestration(currentOrchestrationId());
+    const NodeSpec *node = orch ? orch->node(currentNodeId()) : nullptr;
+    const AgentSpec *agent = node ? m_workspace.agent(node->agent) : nullptr;
+    if (!agent) {
+        m_upstream->setFields({});
+        m_own->setFields({});
+        m_output->setOutputFields({});
+        m_nodeInfo->setText(m_workspace.orchestrations.isEmpty() ? tr("This workspace has no workflows.")
+                                                                 : tr("Choose a workflow and a node."));
+        setPrefillStatus(QString());
+        updateButtons();
+        return;
+    }
+    QHash<QString, QString> sources;   // input field -> "draft.text"
+    for (const EdgeSpec &e : orch->edgesInto(node->id))
+        sources.insert(e.toField, e.fromNode + QLatin1Char('.') + e.fromField);
+    QList<FieldSpec> up, own;
+    for (FieldSpec f : agent->signature.inputs) {
+        if (sources.contains(f.name)) {
+            f.desc = (f.desc.isEmpty() ? QString() : f.desc + QStringLiteral(" · ")) + tr("from %1").arg(sources.value(f.name));
+            up << f;
+        } else {
+            own << f;
+        }
+    }
+    m_upstream->setFields(up);
+    m_own->setFields(own);
+    m_upstreamGroup->setTitle(tr("From upstream (%1)").arg(up.size()));
+    m_ownGroup->setTitle(tr("Own inputs (%1)").arg(own.size()));
+    m_output->setOutputFields(agent->signature.outputs);
+    m_nodeInfo->setText(tr("Node <b>%1</b> runs agent <b>%2</b> (%3 · %4)")
+                            .arg(node->id.toHtmlEscaped(), (agent->name.isEmpty() ? agent->id : agent->name).toHtmlEscaped(),
+                                 agent->model.provider.toHtmlEscaped(), agent->model.name.toHtmlEscaped()));
+    m_pin->setEnabled(!up.isEmpty());
+    // Start from the pins when there are some: the quickest way to a runnable node.
+    if (orch->pins.contains(node->id)) {
+        m_source->setCurrentIndex(m_source->findData(int(Source::Pins)));
+        applySource(Source::Pins);
+    } else {
+        setPrefillStatus(up.isEmpty() ? QString()
+                                      : tr("No pins for this node. Prefill from a past run, or type the values."));
+    }
+    updateButtons();
+}
+
+void NodeInContextTab::applySource(Source source, const QString &executionId)
+{
+    const OrchestrationSpec *orch = m_workspace.orchestration(currentOrchestrationId());
+    if (!orch || currentNodeId().isEmpty())
+        return;
+    m_historyTicket = m_fetchTicket = 0;
+    switch (source) {
+    case Source::Pins: {
+        const QJsonObject pins = orch->pins.value(currentNodeId());
+        if (pins.isEmpty()) {
+            setPrefillStatus(tr("No pins for this node yet: fill the upstream values and press Pin."), true);
+            return;
+        }
+        QJsonObject up, own;
+        for (auto it = pins.begin(); it != pins.end(); ++it) {
+            if (m_upstream->editor(it.key()))
+                up.insert(it.key(), it.value());
+            else
+                own.insert(it.key(), it.value());
+        }
+        m_upstream->setValues(up);
+        if (!own.isEmpty())
+            m_own->setValues(own);
+        setPrefillStatus(tr("Upstream values from the pins of node %1.").arg(currentNodeId()));
+        break;
+    }
+    case Source::LatestRun: {
+        if (!m_backend)
+            return;
+        HistoryQuery q;
+        q.orchestrationId = orch->id;
+        q.statuses = {QStringLiteral("completed")};
+        q.testMode = QStringLiteral("full_workflow");
+        q.limit = 1;
+        setPrefillStatus(tr("Looking up the latest successful run…"));
+        m_historyTicket = m_backend->queryHistory(q);
+        break;
+    }
+    case Source::Execution:
+        if (!m_backend)
+            return;
+        if (executionId.isEmpty()) {
+            setPrefillStatus(tr("Enter the id of a past execution of this workflow."), true);
+            return;
+        }
+        setPrefillStatus(tr("Loading execution %1…").arg(executionId.left(8)));
+        m_fetchTicket = m_backend->fetchExecution(executionId);
+        break;
+    case Source::ByHand:
+        m_upstream->setValues({});
+        setPrefillStatus(tr("Type the upstream values by hand."));
+        break;
+    }
+    updateButtons();
+}
+
+void NodeInContextTab::onExecutionFetched(const ExecutionRecord &record)
+{
+    const OrchestrationSpec *orch = m_workspace.orchestration(currentOrchestrationId());
+    if (!orch)
+        return;
+    if (record.orchestrationId != orch->id) {
+        setPrefillStatus(tr("Execution %1 is not a run of this workflow.").arg(record.id.left(8)), true);
+        return;
+    }
+    QJsonObject own;
+    QStringList missing;
+    const QJsonObject up = upstreamFromRecord(*orch, currentNodeId(), record, &own, &missing);
+    prefill(up, own, QString());
+    QString text = tr("Upstream values from run %1 (%2, %3).")
+                       .arg(record.id.left(8), record.status,
+                            record.queuedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
+    if (!missing.isEmpty())
+        text += QLatin1Char(' ') + tr("Not in that run: %1.").arg(missing.join(QStringLiteral(", ")));
+    setPrefillStatus(text, !missing.isEmpty());
+}
+
+void NodeInContextTab::prefill(const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText)
+{
+    m_upstream->setValues(upstream);
+    if (!own.isEmpty())
+        m_own->setValues(own);
+    if (!sourceText.isEmpty())
+        setPrefillStatus(sourceText);
+    updateButtons();
+}
+
+QString NodeInContextTab::prefillStatus() const { return m_prefillStatus->text(); }
+
+void NodeInContextTab::setPrefillStatus(const QString &text, bool problem)
+{
+    m_prefillStatus->setText(text);
+    m_prefillStatus->setStyleSheet(problem ? QStringLiteral("color: #b26a00;") : QStringLiteral("color: #2e7d32;"));
+    m_prefillStatus->setVisible(!text.isEmpty());
+}
+
+bool NodeInContextTab::canRun() const
+{
+    return m_backend && !currentNodeId().isEmpty() && m_upstream->isValid() && m_own->isValid()
+           && !m_tracker->isActive();
+}
+
+bool NodeInContextTab::isRunning() const { return m_tracker->isActive(); }
+
+QString NodeInContextTab::run(const QString &rerunOf)
+{
+    if (!canRun())
+        return {};
+    ExecutionRequest request;
+    request.orchestrationId = currentOrchestrationId();
+    request.nodeId = currentNodeId();
+    request.inputs = m_own->values();
+    request.upstream = m_upstream->values();
+    request.testMode = QStringLiteral("node_in_context");
+    request.rerunOf = rerunOf;
+    const QString id = m_tracker->start(request);
+    updateButtons();
+    emit runningChanged(true);
+    return id;
+}
+
+void NodeInContextTab::cancel() { m_tracker->cancel(); }
+
+void NodeInContextTab::updateButtons()
+{
+    const bool running = m_tracker->isActive();
+    m_run->setEnabled(canRun());
+    m_cancel->setEnabled(running);
+    m_orchPicker->setEnabled(!running);
+    m_nodePicker->setEnabled(!running);
+    m_prefill->setEnabled(!running && !currentNodeId().isEmpty());
+    QStringList problems = m_upstream->problems() + m_own->problems();
+    if (running)
+        m_formStatus->setText(tr("Running…"));
+    else if (currentNodeId().isEmpty())
+        m_formStatus->clear();
+    else if (!problems.isEmpty()) {
+        QStringList names;
+        for (const QString &p : std::as_const(problems))
+            names << p.section(QLatin1Char(':'), 0, 0);
+        names.removeDuplicates();
+        m_formStatus->setText(tr("Fix or fill in: %1").arg(names.join(QStringLiteral(", "))));
+    } else
+        m_formStatus->setText(tr("Ready to run."));
+    m_run->setToolTip(problems.isEmpty() ? tr("Run this node with these inputs (Ctrl+Return)")
+                                         : problems.join(QLatin1Char('\n')));
+}

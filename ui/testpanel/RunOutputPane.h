@@ -1,0 +1,61 @@
+#pragma once
+
+#include "core/model/FieldSpec.h"
+
+#include <QHash>
+#include <QPointer>
+#include <QWidget>
+
+class ExecutionTracker;
+class MetricsBar;
+class OutputFieldsView;
+class QPlainTextEdit;
+class QTabWidget;
+class StreamOutputView;
+
+// The right-hand side of a test-panel tab: the metrics bar over three pages — the live stream
+// ("streamOutput"), the parsed output fields ("outputFields") and the raw reply ("rawReply").
+// Fed by an ExecutionTracker. In workflow runs every node streams on its own: the stream page
+// shows the selected node's stream (showNode) or, with none selected, all of them with a
+// header where the node changes.
+class RunOutputPane final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RunOutputPane)
+public:
+    RunOutputPane(ExecutionTracker *tracker, QWidget *parent);
+
+    void setOutputFields(const QList<FieldSpec> &fields);
+    void setOutputCaption(const QString &caption);   // the parsed page's tab title
+    void reset();
+    // Workflow runs: show one node's stream and raw reply ("" = all nodes).
+    void showNode(const QString &nodeId);
+    QString shownNode() const { return m_shownNode; }
+    QString nodeStream(const QString &nodeId) const { return m_nodeText.value(nodeId); }
+
+    StreamOutputView *stream() const { return m_stream; }
+    OutputFieldsView *outputs() const { return m_outputs; }
+    QPlainTextEdit *rawReply() const { return m_raw; }
+    MetricsBar *metrics() const { return m_metrics; }
+    QTabWidget *pages() const { return m_pages; }
+
+private:
+    void onChunk(const QString &stepId, const QString &nodeId, const QString &text);
+    void onStepCompleted(const QJsonObject &step);
+    void onFinished(const QString &status, const QJsonObject &outputs, const QString &error);
+    void showRaw();
+
+    QPointer<ExecutionTracker> m_tracker;
+    MetricsBar *m_metrics = nullptr;        // Owned (children, all of them).
+    QTabWidget *m_pages = nullptr;
+    StreamOutputView *m_stream = nullptr;
+    OutputFieldsView *m_outputs = nullptr;
+    QPlainTextEdit *m_raw = nullptr;
+
+    QString m_shownNode;
+    QString m_lastChunkNode;
+    bool m_anyNode = false;
+    QString m_allText;                      // every chunk, with node headers
+    QHash<QString, QString> m_nodeText;     // node id ("" outside workflows) -> its stream
+    QHash<QString, QString> m_nodeRaw;      // node id -> raw reply of its llm step
+};

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "core/model/Workspace.h"
+#include "core/store/ExecutionRecord.h"
+
+#include <QTabWidget>
+
+class ExecutionBackend;
+class FullWorkflowTab;
+class NodeInContextTab;
+class SingleAgentTab;
+
+// The test panel (DESIGN.md §1): three mode tabs — Single Agent ("singleAgentTab"), Node in
+// Context ("nodeInContextTab") and Full Workflow ("fullWorkflowTab") — over one execution
+// backend. "Test in context" in Full Workflow opens Node in Context prefilled from that run;
+// rerun() opens a stored execution in its mode with the same inputs and runs it again.
+class TestPanel final : public QTabWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TestPanel)
+public:
+    TestPanel(ExecutionBackend *backend, QWidget *parent);
+
+    void setWorkspace(const Workspace &workspace);
+
+    void showAgent(const QString &agentId);
+    void showOrchestration(const QString &orchestrationId);
+    void showNode(const QString &orchestrationId, const QString &nodeId);
+
+    // The current tab's Run and Cancel (Ctrl+Return / Esc).
+    void runCurrent();
+    void cancelCurrent();
+    bool isAnyRunning() const;
+    // Re-runs a stored execution with the same inputs (rerun_of set). Returns the new id, or
+    // empty (with *error) when its agent / workflow / node is not in this workspace.
+    QString rerun(const ExecutionRecord &record, QString *error = nullptr);
+
+    SingleAgentTab *singleAgent() const { return m_single; }
+    NodeInContextTab *nodeInContext() const { return m_node; }
+    FullWorkflowTab *fullWorkflow() const { return m_full; }
+
+signals:
+    void pinRequested(const QString &orchestrationId, const QString &nodeId, const QJsonObject &values);
+    // A run started in one of the tabs (for the history and trace views).
+    void executionStarted(const QString &executionId);
+
+private:
+    SingleAgentTab *m_single = nullptr;     // Owned (tab pages).
+    NodeInContextTab *m_node = nullptr;
+    FullWorkflowTab *m_full = nullptr;
+};
