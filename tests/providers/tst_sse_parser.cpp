@@ -51,6 +51,7 @@ void TestSseParser::parse_data()
     QTest::newRow("one event CRLF") << QByteArray("data: hello\r\n\r\n") << sl({"|hello"});
     QTest::newRow("one event CR") << QByteArray("data: hello\r\r") << sl({"|hello"});
     QTest::newRow("mixed line ends") << QByteArray("data: a\r\n\ndata: b\r\rdata: c\n\r\n") << sl({"|a", "|b", "|c"});
+    QTest::newRow("CRLF inside an event") << QByteArray("event: a\r\ndata: x\r\ndata: y\r\n\r\n") << sl({"a|x\ny"});
     QTest::newRow("no space after colon") << QByteArray("data:x\n\n") << sl({"|x"});
     QTest::newRow("only one space stripped") << QByteArray("data:  two\n\n") << sl({"| two"});
     QTest::newRow("multi-line data joined") << QByteArray("data: line1\ndata: line2\ndata:\n\n") << sl({"|line1\nline2\n"});
