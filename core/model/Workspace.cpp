@@ -634,6 +634,8 @@ Result<Workspace> Workspace::fromJson(const QByteArray &json, QStringList *probl
     if (root.contains(QLatin1String("organization_id")))
         ws.organizationId = p.string(root, QStringLiteral("organization_id"), QString());
     ws.workspaceId = p.string(root, QStringLiteral("workspace_id"), QString());
+    if (ws.workspaceId.isEmpty())
+        ws.workspaceId = QStringLiteral("default");   // executions always name a workspace
 
     const QJsonObject providers = p.object(root, QStringLiteral("providers"), QString());
     for (auto it = providers.begin(); it != providers.end(); ++it) {

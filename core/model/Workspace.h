@@ -103,7 +103,7 @@ class Workspace
 public:
     QString format = QStringLiteral("agentstudio/1");
     QString organizationId = QStringLiteral("local");
-    QString workspaceId;
+    QString workspaceId;  // "default" when the file names none
     QList<ProviderConfig> providers;
     QList<AgentSpec> agents;
     QList<OrchestrationSpec> orchestrations;

@@ -353,6 +353,14 @@ private slots:
         QCOMPARE(QSet<QString>(problems.begin(), problems.end()).size(), problems.size());
     }
 
+    void missingIdsGetDefaults()
+    {
+        const Result<Workspace> ws = Workspace::fromJson(edited({QStringLiteral("-workspace_id"), QStringLiteral("-organization_id")}));
+        QVERIFY2(ws.ok(), qPrintable(ws.error()));
+        QCOMPARE(ws->workspaceId, QStringLiteral("default"));
+        QCOMPARE(ws->organizationId, QStringLiteral("local"));
+    }
+
     void invalidJson()
     {
         const QStringList problems = problemsOf(QByteArrayLiteral("{\n  \"format\": \"agentstudio/1\",\n  \"agents\": [\n}"));
