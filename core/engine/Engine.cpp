@@ -24,6 +24,9 @@
 namespace {
 
 constexpr int kFlushEveryEvents = 8192;
+// Store writes are grouped into one transaction for at most this long (and always committed
+// before a batch holding a `complete` event is emitted, so a reader that saw the end finds it).
+constexpr int kMaxTransactionMs = 100;
 
 QString apiKeyFor(const ProviderConfig &p, QString *error)
 {
@@ -88,6 +91,7 @@ struct Engine::AgentTask
     QString text;
     bool dirty = false;                 // text not yet written to the store
     bool ended = false;
+    bool requested = false;             // the call was started (something may be billed)
     TokenUsage usage;
     std::optional<double> cost = 0.0;
     std::function<void(AgentTask *, const TaskOutcome &)> done;
@@ -145,14 +149,18 @@ struct Engine::Execution
     QList<NodeRun> nodes;
     QList<int> ready;
     int runningNodes = 0;
+    int doneNodes = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
 
 Engine::Engine(const Workspace &workspace, const EngineSettings &settings, QObject *parent)
-    : QObject(parent), m_workspace(workspace), m_settings(settings), m_partialTimer(this)
+    : QObject(parent), m_workspace(workspace), m_settings(settings), m_commitTimer(this), m_partialTimer(this)
 {
     registerMetaTypes();
+    m_commitTimer.setSingleShot(true);
+    m_commitTimer.setInterval(kMaxTransactionMs);
+    connect(&m_commitTimer, &QTimer::timeout, this, &Engine::commitStore);
     m_partialTimer.setInterval(qMax(10, m_settings.partialFlushMs));
     connect(&m_partialTimer, &QTimer::timeout, this, &Engine::flushPartialOutputs);
 }
@@ -404,6 +412,7 @@ void Engine::finishExecution(Execution *x, const QString &status, const QString 
         {QStringLiteral("queue_ms"), r.queueMs},
         {QStringLiteral("error_message"), error.isEmpty() ? QJsonValue() : QJsonValue(error)},
     };
+    m_pendingTerminal = true;   // before emitEvent: it may flush inline
     emitEvent(x, std::move(e));
 
     m_executions.remove(r.id);
@@ -477,6 +486,7 @@ void Engine::shutdown()
     flushPartialOutputs();
     m_partialTimer.stop();
     flushEvents();
+    commitStore();
     m_shutDown = true;
     m_store.reset();
 }
@@ -598,6 +608,7 @@ Engine::AgentTask *Engine::startAgentTask(Execution *x, const AgentSpec &agent, 
     connect(t->call, &LlmCall::finished, this, [this, t](const LlmResult &r) { onTaskFinished(t, r); });
     if (!m_partialTimer.isActive() && m_store)
         m_partialTimer.start();
+    t->requested = true;
     t->call->start();
     return t;
 }
@@ -671,15 +682,12 @@ void Engine::onTaskFinished(AgentTask *t, const LlmResult &result)
         s.ttftMs = result.ttftMs;
     if (result.attempts > s.attempt)
         s.attempt = result.attempts;
-    std::optional<double> cost;
-    if (!t->providerKind.isEmpty()) {
+    std::optional<double> cost = 0.0;   // nothing was sent (no provider, no key): nothing billed
+    if (t->requested) {
         cost = m_settings.pricing.cost(t->providerKind, s.model, u);
         if (!cost && !result.responseModel.isEmpty() && result.responseModel != s.model)
             cost = m_settings.pricing.cost(t->providerKind, result.responseModel, u);
     }
-    const bool madeRequest = t->providerKind.size() > 0 && (result.ok || u.inputTokens + u.outputTokens > 0);
-    if (!madeRequest && !result.ok && u.inputTokens + u.outputTokens == 0)
-        cost = 0.0;   // nothing was sent or billed (no provider, no key)
     s.costUsd = cost;
 
     t->usage += u;
@@ -1033,6 +1041,7 @@ void Engine::onNodeDone(Execution *x, int index, const TaskOutcome &o)
     switch (o.status) {
     case TaskOutcome::Status::Completed:
         n.state = NodeRun::State::Done;
+        ++x->doneNodes;
         n.outputs = o.outputs;
         s.outputData = o.outputs;
         stepFinished(x, s, QStringLiteral("completed"));
@@ -1086,9 +1095,7 @@ void Engine::settleOrchestration(Execution *x)
     if (!stopping && !x->ready.isEmpty())
         return;   // startReadyNodes is about to run them
 
-    bool allDone = true;
-    for (const NodeRun &n : std::as_const(x->nodes))
-        allDone = allDone && n.state == NodeRun::State::Done;
+    const bool allDone = x->doneNodes == x->nodes.size();
 
     QJsonObject output;
     if (x->nodeInContext) {
@@ -1207,14 +1214,9 @@ void Engine::flushEvents()
 {
     // An inline flush (big batch) leaves m_flushScheduled set: the queued one still comes and
     // deletes finished executions.
-    if (m_txOpen && m_store) {
-        const Result<void> r = m_store->commit();
-        if (!r.ok() && !m_storeFailedReported) {
-            m_storeFailedReported = true;
-            emit storeFailed(r.error());
-        }
-    }
-    m_txOpen = false;
+    if (m_txOpen && (m_pendingTerminal || m_txClock.elapsed() >= kMaxTransactionMs || m_executions.isEmpty()))
+        commitStore();
+    m_pendingTerminal = false;
     if (!m_pending.isEmpty()) {
         ExecutionEventList batch;
         batch.swap(m_pending);
@@ -1291,14 +1293,34 @@ void Engine::storeWrite(const std::function<Result<void>(ExecutionStore &)> &wri
     if (!m_store)
         return;
     if (!m_txOpen) {
-        // One transaction per event-loop turn: committed by the next flush.
+        // Writes are grouped: committed by a flush (see kMaxTransactionMs) or the commit timer.
         m_txOpen = m_store->begin().ok();
+        if (m_txOpen) {
+            m_txClock.start();
+            m_commitTimer.start();
+        }
         scheduleFlush();
     }
     const Result<void> r = write(*m_store);
     if (!r.ok() && !m_storeFailedReported) {
         m_storeFailedReported = true;
         qWarning("engine: store write failed: %s", qPrintable(r.error()));
+        emit storeFailed(r.error());
+    }
+}
+
+void Engine::commitStore()
+{
+    m_commitTimer.stop();
+    if (!m_txOpen)
+        return;
+    m_txOpen = false;
+    if (!m_store)
+        return;
+    const Result<void> r = m_store->commit();
+    if (!r.ok() && !m_storeFailedReported) {
+        m_storeFailedReported = true;
+        qWarning("engine: store commit failed: %s", qPrintable(r.error()));
         emit storeFailed(r.error());
     }
 }

@@ -7,6 +7,7 @@
 #include "core/model/Workspace.h"
 #include "core/store/ExecutionRecord.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QList>
 #include <QMutex>
@@ -158,6 +159,7 @@ private:
     void flushEvents();
     void flushQueued();
     void flushPartialOutputs();
+    void commitStore();
     void storeWrite(const std::function<Result<void>(ExecutionStore &)> &write);
     void evictFinished();
 
@@ -165,7 +167,10 @@ private:
     EngineSettings m_settings;
     std::unique_ptr<ExecutionStore> m_store;          // Owned; opened and used on the engine thread.
     QNetworkAccessManager *m_network = nullptr;       // Owned (child); created in initialize().
-    bool m_txOpen = false;                            // a store transaction spans one loop turn
+    bool m_txOpen = false;                            // a store transaction groups recent writes
+    bool m_pendingTerminal = false;                   // m_pending holds a `complete` event
+    QElapsedTimer m_txClock;                          // since the open transaction began
+    QTimer m_commitTimer;                             // commits an idle open transaction
     bool m_storeFailedReported = false;
 
     bool m_shutDown = false;
