@@ -103,6 +103,13 @@ void HttpStreamCall::sendAttempt()
     req.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
     m_attemptClock.start();
     m_reply = m_network->post(req, buildBody());
+    // Connect timeout: until the request is written (TCP + TLS + request). From then on the
+    // idle timeout covers the wait for the response and every gap in the stream.
+    connect(m_reply, &QNetworkReply::requestSent, this, [this] {
+        m_connectTimer->stop();
+        if (m_request.idleTimeoutMs > 0 && !m_idleTimer->isActive())
+            m_idleTimer->start(m_request.idleTimeoutMs);
+    });
     connect(m_reply, &QNetworkReply::metaDataChanged, this, &HttpStreamCall::onHeadersReceived);
     connect(m_reply, &QNetworkReply::readyRead, this, &HttpStreamCall::onReadyRead);
     connect(m_reply, &QNetworkReply::finished, this, &HttpStreamCall::onReplyFinished);
@@ -122,7 +129,7 @@ void HttpStreamCall::onHeadersReceived()
     m_status = status.toInt();
     m_streaming = m_status >= 200 && m_status < 300;
     if (m_request.idleTimeoutMs > 0)
-        m_idleTimer->start(m_request.idleTimeoutMs);
+        m_idleTimer->start(m_request.idleTimeoutMs);   // (re)start: the server is alive
 }
 
 void HttpStreamCall::onReadyRead()
@@ -240,7 +247,7 @@ void HttpStreamCall::onConnectTimeout()
     if (m_done || !m_reply)
         return;
     dropReply();
-    handleFailedAttempt(QStringLiteral("%1: no response within %2 ms (connect timeout)")
+    handleFailedAttempt(QStringLiteral("%1: could not send the request within %2 ms (connect timeout)")
                       .arg(providerName()).arg(m_request.connectTimeoutMs),
                   true);
 }

@@ -89,7 +89,7 @@ private:
     QTimer *m_idleTimer;
     QTimer *m_totalTimer;
     QTimer *m_retryTimer;
-    QElapsedTimer m_attemptClock;                // request sent -> now, for ttft
+    QElapsedTimer m_attemptClock;                // request started (post) -> now, for ttft
     LlmResult m_result;
     QByteArray m_errorBody;
     int m_attempt = 0;

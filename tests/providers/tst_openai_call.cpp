@@ -40,8 +40,9 @@ private slots:
     void retryDelay_data();
     void retryDelay();
     void idleTimeoutOnStalledStream();
-    void connectTimeout();
+    void noResponseHitsIdleTimeout();
     void connectionRefused();
+    void totalTimeout();
     void cancelMidStream();
     void apiKeyNeverInMessages();
     void missingApiKey();
@@ -507,23 +508,26 @@ void TestOpenAiCall::idleTimeoutOnStalledStream()
     QVERIFY(r.usage.estimated);
 }
 
-void TestOpenAiCall::connectTimeout()
+void TestOpenAiCall::noResponseHitsIdleTimeout()
 {
-    // The server accepts but answers nothing: the connect timeout fires, is retried once
-    // (a retryable connection problem), then gives up.
+    // The server takes the request but never answers: once the request is sent, the idle
+    // timeout covers the wait for the response; nothing was delivered, so it is retried once.
+    // (The connect timeout proper — TCP/TLS not done — cannot be provoked on loopback, where
+    // the kernel completes the handshake even when the server never accepts.)
     ScriptedHttpServer server;
     for (int i = 0; i < 2; ++i)
         server.enqueueScript({{ScriptedHttpServer::Step::Stall, {}, 0}});
     LlmRequest request = makeRequest(QStringLiteral("openai"), server.url());
-    request.connectTimeoutMs = 200;
+    request.idleTimeoutMs = 200;
     request.maxRetries = 1;
     CallRun run(request);
     run.start();
     WAIT_FINISHED(run);
     QVERIFY(!run.result().ok);
-    QCOMPARE(run.result().error, QStringLiteral("openai: no response within 200 ms (connect timeout)"));
+    QCOMPARE(run.result().error, QStringLiteral("openai: stream idle for 200 ms (idle timeout)"));
     QCOMPARE(run.attempts.size(), 1);
     QCOMPARE(run.result().attempts, 2);
+    QCOMPARE(server.requests.size(), 2);
 }
 
 void TestOpenAiCall::connectionRefused()
@@ -534,12 +538,39 @@ void TestOpenAiCall::connectionRefused()
         url = gone.url();
     }   // closed: nothing listens on that port any more
     LlmRequest request = makeRequest(QStringLiteral("openai"), url);
-    request.maxRetries = 0;
+    request.maxRetries = 1;   // a connection error is retried like the SDKs do
     CallRun run(request);
     run.start();
     WAIT_FINISHED(run);
     QVERIFY(!run.result().ok);
     QVERIFY2(run.result().error.startsWith(QStringLiteral("openai: connection failed: ")), qPrintable(run.result().error));
+    QCOMPARE(run.attempts.size(), 1);
+    QCOMPARE(run.result().attempts, 2);
+}
+
+void TestOpenAiCall::totalTimeout()
+{
+    // A stream that trickles forever: each gap is short (no idle timeout) but the whole
+    // reply takes too long.
+    QByteArray body;
+    for (int i = 0; i < 50; ++i)
+        body += contentEvent("x");
+    ScriptedHttpServer server;
+    auto response = sseResponse(body);
+    for (int i = 1; i < 50; ++i)
+        response.splits.append(int(contentEvent("x").size()) * i);
+    response.gapMs = 50;
+    server.enqueue(response);
+    LlmRequest request = makeRequest(QStringLiteral("openai"), server.url());
+    request.totalTimeoutMs = 400;
+    CallRun run(request);
+    run.start();
+    WAIT_FINISHED(run);
+    const LlmResult &r = run.result();
+    QVERIFY(!r.ok);
+    QCOMPARE(r.error, QStringLiteral("openai: no complete reply within 400 ms (total timeout)"));
+    QVERIFY(!r.text.isEmpty());
+    QVERIFY(r.text.size() < 50);
 }
 
 void TestOpenAiCall::cancelMidStream()
