@@ -81,6 +81,7 @@ public:
         : QObject(server), m_socket(socket), m_server(server)
     {
         m_socket->setParent(this);
+        m_server->m_connections.insert(this);
         m_idle.setSingleShot(true);
         m_idle.setInterval(server->limits().idleTimeoutMs);
         connect(&m_idle, &QTimer::timeout, this, [this] {
@@ -97,9 +98,11 @@ public:
         process();
     }
 
+    ~HttpConnection() override { m_server->m_connections.remove(this); }
+
     void closeSoon()
     {
-        if (m_closing)
+        if (m_closing || !m_socket)
             return;
         m_closing = true;
         m_socket->disconnectFromHost();
@@ -152,8 +155,19 @@ private:
         m_dead = true;
     }
 
+    void drain()
+    {
+        m_draining -= m_socket->skip(m_draining);
+        if (m_draining <= 0)
+            closeSoon();
+    }
+
     void process()
     {
+        if (m_draining > 0 && !m_closing) {
+            drain();
+            return;
+        }
         if (m_dead || m_closing)
             return;
         if (m_busy) {
@@ -235,10 +249,24 @@ private:
             }
         }
         if (length > m_server->limits().maxBodyBytes) {
-            fail(413, QStringLiteral("body_too_large"),
-                 QStringLiteral("request body of %1 bytes exceeds the limit of %2 bytes")
-                     .arg(length)
-                     .arg(m_server->limits().maxBodyBytes));
+            // Answer at once, then read and discard a body of reasonable size before closing,
+            // so the client (still uploading) gets to read the answer instead of a reset.
+            const qint64 limit = m_server->limits().maxBodyBytes;
+            m_keepAlive = false;
+            HttpResponse r = HttpResponse::error(
+                413, QStringLiteral("body_too_large"),
+                QStringLiteral("request body of %1 bytes exceeds the limit of %2 bytes").arg(length).arg(limit));
+            r.closeConnection = true;
+            write(r);
+            m_dead = true;
+            if (length > 64 * limit) {
+                closeSoon();
+                return;
+            }
+            m_draining = length;
+            m_idle.setInterval(5000);
+            m_idle.start();
+            drain();
             return;
         }
         if (request.header("expect").toLower() == "100-continue" && length > 0)
@@ -328,6 +356,7 @@ private:
     HttpRequest m_pending;
     QByteArray m_version;
     qint64 m_remaining = 0;
+    qint64 m_draining = 0;      // body bytes still to discard after a 413
     quint64 m_generation = 0;
     bool m_readingBody = false;
     bool m_busy = false;        // a request is with the handler
@@ -346,7 +375,11 @@ HttpServer::HttpServer(QObject *parent)
     connect(m_wsServer, &QWebSocketServer::newConnection, this, &HttpServer::onWebSocketReady);
 }
 
-HttpServer::~HttpServer() = default;
+HttpServer::~HttpServer()
+{
+    const QSet<HttpConnection *> connections = m_connections;
+    qDeleteAll(connections);
+}
 
 bool HttpServer::listen(const QHostAddress &address, quint16 port,
                         const std::optional<QSslConfiguration> &tls, QString *error)
@@ -370,6 +403,8 @@ bool HttpServer::listen(const QHostAddress &address, quint16 port,
     }
     m_server->setMaxPendingConnections(1000);
     connect(m_server, &QTcpServer::newConnection, this, &HttpServer::onNewConnection);
+    // QSslServer queues a connection only once its handshake is done, and says so with this.
+    connect(m_server, &QTcpServer::pendingConnectionAvailable, this, &HttpServer::onNewConnection);
     if (!m_server->listen(address, port)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")
                      .arg(address.toString())
@@ -405,14 +440,14 @@ void HttpServer::stopListening()
 
 void HttpServer::closeAllConnections()
 {
-    const auto connections = findChildren<HttpConnection *>(Qt::FindDirectChildrenOnly);
+    const auto connections = m_connections;
     for (HttpConnection *c : connections)
         c->closeSoon();
 }
 
 int HttpServer::connectionCount() const
 {
-    return int(findChildren<HttpConnection *>(Qt::FindDirectChildrenOnly).size());
+    return int(m_connections.size());
 }
 
 void HttpServer::onNewConnection()

@@ -3,6 +3,7 @@
 #include "core/server/HttpMessage.h"
 
 #include <QHash>
+#include <QSet>
 #include <QHostAddress>
 #include <QObject>
 #include <QPointer>
@@ -11,6 +12,7 @@
 #include <functional>
 #include <optional>
 
+class HttpConnection;
 class QTcpServer;
 class QTcpSocket;
 class QWebSocket;
@@ -81,4 +83,5 @@ private:
     bool m_tls = false;
     // Upgrade requests handed to m_wsServer, by "address|port" of the peer, until it emits.
     QHash<QString, HttpRequest> m_pendingUpgrades;
+    QSet<HttpConnection *> m_connections;   // Not owned here: children, listed for closing.
 };

@@ -812,14 +812,14 @@ void WorkspaceServer::checkShutdownProgress()
     // Subscribers got their final events (pump closes after `complete`); close the rest.
     if (!m_sessionsClosed) {
         m_sessionsClosed = true;
+        m_closeClock.start();
         const auto sessions = findChildren<StreamSession *>(Qt::FindDirectChildrenOnly);
         for (StreamSession *s : sessions)
             s->closeForShutdown();
         m_http->closeAllConnections();
     }
     // Give the close handshakes a moment to flush (at most a second).
-    if ((sessionCount() > 0 || m_http->connectionCount() > 0)
-        && m_shutdownClock.elapsed() < m_options.shutdownGraceMs + 1000)
+    if ((sessionCount() > 0 || m_http->connectionCount() > 0) && m_closeClock.elapsed() < 1000)
         return;
     finishShutdown();
 }

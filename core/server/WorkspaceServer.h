@@ -99,6 +99,7 @@ private:
     QTimer m_evictTimer;
     QTimer m_shutdownTimer;
     QElapsedTimer m_shutdownClock;
+    QElapsedTimer m_closeClock;
     bool m_shuttingDown = false;
     bool m_shutdownDone = false;
     bool m_sessionsClosed = false;
