@@ -19,15 +19,15 @@ struct TypeName
 };
 
 const TypeName kTypeNames[] = {
-    {FieldType::Str, QLatin1String("str")},
-    {FieldType::Int, QLatin1String("int")},
-    {FieldType::Float, QLatin1String("float")},
-    {FieldType::Bool, QLatin1String("bool")},
-    {FieldType::Enum, QLatin1String("enum")},
-    {FieldType::ListStr, QLatin1String("list[str]")},
-    {FieldType::ListInt, QLatin1String("list[int]")},
-    {FieldType::ListFloat, QLatin1String("list[float]")},
-    {FieldType::Json, QLatin1String("json")},
+    { FieldType::Str, QLatin1String("str") },
+    { FieldType::Int, QLatin1String("int") },
+    { FieldType::Float, QLatin1String("float") },
+    { FieldType::Bool, QLatin1String("bool") },
+    { FieldType::Enum, QLatin1String("enum") },
+    { FieldType::ListStr, QLatin1String("list[str]") },
+    { FieldType::ListInt, QLatin1String("list[int]") },
+    { FieldType::ListFloat, QLatin1String("list[float]") },
+    { FieldType::Json, QLatin1String("json") },
 };
 
 QString number(double d)
@@ -92,10 +92,14 @@ QString scalarProblem(FieldType kind, const FieldSpec &spec, const QJsonValue &v
 FieldType elementType(FieldType t)
 {
     switch (t) {
-    case FieldType::ListStr: return FieldType::Str;
-    case FieldType::ListInt: return FieldType::Int;
-    case FieldType::ListFloat: return FieldType::Float;
-    default: return t;
+    case FieldType::ListStr:
+        return FieldType::Str;
+    case FieldType::ListInt:
+        return FieldType::Int;
+    case FieldType::ListFloat:
+        return FieldType::Float;
+    default:
+        return t;
     }
 }
 
@@ -144,7 +148,8 @@ std::optional<QJsonValue> scalarFromText(FieldType kind, const QString &text, QS
             return QJsonValue(true);
         if (l == u"false" || l == u"no" || l == u"off" || l == u"0")
             return QJsonValue(false);
-        return fail(QStringLiteral("expected true or false, got %1").arg(describeJsonValue(QJsonValue(text))));
+        return fail(
+            QStringLiteral("expected true or false, got %1").arg(describeJsonValue(QJsonValue(text))));
     }
     case FieldType::Enum:
         return QJsonValue(t);
@@ -194,7 +199,8 @@ FieldSpec FieldSpec::parse(const QJsonObject &o, const QString &path, QStringLis
     if (name.isString())
         f.name = name.toString();
     else if (!name.isUndefined())
-        problem(QStringLiteral("name"), QStringLiteral("expected a string, got %1").arg(describeJsonValue(name)));
+        problem(
+            QStringLiteral("name"), QStringLiteral("expected a string, got %1").arg(describeJsonValue(name)));
 
     const QJsonValue type = o.value(QLatin1String("type"));
     if (type.isString()) {
@@ -202,41 +208,44 @@ FieldSpec FieldSpec::parse(const QJsonObject &o, const QString &path, QStringLis
             f.type = *t;
         else
             problem(QStringLiteral("type"),
-                    QStringLiteral("unknown type '%1' (expected str, int, float, bool, enum, list[str], "
-                                   "list[int], list[float] or json)")
-                        .arg(type.toString()));
+                QStringLiteral("unknown type '%1' (expected str, int, float, bool, enum, list[str], "
+                               "list[int], list[float] or json)")
+                    .arg(type.toString()));
     } else if (type.isUndefined()) {
         problem(QStringLiteral("type"), QStringLiteral("missing"));
     } else {
-        problem(QStringLiteral("type"), QStringLiteral("expected a type name, got %1").arg(describeJsonValue(type)));
+        problem(QStringLiteral("type"),
+            QStringLiteral("expected a type name, got %1").arg(describeJsonValue(type)));
     }
 
     const QJsonValue desc = o.value(QLatin1String("desc"));
     if (desc.isString())
         f.desc = desc.toString();
     else if (!desc.isUndefined())
-        problem(QStringLiteral("desc"), QStringLiteral("expected a string, got %1").arg(describeJsonValue(desc)));
+        problem(
+            QStringLiteral("desc"), QStringLiteral("expected a string, got %1").arg(describeJsonValue(desc)));
 
     const QJsonValue multiline = o.value(QLatin1String("multiline"));
     if (multiline.isBool())
         f.multiline = multiline.toBool();
     else if (!multiline.isUndefined())
         problem(QStringLiteral("multiline"),
-                QStringLiteral("expected true or false, got %1").arg(describeJsonValue(multiline)));
+            QStringLiteral("expected true or false, got %1").arg(describeJsonValue(multiline)));
 
     const QJsonValue maxLength = o.value(QLatin1String("max_length"));
     if (isInteger(maxLength) && maxLength.toDouble() >= 0 && maxLength.toDouble() <= 2147483647.0)
         f.maxLength = static_cast<int>(maxLength.toDouble());
     else if (!maxLength.isUndefined())
         problem(QStringLiteral("max_length"),
-                QStringLiteral("expected a non-negative integer, got %1").arg(describeJsonValue(maxLength)));
+            QStringLiteral("expected a non-negative integer, got %1").arg(describeJsonValue(maxLength)));
 
-    for (const char *key : {"min", "max"}) {
+    for (const char *key : { "min", "max" }) {
         const QJsonValue v = o.value(QLatin1String(key));
         if (v.isDouble())
             (qstrcmp(key, "min") == 0 ? f.min : f.max) = v.toDouble();
         else if (!v.isUndefined())
-            problem(QLatin1String(key), QStringLiteral("expected a number, got %1").arg(describeJsonValue(v)));
+            problem(
+                QLatin1String(key), QStringLiteral("expected a number, got %1").arg(describeJsonValue(v)));
     }
 
     const QJsonValue choices = o.value(QLatin1String("choices"));
@@ -247,11 +256,11 @@ FieldSpec FieldSpec::parse(const QJsonObject &o, const QString &path, QStringLis
                 f.choices.append(arr.at(i).toString());
             else
                 problem(QStringLiteral("choices[%1]").arg(i),
-                        QStringLiteral("expected a string, got %1").arg(describeJsonValue(arr.at(i))));
+                    QStringLiteral("expected a string, got %1").arg(describeJsonValue(arr.at(i))));
         }
     } else if (!choices.isUndefined()) {
         problem(QStringLiteral("choices"),
-                QStringLiteral("expected a list of strings, got %1").arg(describeJsonValue(choices)));
+            QStringLiteral("expected a list of strings, got %1").arg(describeJsonValue(choices)));
     }
 
     if (o.contains(QLatin1String("default")))
@@ -262,7 +271,7 @@ FieldSpec FieldSpec::parse(const QJsonObject &o, const QString &path, QStringLis
         f.required = required.toBool();
     else if (!required.isUndefined())
         problem(QStringLiteral("required"),
-                QStringLiteral("expected true or false, got %1").arg(describeJsonValue(required)));
+            QStringLiteral("expected true or false, got %1").arg(describeJsonValue(required)));
     if (f.defaultValue)
         f.required = false;
 
@@ -271,12 +280,13 @@ FieldSpec FieldSpec::parse(const QJsonObject &o, const QString &path, QStringLis
     return f;
 }
 
-std::optional<FieldSpec> FieldSpec::fromJson(const QJsonValue &value, const QString &path,
-                                             QStringList *problems)
+std::optional<FieldSpec> FieldSpec::fromJson(
+    const QJsonValue &value, const QString &path, QStringList *problems)
 {
     if (!value.isObject()) {
         if (problems)
-            problems->append(path + QStringLiteral(": expected a field object, got ") + describeJsonValue(value));
+            problems->append(
+                path + QStringLiteral(": expected a field object, got ") + describeJsonValue(value));
         return std::nullopt;
     }
     QStringList own;
@@ -295,7 +305,8 @@ QStringList FieldSpec::check(const QString &path) const
     if (name.trimmed().isEmpty())
         out.append(p + QStringLiteral("name: missing"));
     else if (!isValidName(name))
-        out.append(p + QStringLiteral("name: invalid name '%1' (letters, digits, '_' and '-' only)").arg(name));
+        out.append(
+            p + QStringLiteral("name: invalid name '%1' (letters, digits, '_' and '-' only)").arg(name));
     if (type == FieldType::Enum) {
         if (choices.isEmpty())
             out.append(p + QStringLiteral("choices: an enum needs at least one choice"));
@@ -343,12 +354,12 @@ QJsonObject FieldSpec::toJson() const
     setOrDrop(QStringLiteral("min"), min.has_value(), min.value_or(0));
     setOrDrop(QStringLiteral("max"), max.has_value(), max.value_or(0));
     setOrDrop(QStringLiteral("choices"), !choices.isEmpty() || type == FieldType::Enum,
-              QJsonArray::fromStringList(choices));
+        QJsonArray::fromStringList(choices));
     setOrDrop(QStringLiteral("default"), defaultValue.has_value(), defaultValue.value_or(QJsonValue()));
     // Without a default, "required": false is what makes a field optional; with one it is
     // redundant, so it is only written back if the file had it.
     setOrDrop(QStringLiteral("required"),
-              (!required && !defaultValue) || raw.contains(QLatin1String("required")), required);
+        (!required && !defaultValue) || raw.contains(QLatin1String("required")), required);
     return o;
 }
 
@@ -450,7 +461,8 @@ QJsonObject FieldSpec::jsonSchema() const
             break;
         case FieldType::Int:
         case FieldType::Float:
-            e.insert(QStringLiteral("type"), t == FieldType::Int ? QStringLiteral("integer") : QStringLiteral("number"));
+            e.insert(QStringLiteral("type"),
+                t == FieldType::Int ? QStringLiteral("integer") : QStringLiteral("number"));
             if (min)
                 e.insert(QStringLiteral("minimum"), *min);
             if (max)
@@ -509,14 +521,13 @@ QJsonObject Signature::outputSchema() const
         if (f.required)
             required.append(f.name);
     }
-    return QJsonObject{{QStringLiteral("type"), QStringLiteral("object")},
-                       {QStringLiteral("properties"), properties},
-                       {QStringLiteral("required"), required},
-                       {QStringLiteral("additionalProperties"), false}};
+    return QJsonObject { { QStringLiteral("type"), QStringLiteral("object") },
+        { QStringLiteral("properties"), properties }, { QStringLiteral("required"), required },
+        { QStringLiteral("additionalProperties"), false } };
 }
 
-std::optional<QJsonObject> validateInputs(const QList<FieldSpec> &fields, const QJsonObject &inputs,
-                                          QStringList *problems)
+std::optional<QJsonObject> validateInputs(
+    const QList<FieldSpec> &fields, const QJsonObject &inputs, QStringList *problems)
 {
     QStringList found;
     QJsonObject out;

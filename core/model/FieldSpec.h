@@ -17,21 +17,21 @@ struct FieldSpec
     QString name;
     FieldType type = FieldType::Str;
     QString desc;
-    bool multiline = false;            // str
-    std::optional<int> maxLength;      // str
-    std::optional<double> min, max;    // int, float
-    QStringList choices;               // enum
+    bool multiline = false; // str
+    std::optional<int> maxLength; // str
+    std::optional<double> min, max; // int, float
+    QStringList choices; // enum
     std::optional<QJsonValue> defaultValue;
-    bool required = true;              // false when a default exists or "required": false
-    QJsonObject raw;                   // the field object as read (unknown keys kept on save)
+    bool required = true; // false when a default exists or "required": false
+    QJsonObject raw; // the field object as read (unknown keys kept on save)
 
-    static QString typeName(FieldType type);                 // "list[str]"
+    static QString typeName(FieldType type); // "list[str]"
     static std::optional<FieldType> typeFromName(const QString &name);
 
     // Parses one field object; every problem is appended as "<path>.<key>: <reason>".
     // Returns nullopt when the value is not an object or any problem was found.
-    static std::optional<FieldSpec> fromJson(const QJsonValue &value, const QString &path,
-                                             QStringList *problems);
+    static std::optional<FieldSpec> fromJson(
+        const QJsonValue &value, const QString &path, QStringList *problems);
     // Like fromJson, but always returns what could be read (the workspace loader keeps list
     // indices stable so that every later problem still names the right JSON path).
     static FieldSpec parse(const QJsonObject &object, const QString &path, QStringList *problems);
@@ -40,7 +40,7 @@ struct FieldSpec
     QStringList check(const QString &path) const;
     // Names of fields, nodes and agents: letters, digits, '_' and '-' (no '.', used in edges).
     static bool isValidName(const QString &name);
-    QJsonObject toJson() const;                             // raw with known keys rewritten
+    QJsonObject toJson() const; // raw with known keys rewritten
 
     // Checks a value against type, min/max, max_length and choices. Returns an empty string
     // when it fits, else the reason ("expected an integer, got \"abc\"", "must be ≥ 5").
@@ -78,5 +78,5 @@ QString describeJsonValue(const QJsonValue &value);
 // Validates a full input object against a list of fields: applies defaults for missing
 // optional fields, reports each problem as "<field>: <reason>" (unknown fields included).
 // Returns the completed inputs (defaults filled in) when there is no problem.
-std::optional<QJsonObject> validateInputs(const QList<FieldSpec> &fields, const QJsonObject &inputs,
-                                          QStringList *problems);
+std::optional<QJsonObject> validateInputs(
+    const QList<FieldSpec> &fields, const QJsonObject &inputs, QStringList *problems);

@@ -39,26 +39,34 @@ QString typeText(const FieldSpec &f)
             s += QStringLiteral(", at most %1 characters").arg(*f.maxLength);
         return s;
     }
-    case FieldType::Int: return QStringLiteral("integer") + rangeText(f);
-    case FieldType::Float: return QStringLiteral("number") + rangeText(f);
-    case FieldType::Bool: return QStringLiteral("true or false");
-    case FieldType::Enum: return QStringLiteral("one of ") + quoted.join(QStringLiteral(", "));
+    case FieldType::Int:
+        return QStringLiteral("integer") + rangeText(f);
+    case FieldType::Float:
+        return QStringLiteral("number") + rangeText(f);
+    case FieldType::Bool:
+        return QStringLiteral("true or false");
+    case FieldType::Enum:
+        return QStringLiteral("one of ") + quoted.join(QStringLiteral(", "));
     case FieldType::ListStr:
         return f.maxLength ? QStringLiteral("list of strings, each at most %1 characters").arg(*f.maxLength)
                            : QStringLiteral("list of strings");
     case FieldType::ListInt:
-        return QStringLiteral("list of integers") + (rangeText(f).isEmpty() ? QString() : QStringLiteral(", each") + rangeText(f));
+        return QStringLiteral("list of integers")
+            + (rangeText(f).isEmpty() ? QString() : QStringLiteral(", each") + rangeText(f));
     case FieldType::ListFloat:
-        return QStringLiteral("list of numbers") + (rangeText(f).isEmpty() ? QString() : QStringLiteral(", each") + rangeText(f));
-    case FieldType::Json: return QStringLiteral("any JSON value");
+        return QStringLiteral("list of numbers")
+            + (rangeText(f).isEmpty() ? QString() : QStringLiteral(", each") + rangeText(f));
+    case FieldType::Json:
+        return QStringLiteral("any JSON value");
     }
     return {};
 }
 
 QString describeOutput(const FieldSpec &f)
 {
-    QString line = QStringLiteral("- \"%1\" (%2, %3)").arg(f.name, typeText(f),
-                                                           f.required ? QStringLiteral("required") : QStringLiteral("optional"));
+    QString line
+        = QStringLiteral("- \"%1\" (%2, %3)")
+              .arg(f.name, typeText(f), f.required ? QStringLiteral("required") : QStringLiteral("optional"));
     if (!f.desc.isEmpty())
         line += QStringLiteral(": ") + f.desc;
     return line;
@@ -136,7 +144,7 @@ std::optional<QJsonValue> extractJson(const QString &reply)
     if (consider(reply))
         return parseJson(reply);
     static const QRegularExpression fence(QStringLiteral("```[A-Za-z0-9_-]*[ \\t]*\\n?(.*?)```"),
-                                          QRegularExpression::DotMatchesEverythingOption);
+        QRegularExpression::DotMatchesEverythingOption);
     auto it = fence.globalMatch(reply);
     while (it.hasNext()) {
         const QString body = it.next().captured(1);
@@ -180,10 +188,11 @@ QList<ChatMessage> buildPrompt(const AgentSpec &agent, const QJsonObject &inputs
     if (!agent.instructions.trimmed().isEmpty())
         system.append(agent.instructions.trimmed());
 
-    QStringList out{QStringLiteral("## Output")};
+    QStringList out { QStringLiteral("## Output") };
     if (sig.rawTextOutput()) {
         const FieldSpec &f = sig.outputs.constFirst();
-        QString line = QStringLiteral("Reply with the %1 as plain text only, with no preamble and no JSON.").arg(f.name);
+        QString line = QStringLiteral("Reply with the %1 as plain text only, with no preamble and no JSON.")
+                           .arg(f.name);
         if (!f.desc.isEmpty())
             line += QStringLiteral(" %1: %2").arg(f.name, f.desc);
         if (f.maxLength)
@@ -193,7 +202,8 @@ QList<ChatMessage> buildPrompt(const AgentSpec &agent, const QJsonObject &inputs
         out.append(QStringLiteral("Reply with one JSON object with exactly these keys:"));
         for (const FieldSpec &f : sig.outputs)
             out.append(describeOutput(f));
-        out.append(QStringLiteral("Reply with the JSON object only: no code fences, no text before or after it."));
+        out.append(
+            QStringLiteral("Reply with the JSON object only: no code fences, no text before or after it."));
     }
     system.append(out.join(QLatin1Char('\n')));
 
@@ -207,8 +217,8 @@ QList<ChatMessage> buildPrompt(const AgentSpec &agent, const QJsonObject &inputs
     if (user.isEmpty())
         user.append(QStringLiteral("(no inputs)"));
 
-    return {ChatMessage{QStringLiteral("system"), system.join(QStringLiteral("\n\n"))},
-            ChatMessage{QStringLiteral("user"), user.join(QStringLiteral("\n\n"))}};
+    return { ChatMessage { QStringLiteral("system"), system.join(QStringLiteral("\n\n")) },
+        ChatMessage { QStringLiteral("user"), user.join(QStringLiteral("\n\n")) } };
 }
 
 Result<QJsonObject> parseReply(const Signature &signature, const QString &reply)
@@ -227,12 +237,12 @@ Result<QJsonObject> parseReply(const Signature &signature, const QString &reply)
         }
         const QString why = f.validate(QJsonValue(text));
         if (!why.isEmpty())
-            return Failure{QStringLiteral("output '%1': %2").arg(f.name, why)};
-        return QJsonObject{{f.name, text}};
+            return Failure { QStringLiteral("output '%1': %2").arg(f.name, why) };
+        return QJsonObject { { f.name, text } };
     }
 
     if (reply.trimmed().isEmpty())
-        return Failure{QStringLiteral("reply is not a JSON object: the reply is empty")};
+        return Failure { QStringLiteral("reply is not a JSON object: the reply is empty") };
     const std::optional<QJsonValue> found = extractJson(reply);
     QJsonObject object;
     if (found && found->isObject()) {
@@ -241,9 +251,11 @@ Result<QJsonObject> parseReply(const Signature &signature, const QString &reply)
         // A single non-text output answered with the bare value ("42", "[1, 2]").
         object.insert(signature.outputs.constFirst().name, *found);
     } else if (found) {
-        return Failure{QStringLiteral("reply is not a JSON object: got %1").arg(describeJsonValue(*found))};
+        return Failure {
+            QStringLiteral("reply is not a JSON object: got %1").arg(describeJsonValue(*found))
+        };
     } else {
-        return Failure{QStringLiteral("reply is not a JSON object: %1").arg(snippet(reply))};
+        return Failure { QStringLiteral("reply is not a JSON object: %1").arg(snippet(reply)) };
     }
 
     QStringList problems;
@@ -264,6 +276,6 @@ Result<QJsonObject> parseReply(const Signature &signature, const QString &reply)
             result.insert(f.name, f.normalize(v));
     }
     if (!problems.isEmpty())
-        return Failure{problems.join(QStringLiteral("; "))};
+        return Failure { problems.join(QStringLiteral("; ")) };
     return result;
 }

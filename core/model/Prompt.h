@@ -9,7 +9,7 @@
 
 struct ChatMessage
 {
-    QString role;      // system | user | assistant
+    QString role; // system | user | assistant
     QString content;
 };
 

@@ -15,14 +15,17 @@
 namespace {
 
 const QLatin1String kFormat("agentstudio/1");
-const QStringList kProviderKinds = {QStringLiteral("openai"), QStringLiteral("anthropic"),
-                                    QStringLiteral("ollama"), QStringLiteral("scripted")};
+const QStringList kProviderKinds = { QStringLiteral("openai"), QStringLiteral("anthropic"),
+    QStringLiteral("ollama"), QStringLiteral("scripted") };
 
 // Collects parse problems, each prefixed with its JSON path.
 class Problems
 {
 public:
-    explicit Problems(QStringList *out) : m_out(out) {}
+    explicit Problems(QStringList *out)
+        : m_out(out)
+    {
+    }
     void add(const QString &path, const QString &why) { m_out->append(path + QStringLiteral(": ") + why); }
 
     // Reads an optional string; a value of another type is a problem.
@@ -102,7 +105,7 @@ QList<FieldSpec> parseFields(const QJsonArray &arr, const QString &path, Problem
         if (!arr.at(i).isObject()) {
             p.add(fp, QStringLiteral("expected a field object, got ") + describeJsonValue(arr.at(i)));
             FieldSpec placeholder;
-            placeholder.name = QStringLiteral("_%1").arg(i);   // keeps indices without a second problem
+            placeholder.name = QStringLiteral("_%1").arg(i); // keeps indices without a second problem
             out.append(placeholder);
             continue;
         }
@@ -129,12 +132,14 @@ ModelConfig parseModel(const QJsonObject &o, const QString &path, Problems &p)
     if (t.isDouble())
         m.temperature = t.toDouble();
     else if (!t.isUndefined() && !t.isNull())
-        p.add(join(path, QStringLiteral("temperature")), QStringLiteral("expected a number, got ") + describeJsonValue(t));
+        p.add(join(path, QStringLiteral("temperature")),
+            QStringLiteral("expected a number, got ") + describeJsonValue(t));
     const QJsonValue mt = o.value(QLatin1String("max_tokens"));
     if (mt.isDouble() && mt.toDouble() == static_cast<double>(static_cast<int>(mt.toDouble())))
         m.maxTokens = static_cast<int>(mt.toDouble());
     else if (!mt.isUndefined() && !mt.isNull())
-        p.add(join(path, QStringLiteral("max_tokens")), QStringLiteral("expected an integer, got ") + describeJsonValue(mt));
+        p.add(join(path, QStringLiteral("max_tokens")),
+            QStringLiteral("expected an integer, got ") + describeJsonValue(mt));
     return m;
 }
 
@@ -148,7 +153,8 @@ AgentSpec parseAgent(const QJsonObject &o, const QString &path, Problems &p, QSt
     a.version = version.isDouble() ? as::compactJson(version) : p.string(o, QStringLiteral("version"), path);
     a.instructions = p.string(o, QStringLiteral("instructions"), path);
     if (o.contains(QLatin1String("model")))
-        a.model = parseModel(p.object(o, QStringLiteral("model"), path), join(path, QStringLiteral("model")), p);
+        a.model
+            = parseModel(p.object(o, QStringLiteral("model"), path), join(path, QStringLiteral("model")), p);
     else
         p.add(join(path, QStringLiteral("model")), QStringLiteral("missing"));
 
@@ -156,15 +162,18 @@ AgentSpec parseAgent(const QJsonObject &o, const QString &path, Problems &p, QSt
     if (!o.contains(QLatin1String("signature")))
         p.add(sp, QStringLiteral("missing"));
     const QJsonObject sig = p.object(o, QStringLiteral("signature"), path);
-    a.signature.inputs = parseFields(p.array(sig, QStringLiteral("inputs"), sp), join(sp, QStringLiteral("inputs")), p, problems);
-    a.signature.outputs = parseFields(p.array(sig, QStringLiteral("outputs"), sp), join(sp, QStringLiteral("outputs")), p, problems);
+    a.signature.inputs = parseFields(
+        p.array(sig, QStringLiteral("inputs"), sp), join(sp, QStringLiteral("inputs")), p, problems);
+    a.signature.outputs = parseFields(
+        p.array(sig, QStringLiteral("outputs"), sp), join(sp, QStringLiteral("outputs")), p, problems);
 
     const QString ep = join(path, QStringLiteral("examples"));
     const QJsonArray examples = p.array(o, QStringLiteral("examples"), path);
     for (qsizetype i = 0; i < examples.size(); ++i) {
         AgentExample ex;
         if (!examples.at(i).isObject()) {
-            p.add(indexed(ep, i), QStringLiteral("expected an object, got ") + describeJsonValue(examples.at(i)));
+            p.add(indexed(ep, i),
+                QStringLiteral("expected an object, got ") + describeJsonValue(examples.at(i)));
         } else {
             ex.raw = examples.at(i).toObject();
             ex.name = p.string(ex.raw, QStringLiteral("name"), indexed(ep, i));
@@ -175,7 +184,8 @@ AgentSpec parseAgent(const QJsonObject &o, const QString &path, Problems &p, QSt
     return a;
 }
 
-OrchestrationSpec parseOrchestration(const QJsonObject &o, const QString &path, Problems &p, QStringList *problems)
+OrchestrationSpec parseOrchestration(
+    const QJsonObject &o, const QString &path, Problems &p, QStringList *problems)
 {
     OrchestrationSpec w;
     w.raw = o;
@@ -183,14 +193,16 @@ OrchestrationSpec parseOrchestration(const QJsonObject &o, const QString &path, 
     w.name = p.string(o, QStringLiteral("name"), path);
     const QJsonValue version = o.value(QLatin1String("version"));
     w.version = version.isDouble() ? as::compactJson(version) : p.string(o, QStringLiteral("version"), path);
-    w.inputs = parseFields(p.array(o, QStringLiteral("inputs"), path), join(path, QStringLiteral("inputs")), p, problems);
+    w.inputs = parseFields(
+        p.array(o, QStringLiteral("inputs"), path), join(path, QStringLiteral("inputs")), p, problems);
 
     const QString np = join(path, QStringLiteral("nodes"));
     const QJsonArray nodes = p.array(o, QStringLiteral("nodes"), path);
     for (qsizetype i = 0; i < nodes.size(); ++i) {
         NodeSpec n;
         if (!nodes.at(i).isObject()) {
-            p.add(indexed(np, i), QStringLiteral("expected a node object, got ") + describeJsonValue(nodes.at(i)));
+            p.add(indexed(np, i),
+                QStringLiteral("expected a node object, got ") + describeJsonValue(nodes.at(i)));
         } else {
             n.raw = nodes.at(i).toObject();
             n.id = p.string(n.raw, QStringLiteral("id"), indexed(np, i));
@@ -204,7 +216,8 @@ OrchestrationSpec parseOrchestration(const QJsonObject &o, const QString &path, 
     for (qsizetype i = 0; i < edges.size(); ++i) {
         EdgeSpec e;
         if (!edges.at(i).isObject()) {
-            p.add(indexed(edp, i), QStringLiteral("expected an edge object, got ") + describeJsonValue(edges.at(i)));
+            p.add(indexed(edp, i),
+                QStringLiteral("expected an edge object, got ") + describeJsonValue(edges.at(i)));
         } else {
             e.raw = edges.at(i).toObject();
             splitEndpoint(e.raw.value(QLatin1String("from")), &e.fromNode, &e.fromField);
@@ -218,7 +231,8 @@ OrchestrationSpec parseOrchestration(const QJsonObject &o, const QString &path, 
     for (qsizetype i = 0; i < outputs.size(); ++i) {
         WorkflowOutputSpec out;
         if (!outputs.at(i).isObject()) {
-            p.add(indexed(op, i), QStringLiteral("expected an object, got ") + describeJsonValue(outputs.at(i)));
+            p.add(indexed(op, i),
+                QStringLiteral("expected an object, got ") + describeJsonValue(outputs.at(i)));
         } else {
             out.raw = outputs.at(i).toObject();
             out.name = p.string(out.raw, QStringLiteral("name"), indexed(op, i));
@@ -233,7 +247,8 @@ OrchestrationSpec parseOrchestration(const QJsonObject &o, const QString &path, 
         if (it.value().isObject())
             w.pins.insert(it.key(), it.value().toObject());
         else
-            p.add(join(pp, it.key()), QStringLiteral("expected an object of input values, got ") + describeJsonValue(it.value()));
+            p.add(join(pp, it.key()),
+                QStringLiteral("expected an object of input values, got ") + describeJsonValue(it.value()));
     }
     return w;
 }
@@ -249,7 +264,9 @@ void checkFields(const QList<FieldSpec> &fields, const QString &path, QStringLis
         if (name.isEmpty())
             continue;
         if (seen.contains(name))
-            out.append(fp + QStringLiteral(".name: duplicate field '%1' (also %2)").arg(name, indexed(path, seen.value(name))));
+            out.append(fp
+                + QStringLiteral(".name: duplicate field '%1' (also %2)")
+                      .arg(name, indexed(path, seen.value(name))));
         else
             seen.insert(name, i);
     }
@@ -278,7 +295,8 @@ QString knownList(const QStringList &names)
     return QStringLiteral("known: ") + names.join(QStringLiteral(", "));
 }
 
-void validateOrchestration(const Workspace &ws, const OrchestrationSpec &w, const QString &path, QStringList &out)
+void validateOrchestration(
+    const Workspace &ws, const OrchestrationSpec &w, const QString &path, QStringList &out)
 {
     checkFields(w.inputs, join(path, QStringLiteral("inputs")), out);
 
@@ -286,7 +304,7 @@ void validateOrchestration(const Workspace &ws, const OrchestrationSpec &w, cons
     if (w.nodes.isEmpty())
         out.append(np + QStringLiteral(": a workflow needs at least one node"));
     QHash<QString, QString> nodeIds;
-    QHash<QString, const AgentSpec *> agentOf;   // node id -> agent (only resolvable ones)
+    QHash<QString, const AgentSpec *> agentOf; // node id -> agent (only resolvable ones)
     for (qsizetype i = 0; i < w.nodes.size(); ++i) {
         const NodeSpec &n = w.nodes.at(i);
         const QString p = indexed(np, i);
@@ -307,13 +325,16 @@ void validateOrchestration(const Workspace &ws, const OrchestrationSpec &w, cons
     // Resolves the source of an edge or output: a workflow input or a node's output. Returns
     // the field, or nullptr after reporting why (nothing is reported when the node's agent is
     // unknown: that problem was reported once at the node).
-    auto resolveSource = [&](const QString &node, const QString &field, const QString &p) -> const FieldSpec * {
+    auto resolveSource
+        = [&](const QString &node, const QString &field, const QString &p) -> const FieldSpec * {
         if (node.isEmpty() && field.isEmpty()) {
             out.append(p + QStringLiteral(": missing"));
             return nullptr;
         }
         if (node.isEmpty() || field.isEmpty()) {
-            out.append(p + QStringLiteral(": expected 'node.field' or 'input.field', got '%1'").arg(endpoint(node, field)));
+            out.append(p
+                + QStringLiteral(": expected 'node.field' or 'input.field', got '%1'")
+                      .arg(endpoint(node, field)));
             return nullptr;
         }
         if (node == QLatin1String("input")) {
@@ -337,7 +358,7 @@ void validateOrchestration(const Workspace &ws, const OrchestrationSpec &w, cons
     };
 
     const QString edp = join(path, QStringLiteral("edges"));
-    QHash<QString, qsizetype> fedBy;   // "node.field" -> edge index
+    QHash<QString, qsizetype> fedBy; // "node.field" -> edge index
     QHash<QString, QStringList> successors;
     for (qsizetype i = 0; i < w.edges.size(); ++i) {
         const EdgeSpec &e = w.edges.at(i);
@@ -349,7 +370,8 @@ void validateOrchestration(const Workspace &ws, const OrchestrationSpec &w, cons
         if (e.toNode.isEmpty() && e.toField.isEmpty()) {
             out.append(tp + QStringLiteral(": missing"));
         } else if (e.toNode.isEmpty() || e.toField.isEmpty()) {
-            out.append(tp + QStringLiteral(": expected 'node.field', got '%1'").arg(endpoint(e.toNode, e.toField)));
+            out.append(
+                tp + QStringLiteral(": expected 'node.field', got '%1'").arg(endpoint(e.toNode, e.toField)));
         } else if (e.toNode == QLatin1String("input")) {
             out.append(tp + QStringLiteral(": an edge cannot feed the workflow inputs"));
         } else if (!w.node(e.toNode)) {
@@ -357,18 +379,22 @@ void validateOrchestration(const Workspace &ws, const OrchestrationSpec &w, cons
         } else if (const AgentSpec *a = agentOf.value(e.toNode)) {
             to = a->signature.input(e.toField);
             if (!to)
-                out.append(tp + QStringLiteral(": node '%1' (agent '%2') has no input '%3'").arg(e.toNode, a->id, e.toField));
+                out.append(tp
+                    + QStringLiteral(": node '%1' (agent '%2') has no input '%3'")
+                          .arg(e.toNode, a->id, e.toField));
             const QString key = endpoint(e.toNode, e.toField);
             if (to && fedBy.contains(key))
-                out.append(tp + QStringLiteral(": %1 is already fed by %2").arg(key, indexed(edp, fedBy.value(key))));
+                out.append(tp
+                    + QStringLiteral(": %1 is already fed by %2").arg(key, indexed(edp, fedBy.value(key))));
             else if (to)
                 fedBy.insert(key, i);
         }
         if (from && to) {
             const QString why = edgeTypeProblem(*from, *to);
             if (!why.isEmpty())
-                out.append(p + QStringLiteral(": %1 -> %2: %3")
-                                   .arg(endpoint(e.fromNode, e.fromField), endpoint(e.toNode, e.toField), why));
+                out.append(p
+                    + QStringLiteral(": %1 -> %2: %3")
+                          .arg(endpoint(e.fromNode, e.fromField), endpoint(e.toNode, e.toField), why));
         }
         if (e.fromNode != QLatin1String("input") && w.node(e.fromNode) && w.node(e.toNode)) {
             QStringList &succ = successors[e.fromNode];
@@ -421,8 +447,8 @@ void validateOrchestration(const Workspace &ws, const OrchestrationSpec &w, cons
                     break;
                 }
             const QSet<QString> inComp(comp.begin(), comp.end());
-            QStringList pathNodes{start};
-            QSet<QString> visited{start};
+            QStringList pathNodes { start };
+            QSet<QString> visited { start };
             std::function<bool(const QString &)> walk = [&](const QString &v) -> bool {
                 for (const QString &s : successors.value(v)) {
                     if (!inComp.contains(s))
@@ -455,8 +481,9 @@ void validateOrchestration(const Workspace &ws, const OrchestrationSpec &w, cons
         for (const FieldSpec &f : a->signature.inputs)
             if (f.required && !fedBy.contains(endpoint(n.id, f.name)))
                 out.append(indexed(np, i)
-                           + QStringLiteral(": required input '%1' of agent '%2' is fed by nothing (no edge, no default)")
-                                 .arg(f.name, a->id));
+                    + QStringLiteral(
+                        ": required input '%1' of agent '%2' is fed by nothing (no edge, no default)")
+                          .arg(f.name, a->id));
     }
 
     const QString op = join(path, QStringLiteral("outputs"));
@@ -467,9 +494,12 @@ void validateOrchestration(const Workspace &ws, const OrchestrationSpec &w, cons
         if (o.name.isEmpty())
             out.append(p + QStringLiteral(".name: missing"));
         else if (!FieldSpec::isValidName(o.name))
-            out.append(p + QStringLiteral(".name: invalid name '%1' (letters, digits, '_' and '-' only)").arg(o.name));
+            out.append(p
+                + QStringLiteral(".name: invalid name '%1' (letters, digits, '_' and '-' only)").arg(o.name));
         else if (outputNames.contains(o.name))
-            out.append(p + QStringLiteral(".name: duplicate output '%1' (also %2)").arg(o.name, indexed(op, outputNames.value(o.name))));
+            out.append(p
+                + QStringLiteral(".name: duplicate output '%1' (also %2)")
+                      .arg(o.name, indexed(op, outputNames.value(o.name))));
         else
             outputNames.insert(o.name, i);
         resolveSource(o.fromNode, o.fromField, join(p, QStringLiteral("from")));
@@ -488,7 +518,8 @@ void validateOrchestration(const Workspace &ws, const OrchestrationSpec &w, cons
         for (auto v = it.value().begin(); v != it.value().end(); ++v) {
             const FieldSpec *f = a->signature.input(v.key());
             if (!f) {
-                out.append(join(p, v.key()) + QStringLiteral(": agent '%1' has no input '%2'").arg(a->id, v.key()));
+                out.append(
+                    join(p, v.key()) + QStringLiteral(": agent '%1' has no input '%2'").arg(a->id, v.key()));
                 continue;
             }
             const QString why = f->validate(v.value());
@@ -513,12 +544,14 @@ QString edgeTypeProblem(const FieldSpec &from, const FieldSpec &to)
             if (!to.choices.contains(c))
                 missing.append(c);
         if (!missing.isEmpty())
-            return QStringLiteral("enum choices %1 are not accepted by the target").arg(missing.join(QStringLiteral(", ")));
+            return QStringLiteral("enum choices %1 are not accepted by the target")
+                .arg(missing.join(QStringLiteral(", ")));
         return {};
     }
     if (a == b)
         return {};
-    if ((a == FieldType::Int && b == FieldType::Float) || (a == FieldType::ListInt && b == FieldType::ListFloat)
+    if ((a == FieldType::Int && b == FieldType::Float)
+        || (a == FieldType::ListInt && b == FieldType::ListFloat)
         || (a == FieldType::Enum && b == FieldType::Str))
         return {};
     return mismatch;
@@ -556,7 +589,8 @@ QStringList OrchestrationSpec::upstreamNodes(const QString &nodeId) const
 {
     QStringList out;
     for (const EdgeSpec &e : edges)
-        if (e.toNode == nodeId && e.fromNode != QLatin1String("input") && node(e.fromNode) && !out.contains(e.fromNode))
+        if (e.toNode == nodeId && e.fromNode != QLatin1String("input") && node(e.fromNode)
+            && !out.contains(e.fromNode))
             out.append(e.fromNode);
     return out;
 }
@@ -617,25 +651,29 @@ Result<Workspace> Workspace::fromJson(const QByteArray &json, QStringList *probl
             const QByteArray head = json.left(pe.offset);
             const int line = static_cast<int>(head.count('\n')) + 1;
             const int column = static_cast<int>(pe.offset - (head.lastIndexOf('\n') + 1)) + 1;
-            found.append(QStringLiteral("(root): invalid JSON at line %1, column %2: %3").arg(line).arg(column).arg(pe.errorString()));
+            found.append(QStringLiteral("(root): invalid JSON at line %1, column %2: %3")
+                             .arg(line)
+                             .arg(column)
+                             .arg(pe.errorString()));
         } else {
             found.append(QStringLiteral("(root): expected a JSON object"));
         }
         if (problems)
             *problems = found;
-        return Failure{found.join(QLatin1Char('\n'))};
+        return Failure { found.join(QLatin1Char('\n')) };
     }
 
     Problems p(&found);
     const QJsonObject root = doc.object();
     Workspace ws;
     ws.raw = root;
-    ws.format = root.contains(QLatin1String("format")) ? p.string(root, QStringLiteral("format"), QString()) : QString();
+    ws.format = root.contains(QLatin1String("format")) ? p.string(root, QStringLiteral("format"), QString())
+                                                       : QString();
     if (root.contains(QLatin1String("organization_id")))
         ws.organizationId = p.string(root, QStringLiteral("organization_id"), QString());
     ws.workspaceId = p.string(root, QStringLiteral("workspace_id"), QString());
     if (ws.workspaceId.isEmpty())
-        ws.workspaceId = QStringLiteral("default");   // executions always name a workspace
+        ws.workspaceId = QStringLiteral("default"); // executions always name a workspace
 
     const QJsonObject providers = p.object(root, QStringLiteral("providers"), QString());
     for (auto it = providers.begin(); it != providers.end(); ++it) {
@@ -644,7 +682,7 @@ Result<Workspace> Workspace::fromJson(const QByteArray &json, QStringList *probl
         const QString pp = QStringLiteral("providers.") + it.key();
         if (!it.value().isObject()) {
             p.add(pp, QStringLiteral("expected an object, got ") + describeJsonValue(it.value()));
-            pc.kind = QStringLiteral("scripted");   // placeholder: one problem per mistake
+            pc.kind = QStringLiteral("scripted"); // placeholder: one problem per mistake
         } else {
             pc.raw = it.value().toObject();
             pc.kind = p.string(pc.raw, QStringLiteral("kind"), pp);
@@ -669,7 +707,9 @@ Result<Workspace> Workspace::fromJson(const QByteArray &json, QStringList *probl
     for (qsizetype i = 0; i < orchestrations.size(); ++i) {
         const QString op = indexed(QStringLiteral("orchestrations"), i);
         if (!orchestrations.at(i).isObject()) {
-            p.add(op, QStringLiteral("expected an orchestration object, got ") + describeJsonValue(orchestrations.at(i)));
+            p.add(op,
+                QStringLiteral("expected an orchestration object, got ")
+                    + describeJsonValue(orchestrations.at(i)));
             ws.orchestrations.append(OrchestrationSpec());
             continue;
         }
@@ -681,7 +721,7 @@ Result<Workspace> Workspace::fromJson(const QByteArray &json, QStringList *probl
     if (problems)
         *problems = found;
     if (!found.isEmpty())
-        return Failure{found.join(QLatin1Char('\n'))};
+        return Failure { found.join(QLatin1Char('\n')) };
     return ws;
 }
 
@@ -691,12 +731,12 @@ Result<Workspace> Workspace::load(const QString &path, QStringList *problems)
     if (!f.open(QIODevice::ReadOnly)) {
         const QString why = QStringLiteral("%1: cannot read: %2").arg(path, f.errorString());
         if (problems)
-            *problems = QStringList{why};
-        return Failure{why};
+            *problems = QStringList { why };
+        return Failure { why };
     }
     Result<Workspace> ws = fromJson(f.readAll(), problems);
     if (!ws.ok())
-        return Failure{QStringLiteral("%1:\n%2").arg(path, ws.error())};
+        return Failure { QStringLiteral("%1:\n%2").arg(path, ws.error()) };
     ws->filePath = path;
     return ws;
 }
@@ -831,10 +871,10 @@ Result<void> Workspace::save(const QString &path) const
 {
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly))
-        return Failure{QStringLiteral("%1: cannot write: %2").arg(path, f.errorString())};
+        return Failure { QStringLiteral("%1: cannot write: %2").arg(path, f.errorString()) };
     f.write(QJsonDocument(toJson()).toJson(QJsonDocument::Indented));
     if (!f.commit())
-        return Failure{QStringLiteral("%1: cannot write: %2").arg(path, f.errorString())};
+        return Failure { QStringLiteral("%1: cannot write: %2").arg(path, f.errorString()) };
     return {};
 }
 
@@ -852,17 +892,22 @@ QStringList Workspace::validate() const
         providerIds.append(pc.id);
         const QString pp = QStringLiteral("providers.") + pc.id;
         if (pc.kind.isEmpty())
-            out.append(pp + QStringLiteral(".kind: missing (expected openai, anthropic, ollama or scripted)"));
+            out.append(
+                pp + QStringLiteral(".kind: missing (expected openai, anthropic, ollama or scripted)"));
         else if (!kProviderKinds.contains(pc.kind))
-            out.append(pp + QStringLiteral(".kind: unknown kind '%1' (expected openai, anthropic, ollama or scripted)").arg(pc.kind));
+            out.append(pp
+                + QStringLiteral(".kind: unknown kind '%1' (expected openai, anthropic, ollama or scripted)")
+                      .arg(pc.kind));
         if (!pc.baseUrl.isEmpty()) {
             const QUrl url(pc.baseUrl, QUrl::StrictMode);
-            if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
+            if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https")
+                || url.host().isEmpty())
                 out.append(pp + QStringLiteral(".base_url: not an http(s) URL: '%1'").arg(pc.baseUrl));
         }
         if (!pc.apiKeyEnv.isEmpty() && !envName.match(pc.apiKeyEnv).hasMatch())
-            out.append(pp + QStringLiteral(".api_key_env: expected the NAME of an environment variable "
-                                           "(letters, digits, '_'), never the key itself"));
+            out.append(pp
+                + QStringLiteral(".api_key_env: expected the NAME of an environment variable "
+                                 "(letters, digits, '_'), never the key itself"));
     }
 
     QHash<QString, QString> agentIds;
@@ -874,7 +919,9 @@ QStringList Workspace::validate() const
         if (a.model.provider.isEmpty())
             out.append(mp + QStringLiteral(".provider: missing"));
         else if (!provider(a.model.provider))
-            out.append(mp + QStringLiteral(".provider: unknown provider '%1' (%2)").arg(a.model.provider, knownList(providerIds)));
+            out.append(mp
+                + QStringLiteral(".provider: unknown provider '%1' (%2)")
+                      .arg(a.model.provider, knownList(providerIds)));
         if (a.model.temperature && (*a.model.temperature < 0 || *a.model.temperature > 2))
             out.append(mp + QStringLiteral(".temperature: must be between 0 and 2"));
         if (a.model.maxTokens && *a.model.maxTokens < 1)

@@ -13,20 +13,20 @@
 
 struct ProviderConfig
 {
-    QString id;          // key in "providers"
-    QString kind;        // openai | anthropic | ollama | scripted
-    QString baseUrl;     // base_url
-    QString apiKeyEnv;   // api_key_env: the NAME of an environment variable, never a key
-    QJsonObject raw;     // everything, including provider defaults for model options
+    QString id; // key in "providers"
+    QString kind; // openai | anthropic | ollama | scripted
+    QString baseUrl; // base_url
+    QString apiKeyEnv; // api_key_env: the NAME of an environment variable, never a key
+    QJsonObject raw; // everything, including provider defaults for model options
 };
 
 struct ModelConfig
 {
-    QString provider;    // a key of Workspace::providers
-    QString name;        // model name, e.g. "gpt-4o-mini" or "scripted"
+    QString provider; // a key of Workspace::providers
+    QString name; // model name, e.g. "gpt-4o-mini" or "scripted"
     std::optional<double> temperature;
     std::optional<int> maxTokens;
-    QJsonObject raw;     // every key: scripted options (tokens_per_second, ttft_ms, replies, fail_with) live here
+    QJsonObject raw; // every key: scripted options (tokens_per_second, ttft_ms, replies, fail_with) live here
 };
 
 struct AgentExample
@@ -49,14 +49,14 @@ struct AgentSpec
 struct NodeSpec
 {
     QString id;
-    QString agent;       // agent id
+    QString agent; // agent id
     QJsonObject raw;
 };
 
 // "from": "input.topic" or "draft.text"; "to": "review.draft".
 struct EdgeSpec
 {
-    QString fromNode;    // "input" means the orchestration's own inputs
+    QString fromNode; // "input" means the orchestration's own inputs
     QString fromField;
     QString toNode;
     QString toField;
@@ -78,7 +78,7 @@ struct OrchestrationSpec
     QList<NodeSpec> nodes;
     QList<EdgeSpec> edges;
     QList<WorkflowOutputSpec> outputs;
-    QHash<QString, QJsonObject> pins;   // node id -> {input field -> value}
+    QHash<QString, QJsonObject> pins; // node id -> {input field -> value}
     QJsonObject raw;
 
     const NodeSpec *node(const QString &id) const;
@@ -103,12 +103,12 @@ class Workspace
 public:
     QString format = QStringLiteral("agentstudio/1");
     QString organizationId = QStringLiteral("local");
-    QString workspaceId;  // "default" when the file names none
+    QString workspaceId; // "default" when the file names none
     QList<ProviderConfig> providers;
     QList<AgentSpec> agents;
     QList<OrchestrationSpec> orchestrations;
     QJsonObject raw;
-    QString filePath;    // where it was loaded from (empty for an unsaved workspace)
+    QString filePath; // where it was loaded from (empty for an unsaved workspace)
 
     // Parses and validates. On any problem returns a Failure whose message is every problem,
     // one per line, each starting with its JSON path. `problems`, when given, receives the list.
@@ -117,8 +117,8 @@ public:
     // The bundled example (resource ":/agentstudio/examples/example.agents.json").
     static Workspace example();
 
-    QJsonObject toJson() const;          // raw with every known key rewritten
-    Result<void> save(const QString &path) const;  // atomic (QSaveFile)
+    QJsonObject toJson() const; // raw with every known key rewritten
+    Result<void> save(const QString &path) const; // atomic (QSaveFile)
 
     // Every problem of the current content, each with its JSON path. Empty when valid.
     QStringList validate() const;

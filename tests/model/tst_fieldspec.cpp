@@ -15,7 +15,8 @@ private:
     static FieldSpec spec(const char *json)
     {
         QStringList problems;
-        const auto f = FieldSpec::fromJson(QJsonDocument::fromJson(json).object(), QStringLiteral("f"), &problems);
+        const auto f
+            = FieldSpec::fromJson(QJsonDocument::fromJson(json).object(), QStringLiteral("f"), &problems);
         if (!f)
             qWarning("spec %s: %s", json, qPrintable(problems.join(QLatin1Char('\n'))));
         return f.value_or(FieldSpec());
@@ -32,8 +33,9 @@ private:
 private slots:
     void typeNames()
     {
-        for (FieldType t : {FieldType::Str, FieldType::Int, FieldType::Float, FieldType::Bool, FieldType::Enum,
-                            FieldType::ListStr, FieldType::ListInt, FieldType::ListFloat, FieldType::Json})
+        for (FieldType t :
+            { FieldType::Str, FieldType::Int, FieldType::Float, FieldType::Bool, FieldType::Enum,
+                FieldType::ListStr, FieldType::ListInt, FieldType::ListFloat, FieldType::Json })
             QCOMPARE(FieldSpec::typeFromName(FieldSpec::typeName(t)), t);
         QCOMPARE(FieldSpec::typeName(FieldType::ListFloat), QStringLiteral("list[float]"));
         QVERIFY(!FieldSpec::typeFromName(QStringLiteral("strng")));
@@ -60,41 +62,59 @@ private slots:
 
         QTest::newRow("str ok") << str << QByteArray(R"("abc")") << QString();
         QTest::newRow("str empty ok") << str << QByteArray(R"("")") << QString();
-        QTest::newRow("str too long") << str << QByteArray(R"("abcdef")") << QStringLiteral("longer than 5 characters");
-        QTest::newRow("str given number") << str << QByteArray("3") << QStringLiteral("expected a string, got 3");
-        QTest::newRow("str given null") << str << QByteArray("null") << QStringLiteral("expected a string, got null");
+        QTest::newRow("str too long")
+            << str << QByteArray(R"("abcdef")") << QStringLiteral("longer than 5 characters");
+        QTest::newRow("str given number")
+            << str << QByteArray("3") << QStringLiteral("expected a string, got 3");
+        QTest::newRow("str given null")
+            << str << QByteArray("null") << QStringLiteral("expected a string, got null");
         QTest::newRow("int ok") << integer << QByteArray("42") << QString();
         QTest::newRow("int as 42.0 ok") << integer << QByteArray("42.0") << QString();
         QTest::newRow("int at min") << integer << QByteArray("5") << QString();
         QTest::newRow("int at max") << integer << QByteArray("400") << QString();
         QTest::newRow("int below min") << integer << QByteArray("4") << QStringLiteral("must be ≥ 5");
         QTest::newRow("int above max") << integer << QByteArray("401") << QStringLiteral("must be ≤ 400");
-        QTest::newRow("int with fraction") << integer << QByteArray("7.5") << QStringLiteral("expected an integer, got 7.5");
-        QTest::newRow("int given string") << integer << QByteArray(R"("abc")") << QStringLiteral(R"(expected an integer, got "abc")");
-        QTest::newRow("int given numeric string") << integer << QByteArray(R"("42")") << QStringLiteral("expected an integer");
+        QTest::newRow("int with fraction")
+            << integer << QByteArray("7.5") << QStringLiteral("expected an integer, got 7.5");
+        QTest::newRow("int given string")
+            << integer << QByteArray(R"("abc")") << QStringLiteral(R"(expected an integer, got "abc")");
+        QTest::newRow("int given numeric string")
+            << integer << QByteArray(R"("42")") << QStringLiteral("expected an integer");
         QTest::newRow("float ok") << real << QByteArray("0.25") << QString();
         QTest::newRow("float integer ok") << real << QByteArray("1") << QString();
-        QTest::newRow("float above max") << real << QByteArray("1.5") << QStringLiteral("must be ≤ 1 (got 1.5)");
+        QTest::newRow("float above max")
+            << real << QByteArray("1.5") << QStringLiteral("must be ≤ 1 (got 1.5)");
         QTest::newRow("float below min") << real << QByteArray("-0.1") << QStringLiteral("must be ≥ 0");
-        QTest::newRow("float given word") << real << QByteArray(R"("high")") << QStringLiteral(R"(expected a number, got "high")");
+        QTest::newRow("float given word")
+            << real << QByteArray(R"("high")") << QStringLiteral(R"(expected a number, got "high")");
         QTest::newRow("bool true") << boolean << QByteArray("true") << QString();
         QTest::newRow("bool false") << boolean << QByteArray("false") << QString();
-        QTest::newRow("bool given string") << boolean << QByteArray(R"("true")") << QStringLiteral("expected true or false");
-        QTest::newRow("bool given 1") << boolean << QByteArray("1") << QStringLiteral("expected true or false, got 1");
+        QTest::newRow("bool given string")
+            << boolean << QByteArray(R"("true")") << QStringLiteral("expected true or false");
+        QTest::newRow("bool given 1")
+            << boolean << QByteArray("1") << QStringLiteral("expected true or false, got 1");
         QTest::newRow("enum ok") << enumeration << QByteArray(R"("upbeat")") << QString();
-        QTest::newRow("enum not a choice") << enumeration << QByteArray(R"("angry")")
-                                           << QStringLiteral(R"(must be one of neutral, upbeat (got "angry"))");
-        QTest::newRow("enum case matters") << enumeration << QByteArray(R"("Neutral")") << QStringLiteral("must be one of");
-        QTest::newRow("enum given number") << enumeration << QByteArray("1") << QStringLiteral("expected one of neutral, upbeat");
+        QTest::newRow("enum not a choice")
+            << enumeration << QByteArray(R"("angry")")
+            << QStringLiteral(R"(must be one of neutral, upbeat (got "angry"))");
+        QTest::newRow("enum case matters")
+            << enumeration << QByteArray(R"("Neutral")") << QStringLiteral("must be one of");
+        QTest::newRow("enum given number")
+            << enumeration << QByteArray("1") << QStringLiteral("expected one of neutral, upbeat");
         QTest::newRow("list[str] ok") << listStr << QByteArray(R"(["a","b"])") << QString();
         QTest::newRow("list[str] empty ok") << listStr << QByteArray("[]") << QString();
-        QTest::newRow("list[str] bad item") << listStr << QByteArray(R"(["a",2])") << QStringLiteral("item 1: expected a string, got 2");
-        QTest::newRow("list[str] given string") << listStr << QByteArray(R"("a,b")") << QStringLiteral(R"(expected a list, got "a,b")");
+        QTest::newRow("list[str] bad item")
+            << listStr << QByteArray(R"(["a",2])") << QStringLiteral("item 1: expected a string, got 2");
+        QTest::newRow("list[str] given string")
+            << listStr << QByteArray(R"("a,b")") << QStringLiteral(R"(expected a list, got "a,b")");
         QTest::newRow("list[int] ok") << listInt << QByteArray("[1,5,3]") << QString();
-        QTest::newRow("list[int] fraction") << listInt << QByteArray("[1,2.5]") << QStringLiteral("item 1: expected an integer");
-        QTest::newRow("list[int] item out of range") << listInt << QByteArray("[1,6]") << QStringLiteral("item 1: must be ≤ 5");
+        QTest::newRow("list[int] fraction")
+            << listInt << QByteArray("[1,2.5]") << QStringLiteral("item 1: expected an integer");
+        QTest::newRow("list[int] item out of range")
+            << listInt << QByteArray("[1,6]") << QStringLiteral("item 1: must be ≤ 5");
         QTest::newRow("list[float] ok") << listFloat << QByteArray("[1,2.5,-3]") << QString();
-        QTest::newRow("list[float] bad item") << listFloat << QByteArray(R"([1,"x"])") << QStringLiteral(R"(item 1: expected a number, got "x")");
+        QTest::newRow("list[float] bad item") << listFloat << QByteArray(R"([1,"x"])")
+                                              << QStringLiteral(R"(item 1: expected a number, got "x")");
         QTest::newRow("json object") << json << QByteArray(R"({"a":[1,2]})") << QString();
         QTest::newRow("json scalar") << json << QByteArray("3") << QString();
         QTest::newRow("json null") << json << QByteArray("null") << QString();
@@ -116,7 +136,8 @@ private slots:
 
     void missingValueIsReported()
     {
-        QCOMPARE(spec(R"({"name":"x","type":"json"})").validate(QJsonValue(QJsonValue::Undefined)), QStringLiteral("missing"));
+        QCOMPARE(spec(R"({"name":"x","type":"json"})").validate(QJsonValue(QJsonValue::Undefined)),
+            QStringLiteral("missing"));
     }
 
     // Text typed into a form or given as --input NAME=VALUE. An empty `error` column means the
@@ -138,33 +159,53 @@ private slots:
         const QByteArray listFloat = R"({"name":"lf","type":"list[float]"})";
         const QByteArray json = R"({"name":"j","type":"json"})";
 
-        QTest::newRow("str kept verbatim") << str << QStringLiteral(" two words ") << QStringLiteral(R"(" two words ")") << QString();
-        QTest::newRow("str multiline") << str << QStringLiteral("a\nb") << QStringLiteral(R"("a\nb")") << QString();
+        QTest::newRow("str kept verbatim")
+            << str << QStringLiteral(" two words ") << QStringLiteral(R"(" two words ")") << QString();
+        QTest::newRow("str multiline")
+            << str << QStringLiteral("a\nb") << QStringLiteral(R"("a\nb")") << QString();
         QTest::newRow("int") << integer << QStringLiteral("42") << QStringLiteral("42") << QString();
-        QTest::newRow("int with spaces") << integer << QStringLiteral(" -7 ") << QStringLiteral("-7") << QString();
-        QTest::newRow("int written 3.0") << integer << QStringLiteral("3.0") << QStringLiteral("3") << QString();
-        QTest::newRow("int not a number") << integer << QStringLiteral("abc") << QString() << QStringLiteral(R"(expected an integer, got "abc")");
-        QTest::newRow("int fraction") << integer << QStringLiteral("2.5") << QString() << QStringLiteral("expected an integer");
+        QTest::newRow("int with spaces")
+            << integer << QStringLiteral(" -7 ") << QStringLiteral("-7") << QString();
+        QTest::newRow("int written 3.0")
+            << integer << QStringLiteral("3.0") << QStringLiteral("3") << QString();
+        QTest::newRow("int not a number") << integer << QStringLiteral("abc") << QString()
+                                          << QStringLiteral(R"(expected an integer, got "abc")");
+        QTest::newRow("int fraction")
+            << integer << QStringLiteral("2.5") << QString() << QStringLiteral("expected an integer");
         QTest::newRow("float") << real << QStringLiteral("0.25") << QStringLiteral("0.25") << QString();
-        QTest::newRow("float exponent") << real << QStringLiteral("1e3") << QStringLiteral("1000") << QString();
-        QTest::newRow("float not a number") << real << QStringLiteral("high") << QString() << QStringLiteral("expected a number");
-        QTest::newRow("bool true") << boolean << QStringLiteral("true") << QStringLiteral("true") << QString();
+        QTest::newRow("float exponent")
+            << real << QStringLiteral("1e3") << QStringLiteral("1000") << QString();
+        QTest::newRow("float not a number")
+            << real << QStringLiteral("high") << QString() << QStringLiteral("expected a number");
+        QTest::newRow("bool true") << boolean << QStringLiteral("true") << QStringLiteral("true")
+                                   << QString();
         QTest::newRow("bool yes") << boolean << QStringLiteral("Yes") << QStringLiteral("true") << QString();
         QTest::newRow("bool 0") << boolean << QStringLiteral("0") << QStringLiteral("false") << QString();
-        QTest::newRow("bool garbage") << boolean << QStringLiteral("maybe") << QString() << QStringLiteral("expected true or false");
+        QTest::newRow("bool garbage")
+            << boolean << QStringLiteral("maybe") << QString() << QStringLiteral("expected true or false");
         QTest::newRow("enum") << enumeration << QStringLiteral("b") << QStringLiteral(R"("b")") << QString();
-        QTest::newRow("list[str] comma") << listStr << QStringLiteral("a, b ,c") << QStringLiteral(R"(["a","b","c"])") << QString();
-        QTest::newRow("list[str] json") << listStr << QStringLiteral(R"(["a,b","c"])") << QStringLiteral(R"(["a,b","c"])") << QString();
+        QTest::newRow("list[str] comma")
+            << listStr << QStringLiteral("a, b ,c") << QStringLiteral(R"(["a","b","c"])") << QString();
+        QTest::newRow("list[str] json")
+            << listStr << QStringLiteral(R"(["a,b","c"])") << QStringLiteral(R"(["a,b","c"])") << QString();
         QTest::newRow("list[str] empty") << listStr << QString() << QStringLiteral("[]") << QString();
-        QTest::newRow("list[int] comma") << listInt << QStringLiteral("1,2,3") << QStringLiteral("[1,2,3]") << QString();
-        QTest::newRow("list[int] json") << listInt << QStringLiteral("[1, 2.0]") << QStringLiteral("[1,2]") << QString();
-        QTest::newRow("list[int] bad item") << listInt << QStringLiteral("1,x") << QString() << QStringLiteral("item 1: expected an integer");
-        QTest::newRow("list[int] broken json") << listInt << QStringLiteral("[1,") << QString() << QStringLiteral("not a valid JSON list");
-        QTest::newRow("list[float] comma") << listFloat << QStringLiteral("1.5, 2") << QStringLiteral("[1.5,2]") << QString();
-        QTest::newRow("json object") << json << QStringLiteral(R"({"a": 1})") << QStringLiteral(R"({"a":1})") << QString();
+        QTest::newRow("list[int] comma")
+            << listInt << QStringLiteral("1,2,3") << QStringLiteral("[1,2,3]") << QString();
+        QTest::newRow("list[int] json")
+            << listInt << QStringLiteral("[1, 2.0]") << QStringLiteral("[1,2]") << QString();
+        QTest::newRow("list[int] bad item")
+            << listInt << QStringLiteral("1,x") << QString() << QStringLiteral("item 1: expected an integer");
+        QTest::newRow("list[int] broken json")
+            << listInt << QStringLiteral("[1,") << QString() << QStringLiteral("not a valid JSON list");
+        QTest::newRow("list[float] comma")
+            << listFloat << QStringLiteral("1.5, 2") << QStringLiteral("[1.5,2]") << QString();
+        QTest::newRow("json object") << json << QStringLiteral(R"({"a": 1})") << QStringLiteral(R"({"a":1})")
+                                     << QString();
         QTest::newRow("json number") << json << QStringLiteral("12") << QStringLiteral("12") << QString();
-        QTest::newRow("json string") << json << QStringLiteral(R"("x")") << QStringLiteral(R"("x")") << QString();
-        QTest::newRow("json invalid") << json << QStringLiteral("{a:1}") << QString() << QStringLiteral("not valid JSON");
+        QTest::newRow("json string") << json << QStringLiteral(R"("x")") << QStringLiteral(R"("x")")
+                                     << QString();
+        QTest::newRow("json invalid")
+            << json << QStringLiteral("{a:1}") << QString() << QStringLiteral("not valid JSON");
         QTest::newRow("json empty") << json << QString() << QString() << QStringLiteral("expected JSON text");
     }
 
@@ -191,21 +232,40 @@ private slots:
     {
         QTest::addColumn<QByteArray>("field");
         QTest::addColumn<QString>("problem");
-        QTest::newRow("unknown type") << QByteArray(R"({"name":"a","type":"strng"})") << QStringLiteral("f.type: unknown type 'strng'");
+        QTest::newRow("unknown type")
+            << QByteArray(R"({"name":"a","type":"strng"})") << QStringLiteral("f.type: unknown type 'strng'");
         QTest::newRow("missing type") << QByteArray(R"({"name":"a"})") << QStringLiteral("f.type: missing");
         QTest::newRow("missing name") << QByteArray(R"({"type":"str"})") << QStringLiteral("f.name: missing");
-        QTest::newRow("name with dot") << QByteArray(R"({"name":"a.b","type":"str"})") << QStringLiteral("f.name: invalid name 'a.b'");
-        QTest::newRow("enum without choices") << QByteArray(R"({"name":"a","type":"enum"})") << QStringLiteral("f.choices: an enum needs at least one choice");
-        QTest::newRow("enum duplicate choice") << QByteArray(R"({"name":"a","type":"enum","choices":["x","x"]})") << QStringLiteral("f.choices: duplicate choice 'x'");
-        QTest::newRow("default out of range") << QByteArray(R"({"name":"a","type":"int","max":10,"default":42})") << QStringLiteral("f.default: must be ≤ 10 (got 42)");
-        QTest::newRow("default wrong type") << QByteArray(R"({"name":"a","type":"bool","default":"yes"})") << QStringLiteral(R"(f.default: expected true or false, got "yes")");
-        QTest::newRow("default not a choice") << QByteArray(R"({"name":"a","type":"enum","choices":["x"],"default":"y"})") << QStringLiteral("f.default: must be one of x");
-        QTest::newRow("min above max") << QByteArray(R"({"name":"a","type":"int","min":10,"max":1})") << QStringLiteral("f.min: 10 is greater than max 1");
-        QTest::newRow("min not a number") << QByteArray(R"({"name":"a","type":"int","min":"1"})") << QStringLiteral("f.min: expected a number");
-        QTest::newRow("max_length negative") << QByteArray(R"({"name":"a","type":"str","max_length":-1})") << QStringLiteral("f.max_length: expected a non-negative integer");
-        QTest::newRow("choices not strings") << QByteArray(R"({"name":"a","type":"enum","choices":["x",1]})") << QStringLiteral("f.choices[1]: expected a string");
-        QTest::newRow("required not bool") << QByteArray(R"({"name":"a","type":"str","required":"no"})") << QStringLiteral("f.required: expected true or false");
-        QTest::newRow("not an object") << QByteArray(R"(["a"])") << QStringLiteral("f: expected a field object");
+        QTest::newRow("name with dot")
+            << QByteArray(R"({"name":"a.b","type":"str"})") << QStringLiteral("f.name: invalid name 'a.b'");
+        QTest::newRow("enum without choices")
+            << QByteArray(R"({"name":"a","type":"enum"})")
+            << QStringLiteral("f.choices: an enum needs at least one choice");
+        QTest::newRow("enum duplicate choice")
+            << QByteArray(R"({"name":"a","type":"enum","choices":["x","x"]})")
+            << QStringLiteral("f.choices: duplicate choice 'x'");
+        QTest::newRow("default out of range")
+            << QByteArray(R"({"name":"a","type":"int","max":10,"default":42})")
+            << QStringLiteral("f.default: must be ≤ 10 (got 42)");
+        QTest::newRow("default wrong type")
+            << QByteArray(R"({"name":"a","type":"bool","default":"yes"})")
+            << QStringLiteral(R"(f.default: expected true or false, got "yes")");
+        QTest::newRow("default not a choice")
+            << QByteArray(R"({"name":"a","type":"enum","choices":["x"],"default":"y"})")
+            << QStringLiteral("f.default: must be one of x");
+        QTest::newRow("min above max") << QByteArray(R"({"name":"a","type":"int","min":10,"max":1})")
+                                       << QStringLiteral("f.min: 10 is greater than max 1");
+        QTest::newRow("min not a number") << QByteArray(R"({"name":"a","type":"int","min":"1"})")
+                                          << QStringLiteral("f.min: expected a number");
+        QTest::newRow("max_length negative")
+            << QByteArray(R"({"name":"a","type":"str","max_length":-1})")
+            << QStringLiteral("f.max_length: expected a non-negative integer");
+        QTest::newRow("choices not strings") << QByteArray(R"({"name":"a","type":"enum","choices":["x",1]})")
+                                             << QStringLiteral("f.choices[1]: expected a string");
+        QTest::newRow("required not bool") << QByteArray(R"({"name":"a","type":"str","required":"no"})")
+                                           << QStringLiteral("f.required: expected true or false");
+        QTest::newRow("not an object")
+            << QByteArray(R"(["a"])") << QStringLiteral("f: expected a field object");
     }
 
     void fieldProblems()
@@ -264,14 +324,17 @@ private slots:
         QCOMPARE(e.value(QLatin1String("enum")).toArray().size(), 2);
         const QJsonObject l = spec(R"({"name":"a","type":"list[float]"})").jsonSchema();
         QCOMPARE(l.value(QLatin1String("type")).toString(), QStringLiteral("array"));
-        QCOMPARE(l.value(QLatin1String("items")).toObject().value(QLatin1String("type")).toString(), QStringLiteral("number"));
-        QCOMPARE(spec(R"({"name":"a","type":"bool"})").jsonSchema().value(QLatin1String("type")).toString(), QStringLiteral("boolean"));
+        QCOMPARE(l.value(QLatin1String("items")).toObject().value(QLatin1String("type")).toString(),
+            QStringLiteral("number"));
+        QCOMPARE(spec(R"({"name":"a","type":"bool"})").jsonSchema().value(QLatin1String("type")).toString(),
+            QStringLiteral("boolean"));
         QVERIFY(!spec(R"({"name":"a","type":"json"})").jsonSchema().contains(QLatin1String("type")));
 
         Signature sig;
-        sig.outputs = {spec(R"({"name":"a","type":"str"})"), spec(R"({"name":"b","type":"int","required":false})")};
+        sig.outputs
+            = { spec(R"({"name":"a","type":"str"})"), spec(R"({"name":"b","type":"int","required":false})") };
         const QJsonObject s = sig.outputSchema();
-        QCOMPARE(s.value(QLatin1String("required")).toArray(), QJsonArray{QStringLiteral("a")});
+        QCOMPARE(s.value(QLatin1String("required")).toArray(), QJsonArray { QStringLiteral("a") });
         QCOMPARE(s.value(QLatin1String("additionalProperties")).toBool(true), false);
         QVERIFY(s.value(QLatin1String("properties")).toObject().contains(QLatin1String("b")));
         QVERIFY(!sig.rawTextOutput());
@@ -282,18 +345,24 @@ private slots:
     void validateInputs_data()
     {
         QTest::addColumn<QByteArray>("inputs");
-        QTest::addColumn<QString>("expected");    // completed inputs, or empty when invalid
+        QTest::addColumn<QString>("expected"); // completed inputs, or empty when invalid
         QTest::addColumn<QStringList>("problems");
-        QTest::newRow("defaults filled") << QByteArray(R"({"text":"hi"})")
-                                         << QStringLiteral(R"({"max_words":60,"text":"hi","tone":"neutral"})") << QStringList();
-        QTest::newRow("given values kept") << QByteArray(R"({"text":"hi","max_words":30.0,"tone":"upbeat","note":"n"})")
-                                           << QStringLiteral(R"({"max_words":30,"note":"n","text":"hi","tone":"upbeat"})") << QStringList();
-        QTest::newRow("missing required") << QByteArray(R"({})") << QString() << QStringList{QStringLiteral("text: required")};
-        QTest::newRow("every problem") << QByteArray(R"({"text":1,"max_words":2,"tone":"sad","colour":"red"})") << QString()
-                                       << QStringList{QStringLiteral("text: expected a string"), QStringLiteral("max_words: must be ≥ 5"),
-                                                      QStringLiteral("tone: must be one of"), QStringLiteral("colour: unknown input field")};
-        QTest::newRow("null optional uses default") << QByteArray(R"({"text":"hi","max_words":null})")
-                                                    << QStringLiteral(R"({"max_words":60,"text":"hi","tone":"neutral"})") << QStringList();
+        QTest::newRow("defaults filled")
+            << QByteArray(R"({"text":"hi"})")
+            << QStringLiteral(R"({"max_words":60,"text":"hi","tone":"neutral"})") << QStringList();
+        QTest::newRow("given values kept")
+            << QByteArray(R"({"text":"hi","max_words":30.0,"tone":"upbeat","note":"n"})")
+            << QStringLiteral(R"({"max_words":30,"note":"n","text":"hi","tone":"upbeat"})") << QStringList();
+        QTest::newRow("missing required")
+            << QByteArray(R"({})") << QString() << QStringList { QStringLiteral("text: required") };
+        QTest::newRow("every problem")
+            << QByteArray(R"({"text":1,"max_words":2,"tone":"sad","colour":"red"})") << QString()
+            << QStringList { QStringLiteral("text: expected a string"),
+                   QStringLiteral("max_words: must be ≥ 5"), QStringLiteral("tone: must be one of"),
+                   QStringLiteral("colour: unknown input field") };
+        QTest::newRow("null optional uses default")
+            << QByteArray(R"({"text":"hi","max_words":null})")
+            << QStringLiteral(R"({"max_words":60,"text":"hi","tone":"neutral"})") << QStringList();
     }
 
     void validateInputs()

@@ -10,9 +10,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-// A small valid workspace (good.agents.json); each validation row breaks it in one place by editing JSON paths,
-// so the expected message can be matched exactly, path included.
-// tests/model/data/good.agents.json (a file: moc cannot read multi-line raw strings).
+// A small valid workspace (good.agents.json); each validation row breaks it in one place by editing JSON
+// paths, so the expected message can be matched exactly, path included. tests/model/data/good.agents.json (a
+// file: moc cannot read multi-line raw strings).
 static QByteArray goodJson()
 {
     QFile f(testsupport::sourcePath(QStringLiteral("tests/model/data/good.agents.json")));
@@ -37,9 +37,9 @@ QList<Step> parsePath(const QString &path)
     while (it.hasNext()) {
         const auto m = it.next();
         if (m.capturedLength(1))
-            steps.append({m.captured(1), -1});
+            steps.append({ m.captured(1), -1 });
         else
-            steps.append({QString(), m.captured(2).toInt()});
+            steps.append({ QString(), m.captured(2).toInt() });
     }
     return steps;
 }
@@ -53,7 +53,8 @@ QJsonValue getPath(const QJsonValue &v, const QList<Step> &steps, qsizetype i = 
 }
 
 // Sets (or with remove, deletes) the value at a path; an index equal to the size appends.
-QJsonValue setPath(const QJsonValue &v, const QList<Step> &steps, const QJsonValue &value, bool remove, qsizetype i = 0)
+QJsonValue setPath(
+    const QJsonValue &v, const QList<Step> &steps, const QJsonValue &value, bool remove, qsizetype i = 0)
 {
     if (i == steps.size())
         return value;
@@ -142,7 +143,8 @@ private slots:
         QCOMPARE(flow->edges.at(1).toNode, QStringLiteral("review"));
         QCOMPARE(flow->edges.at(1).toField, QStringLiteral("draft"));
         QCOMPARE(flow->outputs.at(0).fromNode, QStringLiteral("review"));
-        QCOMPARE(flow->pins.value(QStringLiteral("review")).value(QLatin1String("draft")).toString(), QStringLiteral("pinned"));
+        QCOMPARE(flow->pins.value(QStringLiteral("review")).value(QLatin1String("draft")).toString(),
+            QStringLiteral("pinned"));
         QVERIFY(ws->validate().isEmpty());
     }
 
@@ -155,124 +157,164 @@ private slots:
         auto row = [](const char *name, const QStringList &edits, const QString &expected) {
             QTest::newRow(name) << edits << expected;
         };
-        row("format wrong", {QStringLiteral(R"(format="agentstudio/9")")},
+        row("format wrong", { QStringLiteral(R"(format="agentstudio/9")") },
             QStringLiteral("format: unsupported format 'agentstudio/9' (expected 'agentstudio/1')"));
-        row("format missing", {QStringLiteral("-format")}, QStringLiteral("format: missing"));
-        row("agents not a list", {QStringLiteral("agents={}")}, QStringLiteral("agents: expected a list, got {}"));
-        row("agent not an object", {QStringLiteral("agents[3]=3")}, QStringLiteral("agents[3]: expected an agent object, got 3"));
-        row("unknown field type", {QStringLiteral(R"(agents[0].signature.inputs[0].type="strng")")},
+        row("format missing", { QStringLiteral("-format") }, QStringLiteral("format: missing"));
+        row("agents not a list", { QStringLiteral("agents={}") },
+            QStringLiteral("agents: expected a list, got {}"));
+        row("agent not an object", { QStringLiteral("agents[3]=3") },
+            QStringLiteral("agents[3]: expected an agent object, got 3"));
+        row("unknown field type", { QStringLiteral(R"(agents[0].signature.inputs[0].type="strng")") },
             QStringLiteral("agents[0].signature.inputs[0].type: unknown type 'strng'"));
-        row("missing field type", {QStringLiteral("-agents[1].signature.outputs[1].type")},
+        row("missing field type", { QStringLiteral("-agents[1].signature.outputs[1].type") },
             QStringLiteral("agents[1].signature.outputs[1].type: missing"));
-        row("missing agent id", {QStringLiteral("-agents[1].id")}, QStringLiteral("agents[1].id: missing"));
-        row("invalid agent id", {QStringLiteral(R"(agents[2].id="count.er")")}, QStringLiteral("agents[2].id: invalid id 'count.er'"));
-        row("duplicate agent id", {QStringLiteral(R"(agents[2].id="writer")")},
+        row("missing agent id", { QStringLiteral("-agents[1].id") }, QStringLiteral("agents[1].id: missing"));
+        row("invalid agent id", { QStringLiteral(R"(agents[2].id="count.er")") },
+            QStringLiteral("agents[2].id: invalid id 'count.er'"));
+        row("duplicate agent id", { QStringLiteral(R"(agents[2].id="writer")") },
             QStringLiteral("agents[2].id: duplicate id 'writer' (also agents[0])"));
-        row("duplicate orchestration id", {QStringLiteral("orchestrations[1]=@orchestrations[0]")},
+        row("duplicate orchestration id", { QStringLiteral("orchestrations[1]=@orchestrations[0]") },
             QStringLiteral("orchestrations[1].id: duplicate id 'flow' (also orchestrations[0])"));
-        row("duplicate node id", {QStringLiteral(R"(orchestrations[0].nodes[2].id="draft")")},
-            QStringLiteral("orchestrations[0].nodes[2].id: duplicate id 'draft' (also orchestrations[0].nodes[0])"));
-        row("reserved node id", {QStringLiteral(R"(orchestrations[0].nodes[2].id="input")")},
+        row("duplicate node id", { QStringLiteral(R"(orchestrations[0].nodes[2].id="draft")") },
+            QStringLiteral(
+                "orchestrations[0].nodes[2].id: duplicate id 'draft' (also orchestrations[0].nodes[0])"));
+        row("reserved node id", { QStringLiteral(R"(orchestrations[0].nodes[2].id="input")") },
             QStringLiteral("orchestrations[0].nodes[2].id: 'input' is reserved for the workflow inputs"));
-        row("duplicate input field", {QStringLiteral(R"(agents[1].signature.inputs[1].name="draft")")},
-            QStringLiteral("agents[1].signature.inputs[1].name: duplicate field 'draft' (also agents[1].signature.inputs[0])"));
-        row("duplicate workflow input", {QStringLiteral(R"(orchestrations[0].inputs[1].name="topic")")},
+        row("duplicate input field", { QStringLiteral(R"(agents[1].signature.inputs[1].name="draft")") },
+            QStringLiteral("agents[1].signature.inputs[1].name: duplicate field 'draft' (also "
+                           "agents[1].signature.inputs[0])"));
+        row("duplicate workflow input", { QStringLiteral(R"(orchestrations[0].inputs[1].name="topic")") },
             QStringLiteral("orchestrations[0].inputs[1].name: duplicate field 'topic'"));
-        row("unknown provider", {QStringLiteral(R"(agents[0].model.provider="nope")")},
+        row("unknown provider", { QStringLiteral(R"(agents[0].model.provider="nope")") },
             QStringLiteral("agents[0].model.provider: unknown provider 'nope' (known: offline, openai)"));
-        row("missing provider", {QStringLiteral("-agents[0].model.provider")}, QStringLiteral("agents[0].model.provider: missing"));
-        row("missing model", {QStringLiteral("-agents[0].model")}, QStringLiteral("agents[0].model: missing"));
-        row("unknown provider kind", {QStringLiteral(R"(providers.offline.kind="pigeon")")},
-            QStringLiteral("providers.offline.kind: unknown kind 'pigeon' (expected openai, anthropic, ollama or scripted)"));
-        row("missing provider kind", {QStringLiteral("-providers.offline.kind")}, QStringLiteral("providers.offline.kind: missing"));
-        row("bad base_url", {QStringLiteral(R"(providers.openai.base_url="api.openai.com")")},
+        row("missing provider", { QStringLiteral("-agents[0].model.provider") },
+            QStringLiteral("agents[0].model.provider: missing"));
+        row("missing model", { QStringLiteral("-agents[0].model") },
+            QStringLiteral("agents[0].model: missing"));
+        row("unknown provider kind", { QStringLiteral(R"(providers.offline.kind="pigeon")") },
+            QStringLiteral("providers.offline.kind: unknown kind 'pigeon' (expected openai, anthropic, "
+                           "ollama or scripted)"));
+        row("missing provider kind", { QStringLiteral("-providers.offline.kind") },
+            QStringLiteral("providers.offline.kind: missing"));
+        row("bad base_url", { QStringLiteral(R"(providers.openai.base_url="api.openai.com")") },
             QStringLiteral("providers.openai.base_url: not an http(s) URL: 'api.openai.com'"));
-        row("key in api_key_env", {QStringLiteral(R"(providers.openai.api_key_env="sk-proj-abc123")")},
+        row("key in api_key_env", { QStringLiteral(R"(providers.openai.api_key_env="sk-proj-abc123")") },
             QStringLiteral("providers.openai.api_key_env: expected the NAME of an environment variable"));
-        row("temperature out of range", {QStringLiteral("agents[0].model.temperature=3")},
+        row("temperature out of range", { QStringLiteral("agents[0].model.temperature=3") },
             QStringLiteral("agents[0].model.temperature: must be between 0 and 2"));
-        row("no outputs", {QStringLiteral("agents[0].signature.outputs=[]")},
+        row("no outputs", { QStringLiteral("agents[0].signature.outputs=[]") },
             QStringLiteral("agents[0].signature.outputs: an agent needs at least one output field"));
-        row("unknown agent in node", {QStringLiteral(R"(orchestrations[0].nodes[1].agent="ghost")")},
+        row("unknown agent in node", { QStringLiteral(R"(orchestrations[0].nodes[1].agent="ghost")") },
             QStringLiteral("orchestrations[0].nodes[1].agent: unknown agent 'ghost'"));
-        row("node without agent", {QStringLiteral("-orchestrations[0].nodes[1].agent")},
+        row("node without agent", { QStringLiteral("-orchestrations[0].nodes[1].agent") },
             QStringLiteral("orchestrations[0].nodes[1].agent: missing"));
-        row("no nodes", {QStringLiteral("orchestrations[0].nodes=[]"), QStringLiteral("orchestrations[0].edges=[]"),
-                         QStringLiteral("orchestrations[0].outputs=[]"), QStringLiteral("-orchestrations[0].pins")},
+        row("no nodes",
+            { QStringLiteral("orchestrations[0].nodes=[]"), QStringLiteral("orchestrations[0].edges=[]"),
+                QStringLiteral("orchestrations[0].outputs=[]"), QStringLiteral("-orchestrations[0].pins") },
             QStringLiteral("orchestrations[0].nodes: a workflow needs at least one node"));
-        row("edge from unknown node", {QStringLiteral(R"(orchestrations[0].edges[1].from="drift.text")")},
+        row("edge from unknown node", { QStringLiteral(R"(orchestrations[0].edges[1].from="drift.text")") },
             QStringLiteral("orchestrations[0].edges[1].from: unknown node 'drift'"));
-        row("edge to unknown node", {QStringLiteral(R"(orchestrations[0].edges[1].to="reviewer.draft")")},
+        row("edge to unknown node", { QStringLiteral(R"(orchestrations[0].edges[1].to="reviewer.draft")") },
             QStringLiteral("orchestrations[0].edges[1].to: unknown node 'reviewer'"));
-        row("edge from unknown output", {QStringLiteral(R"(orchestrations[0].edges[1].from="draft.txt")")},
-            QStringLiteral("orchestrations[0].edges[1].from: node 'draft' (agent 'writer') has no output 'txt'"));
-        row("edge from an input of the agent", {QStringLiteral(R"(orchestrations[0].edges[1].from="draft.topic")")},
-            QStringLiteral("orchestrations[0].edges[1].from: node 'draft' (agent 'writer') has no output 'topic'"));
-        row("edge to unknown input", {QStringLiteral(R"(orchestrations[0].edges[1].to="review.drft")")},
-            QStringLiteral("orchestrations[0].edges[1].to: node 'review' (agent 'critic') has no input 'drft'"));
-        row("edge from unknown workflow input", {QStringLiteral(R"(orchestrations[0].edges[0].from="input.subject")")},
+        row("edge from unknown output", { QStringLiteral(R"(orchestrations[0].edges[1].from="draft.txt")") },
+            QStringLiteral(
+                "orchestrations[0].edges[1].from: node 'draft' (agent 'writer') has no output 'txt'"));
+        row("edge from an input of the agent",
+            { QStringLiteral(R"(orchestrations[0].edges[1].from="draft.topic")") },
+            QStringLiteral(
+                "orchestrations[0].edges[1].from: node 'draft' (agent 'writer') has no output 'topic'"));
+        row("edge to unknown input", { QStringLiteral(R"(orchestrations[0].edges[1].to="review.drft")") },
+            QStringLiteral(
+                "orchestrations[0].edges[1].to: node 'review' (agent 'critic') has no input 'drft'"));
+        row("edge from unknown workflow input",
+            { QStringLiteral(R"(orchestrations[0].edges[0].from="input.subject")") },
             QStringLiteral("orchestrations[0].edges[0].from: unknown workflow input 'subject'"));
-        row("edge endpoint without field", {QStringLiteral(R"(orchestrations[0].edges[0].from="topic")")},
-            QStringLiteral("orchestrations[0].edges[0].from: expected 'node.field' or 'input.field', got 'topic'"));
-        row("edge without to", {QStringLiteral("-orchestrations[0].edges[0].to")},
+        row("edge endpoint without field", { QStringLiteral(R"(orchestrations[0].edges[0].from="topic")") },
+            QStringLiteral(
+                "orchestrations[0].edges[0].from: expected 'node.field' or 'input.field', got 'topic'"));
+        row("edge without to", { QStringLiteral("-orchestrations[0].edges[0].to") },
             QStringLiteral("orchestrations[0].edges[0].to: missing"));
-        row("edge into workflow inputs", {QStringLiteral(R"(orchestrations[0].edges[3]={"from":"draft.text","to":"input.topic"})")},
+        row("edge into workflow inputs",
+            { QStringLiteral(R"(orchestrations[0].edges[3]={"from":"draft.text","to":"input.topic"})") },
             QStringLiteral("orchestrations[0].edges[3].to: an edge cannot feed the workflow inputs"));
-        row("type mismatch str to int", {QStringLiteral(R"(orchestrations[0].edges[2].from="input.topic")")},
-            QStringLiteral("orchestrations[0].edges[2]: input.topic -> count.n: type mismatch: str cannot feed int"));
-        row("type mismatch float to int", {QStringLiteral(R"(orchestrations[0].edges[3]={"from":"count.total","to":"review.strict"})")},
-            QStringLiteral("orchestrations[0].edges[3]: count.total -> review.strict: type mismatch: float cannot feed bool"));
+        row("type mismatch str to int",
+            { QStringLiteral(R"(orchestrations[0].edges[2].from="input.topic")") },
+            QStringLiteral(
+                "orchestrations[0].edges[2]: input.topic -> count.n: type mismatch: str cannot feed int"));
+        row("type mismatch float to int",
+            { QStringLiteral(R"(orchestrations[0].edges[3]={"from":"count.total","to":"review.strict"})") },
+            QStringLiteral("orchestrations[0].edges[3]: count.total -> review.strict: type mismatch: float "
+                           "cannot feed bool"));
         row("type mismatch list[float] to list[int]",
-            {QStringLiteral(R"(agents[2].signature.outputs[1].type="list[float]")"),
-             QStringLiteral(R"(agents[2].signature.inputs[1].type="list[int]")"),
-             QStringLiteral(R"(orchestrations[0].nodes[3]={"id":"count2","agent":"counter"})"),
-             QStringLiteral(R"(orchestrations[0].edges[3]={"from":"input.n","to":"count2.n"})"),
-             QStringLiteral(R"(orchestrations[0].edges[4]={"from":"count.items","to":"count2.weights"})")},
-            QStringLiteral("orchestrations[0].edges[4]: count.items -> count2.weights: type mismatch: list[float] cannot feed list[int]"));
-        row("enum choices not accepted", {QStringLiteral(R"(agents[1].signature.inputs[1]={"name":"strict","type":"enum","choices":["ok"],"required":false})"),
-                                          QStringLiteral(R"(orchestrations[0].nodes[3]={"id":"review2","agent":"critic"})"),
-                                          QStringLiteral(R"(orchestrations[0].edges[3]={"from":"draft.text","to":"review2.draft"})"),
-                                          QStringLiteral(R"(orchestrations[0].edges[4]={"from":"review.verdict","to":"review2.strict"})")},
-            QStringLiteral("orchestrations[0].edges[4]: review.verdict -> review2.strict: enum choices bad are not accepted by the target"));
-        row("cycle", {QStringLiteral(R"(orchestrations[0].edges[3]={"from":"review.verdict","to":"draft.notes"})")},
+            { QStringLiteral(R"(agents[2].signature.outputs[1].type="list[float]")"),
+                QStringLiteral(R"(agents[2].signature.inputs[1].type="list[int]")"),
+                QStringLiteral(R"(orchestrations[0].nodes[3]={"id":"count2","agent":"counter"})"),
+                QStringLiteral(R"(orchestrations[0].edges[3]={"from":"input.n","to":"count2.n"})"),
+                QStringLiteral(
+                    R"(orchestrations[0].edges[4]={"from":"count.items","to":"count2.weights"})") },
+            QStringLiteral("orchestrations[0].edges[4]: count.items -> count2.weights: type mismatch: "
+                           "list[float] cannot feed list[int]"));
+        row("enum choices not accepted",
+            { QStringLiteral(
+                  R"(agents[1].signature.inputs[1]={"name":"strict","type":"enum","choices":["ok"],"required":false})"),
+                QStringLiteral(R"(orchestrations[0].nodes[3]={"id":"review2","agent":"critic"})"),
+                QStringLiteral(R"(orchestrations[0].edges[3]={"from":"draft.text","to":"review2.draft"})"),
+                QStringLiteral(
+                    R"(orchestrations[0].edges[4]={"from":"review.verdict","to":"review2.strict"})") },
+            QStringLiteral("orchestrations[0].edges[4]: review.verdict -> review2.strict: enum choices bad "
+                           "are not accepted by the target"));
+        row("cycle",
+            { QStringLiteral(R"(orchestrations[0].edges[3]={"from":"review.verdict","to":"draft.notes"})") },
             QStringLiteral("orchestrations[0].edges: cycle draft -> review -> draft"));
-        row("self loop", {QStringLiteral(R"(orchestrations[0].edges[3]={"from":"draft.text","to":"draft.notes"})")},
+        row("self loop",
+            { QStringLiteral(R"(orchestrations[0].edges[3]={"from":"draft.text","to":"draft.notes"})") },
             QStringLiteral("orchestrations[0].edges: cycle draft -> draft"));
-        row("required input fed by nothing", {QStringLiteral("-orchestrations[0].edges[0]")},
-            QStringLiteral("orchestrations[0].nodes[0]: required input 'topic' of agent 'writer' is fed by nothing (no edge, no default)"));
-        row("pins do not feed full runs", {QStringLiteral("-orchestrations[0].edges[1]")},
-            QStringLiteral("orchestrations[0].nodes[1]: required input 'draft' of agent 'critic' is fed by nothing (no edge, no default)"));
-        row("duplicate edge into one input", {QStringLiteral(R"(orchestrations[0].edges[3]={"from":"input.topic","to":"review.draft"})")},
-            QStringLiteral("orchestrations[0].edges[3].to: review.draft is already fed by orchestrations[0].edges[1]"));
-        row("workflow output from unknown node", {QStringLiteral(R"(orchestrations[0].outputs[0].from="nowhere.verdict")")},
+        row("required input fed by nothing", { QStringLiteral("-orchestrations[0].edges[0]") },
+            QStringLiteral("orchestrations[0].nodes[0]: required input 'topic' of agent 'writer' is fed by "
+                           "nothing (no edge, no default)"));
+        row("pins do not feed full runs", { QStringLiteral("-orchestrations[0].edges[1]") },
+            QStringLiteral("orchestrations[0].nodes[1]: required input 'draft' of agent 'critic' is fed by "
+                           "nothing (no edge, no default)"));
+        row("duplicate edge into one input",
+            { QStringLiteral(R"(orchestrations[0].edges[3]={"from":"input.topic","to":"review.draft"})") },
+            QStringLiteral(
+                "orchestrations[0].edges[3].to: review.draft is already fed by orchestrations[0].edges[1]"));
+        row("workflow output from unknown node",
+            { QStringLiteral(R"(orchestrations[0].outputs[0].from="nowhere.verdict")") },
             QStringLiteral("orchestrations[0].outputs[0].from: unknown node 'nowhere'"));
-        row("workflow output from unknown field", {QStringLiteral(R"(orchestrations[0].outputs[0].from="review.verdikt")")},
-            QStringLiteral("orchestrations[0].outputs[0].from: node 'review' (agent 'critic') has no output 'verdikt'"));
-        row("workflow output without name", {QStringLiteral("-orchestrations[0].outputs[0].name")},
+        row("workflow output from unknown field",
+            { QStringLiteral(R"(orchestrations[0].outputs[0].from="review.verdikt")") },
+            QStringLiteral(
+                "orchestrations[0].outputs[0].from: node 'review' (agent 'critic') has no output 'verdikt'"));
+        row("workflow output without name", { QStringLiteral("-orchestrations[0].outputs[0].name") },
             QStringLiteral("orchestrations[0].outputs[0].name: missing"));
-        row("duplicate workflow output", {QStringLiteral(R"(orchestrations[0].outputs[1]={"name":"verdict","from":"review.score"})")},
-            QStringLiteral("orchestrations[0].outputs[1].name: duplicate output 'verdict' (also orchestrations[0].outputs[0])"));
-        row("default fails its field", {QStringLiteral(R"(agents[1].signature.inputs[1].default="yes")")},
+        row("duplicate workflow output",
+            { QStringLiteral(R"(orchestrations[0].outputs[1]={"name":"verdict","from":"review.score"})") },
+            QStringLiteral("orchestrations[0].outputs[1].name: duplicate output 'verdict' (also "
+                           "orchestrations[0].outputs[0])"));
+        row("default fails its field", { QStringLiteral(R"(agents[1].signature.inputs[1].default="yes")") },
             QStringLiteral(R"(agents[1].signature.inputs[1].default: expected true or false, got "yes")"));
-        row("default out of range", {QStringLiteral("agents[1].signature.outputs[1].default=11")},
+        row("default out of range", { QStringLiteral("agents[1].signature.outputs[1].default=11") },
             QStringLiteral("agents[1].signature.outputs[1].default: must be ≤ 10 (got 11)"));
-        row("enum without choices", {QStringLiteral("-agents[0].signature.inputs[1].choices")},
+        row("enum without choices", { QStringLiteral("-agents[0].signature.inputs[1].choices") },
             QStringLiteral("agents[0].signature.inputs[1].choices: an enum needs at least one choice"));
-        row("enum with empty choices", {QStringLiteral("agents[0].signature.inputs[1].choices=[]")},
+        row("enum with empty choices", { QStringLiteral("agents[0].signature.inputs[1].choices=[]") },
             QStringLiteral("agents[0].signature.inputs[1].choices: an enum needs at least one choice"));
-        row("min above max", {QStringLiteral("agents[1].signature.outputs[1].min=20")},
+        row("min above max", { QStringLiteral("agents[1].signature.outputs[1].min=20") },
             QStringLiteral("agents[1].signature.outputs[1].min: 20 is greater than max 10"));
-        row("example input of wrong type", {QStringLiteral(R"(agents[0].examples=[{"name":"x","inputs":{"topic":3}}])")},
+        row("example input of wrong type",
+            { QStringLiteral(R"(agents[0].examples=[{"name":"x","inputs":{"topic":3}}])") },
             QStringLiteral("agents[0].examples[0].inputs.topic: expected a string, got 3"));
-        row("example with unknown input", {QStringLiteral(R"(agents[0].examples=[{"name":"x","inputs":{"topik":"a"}}])")},
+        row("example with unknown input",
+            { QStringLiteral(R"(agents[0].examples=[{"name":"x","inputs":{"topik":"a"}}])") },
             QStringLiteral("agents[0].examples[0].inputs.topik: unknown input field"));
-        row("pin for unknown node", {QStringLiteral(R"(orchestrations[0].pins.ghost={"draft":"x"})")},
+        row("pin for unknown node", { QStringLiteral(R"(orchestrations[0].pins.ghost={"draft":"x"})") },
             QStringLiteral("orchestrations[0].pins.ghost: unknown node 'ghost'"));
-        row("pin for unknown input", {QStringLiteral(R"(orchestrations[0].pins.review.drift="x")")},
+        row("pin for unknown input", { QStringLiteral(R"(orchestrations[0].pins.review.drift="x")") },
             QStringLiteral("orchestrations[0].pins.review.drift: agent 'critic' has no input 'drift'"));
-        row("pin of wrong type", {QStringLiteral("orchestrations[0].pins.review.draft=3")},
+        row("pin of wrong type", { QStringLiteral("orchestrations[0].pins.review.draft=3") },
             QStringLiteral("orchestrations[0].pins.review.draft: expected a string, got 3"));
-        row("pins not an object", {QStringLiteral("orchestrations[0].pins.review=[]")},
+        row("pins not an object", { QStringLiteral("orchestrations[0].pins.review=[]") },
             QStringLiteral("orchestrations[0].pins.review: expected an object of input values, got []"));
     }
 
@@ -285,7 +327,9 @@ private slots:
         bool found = false;
         for (const QString &p : problems)
             found = found || p.startsWith(expected);
-        QVERIFY2(found, qPrintable(QStringLiteral("expected \"%1\" among:\n  %2").arg(expected, problems.join(QStringLiteral("\n  ")))));
+        QVERIFY2(found,
+            qPrintable(QStringLiteral("expected \"%1\" among:\n  %2")
+                           .arg(expected, problems.join(QStringLiteral("\n  ")))));
         // The Failure message lists the same problems, one per line.
         const Result<Workspace> ws = Workspace::fromJson(edited(edits));
         QCOMPARE(ws.error().split(QLatin1Char('\n')), problems);
@@ -295,28 +339,34 @@ private slots:
     void compatibleEdges_data()
     {
         QTest::addColumn<QStringList>("edits");
-        QTest::newRow("int to float") << QStringList{
-            QStringLiteral(R"(agents[2].signature.inputs[1]={"name":"weights","type":"float","required":false})"),
-            QStringLiteral(R"(orchestrations[0].edges[3]={"from":"review.score","to":"count.weights"})")};
-        QTest::newRow("list[int] to list[float]") << QStringList{
+        QTest::newRow("int to float") << QStringList {
+            QStringLiteral(
+                R"(agents[2].signature.inputs[1]={"name":"weights","type":"float","required":false})"),
+            QStringLiteral(R"(orchestrations[0].edges[3]={"from":"review.score","to":"count.weights"})")
+        };
+        QTest::newRow("list[int] to list[float]") << QStringList {
             QStringLiteral(R"(orchestrations[0].nodes[3]={"id":"count2","agent":"counter"})"),
             QStringLiteral(R"(orchestrations[0].edges[3]={"from":"input.n","to":"count2.n"})"),
-            QStringLiteral(R"(orchestrations[0].edges[4]={"from":"count.items","to":"count2.weights"})")};
-        QTest::newRow("anything to json") << QStringList{
-            QStringLiteral(R"(orchestrations[0].edges[3]={"from":"review.verdict","to":"count.extra"})")};
-        QTest::newRow("enum to str") << QStringList{
+            QStringLiteral(R"(orchestrations[0].edges[4]={"from":"count.items","to":"count2.weights"})")
+        };
+        QTest::newRow("anything to json") << QStringList { QStringLiteral(
+            R"(orchestrations[0].edges[3]={"from":"review.verdict","to":"count.extra"})") };
+        QTest::newRow("enum to str") << QStringList {
             QStringLiteral(R"(orchestrations[0].nodes[3]={"id":"draft2","agent":"writer"})"),
-            QStringLiteral(R"(orchestrations[0].edges[3]={"from":"review.verdict","to":"draft2.topic"})")};
-        QTest::newRow("enum to a wider enum") << QStringList{
+            QStringLiteral(R"(orchestrations[0].edges[3]={"from":"review.verdict","to":"draft2.topic"})")
+        };
+        QTest::newRow("enum to a wider enum") << QStringList {
             QStringLiteral(R"(agents[0].signature.inputs[1].choices=["ok","bad","meh"])"),
             QStringLiteral(R"(agents[0].signature.inputs[1].default="ok")"),
             QStringLiteral(R"(orchestrations[0].nodes[3]={"id":"draft2","agent":"writer"})"),
             QStringLiteral(R"(orchestrations[0].edges[3]={"from":"input.topic","to":"draft2.topic"})"),
-            QStringLiteral(R"(orchestrations[0].edges[4]={"from":"review.verdict","to":"draft2.audience"})")};
-        QTest::newRow("workflow output from an input") << QStringList{
-            QStringLiteral(R"(orchestrations[0].outputs[1]={"name":"topic","from":"input.topic"})")};
-        QTest::newRow("optional input left unfed") << QStringList{QStringLiteral("-orchestrations[0].edges[2]"),
-                                                                  QStringLiteral(R"(agents[2].signature.inputs[0].default=1)")};
+            QStringLiteral(R"(orchestrations[0].edges[4]={"from":"review.verdict","to":"draft2.audience"})")
+        };
+        QTest::newRow("workflow output from an input") << QStringList { QStringLiteral(
+            R"(orchestrations[0].outputs[1]={"name":"topic","from":"input.topic"})") };
+        QTest::newRow("optional input left unfed")
+            << QStringList { QStringLiteral("-orchestrations[0].edges[2]"),
+                   QStringLiteral(R"(agents[2].signature.inputs[0].default=1)") };
     }
 
     void compatibleEdges()
@@ -340,14 +390,16 @@ private slots:
             QStringLiteral("agents[0].signature.inputs[0].type: unknown type 'strng'"),
             QStringLiteral("agents[1].model.provider: unknown provider 'nope'"),
             QStringLiteral("orchestrations[0].nodes[2].agent: unknown agent 'ghost'"),
-            QStringLiteral("orchestrations[0].edges[1].to: node 'review' (agent 'critic') has no input 'drft'"),
+            QStringLiteral(
+                "orchestrations[0].edges[1].to: node 'review' (agent 'critic') has no input 'drft'"),
             QStringLiteral("orchestrations[0].outputs[0].from: unknown node 'nowhere'"),
         };
         for (const QString &e : expected) {
             bool found = false;
             for (const QString &p : problems)
                 found = found || p.startsWith(e);
-            QVERIFY2(found, qPrintable(e + QStringLiteral(" missing from:\n") + problems.join(QLatin1Char('\n'))));
+            QVERIFY2(
+                found, qPrintable(e + QStringLiteral(" missing from:\n") + problems.join(QLatin1Char('\n'))));
         }
         // No problem is reported twice.
         QCOMPARE(QSet<QString>(problems.begin(), problems.end()).size(), problems.size());
@@ -355,7 +407,8 @@ private slots:
 
     void missingIdsGetDefaults()
     {
-        const Result<Workspace> ws = Workspace::fromJson(edited({QStringLiteral("-workspace_id"), QStringLiteral("-organization_id")}));
+        const Result<Workspace> ws = Workspace::fromJson(
+            edited({ QStringLiteral("-workspace_id"), QStringLiteral("-organization_id") }));
         QVERIFY2(ws.ok(), qPrintable(ws.error()));
         QCOMPARE(ws->workspaceId, QStringLiteral("default"));
         QCOMPARE(ws->organizationId, QStringLiteral("local"));
@@ -363,10 +416,12 @@ private slots:
 
     void invalidJson()
     {
-        const QStringList problems = problemsOf(QByteArrayLiteral("{\n  \"format\": \"agentstudio/1\",\n  \"agents\": [\n}"));
+        const QStringList problems
+            = problemsOf(QByteArrayLiteral("{\n  \"format\": \"agentstudio/1\",\n  \"agents\": [\n}"));
         QCOMPARE(problems.size(), 1);
-        QVERIFY2(problems.constFirst().startsWith(QStringLiteral("(root): invalid JSON at line 4")), qPrintable(problems.constFirst()));
-        QCOMPARE(problemsOf("[1]"), QStringList{QStringLiteral("(root): expected a JSON object")});
+        QVERIFY2(problems.constFirst().startsWith(QStringLiteral("(root): invalid JSON at line 4")),
+            qPrintable(problems.constFirst()));
+        QCOMPARE(problemsOf("[1]"), QStringList { QStringLiteral("(root): expected a JSON object") });
     }
 
     void loadMissingFile()
@@ -396,7 +451,8 @@ private slots:
         Result<Workspace> ws = Workspace::fromJson(json);
         QVERIFY2(ws.ok(), qPrintable(ws.error()));
         ws->agents[0].instructions = QStringLiteral("Changed.");
-        ws->orchestrations[0].pins[QStringLiteral("draft")] = QJsonObject{{QStringLiteral("topic"), QStringLiteral("pinned topic")}};
+        ws->orchestrations[0].pins[QStringLiteral("draft")]
+            = QJsonObject { { QStringLiteral("topic"), QStringLiteral("pinned topic") } };
 
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
@@ -426,8 +482,11 @@ private slots:
         QCOMPARE(at("agents[0].instructions").toString(), QStringLiteral("Changed."));
         QCOMPARE(at("orchestrations[0].pins.draft.topic").toString(), QStringLiteral("pinned topic"));
         QCOMPARE(at("orchestrations[0].pins.review.draft").toString(), QStringLiteral("pinned"));
-        QCOMPARE(back->orchestrations[0].pins.value(QStringLiteral("draft")).value(QLatin1String("topic")).toString(),
-                 QStringLiteral("pinned topic"));
+        QCOMPARE(back->orchestrations[0]
+                     .pins.value(QStringLiteral("draft"))
+                     .value(QLatin1String("topic"))
+                     .toString(),
+            QStringLiteral("pinned topic"));
         // A second save of the reloaded workspace is identical: nothing drifts.
         QCOMPARE(QJsonDocument(back->toJson()).toJson(), QJsonDocument(o).toJson());
     }
@@ -447,21 +506,24 @@ private slots:
         Result<Workspace> ws = Workspace::fromJson(goodJson());
         QVERIFY(ws.ok());
         ws->orchestrations[0].nodes[1].agent = QStringLiteral("ghost");
-        QVERIFY(ws->validate().contains(QStringLiteral("orchestrations[0].nodes[1].agent: unknown agent 'ghost'")));
+        QVERIFY(ws->validate().contains(
+            QStringLiteral("orchestrations[0].nodes[1].agent: unknown agent 'ghost'")));
     }
 
     void graphHelpers()
     {
         const Result<Workspace> ws = Workspace::fromJson(edited({
-            QStringLiteral(R"(orchestrations[0].nodes=[{"id":"review","agent":"critic"},{"id":"count","agent":"counter"},{"id":"draft","agent":"writer"}])"),
+            QStringLiteral(
+                R"(orchestrations[0].nodes=[{"id":"review","agent":"critic"},{"id":"count","agent":"counter"},{"id":"draft","agent":"writer"}])"),
         }));
         QVERIFY2(ws.ok(), qPrintable(ws.error()));
         const OrchestrationSpec &flow = ws->orchestrations.at(0);
-        QCOMPARE(flow.topologicalOrder(), (QStringList{QStringLiteral("count"), QStringLiteral("draft"), QStringLiteral("review")}));
+        QCOMPARE(flow.topologicalOrder(),
+            (QStringList { QStringLiteral("count"), QStringLiteral("draft"), QStringLiteral("review") }));
         QCOMPARE(flow.edgesInto(QStringLiteral("review")).size(), 1);
         QCOMPARE(flow.edgesInto(QStringLiteral("review")).at(0).fromNode, QStringLiteral("draft"));
         QCOMPARE(flow.edgesFrom(QStringLiteral("input")).size(), 2);
-        QCOMPARE(flow.upstreamNodes(QStringLiteral("review")), QStringList{QStringLiteral("draft")});
+        QCOMPARE(flow.upstreamNodes(QStringLiteral("review")), QStringList { QStringLiteral("draft") });
         QVERIFY(flow.upstreamNodes(QStringLiteral("draft")).isEmpty());
         QVERIFY(flow.node(QStringLiteral("count")));
         QVERIFY(!flow.node(QStringLiteral("input")));
@@ -470,10 +532,11 @@ private slots:
     void exampleWorkspaceIsValidAndComplete()
     {
         QStringList problems;
-        const Result<Workspace> file = Workspace::load(testsupport::sourcePath(QStringLiteral("resources/examples/example.agents.json")), &problems);
+        const Result<Workspace> file = Workspace::load(
+            testsupport::sourcePath(QStringLiteral("resources/examples/example.agents.json")), &problems);
         QVERIFY2(file.ok(), qPrintable(file.error()));
 
-        const Workspace ws = Workspace::example();   // the compiled-in copy
+        const Workspace ws = Workspace::example(); // the compiled-in copy
         QVERIFY(ws.validate().isEmpty());
         QCOMPARE(ws.toJson(), file->toJson());
         QVERIFY(ws.agents.size() >= 4);
@@ -486,7 +549,7 @@ private slots:
         for (const AgentSpec &a : ws.agents) {
             QCOMPARE(a.model.provider, QStringLiteral("offline"));
             QVERIFY2(!a.examples.isEmpty() && a.examples.size() <= 2, qPrintable(a.id));
-            for (const QList<FieldSpec> *fields : {&a.signature.inputs, &a.signature.outputs})
+            for (const QList<FieldSpec> *fields : { &a.signature.inputs, &a.signature.outputs })
                 for (const FieldSpec &f : *fields) {
                     types.insert(static_cast<int>(f.type));
                     multiline = multiline || (f.type == FieldType::Str && f.multiline);
@@ -517,15 +580,16 @@ private slots:
     void invalidExampleReportsEveryProblem()
     {
         QStringList problems;
-        const Result<Workspace> ws = Workspace::load(testsupport::sourcePath(QStringLiteral("resources/examples/invalid.agents.json")), &problems);
+        const Result<Workspace> ws = Workspace::load(
+            testsupport::sourcePath(QStringLiteral("resources/examples/invalid.agents.json")), &problems);
         QVERIFY(!ws.ok());
         QVERIFY2(problems.size() >= 10, qPrintable(problems.join(QLatin1Char('\n'))));
-        for (const char *expected : {"agents[1].signature.inputs[0].type: unknown type 'strng'",
-                                     "agents[1].model.provider: unknown provider 'nowhere'",
-                                     "agents[2].id: duplicate id 'writer'",
-                                     "providers.mystery.kind: unknown kind 'carrier-pigeon'",
-                                     "orchestrations[0].edges: cycle a -> b -> a",
-                                     "orchestrations[0].nodes[3]: required input 'topic'"}) {
+        for (const char *expected :
+            { "agents[1].signature.inputs[0].type: unknown type 'strng'",
+                "agents[1].model.provider: unknown provider 'nowhere'", "agents[2].id: duplicate id 'writer'",
+                "providers.mystery.kind: unknown kind 'carrier-pigeon'",
+                "orchestrations[0].edges: cycle a -> b -> a",
+                "orchestrations[0].nodes[3]: required input 'topic'" }) {
             QVERIFY2(!problems.filter(QString::fromUtf8(expected)).isEmpty(), expected);
         }
     }

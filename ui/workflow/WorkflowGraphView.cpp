@@ -27,20 +27,25 @@ constexpr qreal kNodeMinWidth = 150;
 constexpr qreal kNodeMaxWidth = 240;
 constexpr qreal kNodeHeight = 74;
 constexpr qreal kDummyHeight = 18;
-constexpr qreal kNodeGap = 34;      // vertical space between boxes in a layer
+constexpr qreal kNodeGap = 34; // vertical space between boxes in a layer
 constexpr qreal kDummyGap = 12;
-constexpr qreal kMinLayerGap = 90;  // horizontal space between layers (grows with labels)
+constexpr qreal kMinLayerGap = 90; // horizontal space between layers (grows with labels)
 constexpr qreal kLabelPad = 4;
 constexpr qreal kLegendHeight = 30;
 
 QColor borderColor(WorkflowGraphView::State s)
 {
     switch (s) {
-    case WorkflowGraphView::Waiting: return QColor(0x90, 0xa4, 0xae);
-    case WorkflowGraphView::Running: return QColor(0xff, 0x8f, 0x00);
-    case WorkflowGraphView::Done: return QColor(0x2e, 0x7d, 0x32);
-    case WorkflowGraphView::Failed: return QColor(0xc6, 0x28, 0x28);
-    case WorkflowGraphView::Skipped: return QColor(0x9e, 0x9e, 0x9e);
+    case WorkflowGraphView::Waiting:
+        return QColor(0x90, 0xa4, 0xae);
+    case WorkflowGraphView::Running:
+        return QColor(0xff, 0x8f, 0x00);
+    case WorkflowGraphView::Done:
+        return QColor(0x2e, 0x7d, 0x32);
+    case WorkflowGraphView::Failed:
+        return QColor(0xc6, 0x28, 0x28);
+    case WorkflowGraphView::Skipped:
+        return QColor(0x9e, 0x9e, 0x9e);
     }
     return Qt::gray;
 }
@@ -62,8 +67,11 @@ public:
     enum Kind { Node, Inputs, Outputs };
 
     NodeItem(Kind kind, QString id, QString title, QString subtitle, QStringList lines, qreal width)
-        : m_kind(kind), m_id(std::move(id)), m_title(std::move(title)), m_subtitle(std::move(subtitle)),
-          m_lines(std::move(lines))
+        : m_kind(kind)
+        , m_id(std::move(id))
+        , m_title(std::move(title))
+        , m_subtitle(std::move(subtitle))
+        , m_lines(std::move(lines))
     {
         const qreal height = kind == Node ? kNodeHeight : qMax<qreal>(52, 34 + 17 * m_lines.size());
         m_rect = QRectF(0, 0, width, height);
@@ -100,10 +108,7 @@ public:
         m_phase = phase;
         update();
     }
-    QColor fill() const
-    {
-        return m_kind == Node ? WorkflowGraphView::stateColor(m_state) : kEndFill;
-    }
+    QColor fill() const { return m_kind == Node ? WorkflowGraphView::stateColor(m_state) : kEndFill; }
 
     QRectF boundingRect() const override { return m_rect.adjusted(-3, -3, 3, 3); }
 
@@ -138,8 +143,9 @@ public:
         painter->setPen(skipped ? kSubtleText : kText);
         const QFontMetricsF tm(titleFont);
         qreal y = 8;
-        painter->drawText(QRectF(10, y, textWidth - (m_kind == Node ? 14 : 0), tm.height()), Qt::AlignLeft | Qt::AlignVCenter,
-                          tm.elidedText(m_title, Qt::ElideRight, textWidth - (m_kind == Node ? 14 : 0)));
+        painter->drawText(QRectF(10, y, textWidth - (m_kind == Node ? 14 : 0), tm.height()),
+            Qt::AlignLeft | Qt::AlignVCenter,
+            tm.elidedText(m_title, Qt::ElideRight, textWidth - (m_kind == Node ? 14 : 0)));
         y += tm.height() + 2;
 
         painter->setFont(small);
@@ -147,7 +153,7 @@ public:
         if (m_kind == Node) {
             painter->setPen(kSubtleText);
             painter->drawText(QRectF(10, y, textWidth, sm.height()), Qt::AlignLeft | Qt::AlignVCenter,
-                              sm.elidedText(m_subtitle, Qt::ElideRight, textWidth));
+                sm.elidedText(m_subtitle, Qt::ElideRight, textWidth));
             y += sm.height() + 3;
             QString status = WorkflowGraphView::stateName(m_state);
             if (!m_detail.isEmpty())
@@ -156,9 +162,10 @@ public:
             statusFont.setItalic(skipped);
             statusFont.setBold(m_state == WorkflowGraphView::Running || m_state == WorkflowGraphView::Failed);
             painter->setFont(statusFont);
-            painter->setPen(m_state == WorkflowGraphView::Waiting ? kSubtleText : borderColor(m_state).darker(130));
+            painter->setPen(
+                m_state == WorkflowGraphView::Waiting ? kSubtleText : borderColor(m_state).darker(130));
             painter->drawText(QRectF(10, y, textWidth, sm.height()), Qt::AlignLeft | Qt::AlignVCenter,
-                              QFontMetricsF(statusFont).elidedText(status, Qt::ElideRight, textWidth));
+                QFontMetricsF(statusFont).elidedText(status, Qt::ElideRight, textWidth));
             if (m_state == WorkflowGraphView::Running) {
                 // A turning arc in the corner: running nodes are visible at a glance.
                 const QRectF arc(m_rect.right() - 22, 9, 13, 13);
@@ -169,8 +176,8 @@ public:
                 const QRectF mark(m_rect.right() - 22, 9, 13, 13);
                 painter->setPen(QPen(borderColor(m_state), 2.2, Qt::SolidLine, Qt::RoundCap));
                 if (m_state == WorkflowGraphView::Done) {
-                    painter->drawPolyline(QPolygonF{mark.topLeft() + QPointF(1, 7), mark.topLeft() + QPointF(5, 11),
-                                                    mark.topLeft() + QPointF(12, 2)});
+                    painter->drawPolyline(QPolygonF { mark.topLeft() + QPointF(1, 7),
+                        mark.topLeft() + QPointF(5, 11), mark.topLeft() + QPointF(12, 2) });
                 } else {
                     painter->drawLine(mark.topLeft() + QPointF(2, 2), mark.bottomRight() - QPointF(2, 2));
                     painter->drawLine(mark.topRight() + QPointF(-2, 2), mark.bottomLeft() + QPointF(2, -2));
@@ -180,7 +187,7 @@ public:
             painter->setPen(kSubtleText);
             for (const QString &line : m_lines) {
                 painter->drawText(QRectF(10, y, textWidth, sm.height()), Qt::AlignLeft | Qt::AlignVCenter,
-                                  sm.elidedText(line, Qt::ElideRight, textWidth));
+                    sm.elidedText(line, Qt::ElideRight, textWidth));
                 y += 17;
             }
         }
@@ -201,7 +208,9 @@ private:
 class LabelItem final : public QGraphicsItem
 {
 public:
-    LabelItem(const QStringList &lines, const QFont &font) : m_lines(lines), m_font(font)
+    LabelItem(const QStringList &lines, const QFont &font)
+        : m_lines(lines)
+        , m_font(font)
     {
         const QFontMetricsF fm(m_font);
         qreal w = 0;
@@ -224,7 +233,8 @@ public:
         const QFontMetricsF fm(m_font);
         qreal y = kLabelPad - 1;
         for (const QString &l : m_lines) {
-            painter->drawText(QRectF(kLabelPad + 1, y, m_rect.width() - 2 * kLabelPad, fm.height()), Qt::AlignCenter, l);
+            painter->drawText(
+                QRectF(kLabelPad + 1, y, m_rect.width() - 2 * kLabelPad, fm.height()), Qt::AlignCenter, l);
             y += fm.height();
         }
     }
@@ -239,16 +249,18 @@ private:
 class EdgeItem final : public QGraphicsPathItem
 {
 public:
-    EdgeItem(QString source, QString target) : m_source(std::move(source)), m_target(std::move(target))
+    EdgeItem(QString source, QString target)
+        : m_source(std::move(source))
+        , m_target(std::move(target))
     {
         setZValue(1);
         setColor(kEdge);
     }
     const QString &source() const { return m_source; }
     const QString &target() const { return m_target; }
-    LabelItem *label = nullptr;   // Owned by the scene.
+    LabelItem *label = nullptr; // Owned by the scene.
     QPointF end;
-    qreal endAngle = 0;           // degrees, QPainterPath convention
+    qreal endAngle = 0; // degrees, QPainterPath convention
 
     void setColor(const QColor &c)
     {
@@ -268,7 +280,7 @@ public:
         const QPointF base = end - dir * 9;
         painter->setPen(Qt::NoPen);
         painter->setBrush(m_color);
-        painter->drawPolygon(QPolygonF{end, base + normal * 4.5, base - normal * 4.5});
+        painter->drawPolygon(QPolygonF { end, base + normal * 4.5, base - normal * 4.5 });
     }
 
 private:
@@ -290,18 +302,18 @@ QString mapping(const QString &from, const QString &to)
 
 struct Vertex
 {
-    NodeItem *item = nullptr;   // null for a virtual point of a long edge
+    NodeItem *item = nullptr; // null for a virtual point of a long edge
     int layer = 0;
     qreal height = kDummyHeight;
-    qreal y = 0;                // top
-    QList<int> preds, succs;    // proper (adjacent-layer) neighbours, after dummies
+    qreal y = 0; // top
+    QList<int> preds, succs; // proper (adjacent-layer) neighbours, after dummies
 };
 
 struct VisualEdge
 {
     int source = -1, target = -1;
     QStringList labels;
-    QList<int> path;            // vertex indices: source, virtual points..., target
+    QList<int> path; // vertex indices: source, virtual points..., target
     bool backward = false;
 };
 
@@ -312,7 +324,7 @@ int countCrossings(const QList<QList<int>> &layers, const QList<Vertex> &v, cons
         QList<QPair<int, int>> edges;
         for (int a : layers.at(l))
             for (int b : v.at(a).succs)
-                edges.append({pos.value(a), pos.value(b)});
+                edges.append({ pos.value(a), pos.value(b) });
         for (qsizetype i = 0; i < edges.size(); ++i)
             for (qsizetype j = i + 1; j < edges.size(); ++j) {
                 const auto &e = edges.at(i), &f = edges.at(j);
@@ -326,13 +338,15 @@ int countCrossings(const QList<QList<int>> &layers, const QList<Vertex> &v, cons
 } // namespace
 
 WorkflowGraphView::WorkflowGraphView(QWidget *parent)
-    : QGraphicsView(parent), m_scene(new QGraphicsScene(this)), m_spinner(new QTimer(this))
+    : QGraphicsView(parent)
+    , m_scene(new QGraphicsScene(this))
+    , m_spinner(new QTimer(this))
 {
     setObjectName(QStringLiteral("workflowGraph"));
     setScene(m_scene);
     setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
     setDragMode(QGraphicsView::ScrollHandDrag);
-    setViewportUpdateMode(QGraphicsView::FullViewportUpdate);   // the legend is painted in view coordinates
+    setViewportUpdateMode(QGraphicsView::FullViewportUpdate); // the legend is painted in view coordinates
     setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
     setBackgroundBrush(QColor(0xfb, 0xfc, 0xfd));
     setMinimumSize(200, 140);
@@ -352,11 +366,16 @@ WorkflowGraphView::~WorkflowGraphView()
 QColor WorkflowGraphView::stateColor(State state)
 {
     switch (state) {
-    case Waiting: return QColor(0xec, 0xef, 0xf1);
-    case Running: return QColor(0xff, 0xe0, 0x82);
-    case Done: return QColor(0xc8, 0xe6, 0xc9);
-    case Failed: return QColor(0xff, 0xcd, 0xd2);
-    case Skipped: return QColor(0xd6, 0xd6, 0xd6);
+    case Waiting:
+        return QColor(0xec, 0xef, 0xf1);
+    case Running:
+        return QColor(0xff, 0xe0, 0x82);
+    case Done:
+        return QColor(0xc8, 0xe6, 0xc9);
+    case Failed:
+        return QColor(0xff, 0xcd, 0xd2);
+    case Skipped:
+        return QColor(0xd6, 0xd6, 0xd6);
     }
     return Qt::white;
 }
@@ -364,11 +383,16 @@ QColor WorkflowGraphView::stateColor(State state)
 QString WorkflowGraphView::stateName(State state)
 {
     switch (state) {
-    case Waiting: return tr("waiting");
-    case Running: return tr("running");
-    case Done: return tr("done");
-    case Failed: return tr("failed");
-    case Skipped: return tr("skipped");
+    case Waiting:
+        return tr("waiting");
+    case Running:
+        return tr("running");
+    case Done:
+        return tr("done");
+    case Failed:
+        return tr("failed");
+    case Skipped:
+        return tr("skipped");
     }
     return {};
 }
@@ -394,7 +418,8 @@ void WorkflowGraphView::rebuild()
     m_autoFit = true;
 
     if (m_spec.nodes.isEmpty()) {
-        auto *text = m_scene->addSimpleText(m_spec.id.isEmpty() ? tr("No workflow selected") : tr("This workflow has no nodes"));
+        auto *text = m_scene->addSimpleText(
+            m_spec.id.isEmpty() ? tr("No workflow selected") : tr("This workflow has no nodes"));
         text->setBrush(kSubtleText);
         m_scene->setSceneRect(text->boundingRect().adjusted(-20, -20, 20, 20));
         fitToView();
@@ -410,7 +435,7 @@ void WorkflowGraphView::rebuild()
 
     // ---- vertices: Inputs, every node, Outputs ----
     QList<Vertex> v;
-    QHash<QString, int> index;   // node id -> vertex
+    QHash<QString, int> index; // node id -> vertex
     QStringList inputLines, outputLines;
     for (const FieldSpec &f : m_spec.inputs)
         inputLines.append(f.name + QStringLiteral(": ") + FieldSpec::typeName(f.type));
@@ -437,7 +462,8 @@ void WorkflowGraphView::rebuild()
             m_scene->addItem(item);
         return int(v.size() - 1);
     };
-    const int inputsV = addVertex(new NodeItem(NodeItem::Inputs, QStringLiteral("input"), tr("Inputs"), QString(), inputLines, width));
+    const int inputsV = addVertex(
+        new NodeItem(NodeItem::Inputs, QStringLiteral("input"), tr("Inputs"), QString(), inputLines, width));
     for (const NodeSpec &n : m_spec.nodes) {
         if (n.id.isEmpty() || index.contains(n.id))
             continue;
@@ -445,14 +471,17 @@ void WorkflowGraphView::rebuild()
         QStringList ins, outs;
         for (const EdgeSpec &e : m_spec.edgesInto(n.id))
             ins.append(e.toField + QStringLiteral(" ← ") + e.fromNode + QLatin1Char('.') + e.fromField);
-        item->setToolTip(tr("<b>%1</b> — agent <i>%2</i><br>%3<br><br>Double-click or right-click: Test in context")
-                             .arg(n.id.toHtmlEscaped(), n.agent.toHtmlEscaped(),
-                                  ins.isEmpty() ? tr("No upstream inputs") : ins.join(QStringLiteral("<br>")).toHtmlEscaped()));
+        item->setToolTip(
+            tr("<b>%1</b> — agent <i>%2</i><br>%3<br><br>Double-click or right-click: Test in context")
+                .arg(n.id.toHtmlEscaped(), n.agent.toHtmlEscaped(),
+                    ins.isEmpty() ? tr("No upstream inputs")
+                                  : ins.join(QStringLiteral("<br>")).toHtmlEscaped()));
         item->setData(0, n.id);
         index.insert(n.id, addVertex(item));
         m_nodes.insert(n.id, item);
     }
-    const int outputsV = addVertex(new NodeItem(NodeItem::Outputs, QStringLiteral("output"), tr("Outputs"), QString(), outputLines, width));
+    const int outputsV = addVertex(new NodeItem(
+        NodeItem::Outputs, QStringLiteral("output"), tr("Outputs"), QString(), outputLines, width));
     v[inputsV].item->setToolTip(tr("Workflow inputs"));
     v[outputsV].item->setToolTip(tr("Workflow outputs"));
     const int realCount = int(v.size());
@@ -473,7 +502,9 @@ void WorkflowGraphView::rebuild()
         if (!labels.contains(label))
             labels.append(label);
     };
-    auto sourceVertex = [&](const QString &node) { return node == QLatin1String("input") ? inputsV : index.value(node, -1); };
+    auto sourceVertex = [&](const QString &node) {
+        return node == QLatin1String("input") ? inputsV : index.value(node, -1);
+    };
     for (const EdgeSpec &e : m_spec.edges) {
         const int s = sourceVertex(e.fromNode), t = index.value(e.toNode, -1);
         if (s >= 0 && t >= 0)
@@ -533,7 +564,7 @@ void WorkflowGraphView::rebuild()
 
     // ---- virtual points for edges spanning several layers ----
     for (VisualEdge &e : edges) {
-        e.path = {e.source};
+        e.path = { e.source };
         const int ls = v.at(e.source).layer, lt = v.at(e.target).layer;
         if (lt <= ls) {
             e.backward = true;
@@ -580,9 +611,10 @@ void WorkflowGraphView::rebuild()
                 qreal sum = 0;
                 for (int n : nb)
                     sum += pos.value(n);
-                keyed.append({nb.isEmpty() ? qreal(pos.value(x)) : sum / nb.size(), x});
+                keyed.append({ nb.isEmpty() ? qreal(pos.value(x)) : sum / nb.size(), x });
             }
-            std::stable_sort(keyed.begin(), keyed.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+            std::stable_sort(
+                keyed.begin(), keyed.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
             for (int i = 0; i < int(keyed.size()); ++i) {
                 layers[l][i] = keyed.at(i).second;
                 pos.insert(keyed.at(i).second, i);
@@ -615,7 +647,8 @@ void WorkflowGraphView::rebuild()
     for (const QList<int> &l : layers) {
         qreal total = 0;
         for (int i = 0; i < int(l.size()); ++i)
-            total += v.at(l.at(i)).height + (i ? (v.at(l.at(i)).item && v.at(l.at(i - 1)).item ? kNodeGap : kDummyGap) : 0);
+            total += v.at(l.at(i)).height
+                + (i ? (v.at(l.at(i)).item && v.at(l.at(i - 1)).item ? kNodeGap : kDummyGap) : 0);
         qreal y = -total / 2;
         for (int i = 0; i < int(l.size()); ++i) {
             if (i)
@@ -630,23 +663,25 @@ void WorkflowGraphView::rebuild()
 
     // Ports: the arrows leaving (or entering) a box are spread over its height in the order of
     // the other ends, which keeps them apart and uncrossed.
-    QHash<QPair<int, int>, qreal> outPort, inPort;   // (vertex, edge) -> y
+    QHash<QPair<int, int>, qreal> outPort, inPort; // (vertex, edge) -> y
     auto centerY = [&](int idx) { return v.at(idx).y + v.at(idx).height / 2; };
     for (int i = 0; i < realCount; ++i) {
         QList<QPair<qreal, int>> outs, ins;
         for (int k = 0; k < int(edges.size()); ++k) {
             if (edges.at(k).source == i)
-                outs.append({centerY(edges.at(k).path.at(1)), k});
+                outs.append({ centerY(edges.at(k).path.at(1)), k });
             if (edges.at(k).target == i)
-                ins.append({centerY(edges.at(k).path.at(edges.at(k).path.size() - 2)), k});
+                ins.append({ centerY(edges.at(k).path.at(edges.at(k).path.size() - 2)), k });
         }
-        std::stable_sort(outs.begin(), outs.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
-        std::stable_sort(ins.begin(), ins.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+        std::stable_sort(
+            outs.begin(), outs.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+        std::stable_sort(
+            ins.begin(), ins.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
         const qreal top = v.at(i).y + 12, span = v.at(i).height - 24;
         for (int k = 0; k < int(outs.size()); ++k)
-            outPort.insert({i, outs.at(k).second}, top + span * (k + 1) / (outs.size() + 1));
+            outPort.insert({ i, outs.at(k).second }, top + span * (k + 1) / (outs.size() + 1));
         for (int k = 0; k < int(ins.size()); ++k)
-            inPort.insert({i, ins.at(k).second}, top + span * (k + 1) / (ins.size() + 1));
+            inPort.insert({ i, ins.at(k).second }, top + span * (k + 1) / (ins.size() + 1));
     }
 
     // ---- edges and labels ----
@@ -654,16 +689,19 @@ void WorkflowGraphView::rebuild()
     for (int k = 0; k < int(edges.size()); ++k) {
         const VisualEdge &e = edges.at(k);
         auto *item = new EdgeItem(e.source == inputsV ? QStringLiteral("input") : v.at(e.source).item->id(),
-                                  e.target == outputsV ? QStringLiteral("output") : v.at(e.target).item->id());
+            e.target == outputsV ? QStringLiteral("output") : v.at(e.target).item->id());
         QPainterPath path;
         QPointF labelAt;
-        const QPointF start(x.at(v.at(e.source).layer) + width, outPort.value({e.source, k}));
-        const QPointF end(x.at(v.at(e.target).layer), inPort.value({e.target, k}));
+        const QPointF start(x.at(v.at(e.source).layer) + width, outPort.value({ e.source, k }));
+        const QPointF end(x.at(v.at(e.target).layer), inPort.value({ e.target, k }));
         if (e.backward) {
             // A cycle (invalid workflow): loop below the boxes back to the target.
-            const qreal below = qMax(v.at(e.source).y + v.at(e.source).height, v.at(e.target).y + v.at(e.target).height) + 50;
+            const qreal below
+                = qMax(v.at(e.source).y + v.at(e.source).height, v.at(e.target).y + v.at(e.target).height)
+                + 50;
             path.moveTo(start);
-            path.cubicTo(start + QPointF(70, 0), QPointF(start.x() + 70, below), QPointF((start.x() + end.x()) / 2, below));
+            path.cubicTo(start + QPointF(70, 0), QPointF(start.x() + 70, below),
+                QPointF((start.x() + end.x()) / 2, below));
             path.cubicTo(QPointF(end.x() - 70, below), end - QPointF(70, 0), end);
             labelAt = QPointF((start.x() + end.x()) / 2, below);
         } else {
@@ -859,7 +897,7 @@ QStringList WorkflowGraphView::edgeLabels() const
     QStringList out;
     for (const EdgeItem *e : m_edges)
         out.append(e->source() + QStringLiteral(" -> ") + e->target() + QStringLiteral(": ")
-                   + (e->label ? e->label->text().replace(QLatin1Char('\n'), QStringLiteral(", ")) : QString()));
+            + (e->label ? e->label->text().replace(QLatin1Char('\n'), QStringLiteral(", ")) : QString()));
     return out;
 }
 
@@ -869,7 +907,8 @@ void WorkflowGraphView::fitToView()
     const QRectF r = m_scene->sceneRect();
     if (r.isEmpty() || viewport()->width() < 10 || viewport()->height() < 10)
         return;
-    const qreal s = qMin<qreal>(1.0, qMin(viewport()->width() / r.width(), viewport()->height() / r.height()));
+    const qreal s
+        = qMin<qreal>(1.0, qMin(viewport()->width() / r.width(), viewport()->height() / r.height()));
     setTransform(QTransform::fromScale(s, s));
     centerOn(r.center());
 }
@@ -940,7 +979,7 @@ void WorkflowGraphView::contextMenuEvent(QContextMenuEvent *event)
     if (node) {
         if (selectedNode() != node->id()) {
             m_scene->clearSelection();
-            node->setSelected(true);   // emits nodeSelected through the scene
+            node->setSelected(true); // emits nodeSelected through the scene
         }
         QAction *test = menu.addAction(tr("Test in context"));
         test->setObjectName(QStringLiteral("testInContextAction"));
@@ -985,7 +1024,7 @@ void WorkflowGraphView::drawForeground(QPainter *painter, const QRectF &rect)
     f.setPointSizeF(qMax<qreal>(7, f.pointSizeF() * 0.85));
     painter->setFont(f);
     const QFontMetricsF fm(f);
-    const State states[] = {Waiting, Running, Done, Failed, Skipped};
+    const State states[] = { Waiting, Running, Done, Failed, Skipped };
     qreal w = 8;
     for (State s : states)
         w += 14 + 4 + fm.horizontalAdvance(stateName(s)) + 10;
@@ -1005,7 +1044,8 @@ void WorkflowGraphView::drawForeground(QPainter *painter, const QRectF &rect)
         xPos += 16;
         painter->setPen(kText);
         const QString name = stateName(s);
-        painter->drawText(QRectF(xPos, box.top(), fm.horizontalAdvance(name) + 2, box.height()), Qt::AlignVCenter | Qt::AlignLeft, name);
+        painter->drawText(QRectF(xPos, box.top(), fm.horizontalAdvance(name) + 2, box.height()),
+            Qt::AlignVCenter | Qt::AlignLeft, name);
         xPos += fm.horizontalAdvance(name) + 12;
     }
     painter->restore();

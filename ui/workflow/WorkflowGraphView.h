@@ -63,11 +63,11 @@ public:
     static QString stateName(State state);
 
     // Layout facts, for tests and for callers that want to scroll to a node.
-    QStringList nodeIds() const;                      // orchestration nodes, in spec order
+    QStringList nodeIds() const; // orchestration nodes, in spec order
     QRectF nodeSceneRect(const QString &nodeId) const; // also "input" / "output" for the two ends
-    int nodeLayer(const QString &nodeId) const;        // 0 is the Inputs node; -1 unknown
+    int nodeLayer(const QString &nodeId) const; // 0 is the Inputs node; -1 unknown
     QColor nodeFillColor(const QString &nodeId) const; // what is painted now
-    QStringList edgeLabels() const;                    // one per drawn arrow
+    QStringList edgeLabels() const; // one per drawn arrow
 
 public slots:
     void fitToView();
@@ -93,10 +93,10 @@ private:
     workflowgraph::NodeItem *nodeAt(const QPoint &viewportPos) const;
 
     OrchestrationSpec m_spec;
-    QGraphicsScene *m_scene = nullptr;                       // Owned (child).
-    QHash<QString, workflowgraph::NodeItem *> m_nodes;       // Owned by the scene.
-    QList<workflowgraph::EdgeItem *> m_edges;                // Owned by the scene.
-    QTimer *m_spinner = nullptr;                             // Animates Running nodes. Owned (child).
+    QGraphicsScene *m_scene = nullptr; // Owned (child).
+    QHash<QString, workflowgraph::NodeItem *> m_nodes; // Owned by the scene.
+    QList<workflowgraph::EdgeItem *> m_edges; // Owned by the scene.
+    QTimer *m_spinner = nullptr; // Animates Running nodes. Owned (child).
     QString m_lastSelected;
     int m_spinnerPhase = 0;
     bool m_autoFit = true;

@@ -80,7 +80,7 @@ private slots:
             if (e.fromNode == QLatin1String("input"))
                 continue;
             QVERIFY2(view.nodeSceneRect(e.fromNode).right() < view.nodeSceneRect(e.toNode).left(),
-                     qPrintable(e.fromNode + QStringLiteral(" -> ") + e.toNode));
+                qPrintable(e.fromNode + QStringLiteral(" -> ") + e.toNode));
             QVERIFY(view.nodeLayer(e.fromNode) < view.nodeLayer(e.toNode));
         }
 
@@ -105,10 +105,12 @@ private slots:
         QCOMPARE(view.nodeLayer(QStringLiteral("synthesis")), 2);
         QCOMPARE(view.nodeLayer(QStringLiteral("output")), 3);
         const QStringList labels = view.edgeLabels();
-        QVERIFY2(labels.contains(QStringLiteral("input -> trends: topic, horizon_years")), qPrintable(labels.join(QLatin1Char('\n'))));
+        QVERIFY2(labels.contains(QStringLiteral("input -> trends: topic, horizon_years")),
+            qPrintable(labels.join(QLatin1Char('\n'))));
         QVERIFY(labels.contains(QStringLiteral("trends -> synthesis: trends, growth_rates")));
         QVERIFY(labels.contains(QStringLiteral("risks -> synthesis: risks, severity")));
-        QVERIFY(labels.contains(QStringLiteral("synthesis -> output: recommendation, confidence, scorecard")));
+        QVERIFY(
+            labels.contains(QStringLiteral("synthesis -> output: recommendation, confidence, scorecard")));
     }
 
     void mappingLabelsNameBothSides()
@@ -116,7 +118,8 @@ private slots:
         WorkflowGraphView view;
         view.setOrchestration(orchestration("research_brief"));
         const QStringList labels = view.edgeLabels();
-        QVERIFY2(labels.contains(QStringLiteral("draft -> review: text → draft")), qPrintable(labels.join(QLatin1Char('\n'))));
+        QVERIFY2(labels.contains(QStringLiteral("draft -> review: text → draft")),
+            qPrintable(labels.join(QLatin1Char('\n'))));
         QVERIFY(labels.contains(QStringLiteral("draft -> output: text → brief")));
     }
 
@@ -127,8 +130,8 @@ private slots:
         const QString node = QStringLiteral("trends");
         QCOMPARE(view.nodeState(node), WorkflowGraphView::Waiting);
         QSet<QRgb> colours;
-        for (WorkflowGraphView::State s : {WorkflowGraphView::Waiting, WorkflowGraphView::Running, WorkflowGraphView::Done,
-                                           WorkflowGraphView::Failed, WorkflowGraphView::Skipped}) {
+        for (WorkflowGraphView::State s : { WorkflowGraphView::Waiting, WorkflowGraphView::Running,
+                 WorkflowGraphView::Done, WorkflowGraphView::Failed, WorkflowGraphView::Skipped }) {
             view.setNodeState(node, s);
             QCOMPARE(view.nodeState(node), s);
             QCOMPARE(view.nodeFillColor(node), WorkflowGraphView::stateColor(s));
@@ -162,7 +165,8 @@ private slots:
         QCOMPARE(view.selectedNode(), QStringLiteral("risks"));
 
         // Clicking the Inputs box selects nothing new; clicking empty space clears the selection.
-        QTest::mouseClick(view.viewport(), Qt::LeftButton, {}, QPoint(view.viewport()->width() - 3, view.viewport()->height() - 3));
+        QTest::mouseClick(view.viewport(), Qt::LeftButton, {},
+            QPoint(view.viewport()->width() - 3, view.viewport()->height() - 3));
         QCOMPARE(selected.count(), 1);
         QCOMPARE(selected.takeFirst().at(0).toString(), QString());
         QCOMPARE(view.selectedNode(), QString());
@@ -184,7 +188,8 @@ private slots:
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         QSignalSpy test(&view, &WorkflowGraphView::testInContextRequested);
-        QTest::mouseDClick(view.viewport(), Qt::LeftButton, {}, viewportPoint(view, QStringLiteral("review")));
+        QTest::mouseDClick(
+            view.viewport(), Qt::LeftButton, {}, viewportPoint(view, QStringLiteral("review")));
         QCOMPARE(test.count(), 1);
         QCOMPARE(test.at(0).at(0).toString(), QStringLiteral("review"));
         // Not on the Inputs box.
@@ -235,7 +240,8 @@ private slots:
         QVERIFY(fitted < 1.0);
         // The whole graph is visible.
         const QRect shown = view.mapFromScene(view.scene()->itemsBoundingRect()).boundingRect();
-        QVERIFY2(view.viewport()->rect().adjusted(-1, -1, 1, 1).contains(shown), "graph not fully visible after fit");
+        QVERIFY2(view.viewport()->rect().adjusted(-1, -1, 1, 1).contains(shown),
+            "graph not fully visible after fit");
 
         view.resize(720, 400);
         QTRY_VERIFY(view.transform().m11() > fitted);
@@ -244,8 +250,8 @@ private slots:
         // Ctrl+wheel zooms in; then resizing no longer refits.
         const qreal before = view.transform().m11();
         const QPoint center = view.viewport()->rect().center();
-        QWheelEvent wheel(center, view.viewport()->mapToGlobal(center), QPoint(), QPoint(0, 240), Qt::NoButton,
-                          Qt::ControlModifier, Qt::NoScrollPhase, false);
+        QWheelEvent wheel(center, view.viewport()->mapToGlobal(center), QPoint(), QPoint(0, 240),
+            Qt::NoButton, Qt::ControlModifier, Qt::NoScrollPhase, false);
         QApplication::sendEvent(view.viewport(), &wheel);
         const qreal zoomed = view.transform().m11();
         QVERIFY(zoomed > before * 1.3);
@@ -260,12 +266,16 @@ private slots:
         // A cycle (an invalid workflow shown while being edited) still draws every node.
         OrchestrationSpec cyclic;
         cyclic.id = QStringLiteral("c");
-        for (const char *id : {"a", "b", "c"})
-            cyclic.nodes.append(NodeSpec{QString::fromLatin1(id), QStringLiteral("writer"), {}});
-        cyclic.edges = {EdgeSpec{QStringLiteral("input"), QStringLiteral("t"), QStringLiteral("a"), QStringLiteral("x"), {}},
-                        EdgeSpec{QStringLiteral("a"), QStringLiteral("y"), QStringLiteral("b"), QStringLiteral("x"), {}},
-                        EdgeSpec{QStringLiteral("b"), QStringLiteral("y"), QStringLiteral("a"), QStringLiteral("z"), {}},
-                        EdgeSpec{QStringLiteral("ghost"), QStringLiteral("y"), QStringLiteral("c"), QStringLiteral("x"), {}}};
+        for (const char *id : { "a", "b", "c" })
+            cyclic.nodes.append(NodeSpec { QString::fromLatin1(id), QStringLiteral("writer"), {} });
+        cyclic.edges = { EdgeSpec { QStringLiteral("input"), QStringLiteral("t"), QStringLiteral("a"),
+                             QStringLiteral("x"), {} },
+            EdgeSpec {
+                QStringLiteral("a"), QStringLiteral("y"), QStringLiteral("b"), QStringLiteral("x"), {} },
+            EdgeSpec {
+                QStringLiteral("b"), QStringLiteral("y"), QStringLiteral("a"), QStringLiteral("z"), {} },
+            EdgeSpec { QStringLiteral("ghost"), QStringLiteral("y"), QStringLiteral("c"), QStringLiteral("x"),
+                {} } };
         WorkflowGraphView view;
         view.setOrchestration(cyclic);
         QCOMPARE(view.nodeIds().size(), 3);
@@ -275,12 +285,14 @@ private slots:
         // A wide fan-out and a long chain lay out with every node placed.
         OrchestrationSpec wide;
         wide.id = QStringLiteral("w");
-        wide.nodes.append(NodeSpec{QStringLiteral("sink"), QStringLiteral("s"), {}});
+        wide.nodes.append(NodeSpec { QStringLiteral("sink"), QStringLiteral("s"), {} });
         for (int i = 0; i < 150; ++i) {
             const QString id = QStringLiteral("n%1").arg(i);
-            wide.nodes.append(NodeSpec{id, QStringLiteral("a"), {}});
-            wide.edges.append(EdgeSpec{QStringLiteral("input"), QStringLiteral("t"), id, QStringLiteral("t"), {}});
-            wide.edges.append(EdgeSpec{id, QStringLiteral("o"), QStringLiteral("sink"), QStringLiteral("in%1").arg(i), {}});
+            wide.nodes.append(NodeSpec { id, QStringLiteral("a"), {} });
+            wide.edges.append(
+                EdgeSpec { QStringLiteral("input"), QStringLiteral("t"), id, QStringLiteral("t"), {} });
+            wide.edges.append(EdgeSpec {
+                id, QStringLiteral("o"), QStringLiteral("sink"), QStringLiteral("in%1").arg(i), {} });
         }
         view.setOrchestration(wide);
         QCOMPARE(view.nodeIds().size(), 151);
@@ -289,9 +301,10 @@ private slots:
         OrchestrationSpec chain;
         chain.id = QStringLiteral("chain");
         for (int i = 0; i < 150; ++i) {
-            chain.nodes.append(NodeSpec{QStringLiteral("c%1").arg(i), QStringLiteral("a"), {}});
+            chain.nodes.append(NodeSpec { QStringLiteral("c%1").arg(i), QStringLiteral("a"), {} });
             if (i)
-                chain.edges.append(EdgeSpec{QStringLiteral("c%1").arg(i - 1), QStringLiteral("o"), QStringLiteral("c%1").arg(i), QStringLiteral("i"), {}});
+                chain.edges.append(EdgeSpec { QStringLiteral("c%1").arg(i - 1), QStringLiteral("o"),
+                    QStringLiteral("c%1").arg(i), QStringLiteral("i"), {} });
         }
         view.setOrchestration(chain);
         QCOMPARE(view.nodeLayer(QStringLiteral("c149")), 150);
@@ -319,6 +332,44 @@ private slots:
         view.setNodeState(QStringLiteral("draft"), WorkflowGraphView::Failed);
         view.setNodeState(QStringLiteral("review"), WorkflowGraphView::Skipped);
         QVERIFY(view.grab().save(QDir::temp().filePath(QStringLiteral("workflow_graph_brief.png"))));
+
+        // A denser synthetic graph: a diamond, a skip edge and a three-way fan-in.
+        OrchestrationSpec dense;
+        dense.id = QStringLiteral("dense");
+        dense.inputs = { FieldSpec {}, FieldSpec {} };
+        dense.inputs[0].name = QStringLiteral("question");
+        dense.inputs[1].name = QStringLiteral("budget");
+        auto node = [&dense](const char *id, const char *agent) {
+            dense.nodes.append(NodeSpec { QString::fromLatin1(id), QString::fromLatin1(agent), {} });
+        };
+        auto edge = [&dense](const char *from, const char *fromField, const char *to, const char *toField) {
+            dense.edges.append(EdgeSpec { QString::fromLatin1(from), QString::fromLatin1(fromField),
+                QString::fromLatin1(to), QString::fromLatin1(toField), {} });
+        };
+        node("plan", "planner");
+        node("search", "searcher");
+        node("calc", "calculator");
+        node("critique", "critic");
+        node("answer", "writer");
+        edge("input", "question", "plan", "question");
+        edge("input", "budget", "calc", "budget");
+        edge("plan", "queries", "search", "queries");
+        edge("plan", "formula", "calc", "formula");
+        edge("search", "facts", "critique", "facts");
+        edge("calc", "result", "critique", "numbers");
+        edge("search", "facts", "answer", "facts");
+        edge("calc", "result", "answer", "numbers");
+        edge("critique", "notes", "answer", "notes");
+        edge("input", "question", "answer", "question");
+        dense.outputs = { WorkflowOutputSpec { QStringLiteral("answer"), QStringLiteral("answer"),
+                              QStringLiteral("text"), {} },
+            WorkflowOutputSpec {
+                QStringLiteral("plan"), QStringLiteral("plan"), QStringLiteral("queries"), {} } };
+        view.setOrchestration(dense);
+        view.setNodeState(QStringLiteral("plan"), WorkflowGraphView::Done);
+        view.setNodeState(QStringLiteral("search"), WorkflowGraphView::Running);
+        view.setNodeState(QStringLiteral("calc"), WorkflowGraphView::Running);
+        QVERIFY(view.grab().save(QDir::temp().filePath(QStringLiteral("workflow_graph_dense.png"))));
     }
 };
 
