@@ -41,7 +41,7 @@ QString vendorForPrefix(const QString &prefix)
 // "mistral-large-latest" -> "mistral-large". Returns empty when there is nothing to strip.
 QString withoutSnapshotSuffix(const QString &model)
 {
-    static const QRegularExpression suffix(QStringLiteral("-(\\d{4}-\\d{2}-\\d{2}|\\d{8}|latest)$"));
+    thread_local const QRegularExpression suffix(QStringLiteral("-(\\d{4}-\\d{2}-\\d{2}|\\d{8}|latest)$"));
     const QRegularExpressionMatch m = suffix.match(model);
     if (!m.hasMatch())
         return {};

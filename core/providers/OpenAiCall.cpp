@@ -5,7 +5,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMap>
-#include <QRegularExpression>
 #include <QUrl>
 
 // OpenAI Chat Completions with SSE streaming (providers.md §1). Also the wire of
@@ -64,6 +63,13 @@ QString openAiErrorText(const QJsonValue &errorValue)
 
 } // namespace
 
+static bool isReasoningModel(const QString &model)
+{
+    const QString m = model.toLower();
+    return m.startsWith(QLatin1String("o1")) || m.startsWith(QLatin1String("o3"))
+           || m.startsWith(QLatin1String("o4")) || (m.startsWith(QLatin1String("gpt-5")) && !m.contains(QLatin1String("chat")));
+}
+
 bool OpenAiCall::isOfficialHost() const
 {
     return QUrl(baseUrl(QStringLiteral("https://api.openai.com/v1"))).host().endsWith(QLatin1String("openai.com"));
@@ -90,8 +96,11 @@ QByteArray OpenAiCall::buildBody() const
         {QStringLiteral("stream"), true},
         {QStringLiteral("stream_options"), QJsonObject{{QStringLiteral("include_usage"), true}}},
     };
-    if (r.model.temperature)
+    if (r.model.temperature && !(isOfficialHost() && isReasoningModel(r.model.name))) {
+        // OpenAI's reasoning models accept only the default temperature and answer 400 to any
+        // other value; compatible servers get what the agent asks for.
         body.insert(QStringLiteral("temperature"), *r.model.temperature);
+    }
     if (r.model.maxTokens) {
         // max_tokens is deprecated at OpenAI (and rejected by reasoning models); compatible
         // servers mostly know only max_tokens.
@@ -99,10 +108,11 @@ QByteArray OpenAiCall::buildBody() const
                     *r.model.maxTokens);
     }
     if (!r.outputSchema.isEmpty()) {
-        static const QRegularExpression invalid(QStringLiteral("[^a-zA-Z0-9_-]"));
-        QString name = r.schemaName;
-        name.replace(invalid, QStringLiteral("_"));
-        name = name.left(64);
+        // Schema names are at most 64 of [a-zA-Z0-9_-].
+        QString name = r.schemaName.left(64);
+        for (QChar &c : name)
+            if (!(c.unicode() < 128 && (c.isLetterOrNumber() || c == u'_' || c == u'-')))
+                c = u'_';
         if (name.isEmpty())
             name = QStringLiteral("output");
         body.insert(QStringLiteral("response_format"),

@@ -6,6 +6,7 @@
 //     and chunks/s (the server is never the bottleneck: its bytes are prebuilt);
 //   - parse only: SseParser + QJsonDocument on the same bytes fed in 16 KiB blocks.
 // Usage: bench_provider_stream [chunks=200000] [runs=3]
+#include "core/metering/Pricing.h"
 #include "core/providers/LlmCall.h"
 #include "core/providers/SseParser.h"
 
@@ -150,6 +151,26 @@ int main(int argc, char **argv)
     std::printf("RESULT openai stream: median %.2f us/chunk end to end (socket read -> chunk signal), %.0f chunks/s\n",
                 median, 1e6 / median);
     std::printf("RESULT parse only (SSE + JSON): %.2f us/event over %lld events\n", parseUs, static_cast<long long>(events));
+    std::fflush(stdout);
+
+    // The local token estimate (run on every chunk, and on whole replies without usage).
+    QString prose;
+    for (int i = 0; i < 2000; ++i)
+        prose += QStringLiteral("The quick brown fox jumps over the lazy dog, naïve café 12345. ");
+    QElapsedTimer estimateClock;
+    estimateClock.start();
+    qint64 tokens = 0;
+    for (int i = 0; i < 20; ++i)
+        tokens += estimateTokens(prose);
+    const double estimateNs = double(estimateClock.nsecsElapsed());
+    const double mb = 20.0 * double(prose.toUtf8().size()) / 1e6;
+    std::printf("RESULT estimateTokens: %.1f MB/s, %.3f us per token (%lld tokens)\n", mb / (estimateNs / 1e9),
+                estimateNs / 1000.0 / double(tokens), static_cast<long long>(tokens));
+    QElapsedTimer smallClock;
+    smallClock.start();
+    for (int i = 0; i < 100000; ++i)
+        tokens += estimateTokens(QStringLiteral(" tok123"));
+    std::printf("RESULT estimateTokens on a 7-char chunk: %.2f us\n", double(smallClock.nsecsElapsed()) / 1000.0 / 100000);
 
     QMetaObject::invokeMethod(server, [server] { delete server; }, Qt::BlockingQueuedConnection);
     serverThread.quit();
