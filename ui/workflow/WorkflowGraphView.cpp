@@ -265,9 +265,18 @@ public:
     void setColor(const QColor &c)
     {
         m_color = c;
-        setPen(QPen(c, 1.6, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
-        update();
+        applyPen();
     }
+    // The edges of the selected node stand out.
+    void setHighlighted(bool on)
+    {
+        if (m_highlighted == on)
+            return;
+        m_highlighted = on;
+        setZValue(on ? 1.5 : 1);
+        applyPen();
+    }
+    bool isHighlighted() const { return m_highlighted; }
     QRectF boundingRect() const override { return QGraphicsPathItem::boundingRect().adjusted(-8, -8, 8, 8); }
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override
     {
@@ -279,13 +288,21 @@ public:
         const QPointF normal(-dir.y(), dir.x());
         const QPointF base = end - dir * 9;
         painter->setPen(Qt::NoPen);
-        painter->setBrush(m_color);
+        painter->setBrush(pen().color());
         painter->drawPolygon(QPolygonF { end, base + normal * 4.5, base - normal * 4.5 });
     }
 
 private:
+    void applyPen()
+    {
+        setPen(QPen(m_highlighted ? kSelection : m_color, m_highlighted ? 2.4 : 1.6, Qt::SolidLine,
+            Qt::RoundCap, Qt::RoundJoin));
+        update();
+    }
+
     QString m_source, m_target;
     QColor m_color;
+    bool m_highlighted = false;
 };
 
 } // namespace workflowgraph
@@ -813,6 +830,13 @@ void WorkflowGraphView::selectNode(const QString &nodeId)
     }
     m_settingSelection = false;
     m_lastSelected = selectedNode();
+    highlightEdgesOf(m_lastSelected);
+}
+
+void WorkflowGraphView::highlightEdgesOf(const QString &nodeId)
+{
+    for (EdgeItem *e : std::as_const(m_edges))
+        e->setHighlighted(!nodeId.isEmpty() && (e->source() == nodeId || e->target() == nodeId));
 }
 
 void WorkflowGraphView::onSceneSelectionChanged()
@@ -820,6 +844,7 @@ void WorkflowGraphView::onSceneSelectionChanged()
     if (m_settingSelection)
         return;
     const QString now = selectedNode();
+    highlightEdgesOf(now);
     if (now == m_lastSelected)
         return;
     m_lastSelected = now;
@@ -1049,4 +1074,13 @@ void WorkflowGraphView::drawForeground(QPainter *painter, const QRectF &rect)
         xPos += fm.horizontalAdvance(name) + 12;
     }
     painter->restore();
+}
+
+QStringList WorkflowGraphView::highlightedEdges() const
+{
+    QStringList out;
+    for (const EdgeItem *e : m_edges)
+        if (e->isHighlighted())
+            out.append(e->source() + QStringLiteral(" -> ") + e->target());
+    return out;
 }

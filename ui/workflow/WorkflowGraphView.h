@@ -68,6 +68,8 @@ public:
     int nodeLayer(const QString &nodeId) const; // 0 is the Inputs node; -1 unknown
     QColor nodeFillColor(const QString &nodeId) const; // what is painted now
     QStringList edgeLabels() const; // one per drawn arrow
+    // Arrows drawn highlighted ("source -> target"): those of the selected node.
+    QStringList highlightedEdges() const;
 
 public slots:
     void fitToView();
@@ -89,6 +91,7 @@ protected:
 private:
     void rebuild();
     void onSceneSelectionChanged();
+    void highlightEdgesOf(const QString &nodeId);
     void updateSpinner();
     workflowgraph::NodeItem *nodeAt(const QPoint &viewportPos) const;
 

@@ -171,6 +171,19 @@ private slots:
         QCOMPARE(selected.takeFirst().at(0).toString(), QString());
         QCOMPARE(view.selectedNode(), QString());
 
+        // The selected node's arrows are highlighted, and only while it is selected.
+        QTest::mouseClick(view.viewport(), Qt::LeftButton, {}, viewportPoint(view, QStringLiteral("trends")));
+        QCOMPARE(selected.count(), 1);
+        QCOMPARE(selected.takeFirst().at(0).toString(), QStringLiteral("trends"));
+        QCOMPARE(view.highlightedEdges(),
+            (QStringList { QStringLiteral("input -> trends"), QStringLiteral("trends -> synthesis"),
+                QStringLiteral("trends -> output") }));
+        QTest::mouseClick(view.viewport(), Qt::LeftButton, {},
+            QPoint(view.viewport()->width() - 3, view.viewport()->height() - 3));
+        QCOMPARE(selected.count(), 1);
+        selected.clear();
+        QVERIFY(view.highlightedEdges().isEmpty());
+
         // Programmatic selection does not echo back as a signal.
         view.selectNode(QStringLiteral("synthesis"));
         QCOMPARE(view.selectedNode(), QStringLiteral("synthesis"));
