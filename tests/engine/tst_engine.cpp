@@ -457,7 +457,8 @@ private slots:
         const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
         QVERIFY2(error.contains(QLatin1String("score")), qPrintable(error));
         QTRY_COMPARE(stored(id).status, QStringLiteral("failed"));
-        const StepRecord *parse = stepOf(stored(id), QStringLiteral("parse"));
+        const ExecutionRecord r = stored(id);
+        const StepRecord *parse = stepOf(r, QStringLiteral("parse"));
         QVERIFY(parse);
         QCOMPARE(parse->status, QStringLiteral("failed"));
         QVERIFY(parse->errorMessage.contains(QLatin1String("score")));
