@@ -10,7 +10,9 @@
 #include <QSet>
 #include <QUrl>
 
+#include <algorithm>
 #include <functional>
+#include <utility>
 
 namespace {
 
@@ -529,6 +531,29 @@ void validateOrchestration(
     }
 }
 
+// Problems in the order of the file: root keys, providers, agents[i], orchestrations[i]; the
+// order found is kept within one item (parse problems come before cross-reference ones).
+void sortByDocumentOrder(QStringList &problems)
+{
+    static const QRegularExpression head(QStringLiteral("^(\\(root\\)|[A-Za-z_]+)(?:\\[(\\d+)\\])?"));
+    auto key = [](const QString &problem) {
+        const QRegularExpressionMatch m = head.match(problem);
+        const QString section = m.captured(1);
+        int rank = 0;
+        if (section == QLatin1String("(root)"))
+            rank = -1;
+        else if (section == QLatin1String("providers"))
+            rank = 1;
+        else if (section == QLatin1String("agents"))
+            rank = 2;
+        else if (section == QLatin1String("orchestrations"))
+            rank = 3;
+        return std::pair<int, int>(rank, m.captured(2).isEmpty() ? -1 : m.captured(2).toInt());
+    };
+    std::stable_sort(problems.begin(), problems.end(),
+        [&key](const QString &a, const QString &b) { return key(a) < key(b); });
+}
+
 } // namespace
 
 QString edgeTypeProblem(const FieldSpec &from, const FieldSpec &to)
@@ -718,6 +743,7 @@ Result<Workspace> Workspace::fromJson(const QByteArray &json, QStringList *probl
 
     found.append(ws.validate());
     found.removeDuplicates();
+    sortByDocumentOrder(found);
     if (problems)
         *problems = found;
     if (!found.isEmpty())

@@ -584,6 +584,18 @@ private slots:
             testsupport::sourcePath(QStringLiteral("resources/examples/invalid.agents.json")), &problems);
         QVERIFY(!ws.ok());
         QVERIFY2(problems.size() >= 10, qPrintable(problems.join(QLatin1Char('\n'))));
+        // In the order of the file: providers, then agents, then orchestrations.
+        QVERIFY2(problems.constFirst().startsWith(QStringLiteral("providers.")),
+            qPrintable(problems.constFirst()));
+        QVERIFY(problems.constLast().startsWith(QStringLiteral("orchestrations[0]")));
+        qsizetype lastAgent = -1, firstOrchestration = problems.size();
+        for (qsizetype n = 0; n < problems.size(); ++n) {
+            if (problems.at(n).startsWith(QStringLiteral("agents[")))
+                lastAgent = n;
+            if (problems.at(n).startsWith(QStringLiteral("orchestrations[")))
+                firstOrchestration = qMin(firstOrchestration, n);
+        }
+        QVERIFY(lastAgent < firstOrchestration);
         for (const char *expected :
             { "agents[1].signature.inputs[0].type: unknown type 'strng'",
                 "agents[1].model.provider: unknown provider 'nowhere'", "agents[2].id: duplicate id 'writer'",
