@@ -1,0 +1,398 @@
+// RemoteBackend against the real agentstudio-server binary (start, stream, history, fetch, cancel,
+// forced disconnects with resume) and against tiny in-test WebSocket servers speaking the seed's
+// minimal protocol (no seq) and a sequenced one that records acks.
+#include "core/remote/RemoteBackend.h"
+#include "tests/server/ServerFixture.h"
+
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QUrlQuery>
+#include <QTest>
+#include <QWebSocketServer>
+
+using namespace serverfixture;
+
+namespace {
+
+// Collects a backend's events per execution and checks they are gap-free and never doubled.
+struct EventLog
+{
+    QHash<QString, ExecutionEventList> byExecution;
+    QString failure;
+
+    void add(const ExecutionEventList &events)
+    {
+        for (const ExecutionEvent &e : events) {
+            ExecutionEventList &list = byExecution[e.executionId];
+            const qint64 expected = list.isEmpty() ? list.size() + 1 : list.constLast().seq + 1;
+            if (e.type != ExecutionEvent::Type::Error && e.seq != expected && failure.isEmpty())
+                failure = QStringLiteral("%1: expected seq %2, got %3").arg(e.executionId).arg(expected).arg(e.seq);
+            list.append(e);
+        }
+    }
+    bool complete(const QString &id) const
+    {
+        const ExecutionEventList list = byExecution.value(id);
+        return !list.isEmpty() && list.constLast().type == ExecutionEvent::Type::Complete;
+    }
+    bool hasError(const QString &id) const
+    {
+        for (const ExecutionEvent &e : byExecution.value(id))
+            if (e.type == ExecutionEvent::Type::Error)
+                return true;
+        return false;
+    }
+    QString text(const QString &id) const
+    {
+        QString t;
+        for (const ExecutionEvent &e : byExecution.value(id))
+            if (e.type == ExecutionEvent::Type::Chunk)
+                t += e.content;
+        return t;
+    }
+    int chunks(const QString &id) const
+    {
+        int n = 0;
+        for (const ExecutionEvent &e : byExecution.value(id))
+            n += e.type == ExecutionEvent::Type::Chunk;
+        return n;
+    }
+};
+
+ExecutionRequest agentRequest(const QString &agent, const QString &text)
+{
+    ExecutionRequest r;
+    r.agentId = agent;
+    r.inputs = QJsonObject{{QStringLiteral("text"), text}};
+    return r;
+}
+
+// A stand-in for the seed's FastAPI server: on each connection it streams `chunks` messages
+// {"type":"chunk","content","tokens"} and then {"type":"complete","execution_id"} — no seq.
+// With dropFirstAfter > 0 the first connection is cut after that many messages, and the next
+// one streams again from the start (as the seed does).
+class MinimalServer : public QObject
+{
+public:
+    MinimalServer(int chunks, int dropFirstAfter, bool sequenced = false)
+        : m_server(QStringLiteral("seed"), QWebSocketServer::NonSecureMode), m_chunks(chunks),
+          m_dropFirstAfter(dropFirstAfter), m_sequenced(sequenced)
+    {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        connect(&m_server, &QWebSocketServer::newConnection, this, [this] {
+            while (QWebSocket *ws = m_server.nextPendingConnection()) {
+                ws->setParent(this);
+                ++connections;
+                requestUrls.append(ws->requestUrl());
+                connect(ws, &QWebSocket::textMessageReceived, this,
+                        [this](const QString &m) { received.append(QJsonDocument::fromJson(m.toUtf8()).object()); });
+                const bool drop = connections == 1 && m_dropFirstAfter > 0;
+                const qint64 from = m_sequenced ? QUrlQuery(ws->requestUrl()).queryItemValue(QStringLiteral("after_seq")).toLongLong() : 0;
+                for (int i = int(from); i < m_chunks; ++i) {
+                    if (drop && i == m_dropFirstAfter) {
+                        ws->flush();
+                        ws->abort();
+                        return;
+                    }
+                    QJsonObject o{{QStringLiteral("type"), QStringLiteral("chunk")},
+                                  {QStringLiteral("content"), QStringLiteral("w%1 ").arg(i)},
+                                  {QStringLiteral("tokens"), 1}};
+                    if (m_sequenced) {
+                        o.insert(QStringLiteral("seq"), i + 1);
+                        o.insert(QStringLiteral("execution_id"), QStringLiteral("seed-1"));
+                    }
+                    ws->sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
+                }
+                QJsonObject done{{QStringLiteral("type"), QStringLiteral("complete")},
+                                 {QStringLiteral("execution_id"), QStringLiteral("seed-1")}};
+                if (m_sequenced)
+                    done.insert(QStringLiteral("seq"), m_chunks + 1);
+                ws->sendTextMessage(QString::fromUtf8(QJsonDocument(done).toJson(QJsonDocument::Compact)));
+            }
+        });
+    }
+    QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort())); }
+
+    int connections = 0;
+    QList<QUrl> requestUrls;
+    QList<QJsonObject> received;
+
+private:
+    QWebSocketServer m_server;
+    int m_chunks;
+    int m_dropFirstAfter;
+    bool m_sequenced;
+};
+
+} // namespace
+
+class TestRemoteBackend : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    ServerProcess m_server;
+
+    std::unique_ptr<RemoteBackend> connectedBackend(EventLog *log)
+    {
+        auto b = std::make_unique<RemoteBackend>(m_server.url, kAlphaToken);
+        b->setReconnectDelays(20, 500);
+        connect(b.get(), &ExecutionBackend::eventsReceived, this, [log](const ExecutionEventList &e) { log->add(e); });
+        return b;
+    }
+    QString startAndWait(RemoteBackend &b, const ExecutionRequest &r)
+    {
+        QSignalSpy started(&b, &ExecutionBackend::started);
+        const quint64 ticket = b.start(r);
+        if (!started.wait(20000))
+            return {};
+        if (started.first().at(0).toULongLong() != ticket)
+            return {};
+        return started.first().at(1).toString();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        qRegisterMetaType<ExecutionEventList>();
+        QVERIFY(m_dir.isValid());
+        QString error;
+        QVERIFY2(m_server.start(m_dir.path(), {}, &error), qPrintable(error));
+    }
+    void cleanupTestCase() { QCOMPARE(m_server.terminate(), 0); }
+
+    void fetchesWorkspace()
+    {
+        RemoteBackend b(m_server.url, kAlphaToken);
+        QSignalSpy changed(&b, &ExecutionBackend::workspaceChanged);
+        QSignalSpy state(&b, &ExecutionBackend::connectionStateChanged);
+        QVERIFY(changed.wait(10000));
+        QVERIFY(b.hasWorkspace());
+        QVERIFY(b.workspace().agent(QStringLiteral("echo")));
+        QVERIFY(b.workspace().orchestration(QStringLiteral("pipe")));
+        QCOMPARE(b.workspace().workspaceId, QStringLiteral("alpha"));
+        QCOMPARE(b.connectionState(), QStringLiteral("connected"));
+        QVERIFY(b.displayName().contains(QString::number(m_server.url.port())));
+        QVERIFY(!state.isEmpty());
+    }
+
+    void badTokenAndUnreachable()
+    {
+        {
+            RemoteBackend b(m_server.url, QStringLiteral("not-the-token-123"));
+            QSignalSpy failed(&b, &RemoteBackend::workspaceFetchFailed);
+            QVERIFY(failed.wait(10000));
+            QVERIFY2(failed.first().at(0).toString().contains(QLatin1String("401")), qPrintable(failed.first().at(0).toString()));
+            QVERIFY(!failed.first().at(0).toString().contains(QLatin1String("not-the-token-123")));
+            QCOMPARE(b.connectionState(), QStringLiteral("disconnected"));
+        }
+        {
+            QTcpServer closed;   // a port nobody listens on
+            QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+            const quint16 port = closed.serverPort();
+            closed.close();
+            RemoteBackend b(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)), kAlphaToken);
+            QSignalSpy failed(&b, &RemoteBackend::workspaceFetchFailed);
+            QVERIFY(failed.wait(10000));
+            QVERIFY(failed.first().at(0).toString().startsWith(QLatin1String("cannot reach server")));
+            QCOMPARE(b.connectionState(), QStringLiteral("disconnected"));
+        }
+    }
+
+    void startStreamFetchAndHistory()
+    {
+        EventLog log;
+        auto b = connectedBackend(&log);
+        const QString id = startAndWait(*b, agentRequest(QStringLiteral("streamer"), QStringLiteral("remote stream")));
+        QVERIFY(!id.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(log.complete(id), 60000);
+        QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
+        QCOMPARE(log.byExecution.value(id).constLast().status, QStringLiteral("completed"));
+        QVERIFY(log.chunks(id) >= 2500);
+        QCOMPARE(b->runningCount(), 0);
+
+        QSignalSpy fetched(b.get(), &ExecutionBackend::executionFetched);
+        const quint64 ticket = b->fetchExecution(id);
+        QVERIFY(fetched.wait(10000));
+        QCOMPARE(fetched.first().at(0).toULongLong(), ticket);
+        const ExecutionRecord record = fetched.first().at(1).value<ExecutionRecord>();
+        QCOMPARE(record.id, id);
+        QCOMPARE(record.status, QStringLiteral("completed"));
+        QString recorded;
+        for (const StepRecord &s : record.steps)
+            if (s.kind == QLatin1String("llm"))
+                recorded = s.outputData.value(QLatin1String("text")).toString();
+        QCOMPARE(log.text(id), recorded);
+
+        QSignalSpy history(b.get(), &ExecutionBackend::historyReady);
+        HistoryQuery q;
+        q.agentId = QStringLiteral("streamer");
+        q.statuses = {QStringLiteral("completed")};
+        q.limit = 100;
+        b->queryHistory(q);
+        QVERIFY(history.wait(10000));
+        const HistoryPage page = history.first().at(1).value<HistoryPage>();
+        bool found = false;
+        for (const ExecutionRecord &r : page.items)
+            found |= r.id == id;
+        QVERIFY(found);
+
+        QSignalSpy failed(b.get(), &ExecutionBackend::queryFailed);
+        b->fetchExecution(QStringLiteral("no-such-execution"));
+        QVERIFY(failed.wait(10000));
+        QVERIFY(failed.first().at(1).toString().contains(QLatin1String("404")));
+    }
+
+    void startFailures()
+    {
+        EventLog log;
+        auto b = connectedBackend(&log);
+        QSignalSpy failed(b.get(), &ExecutionBackend::startFailed);
+        b->start(agentRequest(QStringLiteral("ghost"), QStringLiteral("x")));
+        QVERIFY(failed.wait(10000));
+        QVERIFY(failed.first().at(1).toString().contains(QLatin1String("404")));
+        ExecutionRequest bad = agentRequest(QStringLiteral("echo"), QString());
+        bad.inputs = QJsonObject{{QStringLiteral("count"), 99}};
+        b->start(bad);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 2, 10000);
+        QVERIFY(failed.at(1).at(1).toString().contains(QLatin1String("422")));
+    }
+
+    // Forced drops while the execution streams on the server: every event arrives once, in
+    // order, and the stream resumes each time.
+    void resumesAfterDrops()
+    {
+        EventLog log;
+        auto b = connectedBackend(&log);
+        QSignalSpy resumed(b.get(), &RemoteBackend::streamResumed);
+        int drops = 0;
+        connect(b.get(), &ExecutionBackend::eventsReceived, this, [&](const ExecutionEventList &) {
+            if (drops < 40) {
+                ++drops;
+                b->dropConnections();
+            }
+        });
+        const QString id = startAndWait(*b, agentRequest(QStringLiteral("streamer"), QStringLiteral("drops")));
+        QVERIFY(!id.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(log.complete(id), 60000);
+        QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
+        QVERIFY2(resumed.size() >= 20, qPrintable(QString::number(resumed.size())));
+        QCOMPARE(b->reconnectCount(), int(resumed.size()));
+        QVERIFY(log.chunks(id) >= 2500);
+
+        QSignalSpy fetched(b.get(), &ExecutionBackend::executionFetched);
+        b->fetchExecution(id);
+        QVERIFY(fetched.wait(10000));
+        QString recorded;
+        for (const StepRecord &s : fetched.first().at(1).value<ExecutionRecord>().steps)
+            if (s.kind == QLatin1String("llm"))
+                recorded = s.outputData.value(QLatin1String("text")).toString();
+        QCOMPARE(log.text(id), recorded);
+        QCOMPARE(b->connectionState(), QStringLiteral("connected"));
+    }
+
+    void cancelRemote()
+    {
+        EventLog log;
+        auto b = connectedBackend(&log);
+        const QString id = startAndWait(*b, agentRequest(QStringLiteral("slow"), QStringLiteral("cancel remote")));
+        QTRY_VERIFY_WITH_TIMEOUT(log.chunks(id) > 0, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(b->runningCount(), 1, 10000);
+        b->cancel(id);
+        QTRY_VERIFY_WITH_TIMEOUT(log.complete(id), 20000);
+        QCOMPARE(log.byExecution.value(id).constLast().status, QStringLiteral("cancelled"));
+        QTRY_COMPARE(b->runningCount(), 0);
+    }
+
+    void subscribeReplayAndErrors()
+    {
+        EventLog first;
+        auto a = connectedBackend(&first);
+        const QString id = startAndWait(*a, agentRequest(QStringLiteral("echo"), QStringLiteral("replay later")));
+        QTRY_VERIFY_WITH_TIMEOUT(first.complete(id), 20000);
+        const ExecutionEventList all = first.byExecution.value(id);
+
+        // A second client subscribes afterwards from seq 2.
+        EventLog later;
+        auto b = connectedBackend(&later);
+        later.byExecution[id] = all.mid(0, 2);   // it "has" 1 and 2 already
+        b->subscribe(id, 2);
+        QTRY_VERIFY_WITH_TIMEOUT(later.complete(id), 20000);
+        QVERIFY2(later.failure.isEmpty(), qPrintable(later.failure));
+        QCOMPARE(later.byExecution.value(id).size(), all.size());
+
+        EventLog errors;
+        auto c = connectedBackend(&errors);
+        c->subscribe(QStringLiteral("no-such-execution"));
+        QTRY_VERIFY_WITH_TIMEOUT(errors.hasError(QStringLiteral("no-such-execution")), 10000);
+        QCOMPARE(errors.byExecution.value(QStringLiteral("no-such-execution")).constLast().data.value(QLatin1String("code")).toString(),
+                 QStringLiteral("not_found"));
+        QVERIFY(!c->isSubscribed(QStringLiteral("no-such-execution")));
+    }
+
+    // The seed's minimal protocol: chunk/complete without seq, taken in arrival order.
+    void minimalProtocol()
+    {
+        MinimalServer seed(50, 0);
+        EventLog log;
+        RemoteBackend b(seed.url(), QStringLiteral("seed-token-123"));
+        connect(&b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
+        b.subscribe(QStringLiteral("seed-1"));
+        QTRY_VERIFY_WITH_TIMEOUT(log.complete(QStringLiteral("seed-1")), 10000);
+        QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
+        const ExecutionEventList events = log.byExecution.value(QStringLiteral("seed-1"));
+        QCOMPARE(events.size(), 51);
+        QCOMPARE(events.constLast().status, QStringLiteral("completed"));
+        QCOMPARE(log.chunks(QStringLiteral("seed-1")), 50);
+        QVERIFY(log.text(QStringLiteral("seed-1")).startsWith(QLatin1String("w0 w1 w2 ")));
+        QCOMPARE(seed.connections, 1);
+    }
+
+    // A minimal server that drops the first connection and streams again from the start on the
+    // next: the client skips what it already has by position.
+    void minimalProtocolResume()
+    {
+        MinimalServer seed(40, 15);
+        EventLog log;
+        RemoteBackend b(seed.url(), QStringLiteral("seed-token-123"));
+        b.setReconnectDelays(10, 100);
+        connect(&b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
+        b.subscribe(QStringLiteral("seed-1"));
+        QTRY_VERIFY_WITH_TIMEOUT(log.complete(QStringLiteral("seed-1")), 10000);
+        QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
+        QCOMPARE(seed.connections, 2);
+        QCOMPARE(log.chunks(QStringLiteral("seed-1")), 40);
+        QString expected;
+        for (int i = 0; i < 40; ++i)
+            expected += QStringLiteral("w%1 ").arg(i);
+        QCOMPARE(log.text(QStringLiteral("seed-1")), expected);
+    }
+
+    // A sequenced server: the client resumes with after_seq and acks what it consumed.
+    void sequencedResumeAndAcks()
+    {
+        MinimalServer server(30, 12, true);
+        EventLog log;
+        RemoteBackend b(server.url(), QStringLiteral("seed-token-123"));
+        b.setReconnectDelays(10, 100);
+        connect(&b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
+        b.subscribe(QStringLiteral("seed-1"));
+        QTRY_VERIFY_WITH_TIMEOUT(log.complete(QStringLiteral("seed-1")), 10000);
+        QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
+        QCOMPARE(server.connections, 2);
+        QCOMPARE(QUrlQuery(server.requestUrls.at(1)).queryItemValue(QStringLiteral("after_seq")), QStringLiteral("12"));
+        QCOMPARE(log.chunks(QStringLiteral("seed-1")), 30);
+        auto lastAck = [&server] {
+            qint64 last = 0;
+            for (const QJsonObject &m : server.received)
+                if (m.value(QLatin1String("type")).toString() == QLatin1String("ack"))
+                    last = qMax(last, m.value(QLatin1String("seq")).toInteger());
+            return last;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(lastAck(), qint64(31), 10000);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRemoteBackend)
+#include "tst_remotebackend.moc"
