@@ -1,0 +1,145 @@
+#pragma once
+
+#include "core/engine/ExecutionBackend.h"
+
+#include <QJsonDocument>
+#include <QTimer>
+
+#include <functional>
+#include <vector>
+
+#include <algorithm>
+
+// An in-process ExecutionBackend serving records built by the test, answering asynchronously
+// (next event-loop turn) like the real ones. It lets the model tests control timing: with
+// holdReplies, answers wait for releaseReplies(), in any order, to exercise stale-result
+// dropping. Not a protocol stand-in: the UI tests against LocalBackend cover the real path.
+class HistoryTestBackend final : public ExecutionBackend
+{
+    Q_OBJECT
+public:
+    using ExecutionBackend::ExecutionBackend;
+
+    QList<ExecutionRecord> records;        // newest first is not required: queries sort
+    QList<HistoryQuery> queries;           // every query received
+    QStringList fetched;                   // every fetchExecution id
+    bool holdReplies = false;
+
+    QString displayName() const override { return QStringLiteral("Test"); }
+    Workspace workspace() const override { return {}; }
+    quint64 start(const ExecutionRequest &) override { return ++m_ticket; }
+    void cancel(const QString &) override {}
+    void subscribe(const QString &, qint64) override {}
+    int runningCount() const override { return 0; }
+    int queuedCount() const override { return 0; }
+
+    quint64 queryHistory(const HistoryQuery &query) override
+    {
+        const quint64 ticket = ++m_ticket;
+        queries.append(query);
+        const HistoryPage page = answer(query);
+        reply([this, ticket, page] { emit historyReady(ticket, page); });
+        return ticket;
+    }
+
+    quint64 fetchExecution(const QString &executionId) override
+    {
+        const quint64 ticket = ++m_ticket;
+        fetched.append(executionId);
+        for (const ExecutionRecord &r : std::as_const(records)) {
+            if (r.id == executionId) {
+                reply([this, ticket, r] { emit executionFetched(ticket, r); });
+                return ticket;
+            }
+        }
+        reply([this, ticket, executionId] { emit queryFailed(ticket, QStringLiteral("unknown execution ") + executionId); });
+        return ticket;
+    }
+
+    // Sends held replies, last request first (the worst order for a model).
+    void releaseReplies()
+    {
+        auto held = std::move(m_held);
+        m_held.clear();
+        for (auto it = held.rbegin(); it != held.rend(); ++it)
+            (*it)();
+    }
+    int heldCount() const { return int(m_held.size()); }
+
+    void emitEvents(const ExecutionEventList &events) { emit eventsReceived(events); }
+
+private:
+    void reply(std::function<void()> f)
+    {
+        if (holdReplies)
+            m_held.push_back(std::move(f));
+        else
+            QTimer::singleShot(0, this, std::move(f));
+    }
+
+    HistoryPage answer(const HistoryQuery &q) const
+    {
+        QList<ExecutionRecord> hits;
+        for (const ExecutionRecord &r : records) {
+            if (!q.statuses.isEmpty() && !q.statuses.contains(r.status))
+                continue;
+            if (!q.agentId.isEmpty() && q.agentId != r.agentId)
+                continue;
+            if (!q.search.isEmpty()) {
+                const QString hay = QString::fromUtf8(QJsonDocument(r.inputData).toJson())
+                                    + QString::fromUtf8(QJsonDocument(r.outputData).toJson()) + r.errorMessage;
+                if (!hay.contains(q.search, Qt::CaseInsensitive))
+                    continue;
+            }
+            ExecutionRecord copy = r;
+            copy.steps.clear();
+            hits.append(copy);
+        }
+        std::stable_sort(hits.begin(), hits.end(), [&](const ExecutionRecord &a, const ExecutionRecord &b) {
+            switch (q.sort) {
+            case HistoryQuery::Sort::OldestFirst: return a.queuedAt < b.queuedAt;
+            case HistoryQuery::Sort::CostDesc: return a.costUsd.value_or(-1) > b.costUsd.value_or(-1);
+            case HistoryQuery::Sort::LatencyDesc: return a.executionTimeMs > b.executionTimeMs;
+            default: return a.queuedAt > b.queuedAt;
+            }
+        });
+        const int offset = q.cursor.isEmpty() ? 0 : q.cursor.toInt();
+        HistoryPage page;
+        page.items = hits.mid(offset, q.limit);
+        if (offset + q.limit < hits.size())
+            page.nextCursor = QString::number(offset + q.limit);
+        return page;
+    }
+
+    quint64 m_ticket = 0;
+    std::vector<std::function<void()>> m_held;
+};
+
+// Records for tests: n executions, newest last, alternating agents and statuses.
+inline QList<ExecutionRecord> makeHistoryRecords(int n)
+{
+    QList<ExecutionRecord> out;
+    const QDateTime base = QDateTime::fromMSecsSinceEpoch(1'790'000'000'000LL, Qt::UTC);
+    for (int i = 0; i < n; ++i) {
+        ExecutionRecord r;
+        r.id = QStringLiteral("exec-%1").arg(i, 4, 10, QLatin1Char('0'));
+        r.executionType = QStringLiteral("agent");
+        r.testMode = QStringLiteral("single_agent");
+        r.agentId = i % 2 ? QStringLiteral("summarizer") : QStringLiteral("writer");
+        r.status = i % 5 == 4 ? QStringLiteral("failed") : QStringLiteral("completed");
+        r.queuedAt = base.addSecs(i);
+        r.startedAt = r.queuedAt.addMSecs(3);
+        r.completedAt = r.startedAt.addMSecs(100 + i);
+        r.executionTimeMs = 100 + i;
+        r.inputTokens = 10 + i;
+        r.outputTokens = 5;
+        if (i % 7 != 6)
+            r.costUsd = 0.001 * (i + 1);
+        r.inputData = QJsonObject{{QStringLiteral("text"), QStringLiteral("input number %1").arg(i)}};
+        r.outputData = QJsonObject{{QStringLiteral("summary"), QStringLiteral("summary %1").arg(i)}};
+        if (r.status == QLatin1String("failed"))
+            r.errorMessage = QStringLiteral("scripted failure %1").arg(i);
+        out.append(r);
+    }
+    return out;
+}

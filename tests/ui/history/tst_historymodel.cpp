@@ -1,0 +1,219 @@
+#include "HistoryTestBackend.h"
+
+#include "ui/history/HistoryModel.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+// HistoryModel: lazy paging through the backend's cursor, stale answers dropped, live updates
+// from execution events. Every case runs the model under QAbstractItemModelTester, so a broken
+// insert/reset sequence fails here.
+class TstHistoryModel : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init()
+    {
+        m_backend = std::make_unique<HistoryTestBackend>();
+        m_backend->records = makeHistoryRecords(250);
+        m_model = std::make_unique<HistoryModel>(m_backend.get());
+        m_model->setPageSize(100);
+        m_tester = std::make_unique<QAbstractItemModelTester>(
+            m_model.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        // Paging is checked step by step below, so this tester leaves fetchMore to the tests;
+        // testerDrivesFetchMore() runs one that fetches greedily.
+        m_tester->setUseFetchMore(false);
+    }
+
+    void cleanup()
+    {
+        m_tester.reset();
+        m_model.reset();
+        m_backend.reset();
+    }
+
+    // A tester that calls fetchMore itself (as views do) walks every page to the end.
+    void testerDrivesFetchMore()
+    {
+        m_tester.reset();
+        QAbstractItemModelTester tester(m_model.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        tester.setUseFetchMore(true);
+        m_model->setQuery(HistoryQuery{});
+        QTRY_COMPARE(m_model->rowCount(), 250);
+        QTRY_VERIFY(!m_model->isLoading());
+        QCOMPARE(m_backend->queries.size(), 3);
+        QVERIFY(!m_model->canFetchMore({}));
+    }
+
+    // First page newest first; fetchMore follows the cursor to the end, then stops.
+    void pagesLazily()
+    {
+        m_model->setQuery(HistoryQuery{});
+        QTRY_COMPARE(m_model->rowCount(), 100);
+        QCOMPARE(m_model->data(m_model->index(0, 0), HistoryModel::ExecutionIdRole).toString(), QStringLiteral("exec-0249"));
+        QVERIFY(m_model->canFetchMore({}));
+        m_model->fetchMore({});
+        QVERIFY(!m_model->canFetchMore({}));   // one request in flight at a time
+        QTRY_COMPARE(m_model->rowCount(), 200);
+        m_model->fetchMore({});
+        QTRY_COMPARE(m_model->rowCount(), 250);
+        QTRY_VERIFY(!m_model->isLoading());
+        QVERIFY(!m_model->canFetchMore({}));
+        QCOMPARE(m_backend->queries.last().cursor, QStringLiteral("200"));
+        QCOMPARE(m_backend->queries.last().limit, 100);
+        QCOMPARE(m_model->data(m_model->index(249, 0), HistoryModel::ExecutionIdRole).toString(), QStringLiteral("exec-0000"));
+    }
+
+    // A filter change while a page is in flight: the old answer is dropped, whatever order
+    // the answers arrive in.
+    void dropsStaleAnswers()
+    {
+        m_backend->holdReplies = true;
+        m_model->setQuery(HistoryQuery{});
+        HistoryQuery failedOnly;
+        failedOnly.statuses = {QStringLiteral("failed")};
+        m_model->setQuery(failedOnly);
+        QCOMPARE(m_backend->heldCount(), 2);
+        m_backend->releaseReplies();   // newest first, then the stale one
+        QCOMPARE(m_model->rowCount(), 50);
+        for (int row = 0; row < m_model->rowCount(); ++row)
+            QCOMPARE(m_model->data(m_model->index(row, 0), HistoryModel::StatusRole).toString(), QStringLiteral("failed"));
+    }
+
+    void filtersReachTheBackend()
+    {
+        HistoryQuery q;
+        q.agentId = QStringLiteral("writer");
+        q.search = QStringLiteral("number 248");
+        m_model->setQuery(q);
+        QTRY_COMPARE(m_model->rowCount(), 1);
+        QCOMPARE(m_backend->queries.last().agentId, QStringLiteral("writer"));
+        QCOMPARE(m_model->record(0).id, QStringLiteral("exec-0248"));
+    }
+
+    // Sorting by a column re-queries with the store's order.
+    void sortRequeries()
+    {
+        m_model->setQuery(HistoryQuery{});
+        QTRY_COMPARE(m_model->rowCount(), 100);
+        m_model->sort(HistoryModel::LatencyColumn, Qt::DescendingOrder);
+        QCOMPARE(m_backend->queries.last().sort, HistoryQuery::Sort::LatencyDesc);
+        QTRY_COMPARE(m_model->rowCount(), 100);
+        m_model->sort(HistoryModel::TimeColumn, Qt::AscendingOrder);
+        QCOMPARE(m_backend->queries.last().sort, HistoryQuery::Sort::OldestFirst);
+        QTRY_COMPARE(m_model->rowCount(), 100);
+        QCOMPARE(m_model->record(0).id, QStringLiteral("exec-0000"));
+    }
+
+    // Display: unknown price is said so, never $0; estimated tokens are marked.
+    void display()
+    {
+        m_backend->records = makeHistoryRecords(7);   // exec-0006 has no price
+        m_backend->records[6].tokensEstimated = true;
+        m_model->setQuery(HistoryQuery{});
+        QTRY_COMPARE(m_model->rowCount(), 7);
+        QCOMPARE(m_model->index(0, HistoryModel::CostColumn).data().toString(), QStringLiteral("price unknown"));
+        QVERIFY(!m_model->index(0, 0).data(HistoryModel::CostRole).isValid());
+        QCOMPARE(m_model->index(0, HistoryModel::TokensColumn).data().toString(), QStringLiteral("~16 → ~5"));
+        QCOMPARE(m_model->index(1, HistoryModel::CostColumn).data().toString(), QStringLiteral("$0.006"));
+        QCOMPARE(m_model->index(1, HistoryModel::LatencyColumn).data().toString(), QStringLiteral("105 ms"));
+        QCOMPARE(m_model->index(1, HistoryModel::NameColumn).data().toString(), QStringLiteral("summarizer"));
+    }
+
+    // Live: a new run appears at the top once, its status and metrics follow the events, and
+    // repeated events change nothing.
+    void liveUpdates()
+    {
+        m_model->setQuery(HistoryQuery{});
+        QTRY_COMPARE(m_model->rowCount(), 100);
+
+        ExecutionRecord fresh;
+        fresh.id = QStringLiteral("live-1");
+        fresh.executionType = QStringLiteral("agent");
+        fresh.agentId = QStringLiteral("writer");
+        fresh.status = QStringLiteral("queued");
+        fresh.queuedAt = QDateTime::currentDateTimeUtc();
+        m_backend->records.append(fresh);
+
+        ExecutionEvent queued = ExecutionEvent::makeStatus(fresh.id, QStringLiteral("queued"));
+        queued.seq = 1;
+        ExecutionEvent running = ExecutionEvent::makeStatus(fresh.id, QStringLiteral("running"));
+        running.seq = 2;
+        m_backend->emitEvents({queued});
+        m_backend->emitEvents({running});   // arrives while the record is being fetched
+        m_backend->emitEvents({queued, running});
+        QTRY_COMPARE(m_model->rowCount(), 101);
+        QCOMPARE(m_backend->fetched.count(fresh.id), 1);
+        QCOMPARE(m_model->record(0).id, fresh.id);
+        QCOMPARE(m_model->record(0).status, QStringLiteral("running"));
+        QCOMPARE(m_model->index(0, HistoryModel::LatencyColumn).data().toString(), QStringLiteral("…"));
+
+        ExecutionEvent done;
+        done.type = ExecutionEvent::Type::Complete;
+        done.executionId = fresh.id;
+        done.seq = 9;
+        done.status = QStringLiteral("completed");
+        done.data = QJsonObject{{QStringLiteral("input_tokens"), 52}, {QStringLiteral("output_tokens"), 18},
+                                {QStringLiteral("cost_usd"), 0.0000186}, {QStringLiteral("execution_time_ms"), 840},
+                                {QStringLiteral("ttft_ms"), 210}};
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+        m_backend->emitEvents({done});
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(m_model->index(0, HistoryModel::StatusColumn).data().toString(), QStringLiteral("completed"));
+        QCOMPARE(m_model->index(0, HistoryModel::TokensColumn).data().toString(), QStringLiteral("52 → 18"));
+        QCOMPARE(m_model->index(0, HistoryModel::LatencyColumn).data().toString(), QStringLiteral("840 ms"));
+        QCOMPARE(m_model->index(0, HistoryModel::CostColumn).data().toString(), QStringLiteral("$0.0000186"));
+        m_backend->emitEvents({running});   // a late duplicate never undoes the final status
+        QCOMPARE(m_model->record(0).status, QStringLiteral("completed"));
+        QCOMPARE(m_model->rowCount(), 101);
+    }
+
+    // A new run that does not fit the filters is not inserted.
+    void liveInsertRespectsFilters()
+    {
+        HistoryQuery q;
+        q.agentId = QStringLiteral("summarizer");
+        m_model->setQuery(q);
+        QTRY_COMPARE(m_model->rowCount(), 100);
+        ExecutionRecord other;
+        other.id = QStringLiteral("live-2");
+        other.agentId = QStringLiteral("writer");
+        other.status = QStringLiteral("queued");
+        m_backend->records.append(other);
+        m_backend->emitEvents({ExecutionEvent::makeStatus(other.id, QStringLiteral("queued"))});
+        QTRY_COMPARE(m_backend->fetched.count(other.id), 1);
+        QTest::qWait(20);   // let the fetch answer arrive (it must not insert)
+        QCOMPARE(m_model->rowCount(), 100);
+        QCOMPARE(m_model->rowOf(other.id), -1);
+    }
+
+    void removeRows()
+    {
+        m_model->setQuery(HistoryQuery{});
+        QTRY_COMPARE(m_model->rowCount(), 100);
+        m_model->removeExecutions({QStringLiteral("exec-0249"), QStringLiteral("exec-0200"), QStringLiteral("nope")});
+        QCOMPARE(m_model->rowCount(), 98);
+        QCOMPARE(m_model->rowOf(QStringLiteral("exec-0248")), 0);
+        QCOMPARE(m_model->rowOf(QStringLiteral("exec-0200")), -1);
+    }
+
+    void failureIsReported()
+    {
+        QSignalSpy failed(m_model.get(), &HistoryModel::loadFailed);
+        m_backend.reset();   // the backend goes away: the model empties its pending state
+        m_model->setQuery(HistoryQuery{});
+        QCOMPARE(m_model->rowCount(), 0);
+        QVERIFY(!m_model->isLoading());
+        QVERIFY(!m_model->canFetchMore({}));
+    }
+
+private:
+    std::unique_ptr<HistoryTestBackend> m_backend;
+    std::unique_ptr<HistoryModel> m_model;
+    std::unique_ptr<QAbstractItemModelTester> m_tester;
+};
+
+QTEST_MAIN(TstHistoryModel)
+#include "tst_historymodel.moc"

@@ -1,0 +1,399 @@
+#include "ui/history/HistoryModel.h"
+
+#include "ui/trace/TraceFormat.h"
+
+#include <QJsonValue>
+
+namespace {
+
+bool isTerminal(const QString &status)
+{
+    return status == QLatin1String("completed") || status == QLatin1String("failed")
+        || status == QLatin1String("cancelled") || status == QLatin1String("interrupted");
+}
+
+} // namespace
+
+HistoryModel::HistoryModel(ExecutionBackend *backend, QObject *parent)
+    : QAbstractTableModel(parent)
+{
+    setBackend(backend);
+}
+
+HistoryModel::~HistoryModel() = default;
+
+void HistoryModel::setBackend(ExecutionBackend *backend)
+{
+    for (const QMetaObject::Connection &c : std::as_const(m_connections))
+        disconnect(c);
+    m_connections.clear();
+    m_backend = backend;
+    m_pendingTicket = 0;
+    m_fetchTickets.clear();
+    m_heldEvents.clear();
+    if (backend) {
+        m_connections << connect(backend, &ExecutionBackend::historyReady, this, &HistoryModel::onHistoryReady)
+                      << connect(backend, &ExecutionBackend::queryFailed, this, &HistoryModel::onQueryFailed)
+                      << connect(backend, &ExecutionBackend::eventsReceived, this, &HistoryModel::onEventsReceived)
+                      << connect(backend, &ExecutionBackend::executionFetched, this, &HistoryModel::onExecutionFetched)
+                      << connect(backend, &QObject::destroyed, this, [this] {
+                             m_pendingTicket = 0;
+                             emit loadingChanged(false);
+                         });
+    }
+}
+
+void HistoryModel::setPageSize(int rows)
+{
+    m_pageSize = qBound(1, rows, 10'000);
+}
+
+void HistoryModel::setQuery(const HistoryQuery &query)
+{
+    beginResetModel();
+    m_query = query;
+    m_query.cursor.clear();
+    m_rows.clear();
+    m_rowById.clear();
+    m_nextCursor.clear();
+    m_lastError.clear();
+    m_heldEvents.clear();
+    m_fetchTickets.clear();
+    m_pendingTicket = 0;   // whatever is in flight is stale now
+    endResetModel();
+    request(QString());
+}
+
+void HistoryModel::request(const QString &cursor)
+{
+    if (!m_backend) {
+        if (m_pendingTicket != 0) {
+            m_pendingTicket = 0;
+            emit loadingChanged(false);
+        }
+        return;
+    }
+    HistoryQuery q = m_query;
+    q.limit = m_pageSize;
+    q.cursor = cursor;
+    const bool wasLoading = isLoading();
+    m_pendingFirst = cursor.isEmpty();
+    m_pendingTicket = m_backend->queryHistory(q);
+    if (!wasLoading)
+        emit loadingChanged(true);
+}
+
+void HistoryModel::onHistoryReady(quint64 ticket, const HistoryPage &page)
+{
+    if (ticket != m_pendingTicket || ticket == 0)
+        return;   // another consumer's answer, or a stale query's
+    m_pendingTicket = 0;
+    m_nextCursor = page.nextCursor;
+    QList<ExecutionRecord> fresh;
+    fresh.reserve(page.items.size());
+    for (const ExecutionRecord &r : page.items)
+        if (!m_rowById.contains(r.id))   // a live insert may already hold it
+            fresh.append(r);
+    if (!fresh.isEmpty()) {
+        const int first = int(m_rows.size());
+        beginInsertRows({}, first, first + int(fresh.size()) - 1);
+        for (ExecutionRecord &r : fresh) {
+            r.steps.clear();
+            m_rowById.insert(r.id, int(m_rows.size()));
+            m_rows.append(std::move(r));
+        }
+        endInsertRows();
+    }
+    emit loadingChanged(false);
+    emit pageLoaded(int(fresh.size()), m_pendingFirst);
+}
+
+void HistoryModel::onQueryFailed(quint64 ticket, const QString &message)
+{
+    if (m_fetchTickets.contains(ticket)) {
+        m_heldEvents.remove(m_fetchTickets.take(ticket));
+        return;
+    }
+    if (ticket != m_pendingTicket || ticket == 0)
+        return;
+    m_pendingTicket = 0;
+    m_nextCursor.clear();   // no retry loop through fetchMore; refresh() tries again
+    m_lastError = message;
+    emit loadingChanged(false);
+    emit loadFailed(message);
+}
+
+bool HistoryModel::canFetchMore(const QModelIndex &parent) const
+{
+    return !parent.isValid() && m_backend && !m_nextCursor.isEmpty() && m_pendingTicket == 0;
+}
+
+void HistoryModel::fetchMore(const QModelIndex &parent)
+{
+    if (!canFetchMore(parent))
+        return;
+    request(m_nextCursor);
+}
+
+void HistoryModel::sort(int column, Qt::SortOrder order)
+{
+    HistoryQuery q = m_query;
+    switch (column) {
+    case TimeColumn:
+        q.sort = order == Qt::DescendingOrder ? HistoryQuery::Sort::NewestFirst
+                                              : HistoryQuery::Sort::OldestFirst;
+        break;
+    case CostColumn:
+        q.sort = HistoryQuery::Sort::CostDesc;   // the store sorts cost and latency descending
+        break;
+    case LatencyColumn:
+        q.sort = HistoryQuery::Sort::LatencyDesc;
+        break;
+    default:
+        return;
+    }
+    if (q.sort != m_query.sort)
+        setQuery(q);
+}
+
+// --- live updates ---------------------------------------------------------------------------
+
+void HistoryModel::applyEvent(ExecutionRecord &r, const ExecutionEvent &ev) const
+{
+    auto num = [&](const char16_t *key, qint64 fallback) {
+        const QJsonValue v = ev.data.value(QStringView(key));
+        return v.isDouble() ? qint64(v.toDouble()) : fallback;
+    };
+    switch (ev.type) {
+    case ExecutionEvent::Type::Status:
+        // A late "running" never overwrites a final status.
+        if (!isTerminal(r.status) || isTerminal(ev.status))
+            r.status = ev.status;
+        r.queueMs = num(u"queue_ms", r.queueMs);
+        if (ev.data.contains(u"error_message"))
+            r.errorMessage = ev.data.value(u"error_message").toString();
+        break;
+    case ExecutionEvent::Type::Complete: {
+        r.status = ev.status;
+        if (ev.data.contains(u"output_data"))
+            r.outputData = ev.data.value(u"output_data").toObject();
+        r.inputTokens = num(u"input_tokens", r.inputTokens);
+        r.outputTokens = num(u"output_tokens", r.outputTokens);
+        r.cachedTokens = num(u"cached_tokens", r.cachedTokens);
+        r.executionTimeMs = num(u"execution_time_ms", r.executionTimeMs);
+        r.ttftMs = num(u"ttft_ms", r.ttftMs);
+        r.queueMs = num(u"queue_ms", r.queueMs);
+        r.tokensEstimated = ev.data.value(u"tokens_estimated").toBool(r.tokensEstimated);
+        const QJsonValue cost = ev.data.value(u"cost_usd");
+        r.costUsd = cost.isDouble() ? std::optional<double>(cost.toDouble()) : std::nullopt;
+        if (ev.data.contains(u"error_message"))
+            r.errorMessage = ev.data.value(u"error_message").toString();
+        if (!r.completedAt.isValid())
+            r.completedAt = QDateTime::currentDateTimeUtc();
+        break;
+    }
+    case ExecutionEvent::Type::Error:
+        r.errorMessage = ev.data.value(u"message").toString();
+        break;
+    default:
+        break;
+    }
+}
+
+bool HistoryModel::fitsQuery(const ExecutionRecord &r) const
+{
+    const HistoryQuery &q = m_query;
+    // What the model cannot judge client-side (full-text search, metric ranges of a run that
+    // has not finished, other sort orders) is left to the next refresh.
+    if (!q.search.trimmed().isEmpty() || q.minCost || q.maxCost || q.minLatencyMs || q.maxLatencyMs)
+        return false;
+    if (q.sort != HistoryQuery::Sort::NewestFirst)
+        return false;
+    auto fits = [](const QString &want, const QString &have) { return want.isEmpty() || want == have; };
+    if (!fits(q.organizationId, r.organizationId) || !fits(q.workspaceId, r.workspaceId)
+        || !fits(q.executionType, r.executionType) || !fits(q.testMode, r.testMode)
+        || !fits(q.agentId, r.agentId) || !fits(q.orchestrationId, r.orchestrationId)
+        || !fits(q.triggerType, r.triggerType))
+        return false;
+    // A status filter admits a new run while it is still on its way to a listed status.
+    if (!q.statuses.isEmpty() && !q.statuses.contains(r.status) && isTerminal(r.status))
+        return false;
+    if (q.since.isValid() && r.queuedAt.isValid() && r.queuedAt < q.since)
+        return false;
+    if (q.until.isValid() && r.queuedAt.isValid() && r.queuedAt > q.until)
+        return false;
+    return true;
+}
+
+void HistoryModel::onEventsReceived(const ExecutionEventList &events)
+{
+    QSet<int> changed;
+    for (const ExecutionEvent &ev : events) {
+        if (ev.type != ExecutionEvent::Type::Status && ev.type != ExecutionEvent::Type::Complete
+            && ev.type != ExecutionEvent::Type::Error)
+            continue;
+        const auto row = m_rowById.constFind(ev.executionId);
+        if (row != m_rowById.constEnd()) {
+            applyEvent(m_rows[*row], ev);
+            changed.insert(*row);
+            continue;
+        }
+        const auto held = m_heldEvents.find(ev.executionId);
+        if (held != m_heldEvents.end()) {
+            held->append(ev);
+            continue;
+        }
+        // A run we have not listed: fetch its record once, and hold its events meanwhile.
+        if (ev.type == ExecutionEvent::Type::Status && m_backend && !ev.executionId.isEmpty()) {
+            m_heldEvents.insert(ev.executionId, ExecutionEventList{ev});
+            m_fetchTickets.insert(m_backend->fetchExecution(ev.executionId), ev.executionId);
+        }
+    }
+    for (int row : std::as_const(changed))
+        emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
+void HistoryModel::onExecutionFetched(quint64 ticket, const ExecutionRecord &record)
+{
+    const auto it = m_fetchTickets.find(ticket);
+    if (it == m_fetchTickets.end())
+        return;
+    const QString id = *it;
+    m_fetchTickets.erase(it);
+    const ExecutionEventList held = m_heldEvents.take(id);
+    if (m_rowById.contains(id) || record.id != id)
+        return;
+    ExecutionRecord r = record;
+    r.steps.clear();
+    for (const ExecutionEvent &ev : held)
+        if (ev.type == ExecutionEvent::Type::Complete || isTerminal(ev.status) || !isTerminal(r.status))
+            applyEvent(r, ev);
+    if (!fitsQuery(r))
+        return;
+    beginInsertRows({}, 0, 0);
+    m_rows.prepend(std::move(r));
+    rebuildIndex();
+    endInsertRows();
+}
+
+void HistoryModel::rebuildIndex()
+{
+    m_rowById.clear();
+    m_rowById.reserve(m_rows.size());
+    for (int i = 0; i < int(m_rows.size()); ++i)
+        m_rowById.insert(m_rows[i].id, i);
+}
+
+int HistoryModel::rowOf(const QString &executionId) const
+{
+    return m_rowById.value(executionId, -1);
+}
+
+void HistoryModel::removeExecutions(const QStringList &ids)
+{
+    bool any = false;
+    for (const QString &id : ids) {
+        const int row = rowOf(id);
+        if (row < 0)
+            continue;
+        beginRemoveRows({}, row, row);
+        m_rows.removeAt(row);
+        rebuildIndex();
+        endRemoveRows();
+        any = true;
+    }
+    Q_UNUSED(any);
+}
+
+// --- QAbstractItemModel ----------------------------------------------------------------------
+
+int HistoryModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int HistoryModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant HistoryModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const ExecutionRecord &r = m_rows[index.row()];
+    const bool done = isTerminal(r.status);
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case StatusColumn:
+            return r.status;
+        case NameColumn: {
+            QString name = r.orchestrationId.isEmpty() ? r.agentId : r.orchestrationId;
+            if (!r.orchestrationId.isEmpty() && !r.nodeId.isEmpty())
+                name += QStringLiteral(" · ") + r.nodeId;
+            return name;
+        }
+        case ModeColumn:
+            return traceformat::modeLabel(r.testMode, r.executionType);
+        case TimeColumn:
+            return traceformat::time(r.queuedAt);
+        case LatencyColumn:
+            return done ? traceformat::latency(r.executionTimeMs) : QStringLiteral("…");
+        case TokensColumn:
+            if (!done && r.inputTokens == 0 && r.outputTokens == 0)
+                return QString();
+            return traceformat::tokens(r.inputTokens, r.outputTokens, r.tokensEstimated);
+        case CostColumn:
+            if (!done || (!r.costUsd && r.inputTokens == 0 && r.outputTokens == 0))
+                return QString();
+            return traceformat::cost(r.costUsd);
+        }
+        return {};
+    case Qt::DecorationRole:
+        if (index.column() == StatusColumn)
+            return traceformat::statusIcon(r.status);
+        return {};
+    case Qt::ToolTipRole:
+        if (!r.errorMessage.isEmpty())
+            return r.errorMessage;
+        if (index.column() == TokensColumn)
+            return QStringLiteral("input %1 (cached %2), output %3%4")
+                .arg(r.inputTokens).arg(r.cachedTokens).arg(r.outputTokens)
+                .arg(r.tokensEstimated ? QStringLiteral(" — estimated") : QString());
+        return {};
+    case Qt::TextAlignmentRole:
+        if (index.column() >= LatencyColumn)
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case ExecutionIdRole:
+        return r.id;
+    case StatusRole:
+        return r.status;
+    case CostRole:
+        return r.costUsd ? QVariant(*r.costUsd) : QVariant();
+    case LatencyRole:
+        return r.executionTimeMs;
+    case QueuedAtRole:
+        return r.queuedAt;
+    case TokensRole:
+        return r.inputTokens + r.outputTokens;
+    }
+    return {};
+}
+
+QVariant HistoryModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case StatusColumn: return QStringLiteral("Status");
+    case NameColumn: return QStringLiteral("Agent / orchestration");
+    case ModeColumn: return QStringLiteral("Mode");
+    case TimeColumn: return QStringLiteral("Time");
+    case LatencyColumn: return QStringLiteral("Latency");
+    case TokensColumn: return QStringLiteral("Tokens");
+    case CostColumn: return QStringLiteral("Cost");
+    }
+    return {};
+}

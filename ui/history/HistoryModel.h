@@ -1,0 +1,99 @@
+#pragma once
+
+#include "core/engine/ExecutionBackend.h"
+#include "core/store/ExecutionRecord.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QPointer>
+#include <QSet>
+
+// The history list (issue 6 "History", issue 3 "History dock"): stored executions, one page at
+// a time through ExecutionBackend::queryHistory (canFetchMore / fetchMore follow the cursor),
+// so a million stored runs cost one page of memory until the user scrolls.
+//
+// Stale results are dropped: every request has a ticket and only the one in flight for the
+// current query is accepted, so changing the filters while a page is on its way never mixes
+// two queries. Live: eventsReceived updates status and metrics of listed rows; a new execution
+// (its first status event) is fetched and inserted at the top when it fits the filters.
+//
+// Sorting happens in the query, not in a proxy: with lazy loading only the store can sort.
+// GUI thread only; never touches the database itself.
+class HistoryModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HistoryModel)
+public:
+    enum Column { StatusColumn, NameColumn, ModeColumn, TimeColumn, LatencyColumn, TokensColumn,
+                  CostColumn, ColumnCount };
+    enum Role {
+        ExecutionIdRole = Qt::UserRole,   // QString
+        StatusRole,                       // QString
+        CostRole,                         // double, or invalid QVariant when unknown
+        LatencyRole,                      // qint64 ms
+        QueuedAtRole,                     // QDateTime
+        TokensRole,                       // qint64 input + output
+    };
+
+    // backend: Not owned; may be null (an empty model) and may be replaced.
+    explicit HistoryModel(ExecutionBackend *backend, QObject *parent = nullptr);
+    ~HistoryModel() override;
+
+    void setBackend(ExecutionBackend *backend);
+    ExecutionBackend *backend() const { return m_backend; }
+
+    // Replaces the list: resets and requests the first page. The query's cursor is ignored.
+    void setQuery(const HistoryQuery &query);
+    HistoryQuery query() const { return m_query; }
+    void refresh() { setQuery(m_query); }
+    void setPageSize(int rows);
+    int pageSize() const { return m_pageSize; }
+
+    bool isLoading() const { return m_pendingTicket != 0; }
+    bool hasMore() const { return !m_nextCursor.isEmpty(); }
+    QString lastError() const { return m_lastError; }
+
+    const ExecutionRecord &record(int row) const { return m_rows[row]; }
+    const QList<ExecutionRecord> &records() const { return m_rows; }
+    int rowOf(const QString &executionId) const;
+    // Drops rows (after the backend deleted them).
+    void removeExecutions(const QStringList &ids);
+
+    // QAbstractItemModel
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+
+signals:
+    void loadingChanged(bool loading);
+    // A page arrived (rows appended) or the first page of a new query.
+    void pageLoaded(int rows, bool first);
+    void loadFailed(const QString &message);
+
+private:
+    void request(const QString &cursor);
+    void onHistoryReady(quint64 ticket, const HistoryPage &page);
+    void onQueryFailed(quint64 ticket, const QString &message);
+    void onEventsReceived(const ExecutionEventList &events);
+    void onExecutionFetched(quint64 ticket, const ExecutionRecord &record);
+    void applyEvent(ExecutionRecord &r, const ExecutionEvent &ev) const;
+    bool fitsQuery(const ExecutionRecord &r) const;
+    void rebuildIndex();
+
+    QPointer<ExecutionBackend> m_backend;
+    QList<QMetaObject::Connection> m_connections;
+    HistoryQuery m_query;
+    int m_pageSize = 100;
+    quint64 m_pendingTicket = 0;       // the one request whose answer is accepted
+    bool m_pendingFirst = false;
+    QString m_nextCursor;
+    QString m_lastError;
+    QList<ExecutionRecord> m_rows;     // without steps
+    QHash<QString, int> m_rowById;
+    QHash<quint64, QString> m_fetchTickets;           // live inserts in flight: ticket -> id
+    QHash<QString, ExecutionEventList> m_heldEvents;  // events for ids being fetched
+};

@@ -1,0 +1,129 @@
+#include "ui/trace/TraceFormat.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QPainter>
+#include <QPixmap>
+#include <QRegularExpression>
+
+namespace traceformat {
+
+QString latency(qint64 ms)
+{
+    if (ms < 0)
+        return {};
+    if (ms < 1000)
+        return QStringLiteral("%1 ms").arg(ms);
+    if (ms < 60'000)
+        return QStringLiteral("%1 s").arg(double(ms) / 1000.0, 0, 'f', ms < 10'000 ? 2 : 1);
+    const qint64 s = ms / 1000;
+    return QStringLiteral("%1 m %2 s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
+static QString dollars(double usd)
+{
+    const double a = qAbs(usd);
+    if (a == 0)
+        return QStringLiteral("$0");
+    if (a >= 1)
+        return QStringLiteral("$%1").arg(a, 0, 'f', 2);
+    if (a >= 0.01)
+        return QStringLiteral("$%1").arg(a, 0, 'f', 4);
+    // Small amounts: 3 significant digits, no exponent ("$0.000186").
+    QString text = QString::number(a, 'f', 10);
+    int firstDigit = int(text.indexOf(QRegularExpression(QStringLiteral("[1-9]"))));
+    if (firstDigit < 0)
+        return QStringLiteral("$0");
+    text = text.left(qMin<qsizetype>(text.size(), firstDigit + 3));
+    while (text.endsWith(u'0'))
+        text.chop(1);
+    return u'$' + text;
+}
+
+QString cost(const std::optional<double> &usd)
+{
+    if (!usd)
+        return QStringLiteral("price unknown");
+    return dollars(*usd);
+}
+
+QString costDelta(const std::optional<double> &usd)
+{
+    if (!usd)
+        return {};
+    if (*usd == 0)
+        return QStringLiteral("±$0");
+    return (*usd > 0 ? QStringLiteral("+") : QStringLiteral("−")) + dollars(*usd);
+}
+
+QString signedNumber(qint64 value)
+{
+    if (value > 0)
+        return u'+' + QString::number(value);
+    if (value < 0)
+        return QStringLiteral("−") + QString::number(-value);
+    return QStringLiteral("0");
+}
+
+QString tokens(qint64 in, qint64 out, bool estimated)
+{
+    const QString mark = estimated ? QStringLiteral("~") : QString();
+    return mark + QString::number(in) + QStringLiteral(" → ") + mark + QString::number(out);
+}
+
+QString time(const QDateTime &t)
+{
+    if (!t.isValid())
+        return {};
+    return t.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+}
+
+QString modeLabel(const QString &testMode, const QString &executionType)
+{
+    if (testMode == QLatin1String("single_agent"))
+        return QStringLiteral("Single agent");
+    if (testMode == QLatin1String("node_in_context"))
+        return QStringLiteral("Node in context");
+    if (testMode == QLatin1String("full_workflow"))
+        return QStringLiteral("Full workflow");
+    return executionType;
+}
+
+QColor statusColor(const QString &status)
+{
+    if (status == QLatin1String("completed"))
+        return QColor(0x2e, 0x9e, 0x4f);
+    if (status == QLatin1String("failed"))
+        return QColor(0xd0, 0x3b, 0x3b);
+    if (status == QLatin1String("running"))
+        return QColor(0x2f, 0x7f, 0xd8);
+    if (status == QLatin1String("queued"))
+        return QColor(0x9a, 0x9a, 0x9a);
+    if (status == QLatin1String("cancelled"))
+        return QColor(0xc7, 0x8a, 0x1c);
+    if (status == QLatin1String("interrupted"))
+        return QColor(0x8e, 0x5a, 0xc8);
+    return QColor(0xbb, 0xbb, 0xbb);
+}
+
+QIcon statusIcon(const QString &status)
+{
+    static QHash<QString, QIcon> cache;
+    const auto it = cache.constFind(status);
+    if (it != cache.constEnd())
+        return *it;
+    QPixmap pm(12, 12);
+    pm.fill(Qt::transparent);
+    {
+        QPainter p(&pm);
+        p.setRenderHint(QPainter::Antialiasing);
+        p.setPen(Qt::NoPen);
+        p.setBrush(statusColor(status));
+        p.drawEllipse(QRectF(1.5, 1.5, 9, 9));
+    }
+    QIcon icon(pm);
+    cache.insert(status, icon);
+    return icon;
+}
+
+} // namespace traceformat

@@ -1,0 +1,685 @@
+#include "ui/trace/TraceModel.h"
+
+#include "ui/trace/TraceFormat.h"
+
+#include <QColor>
+#include <QJsonValue>
+
+namespace {
+
+bool isTerminal(const QString &status)
+{
+    return status == QLatin1String("completed") || status == QLatin1String("failed")
+        || status == QLatin1String("cancelled") || status == QLatin1String("interrupted")
+        || status == QLatin1String("skipped");
+}
+
+bool isWorkflow(const ExecutionRecord &e)
+{
+    return e.executionType == QLatin1String("orchestration")
+        || (e.executionType != QLatin1String("agent") && !e.orchestrationId.isEmpty());
+}
+
+} // namespace
+
+TraceModel::TraceModel(QObject *parent)
+    : QAbstractItemModel(parent)
+{
+}
+
+TraceModel::~TraceModel() = default;
+
+// --- building ------------------------------------------------------------------------------
+
+qint64 TraceModel::offsetOf(const QDateTime &t) const
+{
+    if (!t.isValid() || !m_origin.isValid())
+        return -1;
+    return qMax<qint64>(0, t.toMSecsSinceEpoch() - m_origin.toMSecsSinceEpoch());
+}
+
+void TraceModel::fillRoot(const ExecutionRecord &e)
+{
+    Node &n = m_nodes[0];
+    n.id = e.id;
+    const bool workflow = isWorkflow(e);
+    n.kind = workflow ? QStringLiteral("workflow") : QStringLiteral("agent");
+    n.name = workflow ? e.orchestrationId : e.agentId;
+    if (workflow && !e.nodeId.isEmpty())
+        n.name += QStringLiteral(" · node ") + e.nodeId;
+    if (n.name.isEmpty())
+        n.name = e.id;
+    n.status = e.status;
+    n.model = e.model;
+    n.errorMessage = e.errorMessage;
+    n.queueMs = e.queueMs;
+    n.startMs = offsetOf(e.startedAt);
+    if (e.completedAt.isValid())
+        n.endMs = offsetOf(e.completedAt);
+    else if (isTerminal(e.status) && n.startMs >= 0)
+        n.endMs = n.startMs + e.executionTimeMs;
+    else
+        n.endMs = -1;
+    n.latencyMs = isTerminal(e.status) ? e.executionTimeMs : -1;
+    n.ttftMs = e.ttftMs;
+    n.inputTokens = e.inputTokens;
+    n.outputTokens = e.outputTokens;
+    n.cachedTokens = e.cachedTokens;
+    n.reasoningTokens = 0;
+    n.cost = e.costUsd;
+    n.estimated = e.tokensEstimated;
+    m_maxEndMs = qMax(m_maxEndMs, qMax(n.startMs, n.endMs));
+}
+
+void TraceModel::fillNode(Node &n, const StepRecord &s) const
+{
+    n.id = s.id;
+    n.name = s.name.isEmpty() ? s.kind : s.name;
+    n.kind = s.kind;
+    n.status = s.status;
+    n.nodeId = s.nodeId;
+    n.model = s.model;
+    n.errorMessage = s.errorMessage;
+    n.startMs = offsetOf(s.startedAt);
+    const bool done = isTerminal(s.status);
+    if (s.completedAt.isValid())
+        n.endMs = qMax(n.startMs, offsetOf(s.completedAt));
+    else if (done && n.startMs >= 0)
+        n.endMs = n.startMs + s.executionTimeMs;
+    else
+        n.endMs = -1;
+    if (done)
+        n.latencyMs = s.executionTimeMs > 0 || n.endMs < 0 ? s.executionTimeMs : n.endMs - n.startMs;
+    else
+        n.latencyMs = -1;
+    n.ttftMs = s.ttftMs;
+    n.inputTokens = s.inputTokens;
+    n.outputTokens = s.outputTokens;
+    n.cachedTokens = s.cachedTokens;
+    n.reasoningTokens = s.reasoningTokens;
+    n.cost = s.costUsd;
+    n.estimated = s.tokensEstimated;
+    n.attempt = s.attempt;
+}
+
+void TraceModel::resetTo(const ExecutionRecord &record, bool withSteps)
+{
+    beginResetModel();
+    m_record = record;
+    if (!withSteps)
+        m_record.steps.clear();
+    m_nodes.clear();
+    m_byId.clear();
+    m_streamed.clear();
+    m_lastSeq = 0;
+    m_clockMs = 0;
+    m_maxEndMs = 0;
+    m_match.clear();
+    m_subtreeMatch.clear();
+    m_matchList.clear();
+
+    m_origin = record.queuedAt.isValid() ? record.queuedAt : record.startedAt;
+    if (!m_origin.isValid()) {
+        for (const StepRecord &s : std::as_const(m_record.steps))
+            if (s.startedAt.isValid() && (!m_origin.isValid() || s.startedAt < m_origin))
+                m_origin = s.startedAt;
+    }
+    if (!m_origin.isValid())
+        m_origin = QDateTime::currentDateTimeUtc();
+
+    const int stepCount = int(m_record.steps.size());
+    m_nodes.reserve(size_t(stepCount) + 1);
+    m_byId.reserve(stepCount + 1);
+    m_nodes.emplace_back();
+    fillRoot(m_record);
+
+    // Two passes, so a step listed before its parent still lands under it.
+    for (int i = 0; i < stepCount; ++i) {
+        const StepRecord &s = m_record.steps[i];
+        Node n;
+        fillNode(n, s);
+        n.stepIndex = i;
+        m_maxEndMs = qMax(m_maxEndMs, qMax(n.startMs, n.endMs));
+        m_byId.insert(s.id, int(m_nodes.size()));
+        m_nodes.push_back(std::move(n));
+    }
+    for (int i = 1; i <= stepCount; ++i) {
+        Node &n = m_nodes[size_t(i)];
+        int parent = m_byId.value(m_record.steps[n.stepIndex].parentStepId, 0);
+        if (parent == i)
+            parent = 0;
+        // A damaged record with a parent cycle: hang the step on the execution instead.
+        for (int p = parent, guard = 0; p > 0 && guard <= stepCount; ++guard) {
+            const int up = m_byId.value(m_record.steps[m_nodes[size_t(p)].stepIndex].parentStepId, 0);
+            if (up == i) {
+                parent = 0;
+                break;
+            }
+            p = up == p ? 0 : up;
+        }
+        n.parent = parent;
+        std::vector<int> &kids = m_nodes[size_t(parent)].children;
+        n.row = int(kids.size());
+        kids.push_back(i);
+    }
+    endResetModel();
+    emit timesChanged();
+}
+
+void TraceModel::setExecution(const ExecutionRecord &record)
+{
+    resetTo(record, true);
+    emit executionStatusChanged(m_record.status);
+}
+
+void TraceModel::startLive(const QString &executionId)
+{
+    ExecutionRecord header;
+    header.id = executionId;
+    header.status = QStringLiteral("queued");
+    header.queuedAt = QDateTime::currentDateTimeUtc();
+    resetTo(header, false);
+    emit executionStatusChanged(m_record.status);
+}
+
+void TraceModel::startReplay(const ExecutionRecord &record)
+{
+    ExecutionRecord header = record;
+    header.steps.clear();
+    header.status = QStringLiteral("queued");
+    header.completedAt = {};
+    header.outputData = {};
+    header.errorMessage.clear();
+    header.executionTimeMs = 0;
+    header.inputTokens = header.outputTokens = header.cachedTokens = 0;
+    header.costUsd.reset();
+    header.ttftMs = -1;
+    if (!header.queuedAt.isValid())
+        header.queuedAt = header.startedAt;
+    header.startedAt = {};   // set by the replayed "running" event
+    resetTo(header, false);
+    emit executionStatusChanged(m_record.status);
+}
+
+void TraceModel::clear()
+{
+    beginResetModel();
+    m_record = ExecutionRecord{};
+    m_nodes.clear();
+    m_byId.clear();
+    m_streamed.clear();
+    m_lastSeq = 0;
+    m_clockMs = 0;
+    m_maxEndMs = 0;
+    m_match.clear();
+    m_subtreeMatch.clear();
+    m_matchList.clear();
+    m_origin = {};
+    endResetModel();
+    emit timesChanged();
+}
+
+// --- live events ---------------------------------------------------------------------------
+
+int TraceModel::addStep(const StepRecord &s, bool notify)
+{
+    int parent = m_byId.value(s.parentStepId, 0);   // unknown parent (not seen yet): the top
+    Node n;
+    fillNode(n, s);
+    if (n.startMs < 0 && s.status != QLatin1String("skipped"))
+        n.startMs = offsetOf(QDateTime::currentDateTimeUtc());
+    n.parent = parent;
+    n.row = int(m_nodes[size_t(parent)].children.size());
+    n.stepIndex = int(m_record.steps.size());
+    const int index = int(m_nodes.size());
+    if (notify)
+        beginInsertRows(indexOfNode(parent), n.row, n.row);
+    m_record.steps.append(s);
+    m_nodes.push_back(std::move(n));
+    m_nodes[size_t(parent)].children.push_back(index);
+    m_byId.insert(s.id, index);
+    m_maxEndMs = qMax(m_maxEndMs, qMax(m_nodes.back().startMs, m_nodes.back().endMs));
+    if (!m_search.isEmpty()) {
+        m_match.resize(m_nodes.size(), 0);
+        m_subtreeMatch.resize(m_nodes.size(), 0);
+        if (nodeMatches(m_nodes.back())) {
+            m_match.back() = 1;
+            m_matchList.push_back(index);
+            for (int p = index; p >= 0; p = m_nodes[size_t(p)].parent)
+                m_subtreeMatch[size_t(p)] = 1;
+        }
+    }
+    if (notify)
+        endInsertRows();
+    return index;
+}
+
+void TraceModel::updateStep(int nodeIndex, const QJsonObject &patch)
+{
+    Node &n = m_nodes[size_t(nodeIndex)];
+    StepRecord &s = m_record.steps[n.stepIndex];
+    // step_completed may carry only some keys (DESIGN §8 shows id/status/output_data): merge.
+    QJsonObject full = s.toJson();
+    for (auto it = patch.begin(); it != patch.end(); ++it)
+        full.insert(it.key(), it.value());
+    const qint64 oldStart = n.startMs;
+    s = StepRecord::fromJson(full);
+    const auto streamed = m_streamed.constFind(s.id);
+    if (isTerminal(s.status) && streamed != m_streamed.constEnd()) {
+        if (!s.outputData.contains(u"text") && s.kind == QLatin1String("llm"))
+            s.outputData.insert(u"text", *streamed);
+        m_streamed.remove(s.id);
+    }
+    const qint64 streamedTokens = n.streamedTokens;
+    fillNode(n, s);
+    n.streamedTokens = streamedTokens;
+    if (n.startMs < 0)
+        n.startMs = oldStart;
+    if (isTerminal(s.status) && n.endMs < 0)
+        n.endMs = qMax(n.startMs, offsetOf(QDateTime::currentDateTimeUtc()));
+    if (n.latencyMs <= 0 && n.endMs >= 0 && n.startMs >= 0 && isTerminal(s.status))
+        n.latencyMs = n.endMs - n.startMs;
+    m_maxEndMs = qMax(m_maxEndMs, qMax(n.startMs, n.endMs));
+}
+
+void TraceModel::notifyRow(int nodeIndex)
+{
+    emit dataChanged(indexOfNode(nodeIndex, 0), indexOfNode(nodeIndex, ColumnCount - 1));
+}
+
+void TraceModel::applyEvents(const ExecutionEventList &events)
+{
+    if (m_nodes.empty())
+        return;
+    bool rootChanged = false;
+    bool statusChanged = false;
+    bool any = false;
+    for (const ExecutionEvent &ev : events) {
+        if (ev.executionId != m_record.id)
+            continue;
+        if (ev.seq > 0) {
+            if (ev.seq <= m_lastSeq)
+                continue;   // already held
+            m_lastSeq = ev.seq;
+        }
+        any = true;
+        Node &root = m_nodes[0];
+        switch (ev.type) {
+        case ExecutionEvent::Type::Status:
+            if (root.status != ev.status) {
+                root.status = ev.status;
+                m_record.status = ev.status;
+                statusChanged = true;
+            }
+            if (ev.status == QLatin1String("running") && root.startMs < 0) {
+                m_record.startedAt = QDateTime::currentDateTimeUtc();
+                root.startMs = offsetOf(m_record.startedAt);
+            }
+            if (ev.status == QLatin1String("running") && m_record.startedAt.isValid()
+                && root.startMs >= 0 && ev.data.contains(u"queue_ms")) {
+                root.queueMs = qint64(ev.data.value(u"queue_ms").toDouble());
+                m_record.queueMs = root.queueMs;
+            }
+            if (ev.data.contains(u"error_message"))
+                root.errorMessage = m_record.errorMessage = ev.data.value(u"error_message").toString();
+            rootChanged = true;
+            break;
+        case ExecutionEvent::Type::StepStarted:
+        case ExecutionEvent::Type::StepCompleted: {
+            const QString id = ev.step.value(u"id").toString(ev.stepId);
+            if (id.isEmpty())
+                break;
+            const auto it = m_byId.constFind(id);
+            if (it == m_byId.constEnd()) {
+                StepRecord s = StepRecord::fromJson(ev.step);
+                s.id = id;
+                if (s.executionId.isEmpty())
+                    s.executionId = m_record.id;
+                if (s.status.isEmpty())
+                    s.status = ev.type == ExecutionEvent::Type::StepStarted ? QStringLiteral("running")
+                                                                           : QStringLiteral("completed");
+                if (ev.type == ExecutionEvent::Type::StepStarted && !s.startedAt.isValid())
+                    s.startedAt = QDateTime::currentDateTimeUtc();
+                const int index = addStep(s, true);
+                if (ev.type == ExecutionEvent::Type::StepCompleted && !isTerminal(s.status))
+                    updateStep(index, QJsonObject{{QStringLiteral("status"), QStringLiteral("completed")}});
+            } else {
+                updateStep(*it, ev.step);
+                notifyRow(*it);
+            }
+            break;
+        }
+        case ExecutionEvent::Type::Chunk: {
+            const auto it = m_byId.constFind(ev.stepId);
+            if (it == m_byId.constEnd())
+                break;
+            m_streamed[ev.stepId] += ev.content;
+            Node &n = m_nodes[size_t(*it)];
+            n.streamedTokens += ev.tokens;
+            if (n.ttftMs < 0 && n.startMs >= 0)
+                n.ttftMs = qMax<qint64>(0, m_clockMs - n.startMs);
+            notifyRow(*it);
+            break;
+        }
+        case ExecutionEvent::Type::Complete: {
+            const QJsonObject &d = ev.data;
+            root.status = m_record.status = ev.status;
+            statusChanged = true;
+            if (d.contains(u"output_data"))
+                m_record.outputData = d.value(u"output_data").toObject();
+            auto num = [&](const char16_t *key, qint64 fallback) {
+                const QJsonValue v = d.value(QStringView(key));
+                return v.isDouble() ? qint64(v.toDouble()) : fallback;
+            };
+            m_record.inputTokens = root.inputTokens = num(u"input_tokens", root.inputTokens);
+            m_record.outputTokens = root.outputTokens = num(u"output_tokens", root.outputTokens);
+            m_record.cachedTokens = root.cachedTokens = num(u"cached_tokens", root.cachedTokens);
+            m_record.ttftMs = root.ttftMs = num(u"ttft_ms", root.ttftMs);
+            m_record.queueMs = root.queueMs = num(u"queue_ms", root.queueMs);
+            m_record.executionTimeMs = num(u"execution_time_ms", m_record.executionTimeMs);
+            root.estimated = m_record.tokensEstimated = d.value(u"tokens_estimated").toBool(root.estimated);
+            const QJsonValue cost = d.value(u"cost_usd");
+            if (cost.isDouble())
+                root.cost = m_record.costUsd = cost.toDouble();
+            else
+                root.cost = m_record.costUsd = std::nullopt;
+            if (d.contains(u"error_message"))
+                root.errorMessage = m_record.errorMessage = d.value(u"error_message").toString();
+            if (root.startMs < 0)
+                root.startMs = root.queueMs;
+            root.latencyMs = m_record.executionTimeMs;
+            root.endMs = m_record.executionTimeMs > 0 ? root.startMs + m_record.executionTimeMs
+                                                      : qMax(root.startMs, m_clockMs);
+            m_record.completedAt = m_origin.addMSecs(root.endMs);
+            m_maxEndMs = qMax(m_maxEndMs, root.endMs);
+            rootChanged = true;
+            break;
+        }
+        case ExecutionEvent::Type::Error:
+            root.errorMessage = m_record.errorMessage = ev.data.value(u"message").toString();
+            rootChanged = true;
+            break;
+        }
+    }
+    if (rootChanged)
+        notifyRow(0);
+    if (statusChanged)
+        emit executionStatusChanged(m_record.status);
+    if (any)
+        emit timesChanged();
+}
+
+void TraceModel::setClockMs(qint64 ms)
+{
+    if (ms == m_clockMs)
+        return;
+    m_clockMs = ms;
+    emit timesChanged();
+}
+
+bool TraceModel::isLive() const
+{
+    return !m_nodes.empty() && !isTerminal(m_nodes[0].status);
+}
+
+qint64 TraceModel::totalMs() const
+{
+    qint64 total = m_maxEndMs;
+    if (isLive())
+        total = qMax(total, m_clockMs);
+    return qMax<qint64>(1, total);
+}
+
+// --- lookup ---------------------------------------------------------------------------------
+
+const TraceModel::Node *TraceModel::node(const QModelIndex &index) const
+{
+    const int i = nodeIndex(index);
+    return i < 0 ? nullptr : &m_nodes[size_t(i)];
+}
+
+int TraceModel::nodeIndex(const QModelIndex &index) const
+{
+    if (!index.isValid() || index.model() != this)
+        return -1;
+    const auto i = qsizetype(index.internalId());
+    return i >= 0 && size_t(i) < m_nodes.size() ? int(i) : -1;
+}
+
+QModelIndex TraceModel::indexOfNode(int i, int column) const
+{
+    if (i < 0 || size_t(i) >= m_nodes.size())
+        return {};
+    return createIndex(m_nodes[size_t(i)].row, column, quintptr(i));
+}
+
+QModelIndex TraceModel::indexForStep(const QString &stepId) const
+{
+    if (!m_nodes.empty() && stepId == m_record.id)
+        return indexOfNode(0);
+    const auto it = m_byId.constFind(stepId);
+    return it == m_byId.constEnd() ? QModelIndex() : indexOfNode(*it);
+}
+
+const StepRecord *TraceModel::step(const QModelIndex &index) const
+{
+    const Node *n = node(index);
+    if (!n || n->stepIndex < 0)
+        return nullptr;
+    return &m_record.steps[n->stepIndex];
+}
+
+// --- search ---------------------------------------------------------------------------------
+
+bool TraceModel::nodeMatches(const Node &n) const
+{
+    const Qt::CaseSensitivity cs = Qt::CaseInsensitive;
+    return n.name.contains(m_search, cs) || n.kind.contains(m_search, cs)
+        || n.status.contains(m_search, cs) || n.nodeId.contains(m_search, cs)
+        || n.model.contains(m_search, cs) || n.errorMessage.contains(m_search, cs)
+        || n.id.startsWith(m_search, cs);
+}
+
+void TraceModel::recomputeMatches()
+{
+    m_matchList.clear();
+    m_match.assign(m_nodes.size(), 0);
+    m_subtreeMatch.assign(m_nodes.size(), 0);
+    if (m_search.isEmpty() || m_nodes.empty())
+        return;
+    // Depth-first, so "next match" walks the tree top to bottom.
+    std::vector<int> stack{0};
+    while (!stack.empty()) {
+        const int i = stack.back();
+        stack.pop_back();
+        const Node &n = m_nodes[size_t(i)];
+        if (nodeMatches(n)) {
+            m_match[size_t(i)] = 1;
+            m_matchList.push_back(i);
+            for (int p = i; p >= 0 && !m_subtreeMatch[size_t(p)]; p = m_nodes[size_t(p)].parent)
+                m_subtreeMatch[size_t(p)] = 1;
+        }
+        for (auto it = n.children.rbegin(); it != n.children.rend(); ++it)
+            stack.push_back(*it);
+    }
+}
+
+int TraceModel::setSearchText(const QString &text)
+{
+    const QString trimmed = text.trimmed();
+    if (trimmed == m_search)
+        return int(m_matchList.size());
+    m_search = trimmed;
+    recomputeMatches();
+    // Repaint highlights: one dataChanged per parent with children.
+    if (!m_nodes.empty()) {
+        notifyRow(0);
+        for (size_t i = 0; i < m_nodes.size(); ++i) {
+            const Node &n = m_nodes[i];
+            if (n.children.empty())
+                continue;
+            emit dataChanged(indexOfNode(n.children.front(), 0),
+                             indexOfNode(n.children.back(), ColumnCount - 1),
+                             {Qt::BackgroundRole, SearchMatchRole});
+        }
+    }
+    return int(m_matchList.size());
+}
+
+bool TraceModel::subtreeMatches(int node) const
+{
+    if (m_search.isEmpty())
+        return true;
+    return node >= 0 && size_t(node) < m_subtreeMatch.size() && m_subtreeMatch[size_t(node)];
+}
+
+// --- QAbstractItemModel ----------------------------------------------------------------------
+
+QModelIndex TraceModel::index(int row, int column, const QModelIndex &parent) const
+{
+    if (row < 0 || column < 0 || column >= ColumnCount)
+        return {};
+    if (!parent.isValid()) {
+        if (row != 0 || m_nodes.empty())
+            return {};
+        return createIndex(0, column, quintptr(0));
+    }
+    if (parent.column() != 0)
+        return {};
+    const int p = nodeIndex(parent);
+    if (p < 0)
+        return {};
+    const std::vector<int> &kids = m_nodes[size_t(p)].children;
+    if (size_t(row) >= kids.size())
+        return {};
+    return createIndex(row, column, quintptr(kids[size_t(row)]));
+}
+
+QModelIndex TraceModel::parent(const QModelIndex &child) const
+{
+    const int i = nodeIndex(child);
+    if (i <= 0)
+        return {};
+    return indexOfNode(m_nodes[size_t(i)].parent, 0);
+}
+
+int TraceModel::rowCount(const QModelIndex &parent) const
+{
+    if (!parent.isValid())
+        return m_nodes.empty() ? 0 : 1;
+    if (parent.column() != 0)
+        return 0;
+    const int p = nodeIndex(parent);
+    return p < 0 ? 0 : int(m_nodes[size_t(p)].children.size());
+}
+
+int TraceModel::columnCount(const QModelIndex &parent) const
+{
+    Q_UNUSED(parent);
+    return ColumnCount;
+}
+
+bool TraceModel::hasChildren(const QModelIndex &parent) const
+{
+    return rowCount(parent) > 0;
+}
+
+QVariant TraceModel::data(const QModelIndex &index, int role) const
+{
+    const int i = nodeIndex(index);
+    if (i < 0)
+        return {};
+    const Node &n = m_nodes[size_t(i)];
+    const bool running = n.status == QLatin1String("running") || n.status == QLatin1String("queued");
+    const bool metered = i == 0 || n.kind == QLatin1String("llm") || n.kind == QLatin1String("node");
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case NameColumn:
+            return n.attempt > 1 ? QStringLiteral("%1 (attempt %2)").arg(n.name).arg(n.attempt) : n.name;
+        case KindColumn:
+            return n.kind;
+        case StatusColumn:
+            return n.status;
+        case LatencyColumn:
+            if (n.latencyMs >= 0)
+                return traceformat::latency(n.latencyMs);
+            return running ? QStringLiteral("…") : QString();
+        case TokensColumn:
+            if (running && n.streamedTokens > 0)
+                return QStringLiteral("… → %1").arg(n.streamedTokens);
+            if (!metered && n.inputTokens == 0 && n.outputTokens == 0)
+                return QString();
+            if (running && n.inputTokens == 0 && n.outputTokens == 0)
+                return QString();
+            return traceformat::tokens(n.inputTokens, n.outputTokens, n.estimated);
+        case CostColumn:
+            if (running || (!metered && !n.cost))
+                return QString();
+            if (!n.cost && n.inputTokens == 0 && n.outputTokens == 0)
+                return QString();
+            return traceformat::cost(n.cost);
+        }
+        return {};
+    case Qt::DecorationRole:
+        if (index.column() == NameColumn)
+            return traceformat::statusIcon(n.status);
+        return {};
+    case Qt::ToolTipRole:
+        if (index.column() == TokensColumn && metered) {
+            QString tip = QStringLiteral("input %1 (cached %2), output %3 (reasoning %4)")
+                              .arg(n.inputTokens).arg(n.cachedTokens).arg(n.outputTokens)
+                              .arg(n.reasoningTokens);
+            if (n.estimated)
+                tip += QStringLiteral(" — estimated");
+            return tip;
+        }
+        if (!n.errorMessage.isEmpty())
+            return n.errorMessage;
+        return {};
+    case Qt::TextAlignmentRole:
+        if (index.column() >= LatencyColumn)
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case Qt::BackgroundRole:
+        if (isMatch(i))
+            return QColor(0xff, 0xec, 0x8b);
+        return {};
+    case Qt::ForegroundRole:
+        if (index.column() == StatusColumn && n.status == QLatin1String("failed"))
+            return traceformat::statusColor(n.status);
+        return {};
+    case StepIdRole:
+        return n.id;
+    case KindRole:
+        return i == 0 ? QStringLiteral("execution") : n.kind;
+    case StatusRole:
+        return n.status;
+    case StartMsRole:
+        return n.startMs;
+    case EndMsRole:
+        return n.endMs;
+    case TtftMsRole:
+        return n.ttftMs;
+    case AttemptRole:
+        return n.attempt;
+    case SearchMatchRole:
+        return isMatch(i);
+    }
+    return {};
+}
+
+QVariant TraceModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case NameColumn: return QStringLiteral("Step");
+    case KindColumn: return QStringLiteral("Kind");
+    case StatusColumn: return QStringLiteral("Status");
+    case LatencyColumn: return QStringLiteral("Latency");
+    case TokensColumn: return QStringLiteral("Tokens in → out");
+    case CostColumn: return QStringLiteral("Cost");
+    }
+    return {};
+}

@@ -1,0 +1,112 @@
+#pragma once
+
+#include "core/engine/ExecutionEvent.h"
+#include "core/store/ExecutionRecord.h"
+
+#include <QPointer>
+#include <QWidget>
+
+class ExecutionBackend;
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QTextBrowser;
+class QTimer;
+class QToolButton;
+class QTreeView;
+class TraceModel;
+class TraceReplayer;
+class TraceTimeline;
+
+// The trace viewer (issue 6, DESIGN §10): the step tree beside the timeline waterfall, a
+// details pane for the selected step (inputs, the exact prompt messages, raw reply, parsed
+// output, error, tokens, cost, latency — formatted only when a step is selected), search within
+// the trace (highlight, next/previous, "only matches"), expand/collapse all, replay of a stored
+// run, and export as OTLP/JSON.
+//
+// Live: with a backend set, events of the shown execution are applied as they arrive.
+// Object names (tests, the main window): traceView, traceTree, traceTimeline, traceDetails,
+// traceSearch, traceMatchLabel, traceNextMatch, tracePrevMatch, traceOnlyMatches,
+// traceExpandAll, traceCollapseAll, traceReplayButton, traceReplaySpeed, traceExportOtlp,
+// traceFit, traceSummary. GUI thread only.
+class TraceView final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TraceView)
+public:
+    explicit TraceView(QWidget *parent = nullptr);
+    ~TraceView() override;
+
+    // Live events and fetches. Not owned; may be null.
+    void setBackend(ExecutionBackend *backend);
+
+    // A stored execution with its steps (from history). Any later events for it are applied.
+    void showExecution(const ExecutionRecord &record);
+    // A run that has just started: an empty trace that fills from its events.
+    void followExecution(const QString &executionId);
+    // Fetches the execution through the backend, then shows it.
+    void openExecution(const QString &executionId);
+    void clear();
+
+    // Plays the shown (finished) execution back; speed 1 = recorded pace, <= 0 = at once.
+    void replay(double speed);
+    void stopReplay();
+    bool isReplaying() const;
+
+    // Writes the shown execution as OTLP/JSON. Returns an error message, empty on success.
+    QString exportOtlpTo(const QString &path) const;
+
+    QString executionId() const;
+    TraceModel *model() const { return m_model; }
+    QTreeView *tree() const { return m_tree; }
+    TraceTimeline *timeline() const { return m_timeline; }
+    QString detailsHtml() const;
+
+    void expandAll();
+    void collapseAll();
+    // Search: highlights matching rows and selects the first; returns the match count.
+    int search(const QString &text);
+    void nextMatch();
+    void previousMatch();
+
+signals:
+    void executionShown(const QString &executionId);
+    void replayFinished();
+    void fetchFailed(const QString &message);
+
+private:
+    void onEventsReceived(const ExecutionEventList &events);
+    void onCurrentChanged();
+    void updateDetails();
+    void updateSummary();
+    void applyOnlyMatches();
+    void goToMatch(int k);
+    void expandDefault();
+    void onReplayClicked();
+    void onExportClicked();
+    void tickClock();
+
+    QPointer<ExecutionBackend> m_backend;
+    QList<QMetaObject::Connection> m_backendConnections;
+    quint64 m_fetchTicket = 0;
+
+    TraceModel *m_model;           // Owned (child).
+    QTreeView *m_tree;             // Owned (child).
+    TraceTimeline *m_timeline;     // Owned (child).
+    QTextBrowser *m_details;
+    QLineEdit *m_search;
+    QLabel *m_matchLabel;
+    QCheckBox *m_onlyMatches;
+    QToolButton *m_replayButton;
+    QComboBox *m_replaySpeed;
+    QToolButton *m_exportButton;
+    QLabel *m_summary;
+    TraceReplayer *m_replayer;     // Owned (child).
+    QTimer *m_searchDebounce;
+    QTimer *m_detailsDebounce;
+    QTimer *m_clock;
+    ExecutionRecord m_replaySource;
+    int m_matchCursor = -1;
+    bool m_rowsHidden = false;
+};
