@@ -22,6 +22,14 @@ class QTimer;
 // Delay: `retry-after-ms`, else `retry-after` (seconds or HTTP date) when 0 < value <= the
 // provider's cap; else min(0.5 s × 2^(attempt-1), 8 s) × (1 − 0.25·random).
 // Each retried attempt emits attemptFailed(attempt, error, delayMs) before the wait.
+//
+// finished() is emitted exactly once: from the event loop, or synchronously inside cancel()
+// (cancelled = true, the text so far kept) and inside start() when the key is missing.
+// Signals may be emitted from inside QNetworkReply's own signals: a receiver must not delete
+// the call synchronously (use deleteLater()).
+// Without a usage report (cut stream, cancel, servers that send none) the result carries a
+// local estimate with usage.estimated = true; after a failure, a reported output count lower
+// than the estimate of the text received is replaced by the estimate.
 class HttpStreamCall : public LlmCall
 {
     Q_OBJECT
