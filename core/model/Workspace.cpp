@@ -307,6 +307,10 @@ void validateOrchestration(
         out.append(np + QStringLiteral(": a workflow needs at least one node"));
     QHash<QString, QString> nodeIds;
     QHash<QString, const AgentSpec *> agentOf; // node id -> agent (only resolvable ones)
+    QSet<QString> knownNodes; // hashed: workflows may have thousands of nodes
+    for (const NodeSpec &n : w.nodes)
+        knownNodes.insert(n.id);
+    auto hasNode = [&knownNodes](const QString &id) { return knownNodes.contains(id); };
     for (qsizetype i = 0; i < w.nodes.size(); ++i) {
         const NodeSpec &n = w.nodes.at(i);
         const QString p = indexed(np, i);
@@ -346,7 +350,7 @@ void validateOrchestration(
             out.append(p + QStringLiteral(": unknown workflow input '%1'").arg(field));
             return nullptr;
         }
-        if (!w.node(node)) {
+        if (!hasNode(node)) {
             out.append(p + QStringLiteral(": unknown node '%1'").arg(node));
             return nullptr;
         }
@@ -376,7 +380,7 @@ void validateOrchestration(
                 tp + QStringLiteral(": expected 'node.field', got '%1'").arg(endpoint(e.toNode, e.toField)));
         } else if (e.toNode == QLatin1String("input")) {
             out.append(tp + QStringLiteral(": an edge cannot feed the workflow inputs"));
-        } else if (!w.node(e.toNode)) {
+        } else if (!hasNode(e.toNode)) {
             out.append(tp + QStringLiteral(": unknown node '%1'").arg(e.toNode));
         } else if (const AgentSpec *a = agentOf.value(e.toNode)) {
             to = a->signature.input(e.toField);
@@ -398,7 +402,7 @@ void validateOrchestration(
                     + QStringLiteral(": %1 -> %2: %3")
                           .arg(endpoint(e.fromNode, e.fromField), endpoint(e.toNode, e.toField), why));
         }
-        if (e.fromNode != QLatin1String("input") && w.node(e.fromNode) && w.node(e.toNode)) {
+        if (e.fromNode != QLatin1String("input") && hasNode(e.fromNode) && hasNode(e.toNode)) {
             QStringList &succ = successors[e.fromNode];
             if (!succ.contains(e.toNode))
                 succ.append(e.toNode);
@@ -510,7 +514,7 @@ void validateOrchestration(
     const QString pp = join(path, QStringLiteral("pins"));
     for (auto it = w.pins.begin(); it != w.pins.end(); ++it) {
         const QString p = join(pp, it.key());
-        if (!w.node(it.key())) {
+        if (!hasNode(it.key())) {
             out.append(p + QStringLiteral(": unknown node '%1'").arg(it.key()));
             continue;
         }
