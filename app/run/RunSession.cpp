@@ -1,0 +1,271 @@
+#include "app/run/RunSession.h"
+
+#include "app/run/CliOutput.h"
+#include "core/common/Util.h"
+
+#include <QCoreApplication>
+#include <QEventLoop>
+
+#include <atomic>
+#include <csignal>
+
+namespace {
+
+std::atomic<int> g_interrupts{0};
+
+extern "C" void onInterruptSignal(int)
+{
+    // Only an atomic store here; the session polls it from the event loop.
+    if (g_interrupts.fetch_add(1) >= 1)
+        std::_Exit(130);   // second Ctrl-C: the user means it
+}
+
+} // namespace
+
+RunSession::RunSession(ExecutionBackend *backend, const ExecutionRequest &request, Format format,
+                       const Workspace &workspace, QObject *parent)
+    : QObject(parent), m_backend(backend), m_request(request), m_format(format), m_workspace(workspace)
+{
+    connect(m_backend, &ExecutionBackend::started, this, &RunSession::onStarted);
+    connect(m_backend, &ExecutionBackend::startFailed, this, &RunSession::onStartFailed);
+    connect(m_backend, &ExecutionBackend::eventsReceived, this, &RunSession::onEvents);
+    connect(m_backend, &ExecutionBackend::executionFetched, this,
+            [this](quint64 ticket, const ExecutionRecord &record) {
+                if (ticket == m_fetchTicket)
+                    printRecordAndQuit(record);
+            });
+    connect(m_backend, &ExecutionBackend::queryFailed, this, [this](quint64 ticket, const QString &) {
+        // No database (--no-history) or not yet written: the record built from the events.
+        if (ticket == m_fetchTicket)
+            printRecordAndQuit(m_record);
+    });
+    m_interruptPoll.setInterval(100);
+    connect(&m_interruptPoll, &QTimer::timeout, this, &RunSession::checkInterrupt);
+}
+
+bool RunSession::isUnreachable(const QString &errorMessage)
+{
+    // The messages of core/providers/HttpStreamCall and core/remote/RemoteBackend for a request
+    // that never got an HTTP answer.
+    return errorMessage.contains(QLatin1String(": connection failed:"))
+        || errorMessage.contains(QLatin1String("(connect timeout)"))
+        || errorMessage.contains(QLatin1String("cannot reach server"));
+}
+
+int RunSession::exec()
+{
+    m_record.id = m_request.executionId;
+    m_record.organizationId = m_workspace.organizationId;
+    m_record.workspaceId = m_workspace.workspaceId;
+    m_record.executionType = m_request.agentId.isEmpty() ? QStringLiteral("orchestration") : QStringLiteral("agent");
+    m_record.agentId = m_request.agentId;
+    m_record.orchestrationId = m_request.orchestrationId;
+    m_record.nodeId = m_request.nodeId;
+    m_record.testMode = m_request.effectiveTestMode();
+    m_record.triggerType = m_request.triggerType;
+    m_record.triggeredBy = m_request.triggeredBy;
+    m_record.inputData = m_request.inputs;
+    m_record.status = QStringLiteral("queued");
+    m_record.queuedAt = QDateTime::currentDateTimeUtc();
+    m_record.traceId = QString();
+    if (const AgentSpec *a = m_workspace.agent(m_request.agentId)) {
+        m_record.version = a->version;
+        m_record.provider = a->model.provider;
+        m_record.model = a->model.name;
+    } else if (const OrchestrationSpec *o = m_workspace.orchestration(m_request.orchestrationId)) {
+        m_record.version = o->version;
+    }
+
+    g_interrupts = 0;
+    auto previousInt = std::signal(SIGINT, onInterruptSignal);
+    auto previousTerm = std::signal(SIGTERM, onInterruptSignal);
+    m_interruptPoll.start();
+
+    m_ticket = m_backend->start(m_request);
+    // quit() sets m_done; the backend's signals arrive through this loop.
+    QEventLoop loop;
+    while (!m_done)
+        loop.processEvents(QEventLoop::WaitForMoreEvents);
+
+    m_interruptPoll.stop();
+    std::signal(SIGINT, previousInt);
+    std::signal(SIGTERM, previousTerm);
+    return m_exitCode;
+}
+
+void RunSession::checkInterrupt()
+{
+    if (g_interrupts.load() == 0 || m_cancelSent)
+        return;
+    if (m_executionId.isEmpty())
+        return;   // cancelled as soon as the id is known
+    m_cancelSent = true;
+    cli::errLine(QStringLiteral("cancelling %1 (Ctrl-C again to quit at once)").arg(m_executionId));
+    m_backend->cancel(m_executionId);
+}
+
+void RunSession::onStarted(quint64 ticket, const QString &executionId)
+{
+    if (ticket != m_ticket)
+        return;
+    m_executionId = executionId;
+    m_record.id = executionId;
+    const ExecutionEventList early = std::exchange(m_early, {});
+    for (const ExecutionEvent &e : early)
+        if (e.executionId == executionId)
+            handle(e);
+    checkInterrupt();
+}
+
+void RunSession::onStartFailed(quint64 ticket, const QString &message)
+{
+    if (ticket != m_ticket)
+        return;
+    cli::errLine(QStringLiteral("error: ") + message);
+    quit(isUnreachable(message) ? 3 : 2);
+}
+
+void RunSession::onEvents(const ExecutionEventList &events)
+{
+    for (const ExecutionEvent &e : events) {
+        if (m_done)
+            return;
+        if (m_executionId.isEmpty())
+            m_early.append(e);
+        else if (e.executionId == m_executionId)
+            handle(e);
+    }
+}
+
+void RunSession::handle(const ExecutionEvent &e)
+{
+    // Streams are idempotent: a replayed or doubled event is dropped by its seq.
+    if (e.seq > 0) {
+        if (e.seq <= m_lastSeq)
+            return;
+        m_lastSeq = e.seq;
+    }
+    if (m_format == Format::Jsonl)
+        cli::outJsonLine(e.toJson());
+
+    switch (e.type) {
+    case ExecutionEvent::Type::Status:
+        m_record.status = e.status;
+        if (e.status == QLatin1String("running") && !m_record.startedAt.isValid())
+            m_record.startedAt = QDateTime::currentDateTimeUtc();
+        if (e.data.contains(QLatin1String("queue_ms")))
+            m_record.queueMs = qint64(e.data.value(QLatin1String("queue_ms")).toDouble());
+        break;
+    case ExecutionEvent::Type::StepStarted:
+    case ExecutionEvent::Type::StepCompleted: {
+        const QString id = e.step.value(QLatin1String("id")).toString();
+        if (id.isEmpty())
+            break;
+        if (!m_stepIndex.contains(id)) {
+            m_stepIndex.insert(id, m_record.steps.size());
+            m_record.steps.append(StepRecord::fromJson(e.step));
+        } else {
+            // step_completed may carry only some keys: merge them over what we have.
+            StepRecord &s = m_record.steps[m_stepIndex.value(id)];
+            QJsonObject merged = s.toJson();
+            for (auto it = e.step.constBegin(); it != e.step.constEnd(); ++it)
+                merged.insert(it.key(), it.value());
+            s = StepRecord::fromJson(merged);
+        }
+        StepRecord &s = m_record.steps[m_stepIndex.value(id)];
+        if (s.executionId.isEmpty())
+            s.executionId = m_executionId;
+        if (s.kind == QLatin1String("llm") && m_record.provider.isEmpty()) {
+            m_record.provider = s.provider;
+            m_record.model = s.model;
+        }
+        break;
+    }
+    case ExecutionEvent::Type::Chunk:
+        if (m_format == Format::Text && !e.content.isEmpty()) {
+            // Parallel nodes interleave: say whose text follows when the step changes.
+            if (!m_request.orchestrationId.isEmpty() && e.stepId != m_lastChunkStep) {
+                QString node;
+                if (m_stepIndex.contains(e.stepId))
+                    node = m_record.steps.at(m_stepIndex.value(e.stepId)).nodeId;
+                cli::out(QStringLiteral("%1[%2]\n").arg(m_textEndsWithNewline ? QString() : QStringLiteral("\n"),
+                                                         node.isEmpty() ? e.stepId : node));
+                m_textEndsWithNewline = true;
+            }
+            m_lastChunkStep = e.stepId;
+            cli::out(e.content);
+            m_textEndsWithNewline = e.content.endsWith(QLatin1Char('\n'));
+        }
+        break;
+    case ExecutionEvent::Type::Complete:
+        onComplete(e);
+        break;
+    case ExecutionEvent::Type::Error:
+        cli::errLine(QStringLiteral("error: %1: %2").arg(e.data.value(QLatin1String("code")).toString(),
+                                                         e.data.value(QLatin1String("message")).toString()));
+        break;
+    }
+}
+
+void RunSession::onComplete(const ExecutionEvent &e)
+{
+    const QJsonObject &d = e.data;
+    ExecutionRecord &r = m_record;
+    r.status = e.status;
+    r.outputData = d.value(QLatin1String("output_data")).toObject();
+    r.inputTokens = qint64(d.value(QLatin1String("input_tokens")).toDouble());
+    r.outputTokens = qint64(d.value(QLatin1String("output_tokens")).toDouble());
+    r.cachedTokens = qint64(d.value(QLatin1String("cached_tokens")).toDouble());
+    r.tokensEstimated = d.value(QLatin1String("tokens_estimated")).toBool();
+    const QJsonValue cost = d.value(QLatin1String("cost_usd"));
+    r.costUsd = cost.isDouble() ? std::optional<double>(cost.toDouble()) : std::nullopt;
+    r.executionTimeMs = qint64(d.value(QLatin1String("execution_time_ms")).toDouble());
+    const QJsonValue ttft = d.value(QLatin1String("ttft_ms"));
+    r.ttftMs = ttft.isDouble() ? qint64(ttft.toDouble()) : -1;
+    if (d.contains(QLatin1String("queue_ms")))
+        r.queueMs = qint64(d.value(QLatin1String("queue_ms")).toDouble());
+    r.errorMessage = d.value(QLatin1String("error_message")).toString();
+    r.completedAt = QDateTime::currentDateTimeUtc();
+
+    int code = 0;
+    if (r.status != QLatin1String("completed"))
+        code = isUnreachable(r.errorMessage) ? 3 : 1;
+    if (r.status != QLatin1String("completed") && !r.errorMessage.isEmpty())
+        cli::errLine(QStringLiteral("error: ") + r.errorMessage);
+
+    switch (m_format) {
+    case Format::Text:
+        if (!m_textEndsWithNewline)
+            cli::out(QStringLiteral("\n"));
+        if (!m_request.orchestrationId.isEmpty() && !r.outputData.isEmpty())
+            cli::out(QStringLiteral("outputs: ") + as::compactJson(r.outputData) + QLatin1Char('\n'));
+        cli::out(cli::summaryLine(r.status, r.executionTimeMs, r.inputTokens, r.outputTokens, r.tokensEstimated,
+                                  r.costUsd, m_executionId)
+                 + QLatin1Char('\n'));
+        quit(code);
+        break;
+    case Format::Jsonl:
+        quit(code);
+        break;
+    case Format::Json:
+        // The stored record is the reference (all columns, steps as written); without a
+        // database the backend answers queryFailed and the record from the events is printed.
+        m_exitCode = code;
+        m_fetchTicket = m_backend->fetchExecution(m_executionId);
+        break;
+    }
+}
+
+void RunSession::printRecordAndQuit(const ExecutionRecord &record)
+{
+    if (m_done)
+        return;
+    cli::outJson(record.toJson(true));
+    quit(m_exitCode);
+}
+
+void RunSession::quit(int code)
+{
+    m_exitCode = code;
+    m_done = true;
+}

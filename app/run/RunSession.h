@@ -1,0 +1,62 @@
+#pragma once
+
+#include "core/engine/ExecutionBackend.h"
+
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+
+// One `agentstudio-run run`: starts the request on a backend, prints its events in the chosen
+// format as they arrive, and ends with the exit code (0 completed, 1 failed or cancelled, 2 the
+// backend refused the request, 3 the provider or server could not be reached).
+//
+// Also builds the execution record from the events, so `--format json` works with
+// `--no-history` (no database to fetch it from). Ctrl-C cancels the run; a second one quits.
+//
+// Threading: main thread; the backend's signals arrive here.
+class RunSession final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RunSession)
+public:
+    enum class Format { Text, Json, Jsonl };
+
+    RunSession(ExecutionBackend *backend, const ExecutionRequest &request, Format format,
+               const Workspace &workspace, QObject *parent = nullptr);
+
+    // Runs to the end of the execution and returns the exit code.
+    int exec();
+
+    // True when a failure message means the provider or server was never reached.
+    static bool isUnreachable(const QString &errorMessage);
+
+private:
+    void onStarted(quint64 ticket, const QString &executionId);
+    void onStartFailed(quint64 ticket, const QString &message);
+    void onEvents(const ExecutionEventList &events);
+    void handle(const ExecutionEvent &event);
+    void onComplete(const ExecutionEvent &event);
+    void printRecordAndQuit(const ExecutionRecord &record);
+    void quit(int code);
+    void checkInterrupt();
+
+    ExecutionBackend *m_backend;    // Not owned.
+    ExecutionRequest m_request;
+    Format m_format;
+    Workspace m_workspace;
+    quint64 m_ticket = 0;
+    quint64 m_fetchTicket = 0;
+    QString m_executionId;
+    ExecutionEventList m_early;     // events that came before started() named our id
+    qint64 m_lastSeq = 0;
+    bool m_done = false;
+    int m_exitCode = 0;
+    QString m_lastChunkStep;
+    bool m_textEndsWithNewline = true;
+    QTimer m_interruptPoll;
+    bool m_cancelSent = false;
+
+    // The record as the events describe it (for --no-history).
+    ExecutionRecord m_record;
+    QHash<QString, qsizetype> m_stepIndex;
+};

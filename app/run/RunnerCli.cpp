@@ -1,0 +1,528 @@
+#include "app/run/RunnerCli.h"
+
+#include "app/run/CliArguments.h"
+#include "app/run/CliOutput.h"
+#include "app/run/RunSession.h"
+#include "core/common/Util.h"
+#include "core/engine/Engine.h"
+#include "core/engine/LocalBackend.h"
+#include "core/model/Workspace.h"
+#include "core/remote/RemoteBackend.h"
+#include "core/store/ExecutionStore.h"
+#include "core/trace/OtlpExport.h"
+
+#include <QEventLoop>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTimer>
+#include <QUrl>
+
+#include <memory>
+
+namespace {
+
+int badArguments(const QString &message)
+{
+    cli::errLine(QStringLiteral("agentstudio-run: ") + message);
+    cli::errLine(QStringLiteral("Try 'agentstudio-run --help'."));
+    return RunnerCli::BadArguments;
+}
+
+// Reads a JSON object file (--inputs, --upstream).
+Result<QJsonObject> readJsonObject(const QString &option, const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return Failure{QStringLiteral("%1: cannot read %2: %3").arg(option, path, f.errorString())};
+    QString error;
+    const QJsonValue v = as::parseJsonValue(QString::fromUtf8(f.readAll()), &error);
+    if (!error.isEmpty())
+        return Failure{QStringLiteral("%1: %2: %3").arg(option, path, error)};
+    if (!v.isObject())
+        return Failure{QStringLiteral("%1: %2: expected a JSON object of field values").arg(option, path)};
+    return v.toObject();
+}
+
+// Prints every problem of a workspace, each starting with its JSON path.
+int invalidWorkspace(const QString &path, const QString &error, const QStringList &problems)
+{
+    const QStringList lines = problems.isEmpty() ? error.split(QLatin1Char('\n'), Qt::SkipEmptyParts) : problems;
+    for (const QString &p : lines)
+        cli::errLine(p);
+    cli::errLine(QStringLiteral("agentstudio-run: invalid workspace %1 (%2 problem%3)")
+                     .arg(path)
+                     .arg(lines.size())
+                     .arg(lines.size() == 1 ? QString() : QStringLiteral("s")));
+    return RunnerCli::BadArguments;
+}
+
+struct RemoteConnection
+{
+    std::unique_ptr<RemoteBackend> backend;
+    int exitCode = 0;
+};
+
+// Connects to a workspace server and waits for its workspace (the agents this token may use).
+RemoteConnection connectRemote(const QString &url, const QString &tokenFile)
+{
+    RemoteConnection c;
+    const QUrl base(url);
+    if (!base.isValid() || (base.scheme() != QLatin1String("http") && base.scheme() != QLatin1String("https"))) {
+        c.exitCode = badArguments(QStringLiteral("--remote: '%1' is not an http(s) URL").arg(url));
+        return c;
+    }
+    if (tokenFile.isEmpty()) {
+        c.exitCode = badArguments(QStringLiteral("--remote needs --token-file FILE"));
+        return c;
+    }
+    QFile f(tokenFile);
+    if (!f.open(QIODevice::ReadOnly)) {
+        c.exitCode = badArguments(QStringLiteral("--token-file: cannot read %1: %2").arg(tokenFile, f.errorString()));
+        return c;
+    }
+    const QString token = QString::fromUtf8(f.readAll()).trimmed();
+    if (token.isEmpty()) {
+        c.exitCode = badArguments(QStringLiteral("--token-file: %1 is empty").arg(tokenFile));
+        return c;
+    }
+    c.backend = std::make_unique<RemoteBackend>(base, token);
+    QEventLoop loop;
+    QString failure;
+    QTimer timeout;
+    timeout.setSingleShot(true);
+    QObject::connect(&timeout, &QTimer::timeout, &loop, [&] {
+        failure = QStringLiteral("cannot reach server %1: no answer within 30 s").arg(url);
+        loop.quit();
+    });
+    QObject::connect(c.backend.get(), &ExecutionBackend::workspaceChanged, &loop, &QEventLoop::quit);
+    QObject::connect(c.backend.get(), &RemoteBackend::workspaceFetchFailed, &loop, [&](const QString &message) {
+        failure = message;
+        loop.quit();
+    });
+    timeout.start(30000);
+    if (!c.backend->hasWorkspace())
+        loop.exec();
+    if (!c.backend->hasWorkspace()) {
+        cli::errLine(QStringLiteral("error: ") + failure);
+        // A refused token or a broken server workspace is not a reachability problem.
+        c.exitCode = RunSession::isUnreachable(failure) || failure.contains(QLatin1String("no answer"))
+                         ? RunnerCli::Unreachable
+                         : RunnerCli::BadArguments;
+        c.backend.reset();
+    }
+    return c;
+}
+
+} // namespace
+
+QString RunnerCli::usage()
+{
+    return QStringLiteral(
+        "Usage:\n"
+        "  agentstudio-run run --workspace FILE (--agent ID | --workflow ID [--node NODE_ID])\n"
+        "                      [--input NAME=VALUE]... [--inputs FILE.json] [--upstream FILE.json]\n"
+        "                      [--db FILE | --no-history] [--remote URL --token-file FILE]\n"
+        "                      [--format text|json|jsonl]\n"
+        "  agentstudio-run history [--status S] [--agent ID] [--workflow ID] [--search TEXT]\n"
+        "                      [--since ISO] [--limit N] [--db FILE | --remote URL --token-file FILE]\n"
+        "                      [--format text|json]\n"
+        "  agentstudio-run show EXECUTION_ID [--db FILE] [--format text|json|otlp]\n"
+        "  agentstudio-run validate --workspace FILE\n"
+        "\n"
+        "Exit codes: 0 completed, 1 the execution failed or was cancelled, 2 bad arguments or an\n"
+        "invalid workspace, 3 could not reach the provider or server.\n"
+        "The default database is %1.\n")
+        .arg(ExecutionStore::defaultPath());
+}
+
+int RunnerCli::exec(const QStringList &args)
+{
+    if (args.isEmpty())
+        return badArguments(QStringLiteral("missing command (run, history, show or validate)"));
+    const QString command = args.first();
+    const QStringList rest = args.mid(1);
+    if (command == QLatin1String("--help") || command == QLatin1String("-h") || command == QLatin1String("help")) {
+        cli::out(usage());
+        return Completed;
+    }
+    if (command == QLatin1String("--version")) {
+        cli::out(QStringLiteral("agentstudio-run %1\n").arg(QStringLiteral(AGENTSTUDIO_VERSION)));
+        return Completed;
+    }
+    if (rest.contains(QLatin1String("--help")) || rest.contains(QLatin1String("-h"))) {
+        cli::out(usage());
+        return Completed;
+    }
+    if (command == QLatin1String("run"))
+        return run(rest);
+    if (command == QLatin1String("history"))
+        return history(rest);
+    if (command == QLatin1String("show"))
+        return show(rest);
+    if (command == QLatin1String("validate"))
+        return validate(rest);
+    return badArguments(QStringLiteral("unknown command '%1' (run, history, show or validate)").arg(command));
+}
+
+int RunnerCli::validate(const QStringList &args)
+{
+    const auto parsed = CliArguments::parse(QStringLiteral("validate"), args, {{QStringLiteral("workspace")}}, 0);
+    if (!parsed)
+        return badArguments(parsed.error());
+    const QString path = parsed->value(QStringLiteral("workspace"));
+    if (path.isEmpty())
+        return badArguments(QStringLiteral("validate: --workspace FILE is required"));
+    QStringList problems;
+    const Result<Workspace> ws = Workspace::load(path, &problems);
+    if (!ws)
+        return invalidWorkspace(path, ws.error(), problems);
+    cli::out(QStringLiteral("ok: %1 agents, %2 orchestrations\n").arg(ws->agents.size()).arg(ws->orchestrations.size()));
+    return Completed;
+}
+
+int RunnerCli::run(const QStringList &args)
+{
+    const QList<CliOption> options = {
+        {QStringLiteral("workspace")}, {QStringLiteral("agent")}, {QStringLiteral("workflow")},
+        {QStringLiteral("node")}, {QStringLiteral("input"), true, true}, {QStringLiteral("inputs")},
+        {QStringLiteral("upstream")}, {QStringLiteral("db")}, {QStringLiteral("no-history"), false},
+        {QStringLiteral("remote")}, {QStringLiteral("token-file")}, {QStringLiteral("format")},
+    };
+    const auto parsedResult = CliArguments::parse(QStringLiteral("run"), args, options, 0);
+    if (!parsedResult)
+        return badArguments(parsedResult.error());
+    const CliArguments &a = *parsedResult;
+
+    const QString format = a.has(QStringLiteral("format")) ? a.value(QStringLiteral("format")) : QStringLiteral("text");
+    RunSession::Format fmt;
+    if (format == QLatin1String("text"))
+        fmt = RunSession::Format::Text;
+    else if (format == QLatin1String("json"))
+        fmt = RunSession::Format::Json;
+    else if (format == QLatin1String("jsonl"))
+        fmt = RunSession::Format::Jsonl;
+    else
+        return badArguments(QStringLiteral("run: --format must be text, json or jsonl, not '%1'").arg(format));
+
+    const bool toAgent = a.has(QStringLiteral("agent"));
+    const bool toWorkflow = a.has(QStringLiteral("workflow"));
+    if (toAgent == toWorkflow)
+        return badArguments(QStringLiteral("run: give exactly one of --agent ID or --workflow ID"));
+    if (a.has(QStringLiteral("node")) && !toWorkflow)
+        return badArguments(QStringLiteral("run: --node needs --workflow"));
+    if (a.has(QStringLiteral("upstream")) && !a.has(QStringLiteral("node")))
+        return badArguments(QStringLiteral("run: --upstream needs --node"));
+    if (a.has(QStringLiteral("db")) && a.has(QStringLiteral("no-history")))
+        return badArguments(QStringLiteral("run: --db and --no-history exclude each other"));
+    const bool remote = a.has(QStringLiteral("remote"));
+    if (remote && (a.has(QStringLiteral("db")) || a.has(QStringLiteral("no-history"))))
+        return badArguments(QStringLiteral("run: with --remote the server keeps the history (no --db or --no-history)"));
+    if (a.has(QStringLiteral("token-file")) && !remote)
+        return badArguments(QStringLiteral("run: --token-file needs --remote"));
+    if (!remote && !a.has(QStringLiteral("workspace")))
+        return badArguments(QStringLiteral("run: --workspace FILE is required (or --remote URL --token-file FILE)"));
+
+    // The workspace: the file, or the server's agents and workflows.
+    Workspace workspace;
+    RemoteConnection connection;
+    if (remote) {
+        connection = connectRemote(a.value(QStringLiteral("remote")), a.value(QStringLiteral("token-file")));
+        if (!connection.backend)
+            return connection.exitCode;
+        workspace = connection.backend->workspace();
+    } else {
+        const QString path = a.value(QStringLiteral("workspace"));
+        QStringList problems;
+        Result<Workspace> ws = Workspace::load(path, &problems);
+        if (!ws)
+            return invalidWorkspace(path, ws.error(), problems);
+        workspace = ws.take();
+    }
+
+    // What runs, and the fields its inputs must fit.
+    ExecutionRequest request;
+    request.triggerType = QStringLiteral("cli");
+    request.triggeredBy = qEnvironmentVariable("USER", QStringLiteral("agentstudio-run"));
+    const QList<FieldSpec> *fields = nullptr;
+    bool preValidate = true;
+    if (toAgent) {
+        request.agentId = a.value(QStringLiteral("agent"));
+        const AgentSpec *agent = workspace.agent(request.agentId);
+        if (!agent) {
+            QStringList known;
+            for (const AgentSpec &s : workspace.agents)
+                known.append(s.id);
+            return badArguments(QStringLiteral("run: unknown agent '%1' (agents: %2)")
+                                    .arg(request.agentId, known.join(QStringLiteral(", "))));
+        }
+        fields = &agent->signature.inputs;
+    } else {
+        request.orchestrationId = a.value(QStringLiteral("workflow"));
+        const OrchestrationSpec *o = workspace.orchestration(request.orchestrationId);
+        if (!o) {
+            QStringList known;
+            for (const OrchestrationSpec &s : workspace.orchestrations)
+                known.append(s.id);
+            return badArguments(QStringLiteral("run: unknown workflow '%1' (workflows: %2)")
+                                    .arg(request.orchestrationId, known.join(QStringLiteral(", "))));
+        }
+        fields = &o->inputs;
+        if (a.has(QStringLiteral("node"))) {
+            request.nodeId = a.value(QStringLiteral("node"));
+            const NodeSpec *node = o->node(request.nodeId);
+            if (!node) {
+                QStringList known;
+                for (const NodeSpec &n : o->nodes)
+                    known.append(n.id);
+                return badArguments(QStringLiteral("run: workflow '%1' has no node '%2' (nodes: %3)")
+                                        .arg(o->id, request.nodeId, known.join(QStringLiteral(", "))));
+            }
+            const AgentSpec *agent = workspace.agent(node->agent);
+            if (!agent)
+                return badArguments(QStringLiteral("run: node '%1' uses unknown agent '%2'").arg(node->id, node->agent));
+            fields = &agent->signature.inputs;
+            // The engine completes edge-fed inputs from --upstream, pins or the latest full run.
+            preValidate = false;
+        }
+    }
+
+    // Inputs: --inputs first, then each --input NAME=VALUE converted by its field's type.
+    if (a.has(QStringLiteral("inputs"))) {
+        const Result<QJsonObject> obj = readJsonObject(QStringLiteral("--inputs"), a.value(QStringLiteral("inputs")));
+        if (!obj)
+            return badArguments(obj.error());
+        request.inputs = *obj;
+    }
+    for (const QString &assignment : a.values(QStringLiteral("input"))) {
+        const qsizetype eq = assignment.indexOf(QLatin1Char('='));
+        if (eq <= 0)
+            return badArguments(QStringLiteral("run: --input '%1': expected NAME=VALUE").arg(assignment));
+        const QString name = assignment.left(eq);
+        const FieldSpec *field = nullptr;
+        QStringList known;
+        for (const FieldSpec &f : *fields) {
+            known.append(f.name);
+            if (f.name == name)
+                field = &f;
+        }
+        if (!field)
+            return badArguments(QStringLiteral("run: --input %1: no input named '%1' (inputs: %2)")
+                                    .arg(name, known.join(QStringLiteral(", "))));
+        QString error;
+        const std::optional<QJsonValue> value = field->fromText(assignment.mid(eq + 1), &error);
+        if (!value)
+            return badArguments(QStringLiteral("run: --input %1: %2").arg(name, error));
+        request.inputs.insert(name, *value);
+    }
+    if (a.has(QStringLiteral("upstream"))) {
+        const Result<QJsonObject> obj = readJsonObject(QStringLiteral("--upstream"), a.value(QStringLiteral("upstream")));
+        if (!obj)
+            return badArguments(obj.error());
+        request.upstream = *obj;
+    }
+    if (preValidate) {
+        QStringList problems;
+        if (!validateInputs(*fields, request.inputs, &problems)) {
+            for (const QString &p : problems)
+                cli::errLine(QStringLiteral("input ") + p);
+            return badArguments(QStringLiteral("run: invalid inputs (%1 problem%2)")
+                                    .arg(problems.size())
+                                    .arg(problems.size() == 1 ? QString() : QStringLiteral("s")));
+        }
+    }
+
+    // The backend: the embedded engine, or the server.
+    ExecutionBackend *backend = connection.backend.get();
+    std::unique_ptr<LocalBackend> local;
+    if (!remote) {
+        EngineSettings settings;
+        if (!a.has(QStringLiteral("no-history")))
+            settings.databasePath = a.has(QStringLiteral("db")) ? a.value(QStringLiteral("db")) : ExecutionStore::defaultPath();
+        settings.concurrency = 1;
+        local = std::make_unique<LocalBackend>(workspace, settings);
+        // The run goes on without history when the database fails; say so once.
+        QObject::connect(local->engine(), &Engine::storeFailed, local.get(), [](const QString &message) {
+            cli::errLine(QStringLiteral("warning: history not recorded: ") + message);
+        });
+        backend = local.get();
+    }
+    RunSession session(backend, request, fmt, workspace);
+    return session.exec();
+}
+
+int RunnerCli::history(const QStringList &args)
+{
+    const QList<CliOption> options = {
+        {QStringLiteral("status")}, {QStringLiteral("agent")}, {QStringLiteral("workflow")},
+        {QStringLiteral("search")}, {QStringLiteral("since")}, {QStringLiteral("limit")},
+        {QStringLiteral("db")}, {QStringLiteral("remote")}, {QStringLiteral("token-file")},
+        {QStringLiteral("format")},
+    };
+    const auto parsedResult = CliArguments::parse(QStringLiteral("history"), args, options, 0);
+    if (!parsedResult)
+        return badArguments(parsedResult.error());
+    const CliArguments &a = *parsedResult;
+    const QString format = a.has(QStringLiteral("format")) ? a.value(QStringLiteral("format")) : QStringLiteral("text");
+    if (format != QLatin1String("text") && format != QLatin1String("json"))
+        return badArguments(QStringLiteral("history: --format must be text or json, not '%1'").arg(format));
+    const bool remote = a.has(QStringLiteral("remote"));
+    if (remote && a.has(QStringLiteral("db")))
+        return badArguments(QStringLiteral("history: --db and --remote exclude each other"));
+    if (a.has(QStringLiteral("token-file")) && !remote)
+        return badArguments(QStringLiteral("history: --token-file needs --remote"));
+
+    HistoryQuery q;
+    if (a.has(QStringLiteral("status")))
+        q.statuses = a.value(QStringLiteral("status")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    static const QStringList statuses = {QStringLiteral("queued"), QStringLiteral("running"), QStringLiteral("completed"),
+                                         QStringLiteral("failed"), QStringLiteral("cancelled"), QStringLiteral("interrupted")};
+    for (const QString &s : std::as_const(q.statuses))
+        if (!statuses.contains(s))
+            return badArguments(QStringLiteral("history: --status '%1' is not one of %2")
+                                    .arg(s, statuses.join(QStringLiteral(", "))));
+    q.agentId = a.value(QStringLiteral("agent"));
+    q.orchestrationId = a.value(QStringLiteral("workflow"));
+    q.search = a.value(QStringLiteral("search"));
+    if (a.has(QStringLiteral("since"))) {
+        q.since = as::parseIsoTime(a.value(QStringLiteral("since")));
+        if (!q.since.isValid())
+            return badArguments(QStringLiteral("history: --since '%1' is not an ISO-8601 time").arg(a.value(QStringLiteral("since"))));
+    }
+    int limit = 50;
+    if (a.has(QStringLiteral("limit"))) {
+        bool ok = false;
+        limit = a.value(QStringLiteral("limit")).toInt(&ok);
+        if (!ok || limit <= 0)
+            return badArguments(QStringLiteral("history: --limit must be a positive number, not '%1'").arg(a.value(QStringLiteral("limit"))));
+    }
+
+    QList<ExecutionRecord> items;
+    if (remote) {
+        RemoteConnection c = connectRemote(a.value(QStringLiteral("remote")), a.value(QStringLiteral("token-file")));
+        if (!c.backend)
+            return c.exitCode;
+        // Pages until the limit; the server may cap a page.
+        while (items.size() < limit) {
+            q.limit = limit - int(items.size());
+            bool done = false;
+            QString failure;
+            HistoryPage page;
+            const quint64 ticket = c.backend->queryHistory(q);
+            QEventLoop loop;
+            QObject::connect(c.backend.get(), &ExecutionBackend::historyReady, &loop,
+                             [&](quint64 t, const HistoryPage &p) { if (t == ticket) { page = p; done = true; } });
+            QObject::connect(c.backend.get(), &ExecutionBackend::queryFailed, &loop,
+                             [&](quint64 t, const QString &m) { if (t == ticket) { failure = m; done = true; } });
+            while (!done)
+                loop.processEvents(QEventLoop::WaitForMoreEvents);
+            if (!failure.isEmpty()) {
+                cli::errLine(QStringLiteral("error: ") + failure);
+                return RunSession::isUnreachable(failure) ? Unreachable : BadArguments;
+            }
+            items += page.items;
+            if (page.nextCursor.isEmpty() || page.items.isEmpty())
+                break;
+            q.cursor = page.nextCursor;
+        }
+    } else {
+        const QString path = a.has(QStringLiteral("db")) ? a.value(QStringLiteral("db")) : ExecutionStore::defaultPath();
+        if (QFileInfo::exists(path)) {   // no database yet: no history, and none is created
+            ExecutionStore store(path);
+            if (auto r = store.open(); !r) {
+                cli::errLine(QStringLiteral("error: ") + r.error());
+                return BadArguments;
+            }
+            q.limit = limit;
+            const Result<HistoryPage> page = store.query(q);
+            if (!page) {
+                cli::errLine(QStringLiteral("error: ") + page.error());
+                return BadArguments;
+            }
+            items = page->items;
+        }
+    }
+    if (items.size() > limit)
+        items.resize(limit);
+
+    if (format == QLatin1String("json")) {
+        QJsonArray array;
+        for (const ExecutionRecord &e : std::as_const(items))
+            array.append(e.toJson(false));
+        cli::outJson(array);
+    } else if (items.isEmpty()) {
+        cli::errLine(QStringLiteral("no executions"));
+    } else {
+        cli::out(cli::historyTable(items));
+    }
+    return Completed;
+}
+
+int RunnerCli::show(const QStringList &args)
+{
+    const QList<CliOption> options = {
+        {QStringLiteral("db")}, {QStringLiteral("format")}, {QStringLiteral("remote")}, {QStringLiteral("token-file")},
+    };
+    const auto parsedResult = CliArguments::parse(QStringLiteral("show"), args, options, 1);
+    if (!parsedResult)
+        return badArguments(parsedResult.error());
+    const CliArguments &a = *parsedResult;
+    if (a.positionals().isEmpty())
+        return badArguments(QStringLiteral("show: EXECUTION_ID is required"));
+    const QString id = a.positionals().first();
+    const QString format = a.has(QStringLiteral("format")) ? a.value(QStringLiteral("format")) : QStringLiteral("text");
+    if (format != QLatin1String("text") && format != QLatin1String("json") && format != QLatin1String("otlp"))
+        return badArguments(QStringLiteral("show: --format must be text, json or otlp, not '%1'").arg(format));
+    const bool remote = a.has(QStringLiteral("remote"));
+    if (remote && a.has(QStringLiteral("db")))
+        return badArguments(QStringLiteral("show: --db and --remote exclude each other"));
+    if (a.has(QStringLiteral("token-file")) && !remote)
+        return badArguments(QStringLiteral("show: --token-file needs --remote"));
+
+    ExecutionRecord record;
+    if (remote) {
+        RemoteConnection c = connectRemote(a.value(QStringLiteral("remote")), a.value(QStringLiteral("token-file")));
+        if (!c.backend)
+            return c.exitCode;
+        bool done = false;
+        QString failure;
+        const quint64 ticket = c.backend->fetchExecution(id);
+        QEventLoop loop;
+        QObject::connect(c.backend.get(), &ExecutionBackend::executionFetched, &loop,
+                         [&](quint64 t, const ExecutionRecord &r) { if (t == ticket) { record = r; done = true; } });
+        QObject::connect(c.backend.get(), &ExecutionBackend::queryFailed, &loop,
+                         [&](quint64 t, const QString &m) { if (t == ticket) { failure = m; done = true; } });
+        while (!done)
+            loop.processEvents(QEventLoop::WaitForMoreEvents);
+        if (!failure.isEmpty()) {
+            cli::errLine(QStringLiteral("error: ") + failure);
+            return RunSession::isUnreachable(failure) ? Unreachable : BadArguments;
+        }
+    } else {
+        const QString path = a.has(QStringLiteral("db")) ? a.value(QStringLiteral("db")) : ExecutionStore::defaultPath();
+        if (!QFileInfo::exists(path)) {
+            cli::errLine(QStringLiteral("error: no execution with id '%1' (no database at %2)").arg(id, path));
+            return BadArguments;
+        }
+        ExecutionStore store(path);
+        if (auto r = store.open(); !r) {
+            cli::errLine(QStringLiteral("error: ") + r.error());
+            return BadArguments;
+        }
+        Result<ExecutionRecord> r = store.execution(id, true);
+        if (!r) {
+            cli::errLine(QStringLiteral("error: ") + r.error());
+            return BadArguments;
+        }
+        record = r.take();
+    }
+
+    if (format == QLatin1String("json"))
+        cli::outJson(record.toJson(true));
+    else if (format == QLatin1String("otlp"))
+        cli::outJson(exportOtlp(record));
+    else
+        cli::out(cli::executionText(record));
+    return Completed;
+}

@@ -1,0 +1,14 @@
+#include "app/run/RunnerCli.h"
+
+#include <QCoreApplication>
+
+// agentstudio-run: the headless runner (DESIGN.md §9). Parses arguments and hands over to
+// RunnerCli; everything else lives in the core library.
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("agentstudio-run"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(AGENTSTUDIO_VERSION));
+    RunnerCli cli;
+    return cli.exec(QCoreApplication::arguments().mid(1));
+}
