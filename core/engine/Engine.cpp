@@ -1350,3 +1350,35 @@ void Engine::fetchExecution(quint64 ticket, const QString &executionId)
     else
         emit queryFailed(ticket, r.error());
 }
+
+void Engine::deleteExecutions(quint64 ticket, const QStringList &ids)
+{
+    if (!m_store) {
+        emit queryFailed(ticket, QStringLiteral("no history: the engine runs without a database"));
+        return;
+    }
+    commitStore();   // grouped writes first, so nothing deleted comes back
+    QStringList finished;
+    for (const QString &id : ids)
+        if (!m_executions.contains(id))
+            finished.append(id);
+    const Result<int> r = m_store->remove(finished);
+    if (r.ok())
+        emit executionsDeleted(ticket, r.value());
+    else
+        emit queryFailed(ticket, r.error());
+}
+
+void Engine::applyRetention(quint64 ticket, int keepLast, const QDateTime &olderThan)
+{
+    if (!m_store) {
+        emit queryFailed(ticket, QStringLiteral("no history: the engine runs without a database"));
+        return;
+    }
+    commitStore();
+    const Result<int> r = m_store->applyRetention(keepLast, olderThan);
+    if (r.ok())
+        emit executionsDeleted(ticket, r.value());
+    else
+        emit queryFailed(ticket, r.error());
+}

@@ -98,6 +98,9 @@ public slots:
     // Results come back as historyReady / executionFetched / queryFailed with the ticket.
     void queryHistory(quint64 ticket, const HistoryQuery &query);
     void fetchExecution(quint64 ticket, const QString &executionId);
+    // executionsDeleted(ticket, count) / queryFailed. Queued and running executions are kept.
+    void deleteExecutions(quint64 ticket, const QStringList &ids);
+    void applyRetention(quint64 ticket, int keepLast, const QDateTime &olderThan);
     // Cancels everything, flushes events and the store, closes the database connection.
     // Call on the engine thread before it quits.
     void shutdown();
@@ -109,6 +112,7 @@ signals:
     void historyReady(quint64 ticket, const HistoryPage &page);
     void executionFetched(quint64 ticket, const ExecutionRecord &record);
     void queryFailed(quint64 ticket, const QString &message);
+    void executionsDeleted(quint64 ticket, int count);
     void countsChanged(int running, int queued);
     // The database could not be opened or written (the run itself continues).
     void storeFailed(const QString &message);

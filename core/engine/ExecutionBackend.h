@@ -40,6 +40,18 @@ public:
     // executionFetched(ticket, record with steps) / queryFailed(ticket, message).
     virtual quint64 fetchExecution(const QString &executionId) = 0;
 
+    // Deletes stored executions and their steps (queued or running ones are kept):
+    // executionsDeleted(ticket, count) / queryFailed(ticket, message). Retention keeps only the
+    // newest `keepLast` (if > 0) and drops anything queued before `olderThan` (if valid).
+    // A backend that cannot delete returns 0 and emits nothing (default).
+    virtual quint64 deleteExecutions(const QStringList &ids) { Q_UNUSED(ids); return 0; }
+    virtual quint64 applyRetention(int keepLast, const QDateTime &olderThan)
+    {
+        Q_UNUSED(keepLast);
+        Q_UNUSED(olderThan);
+        return 0;
+    }
+
     virtual int runningCount() const = 0;
     virtual int queuedCount() const = 0;
 
@@ -51,6 +63,7 @@ signals:
     void historyReady(quint64 ticket, const HistoryPage &page);
     void executionFetched(quint64 ticket, const ExecutionRecord &record);
     void queryFailed(quint64 ticket, const QString &message);
+    void executionsDeleted(quint64 ticket, int count);
     void countsChanged(int running, int queued);
     // "connected", "connecting", "disconnected" — the local backend is always "connected".
     void connectionStateChanged(const QString &state);

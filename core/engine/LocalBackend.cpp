@@ -22,6 +22,7 @@ LocalBackend::LocalBackend(const Workspace &workspace, const EngineSettings &set
     connect(m_engine, &Engine::historyReady, this, &LocalBackend::historyReady);
     connect(m_engine, &Engine::executionFetched, this, &LocalBackend::executionFetched);
     connect(m_engine, &Engine::queryFailed, this, &LocalBackend::queryFailed);
+    connect(m_engine, &Engine::executionsDeleted, this, &LocalBackend::executionsDeleted);
     connect(m_engine, &Engine::countsChanged, this, [this](int running, int queued) {
         m_running = running;
         m_queued = queued;
@@ -30,6 +31,10 @@ LocalBackend::LocalBackend(const Workspace &workspace, const EngineSettings &set
 
     m_thread->start();
     QMetaObject::invokeMethod(m_engine, &Engine::initialize, Qt::QueuedConnection);
+    // The embedded engine is always "connected"; said once, after the caller had a chance to
+    // connect to the signal.
+    QMetaObject::invokeMethod(this, [this] { emit connectionStateChanged(QStringLiteral("connected")); },
+                              Qt::QueuedConnection);
 }
 
 LocalBackend::~LocalBackend()
@@ -97,5 +102,24 @@ quint64 LocalBackend::fetchExecution(const QString &executionId)
     Engine *engine = m_engine;
     QMetaObject::invokeMethod(m_engine, [engine, ticket, executionId] { engine->fetchExecution(ticket, executionId); },
                               Qt::QueuedConnection);
+    return ticket;
+}
+
+quint64 LocalBackend::deleteExecutions(const QStringList &ids)
+{
+    const quint64 ticket = m_nextTicket++;
+    Engine *engine = m_engine;
+    QMetaObject::invokeMethod(m_engine, [engine, ticket, ids] { engine->deleteExecutions(ticket, ids); },
+                              Qt::QueuedConnection);
+    return ticket;
+}
+
+quint64 LocalBackend::applyRetention(int keepLast, const QDateTime &olderThan)
+{
+    const quint64 ticket = m_nextTicket++;
+    Engine *engine = m_engine;
+    QMetaObject::invokeMethod(m_engine, [engine, ticket, keepLast, olderThan] {
+        engine->applyRetention(ticket, keepLast, olderThan);
+    }, Qt::QueuedConnection);
     return ticket;
 }

@@ -29,6 +29,8 @@ public:
     void subscribe(const QString &executionId, qint64 afterSeq = 0) override;
     quint64 queryHistory(const HistoryQuery &query) override;
     quint64 fetchExecution(const QString &executionId) override;
+    quint64 deleteExecutions(const QStringList &ids) override;
+    quint64 applyRetention(int keepLast, const QDateTime &olderThan) override;
     int runningCount() const override { return m_running; }
     int queuedCount() const override { return m_queued; }
 
