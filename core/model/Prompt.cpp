@@ -171,6 +171,18 @@ std::optional<QJsonValue> extractJson(const QString &reply)
     return fallback;
 }
 
+// "  **Approve.**\n" -> "Approve": the reply without markup, quotes and a final full stop.
+QString bareWord(const QString &reply)
+{
+    QString t = reply.trimmed();
+    static const QString strip = QStringLiteral("*_`\"'.!");
+    while (!t.isEmpty() && strip.contains(t.back()))
+        t.chop(1);
+    while (!t.isEmpty() && strip.contains(t.front()))
+        t.remove(0, 1);
+    return t.trimmed();
+}
+
 QString snippet(const QString &text)
 {
     QString s = text.simplified();
@@ -254,6 +266,10 @@ Result<QJsonObject> parseReply(const Signature &signature, const QString &reply)
         return Failure {
             QStringLiteral("reply is not a JSON object: got %1").arg(describeJsonValue(*found))
         };
+    } else if (signature.outputs.size() == 1 && signature.outputs.constFirst().type == FieldType::Enum
+        && signature.outputs.constFirst().choices.contains(bareWord(reply))) {
+        // A single enum output answered with the bare choice ("approve", "Approve.").
+        object.insert(signature.outputs.constFirst().name, bareWord(reply));
     } else {
         return Failure { QStringLiteral("reply is not a JSON object: %1").arg(snippet(reply)) };
     }

@@ -40,6 +40,13 @@ Signature structuredSignature()
     return s;
 }
 
+Signature singleEnumSignature()
+{
+    Signature s;
+    s.outputs = { field(R"({"name":"verdict","type":"enum","choices":["approve","reject"]})") };
+    return s;
+}
+
 Signature singleIntSignature()
 {
     Signature s;
@@ -157,6 +164,13 @@ private slots:
         QTest::newRow("empty reply") << st << QString() << QString()
                                      << QStringLiteral("reply is not a JSON object: the reply is empty");
 
+        const QString en = QStringLiteral("single enum");
+        QTest::newRow("single enum as object") << en << QStringLiteral(R"({"verdict":"reject"})")
+                                               << QStringLiteral(R"({"verdict":"reject"})") << QString();
+        QTest::newRow("single enum bare word") << en << QStringLiteral(" **approve.**\n")
+                                               << QStringLiteral(R"({"verdict":"approve"})") << QString();
+        QTest::newRow("single enum bare non-choice") << en << QStringLiteral("maybe") << QString()
+                                                     << QStringLiteral("reply is not a JSON object: maybe");
         QTest::newRow("single output as object")
             << one << QStringLiteral(R"({"score": 7})") << QStringLiteral(R"({"score":7})") << QString();
         QTest::newRow("single output bare value")
@@ -173,6 +187,7 @@ private slots:
         QFETCH(QString, error);
         const Signature sig = signature == u"raw" ? rawSignature()
             : signature == u"structured"          ? structuredSignature()
+            : signature == u"single enum"         ? singleEnumSignature()
                                                   : singleIntSignature();
         const Result<QJsonObject> out = ::parseReply(sig, reply);
         if (expected.isEmpty()) {
