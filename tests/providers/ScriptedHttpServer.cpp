@@ -121,6 +121,9 @@ void ScriptedHttpServer::onNewConnection()
         m_connections.insert(socket, Connection{});
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
         connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
+            const auto it = m_connections.constFind(socket);
+            if (it != m_connections.cend() && it->stalled)
+                ++stalledClosedByClient;
             m_connections.remove(socket);
             socket->deleteLater();
         });
@@ -185,6 +188,7 @@ void ScriptedHttpServer::runNextStep(QTcpSocket *socket)
             QTimer::singleShot(step.ms, socket, [this, socket] { runNextStep(socket); });
             return;
         case Step::Stall:
+            it->stalled = true;
             return;
         case Step::Close:
             socket->disconnectFromHost();

@@ -63,6 +63,7 @@ public:
     static QByteArray reasonPhrase(int status);
 
     QList<Request> requests;           // every request received, in order
+    int stalledClosedByClient = 0;     // stalled connections the client closed (abort, timeout)
     int pendingScripts() const { return int(m_scripts.size()); }
     void closeAll();                   // drops every open connection (stalled ones included)
 
@@ -76,6 +77,7 @@ private:
         Script script;
         int next = 0;
         bool answering = false;
+        bool stalled = false;
     };
     void onNewConnection();
     void onReadyRead(QTcpSocket *socket);

@@ -580,12 +580,15 @@ void TestOpenAiCall::cancelMidStream()
     response.stallAt = int(kTextStream.indexOf("data:", kTextStream.indexOf("lo, w")));
     server.enqueue(response);
     CallRun run(makeRequest(QStringLiteral("openai"), server.url()));
+    QSignalSpy chunkSpy(run.call, &LlmCall::chunk);
+    QSignalSpy finishedSpy(run.call, &LlmCall::finished);
+    QVERIFY(finishedSpy.isValid());
     run.start();
-    QTRY_COMPARE(run.chunks.size(), 2);
-    QElapsedTimer clock;
-    clock.start();
+    QTRY_COMPARE(chunkSpy.count(), 2);
+    QCOMPARE(chunkSpy.at(1).at(0).toString(), QStringLiteral("lo, w\u00f6rld"));
     run.call->cancel();
-    QCOMPARE(run.results.size(), 1);   // finished at once, inside cancel()
+    QCOMPARE(finishedSpy.count(), 1);   // finished at once, inside cancel()
+    QCOMPARE(run.results.size(), 1);
     const LlmResult &r = run.result();
     QVERIFY(r.cancelled);
     QVERIFY(!r.ok);
@@ -593,7 +596,9 @@ void TestOpenAiCall::cancelMidStream()
     QVERIFY(r.usage.estimated);
     run.call->cancel();                // idempotent: finished stays exactly once
     QTest::qWait(50);
-    QCOMPARE(run.results.size(), 1);
+    QCOMPARE(finishedSpy.count(), 1);
+    QCOMPARE(server.requests.size(), 1);
+    QTRY_COMPARE(server.stalledClosedByClient, 1);   // the connection really was aborted
 }
 
 void TestOpenAiCall::apiKeyNeverInMessages()
