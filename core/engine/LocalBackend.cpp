@@ -31,6 +31,10 @@ LocalBackend::LocalBackend(const Workspace &workspace, const EngineSettings &set
 
     m_thread->start();
     QMetaObject::invokeMethod(m_engine, &Engine::initialize, Qt::QueuedConnection);
+    // The embedded engine is always "connected"; said once, after the caller had a chance to
+    // connect to the signal.
+    QMetaObject::invokeMethod(this, [this] { emit connectionStateChanged(QStringLiteral("connected")); },
+                              Qt::QueuedConnection);
 }
 
 LocalBackend::~LocalBackend()
