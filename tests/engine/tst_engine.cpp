@@ -3,6 +3,7 @@
 #include "core/engine/LocalBackend.h"
 #include "core/store/ExecutionStore.h"
 #include "tests/engine/GeneratedWorkspace.h"
+#include "tests/support/TestSupport.h"
 
 #include <QJsonArray>
 #include <QSignalSpy>
@@ -912,6 +913,57 @@ private slots:
         const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
         QVERIFY2(error.contains(QLatin1String("'draft'")), qPrintable(error));
         QVERIFY(error.contains(QLatin1String("review")));
+    }
+
+    // --- The bundled example ----------------------------------------------------------------
+
+    // Every example agent (with each of its example inputs) and both example orchestrations run
+    // offline on the scripted provider and complete: the default replies fit every signature.
+    void exampleWorkspaceRunsOffline()
+    {
+        QStringList problems;
+        Result<Workspace> loaded = Workspace::load(testsupport::sourcePath(QStringLiteral("resources/examples/example.agents.json")), &problems);
+        QVERIFY2(loaded.ok(), qPrintable(loaded.error()));
+        Workspace ws = loaded.take();
+        // Fast pace: this checks fit, not timing.
+        for (ProviderConfig &p : ws.providers)
+            if (p.kind == QLatin1String("scripted")) {
+                p.raw.insert(QStringLiteral("tokens_per_second"), 0);
+                p.raw.insert(QStringLiteral("ttft_ms"), 0);
+            }
+        for (AgentSpec &a : ws.agents) {
+            a.model.raw.remove(QStringLiteral("tokens_per_second"));
+            a.model.raw.remove(QStringLiteral("ttft_ms"));
+        }
+        auto b = backend(ws, 8, false);
+        EventLog log(b.get());
+        QStringList ids, labels;
+        for (const AgentSpec &a : std::as_const(ws.agents)) {
+            for (const AgentExample &ex : a.examples) {
+                ids << start(*b, agentRequest(a.id, ex.inputs));
+                labels << a.id + QStringLiteral(" / ") + ex.name;
+            }
+        }
+        for (const OrchestrationSpec &o : std::as_const(ws.orchestrations)) {
+            ids << start(*b, workflowRequest(o.id, topic(QStringLiteral("Residential battery storage"))));
+            labels << o.id;
+            for (auto it = o.pins.begin(); it != o.pins.end(); ++it) {
+                ExecutionRequest r;
+                r.orchestrationId = o.id;
+                r.nodeId = it.key();
+                ids << start(*b, r);
+                labels << o.id + QStringLiteral(" node in context ") + it.key();
+            }
+        }
+        QVERIFY(ids.size() >= 8);
+        for (int i = 0; i < ids.size(); ++i) {
+            QTRY_VERIFY_WITH_TIMEOUT(log.finished(ids.at(i)), 20000);
+            const QString status = log.completeStatus(ids.at(i));
+            QVERIFY2(status == QLatin1String("completed"),
+                     qPrintable(labels.at(i) + QStringLiteral(": ") + status + QStringLiteral(" ")
+                                + log.complete(ids.at(i)).data.value(QLatin1String("error_message")).toString()));
+            checkSequence(log.byId.value(ids.at(i)));
+        }
     }
 
     // --- Replay, for subscribers on other threads (the remote server) --------------------
