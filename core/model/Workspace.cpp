@@ -1,6 +1,7 @@
 #include "core/model/Workspace.h"
 
 #include "core/common/Util.h"
+#include "core/model/WorkspaceWriter.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -897,12 +898,17 @@ QJsonObject Workspace::toJson() const
     return root;
 }
 
+QByteArray Workspace::toJsonText() const
+{
+    return formatWorkspaceJson(toJson());
+}
+
 Result<void> Workspace::save(const QString &path) const
 {
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly))
         return Failure { QStringLiteral("%1: cannot write: %2").arg(path, f.errorString()) };
-    f.write(QJsonDocument(toJson()).toJson(QJsonDocument::Indented));
+    f.write(toJsonText());
     if (!f.commit())
         return Failure { QStringLiteral("%1: cannot write: %2").arg(path, f.errorString()) };
     return {};

@@ -118,6 +118,8 @@ public:
     static Workspace example();
 
     QJsonObject toJson() const; // raw with every known key rewritten
+    // toJson() as stable, readable text (see WorkspaceWriter.h): what save() writes.
+    QByteArray toJsonText() const;
     Result<void> save(const QString &path) const; // atomic (QSaveFile)
 
     // Every problem of the current content, each with its JSON path. Empty when valid.

@@ -491,6 +491,52 @@ private slots:
         QCOMPARE(QJsonDocument(back->toJson()).toJson(), QJsonDocument(o).toJson());
     }
 
+    // The example is kept in the writer's format: saving it untouched changes no byte, so a
+    // workspace kept in version control shows only real edits.
+    void savingAnUnchangedWorkspaceChangesNothing()
+    {
+        const QString source
+            = testsupport::sourcePath(QStringLiteral("resources/examples/example.agents.json"));
+        QFile f(source);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray original = f.readAll();
+        const Result<Workspace> ws = Workspace::load(source);
+        QVERIFY2(ws.ok(), qPrintable(ws.error()));
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("copy.agents.json"));
+        QVERIFY(ws->save(path).ok());
+        QFile saved(path);
+        QVERIFY(saved.open(QIODevice::ReadOnly));
+        QCOMPARE(saved.readAll(), original);
+    }
+
+    void writerFormat()
+    {
+        const Result<Workspace> ws
+            = Workspace::fromJson(edited({ QStringLiteral(R"(agents[0].x_unknown=1)") }));
+        QVERIFY(ws.ok());
+        const QString text = QString::fromUtf8(ws->toJsonText());
+        // Known keys first, in DESIGN order; unknown keys after them; short objects on one line.
+        QVERIFY(text.startsWith(QStringLiteral("{\n  \"format\": \"agentstudio/1\",\n")));
+        QVERIFY(text.indexOf(QStringLiteral("\"providers\"")) < text.indexOf(QStringLiteral("\"agents\"")));
+        QVERIFY(
+            text.indexOf(QStringLiteral("\"agents\"")) < text.indexOf(QStringLiteral("\"orchestrations\"")));
+        QVERIFY(text.contains(QStringLiteral("{\"from\": \"input.topic\", \"to\": \"draft.topic\"}")));
+        QVERIFY(text.contains(QStringLiteral("{\"name\": \"topic\", \"type\": \"str\"}")));
+        const qsizetype agent = text.indexOf(QStringLiteral("\"id\": \"writer\""));
+        QVERIFY(agent > 0);
+        QVERIFY(agent < text.indexOf(QStringLiteral("\"signature\""), agent));
+        QVERIFY(text.indexOf(QStringLiteral("\"signature\""), agent)
+            < text.indexOf(QStringLiteral("\"x_unknown\""), agent));
+        for (const QString &line : text.split(QLatin1Char('\n')))
+            QVERIFY2(
+                line.size() <= 120 || line.contains(QStringLiteral("\"instructions\"")), qPrintable(line));
+        // And it is the same workspace.
+        const Result<Workspace> back = Workspace::fromJson(ws->toJsonText());
+        QVERIFY(back.ok());
+        QCOMPARE(back->toJson(), ws->toJson());
+    }
+
     void saveToUnwritablePlaceFails()
     {
         const Result<Workspace> ws = Workspace::fromJson(goodJson());
