@@ -483,6 +483,16 @@ void Engine::cancelExecution(Execution *x)
 void Engine::shutdown()
 {
     cancelAll();
+    // A call that did not finish at once on cancel() (a network reply still closing) would leave
+    // its execution `running` for ever: end those tasks now, as cancelled with what they have.
+    const QList<AgentTask *> left = m_activeTasks.values();
+    for (AgentTask *t : left) {
+        LlmResult r;
+        r.cancelled = true;
+        r.text = t->text;
+        r.error = QStringLiteral("cancelled");
+        onTaskFinished(t, r);
+    }
     flushPartialOutputs();
     m_partialTimer.stop();
     flushEvents();
