@@ -774,6 +774,8 @@ void WorkspaceServer::onEvents(ServedWorkspace *served, const ExecutionEventList
     for (const ExecutionEvent &e : events) {
         if (e.executionId.isEmpty() || e.type == ExecutionEvent::Type::Error)
             continue;   // subscription-level errors of the local backend are not stream events
+        if (m_eventTap)
+            m_eventTap(e);
         auto stream = m_hub.append(served->key, e);
         if (stream && !touched.contains(stream))
             touched.append(stream);

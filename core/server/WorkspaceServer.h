@@ -53,6 +53,10 @@ public:
 
     int sessionCount() const;
 
+    // For benchmarks: called on the server's thread for every engine event as it enters the
+    // event buffers (before any subscriber is written to).
+    void setEventTap(std::function<void(const ExecutionEvent &)> tap) { m_eventTap = std::move(tap); }
+
 signals:
     void shutdownFinished();
 
@@ -103,4 +107,5 @@ private:
     bool m_shuttingDown = false;
     bool m_shutdownDone = false;
     bool m_sessionsClosed = false;
+    std::function<void(const ExecutionEvent &)> m_eventTap;
 };
