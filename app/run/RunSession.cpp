@@ -173,6 +173,8 @@ void RunSession::handle(const ExecutionEvent &e)
             s = StepRecord::fromJson(merged);
         }
         StepRecord &s = m_record.steps[m_stepIndex.value(id)];
+        if (e.type == ExecutionEvent::Type::StepCompleted && m_format == Format::Text)
+            textStepEnded(id);
         if (s.executionId.isEmpty())
             s.executionId = m_executionId;
         if (s.kind == QLatin1String("llm") && m_record.provider.isEmpty()) {
@@ -182,20 +184,8 @@ void RunSession::handle(const ExecutionEvent &e)
         break;
     }
     case ExecutionEvent::Type::Chunk:
-        if (m_format == Format::Text && !e.content.isEmpty()) {
-            // Parallel nodes interleave: say whose text follows when the step changes.
-            if (!m_request.orchestrationId.isEmpty() && e.stepId != m_lastChunkStep) {
-                QString node;
-                if (m_stepIndex.contains(e.stepId))
-                    node = m_record.steps.at(m_stepIndex.value(e.stepId)).nodeId;
-                cli::out(QStringLiteral("%1[%2]\n").arg(m_textEndsWithNewline ? QString() : QStringLiteral("\n"),
-                                                         node.isEmpty() ? e.stepId : node));
-                m_textEndsWithNewline = true;
-            }
-            m_lastChunkStep = e.stepId;
-            cli::out(e.content);
-            m_textEndsWithNewline = e.content.endsWith(QLatin1Char('\n'));
-        }
+        if (m_format == Format::Text && !e.content.isEmpty())
+            textChunk(e.stepId, e.content);
         break;
     case ExecutionEvent::Type::Complete:
         onComplete(e);
@@ -204,6 +194,57 @@ void RunSession::handle(const ExecutionEvent &e)
         cli::errLine(QStringLiteral("error: %1: %2").arg(e.data.value(QLatin1String("code")).toString(),
                                                          e.data.value(QLatin1String("message")).toString()));
         break;
+    }
+}
+
+QString RunSession::stepLabel(const QString &stepId) const
+{
+    if (!m_stepIndex.contains(stepId))
+        return stepId;
+    const StepRecord &s = m_record.steps.at(m_stepIndex.value(stepId));
+    return s.nodeId.isEmpty() ? s.name : s.nodeId;
+}
+
+void RunSession::printText(const QString &text)
+{
+    if (text.isEmpty())
+        return;
+    cli::out(text);
+    m_textEndsWithNewline = text.endsWith(QLatin1Char('\n'));
+}
+
+void RunSession::textChunk(const QString &stepId, const QString &content)
+{
+    if (m_liveStep.isEmpty()) {
+        m_liveStep = stepId;
+        // Workflows: say whose reply follows.
+        if (!m_request.orchestrationId.isEmpty())
+            printText(QStringLiteral("%1[%2]\n").arg(m_textEndsWithNewline ? QString() : QStringLiteral("\n"),
+                                                     stepLabel(stepId)));
+    }
+    if (stepId == m_liveStep) {
+        printText(content);
+        return;
+    }
+    if (!m_heldText.contains(stepId))
+        m_heldOrder.append(stepId);
+    m_heldText[stepId] += content;
+}
+
+void RunSession::textStepEnded(const QString &stepId)
+{
+    m_endedSteps.insert(stepId);
+    if (stepId != m_liveStep)
+        return;
+    m_liveStep.clear();
+    // The next held step goes live; finished ones print whole, one after another.
+    while (!m_heldOrder.isEmpty()) {
+        const QString next = m_heldOrder.takeFirst();
+        const QString text = m_heldText.take(next);
+        textChunk(next, text);
+        if (!m_endedSteps.contains(next))
+            return;
+        m_liveStep.clear();
     }
 }
 
@@ -235,6 +276,13 @@ void RunSession::onComplete(const ExecutionEvent &e)
 
     switch (m_format) {
     case Format::Text:
+        // Whatever is still held (a cancelled run's partial replies).
+        m_liveStep.clear();
+        while (!m_heldOrder.isEmpty()) {
+            const QString next = m_heldOrder.takeFirst();
+            textChunk(next, m_heldText.take(next));
+            m_liveStep.clear();
+        }
         if (!m_textEndsWithNewline)
             cli::out(QStringLiteral("\n"));
         if (!m_request.orchestrationId.isEmpty() && !r.outputData.isEmpty())

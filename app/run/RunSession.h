@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 // One `agentstudio-run run`: starts the request on a backend, prints its events in the chosen
@@ -51,7 +52,16 @@ private:
     qint64 m_lastSeq = 0;
     bool m_done = false;
     int m_exitCode = 0;
-    QString m_lastChunkStep;
+    // Text format: one step streams live; text of steps running beside it (parallel nodes) is
+    // held and printed as a block when the live one ends, so replies never interleave.
+    void textChunk(const QString &stepId, const QString &content);
+    void textStepEnded(const QString &stepId);
+    void printText(const QString &text);
+    QString stepLabel(const QString &stepId) const;
+    QString m_liveStep;
+    QStringList m_heldOrder;
+    QHash<QString, QString> m_heldText;
+    QSet<QString> m_endedSteps;
     bool m_textEndsWithNewline = true;
     QTimer m_interruptPoll;
     bool m_cancelSent = false;

@@ -1,6 +1,7 @@
 #include "tests/support/TestSupport.h"
 
 #include <QFile>
+#include <QProcess>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -38,6 +39,7 @@ private slots:
     void invalidWorkspaceForRun();
     void failingAgentExitsOne();
     void unreachableProviderExitsThree();
+    void remoteServer();
 
 private:
     testsupport::ProcessResult runner(const QStringList &args, int timeoutMs = 60000);
@@ -517,6 +519,63 @@ void TestRunnerE2e::unreachableProviderExitsThree()
     // The failed attempt is recorded like any other run.
     const auto h = runner({u"history"_s, u"--db"_s, m_db, u"--status"_s, u"failed"_s, u"--format"_s, u"json"_s});
     QVERIFY(QJsonDocument::fromJson(h.out).array().size() >= 1);
+}
+
+// The same commands against agentstudio-server on loopback (--remote): the server's workspace,
+// its history, its records; a refused token is exit 2, a server that is gone exit 3.
+void TestRunnerE2e::remoteServer()
+{
+    const QString serverBinary = testsupport::binaryPath(u"server/agentstudio-server"_s);
+    if (!QFile::exists(serverBinary))
+        QSKIP("agentstudio-server is not built");
+    const QString tokens = testsupport::writeFile(
+        m_dir.path(), u"tokens.json"_s,
+        QJsonDocument(QJsonObject{{u"tokens"_s, QJsonArray{QJsonObject{
+                                                    {u"token"_s, u"e2e-token-0123456789"_s},
+                                                    {u"organization_id"_s, m_workspace.value(u"organization_id"_s)},
+                                                    {u"workspace_id"_s, m_workspace.value(u"workspace_id"_s)}}}}})
+            .toJson());
+    const QString tokenFile = testsupport::writeFile(m_dir.path(), u"token"_s, "e2e-token-0123456789\n");
+    const QString badTokenFile = testsupport::writeFile(m_dir.path(), u"bad-token"_s, "not-the-token\n");
+    QProcess server;
+    server.start(serverBinary, {u"--workspace"_s, m_example, u"--db"_s, m_dir.filePath(u"server.db"_s),
+                                u"--listen"_s, u"127.0.0.1:0"_s, u"--tokens"_s, tokens});
+    QVERIFY(server.waitForStarted());
+    QByteArray banner;
+    QTRY_VERIFY_WITH_TIMEOUT((banner += server.readAllStandardOutput()).contains('\n'), 20000);
+    const QString url = QString::fromUtf8(banner).section(u' ', 2, 2).trimmed();   // "listening on URL"
+    QVERIFY2(url.startsWith(u"http://127.0.0.1:"_s), banner.constData());
+
+    const auto run = runner(QStringList{u"run"_s, u"--remote"_s, url, u"--token-file"_s, tokenFile, u"--agent"_s,
+                                        m_agentId, u"--format"_s, u"json"_s}
+                            + requiredInputs(m_agent, u"razorbills"_s));
+    QCOMPARE(run.exitCode, 0);
+    const QJsonObject e = QJsonDocument::fromJson(run.out).object();
+    QCOMPARE(e.value(u"status"_s).toString(), u"completed"_s);
+    QVERIFY(!e.value(u"steps"_s).toArray().isEmpty());
+    const QString id = e.value(u"id"_s).toString();
+
+    const auto history = runner({u"history"_s, u"--remote"_s, url, u"--token-file"_s, tokenFile, u"--search"_s,
+                                 u"razorbills"_s, u"--format"_s, u"json"_s});
+    QCOMPARE(history.exitCode, 0);
+    QCOMPARE(QJsonDocument::fromJson(history.out).array().first().toObject().value(u"id"_s).toString(), id);
+    const auto show = runner({u"show"_s, id, u"--remote"_s, url, u"--token-file"_s, tokenFile, u"--format"_s, u"json"_s});
+    QCOMPARE(show.exitCode, 0);
+    QCOMPARE(QJsonDocument::fromJson(show.out).object().value(u"id"_s).toString(), id);
+    const auto jsonl = runner(QStringList{u"run"_s, u"--remote"_s, url, u"--token-file"_s, tokenFile, u"--agent"_s,
+                                          m_agentId, u"--format"_s, u"jsonl"_s}
+                              + requiredInputs(m_agent, u"auks"_s));
+    QCOMPARE(jsonl.exitCode, 0);
+    QVERIFY(jsonl.out.trimmed().split('\n').last().contains("\"complete\""));
+
+    const auto refused = runner({u"history"_s, u"--remote"_s, url, u"--token-file"_s, badTokenFile});
+    QCOMPARE(refused.exitCode, 2);
+    QVERIFY(refused.err.contains("401"));
+
+    server.kill();
+    server.waitForFinished();
+    const auto gone = runner({u"history"_s, u"--remote"_s, url, u"--token-file"_s, tokenFile});
+    QCOMPARE(gone.exitCode, 3);
 }
 
 QTEST_GUILESS_MAIN(TestRunnerE2e)
