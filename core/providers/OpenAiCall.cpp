@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMap>
+#include <QSet>
 #include <QUrl>
 
 // OpenAI Chat Completions with SSE streaming (providers.md §1). Also the wire of
@@ -63,6 +64,27 @@ QString openAiErrorText(const QJsonValue &errorValue)
 
 } // namespace
 
+// Structured Outputs' strict mode accepts only a subset of JSON Schema: every property
+// required, no additional properties, every property typed. A schema outside it is sent
+// non-strict (the reply is still validated against the signature) rather than refused (400).
+static bool fitsStrictMode(const QJsonObject &schema)
+{
+    if (schema.value(u"type").toString() != u"object" || schema.value(u"additionalProperties") != QJsonValue(false))
+        return false;
+    const QJsonObject properties = schema.value(u"properties").toObject();
+    QSet<QString> required;
+    for (const QJsonValue &v : schema.value(u"required").toArray())
+        required.insert(v.toString());
+    for (auto it = properties.begin(); it != properties.end(); ++it) {
+        const QJsonObject p = it.value().toObject();
+        if (!required.contains(it.key()) || !p.contains(u"type"))
+            return false;
+        if (p.value(u"type").toString() == u"object" && !fitsStrictMode(p))
+            return false;
+    }
+    return true;
+}
+
 static bool isReasoningModel(const QString &model)
 {
     const QString m = model.toLower();
@@ -119,7 +141,7 @@ QByteArray OpenAiCall::buildBody() const
                     QJsonObject{{QStringLiteral("type"), QStringLiteral("json_schema")},
                                 {QStringLiteral("json_schema"),
                                  QJsonObject{{QStringLiteral("name"), name},
-                                             {QStringLiteral("strict"), true},
+                                             {QStringLiteral("strict"), fitsStrictMode(r.outputSchema)},
                                              {QStringLiteral("schema"), r.outputSchema}}}});
     }
     return QJsonDocument(body).toJson(QJsonDocument::Compact);

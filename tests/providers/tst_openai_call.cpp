@@ -153,9 +153,9 @@ void TestOpenAiCall::jsonSchemaAndMaxTokens()
     LlmRequest request = makeRequest(QStringLiteral("openai"), server.url());
     request.model.maxTokens = 256;
     request.schemaName = QStringLiteral("my agent!");
-    request.outputSchema = QJsonObject{{QStringLiteral("type"), QStringLiteral("object")},
-                                       {QStringLiteral("properties"), QJsonObject{}},
-                                       {QStringLiteral("additionalProperties"), false}};
+    request.outputSchema = QJsonDocument::fromJson(R"({"type": "object", "additionalProperties": false,
+        "properties": {"summary": {"type": "string"}, "confidence": {"type": "number"}},
+        "required": ["summary", "confidence"]})").object();
     CallRun run(request);
     run.start();
     WAIT_FINISHED(run);
@@ -168,6 +168,17 @@ void TestOpenAiCall::jsonSchemaAndMaxTokens()
     QCOMPARE(schema.value(u"name").toString(), QStringLiteral("my_agent_"));
     QCOMPARE(schema.value(u"strict").toBool(), true);
     QCOMPARE(schema.value(u"schema").toObject(), request.outputSchema);
+
+    // An optional output (not in "required") is outside strict mode: sent non-strict.
+    ScriptedHttpServer server2;
+    server2.enqueue(sseResponse(kTextStream));
+    request.provider.baseUrl = server2.url().toString() + QStringLiteral("/v1");
+    request.outputSchema[QStringLiteral("required")] = QJsonArray{QStringLiteral("summary")};
+    CallRun run2(request);
+    run2.start();
+    WAIT_FINISHED(run2);
+    const QJsonObject schema2 = jsonBody(server2.requests.first()).value(u"response_format").toObject().value(u"json_schema").toObject();
+    QCOMPARE(schema2.value(u"strict").toBool(), false);
 }
 
 void TestOpenAiCall::usageWithCachedAndReasoning()
