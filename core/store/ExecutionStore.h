@@ -22,11 +22,17 @@ public:
     ExecutionStore(const ExecutionStore &) = delete;
     ExecutionStore &operator=(const ExecutionStore &) = delete;
 
-    static QString defaultPath();          // AppDataLocation/executions.db
+    // GenericDataLocation/agentstudio/executions.db (~/.local/share/agentstudio/executions.db):
+    // the AppDataLocation of an app named "agentstudio", the same file for the app, the runner
+    // and the server whatever their own application names.
+    static QString defaultPath();
     static constexpr int SchemaVersion = 1;
 
     // Opens (creating folders and the file), migrates, and marks executions left `running`
     // or `queued` by a crash as `interrupted`. Returns how many were recovered via *recovered.
+    // Recovery is skipped while another store (in this or another process) has the same file
+    // open: each open store holds a lock file in "<path>.owners/" announcing that its running
+    // executions are alive. Lock files of dead processes are cleaned up here.
     Result<void> open(int *recovered = nullptr);
     bool isOpen() const;
     QString path() const { return m_path; }
