@@ -11,11 +11,14 @@ namespace cli {
 
 namespace {
 
+bool g_stdoutBroken = false;
+
 void write(FILE *f, const QString &text)
 {
     const QByteArray bytes = text.toUtf8();
-    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), f);
-    std::fflush(f);
+    const size_t written = std::fwrite(bytes.constData(), 1, size_t(bytes.size()), f);
+    if ((written != size_t(bytes.size()) || std::fflush(f) != 0) && f == stdout)
+        g_stdoutBroken = true;
 }
 
 QString shortTime(const QDateTime &t)
@@ -67,6 +70,7 @@ void appendStep(QString &text, const StepRecord &s, const QHash<QString, QList<c
 } // namespace
 
 void out(const QString &text) { write(stdout, text); }
+bool stdoutBroken() { return g_stdoutBroken; }
 void err(const QString &text) { write(stderr, text); }
 void errLine(const QString &line) { write(stderr, line + QLatin1Char('\n')); }
 

@@ -13,6 +13,9 @@
 namespace cli {
 
 void out(const QString &text);
+// True once a write to stdout failed (the reader went away: `… | head`). SIGPIPE is ignored
+// by the runner, so this is how it notices.
+bool stdoutBroken();
 void err(const QString &text);          // text as is
 void errLine(const QString &line);      // adds "\n"
 void outJson(const QJsonObject &o);     // indented, one document

@@ -79,6 +79,7 @@ int RunSession::exec()
     g_interrupts = 0;
     auto previousInt = std::signal(SIGINT, onInterruptSignal);
     auto previousTerm = std::signal(SIGTERM, onInterruptSignal);
+    auto previousPipe = std::signal(SIGPIPE, SIG_IGN);
     m_interruptPoll.start();
 
     m_ticket = m_backend->start(m_request);
@@ -90,17 +91,23 @@ int RunSession::exec()
     m_interruptPoll.stop();
     std::signal(SIGINT, previousInt);
     std::signal(SIGTERM, previousTerm);
+    std::signal(SIGPIPE, previousPipe);
     return m_exitCode;
 }
 
 void RunSession::checkInterrupt()
 {
+    // Nobody reads the output any more: stop the run rather than leave it going unseen.
+    if (cli::stdoutBroken())
+        g_interrupts.store(qMax(1, g_interrupts.load()));
     if (g_interrupts.load() == 0 || m_cancelSent)
         return;
     if (m_executionId.isEmpty())
         return;   // cancelled as soon as the id is known
     m_cancelSent = true;
-    cli::errLine(QStringLiteral("cancelling %1 (Ctrl-C again to quit at once)").arg(m_executionId));
+    cli::errLine(cli::stdoutBroken()
+                     ? QStringLiteral("output closed: cancelling %1").arg(m_executionId)
+                     : QStringLiteral("cancelling %1 (Ctrl-C again to quit at once)").arg(m_executionId));
     m_backend->cancel(m_executionId);
 }
 
