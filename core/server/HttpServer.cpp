@@ -139,7 +139,8 @@ private:
         const bool close = response.closeConnection || !m_keepAlive;
         out += close ? "Connection: close\r\n" : "Connection: keep-alive\r\n";
         out += "\r\n";
-        out += response.body;
+        if (!m_headRequest)
+            out += response.body;
         m_socket->write(out);
     }
 
@@ -271,6 +272,7 @@ private:
         }
         if (request.header("expect").toLower() == "100-continue" && length > 0)
             m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+        m_headRequest = request.method == "HEAD";
         m_pending = std::move(request);
         m_remaining = length;
         m_pending.body.reserve(length);
@@ -359,6 +361,7 @@ private:
     qint64 m_draining = 0;      // body bytes still to discard after a 413
     quint64 m_generation = 0;
     bool m_readingBody = false;
+    bool m_headRequest = false;  // answer without a body
     bool m_busy = false;        // a request is with the handler
     bool m_keepAlive = true;
     bool m_closing = false;

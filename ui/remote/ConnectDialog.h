@@ -1,0 +1,77 @@
+#pragma once
+
+#include <QDialog>
+#include <QList>
+#include <QUrl>
+
+#include <functional>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class RemoteBackend;
+
+// File > Connect to remote workspace (DESIGN.md §10, issue 7): server URL and token, with saved
+// profiles. On Connect it creates a RemoteBackend, waits for the server's workspace (errors are
+// shown in the dialog, nothing blocks), and hands the connected backend over.
+//
+// Secrets: a profile saved in QSettings ("remote/profiles") holds a name and the URL only — never
+// the token. Tokens are kept in memory for the life of the process (so reconnecting in the same
+// session needs no retyping) and, only when "Remember the token in the system keychain" is
+// checked and the build has QtKeychain (AGENTSTUDIO_HAVE_QTKEYCHAIN), in the system keychain
+// (service "agentstudio-remote", key = the URL). Without QtKeychain that box is disabled.
+//
+// Object names for tests: remoteProfileCombo, remoteProfileNameEdit, remoteUrlEdit,
+// remoteTokenEdit, remoteSaveProfileCheck, remoteRememberTokenCheck, remoteDeleteProfileButton,
+// remoteConnectButton, remoteCancelButton, remoteStatusLabel.
+class ConnectDialog final : public QDialog
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ConnectDialog)
+public:
+    struct Profile
+    {
+        QString name;
+        QUrl url;
+    };
+
+    explicit ConnectDialog(QWidget *parent = nullptr);
+    ~ConnectDialog() override;
+
+    QUrl url() const;
+    QString token() const;
+
+    static QList<Profile> savedProfiles();
+    static bool keychainAvailable();
+
+    // What the app calls for File > Connect: opens the dialog (window-modal, non-blocking) and
+    // calls onConnected with the connected backend, whose ownership passes to the caller.
+    static void connectToRemote(QWidget *parent, const std::function<void(RemoteBackend *)> &onConnected);
+
+signals:
+    // Ownership of `backend` passes to the receiver (the dialog closes right after).
+    void connected(RemoteBackend *backend);
+
+private:
+    void onProfileChosen(int index);
+    void onConnectClicked();
+    void onDeleteProfileClicked();
+    void setBusy(bool busy, const QString &status);
+    void reloadProfiles(const QString &select = {});
+    static void saveProfile(const Profile &profile);
+    static void storeProfiles(const QList<Profile> &profiles);
+
+    QComboBox *m_profiles;        // Owned by the dialog (children).
+    QLineEdit *m_name;
+    QLineEdit *m_url;
+    QLineEdit *m_token;
+    QCheckBox *m_saveProfile;
+    QCheckBox *m_rememberToken;
+    QPushButton *m_deleteProfile;
+    QPushButton *m_connect;
+    QPushButton *m_cancel;
+    QLabel *m_status;
+    RemoteBackend *m_pending = nullptr;   // Owned until handed over.
+};
