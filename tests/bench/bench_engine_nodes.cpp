@@ -2,7 +2,7 @@
 // with a zero-latency scripted provider (ttft_ms 0, tokens_per_second 0). Issue 5 goal:
 // < 0.2 ms per node.
 //
-//   bench_engine_nodes [nodes=1000] [repeats=3]
+//   bench_engine_nodes [nodes=1000] [repeats=3] [no-db|with-db]
 //
 // Each figure is the wall time from start() to the complete event seen on the main thread,
 // divided by the node count; the best of `repeats` runs, without and with a database.
@@ -68,6 +68,7 @@ int main(int argc, char **argv)
     const QStringList args = app.arguments();
     const int nodes = args.size() > 1 ? args.at(1).toInt() : 1000;
     const int repeats = args.size() > 2 ? args.at(2).toInt() : 3;
+    const QString only = args.size() > 3 ? args.at(3) : QString();
 
     const QJsonArray agents{gen::agent(QStringLiteral("relay"), {QStringLiteral("in")})};
     QStringList problems;
@@ -91,6 +92,8 @@ int main(int argc, char **argv)
     }
     QTemporaryDir dir;
     for (const bool withDb : {false, true}) {
+        if ((withDb && only == QLatin1String("no-db")) || (!withDb && only == QLatin1String("with-db")))
+            continue;
         EngineSettings settings;
         settings.databasePath = withDb ? dir.filePath(QStringLiteral("bench.db")) : QString();
         LocalBackend backend(ws.value(), settings);
