@@ -434,13 +434,19 @@ int RunnerCli::history(const QStringList &args)
                 cli::errLine(QStringLiteral("error: ") + r.error());
                 return BadArguments;
             }
-            q.limit = limit;
-            const Result<HistoryPage> page = store.query(q);
-            if (!page) {
-                cli::errLine(QStringLiteral("error: ") + page.error());
-                return BadArguments;
+            // Pages of at most the store's page cap until the limit.
+            while (items.size() < limit) {
+                q.limit = limit - int(items.size());
+                const Result<HistoryPage> page = store.query(q);
+                if (!page) {
+                    cli::errLine(QStringLiteral("error: ") + page.error());
+                    return BadArguments;
+                }
+                items += page->items;
+                if (page->nextCursor.isEmpty() || page->items.isEmpty())
+                    break;
+                q.cursor = page->nextCursor;
             }
-            items = page->items;
         }
     }
     if (items.size() > limit)
