@@ -11,6 +11,7 @@ JsonFieldEditor::JsonFieldEditor(const FieldSpec &spec, QWidget *parent) : Field
     m_editor = new JsonEditor(this);
     m_editor->setObjectName(QStringLiteral("field_") + spec.name);
     m_editor->setPreferredLines(4);
+    m_editor->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     connect(m_editor, &JsonEditor::textChanged, this, &FieldEditor::edited);
     layout->addWidget(m_editor);
     setFocusProxy(m_editor);

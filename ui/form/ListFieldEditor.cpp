@@ -73,8 +73,9 @@ ListFieldEditor::ListFieldEditor(const FieldSpec &spec, QWidget *parent) : Field
     m_list->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed
                             | QAbstractItemView::AnyKeyPressed | QAbstractItemView::SelectedClicked);
     m_list->setAlternatingRowColors(true);
-    m_list->setMinimumHeight(72);
-    m_list->setMaximumHeight(130);
+    m_list->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    m_list->setMinimumHeight(64);
+    m_list->setMaximumHeight(110);
     layout->addWidget(m_list, 1);
 
     auto *buttons = new QVBoxLayout;

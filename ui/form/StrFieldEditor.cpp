@@ -30,6 +30,7 @@ StrFieldEditor::StrFieldEditor(const FieldSpec &spec, QWidget *parent) : FieldEd
         text->setMarginWidth(1, 0);
         text->setFrameShape(QFrame::StyledPanel);
         text->setFont(font());
+        text->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
         m_text = text;
         connect(m_text, &QsciScintilla::textChanged, this, &FieldEditor::edited);
         layout->addWidget(m_text);

@@ -3,6 +3,7 @@
 #include "core/engine/ExecutionBackend.h"
 #include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
+#include "ui/testpanel/MetricsBar.h"
 #include "ui/testpanel/RunOutputPane.h"
 
 #if __has_include("ui/workflow/WorkflowGraphView.h")
@@ -83,7 +84,8 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     m_formStatus->setObjectName(QStringLiteral("formStatus"));
     m_formStatus->setWordWrap(true);
     m_formStatus->setStyleSheet(QStringLiteral("color: palette(dark);"));
-    buttons->addWidget(m_formStatus, 1);
+    leftLayout->addWidget(m_formStatus);
+    buttons->addStretch();
     m_cancel = new QPushButton(tr("Cancel"), left);
     m_cancel->setObjectName(QStringLiteral("cancelButton"));
     m_cancel->setToolTip(tr("Cancel the run (Esc)"));
@@ -132,6 +134,7 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     bottom->addWidget(m_output);
     bottom->setStretchFactor(0, 1);
     bottom->setStretchFactor(1, 3);
+    bottom->setSizes({270, 800});
     right->addWidget(bottom);
     right->setStretchFactor(0, 2);
     right->setStretchFactor(1, 3);
@@ -239,9 +242,13 @@ void FullWorkflowTab::onOrchestrationChanged()
     }
     m_form->setEmptyText(tr("This workflow takes no inputs."));
     m_form->setFields(orch->inputs);
-    m_orchInfo->setText(tr("%n node(s), %1 edge(s), %2 output(s)", nullptr, int(orch->nodes.size()))
-                            .arg(orch->edges.size())
-                            .arg(orch->outputs.size()));
+    auto count = [](qsizetype n, const QString &one, const QString &many) {
+        return QStringLiteral("%1 %2").arg(n).arg(n == 1 ? one : many);
+    };
+    m_orchInfo->setText(QStringList{count(orch->nodes.size(), tr("node"), tr("nodes")),
+                                    count(orch->edges.size(), tr("edge"), tr("edges")),
+                                    count(orch->outputs.size(), tr("output"), tr("outputs"))}
+                            .join(QStringLiteral(" · ")));
     // Workflow outputs take the type of the node output they come from.
     QList<FieldSpec> outputs;
     for (const WorkflowOutputSpec &o : orch->outputs) {
@@ -354,6 +361,16 @@ void FullWorkflowTab::onStepCompleted(const QJsonObject &step)
     const QJsonObject in = step.value(QStringLiteral("input_data")).toObject();
     if (!in.isEmpty())
         m_nodeInputs.insert(node, in);
+#ifdef AS_HAVE_GRAPH
+    const qint64 ms = step.value(QStringLiteral("execution_time_ms")).toInteger(-1);
+    const qint64 tokens = step.value(QStringLiteral("tokens_used")).toInteger(0);
+    QStringList detail;
+    if (ms >= 0)
+        detail << MetricsBar::formatMs(ms);
+    if (tokens > 0)
+        detail << tr("%1 tok").arg(tokens);
+    m_graphView->setNodeDetail(node, detail.join(QStringLiteral(" · ")));
+#endif
     if (status == QStringLiteral("completed"))
         setNodeState(node, NodeState::Done);
     else if (status == QStringLiteral("failed"))
@@ -417,6 +434,9 @@ QString FullWorkflowTab::run(const QString &rerunOf)
     m_states.clear();
     m_nodeOutputs.clear();
     m_nodeInputs.clear();
+#ifdef AS_HAVE_GRAPH
+    m_graphView->resetStates();
+#endif
     for (const NodeSpec &n : orch->nodes)
         setNodeState(n.id, NodeState::Waiting);
     ExecutionRequest request;

@@ -170,7 +170,8 @@ NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
     m_formStatus->setObjectName(QStringLiteral("formStatus"));
     m_formStatus->setWordWrap(true);
     m_formStatus->setStyleSheet(QStringLiteral("color: palette(dark);"));
-    buttons->addWidget(m_formStatus, 1);
+    leftLayout->addWidget(m_formStatus);
+    buttons->addStretch();
     m_cancel = new QPushButton(tr("Cancel"), left);
     m_cancel->setObjectName(QStringLiteral("cancelButton"));
     m_cancel->setToolTip(tr("Cancel the run (Esc)"));

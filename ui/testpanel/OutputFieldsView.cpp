@@ -5,6 +5,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QFontDatabase>
+#include <QFontMetrics>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QJsonArray>
@@ -49,6 +50,7 @@ OutputFieldsView::OutputFieldsView(QWidget *parent) : QWidget(parent)
     m_placeholder->setStyleSheet(QStringLiteral("color: palette(dark);"));
     m_placeholder->setWordWrap(true);
     header->addWidget(m_placeholder, 1);
+    header->addStretch();
     auto *copyAll = new QToolButton(this);
     copyAll->setObjectName(QStringLiteral("copyAll"));
     copyAll->setText(tr("Copy as JSON"));
@@ -101,6 +103,7 @@ void OutputFieldsView::rebuild()
 {
     delete m_rows;
     m_rows = new QWidget(this);
+    m_rows->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
     static_cast<QVBoxLayout *>(layout())->insertWidget(1, m_rows);
     auto *form = new QFormLayout(m_rows);
     form->setContentsMargins(0, 0, 0, 0);
@@ -133,14 +136,29 @@ void OutputFieldsView::rebuild()
         auto *row = new QHBoxLayout(cell);
         row->setContentsMargins(0, 0, 0, 0);
         QWidget *valueWidget = nullptr;
-        if (block) {
+        if (block && (v.isArray() || v.isObject())) {
+            // JSON: monospaced, as tall as its lines (up to a limit, then it scrolls).
             auto *edit = new QPlainTextEdit(text, cell);
             edit->setReadOnly(true);
-            if (v.isArray() || v.isObject())
-                edit->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-            const int lines = qBound(2, int(text.count(QLatin1Char('\n'))) + 2, 12);
-            edit->setFixedHeight(lines * edit->fontMetrics().lineSpacing() + 12);
+            edit->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+            edit->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+            const int lines = qBound(1, int(text.count(QLatin1Char('\n'))) + 1, 14);
+            edit->setFixedHeight(lines * QFontMetrics(edit->font()).lineSpacing() + 14);
             valueWidget = edit;
+        } else if (block) {
+            // Long text: wrapped in full, selectable; the page scrolls.
+            auto *label = new QLabel(cell);
+            label->setTextFormat(Qt::PlainText);
+            label->setText(text);
+            label->setWordWrap(true);
+            label->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+            label->setFrameShape(QFrame::StyledPanel);
+            label->setAutoFillBackground(true);
+            label->setBackgroundRole(QPalette::Base);
+            label->setMargin(6);
+            label->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+            label->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+            valueWidget = label;
         } else {
             auto *edit = new QLineEdit(text, cell);
             edit->setReadOnly(true);

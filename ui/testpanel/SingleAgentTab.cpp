@@ -67,7 +67,8 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     m_formStatus->setObjectName(QStringLiteral("formStatus"));
     m_formStatus->setWordWrap(true);
     m_formStatus->setStyleSheet(QStringLiteral("color: palette(dark);"));
-    buttons->addWidget(m_formStatus, 1);
+    leftLayout->addWidget(m_formStatus);
+    buttons->addStretch();
     m_cancel = new QPushButton(tr("Cancel"), left);
     m_cancel->setObjectName(QStringLiteral("cancelButton"));
     m_cancel->setToolTip(tr("Cancel the run (Esc)"));
@@ -123,7 +124,7 @@ void SingleAgentTab::setWorkspace(const Workspace &workspace)
         const QSignalBlocker block(m_agentPicker);
         m_agentPicker->clear();
         for (const AgentSpec &a : std::as_const(m_workspace.agents))
-            m_agentPicker->addItem(a.name.isEmpty() ? a.id : QStringLiteral("%1  (%2)").arg(a.name, a.id), a.id);
+            m_agentPicker->addItem(a.name.isEmpty() || a.name == a.id ? a.id : QStringLiteral("%1  (%2)").arg(a.name, a.id), a.id);
         m_agentPicker->setCurrentIndex(qMax(0, m_agentPicker->findData(keep)));
     }
     const AgentSpec *now = m_workspace.agent(keep);
