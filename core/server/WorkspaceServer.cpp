@@ -4,6 +4,7 @@
 #include "core/engine/ExecutionBackend.h"
 #include "core/engine/LocalBackend.h"
 #include "core/server/StreamSession.h"
+#include "core/store/ExecutionStore.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -186,6 +187,18 @@ Result<void> WorkspaceServer::start(const ServerOptions &options)
         config.setPrivateKey(key);
         config.setPeerVerifyMode(QSslSocket::VerifyNone);
         tls = config;
+    }
+
+    {
+        // Open (create, migrate, recover) the database once here, so a bad --db fails at start
+        // with a clear message instead of in the engines' threads later. Startup only.
+        ExecutionStore probe(options.databasePath);
+        int recovered = 0;
+        const Result<void> opened = probe.open(&recovered);
+        if (!opened)
+            return Failure{QStringLiteral("--db %1: %2").arg(options.databasePath, opened.error())};
+        if (recovered > 0)
+            qInfo("agentstudio-server: %d execution(s) left running by a previous run marked interrupted", recovered);
     }
 
     for (const QString &path : options.workspacePaths) {

@@ -179,6 +179,52 @@ private slots:
         QCOMPARE(m_server.terminate(), 0);
     }
 
+    // Bad arguments and files: exit code 2 and a message that names the flag.
+    void startupErrors_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        const QString dir = m_dir.path();
+        const QString ws = dir + QStringLiteral("/alpha.agents.json");
+        const QString tokens = dir + QStringLiteral("/tokens.json");
+        const QString db = dir + QStringLiteral("/startup.db");
+        const QString badJson = testsupport::writeFile(dir, QStringLiteral("bad.json"), "{not json");
+        const QString badTokens = testsupport::writeFile(dir, QStringLiteral("badtokens.json"), R"({"tokens":[{"token":"short"}]})");
+        auto base = [&](const QStringList &extra) {
+            return QStringList{QStringLiteral("--workspace"), ws, QStringLiteral("--db"), db, QStringLiteral("--tokens"),
+                               tokens, QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")}
+                + extra;
+        };
+        QTest::newRow("no arguments") << QStringList() << QStringLiteral("--workspace");
+        QTest::newRow("no tokens") << QStringList{QStringLiteral("--workspace"), ws, QStringLiteral("--db"), db}
+                                   << QStringLiteral("--tokens");
+        QTest::newRow("unknown flag") << base({QStringLiteral("--colour"), QStringLiteral("red")}) << QStringLiteral("--colour");
+        QTest::newRow("bad listen") << QStringList{QStringLiteral("--workspace"), ws, QStringLiteral("--db"), db,
+                                                   QStringLiteral("--tokens"), tokens, QStringLiteral("--listen"),
+                                                   QStringLiteral("nowhere")}
+                                    << QStringLiteral("--listen");
+        QTest::newRow("workspace not json") << QStringList{QStringLiteral("--workspace"), badJson, QStringLiteral("--db"), db,
+                                                           QStringLiteral("--tokens"), tokens}
+                                            << QStringLiteral("--workspace");
+        QTest::newRow("bad tokens file") << QStringList{QStringLiteral("--workspace"), ws, QStringLiteral("--db"), db,
+                                                        QStringLiteral("--tokens"), badTokens}
+                                         << QStringLiteral("tokens[0].token");
+        QTest::newRow("db not writable") << QStringList{QStringLiteral("--workspace"), ws, QStringLiteral("--db"),
+                                                        QStringLiteral("/proc/no/such/dir/x.db"), QStringLiteral("--tokens"), tokens}
+                                         << QStringLiteral("--db");
+        QTest::newRow("cert without key") << base({QStringLiteral("--tls-cert"), ws}) << QStringLiteral("--tls-key");
+    }
+    void startupErrors()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        const testsupport::ProcessResult r =
+            testsupport::runProcess(testsupport::binaryPath(QStringLiteral("server/agentstudio-server")), args, 30000);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(QString::fromUtf8(r.err).contains(mentions), r.err.constData());
+        QVERIFY(r.out.isEmpty());
+    }
+
     // Liveness needs no token.
     void health()
     {
