@@ -1,0 +1,107 @@
+#include "ui/history/HistoryChart.h"
+
+#include "ui/history/HistoryModel.h"
+
+#include <QChart>
+#include <QDateTimeAxis>
+#include <QLineSeries>
+#include <QTimer>
+#include <QValueAxis>
+
+#include <algorithm>
+
+namespace {
+// Points drawn at most (newest first in the model): beyond this the line is a blur anyway.
+constexpr int kMaxPoints = 5000;
+} // namespace
+
+HistoryChart::HistoryChart(HistoryModel *model, QWidget *parent)
+    : QChartView(parent)
+    , m_model(model)
+    , m_cost(new QLineSeries)
+    , m_latency(new QLineSeries)
+    , m_time(new QDateTimeAxis)
+    , m_costAxis(new QValueAxis)
+    , m_latencyAxis(new QValueAxis)
+    , m_debounce(new QTimer(this))
+{
+    setObjectName(QStringLiteral("historyChart"));
+    setRenderHint(QPainter::Antialiasing);
+    auto *chart = new QChart;   // Owned by this view (setChart).
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    m_cost->setName(QStringLiteral("Cost (USD)"));
+    m_latency->setName(QStringLiteral("Latency (ms)"));
+    chart->addSeries(m_cost);
+    chart->addSeries(m_latency);
+    m_time->setFormat(QStringLiteral("MM-dd HH:mm"));
+    m_time->setTickCount(5);
+    m_costAxis->setLabelFormat(QStringLiteral("%.4f"));
+    m_costAxis->setTitleText(QStringLiteral("USD"));
+    m_latencyAxis->setLabelFormat(QStringLiteral("%d"));
+    m_latencyAxis->setTitleText(QStringLiteral("ms"));
+    chart->addAxis(m_time, Qt::AlignBottom);
+    chart->addAxis(m_costAxis, Qt::AlignLeft);
+    chart->addAxis(m_latencyAxis, Qt::AlignRight);
+    m_cost->attachAxis(m_time);
+    m_cost->attachAxis(m_costAxis);
+    m_latency->attachAxis(m_time);
+    m_latency->attachAxis(m_latencyAxis);
+    setChart(chart);
+    setMinimumHeight(160);
+
+    m_debounce->setSingleShot(true);
+    m_debounce->setInterval(200);
+    connect(m_debounce, &QTimer::timeout, this, &HistoryChart::rebuild);
+    auto later = [this] { m_debounce->start(); };
+    connect(model, &QAbstractItemModel::modelReset, this, later);
+    connect(model, &QAbstractItemModel::rowsInserted, this, later);
+    connect(model, &QAbstractItemModel::rowsRemoved, this, later);
+    connect(model, &QAbstractItemModel::dataChanged, this, later);
+}
+
+void HistoryChart::rebuild()
+{
+    QList<QPointF> cost, latency;
+    const int n = qMin(m_model->rowCount(), kMaxPoints);
+    cost.reserve(n);
+    latency.reserve(n);
+    double maxCost = 0, maxLatency = 0;
+    qint64 minT = std::numeric_limits<qint64>::max(), maxT = std::numeric_limits<qint64>::min();
+    for (int row = n - 1; row >= 0; --row) {   // oldest loaded first
+        const ExecutionRecord &r = m_model->record(row);
+        if (!r.queuedAt.isValid() || r.status == QLatin1String("running") || r.status == QLatin1String("queued"))
+            continue;
+        const double t = double(r.queuedAt.toMSecsSinceEpoch());
+        minT = qMin(minT, qint64(t));
+        maxT = qMax(maxT, qint64(t));
+        latency.append({t, double(r.executionTimeMs)});
+        maxLatency = qMax(maxLatency, double(r.executionTimeMs));
+        if (r.costUsd) {
+            cost.append({t, *r.costUsd});
+            maxCost = qMax(maxCost, *r.costUsd);
+        }
+    }
+    // Sorted by time whatever the list's sort order.
+    auto byX = [](const QPointF &a, const QPointF &b) { return a.x() < b.x(); };
+    std::sort(cost.begin(), cost.end(), byX);
+    std::sort(latency.begin(), latency.end(), byX);
+    m_cost->replace(cost);
+    m_latency->replace(latency);
+    if (minT <= maxT) {
+        const qint64 pad = qMax<qint64>(1000, (maxT - minT) / 50);
+        m_time->setRange(QDateTime::fromMSecsSinceEpoch(minT - pad), QDateTime::fromMSecsSinceEpoch(maxT + pad));
+    }
+    m_costAxis->setRange(0, maxCost > 0 ? maxCost * 1.1 : 0.001);
+    m_latencyAxis->setRange(0, maxLatency > 0 ? maxLatency * 1.1 : 1000);
+}
+
+int HistoryChart::costPoints() const
+{
+    return int(m_cost->count());
+}
+
+int HistoryChart::latencyPoints() const
+{
+    return int(m_latency->count());
+}

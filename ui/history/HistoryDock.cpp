@@ -1,0 +1,701 @@
+#include "ui/history/HistoryDock.h"
+
+#include "core/engine/ExecutionBackend.h"
+#include "core/trace/OtlpExport.h"
+#include "ui/common/FileDialog.h"
+#include "ui/common/MessageBox.h"
+#include "ui/history/HistoryChart.h"
+#include "ui/history/HistoryModel.h"
+#include "ui/history/RetentionDialog.h"
+#include "ui/trace/CompareView.h"
+#include "ui/trace/TraceFormat.h"
+#include "ui/trace/TraceView.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDateTimeEdit>
+#include <QDoubleSpinBox>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace {
+
+QString pretty(const QJsonObject &o)
+{
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Indented)).trimmed();
+}
+
+QComboBox *makeCombo(QWidget *parent, const QString &name, const QList<std::pair<QString, QString>> &items)
+{
+    auto *c = new QComboBox(parent);
+    c->setObjectName(name);
+    for (const auto &[label, value] : items)
+        c->addItem(label, value);
+    return c;
+}
+
+// An editable combo whose empty text means "any".
+QComboBox *makeTargetCombo(QWidget *parent, const QString &name, const QString &placeholder)
+{
+    auto *c = new QComboBox(parent);
+    c->setObjectName(name);
+    c->setEditable(true);
+    c->setInsertPolicy(QComboBox::NoInsert);
+    c->lineEdit()->setPlaceholderText(placeholder);
+    c->lineEdit()->setClearButtonEnabled(true);
+    return c;
+}
+
+} // namespace
+
+HistoryDock::HistoryDock(QWidget *parent)
+    : QDockWidget(QStringLiteral("History"), parent)
+    , m_model(new HistoryModel(nullptr, this))
+    , m_queryDebounce(new QTimer(this))
+{
+    setObjectName(QStringLiteral("historyDock"));
+    setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
+    auto *content = new QWidget(this);
+
+    // Search and the common filter.
+    m_search = new QLineEdit(content);
+    m_search->setObjectName(QStringLiteral("historySearch"));
+    m_search->setPlaceholderText(QStringLiteral("Search inputs, outputs, errors"));
+    m_search->setClearButtonEnabled(true);
+    m_status = makeCombo(content, QStringLiteral("historyStatusFilter"),
+                         {{QStringLiteral("Any status"), QString()}, {QStringLiteral("Completed"), QStringLiteral("completed")},
+                          {QStringLiteral("Failed"), QStringLiteral("failed")}, {QStringLiteral("Running"), QStringLiteral("running")},
+                          {QStringLiteral("Queued"), QStringLiteral("queued")}, {QStringLiteral("Cancelled"), QStringLiteral("cancelled")},
+                          {QStringLiteral("Interrupted"), QStringLiteral("interrupted")}});
+    m_moreFilters = new QToolButton(content);
+    m_moreFilters->setObjectName(QStringLiteral("historyMoreFilters"));
+    m_moreFilters->setText(QStringLiteral("Filters"));
+    m_moreFilters->setCheckable(true);
+    m_moreFilters->setToolTip(QStringLiteral("Type, mode, agent, orchestration, trigger, time, cost and latency"));
+    m_sort = makeCombo(content, QStringLiteral("historySort"),
+                       {{QStringLiteral("Newest first"), QString()}, {QStringLiteral("Oldest first"), QString()},
+                        {QStringLiteral("Highest cost"), QString()}, {QStringLiteral("Slowest"), QString()}});
+    auto *top = new QHBoxLayout;
+    top->setContentsMargins(0, 0, 0, 0);
+    top->addWidget(m_search, 1);
+    top->addWidget(m_status);
+    top->addWidget(m_sort);
+    top->addWidget(m_moreFilters);
+
+    // The other filters, folded away by default.
+    m_filterPanel = new QWidget(content);
+    m_filterPanel->setObjectName(QStringLiteral("historyFilterPanel"));
+    m_type = makeCombo(m_filterPanel, QStringLiteral("historyTypeFilter"),
+                       {{QStringLiteral("Any type"), QString()}, {QStringLiteral("Agent"), QStringLiteral("agent")},
+                        {QStringLiteral("Orchestration"), QStringLiteral("orchestration")}, {QStringLiteral("Test"), QStringLiteral("test")}});
+    m_mode = makeCombo(m_filterPanel, QStringLiteral("historyModeFilter"),
+                       {{QStringLiteral("Any mode"), QString()}, {QStringLiteral("Single agent"), QStringLiteral("single_agent")},
+                        {QStringLiteral("Node in context"), QStringLiteral("node_in_context")},
+                        {QStringLiteral("Full workflow"), QStringLiteral("full_workflow")}});
+    m_trigger = makeCombo(m_filterPanel, QStringLiteral("historyTriggerFilter"),
+                          {{QStringLiteral("Any trigger"), QString()}, {QStringLiteral("Test panel"), QStringLiteral("test_panel")},
+                           {QStringLiteral("CLI"), QStringLiteral("cli")}, {QStringLiteral("API"), QStringLiteral("api")},
+                           {QStringLiteral("MCP"), QStringLiteral("mcp")}});
+    m_agent = makeTargetCombo(m_filterPanel, QStringLiteral("historyAgentFilter"), QStringLiteral("Any agent"));
+    m_orchestration = makeTargetCombo(m_filterPanel, QStringLiteral("historyOrchestrationFilter"), QStringLiteral("Any orchestration"));
+    m_sinceEnabled = new QCheckBox(QStringLiteral("From"), m_filterPanel);
+    m_sinceEnabled->setObjectName(QStringLiteral("historySinceEnabled"));
+    m_since = new QDateTimeEdit(QDateTime::currentDateTime().addDays(-7), m_filterPanel);
+    m_since->setObjectName(QStringLiteral("historySince"));
+    m_since->setCalendarPopup(true);
+    m_untilEnabled = new QCheckBox(QStringLiteral("to"), m_filterPanel);
+    m_untilEnabled->setObjectName(QStringLiteral("historyUntilEnabled"));
+    m_until = new QDateTimeEdit(QDateTime::currentDateTime(), m_filterPanel);
+    m_until->setObjectName(QStringLiteral("historyUntil"));
+    m_until->setCalendarPopup(true);
+    auto money = [this](const QString &name) {
+        auto *s = new QDoubleSpinBox(m_filterPanel);
+        s->setObjectName(name);
+        s->setDecimals(6);
+        s->setRange(0, 1'000'000);
+        s->setSingleStep(0.001);
+        s->setPrefix(QStringLiteral("$"));
+        s->setSpecialValueText(QStringLiteral("any"));
+        return s;
+    };
+    m_minCost = money(QStringLiteral("historyMinCost"));
+    m_maxCost = money(QStringLiteral("historyMaxCost"));
+    auto ms = [this](const QString &name) {
+        auto *s = new QSpinBox(m_filterPanel);
+        s->setObjectName(name);
+        s->setRange(0, 86'400'000);
+        s->setSingleStep(100);
+        s->setSuffix(QStringLiteral(" ms"));
+        s->setSpecialValueText(QStringLiteral("any"));
+        return s;
+    };
+    m_minLatency = ms(QStringLiteral("historyMinLatency"));
+    m_maxLatency = ms(QStringLiteral("historyMaxLatency"));
+    auto *grid = new QGridLayout(m_filterPanel);
+    grid->setContentsMargins(0, 0, 0, 0);
+    grid->addWidget(m_type, 0, 0);
+    grid->addWidget(m_mode, 0, 1);
+    grid->addWidget(m_trigger, 0, 2);
+    grid->addWidget(m_agent, 1, 0);
+    grid->addWidget(m_orchestration, 1, 1, 1, 2);
+    auto *timeRow = new QHBoxLayout;
+    timeRow->addWidget(m_sinceEnabled);
+    timeRow->addWidget(m_since, 1);
+    timeRow->addWidget(m_untilEnabled);
+    timeRow->addWidget(m_until, 1);
+    grid->addLayout(timeRow, 2, 0, 1, 3);
+    auto *rangeRow = new QHBoxLayout;
+    rangeRow->addWidget(new QLabel(QStringLiteral("Cost"), m_filterPanel));
+    rangeRow->addWidget(m_minCost);
+    rangeRow->addWidget(new QLabel(QStringLiteral("–"), m_filterPanel));
+    rangeRow->addWidget(m_maxCost);
+    rangeRow->addSpacing(8);
+    rangeRow->addWidget(new QLabel(QStringLiteral("Latency"), m_filterPanel));
+    rangeRow->addWidget(m_minLatency);
+    rangeRow->addWidget(new QLabel(QStringLiteral("–"), m_filterPanel));
+    rangeRow->addWidget(m_maxLatency);
+    grid->addLayout(rangeRow, 3, 0, 1, 3);
+    m_filterPanel->setVisible(false);
+
+    // The list.
+    m_table = new QTableView(content);
+    m_table->setObjectName(QStringLiteral("historyTable"));
+    m_table->setModel(m_model);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->setWordWrap(false);
+    m_table->horizontalHeader()->setSectionsClickable(true);
+    m_table->horizontalHeader()->setSortIndicatorShown(true);
+    m_table->horizontalHeader()->setSortIndicator(HistoryModel::TimeColumn, Qt::DescendingOrder);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setColumnWidth(HistoryModel::StatusColumn, 96);
+    m_table->setColumnWidth(HistoryModel::NameColumn, 150);
+    m_table->setColumnWidth(HistoryModel::ModeColumn, 100);
+    m_table->setColumnWidth(HistoryModel::TimeColumn, 140);
+    m_table->setColumnWidth(HistoryModel::LatencyColumn, 70);
+    m_table->setColumnWidth(HistoryModel::TokensColumn, 90);
+
+    m_details = new QTextBrowser(content);
+    m_details->setObjectName(QStringLiteral("historyDetails"));
+    m_details->setPlaceholderText(QStringLiteral("Select a run to see its inputs, output and metrics."));
+    m_chart = new HistoryChart(m_model, content);
+    m_tabs = new QTabWidget(content);
+    m_tabs->setObjectName(QStringLiteral("historyTabs"));
+    m_tabs->addTab(m_details, QStringLiteral("Details"));
+    m_tabs->addTab(m_chart, QStringLiteral("Cost && latency"));
+    auto *split = new QSplitter(Qt::Vertical, content);
+    split->addWidget(m_table);
+    split->addWidget(m_tabs);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+
+    // Actions.
+    auto button = [content](const QString &name, const QString &text, const QString &tip) {
+        auto *b = new QPushButton(text, content);
+        b->setObjectName(name);
+        b->setToolTip(tip);
+        return b;
+    };
+    m_rerun = button(QStringLiteral("rerunButton"), QStringLiteral("Run again"), QStringLiteral("Open this run in the test panel and run it with the same inputs"));
+    m_openTrace = button(QStringLiteral("openTraceButton"), QStringLiteral("Open trace"), QStringLiteral("Show the run's steps and timeline (double-click a row)"));
+    m_compare = button(QStringLiteral("compareButton"), QStringLiteral("Compare"), QStringLiteral("Select two runs to compare them step by step"));
+    m_delete = button(QStringLiteral("deleteButton"), QStringLiteral("Delete"), QStringLiteral("Delete the selected runs"));
+    m_retention = button(QStringLiteral("retentionButton"), QStringLiteral("Retention…"), QStringLiteral("Keep the last N runs or drop runs older than D days"));
+    m_export = button(QStringLiteral("exportHistoryButton"), QStringLiteral("Export…"), QStringLiteral("Save the listed runs as CSV or JSON"));
+    auto *refresh = new QToolButton(content);
+    refresh->setObjectName(QStringLiteral("historyRefresh"));
+    refresh->setText(QStringLiteral("↻"));
+    refresh->setToolTip(QStringLiteral("Reload"));
+    auto *buttons = new QHBoxLayout;
+    buttons->setContentsMargins(0, 0, 0, 0);
+    for (QWidget *w : {static_cast<QWidget *>(m_rerun), static_cast<QWidget *>(m_openTrace), static_cast<QWidget *>(m_compare),
+                       static_cast<QWidget *>(m_delete), static_cast<QWidget *>(m_retention), static_cast<QWidget *>(m_export)})
+        buttons->addWidget(w);
+    buttons->addStretch(1);
+    buttons->addWidget(refresh);
+
+    m_statusLabel = new QLabel(content);
+    m_statusLabel->setObjectName(QStringLiteral("historyStatusLabel"));
+
+    auto *layout = new QVBoxLayout(content);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(top);
+    layout->addWidget(m_filterPanel);
+    layout->addWidget(split, 1);
+    layout->addLayout(buttons);
+    layout->addWidget(m_statusLabel);
+    setWidget(content);
+
+    // Behaviour: any filter change re-queries after a short pause (typing in the search box
+    // does not send a query per key).
+    m_queryDebounce->setSingleShot(true);
+    m_queryDebounce->setInterval(250);
+    connect(m_queryDebounce, &QTimer::timeout, this, &HistoryDock::applyQuery);
+    auto later = [this] { scheduleQuery(); };
+    connect(m_search, &QLineEdit::textChanged, this, later);
+    connect(m_search, &QLineEdit::returnPressed, this, &HistoryDock::applyQuery);
+    for (QComboBox *c : {m_status, m_type, m_mode, m_trigger, m_sort})
+        connect(c, &QComboBox::currentIndexChanged, this, &HistoryDock::applyQuery);
+    for (QComboBox *c : {m_agent, m_orchestration})
+        connect(c, &QComboBox::currentTextChanged, this, later);
+    connect(m_sinceEnabled, &QCheckBox::toggled, this, later);
+    connect(m_untilEnabled, &QCheckBox::toggled, this, later);
+    connect(m_since, &QDateTimeEdit::dateTimeChanged, this, [this] { if (m_sinceEnabled->isChecked()) scheduleQuery(); });
+    connect(m_until, &QDateTimeEdit::dateTimeChanged, this, [this] { if (m_untilEnabled->isChecked()) scheduleQuery(); });
+    for (QDoubleSpinBox *s : {m_minCost, m_maxCost})
+        connect(s, &QDoubleSpinBox::valueChanged, this, later);
+    for (QSpinBox *s : {m_minLatency, m_maxLatency})
+        connect(s, &QSpinBox::valueChanged, this, later);
+    connect(m_moreFilters, &QToolButton::toggled, m_filterPanel, &QWidget::setVisible);
+    connect(m_table->horizontalHeader(), &QHeaderView::sectionClicked, this, [this](int column) {
+        switch (column) {
+        case HistoryModel::TimeColumn:
+            m_sort->setCurrentIndex(m_sort->currentIndex() == 0 ? 1 : 0);
+            break;
+        case HistoryModel::CostColumn:
+            m_sort->setCurrentIndex(2);
+            break;
+        case HistoryModel::LatencyColumn:
+            m_sort->setCurrentIndex(3);
+            break;
+        default:
+            break;
+        }
+        applyQuery();   // also puts the indicator back where the sort is
+    });
+
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        updateButtons();
+        updateDetails();
+    });
+    connect(m_model, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex &tl, const QModelIndex &br) {
+        const QModelIndex cur = m_table->currentIndex();
+        if (cur.isValid() && tl.row() <= cur.row() && cur.row() <= br.row())
+            updateDetails();
+    });
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] { updateButtons(); updateDetails(); });
+    connect(m_model, &HistoryModel::loadingChanged, this, &HistoryDock::updateStatusLabel);
+    connect(m_model, &HistoryModel::pageLoaded, this, &HistoryDock::updateStatusLabel);
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, &HistoryDock::updateStatusLabel);
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, &HistoryDock::updateStatusLabel);
+    connect(m_model, &HistoryModel::loadFailed, this, [this](const QString &message) {
+        m_lastMessage = QStringLiteral("Could not load history: ") + message;
+        updateStatusLabel();
+    });
+    connect(m_table, &QTableView::doubleClicked, this, [this] { openSelectedTrace(); });
+    connect(m_rerun, &QPushButton::clicked, this, &HistoryDock::rerunSelected);
+    connect(m_openTrace, &QPushButton::clicked, this, &HistoryDock::openSelectedTrace);
+    connect(m_compare, &QPushButton::clicked, this, &HistoryDock::compareSelected);
+    connect(m_delete, &QPushButton::clicked, this, &HistoryDock::deleteSelected);
+    connect(m_retention, &QPushButton::clicked, this, &HistoryDock::openRetentionDialog);
+    connect(m_export, &QPushButton::clicked, this, &HistoryDock::onExportClicked);
+    connect(refresh, &QToolButton::clicked, this, &HistoryDock::refresh);
+    updateButtons();
+    updateStatusLabel();
+}
+
+HistoryDock::~HistoryDock() = default;
+
+void HistoryDock::setBackend(ExecutionBackend *backend)
+{
+    for (const QMetaObject::Connection &c : std::as_const(m_backendConnections))
+        disconnect(c);
+    m_backendConnections.clear();
+    m_backend = backend;
+    m_compareTickets[0] = m_compareTickets[1] = 0;
+    m_deleteTicket = 0;
+    m_model->setBackend(backend);
+    if (backend) {
+        m_backendConnections << connect(backend, &ExecutionBackend::executionFetched, this, &HistoryDock::onFetched)
+                             << connect(backend, &ExecutionBackend::queryFailed, this, &HistoryDock::onFailed)
+                             << connect(backend, &ExecutionBackend::executionsDeleted, this, &HistoryDock::onDeleted)
+                             << connect(backend, &ExecutionBackend::workspaceChanged, this, &HistoryDock::populateTargets);
+        populateTargets();
+    }
+    applyQuery();
+}
+
+void HistoryDock::setTraceView(TraceView *view)
+{
+    m_traceView = view;
+}
+
+void HistoryDock::populateTargets()
+{
+    if (!m_backend)
+        return;
+    const Workspace ws = m_backend->workspace();
+    auto refill = [](QComboBox *c, const QStringList &ids) {
+        const QSignalBlocker block(c);
+        const QString keep = c->currentText();
+        c->clear();
+        c->addItem(QString());
+        c->addItems(ids);
+        c->setCurrentText(keep);
+    };
+    QStringList agents, orchestrations;
+    for (const AgentSpec &a : ws.agents)
+        agents << a.id;
+    for (const OrchestrationSpec &o : ws.orchestrations)
+        orchestrations << o.id;
+    refill(m_agent, agents);
+    refill(m_orchestration, orchestrations);
+}
+
+HistoryQuery HistoryDock::currentQuery() const
+{
+    HistoryQuery q;
+    q.search = m_search->text().trimmed();
+    if (const QString s = m_status->currentData().toString(); !s.isEmpty())
+        q.statuses = {s};
+    q.executionType = m_type->currentData().toString();
+    q.testMode = m_mode->currentData().toString();
+    q.triggerType = m_trigger->currentData().toString();
+    q.agentId = m_agent->currentText().trimmed();
+    q.orchestrationId = m_orchestration->currentText().trimmed();
+    if (m_sinceEnabled->isChecked())
+        q.since = m_since->dateTime().toUTC();
+    if (m_untilEnabled->isChecked())
+        q.until = m_until->dateTime().toUTC();
+    if (m_minCost->value() > 0)
+        q.minCost = m_minCost->value();
+    if (m_maxCost->value() > 0)
+        q.maxCost = m_maxCost->value();
+    if (m_minLatency->value() > 0)
+        q.minLatencyMs = m_minLatency->value();
+    if (m_maxLatency->value() > 0)
+        q.maxLatencyMs = m_maxLatency->value();
+    static const HistoryQuery::Sort sorts[] = {HistoryQuery::Sort::NewestFirst, HistoryQuery::Sort::OldestFirst,
+                                               HistoryQuery::Sort::CostDesc, HistoryQuery::Sort::LatencyDesc};
+    q.sort = sorts[qBound(0, m_sort->currentIndex(), 3)];
+    return q;
+}
+
+void HistoryDock::scheduleQuery()
+{
+    m_queryDebounce->start();
+}
+
+void HistoryDock::applyQuery()
+{
+    m_queryDebounce->stop();
+    m_lastMessage.clear();
+    const HistoryQuery q = currentQuery();
+    QHeaderView *header = m_table->horizontalHeader();
+    switch (q.sort) {
+    case HistoryQuery::Sort::NewestFirst: header->setSortIndicator(HistoryModel::TimeColumn, Qt::DescendingOrder); break;
+    case HistoryQuery::Sort::OldestFirst: header->setSortIndicator(HistoryModel::TimeColumn, Qt::AscendingOrder); break;
+    case HistoryQuery::Sort::CostDesc: header->setSortIndicator(HistoryModel::CostColumn, Qt::DescendingOrder); break;
+    case HistoryQuery::Sort::LatencyDesc: header->setSortIndicator(HistoryModel::LatencyColumn, Qt::DescendingOrder); break;
+    }
+    m_model->setQuery(q);
+    updateStatusLabel();
+}
+
+void HistoryDock::refresh()
+{
+    applyQuery();
+}
+
+QList<ExecutionRecord> HistoryDock::selectedRecords() const
+{
+    QList<int> rows;
+    for (const QModelIndex &i : m_table->selectionModel()->selectedRows())
+        rows << i.row();
+    std::sort(rows.begin(), rows.end());
+    QList<ExecutionRecord> out;
+    for (int r : rows)
+        out << m_model->record(r);
+    return out;
+}
+
+void HistoryDock::updateButtons()
+{
+    const int n = int(m_table->selectionModel()->selectedRows().size());
+    m_rerun->setEnabled(n == 1);
+    m_openTrace->setEnabled(n == 1);
+    m_compare->setEnabled(n == 2);
+    m_delete->setEnabled(n >= 1);
+    m_retention->setEnabled(m_backend != nullptr);
+}
+
+void HistoryDock::updateStatusLabel()
+{
+    QString text;
+    if (!m_lastMessage.isEmpty())
+        text = m_lastMessage;
+    else if (m_model->isLoading() && m_model->rowCount() == 0)
+        text = QStringLiteral("Loading…");
+    else if (m_model->rowCount() == 0)
+        text = m_backend ? QStringLiteral("No runs match") : QStringLiteral("No engine");
+    else
+        text = QStringLiteral("%1%2 runs%3").arg(m_model->rowCount())
+                   .arg(m_model->hasMore() ? QStringLiteral("+") : QString(),
+                        m_model->isLoading() ? QStringLiteral(" · loading more…") : QString());
+    m_statusLabel->setText(text);
+}
+
+QStringList HistoryDock::searchTerms() const
+{
+    QStringList terms;
+    for (QString t : m_search->text().split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts)) {
+        t.remove(u'"');
+        if (t.endsWith(u'*'))
+            t.chop(1);
+        if (t.isEmpty() || t == QLatin1String("AND") || t == QLatin1String("OR") || t == QLatin1String("NOT"))
+            continue;
+        terms << t;
+    }
+    return terms;
+}
+
+QString HistoryDock::detailsHtml() const
+{
+    return m_details->toHtml();
+}
+
+void HistoryDock::updateDetails()
+{
+    const QList<QModelIndex> rows = m_table->selectionModel()->selectedRows();
+    if (rows.size() != 1) {
+        m_details->setHtml(rows.size() > 1 ? QStringLiteral("<i>%1 runs selected</i>").arg(rows.size()) : QString());
+        return;
+    }
+    const ExecutionRecord &r = m_model->record(rows.first().row());
+    // Matches of the search are highlighted in one pass over the escaped text (one regex of
+    // all terms, so a highlight never lands inside another's markup).
+    QStringList escapedTerms;
+    for (const QString &t : searchTerms())
+        escapedTerms << QRegularExpression::escape(t.toHtmlEscaped());
+    const QRegularExpression highlight(escapedTerms.isEmpty() ? QString() : u'(' + escapedTerms.join(u'|') + u')',
+                                       QRegularExpression::CaseInsensitiveOption);
+    auto mark = [&](const QString &text) {
+        QString html = text.toHtmlEscaped();
+        if (!escapedTerms.isEmpty())
+            html.replace(highlight, QStringLiteral("<span style='background:#ffe066'>\\1</span>"));
+        return html;
+    };
+    auto row = [](const QString &k, const QString &v) {
+        return QStringLiteral("<tr><td style='padding-right:12px;color:#666'>%1</td><td>%2</td></tr>").arg(k.toHtmlEscaped(), v.toHtmlEscaped());
+    };
+    const QString name = r.orchestrationId.isEmpty() ? r.agentId : r.orchestrationId;
+    QString html = QStringLiteral("<h3 style='margin:0'>%1 <span style='color:#666;font-weight:normal'>%2 · %3</span></h3>")
+                       .arg(name.toHtmlEscaped(), r.status.toHtmlEscaped(), traceformat::modeLabel(r.testMode, r.executionType).toHtmlEscaped());
+    html += QStringLiteral("<table>");
+    html += row(QStringLiteral("Queued"), traceformat::time(r.queuedAt));
+    html += row(QStringLiteral("Queue time"), traceformat::latency(r.queueMs));
+    if (r.ttftMs >= 0)
+        html += row(QStringLiteral("Time to first token"), traceformat::latency(r.ttftMs));
+    html += row(QStringLiteral("Latency"), traceformat::latency(r.executionTimeMs));
+    html += row(QStringLiteral("Tokens"), QStringLiteral("in %1 (cached %2), out %3%4").arg(r.inputTokens).arg(r.cachedTokens).arg(r.outputTokens)
+                                              .arg(r.tokensEstimated ? QStringLiteral(" — estimated") : QString()));
+    if (r.executionTimeMs > 0 && r.outputTokens > 0)
+        html += row(QStringLiteral("Tokens/s"), QString::number(double(r.outputTokens) * 1000.0 / double(r.executionTimeMs), 'f', 1));
+    html += row(QStringLiteral("Cost"), traceformat::cost(r.costUsd));
+    if (!r.model.isEmpty())
+        html += row(QStringLiteral("Model"), r.provider.isEmpty() ? r.model : r.provider + QStringLiteral(" / ") + r.model);
+    if (!r.nodeId.isEmpty())
+        html += row(QStringLiteral("Node"), r.nodeId);
+    html += row(QStringLiteral("Trigger"), r.triggerType);
+    html += row(QStringLiteral("Id"), r.id);
+    if (!r.rerunOf.isEmpty())
+        html += row(QStringLiteral("Re-run of"), r.rerunOf);
+    html += QStringLiteral("</table>");
+    if (!r.errorMessage.isEmpty())
+        html += QStringLiteral("<h4 style='margin:8px 0 2px 0;color:#c0392b'>Error</h4><pre style='white-space:pre-wrap;margin:0'>%1</pre>").arg(mark(r.errorMessage));
+    html += QStringLiteral("<h4 style='margin:8px 0 2px 0'>Inputs</h4><pre style='white-space:pre-wrap;margin:0'>%1</pre>").arg(mark(pretty(r.inputData)));
+    html += QStringLiteral("<h4 style='margin:8px 0 2px 0'>Output</h4><pre style='white-space:pre-wrap;margin:0'>%1</pre>").arg(mark(pretty(r.outputData)));
+    m_details->setHtml(html);
+}
+
+// --- actions --------------------------------------------------------------------------------
+
+void HistoryDock::rerunSelected()
+{
+    const QList<ExecutionRecord> selected = selectedRecords();
+    if (selected.size() == 1)
+        emit rerunRequested(selected.first());
+}
+
+void HistoryDock::openSelectedTrace()
+{
+    const QList<ExecutionRecord> selected = selectedRecords();
+    if (selected.size() != 1)
+        return;
+    const QString id = selected.first().id;
+    if (m_traceView) {
+        m_traceView->setBackend(m_backend);
+        m_traceView->openExecution(id);
+    }
+    emit traceRequested(id);
+}
+
+void HistoryDock::compareSelected()
+{
+    const QList<ExecutionRecord> selected = selectedRecords();
+    if (selected.size() != 2 || !m_backend)
+        return;
+    // Older run on the left.
+    const bool swap = selected[0].queuedAt > selected[1].queuedAt;
+    m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord{};
+    m_compareTickets[0] = m_backend->fetchExecution(selected[swap ? 1 : 0].id);
+    m_compareTickets[1] = m_backend->fetchExecution(selected[swap ? 0 : 1].id);
+    m_lastMessage = QStringLiteral("Loading both runs…");
+    updateStatusLabel();
+}
+
+void HistoryDock::onFetched(quint64 ticket, const ExecutionRecord &record)
+{
+    for (int side = 0; side < 2; ++side) {
+        if (ticket != 0 && ticket == m_compareTickets[side]) {
+            m_compareTickets[side] = 0;
+            m_compareRecords[side] = record;
+        }
+    }
+    if (m_compareRecords[0].id.isEmpty() || m_compareRecords[1].id.isEmpty()
+        || m_compareTickets[0] != 0 || m_compareTickets[1] != 0)
+        return;
+    // A window of its own, so two traces can be read side by side at full width.
+    auto *view = new CompareView(this);
+    view->setWindowFlag(Qt::Window);
+    view->setAttribute(Qt::WA_DeleteOnClose);
+    view->setExecutions(m_compareRecords[0], m_compareRecords[1]);
+    m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord{};
+    m_compareView = view;
+    view->show();
+    m_lastMessage.clear();
+    updateStatusLabel();
+    emit compareOpened(view);
+}
+
+void HistoryDock::onFailed(quint64 ticket, const QString &message)
+{
+    if (ticket == 0)
+        return;
+    if (ticket == m_compareTickets[0] || ticket == m_compareTickets[1]) {
+        m_compareTickets[0] = m_compareTickets[1] = 0;
+        m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord{};
+        m_lastMessage = QStringLiteral("Could not load a run to compare: ") + message;
+        updateStatusLabel();
+    } else if (ticket == m_deleteTicket) {
+        m_deleteTicket = 0;
+        m_lastMessage = QStringLiteral("Could not delete: ") + message;
+        updateStatusLabel();
+    }
+}
+
+void HistoryDock::deleteSelected()
+{
+    const QList<ExecutionRecord> selected = selectedRecords();
+    if (selected.isEmpty() || !m_backend)
+        return;
+    const QString text = selected.size() == 1 ? QStringLiteral("Delete this run and its trace?")
+                                              : QStringLiteral("Delete %1 runs and their traces?").arg(selected.size());
+    if (MessageBox::question(this, QStringLiteral("Delete runs"), text, QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
+        != QMessageBox::Yes)
+        return;
+    QStringList ids;
+    for (const ExecutionRecord &r : selected)
+        ids << r.id;
+    const quint64 ticket = m_backend->deleteExecutions(ids);
+    if (ticket == 0) {
+        MessageBox::warning(this, QStringLiteral("Delete runs"), QStringLiteral("This engine (%1) cannot delete history.").arg(m_backend->displayName()));
+        return;
+    }
+    m_deleteTicket = ticket;
+    m_deleteIds = ids;
+}
+
+void HistoryDock::applyRetention(int keepLast, int olderThanDays)
+{
+    if (!m_backend)
+        return;
+    const QDateTime olderThan = olderThanDays > 0 ? QDateTime::currentDateTimeUtc().addDays(-olderThanDays) : QDateTime();
+    const quint64 ticket = m_backend->applyRetention(keepLast, olderThan);
+    if (ticket == 0) {
+        MessageBox::warning(this, QStringLiteral("History retention"), QStringLiteral("This engine (%1) cannot delete history.").arg(m_backend->displayName()));
+        return;
+    }
+    m_deleteTicket = ticket;
+    m_deleteIds.clear();   // unknown which: reload the list when done
+}
+
+void HistoryDock::onDeleted(quint64 ticket, int count)
+{
+    if (ticket == 0 || ticket != m_deleteTicket)
+        return;
+    m_deleteTicket = 0;
+    if (m_deleteIds.isEmpty())
+        refresh();
+    else
+        m_model->removeExecutions(m_deleteIds);
+    m_deleteIds.clear();
+    m_lastMessage = count == 1 ? QStringLiteral("Deleted 1 run") : QStringLiteral("Deleted %1 runs").arg(count);
+    updateStatusLabel();
+    emit executionsDeleted(count);
+}
+
+void HistoryDock::openRetentionDialog()
+{
+    auto *dialog = new RetentionDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        const QString what = dialog->keepLast() > 0 && dialog->olderThanDays() > 0
+            ? QStringLiteral("keep the last %1 runs and delete runs older than %2 days").arg(dialog->keepLast()).arg(dialog->olderThanDays())
+            : dialog->keepLast() > 0 ? QStringLiteral("keep only the last %1 runs").arg(dialog->keepLast())
+                                     : QStringLiteral("delete runs older than %1 days").arg(dialog->olderThanDays());
+        if (MessageBox::question(this, QStringLiteral("History retention"), QStringLiteral("Really %1?").arg(what),
+                                 QMessageBox::Yes | QMessageBox::No, QMessageBox::No) == QMessageBox::Yes)
+            applyRetention(dialog->keepLast(), dialog->olderThanDays());
+    });
+    dialog->open();
+}
+
+QString HistoryDock::exportTo(const QString &path) const
+{
+    const QList<ExecutionRecord> &rows = m_model->records();
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return QStringLiteral("%1: %2").arg(path, file.errorString());
+    if (QFileInfo(path).suffix().compare(QLatin1String("json"), Qt::CaseInsensitive) == 0)
+        file.write(QJsonDocument(exportHistoryJson(rows)).toJson(QJsonDocument::Indented));
+    else
+        file.write(exportHistoryCsv(rows));
+    if (!file.commit())
+        return QStringLiteral("%1: %2").arg(path, file.errorString());
+    return {};
+}
+
+void HistoryDock::onExportClicked()
+{
+    const QString path = FileDialog::getSaveFileName(this, QStringLiteral("Export history"), QStringLiteral("history.csv"),
+                                                     QStringLiteral("CSV (*.csv);;JSON (*.json)"));
+    if (path.isEmpty())
+        return;
+    const QString error = exportTo(path);
+    if (!error.isEmpty())
+        MessageBox::warning(this, QStringLiteral("Export failed"), error);
+    else
+        MessageBox::information(this, QStringLiteral("Export"),
+                                QStringLiteral("Exported %1 listed runs to %2").arg(m_model->rowCount()).arg(path));
+}

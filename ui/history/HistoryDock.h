@@ -1,0 +1,143 @@
+#pragma once
+
+// ExecutionBackend.h declares ExecutionRecord as a metatype (rerunRequested carries one).
+#include "core/engine/ExecutionBackend.h"
+#include "core/store/ExecutionRecord.h"
+
+#include <QDockWidget>
+#include <QPointer>
+
+class CompareView;
+class HistoryChart;
+class HistoryModel;
+class QCheckBox;
+class QComboBox;
+class QDateTimeEdit;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+class QTabWidget;
+class QTableView;
+class QTextBrowser;
+class QTimer;
+class QToolButton;
+class TraceView;
+
+// The history dock (issue 3 "History dock", issue 6 "History"): stored executions newest first,
+// loaded page by page; full-text search with the matches highlighted in the details; filters
+// for status, type, mode, agent, orchestration, trigger, time, cost and latency; sort by time,
+// cost or latency; a details pane; a chart of cost and latency; and the actions Run again,
+// Open trace, Compare (two rows), Delete, Retention, Export (CSV / JSON).
+//
+// Every query goes through the backend's asynchronous calls: nothing here touches a database
+// or blocks the GUI thread.
+//
+// Object names: historyDock, historySearch, historyStatusFilter, historyMoreFilters,
+// historyFilterPanel, historyTypeFilter, historyModeFilter, historyAgentFilter,
+// historyOrchestrationFilter, historyTriggerFilter, historySinceEnabled, historySince,
+// historyUntilEnabled, historyUntil, historyMinCost, historyMaxCost, historyMinLatency,
+// historyMaxLatency, historySort, historyTable, historyDetails, historyChart, historyTabs,
+// rerunButton, openTraceButton, compareButton, deleteButton, retentionButton,
+// exportHistoryButton, historyRefresh, historyStatusLabel. GUI thread only.
+class HistoryDock final : public QDockWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HistoryDock)
+public:
+    explicit HistoryDock(QWidget *parent = nullptr);
+    ~HistoryDock() override;
+
+    // Not owned; may be null or replaced (local ↔ remote).
+    void setBackend(ExecutionBackend *backend);
+    // Where "Open trace" shows a run; not owned. Without one, only traceRequested is emitted.
+    void setTraceView(TraceView *view);
+
+    HistoryModel *model() const { return m_model; }
+    QTableView *table() const { return m_table; }
+    HistoryChart *chart() const { return m_chart; }
+    CompareView *compareView() const { return m_compareView; }
+
+    // The filters as a query (what the list shows).
+    HistoryQuery currentQuery() const;
+    // Reloads the list with the current filters.
+    void refresh();
+    // The selected rows' records (without steps), in view order.
+    QList<ExecutionRecord> selectedRecords() const;
+    QString detailsHtml() const;
+
+    // The actions, also callable directly (tests, menus).
+    void rerunSelected();
+    void openSelectedTrace();
+    void compareSelected();
+    void deleteSelected();     // asks first (MessageBox seam)
+    void applyRetention(int keepLast, int olderThanDays);
+    QString exportTo(const QString &path) const;   // .csv or .json by extension; "" = ok
+
+signals:
+    // "Run again": the test panel re-runs it with the same mode, target, inputs, upstream.
+    void rerunRequested(const ExecutionRecord &execution);
+    // "Open trace": the id to show (a TraceView set with setTraceView fetches it itself).
+    void traceRequested(const QString &executionId);
+    void compareOpened(CompareView *view);
+    void executionsDeleted(int count);
+
+private:
+    void scheduleQuery();
+    void applyQuery();
+    void updateButtons();
+    void updateDetails();
+    void updateStatusLabel();
+    void populateTargets();
+    void onFetched(quint64 ticket, const ExecutionRecord &record);
+    void onFailed(quint64 ticket, const QString &message);
+    void onDeleted(quint64 ticket, int count);
+    void openRetentionDialog();
+    void onExportClicked();
+    QStringList searchTerms() const;
+
+    QPointer<ExecutionBackend> m_backend;
+    QList<QMetaObject::Connection> m_backendConnections;
+    QPointer<TraceView> m_traceView;
+    QPointer<CompareView> m_compareView;
+
+    HistoryModel *m_model;   // Owned (child).
+    QTableView *m_table;
+    QTextBrowser *m_details;
+    HistoryChart *m_chart;
+    QTabWidget *m_tabs;
+    QLineEdit *m_search;
+    QComboBox *m_status;
+    QToolButton *m_moreFilters;
+    QWidget *m_filterPanel;
+    QComboBox *m_type;
+    QComboBox *m_mode;
+    QComboBox *m_agent;
+    QComboBox *m_orchestration;
+    QComboBox *m_trigger;
+    QCheckBox *m_sinceEnabled;
+    QDateTimeEdit *m_since;
+    QCheckBox *m_untilEnabled;
+    QDateTimeEdit *m_until;
+    QDoubleSpinBox *m_minCost;
+    QDoubleSpinBox *m_maxCost;
+    QSpinBox *m_minLatency;
+    QSpinBox *m_maxLatency;
+    QComboBox *m_sort;
+    QPushButton *m_rerun;
+    QPushButton *m_openTrace;
+    QPushButton *m_compare;
+    QPushButton *m_delete;
+    QPushButton *m_retention;
+    QPushButton *m_export;
+    QLabel *m_statusLabel;
+    QTimer *m_queryDebounce;
+
+    // Compare: the two fetches in flight and what has arrived.
+    quint64 m_compareTickets[2] = {0, 0};
+    ExecutionRecord m_compareRecords[2];
+    quint64 m_deleteTicket = 0;
+    QStringList m_deleteIds;
+    QString m_lastMessage;
+};
