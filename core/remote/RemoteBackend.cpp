@@ -517,6 +517,14 @@ quint64 RemoteBackend::queryHistory(const HistoryQuery &query)
         add("until", as::isoTime(query.until));
     if (query.limit > 0)
         add("limit", QString::number(qMin(query.limit, 500)));
+    if (query.minCost)
+        add("min_cost", QString::number(*query.minCost, 'g', 17));
+    if (query.maxCost)
+        add("max_cost", QString::number(*query.maxCost, 'g', 17));
+    if (query.minLatencyMs)
+        add("min_latency_ms", QString::number(*query.minLatencyMs));
+    if (query.maxLatencyMs)
+        add("max_latency_ms", QString::number(*query.maxLatencyMs));
     add("cursor", query.cursor);
     if (query.sort != HistoryQuery::Sort::NewestFirst)
         add("sort", historySortName(query.sort));

@@ -580,6 +580,22 @@ void WorkspaceServer::listExecutions(const Principal &p, const HttpRequest &requ
                 return;
             }
             q.limit = n;
+        } else if (key == QLatin1String("min_cost") || key == QLatin1String("max_cost")) {
+            bool ok = false;
+            const double v = value.toDouble(&ok);
+            if (!ok || v < 0) {
+                respond(badRequest(QStringLiteral("%1: expected a non-negative number, got '%2'").arg(key, value)));
+                return;
+            }
+            (key == QLatin1String("min_cost") ? q.minCost : q.maxCost) = v;
+        } else if (key == QLatin1String("min_latency_ms") || key == QLatin1String("max_latency_ms")) {
+            bool ok = false;
+            const qint64 v = value.toLongLong(&ok);
+            if (!ok || v < 0) {
+                respond(badRequest(QStringLiteral("%1: expected a non-negative integer, got '%2'").arg(key, value)));
+                return;
+            }
+            (key == QLatin1String("min_latency_ms") ? q.minLatencyMs : q.maxLatencyMs) = v;
         } else if (key == QLatin1String("cursor")) {
             q.cursor = value;
         } else if (key == QLatin1String("sort")) {

@@ -433,6 +433,11 @@ private slots:
         QVERIFY(!r.json.value(QLatin1String("items")).toArray().isEmpty());
         r = get(QStringLiteral("/api/executions?since=2999-01-01T00:00:00.000Z"));
         QCOMPARE(r.json.value(QLatin1String("items")).toArray().size(), 0);
+        r = get(QStringLiteral("/api/executions?min_latency_ms=0&max_latency_ms=600000&min_cost=0&sort=latency"));
+        QCOMPARE(r.status, 200);
+        QVERIFY(!r.json.value(QLatin1String("items")).toArray().isEmpty());
+        r = get(QStringLiteral("/api/executions?min_latency_ms=99999999"));
+        QCOMPARE(r.json.value(QLatin1String("items")).toArray().size(), 0);
     }
 
     void listBadFilters_data()
@@ -447,6 +452,8 @@ private slots:
         QTest::newRow("limit text") << QStringLiteral("limit=abc") << QStringLiteral("limit");
         QTest::newRow("limit zero") << QStringLiteral("limit=0") << QStringLiteral("limit");
         QTest::newRow("cursor") << QStringLiteral("cursor=!!!") << QStringLiteral("cursor");
+        QTest::newRow("min_cost") << QStringLiteral("min_cost=cheap") << QStringLiteral("min_cost");
+        QTest::newRow("max_latency_ms") << QStringLiteral("max_latency_ms=-5") << QStringLiteral("max_latency_ms");
         QTest::newRow("unknown") << QStringLiteral("colour=red") << QStringLiteral("colour");
     }
     void listBadFilters()
