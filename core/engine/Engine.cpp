@@ -428,8 +428,13 @@ void Engine::finishExecution(Execution *x, const QString &status, const QString 
             m_finishedOrder.append(r.id);
         }
     }
-    // Callers up the stack may still hold x: delete it in a later loop turn.
+    // Callers up the stack, and calls posted before now (a task's deferred failure), may still
+    // hold x or its tasks: delete it from an event posted after all of them.
     m_graveyard.append(x);
+    QMetaObject::invokeMethod(this, [this, x] {
+        if (m_graveyard.removeOne(x))
+            delete x;
+    }, Qt::QueuedConnection);
     scheduleFlush();
     updateCounts();
     schedulePump();
@@ -464,20 +469,27 @@ void Engine::cancelExecution(Execution *x)
         return;
     x->cancelRequested = true;
     const QList<AgentTask *> tasks = x->tasks;
-    for (AgentTask *t : tasks) {
-        if (t->ended)
-            continue;
-        if (t->call) {
-            t->call->cancel();   // finished(cancelled) follows, usually at once
-        } else {
-            TaskOutcome o;
-            o.status = TaskOutcome::Status::Cancelled;
-            o.error = QStringLiteral("cancelled");
-            endTask(t, o);
-        }
-    }
+    for (AgentTask *t : tasks)
+        cancelTask(t);
     if (x->isOrchestration)
         settleOrchestration(x);
+}
+
+void Engine::cancelTask(AgentTask *t)
+{
+    if (t->ended)
+        return;
+    if (t->call) {
+        t->call->cancel();   // finished(cancelled) follows, usually at once
+        return;
+    }
+    // No call (its creation failed and the failure is still on its way): end it here, with its
+    // llm step recorded as cancelled.
+    LlmResult r;
+    r.cancelled = true;
+    r.text = t->text;
+    r.error = QStringLiteral("cancelled");
+    onTaskFinished(t, r);
 }
 
 void Engine::shutdown()
@@ -1070,18 +1082,8 @@ void Engine::onNodeDone(Execution *x, int index, const TaskOutcome &o)
             x->failError = QStringLiteral("node '%1' failed: %2").arg(n.spec.id, o.error);
             // Running siblings are cancelled; their nodes end `cancelled`.
             const QList<AgentTask *> tasks = x->tasks;
-            for (AgentTask *t : tasks) {
-                if (t->ended)
-                    continue;
-                if (t->call) {
-                    t->call->cancel();
-                } else {
-                    TaskOutcome c;
-                    c.status = TaskOutcome::Status::Cancelled;
-                    c.error = QStringLiteral("cancelled");
-                    endTask(t, c);
-                }
-            }
+            for (AgentTask *t : tasks)
+                cancelTask(t);
         }
         break;
     }
@@ -1257,9 +1259,6 @@ void Engine::flushQueued()
 {
     m_flushScheduled = false;
     flushEvents();
-    // Only from the event loop: nobody up the stack holds a finished execution now.
-    qDeleteAll(m_graveyard);
-    m_graveyard.clear();
 }
 
 void Engine::evictFinished()

@@ -141,6 +141,7 @@ private:
     void onTaskAttemptFailed(AgentTask *t, int attempt, const QString &error);
     void onTaskFinished(AgentTask *t, const LlmResult &result);
     void endTask(AgentTask *t, const TaskOutcome &outcome);
+    void cancelTask(AgentTask *t);
 
     // Orchestrations.
     void runOrchestration(Execution *x);
@@ -181,7 +182,7 @@ private:
     bool m_pumpScheduled = false;
     int m_workspaceGeneration = 0;
     QHash<QString, Execution *> m_executions;         // Owned: queued and running.
-    QList<Execution *> m_graveyard;                   // Owned: finished, deleted next loop turn.
+    QList<Execution *> m_graveyard;                   // Owned: finished, deleted by a posted event.
     QList<Execution *> m_queue;                       // Not owned: queued, in order.
     int m_running = 0;
     std::atomic<int> m_runningCount{0};

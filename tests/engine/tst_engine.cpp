@@ -6,6 +6,7 @@
 #include "tests/support/TestSupport.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -536,6 +537,49 @@ private slots:
         QTRY_VERIFY(!stepOf(stored(id), QStringLiteral("llm"))->outputData.value(QLatin1String("text")).toString().isEmpty());
         b->cancel(id);
         QTRY_VERIFY(log.finished(id));
+    }
+
+    // A provider whose key is missing fails the run with a message naming the variable; a
+    // cancel that arrives before that failure is reported ends the run cleanly.
+    void missingApiKey()
+    {
+        QJsonObject ws = QJsonDocument::fromJson(basicWorkspace()).object();
+        QJsonObject providers = ws.value(QLatin1String("providers")).toObject();
+        providers.insert(QStringLiteral("cloud"), QJsonObject{{QStringLiteral("kind"), QStringLiteral("openai")},
+                                                              {QStringLiteral("base_url"), QStringLiteral("http://127.0.0.1:9")},
+                                                              {QStringLiteral("api_key_env"), QStringLiteral("AGENTSTUDIO_TEST_UNSET_KEY")}});
+        ws.insert(QStringLiteral("providers"), providers);
+        QJsonObject agent = gen::agent(QStringLiteral("remote"), {QStringLiteral("in")});
+        QJsonObject model = agent.value(QLatin1String("model")).toObject();
+        model.insert(QStringLiteral("provider"), QStringLiteral("cloud"));
+        model.insert(QStringLiteral("name"), QStringLiteral("gpt-4o-mini"));
+        agent.insert(QStringLiteral("model"), model);
+        QJsonArray agents = ws.value(QLatin1String("agents")).toArray();
+        agents.append(agent);
+        ws.insert(QStringLiteral("agents"), agents);
+        qunsetenv("AGENTSTUDIO_TEST_UNSET_KEY");
+
+        auto b = backend(load(QJsonDocument(ws).toJson()), 4, false);
+        EventLog log(b.get());
+        const QString failed = start(*b, agentRequest(QStringLiteral("remote"), obj("in", QStringLiteral("x"))));
+        QTRY_VERIFY(log.finished(failed));
+        QCOMPARE(log.completeStatus(failed), QStringLiteral("failed"));
+        const QString error = log.complete(failed).data.value(QLatin1String("error_message")).toString();
+        QVERIFY2(error.contains(QLatin1String("AGENTSTUDIO_TEST_UNSET_KEY")), qPrintable(error));
+        checkSequence(log.byId.value(failed));
+
+        // Cancel queued right behind the start: handled before the deferred failure.
+        ExecutionRequest r = agentRequest(QStringLiteral("remote"), obj("in", QStringLiteral("x")));
+        r.executionId = as::newId();
+        b->start(r);
+        b->cancel(r.executionId);
+        QTRY_VERIFY(log.finished(r.executionId));
+        QCOMPARE(log.completeStatus(r.executionId), QStringLiteral("cancelled"));
+        checkSequence(log.byId.value(r.executionId));
+        // Nothing dangles afterwards (ASan builds catch it): the engine keeps running.
+        const QString after = start(*b, agentRequest(QStringLiteral("relay"), obj("in", QStringLiteral("x"))));
+        QTRY_VERIFY(log.finished(after));
+        QCOMPARE(log.completeStatus(after), QStringLiteral("completed"));
     }
 
     // An unknown price makes the cost unknown (null), never 0.
