@@ -331,6 +331,43 @@ private slots:
         QVERIFY(!c->isSubscribed(QStringLiteral("no-such-execution")));
     }
 
+    // The server is killed mid-run and started again on the same port and database: the client
+    // shows the connection state, reconnects with backoff, and learns how the run ended
+    // (interrupted, recorded by the restarted server's recovery) without doubling anything.
+    void serverCrashAndRestart()
+    {
+        QTemporaryDir dir;
+        ServerProcess first;
+        QString error;
+        QVERIFY2(first.start(dir.path(), {}, &error), qPrintable(error));
+        const int port = first.url.port();
+        EventLog log;
+        RemoteBackend b(first.url, kAlphaToken);
+        b.setReconnectDelays(50, 400);
+        connect(&b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
+        QStringList states;
+        connect(&b, &ExecutionBackend::connectionStateChanged, this, [&states](const QString &s) { states << s; });
+        const QString id = startAndWait(b, agentRequest(QStringLiteral("slow"), QStringLiteral("crash")));
+        QVERIFY(!id.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(log.chunks(id) >= 3, 20000);
+        first.kill();   // SIGKILL: no graceful shutdown
+        QTRY_VERIFY_WITH_TIMEOUT(states.contains(QStringLiteral("disconnected")), 20000);
+
+        ServerProcess second;
+        QVERIFY2(second.startRaw({QStringLiteral("--workspace"), dir.filePath(QStringLiteral("alpha.agents.json")),
+                                  QStringLiteral("--workspace"), dir.filePath(QStringLiteral("beta.agents.json")),
+                                  QStringLiteral("--db"), first.dbPath, QStringLiteral("--tokens"),
+                                  dir.filePath(QStringLiteral("tokens.json")), QStringLiteral("--listen"),
+                                  QStringLiteral("127.0.0.1:%1").arg(port)},
+                                 &error),
+                 qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(log.complete(id), 30000);
+        QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
+        QCOMPARE(log.byExecution.value(id).constLast().status, QStringLiteral("interrupted"));
+        QTRY_COMPARE_WITH_TIMEOUT(b.connectionState(), QStringLiteral("connected"), 10000);
+        QCOMPARE(second.terminate(), 0);
+    }
+
     // The seed's minimal protocol: chunk/complete without seq, taken in arrival order.
     void minimalProtocol()
     {
