@@ -49,6 +49,17 @@ struct LlmResult;
 // may be called directly from any thread. Signals are emitted on the engine thread; connect
 // with a context object on your thread to get them queued.
 //
+// Store writes happen as things happen (execution inserted at queue time, updated at start
+// and end; steps inserted when they start and updated when they end; the partial text of a
+// running LLM step every EngineSettings::partialFlushMs). They are grouped into one transaction
+// for at most 100 ms, and the transaction is always committed before a batch holding a
+// `complete` event is emitted: whoever sees an execution end finds it complete in the store.
+//
+// Failures are values: bad inputs, an invalid orchestration (each problem with its JSON path),
+// a missing upstream value, a provider error or a reply that does not fit the signature end the
+// execution `failed` with a message naming the field / node / provider. A failing node cancels
+// its running siblings and records the nodes never started as `skipped` steps.
+//
 // Events are batched for throughput: they collect in a pending batch that is flushed once per
 // event-loop turn (or every few thousand events) as ONE eventsReady() signal carrying events of
 // all executions, in seq order per execution.
