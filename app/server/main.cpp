@@ -12,7 +12,7 @@
 
 namespace {
 
-int g_signalFd[2] = {-1, -1};
+int g_signalFd[2] = { -1, -1 };
 
 // Async-signal-safe: only write() a byte; the event loop does the rest.
 void onSignal(int)

@@ -16,10 +16,14 @@ namespace {
 QString historySortName(HistoryQuery::Sort sort)
 {
     switch (sort) {
-    case HistoryQuery::Sort::NewestFirst: return QStringLiteral("newest");
-    case HistoryQuery::Sort::OldestFirst: return QStringLiteral("oldest");
-    case HistoryQuery::Sort::CostDesc: return QStringLiteral("cost");
-    case HistoryQuery::Sort::LatencyDesc: return QStringLiteral("latency");
+    case HistoryQuery::Sort::NewestFirst:
+        return QStringLiteral("newest");
+    case HistoryQuery::Sort::OldestFirst:
+        return QStringLiteral("oldest");
+    case HistoryQuery::Sort::CostDesc:
+        return QStringLiteral("cost");
+    case HistoryQuery::Sort::LatencyDesc:
+        return QStringLiteral("latency");
     }
     return QStringLiteral("newest");
 }
@@ -27,8 +31,10 @@ QString historySortName(HistoryQuery::Sort sort)
 } // namespace
 
 RemoteBackend::RemoteBackend(const QUrl &baseUrl, const QString &token, QObject *parent)
-    : ExecutionBackend(parent), m_baseUrl(baseUrl), m_token(token),
-      m_network(new QNetworkAccessManager(this))
+    : ExecutionBackend(parent)
+    , m_baseUrl(baseUrl)
+    , m_token(token)
+    , m_network(new QNetworkAccessManager(this))
 {
     qRegisterMetaType<ExecutionEventList>();
     qRegisterMetaType<HistoryPage>();
@@ -97,11 +103,9 @@ QUrl RemoteBackend::streamUrl(const QString &executionId, qint64 afterSeq) const
     QUrlQuery q;
     if (afterSeq > 0)
         q.addQueryItem(QStringLiteral("after_seq"), QString::number(afterSeq));
-    QUrl u = apiUrl(QStringLiteral("/ws/execution/")
-                        + QString::fromLatin1(QUrl::toPercentEncoding(executionId)),
-                    q);
-    u.setScheme(m_baseUrl.scheme() == QLatin1String("https") ? QStringLiteral("wss")
-                                                              : QStringLiteral("ws"));
+    QUrl u = apiUrl(
+        QStringLiteral("/ws/execution/") + QString::fromLatin1(QUrl::toPercentEncoding(executionId)), q);
+    u.setScheme(m_baseUrl.scheme() == QLatin1String("https") ? QStringLiteral("wss") : QStringLiteral("ws"));
     return u;
 }
 
@@ -117,9 +121,8 @@ QString RemoteBackend::errorMessage(int httpStatus, const QJsonObject &body, con
     return QStringLiteral("cannot reach server: %1").arg(networkError);
 }
 
-QNetworkReply *RemoteBackend::sendRequest(const QByteArray &verb, const QString &path,
-                                          const QUrlQuery &query, const QJsonObject *body,
-                                          const JsonCallback &callback)
+QNetworkReply *RemoteBackend::sendRequest(const QByteArray &verb, const QString &path, const QUrlQuery &query,
+    const QJsonObject *body, const JsonCallback &callback)
 {
     QNetworkRequest request(apiUrl(path, query));
     request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
@@ -151,33 +154,33 @@ void RemoteBackend::refreshWorkspace()
 {
     m_workspacePending = true;
     sendRequest("GET", QStringLiteral("/api/workspace"), {}, nullptr,
-                [this](int status, const QJsonObject &body, const QString &networkError) {
-                    m_workspacePending = false;
-                    if (status == 200) {
-                        QStringList problems;
-                        Result<Workspace> ws = Workspace::fromJson(
-                            QJsonDocument(body).toJson(QJsonDocument::Compact), &problems);
-                        if (ws) {
-                            m_workspace = ws.take();
-                            m_hasWorkspace = true;
-                            m_workspaceFailed = false;
-                            m_workspaceAttempts = 0;
-                            updateState();
-                            emit workspaceChanged();
-                            return;
-                        }
-                        m_lastError = QStringLiteral("server workspace: ") + ws.error();
-                    } else {
-                        m_lastError = errorMessage(status, body, networkError);
-                    }
-                    m_workspaceFailed = true;
+        [this](int status, const QJsonObject &body, const QString &networkError) {
+            m_workspacePending = false;
+            if (status == 200) {
+                QStringList problems;
+                Result<Workspace> ws
+                    = Workspace::fromJson(QJsonDocument(body).toJson(QJsonDocument::Compact), &problems);
+                if (ws) {
+                    m_workspace = ws.take();
+                    m_hasWorkspace = true;
+                    m_workspaceFailed = false;
+                    m_workspaceAttempts = 0;
                     updateState();
-                    emit workspaceFetchFailed(m_lastError);
-                    // Unreachable or failing servers are retried; a refused token is final.
-                    if (status != 401 && status != 403 && status != 404) {
-                        m_workspaceRetry.start(backoffDelay(m_workspaceAttempts++));
-                    }
-                });
+                    emit workspaceChanged();
+                    return;
+                }
+                m_lastError = QStringLiteral("server workspace: ") + ws.error();
+            } else {
+                m_lastError = errorMessage(status, body, networkError);
+            }
+            m_workspaceFailed = true;
+            updateState();
+            emit workspaceFetchFailed(m_lastError);
+            // Unreachable or failing servers are retried; a refused token is final.
+            if (status != 401 && status != 403 && status != 404) {
+                m_workspaceRetry.start(backoffDelay(m_workspaceAttempts++));
+            }
+        });
 }
 
 quint64 RemoteBackend::start(const ExecutionRequest &request)
@@ -209,15 +212,15 @@ quint64 RemoteBackend::start(const ExecutionRequest &request)
         return ticket;
     }
     sendRequest("POST", path, {}, &body,
-                [this, ticket](int status, const QJsonObject &reply, const QString &networkError) {
-                    const QString id = reply.value(QLatin1String("execution_id")).toString();
-                    if ((status == 202 || status == 200) && !id.isEmpty()) {
-                        subscribe(id, 0);
-                        emit started(ticket, id);
-                        return;
-                    }
-                    emit startFailed(ticket, errorMessage(status, reply, networkError));
-                });
+        [this, ticket](int status, const QJsonObject &reply, const QString &networkError) {
+            const QString id = reply.value(QLatin1String("execution_id")).toString();
+            if ((status == 202 || status == 200) && !id.isEmpty()) {
+                subscribe(id, 0);
+                emit started(ticket, id);
+                return;
+            }
+            emit startFailed(ticket, errorMessage(status, reply, networkError));
+        });
     return ticket;
 }
 
@@ -226,19 +229,19 @@ void RemoteBackend::cancel(const QString &executionId)
     if (Stream *s = m_streams.value(executionId); s && s->connected && s->socket)
         s->socket->sendTextMessage(QStringLiteral("{\"type\":\"cancel\"}"));
     sendRequest("POST",
-                QStringLiteral("/api/executions/%1/cancel")
-                    .arg(QString::fromLatin1(QUrl::toPercentEncoding(executionId))),
-                {}, nullptr, [this](int status, const QJsonObject &body, const QString &networkError) {
-                    // 409: it had already finished, which is fine.
-                    if (status != 202 && status != 200 && status != 409)
-                        m_lastError = errorMessage(status, body, networkError);
-                });
+        QStringLiteral("/api/executions/%1/cancel")
+            .arg(QString::fromLatin1(QUrl::toPercentEncoding(executionId))),
+        {}, nullptr, [this](int status, const QJsonObject &body, const QString &networkError) {
+            // 409: it had already finished, which is fine.
+            if (status != 202 && status != 200 && status != 409)
+                m_lastError = errorMessage(status, body, networkError);
+        });
 }
 
 void RemoteBackend::subscribe(const QString &executionId, qint64 afterSeq)
 {
     if (executionId.isEmpty() || m_streams.contains(executionId))
-        return;   // already following it: its events keep coming
+        return; // already following it: its events keep coming
     auto *s = new Stream;
     s->executionId = executionId;
     s->lastSeq = afterSeq;
@@ -289,7 +292,7 @@ void RemoteBackend::openStream(Stream *s)
         updateState();
     });
     connect(socket, &QWebSocket::textMessageReceived, this,
-            [this, s, socket](const QString &text) { onStreamMessage(s, socket, text); });
+        [this, s, socket](const QString &text) { onStreamMessage(s, socket, text); });
     connect(socket, &QWebSocket::stateChanged, this, [this, s, socket](QAbstractSocket::SocketState st) {
         if (st == QAbstractSocket::UnconnectedState)
             onStreamDown(s, socket);
@@ -304,7 +307,7 @@ void RemoteBackend::onStreamMessage(Stream *s, QWebSocket *socket, const QString
         return;
     const QJsonObject o = QJsonDocument::fromJson(text.toUtf8()).object();
     if (o.isEmpty())
-        return;   // not a JSON object: nothing we can use
+        return; // not a JSON object: nothing we can use
     Result<ExecutionEvent> parsed = ExecutionEvent::fromJson(o);
     if (!parsed)
         return;
@@ -321,9 +324,9 @@ void RemoteBackend::onStreamMessage(Stream *s, QWebSocket *socket, const QString
         // final. Tell the listeners and stop following it.
         m_lastError = QStringLiteral("stream %1: %2: %3")
                           .arg(s->executionId, o.value(QLatin1String("code")).toString(),
-                               o.value(QLatin1String("message")).toString());
+                              o.value(QLatin1String("message")).toString());
         if (o.value(QLatin1String("code")).toString() == QLatin1String("bad_message"))
-            return;   // about one of our messages; the stream goes on
+            return; // about one of our messages; the stream goes on
         queueEvent(e);
         s->terminal = true;
         finishStream(s);
@@ -331,7 +334,7 @@ void RemoteBackend::onStreamMessage(Stream *s, QWebSocket *socket, const QString
     }
     if (e.seq > 0) {
         if (e.seq <= s->lastSeq)
-            return;   // already held (replayed after a resume)
+            return; // already held (replayed after a resume)
         s->lastSeq = e.seq;
     } else {
         // The seed's minimal server: arrival order, numbered by position; a server that
@@ -529,18 +532,18 @@ quint64 RemoteBackend::queryHistory(const HistoryQuery &query)
     if (query.sort != HistoryQuery::Sort::NewestFirst)
         add("sort", historySortName(query.sort));
     sendRequest("GET", QStringLiteral("/api/executions"), q, nullptr,
-                [this, ticket](int status, const QJsonObject &body, const QString &networkError) {
-                    if (status != 200) {
-                        emit queryFailed(ticket, errorMessage(status, body, networkError));
-                        return;
-                    }
-                    HistoryPage page;
-                    const QJsonArray items = body.value(QLatin1String("items")).toArray();
-                    for (const QJsonValue &v : items)
-                        page.items.append(ExecutionRecord::fromJson(v.toObject()));
-                    page.nextCursor = body.value(QLatin1String("next_cursor")).toString();
-                    emit historyReady(ticket, page);
-                });
+        [this, ticket](int status, const QJsonObject &body, const QString &networkError) {
+            if (status != 200) {
+                emit queryFailed(ticket, errorMessage(status, body, networkError));
+                return;
+            }
+            HistoryPage page;
+            const QJsonArray items = body.value(QLatin1String("items")).toArray();
+            for (const QJsonValue &v : items)
+                page.items.append(ExecutionRecord::fromJson(v.toObject()));
+            page.nextCursor = body.value(QLatin1String("next_cursor")).toString();
+            emit historyReady(ticket, page);
+        });
     return ticket;
 }
 
@@ -548,14 +551,13 @@ quint64 RemoteBackend::fetchExecution(const QString &executionId)
 {
     const quint64 ticket = m_nextTicket++;
     sendRequest("GET",
-                QStringLiteral("/api/executions/%1")
-                    .arg(QString::fromLatin1(QUrl::toPercentEncoding(executionId))),
-                {}, nullptr, [this, ticket](int status, const QJsonObject &body, const QString &networkError) {
-                    if (status != 200) {
-                        emit queryFailed(ticket, errorMessage(status, body, networkError));
-                        return;
-                    }
-                    emit executionFetched(ticket, ExecutionRecord::fromJson(body));
-                });
+        QStringLiteral("/api/executions/%1").arg(QString::fromLatin1(QUrl::toPercentEncoding(executionId))),
+        {}, nullptr, [this, ticket](int status, const QJsonObject &body, const QString &networkError) {
+            if (status != 200) {
+                emit queryFailed(ticket, errorMessage(status, body, networkError));
+                return;
+            }
+            emit executionFetched(ticket, ExecutionRecord::fromJson(body));
+        });
     return ticket;
 }

@@ -77,13 +77,13 @@ private:
     struct Stream
     {
         QString executionId;
-        QWebSocket *socket = nullptr;   // Owned (parented to this); replaced on reconnect.
-        QTimer *retry = nullptr;        // Owned (child).
-        qint64 lastSeq = 0;             // last delivered seq (sequenced servers)
+        QWebSocket *socket = nullptr; // Owned (parented to this); replaced on reconnect.
+        QTimer *retry = nullptr; // Owned (child).
+        qint64 lastSeq = 0; // last delivered seq (sequenced servers)
         qint64 ackedSeq = 0;
-        qint64 unsequencedDelivered = 0;   // minimal servers: messages delivered so far
+        qint64 unsequencedDelivered = 0; // minimal servers: messages delivered so far
         qint64 unsequencedThisConnection = 0;
-        int attempts = 0;               // failed connection attempts in a row
+        int attempts = 0; // failed connection attempts in a row
         bool connected = false;
         bool terminal = false;
         bool everConnected = false;
@@ -92,7 +92,7 @@ private:
     using JsonCallback = std::function<void(int httpStatus, const QJsonObject &body, const QString &error)>;
 
     QNetworkReply *sendRequest(const QByteArray &verb, const QString &path, const QUrlQuery &query,
-                               const QJsonObject *body, const JsonCallback &callback);
+        const QJsonObject *body, const JsonCallback &callback);
     QUrl apiUrl(const QString &path, const QUrlQuery &query) const;
     QUrl streamUrl(const QString &executionId, qint64 afterSeq) const;
     void openStream(Stream *stream);
@@ -109,8 +109,8 @@ private:
     static QString errorMessage(int httpStatus, const QJsonObject &body, const QString &networkError);
 
     QUrl m_baseUrl;
-    QString m_token;                        // in memory only; never logged
-    QNetworkAccessManager *m_network;       // Owned (child).
+    QString m_token; // in memory only; never logged
+    QNetworkAccessManager *m_network; // Owned (child).
     std::optional<QSslConfiguration> m_ssl;
     Workspace m_workspace;
     bool m_hasWorkspace = false;
@@ -118,7 +118,7 @@ private:
     bool m_workspaceFailed = false;
     int m_workspaceAttempts = 0;
     QTimer m_workspaceRetry;
-    QHash<QString, Stream *> m_streams;     // Owned.
+    QHash<QString, Stream *> m_streams; // Owned.
     ExecutionEventList m_pending;
     QTimer m_flushTimer;
     QString m_state = QStringLiteral("connecting");

@@ -9,8 +9,8 @@
 
 qsizetype ExecutionStream::indexAfter(qint64 afterSeq) const
 {
-    const auto it = std::upper_bound(events.cbegin(), events.cend(), afterSeq,
-                                     [](qint64 s, const BufferedEvent &e) { return s < e.seq; });
+    const auto it = std::upper_bound(
+        events.cbegin(), events.cend(), afterSeq, [](qint64 s, const BufferedEvent &e) { return s < e.seq; });
     return it - events.cbegin();
 }
 
@@ -19,8 +19,8 @@ std::shared_ptr<ExecutionStream> ExecutionStreamHub::find(const QString &executi
     return m_streams.value(executionId);
 }
 
-std::shared_ptr<ExecutionStream> ExecutionStreamHub::create(const QString &executionId,
-                                                            const QString &workspaceKey)
+std::shared_ptr<ExecutionStream> ExecutionStreamHub::create(
+    const QString &executionId, const QString &workspaceKey)
 {
     auto existing = m_streams.value(executionId);
     if (existing)
@@ -37,8 +37,7 @@ void ExecutionStreamHub::remove(const QString &executionId)
     m_streams.remove(executionId);
 }
 
-std::shared_ptr<ExecutionStream> ExecutionStreamHub::append(const QString &workspaceKey,
-                                                            ExecutionEvent event)
+std::shared_ptr<ExecutionStream> ExecutionStreamHub::append(const QString &workspaceKey, ExecutionEvent event)
 {
     auto stream = m_streams.value(event.executionId);
     if (!stream || stream->synthesized) {
@@ -52,7 +51,7 @@ std::shared_ptr<ExecutionStream> ExecutionStreamHub::append(const QString &works
     if (event.seq == 0)
         event.seq = last + 1;
     else if (event.seq <= last)
-        return nullptr;   // already held
+        return nullptr; // already held
     BufferedEvent b;
     b.seq = event.seq;
     b.text = serialize(event);
@@ -67,8 +66,7 @@ std::shared_ptr<ExecutionStream> ExecutionStreamHub::append(const QString &works
     return stream;
 }
 
-std::shared_ptr<ExecutionStream>
-ExecutionStreamHub::adoptSynthesized(std::shared_ptr<ExecutionStream> stream)
+std::shared_ptr<ExecutionStream> ExecutionStreamHub::adoptSynthesized(std::shared_ptr<ExecutionStream> stream)
 {
     if (auto existing = m_streams.value(stream->executionId))
         return existing;
@@ -108,7 +106,7 @@ void ExecutionStreamHub::evict(qint64 nowMs, int retainMs, int maxRetained)
     }
     if (finished.size() > maxRetained) {
         std::sort(finished.begin(), finished.end(),
-                  [](const auto &a, const auto &b) { return a->finishedAtMs < b->finishedAtMs; });
+            [](const auto &a, const auto &b) { return a->finishedAtMs < b->finishedAtMs; });
         for (qsizetype i = 0; i < finished.size() - maxRetained; ++i)
             m_streams.remove(finished[i]->executionId);
     }
@@ -125,8 +123,8 @@ bool ExecutionStreamHub::isTerminalStatus(const QString &status)
         || status == QLatin1String("cancelled") || status == QLatin1String("interrupted");
 }
 
-std::shared_ptr<ExecutionStream> ExecutionStreamHub::synthesize(const ExecutionRecord &record,
-                                                                const QString &workspaceKey)
+std::shared_ptr<ExecutionStream> ExecutionStreamHub::synthesize(
+    const ExecutionRecord &record, const QString &workspaceKey)
 {
     auto stream = std::make_shared<ExecutionStream>();
     stream->executionId = record.id;
@@ -152,15 +150,15 @@ std::shared_ptr<ExecutionStream> ExecutionStreamHub::synthesize(const ExecutionR
     }
     QList<StepRecord> steps = record.steps;
     std::stable_sort(steps.begin(), steps.end(),
-                     [](const StepRecord &a, const StepRecord &b) { return a.stepNumber < b.stepNumber; });
+        [](const StepRecord &a, const StepRecord &b) { return a.stepNumber < b.stepNumber; });
     for (const StepRecord &s : std::as_const(steps)) {
         ExecutionEvent started;
         started.type = ExecutionEvent::Type::StepStarted;
         started.stepId = s.id;
         const QJsonObject full = s.toJson();
         QJsonObject head;
-        for (const char *key : {"id", "name", "kind", "node_id", "parent_step_id", "agent_id",
-                                "step_number", "started_at", "provider", "model", "attempt"}) {
+        for (const char *key : { "id", "name", "kind", "node_id", "parent_step_id", "agent_id", "step_number",
+                 "started_at", "provider", "model", "attempt" }) {
             const QString k = QString::fromLatin1(key);
             if (full.contains(k))
                 head.insert(k, full.value(k));
@@ -191,10 +189,10 @@ std::shared_ptr<ExecutionStream> ExecutionStreamHub::synthesize(const ExecutionR
         d.insert(QStringLiteral("cached_tokens"), record.cachedTokens);
         d.insert(QStringLiteral("tokens_estimated"), record.tokensEstimated);
         d.insert(QStringLiteral("cost_usd"),
-                 record.costUsd ? QJsonValue(*record.costUsd) : QJsonValue(QJsonValue::Null));
+            record.costUsd ? QJsonValue(*record.costUsd) : QJsonValue(QJsonValue::Null));
         d.insert(QStringLiteral("execution_time_ms"), record.executionTimeMs);
         d.insert(QStringLiteral("ttft_ms"),
-                 record.ttftMs >= 0 ? QJsonValue(record.ttftMs) : QJsonValue(QJsonValue::Null));
+            record.ttftMs >= 0 ? QJsonValue(record.ttftMs) : QJsonValue(QJsonValue::Null));
         d.insert(QStringLiteral("queue_ms"), record.queueMs);
         if (!record.errorMessage.isEmpty())
             d.insert(QStringLiteral("error_message"), record.errorMessage);

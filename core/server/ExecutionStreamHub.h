@@ -25,10 +25,10 @@ struct BufferedEvent
 struct ExecutionStream
 {
     QString executionId;
-    QString workspaceKey;          // "org/workspace" the execution belongs to
+    QString workspaceKey; // "org/workspace" the execution belongs to
     QList<BufferedEvent> events;
     bool terminal = false;
-    bool synthesized = false;      // rebuilt from the store, not the engine's live events
+    bool synthesized = false; // rebuilt from the store, not the engine's live events
     QString status;
     qint64 finishedAtMs = 0;
     QList<QPointer<StreamSession>> sessions;
@@ -59,8 +59,8 @@ public:
     // Rebuilds an execution's events from its record with steps: status queued (and running),
     // per step step_started (+ one chunk with an llm step's reply) and step_completed, then
     // complete when the execution has finished. Deterministic, so seqs are stable across calls.
-    static std::shared_ptr<ExecutionStream> synthesize(const ExecutionRecord &record,
-                                                       const QString &workspaceKey);
+    static std::shared_ptr<ExecutionStream> synthesize(
+        const ExecutionRecord &record, const QString &workspaceKey);
     static QString serialize(const ExecutionEvent &event);
     static bool isTerminalStatus(const QString &status);
 

@@ -13,27 +13,21 @@
 // One parsed HTTP/1.1 request as the small server of this folder sees it.
 struct HttpRequest
 {
-    QByteArray method;                       // "GET", "POST", …
-    QString target;                          // raw request target ("/api/x?y=1")
-    QString path;                            // percent-decoded path ("/api/x")
-    QStringList segments;                    // path split on '/', decoded, empty ones dropped
+    QByteArray method; // "GET", "POST", …
+    QString target; // raw request target ("/api/x?y=1")
+    QString path; // percent-decoded path ("/api/x")
+    QStringList segments; // path split on '/', decoded, empty ones dropped
     QUrlQuery query;
-    QHash<QByteArray, QByteArray> headers;   // lower-case names; repeated headers joined by ", "
+    QHash<QByteArray, QByteArray> headers; // lower-case names; repeated headers joined by ", "
     QByteArray body;
     QHostAddress peerAddress;
     quint16 peerPort = 0;
 
-    QByteArray header(const char *lowerCaseName) const
-    {
-        return headers.value(QByteArray(lowerCaseName));
-    }
+    QByteArray header(const char *lowerCaseName) const { return headers.value(QByteArray(lowerCaseName)); }
     // The bearer token of the Authorization header, or empty.
     QString bearerToken() const;
     // A query value, percent-decoded ("" when absent; see hasQuery).
-    QString queryValue(const QString &key) const
-    {
-        return query.queryItemValue(key, QUrl::FullyDecoded);
-    }
+    QString queryValue(const QString &key) const { return query.queryItemValue(key, QUrl::FullyDecoded); }
 };
 
 struct HttpResponse
@@ -41,7 +35,7 @@ struct HttpResponse
     int status = 200;
     QByteArray contentType = "application/json";
     QByteArray body;
-    QList<QPair<QByteArray, QByteArray>> headers;   // extra headers
+    QList<QPair<QByteArray, QByteArray>> headers; // extra headers
     bool closeConnection = false;
 
     static HttpResponse json(int status, const QJsonObject &object);

@@ -29,36 +29,58 @@ HttpResponse HttpResponse::json(int status, const QJsonObject &object)
 
 HttpResponse HttpResponse::error(int status, const QString &code, const QString &message)
 {
-    return json(status, QJsonObject{{QStringLiteral("error"),
-                                     QJsonObject{{QStringLiteral("code"), code},
-                                                 {QStringLiteral("message"), message}}}});
+    return json(status,
+        QJsonObject { { QStringLiteral("error"),
+            QJsonObject { { QStringLiteral("code"), code }, { QStringLiteral("message"), message } } } });
 }
 
 QByteArray HttpResponse::reasonPhrase(int status)
 {
     switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 426: return "Upgrade Required";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
+    case 426:
+        return "Upgrade Required";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Status";
     }
 }
 
@@ -78,7 +100,9 @@ class HttpConnection final : public QObject
 {
 public:
     HttpConnection(QTcpSocket *socket, HttpServer *server)
-        : QObject(server), m_socket(socket), m_server(server)
+        : QObject(server)
+        , m_socket(socket)
+        , m_server(server)
     {
         m_socket->setParent(this);
         m_server->m_connections.insert(this);
@@ -111,7 +135,7 @@ public:
     void respond(quint64 generation, const HttpResponse &response)
     {
         if (generation != m_generation || !m_busy)
-            return;   // stale (connection reused or already answered)
+            return; // stale (connection reused or already answered)
         m_busy = false;
         write(response);
         if (response.closeConnection || !m_keepAlive) {
@@ -190,8 +214,8 @@ private:
         if (end < 0) {
             if (peeked.size() > maxHeader)
                 fail(431, QStringLiteral("header_too_large"),
-                     QStringLiteral("request headers exceed %1 bytes").arg(maxHeader));
-            return;   // wait for the rest of the header
+                    QStringLiteral("request headers exceed %1 bytes").arg(maxHeader));
+            return; // wait for the rest of the header
         }
         const qsizetype headerLength = end + 4;
         HttpRequest request;
@@ -203,8 +227,8 @@ private:
             return;
         }
 
-        const bool upgrade = request.method == "GET"
-            && request.header("upgrade").toLower().contains("websocket");
+        const bool upgrade
+            = request.method == "GET" && request.header("upgrade").toLower().contains("websocket");
         if (upgrade) {
             m_idle.stop();
             if (m_server->m_upgradeHandler) {
@@ -236,7 +260,7 @@ private:
 
         if (!request.header("transfer-encoding").isEmpty()) {
             fail(411, QStringLiteral("length_required"),
-                 QStringLiteral("chunked request bodies are not supported; send Content-Length"));
+                QStringLiteral("chunked request bodies are not supported; send Content-Length"));
             return;
         }
         qint64 length = 0;
@@ -254,9 +278,10 @@ private:
             // so the client (still uploading) gets to read the answer instead of a reset.
             const qint64 limit = m_server->limits().maxBodyBytes;
             m_keepAlive = false;
-            HttpResponse r = HttpResponse::error(
-                413, QStringLiteral("body_too_large"),
-                QStringLiteral("request body of %1 bytes exceeds the limit of %2 bytes").arg(length).arg(limit));
+            HttpResponse r = HttpResponse::error(413, QStringLiteral("body_too_large"),
+                QStringLiteral("request body of %1 bytes exceeds the limit of %2 bytes")
+                    .arg(length)
+                    .arg(limit));
             r.closeConnection = true;
             write(r);
             m_dead = true;
@@ -352,17 +377,17 @@ private:
         return true;
     }
 
-    QTcpSocket *m_socket;   // Owned (child) until handed over for an upgrade.
-    HttpServer *m_server;   // Not owned; our parent.
+    QTcpSocket *m_socket; // Owned (child) until handed over for an upgrade.
+    HttpServer *m_server; // Not owned; our parent.
     QTimer m_idle;
     HttpRequest m_pending;
     QByteArray m_version;
     qint64 m_remaining = 0;
-    qint64 m_draining = 0;      // body bytes still to discard after a 413
+    qint64 m_draining = 0; // body bytes still to discard after a 413
     quint64 m_generation = 0;
     bool m_readingBody = false;
-    bool m_headRequest = false;  // answer without a body
-    bool m_busy = false;        // a request is with the handler
+    bool m_headRequest = false; // answer without a body
+    bool m_busy = false; // a request is with the handler
     bool m_keepAlive = true;
     bool m_closing = false;
     bool m_dead = false;
@@ -371,8 +396,8 @@ private:
 HttpServer::HttpServer(QObject *parent)
     : QObject(parent)
 {
-    m_wsServer = new QWebSocketServer(QStringLiteral("agentstudio-server"),
-                                      QWebSocketServer::NonSecureMode, this);
+    m_wsServer
+        = new QWebSocketServer(QStringLiteral("agentstudio-server"), QWebSocketServer::NonSecureMode, this);
     m_wsServer->setHandshakeTimeout(10000);
     m_wsServer->setMaxPendingConnections(1000);
     connect(m_wsServer, &QWebSocketServer::newConnection, this, &HttpServer::onWebSocketReady);
@@ -384,8 +409,8 @@ HttpServer::~HttpServer()
     qDeleteAll(connections);
 }
 
-bool HttpServer::listen(const QHostAddress &address, quint16 port,
-                        const std::optional<QSslConfiguration> &tls, QString *error)
+bool HttpServer::listen(
+    const QHostAddress &address, quint16 port, const std::optional<QSslConfiguration> &tls, QString *error)
 {
     if (m_server) {
         *error = QStringLiteral("already listening");

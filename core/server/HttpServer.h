@@ -3,10 +3,10 @@
 #include "core/server/HttpMessage.h"
 
 #include <QHash>
-#include <QSet>
 #include <QHostAddress>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 #include <QSslConfiguration>
 
 #include <functional>
@@ -52,8 +52,8 @@ public:
     void setUpgradeHandler(UpgradeHandler handler) { m_upgradeHandler = std::move(handler); }
 
     // tls: when set, connections are TLS (QSslServer). Returns false with *error on failure.
-    bool listen(const QHostAddress &address, quint16 port,
-                const std::optional<QSslConfiguration> &tls, QString *error);
+    bool listen(const QHostAddress &address, quint16 port, const std::optional<QSslConfiguration> &tls,
+        QString *error);
     quint16 serverPort() const;
     QHostAddress serverAddress() const;
     bool isTls() const { return m_tls; }
@@ -78,10 +78,10 @@ private:
     Limits m_limits;
     RequestHandler m_handler;
     UpgradeHandler m_upgradeHandler;
-    QTcpServer *m_server = nullptr;          // Owned (child).
-    QWebSocketServer *m_wsServer = nullptr;  // Owned (child); only handles upgrades.
+    QTcpServer *m_server = nullptr; // Owned (child).
+    QWebSocketServer *m_wsServer = nullptr; // Owned (child); only handles upgrades.
     bool m_tls = false;
     // Upgrade requests handed to m_wsServer, by "address|port" of the peer, until it emits.
     QHash<QString, HttpRequest> m_pendingUpgrades;
-    QSet<HttpConnection *> m_connections;   // Not owned here: children, listed for closing.
+    QSet<HttpConnection *> m_connections; // Not owned here: children, listed for closing.
 };

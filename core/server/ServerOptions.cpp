@@ -12,8 +12,8 @@ QString ServerOptions::usage()
 Result<ServerOptions> ServerOptions::fromArguments(const QStringList &arguments)
 {
     ServerOptions o;
-    auto intValue = [](const QString &flag, const QString &text, qint64 min, qint64 max,
-                       qint64 *out) -> QString {
+    auto intValue
+        = [](const QString &flag, const QString &text, qint64 min, qint64 max, qint64 *out) -> QString {
         bool ok = false;
         const qint64 v = text.toLongLong(&ok);
         if (!ok || v < min || v > max)
@@ -28,9 +28,9 @@ Result<ServerOptions> ServerOptions::fromArguments(const QStringList &arguments)
     for (qsizetype i = 0; i < arguments.size(); ++i) {
         const QString flag = arguments[i];
         if (flag == QLatin1String("--help") || flag == QLatin1String("-h"))
-            return Failure{usage()};
+            return Failure { usage() };
         if (i + 1 >= arguments.size())
-            return Failure{QStringLiteral("%1: missing value").arg(flag)};
+            return Failure { QStringLiteral("%1: missing value").arg(flag) };
         const QString value = arguments[++i];
         qint64 n = 0;
         QString problem;
@@ -47,7 +47,7 @@ Result<ServerOptions> ServerOptions::fromArguments(const QStringList &arguments)
         } else if (flag == QLatin1String("--listen")) {
             const qsizetype colon = value.lastIndexOf(QLatin1Char(':'));
             if (colon <= 0)
-                return Failure{QStringLiteral("--listen: expected HOST:PORT, got '%1'").arg(value)};
+                return Failure { QStringLiteral("--listen: expected HOST:PORT, got '%1'").arg(value) };
             QString host = value.left(colon);
             if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
                 host = host.mid(1, host.size() - 2);
@@ -55,7 +55,7 @@ Result<ServerOptions> ServerOptions::fromArguments(const QStringList &arguments)
             if (host == QLatin1String("localhost"))
                 address = QHostAddress(QHostAddress::LocalHost);
             else if (!address.setAddress(host))
-                return Failure{QStringLiteral("--listen: '%1' is not an IP address").arg(host)};
+                return Failure { QStringLiteral("--listen: '%1' is not an IP address").arg(host) };
             problem = intValue(QStringLiteral("--listen port"), value.mid(colon + 1), 0, 65535, &n);
             o.listenAddress = address;
             o.port = quint16(n);
@@ -75,18 +75,18 @@ Result<ServerOptions> ServerOptions::fromArguments(const QStringList &arguments)
             problem = intValue(flag, value, 0, 3600000, &n);
             o.shutdownGraceMs = int(n);
         } else {
-            return Failure{QStringLiteral("unknown option '%1'\n%2").arg(flag, usage())};
+            return Failure { QStringLiteral("unknown option '%1'\n%2").arg(flag, usage()) };
         }
         if (!problem.isEmpty())
-            return Failure{problem};
+            return Failure { problem };
     }
     if (o.workspacePaths.isEmpty())
-        return Failure{QStringLiteral("--workspace: required\n") + usage()};
+        return Failure { QStringLiteral("--workspace: required\n") + usage() };
     if (o.databasePath.isEmpty())
-        return Failure{QStringLiteral("--db: required\n") + usage()};
+        return Failure { QStringLiteral("--db: required\n") + usage() };
     if (o.tokensPath.isEmpty())
-        return Failure{QStringLiteral("--tokens: required\n") + usage()};
+        return Failure { QStringLiteral("--tokens: required\n") + usage() };
     if (o.tlsCertPath.isEmpty() != o.tlsKeyPath.isEmpty())
-        return Failure{QStringLiteral("--tls-cert and --tls-key: give both or neither")};
+        return Failure { QStringLiteral("--tls-cert and --tls-key: give both or neither") };
     return o;
 }

@@ -22,13 +22,13 @@ struct ServerOptions
     QString tlsCertPath, tlsKeyPath;
 
     int concurrency = 4;
-    qint64 maxBodyBytes = 1024 * 1024;       // larger request bodies: 413
-    qint64 maxMessageBytes = 64 * 1024;      // larger WebSocket messages close the socket
-    int maxLagEvents = 20000;                // live events a subscriber may leave unsent
-    qint64 sendHighWaterBytes = 256 * 1024;  // stop writing to a socket above this
-    int ackWindow = 8192;                    // unacked events once a client acks
-    int shutdownGraceMs = 10000;             // running executions get this long to finish
-    int retainFinishedMs = 10 * 60 * 1000;   // finished event buffers kept for replay
+    qint64 maxBodyBytes = 1024 * 1024; // larger request bodies: 413
+    qint64 maxMessageBytes = 64 * 1024; // larger WebSocket messages close the socket
+    int maxLagEvents = 20000; // live events a subscriber may leave unsent
+    qint64 sendHighWaterBytes = 256 * 1024; // stop writing to a socket above this
+    int ackWindow = 8192; // unacked events once a client acks
+    int shutdownGraceMs = 10000; // running executions get this long to finish
+    int retainFinishedMs = 10 * 60 * 1000; // finished event buffers kept for replay
     int maxRetainedStreams = 500;
 
     // Parses the arguments after the program name. The message names the flag.

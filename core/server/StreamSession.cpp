@@ -4,10 +4,13 @@
 #include <QJsonObject>
 #include <QWebSocket>
 
-StreamSession::StreamSession(QWebSocket *socket, const Principal &principal,
-                             const QString &executionId, const Limits &limits, QObject *parent)
-    : QObject(parent), m_socket(socket), m_principal(principal), m_executionId(executionId),
-      m_limits(limits)
+StreamSession::StreamSession(QWebSocket *socket, const Principal &principal, const QString &executionId,
+    const Limits &limits, QObject *parent)
+    : QObject(parent)
+    , m_socket(socket)
+    , m_principal(principal)
+    , m_executionId(executionId)
+    , m_limits(limits)
 {
     m_socket->setParent(this);
     m_socket->setMaxAllowedIncomingMessageSize(quint64(limits.maxMessageBytes));
@@ -35,8 +38,7 @@ void StreamSession::attach(std::shared_ptr<ExecutionStream> stream, qint64 after
         if (stream->synthesized && stream->terminal && !stream->events.isEmpty()) {
             // The live buffer is gone (evicted, or the server restarted): the client resumes
             // past what the store can rebuild. Tell it how the execution ended, after its seq.
-            QJsonObject complete =
-                QJsonDocument::fromJson(stream->events.constLast().text.toUtf8()).object();
+            QJsonObject complete = QJsonDocument::fromJson(stream->events.constLast().text.toUtf8()).object();
             complete.insert(QStringLiteral("seq"), afterSeq + 1);
             m_socket->sendTextMessage(
                 QString::fromUtf8(QJsonDocument(complete).toJson(QJsonDocument::Compact)));
@@ -45,10 +47,10 @@ void StreamSession::attach(std::shared_ptr<ExecutionStream> stream, qint64 after
             return;
         }
         failAndClose(QStringLiteral("bad_after_seq"),
-                     QStringLiteral("after_seq %1 is beyond the last event (%2) of execution %3")
-                         .arg(afterSeq)
-                         .arg(last)
-                         .arg(m_executionId));
+            QStringLiteral("after_seq %1 is beyond the last event (%2) of execution %3")
+                .arg(afterSeq)
+                .arg(last)
+                .arg(m_executionId));
         return;
     }
     m_stream = std::move(stream);
@@ -59,8 +61,8 @@ void StreamSession::attach(std::shared_ptr<ExecutionStream> stream, qint64 after
     pump();
     if (!m_closing && m_stream->synthesized && !m_stream->terminal && m_cursor >= m_stream->events.size())
         failAndClose(QStringLiteral("not_live"),
-                     QStringLiteral("execution %1 is %2 but not running on this server")
-                         .arg(m_executionId, m_stream->status));
+            QStringLiteral("execution %1 is %2 but not running on this server")
+                .arg(m_executionId, m_stream->status));
 }
 
 void StreamSession::pump()
@@ -83,8 +85,8 @@ void StreamSession::pump()
     }
     const qsizetype liveUnsent = events.size() - qMax(m_cursor, m_liveFrom);
     if (liveUnsent > m_limits.maxLagEvents)
-        closeWith(CloseCodeLagging,
-                  QStringLiteral("too far behind; resume with after_seq=%1").arg(m_lastSent));
+        closeWith(
+            CloseCodeLagging, QStringLiteral("too far behind; resume with after_seq=%1").arg(m_lastSent));
 }
 
 void StreamSession::closeForShutdown()
@@ -103,10 +105,9 @@ void StreamSession::failAndClose(const QString &code, const QString &message)
 
 void StreamSession::sendError(const QString &code, const QString &message)
 {
-    QJsonObject o{{QStringLiteral("type"), QStringLiteral("error")},
-                  {QStringLiteral("execution_id"), m_executionId},
-                  {QStringLiteral("code"), code},
-                  {QStringLiteral("message"), message}};
+    QJsonObject o { { QStringLiteral("type"), QStringLiteral("error") },
+        { QStringLiteral("execution_id"), m_executionId }, { QStringLiteral("code"), code },
+        { QStringLiteral("message"), message } };
     m_socket->sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
 }
 
@@ -132,12 +133,13 @@ void StreamSession::onTextMessage(const QString &message)
         const QJsonValue seq = o.value(QLatin1String("seq"));
         const double v = seq.toDouble(-1);
         if (!seq.isDouble() || v < 0 || v != double(qint64(v))) {
-            sendError(QStringLiteral("bad_message"), QStringLiteral("ack.seq: expected a non-negative integer"));
+            sendError(
+                QStringLiteral("bad_message"), QStringLiteral("ack.seq: expected a non-negative integer"));
             return;
         }
         if (qint64(v) > m_lastSent) {
-            sendError(QStringLiteral("bad_message"),
-                      QStringLiteral("ack.seq: %1 was not sent yet").arg(qint64(v)));
+            sendError(
+                QStringLiteral("bad_message"), QStringLiteral("ack.seq: %1 was not sent yet").arg(qint64(v)));
             return;
         }
         m_ackSeen = true;
@@ -148,7 +150,7 @@ void StreamSession::onTextMessage(const QString &message)
             onCancelRequested(this);
     } else {
         sendError(QStringLiteral("bad_message"),
-                  type.isEmpty() ? QStringLiteral("type: missing")
-                                 : QStringLiteral("type: unknown message type '%1'").arg(type));
+            type.isEmpty() ? QStringLiteral("type: missing")
+                           : QStringLiteral("type: unknown message type '%1'").arg(type));
     }
 }

@@ -30,10 +30,10 @@ public:
         qint64 maxMessageBytes = 64 * 1024;
     };
     static constexpr int CloseCodeLagging = 4001;
-    static constexpr int CloseCodeShutdown = 1001;   // going away
+    static constexpr int CloseCodeShutdown = 1001; // going away
 
     StreamSession(QWebSocket *socket, const Principal &principal, const QString &executionId,
-                  const Limits &limits, QObject *parent = nullptr);
+        const Limits &limits, QObject *parent = nullptr);
     ~StreamSession() override;
 
     const Principal &principal() const { return m_principal; }
@@ -56,13 +56,13 @@ private:
     void sendError(const QString &code, const QString &message);
     void closeWith(int code, const QString &reason);
 
-    QWebSocket *m_socket;   // Owned.
+    QWebSocket *m_socket; // Owned.
     Principal m_principal;
     QString m_executionId;
     Limits m_limits;
     std::shared_ptr<ExecutionStream> m_stream;
-    qsizetype m_cursor = 0;         // next index of m_stream->events to send
-    qsizetype m_liveFrom = 0;       // events from here on arrived after attach (for lag)
+    qsizetype m_cursor = 0; // next index of m_stream->events to send
+    qsizetype m_liveFrom = 0; // events from here on arrived after attach (for lag)
     qint64 m_lastSent = 0;
     qint64 m_lastAcked = 0;
     bool m_ackSeen = false;

@@ -26,32 +26,32 @@ Result<TokenTable> TokenTable::fromJson(const QByteArray &json)
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
     if (error.error != QJsonParseError::NoError)
-        return Failure{QStringLiteral("tokens: invalid JSON at offset %1: %2")
-                           .arg(error.offset)
-                           .arg(error.errorString())};
+        return Failure {
+            QStringLiteral("tokens: invalid JSON at offset %1: %2").arg(error.offset).arg(error.errorString())
+        };
     if (!doc.isObject() || !doc.object().value(QLatin1String("tokens")).isArray())
-        return Failure{QStringLiteral("tokens: expected {\"tokens\": [...]}")};
+        return Failure { QStringLiteral("tokens: expected {\"tokens\": [...]}") };
     TokenTable table;
     const QJsonArray entries = doc.object().value(QLatin1String("tokens")).toArray();
     for (qsizetype i = 0; i < entries.size(); ++i) {
         const QString path = QStringLiteral("tokens[%1]").arg(i);
         if (!entries[i].isObject())
-            return Failure{path + QStringLiteral(": expected an object")};
+            return Failure { path + QStringLiteral(": expected an object") };
         const QJsonObject o = entries[i].toObject();
         Entry e;
         const QString token = o.value(QLatin1String("token")).toString();
         e.principal.organizationId = o.value(QLatin1String("organization_id")).toString();
         e.principal.workspaceId = o.value(QLatin1String("workspace_id")).toString();
         if (token.size() < 8)
-            return Failure{path + QStringLiteral(".token: missing or shorter than 8 characters")};
+            return Failure { path + QStringLiteral(".token: missing or shorter than 8 characters") };
         if (e.principal.organizationId.isEmpty())
-            return Failure{path + QStringLiteral(".organization_id: missing")};
+            return Failure { path + QStringLiteral(".organization_id: missing") };
         if (e.principal.workspaceId.isEmpty())
-            return Failure{path + QStringLiteral(".workspace_id: missing")};
+            return Failure { path + QStringLiteral(".workspace_id: missing") };
         e.token = token.toUtf8();
         for (const Entry &other : std::as_const(table.m_entries))
             if (other.token == e.token)
-                return Failure{path + QStringLiteral(".token: duplicate of an earlier entry")};
+                return Failure { path + QStringLiteral(".token: duplicate of an earlier entry") };
         table.m_entries.append(e);
     }
     return table;
@@ -61,10 +61,10 @@ Result<TokenTable> TokenTable::load(const QString &path)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
-        return Failure{QStringLiteral("%1: %2").arg(path, f.errorString())};
+        return Failure { QStringLiteral("%1: %2").arg(path, f.errorString()) };
     Result<TokenTable> table = fromJson(f.readAll());
     if (!table)
-        return Failure{path + QStringLiteral(": ") + table.error()};
+        return Failure { path + QStringLiteral(": ") + table.error() };
     return table;
 }
 

@@ -29,7 +29,7 @@ public:
     // Compares against every entry in constant time per entry; nothing when unknown or empty.
     std::optional<Principal> lookup(const QString &token) const;
     int size() const { return int(m_entries.size()); }
-    QStringList secrets() const;   // for redact()
+    QStringList secrets() const; // for redact()
 
 private:
     struct Entry

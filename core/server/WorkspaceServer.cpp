@@ -15,15 +15,15 @@
 
 namespace {
 
-const QStringList kStatuses = {QStringLiteral("queued"),    QStringLiteral("running"),
-                               QStringLiteral("completed"), QStringLiteral("failed"),
-                               QStringLiteral("cancelled"), QStringLiteral("interrupted")};
-const QStringList kExecutionTypes = {QStringLiteral("agent"), QStringLiteral("orchestration"),
-                                     QStringLiteral("test")};
-const QStringList kTestModes = {QStringLiteral("single_agent"), QStringLiteral("node_in_context"),
-                                QStringLiteral("full_workflow")};
-const QStringList kTriggerTypes = {QStringLiteral("api"), QStringLiteral("cli"),
-                                   QStringLiteral("mcp"), QStringLiteral("test_panel")};
+const QStringList kStatuses
+    = { QStringLiteral("queued"), QStringLiteral("running"), QStringLiteral("completed"),
+          QStringLiteral("failed"), QStringLiteral("cancelled"), QStringLiteral("interrupted") };
+const QStringList kExecutionTypes
+    = { QStringLiteral("agent"), QStringLiteral("orchestration"), QStringLiteral("test") };
+const QStringList kTestModes
+    = { QStringLiteral("single_agent"), QStringLiteral("node_in_context"), QStringLiteral("full_workflow") };
+const QStringList kTriggerTypes
+    = { QStringLiteral("api"), QStringLiteral("cli"), QStringLiteral("mcp"), QStringLiteral("test_panel") };
 
 HttpResponse notFound(const QString &what)
 {
@@ -89,10 +89,9 @@ QJsonObject publicWorkspaceJson(const Workspace &w)
 {
     QJsonObject o = w.toJson();
     QJsonObject providers = o.value(QLatin1String("providers")).toObject();
-    static const QStringList secretKeys = {
-        QStringLiteral("api_key"), QStringLiteral("apiKey"), QStringLiteral("key"),
-        QStringLiteral("secret"), QStringLiteral("password"), QStringLiteral("token"),
-        QStringLiteral("authorization"), QStringLiteral("headers")};
+    static const QStringList secretKeys = { QStringLiteral("api_key"), QStringLiteral("apiKey"),
+        QStringLiteral("key"), QStringLiteral("secret"), QStringLiteral("password"), QStringLiteral("token"),
+        QStringLiteral("authorization"), QStringLiteral("headers") };
     for (auto it = providers.begin(); it != providers.end(); ++it) {
         QJsonObject p = it.value().toObject();
         for (const QString &k : secretKeys)
@@ -131,15 +130,13 @@ WorkspaceServer::WorkspaceServer(QObject *parent)
     : QObject(parent)
 {
     m_http = new HttpServer(this);
-    m_http->setRequestHandler([this](const HttpRequest &r, const HttpServer::Responder &respond) {
-        handleRequest(r, respond);
-    });
+    m_http->setRequestHandler(
+        [this](const HttpRequest &r, const HttpServer::Responder &respond) { handleRequest(r, respond); });
     m_http->setUpgradeHandler([this](const HttpRequest &r) { return checkUpgrade(r); });
     connect(m_http, &HttpServer::webSocketConnected, this, &WorkspaceServer::onWebSocket);
     m_evictTimer.setInterval(15000);
-    connect(&m_evictTimer, &QTimer::timeout, this, [this] {
-        m_hub.evict(as::nowMs(), m_options.retainFinishedMs, m_options.maxRetainedStreams);
-    });
+    connect(&m_evictTimer, &QTimer::timeout, this,
+        [this] { m_hub.evict(as::nowMs(), m_options.retainFinishedMs, m_options.maxRetainedStreams); });
     m_shutdownTimer.setInterval(25);
     connect(&m_shutdownTimer, &QTimer::timeout, this, &WorkspaceServer::checkShutdownProgress);
 }
@@ -162,26 +159,32 @@ Result<void> WorkspaceServer::start(const ServerOptions &options)
     m_options = options;
     Result<TokenTable> tokens = TokenTable::load(options.tokensPath);
     if (!tokens)
-        return Failure{QStringLiteral("--tokens ") + tokens.error()};
+        return Failure { QStringLiteral("--tokens ") + tokens.error() };
     m_tokens = tokens.take();
 
     std::optional<QSslConfiguration> tls;
     if (!options.tlsCertPath.isEmpty()) {
         QFile certFile(options.tlsCertPath);
         if (!certFile.open(QIODevice::ReadOnly))
-            return Failure{QStringLiteral("--tls-cert %1: %2").arg(options.tlsCertPath, certFile.errorString())};
+            return Failure {
+                QStringLiteral("--tls-cert %1: %2").arg(options.tlsCertPath, certFile.errorString())
+            };
         const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
         if (chain.isEmpty())
-            return Failure{QStringLiteral("--tls-cert %1: no PEM certificate").arg(options.tlsCertPath)};
+            return Failure { QStringLiteral("--tls-cert %1: no PEM certificate").arg(options.tlsCertPath) };
         QFile keyFile(options.tlsKeyPath);
         if (!keyFile.open(QIODevice::ReadOnly))
-            return Failure{QStringLiteral("--tls-key %1: %2").arg(options.tlsKeyPath, keyFile.errorString())};
+            return Failure {
+                QStringLiteral("--tls-key %1: %2").arg(options.tlsKeyPath, keyFile.errorString())
+            };
         const QByteArray keyPem = keyFile.readAll();
         QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
         if (key.isNull())
             key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
         if (key.isNull())
-            return Failure{QStringLiteral("--tls-key %1: no RSA or EC PEM private key").arg(options.tlsKeyPath)};
+            return Failure {
+                QStringLiteral("--tls-key %1: no RSA or EC PEM private key").arg(options.tlsKeyPath)
+            };
         QSslConfiguration config = QSslConfiguration::defaultConfiguration();
         config.setLocalCertificateChain(chain);
         config.setPrivateKey(key);
@@ -196,24 +199,28 @@ Result<void> WorkspaceServer::start(const ServerOptions &options)
         int recovered = 0;
         const Result<void> opened = probe.open(&recovered);
         if (!opened)
-            return Failure{QStringLiteral("--db %1: %2").arg(options.databasePath, opened.error())};
+            return Failure { QStringLiteral("--db %1: %2").arg(options.databasePath, opened.error()) };
         if (recovered > 0)
-            qInfo("agentstudio-server: %d execution(s) left running by a previous run marked interrupted", recovered);
+            qInfo("agentstudio-server: %d execution(s) left running by a previous run marked interrupted",
+                recovered);
     }
 
     for (const QString &path : options.workspacePaths) {
         QStringList problems;
         Result<Workspace> ws = Workspace::load(path, &problems);
         if (!ws)
-            return Failure{QStringLiteral("--workspace %1: %2").arg(path, ws.error())};
+            return Failure { QStringLiteral("--workspace %1: %2").arg(path, ws.error()) };
         auto *served = new ServedWorkspace;
         served->workspace = ws.take();
-        served->key = Principal{served->workspace.organizationId, served->workspace.workspaceId}.workspaceKey();
+        served->key
+            = Principal { served->workspace.organizationId, served->workspace.workspaceId }.workspaceKey();
         for (const ServedWorkspace *other : std::as_const(m_served)) {
             if (other->key == served->key) {
                 const QString key = served->key;
                 delete served;
-                return Failure{QStringLiteral("--workspace %1: workspace %2 is given twice").arg(path, key)};
+                return Failure {
+                    QStringLiteral("--workspace %1: workspace %2 is given twice").arg(path, key)
+                };
             }
         }
         served->calls = std::make_shared<PendingCalls>();
@@ -226,30 +233,33 @@ Result<void> WorkspaceServer::start(const ServerOptions &options)
 
         std::shared_ptr<PendingCalls> calls = served->calls;
         connect(backend, &ExecutionBackend::eventsReceived, this,
-                [this, served](const ExecutionEventList &events) { onEvents(served, events); });
+            [this, served](const ExecutionEventList &events) { onEvents(served, events); });
         connect(backend, &ExecutionBackend::started, this, [calls](quint64 ticket, const QString &id) {
             if (auto cb = calls->starts.take(ticket))
                 cb(id, QString());
         });
-        connect(backend, &ExecutionBackend::startFailed, this, [calls](quint64 ticket, const QString &message) {
-            if (auto cb = calls->starts.take(ticket))
-                cb(QString(), message.isEmpty() ? QStringLiteral("start failed") : message);
-        });
-        connect(backend, &ExecutionBackend::historyReady, this, [calls](quint64 ticket, const HistoryPage &page) {
-            if (auto cb = calls->histories.take(ticket))
-                cb(&page, QString());
-        });
+        connect(
+            backend, &ExecutionBackend::startFailed, this, [calls](quint64 ticket, const QString &message) {
+                if (auto cb = calls->starts.take(ticket))
+                    cb(QString(), message.isEmpty() ? QStringLiteral("start failed") : message);
+            });
+        connect(
+            backend, &ExecutionBackend::historyReady, this, [calls](quint64 ticket, const HistoryPage &page) {
+                if (auto cb = calls->histories.take(ticket))
+                    cb(&page, QString());
+            });
         connect(backend, &ExecutionBackend::executionFetched, this,
-                [calls](quint64 ticket, const ExecutionRecord &record) {
-                    if (auto cb = calls->fetches.take(ticket))
-                        cb(&record, QString());
-                });
-        connect(backend, &ExecutionBackend::queryFailed, this, [calls](quint64 ticket, const QString &message) {
-            if (auto cb = calls->histories.take(ticket))
-                cb(nullptr, message);
-            else if (auto cb2 = calls->fetches.take(ticket))
-                cb2(nullptr, message);
-        });
+            [calls](quint64 ticket, const ExecutionRecord &record) {
+                if (auto cb = calls->fetches.take(ticket))
+                    cb(&record, QString());
+            });
+        connect(
+            backend, &ExecutionBackend::queryFailed, this, [calls](quint64 ticket, const QString &message) {
+                if (auto cb = calls->histories.take(ticket))
+                    cb(nullptr, message);
+                else if (auto cb2 = calls->fetches.take(ticket))
+                    cb2(nullptr, message);
+            });
     }
 
     HttpServer::Limits limits;
@@ -257,7 +267,7 @@ Result<void> WorkspaceServer::start(const ServerOptions &options)
     m_http->setLimits(limits);
     QString error;
     if (!m_http->listen(options.listenAddress, options.port, tls, &error))
-        return Failure{QStringLiteral("--listen: ") + error};
+        return Failure { QStringLiteral("--listen: ") + error };
     m_evictTimer.start();
     return {};
 }
@@ -286,8 +296,7 @@ int WorkspaceServer::sessionCount() const
     return int(findChildren<StreamSession *>(Qt::FindDirectChildrenOnly).size());
 }
 
-std::optional<Principal> WorkspaceServer::authenticate(const HttpRequest &request,
-                                                       bool allowQueryToken) const
+std::optional<Principal> WorkspaceServer::authenticate(const HttpRequest &request, bool allowQueryToken) const
 {
     QString token = request.bearerToken();
     if (token.isEmpty() && allowQueryToken)
@@ -324,7 +333,7 @@ void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer
             route = Route::AgentTest;
             allowed = "POST";
         } else if (seg.size() == 4 && seg[1] == QLatin1String("orchestrations")
-                   && seg[3] == QLatin1String("execute")) {
+            && seg[3] == QLatin1String("execute")) {
             route = Route::OrchExecute;
             allowed = "POST";
         } else if (seg.size() == 2 && seg[1] == QLatin1String("executions")) {
@@ -333,7 +342,8 @@ void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer
         } else if (seg.size() == 3 && seg[1] == QLatin1String("executions")) {
             route = Route::Get;
             allowed = "GET";
-        } else if (seg.size() == 4 && seg[1] == QLatin1String("executions") && seg[3] == QLatin1String("cancel")) {
+        } else if (seg.size() == 4 && seg[1] == QLatin1String("executions")
+            && seg[3] == QLatin1String("cancel")) {
             route = Route::Cancel;
             allowed = "POST";
         }
@@ -342,37 +352,35 @@ void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer
         allowed = "GET";
     }
     if (route == Route::None) {
-        respond(HttpResponse::error(404, QStringLiteral("not_found"),
-                                    QStringLiteral("no such endpoint: %1").arg(request.path)));
+        respond(HttpResponse::error(
+            404, QStringLiteral("not_found"), QStringLiteral("no such endpoint: %1").arg(request.path)));
         return;
     }
     const bool head = method == "HEAD" && allowed == "GET";
     if (method != allowed && !head) {
         HttpResponse r = HttpResponse::error(405, QStringLiteral("method_not_allowed"),
-                                             QStringLiteral("%1 %2: use %3")
-                                                 .arg(QString::fromLatin1(method), request.path,
-                                                      QString::fromLatin1(allowed)));
+            QStringLiteral("%1 %2: use %3")
+                .arg(QString::fromLatin1(method), request.path, QString::fromLatin1(allowed)));
         r.headers.append(qMakePair(QByteArray("Allow"), allowed));
         respond(r);
         return;
     }
     if (route == Route::Health) {
-        respond(HttpResponse::json(200, QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
-                                                    {QStringLiteral("version"),
-                                                     QStringLiteral(AGENTSTUDIO_VERSION)}}));
+        respond(HttpResponse::json(200,
+            QJsonObject { { QStringLiteral("status"), QStringLiteral("ok") },
+                { QStringLiteral("version"), QStringLiteral(AGENTSTUDIO_VERSION) } }));
         return;
     }
     if (m_shuttingDown) {
-        HttpResponse r = HttpResponse::error(503, QStringLiteral("shutting_down"),
-                                             QStringLiteral("the server is shutting down"));
+        HttpResponse r = HttpResponse::error(
+            503, QStringLiteral("shutting_down"), QStringLiteral("the server is shutting down"));
         r.closeConnection = true;
         respond(r);
         return;
     }
     const std::optional<Principal> principal = authenticate(request, false);
     if (!principal) {
-        HttpResponse r = HttpResponse::error(
-            401, QStringLiteral("unauthorized"),
+        HttpResponse r = HttpResponse::error(401, QStringLiteral("unauthorized"),
             request.bearerToken().isEmpty() ? QStringLiteral("missing bearer token")
                                             : QStringLiteral("invalid token"));
         r.headers.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer")));
@@ -380,17 +388,30 @@ void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer
         return;
     }
     switch (route) {
-    case Route::Workspace: getWorkspace(*principal, respond); break;
-    case Route::AgentTest: startAgent(*principal, seg[2], request, respond); break;
-    case Route::OrchExecute: startOrchestration(*principal, seg[2], request, respond); break;
-    case Route::List: listExecutions(*principal, request, respond); break;
-    case Route::Get: getExecution(*principal, seg[2], respond); break;
-    case Route::Cancel: cancelExecution(*principal, seg[2], respond); break;
-    case Route::WsPlain:
-        respond(HttpResponse::error(426, QStringLiteral("upgrade_required"),
-                                    QStringLiteral("this endpoint is a WebSocket")));
+    case Route::Workspace:
+        getWorkspace(*principal, respond);
         break;
-    default: break;
+    case Route::AgentTest:
+        startAgent(*principal, seg[2], request, respond);
+        break;
+    case Route::OrchExecute:
+        startOrchestration(*principal, seg[2], request, respond);
+        break;
+    case Route::List:
+        listExecutions(*principal, request, respond);
+        break;
+    case Route::Get:
+        getExecution(*principal, seg[2], respond);
+        break;
+    case Route::Cancel:
+        cancelExecution(*principal, seg[2], respond);
+        break;
+    case Route::WsPlain:
+        respond(HttpResponse::error(
+            426, QStringLiteral("upgrade_required"), QStringLiteral("this endpoint is a WebSocket")));
+        break;
+    default:
+        break;
     }
 }
 
@@ -405,7 +426,7 @@ void WorkspaceServer::getWorkspace(const Principal &p, const HttpServer::Respond
 }
 
 void WorkspaceServer::startAgent(const Principal &p, const QString &agentId, const HttpRequest &request,
-                                 const HttpServer::Responder &respond)
+    const HttpServer::Responder &respond)
 {
     ServedWorkspace *served = servedFor(p);
     const AgentSpec *agent = served ? served->workspace.agent(agentId) : nullptr;
@@ -439,7 +460,7 @@ void WorkspaceServer::startAgent(const Principal &p, const QString &agentId, con
     const std::optional<QJsonObject> completed = validateInputs(agent->signature.inputs, inputs, &problems);
     if (!completed) {
         HttpResponse resp = HttpResponse::error(422, QStringLiteral("invalid_inputs"),
-                                                QStringLiteral("inputs.") + problems.join(QStringLiteral("; inputs.")));
+            QStringLiteral("inputs.") + problems.join(QStringLiteral("; inputs.")));
         respond(resp);
         return;
     }
@@ -449,7 +470,7 @@ void WorkspaceServer::startAgent(const Principal &p, const QString &agentId, con
 }
 
 void WorkspaceServer::startOrchestration(const Principal &p, const QString &orchestrationId,
-                                         const HttpRequest &request, const HttpServer::Responder &respond)
+    const HttpRequest &request, const HttpServer::Responder &respond)
 {
     ServedWorkspace *served = servedFor(p);
     const OrchestrationSpec *orch = served ? served->workspace.orchestration(orchestrationId) : nullptr;
@@ -484,7 +505,7 @@ void WorkspaceServer::startOrchestration(const Principal &p, const QString &orch
     if (!r.nodeId.isEmpty()) {
         if (!orch->node(r.nodeId)) {
             respond(HttpResponse::error(422, QStringLiteral("invalid_inputs"),
-                                        QStringLiteral("node_id: unknown node '%1'").arg(r.nodeId)));
+                QStringLiteral("node_id: unknown node '%1'").arg(r.nodeId)));
             return;
         }
         // The node's own inputs are checked by the engine (it knows which ones edges feed).
@@ -495,7 +516,7 @@ void WorkspaceServer::startOrchestration(const Principal &p, const QString &orch
         const std::optional<QJsonObject> completed = validateInputs(orch->inputs, inputs, &problems);
         if (!completed) {
             respond(HttpResponse::error(422, QStringLiteral("invalid_inputs"),
-                                        QStringLiteral("inputs.") + problems.join(QStringLiteral("; inputs."))));
+                QStringLiteral("inputs.") + problems.join(QStringLiteral("; inputs."))));
             return;
         }
         r.inputs = *completed;
@@ -504,8 +525,8 @@ void WorkspaceServer::startOrchestration(const Principal &p, const QString &orch
     submit(served, r, respond);
 }
 
-void WorkspaceServer::submit(ServedWorkspace *served, ExecutionRequest request,
-                             const HttpServer::Responder &respond)
+void WorkspaceServer::submit(
+    ServedWorkspace *served, ExecutionRequest request, const HttpServer::Responder &respond)
 {
     request.executionId = as::newId();
     const QString id = request.executionId;
@@ -520,13 +541,14 @@ void WorkspaceServer::submit(ServedWorkspace *served, ExecutionRequest request,
             return;
         }
         const QString executionId = startedId.isEmpty() ? id : startedId;
-        respond(HttpResponse::json(202, QJsonObject{{QStringLiteral("execution_id"), executionId},
-                                                    {QStringLiteral("status"), QStringLiteral("queued")}}));
+        respond(HttpResponse::json(202,
+            QJsonObject { { QStringLiteral("execution_id"), executionId },
+                { QStringLiteral("status"), QStringLiteral("queued") } }));
     });
 }
 
-void WorkspaceServer::listExecutions(const Principal &p, const HttpRequest &request,
-                                     const HttpServer::Responder &respond)
+void WorkspaceServer::listExecutions(
+    const Principal &p, const HttpRequest &request, const HttpServer::Responder &respond)
 {
     HistoryQuery q;
     q.organizationId = p.organizationId;
@@ -576,7 +598,8 @@ void WorkspaceServer::listExecutions(const Principal &p, const HttpRequest &requ
             bool ok = false;
             const int n = value.toInt(&ok);
             if (!ok || n < 1 || n > 500) {
-                respond(badRequest(QStringLiteral("limit: expected an integer from 1 to 500, got '%1'").arg(value)));
+                respond(badRequest(
+                    QStringLiteral("limit: expected an integer from 1 to 500, got '%1'").arg(value)));
                 return;
             }
             q.limit = n;
@@ -584,7 +607,8 @@ void WorkspaceServer::listExecutions(const Principal &p, const HttpRequest &requ
             bool ok = false;
             const double v = value.toDouble(&ok);
             if (!ok || v < 0) {
-                respond(badRequest(QStringLiteral("%1: expected a non-negative number, got '%2'").arg(key, value)));
+                respond(badRequest(
+                    QStringLiteral("%1: expected a non-negative number, got '%2'").arg(key, value)));
                 return;
             }
             (key == QLatin1String("min_cost") ? q.minCost : q.maxCost) = v;
@@ -592,7 +616,8 @@ void WorkspaceServer::listExecutions(const Principal &p, const HttpRequest &requ
             bool ok = false;
             const qint64 v = value.toLongLong(&ok);
             if (!ok || v < 0) {
-                respond(badRequest(QStringLiteral("%1: expected a non-negative integer, got '%2'").arg(key, value)));
+                respond(badRequest(
+                    QStringLiteral("%1: expected a non-negative integer, got '%2'").arg(key, value)));
                 return;
             }
             (key == QLatin1String("min_latency_ms") ? q.minLatencyMs : q.maxLatencyMs) = v;
@@ -608,7 +633,8 @@ void WorkspaceServer::listExecutions(const Principal &p, const HttpRequest &requ
             else if (value == QLatin1String("latency"))
                 q.sort = HistoryQuery::Sort::LatencyDesc;
             else {
-                respond(badRequest(QStringLiteral("sort: expected newest, oldest, cost or latency, got '%1'").arg(value)));
+                respond(badRequest(
+                    QStringLiteral("sort: expected newest, oldest, cost or latency, got '%1'").arg(value)));
                 return;
             }
         } else {
@@ -619,8 +645,9 @@ void WorkspaceServer::listExecutions(const Principal &p, const HttpRequest &requ
     ServedWorkspace *served = servedFor(p);
     if (!served) {
         // A workspace this server does not serve has no executions here.
-        respond(HttpResponse::json(200, QJsonObject{{QStringLiteral("items"), QJsonArray()},
-                                                    {QStringLiteral("next_cursor"), QJsonValue::Null}}));
+        respond(HttpResponse::json(200,
+            QJsonObject { { QStringLiteral("items"), QJsonArray() },
+                { QStringLiteral("next_cursor"), QJsonValue::Null } }));
         return;
     }
     const quint64 ticket = served->backend->queryHistory(q);
@@ -635,10 +662,11 @@ void WorkspaceServer::listExecutions(const Principal &p, const HttpRequest &requ
         QJsonArray items;
         for (const ExecutionRecord &r : page->items)
             items.append(r.toJson(false));
-        respond(HttpResponse::json(200, QJsonObject{{QStringLiteral("items"), items},
-                                                    {QStringLiteral("next_cursor"),
-                                                     page->nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                                                                : QJsonValue(page->nextCursor)}}));
+        respond(HttpResponse::json(200,
+            QJsonObject { { QStringLiteral("items"), items },
+                { QStringLiteral("next_cursor"),
+                    page->nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
+                                               : QJsonValue(page->nextCursor) } }));
     });
 }
 
@@ -651,25 +679,26 @@ void WorkspaceServer::fetchFor(const Principal &p, const QString &id, const Fetc
     }
     const quint64 ticket = served->backend->fetchExecution(id);
     const Principal principal = p;
-    served->calls->fetches.insert(ticket, [principal, id, callback](const ExecutionRecord *record,
-                                                                    const QString &error) {
-        if (!record) {
-            if (looksLikeNotFound(error))
-                callback(nullptr, 404, QStringLiteral("execution %1").arg(id));
-            else
-                callback(nullptr, 500, error);
-            return;
-        }
-        if (record->id.isEmpty() || record->organizationId != principal.organizationId
-            || record->workspaceId != principal.workspaceId) {
-            callback(nullptr, 404, QStringLiteral("execution %1").arg(id));   // as if absent
-            return;
-        }
-        callback(record, 200, QString());
-    });
+    served->calls->fetches.insert(
+        ticket, [principal, id, callback](const ExecutionRecord *record, const QString &error) {
+            if (!record) {
+                if (looksLikeNotFound(error))
+                    callback(nullptr, 404, QStringLiteral("execution %1").arg(id));
+                else
+                    callback(nullptr, 500, error);
+                return;
+            }
+            if (record->id.isEmpty() || record->organizationId != principal.organizationId
+                || record->workspaceId != principal.workspaceId) {
+                callback(nullptr, 404, QStringLiteral("execution %1").arg(id)); // as if absent
+                return;
+            }
+            callback(record, 200, QString());
+        });
 }
 
-void WorkspaceServer::getExecution(const Principal &p, const QString &id, const HttpServer::Responder &respond)
+void WorkspaceServer::getExecution(
+    const Principal &p, const QString &id, const HttpServer::Responder &respond)
 {
     fetchFor(p, id, [respond](const ExecutionRecord *record, int status, const QString &message) {
         if (!record) {
@@ -681,12 +710,14 @@ void WorkspaceServer::getExecution(const Principal &p, const QString &id, const 
     });
 }
 
-void WorkspaceServer::cancelExecution(const Principal &p, const QString &id, const HttpServer::Responder &respond)
+void WorkspaceServer::cancelExecution(
+    const Principal &p, const QString &id, const HttpServer::Responder &respond)
 {
     ServedWorkspace *served = servedFor(p);
     const auto accepted = [id, respond] {
-        respond(HttpResponse::json(202, QJsonObject{{QStringLiteral("execution_id"), id},
-                                                    {QStringLiteral("status"), QStringLiteral("cancelling")}}));
+        respond(HttpResponse::json(202,
+            QJsonObject { { QStringLiteral("execution_id"), id },
+                { QStringLiteral("status"), QStringLiteral("cancelling") } }));
     };
     if (auto stream = m_hub.find(id); served && stream && !stream->synthesized
         && stream->workspaceKey == served->key && !stream->terminal) {
@@ -695,37 +726,38 @@ void WorkspaceServer::cancelExecution(const Principal &p, const QString &id, con
         return;
     }
     QPointer<WorkspaceServer> self(this);
-    fetchFor(p, id, [self, served, id, respond, accepted](const ExecutionRecord *record, int status,
-                                                          const QString &message) {
-        if (!self)
-            return;
-        if (!record) {
-            respond(status == 404 ? notFound(message)
-                                  : HttpResponse::error(500, QStringLiteral("query_failed"), message));
-            return;
-        }
-        if (ExecutionStreamHub::isTerminalStatus(record->status)) {
-            respond(HttpResponse::error(409, QStringLiteral("not_cancellable"),
-                                        QStringLiteral("execution %1 is already %2").arg(id, record->status)));
-            return;
-        }
-        served->backend->cancel(id);
-        accepted();
-    });
+    fetchFor(p, id,
+        [self, served, id, respond, accepted](
+            const ExecutionRecord *record, int status, const QString &message) {
+            if (!self)
+                return;
+            if (!record) {
+                respond(status == 404 ? notFound(message)
+                                      : HttpResponse::error(500, QStringLiteral("query_failed"), message));
+                return;
+            }
+            if (ExecutionStreamHub::isTerminalStatus(record->status)) {
+                respond(HttpResponse::error(409, QStringLiteral("not_cancellable"),
+                    QStringLiteral("execution %1 is already %2").arg(id, record->status)));
+                return;
+            }
+            served->backend->cancel(id);
+            accepted();
+        });
 }
 
 std::optional<HttpResponse> WorkspaceServer::checkUpgrade(const HttpRequest &request)
 {
     const QStringList &seg = request.segments;
     if (!(seg.size() == 3 && seg[0] == QLatin1String("ws") && seg[1] == QLatin1String("execution")))
-        return HttpResponse::error(404, QStringLiteral("not_found"),
-                                   QStringLiteral("no such endpoint: %1").arg(request.path));
+        return HttpResponse::error(
+            404, QStringLiteral("not_found"), QStringLiteral("no such endpoint: %1").arg(request.path));
     if (m_shuttingDown)
-        return HttpResponse::error(503, QStringLiteral("shutting_down"),
-                                   QStringLiteral("the server is shutting down"));
+        return HttpResponse::error(
+            503, QStringLiteral("shutting_down"), QStringLiteral("the server is shutting down"));
     if (!authenticate(request, true)) {
-        HttpResponse r = HttpResponse::error(401, QStringLiteral("unauthorized"),
-                                             QStringLiteral("missing or invalid token"));
+        HttpResponse r = HttpResponse::error(
+            401, QStringLiteral("unauthorized"), QStringLiteral("missing or invalid token"));
         r.headers.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer")));
         return r;
     }
@@ -741,8 +773,8 @@ void WorkspaceServer::onWebSocket(QWebSocket *socket, const HttpRequest &request
     limits.maxLagEvents = m_options.maxLagEvents;
     limits.ackWindow = m_options.ackWindow;
     limits.maxMessageBytes = m_options.maxMessageBytes;
-    auto *session = new StreamSession(socket, principal.value_or(Principal{}), executionId, limits, this);
-    if (!principal) {   // checked at upgrade time; the table does not change, but be safe
+    auto *session = new StreamSession(socket, principal.value_or(Principal {}), executionId, limits, this);
+    if (!principal) { // checked at upgrade time; the table does not change, but be safe
         session->failAndClose(QStringLiteral("unauthorized"), QStringLiteral("invalid token"));
         return;
     }
@@ -758,7 +790,7 @@ void WorkspaceServer::onWebSocket(QWebSocket *socket, const HttpRequest &request
         afterSeq = text.toLongLong(&ok);
         if (!ok || afterSeq < 0) {
             session->failAndClose(QStringLiteral("bad_after_seq"),
-                                  QStringLiteral("after_seq: expected a non-negative integer, got '%1'").arg(text));
+                QStringLiteral("after_seq: expected a non-negative integer, got '%1'").arg(text));
             return;
         }
     }
@@ -769,8 +801,8 @@ void WorkspaceServer::onWebSocket(QWebSocket *socket, const HttpRequest &request
     ServedWorkspace *served = servedFor(*principal);
     if (auto stream = m_hub.find(executionId)) {
         if (!served || stream->workspaceKey != served->key) {
-            session->failAndClose(QStringLiteral("not_found"),
-                                  QStringLiteral("execution %1 not found").arg(executionId));
+            session->failAndClose(
+                QStringLiteral("not_found"), QStringLiteral("execution %1 not found").arg(executionId));
             return;
         }
         session->attach(stream, afterSeq);
@@ -779,22 +811,22 @@ void WorkspaceServer::onWebSocket(QWebSocket *socket, const HttpRequest &request
     QPointer<StreamSession> guard(session);
     QPointer<WorkspaceServer> self(this);
     fetchFor(*principal, executionId,
-             [self, guard, executionId, afterSeq](const ExecutionRecord *record, int status, const QString &message) {
-                 if (!self || !guard)
-                     return;
-                 if (!record) {
-                     guard->failAndClose(status == 404 ? QStringLiteral("not_found") : QStringLiteral("internal"),
-                                         status == 404 ? QStringLiteral("execution %1 not found").arg(executionId)
-                                                       : message);
-                     return;
-                 }
-                 const QString key = guard->principal().workspaceKey();
-                 // Live events may have arrived while we waited: prefer them.
-                 std::shared_ptr<ExecutionStream> stream = self->m_hub.find(executionId);
-                 if (!stream)
-                     stream = self->m_hub.adoptSynthesized(ExecutionStreamHub::synthesize(*record, key));
-                 guard->attach(stream, afterSeq);
-             });
+        [self, guard, executionId, afterSeq](
+            const ExecutionRecord *record, int status, const QString &message) {
+            if (!self || !guard)
+                return;
+            if (!record) {
+                guard->failAndClose(status == 404 ? QStringLiteral("not_found") : QStringLiteral("internal"),
+                    status == 404 ? QStringLiteral("execution %1 not found").arg(executionId) : message);
+                return;
+            }
+            const QString key = guard->principal().workspaceKey();
+            // Live events may have arrived while we waited: prefer them.
+            std::shared_ptr<ExecutionStream> stream = self->m_hub.find(executionId);
+            if (!stream)
+                stream = self->m_hub.adoptSynthesized(ExecutionStreamHub::synthesize(*record, key));
+            guard->attach(stream, afterSeq);
+        });
 }
 
 void WorkspaceServer::onEvents(ServedWorkspace *served, const ExecutionEventList &events)
@@ -802,7 +834,7 @@ void WorkspaceServer::onEvents(ServedWorkspace *served, const ExecutionEventList
     QList<std::shared_ptr<ExecutionStream>> touched;
     for (const ExecutionEvent &e : events) {
         if (e.executionId.isEmpty() || e.type == ExecutionEvent::Type::Error)
-            continue;   // subscription-level errors of the local backend are not stream events
+            continue; // subscription-level errors of the local backend are not stream events
         if (m_eventTap)
             m_eventTap(e);
         auto stream = m_hub.append(served->key, e);
@@ -810,7 +842,7 @@ void WorkspaceServer::onEvents(ServedWorkspace *served, const ExecutionEventList
             touched.append(stream);
     }
     for (const auto &stream : std::as_const(touched)) {
-        const auto sessions = stream->sessions;   // pump may detach
+        const auto sessions = stream->sessions; // pump may detach
         for (const QPointer<StreamSession> &s : sessions)
             if (s)
                 s->pump();

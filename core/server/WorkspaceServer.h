@@ -42,7 +42,7 @@ public:
     // Loads the workspaces and tokens, starts the engines and listens. The message names the
     // file or flag that failed.
     Result<void> start(const ServerOptions &options);
-    QUrl url() const;   // "http://127.0.0.1:PORT" (https with TLS), the real port
+    QUrl url() const; // "http://127.0.0.1:PORT" (https with TLS), the real port
     quint16 port() const;
 
     // Graceful stop: no new connections or runs; running executions are cancelled and given
@@ -66,11 +66,11 @@ private:
     {
         Workspace workspace;
         QString key;
-        ExecutionBackend *backend = nullptr;   // Owned (deleted in shutdown or destructor).
+        ExecutionBackend *backend = nullptr; // Owned (deleted in shutdown or destructor).
         std::shared_ptr<PendingCalls> calls;
     };
-    using FetchCallback = std::function<void(const ExecutionRecord *record, int status,
-                                             const QString &message)>;
+    using FetchCallback
+        = std::function<void(const ExecutionRecord *record, int status, const QString &message)>;
 
     void handleRequest(const HttpRequest &request, const HttpServer::Responder &respond);
     std::optional<HttpResponse> checkUpgrade(const HttpRequest &request);
@@ -79,11 +79,10 @@ private:
 
     void getWorkspace(const Principal &p, const HttpServer::Responder &respond);
     void startAgent(const Principal &p, const QString &agentId, const HttpRequest &request,
-                    const HttpServer::Responder &respond);
-    void startOrchestration(const Principal &p, const QString &orchestrationId,
-                            const HttpRequest &request, const HttpServer::Responder &respond);
-    void listExecutions(const Principal &p, const HttpRequest &request,
-                        const HttpServer::Responder &respond);
+        const HttpServer::Responder &respond);
+    void startOrchestration(const Principal &p, const QString &orchestrationId, const HttpRequest &request,
+        const HttpServer::Responder &respond);
+    void listExecutions(const Principal &p, const HttpRequest &request, const HttpServer::Responder &respond);
     void getExecution(const Principal &p, const QString &id, const HttpServer::Responder &respond);
     void cancelExecution(const Principal &p, const QString &id, const HttpServer::Responder &respond);
 
@@ -97,8 +96,8 @@ private:
 
     ServerOptions m_options;
     TokenTable m_tokens;
-    HttpServer *m_http = nullptr;   // Owned (child).
-    QList<ServedWorkspace *> m_served;   // Owned.
+    HttpServer *m_http = nullptr; // Owned (child).
+    QList<ServedWorkspace *> m_served; // Owned.
     ExecutionStreamHub m_hub;
     QTimer m_evictTimer;
     QTimer m_shutdownTimer;

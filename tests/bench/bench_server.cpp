@@ -29,7 +29,7 @@ namespace {
 qint64 nowNs()
 {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
+        std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
 
@@ -46,15 +46,15 @@ QByteArray benchWorkspace(int fastTokens)
 {
     QJsonObject ws = QJsonDocument::fromJson(alphaWorkspace()).object();
     QJsonArray agents = ws.value(QLatin1String("agents")).toArray();
-    agents.append(scriptedAgent(QStringLiteral("bench_fast"), QJsonObject{{QStringLiteral("reply_tokens"), fastTokens},
-                                                                         {QStringLiteral("tokens_per_second"), 0},
-                                                                         {QStringLiteral("ttft_ms"), 1000}}));
-    agents.append(scriptedAgent(QStringLiteral("bench_paced"), QJsonObject{{QStringLiteral("reply_tokens"), 500},
-                                                                          {QStringLiteral("tokens_per_second"), 100},
-                                                                          {QStringLiteral("ttft_ms"), 500}}));
-    agents.append(scriptedAgent(QStringLiteral("bench_resume"), QJsonObject{{QStringLiteral("reply_tokens"), 2000},
-                                                                           {QStringLiteral("tokens_per_second"), 200},
-                                                                           {QStringLiteral("ttft_ms"), 0}}));
+    agents.append(scriptedAgent(QStringLiteral("bench_fast"),
+        QJsonObject { { QStringLiteral("reply_tokens"), fastTokens },
+            { QStringLiteral("tokens_per_second"), 0 }, { QStringLiteral("ttft_ms"), 1000 } }));
+    agents.append(scriptedAgent(QStringLiteral("bench_paced"),
+        QJsonObject { { QStringLiteral("reply_tokens"), 500 }, { QStringLiteral("tokens_per_second"), 100 },
+            { QStringLiteral("ttft_ms"), 500 } }));
+    agents.append(scriptedAgent(QStringLiteral("bench_resume"),
+        QJsonObject { { QStringLiteral("reply_tokens"), 2000 }, { QStringLiteral("tokens_per_second"), 200 },
+            { QStringLiteral("ttft_ms"), 0 } }));
     ws.insert(QStringLiteral("agents"), agents);
     return QJsonDocument(ws).toJson();
 }
@@ -96,7 +96,8 @@ int main(int argc, char *argv[])
 
     QTemporaryDir dir;
     ServerOptions options;
-    options.workspacePaths = {testsupport::writeFile(dir.path(), QStringLiteral("bench.agents.json"), benchWorkspace(tokens))};
+    options.workspacePaths
+        = { testsupport::writeFile(dir.path(), QStringLiteral("bench.agents.json"), benchWorkspace(tokens)) };
     options.databasePath = dir.filePath(QStringLiteral("bench.db"));
     options.tokensPath = testsupport::writeFile(dir.path(), QStringLiteral("tokens.json"), tokensFile());
     options.port = 0;
@@ -110,25 +111,29 @@ int main(int argc, char *argv[])
     anchor.moveToThread(&serverThread);
     WorkspaceServer *server = nullptr;
     QString startError;
-    QMetaObject::invokeMethod(&anchor, [&] {
-        server = new WorkspaceServer;
-        server->setEventTap([&tap](const ExecutionEvent &e) {
-            if (e.type != ExecutionEvent::Type::Chunk)
-                return;
-            const qint64 t = nowNs();
-            QMutexLocker lock(&tap.mutex);
-            tap.ingestNs[e.executionId].insert(e.seq, t);
-        });
-        const Result<void> r = server->start(options);
-        if (!r)
-            startError = r.error();
-    }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        &anchor,
+        [&] {
+            server = new WorkspaceServer;
+            server->setEventTap([&tap](const ExecutionEvent &e) {
+                if (e.type != ExecutionEvent::Type::Chunk)
+                    return;
+                const qint64 t = nowNs();
+                QMutexLocker lock(&tap.mutex);
+                tap.ingestNs[e.executionId].insert(e.seq, t);
+            });
+            const Result<void> r = server->start(options);
+            if (!r)
+                startError = r.error();
+        },
+        Qt::BlockingQueuedConnection);
     if (!startError.isEmpty()) {
         std::fprintf(stderr, "bench_server: %s\n", qPrintable(startError));
         return 1;
     }
     QUrl url;
-    QMetaObject::invokeMethod(&anchor, [&] { url = server->url(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        &anchor, [&] { url = server->url(); }, Qt::BlockingQueuedConnection);
     QNetworkAccessManager nam;
 
     auto startRun = [&](const QString &agent) {
@@ -147,62 +152,64 @@ int main(int argc, char *argv[])
     };
 
     // Runs subscribers until all are done; onChunk gets (subscriber, seq, receive time).
-    auto runSubscribers = [&](QList<Subscriber> &subs, const std::function<void(Subscriber &, qint64, qint64)> &onChunk) {
-        std::function<void(Subscriber &)> open = [&](Subscriber &s) {
-            s.socket = new QWebSocket;
-            QObject::connect(s.socket, &QWebSocket::textMessageReceived, s.socket, [&s, &onChunk](const QString &text) {
-                const qint64 t = nowNs();
-                const QJsonObject o = QJsonDocument::fromJson(text.toUtf8()).object();
-                const qint64 seq = o.value(QLatin1String("seq")).toInteger();
-                const QString type = o.value(QLatin1String("type")).toString();
-                if (seq != s.lastSeq + 1) {
-                    s.broken = true;
-                    return;
-                }
-                s.lastSeq = seq;
-                if (type == QLatin1String("chunk")) {
-                    ++s.chunks;
-                    onChunk(s, seq, t);
-                } else if (type == QLatin1String("complete")) {
-                    s.done = true;
-                }
-            });
-            QWebSocket *socket = s.socket;
-            QObject::connect(socket, &QWebSocket::disconnected, socket, [&s, &open, socket] {
-                socket->deleteLater();
-                if (s.socket == socket)
-                    s.socket = nullptr;
-                if (!s.done && !s.broken) {
-                    ++s.drops;
-                    open(s);   // resume after a drop for lagging
-                }
-            });
-            QNetworkRequest request(wsUrl(s.executionId, s.lastSeq));
-            request.setRawHeader("Authorization", "Bearer " + kAlphaToken.toUtf8());
-            s.socket->open(request);
-        };
-        for (Subscriber &s : subs)
-            open(s);
-        QElapsedTimer guard;
-        guard.start();
-        while (guard.elapsed() < 300000) {
-            bool all = true;
-            for (const Subscriber &s : subs)
-                all &= s.done || s.broken;
-            if (all)
-                break;
-            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
-        }
-        for (Subscriber &s : subs) {
-            if (!s.socket)
-                continue;
-            s.socket->disconnect();   // no more resumes
-            s.socket->close();
-            s.socket->deleteLater();
-            s.socket = nullptr;
-        }
-        QCoreApplication::processEvents();
-    };
+    auto runSubscribers
+        = [&](QList<Subscriber> &subs, const std::function<void(Subscriber &, qint64, qint64)> &onChunk) {
+              std::function<void(Subscriber &)> open = [&](Subscriber &s) {
+                  s.socket = new QWebSocket;
+                  QObject::connect(s.socket, &QWebSocket::textMessageReceived, s.socket,
+                      [&s, &onChunk](const QString &text) {
+                          const qint64 t = nowNs();
+                          const QJsonObject o = QJsonDocument::fromJson(text.toUtf8()).object();
+                          const qint64 seq = o.value(QLatin1String("seq")).toInteger();
+                          const QString type = o.value(QLatin1String("type")).toString();
+                          if (seq != s.lastSeq + 1) {
+                              s.broken = true;
+                              return;
+                          }
+                          s.lastSeq = seq;
+                          if (type == QLatin1String("chunk")) {
+                              ++s.chunks;
+                              onChunk(s, seq, t);
+                          } else if (type == QLatin1String("complete")) {
+                              s.done = true;
+                          }
+                      });
+                  QWebSocket *socket = s.socket;
+                  QObject::connect(socket, &QWebSocket::disconnected, socket, [&s, &open, socket] {
+                      socket->deleteLater();
+                      if (s.socket == socket)
+                          s.socket = nullptr;
+                      if (!s.done && !s.broken) {
+                          ++s.drops;
+                          open(s); // resume after a drop for lagging
+                      }
+                  });
+                  QNetworkRequest request(wsUrl(s.executionId, s.lastSeq));
+                  request.setRawHeader("Authorization", "Bearer " + kAlphaToken.toUtf8());
+                  s.socket->open(request);
+              };
+              for (Subscriber &s : subs)
+                  open(s);
+              QElapsedTimer guard;
+              guard.start();
+              while (guard.elapsed() < 300000) {
+                  bool all = true;
+                  for (const Subscriber &s : subs)
+                      all &= s.done || s.broken;
+                  if (all)
+                      break;
+                  QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+              }
+              for (Subscriber &s : subs) {
+                  if (!s.socket)
+                      continue;
+                  s.socket->disconnect(); // no more resumes
+                  s.socket->close();
+                  s.socket->deleteLater();
+                  s.socket = nullptr;
+              }
+              QCoreApplication::processEvents();
+          };
 
     // --- A. throughput --------------------------------------------------------------------
     {
@@ -239,15 +246,18 @@ int main(int argc, char *argv[])
                     ++produced;
                 }
         }
-        std::printf("A throughput: %d executions x %d subscribers, reply_tokens %d (%lld chunk events in all)\n",
-                    executions, subscribers, tokens, produced);
-        std::printf("  delivered %lld chunk messages in %.2f s = %.0f chunks/s total, %.0f chunks/s per subscriber\n",
-                    total, seconds, double(total) / seconds, double(total) / seconds / double(subs.size()));
-        std::printf("  engine produced %lld chunks in %.2f s = %.0f chunks/s; every subscriber got every chunk once: %s;"
+        std::printf(
+            "A throughput: %d executions x %d subscribers, reply_tokens %d (%lld chunk events in all)\n",
+            executions, subscribers, tokens, produced);
+        std::printf(
+            "  delivered %lld chunk messages in %.2f s = %.0f chunks/s total, %.0f chunks/s per subscriber\n",
+            total, seconds, double(total) / seconds, double(total) / seconds / double(subs.size()));
+        std::printf("  engine produced %lld chunks in %.2f s = %.0f chunks/s; every subscriber got every "
+                    "chunk once: %s;"
                     " lag drops (resumed) %d; broken streams %d\n",
-                    produced, double(produceLast - produceFirst) / 1e9,
-                    double(produced) / (double(produceLast - produceFirst) / 1e9),
-                    total == produced * subscribers ? "yes" : "NO", drops, broken);
+            produced, double(produceLast - produceFirst) / 1e9,
+            double(produced) / (double(produceLast - produceFirst) / 1e9),
+            total == produced * subscribers ? "yes" : "NO", drops, broken);
         std::fflush(stdout);
         QMutexLocker lock(&tap.mutex);
         tap.ingestNs.clear();
@@ -272,11 +282,11 @@ int main(int argc, char *argv[])
             if (in > 0)
                 latencies.append(t - in);
         });
-        std::printf("B latency: %d paced executions (100 tokens/s) x %d subscribers, %lld chunk deliveries\n", m2, n2,
-                    qint64(latencies.size()));
+        std::printf("B latency: %d paced executions (100 tokens/s) x %d subscribers, %lld chunk deliveries\n",
+            m2, n2, qint64(latencies.size()));
         std::printf("  server buffer -> subscriber: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-                    percentile(latencies, 0.5) / 1e6, percentile(latencies, 0.99) / 1e6,
-                    percentile(latencies, 1.0) / 1e6);
+            percentile(latencies, 0.5) / 1e6, percentile(latencies, 0.99) / 1e6,
+            percentile(latencies, 1.0) / 1e6);
         std::fflush(stdout);
     }
 
@@ -297,17 +307,18 @@ int main(int argc, char *argv[])
                 waitingResume = false;
             }
         });
-        QObject::connect(&backend, &ExecutionBackend::eventsReceived, &backend, [&](const ExecutionEventList &events) {
-            for (const ExecutionEvent &e : events) {
-                ordered &= e.seq == lastSeq + 1;
-                lastSeq = e.seq;
-                complete |= e.isTerminal();
-            }
-            if (waitingEvent) {
-                toEvent.append(nowNs() - droppedAt);
-                waitingEvent = false;
-            }
-        });
+        QObject::connect(
+            &backend, &ExecutionBackend::eventsReceived, &backend, [&](const ExecutionEventList &events) {
+                for (const ExecutionEvent &e : events) {
+                    ordered &= e.seq == lastSeq + 1;
+                    lastSeq = e.seq;
+                    complete |= e.isTerminal();
+                }
+                if (waitingEvent) {
+                    toEvent.append(nowNs() - droppedAt);
+                    waitingEvent = false;
+                }
+            });
         QTimer dropper;
         dropper.setInterval(100);
         QObject::connect(&dropper, &QTimer::timeout, &backend, [&] {
@@ -320,22 +331,25 @@ int main(int argc, char *argv[])
         });
         ExecutionRequest request;
         request.agentId = QStringLiteral("bench_resume");
-        request.inputs = QJsonObject{{QStringLiteral("text"), QStringLiteral("resume")}};
+        request.inputs = QJsonObject { { QStringLiteral("text"), QStringLiteral("resume") } };
         backend.start(request);
         dropper.start();
         QElapsedTimer guard;
         guard.start();
         while (!complete && guard.elapsed() < 120000)
             QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
-        std::printf("C resume: %d forced drops of a paced stream (200 tokens/s); events in order, none lost or doubled: %s\n",
-                    dropsDone, ordered && complete ? "yes" : "NO");
-        std::printf("  drop -> reconnected: p50 %.2f ms, p99 %.2f ms; drop -> next event delivered: p50 %.2f ms, p99 %.2f ms\n",
-                    percentile(toResumed, 0.5) / 1e6, percentile(toResumed, 0.99) / 1e6,
-                    percentile(toEvent, 0.5) / 1e6, percentile(toEvent, 0.99) / 1e6);
+        std::printf("C resume: %d forced drops of a paced stream (200 tokens/s); events in order, none lost "
+                    "or doubled: %s\n",
+            dropsDone, ordered && complete ? "yes" : "NO");
+        std::printf("  drop -> reconnected: p50 %.2f ms, p99 %.2f ms; drop -> next event delivered: p50 %.2f "
+                    "ms, p99 %.2f ms\n",
+            percentile(toResumed, 0.5) / 1e6, percentile(toResumed, 0.99) / 1e6,
+            percentile(toEvent, 0.5) / 1e6, percentile(toEvent, 0.99) / 1e6);
         std::fflush(stdout);
     }
 
-    QMetaObject::invokeMethod(&anchor, [&] { delete server; }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        &anchor, [&] { delete server; }, Qt::BlockingQueuedConnection);
     serverThread.quit();
     serverThread.wait();
     return 0;

@@ -25,8 +25,7 @@ private:
     QTemporaryDir m_dir;
     ServerProcess m_server;
 
-    template <typename T>
-    static T *child(QWidget &w, const char *name)
+    template <typename T> static T *child(QWidget &w, const char *name)
     {
         return w.findChild<T *>(QString::fromLatin1(name));
     }
@@ -51,9 +50,10 @@ private slots:
     {
         ConnectDialog d;
         d.show();
-        for (const char *name : {"remoteProfileCombo", "remoteProfileNameEdit", "remoteUrlEdit", "remoteTokenEdit",
-                                 "remoteSaveProfileCheck", "remoteRememberTokenCheck", "remoteDeleteProfileButton",
-                                 "remoteConnectButton", "remoteCancelButton", "remoteStatusLabel"})
+        for (const char *name :
+            { "remoteProfileCombo", "remoteProfileNameEdit", "remoteUrlEdit", "remoteTokenEdit",
+                "remoteSaveProfileCheck", "remoteRememberTokenCheck", "remoteDeleteProfileButton",
+                "remoteConnectButton", "remoteCancelButton", "remoteStatusLabel" })
             QVERIFY2(d.findChild<QWidget *>(QString::fromLatin1(name)), name);
         QCOMPARE(child<QLineEdit>(d, "remoteTokenEdit")->echoMode(), QLineEdit::Password);
         child<QLineEdit>(d, "remoteProfileNameEdit")->setText(QStringLiteral("ci server"));
@@ -85,7 +85,7 @@ private slots:
     {
         ConnectDialog d;
         auto *combo = child<QComboBox>(d, "remoteProfileCombo");
-        QCOMPARE(combo->count(), 2);   // "(new connection)" + the saved one
+        QCOMPARE(combo->count(), 2); // "(new connection)" + the saved one
         combo->setCurrentIndex(1);
         QCOMPARE(child<QLineEdit>(d, "remoteUrlEdit")->text(), m_server.url.toString());
         QCOMPARE(child<QLineEdit>(d, "remoteTokenEdit")->text(), kAlphaToken);

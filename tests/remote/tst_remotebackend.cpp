@@ -6,8 +6,8 @@
 
 #include <QSignalSpy>
 #include <QTcpServer>
-#include <QUrlQuery>
 #include <QTest>
+#include <QUrlQuery>
 #include <QWebSocketServer>
 
 using namespace serverfixture;
@@ -26,7 +26,10 @@ struct EventLog
             ExecutionEventList &list = byExecution[e.executionId];
             const qint64 expected = list.isEmpty() ? list.size() + 1 : list.constLast().seq + 1;
             if (e.type != ExecutionEvent::Type::Error && e.seq != expected && failure.isEmpty())
-                failure = QStringLiteral("%1: expected seq %2, got %3").arg(e.executionId).arg(expected).arg(e.seq);
+                failure = QStringLiteral("%1: expected seq %2, got %3")
+                              .arg(e.executionId)
+                              .arg(expected)
+                              .arg(e.seq);
             list.append(e);
         }
     }
@@ -63,7 +66,7 @@ ExecutionRequest agentRequest(const QString &agent, const QString &text)
 {
     ExecutionRequest r;
     r.agentId = agent;
-    r.inputs = QJsonObject{{QStringLiteral("text"), text}};
+    r.inputs = QJsonObject { { QStringLiteral("text"), text } };
     return r;
 }
 
@@ -75,8 +78,10 @@ class MinimalServer : public QObject
 {
 public:
     MinimalServer(int chunks, int dropFirstAfter, bool sequenced = false)
-        : m_server(QStringLiteral("seed"), QWebSocketServer::NonSecureMode), m_chunks(chunks),
-          m_dropFirstAfter(dropFirstAfter), m_sequenced(sequenced)
+        : m_server(QStringLiteral("seed"), QWebSocketServer::NonSecureMode)
+        , m_chunks(chunks)
+        , m_dropFirstAfter(dropFirstAfter)
+        , m_sequenced(sequenced)
     {
         m_server.listen(QHostAddress::LocalHost, 0);
         connect(&m_server, &QWebSocketServer::newConnection, this, [this] {
@@ -84,27 +89,30 @@ public:
                 ws->setParent(this);
                 ++connections;
                 requestUrls.append(ws->requestUrl());
-                connect(ws, &QWebSocket::textMessageReceived, this,
-                        [this](const QString &m) { received.append(QJsonDocument::fromJson(m.toUtf8()).object()); });
+                connect(ws, &QWebSocket::textMessageReceived, this, [this](const QString &m) {
+                    received.append(QJsonDocument::fromJson(m.toUtf8()).object());
+                });
                 const bool drop = connections == 1 && m_dropFirstAfter > 0;
-                const qint64 from = m_sequenced ? QUrlQuery(ws->requestUrl()).queryItemValue(QStringLiteral("after_seq")).toLongLong() : 0;
+                const qint64 from = m_sequenced
+                    ? QUrlQuery(ws->requestUrl()).queryItemValue(QStringLiteral("after_seq")).toLongLong()
+                    : 0;
                 for (int i = int(from); i < m_chunks; ++i) {
                     if (drop && i == m_dropFirstAfter) {
                         ws->flush();
                         ws->abort();
                         return;
                     }
-                    QJsonObject o{{QStringLiteral("type"), QStringLiteral("chunk")},
-                                  {QStringLiteral("content"), QStringLiteral("w%1 ").arg(i)},
-                                  {QStringLiteral("tokens"), 1}};
+                    QJsonObject o { { QStringLiteral("type"), QStringLiteral("chunk") },
+                        { QStringLiteral("content"), QStringLiteral("w%1 ").arg(i) },
+                        { QStringLiteral("tokens"), 1 } };
                     if (m_sequenced) {
                         o.insert(QStringLiteral("seq"), i + 1);
                         o.insert(QStringLiteral("execution_id"), QStringLiteral("seed-1"));
                     }
                     ws->sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
                 }
-                QJsonObject done{{QStringLiteral("type"), QStringLiteral("complete")},
-                                 {QStringLiteral("execution_id"), QStringLiteral("seed-1")}};
+                QJsonObject done { { QStringLiteral("type"), QStringLiteral("complete") },
+                    { QStringLiteral("execution_id"), QStringLiteral("seed-1") } };
                 if (m_sequenced)
                     done.insert(QStringLiteral("seq"), m_chunks + 1);
                 ws->sendTextMessage(QString::fromUtf8(QJsonDocument(done).toJson(QJsonDocument::Compact)));
@@ -138,7 +146,8 @@ private:
     {
         auto b = std::make_unique<RemoteBackend>(m_server.url, kAlphaToken);
         b->setReconnectDelays(20, 500);
-        connect(b.get(), &ExecutionBackend::eventsReceived, this, [log](const ExecutionEventList &e) { log->add(e); });
+        connect(b.get(), &ExecutionBackend::eventsReceived, this,
+            [log](const ExecutionEventList &e) { log->add(e); });
         return b;
     }
     QString startAndWait(RemoteBackend &b, const ExecutionRequest &r)
@@ -183,12 +192,13 @@ private slots:
             RemoteBackend b(m_server.url, QStringLiteral("not-the-token-123"));
             QSignalSpy failed(&b, &RemoteBackend::workspaceFetchFailed);
             QVERIFY(failed.wait(10000));
-            QVERIFY2(failed.first().at(0).toString().contains(QLatin1String("401")), qPrintable(failed.first().at(0).toString()));
+            QVERIFY2(failed.first().at(0).toString().contains(QLatin1String("401")),
+                qPrintable(failed.first().at(0).toString()));
             QVERIFY(!failed.first().at(0).toString().contains(QLatin1String("not-the-token-123")));
             QCOMPARE(b.connectionState(), QStringLiteral("disconnected"));
         }
         {
-            QTcpServer closed;   // a port nobody listens on
+            QTcpServer closed; // a port nobody listens on
             QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
             const quint16 port = closed.serverPort();
             closed.close();
@@ -204,7 +214,8 @@ private slots:
     {
         EventLog log;
         auto b = connectedBackend(&log);
-        const QString id = startAndWait(*b, agentRequest(QStringLiteral("streamer"), QStringLiteral("remote stream")));
+        const QString id
+            = startAndWait(*b, agentRequest(QStringLiteral("streamer"), QStringLiteral("remote stream")));
         QVERIFY(!id.isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(log.complete(id), 60000);
         QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
@@ -228,7 +239,7 @@ private slots:
         QSignalSpy history(b.get(), &ExecutionBackend::historyReady);
         HistoryQuery q;
         q.agentId = QStringLiteral("streamer");
-        q.statuses = {QStringLiteral("completed")};
+        q.statuses = { QStringLiteral("completed") };
         q.limit = 100;
         b->queryHistory(q);
         QVERIFY(history.wait(10000));
@@ -253,7 +264,7 @@ private slots:
         QVERIFY(failed.wait(10000));
         QVERIFY(failed.first().at(1).toString().contains(QLatin1String("404")));
         ExecutionRequest bad = agentRequest(QStringLiteral("echo"), QString());
-        bad.inputs = QJsonObject{{QStringLiteral("count"), 99}};
+        bad.inputs = QJsonObject { { QStringLiteral("count"), 99 } };
         b->start(bad);
         QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 2, 10000);
         QVERIFY(failed.at(1).at(1).toString().contains(QLatin1String("422")));
@@ -273,7 +284,8 @@ private slots:
                 b->dropConnections();
             }
         });
-        const QString id = startAndWait(*b, agentRequest(QStringLiteral("streamer"), QStringLiteral("drops")));
+        const QString id
+            = startAndWait(*b, agentRequest(QStringLiteral("streamer"), QStringLiteral("drops")));
         QVERIFY(!id.isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(log.complete(id), 60000);
         QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
@@ -296,7 +308,8 @@ private slots:
     {
         EventLog log;
         auto b = connectedBackend(&log);
-        const QString id = startAndWait(*b, agentRequest(QStringLiteral("slow"), QStringLiteral("cancel remote")));
+        const QString id
+            = startAndWait(*b, agentRequest(QStringLiteral("slow"), QStringLiteral("cancel remote")));
         QTRY_VERIFY_WITH_TIMEOUT(log.chunks(id) > 0, 20000);
         QTRY_COMPARE_WITH_TIMEOUT(b->runningCount(), 1, 10000);
         b->cancel(id);
@@ -309,14 +322,15 @@ private slots:
     {
         EventLog first;
         auto a = connectedBackend(&first);
-        const QString id = startAndWait(*a, agentRequest(QStringLiteral("echo"), QStringLiteral("replay later")));
+        const QString id
+            = startAndWait(*a, agentRequest(QStringLiteral("echo"), QStringLiteral("replay later")));
         QTRY_VERIFY_WITH_TIMEOUT(first.complete(id), 20000);
         const ExecutionEventList all = first.byExecution.value(id);
 
         // A second client subscribes afterwards from seq 2.
         EventLog later;
         auto b = connectedBackend(&later);
-        later.byExecution[id] = all.mid(0, 2);   // it "has" 1 and 2 already
+        later.byExecution[id] = all.mid(0, 2); // it "has" 1 and 2 already
         b->subscribe(id, 2);
         QTRY_VERIFY_WITH_TIMEOUT(later.complete(id), 20000);
         QVERIFY2(later.failure.isEmpty(), qPrintable(later.failure));
@@ -326,8 +340,11 @@ private slots:
         auto c = connectedBackend(&errors);
         c->subscribe(QStringLiteral("no-such-execution"));
         QTRY_VERIFY_WITH_TIMEOUT(errors.hasError(QStringLiteral("no-such-execution")), 10000);
-        QCOMPARE(errors.byExecution.value(QStringLiteral("no-such-execution")).constLast().data.value(QLatin1String("code")).toString(),
-                 QStringLiteral("not_found"));
+        QCOMPARE(errors.byExecution.value(QStringLiteral("no-such-execution"))
+                     .constLast()
+                     .data.value(QLatin1String("code"))
+                     .toString(),
+            QStringLiteral("not_found"));
         QVERIFY(!c->isSubscribed(QStringLiteral("no-such-execution")));
     }
 
@@ -344,23 +361,26 @@ private slots:
         EventLog log;
         RemoteBackend b(first.url, kAlphaToken);
         b.setReconnectDelays(50, 400);
-        connect(&b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
+        connect(
+            &b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
         QStringList states;
-        connect(&b, &ExecutionBackend::connectionStateChanged, this, [&states](const QString &s) { states << s; });
+        connect(&b, &ExecutionBackend::connectionStateChanged, this,
+            [&states](const QString &s) { states << s; });
         const QString id = startAndWait(b, agentRequest(QStringLiteral("slow"), QStringLiteral("crash")));
         QVERIFY(!id.isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(log.chunks(id) >= 3, 20000);
-        first.kill();   // SIGKILL: no graceful shutdown
+        first.kill(); // SIGKILL: no graceful shutdown
         QTRY_VERIFY_WITH_TIMEOUT(states.contains(QStringLiteral("disconnected")), 20000);
 
         ServerProcess second;
-        QVERIFY2(second.startRaw({QStringLiteral("--workspace"), dir.filePath(QStringLiteral("alpha.agents.json")),
-                                  QStringLiteral("--workspace"), dir.filePath(QStringLiteral("beta.agents.json")),
-                                  QStringLiteral("--db"), first.dbPath, QStringLiteral("--tokens"),
-                                  dir.filePath(QStringLiteral("tokens.json")), QStringLiteral("--listen"),
-                                  QStringLiteral("127.0.0.1:%1").arg(port)},
-                                 &error),
-                 qPrintable(error));
+        QVERIFY2(second.startRaw(
+                     { QStringLiteral("--workspace"), dir.filePath(QStringLiteral("alpha.agents.json")),
+                         QStringLiteral("--workspace"), dir.filePath(QStringLiteral("beta.agents.json")),
+                         QStringLiteral("--db"), first.dbPath, QStringLiteral("--tokens"),
+                         dir.filePath(QStringLiteral("tokens.json")), QStringLiteral("--listen"),
+                         QStringLiteral("127.0.0.1:%1").arg(port) },
+                     &error),
+            qPrintable(error));
         QTRY_VERIFY_WITH_TIMEOUT(log.complete(id), 30000);
         QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
         QCOMPARE(log.byExecution.value(id).constLast().status, QStringLiteral("interrupted"));
@@ -374,7 +394,8 @@ private slots:
         MinimalServer seed(50, 0);
         EventLog log;
         RemoteBackend b(seed.url(), QStringLiteral("seed-token-123"));
-        connect(&b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
+        connect(
+            &b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
         b.subscribe(QStringLiteral("seed-1"));
         QTRY_VERIFY_WITH_TIMEOUT(log.complete(QStringLiteral("seed-1")), 10000);
         QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
@@ -394,7 +415,8 @@ private slots:
         EventLog log;
         RemoteBackend b(seed.url(), QStringLiteral("seed-token-123"));
         b.setReconnectDelays(10, 100);
-        connect(&b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
+        connect(
+            &b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
         b.subscribe(QStringLiteral("seed-1"));
         QTRY_VERIFY_WITH_TIMEOUT(log.complete(QStringLiteral("seed-1")), 10000);
         QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
@@ -413,12 +435,14 @@ private slots:
         EventLog log;
         RemoteBackend b(server.url(), QStringLiteral("seed-token-123"));
         b.setReconnectDelays(10, 100);
-        connect(&b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
+        connect(
+            &b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
         b.subscribe(QStringLiteral("seed-1"));
         QTRY_VERIFY_WITH_TIMEOUT(log.complete(QStringLiteral("seed-1")), 10000);
         QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
         QCOMPARE(server.connections, 2);
-        QCOMPARE(QUrlQuery(server.requestUrls.at(1)).queryItemValue(QStringLiteral("after_seq")), QStringLiteral("12"));
+        QCOMPARE(QUrlQuery(server.requestUrls.at(1)).queryItemValue(QStringLiteral("after_seq")),
+            QStringLiteral("12"));
         QCOMPARE(log.chunks(QStringLiteral("seed-1")), 30);
         auto lastAck = [&server] {
             qint64 last = 0;

@@ -28,93 +28,99 @@ namespace serverfixture {
 
 inline const QString kAlphaToken = QStringLiteral("alpha-token-0123456789");
 inline const QString kBetaToken = QStringLiteral("beta-token-0123456789");
-inline const QString kGammaToken = QStringLiteral("gamma-token-0123456789");   // workspace not served
+inline const QString kGammaToken = QStringLiteral("gamma-token-0123456789"); // workspace not served
 
 // Agent JSON with the scripted provider.
 inline QJsonObject scriptedAgent(const QString &id, const QJsonObject &modelExtra)
 {
-    QJsonObject model{{QStringLiteral("provider"), QStringLiteral("offline")},
-                      {QStringLiteral("name"), QStringLiteral("scripted")}};
+    QJsonObject model { { QStringLiteral("provider"), QStringLiteral("offline") },
+        { QStringLiteral("name"), QStringLiteral("scripted") } };
     for (auto it = modelExtra.begin(); it != modelExtra.end(); ++it)
         model.insert(it.key(), it.value());
-    const QJsonArray inputs{
-        QJsonObject{{QStringLiteral("name"), QStringLiteral("text")}, {QStringLiteral("type"), QStringLiteral("str")}},
-        QJsonObject{{QStringLiteral("name"), QStringLiteral("count")}, {QStringLiteral("type"), QStringLiteral("int")},
-                    {QStringLiteral("default"), 3}, {QStringLiteral("min"), 1}, {QStringLiteral("max"), 10}}};
-    const QJsonArray outputs{
-        QJsonObject{{QStringLiteral("name"), QStringLiteral("reply")}, {QStringLiteral("type"), QStringLiteral("str")}}};
-    return QJsonObject{{QStringLiteral("id"), id},
-                       {QStringLiteral("name"), id},
-                       {QStringLiteral("version"), QStringLiteral("1")},
-                       {QStringLiteral("model"), model},
-                       {QStringLiteral("instructions"), QStringLiteral("Answer about the text.")},
-                       {QStringLiteral("signature"), QJsonObject{{QStringLiteral("inputs"), inputs},
-                                                                 {QStringLiteral("outputs"), outputs}}}};
+    const QJsonArray inputs { QJsonObject { { QStringLiteral("name"), QStringLiteral("text") },
+                                  { QStringLiteral("type"), QStringLiteral("str") } },
+        QJsonObject { { QStringLiteral("name"), QStringLiteral("count") },
+            { QStringLiteral("type"), QStringLiteral("int") }, { QStringLiteral("default"), 3 },
+            { QStringLiteral("min"), 1 }, { QStringLiteral("max"), 10 } } };
+    const QJsonArray outputs { QJsonObject { { QStringLiteral("name"), QStringLiteral("reply") },
+        { QStringLiteral("type"), QStringLiteral("str") } } };
+    return QJsonObject { { QStringLiteral("id"), id }, { QStringLiteral("name"), id },
+        { QStringLiteral("version"), QStringLiteral("1") }, { QStringLiteral("model"), model },
+        { QStringLiteral("instructions"), QStringLiteral("Answer about the text.") },
+        { QStringLiteral("signature"),
+            QJsonObject { { QStringLiteral("inputs"), inputs }, { QStringLiteral("outputs"), outputs } } } };
 }
 
 inline QByteArray alphaWorkspace()
 {
-    QJsonArray agents{
+    QJsonArray agents {
         scriptedAgent(QStringLiteral("echo"), {}),
         // ~3000 chunks over ~1.5 s: long enough to be cut many times.
-        scriptedAgent(QStringLiteral("streamer"), QJsonObject{{QStringLiteral("reply_tokens"), 3000},
-                                                              {QStringLiteral("tokens_per_second"), 2000}}),
+        scriptedAgent(QStringLiteral("streamer"),
+            QJsonObject {
+                { QStringLiteral("reply_tokens"), 3000 }, { QStringLiteral("tokens_per_second"), 2000 } }),
         // ~20 s: stays running while a test cancels it or shuts the server down.
-        scriptedAgent(QStringLiteral("slow"), QJsonObject{{QStringLiteral("reply_tokens"), 400},
-                                                          {QStringLiteral("tokens_per_second"), 20}}),
+        scriptedAgent(QStringLiteral("slow"),
+            QJsonObject {
+                { QStringLiteral("reply_tokens"), 400 }, { QStringLiteral("tokens_per_second"), 20 } }),
         // 60000 chunks as fast as possible: floods a subscriber that does not read.
         // (after 1.5 s, so that a subscriber can attach before it starts).
-        scriptedAgent(QStringLiteral("flood"), QJsonObject{{QStringLiteral("reply_tokens"), 60000},
-                                                           {QStringLiteral("ttft_ms"), 1500},
-                                                           {QStringLiteral("tokens_per_second"), 0}}),
+        scriptedAgent(QStringLiteral("flood"),
+            QJsonObject { { QStringLiteral("reply_tokens"), 60000 }, { QStringLiteral("ttft_ms"), 1500 },
+                { QStringLiteral("tokens_per_second"), 0 } }),
     };
-    const QJsonObject pipe{
-        {QStringLiteral("id"), QStringLiteral("pipe")},
-        {QStringLiteral("name"), QStringLiteral("Pipe")},
-        {QStringLiteral("version"), QStringLiteral("1")},
-        {QStringLiteral("inputs"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("text")},
-                                                          {QStringLiteral("type"), QStringLiteral("str")}}}},
-        {QStringLiteral("nodes"), QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("first")},
-                                                         {QStringLiteral("agent"), QStringLiteral("echo")}},
-                                             QJsonObject{{QStringLiteral("id"), QStringLiteral("second")},
-                                                         {QStringLiteral("agent"), QStringLiteral("echo")}}}},
-        {QStringLiteral("edges"), QJsonArray{QJsonObject{{QStringLiteral("from"), QStringLiteral("input.text")},
-                                                         {QStringLiteral("to"), QStringLiteral("first.text")}},
-                                             QJsonObject{{QStringLiteral("from"), QStringLiteral("first.reply")},
-                                                         {QStringLiteral("to"), QStringLiteral("second.text")}}}},
-        {QStringLiteral("outputs"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("result")},
-                                                           {QStringLiteral("from"), QStringLiteral("second.reply")}}}},
+    const QJsonObject pipe {
+        { QStringLiteral("id"), QStringLiteral("pipe") },
+        { QStringLiteral("name"), QStringLiteral("Pipe") },
+        { QStringLiteral("version"), QStringLiteral("1") },
+        { QStringLiteral("inputs"),
+            QJsonArray { QJsonObject { { QStringLiteral("name"), QStringLiteral("text") },
+                { QStringLiteral("type"), QStringLiteral("str") } } } },
+        { QStringLiteral("nodes"),
+            QJsonArray { QJsonObject { { QStringLiteral("id"), QStringLiteral("first") },
+                             { QStringLiteral("agent"), QStringLiteral("echo") } },
+                QJsonObject { { QStringLiteral("id"), QStringLiteral("second") },
+                    { QStringLiteral("agent"), QStringLiteral("echo") } } } },
+        { QStringLiteral("edges"),
+            QJsonArray { QJsonObject { { QStringLiteral("from"), QStringLiteral("input.text") },
+                             { QStringLiteral("to"), QStringLiteral("first.text") } },
+                QJsonObject { { QStringLiteral("from"), QStringLiteral("first.reply") },
+                    { QStringLiteral("to"), QStringLiteral("second.text") } } } },
+        { QStringLiteral("outputs"),
+            QJsonArray { QJsonObject { { QStringLiteral("name"), QStringLiteral("result") },
+                { QStringLiteral("from"), QStringLiteral("second.reply") } } } },
     };
-    const QJsonObject ws{
-        {QStringLiteral("format"), QStringLiteral("agentstudio/1")},
-        {QStringLiteral("organization_id"), QStringLiteral("acme")},
-        {QStringLiteral("workspace_id"), QStringLiteral("alpha")},
-        {QStringLiteral("providers"),
-         QJsonObject{{QStringLiteral("offline"), QJsonObject{{QStringLiteral("kind"), QStringLiteral("scripted")},
-                                                             {QStringLiteral("ttft_ms"), 0},
-                                                             {QStringLiteral("tokens_per_second"), 0}}}}},
-        {QStringLiteral("agents"), agents},
-        {QStringLiteral("orchestrations"), QJsonArray{pipe}},
+    const QJsonObject ws {
+        { QStringLiteral("format"), QStringLiteral("agentstudio/1") },
+        { QStringLiteral("organization_id"), QStringLiteral("acme") },
+        { QStringLiteral("workspace_id"), QStringLiteral("alpha") },
+        { QStringLiteral("providers"),
+            QJsonObject { { QStringLiteral("offline"),
+                QJsonObject { { QStringLiteral("kind"), QStringLiteral("scripted") },
+                    { QStringLiteral("ttft_ms"), 0 }, { QStringLiteral("tokens_per_second"), 0 } } } } },
+        { QStringLiteral("agents"), agents },
+        { QStringLiteral("orchestrations"), QJsonArray { pipe } },
     };
     return QJsonDocument(ws).toJson();
 }
 
 inline QByteArray betaWorkspace()
 {
-    const QJsonObject ws{
-        {QStringLiteral("format"), QStringLiteral("agentstudio/1")},
-        {QStringLiteral("organization_id"), QStringLiteral("beta")},
-        {QStringLiteral("workspace_id"), QStringLiteral("bravo")},
-        {QStringLiteral("providers"),
-         QJsonObject{{QStringLiteral("offline"), QJsonObject{{QStringLiteral("kind"), QStringLiteral("scripted")},
-                                                             {QStringLiteral("ttft_ms"), 0},
-                                                             {QStringLiteral("tokens_per_second"), 0}}}}},
-        {QStringLiteral("agents"), QJsonArray{scriptedAgent(QStringLiteral("echo"), {}),
-                                              scriptedAgent(QStringLiteral("beta_only"), {}),
-                                              scriptedAgent(QStringLiteral("slow"),
-                                                            QJsonObject{{QStringLiteral("reply_tokens"), 400},
-                                                                        {QStringLiteral("tokens_per_second"), 20}})}},
-        {QStringLiteral("orchestrations"), QJsonArray{}},
+    const QJsonObject ws {
+        { QStringLiteral("format"), QStringLiteral("agentstudio/1") },
+        { QStringLiteral("organization_id"), QStringLiteral("beta") },
+        { QStringLiteral("workspace_id"), QStringLiteral("bravo") },
+        { QStringLiteral("providers"),
+            QJsonObject { { QStringLiteral("offline"),
+                QJsonObject { { QStringLiteral("kind"), QStringLiteral("scripted") },
+                    { QStringLiteral("ttft_ms"), 0 }, { QStringLiteral("tokens_per_second"), 0 } } } } },
+        { QStringLiteral("agents"),
+            QJsonArray { scriptedAgent(QStringLiteral("echo"), {}),
+                scriptedAgent(QStringLiteral("beta_only"), {}),
+                scriptedAgent(QStringLiteral("slow"),
+                    QJsonObject { { QStringLiteral("reply_tokens"), 400 },
+                        { QStringLiteral("tokens_per_second"), 20 } }) } },
+        { QStringLiteral("orchestrations"), QJsonArray {} },
     };
     return QJsonDocument(ws).toJson();
 }
@@ -122,14 +128,14 @@ inline QByteArray betaWorkspace()
 inline QByteArray tokensFile()
 {
     auto entry = [](const QString &token, const char *org, const char *ws) {
-        return QJsonObject{{QStringLiteral("token"), token},
-                           {QStringLiteral("organization_id"), QString::fromLatin1(org)},
-                           {QStringLiteral("workspace_id"), QString::fromLatin1(ws)}};
+        return QJsonObject { { QStringLiteral("token"), token },
+            { QStringLiteral("organization_id"), QString::fromLatin1(org) },
+            { QStringLiteral("workspace_id"), QString::fromLatin1(ws) } };
     };
-    return QJsonDocument(QJsonObject{{QStringLiteral("tokens"),
-                                      QJsonArray{entry(kAlphaToken, "acme", "alpha"),
-                                                 entry(kBetaToken, "beta", "bravo"),
-                                                 entry(kGammaToken, "acme", "gamma")}}})
+    return QJsonDocument(
+        QJsonObject { { QStringLiteral("tokens"),
+            QJsonArray { entry(kAlphaToken, "acme", "alpha"), entry(kBetaToken, "beta", "bravo"),
+                entry(kGammaToken, "acme", "gamma") } } })
         .toJson();
 }
 
@@ -141,15 +147,16 @@ public:
 
     // Writes the workspaces and tokens into dir and starts the server with extra arguments.
     bool start(const QString &dir, const QStringList &extraArgs = {}, QString *error = nullptr,
-               const QString &dbName = QStringLiteral("executions.db"))
+        const QString &dbName = QStringLiteral("executions.db"))
     {
-        const QString alpha = testsupport::writeFile(dir, QStringLiteral("alpha.agents.json"), alphaWorkspace());
+        const QString alpha
+            = testsupport::writeFile(dir, QStringLiteral("alpha.agents.json"), alphaWorkspace());
         const QString beta = testsupport::writeFile(dir, QStringLiteral("beta.agents.json"), betaWorkspace());
         const QString tokens = testsupport::writeFile(dir, QStringLiteral("tokens.json"), tokensFile());
         dbPath = QDir(dir).absoluteFilePath(dbName);
-        QStringList args{QStringLiteral("--workspace"), alpha, QStringLiteral("--workspace"), beta,
-                         QStringLiteral("--db"), dbPath, QStringLiteral("--listen"),
-                         QStringLiteral("127.0.0.1:0"), QStringLiteral("--tokens"), tokens};
+        QStringList args { QStringLiteral("--workspace"), alpha, QStringLiteral("--workspace"), beta,
+            QStringLiteral("--db"), dbPath, QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+            QStringLiteral("--tokens"), tokens };
         args += extraArgs;
         return startRaw(args, error);
     }
@@ -232,8 +239,8 @@ struct HttpResult
 
 // A blocking request for tests (runs a local event loop until the reply finishes).
 inline HttpResult http(QNetworkAccessManager &nam, const QByteArray &verb, const QUrl &url,
-                       const QString &token = {}, const QByteArray &body = {},
-                       const QByteArray &contentType = "application/json")
+    const QString &token = {}, const QByteArray &body = {},
+    const QByteArray &contentType = "application/json")
 {
     QNetworkRequest request(url);
     if (!token.isEmpty())
@@ -264,7 +271,8 @@ inline QString errorCode(const HttpResult &r)
 class WsRecorder : public QObject
 {
 public:
-    explicit WsRecorder(QObject *parent = nullptr) : QObject(parent)
+    explicit WsRecorder(QObject *parent = nullptr)
+        : QObject(parent)
     {
         connect(&socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
             messages.append(QJsonDocument::fromJson(text.toUtf8()).object());
@@ -277,9 +285,8 @@ public:
             closeCode = int(socket.closeCode());
             closeReason = socket.closeReason();
         });
-        connect(&socket, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error), this, [this](QAbstractSocket::SocketError) {
-            errored = true;
-        });
+        connect(&socket, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error), this,
+            [this](QAbstractSocket::SocketError) { errored = true; });
     }
     void open(const QUrl &url, const QString &token)
     {

@@ -47,17 +47,19 @@ private:
     QString startAgent(const QString &agent, const QString &text, const QString &token = kAlphaToken)
     {
         const HttpResult r = post(QStringLiteral("/api/agents/%1/test").arg(agent),
-                                  QJsonDocument(QJsonObject{{QStringLiteral("inputs"),
-                                                             QJsonObject{{QStringLiteral("text"), text}}}})
-                                      .toJson(),
-                                  token);
+            QJsonDocument(QJsonObject { { QStringLiteral("inputs"),
+                              QJsonObject { { QStringLiteral("text"), text } } } })
+                .toJson(),
+            token);
         if (r.status != 202)
             qWarning() << "start failed" << r.status << r.body;
         return r.json.value(QLatin1String("execution_id")).toString();
     }
     QString statusOf(const QString &id, const QString &token = kAlphaToken)
     {
-        return get(QStringLiteral("/api/executions/") + id, token).json.value(QLatin1String("status")).toString();
+        return get(QStringLiteral("/api/executions/") + id, token)
+            .json.value(QLatin1String("status"))
+            .toString();
     }
     bool waitFinished(const QString &id, int timeoutMs = 60000)
     {
@@ -123,7 +125,8 @@ private:
                     return;
                 const QString type = m.value(QLatin1String("type")).toString();
                 if (type == QLatin1String("error")) {
-                    f.failure = QStringLiteral("error message: ") + m.value(QLatin1String("message")).toString();
+                    f.failure
+                        = QStringLiteral("error message: ") + m.value(QLatin1String("message")).toString();
                     return;
                 }
                 const qint64 seq = m.value(QLatin1String("seq")).toInteger();
@@ -141,7 +144,7 @@ private:
                 }
                 if (++received == dropAt && (f.cycles < minCycles || minCycles == 0)) {
                     dropped = true;
-                    ws.socket.abort();   // a forced disconnect at a random point
+                    ws.socket.abort(); // a forced disconnect at a random point
                 }
             };
             QString path = QStringLiteral("/ws/execution/") + id;
@@ -151,7 +154,7 @@ private:
             QElapsedTimer t;
             t.start();
             while (!dropped && !ws.closed && f.finalStatus.isEmpty() && f.failure.isEmpty()
-                   && t.elapsed() < 60000) {
+                && t.elapsed() < 60000) {
                 QTest::qWait(1);
                 if (ws.errored && !ws.connected)
                     break;
@@ -169,15 +172,13 @@ private slots:
     {
         QVERIFY(m_dir.isValid());
         QString error;
-        QVERIFY2(m_server.start(m_dir.path(), {QStringLiteral("--max-lag"), QStringLiteral("2000")}, &error),
-                 qPrintable(error));
+        QVERIFY2(
+            m_server.start(m_dir.path(), { QStringLiteral("--max-lag"), QStringLiteral("2000") }, &error),
+            qPrintable(error));
         QCOMPARE(m_server.url.host(), QStringLiteral("127.0.0.1"));
     }
 
-    void cleanupTestCase()
-    {
-        QCOMPARE(m_server.terminate(), 0);
-    }
+    void cleanupTestCase() { QCOMPARE(m_server.terminate(), 0); }
 
     // Bad arguments and files: exit code 2 and a message that names the flag.
     void startupErrors_data()
@@ -189,37 +190,41 @@ private slots:
         const QString tokens = dir + QStringLiteral("/tokens.json");
         const QString db = dir + QStringLiteral("/startup.db");
         const QString badJson = testsupport::writeFile(dir, QStringLiteral("bad.json"), "{not json");
-        const QString badTokens = testsupport::writeFile(dir, QStringLiteral("badtokens.json"), R"({"tokens":[{"token":"short"}]})");
+        const QString badTokens = testsupport::writeFile(
+            dir, QStringLiteral("badtokens.json"), R"({"tokens":[{"token":"short"}]})");
         auto base = [&](const QStringList &extra) {
-            return QStringList{QStringLiteral("--workspace"), ws, QStringLiteral("--db"), db, QStringLiteral("--tokens"),
-                               tokens, QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")}
-                + extra;
+            return QStringList { QStringLiteral("--workspace"), ws, QStringLiteral("--db"), db,
+                QStringLiteral("--tokens"), tokens, QStringLiteral("--listen"),
+                QStringLiteral("127.0.0.1:0") }
+            + extra;
         };
         QTest::newRow("no arguments") << QStringList() << QStringLiteral("--workspace");
-        QTest::newRow("no tokens") << QStringList{QStringLiteral("--workspace"), ws, QStringLiteral("--db"), db}
-                                   << QStringLiteral("--tokens");
-        QTest::newRow("unknown flag") << base({QStringLiteral("--colour"), QStringLiteral("red")}) << QStringLiteral("--colour");
-        QTest::newRow("bad listen") << QStringList{QStringLiteral("--workspace"), ws, QStringLiteral("--db"), db,
-                                                   QStringLiteral("--tokens"), tokens, QStringLiteral("--listen"),
-                                                   QStringLiteral("nowhere")}
+        QTest::newRow("no tokens") << QStringList { QStringLiteral("--workspace"), ws, QStringLiteral("--db"),
+            db } << QStringLiteral("--tokens");
+        QTest::newRow("unknown flag")
+            << base({ QStringLiteral("--colour"), QStringLiteral("red") }) << QStringLiteral("--colour");
+        QTest::newRow("bad listen") << QStringList { QStringLiteral("--workspace"), ws,
+            QStringLiteral("--db"), db, QStringLiteral("--tokens"), tokens, QStringLiteral("--listen"),
+            QStringLiteral("nowhere") }
                                     << QStringLiteral("--listen");
-        QTest::newRow("workspace not json") << QStringList{QStringLiteral("--workspace"), badJson, QStringLiteral("--db"), db,
-                                                           QStringLiteral("--tokens"), tokens}
+        QTest::newRow("workspace not json") << QStringList { QStringLiteral("--workspace"), badJson,
+            QStringLiteral("--db"), db, QStringLiteral("--tokens"), tokens }
                                             << QStringLiteral("--workspace");
-        QTest::newRow("bad tokens file") << QStringList{QStringLiteral("--workspace"), ws, QStringLiteral("--db"), db,
-                                                        QStringLiteral("--tokens"), badTokens}
+        QTest::newRow("bad tokens file") << QStringList { QStringLiteral("--workspace"), ws,
+            QStringLiteral("--db"), db, QStringLiteral("--tokens"), badTokens }
                                          << QStringLiteral("tokens[0].token");
-        QTest::newRow("db not writable") << QStringList{QStringLiteral("--workspace"), ws, QStringLiteral("--db"),
-                                                        QStringLiteral("/proc/no/such/dir/x.db"), QStringLiteral("--tokens"), tokens}
-                                         << QStringLiteral("--db");
-        QTest::newRow("cert without key") << base({QStringLiteral("--tls-cert"), ws}) << QStringLiteral("--tls-key");
+        QTest::newRow("db not writable") << QStringList { QStringLiteral("--workspace"), ws,
+            QStringLiteral("--db"), QStringLiteral("/proc/no/such/dir/x.db"), QStringLiteral("--tokens"),
+            tokens } << QStringLiteral("--db");
+        QTest::newRow("cert without key")
+            << base({ QStringLiteral("--tls-cert"), ws }) << QStringLiteral("--tls-key");
     }
     void startupErrors()
     {
         QFETCH(QStringList, args);
         QFETCH(QString, mentions);
-        const testsupport::ProcessResult r =
-            testsupport::runProcess(testsupport::binaryPath(QStringLiteral("server/agentstudio-server")), args, 30000);
+        const testsupport::ProcessResult r = testsupport::runProcess(
+            testsupport::binaryPath(QStringLiteral("server/agentstudio-server")), args, 30000);
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(QString::fromUtf8(r.err).contains(mentions), r.err.constData());
         QVERIFY(r.out.isEmpty());
@@ -240,13 +245,13 @@ private slots:
         QTest::addColumn<QByteArray>("verb");
         QTest::addColumn<QString>("path");
         QTest::addColumn<QString>("token");
-        const QList<QPair<QByteArray, QString>> endpoints{
-            {"GET", QStringLiteral("/api/workspace")},
-            {"POST", QStringLiteral("/api/agents/echo/test")},
-            {"POST", QStringLiteral("/api/orchestrations/pipe/execute")},
-            {"GET", QStringLiteral("/api/executions")},
-            {"GET", QStringLiteral("/api/executions/00000000-0000-0000-0000-000000000000")},
-            {"POST", QStringLiteral("/api/executions/00000000-0000-0000-0000-000000000000/cancel")},
+        const QList<QPair<QByteArray, QString>> endpoints {
+            { "GET", QStringLiteral("/api/workspace") },
+            { "POST", QStringLiteral("/api/agents/echo/test") },
+            { "POST", QStringLiteral("/api/orchestrations/pipe/execute") },
+            { "GET", QStringLiteral("/api/executions") },
+            { "GET", QStringLiteral("/api/executions/00000000-0000-0000-0000-000000000000") },
+            { "POST", QStringLiteral("/api/executions/00000000-0000-0000-0000-000000000000/cancel") },
         };
         for (const auto &[verb, path] : endpoints) {
             QTest::addRow("%s %s no token", verb.constData(), qPrintable(path)) << verb << path << QString();
@@ -260,7 +265,7 @@ private slots:
         QFETCH(QString, path);
         QFETCH(QString, token);
         const HttpResult r = http(m_nam, verb, api(path), token,
-                                  verb == "POST" ? QByteArray("{\"inputs\":{\"text\":\"x\"}}") : QByteArray());
+            verb == "POST" ? QByteArray("{\"inputs\":{\"text\":\"x\"}}") : QByteArray());
         QCOMPARE(r.status, 401);
         QCOMPARE(errorCode(r), QStringLiteral("unauthorized"));
     }
@@ -285,7 +290,7 @@ private slots:
     void agentRunAndFetch()
     {
         const HttpResult r = post(QStringLiteral("/api/agents/echo/test"),
-                                  R"({"inputs":{"text":"zebra crossing"},"trigger_type":"api"})");
+            R"({"inputs":{"text":"zebra crossing"},"trigger_type":"api"})");
         QCOMPARE(r.status, 202);
         QCOMPARE(r.json.value(QLatin1String("status")).toString(), QStringLiteral("queued"));
         const QString id = r.json.value(QLatin1String("execution_id")).toString();
@@ -295,14 +300,16 @@ private slots:
         QCOMPARE(e.status, 200);
         QCOMPARE(e.json.value(QLatin1String("status")).toString(), QStringLiteral("completed"));
         QCOMPARE(e.json.value(QLatin1String("agent_id")).toString(), QStringLiteral("echo"));
-        QCOMPARE(e.json.value(QLatin1String("input_data")).toObject().value(QLatin1String("count")).toInt(), 3);
+        QCOMPARE(
+            e.json.value(QLatin1String("input_data")).toObject().value(QLatin1String("count")).toInt(), 3);
         QVERIFY(!e.json.value(QLatin1String("steps")).toArray().isEmpty());
         QVERIFY(e.json.value(QLatin1String("output_data")).toObject().contains(QLatin1String("reply")));
     }
 
     void orchestrationRuns()
     {
-        HttpResult r = post(QStringLiteral("/api/orchestrations/pipe/execute"), R"({"inputs":{"text":"two steps"}})");
+        HttpResult r
+            = post(QStringLiteral("/api/orchestrations/pipe/execute"), R"({"inputs":{"text":"two steps"}})");
         QCOMPARE(r.status, 202);
         const QString id = r.json.value(QLatin1String("execution_id")).toString();
         QVERIFY(waitFinished(id));
@@ -311,7 +318,7 @@ private slots:
         QCOMPARE(e.json.value(QLatin1String("test_mode")).toString(), QStringLiteral("full_workflow"));
 
         r = post(QStringLiteral("/api/orchestrations/pipe/execute"),
-                 R"({"inputs":{},"node_id":"second","upstream":{"text":"given upstream"}})");
+            R"({"inputs":{},"node_id":"second","upstream":{"text":"given upstream"}})");
         QCOMPARE(r.status, 202);
         const QString nodeRun = r.json.value(QLatin1String("execution_id")).toString();
         QVERIFY(waitFinished(nodeRun));
@@ -319,9 +326,14 @@ private slots:
         QCOMPARE(e.json.value(QLatin1String("test_mode")).toString(), QStringLiteral("node_in_context"));
         QCOMPARE(e.json.value(QLatin1String("node_id")).toString(), QStringLiteral("second"));
 
-        r = post(QStringLiteral("/api/orchestrations/pipe/execute"), R"({"inputs":{"text":"x"},"node_id":"nope"})");
+        r = post(QStringLiteral("/api/orchestrations/pipe/execute"),
+            R"({"inputs":{"text":"x"},"node_id":"nope"})");
         QCOMPARE(r.status, 422);
-        QVERIFY(r.json.value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString().contains(QLatin1String("node_id")));
+        QVERIFY(r.json.value(QLatin1String("error"))
+                    .toObject()
+                    .value(QLatin1String("message"))
+                    .toString()
+                    .contains(QLatin1String("node_id")));
         QCOMPARE(post(QStringLiteral("/api/orchestrations/nope/execute"), R"({"inputs":{}})").status, 404);
     }
 
@@ -333,21 +345,28 @@ private slots:
         QTest::addColumn<int>("status");
         QTest::addColumn<QString>("mentions");
         const QString agent = QStringLiteral("/api/agents/echo/test");
-        QTest::newRow("malformed json") << agent << QByteArray("{\"inputs\": {") << 400 << QStringLiteral("JSON");
+        QTest::newRow("malformed json")
+            << agent << QByteArray("{\"inputs\": {") << 400 << QStringLiteral("JSON");
         QTest::newRow("empty body") << agent << QByteArray("") << 400 << QStringLiteral("body");
         QTest::newRow("array body") << agent << QByteArray("[1,2]") << 400 << QStringLiteral("body");
-        QTest::newRow("inputs not object") << agent << QByteArray("{\"inputs\": 5}") << 400 << QStringLiteral("inputs");
-        QTest::newRow("bad trigger_type") << agent << QByteArray("{\"inputs\":{\"text\":\"a\"},\"trigger_type\":\"x\"}")
-                                          << 400 << QStringLiteral("trigger_type");
-        QTest::newRow("missing required input") << agent << QByteArray("{\"inputs\":{}}") << 422 << QStringLiteral("text");
-        QTest::newRow("wrong input type") << agent << QByteArray("{\"inputs\":{\"text\":\"a\",\"count\":\"many\"}}")
-                                          << 422 << QStringLiteral("count");
-        QTest::newRow("input out of range") << agent << QByteArray("{\"inputs\":{\"text\":\"a\",\"count\":99}}")
-                                            << 422 << QStringLiteral("count");
-        QTest::newRow("unknown agent") << QStringLiteral("/api/agents/ghost/test") << QByteArray("{\"inputs\":{}}")
-                                       << 404 << QStringLiteral("ghost");
-        QTest::newRow("workflow missing input") << QStringLiteral("/api/orchestrations/pipe/execute")
-                                                << QByteArray("{\"inputs\":{}}") << 422 << QStringLiteral("text");
+        QTest::newRow("inputs not object")
+            << agent << QByteArray("{\"inputs\": 5}") << 400 << QStringLiteral("inputs");
+        QTest::newRow("bad trigger_type")
+            << agent << QByteArray("{\"inputs\":{\"text\":\"a\"},\"trigger_type\":\"x\"}") << 400
+            << QStringLiteral("trigger_type");
+        QTest::newRow("missing required input")
+            << agent << QByteArray("{\"inputs\":{}}") << 422 << QStringLiteral("text");
+        QTest::newRow("wrong input type")
+            << agent << QByteArray("{\"inputs\":{\"text\":\"a\",\"count\":\"many\"}}") << 422
+            << QStringLiteral("count");
+        QTest::newRow("input out of range")
+            << agent << QByteArray("{\"inputs\":{\"text\":\"a\",\"count\":99}}") << 422
+            << QStringLiteral("count");
+        QTest::newRow("unknown agent") << QStringLiteral("/api/agents/ghost/test")
+                                       << QByteArray("{\"inputs\":{}}") << 404 << QStringLiteral("ghost");
+        QTest::newRow("workflow missing input")
+            << QStringLiteral("/api/orchestrations/pipe/execute") << QByteArray("{\"inputs\":{}}") << 422
+            << QStringLiteral("text");
     }
     void badRequests()
     {
@@ -357,7 +376,8 @@ private slots:
         QFETCH(QString, mentions);
         const HttpResult r = post(path, body);
         QCOMPARE(r.status, status);
-        const QString message = r.json.value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString();
+        const QString message
+            = r.json.value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString();
         QVERIFY2(message.contains(mentions), qPrintable(message));
         QVERIFY(!errorCode(r).isEmpty());
     }
@@ -379,14 +399,21 @@ private slots:
         QCOMPARE(http(m_nam, "GET", api(QStringLiteral("/api/agents/echo/test")), kAlphaToken).status, 405);
         QCOMPARE(http(m_nam, "DELETE", api(QStringLiteral("/api/executions")), kAlphaToken).status, 405);
         QCOMPARE(get(QStringLiteral("/api/nothing")).status, 404);
-        QCOMPARE(get(QStringLiteral("/ws/execution/abc")).status, 426);   // no upgrade
+        QCOMPARE(get(QStringLiteral("/ws/execution/abc")).status, 426); // no upgrade
         QCOMPARE(rawStatus("NOT A REQUEST\r\n\r\n"), 400);
-        QCOMPARE(rawStatus("POST /api/agents/echo/test HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"), 411);
-        QCOMPARE(rawStatus("GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(40000, 'x') + "\r\n\r\n"), 431);
-        QCOMPARE(rawStatus("POST /api/agents/echo/test HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n"), 413);
+        QCOMPARE(
+            rawStatus("POST /api/agents/echo/test HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            411);
+        QCOMPARE(
+            rawStatus("GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(40000, 'x') + "\r\n\r\n"),
+            431);
+        QCOMPARE(
+            rawStatus("POST /api/agents/echo/test HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n"),
+            413);
         // Keep-alive with two pipelined requests: both answered in order.
         QByteArray reply;
-        rawStatus("GET /api/health HTTP/1.1\r\nHost: x\r\n\r\nGET /api/nothing HTTP/1.1\r\nHost: x\r\n\r\n", &reply);
+        rawStatus("GET /api/health HTTP/1.1\r\nHost: x\r\n\r\nGET /api/nothing HTTP/1.1\r\nHost: x\r\n\r\n",
+            &reply);
         QCOMPARE(reply.count("HTTP/1.1 "), 2);
         QVERIFY(reply.indexOf("200 OK") < reply.indexOf("404 Not Found"));
     }
@@ -397,7 +424,8 @@ private slots:
         const QString b = startAgent(QStringLiteral("echo"), QStringLiteral("another subject"));
         QVERIFY(waitFinished(a));
         QVERIFY(waitFinished(b));
-        HttpResult r = get(QStringLiteral("/api/executions?agent_id=echo&status=completed&execution_type=agent&test_mode=single_agent"));
+        HttpResult r = get(QStringLiteral(
+            "/api/executions?agent_id=echo&status=completed&execution_type=agent&test_mode=single_agent"));
         QCOMPARE(r.status, 200);
         QStringList ids;
         for (const QJsonValue &v : r.json.value(QLatin1String("items")).toArray())
@@ -411,29 +439,41 @@ private slots:
         ids.clear();
         for (const QJsonValue &v : r.json.value(QLatin1String("items")).toArray())
             ids << v.toObject().value(QLatin1String("id")).toString();
-        QCOMPARE(ids, QStringList{a});
+        QCOMPARE(ids, QStringList { a });
 
         // Paging: limit=1 gives a cursor; following it gives other items, never the same one.
         r = get(QStringLiteral("/api/executions?limit=1"));
         QCOMPARE(r.json.value(QLatin1String("items")).toArray().size(), 1);
         const QString cursor = r.json.value(QLatin1String("next_cursor")).toString();
         QVERIFY(!cursor.isEmpty());
-        const QString first = r.json.value(QLatin1String("items")).toArray().at(0).toObject().value(QLatin1String("id")).toString();
+        const QString first = r.json.value(QLatin1String("items"))
+                                  .toArray()
+                                  .at(0)
+                                  .toObject()
+                                  .value(QLatin1String("id"))
+                                  .toString();
         QUrlQuery q;
         q.addQueryItem(QStringLiteral("limit"), QStringLiteral("1"));
         q.addQueryItem(QStringLiteral("cursor"), cursor);
         r = get(QStringLiteral("/api/executions?") + q.toString(QUrl::FullyEncoded));
         QCOMPARE(r.status, 200);
-        const QString second = r.json.value(QLatin1String("items")).toArray().at(0).toObject().value(QLatin1String("id")).toString();
+        const QString second = r.json.value(QLatin1String("items"))
+                                   .toArray()
+                                   .at(0)
+                                   .toObject()
+                                   .value(QLatin1String("id"))
+                                   .toString();
         QVERIFY(!second.isEmpty());
         QVERIFY(second != first);
 
-        r = get(QStringLiteral("/api/executions?since=2000-01-01T00:00:00.000Z&until=2999-01-01T00:00:00.000Z"));
+        r = get(
+            QStringLiteral("/api/executions?since=2000-01-01T00:00:00.000Z&until=2999-01-01T00:00:00.000Z"));
         QCOMPARE(r.status, 200);
         QVERIFY(!r.json.value(QLatin1String("items")).toArray().isEmpty());
         r = get(QStringLiteral("/api/executions?since=2999-01-01T00:00:00.000Z"));
         QCOMPARE(r.json.value(QLatin1String("items")).toArray().size(), 0);
-        r = get(QStringLiteral("/api/executions?min_latency_ms=0&max_latency_ms=600000&min_cost=0&sort=latency"));
+        r = get(
+            QStringLiteral("/api/executions?min_latency_ms=0&max_latency_ms=600000&min_cost=0&sort=latency"));
         QCOMPARE(r.status, 200);
         QVERIFY(!r.json.value(QLatin1String("items")).toArray().isEmpty());
         r = get(QStringLiteral("/api/executions?min_latency_ms=99999999"));
@@ -445,7 +485,8 @@ private slots:
         QTest::addColumn<QString>("query");
         QTest::addColumn<QString>("field");
         QTest::newRow("status") << QStringLiteral("status=bogus") << QStringLiteral("status");
-        QTest::newRow("execution_type") << QStringLiteral("execution_type=x") << QStringLiteral("execution_type");
+        QTest::newRow("execution_type")
+            << QStringLiteral("execution_type=x") << QStringLiteral("execution_type");
         QTest::newRow("test_mode") << QStringLiteral("test_mode=x") << QStringLiteral("test_mode");
         QTest::newRow("since") << QStringLiteral("since=yesterday") << QStringLiteral("since");
         QTest::newRow("until") << QStringLiteral("until=13") << QStringLiteral("until");
@@ -453,7 +494,8 @@ private slots:
         QTest::newRow("limit zero") << QStringLiteral("limit=0") << QStringLiteral("limit");
         QTest::newRow("cursor") << QStringLiteral("cursor=!!!") << QStringLiteral("cursor");
         QTest::newRow("min_cost") << QStringLiteral("min_cost=cheap") << QStringLiteral("min_cost");
-        QTest::newRow("max_latency_ms") << QStringLiteral("max_latency_ms=-5") << QStringLiteral("max_latency_ms");
+        QTest::newRow("max_latency_ms")
+            << QStringLiteral("max_latency_ms=-5") << QStringLiteral("max_latency_ms");
         QTest::newRow("unknown") << QStringLiteral("colour=red") << QStringLiteral("colour");
     }
     void listBadFilters()
@@ -462,20 +504,25 @@ private slots:
         QFETCH(QString, field);
         const HttpResult r = get(QStringLiteral("/api/executions?") + query);
         QCOMPARE(r.status, 400);
-        QVERIFY2(r.json.value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString().startsWith(field),
-                 r.body.constData());
+        QVERIFY2(r.json.value(QLatin1String("error"))
+                     .toObject()
+                     .value(QLatin1String("message"))
+                     .toString()
+                     .startsWith(field),
+            r.body.constData());
     }
 
     // A token reaches only its workspace: the other workspace's execution is absent (404) on
     // every endpoint, including the WebSocket and the list.
     void isolation()
     {
-        const QString betaRun = startAgent(QStringLiteral("echo"), QStringLiteral("beta secret topic"), kBetaToken);
+        const QString betaRun
+            = startAgent(QStringLiteral("echo"), QStringLiteral("beta secret topic"), kBetaToken);
         QVERIFY(!betaRun.isEmpty());
         QVERIFY(waitFinishedAs(betaRun, kBetaToken));
         QCOMPARE(get(QStringLiteral("/api/executions/") + betaRun, kBetaToken).status, 200);
 
-        for (const QString &token : {kAlphaToken, kGammaToken}) {
+        for (const QString &token : { kAlphaToken, kGammaToken }) {
             HttpResult r = get(QStringLiteral("/api/executions/") + betaRun, token);
             QCOMPARE(r.status, 404);
             QCOMPARE(errorCode(r), QStringLiteral("not_found"));
@@ -485,7 +532,9 @@ private slots:
             QVERIFY(!r.body.contains(betaRun.toUtf8()));
             r = get(QStringLiteral("/api/executions?q=secret"), token);
             QCOMPARE(r.json.value(QLatin1String("items")).toArray().size(), 0);
-            QCOMPARE(post(QStringLiteral("/api/agents/beta_only/test"), R"({"inputs":{"text":"x"}})", token).status, 404);
+            QCOMPARE(post(QStringLiteral("/api/agents/beta_only/test"), R"({"inputs":{"text":"x"}})", token)
+                         .status,
+                404);
 
             WsRecorder ws;
             ws.open(m_server.wsUrl(QStringLiteral("/ws/execution/") + betaRun), token);
@@ -495,12 +544,16 @@ private slots:
             QCOMPARE(ws.last().value(QLatin1String("code")).toString(), QStringLiteral("not_found"));
         }
         // And a running execution of beta cannot be cancelled by alpha.
-        const QString slowBeta = startAgent(QStringLiteral("slow"), QStringLiteral("keep running"), kBetaToken);
-        QCOMPARE(post(QStringLiteral("/api/executions/%1/cancel").arg(slowBeta), {}, kAlphaToken).status, 404);
+        const QString slowBeta
+            = startAgent(QStringLiteral("slow"), QStringLiteral("keep running"), kBetaToken);
+        QCOMPARE(
+            post(QStringLiteral("/api/executions/%1/cancel").arg(slowBeta), {}, kAlphaToken).status, 404);
         QCOMPARE(post(QStringLiteral("/api/executions/%1/cancel").arg(slowBeta), {}, kBetaToken).status, 202);
         QVERIFY(waitFinishedAs(slowBeta, kBetaToken));
-        QCOMPARE(get(QStringLiteral("/api/executions/") + slowBeta, kBetaToken).json.value(QLatin1String("status")).toString(),
-                 QStringLiteral("cancelled"));
+        QCOMPARE(get(QStringLiteral("/api/executions/") + slowBeta, kBetaToken)
+                     .json.value(QLatin1String("status"))
+                     .toString(),
+            QStringLiteral("cancelled"));
     }
 
     void cancelOverRest()
@@ -534,14 +587,16 @@ private slots:
 
         const qint64 after = 3;
         WsRecorder tail;
-        tail.open(m_server.wsUrl(QStringLiteral("/ws/execution/%1?after_seq=%2").arg(id).arg(after)), kAlphaToken);
+        tail.open(
+            m_server.wsUrl(QStringLiteral("/ws/execution/%1?after_seq=%2").arg(id).arg(after)), kAlphaToken);
         QTRY_VERIFY_WITH_TIMEOUT(tail.hasComplete(), 10000);
         QCOMPARE(tail.messages.size(), all.messages.size() - after);
         QCOMPARE(tail.messages.first(), all.messages.at(after));
 
         // The browser form: ?token= instead of the header.
         WsRecorder browser;
-        browser.open(m_server.wsUrl(QStringLiteral("/ws/execution/%1?token=%2").arg(id, kAlphaToken)), QString());
+        browser.open(
+            m_server.wsUrl(QStringLiteral("/ws/execution/%1?token=%2").arg(id, kAlphaToken)), QString());
         QTRY_VERIFY_WITH_TIMEOUT(browser.hasComplete(), 10000);
         QCOMPARE(browser.messages.size(), all.messages.size());
 
@@ -568,9 +623,12 @@ private slots:
         QTest::addColumn<bool>("unknownExecution");
         QTest::addColumn<QString>("code");
         QTest::newRow("unknown execution") << QString() << true << QStringLiteral("not_found");
-        QTest::newRow("after_seq text") << QStringLiteral("?after_seq=abc") << false << QStringLiteral("bad_after_seq");
-        QTest::newRow("after_seq negative") << QStringLiteral("?after_seq=-1") << false << QStringLiteral("bad_after_seq");
-        QTest::newRow("after_seq beyond end") << QStringLiteral("?after_seq=999999") << false << QStringLiteral("bad_after_seq");
+        QTest::newRow("after_seq text")
+            << QStringLiteral("?after_seq=abc") << false << QStringLiteral("bad_after_seq");
+        QTest::newRow("after_seq negative")
+            << QStringLiteral("?after_seq=-1") << false << QStringLiteral("bad_after_seq");
+        QTest::newRow("after_seq beyond end")
+            << QStringLiteral("?after_seq=999999") << false << QStringLiteral("bad_after_seq");
     }
     void wsSubscriptionErrors()
     {
@@ -582,7 +640,8 @@ private slots:
             finished = startAgent(QStringLiteral("echo"), QStringLiteral("for errors"));
             QVERIFY(waitFinished(finished));
         }
-        const QString id = unknownExecution ? QStringLiteral("11111111-2222-3333-4444-555555555555") : finished;
+        const QString id
+            = unknownExecution ? QStringLiteral("11111111-2222-3333-4444-555555555555") : finished;
         WsRecorder ws;
         ws.open(m_server.wsUrl(QStringLiteral("/ws/execution/") + id + query), kAlphaToken);
         QTRY_VERIFY_WITH_TIMEOUT(ws.closed, 10000);
@@ -595,16 +654,18 @@ private slots:
     void wsAuth()
     {
         const QString id = startAgent(QStringLiteral("echo"), QStringLiteral("auth"));
-        for (const QString &token : {QString(), QStringLiteral("wrong-token-abcdef")}) {
+        for (const QString &token : { QString(), QStringLiteral("wrong-token-abcdef") }) {
             WsRecorder ws;
             ws.open(m_server.wsUrl(QStringLiteral("/ws/execution/") + id), token);
             QTRY_VERIFY_WITH_TIMEOUT(ws.errored || ws.closed, 10000);
-            QVERIFY(!ws.connected);   // the upgrade was refused (HTTP 401)
+            QVERIFY(!ws.connected); // the upgrade was refused (HTTP 401)
         }
         QByteArray reply;
-        const int status = rawStatus("GET /ws/execution/" + id.toUtf8() + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                                     "Sec-WebSocket-Version: 13\r\n\r\n", &reply);
+        const int status = rawStatus("GET /ws/execution/" + id.toUtf8()
+                + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                  "Sec-WebSocket-Version: 13\r\n\r\n",
+            &reply);
         QCOMPARE(status, 401);
     }
 
@@ -633,8 +694,8 @@ private slots:
         WsRecorder ws;
         ws.open(m_server.wsUrl(QStringLiteral("/ws/execution/") + id), kAlphaToken);
         QTRY_VERIFY_WITH_TIMEOUT(ws.connected, 10000);
-        for (const char *bad : {"not json", "[1,2]", "{\"type\":\"bogus\"}", "{\"seq\":1}",
-                                "{\"type\":\"ack\",\"seq\":\"x\"}", "{\"type\":\"ack\",\"seq\":99999999}"})
+        for (const char *bad : { "not json", "[1,2]", "{\"type\":\"bogus\"}", "{\"seq\":1}",
+                 "{\"type\":\"ack\",\"seq\":\"x\"}", "{\"type\":\"ack\",\"seq\":99999999}" })
             ws.socket.sendTextMessage(QString::fromLatin1(bad));
         ws.socket.sendBinaryMessage(QByteArray("\x01\x02", 2));
         auto errors = [&ws] {
@@ -646,8 +707,8 @@ private slots:
         };
         QTRY_COMPARE_WITH_TIMEOUT(errors(), 7, 10000);
         QVERIFY(!ws.closed);
-        ws.socket.sendTextMessage(QStringLiteral("{\"type\":\"ack\",\"seq\":1}"));   // valid
-        ws.socket.sendTextMessage(QString(100 * 1024, QLatin1Char('x')));        // over the 64 KiB limit
+        ws.socket.sendTextMessage(QStringLiteral("{\"type\":\"ack\",\"seq\":1}")); // valid
+        ws.socket.sendTextMessage(QString(100 * 1024, QLatin1Char('x'))); // over the 64 KiB limit
         QTRY_VERIFY_WITH_TIMEOUT(ws.closed, 10000);
         QCOMPARE(ws.closeCode, 1009);
         QCOMPARE(get(QStringLiteral("/api/health")).status, 200);
@@ -663,7 +724,8 @@ private slots:
         int cycles = 0;
         int runs = 0;
         while (cycles < 100 && runs < 20) {
-            const QString id = startAgent(QStringLiteral("streamer"), QStringLiteral("resume run %1").arg(runs));
+            const QString id
+                = startAgent(QStringLiteral("streamer"), QStringLiteral("resume run %1").arg(runs));
             QVERIFY(!id.isEmpty());
             const Follow f = follow(id, 60, 100 - cycles);
             QVERIFY2(f.failure.isEmpty(), qPrintable(f.failure));
@@ -676,7 +738,10 @@ private slots:
             for (const QJsonValue &v : e.json.value(QLatin1String("steps")).toArray()) {
                 const QJsonObject s = v.toObject();
                 if (s.value(QLatin1String("kind")).toString() == QLatin1String("llm"))
-                    recorded = s.value(QLatin1String("output_data")).toObject().value(QLatin1String("text")).toString();
+                    recorded = s.value(QLatin1String("output_data"))
+                                   .toObject()
+                                   .value(QLatin1String("text"))
+                                   .toString();
             }
             QCOMPARE(f.chunks, recorded);
             QVERIFY(f.chunkCount >= 2500);
@@ -704,12 +769,14 @@ private slots:
         QTcpSocket stalled;
         stalled.setReadBufferSize(4096);
         QVERIFY(stalled.setSocketDescriptor(fd));
-        stalled.write("GET /ws/execution/" + id.toUtf8() + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                      "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer " + kAlphaToken.toUtf8() + "\r\n\r\n");
+        stalled.write("GET /ws/execution/" + id.toUtf8()
+            + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer "
+            + kAlphaToken.toUtf8() + "\r\n\r\n");
         QVERIFY(stalled.waitForBytesWritten(5000));
 
-        const Follow healthy = follow(id, 0);   // reads everything (resuming if it lags too)
+        const Follow healthy = follow(id, 0); // reads everything (resuming if it lags too)
         QVERIFY2(healthy.failure.isEmpty(), qPrintable(healthy.failure));
         QCOMPARE(healthy.finalStatus, QStringLiteral("completed"));
         QVERIFY(healthy.chunkCount >= 59000);
@@ -763,23 +830,23 @@ private slots:
         QTemporaryDir dir;
         const QString cert = dir.filePath(QStringLiteral("cert.pem"));
         const QString key = dir.filePath(QStringLiteral("key.pem"));
-        const auto made = testsupport::runProcess(openssl, {QStringLiteral("req"), QStringLiteral("-x509"),
-                                                            QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
-                                                            QStringLiteral("-nodes"), QStringLiteral("-keyout"), key,
-                                                            QStringLiteral("-out"), cert, QStringLiteral("-days"),
-                                                            QStringLiteral("2"), QStringLiteral("-subj"),
-                                                            QStringLiteral("/CN=127.0.0.1")});
+        const auto made = testsupport::runProcess(openssl,
+            { QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-keyout"), key,
+                QStringLiteral("-out"), cert, QStringLiteral("-days"), QStringLiteral("2"),
+                QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1") });
         QCOMPARE(made.exitCode, 0);
         ServerProcess server;
         QString error;
-        QVERIFY2(server.start(dir.path(), {QStringLiteral("--tls-cert"), cert, QStringLiteral("--tls-key"), key}, &error),
-                 qPrintable(error));
+        QVERIFY2(server.start(dir.path(),
+                     { QStringLiteral("--tls-cert"), cert, QStringLiteral("--tls-key"), key }, &error),
+            qPrintable(error));
         QCOMPARE(server.url.scheme(), QStringLiteral("https"));
         QNetworkAccessManager nam;
         QNetworkRequest request(QUrl(server.url.toString() + QStringLiteral("/api/workspace")));
         QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
         ssl.setCaCertificates(QSslCertificate::fromPath(cert));
-        ssl.setPeerVerifyMode(QSslSocket::VerifyNone);   // CN is an IP; we only test that TLS works
+        ssl.setPeerVerifyMode(QSslSocket::VerifyNone); // CN is an IP; we only test that TLS works
         request.setSslConfiguration(ssl);
         request.setRawHeader("Authorization", "Bearer " + kAlphaToken.toUtf8());
         QNetworkReply *reply = nam.get(request);
@@ -807,8 +874,9 @@ private slots:
         QCOMPARE(started.status, 202);
         WsRecorder ws;
         ws.socket.setSslConfiguration(ssl);
-        ws.open(server.wsUrl(QStringLiteral("/ws/execution/") + started.json.value(QLatin1String("execution_id")).toString()),
-                kAlphaToken);
+        ws.open(server.wsUrl(QStringLiteral("/ws/execution/")
+                    + started.json.value(QLatin1String("execution_id")).toString()),
+            kAlphaToken);
         QTRY_VERIFY_WITH_TIMEOUT(ws.hasComplete(), 20000);
         QCOMPARE(server.terminate(), 0);
     }
@@ -824,14 +892,15 @@ private slots:
         QNetworkAccessManager nam;
         QStringList ids;
         for (int i = 0; i < 3; ++i) {
-            const HttpResult r = http(nam, "POST", QUrl(server.url.toString() + QStringLiteral("/api/agents/slow/test")),
-                                      kAlphaToken, R"({"inputs":{"text":"shutdown"}})");
+            const HttpResult r
+                = http(nam, "POST", QUrl(server.url.toString() + QStringLiteral("/api/agents/slow/test")),
+                    kAlphaToken, R"({"inputs":{"text":"shutdown"}})");
             QCOMPARE(r.status, 202);
             ids << r.json.value(QLatin1String("execution_id")).toString();
         }
         WsRecorder ws;
         ws.open(server.wsUrl(QStringLiteral("/ws/execution/") + ids.first()), kAlphaToken);
-        QTRY_VERIFY_WITH_TIMEOUT(ws.messages.size() >= 3, 20000);   // it is running
+        QTRY_VERIFY_WITH_TIMEOUT(ws.messages.size() >= 3, 20000); // it is running
         QCOMPARE(server.terminate(), 0);
         QTRY_VERIFY_WITH_TIMEOUT(ws.closed, 10000);
         QVERIFY(ws.hasComplete());
@@ -840,7 +909,7 @@ private slots:
         ExecutionStore store(server.dbPath);
         int recovered = -1;
         QVERIFY(store.open(&recovered).ok());
-        QCOMPARE(recovered, 0);   // nothing was left running or queued
+        QCOMPARE(recovered, 0); // nothing was left running or queued
         for (const QString &id : std::as_const(ids)) {
             const Result<ExecutionRecord> r = store.execution(id, true);
             QVERIFY(r.ok());
@@ -856,8 +925,11 @@ private:
         QElapsedTimer t;
         t.start();
         while (t.elapsed() < 60000) {
-            const QString s = get(QStringLiteral("/api/executions/") + id, token).json.value(QLatin1String("status")).toString();
-            if (s == QLatin1String("completed") || s == QLatin1String("failed") || s == QLatin1String("cancelled"))
+            const QString s = get(QStringLiteral("/api/executions/") + id, token)
+                                  .json.value(QLatin1String("status"))
+                                  .toString();
+            if (s == QLatin1String("completed") || s == QLatin1String("failed")
+                || s == QLatin1String("cancelled"))
                 return true;
             QTest::qWait(20);
         }

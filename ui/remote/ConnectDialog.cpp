@@ -61,7 +61,8 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     m_rememberToken->setObjectName(QStringLiteral("remoteRememberTokenCheck"));
     m_rememberToken->setEnabled(keychainAvailable());
     if (!keychainAvailable())
-        m_rememberToken->setToolTip(tr("This build has no keychain support: tokens are kept in memory only."));
+        m_rememberToken->setToolTip(
+            tr("This build has no keychain support: tokens are kept in memory only."));
     m_deleteProfile = new QPushButton(tr("Delete profile"), this);
     m_deleteProfile->setObjectName(QStringLiteral("remoteDeleteProfileButton"));
     m_status = new QLabel(this);
@@ -267,9 +268,10 @@ void ConnectDialog::onConnectClicked()
         const QString tok = token();
         tokenCache().insert(urlKey(url), tok);
         if (m_saveProfile->isChecked()) {
-            const QString name = m_name->text().trimmed().isEmpty() ? url.host() + QLatin1Char(':') + QString::number(url.port())
-                                                                    : m_name->text().trimmed();
-            saveProfile(Profile{name, url});
+            const QString name = m_name->text().trimmed().isEmpty()
+                ? url.host() + QLatin1Char(':') + QString::number(url.port())
+                : m_name->text().trimmed();
+            saveProfile(Profile { name, url });
         }
 #ifdef AGENTSTUDIO_HAVE_QTKEYCHAIN
         if (m_rememberToken->isChecked()) {

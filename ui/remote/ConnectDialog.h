@@ -63,7 +63,7 @@ private:
     static void saveProfile(const Profile &profile);
     static void storeProfiles(const QList<Profile> &profiles);
 
-    QComboBox *m_profiles;        // Owned by the dialog (children).
+    QComboBox *m_profiles; // Owned by the dialog (children).
     QLineEdit *m_name;
     QLineEdit *m_url;
     QLineEdit *m_token;
@@ -73,5 +73,5 @@ private:
     QPushButton *m_connect;
     QPushButton *m_cancel;
     QLabel *m_status;
-    RemoteBackend *m_pending = nullptr;   // Owned until handed over.
+    RemoteBackend *m_pending = nullptr; // Owned until handed over.
 };
