@@ -500,6 +500,26 @@ private slots:
         QVERIFY(failed.at(1).at(1).toString().contains(QLatin1String("nothing")));
     }
 
+    // Queries answer with a ticket; without a database, or for an unknown id, with a message.
+    void queriesFailCleanly()
+    {
+        auto noDb = backend(load(basicWorkspace()), 4, false);
+        QSignalSpy failed(noDb.get(), &ExecutionBackend::queryFailed);
+        const quint64 t1 = noDb->queryHistory(HistoryQuery());
+        const quint64 t2 = noDb->fetchExecution(QStringLiteral("nope"));
+        QVERIFY(t1 != t2);
+        QTRY_COMPARE(failed.size(), 2);
+        QCOMPARE(failed.at(0).at(0).toULongLong(), t1);
+        QVERIFY(failed.at(0).at(1).toString().contains(QLatin1String("no history")));
+
+        auto withDb = backend(load(basicWorkspace()));
+        QSignalSpy failed2(withDb.get(), &ExecutionBackend::queryFailed);
+        const quint64 t3 = withDb->fetchExecution(QStringLiteral("00000000-0000-0000-0000-000000000000"));
+        QTRY_COMPARE(failed2.size(), 1);
+        QCOMPARE(failed2.at(0).at(0).toULongLong(), t3);
+        QVERIFY(!failed2.at(0).at(1).toString().isEmpty());
+    }
+
     // Each retried attempt is its own failed llm step.
     void retryAttemptsRecorded()
     {
