@@ -5,6 +5,8 @@
 #include <QColor>
 #include <QJsonValue>
 
+#include <algorithm>
+
 namespace {
 
 bool isTerminal(const QString &status)
@@ -100,6 +102,7 @@ void TraceModel::fillNode(Node &n, const StepRecord &s) const
     n.cost = s.costUsd;
     n.estimated = s.tokensEstimated;
     n.attempt = s.attempt;
+    n.stepNumber = s.stepNumber;
 }
 
 void TraceModel::resetTo(const ExecutionRecord &record, bool withSteps)
@@ -111,7 +114,10 @@ void TraceModel::resetTo(const ExecutionRecord &record, bool withSteps)
     m_nodes.clear();
     m_byId.clear();
     m_streamed.clear();
+    m_orphans.clear();
     m_lastSeq = 0;
+    m_contiguousSeq = 0;
+    m_heldAbove.clear();
     m_clockMs = 0;
     m_maxEndMs = 0;
     m_match.clear();
@@ -208,7 +214,10 @@ void TraceModel::clear()
     m_nodes.clear();
     m_byId.clear();
     m_streamed.clear();
+    m_orphans.clear();
     m_lastSeq = 0;
+    m_contiguousSeq = 0;
+    m_heldAbove.clear();
     m_clockMs = 0;
     m_maxEndMs = 0;
     m_match.clear();
@@ -223,20 +232,31 @@ void TraceModel::clear()
 
 int TraceModel::addStep(const StepRecord &s, bool notify)
 {
-    int parent = m_byId.value(s.parentStepId, 0);   // unknown parent (not seen yet): the top
+    int parent = 0;
+    bool orphan = false;
+    if (!s.parentStepId.isEmpty()) {
+        const auto it = m_byId.constFind(s.parentStepId);
+        if (it != m_byId.constEnd())
+            parent = *it;
+        else
+            orphan = true;   // parent not seen yet: park under the execution
+    }
     Node n;
     fillNode(n, s);
     if (n.startMs < 0 && s.status != QLatin1String("skipped"))
         n.startMs = offsetOf(QDateTime::currentDateTimeUtc());
     n.parent = parent;
-    n.row = int(m_nodes[size_t(parent)].children.size());
+    n.row = insertionRow(parent, s.stepNumber);
     n.stepIndex = int(m_record.steps.size());
     const int index = int(m_nodes.size());
+    const int row = n.row;
     if (notify)
-        beginInsertRows(indexOfNode(parent), n.row, n.row);
+        beginInsertRows(indexOfNode(parent), row, row);
     m_record.steps.append(s);
     m_nodes.push_back(std::move(n));
-    m_nodes[size_t(parent)].children.push_back(index);
+    std::vector<int> &kids = m_nodes[size_t(parent)].children;
+    kids.insert(kids.begin() + row, index);
+    renumberRows(parent, row + 1);
     m_byId.insert(s.id, index);
     m_maxEndMs = qMax(m_maxEndMs, qMax(m_nodes.back().startMs, m_nodes.back().endMs));
     if (!m_search.isEmpty()) {
@@ -251,7 +271,55 @@ int TraceModel::addStep(const StepRecord &s, bool notify)
     }
     if (notify)
         endInsertRows();
+    if (orphan)
+        m_orphans[s.parentStepId].append(index);
+    // Children that arrived before this step move under it.
+    const QList<int> waiting = m_orphans.take(s.id);
+    for (int child : waiting)
+        moveUnder(child, index);
+    if (!waiting.isEmpty() && !m_search.isEmpty())
+        recomputeMatches();
     return index;
+}
+
+void TraceModel::moveUnder(int child, int newParent)
+{
+    const int oldParent = m_nodes[size_t(child)].parent;
+    const int oldRow = m_nodes[size_t(child)].row;
+    if (oldParent == newParent || child == newParent)
+        return;
+    const int newRow = insertionRow(newParent, m_nodes[size_t(child)].stepNumber);
+    if (!beginMoveRows(indexOfNode(oldParent), oldRow, oldRow, indexOfNode(newParent), newRow))
+        return;
+    std::vector<int> &oldKids = m_nodes[size_t(oldParent)].children;
+    oldKids.erase(oldKids.begin() + oldRow);
+    renumberRows(oldParent, oldRow);
+    m_nodes[size_t(child)].parent = newParent;
+    std::vector<int> &newKids = m_nodes[size_t(newParent)].children;
+    newKids.insert(newKids.begin() + newRow, child);
+    renumberRows(newParent, newRow);
+    endMoveRows();
+}
+
+int TraceModel::insertionRow(int parent, int stepNumber) const
+{
+    const std::vector<int> &kids = m_nodes[size_t(parent)].children;
+    // In-order arrival (the normal case) appends; a late step goes before the first sibling
+    // with a higher step number.
+    if (stepNumber <= 0 || kids.empty() || m_nodes[size_t(kids.back())].stepNumber <= stepNumber)
+        return int(kids.size());
+    const auto it = std::upper_bound(kids.begin(), kids.end(), stepNumber, [this](int number, int k) {
+        const int other = m_nodes[size_t(k)].stepNumber;
+        return other > 0 && number < other;
+    });
+    return int(it - kids.begin());
+}
+
+void TraceModel::renumberRows(int parent, int fromRow)
+{
+    const std::vector<int> &kids = m_nodes[size_t(parent)].children;
+    for (size_t r = size_t(qMax(0, fromRow)); r < kids.size(); ++r)
+        m_nodes[size_t(kids[r])].row = int(r);
 }
 
 void TraceModel::updateStep(int nodeIndex, const QJsonObject &patch)
@@ -287,6 +355,21 @@ void TraceModel::notifyRow(int nodeIndex)
     emit dataChanged(indexOfNode(nodeIndex, 0), indexOfNode(nodeIndex, ColumnCount - 1));
 }
 
+bool TraceModel::takeSeq(qint64 seq)
+{
+    if (seq <= m_contiguousSeq || m_heldAbove.contains(seq))
+        return false;
+    m_lastSeq = qMax(m_lastSeq, seq);
+    if (seq == m_contiguousSeq + 1) {
+        m_contiguousSeq = seq;
+        while (m_heldAbove.remove(m_contiguousSeq + 1))
+            ++m_contiguousSeq;
+    } else {
+        m_heldAbove.insert(seq);
+    }
+    return true;
+}
+
 void TraceModel::applyEvents(const ExecutionEventList &events)
 {
     if (m_nodes.empty())
@@ -297,15 +380,14 @@ void TraceModel::applyEvents(const ExecutionEventList &events)
     for (const ExecutionEvent &ev : events) {
         if (ev.executionId != m_record.id)
             continue;
-        if (ev.seq > 0) {
-            if (ev.seq <= m_lastSeq)
-                continue;   // already held
-            m_lastSeq = ev.seq;
-        }
+        if (ev.seq > 0 && !takeSeq(ev.seq))
+            continue;   // already held
         any = true;
         Node &root = m_nodes[0];
         switch (ev.type) {
         case ExecutionEvent::Type::Status:
+            if (isTerminal(root.status) && !isTerminal(ev.status))
+                break;   // a late (replayed) "running" never undoes the end
             if (root.status != ev.status) {
                 root.status = ev.status;
                 m_record.status = ev.status;
@@ -343,6 +425,10 @@ void TraceModel::applyEvents(const ExecutionEventList &events)
                 const int index = addStep(s, true);
                 if (ev.type == ExecutionEvent::Type::StepCompleted && !isTerminal(s.status))
                     updateStep(index, QJsonObject{{QStringLiteral("status"), QStringLiteral("completed")}});
+            } else if (ev.type == ExecutionEvent::Type::StepStarted
+                       && m_nodes[size_t(*it)].status != QLatin1String("queued")
+                       && !m_nodes[size_t(*it)].status.isEmpty()) {
+                // Already started (or finished): a replayed start adds nothing.
             } else {
                 updateStep(*it, ev.step);
                 notifyRow(*it);
@@ -351,8 +437,8 @@ void TraceModel::applyEvents(const ExecutionEventList &events)
         }
         case ExecutionEvent::Type::Chunk: {
             const auto it = m_byId.constFind(ev.stepId);
-            if (it == m_byId.constEnd())
-                break;
+            if (it == m_byId.constEnd() || isTerminal(m_nodes[size_t(*it)].status))
+                break;   // unknown, or a replayed chunk of a step already complete
             m_streamed[ev.stepId] += ev.content;
             Node &n = m_nodes[size_t(*it)];
             n.streamedTokens += ev.tokens;

@@ -6,6 +6,7 @@
 #include <QAbstractItemModel>
 #include <QDateTime>
 #include <QHash>
+#include <QSet>
 
 #include <optional>
 #include <vector>
@@ -64,6 +65,7 @@ public:
         std::optional<double> cost;
         bool estimated = false;
         int attempt = 1;
+        int stepNumber = 0;          // sibling order (0 = unknown: appended)
     };
 
     explicit TraceModel(QObject *parent = nullptr);
@@ -79,9 +81,11 @@ public:
     void startReplay(const ExecutionRecord &record);
     void clear();
 
-    // Applies the events of this model's execution (others are ignored). Idempotent.
+    // Applies the events of this model's execution (others are ignored). Idempotent: a seq
+    // already held is ignored, also when a replay (subscribe from seq 0) delivers earlier
+    // events after later ones; a step never goes back from a final status to running.
     void applyEvents(const ExecutionEventList &events);
-    qint64 lastSeq() const { return m_lastSeq; }
+    qint64 lastSeq() const { return m_lastSeq; }   // the highest seq held
 
     QString executionId() const { return m_record.id; }
     // The execution with every step received so far (payloads included).
@@ -136,7 +140,11 @@ private:
     void resetTo(const ExecutionRecord &header, bool withSteps);
     void fillRoot(const ExecutionRecord &e);
     void fillNode(Node &n, const StepRecord &s) const;
+    bool takeSeq(qint64 seq);   // false when already held
     int addStep(const StepRecord &s, bool notify);
+    void moveUnder(int child, int newParent);
+    int insertionRow(int parent, int stepNumber) const;
+    void renumberRows(int parent, int fromRow);
     void updateStep(int nodeIndex, const QJsonObject &patch);
     qint64 offsetOf(const QDateTime &t) const;
     void notifyRow(int nodeIndex);
@@ -147,8 +155,13 @@ private:
     std::vector<Node> m_nodes;         // [0] is the execution when not empty
     QHash<QString, int> m_byId;        // step id -> node index
     QHash<QString, QString> m_streamed;   // step id -> chunk text while running
+    // Live steps that arrived before their parent (events out of order after a re-subscribe):
+    // parked under the execution, moved under the parent when it arrives.
+    QHash<QString, QList<int>> m_orphans;
     QDateTime m_origin;
     qint64 m_lastSeq = 0;
+    qint64 m_contiguousSeq = 0;        // every seq <= this is held
+    QSet<qint64> m_heldAbove;          // held seqs above m_contiguousSeq (after a gap)
     qint64 m_clockMs = 0;
     qint64 m_maxEndMs = 0;
     QString m_search;

@@ -326,6 +326,10 @@ void TraceView::followExecution(const QString &executionId)
     m_tree->setCurrentIndex(m_model->index(0, 0));
     updateSummary();
     m_clock->start();
+    // Whatever the run emitted before we started listening comes again from seq 1; the model
+    // keeps each seq once and puts early steps in place.
+    if (m_backend)
+        m_backend->subscribe(executionId, 0);
     emit executionShown(executionId);
 }
 

@@ -210,6 +210,32 @@ private slots:
                  stored.index(0, TraceModel::CostColumn).data().toString());
     }
 
+    // After a reconnect the replay (from seq 1) can arrive after later live events: children
+    // seen before their parent move under it, and the end result is the stored tree.
+    void outOfOrderDelivery_data()
+    {
+        QTest::addColumn<int>("splitAt");
+        QTest::newRow("late half first") << 20;
+        QTest::newRow("only the end first") << 40;
+        QTest::newRow("almost everything first") << 3;
+    }
+    void outOfOrderDelivery()
+    {
+        QFETCH(int, splitAt);
+        const ExecutionRecord record = makeTraceRecord(4, 3);
+        TraceModel stored;
+        stored.setExecution(record);
+        m_model->startReplay(record);
+        ExecutionEventList events;
+        for (const TimedEvent &t : synthesizeReplay(record))
+            events << t.event;
+        QVERIFY(splitAt < events.size());
+        m_model->applyEvents(events.mid(splitAt));
+        m_model->applyEvents(events);   // the replay from the start
+        QCOMPARE(flatten(*m_model), flatten(stored));
+        QCOMPARE(m_model->lastSeq(), events.last().seq);
+    }
+
     void search()
     {
         m_model->setExecution(makeTraceRecord(10, 5));
