@@ -37,5 +37,7 @@ int main(int argc, char *argv[])
     MainWindow window(&backend);
     window.openInitialWorkspace(parser.value(workspaceOption));
     window.show();
+    window.raise();
+    window.activateWindow();   // keyboard focus at once, even without a window manager
     return app.exec();
 }

@@ -6,7 +6,10 @@
 #include "ui/common/MessageBox.h"
 #include "ui/testpanel/TestPanel.h"
 
+class TraceView;
+
 #if __has_include("ui/history/HistoryDock.h")
+#include "ui/trace/CompareView.h"   // HistoryDock.h's inline compareView() needs the full type
 #include "ui/history/HistoryDock.h"
 #define AS_HAVE_HISTORY_DOCK 1
 #endif
@@ -31,6 +34,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTimer>
 #include <QTreeWidget>
 
 namespace {
@@ -88,7 +92,13 @@ MainWindow::MainWindow(ExecutionBackend *backend, QWidget *parent) : QMainWindow
     QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray()))
         resize(1400, 900);
-    restoreState(settings.value(QStringLiteral("mainWindow/state")).toByteArray());
+    if (!restoreState(settings.value(QStringLiteral("mainWindow/state")).toByteArray()) && m_bottomDock) {
+        // First start: keep most of the height for the test panel.
+        QTimer::singleShot(0, this, [this] {
+            if (m_bottomDock)
+                resizeDocks({m_bottomDock}, {height() / 4}, Qt::Vertical);
+        });
+    }
     updateTitle();
 }
 
@@ -175,26 +185,55 @@ void MainWindow::installDocks()
     m_problemsDock->hide();
     m_viewMenu->addAction(m_problemsDock->toggleViewAction());
 
-    // --- History dock (ui/history).
+    // --- Trace viewer (ui/trace): follows the run just started, shows what history opens.
+    TraceView *trace = nullptr;
+#ifdef AS_HAVE_TRACE_VIEW
+    {
+        auto *traceDock = new QDockWidget(tr("Trace"), this);
+        traceDock->setObjectName(QStringLiteral("traceDock"));
+        trace = new TraceView(traceDock);
+        trace->setBackend(m_backend);
+        traceDock->setWidget(trace);
+        addDockWidget(Qt::BottomDockWidgetArea, traceDock);
+        m_viewMenu->addAction(traceDock->toggleViewAction());
+        connect(m_testPanel, &TestPanel::executionStarted, trace, &TraceView::followExecution);
+    }
+#endif
+    // --- History dock (ui/history): newest first, search, filters; "Run again" re-runs in the
+    // test panel with the same mode, target and inputs.
 #ifdef AS_HAVE_HISTORY_DOCK
     {
-        auto *history = new HistoryDock(m_backend, this);
-        addDockWidget(Qt::RightDockWidgetArea, history);
+        auto *history = new HistoryDock(this);
+        history->setObjectName(QStringLiteral("historyDock"));
+        history->setBackend(m_backend);
+        addDockWidget(Qt::BottomDockWidgetArea, history);
         m_viewMenu->addAction(history->toggleViewAction());
+        if (trace) {
+            history->setTraceView(trace);
+            auto *traceDock = qobject_cast<QDockWidget *>(trace->parentWidget());
+            tabifyDockWidget(history, traceDock);
+            connect(history, &HistoryDock::traceRequested, this, [traceDock] {
+                traceDock->show();
+                traceDock->raise();
+            });
+        }
+        history->raise();
         connect(history, &HistoryDock::rerunRequested, this, [this](const ExecutionRecord &record) {
             QString error;
             if (m_testPanel->rerun(record, &error).isEmpty())
-                MessageBox::warning(this, tr("Run again"), tr("Cannot run execution %1 again.").arg(record.id.left(8)), error);
+                MessageBox::warning(this, tr("Run again"),
+                                    tr("Cannot run execution %1 again.").arg(record.id.left(8)), error);
         });
+        m_bottomDock = history;
     }
 #endif
-    // --- Trace viewer (ui/trace).
-#ifdef AS_HAVE_TRACE_VIEW
-#endif
+    Q_UNUSED(trace);
 }
 
 void MainWindow::openInitialWorkspace(const QString &path)
 {
+    // Ready to type: the first input of the form has the focus once the window shows.
+    QTimer::singleShot(0, this, [this] { m_testPanel->focusCurrentForm(); });
     if (!path.isEmpty()) {
         if (loadWorkspace(path))
             return;

@@ -94,6 +94,7 @@ private:
     QTreeWidget *m_tree = nullptr;
     QDockWidget *m_problemsDock = nullptr;
     QListWidget *m_problemsList = nullptr;
+    QPointer<QDockWidget> m_bottomDock;    // history (tabbed with trace), sized on first start
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     QAction *m_saveAction = nullptr;

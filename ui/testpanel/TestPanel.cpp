@@ -1,5 +1,7 @@
 #include "ui/testpanel/TestPanel.h"
 
+#include "ui/form/FieldEditor.h"
+#include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FullWorkflowTab.h"
 #include "ui/testpanel/NodeInContextTab.h"
@@ -78,6 +80,25 @@ void TestPanel::cancelCurrent()
         m_node->cancel();
     else if (currentWidget() == m_full)
         m_full->cancel();
+}
+
+void TestPanel::focusCurrentForm()
+{
+    QList<FormBuilder *> forms;
+    if (currentWidget() == m_single)
+        forms << m_single->form();
+    else if (currentWidget() == m_node)
+        forms << m_node->upstreamForm() << m_node->ownForm();
+    else if (currentWidget() == m_full)
+        forms << m_full->form();
+    for (FormBuilder *form : std::as_const(forms)) {
+        if (!form->fields().isEmpty()) {
+            if (FieldEditor *editor = form->editor(form->fields().first().name)) {
+                editor->inputWidget()->setFocus(Qt::OtherFocusReason);
+                return;
+            }
+        }
+    }
 }
 
 bool TestPanel::isAnyRunning() const

@@ -31,6 +31,8 @@ public:
     void runCurrent();
     void cancelCurrent();
     bool isAnyRunning() const;
+    // Puts the keyboard focus in the current tab's first input field.
+    void focusCurrentForm();
     // Re-runs a stored execution with the same inputs (rerun_of set). Returns the new id, or
     // empty (with *error) when its agent / workflow / node is not in this workspace.
     QString rerun(const ExecutionRecord &record, QString *error = nullptr);

@@ -31,6 +31,7 @@
 #include <Qsci/qsciscintilla.h>
 
 #include <QAbstractItemModelTester>
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDockWidget>
@@ -266,6 +267,10 @@ void TestMainWindow::opensExampleThenLastWorkspace()
     QCOMPARE(m_window->workspace().workspaceId, QStringLiteral("uitest"));
     QCOMPARE(m_window->workspacePath(), QFileInfo(m_wsPath).absoluteFilePath());
     QVERIFY(m_window->windowTitle().contains(QStringLiteral("ui.agents.json")));
+    // Ready to type: the first field of the form has the keyboard focus.
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QTRY_COMPARE(QApplication::focusWidget() ? QApplication::focusWidget()->objectName() : QString(),
+                 QStringLiteral("field_title"));
 }
 
 void TestMainWindow::workspaceTreeSelects()
