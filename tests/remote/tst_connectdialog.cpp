@@ -33,6 +33,7 @@ private:
 private slots:
     void initTestCase()
     {
+        qRegisterMetaType<RemoteBackend *>();
         QStandardPaths::setTestModeEnabled(true);
         QCoreApplication::setOrganizationName(QStringLiteral("AgentStudioTests"));
         QCoreApplication::setApplicationName(QStringLiteral("tst_connectdialog"));
