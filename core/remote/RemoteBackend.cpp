@@ -42,6 +42,9 @@ RemoteBackend::RemoteBackend(const QUrl &baseUrl, const QString &token, QObject 
     m_flushTimer.setSingleShot(true);
     m_flushTimer.setInterval(0);
     connect(&m_flushTimer, &QTimer::timeout, this, &RemoteBackend::flushEvents);
+    m_heartbeat.setInterval(10000);
+    connect(&m_heartbeat, &QTimer::timeout, this, &RemoteBackend::heartbeat);
+    m_heartbeat.start();
     m_workspaceRetry.setSingleShot(true);
     connect(&m_workspaceRetry, &QTimer::timeout, this, &RemoteBackend::refreshWorkspace);
     // Let the caller connect to our signals before the first answer arrives.
@@ -71,6 +74,28 @@ QString RemoteBackend::displayName() const
 void RemoteBackend::setSslConfiguration(const QSslConfiguration &configuration)
 {
     m_ssl = configuration;
+}
+
+void RemoteBackend::setHeartbeatInterval(int ms)
+{
+    m_heartbeat.setInterval(qMax(10, ms));
+}
+
+void RemoteBackend::heartbeat()
+{
+    const auto streams = m_streams.values();
+    for (Stream *s : streams) {
+        if (!s->connected || !s->socket)
+            continue;
+        if (s->awaitingPong) {
+            // Nothing since the last ping: the peer is gone without closing. Cut and resume.
+            s->awaitingPong = false;
+            s->socket->abort();
+            continue;
+        }
+        s->awaitingPong = true;
+        s->socket->ping();
+    }
 }
 
 void RemoteBackend::setReconnectDelays(int initialMs, int maxMs)
@@ -279,6 +304,7 @@ void RemoteBackend::openStream(Stream *s)
         socket->setSslConfiguration(*m_ssl);
     s->socket = socket;
     s->connected = false;
+    s->awaitingPong = false;
     s->unsequencedThisConnection = 0;
     connect(socket, &QWebSocket::connected, this, [this, s, socket] {
         if (s->socket != socket)
@@ -291,8 +317,15 @@ void RemoteBackend::openStream(Stream *s)
         s->everConnected = true;
         updateState();
     });
-    connect(socket, &QWebSocket::textMessageReceived, this,
-        [this, s, socket](const QString &text) { onStreamMessage(s, socket, text); });
+    connect(socket, &QWebSocket::textMessageReceived, this, [this, s, socket](const QString &text) {
+        if (s->socket == socket)
+            s->awaitingPong = false;
+        onStreamMessage(s, socket, text);
+    });
+    connect(socket, &QWebSocket::pong, this, [s, socket](quint64, const QByteArray &) {
+        if (s->socket == socket)
+            s->awaitingPong = false;
+    });
     connect(socket, &QWebSocket::stateChanged, this, [this, s, socket](QAbstractSocket::SocketState st) {
         if (st == QAbstractSocket::UnconnectedState)
             onStreamDown(s, socket);

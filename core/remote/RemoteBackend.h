@@ -67,6 +67,9 @@ public:
     // streams then reconnect and resume as after any drop.
     void dropConnections();
     int reconnectCount() const { return m_reconnects; }
+    // A connection that carries nothing (no message, no pong) for two heartbeats in a row is
+    // taken as dead (a peer that vanished without closing) and reconnected. Default 10 s.
+    void setHeartbeatInterval(int ms);
 
 signals:
     void workspaceFetchFailed(const QString &message);
@@ -87,6 +90,7 @@ private:
         bool connected = false;
         bool terminal = false;
         bool everConnected = false;
+        bool awaitingPong = false;      // pinged at the last heartbeat, nothing heard since
         QString status;
     };
     using JsonCallback = std::function<void(int httpStatus, const QJsonObject &body, const QString &error)>;
@@ -102,6 +106,7 @@ private:
     void finishStream(Stream *stream);
     void queueEvent(const ExecutionEvent &event);
     void flushEvents();
+    void heartbeat();
     void setState(const QString &state);
     void updateState();
     void updateCounts();
@@ -121,6 +126,7 @@ private:
     QHash<QString, Stream *> m_streams; // Owned.
     ExecutionEventList m_pending;
     QTimer m_flushTimer;
+    QTimer m_heartbeat;
     QString m_state = QStringLiteral("connecting");
     QString m_lastError;
     quint64 m_nextTicket = 1;

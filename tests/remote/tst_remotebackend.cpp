@@ -132,6 +132,52 @@ private:
     bool m_sequenced;
 };
 
+// A loopback TCP proxy whose existing connections can be turned into black holes: bytes stop
+// flowing both ways and nothing is closed, as when a peer vanishes (sleep, cable pulled).
+class BlackholeProxy : public QObject
+{
+public:
+    explicit BlackholeProxy(quint16 target) : m_target(target)
+    {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *client = m_server.nextPendingConnection()) {
+                client->setParent(this);
+                auto *upstream = new QTcpSocket(this);
+                auto dead = std::make_shared<bool>(false);
+                m_dead.append(dead);
+                upstream->connectToHost(QHostAddress::LocalHost, m_target);
+                auto pipe = [dead](QTcpSocket *from, QTcpSocket *to) {
+                    if (!*dead && to->state() == QAbstractSocket::ConnectedState)
+                        to->write(from->readAll());
+                };
+                connect(client, &QTcpSocket::readyRead, this, [=] { pipe(client, upstream); });
+                connect(upstream, &QTcpSocket::readyRead, this, [=] { pipe(upstream, client); });
+                connect(upstream, &QTcpSocket::connected, this, [=] { pipe(client, upstream); });
+                connect(client, &QTcpSocket::disconnected, this, [=] {
+                    if (!*dead)
+                        upstream->disconnectFromHost();
+                });
+                connect(upstream, &QTcpSocket::disconnected, this, [=] {
+                    if (!*dead)
+                        client->disconnectFromHost();
+                });
+            }
+        });
+    }
+    QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort())); }
+    void blackholeExisting()
+    {
+        for (const auto &d : std::as_const(m_dead))
+            *d = true;
+    }
+
+private:
+    QTcpServer m_server;
+    quint16 m_target;
+    QList<std::shared_ptr<bool>> m_dead;
+};
+
 } // namespace
 
 class TestRemoteBackend : public QObject
@@ -346,6 +392,27 @@ private slots:
                      .toString(),
             QStringLiteral("not_found"));
         QVERIFY(!c->isSubscribed(QStringLiteral("no-such-execution")));
+    }
+
+    // The connection goes silent (no close, no data): the heartbeat notices, the stream is cut
+    // and resumed, nothing is lost or doubled, no spinner forever.
+    void silentConnectionIsDetected()
+    {
+        BlackholeProxy proxy(quint16(m_server.url.port()));
+        EventLog log;
+        RemoteBackend b(proxy.url(), kAlphaToken);
+        b.setReconnectDelays(20, 200);
+        b.setHeartbeatInterval(200);
+        connect(&b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
+        QSignalSpy resumed(&b, &RemoteBackend::streamResumed);
+        const QString id = startAndWait(b, agentRequest(QStringLiteral("streamer"), QStringLiteral("silent")));
+        QVERIFY(!id.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(log.chunks(id) >= 100, 20000);
+        proxy.blackholeExisting();
+        QTRY_VERIFY_WITH_TIMEOUT(log.complete(id), 30000);
+        QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
+        QVERIFY(resumed.size() >= 1);
+        QVERIFY(log.chunks(id) >= 2500);
     }
 
     // The server is killed mid-run and started again on the same port and database: the client
