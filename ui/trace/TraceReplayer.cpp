@@ -33,12 +33,15 @@ void TraceReplayer::tick()
     while (m_next < m_events.size() && m_events[m_next].atMs <= position)
         batch.append(m_events[m_next++].event);
     const bool done = m_next >= m_events.size();
-    const qint64 clock = done ? durationMs() : position;
+    const qint64 clock = done ? (m_events.isEmpty() ? 0 : m_events.last().atMs) : position;
     if (!batch.isEmpty())
         emit eventsReady(batch);
     emit clockChanged(clock);
     if (done) {
         m_timer.stop();
+        m_events.clear();   // the synthesized events of a big run are large; keep nothing
+        m_events.squeeze();
+        m_next = 0;
         emit finished();
     }
 }
