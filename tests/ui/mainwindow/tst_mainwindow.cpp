@@ -23,6 +23,12 @@
 #include "ui/testpanel/StreamOutputView.h"
 #include "ui/testpanel/TestPanel.h"
 
+#if __has_include("ui/history/HistoryDock.h")
+#include "ui/trace/CompareView.h"
+#include "ui/history/HistoryDock.h"
+#include <QTableView>
+#define AS_HAVE_HISTORY_DOCK 1
+#endif
 #if __has_include("ui/workflow/WorkflowGraphView.h")
 #include "ui/workflow/WorkflowGraphView.h"
 #define AS_HAVE_GRAPH 1
@@ -195,6 +201,9 @@ private slots:
     // Node in Context: pins prefill the upstream form, Pin saves edits, the run is recorded
     // as node_in_context; "Test in context" from a Full Workflow run prefills from that run.
     void nodeInContext();
+    // History dock: a run is found by full-text search and "Run again" re-runs it in the
+    // test panel with the same inputs, recorded with rerun_of.
+    void historySearchAndRunAgain();
 
 private:
     QString m_wsPath;
@@ -635,6 +644,49 @@ void TestMainWindow::nodeInContext()
     tab->applySource(NodeInContextTab::Source::LatestRun);
     QTRY_COMPARE_WITH_TIMEOUT(tab->upstreamForm()->values().value(QStringLiteral("draft")), draftText, 10000);
     QVERIFY(child<QPushButton>(tab, QStringLiteral("runButton"))->isEnabled());
+}
+
+void TestMainWindow::historySearchAndRunAgain()
+{
+#ifndef AS_HAVE_HISTORY_DOCK
+    QSKIP("built without the history dock");
+#else
+    SingleAgentTab *tab = single();
+    m_window->testPanel()->showAgent(QStringLiteral("writer"));
+    auto *topic = child<QLineEdit>(tab->form(), QStringLiteral("field_topic"));
+    topic->setText(QStringLiteral("zebrafish migration"));
+    const QString first = tab->run();
+    QVERIFY(!first.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning(), 20000);
+    topic->setText(QStringLiteral("platypus habitats"));
+    QVERIFY(!tab->run().isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning(), 20000);
+
+    auto *dock = child<HistoryDock>(m_window.get(), QStringLiteral("historyDock"));
+    QVERIFY(dock);
+    QAbstractItemModelTester tester(dock->table()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    child<QLineEdit>(dock, QStringLiteral("historySearch"))->setText(QStringLiteral("zebrafish"));
+    QTRY_COMPARE_WITH_TIMEOUT(dock->table()->model()->rowCount(), 1, 10000);
+    dock->table()->selectRow(0);
+    QTRY_COMPARE(dock->selectedRecords().size(), 1);
+    QCOMPARE(dock->selectedRecords().first().id, first);
+    auto *rerun = child<QPushButton>(dock, QStringLiteral("rerunButton"));
+    QTRY_VERIFY(rerun->isEnabled());
+    topic->setText(QStringLiteral("something else"));
+    rerun->click();
+    QVERIFY(tab->isRunning());
+    const QString again = tab->tracker()->executionId();
+    QVERIFY(again != first);
+    QCOMPARE(topic->text(), QStringLiteral("zebrafish migration"));   // the same inputs
+    QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning(), 20000);
+    ExecutionStore store(m_dbPath);
+    QVERIFY(store.open().ok());
+    const Result<ExecutionRecord> rec = store.execution(again, false);
+    QVERIFY2(rec.ok(), qPrintable(rec.error()));
+    QCOMPARE(rec->rerunOf, first);
+    QCOMPARE(rec->inputData.value(QStringLiteral("topic")), QJsonValue(QStringLiteral("zebrafish migration")));
+    QCOMPARE(rec->status, QStringLiteral("completed"));
+#endif
 }
 
 QTEST_MAIN(TestMainWindow)
