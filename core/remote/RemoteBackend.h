@@ -90,7 +90,7 @@ private:
         bool connected = false;
         bool terminal = false;
         bool everConnected = false;
-        bool awaitingPong = false;      // pinged at the last heartbeat, nothing heard since
+        bool awaitingPong = false; // pinged at the last heartbeat, nothing heard since
         QString status;
     };
     using JsonCallback = std::function<void(int httpStatus, const QJsonObject &body, const QString &error)>;

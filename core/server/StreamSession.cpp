@@ -21,6 +21,20 @@ StreamSession::StreamSession(QWebSocket *socket, const Principal &principal, con
     });
     connect(m_socket, &QWebSocket::bytesWritten, this, [this](qint64) { pump(); });
     connect(m_socket, &QWebSocket::disconnected, this, &QObject::deleteLater);
+    // A subscriber that vanished without closing (no pong, no message for two heartbeats) is
+    // cut, so its socket does not linger.
+    connect(
+        m_socket, &QWebSocket::pong, this, [this](quint64, const QByteArray &) { m_awaitingPong = false; });
+    m_heartbeat.setInterval(limits.heartbeatMs);
+    connect(&m_heartbeat, &QTimer::timeout, this, [this] {
+        if (m_awaitingPong) {
+            m_socket->abort();
+            return;
+        }
+        m_awaitingPong = true;
+        m_socket->ping();
+    });
+    m_heartbeat.start();
 }
 
 StreamSession::~StreamSession()
@@ -121,6 +135,7 @@ void StreamSession::closeWith(int code, const QString &reason)
 
 void StreamSession::onTextMessage(const QString &message)
 {
+    m_awaitingPong = false;
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(message.toUtf8(), &error);
     if (error.error != QJsonParseError::NoError || !doc.isObject()) {

@@ -5,6 +5,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QTimer>
 
 #include <functional>
 #include <memory>
@@ -28,6 +29,7 @@ public:
         int maxLagEvents = 20000;
         int ackWindow = 8192;
         qint64 maxMessageBytes = 64 * 1024;
+        int heartbeatMs = 30000; // ping; a peer silent for two heartbeats is cut
     };
     static constexpr int CloseCodeLagging = 4001;
     static constexpr int CloseCodeShutdown = 1001; // going away
@@ -67,4 +69,6 @@ private:
     qint64 m_lastAcked = 0;
     bool m_ackSeen = false;
     bool m_closing = false;
+    bool m_awaitingPong = false;
+    QTimer m_heartbeat;
 };

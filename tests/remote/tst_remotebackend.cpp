@@ -137,7 +137,8 @@ private:
 class BlackholeProxy : public QObject
 {
 public:
-    explicit BlackholeProxy(quint16 target) : m_target(target)
+    explicit BlackholeProxy(quint16 target)
+        : m_target(target)
     {
         m_server.listen(QHostAddress::LocalHost, 0);
         connect(&m_server, &QTcpServer::newConnection, this, [this] {
@@ -403,9 +404,11 @@ private slots:
         RemoteBackend b(proxy.url(), kAlphaToken);
         b.setReconnectDelays(20, 200);
         b.setHeartbeatInterval(200);
-        connect(&b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
+        connect(
+            &b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
         QSignalSpy resumed(&b, &RemoteBackend::streamResumed);
-        const QString id = startAndWait(b, agentRequest(QStringLiteral("streamer"), QStringLiteral("silent")));
+        const QString id
+            = startAndWait(b, agentRequest(QStringLiteral("streamer"), QStringLiteral("silent")));
         QVERIFY(!id.isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(log.chunks(id) >= 100, 20000);
         proxy.blackholeExisting();
