@@ -28,6 +28,15 @@ class StreamSession;
 // embedded engine (LocalBackend on its own thread) per served workspace, the bearer-token
 // table, and the per-execution event buffers that WebSocket subscribers replay from.
 //
+// Errors are {"error": {"code", "message"}}: 400 bad_request (bad JSON, wrong field types, bad
+// query parameters; the message starts with the field), 401 unauthorized, 404 not_found (also
+// for another workspace's executions), 405 method_not_allowed, 409 not_cancellable, 411
+// length_required (chunked bodies), 413 body_too_large, 422 invalid_inputs / start_failed,
+// 426 upgrade_required (GET on a WebSocket path), 431 header_too_large, 500 query_failed,
+// 503 shutting_down. WebSocket subscription errors ({"type":"error"} then close 1008):
+// not_found, bad_after_seq, not_live; bad client messages get bad_message and the stream goes
+// on; a subscriber too far behind is closed with 4001; after `complete` the server closes 1000.
+//
 // Threading: lives on the thread that runs the event loop (the program's main thread). Every
 // database access goes through the engines' own connections on their threads (tickets and
 // signals), so a query never blocks this loop.
