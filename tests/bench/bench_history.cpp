@@ -147,7 +147,8 @@ Timing measure(int reps, const std::function<void(int)> &f)
     return {ms.at(ms.size() / 2), ms.at(qMin(ms.size() - 1, qsizetype(ms.size() * 0.95))), ms.last()};
 }
 
-void print(const QString &what, const Timing &t, qint64 rows, const QString &goal = {})
+// Takes `rows` by reference: read after the timing ran (argument order is unspecified).
+void print(const QString &what, const Timing &t, const qint64 &rows, const QString &goal = {})
 {
     out() << QStringLiteral("  %1 p50 %2 ms   p95 %3 ms   max %4 ms   (%5 rows)%6")
                  .arg(what, -40).arg(t.p50, 7, 'f', 2).arg(t.p95, 7, 'f', 2).arg(t.max, 7, 'f', 2).arg(rows)

@@ -59,6 +59,7 @@ void HistoryModel::setQuery(const HistoryQuery &query)
     m_lastError.clear();
     m_heldEvents.clear();
     m_fetchTickets.clear();
+    m_notListed.clear();
     m_pendingTicket = 0;   // whatever is in flight is stale now
     endResetModel();
     request(QString());
@@ -244,7 +245,8 @@ void HistoryModel::onEventsReceived(const ExecutionEventList &events)
             continue;
         }
         // A run we have not listed: fetch its record once, and hold its events meanwhile.
-        if (ev.type == ExecutionEvent::Type::Status && m_backend && !ev.executionId.isEmpty()) {
+        if (ev.type == ExecutionEvent::Type::Status && m_backend && !ev.executionId.isEmpty()
+            && !m_notListed.contains(ev.executionId)) {
             m_heldEvents.insert(ev.executionId, ExecutionEventList{ev});
             m_fetchTickets.insert(m_backend->fetchExecution(ev.executionId), ev.executionId);
         }
@@ -268,8 +270,10 @@ void HistoryModel::onExecutionFetched(quint64 ticket, const ExecutionRecord &rec
     for (const ExecutionEvent &ev : held)
         if (ev.type == ExecutionEvent::Type::Complete || isTerminal(ev.status) || !isTerminal(r.status))
             applyEvent(r, ev);
-    if (!fitsQuery(r))
+    if (!fitsQuery(r)) {
+        m_notListed.insert(id);
         return;
+    }
     beginInsertRows({}, 0, 0);
     m_rows.prepend(std::move(r));
     rebuildIndex();

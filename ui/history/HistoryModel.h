@@ -96,4 +96,5 @@ private:
     QHash<QString, int> m_rowById;
     QHash<quint64, QString> m_fetchTickets;           // live inserts in flight: ticket -> id
     QHash<QString, ExecutionEventList> m_heldEvents;  // events for ids being fetched
+    QSet<QString> m_notListed;                        // fetched, did not fit the filters
 };

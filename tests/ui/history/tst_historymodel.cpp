@@ -187,6 +187,10 @@ private slots:
         QTest::qWait(20);   // let the fetch answer arrive (it must not insert)
         QCOMPARE(m_model->rowCount(), 100);
         QCOMPARE(m_model->rowOf(other.id), -1);
+        // Its later events do not fetch it again.
+        m_backend->emitEvents({ExecutionEvent::makeStatus(other.id, QStringLiteral("running"))});
+        QTest::qWait(20);
+        QCOMPARE(m_backend->fetched.count(other.id), 1);
     }
 
     void removeRows()
