@@ -7,7 +7,7 @@ BoolFieldEditor::BoolFieldEditor(const FieldSpec &spec, QWidget *parent) : Field
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    m_box = new QCheckBox(spec.desc.isEmpty() ? spec.name : spec.desc, this);
+    m_box = new QCheckBox(spec.desc, this);
     m_box->setObjectName(QStringLiteral("field_") + spec.name);
     connect(m_box, &QCheckBox::toggled, this, &FieldEditor::edited);
     layout->addWidget(m_box);

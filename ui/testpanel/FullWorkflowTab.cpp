@@ -506,7 +506,7 @@ void FullWorkflowTab::testInContext(const QString &nodeId)
     QString text = tr("Upstream values from Full Workflow run %1.").arg(m_runExecutionId.left(8));
     if (!missing.isEmpty())
         text += QLatin1Char(' ') + tr("Not produced in that run: %1.").arg(missing.join(QStringLiteral(", ")));
-    emit testInContextRequested(m_runOrch, nodeId, upstream, own, text);
+    emit testInContextRequested(m_runOrch, nodeId, upstream, own, text, m_runExecutionId);
 }
 
 void FullWorkflowTab::updateButtons()

@@ -59,7 +59,8 @@ public:
 signals:
     void runningChanged(bool running);
     void testInContextRequested(const QString &orchestrationId, const QString &nodeId,
-                                const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText);
+                                const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText,
+                                const QString &executionId);
 
 private:
     void onOrchestrationChanged();

@@ -426,8 +426,15 @@ void NodeInContextTab::onExecutionFetched(const ExecutionRecord &record)
     setPrefillStatus(text, !missing.isEmpty());
 }
 
-void NodeInContextTab::prefill(const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText)
+void NodeInContextTab::prefill(const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText,
+                               const QString &executionId)
 {
+    if (!executionId.isEmpty()) {
+        const QSignalBlocker block(m_source);
+        m_source->setCurrentIndex(m_source->findData(int(Source::Execution)));
+        m_executionId->setText(executionId);
+        m_executionId->show();
+    }
     m_upstream->setValues(upstream);
     if (!own.isEmpty())
         m_own->setValues(own);

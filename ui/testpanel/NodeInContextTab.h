@@ -39,7 +39,9 @@ public:
     QString currentNodeId() const;
 
     // Fills the forms (e.g. from a finished Full Workflow run) and says where they came from.
-    void prefill(const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText);
+    // With an execution id, the source picker shows "A past execution" and that id.
+    void prefill(const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText,
+                 const QString &executionId = {});
     // Prefills from the chosen source (asynchronous for runs).
     void applySource(Source source, const QString &executionId = {});
 

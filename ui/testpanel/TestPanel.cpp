@@ -24,10 +24,10 @@ TestPanel::TestPanel(ExecutionBackend *backend, QWidget *parent) : QTabWidget(pa
     connect(m_node, &NodeInContextTab::pinRequested, this, &TestPanel::pinRequested);
     connect(m_full, &FullWorkflowTab::testInContextRequested, this,
             [this](const QString &orch, const QString &node, const QJsonObject &upstream, const QJsonObject &own,
-                   const QString &text) {
+                   const QString &text, const QString &executionId) {
                 setCurrentWidget(m_node);
                 if (m_node->selectNode(orch, node))
-                    m_node->prefill(upstream, own, text);
+                    m_node->prefill(upstream, own, text, executionId);
             });
     for (ExecutionTracker *t : {m_single->tracker(), m_node->tracker(), m_full->tracker()})
         connect(t, &ExecutionTracker::runStarted, this, &TestPanel::executionStarted);
@@ -126,7 +126,7 @@ QString TestPanel::rerun(const ExecutionRecord &record, QString *error)
         setCurrentWidget(m_node);
         m_node->prefill(record.inputData.value(QStringLiteral("upstream")).toObject(),
                         record.inputData.value(QStringLiteral("inputs")).toObject(),
-                        tr("Inputs of execution %1.").arg(record.id.left(8)));
+                        tr("Inputs of execution %1.").arg(record.id.left(8)), record.id);
         id = m_node->run(record.id);
     } else if (mode == QStringLiteral("full_workflow")) {
         if (m_full->isRunning())

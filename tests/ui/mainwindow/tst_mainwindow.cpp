@@ -204,6 +204,9 @@ private slots:
     // History dock: a run is found by full-text search and "Run again" re-runs it in the
     // test panel with the same inputs, recorded with rerun_of.
     void historySearchAndRunAgain();
+    // Cost, latency and token formats of the metrics bar ("price unknown", "~" when estimated).
+    void metricFormats_data();
+    void metricFormats();
 
 private:
     QString m_wsPath;
@@ -634,8 +637,12 @@ void TestMainWindow::nodeInContext()
     QCOMPARE(tab->currentNodeId(), QStringLiteral("review"));
     QCOMPARE(tab->upstreamForm()->values().value(QStringLiteral("draft")), draftText);
     QVERIFY(tab->prefillStatus().contains(full->tracker()->executionId().left(8)));
+    QCOMPARE(child<QComboBox>(tab, QStringLiteral("prefillSource"))->currentData().toInt(),
+             int(NodeInContextTab::Source::Execution));
+    QCOMPARE(child<QLineEdit>(tab, QStringLiteral("prefillExecutionId"))->text(), full->tracker()->executionId());
     child<QPushButton>(tab, QStringLiteral("runButton"))->click();
     QTRY_COMPARE_WITH_TIMEOUT(labelText(tab, "metricStatus"), QStringLiteral("completed"), 20000);
+    m_window->grab().save(QStringLiteral("/tmp/shot_nic.png"));
 
     // Prefill from the latest successful run through the backend (history query, off-thread).
     tab->applySource(NodeInContextTab::Source::ByHand);
@@ -644,6 +651,53 @@ void TestMainWindow::nodeInContext()
     tab->applySource(NodeInContextTab::Source::LatestRun);
     QTRY_COMPARE_WITH_TIMEOUT(tab->upstreamForm()->values().value(QStringLiteral("draft")), draftText, 10000);
     QVERIFY(child<QPushButton>(tab, QStringLiteral("runButton"))->isEnabled());
+    // ...and from a chosen execution id (the first Full Workflow run of this test has no
+    // "solar roofs" draft; pick the latest one by id and a bogus id).
+    tab->applySource(NodeInContextTab::Source::ByHand);
+    tab->applySource(NodeInContextTab::Source::Execution, full->tracker()->executionId());
+    QTRY_COMPARE_WITH_TIMEOUT(tab->upstreamForm()->values().value(QStringLiteral("draft")), draftText, 10000);
+    tab->applySource(NodeInContextTab::Source::Execution, QStringLiteral("no-such-execution"));
+    QTRY_VERIFY_WITH_TIMEOUT(tab->prefillStatus().startsWith(QStringLiteral("Could not load")), 10000);
+}
+
+void TestMainWindow::metricFormats_data()
+{
+    QTest::addColumn<double>("cost");
+    QTest::addColumn<bool>("known");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("tiny") << 0.000123 << true << "$0.000123";
+    QTest::newRow("cents") << 0.0425 << true << "$0.0425";
+    QTest::newRow("free") << 0.0 << true << "$0";
+    QTest::newRow("unknown") << 0.0 << false << "price unknown";
+}
+
+void TestMainWindow::metricFormats()
+{
+    QFETCH(double, cost);
+    QFETCH(bool, known);
+    QFETCH(QString, text);
+    QCOMPARE(MetricsBar::formatCost(known ? std::optional<double>(cost) : std::nullopt, true), text);
+    QCOMPARE(MetricsBar::formatCost(cost, false), QStringLiteral("–"));   // not final yet
+    QCOMPARE(MetricsBar::formatMs(840), QStringLiteral("840 ms"));
+    QCOMPARE(MetricsBar::formatMs(1240), QStringLiteral("1.24 s"));
+    QCOMPARE(MetricsBar::formatMs(-1), QStringLiteral("–"));
+    // Estimated tokens are marked with "~" and explained in the tooltip.
+    MetricsBar bar;
+    RunMetrics m;
+    m.status = QStringLiteral("completed");
+    m.finished = true;
+    m.inputTokens = 52;
+    m.outputTokens = 18;
+    m.tokensEstimated = true;
+    bar.showMetrics(m);
+    QCOMPARE(labelText(&bar, "metricTokens"), QStringLiteral("~52 → ~18"));
+    QVERIFY(bar.findChild<QLabel *>(QStringLiteral("metricTokens"))->toolTip().contains(QStringLiteral("Estimated")));
+    QCOMPARE(labelText(&bar, "metricCost"), QStringLiteral("price unknown"));
+    m.tokensEstimated = false;
+    m.costUsd = 0.0000186;
+    bar.showMetrics(m);
+    QCOMPARE(labelText(&bar, "metricTokens"), QStringLiteral("52 → 18"));
+    QCOMPARE(labelText(&bar, "metricCost"), QStringLiteral("$0.000019"));
 }
 
 void TestMainWindow::historySearchAndRunAgain()
