@@ -141,6 +141,13 @@ QByteArray testWorkspace()
             "edges": [{"from": "input.topic", "to": "draft.topic"}, {"from": "draft.text", "to": "review.draft"}],
             "outputs": [{"name": "verdict", "from": "review.verdict"}, {"name": "brief", "from": "draft.text"}],
             "pins": {"review": {"draft": "A pinned draft used by Node in Context"}}
+        })").object(), QJsonDocument::fromJson(R"({
+            "id": "fragile", "name": "Fragile chain", "version": "1",
+            "inputs": [{"name": "topic", "type": "str"}],
+            "nodes": [{"id": "a", "agent": "writer"}, {"id": "b", "agent": "broken"}, {"id": "c", "agent": "critic"}],
+            "edges": [{"from": "input.topic", "to": "a.topic"}, {"from": "a.text", "to": "b.topic"},
+                      {"from": "b.text", "to": "c.draft"}],
+            "outputs": [{"name": "verdict", "from": "c.verdict"}]
         })").object()}}};
     return QJsonDocument(root).toJson();
 }
@@ -198,6 +205,8 @@ private slots:
     void keyboardAndStatusBar();
     // Full Workflow: nodes change state to done, outputs at the end, per-node streams.
     void fullWorkflowRun();
+    // A failing node: the run fails naming it, the node is red, the one after it skipped.
+    void fullWorkflowFailure();
     // Node in Context: pins prefill the upstream form, Pin saves edits, the run is recorded
     // as node_in_context; "Test in context" from a Full Workflow run prefills from that run.
     void nodeInContext();
@@ -292,7 +301,7 @@ void TestMainWindow::workspaceTreeSelects()
     QAbstractItemModelTester tester(tree->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(tree->topLevelItemCount(), 2);
     QCOMPARE(tree->topLevelItem(0)->childCount(), 5);   // agents
-    QCOMPARE(tree->topLevelItem(1)->childCount(), 1);   // workflows
+    QCOMPARE(tree->topLevelItem(1)->childCount(), 2);   // workflows
     QCOMPARE(tree->topLevelItem(1)->child(0)->childCount(), 2);   // nodes
 
     auto *panel = child<QTabWidget>(m_window.get(), QStringLiteral("testPanel"));
@@ -543,6 +552,16 @@ void TestMainWindow::keyboardAndStatusBar()
     QTest::keyClick(m_window.get(), Qt::Key_Escape);
     QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning(), 10000);
     QTRY_VERIFY_WITH_TIMEOUT(labelText(m_window.get(), "countsLabel").contains(QStringLiteral("0 running")), 10000);
+    // Ctrl+Return also works while typing in a multiline (QScintilla) field.
+    m_window->testPanel()->showAgent(QStringLiteral("critic"));
+    auto *draft = child<QsciScintilla>(tab->form(), QStringLiteral("field_draft"));
+    draft->setText(QStringLiteral("A draft"));
+    draft->setFocus();
+    QTRY_VERIFY(draft->hasFocus());
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return, Qt::ControlModifier);
+    QVERIFY(tab->isRunning());
+    QCOMPARE(draft->text(), QStringLiteral("A draft"));   // no newline typed
+    QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning(), 10000);
 }
 
 void TestMainWindow::fullWorkflowRun()
@@ -582,6 +601,25 @@ void TestMainWindow::fullWorkflowRun()
     QCOMPARE(stream->toPlainText(), tab->output()->nodeStream(QStringLiteral("review")));
     QVERIFY(child<QPushButton>(tab, QStringLiteral("testInContextButton"))->isEnabled());
     m_window->grab().save(QStringLiteral("/tmp/shot_workflow.png"));
+}
+
+void TestMainWindow::fullWorkflowFailure()
+{
+    m_window->testPanel()->showOrchestration(QStringLiteral("fragile"));
+    FullWorkflowTab *tab = m_window->testPanel()->fullWorkflow();
+    child<QLineEdit>(tab->form(), QStringLiteral("field_topic"))->setText(QStringLiteral("risk"));
+    QVERIFY(!tab->run().isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(labelText(tab, "metricStatus"), QStringLiteral("failed"), 30000);
+    QCOMPARE(tab->nodeState(QStringLiteral("a")), FullWorkflowTab::NodeState::Done);
+    QCOMPARE(tab->nodeState(QStringLiteral("b")), FullWorkflowTab::NodeState::Failed);
+    QCOMPARE(tab->nodeState(QStringLiteral("c")), FullWorkflowTab::NodeState::Skipped);
+    QVERIFY2(labelText(tab, "metricError").contains(QStringLiteral("simulated outage")), qPrintable(labelText(tab, "metricError")));
+#ifdef AS_HAVE_GRAPH
+    auto *graph = child<WorkflowGraphView>(tab, QStringLiteral("workflowGraph"));
+    QCOMPARE(graph->nodeState(QStringLiteral("b")), WorkflowGraphView::Failed);
+    QCOMPARE(graph->nodeState(QStringLiteral("c")), WorkflowGraphView::Skipped);
+#endif
+    m_window->grab().save(QStringLiteral("/tmp/shot_workflow_failed.png"));
 }
 
 void TestMainWindow::nodeInContext()
