@@ -121,6 +121,22 @@ private slots:
         QTRY_VERIFY(!m_dock->model()->isLoading());
     }
 
+    // For checking the look by eye: AS_SCREENSHOT_DIR=/tmp saves the dock and a compare view.
+    void screenshotsForReview()
+    {
+        const QString dir = qEnvironmentVariable("AS_SCREENSHOT_DIR");
+        if (dir.isEmpty())
+            QSKIP("set AS_SCREENSHOT_DIR to save screenshots");
+        child<QLineEdit>("historySearch")->setText(QStringLiteral("moons"));
+        QTRY_COMPARE(m_dock->model()->rowCount(), 1);
+        selectRows({0});
+        QTest::qWait(100);
+        m_dock->grab().save(dir + QStringLiteral("/history_dock.png"));
+        child<QLineEdit>("historySearch")->clear();
+        QTRY_COMPARE(m_dock->model()->rowCount(), 2);
+        QTRY_VERIFY(!m_dock->model()->isLoading());
+    }
+
     // FTS search through the store; the match is highlighted in the details.
     void searchHighlightsMatches()
     {
@@ -200,6 +216,11 @@ private slots:
         QCOMPARE(view->model()->right().id, m_flowRun2);
         const CompareResult &r = view->model()->result();
         QCOMPARE(r.onlyLeft + r.onlyRight, 0);
+        if (const QString dir = qEnvironmentVariable("AS_SCREENSHOT_DIR"); !dir.isEmpty()) {
+            view->table()->selectRow(2);
+            QTest::qWait(50);
+            view->grab().save(dir + QStringLiteral("/compare_view.png"));
+        }
         QVERIFY(r.matched >= 6);   // 2 nodes × (node, llm, parse)
         QCOMPARE(view->model()->rowCount(), 1 + r.matched);
         // Different topics: the first node's output differs, and the diff says so.
