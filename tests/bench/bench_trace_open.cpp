@@ -11,6 +11,7 @@
 
 #include "../ui/trace/TraceTestData.h"
 
+#include "core/trace/Replay.h"
 #include "ui/trace/TraceModel.h"
 #include "ui/trace/TraceTimeline.h"
 #include "ui/trace/TraceView.h"
@@ -196,6 +197,25 @@ int main(int argc, char **argv)
             QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
         out() << QStringLiteral("  replay, instant (synthesize + every event through the live path): %1 ms, %2 steps in the tree")
                      .arg(ms(t), 0, 'f', 1).arg(view.model()->nodeCount() - 1) << Qt::endl;
+    }
+
+    // 8. Where live time goes: event synthesis, and the model alone (no view attached).
+    {
+        t.restart();
+        const QList<TimedEvent> timed = synthesizeReplay(record);
+        const double synthMs = ms(t);
+        ExecutionEventList events;
+        events.reserve(timed.size());
+        for (const TimedEvent &e : timed)
+            events.append(e.event);
+        TraceModel model;
+        model.startReplay(record);
+        t.restart();
+        for (qsizetype i = 0; i < events.size(); i += 500)
+            model.applyEvents(events.mid(i, 500));
+        out() << QStringLiteral("  live path split: synthesize %1 events %2 ms; model alone applies them in %3 ms (%4 µs/event)")
+                     .arg(events.size()).arg(synthMs, 0, 'f', 1).arg(ms(t), 0, 'f', 1)
+                     .arg(ms(t) * 1000.0 / double(qMax<qsizetype>(1, events.size())), 0, 'f', 1) << Qt::endl;
     }
 
     out() << QStringLiteral("  memory (VmRSS): %1 MB with the view empty, %2 MB after opening (+%3 MB for the model and view)")

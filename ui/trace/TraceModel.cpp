@@ -16,6 +16,38 @@ bool isTerminal(const QString &status)
         || status == QLatin1String("skipped");
 }
 
+// Copies into `s` the fields whose keys `patch` has (StepRecord::toJson() key names).
+void mergeStepPatch(StepRecord &s, const QJsonObject &patch)
+{
+    const StepRecord p = StepRecord::fromJson(patch);
+    auto has = [&](const char16_t *key) { return patch.contains(QStringView(key)); };
+    if (has(u"agent_id")) s.agentId = p.agentId;
+    if (has(u"step_number")) s.stepNumber = p.stepNumber;
+    if (has(u"input_data")) s.inputData = p.inputData;
+    if (has(u"output_data")) s.outputData = p.outputData;
+    if (has(u"status")) s.status = p.status;
+    if (has(u"started_at") && p.startedAt.isValid()) s.startedAt = p.startedAt;
+    if (has(u"completed_at")) s.completedAt = p.completedAt;
+    if (has(u"execution_time_ms")) s.executionTimeMs = p.executionTimeMs;
+    if (has(u"tokens_used")) s.tokensUsed = p.tokensUsed;
+    if (has(u"cost_usd")) s.costUsd = p.costUsd;
+    if (has(u"parent_step_id")) s.parentStepId = p.parentStepId;
+    if (has(u"span_id")) s.spanId = p.spanId;
+    if (has(u"kind")) s.kind = p.kind;
+    if (has(u"name")) s.name = p.name;
+    if (has(u"node_id")) s.nodeId = p.nodeId;
+    if (has(u"provider")) s.provider = p.provider;
+    if (has(u"model")) s.model = p.model;
+    if (has(u"input_tokens")) s.inputTokens = p.inputTokens;
+    if (has(u"output_tokens")) s.outputTokens = p.outputTokens;
+    if (has(u"cached_tokens")) s.cachedTokens = p.cachedTokens;
+    if (has(u"reasoning_tokens")) s.reasoningTokens = p.reasoningTokens;
+    if (has(u"tokens_estimated")) s.tokensEstimated = p.tokensEstimated;
+    if (has(u"ttft_ms")) s.ttftMs = p.ttftMs;
+    if (has(u"attempt")) s.attempt = p.attempt;
+    if (has(u"error_message")) s.errorMessage = p.errorMessage;
+}
+
 bool isWorkflow(const ExecutionRecord &e)
 {
     return e.executionType == QLatin1String("orchestration")
@@ -326,12 +358,10 @@ void TraceModel::updateStep(int nodeIndex, const QJsonObject &patch)
 {
     Node &n = m_nodes[size_t(nodeIndex)];
     StepRecord &s = m_record.steps[n.stepIndex];
-    // step_completed may carry only some keys (DESIGN §8 shows id/status/output_data): merge.
-    QJsonObject full = s.toJson();
-    for (auto it = patch.begin(); it != patch.end(); ++it)
-        full.insert(it.key(), it.value());
+    // step_completed may carry only some keys (DESIGN §8 shows id/status/output_data): only
+    // the keys present replace fields (parsed once, no round trip of the whole step).
     const qint64 oldStart = n.startMs;
-    s = StepRecord::fromJson(full);
+    mergeStepPatch(s, patch);
     const auto streamed = m_streamed.constFind(s.id);
     if (isTerminal(s.status) && streamed != m_streamed.constEnd()) {
         if (!s.outputData.contains(u"text") && s.kind == QLatin1String("llm"))
