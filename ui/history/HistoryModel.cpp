@@ -60,6 +60,7 @@ void HistoryModel::setQuery(const HistoryQuery &query)
     m_heldEvents.clear();
     m_fetchTickets.clear();
     m_notListed.clear();
+    m_waiting.clear();
     m_pendingTicket = 0;   // whatever is in flight is stale now
     endResetModel();
     request(QString());
@@ -216,8 +217,7 @@ bool HistoryModel::fitsQuery(const ExecutionRecord &r) const
         || !fits(q.agentId, r.agentId) || !fits(q.orchestrationId, r.orchestrationId)
         || !fits(q.triggerType, r.triggerType))
         return false;
-    // A status filter admits a new run while it is still on its way to a listed status.
-    if (!q.statuses.isEmpty() && !q.statuses.contains(r.status) && isTerminal(r.status))
+    if (!q.statuses.isEmpty() && !q.statuses.contains(r.status))
         return false;
     if (q.since.isValid() && r.queuedAt.isValid() && r.queuedAt < q.since)
         return false;
@@ -242,6 +242,18 @@ void HistoryModel::onEventsReceived(const ExecutionEventList &events)
         const auto held = m_heldEvents.find(ev.executionId);
         if (held != m_heldEvents.end()) {
             held->append(ev);
+            continue;
+        }
+        const auto waiting = m_waiting.find(ev.executionId);
+        if (waiting != m_waiting.end()) {
+            applyEvent(*waiting, ev);
+            if (isTerminal(waiting->status)) {
+                ExecutionRecord r = m_waiting.take(ev.executionId);
+                if (fitsQuery(r))
+                    insertAtTop(std::move(r));
+                else
+                    m_notListed.insert(ev.executionId);
+            }
             continue;
         }
         // A run we have not listed: fetch its record once, and hold its events meanwhile.
@@ -271,9 +283,20 @@ void HistoryModel::onExecutionFetched(quint64 ticket, const ExecutionRecord &rec
         if (ev.type == ExecutionEvent::Type::Complete || isTerminal(ev.status) || !isTerminal(r.status))
             applyEvent(r, ev);
     if (!fitsQuery(r)) {
-        m_notListed.insert(id);
+        // A run still going may yet end in a status the filter lists: wait for its end.
+        ExecutionRecord anyStatus = r;
+        anyStatus.status = m_query.statuses.value(0);
+        if (!isTerminal(r.status) && !m_query.statuses.isEmpty() && fitsQuery(anyStatus))
+            m_waiting.insert(id, r);
+        else
+            m_notListed.insert(id);
         return;
     }
+    insertAtTop(std::move(r));
+}
+
+void HistoryModel::insertAtTop(ExecutionRecord r)
+{
     beginInsertRows({}, 0, 0);
     m_rows.prepend(std::move(r));
     rebuildIndex();

@@ -83,6 +83,7 @@ private:
     void applyEvent(ExecutionRecord &r, const ExecutionEvent &ev) const;
     bool fitsQuery(const ExecutionRecord &r) const;
     void rebuildIndex();
+    void insertAtTop(ExecutionRecord r);
 
     QPointer<ExecutionBackend> m_backend;
     QList<QMetaObject::Connection> m_connections;
@@ -97,4 +98,6 @@ private:
     QHash<quint64, QString> m_fetchTickets;           // live inserts in flight: ticket -> id
     QHash<QString, ExecutionEventList> m_heldEvents;  // events for ids being fetched
     QSet<QString> m_notListed;                        // fetched, did not fit the filters
+    // New runs whose status does not fit the status filter yet: listed if they end in one.
+    QHash<QString, ExecutionRecord> m_waiting;
 };

@@ -193,6 +193,38 @@ private slots:
         QCOMPARE(m_backend->fetched.count(other.id), 1);
     }
 
+    // With a status filter, a new run is listed once it ends in a listed status, not before.
+    void liveInsertWaitsForListedStatus()
+    {
+        HistoryQuery q;
+        q.statuses = {QStringLiteral("failed")};
+        m_model->setQuery(q);
+        QTRY_COMPARE(m_model->rowCount(), 50);
+        QTRY_VERIFY(!m_model->isLoading());
+        for (const QString &id : {QStringLiteral("will-fail"), QStringLiteral("will-pass")}) {
+            ExecutionRecord r;
+            r.id = id;
+            r.agentId = QStringLiteral("writer");
+            r.status = QStringLiteral("running");
+            m_backend->records.append(r);
+            m_backend->emitEvents({ExecutionEvent::makeStatus(id, QStringLiteral("running"))});
+        }
+        QTRY_COMPARE(m_backend->fetched.size(), 2);
+        QTest::qWait(20);
+        QCOMPARE(m_model->rowCount(), 50);
+        ExecutionEvent failed;
+        failed.type = ExecutionEvent::Type::Complete;
+        failed.executionId = QStringLiteral("will-fail");
+        failed.status = QStringLiteral("failed");
+        ExecutionEvent passed = failed;
+        passed.executionId = QStringLiteral("will-pass");
+        passed.status = QStringLiteral("completed");
+        m_backend->emitEvents({failed, passed});
+        QCOMPARE(m_model->rowCount(), 51);
+        QCOMPARE(m_model->record(0).id, QStringLiteral("will-fail"));
+        QCOMPARE(m_model->rowOf(QStringLiteral("will-pass")), -1);
+    }
+
     void removeRows()
     {
         m_model->setQuery(HistoryQuery{});
