@@ -12,10 +12,9 @@ namespace {
 
 // Longest common subsequence of a[aBegin, aEnd) and b[bBegin, bEnd) as matched index pairs in
 // increasing order, or nullopt when the DP table would exceed maxCells.
-template<typename T>
-std::optional<std::vector<std::pair<int, int>>> lcsPairs(const QList<T> &a, int aBegin, int aEnd,
-                                                         const QList<T> &b, int bBegin, int bEnd,
-                                                         qint64 maxCells)
+template <typename T>
+std::optional<std::vector<std::pair<int, int>>> lcsPairs(
+    const QList<T> &a, int aBegin, int aEnd, const QList<T> &b, int bBegin, int bEnd, qint64 maxCells)
 {
     const int n = aEnd - aBegin;
     const int m = bEnd - bBegin;
@@ -48,10 +47,9 @@ std::optional<std::vector<std::pair<int, int>>> lcsPairs(const QList<T> &a, int 
 
 // Matches a and b: common head and tail first, then the LCS of the middle; matched[i] = index in
 // b or -1. Returns false for the middle when it is too big (the caller falls back).
-template<typename T>
-bool alignSequences(const QList<T> &a, const QList<T> &b, qint64 maxCells,
-                    std::vector<int> &matchA, int &midBeginA, int &midEndA, int &midBeginB,
-                    int &midEndB)
+template <typename T>
+bool alignSequences(const QList<T> &a, const QList<T> &b, qint64 maxCells, std::vector<int> &matchA,
+    int &midBeginA, int &midEndA, int &midBeginB, int &midEndB)
 {
     const int n = int(a.size());
     const int m = int(b.size());
@@ -80,9 +78,9 @@ bool alignSequences(const QList<T> &a, const QList<T> &b, qint64 maxCells,
 
 struct Ordered
 {
-    QList<int> order;      // step indices in depth-first order
-    QList<int> depth;      // per position in order
-    QStringList keys;      // per position in order
+    QList<int> order; // step indices in depth-first order
+    QList<int> depth; // per position in order
+    QStringList keys; // per position in order
 };
 
 Ordered depthFirst(const QList<StepRecord> &steps)
@@ -97,9 +95,8 @@ Ordered depthFirst(const QList<StepRecord> &steps)
     std::vector<int> sorted(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i)
         sorted[size_t(i)] = i;
-    std::stable_sort(sorted.begin(), sorted.end(), [&](int x, int y) {
-        return steps[x].stepNumber < steps[y].stepNumber;
-    });
+    std::stable_sort(sorted.begin(), sorted.end(),
+        [&](int x, int y) { return steps[x].stepNumber < steps[y].stepNumber; });
     std::vector<std::vector<int>> children(static_cast<size_t>(n));
     std::vector<int> roots;
     for (int i : sorted) {
@@ -121,21 +118,20 @@ Ordered depthFirst(const QList<StepRecord> &steps)
     for (auto it = roots.rbegin(); it != roots.rend(); ++it)
         stack.emplace_back(*it, 0);
     auto segment = [&](const StepRecord &s) {
-        const QString what = s.kind == QLatin1String("node") && !s.nodeId.isEmpty() ? s.nodeId
-                                                                                     : s.name;
+        const QString what = s.kind == QLatin1String("node") && !s.nodeId.isEmpty() ? s.nodeId : s.name;
         return what.isEmpty() ? s.kind : QString(s.kind + u':' + what);
     };
     while (!stack.empty()) {
         const auto [i, d] = stack.back();
         stack.pop_back();
         if (seen[size_t(i)])
-            continue;   // a parent cycle in a damaged record: show each step once
+            continue; // a parent cycle in a damaged record: show each step once
         seen[size_t(i)] = 1;
         const int parent = byId.value(steps[i].parentStepId, -1);
         const QString seg = segment(steps[i]);
         path[size_t(i)] = parent >= 0 && parent != i && !path[size_t(parent)].isEmpty()
-                              ? QString(path[size_t(parent)] + u'/' + seg)
-                              : seg;
+            ? QString(path[size_t(parent)] + u'/' + seg)
+            : seg;
         out.order.append(i);
         out.depth.append(d);
         out.keys.append(path[size_t(i)]);
@@ -191,7 +187,7 @@ QList<DiffLine> diffLines(const QString &left, const QString &right, qint64 maxC
     std::vector<int> matchA;
     int ab = 0, ae = 0, bb = 0, be = 0;
     const bool full = alignSequences(a, b, maxCells, matchA, ab, ae, bb, be);
-    Q_UNUSED(full);   // when the middle is too big, it stays unmatched: removed then added
+    Q_UNUSED(full); // when the middle is too big, it stays unmatched: removed then added
 
     QList<DiffLine> out;
     out.reserve(qMax(a.size(), b.size()));
@@ -199,16 +195,16 @@ QList<DiffLine> diffLines(const QString &left, const QString &right, qint64 maxC
     for (int i = 0; i < int(a.size()); ++i) {
         const int mj = matchA[size_t(i)];
         if (mj < 0) {
-            out.append({DiffLine::Kind::Removed, a[i]});
+            out.append({ DiffLine::Kind::Removed, a[i] });
             continue;
         }
         while (j < mj)
-            out.append({DiffLine::Kind::Added, b[j++]});
-        out.append({DiffLine::Kind::Same, a[i]});
+            out.append({ DiffLine::Kind::Added, b[j++] });
+        out.append({ DiffLine::Kind::Same, a[i] });
         j = mj + 1;
     }
     while (j < int(b.size()))
-        out.append({DiffLine::Kind::Added, b[j++]});
+        out.append({ DiffLine::Kind::Added, b[j++] });
     return out;
 }
 
@@ -222,7 +218,7 @@ QString stepOutputText(const StepRecord &step)
         text = indentedJson(step.outputData);
     if (!step.errorMessage.isEmpty())
         text += (text.isEmpty() ? QString() : QStringLiteral("\n")) + QStringLiteral("error: ")
-                + step.errorMessage;
+            + step.errorMessage;
     return text;
 }
 
@@ -231,7 +227,7 @@ QString executionOutputText(const ExecutionRecord &execution)
     QString text = indentedJson(execution.outputData);
     if (!execution.errorMessage.isEmpty())
         text += (text.isEmpty() ? QString() : QStringLiteral("\n")) + QStringLiteral("error: ")
-                + execution.errorMessage;
+            + execution.errorMessage;
     return text;
 }
 
@@ -244,8 +240,7 @@ QStringList stepAlignmentKeys(const QList<StepRecord> &steps)
     return keys;
 }
 
-CompareResult compareExecutions(const ExecutionRecord &left, const ExecutionRecord &right,
-                                qint64 maxCells)
+CompareResult compareExecutions(const ExecutionRecord &left, const ExecutionRecord &right, qint64 maxCells)
 {
     CompareResult result;
     const Ordered lo = depthFirst(left.steps);
@@ -295,7 +290,7 @@ CompareResult compareExecutions(const ExecutionRecord &left, const ExecutionReco
         ++result.onlyRight;
     };
 
-    int next = 0;   // next right position not yet emitted (for one-sided rows)
+    int next = 0; // next right position not yet emitted (for one-sided rows)
     std::vector<char> rightEmitted(size_t(ro.order.size()), 0);
     for (int p = 0; p < int(lo.order.size()); ++p) {
         const int mj = matchA[size_t(p)];
@@ -328,8 +323,7 @@ CompareResult compareExecutions(const ExecutionRecord &left, const ExecutionReco
             emitRightOnly(q);
         }
 
-    result.tokensDelta = (right.inputTokens + right.outputTokens)
-                         - (left.inputTokens + left.outputTokens);
+    result.tokensDelta = (right.inputTokens + right.outputTokens) - (left.inputTokens + left.outputTokens);
     result.latencyDeltaMs = right.executionTimeMs - left.executionTimeMs;
     if (left.costUsd && right.costUsd)
         result.costDelta = *right.costUsd - *left.costUsd;

@@ -13,7 +13,7 @@
 
 struct DiffLine
 {
-    enum class Kind { Same, Removed, Added };   // Removed: only left; Added: only right
+    enum class Kind { Same, Removed, Added }; // Removed: only left; Added: only right
     Kind kind = Kind::Same;
     QString text;
     bool operator==(const DiffLine &o) const = default;
@@ -31,15 +31,15 @@ QString executionOutputText(const ExecutionRecord &execution);
 
 struct CompareRow
 {
-    int left = -1;    // index into left.steps, -1 = the step exists only on the right
-    int right = -1;   // index into right.steps, -1 = only on the left
-    int depth = 0;    // nesting depth of the step in its tree (root steps 0)
-    QString key;      // the alignment path: "node:draft/llm:chat"
+    int left = -1; // index into left.steps, -1 = the step exists only on the right
+    int right = -1; // index into right.steps, -1 = only on the left
+    int depth = 0; // nesting depth of the step in its tree (root steps 0)
+    QString key; // the alignment path: "node:draft/llm:chat"
     bool outputChanged = false;
-    QList<DiffLine> outputDiff;   // empty when both outputs are equal or one side is missing
-    qint64 tokensDelta = 0;       // right - left (input + output tokens); 0 when one-sided
-    qint64 latencyDeltaMs = 0;    // right - left execution_time_ms
-    std::optional<double> costDelta;   // right - left; nullopt when a cost is unknown or one-sided
+    QList<DiffLine> outputDiff; // empty when both outputs are equal or one side is missing
+    qint64 tokensDelta = 0; // right - left (input + output tokens); 0 when one-sided
+    qint64 latencyDeltaMs = 0; // right - left execution_time_ms
+    std::optional<double> costDelta; // right - left; nullopt when a cost is unknown or one-sided
 
     bool onlyLeft() const { return right < 0; }
     bool onlyRight() const { return left < 0; }
@@ -47,13 +47,13 @@ struct CompareRow
 
 struct CompareResult
 {
-    QList<CompareRow> rows;          // in tree (depth-first) order of both traces, merged
+    QList<CompareRow> rows; // in tree (depth-first) order of both traces, merged
     int matched = 0, onlyLeft = 0, onlyRight = 0, changed = 0;
-    qint64 tokensDelta = 0;          // execution totals, right - left
+    qint64 tokensDelta = 0; // execution totals, right - left
     qint64 latencyDeltaMs = 0;
     std::optional<double> costDelta;
     bool outputChanged = false;
-    QList<DiffLine> outputDiff;      // the executions' outputs
+    QList<DiffLine> outputDiff; // the executions' outputs
 };
 
 // The alignment key of every step (its kind:node_id-or-name path from the root), in the order
@@ -66,5 +66,5 @@ QStringList stepAlignmentKeys(const QList<StepRecord> &steps);
 // one-sided. Steps the LCS leaves over are then paired by key and occurrence (parallel nodes
 // that started in another order); traces too long for an LCS table (above `maxCells`) are
 // matched by that second pass alone.
-CompareResult compareExecutions(const ExecutionRecord &left, const ExecutionRecord &right,
-                                qint64 maxCells = 4'000'000);
+CompareResult compareExecutions(
+    const ExecutionRecord &left, const ExecutionRecord &right, qint64 maxCells = 4'000'000);

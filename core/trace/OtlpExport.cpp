@@ -26,7 +26,7 @@ bool isHex(const QString &s, int length)
             return false;
         nonZero = nonZero || c != u'0';
     }
-    return nonZero;   // all-zero ids are invalid in W3C trace context
+    return nonZero; // all-zero ids are invalid in W3C trace context
 }
 
 // Deterministic id: the first `length` hex digits of SHA-256(seed). SHA-256 output that starts
@@ -56,23 +56,23 @@ QJsonObject attr(const QString &key, const QJsonObject &value)
 
 QJsonObject stringAttr(const QString &key, const QString &value)
 {
-    return attr(key, QJsonObject{{QStringLiteral("stringValue"), value}});
+    return attr(key, QJsonObject { { QStringLiteral("stringValue"), value } });
 }
 
 QJsonObject intAttr(const QString &key, qint64 value)
 {
     // 64-bit integers are decimal strings in OTLP/JSON.
-    return attr(key, QJsonObject{{QStringLiteral("intValue"), QString::number(value)}});
+    return attr(key, QJsonObject { { QStringLiteral("intValue"), QString::number(value) } });
 }
 
 QJsonObject doubleAttr(const QString &key, double value)
 {
-    return attr(key, QJsonObject{{QStringLiteral("doubleValue"), value}});
+    return attr(key, QJsonObject { { QStringLiteral("doubleValue"), value } });
 }
 
 QJsonObject boolAttr(const QString &key, bool value)
 {
-    return attr(key, QJsonObject{{QStringLiteral("boolValue"), value}});
+    return attr(key, QJsonObject { { QStringLiteral("boolValue"), value } });
 }
 
 class Attributes
@@ -128,13 +128,12 @@ QString inputMessages(const QJsonObject &inputData)
         if (content.isArray()) {
             parts = content.toArray();
         } else {
-            parts.append(QJsonObject{{QStringLiteral("type"), QStringLiteral("text")},
-                                     {QStringLiteral("content"),
-                                      content.isString() ? content.toString()
-                                                         : as::compactJson(content)}});
+            parts.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("text") },
+                { QStringLiteral("content"),
+                    content.isString() ? content.toString() : as::compactJson(content) } });
         }
-        out.append(QJsonObject{{QStringLiteral("role"), m.value(u"role").toString()},
-                               {QStringLiteral("parts"), parts}});
+        out.append(QJsonObject {
+            { QStringLiteral("role"), m.value(u"role").toString() }, { QStringLiteral("parts"), parts } });
     }
     return as::compactJson(out);
 }
@@ -144,13 +143,13 @@ QString outputMessages(const QJsonObject &outputData)
     const QJsonValue text = outputData.value(u"text");
     if (!text.isString())
         return {};
-    QJsonArray parts{QJsonObject{{QStringLiteral("type"), QStringLiteral("text")},
-                                 {QStringLiteral("content"), text.toString()}}};
-    QJsonObject message{{QStringLiteral("role"), QStringLiteral("assistant")},
-                        {QStringLiteral("parts"), parts}};
+    QJsonArray parts { QJsonObject { { QStringLiteral("type"), QStringLiteral("text") },
+        { QStringLiteral("content"), text.toString() } } };
+    QJsonObject message { { QStringLiteral("role"), QStringLiteral("assistant") },
+        { QStringLiteral("parts"), parts } };
     const QString finish = outputData.value(u"finish_reason").toString();
     message.insert(u"finish_reason", finish.isEmpty() ? QStringLiteral("stop") : finish);
-    return as::compactJson(QJsonArray{message});
+    return as::compactJson(QJsonArray { message });
 }
 
 QString jsonText(const QJsonObject &o)
@@ -180,12 +179,11 @@ QDateTime spanEnd(const QDateTime &start, const QDateTime &completed, qint64 dur
     return start.addMSecs(qMax<qint64>(0, durationMs));
 }
 
-QJsonObject rootSpan(const ExecutionRecord &e, const QString &traceId, const QString &spanId,
-                     const OtlpOptions &options)
+QJsonObject rootSpan(
+    const ExecutionRecord &e, const QString &traceId, const QString &spanId, const OtlpOptions &options)
 {
     const bool workflow = isWorkflow(e);
-    const QString operation = workflow ? QStringLiteral("invoke_workflow")
-                                       : QStringLiteral("invoke_agent");
+    const QString operation = workflow ? QStringLiteral("invoke_workflow") : QStringLiteral("invoke_agent");
     const QString target = workflow ? e.orchestrationId : e.agentId;
 
     QDateTime start = e.startedAt.isValid() ? e.startedAt : e.queuedAt;
@@ -211,8 +209,8 @@ QJsonObject rootSpan(const ExecutionRecord &e, const QString &traceId, const QSt
         a.integer(QStringLiteral("gen_ai.usage.cache_read.input_tokens"), e.cachedTokens);
     if (e.ttftMs >= 0)
         a.real(QStringLiteral("gen_ai.response.time_to_first_chunk"), double(e.ttftMs) / 1000.0);
-    a.str(QStringLiteral("openinference.span.kind"), workflow ? QStringLiteral("CHAIN")
-                                                              : QStringLiteral("AGENT"));
+    a.str(QStringLiteral("openinference.span.kind"),
+        workflow ? QStringLiteral("CHAIN") : QStringLiteral("AGENT"));
     a.str(QStringLiteral("agentstudio.execution_id"), e.id);
     a.str(QStringLiteral("agentstudio.execution_type"), e.executionType);
     a.str(QStringLiteral("agentstudio.status"), e.status);
@@ -245,7 +243,7 @@ QJsonObject rootSpan(const ExecutionRecord &e, const QString &traceId, const QSt
     QJsonArray events;
     if (e.queuedAt.isValid() && e.startedAt.isValid() && e.queuedAt <= e.startedAt)
         events.append(event(QStringLiteral("agentstudio.queued"), e.queuedAt,
-                            QJsonArray{intAttr(QStringLiteral("agentstudio.queue_ms"), e.queueMs)}));
+            QJsonArray { intAttr(QStringLiteral("agentstudio.queue_ms"), e.queueMs) }));
     span.insert(u"events", events);
 
     QJsonObject status;
@@ -258,8 +256,7 @@ QJsonObject rootSpan(const ExecutionRecord &e, const QString &traceId, const QSt
 }
 
 QJsonObject stepSpan(const StepRecord &s, const QString &traceId, const QString &spanId,
-                     const QString &parentSpanId, const QDateTime &fallbackStart,
-                     const OtlpOptions &options)
+    const QString &parentSpanId, const QDateTime &fallbackStart, const OtlpOptions &options)
 {
     const bool llm = s.kind == QLatin1String("llm");
     const bool tool = s.kind == QLatin1String("tool");
@@ -310,8 +307,10 @@ QJsonObject stepSpan(const StepRecord &s, const QString &traceId, const QString 
     if (llm)
         a.str(QStringLiteral("gen_ai.output.type"), QStringLiteral("text"));
     a.str(QStringLiteral("openinference.span.kind"),
-          llm ? QStringLiteral("LLM")
-              : tool ? QStringLiteral("TOOL") : node ? QStringLiteral("AGENT") : QStringLiteral("CHAIN"));
+        llm        ? QStringLiteral("LLM")
+            : tool ? QStringLiteral("TOOL")
+            : node ? QStringLiteral("AGENT")
+                   : QStringLiteral("CHAIN"));
     a.str(QStringLiteral("agentstudio.step_id"), s.id);
     a.str(QStringLiteral("agentstudio.step_kind"), s.kind);
     a.str(QStringLiteral("agentstudio.step_name"), s.name);
@@ -396,7 +395,7 @@ QString otlpSpanId(const StepRecord &step)
 
 QJsonObject exportOtlp(const ExecutionRecord &execution)
 {
-    return exportOtlp(execution, OtlpOptions{});
+    return exportOtlp(execution, OtlpOptions {});
 }
 
 QJsonObject exportOtlp(const ExecutionRecord &execution, const OtlpOptions &options)
@@ -404,13 +403,12 @@ QJsonObject exportOtlp(const ExecutionRecord &execution, const OtlpOptions &opti
     const QString traceId = otlpTraceId(execution);
     const QString rootId = otlpRootSpanId(execution);
 
-    QHash<QString, QString> spanIds;   // step id -> exported span id
+    QHash<QString, QString> spanIds; // step id -> exported span id
     spanIds.reserve(execution.steps.size());
     for (const StepRecord &s : execution.steps)
         spanIds.insert(s.id, otlpSpanId(s));
 
-    const QDateTime fallbackStart = execution.startedAt.isValid() ? execution.startedAt
-                                                                  : execution.queuedAt;
+    const QDateTime fallbackStart = execution.startedAt.isValid() ? execution.startedAt : execution.queuedAt;
     QJsonArray spans;
     spans.append(rootSpan(execution, traceId, rootId, options));
     for (const StepRecord &s : execution.steps) {
@@ -426,47 +424,43 @@ QJsonObject exportOtlp(const ExecutionRecord &execution, const OtlpOptions &opti
     resource.str(QStringLiteral("agentstudio.workspace_id"), execution.workspaceId);
 
     QJsonObject scopeSpans;
-    scopeSpans.insert(u"scope", QJsonObject{{QStringLiteral("name"), QStringLiteral("agentstudio")},
-                                            {QStringLiteral("version"), version}});
+    scopeSpans.insert(u"scope",
+        QJsonObject { { QStringLiteral("name"), QStringLiteral("agentstudio") },
+            { QStringLiteral("version"), version } });
     scopeSpans.insert(u"spans", spans);
 
     QJsonObject resourceSpans;
-    resourceSpans.insert(u"resource", QJsonObject{{QStringLiteral("attributes"), resource.list()}});
-    resourceSpans.insert(u"scopeSpans", QJsonArray{scopeSpans});
+    resourceSpans.insert(u"resource", QJsonObject { { QStringLiteral("attributes"), resource.list() } });
+    resourceSpans.insert(u"scopeSpans", QJsonArray { scopeSpans });
 
-    return QJsonObject{{QStringLiteral("resourceSpans"), QJsonArray{resourceSpans}}};
+    return QJsonObject { { QStringLiteral("resourceSpans"), QJsonArray { resourceSpans } } };
 }
 
 QByteArray exportHistoryCsv(const QList<ExecutionRecord> &executions)
 {
-    static const QStringList columns = {
-        QStringLiteral("id"), QStringLiteral("organization_id"), QStringLiteral("workspace_id"),
-        QStringLiteral("gateway_id"), QStringLiteral("execution_type"), QStringLiteral("agent_id"),
-        QStringLiteral("orchestration_id"), QStringLiteral("version"), QStringLiteral("triggered_by"),
-        QStringLiteral("trigger_type"), QStringLiteral("input_data"), QStringLiteral("output_data"),
-        QStringLiteral("status"), QStringLiteral("error_message"), QStringLiteral("queued_at"),
-        QStringLiteral("started_at"), QStringLiteral("completed_at"),
-        QStringLiteral("execution_time_ms"), QStringLiteral("input_tokens"),
-        QStringLiteral("output_tokens"), QStringLiteral("cost_usd"), QStringLiteral("trace_id"),
-        QStringLiteral("test_mode"), QStringLiteral("node_id"), QStringLiteral("provider"),
-        QStringLiteral("model"), QStringLiteral("queue_ms"), QStringLiteral("ttft_ms"),
-        QStringLiteral("cached_tokens"), QStringLiteral("tokens_estimated"),
-        QStringLiteral("rerun_of")};
+    static const QStringList columns = { QStringLiteral("id"), QStringLiteral("organization_id"),
+        QStringLiteral("workspace_id"), QStringLiteral("gateway_id"), QStringLiteral("execution_type"),
+        QStringLiteral("agent_id"), QStringLiteral("orchestration_id"), QStringLiteral("version"),
+        QStringLiteral("triggered_by"), QStringLiteral("trigger_type"), QStringLiteral("input_data"),
+        QStringLiteral("output_data"), QStringLiteral("status"), QStringLiteral("error_message"),
+        QStringLiteral("queued_at"), QStringLiteral("started_at"), QStringLiteral("completed_at"),
+        QStringLiteral("execution_time_ms"), QStringLiteral("input_tokens"), QStringLiteral("output_tokens"),
+        QStringLiteral("cost_usd"), QStringLiteral("trace_id"), QStringLiteral("test_mode"),
+        QStringLiteral("node_id"), QStringLiteral("provider"), QStringLiteral("model"),
+        QStringLiteral("queue_ms"), QStringLiteral("ttft_ms"), QStringLiteral("cached_tokens"),
+        QStringLiteral("tokens_estimated"), QStringLiteral("rerun_of") };
 
     QString out = columns.join(u',') + QLatin1String("\r\n");
     for (const ExecutionRecord &e : executions) {
-        const QStringList cells = {
-            e.id, e.organizationId, e.workspaceId, e.gatewayId, e.executionType, e.agentId,
-            e.orchestrationId, e.version, e.triggeredBy, e.triggerType,
-            as::compactJson(e.inputData), as::compactJson(e.outputData), e.status,
-            e.errorMessage, as::isoTime(e.queuedAt), as::isoTime(e.startedAt),
-            as::isoTime(e.completedAt), QString::number(e.executionTimeMs),
-            QString::number(e.inputTokens), QString::number(e.outputTokens),
-            e.costUsd ? QString::number(*e.costUsd, 'g', 12) : QString(), e.traceId, e.testMode,
-            e.nodeId, e.provider, e.model, QString::number(e.queueMs),
-            e.ttftMs >= 0 ? QString::number(e.ttftMs) : QString(),
-            QString::number(e.cachedTokens),
-            e.tokensEstimated ? QStringLiteral("true") : QStringLiteral("false"), e.rerunOf};
+        const QStringList cells = { e.id, e.organizationId, e.workspaceId, e.gatewayId, e.executionType,
+            e.agentId, e.orchestrationId, e.version, e.triggeredBy, e.triggerType,
+            as::compactJson(e.inputData), as::compactJson(e.outputData), e.status, e.errorMessage,
+            as::isoTime(e.queuedAt), as::isoTime(e.startedAt), as::isoTime(e.completedAt),
+            QString::number(e.executionTimeMs), QString::number(e.inputTokens),
+            QString::number(e.outputTokens), e.costUsd ? QString::number(*e.costUsd, 'g', 12) : QString(),
+            e.traceId, e.testMode, e.nodeId, e.provider, e.model, QString::number(e.queueMs),
+            e.ttftMs >= 0 ? QString::number(e.ttftMs) : QString(), QString::number(e.cachedTokens),
+            e.tokensEstimated ? QStringLiteral("true") : QStringLiteral("false"), e.rerunOf };
         QStringList quoted;
         quoted.reserve(cells.size());
         for (const QString &c : cells)

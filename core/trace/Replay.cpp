@@ -16,7 +16,7 @@ qint64 offset(const QDateTime &t, const QDateTime &origin, qint64 fallback)
 struct Pending
 {
     qint64 atMs;
-    int order;   // tie-break: emission order
+    int order; // tie-break: emission order
     ExecutionEvent event;
 };
 
@@ -38,7 +38,7 @@ QList<TimedEvent> synthesizeReplay(const ExecutionRecord &e, const ReplayOptions
     int order = 0;
     auto push = [&](qint64 at, ExecutionEvent ev) {
         ev.executionId = e.id;
-        pending.push_back({at, order++, std::move(ev)});
+        pending.push_back({ at, order++, std::move(ev) });
     };
 
     ExecutionEvent queued = ExecutionEvent::makeStatus(e.id, QStringLiteral("queued"));
@@ -80,8 +80,8 @@ QList<TimedEvent> synthesizeReplay(const ExecutionRecord &e, const ReplayOptions
                 const qsizetype to = text.size() * (c + 1) / chunks;
                 const qint64 upTo = tokens * (c + 1) / chunks;
                 const qint64 at = chunks > 1 ? first + (eMs - first) * c / (chunks - 1) : first;
-                push(at, ExecutionEvent::makeChunk(e.id, s.id, text.mid(from, to - from),
-                                                   int(upTo - sentTokens)));
+                push(at,
+                    ExecutionEvent::makeChunk(e.id, s.id, text.mid(from, to - from), int(upTo - sentTokens)));
                 sentTokens = upTo;
             }
         }
@@ -120,7 +120,7 @@ QList<TimedEvent> synthesizeReplay(const ExecutionRecord &e, const ReplayOptions
     qint64 seq = 0;
     for (Pending &p : pending) {
         p.event.seq = ++seq;
-        out.append({p.atMs, std::move(p.event)});
+        out.append({ p.atMs, std::move(p.event) });
     }
     return out;
 }

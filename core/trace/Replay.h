@@ -10,8 +10,8 @@
 // the run back at the recorded pace or faster with no provider call.
 struct TimedEvent
 {
-    qint64 atMs = 0;        // offset from the execution's start (queued_at, else started_at)
-    ExecutionEvent event;   // seq is gap-free from 1 in time order
+    qint64 atMs = 0; // offset from the execution's start (queued_at, else started_at)
+    ExecutionEvent event; // seq is gap-free from 1 in time order
 };
 
 struct ReplayOptions

@@ -41,8 +41,8 @@ class Words
 public:
     explicit Words(int size)
     {
-        static const char *syllables[] = {"ka", "lo", "mi", "ner", "tu", "sa", "vo", "rin", "ble", "dax",
-                                          "po", "qua", "zen", "fi", "gor", "hal", "jub", "wex", "ty", "um"};
+        static const char *syllables[] = { "ka", "lo", "mi", "ner", "tu", "sa", "vo", "rin", "ble", "dax",
+            "po", "qua", "zen", "fi", "gor", "hal", "jub", "wex", "ty", "um" };
         QRandomGenerator rng(7);
         QSet<QString> seen;
         while (m_words.size() < size) {
@@ -75,9 +75,9 @@ private:
     QStringList m_words;
 };
 
-const QStringList kAgents = {QStringLiteral("summarizer"), QStringLiteral("writer"), QStringLiteral("critic"),
-                             QStringLiteral("classifier"), QStringLiteral("extractor"), QStringLiteral("translator"),
-                             QStringLiteral("planner"), QStringLiteral("router")};
+const QStringList kAgents = { QStringLiteral("summarizer"), QStringLiteral("writer"),
+    QStringLiteral("critic"), QStringLiteral("classifier"), QStringLiteral("extractor"),
+    QStringLiteral("translator"), QStringLiteral("planner"), QStringLiteral("router") };
 
 ExecutionRecord makeRecord(QRandomGenerator &rng, const Words &words, const QDateTime &queuedAt)
 {
@@ -97,14 +97,17 @@ ExecutionRecord makeRecord(QRandomGenerator &rng, const Words &words, const QDat
     e.version = QStringLiteral("1.0.0");
     e.triggeredBy = QStringLiteral("bench");
     e.triggerType = rng.bounded(4) == 0 ? QStringLiteral("cli") : QStringLiteral("test_panel");
-    e.inputData = QJsonObject{{QStringLiteral("text"), words.sentence(rng, 20 + int(rng.bounded(60)))},
-                              {QStringLiteral("max_words"), 30 + int(rng.bounded(100))}};
+    e.inputData = QJsonObject { { QStringLiteral("text"), words.sentence(rng, 20 + int(rng.bounded(60))) },
+        { QStringLiteral("max_words"), 30 + int(rng.bounded(100)) } };
     const int r = int(rng.bounded(100));
-    e.status = r < 80 ? QStringLiteral("completed") : r < 92 ? QStringLiteral("failed")
-             : r < 97 ? QStringLiteral("cancelled") : QStringLiteral("interrupted");
+    e.status = r < 80 ? QStringLiteral("completed")
+        : r < 92      ? QStringLiteral("failed")
+        : r < 97      ? QStringLiteral("cancelled")
+                      : QStringLiteral("interrupted");
     if (e.status == QLatin1String("completed"))
-        e.outputData = QJsonObject{{QStringLiteral("summary"), words.sentence(rng, 10 + int(rng.bounded(40)))},
-                                   {QStringLiteral("confidence"), rng.generateDouble()}};
+        e.outputData
+            = QJsonObject { { QStringLiteral("summary"), words.sentence(rng, 10 + int(rng.bounded(40))) },
+                  { QStringLiteral("confidence"), rng.generateDouble() } };
     else if (e.status == QLatin1String("failed"))
         e.errorMessage = QStringLiteral("summary: expected a string near ") + words.pick(rng);
     e.queuedAt = queuedAt;
@@ -144,14 +147,18 @@ Timing measure(int reps, const std::function<void(int)> &f)
         ms.append(double(t.nsecsElapsed()) / 1e6);
     }
     std::sort(ms.begin(), ms.end());
-    return {ms.at(ms.size() / 2), ms.at(qMin(ms.size() - 1, qsizetype(ms.size() * 0.95))), ms.last()};
+    return { ms.at(ms.size() / 2), ms.at(qMin(ms.size() - 1, qsizetype(ms.size() * 0.95))), ms.last() };
 }
 
 // Takes `rows` by reference: read after the timing ran (argument order is unspecified).
 void print(const QString &what, const Timing &t, const qint64 &rows, const QString &goal = {})
 {
     out() << QStringLiteral("  %1 p50 %2 ms   p95 %3 ms   max %4 ms   (%5 rows)%6")
-                 .arg(what, -40).arg(t.p50, 7, 'f', 2).arg(t.p95, 7, 'f', 2).arg(t.max, 7, 'f', 2).arg(rows)
+                 .arg(what, -40)
+                 .arg(t.p50, 7, 'f', 2)
+                 .arg(t.p95, 7, 'f', 2)
+                 .arg(t.max, 7, 'f', 2)
+                 .arg(rows)
                  .arg(goal.isEmpty() ? QString() : QStringLiteral("   goal ") + goal)
           << Qt::endl;
 }
@@ -193,7 +200,7 @@ int main(int argc, char **argv)
             }
         }
         if (!reuse) {
-            for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
+            for (const QString &suffix : { QString(), QStringLiteral("-wal"), QStringLiteral("-shm") })
                 QFile::remove(path + suffix);
             ExecutionStore store(path);
             if (const Result<void> r = store.open(); !r.ok()) {
@@ -208,7 +215,9 @@ int main(int argc, char **argv)
             if (!store.begin().ok())
                 return 1;
             for (qint64 i = 0; i < n; ++i) {
-                if (const Result<void> r = store.insertExecution(makeRecord(rng, words, start.addMSecs(spanMs * i / n))); !r.ok()) {
+                if (const Result<void> r
+                    = store.insertExecution(makeRecord(rng, words, start.addMSecs(spanMs * i / n)));
+                    !r.ok()) {
                     out() << "error: " << r.error() << Qt::endl;
                     return 1;
                 }
@@ -220,7 +229,11 @@ int main(int argc, char **argv)
                 return 1;
             }
             const double s = double(t.nsecsElapsed()) / 1e9;
-            out() << QStringLiteral("  built: %1 executions in %2 s (%3 /s, one transaction)").arg(n).arg(s, 0, 'f', 1).arg(double(n) / s, 0, 'f', 0) << Qt::endl;
+            out() << QStringLiteral("  built: %1 executions in %2 s (%3 /s, one transaction)")
+                         .arg(n)
+                         .arg(s, 0, 'f', 1)
+                         .arg(double(n) / s, 0, 'f', 0)
+                  << Qt::endl;
         } else {
             out() << "  reusing the cached database (--rebuild to write it again)" << Qt::endl;
         }
@@ -229,8 +242,9 @@ int main(int argc, char **argv)
 
     // 2. Store queries, on a fresh connection (as the engine thread has).
     const int reps = 50;
-    const int page = 100;   // the history dock's page size
-    const QStringList statuses = {QStringLiteral("failed"), QStringLiteral("cancelled"), QStringLiteral("completed"), QStringLiteral("interrupted")};
+    const int page = 100; // the history dock's page size
+    const QStringList statuses = { QStringLiteral("failed"), QStringLiteral("cancelled"),
+        QStringLiteral("completed"), QStringLiteral("interrupted") };
     {
         ExecutionStore store(path);
         QElapsedTimer openTimer;
@@ -249,121 +263,172 @@ int main(int argc, char **argv)
             else
                 rows = p.value().items.size();
         };
-        out() << QStringLiteral("store (ExecutionStore::query, page of %1, newest first); open %2 ms:").arg(page).arg(openMs, 0, 'f', 1) << Qt::endl;
+        out() << QStringLiteral("store (ExecutionStore::query, page of %1, newest first); open %2 ms:")
+                     .arg(page)
+                     .arg(openMs, 0, 'f', 1)
+              << Qt::endl;
         print(QStringLiteral("first page, first query (cold)"), measure(1, [&](int) { run({}); }), rows);
-        print(QStringLiteral("first page, no filter"), measure(reps, [&](int) { run({}); }), rows, QStringLiteral("100 ms"));
-        print(QStringLiteral("filter by status"), measure(reps, [&](int i) {
-                  HistoryQuery q;
-                  q.statuses = {statuses[i % statuses.size()]};
-                  run(q);
-              }), rows, QStringLiteral("20 ms"));
-        print(QStringLiteral("filter by agent"), measure(reps, [&](int i) {
-                  HistoryQuery q;
-                  q.agentId = kAgents[i % kAgents.size()];
-                  run(q);
-              }), rows, QStringLiteral("20 ms"));
-        print(QStringLiteral("filter by status + agent"), measure(reps, [&](int i) {
-                  HistoryQuery q;
-                  q.statuses = {statuses[i % statuses.size()]};
-                  q.agentId = kAgents[i % kAgents.size()];
-                  run(q);
-              }), rows, QStringLiteral("20 ms"));
-        print(QStringLiteral("FTS search, common words"), measure(reps, [&](int i) {
-                  HistoryQuery q;
-                  q.search = words.at(i % 5);
-                  run(q);
-              }), rows, QStringLiteral("50 ms"));
-        print(QStringLiteral("FTS search, mid-frequency words"), measure(reps, [&](int i) {
-                  HistoryQuery q;
-                  q.search = words.at(200 + i);
-                  run(q);
-              }), rows, QStringLiteral("50 ms"));
-        print(QStringLiteral("FTS search, rare words"), measure(reps, [&](int i) {
-                  HistoryQuery q;
-                  q.search = words.at(words.size() - 1 - i);
-                  run(q);
-              }), rows, QStringLiteral("50 ms"));
-        print(QStringLiteral("FTS search + status failed"), measure(reps, [&](int i) {
-                  HistoryQuery q;
-                  q.search = words.at(i % 5);
-                  q.statuses = {QStringLiteral("failed")};
-                  run(q);
-              }), rows);
-        print(QStringLiteral("sort by cost, first page"), measure(reps, [&](int) {
-                  HistoryQuery q;
-                  q.sort = HistoryQuery::Sort::CostDesc;
-                  run(q);
-              }), rows);
-        print(QStringLiteral("sort by latency, first page"), measure(reps, [&](int) {
-                  HistoryQuery q;
-                  q.sort = HistoryQuery::Sort::LatencyDesc;
-                  run(q);
-              }), rows);
+        print(QStringLiteral("first page, no filter"), measure(reps, [&](int) { run({}); }), rows,
+            QStringLiteral("100 ms"));
+        print(QStringLiteral("filter by status"),
+            measure(reps,
+                [&](int i) {
+                    HistoryQuery q;
+                    q.statuses = { statuses[i % statuses.size()] };
+                    run(q);
+                }),
+            rows, QStringLiteral("20 ms"));
+        print(QStringLiteral("filter by agent"),
+            measure(reps,
+                [&](int i) {
+                    HistoryQuery q;
+                    q.agentId = kAgents[i % kAgents.size()];
+                    run(q);
+                }),
+            rows, QStringLiteral("20 ms"));
+        print(QStringLiteral("filter by status + agent"),
+            measure(reps,
+                [&](int i) {
+                    HistoryQuery q;
+                    q.statuses = { statuses[i % statuses.size()] };
+                    q.agentId = kAgents[i % kAgents.size()];
+                    run(q);
+                }),
+            rows, QStringLiteral("20 ms"));
+        print(QStringLiteral("FTS search, common words"),
+            measure(reps,
+                [&](int i) {
+                    HistoryQuery q;
+                    q.search = words.at(i % 5);
+                    run(q);
+                }),
+            rows, QStringLiteral("50 ms"));
+        print(QStringLiteral("FTS search, mid-frequency words"),
+            measure(reps,
+                [&](int i) {
+                    HistoryQuery q;
+                    q.search = words.at(200 + i);
+                    run(q);
+                }),
+            rows, QStringLiteral("50 ms"));
+        print(QStringLiteral("FTS search, rare words"),
+            measure(reps,
+                [&](int i) {
+                    HistoryQuery q;
+                    q.search = words.at(words.size() - 1 - i);
+                    run(q);
+                }),
+            rows, QStringLiteral("50 ms"));
+        print(QStringLiteral("FTS search + status failed"),
+            measure(reps,
+                [&](int i) {
+                    HistoryQuery q;
+                    q.search = words.at(i % 5);
+                    q.statuses = { QStringLiteral("failed") };
+                    run(q);
+                }),
+            rows);
+        print(QStringLiteral("sort by cost, first page"),
+            measure(reps,
+                [&](int) {
+                    HistoryQuery q;
+                    q.sort = HistoryQuery::Sort::CostDesc;
+                    run(q);
+                }),
+            rows);
+        print(QStringLiteral("sort by latency, first page"),
+            measure(reps,
+                [&](int) {
+                    HistoryQuery q;
+                    q.sort = HistoryQuery::Sort::LatencyDesc;
+                    run(q);
+                }),
+            rows);
         {
             // Scrolling: the 50th page, reached through cursors (time of that page only).
             HistoryQuery q;
             q.limit = page;
             for (int p = 0; p < 49; ++p)
                 q.cursor = store.query(q).value().nextCursor;
-            print(QStringLiteral("page 50 via cursor (scrolling)"), measure(reps, [&](int) { run(q); }), rows);
+            print(
+                QStringLiteral("page 50 via cursor (scrolling)"), measure(reps, [&](int) { run(q); }), rows);
         }
-        print(QStringLiteral("time range (last 7 days)"), measure(reps, [&](int) {
-                  HistoryQuery q;
-                  q.since = QDateTime::currentDateTimeUtc().addDays(-7);
-                  run(q);
-              }), rows);
-        print(QStringLiteral("cost range + latency range"), measure(reps, [&](int) {
-                  HistoryQuery q;
-                  q.minCost = 0.0001;
-                  q.maxLatencyMs = 1000;
-                  run(q);
-              }), rows);
+        print(QStringLiteral("time range (last 7 days)"),
+            measure(reps,
+                [&](int) {
+                    HistoryQuery q;
+                    q.since = QDateTime::currentDateTimeUtc().addDays(-7);
+                    run(q);
+                }),
+            rows);
+        print(QStringLiteral("cost range + latency range"),
+            measure(reps,
+                [&](int) {
+                    HistoryQuery q;
+                    q.minCost = 0.0001;
+                    q.maxLatencyMs = 1000;
+                    run(q);
+                }),
+            rows);
     }
 
     // 3. Through LocalBackend (what the history dock sees): engine thread + queued signal.
     {
         EngineSettings settings;
         settings.databasePath = path;
-        LocalBackend backend(Workspace{}, settings);
+        LocalBackend backend(Workspace {}, settings);
         qint64 rows = 0;
         auto roundTrip = [&](HistoryQuery q) {
             q.limit = page;
             QEventLoop loop;
             const quint64 ticket = backend.queryHistory(q);
-            auto ok = QObject::connect(&backend, &ExecutionBackend::historyReady, &loop, [&](quint64 t, const HistoryPage &p) {
-                if (t == ticket) {
-                    rows = p.items.size();
-                    loop.quit();
-                }
-            });
-            auto failed = QObject::connect(&backend, &ExecutionBackend::queryFailed, &loop, [&](quint64 t, const QString &m) {
-                if (t == ticket) {
-                    out() << "error: " << m << Qt::endl;
-                    loop.quit();
-                }
-            });
+            auto ok = QObject::connect(
+                &backend, &ExecutionBackend::historyReady, &loop, [&](quint64 t, const HistoryPage &p) {
+                    if (t == ticket) {
+                        rows = p.items.size();
+                        loop.quit();
+                    }
+                });
+            auto failed = QObject::connect(
+                &backend, &ExecutionBackend::queryFailed, &loop, [&](quint64 t, const QString &m) {
+                    if (t == ticket) {
+                        out() << "error: " << m << Qt::endl;
+                        loop.quit();
+                    }
+                });
             loop.exec();
             QObject::disconnect(ok);
             QObject::disconnect(failed);
         };
         out() << "LocalBackend::queryHistory round trip (what the dock waits for):" << Qt::endl;
-        print(QStringLiteral("first query (engine opens the store)"), measure(1, [&](int) { roundTrip({}); }), rows);
-        print(QStringLiteral("first page, no filter"), measure(reps, [&](int) { roundTrip({}); }), rows, QStringLiteral("100 ms"));
-        print(QStringLiteral("filter by status"), measure(reps, [&](int i) {
-                  HistoryQuery q;
-                  q.statuses = {statuses[i % statuses.size()]};
-                  roundTrip(q);
-              }), rows, QStringLiteral("20 ms"));
-        print(QStringLiteral("filter by agent"), measure(reps, [&](int i) {
-                  HistoryQuery q;
-                  q.agentId = kAgents[i % kAgents.size()];
-                  roundTrip(q);
-              }), rows, QStringLiteral("20 ms"));
-        print(QStringLiteral("FTS search, mixed words"), measure(reps, [&](int i) {
-                  HistoryQuery q;
-                  q.search = words.at((i * 97) % words.size());
-                  roundTrip(q);
-              }), rows, QStringLiteral("50 ms"));
+        print(QStringLiteral("first query (engine opens the store)"), measure(1, [&](int) { roundTrip({}); }),
+            rows);
+        print(QStringLiteral("first page, no filter"), measure(reps, [&](int) { roundTrip({}); }), rows,
+            QStringLiteral("100 ms"));
+        print(QStringLiteral("filter by status"),
+            measure(reps,
+                [&](int i) {
+                    HistoryQuery q;
+                    q.statuses = { statuses[i % statuses.size()] };
+                    roundTrip(q);
+                }),
+            rows, QStringLiteral("20 ms"));
+        print(QStringLiteral("filter by agent"),
+            measure(reps,
+                [&](int i) {
+                    HistoryQuery q;
+                    q.agentId = kAgents[i % kAgents.size()];
+                    roundTrip(q);
+                }),
+            rows, QStringLiteral("20 ms"));
+        print(QStringLiteral("FTS search, mixed words"),
+            measure(reps,
+                [&](int i) {
+                    HistoryQuery q;
+                    q.search = words.at((i * 97) % words.size());
+                    roundTrip(q);
+                }),
+            rows, QStringLiteral("50 ms"));
     }
     out() << "database size at the end: " << sizeOf(path) << Qt::endl;
     return 0;

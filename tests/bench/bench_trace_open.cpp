@@ -86,7 +86,10 @@ int main(int argc, char **argv)
     out() << "Trace viewer benchmark: " << record.steps.size() << " steps (" << nodes
           << " nodes × node/llm/parse), platform " << QApplication::platformName() << Qt::endl;
     out() << QStringLiteral("  synthetic record generated in %1 ms (not part of opening), RSS %2 MB -> %3 MB")
-                 .arg(generateMs, 0, 'f', 1).arg(rssStart, 0, 'f', 1).arg(rssRecord, 0, 'f', 1) << Qt::endl;
+                 .arg(generateMs, 0, 'f', 1)
+                 .arg(rssStart, 0, 'f', 1)
+                 .arg(rssRecord, 0, 'f', 1)
+          << Qt::endl;
 
     // A view as the app has it, already on screen before a trace is opened.
     TraceView view;
@@ -113,8 +116,12 @@ int main(int argc, char **argv)
     }
     const double openMs = ms(t);
     const double rssOpen = rssMb();
-    out() << QStringLiteral("  open: model + view built in %1 ms; first paint of tree and timeline at %2 ms (goal < 300 ms); bars painted %3")
-                 .arg(buildMs, 0, 'f', 1).arg(openMs, 0, 'f', 1).arg(view.timeline()->lastPaintedBars()) << Qt::endl;
+    out() << QStringLiteral("  open: model + view built in %1 ms; first paint of tree and timeline at %2 ms "
+                            "(goal < 300 ms); bars painted %3")
+                 .arg(buildMs, 0, 'f', 1)
+                 .arg(openMs, 0, 'f', 1)
+                 .arg(view.timeline()->lastPaintedBars())
+          << Qt::endl;
 
     if (!screenshot.isEmpty()) {
         view.expandAll();
@@ -134,7 +141,10 @@ int main(int argc, char **argv)
     view.tree()->viewport()->repaint();
     view.timeline()->repaint();
     const double expandMs = ms(t);
-    out() << QStringLiteral("  expand all (%1 visible rows) + repaint: %2 ms").arg(record.steps.size() + 1).arg(expandMs, 0, 'f', 1) << Qt::endl;
+    out() << QStringLiteral("  expand all (%1 visible rows) + repaint: %2 ms")
+                 .arg(record.steps.size() + 1)
+                 .arg(expandMs, 0, 'f', 1)
+          << Qt::endl;
 
     // 3. Scrolling: 200 steps of 3 rows each, tree and timeline repainted per step.
     {
@@ -149,9 +159,12 @@ int main(int argc, char **argv)
             frames << ms(f);
         }
         std::sort(frames.begin(), frames.end());
-        out() << QStringLiteral("  scrolling, per frame (tree + timeline repaint): p50 %1 ms, p95 %2 ms, max %3 ms")
-                     .arg(frames[frames.size() / 2], 0, 'f', 2).arg(frames[int(frames.size() * 0.95)], 0, 'f', 2)
-                     .arg(frames.last(), 0, 'f', 2) << Qt::endl;
+        out() << QStringLiteral(
+            "  scrolling, per frame (tree + timeline repaint): p50 %1 ms, p95 %2 ms, max %3 ms")
+                     .arg(frames[frames.size() / 2], 0, 'f', 2)
+                     .arg(frames[int(frames.size() * 0.95)], 0, 'f', 2)
+                     .arg(frames.last(), 0, 'f', 2)
+              << Qt::endl;
     }
 
     // 4. Timeline zoom frames.
@@ -166,18 +179,22 @@ int main(int argc, char **argv)
         }
         std::sort(frames.begin(), frames.end());
         out() << QStringLiteral("  timeline zoom, per frame: p50 %1 ms, max %2 ms")
-                     .arg(frames[frames.size() / 2], 0, 'f', 2).arg(frames.last(), 0, 'f', 2) << Qt::endl;
+                     .arg(frames[frames.size() / 2], 0, 'f', 2)
+                     .arg(frames.last(), 0, 'f', 2)
+              << Qt::endl;
     }
 
     // 5. Search within the trace (highlight + jump to the first match).
     t.restart();
     const int matches = view.search(QStringLiteral("node9999"));
     QCoreApplication::processEvents();
-    out() << QStringLiteral("  search \"node9999\": %1 matches in %2 ms").arg(matches).arg(ms(t), 0, 'f', 1) << Qt::endl;
+    out() << QStringLiteral("  search \"node9999\": %1 matches in %2 ms").arg(matches).arg(ms(t), 0, 'f', 1)
+          << Qt::endl;
     t.restart();
     const int many = view.search(QStringLiteral("chat"));
     QCoreApplication::processEvents();
-    out() << QStringLiteral("  search \"chat\": %1 matches in %2 ms").arg(many).arg(ms(t), 0, 'f', 1) << Qt::endl;
+    out() << QStringLiteral("  search \"chat\": %1 matches in %2 ms").arg(many).arg(ms(t), 0, 'f', 1)
+          << Qt::endl;
     view.search(QString());
 
     // 6. Selecting a step formats its details (lazily).
@@ -185,7 +202,9 @@ int main(int argc, char **argv)
     view.tree()->setCurrentIndex(view.model()->indexForStep(QStringLiteral("bench-l5000-1")));
     while (!view.detailsHtml().contains(QLatin1String("topic: tides 5000")) && t.elapsed() < 5000)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    out() << QStringLiteral("  select a step -> details shown: %1 ms (includes the 30 ms settle delay)").arg(ms(t), 0, 'f', 1) << Qt::endl;
+    out() << QStringLiteral("  select a step -> details shown: %1 ms (includes the 30 ms settle delay)")
+                 .arg(ms(t), 0, 'f', 1)
+          << Qt::endl;
 
     // 7. Replay at "instant" speed: every event of the run through the live path.
     {
@@ -195,8 +214,11 @@ int main(int argc, char **argv)
         view.replay(0);
         while (!done && t.elapsed() < 60000)
             QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-        out() << QStringLiteral("  replay, instant (synthesize + every event through the live path): %1 ms, %2 steps in the tree")
-                     .arg(ms(t), 0, 'f', 1).arg(view.model()->nodeCount() - 1) << Qt::endl;
+        out() << QStringLiteral(
+            "  replay, instant (synthesize + every event through the live path): %1 ms, %2 steps in the tree")
+                     .arg(ms(t), 0, 'f', 1)
+                     .arg(view.model()->nodeCount() - 1)
+              << Qt::endl;
     }
 
     // 8. Where live time goes: event synthesis, and the model alone (no view attached).
@@ -213,13 +235,21 @@ int main(int argc, char **argv)
         t.restart();
         for (qsizetype i = 0; i < events.size(); i += 500)
             model.applyEvents(events.mid(i, 500));
-        out() << QStringLiteral("  live path split: synthesize %1 events %2 ms; model alone applies them in %3 ms (%4 µs/event)")
-                     .arg(events.size()).arg(synthMs, 0, 'f', 1).arg(ms(t), 0, 'f', 1)
-                     .arg(ms(t) * 1000.0 / double(qMax<qsizetype>(1, events.size())), 0, 'f', 1) << Qt::endl;
+        out() << QStringLiteral(
+            "  live path split: synthesize %1 events %2 ms; model alone applies them in %3 ms (%4 µs/event)")
+                     .arg(events.size())
+                     .arg(synthMs, 0, 'f', 1)
+                     .arg(ms(t), 0, 'f', 1)
+                     .arg(ms(t) * 1000.0 / double(qMax<qsizetype>(1, events.size())), 0, 'f', 1)
+              << Qt::endl;
     }
 
-    out() << QStringLiteral("  memory (VmRSS): %1 MB with the view empty, %2 MB after opening (+%3 MB for the model and view)")
-                 .arg(rssBefore, 0, 'f', 1).arg(rssOpen, 0, 'f', 1).arg(rssOpen - rssBefore, 0, 'f', 1) << Qt::endl;
+    out() << QStringLiteral(
+        "  memory (VmRSS): %1 MB with the view empty, %2 MB after opening (+%3 MB for the model and view)")
+                 .arg(rssBefore, 0, 'f', 1)
+                 .arg(rssOpen, 0, 'f', 1)
+                 .arg(rssOpen - rssBefore, 0, 'f', 1)
+          << Qt::endl;
     out() << QStringLiteral("  memory (VmRSS) at the end: %1 MB").arg(rssMb(), 0, 'f', 1) << Qt::endl;
     return 0;
 }

@@ -58,30 +58,38 @@ private slots:
         QTest::addColumn<QString>("left");
         QTest::addColumn<QString>("right");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("identical") << "node:a llm:chat>0 parse:out>0" << "node:a llm:chat>0 parse:out>0"
+        QTest::newRow("identical") << "node:a llm:chat>0 parse:out>0"
+                                   << "node:a llm:chat>0 parse:out>0"
                                    << "L0=R0 L1=R1 L2=R2";
-        QTest::newRow("both empty") << "" << "" << "";
-        QTest::newRow("left empty") << "" << "node:a" << "-R0";
-        QTest::newRow("right empty") << "node:a node:b" << "" << "L0- L1-";
-        QTest::newRow("extra retry on the right")
-            << "node:a llm:chat>0 parse:out>0"
-            << "node:a llm:chat>0 llm:chat>0 parse:out>0"
-            << "L0=R0 L1=R1 -R2 L2=R3";
-        QTest::newRow("node only in left") << "node:a node:b node:c" << "node:a node:c"
+        QTest::newRow("both empty") << ""
+                                    << ""
+                                    << "";
+        QTest::newRow("left empty") << ""
+                                    << "node:a"
+                                    << "-R0";
+        QTest::newRow("right empty") << "node:a node:b"
+                                     << ""
+                                     << "L0- L1-";
+        QTest::newRow("extra retry on the right") << "node:a llm:chat>0 parse:out>0"
+                                                  << "node:a llm:chat>0 llm:chat>0 parse:out>0"
+                                                  << "L0=R0 L1=R1 -R2 L2=R3";
+        QTest::newRow("node only in left") << "node:a node:b node:c"
+                                           << "node:a node:c"
                                            << "L0=R0 L1- L2=R1";
-        QTest::newRow("node added in the middle") << "node:a node:c" << "node:a node:b node:c"
+        QTest::newRow("node added in the middle") << "node:a node:c"
+                                                  << "node:a node:b node:c"
                                                   << "L0=R0 -R1 L1=R2";
         // Same names under different nodes do not match each other.
-        QTest::newRow("path matters")
-            << "node:a llm:chat>0 node:b llm:chat>2"
-            << "node:b llm:chat>0"
-            << "L0- L1- L2=R0 L3=R1";
+        QTest::newRow("path matters") << "node:a llm:chat>0 node:b llm:chat>2"
+                                      << "node:b llm:chat>0"
+                                      << "L0- L1- L2=R0 L3=R1";
         // Parallel nodes recorded in another order: children follow their own parent.
-        QTest::newRow("interleaved start order")
-            << "node:a node:b llm:chat>0 llm:chat>1"
-            << "node:b node:a llm:chat>1 llm:chat>0"
-            << "L0=R1 L2=R2 L1=R0 L3=R3";
-        QTest::newRow("renamed step") << "tool:search" << "tool:lookup" << "L0- -R0";
+        QTest::newRow("interleaved start order") << "node:a node:b llm:chat>0 llm:chat>1"
+                                                 << "node:b node:a llm:chat>1 llm:chat>0"
+                                                 << "L0=R1 L2=R2 L1=R0 L3=R3";
+        QTest::newRow("renamed step") << "tool:search"
+                                      << "tool:lookup"
+                                      << "L0- -R0";
     }
 
     void align()
@@ -110,9 +118,11 @@ private slots:
 
     void alignmentKeys()
     {
-        const QStringList keys = stepAlignmentKeys(steps(QStringLiteral("node:a llm:chat>0 parse:out>0"), QStringLiteral("s")));
-        QCOMPARE(keys, (QStringList{QStringLiteral("node:a"), QStringLiteral("node:a/llm:chat"),
-                                    QStringLiteral("node:a/parse:out")}));
+        const QStringList keys
+            = stepAlignmentKeys(steps(QStringLiteral("node:a llm:chat>0 parse:out>0"), QStringLiteral("s")));
+        QCOMPARE(keys,
+            (QStringList { QStringLiteral("node:a"), QStringLiteral("node:a/llm:chat"),
+                QStringLiteral("node:a/parse:out") }));
     }
 
     // Deltas are right - left; unknown cost on either side gives no cost delta.
@@ -121,13 +131,22 @@ private slots:
         ExecutionRecord l, r;
         l.steps = steps(QStringLiteral("llm:chat llm:chat"), QStringLiteral("l"));
         r.steps = steps(QStringLiteral("llm:chat llm:chat"), QStringLiteral("r"));
-        l.steps[0].inputTokens = 10; l.steps[0].outputTokens = 5; l.steps[0].executionTimeMs = 100; l.steps[0].costUsd = 0.01;
-        r.steps[0].inputTokens = 12; r.steps[0].outputTokens = 9; r.steps[0].executionTimeMs = 80;  r.steps[0].costUsd = 0.015;
-        l.steps[1].costUsd = 0.01;   // right side unknown
-        l.steps[0].outputData = QJsonObject{{QStringLiteral("text"), QStringLiteral("one\ntwo\nthree")}};
-        r.steps[0].outputData = QJsonObject{{QStringLiteral("text"), QStringLiteral("one\n2\nthree\nfour")}};
-        l.inputTokens = 100; r.inputTokens = 90;
-        l.executionTimeMs = 1000; r.executionTimeMs = 1500;
+        l.steps[0].inputTokens = 10;
+        l.steps[0].outputTokens = 5;
+        l.steps[0].executionTimeMs = 100;
+        l.steps[0].costUsd = 0.01;
+        r.steps[0].inputTokens = 12;
+        r.steps[0].outputTokens = 9;
+        r.steps[0].executionTimeMs = 80;
+        r.steps[0].costUsd = 0.015;
+        l.steps[1].costUsd = 0.01; // right side unknown
+        l.steps[0].outputData = QJsonObject { { QStringLiteral("text"), QStringLiteral("one\ntwo\nthree") } };
+        r.steps[0].outputData
+            = QJsonObject { { QStringLiteral("text"), QStringLiteral("one\n2\nthree\nfour") } };
+        l.inputTokens = 100;
+        r.inputTokens = 90;
+        l.executionTimeMs = 1000;
+        r.executionTimeMs = 1500;
         l.costUsd = 0.5;
         const CompareResult result = compareExecutions(l, r);
         QCOMPARE(result.rows.size(), 2);
@@ -149,14 +168,28 @@ private slots:
     {
         QTest::addColumn<QString>("left");
         QTest::addColumn<QString>("right");
-        QTest::addColumn<QString>("expected");   // " x" same, "-x" removed, "+x" added
-        QTest::newRow("equal") << "a\nb" << "a\nb" << " a| b";
-        QTest::newRow("changed middle") << "a\nb\nc" << "a\nB\nc" << " a|-b|+B| c";
-        QTest::newRow("appended") << "a" << "a\nb" << " a|+b";
-        QTest::newRow("removed head") << "x\na" << "a" << "-x| a";
-        QTest::newRow("from empty") << "" << "a\nb" << "+a|+b";
-        QTest::newRow("to empty") << "a" << "" << "-a";
-        QTest::newRow("moved line") << "a\nb\nc" << "b\nc\na" << "-a| b| c|+a";
+        QTest::addColumn<QString>("expected"); // " x" same, "-x" removed, "+x" added
+        QTest::newRow("equal") << "a\nb"
+                               << "a\nb"
+                               << " a| b";
+        QTest::newRow("changed middle") << "a\nb\nc"
+                                        << "a\nB\nc"
+                                        << " a|-b|+B| c";
+        QTest::newRow("appended") << "a"
+                                  << "a\nb"
+                                  << " a|+b";
+        QTest::newRow("removed head") << "x\na"
+                                      << "a"
+                                      << "-x| a";
+        QTest::newRow("from empty") << ""
+                                    << "a\nb"
+                                    << "+a|+b";
+        QTest::newRow("to empty") << "a"
+                                  << ""
+                                  << "-a";
+        QTest::newRow("moved line") << "a\nb\nc"
+                                    << "b\nc\na"
+                                    << "-a| b| c|+a";
     }
 
     void diff()
@@ -167,7 +200,8 @@ private slots:
         QStringList parts;
         for (const DiffLine &d : diffLines(left, right)) {
             const QChar mark = d.kind == DiffLine::Kind::Same ? u' '
-                               : d.kind == DiffLine::Kind::Removed ? u'-' : u'+';
+                : d.kind == DiffLine::Kind::Removed           ? u'-'
+                                                              : u'+';
             parts << mark + d.text;
         }
         QCOMPARE(parts.join(u'|'), expected);

@@ -11,7 +11,10 @@ class TstOtlpExport : public QObject
     Q_OBJECT
 
 private:
-    static QDateTime t(qint64 ms) { return QDateTime::fromMSecsSinceEpoch(1'790'000'000'000LL + ms, Qt::UTC); }
+    static QDateTime t(qint64 ms)
+    {
+        return QDateTime::fromMSecsSinceEpoch(1'790'000'000'000LL + ms, Qt::UTC);
+    }
 
     static ExecutionRecord workflowRecord()
     {
@@ -63,17 +66,17 @@ private:
         llm.reasoningTokens = 5;
         llm.ttftMs = 412;
         llm.costUsd = 0.0003;
-        llm.inputData = QJsonObject{{QStringLiteral("messages"),
-                                     QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
-                                                            {QStringLiteral("content"), QStringLiteral("hi")}}}}};
-        llm.outputData = QJsonObject{{QStringLiteral("text"), QStringLiteral("hello")}};
-        llm.spanId = QString();   // missing: derived deterministically
+        llm.inputData = QJsonObject { { QStringLiteral("messages"),
+            QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
+                { QStringLiteral("content"), QStringLiteral("hi") } } } } };
+        llm.outputData = QJsonObject { { QStringLiteral("text"), QStringLiteral("hello") } };
+        llm.spanId = QString(); // missing: derived deterministically
 
         StepRecord failed;
         failed.id = QStringLiteral("step-fail");
         failed.kind = QStringLiteral("llm");
         failed.name = QStringLiteral("chat");
-        failed.parentStepId = QStringLiteral("no-such-parent");   // dangling: parented to root
+        failed.parentStepId = QStringLiteral("no-such-parent"); // dangling: parented to root
         failed.stepNumber = 3;
         failed.status = QStringLiteral("failed");
         failed.model = QStringLiteral("gpt-4o-mini");
@@ -82,7 +85,7 @@ private:
         failed.errorMessage = QStringLiteral("openai: 429 rate_limit_exceeded: slow down");
         failed.attempt = 2;
 
-        e.steps = {node, llm, failed};
+        e.steps = { node, llm, failed };
         return e;
     }
 
@@ -142,7 +145,7 @@ private slots:
         QCOMPARE(ids.size(), spans.size());
         // The step's own span id is kept.
         QCOMPARE(spanNamed(spans, QStringLiteral("step-node"))[u"spanId"].toString(),
-                 QStringLiteral("b7ad6b7169203331"));
+            QStringLiteral("b7ad6b7169203331"));
     }
 
     // Missing ids are derived deterministically: the same record exports identically.
@@ -176,8 +179,8 @@ private slots:
         QCOMPARE(failed[u"parentSpanId"].toString(), rootId);
         QCOMPARE(node[u"name"].toString(), QStringLiteral("invoke_agent writer"));
         QCOMPARE(llm[u"name"].toString(), QStringLiteral("chat gpt-4o-mini"));
-        QCOMPARE(llm[u"kind"].toInt(), 3);    // CLIENT
-        QCOMPARE(node[u"kind"].toInt(), 1);   // INTERNAL
+        QCOMPARE(llm[u"kind"].toInt(), 3); // CLIENT
+        QCOMPARE(node[u"kind"].toInt(), 1); // INTERNAL
     }
 
     // Times: decimal strings of nanoseconds since the epoch.
@@ -187,13 +190,13 @@ private slots:
         const QJsonObject llm = spanNamed(spans, QStringLiteral("step-llm"));
         QVERIFY(llm[u"startTimeUnixNano"].isString());
         QVERIFY(llm[u"endTimeUnixNano"].isString());
-        QCOMPARE(llm[u"startTimeUnixNano"].toString(),
-                 QString::number((1'790'000'000'000LL + 6) * 1'000'000LL));
-        QCOMPARE(llm[u"endTimeUnixNano"].toString(),
-                 QString::number((1'790'000'000'000LL + 580) * 1'000'000LL));
+        QCOMPARE(
+            llm[u"startTimeUnixNano"].toString(), QString::number((1'790'000'000'000LL + 6) * 1'000'000LL));
+        QCOMPARE(
+            llm[u"endTimeUnixNano"].toString(), QString::number((1'790'000'000'000LL + 580) * 1'000'000LL));
         const QJsonObject root = spans[0].toObject();
-        QCOMPARE(root[u"startTimeUnixNano"].toString(),
-                 QString::number((1'790'000'000'000LL + 5) * 1'000'000LL));
+        QCOMPARE(
+            root[u"startTimeUnixNano"].toString(), QString::number((1'790'000'000'000LL + 5) * 1'000'000LL));
     }
 
     // GenAI attributes with their OTLP value types (intValue as a string, doubles as numbers).
@@ -201,27 +204,45 @@ private slots:
     {
         const QJsonArray spans = spansOf(exportOtlp(workflowRecord()));
         const QJsonObject llm = spanNamed(spans, QStringLiteral("step-llm"));
-        QCOMPARE(attrValue(llm, QStringLiteral("gen_ai.operation.name"))[u"stringValue"].toString(), QStringLiteral("chat"));
-        QCOMPARE(attrValue(llm, QStringLiteral("gen_ai.provider.name"))[u"stringValue"].toString(), QStringLiteral("openai"));
-        QCOMPARE(attrValue(llm, QStringLiteral("gen_ai.request.model"))[u"stringValue"].toString(), QStringLiteral("gpt-4o-mini"));
-        QCOMPARE(attrValue(llm, QStringLiteral("gen_ai.usage.input_tokens"))[u"intValue"].toString(), QStringLiteral("100"));
-        QCOMPARE(attrValue(llm, QStringLiteral("gen_ai.usage.output_tokens"))[u"intValue"].toString(), QStringLiteral("30"));
-        QCOMPARE(attrValue(llm, QStringLiteral("gen_ai.usage.cache_read.input_tokens"))[u"intValue"].toString(), QStringLiteral("20"));
-        QCOMPARE(attrValue(llm, QStringLiteral("gen_ai.usage.reasoning.output_tokens"))[u"intValue"].toString(), QStringLiteral("5"));
-        QCOMPARE(attrValue(llm, QStringLiteral("gen_ai.response.time_to_first_chunk"))[u"doubleValue"].toDouble(), 0.412);
+        QCOMPARE(attrValue(llm, QStringLiteral("gen_ai.operation.name"))[u"stringValue"].toString(),
+            QStringLiteral("chat"));
+        QCOMPARE(attrValue(llm, QStringLiteral("gen_ai.provider.name"))[u"stringValue"].toString(),
+            QStringLiteral("openai"));
+        QCOMPARE(attrValue(llm, QStringLiteral("gen_ai.request.model"))[u"stringValue"].toString(),
+            QStringLiteral("gpt-4o-mini"));
+        QCOMPARE(attrValue(llm, QStringLiteral("gen_ai.usage.input_tokens"))[u"intValue"].toString(),
+            QStringLiteral("100"));
+        QCOMPARE(attrValue(llm, QStringLiteral("gen_ai.usage.output_tokens"))[u"intValue"].toString(),
+            QStringLiteral("30"));
+        QCOMPARE(
+            attrValue(llm, QStringLiteral("gen_ai.usage.cache_read.input_tokens"))[u"intValue"].toString(),
+            QStringLiteral("20"));
+        QCOMPARE(
+            attrValue(llm, QStringLiteral("gen_ai.usage.reasoning.output_tokens"))[u"intValue"].toString(),
+            QStringLiteral("5"));
+        QCOMPARE(
+            attrValue(llm, QStringLiteral("gen_ai.response.time_to_first_chunk"))[u"doubleValue"].toDouble(),
+            0.412);
         QCOMPARE(attrValue(llm, QStringLiteral("agentstudio.cost_usd"))[u"doubleValue"].toDouble(), 0.0003);
-        QCOMPARE(attrValue(llm, QStringLiteral("agentstudio.node_id"))[u"stringValue"].toString(), QStringLiteral("draft"));
-        QCOMPARE(attrValue(llm, QStringLiteral("agentstudio.tokens_estimated"))[u"boolValue"].toBool(), false);
+        QCOMPARE(attrValue(llm, QStringLiteral("agentstudio.node_id"))[u"stringValue"].toString(),
+            QStringLiteral("draft"));
+        QCOMPARE(
+            attrValue(llm, QStringLiteral("agentstudio.tokens_estimated"))[u"boolValue"].toBool(), false);
         // Prompt messages in the conventions' parts format.
         const QJsonArray messages = QJsonDocument::fromJson(
-            attrValue(llm, QStringLiteral("gen_ai.input.messages"))[u"stringValue"].toString().toUtf8()).array();
+            attrValue(llm, QStringLiteral("gen_ai.input.messages"))[u"stringValue"].toString().toUtf8())
+                                        .array();
         QCOMPARE(messages[0][u"role"].toString(), QStringLiteral("user"));
         QCOMPARE(messages[0][u"parts"][0][u"content"].toString(), QStringLiteral("hi"));
 
         const QJsonObject root = spans[0].toObject();
-        QCOMPARE(attrValue(root, QStringLiteral("gen_ai.operation.name"))[u"stringValue"].toString(), QStringLiteral("invoke_workflow"));
-        QCOMPARE(attrValue(root, QStringLiteral("gen_ai.usage.input_tokens"))[u"intValue"].toString(), QStringLiteral("120"));
-        QCOMPARE(attrValue(root, QStringLiteral("gen_ai.response.time_to_first_chunk"))[u"doubleValue"].toDouble(), 0.21);
+        QCOMPARE(attrValue(root, QStringLiteral("gen_ai.operation.name"))[u"stringValue"].toString(),
+            QStringLiteral("invoke_workflow"));
+        QCOMPARE(attrValue(root, QStringLiteral("gen_ai.usage.input_tokens"))[u"intValue"].toString(),
+            QStringLiteral("120"));
+        QCOMPARE(
+            attrValue(root, QStringLiteral("gen_ai.response.time_to_first_chunk"))[u"doubleValue"].toDouble(),
+            0.21);
         // Deprecated names are not emitted.
         QVERIFY(attrValue(llm, QStringLiteral("gen_ai.system")).isEmpty());
         QVERIFY(attrValue(llm, QStringLiteral("gen_ai.usage.prompt_tokens")).isEmpty());
@@ -232,7 +253,8 @@ private slots:
     {
         OtlpOptions options;
         options.includeContent = false;
-        const QJsonObject llm = spanNamed(spansOf(exportOtlp(workflowRecord(), options)), QStringLiteral("step-llm"));
+        const QJsonObject llm
+            = spanNamed(spansOf(exportOtlp(workflowRecord(), options)), QStringLiteral("step-llm"));
         QVERIFY(attrValue(llm, QStringLiteral("gen_ai.input.messages")).isEmpty());
         QVERIFY(attrValue(llm, QStringLiteral("gen_ai.output.messages")).isEmpty());
     }
@@ -246,13 +268,17 @@ private slots:
         const QJsonArray spans = spansOf(exportOtlp(e));
         const QJsonObject failed = spanNamed(spans, QStringLiteral("step-fail"));
         QCOMPARE(failed[u"status"][u"code"].toInt(), 2);
-        QCOMPARE(failed[u"status"][u"message"].toString(), QStringLiteral("openai: 429 rate_limit_exceeded: slow down"));
-        QCOMPARE(attrValue(failed, QStringLiteral("error.type"))[u"stringValue"].toString(), QStringLiteral("rate_limit_exceeded"));
-        QCOMPARE(attrValue(failed, QStringLiteral("agentstudio.attempt"))[u"intValue"].toString(), QStringLiteral("2"));
+        QCOMPARE(failed[u"status"][u"message"].toString(),
+            QStringLiteral("openai: 429 rate_limit_exceeded: slow down"));
+        QCOMPARE(attrValue(failed, QStringLiteral("error.type"))[u"stringValue"].toString(),
+            QStringLiteral("rate_limit_exceeded"));
+        QCOMPARE(attrValue(failed, QStringLiteral("agentstudio.attempt"))[u"intValue"].toString(),
+            QStringLiteral("2"));
         const QJsonObject root = spans[0].toObject();
         QCOMPARE(root[u"status"][u"code"].toInt(), 2);
         QCOMPARE(root[u"status"][u"message"].toString(), QStringLiteral("node draft failed"));
-        QCOMPARE(attrValue(root, QStringLiteral("error.type"))[u"stringValue"].toString(), QStringLiteral("_OTHER"));
+        QCOMPARE(attrValue(root, QStringLiteral("error.type"))[u"stringValue"].toString(),
+            QStringLiteral("_OTHER"));
         const QJsonObject ok = spanNamed(spans, QStringLiteral("step-llm"));
         QVERIFY(!ok[u"status"].toObject().contains(u"code"));
         QVERIFY(attrValue(ok, QStringLiteral("error.type")).isEmpty());
@@ -273,8 +299,10 @@ private slots:
         QCOMPARE(root[u"name"].toString(), QStringLiteral("invoke_agent summarizer"));
         QVERIFY(attrValue(root, QStringLiteral("agentstudio.cost_usd")).isEmpty());
         QCOMPARE(attrValue(root, QStringLiteral("agentstudio.cost_known"))[u"boolValue"].toBool(), false);
-        QCOMPARE(attrValue(root, QStringLiteral("agentstudio.tokens_estimated"))[u"boolValue"].toBool(), true);
-        QCOMPARE(attrValue(root, QStringLiteral("gen_ai.agent.name"))[u"stringValue"].toString(), QStringLiteral("summarizer"));
+        QCOMPARE(
+            attrValue(root, QStringLiteral("agentstudio.tokens_estimated"))[u"boolValue"].toBool(), true);
+        QCOMPARE(attrValue(root, QStringLiteral("gen_ai.agent.name"))[u"stringValue"].toString(),
+            QStringLiteral("summarizer"));
     }
 
     // error.type classification, data-driven.
@@ -283,11 +311,21 @@ private slots:
         QTest::addColumn<QString>("status");
         QTest::addColumn<QString>("message");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("http code and name") << "failed" << "openai: 401 invalid_api_key: Incorrect API key" << "invalid_api_key";
-        QTest::newRow("http code only") << "failed" << "anthropic: 529 " << "529";
-        QTest::newRow("timeout") << "failed" << "ollama: idle stream timeout after 30 s" << "timeout";
-        QTest::newRow("interrupted") << "interrupted" << "" << "interrupted";
-        QTest::newRow("other") << "failed" << "reply does not fit: summary missing" << "_OTHER";
+        QTest::newRow("http code and name") << "failed"
+                                            << "openai: 401 invalid_api_key: Incorrect API key"
+                                            << "invalid_api_key";
+        QTest::newRow("http code only") << "failed"
+                                        << "anthropic: 529 "
+                                        << "529";
+        QTest::newRow("timeout") << "failed"
+                                 << "ollama: idle stream timeout after 30 s"
+                                 << "timeout";
+        QTest::newRow("interrupted") << "interrupted"
+                                     << ""
+                                     << "interrupted";
+        QTest::newRow("other") << "failed"
+                               << "reply does not fit: summary missing"
+                               << "_OTHER";
     }
     void errorType()
     {
@@ -311,7 +349,7 @@ private slots:
         a.errorMessage = QStringLiteral("said \"no\", then\nleft");
         ExecutionRecord b;
         b.id = QStringLiteral("b");
-        const QString csv = QString::fromUtf8(exportHistoryCsv({a, b}));
+        const QString csv = QString::fromUtf8(exportHistoryCsv({ a, b }));
         const QStringList lines = csv.split(QStringLiteral("\r\n"), Qt::SkipEmptyParts);
         QVERIFY(lines[0].startsWith(QLatin1String("id,organization_id,workspace_id,")));
         QVERIFY(csv.contains(QLatin1String("\"said \"\"no\"\", then\nleft\"")));
@@ -322,7 +360,7 @@ private slots:
 
     void historyJson()
     {
-        const QJsonArray a = exportHistoryJson({workflowRecord()});
+        const QJsonArray a = exportHistoryJson({ workflowRecord() });
         QCOMPARE(a.size(), 1);
         QCOMPARE(a[0][u"id"].toString(), workflowRecord().id);
         QVERIFY(!a[0].toObject().contains(u"steps"));

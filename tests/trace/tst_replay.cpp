@@ -9,7 +9,10 @@ class TstReplay : public QObject
     Q_OBJECT
 
 private:
-    static QDateTime t(qint64 ms) { return QDateTime::fromMSecsSinceEpoch(1'790'000'000'000LL + ms, Qt::UTC); }
+    static QDateTime t(qint64 ms)
+    {
+        return QDateTime::fromMSecsSinceEpoch(1'790'000'000'000LL + ms, Qt::UTC);
+    }
 
     static ExecutionRecord record()
     {
@@ -40,10 +43,10 @@ private:
         llm.completedAt = t(900);
         llm.ttftMs = 200;
         llm.outputTokens = 12;
-        llm.outputData = QJsonObject{{QStringLiteral("text"), QStringLiteral("Hello there, world!")}};
+        llm.outputData = QJsonObject { { QStringLiteral("text"), QStringLiteral("Hello there, world!") } };
         llm.status = QStringLiteral("completed");
         llm.stepNumber = 2;
-        e.steps = {node, llm};
+        e.steps = { node, llm };
         return e;
     }
 
@@ -69,7 +72,7 @@ private slots:
         QCOMPARE(events[2].event.step[u"status"].toString(), QStringLiteral("running"));
         QCOMPARE(events[3].event.step[u"id"].toString(), QStringLiteral("l"));
         QCOMPARE(events[4].event.type, ExecutionEvent::Type::Chunk);
-        QCOMPARE(events[4].atMs, 220);   // first token at start + ttft
+        QCOMPARE(events[4].atMs, 220); // first token at start + ttft
         QString text;
         int tokens = 0;
         for (int i = 4; i < 8; ++i) {

@@ -27,7 +27,7 @@ HistoryChart::HistoryChart(HistoryModel *model, QWidget *parent)
 {
     setObjectName(QStringLiteral("historyChart"));
     setRenderHint(QPainter::Antialiasing);
-    auto *chart = new QChart;   // Owned by this view (setChart).
+    auto *chart = new QChart; // Owned by this view (setChart).
     chart->legend()->setAlignment(Qt::AlignBottom);
     chart->setMargins(QMargins(4, 4, 4, 4));
     m_cost->setName(QStringLiteral("Cost (USD)"));
@@ -68,17 +68,18 @@ void HistoryChart::rebuild()
     latency.reserve(n);
     double maxCost = 0, maxLatency = 0;
     qint64 minT = std::numeric_limits<qint64>::max(), maxT = std::numeric_limits<qint64>::min();
-    for (int row = n - 1; row >= 0; --row) {   // oldest loaded first
+    for (int row = n - 1; row >= 0; --row) { // oldest loaded first
         const ExecutionRecord &r = m_model->record(row);
-        if (!r.queuedAt.isValid() || r.status == QLatin1String("running") || r.status == QLatin1String("queued"))
+        if (!r.queuedAt.isValid() || r.status == QLatin1String("running")
+            || r.status == QLatin1String("queued"))
             continue;
         const double t = double(r.queuedAt.toMSecsSinceEpoch());
         minT = qMin(minT, qint64(t));
         maxT = qMax(maxT, qint64(t));
-        latency.append({t, double(r.executionTimeMs)});
+        latency.append({ t, double(r.executionTimeMs) });
         maxLatency = qMax(maxLatency, double(r.executionTimeMs));
         if (r.costUsd) {
-            cost.append({t, *r.costUsd});
+            cost.append({ t, *r.costUsd });
             maxCost = qMax(maxCost, *r.costUsd);
         }
     }
@@ -90,7 +91,8 @@ void HistoryChart::rebuild()
     m_latency->replace(latency);
     if (minT <= maxT) {
         const qint64 pad = qMax<qint64>(1000, (maxT - minT) / 50);
-        m_time->setRange(QDateTime::fromMSecsSinceEpoch(minT - pad), QDateTime::fromMSecsSinceEpoch(maxT + pad));
+        m_time->setRange(
+            QDateTime::fromMSecsSinceEpoch(minT - pad), QDateTime::fromMSecsSinceEpoch(maxT + pad));
     }
     m_costAxis->setRange(0, maxCost > 0 ? maxCost * 1.1 : 0.001);
     m_latencyAxis->setRange(0, maxLatency > 0 ? maxLatency * 1.1 : 1000);

@@ -71,7 +71,8 @@ HistoryDock::HistoryDock(QWidget *parent)
     , m_queryDebounce(new QTimer(this))
 {
     setObjectName(QStringLiteral("historyDock"));
-    setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
+    setFeatures(
+        QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
     auto *content = new QWidget(this);
 
     // Search and the common filter.
@@ -80,18 +81,22 @@ HistoryDock::HistoryDock(QWidget *parent)
     m_search->setPlaceholderText(QStringLiteral("Search inputs, outputs, errors"));
     m_search->setClearButtonEnabled(true);
     m_status = makeCombo(content, QStringLiteral("historyStatusFilter"),
-                         {{QStringLiteral("Any status"), QString()}, {QStringLiteral("Completed"), QStringLiteral("completed")},
-                          {QStringLiteral("Failed"), QStringLiteral("failed")}, {QStringLiteral("Running"), QStringLiteral("running")},
-                          {QStringLiteral("Queued"), QStringLiteral("queued")}, {QStringLiteral("Cancelled"), QStringLiteral("cancelled")},
-                          {QStringLiteral("Interrupted"), QStringLiteral("interrupted")}});
+        { { QStringLiteral("Any status"), QString() },
+            { QStringLiteral("Completed"), QStringLiteral("completed") },
+            { QStringLiteral("Failed"), QStringLiteral("failed") },
+            { QStringLiteral("Running"), QStringLiteral("running") },
+            { QStringLiteral("Queued"), QStringLiteral("queued") },
+            { QStringLiteral("Cancelled"), QStringLiteral("cancelled") },
+            { QStringLiteral("Interrupted"), QStringLiteral("interrupted") } });
     m_moreFilters = new QToolButton(content);
     m_moreFilters->setObjectName(QStringLiteral("historyMoreFilters"));
     m_moreFilters->setText(QStringLiteral("Filters"));
     m_moreFilters->setCheckable(true);
-    m_moreFilters->setToolTip(QStringLiteral("Type, mode, agent, orchestration, trigger, time, cost and latency"));
+    m_moreFilters->setToolTip(
+        QStringLiteral("Type, mode, agent, orchestration, trigger, time, cost and latency"));
     m_sort = makeCombo(content, QStringLiteral("historySort"),
-                       {{QStringLiteral("Newest first"), QString()}, {QStringLiteral("Oldest first"), QString()},
-                        {QStringLiteral("Highest cost"), QString()}, {QStringLiteral("Slowest"), QString()}});
+        { { QStringLiteral("Newest first"), QString() }, { QStringLiteral("Oldest first"), QString() },
+            { QStringLiteral("Highest cost"), QString() }, { QStringLiteral("Slowest"), QString() } });
     auto *top = new QHBoxLayout;
     top->setContentsMargins(0, 0, 0, 0);
     top->addWidget(m_search, 1);
@@ -103,18 +108,24 @@ HistoryDock::HistoryDock(QWidget *parent)
     m_filterPanel = new QWidget(content);
     m_filterPanel->setObjectName(QStringLiteral("historyFilterPanel"));
     m_type = makeCombo(m_filterPanel, QStringLiteral("historyTypeFilter"),
-                       {{QStringLiteral("Any type"), QString()}, {QStringLiteral("Agent"), QStringLiteral("agent")},
-                        {QStringLiteral("Orchestration"), QStringLiteral("orchestration")}, {QStringLiteral("Test"), QStringLiteral("test")}});
+        { { QStringLiteral("Any type"), QString() }, { QStringLiteral("Agent"), QStringLiteral("agent") },
+            { QStringLiteral("Orchestration"), QStringLiteral("orchestration") },
+            { QStringLiteral("Test"), QStringLiteral("test") } });
     m_mode = makeCombo(m_filterPanel, QStringLiteral("historyModeFilter"),
-                       {{QStringLiteral("Any mode"), QString()}, {QStringLiteral("Single agent"), QStringLiteral("single_agent")},
-                        {QStringLiteral("Node in context"), QStringLiteral("node_in_context")},
-                        {QStringLiteral("Full workflow"), QStringLiteral("full_workflow")}});
+        { { QStringLiteral("Any mode"), QString() },
+            { QStringLiteral("Single agent"), QStringLiteral("single_agent") },
+            { QStringLiteral("Node in context"), QStringLiteral("node_in_context") },
+            { QStringLiteral("Full workflow"), QStringLiteral("full_workflow") } });
     m_trigger = makeCombo(m_filterPanel, QStringLiteral("historyTriggerFilter"),
-                          {{QStringLiteral("Any trigger"), QString()}, {QStringLiteral("Test panel"), QStringLiteral("test_panel")},
-                           {QStringLiteral("CLI"), QStringLiteral("cli")}, {QStringLiteral("API"), QStringLiteral("api")},
-                           {QStringLiteral("MCP"), QStringLiteral("mcp")}});
-    m_agent = makeTargetCombo(m_filterPanel, QStringLiteral("historyAgentFilter"), QStringLiteral("Any agent"));
-    m_orchestration = makeTargetCombo(m_filterPanel, QStringLiteral("historyOrchestrationFilter"), QStringLiteral("Any orchestration"));
+        { { QStringLiteral("Any trigger"), QString() },
+            { QStringLiteral("Test panel"), QStringLiteral("test_panel") },
+            { QStringLiteral("CLI"), QStringLiteral("cli") },
+            { QStringLiteral("API"), QStringLiteral("api") },
+            { QStringLiteral("MCP"), QStringLiteral("mcp") } });
+    m_agent
+        = makeTargetCombo(m_filterPanel, QStringLiteral("historyAgentFilter"), QStringLiteral("Any agent"));
+    m_orchestration = makeTargetCombo(
+        m_filterPanel, QStringLiteral("historyOrchestrationFilter"), QStringLiteral("Any orchestration"));
     m_sinceEnabled = new QCheckBox(QStringLiteral("From"), m_filterPanel);
     m_sinceEnabled->setObjectName(QStringLiteral("historySinceEnabled"));
     m_since = new QDateTimeEdit(QDateTime::currentDateTime().addDays(-7), m_filterPanel);
@@ -216,20 +227,27 @@ HistoryDock::HistoryDock(QWidget *parent)
         b->setToolTip(tip);
         return b;
     };
-    m_rerun = button(QStringLiteral("rerunButton"), QStringLiteral("Run again"), QStringLiteral("Open this run in the test panel and run it with the same inputs"));
-    m_openTrace = button(QStringLiteral("openTraceButton"), QStringLiteral("Open trace"), QStringLiteral("Show the run's steps and timeline (double-click a row)"));
-    m_compare = button(QStringLiteral("compareButton"), QStringLiteral("Compare"), QStringLiteral("Select two runs to compare them step by step"));
-    m_delete = button(QStringLiteral("deleteButton"), QStringLiteral("Delete"), QStringLiteral("Delete the selected runs"));
-    m_retention = button(QStringLiteral("retentionButton"), QStringLiteral("Retention…"), QStringLiteral("Keep the last N runs or drop runs older than D days"));
-    m_export = button(QStringLiteral("exportHistoryButton"), QStringLiteral("Export…"), QStringLiteral("Save the listed runs as CSV or JSON"));
+    m_rerun = button(QStringLiteral("rerunButton"), QStringLiteral("Run again"),
+        QStringLiteral("Open this run in the test panel and run it with the same inputs"));
+    m_openTrace = button(QStringLiteral("openTraceButton"), QStringLiteral("Open trace"),
+        QStringLiteral("Show the run's steps and timeline (double-click a row)"));
+    m_compare = button(QStringLiteral("compareButton"), QStringLiteral("Compare"),
+        QStringLiteral("Select two runs to compare them step by step"));
+    m_delete = button(
+        QStringLiteral("deleteButton"), QStringLiteral("Delete"), QStringLiteral("Delete the selected runs"));
+    m_retention = button(QStringLiteral("retentionButton"), QStringLiteral("Retention…"),
+        QStringLiteral("Keep the last N runs or drop runs older than D days"));
+    m_export = button(QStringLiteral("exportHistoryButton"), QStringLiteral("Export…"),
+        QStringLiteral("Save the listed runs as CSV or JSON"));
     auto *refresh = new QToolButton(content);
     refresh->setObjectName(QStringLiteral("historyRefresh"));
     refresh->setText(QStringLiteral("↻"));
     refresh->setToolTip(QStringLiteral("Reload"));
     auto *buttons = new QHBoxLayout;
     buttons->setContentsMargins(0, 0, 0, 0);
-    for (QWidget *w : {static_cast<QWidget *>(m_rerun), static_cast<QWidget *>(m_openTrace), static_cast<QWidget *>(m_compare),
-                       static_cast<QWidget *>(m_delete), static_cast<QWidget *>(m_retention), static_cast<QWidget *>(m_export)})
+    for (QWidget *w : { static_cast<QWidget *>(m_rerun), static_cast<QWidget *>(m_openTrace),
+             static_cast<QWidget *>(m_compare), static_cast<QWidget *>(m_delete),
+             static_cast<QWidget *>(m_retention), static_cast<QWidget *>(m_export) })
         buttons->addWidget(w);
     buttons->addStretch(1);
     buttons->addWidget(refresh);
@@ -254,17 +272,23 @@ HistoryDock::HistoryDock(QWidget *parent)
     auto later = [this] { scheduleQuery(); };
     connect(m_search, &QLineEdit::textChanged, this, later);
     connect(m_search, &QLineEdit::returnPressed, this, &HistoryDock::applyQuery);
-    for (QComboBox *c : {m_status, m_type, m_mode, m_trigger, m_sort})
+    for (QComboBox *c : { m_status, m_type, m_mode, m_trigger, m_sort })
         connect(c, &QComboBox::currentIndexChanged, this, &HistoryDock::applyQuery);
-    for (QComboBox *c : {m_agent, m_orchestration})
+    for (QComboBox *c : { m_agent, m_orchestration })
         connect(c, &QComboBox::currentTextChanged, this, later);
     connect(m_sinceEnabled, &QCheckBox::toggled, this, later);
     connect(m_untilEnabled, &QCheckBox::toggled, this, later);
-    connect(m_since, &QDateTimeEdit::dateTimeChanged, this, [this] { if (m_sinceEnabled->isChecked()) scheduleQuery(); });
-    connect(m_until, &QDateTimeEdit::dateTimeChanged, this, [this] { if (m_untilEnabled->isChecked()) scheduleQuery(); });
-    for (QDoubleSpinBox *s : {m_minCost, m_maxCost})
+    connect(m_since, &QDateTimeEdit::dateTimeChanged, this, [this] {
+        if (m_sinceEnabled->isChecked())
+            scheduleQuery();
+    });
+    connect(m_until, &QDateTimeEdit::dateTimeChanged, this, [this] {
+        if (m_untilEnabled->isChecked())
+            scheduleQuery();
+    });
+    for (QDoubleSpinBox *s : { m_minCost, m_maxCost })
         connect(s, &QDoubleSpinBox::valueChanged, this, later);
-    for (QSpinBox *s : {m_minLatency, m_maxLatency})
+    for (QSpinBox *s : { m_minLatency, m_maxLatency })
         connect(s, &QSpinBox::valueChanged, this, later);
     connect(m_moreFilters, &QToolButton::toggled, m_filterPanel, &QWidget::setVisible);
     connect(m_table->horizontalHeader(), &QHeaderView::sectionClicked, this, [this](int column) {
@@ -281,19 +305,23 @@ HistoryDock::HistoryDock(QWidget *parent)
         default:
             break;
         }
-        applyQuery();   // also puts the indicator back where the sort is
+        applyQuery(); // also puts the indicator back where the sort is
     });
 
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         updateButtons();
         updateDetails();
     });
-    connect(m_model, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex &tl, const QModelIndex &br) {
-        const QModelIndex cur = m_table->currentIndex();
-        if (cur.isValid() && tl.row() <= cur.row() && cur.row() <= br.row())
-            updateDetails();
+    connect(m_model, &QAbstractItemModel::dataChanged, this,
+        [this](const QModelIndex &tl, const QModelIndex &br) {
+            const QModelIndex cur = m_table->currentIndex();
+            if (cur.isValid() && tl.row() <= cur.row() && cur.row() <= br.row())
+                updateDetails();
+        });
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
+        updateButtons();
+        updateDetails();
     });
-    connect(m_model, &QAbstractItemModel::modelReset, this, [this] { updateButtons(); updateDetails(); });
     connect(m_model, &HistoryModel::loadingChanged, this, &HistoryDock::updateStatusLabel);
     connect(m_model, &HistoryModel::pageLoaded, this, &HistoryDock::updateStatusLabel);
     connect(m_model, &QAbstractItemModel::rowsInserted, this, &HistoryDock::updateStatusLabel);
@@ -326,10 +354,11 @@ void HistoryDock::setBackend(ExecutionBackend *backend)
     m_deleteTicket = 0;
     m_model->setBackend(backend);
     if (backend) {
-        m_backendConnections << connect(backend, &ExecutionBackend::executionFetched, this, &HistoryDock::onFetched)
-                             << connect(backend, &ExecutionBackend::queryFailed, this, &HistoryDock::onFailed)
-                             << connect(backend, &ExecutionBackend::executionsDeleted, this, &HistoryDock::onDeleted)
-                             << connect(backend, &ExecutionBackend::workspaceChanged, this, &HistoryDock::populateTargets);
+        m_backendConnections
+            << connect(backend, &ExecutionBackend::executionFetched, this, &HistoryDock::onFetched)
+            << connect(backend, &ExecutionBackend::queryFailed, this, &HistoryDock::onFailed)
+            << connect(backend, &ExecutionBackend::executionsDeleted, this, &HistoryDock::onDeleted)
+            << connect(backend, &ExecutionBackend::workspaceChanged, this, &HistoryDock::populateTargets);
         populateTargets();
     }
     applyQuery();
@@ -367,7 +396,7 @@ HistoryQuery HistoryDock::currentQuery() const
     HistoryQuery q;
     q.search = m_search->text().trimmed();
     if (const QString s = m_status->currentData().toString(); !s.isEmpty())
-        q.statuses = {s};
+        q.statuses = { s };
     q.executionType = m_type->currentData().toString();
     q.testMode = m_mode->currentData().toString();
     q.triggerType = m_trigger->currentData().toString();
@@ -385,8 +414,8 @@ HistoryQuery HistoryDock::currentQuery() const
         q.minLatencyMs = m_minLatency->value();
     if (m_maxLatency->value() > 0)
         q.maxLatencyMs = m_maxLatency->value();
-    static const HistoryQuery::Sort sorts[] = {HistoryQuery::Sort::NewestFirst, HistoryQuery::Sort::OldestFirst,
-                                               HistoryQuery::Sort::CostDesc, HistoryQuery::Sort::LatencyDesc};
+    static const HistoryQuery::Sort sorts[] = { HistoryQuery::Sort::NewestFirst,
+        HistoryQuery::Sort::OldestFirst, HistoryQuery::Sort::CostDesc, HistoryQuery::Sort::LatencyDesc };
     q.sort = sorts[qBound(0, m_sort->currentIndex(), 3)];
     return q;
 }
@@ -403,10 +432,18 @@ void HistoryDock::applyQuery()
     const HistoryQuery q = currentQuery();
     QHeaderView *header = m_table->horizontalHeader();
     switch (q.sort) {
-    case HistoryQuery::Sort::NewestFirst: header->setSortIndicator(HistoryModel::TimeColumn, Qt::DescendingOrder); break;
-    case HistoryQuery::Sort::OldestFirst: header->setSortIndicator(HistoryModel::TimeColumn, Qt::AscendingOrder); break;
-    case HistoryQuery::Sort::CostDesc: header->setSortIndicator(HistoryModel::CostColumn, Qt::DescendingOrder); break;
-    case HistoryQuery::Sort::LatencyDesc: header->setSortIndicator(HistoryModel::LatencyColumn, Qt::DescendingOrder); break;
+    case HistoryQuery::Sort::NewestFirst:
+        header->setSortIndicator(HistoryModel::TimeColumn, Qt::DescendingOrder);
+        break;
+    case HistoryQuery::Sort::OldestFirst:
+        header->setSortIndicator(HistoryModel::TimeColumn, Qt::AscendingOrder);
+        break;
+    case HistoryQuery::Sort::CostDesc:
+        header->setSortIndicator(HistoryModel::CostColumn, Qt::DescendingOrder);
+        break;
+    case HistoryQuery::Sort::LatencyDesc:
+        header->setSortIndicator(HistoryModel::LatencyColumn, Qt::DescendingOrder);
+        break;
     }
     m_model->setQuery(q);
     updateStatusLabel();
@@ -449,9 +486,10 @@ void HistoryDock::updateStatusLabel()
     else if (m_model->rowCount() == 0)
         text = m_backend ? QStringLiteral("No runs match") : QStringLiteral("No engine");
     else
-        text = QStringLiteral("%1%2 runs%3").arg(m_model->rowCount())
+        text = QStringLiteral("%1%2 runs%3")
+                   .arg(m_model->rowCount())
                    .arg(m_model->hasMore() ? QStringLiteral("+") : QString(),
-                        m_model->isLoading() ? QStringLiteral(" · loading more…") : QString());
+                       m_model->isLoading() ? QStringLiteral(" · loading more…") : QString());
     m_statusLabel->setText(text);
 }
 
@@ -478,7 +516,8 @@ void HistoryDock::updateDetails()
 {
     const QList<QModelIndex> rows = m_table->selectionModel()->selectedRows();
     if (rows.size() != 1) {
-        m_details->setHtml(rows.size() > 1 ? QStringLiteral("<i>%1 runs selected</i>").arg(rows.size()) : QString());
+        m_details->setHtml(
+            rows.size() > 1 ? QStringLiteral("<i>%1 runs selected</i>").arg(rows.size()) : QString());
         return;
     }
     const ExecutionRecord &r = m_model->record(rows.first().row());
@@ -487,8 +526,9 @@ void HistoryDock::updateDetails()
     QStringList escapedTerms;
     for (const QString &t : searchTerms())
         escapedTerms << QRegularExpression::escape(t.toHtmlEscaped());
-    const QRegularExpression highlight(escapedTerms.isEmpty() ? QString() : u'(' + escapedTerms.join(u'|') + u')',
-                                       QRegularExpression::CaseInsensitiveOption);
+    const QRegularExpression highlight(
+        escapedTerms.isEmpty() ? QString() : u'(' + escapedTerms.join(u'|') + u')',
+        QRegularExpression::CaseInsensitiveOption);
     auto mark = [&](const QString &text) {
         QString html = text.toHtmlEscaped();
         if (!escapedTerms.isEmpty())
@@ -496,24 +536,33 @@ void HistoryDock::updateDetails()
         return html;
     };
     auto row = [](const QString &k, const QString &v) {
-        return QStringLiteral("<tr><td style='padding-right:12px;color:#666'>%1</td><td>%2</td></tr>").arg(k.toHtmlEscaped(), v.toHtmlEscaped());
+        return QStringLiteral("<tr><td style='padding-right:12px;color:#666'>%1</td><td>%2</td></tr>")
+            .arg(k.toHtmlEscaped(), v.toHtmlEscaped());
     };
     const QString name = r.orchestrationId.isEmpty() ? r.agentId : r.orchestrationId;
-    QString html = QStringLiteral("<h3 style='margin:0'>%1 <span style='color:#666;font-weight:normal'>%2 · %3</span></h3>")
-                       .arg(name.toHtmlEscaped(), r.status.toHtmlEscaped(), traceformat::modeLabel(r.testMode, r.executionType).toHtmlEscaped());
+    QString html = QStringLiteral(
+        "<h3 style='margin:0'>%1 <span style='color:#666;font-weight:normal'>%2 · %3</span></h3>")
+                       .arg(name.toHtmlEscaped(), r.status.toHtmlEscaped(),
+                           traceformat::modeLabel(r.testMode, r.executionType).toHtmlEscaped());
     html += QStringLiteral("<table>");
     html += row(QStringLiteral("Queued"), traceformat::time(r.queuedAt));
     html += row(QStringLiteral("Queue time"), traceformat::latency(r.queueMs));
     if (r.ttftMs >= 0)
         html += row(QStringLiteral("Time to first token"), traceformat::latency(r.ttftMs));
     html += row(QStringLiteral("Latency"), traceformat::latency(r.executionTimeMs));
-    html += row(QStringLiteral("Tokens"), QStringLiteral("in %1 (cached %2), out %3%4").arg(r.inputTokens).arg(r.cachedTokens).arg(r.outputTokens)
-                                              .arg(r.tokensEstimated ? QStringLiteral(" — estimated") : QString()));
+    html += row(QStringLiteral("Tokens"),
+        QStringLiteral("in %1 (cached %2), out %3%4")
+            .arg(r.inputTokens)
+            .arg(r.cachedTokens)
+            .arg(r.outputTokens)
+            .arg(r.tokensEstimated ? QStringLiteral(" — estimated") : QString()));
     if (r.executionTimeMs > 0 && r.outputTokens > 0)
-        html += row(QStringLiteral("Tokens/s"), QString::number(double(r.outputTokens) * 1000.0 / double(r.executionTimeMs), 'f', 1));
+        html += row(QStringLiteral("Tokens/s"),
+            QString::number(double(r.outputTokens) * 1000.0 / double(r.executionTimeMs), 'f', 1));
     html += row(QStringLiteral("Cost"), traceformat::cost(r.costUsd));
     if (!r.model.isEmpty())
-        html += row(QStringLiteral("Model"), r.provider.isEmpty() ? r.model : r.provider + QStringLiteral(" / ") + r.model);
+        html += row(QStringLiteral("Model"),
+            r.provider.isEmpty() ? r.model : r.provider + QStringLiteral(" / ") + r.model);
     if (!r.nodeId.isEmpty())
         html += row(QStringLiteral("Node"), r.nodeId);
     html += row(QStringLiteral("Trigger"), r.triggerType);
@@ -522,9 +571,15 @@ void HistoryDock::updateDetails()
         html += row(QStringLiteral("Re-run of"), r.rerunOf);
     html += QStringLiteral("</table>");
     if (!r.errorMessage.isEmpty())
-        html += QStringLiteral("<h4 style='margin:8px 0 2px 0;color:#c0392b'>Error</h4><pre style='white-space:pre-wrap;margin:0'>%1</pre>").arg(mark(r.errorMessage));
-    html += QStringLiteral("<h4 style='margin:8px 0 2px 0'>Inputs</h4><pre style='white-space:pre-wrap;margin:0'>%1</pre>").arg(mark(pretty(r.inputData)));
-    html += QStringLiteral("<h4 style='margin:8px 0 2px 0'>Output</h4><pre style='white-space:pre-wrap;margin:0'>%1</pre>").arg(mark(pretty(r.outputData)));
+        html += QStringLiteral("<h4 style='margin:8px 0 2px 0;color:#c0392b'>Error</h4><pre "
+                               "style='white-space:pre-wrap;margin:0'>%1</pre>")
+                    .arg(mark(r.errorMessage));
+    html += QStringLiteral(
+        "<h4 style='margin:8px 0 2px 0'>Inputs</h4><pre style='white-space:pre-wrap;margin:0'>%1</pre>")
+                .arg(mark(pretty(r.inputData)));
+    html += QStringLiteral(
+        "<h4 style='margin:8px 0 2px 0'>Output</h4><pre style='white-space:pre-wrap;margin:0'>%1</pre>")
+                .arg(mark(pretty(r.outputData)));
     m_details->setHtml(html);
 }
 
@@ -557,7 +612,7 @@ void HistoryDock::compareSelected()
         return;
     // Older run on the left.
     const bool swap = selected[0].queuedAt > selected[1].queuedAt;
-    m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord{};
+    m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord {};
     m_compareTickets[0] = m_backend->fetchExecution(selected[swap ? 1 : 0].id);
     m_compareTickets[1] = m_backend->fetchExecution(selected[swap ? 0 : 1].id);
     m_lastMessage = QStringLiteral("Loading both runs…");
@@ -572,15 +627,15 @@ void HistoryDock::onFetched(quint64 ticket, const ExecutionRecord &record)
             m_compareRecords[side] = record;
         }
     }
-    if (m_compareRecords[0].id.isEmpty() || m_compareRecords[1].id.isEmpty()
-        || m_compareTickets[0] != 0 || m_compareTickets[1] != 0)
+    if (m_compareRecords[0].id.isEmpty() || m_compareRecords[1].id.isEmpty() || m_compareTickets[0] != 0
+        || m_compareTickets[1] != 0)
         return;
     // A window of its own, so two traces can be read side by side at full width.
     auto *view = new CompareView(this);
     view->setWindowFlag(Qt::Window);
     view->setAttribute(Qt::WA_DeleteOnClose);
     view->setExecutions(m_compareRecords[0], m_compareRecords[1]);
-    m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord{};
+    m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord {};
     m_compareView = view;
     view->show();
     m_lastMessage.clear();
@@ -594,7 +649,7 @@ void HistoryDock::onFailed(quint64 ticket, const QString &message)
         return;
     if (ticket == m_compareTickets[0] || ticket == m_compareTickets[1]) {
         m_compareTickets[0] = m_compareTickets[1] = 0;
-        m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord{};
+        m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord {};
         m_lastMessage = QStringLiteral("Could not load a run to compare: ") + message;
         updateStatusLabel();
     } else if (ticket == m_deleteTicket) {
@@ -609,9 +664,11 @@ void HistoryDock::deleteSelected()
     const QList<ExecutionRecord> selected = selectedRecords();
     if (selected.isEmpty() || !m_backend)
         return;
-    const QString text = selected.size() == 1 ? QStringLiteral("Delete this run and its trace?")
-                                              : QStringLiteral("Delete %1 runs and their traces?").arg(selected.size());
-    if (MessageBox::question(this, QStringLiteral("Delete runs"), text, QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
+    const QString text = selected.size() == 1
+        ? QStringLiteral("Delete this run and its trace?")
+        : QStringLiteral("Delete %1 runs and their traces?").arg(selected.size());
+    if (MessageBox::question(
+            this, QStringLiteral("Delete runs"), text, QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
         != QMessageBox::Yes)
         return;
     QStringList ids;
@@ -619,7 +676,8 @@ void HistoryDock::deleteSelected()
         ids << r.id;
     const quint64 ticket = m_backend->deleteExecutions(ids);
     if (ticket == 0) {
-        MessageBox::warning(this, QStringLiteral("Delete runs"), QStringLiteral("This engine (%1) cannot delete history.").arg(m_backend->displayName()));
+        MessageBox::warning(this, QStringLiteral("Delete runs"),
+            QStringLiteral("This engine (%1) cannot delete history.").arg(m_backend->displayName()));
         return;
     }
     m_deleteTicket = ticket;
@@ -630,14 +688,16 @@ void HistoryDock::applyRetention(int keepLast, int olderThanDays)
 {
     if (!m_backend)
         return;
-    const QDateTime olderThan = olderThanDays > 0 ? QDateTime::currentDateTimeUtc().addDays(-olderThanDays) : QDateTime();
+    const QDateTime olderThan
+        = olderThanDays > 0 ? QDateTime::currentDateTimeUtc().addDays(-olderThanDays) : QDateTime();
     const quint64 ticket = m_backend->applyRetention(keepLast, olderThan);
     if (ticket == 0) {
-        MessageBox::warning(this, QStringLiteral("History retention"), QStringLiteral("This engine (%1) cannot delete history.").arg(m_backend->displayName()));
+        MessageBox::warning(this, QStringLiteral("History retention"),
+            QStringLiteral("This engine (%1) cannot delete history.").arg(m_backend->displayName()));
         return;
     }
     m_deleteTicket = ticket;
-    m_deleteIds.clear();   // unknown which: reload the list when done
+    m_deleteIds.clear(); // unknown which: reload the list when done
 }
 
 void HistoryDock::onDeleted(quint64 ticket, int count)
@@ -650,7 +710,8 @@ void HistoryDock::onDeleted(quint64 ticket, int count)
     else
         m_model->removeExecutions(m_deleteIds);
     m_deleteIds.clear();
-    m_lastMessage = count == 1 ? QStringLiteral("Deleted 1 run") : QStringLiteral("Deleted %1 runs").arg(count);
+    m_lastMessage
+        = count == 1 ? QStringLiteral("Deleted 1 run") : QStringLiteral("Deleted %1 runs").arg(count);
     updateStatusLabel();
     emit executionsDeleted(count);
 }
@@ -661,11 +722,15 @@ void HistoryDock::openRetentionDialog()
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         const QString what = dialog->keepLast() > 0 && dialog->olderThanDays() > 0
-            ? QStringLiteral("keep the last %1 runs and delete runs older than %2 days").arg(dialog->keepLast()).arg(dialog->olderThanDays())
-            : dialog->keepLast() > 0 ? QStringLiteral("keep only the last %1 runs").arg(dialog->keepLast())
-                                     : QStringLiteral("delete runs older than %1 days").arg(dialog->olderThanDays());
-        if (MessageBox::question(this, QStringLiteral("History retention"), QStringLiteral("Really %1?").arg(what),
-                                 QMessageBox::Yes | QMessageBox::No, QMessageBox::No) == QMessageBox::Yes)
+            ? QStringLiteral("keep the last %1 runs and delete runs older than %2 days")
+                  .arg(dialog->keepLast())
+                  .arg(dialog->olderThanDays())
+            : dialog->keepLast() > 0
+            ? QStringLiteral("keep only the last %1 runs").arg(dialog->keepLast())
+            : QStringLiteral("delete runs older than %1 days").arg(dialog->olderThanDays());
+        if (MessageBox::question(this, QStringLiteral("History retention"),
+                QStringLiteral("Really %1?").arg(what), QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
+            == QMessageBox::Yes)
             applyRetention(dialog->keepLast(), dialog->olderThanDays());
     });
     dialog->open();
@@ -688,8 +753,8 @@ QString HistoryDock::exportTo(const QString &path) const
 
 void HistoryDock::onExportClicked()
 {
-    const QString path = FileDialog::getSaveFileName(this, QStringLiteral("Export history"), QStringLiteral("history.csv"),
-                                                     QStringLiteral("CSV (*.csv);;JSON (*.json)"));
+    const QString path = FileDialog::getSaveFileName(this, QStringLiteral("Export history"),
+        QStringLiteral("history.csv"), QStringLiteral("CSV (*.csv);;JSON (*.json)"));
     if (path.isEmpty())
         return;
     const QString error = exportTo(path);
@@ -697,5 +762,5 @@ void HistoryDock::onExportClicked()
         MessageBox::warning(this, QStringLiteral("Export failed"), error);
     else
         MessageBox::information(this, QStringLiteral("Export"),
-                                QStringLiteral("Exported %1 listed runs to %2").arg(m_model->rowCount()).arg(path));
+            QStringLiteral("Exported %1 listed runs to %2").arg(m_model->rowCount()).arg(path));
 }

@@ -71,9 +71,9 @@ public:
     void rerunSelected();
     void openSelectedTrace();
     void compareSelected();
-    void deleteSelected();     // asks first (MessageBox seam)
+    void deleteSelected(); // asks first (MessageBox seam)
     void applyRetention(int keepLast, int olderThanDays);
-    QString exportTo(const QString &path) const;   // .csv or .json by extension; "" = ok
+    QString exportTo(const QString &path) const; // .csv or .json by extension; "" = ok
 
 signals:
     // "Run again": the test panel re-runs it with the same mode, target, inputs, upstream.
@@ -102,7 +102,7 @@ private:
     QPointer<TraceView> m_traceView;
     QPointer<CompareView> m_compareView;
 
-    HistoryModel *m_model;   // Owned (child).
+    HistoryModel *m_model; // Owned (child).
     QTableView *m_table;
     QTextBrowser *m_details;
     HistoryChart *m_chart;
@@ -135,7 +135,7 @@ private:
     QTimer *m_queryDebounce;
 
     // Compare: the two fetches in flight and what has arrived.
-    quint64 m_compareTickets[2] = {0, 0};
+    quint64 m_compareTickets[2] = { 0, 0 };
     ExecutionRecord m_compareRecords[2];
     quint64 m_deleteTicket = 0;
     QStringList m_deleteIds;

@@ -32,14 +32,15 @@ void HistoryModel::setBackend(ExecutionBackend *backend)
     m_fetchTickets.clear();
     m_heldEvents.clear();
     if (backend) {
-        m_connections << connect(backend, &ExecutionBackend::historyReady, this, &HistoryModel::onHistoryReady)
-                      << connect(backend, &ExecutionBackend::queryFailed, this, &HistoryModel::onQueryFailed)
-                      << connect(backend, &ExecutionBackend::eventsReceived, this, &HistoryModel::onEventsReceived)
-                      << connect(backend, &ExecutionBackend::executionFetched, this, &HistoryModel::onExecutionFetched)
-                      << connect(backend, &QObject::destroyed, this, [this] {
-                             m_pendingTicket = 0;
-                             emit loadingChanged(false);
-                         });
+        m_connections
+            << connect(backend, &ExecutionBackend::historyReady, this, &HistoryModel::onHistoryReady)
+            << connect(backend, &ExecutionBackend::queryFailed, this, &HistoryModel::onQueryFailed)
+            << connect(backend, &ExecutionBackend::eventsReceived, this, &HistoryModel::onEventsReceived)
+            << connect(backend, &ExecutionBackend::executionFetched, this, &HistoryModel::onExecutionFetched)
+            << connect(backend, &QObject::destroyed, this, [this] {
+                   m_pendingTicket = 0;
+                   emit loadingChanged(false);
+               });
     }
 }
 
@@ -61,7 +62,7 @@ void HistoryModel::setQuery(const HistoryQuery &query)
     m_fetchTickets.clear();
     m_notListed.clear();
     m_waiting.clear();
-    m_pendingTicket = 0;   // whatever is in flight is stale now
+    m_pendingTicket = 0; // whatever is in flight is stale now
     endResetModel();
     request(QString());
 }
@@ -88,13 +89,13 @@ void HistoryModel::request(const QString &cursor)
 void HistoryModel::onHistoryReady(quint64 ticket, const HistoryPage &page)
 {
     if (ticket != m_pendingTicket || ticket == 0)
-        return;   // another consumer's answer, or a stale query's
+        return; // another consumer's answer, or a stale query's
     m_pendingTicket = 0;
     m_nextCursor = page.nextCursor;
     QList<ExecutionRecord> fresh;
     fresh.reserve(page.items.size());
     for (const ExecutionRecord &r : page.items)
-        if (!m_rowById.contains(r.id))   // a live insert may already hold it
+        if (!m_rowById.contains(r.id)) // a live insert may already hold it
             fresh.append(r);
     if (!fresh.isEmpty()) {
         const int first = int(m_rows.size());
@@ -119,7 +120,7 @@ void HistoryModel::onQueryFailed(quint64 ticket, const QString &message)
     if (ticket != m_pendingTicket || ticket == 0)
         return;
     m_pendingTicket = 0;
-    m_nextCursor.clear();   // no retry loop through fetchMore; refresh() tries again
+    m_nextCursor.clear(); // no retry loop through fetchMore; refresh() tries again
     m_lastError = message;
     emit loadingChanged(false);
     emit loadFailed(message);
@@ -146,7 +147,7 @@ void HistoryModel::sort(int column, Qt::SortOrder order)
                                               : HistoryQuery::Sort::OldestFirst;
         break;
     case CostColumn:
-        q.sort = HistoryQuery::Sort::CostDesc;   // the store sorts cost and latency descending
+        q.sort = HistoryQuery::Sort::CostDesc; // the store sorts cost and latency descending
         break;
     case LatencyColumn:
         q.sort = HistoryQuery::Sort::LatencyDesc;
@@ -259,7 +260,7 @@ void HistoryModel::onEventsReceived(const ExecutionEventList &events)
         // A run we have not listed: fetch its record once, and hold its events meanwhile.
         if (ev.type == ExecutionEvent::Type::Status && m_backend && !ev.executionId.isEmpty()
             && !m_notListed.contains(ev.executionId)) {
-            m_heldEvents.insert(ev.executionId, ExecutionEventList{ev});
+            m_heldEvents.insert(ev.executionId, ExecutionEventList { ev });
             m_fetchTickets.insert(m_backend->fetchExecution(ev.executionId), ev.executionId);
         }
     }
@@ -386,7 +387,9 @@ QVariant HistoryModel::data(const QModelIndex &index, int role) const
             return r.errorMessage;
         if (index.column() == TokensColumn)
             return QStringLiteral("input %1 (cached %2), output %3%4")
-                .arg(r.inputTokens).arg(r.cachedTokens).arg(r.outputTokens)
+                .arg(r.inputTokens)
+                .arg(r.cachedTokens)
+                .arg(r.outputTokens)
                 .arg(r.tokensEstimated ? QStringLiteral(" — estimated") : QString());
         return {};
     case Qt::TextAlignmentRole:
@@ -414,13 +417,20 @@ QVariant HistoryModel::headerData(int section, Qt::Orientation orientation, int 
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case StatusColumn: return QStringLiteral("Status");
-    case NameColumn: return QStringLiteral("Agent / orchestration");
-    case ModeColumn: return QStringLiteral("Mode");
-    case TimeColumn: return QStringLiteral("Time");
-    case LatencyColumn: return QStringLiteral("Latency");
-    case TokensColumn: return QStringLiteral("Tokens");
-    case CostColumn: return QStringLiteral("Cost");
+    case StatusColumn:
+        return QStringLiteral("Status");
+    case NameColumn:
+        return QStringLiteral("Agent / orchestration");
+    case ModeColumn:
+        return QStringLiteral("Mode");
+    case TimeColumn:
+        return QStringLiteral("Time");
+    case LatencyColumn:
+        return QStringLiteral("Latency");
+    case TokensColumn:
+        return QStringLiteral("Tokens");
+    case CostColumn:
+        return QStringLiteral("Cost");
     }
     return {};
 }

@@ -24,15 +24,23 @@ class HistoryModel final : public QAbstractTableModel
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HistoryModel)
 public:
-    enum Column { StatusColumn, NameColumn, ModeColumn, TimeColumn, LatencyColumn, TokensColumn,
-                  CostColumn, ColumnCount };
+    enum Column {
+        StatusColumn,
+        NameColumn,
+        ModeColumn,
+        TimeColumn,
+        LatencyColumn,
+        TokensColumn,
+        CostColumn,
+        ColumnCount
+    };
     enum Role {
-        ExecutionIdRole = Qt::UserRole,   // QString
-        StatusRole,                       // QString
-        CostRole,                         // double, or invalid QVariant when unknown
-        LatencyRole,                      // qint64 ms
-        QueuedAtRole,                     // QDateTime
-        TokensRole,                       // qint64 input + output
+        ExecutionIdRole = Qt::UserRole, // QString
+        StatusRole, // QString
+        CostRole, // double, or invalid QVariant when unknown
+        LatencyRole, // qint64 ms
+        QueuedAtRole, // QDateTime
+        TokensRole, // qint64 input + output
     };
 
     // backend: Not owned; may be null (an empty model) and may be replaced.
@@ -89,15 +97,15 @@ private:
     QList<QMetaObject::Connection> m_connections;
     HistoryQuery m_query;
     int m_pageSize = 100;
-    quint64 m_pendingTicket = 0;       // the one request whose answer is accepted
+    quint64 m_pendingTicket = 0; // the one request whose answer is accepted
     bool m_pendingFirst = false;
     QString m_nextCursor;
     QString m_lastError;
-    QList<ExecutionRecord> m_rows;     // without steps
+    QList<ExecutionRecord> m_rows; // without steps
     QHash<QString, int> m_rowById;
-    QHash<quint64, QString> m_fetchTickets;           // live inserts in flight: ticket -> id
-    QHash<QString, ExecutionEventList> m_heldEvents;  // events for ids being fetched
-    QSet<QString> m_notListed;                        // fetched, did not fit the filters
+    QHash<quint64, QString> m_fetchTickets; // live inserts in flight: ticket -> id
+    QHash<QString, ExecutionEventList> m_heldEvents; // events for ids being fetched
+    QSet<QString> m_notListed; // fetched, did not fit the filters
     // New runs whose status does not fit the status filter yet: listed if they end in one.
     QHash<QString, ExecutionRecord> m_waiting;
 };

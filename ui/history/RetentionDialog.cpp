@@ -32,7 +32,8 @@ RetentionDialog::RetentionDialog(QWidget *parent)
     auto *form = new QFormLayout;
     form->addRow(m_keepEnabled, m_keep);
     form->addRow(m_olderEnabled, m_older);
-    auto *note = new QLabel(QStringLiteral("Queued and running executions are never deleted. This cannot be undone."), this);
+    auto *note = new QLabel(
+        QStringLiteral("Queued and running executions are never deleted. This cannot be undone."), this);
     note->setWordWrap(true);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setText(QStringLiteral("Delete"));
@@ -41,7 +42,8 @@ RetentionDialog::RetentionDialog(QWidget *parent)
     auto update = [this, buttons] {
         m_keep->setEnabled(m_keepEnabled->isChecked());
         m_older->setEnabled(m_olderEnabled->isChecked());
-        buttons->button(QDialogButtonBox::Ok)->setEnabled(m_keepEnabled->isChecked() || m_olderEnabled->isChecked());
+        buttons->button(QDialogButtonBox::Ok)
+            ->setEnabled(m_keepEnabled->isChecked() || m_olderEnabled->isChecked());
     };
     connect(m_keepEnabled, &QCheckBox::toggled, this, update);
     connect(m_olderEnabled, &QCheckBox::toggled, this, update);

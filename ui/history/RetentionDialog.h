@@ -15,8 +15,8 @@ class RetentionDialog final : public QDialog
 public:
     explicit RetentionDialog(QWidget *parent = nullptr);
 
-    int keepLast() const;        // 0 = no limit
-    int olderThanDays() const;   // 0 = no limit
+    int keepLast() const; // 0 = no limit
+    int olderThanDays() const; // 0 = no limit
 
 private:
     QCheckBox *m_keepEnabled;

@@ -58,7 +58,7 @@ QString CompareModel::sideText(const StepRecord *s) const
 {
     if (!s)
         return QStringLiteral("—");
-    QStringList parts{s->status};
+    QStringList parts { s->status };
     parts << traceformat::latency(s->executionTimeMs);
     if (s->inputTokens || s->outputTokens)
         parts << traceformat::tokens(s->inputTokens, s->outputTokens, s->tokensEstimated);
@@ -75,9 +75,10 @@ QVariant CompareModel::data(const QModelIndex &index, int role) const
     const CompareRow *r = compareRow(row);
     const StepRecord *l = r && r->left >= 0 ? &m_left.steps[r->left] : nullptr;
     const StepRecord *rt = r && r->right >= 0 ? &m_right.steps[r->right] : nullptr;
-    const QString side = !r ? QStringLiteral("both") : r->onlyLeft() ? QStringLiteral("left")
-                                                   : r->onlyRight() ? QStringLiteral("right")
-                                                                    : QStringLiteral("both");
+    const QString side = !r ? QStringLiteral("both")
+        : r->onlyLeft()     ? QStringLiteral("left")
+        : r->onlyRight()    ? QStringLiteral("right")
+                            : QStringLiteral("both");
     const bool changed = r ? r->outputChanged : m_result.outputChanged;
 
     switch (role) {
@@ -96,15 +97,18 @@ QVariant CompareModel::data(const QModelIndex &index, int role) const
         }
         case LeftColumn:
             if (!r)
-                return QStringLiteral("%1 · %2 · %3 · %4").arg(m_left.status, traceformat::latency(m_left.executionTimeMs),
-                                                             traceformat::tokens(m_left.inputTokens, m_left.outputTokens, m_left.tokensEstimated),
-                                                             traceformat::cost(m_left.costUsd));
+                return QStringLiteral("%1 · %2 · %3 · %4")
+                    .arg(m_left.status, traceformat::latency(m_left.executionTimeMs),
+                        traceformat::tokens(m_left.inputTokens, m_left.outputTokens, m_left.tokensEstimated),
+                        traceformat::cost(m_left.costUsd));
             return sideText(l);
         case RightColumn:
             if (!r)
-                return QStringLiteral("%1 · %2 · %3 · %4").arg(m_right.status, traceformat::latency(m_right.executionTimeMs),
-                                                             traceformat::tokens(m_right.inputTokens, m_right.outputTokens, m_right.tokensEstimated),
-                                                             traceformat::cost(m_right.costUsd));
+                return QStringLiteral("%1 · %2 · %3 · %4")
+                    .arg(m_right.status, traceformat::latency(m_right.executionTimeMs),
+                        traceformat::tokens(
+                            m_right.inputTokens, m_right.outputTokens, m_right.tokensEstimated),
+                        traceformat::cost(m_right.costUsd));
             return sideText(rt);
         case TokensDeltaColumn:
             if (r && (!l || !rt))
@@ -120,7 +124,10 @@ QVariant CompareModel::data(const QModelIndex &index, int role) const
             if (r && (!l || !rt))
                 return QString();
             const qint64 d = r ? r->latencyDeltaMs : m_result.latencyDeltaMs;
-            return QString((d > 0 ? QStringLiteral("+") : d < 0 ? QStringLiteral("−") : QString()) + traceformat::latency(qAbs(d)));
+            return QString((d > 0          ? QStringLiteral("+")
+                                   : d < 0 ? QStringLiteral("−")
+                                           : QString())
+                + traceformat::latency(qAbs(d)));
         }
         case OutputColumn:
             if (side == QLatin1String("left"))
@@ -159,13 +166,20 @@ QVariant CompareModel::headerData(int section, Qt::Orientation orientation, int 
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case StepColumn: return QStringLiteral("Step");
-    case LeftColumn: return QStringLiteral("Left");
-    case RightColumn: return QStringLiteral("Right");
-    case TokensDeltaColumn: return QStringLiteral("Δ tokens");
-    case CostDeltaColumn: return QStringLiteral("Δ cost");
-    case LatencyDeltaColumn: return QStringLiteral("Δ latency");
-    case OutputColumn: return QStringLiteral("Output");
+    case StepColumn:
+        return QStringLiteral("Step");
+    case LeftColumn:
+        return QStringLiteral("Left");
+    case RightColumn:
+        return QStringLiteral("Right");
+    case TokensDeltaColumn:
+        return QStringLiteral("Δ tokens");
+    case CostDeltaColumn:
+        return QStringLiteral("Δ cost");
+    case LatencyDeltaColumn:
+        return QStringLiteral("Δ latency");
+    case OutputColumn:
+        return QStringLiteral("Output");
     }
     return {};
 }

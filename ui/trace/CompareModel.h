@@ -12,11 +12,19 @@ class CompareModel final : public QAbstractTableModel
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(CompareModel)
 public:
-    enum Column { StepColumn, LeftColumn, RightColumn, TokensDeltaColumn, CostDeltaColumn,
-                  LatencyDeltaColumn, OutputColumn, ColumnCount };
+    enum Column {
+        StepColumn,
+        LeftColumn,
+        RightColumn,
+        TokensDeltaColumn,
+        CostDeltaColumn,
+        LatencyDeltaColumn,
+        OutputColumn,
+        ColumnCount
+    };
     enum Role {
-        SideRole = Qt::UserRole,   // "both", "left", "right"
-        OutputChangedRole,         // bool
+        SideRole = Qt::UserRole, // "both", "left", "right"
+        OutputChangedRole, // bool
         LeftStepIdRole,
         RightStepIdRole,
     };

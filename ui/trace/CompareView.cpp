@@ -47,7 +47,7 @@ CompareView::CompareView(QWidget *parent)
     layout->addWidget(split, 1);
 
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex &current) { showDiff(current.row()); });
+        [this](const QModelIndex &current) { showDiff(current.row()); });
     resize(1000, 640);
 }
 
@@ -57,17 +57,20 @@ void CompareView::setExecutions(const ExecutionRecord &left, const ExecutionReco
     const CompareResult &r = m_model->result();
     auto name = [](const ExecutionRecord &e) {
         return QString((e.orchestrationId.isEmpty() ? e.agentId : e.orchestrationId) + QStringLiteral(" · ")
-                       + traceformat::time(e.queuedAt));
+            + traceformat::time(e.queuedAt));
     };
-    m_summary->setText(
-        QStringLiteral("<b>Left</b> %1 &nbsp; <b>Right</b> %2<br>%3 steps aligned, %4 changed, %5 only left, %6 only right · "
-                       "Δ tokens %7 · Δ cost %8 · Δ latency %9")
-            .arg(name(left).toHtmlEscaped(), name(right).toHtmlEscaped())
-            .arg(r.matched).arg(r.changed).arg(r.onlyLeft).arg(r.onlyRight)
-            .arg(traceformat::signedNumber(r.tokensDelta),
-                 r.costDelta ? traceformat::costDelta(r.costDelta) : QStringLiteral("unknown"),
-                 (r.latencyDeltaMs >= 0 ? QStringLiteral("+") : QStringLiteral("−"))
-                     + traceformat::latency(qAbs(r.latencyDeltaMs))));
+    m_summary->setText(QStringLiteral("<b>Left</b> %1 &nbsp; <b>Right</b> %2<br>%3 steps aligned, %4 "
+                                      "changed, %5 only left, %6 only right · "
+                                      "Δ tokens %7 · Δ cost %8 · Δ latency %9")
+                           .arg(name(left).toHtmlEscaped(), name(right).toHtmlEscaped())
+                           .arg(r.matched)
+                           .arg(r.changed)
+                           .arg(r.onlyLeft)
+                           .arg(r.onlyRight)
+                           .arg(traceformat::signedNumber(r.tokensDelta),
+                               r.costDelta ? traceformat::costDelta(r.costDelta) : QStringLiteral("unknown"),
+                               (r.latencyDeltaMs >= 0 ? QStringLiteral("+") : QStringLiteral("−"))
+                                   + traceformat::latency(qAbs(r.latencyDeltaMs))));
     m_table->setCurrentIndex(m_model->index(0, 0));
     showDiff(0);
 }

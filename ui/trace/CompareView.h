@@ -23,12 +23,12 @@ public:
     void setExecutions(const ExecutionRecord &left, const ExecutionRecord &right);
     CompareModel *model() const { return m_model; }
     QTableView *table() const { return m_table; }
-    QString diffText() const;   // the diff pane as plain text
+    QString diffText() const; // the diff pane as plain text
 
 private:
     void showDiff(int row);
 
-    CompareModel *m_model;   // Owned (child).
+    CompareModel *m_model; // Owned (child).
     QTableView *m_table;
     QTextBrowser *m_diff;
     QLabel *m_summary;

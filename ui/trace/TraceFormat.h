@@ -9,14 +9,14 @@
 // latency or a cost reads the same everywhere. GUI thread only (icons).
 namespace traceformat {
 
-QString latency(qint64 ms);                       // "840 ms", "1.24 s", "2 m 05 s"; "" for < 0
-QString cost(const std::optional<double> &usd);   // "$0.000186"; "price unknown" for nullopt
-QString costDelta(const std::optional<double> &usd);   // "+$0.0012" / "−$0.0012" / ""
-QString signedNumber(qint64 value);               // "+12", "−3", "0"
-QString tokens(qint64 in, qint64 out, bool estimated);   // "52 → 18", "~52 → ~18"
-QString time(const QDateTime &t);                 // local "2026-11-24 19:02:11"
+QString latency(qint64 ms); // "840 ms", "1.24 s", "2 m 05 s"; "" for < 0
+QString cost(const std::optional<double> &usd); // "$0.000186"; "price unknown" for nullopt
+QString costDelta(const std::optional<double> &usd); // "+$0.0012" / "−$0.0012" / ""
+QString signedNumber(qint64 value); // "+12", "−3", "0"
+QString tokens(qint64 in, qint64 out, bool estimated); // "52 → 18", "~52 → ~18"
+QString time(const QDateTime &t); // local "2026-11-24 19:02:11"
 QString modeLabel(const QString &testMode, const QString &executionType);
-QIcon statusIcon(const QString &status);          // a coloured dot per status (cached)
+QIcon statusIcon(const QString &status); // a coloured dot per status (cached)
 QColor statusColor(const QString &status);
 
 } // namespace traceformat

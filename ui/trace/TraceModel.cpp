@@ -21,31 +21,56 @@ void mergeStepPatch(StepRecord &s, const QJsonObject &patch)
 {
     const StepRecord p = StepRecord::fromJson(patch);
     auto has = [&](const char16_t *key) { return patch.contains(QStringView(key)); };
-    if (has(u"agent_id")) s.agentId = p.agentId;
-    if (has(u"step_number")) s.stepNumber = p.stepNumber;
-    if (has(u"input_data")) s.inputData = p.inputData;
-    if (has(u"output_data")) s.outputData = p.outputData;
-    if (has(u"status")) s.status = p.status;
-    if (has(u"started_at") && p.startedAt.isValid()) s.startedAt = p.startedAt;
-    if (has(u"completed_at")) s.completedAt = p.completedAt;
-    if (has(u"execution_time_ms")) s.executionTimeMs = p.executionTimeMs;
-    if (has(u"tokens_used")) s.tokensUsed = p.tokensUsed;
-    if (has(u"cost_usd")) s.costUsd = p.costUsd;
-    if (has(u"parent_step_id")) s.parentStepId = p.parentStepId;
-    if (has(u"span_id")) s.spanId = p.spanId;
-    if (has(u"kind")) s.kind = p.kind;
-    if (has(u"name")) s.name = p.name;
-    if (has(u"node_id")) s.nodeId = p.nodeId;
-    if (has(u"provider")) s.provider = p.provider;
-    if (has(u"model")) s.model = p.model;
-    if (has(u"input_tokens")) s.inputTokens = p.inputTokens;
-    if (has(u"output_tokens")) s.outputTokens = p.outputTokens;
-    if (has(u"cached_tokens")) s.cachedTokens = p.cachedTokens;
-    if (has(u"reasoning_tokens")) s.reasoningTokens = p.reasoningTokens;
-    if (has(u"tokens_estimated")) s.tokensEstimated = p.tokensEstimated;
-    if (has(u"ttft_ms")) s.ttftMs = p.ttftMs;
-    if (has(u"attempt")) s.attempt = p.attempt;
-    if (has(u"error_message")) s.errorMessage = p.errorMessage;
+    if (has(u"agent_id"))
+        s.agentId = p.agentId;
+    if (has(u"step_number"))
+        s.stepNumber = p.stepNumber;
+    if (has(u"input_data"))
+        s.inputData = p.inputData;
+    if (has(u"output_data"))
+        s.outputData = p.outputData;
+    if (has(u"status"))
+        s.status = p.status;
+    if (has(u"started_at") && p.startedAt.isValid())
+        s.startedAt = p.startedAt;
+    if (has(u"completed_at"))
+        s.completedAt = p.completedAt;
+    if (has(u"execution_time_ms"))
+        s.executionTimeMs = p.executionTimeMs;
+    if (has(u"tokens_used"))
+        s.tokensUsed = p.tokensUsed;
+    if (has(u"cost_usd"))
+        s.costUsd = p.costUsd;
+    if (has(u"parent_step_id"))
+        s.parentStepId = p.parentStepId;
+    if (has(u"span_id"))
+        s.spanId = p.spanId;
+    if (has(u"kind"))
+        s.kind = p.kind;
+    if (has(u"name"))
+        s.name = p.name;
+    if (has(u"node_id"))
+        s.nodeId = p.nodeId;
+    if (has(u"provider"))
+        s.provider = p.provider;
+    if (has(u"model"))
+        s.model = p.model;
+    if (has(u"input_tokens"))
+        s.inputTokens = p.inputTokens;
+    if (has(u"output_tokens"))
+        s.outputTokens = p.outputTokens;
+    if (has(u"cached_tokens"))
+        s.cachedTokens = p.cachedTokens;
+    if (has(u"reasoning_tokens"))
+        s.reasoningTokens = p.reasoningTokens;
+    if (has(u"tokens_estimated"))
+        s.tokensEstimated = p.tokensEstimated;
+    if (has(u"ttft_ms"))
+        s.ttftMs = p.ttftMs;
+    if (has(u"attempt"))
+        s.attempt = p.attempt;
+    if (has(u"error_message"))
+        s.errorMessage = p.errorMessage;
 }
 
 bool isWorkflow(const ExecutionRecord &e)
@@ -234,7 +259,7 @@ void TraceModel::startReplay(const ExecutionRecord &record)
     header.ttftMs = -1;
     if (!header.queuedAt.isValid())
         header.queuedAt = header.startedAt;
-    header.startedAt = {};   // set by the replayed "running" event
+    header.startedAt = {}; // set by the replayed "running" event
     resetTo(header, false);
     emit executionStatusChanged(m_record.status);
 }
@@ -242,7 +267,7 @@ void TraceModel::startReplay(const ExecutionRecord &record)
 void TraceModel::clear()
 {
     beginResetModel();
-    m_record = ExecutionRecord{};
+    m_record = ExecutionRecord {};
     m_nodes.clear();
     m_byId.clear();
     m_streamed.clear();
@@ -271,7 +296,7 @@ int TraceModel::addStep(const StepRecord &s, bool notify)
         if (it != m_byId.constEnd())
             parent = *it;
         else
-            orphan = true;   // parent not seen yet: park under the execution
+            orphan = true; // parent not seen yet: park under the execution
     }
     Node n;
     fillNode(n, s);
@@ -411,13 +436,13 @@ void TraceModel::applyEvents(const ExecutionEventList &events)
         if (ev.executionId != m_record.id)
             continue;
         if (ev.seq > 0 && !takeSeq(ev.seq))
-            continue;   // already held
+            continue; // already held
         any = true;
         Node &root = m_nodes[0];
         switch (ev.type) {
         case ExecutionEvent::Type::Status:
             if (isTerminal(root.status) && !isTerminal(ev.status))
-                break;   // a late (replayed) "running" never undoes the end
+                break; // a late (replayed) "running" never undoes the end
             if (root.status != ev.status) {
                 root.status = ev.status;
                 m_record.status = ev.status;
@@ -427,8 +452,8 @@ void TraceModel::applyEvents(const ExecutionEventList &events)
                 m_record.startedAt = QDateTime::currentDateTimeUtc();
                 root.startMs = offsetOf(m_record.startedAt);
             }
-            if (ev.status == QLatin1String("running") && m_record.startedAt.isValid()
-                && root.startMs >= 0 && ev.data.contains(u"queue_ms")) {
+            if (ev.status == QLatin1String("running") && m_record.startedAt.isValid() && root.startMs >= 0
+                && ev.data.contains(u"queue_ms")) {
                 root.queueMs = qint64(ev.data.value(u"queue_ms").toDouble());
                 m_record.queueMs = root.queueMs;
             }
@@ -449,15 +474,16 @@ void TraceModel::applyEvents(const ExecutionEventList &events)
                     s.executionId = m_record.id;
                 if (s.status.isEmpty())
                     s.status = ev.type == ExecutionEvent::Type::StepStarted ? QStringLiteral("running")
-                                                                           : QStringLiteral("completed");
+                                                                            : QStringLiteral("completed");
                 if (ev.type == ExecutionEvent::Type::StepStarted && !s.startedAt.isValid())
                     s.startedAt = QDateTime::currentDateTimeUtc();
                 const int index = addStep(s, true);
                 if (ev.type == ExecutionEvent::Type::StepCompleted && !isTerminal(s.status))
-                    updateStep(index, QJsonObject{{QStringLiteral("status"), QStringLiteral("completed")}});
+                    updateStep(
+                        index, QJsonObject { { QStringLiteral("status"), QStringLiteral("completed") } });
             } else if (ev.type == ExecutionEvent::Type::StepStarted
-                       && m_nodes[size_t(*it)].status != QLatin1String("queued")
-                       && !m_nodes[size_t(*it)].status.isEmpty()) {
+                && m_nodes[size_t(*it)].status != QLatin1String("queued")
+                && !m_nodes[size_t(*it)].status.isEmpty()) {
                 // Already started (or finished): a replayed start adds nothing.
             } else {
                 updateStep(*it, ev.step);
@@ -468,7 +494,7 @@ void TraceModel::applyEvents(const ExecutionEventList &events)
         case ExecutionEvent::Type::Chunk: {
             const auto it = m_byId.constFind(ev.stepId);
             if (it == m_byId.constEnd() || isTerminal(m_nodes[size_t(*it)].status))
-                break;   // unknown, or a replayed chunk of a step already complete
+                break; // unknown, or a replayed chunk of a step already complete
             m_streamed[ev.stepId] += ev.content;
             Node &n = m_nodes[size_t(*it)];
             n.streamedTokens += ev.tokens;
@@ -590,10 +616,9 @@ const StepRecord *TraceModel::step(const QModelIndex &index) const
 bool TraceModel::nodeMatches(const Node &n) const
 {
     const Qt::CaseSensitivity cs = Qt::CaseInsensitive;
-    return n.name.contains(m_search, cs) || n.kind.contains(m_search, cs)
-        || n.status.contains(m_search, cs) || n.nodeId.contains(m_search, cs)
-        || n.model.contains(m_search, cs) || n.errorMessage.contains(m_search, cs)
-        || n.id.startsWith(m_search, cs);
+    return n.name.contains(m_search, cs) || n.kind.contains(m_search, cs) || n.status.contains(m_search, cs)
+        || n.nodeId.contains(m_search, cs) || n.model.contains(m_search, cs)
+        || n.errorMessage.contains(m_search, cs) || n.id.startsWith(m_search, cs);
 }
 
 void TraceModel::recomputeMatches()
@@ -604,7 +629,7 @@ void TraceModel::recomputeMatches()
     if (m_search.isEmpty() || m_nodes.empty())
         return;
     // Depth-first, so "next match" walks the tree top to bottom.
-    std::vector<int> stack{0};
+    std::vector<int> stack { 0 };
     while (!stack.empty()) {
         const int i = stack.back();
         stack.pop_back();
@@ -635,8 +660,7 @@ int TraceModel::setSearchText(const QString &text)
             if (n.children.empty())
                 continue;
             emit dataChanged(indexOfNode(n.children.front(), 0),
-                             indexOfNode(n.children.back(), ColumnCount - 1),
-                             {Qt::BackgroundRole, SearchMatchRole});
+                indexOfNode(n.children.back(), ColumnCount - 1), { Qt::BackgroundRole, SearchMatchRole });
         }
     }
     return int(m_matchList.size());
@@ -744,7 +768,9 @@ QVariant TraceModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == TokensColumn && metered) {
             QString tip = QStringLiteral("input %1 (cached %2), output %3 (reasoning %4)")
-                              .arg(n.inputTokens).arg(n.cachedTokens).arg(n.outputTokens)
+                              .arg(n.inputTokens)
+                              .arg(n.cachedTokens)
+                              .arg(n.outputTokens)
                               .arg(n.reasoningTokens);
             if (n.estimated)
                 tip += QStringLiteral(" — estimated");
@@ -790,12 +816,18 @@ QVariant TraceModel::headerData(int section, Qt::Orientation orientation, int ro
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case NameColumn: return QStringLiteral("Step");
-    case KindColumn: return QStringLiteral("Kind");
-    case StatusColumn: return QStringLiteral("Status");
-    case LatencyColumn: return QStringLiteral("Latency");
-    case TokensColumn: return QStringLiteral("Tokens in → out");
-    case CostColumn: return QStringLiteral("Cost");
+    case NameColumn:
+        return QStringLiteral("Step");
+    case KindColumn:
+        return QStringLiteral("Kind");
+    case StatusColumn:
+        return QStringLiteral("Status");
+    case LatencyColumn:
+        return QStringLiteral("Latency");
+    case TokensColumn:
+        return QStringLiteral("Tokens in → out");
+    case CostColumn:
+        return QStringLiteral("Cost");
     }
     return {};
 }

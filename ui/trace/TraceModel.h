@@ -28,17 +28,24 @@ class TraceModel final : public QAbstractItemModel
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(TraceModel)
 public:
-    enum Column { NameColumn, KindColumn, StatusColumn, LatencyColumn, TokensColumn, CostColumn,
-                  ColumnCount };
+    enum Column {
+        NameColumn,
+        KindColumn,
+        StatusColumn,
+        LatencyColumn,
+        TokensColumn,
+        CostColumn,
+        ColumnCount
+    };
     enum Role {
-        StepIdRole = Qt::UserRole,   // QString; the execution id for the top row
-        KindRole,                    // "execution", "node", "llm", "parse", "tool"
+        StepIdRole = Qt::UserRole, // QString; the execution id for the top row
+        KindRole, // "execution", "node", "llm", "parse", "tool"
         StatusRole,
-        StartMsRole,                 // qint64 offset from origin(); -1 unknown
-        EndMsRole,                   // qint64; -1 while running
-        TtftMsRole,                  // qint64; -1 none
-        AttemptRole,                 // int
-        SearchMatchRole,             // bool: matches the search text
+        StartMsRole, // qint64 offset from origin(); -1 unknown
+        EndMsRole, // qint64; -1 while running
+        TtftMsRole, // qint64; -1 none
+        AttemptRole, // int
+        SearchMatchRole, // bool: matches the search text
     };
 
     // Hot data of one row. No payloads here (see above).
@@ -51,21 +58,21 @@ public:
         QString nodeId;
         QString model;
         QString errorMessage;
-        int parent = -1;             // index into nodes, -1 for the execution
-        int row = 0;                 // row within the parent
+        int parent = -1; // index into nodes, -1 for the execution
+        int row = 0; // row within the parent
         std::vector<int> children;
-        int stepIndex = -1;          // index into record().steps, -1 for the execution
-        qint64 startMs = -1;         // offsets from origin()
+        int stepIndex = -1; // index into record().steps, -1 for the execution
+        qint64 startMs = -1; // offsets from origin()
         qint64 endMs = -1;
-        qint64 queueMs = 0;          // execution: queued -> started
+        qint64 queueMs = 0; // execution: queued -> started
         qint64 ttftMs = -1;
         qint64 latencyMs = -1;
         qint64 inputTokens = 0, outputTokens = 0, cachedTokens = 0, reasoningTokens = 0;
-        qint64 streamedTokens = 0;   // live: tokens of chunks received so far
+        qint64 streamedTokens = 0; // live: tokens of chunks received so far
         std::optional<double> cost;
         bool estimated = false;
         int attempt = 1;
-        int stepNumber = 0;          // sibling order (0 = unknown: appended)
+        int stepNumber = 0; // sibling order (0 = unknown: appended)
     };
 
     explicit TraceModel(QObject *parent = nullptr);
@@ -85,12 +92,12 @@ public:
     // already held is ignored, also when a replay (subscribe from seq 0) delivers earlier
     // events after later ones; a step never goes back from a final status to running.
     void applyEvents(const ExecutionEventList &events);
-    qint64 lastSeq() const { return m_lastSeq; }   // the highest seq held
+    qint64 lastSeq() const { return m_lastSeq; } // the highest seq held
 
     QString executionId() const { return m_record.id; }
     // The execution with every step received so far (payloads included).
     const ExecutionRecord &record() const { return m_record; }
-    bool isLive() const;   // queued or running
+    bool isLive() const; // queued or running
 
     // Row access for the views (no copies).
     const Node *node(const QModelIndex &index) const;
@@ -117,7 +124,10 @@ public:
     int setSearchText(const QString &text);
     QString searchText() const { return m_search; }
     const std::vector<int> &matches() const { return m_matchList; }
-    bool isMatch(int node) const { return node >= 0 && size_t(node) < m_match.size() && m_match[size_t(node)]; }
+    bool isMatch(int node) const
+    {
+        return node >= 0 && size_t(node) < m_match.size() && m_match[size_t(node)];
+    }
     // True when the node or anything below it matches (for "only matches" filtering).
     bool subtreeMatches(int node) const;
 
@@ -140,7 +150,7 @@ private:
     void resetTo(const ExecutionRecord &header, bool withSteps);
     void fillRoot(const ExecutionRecord &e);
     void fillNode(Node &n, const StepRecord &s) const;
-    bool takeSeq(qint64 seq);   // false when already held
+    bool takeSeq(qint64 seq); // false when already held
     int addStep(const StepRecord &s, bool notify);
     void moveUnder(int child, int newParent);
     int insertionRow(int parent, int stepNumber) const;
@@ -151,17 +161,17 @@ private:
     bool nodeMatches(const Node &n) const;
     void recomputeMatches();
 
-    ExecutionRecord m_record;          // header + steps (payloads), index = Node::stepIndex
-    std::vector<Node> m_nodes;         // [0] is the execution when not empty
-    QHash<QString, int> m_byId;        // step id -> node index
-    QHash<QString, QString> m_streamed;   // step id -> chunk text while running
+    ExecutionRecord m_record; // header + steps (payloads), index = Node::stepIndex
+    std::vector<Node> m_nodes; // [0] is the execution when not empty
+    QHash<QString, int> m_byId; // step id -> node index
+    QHash<QString, QString> m_streamed; // step id -> chunk text while running
     // Live steps that arrived before their parent (events out of order after a re-subscribe):
     // parked under the execution, moved under the parent when it arrives.
     QHash<QString, QList<int>> m_orphans;
     QDateTime m_origin;
     qint64 m_lastSeq = 0;
-    qint64 m_contiguousSeq = 0;        // every seq <= this is held
-    QSet<qint64> m_heldAbove;          // held seqs above m_contiguousSeq (after a gap)
+    qint64 m_contiguousSeq = 0; // every seq <= this is held
+    QSet<qint64> m_heldAbove; // held seqs above m_contiguousSeq (after a gap)
     qint64 m_clockMs = 0;
     qint64 m_maxEndMs = 0;
     QString m_search;

@@ -27,8 +27,8 @@ void TraceReplayer::stop()
 
 void TraceReplayer::tick()
 {
-    const qint64 position = m_speed <= 0 ? std::numeric_limits<qint64>::max()
-                                         : qint64(double(m_elapsed.elapsed()) * m_speed);
+    const qint64 position
+        = m_speed <= 0 ? std::numeric_limits<qint64>::max() : qint64(double(m_elapsed.elapsed()) * m_speed);
     ExecutionEventList batch;
     while (m_next < m_events.size() && m_events[m_next].atMs <= position)
         batch.append(m_events[m_next++].event);
@@ -39,7 +39,7 @@ void TraceReplayer::tick()
     emit clockChanged(clock);
     if (done) {
         m_timer.stop();
-        m_events.clear();   // the synthesized events of a big run are large; keep nothing
+        m_events.clear(); // the synthesized events of a big run are large; keep nothing
         m_events.squeeze();
         m_next = 0;
         emit finished();

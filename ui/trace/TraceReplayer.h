@@ -28,7 +28,7 @@ public:
 
 signals:
     void eventsReady(const ExecutionEventList &events);
-    void clockChanged(qint64 ms);   // position on the recorded time axis
+    void clockChanged(qint64 ms); // position on the recorded time axis
     void finished();
 
 private:

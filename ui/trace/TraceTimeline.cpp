@@ -30,7 +30,7 @@ QColor kindColor(const QString &kind)
         return QColor(0x2a, 0xa1, 0x98);
     if (kind == QLatin1String("tool"))
         return QColor(0xe0, 0x8a, 0x2e);
-    return QColor(0x5d, 0x6b, 0x7e);   // the execution
+    return QColor(0x5d, 0x6b, 0x7e); // the execution
 }
 
 // A "nice" tick step (1, 2, 5 × 10^k ms) giving ticks about `targetPx` apart.
@@ -38,7 +38,7 @@ double tickStep(double spanMs, double widthPx, double targetPx = 90)
 {
     const double raw = spanMs * targetPx / qMax(1.0, widthPx);
     const double magnitude = std::pow(10.0, std::floor(std::log10(qMax(raw, 1e-3))));
-    for (double m : {1.0, 2.0, 5.0, 10.0})
+    for (double m : { 1.0, 2.0, 5.0, 10.0 })
         if (m * magnitude >= raw)
             return m * magnitude;
     return 10 * magnitude;
@@ -338,8 +338,9 @@ bool TraceTimeline::event(QEvent *event)
             return true;
         }
         const TraceModel::Node &n = m_model->nodeAt(i);
-        QString tip = QStringLiteral("<b>%1</b> (%2)<br>start +%3")
-                          .arg(n.name.toHtmlEscaped(), n.kind, traceformat::latency(qMax<qint64>(0, n.startMs)));
+        QString tip
+            = QStringLiteral("<b>%1</b> (%2)<br>start +%3")
+                  .arg(n.name.toHtmlEscaped(), n.kind, traceformat::latency(qMax<qint64>(0, n.startMs)));
         if (n.latencyMs >= 0)
             tip += QStringLiteral(", took %1").arg(traceformat::latency(n.latencyMs));
         if (i == 0 && n.queueMs > 0)

@@ -30,8 +30,8 @@ public:
     // How many bars the last paint drew (tests and the benchmark check virtualization).
     int lastPaintedBars() const { return m_lastPaintedBars; }
 
-    QSize sizeHint() const override { return {420, 300}; }
-    QSize minimumSizeHint() const override { return {120, 80}; }
+    QSize sizeHint() const override { return { 420, 300 }; }
+    QSize minimumSizeHint() const override { return { 120, 80 }; }
 
 signals:
     void painted();
@@ -53,8 +53,8 @@ private:
     QModelIndex indexAtY(int y) const;
     void drawAxis(QPainter &p, int height);
 
-    QTreeView *m_tree;     // Not owned.
-    TraceModel *m_model;   // Not owned.
+    QTreeView *m_tree; // Not owned.
+    TraceModel *m_model; // Not owned.
     bool m_fit = true;
     qint64 m_viewStartMs = 0;
     double m_viewSpanMs = 1000;

@@ -38,7 +38,8 @@ QString esc(const QString &s)
 {
     QString text = s;
     if (text.size() > kMaxSectionChars)
-        text = text.left(kMaxSectionChars) + QStringLiteral("\n… (%1 more characters)").arg(s.size() - kMaxSectionChars);
+        text = text.left(kMaxSectionChars)
+            + QStringLiteral("\n… (%1 more characters)").arg(s.size() - kMaxSectionChars);
     return text.toHtmlEscaped();
 }
 
@@ -52,8 +53,7 @@ QString section(const QString &title, const QString &body, bool pre = true)
     if (body.isEmpty())
         return {};
     return QStringLiteral("<h4 style='margin:8px 0 2px 0'>%1</h4>").arg(title.toHtmlEscaped())
-           + (pre ? QStringLiteral("<pre style='white-space:pre-wrap;margin:0'>%1</pre>").arg(esc(body))
-                  : body);
+        + (pre ? QStringLiteral("<pre style='white-space:pre-wrap;margin:0'>%1</pre>").arg(esc(body)) : body);
 }
 
 QString row(const QString &k, const QString &v)
@@ -69,7 +69,8 @@ QString messagesHtml(const QJsonArray &messages)
         const QJsonObject m = v.toObject();
         const QJsonValue content = m.value(u"content");
         const QString text = content.isString() ? content.toString() : as::compactJson(content);
-        html += QStringLiteral("<p style='margin:4px 0 0 0'><b>%1</b></p><pre style='white-space:pre-wrap;margin:0'>%2</pre>")
+        html += QStringLiteral(
+            "<p style='margin:4px 0 0 0'><b>%1</b></p><pre style='white-space:pre-wrap;margin:0'>%2</pre>")
                     .arg(m.value(u"role").toString().toHtmlEscaped(), esc(text));
     }
     return html;
@@ -96,7 +97,7 @@ TraceView::TraceView(QWidget *parent)
 
     m_tree->setObjectName(QStringLiteral("traceTree"));
     m_tree->setModel(m_model);
-    m_tree->setUniformRowHeights(true);   // O(1) row geometry: the 30,000-row requirement
+    m_tree->setUniformRowHeights(true); // O(1) row geometry: the 30,000-row requirement
     m_tree->setAllColumnsShowFocus(true);
     m_tree->setSelectionMode(QAbstractItemView::SingleSelection);
     m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -119,7 +120,8 @@ TraceView::TraceView(QWidget *parent)
     m_details = new QTextBrowser(this);
     m_details->setObjectName(QStringLiteral("traceDetails"));
     m_details->setOpenLinks(false);
-    m_details->setPlaceholderText(QStringLiteral("Select a step to see its inputs, prompt, reply and metrics."));
+    m_details->setPlaceholderText(
+        QStringLiteral("Select a step to see its inputs, prompt, reply and metrics."));
 
     // Toolbar.
     m_search = new QLineEdit(this);
@@ -136,20 +138,28 @@ TraceView::TraceView(QWidget *parent)
         b->setAutoRaise(true);
         return b;
     };
-    QToolButton *prev = makeButton(QStringLiteral("tracePrevMatch"), QStringLiteral("▲"), QStringLiteral("Previous match (Shift+F3)"));
-    QToolButton *next = makeButton(QStringLiteral("traceNextMatch"), QStringLiteral("▼"), QStringLiteral("Next match (F3)"));
+    QToolButton *prev = makeButton(
+        QStringLiteral("tracePrevMatch"), QStringLiteral("▲"), QStringLiteral("Previous match (Shift+F3)"));
+    QToolButton *next = makeButton(
+        QStringLiteral("traceNextMatch"), QStringLiteral("▼"), QStringLiteral("Next match (F3)"));
     m_onlyMatches = new QCheckBox(QStringLiteral("Only matches"), this);
     m_onlyMatches->setObjectName(QStringLiteral("traceOnlyMatches"));
-    QToolButton *expand = makeButton(QStringLiteral("traceExpandAll"), QStringLiteral("Expand all"), QStringLiteral("Expand all (Ctrl+])"));
-    QToolButton *collapse = makeButton(QStringLiteral("traceCollapseAll"), QStringLiteral("Collapse all"), QStringLiteral("Collapse all (Ctrl+[)"));
-    QToolButton *fitButton = makeButton(QStringLiteral("traceFit"), QStringLiteral("Fit"), QStringLiteral("Fit the whole run in the timeline (0); Ctrl+wheel zooms, drag pans"));
-    m_replayButton = makeButton(QStringLiteral("traceReplayButton"), QStringLiteral("Replay"), QStringLiteral("Play the run back, no provider call"));
+    QToolButton *expand = makeButton(QStringLiteral("traceExpandAll"), QStringLiteral("Expand all"),
+        QStringLiteral("Expand all (Ctrl+])"));
+    QToolButton *collapse = makeButton(QStringLiteral("traceCollapseAll"), QStringLiteral("Collapse all"),
+        QStringLiteral("Collapse all (Ctrl+[)"));
+    QToolButton *fitButton = makeButton(QStringLiteral("traceFit"), QStringLiteral("Fit"),
+        QStringLiteral("Fit the whole run in the timeline (0); Ctrl+wheel zooms, drag pans"));
+    m_replayButton = makeButton(QStringLiteral("traceReplayButton"), QStringLiteral("Replay"),
+        QStringLiteral("Play the run back, no provider call"));
     m_replaySpeed = new QComboBox(this);
     m_replaySpeed->setObjectName(QStringLiteral("traceReplaySpeed"));
-    for (const auto &[label, speed] : {std::pair{"1×", 1.0}, {"2×", 2.0}, {"5×", 5.0}, {"10×", 10.0}, {"100×", 100.0}, {"instant", 0.0}})
+    for (const auto &[label, speed] : { std::pair { "1×", 1.0 }, { "2×", 2.0 }, { "5×", 5.0 },
+             { "10×", 10.0 }, { "100×", 100.0 }, { "instant", 0.0 } })
         m_replaySpeed->addItem(QString::fromUtf8(label), speed);
     m_replaySpeed->setCurrentIndex(3);
-    m_exportButton = makeButton(QStringLiteral("traceExportOtlp"), QStringLiteral("Export OTLP…"), QStringLiteral("Save the trace as OTLP/JSON (Jaeger, Langfuse, OTel Collector)"));
+    m_exportButton = makeButton(QStringLiteral("traceExportOtlp"), QStringLiteral("Export OTLP…"),
+        QStringLiteral("Save the trace as OTLP/JSON (Jaeger, Langfuse, OTel Collector)"));
     m_summary = new QLabel(this);
     m_summary->setObjectName(QStringLiteral("traceSummary"));
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -211,7 +221,10 @@ TraceView::TraceView(QWidget *parent)
         connect(a, &QAction::triggered, this, slot);
         addAction(a);
     };
-    addShortcut(QKeySequence::Find, [this] { m_search->setFocus(); m_search->selectAll(); });
+    addShortcut(QKeySequence::Find, [this] {
+        m_search->setFocus();
+        m_search->selectAll();
+    });
     addShortcut(QKeySequence(Qt::Key_F3), [this] { nextMatch(); });
     addShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F3), [this] { previousMatch(); });
     addShortcut(QKeySequence(Qt::CTRL | Qt::Key_BracketRight), [this] { expandAll(); });
@@ -222,12 +235,15 @@ TraceView::TraceView(QWidget *parent)
     m_detailsDebounce->setSingleShot(true);
     m_detailsDebounce->setInterval(30);
     connect(m_detailsDebounce, &QTimer::timeout, this, &TraceView::updateDetails);
-    connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this, &TraceView::onCurrentChanged);
-    connect(m_model, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex &tl, const QModelIndex &br) {
-        const QModelIndex cur = m_tree->currentIndex();
-        if (cur.isValid() && tl.parent() == cur.parent() && tl.row() <= cur.row() && cur.row() <= br.row())
-            m_detailsDebounce->start();
-    });
+    connect(
+        m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this, &TraceView::onCurrentChanged);
+    connect(m_model, &QAbstractItemModel::dataChanged, this,
+        [this](const QModelIndex &tl, const QModelIndex &br) {
+            const QModelIndex cur = m_tree->currentIndex();
+            if (cur.isValid() && tl.parent() == cur.parent() && tl.row() <= cur.row()
+                && cur.row() <= br.row())
+                m_detailsDebounce->start();
+        });
     connect(m_model, &TraceModel::executionStatusChanged, this, [this](const QString &status) {
         updateSummary();
         if (isTerminal(status))
@@ -265,24 +281,25 @@ void TraceView::setBackend(ExecutionBackend *backend)
     m_fetchTicket = 0;
     if (!backend)
         return;
-    m_backendConnections << connect(backend, &ExecutionBackend::eventsReceived, this, &TraceView::onEventsReceived);
+    m_backendConnections << connect(
+        backend, &ExecutionBackend::eventsReceived, this, &TraceView::onEventsReceived);
     m_backendConnections << connect(backend, &ExecutionBackend::executionFetched, this,
-                                    [this](quint64 ticket, const ExecutionRecord &record) {
-                                        if (ticket != m_fetchTicket || ticket == 0)
-                                            return;
-                                        m_fetchTicket = 0;
-                                        showExecution(record);
-                                        if (!isTerminal(record.status) && m_backend)
-                                            m_backend->subscribe(record.id, 0);
-                                    });
-    m_backendConnections << connect(backend, &ExecutionBackend::queryFailed, this,
-                                    [this](quint64 ticket, const QString &message) {
-                                        if (ticket != m_fetchTicket || ticket == 0)
-                                            return;
-                                        m_fetchTicket = 0;
-                                        m_summary->setText(QStringLiteral("Could not open the trace: ") + message);
-                                        emit fetchFailed(message);
-                                    });
+        [this](quint64 ticket, const ExecutionRecord &record) {
+            if (ticket != m_fetchTicket || ticket == 0)
+                return;
+            m_fetchTicket = 0;
+            showExecution(record);
+            if (!isTerminal(record.status) && m_backend)
+                m_backend->subscribe(record.id, 0);
+        });
+    m_backendConnections << connect(
+        backend, &ExecutionBackend::queryFailed, this, [this](quint64 ticket, const QString &message) {
+            if (ticket != m_fetchTicket || ticket == 0)
+                return;
+            m_fetchTicket = 0;
+            m_summary->setText(QStringLiteral("Could not open the trace: ") + message);
+            emit fetchFailed(message);
+        });
 }
 
 void TraceView::onEventsReceived(const ExecutionEventList &events)
@@ -388,7 +405,8 @@ int TraceView::search(const QString &text)
     if (text.trimmed().isEmpty())
         m_matchLabel->clear();
     else
-        m_matchLabel->setText(count == 1 ? QStringLiteral("1 match") : QStringLiteral("%1 matches").arg(count));
+        m_matchLabel->setText(
+            count == 1 ? QStringLiteral("1 match") : QStringLiteral("%1 matches").arg(count));
     applyOnlyMatches();
     if (count > 0)
         goToMatch(0);
@@ -462,28 +480,34 @@ void TraceView::updateDetails()
     const ExecutionRecord &e = m_model->record();
     const StepRecord *s = m_model->step(idx);
     QString html;
-    html += QStringLiteral("<h3 style='margin:0'>%1 <span style='color:#666;font-weight:normal'>%2 · %3%4</span></h3>")
+    html += QStringLiteral(
+        "<h3 style='margin:0'>%1 <span style='color:#666;font-weight:normal'>%2 · %3%4</span></h3>")
                 .arg(n->name.toHtmlEscaped(), n->kind.toHtmlEscaped(), n->status.toHtmlEscaped(),
-                     n->attempt > 1 ? QStringLiteral(" · attempt %1").arg(n->attempt) : QString());
+                    n->attempt > 1 ? QStringLiteral(" · attempt %1").arg(n->attempt) : QString());
 
     QString metrics = QStringLiteral("<table>");
     const QString est = n->estimated ? QStringLiteral(" (estimated)") : QString();
-    metrics += row(QStringLiteral("Tokens in"), QStringLiteral("%1 (cached %2)%3").arg(n->inputTokens).arg(n->cachedTokens).arg(est));
-    metrics += row(QStringLiteral("Tokens out"), QStringLiteral("%1 (reasoning %2)%3").arg(n->outputTokens).arg(n->reasoningTokens).arg(est));
+    metrics += row(QStringLiteral("Tokens in"),
+        QStringLiteral("%1 (cached %2)%3").arg(n->inputTokens).arg(n->cachedTokens).arg(est));
+    metrics += row(QStringLiteral("Tokens out"),
+        QStringLiteral("%1 (reasoning %2)%3").arg(n->outputTokens).arg(n->reasoningTokens).arg(est));
     if (n->streamedTokens > 0 && n->endMs < 0)
         metrics += row(QStringLiteral("Streamed so far"), QStringLiteral("%1 tokens").arg(n->streamedTokens));
     metrics += row(QStringLiteral("Cost"), traceformat::cost(n->cost));
-    metrics += row(QStringLiteral("Latency"), n->latencyMs >= 0 ? traceformat::latency(n->latencyMs) : QStringLiteral("running"));
+    metrics += row(QStringLiteral("Latency"),
+        n->latencyMs >= 0 ? traceformat::latency(n->latencyMs) : QStringLiteral("running"));
     if (!s)
         metrics += row(QStringLiteral("Queue time"), traceformat::latency(n->queueMs));
     if (n->ttftMs >= 0)
         metrics += row(QStringLiteral("Time to first token"), traceformat::latency(n->ttftMs));
     if (n->startMs >= 0)
-        metrics += row(QStringLiteral("Started at"), QStringLiteral("+%1").arg(traceformat::latency(n->startMs)));
+        metrics
+            += row(QStringLiteral("Started at"), QStringLiteral("+%1").arg(traceformat::latency(n->startMs)));
     const QString model = s ? s->model : e.model;
     const QString provider = s ? s->provider : e.provider;
     if (!model.isEmpty())
-        metrics += row(QStringLiteral("Model"), provider.isEmpty() ? model : provider + QStringLiteral(" / ") + model);
+        metrics += row(
+            QStringLiteral("Model"), provider.isEmpty() ? model : provider + QStringLiteral(" / ") + model);
     if (s && !s->nodeId.isEmpty())
         metrics += row(QStringLiteral("Node"), s->nodeId);
     metrics += row(QStringLiteral("Id"), n->id);
@@ -494,7 +518,9 @@ void TraceView::updateDetails()
 
     const QString error = s ? s->errorMessage : e.errorMessage;
     if (!error.isEmpty())
-        html += QStringLiteral("<h4 style='margin:8px 0 2px 0;color:#c0392b'>Error</h4><pre style='white-space:pre-wrap;margin:0;color:#c0392b'>%1</pre>").arg(esc(error));
+        html += QStringLiteral("<h4 style='margin:8px 0 2px 0;color:#c0392b'>Error</h4><pre "
+                               "style='white-space:pre-wrap;margin:0;color:#c0392b'>%1</pre>")
+                    .arg(esc(error));
 
     if (!s) {
         html += section(QStringLiteral("Inputs"), pretty(e.inputData));
@@ -508,7 +534,7 @@ void TraceView::updateDetails()
         const QString raw = s->outputData.value(u"text").toString();
         const QString streamed = m_model->streamedText(s->id);
         html += section(n->endMs < 0 ? QStringLiteral("Reply so far") : QStringLiteral("Raw reply"),
-                        raw.isEmpty() ? streamed : raw);
+            raw.isEmpty() ? streamed : raw);
         QJsonObject other = s->outputData;
         other.remove(u"text");
         if (!other.isEmpty())
@@ -540,7 +566,8 @@ void TraceView::updateSummary()
     if (root.ttftMs >= 0)
         parts << QStringLiteral("TTFT %1").arg(traceformat::latency(root.ttftMs));
     if (isTerminal(root.status)) {
-        parts << traceformat::tokens(root.inputTokens, root.outputTokens, root.estimated) + QStringLiteral(" tokens");
+        parts << traceformat::tokens(root.inputTokens, root.outputTokens, root.estimated)
+                + QStringLiteral(" tokens");
         parts << traceformat::cost(root.cost).toHtmlEscaped();
     }
     if (m_replayer->isRunning())
@@ -588,7 +615,7 @@ void TraceView::onReplayClicked()
         return;
     }
     if (m_model->isLive())
-        return;   // a run still going has nothing to replay yet
+        return; // a run still going has nothing to replay yet
     replay(m_replaySpeed->currentData().toDouble());
 }
 
@@ -610,8 +637,7 @@ void TraceView::onExportClicked()
 {
     if (m_model->nodeCount() == 0)
         return;
-    const QString path = FileDialog::getSaveFileName(
-        this, QStringLiteral("Export trace as OTLP/JSON"),
+    const QString path = FileDialog::getSaveFileName(this, QStringLiteral("Export trace as OTLP/JSON"),
         QStringLiteral("trace-%1.otlp.json").arg(m_model->executionId()),
         QStringLiteral("OTLP JSON (*.json);;All files (*)"));
     if (path.isEmpty())

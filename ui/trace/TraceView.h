@@ -91,9 +91,9 @@ private:
     QList<QMetaObject::Connection> m_backendConnections;
     quint64 m_fetchTicket = 0;
 
-    TraceModel *m_model;           // Owned (child).
-    QTreeView *m_tree;             // Owned (child).
-    TraceTimeline *m_timeline;     // Owned (child).
+    TraceModel *m_model; // Owned (child).
+    QTreeView *m_tree; // Owned (child).
+    TraceTimeline *m_timeline; // Owned (child).
     QTextBrowser *m_details;
     QLineEdit *m_search;
     QLabel *m_matchLabel;
@@ -102,7 +102,7 @@ private:
     QComboBox *m_replaySpeed;
     QToolButton *m_exportButton;
     QLabel *m_summary;
-    TraceReplayer *m_replayer;     // Owned (child).
+    TraceReplayer *m_replayer; // Owned (child).
     QTimer *m_searchDebounce;
     QTimer *m_detailsDebounce;
     QTimer *m_clock;

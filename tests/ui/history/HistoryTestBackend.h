@@ -20,16 +20,16 @@ class HistoryTestBackend final : public ExecutionBackend
 public:
     using ExecutionBackend::ExecutionBackend;
 
-    QList<ExecutionRecord> records;        // newest first is not required: queries sort
-    QList<HistoryQuery> queries;           // every query received
-    QStringList fetched;                   // every fetchExecution id
+    QList<ExecutionRecord> records; // newest first is not required: queries sort
+    QList<HistoryQuery> queries; // every query received
+    QStringList fetched; // every fetchExecution id
     bool holdReplies = false;
 
     QString displayName() const override { return QStringLiteral("Test"); }
     Workspace workspace() const override { return {}; }
     quint64 start(const ExecutionRequest &) override { return ++m_ticket; }
-    void cancel(const QString &) override {}
-    void subscribe(const QString &, qint64) override {}
+    void cancel(const QString &) override { }
+    void subscribe(const QString &, qint64) override { }
     int runningCount() const override { return 0; }
     int queuedCount() const override { return 0; }
 
@@ -52,7 +52,9 @@ public:
                 return ticket;
             }
         }
-        reply([this, ticket, executionId] { emit queryFailed(ticket, QStringLiteral("unknown execution ") + executionId); });
+        reply([this, ticket, executionId] {
+            emit queryFailed(ticket, QStringLiteral("unknown execution ") + executionId);
+        });
         return ticket;
     }
 
@@ -87,7 +89,7 @@ private:
                 continue;
             if (!q.search.isEmpty()) {
                 const QString hay = QString::fromUtf8(QJsonDocument(r.inputData).toJson())
-                                    + QString::fromUtf8(QJsonDocument(r.outputData).toJson()) + r.errorMessage;
+                    + QString::fromUtf8(QJsonDocument(r.outputData).toJson()) + r.errorMessage;
                 if (!hay.contains(q.search, Qt::CaseInsensitive))
                     continue;
             }
@@ -97,10 +99,14 @@ private:
         }
         std::stable_sort(hits.begin(), hits.end(), [&](const ExecutionRecord &a, const ExecutionRecord &b) {
             switch (q.sort) {
-            case HistoryQuery::Sort::OldestFirst: return a.queuedAt < b.queuedAt;
-            case HistoryQuery::Sort::CostDesc: return a.costUsd.value_or(-1) > b.costUsd.value_or(-1);
-            case HistoryQuery::Sort::LatencyDesc: return a.executionTimeMs > b.executionTimeMs;
-            default: return a.queuedAt > b.queuedAt;
+            case HistoryQuery::Sort::OldestFirst:
+                return a.queuedAt < b.queuedAt;
+            case HistoryQuery::Sort::CostDesc:
+                return a.costUsd.value_or(-1) > b.costUsd.value_or(-1);
+            case HistoryQuery::Sort::LatencyDesc:
+                return a.executionTimeMs > b.executionTimeMs;
+            default:
+                return a.queuedAt > b.queuedAt;
             }
         });
         const int offset = q.cursor.isEmpty() ? 0 : q.cursor.toInt();
@@ -135,8 +141,8 @@ inline QList<ExecutionRecord> makeHistoryRecords(int n)
         r.outputTokens = 5;
         if (i % 7 != 6)
             r.costUsd = 0.001 * (i + 1);
-        r.inputData = QJsonObject{{QStringLiteral("text"), QStringLiteral("input number %1").arg(i)}};
-        r.outputData = QJsonObject{{QStringLiteral("summary"), QStringLiteral("summary %1").arg(i)}};
+        r.inputData = QJsonObject { { QStringLiteral("text"), QStringLiteral("input number %1").arg(i) } };
+        r.outputData = QJsonObject { { QStringLiteral("summary"), QStringLiteral("summary %1").arg(i) } };
         if (r.status == QLatin1String("failed"))
             r.errorMessage = QStringLiteral("scripted failure %1").arg(i);
         out.append(r);

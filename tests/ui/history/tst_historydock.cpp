@@ -32,8 +32,7 @@ class TstHistoryDock : public QObject
     Q_OBJECT
 
 private:
-    template<typename T>
-    T *child(const char *name)
+    template <typename T> T *child(const char *name)
     {
         T *w = m_dock->findChild<T *>(QString::fromLatin1(name));
         if (!w)
@@ -45,11 +44,12 @@ private:
     {
         // Listen before starting: a fast run can finish in the same turn that reports it started.
         QSet<QString> completed;
-        auto c = connect(m_backend.get(), &ExecutionBackend::eventsReceived, this, [&](const ExecutionEventList &events) {
-            for (const ExecutionEvent &e : events)
-                if (e.type == ExecutionEvent::Type::Complete)
-                    completed.insert(e.executionId);
-        });
+        auto c = connect(
+            m_backend.get(), &ExecutionBackend::eventsReceived, this, [&](const ExecutionEventList &events) {
+                for (const ExecutionEvent &e : events)
+                    if (e.type == ExecutionEvent::Type::Complete)
+                        completed.insert(e.executionId);
+            });
         QSignalSpy started(m_backend.get(), &ExecutionBackend::started);
         m_backend->start(request);
         QString id;
@@ -64,10 +64,11 @@ private:
     {
         QTableView *table = child<QTableView>("historyTable");
         table->clearSelection();
-        table->selectionModel()->setCurrentIndex(table->model()->index(rows.last(), 0), QItemSelectionModel::NoUpdate);
+        table->selectionModel()->setCurrentIndex(
+            table->model()->index(rows.last(), 0), QItemSelectionModel::NoUpdate);
         for (int r : rows)
-            table->selectionModel()->select(table->model()->index(r, 0),
-                                            QItemSelectionModel::Select | QItemSelectionModel::Rows);
+            table->selectionModel()->select(
+                table->model()->index(r, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
     }
 
     int rowOf(const QString &id) { return m_dock->model()->rowOf(id); }
@@ -81,7 +82,8 @@ private slots:
         m_backend = std::make_unique<LocalBackend>(scriptedTestWorkspace(), settings);
         m_dock = std::make_unique<HistoryDock>();
         m_trace = std::make_unique<TraceView>();
-        m_tester = std::make_unique<QAbstractItemModelTester>(m_dock->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        m_tester = std::make_unique<QAbstractItemModelTester>(
+            m_dock->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         m_dock->setBackend(m_backend.get());
         m_dock->setTraceView(m_trace.get());
         m_dock->resize(900, 700);
@@ -102,18 +104,19 @@ private slots:
     {
         ExecutionRequest agent;
         agent.agentId = QStringLiteral("writer");
-        agent.inputs = QJsonObject{{QStringLiteral("topic"), QStringLiteral("tides and moons")}};
+        agent.inputs = QJsonObject { { QStringLiteral("topic"), QStringLiteral("tides and moons") } };
         m_agentRun = runAndWait(agent);
         QVERIFY(!m_agentRun.isEmpty());
         ExecutionRequest flow;
         flow.orchestrationId = QStringLiteral("brief");
-        flow.inputs = QJsonObject{{QStringLiteral("topic"), QStringLiteral("glaciers")}};
+        flow.inputs = QJsonObject { { QStringLiteral("topic"), QStringLiteral("glaciers") } };
         m_flowRun = runAndWait(flow);
         QVERIFY(!m_flowRun.isEmpty());
         QTRY_COMPARE(m_dock->model()->rowCount(), 2);
         QTRY_COMPARE(m_dock->model()->record(0).status, QStringLiteral("completed"));
         QCOMPARE(m_dock->model()->record(0).id, m_flowRun);
-        QCOMPARE(m_dock->model()->index(0, HistoryModel::NameColumn).data().toString(), QStringLiteral("brief"));
+        QCOMPARE(
+            m_dock->model()->index(0, HistoryModel::NameColumn).data().toString(), QStringLiteral("brief"));
         QVERIFY(!m_dock->model()->index(0, HistoryModel::LatencyColumn).data().toString().isEmpty());
         // A fresh query from the database gives the same two rows.
         m_dock->refresh();
@@ -129,7 +132,7 @@ private slots:
             QSKIP("set AS_SCREENSHOT_DIR to save screenshots");
         child<QLineEdit>("historySearch")->setText(QStringLiteral("moons"));
         QTRY_COMPARE(m_dock->model()->rowCount(), 1);
-        selectRows({0});
+        selectRows({ 0 });
         QTest::qWait(100);
         m_dock->grab().save(dir + QStringLiteral("/history_dock.png"));
         child<QLineEdit>("historySearch")->clear();
@@ -143,7 +146,7 @@ private slots:
         child<QLineEdit>("historySearch")->setText(QStringLiteral("glaciers"));
         QTRY_COMPARE(m_dock->model()->rowCount(), 1);
         QTRY_COMPARE(m_dock->model()->record(0).id, m_flowRun);
-        selectRows({0});
+        selectRows({ 0 });
         QVERIFY(m_dock->detailsHtml().contains(QLatin1String("glaciers")));
         QVERIFY(m_dock->detailsHtml().contains(QLatin1String("#ffe066")));
         child<QLineEdit>("historySearch")->clear();
@@ -166,23 +169,23 @@ private slots:
     // "Open trace" fetches the run with its steps into the trace viewer.
     void openTraceFromHistory()
     {
-        selectRows({rowOf(m_flowRun)});
+        selectRows({ rowOf(m_flowRun) });
         QSignalSpy requested(m_dock.get(), &HistoryDock::traceRequested);
         child<QPushButton>("openTraceButton")->click();
         QCOMPARE(requested.size(), 1);
         QTRY_COMPARE(m_trace->executionId(), m_flowRun);
         TraceModel *model = m_trace->model();
         const QModelIndex root = model->index(0, 0);
-        QCOMPARE(model->rowCount(root), 2);   // draft, review
+        QCOMPARE(model->rowCount(root), 2); // draft, review
         QCOMPARE(model->index(0, 0, root).data().toString(), QStringLiteral("draft"));
-        QVERIFY(model->rowCount(model->index(0, 0, root)) >= 2);   // llm + parse
+        QVERIFY(model->rowCount(model->index(0, 0, root)) >= 2); // llm + parse
         QCOMPARE(model->index(0, TraceModel::StatusColumn).data().toString(), QStringLiteral("completed"));
     }
 
     // "Run again" hands the stored run (mode, target, inputs) to whoever re-runs it.
     void rerunSignal()
     {
-        selectRows({rowOf(m_agentRun)});
+        selectRows({ rowOf(m_agentRun) });
         QSignalSpy rerun(m_dock.get(), &HistoryDock::rerunRequested);
         QVERIFY(child<QPushButton>("rerunButton")->isEnabled());
         child<QPushButton>("rerunButton")->click();
@@ -199,20 +202,20 @@ private slots:
     {
         ExecutionRequest flow;
         flow.orchestrationId = QStringLiteral("brief");
-        flow.inputs = QJsonObject{{QStringLiteral("topic"), QStringLiteral("volcanoes")}};
+        flow.inputs = QJsonObject { { QStringLiteral("topic"), QStringLiteral("volcanoes") } };
         flow.rerunOf = m_flowRun;
         m_flowRun2 = runAndWait(flow);
         QTRY_COMPARE(m_dock->model()->rowCount(), 3);
         QTRY_VERIFY(rowOf(m_flowRun2) >= 0);
         QTRY_COMPARE(m_dock->model()->record(rowOf(m_flowRun2)).status, QStringLiteral("completed"));
-        selectRows({rowOf(m_flowRun), rowOf(m_flowRun2)});
+        selectRows({ rowOf(m_flowRun), rowOf(m_flowRun2) });
         QVERIFY(child<QPushButton>("compareButton")->isEnabled());
         QSignalSpy opened(m_dock.get(), &HistoryDock::compareOpened);
         child<QPushButton>("compareButton")->click();
         QTRY_COMPARE(opened.size(), 1);
         CompareView *view = m_dock->compareView();
         QVERIFY(view);
-        QCOMPARE(view->model()->left().id, m_flowRun);   // older on the left
+        QCOMPARE(view->model()->left().id, m_flowRun); // older on the left
         QCOMPARE(view->model()->right().id, m_flowRun2);
         const CompareResult &r = view->model()->result();
         QCOMPARE(r.onlyLeft + r.onlyRight, 0);
@@ -221,7 +224,7 @@ private slots:
             QTest::qWait(50);
             view->grab().save(dir + QStringLiteral("/compare_view.png"));
         }
-        QVERIFY(r.matched >= 6);   // 2 nodes × (node, llm, parse)
+        QVERIFY(r.matched >= 6); // 2 nodes × (node, llm, parse)
         QCOMPARE(view->model()->rowCount(), 1 + r.matched);
         // Different topics: the first node's output differs, and the diff says so.
         QVERIFY(r.changed >= 1);
@@ -237,7 +240,7 @@ private slots:
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QList<QByteArray> lines = f.readAll().split('\n');
         QVERIFY(lines.first().startsWith("id,organization_id"));
-        QCOMPARE(lines.count(QByteArray()) + 0, 1);   // trailing newline only
+        QCOMPARE(lines.count(QByteArray()) + 0, 1); // trailing newline only
         QCOMPARE(lines.size(), 1 + m_dock->model()->rowCount() + 1);
         const QString json = m_dir.filePath(QStringLiteral("h.json"));
         QCOMPARE(m_dock->exportTo(json), QString());
@@ -256,7 +259,7 @@ private slots:
     void deleteRun()
     {
         QTRY_VERIFY(!m_dock->model()->isLoading());
-        selectRows({rowOf(m_agentRun)});
+        selectRows({ rowOf(m_agentRun) });
         MessageBox::setNextAnswer(QMessageBox::Yes);
         QSignalSpy deleted(m_dock.get(), &HistoryDock::executionsDeleted);
         child<QPushButton>("deleteButton")->click();

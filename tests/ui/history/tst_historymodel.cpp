@@ -38,9 +38,10 @@ private slots:
     void testerDrivesFetchMore()
     {
         m_tester.reset();
-        QAbstractItemModelTester tester(m_model.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(
+            m_model.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         tester.setUseFetchMore(true);
-        m_model->setQuery(HistoryQuery{});
+        m_model->setQuery(HistoryQuery {});
         QTRY_COMPARE(m_model->rowCount(), 250);
         QTRY_VERIFY(!m_model->isLoading());
         QCOMPARE(m_backend->queries.size(), 3);
@@ -50,12 +51,13 @@ private slots:
     // First page newest first; fetchMore follows the cursor to the end, then stops.
     void pagesLazily()
     {
-        m_model->setQuery(HistoryQuery{});
+        m_model->setQuery(HistoryQuery {});
         QTRY_COMPARE(m_model->rowCount(), 100);
-        QCOMPARE(m_model->data(m_model->index(0, 0), HistoryModel::ExecutionIdRole).toString(), QStringLiteral("exec-0249"));
+        QCOMPARE(m_model->data(m_model->index(0, 0), HistoryModel::ExecutionIdRole).toString(),
+            QStringLiteral("exec-0249"));
         QVERIFY(m_model->canFetchMore({}));
         m_model->fetchMore({});
-        QVERIFY(!m_model->canFetchMore({}));   // one request in flight at a time
+        QVERIFY(!m_model->canFetchMore({})); // one request in flight at a time
         QTRY_COMPARE(m_model->rowCount(), 200);
         m_model->fetchMore({});
         QTRY_COMPARE(m_model->rowCount(), 250);
@@ -63,7 +65,8 @@ private slots:
         QVERIFY(!m_model->canFetchMore({}));
         QCOMPARE(m_backend->queries.last().cursor, QStringLiteral("200"));
         QCOMPARE(m_backend->queries.last().limit, 100);
-        QCOMPARE(m_model->data(m_model->index(249, 0), HistoryModel::ExecutionIdRole).toString(), QStringLiteral("exec-0000"));
+        QCOMPARE(m_model->data(m_model->index(249, 0), HistoryModel::ExecutionIdRole).toString(),
+            QStringLiteral("exec-0000"));
     }
 
     // A filter change while a page is in flight: the old answer is dropped, whatever order
@@ -71,15 +74,16 @@ private slots:
     void dropsStaleAnswers()
     {
         m_backend->holdReplies = true;
-        m_model->setQuery(HistoryQuery{});
+        m_model->setQuery(HistoryQuery {});
         HistoryQuery failedOnly;
-        failedOnly.statuses = {QStringLiteral("failed")};
+        failedOnly.statuses = { QStringLiteral("failed") };
         m_model->setQuery(failedOnly);
         QCOMPARE(m_backend->heldCount(), 2);
-        m_backend->releaseReplies();   // newest first, then the stale one
+        m_backend->releaseReplies(); // newest first, then the stale one
         QCOMPARE(m_model->rowCount(), 50);
         for (int row = 0; row < m_model->rowCount(); ++row)
-            QCOMPARE(m_model->data(m_model->index(row, 0), HistoryModel::StatusRole).toString(), QStringLiteral("failed"));
+            QCOMPARE(m_model->data(m_model->index(row, 0), HistoryModel::StatusRole).toString(),
+                QStringLiteral("failed"));
     }
 
     void filtersReachTheBackend()
@@ -96,7 +100,7 @@ private slots:
     // Sorting by a column re-queries with the store's order.
     void sortRequeries()
     {
-        m_model->setQuery(HistoryQuery{});
+        m_model->setQuery(HistoryQuery {});
         QTRY_COMPARE(m_model->rowCount(), 100);
         m_model->sort(HistoryModel::LatencyColumn, Qt::DescendingOrder);
         QCOMPARE(m_backend->queries.last().sort, HistoryQuery::Sort::LatencyDesc);
@@ -110,11 +114,12 @@ private slots:
     // Display: unknown price is said so, never $0; estimated tokens are marked.
     void display()
     {
-        m_backend->records = makeHistoryRecords(7);   // exec-0006 has no price
+        m_backend->records = makeHistoryRecords(7); // exec-0006 has no price
         m_backend->records[6].tokensEstimated = true;
-        m_model->setQuery(HistoryQuery{});
+        m_model->setQuery(HistoryQuery {});
         QTRY_COMPARE(m_model->rowCount(), 7);
-        QCOMPARE(m_model->index(0, HistoryModel::CostColumn).data().toString(), QStringLiteral("price unknown"));
+        QCOMPARE(
+            m_model->index(0, HistoryModel::CostColumn).data().toString(), QStringLiteral("price unknown"));
         QVERIFY(!m_model->index(0, 0).data(HistoryModel::CostRole).isValid());
         QCOMPARE(m_model->index(0, HistoryModel::TokensColumn).data().toString(), QStringLiteral("~16 → ~5"));
         QCOMPARE(m_model->index(1, HistoryModel::CostColumn).data().toString(), QStringLiteral("$0.006"));
@@ -126,7 +131,7 @@ private slots:
     // repeated events change nothing.
     void liveUpdates()
     {
-        m_model->setQuery(HistoryQuery{});
+        m_model->setQuery(HistoryQuery {});
         QTRY_COMPARE(m_model->rowCount(), 100);
 
         ExecutionRecord fresh;
@@ -141,9 +146,9 @@ private slots:
         queued.seq = 1;
         ExecutionEvent running = ExecutionEvent::makeStatus(fresh.id, QStringLiteral("running"));
         running.seq = 2;
-        m_backend->emitEvents({queued});
-        m_backend->emitEvents({running});   // arrives while the record is being fetched
-        m_backend->emitEvents({queued, running});
+        m_backend->emitEvents({ queued });
+        m_backend->emitEvents({ running }); // arrives while the record is being fetched
+        m_backend->emitEvents({ queued, running });
         QTRY_COMPARE(m_model->rowCount(), 101);
         QCOMPARE(m_backend->fetched.count(fresh.id), 1);
         QCOMPARE(m_model->record(0).id, fresh.id);
@@ -155,17 +160,18 @@ private slots:
         done.executionId = fresh.id;
         done.seq = 9;
         done.status = QStringLiteral("completed");
-        done.data = QJsonObject{{QStringLiteral("input_tokens"), 52}, {QStringLiteral("output_tokens"), 18},
-                                {QStringLiteral("cost_usd"), 0.0000186}, {QStringLiteral("execution_time_ms"), 840},
-                                {QStringLiteral("ttft_ms"), 210}};
+        done.data = QJsonObject { { QStringLiteral("input_tokens"), 52 },
+            { QStringLiteral("output_tokens"), 18 }, { QStringLiteral("cost_usd"), 0.0000186 },
+            { QStringLiteral("execution_time_ms"), 840 }, { QStringLiteral("ttft_ms"), 210 } };
         QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
-        m_backend->emitEvents({done});
+        m_backend->emitEvents({ done });
         QCOMPARE(changed.size(), 1);
-        QCOMPARE(m_model->index(0, HistoryModel::StatusColumn).data().toString(), QStringLiteral("completed"));
+        QCOMPARE(
+            m_model->index(0, HistoryModel::StatusColumn).data().toString(), QStringLiteral("completed"));
         QCOMPARE(m_model->index(0, HistoryModel::TokensColumn).data().toString(), QStringLiteral("52 → 18"));
         QCOMPARE(m_model->index(0, HistoryModel::LatencyColumn).data().toString(), QStringLiteral("840 ms"));
         QCOMPARE(m_model->index(0, HistoryModel::CostColumn).data().toString(), QStringLiteral("$0.0000186"));
-        m_backend->emitEvents({running});   // a late duplicate never undoes the final status
+        m_backend->emitEvents({ running }); // a late duplicate never undoes the final status
         QCOMPARE(m_model->record(0).status, QStringLiteral("completed"));
         QCOMPARE(m_model->rowCount(), 101);
     }
@@ -182,13 +188,13 @@ private slots:
         other.agentId = QStringLiteral("writer");
         other.status = QStringLiteral("queued");
         m_backend->records.append(other);
-        m_backend->emitEvents({ExecutionEvent::makeStatus(other.id, QStringLiteral("queued"))});
+        m_backend->emitEvents({ ExecutionEvent::makeStatus(other.id, QStringLiteral("queued")) });
         QTRY_COMPARE(m_backend->fetched.count(other.id), 1);
-        QTest::qWait(20);   // let the fetch answer arrive (it must not insert)
+        QTest::qWait(20); // let the fetch answer arrive (it must not insert)
         QCOMPARE(m_model->rowCount(), 100);
         QCOMPARE(m_model->rowOf(other.id), -1);
         // Its later events do not fetch it again.
-        m_backend->emitEvents({ExecutionEvent::makeStatus(other.id, QStringLiteral("running"))});
+        m_backend->emitEvents({ ExecutionEvent::makeStatus(other.id, QStringLiteral("running")) });
         QTest::qWait(20);
         QCOMPARE(m_backend->fetched.count(other.id), 1);
     }
@@ -197,17 +203,17 @@ private slots:
     void liveInsertWaitsForListedStatus()
     {
         HistoryQuery q;
-        q.statuses = {QStringLiteral("failed")};
+        q.statuses = { QStringLiteral("failed") };
         m_model->setQuery(q);
         QTRY_COMPARE(m_model->rowCount(), 50);
         QTRY_VERIFY(!m_model->isLoading());
-        for (const QString &id : {QStringLiteral("will-fail"), QStringLiteral("will-pass")}) {
+        for (const QString &id : { QStringLiteral("will-fail"), QStringLiteral("will-pass") }) {
             ExecutionRecord r;
             r.id = id;
             r.agentId = QStringLiteral("writer");
             r.status = QStringLiteral("running");
             m_backend->records.append(r);
-            m_backend->emitEvents({ExecutionEvent::makeStatus(id, QStringLiteral("running"))});
+            m_backend->emitEvents({ ExecutionEvent::makeStatus(id, QStringLiteral("running")) });
         }
         QTRY_COMPARE(m_backend->fetched.size(), 2);
         QTest::qWait(20);
@@ -219,7 +225,7 @@ private slots:
         ExecutionEvent passed = failed;
         passed.executionId = QStringLiteral("will-pass");
         passed.status = QStringLiteral("completed");
-        m_backend->emitEvents({failed, passed});
+        m_backend->emitEvents({ failed, passed });
         QCOMPARE(m_model->rowCount(), 51);
         QCOMPARE(m_model->record(0).id, QStringLiteral("will-fail"));
         QCOMPARE(m_model->rowOf(QStringLiteral("will-pass")), -1);
@@ -227,9 +233,10 @@ private slots:
 
     void removeRows()
     {
-        m_model->setQuery(HistoryQuery{});
+        m_model->setQuery(HistoryQuery {});
         QTRY_COMPARE(m_model->rowCount(), 100);
-        m_model->removeExecutions({QStringLiteral("exec-0249"), QStringLiteral("exec-0200"), QStringLiteral("nope")});
+        m_model->removeExecutions(
+            { QStringLiteral("exec-0249"), QStringLiteral("exec-0200"), QStringLiteral("nope") });
         QCOMPARE(m_model->rowCount(), 98);
         QCOMPARE(m_model->rowOf(QStringLiteral("exec-0248")), 0);
         QCOMPARE(m_model->rowOf(QStringLiteral("exec-0200")), -1);
@@ -238,8 +245,8 @@ private slots:
     void failureIsReported()
     {
         QSignalSpy failed(m_model.get(), &HistoryModel::loadFailed);
-        m_backend.reset();   // the backend goes away: the model empties its pending state
-        m_model->setQuery(HistoryQuery{});
+        m_backend.reset(); // the backend goes away: the model empties its pending state
+        m_model->setQuery(HistoryQuery {});
         QCOMPARE(m_model->rowCount(), 0);
         QVERIFY(!m_model->isLoading());
         QVERIFY(!m_model->canFetchMore({}));

@@ -7,7 +7,8 @@
 // A synthetic workflow execution: `nodes` node steps, each with an llm step (every
 // `retryEvery`-th node has a failed first attempt and a second one) and a parse step, spread
 // over time like a fan-out run. Used by the trace model/view tests and the trace benchmark.
-inline ExecutionRecord makeTraceRecord(int nodes, int retryEvery = 0, const QString &id = QStringLiteral("exec-trace"))
+inline ExecutionRecord makeTraceRecord(
+    int nodes, int retryEvery = 0, const QString &id = QStringLiteral("exec-trace"))
 {
     const QDateTime base = QDateTime::fromMSecsSinceEpoch(1'790'000'000'000LL, Qt::UTC);
     ExecutionRecord e;
@@ -21,8 +22,8 @@ inline ExecutionRecord makeTraceRecord(int nodes, int retryEvery = 0, const QStr
     e.queueMs = 12;
     e.startedAt = base.addMSecs(12);
     e.traceId = QStringLiteral("0af7651916cd43dd8448eb211c80319c");
-    e.inputData = QJsonObject{{QStringLiteral("topic"), QStringLiteral("tides")}};
-    e.outputData = QJsonObject{{QStringLiteral("verdict"), QStringLiteral("ok")}};
+    e.inputData = QJsonObject { { QStringLiteral("topic"), QStringLiteral("tides") } };
+    e.outputData = QJsonObject { { QStringLiteral("verdict"), QStringLiteral("ok") } };
     e.steps.reserve(nodes * 3 + (retryEvery > 0 ? nodes / retryEvery + 1 : 0));
     int number = 0;
     qint64 lastEnd = 12;
@@ -39,7 +40,7 @@ inline ExecutionRecord makeTraceRecord(int nodes, int retryEvery = 0, const QStr
         node.stepNumber = ++number;
         node.status = QStringLiteral("completed");
         node.startedAt = base.addMSecs(start);
-        node.inputData = QJsonObject{{QStringLiteral("topic"), QStringLiteral("tides %1").arg(i)}};
+        node.inputData = QJsonObject { { QStringLiteral("topic"), QStringLiteral("tides %1").arg(i) } };
         e.steps.append(node);
         const int nodeIndex = int(e.steps.size()) - 1;
 
@@ -59,13 +60,12 @@ inline ExecutionRecord makeTraceRecord(int nodes, int retryEvery = 0, const QStr
             llm.model = QStringLiteral("gpt-4o-mini");
             llm.startedAt = base.addMSecs(t);
             llm.ttftMs = 40;
-            llm.inputData = QJsonObject{
-                {QStringLiteral("model"), QStringLiteral("gpt-4o-mini")},
-                {QStringLiteral("messages"),
-                 QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("system")},
-                                        {QStringLiteral("content"), QStringLiteral("You write briefs.")}},
-                            QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
-                                        {QStringLiteral("content"), QStringLiteral("topic: tides %1").arg(i)}}}}};
+            llm.inputData = QJsonObject { { QStringLiteral("model"), QStringLiteral("gpt-4o-mini") },
+                { QStringLiteral("messages"),
+                    QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("system") },
+                                     { QStringLiteral("content"), QStringLiteral("You write briefs.") } },
+                        QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
+                            { QStringLiteral("content"), QStringLiteral("topic: tides %1").arg(i) } } } } };
             if (retry && attempt == 1) {
                 llm.status = QStringLiteral("failed");
                 llm.errorMessage = QStringLiteral("openai: 429 rate_limit_exceeded: slow down");
@@ -78,7 +78,8 @@ inline ExecutionRecord makeTraceRecord(int nodes, int retryEvery = 0, const QStr
                 llm.cachedTokens = 10;
                 llm.costUsd = 0.00002;
                 cost += 0.00002;
-                llm.outputData = QJsonObject{{QStringLiteral("text"), QStringLiteral("{\"text\": \"draft %1\"}").arg(i)}};
+                llm.outputData = QJsonObject { { QStringLiteral("text"),
+                    QStringLiteral("{\"text\": \"draft %1\"}").arg(i) } };
             }
             llm.completedAt = llm.startedAt.addMSecs(llm.executionTimeMs);
             llm.tokensUsed = llm.inputTokens + llm.outputTokens;
@@ -97,7 +98,7 @@ inline ExecutionRecord makeTraceRecord(int nodes, int retryEvery = 0, const QStr
         parse.startedAt = base.addMSecs(t);
         parse.completedAt = parse.startedAt.addMSecs(1);
         parse.executionTimeMs = 1;
-        parse.outputData = QJsonObject{{QStringLiteral("text"), QStringLiteral("draft %1").arg(i)}};
+        parse.outputData = QJsonObject { { QStringLiteral("text"), QStringLiteral("draft %1").arg(i) } };
         e.steps.append(parse);
         t += 1;
 
@@ -107,7 +108,7 @@ inline ExecutionRecord makeTraceRecord(int nodes, int retryEvery = 0, const QStr
         n.inputTokens = 50;
         n.outputTokens = 20;
         n.costUsd = 0.00002;
-        n.outputData = QJsonObject{{QStringLiteral("text"), QStringLiteral("draft %1").arg(i)}};
+        n.outputData = QJsonObject { { QStringLiteral("text"), QStringLiteral("draft %1").arg(i) } };
         lastEnd = qMax(lastEnd, t);
     }
     e.completedAt = base.addMSecs(lastEnd + 2);

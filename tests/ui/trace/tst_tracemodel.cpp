@@ -14,7 +14,8 @@ class TstTraceModel : public QObject
     Q_OBJECT
 
 private:
-    static ExecutionEvent stepEvent(ExecutionEvent::Type type, const QString &exec, qint64 seq, const QJsonObject &step)
+    static ExecutionEvent stepEvent(
+        ExecutionEvent::Type type, const QString &exec, qint64 seq, const QJsonObject &step)
     {
         ExecutionEvent e;
         e.type = type;
@@ -30,9 +31,10 @@ private:
         QStringList out;
         for (int r = 0; r < m.rowCount(parent); ++r) {
             const QModelIndex i = m.index(r, 0, parent);
-            out << QStringLiteral("%1%2|%3|%4").arg(QString(depth, u' '), i.data().toString(),
-                                                   i.siblingAtColumn(TraceModel::KindColumn).data().toString(),
-                                                   i.siblingAtColumn(TraceModel::StatusColumn).data().toString());
+            out << QStringLiteral("%1%2|%3|%4")
+                       .arg(QString(depth, u' '), i.data().toString(),
+                           i.siblingAtColumn(TraceModel::KindColumn).data().toString(),
+                           i.siblingAtColumn(TraceModel::StatusColumn).data().toString());
             out += flatten(m, i, depth + 1);
         }
         return out;
@@ -42,7 +44,8 @@ private slots:
     void init()
     {
         m_model = std::make_unique<TraceModel>();
-        m_tester = std::make_unique<QAbstractItemModelTester>(m_model.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        m_tester = std::make_unique<QAbstractItemModelTester>(
+            m_model.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     }
     void cleanup()
     {
@@ -62,9 +65,10 @@ private slots:
         QCOMPARE(m_model->rowCount(root), 3);
         const QModelIndex node0 = m_model->index(0, 0, root);
         QCOMPARE(node0.data().toString(), QStringLiteral("node0"));
-        QCOMPARE(m_model->rowCount(node0), 3);   // failed attempt, retry, parse
+        QCOMPARE(m_model->rowCount(node0), 3); // failed attempt, retry, parse
         QCOMPARE(m_model->index(0, 0, node0).data().toString(), QStringLiteral("chat"));
-        QCOMPARE(m_model->index(0, TraceModel::StatusColumn, node0).data().toString(), QStringLiteral("failed"));
+        QCOMPARE(
+            m_model->index(0, TraceModel::StatusColumn, node0).data().toString(), QStringLiteral("failed"));
         QCOMPARE(m_model->index(1, 0, node0).data().toString(), QStringLiteral("chat (attempt 2)"));
         QCOMPARE(m_model->index(2, TraceModel::KindColumn, node0).data().toString(), QStringLiteral("parse"));
         QCOMPARE(m_model->rowCount(m_model->index(1, 0, root)), 2);
@@ -94,7 +98,8 @@ private slots:
         m_model->setExecution(record);
         const QModelIndex root = m_model->index(0, 0);
         QCOMPARE(m_model->rowCount(root), 2);
-        QCOMPARE(m_model->index(1, TraceModel::CostColumn, root).data().toString(), QStringLiteral("price unknown"));
+        QCOMPARE(m_model->index(1, TraceModel::CostColumn, root).data().toString(),
+            QStringLiteral("price unknown"));
     }
 
     // Live: steps appear as events arrive; re-delivered events (same seq) change nothing.
@@ -110,12 +115,16 @@ private slots:
         running.seq = 1;
         events << running;
         events << stepEvent(ExecutionEvent::Type::StepStarted, exec, 2,
-                            {{QStringLiteral("id"), QStringLiteral("n1")}, {QStringLiteral("kind"), QStringLiteral("node")},
-                             {QStringLiteral("name"), QStringLiteral("draft")}, {QStringLiteral("status"), QStringLiteral("running")}});
+            { { QStringLiteral("id"), QStringLiteral("n1") },
+                { QStringLiteral("kind"), QStringLiteral("node") },
+                { QStringLiteral("name"), QStringLiteral("draft") },
+                { QStringLiteral("status"), QStringLiteral("running") } });
         events << stepEvent(ExecutionEvent::Type::StepStarted, exec, 3,
-                            {{QStringLiteral("id"), QStringLiteral("l1")}, {QStringLiteral("kind"), QStringLiteral("llm")},
-                             {QStringLiteral("name"), QStringLiteral("chat")}, {QStringLiteral("parent_step_id"), QStringLiteral("n1")},
-                             {QStringLiteral("status"), QStringLiteral("running")}});
+            { { QStringLiteral("id"), QStringLiteral("l1") },
+                { QStringLiteral("kind"), QStringLiteral("llm") },
+                { QStringLiteral("name"), QStringLiteral("chat") },
+                { QStringLiteral("parent_step_id"), QStringLiteral("n1") },
+                { QStringLiteral("status"), QStringLiteral("running") } });
         ExecutionEvent c1 = ExecutionEvent::makeChunk(exec, QStringLiteral("l1"), QStringLiteral("Hel"), 1);
         c1.seq = 4;
         ExecutionEvent c2 = ExecutionEvent::makeChunk(exec, QStringLiteral("l1"), QStringLiteral("lo"), 1);
@@ -148,28 +157,34 @@ private slots:
         // the raw reply.
         ExecutionEventList done;
         done << stepEvent(ExecutionEvent::Type::StepCompleted, exec, 6,
-                          {{QStringLiteral("id"), QStringLiteral("l1")}, {QStringLiteral("status"), QStringLiteral("completed")},
-                           {QStringLiteral("input_tokens"), 7}, {QStringLiteral("output_tokens"), 2},
-                           {QStringLiteral("execution_time_ms"), 120}, {QStringLiteral("cost_usd"), 0.5}});
+            { { QStringLiteral("id"), QStringLiteral("l1") },
+                { QStringLiteral("status"), QStringLiteral("completed") },
+                { QStringLiteral("input_tokens"), 7 }, { QStringLiteral("output_tokens"), 2 },
+                { QStringLiteral("execution_time_ms"), 120 }, { QStringLiteral("cost_usd"), 0.5 } });
         ExecutionEvent complete;
         complete.type = ExecutionEvent::Type::Complete;
         complete.executionId = exec;
         complete.seq = 7;
         complete.status = QStringLiteral("completed");
-        complete.data = {{QStringLiteral("input_tokens"), 7}, {QStringLiteral("output_tokens"), 2},
-                         {QStringLiteral("cost_usd"), QJsonValue(QJsonValue::Null)}, {QStringLiteral("execution_time_ms"), 150}};
+        complete.data = { { QStringLiteral("input_tokens"), 7 }, { QStringLiteral("output_tokens"), 2 },
+            { QStringLiteral("cost_usd"), QJsonValue(QJsonValue::Null) },
+            { QStringLiteral("execution_time_ms"), 150 } };
         done << complete;
-        ExecutionEvent otherExecution = ExecutionEvent::makeStatus(QStringLiteral("other"), QStringLiteral("failed"));
+        ExecutionEvent otherExecution
+            = ExecutionEvent::makeStatus(QStringLiteral("other"), QStringLiteral("failed"));
         otherExecution.seq = 8;
         done << otherExecution;
         m_model->applyEvents(done);
-        QCOMPARE(llm.siblingAtColumn(TraceModel::StatusColumn).data().toString(), QStringLiteral("completed"));
+        QCOMPARE(
+            llm.siblingAtColumn(TraceModel::StatusColumn).data().toString(), QStringLiteral("completed"));
         QCOMPARE(llm.siblingAtColumn(TraceModel::TokensColumn).data().toString(), QStringLiteral("7 → 2"));
         QCOMPARE(llm.siblingAtColumn(TraceModel::LatencyColumn).data().toString(), QStringLiteral("120 ms"));
         QCOMPARE(llm.siblingAtColumn(TraceModel::NameColumn).data().toString(), QStringLiteral("chat"));
         QCOMPARE(m_model->step(llm)->outputData.value(u"text").toString(), QStringLiteral("Hello"));
-        QCOMPARE(root.siblingAtColumn(TraceModel::StatusColumn).data().toString(), QStringLiteral("completed"));
-        QCOMPARE(root.siblingAtColumn(TraceModel::CostColumn).data().toString(), QStringLiteral("price unknown"));
+        QCOMPARE(
+            root.siblingAtColumn(TraceModel::StatusColumn).data().toString(), QStringLiteral("completed"));
+        QCOMPARE(
+            root.siblingAtColumn(TraceModel::CostColumn).data().toString(), QStringLiteral("price unknown"));
         QCOMPARE(root.siblingAtColumn(TraceModel::LatencyColumn).data().toString(), QStringLiteral("150 ms"));
         QVERIFY(!m_model->isLive());
         QCOMPARE(m_model->nodeCount(), 3);
@@ -207,7 +222,7 @@ private slots:
             m_model->applyEvents(events.mid(i, 5));
         QCOMPARE(flatten(*m_model), flatten(stored));
         QCOMPARE(m_model->index(0, TraceModel::CostColumn).data().toString(),
-                 stored.index(0, TraceModel::CostColumn).data().toString());
+            stored.index(0, TraceModel::CostColumn).data().toString());
     }
 
     // After a reconnect the replay (from seq 1) can arrive after later live events: children
@@ -231,7 +246,7 @@ private slots:
             events << t.event;
         QVERIFY(splitAt < events.size());
         m_model->applyEvents(events.mid(splitAt));
-        m_model->applyEvents(events);   // the replay from the start
+        m_model->applyEvents(events); // the replay from the start
         QCOMPARE(flatten(*m_model), flatten(stored));
         QCOMPARE(m_model->lastSeq(), events.last().seq);
     }
@@ -239,7 +254,7 @@ private slots:
     void search()
     {
         m_model->setExecution(makeTraceRecord(10, 5));
-        QCOMPARE(m_model->setSearchText(QStringLiteral("rate_limit")), 2);   // the two failed attempts
+        QCOMPARE(m_model->setSearchText(QStringLiteral("rate_limit")), 2); // the two failed attempts
         QCOMPARE(int(m_model->matches().size()), 2);
         const int first = m_model->matches().front();
         QVERIFY(m_model->isMatch(first));
@@ -247,7 +262,7 @@ private slots:
         QVERIFY(m_model->subtreeMatches(m_model->nodeAt(first).parent));
         QVERIFY(m_model->indexOfNode(first).data(TraceModel::SearchMatchRole).toBool());
         QVERIFY(m_model->indexOfNode(first).data(Qt::BackgroundRole).isValid());
-        QCOMPARE(m_model->setSearchText(QStringLiteral("NODE7")), 3);   // the node and its two steps (node_id)
+        QCOMPARE(m_model->setSearchText(QStringLiteral("NODE7")), 3); // the node and its two steps (node_id)
         QCOMPARE(m_model->setSearchText(QString()), 0);
         QVERIFY(m_model->subtreeMatches(5));
     }

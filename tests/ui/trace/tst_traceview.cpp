@@ -15,10 +15,10 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QScrollBar>
 #include <QToolButton>
 #include <QTreeView>
 
@@ -30,8 +30,7 @@ class TstTraceView : public QObject
     Q_OBJECT
 
 private:
-    template<typename T>
-    T *child(const char *name)
+    template <typename T> T *child(const char *name)
     {
         T *w = m_view->findChild<T *>(QString::fromLatin1(name));
         if (!w)
@@ -43,7 +42,8 @@ private slots:
     void init()
     {
         m_view = std::make_unique<TraceView>();
-        m_tester = std::make_unique<QAbstractItemModelTester>(m_view->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        m_tester = std::make_unique<QAbstractItemModelTester>(
+            m_view->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         m_view->resize(1200, 700);
         m_view->show();
         QVERIFY(QTest::qWaitForWindowExposed(m_view.get()));
@@ -78,7 +78,9 @@ private slots:
         // A failed attempt shows its error.
         m_view->tree()->setCurrentIndex(m_view->model()->indexForStep(QStringLiteral("exec-trace-l0-1")));
         QTRY_VERIFY(m_view->detailsHtml().contains(QLatin1String("rate_limit_exceeded")));
-        QVERIFY(child<QLabel>("traceSummary")->text().contains(QStringLiteral("%1 steps").arg(record.steps.size())));
+        QVERIFY(child<QLabel>("traceSummary")
+                    ->text()
+                    .contains(QStringLiteral("%1 steps").arg(record.steps.size())));
     }
 
     // Search highlights, jumps between matches (expanding what hides them) and can filter.
@@ -88,12 +90,15 @@ private slots:
         m_view->collapseAll();
         child<QLineEdit>("traceSearch")->setText(QStringLiteral("rate_limit"));
         QTRY_COMPARE(child<QLabel>("traceMatchLabel")->text(), QStringLiteral("1 / 3"));
-        QCOMPARE(m_view->tree()->currentIndex().data(TraceModel::StepIdRole).toString(), QStringLiteral("exec-trace-l0-1"));
+        QCOMPARE(m_view->tree()->currentIndex().data(TraceModel::StepIdRole).toString(),
+            QStringLiteral("exec-trace-l0-1"));
         QVERIFY(m_view->tree()->isExpanded(m_view->tree()->currentIndex().parent()));
         child<QToolButton>("traceNextMatch")->click();
-        QCOMPARE(m_view->tree()->currentIndex().data(TraceModel::StepIdRole).toString(), QStringLiteral("exec-trace-l2-1"));
+        QCOMPARE(m_view->tree()->currentIndex().data(TraceModel::StepIdRole).toString(),
+            QStringLiteral("exec-trace-l2-1"));
         QTest::keyClick(m_view->tree(), Qt::Key_F3);
-        QCOMPARE(m_view->tree()->currentIndex().data(TraceModel::StepIdRole).toString(), QStringLiteral("exec-trace-l4-1"));
+        QCOMPARE(m_view->tree()->currentIndex().data(TraceModel::StepIdRole).toString(),
+            QStringLiteral("exec-trace-l4-1"));
         child<QToolButton>("tracePrevMatch")->click();
         QCOMPARE(child<QLabel>("traceMatchLabel")->text(), QStringLiteral("2 / 3"));
         // Only matches: node1 (no failed attempt) is hidden, node0 is not.
@@ -135,16 +140,17 @@ private slots:
         speed->setCurrentIndex(speed->findText(QStringLiteral("100×")));
         child<QToolButton>("traceReplayButton")->click();
         QVERIFY(m_view->isReplaying());
-        QCOMPARE(m_view->model()->nodeCount(), 1);   // starts empty
+        QCOMPARE(m_view->model()->nodeCount(), 1); // starts empty
         QVERIFY(finished.wait(5000));
         QCOMPARE(m_view->model()->nodeCount(), 1 + int(record.steps.size()));
-        QCOMPARE(m_view->model()->index(0, TraceModel::StatusColumn).data().toString(), QStringLiteral("completed"));
+        QCOMPARE(m_view->model()->index(0, TraceModel::StatusColumn).data().toString(),
+            QStringLiteral("completed"));
         QStringList seen;
         for (const QList<QVariant> &args : status)
             seen << args.first().toString();
-        QCOMPARE(seen.first(), QStringLiteral("queued"));   // the replay starts from an empty run
+        QCOMPARE(seen.first(), QStringLiteral("queued")); // the replay starts from an empty run
         QCOMPARE(seen.last(), QStringLiteral("completed"));
-        QVERIFY(inserted.size() > 0);   // steps arrived as events, not as one reset
+        QVERIFY(inserted.size() > 0); // steps arrived as events, not as one reset
         // Instant replay.
         speed->setCurrentIndex(speed->findText(QStringLiteral("instant")));
         child<QToolButton>("traceReplayButton")->click();
@@ -178,8 +184,8 @@ private slots:
         QVERIFY(timeline->lastPaintedBars() > 5);
         QVERIFY(timeline->lastPaintedBars() < 200);
         QVERIFY(timeline->isFitted());
-        QWheelEvent zoom(QPointF(100, 100), timeline->mapToGlobal(QPointF(100, 100)), QPoint(), QPoint(0, 120),
-                         Qt::NoButton, Qt::ControlModifier, Qt::NoScrollPhase, false);
+        QWheelEvent zoom(QPointF(100, 100), timeline->mapToGlobal(QPointF(100, 100)), QPoint(),
+            QPoint(0, 120), Qt::NoButton, Qt::ControlModifier, Qt::NoScrollPhase, false);
         QApplication::sendEvent(timeline, &zoom);
         QVERIFY(!timeline->isFitted());
         QVERIFY(timeline->viewSpanMs() < double(m_view->model()->totalMs()));
@@ -200,12 +206,13 @@ private slots:
         LocalBackend backend(scriptedTestWorkspace(), settings);
         m_view->setBackend(&backend);
         connect(&backend, &ExecutionBackend::started, m_view.get(),
-                [this](quint64, const QString &id) { m_view->followExecution(id); });
+            [this](quint64, const QString &id) { m_view->followExecution(id); });
         ExecutionRequest flow;
         flow.orchestrationId = QStringLiteral("brief");
-        flow.inputs = QJsonObject{{QStringLiteral("topic"), QStringLiteral("tides")}};
+        flow.inputs = QJsonObject { { QStringLiteral("topic"), QStringLiteral("tides") } };
         backend.start(flow);
-        QTRY_COMPARE(m_view->model()->index(0, TraceModel::StatusColumn).data().toString(), QStringLiteral("completed"));
+        QTRY_COMPARE(m_view->model()->index(0, TraceModel::StatusColumn).data().toString(),
+            QStringLiteral("completed"));
         const QModelIndex root = m_view->model()->index(0, 0);
         QCOMPARE(m_view->model()->rowCount(root), 2);
         QCOMPARE(m_view->model()->index(0, 0, root).data().toString(), QStringLiteral("draft"));
