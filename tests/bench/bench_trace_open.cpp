@@ -93,35 +93,6 @@ int main(int argc, char **argv)
                  .arg(rssRecord, 0, 'f', 1)
           << Qt::endl;
 
-    // 0. Opening from history first fetches the run with its steps from the store (engine
-    // thread); measured here on a temp database, with a fresh connection.
-    {
-        QTemporaryDir dir;
-        const QString path = dir.filePath(QStringLiteral("trace.db"));
-        {
-            ExecutionStore store(path);
-            if (!store.open().ok())
-                return 1;
-            t.restart();
-            bool ok = store.begin().ok() && store.insertExecution(record).ok();
-            for (const StepRecord &step : std::as_const(record.steps))
-                ok = ok && store.insertStep(step).ok();
-            ok = ok && store.commit().ok();
-            if (!ok) {
-                out() << "error: could not write the trace to the store" << Qt::endl;
-                return 1;
-            }
-            out() << QStringLiteral("  store: execution + %1 steps written in %2 ms").arg(record.steps.size()).arg(ms(t), 0, 'f', 1) << Qt::endl;
-        }
-        ExecutionStore store(path);
-        if (!store.open().ok())
-            return 1;
-        t.restart();
-        const Result<ExecutionRecord> fetched = store.execution(record.id, true);
-        out() << QStringLiteral("  store: fetch execution with %1 steps (what \"Open trace\" waits for, off the GUI thread): %2 ms")
-                     .arg(fetched.ok() ? fetched.value().steps.size() : -1).arg(ms(t), 0, 'f', 1) << Qt::endl;
-    }
-
     // A view as the app has it, already on screen before a trace is opened.
     TraceView view;
     view.resize(1400, 900);
@@ -272,6 +243,41 @@ int main(int argc, char **argv)
                      .arg(synthMs, 0, 'f', 1)
                      .arg(ms(t), 0, 'f', 1)
                      .arg(ms(t) * 1000.0 / double(qMax<qsizetype>(1, events.size())), 0, 'f', 1)
+              << Qt::endl;
+    }
+
+    // 9. Opening from history first fetches the run with its steps from the store (engine
+    // thread); measured here on a temp database, with a fresh connection.
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("trace.db"));
+        {
+            ExecutionStore store(path);
+            if (!store.open().ok())
+                return 1;
+            t.restart();
+            bool ok = store.begin().ok() && store.insertExecution(record).ok();
+            for (const StepRecord &step : std::as_const(record.steps))
+                ok = ok && store.insertStep(step).ok();
+            ok = ok && store.commit().ok();
+            if (!ok) {
+                out() << "error: could not write the trace to the store" << Qt::endl;
+                return 1;
+            }
+            out() << QStringLiteral("  store: execution + %1 steps written in %2 ms")
+                         .arg(record.steps.size())
+                         .arg(ms(t), 0, 'f', 1)
+                  << Qt::endl;
+        }
+        ExecutionStore store(path);
+        if (!store.open().ok())
+            return 1;
+        t.restart();
+        const Result<ExecutionRecord> fetched = store.execution(record.id, true);
+        out() << QStringLiteral("  store: fetch execution with %1 steps (what \"Open trace\" waits for, off "
+                                "the GUI thread): %2 ms")
+                     .arg(fetched.ok() ? fetched.value().steps.size() : -1)
+                     .arg(ms(t), 0, 'f', 1)
               << Qt::endl;
     }
 
