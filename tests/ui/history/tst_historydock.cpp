@@ -11,17 +11,22 @@
 #include "ui/trace/TraceView.h"
 
 #include <QAbstractItemModelTester>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QFile>
+#include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 // The history dock against the real embedded engine (LocalBackend, temp database, scripted
 // provider): runs appear live, search finds them, a run's trace opens from the list, "Run
@@ -164,6 +169,48 @@ private slots:
         status->setCurrentIndex(0);
         QTRY_COMPARE(m_dock->model()->rowCount(), 2);
         QTRY_VERIFY(!m_dock->model()->isLoading());
+    }
+
+    // Every filter of the panel reaches the query; sorting by a column header re-queries.
+    void filtersAndSort()
+    {
+        child<QToolButton>("historyMoreFilters")->click();
+        QVERIFY(child<QWidget>("historyFilterPanel")->isVisible());
+        auto *mode = child<QComboBox>("historyModeFilter");
+        mode->setCurrentIndex(mode->findData(QStringLiteral("full_workflow")));
+        QTRY_COMPARE(m_dock->model()->rowCount(), 1);
+        QCOMPARE(m_dock->model()->record(0).id, m_flowRun);
+        mode->setCurrentIndex(0);
+        child<QComboBox>("historyAgentFilter")->setCurrentText(QStringLiteral("writer"));
+        QTRY_COMPARE(m_dock->model()->query().agentId, QStringLiteral("writer"));
+        QTRY_COMPARE(m_dock->model()->rowCount(), 1);
+        QCOMPARE(m_dock->model()->record(0).id, m_agentRun);
+        child<QComboBox>("historyAgentFilter")->setCurrentText(QString());
+        child<QSpinBox>("historyMaxLatency")->setValue(60'000);
+        child<QDoubleSpinBox>("historyMinCost")->setValue(0.5);
+        child<QCheckBox>("historySinceEnabled")->setChecked(true);
+        QTRY_VERIFY(m_dock->model()->query().minCost.has_value());
+        QTRY_VERIFY(!m_dock->model()->isLoading());
+        const HistoryQuery q = m_dock->model()->query();
+        QCOMPARE(*q.maxLatencyMs, 60'000);
+        QCOMPARE(*q.minCost, 0.5);
+        QVERIFY(q.since.isValid());
+        QCOMPARE(m_dock->model()->rowCount(), 0); // scripted runs cost $0
+        child<QDoubleSpinBox>("historyMinCost")->setValue(0);
+        child<QSpinBox>("historyMaxLatency")->setValue(0);
+        child<QCheckBox>("historySinceEnabled")->setChecked(false);
+        QTRY_COMPARE(m_dock->model()->rowCount(), 2);
+        // Header clicks sort through the store.
+        QTableView *table = child<QTableView>("historyTable");
+        table->horizontalHeader()->sectionClicked(HistoryModel::LatencyColumn);
+        QCOMPARE(m_dock->model()->query().sort, HistoryQuery::Sort::LatencyDesc);
+        QCOMPARE(child<QComboBox>("historySort")->currentIndex(), 3);
+        table->horizontalHeader()->sectionClicked(HistoryModel::TimeColumn);
+        QCOMPARE(m_dock->model()->query().sort, HistoryQuery::Sort::NewestFirst);
+        QTRY_COMPARE(m_dock->model()->rowCount(), 2);
+        QTRY_VERIFY(!m_dock->model()->isLoading());
+        QCOMPARE(m_dock->model()->record(0).id, m_flowRun);
+        child<QToolButton>("historyMoreFilters")->click();
     }
 
     // "Open trace" fetches the run with its steps into the trace viewer.
