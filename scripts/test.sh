@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test (unit, integration, ui, e2e), then checks that core,
-# runner and server also build with the UI switched off.
+# Sets up, builds and runs every test (unit, integration, ui, e2e); then checks that core,
+# runner and server build and pass their tests with the UI switched off; then runs the
+# libFuzzer targets of the stream parsers for a bounded time (AS_FUZZ_SECONDS, default 20 s each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure -L "unit|integration|ui|e2e" -j"$(nproc)"
+
 cmake -S . -B build-headless -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAGENTSTUDIO_BUILD_UI=OFF -DBUILD_TESTING=ON
 cmake --build build-headless
-ctest --test-dir build-headless --output-on-failure -L "unit" -j"$(nproc)"
+ctest --test-dir build-headless --output-on-failure -L "unit|integration|e2e" -j"$(nproc)"
+
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+      -DAGENTSTUDIO_BUILD_FUZZ=ON -DAGENTSTUDIO_BUILD_UI=OFF -DBUILD_TESTING=ON \
+      -DAS_FUZZ_SECONDS="${AS_FUZZ_SECONDS:-20}"
+cmake --build build-fuzz --target fuzz_sse_parser fuzz_ndjson_parser
+ctest --test-dir build-fuzz --output-on-failure -R '^fuzz\.'
