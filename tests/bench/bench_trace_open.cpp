@@ -12,6 +12,7 @@
 #include "../ui/trace/TraceTestData.h"
 
 #include "core/store/ExecutionStore.h"
+#include "core/trace/Compare.h"
 #include "core/trace/Replay.h"
 #include "ui/trace/TraceModel.h"
 #include "ui/trace/TraceTimeline.h"
@@ -243,6 +244,21 @@ int main(int argc, char **argv)
                      .arg(synthMs, 0, 'f', 1)
                      .arg(ms(t), 0, 'f', 1)
                      .arg(ms(t) * 1000.0 / double(qMax<qsizetype>(1, events.size())), 0, 'f', 1)
+              << Qt::endl;
+    }
+
+    // 10. Compare two 30,000-step runs (the second with retries: extra steps on one side).
+    {
+        const ExecutionRecord other = makeTraceRecord(nodes, 7, QStringLiteral("other"));
+        t.restart();
+        const CompareResult c = compareExecutions(record, other);
+        out() << QStringLiteral("  compare %1 vs %2 steps: %3 ms (%4 aligned, %5 only right, %6 changed)")
+                     .arg(record.steps.size())
+                     .arg(other.steps.size())
+                     .arg(ms(t), 0, 'f', 1)
+                     .arg(c.matched)
+                     .arg(c.onlyRight)
+                     .arg(c.changed)
               << Qt::endl;
     }
 
