@@ -51,25 +51,64 @@ HistoryChart::HistoryChart(HistoryModel *model, QWidget *parent)
     setMinimumHeight(160);
 
     m_debounce->setSingleShot(true);
-    m_debounce->setInterval(200);
+    m_debounce->setInterval(300);
     connect(m_debounce, &QTimer::timeout, this, &HistoryChart::rebuild);
-    auto later = [this] { m_debounce->start(); };
+    // Hidden charts only note that they are stale; showing one re-reads it.
+    auto later = [this] {
+        m_stale = true;
+        if (isVisible())
+            m_debounce->start();
+    };
     connect(model, &QAbstractItemModel::modelReset, this, later);
     connect(model, &QAbstractItemModel::rowsInserted, this, later);
     connect(model, &QAbstractItemModel::rowsRemoved, this, later);
     connect(model, &QAbstractItemModel::dataChanged, this, later);
 }
 
+void HistoryChart::setBackend(ExecutionBackend *backend)
+{
+    disconnect(m_readyConnection);
+    m_backend = backend;
+    m_ticket = 0;
+    m_stale = true;
+    if (backend)
+        m_readyConnection = connect(
+            backend, &ExecutionBackend::historyReady, this, [this](quint64 ticket, const HistoryPage &page) {
+                if (ticket == 0 || ticket != m_ticket)
+                    return;
+                m_ticket = 0;
+                plot(page.items);
+            });
+}
+
+void HistoryChart::showEvent(QShowEvent *event)
+{
+    QChartView::showEvent(event);
+    if (m_stale)
+        m_debounce->start(0);
+}
+
 void HistoryChart::rebuild()
 {
+    m_stale = false;
+    if (!m_backend) {
+        plot(m_model->records().mid(0, kMaxPoints));
+        return;
+    }
+    HistoryQuery q = m_model->query();
+    q.cursor.clear();
+    q.limit = kMaxPoints;
+    m_ticket = m_backend->queryHistory(q); // a newer request makes an older answer stale
+}
+
+void HistoryChart::plot(const QList<ExecutionRecord> &records)
+{
     QList<QPointF> cost, latency;
-    const int n = qMin(m_model->rowCount(), kMaxPoints);
-    cost.reserve(n);
-    latency.reserve(n);
+    cost.reserve(records.size());
+    latency.reserve(records.size());
     double maxCost = 0, maxLatency = 0;
     qint64 minT = std::numeric_limits<qint64>::max(), maxT = std::numeric_limits<qint64>::min();
-    for (int row = n - 1; row >= 0; --row) { // oldest loaded first
-        const ExecutionRecord &r = m_model->record(row);
+    for (const ExecutionRecord &r : records) {
         if (!r.queuedAt.isValid() || r.status == QLatin1String("running")
             || r.status == QLatin1String("queued"))
             continue;
@@ -96,6 +135,7 @@ void HistoryChart::rebuild()
     }
     m_costAxis->setRange(0, maxCost > 0 ? maxCost * 1.1 : 0.001);
     m_latencyAxis->setRange(0, maxLatency > 0 ? maxLatency * 1.1 : 1000);
+    emit rebuilt();
 }
 
 int HistoryChart::costPoints() const

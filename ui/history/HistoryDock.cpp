@@ -353,6 +353,7 @@ void HistoryDock::setBackend(ExecutionBackend *backend)
     m_compareTickets[0] = m_compareTickets[1] = 0;
     m_deleteTicket = 0;
     m_model->setBackend(backend);
+    m_chart->setBackend(backend);
     if (backend) {
         m_backendConnections
             << connect(backend, &ExecutionBackend::executionFetched, this, &HistoryDock::onFetched)
