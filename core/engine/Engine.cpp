@@ -7,6 +7,7 @@
 #if __has_include("core/providers/ApiKeys.h")
 #include "core/providers/ApiKeys.h"
 #endif
+#include "core/providers/ApiKeyLookup.h"
 #include "core/store/ExecutionStore.h"
 
 #include <QDateTime>
@@ -78,7 +79,7 @@ struct Engine::TaskOutcome
 
 struct Engine::AgentTask
 {
-    ~AgentTask() { delete call; }
+    ~AgentTask() { delete call; delete keyLookup; }
 
     Execution *x = nullptr;
     AgentSpec agent;
@@ -86,6 +87,7 @@ struct Engine::AgentTask
     QString nodeId, parentStepId;
     QJsonObject llmInput;               // input_data of every llm attempt (never the key)
     LlmCall *call = nullptr;            // Owned by the engine (QObject child) while running.
+    ApiKeyLookup *keyLookup = nullptr;  // Owned: the keychain read of the API key, if one was needed.
     StepRecord llm;                     // the current attempt
     QElapsedTimer llmClock;
     QString text;
@@ -591,38 +593,67 @@ Engine::AgentTask *Engine::startAgentTask(Execution *x, const AgentSpec &agent, 
     t->llmClock.start();
     stepStarted(x, t->llm);
 
-    QString error;
     if (!provider) {
-        error = QStringLiteral("agent '%1': unknown provider '%2'").arg(agent.id, agent.model.provider);
-    } else {
-        LlmRequest request;
-        request.provider = *provider;
-        request.model = agent.model;
-        request.messages = messages;
-        if (!agent.signature.rawTextOutput())
-            request.outputSchema = agent.signature.outputSchema();
-        request.signature = agent.signature;
-        request.schemaName = agent.id;
-        request.apiKey = apiKeyFor(*provider, &error);
-        if (error.isEmpty()) {
-            t->call = createLlmCall(request, m_network, this, &error);
-            if (t->call)
-                error.clear();
-            else if (error.isEmpty())
-                error = QStringLiteral("provider '%1': cannot create a call").arg(provider->id);
-        }
+        failTaskLater(t, QStringLiteral("agent '%1': unknown provider '%2'").arg(agent.id, agent.model.provider));
+        return t;
     }
-    if (!error.isEmpty()) {
-        // Fail in a later turn: the caller expects the task to be running when this returns.
-        QMetaObject::invokeMethod(this, [this, t, error] {
+    LlmRequest request;
+    request.provider = *provider;
+    request.model = agent.model;
+    request.messages = messages;
+    if (!agent.signature.rawTextOutput())
+        request.outputSchema = agent.signature.outputSchema();
+    request.signature = agent.signature;
+    request.schemaName = agent.id;
+    QString error;
+    request.apiKey = apiKeyFor(*provider, &error);
+    if (!error.isEmpty() && apikeys::keychainSupported()) {
+        // No key in the environment: ask the system keychain, asynchronously and bounded by a
+        // timeout; the call starts when the key arrives. A cancel meanwhile ends the task (it
+        // has no call yet) and deleting the task drops the lookup with its answer.
+        t->keyLookup = new ApiKeyLookup(*provider);
+        connect(t->keyLookup, &ApiKeyLookup::finished, this, [this, t, request](const QString &key, const QString &err) mutable {
             if (t->ended)
                 return;
-            LlmResult r;
-            r.ok = false;
-            r.error = error;
-            onTaskFinished(t, r);
-        }, Qt::QueuedConnection);
+            if (key.isEmpty()) {
+                failTaskLater(t, err);
+                return;
+            }
+            request.apiKey = key;
+            launchTaskCall(t, request);
+        });
+        t->keyLookup->start();
         return t;
+    }
+    if (!error.isEmpty()) {
+        failTaskLater(t, error);
+        return t;
+    }
+    launchTaskCall(t, request);
+    return t;
+}
+
+void Engine::failTaskLater(AgentTask *t, const QString &error)
+{
+    // Fail in a later turn: the caller expects the task to be running when this returns.
+    QMetaObject::invokeMethod(this, [this, t, error] {
+        if (t->ended)
+            return;
+        LlmResult r;
+        r.ok = false;
+        r.error = error;
+        onTaskFinished(t, r);
+    }, Qt::QueuedConnection);
+}
+
+void Engine::launchTaskCall(AgentTask *t, const LlmRequest &request)
+{
+    QString error;
+    t->call = createLlmCall(request, m_network, this, &error);
+    if (!t->call) {
+        failTaskLater(t, error.isEmpty() ? QStringLiteral("provider '%1': cannot create a call").arg(request.provider.id)
+                                         : as::redact(error, {request.apiKey}));
+        return;
     }
     connect(t->call, &LlmCall::chunk, this, [this, t](const QString &text, int tokens) { onTaskChunk(t, text, tokens); });
     connect(t->call, &LlmCall::attemptFailed, this,
@@ -632,7 +663,6 @@ Engine::AgentTask *Engine::startAgentTask(Execution *x, const AgentSpec &agent, 
         m_partialTimer.start();
     t->requested = true;
     t->call->start();
-    return t;
 }
 
 void Engine::onTaskChunk(AgentTask *t, const QString &text, int tokens)

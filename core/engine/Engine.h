@@ -24,6 +24,7 @@
 class ExecutionStore;
 class LlmCall;
 class QNetworkAccessManager;
+struct LlmRequest;
 struct LlmResult;
 
 // The embedded execution engine (DESIGN.md §7): a worker object that lives on its own thread
@@ -148,6 +149,8 @@ private:
     AgentTask *startAgentTask(Execution *x, const AgentSpec &agent, const QJsonObject &inputs,
                               const QString &parentStepId, const QString &nodeId,
                               std::function<void(AgentTask *, const TaskOutcome &)> done);
+    void launchTaskCall(AgentTask *t, const LlmRequest &request);   // the key is resolved
+    void failTaskLater(AgentTask *t, const QString &error);
     void onTaskChunk(AgentTask *t, const QString &text, int tokens);
     void onTaskAttemptFailed(AgentTask *t, int attempt, const QString &error);
     void onTaskFinished(AgentTask *t, const LlmResult &result);

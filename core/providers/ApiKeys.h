@@ -8,9 +8,8 @@
 // never from the workspace file, the database, a trace or a log (DESIGN.md §4). The key lives
 // only in memory: callers pass it in LlmRequest::apiKey and must redact it from messages.
 //
-// System keychain (QtKeychain): not used. Its Linux backends talk to the Secret Service or
-// KWallet over D-Bus and its API is asynchronous; the engine thread has no session bus in CI
-// and headless use, so an environment variable is the one supported source for now.
+// This is the synchronous, environment-only half. When the variable is unset, the engine asks
+// the system keychain asynchronously through ApiKeyLookup (core/providers/ApiKeyLookup.h).
 
 // The variable a provider's key is read from: its api_key_env, else the conventional one for
 // the official hosts (OPENAI_API_KEY for api.openai.com, ANTHROPIC_API_KEY for the anthropic

@@ -1,0 +1,129 @@
+#include "core/providers/ApiKeyLookup.h"
+#include "tests/keychain/KeychainTestEnv.h"
+
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+// Key resolution with the keychain in the picture, on a machine with no session bus (as in CI):
+// the environment still wins, and "no key anywhere" ends quickly with the message naming both
+// places, never hanging on a missing secret service.
+class TestApiKeysKeychain : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_runtime;
+
+    static ProviderConfig provider(const QString &kind, const QString &baseUrl, const QString &env)
+    {
+        ProviderConfig p;
+        p.id = QStringLiteral("kc-test-") + kind;
+        p.kind = kind;
+        p.baseUrl = baseUrl;
+        p.apiKeyEnv = env;
+        return p;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_runtime.isValid());
+        isolateFromSessionBus(m_runtime);
+    }
+
+    void names()
+    {
+        QCOMPARE(apikeys::keychainService(), QStringLiteral("agentstudio"));
+        QCOMPARE(apikeys::keychainEntry(QStringLiteral("openai")), QStringLiteral("provider/openai"));
+    }
+
+    void resolve_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("baseUrl");
+        QTest::addColumn<QString>("env");
+        QTest::addColumn<QByteArray>("envValue");
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QString>("error");
+
+        const QString more = apikeys::keychainSupported()
+            ? QStringLiteral(" or store one in the system keychain (Settings > API Keys)") : QString();
+        QTest::newRow("named variable set") << "openai" << "" << "AS_KC_TEST_KEY" << QByteArray(" sk-env-1\n")
+                                            << "sk-env-1" << "";
+        QTest::newRow("named variable empty, no keychain service")
+            << "openai" << "" << "AS_KC_TEST_KEY" << QByteArray("") << "" << QString(QStringLiteral("openai: no API key: set AS_KC_TEST_KEY") + more);
+        QTest::newRow("official openai host, nothing set")
+            << "openai" << "https://api.openai.com/v1" << "" << QByteArray() << ""
+            << QString(QStringLiteral("openai: no API key: set OPENAI_API_KEY") + more);
+        QTest::newRow("anthropic, nothing set")
+            << "anthropic" << "" << "" << QByteArray() << ""
+            << QString(QStringLiteral("anthropic: no API key: set ANTHROPIC_API_KEY") + more);
+        QTest::newRow("local server needs no key") << "openai" << "http://127.0.0.1:1/v1" << "" << QByteArray() << "" << "";
+        QTest::newRow("ollama needs no key") << "ollama" << "" << "" << QByteArray() << "" << "";
+    }
+
+    // finished() comes once, in a later turn, with the key or the message (the keychain part of
+    // the message may carry the reason the keychain could not answer).
+    void resolve()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QString, baseUrl);
+        QFETCH(QString, env);
+        QFETCH(QByteArray, envValue);
+        QFETCH(QString, key);
+        QFETCH(QString, error);
+        qunsetenv("OPENAI_API_KEY");
+        qunsetenv("ANTHROPIC_API_KEY");
+        qunsetenv("AS_KC_TEST_KEY");
+        if (!envValue.isNull())
+            qputenv("AS_KC_TEST_KEY", envValue);
+
+        ApiKeyLookup lookup(provider(kind, baseUrl, env));
+        QSignalSpy finished(&lookup, &ApiKeyLookup::finished);
+        lookup.start();
+        QCOMPARE(finished.size(), 0);   // never synchronous
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 20000);
+        QCOMPARE(finished.at(0).at(0).toString(), key);
+        const QString gotError = finished.at(0).at(1).toString();
+        if (error.isEmpty())
+            QVERIFY2(gotError.isEmpty(), qPrintable(gotError));
+        else
+            QVERIFY2(gotError == error || gotError.startsWith(error + QStringLiteral(" (system keychain: ")),
+                     qPrintable(gotError));
+        QVERIFY(lookup.isFinished());
+        QTest::qWait(0);
+        QCOMPARE(finished.size(), 1);
+    }
+
+    // Giving up on a lookup (deleting it while the keychain may still be answering) is safe;
+    // the keychain job finishes on its own and nothing is delivered.
+    void deleteWhileLookingUp()
+    {
+        qunsetenv("AS_KC_TEST_KEY");
+        auto *lookup = new ApiKeyLookup(provider(QStringLiteral("openai"), QString(), QStringLiteral("AS_KC_TEST_KEY")));
+        lookup->start();
+        delete lookup;
+        // A second lookup afterwards still gets its answer (the keychain queue is not stuck).
+        ApiKeyLookup next(provider(QStringLiteral("openai"), QString(), QStringLiteral("AS_KC_TEST_KEY")));
+        QSignalSpy finished(&next, &ApiKeyLookup::finished);
+        next.start();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 20000);
+        QVERIFY(finished.at(0).at(1).toString().startsWith(QStringLiteral("openai: no API key: set AS_KC_TEST_KEY")));
+    }
+
+    // Store/remove without a secret service fail with a message (no plain-text fallback).
+    void storeWithoutServiceFails()
+    {
+        QString error = QStringLiteral("unset");
+        bool called = false;
+        apikeys::storeKey(QStringLiteral("kc-test-store"), QStringLiteral("sk-never-stored"), this,
+                          [&](const QString &e) { error = e; called = true; });
+        QTRY_VERIFY_WITH_TIMEOUT(called, 20000);
+        QVERIFY(!error.isEmpty());
+        QVERIFY(!error.contains(QLatin1String("sk-never-stored")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestApiKeysKeychain)
+#include "tst_apikeys_keychain.moc"
