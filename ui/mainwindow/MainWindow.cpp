@@ -4,6 +4,7 @@
 #include "core/engine/LocalBackend.h"
 #include "ui/common/FileDialog.h"
 #include "ui/common/MessageBox.h"
+#include "ui/settings/ApiKeysDialog.h"
 #include "ui/testpanel/TestPanel.h"
 
 class TraceView;
@@ -151,6 +152,14 @@ void MainWindow::createActions()
     full->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
+
+    QMenu *settings = menuBar()->addMenu(tr("&Settings"));
+    QAction *apiKeys = settings->addAction(tr("API &Keys…"), this, [this] {
+        auto *dialog = new ApiKeysDialog(m_workspace, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->open();
+    });
+    apiKeys->setObjectName(QStringLiteral("actionApiKeys"));
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Agent Studio"), this, [this] {
