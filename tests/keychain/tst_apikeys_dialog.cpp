@@ -1,10 +1,15 @@
 #include "core/providers/ApiKeyLookup.h"
 #include "tests/keychain/KeychainTestEnv.h"
 #include "tests/keychain/KeychainWorkspace.h"
+#include "core/engine/LocalBackend.h"
+#include "ui/mainwindow/MainWindow.h"
 #include "ui/settings/ApiKeysDialog.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QApplication>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -28,6 +33,28 @@ private slots:
     {
         QVERIFY(m_runtime.isValid());
         isolateFromSessionBus(m_runtime);
+        QStandardPaths::setTestModeEnabled(true);
+    }
+
+    // Settings > API Keys in the real main window opens the dialog on the open workspace (the
+    // bundled example: openai, claude, ollama and the scripted provider).
+    void openedFromMainWindow()
+    {
+        QSettings().clear();
+        LocalBackend backend{Workspace(), EngineSettings()};
+        MainWindow window(&backend);
+        window.openInitialWorkspace();
+        auto *action = window.findChild<QAction *>(QStringLiteral("actionApiKeys"));
+        QVERIFY(action);
+        action->trigger();
+        auto *dialog = window.findChild<ApiKeysDialog *>(QStringLiteral("apiKeysDialog"));
+        QVERIFY(dialog);
+        QVERIFY(dialog->isVisible());
+        auto *list = dialog->findChild<QTreeWidget *>(QStringLiteral("apiKeysList"));
+        QVERIFY(list);
+        QCOMPARE(list->topLevelItemCount(), 3);
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->pendingOperations(), 0, 20000);
+        dialog->close();
     }
 
     void listsNetworkProviders()
