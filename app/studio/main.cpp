@@ -1,11 +1,40 @@
-// agentstudio [--workspace FILE] [--db FILE] (DESIGN.md §10): the desktop app. Wires the
-// embedded engine (LocalBackend, its own thread) to the main window and runs the event loop.
+// agentstudio [--workspace FILE] [--db FILE] [--remote URL --token-file FILE] (DESIGN.md §10):
+// the desktop app. Wires the embedded engine (LocalBackend, its own thread) to the main window,
+// optionally connects to a remote workspace server at start, and runs the event loop.
 #include "core/engine/LocalBackend.h"
+#include "core/remote/RemoteBackend.h"
 #include "core/store/ExecutionStore.h"
 #include "ui/mainwindow/MainWindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFile>
+
+#include <cstdio>
+
+namespace {
+
+// The first line of the token file, trimmed. The token itself is never printed.
+QString readToken(const QString &path, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("agentstudio: --token-file %1: %2").arg(path, file.errorString());
+        return {};
+    }
+    const QString token = QString::fromUtf8(file.readLine(64 * 1024)).trimmed();
+    if (token.isEmpty())
+        *error = QStringLiteral("agentstudio: --token-file %1: the file holds no token").arg(path);
+    return token;
+}
+
+int usageError(const QString &message)
+{
+    std::fputs(qPrintable(message + QLatin1Char('\n')), stderr);
+    return 2;
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -26,9 +55,32 @@ int main(int argc, char *argv[])
     const QCommandLineOption dbOption(QStringLiteral("db"),
                                       QStringLiteral("Execution history database (default: %1).").arg(ExecutionStore::defaultPath()),
                                       QStringLiteral("FILE"));
+    const QCommandLineOption remoteOption(QStringLiteral("remote"),
+                                          QStringLiteral("Connect at start to the workspace server at URL (http://host:port)."),
+                                          QStringLiteral("URL"));
+    const QCommandLineOption tokenFileOption(QStringLiteral("token-file"),
+                                             QStringLiteral("File holding the bearer token for --remote (never logged or saved)."),
+                                             QStringLiteral("FILE"));
     parser.addOption(workspaceOption);
     parser.addOption(dbOption);
+    parser.addOption(remoteOption);
+    parser.addOption(tokenFileOption);
     parser.process(app);
+
+    QUrl remoteUrl;
+    QString token;
+    if (parser.isSet(remoteOption) || parser.isSet(tokenFileOption)) {
+        if (!parser.isSet(remoteOption) || !parser.isSet(tokenFileOption))
+            return usageError(QStringLiteral("agentstudio: --remote and --token-file go together"));
+        remoteUrl = QUrl::fromUserInput(parser.value(remoteOption));
+        if (!remoteUrl.isValid() || remoteUrl.host().isEmpty()
+            || (remoteUrl.scheme() != QLatin1String("http") && remoteUrl.scheme() != QLatin1String("https")))
+            return usageError(QStringLiteral("agentstudio: --remote: expected http://host:port or https://host:port"));
+        QString error;
+        token = readToken(parser.value(tokenFileOption), &error);
+        if (token.isEmpty())
+            return usageError(error);
+    }
 
     EngineSettings settings;
     settings.databasePath = parser.isSet(dbOption) ? parser.value(dbOption) : ExecutionStore::defaultPath();
@@ -36,6 +88,10 @@ int main(int argc, char *argv[])
 
     MainWindow window(&backend);
     window.openInitialWorkspace(parser.value(workspaceOption));
+    // The local workspace stays loaded for File > Use Local Engine. The remote one shows once
+    // the server answers; meanwhile the status bar says "connecting…" (nothing waits here).
+    if (remoteUrl.isValid())
+        window.useRemoteBackend(new RemoteBackend(remoteUrl, std::exchange(token, QString())));
     window.show();
     window.raise();
     window.activateWindow();   // keyboard focus at once, even without a window manager

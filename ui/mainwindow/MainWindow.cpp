@@ -2,12 +2,12 @@
 
 #include "core/engine/ExecutionBackend.h"
 #include "core/engine/LocalBackend.h"
+#include "core/remote/RemoteBackend.h"
 #include "ui/common/FileDialog.h"
 #include "ui/common/MessageBox.h"
+#include "ui/remote/ConnectDialog.h"
 #include "ui/settings/ApiKeysDialog.h"
 #include "ui/testpanel/TestPanel.h"
-
-class TraceView;
 
 #if __has_include("ui/history/HistoryDock.h")
 #include "ui/trace/CompareView.h"   // HistoryDock.h's inline compareView() needs the full type
@@ -49,7 +49,8 @@ const QString kLastKey = QStringLiteral("lastWorkspace");
 const QString kFilter = QStringLiteral("Agent Studio workspaces (*.agents.json *.json);;All files (*)");
 } // namespace
 
-MainWindow::MainWindow(ExecutionBackend *backend, QWidget *parent) : QMainWindow(parent), m_backend(backend)
+MainWindow::MainWindow(ExecutionBackend *backend, QWidget *parent)
+    : QMainWindow(parent), m_backend(backend), m_local(backend)
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowIcon(QIcon::fromTheme(QStringLiteral("applications-development")));
@@ -77,18 +78,7 @@ MainWindow::MainWindow(ExecutionBackend *backend, QWidget *parent) : QMainWindow
 
     connect(m_tree, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem *item) { onTreeSelection(item); });
     connect(m_testPanel, &TestPanel::pinRequested, this, &MainWindow::setPins);
-    if (backend) {
-        connect(backend, &ExecutionBackend::countsChanged, this, &MainWindow::updateCounts);
-        connect(backend, &ExecutionBackend::connectionStateChanged, this, &MainWindow::updateConnection);
-        connect(backend, &ExecutionBackend::workspaceChanged, this, [this] {
-            // A remote backend brings its own agents; the local one echoes ours.
-            if (!qobject_cast<LocalBackend *>(m_backend.data())) {
-                m_workspace = m_backend->workspace();
-                rebuildTree();
-                m_testPanel->setWorkspace(m_workspace);
-            }
-        });
-    }
+    switchBackend(backend);
 
     QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray()))
@@ -128,11 +118,20 @@ void MainWindow::createActions()
     QAction *saveAsAction = file->addAction(tr("Save &As…"), this, [this] { saveAs(); });
     saveAsAction->setObjectName(QStringLiteral("actionSaveAs"));
     saveAsAction->setShortcut(QKeySequence::SaveAs);
+    m_localFileActions = {newAction, open, example, m_saveAction, saveAsAction};
+    file->addSeparator();
+    m_connectAction = file->addAction(tr("&Connect to Remote Workspace…"), this, [this] { connectToRemote(); });
+    m_connectAction->setObjectName(QStringLiteral("actionConnectRemote"));
+    m_connectAction->setStatusTip(tr("Run, and look at the history of, a workspace served by agentstudio-server"));
+    m_useLocalAction = file->addAction(tr("Use &Local Engine"), this, [this] { useLocalEngine(); });
+    m_useLocalAction->setObjectName(QStringLiteral("actionUseLocal"));
+    m_useLocalAction->setStatusTip(tr("Back to the embedded engine and the local workspace file"));
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setObjectName(QStringLiteral("actionQuit"));
     quit->setShortcut(QKeySequence::Quit);
     rebuildRecentMenu();
+    updateFileActions();
 
     QMenu *run = menuBar()->addMenu(tr("&Run"));
     QAction *runAction = run->addAction(tr("&Run"), this, [this] { m_testPanel->runCurrent(); });
@@ -195,13 +194,14 @@ void MainWindow::installDocks()
     m_viewMenu->addAction(m_problemsDock->toggleViewAction());
 
     // --- Trace viewer (ui/trace): follows the run just started, shows what history opens.
+    // Its backend is set by switchBackend().
     TraceView *trace = nullptr;
 #ifdef AS_HAVE_TRACE_VIEW
     {
         auto *traceDock = new QDockWidget(tr("Trace"), this);
         traceDock->setObjectName(QStringLiteral("traceDock"));
         trace = new TraceView(traceDock);
-        trace->setBackend(m_backend);
+        m_trace = trace;
         traceDock->setWidget(trace);
         addDockWidget(Qt::BottomDockWidgetArea, traceDock);
         m_viewMenu->addAction(traceDock->toggleViewAction());
@@ -214,7 +214,7 @@ void MainWindow::installDocks()
     {
         auto *history = new HistoryDock(this);
         history->setObjectName(QStringLiteral("historyDock"));
-        history->setBackend(m_backend);
+        m_history = history;
         addDockWidget(Qt::BottomDockWidgetArea, history);
         m_viewMenu->addAction(history->toggleViewAction());
         if (trace) {
@@ -270,6 +270,8 @@ void MainWindow::openExample()
 
 bool MainWindow::loadWorkspace(const QString &path)
 {
+    if (m_remote && !useLocalEngine())
+        return false;   // a local file replaces the server's workspace only on the local engine
     QStringList problems;
     Result<Workspace> loaded = Workspace::load(path, &problems);
     if (!loaded) {
@@ -290,6 +292,8 @@ bool MainWindow::loadWorkspace(const QString &path)
 
 void MainWindow::setWorkspace(const Workspace &workspace, const QString &path)
 {
+    if (m_remote && !useLocalEngine())
+        return;
     m_workspace = workspace;
     m_path = path;
     m_workspace.filePath = path;
@@ -303,7 +307,8 @@ void MainWindow::setWorkspace(const Workspace &workspace, const QString &path)
 
 void MainWindow::pushWorkspace()
 {
-    if (auto *local = qobject_cast<LocalBackend *>(m_backend.data()))
+    // A server's workspace is the server's: only the local engine takes ours.
+    if (auto *local = qobject_cast<LocalBackend *>(m_local.data()); local && !m_remote)
         local->setWorkspace(m_workspace);
     m_testPanel->setWorkspace(m_workspace);
 }
@@ -327,6 +332,16 @@ void MainWindow::rebuildTree()
 {
     const QSignalBlocker block(m_tree);
     m_tree->clear();
+    // A server's workspace says so above its agents: it is not the local file.
+    m_tree->setHeaderHidden(!m_remote);
+    if (m_remote) {
+        QTreeWidgetItem *header = m_tree->headerItem();
+        header->setText(0, tr("%1 · on %2").arg(m_workspace.workspaceId.isEmpty() ? tr("(loading)") : m_workspace.workspaceId,
+                                                  remoteHostPort()));
+        header->setIcon(0, style()->standardIcon(QStyle::SP_DriveNetIcon));
+        header->setToolTip(0, tr("This workspace is served by %1 and edited on the server.")
+                                  .arg(m_remote->baseUrl().toString(QUrl::RemoveUserInfo)));
+    }
     auto *agents = new QTreeWidgetItem(m_tree, {tr("Agents (%1)").arg(m_workspace.agents.size())});
     agents->setData(0, KindRole, AgentsGroup);
     agents->setFlags(Qt::ItemIsEnabled);
@@ -380,6 +395,10 @@ void MainWindow::onTreeSelection(QTreeWidgetItem *item)
 
 void MainWindow::setPins(const QString &orchestrationId, const QString &nodeId, const QJsonObject &values)
 {
+    if (m_remote) {
+        statusBar()->showMessage(tr("Pins of a remote workspace are edited on the server."), 8000);
+        return;
+    }
     OrchestrationSpec *orch = m_workspace.orchestration(orchestrationId);
     if (!orch || !orch->node(nodeId))
         return;
@@ -421,6 +440,12 @@ bool MainWindow::openWorkspace()
 
 bool MainWindow::save()
 {
+    if (m_remote) {
+        statusBar()->showMessage(tr("A remote workspace is edited on the server; use File > Use Local Engine to "
+                                    "work on local files."),
+                                 8000);
+        return false;
+    }
     if (m_path.isEmpty() || m_path.startsWith(QLatin1Char(':')))
         return saveAs();
     const Result<void> saved = m_workspace.save(m_path);
@@ -435,6 +460,8 @@ bool MainWindow::save()
 
 bool MainWindow::saveAs()
 {
+    if (m_remote)
+        return save();
     QString suggested = m_path;
     if (suggested.isEmpty())
         suggested = (m_workspace.workspaceId.isEmpty() ? QStringLiteral("workspace") : m_workspace.workspaceId)
@@ -492,6 +519,12 @@ void MainWindow::setModified(bool modified)
 
 void MainWindow::updateTitle()
 {
+    if (m_remote) {
+        const QString id = m_workspace.workspaceId.isEmpty() ? tr("Remote workspace") : m_workspace.workspaceId;
+        setWindowTitle(tr("%1 on %2 (remote, edited on the server)").arg(id, remoteHostPort())
+                       + QStringLiteral("[*] — Agent Studio"));
+        return;
+    }
     QString name;
     if (!m_path.isEmpty())
         name = QFileInfo(m_path).fileName();
@@ -546,12 +579,194 @@ void MainWindow::updateCounts(int running, int queued)
 void MainWindow::updateConnection(const QString &state)
 {
     m_connection = state;
-    const QString name = m_backend ? m_backend->displayName() : tr("none");
     QString dot = QStringLiteral("#2e7d32");
-    if (state == QStringLiteral("connecting"))
+    QString shown = state;
+    if (state == QStringLiteral("connecting")) {
         dot = QStringLiteral("#b26a00");
-    else if (state != QStringLiteral("connected"))
+        shown = tr("connecting…");
+    } else if (state != QStringLiteral("connected")) {
         dot = QStringLiteral("#c62828");
-    m_engineLabel->setText(tr("Engine: %1 <span style=\"color:%2\">●</span> %3").arg(name.toHtmlEscaped(), dot, state));
-    m_engineLabel->setToolTip(tr("Runs execute on: %1 (%2)").arg(name, state));
+        // The remote backend keeps trying with backoff; say so.
+        shown = m_remote ? tr("disconnected — reconnecting") : state;
+    }
+    QString where;
+    QString tip;
+    if (m_remote) {
+        const QUrl url = m_remote->baseUrl();
+        where = tr("Remote: %1").arg(remoteHostPort());
+        tip = tr("Runs, history and traces are those of the workspace server at %1 (%2).")
+                  .arg(url.toString(QUrl::RemoveUserInfo), shown);
+        if (state != QStringLiteral("connected") && !m_remote->lastError().isEmpty())
+            tip += QLatin1Char('\n') + m_remote->lastError();
+    } else {
+        where = tr("Engine: %1").arg(m_backend ? m_backend->displayName() : tr("none"));
+        tip = tr("Runs execute in the embedded engine of this app (%1).").arg(shown);
+    }
+    m_engineLabel->setText(QStringLiteral("%1 <span style=\"color:%2\">●</span> %3").arg(where.toHtmlEscaped(), dot, shown.toHtmlEscaped()));
+    m_engineLabel->setToolTip(tip);
+}
+
+QString MainWindow::remoteHostPort() const
+{
+    if (!m_remote)
+        return {};
+    const QUrl url = m_remote->baseUrl();
+    return QStringLiteral("%1:%2").arg(url.host()).arg(url.port(url.scheme() == QLatin1String("https") ? 443 : 80));
+}
+
+void MainWindow::switchBackend(ExecutionBackend *backend)
+{
+    for (const QMetaObject::Connection &c : std::as_const(m_backendConnections))
+        disconnect(c);
+    m_backendConnections.clear();
+    m_backend = backend;
+    m_testPanel->setBackend(backend);
+#ifdef AS_HAVE_TRACE_VIEW
+    if (m_trace) {
+        m_trace->clear();   // a trace of the other engine's run is not this one's to follow
+        m_trace->setBackend(backend);
+    }
+#endif
+#ifdef AS_HAVE_HISTORY_DOCK
+    if (m_history)
+        m_history->setBackend(backend);
+#endif
+    if (backend) {
+        m_backendConnections << connect(backend, &ExecutionBackend::countsChanged, this, &MainWindow::updateCounts)
+                             << connect(backend, &ExecutionBackend::connectionStateChanged, this,
+                                        &MainWindow::updateConnection)
+                             << connect(backend, &ExecutionBackend::workspaceChanged, this,
+                                        &MainWindow::onBackendWorkspaceChanged);
+        if (auto *remote = qobject_cast<RemoteBackend *>(backend)) {
+            m_backendConnections << connect(remote, &RemoteBackend::workspaceFetchFailed, this,
+                                            [this](const QString &message) {
+                                                statusBar()->showMessage(tr("Remote workspace: %1").arg(message), 15000);
+                                                updateConnection(m_connection);   // the tooltip shows the error
+                                            });
+            updateConnection(remote->connectionState());
+        } else {
+            updateConnection(QStringLiteral("connected"));   // the embedded engine is always there
+        }
+        updateCounts(backend->runningCount(), backend->queuedCount());
+    } else {
+        updateConnection(QStringLiteral("disconnected"));
+        updateCounts(0, 0);
+    }
+}
+
+void MainWindow::onBackendWorkspaceChanged()
+{
+    // The local engine echoes our own document; a server brings its own agents.
+    if (!m_remote || m_backend != m_remote)
+        return;
+    m_workspace = m_remote->workspace();
+    m_workspace.filePath.clear();
+    rebuildTree();
+    m_testPanel->setWorkspace(m_workspace);
+    updateTitle();
+}
+
+void MainWindow::updateFileActions()
+{
+    const QString why = tr("A remote workspace is edited on the server; use File > Use Local Engine to work on "
+                           "local files.");
+    for (QAction *a : std::as_const(m_localFileActions)) {
+        a->setEnabled(!m_remote);
+        a->setToolTip(m_remote ? why : a->text().remove(QLatin1Char('&')));
+    }
+    m_recentMenu->setEnabled(!m_remote);
+    if (m_useLocalAction)
+        m_useLocalAction->setEnabled(m_remote != nullptr);
+}
+
+bool MainWindow::canSwitchEngine(const QString &title)
+{
+    if (!m_testPanel->isAnyRunning())
+        return true;
+    MessageBox::information(this, title,
+                            tr("A test run is still going. Wait for it to finish or cancel it (Esc), then "
+                               "switch engines."));
+    return false;
+}
+
+void MainWindow::connectToRemote()
+{
+    if (!canSwitchEngine(tr("Connect to Remote Workspace")))
+        return;
+    QPointer<MainWindow> self(this);
+    ConnectDialog::connectToRemote(this, [self](RemoteBackend *remote) {
+        if (self)
+            self->useRemoteBackend(remote);
+        else
+            remote->deleteLater();
+    });
+}
+
+bool MainWindow::useRemoteBackend(RemoteBackend *remote)
+{
+    if (!remote)
+        return false;
+    // The dialog hands the backend over from inside one of its signals: deleteLater() only.
+    if (!canSwitchEngine(tr("Connect to Remote Workspace"))) {
+        remote->deleteLater();
+        return false;
+    }
+    if (!m_remote) {
+        // Leaving the local document: keep it (saved or not, as the user says) for the way back.
+        if (!maybeSave()) {
+            remote->deleteLater();
+            statusBar()->showMessage(tr("Stayed on the local engine."), 5000);
+            return false;
+        }
+        m_localWorkspace = m_workspace;
+        m_localPath = m_path;
+    }
+    RemoteBackend *old = m_remote;
+    m_remote = remote;
+    remote->setParent(this);
+    switchBackend(remote);
+    if (old && old != remote)
+        old->deleteLater();
+
+    m_problems.clear();
+    m_problemsList->clear();
+    m_problemsDock->hide();
+    m_path.clear();
+    m_workspace = remote->hasWorkspace() ? remote->workspace() : Workspace();
+    m_workspace.filePath.clear();
+    rebuildTree();
+    m_testPanel->setWorkspace(m_workspace);
+    m_testPanel->setPinningAllowed(false, tr("This workspace is served by %1: pins are edited on the server.")
+                                              .arg(remote->baseUrl().toString(QUrl::RemoveUserInfo)));
+    updateFileActions();
+    setModified(false);
+    statusBar()->showMessage(remote->hasWorkspace()
+                                 ? tr("Connected to %1: runs, history and traces are the server's.")
+                                       .arg(remote->baseUrl().toString(QUrl::RemoveUserInfo))
+                                 : tr("Connecting to %1…").arg(remote->baseUrl().toString(QUrl::RemoveUserInfo)),
+                             8000);
+    return true;
+}
+
+bool MainWindow::useLocalEngine()
+{
+    if (!m_remote)
+        return true;
+    if (!canSwitchEngine(tr("Use Local Engine")))
+        return false;
+    RemoteBackend *old = m_remote;
+    m_remote = nullptr;
+    switchBackend(m_local);
+    // Its streams and requests end with it; never deleted inside one of its own signals.
+    old->deleteLater();
+    m_testPanel->setPinningAllowed(true);
+    updateFileActions();
+    // The local document as it was: fresh from its file when it has one (the user saved or
+    // discarded the changes when leaving it), else as kept in memory.
+    const QString path = std::exchange(m_localPath, QString());
+    const Workspace kept = std::exchange(m_localWorkspace, Workspace());
+    if (path.isEmpty() || !QFileInfo::exists(path) || !loadWorkspace(path))
+        setWorkspace(kept, path);
+    statusBar()->showMessage(tr("Back on the local engine."), 5000);
+    return true;
 }

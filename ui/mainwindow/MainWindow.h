@@ -6,6 +6,9 @@
 #include <QPointer>
 
 class ExecutionBackend;
+class HistoryDock;
+class RemoteBackend;
+class TraceView;
 class QAction;
 class QDockWidget;
 class QLabel;
@@ -25,6 +28,15 @@ class TestPanel;
 // The window owns the workspace document (the file, its modified state, pins edited in Node in
 // Context) and hands copies to the backend and the test panel. It never runs or queries
 // anything itself on the GUI thread: runs and history go through the ExecutionBackend.
+//
+// Engines (DESIGN.md §7-8, issue 7): File > Connect to Remote Workspace… ("actionConnectRemote")
+// switches every view — workspace tree, test panel tabs, history and trace docks, status bar —
+// to a RemoteBackend and shows the server's workspace, which is edited on the server (Save,
+// Save As, New, Open and Pin are disabled meanwhile). File > Use Local Engine ("actionUseLocal")
+// switches back to the embedded engine and the local workspace document as it was. The local
+// backend stays alive (it is the app's) while remote is used; a remote backend left behind is
+// deleted later (deleteLater), never while one of its signals is being delivered. Engines are
+// switched only while no test run is going.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -50,7 +62,21 @@ public:
     QStringList recentFiles() const;
 
     TestPanel *testPanel() const { return m_testPanel; }
+    // The backend in use: the local one given to the constructor, or the remote one.
     ExecutionBackend *backend() const { return m_backend; }
+
+    // File > Connect to Remote Workspace…: the connect dialog (window-modal, returns at once);
+    // once it has connected, useRemoteBackend() with what it made.
+    void connectToRemote();
+    // Switches every view to `remote` (ownership passes to the window) and shows its workspace
+    // (when it arrives, if not yet). Asks to save unsaved local changes first. Returns false, and
+    // deletes `remote` later, when a test run is still going or the user cancelled.
+    bool useRemoteBackend(RemoteBackend *remote);
+    // File > Use Local Engine: back to the embedded engine and the local workspace document.
+    // Returns false when a test run is still going (nothing changes).
+    bool useLocalEngine();
+    bool isRemote() const { return m_remote != nullptr; }
+    RemoteBackend *remoteBackend() const { return m_remote; }
 
     // File actions (also in the File menu). Each returns false when cancelled or failed.
     bool newWorkspace();
@@ -84,8 +110,23 @@ private:
     void rebuildRecentMenu();
     void updateCounts(int running, int queued);
     void updateConnection(const QString &state);
+    // Points the test panel, docks and status bar at `backend` (connections to the old one are
+    // dropped first, so nothing of it arrives afterwards).
+    void switchBackend(ExecutionBackend *backend);
+    void onBackendWorkspaceChanged();
+    // File actions that edit the local document are off while a server's workspace is shown.
+    void updateFileActions();
+    // Refuses (with a message) while a test run is going: it is followed by the current engine.
+    bool canSwitchEngine(const QString &title);
+    QString remoteHostPort() const;   // "host:port" of the server in use, or empty
 
-    QPointer<ExecutionBackend> m_backend;
+    QPointer<ExecutionBackend> m_backend;  // in use: m_local or m_remote
+    QPointer<ExecutionBackend> m_local;    // Not owned: the app's embedded engine.
+    RemoteBackend *m_remote = nullptr;     // Owned (child) while in use; deleteLater() when left.
+    QList<QMetaObject::Connection> m_backendConnections;
+    // The local document while a server's workspace is shown.
+    Workspace m_localWorkspace;
+    QString m_localPath;
     Workspace m_workspace;
     QString m_path;                        // empty: not saved yet (new or the bundled example)
     QStringList m_problems;
@@ -95,9 +136,14 @@ private:
     QDockWidget *m_problemsDock = nullptr;
     QListWidget *m_problemsList = nullptr;
     QPointer<QDockWidget> m_bottomDock;    // history (tabbed with trace), sized on first start
+    TraceView *m_trace = nullptr;          // in the trace dock; null when not built in
+    HistoryDock *m_history = nullptr;      // null when not built in
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     QAction *m_saveAction = nullptr;
+    QList<QAction *> m_localFileActions;   // New, Open, Open Example, Save, Save As
+    QAction *m_connectAction = nullptr;
+    QAction *m_useLocalAction = nullptr;
     QLabel *m_engineLabel = nullptr;
     QLabel *m_countsLabel = nullptr;
     QString m_connection = QStringLiteral("connected");

@@ -2,20 +2,43 @@
 
 #include "core/common/Util.h"
 
-ExecutionTracker::ExecutionTracker(ExecutionBackend *backend, QObject *parent)
-    : QObject(parent), m_backend(backend)
+ExecutionTracker::ExecutionTracker(ExecutionBackend *backend, QObject *parent) : QObject(parent)
 {
-    connect(backend, &ExecutionBackend::eventsReceived, this, &ExecutionTracker::onEvents);
-    connect(backend, &ExecutionBackend::startFailed, this, [this](quint64 ticket, const QString &message) {
-        if (m_active && ticket == m_ticket)
-            finish(QStringLiteral("failed"), {{QStringLiteral("error_message"), message}});
-    });
-    connect(backend, &ExecutionBackend::started, this, [this](quint64 ticket, const QString &id) {
-        if (m_active && ticket == m_ticket && id != m_executionId) {
-            // The backend chose another id: follow that one.
+    setBackend(backend);
+}
+
+void ExecutionTracker::setBackend(ExecutionBackend *backend)
+{
+    for (const QMetaObject::Connection &c : std::as_const(m_connections))
+        disconnect(c);
+    m_connections.clear();
+    if (m_active && backend != m_backend)
+        finish(QStringLiteral("detached"),
+               {{QStringLiteral("error_message"),
+                 tr("The test panel switched to another engine; this run goes on where it was started "
+                    "and is in that engine's history.")}});
+    m_backend = backend;
+    m_ticket = 0;
+    if (!backend)
+        return;
+    m_connections << connect(backend, &ExecutionBackend::eventsReceived, this, &ExecutionTracker::onEvents);
+    m_connections << connect(backend, &ExecutionBackend::startFailed, this,
+                             [this](quint64 ticket, const QString &message) {
+                                 if (m_active && ticket == m_ticket)
+                                     finish(QStringLiteral("failed"), {{QStringLiteral("error_message"), message}});
+                             });
+    m_connections << connect(backend, &ExecutionBackend::started, this, [this](quint64 ticket, const QString &id) {
+        if (!m_active || ticket != m_ticket || m_confirmed)
+            return;
+        m_confirmed = true;
+        if (id != m_executionId) {
+            // The backend chose another id (a remote server does): follow that one.
             m_executionId = id;
             m_lastSeq = 0;
         }
+        if (std::exchange(m_cancelPending, false) && m_backend)
+            m_backend->cancel(id);
+        emit runConfirmed(id);
     });
 }
 
@@ -25,6 +48,7 @@ QString ExecutionTracker::start(ExecutionRequest request)
         request.executionId = as::newId();
     m_executionId = request.executionId;
     m_active = true;
+    m_confirmed = m_cancelPending = false;
     m_lastSeq = 0;
     m_stepNode.clear();
     m_metrics = RunMetrics();
@@ -40,8 +64,12 @@ QString ExecutionTracker::start(ExecutionRequest request)
 
 void ExecutionTracker::cancel()
 {
-    if (m_active && m_backend)
-        m_backend->cancel(m_executionId);
+    if (!m_active || !m_backend)
+        return;
+    // The local engine knows the id at once; a server only once it has answered the start.
+    m_backend->cancel(m_executionId);
+    if (!m_confirmed)
+        m_cancelPending = true;
 }
 
 const RunMetrics &ExecutionTracker::metrics() const
@@ -70,6 +98,13 @@ void ExecutionTracker::onEvents(const ExecutionEventList &events)
             if (e.seq <= m_lastSeq)
                 continue;   // already have it (replay after reconnect)
             m_lastSeq = e.seq;
+        }
+        if (!m_confirmed) {
+            // Events under our id: the backend took it (whichever of started / events comes first).
+            m_confirmed = true;
+            emit runConfirmed(m_executionId);
+            if (!m_active)
+                break;
         }
         any = true;
         handle(e);

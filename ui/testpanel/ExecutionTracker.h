@@ -12,7 +12,9 @@
 // once it completes. -1 means "not known (yet)".
 struct RunMetrics
 {
-    QString status;                  // empty (idle) | starting | queued | running | completed | failed | cancelled | interrupted
+    // empty (idle) | starting | queued | running | completed | failed | cancelled | interrupted
+    // | detached (the panel stopped following it: switched to another backend)
+    QString status;
     qint64 queueMs = -1;
     qint64 ttftMs = -1;
     qint64 totalMs = -1;
@@ -37,6 +39,11 @@ class ExecutionTracker final : public QObject
 public:
     ExecutionTracker(ExecutionBackend *backend, QObject *parent);
 
+    // Follows runs of another backend from now on (local <-> remote). A run still followed is
+    // let go: it goes on where it was started, and finished() says so (status "detached").
+    void setBackend(ExecutionBackend *backend);
+    ExecutionBackend *backend() const { return m_backend; }
+
     // Starts `request` (a new run replaces the one followed so far). Returns the execution id.
     QString start(ExecutionRequest request);
     void cancel();
@@ -48,6 +55,10 @@ public:
 
 signals:
     void runStarted(const QString &executionId);
+    // The backend accepted the run under `executionId`: the id start() returned (local engine)
+    // or one it chose itself (a remote server does), which is then followed from now on.
+    // Views that subscribe to the run by id (the trace) wait for this.
+    void runConfirmed(const QString &executionId);
     void statusChanged(const QString &status);
     // Chunk text of a step; nodeId is set inside workflows.
     void chunkReceived(const QString &stepId, const QString &nodeId, const QString &text, int tokens);
@@ -63,9 +74,12 @@ private:
     void finish(const QString &status, const QJsonObject &data);
 
     QPointer<ExecutionBackend> m_backend;
+    QList<QMetaObject::Connection> m_connections;   // to m_backend
     quint64 m_ticket = 0;
     QString m_executionId;
     bool m_active = false;
+    bool m_confirmed = false;       // the backend said started(ticket, id)
+    bool m_cancelPending = false;   // cancel() before that: sent again under the confirmed id
     qint64 m_lastSeq = 0;
     QHash<QString, QString> m_stepNode;    // step id -> node id
     mutable RunMetrics m_metrics;

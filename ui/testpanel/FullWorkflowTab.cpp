@@ -163,6 +163,8 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     connect(m_graphView, &WorkflowGraphView::testInContextRequested, this, &FullWorkflowTab::testInContext);
 #endif
     connect(m_tracker, &ExecutionTracker::stepStarted, this, &FullWorkflowTab::onStepStarted);
+    connect(m_tracker, &ExecutionTracker::runConfirmed, this,
+            [this](const QString &executionId) { m_runExecutionId = executionId; });
     connect(m_tracker, &ExecutionTracker::stepCompleted, this, &FullWorkflowTab::onStepCompleted);
     connect(m_tracker, &ExecutionTracker::statusChanged, this, &FullWorkflowTab::updateButtons);
     connect(m_tracker, &ExecutionTracker::finished, this, [this](const QString &status) {
@@ -188,6 +190,13 @@ QString FullWorkflowTab::stateName(NodeState state)
         return tr("skipped");
     }
     return {};
+}
+
+void FullWorkflowTab::setBackend(ExecutionBackend *backend)
+{
+    m_backend = backend;
+    m_tracker->setBackend(backend);
+    updateButtons();
 }
 
 void FullWorkflowTab::setWorkspace(const Workspace &workspace)

@@ -33,6 +33,9 @@ public:
 
     FullWorkflowTab(ExecutionBackend *backend, QWidget *parent);
 
+    // Runs through another backend from now on (local <-> remote); not owned.
+    void setBackend(ExecutionBackend *backend);
+
     void setWorkspace(const Workspace &workspace);
     bool selectOrchestration(const QString &orchestrationId);
     QString currentOrchestrationId() const;

@@ -13,7 +13,7 @@ QString statusColor(const QString &status)
         return QStringLiteral("#2e7d32");
     if (status == QStringLiteral("failed") || status == QStringLiteral("interrupted"))
         return QStringLiteral("#c62828");
-    if (status == QStringLiteral("cancelled"))
+    if (status == QStringLiteral("cancelled") || status == QStringLiteral("detached"))
         return QStringLiteral("#6d6d6d");
     if (status == QStringLiteral("running"))
         return QStringLiteral("#1565c0");

@@ -214,8 +214,20 @@ NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
         updateButtons();
         emit runningChanged(false);
     });
+    m_pinToolTip = m_pin->toolTip();
+    setBackend(backend);
+}
+
+void NodeInContextTab::setBackend(ExecutionBackend *backend)
+{
+    for (const QMetaObject::Connection &c : std::as_const(m_backendConnections))
+        disconnect(c);
+    m_backendConnections.clear();
+    m_backend = backend;
+    m_historyTicket = m_fetchTicket = 0;
+    m_tracker->setBackend(backend);
     if (backend) {
-        connect(backend, &ExecutionBackend::historyReady, this, [this](quint64 ticket, const HistoryPage &page) {
+        m_backendConnections << connect(backend, &ExecutionBackend::historyReady, this, [this](quint64 ticket, const HistoryPage &page) {
             if (ticket != m_historyTicket)
                 return;
             m_historyTicket = 0;
@@ -226,13 +238,13 @@ NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
             }
             m_fetchTicket = m_backend->fetchExecution(page.items.first().id);
         });
-        connect(backend, &ExecutionBackend::executionFetched, this, [this](quint64 ticket, const ExecutionRecord &rec) {
+        m_backendConnections << connect(backend, &ExecutionBackend::executionFetched, this, [this](quint64 ticket, const ExecutionRecord &rec) {
             if (ticket != m_fetchTicket)
                 return;
             m_fetchTicket = 0;
             onExecutionFetched(rec);
         });
-        connect(backend, &ExecutionBackend::queryFailed, this, [this](quint64 ticket, const QString &message) {
+        m_backendConnections << connect(backend, &ExecutionBackend::queryFailed, this, [this](quint64 ticket, const QString &message) {
             if (ticket != m_fetchTicket && ticket != m_historyTicket)
                 return;
             m_fetchTicket = m_historyTicket = 0;
@@ -240,6 +252,13 @@ NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
         });
     }
     updateButtons();
+}
+
+void NodeInContextTab::setPinningAllowed(bool allowed, const QString &reason)
+{
+    m_pinningAllowed = allowed;
+    m_pin->setToolTip(allowed ? m_pinToolTip : reason);
+    m_pin->setEnabled(allowed && !m_upstream->fields().isEmpty());
 }
 
 void NodeInContextTab::setWorkspace(const Workspace &workspace)
@@ -337,7 +356,7 @@ void NodeInContextTab::onNodeChanged()
     m_nodeInfo->setText(tr("Node <b>%1</b> runs agent <b>%2</b> (%3 · %4)")
                             .arg(node->id.toHtmlEscaped(), (agent->name.isEmpty() ? agent->id : agent->name).toHtmlEscaped(),
                                  agent->model.provider.toHtmlEscaped(), agent->model.name.toHtmlEscaped()));
-    m_pin->setEnabled(!up.isEmpty());
+    m_pin->setEnabled(m_pinningAllowed && !up.isEmpty());
     // Start from the pins when there are some: the quickest way to a runnable node.
     if (orch->pins.contains(node->id)) {
         m_source->setCurrentIndex(m_source->findData(int(Source::Pins)));

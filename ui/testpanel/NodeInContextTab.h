@@ -32,6 +32,13 @@ public:
 
     NodeInContextTab(ExecutionBackend *backend, QWidget *parent);
 
+    // Runs and looks up history through another backend from now on (local <-> remote); not
+    // owned. Pending lookups of the old one are dropped.
+    void setBackend(ExecutionBackend *backend);
+    // Pin is offered only where pins can be saved (not in a workspace served by a remote
+    // server); `reason` is the button's tooltip when it is not.
+    void setPinningAllowed(bool allowed, const QString &reason = {});
+
     // Keeps the selected orchestration, node and values when they still exist.
     void setWorkspace(const Workspace &workspace);
     bool selectNode(const QString &orchestrationId, const QString &nodeId);
@@ -69,6 +76,7 @@ private:
 
     Workspace m_workspace;
     QPointer<ExecutionBackend> m_backend;
+    QList<QMetaObject::Connection> m_backendConnections;
     ExecutionTracker *m_tracker = nullptr;   // Owned (child).
     QComboBox *m_orchPicker = nullptr;       // Owned (children from here on).
     QComboBox *m_nodePicker = nullptr;
@@ -88,6 +96,8 @@ private:
     RunOutputPane *m_output = nullptr;
 
     QString m_shownKey;             // "orch/node" shown in the forms
+    bool m_pinningAllowed = true;
+    QString m_pinToolTip;
     quint64 m_historyTicket = 0;    // pending latest-run query
     quint64 m_fetchTicket = 0;      // pending execution fetch
 };

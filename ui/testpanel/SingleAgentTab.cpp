@@ -108,6 +108,13 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     updateButtons();
 }
 
+void SingleAgentTab::setBackend(ExecutionBackend *backend)
+{
+    m_backend = backend;
+    m_tracker->setBackend(backend);
+    updateButtons();
+}
+
 QString SingleAgentTab::settingsKey(const QString &workspaceId, const QString &agentId)
 {
     return QStringLiteral("lastInputs/%1/%2").arg(workspaceId.isEmpty() ? QStringLiteral("_") : workspaceId, agentId);

@@ -29,8 +29,23 @@ TestPanel::TestPanel(ExecutionBackend *backend, QWidget *parent) : QTabWidget(pa
                 if (m_node->selectNode(orch, node))
                     m_node->prefill(upstream, own, text, executionId);
             });
-    for (ExecutionTracker *t : {m_single->tracker(), m_node->tracker(), m_full->tracker()})
-        connect(t, &ExecutionTracker::runStarted, this, &TestPanel::executionStarted);
+    for (ExecutionTracker *t : {m_single->tracker(), m_node->tracker(), m_full->tracker()}) {
+        // Once the backend confirmed the id: a remote server assigns its own, and following
+        // the provisional one would subscribe to an execution that does not exist.
+        connect(t, &ExecutionTracker::runConfirmed, this, &TestPanel::executionStarted);
+    }
+}
+
+void TestPanel::setBackend(ExecutionBackend *backend)
+{
+    m_single->setBackend(backend);
+    m_node->setBackend(backend);
+    m_full->setBackend(backend);
+}
+
+void TestPanel::setPinningAllowed(bool allowed, const QString &reason)
+{
+    m_node->setPinningAllowed(allowed, reason);
 }
 
 void TestPanel::setWorkspace(const Workspace &workspace)

@@ -22,6 +22,11 @@ public:
     TestPanel(ExecutionBackend *backend, QWidget *parent);
 
     void setWorkspace(const Workspace &workspace);
+    // Every tab runs through `backend` from now on (local <-> remote); not owned. Runs still
+    // followed are let go (they go on where they started): switch when none is running.
+    void setBackend(ExecutionBackend *backend);
+    // Whether Node in Context may pin values into the workspace (not for a server's workspace).
+    void setPinningAllowed(bool allowed, const QString &reason = {});
 
     void showAgent(const QString &agentId);
     void showOrchestration(const QString &orchestrationId);
@@ -43,7 +48,8 @@ public:
 
 signals:
     void pinRequested(const QString &orchestrationId, const QString &nodeId, const QJsonObject &values);
-    // A run started in one of the tabs (for the history and trace views).
+    // A run started in one of the tabs, under the id its backend confirmed (for the history and
+    // trace views).
     void executionStarted(const QString &executionId);
 
 private:
