@@ -31,6 +31,7 @@
 #include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -586,8 +587,11 @@ void MainWindow::updateConnection(const QString &state)
         shown = tr("connecting…");
     } else if (state != QStringLiteral("connected")) {
         dot = QStringLiteral("#c62828");
-        // The remote backend keeps trying with backoff; say so.
-        shown = m_remote ? tr("disconnected — reconnecting") : state;
+        // The remote backend keeps trying with backoff — except after the server refused the
+        // token or the workspace (401/403/404 on GET /api/workspace), which is final.
+        static const QRegularExpression refused(QStringLiteral("^server: 40[134] "));
+        const bool final = m_remote && !m_remote->hasWorkspace() && refused.match(m_remote->lastError()).hasMatch();
+        shown = !m_remote ? state : final ? tr("disconnected — refused") : tr("disconnected — reconnecting");
     }
     QString where;
     QString tip;

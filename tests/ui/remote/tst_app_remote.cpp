@@ -44,6 +44,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -139,6 +140,9 @@ private slots:
     // File > Use Local Engine: the local workspace and engine are back, the remote backend is
     // deleted later, and a run goes through the embedded engine.
     void switchBackToLocal();
+    // What --remote does at start with a token the server refuses: "connecting…", then
+    // "disconnected — refused" with the server's message; Use Local Engine goes back.
+    void refusedToken();
     // agentstudio --remote without a readable token file: exit 2 naming the file.
     void cliRejectsMissingTokenFile();
 
@@ -432,6 +436,23 @@ void TestAppRemote::switchBackToLocal()
     QTRY_VERIFY_WITH_TIMEOUT(dock->model()->rowOf(id) >= 0, 10000);
     QCOMPARE(dock->model()->rowOf(m_lastRemoteId), -1); // the server's runs are not listed here
 #endif
+}
+
+void TestAppRemote::refusedToken()
+{
+    QVERIFY(!m_window->isRemote());
+    QVERIFY(m_window->useRemoteBackend(new RemoteBackend(m_server.url, QStringLiteral("not-a-valid-token"))));
+    QVERIFY(m_window->isRemote());
+    QVERIFY2(labelText(m_window.get(), "engineLabel").endsWith(QStringLiteral("</span> connecting…")),
+        qPrintable(labelText(m_window.get(), "engineLabel")));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        labelText(m_window.get(), "engineLabel").endsWith(QStringLiteral("disconnected — refused")), 10000);
+    QVERIFY2(m_window->statusBar()->currentMessage().contains(QStringLiteral("401")),
+        qPrintable(m_window->statusBar()->currentMessage()));
+    QVERIFY(m_window->workspace().agents.isEmpty());
+    QVERIFY(m_window->useLocalEngine());
+    QCOMPARE(m_window->workspace().workspaceId, QStringLiteral("example"));
+    QVERIFY(labelText(m_window.get(), "engineLabel").contains(QStringLiteral("Engine: Local")));
 }
 
 void TestAppRemote::cliRejectsMissingTokenFile()
