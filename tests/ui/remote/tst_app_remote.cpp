@@ -14,6 +14,7 @@
 #include "ui/mainwindow/MainWindow.h"
 #include "ui/remote/ConnectDialog.h"
 #include "ui/testpanel/ExecutionTracker.h"
+#include "ui/testpanel/FullWorkflowTab.h"
 #include "ui/testpanel/NodeInContextTab.h"
 #include "ui/testpanel/OutputFieldsView.h"
 #include "ui/testpanel/RunOutputPane.h"
@@ -28,6 +29,7 @@
 #define AS_HAVE_HISTORY_DOCK 1
 #endif
 #if __has_include("ui/trace/TraceView.h")
+#include "ui/trace/TraceModel.h"
 #include "ui/trace/TraceView.h"
 #define AS_HAVE_TRACE_VIEW 1
 #endif
@@ -135,6 +137,9 @@ private slots:
     // Forced disconnects in the middle of a slow run: the final text equals the reply exactly
     // once, and the status bar went through a non-connected state and back to connected.
     void runSurvivesDroppedConnection();
+    // Full Workflow and Node in Context against the server: node states, outputs, the pins of
+    // the server's workspace prefilling the node's upstream form.
+    void workflowModesOnServer();
     // Switching engines is refused while a run is going (the run is followed where it started).
     void noSwitchWhileRunning();
     // File > Use Local Engine: the local workspace and engine are back, the remote backend is
@@ -316,6 +321,7 @@ void TestAppRemote::singleAgentOnServer()
     auto *trace = child<TraceView>(m_window.get(), QStringLiteral("traceView"));
     QVERIFY(trace);
     QCOMPARE(trace->executionId(), id);
+    QTRY_VERIFY(trace->model()->nodeCount() >= 2); // the execution and its steps, from the server's events
 #endif
 #ifdef AS_HAVE_HISTORY_DOCK
     // ...and the history dock lists it (the server's history).
@@ -387,6 +393,41 @@ void TestAppRemote::runSurvivesDroppedConnection()
 
     m_window->testPanel()->setCurrentIndex(0);
     QVERIFY(m_window->grab().save(QStringLiteral("/tmp/shot_remote.png")));
+}
+
+void TestAppRemote::workflowModesOnServer()
+{
+    TestPanel *panel = m_window->testPanel();
+    FullWorkflowTab *full = panel->fullWorkflow();
+    panel->showOrchestration(QStringLiteral("research_brief"));
+    full->form()->setValues({ { QStringLiteral("topic"), QStringLiteral("Remote workflows") } });
+    QVERIFY(!full->run().isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(
+        full->nodeState(QStringLiteral("draft")) != FullWorkflowTab::NodeState::Waiting, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(labelText(full, "metricStatus"), QStringLiteral("completed"), 30000);
+    QCOMPARE(full->nodeState(QStringLiteral("draft")), FullWorkflowTab::NodeState::Done);
+    QCOMPARE(full->nodeState(QStringLiteral("review")), FullWorkflowTab::NodeState::Done);
+    const QJsonObject out = full->output()->outputs()->values();
+    QCOMPARE(out.value(QStringLiteral("brief")).toString(), writerReply());
+    QVERIFY(out.contains(QStringLiteral("verdict")));
+
+    NodeInContextTab *node = panel->nodeInContext();
+    panel->showNode(QStringLiteral("research_brief"), QStringLiteral("review"));
+    // The server workspace's pins fill the upstream form.
+    QTRY_VERIFY(node->upstreamForm()
+                    ->values()
+                    .value(QStringLiteral("draft"))
+                    .toString()
+                    .startsWith(QStringLiteral("Heat pumps")));
+    QVERIFY(!node->run().isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(labelText(node, "metricStatus"), QStringLiteral("completed"), 20000);
+    const HttpResult rec = http(m_nam, "GET",
+        m_server.url.resolved(QUrl(QStringLiteral("/api/executions/") + node->tracker()->executionId())),
+        kToken);
+    QCOMPARE(rec.status, 200);
+    QCOMPARE(rec.json.value(QStringLiteral("test_mode")).toString(), QStringLiteral("node_in_context"));
+    QCOMPARE(rec.json.value(QStringLiteral("node_id")).toString(), QStringLiteral("review"));
+    panel->setCurrentIndex(0);
 }
 
 void TestAppRemote::noSwitchWhileRunning()
