@@ -44,13 +44,14 @@ QString missingKeyMessage(const ProviderConfig &provider, const QString &variabl
 {
     const QString who = provider.kind.isEmpty() ? provider.id : provider.kind;
     if (keychainSupported())
-        return QStringLiteral("%1: no API key: set %2 or store one in the system keychain (Settings > API Keys)")
+        return QStringLiteral(
+            "%1: no API key: set %2 or store one in the system keychain (Settings > API Keys)")
             .arg(who, variable);
     return QStringLiteral("%1: no API key: set %2").arg(who, variable);
 }
 
 void storeKey(const QString &providerId, const QString &key, QObject *context,
-              std::function<void(const QString &error)> done)
+    std::function<void(const QString &error)> done)
 {
 #ifdef AGENTSTUDIO_HAVE_QTKEYCHAIN
     auto *job = new QKeychain::WritePasswordJob(keychainService());
@@ -58,15 +59,17 @@ void storeKey(const QString &providerId, const QString &key, QObject *context,
     job->setInsecureFallback(false);
     job->setKey(keychainEntry(providerId));
     job->setTextData(key);
-    QObject::connect(job, &QKeychain::Job::finished, context, [job, done = std::move(done)](QKeychain::Job *) {
-        done(job->error() == QKeychain::NoError ? QString() : job->errorString());
-    });
+    QObject::connect(
+        job, &QKeychain::Job::finished, context, [job, done = std::move(done)](QKeychain::Job *) {
+            done(job->error() == QKeychain::NoError ? QString() : job->errorString());
+        });
     job->start();
 #else
     Q_UNUSED(providerId)
     Q_UNUSED(key)
-    QMetaObject::invokeMethod(context, [done = std::move(done)] { done(QStringLiteral("this build has no keychain support")); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        context, [done = std::move(done)] { done(QStringLiteral("this build has no keychain support")); },
+        Qt::QueuedConnection);
 #endif
 }
 
@@ -77,38 +80,44 @@ void removeKey(const QString &providerId, QObject *context, std::function<void(c
     job->setAutoDelete(true);
     job->setInsecureFallback(false);
     job->setKey(keychainEntry(providerId));
-    QObject::connect(job, &QKeychain::Job::finished, context, [job, done = std::move(done)](QKeychain::Job *) {
-        const bool ok = job->error() == QKeychain::NoError || job->error() == QKeychain::EntryNotFound;
-        done(ok ? QString() : job->errorString());
-    });
+    QObject::connect(
+        job, &QKeychain::Job::finished, context, [job, done = std::move(done)](QKeychain::Job *) {
+            const bool ok = job->error() == QKeychain::NoError || job->error() == QKeychain::EntryNotFound;
+            done(ok ? QString() : job->errorString());
+        });
     job->start();
 #else
     Q_UNUSED(providerId)
-    QMetaObject::invokeMethod(context, [done = std::move(done)] { done(QStringLiteral("this build has no keychain support")); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        context, [done = std::move(done)] { done(QStringLiteral("this build has no keychain support")); },
+        Qt::QueuedConnection);
 #endif
 }
 
-void probeKey(const QString &providerId, QObject *context, std::function<void(bool exists, const QString &error)> done)
+void probeKey(
+    const QString &providerId, QObject *context, std::function<void(bool exists, const QString &error)> done)
 {
 #ifdef AGENTSTUDIO_HAVE_QTKEYCHAIN
     auto *job = new QKeychain::ReadPasswordJob(keychainService());
     job->setAutoDelete(true);
     job->setInsecureFallback(false);
     job->setKey(keychainEntry(providerId));
-    QObject::connect(job, &QKeychain::Job::finished, context, [job, done = std::move(done)](QKeychain::Job *) {
-        if (job->error() == QKeychain::NoError)
-            done(!job->textData().trimmed().isEmpty(), QString());
-        else if (job->error() == QKeychain::EntryNotFound)
-            done(false, QString());
-        else
-            done(false, job->errorString());
-    });
+    QObject::connect(
+        job, &QKeychain::Job::finished, context, [job, done = std::move(done)](QKeychain::Job *) {
+            if (job->error() == QKeychain::NoError)
+                done(!job->textData().trimmed().isEmpty(), QString());
+            else if (job->error() == QKeychain::EntryNotFound)
+                done(false, QString());
+            else
+                done(false, job->errorString());
+        });
     job->start();
 #else
     Q_UNUSED(providerId)
-    QMetaObject::invokeMethod(context, [done = std::move(done)] { done(false, QStringLiteral("this build has no keychain support")); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        context,
+        [done = std::move(done)] { done(false, QStringLiteral("this build has no keychain support")); },
+        Qt::QueuedConnection);
 #endif
 }
 
@@ -134,7 +143,8 @@ void ApiKeyLookup::start()
     QString error;
     const QString key = resolveApiKey(m_provider, &error);
     if (variable.isEmpty() || !key.isEmpty()) {
-        QMetaObject::invokeMethod(this, [this, key] { finish(key, {}); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, key] { finish(key, {}); }, Qt::QueuedConnection);
         return;
     }
     startKeychainRead(variable);
@@ -149,26 +159,30 @@ void ApiKeyLookup::startKeychainRead(const QString &variable)
     // through a queued signal, dropped by Qt if this object is gone by then.
     auto *job = new QKeychain::ReadPasswordJob(apikeys::keychainService());
     job->setAutoDelete(true);
-    job->setInsecureFallback(false);   // never a plain-text file
+    job->setInsecureFallback(false); // never a plain-text file
     job->setKey(apikeys::keychainEntry(m_provider.id));
     auto *relay = new KeychainReadRelay;
     connect(job, &QKeychain::Job::finished, relay, [job, relay](QKeychain::Job *) {
         const bool found = job->error() == QKeychain::NoError;
         const bool missingEntry = job->error() == QKeychain::EntryNotFound;
         emit relay->answered(found ? job->textData().trimmed() : QString(), found || missingEntry,
-                             found || missingEntry ? QString() : job->errorString());
+            found || missingEntry ? QString() : job->errorString());
         relay->deleteLater();
     });
-    connect(relay, &KeychainReadRelay::answered, this,
-            [this, missing](const QString &key, bool reached, const QString &reason) {
-        if (!key.isEmpty())
-            finish(key, {});
-        else if (reached)
-            finish({}, missing);
-        else
-            finish({}, missing + QStringLiteral(" (system keychain: %1)")
-                                     .arg(reason.isEmpty() ? QStringLiteral("unavailable") : reason));
-    }, Qt::QueuedConnection);
+    connect(
+        relay, &KeychainReadRelay::answered, this,
+        [this, missing](const QString &key, bool reached, const QString &reason) {
+            if (!key.isEmpty())
+                finish(key, {});
+            else if (reached)
+                finish({}, missing);
+            else
+                finish({},
+                    missing
+                        + QStringLiteral(" (system keychain: %1)")
+                              .arg(reason.isEmpty() ? QStringLiteral("unavailable") : reason));
+        },
+        Qt::QueuedConnection);
     connect(&m_timeout, &QTimer::timeout, this, [this, missing] {
         finish({}, missing + QStringLiteral(" (system keychain: no answer within %1 ms)").arg(m_timeoutMs));
     });
@@ -182,7 +196,8 @@ void ApiKeyLookup::startKeychainRead(const QString &variable)
     }
     QMetaObject::invokeMethod(job, &QKeychain::Job::start, Qt::QueuedConnection);
 #else
-    QMetaObject::invokeMethod(this, [this, missing] { finish({}, missing); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, missing] { finish({}, missing); }, Qt::QueuedConnection);
 #endif
 }
 

@@ -20,9 +20,9 @@
 
 namespace apikeys {
 
-QString keychainService();                          // "agentstudio"
-QString keychainEntry(const QString &providerId);   // "provider/<id>"
-bool keychainSupported();                           // built with QtKeychain
+QString keychainService(); // "agentstudio"
+QString keychainEntry(const QString &providerId); // "provider/<id>"
+bool keychainSupported(); // built with QtKeychain
 constexpr int kDefaultKeychainTimeoutMs = 3000;
 
 // "openai: no API key: set OPENAI_API_KEY or store one in the system keychain (Settings > API Keys)"
@@ -33,11 +33,11 @@ QString missingKeyMessage(const ProviderConfig &provider, const QString &variabl
 // `context`'s thread (never if context is deleted first), with an empty error on success.
 // Must be called on the main thread. Without keychain support they fail with a message.
 void storeKey(const QString &providerId, const QString &key, QObject *context,
-              std::function<void(const QString &error)> done);
+    std::function<void(const QString &error)> done);
 void removeKey(const QString &providerId, QObject *context, std::function<void(const QString &error)> done);
 // Whether an entry exists (reads it; the value is dropped at once, never handed out).
-void probeKey(const QString &providerId, QObject *context,
-              std::function<void(bool exists, const QString &error)> done);
+void probeKey(
+    const QString &providerId, QObject *context, std::function<void(bool exists, const QString &error)> done);
 
 } // namespace apikeys
 

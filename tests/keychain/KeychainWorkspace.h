@@ -11,14 +11,16 @@
 // variable is `keyVariable`, plus an anthropic, an ollama and a scripted provider.
 inline Workspace keychainWorkspace(const QUrl &server, const QString &keyVariable)
 {
-    const QJsonObject in{{QStringLiteral("name"), QStringLiteral("in")}, {QStringLiteral("type"), QStringLiteral("str")}};
-    const QJsonObject out{{QStringLiteral("name"), QStringLiteral("out")}, {QStringLiteral("type"), QStringLiteral("str")}};
+    const QJsonObject in { { QStringLiteral("name"), QStringLiteral("in") },
+        { QStringLiteral("type"), QStringLiteral("str") } };
+    const QJsonObject out { { QStringLiteral("name"), QStringLiteral("out") },
+        { QStringLiteral("type"), QStringLiteral("str") } };
     QJsonObject model;
     model.insert(QStringLiteral("provider"), QStringLiteral("cloud"));
     model.insert(QStringLiteral("name"), QStringLiteral("gpt-4o-mini"));
     QJsonObject signature;
-    signature.insert(QStringLiteral("inputs"), QJsonArray{in});
-    signature.insert(QStringLiteral("outputs"), QJsonArray{out});
+    signature.insert(QStringLiteral("inputs"), QJsonArray { in });
+    signature.insert(QStringLiteral("outputs"), QJsonArray { out });
     QJsonObject agent;
     agent.insert(QStringLiteral("id"), QStringLiteral("cloudy"));
     agent.insert(QStringLiteral("name"), QStringLiteral("cloudy"));
@@ -49,7 +51,7 @@ inline Workspace keychainWorkspace(const QUrl &server, const QString &keyVariabl
     QJsonObject ws;
     ws.insert(QStringLiteral("format"), QStringLiteral("agentstudio/1"));
     ws.insert(QStringLiteral("providers"), providers);
-    ws.insert(QStringLiteral("agents"), QJsonArray{agent});
+    ws.insert(QStringLiteral("agents"), QJsonArray { agent });
     QStringList problems;
     Result<Workspace> loaded = Workspace::fromJson(QJsonDocument(ws).toJson(), &problems);
     if (!loaded.ok())

@@ -1,19 +1,19 @@
+#include "core/engine/LocalBackend.h"
 #include "core/providers/ApiKeyLookup.h"
 #include "tests/keychain/KeychainTestEnv.h"
 #include "tests/keychain/KeychainWorkspace.h"
-#include "core/engine/LocalBackend.h"
 #include "ui/mainwindow/MainWindow.h"
 #include "ui/settings/ApiKeysDialog.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QApplication>
-#include <QSettings>
-#include <QStandardPaths>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -41,7 +41,7 @@ private slots:
     void openedFromMainWindow()
     {
         QSettings().clear();
-        LocalBackend backend{Workspace(), EngineSettings()};
+        LocalBackend backend { Workspace(), EngineSettings() };
         MainWindow window(&backend);
         window.openInitialWorkspace();
         auto *action = window.findChild<QAction *>(QStringLiteral("actionApiKeys"));
@@ -61,20 +61,23 @@ private slots:
     {
         qputenv("AS_KC_UI_KEY", "sk-ui-env-SECRET");
         qunsetenv("AS_KC_TEST_ANTHROPIC_KEY");
-        ApiKeysDialog dialog(keychainWorkspace(QUrl(QStringLiteral("http://127.0.0.1:9")), QStringLiteral("AS_KC_UI_KEY")));
+        ApiKeysDialog dialog(
+            keychainWorkspace(QUrl(QStringLiteral("http://127.0.0.1:9")), QStringLiteral("AS_KC_UI_KEY")));
         auto *list = dialog.findChild<QTreeWidget *>(QStringLiteral("apiKeysList"));
         QVERIFY(list);
-        QAbstractItemModelTester tester(list->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(
+            list->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         QTRY_COMPARE_WITH_TIMEOUT(dialog.pendingOperations(), 0, 20000);
 
-        QCOMPARE(list->topLevelItemCount(), 3);   // the scripted provider is not listed
+        QCOMPARE(list->topLevelItemCount(), 3); // the scripted provider is not listed
         QHash<QString, QString> source;
         for (int i = 0; i < list->topLevelItemCount(); ++i)
             source.insert(list->topLevelItem(i)->text(ApiKeysDialog::ProviderColumn),
-                          list->topLevelItem(i)->text(ApiKeysDialog::SourceColumn));
+                list->topLevelItem(i)->text(ApiKeysDialog::SourceColumn));
         QCOMPARE(source.value(QStringLiteral("cloud")), QStringLiteral("from $AS_KC_UI_KEY"));
-        QVERIFY2(source.value(QStringLiteral("claude")).startsWith(QLatin1String("not set: set $AS_KC_TEST_ANTHROPIC_KEY")),
-                 qPrintable(source.value(QStringLiteral("claude"))));
+        QVERIFY2(source.value(QStringLiteral("claude"))
+                     .startsWith(QLatin1String("not set: set $AS_KC_TEST_ANTHROPIC_KEY")),
+            qPrintable(source.value(QStringLiteral("claude"))));
         QCOMPARE(source.value(QStringLiteral("local")), QStringLiteral("no key needed"));
         for (const QString &s : std::as_const(source))
             QVERIFY(!s.contains(QLatin1String("sk-ui-env-SECRET")));
@@ -90,7 +93,8 @@ private slots:
         if (!apikeys::keychainSupported())
             QSKIP("built without QtKeychain: the dialog has no store button");
         qunsetenv("AS_KC_UI_KEY");
-        ApiKeysDialog dialog(keychainWorkspace(QUrl(QStringLiteral("http://127.0.0.1:9")), QStringLiteral("AS_KC_UI_KEY")));
+        ApiKeysDialog dialog(
+            keychainWorkspace(QUrl(QStringLiteral("http://127.0.0.1:9")), QStringLiteral("AS_KC_UI_KEY")));
         dialog.show();
         QTRY_COMPARE_WITH_TIMEOUT(dialog.pendingOperations(), 0, 20000);
         auto *list = dialog.findChild<QTreeWidget *>(QStringLiteral("apiKeysList"));
@@ -112,13 +116,14 @@ private slots:
             if (list->topLevelItem(i)->text(ApiKeysDialog::ProviderColumn) == u"cloud")
                 list->setCurrentItem(list->topLevelItem(i));
         QVERIFY(edit->isEnabled());
-        QVERIFY(!store->isEnabled());   // nothing typed yet
-        QVERIFY(!remove->isEnabled());  // no keychain entry
+        QVERIFY(!store->isEnabled()); // nothing typed yet
+        QVERIFY(!remove->isEnabled()); // no keychain entry
         QTest::keyClicks(edit, QStringLiteral("sk-typed-SECRET"));
         QVERIFY(store->isEnabled());
         QSignalSpy done(&dialog, &ApiKeysDialog::keychainOperationFinished);
         QTest::mouseClick(store, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(status->text().startsWith(QLatin1String("Could not store the key for 'cloud'")), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            status->text().startsWith(QLatin1String("Could not store the key for 'cloud'")), 20000);
         QVERIFY(!status->text().contains(QLatin1String("sk-typed-SECRET")));
         QVERIFY(done.size() >= 1);
     }

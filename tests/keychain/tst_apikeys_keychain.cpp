@@ -48,19 +48,35 @@ private slots:
         QTest::addColumn<QString>("error");
 
         const QString more = apikeys::keychainSupported()
-            ? QStringLiteral(" or store one in the system keychain (Settings > API Keys)") : QString();
-        QTest::newRow("named variable set") << "openai" << "" << "AS_KC_TEST_KEY" << QByteArray(" sk-env-1\n")
-                                            << "sk-env-1" << "";
+            ? QStringLiteral(" or store one in the system keychain (Settings > API Keys)")
+            : QString();
+        QTest::newRow("named variable set") << "openai"
+                                            << ""
+                                            << "AS_KC_TEST_KEY" << QByteArray(" sk-env-1\n") << "sk-env-1"
+                                            << "";
         QTest::newRow("named variable empty, no keychain service")
-            << "openai" << "" << "AS_KC_TEST_KEY" << QByteArray("") << "" << QString(QStringLiteral("openai: no API key: set AS_KC_TEST_KEY") + more);
+            << "openai"
+            << ""
+            << "AS_KC_TEST_KEY" << QByteArray("") << ""
+            << QString(QStringLiteral("openai: no API key: set AS_KC_TEST_KEY") + more);
         QTest::newRow("official openai host, nothing set")
-            << "openai" << "https://api.openai.com/v1" << "" << QByteArray() << ""
+            << "openai"
+            << "https://api.openai.com/v1"
+            << "" << QByteArray() << ""
             << QString(QStringLiteral("openai: no API key: set OPENAI_API_KEY") + more);
         QTest::newRow("anthropic, nothing set")
-            << "anthropic" << "" << "" << QByteArray() << ""
+            << "anthropic"
+            << ""
+            << "" << QByteArray() << ""
             << QString(QStringLiteral("anthropic: no API key: set ANTHROPIC_API_KEY") + more);
-        QTest::newRow("local server needs no key") << "openai" << "http://127.0.0.1:1/v1" << "" << QByteArray() << "" << "";
-        QTest::newRow("ollama needs no key") << "ollama" << "" << "" << QByteArray() << "" << "";
+        QTest::newRow("local server needs no key") << "openai"
+                                                   << "http://127.0.0.1:1/v1"
+                                                   << "" << QByteArray() << ""
+                                                   << "";
+        QTest::newRow("ollama needs no key") << "ollama"
+                                             << ""
+                                             << "" << QByteArray() << ""
+                                             << "";
     }
 
     // finished() comes once, in a later turn, with the key or the message (the keychain part of
@@ -82,7 +98,7 @@ private slots:
         ApiKeyLookup lookup(provider(kind, baseUrl, env));
         QSignalSpy finished(&lookup, &ApiKeyLookup::finished);
         lookup.start();
-        QCOMPARE(finished.size(), 0);   // never synchronous
+        QCOMPARE(finished.size(), 0); // never synchronous
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 20000);
         QCOMPARE(finished.at(0).at(0).toString(), key);
         const QString gotError = finished.at(0).at(1).toString();
@@ -90,7 +106,7 @@ private slots:
             QVERIFY2(gotError.isEmpty(), qPrintable(gotError));
         else
             QVERIFY2(gotError == error || gotError.startsWith(error + QStringLiteral(" (system keychain: ")),
-                     qPrintable(gotError));
+                qPrintable(gotError));
         QVERIFY(lookup.isFinished());
         QTest::qWait(0);
         QCOMPARE(finished.size(), 1);
@@ -101,7 +117,8 @@ private slots:
     void deleteWhileLookingUp()
     {
         qunsetenv("AS_KC_TEST_KEY");
-        auto *lookup = new ApiKeyLookup(provider(QStringLiteral("openai"), QString(), QStringLiteral("AS_KC_TEST_KEY")));
+        auto *lookup = new ApiKeyLookup(
+            provider(QStringLiteral("openai"), QString(), QStringLiteral("AS_KC_TEST_KEY")));
         lookup->start();
         delete lookup;
         // A second lookup afterwards still gets its answer (the keychain queue is not stuck).
@@ -109,7 +126,8 @@ private slots:
         QSignalSpy finished(&next, &ApiKeyLookup::finished);
         next.start();
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 20000);
-        QVERIFY(finished.at(0).at(1).toString().startsWith(QStringLiteral("openai: no API key: set AS_KC_TEST_KEY")));
+        QVERIFY(finished.at(0).at(1).toString().startsWith(
+            QStringLiteral("openai: no API key: set AS_KC_TEST_KEY")));
     }
 
     // Store/remove without a secret service fail with a message (no plain-text fallback).
@@ -117,8 +135,11 @@ private slots:
     {
         QString error = QStringLiteral("unset");
         bool called = false;
-        apikeys::storeKey(QStringLiteral("kc-test-store"), QStringLiteral("sk-never-stored"), this,
-                          [&](const QString &e) { error = e; called = true; });
+        apikeys::storeKey(
+            QStringLiteral("kc-test-store"), QStringLiteral("sk-never-stored"), this, [&](const QString &e) {
+                error = e;
+                called = true;
+            });
         QTRY_VERIFY_WITH_TIMEOUT(called, 20000);
         QVERIFY(!error.isEmpty());
         QVERIFY(!error.contains(QLatin1String("sk-never-stored")));

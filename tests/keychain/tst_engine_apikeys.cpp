@@ -20,27 +20,31 @@ const QByteArray kKey = "sk-kc-engine-SECRET-0123456789";
 
 QByteArray workspaceJson(const QUrl &server)
 {
-    const QJsonObject field{{QStringLiteral("name"), QStringLiteral("in")}, {QStringLiteral("type"), QStringLiteral("str")}};
-    const QJsonObject out{{QStringLiteral("name"), QStringLiteral("out")}, {QStringLiteral("type"), QStringLiteral("str")}};
-    const QJsonObject agent{
-        {QStringLiteral("id"), QStringLiteral("cloudy")},
-        {QStringLiteral("name"), QStringLiteral("cloudy")},
-        {QStringLiteral("version"), QStringLiteral("1")},
-        {QStringLiteral("model"), QJsonObject{{QStringLiteral("provider"), QStringLiteral("cloud")},
-                                             {QStringLiteral("name"), QStringLiteral("gpt-4o-mini")}}},
-        {QStringLiteral("instructions"), QStringLiteral("Echo.")},
-        {QStringLiteral("signature"), QJsonObject{{QStringLiteral("inputs"), QJsonArray{field}},
-                                                  {QStringLiteral("outputs"), QJsonArray{out}}}},
+    const QJsonObject field { { QStringLiteral("name"), QStringLiteral("in") },
+        { QStringLiteral("type"), QStringLiteral("str") } };
+    const QJsonObject out { { QStringLiteral("name"), QStringLiteral("out") },
+        { QStringLiteral("type"), QStringLiteral("str") } };
+    const QJsonObject agent {
+        { QStringLiteral("id"), QStringLiteral("cloudy") },
+        { QStringLiteral("name"), QStringLiteral("cloudy") },
+        { QStringLiteral("version"), QStringLiteral("1") },
+        { QStringLiteral("model"),
+            QJsonObject { { QStringLiteral("provider"), QStringLiteral("cloud") },
+                { QStringLiteral("name"), QStringLiteral("gpt-4o-mini") } } },
+        { QStringLiteral("instructions"), QStringLiteral("Echo.") },
+        { QStringLiteral("signature"),
+            QJsonObject { { QStringLiteral("inputs"), QJsonArray { field } },
+                { QStringLiteral("outputs"), QJsonArray { out } } } },
     };
-    const QJsonObject cloud{{QStringLiteral("kind"), QStringLiteral("openai")},
-                            {QStringLiteral("base_url"), QString(server.toString() + QStringLiteral("/v1"))},
-                            {QStringLiteral("api_key_env"), QStringLiteral("AS_KC_ENGINE_KEY")}};
+    const QJsonObject cloud { { QStringLiteral("kind"), QStringLiteral("openai") },
+        { QStringLiteral("base_url"), QString(server.toString() + QStringLiteral("/v1")) },
+        { QStringLiteral("api_key_env"), QStringLiteral("AS_KC_ENGINE_KEY") } };
     QJsonObject providers;
     providers.insert(QStringLiteral("cloud"), cloud);
     QJsonObject ws;
     ws.insert(QStringLiteral("format"), QStringLiteral("agentstudio/1"));
     ws.insert(QStringLiteral("providers"), providers);
-    ws.insert(QStringLiteral("agents"), QJsonArray{agent});
+    ws.insert(QStringLiteral("agents"), QJsonArray { agent });
     return QJsonDocument(ws).toJson();
 }
 
@@ -65,7 +69,7 @@ public:
         QString all;
         for (const ExecutionEvent &e : byId.value(id))
             all += e.content + e.status + QString::fromUtf8(QJsonDocument(e.data).toJson())
-                 + QString::fromUtf8(QJsonDocument(e.step).toJson());
+                + QString::fromUtf8(QJsonDocument(e.step).toJson());
         return all;
     }
     QHash<QString, ExecutionEventList> byId;
@@ -97,7 +101,7 @@ private:
         ExecutionRequest r;
         r.executionId = as::newId();
         r.agentId = QStringLiteral("cloudy");
-        r.inputs = QJsonObject{{QStringLiteral("in"), QStringLiteral("hello")}};
+        r.inputs = QJsonObject { { QStringLiteral("in"), QStringLiteral("hello") } };
         b.start(r);
         return r.executionId;
     }
@@ -113,10 +117,10 @@ private:
             return QStringLiteral("<no record>");
         const ExecutionRecord rec = r.value();
         QString all = rec.status + rec.errorMessage + QString::fromUtf8(QJsonDocument(rec.inputData).toJson())
-                    + QString::fromUtf8(QJsonDocument(rec.outputData).toJson());
+            + QString::fromUtf8(QJsonDocument(rec.outputData).toJson());
         for (const StepRecord &s : rec.steps)
             all += s.status + s.errorMessage + QString::fromUtf8(QJsonDocument(s.inputData).toJson())
-                 + QString::fromUtf8(QJsonDocument(s.outputData).toJson());
+                + QString::fromUtf8(QJsonDocument(s.outputData).toJson());
         return all;
     }
 
@@ -134,9 +138,11 @@ private slots:
     {
         ScriptedHttpServer server;
         ScriptedHttpServer::Response ok;
-        ok.headers = {{"Content-Type", "text/event-stream"}};
+        ok.headers = { { "Content-Type", "text/event-stream" } };
         ok.body = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi there\"}}]}\n\n"
-                  "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}\n\n"
+                  "data: "
+                  "{\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}"
+                  "}\n\n"
                   "data: [DONE]\n\n";
         server.enqueue(ok);
         qputenv("AS_KC_ENGINE_KEY", kKey);
@@ -166,7 +172,8 @@ private slots:
         QCOMPARE(log.complete(id).status, QStringLiteral("failed"));
         const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
         const QString expected = apikeys::keychainSupported()
-            ? QStringLiteral("openai: no API key: set AS_KC_ENGINE_KEY or store one in the system keychain (Settings > API Keys)")
+            ? QStringLiteral("openai: no API key: set AS_KC_ENGINE_KEY or store one in the system keychain "
+                             "(Settings > API Keys)")
             : QStringLiteral("openai: no API key: set AS_KC_ENGINE_KEY");
         qInfo("run error: %s", qPrintable(error));
         QVERIFY2(error.startsWith(expected), qPrintable(error));

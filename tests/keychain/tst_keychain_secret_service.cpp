@@ -23,7 +23,7 @@ const QString kKey = QStringLiteral("sk-kc-keyring-SECRET-42");
 ScriptedHttpServer::Response okResponse()
 {
     ScriptedHttpServer::Response ok;
-    ok.headers = {{"Content-Type", "text/event-stream"}};
+    ok.headers = { { "Content-Type", "text/event-stream" } };
     ok.body = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"from keyring\"}}]}\n\n"
               "data: [DONE]\n\n";
     return ok;
@@ -57,7 +57,7 @@ private:
         connect(&backend, &ExecutionBackend::eventsReceived, this, [&](const ExecutionEventList &events) {
             for (const ExecutionEvent &e : events) {
                 run.everything += e.content + e.status + QString::fromUtf8(QJsonDocument(e.data).toJson())
-                                + QString::fromUtf8(QJsonDocument(e.step).toJson());
+                    + QString::fromUtf8(QJsonDocument(e.step).toJson());
                 if (e.isTerminal()) {
                     run.status = e.status;
                     run.error = e.data.value(QLatin1String("error_message")).toString();
@@ -68,7 +68,7 @@ private:
         ExecutionRequest r;
         r.executionId = as::newId();
         r.agentId = QStringLiteral("cloudy");
-        r.inputs = QJsonObject{{QStringLiteral("in"), QStringLiteral("hello")}};
+        r.inputs = QJsonObject { { QStringLiteral("in"), QStringLiteral("hello") } };
         backend.start(r);
         if (!QTest::qWaitFor([&] { return done; }, 30000))
             run.status = QStringLiteral("<no end>");
@@ -82,10 +82,11 @@ private slots:
             QSKIP("built without QtKeychain");
         QString error = QStringLiteral("<no answer>");
         bool answered = false;
-        apikeys::storeKey(QStringLiteral("kc-test-probe"), QStringLiteral("probe"), this, [&](const QString &e) {
-            error = e;
-            answered = true;
-        });
+        apikeys::storeKey(
+            QStringLiteral("kc-test-probe"), QStringLiteral("probe"), this, [&](const QString &e) {
+                error = e;
+                answered = true;
+            });
         if (!QTest::qWaitFor([&] { return answered; }, 20000))
             QSKIP("no secret service reachable: no answer from the keychain");
         if (!error.isEmpty())
@@ -114,8 +115,10 @@ private slots:
 
         QTest::keyClicks(edit, kKey);
         QTest::mouseClick(store, Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("Stored the key for 'cloud' in the system keychain."), 20000);
-        QTRY_COMPARE_WITH_TIMEOUT(cloud->text(ApiKeysDialog::SourceColumn), QStringLiteral("from the system keychain"), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            status->text(), QStringLiteral("Stored the key for 'cloud' in the system keychain."), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            cloud->text(ApiKeysDialog::SourceColumn), QStringLiteral("from the system keychain"), 20000);
         QVERIFY(edit->text().isEmpty());
         QTRY_VERIFY(remove->isEnabled());
 
@@ -123,17 +126,21 @@ private slots:
         const Run used = runOnce(server.url());
         QCOMPARE(used.status, QStringLiteral("completed"));
         QCOMPARE(server.requests.size(), 1);
-        QCOMPARE(server.requests.first().headers.value("authorization"), QByteArray("Bearer " + kKey.toUtf8()));
+        QCOMPARE(
+            server.requests.first().headers.value("authorization"), QByteArray("Bearer " + kKey.toUtf8()));
         QVERIFY(!used.everything.contains(kKey));
 
         QTest::mouseClick(remove, Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("Removed the key for 'cloud' from the system keychain."), 20000);
-        QTRY_VERIFY_WITH_TIMEOUT(cloud->text(ApiKeysDialog::SourceColumn).startsWith(QLatin1String("not set")), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            status->text(), QStringLiteral("Removed the key for 'cloud' from the system keychain."), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            cloud->text(ApiKeysDialog::SourceColumn).startsWith(QLatin1String("not set")), 20000);
 
         const Run missing = runOnce(server.url());
         QCOMPARE(missing.status, QStringLiteral("failed"));
-        QVERIFY2(missing.error.startsWith(QLatin1String("openai: no API key: set AS_KC_SS_KEY or store one in the system keychain")),
-                 qPrintable(missing.error));
+        QVERIFY2(missing.error.startsWith(QLatin1String(
+                     "openai: no API key: set AS_KC_SS_KEY or store one in the system keychain")),
+            qPrintable(missing.error));
         QCOMPARE(server.requests.size(), 1);
     }
 };

@@ -26,13 +26,14 @@ ApiKeysDialog::ApiKeysDialog(const Workspace &workspace, QWidget *parent)
                          "otherwise from the system keychain. Keys are never written to the workspace, "
                          "the history database or any log."));
     else
-        info->setText(tr("This build has no system keychain support: API keys come from environment "
-                         "variables only. Set the variable named for each provider before starting Agent Studio."));
+        info->setText(
+            tr("This build has no system keychain support: API keys come from environment "
+               "variables only. Set the variable named for each provider before starting Agent Studio."));
 
     m_list = new QTreeWidget(this);
     m_list->setObjectName(QStringLiteral("apiKeysList"));
     m_list->setColumnCount(ColumnCount);
-    m_list->setHeaderLabels({tr("Provider"), tr("Kind"), tr("Key")});
+    m_list->setHeaderLabels({ tr("Provider"), tr("Kind"), tr("Key") });
     m_list->setRootIsDecorated(false);
     m_list->header()->setStretchLastSection(true);
 
@@ -46,7 +47,7 @@ ApiKeysDialog::ApiKeysDialog(const Workspace &workspace, QWidget *parent)
         row.fromEnvironment = !row.variable.isEmpty()
             && !qEnvironmentVariable(row.variable.toLocal8Bit().constData()).trimmed().isEmpty();
         m_rows.append(row);
-        new QTreeWidgetItem(m_list, QStringList{p.id, p.kind, QString()});
+        new QTreeWidgetItem(m_list, QStringList { p.id, p.kind, QString() });
     }
 
     m_key = new QLineEdit(this);

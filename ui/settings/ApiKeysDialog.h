@@ -33,14 +33,14 @@ public:
     int pendingOperations() const { return m_pending; }
 
 signals:
-    void keychainOperationFinished();   // after every store / remove / probe answer
+    void keychainOperationFinished(); // after every store / remove / probe answer
 
 private:
     struct Row
     {
         QString providerId;
         QString kind;
-        QString variable;          // empty: no key needed
+        QString variable; // empty: no key needed
         bool fromEnvironment = false;
         bool inKeychain = false;
         QString keychainError;
