@@ -621,6 +621,7 @@ Engine::AgentTask *Engine::startAgentTask(Execution *x, const AgentSpec &agent, 
             }
             request.apiKey = key;
             launchTaskCall(t, request);
+            request.apiKey.clear();   // the call holds its own copy; keep no other
         });
         t->keyLookup->start();
         return t;
