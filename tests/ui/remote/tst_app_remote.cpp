@@ -145,9 +145,10 @@ private slots:
     // File > Use Local Engine: the local workspace and engine are back, the remote backend is
     // deleted later, and a run goes through the embedded engine.
     void switchBackToLocal();
-    // What --remote does at start with a token the server refuses: "connecting…", then
-    // "disconnected — refused" with the server's message; Use Local Engine goes back.
-    void refusedToken();
+    // What --remote does at start (a backend handed over before the server answered): with a
+    // refused token "connecting…", then "disconnected — refused" with the server's message;
+    // with a valid one the server's workspace shows once it arrives. Use Local Engine goes back.
+    void connectAtStartLikeCli();
     // agentstudio --remote without a readable token file: exit 2 naming the file.
     void cliRejectsMissingTokenFile();
 
@@ -479,7 +480,7 @@ void TestAppRemote::switchBackToLocal()
 #endif
 }
 
-void TestAppRemote::refusedToken()
+void TestAppRemote::connectAtStartLikeCli()
 {
     QVERIFY(!m_window->isRemote());
     QVERIFY(m_window->useRemoteBackend(new RemoteBackend(m_server.url, QStringLiteral("not-a-valid-token"))));
@@ -491,6 +492,14 @@ void TestAppRemote::refusedToken()
     QVERIFY2(m_window->statusBar()->currentMessage().contains(QStringLiteral("401")),
         qPrintable(m_window->statusBar()->currentMessage()));
     QVERIFY(m_window->workspace().agents.isEmpty());
+
+    // A valid token replaces it (the refused backend is deleted later).
+    QPointer<RemoteBackend> refused = m_window->remoteBackend();
+    QVERIFY(m_window->useRemoteBackend(new RemoteBackend(m_server.url, kToken)));
+    QTRY_VERIFY(refused.isNull());
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->workspace().workspaceId, QStringLiteral("served"), 10000);
+    QVERIFY(m_window->testPanel()->singleAgent()->selectAgent(QStringLiteral("writer")));
+    QVERIFY(labelText(m_window.get(), "engineLabel").endsWith(QStringLiteral("</span> connected")));
     QVERIFY(m_window->useLocalEngine());
     QCOMPARE(m_window->workspace().workspaceId, QStringLiteral("example"));
     QVERIFY(labelText(m_window.get(), "engineLabel").contains(QStringLiteral("Engine: Local")));
