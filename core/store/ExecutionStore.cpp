@@ -18,6 +18,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
+#include <optional>
 
 using storeschema::columnList;
 using storeschema::executionColumns;
@@ -365,6 +367,101 @@ bool decodeCursor(const QString &cursor, bool numeric, QVariant *key, QString *i
     *key = numeric ? QVariant(a.at(0).toDouble()) : QVariant(a.at(0).toString());
     *id = a.at(1).toString();
     return true;
+}
+
+// Full-text search of a common word, newest first, paged by rowid: FTS5 hands out matches in
+// rowid order and stops, so a chunk of the newest matches costs little however common the word
+// is (the other plans collect every match first). Rows are inserted when queued, so above the
+// watermark executions_order.late_rowid (StoreSchema migration 2) rowid order IS the history order
+// (queued_at DESC, id DESC) and the result is exact. Returns no page (std::nullopt) when the walk
+// would have to go below the watermark; the caller then uses the ordinary plan. The cursor keeps
+// its [queued_at, id] form, so pages from either plan continue each other.
+std::optional<Result<HistoryPage>> queryByRowid(QSqlDatabase db, const HistoryQuery &hq, const QString &match,
+                                                int limit)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT late_rowid FROM executions_order")))
+        return Result<HistoryPage>(sqlFailure(QStringLiteral("history order"), q));
+    const qint64 late = q.next() ? q.value(0).toLongLong() : std::numeric_limits<qint64>::max();
+    q.finish();
+
+    HistoryPage page;
+    qint64 upper = std::numeric_limits<qint64>::max();   // inclusive
+    if (!hq.cursor.isEmpty()) {
+        QVariant key;
+        QString id;
+        if (!decodeCursor(hq.cursor, false, &key, &id))
+            return Result<HistoryPage>(Failure{QStringLiteral("invalid cursor '%1'").arg(hq.cursor)});
+        // The newest row after the cursor, whether or not it matches: above the watermark,
+        // exactly the rows at or below its rowid come after the cursor.
+        q.prepare(QStringLiteral("SELECT rowid FROM executions WHERE queued_at <= ? AND (queued_at < ? OR id < ?) "
+                                 "ORDER BY queued_at DESC, id DESC LIMIT 1"));
+        q.addBindValue(key);
+        q.addBindValue(key);
+        q.addBindValue(id);
+        if (!q.exec())
+            return Result<HistoryPage>(sqlFailure(QStringLiteral("history cursor"), q));
+        if (!q.next())
+            return Result<HistoryPage>(page);   // nothing older than the cursor
+        upper = q.value(0).toLongLong();
+        q.finish();
+        if (upper <= late)
+            return std::nullopt;
+    }
+
+    HistoryQuery rest = hq;   // every filter but the search and the cursor, checked per row
+    rest.search.clear();
+    rest.cursor.clear();
+    const WhereClause where = filterClause(rest);
+    const QString columns = columnList(executionColumns());
+    const int keyColumn = int(executionColumns().size());
+    QSqlQuery matches(db);
+    matches.setForwardOnly(true);
+    if (!matches.prepare(QStringLiteral("SELECT rowid FROM executions_fts WHERE executions_fts MATCH ? AND "
+                                        "rowid <= ? AND rowid > ? ORDER BY rowid DESC LIMIT ?")))
+        return Result<HistoryPage>(sqlFailure(QStringLiteral("full-text search"), matches));
+    QVariant lastKey;
+    int chunk = 4 * (limit + 1);
+    while (true) {
+        matches.bindValue(0, match);
+        matches.bindValue(1, upper);
+        matches.bindValue(2, late);
+        matches.bindValue(3, chunk);
+        if (!matches.exec())
+            return Result<HistoryPage>(sqlFailure(QStringLiteral("full-text search"), matches));
+        QStringList rowids;
+        while (matches.next())
+            rowids.append(QString::number(matches.value(0).toLongLong()));
+        matches.finish();
+        if (rowids.isEmpty())
+            return late > 0 ? std::nullopt : std::optional(Result<HistoryPage>(page));   // no more matches
+        upper = rowids.constLast().toLongLong() - 1;
+        // The rowids are integers read from the index, safe to inline.
+        WhereClause chunkWhere = where;
+        chunkWhere.terms.prepend(QStringLiteral("rowid IN (%1)").arg(rowids.join(QLatin1Char(','))));
+        QSqlQuery rows(db);
+        rows.setForwardOnly(true);
+        // NOT INDEXED: read the chunk by rowid, never by walking a filter's index instead.
+        if (!rows.prepare(QStringLiteral("SELECT %1, queued_at FROM executions NOT INDEXED%2 ORDER BY rowid DESC")
+                              .arg(columns, chunkWhere.sql()))
+            || !execBound(rows, chunkWhere.values))
+            return Result<HistoryPage>(sqlFailure(QStringLiteral("history query"), rows));
+        while (rows.next()) {
+            if (page.items.size() == limit) {
+                page.nextCursor = encodeCursor(lastKey, page.items.constLast().id, false);
+                return Result<HistoryPage>(page);
+            }
+            page.items.append(executionFromRow(rows));
+            lastKey = rows.value(keyColumn);
+        }
+        if (rowids.size() < chunk) {   // the matches above the watermark are exhausted
+            if (late > 0)
+                return std::nullopt;
+            return Result<HistoryPage>(page);
+        }
+        chunk = qMin(chunk * 2, qMax(chunk, 16384));
+    }
 }
 
 } // namespace
@@ -760,6 +857,19 @@ Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
         if (probe.value(0).toInt() >= manyMatches)
             plan = FtsPlan::ScanInOrder;
     }
+    const int limit = hq.limit > 0 ? qMin(hq.limit, 10000) : 50;
+    if (plan == FtsPlan::ScanInOrder && hq.sort == HistoryQuery::Sort::NewestFirst) {
+        // One read snapshot for the watermark and the walk (a writer could insert a late row
+        // in between), unless the caller's transaction already is one.
+        QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+        QSqlQuery tx(db);
+        const bool ownSnapshot = m_txDepth == 0 && tx.exec(QStringLiteral("BEGIN"));
+        std::optional<Result<HistoryPage>> page = queryByRowid(db, hq, match, limit);
+        if (ownSnapshot)
+            tx.exec(QStringLiteral("COMMIT"));
+        if (page)
+            return *page;
+    }
     WhereClause where = filterClause(hq, plan);
     if (!hq.cursor.isEmpty()) {
         QVariant key;
@@ -772,7 +882,6 @@ Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
         where.terms.append(QStringLiteral("%1 %2= ? AND (%1 %2 ? OR id %2 ?)").arg(sort.key, cmp));
         where.values << key << key << id;
     }
-    const int limit = hq.limit > 0 ? qMin(hq.limit, 10000) : 50;
     const QString dir = sort.descending ? QStringLiteral("DESC") : QStringLiteral("ASC");
     const QString sql = QStringLiteral("SELECT %1, %2 FROM executions%3 ORDER BY %2 %4, id %4 LIMIT %5")
                             .arg(columnList(executionColumns()), sort.key, where.sql(), dir)

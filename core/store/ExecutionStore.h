@@ -26,7 +26,7 @@ public:
     // the AppDataLocation of an app named "agentstudio", the same file for the app, the runner
     // and the server whatever their own application names.
     static QString defaultPath();
-    static constexpr int SchemaVersion = 1;
+    static constexpr int SchemaVersion = 2;
 
     // Opens (creating folders and the file), migrates, and marks executions left `running`
     // or `queued` by a crash as `interrupted`. Returns how many were recovered via *recovered.
@@ -50,6 +50,10 @@ public:
     Result<void> rollback();
 
     Result<ExecutionRecord> execution(const QString &id, bool withSteps = true) const;
+    // Keyset-paged history. A full-text search with many matches, newest first, walks the
+    // matches in rowid order (fast however common the word); exact because rows are inserted
+    // when queued, and falls back to the ordinary plan where rows are out of order (schema v2's
+    // executions_order watermark). Cursors are the same in both plans.
     Result<HistoryPage> query(const HistoryQuery &q) const;
     Result<qint64> count(const HistoryQuery &q) const;
 

@@ -150,6 +150,38 @@ Result<void> migration1(QSqlDatabase &db)
                              ftsTextExpression(QStringLiteral("output_data"))));
 }
 
+// Version 2: what full-text search needs to page a common word by rowid (ExecutionStore::query).
+// Executions are inserted when queued, so rowid normally grows with the NewestFirst key
+// (queued_at, id). executions_order.late_rowid is the highest rowid of a row that broke that
+// ("late": inserted with a key below an existing row's — imports, seed rows, two writers racing —
+// or whose key was changed). Every row above late_rowid has a key above every row below it and
+// the rows above it are in key order, so a rowid walk there is exact.
+Result<void> migration2(QSqlDatabase &db)
+{
+    const char *statements[] = {
+        "CREATE TABLE executions_order (id INTEGER PRIMARY KEY CHECK (id = 1), "
+        "late_rowid INTEGER NOT NULL DEFAULT 0)",
+        // Rows kept from before: in key order, a row is late when a row with a greater key has a
+        // smaller rowid (read from idx_executions_queued alone).
+        "INSERT INTO executions_order (id, late_rowid) SELECT 1, IFNULL(MAX(rowid), 0) FROM "
+        "(SELECT rowid, MIN(rowid) OVER (ORDER BY queued_at DESC, id DESC ROWS BETWEEN UNBOUNDED "
+        "PRECEDING AND 1 PRECEDING) AS before FROM executions) WHERE rowid > before",
+        // A new row gets the highest rowid; it is late when any row has a greater key.
+        "CREATE TRIGGER executions_order_insert AFTER INSERT ON executions WHEN EXISTS (SELECT 1 FROM "
+        "executions WHERE queued_at >= new.queued_at AND (queued_at > new.queued_at OR id > new.id)) "
+        "BEGIN UPDATE executions_order SET late_rowid = MAX(late_rowid, new.rowid); END",
+        // A lowered key makes that row late; a raised one may overtake any newer row.
+        "CREATE TRIGGER executions_order_update AFTER UPDATE OF queued_at, id ON executions WHEN "
+        "old.queued_at IS NOT new.queued_at OR old.id IS NOT new.id BEGIN UPDATE executions_order SET "
+        "late_rowid = MAX(late_rowid, CASE WHEN new.queued_at < old.queued_at OR (new.queued_at = "
+        "old.queued_at AND new.id < old.id) THEN new.rowid ELSE (SELECT MAX(rowid) FROM executions) END); END",
+    };
+    for (const char *sql : statements)
+        if (auto r = exec(db, QLatin1String(sql)); !r)
+            return r;
+    return {};
+}
+
 } // namespace
 
 const QList<Column> &executionColumns()
@@ -243,6 +275,7 @@ const QList<Migration> &migrations()
 {
     static const QList<Migration> list = {
         {1, "executions and execution_steps, history indices, full-text index", &migration1},
+        {2, "history order watermark for full-text search by rowid", &migration2},
     };
     return list;
 }

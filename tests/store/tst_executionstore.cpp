@@ -9,6 +9,7 @@
 #include <QTest>
 #include <QThread>
 
+#include <algorithm>
 #include <memory>
 
 using namespace Qt::StringLiterals;
@@ -163,6 +164,9 @@ private slots:
     void fullTextSearch();
     void fullTextIndexFollowsUpdatesAndDeletes();
     void fullTextSearchWithManyMatches();
+    void fullTextSearchPagesByRowid_data();
+    void fullTextSearchPagesByRowid();
+    void migrationFindsRowsOutOfOrder();
     void ftsMatchExpression_data();
     void ftsMatchExpression();
     void recoversInterruptedRuns();
@@ -345,7 +349,7 @@ void TestExecutionStore::migratesSeedShapedDatabase()
     QCOMPARE(store.remove({u"e1"_s}).value(), 1);
 
     RawDb raw(dbPath());
-    QCOMPARE(raw.scalar(u"PRAGMA user_version"_s).toInt(), 1);
+    QCOMPARE(raw.scalar(u"PRAGMA user_version"_s).toInt(), ExecutionStore::SchemaVersion);
     QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM execution_steps"_s).toInt(), 0);   // s1 cascaded, s2 orphan dropped
     QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%_v0'"_s).toInt(), 0);
     QVERIFY(asStrings(raw.column(u"SELECT name FROM pragma_table_info('executions')"_s)).contains(u"rerun_of"_s));
@@ -838,6 +842,131 @@ void TestExecutionStore::fullTextSearchWithManyMatches()
         }
     }
     QCOMPARE(unique, QSet<QString>(withWord.cbegin(), withWord.cend()));
+}
+
+// A common word (>= 1000 matches) searched newest first is paged by rowid (see queryByRowid in
+// ExecutionStore.cpp). Every shape of the table must give every match exactly once, in
+// (queued_at DESC, id DESC) order: rows inserted in order (the rowid walk alone), older rows
+// imported half way and a row whose queued_at is raised (both push the watermark up, so part or
+// all of the walk falls back to the ordinary plan), with and without a status filter.
+void TestExecutionStore::fullTextSearchPagesByRowid_data()
+{
+    QTest::addColumn<QString>("shape");
+    QTest::addColumn<QString>("status");
+    QTest::addColumn<bool>("watermarkZero");
+    QTest::newRow("in order") << u"in order"_s << QString() << true;
+    QTest::newRow("in order, status failed") << u"in order"_s << u"failed"_s << true;
+    QTest::newRow("older rows imported") << u"imported"_s << QString() << false;
+    QTest::newRow("older rows imported, status failed") << u"imported"_s << u"failed"_s << false;
+    QTest::newRow("queued_at raised, status failed") << u"raised"_s << u"failed"_s << false;
+}
+
+void TestExecutionStore::fullTextSearchPagesByRowid()
+{
+    QFETCH(QString, shape);
+    QFETCH(QString, status);
+    QFETCH(bool, watermarkZero);
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    QList<ExecutionRecord> all;
+    auto add = [&](int i, int minute) {
+        const bool has = i % 11 != 0;
+        ExecutionRecord e = makeExecution(u"a"_s, i % 3 == 0 ? u"failed"_s : u"completed"_s, minute,
+                                          has ? u"the albatross again"_s : u"nothing here"_s);
+        e.id = u"x%1"_s.arg(i, 5, 10, QLatin1Char('0'));
+        all.append(e);
+        return store.insertExecution(e).ok();
+    };
+    QVERIFY(store.begin().ok());
+    for (int i = 0; i < 3000; ++i) {
+        if (i == 1500 && shape == u"imported"_s) {   // 200 rows queued before all, inserted half way
+            for (int j = 3000; j < 3200; ++j)
+                QVERIFY(add(j, j - 3000));
+        }
+        QVERIFY(add(i, 200 + i));
+    }
+    QVERIFY(store.commit().ok());
+    if (shape == u"raised"_s) {     // an old row now queued after every other
+        ExecutionRecord e = all[1501];
+        e.queuedAt = kBase.addSecs(60 * 5000);
+        QVERIFY(store.updateExecution(e).ok());
+        all[1501] = e;
+    }
+    {
+        RawDb raw(dbPath());
+        QCOMPARE(raw.scalar(u"SELECT late_rowid FROM executions_order"_s).toLongLong() == 0, watermarkZero);
+    }
+
+    QList<ExecutionRecord> expected;
+    for (const ExecutionRecord &e : std::as_const(all))
+        if (e.outputData.value(u"summary"_s).toString().contains(u"albatross"_s)
+            && (status.isEmpty() || e.status == status))
+            expected.append(e);
+    std::sort(expected.begin(), expected.end(), [](const ExecutionRecord &a, const ExecutionRecord &b) {
+        return a.queuedAt != b.queuedAt ? a.queuedAt > b.queuedAt : a.id > b.id;
+    });
+
+    HistoryQuery q;
+    q.search = u"albatross"_s;
+    if (!status.isEmpty())
+        q.statuses = {status};
+    q.limit = 37;
+    QCOMPARE(store.count(q).value(), expected.size());
+    QStringList seen;
+    int pages = 0;
+    forever {
+        const Result<HistoryPage> page = store.query(q);
+        QVERIFY2(page.ok(), qPrintable(page.error()));
+        QVERIFY(page->items.size() <= 37);
+        for (const ExecutionRecord &e : page->items) {
+            QVERIFY(status.isEmpty() || e.status == status);
+            seen.append(e.id);
+        }
+        ++pages;
+        if (page->nextCursor.isEmpty())
+            break;
+        QCOMPARE(page->items.size(), 37);
+        q.cursor = page->nextCursor;
+    }
+    QVERIFY(pages > 2);
+    QCOMPARE(seen, ids(expected));   // each match once, newest first
+
+    // A cursor from the middle continues exactly where that page ended.
+    q.cursor.clear();
+    q.limit = 500;
+    const Result<HistoryPage> big = store.query(q);
+    QVERIFY(big.ok());
+    QCOMPARE(ids(big->items), ids(expected).mid(0, 500));
+}
+
+void TestExecutionStore::migrationFindsRowsOutOfOrder()
+{
+    {
+        ExecutionStore store(dbPath());
+        QVERIFY(store.open().ok());
+        QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 5)).ok());
+        QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 1)).ok());   // rowid 2: late
+        QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 9)).ok());
+    }
+    {
+        // Back to a version-1 file: migration 2 must find rowid 2 from the rows alone.
+        RawDb raw(dbPath());
+        QCOMPARE(raw.scalar(u"SELECT late_rowid FROM executions_order"_s).toLongLong(), 2);
+        QVERIFY(raw.exec(u"DROP TRIGGER executions_order_insert"_s));
+        QVERIFY(raw.exec(u"DROP TRIGGER executions_order_update"_s));
+        QVERIFY(raw.exec(u"DROP TABLE executions_order"_s));
+        QVERIFY(raw.exec(u"PRAGMA user_version = 1"_s));
+    }
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    RawDb raw(dbPath());
+    QCOMPARE(raw.scalar(u"PRAGMA user_version"_s).toInt(), ExecutionStore::SchemaVersion);
+    QCOMPARE(raw.scalar(u"SELECT late_rowid FROM executions_order"_s).toLongLong(), 2);
+    // In-order inserts leave it; a late one raises it.
+    QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 10)).ok());
+    QCOMPARE(raw.scalar(u"SELECT late_rowid FROM executions_order"_s).toLongLong(), 2);
+    QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 2)).ok());
+    QCOMPARE(raw.scalar(u"SELECT late_rowid FROM executions_order"_s).toLongLong(), 5);
 }
 
 void TestExecutionStore::ftsMatchExpression_data()
