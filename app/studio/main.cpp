@@ -1,4 +1,4 @@
-// agentstudio [--workspace FILE] [--db FILE] [--remote URL --token-file FILE] (DESIGN.md §10):
+// agentstudio [--workspace FILE | FILE] [--db FILE] [--remote URL --token-file FILE] (DESIGN.md §10):
 // the desktop app. Wires the embedded engine (LocalBackend, its own thread) to the main window,
 // optionally connects to a remote workspace server at start, and runs the event loop.
 #include "core/engine/LocalBackend.h"
@@ -65,7 +65,15 @@ int main(int argc, char *argv[])
     parser.addOption(dbOption);
     parser.addOption(remoteOption);
     parser.addOption(tokenFileOption);
+    // A file given on its own (desktop entry "agentstudio %f", "Open With") is the workspace.
+    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("Workspace file to open (same as --workspace)."),
+                                 QStringLiteral("[FILE]"));
     parser.process(app);
+    if (parser.positionalArguments().size() > 1 || (parser.isSet(workspaceOption) && !parser.positionalArguments().isEmpty()))
+        return usageError(QStringLiteral("agentstudio: give one workspace file, either as FILE or with --workspace"));
+    const QString workspacePath = parser.isSet(workspaceOption)
+        ? parser.value(workspaceOption)
+        : parser.positionalArguments().value(0);
 
     QUrl remoteUrl;
     QString token;
@@ -87,7 +95,7 @@ int main(int argc, char *argv[])
     LocalBackend backend(Workspace(), settings);
 
     MainWindow window(&backend);
-    window.openInitialWorkspace(parser.value(workspaceOption));
+    window.openInitialWorkspace(workspacePath);
     // The local workspace stays loaded for File > Use Local Engine. The remote one shows once
     // the server answers; meanwhile the status bar says "connecting…" (nothing waits here).
     if (remoteUrl.isValid())
