@@ -198,7 +198,10 @@ HistoryDock::HistoryDock(QWidget *parent)
     m_table->horizontalHeader()->setSectionsClickable(true);
     m_table->horizontalHeader()->setSortIndicatorShown(true);
     m_table->horizontalHeader()->setSortIndicator(HistoryModel::TimeColumn, Qt::DescendingOrder);
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    // The agent/orchestration name takes the spare width; the figures keep a fixed one.
+    m_table->horizontalHeader()->setStretchLastSection(false);
+    m_table->horizontalHeader()->setSectionResizeMode(HistoryModel::NameColumn, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setMinimumSectionSize(40);
     m_table->setColumnWidth(HistoryModel::StatusColumn, 96);
     m_table->setColumnWidth(HistoryModel::NameColumn, 150);
     m_table->setColumnWidth(HistoryModel::ModeColumn, 100);
@@ -214,7 +217,11 @@ HistoryDock::HistoryDock(QWidget *parent)
     m_tabs->setObjectName(QStringLiteral("historyTabs"));
     m_tabs->addTab(m_details, QStringLiteral("Details"));
     m_tabs->addTab(m_chart, QStringLiteral("Cost && latency"));
-    auto *split = new QSplitter(Qt::Vertical, content);
+    // Side by side: the dock sits in the wide, short bottom area, where stacking the list above
+    // the details left only a sliver of rows visible.
+    auto *split = new QSplitter(Qt::Horizontal, content);
+    split->setObjectName(QStringLiteral("historySplitter"));
+    split->setChildrenCollapsible(false);
     split->addWidget(m_table);
     split->addWidget(m_tabs);
     split->setStretchFactor(0, 3);
@@ -487,9 +494,10 @@ void HistoryDock::updateStatusLabel()
     else if (m_model->rowCount() == 0)
         text = m_backend ? QStringLiteral("No runs match") : QStringLiteral("No engine");
     else
-        text = QStringLiteral("%1%2 runs%3")
+        text = QStringLiteral("%1%2 %3%4")
                    .arg(m_model->rowCount())
                    .arg(m_model->hasMore() ? QStringLiteral("+") : QString(),
+                       m_model->rowCount() == 1 && !m_model->hasMore() ? QStringLiteral("run") : QStringLiteral("runs"),
                        m_model->isLoading() ? QStringLiteral(" · loading more…") : QString());
     m_statusLabel->setText(text);
 }

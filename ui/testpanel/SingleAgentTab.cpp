@@ -186,11 +186,12 @@ void SingleAgentTab::onAgentChanged()
     m_form->setFields(agent->signature.inputs);
     QSettings settings;
     const QString saved = settings.value(settingsKey(m_workspace.workspaceId, id)).toString();
-    if (!saved.isEmpty()) {
-        const QJsonObject last = QJsonDocument::fromJson(saved.toUtf8()).object();
-        if (!last.isEmpty())
-            m_form->setValues(last);
-    }
+    const QJsonObject last = QJsonDocument::fromJson(saved.toUtf8()).object();
+    if (!last.isEmpty())
+        m_form->setValues(last);
+    else if (!agent->examples.isEmpty())
+        // First time with this agent: start from its first saved example, so Run works at once.
+        m_form->setValues(agent->examples.first().inputs);
     m_output->setOutputFields(agent->signature.outputs);
     updateButtons();
 }
