@@ -143,6 +143,9 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     splitter->addWidget(right);
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 5);
+    // The input form needs room for its hints; the graph and streams take the rest.
+    left->setMinimumWidth(300);
+    splitter->setSizes({340, 1000});
 
     connect(m_orchPicker, &QComboBox::currentIndexChanged, this, &FullWorkflowTab::onOrchestrationChanged);
     connect(m_form, &FormBuilder::validityChanged, this, &FullWorkflowTab::updateButtons);

@@ -245,6 +245,36 @@ void TraceModel::startLive(const QString &executionId)
     emit executionStatusChanged(m_record.status);
 }
 
+void TraceModel::setIdentity(const ExecutionRecord &header)
+{
+    if (m_nodes.empty() || header.id != m_record.id)
+        return;
+    m_record.executionType = header.executionType;
+    m_record.agentId = header.agentId;
+    m_record.orchestrationId = header.orchestrationId;
+    m_record.nodeId = header.nodeId;
+    m_record.testMode = header.testMode;
+    m_record.triggerType = header.triggerType;
+    m_record.provider = header.provider;
+    m_record.model = header.model;
+    if (m_record.inputData.isEmpty())
+        m_record.inputData = header.inputData;
+    if (m_record.traceId.isEmpty())
+        m_record.traceId = header.traceId;
+    Node &n = m_nodes[0];
+    const bool workflow = isWorkflow(m_record);
+    n.kind = workflow ? QStringLiteral("workflow") : QStringLiteral("agent");
+    n.name = workflow ? m_record.orchestrationId : m_record.agentId;
+    if (workflow && !m_record.nodeId.isEmpty())
+        n.name += QStringLiteral(" · node ") + m_record.nodeId;
+    if (n.name.isEmpty())
+        n.name = m_record.id;
+    if (n.model.isEmpty())
+        n.model = m_record.model;
+    const QModelIndex root = index(0, 0);
+    emit dataChanged(root, root.siblingAtColumn(ColumnCount - 1));
+}
+
 void TraceModel::startReplay(const ExecutionRecord &record)
 {
     ExecutionRecord header = record;

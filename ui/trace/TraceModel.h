@@ -83,6 +83,9 @@ public:
     void setExecution(const ExecutionRecord &record);
     // Starts an empty live trace for an execution whose events will follow; origin = now.
     void startLive(const QString &executionId);
+    // Live: names the root (agent or orchestration, type, mode, inputs) from the stored header
+    // once it arrives; statuses, times and steps stay as the events made them.
+    void setIdentity(const ExecutionRecord &header);
     // Replay: the execution's header (times, ids) with no steps and status "queued"; the
     // replayer's events then fill it in.
     void startReplay(const ExecutionRecord &record);

@@ -246,8 +246,13 @@ TraceView::TraceView(QWidget *parent)
         });
     connect(m_model, &TraceModel::executionStatusChanged, this, [this](const QString &status) {
         updateSummary();
-        if (isTerminal(status))
+        if (isTerminal(status)) {
             m_clock->stop();
+            // A live run's header may not have been stored yet when it started: ask again.
+            if (m_backend && !m_replayer->isRunning() && m_model->record().agentId.isEmpty()
+                && m_model->record().orchestrationId.isEmpty() && !m_model->executionId().isEmpty())
+                m_identityTicket = m_backend->fetchExecution(m_model->executionId());
+        }
         else if (!m_replayer->isRunning())
             m_clock->start();
     });
@@ -279,12 +284,19 @@ void TraceView::setBackend(ExecutionBackend *backend)
     m_backendConnections.clear();
     m_backend = backend;
     m_fetchTicket = 0;
+    m_identityTicket = 0;
     if (!backend)
         return;
     m_backendConnections << connect(
         backend, &ExecutionBackend::eventsReceived, this, &TraceView::onEventsReceived);
     m_backendConnections << connect(backend, &ExecutionBackend::executionFetched, this,
         [this](quint64 ticket, const ExecutionRecord &record) {
+            if (ticket != 0 && ticket == m_identityTicket) {
+                m_identityTicket = 0;
+                m_model->setIdentity(record);
+                updateSummary();
+                return;
+            }
             if (ticket != m_fetchTicket || ticket == 0)
                 return;
             m_fetchTicket = 0;
@@ -345,8 +357,11 @@ void TraceView::followExecution(const QString &executionId)
     m_clock->start();
     // Whatever the run emitted before we started listening comes again from seq 1; the model
     // keeps each seq once and puts early steps in place.
-    if (m_backend)
+    if (m_backend) {
         m_backend->subscribe(executionId, 0);
+        // The events carry no agent or orchestration id: read the stored header to name the root.
+        m_identityTicket = m_backend->fetchExecution(executionId);
+    }
     emit executionShown(executionId);
 }
 
