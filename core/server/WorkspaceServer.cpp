@@ -84,6 +84,24 @@ bool optionalObject(const QJsonObject &o, const QString &key, QJsonObject *out, 
     return true;
 }
 
+// The fields both run endpoints take: inputs, trigger_type (checked), triggered_by, rerun_of.
+// Sets *problem (naming the field) and returns false on the first bad one.
+bool readRunFields(const QJsonObject &body, ExecutionRequest *r, QJsonObject *inputs, QString *problem)
+{
+    r->triggerType = QStringLiteral("api");
+    if (!optionalObject(body, QStringLiteral("inputs"), inputs, problem)
+        || !optionalString(body, QStringLiteral("trigger_type"), &r->triggerType, problem)
+        || !optionalString(body, QStringLiteral("triggered_by"), &r->triggeredBy, problem)
+        || !optionalString(body, QStringLiteral("rerun_of"), &r->rerunOf, problem))
+        return false;
+    if (!kTriggerTypes.contains(r->triggerType)) {
+        *problem = QStringLiteral("trigger_type: expected one of %1, got '%2'")
+                       .arg(kTriggerTypes.join(QStringLiteral(", ")), r->triggerType);
+        return false;
+    }
+    return true;
+}
+
 // The workspace as a client may see it: providers without anything secret-looking.
 QJsonObject publicWorkspaceJson(const Workspace &w)
 {
@@ -442,18 +460,9 @@ void WorkspaceServer::startAgent(const Principal &p, const QString &agentId, con
     }
     ExecutionRequest r;
     r.agentId = agentId;
-    r.triggerType = QStringLiteral("api");
     QJsonObject inputs;
-    if (!optionalObject(*body, QStringLiteral("inputs"), &inputs, &problem)
-        || !optionalString(*body, QStringLiteral("trigger_type"), &r.triggerType, &problem)
-        || !optionalString(*body, QStringLiteral("triggered_by"), &r.triggeredBy, &problem)
-        || !optionalString(*body, QStringLiteral("rerun_of"), &r.rerunOf, &problem)) {
+    if (!readRunFields(*body, &r, &inputs, &problem)) {
         respond(badRequest(problem));
-        return;
-    }
-    if (!kTriggerTypes.contains(r.triggerType)) {
-        respond(badRequest(QStringLiteral("trigger_type: expected one of %1, got '%2'")
-                               .arg(kTriggerTypes.join(QStringLiteral(", ")), r.triggerType)));
         return;
     }
     QStringList problems;
@@ -486,20 +495,11 @@ void WorkspaceServer::startOrchestration(const Principal &p, const QString &orch
     }
     ExecutionRequest r;
     r.orchestrationId = orchestrationId;
-    r.triggerType = QStringLiteral("api");
     QJsonObject inputs;
-    if (!optionalObject(*body, QStringLiteral("inputs"), &inputs, &problem)
+    if (!readRunFields(*body, &r, &inputs, &problem)
         || !optionalObject(*body, QStringLiteral("upstream"), &r.upstream, &problem)
-        || !optionalString(*body, QStringLiteral("node_id"), &r.nodeId, &problem)
-        || !optionalString(*body, QStringLiteral("trigger_type"), &r.triggerType, &problem)
-        || !optionalString(*body, QStringLiteral("triggered_by"), &r.triggeredBy, &problem)
-        || !optionalString(*body, QStringLiteral("rerun_of"), &r.rerunOf, &problem)) {
+        || !optionalString(*body, QStringLiteral("node_id"), &r.nodeId, &problem)) {
         respond(badRequest(problem));
-        return;
-    }
-    if (!kTriggerTypes.contains(r.triggerType)) {
-        respond(badRequest(QStringLiteral("trigger_type: expected one of %1, got '%2'")
-                               .arg(kTriggerTypes.join(QStringLiteral(", ")), r.triggerType)));
         return;
     }
     if (!r.nodeId.isEmpty()) {
