@@ -3,6 +3,7 @@
 #include "core/engine/ExecutionBackend.h"
 #include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
+#include "ui/testpanel/FormColumn.h"
 #include "ui/testpanel/MetricsBar.h"
 #include "ui/testpanel/RunOutputPane.h"
 
@@ -57,45 +58,18 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     auto *leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(8, 8, 8, 8);
     auto *pickRow = new QHBoxLayout;
-    m_orchPicker = new QComboBox(left);
-    m_orchPicker->setObjectName(QStringLiteral("orchestrationPicker"));
-    m_orchPicker->setMinimumContentsLength(14);
-    m_orchPicker->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    auto *orchLabel = new QLabel(tr("&Workflow"), left);
-    orchLabel->setBuddy(m_orchPicker);
-    pickRow->addWidget(orchLabel);
-    pickRow->addWidget(m_orchPicker, 1);
+    m_orchPicker = formcolumn::addPicker(pickRow, left, tr("&Workflow"), QStringLiteral("orchestrationPicker"), 14);
     leftLayout->addLayout(pickRow);
-    m_orchInfo = new QLabel(left);
-    m_orchInfo->setObjectName(QStringLiteral("orchestrationInfo"));
-    m_orchInfo->setWordWrap(true);
-    m_orchInfo->setStyleSheet(QStringLiteral("color: palette(dark);"));
-    leftLayout->addWidget(m_orchInfo);
+    m_orchInfo = formcolumn::addHint(leftLayout, left, QStringLiteral("orchestrationInfo"));
     m_form = new FormBuilder(left);
     m_form->setObjectName(QStringLiteral("workflowForm"));
     m_form->setEmptyText(tr("This workflow takes no inputs."));
-    auto *scroll = new QScrollArea(left);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setWidget(m_form);
-    leftLayout->addWidget(scroll, 1);
-    auto *buttons = new QHBoxLayout;
-    m_formStatus = new QLabel(left);
-    m_formStatus->setObjectName(QStringLiteral("formStatus"));
-    m_formStatus->setWordWrap(true);
-    m_formStatus->setStyleSheet(QStringLiteral("color: palette(dark);"));
-    leftLayout->addWidget(m_formStatus);
-    buttons->addStretch();
-    m_cancel = new QPushButton(tr("Cancel"), left);
-    m_cancel->setObjectName(QStringLiteral("cancelButton"));
-    m_cancel->setToolTip(tr("Cancel the run (Esc)"));
-    m_run = new QPushButton(tr("Run workflow"), left);
-    m_run->setObjectName(QStringLiteral("runButton"));
-    m_run->setToolTip(tr("Run the whole workflow (Ctrl+Return)"));
-    m_run->setMinimumWidth(110);
-    buttons->addWidget(m_cancel);
-    buttons->addWidget(m_run);
-    leftLayout->addLayout(buttons);
+    formcolumn::addScrolled(leftLayout, m_form, left);
+    const formcolumn::RunRow runRow = formcolumn::addRunRow(
+        leftLayout, left, tr("Run workflow"), tr("Run the whole workflow (Ctrl+Return)"), 110);
+    m_formStatus = runRow.status;
+    m_cancel = runRow.cancel;
+    m_run = runRow.run;
 
     auto *right = new QSplitter(Qt::Vertical, splitter);
 #ifdef AS_HAVE_GRAPH

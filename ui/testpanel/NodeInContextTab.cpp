@@ -3,6 +3,7 @@
 #include "core/engine/ExecutionBackend.h"
 #include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
+#include "ui/testpanel/FormColumn.h"
 #include "ui/testpanel/RunOutputPane.h"
 
 #include <QComboBox>
@@ -80,29 +81,11 @@ NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
     leftLayout->setContentsMargins(8, 8, 8, 8);
 
     auto *pickRow = new QHBoxLayout;
-    m_orchPicker = new QComboBox(left);
-    m_orchPicker->setObjectName(QStringLiteral("orchestrationPicker"));
-    m_orchPicker->setMinimumContentsLength(12);
-    m_orchPicker->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_nodePicker = new QComboBox(left);
-    m_nodePicker->setObjectName(QStringLiteral("nodePicker"));
-    m_nodePicker->setMinimumContentsLength(10);
-    m_nodePicker->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    auto *orchLabel = new QLabel(tr("&Workflow"), left);
-    orchLabel->setBuddy(m_orchPicker);
-    auto *nodeLabel = new QLabel(tr("&Node"), left);
-    nodeLabel->setBuddy(m_nodePicker);
-    pickRow->addWidget(orchLabel);
-    pickRow->addWidget(m_orchPicker, 1);
-    pickRow->addWidget(nodeLabel);
-    pickRow->addWidget(m_nodePicker, 1);
+    m_orchPicker = formcolumn::addPicker(pickRow, left, tr("&Workflow"), QStringLiteral("orchestrationPicker"), 12);
+    m_nodePicker = formcolumn::addPicker(pickRow, left, tr("&Node"), QStringLiteral("nodePicker"), 10);
     leftLayout->addLayout(pickRow);
 
-    m_nodeInfo = new QLabel(left);
-    m_nodeInfo->setObjectName(QStringLiteral("nodeInfo"));
-    m_nodeInfo->setWordWrap(true);
-    m_nodeInfo->setStyleSheet(QStringLiteral("color: palette(dark);"));
-    leftLayout->addWidget(m_nodeInfo);
+    m_nodeInfo = formcolumn::addHint(leftLayout, left, QStringLiteral("nodeInfo"));
 
     auto *sourceRow = new QHBoxLayout;
     m_source = new QComboBox(left);
@@ -159,29 +142,13 @@ NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
     og->addWidget(m_own);
     formsLayout->addWidget(m_ownGroup);
     formsLayout->addStretch();
-    auto *scroll = new QScrollArea(left);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setWidget(forms);
-    leftLayout->addWidget(scroll, 1);
+    formcolumn::addScrolled(leftLayout, forms, left);
 
-    auto *buttons = new QHBoxLayout;
-    m_formStatus = new QLabel(left);
-    m_formStatus->setObjectName(QStringLiteral("formStatus"));
-    m_formStatus->setWordWrap(true);
-    m_formStatus->setStyleSheet(QStringLiteral("color: palette(dark);"));
-    leftLayout->addWidget(m_formStatus);
-    buttons->addStretch();
-    m_cancel = new QPushButton(tr("Cancel"), left);
-    m_cancel->setObjectName(QStringLiteral("cancelButton"));
-    m_cancel->setToolTip(tr("Cancel the run (Esc)"));
-    m_run = new QPushButton(tr("Run node"), left);
-    m_run->setObjectName(QStringLiteral("runButton"));
-    m_run->setToolTip(tr("Run this node with these inputs (Ctrl+Return)"));
-    m_run->setMinimumWidth(90);
-    buttons->addWidget(m_cancel);
-    buttons->addWidget(m_run);
-    leftLayout->addLayout(buttons);
+    const formcolumn::RunRow runRow = formcolumn::addRunRow(
+        leftLayout, left, tr("Run node"), tr("Run this node with these inputs (Ctrl+Return)"), 90);
+    m_formStatus = runRow.status;
+    m_cancel = runRow.cancel;
+    m_run = runRow.run;
 
     m_output = new RunOutputPane(m_tracker, splitter);
     splitter->addWidget(left);

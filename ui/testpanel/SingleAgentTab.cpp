@@ -4,6 +4,7 @@
 #include "core/engine/ExecutionBackend.h"
 #include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
+#include "ui/testpanel/FormColumn.h"
 #include "ui/testpanel/RunOutputPane.h"
 
 #include <QComboBox>
@@ -33,14 +34,7 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     auto *leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(8, 8, 8, 8);
     auto *pickRow = new QHBoxLayout;
-    m_agentPicker = new QComboBox(left);
-    m_agentPicker->setObjectName(QStringLiteral("agentPicker"));
-    m_agentPicker->setMinimumContentsLength(16);
-    m_agentPicker->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    auto *agentLabel = new QLabel(tr("&Agent"), left);
-    agentLabel->setBuddy(m_agentPicker);
-    pickRow->addWidget(agentLabel);
-    pickRow->addWidget(m_agentPicker, 1);
+    m_agentPicker = formcolumn::addPicker(pickRow, left, tr("&Agent"), QStringLiteral("agentPicker"), 16);
     m_examples = new QComboBox(left);
     m_examples->setObjectName(QStringLiteral("examplesPicker"));
     m_examples->setToolTip(tr("Fill the form with one of the agent's saved examples"));
@@ -48,38 +42,18 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     pickRow->addWidget(m_examples);
     leftLayout->addLayout(pickRow);
 
-    m_agentInfo = new QLabel(left);
-    m_agentInfo->setObjectName(QStringLiteral("agentInfo"));
-    m_agentInfo->setWordWrap(true);
-    m_agentInfo->setStyleSheet(QStringLiteral("color: palette(dark);"));
-    leftLayout->addWidget(m_agentInfo);
+    m_agentInfo = formcolumn::addHint(leftLayout, left, QStringLiteral("agentInfo"));
 
     m_form = new FormBuilder(left);
     m_form->setEmptyText(tr("This agent takes no inputs."));
-    auto *scroll = new QScrollArea(left);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setWidget(m_form);
-    leftLayout->addWidget(scroll, 1);
+    formcolumn::addScrolled(leftLayout, m_form, left);
 
-    auto *buttons = new QHBoxLayout;
-    m_formStatus = new QLabel(left);
-    m_formStatus->setObjectName(QStringLiteral("formStatus"));
-    m_formStatus->setWordWrap(true);
-    m_formStatus->setStyleSheet(QStringLiteral("color: palette(dark);"));
-    leftLayout->addWidget(m_formStatus);
-    buttons->addStretch();
-    m_cancel = new QPushButton(tr("Cancel"), left);
-    m_cancel->setObjectName(QStringLiteral("cancelButton"));
-    m_cancel->setToolTip(tr("Cancel the run (Esc)"));
-    m_run = new QPushButton(tr("Run"), left);
-    m_run->setObjectName(QStringLiteral("runButton"));
-    m_run->setToolTip(tr("Run the agent with these inputs (Ctrl+Return)"));
+    const formcolumn::RunRow runRow = formcolumn::addRunRow(
+        leftLayout, left, tr("Run"), tr("Run the agent with these inputs (Ctrl+Return)"), 90);
+    m_formStatus = runRow.status;
+    m_cancel = runRow.cancel;
+    m_run = runRow.run;
     m_run->setDefault(true);
-    m_run->setMinimumWidth(90);
-    buttons->addWidget(m_cancel);
-    buttons->addWidget(m_run);
-    leftLayout->addLayout(buttons);
 
     // Right: what came out.
     m_output = new RunOutputPane(m_tracker, splitter);

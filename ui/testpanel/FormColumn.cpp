@@ -1,0 +1,67 @@
+#include "ui/testpanel/FormColumn.h"
+
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QFrame>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QVBoxLayout>
+
+namespace formcolumn {
+
+QLabel *addHint(QVBoxLayout *layout, QWidget *parent, const QString &objectName)
+{
+    auto *label = new QLabel(parent);
+    label->setObjectName(objectName);
+    label->setWordWrap(true);
+    label->setStyleSheet(QStringLiteral("color: palette(dark);"));
+    layout->addWidget(label);
+    return label;
+}
+
+QComboBox *addPicker(
+    QHBoxLayout *row, QWidget *parent, const QString &label, const QString &objectName, int minimumChars)
+{
+    auto *picker = new QComboBox(parent);
+    picker->setObjectName(objectName);
+    picker->setMinimumContentsLength(minimumChars);
+    picker->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    auto *buddy = new QLabel(label, parent);
+    buddy->setBuddy(picker);
+    row->addWidget(buddy);
+    row->addWidget(picker, 1);
+    return picker;
+}
+
+void addScrolled(QVBoxLayout *layout, QWidget *content, QWidget *parent)
+{
+    auto *scroll = new QScrollArea(parent);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(content);
+    layout->addWidget(scroll, 1);
+}
+
+RunRow addRunRow(QVBoxLayout *layout, QWidget *parent, const QString &runText, const QString &runToolTip,
+    int runMinimumWidth)
+{
+    RunRow row;
+    row.status = addHint(layout, parent, QStringLiteral("formStatus"));
+    auto *buttons = new QHBoxLayout;
+    buttons->addStretch();
+    row.cancel = new QPushButton(QCoreApplication::translate("FormColumn", "Cancel"), parent);
+    row.cancel->setObjectName(QStringLiteral("cancelButton"));
+    row.cancel->setToolTip(QCoreApplication::translate("FormColumn", "Cancel the run (Esc)"));
+    row.run = new QPushButton(runText, parent);
+    row.run->setObjectName(QStringLiteral("runButton"));
+    row.run->setToolTip(runToolTip);
+    row.run->setMinimumWidth(runMinimumWidth);
+    buttons->addWidget(row.cancel);
+    buttons->addWidget(row.run);
+    layout->addLayout(buttons);
+    return row;
+}
+
+} // namespace formcolumn
