@@ -162,12 +162,9 @@ void TraceModel::fillNode(Node &n, const StepRecord &s) const
     n.stepNumber = s.stepNumber;
 }
 
-void TraceModel::resetTo(const ExecutionRecord &record, bool withSteps)
+// Everything derived from the record and its events; callers reset the model around it.
+void TraceModel::clearState()
 {
-    beginResetModel();
-    m_record = record;
-    if (!withSteps)
-        m_record.steps.clear();
     m_nodes.clear();
     m_byId.clear();
     m_streamed.clear();
@@ -180,6 +177,15 @@ void TraceModel::resetTo(const ExecutionRecord &record, bool withSteps)
     m_match.clear();
     m_subtreeMatch.clear();
     m_matchList.clear();
+}
+
+void TraceModel::resetTo(const ExecutionRecord &record, bool withSteps)
+{
+    beginResetModel();
+    m_record = record;
+    if (!withSteps)
+        m_record.steps.clear();
+    clearState();
 
     m_origin = record.queuedAt.isValid() ? record.queuedAt : record.startedAt;
     if (!m_origin.isValid()) {
@@ -298,18 +304,7 @@ void TraceModel::clear()
 {
     beginResetModel();
     m_record = ExecutionRecord {};
-    m_nodes.clear();
-    m_byId.clear();
-    m_streamed.clear();
-    m_orphans.clear();
-    m_lastSeq = 0;
-    m_contiguousSeq = 0;
-    m_heldAbove.clear();
-    m_clockMs = 0;
-    m_maxEndMs = 0;
-    m_match.clear();
-    m_subtreeMatch.clear();
-    m_matchList.clear();
+    clearState();
     m_origin = {};
     endResetModel();
     emit timesChanged();

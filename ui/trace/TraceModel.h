@@ -152,6 +152,7 @@ signals:
 private:
     void resetTo(const ExecutionRecord &header, bool withSteps);
     void fillRoot(const ExecutionRecord &e);
+    void clearState();
     void fillNode(Node &n, const StepRecord &s) const;
     bool takeSeq(qint64 seq); // false when already held
     int addStep(const StepRecord &s, bool notify);
