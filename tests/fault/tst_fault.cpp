@@ -20,11 +20,13 @@
 using namespace Qt::StringLiterals;
 
 // The fault suite (docs/testing.md): each BUILT program — the runner, the server, the desktop
-// app — is killed with SIGKILL while a run streams, kCycles times on one database. After every
-// kill the product reopens the database (`agentstudio-run history`), and the test checks what a
-// user relies on, not how the store achieves it: the file passes PRAGMA integrity_check, every
-// run that was in flight is `interrupted` (none stays `running`), and every run that had
-// completed is still there, `completed`, with the same output and steps.
+// app — is killed with SIGKILL while a run is in flight, kCycles times on one database. The
+// cycles go through the moments of a run (see Moment). After every kill the product reopens the
+// database (`agentstudio-run history`), and the test checks what a user relies on, not how the
+// store achieves it: the file passes PRAGMA integrity_check; every run that was in flight, or
+// that the program had acknowledged, is there and `interrupted` (none stays `running`, none
+// vanished); every run that had completed is still there, `completed`, with the same output
+// and steps.
 //
 // Each program runs as a separate CTest (fault.runner, fault.server, fault.app), each with its
 // own temporary database.
@@ -33,6 +35,19 @@ namespace {
 
 constexpr int kCycles = 20;
 constexpr int kWaitMs = 30000;   // for one state to show; generous for a loaded CI machine
+
+// When in a run the program is killed.
+enum class Moment {
+    Streaming,      // part of the reply is stored (a workflow's: after its first node completed)
+    Running,        // the database shows the run `running`
+    Acknowledged,   // the program has given out the run's id (the server's 202, the runner's
+                    // first event), nothing more
+};
+
+const char *name(Moment m)
+{
+    return m == Moment::Streaming ? "streaming" : m == Moment::Running ? "running" : "acknowledged";
+}
 
 struct StoredStep
 {
@@ -146,10 +161,29 @@ QString integrity(const QString &path)
     return found.join(u"; "_s);
 }
 
-bool anyStreaming(const QString &db, const QString &target)
+bool reached(const StoredRun &run, Moment moment)
+{
+    if (moment != Moment::Streaming)
+        return run.status == u"running"_s;
+    return run.streaming() && (run.target != u"brief"_s || run.stepsIn(u"completed"_s) > 0);
+}
+
+// A run of target (an agent or the workflow) has reached the moment.
+bool anyReached(const QString &db, const QString &target, Moment moment)
 {
     const StoredRuns runs = readRuns(db);
-    return std::any_of(runs.begin(), runs.end(), [&](const StoredRun &r) { return r.target == target && r.streaming(); });
+    return std::any_of(runs.begin(), runs.end(),
+                       [&](const StoredRun &r) { return r.target == target && reached(r, moment); });
+}
+
+// Every one of the runs has reached the moment.
+bool allReached(const QString &db, const QStringList &ids, Moment moment)
+{
+    const StoredRuns runs = readRuns(db);
+    return std::all_of(ids.begin(), ids.end(), [&](const QString &id) {
+        const auto it = runs.find(id);
+        return it != runs.end() && reached(*it, moment);
+    });
 }
 
 int completedCount(const QString &db, const QString &target)
@@ -160,16 +194,20 @@ int completedCount(const QString &db, const QString &target)
     }));
 }
 
-// The next complete line the process wrote on stdout (appended to `buffer` meanwhile).
-bool takeLine(QProcess &process, QByteArray &buffer, QByteArray *line)
+// Whether the process has written a complete line on stdout (collected into `buffer`). Only
+// collects, so that QTRY_* may evaluate it any number of times.
+bool hasLine(QProcess &process, QByteArray &buffer)
 {
     buffer += process.readAllStandardOutput();
+    return buffer.contains('\n');
+}
+
+QByteArray takeLine(QByteArray &buffer)
+{
     const qsizetype nl = buffer.indexOf('\n');
-    if (nl < 0)
-        return false;
-    *line = buffer.left(nl).trimmed();
+    const QByteArray line = buffer.left(nl).trimmed();
     buffer.remove(0, nl + 1);
-    return true;
+    return line;
 }
 
 } // namespace
@@ -189,9 +227,11 @@ private slots:
 private:
     QProcessEnvironment environment() const;
     testsupport::ProcessResult runner(const QStringList &args);
-    // Kills the process with SIGKILL while a run streams, lets the product reopen the
-    // database and checks it. `reported` are runs the program reported as completed.
-    void killMidRunAndCheck(QProcess &process, int cycle, const QStringList &reported);
+    // Kills the process with SIGKILL, lets the product reopen the database and checks it.
+    // `reported`: runs the program reported completed; `acknowledged`: runs in flight whose id
+    // it gave out.
+    void killMidRunAndCheck(QProcess &process, const QString &where, const QStringList &reported,
+                            const QStringList &acknowledged = {});
 
     QTemporaryDir m_dir;
     QString m_workspace;
@@ -228,16 +268,16 @@ void TestFault::initTestCase()
     QVERIFY2(valid.exitCode == 0, valid.err.constData());
 }
 
-void TestFault::killMidRunAndCheck(QProcess &process, int cycle, const QStringList &reported)
+void TestFault::killMidRunAndCheck(QProcess &process, const QString &where, const QStringList &reported,
+                                   const QStringList &acknowledged)
 {
-    const QString where = u"cycle %1: "_s.arg(cycle);
     QString error;
     const StoredRuns before = readRuns(m_db, &error);
     QVERIFY2(error.isEmpty(), qPrintable(where + error));
-    QStringList inFlight;
+    QStringList inFlight = acknowledged;
     StoredRuns completed;
     for (auto it = before.begin(); it != before.end(); ++it) {
-        if (it->status == u"running"_s || it->status == u"queued"_s)
+        if ((it->status == u"running"_s || it->status == u"queued"_s) && !inFlight.contains(it.key()))
             inFlight.append(it.key());
         else if (it->status == u"completed"_s)
             completed.insert(it.key(), it.value());
@@ -265,17 +305,21 @@ void TestFault::killMidRunAndCheck(QProcess &process, int cycle, const QStringLi
     QCOMPARE(integrity(m_db), u"ok"_s);
     const StoredRuns after = readRuns(m_db, &error);
     QVERIFY2(error.isEmpty(), qPrintable(where + error));
-    QCOMPARE(after.size(), before.size());   // no run lost, none appeared
-    for (auto it = after.begin(); it != after.end(); ++it)
+    for (auto it = before.begin(); it != before.end(); ++it)
+        QVERIFY2(after.contains(it.key()), qPrintable(where + it.key() + u" vanished"_s));
+    for (auto it = after.begin(); it != after.end(); ++it) {
+        QVERIFY2(before.contains(it.key()) || inFlight.contains(it.key()),
+                 qPrintable(where + it.key() + u" appeared from nowhere"_s));
         QVERIFY2(it->status != u"running"_s && it->status != u"queued"_s,
                  qPrintable(where + it.key() + u" is still "_s + it->status));
+    }
     for (const QString &id : std::as_const(inFlight)) {
-        const StoredRun &was = before[id];
-        const StoredRun &now = after[id];
-        QVERIFY2(now.status == u"interrupted"_s, qPrintable(where + id + u" is "_s + now.status));
+        const StoredRun &now = after.value(id);
+        QVERIFY2(now.status == u"interrupted"_s,
+                 qPrintable(where + id + u" is "_s + (after.contains(id) ? now.status : u"lost"_s)));
         QVERIFY2(now.stepsIn(u"running"_s) == 0, qPrintable(where + id + u" still has a running step"_s));
         // What had finished inside the interrupted run (a workflow's first node) stays.
-        for (const StoredStep &step : was.steps)
+        for (const StoredStep &step : before.value(id).steps)
             if (step.status == u"completed"_s)
                 QVERIFY2(now.steps.contains(step), qPrintable(where + id + u": completed step lost or changed"_s));
     }
@@ -294,9 +338,17 @@ void TestFault::killMidRunAndCheck(QProcess &process, int cycle, const QStringLi
 void TestFault::runnerKilledMidRun()
 {
     m_db = m_dir.filePath(u"runner/executions.db"_s);
+    const QString program = testsupport::binaryPath(u"run/agentstudio-run"_s);
     QStringList reported;
     for (int cycle = 1; cycle <= kCycles; ++cycle) {
+        // The killed run: the slow agent, or every other cycle the workflow (first node quick,
+        // second slow); the moment moves on every two cycles, so each pairing comes up.
+        const bool workflow = cycle % 2 == 0;
+        const QString target = workflow ? u"brief"_s : u"slow"_s;
+        const Moment moment = Moment((cycle - 1) / 2 % 3);
+        const QString where = u"cycle %1 (%2 run, killed %3): "_s.arg(cycle).arg(target, QLatin1String(name(moment)));
         const QString topic = u"topic=cycle %1 of the runner"_s.arg(cycle);
+
         // A run that completes: the runner prints it, then exits.
         const auto done = runner({u"run"_s, u"--workspace"_s, m_workspace, u"--agent"_s, u"quick"_s, u"--db"_s, m_db,
                                   u"--input"_s, topic, u"--format"_s, u"json"_s});
@@ -305,20 +357,25 @@ void TestFault::runnerKilledMidRun()
         QCOMPARE(e.value(u"status"_s).toString(), u"completed"_s);
         reported.append(e.value(u"id"_s).toString());
 
-        // A run killed mid-stream: the slow agent, or every other cycle the workflow whose
-        // first node has completed and whose second streams.
-        const QString target = cycle % 2 ? u"slow"_s : u"brief"_s;
         QProcess process;
         process.setProcessEnvironment(environment());
-        process.start(testsupport::binaryPath(u"run/agentstudio-run"_s),
-                      {u"run"_s, u"--workspace"_s, m_workspace, cycle % 2 ? u"--agent"_s : u"--workflow"_s, target,
-                       u"--db"_s, m_db, u"--input"_s, topic, u"--format"_s, u"jsonl"_s});
+        process.start(program, {u"run"_s, u"--workspace"_s, m_workspace, workflow ? u"--workflow"_s : u"--agent"_s,
+                                target, u"--db"_s, m_db, u"--input"_s, topic, u"--format"_s, u"jsonl"_s});
         QVERIFY(process.waitForStarted(10000));
-        QTRY_VERIFY2_WITH_TIMEOUT(anyStreaming(m_db, target),
-                                  qPrintable(u"cycle %1: no %2 run streams: "_s.arg(cycle).arg(target)
-                                             + QString::fromUtf8(process.readAllStandardError())),
-                                  kWaitMs);
-        killMidRunAndCheck(process, cycle, reported);
+        QStringList acknowledged;
+        if (moment == Moment::Acknowledged) {
+            // The first JSON line names the execution: from then on it must not vanish.
+            QByteArray out;
+            QTRY_VERIFY2_WITH_TIMEOUT(hasLine(process, out),
+                                      qPrintable(where + QString::fromUtf8(process.readAllStandardError())), kWaitMs);
+            const QString id = QJsonDocument::fromJson(takeLine(out)).object().value(u"execution_id"_s).toString();
+            QVERIFY2(!id.isEmpty(), qPrintable(where + u"no execution id in the first event"_s));
+            acknowledged.append(id);
+        } else {
+            QTRY_VERIFY2_WITH_TIMEOUT(anyReached(m_db, target, moment),
+                                      qPrintable(where + QString::fromUtf8(process.readAllStandardError())), kWaitMs);
+        }
+        killMidRunAndCheck(process, where, reported, acknowledged);
         if (QTest::currentTestFailed())
             return;
     }
@@ -335,12 +392,14 @@ void TestFault::serverKilledMidRun()
             .toJson());
     QStringList reported;
     for (int cycle = 1; cycle <= kCycles; ++cycle) {
+        const Moment moment = Moment((cycle - 1) % 3);
+        const QString where = u"cycle %1 (killed %2): "_s.arg(cycle).arg(QLatin1String(name(moment)));
         serverfixture::ServerProcess server;
         QString error;
         QVERIFY2(server.startRaw({u"--workspace"_s, m_workspace, u"--db"_s, m_db, u"--listen"_s, u"127.0.0.1:0"_s,
                                   u"--tokens"_s, tokens},
                                  &error),
-                 qPrintable(error));
+                 qPrintable(where + error));
         QNetworkAccessManager nam;
         auto api = [&](const QString &path) {
             QUrl u = server.url;
@@ -367,17 +426,17 @@ void TestFault::serverKilledMidRun()
         QTRY_COMPARE_WITH_TIMEOUT(status(done), u"completed"_s, kWaitMs);
         reported.append(done);
 
-        // Two runs in flight: the slow agent and the workflow, both seen running over HTTP and
-        // streaming in the database.
-        const QString agentRun = start(u"/api/agents/slow/test"_s);
-        const QString workflowRun = start(u"/api/orchestrations/brief/execute"_s);
-        QVERIFY(!agentRun.isEmpty() && !workflowRun.isEmpty());
-        QTRY_COMPARE_WITH_TIMEOUT(status(agentRun), u"running"_s, kWaitMs);
-        QTRY_COMPARE_WITH_TIMEOUT(status(workflowRun), u"running"_s, kWaitMs);
-        QTRY_VERIFY_WITH_TIMEOUT(readRuns(m_db).value(agentRun).streaming()
-                                     && readRuns(m_db).value(workflowRun).streaming(),
-                                 kWaitMs);
-        killMidRunAndCheck(*server.process, cycle, reported);
+        // Two runs in flight, the slow agent and the workflow: accepted (202), then seen
+        // running over HTTP, then streaming in the database.
+        const QStringList inFlight{start(u"/api/agents/slow/test"_s), start(u"/api/orchestrations/brief/execute"_s)};
+        QVERIFY(!inFlight.contains(QString()));
+        if (moment != Moment::Acknowledged) {
+            for (const QString &id : inFlight)
+                QTRY_COMPARE_WITH_TIMEOUT(status(id), u"running"_s, kWaitMs);
+        }
+        if (moment == Moment::Streaming)
+            QTRY_VERIFY_WITH_TIMEOUT(allReached(m_db, inFlight, Moment::Streaming), kWaitMs);
+        killMidRunAndCheck(*server.process, where, reported, inFlight);
         if (QTest::currentTestFailed())
             return;
     }
@@ -386,13 +445,16 @@ void TestFault::serverKilledMidRun()
 #ifdef AS_FAULT_APP_DRIVER
 // The desktop app has no command line way to start a run, and the offscreen platform takes no
 // input from outside: tests/fault/AppDriver.cpp, preloaded into the real binary, picks the agent
-// and clicks Run in the Single Agent tab when told on stdin.
+// and clicks Run in the Single Agent tab when told on stdin. Its Run hands the request to the
+// engine thread asynchronously, so the earliest moment the app is killed at is Running.
 void TestFault::appKilledMidRun()
 {
     const QString app = testsupport::binaryPath(u"studio/agentstudio"_s);
     QVERIFY2(QFileInfo::exists(app), qPrintable(app));
     m_db = m_dir.filePath(u"app/executions.db"_s);
     for (int cycle = 1; cycle <= kCycles; ++cycle) {
+        const Moment moment = cycle % 2 ? Moment::Streaming : Moment::Running;
+        const QString where = u"cycle %1 (killed %2): "_s.arg(cycle).arg(QLatin1String(name(moment)));
         QProcess process;
         QProcessEnvironment env = environment();
         env.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
@@ -400,19 +462,19 @@ void TestFault::appKilledMidRun()
         process.setProcessEnvironment(env);
         process.start(app, {u"--workspace"_s, m_workspace, u"--db"_s, m_db});
         QVERIFY(process.waitForStarted(10000));
-        QByteArray out, line;
+        QByteArray out;
         auto expectLine = [&](const QByteArray &expected) {
-            QTRY_VERIFY2_WITH_TIMEOUT(takeLine(process, out, &line),
-                                      qPrintable(u"cycle %1: the app said nothing; stderr: "_s.arg(cycle)
+            QTRY_VERIFY2_WITH_TIMEOUT(hasLine(process, out),
+                                      qPrintable(where + u"the app said nothing; stderr: "_s
                                                  + QString::fromUtf8(process.readAllStandardError())),
                                       kWaitMs);
-            QCOMPARE(line, expected);
+            QCOMPARE(takeLine(out), expected);
         };
         expectLine("ready");
         if (QTest::currentTestFailed())
             return;
 
-        // A run that completes, then one killed mid-stream.
+        // A run that completes, then one killed in flight.
         const int completedBefore = completedCount(m_db, u"quick"_s);
         process.write("run quick\n");
         expectLine("started quick");
@@ -423,8 +485,8 @@ void TestFault::appKilledMidRun()
         expectLine("started slow");
         if (QTest::currentTestFailed())
             return;
-        QTRY_VERIFY_WITH_TIMEOUT(anyStreaming(m_db, u"slow"_s), kWaitMs);
-        killMidRunAndCheck(process, cycle, {});
+        QTRY_VERIFY_WITH_TIMEOUT(anyReached(m_db, u"slow"_s, moment), kWaitMs);
+        killMidRunAndCheck(process, where, {});
         if (QTest::currentTestFailed())
             return;
     }
