@@ -74,7 +74,7 @@ private:
     {
         char buffer[4096];
         const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
-        if (n <= 0) {   // the test closed our stdin: nothing more to do
+        if (n <= 0) { // the test closed our stdin: nothing more to do
             m_stdin->setEnabled(false);
             return;
         }
@@ -97,7 +97,8 @@ private:
         QTabWidget *panel = testPanel();
         auto *picker = tab ? tab->findChild<QComboBox *>(QStringLiteral("agentPicker")) : nullptr;
         auto *runButton = tab ? tab->findChild<QAbstractButton *>(QStringLiteral("runButton")) : nullptr;
-        auto *cancelButton = tab ? tab->findChild<QAbstractButton *>(QStringLiteral("cancelButton")) : nullptr;
+        auto *cancelButton
+            = tab ? tab->findChild<QAbstractButton *>(QStringLiteral("cancelButton")) : nullptr;
         if (!panel || !picker || !runButton || !cancelButton)
             return reply("error: the Single Agent tab has no agent picker or Run button");
         panel->setCurrentWidget(tab);
@@ -132,7 +133,8 @@ private:
 void installDriver()
 {
     QMetaObject::invokeMethod(
-        QCoreApplication::instance(), [] { new AppDriver(QCoreApplication::instance()); }, Qt::QueuedConnection);
+        QCoreApplication::instance(), [] { new AppDriver(QCoreApplication::instance()); },
+        Qt::QueuedConnection);
 }
 
 } // namespace

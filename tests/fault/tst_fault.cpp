@@ -34,14 +34,17 @@ using namespace Qt::StringLiterals;
 namespace {
 
 constexpr int kCycles = 20;
-constexpr int kWaitMs = 30000;   // for one state to show; generous for a loaded CI machine
+constexpr int kWaitMs = 30000; // for one state to show; generous for a loaded CI machine
 
 // When in a run the program is killed.
 enum class Moment {
-    Streaming,      // part of the reply is stored (a workflow's: after its first node completed)
-    Running,        // the database shows the run `running`
-    Acknowledged,   // the program has given out the run's id (the server's 202, the runner's
-                    // first event), nothing more
+    // Part of the reply is stored (a workflow's: after its first node completed).
+    Streaming,
+    // The database shows the run `running`.
+    Running,
+    // The program has given out the run's id (the server's 202, the runner's first event),
+    // nothing more.
+    Acknowledged,
 };
 
 const char *name(Moment m)
@@ -60,20 +63,21 @@ struct StoredStep
 struct StoredRun
 {
     QString status;
-    QString target;   // the workflow id, else the agent id
+    QString target; // the workflow id, else the agent id
     QByteArray output;
     QList<StoredStep> steps;
 
     int stepsIn(const QString &status) const
     {
-        return int(std::count_if(steps.begin(), steps.end(), [&](const StoredStep &s) { return s.status == status; }));
+        return int(std::count_if(
+            steps.begin(), steps.end(), [&](const StoredStep &s) { return s.status == status; }));
     }
     // Mid-stream: a step is running and part of its reply is already stored.
     bool streaming() const
     {
-        return status == u"running"_s
-            && std::any_of(steps.begin(), steps.end(),
-                           [](const StoredStep &s) { return s.status == u"running"_s && s.output.size() > 2; });
+        return status == u"running"_s && std::any_of(steps.begin(), steps.end(), [](const StoredStep &s) {
+            return s.status == u"running"_s && s.output.size() > 2;
+        });
     }
 };
 using StoredRuns = QHash<QString, StoredRun>;
@@ -131,18 +135,21 @@ StoredRuns readRuns(const QString &path, QString *error = nullptr)
 {
     StoredRuns runs;
     ReadOnlyDb db(path);
+    db.rows(u"BEGIN"_s); // both reads from one snapshot, while the program may write
     const QList<QVariantList> executions = db.rows(
         u"SELECT id, status, COALESCE(orchestration_id, agent_id, ''), output_data FROM executions"_s);
     const QList<QVariantList> steps = db.rows(
         u"SELECT execution_id, id, status, output_data FROM execution_steps ORDER BY step_number, id"_s);
+    db.rows(u"COMMIT"_s);
     if (error)
         *error = db.error();
     for (const QVariantList &e : executions)
-        runs.insert(e.at(0).toString(), {e.at(1).toString(), e.at(2).toString(), e.at(3).toByteArray(), {}});
+        runs.insert(
+            e.at(0).toString(), { e.at(1).toString(), e.at(2).toString(), e.at(3).toByteArray(), {} });
     for (const QVariantList &s : steps) {
         auto it = runs.find(s.at(0).toString());
         if (it != runs.end())
-            it->steps.append({s.at(1).toString(), s.at(2).toString(), s.at(3).toByteArray()});
+            it->steps.append({ s.at(1).toString(), s.at(2).toString(), s.at(3).toByteArray() });
     }
     return runs;
 }
@@ -173,7 +180,7 @@ bool anyReached(const QString &db, const QString &target, Moment moment)
 {
     const StoredRuns runs = readRuns(db);
     return std::any_of(runs.begin(), runs.end(),
-                       [&](const StoredRun &r) { return r.target == target && reached(r, moment); });
+        [&](const StoredRun &r) { return r.target == target && reached(r, moment); });
 }
 
 // Every one of the runs has reached the moment.
@@ -189,9 +196,8 @@ bool allReached(const QString &db, const QStringList &ids, Moment moment)
 int completedCount(const QString &db, const QString &target)
 {
     const StoredRuns runs = readRuns(db);
-    return int(std::count_if(runs.begin(), runs.end(), [&](const StoredRun &r) {
-        return r.target == target && r.status == u"completed"_s;
-    }));
+    return int(std::count_if(runs.begin(), runs.end(),
+        [&](const StoredRun &r) { return r.target == target && r.status == u"completed"_s; }));
 }
 
 // Whether the process has written a complete line on stdout (collected into `buffer`). Only
@@ -231,7 +237,7 @@ private:
     // `reported`: runs the program reported completed; `acknowledged`: runs in flight whose id
     // it gave out.
     void killMidRunAndCheck(QProcess &process, const QString &where, const QStringList &reported,
-                            const QStringList &acknowledged = {});
+        const QStringList &acknowledged = {});
 
     QTemporaryDir m_dir;
     QString m_workspace;
@@ -253,7 +259,7 @@ testsupport::ProcessResult TestFault::runner(const QStringList &args)
 {
     const QProcessEnvironment env = environment();
     QStringList extra;
-    for (const QString &key : {u"HOME"_s, u"XDG_CONFIG_HOME"_s, u"XDG_DATA_HOME"_s, u"XDG_CACHE_HOME"_s})
+    for (const QString &key : { u"HOME"_s, u"XDG_CONFIG_HOME"_s, u"XDG_DATA_HOME"_s, u"XDG_CACHE_HOME"_s })
         extra.append(key + u'=' + env.value(key));
     return testsupport::runProcess(testsupport::binaryPath(u"run/agentstudio-run"_s), args, 60000, extra);
 }
@@ -261,15 +267,16 @@ testsupport::ProcessResult TestFault::runner(const QStringList &args)
 void TestFault::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    for (const QString &binary : {u"run/agentstudio-run"_s, u"server/agentstudio-server"_s})
-        QVERIFY2(QFileInfo::exists(testsupport::binaryPath(binary)), qPrintable(testsupport::binaryPath(binary)));
+    for (const QString &binary : { u"run/agentstudio-run"_s, u"server/agentstudio-server"_s })
+        QVERIFY2(
+            QFileInfo::exists(testsupport::binaryPath(binary)), qPrintable(testsupport::binaryPath(binary)));
     m_workspace = testsupport::sourcePath(u"tests/fault/fault.agents.json"_s);
-    const auto valid = runner({u"validate"_s, u"--workspace"_s, m_workspace});
+    const auto valid = runner({ u"validate"_s, u"--workspace"_s, m_workspace });
     QVERIFY2(valid.exitCode == 0, valid.err.constData());
 }
 
-void TestFault::killMidRunAndCheck(QProcess &process, const QString &where, const QStringList &reported,
-                                   const QStringList &acknowledged)
+void TestFault::killMidRunAndCheck(
+    QProcess &process, const QString &where, const QStringList &reported, const QStringList &acknowledged)
 {
     QString error;
     const StoredRuns before = readRuns(m_db, &error);
@@ -285,43 +292,43 @@ void TestFault::killMidRunAndCheck(QProcess &process, const QString &where, cons
     QVERIFY2(!inFlight.isEmpty(), qPrintable(where + u"no run in flight at the kill"_s));
     QVERIFY2(!completed.isEmpty(), qPrintable(where + u"no completed run before the kill"_s));
     for (const QString &id : reported)
-        QVERIFY2(completed.contains(id), qPrintable(where + id + u" was reported completed but is not in the database"_s));
+        QVERIFY2(completed.contains(id),
+            qPrintable(where + id + u" was reported completed but is not in the database"_s));
 
-    process.kill();   // SIGKILL: no handler, no destructor, no flush runs
+    process.kill(); // SIGKILL: no handler, no destructor, no flush runs
     QVERIFY2(process.waitForFinished(10000), qPrintable(where + u"the killed process did not end"_s));
     QCOMPARE(process.exitStatus(), QProcess::CrashExit);
 
-    // The product reopens the database; the runs it lists as interrupted include every run
-    // that was in flight.
-    const auto history = runner({u"history"_s, u"--db"_s, m_db, u"--status"_s, u"interrupted"_s, u"--limit"_s,
-                                 u"100000"_s, u"--format"_s, u"json"_s});
+    // The product reopens the database (and recovers it); what it lists is checked last.
+    const auto history = runner({ u"history"_s, u"--db"_s, m_db, u"--status"_s, u"interrupted"_s,
+        u"--limit"_s, u"100000"_s, u"--format"_s, u"json"_s });
     QVERIFY2(history.exitCode == 0, qPrintable(where + QString::fromUtf8(history.err)));
     QSet<QString> listed;
     for (const QJsonValue &v : QJsonDocument::fromJson(history.out).array())
         listed.insert(v.toObject().value(u"id"_s).toString());
-    for (const QString &id : std::as_const(inFlight))
-        QVERIFY2(listed.contains(id), qPrintable(where + id + u" is not listed as interrupted"_s));
 
-    QCOMPARE(integrity(m_db), u"ok"_s);
+    const QString problems = integrity(m_db);
+    QVERIFY2(problems == u"ok"_s, qPrintable(where + u"integrity: "_s + problems));
     const StoredRuns after = readRuns(m_db, &error);
     QVERIFY2(error.isEmpty(), qPrintable(where + error));
     for (auto it = before.begin(); it != before.end(); ++it)
         QVERIFY2(after.contains(it.key()), qPrintable(where + it.key() + u" vanished"_s));
     for (auto it = after.begin(); it != after.end(); ++it) {
         QVERIFY2(before.contains(it.key()) || inFlight.contains(it.key()),
-                 qPrintable(where + it.key() + u" appeared from nowhere"_s));
+            qPrintable(where + it.key() + u" appeared from nowhere"_s));
         QVERIFY2(it->status != u"running"_s && it->status != u"queued"_s,
-                 qPrintable(where + it.key() + u" is still "_s + it->status));
+            qPrintable(where + it.key() + u" is still "_s + it->status));
     }
     for (const QString &id : std::as_const(inFlight)) {
         const StoredRun &now = after.value(id);
         QVERIFY2(now.status == u"interrupted"_s,
-                 qPrintable(where + id + u" is "_s + (after.contains(id) ? now.status : u"lost"_s)));
+            qPrintable(where + id + u" is "_s + (after.contains(id) ? now.status : u"lost"_s)));
         QVERIFY2(now.stepsIn(u"running"_s) == 0, qPrintable(where + id + u" still has a running step"_s));
         // What had finished inside the interrupted run (a workflow's first node) stays.
         for (const StoredStep &step : before.value(id).steps)
             if (step.status == u"completed"_s)
-                QVERIFY2(now.steps.contains(step), qPrintable(where + id + u": completed step lost or changed"_s));
+                QVERIFY2(
+                    now.steps.contains(step), qPrintable(where + id + u": completed step lost or changed"_s));
     }
     for (auto it = completed.begin(); it != completed.end(); ++it) {
         const StoredRun &now = after[it.key()];
@@ -331,8 +338,12 @@ void TestFault::killMidRunAndCheck(QProcess &process, const QString &where, cons
         QVERIFY2(now.output.size() > 2, qPrintable(run + u": no output"_s));
         QVERIFY2(!now.steps.isEmpty(), qPrintable(run + u": no steps"_s));
         QVERIFY2(now.steps == it->steps, qPrintable(run + u": steps changed"_s));
-        QVERIFY2(now.stepsIn(u"completed"_s) == now.steps.size(), qPrintable(run + u": a step is not completed"_s));
+        QVERIFY2(now.stepsIn(u"completed"_s) == now.steps.size(),
+            qPrintable(run + u": a step is not completed"_s));
     }
+    // The runner's history lists every run that was in flight as interrupted.
+    for (const QString &id : std::as_const(inFlight))
+        QVERIFY2(listed.contains(id), qPrintable(where + id + u" is not listed as interrupted"_s));
 }
 
 void TestFault::runnerKilledMidRun()
@@ -346,12 +357,13 @@ void TestFault::runnerKilledMidRun()
         const bool workflow = cycle % 2 == 0;
         const QString target = workflow ? u"brief"_s : u"slow"_s;
         const Moment moment = Moment((cycle - 1) / 2 % 3);
-        const QString where = u"cycle %1 (%2 run, killed %3): "_s.arg(cycle).arg(target, QLatin1String(name(moment)));
+        const QString where
+            = u"cycle %1 (%2 run, killed %3): "_s.arg(cycle).arg(target, QLatin1String(name(moment)));
         const QString topic = u"topic=cycle %1 of the runner"_s.arg(cycle);
 
         // A run that completes: the runner prints it, then exits.
-        const auto done = runner({u"run"_s, u"--workspace"_s, m_workspace, u"--agent"_s, u"quick"_s, u"--db"_s, m_db,
-                                  u"--input"_s, topic, u"--format"_s, u"json"_s});
+        const auto done = runner({ u"run"_s, u"--workspace"_s, m_workspace, u"--agent"_s, u"quick"_s,
+            u"--db"_s, m_db, u"--input"_s, topic, u"--format"_s, u"json"_s });
         QVERIFY2(done.exitCode == 0, done.err.constData());
         const QJsonObject e = QJsonDocument::fromJson(done.out).object();
         QCOMPARE(e.value(u"status"_s).toString(), u"completed"_s);
@@ -359,21 +371,23 @@ void TestFault::runnerKilledMidRun()
 
         QProcess process;
         process.setProcessEnvironment(environment());
-        process.start(program, {u"run"_s, u"--workspace"_s, m_workspace, workflow ? u"--workflow"_s : u"--agent"_s,
-                                target, u"--db"_s, m_db, u"--input"_s, topic, u"--format"_s, u"jsonl"_s});
+        process.start(program,
+            { u"run"_s, u"--workspace"_s, m_workspace, workflow ? u"--workflow"_s : u"--agent"_s, target,
+                u"--db"_s, m_db, u"--input"_s, topic, u"--format"_s, u"jsonl"_s });
         QVERIFY(process.waitForStarted(10000));
         QStringList acknowledged;
         if (moment == Moment::Acknowledged) {
             // The first JSON line names the execution: from then on it must not vanish.
             QByteArray out;
             QTRY_VERIFY2_WITH_TIMEOUT(hasLine(process, out),
-                                      qPrintable(where + QString::fromUtf8(process.readAllStandardError())), kWaitMs);
-            const QString id = QJsonDocument::fromJson(takeLine(out)).object().value(u"execution_id"_s).toString();
+                qPrintable(where + QString::fromUtf8(process.readAllStandardError())), kWaitMs);
+            const QString id
+                = QJsonDocument::fromJson(takeLine(out)).object().value(u"execution_id"_s).toString();
             QVERIFY2(!id.isEmpty(), qPrintable(where + u"no execution id in the first event"_s));
             acknowledged.append(id);
         } else {
             QTRY_VERIFY2_WITH_TIMEOUT(anyReached(m_db, target, moment),
-                                      qPrintable(where + QString::fromUtf8(process.readAllStandardError())), kWaitMs);
+                qPrintable(where + QString::fromUtf8(process.readAllStandardError())), kWaitMs);
         }
         killMidRunAndCheck(process, where, reported, acknowledged);
         if (QTest::currentTestFailed())
@@ -384,11 +398,10 @@ void TestFault::runnerKilledMidRun()
 void TestFault::serverKilledMidRun()
 {
     m_db = m_dir.filePath(u"server/executions.db"_s);
-    const QString tokens = testsupport::writeFile(
-        m_dir.path(), u"tokens.json"_s,
-        QJsonDocument(QJsonObject{{u"tokens"_s, QJsonArray{QJsonObject{{u"token"_s, serverfixture::kAlphaToken},
-                                                                        {u"organization_id"_s, u"local"_s},
-                                                                        {u"workspace_id"_s, u"fault"_s}}}}})
+    const QString tokens = testsupport::writeFile(m_dir.path(), u"tokens.json"_s,
+        QJsonDocument(QJsonObject { { u"tokens"_s,
+                          QJsonArray { QJsonObject { { u"token"_s, serverfixture::kAlphaToken },
+                              { u"organization_id"_s, u"local"_s }, { u"workspace_id"_s, u"fault"_s } } } } })
             .toJson());
     QStringList reported;
     for (int cycle = 1; cycle <= kCycles; ++cycle) {
@@ -396,10 +409,10 @@ void TestFault::serverKilledMidRun()
         const QString where = u"cycle %1 (killed %2): "_s.arg(cycle).arg(QLatin1String(name(moment)));
         serverfixture::ServerProcess server;
         QString error;
-        QVERIFY2(server.startRaw({u"--workspace"_s, m_workspace, u"--db"_s, m_db, u"--listen"_s, u"127.0.0.1:0"_s,
-                                  u"--tokens"_s, tokens},
-                                 &error),
-                 qPrintable(where + error));
+        QVERIFY2(server.startRaw({ u"--workspace"_s, m_workspace, u"--db"_s, m_db, u"--listen"_s,
+                                     u"127.0.0.1:0"_s, u"--tokens"_s, tokens },
+                     &error),
+            qPrintable(where + error));
         QNetworkAccessManager nam;
         auto api = [&](const QString &path) {
             QUrl u = server.url;
@@ -407,15 +420,18 @@ void TestFault::serverKilledMidRun()
             return u;
         };
         auto start = [&](const QString &path) {
-            const QByteArray body = QJsonDocument(QJsonObject{
-                {u"inputs"_s, QJsonObject{{u"topic"_s, u"cycle %1 of the server"_s.arg(cycle)}}}}).toJson();
+            const QByteArray body = QJsonDocument(
+                QJsonObject {
+                    { u"inputs"_s, QJsonObject { { u"topic"_s, u"cycle %1 of the server"_s.arg(cycle) } } } })
+                                        .toJson();
             const auto r = serverfixture::http(nam, "POST", api(path), serverfixture::kAlphaToken, body);
             if (r.status != 202)
                 qWarning() << "start failed" << r.status << r.body;
             return r.json.value(u"execution_id"_s).toString();
         };
         auto status = [&](const QString &id) {
-            return serverfixture::http(nam, "GET", api(u"/api/executions/"_s + id), serverfixture::kAlphaToken)
+            return serverfixture::http(
+                nam, "GET", api(u"/api/executions/"_s + id), serverfixture::kAlphaToken)
                 .json.value(u"status"_s)
                 .toString();
         };
@@ -428,7 +444,8 @@ void TestFault::serverKilledMidRun()
 
         // Two runs in flight, the slow agent and the workflow: accepted (202), then seen
         // running over HTTP, then streaming in the database.
-        const QStringList inFlight{start(u"/api/agents/slow/test"_s), start(u"/api/orchestrations/brief/execute"_s)};
+        const QStringList inFlight { start(u"/api/agents/slow/test"_s),
+            start(u"/api/orchestrations/brief/execute"_s) };
         QVERIFY(!inFlight.contains(QString()));
         if (moment != Moment::Acknowledged) {
             for (const QString &id : inFlight)
@@ -460,14 +477,14 @@ void TestFault::appKilledMidRun()
         env.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
         env.insert(u"LD_PRELOAD"_s, QStringLiteral(AS_FAULT_APP_DRIVER));
         process.setProcessEnvironment(env);
-        process.start(app, {u"--workspace"_s, m_workspace, u"--db"_s, m_db});
+        process.start(app, { u"--workspace"_s, m_workspace, u"--db"_s, m_db });
         QVERIFY(process.waitForStarted(10000));
         QByteArray out;
         auto expectLine = [&](const QByteArray &expected) {
             QTRY_VERIFY2_WITH_TIMEOUT(hasLine(process, out),
-                                      qPrintable(where + u"the app said nothing; stderr: "_s
-                                                 + QString::fromUtf8(process.readAllStandardError())),
-                                      kWaitMs);
+                qPrintable(where + u"the app said nothing; stderr: "_s
+                    + QString::fromUtf8(process.readAllStandardError())),
+                kWaitMs);
             QCOMPARE(takeLine(out), expected);
         };
         expectLine("ready");

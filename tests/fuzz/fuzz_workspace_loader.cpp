@@ -46,7 +46,7 @@ void checkRoundTrip(const Workspace &ws)
         broken("what save() writes does not load", saved + '\n' + problems.join(QLatin1Char('\n')).toUtf8());
     if (reloaded->toJson() != ws.toJson())
         broken("save then load changed the workspace",
-               QJsonDocument(ws.toJson()).toJson() + "\n---\n" + QJsonDocument(reloaded->toJson()).toJson());
+            QJsonDocument(ws.toJson()).toJson() + "\n---\n" + QJsonDocument(reloaded->toJson()).toJson());
     if (reloaded->toJsonText() != saved)
         broken("saving a reloaded workspace changed its text", saved + "\n---\n" + reloaded->toJsonText());
 }
