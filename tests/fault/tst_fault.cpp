@@ -193,12 +193,14 @@ bool allReached(const QString &db, const QStringList &ids, Moment moment)
     });
 }
 
+#ifdef AS_FAULT_APP_DRIVER
 int completedCount(const QString &db, const QString &target)
 {
     const StoredRuns runs = readRuns(db);
     return int(std::count_if(runs.begin(), runs.end(),
         [&](const StoredRun &r) { return r.target == target && r.status == u"completed"_s; }));
 }
+#endif
 
 // Whether the process has written a complete line on stdout (collected into `buffer`). Only
 // collects, so that QTRY_* may evaluate it any number of times.
