@@ -314,6 +314,10 @@ void Engine::submit(quint64 ticket, const ExecutionRequest &request)
     m_executions.insert(id, x);
     m_queue.append(x);
     storeWrite([&r](ExecutionStore &s) { return s.insertExecution(r); });
+    // Committed before anyone hears the id (the server's 202, the runner's first event, the
+    // app's status): a run that was acknowledged survives a crash as `interrupted`, it never
+    // vanishes from the history (docs/testing.md, fault suite).
+    commitStore();
     emitEvent(x, ExecutionEvent::makeStatus(id, r.status));
     emit started(ticket, id);
     pump();
