@@ -30,7 +30,7 @@ namespace {
 const QString kInterruptedMessage = QStringLiteral("interrupted: the app stopped during the run");
 constexpr int kBusyTimeoutMs = 15000;
 
-std::atomic<quint64> g_connectionCounter{0};
+std::atomic<quint64> g_connectionCounter { 0 };
 
 // NULL for "nothing" so the columns read naturally in SQL (agent_id IS NULL, not '').
 QVariant textOrNull(const QString &s)
@@ -233,14 +233,14 @@ QString insertSql(const QString &table, const QList<storeschema::Column> &column
 QString updateSql(const QString &table, const QList<storeschema::Column> &columns)
 {
     QStringList sets;
-    for (qsizetype i = 1; i < columns.size(); ++i)   // column 0 is the id
+    for (qsizetype i = 1; i < columns.size(); ++i) // column 0 is the id
         sets.append(QLatin1String(columns.at(i).name) + QStringLiteral(" = ?"));
     return QStringLiteral("UPDATE %1 SET %2 WHERE id = ?").arg(table, sets.join(QStringLiteral(", ")));
 }
 
 Failure sqlFailure(const QString &what, const QSqlQuery &q)
 {
-    return Failure{QStringLiteral("store: %1: %2").arg(what, q.lastError().text())};
+    return Failure { QStringLiteral("store: %1: %2").arg(what, q.lastError().text()) };
 }
 
 bool execBound(QSqlQuery &q, const QVariantList &values)
@@ -262,15 +262,15 @@ SortSpec sortSpec(HistoryQuery::Sort sort)
 {
     switch (sort) {
     case HistoryQuery::Sort::OldestFirst:
-        return {QStringLiteral("queued_at"), false, false};
+        return { QStringLiteral("queued_at"), false, false };
     case HistoryQuery::Sort::CostDesc:
-        return {QStringLiteral("IFNULL(cost_usd, -1.0)"), true, true};
+        return { QStringLiteral("IFNULL(cost_usd, -1.0)"), true, true };
     case HistoryQuery::Sort::LatencyDesc:
-        return {QStringLiteral("execution_time_ms"), true, true};
+        return { QStringLiteral("execution_time_ms"), true, true };
     case HistoryQuery::Sort::NewestFirst:
         break;
     }
-    return {QStringLiteral("queued_at"), true, false};
+    return { QStringLiteral("queued_at"), true, false };
 }
 
 struct WhereClause
@@ -315,8 +315,9 @@ WhereClause filterClause(const HistoryQuery &q, FtsPlan plan = FtsPlan::DriveFro
     equals("trigger_type", q.triggerType);
     const QString match = ExecutionStore::ftsMatchExpression(q.search);
     if (!match.isEmpty()) {
-        w.terms.append(QStringLiteral("%1rowid IN (SELECT rowid FROM executions_fts WHERE executions_fts MATCH ?)")
-                           .arg(plan == FtsPlan::ScanInOrder ? QStringLiteral("+") : QString()));
+        w.terms.append(
+            QStringLiteral("%1rowid IN (SELECT rowid FROM executions_fts WHERE executions_fts MATCH ?)")
+                .arg(plan == FtsPlan::ScanInOrder ? QStringLiteral("+") : QString()));
         w.values.append(match);
     }
     if (q.since.isValid()) {
@@ -349,8 +350,9 @@ WhereClause filterClause(const HistoryQuery &q, FtsPlan plan = FtsPlan::DriveFro
 // Cursor: base64url of the compact JSON [sort key, id] of the last row of a page.
 QString encodeCursor(const QVariant &key, const QString &id, bool numeric)
 {
-    const QJsonArray a{numeric ? QJsonValue(key.toDouble()) : QJsonValue(key.toString()), id};
-    return QString::fromLatin1(QJsonDocument(a).toJson(QJsonDocument::Compact)
+    const QJsonArray a { numeric ? QJsonValue(key.toDouble()) : QJsonValue(key.toString()), id };
+    return QString::fromLatin1(QJsonDocument(a)
+                                   .toJson(QJsonDocument::Compact)
                                    .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
 
@@ -376,8 +378,8 @@ bool decodeCursor(const QString &cursor, bool numeric, QVariant *key, QString *i
 // (queued_at DESC, id DESC) and the result is exact. Returns no page (std::nullopt) when the walk
 // would have to go below the watermark; the caller then uses the ordinary plan. The cursor keeps
 // its [queued_at, id] form, so pages from either plan continue each other.
-std::optional<Result<HistoryPage>> queryByRowid(QSqlDatabase db, const HistoryQuery &hq, const QString &match,
-                                                int limit)
+std::optional<Result<HistoryPage>> queryByRowid(
+    QSqlDatabase db, const HistoryQuery &hq, const QString &match, int limit)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
@@ -387,30 +389,31 @@ std::optional<Result<HistoryPage>> queryByRowid(QSqlDatabase db, const HistoryQu
     q.finish();
 
     HistoryPage page;
-    qint64 upper = std::numeric_limits<qint64>::max();   // inclusive
+    qint64 upper = std::numeric_limits<qint64>::max(); // inclusive
     if (!hq.cursor.isEmpty()) {
         QVariant key;
         QString id;
         if (!decodeCursor(hq.cursor, false, &key, &id))
-            return Result<HistoryPage>(Failure{QStringLiteral("invalid cursor '%1'").arg(hq.cursor)});
+            return Result<HistoryPage>(Failure { QStringLiteral("invalid cursor '%1'").arg(hq.cursor) });
         // The newest row after the cursor, whether or not it matches: above the watermark,
         // exactly the rows at or below its rowid come after the cursor.
-        q.prepare(QStringLiteral("SELECT rowid FROM executions WHERE queued_at <= ? AND (queued_at < ? OR id < ?) "
-                                 "ORDER BY queued_at DESC, id DESC LIMIT 1"));
+        q.prepare(
+            QStringLiteral("SELECT rowid FROM executions WHERE queued_at <= ? AND (queued_at < ? OR id < ?) "
+                           "ORDER BY queued_at DESC, id DESC LIMIT 1"));
         q.addBindValue(key);
         q.addBindValue(key);
         q.addBindValue(id);
         if (!q.exec())
             return Result<HistoryPage>(sqlFailure(QStringLiteral("history cursor"), q));
         if (!q.next())
-            return Result<HistoryPage>(page);   // nothing older than the cursor
+            return Result<HistoryPage>(page); // nothing older than the cursor
         upper = q.value(0).toLongLong();
         q.finish();
         if (upper <= late)
             return std::nullopt;
     }
 
-    HistoryQuery rest = hq;   // every filter but the search and the cursor, checked per row
+    HistoryQuery rest = hq; // every filter but the search and the cursor, checked per row
     rest.search.clear();
     rest.cursor.clear();
     const WhereClause where = filterClause(rest);
@@ -435,7 +438,7 @@ std::optional<Result<HistoryPage>> queryByRowid(QSqlDatabase db, const HistoryQu
             rowids.append(QString::number(matches.value(0).toLongLong()));
         matches.finish();
         if (rowids.isEmpty())
-            return late > 0 ? std::nullopt : std::optional(Result<HistoryPage>(page));   // no more matches
+            return late > 0 ? std::nullopt : std::optional(Result<HistoryPage>(page)); // no more matches
         upper = rowids.constLast().toLongLong() - 1;
         // The rowids are integers read from the index, safe to inline.
         WhereClause chunkWhere = where;
@@ -443,8 +446,9 @@ std::optional<Result<HistoryPage>> queryByRowid(QSqlDatabase db, const HistoryQu
         QSqlQuery rows(db);
         rows.setForwardOnly(true);
         // NOT INDEXED: read the chunk by rowid, never by walking a filter's index instead.
-        if (!rows.prepare(QStringLiteral("SELECT %1, queued_at FROM executions NOT INDEXED%2 ORDER BY rowid DESC")
-                              .arg(columns, chunkWhere.sql()))
+        if (!rows.prepare(
+                QStringLiteral("SELECT %1, queued_at FROM executions NOT INDEXED%2 ORDER BY rowid DESC")
+                    .arg(columns, chunkWhere.sql()))
             || !execBound(rows, chunkWhere.values))
             return Result<HistoryPage>(sqlFailure(QStringLiteral("history query"), rows));
         while (rows.next()) {
@@ -455,7 +459,7 @@ std::optional<Result<HistoryPage>> queryByRowid(QSqlDatabase db, const HistoryQu
             page.items.append(executionFromRow(rows));
             lastKey = rows.value(keyColumn);
         }
-        if (rowids.size() < chunk) {   // the matches above the watermark are exhausted
+        if (rowids.size() < chunk) { // the matches above the watermark are exhausted
             if (late > 0)
                 return std::nullopt;
             return Result<HistoryPage>(page);
@@ -469,25 +473,29 @@ std::optional<Result<HistoryPage>> queryByRowid(QSqlDatabase db, const HistoryQu
 struct ExecutionStore::Statements
 {
     explicit Statements(const QSqlDatabase &db)
-        : insertExecution(db), updateExecution(db), insertStep(db), updateStep(db),
-          selectExecution(db), selectSteps(db)
+        : insertExecution(db)
+        , updateExecution(db)
+        , insertStep(db)
+        , updateStep(db)
+        , selectExecution(db)
+        , selectSteps(db)
     {
     }
 
     bool prepare(QString *error)
     {
-        const QString execSelect = QStringLiteral("SELECT %1 FROM executions WHERE id = ?")
-                                       .arg(columnList(executionColumns()));
+        const QString execSelect
+            = QStringLiteral("SELECT %1 FROM executions WHERE id = ?").arg(columnList(executionColumns()));
         const QString stepsSelect = QStringLiteral("SELECT %1 FROM execution_steps WHERE execution_id = ? "
                                                    "ORDER BY step_number, started_at, rowid")
                                         .arg(columnList(stepColumns()));
         const std::pair<QSqlQuery *, QString> all[] = {
-            {&insertExecution, insertSql(QStringLiteral("executions"), executionColumns())},
-            {&updateExecution, updateSql(QStringLiteral("executions"), executionColumns())},
-            {&insertStep, insertSql(QStringLiteral("execution_steps"), stepColumns())},
-            {&updateStep, updateSql(QStringLiteral("execution_steps"), stepColumns())},
-            {&selectExecution, execSelect},
-            {&selectSteps, stepsSelect},
+            { &insertExecution, insertSql(QStringLiteral("executions"), executionColumns()) },
+            { &updateExecution, updateSql(QStringLiteral("executions"), executionColumns()) },
+            { &insertStep, insertSql(QStringLiteral("execution_steps"), stepColumns()) },
+            { &updateStep, updateSql(QStringLiteral("execution_steps"), stepColumns()) },
+            { &selectExecution, execSelect },
+            { &selectSteps, stepsSelect },
         };
         for (const auto &[query, sql] : all) {
             if (!query->prepare(sql)) {
@@ -501,7 +509,8 @@ struct ExecutionStore::Statements
     QSqlQuery insertExecution, updateExecution, insertStep, updateStep, selectExecution, selectSteps;
 };
 
-ExecutionStore::ExecutionStore(QString path) : m_path(std::move(path))
+ExecutionStore::ExecutionStore(QString path)
+    : m_path(std::move(path))
 {
     m_connection = QStringLiteral("agentstudio-store-%1").arg(++g_connectionCounter);
 }
@@ -553,17 +562,15 @@ Result<void> ExecutionStore::open(int *recovered)
     if (!inMemory) {
         const QFileInfo fi(m_path);
         if (!QDir().mkpath(fi.absolutePath()))
-            return Failure{QStringLiteral("store: cannot create folder %1").arg(fi.absolutePath())};
+            return Failure { QStringLiteral("store: cannot create folder %1").arg(fi.absolutePath()) };
         // Announce this connection as a live writer before anything else (see recoverInterrupted).
         const QString ownersDir = m_path + QStringLiteral(".owners");
         QDir().mkpath(ownersDir);
-        m_ownerLock = std::make_unique<QLockFile>(
-            QDir(ownersDir).absoluteFilePath(QStringLiteral("%1-%2.lock")
-                                                 .arg(QCoreApplication::applicationPid())
-                                                 .arg(m_connection)));
-        m_ownerLock->setStaleLockTime(0);   // only a dead process makes it stale, never age
+        m_ownerLock = std::make_unique<QLockFile>(QDir(ownersDir).absoluteFilePath(
+            QStringLiteral("%1-%2.lock").arg(QCoreApplication::applicationPid()).arg(m_connection)));
+        m_ownerLock->setStaleLockTime(0); // only a dead process makes it stale, never age
         if (!m_ownerLock->tryLock(0))
-            m_ownerLock.reset();            // read-only folder etc.: we still work, just unannounced
+            m_ownerLock.reset(); // read-only folder etc.: we still work, just unannounced
     }
 
     {
@@ -574,7 +581,7 @@ Result<void> ExecutionStore::open(int *recovered)
             const QString error = db.lastError().text();
             db = QSqlDatabase();
             close();
-            return Failure{QStringLiteral("store: cannot open %1: %2").arg(m_path, error)};
+            return Failure { QStringLiteral("store: cannot open %1: %2").arg(m_path, error) };
         }
         QSqlQuery q(db);
         const QString pragmas[] = {
@@ -593,7 +600,7 @@ Result<void> ExecutionStore::open(int *recovered)
                 q = QSqlQuery();
                 db = QSqlDatabase();
                 close();
-                return Failure{QStringLiteral("store: %1: %2").arg(p, error)};
+                return Failure { QStringLiteral("store: %1: %2").arg(p, error) };
             }
         }
     }
@@ -606,12 +613,12 @@ Result<void> ExecutionStore::open(int *recovered)
     QString error;
     if (!m_stmts->prepare(&error)) {
         close();
-        return Failure{QStringLiteral("store: cannot prepare statements: %1").arg(error)};
+        return Failure { QStringLiteral("store: cannot prepare statements: %1").arg(error) };
     }
     const Result<int> n = recoverInterrupted();
     if (!n) {
         close();
-        return Failure{n.error()};
+        return Failure { n.error() };
     }
     if (recovered)
         *recovered = *n;
@@ -633,8 +640,10 @@ Result<void> ExecutionStore::migrate()
     if (start < 0)
         return sqlFailure(QStringLiteral("reading user_version"), q);
     if (start > SchemaVersion)
-        return Failure{QStringLiteral("store: %1 has schema version %2, newer than this build (%3)")
-                           .arg(m_path).arg(start).arg(SchemaVersion)};
+        return Failure { QStringLiteral("store: %1 has schema version %2, newer than this build (%3)")
+                             .arg(m_path)
+                             .arg(start)
+                             .arg(SchemaVersion) };
     if (start == SchemaVersion)
         return {};
 
@@ -672,7 +681,7 @@ bool ExecutionStore::otherOwnersAlive() const
         return false;
     const QDir dir(m_path + QStringLiteral(".owners"));
     const QString mine = QFileInfo(m_ownerLock->fileName()).fileName();
-    const QStringList files = dir.entryList({QStringLiteral("*.lock")}, QDir::Files);
+    const QStringList files = dir.entryList({ QStringLiteral("*.lock") }, QDir::Files);
     bool alive = false;
     for (const QString &name : files) {
         if (name == mine)
@@ -680,7 +689,7 @@ bool ExecutionStore::otherOwnersAlive() const
         QLockFile other(dir.absoluteFilePath(name));
         other.setStaleLockTime(0);
         if (other.tryLock(0))
-            other.unlock();          // left by a dead process: removed
+            other.unlock(); // left by a dead process: removed
         else
             alive = true;
     }
@@ -695,7 +704,7 @@ Result<int> ExecutionStore::recoverInterrupted()
         return 0;
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     if (auto r = begin(); !r)
-        return Failure{r.error()};
+        return Failure { r.error() };
     QSqlQuery q(db);
     q.prepare(QStringLiteral(
         "UPDATE execution_steps SET status = 'interrupted', error_message = IFNULL(error_message, ?) "
@@ -717,14 +726,14 @@ Result<int> ExecutionStore::recoverInterrupted()
     }
     const int n = q.numRowsAffected();
     if (auto r = commit(); !r)
-        return Failure{r.error()};
+        return Failure { r.error() };
     return n;
 }
 
 Result<void> ExecutionStore::begin()
 {
     if (!QSqlDatabase::contains(m_connection))
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     if (m_txDepth == 0) {
         // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so a batch never
         // fails half way with SQLITE_BUSY when another connection writes.
@@ -739,7 +748,7 @@ Result<void> ExecutionStore::begin()
 Result<void> ExecutionStore::commit()
 {
     if (m_txDepth <= 0)
-        return Failure{QStringLiteral("store: commit without begin")};
+        return Failure { QStringLiteral("store: commit without begin") };
     if (--m_txDepth > 0)
         return {};
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
@@ -754,7 +763,7 @@ Result<void> ExecutionStore::commit()
 Result<void> ExecutionStore::rollback()
 {
     if (m_txDepth <= 0)
-        return Failure{QStringLiteral("store: rollback without begin")};
+        return Failure { QStringLiteral("store: rollback without begin") };
     m_txDepth = 0;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     if (!q.exec(QStringLiteral("ROLLBACK")))
@@ -765,9 +774,9 @@ Result<void> ExecutionStore::rollback()
 Result<void> ExecutionStore::insertExecution(const ExecutionRecord &e)
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     if (e.id.isEmpty())
-        return Failure{QStringLiteral("store: execution without an id")};
+        return Failure { QStringLiteral("store: execution without an id") };
     if (!execBound(m_stmts->insertExecution, executionValues(e)))
         return sqlFailure(QStringLiteral("inserting execution %1").arg(e.id), m_stmts->insertExecution);
     return {};
@@ -776,23 +785,23 @@ Result<void> ExecutionStore::insertExecution(const ExecutionRecord &e)
 Result<void> ExecutionStore::updateExecution(const ExecutionRecord &e)
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     QVariantList values = executionValues(e);
-    values.append(values.takeFirst());   // id goes last, into WHERE
+    values.append(values.takeFirst()); // id goes last, into WHERE
     QSqlQuery &q = m_stmts->updateExecution;
     if (!execBound(q, values))
         return sqlFailure(QStringLiteral("updating execution %1").arg(e.id), q);
     if (q.numRowsAffected() != 1)
-        return Failure{QStringLiteral("store: no execution %1 to update").arg(e.id)};
+        return Failure { QStringLiteral("store: no execution %1 to update").arg(e.id) };
     return {};
 }
 
 Result<void> ExecutionStore::insertStep(const StepRecord &s)
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     if (s.id.isEmpty() || s.executionId.isEmpty())
-        return Failure{QStringLiteral("store: step without an id or execution id")};
+        return Failure { QStringLiteral("store: step without an id or execution id") };
     if (!execBound(m_stmts->insertStep, stepValues(s)))
         return sqlFailure(QStringLiteral("inserting step %1").arg(s.id), m_stmts->insertStep);
     return {};
@@ -801,28 +810,28 @@ Result<void> ExecutionStore::insertStep(const StepRecord &s)
 Result<void> ExecutionStore::updateStep(const StepRecord &s)
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     QVariantList values = stepValues(s);
     values.append(values.takeFirst());
     QSqlQuery &q = m_stmts->updateStep;
     if (!execBound(q, values))
         return sqlFailure(QStringLiteral("updating step %1").arg(s.id), q);
     if (q.numRowsAffected() != 1)
-        return Failure{QStringLiteral("store: no step %1 to update").arg(s.id)};
+        return Failure { QStringLiteral("store: no step %1 to update").arg(s.id) };
     return {};
 }
 
 Result<ExecutionRecord> ExecutionStore::execution(const QString &id, bool withSteps) const
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     QSqlQuery &q = m_stmts->selectExecution;
     q.bindValue(0, id);
     if (!q.exec())
         return sqlFailure(QStringLiteral("reading execution %1").arg(id), q);
     if (!q.next()) {
         q.finish();
-        return Failure{QStringLiteral("no execution with id '%1'").arg(id)};
+        return Failure { QStringLiteral("no execution with id '%1'").arg(id) };
     }
     ExecutionRecord e = executionFromRow(q);
     q.finish();
@@ -841,7 +850,7 @@ Result<ExecutionRecord> ExecutionStore::execution(const QString &id, bool withSt
 Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     const SortSpec sort = sortSpec(hq.sort);
     FtsPlan plan = FtsPlan::DriveFromMatches;
     const QString match = ftsMatchExpression(hq.search);
@@ -850,7 +859,8 @@ Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
         QSqlQuery probe(QSqlDatabase::database(m_connection, false));
         probe.setForwardOnly(true);
         probe.prepare(QStringLiteral("SELECT COUNT(*) FROM (SELECT rowid FROM executions_fts WHERE "
-                                     "executions_fts MATCH ? LIMIT %1)").arg(manyMatches));
+                                     "executions_fts MATCH ? LIMIT %1)")
+                          .arg(manyMatches));
         probe.addBindValue(match);
         if (!probe.exec() || !probe.next())
             return sqlFailure(QStringLiteral("full-text search"), probe);
@@ -875,7 +885,7 @@ Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
         QVariant key;
         QString id;
         if (!decodeCursor(hq.cursor, sort.numericKey, &key, &id))
-            return Failure{QStringLiteral("invalid cursor '%1'").arg(hq.cursor)};
+            return Failure { QStringLiteral("invalid cursor '%1'").arg(hq.cursor) };
         // Written as "key <= k AND (key < k OR id < i)" rather than a row value so the first
         // term is a plain range on the index.
         const QString cmp = sort.descending ? QStringLiteral("<") : QStringLiteral(">");
@@ -907,7 +917,7 @@ Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
 Result<qint64> ExecutionStore::count(const HistoryQuery &hq) const
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     const WhereClause where = filterClause(hq);
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.setForwardOnly(true);
@@ -920,17 +930,18 @@ Result<qint64> ExecutionStore::count(const HistoryQuery &hq) const
 Result<int> ExecutionStore::remove(const QStringList &ids)
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     if (ids.isEmpty())
         return 0;
     if (auto r = begin(); !r)
-        return Failure{r.error()};
+        return Failure { r.error() };
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     int removed = 0;
-    constexpr qsizetype chunk = 500;   // stays far below SQLite's bound-parameter limit
+    constexpr qsizetype chunk = 500; // stays far below SQLite's bound-parameter limit
     for (qsizetype at = 0; at < ids.size(); at += chunk) {
         const QStringList part = ids.mid(at, chunk);
-        if (!q.prepare(QStringLiteral("DELETE FROM executions WHERE id IN (%1)").arg(placeholders(int(part.size()))))
+        if (!q.prepare(
+                QStringLiteral("DELETE FROM executions WHERE id IN (%1)").arg(placeholders(int(part.size()))))
             || !execBound(q, QVariantList(part.cbegin(), part.cend()))) {
             const Failure f = sqlFailure(QStringLiteral("removing executions"), q);
             (void)rollback();
@@ -939,23 +950,23 @@ Result<int> ExecutionStore::remove(const QStringList &ids)
         removed += q.numRowsAffected();
     }
     if (auto r = commit(); !r)
-        return Failure{r.error()};
+        return Failure { r.error() };
     return removed;
 }
 
 Result<int> ExecutionStore::applyRetention(int keepLast, const QDateTime &olderThan)
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     // Queued and running executions are never deleted: the engine is still writing them.
     if (auto r = begin(); !r)
-        return Failure{r.error()};
+        return Failure { r.error() };
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     int removed = 0;
     if (keepLast > 0) {
-        q.prepare(QStringLiteral(
-            "DELETE FROM executions WHERE status NOT IN ('queued', 'running') AND id IN "
-            "(SELECT id FROM executions ORDER BY queued_at DESC, id DESC LIMIT -1 OFFSET ?)"));
+        q.prepare(
+            QStringLiteral("DELETE FROM executions WHERE status NOT IN ('queued', 'running') AND id IN "
+                           "(SELECT id FROM executions ORDER BY queued_at DESC, id DESC LIMIT -1 OFFSET ?)"));
         q.addBindValue(keepLast);
         if (!q.exec()) {
             const Failure f = sqlFailure(QStringLiteral("retention by count"), q);
@@ -976,14 +987,14 @@ Result<int> ExecutionStore::applyRetention(int keepLast, const QDateTime &olderT
         removed += q.numRowsAffected();
     }
     if (auto r = commit(); !r)
-        return Failure{r.error()};
+        return Failure { r.error() };
     return removed;
 }
 
 Result<ExecutionRecord> ExecutionStore::latestSuccessfulRun(const QString &orchestrationId) const
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.setForwardOnly(true);
     q.prepare(QStringLiteral(
@@ -994,7 +1005,7 @@ Result<ExecutionRecord> ExecutionStore::latestSuccessfulRun(const QString &orche
     if (!q.exec())
         return sqlFailure(QStringLiteral("latest run of %1").arg(orchestrationId), q);
     if (!q.next())
-        return Failure{QStringLiteral("no completed full run of orchestration '%1'").arg(orchestrationId)};
+        return Failure { QStringLiteral("no completed full run of orchestration '%1'").arg(orchestrationId) };
     return execution(q.value(0).toString(), true);
 }
 
@@ -1012,7 +1023,8 @@ QString ExecutionStore::ftsMatchExpression(const QString &userText)
         if (!std::any_of(term.cbegin(), term.cend(), [](QChar c) { return c.isLetterOrNumber(); }))
             continue;
         term.replace(QLatin1Char('"'), QStringLiteral("\"\""));
-        phrases.append(QLatin1Char('"') + term + QLatin1Char('"') + (prefix ? QStringLiteral("*") : QString()));
+        phrases.append(
+            QLatin1Char('"') + term + QLatin1Char('"') + (prefix ? QStringLiteral("*") : QString()));
     }
     return phrases.join(QLatin1Char(' '));
 }

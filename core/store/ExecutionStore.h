@@ -39,7 +39,7 @@ public:
 
     // Writes as things happen: insert at queue time, update on each state change.
     Result<void> insertExecution(const ExecutionRecord &e);
-    Result<void> updateExecution(const ExecutionRecord &e);   // all columns by id
+    Result<void> updateExecution(const ExecutionRecord &e); // all columns by id
     Result<void> insertStep(const StepRecord &s);
     Result<void> updateStep(const StepRecord &s);
 

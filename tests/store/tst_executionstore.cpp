@@ -18,8 +18,8 @@ namespace {
 
 const QDateTime kBase = QDateTime(QDate(2026, 11, 1), QTime(9, 0, 0, 125), Qt::UTC);
 
-ExecutionRecord makeExecution(const QString &agent, const QString &status, int minutesAfterBase,
-                              const QString &outputText = u"done"_s)
+ExecutionRecord makeExecution(
+    const QString &agent, const QString &status, int minutesAfterBase, const QString &outputText = u"done"_s)
 {
     ExecutionRecord e;
     e.id = as::newId();
@@ -29,8 +29,9 @@ ExecutionRecord makeExecution(const QString &agent, const QString &status, int m
     e.version = u"1.0.0"_s;
     e.triggeredBy = u"tester"_s;
     e.triggerType = u"test_panel"_s;
-    e.inputData = QJsonObject{{u"text"_s, u"please summarize the quarterly report"_s}, {u"max_words"_s, 30}};
-    e.outputData = QJsonObject{{u"summary"_s, outputText}};
+    e.inputData
+        = QJsonObject { { u"text"_s, u"please summarize the quarterly report"_s }, { u"max_words"_s, 30 } };
+    e.outputData = QJsonObject { { u"summary"_s, outputText } };
     e.status = status;
     e.queuedAt = kBase.addSecs(60 * minutesAfterBase);
     e.startedAt = e.queuedAt.addMSecs(12);
@@ -57,8 +58,8 @@ StepRecord makeStep(const ExecutionRecord &e, int number, const QString &status)
     s.executionId = e.id;
     s.agentId = e.agentId;
     s.stepNumber = number;
-    s.inputData = QJsonObject{{u"messages"_s, QJsonArray{QJsonObject{{u"role"_s, u"user"_s}}}}};
-    s.outputData = QJsonObject{{u"text"_s, u"raw reply"_s}};
+    s.inputData = QJsonObject { { u"messages"_s, QJsonArray { QJsonObject { { u"role"_s, u"user"_s } } } } };
+    s.outputData = QJsonObject { { u"text"_s, u"raw reply"_s } };
     s.status = status;
     s.startedAt = e.startedAt.addMSecs(number);
     s.kind = number == 1 ? u"node"_s : u"llm"_s;
@@ -86,7 +87,8 @@ QStringList ids(const QList<ExecutionRecord> &items)
 class RawDb
 {
 public:
-    explicit RawDb(const QString &path) : m_name(u"raw-%1"_s.arg(as::newId()))
+    explicit RawDb(const QString &path)
+        : m_name(u"raw-%1"_s.arg(as::newId()))
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_name);
         db.setDatabaseName(path);
@@ -203,34 +205,34 @@ void TestExecutionStore::schemaHasEveryColumn()
     QVERIFY(store.isOpen());
 
     RawDb raw(dbPath());
-    const QStringList execColumns = asStrings(raw.column(u"SELECT name FROM pragma_table_info('executions')"_s));
-    const QStringList expectedExec = {
-        u"id"_s, u"organization_id"_s, u"workspace_id"_s, u"gateway_id"_s, u"execution_type"_s,
-        u"agent_id"_s, u"orchestration_id"_s, u"version"_s, u"triggered_by"_s, u"trigger_type"_s,
-        u"input_data"_s, u"output_data"_s, u"status"_s, u"error_message"_s, u"queued_at"_s,
-        u"started_at"_s, u"completed_at"_s, u"execution_time_ms"_s, u"input_tokens"_s,
-        u"output_tokens"_s, u"cost_usd"_s, u"trace_id"_s,
-        u"test_mode"_s, u"node_id"_s, u"provider"_s, u"model"_s, u"queue_ms"_s, u"ttft_ms"_s,
-        u"cached_tokens"_s, u"tokens_estimated"_s, u"rerun_of"_s};
+    const QStringList execColumns
+        = asStrings(raw.column(u"SELECT name FROM pragma_table_info('executions')"_s));
+    const QStringList expectedExec = { u"id"_s, u"organization_id"_s, u"workspace_id"_s, u"gateway_id"_s,
+        u"execution_type"_s, u"agent_id"_s, u"orchestration_id"_s, u"version"_s, u"triggered_by"_s,
+        u"trigger_type"_s, u"input_data"_s, u"output_data"_s, u"status"_s, u"error_message"_s, u"queued_at"_s,
+        u"started_at"_s, u"completed_at"_s, u"execution_time_ms"_s, u"input_tokens"_s, u"output_tokens"_s,
+        u"cost_usd"_s, u"trace_id"_s, u"test_mode"_s, u"node_id"_s, u"provider"_s, u"model"_s, u"queue_ms"_s,
+        u"ttft_ms"_s, u"cached_tokens"_s, u"tokens_estimated"_s, u"rerun_of"_s };
     for (const QString &c : expectedExec)
         QVERIFY2(execColumns.contains(c), qPrintable(u"executions lacks "_s + c));
 
-    const QStringList stepCols = asStrings(raw.column(u"SELECT name FROM pragma_table_info('execution_steps')"_s));
-    const QStringList expectedSteps = {
-        u"id"_s, u"execution_id"_s, u"agent_id"_s, u"step_number"_s, u"input_data"_s, u"output_data"_s,
-        u"status"_s, u"started_at"_s, u"completed_at"_s, u"execution_time_ms"_s, u"tokens_used"_s,
-        u"cost_usd"_s, u"parent_step_id"_s, u"span_id"_s, u"kind"_s, u"name"_s, u"node_id"_s,
-        u"provider"_s, u"model"_s, u"input_tokens"_s, u"output_tokens"_s, u"ttft_ms"_s, u"attempt"_s,
-        u"error_message"_s};
+    const QStringList stepCols
+        = asStrings(raw.column(u"SELECT name FROM pragma_table_info('execution_steps')"_s));
+    const QStringList expectedSteps = { u"id"_s, u"execution_id"_s, u"agent_id"_s, u"step_number"_s,
+        u"input_data"_s, u"output_data"_s, u"status"_s, u"started_at"_s, u"completed_at"_s,
+        u"execution_time_ms"_s, u"tokens_used"_s, u"cost_usd"_s, u"parent_step_id"_s, u"span_id"_s, u"kind"_s,
+        u"name"_s, u"node_id"_s, u"provider"_s, u"model"_s, u"input_tokens"_s, u"output_tokens"_s,
+        u"ttft_ms"_s, u"attempt"_s, u"error_message"_s };
     for (const QString &c : expectedSteps)
         QVERIFY2(stepCols.contains(c), qPrintable(u"execution_steps lacks "_s + c));
 
     QCOMPARE(raw.scalar(u"PRAGMA user_version"_s).toInt(), ExecutionStore::SchemaVersion);
     QCOMPARE(raw.scalar(u"PRAGMA journal_mode"_s).toString(), u"wal"_s);
     // The steps' execution_id references executions(id) with ON DELETE CASCADE.
-    QCOMPARE(raw.scalar(u"SELECT \"table\" || '/' || on_delete FROM pragma_foreign_key_list('execution_steps')"_s)
-                 .toString(),
-             u"executions/CASCADE"_s);
+    QCOMPARE(
+        raw.scalar(u"SELECT \"table\" || '/' || on_delete FROM pragma_foreign_key_list('execution_steps')"_s)
+            .toString(),
+        u"executions/CASCADE"_s);
     QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM sqlite_master WHERE name = 'executions_fts'"_s).toInt(), 1);
 }
 
@@ -240,7 +242,8 @@ void TestExecutionStore::indicesServeTheHistoryFilters_data()
     QTest::addColumn<QString>("index");
     QTest::newRow("status") << u"status = 'failed'"_s << u"idx_executions_status"_s;
     QTest::newRow("agent") << u"agent_id = 'a'"_s << u"idx_executions_agent"_s;
-    QTest::newRow("status and agent") << u"agent_id = 'a' AND status = 'failed'"_s << u"idx_executions_agent_status"_s;
+    QTest::newRow("status and agent")
+        << u"agent_id = 'a' AND status = 'failed'"_s << u"idx_executions_agent_status"_s;
     QTest::newRow("orchestration") << u"orchestration_id = 'o'"_s << u"idx_executions_orchestration"_s;
     QTest::newRow("execution type") << u"execution_type = 'agent'"_s << u"idx_executions_type"_s;
     QTest::newRow("test mode") << u"test_mode = 'full_workflow'"_s << u"idx_executions_test_mode"_s;
@@ -261,7 +264,9 @@ void TestExecutionStore::indicesServeTheHistoryFilters()
         db.setDatabaseName(dbPath());
         QVERIFY(db.open());
         QSqlQuery q(db);
-        QVERIFY(q.exec(u"EXPLAIN QUERY PLAN SELECT id FROM executions WHERE %1 ORDER BY queued_at DESC, id DESC LIMIT 51"_s.arg(where)));
+        QVERIFY(q.exec(
+            u"EXPLAIN QUERY PLAN SELECT id FROM executions WHERE %1 ORDER BY queued_at DESC, id DESC LIMIT 51"_s
+                .arg(where)));
         while (q.next())
             details.append(q.value(3).toString());
     }
@@ -278,29 +283,36 @@ void TestExecutionStore::migratesSeedShapedDatabase()
         // The seed's tables (TODO-007: Execution, ExecutionStep) with only the seed's columns,
         // no user_version, the way the Python prototype left them.
         RawDb raw(dbPath());
-        QVERIFY(raw.exec(u"CREATE TABLE executions (id TEXT PRIMARY KEY, organization_id TEXT, workspace_id TEXT, "
-                         "gateway_id TEXT, execution_type TEXT, agent_id TEXT, orchestration_id TEXT, version TEXT, "
-                         "triggered_by TEXT, trigger_type TEXT, input_data TEXT, output_data TEXT, status TEXT, "
-                         "error_message TEXT, queued_at TEXT, started_at TEXT, completed_at TEXT, "
-                         "execution_time_ms INTEGER, input_tokens INTEGER, output_tokens INTEGER, cost_usd REAL, "
-                         "trace_id TEXT)"_s));
-        QVERIFY(raw.exec(u"CREATE TABLE execution_steps (id TEXT PRIMARY KEY, execution_id TEXT, agent_id TEXT, "
-                         "step_number INTEGER, input_data TEXT, output_data TEXT, status TEXT, started_at TEXT, "
-                         "completed_at TEXT, execution_time_ms INTEGER, tokens_used INTEGER, cost_usd REAL)"_s));
-        QVERIFY(raw.exec(u"INSERT INTO executions VALUES ('e1', 'acme', 'ws', NULL, 'agent', 'summarizer', NULL, '1', "
-                         "'alice', 'api', '{\"text\":\"lighthouse keepers\"}', '{\"summary\":\"ok\"}', 'completed', NULL, "
-                         "'2025-03-01T10:00:00.000Z', '2025-03-01T10:00:00.100Z', '2025-03-01T10:00:01.000Z', 900, "
-                         "40, 12, 0.00021, 'abc')"_s));
-        QVERIFY(raw.exec(u"INSERT INTO executions VALUES ('e2', 'acme', 'ws', NULL, 'orchestration', NULL, 'brief', '1', "
-                         "'bob', 'cli', '{}', '{}', 'failed', 'quota exceeded for zanzibar', "
-                         "'2025-03-02T10:00:00.000Z', NULL, NULL, 0, 0, 0, NULL, 'def')"_s));
-        QVERIFY(raw.exec(u"INSERT INTO executions VALUES ('e3', 'acme', 'ws', NULL, 'agent', 'writer', NULL, '1', "
-                         "'bob', 'cli', '{}', '{}', 'running', NULL, '2025-03-03T10:00:00.000Z', NULL, NULL, NULL, NULL, "
-                         "NULL, NULL, NULL)"_s));
-        QVERIFY(raw.exec(u"INSERT INTO execution_steps VALUES ('s1', 'e1', 'summarizer', 1, '{}', '{\"text\":\"ok\"}', "
-                         "'completed', '2025-03-01T10:00:00.100Z', '2025-03-01T10:00:01.000Z', 900, 52, 0.00021)"_s));
-        QVERIFY(raw.exec(u"INSERT INTO execution_steps VALUES ('s2', 'gone', 'x', 1, '{}', '{}', 'completed', NULL, "
-                         "NULL, 0, 0, NULL)"_s));
+        QVERIFY(raw.exec(
+            u"CREATE TABLE executions (id TEXT PRIMARY KEY, organization_id TEXT, workspace_id TEXT, "
+            "gateway_id TEXT, execution_type TEXT, agent_id TEXT, orchestration_id TEXT, version TEXT, "
+            "triggered_by TEXT, trigger_type TEXT, input_data TEXT, output_data TEXT, status TEXT, "
+            "error_message TEXT, queued_at TEXT, started_at TEXT, completed_at TEXT, "
+            "execution_time_ms INTEGER, input_tokens INTEGER, output_tokens INTEGER, cost_usd REAL, "
+            "trace_id TEXT)"_s));
+        QVERIFY(
+            raw.exec(u"CREATE TABLE execution_steps (id TEXT PRIMARY KEY, execution_id TEXT, agent_id TEXT, "
+                     "step_number INTEGER, input_data TEXT, output_data TEXT, status TEXT, started_at TEXT, "
+                     "completed_at TEXT, execution_time_ms INTEGER, tokens_used INTEGER, cost_usd REAL)"_s));
+        QVERIFY(raw.exec(
+            u"INSERT INTO executions VALUES ('e1', 'acme', 'ws', NULL, 'agent', 'summarizer', NULL, '1', "
+            "'alice', 'api', '{\"text\":\"lighthouse keepers\"}', '{\"summary\":\"ok\"}', 'completed', NULL, "
+            "'2025-03-01T10:00:00.000Z', '2025-03-01T10:00:00.100Z', '2025-03-01T10:00:01.000Z', 900, "
+            "40, 12, 0.00021, 'abc')"_s));
+        QVERIFY(raw.exec(
+            u"INSERT INTO executions VALUES ('e2', 'acme', 'ws', NULL, 'orchestration', NULL, 'brief', '1', "
+            "'bob', 'cli', '{}', '{}', 'failed', 'quota exceeded for zanzibar', "
+            "'2025-03-02T10:00:00.000Z', NULL, NULL, 0, 0, 0, NULL, 'def')"_s));
+        QVERIFY(raw.exec(
+            u"INSERT INTO executions VALUES ('e3', 'acme', 'ws', NULL, 'agent', 'writer', NULL, '1', "
+            "'bob', 'cli', '{}', '{}', 'running', NULL, '2025-03-03T10:00:00.000Z', NULL, NULL, NULL, NULL, "
+            "NULL, NULL, NULL)"_s));
+        QVERIFY(raw.exec(
+            u"INSERT INTO execution_steps VALUES ('s1', 'e1', 'summarizer', 1, '{}', '{\"text\":\"ok\"}', "
+            "'completed', '2025-03-01T10:00:00.100Z', '2025-03-01T10:00:01.000Z', 900, 52, 0.00021)"_s));
+        QVERIFY(raw.exec(
+            u"INSERT INTO execution_steps VALUES ('s2', 'gone', 'x', 1, '{}', '{}', 'completed', NULL, "
+            "NULL, 0, 0, NULL)"_s));
         QCOMPARE(raw.scalar(u"PRAGMA user_version"_s).toInt(), 0);
     }
 
@@ -308,12 +320,12 @@ void TestExecutionStore::migratesSeedShapedDatabase()
     int recovered = -1;
     const Result<void> opened = store.open(&recovered);
     QVERIFY2(opened.ok(), qPrintable(opened.error()));
-    QCOMPARE(recovered, 1);   // e3 was left running
+    QCOMPARE(recovered, 1); // e3 was left running
 
     HistoryQuery all;
     const Result<HistoryPage> page = store.query(all);
     QVERIFY2(page.ok(), qPrintable(page.error()));
-    QCOMPARE(ids(page->items), (QStringList{u"e3"_s, u"e2"_s, u"e1"_s}));
+    QCOMPARE(ids(page->items), (QStringList { u"e3"_s, u"e2"_s, u"e1"_s }));
 
     const Result<ExecutionRecord> e1 = store.execution(u"e1"_s);
     QVERIFY(e1.ok());
@@ -336,9 +348,9 @@ void TestExecutionStore::migratesSeedShapedDatabase()
     // The old rows are in the full-text index, from inputs and errors alike.
     HistoryQuery search;
     search.search = u"lighthouse"_s;
-    QCOMPARE(ids(store.query(search)->items), QStringList{u"e1"_s});
+    QCOMPARE(ids(store.query(search)->items), QStringList { u"e1"_s });
     search.search = u"zanzibar"_s;
-    QCOMPARE(ids(store.query(search)->items), QStringList{u"e2"_s});
+    QCOMPARE(ids(store.query(search)->items), QStringList { u"e2"_s });
 
     // New columns work on old rows, and the new foreign key cascades.
     ExecutionRecord changed = *e1;
@@ -346,13 +358,15 @@ void TestExecutionStore::migratesSeedShapedDatabase()
     changed.cachedTokens = 7;
     QVERIFY(store.updateExecution(changed).ok());
     QCOMPARE(store.execution(u"e1"_s)->cachedTokens, 7);
-    QCOMPARE(store.remove({u"e1"_s}).value(), 1);
+    QCOMPARE(store.remove({ u"e1"_s }).value(), 1);
 
     RawDb raw(dbPath());
     QCOMPARE(raw.scalar(u"PRAGMA user_version"_s).toInt(), ExecutionStore::SchemaVersion);
-    QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM execution_steps"_s).toInt(), 0);   // s1 cascaded, s2 orphan dropped
+    QCOMPARE(
+        raw.scalar(u"SELECT COUNT(*) FROM execution_steps"_s).toInt(), 0); // s1 cascaded, s2 orphan dropped
     QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%_v0'"_s).toInt(), 0);
-    QVERIFY(asStrings(raw.column(u"SELECT name FROM pragma_table_info('executions')"_s)).contains(u"rerun_of"_s));
+    QVERIFY(
+        asStrings(raw.column(u"SELECT name FROM pragma_table_info('executions')"_s)).contains(u"rerun_of"_s));
 }
 
 void TestExecutionStore::reopenDoesNotMigrateAgain()
@@ -394,7 +408,7 @@ void TestExecutionStore::insertUpdateAndRead()
     QVERIFY(store.insertStep(llm).ok());
     llm.status = u"completed"_s;
     llm.completedAt = llm.startedAt.addMSecs(400);
-    llm.outputData = QJsonObject{{u"text"_s, u"{\"summary\": \"short\"}"_s}};
+    llm.outputData = QJsonObject { { u"text"_s, u"{\"summary\": \"short\"}"_s } };
     llm.reasoningTokens = 3;
     llm.cachedTokens = 2;
     llm.tokensEstimated = true;
@@ -403,7 +417,7 @@ void TestExecutionStore::insertUpdateAndRead()
     QVERIFY(store.updateStep(llm).ok());
     e.status = u"completed"_s;
     e.completedAt = e.startedAt.addMSecs(900);
-    e.outputData = QJsonObject{{u"summary"_s, u"short"_s}, {u"confidence"_s, 0.75}};
+    e.outputData = QJsonObject { { u"summary"_s, u"short"_s }, { u"confidence"_s, 0.75 } };
     QVERIFY(store.updateExecution(e).ok());
 
     const Result<ExecutionRecord> read = store.execution(e.id);
@@ -411,7 +425,7 @@ void TestExecutionStore::insertUpdateAndRead()
     QCOMPARE(read->steps.size(), 2);
     QCOMPARE(read->steps.at(0).toJson(), node.toJson());
     QCOMPARE(read->steps.at(1).toJson(), llm.toJson());
-    e.steps = {node, llm};
+    e.steps = { node, llm };
     QCOMPARE(read->toJson(true), e.toJson(true));
     QCOMPARE(store.execution(e.id, false)->steps.size(), 0);
     QVERIFY(!store.execution(u"nope"_s).ok());
@@ -423,9 +437,9 @@ void TestExecutionStore::updateOfUnknownIdFails()
     QVERIFY(store.open().ok());
     const ExecutionRecord e = makeExecution(u"a"_s, u"running"_s, 0);
     QVERIFY(!store.updateExecution(e).ok());
-    QVERIFY(!store.insertStep(makeStep(e, 1, u"running"_s)).ok());   // foreign key
+    QVERIFY(!store.insertStep(makeStep(e, 1, u"running"_s)).ok()); // foreign key
     QVERIFY(store.insertExecution(e).ok());
-    QVERIFY(!store.insertExecution(e).ok());                          // duplicate id
+    QVERIFY(!store.insertExecution(e).ok()); // duplicate id
     QVERIFY(!store.updateStep(makeStep(e, 1, u"running"_s)).ok());
 }
 
@@ -441,8 +455,11 @@ void TestExecutionStore::costNullRoundTrip()
     QVERIFY(store.insertExecution(free).ok());
 
     RawDb raw(dbPath());
-    QCOMPARE(raw.scalar(u"SELECT typeof(cost_usd) FROM executions WHERE id = '%1'"_s.arg(unknown.id)).toString(), u"null"_s);
-    QCOMPARE(raw.scalar(u"SELECT typeof(cost_usd) FROM executions WHERE id = '%1'"_s.arg(free.id)).toString(), u"real"_s);
+    QCOMPARE(
+        raw.scalar(u"SELECT typeof(cost_usd) FROM executions WHERE id = '%1'"_s.arg(unknown.id)).toString(),
+        u"null"_s);
+    QCOMPARE(raw.scalar(u"SELECT typeof(cost_usd) FROM executions WHERE id = '%1'"_s.arg(free.id)).toString(),
+        u"real"_s);
 
     QVERIFY(!store.execution(unknown.id)->costUsd.has_value());
     QCOMPARE(store.execution(free.id)->costUsd.value_or(-1), 0.0);
@@ -456,7 +473,7 @@ void TestExecutionStore::jsonRoundTrip()
     e.errorMessage = u"confidence: must be ≤ 1"_s;
     e.costUsd.reset();
     e.ttftMs = -1;
-    e.steps = {makeStep(e, 1, u"failed"_s)};
+    e.steps = { makeStep(e, 1, u"failed"_s) };
     const QJsonObject json = e.toJson(true);
     QVERIFY(json.value(u"cost_usd"_s).isNull());
     QVERIFY(json.value(u"ttft_ms"_s).isNull());
@@ -467,9 +484,9 @@ void TestExecutionStore::jsonRoundTrip()
     QVERIFY(!e.toJson(false).contains(u"steps"_s));
     QCOMPARE(ExecutionRecord::fromJson(json).toJson(true), json);
     const QJsonObject step = e.steps.first().toJson();
-    for (const char *key : {"parent_step_id", "span_id", "kind", "name", "node_id", "provider", "model",
-                            "input_tokens", "output_tokens", "ttft_ms", "attempt", "error_message",
-                            "tokens_used", "step_number", "execution_id"})
+    for (const char *key : { "parent_step_id", "span_id", "kind", "name", "node_id", "provider", "model",
+             "input_tokens", "output_tokens", "ttft_ms", "attempt", "error_message", "tokens_used",
+             "step_number", "execution_id" })
         QVERIFY2(step.contains(QLatin1String(key)), key);
     QCOMPARE(StepRecord::fromJson(step).toJson(), step);
 }
@@ -519,27 +536,32 @@ void TestExecutionStore::filters_data()
 {
     QTest::addColumn<QString>("filter");
     QTest::addColumn<QString>("value");
-    QTest::addColumn<QStringList>("expected");   // fixture names, newest first
+    QTest::addColumn<QStringList>("expected"); // fixture names, newest first
 
-    QTest::newRow("no filter") << u""_s << u""_s << QStringList{u"o2"_s, u"o1"_s, u"b2"_s, u"b1"_s, u"a2"_s, u"a1"_s};
-    QTest::newRow("status") << u"status"_s << u"failed"_s << QStringList{u"a2"_s};
-    QTest::newRow("two statuses") << u"status"_s << u"failed,cancelled"_s << QStringList{u"b2"_s, u"a2"_s};
-    QTest::newRow("agent") << u"agent"_s << u"writer"_s << QStringList{u"o2"_s, u"b2"_s, u"b1"_s};
-    QTest::newRow("status and agent") << u"status+agent"_s << u"completed,writer"_s << QStringList{u"o2"_s, u"b1"_s};
-    QTest::newRow("orchestration") << u"orchestration"_s << u"brief"_s << QStringList{u"o2"_s, u"o1"_s};
-    QTest::newRow("execution type") << u"type"_s << u"agent"_s << QStringList{u"b2"_s, u"b1"_s, u"a2"_s, u"a1"_s};
-    QTest::newRow("test mode") << u"mode"_s << u"node_in_context"_s << QStringList{u"o2"_s};
-    QTest::newRow("trigger type") << u"trigger"_s << u"cli"_s << QStringList{u"b1"_s};
-    QTest::newRow("workspace") << u"workspace"_s << u"other"_s << QStringList{u"b2"_s};
-    QTest::newRow("organization") << u"organization"_s << u"acme"_s << QStringList{u"b2"_s};
-    QTest::newRow("since") << u"since"_s << u"4"_s << QStringList{u"o2"_s, u"o1"_s, u"b2"_s};
-    QTest::newRow("until") << u"until"_s << u"3"_s << QStringList{u"a2"_s, u"a1"_s};
-    QTest::newRow("min cost") << u"mincost"_s << u"0.1"_s << QStringList{u"a2"_s};
-    QTest::newRow("max cost") << u"maxcost"_s << u"0.1"_s << QStringList{u"o2"_s, u"o1"_s, u"b2"_s, u"a1"_s};
-    QTest::newRow("min latency") << u"minlatency"_s << u"1000"_s << QStringList{u"a2"_s};
-    QTest::newRow("max latency") << u"maxlatency"_s << u"100"_s << QStringList{u"o1"_s};
-    QTest::newRow("search error text") << u"search"_s << u"expected"_s << QStringList{u"a2"_s};
-    QTest::newRow("search and agent") << u"search+agent"_s << u"quarterly,writer"_s << QStringList{u"o2"_s, u"b2"_s, u"b1"_s};
+    QTest::newRow("no filter") << u""_s << u""_s
+                               << QStringList { u"o2"_s, u"o1"_s, u"b2"_s, u"b1"_s, u"a2"_s, u"a1"_s };
+    QTest::newRow("status") << u"status"_s << u"failed"_s << QStringList { u"a2"_s };
+    QTest::newRow("two statuses") << u"status"_s << u"failed,cancelled"_s << QStringList { u"b2"_s, u"a2"_s };
+    QTest::newRow("agent") << u"agent"_s << u"writer"_s << QStringList { u"o2"_s, u"b2"_s, u"b1"_s };
+    QTest::newRow("status and agent")
+        << u"status+agent"_s << u"completed,writer"_s << QStringList { u"o2"_s, u"b1"_s };
+    QTest::newRow("orchestration") << u"orchestration"_s << u"brief"_s << QStringList { u"o2"_s, u"o1"_s };
+    QTest::newRow("execution type") << u"type"_s << u"agent"_s
+                                    << QStringList { u"b2"_s, u"b1"_s, u"a2"_s, u"a1"_s };
+    QTest::newRow("test mode") << u"mode"_s << u"node_in_context"_s << QStringList { u"o2"_s };
+    QTest::newRow("trigger type") << u"trigger"_s << u"cli"_s << QStringList { u"b1"_s };
+    QTest::newRow("workspace") << u"workspace"_s << u"other"_s << QStringList { u"b2"_s };
+    QTest::newRow("organization") << u"organization"_s << u"acme"_s << QStringList { u"b2"_s };
+    QTest::newRow("since") << u"since"_s << u"4"_s << QStringList { u"o2"_s, u"o1"_s, u"b2"_s };
+    QTest::newRow("until") << u"until"_s << u"3"_s << QStringList { u"a2"_s, u"a1"_s };
+    QTest::newRow("min cost") << u"mincost"_s << u"0.1"_s << QStringList { u"a2"_s };
+    QTest::newRow("max cost") << u"maxcost"_s << u"0.1"_s
+                              << QStringList { u"o2"_s, u"o1"_s, u"b2"_s, u"a1"_s };
+    QTest::newRow("min latency") << u"minlatency"_s << u"1000"_s << QStringList { u"a2"_s };
+    QTest::newRow("max latency") << u"maxlatency"_s << u"100"_s << QStringList { u"o1"_s };
+    QTest::newRow("search error text") << u"search"_s << u"expected"_s << QStringList { u"a2"_s };
+    QTest::newRow("search and agent")
+        << u"search+agent"_s << u"quarterly,writer"_s << QStringList { u"o2"_s, u"b2"_s, u"b1"_s };
 }
 
 void TestExecutionStore::filters()
@@ -562,7 +584,7 @@ void TestExecutionStore::filters()
     else if (filter == u"agent"_s)
         q.agentId = value;
     else if (filter == u"status+agent"_s) {
-        q.statuses = {parts.at(0)};
+        q.statuses = { parts.at(0) };
         q.agentId = parts.at(1);
     } else if (filter == u"orchestration"_s)
         q.orchestrationId = value;
@@ -623,7 +645,8 @@ void TestExecutionStore::paginationIsStableWhileRowsArrive()
     q.limit = 10;
     QStringList seen;
     int pages = 0;
-    forever {
+    forever
+    {
         const Result<HistoryPage> page = store.query(q);
         QVERIFY2(page.ok(), qPrintable(page.error()));
         seen += ids(page->items);
@@ -668,9 +691,9 @@ void TestExecutionStore::paginationForEverySort()
     QVERIFY(store.begin().ok());
     for (int i = 0; i < 23; ++i) {
         ExecutionRecord e = makeExecution(u"a"_s, u"completed"_s, i);
-        e.executionTimeMs = (i * 7) % 5 * 100;   // many ties
+        e.executionTimeMs = (i * 7) % 5 * 100; // many ties
         if (i % 4 == 0)
-            e.costUsd.reset();                    // unknown cost sorts last
+            e.costUsd.reset(); // unknown cost sorts last
         else
             e.costUsd = (i % 3) * 0.25;
         QVERIFY(store.insertExecution(e).ok());
@@ -681,7 +704,8 @@ void TestExecutionStore::paginationForEverySort()
     q.sort = HistoryQuery::Sort(sort);
     q.limit = 4;
     QList<ExecutionRecord> seen;
-    forever {
+    forever
+    {
         const Result<HistoryPage> page = store.query(q);
         QVERIFY2(page.ok(), qPrintable(page.error()));
         seen += page->items;
@@ -697,15 +721,19 @@ void TestExecutionStore::paginationForEverySort()
     for (qsizetype i = 1; i < seen.size(); ++i) {
         const ExecutionRecord &a = seen.at(i - 1), &b = seen.at(i);
         switch (q.sort) {
-        case HistoryQuery::Sort::NewestFirst: QVERIFY(a.queuedAt > b.queuedAt); break;
-        case HistoryQuery::Sort::OldestFirst: QVERIFY(a.queuedAt < b.queuedAt); break;
+        case HistoryQuery::Sort::NewestFirst:
+            QVERIFY(a.queuedAt > b.queuedAt);
+            break;
+        case HistoryQuery::Sort::OldestFirst:
+            QVERIFY(a.queuedAt < b.queuedAt);
+            break;
         case HistoryQuery::Sort::CostDesc:
             QVERIFY(a.costUsd.value_or(-1) > b.costUsd.value_or(-1)
-                    || (a.costUsd.value_or(-1) == b.costUsd.value_or(-1) && a.id > b.id));
+                || (a.costUsd.value_or(-1) == b.costUsd.value_or(-1) && a.id > b.id));
             break;
         case HistoryQuery::Sort::LatencyDesc:
             QVERIFY(a.executionTimeMs > b.executionTimeMs
-                    || (a.executionTimeMs == b.executionTimeMs && a.id > b.id));
+                || (a.executionTimeMs == b.executionTimeMs && a.id > b.id));
             break;
         }
     }
@@ -726,20 +754,20 @@ void TestExecutionStore::fullTextSearch_data()
 {
     QTest::addColumn<QString>("search");
     QTest::addColumn<QStringList>("expected");
-    QTest::newRow("word of an input") << u"marmalade"_s << QStringList{u"in"_s};
-    QTest::newRow("word of an output") << u"pelican"_s << QStringList{u"out"_s};
-    QTest::newRow("word of an error") << u"throttled"_s << QStringList{u"err"_s};
-    QTest::newRow("case insensitive") << u"PELICAN"_s << QStringList{u"out"_s};
-    QTest::newRow("number value") << u"4242"_s << QStringList{u"in"_s};
-    QTest::newRow("two words, both needed") << u"pelican harbour"_s << QStringList{u"out"_s};
-    QTest::newRow("two words, one missing") << u"pelican marmalade"_s << QStringList{};
-    QTest::newRow("prefix") << u"pelic*"_s << QStringList{u"out"_s};
-    QTest::newRow("hyphenated") << u"rate-limit"_s << QStringList{u"err"_s};
-    QTest::newRow("quotes are text") << u"\"pelican"_s << QStringList{u"out"_s};
-    QTest::newRow("fts operators are text") << u"pelican OR marmalade"_s << QStringList{};
-    QTest::newRow("keys are not indexed") << u"summary"_s << QStringList{};
-    QTest::newRow("column filter syntax") << u"output_text:pelican"_s << QStringList{};
-    QTest::newRow("only punctuation") << u"- ( ) *"_s << QStringList{u"err"_s, u"out"_s, u"in"_s};
+    QTest::newRow("word of an input") << u"marmalade"_s << QStringList { u"in"_s };
+    QTest::newRow("word of an output") << u"pelican"_s << QStringList { u"out"_s };
+    QTest::newRow("word of an error") << u"throttled"_s << QStringList { u"err"_s };
+    QTest::newRow("case insensitive") << u"PELICAN"_s << QStringList { u"out"_s };
+    QTest::newRow("number value") << u"4242"_s << QStringList { u"in"_s };
+    QTest::newRow("two words, both needed") << u"pelican harbour"_s << QStringList { u"out"_s };
+    QTest::newRow("two words, one missing") << u"pelican marmalade"_s << QStringList {};
+    QTest::newRow("prefix") << u"pelic*"_s << QStringList { u"out"_s };
+    QTest::newRow("hyphenated") << u"rate-limit"_s << QStringList { u"err"_s };
+    QTest::newRow("quotes are text") << u"\"pelican"_s << QStringList { u"out"_s };
+    QTest::newRow("fts operators are text") << u"pelican OR marmalade"_s << QStringList {};
+    QTest::newRow("keys are not indexed") << u"summary"_s << QStringList {};
+    QTest::newRow("column filter syntax") << u"output_text:pelican"_s << QStringList {};
+    QTest::newRow("only punctuation") << u"- ( ) *"_s << QStringList { u"err"_s, u"out"_s, u"in"_s };
 }
 
 void TestExecutionStore::fullTextSearch()
@@ -749,14 +777,14 @@ void TestExecutionStore::fullTextSearch()
     ExecutionStore store(dbPath());
     QVERIFY(store.open().ok());
     ExecutionRecord in = makeExecution(u"a"_s, u"completed"_s, 1, u"plain"_s);
-    in.inputData = QJsonObject{{u"text"_s, u"orange marmalade recipe"_s}, {u"n"_s, 4242}};
+    in.inputData = QJsonObject { { u"text"_s, u"orange marmalade recipe"_s }, { u"n"_s, 4242 } };
     ExecutionRecord out = makeExecution(u"a"_s, u"completed"_s, 2, u"a pelican in the harbour"_s);
     ExecutionRecord err = makeExecution(u"a"_s, u"failed"_s, 3, u""_s);
     err.errorMessage = u"openai: 429 rate-limit: throttled"_s;
     QVERIFY(store.insertExecution(in).ok());
     QVERIFY(store.insertExecution(out).ok());
     QVERIFY(store.insertExecution(err).ok());
-    const QHash<QString, QString> nameOf{{in.id, u"in"_s}, {out.id, u"out"_s}, {err.id, u"err"_s}};
+    const QHash<QString, QString> nameOf { { in.id, u"in"_s }, { out.id, u"out"_s }, { err.id, u"err"_s } };
 
     HistoryQuery q;
     q.search = search;
@@ -780,7 +808,7 @@ void TestExecutionStore::fullTextIndexFollowsUpdatesAndDeletes()
     narwhal.search = u"narwhals"_s;
     QCOMPARE(store.count(walrus).value(), 1);
 
-    e.outputData = QJsonObject{{u"summary"_s, u"final text about narwhals"_s}};
+    e.outputData = QJsonObject { { u"summary"_s, u"final text about narwhals"_s } };
     e.status = u"completed"_s;
     QVERIFY(store.updateExecution(e).ok());
     QCOMPARE(store.count(walrus).value(), 0);
@@ -791,7 +819,7 @@ void TestExecutionStore::fullTextIndexFollowsUpdatesAndDeletes()
     QVERIFY(store.updateExecution(e).ok());
     QCOMPARE(store.count(narwhal).value(), 1);
 
-    QCOMPARE(store.remove({e.id}).value(), 1);
+    QCOMPARE(store.remove({ e.id }).value(), 1);
     QCOMPARE(store.count(narwhal).value(), 0);
 
     // The contentless index stays consistent: FTS5's own check agrees.
@@ -806,11 +834,11 @@ void TestExecutionStore::fullTextSearchWithManyMatches()
     ExecutionStore store(dbPath());
     QVERIFY(store.open().ok());
     QVERIFY(store.begin().ok());
-    QStringList withWord;   // oldest first
+    QStringList withWord; // oldest first
     for (int i = 0; i < 1300; ++i) {
         const bool has = i % 13 != 0;
-        ExecutionRecord e = makeExecution(u"a"_s, u"completed"_s, i / 3,
-                                          has ? u"the albatross again"_s : u"nothing here"_s);
+        ExecutionRecord e = makeExecution(
+            u"a"_s, u"completed"_s, i / 3, has ? u"the albatross again"_s : u"nothing here"_s);
         if (has)
             withWord.append(e.id);
         QVERIFY(store.insertExecution(e).ok());
@@ -823,7 +851,8 @@ void TestExecutionStore::fullTextSearchWithManyMatches()
     q.limit = 300;
     QCOMPARE(store.count(q).value(), withWord.size());
     QList<ExecutionRecord> seen;
-    forever {
+    forever
+    {
         const Result<HistoryPage> page = store.query(q);
         QVERIFY2(page.ok(), qPrintable(page.error()));
         seen += page->items;
@@ -872,21 +901,21 @@ void TestExecutionStore::fullTextSearchPagesByRowid()
     auto add = [&](int i, int minute) {
         const bool has = i % 11 != 0;
         ExecutionRecord e = makeExecution(u"a"_s, i % 3 == 0 ? u"failed"_s : u"completed"_s, minute,
-                                          has ? u"the albatross again"_s : u"nothing here"_s);
+            has ? u"the albatross again"_s : u"nothing here"_s);
         e.id = u"x%1"_s.arg(i, 5, 10, QLatin1Char('0'));
         all.append(e);
         return store.insertExecution(e).ok();
     };
     QVERIFY(store.begin().ok());
     for (int i = 0; i < 3000; ++i) {
-        if (i == 1500 && shape == u"imported"_s) {   // 200 rows queued before all, inserted half way
+        if (i == 1500 && shape == u"imported"_s) { // 200 rows queued before all, inserted half way
             for (int j = 3000; j < 3200; ++j)
                 QVERIFY(add(j, j - 3000));
         }
         QVERIFY(add(i, 200 + i));
     }
     QVERIFY(store.commit().ok());
-    if (shape == u"raised"_s) {     // an old row now queued after every other
+    if (shape == u"raised"_s) { // an old row now queued after every other
         ExecutionRecord e = all[1501];
         e.queuedAt = kBase.addSecs(60 * 5000);
         QVERIFY(store.updateExecution(e).ok());
@@ -909,12 +938,13 @@ void TestExecutionStore::fullTextSearchPagesByRowid()
     HistoryQuery q;
     q.search = u"albatross"_s;
     if (!status.isEmpty())
-        q.statuses = {status};
+        q.statuses = { status };
     q.limit = 37;
     QCOMPARE(store.count(q).value(), expected.size());
     QStringList seen;
     int pages = 0;
-    forever {
+    forever
+    {
         const Result<HistoryPage> page = store.query(q);
         QVERIFY2(page.ok(), qPrintable(page.error()));
         QVERIFY(page->items.size() <= 37);
@@ -929,7 +959,7 @@ void TestExecutionStore::fullTextSearchPagesByRowid()
         q.cursor = page->nextCursor;
     }
     QVERIFY(pages > 2);
-    QCOMPARE(seen, ids(expected));   // each match once, newest first
+    QCOMPARE(seen, ids(expected)); // each match once, newest first
 
     // A cursor from the middle continues exactly where that page ended.
     q.cursor.clear();
@@ -945,7 +975,7 @@ void TestExecutionStore::migrationFindsRowsOutOfOrder()
         ExecutionStore store(dbPath());
         QVERIFY(store.open().ok());
         QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 5)).ok());
-        QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 1)).ok());   // rowid 2: late
+        QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 1)).ok()); // rowid 2: late
         QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 9)).ok());
     }
     {
@@ -1000,11 +1030,11 @@ void TestExecutionStore::recoversInterruptedRuns()
     {
         ExecutionStore store(dbPath());
         QVERIFY(store.open().ok());
-        for (const ExecutionRecord &e : {running, queued, done})
+        for (const ExecutionRecord &e : { running, queued, done })
             QVERIFY(store.insertExecution(e).ok());
         QVERIFY(store.insertStep(runningStep).ok());
         QVERIFY(store.insertStep(finishedStep).ok());
-    }   // the "crash": the process stops with these rows still running
+    } // the "crash": the process stops with these rows still running
 
     ExecutionStore store(dbPath());
     int recovered = -1;
@@ -1042,7 +1072,7 @@ void TestExecutionStore::twoThreadsWriteAtOnce()
     constexpr int perThread = 400;
     const QString path = dbPath();
     {
-        ExecutionStore first(path);   // creates the file so both threads race on writes only
+        ExecutionStore first(path); // creates the file so both threads race on writes only
         QVERIFY(first.open().ok());
     }
     auto writer = [path](QString agent, QStringList *errors) {
@@ -1088,7 +1118,7 @@ void TestExecutionStore::twoThreadsWriteAtOnce()
     q.agentId = u"agent-b"_s;
     QCOMPARE(store.count(q).value(), perThread);
     q = {};
-    q.statuses = {u"completed"_s};
+    q.statuses = { u"completed"_s };
     QCOMPARE(store.count(q).value(), 2 * perThread);
     RawDb raw(path);
     QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM execution_steps"_s).toInt(), 2 * perThread);
@@ -1106,7 +1136,7 @@ void TestExecutionStore::nestedTransactions()
     QVERIFY(store.begin().ok());
     QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 2)).ok());
     QVERIFY(store.commit().ok());
-    QCOMPARE(reader.count({}).value(), 0);   // inner commit: nothing visible yet
+    QCOMPARE(reader.count({}).value(), 0); // inner commit: nothing visible yet
     QVERIFY(store.commit().ok());
     QCOMPARE(reader.count({}).value(), 2);
 
@@ -1127,7 +1157,7 @@ void TestExecutionStore::removeCascadesToSteps()
     QVERIFY(store.insertExecution(b).ok());
     QVERIFY(store.insertStep(makeStep(a, 1, u"completed"_s)).ok());
     QVERIFY(store.insertStep(makeStep(b, 1, u"completed"_s)).ok());
-    QCOMPARE(store.remove({a.id, u"unknown"_s}).value(), 1);
+    QCOMPARE(store.remove({ a.id, u"unknown"_s }).value(), 1);
     QVERIFY(!store.execution(a.id).ok());
     RawDb raw(dbPath());
     QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM execution_steps"_s).toInt(), 1);
@@ -1138,7 +1168,7 @@ void TestExecutionStore::retention()
 {
     ExecutionStore store(dbPath());
     QVERIFY(store.open().ok());
-    QStringList order;   // oldest first
+    QStringList order; // oldest first
     for (int i = 0; i < 10; ++i) {
         const ExecutionRecord e = makeExecution(u"a"_s, i == 0 ? u"running"_s : u"completed"_s, i);
         order.append(e.id);
