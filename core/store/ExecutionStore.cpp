@@ -1,14 +1,13 @@
 #include "core/store/ExecutionStore.h"
 
 #include "core/common/Util.h"
+#include "core/store/StoreOwnerLock.h"
 #include "core/store/StoreSchema.h"
 
-#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QLockFile>
 #include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -284,15 +283,44 @@ struct WhereClause
     }
 };
 
+// The terms that keep a statement inside `scope` (none for every workspace).
+WhereClause scopeClause(const StoreScope &scope)
+{
+    WhereClause w;
+    if (!scope.isEveryWorkspace()) {
+        w.terms << QStringLiteral("organization_id = ?") << QStringLiteral("workspace_id = ?");
+        w.values << scope.organizationId() << scope.workspaceId();
+    }
+    return w;
+}
+
+// A history query's own organization / workspace filters against the scope: within a
+// workspace scope they are implied by it (dropped; scopeClause says them) or ask for another
+// tenant, where there is nothing to find (no query).
+std::optional<HistoryQuery> withinScope(const StoreScope &scope, const HistoryQuery &q)
+{
+    if (scope.isEveryWorkspace())
+        return q;
+    if ((!q.organizationId.isEmpty() && q.organizationId != scope.organizationId())
+        || (!q.workspaceId.isEmpty() && q.workspaceId != scope.workspaceId()))
+        return std::nullopt;
+    HistoryQuery scoped = q;
+    scoped.organizationId.clear();
+    scoped.workspaceId.clear();
+    return scoped;
+}
+
 // How a full-text filter joins the history query. Few matches: read them from the index and
 // sort them (rowid IN …). Many matches (a common word): walk the history in sort order and
 // keep rows whose rowid is in the match set (+rowid IN …; the '+' stops SQLite from driving the
 // query from the match list), which stops after one page.
 enum class FtsPlan { DriveFromMatches, ScanInOrder };
 
-WhereClause filterClause(const HistoryQuery &q, FtsPlan plan = FtsPlan::DriveFromMatches)
+// `q` has been through withinScope().
+WhereClause filterClause(
+    const StoreScope &scope, const HistoryQuery &q, FtsPlan plan = FtsPlan::DriveFromMatches)
 {
-    WhereClause w;
+    WhereClause w = scopeClause(scope);
     auto equals = [&w](const char *column, const QString &value) {
         if (value.isEmpty())
             return;
@@ -379,7 +407,7 @@ bool decodeCursor(const QString &cursor, bool numeric, QVariant *key, QString *i
 // would have to go below the watermark; the caller then uses the ordinary plan. The cursor keeps
 // its [queued_at, id] form, so pages from either plan continue each other.
 std::optional<Result<HistoryPage>> queryByRowid(
-    QSqlDatabase db, const HistoryQuery &hq, const QString &match, int limit)
+    QSqlDatabase db, const StoreScope &scope, const HistoryQuery &hq, const QString &match, int limit)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
@@ -416,7 +444,7 @@ std::optional<Result<HistoryPage>> queryByRowid(
     HistoryQuery rest = hq; // every filter but the search and the cursor, checked per row
     rest.search.clear();
     rest.cursor.clear();
-    const WhereClause where = filterClause(rest);
+    const WhereClause where = filterClause(scope, rest);
     const QString columns = columnList(executionColumns());
     const int keyColumn = int(executionColumns().size());
     QSqlQuery matches(db);
@@ -528,6 +556,21 @@ QString ExecutionStore::defaultPath()
     return QDir(base).absoluteFilePath(QStringLiteral("agentstudio/executions.db"));
 }
 
+// SQLite's advice for a closing connection, bounded: analysis_limit makes any ANALYZE that
+// PRAGMA optimize decides on read a few hundred rows per index instead of the whole file (an
+// unbounded one re-read a 1.8 GB file on every close: the empty partial index rerun_of never
+// gets statistics, so optimize always finds the table "unanalyzed"). A connection that wrote
+// nothing (the runner's `history` and `show`) changed no statistics and skips it altogether.
+void ExecutionStore::optimizeBeforeClose(QSqlDatabase &db)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT total_changes()")) || !q.next() || q.value(0).toLongLong() == 0)
+        return;
+    q.finish();
+    q.exec(QStringLiteral("PRAGMA analysis_limit = 400"));
+    q.exec(QStringLiteral("PRAGMA optimize"));
+}
+
 bool ExecutionStore::isOpen() const
 {
     return m_stmts != nullptr;
@@ -542,7 +585,7 @@ void ExecutionStore::close()
             QSqlDatabase db = QSqlDatabase::database(m_connection, false);
             if (db.isOpen()) {
                 if (wasOpen)
-                    QSqlQuery(db).exec(QStringLiteral("PRAGMA optimize"));
+                    optimizeBeforeClose(db);
                 db.close();
             }
         }
@@ -563,14 +606,12 @@ Result<void> ExecutionStore::open(int *recovered)
         const QFileInfo fi(m_path);
         if (!QDir().mkpath(fi.absolutePath()))
             return Failure { QStringLiteral("store: cannot create folder %1").arg(fi.absolutePath()) };
-        // Announce this connection as a live writer before anything else (see recoverInterrupted).
-        const QString ownersDir = m_path + QStringLiteral(".owners");
-        QDir().mkpath(ownersDir);
-        m_ownerLock = std::make_unique<QLockFile>(QDir(ownersDir).absoluteFilePath(
-            QStringLiteral("%1-%2.lock").arg(QCoreApplication::applicationPid()).arg(m_connection)));
-        m_ownerLock->setStaleLockTime(0); // only a dead process makes it stale, never age
-        if (!m_ownerLock->tryLock(0))
-            m_ownerLock.reset(); // read-only folder etc.: we still work, just unannounced
+        // Announce this connection as a live writer before anything else (see recoverInterrupted);
+        // a store that cannot do so fails here rather than run where others could interrupt it.
+        Result<std::unique_ptr<StoreOwnerLock>> lock = StoreOwnerLock::acquire(ownersFolder());
+        if (!lock)
+            return Failure { lock.error() };
+        m_ownerLock = lock.take();
     }
 
     {
@@ -675,25 +716,16 @@ Result<void> ExecutionStore::migrate()
     return result;
 }
 
+QString ExecutionStore::ownersFolder() const
+{
+    return QFileInfo(m_path).absoluteFilePath() + QStringLiteral(".owners");
+}
+
 bool ExecutionStore::otherOwnersAlive() const
 {
-    if (!m_ownerLock)
+    if (!m_ownerLock) // in memory: nobody else can see this database
         return false;
-    const QDir dir(m_path + QStringLiteral(".owners"));
-    const QString mine = QFileInfo(m_ownerLock->fileName()).fileName();
-    const QStringList files = dir.entryList({ QStringLiteral("*.lock") }, QDir::Files);
-    bool alive = false;
-    for (const QString &name : files) {
-        if (name == mine)
-            continue;
-        QLockFile other(dir.absoluteFilePath(name));
-        other.setStaleLockTime(0);
-        if (other.tryLock(0))
-            other.unlock(); // left by a dead process: removed
-        else
-            alive = true;
-    }
-    return alive;
+    return StoreOwnerLock::liveOwners(ownersFolder(), m_ownerLock->filePath()) > 0;
 }
 
 Result<int> ExecutionStore::recoverInterrupted()
@@ -821,7 +853,8 @@ Result<void> ExecutionStore::updateStep(const StepRecord &s)
     return {};
 }
 
-Result<ExecutionRecord> ExecutionStore::execution(const QString &id, bool withSteps) const
+Result<ExecutionRecord> ExecutionStore::execution(
+    const StoreScope &scope, const QString &id, bool withSteps) const
 {
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
@@ -829,12 +862,12 @@ Result<ExecutionRecord> ExecutionStore::execution(const QString &id, bool withSt
     q.bindValue(0, id);
     if (!q.exec())
         return sqlFailure(QStringLiteral("reading execution %1").arg(id), q);
-    if (!q.next()) {
-        q.finish();
-        return Failure { QStringLiteral("no execution with id '%1'").arg(id) };
-    }
-    ExecutionRecord e = executionFromRow(q);
+    const bool found = q.next();
+    ExecutionRecord e = found ? executionFromRow(q) : ExecutionRecord();
     q.finish();
+    // Another tenant's execution reads exactly as a missing one: its existence stays unknown.
+    if (!found || !scope.contains(e))
+        return Failure { QStringLiteral("no execution with id '%1'").arg(id) };
     if (withSteps) {
         QSqlQuery &s = m_stmts->selectSteps;
         s.bindValue(0, id);
@@ -847,10 +880,14 @@ Result<ExecutionRecord> ExecutionStore::execution(const QString &id, bool withSt
     return e;
 }
 
-Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
+Result<HistoryPage> ExecutionStore::query(const StoreScope &scope, const HistoryQuery &request) const
 {
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
+    const std::optional<HistoryQuery> scoped = withinScope(scope, request);
+    if (!scoped)
+        return HistoryPage();
+    const HistoryQuery &hq = *scoped;
     const SortSpec sort = sortSpec(hq.sort);
     FtsPlan plan = FtsPlan::DriveFromMatches;
     const QString match = ftsMatchExpression(hq.search);
@@ -874,13 +911,13 @@ Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
         QSqlDatabase db = QSqlDatabase::database(m_connection, false);
         QSqlQuery tx(db);
         const bool ownSnapshot = m_txDepth == 0 && tx.exec(QStringLiteral("BEGIN"));
-        std::optional<Result<HistoryPage>> page = queryByRowid(db, hq, match, limit);
+        std::optional<Result<HistoryPage>> page = queryByRowid(db, scope, hq, match, limit);
         if (ownSnapshot)
             tx.exec(QStringLiteral("COMMIT"));
         if (page)
             return *page;
     }
-    WhereClause where = filterClause(hq, plan);
+    WhereClause where = filterClause(scope, hq, plan);
     if (!hq.cursor.isEmpty()) {
         QVariant key;
         QString id;
@@ -914,11 +951,14 @@ Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
     return page;
 }
 
-Result<qint64> ExecutionStore::count(const HistoryQuery &hq) const
+Result<qint64> ExecutionStore::count(const StoreScope &scope, const HistoryQuery &request) const
 {
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
-    const WhereClause where = filterClause(hq);
+    const std::optional<HistoryQuery> hq = withinScope(scope, request);
+    if (!hq)
+        return qint64(0);
+    const WhereClause where = filterClause(scope, *hq);
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.setForwardOnly(true);
     if (!q.prepare(QStringLiteral("SELECT COUNT(*) FROM executions") + where.sql())
@@ -927,7 +967,7 @@ Result<qint64> ExecutionStore::count(const HistoryQuery &hq) const
     return q.value(0).toLongLong();
 }
 
-Result<int> ExecutionStore::remove(const QStringList &ids)
+Result<int> ExecutionStore::remove(const StoreScope &scope, const QStringList &ids)
 {
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
@@ -937,12 +977,15 @@ Result<int> ExecutionStore::remove(const QStringList &ids)
         return Failure { r.error() };
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     int removed = 0;
+    const WhereClause inScope = scopeClause(scope);
     constexpr qsizetype chunk = 500; // stays far below SQLite's bound-parameter limit
     for (qsizetype at = 0; at < ids.size(); at += chunk) {
         const QStringList part = ids.mid(at, chunk);
-        if (!q.prepare(
-                QStringLiteral("DELETE FROM executions WHERE id IN (%1)").arg(placeholders(int(part.size()))))
-            || !execBound(q, QVariantList(part.cbegin(), part.cend()))) {
+        WhereClause where = inScope;
+        where.terms.prepend(QStringLiteral("id IN (%1)").arg(placeholders(int(part.size()))));
+        where.values = QVariantList(part.cbegin(), part.cend()) + inScope.values;
+        if (!q.prepare(QStringLiteral("DELETE FROM executions") + where.sql())
+            || !execBound(q, where.values)) {
             const Failure f = sqlFailure(QStringLiteral("removing executions"), q);
             (void)rollback();
             return f;
@@ -954,7 +997,7 @@ Result<int> ExecutionStore::remove(const QStringList &ids)
     return removed;
 }
 
-Result<int> ExecutionStore::applyRetention(int keepLast, const QDateTime &olderThan)
+Result<int> ExecutionStore::applyRetention(const StoreScope &scope, int keepLast, const QDateTime &olderThan)
 {
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
@@ -963,12 +1006,19 @@ Result<int> ExecutionStore::applyRetention(int keepLast, const QDateTime &olderT
         return Failure { r.error() };
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     int removed = 0;
+    WhereClause finished = scopeClause(scope);
+    finished.terms.prepend(QStringLiteral("status NOT IN ('queued', 'running')"));
     if (keepLast > 0) {
-        q.prepare(
-            QStringLiteral("DELETE FROM executions WHERE status NOT IN ('queued', 'running') AND id IN "
-                           "(SELECT id FROM executions ORDER BY queued_at DESC, id DESC LIMIT -1 OFFSET ?)"));
-        q.addBindValue(keepLast);
-        if (!q.exec()) {
+        // The newest `keepLast` of the scope are kept, whatever other workspaces hold.
+        const WhereClause inScope = scopeClause(scope);
+        WhereClause where = finished;
+        where.terms.append(
+            QStringLiteral("id IN (SELECT id FROM executions%1 ORDER BY queued_at DESC, id DESC "
+                           "LIMIT -1 OFFSET ?)")
+                .arg(inScope.sql()));
+        where.values << inScope.values << keepLast;
+        if (!q.prepare(QStringLiteral("DELETE FROM executions") + where.sql())
+            || !execBound(q, where.values)) {
             const Failure f = sqlFailure(QStringLiteral("retention by count"), q);
             (void)rollback();
             return f;
@@ -976,10 +1026,11 @@ Result<int> ExecutionStore::applyRetention(int keepLast, const QDateTime &olderT
         removed += q.numRowsAffected();
     }
     if (olderThan.isValid()) {
-        q.prepare(QStringLiteral(
-            "DELETE FROM executions WHERE status NOT IN ('queued', 'running') AND queued_at < ?"));
-        q.addBindValue(as::isoTime(olderThan));
-        if (!q.exec()) {
+        WhereClause where = finished;
+        where.terms.append(QStringLiteral("queued_at < ?"));
+        where.values << as::isoTime(olderThan);
+        if (!q.prepare(QStringLiteral("DELETE FROM executions") + where.sql())
+            || !execBound(q, where.values)) {
             const Failure f = sqlFailure(QStringLiteral("retention by age"), q);
             (void)rollback();
             return f;
@@ -991,22 +1042,27 @@ Result<int> ExecutionStore::applyRetention(int keepLast, const QDateTime &olderT
     return removed;
 }
 
-Result<ExecutionRecord> ExecutionStore::latestSuccessfulRun(const QString &orchestrationId) const
+Result<ExecutionRecord> ExecutionStore::latestSuccessfulRun(
+    const StoreScope &scope, const QString &orchestrationId) const
 {
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
+    WhereClause where = scopeClause(scope);
+    where.terms.prepend(
+        QStringLiteral("orchestration_id = ? AND status = 'completed' AND (test_mode = 'full_workflow' OR "
+                       "(test_mode IS NULL "
+                       "AND execution_type = 'orchestration' AND IFNULL(node_id, '') = ''))"));
+    where.values.prepend(orchestrationId);
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral(
-        "SELECT id FROM executions WHERE orchestration_id = ? AND status = 'completed' AND "
-        "(test_mode = 'full_workflow' OR (test_mode IS NULL AND execution_type = 'orchestration' "
-        "AND IFNULL(node_id, '') = '')) ORDER BY queued_at DESC, id DESC LIMIT 1"));
-    q.addBindValue(orchestrationId);
-    if (!q.exec())
+    if (!q.prepare(QStringLiteral("SELECT id FROM executions%1 ORDER BY queued_at DESC, id DESC LIMIT 1")
+                       .arg(where.sql()))
+        || !execBound(q, where.values))
         return sqlFailure(QStringLiteral("latest run of %1").arg(orchestrationId), q);
     if (!q.next())
-        return Failure { QStringLiteral("no completed full run of orchestration '%1'").arg(orchestrationId) };
-    return execution(q.value(0).toString(), true);
+        return Failure { QStringLiteral("no completed full run of orchestration '%1' in %2")
+                             .arg(orchestrationId, scope.describe()) };
+    return execution(scope, q.value(0).toString(), true);
 }
 
 QString ExecutionStore::ftsMatchExpression(const QString &userText)
