@@ -283,12 +283,21 @@ struct WhereClause
     }
 };
 
+// Whether a statement may look its scope up in idx_executions_workspace. Yes where that index
+// also gives the order (time sorts) or none is needed. Not for the cost and latency sorts:
+// there the sort's own index must drive the query, stopping after a page, with the scope
+// checked per row; looked up by workspace, every row of the workspace would be sorted first
+// (seconds on a million).
+enum class ScopeLookup { Indexed, PerRow };
+
 // The terms that keep a statement inside `scope` (none for every workspace).
-WhereClause scopeClause(const StoreScope &scope)
+WhereClause scopeClause(const StoreScope &scope, ScopeLookup lookup = ScopeLookup::Indexed)
 {
     WhereClause w;
     if (!scope.isEveryWorkspace()) {
-        w.terms << QStringLiteral("organization_id = ?") << QStringLiteral("workspace_id = ?");
+        // A unary '+' keeps SQLite from using an index for the term.
+        const QString plus = lookup == ScopeLookup::PerRow ? QStringLiteral("+") : QString();
+        w.terms << plus + QStringLiteral("organization_id = ?") << plus + QStringLiteral("workspace_id = ?");
         w.values << scope.organizationId() << scope.workspaceId();
     }
     return w;
@@ -320,7 +329,9 @@ enum class FtsPlan { DriveFromMatches, ScanInOrder };
 WhereClause filterClause(
     const StoreScope &scope, const HistoryQuery &q, FtsPlan plan = FtsPlan::DriveFromMatches)
 {
-    WhereClause w = scopeClause(scope);
+    const bool byTime
+        = q.sort == HistoryQuery::Sort::NewestFirst || q.sort == HistoryQuery::Sort::OldestFirst;
+    WhereClause w = scopeClause(scope, byTime ? ScopeLookup::Indexed : ScopeLookup::PerRow);
     auto equals = [&w](const char *column, const QString &value) {
         if (value.isEmpty())
             return;
