@@ -568,10 +568,11 @@ QString ExecutionStore::defaultPath()
 }
 
 // SQLite's advice for a closing connection, bounded: analysis_limit makes any ANALYZE that
-// PRAGMA optimize decides on read a few hundred rows per index instead of the whole file (an
-// unbounded one re-read a 1.8 GB file on every close: the empty partial index rerun_of never
-// gets statistics, so optimize always finds the table "unanalyzed"). A connection that wrote
-// nothing (the runner's `history` and `show`) changed no statistics and skips it altogether.
+// PRAGMA optimize decides on read a few hundred rows per index instead of the whole table.
+// Unbounded, it re-read a million-execution file on every close: the empty partial index
+// idx_executions_rerun never gets statistics, so optimize finds the table "unanalyzed" after
+// any statement that used its statistics (recovery's status lookup, on every open). A
+// connection that wrote nothing (the runner's `history`, `show`) skips it (docs/store.md).
 void ExecutionStore::optimizeBeforeClose(QSqlDatabase &db)
 {
     QSqlQuery q(db);
@@ -1059,10 +1060,9 @@ Result<ExecutionRecord> ExecutionStore::latestSuccessfulRun(
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
     WhereClause where = scopeClause(scope);
-    where.terms.prepend(
-        QStringLiteral("orchestration_id = ? AND status = 'completed' AND (test_mode = 'full_workflow' OR "
-                       "(test_mode IS NULL "
-                       "AND execution_type = 'orchestration' AND IFNULL(node_id, '') = ''))"));
+    where.terms.prepend(QStringLiteral("orchestration_id = ? AND status = 'completed' AND "
+                                       "(test_mode = 'full_workflow' OR (test_mode IS NULL AND "
+                                       "execution_type = 'orchestration' AND IFNULL(node_id, '') = ''))"));
     where.values.prepend(orchestrationId);
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.setForwardOnly(true);
