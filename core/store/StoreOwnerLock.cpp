@@ -31,7 +31,8 @@ QByteArray nativePath(const QString &path)
     return QFile::encodeName(path);
 }
 
-// A probe of another owner's file: true when its lock is free (its process ended).
+// What probing another owner's file found: its lock held (Alive), free (Ended: its process
+// ended; the file is removed), or the file already gone.
 enum class Probe { Alive, Ended, Gone };
 
 Probe probe(const QString &path)
