@@ -20,6 +20,7 @@
 #include <QUrl>
 
 #include <memory>
+#include <optional>
 
 namespace {
 
@@ -56,6 +57,24 @@ int invalidWorkspace(const QString &path, const QString &error, const QStringLis
                      .arg(lines.size())
                      .arg(lines.size() == 1 ? QString() : QStringLiteral("s")));
     return RunnerCli::BadArguments;
+}
+
+// What `history` and `show` may print from a local database, which every workspace file of
+// this user shares: with --workspace FILE only that file's workspace (its organization and
+// workspace ids), without it every workspace (docs/store.md, "Scope"). No value after an
+// invalid workspace, whose problems are printed.
+std::optional<StoreScope> localScope(const CliArguments &a)
+{
+    if (!a.has(QStringLiteral("workspace")))
+        return StoreScope::everyWorkspace();
+    const QString path = a.value(QStringLiteral("workspace"));
+    QStringList problems;
+    const Result<Workspace> ws = Workspace::load(path, &problems);
+    if (!ws) {
+        invalidWorkspace(path, ws.error(), problems);
+        return std::nullopt;
+    }
+    return StoreScope::workspace(ws->organizationId, ws->workspaceId);
 }
 
 struct RemoteConnection
@@ -126,9 +145,9 @@ QString RunnerCli::usage()
         "                      [--db FILE | --no-history] [--remote URL --token-file FILE]\n"
         "                      [--format text|json|jsonl]\n"
         "  agentstudio-run history [--status S] [--agent ID] [--workflow ID] [--search TEXT]\n"
-        "                      [--since ISO] [--limit N] [--db FILE | --remote URL --token-file FILE]\n"
-        "                      [--format text|json]\n"
-        "  agentstudio-run show EXECUTION_ID [--db FILE] [--format text|json|otlp]\n"
+        "                      [--since ISO] [--limit N] [--db FILE [--workspace FILE]\n"
+        "                      | --remote URL --token-file FILE] [--format text|json]\n"
+        "  agentstudio-run show EXECUTION_ID [--db FILE [--workspace FILE]] [--format text|json|otlp]\n"
         "  agentstudio-run validate --workspace FILE\n"
         "\n"
         "Exit codes: 0 completed, 1 the execution failed or was cancelled, 2 bad arguments or an\n"
@@ -355,10 +374,17 @@ int RunnerCli::run(const QStringList &args)
 int RunnerCli::history(const QStringList &args)
 {
     const QList<CliOption> options = {
-        {QStringLiteral("status")}, {QStringLiteral("agent")}, {QStringLiteral("workflow")},
-        {QStringLiteral("search")}, {QStringLiteral("since")}, {QStringLiteral("limit")},
-        {QStringLiteral("db")}, {QStringLiteral("remote")}, {QStringLiteral("token-file")},
-        {QStringLiteral("format")},
+        { QStringLiteral("status") },
+        { QStringLiteral("agent") },
+        { QStringLiteral("workflow") },
+        { QStringLiteral("search") },
+        { QStringLiteral("since") },
+        { QStringLiteral("limit") },
+        { QStringLiteral("db") },
+        { QStringLiteral("remote") },
+        { QStringLiteral("token-file") },
+        { QStringLiteral("format") },
+        { QStringLiteral("workspace") },
     };
     const auto parsedResult = CliArguments::parse(QStringLiteral("history"), args, options, 0);
     if (!parsedResult)
@@ -372,6 +398,9 @@ int RunnerCli::history(const QStringList &args)
         return badArguments(QStringLiteral("history: --db and --remote exclude each other"));
     if (a.has(QStringLiteral("token-file")) && !remote)
         return badArguments(QStringLiteral("history: --token-file needs --remote"));
+    if (remote && a.has(QStringLiteral("workspace")))
+        return badArguments(QStringLiteral("history: --workspace and --remote exclude each other "
+                                           "(the server shows the token's workspace)"));
 
     HistoryQuery q;
     if (a.has(QStringLiteral("status")))
@@ -427,6 +456,9 @@ int RunnerCli::history(const QStringList &args)
             q.cursor = page.nextCursor;
         }
     } else {
+        const std::optional<StoreScope> scope = localScope(a);
+        if (!scope)
+            return BadArguments;
         const QString path = a.has(QStringLiteral("db")) ? a.value(QStringLiteral("db")) : ExecutionStore::defaultPath();
         if (QFileInfo::exists(path)) {   // no database yet: no history, and none is created
             ExecutionStore store(path);
@@ -437,7 +469,7 @@ int RunnerCli::history(const QStringList &args)
             // Pages of at most the store's page cap until the limit.
             while (items.size() < limit) {
                 q.limit = limit - int(items.size());
-                const Result<HistoryPage> page = store.query(q);
+                const Result<HistoryPage> page = store.query(*scope, q);
                 if (!page) {
                     cli::errLine(QStringLiteral("error: ") + page.error());
                     return BadArguments;
@@ -468,7 +500,11 @@ int RunnerCli::history(const QStringList &args)
 int RunnerCli::show(const QStringList &args)
 {
     const QList<CliOption> options = {
-        {QStringLiteral("db")}, {QStringLiteral("format")}, {QStringLiteral("remote")}, {QStringLiteral("token-file")},
+        { QStringLiteral("db") },
+        { QStringLiteral("format") },
+        { QStringLiteral("remote") },
+        { QStringLiteral("token-file") },
+        { QStringLiteral("workspace") },
     };
     const auto parsedResult = CliArguments::parse(QStringLiteral("show"), args, options, 1);
     if (!parsedResult)
@@ -485,6 +521,9 @@ int RunnerCli::show(const QStringList &args)
         return badArguments(QStringLiteral("show: --db and --remote exclude each other"));
     if (a.has(QStringLiteral("token-file")) && !remote)
         return badArguments(QStringLiteral("show: --token-file needs --remote"));
+    if (remote && a.has(QStringLiteral("workspace")))
+        return badArguments(QStringLiteral("show: --workspace and --remote exclude each other "
+                                           "(the server shows the token's workspace)"));
 
     ExecutionRecord record;
     if (remote) {
@@ -506,6 +545,9 @@ int RunnerCli::show(const QStringList &args)
             return RunSession::isUnreachable(failure) ? Unreachable : BadArguments;
         }
     } else {
+        const std::optional<StoreScope> scope = localScope(a);
+        if (!scope)
+            return BadArguments;
         const QString path = a.has(QStringLiteral("db")) ? a.value(QStringLiteral("db")) : ExecutionStore::defaultPath();
         if (!QFileInfo::exists(path)) {
             cli::errLine(QStringLiteral("error: no execution with id '%1' (no database at %2)").arg(id, path));
@@ -516,7 +558,7 @@ int RunnerCli::show(const QStringList &args)
             cli::errLine(QStringLiteral("error: ") + r.error());
             return BadArguments;
         }
-        Result<ExecutionRecord> r = store.execution(id, true);
+        Result<ExecutionRecord> r = store.execution(*scope, id, true);
         if (!r) {
             cli::errLine(QStringLiteral("error: ") + r.error());
             return BadArguments;

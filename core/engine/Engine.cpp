@@ -64,6 +64,13 @@ bool pathIsUnder(const QString &problem, const QString &prefix)
     return c == QLatin1Char('.') || c == QLatin1Char('[') || c == QLatin1Char(':') || c == QLatin1Char(' ');
 }
 
+// The tenant whose stored executions this engine may read: the workspace it runs (the app's
+// open workspace file, the server's served workspace). The database holds others too.
+StoreScope storeScope(const Workspace &ws)
+{
+    return StoreScope::workspace(ws.organizationId, ws.workspaceId);
+}
+
 } // namespace
 
 struct Engine::TaskOutcome
@@ -959,11 +966,14 @@ void Engine::runNodeInContext(Execution *x)
         if (!pastLoaded) {
             pastLoaded = true;
             if (m_store) {
-                Result<ExecutionRecord> r = m_store->latestSuccessfulRun(o->id);
+                // The run's own workspace only: another workspace may have an orchestration of
+                // the same id, and its outputs must never become this node's inputs.
+                const StoreScope scope = storeScope(x->ws);
+                Result<ExecutionRecord> r = m_store->latestSuccessfulRun(scope, o->id);
                 if (r.ok()) {
                     past = r.take();
                     if (past->steps.isEmpty()) {
-                        Result<ExecutionRecord> full = m_store->execution(past->id, true);
+                        Result<ExecutionRecord> full = m_store->execution(scope, past->id, true);
                         if (full.ok())
                             past = full.take();
                     }
@@ -1375,7 +1385,7 @@ void Engine::queryHistory(quint64 ticket, const HistoryQuery &query)
         emit queryFailed(ticket, QStringLiteral("no history: the engine runs without a database"));
         return;
     }
-    Result<HistoryPage> r = m_store->query(query);
+    Result<HistoryPage> r = m_store->query(storeScope(m_workspace), query);
     if (r.ok())
         emit historyReady(ticket, r.value());
     else
@@ -1388,7 +1398,7 @@ void Engine::fetchExecution(quint64 ticket, const QString &executionId)
         emit queryFailed(ticket, QStringLiteral("no history: the engine runs without a database"));
         return;
     }
-    Result<ExecutionRecord> r = m_store->execution(executionId, true);
+    Result<ExecutionRecord> r = m_store->execution(storeScope(m_workspace), executionId, true);
     if (r.ok())
         emit executionFetched(ticket, r.value());
     else
@@ -1406,7 +1416,7 @@ void Engine::deleteExecutions(quint64 ticket, const QStringList &ids)
     for (const QString &id : ids)
         if (!m_executions.contains(id))
             finished.append(id);
-    const Result<int> r = m_store->remove(finished);
+    const Result<int> r = m_store->remove(storeScope(m_workspace), finished);
     if (r.ok())
         emit executionsDeleted(ticket, r.value());
     else
@@ -1420,7 +1430,7 @@ void Engine::applyRetention(quint64 ticket, int keepLast, const QDateTime &older
         return;
     }
     commitStore();
-    const Result<int> r = m_store->applyRetention(keepLast, olderThan);
+    const Result<int> r = m_store->applyRetention(storeScope(m_workspace), keepLast, olderThan);
     if (r.ok())
         emit executionsDeleted(ticket, r.value());
     else

@@ -108,6 +108,8 @@ public slots:
     // Runs started later use this workspace; running ones keep the one they started with.
     void setWorkspace(const Workspace &workspace);
     // Results come back as historyReady / executionFetched / queryFailed with the ticket.
+    // These four see only the current workspace's executions (its organization and workspace
+    // ids): the database is shared with other workspace files and, on a server, other tenants.
     void queryHistory(quint64 ticket, const HistoryQuery &query);
     void fetchExecution(quint64 ticket, const QString &executionId);
     // executionsDeleted(ticket, count) / queryFailed. Queued and running executions are kept.

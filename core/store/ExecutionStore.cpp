@@ -1,14 +1,13 @@
 #include "core/store/ExecutionStore.h"
 
 #include "core/common/Util.h"
+#include "core/store/StoreOwnerLock.h"
 #include "core/store/StoreSchema.h"
 
-#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QLockFile>
 #include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -30,7 +29,7 @@ namespace {
 const QString kInterruptedMessage = QStringLiteral("interrupted: the app stopped during the run");
 constexpr int kBusyTimeoutMs = 15000;
 
-std::atomic<quint64> g_connectionCounter{0};
+std::atomic<quint64> g_connectionCounter { 0 };
 
 // NULL for "nothing" so the columns read naturally in SQL (agent_id IS NULL, not '').
 QVariant textOrNull(const QString &s)
@@ -233,14 +232,14 @@ QString insertSql(const QString &table, const QList<storeschema::Column> &column
 QString updateSql(const QString &table, const QList<storeschema::Column> &columns)
 {
     QStringList sets;
-    for (qsizetype i = 1; i < columns.size(); ++i)   // column 0 is the id
+    for (qsizetype i = 1; i < columns.size(); ++i) // column 0 is the id
         sets.append(QLatin1String(columns.at(i).name) + QStringLiteral(" = ?"));
     return QStringLiteral("UPDATE %1 SET %2 WHERE id = ?").arg(table, sets.join(QStringLiteral(", ")));
 }
 
 Failure sqlFailure(const QString &what, const QSqlQuery &q)
 {
-    return Failure{QStringLiteral("store: %1: %2").arg(what, q.lastError().text())};
+    return Failure { QStringLiteral("store: %1: %2").arg(what, q.lastError().text()) };
 }
 
 bool execBound(QSqlQuery &q, const QVariantList &values)
@@ -262,15 +261,15 @@ SortSpec sortSpec(HistoryQuery::Sort sort)
 {
     switch (sort) {
     case HistoryQuery::Sort::OldestFirst:
-        return {QStringLiteral("queued_at"), false, false};
+        return { QStringLiteral("queued_at"), false, false };
     case HistoryQuery::Sort::CostDesc:
-        return {QStringLiteral("IFNULL(cost_usd, -1.0)"), true, true};
+        return { QStringLiteral("IFNULL(cost_usd, -1.0)"), true, true };
     case HistoryQuery::Sort::LatencyDesc:
-        return {QStringLiteral("execution_time_ms"), true, true};
+        return { QStringLiteral("execution_time_ms"), true, true };
     case HistoryQuery::Sort::NewestFirst:
         break;
     }
-    return {QStringLiteral("queued_at"), true, false};
+    return { QStringLiteral("queued_at"), true, false };
 }
 
 struct WhereClause
@@ -284,15 +283,55 @@ struct WhereClause
     }
 };
 
+// Whether a statement may look its scope up in idx_executions_workspace. Yes where that index
+// also gives the order (time sorts) or none is needed. Not for the cost and latency sorts:
+// there the sort's own index must drive the query, stopping after a page, with the scope
+// checked per row; looked up by workspace, every row of the workspace would be sorted first
+// (seconds on a million).
+enum class ScopeLookup { Indexed, PerRow };
+
+// The terms that keep a statement inside `scope` (none for every workspace).
+WhereClause scopeClause(const StoreScope &scope, ScopeLookup lookup = ScopeLookup::Indexed)
+{
+    WhereClause w;
+    if (!scope.isEveryWorkspace()) {
+        // A unary '+' keeps SQLite from using an index for the term.
+        const QString plus = lookup == ScopeLookup::PerRow ? QStringLiteral("+") : QString();
+        w.terms << plus + QStringLiteral("organization_id = ?") << plus + QStringLiteral("workspace_id = ?");
+        w.values << scope.organizationId() << scope.workspaceId();
+    }
+    return w;
+}
+
+// A history query's own organization / workspace filters against the scope: within a
+// workspace scope they are implied by it (dropped; scopeClause says them) or ask for another
+// tenant, where there is nothing to find (no query).
+std::optional<HistoryQuery> withinScope(const StoreScope &scope, const HistoryQuery &q)
+{
+    if (scope.isEveryWorkspace())
+        return q;
+    if ((!q.organizationId.isEmpty() && q.organizationId != scope.organizationId())
+        || (!q.workspaceId.isEmpty() && q.workspaceId != scope.workspaceId()))
+        return std::nullopt;
+    HistoryQuery scoped = q;
+    scoped.organizationId.clear();
+    scoped.workspaceId.clear();
+    return scoped;
+}
+
 // How a full-text filter joins the history query. Few matches: read them from the index and
 // sort them (rowid IN …). Many matches (a common word): walk the history in sort order and
 // keep rows whose rowid is in the match set (+rowid IN …; the '+' stops SQLite from driving the
 // query from the match list), which stops after one page.
 enum class FtsPlan { DriveFromMatches, ScanInOrder };
 
-WhereClause filterClause(const HistoryQuery &q, FtsPlan plan = FtsPlan::DriveFromMatches)
+// `q` has been through withinScope().
+WhereClause filterClause(
+    const StoreScope &scope, const HistoryQuery &q, FtsPlan plan = FtsPlan::DriveFromMatches)
 {
-    WhereClause w;
+    const bool byTime
+        = q.sort == HistoryQuery::Sort::NewestFirst || q.sort == HistoryQuery::Sort::OldestFirst;
+    WhereClause w = scopeClause(scope, byTime ? ScopeLookup::Indexed : ScopeLookup::PerRow);
     auto equals = [&w](const char *column, const QString &value) {
         if (value.isEmpty())
             return;
@@ -315,8 +354,9 @@ WhereClause filterClause(const HistoryQuery &q, FtsPlan plan = FtsPlan::DriveFro
     equals("trigger_type", q.triggerType);
     const QString match = ExecutionStore::ftsMatchExpression(q.search);
     if (!match.isEmpty()) {
-        w.terms.append(QStringLiteral("%1rowid IN (SELECT rowid FROM executions_fts WHERE executions_fts MATCH ?)")
-                           .arg(plan == FtsPlan::ScanInOrder ? QStringLiteral("+") : QString()));
+        w.terms.append(
+            QStringLiteral("%1rowid IN (SELECT rowid FROM executions_fts WHERE executions_fts MATCH ?)")
+                .arg(plan == FtsPlan::ScanInOrder ? QStringLiteral("+") : QString()));
         w.values.append(match);
     }
     if (q.since.isValid()) {
@@ -349,8 +389,9 @@ WhereClause filterClause(const HistoryQuery &q, FtsPlan plan = FtsPlan::DriveFro
 // Cursor: base64url of the compact JSON [sort key, id] of the last row of a page.
 QString encodeCursor(const QVariant &key, const QString &id, bool numeric)
 {
-    const QJsonArray a{numeric ? QJsonValue(key.toDouble()) : QJsonValue(key.toString()), id};
-    return QString::fromLatin1(QJsonDocument(a).toJson(QJsonDocument::Compact)
+    const QJsonArray a { numeric ? QJsonValue(key.toDouble()) : QJsonValue(key.toString()), id };
+    return QString::fromLatin1(QJsonDocument(a)
+                                   .toJson(QJsonDocument::Compact)
                                    .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
 
@@ -376,8 +417,8 @@ bool decodeCursor(const QString &cursor, bool numeric, QVariant *key, QString *i
 // (queued_at DESC, id DESC) and the result is exact. Returns no page (std::nullopt) when the walk
 // would have to go below the watermark; the caller then uses the ordinary plan. The cursor keeps
 // its [queued_at, id] form, so pages from either plan continue each other.
-std::optional<Result<HistoryPage>> queryByRowid(QSqlDatabase db, const HistoryQuery &hq, const QString &match,
-                                                int limit)
+std::optional<Result<HistoryPage>> queryByRowid(
+    QSqlDatabase db, const StoreScope &scope, const HistoryQuery &hq, const QString &match, int limit)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
@@ -387,33 +428,34 @@ std::optional<Result<HistoryPage>> queryByRowid(QSqlDatabase db, const HistoryQu
     q.finish();
 
     HistoryPage page;
-    qint64 upper = std::numeric_limits<qint64>::max();   // inclusive
+    qint64 upper = std::numeric_limits<qint64>::max(); // inclusive
     if (!hq.cursor.isEmpty()) {
         QVariant key;
         QString id;
         if (!decodeCursor(hq.cursor, false, &key, &id))
-            return Result<HistoryPage>(Failure{QStringLiteral("invalid cursor '%1'").arg(hq.cursor)});
+            return Result<HistoryPage>(Failure { QStringLiteral("invalid cursor '%1'").arg(hq.cursor) });
         // The newest row after the cursor, whether or not it matches: above the watermark,
         // exactly the rows at or below its rowid come after the cursor.
-        q.prepare(QStringLiteral("SELECT rowid FROM executions WHERE queued_at <= ? AND (queued_at < ? OR id < ?) "
-                                 "ORDER BY queued_at DESC, id DESC LIMIT 1"));
+        q.prepare(
+            QStringLiteral("SELECT rowid FROM executions WHERE queued_at <= ? AND (queued_at < ? OR id < ?) "
+                           "ORDER BY queued_at DESC, id DESC LIMIT 1"));
         q.addBindValue(key);
         q.addBindValue(key);
         q.addBindValue(id);
         if (!q.exec())
             return Result<HistoryPage>(sqlFailure(QStringLiteral("history cursor"), q));
         if (!q.next())
-            return Result<HistoryPage>(page);   // nothing older than the cursor
+            return Result<HistoryPage>(page); // nothing older than the cursor
         upper = q.value(0).toLongLong();
         q.finish();
         if (upper <= late)
             return std::nullopt;
     }
 
-    HistoryQuery rest = hq;   // every filter but the search and the cursor, checked per row
+    HistoryQuery rest = hq; // every filter but the search and the cursor, checked per row
     rest.search.clear();
     rest.cursor.clear();
-    const WhereClause where = filterClause(rest);
+    const WhereClause where = filterClause(scope, rest);
     const QString columns = columnList(executionColumns());
     const int keyColumn = int(executionColumns().size());
     QSqlQuery matches(db);
@@ -435,7 +477,7 @@ std::optional<Result<HistoryPage>> queryByRowid(QSqlDatabase db, const HistoryQu
             rowids.append(QString::number(matches.value(0).toLongLong()));
         matches.finish();
         if (rowids.isEmpty())
-            return late > 0 ? std::nullopt : std::optional(Result<HistoryPage>(page));   // no more matches
+            return late > 0 ? std::nullopt : std::optional(Result<HistoryPage>(page)); // no more matches
         upper = rowids.constLast().toLongLong() - 1;
         // The rowids are integers read from the index, safe to inline.
         WhereClause chunkWhere = where;
@@ -443,8 +485,9 @@ std::optional<Result<HistoryPage>> queryByRowid(QSqlDatabase db, const HistoryQu
         QSqlQuery rows(db);
         rows.setForwardOnly(true);
         // NOT INDEXED: read the chunk by rowid, never by walking a filter's index instead.
-        if (!rows.prepare(QStringLiteral("SELECT %1, queued_at FROM executions NOT INDEXED%2 ORDER BY rowid DESC")
-                              .arg(columns, chunkWhere.sql()))
+        if (!rows.prepare(
+                QStringLiteral("SELECT %1, queued_at FROM executions NOT INDEXED%2 ORDER BY rowid DESC")
+                    .arg(columns, chunkWhere.sql()))
             || !execBound(rows, chunkWhere.values))
             return Result<HistoryPage>(sqlFailure(QStringLiteral("history query"), rows));
         while (rows.next()) {
@@ -455,7 +498,7 @@ std::optional<Result<HistoryPage>> queryByRowid(QSqlDatabase db, const HistoryQu
             page.items.append(executionFromRow(rows));
             lastKey = rows.value(keyColumn);
         }
-        if (rowids.size() < chunk) {   // the matches above the watermark are exhausted
+        if (rowids.size() < chunk) { // the matches above the watermark are exhausted
             if (late > 0)
                 return std::nullopt;
             return Result<HistoryPage>(page);
@@ -469,25 +512,29 @@ std::optional<Result<HistoryPage>> queryByRowid(QSqlDatabase db, const HistoryQu
 struct ExecutionStore::Statements
 {
     explicit Statements(const QSqlDatabase &db)
-        : insertExecution(db), updateExecution(db), insertStep(db), updateStep(db),
-          selectExecution(db), selectSteps(db)
+        : insertExecution(db)
+        , updateExecution(db)
+        , insertStep(db)
+        , updateStep(db)
+        , selectExecution(db)
+        , selectSteps(db)
     {
     }
 
     bool prepare(QString *error)
     {
-        const QString execSelect = QStringLiteral("SELECT %1 FROM executions WHERE id = ?")
-                                       .arg(columnList(executionColumns()));
+        const QString execSelect
+            = QStringLiteral("SELECT %1 FROM executions WHERE id = ?").arg(columnList(executionColumns()));
         const QString stepsSelect = QStringLiteral("SELECT %1 FROM execution_steps WHERE execution_id = ? "
                                                    "ORDER BY step_number, started_at, rowid")
                                         .arg(columnList(stepColumns()));
         const std::pair<QSqlQuery *, QString> all[] = {
-            {&insertExecution, insertSql(QStringLiteral("executions"), executionColumns())},
-            {&updateExecution, updateSql(QStringLiteral("executions"), executionColumns())},
-            {&insertStep, insertSql(QStringLiteral("execution_steps"), stepColumns())},
-            {&updateStep, updateSql(QStringLiteral("execution_steps"), stepColumns())},
-            {&selectExecution, execSelect},
-            {&selectSteps, stepsSelect},
+            { &insertExecution, insertSql(QStringLiteral("executions"), executionColumns()) },
+            { &updateExecution, updateSql(QStringLiteral("executions"), executionColumns()) },
+            { &insertStep, insertSql(QStringLiteral("execution_steps"), stepColumns()) },
+            { &updateStep, updateSql(QStringLiteral("execution_steps"), stepColumns()) },
+            { &selectExecution, execSelect },
+            { &selectSteps, stepsSelect },
         };
         for (const auto &[query, sql] : all) {
             if (!query->prepare(sql)) {
@@ -501,7 +548,8 @@ struct ExecutionStore::Statements
     QSqlQuery insertExecution, updateExecution, insertStep, updateStep, selectExecution, selectSteps;
 };
 
-ExecutionStore::ExecutionStore(QString path) : m_path(std::move(path))
+ExecutionStore::ExecutionStore(QString path)
+    : m_path(std::move(path))
 {
     m_connection = QStringLiteral("agentstudio-store-%1").arg(++g_connectionCounter);
 }
@@ -519,6 +567,22 @@ QString ExecutionStore::defaultPath()
     return QDir(base).absoluteFilePath(QStringLiteral("agentstudio/executions.db"));
 }
 
+// SQLite's advice for a closing connection, bounded: analysis_limit makes any ANALYZE that
+// PRAGMA optimize decides on read a few hundred rows per index instead of the whole table.
+// Unbounded, it re-read a million-execution file on every close: the empty partial index
+// idx_executions_rerun never gets statistics, so optimize finds the table "unanalyzed" after
+// any statement that used its statistics (recovery's status lookup, on every open). A
+// connection that wrote nothing (the runner's `history`, `show`) skips it (docs/store.md).
+void ExecutionStore::optimizeBeforeClose(QSqlDatabase &db)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT total_changes()")) || !q.next() || q.value(0).toLongLong() == 0)
+        return;
+    q.finish();
+    q.exec(QStringLiteral("PRAGMA analysis_limit = 400"));
+    q.exec(QStringLiteral("PRAGMA optimize"));
+}
+
 bool ExecutionStore::isOpen() const
 {
     return m_stmts != nullptr;
@@ -533,7 +597,7 @@ void ExecutionStore::close()
             QSqlDatabase db = QSqlDatabase::database(m_connection, false);
             if (db.isOpen()) {
                 if (wasOpen)
-                    QSqlQuery(db).exec(QStringLiteral("PRAGMA optimize"));
+                    optimizeBeforeClose(db);
                 db.close();
             }
         }
@@ -553,17 +617,13 @@ Result<void> ExecutionStore::open(int *recovered)
     if (!inMemory) {
         const QFileInfo fi(m_path);
         if (!QDir().mkpath(fi.absolutePath()))
-            return Failure{QStringLiteral("store: cannot create folder %1").arg(fi.absolutePath())};
-        // Announce this connection as a live writer before anything else (see recoverInterrupted).
-        const QString ownersDir = m_path + QStringLiteral(".owners");
-        QDir().mkpath(ownersDir);
-        m_ownerLock = std::make_unique<QLockFile>(
-            QDir(ownersDir).absoluteFilePath(QStringLiteral("%1-%2.lock")
-                                                 .arg(QCoreApplication::applicationPid())
-                                                 .arg(m_connection)));
-        m_ownerLock->setStaleLockTime(0);   // only a dead process makes it stale, never age
-        if (!m_ownerLock->tryLock(0))
-            m_ownerLock.reset();            // read-only folder etc.: we still work, just unannounced
+            return Failure { QStringLiteral("store: cannot create folder %1").arg(fi.absolutePath()) };
+        // Announce this connection as a live writer before anything else (see recoverInterrupted);
+        // a store that cannot do so fails here rather than run where others could interrupt it.
+        Result<std::unique_ptr<StoreOwnerLock>> lock = StoreOwnerLock::acquire(ownersFolder());
+        if (!lock)
+            return Failure { lock.error() };
+        m_ownerLock = lock.take();
     }
 
     {
@@ -574,7 +634,7 @@ Result<void> ExecutionStore::open(int *recovered)
             const QString error = db.lastError().text();
             db = QSqlDatabase();
             close();
-            return Failure{QStringLiteral("store: cannot open %1: %2").arg(m_path, error)};
+            return Failure { QStringLiteral("store: cannot open %1: %2").arg(m_path, error) };
         }
         QSqlQuery q(db);
         const QString pragmas[] = {
@@ -593,7 +653,7 @@ Result<void> ExecutionStore::open(int *recovered)
                 q = QSqlQuery();
                 db = QSqlDatabase();
                 close();
-                return Failure{QStringLiteral("store: %1: %2").arg(p, error)};
+                return Failure { QStringLiteral("store: %1: %2").arg(p, error) };
             }
         }
     }
@@ -606,12 +666,12 @@ Result<void> ExecutionStore::open(int *recovered)
     QString error;
     if (!m_stmts->prepare(&error)) {
         close();
-        return Failure{QStringLiteral("store: cannot prepare statements: %1").arg(error)};
+        return Failure { QStringLiteral("store: cannot prepare statements: %1").arg(error) };
     }
     const Result<int> n = recoverInterrupted();
     if (!n) {
         close();
-        return Failure{n.error()};
+        return Failure { n.error() };
     }
     if (recovered)
         *recovered = *n;
@@ -633,8 +693,10 @@ Result<void> ExecutionStore::migrate()
     if (start < 0)
         return sqlFailure(QStringLiteral("reading user_version"), q);
     if (start > SchemaVersion)
-        return Failure{QStringLiteral("store: %1 has schema version %2, newer than this build (%3)")
-                           .arg(m_path).arg(start).arg(SchemaVersion)};
+        return Failure { QStringLiteral("store: %1 has schema version %2, newer than this build (%3)")
+                             .arg(m_path)
+                             .arg(start)
+                             .arg(SchemaVersion) };
     if (start == SchemaVersion)
         return {};
 
@@ -666,25 +728,16 @@ Result<void> ExecutionStore::migrate()
     return result;
 }
 
+QString ExecutionStore::ownersFolder() const
+{
+    return QFileInfo(m_path).absoluteFilePath() + QStringLiteral(".owners");
+}
+
 bool ExecutionStore::otherOwnersAlive() const
 {
-    if (!m_ownerLock)
+    if (!m_ownerLock) // in memory: nobody else can see this database
         return false;
-    const QDir dir(m_path + QStringLiteral(".owners"));
-    const QString mine = QFileInfo(m_ownerLock->fileName()).fileName();
-    const QStringList files = dir.entryList({QStringLiteral("*.lock")}, QDir::Files);
-    bool alive = false;
-    for (const QString &name : files) {
-        if (name == mine)
-            continue;
-        QLockFile other(dir.absoluteFilePath(name));
-        other.setStaleLockTime(0);
-        if (other.tryLock(0))
-            other.unlock();          // left by a dead process: removed
-        else
-            alive = true;
-    }
-    return alive;
+    return StoreOwnerLock::liveOwners(ownersFolder(), m_ownerLock->filePath()) > 0;
 }
 
 Result<int> ExecutionStore::recoverInterrupted()
@@ -695,7 +748,7 @@ Result<int> ExecutionStore::recoverInterrupted()
         return 0;
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     if (auto r = begin(); !r)
-        return Failure{r.error()};
+        return Failure { r.error() };
     QSqlQuery q(db);
     q.prepare(QStringLiteral(
         "UPDATE execution_steps SET status = 'interrupted', error_message = IFNULL(error_message, ?) "
@@ -717,14 +770,14 @@ Result<int> ExecutionStore::recoverInterrupted()
     }
     const int n = q.numRowsAffected();
     if (auto r = commit(); !r)
-        return Failure{r.error()};
+        return Failure { r.error() };
     return n;
 }
 
 Result<void> ExecutionStore::begin()
 {
     if (!QSqlDatabase::contains(m_connection))
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     if (m_txDepth == 0) {
         // IMMEDIATE takes the write lock now (waiting up to the busy timeout), so a batch never
         // fails half way with SQLITE_BUSY when another connection writes.
@@ -739,7 +792,7 @@ Result<void> ExecutionStore::begin()
 Result<void> ExecutionStore::commit()
 {
     if (m_txDepth <= 0)
-        return Failure{QStringLiteral("store: commit without begin")};
+        return Failure { QStringLiteral("store: commit without begin") };
     if (--m_txDepth > 0)
         return {};
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
@@ -754,7 +807,7 @@ Result<void> ExecutionStore::commit()
 Result<void> ExecutionStore::rollback()
 {
     if (m_txDepth <= 0)
-        return Failure{QStringLiteral("store: rollback without begin")};
+        return Failure { QStringLiteral("store: rollback without begin") };
     m_txDepth = 0;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     if (!q.exec(QStringLiteral("ROLLBACK")))
@@ -765,9 +818,9 @@ Result<void> ExecutionStore::rollback()
 Result<void> ExecutionStore::insertExecution(const ExecutionRecord &e)
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     if (e.id.isEmpty())
-        return Failure{QStringLiteral("store: execution without an id")};
+        return Failure { QStringLiteral("store: execution without an id") };
     if (!execBound(m_stmts->insertExecution, executionValues(e)))
         return sqlFailure(QStringLiteral("inserting execution %1").arg(e.id), m_stmts->insertExecution);
     return {};
@@ -776,23 +829,23 @@ Result<void> ExecutionStore::insertExecution(const ExecutionRecord &e)
 Result<void> ExecutionStore::updateExecution(const ExecutionRecord &e)
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     QVariantList values = executionValues(e);
-    values.append(values.takeFirst());   // id goes last, into WHERE
+    values.append(values.takeFirst()); // id goes last, into WHERE
     QSqlQuery &q = m_stmts->updateExecution;
     if (!execBound(q, values))
         return sqlFailure(QStringLiteral("updating execution %1").arg(e.id), q);
     if (q.numRowsAffected() != 1)
-        return Failure{QStringLiteral("store: no execution %1 to update").arg(e.id)};
+        return Failure { QStringLiteral("store: no execution %1 to update").arg(e.id) };
     return {};
 }
 
 Result<void> ExecutionStore::insertStep(const StepRecord &s)
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     if (s.id.isEmpty() || s.executionId.isEmpty())
-        return Failure{QStringLiteral("store: step without an id or execution id")};
+        return Failure { QStringLiteral("store: step without an id or execution id") };
     if (!execBound(m_stmts->insertStep, stepValues(s)))
         return sqlFailure(QStringLiteral("inserting step %1").arg(s.id), m_stmts->insertStep);
     return {};
@@ -801,31 +854,32 @@ Result<void> ExecutionStore::insertStep(const StepRecord &s)
 Result<void> ExecutionStore::updateStep(const StepRecord &s)
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     QVariantList values = stepValues(s);
     values.append(values.takeFirst());
     QSqlQuery &q = m_stmts->updateStep;
     if (!execBound(q, values))
         return sqlFailure(QStringLiteral("updating step %1").arg(s.id), q);
     if (q.numRowsAffected() != 1)
-        return Failure{QStringLiteral("store: no step %1 to update").arg(s.id)};
+        return Failure { QStringLiteral("store: no step %1 to update").arg(s.id) };
     return {};
 }
 
-Result<ExecutionRecord> ExecutionStore::execution(const QString &id, bool withSteps) const
+Result<ExecutionRecord> ExecutionStore::execution(
+    const StoreScope &scope, const QString &id, bool withSteps) const
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     QSqlQuery &q = m_stmts->selectExecution;
     q.bindValue(0, id);
     if (!q.exec())
         return sqlFailure(QStringLiteral("reading execution %1").arg(id), q);
-    if (!q.next()) {
-        q.finish();
-        return Failure{QStringLiteral("no execution with id '%1'").arg(id)};
-    }
-    ExecutionRecord e = executionFromRow(q);
+    const bool found = q.next();
+    ExecutionRecord e = found ? executionFromRow(q) : ExecutionRecord();
     q.finish();
+    // Another tenant's execution reads exactly as a missing one: its existence stays unknown.
+    if (!found || !scope.contains(e))
+        return Failure { QStringLiteral("no execution with id '%1'").arg(id) };
     if (withSteps) {
         QSqlQuery &s = m_stmts->selectSteps;
         s.bindValue(0, id);
@@ -838,10 +892,14 @@ Result<ExecutionRecord> ExecutionStore::execution(const QString &id, bool withSt
     return e;
 }
 
-Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
+Result<HistoryPage> ExecutionStore::query(const StoreScope &scope, const HistoryQuery &request) const
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
+    const std::optional<HistoryQuery> scoped = withinScope(scope, request);
+    if (!scoped)
+        return HistoryPage();
+    const HistoryQuery &hq = *scoped;
     const SortSpec sort = sortSpec(hq.sort);
     FtsPlan plan = FtsPlan::DriveFromMatches;
     const QString match = ftsMatchExpression(hq.search);
@@ -850,7 +908,8 @@ Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
         QSqlQuery probe(QSqlDatabase::database(m_connection, false));
         probe.setForwardOnly(true);
         probe.prepare(QStringLiteral("SELECT COUNT(*) FROM (SELECT rowid FROM executions_fts WHERE "
-                                     "executions_fts MATCH ? LIMIT %1)").arg(manyMatches));
+                                     "executions_fts MATCH ? LIMIT %1)")
+                          .arg(manyMatches));
         probe.addBindValue(match);
         if (!probe.exec() || !probe.next())
             return sqlFailure(QStringLiteral("full-text search"), probe);
@@ -864,18 +923,18 @@ Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
         QSqlDatabase db = QSqlDatabase::database(m_connection, false);
         QSqlQuery tx(db);
         const bool ownSnapshot = m_txDepth == 0 && tx.exec(QStringLiteral("BEGIN"));
-        std::optional<Result<HistoryPage>> page = queryByRowid(db, hq, match, limit);
+        std::optional<Result<HistoryPage>> page = queryByRowid(db, scope, hq, match, limit);
         if (ownSnapshot)
             tx.exec(QStringLiteral("COMMIT"));
         if (page)
             return *page;
     }
-    WhereClause where = filterClause(hq, plan);
+    WhereClause where = filterClause(scope, hq, plan);
     if (!hq.cursor.isEmpty()) {
         QVariant key;
         QString id;
         if (!decodeCursor(hq.cursor, sort.numericKey, &key, &id))
-            return Failure{QStringLiteral("invalid cursor '%1'").arg(hq.cursor)};
+            return Failure { QStringLiteral("invalid cursor '%1'").arg(hq.cursor) };
         // Written as "key <= k AND (key < k OR id < i)" rather than a row value so the first
         // term is a plain range on the index.
         const QString cmp = sort.descending ? QStringLiteral("<") : QStringLiteral(">");
@@ -904,11 +963,14 @@ Result<HistoryPage> ExecutionStore::query(const HistoryQuery &hq) const
     return page;
 }
 
-Result<qint64> ExecutionStore::count(const HistoryQuery &hq) const
+Result<qint64> ExecutionStore::count(const StoreScope &scope, const HistoryQuery &request) const
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
-    const WhereClause where = filterClause(hq);
+        return Failure { QStringLiteral("store: not open") };
+    const std::optional<HistoryQuery> hq = withinScope(scope, request);
+    if (!hq)
+        return qint64(0);
+    const WhereClause where = filterClause(scope, *hq);
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.setForwardOnly(true);
     if (!q.prepare(QStringLiteral("SELECT COUNT(*) FROM executions") + where.sql())
@@ -917,21 +979,25 @@ Result<qint64> ExecutionStore::count(const HistoryQuery &hq) const
     return q.value(0).toLongLong();
 }
 
-Result<int> ExecutionStore::remove(const QStringList &ids)
+Result<int> ExecutionStore::remove(const StoreScope &scope, const QStringList &ids)
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     if (ids.isEmpty())
         return 0;
     if (auto r = begin(); !r)
-        return Failure{r.error()};
+        return Failure { r.error() };
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     int removed = 0;
-    constexpr qsizetype chunk = 500;   // stays far below SQLite's bound-parameter limit
+    const WhereClause inScope = scopeClause(scope);
+    constexpr qsizetype chunk = 500; // stays far below SQLite's bound-parameter limit
     for (qsizetype at = 0; at < ids.size(); at += chunk) {
         const QStringList part = ids.mid(at, chunk);
-        if (!q.prepare(QStringLiteral("DELETE FROM executions WHERE id IN (%1)").arg(placeholders(int(part.size()))))
-            || !execBound(q, QVariantList(part.cbegin(), part.cend()))) {
+        WhereClause where = inScope;
+        where.terms.prepend(QStringLiteral("id IN (%1)").arg(placeholders(int(part.size()))));
+        where.values = QVariantList(part.cbegin(), part.cend()) + inScope.values;
+        if (!q.prepare(QStringLiteral("DELETE FROM executions") + where.sql())
+            || !execBound(q, where.values)) {
             const Failure f = sqlFailure(QStringLiteral("removing executions"), q);
             (void)rollback();
             return f;
@@ -939,25 +1005,32 @@ Result<int> ExecutionStore::remove(const QStringList &ids)
         removed += q.numRowsAffected();
     }
     if (auto r = commit(); !r)
-        return Failure{r.error()};
+        return Failure { r.error() };
     return removed;
 }
 
-Result<int> ExecutionStore::applyRetention(int keepLast, const QDateTime &olderThan)
+Result<int> ExecutionStore::applyRetention(const StoreScope &scope, int keepLast, const QDateTime &olderThan)
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
     // Queued and running executions are never deleted: the engine is still writing them.
     if (auto r = begin(); !r)
-        return Failure{r.error()};
+        return Failure { r.error() };
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     int removed = 0;
+    WhereClause finished = scopeClause(scope);
+    finished.terms.prepend(QStringLiteral("status NOT IN ('queued', 'running')"));
     if (keepLast > 0) {
-        q.prepare(QStringLiteral(
-            "DELETE FROM executions WHERE status NOT IN ('queued', 'running') AND id IN "
-            "(SELECT id FROM executions ORDER BY queued_at DESC, id DESC LIMIT -1 OFFSET ?)"));
-        q.addBindValue(keepLast);
-        if (!q.exec()) {
+        // The newest `keepLast` of the scope are kept, whatever other workspaces hold.
+        const WhereClause inScope = scopeClause(scope);
+        WhereClause where = finished;
+        where.terms.append(
+            QStringLiteral("id IN (SELECT id FROM executions%1 ORDER BY queued_at DESC, id DESC "
+                           "LIMIT -1 OFFSET ?)")
+                .arg(inScope.sql()));
+        where.values << inScope.values << keepLast;
+        if (!q.prepare(QStringLiteral("DELETE FROM executions") + where.sql())
+            || !execBound(q, where.values)) {
             const Failure f = sqlFailure(QStringLiteral("retention by count"), q);
             (void)rollback();
             return f;
@@ -965,10 +1038,11 @@ Result<int> ExecutionStore::applyRetention(int keepLast, const QDateTime &olderT
         removed += q.numRowsAffected();
     }
     if (olderThan.isValid()) {
-        q.prepare(QStringLiteral(
-            "DELETE FROM executions WHERE status NOT IN ('queued', 'running') AND queued_at < ?"));
-        q.addBindValue(as::isoTime(olderThan));
-        if (!q.exec()) {
+        WhereClause where = finished;
+        where.terms.append(QStringLiteral("queued_at < ?"));
+        where.values << as::isoTime(olderThan);
+        if (!q.prepare(QStringLiteral("DELETE FROM executions") + where.sql())
+            || !execBound(q, where.values)) {
             const Failure f = sqlFailure(QStringLiteral("retention by age"), q);
             (void)rollback();
             return f;
@@ -976,26 +1050,30 @@ Result<int> ExecutionStore::applyRetention(int keepLast, const QDateTime &olderT
         removed += q.numRowsAffected();
     }
     if (auto r = commit(); !r)
-        return Failure{r.error()};
+        return Failure { r.error() };
     return removed;
 }
 
-Result<ExecutionRecord> ExecutionStore::latestSuccessfulRun(const QString &orchestrationId) const
+Result<ExecutionRecord> ExecutionStore::latestSuccessfulRun(
+    const StoreScope &scope, const QString &orchestrationId) const
 {
     if (!m_stmts)
-        return Failure{QStringLiteral("store: not open")};
+        return Failure { QStringLiteral("store: not open") };
+    WhereClause where = scopeClause(scope);
+    where.terms.prepend(QStringLiteral("orchestration_id = ? AND status = 'completed' AND "
+                                       "(test_mode = 'full_workflow' OR (test_mode IS NULL AND "
+                                       "execution_type = 'orchestration' AND IFNULL(node_id, '') = ''))"));
+    where.values.prepend(orchestrationId);
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral(
-        "SELECT id FROM executions WHERE orchestration_id = ? AND status = 'completed' AND "
-        "(test_mode = 'full_workflow' OR (test_mode IS NULL AND execution_type = 'orchestration' "
-        "AND IFNULL(node_id, '') = '')) ORDER BY queued_at DESC, id DESC LIMIT 1"));
-    q.addBindValue(orchestrationId);
-    if (!q.exec())
+    if (!q.prepare(QStringLiteral("SELECT id FROM executions%1 ORDER BY queued_at DESC, id DESC LIMIT 1")
+                       .arg(where.sql()))
+        || !execBound(q, where.values))
         return sqlFailure(QStringLiteral("latest run of %1").arg(orchestrationId), q);
     if (!q.next())
-        return Failure{QStringLiteral("no completed full run of orchestration '%1'").arg(orchestrationId)};
-    return execution(q.value(0).toString(), true);
+        return Failure { QStringLiteral("no completed full run of orchestration '%1' in %2")
+                             .arg(orchestrationId, scope.describe()) };
+    return execution(scope, q.value(0).toString(), true);
 }
 
 QString ExecutionStore::ftsMatchExpression(const QString &userText)
@@ -1012,7 +1090,8 @@ QString ExecutionStore::ftsMatchExpression(const QString &userText)
         if (!std::any_of(term.cbegin(), term.cend(), [](QChar c) { return c.isLetterOrNumber(); }))
             continue;
         term.replace(QLatin1Char('"'), QStringLiteral("\"\""));
-        phrases.append(QLatin1Char('"') + term + QLatin1Char('"') + (prefix ? QStringLiteral("*") : QString()));
+        phrases.append(
+            QLatin1Char('"') + term + QLatin1Char('"') + (prefix ? QStringLiteral("*") : QString()));
     }
     return phrases.join(QLatin1Char(' '));
 }

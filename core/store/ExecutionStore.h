@@ -2,18 +2,25 @@
 
 #include "core/common/Result.h"
 #include "core/store/ExecutionRecord.h"
+#include "core/store/StoreScope.h"
 
 #include <QString>
 
 #include <memory>
 
-class QLockFile;
+class QSqlDatabase;
+class StoreOwnerLock;
 // The execution store (DESIGN.md §6): SQLite through Qt Sql, WAL, foreign keys, migrations by
 // PRAGMA user_version, FTS5 over inputs, outputs and errors.
 //
 // Threading: an ExecutionStore is used from ONE thread, the one that called open(); it owns
 // its own QSqlDatabase connection (unique connection name per instance). Other threads open
 // their own ExecutionStore on the same file. Not a QObject.
+//
+// Tenants: one file holds the executions of many workspaces (the app and the runner share it
+// across workspace files; the server serves several). Every read, delete and retention takes
+// the StoreScope it may see; rows outside it behave as if absent. Writes carry their own
+// organization_id / workspace_id.
 class ExecutionStore
 {
 public:
@@ -31,15 +38,17 @@ public:
     // Opens (creating folders and the file), migrates, and marks executions left `running`
     // or `queued` by a crash as `interrupted`. Returns how many were recovered via *recovered.
     // Recovery is skipped while another store (in this or another process) has the same file
-    // open: each open store holds a lock file in "<path>.owners/" announcing that its running
-    // executions are alive. Lock files of dead processes are cleaned up here.
+    // open: each open store holds an OS-locked file in "<path>.owners/" for its lifetime
+    // (StoreOwnerLock), announcing that its running executions are alive. Files whose lock is
+    // free (their process ended, however) are cleaned up here. Fails, naming the folder, when
+    // that announcement cannot be made: a store never runs unannounced.
     Result<void> open(int *recovered = nullptr);
     bool isOpen() const;
     QString path() const { return m_path; }
 
     // Writes as things happen: insert at queue time, update on each state change.
     Result<void> insertExecution(const ExecutionRecord &e);
-    Result<void> updateExecution(const ExecutionRecord &e);   // all columns by id
+    Result<void> updateExecution(const ExecutionRecord &e); // all columns by id
     Result<void> insertStep(const StepRecord &s);
     Result<void> updateStep(const StepRecord &s);
 
@@ -49,28 +58,35 @@ public:
     // Undoes the whole outermost transaction (any depth), e.g. after a failed write in a batch.
     Result<void> rollback();
 
-    Result<ExecutionRecord> execution(const QString &id, bool withSteps = true) const;
+    // "no execution with id …" also when the execution exists outside `scope`.
+    Result<ExecutionRecord> execution(
+        const StoreScope &scope, const QString &id, bool withSteps = true) const;
     // Keyset-paged history. A full-text search with many matches, newest first, walks the
     // matches in rowid order (fast however common the word); exact because rows are inserted
     // when queued, and falls back to the ordinary plan where rows are out of order (schema v2's
-    // executions_order watermark). Cursors are the same in both plans.
-    Result<HistoryPage> query(const HistoryQuery &q) const;
-    Result<qint64> count(const HistoryQuery &q) const;
+    // executions_order watermark). Cursors are the same in both plans. The query's own
+    // organization / workspace filters narrow within `scope`, never widen it.
+    Result<HistoryPage> query(const StoreScope &scope, const HistoryQuery &q) const;
+    Result<qint64> count(const StoreScope &scope, const HistoryQuery &q) const;
 
-    Result<int> remove(const QStringList &ids);
-    // Retention: keep only the newest `keepLast` (if > 0) and drop anything queued before
-    // `olderThan` (if valid). Returns how many were deleted.
-    Result<int> applyRetention(int keepLast, const QDateTime &olderThan);
+    // Deletes the executions among `ids` that lie in `scope`; returns how many.
+    Result<int> remove(const StoreScope &scope, const QStringList &ids);
+    // Retention within `scope`: keep only its newest `keepLast` (if > 0) and drop anything of
+    // it queued before `olderThan` (if valid). Returns how many were deleted.
+    Result<int> applyRetention(const StoreScope &scope, int keepLast, const QDateTime &olderThan);
 
-    // The latest completed full run of an orchestration (for Node in Context prefill).
-    Result<ExecutionRecord> latestSuccessfulRun(const QString &orchestrationId) const;
+    // The latest completed full run of an orchestration in `scope` (Node in Context prefill:
+    // another workspace's run of an orchestration with the same id is never seen).
+    Result<ExecutionRecord> latestSuccessfulRun(
+        const StoreScope &scope, const QString &orchestrationId) const;
 
     // Turns text typed by a user into a safe FTS5 MATCH expression: each whitespace-separated
     // term becomes a quoted phrase (so "foo-bar", quotes or AND/OR/NEAR are plain text), terms
     // are ANDed, and a trailing '*' on a term keeps prefix search. Empty -> empty.
     static QString ftsMatchExpression(const QString &userText);
 
-    // Closes the connection (also done by the destructor). Runs PRAGMA optimize first.
+    // Closes the connection (also done by the destructor). A connection that wrote runs a
+    // bounded PRAGMA optimize first (analysis_limit): a close never re-reads the whole file.
     void close();
 
 private:
@@ -78,6 +94,8 @@ private:
     Result<void> migrate();
     Result<int> recoverInterrupted();
     bool otherOwnersAlive() const;
+    QString ownersFolder() const; // "<path>.owners", the StoreOwnerLock files of this database
+    static void optimizeBeforeClose(QSqlDatabase &db);
 
     QString m_path;
     QString m_connection;
@@ -86,5 +104,5 @@ private:
     std::unique_ptr<Statements> m_stmts;
     // Held while open: tells other stores on the same file (in any process) that the
     // executions this one writes are alive, so they must not be marked `interrupted`.
-    std::unique_ptr<QLockFile> m_ownerLock;
+    std::unique_ptr<StoreOwnerLock> m_ownerLock;
 };

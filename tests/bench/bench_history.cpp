@@ -79,6 +79,13 @@ const QStringList kAgents = { QStringLiteral("summarizer"), QStringLiteral("writ
     QStringLiteral("critic"), QStringLiteral("classifier"), QStringLiteral("extractor"),
     QStringLiteral("translator"), QStringLiteral("planner"), QStringLiteral("router") };
 
+// Every row is written to workspace "bench" of organization "local", and read back scoped to
+// it, as the app's engine reads its open workspace.
+StoreScope benchScope()
+{
+    return StoreScope::workspace(QStringLiteral("local"), QStringLiteral("bench"));
+}
+
 ExecutionRecord makeRecord(QRandomGenerator &rng, const Words &words, const QDateTime &queuedAt)
 {
     ExecutionRecord e;
@@ -195,7 +202,7 @@ int main(int argc, char **argv)
         if (!rebuild && QFileInfo::exists(path)) {
             ExecutionStore probe(path);
             if (probe.open().ok()) {
-                const Result<qint64> count = probe.count({});
+                const Result<qint64> count = probe.count(StoreScope::everyWorkspace(), {});
                 reuse = count.ok() && count.value() == n;
             }
         }
@@ -257,7 +264,7 @@ int main(int argc, char **argv)
         qint64 rows = 0;
         auto run = [&](HistoryQuery q) {
             q.limit = page;
-            const Result<HistoryPage> p = store.query(q);
+            const Result<HistoryPage> p = store.query(benchScope(), q);
             if (!p.ok())
                 out() << "error: " << p.error() << Qt::endl;
             else
@@ -349,7 +356,7 @@ int main(int argc, char **argv)
             HistoryQuery q;
             q.limit = page;
             for (int p = 0; p < 49; ++p)
-                q.cursor = store.query(q).value().nextCursor;
+                q.cursor = store.query(benchScope(), q).value().nextCursor;
             print(
                 QStringLiteral("page 50 via cursor (scrolling)"), measure(reps, [&](int) { run(q); }), rows);
         }
@@ -376,7 +383,9 @@ int main(int argc, char **argv)
     {
         EngineSettings settings;
         settings.databasePath = path;
-        LocalBackend backend(Workspace {}, settings);
+        Workspace ws;
+        ws.workspaceId = QStringLiteral("bench"); // the engine reads its own workspace's rows only
+        LocalBackend backend(ws, settings);
         qint64 rows = 0;
         auto roundTrip = [&](HistoryQuery q) {
             q.limit = page;

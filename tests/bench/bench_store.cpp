@@ -81,6 +81,12 @@ QString pickStatus(QRandomGenerator &rng)
     return QStringLiteral("interrupted");
 }
 
+// Rows are written to workspace "bench" and read back scoped to it, as an engine reads.
+StoreScope benchScope()
+{
+    return StoreScope::workspace(QStringLiteral("local"), QStringLiteral("bench"));
+}
+
 ExecutionRecord makeRecord(QRandomGenerator &rng, const Words &words, const QDateTime &queuedAt)
 {
     ExecutionRecord e;
@@ -314,7 +320,7 @@ int main(int argc, char **argv)
     const QStringList statuses = {QStringLiteral("failed"), QStringLiteral("cancelled"), QStringLiteral("completed")};
     qint64 rows = 0;
     auto run = [&](const HistoryQuery &q) {
-        const Result<HistoryPage> page = store.query(q);
+        const Result<HistoryPage> page = store.query(benchScope(), q);
         if (!page)
             out() << "error: " << page.error() << Qt::endl;
         else
@@ -363,18 +369,21 @@ int main(int argc, char **argv)
     {
         HistoryQuery q;
         for (int p = 0; p < 19; ++p)
-            q.cursor = store.query(q)->nextCursor;
+            q.cursor = store.query(benchScope(), q)->nextCursor;
         printTiming(QStringLiteral("page 20 via cursor"), measure(reps, [&](int) { run(q); }), rows);
     }
     printTiming(QStringLiteral("count by status"), measure(20, [&](int i) {
                     HistoryQuery q;
                     q.statuses = {statuses.at(i % statuses.size())};
-                    rows = store.count(q).value();
+                    rows = store.count(benchScope(), q).value();
                 }), rows);
-    printTiming(QStringLiteral("open one execution with steps"), measure(reps, [&](int) {
-                    const QString id = store.query({})->items.first().id;
-                    rows = store.execution(id).ok() ? 1 : 0;
-                }), rows);
+    printTiming(QStringLiteral("open one execution with steps"),
+        measure(reps,
+            [&](int) {
+                const QString id = store.query(benchScope(), {})->items.first().id;
+                rows = store.execution(benchScope(), id).ok() ? 1 : 0;
+            }),
+        rows);
     store.close();
     out() << "database size after close: " << fileSize(path) << Qt::endl;
     if (keep)

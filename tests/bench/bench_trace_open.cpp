@@ -289,7 +289,8 @@ int main(int argc, char **argv)
         if (!store.open().ok())
             return 1;
         t.restart();
-        const Result<ExecutionRecord> fetched = store.execution(record.id, true);
+        const Result<ExecutionRecord> fetched
+            = store.execution(StoreScope::everyWorkspace(), record.id, true);
         out() << QStringLiteral("  store: fetch execution with %1 steps (what \"Open trace\" waits for, off "
                                 "the GUI thread): %2 ms")
                      .arg(fetched.ok() ? fetched.value().steps.size() : -1)

@@ -137,7 +137,7 @@ private:
         const Result<void> opened = store.open();
         if (!opened.ok())
             qFatal("store: %s", qPrintable(opened.error()));
-        Result<ExecutionRecord> r = store.execution(id, true);
+        Result<ExecutionRecord> r = store.execution(StoreScope::everyWorkspace(), id, true);
         return r.ok() ? r.take() : ExecutionRecord();
     }
 
@@ -984,6 +984,55 @@ private slots:
         const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
         QVERIFY2(error.contains(QLatin1String("'draft'")), qPrintable(error));
         QVERIFY(error.contains(QLatin1String("review")));
+    }
+
+    // Two workspace files on one database, both with an orchestration "unpinned": Node in
+    // Context in workspace beta must not take alpha's run as its upstream, and beta's history,
+    // fetch and delete must not reach alpha's run (the app's test panel prefill and history
+    // dock read through these).
+    void otherWorkspacesRunsStayInvisible()
+    {
+        Workspace alpha = load(contextWorkspace());
+        alpha.workspaceId = QStringLiteral("tenant-alpha");
+        Workspace beta = load(contextWorkspace());
+        beta.workspaceId = QStringLiteral("tenant-beta");
+        auto a = backend(alpha);
+        EventLog logA(a.get());
+        const QString secret = start(
+            *a, workflowRequest(QStringLiteral("unpinned"), topic(QStringLiteral("alpha secret merger"))));
+        QTRY_VERIFY(logA.finished(secret));
+        QCOMPARE(logA.completeStatus(secret), QStringLiteral("completed"));
+
+        auto b = backend(beta);
+        EventLog logB(b.get());
+        const QString id = start(*b, contextRequest(QStringLiteral("unpinned")));
+        QTRY_VERIFY(logB.finished(id));
+        QCOMPARE(logB.completeStatus(id), QStringLiteral("failed"));
+        const QString error = logB.complete(id).data.value(QLatin1String("error_message")).toString();
+        QVERIFY2(error.contains(QLatin1String("'draft'")), qPrintable(error));
+        QTRY_COMPARE(stored(id).status, QStringLiteral("failed"));
+        QVERIFY(!as::compactJson(stored(id).inputData).contains(QLatin1String("merger")));
+
+        QSignalSpy pages(b.get(), &ExecutionBackend::historyReady);
+        HistoryQuery byOrchestration;
+        byOrchestration.orchestrationId = QStringLiteral("unpinned");
+        b->queryHistory(byOrchestration);
+        QTRY_COMPARE(pages.size(), 1);
+        const HistoryPage page = pages.at(0).at(1).value<HistoryPage>();
+        QCOMPARE(page.items.size(), 1); // its own failed Node in Context run only
+        QCOMPARE(page.items.first().id, id);
+
+        QSignalSpy failed(b.get(), &ExecutionBackend::queryFailed);
+        const quint64 fetch = b->fetchExecution(secret);
+        QTRY_COMPARE(failed.size(), 1);
+        QCOMPARE(failed.at(0).at(0).toULongLong(), fetch);
+        QCOMPARE(failed.at(0).at(1).toString(), QStringLiteral("no execution with id '%1'").arg(secret));
+
+        QSignalSpy deleted(b.get(), &ExecutionBackend::executionsDeleted);
+        b->deleteExecutions({ secret });
+        QTRY_COMPARE(deleted.size(), 1);
+        QCOMPARE(deleted.at(0).at(1).toInt(), 0);
+        QCOMPARE(stored(secret).status, QStringLiteral("completed"));
     }
 
     // --- The bundled example ----------------------------------------------------------------

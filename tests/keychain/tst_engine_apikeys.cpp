@@ -112,7 +112,7 @@ private:
         ExecutionStore store(m_dir.filePath(QStringLiteral("engine.db")));
         if (!store.open().ok())
             return QStringLiteral("<store did not open>");
-        Result<ExecutionRecord> r = store.execution(id, true);
+        Result<ExecutionRecord> r = store.execution(StoreScope::everyWorkspace(), id, true);
         if (!r.ok())
             return QStringLiteral("<no record>");
         const ExecutionRecord rec = r.value();

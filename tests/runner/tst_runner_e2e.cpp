@@ -32,6 +32,7 @@ private slots:
     void historyText();
     void showJsonAndText();
     void showOtlp();
+    void historyAndShowScopedByWorkspace();
     void workflowFullRun();
     void nodeInContextWithUpstream();
     void badArguments_data();
@@ -354,6 +355,45 @@ void TestRunnerE2e::showOtlp()
                                  .value(u"scopeSpans"_s).toArray().first().toObject().value(u"spans"_s).toArray();
     QCOMPARE(spans.size(), e.value(u"steps"_s).toArray().size() + 1);   // a root span plus one per step
     QCOMPARE(spans.first().toObject().value(u"traceId"_s).toString(), e.value(u"trace_id"_s).toString());
+}
+
+// Two workspace files on one database: --workspace FILE scopes history and show to that
+// file's workspace; without it they read every workspace (docs/store.md, "Scope").
+void TestRunnerE2e::historyAndShowScopedByWorkspace()
+{
+    QJsonObject a = m_workspace;
+    a.insert(u"workspace_id"_s, u"scope-alpha"_s);
+    QJsonObject b = m_workspace;
+    b.insert(u"workspace_id"_s, u"scope-beta"_s);
+    const QString alpha = writeWorkspace(u"alpha.agents.json"_s, a);
+    const QString beta = writeWorkspace(u"beta.agents.json"_s, b);
+    const QString db = m_dir.filePath(u"scoped/executions.db"_s);
+    const auto run = runner(QStringList { u"run"_s, u"--workspace"_s, alpha, u"--agent"_s, m_agentId,
+                                u"--db"_s, db, u"--format"_s, u"json"_s }
+        + requiredInputs(m_agent, u"gannets"_s));
+    QCOMPARE(run.exitCode, 0);
+    const QString id = QJsonDocument::fromJson(run.out).object().value(u"id"_s).toString();
+    QVERIFY(!id.isEmpty());
+
+    auto history = [&](const QStringList &scope) {
+        const auto r = runner(QStringList { u"history"_s, u"--db"_s, db, u"--format"_s, u"json"_s } + scope);
+        [&] { QCOMPARE(r.exitCode, 0); }();
+        return QJsonDocument::fromJson(r.out).array();
+    };
+    QCOMPARE(history({ u"--workspace"_s, beta }).size(), 0);
+    QCOMPARE(history({ u"--workspace"_s, alpha }).size(), 1);
+    QCOMPARE(history({}).size(), 1);
+
+    const auto hidden = runner({ u"show"_s, id, u"--db"_s, db, u"--workspace"_s, beta });
+    QCOMPARE(hidden.exitCode, 2);
+    QCOMPARE(QString::fromUtf8(hidden.err).trimmed(), u"error: no execution with id '%1'"_s.arg(id));
+    QCOMPARE(runner({ u"show"_s, id, u"--db"_s, db, u"--workspace"_s, alpha }).exitCode, 0);
+    QCOMPARE(runner({ u"show"_s, id, u"--db"_s, db }).exitCode, 0);
+
+    const auto remote
+        = runner({ u"history"_s, u"--remote"_s, u"http://127.0.0.1:9"_s, u"--workspace"_s, alpha });
+    QCOMPARE(remote.exitCode, 2);
+    QVERIFY2(remote.err.contains("--workspace and --remote"), remote.err.constData());
 }
 
 void TestRunnerE2e::workflowFullRun()

@@ -556,6 +556,68 @@ private slots:
             QStringLiteral("cancelled"));
     }
 
+    // Two served workspaces with the same orchestration id "pipe" on one database: a Node in
+    // Context run in bravo takes its upstream from bravo's runs only, never from alpha's, and
+    // bravo cannot read alpha's run back.
+    void nodeInContextStaysInItsWorkspace()
+    {
+        QTemporaryDir dir;
+        QJsonObject bravo = QJsonDocument::fromJson(alphaWorkspace()).object();
+        bravo.insert(QStringLiteral("organization_id"), QStringLiteral("beta"));
+        bravo.insert(QStringLiteral("workspace_id"), QStringLiteral("bravo"));
+        ServerProcess server;
+        QString error;
+        QVERIFY2(
+            server.startRaw(
+                { QStringLiteral("--workspace"),
+                    testsupport::writeFile(dir.path(), QStringLiteral("a.agents.json"), alphaWorkspace()),
+                    QStringLiteral("--workspace"),
+                    testsupport::writeFile(
+                        dir.path(), QStringLiteral("b.agents.json"), QJsonDocument(bravo).toJson()),
+                    QStringLiteral("--tokens"),
+                    testsupport::writeFile(dir.path(), QStringLiteral("t.json"), tokensFile()),
+                    QStringLiteral("--db"), dir.filePath(QStringLiteral("executions.db")),
+                    QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0") },
+                &error),
+            qPrintable(error));
+        const auto call = [&](const QByteArray &method, const QString &path, const QString &token,
+                              const QByteArray &body = {}) {
+            QUrl u = server.url;
+            u.setPath(path);
+            return http(m_nam, method, u, token, body);
+        };
+        const auto finished = [&](const QString &id, const QString &token) { // as waitFinishedAs()
+            QElapsedTimer t;
+            t.start();
+            QJsonObject record;
+            while (t.elapsed() < 60000) {
+                record = call("GET", QStringLiteral("/api/executions/") + id, token).json;
+                const QString s = record.value(QLatin1String("status")).toString();
+                if (s == QLatin1String("completed") || s == QLatin1String("failed"))
+                    break;
+                QTest::qWait(20);
+            }
+            return record;
+        };
+        const HttpResult secret = call("POST", QStringLiteral("/api/orchestrations/pipe/execute"),
+            kAlphaToken, R"({"inputs":{"text":"alpha secret topic"}})");
+        QCOMPARE(secret.status, 202);
+        const QString secretId = secret.json.value(QLatin1String("execution_id")).toString();
+        QCOMPARE(finished(secretId, kAlphaToken).value(QLatin1String("status")).toString(),
+            QStringLiteral("completed"));
+
+        const HttpResult node = call("POST", QStringLiteral("/api/orchestrations/pipe/execute"), kBetaToken,
+            R"({"inputs":{},"node_id":"second"})");
+        QCOMPARE(node.status, 202);
+        const QJsonObject record
+            = finished(node.json.value(QLatin1String("execution_id")).toString(), kBetaToken);
+        QCOMPARE(record.value(QLatin1String("status")).toString(), QStringLiteral("failed"));
+        QVERIFY2(!QJsonDocument(record).toJson().contains("alpha secret"),
+            QJsonDocument(record).toJson().constData());
+        QCOMPARE(call("GET", QStringLiteral("/api/executions/") + secretId, kBetaToken).status, 404);
+        QCOMPARE(server.terminate(), 0);
+    }
+
     void cancelOverRest()
     {
         const QString id = startAgent(QStringLiteral("slow"), QStringLiteral("cancel me"));
@@ -911,7 +973,7 @@ private slots:
         QVERIFY(store.open(&recovered).ok());
         QCOMPARE(recovered, 0); // nothing was left running or queued
         for (const QString &id : std::as_const(ids)) {
-            const Result<ExecutionRecord> r = store.execution(id, true);
+            const Result<ExecutionRecord> r = store.execution(StoreScope::everyWorkspace(), id, true);
             QVERIFY(r.ok());
             QCOMPARE(r->status, QStringLiteral("cancelled"));
             for (const StepRecord &s : r->steps)

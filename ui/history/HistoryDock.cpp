@@ -366,7 +366,9 @@ void HistoryDock::setBackend(ExecutionBackend *backend)
             << connect(backend, &ExecutionBackend::executionFetched, this, &HistoryDock::onFetched)
             << connect(backend, &ExecutionBackend::queryFailed, this, &HistoryDock::onFailed)
             << connect(backend, &ExecutionBackend::executionsDeleted, this, &HistoryDock::onDeleted)
-            << connect(backend, &ExecutionBackend::workspaceChanged, this, &HistoryDock::populateTargets);
+            << connect(backend, &ExecutionBackend::workspaceChanged, this, &HistoryDock::onWorkspaceChanged);
+        const Workspace ws = backend->workspace();
+        m_tenant = { ws.organizationId, ws.workspaceId };
         populateTargets();
     }
     applyQuery();
@@ -375,6 +377,17 @@ void HistoryDock::setBackend(ExecutionBackend *backend)
 void HistoryDock::setTraceView(TraceView *view)
 {
     m_traceView = view;
+}
+
+void HistoryDock::onWorkspaceChanged()
+{
+    populateTargets();
+    const Workspace ws = m_backend->workspace();
+    const QPair<QString, QString> tenant { ws.organizationId, ws.workspaceId };
+    if (tenant == m_tenant)
+        return; // the same workspace, edited: the list stays
+    m_tenant = tenant;
+    applyQuery();
 }
 
 void HistoryDock::populateTargets()

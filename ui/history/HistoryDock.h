@@ -90,6 +90,7 @@ private:
     void updateDetails();
     void updateStatusLabel();
     void populateTargets();
+    void onWorkspaceChanged();
     void onFetched(quint64 ticket, const ExecutionRecord &record);
     void onFailed(quint64 ticket, const QString &message);
     void onDeleted(quint64 ticket, int count);
@@ -99,6 +100,9 @@ private:
 
     QPointer<ExecutionBackend> m_backend;
     QList<QMetaObject::Connection> m_backendConnections;
+    // The backend lists one workspace's runs (organization id, workspace id): when another
+    // workspace is opened, the list is queried again.
+    QPair<QString, QString> m_tenant;
     QPointer<TraceView> m_traceView;
     QPointer<CompareView> m_compareView;
 

@@ -345,6 +345,33 @@ private slots:
         QCOMPARE(m_dock->model()->record(0).id, m_flowRun2);
     }
 
+    // The app shares its database across workspace files: opening another workspace lists that
+    // workspace's runs only, and coming back lists the first one's again.
+    void otherWorkspaceListsItsOwnRuns()
+    {
+        QTRY_VERIFY(!m_dock->model()->isLoading());
+        QCOMPARE(m_dock->model()->rowCount(), 1);
+        const Workspace first = m_backend->workspace();
+        Workspace other = first;
+        other.workspaceId = QStringLiteral("another-project");
+        m_backend->setWorkspace(other);
+        QTRY_VERIFY(!m_dock->model()->isLoading());
+        QCOMPARE(m_dock->model()->rowCount(), 0);
+        ExecutionRequest agent;
+        agent.agentId = QStringLiteral("writer");
+        agent.inputs = QJsonObject { { QStringLiteral("topic"), QStringLiteral("harbours") } };
+        const QString own = runAndWait(agent);
+        QVERIFY(!own.isEmpty());
+        m_dock->refresh();
+        QTRY_VERIFY(!m_dock->model()->isLoading());
+        QCOMPARE(m_dock->model()->rowCount(), 1);
+        QCOMPARE(m_dock->model()->record(0).id, own);
+        m_backend->setWorkspace(first);
+        QTRY_VERIFY(!m_dock->model()->isLoading());
+        QCOMPARE(m_dock->model()->rowCount(), 1);
+        QCOMPARE(m_dock->model()->record(0).id, m_flowRun2);
+    }
+
 private:
     static QString as_string(const QJsonObject &o) { return QString::fromUtf8(QJsonDocument(o).toJson()); }
 

@@ -479,7 +479,8 @@ void TestMainWindow::singleAgentEndToEnd()
     // The run is in the store as a single_agent test-panel run with these inputs.
     ExecutionStore store(m_dbPath);
     QVERIFY(store.open().ok());
-    const Result<ExecutionRecord> rec = store.execution(tab->tracker()->executionId(), false);
+    const Result<ExecutionRecord> rec
+        = store.execution(StoreScope::everyWorkspace(), tab->tracker()->executionId(), false);
     QVERIFY2(rec.ok(), qPrintable(rec.error()));
     QCOMPARE(rec->testMode, QStringLiteral("single_agent"));
     QCOMPARE(rec->triggerType, QStringLiteral("test_panel"));
@@ -655,7 +656,8 @@ void TestMainWindow::nodeInContext()
     {
         ExecutionStore store(m_dbPath);
         QVERIFY(store.open().ok());
-        const Result<ExecutionRecord> rec = store.execution(tab->tracker()->executionId(), false);
+        const Result<ExecutionRecord> rec
+            = store.execution(StoreScope::everyWorkspace(), tab->tracker()->executionId(), false);
         QVERIFY2(rec.ok(), qPrintable(rec.error()));
         QCOMPARE(rec->testMode, QStringLiteral("node_in_context"));
         QCOMPARE(rec->orchestrationId, QStringLiteral("brief"));
@@ -778,7 +780,7 @@ void TestMainWindow::historySearchAndRunAgain()
     QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning(), 20000);
     ExecutionStore store(m_dbPath);
     QVERIFY(store.open().ok());
-    const Result<ExecutionRecord> rec = store.execution(again, false);
+    const Result<ExecutionRecord> rec = store.execution(StoreScope::everyWorkspace(), again, false);
     QVERIFY2(rec.ok(), qPrintable(rec.error()));
     QCOMPARE(rec->rerunOf, first);
     QCOMPARE(rec->inputData.value(QStringLiteral("topic")), QJsonValue(QStringLiteral("zebrafish migration")));
