@@ -34,15 +34,25 @@ WorkspaceTrustDialog::WorkspaceTrustDialog(const QString &workspaceName, const Q
     list->setHeaderLabels({tr("Provider"), tr("Host"), tr("Variable"), tr("Why it asks")});
     list->setRootIsDecorated(false);
     list->setSelectionMode(QAbstractItemView::NoSelection);
+    list->setFocusPolicy(Qt::NoFocus); // a list to read; the keyboard belongs to the buttons
+    list->setUniformRowHeights(true);
     for (const CredentialUse &use : uses) {
         auto *item = new QTreeWidgetItem(list, QStringList{use.providerId + QStringLiteral(" (") + use.kind
                                                                + QLatin1Char(')'),
                                                            use.host, QLatin1Char('$') + use.variable, use.reason});
         item->setToolTip(HostColumn, use.origin);
+        item->setToolTip(ReasonColumn, use.reason);
     }
-    for (int c = 0; c < ColumnCount - 1; ++c)
+    // Every column readable at once, the list as tall as its rows (a few at most, then it scrolls).
+    int width = 2 * list->frameWidth();
+    for (int c = 0; c < ColumnCount; ++c) {
         list->resizeColumnToContents(c);
+        width += list->columnWidth(c) + 12;
+    }
     list->header()->setStretchLastSection(true);
+    const int rowHeight = uses.isEmpty() ? list->fontMetrics().height() + 6 : list->sizeHintForRow(0);
+    list->setFixedHeight(list->header()->sizeHint().height() + 2 * list->frameWidth()
+                           + rowHeight * int(qBound(qsizetype(2), uses.size(), qsizetype(6))) + 4);
 
     auto *outro = new QLabel(tr("Trust it only if you wrote this file or know where it comes from. Without "
                                 "trust, runs that need these keys fail before sending anything; other "
@@ -63,10 +73,11 @@ WorkspaceTrustDialog::WorkspaceTrustDialog(const QString &workspaceName, const Q
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
-    layout->addWidget(list, 1);
+    layout->addWidget(list);
     layout->addWidget(outro);
     layout->addWidget(buttons);
-    resize(640, 320);
+    const int margins = layout->contentsMargins().left() + layout->contentsMargins().right();
+    resize(qBound(560, width + margins, 960), sizeHint().height());
 }
 
 WorkspaceTrustDialog::~WorkspaceTrustDialog() = default;
