@@ -3,9 +3,9 @@
 #include "core/common/Util.h"
 #include "core/engine/ExecutionBackend.h"
 #include "core/model/Prompt.h"
-#include "core/providers/LlmCall.h"
-#include "core/providers/ApiKeys.h"
 #include "core/providers/ApiKeyLookup.h"
+#include "core/providers/ApiKeys.h"
+#include "core/providers/LlmCall.h"
 #include "core/store/ExecutionStore.h"
 
 #include <QDateTime>
@@ -111,7 +111,7 @@ struct Engine::Execution
     ExecutionRecord rec;
     ExecutionRequest req;
     Workspace ws;
-    CredentialTrust trust;              // the decision in force when it was submitted
+    CredentialTrust trust; // the decision in force when it was submitted
     int workspaceGeneration = 0;
     qint64 nextSeq = 1;
     enum class State { Queued, Running, Finished } state = State::Queued;

@@ -63,8 +63,8 @@ void LocalBackend::setWorkspace(const Workspace &workspace)
 void LocalBackend::setCredentialTrust(const CredentialTrust &trust)
 {
     Engine *engine = m_engine;
-    QMetaObject::invokeMethod(m_engine, [engine, trust] { engine->setCredentialTrust(trust); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_engine, [engine, trust] { engine->setCredentialTrust(trust); }, Qt::QueuedConnection);
 }
 
 quint64 LocalBackend::start(const ExecutionRequest &request)

@@ -31,7 +31,8 @@ constexpr int kDefaultKeychainTimeoutMs = 3000;
 // "openai: no API key: set OPENAI_API_KEY or store one in the system keychain (Settings > API Keys)"
 // (without the keychain part when the build has no keychain support or the keychain may not
 // be used for this provider's host).
-QString missingKeyMessage(const ProviderConfig &provider, const QString &variable, bool keychainAllowed = true);
+QString missingKeyMessage(
+    const ProviderConfig &provider, const QString &variable, bool keychainAllowed = true);
 
 // Keychain edits for the settings dialog (and tests). Asynchronous: `done` is called once on
 // `context`'s thread (never if context is deleted first), with an empty error on success.

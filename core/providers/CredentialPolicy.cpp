@@ -16,8 +16,8 @@ QString hostOf(const QUrl &url)
 {
     const QString host = url.host().toLower();
     const int port = url.port();
-    const bool defaultPort = port < 0 || (url.scheme() == u"https" && port == 443)
-        || (url.scheme() == u"http" && port == 80);
+    const bool defaultPort
+        = port < 0 || (url.scheme() == u"https" && port == 443) || (url.scheme() == u"http" && port == 80);
     return defaultPort ? host : host + u':' + QString::number(port);
 }
 
@@ -71,14 +71,15 @@ bool isOfficialOrigin(const QString &kind, const QUrl &url)
 {
     const QUrl official = officialOrigin(kind);
     // Exact origin: scheme, host and port (a look-alike host or plain http is not official).
-    return official.isValid() && url.isValid() && !url.host().isEmpty() && originOf(url) == originOf(official);
+    return official.isValid() && url.isValid() && !url.host().isEmpty()
+        && originOf(url) == originOf(official);
 }
 
 KeyPlan planFor(const ProviderConfig &provider)
 {
     KeyPlan plan;
     if (provider.kind == u"scripted")
-        return plan;   // in-process: nothing is ever sent
+        return plan; // in-process: nothing is ever sent
     const QUrl base = effectiveBaseUrl(provider);
     const QString named = provider.apiKeyEnv.trimmed();
     const QString implicit = defaultVariable(provider.kind);
@@ -114,7 +115,7 @@ KeyPlan planFor(const ProviderConfig &provider)
 QStringList agentsOfRun(const Workspace &workspace, const QString &agentId, const QString &orchestrationId)
 {
     if (!agentId.isEmpty())
-        return {agentId};
+        return { agentId };
     QStringList agents;
     if (const OrchestrationSpec *o = workspace.orchestration(orchestrationId))
         for (const NodeSpec &n : o->nodes)

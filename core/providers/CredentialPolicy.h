@@ -26,10 +26,10 @@ struct CredentialUse
 {
     QString providerId;
     QString kind;
-    QString host;      // "evil.example", "127.0.0.1:8123" (port when not the scheme's default)
-    QString origin;    // "http://127.0.0.1:8123"
-    QString variable;  // the environment variable whose value would be sent
-    QString reason;    // why it needs trust, for people: "not the official host api.openai.com"
+    QString host; // "evil.example", "127.0.0.1:8123" (port when not the scheme's default)
+    QString origin; // "http://127.0.0.1:8123"
+    QString variable; // the environment variable whose value would be sent
+    QString reason; // why it needs trust, for people: "not the official host api.openai.com"
 
     friend bool operator==(const CredentialUse &, const CredentialUse &) = default;
 };
@@ -38,20 +38,20 @@ struct CredentialUse
 // runner; thread-agnostic value.
 struct CredentialTrust
 {
-    bool all = false;                  // runner --trust-workspace; the server's own files
-    QList<CredentialUse> approved;     // the app: what the user allowed for this workspace file
+    bool all = false; // runner --trust-workspace; the server's own files
+    QList<CredentialUse> approved; // the app: what the user allowed for this workspace file
 
     bool allows(const CredentialUse &use) const { return all || approved.contains(use); }
-    static CredentialTrust everything() { return {true, {}}; }
+    static CredentialTrust everything() { return { true, {} }; }
 };
 
 // How one provider's key is obtained.
 struct KeyPlan
 {
-    QString variable;              // empty: the provider sends no key at all
-    bool keychainAllowed = false;  // the keychain may supply it (official origin only)
-    bool needsTrust = false;       // only with a trust decision covering `use`
-    CredentialUse use;             // set whenever variable is set
+    QString variable; // empty: the provider sends no key at all
+    bool keychainAllowed = false; // the keychain may supply it (official origin only)
+    bool needsTrust = false; // only with a trust decision covering `use`
+    CredentialUse use; // set whenever variable is set
 };
 
 namespace credentials {

@@ -142,8 +142,9 @@ QString RemoteBackend::errorMessage(int httpStatus, const QJsonObject &body, con
             .arg(httpStatus)
             .arg(e.value(QLatin1String("code")).toString(), e.value(QLatin1String("message")).toString());
     if (httpStatus >= 300 && httpStatus < 400)
-        return QStringLiteral("server: HTTP %1: a redirect to another origin is not followed (the token stays with "
-                              "this server)")
+        return QStringLiteral(
+            "server: HTTP %1: a redirect to another origin is not followed (the token stays with "
+            "this server)")
             .arg(httpStatus);
     if (httpStatus > 0)
         return QStringLiteral("server: HTTP %1").arg(httpStatus);

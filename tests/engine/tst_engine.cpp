@@ -588,7 +588,8 @@ private slots:
         QTRY_VERIFY(log.finished(failed));
         QCOMPARE(log.completeStatus(failed), QStringLiteral("failed"));
         const QString error = log.complete(failed).data.value(QLatin1String("error_message")).toString();
-        QVERIFY2(error.startsWith(QLatin1String("openai: no API key: set AGENTSTUDIO_TEST_UNSET_KEY")), qPrintable(error));
+        QVERIFY2(error.startsWith(QLatin1String("openai: no API key: set AGENTSTUDIO_TEST_UNSET_KEY")),
+            qPrintable(error));
         checkSequence(log.byId.value(failed));
 
         // Cancel queued right behind the start: handled before the deferred failure.

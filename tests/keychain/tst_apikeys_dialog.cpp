@@ -117,7 +117,7 @@ private slots:
             if (list->topLevelItem(i)->text(ApiKeysDialog::ProviderColumn) == u"cloud") {
                 list->setCurrentItem(list->topLevelItem(i));
                 QCOMPARE(list->topLevelItem(i)->text(ApiKeysDialog::SourceColumn),
-                         QStringLiteral("not set: set $AS_KC_UI_KEY (the keychain serves official hosts only)"));
+                    QStringLiteral("not set: set $AS_KC_UI_KEY (the keychain serves official hosts only)"));
             }
         QVERIFY(!edit->isEnabled());
         QVERIFY(!store->isEnabled());

@@ -51,15 +51,17 @@ private slots:
         const QString more = apikeys::keychainSupported()
             ? QStringLiteral(" or store one in the system keychain (Settings > API Keys)")
             : QString();
-        QTest::newRow("named variable set") << "openai"
-                                            << ""
-                                            << "AS_KC_TEST_KEY" << QByteArray(" sk-env-1\n") << true << "sk-env-1"
-                                            << "";
+        QTest::newRow("named variable set")
+            << "openai"
+            << ""
+            << "AS_KC_TEST_KEY" << QByteArray(" sk-env-1\n") << true << "sk-env-1"
+            << "";
         QTest::newRow("named variable set, untrusted: not even read")
             << "openai"
             << ""
             << "AS_KC_TEST_KEY" << QByteArray(" sk-env-1\n") << false << ""
-            << "provider 'kc-test-openai' (openai) would send AS_KC_TEST_KEY to host api.openai.com (not openai's "
+            << "provider 'kc-test-openai' (openai) would send AS_KC_TEST_KEY to host api.openai.com (not "
+               "openai's "
                "default variable OPENAI_API_KEY); this workspace is not trusted";
         QTest::newRow("named variable empty, no keychain service")
             << "openai"
@@ -123,8 +125,8 @@ private slots:
         else
             // Only a message that points at the keychain may carry the keychain's own reason.
             QVERIFY2(gotError == error
-                         || (error.contains(QLatin1String("system keychain"))
-                             && gotError.startsWith(error + QStringLiteral(" (system keychain: "))),
+                    || (error.contains(QLatin1String("system keychain"))
+                        && gotError.startsWith(error + QStringLiteral(" (system keychain: "))),
                 qPrintable(gotError));
         QVERIFY(lookup.isFinished());
         QTest::qWait(0);

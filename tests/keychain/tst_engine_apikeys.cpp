@@ -21,7 +21,7 @@ namespace {
 const QByteArray kKey = "sk-kc-engine-SECRET-0123456789";
 
 QByteArray workspaceJson(const QUrl &server, const QString &kind = QStringLiteral("openai"),
-                         const QString &keyVariable = QStringLiteral("AS_KC_ENGINE_KEY"))
+    const QString &keyVariable = QStringLiteral("AS_KC_ENGINE_KEY"))
 {
     const QJsonObject field { { QStringLiteral("name"), QStringLiteral("in") },
         { QStringLiteral("type"), QStringLiteral("str") } };
@@ -100,7 +100,8 @@ private:
     }
 
     // The test's own loopback workspace, trusted unless said otherwise.
-    std::unique_ptr<LocalBackend> backend(const QUrl &server, const CredentialTrust &trust = CredentialTrust::everything())
+    std::unique_ptr<LocalBackend> backend(
+        const QUrl &server, const CredentialTrust &trust = CredentialTrust::everything())
     {
         return backend(workspace(workspaceJson(server)), trust);
     }
@@ -199,8 +200,9 @@ private slots:
         QCOMPARE(log.complete(id).status, QStringLiteral("failed"));
         const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
         QCOMPARE(error,
-            QStringLiteral("provider 'cloud' (openai) would send AS_KC_ENGINE_KEY to host %1 (not the official "
-                           "host api.openai.com); this workspace is not trusted")
+            QStringLiteral(
+                "provider 'cloud' (openai) would send AS_KC_ENGINE_KEY to host %1 (not the official "
+                "host api.openai.com); this workspace is not trusted")
                 .arg(server.url().authority()));
         QCOMPARE(server.requests.size(), 0);
         qunsetenv("AS_KC_ENGINE_KEY");
@@ -213,16 +215,17 @@ private slots:
         ScriptedHttpServer server;
         server.enqueue(okResponse());
         qputenv("GITHUB_TOKEN", kKey);
-        auto b = backend(workspace(workspaceJson(server.url(), QStringLiteral("openai"), QStringLiteral("GITHUB_TOKEN"))),
-                         CredentialTrust());
+        auto b = backend(
+            workspace(workspaceJson(server.url(), QStringLiteral("openai"), QStringLiteral("GITHUB_TOKEN"))),
+            CredentialTrust());
         EventLog log(b.get());
         const QString id = start(*b);
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
         QCOMPARE(log.complete(id).status, QStringLiteral("failed"));
         const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
         QVERIFY2(error.contains(QLatin1String("GITHUB_TOKEN")) && error.contains(server.url().authority())
-                     && error.contains(QLatin1String("'cloud'")),
-                 qPrintable(error));
+                && error.contains(QLatin1String("'cloud'")),
+            qPrintable(error));
         QCOMPARE(server.requests.size(), 0);
         QVERIFY(!log.everything(id).contains(QString::fromLatin1(kKey)));
         qunsetenv("GITHUB_TOKEN");
@@ -236,18 +239,20 @@ private slots:
         ScriptedHttpServer::Response refused;
         refused.status = 401;
         refused.headers = { { "Content-Type", "application/json" } };
-        refused.body = R"({"type":"error","error":{"type":"authentication_error","message":"x-api-key header is required"}})";
+        refused.body
+            = R"({"type":"error","error":{"type":"authentication_error","message":"x-api-key header is required"}})";
         refused.transfer = ScriptedHttpServer::Transfer::ContentLength;
         server.enqueue(refused);
         qputenv("ANTHROPIC_API_KEY", kKey);
-        auto b = backend(workspace(workspaceJson(server.url(), QStringLiteral("anthropic"), QString())), CredentialTrust());
+        auto b = backend(workspace(workspaceJson(server.url(), QStringLiteral("anthropic"), QString())),
+            CredentialTrust());
         EventLog log(b.get());
         const QString id = start(*b);
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
         qunsetenv("ANTHROPIC_API_KEY");
         QCOMPARE(server.requests.size(), 1);
         QVERIFY2(!server.requests.first().headers.contains("x-api-key"),
-                 server.requests.first().headers.value("x-api-key").constData());
+            server.requests.first().headers.value("x-api-key").constData());
         for (const QByteArray &value : std::as_const(server.requests.first().headers))
             QVERIFY(!value.contains(kKey));
     }

@@ -41,28 +41,92 @@ void TestApiKeys::plan_data()
     QTest::addColumn<QString>("host");
 
     // The implicit defaults, to the official origin only.
-    QTest::newRow("openai default host") << "openai" << "" << "" << "OPENAI_API_KEY" << false << true << "api.openai.com";
-    QTest::newRow("openai official base_url") << "openai" << "https://api.openai.com/v1" << "" << "OPENAI_API_KEY" << false << true << "api.openai.com";
-    QTest::newRow("openai official, default named") << "openai" << "https://api.openai.com/v1" << "OPENAI_API_KEY" << "OPENAI_API_KEY" << false << true << "api.openai.com";
-    QTest::newRow("openai official, explicit :443") << "openai" << "https://api.openai.com:443/v1" << "" << "OPENAI_API_KEY" << false << true << "api.openai.com";
-    QTest::newRow("anthropic default host") << "anthropic" << "" << "" << "ANTHROPIC_API_KEY" << false << true << "api.anthropic.com";
-    QTest::newRow("anthropic official base_url") << "anthropic" << "https://api.anthropic.com" << "" << "ANTHROPIC_API_KEY" << false << true << "api.anthropic.com";
+    QTest::newRow("openai default host") << "openai"
+                                         << ""
+                                         << ""
+                                         << "OPENAI_API_KEY" << false << true << "api.openai.com";
+    QTest::newRow("openai official base_url") << "openai"
+                                              << "https://api.openai.com/v1"
+                                              << ""
+                                              << "OPENAI_API_KEY" << false << true << "api.openai.com";
+    QTest::newRow("openai official, default named") << "openai"
+                                                    << "https://api.openai.com/v1"
+                                                    << "OPENAI_API_KEY"
+                                                    << "OPENAI_API_KEY" << false << true << "api.openai.com";
+    QTest::newRow("openai official, explicit :443") << "openai"
+                                                    << "https://api.openai.com:443/v1"
+                                                    << ""
+                                                    << "OPENAI_API_KEY" << false << true << "api.openai.com";
+    QTest::newRow("anthropic default host") << "anthropic"
+                                            << ""
+                                            << ""
+                                            << "ANTHROPIC_API_KEY" << false << true << "api.anthropic.com";
+    QTest::newRow("anthropic official base_url")
+        << "anthropic"
+        << "https://api.anthropic.com"
+        << ""
+        << "ANTHROPIC_API_KEY" << false << true << "api.anthropic.com";
     // No implicit key anywhere else: it used to go to any anthropic base_url.
-    QTest::newRow("anthropic elsewhere sends nothing") << "anthropic" << "http://127.0.0.1:8123" << "" << "" << false << false << "";
-    QTest::newRow("anthropic look-alike host sends nothing") << "anthropic" << "https://api.anthropic.com.evil.example" << "" << "" << false << false << "";
-    QTest::newRow("openai over http sends nothing") << "openai" << "http://api.openai.com/v1" << "" << "" << false << false << "";
-    QTest::newRow("openai other port sends nothing") << "openai" << "https://api.openai.com:8443/v1" << "" << "" << false << false << "";
-    QTest::newRow("openai sub-domain look-alike sends nothing") << "openai" << "https://evilapi.openai.com/v1" << "" << "" << false << false << "";
-    QTest::newRow("local compatible server keyless") << "openai" << "http://127.0.0.1:8000/v1" << "" << "" << false << false << "";
-    QTest::newRow("ollama keyless") << "ollama" << "" << "" << "" << false << false << "";
-    QTest::newRow("scripted keyless even if named") << "scripted" << "" << "GITHUB_TOKEN" << "" << false << false << "";
+    QTest::newRow("anthropic elsewhere sends nothing") << "anthropic"
+                                                       << "http://127.0.0.1:8123"
+                                                       << ""
+                                                       << "" << false << false << "";
+    QTest::newRow("anthropic look-alike host sends nothing") << "anthropic"
+                                                             << "https://api.anthropic.com.evil.example"
+                                                             << ""
+                                                             << "" << false << false << "";
+    QTest::newRow("openai over http sends nothing") << "openai"
+                                                    << "http://api.openai.com/v1"
+                                                    << ""
+                                                    << "" << false << false << "";
+    QTest::newRow("openai other port sends nothing") << "openai"
+                                                     << "https://api.openai.com:8443/v1"
+                                                     << ""
+                                                     << "" << false << false << "";
+    QTest::newRow("openai sub-domain look-alike sends nothing") << "openai"
+                                                                << "https://evilapi.openai.com/v1"
+                                                                << ""
+                                                                << "" << false << false << "";
+    QTest::newRow("local compatible server keyless") << "openai"
+                                                     << "http://127.0.0.1:8000/v1"
+                                                     << ""
+                                                     << "" << false << false << "";
+    QTest::newRow("ollama keyless") << "ollama"
+                                    << ""
+                                    << ""
+                                    << "" << false << false << "";
+    QTest::newRow("scripted keyless even if named") << "scripted"
+                                                    << ""
+                                                    << "GITHUB_TOKEN"
+                                                    << "" << false << false << "";
     // Everything else needs trust, and never reads the keychain off the official origin.
-    QTest::newRow("named default to another host") << "openai" << "https://openrouter.ai/api/v1" << "OPENAI_API_KEY" << "OPENAI_API_KEY" << true << false << "openrouter.ai";
-    QTest::newRow("named variable to loopback") << "openai" << "http://127.0.0.1:8123/v1" << "MY_KEY" << "MY_KEY" << true << false << "127.0.0.1:8123";
-    QTest::newRow("anthropic default named to another host") << "anthropic" << "https://evil.example" << "ANTHROPIC_API_KEY" << "ANTHROPIC_API_KEY" << true << false << "evil.example";
-    QTest::newRow("foreign variable to the official host") << "openai" << "" << "GITHUB_TOKEN" << "GITHUB_TOKEN" << true << true << "api.openai.com";
-    QTest::newRow("aws secret to the official anthropic host") << "anthropic" << "" << "AWS_SECRET_ACCESS_KEY" << "AWS_SECRET_ACCESS_KEY" << true << true << "api.anthropic.com";
-    QTest::newRow("ollama with a key") << "ollama" << "https://ollama.example" << "OLLAMA_KEY" << "OLLAMA_KEY" << true << false << "ollama.example";
+    QTest::newRow("named default to another host") << "openai"
+                                                   << "https://openrouter.ai/api/v1"
+                                                   << "OPENAI_API_KEY"
+                                                   << "OPENAI_API_KEY" << true << false << "openrouter.ai";
+    QTest::newRow("named variable to loopback") << "openai"
+                                                << "http://127.0.0.1:8123/v1"
+                                                << "MY_KEY"
+                                                << "MY_KEY" << true << false << "127.0.0.1:8123";
+    QTest::newRow("anthropic default named to another host")
+        << "anthropic"
+        << "https://evil.example"
+        << "ANTHROPIC_API_KEY"
+        << "ANTHROPIC_API_KEY" << true << false << "evil.example";
+    QTest::newRow("foreign variable to the official host")
+        << "openai"
+        << ""
+        << "GITHUB_TOKEN"
+        << "GITHUB_TOKEN" << true << true << "api.openai.com";
+    QTest::newRow("aws secret to the official anthropic host")
+        << "anthropic"
+        << ""
+        << "AWS_SECRET_ACCESS_KEY"
+        << "AWS_SECRET_ACCESS_KEY" << true << true << "api.anthropic.com";
+    QTest::newRow("ollama with a key") << "ollama"
+                                       << "https://ollama.example"
+                                       << "OLLAMA_KEY"
+                                       << "OLLAMA_KEY" << true << false << "ollama.example";
 }
 
 void TestApiKeys::plan()
@@ -91,22 +155,50 @@ void TestApiKeys::resolve_data()
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("error");
 
-    QTest::newRow("named variable set, trusted") << "openai" << "" << "AS_TEST_KEY_SET" << true << "sk-from-env" << "";
-    QTest::newRow("named variable set, untrusted")
-        << "openai" << "" << "AS_TEST_KEY_SET" << false << ""
-        << "provider 'p' (openai) would send AS_TEST_KEY_SET to host api.openai.com (not openai's default variable "
-           "OPENAI_API_KEY); this workspace is not trusted";
-    QTest::newRow("named variable missing") << "openai" << "" << "AS_TEST_KEY_UNSET" << true << "" << "openai: no API key: set AS_TEST_KEY_UNSET";
-    QTest::newRow("default for api.openai.com") << "openai" << "https://api.openai.com/v1" << "" << false << "" << "openai: no API key: set OPENAI_API_KEY";
-    QTest::newRow("default for anthropic") << "anthropic" << "" << "" << false << "" << "anthropic: no API key: set ANTHROPIC_API_KEY";
-    QTest::newRow("anthropic elsewhere gets no default") << "anthropic" << "http://127.0.0.1:9" << "" << false << "" << "";
+    QTest::newRow("named variable set, trusted") << "openai"
+                                                 << ""
+                                                 << "AS_TEST_KEY_SET" << true << "sk-from-env"
+                                                 << "";
+    QTest::newRow("named variable set, untrusted") << "openai"
+                                                   << ""
+                                                   << "AS_TEST_KEY_SET" << false << ""
+                                                   << "provider 'p' (openai) would send AS_TEST_KEY_SET to "
+                                                      "host api.openai.com (not openai's default variable "
+                                                      "OPENAI_API_KEY); this workspace is not trusted";
+    QTest::newRow("named variable missing") << "openai"
+                                            << ""
+                                            << "AS_TEST_KEY_UNSET" << true << ""
+                                            << "openai: no API key: set AS_TEST_KEY_UNSET";
+    QTest::newRow("default for api.openai.com") << "openai"
+                                                << "https://api.openai.com/v1"
+                                                << "" << false << ""
+                                                << "openai: no API key: set OPENAI_API_KEY";
+    QTest::newRow("default for anthropic") << "anthropic"
+                                           << ""
+                                           << "" << false << ""
+                                           << "anthropic: no API key: set ANTHROPIC_API_KEY";
+    QTest::newRow("anthropic elsewhere gets no default") << "anthropic"
+                                                         << "http://127.0.0.1:9"
+                                                         << "" << false << ""
+                                                         << "";
     QTest::newRow("untrusted other host")
-        << "anthropic" << "https://evil.example" << "AS_TEST_KEY_SET" << false << ""
+        << "anthropic"
+        << "https://evil.example"
+        << "AS_TEST_KEY_SET" << false << ""
         << "provider 'p' (anthropic) would send AS_TEST_KEY_SET to host evil.example (not the official host "
            "api.anthropic.com); this workspace is not trusted";
-    QTest::newRow("local compatible server needs none") << "openai" << "http://127.0.0.1:8000/v1" << "" << false << "" << "";
-    QTest::newRow("ollama needs none") << "ollama" << "" << "" << false << "" << "";
-    QTest::newRow("scripted needs none") << "scripted" << "" << "" << false << "" << "";
+    QTest::newRow("local compatible server needs none") << "openai"
+                                                        << "http://127.0.0.1:8000/v1"
+                                                        << "" << false << ""
+                                                        << "";
+    QTest::newRow("ollama needs none") << "ollama"
+                                       << ""
+                                       << "" << false << ""
+                                       << "";
+    QTest::newRow("scripted needs none") << "scripted"
+                                         << ""
+                                         << "" << false << ""
+                                         << "";
 }
 
 void TestApiKeys::resolve()
@@ -158,14 +250,15 @@ void TestApiKeys::usesNeedingTrust()
     for (const CredentialUse &u : all)
         seen << u.providerId + u' ' + u.host + u' ' + u.variable;
     seen.sort();
-    QCOMPARE(seen, (QStringList{QStringLiteral("gh api.openai.com GITHUB_TOKEN"),
-                                QStringLiteral("proxy collector.evil.example ANTHROPIC_API_KEY")}));
+    QCOMPARE(seen,
+        (QStringList { QStringLiteral("gh api.openai.com GITHUB_TOKEN"),
+            QStringLiteral("proxy collector.evil.example ANTHROPIC_API_KEY") }));
 
-    const QList<CredentialUse> ofA = credentials::usesNeedingTrust(*ws, {QStringLiteral("a")});
+    const QList<CredentialUse> ofA = credentials::usesNeedingTrust(*ws, { QStringLiteral("a") });
     QCOMPARE(ofA.size(), 1);
     QCOMPARE(ofA.first().providerId, QStringLiteral("proxy"));
     QCOMPARE(ofA.first().origin, QStringLiteral("https://collector.evil.example"));
-    QVERIFY(credentials::usesNeedingTrust(*ws, {QStringLiteral("b")}).isEmpty());
+    QVERIFY(credentials::usesNeedingTrust(*ws, { QStringLiteral("b") }).isEmpty());
 }
 
 // The app's Trust approves exactly the uses it listed: the same provider pointed elsewhere, or
@@ -174,8 +267,8 @@ void TestApiKeys::trustCoversOnlyTheApprovedUse()
 {
     qputenv("AS_TEST_KEY_SET", "sk-from-env");
     const ProviderConfig p = provider(QStringLiteral("openai"), QStringLiteral("http://127.0.0.1:8123/v1"),
-                                      QStringLiteral("AS_TEST_KEY_SET"));
-    const CredentialTrust approved{false, {credentials::planFor(p).use}};
+        QStringLiteral("AS_TEST_KEY_SET"));
+    const CredentialTrust approved { false, { credentials::planFor(p).use } };
     QString error;
     QCOMPARE(resolveApiKey(p, approved, &error), QStringLiteral("sk-from-env"));
     QVERIFY(error.isEmpty());

@@ -265,7 +265,7 @@ private slots:
     {
         ScriptedHttpServer first;
         ScriptedHttpServer second;
-        for (const char *path : {"/api/workspace", "/api/agents/a/test"}) {
+        for (const char *path : { "/api/workspace", "/api/agents/a/test" }) {
             ScriptedHttpServer::Response redirect;
             redirect.status = 307;
             redirect.headers = { { "Location", second.url().toString().toUtf8() + path } };
@@ -279,9 +279,11 @@ private slots:
         RemoteBackend b(first.url(), kAlphaToken);
         QSignalSpy failed(&b, &RemoteBackend::workspaceFetchFailed);
         QVERIFY(failed.wait(10000));
+        QCOMPARE(second.requests.size(), 0);
         QCOMPARE(failed.first().at(0).toString(),
-            QStringLiteral("server: HTTP 307: a redirect to another origin is not followed (the token stays with "
-                           "this server)"));
+            QStringLiteral(
+                "server: HTTP 307: a redirect to another origin is not followed (the token stays with "
+                "this server)"));
         QSignalSpy startFailed(&b, &ExecutionBackend::startFailed);
         ExecutionRequest r;
         r.agentId = QStringLiteral("a");

@@ -162,7 +162,8 @@ void MainWindow::createActions()
         dialog->open();
     });
     apiKeys->setObjectName(QStringLiteral("actionApiKeys"));
-    QAction *trust = settings->addAction(tr("Workspace &Trust…"), this, [this] { settleWorkspaceTrust(true); });
+    QAction *trust
+        = settings->addAction(tr("Workspace &Trust…"), this, [this] { settleWorkspaceTrust(true); });
     trust->setObjectName(QStringLiteral("actionWorkspaceTrust"));
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
@@ -326,12 +327,12 @@ void MainWindow::settleWorkspaceTrust(bool askAgain)
         return;
     if (askAgain && credentials::usesNeedingTrust(m_workspace).isEmpty()) {
         MessageBox::information(this, tr("Workspace Trust"),
-                                tr("This workspace sends no key beyond its providers' official hosts: "
-                                   "there is nothing to trust."));
+            tr("This workspace sends no key beyond its providers' official hosts: "
+               "there is nothing to trust."));
         return;
     }
-    local->setCredentialTrust(askAgain ? WorkspaceTrust::ask(this, m_workspace)
-                                       : WorkspaceTrust::decide(this, m_workspace));
+    local->setCredentialTrust(
+        askAgain ? WorkspaceTrust::ask(this, m_workspace) : WorkspaceTrust::decide(this, m_workspace));
 }
 
 void MainWindow::showProblems(const QString &path, const QStringList &problems)

@@ -34,7 +34,8 @@ QString pathOf(const Workspace &workspace)
 
 QString WorkspaceTrust::fingerprint(const Workspace &workspace)
 {
-    return QString::fromLatin1(QCryptographicHash::hash(workspace.toJsonText(), QCryptographicHash::Sha256).toHex());
+    return QString::fromLatin1(
+        QCryptographicHash::hash(workspace.toJsonText(), QCryptographicHash::Sha256).toHex());
 }
 
 std::optional<bool> WorkspaceTrust::remembered(const QString &path, const QString &fingerprint)
@@ -56,15 +57,15 @@ void WorkspaceTrust::remember(const QString &path, const QString &fingerprint, b
         s_unsaved.insert(fingerprint, trusted);
         return;
     }
-    QSettings().setValue(settingsKey(path), QVariantMap{{QStringLiteral("path"), path},
-                                                        {QStringLiteral("sha256"), fingerprint},
-                                                        {QStringLiteral("trusted"), trusted}});
+    QSettings().setValue(settingsKey(path),
+        QVariantMap { { QStringLiteral("path"), path }, { QStringLiteral("sha256"), fingerprint },
+            { QStringLiteral("trusted"), trusted } });
 }
 
 CredentialTrust WorkspaceTrust::trustFor(const QList<CredentialUse> &uses, bool trusted)
 {
     // Exactly the uses the user saw, nothing wider: another provider or host is asked anew.
-    return trusted ? CredentialTrust{false, uses} : CredentialTrust{};
+    return trusted ? CredentialTrust { false, uses } : CredentialTrust {};
 }
 
 CredentialTrust WorkspaceTrust::decide(QWidget *parent, const Workspace &workspace)

@@ -8,8 +8,8 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
-WorkspaceTrustDialog::WorkspaceTrustDialog(const QString &workspaceName, const QList<CredentialUse> &uses,
-                                           QWidget *parent)
+WorkspaceTrustDialog::WorkspaceTrustDialog(
+    const QString &workspaceName, const QList<CredentialUse> &uses, QWidget *parent)
     : QDialog(parent)
 {
     setObjectName(QStringLiteral("workspaceTrustDialog"));
@@ -31,15 +31,15 @@ WorkspaceTrustDialog::WorkspaceTrustDialog(const QString &workspaceName, const Q
     auto *list = new QTreeWidget(this);
     list->setObjectName(QStringLiteral("trustUsesList"));
     list->setColumnCount(ColumnCount);
-    list->setHeaderLabels({tr("Provider"), tr("Host"), tr("Variable"), tr("Why it asks")});
+    list->setHeaderLabels({ tr("Provider"), tr("Host"), tr("Variable"), tr("Why it asks") });
     list->setRootIsDecorated(false);
     list->setSelectionMode(QAbstractItemView::NoSelection);
     list->setFocusPolicy(Qt::NoFocus); // a list to read; the keyboard belongs to the buttons
     list->setUniformRowHeights(true);
     for (const CredentialUse &use : uses) {
-        auto *item = new QTreeWidgetItem(list, QStringList{use.providerId + QStringLiteral(" (") + use.kind
-                                                               + QLatin1Char(')'),
-                                                           use.host, QLatin1Char('$') + use.variable, use.reason});
+        auto *item = new QTreeWidgetItem(list,
+            QStringList { use.providerId + QStringLiteral(" (") + use.kind + QLatin1Char(')'), use.host,
+                QLatin1Char('$') + use.variable, use.reason });
         item->setToolTip(HostColumn, use.origin);
         item->setToolTip(ReasonColumn, use.reason);
     }
@@ -52,13 +52,13 @@ WorkspaceTrustDialog::WorkspaceTrustDialog(const QString &workspaceName, const Q
     list->header()->setStretchLastSection(true);
     const int rowHeight = uses.isEmpty() ? list->fontMetrics().height() + 6 : list->sizeHintForRow(0);
     list->setFixedHeight(list->header()->sizeHint().height() + 2 * list->frameWidth()
-                           + rowHeight * int(qBound(qsizetype(2), uses.size(), qsizetype(6))) + 4);
+        + rowHeight * int(qBound(qsizetype(2), uses.size(), qsizetype(6))) + 4);
 
     auto *outro = new QLabel(tr("Trust it only if you wrote this file or know where it comes from. Without "
                                 "trust, runs that need these keys fail before sending anything; other "
                                 "runs work as usual. The answer is kept for this file until its content "
                                 "changes (Settings > Workspace Trust asks again)."),
-                             this);
+        this);
     outro->setWordWrap(true);
 
     auto *buttons = new QDialogButtonBox(this);

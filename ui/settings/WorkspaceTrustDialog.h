@@ -16,6 +16,7 @@ class WorkspaceTrustDialog final : public QDialog
 public:
     enum Column { ProviderColumn, HostColumn, VariableColumn, ReasonColumn, ColumnCount };
 
-    WorkspaceTrustDialog(const QString &workspaceName, const QList<CredentialUse> &uses, QWidget *parent = nullptr);
+    WorkspaceTrustDialog(
+        const QString &workspaceName, const QList<CredentialUse> &uses, QWidget *parent = nullptr);
     ~WorkspaceTrustDialog() override;
 };

@@ -45,7 +45,7 @@ void TestPanel::setBackend(ExecutionBackend *backend)
 
 void TestPanel::setBeforeRun(const std::function<void()> &hook)
 {
-    for (ExecutionTracker *t : {m_single->tracker(), m_node->tracker(), m_full->tracker()})
+    for (ExecutionTracker *t : { m_single->tracker(), m_node->tracker(), m_full->tracker() })
         t->setBeforeStart(hook);
 }
 

@@ -7,9 +7,9 @@
 #include "tests/providers/ScriptedHttpServer.h"
 #include "tests/support/TestSupport.h"
 #include "ui/common/MessageBox.h"
+#include "ui/form/FormBuilder.h"
 #include "ui/mainwindow/MainWindow.h"
 #include "ui/settings/WorkspaceTrust.h"
-#include "ui/form/FormBuilder.h"
 #include "ui/settings/WorkspaceTrustDialog.h"
 #include "ui/testpanel/SingleAgentTab.h"
 #include "ui/testpanel/TestPanel.h"
@@ -37,31 +37,34 @@ const QByteArray kKey = "sk-ui-trust-SECRET-0123456789abcdef";
 // AS_UI_TRUST_KEY; `instructions` lets a test change the file's content.
 QByteArray workspaceJson(const QUrl &base, const QString &instructions = QStringLiteral("Echo."))
 {
-    const QJsonObject in{{QStringLiteral("name"), QStringLiteral("in")}, {QStringLiteral("type"), QStringLiteral("str")}};
-    const QJsonObject out{{QStringLiteral("name"), QStringLiteral("out")}, {QStringLiteral("type"), QStringLiteral("str")}};
-    const QJsonObject agent{
-        {QStringLiteral("id"), QStringLiteral("echo")},
-        {QStringLiteral("name"), QStringLiteral("Echo")},
-        {QStringLiteral("version"), QStringLiteral("1")},
-        {QStringLiteral("model"), QJsonObject{{QStringLiteral("provider"), QStringLiteral("cloud")},
-                                              {QStringLiteral("name"), QStringLiteral("gpt-4o-mini")}}},
-        {QStringLiteral("instructions"), instructions},
-        {QStringLiteral("signature"), QJsonObject{{QStringLiteral("inputs"), QJsonArray{in}},
-                                                  {QStringLiteral("outputs"), QJsonArray{out}}}}};
-    const QJsonObject cloud{{QStringLiteral("kind"), QStringLiteral("openai")},
-                            {QStringLiteral("base_url"), QString(base.toString() + QStringLiteral("/v1"))},
-                            {QStringLiteral("api_key_env"), QStringLiteral("AS_UI_TRUST_KEY")}};
-    const QJsonObject ws{{QStringLiteral("format"), QStringLiteral("agentstudio/1")},
-                         {QStringLiteral("workspace_id"), QStringLiteral("trust")},
-                         {QStringLiteral("providers"), QJsonObject{{QStringLiteral("cloud"), cloud}}},
-                         {QStringLiteral("agents"), QJsonArray{agent}}};
+    const QJsonObject in { { QStringLiteral("name"), QStringLiteral("in") },
+        { QStringLiteral("type"), QStringLiteral("str") } };
+    const QJsonObject out { { QStringLiteral("name"), QStringLiteral("out") },
+        { QStringLiteral("type"), QStringLiteral("str") } };
+    const QJsonObject agent { { QStringLiteral("id"), QStringLiteral("echo") },
+        { QStringLiteral("name"), QStringLiteral("Echo") },
+        { QStringLiteral("version"), QStringLiteral("1") },
+        { QStringLiteral("model"),
+            QJsonObject { { QStringLiteral("provider"), QStringLiteral("cloud") },
+                { QStringLiteral("name"), QStringLiteral("gpt-4o-mini") } } },
+        { QStringLiteral("instructions"), instructions },
+        { QStringLiteral("signature"),
+            QJsonObject { { QStringLiteral("inputs"), QJsonArray { in } },
+                { QStringLiteral("outputs"), QJsonArray { out } } } } };
+    const QJsonObject cloud { { QStringLiteral("kind"), QStringLiteral("openai") },
+        { QStringLiteral("base_url"), QString(base.toString() + QStringLiteral("/v1")) },
+        { QStringLiteral("api_key_env"), QStringLiteral("AS_UI_TRUST_KEY") } };
+    const QJsonObject ws { { QStringLiteral("format"), QStringLiteral("agentstudio/1") },
+        { QStringLiteral("workspace_id"), QStringLiteral("trust") },
+        { QStringLiteral("providers"), QJsonObject { { QStringLiteral("cloud"), cloud } } },
+        { QStringLiteral("agents"), QJsonArray { agent } } };
     return QJsonDocument(ws).toJson();
 }
 
 ScriptedHttpServer::Response okResponse()
 {
     ScriptedHttpServer::Response ok;
-    ok.headers = {{"Content-Type", "text/event-stream"}};
+    ok.headers = { { "Content-Type", "text/event-stream" } };
     ok.body = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi back\"}}]}\n\ndata: [DONE]\n\n";
     return ok;
 }
@@ -107,17 +110,17 @@ private:
         if (!run)
             return QStringLiteral("<no run button>");
         run->click();
-        if (!QTest::qWaitFor([&] { return !tab->isRunning() && !labelText(tab, "metricStatus").isEmpty()
-                                          && labelText(tab, "metricStatus") != u"starting"; },
-                             20000))
+        if (!QTest::qWaitFor(
+                [&] {
+                    return !tab->isRunning() && !labelText(tab, "metricStatus").isEmpty()
+                        && labelText(tab, "metricStatus") != u"starting";
+                },
+                20000))
             return QStringLiteral("<no end>");
         return labelText(tab, "metricStatus");
     }
 
-    QString runError() const
-    {
-        return labelText(m_window->testPanel()->singleAgent(), "metricError");
-    }
+    QString runError() const { return labelText(m_window->testPanel()->singleAgent(), "metricError"); }
 
 private slots:
     void initTestCase()
@@ -143,23 +146,28 @@ private slots:
     // Trust as the default button (Return never trusts by accident).
     void dialogListsEveryUse()
     {
-        const QList<CredentialUse> uses{
-            {QStringLiteral("cloud"), QStringLiteral("openai"), QStringLiteral("collector.example:8443"),
-             QStringLiteral("https://collector.example:8443"), QStringLiteral("GITHUB_TOKEN"),
-             QStringLiteral("not the official host api.openai.com")},
-            {QStringLiteral("claude"), QStringLiteral("anthropic"), QStringLiteral("api.anthropic.com"),
-             QStringLiteral("https://api.anthropic.com"), QStringLiteral("AWS_SECRET_ACCESS_KEY"),
-             QStringLiteral("not anthropic's default variable ANTHROPIC_API_KEY")}};
+        const QList<CredentialUse> uses {
+            { QStringLiteral("cloud"), QStringLiteral("openai"), QStringLiteral("collector.example:8443"),
+                QStringLiteral("https://collector.example:8443"), QStringLiteral("GITHUB_TOKEN"),
+                QStringLiteral("not the official host api.openai.com") },
+            { QStringLiteral("claude"), QStringLiteral("anthropic"), QStringLiteral("api.anthropic.com"),
+                QStringLiteral("https://api.anthropic.com"), QStringLiteral("AWS_SECRET_ACCESS_KEY"),
+                QStringLiteral("not anthropic's default variable ANTHROPIC_API_KEY") }
+        };
         WorkspaceTrustDialog dialog(QStringLiteral("shared.agents.json"), uses);
         dialog.show();
         QVERIFY(QTest::qWaitForWindowExposed(&dialog));
         auto *list = dialog.findChild<QTreeWidget *>(QStringLiteral("trustUsesList"));
         QVERIFY(list);
         QCOMPARE(list->topLevelItemCount(), 2);
-        QCOMPARE(list->topLevelItem(0)->text(WorkspaceTrustDialog::ProviderColumn), QStringLiteral("cloud (openai)"));
-        QCOMPARE(list->topLevelItem(0)->text(WorkspaceTrustDialog::HostColumn), QStringLiteral("collector.example:8443"));
-        QCOMPARE(list->topLevelItem(0)->text(WorkspaceTrustDialog::VariableColumn), QStringLiteral("$GITHUB_TOKEN"));
-        QCOMPARE(list->topLevelItem(1)->text(WorkspaceTrustDialog::VariableColumn), QStringLiteral("$AWS_SECRET_ACCESS_KEY"));
+        QCOMPARE(list->topLevelItem(0)->text(WorkspaceTrustDialog::ProviderColumn),
+            QStringLiteral("cloud (openai)"));
+        QCOMPARE(list->topLevelItem(0)->text(WorkspaceTrustDialog::HostColumn),
+            QStringLiteral("collector.example:8443"));
+        QCOMPARE(list->topLevelItem(0)->text(WorkspaceTrustDialog::VariableColumn),
+            QStringLiteral("$GITHUB_TOKEN"));
+        QCOMPARE(list->topLevelItem(1)->text(WorkspaceTrustDialog::VariableColumn),
+            QStringLiteral("$AWS_SECRET_ACCESS_KEY"));
         auto *dontTrust = dialog.findChild<QPushButton *>(QStringLiteral("dontTrustButton"));
         auto *trust = dialog.findChild<QPushButton *>(QStringLiteral("trustButton"));
         QVERIFY(dontTrust && trust);
@@ -175,7 +183,8 @@ private slots:
     void dontTrustFailsBeforeAnyRequest()
     {
         ScriptedHttpServer server;
-        const QString path = testsupport::writeFile(m_dir->path(), QStringLiteral("a.agents.json"), workspaceJson(server.url()));
+        const QString path = testsupport::writeFile(
+            m_dir->path(), QStringLiteral("a.agents.json"), workspaceJson(server.url()));
         openWindow(path);
         const int asked = WorkspaceTrust::askedCount();
         WorkspaceTrust::setNextAnswer(WorkspaceTrust::Answer::DontTrust);
@@ -186,12 +195,13 @@ private slots:
         QCOMPARE(listed.first().providerId, QStringLiteral("cloud"));
         QCOMPARE(listed.first().host, server.url().authority());
         QCOMPARE(listed.first().variable, QStringLiteral("AS_UI_TRUST_KEY"));
-        QVERIFY2(runError().contains(QStringLiteral("would send AS_UI_TRUST_KEY to host %1").arg(server.url().authority())),
-                 qPrintable(runError()));
+        QVERIFY2(runError().contains(
+                     QStringLiteral("would send AS_UI_TRUST_KEY to host %1").arg(server.url().authority())),
+            qPrintable(runError()));
         QCOMPARE(server.requests.size(), 0);
 
         QCOMPARE(runEcho(), QStringLiteral("failed"));
-        QCOMPARE(WorkspaceTrust::askedCount(), asked + 1);   // remembered
+        QCOMPARE(WorkspaceTrust::askedCount(), asked + 1); // remembered
         QCOMPARE(server.requests.size(), 0);
     }
 
@@ -200,7 +210,8 @@ private slots:
     void trustIsRememberedUntilTheFileChanges()
     {
         ScriptedHttpServer server;
-        const QString path = testsupport::writeFile(m_dir->path(), QStringLiteral("b.agents.json"), workspaceJson(server.url()));
+        const QString path = testsupport::writeFile(
+            m_dir->path(), QStringLiteral("b.agents.json"), workspaceJson(server.url()));
         openWindow(path);
         const int asked = WorkspaceTrust::askedCount();
         auto *action = m_window->findChild<QAction *>(QStringLiteral("actionWorkspaceTrust"));
@@ -214,14 +225,14 @@ private slots:
         QCOMPARE(server.requests.size(), 1);
         QCOMPARE(server.requests.first().headers.value("authorization"), QByteArray("Bearer " + kKey));
 
-        openWindow(path);   // a later session: QSettings remembers path + content hash
+        openWindow(path); // a later session: QSettings remembers path + content hash
         server.enqueue(okResponse());
         QCOMPARE(runEcho(), QStringLiteral("completed"));
         QCOMPARE(WorkspaceTrust::askedCount(), asked + 1);
         QCOMPARE(server.requests.size(), 2);
 
         testsupport::writeFile(m_dir->path(), QStringLiteral("b.agents.json"),
-                               workspaceJson(server.url(), QStringLiteral("Echo, but changed.")));
+            workspaceJson(server.url(), QStringLiteral("Echo, but changed.")));
         openWindow(path);
         WorkspaceTrust::setNextAnswer(WorkspaceTrust::Answer::DontTrust);
         QCOMPARE(runEcho(), QStringLiteral("failed"));
@@ -242,8 +253,9 @@ private slots:
         WorkspaceTrust::remember(path, QStringLiteral("aaaa"), true);
         QCOMPARE(WorkspaceTrust::remembered(path, QStringLiteral("aaaa")), std::optional<bool>(true));
         QCOMPARE(WorkspaceTrust::remembered(path, QStringLiteral("bbbb")), std::nullopt);
-        QCOMPARE(WorkspaceTrust::remembered(m_dir->filePath(QStringLiteral("d.agents.json")), QStringLiteral("aaaa")),
-                 std::nullopt);
+        QCOMPARE(WorkspaceTrust::remembered(
+                     m_dir->filePath(QStringLiteral("d.agents.json")), QStringLiteral("aaaa")),
+            std::nullopt);
     }
 };
 
