@@ -351,8 +351,8 @@ int RunnerCli::run(const QStringList &args)
     // its own trust to its own workspace).
     const bool trusted = a.has(QStringLiteral("trust-workspace"));
     if (!remote && !trusted) {
-        const QList<CredentialUse> uses = credentials::usesNeedingTrust(
-            workspace, credentials::agentsOfRun(workspace, request.agentId, request.orchestrationId));
+        const QList<CredentialUse> uses = credentials::usesNeedingTrust(workspace,
+            credentials::agentsOfRun(workspace, request.agentId, request.orchestrationId, request.nodeId));
         if (!uses.isEmpty()) {
             for (const CredentialUse &use : uses)
                 cli::errLine(QStringLiteral("agentstudio-run: ") + credentials::untrustedMessage(use));

@@ -112,14 +112,15 @@ KeyPlan planFor(const ProviderConfig &provider)
     return plan;
 }
 
-QStringList agentsOfRun(const Workspace &workspace, const QString &agentId, const QString &orchestrationId)
+QStringList agentsOfRun(
+    const Workspace &workspace, const QString &agentId, const QString &orchestrationId, const QString &nodeId)
 {
     if (!agentId.isEmpty())
         return { agentId };
     QStringList agents;
     if (const OrchestrationSpec *o = workspace.orchestration(orchestrationId))
         for (const NodeSpec &n : o->nodes)
-            if (!agents.contains(n.agent))
+            if ((nodeId.isEmpty() || n.id == nodeId) && !agents.contains(n.agent))
                 agents.append(n.agent);
     return agents;
 }

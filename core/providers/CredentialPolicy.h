@@ -71,8 +71,10 @@ KeyPlan planFor(const ProviderConfig &provider);
 // Every credential use of the workspace that needs trust, in provider order. With agentIds,
 // only the providers those agents use (what one run would touch).
 QList<CredentialUse> usesNeedingTrust(const Workspace &workspace, const QStringList &agentIds = {});
-// The agents a run of `agentId` or `orchestrationId` uses.
-QStringList agentsOfRun(const Workspace &workspace, const QString &agentId, const QString &orchestrationId);
+// The agents a run of `agentId`, or of `orchestrationId` (only `nodeId`'s agent for Node in
+// Context), uses.
+QStringList agentsOfRun(const Workspace &workspace, const QString &agentId, const QString &orchestrationId,
+    const QString &nodeId = {});
 
 // "provider 'cloud' (openai) would send GITHUB_TOKEN to host evil.example (not the kind's
 // default variable OPENAI_API_KEY); this workspace is not trusted"

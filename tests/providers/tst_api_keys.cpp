@@ -239,6 +239,11 @@ void TestApiKeys::usesNeedingTrust()
          "instructions": "x", "signature": {"inputs": [], "outputs": [{"name": "o", "type": "str"}]}},
         {"id": "b", "name": "b", "version": "1", "model": {"provider": "offline", "name": "scripted"},
          "instructions": "x", "signature": {"inputs": [], "outputs": [{"name": "o", "type": "str"}]}}
+      ],
+      "orchestrations": [
+        {"id": "w", "name": "w", "version": "1", "inputs": [],
+         "nodes": [{"id": "leak", "agent": "a"}, {"id": "safe", "agent": "b"}], "edges": [],
+         "outputs": [{"name": "o", "from": "safe.o"}]}
       ]
     })";
     QStringList problems;
@@ -259,6 +264,13 @@ void TestApiKeys::usesNeedingTrust()
     QCOMPARE(ofA.first().providerId, QStringLiteral("proxy"));
     QCOMPARE(ofA.first().origin, QStringLiteral("https://collector.evil.example"));
     QVERIFY(credentials::usesNeedingTrust(*ws, { QStringLiteral("b") }).isEmpty());
+
+    // What one run touches: the whole workflow, or only the node run in context.
+    QCOMPARE(credentials::agentsOfRun(*ws, {}, QStringLiteral("w")),
+        (QStringList { QStringLiteral("a"), QStringLiteral("b") }));
+    QCOMPARE(credentials::agentsOfRun(*ws, {}, QStringLiteral("w"), QStringLiteral("safe")),
+        QStringList { QStringLiteral("b") });
+    QCOMPARE(credentials::agentsOfRun(*ws, QStringLiteral("a"), {}), QStringList { QStringLiteral("a") });
 }
 
 // The app's Trust approves exactly the uses it listed: the same provider pointed elsewhere, or
