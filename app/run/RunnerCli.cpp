@@ -7,6 +7,7 @@
 #include "core/engine/Engine.h"
 #include "core/engine/LocalBackend.h"
 #include "core/model/Workspace.h"
+#include "core/providers/CredentialPolicy.h"
 #include "core/remote/RemoteBackend.h"
 #include "core/store/ExecutionStore.h"
 #include "core/trace/OtlpExport.h"
@@ -143,7 +144,7 @@ QString RunnerCli::usage()
         "  agentstudio-run run --workspace FILE (--agent ID | --workflow ID [--node NODE_ID])\n"
         "                      [--input NAME=VALUE]... [--inputs FILE.json] [--upstream FILE.json]\n"
         "                      [--db FILE | --no-history] [--remote URL --token-file FILE]\n"
-        "                      [--format text|json|jsonl]\n"
+        "                      [--trust-workspace] [--format text|json|jsonl]\n"
         "  agentstudio-run history [--status S] [--agent ID] [--workflow ID] [--search TEXT]\n"
         "                      [--since ISO] [--limit N] [--db FILE [--workspace FILE]\n"
         "                      | --remote URL --token-file FILE] [--format text|json]\n"
@@ -152,6 +153,9 @@ QString RunnerCli::usage()
         "\n"
         "Exit codes: 0 completed, 1 the execution failed or was cancelled, 2 bad arguments or an\n"
         "invalid workspace, 3 could not reach the provider or server.\n"
+        "--trust-workspace lets the workspace send a key to a host other than its provider's\n"
+        "official one, or read a variable other than OPENAI_API_KEY / ANTHROPIC_API_KEY; without it\n"
+        "such a run stops before any request (exit code 2).\n"
         "The default database is %1.\n")
         .arg(ExecutionStore::defaultPath());
 }
@@ -204,10 +208,19 @@ int RunnerCli::validate(const QStringList &args)
 int RunnerCli::run(const QStringList &args)
 {
     const QList<CliOption> options = {
-        {QStringLiteral("workspace")}, {QStringLiteral("agent")}, {QStringLiteral("workflow")},
-        {QStringLiteral("node")}, {QStringLiteral("input"), true, true}, {QStringLiteral("inputs")},
-        {QStringLiteral("upstream")}, {QStringLiteral("db")}, {QStringLiteral("no-history"), false},
-        {QStringLiteral("remote")}, {QStringLiteral("token-file")}, {QStringLiteral("format")},
+        { QStringLiteral("workspace") },
+        { QStringLiteral("agent") },
+        { QStringLiteral("workflow") },
+        { QStringLiteral("node") },
+        { QStringLiteral("input"), true, true },
+        { QStringLiteral("inputs") },
+        { QStringLiteral("upstream") },
+        { QStringLiteral("db") },
+        { QStringLiteral("no-history"), false },
+        { QStringLiteral("remote") },
+        { QStringLiteral("token-file") },
+        { QStringLiteral("format") },
+        { QStringLiteral("trust-workspace"), false },
     };
     const auto parsedResult = CliArguments::parse(QStringLiteral("run"), args, options, 0);
     if (!parsedResult)
@@ -352,11 +365,29 @@ int RunnerCli::run(const QStringList &args)
         }
     }
 
+    // Keys the file would send anywhere but their official host, or read from a variable of
+    // its choosing, need --trust-workspace: stop here, before any request (a server applies
+    // its own trust to its own workspace).
+    const bool trusted = a.has(QStringLiteral("trust-workspace"));
+    if (!remote && !trusted) {
+        const QList<CredentialUse> uses = credentials::usesNeedingTrust(workspace,
+            credentials::agentsOfRun(workspace, request.agentId, request.orchestrationId, request.nodeId));
+        if (!uses.isEmpty()) {
+            for (const CredentialUse &use : uses)
+                cli::errLine(QStringLiteral("agentstudio-run: ") + credentials::untrustedMessage(use));
+            cli::errLine(QStringLiteral("agentstudio-run: if you trust %1, run again with --trust-workspace")
+                             .arg(a.value(QStringLiteral("workspace"))));
+            return BadArguments;
+        }
+    }
+
     // The backend: the embedded engine, or the server.
     ExecutionBackend *backend = connection.backend.get();
     std::unique_ptr<LocalBackend> local;
     if (!remote) {
         EngineSettings settings;
+        if (trusted)
+            settings.credentialTrust = CredentialTrust::everything();
         if (!a.has(QStringLiteral("no-history")))
             settings.databasePath = a.has(QStringLiteral("db")) ? a.value(QStringLiteral("db")) : ExecutionStore::defaultPath();
         settings.concurrency = 1;

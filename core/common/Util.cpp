@@ -2,6 +2,7 @@
 
 #include <QJsonDocument>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QUuid>
 
 namespace as {
@@ -85,9 +86,36 @@ QJsonValue parseJsonValue(const QString &text, QString *error)
 
 QString redact(QString text, const QStringList &secrets)
 {
-    for (const QString &s : secrets)
-        if (s.size() >= 4)
-            text.replace(s, QStringLiteral("***"));
+    const QString mask = QStringLiteral("***");
+    for (const QString &secret : secrets) {
+        if (secret.size() < kMinRedactedSecret)
+            continue;
+        text.replace(secret, mask, Qt::CaseInsensitive);
+        if (secret.size() < kRedactWindow)
+            continue;
+        // A piece of the key is as bad as the key (a server echoing part of it, a truncated
+        // header): every run of text whose kRedactWindow-long windows all occur in the key,
+        // case-folded, is masked as one. Simple case folding keeps lengths, so indices of the
+        // folded text are indices of the text.
+        const QString folded = text.toCaseFolded();
+        if (folded.size() != text.size())
+            continue;
+        const QString key = secret.toCaseFolded();
+        QSet<QStringView> windows;
+        for (qsizetype i = 0; i + kRedactWindow <= key.size(); ++i)
+            windows.insert(QStringView(key).mid(i, kRedactWindow));
+        QList<std::pair<qsizetype, qsizetype>> runs; // [begin, end), merged when they touch
+        for (qsizetype i = 0; i + kRedactWindow <= folded.size(); ++i) {
+            if (!windows.contains(QStringView(folded).mid(i, kRedactWindow)))
+                continue;
+            if (!runs.isEmpty() && runs.last().second >= i)
+                runs.last().second = i + kRedactWindow;
+            else
+                runs.append({ i, i + kRedactWindow });
+        }
+        for (auto it = runs.crbegin(); it != runs.crend(); ++it)
+            text.replace(it->first, it->second - it->first, mask);
+    }
     return text;
 }
 

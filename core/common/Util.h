@@ -30,8 +30,12 @@ QString compactJson(const QJsonValue &v);
 // Parses JSON text into a value (object, array, or scalar). Empty text -> null value.
 QJsonValue parseJsonValue(const QString &text, QString *error = nullptr);
 
-// Replaces every occurrence of each secret (API keys, tokens) with "***" so a message can be
-// shown or logged. Secrets shorter than 4 characters are ignored.
+// Replaces every copy of each secret (API keys, tokens) with "***" so a message can be shown or
+// logged: exact and case-folded copies, and for secrets of kRedactWindow characters or more
+// any run of text made of kRedactWindow-character pieces of the secret (a partial echo).
+// Secrets shorter than kMinRedactedSecret characters are ignored.
+constexpr qsizetype kMinRedactedSecret = 4;
+constexpr qsizetype kRedactWindow = 12;
 QString redact(QString text, const QStringList &secrets);
 
 } // namespace as

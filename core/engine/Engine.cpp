@@ -3,11 +3,9 @@
 #include "core/common/Util.h"
 #include "core/engine/ExecutionBackend.h"
 #include "core/model/Prompt.h"
-#include "core/providers/LlmCall.h"
-#if __has_include("core/providers/ApiKeys.h")
-#include "core/providers/ApiKeys.h"
-#endif
 #include "core/providers/ApiKeyLookup.h"
+#include "core/providers/ApiKeys.h"
+#include "core/providers/LlmCall.h"
 #include "core/store/ExecutionStore.h"
 
 #include <QDateTime>
@@ -28,21 +26,6 @@ constexpr int kFlushEveryEvents = 8192;
 // Store writes are grouped into one transaction for at most this long (and always committed
 // before a batch holding a `complete` event is emitted, so a reader that saw the end finds it).
 constexpr int kMaxTransactionMs = 100;
-
-QString apiKeyFor(const ProviderConfig &p, QString *error)
-{
-    // Keys come from the environment variable the workspace names, never from the file.
-#if __has_include("core/providers/ApiKeys.h")
-    return resolveApiKey(p, error);
-#else
-    if (p.apiKeyEnv.isEmpty())
-        return {};
-    const QString key = qEnvironmentVariable(p.apiKeyEnv.toLocal8Bit().constData());
-    if (key.isEmpty() && error)
-        *error = QStringLiteral("provider '%1': environment variable %2 is not set").arg(p.id, p.apiKeyEnv);
-    return key;
-#endif
-}
 
 QJsonValue nullIfNegative(qint64 v)
 {
@@ -135,6 +118,7 @@ struct Engine::Execution
     ExecutionRecord rec;
     ExecutionRequest req;
     Workspace ws;
+    CredentialTrust trust; // the decision in force when it was submitted
     int workspaceGeneration = 0;
     qint64 nextSeq = 1;
     enum class State { Queued, Running, Finished } state = State::Queued;
@@ -228,6 +212,11 @@ void Engine::setWorkspace(const Workspace &workspace)
     m_problemsCache.reset();
 }
 
+void Engine::setCredentialTrust(const CredentialTrust &trust)
+{
+    m_settings.credentialTrust = trust;
+}
+
 // --- Queue -----------------------------------------------------------------------------------
 
 void Engine::submit(quint64 ticket, const ExecutionRequest &request)
@@ -283,6 +272,7 @@ void Engine::submit(quint64 ticket, const ExecutionRequest &request)
     x->req = request;
     x->req.executionId = id;
     x->ws = ws;
+    x->trust = m_settings.credentialTrust;
     x->workspaceGeneration = m_workspaceGeneration;
     x->isOrchestration = hasOrch;
     x->nodeInContext = hasOrch && !request.nodeId.isEmpty();
@@ -616,13 +606,18 @@ Engine::AgentTask *Engine::startAgentTask(Execution *x, const AgentSpec &agent, 
         request.outputSchema = agent.signature.outputSchema();
     request.signature = agent.signature;
     request.schemaName = agent.id;
+    // Keys come from the environment variable the workspace names (or the keychain, for the
+    // official host), never from the file; an untrusted use fails here, before any request.
     QString error;
-    request.apiKey = apiKeyFor(*provider, &error);
-    if (!error.isEmpty() && apikeys::keychainSupported()) {
+    const KeyPlan plan = credentials::planFor(*provider);
+    request.apiKey = resolveApiKey(*provider, x->trust, &error);
+    const bool untrusted = plan.needsTrust && !x->trust.allows(plan.use);
+    if (!error.isEmpty() && !untrusted && plan.keychainAllowed && apikeys::keychainSupported()) {
         // No key in the environment: ask the system keychain, asynchronously and bounded by a
         // timeout; the call starts when the key arrives. A cancel meanwhile ends the task (it
         // has no call yet) and deleting the task drops the lookup with its answer.
         t->keyLookup = new ApiKeyLookup(*provider);
+        t->keyLookup->setTrust(x->trust);
         connect(t->keyLookup, &ApiKeyLookup::finished, this, [this, t, request](const QString &key, const QString &err) mutable {
             if (t->ended)
                 return;

@@ -107,6 +107,8 @@ public slots:
     void cancelAll();
     // Runs started later use this workspace; running ones keep the one they started with.
     void setWorkspace(const Workspace &workspace);
+    // Runs submitted later use this trust decision for their keys; earlier ones keep theirs.
+    void setCredentialTrust(const CredentialTrust &trust);
     // Results come back as historyReady / executionFetched / queryFailed with the ticket.
     // These four see only the current workspace's executions (its organization and workspace
     // ids): the database is shared with other workspace files and, on a server, other tenants.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/metering/Pricing.h"
+#include "core/providers/CredentialPolicy.h"
 
 #include <QString>
 
@@ -20,4 +21,9 @@ struct EngineSettings
     qint64 maxRetainedEvents = 500000;
     // The partial output of a running LLM step is written to the store at most this often.
     int partialFlushMs = 250;
+    // Which keys may go to hosts other than their official one, or come from variables other
+    // than the default (docs/credentials.md). Default: none. The runner sets `all` for
+    // --trust-workspace and the server for the files it is started with; the app replaces it
+    // per workspace file through Engine::setCredentialTrust().
+    CredentialTrust credentialTrust;
 };

@@ -60,6 +60,13 @@ void LocalBackend::setWorkspace(const Workspace &workspace)
     emit workspaceChanged();
 }
 
+void LocalBackend::setCredentialTrust(const CredentialTrust &trust)
+{
+    Engine *engine = m_engine;
+    QMetaObject::invokeMethod(
+        m_engine, [engine, trust] { engine->setCredentialTrust(trust); }, Qt::QueuedConnection);
+}
+
 quint64 LocalBackend::start(const ExecutionRequest &request)
 {
     const quint64 ticket = m_nextTicket++;

@@ -23,6 +23,9 @@ public:
     QString displayName() const override { return QStringLiteral("Local"); }
     Workspace workspace() const override { return m_workspace; }
     void setWorkspace(const Workspace &workspace);
+    // Runs started after this call use `trust` for their keys (queued to the engine in order
+    // with start(), so a start() right after it already sees it).
+    void setCredentialTrust(const CredentialTrust &trust);
 
     quint64 start(const ExecutionRequest &request) override;
     void cancel(const QString &executionId) override;

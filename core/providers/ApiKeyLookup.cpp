@@ -40,10 +40,10 @@ bool keychainSupported()
 #endif
 }
 
-QString missingKeyMessage(const ProviderConfig &provider, const QString &variable)
+QString missingKeyMessage(const ProviderConfig &provider, const QString &variable, bool keychainAllowed)
 {
     const QString who = provider.kind.isEmpty() ? provider.id : provider.kind;
-    if (keychainSupported())
+    if (keychainSupported() && keychainAllowed)
         return QStringLiteral(
             "%1: no API key: set %2 or store one in the system keychain (Settings > API Keys)")
             .arg(who, variable);
@@ -139,15 +139,26 @@ void ApiKeyLookup::start()
     if (m_started)
         return;
     m_started = true;
-    const QString variable = apiKeyVariable(m_provider);
-    QString error;
-    const QString key = resolveApiKey(m_provider, &error);
-    if (variable.isEmpty() || !key.isEmpty()) {
+    const KeyPlan plan = credentials::planFor(m_provider);
+    if (plan.needsTrust && !m_trust.allows(plan.use)) {
+        // Not even the environment is read for a use nobody trusted.
+        const QString error = credentials::untrustedMessage(plan.use);
         QMetaObject::invokeMethod(
-            this, [this, key] { finish(key, {}); }, Qt::QueuedConnection);
+            this, [this, error] { finish({}, error); }, Qt::QueuedConnection);
         return;
     }
-    startKeychainRead(variable);
+    QString error;
+    const QString key = resolveApiKey(m_provider, m_trust, &error);
+    if (plan.variable.isEmpty() || !key.isEmpty() || !plan.keychainAllowed) {
+        // The keychain holds keys for the official hosts only: anything else ends here.
+        const QString missing = key.isEmpty() && !plan.variable.isEmpty()
+            ? apikeys::missingKeyMessage(m_provider, plan.variable, false)
+            : QString();
+        QMetaObject::invokeMethod(
+            this, [this, key, missing] { finish(key, missing); }, Qt::QueuedConnection);
+        return;
+    }
+    startKeychainRead(plan.variable);
 }
 
 void ApiKeyLookup::startKeychainRead(const QString &variable)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/model/Workspace.h"
+#include "core/providers/CredentialPolicy.h"
 
 #include <QObject>
 #include <QPointer>
@@ -8,10 +9,12 @@
 
 #include <functional>
 
-// Where a provider's API key comes from, in order (DESIGN.md §4):
+// Where a provider's API key comes from, in order (docs/credentials.md):
+//   0. nowhere, when the use needs trust the lookup was not given (CredentialPolicy.h);
 //   1. the environment variable the workspace names (apiKeyVariable(), read synchronously);
-//   2. the system keychain through QtKeychain, when the build has it (AGENTSTUDIO_HAVE_QTKEYCHAIN):
-//      service "agentstudio", key "provider/<provider id>" (what ui/settings/ApiKeysDialog writes).
+//   2. the system keychain through QtKeychain, when the build has it (AGENTSTUDIO_HAVE_QTKEYCHAIN)
+//      and the provider points at its official host: service "agentstudio", key
+//      "provider/<provider id>" (what ui/settings/ApiKeysDialog writes).
 // The key lives only in memory; it is never written to a file, the database, a trace or a log.
 //
 // The keychain read is asynchronous (Secret Service / KWallet over D-Bus) and bounded by a
@@ -26,8 +29,10 @@ bool keychainSupported(); // built with QtKeychain
 constexpr int kDefaultKeychainTimeoutMs = 3000;
 
 // "openai: no API key: set OPENAI_API_KEY or store one in the system keychain (Settings > API Keys)"
-// (without the keychain part when the build has no keychain support).
-QString missingKeyMessage(const ProviderConfig &provider, const QString &variable);
+// (without the keychain part when the build has no keychain support or the keychain may not
+// be used for this provider's host).
+QString missingKeyMessage(
+    const ProviderConfig &provider, const QString &variable, bool keychainAllowed = true);
 
 // Keychain edits for the settings dialog (and tests). Asynchronous: `done` is called once on
 // `context`'s thread (never if context is deleted first), with an empty error on success.
@@ -55,6 +60,9 @@ public:
     ~ApiKeyLookup() override;
 
     void setTimeoutMs(int ms) { m_timeoutMs = ms; }
+    // The trust decision for this provider's key use (default: none, so only the implicit
+    // default to the official host resolves).
+    void setTrust(const CredentialTrust &trust) { m_trust = trust; }
     void start();
     bool isFinished() const { return m_finished; }
 
@@ -68,6 +76,7 @@ private:
     void startKeychainRead(const QString &variable);
 
     ProviderConfig m_provider;
+    CredentialTrust m_trust;
     int m_timeoutMs = apikeys::kDefaultKeychainTimeoutMs;
     bool m_started = false;
     bool m_finished = false;

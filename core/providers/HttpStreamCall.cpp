@@ -8,6 +8,7 @@
 #include <QNetworkAccessManager>
 #include <QRandomGenerator>
 #include <QTimer>
+#include <QUrl>
 
 #include <cmath>
 
@@ -101,6 +102,9 @@ void HttpStreamCall::sendAttempt()
     req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     req.setHeader(QNetworkRequest::UserAgentHeader, QByteArrayLiteral("AgentStudio/" AGENTSTUDIO_VERSION));
     req.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    // The request carries the key (Authorization / x-api-key): a redirect may only stay on the
+    // same origin (scheme, host, port); Qt's default would replay the headers to another one.
+    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::SameOriginRedirectPolicy);
     m_attemptClock.start();
     m_reply = m_network->post(req, buildBody());
     // Connect timeout: until the request is written (TCP + TLS + request). From then on the
@@ -111,6 +115,13 @@ void HttpStreamCall::sendAttempt()
             m_idleTimer->start(m_request.idleTimeoutMs);
     });
     connect(m_reply, &QNetworkReply::metaDataChanged, this, &HttpStreamCall::onHeadersReceived);
+    // A same-origin redirect being followed: the status seen so far was the 3xx's.
+    connect(m_reply, &QNetworkReply::redirected, this, [this] {
+        m_headersSeen = false;
+        m_status = 0;
+        m_streaming = false;
+        m_errorBody.clear();
+    });
     connect(m_reply, &QNetworkReply::readyRead, this, &HttpStreamCall::onReadyRead);
     connect(m_reply, &QNetworkReply::finished, this, &HttpStreamCall::onReplyFinished);
     if (m_request.connectTimeoutMs > 0)
@@ -175,6 +186,17 @@ void HttpStreamCall::onReplyFinished()
         }
         const QString message = providerName() + QStringLiteral(": stream cut: ") + errorString;
         handleFailedAttempt(message, isRetryableNetworkError(netError));
+        return;
+    }
+    if (status >= 300 && status < 400) {
+        // Only a redirect to another origin gets here (same-origin ones are followed).
+        const QByteArray location = headerValue(headers, "location");
+        finish(false, false,
+            QStringLiteral("%1: %2 redirect to %3 not followed: a key is never sent to another origin")
+                .arg(providerName())
+                .arg(status)
+                .arg(location.isEmpty() ? QStringLiteral("(no location)")
+                                        : QUrl(QString::fromUtf8(location)).toString(QUrl::RemoveUserInfo)));
         return;
     }
     if (status > 0) {

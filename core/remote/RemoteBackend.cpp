@@ -141,6 +141,11 @@ QString RemoteBackend::errorMessage(int httpStatus, const QJsonObject &body, con
         return QStringLiteral("server: %1 %2: %3")
             .arg(httpStatus)
             .arg(e.value(QLatin1String("code")).toString(), e.value(QLatin1String("message")).toString());
+    if (httpStatus >= 300 && httpStatus < 400)
+        return QStringLiteral(
+            "server: HTTP %1: a redirect to another origin is not followed (the token stays with "
+            "this server)")
+            .arg(httpStatus);
     if (httpStatus > 0)
         return QStringLiteral("server: HTTP %1").arg(httpStatus);
     return QStringLiteral("cannot reach server: %1").arg(networkError);
@@ -153,6 +158,9 @@ QNetworkReply *RemoteBackend::sendRequest(const QByteArray &verb, const QString 
     request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
     request.setRawHeader("Accept", "application/json");
     request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    // The bearer token belongs to this server: a redirect elsewhere is refused, not followed
+    // with the token (Qt's default policy would replay the header to the new origin).
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::SameOriginRedirectPolicy);
     request.setTransferTimeout(30000);
     if (m_ssl)
         request.setSslConfiguration(*m_ssl);

@@ -112,8 +112,19 @@ private slots:
         QVERIFY(!edit->isEnabled());
         QVERIFY(!store->isEnabled());
 
+        // The loopback "cloud" row is not an official host: the keychain would never serve it.
         for (int i = 0; i < list->topLevelItemCount(); ++i)
-            if (list->topLevelItem(i)->text(ApiKeysDialog::ProviderColumn) == u"cloud")
+            if (list->topLevelItem(i)->text(ApiKeysDialog::ProviderColumn) == u"cloud") {
+                list->setCurrentItem(list->topLevelItem(i));
+                QCOMPARE(list->topLevelItem(i)->text(ApiKeysDialog::SourceColumn),
+                    QStringLiteral("not set: set $AS_KC_UI_KEY (the keychain serves official hosts only)"));
+            }
+        QVERIFY(!edit->isEnabled());
+        QVERIFY(!store->isEnabled());
+
+        // "claude" points at api.anthropic.com: its key may live in the keychain.
+        for (int i = 0; i < list->topLevelItemCount(); ++i)
+            if (list->topLevelItem(i)->text(ApiKeysDialog::ProviderColumn) == u"claude")
                 list->setCurrentItem(list->topLevelItem(i));
         QVERIFY(edit->isEnabled());
         QVERIFY(!store->isEnabled()); // nothing typed yet
@@ -123,7 +134,7 @@ private slots:
         QSignalSpy done(&dialog, &ApiKeysDialog::keychainOperationFinished);
         QTest::mouseClick(store, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(
-            status->text().startsWith(QLatin1String("Could not store the key for 'cloud'")), 20000);
+            status->text().startsWith(QLatin1String("Could not store the key for 'claude'")), 20000);
         QVERIFY(!status->text().contains(QLatin1String("sk-typed-SECRET")));
         QVERIFY(done.size() >= 1);
     }

@@ -13,12 +13,15 @@
 
 // A run on an `openai` provider pointing at a real loopback server: the engine resolves the key
 // before the call (environment first, then the keychain, which in this test has no session bus
-// to talk to) and the key reaches the server and nothing else.
+// to talk to) and the key reaches the server and nothing else. A loopback server is not the
+// provider's official host, so the workspace needs trust (docs/credentials.md): without it
+// the run fails before any request, naming provider, host and variable.
 namespace {
 
 const QByteArray kKey = "sk-kc-engine-SECRET-0123456789";
 
-QByteArray workspaceJson(const QUrl &server)
+QByteArray workspaceJson(const QUrl &server, const QString &kind = QStringLiteral("openai"),
+    const QString &keyVariable = QStringLiteral("AS_KC_ENGINE_KEY"))
 {
     const QJsonObject field { { QStringLiteral("name"), QStringLiteral("in") },
         { QStringLiteral("type"), QStringLiteral("str") } };
@@ -36,9 +39,11 @@ QByteArray workspaceJson(const QUrl &server)
             QJsonObject { { QStringLiteral("inputs"), QJsonArray { field } },
                 { QStringLiteral("outputs"), QJsonArray { out } } } },
     };
-    const QJsonObject cloud { { QStringLiteral("kind"), QStringLiteral("openai") },
-        { QStringLiteral("base_url"), QString(server.toString() + QStringLiteral("/v1")) },
-        { QStringLiteral("api_key_env"), QStringLiteral("AS_KC_ENGINE_KEY") } };
+    QJsonObject cloud { { QStringLiteral("kind"), kind },
+        { QStringLiteral("base_url"),
+            QString(server.toString() + (kind == u"openai" ? QStringLiteral("/v1") : QString())) } };
+    if (!keyVariable.isEmpty())
+        cloud.insert(QStringLiteral("api_key_env"), keyVariable);
     QJsonObject providers;
     providers.insert(QStringLiteral("cloud"), cloud);
     QJsonObject ws;
@@ -85,15 +90,37 @@ private:
     QTemporaryDir m_dir;
     QTemporaryDir m_runtime;
 
-    std::unique_ptr<LocalBackend> backend(const QUrl &server)
+    static Workspace workspace(const QByteArray &json)
     {
         QStringList problems;
-        Result<Workspace> ws = Workspace::fromJson(workspaceJson(server), &problems);
+        Result<Workspace> ws = Workspace::fromJson(json, &problems);
         if (!ws.ok())
             qFatal("workspace invalid: %s", qPrintable(ws.error()));
+        return ws.take();
+    }
+
+    // The test's own loopback workspace, trusted unless said otherwise.
+    std::unique_ptr<LocalBackend> backend(
+        const QUrl &server, const CredentialTrust &trust = CredentialTrust::everything())
+    {
+        return backend(workspace(workspaceJson(server)), trust);
+    }
+
+    std::unique_ptr<LocalBackend> backend(const Workspace &ws, const CredentialTrust &trust)
+    {
         EngineSettings s;
         s.databasePath = m_dir.filePath(QStringLiteral("engine.db"));
-        return std::make_unique<LocalBackend>(ws.take(), s);
+        s.credentialTrust = trust;
+        return std::make_unique<LocalBackend>(ws, s);
+    }
+
+    static ScriptedHttpServer::Response okResponse()
+    {
+        ScriptedHttpServer::Response ok;
+        ok.headers = { { "Content-Type", "text/event-stream" } };
+        ok.body = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi there\"}}]}\n\n"
+                  "data: [DONE]\n\n";
+        return ok;
     }
 
     QString start(ExecutionBackend &b)
@@ -159,8 +186,107 @@ private slots:
         qunsetenv("AS_KC_ENGINE_KEY");
     }
 
-    // No variable and no secret service: the run fails with the message naming both places,
-    // without contacting the server.
+    // Not trusted: a named variable to a loopback host fails the run before any request, with
+    // a message naming the provider, the host and the variable — and the key is never read.
+    void untrustedHostFailsBeforeAnyRequest()
+    {
+        ScriptedHttpServer server;
+        server.enqueue(okResponse());
+        qputenv("AS_KC_ENGINE_KEY", kKey);
+        auto b = backend(server.url(), CredentialTrust());
+        EventLog log(b.get());
+        const QString id = start(*b);
+        QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
+        QCOMPARE(log.complete(id).status, QStringLiteral("failed"));
+        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        QCOMPARE(error,
+            QStringLiteral(
+                "provider 'cloud' (openai) would send AS_KC_ENGINE_KEY to host %1 (not the official "
+                "host api.openai.com); this workspace is not trusted")
+                .arg(server.url().authority()));
+        QCOMPARE(server.requests.size(), 0);
+        qunsetenv("AS_KC_ENGINE_KEY");
+    }
+
+    // api_key_env may name any variable; one that is not the kind's default (a GitHub token
+    // here) is never sent without trust.
+    void foreignVariableNeedsTrust()
+    {
+        ScriptedHttpServer server;
+        server.enqueue(okResponse());
+        qputenv("GITHUB_TOKEN", kKey);
+        auto b = backend(
+            workspace(workspaceJson(server.url(), QStringLiteral("openai"), QStringLiteral("GITHUB_TOKEN"))),
+            CredentialTrust());
+        EventLog log(b.get());
+        const QString id = start(*b);
+        QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
+        QCOMPARE(log.complete(id).status, QStringLiteral("failed"));
+        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        QVERIFY2(error.contains(QLatin1String("GITHUB_TOKEN")) && error.contains(server.url().authority())
+                && error.contains(QLatin1String("'cloud'")),
+            qPrintable(error));
+        QCOMPARE(server.requests.size(), 0);
+        QVERIFY(!log.everything(id).contains(QString::fromLatin1(kKey)));
+        qunsetenv("GITHUB_TOKEN");
+    }
+
+    // The implicit ANTHROPIC_API_KEY goes to api.anthropic.com only: an anthropic provider
+    // pointing anywhere else runs keyless (no trust asked: it sends nothing).
+    void anthropicDefaultKeyStaysHome()
+    {
+        ScriptedHttpServer server;
+        ScriptedHttpServer::Response refused;
+        refused.status = 401;
+        refused.headers = { { "Content-Type", "application/json" } };
+        refused.body
+            = R"({"type":"error","error":{"type":"authentication_error","message":"x-api-key header is required"}})";
+        refused.transfer = ScriptedHttpServer::Transfer::ContentLength;
+        server.enqueue(refused);
+        qputenv("ANTHROPIC_API_KEY", kKey);
+        auto b = backend(workspace(workspaceJson(server.url(), QStringLiteral("anthropic"), QString())),
+            CredentialTrust());
+        EventLog log(b.get());
+        const QString id = start(*b);
+        QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
+        qunsetenv("ANTHROPIC_API_KEY");
+        QCOMPARE(server.requests.size(), 1);
+        QVERIFY2(!server.requests.first().headers.contains("x-api-key"),
+            server.requests.first().headers.value("x-api-key").constData());
+        for (const QByteArray &value : std::as_const(server.requests.first().headers))
+            QVERIFY(!value.contains(kKey));
+    }
+
+    // Trust in the app is exactly the uses the user saw: approving this provider's use sends
+    // the key; the same approval does not cover the provider once it points elsewhere.
+    void approvedUseOnly()
+    {
+        ScriptedHttpServer server;
+        ScriptedHttpServer other;
+        server.enqueue(okResponse());
+        other.enqueue(okResponse());
+        qputenv("AS_KC_ENGINE_KEY", kKey);
+        const Workspace ws = workspace(workspaceJson(server.url()));
+        const CredentialTrust approved { false, credentials::usesNeedingTrust(ws) };
+        QCOMPARE(approved.approved.size(), 1);
+        auto b = backend(ws, approved);
+        EventLog log(b.get());
+        const QString id = start(*b);
+        QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
+        QCOMPARE(log.complete(id).status, QStringLiteral("completed"));
+        QCOMPARE(server.requests.size(), 1);
+        QCOMPARE(server.requests.first().headers.value("authorization"), QByteArray("Bearer " + kKey));
+
+        b->setWorkspace(workspace(workspaceJson(other.url())));
+        const QString moved = start(*b);
+        QTRY_VERIFY_WITH_TIMEOUT(log.finished(moved), 20000);
+        QCOMPARE(log.complete(moved).status, QStringLiteral("failed"));
+        QCOMPARE(other.requests.size(), 0);
+        qunsetenv("AS_KC_ENGINE_KEY");
+    }
+
+    // No variable and no secret service: the run fails with the message naming the variable,
+    // without contacting the server. The keychain is never asked for a non-official host.
     void noKeyAnywhereFails()
     {
         ScriptedHttpServer server;
@@ -171,21 +297,19 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
         QCOMPARE(log.complete(id).status, QStringLiteral("failed"));
         const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
-        const QString expected = apikeys::keychainSupported()
-            ? QStringLiteral("openai: no API key: set AS_KC_ENGINE_KEY or store one in the system keychain "
-                             "(Settings > API Keys)")
-            : QStringLiteral("openai: no API key: set AS_KC_ENGINE_KEY");
         qInfo("run error: %s", qPrintable(error));
-        QVERIFY2(error.startsWith(expected), qPrintable(error));
+        QCOMPARE(error, QStringLiteral("openai: no API key: set AS_KC_ENGINE_KEY"));
         QCOMPARE(server.requests.size(), 0);
         QTRY_COMPARE_WITH_TIMEOUT(storedText(id).startsWith(QLatin1String("failed")), true, 10000);
     }
 
     // A cancel while the key is being looked up ends the run cancelled, and the engine goes on.
+    // The loopback server stands in for the official host, so the keychain is asked.
     void cancelDuringLookup()
     {
         ScriptedHttpServer server;
         qunsetenv("AS_KC_ENGINE_KEY");
+        credentials::setOfficialOriginForTesting(QStringLiteral("openai"), server.url());
         auto b = backend(server.url());
         EventLog log(b.get());
         const QString id = start(*b);
@@ -195,7 +319,12 @@ private slots:
         QCOMPARE(server.requests.size(), 0);
         const QString next = start(*b);
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(next), 20000);
+        credentials::setOfficialOriginForTesting(QStringLiteral("openai"), QUrl());
         QCOMPARE(log.complete(next).status, QStringLiteral("failed"));
+        if (apikeys::keychainSupported()) {
+            const QString error = log.complete(next).data.value(QLatin1String("error_message")).toString();
+            QVERIFY2(error.contains(QLatin1String("system keychain")), qPrintable(error));
+        }
     }
 };
 

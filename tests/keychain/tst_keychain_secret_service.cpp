@@ -15,7 +15,10 @@
 // With a real Secret Service (CTest runs this inside a private D-Bus session with its own
 // unlocked gnome-keyring: run_with_secret_service.sh): a key stored through Settings > API Keys
 // is the one a run then sends, with no environment variable set; after removing it, the run
-// fails with the message. Skips itself when no secret service is reachable.
+// fails with the message. Skips itself when no secret service is reachable. Keychain keys go
+// only to their provider's official host: the loopback server stands in for api.openai.com
+// (credentials::setOfficialOriginForTesting), and once it no longer does, the stored key stays
+// home.
 namespace {
 
 const QString kKey = QStringLiteral("sk-kc-keyring-SECRET-42");
@@ -51,7 +54,9 @@ private:
 
     Run runOnce(const QUrl &server)
     {
-        LocalBackend backend(keychainWorkspace(server, QStringLiteral("AS_KC_SS_KEY")), EngineSettings());
+        EngineSettings settings;
+        settings.credentialTrust = CredentialTrust::everything(); // the test's own workspace
+        LocalBackend backend(keychainWorkspace(server, QStringLiteral("AS_KC_SS_KEY")), settings);
         Run run;
         bool done = false;
         connect(&backend, &ExecutionBackend::eventsReceived, this, [&](const ExecutionEventList &events) {
@@ -100,6 +105,7 @@ private slots:
     {
         qunsetenv("AS_KC_SS_KEY");
         ScriptedHttpServer server;
+        credentials::setOfficialOriginForTesting(QStringLiteral("openai"), server.url());
         ApiKeysDialog dialog(keychainWorkspace(server.url(), QStringLiteral("AS_KC_SS_KEY")));
         dialog.show();
         QTRY_COMPARE_WITH_TIMEOUT(dialog.pendingOperations(), 0, 20000);
@@ -130,6 +136,14 @@ private slots:
             server.requests.first().headers.value("authorization"), QByteArray("Bearer " + kKey.toUtf8()));
         QVERIFY(!used.everything.contains(kKey));
 
+        // The same entry, the same workspace, but the server is no longer the official host.
+        credentials::setOfficialOriginForTesting(QStringLiteral("openai"), QUrl());
+        const Run elsewhere = runOnce(server.url());
+        QCOMPARE(elsewhere.status, QStringLiteral("failed"));
+        QCOMPARE(elsewhere.error, QStringLiteral("openai: no API key: set AS_KC_SS_KEY"));
+        QCOMPARE(server.requests.size(), 1);
+        credentials::setOfficialOriginForTesting(QStringLiteral("openai"), server.url());
+
         QTest::mouseClick(remove, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(
             status->text(), QStringLiteral("Removed the key for 'cloud' from the system keychain."), 20000);
@@ -142,6 +156,7 @@ private slots:
                      "openai: no API key: set AS_KC_SS_KEY or store one in the system keychain")),
             qPrintable(missing.error));
         QCOMPARE(server.requests.size(), 1);
+        credentials::setOfficialOriginForTesting(QStringLiteral("openai"), QUrl());
     }
 };
 

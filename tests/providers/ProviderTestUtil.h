@@ -105,4 +105,40 @@ inline ScriptedHttpServer::Response jsonError(int status, const QByteArray &body
     return r;
 }
 
+inline ScriptedHttpServer::Response redirectTo(int status, const QUrl &location)
+{
+    ScriptedHttpServer::Response r;
+    r.status = status;
+    r.headers = { { "Location", location.toString().toUtf8() } };
+    r.transfer = ScriptedHttpServer::Transfer::ContentLength;
+    return r;
+}
+
+// A provider answering 307 to another origin (a second loopback server on another port): the
+// call fails saying so and the second server never sees the key — nor any request at all.
+// `path` is the provider's request path ("/v1/chat/completions").
+inline void expectCrossOriginRedirectRefused(
+    const QString &kind, const QByteArray &path, const QByteArray &keyHeader)
+{
+    ScriptedHttpServer first;
+    ScriptedHttpServer second;
+    first.enqueue(redirectTo(307, QUrl(second.url().toString() + QString::fromLatin1(path))));
+    second.enqueue(sseResponse("data: [DONE]\n\n"));
+    CallRun run(makeRequest(kind, first.url()));
+    run.start();
+    WAIT_FINISHED(run);
+    QCOMPARE(first.requests.size(), 1);
+    QVERIFY(first.requests.first().headers.value(keyHeader).contains(kApiKey.toUtf8()));
+    for (const ScriptedHttpServer::Request &r : std::as_const(second.requests)) {
+        QVERIFY2(!r.headers.contains("authorization"), r.headers.value("authorization").constData());
+        QVERIFY2(!r.headers.contains("x-api-key"), r.headers.value("x-api-key").constData());
+    }
+    QCOMPARE(second.requests.size(), 0);
+    QVERIFY(!run.result().ok);
+    QCOMPARE(run.result().error,
+        QStringLiteral("%1: 307 redirect to %2 not followed: a key is never sent to another origin")
+            .arg(kind, second.url().toString() + QString::fromLatin1(path)));
+    QCOMPARE(run.result().attempts, 1);
+}
+
 } // namespace providertest

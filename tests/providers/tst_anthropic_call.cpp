@@ -15,6 +15,7 @@ class TestAnthropicCall : public QObject
     Q_OBJECT
 
 private slots:
+    void crossOriginRedirectNeverCarriesTheKey();
     void textWithPingAndCacheUsage_data();
     void textWithPingAndCacheUsage();
     void requestShape();
@@ -278,6 +279,12 @@ void TestAnthropicCall::cutBeforeMessageStop()
     QCOMPARE(r.usage.inputTokens, 1864);
     QVERIFY(r.usage.estimated);
     QVERIFY(r.usage.outputTokens >= 2);
+}
+
+// Qt's default policy follows a 307 to another origin and replays the key header there.
+void TestAnthropicCall::crossOriginRedirectNeverCarriesTheKey()
+{
+    providertest::expectCrossOriginRedirectRefused(QStringLiteral("anthropic"), "/v1/messages", "x-api-key");
 }
 
 QTEST_GUILESS_MAIN(TestAnthropicCall)

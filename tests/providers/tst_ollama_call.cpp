@@ -13,6 +13,7 @@ class TestOllamaCall : public QObject
     Q_OBJECT
 
 private slots:
+    void crossOriginRedirectNeverCarriesTheKey();
     void textAndCounts_data();
     void textAndCounts();
     void requestShape();
@@ -211,6 +212,12 @@ void TestOllamaCall::cutStream()
     QCOMPARE(r.error, QStringLiteral("ollama: stream cut in the middle of a line"));
     QCOMPARE(r.text, QStringLiteral("The"));
     QVERIFY(r.usage.estimated);
+}
+
+// Qt's default policy follows a 307 to another origin and replays the key header there.
+void TestOllamaCall::crossOriginRedirectNeverCarriesTheKey()
+{
+    providertest::expectCrossOriginRedirectRefused(QStringLiteral("ollama"), "/api/chat", "authorization");
 }
 
 QTEST_GUILESS_MAIN(TestOllamaCall)

@@ -46,6 +46,8 @@ private slots:
     void cancelMidStream();
     void apiKeyNeverInMessages();
     void missingApiKey();
+    void crossOriginRedirectNeverCarriesTheKey();
+    void sameOriginRedirectIsFollowed();
 };
 
 // Shaped like the recorded gpt-4o streams of openai-python's .inline-snapshot (one chunk per
@@ -648,6 +650,30 @@ void TestOpenAiCall::missingApiKey()
     WAIT_FINISHED(run);
     QCOMPARE(run.result().error, QStringLiteral("openai: no API key: set OPENAI_API_KEY"));
     QCOMPARE(server.requests.size(), 0);
+}
+
+// Qt's default policy follows a 307 to another origin and replays Authorization there.
+void TestOpenAiCall::crossOriginRedirectNeverCarriesTheKey()
+{
+    providertest::expectCrossOriginRedirectRefused(
+        QStringLiteral("openai"), "/v1/chat/completions", "authorization");
+}
+
+// A redirect on the same origin (a moved path) still works, with the key.
+void TestOpenAiCall::sameOriginRedirectIsFollowed()
+{
+    ScriptedHttpServer server;
+    server.enqueue(providertest::redirectTo(
+        307, QUrl(server.url().toString() + QStringLiteral("/v2/chat/completions"))));
+    server.enqueue(sseResponse(kTextStream));
+    CallRun run(makeRequest(QStringLiteral("openai"), server.url()));
+    run.start();
+    WAIT_FINISHED(run);
+    QVERIFY2(run.result().ok, qPrintable(run.result().error));
+    QCOMPARE(run.result().text, kText);
+    QCOMPARE(server.requests.size(), 2);
+    QCOMPARE(server.requests.at(1).path, QByteArray("/v2/chat/completions"));
+    QCOMPARE(server.requests.at(1).headers.value("authorization"), QByteArray("Bearer " + kApiKey.toUtf8()));
 }
 
 QTEST_GUILESS_MAIN(TestOpenAiCall)

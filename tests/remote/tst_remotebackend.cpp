@@ -2,6 +2,7 @@
 // forced disconnects with resume) and against tiny in-test WebSocket servers speaking the seed's
 // minimal protocol (no seq) and a sequenced one that records acks.
 #include "core/remote/RemoteBackend.h"
+#include "tests/providers/ScriptedHttpServer.h"
 #include "tests/server/ServerFixture.h"
 
 #include <QSignalSpy>
@@ -255,6 +256,45 @@ private slots:
             QVERIFY(failed.first().at(0).toString().startsWith(QLatin1String("cannot reach server")));
             QCOMPARE(b.connectionState(), QStringLiteral("disconnected"));
         }
+    }
+
+    // A server (or whoever answers on its address) redirecting to another origin must not get
+    // the bearer token sent there: Qt's default policy would replay the header. Both the
+    // workspace fetch (GET) and a start (POST) stop at the redirect.
+    void tokenNeverFollowsCrossOriginRedirect()
+    {
+        ScriptedHttpServer first;
+        ScriptedHttpServer second;
+        for (const char *path : { "/api/workspace", "/api/agents/a/test" }) {
+            ScriptedHttpServer::Response redirect;
+            redirect.status = 307;
+            redirect.headers = { { "Location", second.url().toString().toUtf8() + path } };
+            redirect.transfer = ScriptedHttpServer::Transfer::ContentLength;
+            first.enqueue(redirect);
+            ScriptedHttpServer::Response elsewhere; // what a follower would get
+            elsewhere.status = 404;
+            elsewhere.transfer = ScriptedHttpServer::Transfer::ContentLength;
+            second.enqueue(elsewhere);
+        }
+        RemoteBackend b(first.url(), kAlphaToken);
+        QSignalSpy failed(&b, &RemoteBackend::workspaceFetchFailed);
+        QVERIFY(failed.wait(10000));
+        QCOMPARE(failed.first().at(0).toString(),
+            QStringLiteral(
+                "server: HTTP 307: a redirect to another origin is not followed (the token stays with "
+                "this server)"));
+        QSignalSpy startFailed(&b, &ExecutionBackend::startFailed);
+        ExecutionRequest r;
+        r.agentId = QStringLiteral("a");
+        b.start(r);
+        QVERIFY(startFailed.wait(10000));
+        QVERIFY2(startFailed.first().at(1).toString().contains(QLatin1String("307")),
+            qPrintable(startFailed.first().at(1).toString()));
+        QCOMPARE(first.requests.size(), 2);
+        QCOMPARE(first.requests.first().headers.value("authorization"), "Bearer " + kAlphaToken.toUtf8());
+        for (const ScriptedHttpServer::Request &req : std::as_const(second.requests))
+            QVERIFY2(!req.headers.contains("authorization"), req.headers.value("authorization").constData());
+        QCOMPARE(second.requests.size(), 0);
     }
 
     void startStreamFetchAndHistory()

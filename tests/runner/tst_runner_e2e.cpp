@@ -1,11 +1,13 @@
+#include "tests/providers/ScriptedHttpServer.h"
 #include "tests/support/TestSupport.h"
 
 #include <QFile>
-#include <QProcess>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QRegularExpression>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -41,9 +43,16 @@ private slots:
     void failingAgentExitsOne();
     void unreachableProviderExitsThree();
     void remoteServer();
+    void untrustedWorkspaceExitsTwoBeforeAnyRequest();
+    void trustedWorkspaceSendsTheKey();
+    void anthropicDefaultKeyStaysHome();
 
 private:
     testsupport::ProcessResult runner(const QStringList &args, int timeoutMs = 60000);
+    // The same, with this thread's event loop running meanwhile (an in-test server answers).
+    testsupport::ProcessResult runnerServed(const QStringList &args, const QStringList &env);
+    // A workspace with one agent "echo" (str in, str out) on provider "cloud" = `provider`.
+    QString writeCloudWorkspace(const QString &name, const QJsonObject &provider);
     // --input NAME=VALUE for every required input of an agent, each value fitting its type.
     QStringList requiredInputs(const QJsonObject &agent, const QString &word) const;
     QString writeWorkspace(const QString &name, const QJsonObject &workspace);
@@ -61,6 +70,42 @@ testsupport::ProcessResult TestRunnerE2e::runner(const QStringList &args, int ti
 {
     return testsupport::runProcess(testsupport::binaryPath(u"run/agentstudio-run"_s), args, timeoutMs,
                                    {u"HOME="_s + m_dir.path(), u"XDG_DATA_HOME="_s + m_dir.filePath(u"xdg"_s)});
+}
+
+testsupport::ProcessResult TestRunnerE2e::runnerServed(const QStringList &args, const QStringList &env)
+{
+    testsupport::ProcessResult r;
+    QProcess p;
+    QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+    for (const QString &kv :
+        QStringList { u"HOME="_s + m_dir.path(), u"XDG_DATA_HOME="_s + m_dir.filePath(u"xdg"_s) } + env)
+        e.insert(kv.section(u'=', 0, 0), kv.section(u'=', 1));
+    p.setProcessEnvironment(e);
+    QSignalSpy finished(&p, &QProcess::finished);
+    p.start(testsupport::binaryPath(u"run/agentstudio-run"_s), args);
+    if (!finished.wait(60000)) {
+        r.timedOut = true;
+        p.kill();
+        p.waitForFinished(5000);
+    }
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    return r;
+}
+
+QString TestRunnerE2e::writeCloudWorkspace(const QString &name, const QJsonObject &provider)
+{
+    const QJsonObject str { { u"name"_s, u"in"_s }, { u"type"_s, u"str"_s } };
+    const QJsonObject out { { u"name"_s, u"out"_s }, { u"type"_s, u"str"_s } };
+    const QJsonObject agent { { u"id"_s, u"echo"_s }, { u"name"_s, u"Echo"_s }, { u"version"_s, u"1"_s },
+        { u"model"_s, QJsonObject { { u"provider"_s, u"cloud"_s }, { u"name"_s, u"m"_s } } },
+        { u"instructions"_s, u"Echo."_s },
+        { u"signature"_s,
+            QJsonObject { { u"inputs"_s, QJsonArray { str } }, { u"outputs"_s, QJsonArray { out } } } } };
+    const QJsonObject ws { { u"format"_s, u"agentstudio/1"_s },
+        { u"providers"_s, QJsonObject { { u"cloud"_s, provider } } }, { u"agents"_s, QJsonArray { agent } } };
+    return writeWorkspace(name, ws);
 }
 
 QStringList TestRunnerE2e::requiredInputs(const QJsonObject &agent, const QString &word) const
@@ -559,6 +604,81 @@ void TestRunnerE2e::unreachableProviderExitsThree()
     // The failed attempt is recorded like any other run.
     const auto h = runner({u"history"_s, u"--db"_s, m_db, u"--status"_s, u"failed"_s, u"--format"_s, u"json"_s});
     QVERIFY(QJsonDocument::fromJson(h.out).array().size() >= 1);
+}
+
+static const QString kRunnerKey = u"sk-runner-SECRET-0123456789abcdef"_s;
+
+// A workspace file that names a key variable and a host of its choosing is data from anywhere:
+// without --trust-workspace the run stops before any request, exit code 2, naming the
+// provider, the host and the variable (docs/credentials.md).
+void TestRunnerE2e::untrustedWorkspaceExitsTwoBeforeAnyRequest()
+{
+    ScriptedHttpServer server;
+    const QString path = writeCloudWorkspace(u"untrusted.agents.json"_s,
+        QJsonObject { { u"kind"_s, u"openai"_s },
+            { u"base_url"_s, QString(server.url().toString() + u"/v1"_s) },
+            { u"api_key_env"_s, u"GITHUB_TOKEN"_s } });
+    const auto r = runnerServed({ u"run"_s, u"--workspace"_s, path, u"--agent"_s, u"echo"_s, u"--input"_s,
+                                    u"in=hi"_s, u"--no-history"_s },
+        { u"GITHUB_TOKEN="_s + kRunnerKey });
+    QCOMPARE(r.exitCode, 2);
+    const QString err = QString::fromUtf8(r.err);
+    QVERIFY2(err.contains(u"provider 'cloud' (openai) would send GITHUB_TOKEN to host %1"_s.arg(
+                 server.url().authority())),
+        r.err.constData());
+    QVERIFY2(err.contains(u"--trust-workspace"_s), r.err.constData());
+    QVERIFY(!r.out.contains(kRunnerKey.toUtf8()) && !r.err.contains(kRunnerKey.toUtf8()));
+    QCOMPARE(server.requests.size(), 0);
+}
+
+// With --trust-workspace the same kind of file runs, and its key reaches its server.
+void TestRunnerE2e::trustedWorkspaceSendsTheKey()
+{
+    ScriptedHttpServer server;
+    ScriptedHttpServer::Response ok;
+    ok.headers = { { "Content-Type", "text/event-stream" } };
+    ok.body = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi back\"}}]}\n\ndata: [DONE]\n\n";
+    server.enqueue(ok);
+    const QString path = writeCloudWorkspace(u"trusted.agents.json"_s,
+        QJsonObject { { u"kind"_s, u"openai"_s },
+            { u"base_url"_s, QString(server.url().toString() + u"/v1"_s) },
+            { u"api_key_env"_s, u"AS_RUNNER_KEY"_s } });
+    const auto r
+        = runnerServed({ u"run"_s, u"--workspace"_s, path, u"--agent"_s, u"echo"_s, u"--input"_s, u"in=hi"_s,
+                           u"--no-history"_s, u"--trust-workspace"_s, u"--format"_s, u"json"_s },
+            { u"AS_RUNNER_KEY="_s + kRunnerKey });
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(
+        QJsonDocument::fromJson(r.out).object().value(u"output_data"_s).toObject().value(u"out"_s).toString(),
+        u"hi back"_s);
+    QCOMPARE(server.requests.size(), 1);
+    QCOMPARE(server.requests.first().headers.value("authorization"), "Bearer " + kRunnerKey.toUtf8());
+    QVERIFY(!r.out.contains(kRunnerKey.toUtf8()) && !r.err.contains(kRunnerKey.toUtf8()));
+}
+
+// ANTHROPIC_API_KEY is for api.anthropic.com: an anthropic provider pointing anywhere else
+// gets no key (and so needs no trust), whatever the environment holds.
+void TestRunnerE2e::anthropicDefaultKeyStaysHome()
+{
+    ScriptedHttpServer server;
+    ScriptedHttpServer::Response refused;
+    refused.status = 401;
+    refused.headers = { { "Content-Type", "application/json" } };
+    refused.body
+        = R"({"type":"error","error":{"type":"authentication_error","message":"x-api-key header is required"}})";
+    refused.transfer = ScriptedHttpServer::Transfer::ContentLength;
+    server.enqueue(refused);
+    const QString path = writeCloudWorkspace(u"anthropic-elsewhere.agents.json"_s,
+        QJsonObject { { u"kind"_s, u"anthropic"_s }, { u"base_url"_s, server.url().toString() } });
+    const auto r = runnerServed({ u"run"_s, u"--workspace"_s, path, u"--agent"_s, u"echo"_s, u"--input"_s,
+                                    u"in=hi"_s, u"--no-history"_s },
+        { u"ANTHROPIC_API_KEY="_s + kRunnerKey });
+    QCOMPARE(server.requests.size(), 1);
+    QVERIFY2(!server.requests.first().headers.contains("x-api-key"),
+        server.requests.first().headers.value("x-api-key").constData());
+    for (const QByteArray &value : std::as_const(server.requests.first().headers))
+        QVERIFY(!value.contains(kRunnerKey.toUtf8()));
+    QCOMPARE(r.exitCode, 1); // the server's 401: failed, not a trust refusal
 }
 
 // The same commands against agentstudio-server on loopback (--remote): the server's workspace,

@@ -7,6 +7,7 @@
 #include "ui/common/MessageBox.h"
 #include "ui/remote/ConnectDialog.h"
 #include "ui/settings/ApiKeysDialog.h"
+#include "ui/settings/WorkspaceTrust.h"
 #include "ui/testpanel/TestPanel.h"
 
 #if __has_include("ui/history/HistoryDock.h")
@@ -63,6 +64,7 @@ MainWindow::MainWindow(ExecutionBackend *backend, QWidget *parent)
     m_tree->setUniformRowHeights(true);
     m_tree->setMinimumWidth(180);
     m_testPanel = new TestPanel(backend, this);
+    m_testPanel->setBeforeRun([this] { settleWorkspaceTrust(false); });
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
     splitter->setObjectName(QStringLiteral("mainSplitter"));
@@ -160,6 +162,9 @@ void MainWindow::createActions()
         dialog->open();
     });
     apiKeys->setObjectName(QStringLiteral("actionApiKeys"));
+    QAction *trust
+        = settings->addAction(tr("Workspace &Trust…"), this, [this] { settleWorkspaceTrust(true); });
+    trust->setObjectName(QStringLiteral("actionWorkspaceTrust"));
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Agent Studio"), this, [this] {
@@ -312,6 +317,22 @@ void MainWindow::pushWorkspace()
     if (auto *local = qobject_cast<LocalBackend *>(m_local.data()); local && !m_remote)
         local->setWorkspace(m_workspace);
     m_testPanel->setWorkspace(m_workspace);
+}
+
+void MainWindow::settleWorkspaceTrust(bool askAgain)
+{
+    // A server's workspace runs with the server's own trust; ours concerns local files only.
+    auto *local = qobject_cast<LocalBackend *>(m_local.data());
+    if (!local || m_remote)
+        return;
+    if (askAgain && credentials::usesNeedingTrust(m_workspace).isEmpty()) {
+        MessageBox::information(this, tr("Workspace Trust"),
+            tr("This workspace sends no key beyond its providers' official hosts: "
+               "there is nothing to trust."));
+        return;
+    }
+    local->setCredentialTrust(
+        askAgain ? WorkspaceTrust::ask(this, m_workspace) : WorkspaceTrust::decide(this, m_workspace));
 }
 
 void MainWindow::showProblems(const QString &path, const QStringList &problems)

@@ -105,6 +105,9 @@ private:
     void showProblems(const QString &path, const QStringList &problems);
     void setModified(bool modified);
     void pushWorkspace();
+    // Gives the local engine the credential trust of the current workspace file, asking the
+    // user when it is undecided (or always, with askAgain). Runs before every run starts.
+    void settleWorkspaceTrust(bool askAgain);
     void updateTitle();
     void addRecentFile(const QString &path);
     void rebuildRecentMenu();

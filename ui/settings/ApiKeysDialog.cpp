@@ -43,7 +43,9 @@ ApiKeysDialog::ApiKeysDialog(const Workspace &workspace, QWidget *parent)
         Row row;
         row.providerId = p.id;
         row.kind = p.kind;
-        row.variable = apiKeyVariable(p);
+        const KeyPlan plan = credentials::planFor(p);
+        row.variable = plan.variable;
+        row.keychainAllowed = plan.keychainAllowed;
         row.fromEnvironment = !row.variable.isEmpty()
             && !qEnvironmentVariable(row.variable.toLocal8Bit().constData()).trimmed().isEmpty();
         m_rows.append(row);
@@ -112,6 +114,8 @@ void ApiKeysDialog::refreshRow(int row)
                             : tr("from $%1").arg(r.variable);
     else if (r.inKeychain)
         text = tr("from the system keychain");
+    else if (!r.keychainAllowed)
+        text = tr("not set: set $%1 (the keychain serves official hosts only)").arg(r.variable);
     else if (!r.keychainError.isEmpty())
         text = tr("not set: set $%1 (keychain unavailable: %2)").arg(r.variable, r.keychainError);
     else
@@ -122,7 +126,7 @@ void ApiKeysDialog::refreshRow(int row)
 
 void ApiKeysDialog::probe(int row)
 {
-    if (!apikeys::keychainSupported() || m_rows.at(row).variable.isEmpty())
+    if (!apikeys::keychainSupported() || m_rows.at(row).variable.isEmpty() || !m_rows.at(row).keychainAllowed)
         return;
     ++m_pending;
     const QString id = m_rows.at(row).providerId;
@@ -148,7 +152,7 @@ int ApiKeysDialog::selectedRow() const
 void ApiKeysDialog::updateButtons()
 {
     const int row = selectedRow();
-    const bool needsKey = row >= 0 && !m_rows.at(row).variable.isEmpty();
+    const bool needsKey = row >= 0 && !m_rows.at(row).variable.isEmpty() && m_rows.at(row).keychainAllowed;
     const bool idle = m_pending == 0;
     m_key->setEnabled(needsKey);
     m_store->setEnabled(needsKey && idle && !m_key->text().trimmed().isEmpty());
@@ -164,7 +168,7 @@ void ApiKeysDialog::storeSelected()
 {
     const int row = selectedRow();
     const QString key = m_key->text().trimmed();
-    if (row < 0 || key.isEmpty() || m_rows.at(row).variable.isEmpty())
+    if (row < 0 || key.isEmpty() || m_rows.at(row).variable.isEmpty() || !m_rows.at(row).keychainAllowed)
         return;
     const QString id = m_rows.at(row).providerId;
     ++m_pending;

@@ -13,7 +13,9 @@ class QTreeWidgetItem;
 // Settings > API Keys: the workspace's network providers (openai, anthropic, ollama), where each
 // one's key comes from (its environment variable, the system keychain, or nowhere yet), and
 // store / replace / remove of a key in the system keychain (service "agentstudio", entry
-// "provider/<id>", the one the engine reads: core/providers/ApiKeyLookup.h).
+// "provider/<id>", the one the engine reads: core/providers/ApiKeyLookup.h). The keychain only
+// serves a provider at its official host (docs/credentials.md); other rows say so and offer no
+// store.
 //
 // GUI thread only; every keychain operation is asynchronous and its answer is dropped if the
 // dialog is gone. A typed key lives in the password field until it is stored, then is cleared;
@@ -41,6 +43,7 @@ private:
         QString providerId;
         QString kind;
         QString variable; // empty: no key needed
+        bool keychainAllowed = false; // the keychain serves official hosts only
         bool fromEnvironment = false;
         bool inKeychain = false;
         QString keychainError;

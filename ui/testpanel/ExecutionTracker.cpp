@@ -44,6 +44,8 @@ void ExecutionTracker::setBackend(ExecutionBackend *backend)
 
 QString ExecutionTracker::start(ExecutionRequest request)
 {
+    if (m_beforeStart)
+        m_beforeStart();
     if (request.executionId.isEmpty())
         request.executionId = as::newId();
     m_executionId = request.executionId;

@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QPointer>
 
+#include <functional>
 #include <optional>
 
 // What the metrics bar shows for one run: live estimates while it runs, the engine's figures
@@ -46,6 +47,9 @@ public:
 
     // Starts `request` (a new run replaces the one followed so far). Returns the execution id.
     QString start(ExecutionRequest request);
+    // Called first thing in every start(), before the backend sees the request: the app settles
+    // the workspace's credential trust there (docs/credentials.md; it may show a modal dialog).
+    void setBeforeStart(std::function<void()> hook) { m_beforeStart = std::move(hook); }
     void cancel();
     bool isActive() const { return m_active; }
     QString executionId() const { return m_executionId; }
@@ -74,6 +78,7 @@ private:
     void finish(const QString &status, const QJsonObject &data);
 
     QPointer<ExecutionBackend> m_backend;
+    std::function<void()> m_beforeStart;
     QList<QMetaObject::Connection> m_connections;   // to m_backend
     quint64 m_ticket = 0;
     QString m_executionId;

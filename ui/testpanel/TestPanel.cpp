@@ -43,6 +43,12 @@ void TestPanel::setBackend(ExecutionBackend *backend)
     m_full->setBackend(backend);
 }
 
+void TestPanel::setBeforeRun(const std::function<void()> &hook)
+{
+    for (ExecutionTracker *t : { m_single->tracker(), m_node->tracker(), m_full->tracker() })
+        t->setBeforeStart(hook);
+}
+
 void TestPanel::setPinningAllowed(bool allowed, const QString &reason)
 {
     m_node->setPinningAllowed(allowed, reason);

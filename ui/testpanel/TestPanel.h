@@ -5,6 +5,8 @@
 
 #include <QTabWidget>
 
+#include <functional>
+
 class ExecutionBackend;
 class FullWorkflowTab;
 class NodeInContextTab;
@@ -25,6 +27,9 @@ public:
     // Every tab runs through `backend` from now on (local <-> remote); not owned. Runs still
     // followed are let go (they go on where they started): switch when none is running.
     void setBackend(ExecutionBackend *backend);
+    // Runs `hook` before every run of every tab reaches the backend (see
+    // ExecutionTracker::setBeforeStart).
+    void setBeforeRun(const std::function<void()> &hook);
     // Whether Node in Context may pin values into the workspace (not for a server's workspace).
     void setPinningAllowed(bool allowed, const QString &reason = {});
 
