@@ -3,14 +3,19 @@
 #include "core/server/HttpParser.h"
 
 #include <QJsonDocument>
+#include <memory>
 #include <QSslServer>
 #include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
 #include <QUrl>
+#include <QVarLengthArray>
 #include <QWebSocket>
 #include <QWebSocketServer>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 QString HttpRequest::bearerToken() const
 {
@@ -108,7 +113,27 @@ QString peerAddressKey(const QHostAddress &address)
 }
 
 constexpr qint64 kReadChunk = 64 * 1024;
+// Descriptors kept free for everything that is not a connection (database, engine threads,
+// files, a refused connection's answer).
+constexpr int kFdReserve = 16;
 constexpr int kCloseGraceMs = 5000; // a closing connection whose peer does not read is aborted
+
+// Whether this process can still open `n` descriptors. Probed by duplicating one (listing
+// /proc/self/fd would itself need a descriptor, and fails exactly when they ran out).
+bool descriptorsLeft(int n)
+{
+    QVarLengthArray<int, 32> probes;
+    while (probes.size() < n) {
+        const int fd = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0)
+            break;
+        probes.append(fd);
+    }
+    const bool enough = probes.size() >= n;
+    for (int fd : probes)
+        ::close(fd);
+    return enough;
+}
 
 } // namespace
 
@@ -477,6 +502,12 @@ HttpServer::HttpServer(QObject *parent)
     m_acceptRetry = new QTimer(this);
     m_acceptRetry->setSingleShot(true);
     connect(m_acceptRetry, &QTimer::timeout, this, [this] {
+        if (m_pausedForDescriptors) {
+            holdDescriptor(0); // resumes if there is room again
+            if (m_pausedForDescriptors)
+                m_acceptRetry->start(m_limits.acceptRetryMs);
+            return;
+        }
         if (m_server && m_server->isListening())
             m_server->resumeAccepting();
     });
@@ -571,6 +602,35 @@ bool HttpServer::hostAllowed(const HttpRequest &request) const
     return httpparser::isLoopbackHost(name) || m_limits.allowedHosts.contains(name);
 }
 
+void HttpServer::holdDescriptor(int delta)
+{
+    m_descriptorsHeld += delta;
+    if (m_pausedForDescriptors && delta <= 0 && descriptorsLeft(kFdReserve)) {
+        m_pausedForDescriptors = false;
+        if (m_server && m_server->isListening())
+            m_server->resumeAccepting();
+    }
+}
+
+void HttpServer::checkDescriptors()
+{
+    // Qt retries accept() at once on EMFILE (a readable listening socket that never drains:
+    // a busy loop), so accepting pauses while fewer than kFdReserve descriptors are left, and
+    // resumes when a connection ends (or the retry timer finds room again). Called after the
+    // accept loop: nextPendingConnection() re-enables accepting by itself.
+    if (!m_pausedForDescriptors && !descriptorsLeft(kFdReserve)) {
+        m_pausedForDescriptors = true;
+        qWarning("agentstudio-server: %d connections open and few descriptors left; accepting paused "
+                 "until one ends",
+            m_descriptorsHeld);
+    }
+    if (m_pausedForDescriptors) {
+        m_server->pauseAccepting();
+        if (!m_acceptRetry->isActive())
+            m_acceptRetry->start(m_limits.acceptRetryMs);
+    }
+}
+
 void HttpServer::onAcceptError(QAbstractSocket::SocketError error)
 {
     // Out of descriptors (EMFILE/ENFILE) or another accept failure: Qt has paused accepting;
@@ -578,16 +638,21 @@ void HttpServer::onAcceptError(QAbstractSocket::SocketError error)
     // Connections that finish (deadlines close stalled ones) free descriptors meanwhile.
     m_server->pauseAccepting();
     if (!m_acceptRetry->isActive()) {
-        qWarning("agentstudio-server: cannot accept a connection (%s, error %d); retrying in %d ms",
+        if (!m_acceptErrorLogged)
+            qWarning("agentstudio-server: cannot accept a connection (%s, error %d); retrying in %d ms",
             qPrintable(m_server->errorString()), int(error), m_limits.acceptRetryMs);
+        m_acceptErrorLogged = true; // once per episode; a successful accept resets it
         m_acceptRetry->start(m_limits.acceptRetryMs);
     }
 }
 
 void HttpServer::refuseConnection(QTcpSocket *socket, const QString &why)
 {
-    // Never tracked; the answer is small enough for the kernel buffer, then the socket goes.
+    // Not counted against the caps; the answer is small enough for the kernel buffer, then the
+    // socket goes. Its descriptor counts until then.
     socket->setParent(this);
+    holdDescriptor(1);
+    connect(socket, &QObject::destroyed, this, [this] { holdDescriptor(-1); });
     const QByteArray body = HttpResponse::error(503, QStringLiteral("too_many_connections"), why).body;
     socket->write("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
         + QByteArray::number(body.size()) + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body);
@@ -600,17 +665,28 @@ void HttpServer::track(QTcpSocket *socket, const QString &peer)
 {
     ++m_open;
     ++m_openPerPeer[peer];
-    connect(socket, &QObject::destroyed, this, [this, peer] {
+    holdDescriptor(1);
+    // Released once, when the connection ends (disconnected) or its socket goes, whichever
+    // comes first; the socket may belong to a QWebSocket by then.
+    auto released = std::make_shared<bool>(false);
+    const auto release = [this, peer, released] {
+        if (*released)
+            return;
+        *released = true;
         --m_open;
+        holdDescriptor(-1);
         auto it = m_openPerPeer.find(peer);
         if (it != m_openPerPeer.end() && --it.value() <= 0)
             m_openPerPeer.erase(it);
-    });
+    };
+    connect(socket, &QAbstractSocket::disconnected, this, release);
+    connect(socket, &QObject::destroyed, this, release);
 }
 
 void HttpServer::onNewConnection()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection()) {
+        m_acceptErrorLogged = false;
         const QString peer = peerAddressKey(socket->peerAddress());
         if (m_open >= m_limits.maxConnections) {
             refuseConnection(socket,
@@ -626,12 +702,13 @@ void HttpServer::onNewConnection()
         track(socket, peer);
         new HttpConnection(socket, this);
     }
+    checkDescriptors();
 }
 
 void HttpServer::handOverUpgrade(QTcpSocket *socket, const HttpRequest &request)
 {
     const QString key = peerKey(request.peerAddress, request.peerPort);
-    m_pendingUpgrades.insert(key, request);
+    m_pendingUpgrades.insert(key, PendingUpgrade { request, socket });
     // QWebSocketServer takes ownership of the socket (and deletes it when appropriate); a
     // failed handshake destroys it, so forget its request then.
     connect(socket, &QObject::destroyed, this, [this, key] { m_pendingUpgrades.remove(key); });
@@ -649,7 +726,10 @@ void HttpServer::onWebSocketReady()
             ws->deleteLater();
             continue;
         }
-        const HttpRequest request = it.value();
+        const HttpRequest request = it.value().request;
+        // The QWebSocket does not delete the socket it was upgraded from: tie them together.
+        if (QTcpSocket *tcp = it.value().socket; tcp && tcp->parent() != ws)
+            tcp->setParent(ws);
         m_pendingUpgrades.erase(it);
         emit webSocketConnected(ws, request);
     }

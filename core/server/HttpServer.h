@@ -104,6 +104,9 @@ private:
     void track(QTcpSocket *socket, const QString &peer);
     // When bound to loopback: whether Host names a host this server answers to.
     bool hostAllowed(const HttpRequest &request) const;
+    // Descriptors held by connections (tracked and refused ones); pauses/resumes accepting.
+    void holdDescriptor(int delta);
+    void checkDescriptors();
 
     Limits m_limits;
     RequestHandler m_handler;
@@ -113,10 +116,18 @@ private:
     int m_open = 0; // tracked sockets
     QHash<QString, int> m_openPerPeer;
     QTimer *m_acceptRetry = nullptr; // Owned (child).
+    int m_descriptorsHeld = 0;
+    bool m_pausedForDescriptors = false;
+    bool m_acceptErrorLogged = false;
     QTcpServer *m_server = nullptr; // Owned (child).
     QWebSocketServer *m_wsServer = nullptr; // Owned (child); only handles upgrades.
     bool m_tls = false;
     // Upgrade requests handed to m_wsServer, by "address|port" of the peer, until it emits.
-    QHash<QString, HttpRequest> m_pendingUpgrades;
+    struct PendingUpgrade
+    {
+        HttpRequest request;
+        QPointer<QTcpSocket> socket;
+    };
+    QHash<QString, PendingUpgrade> m_pendingUpgrades;
     QSet<HttpConnection *> m_connections; // Not owned here: children, listed for closing.
 };
