@@ -117,11 +117,13 @@ Outcome parse(QByteArrayView buffer, qsizetype maxHeaderBytes)
         }
     }
     if (end < 0) {
-        if (buffer.size() > maxHeaderBytes)
+        // 431 only once no head within the limit can still complete (so that a prefix of an
+        // acceptable head is never refused).
+        if (buffer.size() >= maxHeaderBytes + 4)
             return error(431, QStringLiteral("request headers exceed %1 bytes").arg(maxHeaderBytes));
         return {};
     }
-    if (end + 4 > maxHeaderBytes + 4)
+    if (end > maxHeaderBytes)
         return error(431, QStringLiteral("request headers exceed %1 bytes").arg(maxHeaderBytes));
 
     Outcome out;
@@ -220,7 +222,8 @@ Outcome parse(QByteArrayView buffer, qsizetype maxHeaderBytes)
         return error(400, QStringLiteral("Transfer-Encoding and Content-Length together"));
 
     const QByteArray connection = r.header("connection");
-    h.keepAlive = h.version == "HTTP/1.0" ? hasToken(connection, "keep-alive") : !hasToken(connection, "close");
+    h.keepAlive
+        = h.version == "HTTP/1.0" ? hasToken(connection, "keep-alive") : !hasToken(connection, "close");
     h.expectContinue = r.header("expect").compare("100-continue", Qt::CaseInsensitive) == 0;
     h.webSocketUpgrade = r.method == "GET" && hasToken(r.header("upgrade"), "websocket");
     return out;

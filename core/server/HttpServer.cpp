@@ -3,7 +3,6 @@
 #include "core/server/HttpParser.h"
 
 #include <QJsonDocument>
-#include <memory>
 #include <QSslServer>
 #include <QSslSocket>
 #include <QTcpServer>
@@ -13,6 +12,7 @@
 #include <QVarLengthArray>
 #include <QWebSocket>
 #include <QWebSocketServer>
+#include <memory>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -372,9 +372,9 @@ private:
             return;
         if (parsed.kind == httpparser::Outcome::Kind::Error) {
             fail(parsed.status,
-                parsed.status == 431 ? QStringLiteral("header_too_large")
+                parsed.status == 431       ? QStringLiteral("header_too_large")
                     : parsed.status == 505 ? QStringLiteral("version_not_supported")
-                                          : QStringLiteral("bad_request"),
+                                           : QStringLiteral("bad_request"),
                 parsed.problem);
             return;
         }
@@ -640,7 +640,7 @@ void HttpServer::onAcceptError(QAbstractSocket::SocketError error)
     if (!m_acceptRetry->isActive()) {
         if (!m_acceptErrorLogged)
             qWarning("agentstudio-server: cannot accept a connection (%s, error %d); retrying in %d ms",
-            qPrintable(m_server->errorString()), int(error), m_limits.acceptRetryMs);
+                qPrintable(m_server->errorString()), int(error), m_limits.acceptRetryMs);
         m_acceptErrorLogged = true; // once per episode; a successful accept resets it
         m_acceptRetry->start(m_limits.acceptRetryMs);
     }
@@ -690,7 +690,8 @@ void HttpServer::onNewConnection()
         const QString peer = peerAddressKey(socket->peerAddress());
         if (m_open >= m_limits.maxConnections) {
             refuseConnection(socket,
-                QStringLiteral("the server has %1 connections open (the limit)").arg(m_limits.maxConnections));
+                QStringLiteral("the server has %1 connections open (the limit)")
+                    .arg(m_limits.maxConnections));
             continue;
         }
         if (m_openPerPeer.value(peer) >= m_limits.maxConnectionsPerPeer) {

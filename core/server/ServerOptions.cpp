@@ -146,7 +146,7 @@ Result<ServerOptions> ServerOptions::fromArguments(const QStringList &arguments)
             if (value.isEmpty() || value.endsWith(QLatin1Char('/')))
                 return Failure { QStringLiteral(
                     "--allowed-origin: expected an origin like https://app.example.com, got '%1'")
-                        .arg(value) };
+                                     .arg(value) };
             o.allowedOrigins.append(value);
         } else if (flag == QLatin1String("--allowed-host")) {
             if (value.isEmpty())

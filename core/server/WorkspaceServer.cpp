@@ -596,19 +596,20 @@ void WorkspaceServer::submit(
     // Register the stream before the engine can emit its first event.
     m_hub.create(id, served->key);
     const quint64 ticket = served->backend->start(request);
-    served->calls->starts.insert(ticket, [this, served, id, respond](const QString &startedId, const QString &error) {
-        if (!error.isEmpty()) {
-            served->active.remove(id);
-            if (auto s = m_hub.find(id); s && s->events.isEmpty())
-                m_hub.remove(id);
-            respond(HttpResponse::error(422, QStringLiteral("start_failed"), error));
-            return;
-        }
-        const QString executionId = startedId.isEmpty() ? id : startedId;
-        respond(HttpResponse::json(202,
-            QJsonObject { { QStringLiteral("execution_id"), executionId },
-                { QStringLiteral("status"), QStringLiteral("queued") } }));
-    });
+    served->calls->starts.insert(
+        ticket, [this, served, id, respond](const QString &startedId, const QString &error) {
+            if (!error.isEmpty()) {
+                served->active.remove(id);
+                if (auto s = m_hub.find(id); s && s->events.isEmpty())
+                    m_hub.remove(id);
+                respond(HttpResponse::error(422, QStringLiteral("start_failed"), error));
+                return;
+            }
+            const QString executionId = startedId.isEmpty() ? id : startedId;
+            respond(HttpResponse::json(202,
+                QJsonObject { { QStringLiteral("execution_id"), executionId },
+                    { QStringLiteral("status"), QStringLiteral("queued") } }));
+        });
 }
 
 void WorkspaceServer::listExecutions(

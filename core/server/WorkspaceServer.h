@@ -12,8 +12,8 @@
 
 #include <QElapsedTimer>
 #include <QHash>
-#include <QSet>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 #include <QUrl>
 
@@ -35,9 +35,10 @@ class StreamSession;
 // length_required (chunked bodies), 413 body_too_large, 421 misdirected_request (Host on a
 // loopback bind), 422 invalid_inputs / start_failed, 426 upgrade_required (GET on a WebSocket
 // path), 429 too_many_executions / too_many_sessions (with Retry-After), 431 header_too_large,
-// 500 internal_error (details in the log only), 503 shutting_down / too_many_connections. WebSocket subscription errors ({"type":"error"} then close 1008):
-// not_found, bad_after_seq, not_live; bad client messages get bad_message and the stream goes
-// on; a subscriber too far behind is closed with 4001; after `complete` the server closes 1000.
+// 500 internal_error (details in the log only), 503 shutting_down / too_many_connections. WebSocket
+// subscription errors ({"type":"error"} then close 1008): not_found, bad_after_seq, not_live; bad client
+// messages get bad_message and the stream goes on; a subscriber too far behind is closed with 4001; after
+// `complete` the server closes 1000.
 //
 // Threading: lives on the thread that runs the event loop (the program's main thread). Every
 // database access goes through the engines' own connections on their threads (tickets and

@@ -241,10 +241,9 @@ private slots:
         slashWs.insert(QStringLiteral("workspace_id"), QStringLiteral("team/alpha"));
         const QString slashWsFile = testsupport::writeFile(
             dir, QStringLiteral("slash.agents.json"), QJsonDocument(slashWs).toJson());
-        QTest::newRow("workspace id with slash")
-            << QStringList { QStringLiteral("--workspace"), slashWsFile, QStringLiteral("--db"), db,
-                   QStringLiteral("--tokens"), tokens }
-            << QStringLiteral("workspace_id: must not contain '/'");
+        QTest::newRow("workspace id with slash") << QStringList { QStringLiteral("--workspace"), slashWsFile,
+            QStringLiteral("--db"), db, QStringLiteral("--tokens"), tokens }
+                                                 << QStringLiteral("workspace_id: must not contain '/'");
         QTest::newRow("cert without key")
             << base({ QStringLiteral("--tls-cert"), ws }) << QStringLiteral("--tls-key");
     }
@@ -430,18 +429,20 @@ private slots:
         QCOMPARE(get(QStringLiteral("/api/nothing")).status, 404);
         QCOMPARE(get(QStringLiteral("/ws/execution/abc")).status, 426); // no upgrade
         QCOMPARE(rawStatus("NOT A REQUEST\r\n\r\n"), 400);
-        QCOMPARE(
-            rawStatus("POST /api/agents/echo/test HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        QCOMPARE(rawStatus("POST /api/agents/echo/test HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: "
+                           "chunked\r\n\r\n"),
             411);
-        QCOMPARE(
-            rawStatus("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + QByteArray(40000, 'x') + "\r\n\r\n"),
+        QCOMPARE(rawStatus("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + QByteArray(40000, 'x')
+                     + "\r\n\r\n"),
             431);
         QCOMPARE(
-            rawStatus("POST /api/agents/echo/test HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 99999999\r\n\r\n"),
+            rawStatus(
+                "POST /api/agents/echo/test HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 99999999\r\n\r\n"),
             413);
         // Keep-alive with two pipelined requests: both answered in order.
         QByteArray reply;
-        rawStatus("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /api/nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        rawStatus("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /api/nothing HTTP/1.1\r\nHost: "
+                  "127.0.0.1\r\n\r\n",
             &reply);
         QCOMPARE(reply.count("HTTP/1.1 "), 2);
         QVERIFY(reply.indexOf("200 OK") < reply.indexOf("404 Not Found"));
@@ -462,8 +463,11 @@ private slots:
         QTest::newRow("obs-fold") << get + "X-Thing: 1\r\n X-Folded: 2\r\n\r\n";
         QTest::newRow("bare CR") << get + "X-Thing: 1\rX-Other: 2\r\n\r\n";
         QTest::newRow("bare LF") << get + "X-Thing: 1\nX-Other: 2\r\n\r\n";
-        QTest::newRow("control character") << get + "X-Thing: a\x01" "b\r\n\r\n";
-        QTest::newRow("two spaces in request line") << QByteArray("GET  /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        QTest::newRow("control character") << get
+                + "X-Thing: a\x01"
+                  "b\r\n\r\n";
+        QTest::newRow("two spaces in request line")
+            << QByteArray("GET  /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         QTest::newRow("no host") << QByteArray("GET /api/health HTTP/1.1\r\n\r\n");
     }
     void strictParsing()
@@ -505,8 +509,8 @@ private slots:
         QTest::addColumn<QString>("token");
         QTest::addColumn<int>("status");
         QTest::newRow("no token") << QByteArray("/api/agents/echo/test") << QString() << 401;
-        QTest::newRow("bad token") << QByteArray("/api/agents/echo/test") << QStringLiteral("wrong-token-1234")
-                                   << 401;
+        QTest::newRow("bad token") << QByteArray("/api/agents/echo/test")
+                                   << QStringLiteral("wrong-token-1234") << 401;
         QTest::newRow("no route") << QByteArray("/api/nothing") << kAlphaToken << 404;
         QTest::newRow("admitted") << QByteArray("/api/agents/echo/test") << kAlphaToken << 100;
     }
@@ -515,8 +519,9 @@ private slots:
         QFETCH(QByteArray, path);
         QFETCH(QString, token);
         QFETCH(int, status);
-        QByteArray request = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                             "Content-Length: 2\r\nExpect: 100-continue\r\n";
+        QByteArray request = "POST " + path
+            + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+              "Content-Length: 2\r\nExpect: 100-continue\r\n";
         if (!token.isEmpty())
             request += "Authorization: Bearer " + token.toUtf8() + "\r\n";
         request += "\r\n"; // the body is held back until the server says 100 Continue

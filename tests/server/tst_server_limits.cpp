@@ -127,14 +127,17 @@ class TestServerLimits : public QObject
         return exchange(server, r + "\r\n");
     }
 
-    QByteArray startAgent(const ServerProcess &server, const QByteArray &agent, const QString &token = kAlphaToken)
+    QByteArray startAgent(
+        const ServerProcess &server, const QByteArray &agent, const QString &token = kAlphaToken)
     {
         const QByteArray body = R"({"inputs":{"text":"limits"}})";
         return exchange(server,
             "POST /api/agents/" + agent
-                + "/test HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                + "/test HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: "
+                  "application/json\r\n"
                   "Authorization: Bearer "
-                + token.toUtf8() + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+                + token.toUtf8() + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n"
+                + body);
     }
 
     static QString executionIdOf(const QByteArray &reply)
@@ -181,14 +184,15 @@ private slots:
 
     void helpListsEveryLimit()
     {
-        const testsupport::ProcessResult r = testsupport::runProcess(
-            testsupport::binaryPath(QStringLiteral("server/agentstudio-server")), { QStringLiteral("--help") });
+        const testsupport::ProcessResult r
+            = testsupport::runProcess(testsupport::binaryPath(QStringLiteral("server/agentstudio-server")),
+                { QStringLiteral("--help") });
         QCOMPARE(r.exitCode, 0);
-        for (const char *flag : { "--max-header", "--max-body", "--head-timeout", "--body-timeout",
-                 "--idle-timeout", "--max-connections", "--max-connections-per-peer", "--write-high-water",
-                 "--max-pipelined", "--max-queued", "--retry-after", "--max-sessions-per-token",
-                 "--max-message", "--max-lag", "--ws-max-unsent", "--ws-max-bad-messages", "--allowed-host",
-                 "--allowed-origin" })
+        for (const char *flag :
+            { "--max-header", "--max-body", "--head-timeout", "--body-timeout", "--idle-timeout",
+                "--max-connections", "--max-connections-per-peer", "--write-high-water", "--max-pipelined",
+                "--max-queued", "--retry-after", "--max-sessions-per-token", "--max-message", "--max-lag",
+                "--ws-max-unsent", "--ws-max-bad-messages", "--allowed-host", "--allowed-origin" })
             QVERIFY2(r.out.contains(QByteArray(QByteArray(flag) + ' ')), flag);
     }
 
@@ -201,7 +205,8 @@ private slots:
         QTcpSocket s;
         s.connectToHost(QHostAddress::LocalHost, quint16(server.url.port()));
         QVERIFY(s.waitForConnected(5000));
-        const QByteArray head = "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + QByteArray(500, 'a');
+        const QByteArray head
+            = "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + QByteArray(500, 'a');
         qsizetype sent = 0;
         QTimer trickle;
         connect(&trickle, &QTimer::timeout, &s, [&] {
@@ -339,7 +344,8 @@ private slots:
     {
         QTemporaryDir dir;
         ServerProcess server;
-        QVERIFY(startServer(server, dir, { QStringLiteral("--max-sessions-per-token"), QStringLiteral("2") }));
+        QVERIFY(
+            startServer(server, dir, { QStringLiteral("--max-sessions-per-token"), QStringLiteral("2") }));
         const QString id = executionIdOf(startAgent(server, "slow"));
         QVERIFY(!id.isEmpty());
         WsRecorder a, b;
@@ -373,15 +379,17 @@ private slots:
         QVERIFY2(server.start(dir.path(), {}, &error), qPrintable(error));
         server.terminate();
         const QStringList args { QStringLiteral("--nofile=64:64"), QStringLiteral("--"),
-            testsupport::binaryPath(QStringLiteral("server/agentstudio-server")), QStringLiteral("--workspace"),
-            dir.filePath(QStringLiteral("alpha.agents.json")), QStringLiteral("--db"), server.dbPath,
-            QStringLiteral("--tokens"), dir.filePath(QStringLiteral("tokens.json")), QStringLiteral("--listen"),
+            testsupport::binaryPath(QStringLiteral("server/agentstudio-server")),
+            QStringLiteral("--workspace"), dir.filePath(QStringLiteral("alpha.agents.json")),
+            QStringLiteral("--db"), server.dbPath, QStringLiteral("--tokens"),
+            dir.filePath(QStringLiteral("tokens.json")), QStringLiteral("--listen"),
             QStringLiteral("127.0.0.1:0"), QStringLiteral("--max-connections"), QStringLiteral("1000"),
             QStringLiteral("--max-connections-per-peer"), QStringLiteral("1000") };
         server.process = std::make_unique<QProcess>();
         server.process->start(QStringLiteral("prlimit"), args);
         QVERIFY(server.process->waitForStarted(10000));
-        QTRY_VERIFY_WITH_TIMEOUT(server.process->canReadLine() || server.process->state() != QProcess::Running, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            server.process->canReadLine() || server.process->state() != QProcess::Running, 20000);
         const QByteArray line = server.process->readLine();
         QVERIFY2(line.startsWith("listening on "), line.constData());
         server.url = QUrl(QString::fromUtf8(line.mid(13).trimmed()));
@@ -396,8 +404,9 @@ private slots:
             flood.push_back(std::move(s));
         }
         // More than the descriptors allow: some are accepted, the rest wait in the backlog.
-        QTRY_VERIFY_WITH_TIMEOUT(std::count_if(flood.begin(), flood.end(),
-                                     [](const auto &s) { return s->state() == QAbstractSocket::ConnectedState; })
+        QTRY_VERIFY_WITH_TIMEOUT(
+            std::count_if(flood.begin(), flood.end(),
+                [](const auto &s) { return s->state() == QAbstractSocket::ConnectedState; })
                 >= 80,
             10000);
         const qint64 ticks0 = cpuTicks(pid);
@@ -506,7 +515,8 @@ private slots:
         int batches = 0;
         QTimer pump;
         connect(&pump, &QTimer::timeout, &s, [&] {
-            if (s.state() == QAbstractSocket::ConnectedState && s.bytesToWrite() < 1024 * 1024 && batches < 1000) {
+            if (s.state() == QAbstractSocket::ConnectedState && s.bytesToWrite() < 1024 * 1024
+                && batches < 1000) {
                 s.write(batch);
                 ++batches;
             }
@@ -558,9 +568,11 @@ private slots:
         QCOMPARE(first.terminate(), 0);
         ServerProcess second; // same files and database: the live buffer is gone
         QVERIFY(startServer(second, dir, {}));
-        for (const QString &after : { QStringLiteral("9223372036854775807"), QStringLiteral("9007199254740992") }) {
+        for (const QString &after :
+            { QStringLiteral("9223372036854775807"), QStringLiteral("9007199254740992") }) {
             WsRecorder ws;
-            ws.open(second.wsUrl(QStringLiteral("/ws/execution/%1?after_seq=%2").arg(id, after)), kAlphaToken);
+            ws.open(
+                second.wsUrl(QStringLiteral("/ws/execution/%1?after_seq=%2").arg(id, after)), kAlphaToken);
             QTRY_VERIFY_WITH_TIMEOUT(ws.closed, 10000);
             QCOMPARE(ws.messages.size(), 1);
             QCOMPARE(ws.last().value(QLatin1String("code")).toString(), QStringLiteral("bad_after_seq"));
@@ -577,7 +589,8 @@ private slots:
     {
         QTemporaryDir dir;
         ServerProcess server;
-        QVERIFY(startServer(server, dir, { QStringLiteral("--allowed-origin"), QStringLiteral("http://app.example") }));
+        QVERIFY(startServer(
+            server, dir, { QStringLiteral("--allowed-origin"), QStringLiteral("http://app.example") }));
         const QString id = executionIdOf(startAgent(server, "echo"));
         QVERIFY(!id.isEmpty());
         const QByteArray evil = exchange(server, upgradeRequest(id, kAlphaToken, "http://evil.example"));
