@@ -85,6 +85,21 @@ QByteArray upgradeRequest(const QString &executionId, const QString &token, cons
     return r + "\r\n";
 }
 
+// Calls `attempt` (which returns a status) until it returns `expected` or 10 s pass, and returns
+// the last status. Unlike QTRY_COMPARE it does not evaluate once more after success (each
+// attempt here opens a connection or a session that counts against the limit under test).
+template <typename Attempt> int retryUntil(int expected, Attempt attempt)
+{
+    QElapsedTimer t;
+    t.start();
+    int status = attempt();
+    while (status != expected && t.elapsed() < 10000) {
+        QTest::qWait(50);
+        status = attempt();
+    }
+    return status;
+}
+
 } // namespace
 
 class TestServerLimits : public QObject
@@ -321,12 +336,25 @@ private slots:
         // Closing one frees its place.
         held.front()->disconnectFromHost();
         held.erase(held.begin());
-        QTRY_COMPARE_WITH_TIMEOUT(answers(open("127.0.0.3").get()), 200, 10000);
+        std::unique_ptr<QTcpSocket> freed;
+        QCOMPARE(retryUntil(200,
+                     [&] {
+                         freed = open("127.0.0.3");
+                         return freed ? answers(freed.get()) : 0;
+                     }),
+            200);
+        freed.reset();
         held.clear();
 
         // Three stream subscribers from 127.0.0.1 fill its share: a fourth connection is refused.
         QString id;
-        QTRY_VERIFY_WITH_TIMEOUT(!(id = executionIdOf(startAgent(server, "slow"))).isEmpty(), 10000);
+        QCOMPARE(retryUntil(202,
+                     [&] {
+                         const QByteArray reply = startAgent(server, "slow");
+                         id = executionIdOf(reply);
+                         return statusOf(reply);
+                     }),
+            202);
         std::vector<std::unique_ptr<WsRecorder>> streams;
         for (int i = 0; i < 3; ++i) {
             streams.push_back(std::make_unique<WsRecorder>());
@@ -361,7 +389,8 @@ private slots:
         QCOMPARE(statusOf(exchange(server, upgradeRequest(betaRun, kBetaToken))), 101);
         // A closed session frees its place.
         b.socket.close();
-        QTRY_COMPARE_WITH_TIMEOUT(statusOf(exchange(server, upgradeRequest(id, kAlphaToken))), 101, 10000);
+        QCOMPARE(retryUntil(101, [&] { return statusOf(exchange(server, upgradeRequest(id, kAlphaToken))); }),
+            101);
         a.socket.sendTextMessage(QStringLiteral("{\"type\":\"cancel\"}"));
         QTRY_VERIFY_WITH_TIMEOUT(a.hasComplete(), 20000);
     }
@@ -529,6 +558,28 @@ private slots:
         QCOMPARE(statusOf(get(server, "/api/health")), 200);
     }
 
+    // A refused subscription acts on nothing the client sent: a cancel that arrives right
+    // behind the upgrade request (here refused for an after_seq beyond the end of a live run)
+    // does not reach the run.
+    void nothingBeforeAuthorization()
+    {
+        QTemporaryDir dir;
+        ServerProcess server;
+        QVERIFY(startServer(server, dir, {}));
+        const QString id = executionIdOf(startAgent(server, "streamer"));
+        QVERIFY(!id.isEmpty());
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, quint16(server.url.port()));
+        QVERIFY(s.waitForConnected(5000));
+        s.write(upgradeRequest(id + QStringLiteral("?after_seq=999999"), kAlphaToken)
+            + clientTextFrame(R"({"type":"cancel"})") + clientTextFrame(R"({"type":"cancel"})"));
+        QByteArray reply;
+        connect(&s, &QTcpSocket::readyRead, &s, [&] { reply += s.readAll(); });
+        QTRY_VERIFY_WITH_TIMEOUT(
+            s.state() == QAbstractSocket::UnconnectedState || reply.contains("bad_after_seq"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(statusOfRun(server, id), QStringLiteral("completed"), 20000);
+    }
+
     // Queued + running executions of one workspace are bounded: 429 with Retry-After.
     void workspaceQueueBound()
     {
@@ -552,7 +603,7 @@ private slots:
                                "0\r\nAuthorization: Bearer "
                              + kAlphaToken.toUtf8() + "\r\n\r\n")),
                 202);
-        QTRY_COMPARE_WITH_TIMEOUT(statusOf(startAgent(server, "echo")), 202, 10000);
+        QCOMPARE(retryUntil(202, [&] { return statusOf(startAgent(server, "echo")); }), 202);
     }
 
     // after_seq past a rebuilt (restarted-server) stream is numbered after the client's seq,
