@@ -2,13 +2,16 @@
 // loopback, each against a server started with short limits on its command line
 // (docs/server.md, "Limits"). Requests go over raw sockets with "Connection: close" so that no
 // client-side connection pool counts against the per-peer caps under test.
+#include "core/server/StreamSession.h"
 #include "core/server/TokenTable.h"
 #include "tests/server/ServerFixture.h"
 
 #include <QFile>
 #include <QHostAddress>
+#include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
+#include <QWebSocketServer>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -578,6 +581,41 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(
             s.state() == QAbstractSocket::UnconnectedState || reply.contains("bad_after_seq"), 10000);
         QTRY_COMPARE_WITH_TIMEOUT(statusOfRun(server, id), QStringLiteral("completed"), 20000);
+    }
+
+    // In process, over loopback: while a subscription is unresolved (the server is still
+    // looking the execution up), a session acts on nothing and answers nothing; once attached,
+    // a cancel is handled.
+    void streamSessionWaitsForAttach()
+    {
+        QWebSocketServer wss(QStringLiteral("limits"), QWebSocketServer::NonSecureMode);
+        QVERIFY(wss.listen(QHostAddress::LocalHost, 0));
+        QPointer<StreamSession> session;
+        int cancels = 0;
+        connect(&wss, &QWebSocketServer::newConnection, this, [&] {
+            session = new StreamSession(wss.nextPendingConnection(),
+                Principal { QStringLiteral("acme"), QStringLiteral("alpha") }, QStringLiteral("run-1"),
+                StreamSession::Limits {}, this);
+            session->onCancelRequested = [&](StreamSession *) { ++cancels; };
+        });
+        QWebSocket client;
+        QSignalSpy received(&client, &QWebSocket::textMessageReceived);
+        QSignalSpy pong(&client, &QWebSocket::pong);
+        client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(wss.serverPort())));
+        QTRY_VERIFY_WITH_TIMEOUT(session && client.state() == QAbstractSocket::ConnectedState, 10000);
+        client.sendTextMessage(QStringLiteral("{\"type\":\"cancel\"}"));
+        client.sendTextMessage(QStringLiteral("not json"));
+        client.ping(); // answered after the frames before it were handled
+        QVERIFY(pong.wait(10000));
+        QCOMPARE(cancels, 0);
+        QCOMPARE(received.size(), 0);
+
+        auto stream = std::make_shared<ExecutionStream>();
+        stream->executionId = QStringLiteral("run-1");
+        session->attach(stream, 0);
+        client.sendTextMessage(QStringLiteral("{\"type\":\"cancel\"}"));
+        QTRY_COMPARE_WITH_TIMEOUT(cancels, 1, 10000);
+        delete session.data();
     }
 
     // Queued + running executions of one workspace are bounded: 429 with Retry-After.
