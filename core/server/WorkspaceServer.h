@@ -30,7 +30,8 @@ class StreamSession;
 // table, and the per-execution event buffers that WebSocket subscribers replay from.
 //
 // Errors are {"error": {"code", "message"}}: 400 bad_request (bad JSON, wrong field types, bad
-// query parameters; the message starts with the field), 401 unauthorized, 404 not_found (also
+// query parameters; the message starts with the field), 401 unauthorized, 403 forbidden_origin
+// (WebSocket upgrade from an Origin not in --allowed-origin), 404 not_found (also
 // for another workspace's executions), 405 method_not_allowed, 409 not_cancellable, 411
 // length_required (chunked bodies), 413 body_too_large, 421 misdirected_request (Host on a
 // loopback bind), 422 invalid_inputs / start_failed, 426 upgrade_required (GET on a WebSocket

@@ -455,13 +455,21 @@ private slots:
     // A client pipelining requests without reading the answers does not grow the server: it
     // stops parsing above the write high-water mark and its read buffer is bounded, so TCP
     // pushes back on the client.
+    void pipeliningWithoutReadingIsBounded_data()
+    {
+        QTest::addColumn<QStringList>("limits");
+        QTest::newRow("write high-water mark") << QStringList { QStringLiteral("--write-high-water"),
+            QStringLiteral("65536"), QStringLiteral("--max-pipelined"), QStringLiteral("100000") };
+        QTest::newRow("pipelining cap") << QStringList { QStringLiteral("--write-high-water"),
+            QStringLiteral("1073741824"), QStringLiteral("--max-pipelined"), QStringLiteral("4") };
+    }
     void pipeliningWithoutReadingIsBounded()
     {
+        QFETCH(QStringList, limits);
         QTemporaryDir dir;
         ServerProcess server;
-        QVERIFY(startServer(server, dir,
-            { QStringLiteral("--write-high-water"), QStringLiteral("65536"), QStringLiteral("--idle-timeout"),
-                QStringLiteral("30000") }));
+        QVERIFY(startServer(
+            server, dir, limits + QStringList { QStringLiteral("--idle-timeout"), QStringLiteral("30000") }));
         const qint64 pid = server.process->processId();
         QCOMPARE(statusOf(get(server, "/api/health")), 200);
         const qint64 before = procStatusKb(pid, "VmRSS");
