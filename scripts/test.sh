@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test (unit, integration, ui, e2e); then checks that core,
 # runner and server build and pass their tests with the UI switched off; then runs the
-# libFuzzer targets (stream parsers, HTTP request parser, stream messages) for a bounded time (AS_FUZZ_SECONDS, default 20 s each).
+# libFuzzer targets (stream parsers, HTTP request parser, stream messages) for a bounded time
+# (AS_FUZZ_SECONDS, default 20 s each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh

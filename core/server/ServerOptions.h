@@ -6,7 +6,7 @@
 #include <QString>
 #include <QStringList>
 
-// Settings of agentstudio-server (DESIGN.md §8):
+// Settings of agentstudio-server:
 //   agentstudio-server --workspace FILE --db FILE [--listen 127.0.0.1:8765] --tokens FILE
 //                      [--tls-cert F --tls-key F]
 // plus optional tuning flags and the resource limits; usage() lists every one with its default

@@ -13,7 +13,7 @@
 
 class QWebSocket;
 
-// One WebSocket subscriber of /ws/execution/{id} (DESIGN.md §8). Owns its socket; deletes
+// One WebSocket subscriber of /ws/execution/{id}. Owns its socket; deletes
 // itself when the socket is gone. Sends the shared stream's events from its cursor, writing
 // only while the socket's unsent bytes stay under a high-water mark (and, once the client acks,
 // while unacked events stay under a window). A subscriber that leaves more than `maxLagEvents`

@@ -29,7 +29,7 @@ struct Principal
     }
 };
 
-// The tokens file of agentstudio-server (DESIGN.md §8):
+// The tokens file of agentstudio-server:
 // {"tokens": [{"token": "…", "organization_id": "acme", "workspace_id": "demo"}]}.
 // Tokens are secrets: they are never logged, and error messages name entries by index only.
 class TokenTable

@@ -25,7 +25,7 @@ class ExecutionBackend;
 class QWebSocket;
 class StreamSession;
 
-// agentstudio-server as a library (DESIGN.md §8): REST + WebSocket over HttpServer, one
+// agentstudio-server as a library: REST + WebSocket over HttpServer, one
 // embedded engine (LocalBackend on its own thread) per served workspace, the bearer-token
 // table, and the per-execution event buffers that WebSocket subscribers replay from.
 //

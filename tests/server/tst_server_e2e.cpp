@@ -1,4 +1,4 @@
-// End-to-end tests of agentstudio-server (DESIGN.md §8): the real binary on 127.0.0.1:0 with two
+// End-to-end tests of agentstudio-server: the real binary on 127.0.0.1:0 with two
 // scripted workspaces (acme/alpha and beta/bravo) and a token for a third, unserved one.
 #include "core/store/ExecutionStore.h"
 #include "tests/server/ServerFixture.h"
