@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test (unit, integration, ui, e2e); then checks that core,
 # runner and server build and pass their tests with the UI switched off; then runs the
-# libFuzzer targets of the stream parsers for a bounded time (AS_FUZZ_SECONDS, default 20 s each).
+# libFuzzer targets (stream parsers, HTTP request parser, stream messages, workspace loader)
+# for a bounded time (AS_FUZZ_SECONDS, default 20 s each).
 # The fault suite (label fault, docs/testing.md) runs with the e2e tests.
-# The workspace loader has a fuzz target too (fuzz.workspace_loader).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -16,6 +16,6 @@ ctest --test-dir build-headless --output-on-failure -L "unit|integration|e2e" -j
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
       -DAGENTSTUDIO_BUILD_FUZZ=ON -DAGENTSTUDIO_BUILD_UI=OFF -DBUILD_TESTING=ON \
       -DAS_FUZZ_SECONDS="${AS_FUZZ_SECONDS:-20}"
-cmake --build build-fuzz --target fuzz_sse_parser fuzz_ndjson_parser
-cmake --build build-fuzz --target fuzz_workspace_loader   # the workspace loader and validator
+cmake --build build-fuzz --target fuzz_sse_parser fuzz_ndjson_parser fuzz_http_request fuzz_stream_message \
+      fuzz_workspace_loader
 ctest --test-dir build-fuzz --output-on-failure -R '^fuzz\.'

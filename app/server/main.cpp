@@ -29,7 +29,12 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("agentstudio-server"));
     QCoreApplication::setApplicationVersion(QStringLiteral(AGENTSTUDIO_VERSION));
 
-    Result<ServerOptions> options = ServerOptions::fromArguments(app.arguments().mid(1));
+    const QStringList arguments = app.arguments().mid(1);
+    if (arguments.contains(QLatin1String("--help")) || arguments.contains(QLatin1String("-h"))) {
+        std::fputs(qPrintable(ServerOptions::usage()), stdout);
+        return 0;
+    }
+    Result<ServerOptions> options = ServerOptions::fromArguments(arguments);
     if (!options) {
         std::fprintf(stderr, "agentstudio-server: %s\n", qPrintable(options.error()));
         return 2;

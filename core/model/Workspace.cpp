@@ -671,6 +671,17 @@ QStringList OrchestrationSpec::topologicalOrder() const
 
 // ---- Workspace ----
 
+QString Workspace::tenantIdProblem(const QString &id)
+{
+    for (const QChar c : id) {
+        if (c == QLatin1Char('/'))
+            return QStringLiteral("must not contain '/'");
+        if (c.category() == QChar::Other_Control)
+            return QStringLiteral("must not contain control characters");
+    }
+    return {};
+}
+
 Result<Workspace> Workspace::fromJson(const QByteArray &json, QStringList *problems)
 {
     QStringList found;
@@ -704,6 +715,10 @@ Result<Workspace> Workspace::fromJson(const QByteArray &json, QStringList *probl
     ws.workspaceId = p.string(root, QStringLiteral("workspace_id"), QString());
     if (ws.workspaceId.isEmpty())
         ws.workspaceId = QStringLiteral("default"); // executions always name a workspace
+    if (const QString why = tenantIdProblem(ws.organizationId); !why.isEmpty())
+        p.add(QStringLiteral("organization_id"), why);
+    if (const QString why = tenantIdProblem(ws.workspaceId); !why.isEmpty())
+        p.add(QStringLiteral("workspace_id"), why);
 
     const QJsonObject providers = p.object(root, QStringLiteral("providers"), QString());
     for (auto it = providers.begin(); it != providers.end(); ++it) {

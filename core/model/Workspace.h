@@ -113,6 +113,9 @@ public:
     // Parses and validates. On any problem returns a Failure whose message is every problem,
     // one per line, each starting with its JSON path. `problems`, when given, receives the list.
     static Result<Workspace> fromJson(const QByteArray &json, QStringList *problems = nullptr);
+    // Why an organization or workspace id is refused ('/' or a control character: the server
+    // keys tenants by these ids), or empty when it is fine. The tokens file uses it too.
+    static QString tenantIdProblem(const QString &id);
     static Result<Workspace> load(const QString &path, QStringList *problems = nullptr);
     // The bundled example (resource ":/agentstudio/examples/example.agents.json").
     static Workspace example();

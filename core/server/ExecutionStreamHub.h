@@ -25,7 +25,7 @@ struct BufferedEvent
 struct ExecutionStream
 {
     QString executionId;
-    QString workspaceKey; // "org/workspace" the execution belongs to
+    QString workspaceKey; // Principal::workspaceKey() of the workspace the execution belongs to
     QList<BufferedEvent> events;
     bool terminal = false;
     bool synthesized = false; // rebuilt from the store, not the engine's live events

@@ -1,5 +1,7 @@
 #include "core/server/HttpServer.h"
 
+#include "core/server/HttpParser.h"
+
 #include <QJsonDocument>
 #include <QSslServer>
 #include <QSslSocket>
@@ -7,8 +9,13 @@
 #include <QTcpSocket>
 #include <QTimer>
 #include <QUrl>
+#include <QVarLengthArray>
 #include <QWebSocket>
 #include <QWebSocketServer>
+#include <memory>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 QString HttpRequest::bearerToken() const
 {
@@ -69,8 +76,12 @@ QByteArray HttpResponse::reasonPhrase(int status)
         return "Unsupported Media Type";
     case 422:
         return "Unprocessable Content";
+    case 421:
+        return "Misdirected Request";
     case 426:
         return "Upgrade Required";
+    case 429:
+        return "Too Many Requests";
     case 431:
         return "Request Header Fields Too Large";
     case 500:
@@ -79,6 +90,8 @@ QByteArray HttpResponse::reasonPhrase(int status)
         return "Not Implemented";
     case 503:
         return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
     default:
         return "Status";
     }
@@ -91,11 +104,51 @@ QString peerKey(const QHostAddress &address, quint16 port)
     return address.toString() + QLatin1Char('|') + QString::number(port);
 }
 
+// One key per peer IP address, IPv4-mapped IPv6 folded into IPv4.
+QString peerAddressKey(const QHostAddress &address)
+{
+    bool ok = false;
+    const quint32 v4 = address.toIPv4Address(&ok);
+    return ok ? QHostAddress(v4).toString() : address.toString();
+}
+
+constexpr qint64 kReadChunk = 64 * 1024;
+// Descriptors kept free for everything that is not a connection (database, engine threads,
+// files, a refused connection's answer).
+constexpr int kFdReserve = 16;
+constexpr int kCloseGraceMs = 5000; // a closing connection whose peer does not read is aborted
+
+// Whether this process can still open `n` descriptors. Probed by duplicating one (listing
+// /proc/self/fd would itself need a descriptor, and fails exactly when they ran out).
+bool descriptorsLeft(int n)
+{
+    QVarLengthArray<int, 32> probes;
+    while (probes.size() < n) {
+        const int fd = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0)
+            break;
+        probes.append(fd);
+    }
+    const bool enough = probes.size() >= n;
+    for (int fd : probes)
+        ::close(fd);
+    return enough;
+}
+
 } // namespace
 
 // One client connection. Parses requests from the socket's buffer with peek() so that an
 // upgrade request is still unread when the socket is handed to QWebSocketServer. Owned by the
-// HttpServer (child); deletes itself when the socket disconnects.
+// HttpServer (child); deletes itself when the socket disconnects. Server thread only.
+//
+// Phases and their deadline (one timer, never restarted by incoming bytes):
+//   Idle     waiting for the next request, or for the client to read our answers: idle timeout,
+//            restarted when the client reads (bytes written);
+//   Head     from the first byte of a head until it is complete: head timeout (408);
+//   Body     from the end of the head until the body is complete: body timeout (408);
+//   Handler  the request is with the server's handler: no deadline (it always answers);
+//   Draining discarding a refused body before closing: body timeout;
+//   Closing  our close waits for the answer to flush: a short grace, then abort.
 class HttpConnection final : public QObject
 {
 public:
@@ -105,20 +158,19 @@ public:
         , m_server(server)
     {
         m_socket->setParent(this);
+        // Bounded: once full, Qt stops reading from the kernel and TCP pushes back on the client.
+        m_socket->setReadBufferSize(qint64(limits().maxHeaderBytes) + 4 + kReadChunk);
         m_server->m_connections.insert(this);
-        m_idle.setSingleShot(true);
-        m_idle.setInterval(server->limits().idleTimeoutMs);
-        connect(&m_idle, &QTimer::timeout, this, [this] {
-            if (!m_busy)
-                closeSoon();
-        });
+        m_deadline.setSingleShot(true);
+        connect(&m_deadline, &QTimer::timeout, this, &HttpConnection::onDeadline);
         connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::process);
+        connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
         connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::deleteLater);
         connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
-            if (m_socket->state() != QAbstractSocket::ConnectedState)
+            if (m_socket && m_socket->state() != QAbstractSocket::ConnectedState)
                 deleteLater();
         });
-        m_idle.start();
+        enter(Phase::Idle);
         process();
     }
 
@@ -126,28 +178,106 @@ public:
 
     void closeSoon()
     {
-        if (m_closing || !m_socket)
+        if (m_phase == Phase::Closing || !m_socket)
             return;
-        m_closing = true;
+        enter(Phase::Closing);
         m_socket->disconnectFromHost();
     }
 
     void respond(quint64 generation, const HttpResponse &response)
     {
-        if (generation != m_generation || !m_busy)
+        if (generation != m_generation || m_phase != Phase::Handler)
             return; // stale (connection reused or already answered)
-        m_busy = false;
         write(response);
         if (response.closeConnection || !m_keepAlive) {
             closeSoon();
             return;
         }
-        m_idle.start();
+        enter(Phase::Idle);
         // A pipelined request may already wait in the buffer.
         QTimer::singleShot(0, this, &HttpConnection::process);
     }
 
 private:
+    enum class Phase { Idle, Head, Body, Handler, Draining, Closing };
+
+    const HttpServer::Limits &limits() const { return m_server->m_limits; }
+
+    void enter(Phase phase)
+    {
+        m_phase = phase;
+        switch (phase) {
+        case Phase::Idle:
+            m_deadline.start(limits().idleTimeoutMs);
+            break;
+        case Phase::Head:
+            m_deadline.start(limits().headTimeoutMs);
+            break;
+        case Phase::Body:
+        case Phase::Draining:
+            m_deadline.start(limits().bodyTimeoutMs);
+            break;
+        case Phase::Handler:
+            m_deadline.stop();
+            break;
+        case Phase::Closing:
+            m_deadline.start(kCloseGraceMs);
+            break;
+        }
+    }
+
+    void onDeadline()
+    {
+        switch (m_phase) {
+        case Phase::Head:
+            fail(408, QStringLiteral("request_timeout"),
+                QStringLiteral("request head not complete within %1 ms").arg(limits().headTimeoutMs));
+            break;
+        case Phase::Body:
+            fail(408, QStringLiteral("request_timeout"),
+                QStringLiteral("request body not complete within %1 ms").arg(limits().bodyTimeoutMs));
+            break;
+        case Phase::Idle:
+            if (m_socket->bytesToWrite() > 0)
+                m_socket->abort(); // the client stopped reading its answers
+            else
+                closeSoon();
+            break;
+        case Phase::Draining:
+        case Phase::Closing:
+            m_socket->abort();
+            break;
+        case Phase::Handler:
+            break;
+        }
+    }
+
+    void onBytesWritten(qint64 n)
+    {
+        m_flushed += n;
+        while (!m_unsentAnswers.isEmpty() && m_unsentAnswers.first() <= m_flushed)
+            m_unsentAnswers.removeFirst();
+        if (m_phase == Phase::Idle) {
+            m_deadline.start(limits().idleTimeoutMs); // the client reads: it is alive
+            process(); // back-pressure may have lifted
+        }
+    }
+
+    // Back-pressure: no new request while the client leaves our answers unread.
+    bool mayParse() const
+    {
+        return m_socket->bytesToWrite() <= limits().writeHighWaterBytes
+            && m_unsentAnswers.size() < limits().maxPipelined;
+    }
+
+    void send(const QByteArray &bytes, bool isAnswer)
+    {
+        m_written += bytes.size();
+        if (isAnswer)
+            m_unsentAnswers.append(m_written);
+        m_socket->write(bytes);
+    }
+
     void write(const HttpResponse &response)
     {
         QByteArray out;
@@ -165,19 +295,41 @@ private:
         out += "\r\n";
         if (!m_headRequest)
             out += response.body;
-        m_socket->write(out);
+        send(out, true);
     }
 
     void fail(int status, const QString &code, const QString &message)
     {
         // A framing error: answer and close, the rest of the stream cannot be trusted.
         m_keepAlive = false;
-        m_busy = false;
         HttpResponse r = HttpResponse::error(status, code, message);
         r.closeConnection = true;
         write(r);
-        closeSoon();
         m_dead = true;
+        closeSoon();
+    }
+
+    // Answers a request whose body is not wanted; discards a body of reasonable size before
+    // closing, so that a client still uploading gets to read the answer instead of a reset.
+    void refuse(HttpResponse response, qint64 bodyLength, bool expectContinue)
+    {
+        if (bodyLength == 0) {
+            // Nothing to skip: the connection stays usable.
+            m_phase = Phase::Handler;
+            respond(++m_generation, response);
+            return;
+        }
+        m_keepAlive = false;
+        response.closeConnection = true;
+        write(response);
+        m_dead = true;
+        if (expectContinue || bodyLength > 64 * limits().maxBodyBytes) {
+            closeSoon(); // the client waits for 100 Continue and sends nothing, or too much
+            return;
+        }
+        m_draining = bodyLength;
+        enter(Phase::Draining);
+        drain();
     }
 
     void drain()
@@ -189,63 +341,78 @@ private:
 
     void process()
     {
-        if (m_draining > 0 && !m_closing) {
+        if (!m_socket)
+            return;
+        switch (m_phase) {
+        case Phase::Closing:
+        case Phase::Handler: // pipelined bytes wait in the bounded read buffer
+            return;
+        case Phase::Draining:
             drain();
             return;
-        }
-        if (m_dead || m_closing)
-            return;
-        if (m_busy) {
-            if (m_readingBody)
-                readBody();
-            return;
-        }
-        if (m_readingBody) {
+        case Phase::Body:
             readBody();
             return;
+        case Phase::Idle:
+        case Phase::Head:
+            break;
         }
+        if (m_dead || !mayParse())
+            return;
         const qint64 available = m_socket->bytesAvailable();
         if (available <= 0)
             return;
-        m_idle.start();
-        const int maxHeader = m_server->limits().maxHeaderBytes;
-        const QByteArray peeked = m_socket->peek(qMin<qint64>(available, maxHeader + 4));
-        const qsizetype end = peeked.indexOf("\r\n\r\n");
-        if (end < 0) {
-            if (peeked.size() > maxHeader)
-                fail(431, QStringLiteral("header_too_large"),
-                    QStringLiteral("request headers exceed %1 bytes").arg(maxHeader));
-            return; // wait for the rest of the header
+        if (m_phase == Phase::Idle)
+            enter(Phase::Head); // the head deadline runs from its first byte, once
+        const int maxHeader = limits().maxHeaderBytes;
+        const QByteArray peeked = m_socket->peek(qMin<qint64>(available, qint64(maxHeader) + 4));
+        httpparser::Outcome parsed = httpparser::parse(peeked, maxHeader);
+        m_headRequest = false; // per request: set again below for HEAD
+        if (parsed.kind == httpparser::Outcome::Kind::NeedMore)
+            return;
+        if (parsed.kind == httpparser::Outcome::Kind::Error) {
+            fail(parsed.status,
+                parsed.status == 431       ? QStringLiteral("header_too_large")
+                    : parsed.status == 505 ? QStringLiteral("version_not_supported")
+                                           : QStringLiteral("bad_request"),
+                parsed.problem);
+            return;
         }
-        const qsizetype headerLength = end + 4;
-        HttpRequest request;
+        httpparser::Head &head = parsed.head;
+        HttpRequest &request = head.request;
         request.peerAddress = m_socket->peerAddress();
         request.peerPort = m_socket->peerPort();
-        QString problem;
-        if (!parseHeader(peeked.left(end), &request, &problem)) {
-            fail(400, QStringLiteral("bad_request"), problem);
+        m_headRequest = request.method == "HEAD";
+        m_keepAlive = head.keepAlive;
+
+        if (!m_server->hostAllowed(request)) {
+            m_socket->read(parsed.headLength);
+            HttpResponse r = HttpResponse::error(421, QStringLiteral("misdirected_request"),
+                QStringLiteral("Host: this server answers to loopback names only"));
+            m_keepAlive = false;
+            refuse(r, head.webSocketUpgrade ? 0 : head.contentLength, head.expectContinue);
             return;
         }
 
-        const bool upgrade
-            = request.method == "GET" && request.header("upgrade").toLower().contains("websocket");
-        if (upgrade) {
-            m_idle.stop();
+        if (head.webSocketUpgrade) {
             if (m_server->m_upgradeHandler) {
                 if (std::optional<HttpResponse> refusal = m_server->m_upgradeHandler(request)) {
-                    m_socket->read(headerLength);
+                    m_socket->read(parsed.headLength);
                     refusal->closeConnection = true;
                     m_keepAlive = false;
                     write(*refusal);
-                    closeSoon();
                     m_dead = true;
+                    closeSoon();
                     return;
                 }
             }
-            // Hand the socket, its upgrade request still unread, to QWebSocketServer.
+            // Hand the socket, its upgrade request still unread, to QWebSocketServer. It stays
+            // counted against the connection caps until it is destroyed.
+            m_deadline.stop();
             QTcpSocket *socket = m_socket;
             disconnect(socket, nullptr, this, nullptr);
             socket->setParent(nullptr);
+            socket->setReadBufferSize(0); // frames are bounded by the session's message limit
             m_socket = nullptr;
             m_dead = true;
             m_server->handOverUpgrade(socket, request);
@@ -253,70 +420,49 @@ private:
             return;
         }
 
-        m_socket->read(headerLength);
-        const QByteArray connection = request.header("connection").toLower();
-        const bool http10 = m_version == "HTTP/1.0";
-        m_keepAlive = http10 ? connection.contains("keep-alive") : !connection.contains("close");
-
-        if (!request.header("transfer-encoding").isEmpty()) {
+        m_socket->read(parsed.headLength);
+        if (head.hasTransferEncoding) {
             fail(411, QStringLiteral("length_required"),
                 QStringLiteral("chunked request bodies are not supported; send Content-Length"));
             return;
         }
-        qint64 length = 0;
-        const QByteArray lengthText = request.header("content-length");
-        if (!lengthText.isEmpty()) {
-            bool ok = false;
-            length = lengthText.trimmed().toLongLong(&ok);
-            if (!ok || length < 0) {
-                fail(400, QStringLiteral("bad_request"), QStringLiteral("Content-Length: not a number"));
-                return;
-            }
-        }
-        if (length > m_server->limits().maxBodyBytes) {
-            // Answer at once, then read and discard a body of reasonable size before closing,
-            // so the client (still uploading) gets to read the answer instead of a reset.
-            const qint64 limit = m_server->limits().maxBodyBytes;
-            m_keepAlive = false;
-            HttpResponse r = HttpResponse::error(413, QStringLiteral("body_too_large"),
-                QStringLiteral("request body of %1 bytes exceeds the limit of %2 bytes")
-                    .arg(length)
-                    .arg(limit));
-            r.closeConnection = true;
-            write(r);
-            m_dead = true;
-            if (length > 64 * limit) {
-                closeSoon();
-                return;
-            }
-            m_draining = length;
-            m_idle.setInterval(5000);
-            m_idle.start();
-            drain();
+        const qint64 length = head.contentLength;
+        const qint64 limit = limits().maxBodyBytes;
+        if (length > limit) {
+            refuse(HttpResponse::error(413, QStringLiteral("body_too_large"),
+                       QStringLiteral("request body of %1 bytes exceeds the limit of %2 bytes")
+                           .arg(length)
+                           .arg(limit)),
+                length, head.expectContinue);
             return;
         }
-        if (request.header("expect").toLower() == "100-continue" && length > 0)
-            m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
-        m_headRequest = request.method == "HEAD";
+        if (m_server->m_preflight) {
+            if (std::optional<HttpResponse> refusal = m_server->m_preflight(request)) {
+                refuse(*refusal, length, head.expectContinue);
+                return;
+            }
+        }
+        if (head.expectContinue && length > 0)
+            send("HTTP/1.1 100 Continue\r\n\r\n", false);
         m_pending = std::move(request);
         m_remaining = length;
-        m_pending.body.reserve(length);
-        m_readingBody = true;
-        m_busy = true;
+        enter(Phase::Body);
         readBody();
     }
 
     void readBody()
     {
-        if (m_remaining > 0) {
-            const QByteArray part = m_socket->read(m_remaining);
+        // The body grows with the data that arrived, never by the announced length.
+        while (m_remaining > 0) {
+            const QByteArray part = m_socket->read(qMin(m_remaining, kReadChunk));
+            if (part.isEmpty())
+                break;
             m_pending.body += part;
             m_remaining -= part.size();
         }
         if (m_remaining > 0)
             return;
-        m_readingBody = false;
-        m_idle.stop();
+        enter(Phase::Handler);
         const quint64 generation = ++m_generation;
         QPointer<HttpConnection> self(this);
         HttpServer::Responder responder = [self, generation](const HttpResponse &response) {
@@ -329,68 +475,20 @@ private:
             responder(HttpResponse::error(404, QStringLiteral("not_found"), QStringLiteral("no handler")));
     }
 
-    bool parseHeader(const QByteArray &head, HttpRequest *request, QString *problem)
-    {
-        const QList<QByteArray> lines = head.split('\n');
-        if (lines.isEmpty()) {
-            *problem = QStringLiteral("empty request");
-            return false;
-        }
-        const QList<QByteArray> parts = lines.first().trimmed().split(' ');
-        if (parts.size() != 3 || !parts[2].startsWith("HTTP/1.")) {
-            *problem = QStringLiteral("malformed request line");
-            return false;
-        }
-        request->method = parts[0];
-        m_version = parts[2];
-        const QByteArray target = parts[1];
-        if (!target.startsWith('/')) {
-            *problem = QStringLiteral("request target must be an absolute path");
-            return false;
-        }
-        request->target = QString::fromUtf8(target);
-        const qsizetype q = target.indexOf('?');
-        const QByteArray rawPath = q < 0 ? target : target.left(q);
-        if (q >= 0)
-            request->query = QUrlQuery(QString::fromUtf8(target.mid(q + 1)));
-        request->path = QUrl::fromPercentEncoding(rawPath);
-        for (const QByteArray &segment : rawPath.split('/'))
-            if (!segment.isEmpty())
-                request->segments.append(QUrl::fromPercentEncoding(segment));
-        for (qsizetype i = 1; i < lines.size(); ++i) {
-            const QByteArray line = lines[i].trimmed();
-            if (line.isEmpty())
-                continue;
-            const qsizetype colon = line.indexOf(':');
-            if (colon <= 0) {
-                *problem = QStringLiteral("malformed header line");
-                return false;
-            }
-            const QByteArray name = line.left(colon).trimmed().toLower();
-            const QByteArray value = line.mid(colon + 1).trimmed();
-            auto it = request->headers.find(name);
-            if (it == request->headers.end())
-                request->headers.insert(name, value);
-            else
-                *it += ", " + value;
-        }
-        return true;
-    }
-
     QTcpSocket *m_socket; // Owned (child) until handed over for an upgrade.
     HttpServer *m_server; // Not owned; our parent.
-    QTimer m_idle;
+    QTimer m_deadline;
+    Phase m_phase = Phase::Idle;
     HttpRequest m_pending;
-    QByteArray m_version;
     qint64 m_remaining = 0;
-    qint64 m_draining = 0; // body bytes still to discard after a 413
+    qint64 m_draining = 0; // body bytes still to discard after a refusal
     quint64 m_generation = 0;
-    bool m_readingBody = false;
-    bool m_headRequest = false; // answer without a body
-    bool m_busy = false; // a request is with the handler
+    qint64 m_written = 0; // bytes handed to the socket
+    qint64 m_flushed = 0; // bytes the socket reported written
+    QList<qint64> m_unsentAnswers; // end offsets (in m_written terms) of answers not yet flushed
+    bool m_headRequest = false; // the current request is HEAD: answer without a body
     bool m_keepAlive = true;
-    bool m_closing = false;
-    bool m_dead = false;
+    bool m_dead = false; // no further request on this connection
 };
 
 HttpServer::HttpServer(QObject *parent)
@@ -401,6 +499,18 @@ HttpServer::HttpServer(QObject *parent)
     m_wsServer->setHandshakeTimeout(10000);
     m_wsServer->setMaxPendingConnections(1000);
     connect(m_wsServer, &QWebSocketServer::newConnection, this, &HttpServer::onWebSocketReady);
+    m_acceptRetry = new QTimer(this);
+    m_acceptRetry->setSingleShot(true);
+    connect(m_acceptRetry, &QTimer::timeout, this, [this] {
+        if (m_pausedForDescriptors) {
+            holdDescriptor(0); // resumes if there is room again
+            if (m_pausedForDescriptors)
+                m_acceptRetry->start(m_limits.acceptRetryMs);
+            return;
+        }
+        if (m_server && m_server->isListening())
+            m_server->resumeAccepting();
+    });
 }
 
 HttpServer::~HttpServer()
@@ -433,6 +543,7 @@ bool HttpServer::listen(
     connect(m_server, &QTcpServer::newConnection, this, &HttpServer::onNewConnection);
     // QSslServer queues a connection only once its handshake is done, and says so with this.
     connect(m_server, &QTcpServer::pendingConnectionAvailable, this, &HttpServer::onNewConnection);
+    connect(m_server, &QTcpServer::acceptError, this, &HttpServer::onAcceptError);
     if (!m_server->listen(address, port)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")
                      .arg(address.toString())
@@ -442,6 +553,7 @@ bool HttpServer::listen(
         m_server = nullptr;
         return false;
     }
+    m_loopbackBind = address.isLoopback();
     return true;
 }
 
@@ -462,6 +574,7 @@ bool HttpServer::isListening() const
 
 void HttpServer::stopListening()
 {
+    m_acceptRetry->stop();
     if (m_server)
         m_server->close();
 }
@@ -478,16 +591,125 @@ int HttpServer::connectionCount() const
     return int(m_connections.size());
 }
 
+bool HttpServer::hostAllowed(const HttpRequest &request) const
+{
+    if (!m_loopbackBind)
+        return true;
+    const QByteArray host = request.header("host");
+    if (host.isEmpty())
+        return true; // HTTP/1.0 without Host (the parser requires it for 1.1); no browser sends that
+    const QString name = httpparser::hostName(host);
+    return httpparser::isLoopbackHost(name) || m_limits.allowedHosts.contains(name);
+}
+
+void HttpServer::holdDescriptor(int delta)
+{
+    m_descriptorsHeld += delta;
+    if (m_pausedForDescriptors && delta <= 0 && descriptorsLeft(kFdReserve)) {
+        m_pausedForDescriptors = false;
+        if (m_server && m_server->isListening())
+            m_server->resumeAccepting();
+    }
+}
+
+void HttpServer::checkDescriptors()
+{
+    // Qt retries accept() at once on EMFILE (a readable listening socket that never drains:
+    // a busy loop), so accepting pauses while fewer than kFdReserve descriptors are left, and
+    // resumes when a connection ends (or the retry timer finds room again). Called after the
+    // accept loop: nextPendingConnection() re-enables accepting by itself.
+    if (!m_pausedForDescriptors && !descriptorsLeft(kFdReserve)) {
+        m_pausedForDescriptors = true;
+        qWarning("agentstudio-server: %d connections open and few descriptors left; accepting paused "
+                 "until one ends",
+            m_descriptorsHeld);
+    }
+    if (m_pausedForDescriptors) {
+        m_server->pauseAccepting();
+        if (!m_acceptRetry->isActive())
+            m_acceptRetry->start(m_limits.acceptRetryMs);
+    }
+}
+
+void HttpServer::onAcceptError(QAbstractSocket::SocketError error)
+{
+    // Out of descriptors (EMFILE/ENFILE) or another accept failure: Qt has paused accepting;
+    // try again a little later instead of spinning on a listening socket that stays readable.
+    // Connections that finish (deadlines close stalled ones) free descriptors meanwhile.
+    m_server->pauseAccepting();
+    if (!m_acceptRetry->isActive()) {
+        if (!m_acceptErrorLogged)
+            qWarning("agentstudio-server: cannot accept a connection (%s, error %d); retrying in %d ms",
+                qPrintable(m_server->errorString()), int(error), m_limits.acceptRetryMs);
+        m_acceptErrorLogged = true; // once per episode; a successful accept resets it
+        m_acceptRetry->start(m_limits.acceptRetryMs);
+    }
+}
+
+void HttpServer::refuseConnection(QTcpSocket *socket, const QString &why)
+{
+    // Not counted against the caps; the answer is small enough for the kernel buffer, then the
+    // socket goes. Its descriptor counts until then.
+    socket->setParent(this);
+    holdDescriptor(1);
+    connect(socket, &QObject::destroyed, this, [this] { holdDescriptor(-1); });
+    const QByteArray body = HttpResponse::error(503, QStringLiteral("too_many_connections"), why).body;
+    socket->write("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
+        + QByteArray::number(body.size()) + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body);
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    QTimer::singleShot(kCloseGraceMs, socket, [socket] { socket->abort(); });
+    socket->disconnectFromHost();
+}
+
+void HttpServer::track(QTcpSocket *socket, const QString &peer)
+{
+    ++m_open;
+    ++m_openPerPeer[peer];
+    holdDescriptor(1);
+    // Released once, when the connection ends (disconnected) or its socket goes, whichever
+    // comes first; the socket may belong to a QWebSocket by then.
+    auto released = std::make_shared<bool>(false);
+    const auto release = [this, peer, released] {
+        if (*released)
+            return;
+        *released = true;
+        --m_open;
+        holdDescriptor(-1);
+        auto it = m_openPerPeer.find(peer);
+        if (it != m_openPerPeer.end() && --it.value() <= 0)
+            m_openPerPeer.erase(it);
+    };
+    connect(socket, &QAbstractSocket::disconnected, this, release);
+    connect(socket, &QObject::destroyed, this, release);
+}
+
 void HttpServer::onNewConnection()
 {
-    while (QTcpSocket *socket = m_server->nextPendingConnection())
+    while (QTcpSocket *socket = m_server->nextPendingConnection()) {
+        m_acceptErrorLogged = false;
+        const QString peer = peerAddressKey(socket->peerAddress());
+        if (m_open >= m_limits.maxConnections) {
+            refuseConnection(socket,
+                QStringLiteral("the server has %1 connections open (the limit)")
+                    .arg(m_limits.maxConnections));
+            continue;
+        }
+        if (m_openPerPeer.value(peer) >= m_limits.maxConnectionsPerPeer) {
+            refuseConnection(socket,
+                QStringLiteral("%1 connections from this address are open (the limit)")
+                    .arg(m_limits.maxConnectionsPerPeer));
+            continue;
+        }
+        track(socket, peer);
         new HttpConnection(socket, this);
+    }
+    checkDescriptors();
 }
 
 void HttpServer::handOverUpgrade(QTcpSocket *socket, const HttpRequest &request)
 {
     const QString key = peerKey(request.peerAddress, request.peerPort);
-    m_pendingUpgrades.insert(key, request);
+    m_pendingUpgrades.insert(key, PendingUpgrade { request, socket });
     // QWebSocketServer takes ownership of the socket (and deletes it when appropriate); a
     // failed handshake destroys it, so forget its request then.
     connect(socket, &QObject::destroyed, this, [this, key] { m_pendingUpgrades.remove(key); });
@@ -505,7 +727,10 @@ void HttpServer::onWebSocketReady()
             ws->deleteLater();
             continue;
         }
-        const HttpRequest request = it.value();
+        const HttpRequest request = it.value().request;
+        // The QWebSocket does not delete the socket it was upgraded from: tie them together.
+        if (QTcpSocket *tcp = it.value().socket; tcp && tcp->parent() != ws)
+            tcp->setParent(ws);
         m_pendingUpgrades.erase(it);
         emit webSocketConnected(ws, request);
     }

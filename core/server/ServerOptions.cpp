@@ -4,9 +4,37 @@ QString ServerOptions::usage()
 {
     return QStringLiteral(
         "usage: agentstudio-server --workspace FILE --db FILE [--listen 127.0.0.1:8765]\n"
-        "                          --tokens FILE [--tls-cert FILE --tls-key FILE]\n"
-        "       [--concurrency N] [--max-lag EVENTS] [--max-body BYTES] [--max-message BYTES]\n"
-        "       [--shutdown-grace MS]\n");
+        "                          --tokens FILE [--tls-cert FILE --tls-key FILE] [OPTION VALUE]...\n"
+        "\n"
+        "  --workspace FILE              a workspace to serve (repeatable: one engine each)\n"
+        "  --concurrency N               executions running at once per workspace (4)\n"
+        "  --shutdown-grace MS           time running executions get on SIGTERM (10000)\n"
+        "\n"
+        "Limits (see docs/server.md):\n"
+        "  --max-header BYTES            request head size; larger: 431 (16384)\n"
+        "  --max-body BYTES              request body size; larger: 413 (1048576)\n"
+        "  --head-timeout MS             whole request head, from its first byte: 408 (10000)\n"
+        "  --body-timeout MS             whole request body, from the end of the head: 408 (30000)\n"
+        "  --idle-timeout MS             keep-alive idle, or answers left unread: closed (60000)\n"
+        "  --max-connections N           open connections, WebSockets included: 503 (512, at most\n"
+        "                                the descriptor limit minus 64 unless given)\n"
+        "  --max-connections-per-peer N  the same per client IP address: 503 (64)\n"
+        "  --write-high-water BYTES      no new request read while more is unsent (1048576)\n"
+        "  --max-pipelined N             no new request read while N answers are unsent (16)\n"
+        "  --max-queued N                queued + running executions per workspace: 429 (256)\n"
+        "  --retry-after SECONDS         Retry-After of the 429 answers (2)\n"
+        "  --max-sessions-per-token N    WebSocket streams per token: 429 (64)\n"
+        "  --max-message BYTES           WebSocket message from a client; larger: close (65536)\n"
+        "  --max-lag EVENTS              live events a stream client may fall behind (20000)\n"
+        "  --ws-max-unsent BYTES         unread bytes before a stream client is cut (1048576)\n"
+        "  --ws-max-bad-messages N       bad stream messages per 10 s before close 1008 (20)\n"
+        "\n"
+        "Security:\n"
+        "  Tokens go in the Authorization header only (no ?token= form). Bound to a loopback\n"
+        "  address, the server answers only requests whose Host is a loopback name: 421.\n"
+        "  --allowed-host NAME           a further Host name to accept (repeatable; reverse proxy)\n"
+        "  --allowed-origin ORIGIN       with any given, a WebSocket upgrade that sends Origin\n"
+        "                                must send one of them: 403 (repeatable)\n");
 }
 
 Result<ServerOptions> ServerOptions::fromArguments(const QStringList &arguments)
@@ -74,6 +102,56 @@ Result<ServerOptions> ServerOptions::fromArguments(const QStringList &arguments)
         } else if (flag == QLatin1String("--shutdown-grace")) {
             problem = intValue(flag, value, 0, 3600000, &n);
             o.shutdownGraceMs = int(n);
+        } else if (flag == QLatin1String("--max-header")) {
+            problem = intValue(flag, value, 1024, 1024 * 1024, &n);
+            o.maxHeaderBytes = int(n);
+        } else if (flag == QLatin1String("--head-timeout")) {
+            problem = intValue(flag, value, 100, 3600000, &n);
+            o.headTimeoutMs = int(n);
+        } else if (flag == QLatin1String("--body-timeout")) {
+            problem = intValue(flag, value, 100, 3600000, &n);
+            o.bodyTimeoutMs = int(n);
+        } else if (flag == QLatin1String("--idle-timeout")) {
+            problem = intValue(flag, value, 100, 3600000, &n);
+            o.idleTimeoutMs = int(n);
+        } else if (flag == QLatin1String("--max-connections")) {
+            problem = intValue(flag, value, 1, 1000000, &n);
+            o.maxConnections = int(n);
+            o.maxConnectionsGiven = true;
+        } else if (flag == QLatin1String("--max-connections-per-peer")) {
+            problem = intValue(flag, value, 1, 1000000, &n);
+            o.maxConnectionsPerPeer = int(n);
+        } else if (flag == QLatin1String("--write-high-water")) {
+            problem = intValue(flag, value, 1024, 1024LL * 1024 * 1024, &n);
+            o.writeHighWaterBytes = n;
+        } else if (flag == QLatin1String("--max-pipelined")) {
+            problem = intValue(flag, value, 1, 100000, &n);
+            o.maxPipelined = int(n);
+        } else if (flag == QLatin1String("--max-queued")) {
+            problem = intValue(flag, value, 1, 1000000, &n);
+            o.maxActivePerWorkspace = int(n);
+        } else if (flag == QLatin1String("--retry-after")) {
+            problem = intValue(flag, value, 1, 86400, &n);
+            o.retryAfterSeconds = int(n);
+        } else if (flag == QLatin1String("--max-sessions-per-token")) {
+            problem = intValue(flag, value, 1, 1000000, &n);
+            o.maxSessionsPerToken = int(n);
+        } else if (flag == QLatin1String("--ws-max-unsent")) {
+            problem = intValue(flag, value, 1024, 1024LL * 1024 * 1024, &n);
+            o.wsMaxUnsentBytes = n;
+        } else if (flag == QLatin1String("--ws-max-bad-messages")) {
+            problem = intValue(flag, value, 1, 100000000, &n);
+            o.wsMaxBadMessages = int(n);
+        } else if (flag == QLatin1String("--allowed-origin")) {
+            if (value.isEmpty() || value.endsWith(QLatin1Char('/')))
+                return Failure { QStringLiteral(
+                    "--allowed-origin: expected an origin like https://app.example.com, got '%1'")
+                                     .arg(value) };
+            o.allowedOrigins.append(value);
+        } else if (flag == QLatin1String("--allowed-host")) {
+            if (value.isEmpty())
+                return Failure { QStringLiteral("--allowed-host: expected a host name") };
+            o.allowedHosts.append(value.toLower());
         } else {
             return Failure { QStringLiteral("unknown option '%1'\n%2").arg(flag, usage()) };
         }

@@ -6,12 +6,11 @@
 #include <QString>
 #include <QStringList>
 
-// Settings of agentstudio-server (DESIGN.md §8):
+// Settings of agentstudio-server:
 //   agentstudio-server --workspace FILE --db FILE [--listen 127.0.0.1:8765] --tokens FILE
 //                      [--tls-cert F --tls-key F]
-// Extra, optional tuning flags: --workspace may be repeated (one engine per workspace),
-// --concurrency N, --max-lag N (events a subscriber may fall behind before it is dropped),
-// --max-body BYTES, --max-message BYTES, --shutdown-grace MS.
+// plus optional tuning flags and the resource limits; usage() lists every one with its default
+// and docs/server.md explains them.
 struct ServerOptions
 {
     QStringList workspacePaths;
@@ -30,6 +29,24 @@ struct ServerOptions
     int shutdownGraceMs = 10000; // running executions get this long to finish
     int retainFinishedMs = 10 * 60 * 1000; // finished event buffers kept for replay
     int maxRetainedStreams = 500;
+
+    // Resource limits (docs/server.md, "Limits").
+    int maxHeaderBytes = 16 * 1024; // larger request heads: 431
+    int headTimeoutMs = 10000; // the whole request head, from its first byte: 408
+    int bodyTimeoutMs = 30000; // the whole body, from the end of the head: 408
+    int idleTimeoutMs = 60000; // keep-alive idle, or answers left unread: closed
+    int maxConnections = 512; // in total (WebSockets included): 503
+    bool maxConnectionsGiven = false; // else clamped below the descriptor limit at start
+    int maxConnectionsPerPeer = 64; // per peer IP address (WebSockets included): 503
+    qint64 writeHighWaterBytes = 1024 * 1024; // no new request parsed above this much unsent
+    int maxPipelined = 16; // no new request parsed while this many answers are unsent
+    int maxSessionsPerToken = 64; // WebSocket streams per token: 429
+    qint64 wsMaxUnsentBytes = 1024 * 1024; // a stream client leaving more unread is cut
+    int wsMaxBadMessages = 20; // bad stream messages per 10 s before close 1008
+    int maxActivePerWorkspace = 256; // queued + running executions per workspace: 429
+    int retryAfterSeconds = 2; // Retry-After of the 429 answers
+    QStringList allowedOrigins; // --allowed-origin: WebSocket upgrades need one (if any given)
+    QStringList allowedHosts; // --allowed-host: Host names accepted besides loopback ones
 
     // Parses the arguments after the program name. The message names the flag.
     static Result<ServerOptions> fromArguments(const QStringList &arguments);

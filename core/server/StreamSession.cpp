@@ -1,5 +1,7 @@
 #include "core/server/StreamSession.h"
 
+#include "core/server/StreamMessage.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QWebSocket>
@@ -17,7 +19,8 @@ StreamSession::StreamSession(QWebSocket *socket, const Principal &principal, con
     m_socket->setMaxAllowedIncomingFrameSize(quint64(limits.maxMessageBytes));
     connect(m_socket, &QWebSocket::textMessageReceived, this, &StreamSession::onTextMessage);
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &) {
-        sendError(QStringLiteral("bad_message"), QStringLiteral("binary messages are not accepted"));
+        if (m_stream && !m_closing)
+            badMessage(QStringLiteral("binary messages are not accepted"));
     });
     connect(m_socket, &QWebSocket::bytesWritten, this, [this](qint64) { pump(); });
     connect(m_socket, &QWebSocket::disconnected, this, &QObject::deleteLater);
@@ -49,13 +52,15 @@ void StreamSession::attach(std::shared_ptr<ExecutionStream> stream, qint64 after
         return;
     const qint64 last = stream->lastSeq();
     if (afterSeq > last) {
-        if (stream->synthesized && stream->terminal && !stream->events.isEmpty()) {
+        // A resume past a rebuilt stream is told how it ended, numbered after the client's seq;
+        // a seq with no representable successor is refused like any other bad after_seq.
+        if (stream->synthesized && stream->terminal && !stream->events.isEmpty()
+            && afterSeq < StreamMessage::kMaxSeq) {
             // The live buffer is gone (evicted, or the server restarted): the client resumes
             // past what the store can rebuild. Tell it how the execution ended, after its seq.
             QJsonObject complete = QJsonDocument::fromJson(stream->events.constLast().text.toUtf8()).object();
             complete.insert(QStringLiteral("seq"), afterSeq + 1);
-            m_socket->sendTextMessage(
-                QString::fromUtf8(QJsonDocument(complete).toJson(QJsonDocument::Compact)));
+            sendChecked(QString::fromUtf8(QJsonDocument(complete).toJson(QJsonDocument::Compact)));
             m_lastSent = afterSeq + 1;
             closeWith(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("complete"));
             return;
@@ -90,7 +95,8 @@ void StreamSession::pump()
         if (m_ackSeen && m_lastSent - m_lastAcked >= m_limits.ackWindow)
             break;
         const BufferedEvent &e = events[m_cursor++];
-        m_socket->sendTextMessage(e.text);
+        if (!sendChecked(e.text))
+            return;
         m_lastSent = e.seq;
         if (e.terminal) {
             closeWith(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("complete"));
@@ -122,7 +128,35 @@ void StreamSession::sendError(const QString &code, const QString &message)
     QJsonObject o { { QStringLiteral("type"), QStringLiteral("error") },
         { QStringLiteral("execution_id"), m_executionId }, { QStringLiteral("code"), code },
         { QStringLiteral("message"), message } };
-    m_socket->sendTextMessage(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
+    sendChecked(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
+}
+
+bool StreamSession::sendChecked(const QString &text)
+{
+    if (m_socket->bytesToWrite() > m_limits.maxUnsentBytes) {
+        // The client does not read: a close frame would queue behind the rest. Cut it.
+        m_closing = true;
+        if (m_stream)
+            m_stream->sessions.removeAll(QPointer<StreamSession>(this));
+        m_socket->abort();
+        return false;
+    }
+    m_socket->sendTextMessage(text);
+    return true;
+}
+
+void StreamSession::badMessage(const QString &problem)
+{
+    if (!m_badWindow.isValid() || m_badWindow.elapsed() > 10000) {
+        m_badWindow.start();
+        m_badInWindow = 0;
+    }
+    if (++m_badInWindow > m_limits.maxBadMessages) {
+        failAndClose(QStringLiteral("too_many_bad_messages"),
+            QStringLiteral("more than %1 bad messages in 10 s").arg(m_limits.maxBadMessages));
+        return;
+    }
+    sendError(QStringLiteral("bad_message"), problem);
 }
 
 void StreamSession::closeWith(int code, const QString &reason)
@@ -136,36 +170,23 @@ void StreamSession::closeWith(int code, const QString &reason)
 void StreamSession::onTextMessage(const QString &message)
 {
     m_awaitingPong = false;
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(message.toUtf8(), &error);
-    if (error.error != QJsonParseError::NoError || !doc.isObject()) {
-        sendError(QStringLiteral("bad_message"), QStringLiteral("expected a JSON object"));
+    // Nothing is acted on before the subscription was authorized and attached (a refused one
+    // is closing): a cancel must not reach an execution the client may not see.
+    if (!m_stream || m_closing)
         return;
-    }
-    const QJsonObject o = doc.object();
-    const QString type = o.value(QLatin1String("type")).toString();
-    if (type == QLatin1String("ack")) {
-        const QJsonValue seq = o.value(QLatin1String("seq"));
-        const double v = seq.toDouble(-1);
-        if (!seq.isDouble() || v < 0 || v != double(qint64(v))) {
-            sendError(
-                QStringLiteral("bad_message"), QStringLiteral("ack.seq: expected a non-negative integer"));
-            return;
-        }
-        if (qint64(v) > m_lastSent) {
-            sendError(
-                QStringLiteral("bad_message"), QStringLiteral("ack.seq: %1 was not sent yet").arg(qint64(v)));
-            return;
-        }
+    const StreamMessage m = StreamMessage::parse(message, m_lastSent);
+    switch (m.kind) {
+    case StreamMessage::Kind::Ack:
         m_ackSeen = true;
-        m_lastAcked = qMax(m_lastAcked, qint64(v));
+        m_lastAcked = qMax(m_lastAcked, m.seq);
         pump();
-    } else if (type == QLatin1String("cancel")) {
+        break;
+    case StreamMessage::Kind::Cancel:
         if (onCancelRequested)
             onCancelRequested(this);
-    } else {
-        sendError(QStringLiteral("bad_message"),
-            type.isEmpty() ? QStringLiteral("type: missing")
-                           : QStringLiteral("type: unknown message type '%1'").arg(type));
+        break;
+    case StreamMessage::Kind::Bad:
+        badMessage(m.problem);
+        break;
     }
 }

@@ -3,6 +3,7 @@
 #include "core/server/ExecutionStreamHub.h"
 #include "core/server/TokenTable.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QString>
 #include <QTimer>
@@ -12,11 +13,14 @@
 
 class QWebSocket;
 
-// One WebSocket subscriber of /ws/execution/{id} (DESIGN.md §8). Owns its socket; deletes
+// One WebSocket subscriber of /ws/execution/{id}. Owns its socket; deletes
 // itself when the socket is gone. Sends the shared stream's events from its cursor, writing
 // only while the socket's unsent bytes stay under a high-water mark (and, once the client acks,
 // while unacked events stay under a window). A subscriber that leaves more than `maxLagEvents`
 // live events unsent is dropped with close code 4001 and may resume with after_seq.
+// Client messages (ack, cancel) are ignored until the subscription was authorized and attached;
+// a client that leaves more than `maxUnsentBytes` unread (error replies included) is aborted,
+// and one that sends more than `maxBadMessages` bad messages in 10 s is closed with 1008.
 // Server main thread only.
 class StreamSession final : public QObject
 {
@@ -30,6 +34,8 @@ public:
         int ackWindow = 8192;
         qint64 maxMessageBytes = 64 * 1024;
         int heartbeatMs = 30000; // ping; a peer silent for two heartbeats is cut
+        qint64 maxUnsentBytes = 1024 * 1024; // unread bytes (events, errors) before an abort
+        int maxBadMessages = 20; // per 10 s window, before the session is closed
     };
     static constexpr int CloseCodeLagging = 4001;
     static constexpr int CloseCodeShutdown = 1001; // going away
@@ -57,6 +63,9 @@ private:
     void onTextMessage(const QString &message);
     void sendError(const QString &code, const QString &message);
     void closeWith(int code, const QString &reason);
+    // Sends unless the client already left maxUnsentBytes unread; then aborts. False if aborted.
+    bool sendChecked(const QString &text);
+    void badMessage(const QString &problem);
 
     QWebSocket *m_socket; // Owned.
     Principal m_principal;
@@ -70,5 +79,7 @@ private:
     bool m_ackSeen = false;
     bool m_closing = false;
     bool m_awaitingPong = false;
+    int m_badInWindow = 0;
+    QElapsedTimer m_badWindow;
     QTimer m_heartbeat;
 };

@@ -1,5 +1,7 @@
 #include "core/server/TokenTable.h"
 
+#include "core/model/Workspace.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -48,6 +50,11 @@ Result<TokenTable> TokenTable::fromJson(const QByteArray &json)
             return Failure { path + QStringLiteral(".organization_id: missing") };
         if (e.principal.workspaceId.isEmpty())
             return Failure { path + QStringLiteral(".workspace_id: missing") };
+        if (const QString why = Workspace::tenantIdProblem(e.principal.organizationId); !why.isEmpty())
+            return Failure { path + QStringLiteral(".organization_id: ") + why };
+        if (const QString why = Workspace::tenantIdProblem(e.principal.workspaceId); !why.isEmpty())
+            return Failure { path + QStringLiteral(".workspace_id: ") + why };
+        e.principal.tokenIndex = int(i);
         e.token = token.toUtf8();
         for (const Entry &other : std::as_const(table.m_entries))
             if (other.token == e.token)

@@ -12,12 +12,24 @@ struct Principal
 {
     QString organizationId;
     QString workspaceId;
+    int tokenIndex = -1; // which entry of the tokens file (for per-token limits)
 
-    // "org/workspace": the key under which the server keeps a served workspace.
-    QString workspaceKey() const { return organizationId + QLatin1Char('/') + workspaceId; }
+    // The key under which the server keeps a served workspace. Length-prefixed so that it is
+    // injective: ("local/team", "alpha") and ("local", "team/alpha") never share a key.
+    QString workspaceKey() const
+    {
+        return QString::number(organizationId.size()) + QLatin1Char(':') + organizationId + QLatin1Char('/')
+            + workspaceId;
+    }
+    // "org/workspace", for messages only (never a key).
+    QString displayName() const { return organizationId + QLatin1Char('/') + workspaceId; }
+    bool sameWorkspace(const Principal &o) const
+    {
+        return organizationId == o.organizationId && workspaceId == o.workspaceId;
+    }
 };
 
-// The tokens file of agentstudio-server (DESIGN.md §8):
+// The tokens file of agentstudio-server:
 // {"tokens": [{"token": "…", "organization_id": "acme", "workspace_id": "demo"}]}.
 // Tokens are secrets: they are never logged, and error messages name entries by index only.
 class TokenTable

@@ -3,6 +3,7 @@
 #include "core/common/Util.h"
 #include "core/engine/ExecutionBackend.h"
 #include "core/engine/LocalBackend.h"
+#include "core/server/StreamMessage.h"
 #include "core/server/StreamSession.h"
 #include "core/store/ExecutionStore.h"
 
@@ -12,6 +13,8 @@
 #include <QSslCertificate>
 #include <QSslKey>
 #include <QWebSocket>
+
+#include <sys/resource.h>
 
 namespace {
 
@@ -127,6 +130,21 @@ QJsonObject publicWorkspaceJson(const Workspace &w)
     return o;
 }
 
+// A 500 says nothing about the cause (paths, SQL); the details go to the server log only.
+HttpResponse internalError(const QString &detail)
+{
+    qWarning("agentstudio-server: internal error: %s", qPrintable(detail));
+    return HttpResponse::error(
+        500, QStringLiteral("internal_error"), QStringLiteral("internal error (see the server log)"));
+}
+
+HttpResponse tooMany(const QString &code, const QString &message, int retryAfterSeconds)
+{
+    HttpResponse r = HttpResponse::error(429, code, message);
+    r.headers.append(qMakePair(QByteArray("Retry-After"), QByteArray::number(retryAfterSeconds)));
+    return r;
+}
+
 bool looksLikeNotFound(const QString &message)
 {
     const QString m = message.toLower();
@@ -151,6 +169,7 @@ WorkspaceServer::WorkspaceServer(QObject *parent)
     m_http->setRequestHandler(
         [this](const HttpRequest &r, const HttpServer::Responder &respond) { handleRequest(r, respond); });
     m_http->setUpgradeHandler([this](const HttpRequest &r) { return checkUpgrade(r); });
+    m_http->setPreflight([this](const HttpRequest &r) { return admit(r); });
     connect(m_http, &HttpServer::webSocketConnected, this, &WorkspaceServer::onWebSocket);
     m_evictTimer.setInterval(15000);
     connect(&m_evictTimer, &QTimer::timeout, this,
@@ -175,6 +194,16 @@ WorkspaceServer::~WorkspaceServer()
 Result<void> WorkspaceServer::start(const ServerOptions &options)
 {
     m_options = options;
+    // The default connection cap stays below the descriptor limit, with room for the database,
+    // the engines and a refused connection's answer; an explicit --max-connections is kept
+    // (accepting then pauses on EMFILE and retries).
+    struct rlimit files = {};
+    if (!options.maxConnectionsGiven && ::getrlimit(RLIMIT_NOFILE, &files) == 0
+        && files.rlim_cur != RLIM_INFINITY && files.rlim_cur < rlim_t(m_options.maxConnections) + 64) {
+        m_options.maxConnections = qMax(8, int(files.rlim_cur) - 64);
+        qInfo("agentstudio-server: at most %d connections (descriptor limit %d)", m_options.maxConnections,
+            int(files.rlim_cur));
+    }
     Result<TokenTable> tokens = TokenTable::load(options.tokensPath);
     if (!tokens)
         return Failure { QStringLiteral("--tokens ") + tokens.error() };
@@ -230,11 +259,12 @@ Result<void> WorkspaceServer::start(const ServerOptions &options)
             return Failure { QStringLiteral("--workspace %1: %2").arg(path, ws.error()) };
         auto *served = new ServedWorkspace;
         served->workspace = ws.take();
-        served->key
-            = Principal { served->workspace.organizationId, served->workspace.workspaceId }.workspaceKey();
+        const Principal owner { served->workspace.organizationId, served->workspace.workspaceId };
+        served->key = owner.workspaceKey();
+        served->displayName = owner.displayName();
         for (const ServedWorkspace *other : std::as_const(m_served)) {
             if (other->key == served->key) {
-                const QString key = served->key;
+                const QString key = owner.displayName();
                 delete served;
                 return Failure {
                     QStringLiteral("--workspace %1: workspace %2 is given twice").arg(path, key)
@@ -283,6 +313,15 @@ Result<void> WorkspaceServer::start(const ServerOptions &options)
 
     HttpServer::Limits limits;
     limits.maxBodyBytes = options.maxBodyBytes;
+    limits.maxHeaderBytes = options.maxHeaderBytes;
+    limits.idleTimeoutMs = options.idleTimeoutMs;
+    limits.headTimeoutMs = options.headTimeoutMs;
+    limits.bodyTimeoutMs = options.bodyTimeoutMs;
+    limits.maxConnections = m_options.maxConnections;
+    limits.maxConnectionsPerPeer = options.maxConnectionsPerPeer;
+    limits.writeHighWaterBytes = options.writeHighWaterBytes;
+    limits.maxPipelined = options.maxPipelined;
+    limits.allowedHosts = options.allowedHosts;
     m_http->setLimits(limits);
     QString error;
     if (!m_http->listen(options.listenAddress, options.port, tls, &error))
@@ -315,32 +354,27 @@ int WorkspaceServer::sessionCount() const
     return int(findChildren<StreamSession *>(Qt::FindDirectChildrenOnly).size());
 }
 
-std::optional<Principal> WorkspaceServer::authenticate(const HttpRequest &request, bool allowQueryToken) const
+std::optional<Principal> WorkspaceServer::authenticate(const HttpRequest &request) const
 {
-    QString token = request.bearerToken();
-    if (token.isEmpty() && allowQueryToken)
-        token = request.queryValue(QStringLiteral("token"));
-    return m_tokens.lookup(token);
+    // The Authorization header only: a token in the URL (?token=) would end up in access logs,
+    // proxies and browser history, so that form is not accepted (docs/server.md).
+    return m_tokens.lookup(request.bearerToken());
 }
 
 WorkspaceServer::ServedWorkspace *WorkspaceServer::servedFor(const Principal &p)
 {
-    const QString key = p.workspaceKey();
+    // The (organization, workspace) pair, never a joined string.
     for (ServedWorkspace *s : std::as_const(m_served))
-        if (s->key == key)
+        if (s->workspace.organizationId == p.organizationId && s->workspace.workspaceId == p.workspaceId)
             return s;
     return nullptr;
 }
 
-void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer::Responder &respond)
+WorkspaceServer::Route WorkspaceServer::route(const HttpRequest &request, QByteArray *allowedMethod)
 {
     const QStringList &seg = request.segments;
-    const QByteArray &method = request.method;
-
-    // Route first (404 / 405 do not depend on the token), then authenticate.
-    enum class Route { None, Health, Workspace, AgentTest, OrchExecute, List, Get, Cancel, WsPlain };
     Route route = Route::None;
-    QByteArray allowed;
+    QByteArray &allowed = *allowedMethod;
     if (seg.size() >= 1 && seg[0] == QLatin1String("api")) {
         if (seg.size() == 2 && seg[1] == QLatin1String("health")) {
             route = Route::Health;
@@ -370,43 +404,62 @@ void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer
         route = Route::WsPlain;
         allowed = "GET";
     }
-    if (route == Route::None) {
-        respond(HttpResponse::error(
-            404, QStringLiteral("not_found"), QStringLiteral("no such endpoint: %1").arg(request.path)));
-        return;
-    }
+    return route;
+}
+
+std::optional<HttpResponse> WorkspaceServer::admit(const HttpRequest &request)
+{
+    // Route first (404 / 405 do not depend on the token), then authenticate. Runs on the head
+    // alone (before 100 Continue and the body) and again, cheaply, before dispatching.
+    QByteArray allowed;
+    const Route r = route(request, &allowed);
+    if (r == Route::None)
+        return HttpResponse::error(
+            404, QStringLiteral("not_found"), QStringLiteral("no such endpoint: %1").arg(request.path));
+    const QByteArray &method = request.method;
     const bool head = method == "HEAD" && allowed == "GET";
     if (method != allowed && !head) {
-        HttpResponse r = HttpResponse::error(405, QStringLiteral("method_not_allowed"),
+        HttpResponse resp = HttpResponse::error(405, QStringLiteral("method_not_allowed"),
             QStringLiteral("%1 %2: use %3")
                 .arg(QString::fromLatin1(method), request.path, QString::fromLatin1(allowed)));
-        r.headers.append(qMakePair(QByteArray("Allow"), allowed));
-        respond(r);
+        resp.headers.append(qMakePair(QByteArray("Allow"), allowed));
+        return resp;
+    }
+    if (r == Route::Health)
+        return std::nullopt;
+    if (m_shuttingDown) {
+        HttpResponse resp = HttpResponse::error(
+            503, QStringLiteral("shutting_down"), QStringLiteral("the server is shutting down"));
+        resp.closeConnection = true;
+        return resp;
+    }
+    if (!authenticate(request)) {
+        HttpResponse resp = HttpResponse::error(401, QStringLiteral("unauthorized"),
+            request.bearerToken().isEmpty() ? QStringLiteral("missing bearer token")
+                                            : QStringLiteral("invalid token"));
+        resp.headers.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer")));
+        return resp;
+    }
+    return std::nullopt;
+}
+
+void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer::Responder &respond)
+{
+    if (std::optional<HttpResponse> refusal = admit(request)) {
+        respond(*refusal);
         return;
     }
-    if (route == Route::Health) {
+    const QStringList &seg = request.segments;
+    QByteArray allowed;
+    const Route r = route(request, &allowed);
+    if (r == Route::Health) {
         respond(HttpResponse::json(200,
             QJsonObject { { QStringLiteral("status"), QStringLiteral("ok") },
                 { QStringLiteral("version"), QStringLiteral(AGENTSTUDIO_VERSION) } }));
         return;
     }
-    if (m_shuttingDown) {
-        HttpResponse r = HttpResponse::error(
-            503, QStringLiteral("shutting_down"), QStringLiteral("the server is shutting down"));
-        r.closeConnection = true;
-        respond(r);
-        return;
-    }
-    const std::optional<Principal> principal = authenticate(request, false);
-    if (!principal) {
-        HttpResponse r = HttpResponse::error(401, QStringLiteral("unauthorized"),
-            request.bearerToken().isEmpty() ? QStringLiteral("missing bearer token")
-                                            : QStringLiteral("invalid token"));
-        r.headers.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer")));
-        respond(r);
-        return;
-    }
-    switch (route) {
+    const std::optional<Principal> principal = authenticate(request);
+    switch (r) {
     case Route::Workspace:
         getWorkspace(*principal, respond);
         break;
@@ -438,7 +491,7 @@ void WorkspaceServer::getWorkspace(const Principal &p, const HttpServer::Respond
 {
     ServedWorkspace *served = servedFor(p);
     if (!served) {
-        respond(notFound(QStringLiteral("workspace %1").arg(p.workspaceKey())));
+        respond(notFound(QStringLiteral("workspace %1").arg(p.displayName())));
         return;
     }
     respond(HttpResponse::json(200, publicWorkspaceJson(served->workspace)));
@@ -529,23 +582,35 @@ void WorkspaceServer::startOrchestration(const Principal &p, const QString &orch
 void WorkspaceServer::submit(
     ServedWorkspace *served, ExecutionRequest request, const HttpServer::Responder &respond)
 {
+    // The per-workspace queue bound: queued and running executions this server started.
+    if (served->active.size() >= m_options.maxActivePerWorkspace) {
+        respond(tooMany(QStringLiteral("too_many_executions"),
+            QStringLiteral("workspace %1 has %2 executions queued or running (the limit); retry later")
+                .arg(served->displayName)
+                .arg(m_options.maxActivePerWorkspace),
+            m_options.retryAfterSeconds));
+        return;
+    }
     request.executionId = as::newId();
     const QString id = request.executionId;
+    served->active.insert(id);
     // Register the stream before the engine can emit its first event.
     m_hub.create(id, served->key);
     const quint64 ticket = served->backend->start(request);
-    served->calls->starts.insert(ticket, [this, id, respond](const QString &startedId, const QString &error) {
-        if (!error.isEmpty()) {
-            if (auto s = m_hub.find(id); s && s->events.isEmpty())
-                m_hub.remove(id);
-            respond(HttpResponse::error(422, QStringLiteral("start_failed"), error));
-            return;
-        }
-        const QString executionId = startedId.isEmpty() ? id : startedId;
-        respond(HttpResponse::json(202,
-            QJsonObject { { QStringLiteral("execution_id"), executionId },
-                { QStringLiteral("status"), QStringLiteral("queued") } }));
-    });
+    served->calls->starts.insert(
+        ticket, [this, served, id, respond](const QString &startedId, const QString &error) {
+            if (!error.isEmpty()) {
+                served->active.remove(id);
+                if (auto s = m_hub.find(id); s && s->events.isEmpty())
+                    m_hub.remove(id);
+                respond(HttpResponse::error(422, QStringLiteral("start_failed"), error));
+                return;
+            }
+            const QString executionId = startedId.isEmpty() ? id : startedId;
+            respond(HttpResponse::json(202,
+                QJsonObject { { QStringLiteral("execution_id"), executionId },
+                    { QStringLiteral("status"), QStringLiteral("queued") } }));
+        });
 }
 
 void WorkspaceServer::listExecutions(
@@ -657,7 +722,7 @@ void WorkspaceServer::listExecutions(
             if (error.contains(QLatin1String("cursor"), Qt::CaseInsensitive))
                 respond(badRequest(QStringLiteral("cursor: ") + error));
             else
-                respond(HttpResponse::error(500, QStringLiteral("query_failed"), error));
+                respond(internalError(error));
             return;
         }
         QJsonArray items;
@@ -703,8 +768,7 @@ void WorkspaceServer::getExecution(
 {
     fetchFor(p, id, [respond](const ExecutionRecord *record, int status, const QString &message) {
         if (!record) {
-            respond(status == 404 ? notFound(message)
-                                  : HttpResponse::error(500, QStringLiteral("query_failed"), message));
+            respond(status == 404 ? notFound(message) : internalError(message));
             return;
         }
         respond(HttpResponse::json(200, record->toJson(true)));
@@ -733,8 +797,7 @@ void WorkspaceServer::cancelExecution(
             if (!self)
                 return;
             if (!record) {
-                respond(status == 404 ? notFound(message)
-                                      : HttpResponse::error(500, QStringLiteral("query_failed"), message));
+                respond(status == 404 ? notFound(message) : internalError(message));
                 return;
             }
             if (ExecutionStreamHub::isTerminalStatus(record->status)) {
@@ -756,29 +819,57 @@ std::optional<HttpResponse> WorkspaceServer::checkUpgrade(const HttpRequest &req
     if (m_shuttingDown)
         return HttpResponse::error(
             503, QStringLiteral("shutting_down"), QStringLiteral("the server is shutting down"));
-    if (!authenticate(request, true)) {
+    // With an allow-list, a browser page from another origin cannot open the stream (a client
+    // that sends no Origin, like the app and the runner, is not a browser and is let through).
+    const QByteArray origin = request.header("origin");
+    if (!m_options.allowedOrigins.isEmpty() && !origin.isEmpty()
+        && !m_options.allowedOrigins.contains(QString::fromLatin1(origin)))
+        return HttpResponse::error(403, QStringLiteral("forbidden_origin"),
+            QStringLiteral("Origin: not in the server's --allowed-origin list"));
+    const std::optional<Principal> principal = authenticate(request);
+    if (!principal) {
         HttpResponse r = HttpResponse::error(
             401, QStringLiteral("unauthorized"), QStringLiteral("missing or invalid token"));
         r.headers.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer")));
         return r;
     }
+    if (m_sessionsPerToken.value(principal->tokenIndex) >= m_options.maxSessionsPerToken)
+        return tooMany(QStringLiteral("too_many_sessions"),
+            QStringLiteral("this token has %1 streams open (the limit)").arg(m_options.maxSessionsPerToken),
+            m_options.retryAfterSeconds);
     return std::nullopt;
 }
 
 void WorkspaceServer::onWebSocket(QWebSocket *socket, const HttpRequest &request)
 {
-    const std::optional<Principal> principal = authenticate(request, true);
+    const std::optional<Principal> principal = authenticate(request);
     const QString executionId = request.segments.value(2);
     StreamSession::Limits limits;
     limits.highWaterBytes = m_options.sendHighWaterBytes;
     limits.maxLagEvents = m_options.maxLagEvents;
     limits.ackWindow = m_options.ackWindow;
     limits.maxMessageBytes = m_options.maxMessageBytes;
+    limits.maxUnsentBytes = m_options.wsMaxUnsentBytes;
+    limits.maxBadMessages = m_options.wsMaxBadMessages;
     auto *session = new StreamSession(socket, principal.value_or(Principal {}), executionId, limits, this);
     if (!principal) { // checked at upgrade time; the table does not change, but be safe
         session->failAndClose(QStringLiteral("unauthorized"), QStringLiteral("invalid token"));
         return;
     }
+    // Counted per token from here until the session is gone; a burst of upgrades that all
+    // passed the check before any of them got here is cut back to the limit now.
+    const int tokenIndex = principal->tokenIndex;
+    if (m_sessionsPerToken.value(tokenIndex) >= m_options.maxSessionsPerToken) {
+        session->failAndClose(QStringLiteral("too_many_sessions"),
+            QStringLiteral("this token has %1 streams open (the limit)").arg(m_options.maxSessionsPerToken));
+        return;
+    }
+    ++m_sessionsPerToken[tokenIndex];
+    connect(session, &QObject::destroyed, this, [this, tokenIndex] {
+        auto it = m_sessionsPerToken.find(tokenIndex);
+        if (it != m_sessionsPerToken.end() && --it.value() <= 0)
+            m_sessionsPerToken.erase(it);
+    });
     session->onCancelRequested = [this](StreamSession *s) {
         if (ServedWorkspace *served = servedFor(s->principal()))
             served->backend->cancel(s->executionId());
@@ -789,9 +880,11 @@ void WorkspaceServer::onWebSocket(QWebSocket *socket, const HttpRequest &request
         const QString text = request.queryValue(QStringLiteral("after_seq"));
         bool ok = false;
         afterSeq = text.toLongLong(&ok);
-        if (!ok || afterSeq < 0) {
+        if (!ok || afterSeq < 0 || afterSeq > StreamMessage::kMaxSeq) {
             session->failAndClose(QStringLiteral("bad_after_seq"),
-                QStringLiteral("after_seq: expected a non-negative integer, got '%1'").arg(text));
+                QStringLiteral("after_seq: expected an integer from 0 to %1, got '%2'")
+                    .arg(StreamMessage::kMaxSeq)
+                    .arg(text.left(64)));
             return;
         }
     }
@@ -817,8 +910,11 @@ void WorkspaceServer::onWebSocket(QWebSocket *socket, const HttpRequest &request
             if (!self || !guard)
                 return;
             if (!record) {
+                if (status != 404)
+                    qWarning("agentstudio-server: internal error: %s", qPrintable(message));
                 guard->failAndClose(status == 404 ? QStringLiteral("not_found") : QStringLiteral("internal"),
-                    status == 404 ? QStringLiteral("execution %1 not found").arg(executionId) : message);
+                    status == 404 ? QStringLiteral("execution %1 not found").arg(executionId)
+                                  : QStringLiteral("internal error (see the server log)"));
                 return;
             }
             const QString key = guard->principal().workspaceKey();
@@ -839,6 +935,8 @@ void WorkspaceServer::onEvents(ServedWorkspace *served, const ExecutionEventList
         if (m_eventTap)
             m_eventTap(e);
         auto stream = m_hub.append(served->key, e);
+        if (stream && stream->terminal)
+            served->active.remove(stream->executionId);
         if (stream && !touched.contains(stream))
             touched.append(stream);
     }

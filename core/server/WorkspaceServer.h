@@ -13,6 +13,7 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 #include <QUrl>
 
@@ -24,18 +25,21 @@ class ExecutionBackend;
 class QWebSocket;
 class StreamSession;
 
-// agentstudio-server as a library (DESIGN.md §8): REST + WebSocket over HttpServer, one
+// agentstudio-server as a library: REST + WebSocket over HttpServer, one
 // embedded engine (LocalBackend on its own thread) per served workspace, the bearer-token
 // table, and the per-execution event buffers that WebSocket subscribers replay from.
 //
 // Errors are {"error": {"code", "message"}}: 400 bad_request (bad JSON, wrong field types, bad
-// query parameters; the message starts with the field), 401 unauthorized, 404 not_found (also
+// query parameters; the message starts with the field), 401 unauthorized, 403 forbidden_origin
+// (WebSocket upgrade from an Origin not in --allowed-origin), 404 not_found (also
 // for another workspace's executions), 405 method_not_allowed, 409 not_cancellable, 411
-// length_required (chunked bodies), 413 body_too_large, 422 invalid_inputs / start_failed,
-// 426 upgrade_required (GET on a WebSocket path), 431 header_too_large, 500 query_failed,
-// 503 shutting_down. WebSocket subscription errors ({"type":"error"} then close 1008):
-// not_found, bad_after_seq, not_live; bad client messages get bad_message and the stream goes
-// on; a subscriber too far behind is closed with 4001; after `complete` the server closes 1000.
+// length_required (chunked bodies), 413 body_too_large, 421 misdirected_request (Host on a
+// loopback bind), 422 invalid_inputs / start_failed, 426 upgrade_required (GET on a WebSocket
+// path), 429 too_many_executions / too_many_sessions (with Retry-After), 431 header_too_large,
+// 500 internal_error (details in the log only), 503 shutting_down / too_many_connections. WebSocket
+// subscription errors ({"type":"error"} then close 1008): not_found, bad_after_seq, not_live; bad client
+// messages get bad_message and the stream goes on; a subscriber too far behind is closed with 4001; after
+// `complete` the server closes 1000.
 //
 // Threading: lives on the thread that runs the event loop (the program's main thread). Every
 // database access goes through the engines' own connections on their threads (tickets and
@@ -74,13 +78,19 @@ private:
     struct ServedWorkspace
     {
         Workspace workspace;
-        QString key;
+        QString key; // Principal::workspaceKey()
+        QString displayName; // "org/workspace", for messages
+        QSet<QString> active; // queued or running executions started here (the 429 bound)
         ExecutionBackend *backend = nullptr; // Owned (deleted in shutdown or destructor).
         std::shared_ptr<PendingCalls> calls;
     };
     using FetchCallback
         = std::function<void(const ExecutionRecord *record, int status, const QString &message)>;
 
+    enum class Route { None, Health, Workspace, AgentTest, OrchExecute, List, Get, Cancel, WsPlain };
+    static Route route(const HttpRequest &request, QByteArray *allowedMethod);
+    // 404 / 405 / 503 / 401 for a request head, or nothing when it may go on.
+    std::optional<HttpResponse> admit(const HttpRequest &request);
     void handleRequest(const HttpRequest &request, const HttpServer::Responder &respond);
     std::optional<HttpResponse> checkUpgrade(const HttpRequest &request);
     void onWebSocket(QWebSocket *socket, const HttpRequest &request);
@@ -99,7 +109,7 @@ private:
     // Looks an execution up for a principal: other workspaces' executions are "not found".
     void fetchFor(const Principal &p, const QString &id, const FetchCallback &callback);
     ServedWorkspace *servedFor(const Principal &p);
-    std::optional<Principal> authenticate(const HttpRequest &request, bool allowQueryToken) const;
+    std::optional<Principal> authenticate(const HttpRequest &request) const;
     void checkShutdownProgress();
     void finishShutdown();
 
@@ -108,6 +118,7 @@ private:
     HttpServer *m_http = nullptr; // Owned (child).
     QList<ServedWorkspace *> m_served; // Owned.
     ExecutionStreamHub m_hub;
+    QHash<int, int> m_sessionsPerToken; // token index -> open stream sessions
     QTimer m_evictTimer;
     QTimer m_shutdownTimer;
     QElapsedTimer m_shutdownClock;

@@ -102,6 +102,8 @@ int main(int argc, char *argv[])
     options.tokensPath = testsupport::writeFile(dir.path(), QStringLiteral("tokens.json"), tokensFile());
     options.port = 0;
     options.concurrency = qMax(8, executions);
+    // Every subscriber is one loopback WebSocket with the same token: lift those caps.
+    options.maxConnectionsPerPeer = options.maxSessionsPerToken = qMax(64, 2 * subscribers * executions + 16);
 
     Tap tap;
     QThread serverThread;

@@ -1,4 +1,4 @@
-// End-to-end tests of agentstudio-server (DESIGN.md §8): the real binary on 127.0.0.1:0 with two
+// End-to-end tests of agentstudio-server: the real binary on 127.0.0.1:0 with two
 // scripted workspaces (acme/alpha and beta/bravo) and a token for a third, unserved one.
 #include "core/store/ExecutionStore.h"
 #include "tests/server/ServerFixture.h"
@@ -216,6 +216,34 @@ private slots:
         QTest::newRow("db not writable") << QStringList { QStringLiteral("--workspace"), ws,
             QStringLiteral("--db"), QStringLiteral("/proc/no/such/dir/x.db"), QStringLiteral("--tokens"),
             tokens } << QStringLiteral("--db");
+        // Tenant ids with '/' or control characters are refused where they load (they would
+        // make ("local/team", "alpha") and ("local", "team/alpha") look alike).
+        auto tokensWith = [&](const char *name, const QByteArray &org, const QByteArray &ws) {
+            return testsupport::writeFile(dir, QString::fromLatin1(name),
+                R"({"tokens":[{"token":"good-token-0123","organization_id":"acme","workspace_id":"alpha"},)"
+                R"({"token":"slash-token-0123","organization_id":")"
+                    + org + R"(","workspace_id":")" + ws + R"("}]})");
+        };
+        QTest::newRow("token org with slash")
+            << QStringList { QStringLiteral("--workspace"), ws, QStringLiteral("--db"), db,
+                   QStringLiteral("--tokens"), tokensWith("slashorg.json", "local/team", "alpha") }
+            << QStringLiteral("tokens[1].organization_id: must not contain '/'");
+        QTest::newRow("token workspace with slash")
+            << QStringList { QStringLiteral("--workspace"), ws, QStringLiteral("--db"), db,
+                   QStringLiteral("--tokens"), tokensWith("slashws.json", "local", "team/alpha") }
+            << QStringLiteral("tokens[1].workspace_id: must not contain '/'");
+        QTest::newRow("token workspace with control character")
+            << QStringList { QStringLiteral("--workspace"), ws, QStringLiteral("--db"), db,
+                   QStringLiteral("--tokens"), tokensWith("ctlws.json", "local", "te\\u0001am") }
+            << QStringLiteral("tokens[1].workspace_id: must not contain control characters");
+        QJsonObject slashWs = QJsonDocument::fromJson(serverfixture::alphaWorkspace()).object();
+        slashWs.insert(QStringLiteral("organization_id"), QStringLiteral("local"));
+        slashWs.insert(QStringLiteral("workspace_id"), QStringLiteral("team/alpha"));
+        const QString slashWsFile = testsupport::writeFile(
+            dir, QStringLiteral("slash.agents.json"), QJsonDocument(slashWs).toJson());
+        QTest::newRow("workspace id with slash") << QStringList { QStringLiteral("--workspace"), slashWsFile,
+            QStringLiteral("--db"), db, QStringLiteral("--tokens"), tokens }
+                                                 << QStringLiteral("workspace_id: must not contain '/'");
         QTest::newRow("cert without key")
             << base({ QStringLiteral("--tls-cert"), ws }) << QStringLiteral("--tls-key");
     }
@@ -401,21 +429,133 @@ private slots:
         QCOMPARE(get(QStringLiteral("/api/nothing")).status, 404);
         QCOMPARE(get(QStringLiteral("/ws/execution/abc")).status, 426); // no upgrade
         QCOMPARE(rawStatus("NOT A REQUEST\r\n\r\n"), 400);
-        QCOMPARE(
-            rawStatus("POST /api/agents/echo/test HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        QCOMPARE(rawStatus("POST /api/agents/echo/test HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: "
+                           "chunked\r\n\r\n"),
             411);
-        QCOMPARE(
-            rawStatus("GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(40000, 'x') + "\r\n\r\n"),
+        QCOMPARE(rawStatus("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + QByteArray(40000, 'x')
+                     + "\r\n\r\n"),
             431);
         QCOMPARE(
-            rawStatus("POST /api/agents/echo/test HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n"),
+            rawStatus(
+                "POST /api/agents/echo/test HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 99999999\r\n\r\n"),
             413);
         // Keep-alive with two pipelined requests: both answered in order.
         QByteArray reply;
-        rawStatus("GET /api/health HTTP/1.1\r\nHost: x\r\n\r\nGET /api/nothing HTTP/1.1\r\nHost: x\r\n\r\n",
+        rawStatus("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /api/nothing HTTP/1.1\r\nHost: "
+                  "127.0.0.1\r\n\r\n",
             &reply);
         QCOMPARE(reply.count("HTTP/1.1 "), 2);
         QVERIFY(reply.indexOf("200 OK") < reply.indexOf("404 Not Found"));
+    }
+
+    // The strict parser: digits-only Content-Length (and no conflicting repeat), no
+    // whitespace before the colon, no obs-fold, no bare CR or bare LF line ends: 400 and close.
+    void strictParsing_data()
+    {
+        QTest::addColumn<QByteArray>("request");
+        const QByteArray get = "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+        QTest::newRow("content-length with sign") << get + "Content-Length: +0\r\n\r\n";
+        QTest::newRow("content-length hex") << get + "Content-Length: 0x0\r\n\r\n";
+        QTest::newRow("content-length list") << get + "Content-Length: 0, 0\r\n\r\n";
+        QTest::newRow("content-length conflicting")
+            << get + "Content-Length: 0\r\nContent-Length: 2\r\n\r\nab";
+        QTest::newRow("whitespace before colon") << get + "X-Thing : 1\r\n\r\n";
+        QTest::newRow("obs-fold") << get + "X-Thing: 1\r\n X-Folded: 2\r\n\r\n";
+        QTest::newRow("bare CR") << get + "X-Thing: 1\rX-Other: 2\r\n\r\n";
+        QTest::newRow("bare LF") << get + "X-Thing: 1\nX-Other: 2\r\n\r\n";
+        QTest::newRow("control character") << get
+                + "X-Thing: a\x01"
+                  "b\r\n\r\n";
+        QTest::newRow("two spaces in request line")
+            << QByteArray("GET  /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        QTest::newRow("no host") << QByteArray("GET /api/health HTTP/1.1\r\n\r\n");
+    }
+    void strictParsing()
+    {
+        QFETCH(QByteArray, request);
+        QByteArray reply;
+        QCOMPARE(rawStatus(request, &reply), 400);
+        QVERIFY2(reply.contains("Connection: close"), reply.constData());
+        QVERIFY2(reply.contains("\"bad_request\""), reply.constData());
+    }
+
+    // Bound to loopback, the server answers only loopback Host names (DNS rebinding): 421.
+    void hostCheckedOnLoopback_data()
+    {
+        QTest::addColumn<QByteArray>("host");
+        QTest::addColumn<int>("status");
+        QTest::newRow("rebound name") << QByteArray("evil.example:8765") << 421;
+        QTest::newRow("public address") << QByteArray("203.0.113.7") << 421;
+        QTest::newRow("localhost lookalike") << QByteArray("localhost.evil.example") << 421;
+        QTest::newRow("localhost") << QByteArray("localhost:8765") << 200;
+        QTest::newRow("loopback v4") << QByteArray("127.0.0.1") << 200;
+        QTest::newRow("loopback v6") << QByteArray("[::1]:8765") << 200;
+    }
+    void hostCheckedOnLoopback()
+    {
+        QFETCH(QByteArray, host);
+        QFETCH(int, status);
+        QByteArray reply;
+        QCOMPARE(rawStatus("GET /api/health HTTP/1.1\r\nHost: " + host + "\r\n\r\n", &reply), status);
+        if (status == 421)
+            QVERIFY2(reply.contains("\"misdirected_request\""), reply.constData());
+    }
+
+    // Routing and authentication come before 100 Continue: a refused request never invites
+    // its body.
+    void continueOnlyWhenAdmitted_data()
+    {
+        QTest::addColumn<QByteArray>("path");
+        QTest::addColumn<QString>("token");
+        QTest::addColumn<int>("status");
+        QTest::newRow("no token") << QByteArray("/api/agents/echo/test") << QString() << 401;
+        QTest::newRow("bad token") << QByteArray("/api/agents/echo/test")
+                                   << QStringLiteral("wrong-token-1234") << 401;
+        QTest::newRow("no route") << QByteArray("/api/nothing") << kAlphaToken << 404;
+        QTest::newRow("admitted") << QByteArray("/api/agents/echo/test") << kAlphaToken << 100;
+    }
+    void continueOnlyWhenAdmitted()
+    {
+        QFETCH(QByteArray, path);
+        QFETCH(QString, token);
+        QFETCH(int, status);
+        QByteArray request = "POST " + path
+            + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+              "Content-Length: 2\r\nExpect: 100-continue\r\n";
+        if (!token.isEmpty())
+            request += "Authorization: Bearer " + token.toUtf8() + "\r\n";
+        request += "\r\n"; // the body is held back until the server says 100 Continue
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, quint16(m_server.url.port()));
+        QVERIFY(s.waitForConnected(5000));
+        s.write(request);
+        QByteArray reply;
+        QTRY_VERIFY_WITH_TIMEOUT((reply += s.readAll()).contains("\r\n\r\n"), 10000);
+        QCOMPARE(reply.left(reply.indexOf("\r\n")).split(' ').value(1).toInt(), status);
+        if (status == 100) {
+            s.write("{}");
+            QTRY_VERIFY_WITH_TIMEOUT((reply += s.readAll()).count("HTTP/1.1 ") == 2, 10000);
+        }
+    }
+
+    // HEAD is per request: an error answer after a HEAD on the same connection keeps its body.
+    void headFlagIsPerRequest()
+    {
+        QByteArray reply;
+        rawStatus("HEAD /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                  "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: x1\r\n\r\n",
+            &reply);
+        const qsizetype second = reply.indexOf("HTTP/1.1 400");
+        QVERIFY2(second > 0, reply.constData());
+        const qsizetype headEnd = reply.indexOf("\r\n\r\n", second);
+        QVERIFY(headEnd > 0);
+        const QByteArray head = reply.mid(second, headEnd - second);
+        const qsizetype cl = head.indexOf("Content-Length: ");
+        QVERIFY(cl > 0);
+        const int length = head.mid(cl + 16, head.indexOf("\r\n", cl) - cl - 16).toInt();
+        QVERIFY(length > 0);
+        QCOMPARE(reply.mid(headEnd + 4).size(), qsizetype(length));
+        QVERIFY(reply.mid(headEnd + 4).contains("Content-Length"));
     }
 
     void listAndFilters()
@@ -655,12 +795,13 @@ private slots:
         QCOMPARE(tail.messages.size(), all.messages.size() - after);
         QCOMPARE(tail.messages.first(), all.messages.at(after));
 
-        // The browser form: ?token= instead of the header.
+        // A token in the URL (?token=) is not accepted: it would end up in logs and history.
         WsRecorder browser;
         browser.open(
             m_server.wsUrl(QStringLiteral("/ws/execution/%1?token=%2").arg(id, kAlphaToken)), QString());
-        QTRY_VERIFY_WITH_TIMEOUT(browser.hasComplete(), 10000);
-        QCOMPARE(browser.messages.size(), all.messages.size());
+        QTRY_VERIFY_WITH_TIMEOUT(browser.errored || browser.closed, 10000);
+        QVERIFY(!browser.connected);
+        QVERIFY(browser.messages.isEmpty());
 
         // Live: subscribe while it streams; the events are the same as a later replay.
         const QString live = startAgent(QStringLiteral("streamer"), QStringLiteral("live stream"));
@@ -724,7 +865,7 @@ private slots:
         }
         QByteArray reply;
         const int status = rawStatus("GET /ws/execution/" + id.toUtf8()
-                + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                   "Sec-WebSocket-Version: 13\r\n\r\n",
             &reply);
@@ -832,7 +973,7 @@ private slots:
         stalled.setReadBufferSize(4096);
         QVERIFY(stalled.setSocketDescriptor(fd));
         stalled.write("GET /ws/execution/" + id.toUtf8()
-            + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+            + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
               "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer "
             + kAlphaToken.toUtf8() + "\r\n\r\n");
