@@ -116,6 +116,12 @@ QString shortSubject(QString line)
     static const QRegularExpression sentenceEnd(QStringLiteral("[.!?](?:\\s|$)"));
     line.remove(marks);
     line.remove(greeting);
+    // "Heat pumps: yes, with care." (a reply of this provider, or a heading) -> "Heat pumps";
+    // "Re: login loop" -> "login loop".
+    if (const qsizetype colon = line.indexOf(QLatin1String(": ")); colon > 0) {
+        const QString before = line.left(colon).simplified();
+        line = before.contains(QLatin1Char(' ')) ? before : line.mid(colon + 2);
+    }
     const QRegularExpressionMatch end = sentenceEnd.match(line);
     if (end.hasMatch())
         line.truncate(end.capturedStart());
@@ -396,72 +402,67 @@ QStringList phrasesFor(const FieldSpec &f, const AnswerContext &c)
     return out;
 }
 
-// A sentence or two for a str field, about the subject.
-QString sentenceFor(const FieldSpec &f, const AnswerContext &c)
+// What a str field says about the subject, without the subject: "yes, with care. Start …".
+QString claimFor(const FieldSpec &f, const AnswerContext &c)
 {
     const bool second = c.hash(f) & 1;
-    QString s;
     switch (kindOf(f)) {
     case Kind::Recommendation:
-        s = QStringLiteral(
-            "Go ahead with %1, starting small. The upside outweighs the risks as long as cost and "
-            "timing are tracked and the plan is reviewed after the first results.")
-                .arg(c.about());
-        break;
+        return QStringLiteral(
+            "go ahead, starting small. The upside outweighs the risks as long as cost and timing "
+            "are tracked and the plan is reviewed after the first results.");
     case Kind::Reason:
-        s = QStringLiteral("Because %1 fits the stated goal and its main risks have known mitigations.")
-                .arg(c.about());
-        break;
+        return QStringLiteral("it fits the stated goal, and its main risks have known mitigations.");
     case Kind::Title:
-        s = c.subject.isEmpty() ? QStringLiteral("Notes on the request") : c.subject;
-        break;
+        return {};
     case Kind::Summary:
-        s = second
-            ? QStringLiteral("In brief: %1 is workable today, with cost and adoption as the main open "
-                             "questions.")
-                  .arg(c.about())
-            : QStringLiteral("The case for %1 holds where the numbers add up; cost and timing are the open "
-                             "questions.")
-                  .arg(c.about());
-        break;
+        return second
+            ? QStringLiteral("workable today, with cost and adoption as the main open questions.")
+            : QStringLiteral("worth pursuing where the numbers add up; cost and timing are the open "
+                             "questions.");
     case Kind::Question:
-        s = QStringLiteral("What would change the outlook for %1 in the next two years?").arg(c.about());
-        break;
+        return QStringLiteral("what would change the outlook in the next two years?");
     case Kind::Feedback:
     case Kind::Issue:
-        s = QStringLiteral(
-            "The text on %1 is clear and well organised. Tighten the opening and back the main claim "
-            "with a source.")
-                .arg(c.about());
-        break;
+        return QStringLiteral("clear and well organised. Tighten the opening and back the main claim with a "
+                              "source.");
     case Kind::Risk:
     case Kind::Trend:
     case Kind::Action:
     case Kind::Tag:
     case Kind::Answer:
-        s = second
-            ? QStringLiteral("The short answer on %1: yes, with care. Start with the most common case, "
-                             "measure the result and adjust from there.")
-                  .arg(c.about())
-            : QStringLiteral("The case for %1 is strong once the limits are understood. The main trade-off "
-                             "is a higher upfront cost against lower running costs.")
-                  .arg(c.about());
-        break;
+        return second
+            ? QStringLiteral("yes, with care. Start with the most common case, measure the result and "
+                             "adjust from there.")
+            : QStringLiteral("the case is strong once the limits are understood. The main trade-off is a "
+                             "higher upfront cost against lower running costs.");
     case Kind::Other:
-        s = QStringLiteral("%1 for %2: covers the main points and the next step.")
-                .arg(capitalized(humanName(f.name)), c.about());
         break;
     }
-    return fitLength(s, f);
+    return QStringLiteral("the %1 covers the main points and the next step.").arg(humanName(f.name));
 }
 
-// A short Markdown document for a multiline text output (a brief, a report).
+// A sentence or two for a str field. It leads with the subject ("Heat pumps: yes, with care.
+// …"), so a chain of scripted agents keeps the original subject in view: subjectOf() reads
+// it back from the part before the colon.
+QString sentenceFor(const FieldSpec &f, const AnswerContext &c)
+{
+    const QString claim = claimFor(f, c);
+    if (claim.isEmpty())
+        return fitLength(c.subject.isEmpty() ? QStringLiteral("Notes on the request") : c.subject, f);
+    return fitLength(c.lead() + QStringLiteral(": ") + claim, f);
+}
+
+// A short Markdown document for a multiline text output (a brief, a report): the subject as
+// its heading, the claim, three points.
 QString documentFor(const FieldSpec &f, const AnswerContext &c)
 {
     QStringList parts;
-    if (!c.subject.isEmpty())
-        parts << QStringLiteral("## ") + c.subject;
-    parts << sentenceFor(f, c);
+    const QString claim = claimFor(f, c);
+    if (c.subject.isEmpty() || claim.isEmpty())
+        parts << sentenceFor(f, c);
+    else
+        parts << QStringLiteral("## ") + c.subject << capitalized(claim);
     if (kindOf(f) == Kind::Recommendation)
         parts << QStringLiteral("- **Why:** the expected gains are larger than the risks found.\n"
                                 "- **First step:** a pilot with a clear budget and a date to decide.\n"
