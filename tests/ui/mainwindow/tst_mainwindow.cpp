@@ -42,6 +42,7 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
+#include <QGuiApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
@@ -49,10 +50,12 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -225,6 +228,12 @@ private slots:
     // History dock: a run is found by full-text search and "Run again" re-runs it in the
     // test panel with the same inputs, recorded with rerun_of.
     void historySearchAndRunAgain();
+    // A first start fits the primary screen (offscreen: 800×600), whatever its size.
+    void firstStartFitsThePrimaryScreen();
+    // Laid out for a screen's available area: inside it, and the test panel is the largest
+    // area (the history dock well under half the height) down to 1280×720.
+    void firstWindowLayout_data();
+    void firstWindowLayout();
     // Cost, latency and token formats of the metrics bar ("price unknown", "~" when estimated).
     void metricFormats_data();
     void metricFormats();
@@ -700,6 +709,59 @@ void TestMainWindow::workflowStartsFromFirstExample()
     QVERIFY(child<OutputFieldsView>(tab, QStringLiteral("outputFields"))
                 ->values()
                 .contains(QStringLiteral("brief")));
+}
+
+void TestMainWindow::firstStartFitsThePrimaryScreen()
+{
+    m_window.reset();
+    QSettings().clear();
+    m_window = std::make_unique<MainWindow>(m_backend.get());
+    const QRect available = QGuiApplication::primaryScreen()->availableGeometry();
+    QVERIFY2(available.contains(m_window->geometry()),
+        qPrintable(QStringLiteral("%1x%2 on %3x%4")
+                       .arg(m_window->width())
+                       .arg(m_window->height())
+                       .arg(available.width())
+                       .arg(available.height())));
+    QVERIFY(m_window->width() >= available.width() * 8 / 10);
+}
+
+void TestMainWindow::firstWindowLayout_data()
+{
+    QTest::addColumn<QRect>("available");
+    QTest::newRow("1920x1080") << QRect(0, 0, 1920, 1080);
+    QTest::newRow("1366x768") << QRect(0, 0, 1366, 768);
+    QTest::newRow("1280x800") << QRect(0, 0, 1280, 800);
+    QTest::newRow("1280x720") << QRect(0, 0, 1280, 720);
+}
+
+void TestMainWindow::firstWindowLayout()
+{
+    QFETCH(QRect, available);
+    m_window->applyFirstWindowLayout(available);
+    QVERIFY2(available.contains(m_window->geometry()), "the window leaves the screen");
+    QWidget *panel = m_window->testPanel();
+    auto *tree = child<QTreeWidget>(m_window.get(), QStringLiteral("workspaceTree"));
+    // Docks settle after one event-loop turn; then the panel is the largest area by far.
+    QList<QWidget *> others { tree, m_window->statusBar() };
+#ifdef AS_HAVE_HISTORY_DOCK
+    auto *history = child<QDockWidget>(m_window.get(), QStringLiteral("historyDock"));
+    QVERIFY(history->isVisible());
+    others << history;
+    const QString heights = QStringLiteral("window %1 px, panel %2 px, history %3 px");
+    QTRY_VERIFY2(2 * panel->height() >= 3 * history->height(),
+        qPrintable(heights.arg(m_window->height()).arg(panel->height()).arg(history->height())));
+    QVERIFY2(5 * history->height() <= 2 * m_window->height(),
+        qPrintable(heights.arg(m_window->height()).arg(panel->height()).arg(history->height())));
+#endif
+    const auto area = [](const QWidget *w) { return qint64(w->width()) * w->height(); };
+    for (const QWidget *w : std::as_const(others))
+        QVERIFY2(area(panel) > area(w), qPrintable(w->objectName()));
+    // The form column's Run button is inside the window.
+    QWidget *run = panel->findChild<QPushButton *>(QStringLiteral("runButton"));
+    QVERIFY(run);
+    const QRect runRect(run->mapTo(m_window.get(), QPoint(0, 0)), run->size());
+    QVERIFY2(m_window->rect().contains(runRect), "Run is cut off");
 }
 
 void TestMainWindow::nodeInContext()
