@@ -146,6 +146,61 @@ ModelConfig parseModel(const QJsonObject &o, const QString &path, Problems &p)
     return m;
 }
 
+// "examples" of an agent or an orchestration at `path`; list indices stay stable.
+QList<InputExample> parseExamples(const QJsonObject &o, const QString &path, Problems &p)
+{
+    QList<InputExample> out;
+    const QString ep = join(path, QStringLiteral("examples"));
+    const QJsonArray examples = p.array(o, QStringLiteral("examples"), path);
+    for (qsizetype i = 0; i < examples.size(); ++i) {
+        InputExample ex;
+        if (!examples.at(i).isObject()) {
+            p.add(indexed(ep, i),
+                QStringLiteral("expected an object, got ") + describeJsonValue(examples.at(i)));
+        } else {
+            ex.raw = examples.at(i).toObject();
+            ex.name = p.string(ex.raw, QStringLiteral("name"), indexed(ep, i));
+            ex.inputs = p.object(ex.raw, QStringLiteral("inputs"), indexed(ep, i));
+        }
+        out.append(ex);
+    }
+    return out;
+}
+
+// Examples may leave inputs out (the form asks for them), but what they give must fit.
+void checkExamples(const QList<InputExample> &examples, const QList<FieldSpec> &inputs, const QString &path,
+    QStringList &out)
+{
+    for (qsizetype k = 0; k < examples.size(); ++k) {
+        const QString ep = indexed(join(path, QStringLiteral("examples")), k) + QStringLiteral(".inputs.");
+        const QJsonObject &values = examples.at(k).inputs;
+        for (auto it = values.begin(); it != values.end(); ++it) {
+            const auto f = std::find_if(inputs.cbegin(), inputs.cend(),
+                [&it](const FieldSpec &field) { return field.name == it.key(); });
+            if (f == inputs.cend()) {
+                out.append(ep + it.key() + QStringLiteral(": unknown input field"));
+                continue;
+            }
+            const QString why = f->validate(it.value());
+            if (!why.isEmpty())
+                out.append(ep + it.key() + QStringLiteral(": ") + why);
+        }
+    }
+}
+
+// The "examples" array written back (unknown keys of each example kept).
+QJsonArray examplesToJson(const QList<InputExample> &examples)
+{
+    QJsonArray out;
+    for (const InputExample &e : examples) {
+        QJsonObject eo = e.raw;
+        eo.insert(QStringLiteral("name"), e.name);
+        eo.insert(QStringLiteral("inputs"), e.inputs);
+        out.append(eo);
+    }
+    return out;
+}
+
 AgentSpec parseAgent(const QJsonObject &o, const QString &path, Problems &p, QStringList *problems)
 {
     AgentSpec a;
@@ -170,20 +225,7 @@ AgentSpec parseAgent(const QJsonObject &o, const QString &path, Problems &p, QSt
     a.signature.outputs = parseFields(
         p.array(sig, QStringLiteral("outputs"), sp), join(sp, QStringLiteral("outputs")), p, problems);
 
-    const QString ep = join(path, QStringLiteral("examples"));
-    const QJsonArray examples = p.array(o, QStringLiteral("examples"), path);
-    for (qsizetype i = 0; i < examples.size(); ++i) {
-        AgentExample ex;
-        if (!examples.at(i).isObject()) {
-            p.add(indexed(ep, i),
-                QStringLiteral("expected an object, got ") + describeJsonValue(examples.at(i)));
-        } else {
-            ex.raw = examples.at(i).toObject();
-            ex.name = p.string(ex.raw, QStringLiteral("name"), indexed(ep, i));
-            ex.inputs = p.object(ex.raw, QStringLiteral("inputs"), indexed(ep, i));
-        }
-        a.examples.append(ex);
-    }
+    a.examples = parseExamples(o, path, p);
     return a;
 }
 
@@ -253,6 +295,7 @@ OrchestrationSpec parseOrchestration(
             p.add(join(pp, it.key()),
                 QStringLiteral("expected an object of input values, got ") + describeJsonValue(it.value()));
     }
+    w.examples = parseExamples(o, path, p);
     return w;
 }
 
@@ -302,6 +345,7 @@ void validateOrchestration(
     const Workspace &ws, const OrchestrationSpec &w, const QString &path, QStringList &out)
 {
     checkFields(w.inputs, join(path, QStringLiteral("inputs")), out);
+    checkExamples(w.examples, w.inputs, path, out);
 
     const QString np = join(path, QStringLiteral("nodes"));
     if (w.nodes.isEmpty())
@@ -854,16 +898,8 @@ QJsonObject Workspace::toJson() const
         sig.insert(QStringLiteral("inputs"), fieldsToJson(a.signature.inputs));
         sig.insert(QStringLiteral("outputs"), fieldsToJson(a.signature.outputs));
         o.insert(QStringLiteral("signature"), sig);
-        if (!a.examples.isEmpty() || a.raw.contains(QLatin1String("examples"))) {
-            QJsonArray ex;
-            for (const AgentExample &e : a.examples) {
-                QJsonObject eo = e.raw;
-                eo.insert(QStringLiteral("name"), e.name);
-                eo.insert(QStringLiteral("inputs"), e.inputs);
-                ex.append(eo);
-            }
-            o.insert(QStringLiteral("examples"), ex);
-        }
+        if (!a.examples.isEmpty() || a.raw.contains(QLatin1String("examples")))
+            o.insert(QStringLiteral("examples"), examplesToJson(a.examples));
         agentsJson.append(o);
     }
     root.insert(QStringLiteral("agents"), agentsJson);
@@ -907,6 +943,8 @@ QJsonObject Workspace::toJson() const
                 pins.insert(it.key(), it.value());
             o.insert(QStringLiteral("pins"), pins);
         }
+        if (!w.examples.isEmpty() || w.raw.contains(QLatin1String("examples")))
+            o.insert(QStringLiteral("examples"), examplesToJson(w.examples));
         orchJson.append(o);
     }
     root.insert(QStringLiteral("orchestrations"), orchJson);
@@ -982,21 +1020,7 @@ QStringList Workspace::validate() const
         checkFields(a.signature.outputs, sp + QStringLiteral(".outputs"), out);
         if (a.signature.outputs.isEmpty())
             out.append(sp + QStringLiteral(".outputs: an agent needs at least one output field"));
-        // Examples may leave inputs out (the form asks for them), but what they give must fit.
-        for (qsizetype k = 0; k < a.examples.size(); ++k) {
-            const QString ep = indexed(ap + QStringLiteral(".examples"), k) + QStringLiteral(".inputs.");
-            const QJsonObject &inputs = a.examples.at(k).inputs;
-            for (auto it = inputs.begin(); it != inputs.end(); ++it) {
-                const FieldSpec *f = a.signature.input(it.key());
-                if (!f) {
-                    out.append(ep + it.key() + QStringLiteral(": unknown input field"));
-                    continue;
-                }
-                const QString why = f->validate(it.value());
-                if (!why.isEmpty())
-                    out.append(ep + it.key() + QStringLiteral(": ") + why);
-            }
-        }
+        checkExamples(a.examples, a.signature.inputs, ap, out);
     }
 
     QHash<QString, QString> orchestrationIds;

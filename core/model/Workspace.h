@@ -29,12 +29,15 @@ struct ModelConfig
     QJsonObject raw; // every key: scripted options (tokens_per_second, ttft_ms, replies, fail_with) live here
 };
 
-struct AgentExample
+// A named set of input values ("examples" of an agent or an orchestration): the test panel
+// fills its form from one. It may leave inputs out; what it gives must fit the inputs.
+struct InputExample
 {
     QString name;
     QJsonObject inputs;
     QJsonObject raw;
 };
+using AgentExample = InputExample;
 
 struct AgentSpec
 {
@@ -79,6 +82,7 @@ struct OrchestrationSpec
     QList<EdgeSpec> edges;
     QList<WorkflowOutputSpec> outputs;
     QHash<QString, QJsonObject> pins; // node id -> {input field -> value}
+    QList<InputExample> examples; // of the workflow inputs; the first one fills a fresh form
     QJsonObject raw;
 
     const NodeSpec *node(const QString &id) const;

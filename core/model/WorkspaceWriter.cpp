@@ -57,7 +57,8 @@ QStringList keyOrder(Context c)
     case Context::Orchestration:
         return { QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("version"),
             QStringLiteral("description"), QStringLiteral("inputs"), QStringLiteral("nodes"),
-            QStringLiteral("edges"), QStringLiteral("outputs"), QStringLiteral("pins") };
+            QStringLiteral("edges"), QStringLiteral("outputs"), QStringLiteral("pins"),
+            QStringLiteral("examples") };
     case Context::Node:
         return { QStringLiteral("id"), QStringLiteral("agent") };
     case Context::Edge:
@@ -107,6 +108,8 @@ Context childContext(Context c, const QString &key)
             return Context::Edge;
         if (is("outputs"))
             return Context::WorkflowOutput;
+        if (is("examples"))
+            return Context::Example;
         break;
     default:
         break;

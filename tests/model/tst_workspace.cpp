@@ -308,6 +308,14 @@ private slots:
         row("example with unknown input",
             { QStringLiteral(R"(agents[0].examples=[{"name":"x","inputs":{"topik":"a"}}])") },
             QStringLiteral("agents[0].examples[0].inputs.topik: unknown input field"));
+        row("workflow example input of wrong type",
+            { QStringLiteral(R"(orchestrations[0].examples=[{"name":"x","inputs":{"topic":3}}])") },
+            QStringLiteral("orchestrations[0].examples[0].inputs.topic: expected a string, got 3"));
+        row("workflow example with unknown input",
+            { QStringLiteral(R"(orchestrations[0].examples=[{"name":"x","inputs":{"topik":"a"}}])") },
+            QStringLiteral("orchestrations[0].examples[0].inputs.topik: unknown input field"));
+        row("workflow example not an object", { QStringLiteral("orchestrations[0].examples=[3]") },
+            QStringLiteral("orchestrations[0].examples[0]: expected an object, got 3"));
         row("pin for unknown node", { QStringLiteral(R"(orchestrations[0].pins.ghost={"draft":"x"})") },
             QStringLiteral("orchestrations[0].pins.ghost: unknown node 'ghost'"));
         row("pin for unknown input", { QStringLiteral(R"(orchestrations[0].pins.review.drift="x")") },
@@ -447,6 +455,8 @@ private slots:
             QStringLiteral(R"(orchestrations[0].nodes[0].x_node={"pos":[1,2]})"),
             QStringLiteral(R"(orchestrations[0].edges[0].x_edge="e")"),
             QStringLiteral(R"(orchestrations[0].outputs[0].x_output="w")"),
+            QStringLiteral(
+                R"(orchestrations[0].examples=[{"name":"w","inputs":{"topic":"t"},"x_wexample":2}])"),
         });
         Result<Workspace> ws = Workspace::fromJson(json);
         QVERIFY2(ws.ok(), qPrintable(ws.error()));
@@ -478,6 +488,11 @@ private slots:
         QCOMPARE(at("orchestrations[0].nodes[0].x_node.pos[1]").toInt(), 2);
         QCOMPARE(at("orchestrations[0].edges[0].x_edge").toString(), QStringLiteral("e"));
         QCOMPARE(at("orchestrations[0].outputs[0].x_output").toString(), QStringLiteral("w"));
+        QCOMPARE(at("orchestrations[0].examples[0].x_wexample").toInt(), 2);
+        QCOMPARE(back->orchestrations.at(0).examples.size(), 1);
+        QCOMPARE(back->orchestrations.at(0).examples.at(0).name, QStringLiteral("w"));
+        QCOMPARE(back->orchestrations.at(0).examples.at(0).inputs.value(QLatin1String("topic")).toString(),
+            QStringLiteral("t"));
         // Edited values are written.
         QCOMPARE(at("agents[0].instructions").toString(), QStringLiteral("Changed."));
         QCOMPARE(at("orchestrations[0].pins.draft.topic").toString(), QStringLiteral("pinned topic"));
@@ -610,12 +625,17 @@ private slots:
         QCOMPARE(ws.provider(QStringLiteral("claude"))->kind, QStringLiteral("anthropic"));
         QCOMPARE(ws.provider(QStringLiteral("ollama"))->kind, QStringLiteral("ollama"));
 
-        // One orchestration is a chain, one fans out and in again; both have pins.
+        // One orchestration is a chain, one fans out and in again; both have pins, and examples
+        // whose first one is complete (a fresh Full Workflow form can run at once).
         int fanOut = 0;
         for (const OrchestrationSpec &o : ws.orchestrations) {
             QVERIFY(!o.pins.isEmpty());
             QVERIFY(!o.inputs.isEmpty());
             QVERIFY(!o.outputs.isEmpty());
+            QVERIFY2(!o.examples.isEmpty(), qPrintable(o.id));
+            QStringList missing;
+            QVERIFY2(validateInputs(o.inputs, o.examples.first().inputs, &missing).has_value(),
+                qPrintable(o.id + QStringLiteral(": ") + missing.join(QStringLiteral("; "))));
             for (const NodeSpec &n : o.nodes)
                 if (o.upstreamNodes(n.id).size() >= 2)
                     ++fanOut;

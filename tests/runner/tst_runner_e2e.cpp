@@ -316,7 +316,8 @@ void TestRunnerE2e::historyFindsRunByWordOfItsOutput()
     const QString input = QString::fromUtf8(QJsonDocument(e.value(u"input_data"_s).toObject()).toJson()).toLower();
     QString word;
     const QString output = QString::fromUtf8(QJsonDocument(e.value(u"output_data"_s).toObject()).toJson());
-    static const QRegularExpression letters(u"[A-Za-z]{4,}"_s);
+    // Whole words only: not the letters after a JSON escape ("\\nYes").
+    static const QRegularExpression letters(u"(?<![\\\\A-Za-z])[A-Za-z]{4,}"_s);
     for (auto it = letters.globalMatch(output); it.hasNext();) {
         const QString w = it.next().captured();
         const QJsonObject o = e.value(u"output_data"_s).toObject();

@@ -48,7 +48,9 @@ HistoryChart::HistoryChart(HistoryModel *model, QWidget *parent)
     m_latency->attachAxis(m_time);
     m_latency->attachAxis(m_latencyAxis);
     setChart(chart);
-    setMinimumHeight(160);
+    // Low enough that the history dock stays well under half of a 720 px high window; the
+    // dock is made taller by hand when the chart needs room.
+    setMinimumHeight(90);
 
     m_debounce->setSingleShot(true);
     m_debounce->setInterval(300);

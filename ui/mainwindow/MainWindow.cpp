@@ -5,6 +5,7 @@
 #include "core/remote/RemoteBackend.h"
 #include "ui/common/FileDialog.h"
 #include "ui/common/MessageBox.h"
+#include "ui/mainwindow/WindowLayout.h"
 #include "ui/remote/ConnectDialog.h"
 #include "ui/settings/ApiKeysDialog.h"
 #include "ui/settings/WorkspaceTrust.h"
@@ -26,6 +27,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QKeySequence>
 #include <QLabel>
@@ -33,6 +35,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QRegularExpression>
+#include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -84,19 +87,41 @@ MainWindow::MainWindow(ExecutionBackend *backend, QWidget *parent)
     switchBackend(backend);
 
     QSettings settings;
-    if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray()))
-        resize(1400, 900);
-    if (!restoreState(settings.value(QStringLiteral("mainWindow/state")).toByteArray()) && m_bottomDock) {
-        // First start: keep most of the height for the test panel.
-        QTimer::singleShot(0, this, [this] {
-            if (m_bottomDock)
-                resizeDocks({m_bottomDock}, {height() / 4}, Qt::Vertical);
-        });
+    if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray())) {
+        const QScreen *screen = QGuiApplication::primaryScreen();
+        placeFirstWindow(screen ? screen->availableGeometry() : QRect());
     }
+    if (!restoreState(settings.value(QStringLiteral("mainWindow/state")).toByteArray()))
+        sizeFirstStartAreas();
     updateTitle();
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::applyFirstWindowLayout(const QRect &available)
+{
+    placeFirstWindow(available);
+    sizeFirstStartAreas();
+}
+
+void MainWindow::placeFirstWindow(const QRect &available)
+{
+    const QRect r = windowlayout::firstWindowRect(available);
+    resize(r.size());
+    move(r.topLeft());
+}
+
+void MainWindow::sizeFirstStartAreas()
+{
+    const windowlayout::Sizes sizes = windowlayout::firstSizes(size());
+    if (auto *splitter = qobject_cast<QSplitter *>(centralWidget()))
+        splitter->setSizes({ sizes.treeWidth, width() - sizes.treeWidth });
+    // Docks take their size once the window is laid out, hence after this event-loop turn.
+    QTimer::singleShot(0, this, [this, sizes] {
+        if (m_bottomDock)
+            resizeDocks({ m_bottomDock }, { sizes.bottomDockHeight }, Qt::Vertical);
+    });
+}
 
 void MainWindow::createActions()
 {

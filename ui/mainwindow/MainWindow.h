@@ -91,6 +91,10 @@ public:
 
     static constexpr int MaxRecentFiles = 8;
 
+    // The first start's size and place inside `available` (the primary screen's available
+    // area), and the share of the tree and the docks (see WindowLayout.h).
+    void applyFirstWindowLayout(const QRect &available);
+
 protected:
     void closeEvent(QCloseEvent *event) override;
 
@@ -100,6 +104,10 @@ private:
     // The place where docks are added: problems here, history and trace when their widgets
     // are built in. Other areas add their dock with a few lines in this one method.
     void installDocks();
+    // No saved geometry: the window's size and place inside the screen's available area.
+    void placeFirstWindow(const QRect &available);
+    // No saved state: the tree's width and the bottom docks' height for the window's size.
+    void sizeFirstStartAreas();
     void rebuildTree();
     void onTreeSelection(QTreeWidgetItem *item);
     void showProblems(const QString &path, const QStringList &problems);

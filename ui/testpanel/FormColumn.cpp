@@ -7,6 +7,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSignalBlocker>
 #include <QVBoxLayout>
 
 namespace formcolumn {
@@ -33,6 +34,34 @@ QComboBox *addPicker(
     row->addWidget(buddy);
     row->addWidget(picker, 1);
     return picker;
+}
+
+QComboBox *addExamplesPicker(QHBoxLayout *row, QWidget *parent, const QString &toolTip,
+    std::function<void(const QJsonObject &inputs)> load)
+{
+    auto *picker = new QComboBox(parent);
+    picker->setObjectName(QStringLiteral("examplesPicker"));
+    picker->setToolTip(toolTip);
+    picker->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    row->addWidget(picker);
+    QObject::connect(picker, &QComboBox::activated, picker, [picker, load = std::move(load)](int index) {
+        if (index > 0)
+            load(picker->itemData(index).toJsonObject());
+        const QSignalBlocker block(picker);
+        picker->setCurrentIndex(0);
+    });
+    setExamples(picker, {});
+    return picker;
+}
+
+void setExamples(QComboBox *picker, const QList<InputExample> &examples)
+{
+    picker->clear();
+    picker->addItem(examples.isEmpty() ? QCoreApplication::translate("FormColumn", "No examples")
+                                       : QCoreApplication::translate("FormColumn", "Load example…"));
+    for (const InputExample &ex : examples)
+        picker->addItem(ex.name, ex.inputs);
+    picker->setEnabled(!examples.isEmpty());
 }
 
 void addScrolled(QVBoxLayout *layout, QWidget *content, QWidget *parent)

@@ -1,6 +1,10 @@
 #pragma once
 
+#include "core/model/Workspace.h"
+
 #include <QString>
+
+#include <functional>
 
 class QComboBox;
 class QHBoxLayout;
@@ -22,6 +26,14 @@ QComboBox *addPicker(
 
 // `content` inside a frameless, resizable scroll area, added to `layout` with stretch 1.
 void addScrolled(QVBoxLayout *layout, QWidget *content, QWidget *parent);
+
+// The "examplesPicker" combo beside a picker, appended to `row`: its first entry is a prompt,
+// then one entry per example; choosing one calls `load` with that example's inputs and the
+// combo shows its prompt again.
+QComboBox *addExamplesPicker(QHBoxLayout *row, QWidget *parent, const QString &toolTip,
+    std::function<void(const QJsonObject &inputs)> load);
+// Lists `examples` in a picker made by addExamplesPicker (disabled when there are none).
+void setExamples(QComboBox *picker, const QList<InputExample> &examples);
 
 struct RunRow
 {

@@ -44,7 +44,8 @@ QColor stateColor(FullWorkflowTab::NodeState s)
 } // namespace
 
 FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
-    : QWidget(parent), m_backend(backend)
+    : QWidget(parent)
+    , m_backend(backend)
 {
     setObjectName(QStringLiteral("fullWorkflowTab"));
     m_tracker = new ExecutionTracker(backend, this);
@@ -58,7 +59,11 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     auto *leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(8, 8, 8, 8);
     auto *pickRow = new QHBoxLayout;
-    m_orchPicker = formcolumn::addPicker(pickRow, left, tr("&Workflow"), QStringLiteral("orchestrationPicker"), 14);
+    m_orchPicker
+        = formcolumn::addPicker(pickRow, left, tr("&Workflow"), QStringLiteral("orchestrationPicker"), 14);
+    m_examples = formcolumn::addExamplesPicker(pickRow, left,
+        tr("Fill the form with one of the workflow's saved examples"),
+        [this](const QJsonObject &inputs) { m_form->setValues(inputs); });
     leftLayout->addLayout(pickRow);
     m_orchInfo = formcolumn::addHint(leftLayout, left, QStringLiteral("orchestrationInfo"));
     m_form = new FormBuilder(left);
@@ -92,7 +97,7 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     m_nodes = new QTreeWidget(nodesBox);
     m_nodes->setObjectName(QStringLiteral("nodeList"));
     m_nodes->setColumnCount(NodeColumnCount);
-    m_nodes->setHeaderLabels({tr("Node"), tr("Agent"), tr("State")});
+    m_nodes->setHeaderLabels({ tr("Node"), tr("Agent"), tr("State") });
     m_nodes->setRootIsDecorated(false);
     m_nodes->setUniformRowHeights(true);
     m_nodes->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -100,7 +105,8 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     nodesLayout->addWidget(m_nodes, 1);
     m_testInContext = new QPushButton(tr("Test in context"), nodesBox);
     m_testInContext->setObjectName(QStringLiteral("testInContextButton"));
-    m_testInContext->setToolTip(tr("Open the selected node in Node in Context, prefilled with this run's upstream values"));
+    m_testInContext->setToolTip(
+        tr("Open the selected node in Node in Context, prefilled with this run's upstream values"));
     nodesLayout->addWidget(m_testInContext);
     bottom->addWidget(nodesBox);
     m_output = new RunOutputPane(m_tracker, bottom);
@@ -108,7 +114,7 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     bottom->addWidget(m_output);
     bottom->setStretchFactor(0, 1);
     bottom->setStretchFactor(1, 3);
-    bottom->setSizes({270, 800});
+    bottom->setSizes({ 270, 800 });
     right->addWidget(bottom);
     right->setStretchFactor(0, 2);
     right->setStretchFactor(1, 3);
@@ -119,7 +125,7 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     splitter->setStretchFactor(1, 5);
     // The input form needs room for its hints; the graph and streams take the rest.
     left->setMinimumWidth(300);
-    splitter->setSizes({340, 1000});
+    splitter->setSizes({ 340, 1000 });
 
     connect(m_orchPicker, &QComboBox::currentIndexChanged, this, &FullWorkflowTab::onOrchestrationChanged);
     connect(m_form, &FormBuilder::validityChanged, this, &FullWorkflowTab::updateButtons);
@@ -141,7 +147,7 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
 #endif
     connect(m_tracker, &ExecutionTracker::stepStarted, this, &FullWorkflowTab::onStepStarted);
     connect(m_tracker, &ExecutionTracker::runConfirmed, this,
-            [this](const QString &executionId) { m_runExecutionId = executionId; });
+        [this](const QString &executionId) { m_runExecutionId = executionId; });
     connect(m_tracker, &ExecutionTracker::stepCompleted, this, &FullWorkflowTab::onStepCompleted);
     connect(m_tracker, &ExecutionTracker::statusChanged, this, &FullWorkflowTab::updateButtons);
     connect(m_tracker, &ExecutionTracker::finished, this, [this](const QString &status) {
@@ -191,7 +197,8 @@ void FullWorkflowTab::setWorkspace(const Workspace &workspace)
         m_orchPicker->setCurrentIndex(qMax(0, m_orchPicker->findData(keep)));
     }
     const OrchestrationSpec *now = m_workspace.orchestration(keep);
-    const bool same = now && currentOrchestrationId() == keep && now->raw.value(QStringLiteral("inputs")) == oldInputs;
+    const bool same
+        = now && currentOrchestrationId() == keep && now->raw.value(QStringLiteral("inputs")) == oldInputs;
     m_shownOrch.clear();
     onOrchestrationChanged();
     if (same)
@@ -207,7 +214,10 @@ bool FullWorkflowTab::selectOrchestration(const QString &orchestrationId)
     return true;
 }
 
-QString FullWorkflowTab::currentOrchestrationId() const { return m_orchPicker->currentData().toString(); }
+QString FullWorkflowTab::currentOrchestrationId() const
+{
+    return m_orchPicker->currentData().toString();
+}
 
 void FullWorkflowTab::onOrchestrationChanged()
 {
@@ -216,6 +226,7 @@ void FullWorkflowTab::onOrchestrationChanged()
         return;
     m_shownOrch = id;
     const OrchestrationSpec *orch = m_workspace.orchestration(id);
+    formcolumn::setExamples(m_examples, orch ? orch->examples : QList<InputExample>());
     if (!orch) {
         m_form->setFields({});
         m_form->setEmptyText(m_workspace.orchestrations.isEmpty() ? tr("This workspace has no workflows.")
@@ -228,12 +239,15 @@ void FullWorkflowTab::onOrchestrationChanged()
     }
     m_form->setEmptyText(tr("This workflow takes no inputs."));
     m_form->setFields(orch->inputs);
+    // A fresh form starts from the first example, so Run works at once.
+    if (!orch->examples.isEmpty())
+        m_form->setValues(orch->examples.first().inputs);
     auto count = [](qsizetype n, const QString &one, const QString &many) {
         return QStringLiteral("%1 %2").arg(n).arg(n == 1 ? one : many);
     };
-    m_orchInfo->setText(QStringList{count(orch->nodes.size(), tr("node"), tr("nodes")),
-                                    count(orch->edges.size(), tr("edge"), tr("edges")),
-                                    count(orch->outputs.size(), tr("output"), tr("outputs"))}
+    m_orchInfo->setText(QStringList { count(orch->nodes.size(), tr("node"), tr("nodes")),
+        count(orch->edges.size(), tr("edge"), tr("edges")),
+        count(orch->outputs.size(), tr("output"), tr("outputs")) }
                             .join(QStringLiteral(" · ")));
     // Workflow outputs take the type of the node output they come from.
     QList<FieldSpec> outputs;
@@ -247,7 +261,8 @@ void FullWorkflowTab::onOrchestrationChanged()
             f = *src;
             f.name = o.name;
         }
-        f.desc = tr("from %1.%2").arg(o.fromNode, o.fromField) + (f.desc.isEmpty() ? QString() : QStringLiteral(" · ") + f.desc);
+        f.desc = tr("from %1.%2").arg(o.fromNode, o.fromField)
+            + (f.desc.isEmpty() ? QString() : QStringLiteral(" · ") + f.desc);
         outputs << f;
     }
     m_output->setOutputFields(outputs);
@@ -279,7 +294,8 @@ void FullWorkflowTab::rebuildNodes()
             ids << n.id;
     for (const QString &id : std::as_const(ids)) {
         const NodeSpec *n = orch->node(id);
-        auto *item = new QTreeWidgetItem(m_nodes, {id, n ? n->agent : QString(), stateName(NodeState::Waiting)});
+        auto *item
+            = new QTreeWidgetItem(m_nodes, { id, n ? n->agent : QString(), stateName(NodeState::Waiting) });
         item->setData(NodeIdColumn, Qt::UserRole, id);
         item->setForeground(StateColumn, stateColor(NodeState::Waiting));
     }
@@ -360,7 +376,8 @@ void FullWorkflowTab::onStepCompleted(const QJsonObject &step)
     if (status == QStringLiteral("completed"))
         setNodeState(node, NodeState::Done);
     else if (status == QStringLiteral("failed"))
-        setNodeState(node, NodeState::Failed, tr("failed: %1").arg(step.value(QStringLiteral("error_message")).toString()));
+        setNodeState(node, NodeState::Failed,
+            tr("failed: %1").arg(step.value(QStringLiteral("error_message")).toString()));
     else if (status == QStringLiteral("cancelled"))
         setNodeState(node, NodeState::Skipped, tr("cancelled"));
     else
@@ -376,7 +393,8 @@ void FullWorkflowTab::onFinished(const QString &status)
         if (s == NodeState::Waiting && status != QStringLiteral("completed"))
             setNodeState(node, NodeState::Skipped);
         else if (s == NodeState::Running)
-            setNodeState(node, status == QStringLiteral("cancelled") ? NodeState::Skipped : NodeState::Failed, status);
+            setNodeState(
+                node, status == QStringLiteral("cancelled") ? NodeState::Skipped : NodeState::Failed, status);
     }
 }
 
@@ -400,15 +418,21 @@ QString FullWorkflowTab::selectedNode() const
     return item ? item->data(NodeIdColumn, Qt::UserRole).toString() : QString();
 }
 
-void FullWorkflowTab::setInputs(const QJsonObject &inputs) { m_form->setValues(inputs); }
+void FullWorkflowTab::setInputs(const QJsonObject &inputs)
+{
+    m_form->setValues(inputs);
+}
 
 bool FullWorkflowTab::canRun() const
 {
     return m_backend && m_workspace.orchestration(currentOrchestrationId()) && m_form->isValid()
-           && !m_tracker->isActive();
+        && !m_tracker->isActive();
 }
 
-bool FullWorkflowTab::isRunning() const { return m_tracker->isActive(); }
+bool FullWorkflowTab::isRunning() const
+{
+    return m_tracker->isActive();
+}
 
 QString FullWorkflowTab::run(const QString &rerunOf)
 {
@@ -439,7 +463,10 @@ QString FullWorkflowTab::run(const QString &rerunOf)
     return m_runExecutionId;
 }
 
-void FullWorkflowTab::cancel() { m_tracker->cancel(); }
+void FullWorkflowTab::cancel()
+{
+    m_tracker->cancel();
+}
 
 QJsonObject FullWorkflowTab::upstreamOf(const QString &nodeId, QStringList *missing) const
 {
@@ -491,7 +518,8 @@ void FullWorkflowTab::testInContext(const QString &nodeId)
     }
     QString text = tr("Upstream values from Full Workflow run %1.").arg(m_runExecutionId.left(8));
     if (!missing.isEmpty())
-        text += QLatin1Char(' ') + tr("Not produced in that run: %1.").arg(missing.join(QStringLiteral(", ")));
+        text
+            += QLatin1Char(' ') + tr("Not produced in that run: %1.").arg(missing.join(QStringLiteral(", ")));
     emit testInContextRequested(m_runOrch, nodeId, upstream, own, text, m_runExecutionId);
 }
 
@@ -502,7 +530,7 @@ void FullWorkflowTab::updateButtons()
     m_cancel->setEnabled(running);
     m_orchPicker->setEnabled(!running);
     m_testInContext->setEnabled(!running && !m_runExecutionId.isEmpty() && !selectedNode().isEmpty()
-                                && m_runOrch == currentOrchestrationId());
+        && m_runOrch == currentOrchestrationId());
     if (running)
         m_formStatus->setText(tr("Running…"));
     else if (!m_workspace.orchestration(currentOrchestrationId()))

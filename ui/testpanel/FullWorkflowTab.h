@@ -18,7 +18,8 @@ class RunOutputPane;
 class WorkflowGraphView;
 
 // Test panel, Full Workflow mode: pick an orchestration ("orchestrationPicker"), fill its
-// input form ("workflowForm"), Run. The orchestration is drawn as a graph (WorkflowGraphView)
+// input form ("workflowForm") — a workflow shown afresh starts from its first example, and
+// "examplesPicker" loads any of them — Run. The orchestration is drawn as a graph (WorkflowGraphView)
 // whose nodes take the state of their `node` steps as the run goes; the node list ("nodeList")
 // shows the same states as text. Selecting a node shows its own stream and raw reply; the
 // parsed page shows the workflow outputs at the end. "Test in context"
@@ -39,7 +40,7 @@ public:
     void setWorkspace(const Workspace &workspace);
     bool selectOrchestration(const QString &orchestrationId);
     QString currentOrchestrationId() const;
-    void selectNode(const QString &nodeId);   // "" = all nodes
+    void selectNode(const QString &nodeId); // "" = all nodes
     QString selectedNode() const;
 
     bool canRun() const;
@@ -62,8 +63,8 @@ public:
 signals:
     void runningChanged(bool running);
     void testInContextRequested(const QString &orchestrationId, const QString &nodeId,
-                                const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText,
-                                const QString &executionId);
+        const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText,
+        const QString &executionId);
 
 private:
     void onOrchestrationChanged();
@@ -76,24 +77,25 @@ private:
 
     Workspace m_workspace;
     QPointer<ExecutionBackend> m_backend;
-    ExecutionTracker *m_tracker = nullptr;   // Owned (child).
-    QComboBox *m_orchPicker = nullptr;       // Owned (children from here on).
+    ExecutionTracker *m_tracker = nullptr; // Owned (child).
+    QComboBox *m_orchPicker = nullptr; // Owned (children from here on).
+    QComboBox *m_examples = nullptr; // "examplesPicker"
     QLabel *m_orchInfo = nullptr;
     FormBuilder *m_form = nullptr;
     QLabel *m_formStatus = nullptr;
     QPushButton *m_run = nullptr;
     QPushButton *m_cancel = nullptr;
     QPushButton *m_testInContext = nullptr;
-    QWidget *m_graph = nullptr;              // WorkflowGraphView, or a placeholder label
-    WorkflowGraphView *m_graphView = nullptr;   // Not owned: m_graph when the view exists.
+    QWidget *m_graph = nullptr; // WorkflowGraphView, or a placeholder label
+    WorkflowGraphView *m_graphView = nullptr; // Not owned: m_graph when the view exists.
     QTreeWidget *m_nodes = nullptr;
     RunOutputPane *m_output = nullptr;
 
     QString m_shownOrch;
-    QString m_runOrch;                          // orchestration of the last run
+    QString m_runOrch; // orchestration of the last run
     QString m_runExecutionId;
     QJsonObject m_runInputs;
     QHash<QString, NodeState> m_states;
-    QHash<QString, QJsonObject> m_nodeOutputs;  // node id -> outputs in the last run
-    QHash<QString, QJsonObject> m_nodeInputs;   // node id -> inputs in the last run (when recorded)
+    QHash<QString, QJsonObject> m_nodeOutputs; // node id -> outputs in the last run
+    QHash<QString, QJsonObject> m_nodeInputs; // node id -> inputs in the last run (when recorded)
 };

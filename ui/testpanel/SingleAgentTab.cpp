@@ -19,7 +19,8 @@
 #include <QVBoxLayout>
 
 SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
-    : QWidget(parent), m_backend(backend)
+    : QWidget(parent)
+    , m_backend(backend)
 {
     setObjectName(QStringLiteral("singleAgentTab"));
     m_tracker = new ExecutionTracker(backend, this);
@@ -35,11 +36,9 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     leftLayout->setContentsMargins(8, 8, 8, 8);
     auto *pickRow = new QHBoxLayout;
     m_agentPicker = formcolumn::addPicker(pickRow, left, tr("&Agent"), QStringLiteral("agentPicker"), 16);
-    m_examples = new QComboBox(left);
-    m_examples->setObjectName(QStringLiteral("examplesPicker"));
-    m_examples->setToolTip(tr("Fill the form with one of the agent's saved examples"));
-    m_examples->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    pickRow->addWidget(m_examples);
+    m_examples = formcolumn::addExamplesPicker(pickRow, left,
+        tr("Fill the form with one of the agent's saved examples"),
+        [this](const QJsonObject &inputs) { m_form->setValues(inputs); });
     leftLayout->addLayout(pickRow);
 
     m_agentInfo = formcolumn::addHint(leftLayout, left, QStringLiteral("agentInfo"));
@@ -63,13 +62,6 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     splitter->setStretchFactor(1, 3);
 
     connect(m_agentPicker, &QComboBox::currentIndexChanged, this, &SingleAgentTab::onAgentChanged);
-    connect(m_examples, &QComboBox::activated, this, [this](int index) {
-        const AgentSpec *agent = m_workspace.agent(currentAgentId());
-        if (agent && index > 0 && index <= agent->examples.size())
-            m_form->setValues(agent->examples.at(index - 1).inputs);
-        const QSignalBlocker block(m_examples);
-        m_examples->setCurrentIndex(0);
-    });
     connect(m_form, &FormBuilder::validityChanged, this, &SingleAgentTab::updateButtons);
     connect(m_form, &FormBuilder::valuesEdited, this, &SingleAgentTab::updateButtons);
     connect(m_run, &QPushButton::clicked, this, [this] { run(); });
@@ -91,7 +83,8 @@ void SingleAgentTab::setBackend(ExecutionBackend *backend)
 
 QString SingleAgentTab::settingsKey(const QString &workspaceId, const QString &agentId)
 {
-    return QStringLiteral("lastInputs/%1/%2").arg(workspaceId.isEmpty() ? QStringLiteral("_") : workspaceId, agentId);
+    return QStringLiteral("lastInputs/%1/%2")
+        .arg(workspaceId.isEmpty() ? QStringLiteral("_") : workspaceId, agentId);
 }
 
 void SingleAgentTab::setWorkspace(const Workspace &workspace)
@@ -99,18 +92,21 @@ void SingleAgentTab::setWorkspace(const Workspace &workspace)
     const QString keep = currentAgentId();
     const QJsonObject keepValues = m_form->values();
     const AgentSpec *old = m_workspace.agent(keep);
-    const QJsonObject oldSignature = old ? old->raw.value(QStringLiteral("signature")).toObject() : QJsonObject();
+    const QJsonObject oldSignature
+        = old ? old->raw.value(QStringLiteral("signature")).toObject() : QJsonObject();
     m_workspace = workspace;
     {
         const QSignalBlocker block(m_agentPicker);
         m_agentPicker->clear();
         for (const AgentSpec &a : std::as_const(m_workspace.agents))
-            m_agentPicker->addItem(a.name.isEmpty() || a.name == a.id ? a.id : QStringLiteral("%1  (%2)").arg(a.name, a.id), a.id);
+            m_agentPicker->addItem(
+                a.name.isEmpty() || a.name == a.id ? a.id : QStringLiteral("%1  (%2)").arg(a.name, a.id),
+                a.id);
         m_agentPicker->setCurrentIndex(qMax(0, m_agentPicker->findData(keep)));
     }
     const AgentSpec *now = m_workspace.agent(keep);
     const bool sameAgent = now && currentAgentId() == keep
-                           && now->raw.value(QStringLiteral("signature")).toObject() == oldSignature;
+        && now->raw.value(QStringLiteral("signature")).toObject() == oldSignature;
     m_shownAgent.clear();
     onAgentChanged();
     if (sameAgent)
@@ -126,7 +122,10 @@ bool SingleAgentTab::selectAgent(const QString &agentId)
     return true;
 }
 
-QString SingleAgentTab::currentAgentId() const { return m_agentPicker->currentData().toString(); }
+QString SingleAgentTab::currentAgentId() const
+{
+    return m_agentPicker->currentData().toString();
+}
 
 void SingleAgentTab::onAgentChanged()
 {
@@ -135,22 +134,17 @@ void SingleAgentTab::onAgentChanged()
         return;
     m_shownAgent = id;
     const AgentSpec *agent = m_workspace.agent(id);
-    m_examples->clear();
+    formcolumn::setExamples(m_examples, agent ? agent->examples : QList<InputExample>());
     if (!agent) {
         m_form->setFields({});
-        m_form->setEmptyText(m_workspace.agents.isEmpty() ? tr("This workspace has no agents.")
-                                                          : tr("Choose an agent."));
+        m_form->setEmptyText(
+            m_workspace.agents.isEmpty() ? tr("This workspace has no agents.") : tr("Choose an agent."));
         m_agentInfo->clear();
         m_output->setOutputFields({});
         updateButtons();
         return;
     }
     m_form->setEmptyText(tr("This agent takes no inputs."));
-    m_examples->addItem(agent->examples.isEmpty() ? tr("No examples") : tr("Load example…"));
-    for (const AgentExample &ex : agent->examples)
-        m_examples->addItem(ex.name);
-    m_examples->setEnabled(!agent->examples.isEmpty());
-
     QString info = QStringLiteral("%1 · %2").arg(agent->model.provider, agent->model.name);
     if (!agent->version.isEmpty())
         info = QStringLiteral("v%1 · ").arg(agent->version) + info;
@@ -170,14 +164,20 @@ void SingleAgentTab::onAgentChanged()
     updateButtons();
 }
 
-void SingleAgentTab::setInputs(const QJsonObject &inputs) { m_form->setValues(inputs); }
+void SingleAgentTab::setInputs(const QJsonObject &inputs)
+{
+    m_form->setValues(inputs);
+}
 
 bool SingleAgentTab::canRun() const
 {
     return m_backend && m_workspace.agent(currentAgentId()) && m_form->isValid() && !m_tracker->isActive();
 }
 
-bool SingleAgentTab::isRunning() const { return m_tracker->isActive(); }
+bool SingleAgentTab::isRunning() const
+{
+    return m_tracker->isActive();
+}
 
 QString SingleAgentTab::run(const QString &rerunOf)
 {
@@ -195,12 +195,16 @@ QString SingleAgentTab::run(const QString &rerunOf)
     return id;
 }
 
-void SingleAgentTab::cancel() { m_tracker->cancel(); }
+void SingleAgentTab::cancel()
+{
+    m_tracker->cancel();
+}
 
 void SingleAgentTab::saveInputs()
 {
     QSettings settings;
-    settings.setValue(settingsKey(m_workspace.workspaceId, currentAgentId()), as::compactJson(m_form->values()));
+    settings.setValue(
+        settingsKey(m_workspace.workspaceId, currentAgentId()), as::compactJson(m_form->values()));
 }
 
 void SingleAgentTab::updateButtons()

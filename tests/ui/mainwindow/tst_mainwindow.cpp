@@ -24,8 +24,8 @@
 #include "ui/testpanel/TestPanel.h"
 
 #if __has_include("ui/history/HistoryDock.h")
-#include "ui/trace/CompareView.h"
 #include "ui/history/HistoryDock.h"
+#include "ui/trace/CompareView.h"
 #include <QTableView>
 #define AS_HAVE_HISTORY_DOCK 1
 #endif
@@ -42,6 +42,7 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
+#include <QGuiApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
@@ -49,10 +50,12 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -73,14 +76,13 @@ QString longSummary()
 
 QByteArray testWorkspace()
 {
-    const QString reply = as::compactJson(QJsonObject{{QStringLiteral("summary"), longSummary()},
-                                                      {QStringLiteral("confidence"), 0.8}});
-    QJsonObject fast{{QStringLiteral("provider"), QStringLiteral("offline")},
-                     {QStringLiteral("name"), QStringLiteral("scripted")},
-                     {QStringLiteral("tokens_per_second"), 1500},
-                     {QStringLiteral("ttft_ms"), 30}};
+    const QString reply = as::compactJson(
+        QJsonObject { { QStringLiteral("summary"), longSummary() }, { QStringLiteral("confidence"), 0.8 } });
+    QJsonObject fast { { QStringLiteral("provider"), QStringLiteral("offline") },
+        { QStringLiteral("name"), QStringLiteral("scripted") }, { QStringLiteral("tokens_per_second"), 1500 },
+        { QStringLiteral("ttft_ms"), 30 } };
     QJsonObject allTypesModel = fast;
-    allTypesModel.insert(QStringLiteral("replies"), QJsonArray{reply});
+    allTypesModel.insert(QStringLiteral("replies"), QJsonArray { reply });
     QJsonObject slowModel = fast;
     slowModel.insert(QStringLiteral("tokens_per_second"), 15);
     QJsonObject brokenModel = fast;
@@ -97,63 +99,73 @@ QByteArray testWorkspace()
         {"name": "tags", "type": "list[str]", "default": []},
         {"name": "ids", "type": "list[int]", "default": []},
         {"name": "extra", "type": "json", "required": false}
-    ])").array();
-    const QJsonObject outputs{{QStringLiteral("outputs"), QJsonDocument::fromJson(R"([
+    ])")
+                                     .array();
+    const QJsonObject outputs { { QStringLiteral("outputs"),
+        QJsonDocument::fromJson(R"([
         {"name": "summary", "type": "str", "desc": "The summary"},
-        {"name": "confidence", "type": "float", "min": 0, "max": 1}])").array()}};
-    auto agent = [&](const QString &id, const QJsonObject &model, const QJsonArray &inputs, const QJsonArray &outs) {
-        return QJsonObject{{QStringLiteral("id"), id},
-                           {QStringLiteral("name"), id},
-                           {QStringLiteral("version"), QStringLiteral("1")},
-                           {QStringLiteral("model"), model},
-                           {QStringLiteral("instructions"), QString(QStringLiteral("Test agent ") + id)},
-                           {QStringLiteral("signature"), QJsonObject{{QStringLiteral("inputs"), inputs},
-                                                                     {QStringLiteral("outputs"), outs}}}};
+        {"name": "confidence", "type": "float", "min": 0, "max": 1}])")
+            .array() } };
+    auto agent = [&](const QString &id, const QJsonObject &model, const QJsonArray &inputs,
+                     const QJsonArray &outs) {
+        return QJsonObject { { QStringLiteral("id"), id }, { QStringLiteral("name"), id },
+            { QStringLiteral("version"), QStringLiteral("1") }, { QStringLiteral("model"), model },
+            { QStringLiteral("instructions"), QString(QStringLiteral("Test agent ") + id) },
+            { QStringLiteral("signature"),
+                QJsonObject { { QStringLiteral("inputs"), inputs }, { QStringLiteral("outputs"), outs } } } };
     };
     const QJsonArray topicIn = QJsonDocument::fromJson(R"([{"name": "topic", "type": "str"}])").array();
     const QJsonArray textOut = QJsonDocument::fromJson(R"([{"name": "text", "type": "str"}])").array();
-    const QJsonArray criticIn = QJsonDocument::fromJson(R"([{"name": "draft", "type": "str", "multiline": true},
-        {"name": "strict", "type": "bool", "default": false}])").array();
+    const QJsonArray criticIn
+        = QJsonDocument::fromJson(R"([{"name": "draft", "type": "str", "multiline": true},
+        {"name": "strict", "type": "bool", "default": false}])")
+              .array();
     const QJsonArray criticOut = QJsonDocument::fromJson(R"([
         {"name": "verdict", "type": "enum", "choices": ["approve", "revise"]},
-        {"name": "score", "type": "int", "min": 0, "max": 10}])").array();
+        {"name": "score", "type": "int", "min": 0, "max": 10}])")
+                                     .array();
 
     QJsonObject allTypes = agent(QStringLiteral("all_types"), allTypesModel, allInputs,
-                                 outputs.value(QStringLiteral("outputs")).toArray());
+        outputs.value(QStringLiteral("outputs")).toArray());
     allTypes.insert(QStringLiteral("examples"),
-                    QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("Filled")},
-                                           {QStringLiteral("inputs"), QJsonObject{{QStringLiteral("title"), QStringLiteral("From example")},
-                                                                                  {QStringLiteral("ratio"), 0.25},
-                                                                                  {QStringLiteral("tone"), QStringLiteral("upbeat")}}}}});
-    const QJsonObject root{
-        {QStringLiteral("format"), QStringLiteral("agentstudio/1")},
-        {QStringLiteral("workspace_id"), QStringLiteral("uitest")},
-        {QStringLiteral("providers"), QJsonObject{{QStringLiteral("offline"), QJsonObject{{QStringLiteral("kind"), QStringLiteral("scripted")}}}}},
-        {QStringLiteral("agents"), QJsonArray{allTypes,
-                                              agent(QStringLiteral("slow"), slowModel, topicIn, textOut),
-                                              agent(QStringLiteral("broken"), brokenModel, topicIn, textOut),
-                                              agent(QStringLiteral("writer"), fast, topicIn, textOut),
-                                              agent(QStringLiteral("critic"), fast, criticIn, criticOut)}},
-        {QStringLiteral("orchestrations"), QJsonArray{QJsonDocument::fromJson(R"({
+        QJsonArray { QJsonObject { { QStringLiteral("name"), QStringLiteral("Filled") },
+            { QStringLiteral("inputs"),
+                QJsonObject { { QStringLiteral("title"), QStringLiteral("From example") },
+                    { QStringLiteral("ratio"), 0.25 },
+                    { QStringLiteral("tone"), QStringLiteral("upbeat") } } } } });
+    const QJsonObject root { { QStringLiteral("format"), QStringLiteral("agentstudio/1") },
+        { QStringLiteral("workspace_id"), QStringLiteral("uitest") },
+        { QStringLiteral("providers"),
+            QJsonObject { { QStringLiteral("offline"),
+                QJsonObject { { QStringLiteral("kind"), QStringLiteral("scripted") } } } } },
+        { QStringLiteral("agents"),
+            QJsonArray { allTypes, agent(QStringLiteral("slow"), slowModel, topicIn, textOut),
+                agent(QStringLiteral("broken"), brokenModel, topicIn, textOut),
+                agent(QStringLiteral("writer"), fast, topicIn, textOut),
+                agent(QStringLiteral("critic"), fast, criticIn, criticOut) } },
+        { QStringLiteral("orchestrations"),
+            QJsonArray { QJsonDocument::fromJson(R"({
             "id": "brief", "name": "Research brief", "version": "1",
             "inputs": [{"name": "topic", "type": "str"}],
             "nodes": [{"id": "draft", "agent": "writer"}, {"id": "review", "agent": "critic"}],
             "edges": [{"from": "input.topic", "to": "draft.topic"}, {"from": "draft.text", "to": "review.draft"}],
             "outputs": [{"name": "verdict", "from": "review.verdict"}, {"name": "brief", "from": "draft.text"}],
             "pins": {"review": {"draft": "A pinned draft used by Node in Context"}}
-        })").object(), QJsonDocument::fromJson(R"({
+        })")
+                             .object(),
+                QJsonDocument::fromJson(R"({
             "id": "fragile", "name": "Fragile chain", "version": "1",
             "inputs": [{"name": "topic", "type": "str"}],
             "nodes": [{"id": "a", "agent": "writer"}, {"id": "b", "agent": "broken"}, {"id": "c", "agent": "critic"}],
             "edges": [{"from": "input.topic", "to": "a.topic"}, {"from": "a.text", "to": "b.topic"},
                       {"from": "b.text", "to": "c.draft"}],
             "outputs": [{"name": "verdict", "from": "c.verdict"}]
-        })").object()}}};
+        })")
+                    .object() } } };
     return QJsonDocument(root).toJson();
 }
 
-template <typename T>
-T *child(QObject *parent, const QString &name)
+template <typename T> T *child(QObject *parent, const QString &name)
 {
     T *w = parent->findChild<T *>(name);
     if (!w)
@@ -207,12 +219,21 @@ private slots:
     void fullWorkflowRun();
     // A failing node: the run fails naming it, the node is red, the one after it skipped.
     void fullWorkflowFailure();
+    // The bundled example on a first start: choosing a workflow fills its form from the first
+    // example, so Run works at once and the run completes; the picker loads the others.
+    void workflowStartsFromFirstExample();
     // Node in Context: pins prefill the upstream form, Pin saves edits, the run is recorded
     // as node_in_context; "Test in context" from a Full Workflow run prefills from that run.
     void nodeInContext();
     // History dock: a run is found by full-text search and "Run again" re-runs it in the
     // test panel with the same inputs, recorded with rerun_of.
     void historySearchAndRunAgain();
+    // A first start fits the primary screen (offscreen: 800×600), whatever its size.
+    void firstStartFitsThePrimaryScreen();
+    // Laid out for a screen's available area: inside it, and the test panel is the largest
+    // area (the history dock well under half the height) down to 1280×720.
+    void firstWindowLayout_data();
+    void firstWindowLayout();
     // Cost, latency and token formats of the metrics bar ("price unknown", "~" when estimated).
     void metricFormats_data();
     void metricFormats();
@@ -267,7 +288,7 @@ void TestMainWindow::init()
 void TestMainWindow::cleanup()
 {
     if (m_window)
-        m_window->setWindowModified(false);   // no prompt on close
+        m_window->setWindowModified(false); // no prompt on close
     m_window.reset();
     m_backend.reset();
 }
@@ -291,7 +312,7 @@ void TestMainWindow::opensExampleThenLastWorkspace()
     // Ready to type: the first field of the form has the keyboard focus.
     QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
     QTRY_COMPARE(QApplication::focusWidget() ? QApplication::focusWidget()->objectName() : QString(),
-                 QStringLiteral("field_title"));
+        QStringLiteral("field_title"));
 }
 
 void TestMainWindow::workspaceTreeSelects()
@@ -300,26 +321,29 @@ void TestMainWindow::workspaceTreeSelects()
     QVERIFY(tree);
     QAbstractItemModelTester tester(tree->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(tree->topLevelItemCount(), 2);
-    QCOMPARE(tree->topLevelItem(0)->childCount(), 5);   // agents
-    QCOMPARE(tree->topLevelItem(1)->childCount(), 2);   // workflows
-    QCOMPARE(tree->topLevelItem(1)->child(0)->childCount(), 2);   // nodes
+    QCOMPARE(tree->topLevelItem(0)->childCount(), 5); // agents
+    QCOMPARE(tree->topLevelItem(1)->childCount(), 2); // workflows
+    QCOMPARE(tree->topLevelItem(1)->child(0)->childCount(), 2); // nodes
 
     auto *panel = child<QTabWidget>(m_window.get(), QStringLiteral("testPanel"));
     tree->setCurrentItem(findTreeItem(tree, QStringLiteral("slow")));
     QCOMPARE(panel->currentWidget()->objectName(), QStringLiteral("singleAgentTab"));
-    QCOMPARE(child<QComboBox>(panel->currentWidget(), QStringLiteral("agentPicker"))->currentData().toString(), QStringLiteral("slow"));
+    QCOMPARE(
+        child<QComboBox>(panel->currentWidget(), QStringLiteral("agentPicker"))->currentData().toString(),
+        QStringLiteral("slow"));
     tree->setCurrentItem(findTreeItem(tree, QStringLiteral("Research brief")));
     QCOMPARE(panel->currentWidget()->objectName(), QStringLiteral("fullWorkflowTab"));
     tree->setCurrentItem(tree->topLevelItem(1)->child(0)->child(1));
     QCOMPARE(panel->currentWidget()->objectName(), QStringLiteral("nodeInContextTab"));
-    QCOMPARE(child<QComboBox>(panel->currentWidget(), QStringLiteral("nodePicker"))->currentData().toString(), QStringLiteral("review"));
+    QCOMPARE(child<QComboBox>(panel->currentWidget(), QStringLiteral("nodePicker"))->currentData().toString(),
+        QStringLiteral("review"));
 }
 
 void TestMainWindow::invalidWorkspaceShowsProblems()
 {
     const QString invalid = testsupport::sourcePath(QStringLiteral("resources/examples/invalid.agents.json"));
     QVERIFY(!m_window->loadWorkspace(invalid));
-    QCOMPARE(m_window->workspace().workspaceId, QStringLiteral("uitest"));   // kept
+    QCOMPARE(m_window->workspace().workspaceId, QStringLiteral("uitest")); // kept
     auto *dock = child<QDockWidget>(m_window.get(), QStringLiteral("problemsDock"));
     QVERIFY(dock->isVisible());
     auto *list = child<QListWidget>(m_window.get(), QStringLiteral("problemsList"));
@@ -329,7 +353,8 @@ void TestMainWindow::invalidWorkspaceShowsProblems()
         hasPath = hasPath || list->item(i)->text().contains(QStringLiteral("agents["));
     QVERIFY2(hasPath, qPrintable(m_window->problems().join(QLatin1Char('\n'))));
     // Garbage is a problem too, not a crash.
-    const QString garbage = testsupport::writeFile(m_dir->path(), QStringLiteral("garbage.agents.json"), "{ not json");
+    const QString garbage
+        = testsupport::writeFile(m_dir->path(), QStringLiteral("garbage.agents.json"), "{ not json");
     QVERIFY(!m_window->loadWorkspace(garbage));
     QVERIFY(list->count() >= 1);
     // A good load clears the pane.
@@ -341,7 +366,7 @@ void TestMainWindow::fileActionsAndUnsavedPrompt()
 {
     QVERIFY(!m_window->isModified());
     m_window->setPins(QStringLiteral("brief"), QStringLiteral("review"),
-                      {{QStringLiteral("draft"), QStringLiteral("edited pin")}});
+        { { QStringLiteral("draft"), QStringLiteral("edited pin") } });
     QVERIFY(m_window->isModified());
     // Cancel keeps everything.
     MessageBox::setNextAnswer(QMessageBox::Cancel);
@@ -357,10 +382,13 @@ void TestMainWindow::fileActionsAndUnsavedPrompt()
     QCOMPARE(m_window->recentFiles().value(0), copy);
     const Result<Workspace> saved = Workspace::load(copy);
     QVERIFY(saved.ok());
-    QCOMPARE(saved->orchestration(QStringLiteral("brief"))->pins.value(QStringLiteral("review")).value(QStringLiteral("draft")),
-             QJsonValue(QStringLiteral("edited pin")));
+    QCOMPARE(saved->orchestration(QStringLiteral("brief"))
+                 ->pins.value(QStringLiteral("review"))
+                 .value(QStringLiteral("draft")),
+        QJsonValue(QStringLiteral("edited pin")));
     // Discard on New.
-    m_window->setPins(QStringLiteral("brief"), QStringLiteral("review"), {{QStringLiteral("draft"), QStringLiteral("x")}});
+    m_window->setPins(QStringLiteral("brief"), QStringLiteral("review"),
+        { { QStringLiteral("draft"), QStringLiteral("x") } });
     MessageBox::setNextAnswer(QMessageBox::Discard);
     QVERIFY(m_window->newWorkspace());
     QVERIFY(m_window->workspace().agents.isEmpty());
@@ -387,7 +415,7 @@ void TestMainWindow::singleAgentEndToEnd()
     QCOMPARE(form->values().value(QStringLiteral("title")), QJsonValue(QStringLiteral("From example")));
     QVERIFY(run->isEnabled());
     form->resetToDefaults();
-    QVERIFY(!run->isEnabled());   // title, ratio and tone are required and empty
+    QVERIFY(!run->isEnabled()); // title, ratio and tone are required and empty
 
     // str
     auto *title = child<QLineEdit>(form, QStringLiteral("field_title"));
@@ -399,14 +427,15 @@ void TestMainWindow::singleAgentEndToEnd()
     QTest::keyClicks(title, QStringLiteral("Quarterly summary"));
     QVERIFY(child<QLabel>(form, QStringLiteral("error_title"))->isHidden());
     // str multiline
-    child<QsciScintilla>(form, QStringLiteral("field_body"))->setText(QStringLiteral("First line\nSecond line"));
+    child<QsciScintilla>(form, QStringLiteral("field_body"))
+        ->setText(QStringLiteral("First line\nSecond line"));
     // int
     child<QSpinBox>(form, QStringLiteral("field_count"))->setValue(42);
     // float
     child<QDoubleSpinBox>(form, QStringLiteral("field_ratio"))->setValue(0.5);
     // bool
     child<QCheckBox>(form, QStringLiteral("field_flag"))->click();
-    QVERIFY(!run->isEnabled());   // tone still missing
+    QVERIFY(!run->isEnabled()); // tone still missing
     // enum
     child<QComboBox>(form, QStringLiteral("field_tone"))->setCurrentIndex(1);
     // list[str]
@@ -428,16 +457,15 @@ void TestMainWindow::singleAgentEndToEnd()
     extra->setText(QStringLiteral("{\"mode\": \"fast\", \"n\": [1, 2]}"));
     QVERIFY2(run->isEnabled(), qPrintable(form->problems().join(QLatin1Char('\n'))));
 
-    const QJsonObject expected{{QStringLiteral("title"), QStringLiteral("Quarterly summary")},
-                               {QStringLiteral("body"), QStringLiteral("First line\nSecond line")},
-                               {QStringLiteral("count"), 42},
-                               {QStringLiteral("ratio"), 0.5},
-                               {QStringLiteral("flag"), true},
-                               {QStringLiteral("tone"), QStringLiteral("upbeat")},
-                               {QStringLiteral("tags"), QJsonArray{QStringLiteral("alpha"), QStringLiteral("beta")}},
-                               {QStringLiteral("ids"), QJsonArray{7, 8}},
-                               {QStringLiteral("extra"), QJsonObject{{QStringLiteral("mode"), QStringLiteral("fast")},
-                                                                     {QStringLiteral("n"), QJsonArray{1, 2}}}}};
+    const QJsonObject expected { { QStringLiteral("title"), QStringLiteral("Quarterly summary") },
+        { QStringLiteral("body"), QStringLiteral("First line\nSecond line") },
+        { QStringLiteral("count"), 42 }, { QStringLiteral("ratio"), 0.5 }, { QStringLiteral("flag"), true },
+        { QStringLiteral("tone"), QStringLiteral("upbeat") },
+        { QStringLiteral("tags"), QJsonArray { QStringLiteral("alpha"), QStringLiteral("beta") } },
+        { QStringLiteral("ids"), QJsonArray { 7, 8 } },
+        { QStringLiteral("extra"),
+            QJsonObject { { QStringLiteral("mode"), QStringLiteral("fast") },
+                { QStringLiteral("n"), QJsonArray { 1, 2 } } } } };
     QCOMPARE(form->values(), expected);
 
     // Run and watch the stream grow while the run is still going.
@@ -450,13 +478,13 @@ void TestMainWindow::singleAgentEndToEnd()
     QTRY_VERIFY_WITH_TIMEOUT(stream->toPlainText().size() > 0, 10000);
     const qsizetype first = stream->toPlainText().size();
     QTRY_VERIFY_WITH_TIMEOUT(stream->toPlainText().size() > first, 10000);
-    QVERIFY(tab->isRunning());   // it grew while running
+    QVERIFY(tab->isRunning()); // it grew while running
     QVERIFY(labelText(tab, "metricStatus") == QStringLiteral("running"));
     QTRY_COMPARE_WITH_TIMEOUT(labelText(tab, "metricStatus"), QStringLiteral("completed"), 20000);
     QVERIFY(!tab->isRunning());
     QVERIFY(run->isEnabled());
     QVERIFY(!cancel->isEnabled());
-    QVERIFY(stream->flushCount() < stream->toPlainText().size() / 4);   // coalesced, not per chunk
+    QVERIFY(stream->flushCount() < stream->toPlainText().size() / 4); // coalesced, not per chunk
     QVERIFY(stream->toPlainText().contains(QStringLiteral("word159")));
 
     // Parsed output fields, typed and copyable.
@@ -467,13 +495,16 @@ void TestMainWindow::singleAgentEndToEnd()
     QVERIFY(child<QWidget>(outputs, QStringLiteral("copy_confidence")));
     // The raw reply is the JSON text the model sent.
     auto *raw = child<QPlainTextEdit>(tab, QStringLiteral("rawReply"));
-    QVERIFY2(raw->toPlainText().contains(QStringLiteral("\"confidence\"")), qPrintable(raw->toPlainText().left(200)));
+    QVERIFY2(raw->toPlainText().contains(QStringLiteral("\"confidence\"")),
+        qPrintable(raw->toPlainText().left(200)));
     // Metrics: latency, tokens (estimated: "~"), rate and cost.
     QVERIFY(labelText(tab, "metricLatency") != QStringLiteral("–"));
     QVERIFY(labelText(tab, "metricTtft") != QStringLiteral("–"));
-    QVERIFY2(labelText(tab, "metricTokens").contains(QLatin1Char('~')), qPrintable(labelText(tab, "metricTokens")));
+    QVERIFY2(labelText(tab, "metricTokens").contains(QLatin1Char('~')),
+        qPrintable(labelText(tab, "metricTokens")));
     QVERIFY(labelText(tab, "metricRate") != QStringLiteral("–"));
-    QVERIFY2(labelText(tab, "metricCost").startsWith(QLatin1Char('$')), qPrintable(labelText(tab, "metricCost")));
+    QVERIFY2(
+        labelText(tab, "metricCost").startsWith(QLatin1Char('$')), qPrintable(labelText(tab, "metricCost")));
     QVERIFY(child<QLabel>(tab, QStringLiteral("metricError"))->isHidden());
 
     // The run is in the store as a single_agent test-panel run with these inputs.
@@ -497,9 +528,10 @@ void TestMainWindow::examplesAndRememberedInputs()
     QCOMPARE(examples->count(), 2);
     examples->setCurrentIndex(1);
     emit examples->activated(1);
-    QCOMPARE(tab->form()->values().value(QStringLiteral("title")), QJsonValue(QStringLiteral("From example")));
+    QCOMPARE(
+        tab->form()->values().value(QStringLiteral("title")), QJsonValue(QStringLiteral("From example")));
     QVERIFY(tab->canRun());
-    QCOMPARE(examples->currentIndex(), 0);   // back to "Load example…"
+    QCOMPARE(examples->currentIndex(), 0); // back to "Load example…"
     child<QLineEdit>(tab->form(), QStringLiteral("field_title"))->setText(QStringLiteral("Remember me"));
     QVERIFY(!tab->run().isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning(), 20000);
@@ -510,7 +542,8 @@ void TestMainWindow::examplesAndRememberedInputs()
     QCOMPARE(tab->form()->values().value(QStringLiteral("title")), QJsonValue(QStringLiteral("Remember me")));
     makeWindow();
     m_window->testPanel()->showAgent(QStringLiteral("all_types"));
-    QCOMPARE(single()->form()->values().value(QStringLiteral("title")), QJsonValue(QStringLiteral("Remember me")));
+    QCOMPARE(
+        single()->form()->values().value(QStringLiteral("title")), QJsonValue(QStringLiteral("Remember me")));
     QCOMPARE(single()->form()->values().value(QStringLiteral("tone")), QJsonValue(QStringLiteral("upbeat")));
 }
 
@@ -518,7 +551,8 @@ void TestMainWindow::cancelRun()
 {
     SingleAgentTab *tab = single();
     m_window->testPanel()->showAgent(QStringLiteral("slow"));
-    QTest::keyClicks(child<QLineEdit>(tab->form(), QStringLiteral("field_topic")), QStringLiteral("patience"));
+    QTest::keyClicks(
+        child<QLineEdit>(tab->form(), QStringLiteral("field_topic")), QStringLiteral("patience"));
     child<QPushButton>(tab, QStringLiteral("runButton"))->click();
     auto *stream = child<StreamOutputView>(tab, QStringLiteral("streamOutput"));
     QTRY_VERIFY_WITH_TIMEOUT(!stream->toPlainText().isEmpty(), 10000);
@@ -554,10 +588,12 @@ void TestMainWindow::keyboardAndStatusBar()
     QTest::keyClicks(child<QLineEdit>(tab->form(), QStringLiteral("field_topic")), QStringLiteral("keys"));
     QTest::keyClick(m_window.get(), Qt::Key_Return, Qt::ControlModifier);
     QVERIFY(tab->isRunning());
-    QTRY_VERIFY_WITH_TIMEOUT(labelText(m_window.get(), "countsLabel").contains(QStringLiteral("1 running")), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        labelText(m_window.get(), "countsLabel").contains(QStringLiteral("1 running")), 10000);
     QTest::keyClick(m_window.get(), Qt::Key_Escape);
     QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning(), 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(labelText(m_window.get(), "countsLabel").contains(QStringLiteral("0 running")), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        labelText(m_window.get(), "countsLabel").contains(QStringLiteral("0 running")), 10000);
     // Ctrl+Return also works while typing in a multiline (QScintilla) field.
     m_window->testPanel()->showAgent(QStringLiteral("critic"));
     auto *draft = child<QsciScintilla>(tab->form(), QStringLiteral("field_draft"));
@@ -566,7 +602,7 @@ void TestMainWindow::keyboardAndStatusBar()
     QTRY_VERIFY(draft->hasFocus());
     QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return, Qt::ControlModifier);
     QVERIFY(tab->isRunning());
-    QCOMPARE(draft->text(), QStringLiteral("A draft"));   // no newline typed
+    QCOMPARE(draft->text(), QStringLiteral("A draft")); // no newline typed
     QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning(), 10000);
 }
 
@@ -580,11 +616,13 @@ void TestMainWindow::fullWorkflowRun()
     QCOMPARE(nodes->topLevelItemCount(), 2);
     auto *run = child<QPushButton>(tab, QStringLiteral("runButton"));
     QVERIFY(!run->isEnabled());
-    QTest::keyClicks(child<QLineEdit>(tab->form(), QStringLiteral("field_topic")), QStringLiteral("heat pumps"));
+    QTest::keyClicks(
+        child<QLineEdit>(tab->form(), QStringLiteral("field_topic")), QStringLiteral("heat pumps"));
     QVERIFY(run->isEnabled());
     QVERIFY(!child<QPushButton>(tab, QStringLiteral("testInContextButton"))->isEnabled());
     run->click();
-    QTRY_VERIFY_WITH_TIMEOUT(tab->nodeState(QStringLiteral("draft")) != FullWorkflowTab::NodeState::Waiting, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        tab->nodeState(QStringLiteral("draft")) != FullWorkflowTab::NodeState::Waiting, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(labelText(tab, "metricStatus"), QStringLiteral("completed"), 30000);
     QCOMPARE(tab->nodeState(QStringLiteral("draft")), FullWorkflowTab::NodeState::Done);
     QCOMPARE(tab->nodeState(QStringLiteral("review")), FullWorkflowTab::NodeState::Done);
@@ -619,13 +657,112 @@ void TestMainWindow::fullWorkflowFailure()
     QCOMPARE(tab->nodeState(QStringLiteral("a")), FullWorkflowTab::NodeState::Done);
     QCOMPARE(tab->nodeState(QStringLiteral("b")), FullWorkflowTab::NodeState::Failed);
     QCOMPARE(tab->nodeState(QStringLiteral("c")), FullWorkflowTab::NodeState::Skipped);
-    QVERIFY2(labelText(tab, "metricError").contains(QStringLiteral("simulated outage")), qPrintable(labelText(tab, "metricError")));
+    QVERIFY2(labelText(tab, "metricError").contains(QStringLiteral("simulated outage")),
+        qPrintable(labelText(tab, "metricError")));
 #ifdef AS_HAVE_GRAPH
     auto *graph = child<WorkflowGraphView>(tab, QStringLiteral("workflowGraph"));
     QCOMPARE(graph->nodeState(QStringLiteral("b")), WorkflowGraphView::Failed);
     QCOMPARE(graph->nodeState(QStringLiteral("c")), WorkflowGraphView::Skipped);
 #endif
     m_window->grab().save(QStringLiteral("/tmp/shot_workflow_failed.png"));
+}
+
+void TestMainWindow::workflowStartsFromFirstExample()
+{
+    QSettings().clear();
+    makeWindow(false);
+    m_window->openInitialWorkspace();
+    QCOMPARE(m_window->workspace().workspaceId, QStringLiteral("example"));
+    const OrchestrationSpec *brief = m_window->workspace().orchestration(QStringLiteral("research_brief"));
+    QVERIFY(brief && brief->examples.size() >= 2);
+
+    auto *tree = child<QTreeWidget>(m_window.get(), QStringLiteral("workspaceTree"));
+    tree->setCurrentItem(findTreeItem(tree, QStringLiteral("Research brief")));
+    FullWorkflowTab *tab = m_window->testPanel()->fullWorkflow();
+    QCOMPARE(m_window->testPanel()->currentWidget(), tab);
+    QCOMPARE(tab->currentOrchestrationId(), QStringLiteral("research_brief"));
+    auto *topic = child<QLineEdit>(tab->form(), QStringLiteral("field_topic"));
+    QCOMPARE(topic->text(), brief->examples.first().inputs.value(QLatin1String("topic")).toString());
+    QCOMPARE(labelText(tab, "formStatus"), QStringLiteral("Ready to run."));
+    auto *run = child<QPushButton>(tab, QStringLiteral("runButton"));
+    QVERIFY(run->isEnabled());
+
+    // The examples picker: a prompt, then one entry per example; choosing one fills the form.
+    auto *examples = child<QComboBox>(tab, QStringLiteral("examplesPicker"));
+    QVERIFY(examples->isEnabled());
+    QCOMPARE(examples->count(), int(brief->examples.size()) + 1);
+    QCOMPARE(examples->itemText(2), brief->examples.at(1).name);
+    examples->setCurrentIndex(2);
+    emit examples->activated(2);
+    QCOMPARE(examples->currentIndex(), 0);
+    QCOMPARE(topic->text(), brief->examples.at(1).inputs.value(QLatin1String("topic")).toString());
+    QCOMPARE(tab->form()->values().value(QLatin1String("audience")),
+        brief->examples.at(1).inputs.value(QLatin1String("audience")));
+    examples->setCurrentIndex(1);
+    emit examples->activated(1);
+    QCOMPARE(topic->text(), brief->examples.first().inputs.value(QLatin1String("topic")).toString());
+
+    run->click();
+    QVERIFY(tab->isRunning());
+    QTRY_COMPARE_WITH_TIMEOUT(labelText(tab, "metricStatus"), QStringLiteral("completed"), 30000);
+    QCOMPARE(tab->nodeState(QStringLiteral("draft")), FullWorkflowTab::NodeState::Done);
+    QCOMPARE(tab->nodeState(QStringLiteral("review")), FullWorkflowTab::NodeState::Done);
+    QVERIFY(child<OutputFieldsView>(tab, QStringLiteral("outputFields"))
+                ->values()
+                .contains(QStringLiteral("brief")));
+}
+
+void TestMainWindow::firstStartFitsThePrimaryScreen()
+{
+    m_window.reset();
+    QSettings().clear();
+    m_window = std::make_unique<MainWindow>(m_backend.get());
+    const QRect available = QGuiApplication::primaryScreen()->availableGeometry();
+    QVERIFY2(available.contains(m_window->geometry()),
+        qPrintable(QStringLiteral("%1x%2 on %3x%4")
+                       .arg(m_window->width())
+                       .arg(m_window->height())
+                       .arg(available.width())
+                       .arg(available.height())));
+    QVERIFY(m_window->width() >= available.width() * 8 / 10);
+}
+
+void TestMainWindow::firstWindowLayout_data()
+{
+    QTest::addColumn<QRect>("available");
+    QTest::newRow("1920x1080") << QRect(0, 0, 1920, 1080);
+    QTest::newRow("1366x768") << QRect(0, 0, 1366, 768);
+    QTest::newRow("1280x800") << QRect(0, 0, 1280, 800);
+    QTest::newRow("1280x720") << QRect(0, 0, 1280, 720);
+}
+
+void TestMainWindow::firstWindowLayout()
+{
+    QFETCH(QRect, available);
+    m_window->applyFirstWindowLayout(available);
+    QVERIFY2(available.contains(m_window->geometry()), "the window leaves the screen");
+    QWidget *panel = m_window->testPanel();
+    auto *tree = child<QTreeWidget>(m_window.get(), QStringLiteral("workspaceTree"));
+    // Docks settle after one event-loop turn; then the panel is the largest area by far.
+    QList<QWidget *> others { tree, m_window->statusBar() };
+#ifdef AS_HAVE_HISTORY_DOCK
+    auto *history = child<QDockWidget>(m_window.get(), QStringLiteral("historyDock"));
+    QVERIFY(history->isVisible());
+    others << history;
+    const QString heights = QStringLiteral("window %1 px, panel %2 px, history %3 px");
+    QTRY_VERIFY2(2 * panel->height() >= 3 * history->height(),
+        qPrintable(heights.arg(m_window->height()).arg(panel->height()).arg(history->height())));
+    QVERIFY2(5 * history->height() <= 2 * m_window->height(),
+        qPrintable(heights.arg(m_window->height()).arg(panel->height()).arg(history->height())));
+#endif
+    const auto area = [](const QWidget *w) { return qint64(w->width()) * w->height(); };
+    for (const QWidget *w : std::as_const(others))
+        QVERIFY2(area(panel) > area(w), qPrintable(w->objectName()));
+    // The form column's Run button is inside the window.
+    QWidget *run = panel->findChild<QPushButton *>(QStringLiteral("runButton"));
+    QVERIFY(run);
+    const QRect runRect(run->mapTo(m_window.get(), QPoint(0, 0)), run->size());
+    QVERIFY2(m_window->rect().contains(runRect), "Run is cut off");
 }
 
 void TestMainWindow::nodeInContext()
@@ -636,19 +773,24 @@ void TestMainWindow::nodeInContext()
     QCOMPARE(panel->currentWidget(), tab);
     // Prefilled from the pins; the split is upstream (draft) vs own (strict).
     QCOMPARE(tab->upstreamForm()->values().value(QStringLiteral("draft")),
-             QJsonValue(QStringLiteral("A pinned draft used by Node in Context")));
+        QJsonValue(QStringLiteral("A pinned draft used by Node in Context")));
     QVERIFY(tab->upstreamForm()->editor(QStringLiteral("draft")));
     QVERIFY(!tab->upstreamForm()->editor(QStringLiteral("strict")));
     QVERIFY(tab->ownForm()->editor(QStringLiteral("strict")));
     QVERIFY(tab->prefillStatus().contains(QStringLiteral("pins")));
 
     // Edit and pin: the workspace is modified and holds the new pin.
-    child<QsciScintilla>(tab->upstreamForm(), QStringLiteral("field_draft"))->setText(QStringLiteral("My edited draft"));
+    child<QsciScintilla>(tab->upstreamForm(), QStringLiteral("field_draft"))
+        ->setText(QStringLiteral("My edited draft"));
     child<QPushButton>(tab, QStringLiteral("pinButton"))->click();
     QVERIFY(m_window->isModified());
-    QCOMPARE(m_window->workspace().orchestration(QStringLiteral("brief"))->pins.value(QStringLiteral("review")).value(QStringLiteral("draft")),
-             QJsonValue(QStringLiteral("My edited draft")));
-    QCOMPARE(tab->upstreamForm()->values().value(QStringLiteral("draft")), QJsonValue(QStringLiteral("My edited draft")));
+    QCOMPARE(m_window->workspace()
+                 .orchestration(QStringLiteral("brief"))
+                 ->pins.value(QStringLiteral("review"))
+                 .value(QStringLiteral("draft")),
+        QJsonValue(QStringLiteral("My edited draft")));
+    QCOMPARE(tab->upstreamForm()->values().value(QStringLiteral("draft")),
+        QJsonValue(QStringLiteral("My edited draft")));
 
     // Run the node: recorded as node_in_context with the edited upstream value.
     child<QPushButton>(tab, QStringLiteral("runButton"))->click();
@@ -663,9 +805,11 @@ void TestMainWindow::nodeInContext()
         QCOMPARE(rec->orchestrationId, QStringLiteral("brief"));
         QCOMPARE(rec->nodeId, QStringLiteral("review"));
         QCOMPARE(rec->inputData.value(QStringLiteral("upstream")).toObject().value(QStringLiteral("draft")),
-                 QJsonValue(QStringLiteral("My edited draft")));
+            QJsonValue(QStringLiteral("My edited draft")));
     }
-    QVERIFY(child<OutputFieldsView>(tab, QStringLiteral("outputFields"))->values().contains(QStringLiteral("verdict")));
+    QVERIFY(child<OutputFieldsView>(tab, QStringLiteral("outputFields"))
+                ->values()
+                .contains(QStringLiteral("verdict")));
 
     // "Test in context" from a Full Workflow run prefills from that run's draft output.
     panel->showOrchestration(QStringLiteral("brief"));
@@ -683,8 +827,9 @@ void TestMainWindow::nodeInContext()
     QCOMPARE(tab->upstreamForm()->values().value(QStringLiteral("draft")), draftText);
     QVERIFY(tab->prefillStatus().contains(full->tracker()->executionId().left(8)));
     QCOMPARE(child<QComboBox>(tab, QStringLiteral("prefillSource"))->currentData().toInt(),
-             int(NodeInContextTab::Source::Execution));
-    QCOMPARE(child<QLineEdit>(tab, QStringLiteral("prefillExecutionId"))->text(), full->tracker()->executionId());
+        int(NodeInContextTab::Source::Execution));
+    QCOMPARE(
+        child<QLineEdit>(tab, QStringLiteral("prefillExecutionId"))->text(), full->tracker()->executionId());
     child<QPushButton>(tab, QStringLiteral("runButton"))->click();
     QTRY_COMPARE_WITH_TIMEOUT(labelText(tab, "metricStatus"), QStringLiteral("completed"), 20000);
     m_window->grab().save(QStringLiteral("/tmp/shot_nic.png"));
@@ -722,7 +867,7 @@ void TestMainWindow::metricFormats()
     QFETCH(bool, known);
     QFETCH(QString, text);
     QCOMPARE(MetricsBar::formatCost(known ? std::optional<double>(cost) : std::nullopt, true), text);
-    QCOMPARE(MetricsBar::formatCost(cost, false), QStringLiteral("–"));   // not final yet
+    QCOMPARE(MetricsBar::formatCost(cost, false), QStringLiteral("–")); // not final yet
     QCOMPARE(MetricsBar::formatMs(840), QStringLiteral("840 ms"));
     QCOMPARE(MetricsBar::formatMs(1240), QStringLiteral("1.24 s"));
     QCOMPARE(MetricsBar::formatMs(-1), QStringLiteral("–"));
@@ -736,7 +881,9 @@ void TestMainWindow::metricFormats()
     m.tokensEstimated = true;
     bar.showMetrics(m);
     QCOMPARE(labelText(&bar, "metricTokens"), QStringLiteral("~52 → ~18"));
-    QVERIFY(bar.findChild<QLabel *>(QStringLiteral("metricTokens"))->toolTip().contains(QStringLiteral("Estimated")));
+    QVERIFY(bar.findChild<QLabel *>(QStringLiteral("metricTokens"))
+                ->toolTip()
+                .contains(QStringLiteral("Estimated")));
     QCOMPARE(labelText(&bar, "metricCost"), QStringLiteral("price unknown"));
     m.tokensEstimated = false;
     m.costUsd = 0.0000186;
@@ -763,7 +910,8 @@ void TestMainWindow::historySearchAndRunAgain()
 
     auto *dock = child<HistoryDock>(m_window.get(), QStringLiteral("historyDock"));
     QVERIFY(dock);
-    QAbstractItemModelTester tester(dock->table()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester tester(
+        dock->table()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     child<QLineEdit>(dock, QStringLiteral("historySearch"))->setText(QStringLiteral("zebrafish"));
     QTRY_COMPARE_WITH_TIMEOUT(dock->table()->model()->rowCount(), 1, 10000);
     dock->table()->selectRow(0);
@@ -776,14 +924,15 @@ void TestMainWindow::historySearchAndRunAgain()
     QVERIFY(tab->isRunning());
     const QString again = tab->tracker()->executionId();
     QVERIFY(again != first);
-    QCOMPARE(topic->text(), QStringLiteral("zebrafish migration"));   // the same inputs
+    QCOMPARE(topic->text(), QStringLiteral("zebrafish migration")); // the same inputs
     QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning(), 20000);
     ExecutionStore store(m_dbPath);
     QVERIFY(store.open().ok());
     const Result<ExecutionRecord> rec = store.execution(StoreScope::everyWorkspace(), again, false);
     QVERIFY2(rec.ok(), qPrintable(rec.error()));
     QCOMPARE(rec->rerunOf, first);
-    QCOMPARE(rec->inputData.value(QStringLiteral("topic")), QJsonValue(QStringLiteral("zebrafish migration")));
+    QCOMPARE(
+        rec->inputData.value(QStringLiteral("topic")), QJsonValue(QStringLiteral("zebrafish migration")));
     QCOMPARE(rec->status, QStringLiteral("completed"));
 #endif
 }
