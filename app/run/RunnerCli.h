@@ -3,7 +3,7 @@
 #include <QString>
 #include <QStringList>
 
-// `agentstudio-run` (DESIGN.md §9): parses a subcommand and its options, wires the core objects
+// `agentstudio-run` (docs/cli.md): parses a subcommand and its options, wires the core objects
 // and prints results. Exit codes: 0 completed, 1 the execution failed or was cancelled, 2 bad
 // arguments or an invalid workspace, 3 the provider or server could not be reached.
 //

@@ -2,7 +2,7 @@
 
 #include <QCoreApplication>
 
-// agentstudio-run: the headless runner (DESIGN.md §9). Parses arguments and hands over to
+// agentstudio-run: the headless runner (docs/cli.md). Parses arguments and hands over to
 // RunnerCli; everything else lives in the core library.
 int main(int argc, char **argv)
 {

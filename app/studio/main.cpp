@@ -1,4 +1,4 @@
-// agentstudio [--workspace FILE | FILE] [--db FILE] [--remote URL --token-file FILE] (DESIGN.md §10):
+// agentstudio [--workspace FILE | FILE] [--db FILE] [--remote URL --token-file FILE] (docs/cli.md):
 // the desktop app. Wires the embedded engine (LocalBackend, its own thread) to the main window,
 // optionally connects to a remote workspace server at start, and runs the event loop.
 #include "core/engine/LocalBackend.h"

@@ -7,7 +7,7 @@
 #include <QJsonValue>
 #include <QString>
 
-// Small shared helpers for the contracts of DESIGN.md §6: ids, times and compact JSON.
+// Small shared helpers for the store's contracts (docs/store.md): ids, times and compact JSON.
 namespace as {
 
 // A new UUID without braces: "3f2b…-…".

@@ -27,14 +27,14 @@ class QNetworkAccessManager;
 struct LlmRequest;
 struct LlmResult;
 
-// The embedded execution engine (DESIGN.md §7): a worker object that lives on its own thread
+// The embedded execution engine (docs/architecture.md): a worker object that lives on its own thread
 // (LocalBackend owns that thread; tests and the server may own one themselves).
 //
 // What it does: queues requests (EngineSettings::concurrency running at once, the rest
 // `queued`), runs agents (llm step + parse step) and orchestrations (every ready node of the
 // DAG at once, outputs mapped along edges, one `node` step per node with its llm and parse
 // steps nested), records every execution, step and metric in its own ExecutionStore as they
-// happen, and emits execution events (DESIGN.md §8) with a gap-free per-execution seq from 1:
+// happen, and emits execution events (docs/wire-protocol.md) with a gap-free per-execution seq from 1:
 //   status(queued) -> status(running) -> step_started / chunk / step_completed ... -> complete
 //
 // Recorded fields: execution_type is `agent` for agent runs and `orchestration` for both

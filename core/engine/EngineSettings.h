@@ -5,7 +5,7 @@
 
 #include <QString>
 
-// Settings of the embedded engine (DESIGN.md §7). Copied into the engine at construction.
+// Settings of the embedded engine (docs/architecture.md). Copied into the engine at construction.
 struct EngineSettings
 {
     QString databasePath;          // empty: no history (runner --no-history)

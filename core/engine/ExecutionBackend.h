@@ -8,7 +8,7 @@
 #include <QObject>
 #include <QString>
 
-// The one interface the UI and the runner see (DESIGN.md §7): start, cancel, query history, and
+// The one interface the UI and the runner see (docs/architecture.md): start, cancel, query history, and
 // a stream of execution events. Implementations: LocalBackend (embedded engine thread) and
 // RemoteBackend (agentstudio-server over HTTP + WebSocket).
 //

@@ -39,7 +39,7 @@ QString ExecutionEvent::typeName(Type t)
 QJsonObject ExecutionEvent::toJson() const
 {
     QJsonObject o;
-    // Status, Complete and Error carry their extra fields flat in the message (DESIGN §8).
+    // Status, Complete and Error carry their extra fields flat in the message (docs/wire-protocol.md).
     if (type == Type::Status || type == Type::Complete || type == Type::Error)
         o = data;
     o.insert(QStringLiteral("type"), typeName(type));
@@ -109,7 +109,7 @@ Result<ExecutionEvent> ExecutionEvent::fromJson(const QJsonObject &o)
         e.status = o.value(QLatin1String("status")).toString();
         if (e.type == Type::Status && e.status.isEmpty())
             return Failure{QStringLiteral("event.status: missing")};
-        // The seed's minimal server sends {"type":"complete","execution_id"} with no status.
+        // A minimal server (no seq) sends {"type":"complete","execution_id"} with no status.
         if (e.type == Type::Complete && e.status.isEmpty())
             e.status = QStringLiteral("completed");
         break;

@@ -7,9 +7,9 @@
 #include <QMetaType>
 #include <QString>
 
-// One execution event, the same definition in-process and on the wire (DESIGN.md §8).
+// One execution event, the same definition in-process and on the wire (docs/wire-protocol.md).
 // Every event carries its execution id and a gap-free per-execution seq starting at 1
-// (seq 0 = unsequenced, from the seed's minimal server).
+// (seq 0 = unsequenced, from a minimal server: docs/wire-protocol.md).
 struct ExecutionEvent
 {
     enum class Type { Status, StepStarted, Chunk, StepCompleted, Complete, Error };

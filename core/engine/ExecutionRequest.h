@@ -3,7 +3,7 @@
 #include <QJsonObject>
 #include <QString>
 
-// What to run (DESIGN.md §7). Exactly one of agentId / orchestrationId is set.
+// What to run (docs/architecture.md). Exactly one of agentId / orchestrationId is set.
 struct ExecutionRequest
 {
     QString agentId;

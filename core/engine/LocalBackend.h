@@ -8,7 +8,7 @@
 class Engine;
 class QThread;
 
-// The embedded engine (DESIGN.md §7): an Engine worker on its own named QThread
+// The embedded engine (docs/architecture.md, "Threads"): an Engine worker on its own named QThread
 // ("agentstudio-engine") with its own network access manager and database connection.
 // This object is the RAII holder: its destructor cancels runs, quits and waits the thread.
 class LocalBackend final : public ExecutionBackend

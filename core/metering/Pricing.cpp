@@ -302,7 +302,7 @@ double PricingTable::cost(const ModelPrice &price, const TokenUsage &usage)
 
 namespace {
 
-// tiktoken's o200k_base pre-tokenizer (shared/reference/providers.md §6.1).
+// tiktoken's o200k_base pre-tokenizer (the regex of tiktoken's o200k_base encoding).
 const QRegularExpression &pieceRegex()
 {
     // QRegularExpression is reentrant, not thread-safe: one compiled copy per thread.

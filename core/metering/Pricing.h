@@ -18,7 +18,7 @@ struct ModelPrice
     std::optional<double> cacheWrite;   // absent: cache writes billed at the input price
 };
 
-// The pricing table (DESIGN.md §5): resources/pricing.json built in, a user override file on
+// The pricing table: resources/pricing.json (its format in its "_comment") built in, a user override file on
 // top, LiteLLM-style lists importable. Lookup is by provider kind and model name, through
 // aliases and dated snapshots ("gpt-4o-2024-08-06" -> "gpt-4o").
 class PricingTable

@@ -2,7 +2,7 @@
 
 #include <QtGlobal>
 
-// Token counts of one LLM call (DESIGN.md §5). inputTokens is ALL input, cached included;
+// Token counts of one LLM call. inputTokens is ALL input, cached included;
 // cachedTokens is the part read from a cache, cacheWriteTokens the part written to it;
 // outputTokens includes reasoningTokens.
 struct TokenUsage

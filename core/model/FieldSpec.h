@@ -8,7 +8,7 @@
 
 #include <optional>
 
-// One typed field of a signature (DESIGN.md §3): str, int, float, bool, enum, list[str],
+// One typed field of a signature (docs/workspace-format.md): str, int, float, bool, enum, list[str],
 // list[int], list[float], json.
 enum class FieldType { Str, Int, Float, Bool, Enum, ListStr, ListInt, ListFloat, Json };
 

@@ -13,7 +13,7 @@ struct ChatMessage
     QString content;
 };
 
-// DESIGN.md §3: the instructions plus a description of the output fields as the system
+// docs/workspace-format.md: the instructions plus a description of the output fields as the system
 // message, the inputs as the user message.
 QList<ChatMessage> buildPrompt(const AgentSpec &agent, const QJsonObject &inputs);
 

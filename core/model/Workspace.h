@@ -8,7 +8,7 @@
 #include <QList>
 #include <QString>
 
-// The workspace file (`*.agents.json`, DESIGN.md §3). Every struct keeps the JSON object it was
+// The workspace file (`*.agents.json`, docs/workspace-format.md). Every struct keeps the JSON object it was
 // read from in `raw`, so saving writes unknown keys back unchanged.
 
 struct ProviderConfig

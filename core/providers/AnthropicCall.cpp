@@ -7,7 +7,7 @@
 #include <QMap>
 #include <QUrl>
 
-// Anthropic Messages API streaming (providers.md §2): message_start (usage with cache
+// Anthropic Messages API streaming (Anthropic's streaming reference): message_start (usage with cache
 // fields), content_block_* (text, tool input JSON, thinking), message_delta (cumulative
 // usage: the last one wins), message_stop; ping and unknown events are ignored; an error
 // event fails the call.

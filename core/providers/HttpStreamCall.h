@@ -11,7 +11,7 @@
 class QTimer;
 
 // Base of every network provider: one streamed HTTP POST with retries and timeouts
-// (DESIGN.md §4, providers.md §1.6). Subclasses build the request and parse the body bytes.
+// (docs/architecture.md, "The data path of a run"). Subclasses build the request and parse the body bytes.
 //
 // Threading: lives on the thread of the QNetworkAccessManager it is given (the engine thread);
 // the manager is not owned. The reply is owned by this object and deleted when done.

@@ -7,7 +7,7 @@
 #include <QJsonObject>
 #include <QUrl>
 
-// Ollama's native /api/chat with NDJSON streaming (providers.md §3.1). Usage arrives on the
+// Ollama's native /api/chat with NDJSON streaming (Ollama's API reference). Usage arrives on the
 // done:true line (prompt_eval_count, eval_count; a missing field means 0).
 class OllamaCall final : public HttpStreamCall
 {

@@ -8,7 +8,7 @@
 #include <QSet>
 #include <QUrl>
 
-// OpenAI Chat Completions with SSE streaming (providers.md §1). Also the wire of
+// OpenAI Chat Completions with SSE streaming (OpenAI's API reference). Also the wire of
 // OpenAI-compatible servers (Ollama /v1, vLLM, llama.cpp, LM Studio, OpenRouter…).
 class OpenAiCall final : public HttpStreamCall
 {

@@ -15,7 +15,7 @@
 #include <initializer_list>
 #include <utility>
 
-// The scripted provider (DESIGN.md §4): in-process, deterministic, no network.
+// The scripted provider (docs/workspace-format.md, "Agents"): in-process, deterministic, no network.
 //
 // Options, read from the agent's `model` object over the provider entry's defaults:
 //   tokens_per_second  pace of the stream (default 80; 0 = as fast as possible)

@@ -5,7 +5,7 @@
 #include <QList>
 #include <QString>
 
-// Incremental parser for text/event-stream (WHATWG HTML "Server-sent events", §9.2.6).
+// Incremental parser for text/event-stream (WHATWG HTML "Server-sent events", section 9.2.6).
 // Bytes may be split anywhere, including inside a CRLF pair or a UTF-8 sequence: bytes are
 // buffered and only complete lines are decoded. Lines end with CRLF, LF or CR; lines starting
 // with ':' are comments (keep-alives); "data" lines are joined with '\n'; one space after the

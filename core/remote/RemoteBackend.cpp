@@ -378,7 +378,7 @@ void RemoteBackend::onStreamMessage(Stream *s, QWebSocket *socket, const QString
             return; // already held (replayed after a resume)
         s->lastSeq = e.seq;
     } else {
-        // The seed's minimal server: arrival order, numbered by position; a server that
+        // A minimal server (no seq): arrival order, numbered by position; a server that
         // restarted the stream after a reconnect repeats what we already have.
         ++s->unsequencedThisConnection;
         if (s->unsequencedThisConnection <= s->unsequencedDelivered)

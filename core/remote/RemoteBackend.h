@@ -16,12 +16,12 @@ class QNetworkAccessManager;
 class QNetworkReply;
 class QWebSocket;
 
-// The execution backend of a remote workspace server (DESIGN.md §7-8): REST for the workspace,
+// The execution backend of a remote workspace server (docs/wire-protocol.md): REST for the workspace,
 // starting, cancelling and history; one WebSocket per subscribed execution for its events.
 //
 // Streams are resumable: each keeps the last seq it delivered; after a dropped connection it
 // reconnects with backoff and `after_seq` = that seq, and drops any seq it already holds, so
-// nothing is lost or doubled. It acks what it consumed. It also accepts the seed's minimal server
+// nothing is lost or doubled. It acks what it consumed. It also accepts a minimal server
 // (`chunk`/`complete` without seq): those messages are taken in arrival order and numbered
 // 1, 2, … by position; after a reconnect to such a server the first messages it repeats are
 // skipped by position.

@@ -4,7 +4,7 @@
 
 #include <QJsonArray>
 
-// JSON forms of the two rows. Keys are the column names of DESIGN.md §6, so `agentstudio-run
+// JSON forms of the two rows. Keys are the store's column names (docs/store.md), so `agentstudio-run
 // run --format json`, the server's REST answers and the database all speak the same shape.
 
 namespace {

@@ -7,7 +7,7 @@
 
 #include <optional>
 
-// One row of `execution_steps` (DESIGN.md §6). Times are UTC; JSON columns are objects here.
+// One row of `execution_steps` (docs/store.md). Times are UTC; JSON columns are objects here.
 struct StepRecord
 {
     QString id;                    // UUID
@@ -34,13 +34,13 @@ struct StepRecord
     int attempt = 1;
     QString errorMessage;
 
-    // Column names as keys (DESIGN §6), input_data/output_data as objects, times ISO strings,
+    // Column names as keys, input_data/output_data as objects, times ISO strings,
     // cost_usd null when unknown.
     QJsonObject toJson() const;
     static StepRecord fromJson(const QJsonObject &o);
 };
 
-// One row of `executions` (DESIGN.md §6), optionally with its steps.
+// One row of `executions` (docs/store.md), optionally with its steps.
 struct ExecutionRecord
 {
     QString id;
@@ -74,7 +74,7 @@ struct ExecutionRecord
     static ExecutionRecord fromJson(const QJsonObject &o);
 };
 
-// Filters of the history list (DESIGN §8 `GET /api/executions`, runner `history`).
+// Filters of the history list (docs/wire-protocol.md `GET /api/executions`, runner `history`).
 struct HistoryQuery
 {
     QString organizationId, workspaceId;   // empty = any

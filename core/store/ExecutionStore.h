@@ -10,7 +10,7 @@
 
 class QSqlDatabase;
 class StoreOwnerLock;
-// The execution store (DESIGN.md §6): SQLite through Qt Sql, WAL, foreign keys, migrations by
+// The execution store (docs/store.md): SQLite through Qt Sql, WAL, foreign keys, migrations by
 // PRAGMA user_version, FTS5 over inputs, outputs and errors.
 //
 // Threading: an ExecutionStore is used from ONE thread, the one that called open(); it owns

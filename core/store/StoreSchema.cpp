@@ -44,7 +44,7 @@ QString createTableSql(const QString &table, const QList<Column> &columns)
 }
 
 // Creates `table` with the full column set. When an older table of that name exists (the
-// seed's schema), its rows are copied over: columns it has are taken (NULLs replaced by the
+// Python prototype's schema), its rows are copied over: columns it has are taken (NULLs replaced by the
 // column's fallback), the others get their defaults. SQLite cannot add a foreign key or a
 // NOT NULL column to an existing table, hence the rebuild instead of ALTER TABLE ADD COLUMN.
 Result<void> createOrRebuild(QSqlDatabase &db, const QString &table, const QList<Column> &columns,
@@ -76,7 +76,7 @@ Result<void> createOrRebuild(QSqlDatabase &db, const QString &table, const QList
     return exec(db, QStringLiteral("DROP TABLE %1").arg(old));
 }
 
-// Version 1: the full schema of DESIGN.md §6, its indices and the full-text index.
+// Version 1: the full schema of the store, its indices and the full-text index.
 Result<void> migration1(QSqlDatabase &db)
 {
     if (auto r = createOrRebuild(db, QStringLiteral("executions"), executionColumns()); !r)
@@ -143,7 +143,7 @@ Result<void> migration1(QSqlDatabase &db)
     for (const QString &sql : triggers)
         if (auto r = exec(db, sql); !r)
             return r;
-    // Rows kept from the seed's schema.
+    // Rows kept from the Python prototype's schema.
     return exec(db, QStringLiteral("INSERT INTO executions_fts (rowid, input_text, output_text, error_text) "
                                    "SELECT rowid, %1, %2, IFNULL(error_message, '') FROM executions")
                         .arg(ftsTextExpression(QStringLiteral("input_data")),
@@ -153,7 +153,7 @@ Result<void> migration1(QSqlDatabase &db)
 // Version 2: what full-text search needs to page a common word by rowid (ExecutionStore::query).
 // Executions are inserted when queued, so rowid normally grows with the NewestFirst key
 // (queued_at, id). executions_order.late_rowid is the highest rowid of a row that broke that
-// ("late": inserted with a key below an existing row's — imports, seed rows, two writers racing —
+// ("late": inserted with a key below an existing row's — imports, prototype rows, two writers racing —
 // or whose key was changed). Every row above late_rowid has a key above every row below it and
 // the rows above it are in key order, so a rowid walk there is exact.
 Result<void> migration2(QSqlDatabase &db)

@@ -6,11 +6,11 @@
 #include <QSqlDatabase>
 #include <QString>
 
-// The SQL schema of the execution store (DESIGN.md §6) and its migrations.
+// The SQL schema of the execution store (docs/store.md) and its migrations.
 //
 // Versions live in PRAGMA user_version. Each migration takes the database from version N-1 to
 // N inside one IMMEDIATE transaction; later versions append to migrations(). A database with
-// user_version 0 that already has an `executions` table is the seed's schema (the Python
+// user_version 0 that already has an `executions` table is the schema of the Python
 // prototype): migration 1 rebuilds its tables with the full column set, keeping every row.
 namespace storeschema {
 

@@ -7,7 +7,7 @@
 
 #include <optional>
 
-// Side-by-side comparison of two executions (issue 6 "Compare"): their steps aligned one to one,
+// Side-by-side comparison of two executions: their steps aligned one to one,
 // outputs diffed line by line, tokens/cost/latency deltas, and the steps present in only one.
 // Pure functions: usable from any thread (the UI runs them off the GUI thread for big traces).
 

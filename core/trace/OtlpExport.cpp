@@ -8,7 +8,7 @@
 
 namespace {
 
-// OTLP enums are integers in JSON (providers.md §5.2).
+// OTLP enums are integers in JSON (OTLP/JSON encoding of the OpenTelemetry protocol).
 constexpr int kSpanKindInternal = 1;
 constexpr int kSpanKindClient = 3;
 constexpr int kStatusError = 2;
@@ -269,7 +269,7 @@ QJsonObject stepSpan(const StepRecord &s, const QString &traceId, const QString 
     if (llm) {
         operation = QStringLiteral("chat");
         name = QString(operation + u' ' + s.model).trimmed();
-        // In-process scripted models are INTERNAL; network providers are CLIENT (§5.1).
+        // In-process scripted models are INTERNAL; network providers are CLIENT (GenAI span kinds).
         kind = s.model == QLatin1String("scripted") ? kSpanKindInternal : kSpanKindClient;
     } else if (tool) {
         operation = QStringLiteral("execute_tool");

@@ -9,7 +9,7 @@
 #include <QString>
 
 // Export of executions for other tools: a trace as OTLP/JSON (an ExportTraceServiceRequest with
-// OpenTelemetry GenAI attribute names, semconv v1.41.1 — see shared/reference/providers.md §5)
+// OpenTelemetry GenAI attribute names, semantic conventions v1.41.1)
 // that Jaeger's "Upload JSON", Langfuse's OTLP endpoint or an OTel Collector accept, and
 // history rows as CSV or JSON (the runner's `history --format json` shape).
 //
@@ -38,7 +38,7 @@ QString otlpTraceId(const ExecutionRecord &execution);
 // The span id exported for a step: its span_id when it is 16 hex, else derived from its id.
 QString otlpSpanId(const StepRecord &step);
 
-// History rows without steps. CSV: a header line of DESIGN §6 column names, RFC 4180 quoting,
+// History rows without steps. CSV: a header line of the store's column names, RFC 4180 quoting,
 // JSON columns as compact JSON text, times ISO-8601, unknown cost as an empty cell.
 QByteArray exportHistoryCsv(const QList<ExecutionRecord> &executions);
 // JSON: an array of ExecutionRecord::toJson(false) objects.

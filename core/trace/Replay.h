@@ -5,7 +5,7 @@
 
 #include <QList>
 
-// Replay of a stored execution (issue 6 "Replay"): the events the engine would have emitted,
+// Replay of a stored execution: the events the engine would have emitted,
 // synthesized from the record and its steps with their recorded times, so a viewer can play
 // the run back at the recorded pace or faster with no provider call.
 struct TimedEvent

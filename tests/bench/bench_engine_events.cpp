@@ -1,5 +1,5 @@
 // Events per second from the scripted provider at unlimited pace, through the engine thread, to
-// a consumer on the main thread (issue 2 goal: >= 500,000 events/s).
+// a consumer on the main thread (goal: >= 500,000 events/s).
 //
 //   bench_engine_events [executions=20] [reply_tokens=50000] [concurrency=20]
 //

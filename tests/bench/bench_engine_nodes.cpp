@@ -1,5 +1,5 @@
 // Engine overhead per node on generated 1,000-node orchestrations (a chain and a wide fan-out)
-// with a zero-latency scripted provider (ttft_ms 0, tokens_per_second 0). Issue 5 goal:
+// with a zero-latency scripted provider (ttft_ms 0, tokens_per_second 0). Goal:
 // < 0.2 ms per node.
 //
 //   bench_engine_nodes [nodes=1000] [repeats=3] [no-db|with-db]

@@ -1,4 +1,4 @@
-// History at scale (issue 6): 1,000,000 stored executions, queried the way the history dock
+// History at scale: 1,000,000 stored executions, queried the way the history dock
 // does (first page, filters, full-text search, scrolling), directly on the store and through
 // the LocalBackend round trip the GUI uses (engine thread + queued signal).
 //

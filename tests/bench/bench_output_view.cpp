@@ -1,5 +1,5 @@
 // How many streamed tokens per second the Single Agent output view absorbs while the GUI stays
-// responsive (issue 3: goal >= 20,000 tokens/s with every frame stall under 16 ms).
+// responsive (goal: >= 20,000 tokens/s with every frame stall under 16 ms).
 //
 // The real path is measured: chunk events go through a backend's eventsReceived signal into an
 // ExecutionTracker and the RunOutputPane (stream page, coalesced to one insert per frame) of a

@@ -1,4 +1,4 @@
-// Overhead of the openai provider per streamed chunk (issue 4's figure): a local server, on its
+// Overhead of the openai provider per streamed chunk: a local server, on its
 // own thread, pushes an OpenAI-style SSE stream at full speed (the whole response written as
 // fast as the socket takes it) to an OpenAiCall on this thread. Printed:
 //   - end to end: µs per chunk from the first body byte read to the last chunk() signal,

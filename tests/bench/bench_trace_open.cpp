@@ -1,4 +1,4 @@
-// Trace viewer benchmark (issue 6 "Scale"): a 30,000-step execution opened in the TraceView.
+// Trace viewer benchmark: a 30,000-step execution opened in the TraceView.
 //
 //   bench_trace_open [NODES] [--screenshot FILE.png]
 //                                  (default 10000 nodes = 30,000 steps: node + llm + parse;

@@ -5,7 +5,7 @@
 #include <QJsonDocument>
 #include <QTest>
 
-// The event shapes are a wire contract (DESIGN.md §8): the server, the remote client and the
+// The event shapes are a wire contract (docs/wire-protocol.md): the server, the remote client and the
 // runner's jsonl output all depend on them.
 class TestExecutionEvent : public QObject
 {
@@ -18,7 +18,7 @@ private:
     }
 
 private slots:
-    // Each wire object of DESIGN §8 parses and serialises back to exactly the same object.
+    // Each wire object of docs/wire-protocol.md parses and serialises back to exactly the same object.
     void roundTrip_data()
     {
         QTest::addColumn<QByteArray>("json");
@@ -78,7 +78,7 @@ private slots:
         QCOMPARE(step->step.value(QLatin1String("kind")).toString(), QStringLiteral("llm"));
     }
 
-    // The seed's minimal server: no seq, no step id, complete without status.
+    // A minimal server: no seq, no step id, complete without status.
     void seedMinimalMessages()
     {
         const auto chunk = ExecutionEvent::fromJson(parse(R"({"type":"chunk","content":"Hello","tokens":1})"));

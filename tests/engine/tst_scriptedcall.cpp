@@ -12,7 +12,7 @@
 
 Q_DECLARE_METATYPE(LlmResult)
 
-// The scripted provider (DESIGN.md §4) is what the examples and nearly every test run on:
+// The scripted provider (docs/workspace-format.md) is what the examples and nearly every test run on:
 // its default reply must fit any output signature, and its options must do what they say.
 class TestScriptedCall : public QObject
 {

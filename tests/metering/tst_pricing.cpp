@@ -6,7 +6,7 @@
 
 #include "tests/support/TestSupport.h"
 
-// The pricing table and the cost formula of DESIGN.md §5. Costs are what a user is billed, so
+// The pricing table and the cost formula of resources/pricing.json. Costs are what a user is billed, so
 // every row is an exact figure computed by hand from the list prices.
 class TestPricing : public QObject
 {
@@ -45,7 +45,7 @@ void TestPricing::cost_data()
     QTest::addColumn<qint64>("reasoning");
     QTest::addColumn<double>("expected");   // < 0: unknown
 
-    // The two worked examples of providers.md §4.1.
+    // The two worked examples of the vendors' pricing docs.
     QTest::newRow("worked example gpt-4o-mini") << "openai" << "gpt-4o-mini" << 28ll << 9ll << 0ll << 0ll << 0ll << 0.0000096;
     QTest::newRow("worked example claude-sonnet-4-5 cache read")
         << "anthropic" << "claude-sonnet-4-5" << 1864ll << 12ll << 1843ll << 0ll << 0ll << 0.0007959;

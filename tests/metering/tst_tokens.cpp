@@ -3,7 +3,7 @@
 #include <QTest>
 
 // The local token estimate used where a provider reports no usage. Reference counts are the
-// o200k_base token ids of shared/reference/providers.md §6.1 (gpt-tokenizer / js-tiktoken).
+// o200k_base token ids as gpt-tokenizer / js-tiktoken give them.
 class TestTokens : public QObject
 {
     Q_OBJECT

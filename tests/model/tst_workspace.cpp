@@ -531,7 +531,7 @@ private slots:
             = Workspace::fromJson(edited({ QStringLiteral(R"(agents[0].x_unknown=1)") }));
         QVERIFY(ws.ok());
         const QString text = QString::fromUtf8(ws->toJsonText());
-        // Known keys first, in DESIGN order; unknown keys after them; short objects on one line.
+        // Known keys first, in the documented order; unknown keys after them; short objects on one line.
         QVERIFY(text.startsWith(QStringLiteral("{\n  \"format\": \"agentstudio/1\",\n")));
         QVERIFY(text.indexOf(QStringLiteral("\"providers\"")) < text.indexOf(QStringLiteral("\"agents\"")));
         QVERIFY(

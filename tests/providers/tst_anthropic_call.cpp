@@ -8,7 +8,7 @@ using namespace providertest;
 using Transfer = ScriptedHttpServer::Transfer;
 
 // The anthropic provider against a loopback server speaking the Messages streaming wire
-// (providers.md §2): named events, ping, cache usage, cumulative message_delta usage,
+// (Anthropic's streaming reference): named events, ping, cache usage, cumulative message_delta usage,
 // tool input JSON deltas, thinking, error events and error bodies.
 class TestAnthropicCall : public QObject
 {
@@ -29,7 +29,7 @@ private slots:
 };
 
 // Like anthropic-sdk-python's tests/lib/streaming/fixtures/basic_response.txt, with cache
-// fields (the worked example of providers.md §4.1: 21 uncached + 1843 cache-read in, 12 out),
+// fields (a worked example from Anthropic's docs: 21 uncached + 1843 cache-read in, 12 out),
 // a ping, and an event type this client does not know.
 static const QByteArray kStream =
     "event: message_start\n"

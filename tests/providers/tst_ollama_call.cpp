@@ -7,7 +7,7 @@
 using namespace providertest;
 using Transfer = ScriptedHttpServer::Transfer;
 
-// The ollama provider against a loopback server speaking /api/chat NDJSON (providers.md §3.1).
+// The ollama provider against a loopback server speaking /api/chat NDJSON.
 class TestOllamaCall : public QObject
 {
     Q_OBJECT

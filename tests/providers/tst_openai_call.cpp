@@ -222,7 +222,7 @@ void TestOpenAiCall::noUsageIsEstimated()
 
 void TestOpenAiCall::toolCallDeltas()
 {
-    // The shape of the recorded parallel tool-call stream (providers.md §1.3).
+    // The shape of the recorded parallel tool-call stream of OpenAI.
     const QByteArray stream =
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\"call_A\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n"
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"\"}}]},\"finish_reason\":null}]}\n\n"

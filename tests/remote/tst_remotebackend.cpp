@@ -1,5 +1,5 @@
 // RemoteBackend against the real agentstudio-server binary (start, stream, history, fetch, cancel,
-// forced disconnects with resume) and against tiny in-test WebSocket servers speaking the seed's
+// forced disconnects with resume) and against tiny in-test WebSocket servers speaking a
 // minimal protocol (no seq) and a sequenced one that records acks.
 #include "core/remote/RemoteBackend.h"
 #include "tests/providers/ScriptedHttpServer.h"
@@ -71,7 +71,7 @@ ExecutionRequest agentRequest(const QString &agent, const QString &text)
     return r;
 }
 
-// A stand-in for the seed's FastAPI server: on each connection it streams `chunks` messages
+// A stand-in for the Python prototype's FastAPI server: on each connection it streams `chunks` messages
 // {"type":"chunk","content","tokens"} and then {"type":"complete","execution_id"} — no seq.
 // With dropFirstAfter > 0 the first connection is cut after that many messages, and the next
 // one streams again from the start (as the seed does).
@@ -498,7 +498,7 @@ private slots:
         QCOMPARE(second.terminate(), 0);
     }
 
-    // The seed's minimal protocol: chunk/complete without seq, taken in arrival order.
+    // The minimal protocol: chunk/complete without seq, taken in arrival order.
     void minimalProtocol()
     {
         MinimalServer seed(50, 0);

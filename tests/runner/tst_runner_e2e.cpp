@@ -14,7 +14,7 @@
 using namespace Qt::StringLiterals;
 
 // Runs `agentstudio-run` as a user or a CI script would: a separate process, its stdout,
-// stderr and exit code (DESIGN.md §9: 0 completed, 1 failed or cancelled, 2 bad arguments or
+// stderr and exit code (docs/cli.md: 0 completed, 1 failed or cancelled, 2 bad arguments or
 // invalid workspace, 3 provider or server unreachable). Everything runs offline on the example
 // workspace's scripted provider, with a temporary database.
 class TestRunnerE2e : public QObject
@@ -557,7 +557,7 @@ void TestRunnerE2e::invalidWorkspaceForRun()
 
 void TestRunnerE2e::failingAgentExitsOne()
 {
-    // The same agent, told by its model options to fail (DESIGN §4 `fail_with`).
+    // The same agent, told by its model options to fail (`fail_with`).
     QJsonObject ws = m_workspace;
     QJsonArray agents = ws.value(u"agents"_s).toArray();
     for (qsizetype i = 0; i < agents.size(); ++i) {

@@ -65,7 +65,7 @@ QByteArray headerOf(const QByteArray &reply, const QByteArray &name)
     return reply.mid(start, head.indexOf("\r\n", start) - start);
 }
 
-// A masked client text frame (RFC 6455 §5.2), payload under 126 bytes.
+// A masked client text frame (RFC 6455 section 5.2), payload under 126 bytes.
 QByteArray clientTextFrame(const QByteArray &payload)
 {
     QByteArray frame;

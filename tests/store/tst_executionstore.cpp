@@ -153,11 +153,11 @@ private slots:
     void init();
     void cleanup();
 
-    // The schema is the contract of DESIGN §6: other tools read this file.
+    // The schema is the contract of docs/store.md: other tools read this file.
     void schemaHasEveryColumn();
     void indicesServeTheHistoryFilters_data();
     void indicesServeTheHistoryFilters();
-    // A database written by the seed's prototype (user_version 0) keeps its rows.
+    // A database written by the Python prototype (user_version 0) keeps its rows.
     void migratesSeedShapedDatabase();
     void reopenDoesNotMigrateAgain();
     void insertUpdateAndRead();
@@ -305,7 +305,7 @@ void TestExecutionStore::migratesSeedShapedDatabase()
 {
     QDir().mkpath(QFileInfo(dbPath()).absolutePath());
     {
-        // The seed's tables (TODO-007: Execution, ExecutionStep) with only the seed's columns,
+        // The prototype's tables (Execution, ExecutionStep) with only the prototype's columns,
         // no user_version, the way the Python prototype left them.
         RawDb raw(dbPath());
         QVERIFY(raw.exec(

@@ -2,7 +2,7 @@
 
 #include <QTest>
 
-// Compare alignment (issue 6 "Compare"): which steps pair up, which are one-sided, and the
+// Compare alignment: which steps pair up, which are one-sided, and the
 // deltas and line diffs of paired steps. Data-driven over small step-list shapes written as
 // compact specs: "kind:name[>parent]" separated by spaces, where parent is an earlier index.
 class TstCompare : public QObject

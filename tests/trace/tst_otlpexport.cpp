@@ -4,7 +4,7 @@
 #include <QRegularExpression>
 #include <QTest>
 
-// OTLP/JSON export (providers.md §5.2): the structure Jaeger / Langfuse / a Collector read.
+// OTLP/JSON export (OTLP/JSON encoding): the structure Jaeger / Langfuse / a Collector read.
 // Each test checks one rule of the encoding or one GenAI attribute mapping.
 class TstOtlpExport : public QObject
 {

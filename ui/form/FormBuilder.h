@@ -14,7 +14,7 @@ class QLabel;
 class QStackedWidget;
 class QToolButton;
 
-// The input form generated from a signature (DESIGN.md §3): one FieldEditor per field with its
+// The input form generated from a signature (docs/workspace-format.md): one FieldEditor per field with its
 // name, a required marker (*), the description (hint and tooltip), the default, and an inline
 // error label "error_<name>". A "Raw JSON" toggle ("rawJsonToggle") shows the whole input
 // object in a JSON editor ("rawJsonEditor") and round-trips both ways; bad JSON there keeps

@@ -12,7 +12,7 @@ class QScatterSeries;
 class QTimer;
 class QValueAxis;
 
-// Cost and latency over the filtered runs (issue 6): cost (USD, left axis) and latency (ms,
+// Cost and latency over the filtered runs: cost (USD, left axis) and latency (ms,
 // right axis) against the queued time, for the newest 5,000 runs matching the list's filters.
 // While visible, it asks the backend for them with its own query (the list itself only holds the
 // pages scrolled so far); without a backend it plots the list's loaded rows. Runs with an

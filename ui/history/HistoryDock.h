@@ -25,7 +25,7 @@ class QTimer;
 class QToolButton;
 class TraceView;
 
-// The history dock (issue 3 "History dock", issue 6 "History"): stored executions newest first,
+// The history dock: stored executions newest first,
 // loaded page by page; full-text search with the matches highlighted in the details; filters
 // for status, type, mode, agent, orchestration, trigger, time, cost and latency; sort by time,
 // cost or latency; a details pane; a chart of cost and latency; and the actions Run again,

@@ -8,7 +8,7 @@
 #include <QPointer>
 #include <QSet>
 
-// The history list (issue 6 "History", issue 3 "History dock"): stored executions, one page at
+// The history list: stored executions, one page at
 // a time through ExecutionBackend::queryHistory (canFetchMore / fetchMore follow the cursor),
 // so a million stored runs cost one page of memory until the user scrolls.
 //

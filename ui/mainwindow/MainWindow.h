@@ -18,7 +18,7 @@ class QTreeWidget;
 class QTreeWidgetItem;
 class TestPanel;
 
-// The desktop app's main window (DESIGN.md §10): the workspace tree ("workspaceTree") beside
+// The desktop app's main window: the workspace tree ("workspaceTree") beside
 // the test panel ("testPanel"), docks (problems; history and trace when built in, see
 // installDocks()), File menu with New / Open / Open Recent / Save / Save As and an
 // unsaved-changes prompt (through MessageBox / FileDialog, which tests script), Run menu
@@ -29,7 +29,7 @@ class TestPanel;
 // Context) and hands copies to the backend and the test panel. It never runs or queries
 // anything itself on the GUI thread: runs and history go through the ExecutionBackend.
 //
-// Engines (DESIGN.md §7-8, issue 7): File > Connect to Remote Workspace… ("actionConnectRemote")
+// Engines (docs/architecture.md): File > Connect to Remote Workspace… ("actionConnectRemote")
 // switches every view — workspace tree, test panel tabs, history and trace docks, status bar —
 // to a RemoteBackend and shows the server's workspace, which is edited on the server (Save,
 // Save As, New, Open and Pin are disabled meanwhile). File > Use Local Engine ("actionUseLocal")

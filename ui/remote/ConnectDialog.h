@@ -13,7 +13,7 @@ class QLineEdit;
 class QPushButton;
 class RemoteBackend;
 
-// File > Connect to remote workspace (DESIGN.md §10, issue 7): server URL and token, with saved
+// File > Connect to remote workspace (docs/wire-protocol.md): server URL and token, with saved
 // profiles. On Connect it creates a RemoteBackend, waits for the server's workspace (errors are
 // shown in the dialog, nothing blocks), and hands the connected backend over.
 //

@@ -16,7 +16,7 @@ class QLineEdit;
 class QPushButton;
 class RunOutputPane;
 
-// Test panel, Node in Context mode (DESIGN.md §1, issue 5): run one node of an orchestration
+// Test panel, Node in Context mode: run one node of an orchestration
 // with its upstream inputs simulated. The node's agent signature is split into "From upstream"
 // (inputs that edges feed, "upstreamForm") and "Own inputs" ("ownForm"). Upstream values come
 // from the pins, the latest successful full run, a chosen execution id, or are typed by hand

@@ -12,7 +12,7 @@ class FullWorkflowTab;
 class NodeInContextTab;
 class SingleAgentTab;
 
-// The test panel (DESIGN.md §1): three mode tabs — Single Agent ("singleAgentTab"), Node in
+// The test panel: three mode tabs — Single Agent ("singleAgentTab"), Node in
 // Context ("nodeInContextTab") and Full Workflow ("fullWorkflowTab") — over one execution
 // backend. "Test in context" in Full Workflow opens Node in Context prefilled from that run;
 // rerun() opens a stored execution in its mode with the same inputs and runs it again.

@@ -9,7 +9,7 @@ class QLabel;
 class QTableView;
 class QTextBrowser;
 
-// Two executions side by side (issue 6 "Compare"): the aligned steps with their status,
+// Two executions side by side: the aligned steps with their status,
 // latency, tokens and cost on each side, the deltas, which steps exist on one side only, and
 // the line diff of the selected row's outputs. Object names: compareView, compareTable,
 // compareDiff, compareSummary. GUI thread only.

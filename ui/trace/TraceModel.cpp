@@ -408,7 +408,7 @@ void TraceModel::updateStep(int nodeIndex, const QJsonObject &patch)
 {
     Node &n = m_nodes[size_t(nodeIndex)];
     StepRecord &s = m_record.steps[n.stepIndex];
-    // step_completed may carry only some keys (DESIGN §8 shows id/status/output_data): only
+    // step_completed may carry only some keys (docs/wire-protocol.md): only
     // the keys present replace fields (parsed once, no round trip of the whole step).
     const qint64 oldStart = n.startMs;
     mergeStepPatch(s, patch);

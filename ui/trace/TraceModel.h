@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-// The steps of one execution as a tree (issue 6 "Trace viewer"): the execution at the top,
+// The steps of one execution as a tree: the execution at the top,
 // then workflow nodes, then their llm / parse / tool steps (retry attempts as siblings with
 // their attempt number). Fed by a stored ExecutionRecord (history) and/or live
 // ExecutionEvents (step_started / chunk / step_completed / complete) — idempotently: an event

@@ -5,7 +5,7 @@
 class QTreeView;
 class TraceModel;
 
-// The waterfall beside the step tree (issue 6): one bar per VISIBLE tree row on a shared time
+// The waterfall beside the step tree: one bar per VISIBLE tree row on a shared time
 // axis, drawn in the tree's row geometry, so scrolling or expanding the tree moves the bars
 // with it and a 30,000-step trace paints only the ~50 rows on screen. Queue time is a hatched
 // lead-in on the execution row, time to first token a darker head on llm bars with a tick.

@@ -19,7 +19,7 @@ class TraceModel;
 class TraceReplayer;
 class TraceTimeline;
 
-// The trace viewer (issue 6, DESIGN §10): the step tree beside the timeline waterfall, a
+// The trace viewer: the step tree beside the timeline waterfall, a
 // details pane for the selected step (inputs, the exact prompt messages, raw reply, parsed
 // output, error, tokens, cost, latency — formatted only when a step is selected), search within
 // the trace (highlight, next/previous, "only matches"), expand/collapse all, replay of a stored

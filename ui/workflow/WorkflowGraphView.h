@@ -16,7 +16,7 @@ class NodeItem;
 class EdgeItem;
 }
 
-// Full Workflow (DESIGN.md §10): an orchestration drawn as a graph whose nodes change colour as
+// Full Workflow: an orchestration drawn as a graph whose nodes change colour as
 // they run. Layered layout (Sugiyama style): longest-path layers from an "Inputs" source node
 // to an "Outputs" sink node, virtual points for edges that span several layers, barycenter
 // sweeps to reduce crossings. Edges are arrows labelled with their field mapping
