@@ -298,6 +298,34 @@ QString knownList(const QStringList &names)
     return QStringLiteral("known: ") + names.join(QStringLiteral(", "));
 }
 
+// Pinned values (Node in Context): each names a node of the workflow and an input of its agent,
+// with a value of that input's type. Nodes whose agent is unknown were reported at the node.
+void checkPins(const OrchestrationSpec &w, const OrchestrationGraph &graph,
+    const QHash<QString, const AgentSpec *> &agentOf, const QString &pp, QStringList &out)
+{
+    for (auto it = w.pins.begin(); it != w.pins.end(); ++it) {
+        const QString p = join(pp, it.key());
+        if (graph.indexOf(it.key()) < 0) {
+            out.append(p + QStringLiteral(": unknown node '%1'").arg(it.key()));
+            continue;
+        }
+        const AgentSpec *a = agentOf.value(it.key());
+        if (!a)
+            continue;
+        for (auto v = it.value().begin(); v != it.value().end(); ++v) {
+            const FieldSpec *f = a->signature.input(v.key());
+            if (!f) {
+                out.append(
+                    join(p, v.key()) + QStringLiteral(": agent '%1' has no input '%2'").arg(a->id, v.key()));
+                continue;
+            }
+            const QString why = f->validate(v.value());
+            if (!why.isEmpty())
+                out.append(join(p, v.key()) + QStringLiteral(": ") + why);
+        }
+    }
+}
+
 void validateOrchestration(
     const Workspace &ws, const OrchestrationSpec &w, const QString &path, QStringList &out)
 {
@@ -444,28 +472,7 @@ void validateOrchestration(
         resolveSource(o.fromNode, o.fromField, join(p, QStringLiteral("from")));
     }
 
-    const QString pp = join(path, QStringLiteral("pins"));
-    for (auto it = w.pins.begin(); it != w.pins.end(); ++it) {
-        const QString p = join(pp, it.key());
-        if (!hasNode(it.key())) {
-            out.append(p + QStringLiteral(": unknown node '%1'").arg(it.key()));
-            continue;
-        }
-        const AgentSpec *a = agentOf.value(it.key());
-        if (!a)
-            continue;
-        for (auto v = it.value().begin(); v != it.value().end(); ++v) {
-            const FieldSpec *f = a->signature.input(v.key());
-            if (!f) {
-                out.append(
-                    join(p, v.key()) + QStringLiteral(": agent '%1' has no input '%2'").arg(a->id, v.key()));
-                continue;
-            }
-            const QString why = f->validate(v.value());
-            if (!why.isEmpty())
-                out.append(join(p, v.key()) + QStringLiteral(": ") + why);
-        }
-    }
+    checkPins(w, graph, agentOf, join(path, QStringLiteral("pins")), out);
 }
 
 // Problems in the order of the file: root keys, providers, agents[i], orchestrations[i]; the

@@ -5,10 +5,9 @@
 
 #include <QUrlQuery>
 
-// The filters of a history query as the URL query of `GET /api/executions` (docs/…: the
-// parameters are listed in the server's API reference). Written once for both ends: the remote
-// backend encodes with toUrlQuery(), the workspace server decodes with fromUrlQuery(), so a
-// filter added here reaches the wire on both sides.
+// The filters of a history query as the URL query of `GET /api/executions`. Written once for
+// both ends: the remote backend encodes with toUrlQuery(), the workspace server decodes with
+// fromUrlQuery(), so a filter added here reaches the wire on both sides.
 //
 // The scope (organization, workspace) is never encoded: the server takes it from the token.
 // Defaults are left out (newest-first sort, empty filters); `limit` is always sent, clamped to

@@ -117,6 +117,10 @@ void TestOrchestrationGraph::shapes_data()
     QTest::newRow("self-loop") << QStringList { u"a"_s, u"b"_s } << u"a>a a>b"_s << QStringList()
                                << QStringList { u"a->a"_s } << QList<int> { 0, 1 } << QStringList()
                                << u"1/2 1/0"_s;
+    // A self-loop does not hold its node back: it is laid out before its successor.
+    QTest::newRow("self-loop listed after its successor")
+        << QStringList { u"b"_s, u"a"_s } << u"a>a a>b"_s << QStringList() << QStringList { u"a->a"_s }
+        << QList<int> { 1, 0 } << QStringList() << u"1/0 1/2"_s;
     QTest::newRow("two-node cycle fed from a root")
         << QStringList { u"root"_s, u"p"_s, u"q"_s } << u"root>p p>q q>p"_s << QStringList { u"root"_s }
         << QStringList { u"p->q->p"_s } << QList<int> { 0, 1, 2 } << QStringList { u"root"_s }

@@ -321,6 +321,42 @@ struct VisualEdge
     QStringList labels;
 };
 
+// The arrows of the graph, one per (source, target) pair of vertices; `index` maps node ids to
+// their vertices, Inputs and Outputs have their own.
+QList<VisualEdge> visualEdges(
+    const OrchestrationSpec &spec, const QHash<QString, int> &index, int inputsV, int outputsV)
+{
+    QList<VisualEdge> edges;
+    QHash<QPair<int, int>, int> edgeIndex;
+    auto link = [&](int s, int t, const QString &label) {
+        const QPair<int, int> key(s, t);
+        if (!edgeIndex.contains(key)) {
+            edgeIndex.insert(key, int(edges.size()));
+            VisualEdge e;
+            e.source = s;
+            e.target = t;
+            edges.append(e);
+        }
+        QStringList &labels = edges[edgeIndex.value(key)].labels;
+        if (!labels.contains(label))
+            labels.append(label);
+    };
+    auto sourceVertex = [&](const QString &node) {
+        return node == QLatin1String("input") ? inputsV : index.value(node, -1);
+    };
+    for (const EdgeSpec &e : spec.edges) {
+        const int s = sourceVertex(e.fromNode), t = index.value(e.toNode, -1);
+        if (s >= 0 && t >= 0)
+            link(s, t, mapping(e.fromField, e.toField));
+    }
+    for (const WorkflowOutputSpec &o : spec.outputs) {
+        const int s = sourceVertex(o.fromNode);
+        if (s >= 0)
+            link(s, outputsV, mapping(o.fromField, o.name));
+    }
+    return edges;
+}
+
 // The arrow of layout edge k, from its source box's right side to its target's left side,
 // through its virtual points; labelAt receives where its label is centred.
 QPainterPath edgePath(const Layout &layout, int k, qreal width, QPointF *labelAt)
@@ -534,34 +570,7 @@ void WorkflowGraphView::rebuild()
     items[outputsV]->setToolTip(tr("Workflow outputs"));
 
     // ---- visual edges: one per (source, target) pair ----
-    QList<VisualEdge> edges;
-    QHash<QPair<int, int>, int> edgeIndex;
-    auto link = [&](int s, int t, const QString &label) {
-        const QPair<int, int> key(s, t);
-        if (!edgeIndex.contains(key)) {
-            edgeIndex.insert(key, int(edges.size()));
-            VisualEdge e;
-            e.source = s;
-            e.target = t;
-            edges.append(e);
-        }
-        QStringList &labels = edges[edgeIndex.value(key)].labels;
-        if (!labels.contains(label))
-            labels.append(label);
-    };
-    auto sourceVertex = [&](const QString &node) {
-        return node == QLatin1String("input") ? inputsV : index.value(node, -1);
-    };
-    for (const EdgeSpec &e : m_spec.edges) {
-        const int s = sourceVertex(e.fromNode), t = index.value(e.toNode, -1);
-        if (s >= 0 && t >= 0)
-            link(s, t, mapping(e.fromField, e.toField));
-    }
-    for (const WorkflowOutputSpec &o : m_spec.outputs) {
-        const int s = sourceVertex(o.fromNode);
-        if (s >= 0)
-            link(s, outputsV, mapping(o.fromField, o.name));
-    }
+    const QList<VisualEdge> edges = visualEdges(m_spec, index, inputsV, outputsV);
     QList<LabelItem *> labelOf;
     for (const VisualEdge &e : std::as_const(edges)) {
         labelOf.append(new LabelItem(e.labels, smallFont));

@@ -98,6 +98,8 @@ void TestGraphLayout::shapes_data()
         << u"p q"_s << u"in>p p>q q>p q>out"_s << QList<int> { 0, 1, 2, 3 } << 0 << QList<int> { 2 } << 0;
     QTest::newRow("self-loop is drawn back, the node laid out")
         << u"a b"_s << u"in>a a>a a>b b>out"_s << QList<int> { 0, 1, 2, 3 } << 0 << QList<int> { 1 } << 0;
+    QTest::newRow("self-loop listed after its successor")
+        << u"b a"_s << u"in>a a>a a>b b>out"_s << QList<int> { 0, 2, 1, 3 } << 0 << QList<int> { 1 } << 0;
     QTest::newRow("edges crossing are uncrossed")
         << u"a b c d"_s << u"in>a in>b a>d b>c c>out d>out"_s << QList<int> { 0, 1, 1, 2, 2, 3 } << 0
         << QList<int>() << 0;
