@@ -2,6 +2,7 @@
 
 #include "core/common/Util.h"
 #include "core/engine/ExecutionBackend.h"
+#include "core/model/OrchestrationGraph.h"
 #include "core/model/Prompt.h"
 #include "core/providers/ApiKeyLookup.h"
 #include "core/providers/ApiKeys.h"
@@ -892,39 +893,29 @@ void Engine::runOrchestration(Execution *x)
     x->workflowInputs = *inputs;
     x->rec.inputData = *inputs;
 
-    QHash<QString, int> index;
+    // Node i runs vertex i of the graph; the graph gives the dependencies, the edges the fields.
+    const OrchestrationGraph graph(*o);
     x->nodes.reserve(o->nodes.size());
-    for (const NodeSpec &n : o->nodes) {
+    for (int i = 0; i < graph.size(); ++i) {
         NodeRun run;
-        run.spec = n;
-        if (const AgentSpec *a = x->ws.agent(n.agent))
+        run.spec = o->nodes.at(i);
+        if (const AgentSpec *a = x->ws.agent(run.spec.agent))
             run.agent = *a;
-        index.insert(n.id, int(x->nodes.size()));
+        run.dependents = graph.successors(i);
+        run.pendingDeps = int(graph.predecessors(i).size());
         x->nodes.append(run);
     }
-    QList<QSet<int>> deps(x->nodes.size());
     for (const EdgeSpec &e : o->edges) {
-        const int to = index.value(e.toNode, -1);
-        if (to < 0)
-            continue;
         NodeRun::InEdge in;
         in.fromField = e.fromField;
         in.toField = e.toField;
-        if (e.fromNode != QLatin1String("input")) {
-            in.fromIndex = index.value(e.fromNode, -1);
-            if (in.fromIndex < 0)
-                continue;
-            if (!deps[to].contains(in.fromIndex)) {
-                deps[to].insert(in.fromIndex);
-                x->nodes[in.fromIndex].dependents.append(to);
-                ++x->nodes[to].pendingDeps;
-            }
-        }
-        x->nodes[to].in.append(in);
+        const bool fromInputs = e.fromNode == QLatin1String("input");
+        in.fromIndex = fromInputs ? -1 : graph.indexOf(e.fromNode);
+        const int to = graph.indexOf(e.toNode);
+        if (to >= 0 && (fromInputs || in.fromIndex >= 0))
+            x->nodes[to].in.append(in);
     }
-    for (int i = 0; i < x->nodes.size(); ++i)
-        if (x->nodes.at(i).pendingDeps == 0)
-            x->ready.append(i);
+    x->ready = graph.roots();
     startReadyNodes(x);
     settleOrchestration(x);
 }

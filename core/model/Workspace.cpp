@@ -1,6 +1,7 @@
 #include "core/model/Workspace.h"
 
 #include "core/common/Util.h"
+#include "core/model/OrchestrationGraph.h"
 #include "core/model/WorkspaceWriter.h"
 
 #include <QFile>
@@ -12,7 +13,6 @@
 #include <QUrl>
 
 #include <algorithm>
-#include <functional>
 #include <utility>
 
 namespace {
@@ -341,6 +341,34 @@ QString knownList(const QStringList &names)
     return QStringLiteral("known: ") + names.join(QStringLiteral(", "));
 }
 
+// Pinned values (Node in Context): each names a node of the workflow and an input of its agent,
+// with a value of that input's type. Nodes whose agent is unknown were reported at the node.
+void checkPins(const OrchestrationSpec &w, const OrchestrationGraph &graph,
+    const QHash<QString, const AgentSpec *> &agentOf, const QString &pp, QStringList &out)
+{
+    for (auto it = w.pins.begin(); it != w.pins.end(); ++it) {
+        const QString p = join(pp, it.key());
+        if (graph.indexOf(it.key()) < 0) {
+            out.append(p + QStringLiteral(": unknown node '%1'").arg(it.key()));
+            continue;
+        }
+        const AgentSpec *a = agentOf.value(it.key());
+        if (!a)
+            continue;
+        for (auto v = it.value().begin(); v != it.value().end(); ++v) {
+            const FieldSpec *f = a->signature.input(v.key());
+            if (!f) {
+                out.append(
+                    join(p, v.key()) + QStringLiteral(": agent '%1' has no input '%2'").arg(a->id, v.key()));
+                continue;
+            }
+            const QString why = f->validate(v.value());
+            if (!why.isEmpty())
+                out.append(join(p, v.key()) + QStringLiteral(": ") + why);
+        }
+    }
+}
+
 void validateOrchestration(
     const Workspace &ws, const OrchestrationSpec &w, const QString &path, QStringList &out)
 {
@@ -352,10 +380,8 @@ void validateOrchestration(
         out.append(np + QStringLiteral(": a workflow needs at least one node"));
     QHash<QString, QString> nodeIds;
     QHash<QString, const AgentSpec *> agentOf; // node id -> agent (only resolvable ones)
-    QSet<QString> knownNodes; // hashed: workflows may have thousands of nodes
-    for (const NodeSpec &n : w.nodes)
-        knownNodes.insert(n.id);
-    auto hasNode = [&knownNodes](const QString &id) { return knownNodes.contains(id); };
+    const OrchestrationGraph graph(w); // hashed ids: workflows may have thousands of nodes
+    auto hasNode = [&graph](const QString &id) { return graph.indexOf(id) >= 0; };
     for (qsizetype i = 0; i < w.nodes.size(); ++i) {
         const NodeSpec &n = w.nodes.at(i);
         const QString p = indexed(np, i);
@@ -410,7 +436,6 @@ void validateOrchestration(
 
     const QString edp = join(path, QStringLiteral("edges"));
     QHash<QString, qsizetype> fedBy; // "node.field" -> edge index
-    QHash<QString, QStringList> successors;
     for (qsizetype i = 0; i < w.edges.size(); ++i) {
         const EdgeSpec &e = w.edges.at(i);
         const QString p = indexed(edp, i);
@@ -447,79 +472,14 @@ void validateOrchestration(
                     + QStringLiteral(": %1 -> %2: %3")
                           .arg(endpoint(e.fromNode, e.fromField), endpoint(e.toNode, e.toField), why));
         }
-        if (e.fromNode != QLatin1String("input") && hasNode(e.fromNode) && hasNode(e.toNode)) {
-            QStringList &succ = successors[e.fromNode];
-            if (!succ.contains(e.toNode))
-                succ.append(e.toNode);
-        }
     }
 
-    // Cycles: one message per strongly connected component (Tarjan), naming a closed path.
-    {
-        QHash<QString, int> index, low;
-        QStringList stack;
-        QSet<QString> onStack;
-        int counter = 0;
-        QList<QStringList> components;
-        std::function<void(const QString &)> strong = [&](const QString &v) {
-            index[v] = low[v] = counter++;
-            stack.append(v);
-            onStack.insert(v);
-            for (const QString &s : successors.value(v)) {
-                if (!index.contains(s)) {
-                    strong(s);
-                    low[v] = qMin(low[v], low[s]);
-                } else if (onStack.contains(s)) {
-                    low[v] = qMin(low[v], index[s]);
-                }
-            }
-            if (low[v] == index[v]) {
-                QStringList comp;
-                QString x;
-                do {
-                    x = stack.takeLast();
-                    onStack.remove(x);
-                    comp.prepend(x);
-                } while (x != v);
-                const bool selfLoop = successors.value(v).contains(v);
-                if (comp.size() > 1 || selfLoop)
-                    components.append(comp);
-            }
-        };
-        for (const NodeSpec &n : w.nodes)
-            if (!n.id.isEmpty() && !index.contains(n.id))
-                strong(n.id);
-        for (const QStringList &comp : components) {
-            // Walk inside the component from its first node (in `nodes` order) back to it.
-            QString start = comp.constFirst();
-            for (const NodeSpec &n : w.nodes)
-                if (comp.contains(n.id)) {
-                    start = n.id;
-                    break;
-                }
-            const QSet<QString> inComp(comp.begin(), comp.end());
-            QStringList pathNodes { start };
-            QSet<QString> visited { start };
-            std::function<bool(const QString &)> walk = [&](const QString &v) -> bool {
-                for (const QString &s : successors.value(v)) {
-                    if (!inComp.contains(s))
-                        continue;
-                    if (s == start)
-                        return true;
-                    if (visited.contains(s))
-                        continue;
-                    visited.insert(s);
-                    pathNodes.append(s);
-                    if (walk(s))
-                        return true;
-                    pathNodes.removeLast();
-                }
-                return false;
-            };
-            walk(start);
-            pathNodes.append(start);
-            out.append(edp + QStringLiteral(": cycle %1").arg(pathNodes.join(QStringLiteral(" -> "))));
-        }
+    // Cycles: one message per strongly connected component, naming a closed path.
+    for (const QList<int> &cycle : graph.cycles()) {
+        QStringList ids;
+        for (int v : cycle)
+            ids.append(graph.id(v));
+        out.append(edp + QStringLiteral(": cycle %1").arg(ids.join(QStringLiteral(" -> "))));
     }
 
     // Every required input of every node must be fed by an edge or have a default. Pins do
@@ -556,28 +516,7 @@ void validateOrchestration(
         resolveSource(o.fromNode, o.fromField, join(p, QStringLiteral("from")));
     }
 
-    const QString pp = join(path, QStringLiteral("pins"));
-    for (auto it = w.pins.begin(); it != w.pins.end(); ++it) {
-        const QString p = join(pp, it.key());
-        if (!hasNode(it.key())) {
-            out.append(p + QStringLiteral(": unknown node '%1'").arg(it.key()));
-            continue;
-        }
-        const AgentSpec *a = agentOf.value(it.key());
-        if (!a)
-            continue;
-        for (auto v = it.value().begin(); v != it.value().end(); ++v) {
-            const FieldSpec *f = a->signature.input(v.key());
-            if (!f) {
-                out.append(
-                    join(p, v.key()) + QStringLiteral(": agent '%1' has no input '%2'").arg(a->id, v.key()));
-                continue;
-            }
-            const QString why = f->validate(v.value());
-            if (!why.isEmpty())
-                out.append(join(p, v.key()) + QStringLiteral(": ") + why);
-        }
-    }
+    checkPins(w, graph, agentOf, join(path, QStringLiteral("pins")), out);
 }
 
 // Problems in the order of the file: root keys, providers, agents[i], orchestrations[i]; the
@@ -661,56 +600,33 @@ QList<EdgeSpec> OrchestrationSpec::edgesFrom(const QString &nodeId) const
 
 QStringList OrchestrationSpec::upstreamNodes(const QString &nodeId) const
 {
+    const OrchestrationGraph graph(*this);
+    const int v = graph.indexOf(nodeId);
     QStringList out;
-    for (const EdgeSpec &e : edges)
-        if (e.toNode == nodeId && e.fromNode != QLatin1String("input") && node(e.fromNode)
-            && !out.contains(e.fromNode))
-            out.append(e.fromNode);
+    if (v >= 0)
+        for (int p : graph.predecessors(v))
+            out.append(graph.id(p));
     return out;
 }
 
 QStringList OrchestrationSpec::topologicalOrder() const
 {
-    // Kahn's algorithm; scanning `nodes` in order each round keeps ties stable.
-    QHash<QString, int> indegree;
-    QHash<QString, QStringList> succ;
-    for (const NodeSpec &n : nodes)
-        indegree.insert(n.id, 0);
-    QSet<QString> seenEdges;
-    for (const EdgeSpec &e : edges) {
-        if (!indegree.contains(e.fromNode) || !indegree.contains(e.toNode))
-            continue;
-        const QString key = e.fromNode + QLatin1Char('\n') + e.toNode;
-        if (seenEdges.contains(key))
-            continue;
-        seenEdges.insert(key);
-        succ[e.fromNode].append(e.toNode);
-        ++indegree[e.toNode];
-    }
-    QStringList order;
-    QSet<QString> done;
-    QStringList ready;
-    for (const NodeSpec &n : nodes)
-        if (indegree.value(n.id) == 0 && !done.contains(n.id)) {
-            ready.append(n.id);
-            done.insert(n.id);
+    const OrchestrationGraph graph(*this);
+    QList<int> order = graph.topologicalOrder();
+    QList<bool> placed(graph.size(), false);
+    for (int v : std::as_const(order))
+        placed[v] = true;
+    for (int i = 0; i < graph.size(); ++i) // nodes on a cycle last, in the order of `nodes`
+        if (!placed.at(i))
+            order.append(i);
+    QStringList ids;
+    QSet<QString> seen;
+    for (int v : std::as_const(order))
+        if (!seen.contains(graph.id(v))) { // an id given twice is listed once
+            seen.insert(graph.id(v));
+            ids.append(graph.id(v));
         }
-    while (!ready.isEmpty()) {
-        const QString v = ready.takeFirst();
-        order.append(v);
-        for (const QString &s : succ.value(v)) {
-            if (--indegree[s] == 0 && !done.contains(s)) {
-                ready.append(s);
-                done.insert(s);
-            }
-        }
-    }
-    for (const NodeSpec &n : nodes)
-        if (!done.contains(n.id)) {
-            order.append(n.id);
-            done.insert(n.id);
-        }
-    return order;
+    return ids;
 }
 
 // ---- Workspace ----

@@ -1,6 +1,7 @@
 #include "core/remote/RemoteBackend.h"
 
 #include "core/common/Util.h"
+#include "core/store/HistoryQueryCodec.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -10,25 +11,6 @@
 #include <QRandomGenerator>
 #include <QUrlQuery>
 #include <QWebSocket>
-
-namespace {
-
-QString historySortName(HistoryQuery::Sort sort)
-{
-    switch (sort) {
-    case HistoryQuery::Sort::NewestFirst:
-        return QStringLiteral("newest");
-    case HistoryQuery::Sort::OldestFirst:
-        return QStringLiteral("oldest");
-    case HistoryQuery::Sort::CostDesc:
-        return QStringLiteral("cost");
-    case HistoryQuery::Sort::LatencyDesc:
-        return QStringLiteral("latency");
-    }
-    return QStringLiteral("newest");
-}
-
-} // namespace
 
 RemoteBackend::RemoteBackend(const QUrl &baseUrl, const QString &token, QObject *parent)
     : ExecutionBackend(parent)
@@ -543,36 +525,7 @@ void RemoteBackend::updateCounts()
 quint64 RemoteBackend::queryHistory(const HistoryQuery &query)
 {
     const quint64 ticket = m_nextTicket++;
-    QUrlQuery q;
-    auto add = [&q](const char *key, const QString &value) {
-        if (!value.isEmpty())
-            q.addQueryItem(QString::fromLatin1(key), value);
-    };
-    add("status", query.statuses.join(QLatin1Char(',')));
-    add("execution_type", query.executionType);
-    add("test_mode", query.testMode);
-    add("agent_id", query.agentId);
-    add("orchestration_id", query.orchestrationId);
-    add("trigger_type", query.triggerType);
-    add("q", query.search);
-    if (query.since.isValid())
-        add("since", as::isoTime(query.since));
-    if (query.until.isValid())
-        add("until", as::isoTime(query.until));
-    if (query.limit > 0)
-        add("limit", QString::number(qMin(query.limit, 500)));
-    if (query.minCost)
-        add("min_cost", QString::number(*query.minCost, 'g', 17));
-    if (query.maxCost)
-        add("max_cost", QString::number(*query.maxCost, 'g', 17));
-    if (query.minLatencyMs)
-        add("min_latency_ms", QString::number(*query.minLatencyMs));
-    if (query.maxLatencyMs)
-        add("max_latency_ms", QString::number(*query.maxLatencyMs));
-    add("cursor", query.cursor);
-    if (query.sort != HistoryQuery::Sort::NewestFirst)
-        add("sort", historySortName(query.sort));
-    sendRequest("GET", QStringLiteral("/api/executions"), q, nullptr,
+    sendRequest("GET", QStringLiteral("/api/executions"), HistoryQueryCodec::toUrlQuery(query), nullptr,
         [this, ticket](int status, const QJsonObject &body, const QString &networkError) {
             if (status != 200) {
                 emit queryFailed(ticket, errorMessage(status, body, networkError));

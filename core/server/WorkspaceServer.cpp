@@ -6,6 +6,7 @@
 #include "core/server/StreamMessage.h"
 #include "core/server/StreamSession.h"
 #include "core/store/ExecutionStore.h"
+#include "core/store/HistoryQueryCodec.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -18,13 +19,6 @@
 
 namespace {
 
-const QStringList kStatuses
-    = { QStringLiteral("queued"), QStringLiteral("running"), QStringLiteral("completed"),
-          QStringLiteral("failed"), QStringLiteral("cancelled"), QStringLiteral("interrupted") };
-const QStringList kExecutionTypes
-    = { QStringLiteral("agent"), QStringLiteral("orchestration"), QStringLiteral("test") };
-const QStringList kTestModes
-    = { QStringLiteral("single_agent"), QStringLiteral("node_in_context"), QStringLiteral("full_workflow") };
 const QStringList kTriggerTypes
     = { QStringLiteral("api"), QStringLiteral("cli"), QStringLiteral("mcp"), QStringLiteral("test_panel") };
 
@@ -616,98 +610,14 @@ void WorkspaceServer::submit(
 void WorkspaceServer::listExecutions(
     const Principal &p, const HttpRequest &request, const HttpServer::Responder &respond)
 {
-    HistoryQuery q;
+    Result<HistoryQuery> decoded = HistoryQueryCodec::fromUrlQuery(request.query);
+    if (!decoded) {
+        respond(badRequest(decoded.error()));
+        return;
+    }
+    HistoryQuery q = decoded.take();
     q.organizationId = p.organizationId;
     q.workspaceId = p.workspaceId;
-    const QList<QPair<QString, QString>> items = request.query.queryItems(QUrl::FullyDecoded);
-    for (const auto &[key, value] : items) {
-        if (key == QLatin1String("status")) {
-            for (const QString &s : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-                if (!kStatuses.contains(s.trimmed())) {
-                    respond(badRequest(QStringLiteral("status: unknown status '%1'").arg(s)));
-                    return;
-                }
-                q.statuses.append(s.trimmed());
-            }
-        } else if (key == QLatin1String("execution_type")) {
-            if (!kExecutionTypes.contains(value)) {
-                respond(badRequest(QStringLiteral("execution_type: unknown type '%1'").arg(value)));
-                return;
-            }
-            q.executionType = value;
-        } else if (key == QLatin1String("test_mode")) {
-            if (!kTestModes.contains(value)) {
-                respond(badRequest(QStringLiteral("test_mode: unknown mode '%1'").arg(value)));
-                return;
-            }
-            q.testMode = value;
-        } else if (key == QLatin1String("trigger_type")) {
-            if (!kTriggerTypes.contains(value)) {
-                respond(badRequest(QStringLiteral("trigger_type: unknown trigger '%1'").arg(value)));
-                return;
-            }
-            q.triggerType = value;
-        } else if (key == QLatin1String("agent_id")) {
-            q.agentId = value;
-        } else if (key == QLatin1String("orchestration_id")) {
-            q.orchestrationId = value;
-        } else if (key == QLatin1String("q")) {
-            q.search = value;
-        } else if (key == QLatin1String("since") || key == QLatin1String("until")) {
-            const QDateTime t = as::parseIsoTime(value);
-            if (!t.isValid()) {
-                respond(badRequest(QStringLiteral("%1: not an ISO-8601 time: '%2'").arg(key, value)));
-                return;
-            }
-            (key == QLatin1String("since") ? q.since : q.until) = t;
-        } else if (key == QLatin1String("limit")) {
-            bool ok = false;
-            const int n = value.toInt(&ok);
-            if (!ok || n < 1 || n > 500) {
-                respond(badRequest(
-                    QStringLiteral("limit: expected an integer from 1 to 500, got '%1'").arg(value)));
-                return;
-            }
-            q.limit = n;
-        } else if (key == QLatin1String("min_cost") || key == QLatin1String("max_cost")) {
-            bool ok = false;
-            const double v = value.toDouble(&ok);
-            if (!ok || v < 0) {
-                respond(badRequest(
-                    QStringLiteral("%1: expected a non-negative number, got '%2'").arg(key, value)));
-                return;
-            }
-            (key == QLatin1String("min_cost") ? q.minCost : q.maxCost) = v;
-        } else if (key == QLatin1String("min_latency_ms") || key == QLatin1String("max_latency_ms")) {
-            bool ok = false;
-            const qint64 v = value.toLongLong(&ok);
-            if (!ok || v < 0) {
-                respond(badRequest(
-                    QStringLiteral("%1: expected a non-negative integer, got '%2'").arg(key, value)));
-                return;
-            }
-            (key == QLatin1String("min_latency_ms") ? q.minLatencyMs : q.maxLatencyMs) = v;
-        } else if (key == QLatin1String("cursor")) {
-            q.cursor = value;
-        } else if (key == QLatin1String("sort")) {
-            if (value == QLatin1String("newest"))
-                q.sort = HistoryQuery::Sort::NewestFirst;
-            else if (value == QLatin1String("oldest"))
-                q.sort = HistoryQuery::Sort::OldestFirst;
-            else if (value == QLatin1String("cost"))
-                q.sort = HistoryQuery::Sort::CostDesc;
-            else if (value == QLatin1String("latency"))
-                q.sort = HistoryQuery::Sort::LatencyDesc;
-            else {
-                respond(badRequest(
-                    QStringLiteral("sort: expected newest, oldest, cost or latency, got '%1'").arg(value)));
-                return;
-            }
-        } else {
-            respond(badRequest(QStringLiteral("%1: unknown query parameter").arg(key)));
-            return;
-        }
-    }
     ServedWorkspace *served = servedFor(p);
     if (!served) {
         // A workspace this server does not serve has no executions here.

@@ -1,5 +1,7 @@
 #include "ui/workflow/WorkflowGraphView.h"
 
+#include "ui/workflow/GraphLayout.h"
+
 #include <QContextMenuEvent>
 #include <QFontMetricsF>
 #include <QGraphicsItem>
@@ -25,11 +27,6 @@ namespace {
 
 constexpr qreal kNodeMinWidth = 150;
 constexpr qreal kNodeMaxWidth = 240;
-constexpr qreal kNodeHeight = 74;
-constexpr qreal kDummyHeight = 18;
-constexpr qreal kNodeGap = 34; // vertical space between boxes in a layer
-constexpr qreal kDummyGap = 12;
-constexpr qreal kMinLayerGap = 90; // horizontal space between layers (grows with labels)
 constexpr qreal kLabelPad = 4;
 constexpr qreal kLegendHeight = 30;
 
@@ -317,39 +314,109 @@ QString mapping(const QString &from, const QString &to)
     return from == to ? from : from + QStringLiteral(" → ") + to;
 }
 
-struct Vertex
-{
-    NodeItem *item = nullptr; // null for a virtual point of a long edge
-    int layer = 0;
-    qreal height = kDummyHeight;
-    qreal y = 0; // top
-    QList<int> preds, succs; // proper (adjacent-layer) neighbours, after dummies
-};
-
+// One arrow per (source, target) pair, labelled with every field mapping it carries.
 struct VisualEdge
 {
     int source = -1, target = -1;
     QStringList labels;
-    QList<int> path; // vertex indices: source, virtual points..., target
-    bool backward = false;
 };
 
-int countCrossings(const QList<QList<int>> &layers, const QList<Vertex> &v, const QHash<int, int> &pos)
+// The arrows of the graph, one per (source, target) pair of vertices; `index` maps node ids to
+// their vertices, Inputs and Outputs have their own.
+QList<VisualEdge> visualEdges(
+    const OrchestrationSpec &spec, const QHash<QString, int> &index, int inputsV, int outputsV)
 {
-    int crossings = 0;
-    for (qsizetype l = 0; l + 1 < layers.size(); ++l) {
-        QList<QPair<int, int>> edges;
-        for (int a : layers.at(l))
-            for (int b : v.at(a).succs)
-                edges.append({ pos.value(a), pos.value(b) });
-        for (qsizetype i = 0; i < edges.size(); ++i)
-            for (qsizetype j = i + 1; j < edges.size(); ++j) {
-                const auto &e = edges.at(i), &f = edges.at(j);
-                if ((e.first < f.first && e.second > f.second) || (e.first > f.first && e.second < f.second))
-                    ++crossings;
-            }
+    QList<VisualEdge> edges;
+    QHash<QPair<int, int>, int> edgeIndex;
+    auto link = [&](int s, int t, const QString &label) {
+        const QPair<int, int> key(s, t);
+        if (!edgeIndex.contains(key)) {
+            edgeIndex.insert(key, int(edges.size()));
+            VisualEdge e;
+            e.source = s;
+            e.target = t;
+            edges.append(e);
+        }
+        QStringList &labels = edges[edgeIndex.value(key)].labels;
+        if (!labels.contains(label))
+            labels.append(label);
+    };
+    auto sourceVertex = [&](const QString &node) {
+        return node == QLatin1String("input") ? inputsV : index.value(node, -1);
+    };
+    for (const EdgeSpec &e : spec.edges) {
+        const int s = sourceVertex(e.fromNode), t = index.value(e.toNode, -1);
+        if (s >= 0 && t >= 0)
+            link(s, t, mapping(e.fromField, e.toField));
     }
-    return crossings;
+    for (const WorkflowOutputSpec &o : spec.outputs) {
+        const int s = sourceVertex(o.fromNode);
+        if (s >= 0)
+            link(s, outputsV, mapping(o.fromField, o.name));
+    }
+    return edges;
+}
+
+// The arrow of layout edge k, from its source box's right side to its target's left side,
+// through its virtual points; labelAt receives where its label is centred.
+QPainterPath edgePath(const Layout &layout, int k, qreal width, QPointF *labelAt)
+{
+    const QList<LayoutVertex> &v = layout.vertices;
+    const QList<qreal> &x = layout.layerX;
+    const LayoutEdge &le = layout.edges.at(k);
+    const int source = le.path.constFirst(), target = le.path.constLast();
+    QPainterPath path;
+    const QPointF start(x.at(v.at(source).layer) + width, le.startY);
+    const QPointF end(x.at(v.at(target).layer), le.endY);
+    path.moveTo(start);
+    if (le.backward) {
+        // A cycle (invalid workflow): loop below the boxes back to the target.
+        const qreal below
+            = qMax(v.at(source).y + v.at(source).height, v.at(target).y + v.at(target).height) + 50;
+        path.cubicTo(start + QPointF(70, 0), QPointF(start.x() + 70, below),
+            QPointF((start.x() + end.x()) / 2, below));
+        path.cubicTo(QPointF(end.x() - 70, below), end - QPointF(70, 0), end);
+        *labelAt = QPointF((start.x() + end.x()) / 2, below);
+        return path;
+    }
+    QPointF from = start;
+    for (int p = 1; p < int(le.path.size()); ++p) {
+        const int idx = le.path.at(p);
+        const bool last = p == int(le.path.size()) - 1;
+        const QPointF to = last ? end : QPointF(x.at(v.at(idx).layer), v.at(idx).centerY());
+        const qreal dx = (to.x() - from.x()) / 2;
+        path.cubicTo(from + QPointF(dx, 0), to - QPointF(dx, 0), to);
+        if (last) {
+            *labelAt = (from + to) / 2;
+        } else {
+            // Straight through the virtual point's column.
+            from = QPointF(x.at(v.at(idx).layer) + width, v.at(idx).centerY());
+            path.lineTo(from);
+        }
+    }
+    return path;
+}
+
+// Labels in one gap must not cover each other: push apart vertically, then re-centre.
+void spreadLabels(QHash<int, QList<LabelItem *>> &labelsInGap)
+{
+    for (auto it = labelsInGap.begin(); it != labelsInGap.end(); ++it) {
+        QList<LabelItem *> &ls = it.value();
+        if (ls.size() < 2)
+            continue;
+        std::stable_sort(ls.begin(), ls.end(), [](LabelItem *a, LabelItem *b) { return a->y() < b->y(); });
+        qreal moved = 0;
+        qreal bottom = -1e18;
+        for (LabelItem *l : ls) {
+            const qreal want = qMax(l->y(), bottom + 4);
+            moved += want - l->y();
+            l->setY(want);
+            bottom = want + l->size().height();
+        }
+        const qreal shift = moved / ls.size() / 2;
+        for (LabelItem *l : ls)
+            l->setY(l->y() - shift);
+    }
 }
 
 } // namespace
@@ -451,8 +518,9 @@ void WorkflowGraphView::rebuild()
     const QFontMetricsF tm(titleFont), sm(smallFont);
 
     // ---- vertices: Inputs, every node, Outputs ----
-    QList<Vertex> v;
+    QList<NodeItem *> items; // per layout vertex; owned by the scene
     QHash<QString, int> index; // node id -> vertex
+    LayoutInput in;
     QStringList inputLines, outputLines;
     for (const FieldSpec &f : m_spec.inputs)
         inputLines.append(f.name + QStringLiteral(": ") + FieldSpec::typeName(f.type));
@@ -469,15 +537,13 @@ void WorkflowGraphView::rebuild()
     for (const QString &l : inputLines + outputLines)
         width = qMax(width, sm.horizontalAdvance(l) + 24);
     width = qMin(width, kNodeMaxWidth);
+    in.nodeWidth = width;
 
     auto addVertex = [&](NodeItem *item) {
-        Vertex x;
-        x.item = item;
-        x.height = item ? item->height() : kDummyHeight;
-        v.append(x);
-        if (item)
-            m_scene->addItem(item);
-        return int(v.size() - 1);
+        items.append(item);
+        in.heights.append(item->height());
+        m_scene->addItem(item);
+        return int(items.size() - 1);
     };
     const int inputsV = addVertex(
         new NodeItem(NodeItem::Inputs, QStringLiteral("input"), tr("Inputs"), QString(), inputLines, width));
@@ -495,250 +561,37 @@ void WorkflowGraphView::rebuild()
                                   : ins.join(QStringLiteral("<br>")).toHtmlEscaped()));
         item->setData(0, n.id);
         index.insert(n.id, addVertex(item));
+        in.nodes.append(n.id);
         m_nodes.insert(n.id, item);
     }
     const int outputsV = addVertex(new NodeItem(
         NodeItem::Outputs, QStringLiteral("output"), tr("Outputs"), QString(), outputLines, width));
-    v[inputsV].item->setToolTip(tr("Workflow inputs"));
-    v[outputsV].item->setToolTip(tr("Workflow outputs"));
-    const int realCount = int(v.size());
+    items[inputsV]->setToolTip(tr("Workflow inputs"));
+    items[outputsV]->setToolTip(tr("Workflow outputs"));
 
     // ---- visual edges: one per (source, target) pair ----
-    QList<VisualEdge> edges;
-    QHash<QPair<int, int>, int> edgeIndex;
-    auto link = [&](int s, int t, const QString &label) {
-        const QPair<int, int> key(s, t);
-        if (!edgeIndex.contains(key)) {
-            edgeIndex.insert(key, int(edges.size()));
-            VisualEdge e;
-            e.source = s;
-            e.target = t;
-            edges.append(e);
-        }
-        QStringList &labels = edges[edgeIndex.value(key)].labels;
-        if (!labels.contains(label))
-            labels.append(label);
-    };
-    auto sourceVertex = [&](const QString &node) {
-        return node == QLatin1String("input") ? inputsV : index.value(node, -1);
-    };
-    for (const EdgeSpec &e : m_spec.edges) {
-        const int s = sourceVertex(e.fromNode), t = index.value(e.toNode, -1);
-        if (s >= 0 && t >= 0)
-            link(s, t, mapping(e.fromField, e.toField));
-    }
-    for (const WorkflowOutputSpec &o : m_spec.outputs) {
-        const int s = sourceVertex(o.fromNode);
-        if (s >= 0)
-            link(s, outputsV, mapping(o.fromField, o.name));
+    const QList<VisualEdge> edges = visualEdges(m_spec, index, inputsV, outputsV);
+    QList<LabelItem *> labelOf;
+    for (const VisualEdge &e : std::as_const(edges)) {
+        labelOf.append(new LabelItem(e.labels, smallFont));
+        in.edges.append({ e.source, e.target });
+        in.labelWidths.append(labelOf.constLast()->size().width());
     }
 
-    // ---- layers: longest path from Inputs; edges closing a cycle are drawn backwards ----
-    {
-        QList<QList<int>> in(v.size());
-        for (const VisualEdge &e : edges)
-            in[e.target].append(e.source);
-        QList<int> layer(v.size(), -1);
-        layer[inputsV] = 0;
-        // Kahn over the real vertices; what is left sits on cycles and takes the layers its
-        // already placed predecessors give.
-        QList<int> indegree(v.size(), 0);
-        for (const VisualEdge &e : edges)
-            if (e.source != e.target)
-                ++indegree[e.target];
-        QList<int> order;
-        QList<int> ready;
-        for (int i = 0; i < realCount; ++i)
-            if (indegree.at(i) == 0 && i != outputsV)
-                ready.append(i);
-        QSet<int> placed;
-        while (!ready.isEmpty()) {
-            const int x = ready.takeFirst();
-            order.append(x);
-            placed.insert(x);
-            for (const VisualEdge &e : edges)
-                if (e.source == x && e.target != x && --indegree[e.target] == 0 && e.target != outputsV)
-                    ready.append(e.target);
-        }
-        for (int i = 0; i < realCount; ++i)
-            if (!placed.contains(i) && i != outputsV)
-                order.append(i);
-        int maxLayer = 0;
-        QSet<int> done;
-        for (int x : order) {
-            int l = x == inputsV ? 0 : 1;
-            for (int p : in.at(x))
-                if (done.contains(p))
-                    l = qMax(l, layer.at(p) + 1);
-            layer[x] = l;
-            done.insert(x);
-            maxLayer = qMax(maxLayer, l);
-        }
-        layer[outputsV] = maxLayer + 1;
-        for (int i = 0; i < realCount; ++i)
-            v[i].layer = layer.at(i);
-    }
-
-    // ---- virtual points for edges spanning several layers ----
-    for (VisualEdge &e : edges) {
-        e.path = { e.source };
-        const int ls = v.at(e.source).layer, lt = v.at(e.target).layer;
-        if (lt <= ls) {
-            e.backward = true;
-            e.path.append(e.target);
-            continue;
-        }
-        int prev = e.source;
-        for (int l = ls + 1; l < lt; ++l) {
-            const int d = addVertex(nullptr);
-            v[d].layer = l;
-            v[prev].succs.append(d);
-            v[d].preds.append(prev);
-            e.path.append(d);
-            prev = d;
-        }
-        v[prev].succs.append(e.target);
-        v[e.target].preds.append(prev);
-        e.path.append(e.target);
-    }
-
-    // ---- order within layers: barycenter sweeps, keeping the best ordering seen ----
-    int layerCount = 0;
-    for (const Vertex &x : v)
-        layerCount = qMax(layerCount, x.layer + 1);
-    QList<QList<int>> layers(layerCount);
-    for (int i = 0; i < int(v.size()); ++i)
-        layers[v.at(i).layer].append(i);
-    QHash<int, int> pos;
-    auto indexPositions = [&] {
-        for (const QList<int> &l : layers)
-            for (int i = 0; i < int(l.size()); ++i)
-                pos.insert(l.at(i), i);
-    };
-    indexPositions();
-    QList<QList<int>> best = layers;
-    int bestCrossings = countCrossings(layers, v, pos);
-    for (int iteration = 0; iteration < 8 && bestCrossings > 0; ++iteration) {
-        const bool down = iteration % 2 == 0;
-        for (int step = 1; step < layerCount; ++step) {
-            const int l = down ? step : layerCount - 1 - step;
-            QList<QPair<qreal, int>> keyed;
-            for (int x : layers.at(l)) {
-                const QList<int> &nb = down ? v.at(x).preds : v.at(x).succs;
-                qreal sum = 0;
-                for (int n : nb)
-                    sum += pos.value(n);
-                keyed.append({ nb.isEmpty() ? qreal(pos.value(x)) : sum / nb.size(), x });
-            }
-            std::stable_sort(
-                keyed.begin(), keyed.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
-            for (int i = 0; i < int(keyed.size()); ++i) {
-                layers[l][i] = keyed.at(i).second;
-                pos.insert(keyed.at(i).second, i);
-            }
-        }
-        const int c = countCrossings(layers, v, pos);
-        if (c < bestCrossings) {
-            bestCrossings = c;
-            best = layers;
-        }
-    }
-    layers = best;
-    indexPositions();
-
-    // ---- coordinates ----
-    // Each label sits in the gap before its edge's target, so gaps grow to fit their labels.
-    const QFont labelFont = smallFont;
-    QList<qreal> gap(layerCount, kMinLayerGap);
-    QList<LabelItem *> labelOf(edges.size(), nullptr);
-    for (int i = 0; i < int(edges.size()); ++i) {
-        auto *label = new LabelItem(edges.at(i).labels, labelFont);
-        labelOf[i] = label;
-        const int g = qMax(0, v.at(edges.at(i).target).layer - 1);
-        if (!edges.at(i).backward)
-            gap[g] = qMax(gap.at(g), label->size().width() + 36);
-    }
-    QList<qreal> x(layerCount, 0);
-    for (int l = 1; l < layerCount; ++l)
-        x[l] = x.at(l - 1) + width + gap.at(l - 1);
-    for (const QList<int> &l : layers) {
-        qreal total = 0;
-        for (int i = 0; i < int(l.size()); ++i)
-            total += v.at(l.at(i)).height
-                + (i ? (v.at(l.at(i)).item && v.at(l.at(i - 1)).item ? kNodeGap : kDummyGap) : 0);
-        qreal y = -total / 2;
-        for (int i = 0; i < int(l.size()); ++i) {
-            if (i)
-                y += v.at(l.at(i)).item && v.at(l.at(i - 1)).item ? kNodeGap : kDummyGap;
-            v[l.at(i)].y = y;
-            y += v.at(l.at(i)).height;
-        }
-    }
-    for (const Vertex &vx : v)
-        if (vx.item)
-            vx.item->setPos(x.at(vx.layer), vx.y);
-
-    // Ports: the arrows leaving (or entering) a box are spread over its height in the order of
-    // the other ends, which keeps them apart and uncrossed.
-    QHash<QPair<int, int>, qreal> outPort, inPort; // (vertex, edge) -> y
-    auto centerY = [&](int idx) { return v.at(idx).y + v.at(idx).height / 2; };
-    for (int i = 0; i < realCount; ++i) {
-        QList<QPair<qreal, int>> outs, ins;
-        for (int k = 0; k < int(edges.size()); ++k) {
-            if (edges.at(k).source == i)
-                outs.append({ centerY(edges.at(k).path.at(1)), k });
-            if (edges.at(k).target == i)
-                ins.append({ centerY(edges.at(k).path.at(edges.at(k).path.size() - 2)), k });
-        }
-        std::stable_sort(
-            outs.begin(), outs.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
-        std::stable_sort(
-            ins.begin(), ins.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
-        const qreal top = v.at(i).y + 12, span = v.at(i).height - 24;
-        for (int k = 0; k < int(outs.size()); ++k)
-            outPort.insert({ i, outs.at(k).second }, top + span * (k + 1) / (outs.size() + 1));
-        for (int k = 0; k < int(ins.size()); ++k)
-            inPort.insert({ i, ins.at(k).second }, top + span * (k + 1) / (ins.size() + 1));
-    }
-
-    // ---- edges and labels ----
+    // ---- layout, then boxes, edges and labels at its coordinates ----
+    const Layout layout = layoutGraph(in);
+    const QList<LayoutVertex> &v = layout.vertices;
+    const QList<qreal> &x = layout.layerX;
+    for (int i = 0; i < int(items.size()); ++i)
+        items.at(i)->setPos(x.at(v.at(i).layer), v.at(i).y);
     QHash<int, QList<LabelItem *>> labelsInGap;
     for (int k = 0; k < int(edges.size()); ++k) {
         const VisualEdge &e = edges.at(k);
-        auto *item = new EdgeItem(e.source == inputsV ? QStringLiteral("input") : v.at(e.source).item->id(),
-            e.target == outputsV ? QStringLiteral("output") : v.at(e.target).item->id());
-        QPainterPath path;
+        const LayoutEdge &le = layout.edges.at(k);
+        auto *item = new EdgeItem(items.at(e.source)->id(), items.at(e.target)->id());
         QPointF labelAt;
-        const QPointF start(x.at(v.at(e.source).layer) + width, outPort.value({ e.source, k }));
-        const QPointF end(x.at(v.at(e.target).layer), inPort.value({ e.target, k }));
-        if (e.backward) {
-            // A cycle (invalid workflow): loop below the boxes back to the target.
-            const qreal below
-                = qMax(v.at(e.source).y + v.at(e.source).height, v.at(e.target).y + v.at(e.target).height)
-                + 50;
-            path.moveTo(start);
-            path.cubicTo(start + QPointF(70, 0), QPointF(start.x() + 70, below),
-                QPointF((start.x() + end.x()) / 2, below));
-            path.cubicTo(QPointF(end.x() - 70, below), end - QPointF(70, 0), end);
-            labelAt = QPointF((start.x() + end.x()) / 2, below);
-        } else {
-            path.moveTo(start);
-            QPointF from = start;
-            for (int p = 1; p < int(e.path.size()); ++p) {
-                const int idx = e.path.at(p);
-                const bool last = p == int(e.path.size()) - 1;
-                const QPointF to = last ? end : QPointF(x.at(v.at(idx).layer), centerY(idx));
-                const qreal dx = (to.x() - from.x()) / 2;
-                path.cubicTo(from + QPointF(dx, 0), to - QPointF(dx, 0), to);
-                if (last) {
-                    labelAt = (from + to) / 2;
-                } else {
-                    // Straight through the virtual point's column.
-                    from = QPointF(x.at(v.at(idx).layer) + width, centerY(idx));
-                    path.lineTo(from);
-                }
-            }
-        }
+        const QPainterPath path = edgePath(layout, k, width, &labelAt);
+        const QPointF end = path.currentPosition();
         item->setPath(path);
         item->end = end;
         item->endAngle = path.angleAtPercent(1);
@@ -749,27 +602,10 @@ void WorkflowGraphView::rebuild()
         label->setToolTip(item->toolTip());
         m_scene->addItem(label);
         item->label = label;
-        labelsInGap[e.backward ? -1 - k : qMax(0, v.at(e.target).layer - 1)].append(label);
+        labelsInGap[le.backward ? -1 - k : qMax(0, v.at(e.target).layer - 1)].append(label);
         m_edges.append(item);
     }
-    // Labels in one gap must not cover each other: push apart vertically, then re-centre.
-    for (auto it = labelsInGap.begin(); it != labelsInGap.end(); ++it) {
-        QList<LabelItem *> &ls = it.value();
-        if (ls.size() < 2)
-            continue;
-        std::stable_sort(ls.begin(), ls.end(), [](LabelItem *a, LabelItem *b) { return a->y() < b->y(); });
-        qreal moved = 0;
-        qreal bottom = -1e18;
-        for (LabelItem *l : ls) {
-            const qreal want = qMax(l->y(), bottom + 4);
-            moved += want - l->y();
-            l->setY(want);
-            bottom = want + l->size().height();
-        }
-        const qreal shift = moved / ls.size() / 2;
-        for (LabelItem *l : ls)
-            l->setY(l->y() - shift);
-    }
+    spreadLabels(labelsInGap);
 
     const QRectF bounds = m_scene->itemsBoundingRect();
     m_scene->setSceneRect(bounds.adjusted(-30, -30 - kLegendHeight, 30, 30));
