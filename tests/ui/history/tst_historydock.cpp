@@ -29,6 +29,8 @@
 #include <QTest>
 #include <QToolButton>
 
+#include <algorithm>
+
 // The history dock against the real embedded engine (LocalBackend, temp database, scripted
 // provider): runs appear live, search finds them, a run's trace opens from the list, "Run
 // again" hands the run to the test panel, two runs compare, delete and retention persist.
@@ -274,9 +276,25 @@ private slots:
         }
         QVERIFY(r.matched >= 6); // 2 nodes × (node, llm, parse)
         QCOMPARE(view->model()->rowCount(), 1 + r.matched);
-        // Different topics: the first node's output differs, and the diff says so.
+        // Different topics: the first node's output differs, and the diff says so. The view opens
+        // on the execution row; the draft node's row shows its own diff: the old topic removed,
+        // the new one added.
         QVERIFY(r.changed >= 1);
-        QVERIFY(view->diffText().contains(QLatin1String("glaciers")) || r.outputChanged == false);
+        int draftRow = -1;
+        for (int row = 1; row < view->model()->rowCount(); ++row)
+            if (view->model()->index(row, CompareModel::StepColumn).data().toString().trimmed()
+                == QLatin1String("node: draft"))
+                draftRow = row;
+        QVERIFY(draftRow > 0);
+        QVERIFY(view->model()->compareRow(draftRow)->outputChanged);
+        view->table()->setCurrentIndex(view->model()->index(draftRow, 0));
+        const QStringList diff = view->diffText().split(u'\n');
+        auto hasLine = [&](const QString &prefix, QLatin1String word) {
+            return std::any_of(diff.begin(), diff.end(),
+                [&](const QString &line) { return line.startsWith(prefix) && line.contains(word); });
+        };
+        QVERIFY2(hasLine(QStringLiteral("- "), QLatin1String("glaciers")), qPrintable(view->diffText()));
+        QVERIFY2(hasLine(QStringLiteral("+ "), QLatin1String("volcanoes")), qPrintable(view->diffText()));
         view->close();
     }
 

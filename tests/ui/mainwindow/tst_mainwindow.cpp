@@ -13,6 +13,7 @@
 #include "ui/common/MessageBox.h"
 #include "ui/form/FormBuilder.h"
 #include "ui/form/ListFieldEditor.h"
+#include "ui/history/HistoryDock.h"
 #include "ui/mainwindow/MainWindow.h"
 #include "ui/testpanel/FullWorkflowTab.h"
 #include "ui/testpanel/MetricsBar.h"
@@ -22,17 +23,8 @@
 #include "ui/testpanel/SingleAgentTab.h"
 #include "ui/testpanel/StreamOutputView.h"
 #include "ui/testpanel/TestPanel.h"
-
-#if __has_include("ui/history/HistoryDock.h")
 #include "ui/trace/CompareView.h"
-#include "ui/history/HistoryDock.h"
-#include <QTableView>
-#define AS_HAVE_HISTORY_DOCK 1
-#endif
-#if __has_include("ui/workflow/WorkflowGraphView.h")
 #include "ui/workflow/WorkflowGraphView.h"
-#define AS_HAVE_GRAPH 1
-#endif
 
 #include <Qsci/qsciscintilla.h>
 
@@ -54,6 +46,7 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -589,11 +582,9 @@ void TestMainWindow::fullWorkflowRun()
     QCOMPARE(tab->nodeState(QStringLiteral("draft")), FullWorkflowTab::NodeState::Done);
     QCOMPARE(tab->nodeState(QStringLiteral("review")), FullWorkflowTab::NodeState::Done);
     QCOMPARE(nodes->topLevelItem(0)->text(2), QStringLiteral("done"));
-#ifdef AS_HAVE_GRAPH
     auto *graph = child<WorkflowGraphView>(tab, QStringLiteral("workflowGraph"));
     QCOMPARE(graph->nodeState(QStringLiteral("draft")), WorkflowGraphView::Done);
     QCOMPARE(graph->nodeState(QStringLiteral("review")), WorkflowGraphView::Done);
-#endif
     // Workflow outputs at the end.
     auto *outputs = child<OutputFieldsView>(tab, QStringLiteral("outputFields"));
     QVERIFY(outputs->values().contains(QStringLiteral("verdict")));
@@ -619,12 +610,11 @@ void TestMainWindow::fullWorkflowFailure()
     QCOMPARE(tab->nodeState(QStringLiteral("a")), FullWorkflowTab::NodeState::Done);
     QCOMPARE(tab->nodeState(QStringLiteral("b")), FullWorkflowTab::NodeState::Failed);
     QCOMPARE(tab->nodeState(QStringLiteral("c")), FullWorkflowTab::NodeState::Skipped);
-    QVERIFY2(labelText(tab, "metricError").contains(QStringLiteral("simulated outage")), qPrintable(labelText(tab, "metricError")));
-#ifdef AS_HAVE_GRAPH
+    QVERIFY2(labelText(tab, "metricError").contains(QStringLiteral("simulated outage")),
+        qPrintable(labelText(tab, "metricError")));
     auto *graph = child<WorkflowGraphView>(tab, QStringLiteral("workflowGraph"));
     QCOMPARE(graph->nodeState(QStringLiteral("b")), WorkflowGraphView::Failed);
     QCOMPARE(graph->nodeState(QStringLiteral("c")), WorkflowGraphView::Skipped);
-#endif
     m_window->grab().save(QStringLiteral("/tmp/shot_workflow_failed.png"));
 }
 
@@ -747,9 +737,6 @@ void TestMainWindow::metricFormats()
 
 void TestMainWindow::historySearchAndRunAgain()
 {
-#ifndef AS_HAVE_HISTORY_DOCK
-    QSKIP("built without the history dock");
-#else
     SingleAgentTab *tab = single();
     m_window->testPanel()->showAgent(QStringLiteral("writer"));
     auto *topic = child<QLineEdit>(tab->form(), QStringLiteral("field_topic"));
@@ -785,7 +772,6 @@ void TestMainWindow::historySearchAndRunAgain()
     QCOMPARE(rec->rerunOf, first);
     QCOMPARE(rec->inputData.value(QStringLiteral("topic")), QJsonValue(QStringLiteral("zebrafish migration")));
     QCOMPARE(rec->status, QStringLiteral("completed"));
-#endif
 }
 
 QTEST_MAIN(TestMainWindow)
