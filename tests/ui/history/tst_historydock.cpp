@@ -276,10 +276,21 @@ private slots:
         }
         QVERIFY(r.matched >= 6); // 2 nodes × (node, llm, parse)
         QCOMPARE(view->model()->rowCount(), 1 + r.matched);
-        // Different topics: the first node's output differs, and the diff says so. The view opens
-        // on the execution row; the draft node's row shows its own diff: the old topic removed,
-        // the new one added.
+        // Different topics: the first node's output differs, and so does the workflow's (the
+        // review quotes the draft). The diff says so, on the execution row the view opens on and
+        // on the draft node's row: the old topic removed, the new one added.
         QVERIFY(r.changed >= 1);
+        QVERIFY(r.outputChanged);
+        auto diffSaysTopicChanged = [view] {
+            const QStringList lines = view->diffText().split(u'\n');
+            auto has = [&](QLatin1String prefix, QLatin1String word) {
+                return std::any_of(lines.begin(), lines.end(),
+                    [&](const QString &line) { return line.startsWith(prefix) && line.contains(word); });
+            };
+            return has(QLatin1String("- "), QLatin1String("glaciers"))
+                && has(QLatin1String("+ "), QLatin1String("volcanoes"));
+        };
+        QVERIFY2(diffSaysTopicChanged(), qPrintable(view->diffText()));
         int draftRow = -1;
         for (int row = 1; row < view->model()->rowCount(); ++row)
             if (view->model()->index(row, CompareModel::StepColumn).data().toString().trimmed()
@@ -288,13 +299,7 @@ private slots:
         QVERIFY(draftRow > 0);
         QVERIFY(view->model()->compareRow(draftRow)->outputChanged);
         view->table()->setCurrentIndex(view->model()->index(draftRow, 0));
-        const QStringList diff = view->diffText().split(u'\n');
-        auto hasLine = [&](const QString &prefix, QLatin1String word) {
-            return std::any_of(diff.begin(), diff.end(),
-                [&](const QString &line) { return line.startsWith(prefix) && line.contains(word); });
-        };
-        QVERIFY2(hasLine(QStringLiteral("- "), QLatin1String("glaciers")), qPrintable(view->diffText()));
-        QVERIFY2(hasLine(QStringLiteral("+ "), QLatin1String("volcanoes")), qPrintable(view->diffText()));
+        QVERIFY2(diffSaysTopicChanged(), qPrintable(view->diffText()));
         view->close();
     }
 
