@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages Agent Studio needs to build, run and test.
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config
-      qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-httpserver-dev qt6-charts-dev
+      qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-charts-dev
       libqt6opengl6-dev
       libqscintilla2-qt6-dev libqt6sql6-sqlite qtkeychain-qt6-dev
       libgl-dev xvfb xauth clang libclang-rt-14-dev

@@ -613,7 +613,7 @@ Engine::AgentTask *Engine::startAgentTask(Execution *x, const AgentSpec &agent, 
     const KeyPlan plan = credentials::planFor(*provider);
     request.apiKey = resolveApiKey(*provider, x->trust, &error);
     const bool untrusted = plan.needsTrust && !x->trust.allows(plan.use);
-    if (!error.isEmpty() && !untrusted && plan.keychainAllowed && apikeys::keychainSupported()) {
+    if (!error.isEmpty() && !untrusted && plan.keychainAllowed) {
         // No key in the environment: ask the system keychain, asynchronously and bounded by a
         // timeout; the call starts when the key arrives. A cancel meanwhile ends the task (it
         // has no call yet) and deleting the task drops the lookup with its answer.

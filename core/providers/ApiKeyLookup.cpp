@@ -5,9 +5,7 @@
 #include <QCoreApplication>
 #include <QThread>
 
-#ifdef AGENTSTUDIO_HAVE_QTKEYCHAIN
 #include <qt6keychain/keychain.h>
-#endif
 
 namespace {
 // Carries one keychain answer from the main thread to the lookup's thread as plain values.
@@ -31,19 +29,10 @@ QString keychainEntry(const QString &providerId)
     return QStringLiteral("provider/") + providerId;
 }
 
-bool keychainSupported()
-{
-#ifdef AGENTSTUDIO_HAVE_QTKEYCHAIN
-    return true;
-#else
-    return false;
-#endif
-}
-
 QString missingKeyMessage(const ProviderConfig &provider, const QString &variable, bool keychainAllowed)
 {
     const QString who = provider.kind.isEmpty() ? provider.id : provider.kind;
-    if (keychainSupported() && keychainAllowed)
+    if (keychainAllowed)
         return QStringLiteral(
             "%1: no API key: set %2 or store one in the system keychain (Settings > API Keys)")
             .arg(who, variable);
@@ -53,7 +42,6 @@ QString missingKeyMessage(const ProviderConfig &provider, const QString &variabl
 void storeKey(const QString &providerId, const QString &key, QObject *context,
     std::function<void(const QString &error)> done)
 {
-#ifdef AGENTSTUDIO_HAVE_QTKEYCHAIN
     auto *job = new QKeychain::WritePasswordJob(keychainService());
     job->setAutoDelete(true);
     job->setInsecureFallback(false);
@@ -64,18 +52,10 @@ void storeKey(const QString &providerId, const QString &key, QObject *context,
             done(job->error() == QKeychain::NoError ? QString() : job->errorString());
         });
     job->start();
-#else
-    Q_UNUSED(providerId)
-    Q_UNUSED(key)
-    QMetaObject::invokeMethod(
-        context, [done = std::move(done)] { done(QStringLiteral("this build has no keychain support")); },
-        Qt::QueuedConnection);
-#endif
 }
 
 void removeKey(const QString &providerId, QObject *context, std::function<void(const QString &error)> done)
 {
-#ifdef AGENTSTUDIO_HAVE_QTKEYCHAIN
     auto *job = new QKeychain::DeletePasswordJob(keychainService());
     job->setAutoDelete(true);
     job->setInsecureFallback(false);
@@ -86,18 +66,11 @@ void removeKey(const QString &providerId, QObject *context, std::function<void(c
             done(ok ? QString() : job->errorString());
         });
     job->start();
-#else
-    Q_UNUSED(providerId)
-    QMetaObject::invokeMethod(
-        context, [done = std::move(done)] { done(QStringLiteral("this build has no keychain support")); },
-        Qt::QueuedConnection);
-#endif
 }
 
 void probeKey(
     const QString &providerId, QObject *context, std::function<void(bool exists, const QString &error)> done)
 {
-#ifdef AGENTSTUDIO_HAVE_QTKEYCHAIN
     auto *job = new QKeychain::ReadPasswordJob(keychainService());
     job->setAutoDelete(true);
     job->setInsecureFallback(false);
@@ -112,13 +85,6 @@ void probeKey(
                 done(false, job->errorString());
         });
     job->start();
-#else
-    Q_UNUSED(providerId)
-    QMetaObject::invokeMethod(
-        context,
-        [done = std::move(done)] { done(false, QStringLiteral("this build has no keychain support")); },
-        Qt::QueuedConnection);
-#endif
 }
 
 } // namespace apikeys
@@ -164,7 +130,6 @@ void ApiKeyLookup::start()
 void ApiKeyLookup::startKeychainRead(const QString &variable)
 {
     const QString missing = apikeys::missingKeyMessage(m_provider, variable);
-#ifdef AGENTSTUDIO_HAVE_QTKEYCHAIN
     // The job and its relay live on the main thread; the relay reads the job while it is alive
     // (the job deletes itself right after finished()) and hands plain values to this object
     // through a queued signal, dropped by Qt if this object is gone by then.
@@ -206,10 +171,6 @@ void ApiKeyLookup::startKeychainRead(const QString &variable)
         relay->moveToThread(main);
     }
     QMetaObject::invokeMethod(job, &QKeychain::Job::start, Qt::QueuedConnection);
-#else
-    QMetaObject::invokeMethod(
-        this, [this, missing] { finish({}, missing); }, Qt::QueuedConnection);
-#endif
 }
 
 void ApiKeyLookup::finish(const QString &key, const QString &error)

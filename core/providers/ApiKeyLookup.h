@@ -12,9 +12,8 @@
 // Where a provider's API key comes from, in order (docs/credentials.md):
 //   0. nowhere, when the use needs trust the lookup was not given (CredentialPolicy.h);
 //   1. the environment variable the workspace names (apiKeyVariable(), read synchronously);
-//   2. the system keychain through QtKeychain, when the build has it (AGENTSTUDIO_HAVE_QTKEYCHAIN)
-//      and the provider points at its official host: service "agentstudio", key
-//      "provider/<provider id>" (what ui/settings/ApiKeysDialog writes).
+//   2. the system keychain through QtKeychain, when the provider points at its official host:
+//      service "agentstudio", key "provider/<provider id>" (what ui/settings/ApiKeysDialog writes).
 // The key lives only in memory; it is never written to a file, the database, a trace or a log.
 //
 // The keychain read is asynchronous (Secret Service / KWallet over D-Bus) and bounded by a
@@ -25,18 +24,16 @@ namespace apikeys {
 
 QString keychainService(); // "agentstudio"
 QString keychainEntry(const QString &providerId); // "provider/<id>"
-bool keychainSupported(); // built with QtKeychain
 constexpr int kDefaultKeychainTimeoutMs = 3000;
 
 // "openai: no API key: set OPENAI_API_KEY or store one in the system keychain (Settings > API Keys)"
-// (without the keychain part when the build has no keychain support or the keychain may not
-// be used for this provider's host).
+// (without the keychain part when the keychain may not be used for this provider's host).
 QString missingKeyMessage(
     const ProviderConfig &provider, const QString &variable, bool keychainAllowed = true);
 
 // Keychain edits for the settings dialog (and tests). Asynchronous: `done` is called once on
 // `context`'s thread (never if context is deleted first), with an empty error on success.
-// Must be called on the main thread. Without keychain support they fail with a message.
+// Must be called on the main thread.
 void storeKey(const QString &providerId, const QString &key, QObject *context,
     std::function<void(const QString &error)> done);
 void removeKey(const QString &providerId, QObject *context, std::function<void(const QString &error)> done);

@@ -48,9 +48,7 @@ private slots:
         QTest::addColumn<QString>("key");
         QTest::addColumn<QString>("error");
 
-        const QString more = apikeys::keychainSupported()
-            ? QStringLiteral(" or store one in the system keychain (Settings > API Keys)")
-            : QString();
+        const QString more = QStringLiteral(" or store one in the system keychain (Settings > API Keys)");
         QTest::newRow("named variable set")
             << "openai"
             << ""

@@ -11,15 +11,9 @@
 #include "ui/settings/WorkspaceTrust.h"
 #include "ui/testpanel/TestPanel.h"
 
-#if __has_include("ui/history/HistoryDock.h")
-#include "ui/trace/CompareView.h"   // HistoryDock.h's inline compareView() needs the full type
 #include "ui/history/HistoryDock.h"
-#define AS_HAVE_HISTORY_DOCK 1
-#endif
-#if __has_include("ui/trace/TraceView.h")
+#include "ui/trace/CompareView.h" // HistoryDock.h's inline compareView() needs the full type
 #include "ui/trace/TraceView.h"
-#define AS_HAVE_TRACE_VIEW 1
-#endif
 
 #include <QAction>
 #include <QApplication>
@@ -226,48 +220,34 @@ void MainWindow::installDocks()
 
     // --- Trace viewer (ui/trace): follows the run just started, shows what history opens.
     // Its backend is set by switchBackend().
-    TraceView *trace = nullptr;
-#ifdef AS_HAVE_TRACE_VIEW
-    {
-        auto *traceDock = new QDockWidget(tr("Trace"), this);
-        traceDock->setObjectName(QStringLiteral("traceDock"));
-        trace = new TraceView(traceDock);
-        m_trace = trace;
-        traceDock->setWidget(trace);
-        addDockWidget(Qt::BottomDockWidgetArea, traceDock);
-        m_viewMenu->addAction(traceDock->toggleViewAction());
-        connect(m_testPanel, &TestPanel::executionStarted, trace, &TraceView::followExecution);
-    }
-#endif
+    auto *traceDock = new QDockWidget(tr("Trace"), this);
+    traceDock->setObjectName(QStringLiteral("traceDock"));
+    m_trace = new TraceView(traceDock);
+    traceDock->setWidget(m_trace);
+    addDockWidget(Qt::BottomDockWidgetArea, traceDock);
+    m_viewMenu->addAction(traceDock->toggleViewAction());
+    connect(m_testPanel, &TestPanel::executionStarted, m_trace, &TraceView::followExecution);
+
     // --- History dock (ui/history): newest first, search, filters; "Run again" re-runs in the
     // test panel with the same mode, target and inputs.
-#ifdef AS_HAVE_HISTORY_DOCK
-    {
-        auto *history = new HistoryDock(this);
-        history->setObjectName(QStringLiteral("historyDock"));
-        m_history = history;
-        addDockWidget(Qt::BottomDockWidgetArea, history);
-        m_viewMenu->addAction(history->toggleViewAction());
-        if (trace) {
-            history->setTraceView(trace);
-            auto *traceDock = qobject_cast<QDockWidget *>(trace->parentWidget());
-            tabifyDockWidget(history, traceDock);
-            connect(history, &HistoryDock::traceRequested, this, [traceDock] {
-                traceDock->show();
-                traceDock->raise();
-            });
-        }
-        history->raise();
-        connect(history, &HistoryDock::rerunRequested, this, [this](const ExecutionRecord &record) {
-            QString error;
-            if (m_testPanel->rerun(record, &error).isEmpty())
-                MessageBox::warning(this, tr("Run again"),
-                                    tr("Cannot run execution %1 again.").arg(record.id.left(8)), error);
-        });
-        m_bottomDock = history;
-    }
-#endif
-    Q_UNUSED(trace);
+    m_history = new HistoryDock(this);
+    m_history->setObjectName(QStringLiteral("historyDock"));
+    addDockWidget(Qt::BottomDockWidgetArea, m_history);
+    m_viewMenu->addAction(m_history->toggleViewAction());
+    m_history->setTraceView(m_trace);
+    tabifyDockWidget(m_history, traceDock);
+    connect(m_history, &HistoryDock::traceRequested, this, [traceDock] {
+        traceDock->show();
+        traceDock->raise();
+    });
+    m_history->raise();
+    connect(m_history, &HistoryDock::rerunRequested, this, [this](const ExecutionRecord &record) {
+        QString error;
+        if (m_testPanel->rerun(record, &error).isEmpty())
+            MessageBox::warning(
+                this, tr("Run again"), tr("Cannot run execution %1 again.").arg(record.id.left(8)), error);
+    });
+    m_bottomDock = m_history;
 }
 
 void MainWindow::openInitialWorkspace(const QString &path)
@@ -671,16 +651,9 @@ void MainWindow::switchBackend(ExecutionBackend *backend)
     m_backendConnections.clear();
     m_backend = backend;
     m_testPanel->setBackend(backend);
-#ifdef AS_HAVE_TRACE_VIEW
-    if (m_trace) {
-        m_trace->clear();   // a trace of the other engine's run is not this one's to follow
-        m_trace->setBackend(backend);
-    }
-#endif
-#ifdef AS_HAVE_HISTORY_DOCK
-    if (m_history)
-        m_history->setBackend(backend);
-#endif
+    m_trace->clear(); // a trace of the other engine's run is not this one's to follow
+    m_trace->setBackend(backend);
+    m_history->setBackend(backend);
     if (backend) {
         m_backendConnections << connect(backend, &ExecutionBackend::countsChanged, this, &MainWindow::updateCounts)
                              << connect(backend, &ExecutionBackend::connectionStateChanged, this,

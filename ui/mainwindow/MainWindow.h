@@ -147,8 +147,8 @@ private:
     QDockWidget *m_problemsDock = nullptr;
     QListWidget *m_problemsList = nullptr;
     QPointer<QDockWidget> m_bottomDock;    // history (tabbed with trace), sized on first start
-    TraceView *m_trace = nullptr;          // in the trace dock; null when not built in
-    HistoryDock *m_history = nullptr;      // null when not built in
+    TraceView *m_trace = nullptr; // in the trace dock (child of this window)
+    HistoryDock *m_history = nullptr; // child of this window
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     QAction *m_saveAction = nullptr;

@@ -14,9 +14,7 @@
 #include <QSettings>
 #include <QVBoxLayout>
 
-#ifdef AGENTSTUDIO_HAVE_QTKEYCHAIN
 #include <qt6keychain/keychain.h>
-#endif
 
 namespace {
 
@@ -59,10 +57,6 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     m_saveProfile->setChecked(true);
     m_rememberToken = new QCheckBox(tr("Remember the token in the system keychain"), this);
     m_rememberToken->setObjectName(QStringLiteral("remoteRememberTokenCheck"));
-    m_rememberToken->setEnabled(keychainAvailable());
-    if (!keychainAvailable())
-        m_rememberToken->setToolTip(
-            tr("This build has no keychain support: tokens are kept in memory only."));
     m_deleteProfile = new QPushButton(tr("Delete profile"), this);
     m_deleteProfile->setObjectName(QStringLiteral("remoteDeleteProfileButton"));
     m_status = new QLabel(this);
@@ -112,15 +106,6 @@ QUrl ConnectDialog::url() const
 QString ConnectDialog::token() const
 {
     return m_token->text().trimmed();
-}
-
-bool ConnectDialog::keychainAvailable()
-{
-#ifdef AGENTSTUDIO_HAVE_QTKEYCHAIN
-    return true;
-#else
-    return false;
-#endif
 }
 
 QList<ConnectDialog::Profile> ConnectDialog::savedProfiles()
@@ -199,7 +184,6 @@ void ConnectDialog::onProfileChosen(int index)
     m_name->setText(m_profiles->itemText(index));
     m_url->setText(url.toString());
     m_token->setText(tokenCache().value(urlKey(url)));
-#ifdef AGENTSTUDIO_HAVE_QTKEYCHAIN
     if (m_token->text().isEmpty()) {
         auto *job = new QKeychain::ReadPasswordJob(kKeychainService, this);
         job->setAutoDelete(true);
@@ -212,7 +196,6 @@ void ConnectDialog::onProfileChosen(int index)
         });
         job->start();
     }
-#endif
 }
 
 void ConnectDialog::onDeleteProfileClicked()
@@ -225,12 +208,10 @@ void ConnectDialog::onDeleteProfileClicked()
     profiles.removeIf([&](const Profile &p) { return urlKey(p.url) == urlKey(url); });
     storeProfiles(profiles);
     tokenCache().remove(urlKey(url));
-#ifdef AGENTSTUDIO_HAVE_QTKEYCHAIN
     auto *job = new QKeychain::DeletePasswordJob(kKeychainService, this);
     job->setAutoDelete(true);
     job->setKey(urlKey(url));
     job->start();
-#endif
     reloadProfiles();
     onProfileChosen(0);
 }
@@ -273,7 +254,6 @@ void ConnectDialog::onConnectClicked()
                 : m_name->text().trimmed();
             saveProfile(Profile { name, url });
         }
-#ifdef AGENTSTUDIO_HAVE_QTKEYCHAIN
         if (m_rememberToken->isChecked()) {
             auto *job = new QKeychain::WritePasswordJob(kKeychainService);
             job->setAutoDelete(true);
@@ -281,7 +261,6 @@ void ConnectDialog::onConnectClicked()
             job->setTextData(tok);
             job->start();
         }
-#endif
         m_pending = nullptr;
         backend->disconnect(this);
         setBusy(false, tr("Connected."));

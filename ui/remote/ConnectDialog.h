@@ -20,8 +20,8 @@ class RemoteBackend;
 // Secrets: a profile saved in QSettings ("remote/profiles") holds a name and the URL only — never
 // the token. Tokens are kept in memory for the life of the process (so reconnecting in the same
 // session needs no retyping) and, only when "Remember the token in the system keychain" is
-// checked and the build has QtKeychain (AGENTSTUDIO_HAVE_QTKEYCHAIN), in the system keychain
-// (service "agentstudio-remote", key = the URL). Without QtKeychain that box is disabled.
+// checked, in the system keychain through QtKeychain (service "agentstudio-remote", key = the
+// URL).
 //
 // Object names for tests: remoteProfileCombo, remoteProfileNameEdit, remoteUrlEdit,
 // remoteTokenEdit, remoteSaveProfileCheck, remoteRememberTokenCheck, remoteDeleteProfileButton,
@@ -44,7 +44,6 @@ public:
     QString token() const;
 
     static QList<Profile> savedProfiles();
-    static bool keychainAvailable();
 
     // What the app calls for File > Connect: opens the dialog (window-modal, non-blocking) and
     // calls onConnected with the connected backend, whose ownership passes to the caller.

@@ -21,14 +21,9 @@ ApiKeysDialog::ApiKeysDialog(const Workspace &workspace, QWidget *parent)
     auto *info = new QLabel(this);
     info->setObjectName(QStringLiteral("apiKeysInfo"));
     info->setWordWrap(true);
-    if (apikeys::keychainSupported())
-        info->setText(tr("A provider's key is read from its environment variable when that is set, "
-                         "otherwise from the system keychain. Keys are never written to the workspace, "
-                         "the history database or any log."));
-    else
-        info->setText(
-            tr("This build has no system keychain support: API keys come from environment "
-               "variables only. Set the variable named for each provider before starting Agent Studio."));
+    info->setText(tr("A provider's key is read from its environment variable when that is set, "
+                     "otherwise from the system keychain. Keys are never written to the workspace, "
+                     "the history database or any log."));
 
     m_list = new QTreeWidget(this);
     m_list->setObjectName(QStringLiteral("apiKeysList"));
@@ -77,11 +72,6 @@ ApiKeysDialog::ApiKeysDialog(const Workspace &workspace, QWidget *parent)
     layout->addLayout(edit);
     layout->addWidget(m_status);
     layout->addWidget(buttons);
-    if (!apikeys::keychainSupported()) {
-        m_key->setVisible(false);
-        m_store->setVisible(false);
-        m_remove->setVisible(false);
-    }
 
     connect(m_list, &QTreeWidget::currentItemChanged, this, [this] { updateButtons(); });
     connect(m_key, &QLineEdit::textChanged, this, [this] { updateButtons(); });
@@ -119,14 +109,13 @@ void ApiKeysDialog::refreshRow(int row)
     else if (!r.keychainError.isEmpty())
         text = tr("not set: set $%1 (keychain unavailable: %2)").arg(r.variable, r.keychainError);
     else
-        text = apikeys::keychainSupported() ? tr("not set: set $%1 or store a key").arg(r.variable)
-                                            : tr("not set: set $%1").arg(r.variable);
+        text = tr("not set: set $%1 or store a key").arg(r.variable);
     m_list->topLevelItem(row)->setText(SourceColumn, text);
 }
 
 void ApiKeysDialog::probe(int row)
 {
-    if (!apikeys::keychainSupported() || m_rows.at(row).variable.isEmpty() || !m_rows.at(row).keychainAllowed)
+    if (m_rows.at(row).variable.isEmpty() || !m_rows.at(row).keychainAllowed)
         return;
     ++m_pending;
     const QString id = m_rows.at(row).providerId;

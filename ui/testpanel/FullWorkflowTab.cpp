@@ -6,11 +6,7 @@
 #include "ui/testpanel/FormColumn.h"
 #include "ui/testpanel/MetricsBar.h"
 #include "ui/testpanel/RunOutputPane.h"
-
-#if __has_include("ui/workflow/WorkflowGraphView.h")
 #include "ui/workflow/WorkflowGraphView.h"
-#define AS_HAVE_GRAPH 1
-#endif
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -77,18 +73,10 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     m_run = runRow.run;
 
     auto *right = new QSplitter(Qt::Vertical, splitter);
-#ifdef AS_HAVE_GRAPH
     m_graphView = new WorkflowGraphView(right);
-    m_graph = m_graphView;
-#else
-    auto *placeholder = new QLabel(tr("The workflow graph appears here."), right);
-    placeholder->setAlignment(Qt::AlignCenter);
-    placeholder->setFrameShape(QFrame::StyledPanel);
-    m_graph = placeholder;
-#endif
-    m_graph->setObjectName(QStringLiteral("workflowGraph"));
-    m_graph->setMinimumHeight(160);
-    right->addWidget(m_graph);
+    m_graphView->setObjectName(QStringLiteral("workflowGraph"));
+    m_graphView->setMinimumHeight(160);
+    right->addWidget(m_graphView);
 
     auto *bottom = new QSplitter(Qt::Horizontal, right);
     auto *nodesBox = new QWidget(bottom);
@@ -136,15 +124,11 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     connect(m_nodes, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem *item) {
         const QString node = item ? item->data(NodeIdColumn, Qt::UserRole).toString() : QString();
         m_output->showNode(node);
-#ifdef AS_HAVE_GRAPH
         m_graphView->selectNode(node);
-#endif
         updateButtons();
     });
-#ifdef AS_HAVE_GRAPH
     connect(m_graphView, &WorkflowGraphView::nodeSelected, this, &FullWorkflowTab::selectNode);
     connect(m_graphView, &WorkflowGraphView::testInContextRequested, this, &FullWorkflowTab::testInContext);
-#endif
     connect(m_tracker, &ExecutionTracker::stepStarted, this, &FullWorkflowTab::onStepStarted);
     connect(m_tracker, &ExecutionTracker::runConfirmed, this,
         [this](const QString &executionId) { m_runExecutionId = executionId; });
@@ -279,12 +263,10 @@ void FullWorkflowTab::rebuildNodes()
     const QSignalBlocker block(m_nodes);
     m_nodes->clear();
     const OrchestrationSpec *orch = m_workspace.orchestration(currentOrchestrationId());
-#ifdef AS_HAVE_GRAPH
     if (orch)
         m_graphView->setOrchestration(*orch);
     else
         m_graphView->setOrchestration(OrchestrationSpec());
-#endif
     if (!orch)
         return;
     const QStringList order = orch->topologicalOrder();
@@ -313,7 +295,6 @@ void FullWorkflowTab::setNodeState(const QString &nodeId, NodeState state, const
         item->setForeground(StateColumn, stateColor(state));
         item->setToolTip(StateColumn, detail);
     }
-#ifdef AS_HAVE_GRAPH
     WorkflowGraphView::State s = WorkflowGraphView::State::Waiting;
     switch (state) {
     case NodeState::Waiting:
@@ -333,7 +314,6 @@ void FullWorkflowTab::setNodeState(const QString &nodeId, NodeState state, const
         break;
     }
     m_graphView->setNodeState(nodeId, s);
-#endif
 }
 
 void FullWorkflowTab::onStepStarted(const QJsonObject &step)
@@ -363,7 +343,6 @@ void FullWorkflowTab::onStepCompleted(const QJsonObject &step)
     const QJsonObject in = step.value(QStringLiteral("input_data")).toObject();
     if (!in.isEmpty())
         m_nodeInputs.insert(node, in);
-#ifdef AS_HAVE_GRAPH
     const qint64 ms = step.value(QStringLiteral("execution_time_ms")).toInteger(-1);
     const qint64 tokens = step.value(QStringLiteral("tokens_used")).toInteger(0);
     QStringList detail;
@@ -372,7 +351,6 @@ void FullWorkflowTab::onStepCompleted(const QJsonObject &step)
     if (tokens > 0)
         detail << tr("%1 tok").arg(tokens);
     m_graphView->setNodeDetail(node, detail.join(QStringLiteral(" · ")));
-#endif
     if (status == QStringLiteral("completed"))
         setNodeState(node, NodeState::Done);
     else if (status == QStringLiteral("failed"))
@@ -444,9 +422,7 @@ QString FullWorkflowTab::run(const QString &rerunOf)
     m_states.clear();
     m_nodeOutputs.clear();
     m_nodeInputs.clear();
-#ifdef AS_HAVE_GRAPH
     m_graphView->resetStates();
-#endif
     for (const NodeSpec &n : orch->nodes)
         setNodeState(n.id, NodeState::Waiting);
     ExecutionRequest request;

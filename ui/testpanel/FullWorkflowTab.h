@@ -86,8 +86,7 @@ private:
     QPushButton *m_run = nullptr;
     QPushButton *m_cancel = nullptr;
     QPushButton *m_testInContext = nullptr;
-    QWidget *m_graph = nullptr; // WorkflowGraphView, or a placeholder label
-    WorkflowGraphView *m_graphView = nullptr; // Not owned: m_graph when the view exists.
+    WorkflowGraphView *m_graphView = nullptr; // Child of the right-hand splitter.
     QTreeWidget *m_nodes = nullptr;
     RunOutputPane *m_output = nullptr;
 

@@ -24,6 +24,7 @@ public:
     QList<HistoryQuery> queries; // every query received
     QStringList fetched; // every fetchExecution id
     bool holdReplies = false;
+    QString failQueries; // when set, every history query fails with this message
 
     QString displayName() const override { return QStringLiteral("Test"); }
     Workspace workspace() const override { return {}; }
@@ -37,6 +38,10 @@ public:
     {
         const quint64 ticket = ++m_ticket;
         queries.append(query);
+        if (!failQueries.isEmpty()) {
+            reply([this, ticket, message = failQueries] { emit queryFailed(ticket, message); });
+            return ticket;
+        }
         const HistoryPage page = answer(query);
         reply([this, ticket, page] { emit historyReady(ticket, page); });
         return ticket;

@@ -29,6 +29,8 @@
 #include <QTest>
 #include <QToolButton>
 
+#include <algorithm>
+
 // The history dock against the real embedded engine (LocalBackend, temp database, scripted
 // provider): runs appear live, search finds them, a run's trace opens from the list, "Run
 // again" hands the run to the test panel, two runs compare, delete and retention persist.
@@ -274,9 +276,30 @@ private slots:
         }
         QVERIFY(r.matched >= 6); // 2 nodes × (node, llm, parse)
         QCOMPARE(view->model()->rowCount(), 1 + r.matched);
-        // Different topics: the first node's output differs, and the diff says so.
+        // Different topics: the first node's output differs, and so does the workflow's (the
+        // review quotes the draft). The diff says so, on the execution row the view opens on and
+        // on the draft node's row: the old topic removed, the new one added.
         QVERIFY(r.changed >= 1);
-        QVERIFY(view->diffText().contains(QLatin1String("glaciers")) || r.outputChanged == false);
+        QVERIFY(r.outputChanged);
+        auto diffSaysTopicChanged = [view] {
+            const QStringList lines = view->diffText().split(u'\n');
+            auto has = [&](QLatin1String prefix, QLatin1String word) {
+                return std::any_of(lines.begin(), lines.end(),
+                    [&](const QString &line) { return line.startsWith(prefix) && line.contains(word); });
+            };
+            return has(QLatin1String("- "), QLatin1String("glaciers"))
+                && has(QLatin1String("+ "), QLatin1String("volcanoes"));
+        };
+        QVERIFY2(diffSaysTopicChanged(), qPrintable(view->diffText()));
+        int draftRow = -1;
+        for (int row = 1; row < view->model()->rowCount(); ++row)
+            if (view->model()->index(row, CompareModel::StepColumn).data().toString().trimmed()
+                == QLatin1String("node: draft"))
+                draftRow = row;
+        QVERIFY(draftRow > 0);
+        QVERIFY(view->model()->compareRow(draftRow)->outputChanged);
+        view->table()->setCurrentIndex(view->model()->index(draftRow, 0));
+        QVERIFY2(diffSaysTopicChanged(), qPrintable(view->diffText()));
         view->close();
     }
 

@@ -188,14 +188,22 @@ private slots:
         other.agentId = QStringLiteral("writer");
         other.status = QStringLiteral("queued");
         m_backend->records.append(other);
+        m_backend->holdReplies = true; // the fetch answer is delivered below, not by a timer
         m_backend->emitEvents({ ExecutionEvent::makeStatus(other.id, QStringLiteral("queued")) });
-        QTRY_COMPARE(m_backend->fetched.count(other.id), 1);
-        QTest::qWait(20); // let the fetch answer arrive (it must not insert)
+        QCOMPARE(m_backend->fetched.count(other.id), 1);
+        QCOMPARE(m_backend->heldCount(), 1);
+        m_backend->releaseReplies(); // the answer has arrived (it must not insert)
+        QCOMPARE(m_backend->heldCount(), 0);
         QCOMPARE(m_model->rowCount(), 100);
         QCOMPARE(m_model->rowOf(other.id), -1);
-        // Its later events do not fetch it again.
-        m_backend->emitEvents({ ExecutionEvent::makeStatus(other.id, QStringLiteral("running")) });
-        QTest::qWait(20);
+        // Its later events do not fetch it again. A run the model has never seen, in the same
+        // batch after them, is fetched: once its fetch is asked for, the events before it have
+        // been handled too.
+        m_backend->holdReplies = false;
+        const QString marker = QStringLiteral("live-3");
+        m_backend->emitEvents({ ExecutionEvent::makeStatus(other.id, QStringLiteral("running")),
+            ExecutionEvent::makeStatus(marker, QStringLiteral("queued")) });
+        QTRY_COMPARE(m_backend->fetched.count(marker), 1);
         QCOMPARE(m_backend->fetched.count(other.id), 1);
     }
 
@@ -213,11 +221,16 @@ private slots:
             r.agentId = QStringLiteral("writer");
             r.status = QStringLiteral("running");
             m_backend->records.append(r);
-            m_backend->emitEvents({ ExecutionEvent::makeStatus(id, QStringLiteral("running")) });
         }
-        QTRY_COMPARE(m_backend->fetched.size(), 2);
-        QTest::qWait(20);
+        m_backend->holdReplies = true; // both fetch answers are delivered below, not by a timer
+        for (const QString &id : { QStringLiteral("will-fail"), QStringLiteral("will-pass") })
+            m_backend->emitEvents({ ExecutionEvent::makeStatus(id, QStringLiteral("running")) });
+        QCOMPARE(m_backend->fetched.size(), 2);
+        QCOMPARE(m_backend->heldCount(), 2);
+        m_backend->releaseReplies(); // both records have arrived, still running: not listed yet
+        QCOMPARE(m_backend->heldCount(), 0);
         QCOMPARE(m_model->rowCount(), 50);
+        m_backend->holdReplies = false;
         ExecutionEvent failed;
         failed.type = ExecutionEvent::Type::Complete;
         failed.executionId = QStringLiteral("will-fail");
@@ -242,14 +255,40 @@ private slots:
         QCOMPARE(m_model->rowOf(QStringLiteral("exec-0200")), -1);
     }
 
+    // A query the backend answers with an error: reported once with its message, loading
+    // ends, and no retry loop through fetchMore (refresh() tries again).
     void failureIsReported()
     {
+        m_backend->failQueries = QStringLiteral("history store unavailable");
         QSignalSpy failed(m_model.get(), &HistoryModel::loadFailed);
-        m_backend.reset(); // the backend goes away: the model empties its pending state
+        m_model->setQuery(HistoryQuery {});
+        QVERIFY(m_model->isLoading());
+        QVERIFY(failed.wait(5000));
+        QCOMPARE(failed.size(), 1);
+        QCOMPARE(failed.first().first().toString(), QStringLiteral("history store unavailable"));
+        QCOMPARE(m_model->lastError(), QStringLiteral("history store unavailable"));
+        QCOMPARE(m_model->rowCount(), 0);
+        QVERIFY(!m_model->isLoading());
+        QVERIFY(!m_model->canFetchMore({}));
+        QCOMPARE(m_backend->queries.size(), 1);
+        // A later query that succeeds clears the error.
+        m_backend->failQueries.clear();
+        m_model->refresh();
+        QTRY_COMPARE(m_model->rowCount(), 100);
+        QVERIFY(m_model->lastError().isEmpty());
+        QCOMPARE(failed.size(), 1);
+    }
+
+    // The backend goes away: the model empties its pending state and reports nothing.
+    void backendGoneEndsLoading()
+    {
+        QSignalSpy failed(m_model.get(), &HistoryModel::loadFailed);
+        m_backend.reset();
         m_model->setQuery(HistoryQuery {});
         QCOMPARE(m_model->rowCount(), 0);
         QVERIFY(!m_model->isLoading());
         QVERIFY(!m_model->canFetchMore({}));
+        QCOMPARE(failed.size(), 0);
     }
 
 private:

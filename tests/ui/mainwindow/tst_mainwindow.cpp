@@ -13,6 +13,7 @@
 #include "ui/common/MessageBox.h"
 #include "ui/form/FormBuilder.h"
 #include "ui/form/ListFieldEditor.h"
+#include "ui/history/HistoryDock.h"
 #include "ui/mainwindow/MainWindow.h"
 #include "ui/testpanel/FullWorkflowTab.h"
 #include "ui/testpanel/MetricsBar.h"
@@ -22,17 +23,8 @@
 #include "ui/testpanel/SingleAgentTab.h"
 #include "ui/testpanel/StreamOutputView.h"
 #include "ui/testpanel/TestPanel.h"
-
-#if __has_include("ui/history/HistoryDock.h")
-#include "ui/history/HistoryDock.h"
 #include "ui/trace/CompareView.h"
-#include <QTableView>
-#define AS_HAVE_HISTORY_DOCK 1
-#endif
-#if __has_include("ui/workflow/WorkflowGraphView.h")
 #include "ui/workflow/WorkflowGraphView.h"
-#define AS_HAVE_GRAPH 1
-#endif
 
 #include <Qsci/qsciscintilla.h>
 
@@ -57,6 +49,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -627,11 +620,9 @@ void TestMainWindow::fullWorkflowRun()
     QCOMPARE(tab->nodeState(QStringLiteral("draft")), FullWorkflowTab::NodeState::Done);
     QCOMPARE(tab->nodeState(QStringLiteral("review")), FullWorkflowTab::NodeState::Done);
     QCOMPARE(nodes->topLevelItem(0)->text(2), QStringLiteral("done"));
-#ifdef AS_HAVE_GRAPH
     auto *graph = child<WorkflowGraphView>(tab, QStringLiteral("workflowGraph"));
     QCOMPARE(graph->nodeState(QStringLiteral("draft")), WorkflowGraphView::Done);
     QCOMPARE(graph->nodeState(QStringLiteral("review")), WorkflowGraphView::Done);
-#endif
     // Workflow outputs at the end.
     auto *outputs = child<OutputFieldsView>(tab, QStringLiteral("outputFields"));
     QVERIFY(outputs->values().contains(QStringLiteral("verdict")));
@@ -659,11 +650,9 @@ void TestMainWindow::fullWorkflowFailure()
     QCOMPARE(tab->nodeState(QStringLiteral("c")), FullWorkflowTab::NodeState::Skipped);
     QVERIFY2(labelText(tab, "metricError").contains(QStringLiteral("simulated outage")),
         qPrintable(labelText(tab, "metricError")));
-#ifdef AS_HAVE_GRAPH
     auto *graph = child<WorkflowGraphView>(tab, QStringLiteral("workflowGraph"));
     QCOMPARE(graph->nodeState(QStringLiteral("b")), WorkflowGraphView::Failed);
     QCOMPARE(graph->nodeState(QStringLiteral("c")), WorkflowGraphView::Skipped);
-#endif
     m_window->grab().save(QStringLiteral("/tmp/shot_workflow_failed.png"));
 }
 
@@ -745,7 +734,6 @@ void TestMainWindow::firstWindowLayout()
     auto *tree = child<QTreeWidget>(m_window.get(), QStringLiteral("workspaceTree"));
     // Docks settle after one event-loop turn; then the panel is the largest area by far.
     QList<QWidget *> others { tree, m_window->statusBar() };
-#ifdef AS_HAVE_HISTORY_DOCK
     auto *history = child<QDockWidget>(m_window.get(), QStringLiteral("historyDock"));
     QVERIFY(history->isVisible());
     others << history;
@@ -754,7 +742,6 @@ void TestMainWindow::firstWindowLayout()
         qPrintable(heights.arg(m_window->height()).arg(panel->height()).arg(history->height())));
     QVERIFY2(5 * history->height() <= 2 * m_window->height(),
         qPrintable(heights.arg(m_window->height()).arg(panel->height()).arg(history->height())));
-#endif
     const auto area = [](const QWidget *w) { return qint64(w->width()) * w->height(); };
     for (const QWidget *w : std::as_const(others))
         QVERIFY2(area(panel) > area(w), qPrintable(w->objectName()));
@@ -894,9 +881,6 @@ void TestMainWindow::metricFormats()
 
 void TestMainWindow::historySearchAndRunAgain()
 {
-#ifndef AS_HAVE_HISTORY_DOCK
-    QSKIP("built without the history dock");
-#else
     SingleAgentTab *tab = single();
     m_window->testPanel()->showAgent(QStringLiteral("writer"));
     auto *topic = child<QLineEdit>(tab->form(), QStringLiteral("field_topic"));
@@ -934,7 +918,6 @@ void TestMainWindow::historySearchAndRunAgain()
     QCOMPARE(
         rec->inputData.value(QStringLiteral("topic")), QJsonValue(QStringLiteral("zebrafish migration")));
     QCOMPARE(rec->status, QStringLiteral("completed"));
-#endif
 }
 
 QTEST_MAIN(TestMainWindow)

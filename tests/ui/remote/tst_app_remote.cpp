@@ -11,6 +11,8 @@
 #include "tests/support/TestSupport.h"
 #include "ui/common/MessageBox.h"
 #include "ui/form/FormBuilder.h"
+#include "ui/history/HistoryDock.h"
+#include "ui/history/HistoryModel.h"
 #include "ui/mainwindow/MainWindow.h"
 #include "ui/remote/ConnectDialog.h"
 #include "ui/testpanel/ExecutionTracker.h"
@@ -21,18 +23,9 @@
 #include "ui/testpanel/SingleAgentTab.h"
 #include "ui/testpanel/StreamOutputView.h"
 #include "ui/testpanel/TestPanel.h"
-
-#if __has_include("ui/history/HistoryDock.h")
-#include "ui/history/HistoryDock.h"
-#include "ui/history/HistoryModel.h"
 #include "ui/trace/CompareView.h"
-#define AS_HAVE_HISTORY_DOCK 1
-#endif
-#if __has_include("ui/trace/TraceView.h")
 #include "ui/trace/TraceModel.h"
 #include "ui/trace/TraceView.h"
-#define AS_HAVE_TRACE_VIEW 1
-#endif
 
 #include <QAction>
 #include <QApplication>
@@ -317,14 +310,11 @@ void TestAppRemote::singleAgentOnServer()
     QCOMPARE(rec.json.value(QStringLiteral("agent_id")).toString(), QStringLiteral("critic"));
     QCOMPARE(rec.json.value(QStringLiteral("output_data")).toObject(), outputs->values());
 
-#ifdef AS_HAVE_TRACE_VIEW
     // The trace dock followed the server's id, not the provisional one.
     auto *trace = child<TraceView>(m_window.get(), QStringLiteral("traceView"));
     QVERIFY(trace);
     QCOMPARE(trace->executionId(), id);
     QTRY_VERIFY(trace->model()->nodeCount() >= 2); // the execution and its steps, from the server's events
-#endif
-#ifdef AS_HAVE_HISTORY_DOCK
     // ...and the history dock lists it (the server's history).
     auto *dock = child<HistoryDock>(m_window.get(), QStringLiteral("historyDock"));
     QVERIFY(dock);
@@ -335,7 +325,6 @@ void TestAppRemote::singleAgentOnServer()
         !dock->model()->isLoading() && dock->model()->rowCount() == 1 && dock->model()->rowOf(id) == 0,
         10000);
     child<QLineEdit>(dock, QStringLiteral("historySearch"))->clear();
-#endif
 }
 
 void TestAppRemote::runSurvivesDroppedConnection()
@@ -473,11 +462,9 @@ void TestAppRemote::switchBackToLocal()
     const HttpResult rec
         = http(m_nam, "GET", m_server.url.resolved(QUrl(QStringLiteral("/api/executions/") + id)), kToken);
     QCOMPARE(rec.status, 404);
-#ifdef AS_HAVE_HISTORY_DOCK
     auto *dock = child<HistoryDock>(m_window.get(), QStringLiteral("historyDock"));
     QTRY_VERIFY_WITH_TIMEOUT(dock->model()->rowOf(id) >= 0, 10000);
     QCOMPARE(dock->model()->rowOf(m_lastRemoteId), -1); // the server's runs are not listed here
-#endif
 }
 
 void TestAppRemote::connectAtStartLikeCli()
