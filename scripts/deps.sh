@@ -5,7 +5,7 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config
       qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-charts-dev
       libqt6opengl6-dev
       libqscintilla2-qt6-dev libqt6sql6-sqlite qtkeychain-qt6-dev
-      libgl-dev xvfb xauth clang libclang-rt-14-dev
+      libgl-dev xvfb xauth clang libclang-rt-14-dev clang-format
       dbus gnome-keyring openssl)   # a private Secret Service for the keychain test; openssl for TLS test certs
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test (unit, integration, ui, e2e); then checks that core,
-# runner and server build and pass their tests with the UI switched off; then runs the
-# libFuzzer targets (stream parsers, HTTP request parser, stream messages, workspace loader)
-# for a bounded time (AS_FUZZ_SECONDS, default 20 s each).
+# Installs what it needs, checks the formatting (.clang-format), builds and runs every test
+# (unit, integration, ui, e2e, fault); then checks that core, runner and server build and pass
+# their tests with the UI switched off; then runs the libFuzzer targets (stream parsers, HTTP
+# request parser, stream messages, workspace loader) for a bounded time (AS_FUZZ_SECONDS,
+# default 20 s each).
 # The fault suite (label fault, docs/testing.md) runs with the e2e tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+bash scripts/check-format.sh
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure -L "unit|integration|ui|e2e" -j"$(nproc)"
 

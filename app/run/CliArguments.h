@@ -10,7 +10,7 @@
 // Options of one runner subcommand: `--name VALUE`, `--name=VALUE` or a `--flag`.
 struct CliOption
 {
-    QString name;            // without the dashes
+    QString name; // without the dashes
     bool takesValue = true;
     bool repeatable = false;
 };
@@ -20,8 +20,8 @@ struct CliOption
 class CliArguments
 {
 public:
-    static Result<CliArguments> parse(const QString &command, const QStringList &args,
-                                      const QList<CliOption> &options, int maxPositionals);
+    static Result<CliArguments> parse(
+        const QString &command, const QStringList &args, const QList<CliOption> &options, int maxPositionals);
 
     bool has(const QString &name) const { return m_values.contains(name); }
     QString value(const QString &name) const { return m_values.value(name).value(0); }

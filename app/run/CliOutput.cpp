@@ -41,8 +41,8 @@ QString oneLine(QString text, int max)
     return text;
 }
 
-void appendStep(QString &text, const StepRecord &s, const QHash<QString, QList<const StepRecord *>> &children,
-                int depth)
+void appendStep(
+    QString &text, const StepRecord &s, const QHash<QString, QList<const StepRecord *>> &children, int depth)
 {
     const QString indent(2 + 2 * depth, QLatin1Char(' '));
     QString line = indent + QStringLiteral("%1 %2").arg(s.kind, s.name);
@@ -51,7 +51,8 @@ void appendStep(QString &text, const StepRecord &s, const QHash<QString, QList<c
     line += QStringLiteral("  %1  %2 ms").arg(s.status).arg(s.executionTimeMs);
     if (s.kind == QLatin1String("llm")) {
         line += QStringLiteral("  %1/%2").arg(s.provider, s.model);
-        line += QStringLiteral("  tokens %1").arg(formatTokens(s.inputTokens, s.outputTokens, s.tokensEstimated));
+        line += QStringLiteral("  tokens %1")
+                    .arg(formatTokens(s.inputTokens, s.outputTokens, s.tokensEstimated));
         if (s.ttftMs >= 0)
             line += QStringLiteral("  ttft %1 ms").arg(s.ttftMs);
         line += QStringLiteral("  ") + formatCost(s.costUsd);
@@ -62,17 +63,30 @@ void appendStep(QString &text, const StepRecord &s, const QHash<QString, QList<c
     if (!s.errorMessage.isEmpty())
         text += indent + QStringLiteral("  error: ") + s.errorMessage + QLatin1Char('\n');
     if (s.kind == QLatin1String("parse") || (s.kind == QLatin1String("node") && !s.outputData.isEmpty()))
-        text += indent + QStringLiteral("  output: ") + oneLine(as::compactJson(s.outputData), 160) + QLatin1Char('\n');
+        text += indent + QStringLiteral("  output: ") + oneLine(as::compactJson(s.outputData), 160)
+            + QLatin1Char('\n');
     for (const StepRecord *c : children.value(s.id))
         appendStep(text, *c, children, depth + 1);
 }
 
 } // namespace
 
-void out(const QString &text) { write(stdout, text); }
-bool stdoutBroken() { return g_stdoutBroken; }
-void err(const QString &text) { write(stderr, text); }
-void errLine(const QString &line) { write(stderr, line + QLatin1Char('\n')); }
+void out(const QString &text)
+{
+    write(stdout, text);
+}
+bool stdoutBroken()
+{
+    return g_stdoutBroken;
+}
+void err(const QString &text)
+{
+    write(stderr, text);
+}
+void errLine(const QString &line)
+{
+    write(stderr, line + QLatin1Char('\n'));
+}
 
 void outJson(const QJsonObject &o)
 {
@@ -106,7 +120,7 @@ QString formatTokens(qint64 in, qint64 out, bool estimated)
 }
 
 QString summaryLine(const QString &status, qint64 latencyMs, qint64 inputTokens, qint64 outputTokens,
-                    bool estimated, const std::optional<double> &cost, const QString &executionId)
+    bool estimated, const std::optional<double> &cost, const QString &executionId)
 {
     return QStringLiteral("%1 · %2 ms · tokens %3 · %4 · execution %5")
         .arg(status)
@@ -116,15 +130,15 @@ QString summaryLine(const QString &status, qint64 latencyMs, qint64 inputTokens,
 
 QString historyTable(const QList<ExecutionRecord> &items)
 {
-    const QStringList header = {QStringLiteral("ID"), QStringLiteral("QUEUED (UTC)"), QStringLiteral("STATUS"),
-                                QStringLiteral("TARGET"), QStringLiteral("MODE"), QStringLiteral("LATENCY"),
-                                QStringLiteral("TOKENS"), QStringLiteral("COST")};
-    QList<QStringList> rows{header};
+    const QStringList header = { QStringLiteral("ID"), QStringLiteral("QUEUED (UTC)"),
+        QStringLiteral("STATUS"), QStringLiteral("TARGET"), QStringLiteral("MODE"), QStringLiteral("LATENCY"),
+        QStringLiteral("TOKENS"), QStringLiteral("COST") };
+    QList<QStringList> rows { header };
     for (const ExecutionRecord &e : items) {
-        rows.append({e.id, shortTime(e.queuedAt), e.status, target(e),
-                     e.testMode.isEmpty() ? e.executionType : e.testMode,
-                     QStringLiteral("%1 ms").arg(e.executionTimeMs),
-                     formatTokens(e.inputTokens, e.outputTokens, e.tokensEstimated), formatCost(e.costUsd)});
+        rows.append({ e.id, shortTime(e.queuedAt), e.status, target(e),
+            e.testMode.isEmpty() ? e.executionType : e.testMode,
+            QStringLiteral("%1 ms").arg(e.executionTimeMs),
+            formatTokens(e.inputTokens, e.outputTokens, e.tokensEstimated), formatCost(e.costUsd) });
     }
     QList<qsizetype> widths(header.size(), 0);
     for (const QStringList &r : rows)
@@ -134,7 +148,7 @@ QString historyTable(const QList<ExecutionRecord> &items)
     for (const QStringList &r : rows) {
         QString line;
         for (qsizetype c = 0; c < r.size(); ++c) {
-            const bool right = c == 5 || c == 7;   // numbers align right
+            const bool right = c == 5 || c == 7; // numbers align right
             const QString cell = right ? r.at(c).rightJustified(widths[c]) : r.at(c).leftJustified(widths[c]);
             line += (c ? QStringLiteral("  ") : QString()) + cell;
         }
@@ -147,8 +161,8 @@ QString executionText(const ExecutionRecord &e)
 {
     QString text;
     text += QStringLiteral("execution %1  %2\n").arg(e.id, e.status);
-    text += QStringLiteral("  %1 %2").arg(e.orchestrationId.isEmpty() ? QStringLiteral("agent") : QStringLiteral("workflow"),
-                                         target(e));
+    text += QStringLiteral("  %1 %2").arg(
+        e.orchestrationId.isEmpty() ? QStringLiteral("agent") : QStringLiteral("workflow"), target(e));
     if (!e.testMode.isEmpty())
         text += QStringLiteral(" · ") + e.testMode;
     if (!e.triggerType.isEmpty())
@@ -157,15 +171,16 @@ QString executionText(const ExecutionRecord &e)
         text += QStringLiteral(" · %1/%2").arg(e.provider, e.model);
     text += QLatin1Char('\n');
     text += QStringLiteral("  queued %1  started %2  completed %3\n")
-                .arg(as::isoTime(e.queuedAt), e.startedAt.isValid() ? as::isoTime(e.startedAt) : QStringLiteral("-"),
-                     e.completedAt.isValid() ? as::isoTime(e.completedAt) : QStringLiteral("-"));
+                .arg(as::isoTime(e.queuedAt),
+                    e.startedAt.isValid() ? as::isoTime(e.startedAt) : QStringLiteral("-"),
+                    e.completedAt.isValid() ? as::isoTime(e.completedAt) : QStringLiteral("-"));
     text += QStringLiteral("  latency %1 ms (queue %2 ms, ttft %3) · tokens %4%5 · %6\n")
                 .arg(e.executionTimeMs)
                 .arg(e.queueMs)
                 .arg(e.ttftMs >= 0 ? QStringLiteral("%1 ms").arg(e.ttftMs) : QStringLiteral("-"),
-                     formatTokens(e.inputTokens, e.outputTokens, e.tokensEstimated),
-                     e.cachedTokens > 0 ? QStringLiteral(" (%1 cached)").arg(e.cachedTokens) : QString(),
-                     formatCost(e.costUsd));
+                    formatTokens(e.inputTokens, e.outputTokens, e.tokensEstimated),
+                    e.cachedTokens > 0 ? QStringLiteral(" (%1 cached)").arg(e.cachedTokens) : QString(),
+                    formatCost(e.costUsd));
     if (!e.rerunOf.isEmpty())
         text += QStringLiteral("  re-run of %1\n").arg(e.rerunOf);
     text += QStringLiteral("  input:  ") + as::compactJson(e.inputData) + QLatin1Char('\n');

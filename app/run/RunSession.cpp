@@ -11,29 +11,33 @@
 
 namespace {
 
-std::atomic<int> g_interrupts{0};
+std::atomic<int> g_interrupts { 0 };
 
 extern "C" void onInterruptSignal(int)
 {
     // Only an atomic store here; the session polls it from the event loop.
     if (g_interrupts.fetch_add(1) >= 1)
-        std::_Exit(130);   // second Ctrl-C: the user means it
+        std::_Exit(130); // second Ctrl-C: the user means it
 }
 
 } // namespace
 
 RunSession::RunSession(ExecutionBackend *backend, const ExecutionRequest &request, Format format,
-                       const Workspace &workspace, QObject *parent)
-    : QObject(parent), m_backend(backend), m_request(request), m_format(format), m_workspace(workspace)
+    const Workspace &workspace, QObject *parent)
+    : QObject(parent)
+    , m_backend(backend)
+    , m_request(request)
+    , m_format(format)
+    , m_workspace(workspace)
 {
     connect(m_backend, &ExecutionBackend::started, this, &RunSession::onStarted);
     connect(m_backend, &ExecutionBackend::startFailed, this, &RunSession::onStartFailed);
     connect(m_backend, &ExecutionBackend::eventsReceived, this, &RunSession::onEvents);
     connect(m_backend, &ExecutionBackend::executionFetched, this,
-            [this](quint64 ticket, const ExecutionRecord &record) {
-                if (ticket == m_fetchTicket)
-                    printRecordAndQuit(record);
-            });
+        [this](quint64 ticket, const ExecutionRecord &record) {
+            if (ticket == m_fetchTicket)
+                printRecordAndQuit(record);
+        });
     connect(m_backend, &ExecutionBackend::queryFailed, this, [this](quint64 ticket, const QString &) {
         // No database (--no-history) or not yet written: the record built from the events.
         if (ticket == m_fetchTicket)
@@ -57,7 +61,8 @@ int RunSession::exec()
     m_record.id = m_request.executionId;
     m_record.organizationId = m_workspace.organizationId;
     m_record.workspaceId = m_workspace.workspaceId;
-    m_record.executionType = m_request.agentId.isEmpty() ? QStringLiteral("orchestration") : QStringLiteral("agent");
+    m_record.executionType
+        = m_request.agentId.isEmpty() ? QStringLiteral("orchestration") : QStringLiteral("agent");
     m_record.agentId = m_request.agentId;
     m_record.orchestrationId = m_request.orchestrationId;
     m_record.nodeId = m_request.nodeId;
@@ -103,11 +108,11 @@ void RunSession::checkInterrupt()
     if (g_interrupts.load() == 0 || m_cancelSent)
         return;
     if (m_executionId.isEmpty())
-        return;   // cancelled as soon as the id is known
+        return; // cancelled as soon as the id is known
     m_cancelSent = true;
     cli::errLine(cli::stdoutBroken()
-                     ? QStringLiteral("output closed: cancelling %1").arg(m_executionId)
-                     : QStringLiteral("cancelling %1 (Ctrl-C again to quit at once)").arg(m_executionId));
+            ? QStringLiteral("output closed: cancelling %1").arg(m_executionId)
+            : QStringLiteral("cancelling %1 (Ctrl-C again to quit at once)").arg(m_executionId));
     m_backend->cancel(m_executionId);
 }
 
@@ -198,8 +203,9 @@ void RunSession::handle(const ExecutionEvent &e)
         onComplete(e);
         break;
     case ExecutionEvent::Type::Error:
-        cli::errLine(QStringLiteral("error: %1: %2").arg(e.data.value(QLatin1String("code")).toString(),
-                                                         e.data.value(QLatin1String("message")).toString()));
+        cli::errLine(QStringLiteral("error: %1: %2")
+                         .arg(e.data.value(QLatin1String("code")).toString(),
+                             e.data.value(QLatin1String("message")).toString()));
         break;
     }
 }
@@ -226,8 +232,8 @@ void RunSession::textChunk(const QString &stepId, const QString &content)
         m_liveStep = stepId;
         // Workflows: say whose reply follows.
         if (!m_request.orchestrationId.isEmpty())
-            printText(QStringLiteral("%1[%2]\n").arg(m_textEndsWithNewline ? QString() : QStringLiteral("\n"),
-                                                     stepLabel(stepId)));
+            printText(QStringLiteral("%1[%2]\n")
+                          .arg(m_textEndsWithNewline ? QString() : QStringLiteral("\n"), stepLabel(stepId)));
     }
     if (stepId == m_liveStep) {
         printText(content);
@@ -294,9 +300,9 @@ void RunSession::onComplete(const ExecutionEvent &e)
             cli::out(QStringLiteral("\n"));
         if (!m_request.orchestrationId.isEmpty() && !r.outputData.isEmpty())
             cli::out(QStringLiteral("outputs: ") + as::compactJson(r.outputData) + QLatin1Char('\n'));
-        cli::out(cli::summaryLine(r.status, r.executionTimeMs, r.inputTokens, r.outputTokens, r.tokensEstimated,
-                                  r.costUsd, m_executionId)
-                 + QLatin1Char('\n'));
+        cli::out(cli::summaryLine(r.status, r.executionTimeMs, r.inputTokens, r.outputTokens,
+                     r.tokensEstimated, r.costUsd, m_executionId)
+            + QLatin1Char('\n'));
         quit(code);
         break;
     case Format::Jsonl:

@@ -23,7 +23,7 @@ public:
     enum class Format { Text, Json, Jsonl };
 
     RunSession(ExecutionBackend *backend, const ExecutionRequest &request, Format format,
-               const Workspace &workspace, QObject *parent = nullptr);
+        const Workspace &workspace, QObject *parent = nullptr);
 
     // Runs to the end of the execution and returns the exit code.
     int exec();
@@ -41,14 +41,14 @@ private:
     void quit(int code);
     void checkInterrupt();
 
-    ExecutionBackend *m_backend;    // Not owned.
+    ExecutionBackend *m_backend; // Not owned.
     ExecutionRequest m_request;
     Format m_format;
     Workspace m_workspace;
     quint64 m_ticket = 0;
     quint64 m_fetchTicket = 0;
     QString m_executionId;
-    ExecutionEventList m_early;     // events that came before started() named our id
+    ExecutionEventList m_early; // events that came before started() named our id
     qint64 m_lastSeq = 0;
     bool m_done = false;
     int m_exitCode = 0;

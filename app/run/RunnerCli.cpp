@@ -37,20 +37,21 @@ Result<QJsonObject> readJsonObject(const QString &option, const QString &path)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
-        return Failure{QStringLiteral("%1: cannot read %2: %3").arg(option, path, f.errorString())};
+        return Failure { QStringLiteral("%1: cannot read %2: %3").arg(option, path, f.errorString()) };
     QString error;
     const QJsonValue v = as::parseJsonValue(QString::fromUtf8(f.readAll()), &error);
     if (!error.isEmpty())
-        return Failure{QStringLiteral("%1: %2: %3").arg(option, path, error)};
+        return Failure { QStringLiteral("%1: %2: %3").arg(option, path, error) };
     if (!v.isObject())
-        return Failure{QStringLiteral("%1: %2: expected a JSON object of field values").arg(option, path)};
+        return Failure { QStringLiteral("%1: %2: expected a JSON object of field values").arg(option, path) };
     return v.toObject();
 }
 
 // Prints every problem of a workspace, each starting with its JSON path.
 int invalidWorkspace(const QString &path, const QString &error, const QStringList &problems)
 {
-    const QStringList lines = problems.isEmpty() ? error.split(QLatin1Char('\n'), Qt::SkipEmptyParts) : problems;
+    const QStringList lines
+        = problems.isEmpty() ? error.split(QLatin1Char('\n'), Qt::SkipEmptyParts) : problems;
     for (const QString &p : lines)
         cli::errLine(p);
     cli::errLine(QStringLiteral("agentstudio-run: invalid workspace %1 (%2 problem%3)")
@@ -89,7 +90,8 @@ RemoteConnection connectRemote(const QString &url, const QString &tokenFile)
 {
     RemoteConnection c;
     const QUrl base(url);
-    if (!base.isValid() || (base.scheme() != QLatin1String("http") && base.scheme() != QLatin1String("https"))) {
+    if (!base.isValid()
+        || (base.scheme() != QLatin1String("http") && base.scheme() != QLatin1String("https"))) {
         c.exitCode = badArguments(QStringLiteral("--remote: '%1' is not an http(s) URL").arg(url));
         return c;
     }
@@ -99,7 +101,8 @@ RemoteConnection connectRemote(const QString &url, const QString &tokenFile)
     }
     QFile f(tokenFile);
     if (!f.open(QIODevice::ReadOnly)) {
-        c.exitCode = badArguments(QStringLiteral("--token-file: cannot read %1: %2").arg(tokenFile, f.errorString()));
+        c.exitCode = badArguments(
+            QStringLiteral("--token-file: cannot read %1: %2").arg(tokenFile, f.errorString()));
         return c;
     }
     const QString token = QString::fromUtf8(f.readAll()).trimmed();
@@ -117,10 +120,11 @@ RemoteConnection connectRemote(const QString &url, const QString &tokenFile)
         loop.quit();
     });
     QObject::connect(c.backend.get(), &ExecutionBackend::workspaceChanged, &loop, &QEventLoop::quit);
-    QObject::connect(c.backend.get(), &RemoteBackend::workspaceFetchFailed, &loop, [&](const QString &message) {
-        failure = message;
-        loop.quit();
-    });
+    QObject::connect(
+        c.backend.get(), &RemoteBackend::workspaceFetchFailed, &loop, [&](const QString &message) {
+            failure = message;
+            loop.quit();
+        });
     timeout.start(30000);
     if (!c.backend->hasWorkspace())
         loop.exec();
@@ -128,8 +132,8 @@ RemoteConnection connectRemote(const QString &url, const QString &tokenFile)
         cli::errLine(QStringLiteral("error: ") + failure);
         // A refused token or a broken server workspace is not a reachability problem.
         c.exitCode = RunSession::isUnreachable(failure) || failure.contains(QLatin1String("no answer"))
-                         ? RunnerCli::Unreachable
-                         : RunnerCli::BadArguments;
+            ? RunnerCli::Unreachable
+            : RunnerCli::BadArguments;
         c.backend.reset();
     }
     return c;
@@ -166,7 +170,8 @@ int RunnerCli::exec(const QStringList &args)
         return badArguments(QStringLiteral("missing command (run, history, show or validate)"));
     const QString command = args.first();
     const QStringList rest = args.mid(1);
-    if (command == QLatin1String("--help") || command == QLatin1String("-h") || command == QLatin1String("help")) {
+    if (command == QLatin1String("--help") || command == QLatin1String("-h")
+        || command == QLatin1String("help")) {
         cli::out(usage());
         return Completed;
     }
@@ -191,7 +196,8 @@ int RunnerCli::exec(const QStringList &args)
 
 int RunnerCli::validate(const QStringList &args)
 {
-    const auto parsed = CliArguments::parse(QStringLiteral("validate"), args, {{QStringLiteral("workspace")}}, 0);
+    const auto parsed
+        = CliArguments::parse(QStringLiteral("validate"), args, { { QStringLiteral("workspace") } }, 0);
     if (!parsed)
         return badArguments(parsed.error());
     const QString path = parsed->value(QStringLiteral("workspace"));
@@ -201,7 +207,9 @@ int RunnerCli::validate(const QStringList &args)
     const Result<Workspace> ws = Workspace::load(path, &problems);
     if (!ws)
         return invalidWorkspace(path, ws.error(), problems);
-    cli::out(QStringLiteral("ok: %1 agents, %2 orchestrations\n").arg(ws->agents.size()).arg(ws->orchestrations.size()));
+    cli::out(QStringLiteral("ok: %1 agents, %2 orchestrations\n")
+                 .arg(ws->agents.size())
+                 .arg(ws->orchestrations.size()));
     return Completed;
 }
 
@@ -227,7 +235,8 @@ int RunnerCli::run(const QStringList &args)
         return badArguments(parsedResult.error());
     const CliArguments &a = *parsedResult;
 
-    const QString format = a.has(QStringLiteral("format")) ? a.value(QStringLiteral("format")) : QStringLiteral("text");
+    const QString format
+        = a.has(QStringLiteral("format")) ? a.value(QStringLiteral("format")) : QStringLiteral("text");
     RunSession::Format fmt;
     if (format == QLatin1String("text"))
         fmt = RunSession::Format::Text;
@@ -236,7 +245,8 @@ int RunnerCli::run(const QStringList &args)
     else if (format == QLatin1String("jsonl"))
         fmt = RunSession::Format::Jsonl;
     else
-        return badArguments(QStringLiteral("run: --format must be text, json or jsonl, not '%1'").arg(format));
+        return badArguments(
+            QStringLiteral("run: --format must be text, json or jsonl, not '%1'").arg(format));
 
     const bool toAgent = a.has(QStringLiteral("agent"));
     const bool toWorkflow = a.has(QStringLiteral("workflow"));
@@ -250,11 +260,13 @@ int RunnerCli::run(const QStringList &args)
         return badArguments(QStringLiteral("run: --db and --no-history exclude each other"));
     const bool remote = a.has(QStringLiteral("remote"));
     if (remote && (a.has(QStringLiteral("db")) || a.has(QStringLiteral("no-history"))))
-        return badArguments(QStringLiteral("run: with --remote the server keeps the history (no --db or --no-history)"));
+        return badArguments(
+            QStringLiteral("run: with --remote the server keeps the history (no --db or --no-history)"));
     if (a.has(QStringLiteral("token-file")) && !remote)
         return badArguments(QStringLiteral("run: --token-file needs --remote"));
     if (!remote && !a.has(QStringLiteral("workspace")))
-        return badArguments(QStringLiteral("run: --workspace FILE is required (or --remote URL --token-file FILE)"));
+        return badArguments(
+            QStringLiteral("run: --workspace FILE is required (or --remote URL --token-file FILE)"));
 
     // The workspace: the file, or the server's agents and workflows.
     Workspace workspace;
@@ -313,7 +325,8 @@ int RunnerCli::run(const QStringList &args)
             }
             const AgentSpec *agent = workspace.agent(node->agent);
             if (!agent)
-                return badArguments(QStringLiteral("run: node '%1' uses unknown agent '%2'").arg(node->id, node->agent));
+                return badArguments(
+                    QStringLiteral("run: node '%1' uses unknown agent '%2'").arg(node->id, node->agent));
             fields = &agent->signature.inputs;
             // The engine completes edge-fed inputs from --upstream, pins or the latest full run.
             preValidate = false;
@@ -322,7 +335,8 @@ int RunnerCli::run(const QStringList &args)
 
     // Inputs: --inputs first, then each --input NAME=VALUE converted by its field's type.
     if (a.has(QStringLiteral("inputs"))) {
-        const Result<QJsonObject> obj = readJsonObject(QStringLiteral("--inputs"), a.value(QStringLiteral("inputs")));
+        const Result<QJsonObject> obj
+            = readJsonObject(QStringLiteral("--inputs"), a.value(QStringLiteral("inputs")));
         if (!obj)
             return badArguments(obj.error());
         request.inputs = *obj;
@@ -349,7 +363,8 @@ int RunnerCli::run(const QStringList &args)
         request.inputs.insert(name, *value);
     }
     if (a.has(QStringLiteral("upstream"))) {
-        const Result<QJsonObject> obj = readJsonObject(QStringLiteral("--upstream"), a.value(QStringLiteral("upstream")));
+        const Result<QJsonObject> obj
+            = readJsonObject(QStringLiteral("--upstream"), a.value(QStringLiteral("upstream")));
         if (!obj)
             return badArguments(obj.error());
         request.upstream = *obj;
@@ -389,7 +404,8 @@ int RunnerCli::run(const QStringList &args)
         if (trusted)
             settings.credentialTrust = CredentialTrust::everything();
         if (!a.has(QStringLiteral("no-history")))
-            settings.databasePath = a.has(QStringLiteral("db")) ? a.value(QStringLiteral("db")) : ExecutionStore::defaultPath();
+            settings.databasePath
+                = a.has(QStringLiteral("db")) ? a.value(QStringLiteral("db")) : ExecutionStore::defaultPath();
         settings.concurrency = 1;
         local = std::make_unique<LocalBackend>(workspace, settings);
         // The run goes on without history when the database fails; say so once.
@@ -421,7 +437,8 @@ int RunnerCli::history(const QStringList &args)
     if (!parsedResult)
         return badArguments(parsedResult.error());
     const CliArguments &a = *parsedResult;
-    const QString format = a.has(QStringLiteral("format")) ? a.value(QStringLiteral("format")) : QStringLiteral("text");
+    const QString format
+        = a.has(QStringLiteral("format")) ? a.value(QStringLiteral("format")) : QStringLiteral("text");
     if (format != QLatin1String("text") && format != QLatin1String("json"))
         return badArguments(QStringLiteral("history: --format must be text or json, not '%1'").arg(format));
     const bool remote = a.has(QStringLiteral("remote"));
@@ -436,8 +453,9 @@ int RunnerCli::history(const QStringList &args)
     HistoryQuery q;
     if (a.has(QStringLiteral("status")))
         q.statuses = a.value(QStringLiteral("status")).split(QLatin1Char(','), Qt::SkipEmptyParts);
-    static const QStringList statuses = {QStringLiteral("queued"), QStringLiteral("running"), QStringLiteral("completed"),
-                                         QStringLiteral("failed"), QStringLiteral("cancelled"), QStringLiteral("interrupted")};
+    static const QStringList statuses
+        = { QStringLiteral("queued"), QStringLiteral("running"), QStringLiteral("completed"),
+              QStringLiteral("failed"), QStringLiteral("cancelled"), QStringLiteral("interrupted") };
     for (const QString &s : std::as_const(q.statuses))
         if (!statuses.contains(s))
             return badArguments(QStringLiteral("history: --status '%1' is not one of %2")
@@ -448,19 +466,22 @@ int RunnerCli::history(const QStringList &args)
     if (a.has(QStringLiteral("since"))) {
         q.since = as::parseIsoTime(a.value(QStringLiteral("since")));
         if (!q.since.isValid())
-            return badArguments(QStringLiteral("history: --since '%1' is not an ISO-8601 time").arg(a.value(QStringLiteral("since"))));
+            return badArguments(QStringLiteral("history: --since '%1' is not an ISO-8601 time")
+                                    .arg(a.value(QStringLiteral("since"))));
     }
     int limit = 50;
     if (a.has(QStringLiteral("limit"))) {
         bool ok = false;
         limit = a.value(QStringLiteral("limit")).toInt(&ok);
         if (!ok || limit <= 0)
-            return badArguments(QStringLiteral("history: --limit must be a positive number, not '%1'").arg(a.value(QStringLiteral("limit"))));
+            return badArguments(QStringLiteral("history: --limit must be a positive number, not '%1'")
+                                    .arg(a.value(QStringLiteral("limit"))));
     }
 
     QList<ExecutionRecord> items;
     if (remote) {
-        RemoteConnection c = connectRemote(a.value(QStringLiteral("remote")), a.value(QStringLiteral("token-file")));
+        RemoteConnection c
+            = connectRemote(a.value(QStringLiteral("remote")), a.value(QStringLiteral("token-file")));
         if (!c.backend)
             return c.exitCode;
         // Pages until the limit; the server may cap a page.
@@ -472,9 +493,19 @@ int RunnerCli::history(const QStringList &args)
             const quint64 ticket = c.backend->queryHistory(q);
             QEventLoop loop;
             QObject::connect(c.backend.get(), &ExecutionBackend::historyReady, &loop,
-                             [&](quint64 t, const HistoryPage &p) { if (t == ticket) { page = p; done = true; } });
-            QObject::connect(c.backend.get(), &ExecutionBackend::queryFailed, &loop,
-                             [&](quint64 t, const QString &m) { if (t == ticket) { failure = m; done = true; } });
+                [&](quint64 t, const HistoryPage &p) {
+                    if (t == ticket) {
+                        page = p;
+                        done = true;
+                    }
+                });
+            QObject::connect(
+                c.backend.get(), &ExecutionBackend::queryFailed, &loop, [&](quint64 t, const QString &m) {
+                    if (t == ticket) {
+                        failure = m;
+                        done = true;
+                    }
+                });
             while (!done)
                 loop.processEvents(QEventLoop::WaitForMoreEvents);
             if (!failure.isEmpty()) {
@@ -490,8 +521,9 @@ int RunnerCli::history(const QStringList &args)
         const std::optional<StoreScope> scope = localScope(a);
         if (!scope)
             return BadArguments;
-        const QString path = a.has(QStringLiteral("db")) ? a.value(QStringLiteral("db")) : ExecutionStore::defaultPath();
-        if (QFileInfo::exists(path)) {   // no database yet: no history, and none is created
+        const QString path
+            = a.has(QStringLiteral("db")) ? a.value(QStringLiteral("db")) : ExecutionStore::defaultPath();
+        if (QFileInfo::exists(path)) { // no database yet: no history, and none is created
             ExecutionStore store(path);
             if (auto r = store.open(); !r) {
                 cli::errLine(QStringLiteral("error: ") + r.error());
@@ -544,9 +576,11 @@ int RunnerCli::show(const QStringList &args)
     if (a.positionals().isEmpty())
         return badArguments(QStringLiteral("show: EXECUTION_ID is required"));
     const QString id = a.positionals().first();
-    const QString format = a.has(QStringLiteral("format")) ? a.value(QStringLiteral("format")) : QStringLiteral("text");
+    const QString format
+        = a.has(QStringLiteral("format")) ? a.value(QStringLiteral("format")) : QStringLiteral("text");
     if (format != QLatin1String("text") && format != QLatin1String("json") && format != QLatin1String("otlp"))
-        return badArguments(QStringLiteral("show: --format must be text, json or otlp, not '%1'").arg(format));
+        return badArguments(
+            QStringLiteral("show: --format must be text, json or otlp, not '%1'").arg(format));
     const bool remote = a.has(QStringLiteral("remote"));
     if (remote && a.has(QStringLiteral("db")))
         return badArguments(QStringLiteral("show: --db and --remote exclude each other"));
@@ -558,7 +592,8 @@ int RunnerCli::show(const QStringList &args)
 
     ExecutionRecord record;
     if (remote) {
-        RemoteConnection c = connectRemote(a.value(QStringLiteral("remote")), a.value(QStringLiteral("token-file")));
+        RemoteConnection c
+            = connectRemote(a.value(QStringLiteral("remote")), a.value(QStringLiteral("token-file")));
         if (!c.backend)
             return c.exitCode;
         bool done = false;
@@ -566,9 +601,19 @@ int RunnerCli::show(const QStringList &args)
         const quint64 ticket = c.backend->fetchExecution(id);
         QEventLoop loop;
         QObject::connect(c.backend.get(), &ExecutionBackend::executionFetched, &loop,
-                         [&](quint64 t, const ExecutionRecord &r) { if (t == ticket) { record = r; done = true; } });
-        QObject::connect(c.backend.get(), &ExecutionBackend::queryFailed, &loop,
-                         [&](quint64 t, const QString &m) { if (t == ticket) { failure = m; done = true; } });
+            [&](quint64 t, const ExecutionRecord &r) {
+                if (t == ticket) {
+                    record = r;
+                    done = true;
+                }
+            });
+        QObject::connect(
+            c.backend.get(), &ExecutionBackend::queryFailed, &loop, [&](quint64 t, const QString &m) {
+                if (t == ticket) {
+                    failure = m;
+                    done = true;
+                }
+            });
         while (!done)
             loop.processEvents(QEventLoop::WaitForMoreEvents);
         if (!failure.isEmpty()) {
@@ -579,9 +624,11 @@ int RunnerCli::show(const QStringList &args)
         const std::optional<StoreScope> scope = localScope(a);
         if (!scope)
             return BadArguments;
-        const QString path = a.has(QStringLiteral("db")) ? a.value(QStringLiteral("db")) : ExecutionStore::defaultPath();
+        const QString path
+            = a.has(QStringLiteral("db")) ? a.value(QStringLiteral("db")) : ExecutionStore::defaultPath();
         if (!QFileInfo::exists(path)) {
-            cli::errLine(QStringLiteral("error: no execution with id '%1' (no database at %2)").arg(id, path));
+            cli::errLine(
+                QStringLiteral("error: no execution with id '%1' (no database at %2)").arg(id, path));
             return BadArguments;
         }
         ExecutionStore store(path);

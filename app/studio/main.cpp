@@ -50,30 +50,31 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption workspaceOption(QStringLiteral("workspace"),
-                                             QStringLiteral("Workspace file to open (default: the last one, else the bundled example)."),
-                                             QStringLiteral("FILE"));
+        QStringLiteral("Workspace file to open (default: the last one, else the bundled example)."),
+        QStringLiteral("FILE"));
     const QCommandLineOption dbOption(QStringLiteral("db"),
-                                      QStringLiteral("Execution history database (default: %1).").arg(ExecutionStore::defaultPath()),
-                                      QStringLiteral("FILE"));
+        QStringLiteral("Execution history database (default: %1).").arg(ExecutionStore::defaultPath()),
+        QStringLiteral("FILE"));
     const QCommandLineOption remoteOption(QStringLiteral("remote"),
-                                          QStringLiteral("Connect at start to the workspace server at URL (http://host:port)."),
-                                          QStringLiteral("URL"));
+        QStringLiteral("Connect at start to the workspace server at URL (http://host:port)."),
+        QStringLiteral("URL"));
     const QCommandLineOption tokenFileOption(QStringLiteral("token-file"),
-                                             QStringLiteral("File holding the bearer token for --remote (never logged or saved)."),
-                                             QStringLiteral("FILE"));
+        QStringLiteral("File holding the bearer token for --remote (never logged or saved)."),
+        QStringLiteral("FILE"));
     parser.addOption(workspaceOption);
     parser.addOption(dbOption);
     parser.addOption(remoteOption);
     parser.addOption(tokenFileOption);
     // A file given on its own (desktop entry "agentstudio %f", "Open With") is the workspace.
-    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("Workspace file to open (same as --workspace)."),
-                                 QStringLiteral("[FILE]"));
+    parser.addPositionalArgument(QStringLiteral("file"),
+        QStringLiteral("Workspace file to open (same as --workspace)."), QStringLiteral("[FILE]"));
     parser.process(app);
-    if (parser.positionalArguments().size() > 1 || (parser.isSet(workspaceOption) && !parser.positionalArguments().isEmpty()))
-        return usageError(QStringLiteral("agentstudio: give one workspace file, either as FILE or with --workspace"));
-    const QString workspacePath = parser.isSet(workspaceOption)
-        ? parser.value(workspaceOption)
-        : parser.positionalArguments().value(0);
+    if (parser.positionalArguments().size() > 1
+        || (parser.isSet(workspaceOption) && !parser.positionalArguments().isEmpty()))
+        return usageError(
+            QStringLiteral("agentstudio: give one workspace file, either as FILE or with --workspace"));
+    const QString workspacePath = parser.isSet(workspaceOption) ? parser.value(workspaceOption)
+                                                                : parser.positionalArguments().value(0);
 
     QUrl remoteUrl;
     QString token;
@@ -83,7 +84,8 @@ int main(int argc, char *argv[])
         remoteUrl = QUrl::fromUserInput(parser.value(remoteOption));
         if (!remoteUrl.isValid() || remoteUrl.host().isEmpty()
             || (remoteUrl.scheme() != QLatin1String("http") && remoteUrl.scheme() != QLatin1String("https")))
-            return usageError(QStringLiteral("agentstudio: --remote: expected http://host:port or https://host:port"));
+            return usageError(
+                QStringLiteral("agentstudio: --remote: expected http://host:port or https://host:port"));
         QString error;
         token = readToken(parser.value(tokenFileOption), &error);
         if (token.isEmpty())
@@ -102,6 +104,6 @@ int main(int argc, char *argv[])
         window.useRemoteBackend(new RemoteBackend(remoteUrl, std::exchange(token, QString())));
     window.show();
     window.raise();
-    window.activateWindow();   // keyboard focus at once, even without a window manager
+    window.activateWindow(); // keyboard focus at once, even without a window manager
     return app.exec();
 }

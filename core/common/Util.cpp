@@ -21,8 +21,14 @@ static QString randomHex(int bytes)
     return QString::fromLatin1(raw.toHex());
 }
 
-QString newTraceId() { return randomHex(16); }
-QString newSpanId() { return randomHex(8); }
+QString newTraceId()
+{
+    return randomHex(16);
+}
+QString newSpanId()
+{
+    return randomHex(8);
+}
 
 QString isoTime(const QDateTime &t)
 {
@@ -31,7 +37,10 @@ QString isoTime(const QDateTime &t)
     return t.toUTC().toString(Qt::ISODateWithMs);
 }
 
-QString nowIso() { return isoTime(QDateTime::currentDateTimeUtc()); }
+QString nowIso()
+{
+    return isoTime(QDateTime::currentDateTimeUtc());
+}
 
 QDateTime parseIsoTime(const QString &text)
 {
@@ -43,7 +52,10 @@ QDateTime parseIsoTime(const QString &text)
     return t.isValid() ? t.toUTC() : QDateTime();
 }
 
-qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
 
 QString compactJson(const QJsonObject &o)
 {
@@ -62,7 +74,7 @@ QString compactJson(const QJsonValue &v)
     if (v.isArray())
         return compactJson(v.toArray());
     // Wrap scalars in an array and strip the brackets: QJsonDocument only holds containers.
-    const QString wrapped = compactJson(QJsonArray{v.isUndefined() ? QJsonValue() : v});
+    const QString wrapped = compactJson(QJsonArray { v.isUndefined() ? QJsonValue() : v });
     return wrapped.mid(1, wrapped.size() - 2);
 }
 

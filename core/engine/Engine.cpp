@@ -70,21 +70,25 @@ struct Engine::TaskOutcome
 
 struct Engine::AgentTask
 {
-    ~AgentTask() { delete call; delete keyLookup; }
+    ~AgentTask()
+    {
+        delete call;
+        delete keyLookup;
+    }
 
     Execution *x = nullptr;
     AgentSpec agent;
     QString providerKind;
     QString nodeId, parentStepId;
-    QJsonObject llmInput;               // input_data of every llm attempt (never the key)
-    LlmCall *call = nullptr;            // Owned by the engine (QObject child) while running.
-    ApiKeyLookup *keyLookup = nullptr;  // Owned: the keychain read of the API key, if one was needed.
-    StepRecord llm;                     // the current attempt
+    QJsonObject llmInput; // input_data of every llm attempt (never the key)
+    LlmCall *call = nullptr; // Owned by the engine (QObject child) while running.
+    ApiKeyLookup *keyLookup = nullptr; // Owned: the keychain read of the API key, if one was needed.
+    StepRecord llm; // the current attempt
     QElapsedTimer llmClock;
     QString text;
-    bool dirty = false;                 // text not yet written to the store
+    bool dirty = false; // text not yet written to the store
     bool ended = false;
-    bool requested = false;             // the call was started (something may be billed)
+    bool requested = false; // the call was started (something may be billed)
     TokenUsage usage;
     std::optional<double> cost = 0.0;
     std::function<void(AgentTask *, const TaskOutcome &)> done;
@@ -94,7 +98,7 @@ struct Engine::NodeRun
 {
     struct InEdge
     {
-        int fromIndex = -1;             // -1: the orchestration's inputs
+        int fromIndex = -1; // -1: the orchestration's inputs
         QString fromField, toField;
     };
     enum class State { Waiting, Running, Done, Failed, Cancelled, Skipped };
@@ -105,7 +109,7 @@ struct Engine::NodeRun
     QList<int> dependents;
     int pendingDeps = 0;
     State state = State::Waiting;
-    bool preset = false;                // Node in Context: inputs computed up front
+    bool preset = false; // Node in Context: inputs computed up front
     QJsonObject presetInputs;
     StepRecord step;
     QJsonObject outputs;
@@ -123,15 +127,15 @@ struct Engine::Execution
     int workspaceGeneration = 0;
     qint64 nextSeq = 1;
     enum class State { Queued, Running, Finished } state = State::Queued;
-    QElapsedTimer clock;                // since queued
-    qint64 startedAtMs = 0;             // clock time when it started running
-    qint64 firstTokenMs = -1;           // since started
+    QElapsedTimer clock; // since queued
+    qint64 startedAtMs = 0; // clock time when it started running
+    qint64 firstTokenMs = -1; // since started
     int stepCounter = 0;
-    QList<AgentTask *> tasks;           // Owned.
+    QList<AgentTask *> tasks; // Owned.
     bool cancelRequested = false;
     bool failing = false;
     QString failError;
-    QStringList ownProblems;            // validate() of ws when it is not the engine's current one
+    QStringList ownProblems; // validate() of ws when it is not the engine's current one
     TokenUsage usage;
     std::optional<double> cost = 0.0;
 
@@ -149,7 +153,11 @@ struct Engine::Execution
 // ---------------------------------------------------------------------------------------------
 
 Engine::Engine(const Workspace &workspace, const EngineSettings &settings, QObject *parent)
-    : QObject(parent), m_workspace(workspace), m_settings(settings), m_commitTimer(this), m_partialTimer(this)
+    : QObject(parent)
+    , m_workspace(workspace)
+    , m_settings(settings)
+    , m_commitTimer(this)
+    , m_partialTimer(this)
 {
     registerMetaTypes();
     m_commitTimer.setSingleShot(true);
@@ -230,7 +238,8 @@ void Engine::submit(quint64 ticket, const ExecutionRequest &request)
     const bool hasAgent = !request.agentId.isEmpty();
     const bool hasOrch = !request.orchestrationId.isEmpty();
     if (hasAgent == hasOrch) {
-        emit startFailed(ticket, QStringLiteral("request: give exactly one of agent_id and orchestration_id"));
+        emit startFailed(
+            ticket, QStringLiteral("request: give exactly one of agent_id and orchestration_id"));
         return;
     }
     const AgentSpec *agent = nullptr;
@@ -244,14 +253,16 @@ void Engine::submit(quint64 ticket, const ExecutionRequest &request)
     } else {
         orch = ws.orchestration(request.orchestrationId);
         if (!orch) {
-            emit startFailed(ticket, QStringLiteral("unknown orchestration '%1'").arg(request.orchestrationId));
+            emit startFailed(
+                ticket, QStringLiteral("unknown orchestration '%1'").arg(request.orchestrationId));
             return;
         }
         if (!request.nodeId.isEmpty()) {
             const NodeSpec *node = orch->node(request.nodeId);
             if (!node) {
-                emit startFailed(ticket, QStringLiteral("orchestration '%1': unknown node '%2'")
-                                             .arg(request.orchestrationId, request.nodeId));
+                emit startFailed(ticket,
+                    QStringLiteral("orchestration '%1': unknown node '%2'")
+                        .arg(request.orchestrationId, request.nodeId));
                 return;
             }
             agent = ws.agent(node->agent);
@@ -265,7 +276,7 @@ void Engine::submit(quint64 ticket, const ExecutionRequest &request)
             emit startFailed(ticket, QStringLiteral("execution '%1' already exists").arg(id));
             return;
         }
-        m_replay.insert(id, Replay{});
+        m_replay.insert(id, Replay {});
     }
 
     auto *x = new Execution;
@@ -303,8 +314,8 @@ void Engine::submit(quint64 ticket, const ExecutionRequest &request)
         r.model = agent->model.name;
     }
     if (x->nodeInContext) {
-        r.inputData = QJsonObject{{QStringLiteral("inputs"), request.inputs},
-                                  {QStringLiteral("upstream"), request.upstream}};
+        r.inputData = QJsonObject { { QStringLiteral("inputs"), request.inputs },
+            { QStringLiteral("upstream"), request.upstream } };
     } else {
         r.inputData = request.inputs;
     }
@@ -372,8 +383,8 @@ void Engine::startExecution(Execution *x)
         runOrchestration(x);
 }
 
-void Engine::finishExecution(Execution *x, const QString &status, const QString &error,
-                             const QJsonObject &outputData)
+void Engine::finishExecution(
+    Execution *x, const QString &status, const QString &error, const QJsonObject &outputData)
 {
     if (x->state == Execution::State::Finished)
         return;
@@ -404,19 +415,19 @@ void Engine::finishExecution(Execution *x, const QString &status, const QString 
     ExecutionEvent e;
     e.type = ExecutionEvent::Type::Complete;
     e.status = status;
-    e.data = QJsonObject{
-        {QStringLiteral("output_data"), r.outputData},
-        {QStringLiteral("input_tokens"), r.inputTokens},
-        {QStringLiteral("output_tokens"), r.outputTokens},
-        {QStringLiteral("cached_tokens"), r.cachedTokens},
-        {QStringLiteral("tokens_estimated"), r.tokensEstimated},
-        {QStringLiteral("cost_usd"), costValue(r.costUsd)},
-        {QStringLiteral("execution_time_ms"), r.executionTimeMs},
-        {QStringLiteral("ttft_ms"), nullIfNegative(r.ttftMs)},
-        {QStringLiteral("queue_ms"), r.queueMs},
-        {QStringLiteral("error_message"), error.isEmpty() ? QJsonValue() : QJsonValue(error)},
+    e.data = QJsonObject {
+        { QStringLiteral("output_data"), r.outputData },
+        { QStringLiteral("input_tokens"), r.inputTokens },
+        { QStringLiteral("output_tokens"), r.outputTokens },
+        { QStringLiteral("cached_tokens"), r.cachedTokens },
+        { QStringLiteral("tokens_estimated"), r.tokensEstimated },
+        { QStringLiteral("cost_usd"), costValue(r.costUsd) },
+        { QStringLiteral("execution_time_ms"), r.executionTimeMs },
+        { QStringLiteral("ttft_ms"), nullIfNegative(r.ttftMs) },
+        { QStringLiteral("queue_ms"), r.queueMs },
+        { QStringLiteral("error_message"), error.isEmpty() ? QJsonValue() : QJsonValue(error) },
     };
-    m_pendingTerminal = true;   // before emitEvent: it may flush inline
+    m_pendingTerminal = true; // before emitEvent: it may flush inline
     emitEvent(x, std::move(e));
 
     m_executions.remove(r.id);
@@ -435,10 +446,13 @@ void Engine::finishExecution(Execution *x, const QString &status, const QString 
     // Callers up the stack, and calls posted before now (a task's deferred failure), may still
     // hold x or its tasks: delete it from an event posted after all of them.
     m_graveyard.append(x);
-    QMetaObject::invokeMethod(this, [this, x] {
-        if (m_graveyard.removeOne(x))
-            delete x;
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this,
+        [this, x] {
+            if (m_graveyard.removeOne(x))
+                delete x;
+        },
+        Qt::QueuedConnection);
     scheduleFlush();
     updateCounts();
     schedulePump();
@@ -484,7 +498,7 @@ void Engine::cancelTask(AgentTask *t)
     if (t->ended)
         return;
     if (t->call) {
-        t->call->cancel();   // finished(cancelled) follows, usually at once
+        t->call->cancel(); // finished(cancelled) follows, usually at once
         return;
     }
     // No call (its creation failed and the failure is still on its way): end it here, with its
@@ -523,20 +537,23 @@ void Engine::runSingleAgent(Execution *x)
 {
     const AgentSpec *agent = x->ws.agent(x->req.agentId);
     if (!agent) {
-        finishExecution(x, QStringLiteral("failed"), QStringLiteral("unknown agent '%1'").arg(x->req.agentId), {});
+        finishExecution(
+            x, QStringLiteral("failed"), QStringLiteral("unknown agent '%1'").arg(x->req.agentId), {});
         return;
     }
     const QStringList problems = agentProblems(x, agent->id);
     if (!problems.isEmpty()) {
         finishExecution(x, QStringLiteral("failed"),
-                        QStringLiteral("agent '%1' is invalid: %2").arg(agent->id, problems.join(QStringLiteral("; "))), {});
+            QStringLiteral("agent '%1' is invalid: %2").arg(agent->id, problems.join(QStringLiteral("; "))),
+            {});
         return;
     }
     QStringList inputProblems;
-    const std::optional<QJsonObject> inputs = validateInputs(agent->signature.inputs, x->req.inputs, &inputProblems);
+    const std::optional<QJsonObject> inputs
+        = validateInputs(agent->signature.inputs, x->req.inputs, &inputProblems);
     if (!inputs) {
         finishExecution(x, QStringLiteral("failed"),
-                        QStringLiteral("invalid inputs: %1").arg(inputProblems.join(QStringLiteral("; "))), {});
+            QStringLiteral("invalid inputs: %1").arg(inputProblems.join(QStringLiteral("; "))), {});
         return;
     }
     x->rec.inputData = *inputs;
@@ -560,8 +577,8 @@ void Engine::runSingleAgent(Execution *x)
 }
 
 Engine::AgentTask *Engine::startAgentTask(Execution *x, const AgentSpec &agent, const QJsonObject &inputs,
-                                          const QString &parentStepId, const QString &nodeId,
-                                          std::function<void(AgentTask *, const TaskOutcome &)> done)
+    const QString &parentStepId, const QString &nodeId,
+    std::function<void(AgentTask *, const TaskOutcome &)> done)
 {
     auto *t = new AgentTask;
     t->x = x;
@@ -575,10 +592,10 @@ Engine::AgentTask *Engine::startAgentTask(Execution *x, const AgentSpec &agent, 
     const QList<ChatMessage> messages = buildPrompt(agent, inputs);
     QJsonArray jsonMessages;
     for (const ChatMessage &m : messages)
-        jsonMessages.append(QJsonObject{{QStringLiteral("role"), m.role}, {QStringLiteral("content"), m.content}});
-    t->llmInput = QJsonObject{{QStringLiteral("messages"), jsonMessages},
-                              {QStringLiteral("model"), agent.model.name},
-                              {QStringLiteral("provider"), agent.model.provider}};
+        jsonMessages.append(
+            QJsonObject { { QStringLiteral("role"), m.role }, { QStringLiteral("content"), m.content } });
+    t->llmInput = QJsonObject { { QStringLiteral("messages"), jsonMessages },
+        { QStringLiteral("model"), agent.model.name }, { QStringLiteral("provider"), agent.model.provider } };
     if (agent.model.temperature)
         t->llmInput.insert(QStringLiteral("temperature"), *agent.model.temperature);
     if (agent.model.maxTokens)
@@ -596,7 +613,8 @@ Engine::AgentTask *Engine::startAgentTask(Execution *x, const AgentSpec &agent, 
     stepStarted(x, t->llm);
 
     if (!provider) {
-        failTaskLater(t, QStringLiteral("agent '%1': unknown provider '%2'").arg(agent.id, agent.model.provider));
+        failTaskLater(
+            t, QStringLiteral("agent '%1': unknown provider '%2'").arg(agent.id, agent.model.provider));
         return t;
     }
     LlmRequest request;
@@ -619,17 +637,18 @@ Engine::AgentTask *Engine::startAgentTask(Execution *x, const AgentSpec &agent, 
         // has no call yet) and deleting the task drops the lookup with its answer.
         t->keyLookup = new ApiKeyLookup(*provider);
         t->keyLookup->setTrust(x->trust);
-        connect(t->keyLookup, &ApiKeyLookup::finished, this, [this, t, request](const QString &key, const QString &err) mutable {
-            if (t->ended)
-                return;
-            if (key.isEmpty()) {
-                failTaskLater(t, err);
-                return;
-            }
-            request.apiKey = key;
-            launchTaskCall(t, request);
-            request.apiKey.clear();   // the call holds its own copy; keep no other
-        });
+        connect(t->keyLookup, &ApiKeyLookup::finished, this,
+            [this, t, request](const QString &key, const QString &err) mutable {
+                if (t->ended)
+                    return;
+                if (key.isEmpty()) {
+                    failTaskLater(t, err);
+                    return;
+                }
+                request.apiKey = key;
+                launchTaskCall(t, request);
+                request.apiKey.clear(); // the call holds its own copy; keep no other
+            });
         t->keyLookup->start();
         return t;
     }
@@ -644,14 +663,17 @@ Engine::AgentTask *Engine::startAgentTask(Execution *x, const AgentSpec &agent, 
 void Engine::failTaskLater(AgentTask *t, const QString &error)
 {
     // Fail in a later turn: the caller expects the task to be running when this returns.
-    QMetaObject::invokeMethod(this, [this, t, error] {
-        if (t->ended)
-            return;
-        LlmResult r;
-        r.ok = false;
-        r.error = error;
-        onTaskFinished(t, r);
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this,
+        [this, t, error] {
+            if (t->ended)
+                return;
+            LlmResult r;
+            r.ok = false;
+            r.error = error;
+            onTaskFinished(t, r);
+        },
+        Qt::QueuedConnection);
 }
 
 void Engine::launchTaskCall(AgentTask *t, const LlmRequest &request)
@@ -659,13 +681,15 @@ void Engine::launchTaskCall(AgentTask *t, const LlmRequest &request)
     QString error;
     t->call = createLlmCall(request, m_network, this, &error);
     if (!t->call) {
-        failTaskLater(t, error.isEmpty() ? QStringLiteral("provider '%1': cannot create a call").arg(request.provider.id)
-                                         : as::redact(error, {request.apiKey}));
+        failTaskLater(t,
+            error.isEmpty() ? QStringLiteral("provider '%1': cannot create a call").arg(request.provider.id)
+                            : as::redact(error, { request.apiKey }));
         return;
     }
-    connect(t->call, &LlmCall::chunk, this, [this, t](const QString &text, int tokens) { onTaskChunk(t, text, tokens); });
+    connect(t->call, &LlmCall::chunk, this,
+        [this, t](const QString &text, int tokens) { onTaskChunk(t, text, tokens); });
     connect(t->call, &LlmCall::attemptFailed, this,
-            [this, t](int attempt, const QString &err, int) { onTaskAttemptFailed(t, attempt, err); });
+        [this, t](int attempt, const QString &err, int) { onTaskAttemptFailed(t, attempt, err); });
     connect(t->call, &LlmCall::finished, this, [this, t](const LlmResult &r) { onTaskFinished(t, r); });
     if (!m_partialTimer.isActive() && m_store)
         m_partialTimer.start();
@@ -700,7 +724,7 @@ void Engine::onTaskAttemptFailed(AgentTask *t, int attempt, const QString &error
     // Each failed attempt is its own failed llm step; the next attempt gets a new step.
     t->llm.attempt = attempt;
     t->llm.errorMessage = error;
-    t->llm.outputData = QJsonObject{{QStringLiteral("text"), t->text}};
+    t->llm.outputData = QJsonObject { { QStringLiteral("text"), t->text } };
     stepFinished(x, t->llm, QStringLiteral("failed"));
     t->text.clear();
     t->dirty = false;
@@ -730,7 +754,7 @@ void Engine::onTaskFinished(AgentTask *t, const LlmResult &result)
     t->dirty = false;
 
     StepRecord &s = t->llm;
-    s.outputData = QJsonObject{{QStringLiteral("text"), text}};
+    s.outputData = QJsonObject { { QStringLiteral("text"), text } };
     const TokenUsage &u = result.usage;
     s.inputTokens = u.inputTokens;
     s.outputTokens = u.outputTokens;
@@ -742,7 +766,7 @@ void Engine::onTaskFinished(AgentTask *t, const LlmResult &result)
         s.ttftMs = result.ttftMs;
     if (result.attempts > s.attempt)
         s.attempt = result.attempts;
-    std::optional<double> cost = 0.0;   // nothing was sent (no provider, no key): nothing billed
+    std::optional<double> cost = 0.0; // nothing was sent (no provider, no key): nothing billed
     if (t->requested) {
         cost = m_settings.pricing.cost(t->providerKind, s.model, u);
         if (!cost && !result.responseModel.isEmpty() && result.responseModel != s.model)
@@ -783,7 +807,7 @@ void Engine::onTaskFinished(AgentTask *t, const LlmResult &result)
 
     StepRecord p = newStep(x, QStringLiteral("parse"), QStringLiteral("parse"), t->parentStepId, t->nodeId);
     p.agentId = t->agent.id;
-    p.inputData = QJsonObject{{QStringLiteral("text"), text}};
+    p.inputData = QJsonObject { { QStringLiteral("text"), text } };
     p.costUsd = 0.0;
     stepStarted(x, p);
     Result<QJsonObject> parsed = parseReply(t->agent.signature, text);
@@ -873,21 +897,22 @@ void Engine::runOrchestration(Execution *x)
     const OrchestrationSpec *o = x->ws.orchestration(x->req.orchestrationId);
     if (!o) {
         finishExecution(x, QStringLiteral("failed"),
-                        QStringLiteral("unknown orchestration '%1'").arg(x->req.orchestrationId), {});
+            QStringLiteral("unknown orchestration '%1'").arg(x->req.orchestrationId), {});
         return;
     }
     x->orch = *o;
     const QStringList problems = orchestrationProblems(x, *o);
     if (!problems.isEmpty()) {
         finishExecution(x, QStringLiteral("failed"),
-                        QStringLiteral("orchestration '%1' is invalid:\n%2").arg(o->id, problems.join(QLatin1Char('\n'))), {});
+            QStringLiteral("orchestration '%1' is invalid:\n%2").arg(o->id, problems.join(QLatin1Char('\n'))),
+            {});
         return;
     }
     QStringList inputProblems;
     const std::optional<QJsonObject> inputs = validateInputs(o->inputs, x->req.inputs, &inputProblems);
     if (!inputs) {
         finishExecution(x, QStringLiteral("failed"),
-                        QStringLiteral("invalid inputs: %1").arg(inputProblems.join(QStringLiteral("; "))), {});
+            QStringLiteral("invalid inputs: %1").arg(inputProblems.join(QStringLiteral("; "))), {});
         return;
     }
     x->workflowInputs = *inputs;
@@ -926,20 +951,23 @@ void Engine::runNodeInContext(Execution *x)
     const NodeSpec *node = o ? o->node(x->req.nodeId) : nullptr;
     if (!node) {
         finishExecution(x, QStringLiteral("failed"),
-                        QStringLiteral("orchestration '%1': unknown node '%2'").arg(x->req.orchestrationId, x->req.nodeId), {});
+            QStringLiteral("orchestration '%1': unknown node '%2'")
+                .arg(x->req.orchestrationId, x->req.nodeId),
+            {});
         return;
     }
     x->orch = *o;
     const QStringList problems = orchestrationProblems(x, *o);
     if (!problems.isEmpty()) {
         finishExecution(x, QStringLiteral("failed"),
-                        QStringLiteral("orchestration '%1' is invalid:\n%2").arg(o->id, problems.join(QLatin1Char('\n'))), {});
+            QStringLiteral("orchestration '%1' is invalid:\n%2").arg(o->id, problems.join(QLatin1Char('\n'))),
+            {});
         return;
     }
     const AgentSpec *agent = x->ws.agent(node->agent);
     if (!agent) {
         finishExecution(x, QStringLiteral("failed"),
-                        QStringLiteral("node '%1': unknown agent '%2'").arg(node->id, node->agent), {});
+            QStringLiteral("node '%1': unknown agent '%2'").arg(node->id, node->agent), {});
         return;
     }
 
@@ -971,7 +999,8 @@ void Engine::runNodeInContext(Execution *x)
         if (e.fromNode == QLatin1String("input"))
             return past->inputData.value(e.fromField);
         for (const StepRecord &s : std::as_const(past->steps))
-            if (s.kind == QLatin1String("node") && s.nodeId == e.fromNode && s.status == QLatin1String("completed"))
+            if (s.kind == QLatin1String("node") && s.nodeId == e.fromNode
+                && s.status == QLatin1String("completed"))
                 return s.outputData.value(e.fromField);
         return QJsonValue(QJsonValue::Undefined);
     };
@@ -1004,17 +1033,17 @@ void Engine::runNodeInContext(Execution *x)
     for (auto it = x->req.upstream.begin(); it != x->req.upstream.end(); ++it)
         if (!upstream.contains(it.key()))
             upstream.insert(it.key(), it.value());
-    x->rec.inputData = QJsonObject{{QStringLiteral("inputs"), x->req.inputs},
-                                   {QStringLiteral("upstream"), upstream}};
+    x->rec.inputData = QJsonObject { { QStringLiteral("inputs"), x->req.inputs },
+        { QStringLiteral("upstream"), upstream } };
     if (!missing.isEmpty()) {
         QStringList parts;
         for (const QString &f : std::as_const(missing))
             parts << QStringLiteral("input '%1'").arg(f);
         finishExecution(x, QStringLiteral("failed"),
-                        QStringLiteral("node '%1': no upstream value for %2 (not given, not pinned, and no "
-                                       "successful run of '%3' to take it from)")
-                            .arg(node->id, parts.join(QStringLiteral(", ")), o->id),
-                        {});
+            QStringLiteral("node '%1': no upstream value for %2 (not given, not pinned, and no "
+                           "successful run of '%3' to take it from)")
+                .arg(node->id, parts.join(QStringLiteral(", ")), o->id),
+            {});
         return;
     }
     QJsonObject inputs = x->req.inputs;
@@ -1035,8 +1064,8 @@ void Engine::runNodeInContext(Execution *x)
 void Engine::startReadyNodes(Execution *x)
 {
     const int limit = m_settings.nodeConcurrency;
-    while (!x->ready.isEmpty() && !x->failing && !x->cancelRequested
-           && x->state == Execution::State::Running && (limit <= 0 || x->runningNodes < limit))
+    while (!x->ready.isEmpty() && !x->failing && !x->cancelRequested && x->state == Execution::State::Running
+        && (limit <= 0 || x->runningNodes < limit))
         startNode(x, x->ready.takeFirst());
 }
 
@@ -1074,7 +1103,7 @@ void Engine::startNode(Execution *x, int index)
         return;
     }
     startAgentTask(x, n.agent, *full, n.step.id, n.spec.id,
-                   [this, index](AgentTask *t, const TaskOutcome &o) { onNodeDone(t->x, index, o); });
+        [this, index](AgentTask *t, const TaskOutcome &o) { onNodeDone(t->x, index, o); });
 }
 
 void Engine::onNodeDone(Execution *x, int index, const TaskOutcome &o)
@@ -1106,7 +1135,7 @@ void Engine::onNodeDone(Execution *x, int index, const TaskOutcome &o)
         n.state = NodeRun::State::Failed;
         s.errorMessage = o.error;
         if (!o.partialText.isEmpty())
-            s.outputData = QJsonObject{{QStringLiteral("text"), o.partialText}};
+            s.outputData = QJsonObject { { QStringLiteral("text"), o.partialText } };
         stepFinished(x, s, QStringLiteral("failed"));
         if (!x->failing && !x->cancelRequested) {
             x->failing = true;
@@ -1122,7 +1151,7 @@ void Engine::onNodeDone(Execution *x, int index, const TaskOutcome &o)
         n.state = NodeRun::State::Cancelled;
         s.errorMessage = QStringLiteral("cancelled");
         if (!o.partialText.isEmpty())
-            s.outputData = QJsonObject{{QStringLiteral("text"), o.partialText}};
+            s.outputData = QJsonObject { { QStringLiteral("text"), o.partialText } };
         stepFinished(x, s, QStringLiteral("cancelled"));
         break;
     }
@@ -1136,7 +1165,7 @@ void Engine::settleOrchestration(Execution *x)
         return;
     const bool stopping = x->failing || x->cancelRequested;
     if (!stopping && !x->ready.isEmpty())
-        return;   // startReadyNodes is about to run them
+        return; // startReadyNodes is about to run them
 
     const bool allDone = x->doneNodes == x->nodes.size();
 
@@ -1189,13 +1218,13 @@ void Engine::settleOrchestration(Execution *x)
         finishExecution(x, QStringLiteral("cancelled"), QStringLiteral("cancelled"), output);
     else
         finishExecution(x, QStringLiteral("failed"),
-                        QStringLiteral("orchestration '%1': some nodes could never run").arg(x->orch.id), output);
+            QStringLiteral("orchestration '%1': some nodes could never run").arg(x->orch.id), output);
 }
 
 // --- Steps, events, store ----------------------------------------------------------------------
 
 StepRecord Engine::newStep(Execution *x, const QString &kind, const QString &name,
-                           const QString &parentStepId, const QString &nodeId)
+    const QString &parentStepId, const QString &nodeId)
 {
     StepRecord s;
     s.id = as::newId();
@@ -1322,7 +1351,7 @@ void Engine::flushPartialOutputs()
         if (!t->dirty)
             continue;
         t->dirty = false;
-        t->llm.outputData = QJsonObject{{QStringLiteral("text"), t->text}};
+        t->llm.outputData = QJsonObject { { QStringLiteral("text"), t->text } };
         const StepRecord &s = t->llm;
         storeWrite([&s](ExecutionStore &st) { return st.updateStep(s); });
     }
@@ -1397,7 +1426,7 @@ void Engine::deleteExecutions(quint64 ticket, const QStringList &ids)
         emit queryFailed(ticket, QStringLiteral("no history: the engine runs without a database"));
         return;
     }
-    commitStore();   // grouped writes first, so nothing deleted comes back
+    commitStore(); // grouped writes first, so nothing deleted comes back
     QStringList finished;
     for (const QString &id : ids)
         if (!m_executions.contains(id))

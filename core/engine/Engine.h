@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/engine/EngineSettings.h"
-#include "core/engine/ExecutionBackend.h"   // metatypes of HistoryPage / ExecutionRecord
+#include "core/engine/ExecutionBackend.h" // metatypes of HistoryPage / ExecutionRecord
 #include "core/engine/ExecutionEvent.h"
 #include "core/engine/ExecutionRequest.h"
 #include "core/model/Workspace.h"
@@ -76,8 +76,7 @@ class Engine final : public QObject
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(Engine)
 public:
-    explicit Engine(const Workspace &workspace, const EngineSettings &settings,
-                    QObject *parent = nullptr);
+    explicit Engine(const Workspace &workspace, const EngineSettings &settings, QObject *parent = nullptr);
     ~Engine() override;
 
     // Registers the metatypes that cross threads in signals (idempotent; the constructor
@@ -88,8 +87,7 @@ public:
     // The buffered events of an execution with seq > afterSeq, in seq order. *known is set to
     // false when the engine has no events for that id (never seen, or dropped after
     // retention: read the store instead).
-    ExecutionEventList eventsSince(const QString &executionId, qint64 afterSeq,
-                                   bool *known = nullptr) const;
+    ExecutionEventList eventsSince(const QString &executionId, qint64 afterSeq, bool *known = nullptr) const;
     int runningCount() const { return m_runningCount.load(); }
     int queuedCount() const { return m_queuedCount.load(); }
 
@@ -143,17 +141,17 @@ private:
     void pump();
     void schedulePump();
     void startExecution(Execution *x);
-    void finishExecution(Execution *x, const QString &status, const QString &error,
-                         const QJsonObject &outputData);
+    void finishExecution(
+        Execution *x, const QString &status, const QString &error, const QJsonObject &outputData);
     void updateCounts();
     void cancelExecution(Execution *x);
 
     // Agent runs (one agent: llm step + parse step), used by every mode.
     void runSingleAgent(Execution *x);
     AgentTask *startAgentTask(Execution *x, const AgentSpec &agent, const QJsonObject &inputs,
-                              const QString &parentStepId, const QString &nodeId,
-                              std::function<void(AgentTask *, const TaskOutcome &)> done);
-    void launchTaskCall(AgentTask *t, const LlmRequest &request);   // the key is resolved
+        const QString &parentStepId, const QString &nodeId,
+        std::function<void(AgentTask *, const TaskOutcome &)> done);
+    void launchTaskCall(AgentTask *t, const LlmRequest &request); // the key is resolved
     void failTaskLater(AgentTask *t, const QString &error);
     void onTaskChunk(AgentTask *t, const QString &text, int tokens);
     void onTaskAttemptFailed(AgentTask *t, int attempt, const QString &error);
@@ -173,8 +171,8 @@ private:
     QStringList agentProblems(Execution *x, const QString &agentId);
 
     // Steps, events, store.
-    StepRecord newStep(Execution *x, const QString &kind, const QString &name,
-                       const QString &parentStepId, const QString &nodeId);
+    StepRecord newStep(Execution *x, const QString &kind, const QString &name, const QString &parentStepId,
+        const QString &nodeId);
     void stepStarted(Execution *x, StepRecord &s);
     void stepFinished(Execution *x, StepRecord &s, const QString &status);
     void emitEvent(Execution *x, ExecutionEvent &&event);
@@ -188,29 +186,29 @@ private:
 
     Workspace m_workspace;
     EngineSettings m_settings;
-    std::unique_ptr<ExecutionStore> m_store;          // Owned; opened and used on the engine thread.
-    QNetworkAccessManager *m_network = nullptr;       // Owned (child); created in initialize().
-    bool m_txOpen = false;                            // a store transaction groups recent writes
-    bool m_pendingTerminal = false;                   // m_pending holds a `complete` event
-    QElapsedTimer m_txClock;                          // since the open transaction began
-    QTimer m_commitTimer;                             // commits an idle open transaction
+    std::unique_ptr<ExecutionStore> m_store; // Owned; opened and used on the engine thread.
+    QNetworkAccessManager *m_network = nullptr; // Owned (child); created in initialize().
+    bool m_txOpen = false; // a store transaction groups recent writes
+    bool m_pendingTerminal = false; // m_pending holds a `complete` event
+    QElapsedTimer m_txClock; // since the open transaction began
+    QTimer m_commitTimer; // commits an idle open transaction
     bool m_storeFailedReported = false;
 
     bool m_shutDown = false;
     bool m_pumpScheduled = false;
     int m_workspaceGeneration = 0;
-    QHash<QString, Execution *> m_executions;         // Owned: queued and running.
-    QList<Execution *> m_graveyard;                   // Owned: finished, deleted by a posted event.
-    QList<Execution *> m_queue;                       // Not owned: queued, in order.
+    QHash<QString, Execution *> m_executions; // Owned: queued and running.
+    QList<Execution *> m_graveyard; // Owned: finished, deleted by a posted event.
+    QList<Execution *> m_queue; // Not owned: queued, in order.
     int m_running = 0;
-    std::atomic<int> m_runningCount{0};
-    std::atomic<int> m_queuedCount{0};
+    std::atomic<int> m_runningCount { 0 };
+    std::atomic<int> m_queuedCount { 0 };
     int m_lastRunning = -1, m_lastQueued = -1;
 
-    ExecutionEventList m_pending;                     // events not yet flushed
+    ExecutionEventList m_pending; // events not yet flushed
     bool m_flushScheduled = false;
-    QTimer m_partialTimer;                            // flushes partial LLM output to the store
-    QSet<AgentTask *> m_activeTasks;                  // Not owned (owned by their Execution).
+    QTimer m_partialTimer; // flushes partial LLM output to the store
+    QSet<AgentTask *> m_activeTasks; // Not owned (owned by their Execution).
 
     // Replay buffer, shared with other threads through eventsSince().
     struct Replay
@@ -221,8 +219,8 @@ private:
     };
     mutable QMutex m_replayMutex;
     QHash<QString, Replay> m_replay;
-    QList<QString> m_finishedOrder;                   // finished executions, oldest first
+    QList<QString> m_finishedOrder; // finished executions, oldest first
     qint64 m_retainedFinishedEvents = 0;
 
-    std::optional<QStringList> m_problemsCache;       // Workspace::validate() of m_workspace
+    std::optional<QStringList> m_problemsCache; // Workspace::validate() of m_workspace
 };

@@ -8,8 +8,8 @@
 // Settings of the embedded engine (docs/architecture.md). Copied into the engine at construction.
 struct EngineSettings
 {
-    QString databasePath;          // empty: no history (runner --no-history)
-    int concurrency = 4;           // executions running at once; more wait `queued`
+    QString databasePath; // empty: no history (runner --no-history)
+    int concurrency = 4; // executions running at once; more wait `queued`
     PricingTable pricing = PricingTable::builtIn();
 
     // Nodes of one orchestration running at once; 0 = unlimited (every ready node starts).

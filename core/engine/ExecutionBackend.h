@@ -22,7 +22,7 @@ public:
     using QObject::QObject;
     ~ExecutionBackend() override = default;
 
-    virtual QString displayName() const = 0;            // "Local" or "remote host:port"
+    virtual QString displayName() const = 0; // "Local" or "remote host:port"
 
     // The agents and orchestrations this backend can run.
     virtual Workspace workspace() const = 0;
@@ -44,7 +44,11 @@ public:
     // executionsDeleted(ticket, count) / queryFailed(ticket, message). Retention keeps only the
     // newest `keepLast` (if > 0) and drops anything queued before `olderThan` (if valid).
     // A backend that cannot delete returns 0 and emits nothing (default).
-    virtual quint64 deleteExecutions(const QStringList &ids) { Q_UNUSED(ids); return 0; }
+    virtual quint64 deleteExecutions(const QStringList &ids)
+    {
+        Q_UNUSED(ids);
+        return 0;
+    }
     virtual quint64 applyRetention(int keepLast, const QDateTime &olderThan)
     {
         Q_UNUSED(keepLast);

@@ -11,19 +11,19 @@ struct TypeName
 };
 
 constexpr TypeName kTypeNames[] = {
-    {ExecutionEvent::Type::Status, QLatin1String("status")},
-    {ExecutionEvent::Type::StepStarted, QLatin1String("step_started")},
-    {ExecutionEvent::Type::Chunk, QLatin1String("chunk")},
-    {ExecutionEvent::Type::StepCompleted, QLatin1String("step_completed")},
-    {ExecutionEvent::Type::Complete, QLatin1String("complete")},
-    {ExecutionEvent::Type::Error, QLatin1String("error")},
+    { ExecutionEvent::Type::Status, QLatin1String("status") },
+    { ExecutionEvent::Type::StepStarted, QLatin1String("step_started") },
+    { ExecutionEvent::Type::Chunk, QLatin1String("chunk") },
+    { ExecutionEvent::Type::StepCompleted, QLatin1String("step_completed") },
+    { ExecutionEvent::Type::Complete, QLatin1String("complete") },
+    { ExecutionEvent::Type::Error, QLatin1String("error") },
 };
 
 // Keys that toJson() writes itself; everything else of a status/complete/error object is `data`.
 bool isEnvelopeKey(const QString &key)
 {
-    return key == QLatin1String("type") || key == QLatin1String("execution_id")
-        || key == QLatin1String("seq") || key == QLatin1String("status");
+    return key == QLatin1String("type") || key == QLatin1String("execution_id") || key == QLatin1String("seq")
+        || key == QLatin1String("status");
 }
 
 } // namespace
@@ -72,7 +72,7 @@ Result<ExecutionEvent> ExecutionEvent::fromJson(const QJsonObject &o)
 {
     const QJsonValue typeValue = o.value(QLatin1String("type"));
     if (!typeValue.isString())
-        return Failure{QStringLiteral("event: missing \"type\"")};
+        return Failure { QStringLiteral("event: missing \"type\"") };
     const QString name = typeValue.toString();
     ExecutionEvent e;
     bool known = false;
@@ -84,18 +84,18 @@ Result<ExecutionEvent> ExecutionEvent::fromJson(const QJsonObject &o)
         }
     }
     if (!known)
-        return Failure{QStringLiteral("event: unknown type '%1'").arg(name)};
+        return Failure { QStringLiteral("event: unknown type '%1'").arg(name) };
 
     const QJsonValue idValue = o.value(QLatin1String("execution_id"));
     if (!idValue.isUndefined() && !idValue.isNull() && !idValue.isString())
-        return Failure{QStringLiteral("event.execution_id: expected a string")};
+        return Failure { QStringLiteral("event.execution_id: expected a string") };
     e.executionId = idValue.toString();
 
     const QJsonValue seqValue = o.value(QLatin1String("seq"));
     if (!seqValue.isUndefined() && !seqValue.isNull()) {
         if (!seqValue.isDouble() || seqValue.toDouble() < 0
             || seqValue.toDouble() != double(qint64(seqValue.toDouble())))
-            return Failure{QStringLiteral("event.seq: expected a non-negative integer")};
+            return Failure { QStringLiteral("event.seq: expected a non-negative integer") };
         e.seq = qint64(seqValue.toDouble());
     }
 
@@ -108,7 +108,7 @@ Result<ExecutionEvent> ExecutionEvent::fromJson(const QJsonObject &o)
                 e.data.insert(it.key(), it.value());
         e.status = o.value(QLatin1String("status")).toString();
         if (e.type == Type::Status && e.status.isEmpty())
-            return Failure{QStringLiteral("event.status: missing")};
+            return Failure { QStringLiteral("event.status: missing") };
         // A minimal server (no seq) sends {"type":"complete","execution_id"} with no status.
         if (e.type == Type::Complete && e.status.isEmpty())
             e.status = QStringLiteral("completed");
@@ -117,7 +117,7 @@ Result<ExecutionEvent> ExecutionEvent::fromJson(const QJsonObject &o)
     case Type::StepCompleted: {
         const QJsonValue s = o.value(QLatin1String("step"));
         if (!s.isObject())
-            return Failure{QStringLiteral("event.step: expected an object")};
+            return Failure { QStringLiteral("event.step: expected an object") };
         e.step = s.toObject();
         e.stepId = e.step.value(QLatin1String("id")).toString();
         break;
@@ -125,12 +125,12 @@ Result<ExecutionEvent> ExecutionEvent::fromJson(const QJsonObject &o)
     case Type::Chunk: {
         const QJsonValue c = o.value(QLatin1String("content"));
         if (!c.isString())
-            return Failure{QStringLiteral("event.content: expected a string")};
+            return Failure { QStringLiteral("event.content: expected a string") };
         e.content = c.toString();
         e.stepId = o.value(QLatin1String("step_id")).toString();
         const QJsonValue t = o.value(QLatin1String("tokens"));
         if (!t.isUndefined() && !t.isNull() && !t.isDouble())
-            return Failure{QStringLiteral("event.tokens: expected a number")};
+            return Failure { QStringLiteral("event.tokens: expected a number") };
         e.tokens = t.toInt();
         break;
     }
@@ -147,8 +147,8 @@ ExecutionEvent ExecutionEvent::makeStatus(const QString &executionId, const QStr
     return e;
 }
 
-ExecutionEvent ExecutionEvent::makeChunk(const QString &executionId, const QString &stepId,
-                                         const QString &content, int tokens)
+ExecutionEvent ExecutionEvent::makeChunk(
+    const QString &executionId, const QString &stepId, const QString &content, int tokens)
 {
     ExecutionEvent e;
     e.type = Type::Chunk;

@@ -18,10 +18,10 @@ struct ExecutionEvent
     QString executionId;
     qint64 seq = 0;
 
-    QString status;       // Status, Complete: queued | running | completed | failed | cancelled | interrupted
-    QString stepId;       // Chunk: the step the text belongs to
-    QString content;      // Chunk
-    int tokens = 0;       // Chunk
+    QString status; // Status, Complete: queued | running | completed | failed | cancelled | interrupted
+    QString stepId; // Chunk: the step the text belongs to
+    QString content; // Chunk
+    int tokens = 0; // Chunk
     // StepStarted / StepCompleted: {"id","name","kind","node_id","parent_step_id","status",
     // "output_data",…} — StepRecord::toJson() keys.
     QJsonObject step;
@@ -30,13 +30,13 @@ struct ExecutionEvent
     // Error: code, message. Status: optional error_message, queue_ms.
     QJsonObject data;
 
-    static QString typeName(Type t);   // "status", "step_started", "chunk", …
-    QJsonObject toJson() const;         // the wire object
+    static QString typeName(Type t); // "status", "step_started", "chunk", …
+    QJsonObject toJson() const; // the wire object
     static Result<ExecutionEvent> fromJson(const QJsonObject &o);
 
     static ExecutionEvent makeStatus(const QString &executionId, const QString &status);
-    static ExecutionEvent makeChunk(const QString &executionId, const QString &stepId,
-                                    const QString &content, int tokens);
+    static ExecutionEvent makeChunk(
+        const QString &executionId, const QString &stepId, const QString &content, int tokens);
     bool isTerminal() const { return type == Type::Complete; }
 };
 

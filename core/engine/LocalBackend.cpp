@@ -5,7 +5,8 @@
 #include <QThread>
 
 LocalBackend::LocalBackend(const Workspace &workspace, const EngineSettings &settings, QObject *parent)
-    : ExecutionBackend(parent), m_workspace(workspace)
+    : ExecutionBackend(parent)
+    , m_workspace(workspace)
 {
     Engine::registerMetaTypes();
     m_thread = new QThread(this);
@@ -33,8 +34,8 @@ LocalBackend::LocalBackend(const Workspace &workspace, const EngineSettings &set
     QMetaObject::invokeMethod(m_engine, &Engine::initialize, Qt::QueuedConnection);
     // The embedded engine is always "connected"; said once, after the caller had a chance to
     // connect to the signal.
-    QMetaObject::invokeMethod(this, [this] { emit connectionStateChanged(QStringLiteral("connected")); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this] { emit connectionStateChanged(QStringLiteral("connected")); }, Qt::QueuedConnection);
 }
 
 LocalBackend::~LocalBackend()
@@ -43,10 +44,13 @@ LocalBackend::~LocalBackend()
     // there (so the shutdown call runs before the loop exits) and wait for it.
     Engine *engine = m_engine;
     QThread *thread = m_thread;
-    QMetaObject::invokeMethod(m_engine, [engine, thread] {
-        engine->shutdown();
-        thread->quit();
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_engine,
+        [engine, thread] {
+            engine->shutdown();
+            thread->quit();
+        },
+        Qt::QueuedConnection);
     m_thread->wait();
     m_engine = nullptr;
 }
@@ -55,8 +59,8 @@ void LocalBackend::setWorkspace(const Workspace &workspace)
 {
     m_workspace = workspace;
     Engine *engine = m_engine;
-    QMetaObject::invokeMethod(m_engine, [engine, workspace] { engine->setWorkspace(workspace); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_engine, [engine, workspace] { engine->setWorkspace(workspace); }, Qt::QueuedConnection);
     emit workspaceChanged();
 }
 
@@ -71,35 +75,39 @@ quint64 LocalBackend::start(const ExecutionRequest &request)
 {
     const quint64 ticket = m_nextTicket++;
     Engine *engine = m_engine;
-    QMetaObject::invokeMethod(m_engine, [engine, ticket, request] { engine->submit(ticket, request); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_engine, [engine, ticket, request] { engine->submit(ticket, request); }, Qt::QueuedConnection);
     return ticket;
 }
 
 void LocalBackend::cancel(const QString &executionId)
 {
     Engine *engine = m_engine;
-    QMetaObject::invokeMethod(m_engine, [engine, executionId] { engine->cancel(executionId); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_engine, [engine, executionId] { engine->cancel(executionId); }, Qt::QueuedConnection);
 }
 
 void LocalBackend::subscribe(const QString &executionId, qint64 afterSeq)
 {
     // Every batch of the engine is forwarded already; a subscription only replays what is past.
     // Delivered in a later turn so callers can connect after calling subscribe().
-    QMetaObject::invokeMethod(this, [this, executionId, afterSeq] {
-        const ExecutionEventList past = m_engine ? m_engine->eventsSince(executionId, afterSeq) : ExecutionEventList();
-        if (!past.isEmpty())
-            emit eventsReceived(past);
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this,
+        [this, executionId, afterSeq] {
+            const ExecutionEventList past
+                = m_engine ? m_engine->eventsSince(executionId, afterSeq) : ExecutionEventList();
+            if (!past.isEmpty())
+                emit eventsReceived(past);
+        },
+        Qt::QueuedConnection);
 }
 
 quint64 LocalBackend::queryHistory(const HistoryQuery &query)
 {
     const quint64 ticket = m_nextTicket++;
     Engine *engine = m_engine;
-    QMetaObject::invokeMethod(m_engine, [engine, ticket, query] { engine->queryHistory(ticket, query); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_engine, [engine, ticket, query] { engine->queryHistory(ticket, query); }, Qt::QueuedConnection);
     return ticket;
 }
 
@@ -107,8 +115,9 @@ quint64 LocalBackend::fetchExecution(const QString &executionId)
 {
     const quint64 ticket = m_nextTicket++;
     Engine *engine = m_engine;
-    QMetaObject::invokeMethod(m_engine, [engine, ticket, executionId] { engine->fetchExecution(ticket, executionId); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_engine, [engine, ticket, executionId] { engine->fetchExecution(ticket, executionId); },
+        Qt::QueuedConnection);
     return ticket;
 }
 
@@ -116,8 +125,8 @@ quint64 LocalBackend::deleteExecutions(const QStringList &ids)
 {
     const quint64 ticket = m_nextTicket++;
     Engine *engine = m_engine;
-    QMetaObject::invokeMethod(m_engine, [engine, ticket, ids] { engine->deleteExecutions(ticket, ids); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_engine, [engine, ticket, ids] { engine->deleteExecutions(ticket, ids); }, Qt::QueuedConnection);
     return ticket;
 }
 
@@ -125,8 +134,9 @@ quint64 LocalBackend::applyRetention(int keepLast, const QDateTime &olderThan)
 {
     const quint64 ticket = m_nextTicket++;
     Engine *engine = m_engine;
-    QMetaObject::invokeMethod(m_engine, [engine, ticket, keepLast, olderThan] {
-        engine->applyRetention(ticket, keepLast, olderThan);
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_engine,
+        [engine, ticket, keepLast, olderThan] { engine->applyRetention(ticket, keepLast, olderThan); },
+        Qt::QueuedConnection);
     return ticket;
 }

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/engine/ExecutionBackend.h"
 #include "core/engine/EngineSettings.h"
+#include "core/engine/ExecutionBackend.h"
 
 #include <memory>
 
@@ -16,8 +16,8 @@ class LocalBackend final : public ExecutionBackend
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(LocalBackend)
 public:
-    explicit LocalBackend(const Workspace &workspace, const EngineSettings &settings,
-                          QObject *parent = nullptr);
+    explicit LocalBackend(
+        const Workspace &workspace, const EngineSettings &settings, QObject *parent = nullptr);
     ~LocalBackend() override;
 
     QString displayName() const override { return QStringLiteral("Local"); }
@@ -37,12 +37,12 @@ public:
     int runningCount() const override { return m_running; }
     int queuedCount() const override { return m_queued; }
 
-    Engine *engine() const { return m_engine; }   // lives on the engine thread
+    Engine *engine() const { return m_engine; } // lives on the engine thread
 
 private:
     Workspace m_workspace;
-    QThread *m_thread = nullptr;   // Owned.
-    Engine *m_engine = nullptr;    // Owned; deleted on its thread when the thread finishes.
+    QThread *m_thread = nullptr; // Owned.
+    Engine *m_engine = nullptr; // Owned; deleted on its thread when the thread finishes.
     quint64 m_nextTicket = 1;
     int m_running = 0;
     int m_queued = 0;

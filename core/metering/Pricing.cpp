@@ -16,23 +16,23 @@ namespace {
 QStringList vendorsForKind(const QString &kind)
 {
     if (kind == u"openai")
-        return {QStringLiteral("openai"), QStringLiteral("google"), QStringLiteral("mistral"),
-                QStringLiteral("deepseek"), QStringLiteral("anthropic")};
-    return {kind};
+        return { QStringLiteral("openai"), QStringLiteral("google"), QStringLiteral("mistral"),
+            QStringLiteral("deepseek"), QStringLiteral("anthropic") };
+    return { kind };
 }
 
 // OpenRouter-style and LiteLLM-style vendor prefixes ("mistralai/mistral-large").
 QString vendorForPrefix(const QString &prefix)
 {
     static const QHash<QString, QString> map = {
-        {QStringLiteral("openai"), QStringLiteral("openai")},
-        {QStringLiteral("anthropic"), QStringLiteral("anthropic")},
-        {QStringLiteral("google"), QStringLiteral("google")},
-        {QStringLiteral("gemini"), QStringLiteral("google")},
-        {QStringLiteral("mistral"), QStringLiteral("mistral")},
-        {QStringLiteral("mistralai"), QStringLiteral("mistral")},
-        {QStringLiteral("deepseek"), QStringLiteral("deepseek")},
-        {QStringLiteral("ollama"), QStringLiteral("ollama")},
+        { QStringLiteral("openai"), QStringLiteral("openai") },
+        { QStringLiteral("anthropic"), QStringLiteral("anthropic") },
+        { QStringLiteral("google"), QStringLiteral("google") },
+        { QStringLiteral("gemini"), QStringLiteral("google") },
+        { QStringLiteral("mistral"), QStringLiteral("mistral") },
+        { QStringLiteral("mistralai"), QStringLiteral("mistral") },
+        { QStringLiteral("deepseek"), QStringLiteral("deepseek") },
+        { QStringLiteral("ollama"), QStringLiteral("ollama") },
     };
     return map.value(prefix);
 }
@@ -52,7 +52,7 @@ std::optional<double> number(const QJsonValue &v)
 {
     if (v.isDouble())
         return v.toDouble();
-    if (v.isString()) {   // LiteLLM's loader tolerates numeric strings
+    if (v.isString()) { // LiteLLM's loader tolerates numeric strings
         bool ok = false;
         const double d = v.toString().toDouble(&ok);
         if (ok)
@@ -76,14 +76,15 @@ Result<void> PricingTable::loadFile(const QString &path)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
-        return Failure{QStringLiteral("%1: %2").arg(path, file.errorString())};
+        return Failure { QStringLiteral("%1: %2").arg(path, file.errorString()) };
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &pe);
     if (pe.error != QJsonParseError::NoError)
-        return Failure{QStringLiteral("%1: invalid JSON at offset %2: %3")
-                           .arg(path).arg(pe.offset).arg(pe.errorString())};
+        return Failure {
+            QStringLiteral("%1: invalid JSON at offset %2: %3").arg(path).arg(pe.offset).arg(pe.errorString())
+        };
     if (!doc.isObject())
-        return Failure{QStringLiteral("%1: expected a JSON object").arg(path)};
+        return Failure { QStringLiteral("%1: expected a JSON object").arg(path) };
     return loadJson(doc.object(), path);
 }
 
@@ -98,7 +99,7 @@ Result<void> PricingTable::loadJson(const QJsonObject &root, const QString &sour
 {
     const QJsonValue modelsValue = root.value(u"models");
     if (!modelsValue.isObject())
-        return Failure{QStringLiteral("%1: models: expected an object").arg(sourceName)};
+        return Failure { QStringLiteral("%1: models: expected an object").arg(sourceName) };
     const QJsonObject models = modelsValue.toObject();
 
     // Validate everything first so a bad file changes nothing.
@@ -109,29 +110,29 @@ Result<void> PricingTable::loadJson(const QJsonObject &root, const QString &sour
         const QString path = QStringLiteral("%1: models.%2").arg(sourceName, it.key());
         const int slash = key.indexOf(u'/');
         if (slash <= 0 || slash == key.size() - 1)
-            return Failure{path + QStringLiteral(": key must be 'vendor/model'")};
+            return Failure { path + QStringLiteral(": key must be 'vendor/model'") };
         if (!it.value().isObject())
-            return Failure{path + QStringLiteral(": expected an object")};
+            return Failure { path + QStringLiteral(": expected an object") };
         const QJsonObject o = it.value().toObject();
         const auto input = number(o.value(u"input"));
         const auto output = number(o.value(u"output"));
         if (!input || *input < 0)
-            return Failure{path + QStringLiteral(".input: expected a number >= 0")};
+            return Failure { path + QStringLiteral(".input: expected a number >= 0") };
         if (!output || *output < 0)
-            return Failure{path + QStringLiteral(".output: expected a number >= 0")};
+            return Failure { path + QStringLiteral(".output: expected a number >= 0") };
         ModelPrice price;
         price.input = *input;
         price.output = *output;
         if (o.contains(u"cached_input")) {
             const auto v = number(o.value(u"cached_input"));
             if (!v || *v < 0)
-                return Failure{path + QStringLiteral(".cached_input: expected a number >= 0")};
+                return Failure { path + QStringLiteral(".cached_input: expected a number >= 0") };
             price.cachedInput = *v;
         }
         if (o.contains(u"cache_write")) {
             const auto v = number(o.value(u"cache_write"));
             if (!v || *v < 0)
-                return Failure{path + QStringLiteral(".cache_write: expected a number >= 0")};
+                return Failure { path + QStringLiteral(".cache_write: expected a number >= 0") };
             price.cacheWrite = *v;
         }
         prices.insert(key, price);
@@ -139,7 +140,7 @@ Result<void> PricingTable::loadJson(const QJsonObject &root, const QString &sour
         const QJsonArray list = o.value(u"aliases").toArray();
         for (const QJsonValue &a : list) {
             if (!a.isString() || a.toString().isEmpty())
-                return Failure{path + QStringLiteral(".aliases: expected names")};
+                return Failure { path + QStringLiteral(".aliases: expected names") };
             aliases.insert(vendor + u'/' + a.toString().toLower(), key);
         }
     }
@@ -159,19 +160,19 @@ Result<int> PricingTable::importLiteLlm(const QJsonObject &root)
 {
     // litellm_provider -> our vendor. Others (bedrock, azure, vertex partner models…) are skipped.
     static const QHash<QString, QString> providers = {
-        {QStringLiteral("openai"), QStringLiteral("openai")},
-        {QStringLiteral("text-completion-openai"), QStringLiteral("openai")},
-        {QStringLiteral("anthropic"), QStringLiteral("anthropic")},
-        {QStringLiteral("gemini"), QStringLiteral("google")},
-        {QStringLiteral("vertex_ai-language-models"), QStringLiteral("google")},
-        {QStringLiteral("mistral"), QStringLiteral("mistral")},
-        {QStringLiteral("codestral"), QStringLiteral("mistral")},
-        {QStringLiteral("deepseek"), QStringLiteral("deepseek")},
-        {QStringLiteral("ollama"), QStringLiteral("ollama")},
+        { QStringLiteral("openai"), QStringLiteral("openai") },
+        { QStringLiteral("text-completion-openai"), QStringLiteral("openai") },
+        { QStringLiteral("anthropic"), QStringLiteral("anthropic") },
+        { QStringLiteral("gemini"), QStringLiteral("google") },
+        { QStringLiteral("vertex_ai-language-models"), QStringLiteral("google") },
+        { QStringLiteral("mistral"), QStringLiteral("mistral") },
+        { QStringLiteral("codestral"), QStringLiteral("mistral") },
+        { QStringLiteral("deepseek"), QStringLiteral("deepseek") },
+        { QStringLiteral("ollama"), QStringLiteral("ollama") },
     };
     // Collected first: Google AI Studio ("gemini/…") rows win over Vertex rows of the same
     // model whatever their order in the file.
-    QHash<QString, std::pair<ModelPrice, bool>> imported;   // key -> (price, from AI Studio)
+    QHash<QString, std::pair<ModelPrice, bool>> imported; // key -> (price, from AI Studio)
     for (auto it = root.begin(); it != root.end(); ++it) {
         if (it.key() == u"sample_spec" || !it.value().isObject())
             continue;
@@ -189,7 +190,7 @@ Result<int> PricingTable::importLiteLlm(const QJsonObject &root)
         if (slash > 0 && !vendorForPrefix(name.left(slash)).isEmpty())
             name = name.mid(slash + 1);
         if (name.contains(u'/'))
-            continue;   // e.g. "ft:…/…" or nested hosts: not a model id we can look up
+            continue; // e.g. "ft:…/…" or nested hosts: not a model id we can look up
         const QString key = vendor + u'/' + name;
         const bool aiStudio = provider == u"gemini";
         const auto existing = imported.constFind(key);
@@ -203,7 +204,7 @@ Result<int> PricingTable::importLiteLlm(const QJsonObject &root)
             price.cachedInput = *v * 1e6;
         if (const auto v = number(spec.value(u"cache_creation_input_token_cost")))
             price.cacheWrite = *v * 1e6;
-        imported.insert(key, {price, aiStudio});
+        imported.insert(key, { price, aiStudio });
     }
     for (auto it = imported.cbegin(); it != imported.cend(); ++it)
         insert(it.key(), it.value().first);
@@ -251,7 +252,7 @@ QString PricingTable::resolvedKey(const QString &providerKind, const QString &mo
         const QString vendor = vendorForPrefix(model.left(slash));
         // "openai/gpt-4o" on an OpenAI-compatible server: the prefix names the vendor.
         if (!vendor.isEmpty() && (kind == u"openai" || vendor == kind)) {
-            vendors = {vendor};
+            vendors = { vendor };
             model = model.mid(slash + 1);
         }
     }
@@ -275,8 +276,8 @@ std::optional<ModelPrice> PricingTable::find(const QString &providerKind, const 
     return m_prices.value(key);
 }
 
-std::optional<double> PricingTable::cost(const QString &providerKind, const QString &model,
-                                         const TokenUsage &usage) const
+std::optional<double> PricingTable::cost(
+    const QString &providerKind, const QString &model, const TokenUsage &usage) const
 {
     const auto price = find(providerKind, model);
     if (!price)
@@ -292,9 +293,9 @@ double PricingTable::cost(const ModelPrice &price, const TokenUsage &usage)
     const qint64 written = qMax<qint64>(0, usage.cacheWriteTokens);
     const qint64 uncached = qMax<qint64>(0, usage.inputTokens - cached - written);
     const double perMillion = double(uncached) * price.input
-                              + double(cached) * price.cachedInput.value_or(price.input)
-                              + double(written) * price.cacheWrite.value_or(price.input)
-                              + double(qMax<qint64>(0, usage.outputTokens)) * price.output;
+        + double(cached) * price.cachedInput.value_or(price.input)
+        + double(written) * price.cacheWrite.value_or(price.input)
+        + double(qMax<qint64>(0, usage.outputTokens)) * price.output;
     return perMillion / 1e6;
 }
 
@@ -307,14 +308,15 @@ const QRegularExpression &pieceRegex()
 {
     // QRegularExpression is reentrant, not thread-safe: one compiled copy per thread.
     thread_local const QRegularExpression re(
-        QStringLiteral(
-            "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
-            "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
-            "|\\p{N}{1,3}"
-            "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*"
-            "|\\s*[\\r\\n]+"
-            "|\\s+(?!\\S)"
-            "|\\s+"),
+        QStringLiteral("[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{"
+                       "M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+                       "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}"
+                       "\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+                       "|\\p{N}{1,3}"
+                       "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*"
+                       "|\\s*[\\r\\n]+"
+                       "|\\s+(?!\\S)"
+                       "|\\s+"),
         QRegularExpression::UseUnicodePropertiesOption);
     return re;
 }
@@ -328,7 +330,7 @@ qint64 pieceTokens(QStringView piece)
         const QChar c = piece.at(i);
         if (c.isHighSurrogate() && i + 1 < piece.size()) {
             ++i;
-            symbols += 2;            // emoji and other astral symbols: ~2 tokens each
+            symbols += 2; // emoji and other astral symbols: ~2 tokens each
             continue;
         }
         if (c.unicode() < 128) {
@@ -349,16 +351,16 @@ qint64 pieceTokens(QStringView piece)
         }
     }
     if (digits > 0)
-        return 1;                    // pieces hold at most 3 digits
+        return 1; // pieces hold at most 3 digits
     qint64 tokens = 0;
     if (asciiLetters > 0)
         tokens += asciiLetters <= 8 ? 1 : 1 + (asciiLetters - 5) / 4;
-    tokens += (otherLetters * 2 + 2) / 3;   // ceil(2/3 per non-ASCII letter)
+    tokens += (otherLetters * 2 + 2) / 3; // ceil(2/3 per non-ASCII letter)
     if (asciiLetters + otherLetters > 0)
-        symbols = qMax<qint64>(0, symbols - 1);   // a leading symbol joins the word's token
+        symbols = qMax<qint64>(0, symbols - 1); // a leading symbol joins the word's token
     tokens += symbols;
     if (tokens == 0 && spaces > 0)
-        tokens = 1;                  // whitespace runs
+        tokens = 1; // whitespace runs
     return tokens;
 }
 

@@ -14,8 +14,8 @@ struct ModelPrice
 {
     double input = 0;
     double output = 0;
-    std::optional<double> cachedInput;  // absent: cached input billed at the input price
-    std::optional<double> cacheWrite;   // absent: cache writes billed at the input price
+    std::optional<double> cachedInput; // absent: cached input billed at the input price
+    std::optional<double> cacheWrite; // absent: cache writes billed at the input price
 };
 
 // The pricing table: resources/pricing.json (its format in its "_comment") built in, a user override file on
@@ -24,7 +24,7 @@ struct ModelPrice
 class PricingTable
 {
 public:
-    static PricingTable builtIn();   // from ":/agentstudio/pricing.json"
+    static PricingTable builtIn(); // from ":/agentstudio/pricing.json"
 
     // Adds/overrides entries from a file in pricing.json's format; later loads win.
     Result<void> loadFile(const QString &path);
@@ -39,16 +39,16 @@ public:
 
     // Cost in USD, or nullopt when the model's price is unknown (never a silent 0).
     // Cost = uncached input × input + cached × cachedInput + cacheWrite × cacheWrite + output × output.
-    std::optional<double> cost(const QString &providerKind, const QString &model,
-                               const TokenUsage &usage) const;
+    std::optional<double> cost(
+        const QString &providerKind, const QString &model, const TokenUsage &usage) const;
     static double cost(const ModelPrice &price, const TokenUsage &usage);
 
 private:
     QString resolveInVendor(const QString &vendor, const QString &model) const;
     void insert(const QString &key, const ModelPrice &price);
 
-    QHash<QString, ModelPrice> m_prices;   // key "kind/model"
-    QHash<QString, QString> m_aliases;     // "kind/alias" -> "kind/model"
+    QHash<QString, ModelPrice> m_prices; // key "kind/model"
+    QHash<QString, QString> m_aliases; // "kind/alias" -> "kind/model"
 };
 
 // Estimates token counts where a provider reports none (stream cut, scripted provider).

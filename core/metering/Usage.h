@@ -12,7 +12,7 @@ struct TokenUsage
     qint64 cachedTokens = 0;
     qint64 cacheWriteTokens = 0;
     qint64 reasoningTokens = 0;
-    bool estimated = false;   // a local tokenizer's estimate, not the provider's report
+    bool estimated = false; // a local tokenizer's estimate, not the provider's report
 
     TokenUsage &operator+=(const TokenUsage &o)
     {

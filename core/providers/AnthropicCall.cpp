@@ -38,7 +38,7 @@ private:
     void updateUsage();
 
     SseParser m_sse;
-    QMap<int, ToolUse> m_toolUses;   // content block index -> tool_use block
+    QMap<int, ToolUse> m_toolUses; // content block index -> tool_use block
     qint64 m_input = 0, m_cacheWrite = 0, m_cacheRead = 0, m_output = 0;
     bool m_sawStop = false;
 };
@@ -61,7 +61,8 @@ QString anthropicErrorText(const QJsonObject &root)
 
 QNetworkRequest AnthropicCall::buildRequest() const
 {
-    QNetworkRequest req(QUrl(baseUrl(QStringLiteral("https://api.anthropic.com")) + QStringLiteral("/v1/messages")));
+    QNetworkRequest req(
+        QUrl(baseUrl(QStringLiteral("https://api.anthropic.com")) + QStringLiteral("/v1/messages")));
     req.setRawHeader("Accept", "text/event-stream");
     req.setRawHeader("anthropic-version", "2023-06-01");
     if (!request().apiKey.isEmpty())
@@ -76,15 +77,16 @@ QByteArray AnthropicCall::buildBody() const
     QJsonArray messages;
     for (const ChatMessage &m : r.messages) {
         if (m.role == u"system")
-            system.append(m.content);   // no system role: a top-level field
+            system.append(m.content); // no system role: a top-level field
         else
-            messages.append(QJsonObject{{QStringLiteral("role"), m.role}, {QStringLiteral("content"), m.content}});
+            messages.append(
+                QJsonObject { { QStringLiteral("role"), m.role }, { QStringLiteral("content"), m.content } });
     }
-    QJsonObject body{
-        {QStringLiteral("model"), r.model.name},
-        {QStringLiteral("max_tokens"), r.model.maxTokens.value_or(4096)},   // required by the API
-        {QStringLiteral("messages"), messages},
-        {QStringLiteral("stream"), true},
+    QJsonObject body {
+        { QStringLiteral("model"), r.model.name },
+        { QStringLiteral("max_tokens"), r.model.maxTokens.value_or(4096) }, // required by the API
+        { QStringLiteral("messages"), messages },
+        { QStringLiteral("stream"), true },
     };
     if (!system.isEmpty())
         body.insert(QStringLiteral("system"), system.join(QStringLiteral("\n\n")));
@@ -128,10 +130,10 @@ void AnthropicCall::readUsage(const QJsonObject &usage)
 void AnthropicCall::updateUsage()
 {
     TokenUsage &u = result().usage;
-    u.inputTokens = m_input + m_cacheWrite + m_cacheRead;   // all input, cached included
+    u.inputTokens = m_input + m_cacheWrite + m_cacheRead; // all input, cached included
     u.cachedTokens = m_cacheRead;
     u.cacheWriteTokens = m_cacheWrite;
-    u.outputTokens = m_output;                               // includes thinking tokens
+    u.outputTokens = m_output; // includes thinking tokens
     u.estimated = false;
     setUsageReported();
 }
@@ -141,7 +143,8 @@ void AnthropicCall::handleEvent(const SseParser::Event &event)
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(event.data, &pe);
     if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-        failStream(QStringLiteral("invalid JSON in stream event: ") + QString::fromUtf8(event.data.left(200)));
+        failStream(
+            QStringLiteral("invalid JSON in stream event: ") + QString::fromUtf8(event.data.left(200)));
         return;
     }
     const QJsonObject data = doc.object();
@@ -168,7 +171,7 @@ void AnthropicCall::handleEvent(const SseParser::Event &event)
             t.id = block.value(u"id").toString();
             t.name = block.value(u"name").toString();
         } else if (block.value(u"type").toString() == u"text") {
-            deliverText(block.value(u"text").toString());   // normally ""
+            deliverText(block.value(u"text").toString()); // normally ""
         }
     } else if (type == u"message_delta") {
         const QJsonValue stop = data.value(u"delta").toObject().value(u"stop_reason");
@@ -189,9 +192,9 @@ void AnthropicCall::onEndOfStream()
     if (!m_toolUses.isEmpty()) {
         QJsonArray calls;
         for (const ToolUse &t : std::as_const(m_toolUses))
-            calls.append(QJsonObject{{QStringLiteral("id"), t.id},
-                                     {QStringLiteral("name"), t.name},
-                                     {QStringLiteral("arguments"), t.inputJson.isEmpty() ? QStringLiteral("{}") : t.inputJson}});
+            calls.append(QJsonObject { { QStringLiteral("id"), t.id }, { QStringLiteral("name"), t.name },
+                { QStringLiteral("arguments"),
+                    t.inputJson.isEmpty() ? QStringLiteral("{}") : t.inputJson } });
         result().toolCalls = calls;
     }
     const bool partialEvent = m_sse.finish();

@@ -46,10 +46,15 @@ bool isRetryableNetworkError(QNetworkReply::NetworkError e)
 } // namespace
 
 HttpStreamCall::HttpStreamCall(const LlmRequest &request, QNetworkAccessManager *network, QObject *parent)
-    : LlmCall(parent), m_request(request), m_network(network), m_connectTimer(new QTimer(this)),
-      m_idleTimer(new QTimer(this)), m_totalTimer(new QTimer(this)), m_retryTimer(new QTimer(this))
+    : LlmCall(parent)
+    , m_request(request)
+    , m_network(network)
+    , m_connectTimer(new QTimer(this))
+    , m_idleTimer(new QTimer(this))
+    , m_totalTimer(new QTimer(this))
+    , m_retryTimer(new QTimer(this))
 {
-    for (QTimer *t : {m_connectTimer, m_idleTimer, m_totalTimer, m_retryTimer})
+    for (QTimer *t : { m_connectTimer, m_idleTimer, m_totalTimer, m_retryTimer })
         t->setSingleShot(true);
     connect(m_connectTimer, &QTimer::timeout, this, &HttpStreamCall::onConnectTimeout);
     connect(m_idleTimer, &QTimer::timeout, this, &HttpStreamCall::onIdleTimeout);
@@ -72,7 +77,8 @@ void HttpStreamCall::start()
         return;
     }
     if (m_request.apiKey.isEmpty() && !m_request.provider.apiKeyEnv.isEmpty()) {
-        finish(false, false, QStringLiteral("%1: no API key: set %2").arg(providerName(), m_request.provider.apiKeyEnv));
+        finish(false, false,
+            QStringLiteral("%1: no API key: set %2").arg(providerName(), m_request.provider.apiKeyEnv));
         return;
     }
     if (m_request.totalTimeoutMs > 0)
@@ -140,7 +146,7 @@ void HttpStreamCall::onHeadersReceived()
     m_status = status.toInt();
     m_streaming = m_status >= 200 && m_status < 300;
     if (m_request.idleTimeoutMs > 0)
-        m_idleTimer->start(m_request.idleTimeoutMs);   // (re)start: the server is alive
+        m_idleTimer->start(m_request.idleTimeoutMs); // (re)start: the server is alive
 }
 
 void HttpStreamCall::onReadyRead()
@@ -149,12 +155,12 @@ void HttpStreamCall::onReadyRead()
         return;
     onHeadersReceived();
     if (m_idleTimer->isActive())
-        m_idleTimer->start();   // restart: the stream is alive
+        m_idleTimer->start(); // restart: the stream is alive
     const QByteArray bytes = m_reply->readAll();
     if (bytes.isEmpty())
         return;
     if (m_streaming) {
-        onBytes(bytes);   // may finish the call (error event, invalid JSON)
+        onBytes(bytes); // may finish the call (error event, invalid JSON)
     } else if (m_errorBody.size() < kMaxErrorBody) {
         m_errorBody.append(bytes.left(kMaxErrorBody - m_errorBody.size()));
     }
@@ -211,19 +217,19 @@ void HttpStreamCall::onReplyFinished()
         return;
     }
     handleFailedAttempt(providerName() + QStringLiteral(": connection failed: ") + errorString,
-                  isRetryableNetworkError(netError));
+        isRetryableNetworkError(netError));
 }
 
-void HttpStreamCall::handleFailedAttempt(const QString &message, bool retryable,
-                                   const QList<QNetworkReply::RawHeaderPair> &headers)
+void HttpStreamCall::handleFailedAttempt(
+    const QString &message, bool retryable, const QList<QNetworkReply::RawHeaderPair> &headers)
 {
     // Text already delivered cannot be taken back: never retry then.
     if (retryable && m_attempt <= m_request.maxRetries && m_result.text.isEmpty()) {
         const int delay = retryDelayMs(m_attempt, headers, maxRetryAfterMs(), retryAfterCapMeansNoRetry(),
-                                       QRandomGenerator::global()->generateDouble());
+            QRandomGenerator::global()->generateDouble());
         const qint64 left = m_totalTimer->isActive() ? m_totalTimer->remainingTime() : -1;
         if (delay >= 0 && (left < 0 || delay < left)) {
-            emit attemptFailed(m_attempt, as::redact(message, {m_request.apiKey}), delay);
+            emit attemptFailed(m_attempt, as::redact(message, { m_request.apiKey }), delay);
             m_retryTimer->start(delay);
             return;
         }
@@ -232,7 +238,7 @@ void HttpStreamCall::handleFailedAttempt(const QString &message, bool retryable,
 }
 
 int HttpStreamCall::retryDelayMs(int retry, const QList<QNetworkReply::RawHeaderPair> &headers,
-                                 int maxRetryAfterMs, bool capMeansNoRetry, double random)
+    int maxRetryAfterMs, bool capMeansNoRetry, double random)
 {
     double ms = -1;
     const QByteArray afterMs = headerValue(headers, "retry-after-ms");
@@ -270,8 +276,9 @@ void HttpStreamCall::onConnectTimeout()
         return;
     dropReply();
     handleFailedAttempt(QStringLiteral("%1: could not send the request within %2 ms (connect timeout)")
-                      .arg(providerName()).arg(m_request.connectTimeoutMs),
-                  true);
+                            .arg(providerName())
+                            .arg(m_request.connectTimeoutMs),
+        true);
 }
 
 void HttpStreamCall::onIdleTimeout()
@@ -280,16 +287,19 @@ void HttpStreamCall::onIdleTimeout()
         return;
     dropReply();
     handleFailedAttempt(QStringLiteral("%1: stream idle for %2 ms (idle timeout)")
-                      .arg(providerName()).arg(m_request.idleTimeoutMs),
-                  true);
+                            .arg(providerName())
+                            .arg(m_request.idleTimeoutMs),
+        true);
 }
 
 void HttpStreamCall::onTotalTimeout()
 {
     if (m_done)
         return;
-    finish(false, false, QStringLiteral("%1: no complete reply within %2 ms (total timeout)")
-                             .arg(providerName()).arg(m_request.totalTimeoutMs));
+    finish(false, false,
+        QStringLiteral("%1: no complete reply within %2 ms (total timeout)")
+            .arg(providerName())
+            .arg(m_request.totalTimeoutMs));
 }
 
 QString HttpStreamCall::errorFromBody(int status, const QByteArray &body) const
@@ -363,12 +373,12 @@ void HttpStreamCall::finish(bool ok, bool cancelled, const QString &error)
         return;
     m_done = true;
     dropReply();
-    for (QTimer *t : {m_connectTimer, m_idleTimer, m_totalTimer, m_retryTimer})
+    for (QTimer *t : { m_connectTimer, m_idleTimer, m_totalTimer, m_retryTimer })
         t->stop();
 
     m_result.ok = ok;
     m_result.cancelled = cancelled;
-    m_result.error = ok ? QString() : as::redact(error, {m_request.apiKey});
+    m_result.error = ok ? QString() : as::redact(error, { m_request.apiKey });
     m_result.attempts = qMax(1, m_attempt);
     // The provider's usage is authoritative; without it (cut stream, compatible servers that
     // send none, cancel) estimate locally and say so.

@@ -43,15 +43,15 @@ public:
     // The delay before retry number `retry` (1-based) given a response's headers; -1 means the
     // headers forbid a retry (retry-after beyond the cap when capMeansNoRetry). Exposed for tests.
     static int retryDelayMs(int retry, const QList<QNetworkReply::RawHeaderPair> &headers,
-                            int maxRetryAfterMs, bool capMeansNoRetry, double random);
+        int maxRetryAfterMs, bool capMeansNoRetry, double random);
 
 protected:
     // --- hooks for the provider -------------------------------------------------------------
-    virtual QString providerName() const = 0;            // "openai": the prefix of every message
-    virtual QNetworkRequest buildRequest() const = 0;    // URL and provider headers
+    virtual QString providerName() const = 0; // "openai": the prefix of every message
+    virtual QNetworkRequest buildRequest() const = 0; // URL and provider headers
     virtual QByteArray buildBody() const = 0;
-    virtual void resetStream() = 0;                      // before each attempt
-    virtual void onBytes(QByteArrayView bytes) = 0;      // body bytes of a 2xx response
+    virtual void resetStream() = 0; // before each attempt
+    virtual void onBytes(QByteArrayView bytes) = 0; // body bytes of a 2xx response
     // The body ended cleanly (no network error). Call succeed() or failStream().
     virtual void onEndOfStream() = 0;
     // "401 invalid_api_key: Incorrect API key provided" from an error response body.
@@ -85,25 +85,25 @@ private:
     void onIdleTimeout();
     void onTotalTimeout();
     // A failed attempt: retries when allowed, else finishes with the error.
-    void handleFailedAttempt(const QString &message, bool retryable,
-                       const QList<QNetworkReply::RawHeaderPair> &headers = {});
+    void handleFailedAttempt(
+        const QString &message, bool retryable, const QList<QNetworkReply::RawHeaderPair> &headers = {});
     void dropReply();
     void finish(bool ok, bool cancelled, const QString &error);
 
     LlmRequest m_request;
-    QPointer<QNetworkAccessManager> m_network;   // not owned
-    QNetworkReply *m_reply = nullptr;            // owned while an attempt runs
+    QPointer<QNetworkAccessManager> m_network; // not owned
+    QNetworkReply *m_reply = nullptr; // owned while an attempt runs
     QTimer *m_connectTimer;
     QTimer *m_idleTimer;
     QTimer *m_totalTimer;
     QTimer *m_retryTimer;
-    QElapsedTimer m_attemptClock;                // request started (post) -> now, for ttft
+    QElapsedTimer m_attemptClock; // request started (post) -> now, for ttft
     LlmResult m_result;
     QByteArray m_errorBody;
     int m_attempt = 0;
     int m_status = 0;
     bool m_headersSeen = false;
-    bool m_streaming = false;                    // 2xx: body bytes go to onBytes()
+    bool m_streaming = false; // 2xx: body bytes go to onBytes()
     bool m_usageReported = false;
     bool m_started = false;
     bool m_done = false;

@@ -18,10 +18,10 @@ struct LlmRequest
     ProviderConfig provider;
     ModelConfig model;
     QList<ChatMessage> messages;
-    QJsonObject outputSchema;      // JSON Schema for JSON modes; empty => plain text reply
-    QString schemaName;            // name for the JSON mode schema (the agent id); "output" if empty
-    Signature signature;           // the agent's signature (the scripted provider answers to fit it)
-    QString apiKey;                // never logged, stored or traced
+    QJsonObject outputSchema; // JSON Schema for JSON modes; empty => plain text reply
+    QString schemaName; // name for the JSON mode schema (the agent id); "output" if empty
+    Signature signature; // the agent's signature (the scripted provider answers to fit it)
+    QString apiKey; // never logged, stored or traced
     int maxRetries = 2;
     int connectTimeoutMs = 15000;
     int idleTimeoutMs = 60000;
@@ -32,14 +32,14 @@ struct LlmResult
 {
     bool ok = false;
     bool cancelled = false;
-    QString text;                  // the whole reply text (partial when failed or cancelled)
-    QString error;                 // readable, secret-free: "openai: 401 invalid_api_key: …"
+    QString text; // the whole reply text (partial when failed or cancelled)
+    QString error; // readable, secret-free: "openai: 401 invalid_api_key: …"
     TokenUsage usage;
-    QString responseModel;         // the model the provider says it used, if any
+    QString responseModel; // the model the provider says it used, if any
     QString finishReason;
-    QJsonArray toolCalls;          // [{"id", "name", "arguments": JSON text}] when the model called tools
-    QString reasoning;             // thinking text, when the provider streams it (never in `text`)
-    qint64 ttftMs = -1;            // request sent -> first token
+    QJsonArray toolCalls; // [{"id", "name", "arguments": JSON text}] when the model called tools
+    QString reasoning; // thinking text, when the provider streams it (never in `text`)
+    qint64 ttftMs = -1; // request sent -> first token
     int attempts = 1;
 };
 
@@ -65,5 +65,5 @@ signals:
 
 // Creates the call for request.provider.kind ("scripted", "openai", "anthropic", "ollama").
 // Returns nullptr and sets *error for an unknown kind. The call is parented to `parent`.
-LlmCall *createLlmCall(const LlmRequest &request, QNetworkAccessManager *network, QObject *parent,
-                       QString *error);
+LlmCall *createLlmCall(
+    const LlmRequest &request, QNetworkAccessManager *network, QObject *parent, QString *error);

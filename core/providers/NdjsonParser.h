@@ -16,5 +16,5 @@ public:
     bool hasPendingData() const { return !m_buffer.isEmpty(); }
 
 private:
-    QByteArray m_buffer;   // bytes of the current, incomplete line
+    QByteArray m_buffer; // bytes of the current, incomplete line
 };

@@ -34,9 +34,10 @@ private:
 
 QNetworkRequest OllamaCall::buildRequest() const
 {
-    QNetworkRequest req(QUrl(baseUrl(QStringLiteral("http://127.0.0.1:11434")) + QStringLiteral("/api/chat")));
+    QNetworkRequest req(
+        QUrl(baseUrl(QStringLiteral("http://127.0.0.1:11434")) + QStringLiteral("/api/chat")));
     req.setRawHeader("Accept", "application/x-ndjson");
-    if (!request().apiKey.isEmpty())   // Ollama's hosted service; a local server needs none
+    if (!request().apiKey.isEmpty()) // Ollama's hosted service; a local server needs none
         req.setRawHeader("Authorization", "Bearer " + request().apiKey.toUtf8());
     return req;
 }
@@ -46,16 +47,17 @@ QByteArray OllamaCall::buildBody() const
     const LlmRequest &r = request();
     QJsonArray messages;
     for (const ChatMessage &m : r.messages)
-        messages.append(QJsonObject{{QStringLiteral("role"), m.role}, {QStringLiteral("content"), m.content}});
+        messages.append(
+            QJsonObject { { QStringLiteral("role"), m.role }, { QStringLiteral("content"), m.content } });
     QJsonObject options;
     if (r.model.temperature)
         options.insert(QStringLiteral("temperature"), *r.model.temperature);
     if (r.model.maxTokens)
         options.insert(QStringLiteral("num_predict"), *r.model.maxTokens);
-    QJsonObject body{
-        {QStringLiteral("model"), r.model.name},
-        {QStringLiteral("messages"), messages},
-        {QStringLiteral("stream"), true},
+    QJsonObject body {
+        { QStringLiteral("model"), r.model.name },
+        { QStringLiteral("messages"), messages },
+        { QStringLiteral("stream"), true },
     };
     if (!options.isEmpty())
         body.insert(QStringLiteral("options"), options);
@@ -108,10 +110,10 @@ void OllamaCall::handleLine(const QByteArray &line)
     for (const QJsonValue &t : toolCalls) {
         const QJsonObject call = t.toObject();
         const QJsonObject fn = call.value(u"function").toObject();
-        result().toolCalls.append(QJsonObject{
-            {QStringLiteral("id"), call.value(u"id").toString()},
-            {QStringLiteral("name"), fn.value(u"name").toString()},
-            {QStringLiteral("arguments"), as::compactJson(fn.value(u"arguments"))},   // an object here
+        result().toolCalls.append(QJsonObject {
+            { QStringLiteral("id"), call.value(u"id").toString() },
+            { QStringLiteral("name"), fn.value(u"name").toString() },
+            { QStringLiteral("arguments"), as::compactJson(fn.value(u"arguments")) }, // an object here
         });
     }
     if (o.value(u"done").toBool()) {
@@ -119,7 +121,7 @@ void OllamaCall::handleLine(const QByteArray &line)
         result().finishReason = o.value(u"done_reason").toString();
         const bool hasIn = o.contains(u"prompt_eval_count");
         const bool hasOut = o.contains(u"eval_count");
-        if (hasIn || hasOut) {   // both missing: nothing reported, the base class estimates
+        if (hasIn || hasOut) { // both missing: nothing reported, the base class estimates
             TokenUsage &u = result().usage;
             u.inputTokens = o.value(u"prompt_eval_count").toInteger();
             u.outputTokens = o.value(u"eval_count").toInteger();
@@ -131,7 +133,7 @@ void OllamaCall::handleLine(const QByteArray &line)
 
 void OllamaCall::onEndOfStream()
 {
-    const QByteArray last = m_ndjson.finish();   // a final line without its newline
+    const QByteArray last = m_ndjson.finish(); // a final line without its newline
     if (!last.isEmpty()) {
         if (!QJsonDocument::fromJson(last).isObject()) {
             failStream(QStringLiteral("stream cut in the middle of a line"));
@@ -152,7 +154,7 @@ QString OllamaCall::errorFromBody(int status, const QByteArray &body) const
         const QJsonValue e = doc.object().value(u"error");
         if (e.isString())
             return QStringLiteral("%1 %2").arg(status).arg(e.toString());
-        if (e.isObject() && e.toObject().value(u"message").isString())   // OpenAI-style body
+        if (e.isObject() && e.toObject().value(u"message").isString()) // OpenAI-style body
             return QStringLiteral("%1 %2").arg(status).arg(e.toObject().value(u"message").toString());
     }
     return HttpStreamCall::errorFromBody(status, body);

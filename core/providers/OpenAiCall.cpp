@@ -38,7 +38,7 @@ private:
     bool isOfficialHost() const;
 
     SseParser m_sse;
-    QMap<int, ToolCall> m_toolCalls;   // accumulated per delta index
+    QMap<int, ToolCall> m_toolCalls; // accumulated per delta index
     bool m_sawDone = false;
 };
 
@@ -69,7 +69,8 @@ QString openAiErrorText(const QJsonValue &errorValue)
 // non-strict (the reply is still validated against the signature) rather than refused (400).
 static bool fitsStrictMode(const QJsonObject &schema)
 {
-    if (schema.value(u"type").toString() != u"object" || schema.value(u"additionalProperties") != QJsonValue(false))
+    if (schema.value(u"type").toString() != u"object"
+        || schema.value(u"additionalProperties") != QJsonValue(false))
         return false;
     const QJsonObject properties = schema.value(u"properties").toObject();
     QSet<QString> required;
@@ -89,17 +90,21 @@ static bool isReasoningModel(const QString &model)
 {
     const QString m = model.toLower();
     return m.startsWith(QLatin1String("o1")) || m.startsWith(QLatin1String("o3"))
-           || m.startsWith(QLatin1String("o4")) || (m.startsWith(QLatin1String("gpt-5")) && !m.contains(QLatin1String("chat")));
+        || m.startsWith(QLatin1String("o4"))
+        || (m.startsWith(QLatin1String("gpt-5")) && !m.contains(QLatin1String("chat")));
 }
 
 bool OpenAiCall::isOfficialHost() const
 {
-    return QUrl(baseUrl(QStringLiteral("https://api.openai.com/v1"))).host().endsWith(QLatin1String("openai.com"));
+    return QUrl(baseUrl(QStringLiteral("https://api.openai.com/v1")))
+        .host()
+        .endsWith(QLatin1String("openai.com"));
 }
 
 QNetworkRequest OpenAiCall::buildRequest() const
 {
-    QNetworkRequest req(QUrl(baseUrl(QStringLiteral("https://api.openai.com/v1")) + QStringLiteral("/chat/completions")));
+    QNetworkRequest req(
+        QUrl(baseUrl(QStringLiteral("https://api.openai.com/v1")) + QStringLiteral("/chat/completions")));
     req.setRawHeader("Accept", "text/event-stream");
     if (!request().apiKey.isEmpty())
         req.setRawHeader("Authorization", "Bearer " + request().apiKey.toUtf8());
@@ -111,12 +116,13 @@ QByteArray OpenAiCall::buildBody() const
     const LlmRequest &r = request();
     QJsonArray messages;
     for (const ChatMessage &m : r.messages)
-        messages.append(QJsonObject{{QStringLiteral("role"), m.role}, {QStringLiteral("content"), m.content}});
-    QJsonObject body{
-        {QStringLiteral("model"), r.model.name},
-        {QStringLiteral("messages"), messages},
-        {QStringLiteral("stream"), true},
-        {QStringLiteral("stream_options"), QJsonObject{{QStringLiteral("include_usage"), true}}},
+        messages.append(
+            QJsonObject { { QStringLiteral("role"), m.role }, { QStringLiteral("content"), m.content } });
+    QJsonObject body {
+        { QStringLiteral("model"), r.model.name },
+        { QStringLiteral("messages"), messages },
+        { QStringLiteral("stream"), true },
+        { QStringLiteral("stream_options"), QJsonObject { { QStringLiteral("include_usage"), true } } },
     };
     if (r.model.temperature && !(isOfficialHost() && isReasoningModel(r.model.name))) {
         // OpenAI's reasoning models accept only the default temperature and answer 400 to any
@@ -127,7 +133,7 @@ QByteArray OpenAiCall::buildBody() const
         // max_tokens is deprecated at OpenAI (and rejected by reasoning models); compatible
         // servers mostly know only max_tokens.
         body.insert(isOfficialHost() ? QStringLiteral("max_completion_tokens") : QStringLiteral("max_tokens"),
-                    *r.model.maxTokens);
+            *r.model.maxTokens);
     }
     if (!r.outputSchema.isEmpty()) {
         // Schema names are at most 64 of [a-zA-Z0-9_-].
@@ -138,11 +144,11 @@ QByteArray OpenAiCall::buildBody() const
         if (name.isEmpty())
             name = QStringLiteral("output");
         body.insert(QStringLiteral("response_format"),
-                    QJsonObject{{QStringLiteral("type"), QStringLiteral("json_schema")},
-                                {QStringLiteral("json_schema"),
-                                 QJsonObject{{QStringLiteral("name"), name},
-                                             {QStringLiteral("strict"), fitsStrictMode(r.outputSchema)},
-                                             {QStringLiteral("schema"), r.outputSchema}}}});
+            QJsonObject { { QStringLiteral("type"), QStringLiteral("json_schema") },
+                { QStringLiteral("json_schema"),
+                    QJsonObject { { QStringLiteral("name"), name },
+                        { QStringLiteral("strict"), fitsStrictMode(r.outputSchema) },
+                        { QStringLiteral("schema"), r.outputSchema } } } });
     }
     return QJsonDocument(body).toJson(QJsonDocument::Compact);
 }
@@ -175,13 +181,15 @@ void OpenAiCall::handleEvent(const SseParser::Event &event)
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(event.data, &pe);
     if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-        failStream(QStringLiteral("invalid JSON in stream event: ") + QString::fromUtf8(event.data.left(200)));
+        failStream(
+            QStringLiteral("invalid JSON in stream event: ") + QString::fromUtf8(event.data.left(200)));
         return;
     }
     const QJsonObject chunk = doc.object();
     if (chunk.contains(u"error")) {
         const QString text = openAiErrorText(chunk.value(u"error"));
-        failStream(QStringLiteral("stream error: ") + (text.isEmpty() ? QStringLiteral("An error occurred during streaming") : text));
+        failStream(QStringLiteral("stream error: ")
+            + (text.isEmpty() ? QStringLiteral("An error occurred during streaming") : text));
         return;
     }
     const QString model = chunk.value(u"model").toString();
@@ -197,7 +205,8 @@ void OpenAiCall::handleEvent(const SseParser::Event &event)
         const QJsonObject in = u.value(u"prompt_tokens_details").toObject();
         usage.cachedTokens = in.value(u"cached_tokens").toInteger();
         usage.cacheWriteTokens = in.value(u"cache_write_tokens").toInteger();
-        usage.reasoningTokens = u.value(u"completion_tokens_details").toObject().value(u"reasoning_tokens").toInteger();
+        usage.reasoningTokens
+            = u.value(u"completion_tokens_details").toObject().value(u"reasoning_tokens").toInteger();
         usage.estimated = false;
         setUsageReported();
     }
@@ -206,10 +215,10 @@ void OpenAiCall::handleEvent(const SseParser::Event &event)
     for (const QJsonValue &c : choices) {
         const QJsonObject choice = c.toObject();
         if (choice.value(u"index").toInt() != 0)
-            continue;   // n > 1 is never requested
+            continue; // n > 1 is never requested
         const QJsonObject delta = choice.value(u"delta").toObject();
-        for (const auto key : {u"reasoning_content", u"reasoning"}) {
-            const QJsonValue r = delta.value(key);   // DeepSeek, Ollama /v1, vLLM
+        for (const auto key : { u"reasoning_content", u"reasoning" }) {
+            const QJsonValue r = delta.value(key); // DeepSeek, Ollama /v1, vLLM
             if (r.isString())
                 result().reasoning += r.toString();
         }
@@ -238,9 +247,8 @@ void OpenAiCall::onEndOfStream()
     if (!m_toolCalls.isEmpty()) {
         QJsonArray calls;
         for (const ToolCall &t : std::as_const(m_toolCalls))
-            calls.append(QJsonObject{{QStringLiteral("id"), t.id},
-                                     {QStringLiteral("name"), t.name},
-                                     {QStringLiteral("arguments"), t.arguments}});
+            calls.append(QJsonObject { { QStringLiteral("id"), t.id }, { QStringLiteral("name"), t.name },
+                { QStringLiteral("arguments"), t.arguments } });
         result().toolCalls = calls;
     }
     const bool partialEvent = m_sse.finish();

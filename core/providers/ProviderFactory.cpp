@@ -7,16 +7,18 @@ LlmCall *createOpenAiCall(const LlmRequest &request, QNetworkAccessManager *netw
 LlmCall *createAnthropicCall(const LlmRequest &request, QNetworkAccessManager *network, QObject *parent);
 LlmCall *createOllamaCall(const LlmRequest &request, QNetworkAccessManager *network, QObject *parent);
 
-LlmCall *createLlmCall(const LlmRequest &request, QNetworkAccessManager *network, QObject *parent,
-                       QString *error)
+LlmCall *createLlmCall(
+    const LlmRequest &request, QNetworkAccessManager *network, QObject *parent, QString *error)
 {
     const QString &kind = request.provider.kind;
     if (kind == QLatin1String("scripted"))
         return createScriptedCall(request, parent);
-    if (kind == QLatin1String("openai") || kind == QLatin1String("anthropic") || kind == QLatin1String("ollama")) {
+    if (kind == QLatin1String("openai") || kind == QLatin1String("anthropic")
+        || kind == QLatin1String("ollama")) {
         if (!network) {
             if (error)
-                *error = QStringLiteral("provider '%1': %2 needs a network access manager").arg(request.provider.id, kind);
+                *error = QStringLiteral("provider '%1': %2 needs a network access manager")
+                             .arg(request.provider.id, kind);
             return nullptr;
         }
         if (kind == QLatin1String("openai"))

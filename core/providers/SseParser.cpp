@@ -33,7 +33,7 @@ QList<SseParser::Event> SseParser::feed(QByteArrayView bytes)
                 if (data[end + 1] == '\n')
                     ++end;
             } else {
-                m_skipLeadingLf = true;   // the LF of a CRLF may come with the next read
+                m_skipLeadingLf = true; // the LF of a CRLF may come with the next read
             }
         }
         pos = end + 1;
@@ -64,7 +64,7 @@ void SseParser::processLine(QByteArrayView line, QList<Event> *out)
         return;
     }
     if (line.at(0) == ':')
-        return;   // comment / keep-alive
+        return; // comment / keep-alive
     m_fieldSeen = true;
     QByteArrayView field = line;
     QByteArrayView value;

@@ -16,9 +16,9 @@ class SseParser
 public:
     struct Event
     {
-        QString event;   // "event:" field; empty means the default type "message"
+        QString event; // "event:" field; empty means the default type "message"
         QByteArray data; // UTF-8, complete lines only (a multi-byte sequence is never cut)
-        QString id;      // last event id seen so far (WHATWG: persists across events)
+        QString id; // last event id seen so far (WHATWG: persists across events)
     };
 
     // Feeds more bytes; returns the events completed by them, in order.
@@ -33,12 +33,12 @@ public:
 private:
     void processLine(QByteArrayView line, QList<Event> *out);
 
-    QByteArray m_buffer;          // bytes of the current, incomplete line
-    QByteArray m_data;            // data buffer of the event being built
+    QByteArray m_buffer; // bytes of the current, incomplete line
+    QByteArray m_data; // data buffer of the event being built
     QString m_eventType;
     QString m_lastEventId;
-    bool m_hasData = false;       // a data field was seen for the event being built
-    bool m_fieldSeen = false;     // any field line was seen for the event being built
+    bool m_hasData = false; // a data field was seen for the event being built
+    bool m_fieldSeen = false; // any field line was seen for the event being built
     bool m_skipLeadingLf = false; // the previous chunk ended with CR: a following LF is part of it
     bool m_bomChecked = false;
 };

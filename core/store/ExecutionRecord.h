@@ -10,27 +10,27 @@
 // One row of `execution_steps` (docs/store.md). Times are UTC; JSON columns are objects here.
 struct StepRecord
 {
-    QString id;                    // UUID
+    QString id; // UUID
     QString executionId;
     QString agentId;
-    int stepNumber = 0;            // 1-based, in the order steps started
-    QJsonObject inputData;         // for llm steps: {"messages":[…], "model":…}
-    QJsonObject outputData;        // for llm steps: {"text": raw reply}; parse: parsed outputs
-    QString status;                // running | completed | failed | cancelled | skipped
+    int stepNumber = 0; // 1-based, in the order steps started
+    QJsonObject inputData; // for llm steps: {"messages":[…], "model":…}
+    QJsonObject outputData; // for llm steps: {"text": raw reply}; parse: parsed outputs
+    QString status; // running | completed | failed | cancelled | skipped
     QDateTime startedAt, completedAt;
     qint64 executionTimeMs = 0;
-    qint64 tokensUsed = 0;         // input + output
+    qint64 tokensUsed = 0; // input + output
     std::optional<double> costUsd; // null = unknown price
     QString parentStepId;
-    QString spanId;                // 16 hex
-    QString kind;                  // node | llm | tool | parse
+    QString spanId; // 16 hex
+    QString kind; // node | llm | tool | parse
     QString name;
     QString nodeId;
     QString provider, model;
     qint64 inputTokens = 0, outputTokens = 0;
-    qint64 cachedTokens = 0, reasoningTokens = 0;   // extra detail, kept in the row too
+    qint64 cachedTokens = 0, reasoningTokens = 0; // extra detail, kept in the row too
     bool tokensEstimated = false;
-    qint64 ttftMs = -1;            // -1 = none
+    qint64 ttftMs = -1; // -1 = none
     int attempt = 1;
     QString errorMessage;
 
@@ -47,50 +47,50 @@ struct ExecutionRecord
     QString organizationId = QStringLiteral("local");
     QString workspaceId;
     QString gatewayId;
-    QString executionType;         // agent | orchestration | test
+    QString executionType; // agent | orchestration | test
     QString agentId, orchestrationId;
     QString version;
     QString triggeredBy;
-    QString triggerType;           // api | cli | mcp | test_panel
+    QString triggerType; // api | cli | mcp | test_panel
     QJsonObject inputData, outputData;
-    QString status;                // queued | running | completed | failed | cancelled | interrupted
+    QString status; // queued | running | completed | failed | cancelled | interrupted
     QString errorMessage;
     QDateTime queuedAt, startedAt, completedAt;
     qint64 executionTimeMs = 0;
     qint64 inputTokens = 0, outputTokens = 0;
     std::optional<double> costUsd; // null = unknown (some model had no price)
-    QString traceId;               // 32 hex
-    QString testMode;              // single_agent | node_in_context | full_workflow (or empty)
+    QString traceId; // 32 hex
+    QString testMode; // single_agent | node_in_context | full_workflow (or empty)
     QString nodeId;
     QString provider, model;
     qint64 queueMs = 0;
-    qint64 ttftMs = -1;            // -1 = none
+    qint64 ttftMs = -1; // -1 = none
     qint64 cachedTokens = 0;
     bool tokensEstimated = false;
     QString rerunOf;
     QList<StepRecord> steps;
 
-    QJsonObject toJson(bool withSteps) const;   // "steps": [...] only when withSteps
+    QJsonObject toJson(bool withSteps) const; // "steps": [...] only when withSteps
     static ExecutionRecord fromJson(const QJsonObject &o);
 };
 
 // Filters of the history list (docs/wire-protocol.md `GET /api/executions`, runner `history`).
 struct HistoryQuery
 {
-    QString organizationId, workspaceId;   // empty = any
-    QStringList statuses;                  // empty = any
+    QString organizationId, workspaceId; // empty = any
+    QStringList statuses; // empty = any
     QString executionType, testMode, agentId, orchestrationId, triggerType;
-    QString search;                        // FTS5 query over inputs, outputs, errors
-    QDateTime since, until;                // on queued_at
+    QString search; // FTS5 query over inputs, outputs, errors
+    QDateTime since, until; // on queued_at
     std::optional<double> minCost, maxCost;
     std::optional<qint64> minLatencyMs, maxLatencyMs;
     enum class Sort { NewestFirst, OldestFirst, CostDesc, LatencyDesc } sort = Sort::NewestFirst;
     int limit = 50;
-    QString cursor;                        // opaque, from HistoryPage::nextCursor
+    QString cursor; // opaque, from HistoryPage::nextCursor
 };
 
 struct HistoryPage
 {
-    QList<ExecutionRecord> items;          // without steps
-    QString nextCursor;                    // empty when there is no more
+    QList<ExecutionRecord> items; // without steps
+    QString nextCursor; // empty when there is no more
 };

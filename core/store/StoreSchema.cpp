@@ -12,8 +12,9 @@ Result<void> exec(QSqlDatabase &db, const QString &sql)
 {
     QSqlQuery q(db);
     if (!q.exec(sql))
-        return Failure{QStringLiteral("store migration: %1 (in: %2)")
-                           .arg(q.lastError().text(), sql.left(120))};
+        return Failure {
+            QStringLiteral("store migration: %1 (in: %2)").arg(q.lastError().text(), sql.left(120))
+        };
     return {};
 }
 
@@ -47,8 +48,8 @@ QString createTableSql(const QString &table, const QList<Column> &columns)
 // Python prototype's schema), its rows are copied over: columns it has are taken (NULLs replaced by the
 // column's fallback), the others get their defaults. SQLite cannot add a foreign key or a
 // NOT NULL column to an existing table, hence the rebuild instead of ALTER TABLE ADD COLUMN.
-Result<void> createOrRebuild(QSqlDatabase &db, const QString &table, const QList<Column> &columns,
-                             const QString &copyFilter = {})
+Result<void> createOrRebuild(
+    QSqlDatabase &db, const QString &table, const QList<Column> &columns, const QString &copyFilter = {})
 {
     if (!tableExists(db, table))
         return exec(db, createTableSql(table, columns));
@@ -65,12 +66,12 @@ Result<void> createOrRebuild(QSqlDatabase &db, const QString &table, const QList
         if (!oldColumns.contains(name))
             continue;
         target.append(name);
-        source.append(c.fallback ? QStringLiteral("COALESCE(%1, %2)").arg(name, QLatin1String(c.fallback))
-                                 : name);
+        source.append(
+            c.fallback ? QStringLiteral("COALESCE(%1, %2)").arg(name, QLatin1String(c.fallback)) : name);
     }
     const QString copy = QStringLiteral("INSERT OR IGNORE INTO %1 (%2) SELECT %3 FROM %4 %5")
-                             .arg(table, target.join(QStringLiteral(", ")),
-                                  source.join(QStringLiteral(", ")), old, copyFilter);
+                             .arg(table, target.join(QStringLiteral(", ")), source.join(QStringLiteral(", ")),
+                                 old, copyFilter);
     if (auto r = exec(db, copy); !r)
         return r;
     return exec(db, QStringLiteral("DROP TABLE %1").arg(old));
@@ -83,7 +84,7 @@ Result<void> migration1(QSqlDatabase &db)
         return r;
     // Old steps whose execution is gone cannot satisfy the new foreign key: dropped.
     if (auto r = createOrRebuild(db, QStringLiteral("execution_steps"), stepColumns(),
-                                 QStringLiteral("WHERE execution_id IN (SELECT id FROM executions)"));
+            QStringLiteral("WHERE execution_id IN (SELECT id FROM executions)"));
         !r)
         return r;
 
@@ -112,22 +113,24 @@ Result<void> migration1(QSqlDatabase &db)
     // already in `executions`; the index holds only the JSON *values* (keys like "text" would
     // match every row). Rows are tied by rowid. A contentless table deletes a row by being
     // given the same values again, which the triggers recompute from the old row.
-    if (auto r = exec(db, QStringLiteral(
-                              "CREATE VIRTUAL TABLE executions_fts USING fts5(input_text, output_text, "
-                              "error_text, content='', tokenize='unicode61 remove_diacritics 2')"));
+    if (auto r = exec(db,
+            QStringLiteral("CREATE VIRTUAL TABLE executions_fts USING fts5(input_text, output_text, "
+                           "error_text, content='', tokenize='unicode61 remove_diacritics 2')"));
         !r)
         return r;
     const QString newValues = QStringLiteral("new.rowid, %1, %2, IFNULL(new.error_message, '')")
                                   .arg(ftsTextExpression(QStringLiteral("new.input_data")),
-                                       ftsTextExpression(QStringLiteral("new.output_data")));
+                                      ftsTextExpression(QStringLiteral("new.output_data")));
     const QString oldValues = QStringLiteral("old.rowid, %1, %2, IFNULL(old.error_message, '')")
                                   .arg(ftsTextExpression(QStringLiteral("old.input_data")),
-                                       ftsTextExpression(QStringLiteral("old.output_data")));
+                                      ftsTextExpression(QStringLiteral("old.output_data")));
     const QString insertNew = QStringLiteral(
-        "INSERT INTO executions_fts (rowid, input_text, output_text, error_text) VALUES (%1);").arg(newValues);
+        "INSERT INTO executions_fts (rowid, input_text, output_text, error_text) VALUES (%1);")
+                                  .arg(newValues);
     const QString deleteOld = QStringLiteral(
         "INSERT INTO executions_fts (executions_fts, rowid, input_text, output_text, error_text) "
-        "VALUES ('delete', %1);").arg(oldValues);
+        "VALUES ('delete', %1);")
+                                  .arg(oldValues);
     const QString triggers[] = {
         QStringLiteral("CREATE TRIGGER executions_fts_insert AFTER INSERT ON executions BEGIN %1 END")
             .arg(insertNew),
@@ -144,10 +147,11 @@ Result<void> migration1(QSqlDatabase &db)
         if (auto r = exec(db, sql); !r)
             return r;
     // Rows kept from the Python prototype's schema.
-    return exec(db, QStringLiteral("INSERT INTO executions_fts (rowid, input_text, output_text, error_text) "
-                                   "SELECT rowid, %1, %2, IFNULL(error_message, '') FROM executions")
-                        .arg(ftsTextExpression(QStringLiteral("input_data")),
-                             ftsTextExpression(QStringLiteral("output_data"))));
+    return exec(db,
+        QStringLiteral("INSERT INTO executions_fts (rowid, input_text, output_text, error_text) "
+                       "SELECT rowid, %1, %2, IFNULL(error_message, '') FROM executions")
+            .arg(ftsTextExpression(QStringLiteral("input_data")),
+                ftsTextExpression(QStringLiteral("output_data"))));
 }
 
 // Version 2: what full-text search needs to page a common word by rowid (ExecutionStore::query).
@@ -174,7 +178,8 @@ Result<void> migration2(QSqlDatabase &db)
         "CREATE TRIGGER executions_order_update AFTER UPDATE OF queued_at, id ON executions WHEN "
         "old.queued_at IS NOT new.queued_at OR old.id IS NOT new.id BEGIN UPDATE executions_order SET "
         "late_rowid = MAX(late_rowid, CASE WHEN new.queued_at < old.queued_at OR (new.queued_at = "
-        "old.queued_at AND new.id < old.id) THEN new.rowid ELSE (SELECT MAX(rowid) FROM executions) END); END",
+        "old.queued_at AND new.id < old.id) THEN new.rowid ELSE (SELECT MAX(rowid) FROM executions) END); "
+        "END",
     };
     for (const char *sql : statements)
         if (auto r = exec(db, QLatin1String(sql)); !r)
@@ -187,37 +192,37 @@ Result<void> migration2(QSqlDatabase &db)
 const QList<Column> &executionColumns()
 {
     static const QList<Column> columns = {
-        {"id", "TEXT PRIMARY KEY NOT NULL", nullptr},
-        {"organization_id", "TEXT NOT NULL DEFAULT 'local'", "'local'"},
-        {"workspace_id", "TEXT NOT NULL DEFAULT ''", "''"},
-        {"gateway_id", "TEXT", nullptr},
-        {"execution_type", "TEXT NOT NULL DEFAULT 'agent'", "'agent'"},
-        {"agent_id", "TEXT", nullptr},
-        {"orchestration_id", "TEXT", nullptr},
-        {"version", "TEXT", nullptr},
-        {"triggered_by", "TEXT", nullptr},
-        {"trigger_type", "TEXT", nullptr},
-        {"input_data", "TEXT NOT NULL DEFAULT '{}'", "'{}'"},
-        {"output_data", "TEXT NOT NULL DEFAULT '{}'", "'{}'"},
-        {"status", "TEXT NOT NULL DEFAULT 'queued'", "'queued'"},
-        {"error_message", "TEXT", nullptr},
-        {"queued_at", "TEXT NOT NULL DEFAULT ''", "''"},
-        {"started_at", "TEXT", nullptr},
-        {"completed_at", "TEXT", nullptr},
-        {"execution_time_ms", "INTEGER NOT NULL DEFAULT 0", "0"},
-        {"input_tokens", "INTEGER NOT NULL DEFAULT 0", "0"},
-        {"output_tokens", "INTEGER NOT NULL DEFAULT 0", "0"},
-        {"cost_usd", "REAL", nullptr},
-        {"trace_id", "TEXT", nullptr},
-        {"test_mode", "TEXT", nullptr},
-        {"node_id", "TEXT", nullptr},
-        {"provider", "TEXT", nullptr},
-        {"model", "TEXT", nullptr},
-        {"queue_ms", "INTEGER NOT NULL DEFAULT 0", "0"},
-        {"ttft_ms", "INTEGER", nullptr},
-        {"cached_tokens", "INTEGER NOT NULL DEFAULT 0", "0"},
-        {"tokens_estimated", "INTEGER NOT NULL DEFAULT 0", "0"},
-        {"rerun_of", "TEXT", nullptr},
+        { "id", "TEXT PRIMARY KEY NOT NULL", nullptr },
+        { "organization_id", "TEXT NOT NULL DEFAULT 'local'", "'local'" },
+        { "workspace_id", "TEXT NOT NULL DEFAULT ''", "''" },
+        { "gateway_id", "TEXT", nullptr },
+        { "execution_type", "TEXT NOT NULL DEFAULT 'agent'", "'agent'" },
+        { "agent_id", "TEXT", nullptr },
+        { "orchestration_id", "TEXT", nullptr },
+        { "version", "TEXT", nullptr },
+        { "triggered_by", "TEXT", nullptr },
+        { "trigger_type", "TEXT", nullptr },
+        { "input_data", "TEXT NOT NULL DEFAULT '{}'", "'{}'" },
+        { "output_data", "TEXT NOT NULL DEFAULT '{}'", "'{}'" },
+        { "status", "TEXT NOT NULL DEFAULT 'queued'", "'queued'" },
+        { "error_message", "TEXT", nullptr },
+        { "queued_at", "TEXT NOT NULL DEFAULT ''", "''" },
+        { "started_at", "TEXT", nullptr },
+        { "completed_at", "TEXT", nullptr },
+        { "execution_time_ms", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "input_tokens", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "output_tokens", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "cost_usd", "REAL", nullptr },
+        { "trace_id", "TEXT", nullptr },
+        { "test_mode", "TEXT", nullptr },
+        { "node_id", "TEXT", nullptr },
+        { "provider", "TEXT", nullptr },
+        { "model", "TEXT", nullptr },
+        { "queue_ms", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "ttft_ms", "INTEGER", nullptr },
+        { "cached_tokens", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "tokens_estimated", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "rerun_of", "TEXT", nullptr },
     };
     return columns;
 }
@@ -225,33 +230,33 @@ const QList<Column> &executionColumns()
 const QList<Column> &stepColumns()
 {
     static const QList<Column> columns = {
-        {"id", "TEXT PRIMARY KEY NOT NULL", nullptr},
-        {"execution_id", "TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE", nullptr},
-        {"agent_id", "TEXT", nullptr},
-        {"step_number", "INTEGER NOT NULL DEFAULT 0", "0"},
-        {"input_data", "TEXT NOT NULL DEFAULT '{}'", "'{}'"},
-        {"output_data", "TEXT NOT NULL DEFAULT '{}'", "'{}'"},
-        {"status", "TEXT NOT NULL DEFAULT 'running'", "'completed'"},
-        {"started_at", "TEXT", nullptr},
-        {"completed_at", "TEXT", nullptr},
-        {"execution_time_ms", "INTEGER NOT NULL DEFAULT 0", "0"},
-        {"tokens_used", "INTEGER NOT NULL DEFAULT 0", "0"},
-        {"cost_usd", "REAL", nullptr},
-        {"parent_step_id", "TEXT", nullptr},
-        {"span_id", "TEXT", nullptr},
-        {"kind", "TEXT", nullptr},
-        {"name", "TEXT", nullptr},
-        {"node_id", "TEXT", nullptr},
-        {"provider", "TEXT", nullptr},
-        {"model", "TEXT", nullptr},
-        {"input_tokens", "INTEGER NOT NULL DEFAULT 0", "0"},
-        {"output_tokens", "INTEGER NOT NULL DEFAULT 0", "0"},
-        {"cached_tokens", "INTEGER NOT NULL DEFAULT 0", "0"},
-        {"reasoning_tokens", "INTEGER NOT NULL DEFAULT 0", "0"},
-        {"tokens_estimated", "INTEGER NOT NULL DEFAULT 0", "0"},
-        {"ttft_ms", "INTEGER", nullptr},
-        {"attempt", "INTEGER NOT NULL DEFAULT 1", "1"},
-        {"error_message", "TEXT", nullptr},
+        { "id", "TEXT PRIMARY KEY NOT NULL", nullptr },
+        { "execution_id", "TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE", nullptr },
+        { "agent_id", "TEXT", nullptr },
+        { "step_number", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "input_data", "TEXT NOT NULL DEFAULT '{}'", "'{}'" },
+        { "output_data", "TEXT NOT NULL DEFAULT '{}'", "'{}'" },
+        { "status", "TEXT NOT NULL DEFAULT 'running'", "'completed'" },
+        { "started_at", "TEXT", nullptr },
+        { "completed_at", "TEXT", nullptr },
+        { "execution_time_ms", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "tokens_used", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "cost_usd", "REAL", nullptr },
+        { "parent_step_id", "TEXT", nullptr },
+        { "span_id", "TEXT", nullptr },
+        { "kind", "TEXT", nullptr },
+        { "name", "TEXT", nullptr },
+        { "node_id", "TEXT", nullptr },
+        { "provider", "TEXT", nullptr },
+        { "model", "TEXT", nullptr },
+        { "input_tokens", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "output_tokens", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "cached_tokens", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "reasoning_tokens", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "tokens_estimated", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "ttft_ms", "INTEGER", nullptr },
+        { "attempt", "INTEGER NOT NULL DEFAULT 1", "1" },
+        { "error_message", "TEXT", nullptr },
     };
     return columns;
 }
@@ -274,8 +279,8 @@ QString ftsTextExpression(const QString &column)
 const QList<Migration> &migrations()
 {
     static const QList<Migration> list = {
-        {1, "executions and execution_steps, history indices, full-text index", &migration1},
-        {2, "history order watermark for full-text search by rowid", &migration2},
+        { 1, "executions and execution_steps, history indices, full-text index", &migration1 },
+        { 2, "history order watermark for full-text search by rowid", &migration2 },
     };
     return list;
 }

@@ -17,8 +17,8 @@ namespace storeschema {
 struct Column
 {
     const char *name;
-    const char *decl;        // type and constraints, as in CREATE TABLE
-    const char *fallback;    // SQL used for NULLs when copying old rows (nullptr: keep NULL)
+    const char *decl; // type and constraints, as in CREATE TABLE
+    const char *fallback; // SQL used for NULLs when copying old rows (nullptr: keep NULL)
 };
 
 const QList<Column> &executionColumns();

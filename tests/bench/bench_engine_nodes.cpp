@@ -24,7 +24,7 @@ namespace {
 struct Run
 {
     qint64 ms = 0;
-    double cpuMs = 0;   // CPU time of the whole process (both threads) during the run
+    double cpuMs = 0; // CPU time of the whole process (both threads) during the run
     QString status;
     qint64 events = 0;
 };
@@ -34,20 +34,21 @@ Run runOnce(LocalBackend &backend, const QString &orchestration)
     Run run;
     const QString id = as::newId();
     QEventLoop loop;
-    const auto c = QObject::connect(&backend, &ExecutionBackend::eventsReceived, &loop, [&](const ExecutionEventList &events) {
-        for (const ExecutionEvent &e : events) {
-            if (e.executionId != id)
-                continue;
-            ++run.events;
-            if (e.isTerminal()) {
-                run.status = e.status;
-                loop.quit();
+    const auto c = QObject::connect(
+        &backend, &ExecutionBackend::eventsReceived, &loop, [&](const ExecutionEventList &events) {
+            for (const ExecutionEvent &e : events) {
+                if (e.executionId != id)
+                    continue;
+                ++run.events;
+                if (e.isTerminal()) {
+                    run.status = e.status;
+                    loop.quit();
+                }
             }
-        }
-    });
+        });
     ExecutionRequest r;
     r.orchestrationId = orchestration;
-    r.inputs = QJsonObject{{QStringLiteral("topic"), QStringLiteral("overhead per node")}};
+    r.inputs = QJsonObject { { QStringLiteral("topic"), QStringLiteral("overhead per node") } };
     r.executionId = id;
     QElapsedTimer clock;
     clock.start();
@@ -70,34 +71,35 @@ int main(int argc, char **argv)
     const int repeats = args.size() > 2 ? args.at(2).toInt() : 3;
     const QString only = args.size() > 3 ? args.at(3) : QString();
 
-    const QJsonArray agents{gen::agent(QStringLiteral("relay"), {QStringLiteral("in")})};
+    const QJsonArray agents { gen::agent(QStringLiteral("relay"), { QStringLiteral("in") }) };
     QStringList problems;
-    Result<Workspace> ws = Workspace::fromJson(
-        gen::workspace(agents, QJsonArray{gen::chain(QStringLiteral("chain"), nodes),
-                                          gen::fanOut(QStringLiteral("wide"), nodes, false)}),
+    Result<Workspace> ws = Workspace::fromJson(gen::workspace(agents,
+                                                   QJsonArray { gen::chain(QStringLiteral("chain"), nodes),
+                                                       gen::fanOut(QStringLiteral("wide"), nodes, false) }),
         &problems);
     if (!ws.ok()) {
         std::fprintf(stderr, "workspace: %s\n", qPrintable(ws.error()));
         return 1;
     }
-    std::printf("bench_engine_nodes: %d-node chain and %d-node fan-out, zero-latency scripted provider, best of %d\n",
-                nodes, nodes, repeats);
+    std::printf(
+        "bench_engine_nodes: %d-node chain and %d-node fan-out, zero-latency scripted provider, best of %d\n",
+        nodes, nodes, repeats);
     {
         // Part of every run's fixed cost: the orchestration is validated before it starts.
         QElapsedTimer v;
         v.start();
         const QStringList found = ws->validate();
         std::printf("validate(): %lld ms for the whole workspace (%lld problems)\n",
-                    static_cast<long long>(v.elapsed()), static_cast<long long>(found.size()));
+            static_cast<long long>(v.elapsed()), static_cast<long long>(found.size()));
     }
     QTemporaryDir dir;
-    for (const bool withDb : {false, true}) {
+    for (const bool withDb : { false, true }) {
         if ((withDb && only == QLatin1String("no-db")) || (!withDb && only == QLatin1String("with-db")))
             continue;
         EngineSettings settings;
         settings.databasePath = withDb ? dir.filePath(QStringLiteral("bench.db")) : QString();
         LocalBackend backend(ws.value(), settings);
-        for (const QString &o : {QStringLiteral("chain"), QStringLiteral("wide")}) {
+        for (const QString &o : { QStringLiteral("chain"), QStringLiteral("wide") }) {
             Run best;
             best.ms = -1;
             for (int i = 0; i < repeats; ++i) {
@@ -109,9 +111,10 @@ int main(int argc, char **argv)
                 if (best.ms < 0 || r.ms < best.ms)
                     best = r;
             }
-            std::printf("%-8s %-6s %lld ms total, %.3f ms per node (wall), %.3f ms CPU per node, %lld events\n",
-                        withDb ? "with-db" : "no-db", qPrintable(o), static_cast<long long>(best.ms),
-                        double(best.ms) / nodes, best.cpuMs / nodes, static_cast<long long>(best.events));
+            std::printf(
+                "%-8s %-6s %lld ms total, %.3f ms per node (wall), %.3f ms CPU per node, %lld events\n",
+                withDb ? "with-db" : "no-db", qPrintable(o), static_cast<long long>(best.ms),
+                double(best.ms) / nodes, best.cpuMs / nodes, static_cast<long long>(best.events));
             std::fflush(stdout);
         }
     }

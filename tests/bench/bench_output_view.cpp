@@ -30,8 +30,8 @@ public:
     QString displayName() const override { return QStringLiteral("bench"); }
     Workspace workspace() const override { return {}; }
     quint64 start(const ExecutionRequest &) override { return ++m_ticket; }
-    void cancel(const QString &) override {}
-    void subscribe(const QString &, qint64) override {}
+    void cancel(const QString &) override { }
+    void subscribe(const QString &, qint64) override { }
     quint64 queryHistory(const HistoryQuery &) override { return 0; }
     quint64 fetchExecution(const QString &) override { return 0; }
     int runningCount() const override { return 0; }
@@ -60,11 +60,11 @@ RateResult runAt(FeedBackend &backend, ExecutionTracker &tracker, RunOutputPane 
     ExecutionEvent running = ExecutionEvent::makeStatus(id, QStringLiteral("running"));
     qint64 seq = 1;
     running.seq = seq++;
-    backend.feed({running});
+    backend.feed({ running });
 
-    static const QString words[] = {QStringLiteral(" the"), QStringLiteral(" quick"), QStringLiteral(" brown"),
-                                    QStringLiteral(" fox"), QStringLiteral(" jumps"), QStringLiteral(" over"),
-                                    QStringLiteral(" a"), QStringLiteral(" lazy"), QStringLiteral(" dog.\n")};
+    static const QString words[] = { QStringLiteral(" the"), QStringLiteral(" quick"),
+        QStringLiteral(" brown"), QStringLiteral(" fox"), QStringLiteral(" jumps"), QStringLiteral(" over"),
+        QStringLiteral(" a"), QStringLiteral(" lazy"), QStringLiteral(" dog.\n") };
     QElapsedTimer clock;
     clock.start();
     qint64 sent = 0;
@@ -123,7 +123,7 @@ RateResult runAt(FeedBackend &backend, ExecutionTracker &tracker, RunOutputPane 
     done.executionId = id;
     done.seq = seq++;
     done.status = QStringLiteral("completed");
-    backend.feed({done});
+    backend.feed({ done });
     return r;
 }
 } // namespace
@@ -145,29 +145,30 @@ int main(int argc, char *argv[])
     QCoreApplication::processEvents();
 
     std::printf("bench_output_view: %d s per rate, platform %s, events batched every 4 ms\n", seconds,
-                qPrintable(QGuiApplication::platformName()));
-    std::printf("%12s %12s %12s %10s %12s\n", "target tok/s", "fed tok/s", "max stall ms", "repaints", "doc chars");
+        qPrintable(QGuiApplication::platformName()));
+    std::printf(
+        "%12s %12s %12s %10s %12s\n", "target tok/s", "fed tok/s", "max stall ms", "repaints", "doc chars");
     std::printf("(median of 3 runs per rate)\n");
     // Each rate runs three times; the machine may be shared, so a rate passes when the median
     // of the three worst stalls is under 16 ms (the minimum and maximum are printed too).
     int best = 0;
     bool failed = false;
-    for (int rate : {1000, 5000, 10000, 20000, 40000, 80000, 160000, 320000, 640000}) {
+    for (int rate : { 1000, 5000, 10000, 20000, 40000, 80000, 160000, 320000, 640000 }) {
         QList<RateResult> trials;
         for (int t = 0; t < 3; ++t)
             trials << runAt(backend, tracker, *pane, rate, seconds);
         std::sort(trials.begin(), trials.end(),
-                  [](const RateResult &a, const RateResult &b) { return a.maxStallMs < b.maxStallMs; });
+            [](const RateResult &a, const RateResult &b) { return a.maxStallMs < b.maxStallMs; });
         const RateResult &r = trials.at(1);
-        std::printf("%12d %12.0f %12lld %10lld %12lld  (worst stall of 3 runs: min %lld, max %lld ms)\n", rate,
-                    r.achievedRate, static_cast<long long>(r.maxStallMs), static_cast<long long>(r.flushes),
-                    static_cast<long long>(r.chars), static_cast<long long>(trials.first().maxStallMs),
-                    static_cast<long long>(trials.last().maxStallMs));
+        std::printf("%12d %12.0f %12lld %10lld %12lld  (worst stall of 3 runs: min %lld, max %lld ms)\n",
+            rate, r.achievedRate, static_cast<long long>(r.maxStallMs), static_cast<long long>(r.flushes),
+            static_cast<long long>(r.chars), static_cast<long long>(trials.first().maxStallMs),
+            static_cast<long long>(trials.last().maxStallMs));
         std::fflush(stdout);
         if (r.maxStallMs < 16 && !failed)
             best = rate;
         else
-            failed = true;   // the figure is the highest rate below the first failing one
+            failed = true; // the figure is the highest rate below the first failing one
     }
     std::printf("RESULT highest rate with every event-loop stall < 16 ms: %d tokens/s\n", best);
     return 0;

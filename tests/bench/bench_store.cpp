@@ -34,8 +34,8 @@ class Words
 public:
     explicit Words(int size)
     {
-        static const char *syllables[] = {"ka", "lo", "mi", "ner", "tu", "sa", "vo", "rin", "ble", "dax",
-                                          "po", "qua", "zen", "fi", "gor", "hal", "jub", "wex", "ty", "um"};
+        static const char *syllables[] = { "ka", "lo", "mi", "ner", "tu", "sa", "vo", "rin", "ble", "dax",
+            "po", "qua", "zen", "fi", "gor", "hal", "jub", "wex", "ty", "um" };
         QRandomGenerator rng(7);
         while (m_words.size() < size) {
             QString w;
@@ -65,9 +65,9 @@ private:
     QStringList m_words;
 };
 
-const QStringList kAgents = {QStringLiteral("summarizer"), QStringLiteral("writer"), QStringLiteral("critic"),
-                             QStringLiteral("classifier"), QStringLiteral("extractor"), QStringLiteral("translator"),
-                             QStringLiteral("planner"), QStringLiteral("router")};
+const QStringList kAgents = { QStringLiteral("summarizer"), QStringLiteral("writer"),
+    QStringLiteral("critic"), QStringLiteral("classifier"), QStringLiteral("extractor"),
+    QStringLiteral("translator"), QStringLiteral("planner"), QStringLiteral("router") };
 
 QString pickStatus(QRandomGenerator &rng)
 {
@@ -104,12 +104,13 @@ ExecutionRecord makeRecord(QRandomGenerator &rng, const Words &words, const QDat
     e.version = QStringLiteral("1.0.0");
     e.triggeredBy = QStringLiteral("bench");
     e.triggerType = rng.bounded(4) == 0 ? QStringLiteral("cli") : QStringLiteral("test_panel");
-    e.inputData = QJsonObject{{QStringLiteral("text"), words.sentence(rng, 20 + int(rng.bounded(60)))},
-                              {QStringLiteral("max_words"), 30 + int(rng.bounded(100))}};
+    e.inputData = QJsonObject { { QStringLiteral("text"), words.sentence(rng, 20 + int(rng.bounded(60))) },
+        { QStringLiteral("max_words"), 30 + int(rng.bounded(100)) } };
     e.status = pickStatus(rng);
     if (e.status == QStringLiteral("completed"))
-        e.outputData = QJsonObject{{QStringLiteral("summary"), words.sentence(rng, 10 + int(rng.bounded(40)))},
-                                   {QStringLiteral("confidence"), rng.generateDouble()}};
+        e.outputData
+            = QJsonObject { { QStringLiteral("summary"), words.sentence(rng, 10 + int(rng.bounded(40))) },
+                  { QStringLiteral("confidence"), rng.generateDouble() } };
     else if (e.status == QStringLiteral("failed"))
         e.errorMessage = QStringLiteral("summary: expected a string near ") + words.pick(rng);
     e.queuedAt = queuedAt;
@@ -139,8 +140,9 @@ StepRecord makeStep(const ExecutionRecord &e)
     s.kind = QStringLiteral("llm");
     s.name = e.model;
     s.spanId = as::newSpanId();
-    s.inputData = QJsonObject{{QStringLiteral("model"), e.model}};
-    s.outputData = QJsonObject{{QStringLiteral("text"), e.outputData.value(QStringLiteral("summary")).toString()}};
+    s.inputData = QJsonObject { { QStringLiteral("model"), e.model } };
+    s.outputData = QJsonObject { { QStringLiteral("text"),
+        e.outputData.value(QStringLiteral("summary")).toString() } };
     s.status = e.status;
     s.startedAt = e.startedAt;
     s.completedAt = e.completedAt;
@@ -175,8 +177,7 @@ struct Timing
     double p50 = 0, p95 = 0, max = 0;
 };
 
-template <typename F>
-Timing measure(int repetitions, F &&f)
+template <typename F> Timing measure(int repetitions, F &&f)
 {
     QList<double> ms;
     for (int i = 0; i < repetitions; ++i) {
@@ -186,7 +187,7 @@ Timing measure(int repetitions, F &&f)
         ms.append(double(t.nsecsElapsed()) / 1e6);
     }
     std::sort(ms.begin(), ms.end());
-    return {ms.at(ms.size() / 2), ms.at(qMin(ms.size() - 1, qsizetype(ms.size() * 0.95))), ms.last()};
+    return { ms.at(ms.size() / 2), ms.at(qMin(ms.size() - 1, qsizetype(ms.size() * 0.95))), ms.last() };
 }
 
 // Takes the row count by reference: it is read after the measurement has run.
@@ -280,9 +281,15 @@ int main(int argc, char **argv)
         }
         const double runRate = runs / (double(t.nsecsElapsed()) / 1e9);
         out() << "writes:" << Qt::endl;
-        out() << QStringLiteral("  single inserts (autocommit each)            %1 executions/s").arg(singleRate, 10, 'f', 0) << Qt::endl;
-        out() << QStringLiteral("  batched inserts (500 per transaction)       %1 executions/s").arg(batchedRate, 10, 'f', 0) << Qt::endl;
-        out() << QStringLiteral("  full run lifecycle (5 writes, autocommit)   %1 runs/s").arg(runRate, 10, 'f', 0) << Qt::endl;
+        out() << QStringLiteral("  single inserts (autocommit each)            %1 executions/s")
+                     .arg(singleRate, 10, 'f', 0)
+              << Qt::endl;
+        out() << QStringLiteral("  batched inserts (500 per transaction)       %1 executions/s")
+                     .arg(batchedRate, 10, 'f', 0)
+              << Qt::endl;
+        out() << QStringLiteral("  full run lifecycle (5 writes, autocommit)   %1 runs/s")
+                     .arg(runRate, 10, 'f', 0)
+              << Qt::endl;
     }
 
     // 2. Build the query database.
@@ -312,12 +319,13 @@ int main(int argc, char **argv)
                  .arg(fileSize(path))
           << Qt::endl;
     store.close();
-    if (!check(store.open()))   // fresh connection: PRAGMA optimize ran, caches cold-ish
+    if (!check(store.open())) // fresh connection: PRAGMA optimize ran, caches cold-ish
         return 1;
 
     // 3. History queries, each repeated with varying parameters.
     const int reps = 60;
-    const QStringList statuses = {QStringLiteral("failed"), QStringLiteral("cancelled"), QStringLiteral("completed")};
+    const QStringList statuses
+        = { QStringLiteral("failed"), QStringLiteral("cancelled"), QStringLiteral("completed") };
     qint64 rows = 0;
     auto run = [&](const HistoryQuery &q) {
         const Result<HistoryPage> page = store.query(benchScope(), q);
@@ -328,43 +336,64 @@ int main(int argc, char **argv)
     };
     out() << "history queries (first page of 50, newest first):" << Qt::endl;
     printTiming(QStringLiteral("first page, no filter"), measure(reps, [&](int) { run({}); }), rows);
-    printTiming(QStringLiteral("filter by status"), measure(reps, [&](int i) {
-                    HistoryQuery q;
-                    q.statuses = {statuses.at(i % statuses.size())};
-                    run(q);
-                }), rows);
-    printTiming(QStringLiteral("filter by agent"), measure(reps, [&](int i) {
-                    HistoryQuery q;
-                    q.agentId = kAgents.at(i % kAgents.size());
-                    run(q);
-                }), rows);
-    printTiming(QStringLiteral("filter by status + agent"), measure(reps, [&](int i) {
-                    HistoryQuery q;
-                    q.statuses = {statuses.at(i % statuses.size())};
-                    q.agentId = kAgents.at(i % kAgents.size());
-                    run(q);
-                }), rows);
-    printTiming(QStringLiteral("FTS search, common word"), measure(reps, [&](int i) {
-                    HistoryQuery q;
-                    q.search = words.at(i % 5);
-                    run(q);
-                }), rows);
-    printTiming(QStringLiteral("FTS search, mid-frequency word"), measure(reps, [&](int i) {
-                    HistoryQuery q;
-                    q.search = words.at(200 + i);
-                    run(q);
-                }), rows);
-    printTiming(QStringLiteral("FTS search, rare word"), measure(reps, [&](int i) {
-                    HistoryQuery q;
-                    q.search = words.at(words.size() - 1 - i);
-                    run(q);
-                }), rows);
-    printTiming(QStringLiteral("FTS search + status failed"), measure(reps, [&](int i) {
-                    HistoryQuery q;
-                    q.search = words.at(i % 5);
-                    q.statuses = {QStringLiteral("failed")};
-                    run(q);
-                }), rows);
+    printTiming(QStringLiteral("filter by status"),
+        measure(reps,
+            [&](int i) {
+                HistoryQuery q;
+                q.statuses = { statuses.at(i % statuses.size()) };
+                run(q);
+            }),
+        rows);
+    printTiming(QStringLiteral("filter by agent"),
+        measure(reps,
+            [&](int i) {
+                HistoryQuery q;
+                q.agentId = kAgents.at(i % kAgents.size());
+                run(q);
+            }),
+        rows);
+    printTiming(QStringLiteral("filter by status + agent"),
+        measure(reps,
+            [&](int i) {
+                HistoryQuery q;
+                q.statuses = { statuses.at(i % statuses.size()) };
+                q.agentId = kAgents.at(i % kAgents.size());
+                run(q);
+            }),
+        rows);
+    printTiming(QStringLiteral("FTS search, common word"),
+        measure(reps,
+            [&](int i) {
+                HistoryQuery q;
+                q.search = words.at(i % 5);
+                run(q);
+            }),
+        rows);
+    printTiming(QStringLiteral("FTS search, mid-frequency word"),
+        measure(reps,
+            [&](int i) {
+                HistoryQuery q;
+                q.search = words.at(200 + i);
+                run(q);
+            }),
+        rows);
+    printTiming(QStringLiteral("FTS search, rare word"),
+        measure(reps,
+            [&](int i) {
+                HistoryQuery q;
+                q.search = words.at(words.size() - 1 - i);
+                run(q);
+            }),
+        rows);
+    printTiming(QStringLiteral("FTS search + status failed"),
+        measure(reps,
+            [&](int i) {
+                HistoryQuery q;
+                q.search = words.at(i % 5);
+                q.statuses = { QStringLiteral("failed") };
+                run(q);
+            }),
+        rows);
     // Scrolling: page 20 reached through cursors (time of the 20th page only).
     {
         HistoryQuery q;
@@ -372,11 +401,14 @@ int main(int argc, char **argv)
             q.cursor = store.query(benchScope(), q)->nextCursor;
         printTiming(QStringLiteral("page 20 via cursor"), measure(reps, [&](int) { run(q); }), rows);
     }
-    printTiming(QStringLiteral("count by status"), measure(20, [&](int i) {
-                    HistoryQuery q;
-                    q.statuses = {statuses.at(i % statuses.size())};
-                    rows = store.count(benchScope(), q).value();
-                }), rows);
+    printTiming(QStringLiteral("count by status"),
+        measure(20,
+            [&](int i) {
+                HistoryQuery q;
+                q.statuses = { statuses.at(i % statuses.size()) };
+                rows = store.count(benchScope(), q).value();
+            }),
+        rows);
     printTiming(QStringLiteral("open one execution with steps"),
         measure(reps,
             [&](int) {

@@ -96,12 +96,12 @@ ExecutionRequest workflowRequest(const QString &orch, const QJsonObject &inputs)
 
 QJsonObject topic(const QString &t)
 {
-    return QJsonObject{{QStringLiteral("topic"), t}};
+    return QJsonObject { { QStringLiteral("topic"), t } };
 }
 
 QJsonObject obj(const char *key, const QJsonValue &v)
 {
-    return QJsonObject{{QLatin1String(key), v}};
+    return QJsonObject { { QLatin1String(key), v } };
 }
 
 } // namespace
@@ -141,11 +141,12 @@ private:
         return r.ok() ? r.take() : ExecutionRecord();
     }
 
-    static const StepRecord *stepOf(const ExecutionRecord &r, const QString &kind, const QString &nodeId = QString(),
-                                    int attempt = 0)
+    static const StepRecord *stepOf(
+        const ExecutionRecord &r, const QString &kind, const QString &nodeId = QString(), int attempt = 0)
     {
         for (const StepRecord &s : r.steps)
-            if (s.kind == kind && (nodeId.isEmpty() || s.nodeId == nodeId) && (attempt == 0 || s.attempt == attempt))
+            if (s.kind == kind && (nodeId.isEmpty() || s.nodeId == nodeId)
+                && (attempt == 0 || s.attempt == attempt))
                 return &s;
         return nullptr;
     }
@@ -198,7 +199,8 @@ private:
             QCOMPARE(got, want);
         }
         for (const WorkflowOutputSpec &out : o.outputs)
-            QCOMPARE(r.outputData.value(out.name), nodeSteps.value(out.fromNode)->outputData.value(out.fromField));
+            QCOMPARE(
+                r.outputData.value(out.name), nodeSteps.value(out.fromNode)->outputData.value(out.fromField));
         // Each node has its llm and parse steps nested under it.
         for (const StepRecord *n : std::as_const(nodeSteps)) {
             int llm = 0, parse = 0;
@@ -215,31 +217,35 @@ private:
 
     QByteArray basicWorkspace()
     {
-        const QJsonArray agents{
-            gen::agent(QStringLiteral("relay"), {QStringLiteral("in")}),
-            gen::agent(QStringLiteral("slow"), {QStringLiteral("in")},
-                       QJsonObject{{QStringLiteral("tokens_per_second"), 40}, {QStringLiteral("ttft_ms"), 0},
-                                   {QStringLiteral("reply_tokens"), 2000}}),
-            gen::agent(QStringLiteral("paced"), {QStringLiteral("in")},
-                       QJsonObject{{QStringLiteral("tokens_per_second"), 400}, {QStringLiteral("reply_tokens"), 60}}),
-            gen::agent(QStringLiteral("waits"), {QStringLiteral("in")},
-                       QJsonObject{{QStringLiteral("ttft_ms"), 150}, {QStringLiteral("tokens_per_second"), 0}}),
-            gen::agent(QStringLiteral("fixed"), {QStringLiteral("in")},
-                       QJsonObject{{QStringLiteral("replies"), QJsonArray{QStringLiteral("first answer"), QStringLiteral("second answer")}}}),
-            gen::agent(QStringLiteral("broken"), {QStringLiteral("in")},
-                       QJsonObject{{QStringLiteral("fail_with"), QStringLiteral("upstream exploded")}}),
-            gen::agent(QStringLiteral("flaky"), {QStringLiteral("in")},
-                       QJsonObject{{QStringLiteral("fail_attempts"), 1}}),
-            gen::agent(QStringLiteral("scorer"), {QStringLiteral("in")},
-                       QJsonObject{{QStringLiteral("replies"), QJsonArray{QStringLiteral(R"({"score":"high","ok":true})")}}},
-                       QJsonArray{gen::field(QStringLiteral("score"), QStringLiteral("int")),
-                                  gen::field(QStringLiteral("ok"), QStringLiteral("bool"))}),
-            gen::agent(QStringLiteral("typed"), {QStringLiteral("in")}, QJsonObject{},
-                       QJsonArray{gen::field(QStringLiteral("score"), QStringLiteral("int")),
-                                  gen::field(QStringLiteral("tags"), QStringLiteral("list[str]")),
-                                  gen::field(QStringLiteral("facts"), QStringLiteral("json"))}),
+        const QJsonArray agents {
+            gen::agent(QStringLiteral("relay"), { QStringLiteral("in") }),
+            gen::agent(QStringLiteral("slow"), { QStringLiteral("in") },
+                QJsonObject { { QStringLiteral("tokens_per_second"), 40 }, { QStringLiteral("ttft_ms"), 0 },
+                    { QStringLiteral("reply_tokens"), 2000 } }),
+            gen::agent(QStringLiteral("paced"), { QStringLiteral("in") },
+                QJsonObject {
+                    { QStringLiteral("tokens_per_second"), 400 }, { QStringLiteral("reply_tokens"), 60 } }),
+            gen::agent(QStringLiteral("waits"), { QStringLiteral("in") },
+                QJsonObject {
+                    { QStringLiteral("ttft_ms"), 150 }, { QStringLiteral("tokens_per_second"), 0 } }),
+            gen::agent(QStringLiteral("fixed"), { QStringLiteral("in") },
+                QJsonObject { { QStringLiteral("replies"),
+                    QJsonArray { QStringLiteral("first answer"), QStringLiteral("second answer") } } }),
+            gen::agent(QStringLiteral("broken"), { QStringLiteral("in") },
+                QJsonObject { { QStringLiteral("fail_with"), QStringLiteral("upstream exploded") } }),
+            gen::agent(QStringLiteral("flaky"), { QStringLiteral("in") },
+                QJsonObject { { QStringLiteral("fail_attempts"), 1 } }),
+            gen::agent(QStringLiteral("scorer"), { QStringLiteral("in") },
+                QJsonObject { { QStringLiteral("replies"),
+                    QJsonArray { QStringLiteral(R"({"score":"high","ok":true})") } } },
+                QJsonArray { gen::field(QStringLiteral("score"), QStringLiteral("int")),
+                    gen::field(QStringLiteral("ok"), QStringLiteral("bool")) }),
+            gen::agent(QStringLiteral("typed"), { QStringLiteral("in") }, QJsonObject {},
+                QJsonArray { gen::field(QStringLiteral("score"), QStringLiteral("int")),
+                    gen::field(QStringLiteral("tags"), QStringLiteral("list[str]")),
+                    gen::field(QStringLiteral("facts"), QStringLiteral("json")) }),
         };
-        return gen::workspace(agents, QJsonArray{});
+        return gen::workspace(agents, QJsonArray {});
     }
 
 private slots:
@@ -255,7 +261,8 @@ private slots:
         auto b = backend(load(basicWorkspace()));
         EventLog log(b.get());
         QSignalSpy started(b.get(), &ExecutionBackend::started);
-        ExecutionRequest req = agentRequest(QStringLiteral("typed"), obj("in", QStringLiteral("Quarterly aardvark revenue")));
+        ExecutionRequest req
+            = agentRequest(QStringLiteral("typed"), obj("in", QStringLiteral("Quarterly aardvark revenue")));
         req.executionId = as::newId();
         const quint64 ticket = b->start(req);
         QTRY_COMPARE(started.size(), 1);
@@ -273,7 +280,7 @@ private slots:
         QVERIFY(done.data.value(QLatin1String("input_tokens")).toInteger() > 0);
         QVERIFY(done.data.value(QLatin1String("output_tokens")).toInteger() > 0);
         QCOMPARE(done.data.value(QLatin1String("tokens_estimated")).toBool(), true);
-        QVERIFY(done.data.value(QLatin1String("cost_usd")).isDouble());   // scripted: known price 0
+        QVERIFY(done.data.value(QLatin1String("cost_usd")).isDouble()); // scripted: known price 0
         QVERIFY(done.data.value(QLatin1String("ttft_ms")).toInteger() >= 0);
         QVERIFY(done.data.contains(QLatin1String("queue_ms")));
         QVERIFY(done.data.value(QLatin1String("error_message")).isNull());
@@ -283,8 +290,12 @@ private slots:
         QCOMPARE(completed.size(), 2);
         QCOMPARE(completed.at(0).value(QLatin1String("kind")).toString(), QStringLiteral("llm"));
         QCOMPARE(completed.at(1).value(QLatin1String("kind")).toString(), QStringLiteral("parse"));
-        QCOMPARE(completed.at(0).value(QLatin1String("output_data")).toObject().value(QLatin1String("text")).toString(),
-                 log.streamedText(id));
+        QCOMPARE(completed.at(0)
+                     .value(QLatin1String("output_data"))
+                     .toObject()
+                     .value(QLatin1String("text"))
+                     .toString(),
+            log.streamedText(id));
 
         // The store has it all, with metrics; the history finds it by a word of its output.
         QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
@@ -293,7 +304,8 @@ private slots:
         QCOMPARE(r.testMode, QStringLiteral("single_agent"));
         QCOMPARE(r.agentId, QStringLiteral("typed"));
         QCOMPARE(r.outputData, out);
-        QCOMPARE(r.inputData.value(QLatin1String("in")).toString(), QStringLiteral("Quarterly aardvark revenue"));
+        QCOMPARE(
+            r.inputData.value(QLatin1String("in")).toString(), QStringLiteral("Quarterly aardvark revenue"));
         QVERIFY(r.inputTokens > 0 && r.outputTokens > 0);
         QVERIFY(r.tokensEstimated);
         QCOMPARE(r.traceId.size(), 32);
@@ -317,7 +329,8 @@ private slots:
         QTRY_COMPARE(history.size(), 1);
         QCOMPARE(history.at(0).at(0).toULongLong(), hticket);
         const HistoryPage page = history.at(0).at(1).value<HistoryPage>();
-        QVERIFY(std::any_of(page.items.cbegin(), page.items.cend(), [&](const ExecutionRecord &e) { return e.id == id; }));
+        QVERIFY(std::any_of(
+            page.items.cbegin(), page.items.cend(), [&](const ExecutionRecord &e) { return e.id == id; }));
 
         QSignalSpy fetched(b.get(), &ExecutionBackend::executionFetched);
         b->fetchExecution(id);
@@ -332,7 +345,8 @@ private slots:
         EventLog log(b.get());
         QStringList ids;
         for (int i = 0; i < 6; ++i)
-            ids << start(*b, agentRequest(QStringLiteral("paced"), obj("in", QStringLiteral("run %1").arg(i))));
+            ids << start(
+                *b, agentRequest(QStringLiteral("paced"), obj("in", QStringLiteral("run %1").arg(i))));
         for (const QString &id : ids)
             QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
         for (const QString &id : ids) {
@@ -340,8 +354,12 @@ private slots:
             QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
             QVERIFY(log.chunkCount(id) >= 50);
             const QList<QJsonObject> llm = log.steps(id, ExecutionEvent::Type::StepCompleted);
-            QCOMPARE(llm.first().value(QLatin1String("output_data")).toObject().value(QLatin1String("text")).toString(),
-                     log.streamedText(id));
+            QCOMPARE(llm.first()
+                         .value(QLatin1String("output_data"))
+                         .toObject()
+                         .value(QLatin1String("text"))
+                         .toString(),
+                log.streamedText(id));
         }
         QVERIFY(log.batches < log.all.size());
     }
@@ -352,10 +370,13 @@ private slots:
         auto b = backend(load(basicWorkspace()), 2);
         EventLog log(b.get());
         QList<std::pair<int, int>> counts;
-        connect(b.get(), &ExecutionBackend::countsChanged, this, [&](int running, int queued) { counts.append({running, queued}); });
+        connect(b.get(), &ExecutionBackend::countsChanged, this, [&](int running, int queued) {
+            counts.append({ running, queued });
+        });
         QStringList ids;
         for (int i = 0; i < 5; ++i)
-            ids << start(*b, agentRequest(QStringLiteral("waits"), obj("in", QStringLiteral("slow %1").arg(i))));
+            ids << start(
+                *b, agentRequest(QStringLiteral("waits"), obj("in", QStringLiteral("slow %1").arg(i))));
         for (const QString &id : ids)
             QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
 
@@ -389,7 +410,8 @@ private slots:
     {
         auto b = backend(load(basicWorkspace()));
         EventLog log(b.get());
-        const QString id = start(*b, agentRequest(QStringLiteral("slow"), obj("in", QStringLiteral("long story"))));
+        const QString id
+            = start(*b, agentRequest(QStringLiteral("slow"), obj("in", QStringLiteral("long story"))));
         QTRY_VERIFY(log.chunkCount(id) >= 5);
         b->cancel(id);
         QTRY_VERIFY(log.finished(id));
@@ -399,9 +421,11 @@ private slots:
         const QString partial = log.streamedText(id);
         QVERIFY(!partial.isEmpty());
         QVERIFY(partial.size() < 2000 * 4);
-        QCOMPARE(done.data.value(QLatin1String("output_data")).toObject().value(QLatin1String("text")).toString(), partial);
+        QCOMPARE(
+            done.data.value(QLatin1String("output_data")).toObject().value(QLatin1String("text")).toString(),
+            partial);
         const QList<QJsonObject> steps = log.steps(id, ExecutionEvent::Type::StepCompleted);
-        QCOMPARE(steps.size(), 1);   // no parse step after a cancelled call
+        QCOMPARE(steps.size(), 1); // no parse step after a cancelled call
         QCOMPARE(steps.first().value(QLatin1String("status")).toString(), QStringLiteral("cancelled"));
 
         QTRY_COMPARE(stored(id).status, QStringLiteral("cancelled"));
@@ -418,12 +442,13 @@ private slots:
         auto b = backend(load(basicWorkspace()), 1);
         EventLog log(b.get());
         const QString first = start(*b, agentRequest(QStringLiteral("slow"), obj("in", QStringLiteral("a"))));
-        const QString second = start(*b, agentRequest(QStringLiteral("slow"), obj("in", QStringLiteral("b"))));
+        const QString second
+            = start(*b, agentRequest(QStringLiteral("slow"), obj("in", QStringLiteral("b"))));
         QTRY_VERIFY(log.chunkCount(first) >= 1);
         b->cancel(second);
         QTRY_VERIFY(log.finished(second));
         QCOMPARE(log.completeStatus(second), QStringLiteral("cancelled"));
-        QCOMPARE(log.byId.value(second).size(), 2);   // queued, complete: it never ran
+        QCOMPARE(log.byId.value(second).size(), 2); // queued, complete: it never ran
         checkSequence(log.byId.value(second), false);
         b->cancel(first);
         QTRY_VERIFY(log.finished(first));
@@ -438,13 +463,21 @@ private slots:
         const QString c = start(*b, agentRequest(QStringLiteral("fixed"), obj("in", QStringLiteral("x"))));
         const QString f = start(*b, agentRequest(QStringLiteral("broken"), obj("in", QStringLiteral("x"))));
         QTRY_VERIFY(log.finished(a) && log.finished(c) && log.finished(f));
-        QCOMPARE(log.complete(a).data.value(QLatin1String("output_data")).toObject().value(QLatin1String("out")).toString(),
-                 QStringLiteral("first answer"));
-        QCOMPARE(log.complete(c).data.value(QLatin1String("output_data")).toObject().value(QLatin1String("out")).toString(),
-                 QStringLiteral("second answer"));
+        QCOMPARE(log.complete(a)
+                     .data.value(QLatin1String("output_data"))
+                     .toObject()
+                     .value(QLatin1String("out"))
+                     .toString(),
+            QStringLiteral("first answer"));
+        QCOMPARE(log.complete(c)
+                     .data.value(QLatin1String("output_data"))
+                     .toObject()
+                     .value(QLatin1String("out"))
+                     .toString(),
+            QStringLiteral("second answer"));
         QCOMPARE(log.completeStatus(f), QStringLiteral("failed"));
         QCOMPARE(log.complete(f).data.value(QLatin1String("error_message")).toString(),
-                 QStringLiteral("scripted: upstream exploded"));
+            QStringLiteral("scripted: upstream exploded"));
         checkSequence(log.byId.value(f));
     }
 
@@ -470,10 +503,11 @@ private slots:
     {
         QTest::addColumn<QJsonObject>("inputs");
         QTest::addColumn<QString>("field");
-        QTest::newRow("missing required") << QJsonObject{} << QStringLiteral("in");
+        QTest::newRow("missing required") << QJsonObject {} << QStringLiteral("in");
         QTest::newRow("wrong type") << obj("in", 42) << QStringLiteral("in");
-        QTest::newRow("unknown field") << QJsonObject{{QStringLiteral("in"), QStringLiteral("x")}, {QStringLiteral("bogus"), 1}}
-                                       << QStringLiteral("bogus");
+        QTest::newRow("unknown field")
+            << QJsonObject { { QStringLiteral("in"), QStringLiteral("x") }, { QStringLiteral("bogus"), 1 } }
+            << QStringLiteral("bogus");
     }
     void badInputsFailNamingField()
     {
@@ -554,7 +588,10 @@ private slots:
         QVERIFY(llm);
         QCOMPARE(llm->status, QStringLiteral("running"));
         // The partial reply reaches the store within a flush interval.
-        QTRY_VERIFY(!stepOf(stored(id), QStringLiteral("llm"))->outputData.value(QLatin1String("text")).toString().isEmpty());
+        QTRY_VERIFY(!stepOf(stored(id), QStringLiteral("llm"))
+                         ->outputData.value(QLatin1String("text"))
+                         .toString()
+                         .isEmpty());
         b->cancel(id);
         QTRY_VERIFY(log.finished(id));
     }
@@ -565,11 +602,12 @@ private slots:
     {
         QJsonObject ws = QJsonDocument::fromJson(basicWorkspace()).object();
         QJsonObject providers = ws.value(QLatin1String("providers")).toObject();
-        providers.insert(QStringLiteral("cloud"), QJsonObject{{QStringLiteral("kind"), QStringLiteral("openai")},
-                                                              {QStringLiteral("base_url"), QStringLiteral("http://127.0.0.1:9")},
-                                                              {QStringLiteral("api_key_env"), QStringLiteral("AGENTSTUDIO_TEST_UNSET_KEY")}});
+        providers.insert(QStringLiteral("cloud"),
+            QJsonObject { { QStringLiteral("kind"), QStringLiteral("openai") },
+                { QStringLiteral("base_url"), QStringLiteral("http://127.0.0.1:9") },
+                { QStringLiteral("api_key_env"), QStringLiteral("AGENTSTUDIO_TEST_UNSET_KEY") } });
         ws.insert(QStringLiteral("providers"), providers);
-        QJsonObject agent = gen::agent(QStringLiteral("remote"), {QStringLiteral("in")});
+        QJsonObject agent = gen::agent(QStringLiteral("remote"), { QStringLiteral("in") });
         QJsonObject model = agent.value(QLatin1String("model")).toObject();
         model.insert(QStringLiteral("provider"), QStringLiteral("cloud"));
         model.insert(QStringLiteral("name"), QStringLiteral("gpt-4o-mini"));
@@ -584,7 +622,8 @@ private slots:
         // test's own workspace is trusted, so what fails is the missing key.
         b->setCredentialTrust(CredentialTrust::everything());
         EventLog log(b.get());
-        const QString failed = start(*b, agentRequest(QStringLiteral("remote"), obj("in", QStringLiteral("x"))));
+        const QString failed
+            = start(*b, agentRequest(QStringLiteral("remote"), obj("in", QStringLiteral("x"))));
         QTRY_VERIFY(log.finished(failed));
         QCOMPARE(log.completeStatus(failed), QStringLiteral("failed"));
         const QString error = log.complete(failed).data.value(QLatin1String("error_message")).toString();
@@ -601,7 +640,8 @@ private slots:
         QCOMPARE(log.completeStatus(r.executionId), QStringLiteral("cancelled"));
         checkSequence(log.byId.value(r.executionId));
         // Nothing dangles afterwards (ASan builds catch it): the engine keeps running.
-        const QString after = start(*b, agentRequest(QStringLiteral("relay"), obj("in", QStringLiteral("x"))));
+        const QString after
+            = start(*b, agentRequest(QStringLiteral("relay"), obj("in", QStringLiteral("x"))));
         QTRY_VERIFY(log.finished(after));
         QCOMPARE(log.completeStatus(after), QStringLiteral("completed"));
     }
@@ -611,7 +651,7 @@ private slots:
     {
         EngineSettings settings;
         settings.databasePath = m_db;
-        settings.pricing = PricingTable();   // knows no model at all
+        settings.pricing = PricingTable(); // knows no model at all
         LocalBackend b(load(basicWorkspace()), settings);
         EventLog log(&b);
         const QString id = start(b, agentRequest(QStringLiteral("relay"), obj("in", QStringLiteral("x"))));
@@ -634,11 +674,12 @@ private slots:
         QSignalSpy failed(b.get(), &ExecutionBackend::startFailed);
         b->start(agentRequest(QStringLiteral("newcomer"), obj("in", QStringLiteral("x"))));
         QTRY_COMPARE(failed.size(), 1);
-        QJsonArray agents{gen::agent(QStringLiteral("newcomer"), {QStringLiteral("in")})};
-        b->setWorkspace(load(gen::workspace(agents, QJsonArray{})));
+        QJsonArray agents { gen::agent(QStringLiteral("newcomer"), { QStringLiteral("in") }) };
+        b->setWorkspace(load(gen::workspace(agents, QJsonArray {})));
         QCOMPARE(changed.size(), 1);
         QVERIFY(b->workspace().agent(QStringLiteral("newcomer")));
-        const QString id = start(*b, agentRequest(QStringLiteral("newcomer"), obj("in", QStringLiteral("x"))));
+        const QString id
+            = start(*b, agentRequest(QStringLiteral("newcomer"), obj("in", QStringLiteral("x"))));
         QTRY_VERIFY(log.finished(id));
         QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
     }
@@ -649,24 +690,28 @@ private slots:
     {
         QTest::addColumn<QByteArray>("workspace");
         QTest::addColumn<QString>("orchestration");
-        const QJsonArray agents{gen::agent(QStringLiteral("relay"), {QStringLiteral("in")}),
-                                gen::agent(QStringLiteral("join2"), gen::inputNames(QStringLiteral("in"), 2)),
-                                gen::agent(QStringLiteral("join5"), gen::inputNames(QStringLiteral("in"), 5))};
-        const QJsonObject diamond = gen::orchestration(
-            QStringLiteral("diamond"),
-            QJsonArray{gen::node(QStringLiteral("a"), QStringLiteral("relay")), gen::node(QStringLiteral("b"), QStringLiteral("relay")),
-                       gen::node(QStringLiteral("c"), QStringLiteral("relay")), gen::node(QStringLiteral("d"), QStringLiteral("join2"))},
-            QJsonArray{gen::edge(QStringLiteral("input.topic"), QStringLiteral("a.in")),
-                       gen::edge(QStringLiteral("a.out"), QStringLiteral("b.in")),
-                       gen::edge(QStringLiteral("a.out"), QStringLiteral("c.in")),
-                       gen::edge(QStringLiteral("b.out"), QStringLiteral("d.in0")),
-                       gen::edge(QStringLiteral("c.out"), QStringLiteral("d.in1"))},
-            QJsonArray{gen::output(QStringLiteral("final"), QStringLiteral("d.out")),
-                       gen::output(QStringLiteral("left"), QStringLiteral("b.out"))});
-        QTest::newRow("diamond") << gen::workspace(agents, QJsonArray{diamond}) << QStringLiteral("diamond");
-        QTest::newRow("fan-out/fan-in") << gen::workspace(agents, QJsonArray{gen::fanOut(QStringLiteral("fan"), 5, true)})
-                                        << QStringLiteral("fan");
-        QTest::newRow("chain of 50") << gen::workspace(agents, QJsonArray{gen::chain(QStringLiteral("chain"), 50)})
+        const QJsonArray agents { gen::agent(QStringLiteral("relay"), { QStringLiteral("in") }),
+            gen::agent(QStringLiteral("join2"), gen::inputNames(QStringLiteral("in"), 2)),
+            gen::agent(QStringLiteral("join5"), gen::inputNames(QStringLiteral("in"), 5)) };
+        const QJsonObject diamond = gen::orchestration(QStringLiteral("diamond"),
+            QJsonArray { gen::node(QStringLiteral("a"), QStringLiteral("relay")),
+                gen::node(QStringLiteral("b"), QStringLiteral("relay")),
+                gen::node(QStringLiteral("c"), QStringLiteral("relay")),
+                gen::node(QStringLiteral("d"), QStringLiteral("join2")) },
+            QJsonArray { gen::edge(QStringLiteral("input.topic"), QStringLiteral("a.in")),
+                gen::edge(QStringLiteral("a.out"), QStringLiteral("b.in")),
+                gen::edge(QStringLiteral("a.out"), QStringLiteral("c.in")),
+                gen::edge(QStringLiteral("b.out"), QStringLiteral("d.in0")),
+                gen::edge(QStringLiteral("c.out"), QStringLiteral("d.in1")) },
+            QJsonArray { gen::output(QStringLiteral("final"), QStringLiteral("d.out")),
+                gen::output(QStringLiteral("left"), QStringLiteral("b.out")) });
+        QTest::newRow("diamond") << gen::workspace(agents, QJsonArray { diamond })
+                                 << QStringLiteral("diamond");
+        QTest::newRow("fan-out/fan-in")
+            << gen::workspace(agents, QJsonArray { gen::fanOut(QStringLiteral("fan"), 5, true) })
+            << QStringLiteral("fan");
+        QTest::newRow("chain of 50") << gen::workspace(
+            agents, QJsonArray { gen::chain(QStringLiteral("chain"), 50) })
                                      << QStringLiteral("chain");
     }
     void orchestrationsMapCorrectly()
@@ -676,7 +721,8 @@ private slots:
         const Workspace ws = load(workspace);
         auto b = backend(ws);
         EventLog log(b.get());
-        const QString id = start(*b, workflowRequest(orchestration, topic(QStringLiteral("migrating pelicans"))));
+        const QString id
+            = start(*b, workflowRequest(orchestration, topic(QStringLiteral("migrating pelicans"))));
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 30000);
         QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
         checkSequence(log.byId.value(id));
@@ -696,10 +742,11 @@ private slots:
     // whole run takes about one branch's time, not two.
     void parallelBranchesRunConcurrently()
     {
-        const QJsonArray agents{gen::agent(QStringLiteral("relay"), {QStringLiteral("in")},
-                                           QJsonObject{{QStringLiteral("ttft_ms"), 500}}),
-                                gen::agent(QStringLiteral("join2"), gen::inputNames(QStringLiteral("in"), 2))};
-        const Workspace ws = load(gen::workspace(agents, QJsonArray{gen::fanOut(QStringLiteral("two"), 2, false)}));
+        const QJsonArray agents { gen::agent(QStringLiteral("relay"), { QStringLiteral("in") },
+                                      QJsonObject { { QStringLiteral("ttft_ms"), 500 } }),
+            gen::agent(QStringLiteral("join2"), gen::inputNames(QStringLiteral("in"), 2)) };
+        const Workspace ws
+            = load(gen::workspace(agents, QJsonArray { gen::fanOut(QStringLiteral("two"), 2, false) }));
         auto b = backend(ws);
         EventLog log(b.get());
         const QString id = start(*b, workflowRequest(QStringLiteral("two"), topic(QStringLiteral("x"))));
@@ -726,17 +773,20 @@ private slots:
                 llmSum += e.step.value(QLatin1String("execution_time_ms")).toInteger();
         const qint64 total = log.complete(id).data.value(QLatin1String("execution_time_ms")).toInteger();
         QVERIFY2(llmSum >= 1000, qPrintable(QStringLiteral("llm steps took %1 ms in all").arg(llmSum)));
-        QVERIFY2(total < llmSum, qPrintable(QStringLiteral("run took %1 ms, its llm steps %2 ms in all").arg(total).arg(llmSum)));
+        QVERIFY2(total < llmSum,
+            qPrintable(QStringLiteral("run took %1 ms, its llm steps %2 ms in all").arg(total).arg(llmSum)));
     }
 
     // EngineSettings::nodeConcurrency limits the nodes of one run that call a model at once.
     void nodeConcurrencyLimit()
     {
-        const QJsonArray agents{gen::agent(QStringLiteral("relay"), {QStringLiteral("in")},
-                                           QJsonObject{{QStringLiteral("ttft_ms"), 30}})};
+        const QJsonArray agents { gen::agent(QStringLiteral("relay"), { QStringLiteral("in") },
+            QJsonObject { { QStringLiteral("ttft_ms"), 30 } }) };
         EngineSettings settings;
         settings.nodeConcurrency = 1;
-        LocalBackend b(load(gen::workspace(agents, QJsonArray{gen::fanOut(QStringLiteral("three"), 3, false)})), settings);
+        LocalBackend b(
+            load(gen::workspace(agents, QJsonArray { gen::fanOut(QStringLiteral("three"), 3, false) })),
+            settings);
         EventLog log(&b);
         const QString id = start(b, workflowRequest(QStringLiteral("three"), topic(QStringLiteral("x"))));
         QTRY_VERIFY(log.finished(id));
@@ -757,27 +807,30 @@ private slots:
     // started are recorded as skipped.
     void failingNodeCancelsSiblingsAndSkipsDownstream()
     {
-        const QJsonArray agents{
-            gen::agent(QStringLiteral("relay"), {QStringLiteral("in")}),
-            gen::agent(QStringLiteral("slow"), {QStringLiteral("in")},
-                       QJsonObject{{QStringLiteral("tokens_per_second"), 20}, {QStringLiteral("reply_tokens"), 2000}}),
-            gen::agent(QStringLiteral("broken"), {QStringLiteral("in")},
-                       QJsonObject{{QStringLiteral("ttft_ms"), 100}, {QStringLiteral("fail_with"), QStringLiteral("model on fire")}}),
+        const QJsonArray agents {
+            gen::agent(QStringLiteral("relay"), { QStringLiteral("in") }),
+            gen::agent(QStringLiteral("slow"), { QStringLiteral("in") },
+                QJsonObject {
+                    { QStringLiteral("tokens_per_second"), 20 }, { QStringLiteral("reply_tokens"), 2000 } }),
+            gen::agent(QStringLiteral("broken"), { QStringLiteral("in") },
+                QJsonObject { { QStringLiteral("ttft_ms"), 100 },
+                    { QStringLiteral("fail_with"), QStringLiteral("model on fire") } }),
             gen::agent(QStringLiteral("join2"), gen::inputNames(QStringLiteral("in"), 2)),
         };
-        const QJsonObject o = gen::orchestration(
-            QStringLiteral("fails"),
-            QJsonArray{gen::node(QStringLiteral("start"), QStringLiteral("relay")), gen::node(QStringLiteral("review"), QStringLiteral("broken")),
-                       gen::node(QStringLiteral("long"), QStringLiteral("slow")), gen::node(QStringLiteral("merge"), QStringLiteral("join2")),
-                       gen::node(QStringLiteral("after"), QStringLiteral("relay"))},
-            QJsonArray{gen::edge(QStringLiteral("input.topic"), QStringLiteral("start.in")),
-                       gen::edge(QStringLiteral("start.out"), QStringLiteral("review.in")),
-                       gen::edge(QStringLiteral("start.out"), QStringLiteral("long.in")),
-                       gen::edge(QStringLiteral("review.out"), QStringLiteral("merge.in0")),
-                       gen::edge(QStringLiteral("long.out"), QStringLiteral("merge.in1")),
-                       gen::edge(QStringLiteral("merge.out"), QStringLiteral("after.in"))},
-            QJsonArray{gen::output(QStringLiteral("result"), QStringLiteral("after.out"))});
-        auto b = backend(load(gen::workspace(agents, QJsonArray{o})));
+        const QJsonObject o = gen::orchestration(QStringLiteral("fails"),
+            QJsonArray { gen::node(QStringLiteral("start"), QStringLiteral("relay")),
+                gen::node(QStringLiteral("review"), QStringLiteral("broken")),
+                gen::node(QStringLiteral("long"), QStringLiteral("slow")),
+                gen::node(QStringLiteral("merge"), QStringLiteral("join2")),
+                gen::node(QStringLiteral("after"), QStringLiteral("relay")) },
+            QJsonArray { gen::edge(QStringLiteral("input.topic"), QStringLiteral("start.in")),
+                gen::edge(QStringLiteral("start.out"), QStringLiteral("review.in")),
+                gen::edge(QStringLiteral("start.out"), QStringLiteral("long.in")),
+                gen::edge(QStringLiteral("review.out"), QStringLiteral("merge.in0")),
+                gen::edge(QStringLiteral("long.out"), QStringLiteral("merge.in1")),
+                gen::edge(QStringLiteral("merge.out"), QStringLiteral("after.in")) },
+            QJsonArray { gen::output(QStringLiteral("result"), QStringLiteral("after.out")) });
+        auto b = backend(load(gen::workspace(agents, QJsonArray { o })));
         EventLog log(b.get());
         const QString id = start(*b, workflowRequest(QStringLiteral("fails"), topic(QStringLiteral("x"))));
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 10000);
@@ -789,22 +842,31 @@ private slots:
 
         QTRY_COMPARE(stored(id).status, QStringLiteral("failed"));
         const ExecutionRecord r = stored(id);
-        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("start"))->status, QStringLiteral("completed"));
-        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("review"))->status, QStringLiteral("failed"));
-        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("long"))->status, QStringLiteral("cancelled"));
-        QCOMPARE(stepOf(r, QStringLiteral("llm"), QStringLiteral("long"))->status, QStringLiteral("cancelled"));
-        QVERIFY(!stepOf(r, QStringLiteral("llm"), QStringLiteral("long"))->outputData.value(QLatin1String("text")).toString().isEmpty());
-        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("merge"))->status, QStringLiteral("skipped"));
-        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("after"))->status, QStringLiteral("skipped"));
+        QCOMPARE(
+            stepOf(r, QStringLiteral("node"), QStringLiteral("start"))->status, QStringLiteral("completed"));
+        QCOMPARE(
+            stepOf(r, QStringLiteral("node"), QStringLiteral("review"))->status, QStringLiteral("failed"));
+        QCOMPARE(
+            stepOf(r, QStringLiteral("node"), QStringLiteral("long"))->status, QStringLiteral("cancelled"));
+        QCOMPARE(
+            stepOf(r, QStringLiteral("llm"), QStringLiteral("long"))->status, QStringLiteral("cancelled"));
+        QVERIFY(!stepOf(r, QStringLiteral("llm"), QStringLiteral("long"))
+                     ->outputData.value(QLatin1String("text"))
+                     .toString()
+                     .isEmpty());
+        QCOMPARE(
+            stepOf(r, QStringLiteral("node"), QStringLiteral("merge"))->status, QStringLiteral("skipped"));
+        QCOMPARE(
+            stepOf(r, QStringLiteral("node"), QStringLiteral("after"))->status, QStringLiteral("skipped"));
         QVERIFY(!stepOf(r, QStringLiteral("llm"), QStringLiteral("merge")));
     }
 
     void cancelStopsWholeWorkflow()
     {
-        const QJsonArray agents{gen::agent(QStringLiteral("relay"), {QStringLiteral("in")},
-                                           QJsonObject{{QStringLiteral("tokens_per_second"), 20},
-                                                       {QStringLiteral("reply_tokens"), 2000}})};
-        auto b = backend(load(gen::workspace(agents, QJsonArray{gen::chain(QStringLiteral("c"), 3)})));
+        const QJsonArray agents { gen::agent(QStringLiteral("relay"), { QStringLiteral("in") },
+            QJsonObject {
+                { QStringLiteral("tokens_per_second"), 20 }, { QStringLiteral("reply_tokens"), 2000 } }) };
+        auto b = backend(load(gen::workspace(agents, QJsonArray { gen::chain(QStringLiteral("c"), 3) })));
         EventLog log(b.get());
         const QString id = start(*b, workflowRequest(QStringLiteral("c"), topic(QStringLiteral("x"))));
         QTRY_VERIFY(log.chunkCount(id) >= 3);
@@ -813,10 +875,12 @@ private slots:
         checkSequence(log.byId.value(id));
         QCOMPARE(log.completeStatus(id), QStringLiteral("cancelled"));
         const QJsonObject out = log.complete(id).data.value(QLatin1String("output_data")).toObject();
-        QCOMPARE(out.value(QLatin1String("partial")).toObject().value(QLatin1String("n0")).toString(), log.streamedText(id));
+        QCOMPARE(out.value(QLatin1String("partial")).toObject().value(QLatin1String("n0")).toString(),
+            log.streamedText(id));
         QTRY_COMPARE(stored(id).status, QStringLiteral("cancelled"));
         const ExecutionRecord r = stored(id);
-        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("n0"))->status, QStringLiteral("cancelled"));
+        QCOMPARE(
+            stepOf(r, QStringLiteral("node"), QStringLiteral("n0"))->status, QStringLiteral("cancelled"));
         QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("n1"))->status, QStringLiteral("skipped"));
         QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("n2"))->status, QStringLiteral("skipped"));
     }
@@ -835,9 +899,9 @@ private slots:
     {
         QFETCH(int, breakage);
         QFETCH(QString, expected);
-        const QJsonArray agents{gen::agent(QStringLiteral("relay"), {QStringLiteral("in")}),
-                                gen::agent(QStringLiteral("join2"), gen::inputNames(QStringLiteral("in"), 2))};
-        Workspace ws = load(gen::workspace(agents, QJsonArray{gen::chain(QStringLiteral("c"), 3)}));
+        const QJsonArray agents { gen::agent(QStringLiteral("relay"), { QStringLiteral("in") }),
+            gen::agent(QStringLiteral("join2"), gen::inputNames(QStringLiteral("in"), 2)) };
+        Workspace ws = load(gen::workspace(agents, QJsonArray { gen::chain(QStringLiteral("c"), 3) }));
         OrchestrationSpec *o = ws.orchestration(QStringLiteral("c"));
         EdgeSpec e;
         switch (breakage) {
@@ -869,9 +933,9 @@ private slots:
 
     QByteArray contextWorkspace()
     {
-        QJsonArray agents{
-            gen::agent(QStringLiteral("relay"), {QStringLiteral("in")}),
-            gen::agent(QStringLiteral("critic"), {QStringLiteral("draft")}),
+        QJsonArray agents {
+            gen::agent(QStringLiteral("relay"), { QStringLiteral("in") }),
+            gen::agent(QStringLiteral("critic"), { QStringLiteral("draft") }),
         };
         // The critic's own input has a default (only edge-fed inputs may be required in a node).
         QJsonObject critic = agents.at(1).toObject();
@@ -885,16 +949,17 @@ private slots:
         agents.replace(1, critic);
         auto brief = [](const QString &id, const QJsonObject &pins) {
             return gen::orchestration(id,
-                                      QJsonArray{gen::node(QStringLiteral("draft"), QStringLiteral("relay")),
-                                                 gen::node(QStringLiteral("review"), QStringLiteral("critic"))},
-                                      QJsonArray{gen::edge(QStringLiteral("input.topic"), QStringLiteral("draft.in")),
-                                                 gen::edge(QStringLiteral("draft.out"), QStringLiteral("review.draft"))},
-                                      QJsonArray{gen::output(QStringLiteral("verdict"), QStringLiteral("review.out"))}, pins);
+                QJsonArray { gen::node(QStringLiteral("draft"), QStringLiteral("relay")),
+                    gen::node(QStringLiteral("review"), QStringLiteral("critic")) },
+                QJsonArray { gen::edge(QStringLiteral("input.topic"), QStringLiteral("draft.in")),
+                    gen::edge(QStringLiteral("draft.out"), QStringLiteral("review.draft")) },
+                QJsonArray { gen::output(QStringLiteral("verdict"), QStringLiteral("review.out")) }, pins);
         };
-        const QJsonObject pins{{QStringLiteral("review"), QJsonObject{{QStringLiteral("draft"), QStringLiteral("PINNED zebra draft")}}}};
-        return gen::workspace(agents, QJsonArray{brief(QStringLiteral("pinned"), pins),
-                                                 brief(QStringLiteral("unpinned"), {}),
-                                                 brief(QStringLiteral("neverrun"), {})});
+        const QJsonObject pins { { QStringLiteral("review"),
+            QJsonObject { { QStringLiteral("draft"), QStringLiteral("PINNED zebra draft") } } } };
+        return gen::workspace(agents,
+            QJsonArray { brief(QStringLiteral("pinned"), pins), brief(QStringLiteral("unpinned"), {}),
+                brief(QStringLiteral("neverrun"), {}) });
     }
 
     static QString promptOf(const ExecutionRecord &r)
@@ -928,10 +993,14 @@ private slots:
         QCOMPARE(r.nodeId, QStringLiteral("review"));
         QCOMPARE(r.agentId, QStringLiteral("critic"));
         QCOMPARE(r.executionType, QStringLiteral("orchestration"));
-        QCOMPARE(r.inputData.value(QLatin1String("upstream")).toObject().value(QLatin1String("draft")).toString(),
-                 QStringLiteral("PINNED zebra draft"));
-        QCOMPARE(r.inputData.value(QLatin1String("inputs")).toObject().value(QLatin1String("strictness")).toString(),
-                 QStringLiteral("harsh"));
+        QCOMPARE(
+            r.inputData.value(QLatin1String("upstream")).toObject().value(QLatin1String("draft")).toString(),
+            QStringLiteral("PINNED zebra draft"));
+        QCOMPARE(r.inputData.value(QLatin1String("inputs"))
+                     .toObject()
+                     .value(QLatin1String("strictness"))
+                     .toString(),
+            QStringLiteral("harsh"));
         QVERIFY(promptOf(r).contains(QLatin1String("PINNED zebra draft")));
         QVERIFY(promptOf(r).contains(QLatin1String("harsh")));
         // Only the node ran: one node step with its llm and parse steps.
@@ -945,15 +1014,17 @@ private slots:
     {
         auto b = backend(load(contextWorkspace()));
         EventLog log(b.get());
-        const QString id = start(*b, contextRequest(QStringLiteral("pinned"), obj("draft", QStringLiteral("EDITED yak draft"))));
+        const QString id = start(
+            *b, contextRequest(QStringLiteral("pinned"), obj("draft", QStringLiteral("EDITED yak draft"))));
         QTRY_VERIFY(log.finished(id));
         QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
         QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
         const ExecutionRecord r = stored(id);
         QVERIFY(promptOf(r).contains(QLatin1String("EDITED yak draft")));
         QVERIFY(!promptOf(r).contains(QLatin1String("zebra")));
-        QCOMPARE(r.inputData.value(QLatin1String("upstream")).toObject().value(QLatin1String("draft")).toString(),
-                 QStringLiteral("EDITED yak draft"));
+        QCOMPARE(
+            r.inputData.value(QLatin1String("upstream")).toObject().value(QLatin1String("draft")).toString(),
+            QStringLiteral("EDITED yak draft"));
     }
 
     // Without pins, the latest successful full run supplies the upstream outputs.
@@ -961,12 +1032,14 @@ private slots:
     {
         auto b = backend(load(contextWorkspace()));
         EventLog log(b.get());
-        const QString full = start(*b, workflowRequest(QStringLiteral("unpinned"), topic(QStringLiteral("penguin logistics"))));
+        const QString full = start(
+            *b, workflowRequest(QStringLiteral("unpinned"), topic(QStringLiteral("penguin logistics"))));
         QTRY_VERIFY(log.finished(full));
         QCOMPARE(log.completeStatus(full), QStringLiteral("completed"));
         QTRY_COMPARE(stored(full).status, QStringLiteral("completed"));
         const QString draft = stepOf(stored(full), QStringLiteral("node"), QStringLiteral("draft"))
-                                  ->outputData.value(QLatin1String("out")).toString();
+                                  ->outputData.value(QLatin1String("out"))
+                                  .toString();
         QVERIFY2(draft.contains(QLatin1String("penguin"), Qt::CaseInsensitive), qPrintable(draft));
 
         const QString id = start(*b, contextRequest(QStringLiteral("unpinned")));
@@ -974,7 +1047,9 @@ private slots:
         QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
         QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
         const ExecutionRecord r = stored(id);
-        QCOMPARE(r.inputData.value(QLatin1String("upstream")).toObject().value(QLatin1String("draft")).toString(), draft);
+        QCOMPARE(
+            r.inputData.value(QLatin1String("upstream")).toObject().value(QLatin1String("draft")).toString(),
+            draft);
         QVERIFY(promptOf(r).contains(draft));
     }
 
@@ -1046,7 +1121,8 @@ private slots:
     void exampleWorkspaceRunsOffline()
     {
         QStringList problems;
-        Result<Workspace> loaded = Workspace::load(testsupport::sourcePath(QStringLiteral("resources/examples/example.agents.json")), &problems);
+        Result<Workspace> loaded = Workspace::load(
+            testsupport::sourcePath(QStringLiteral("resources/examples/example.agents.json")), &problems);
         QVERIFY2(loaded.ok(), qPrintable(loaded.error()));
         Workspace ws = loaded.take();
         // Fast pace: this checks fit, not timing.
@@ -1084,8 +1160,8 @@ private slots:
             QTRY_VERIFY_WITH_TIMEOUT(log.finished(ids.at(i)), 20000);
             const QString status = log.completeStatus(ids.at(i));
             QVERIFY2(status == QLatin1String("completed"),
-                     qPrintable(labels.at(i) + QStringLiteral(": ") + status + QStringLiteral(" ")
-                                + log.complete(ids.at(i)).data.value(QLatin1String("error_message")).toString()));
+                qPrintable(labels.at(i) + QStringLiteral(": ") + status + QStringLiteral(" ")
+                    + log.complete(ids.at(i)).data.value(QLatin1String("error_message")).toString()));
             checkSequence(log.byId.value(ids.at(i)));
         }
     }
@@ -1147,10 +1223,10 @@ private slots:
         QCOMPARE(t->objectName(), QStringLiteral("agentstudio-engine"));
         QVERIFY(t != QThread::currentThread());
         QStringList ids;
-        for (int i = 0; i < 6; ++i)   // 4 running, 2 queued
+        for (int i = 0; i < 6; ++i) // 4 running, 2 queued
             ids << start(*b, agentRequest(QStringLiteral("slow"), obj("in", QStringLiteral("x"))));
         QTRY_VERIFY(log.chunkCount(ids.first()) >= 1);
-        b.reset();   // must not hang or crash with runs streaming and queued
+        b.reset(); // must not hang or crash with runs streaming and queued
         for (const QString &id : std::as_const(ids))
             QCOMPARE(stored(id).status, QStringLiteral("cancelled"));
     }

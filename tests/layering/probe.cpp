@@ -2,4 +2,8 @@
 // not even transitively. CTest runs this build and expects the compiler's "QWidget: No such
 // file" message (tests/CMakeLists.txt).
 #include <QWidget>
-int main() { QWidget w; return 0; }
+int main()
+{
+    QWidget w;
+    return 0;
+}

@@ -37,12 +37,13 @@ void TestTokens::nearReference()
     const qint64 estimate = estimateTokens(text);
     const double ratio = double(estimate) / reference;
     QVERIFY2(ratio >= 0.7 && ratio <= 1.3,
-             qPrintable(QStringLiteral("estimate %1 vs reference %2").arg(estimate).arg(reference)));
+        qPrintable(QStringLiteral("estimate %1 vs reference %2").arg(estimate).arg(reference)));
 }
 
 void TestTokens::deterministic()
 {
-    const QString text = QStringLiteral("Summarize the text for an executive reader. {\"summary\": \"ok\", \"confidence\": 0.9}\n");
+    const QString text = QStringLiteral(
+        "Summarize the text for an executive reader. {\"summary\": \"ok\", \"confidence\": 0.9}\n");
     const qint64 first = estimateTokens(text);
     QVERIFY(first > 10);
     for (int i = 0; i < 5; ++i)
@@ -55,9 +56,9 @@ void TestTokens::edgeCases()
 {
     QCOMPARE(estimateTokens(QString()), 0);
     QCOMPARE(estimateTokens(QStringLiteral(" ")), 1);
-    QVERIFY(estimateTokens(QStringLiteral("\u00a0\u2003\u3000")) >= 1);      // unicode spaces
-    QVERIFY(estimateTokens(QString(4000, u'a')) > 500);                       // long runs split
-    QVERIFY(estimateTokens(QString(QChar(0xD83D))) >= 1);                  // a lone surrogate
+    QVERIFY(estimateTokens(QStringLiteral("\u00a0\u2003\u3000")) >= 1); // unicode spaces
+    QVERIFY(estimateTokens(QString(4000, u'a')) > 500); // long runs split
+    QVERIFY(estimateTokens(QString(QChar(0xD83D))) >= 1); // a lone surrogate
 }
 
 QTEST_GUILESS_MAIN(TestTokens)

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/providers/LlmCall.h"
 #include "ScriptedHttpServer.h"
+#include "core/providers/LlmCall.h"
 
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
@@ -17,7 +17,8 @@ namespace providertest {
 
 inline const QString kApiKey = QStringLiteral("sk-test-SECRET-0123456789abcdef");
 
-inline LlmRequest makeRequest(const QString &kind, const QUrl &base, const QString &model = QStringLiteral("gpt-4o-mini"))
+inline LlmRequest makeRequest(
+    const QString &kind, const QUrl &base, const QString &model = QStringLiteral("gpt-4o-mini"))
 {
     LlmRequest r;
     r.provider.id = kind;
@@ -25,8 +26,8 @@ inline LlmRequest makeRequest(const QString &kind, const QUrl &base, const QStri
     r.provider.baseUrl = base.toString() + (kind == u"openai" ? QStringLiteral("/v1") : QString());
     r.model.provider = kind;
     r.model.name = model;
-    r.messages = {{QStringLiteral("system"), QStringLiteral("You are terse.")},
-                  {QStringLiteral("user"), QStringLiteral("Say hello.")}};
+    r.messages = { { QStringLiteral("system"), QStringLiteral("You are terse.") },
+        { QStringLiteral("user"), QStringLiteral("Say hello.") } };
     r.apiKey = kApiKey;
     r.connectTimeoutMs = 5000;
     r.idleTimeoutMs = 5000;
@@ -61,9 +62,10 @@ struct CallRun
             chunks.append(text);
             chunkTokens += tokens;
         });
-        QObject::connect(call, &LlmCall::attemptFailed, call, [this](int attempt, const QString &error, int delayMs) {
-            attempts.append({attempt, error, delayMs});
-        });
+        QObject::connect(
+            call, &LlmCall::attemptFailed, call, [this](int attempt, const QString &error, int delayMs) {
+                attempts.append({ attempt, error, delayMs });
+            });
         QObject::connect(call, &LlmCall::finished, call, [this](const LlmResult &r) { results.append(r); });
     }
     ~CallRun() { delete call; }
@@ -83,22 +85,22 @@ inline QByteArray crlf(QByteArray text)
     return text.replace("\n", "\r\n");
 }
 
-inline ScriptedHttpServer::Response sseResponse(const QByteArray &body,
-                                                ScriptedHttpServer::Transfer transfer = ScriptedHttpServer::Transfer::Close)
+inline ScriptedHttpServer::Response sseResponse(
+    const QByteArray &body, ScriptedHttpServer::Transfer transfer = ScriptedHttpServer::Transfer::Close)
 {
     ScriptedHttpServer::Response r;
-    r.headers = {{"Content-Type", "text/event-stream"}};
+    r.headers = { { "Content-Type", "text/event-stream" } };
     r.body = body;
     r.transfer = transfer;
     return r;
 }
 
-inline ScriptedHttpServer::Response jsonError(int status, const QByteArray &body,
-                                              QList<QPair<QByteArray, QByteArray>> extraHeaders = {})
+inline ScriptedHttpServer::Response jsonError(
+    int status, const QByteArray &body, QList<QPair<QByteArray, QByteArray>> extraHeaders = {})
 {
     ScriptedHttpServer::Response r;
     r.status = status;
-    r.headers = {{"Content-Type", "application/json"}};
+    r.headers = { { "Content-Type", "application/json" } };
     r.headers += extraHeaders;
     r.body = body;
     r.transfer = ScriptedHttpServer::Transfer::ContentLength;

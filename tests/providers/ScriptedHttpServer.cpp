@@ -5,7 +5,8 @@
 
 #include <algorithm>
 
-ScriptedHttpServer::ScriptedHttpServer(QObject *parent) : QObject(parent)
+ScriptedHttpServer::ScriptedHttpServer(QObject *parent)
+    : QObject(parent)
 {
     connect(&m_server, &QTcpServer::newConnection, this, &ScriptedHttpServer::onNewConnection);
     if (!m_server.listen(QHostAddress::LocalHost, 0))
@@ -46,17 +47,28 @@ void ScriptedHttpServer::enqueueScript(const Script &script)
 QByteArray ScriptedHttpServer::reasonPhrase(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 408: return "Request Timeout";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 529: return "Overloaded";
-    default: return "Status";
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 404:
+        return "Not Found";
+    case 408:
+        return "Request Timeout";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 529:
+        return "Overloaded";
+    default:
+        return "Status";
     }
 }
 
@@ -78,13 +90,13 @@ ScriptedHttpServer::Script ScriptedHttpServer::toScript(const Response &r)
     }
     head += "Connection: close\r\n\r\n";
     if (r.delayBeforeHeadersMs > 0)
-        script.append({Step::Delay, {}, r.delayBeforeHeadersMs});
-    script.append({Step::Write, head, 0});
+        script.append({ Step::Delay, {}, r.delayBeforeHeadersMs });
+    script.append({ Step::Write, head, 0 });
 
     // Body pieces between split points, truncated at the cut or stall point.
     const int end = r.cutAt >= 0 ? std::min(r.cutAt, int(r.body.size()))
-                  : r.stallAt >= 0 ? std::min(r.stallAt, int(r.body.size()))
-                                   : int(r.body.size());
+        : r.stallAt >= 0         ? std::min(r.stallAt, int(r.body.size()))
+                                 : int(r.body.size());
     QList<int> bounds = r.splits;
     bounds.append(0);
     bounds.append(end);
@@ -97,20 +109,20 @@ ScriptedHttpServer::Script ScriptedHttpServer::toScript(const Response &r)
             continue;
         const QByteArray piece = r.body.mid(from, std::min(to, end) - from);
         if (!first && r.gapMs > 0)
-            script.append({Step::Delay, {}, r.gapMs});
+            script.append({ Step::Delay, {}, r.gapMs });
         first = false;
         if (r.transfer == Transfer::Chunked)
-            script.append({Step::Write, QByteArray::number(piece.size(), 16) + "\r\n" + piece + "\r\n", 0});
+            script.append({ Step::Write, QByteArray::number(piece.size(), 16) + "\r\n" + piece + "\r\n", 0 });
         else
-            script.append({Step::Write, piece, 0});
+            script.append({ Step::Write, piece, 0 });
     }
     if (r.stallAt >= 0) {
-        script.append({Step::Stall, {}, 0});
+        script.append({ Step::Stall, {}, 0 });
         return script;
     }
     if (r.cutAt < 0 && r.transfer == Transfer::Chunked)
-        script.append({Step::Write, "0\r\n\r\n", 0});
-    script.append({Step::Close, {}, 0});
+        script.append({ Step::Write, "0\r\n\r\n", 0 });
+    script.append({ Step::Close, {}, 0 });
     return script;
 }
 
@@ -118,7 +130,7 @@ void ScriptedHttpServer::onNewConnection()
 {
     while (QTcpSocket *socket = m_server.nextPendingConnection()) {
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        m_connections.insert(socket, Connection{});
+        m_connections.insert(socket, Connection {});
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
         connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
             const auto it = m_connections.constFind(socket);
@@ -155,7 +167,7 @@ void ScriptedHttpServer::onReadyRead(QTcpSocket *socket)
     }
     const int length = req.headers.value("content-length", "0").toInt();
     if (c.buffer.size() < headerEnd + 4 + length)
-        return;   // wait for the whole body
+        return; // wait for the whole body
     req.body = c.buffer.mid(headerEnd + 4, length);
     c.answering = true;
     requests.append(req);

@@ -30,7 +30,7 @@ public:
     struct Request
     {
         QByteArray method, path;
-        QHash<QByteArray, QByteArray> headers;   // lower-case names
+        QHash<QByteArray, QByteArray> headers; // lower-case names
         QByteArray body;
     };
 
@@ -56,16 +56,16 @@ public:
     explicit ScriptedHttpServer(QObject *parent = nullptr);
     ~ScriptedHttpServer() override;
 
-    QUrl url() const;                  // http://127.0.0.1:<port>
+    QUrl url() const; // http://127.0.0.1:<port>
     void enqueue(const Response &response);
     void enqueueScript(const Script &script);
     static Script toScript(const Response &response);
     static QByteArray reasonPhrase(int status);
 
-    QList<Request> requests;           // every request received, in order
-    int stalledClosedByClient = 0;     // stalled connections the client closed (abort, timeout)
+    QList<Request> requests; // every request received, in order
+    int stalledClosedByClient = 0; // stalled connections the client closed (abort, timeout)
     int pendingScripts() const { return int(m_scripts.size()); }
-    void closeAll();                   // drops every open connection (stalled ones included)
+    void closeAll(); // drops every open connection (stalled ones included)
 
 signals:
     void requestReceived();

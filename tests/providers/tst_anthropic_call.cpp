@@ -31,34 +31,41 @@ private slots:
 // Like anthropic-sdk-python's tests/lib/streaming/fixtures/basic_response.txt, with cache
 // fields (a worked example from Anthropic's docs: 21 uncached + 1843 cache-read in, 12 out),
 // a ping, and an event type this client does not know.
-static const QByteArray kStream =
-    "event: message_start\n"
-    "data: {\"type\": \"message_start\", \"message\": {\"id\": \"msg_01\", \"type\": \"message\", \"role\": \"assistant\", \"model\": \"claude-sonnet-4-5-20250929\", \"content\": [], \"stop_reason\": null, \"stop_sequence\": null, \"usage\": {\"input_tokens\": 21, \"cache_creation_input_tokens\": 0, \"cache_read_input_tokens\": 1843, \"output_tokens\": 1}}}\n"
-    "\n"
-    "event: content_block_start\n"
-    "data: {\"type\": \"content_block_start\", \"index\": 0, \"content_block\": {\"type\": \"text\", \"text\": \"\"}}\n"
-    "\n"
-    "event: ping\n"
-    "data: {\"type\": \"ping\"}\n"
-    "\n"
-    "event: content_block_delta\n"
-    "data: {\"type\": \"content_block_delta\", \"index\": 0, \"delta\": {\"type\": \"text_delta\", \"text\": \"Hello\"}}\n"
-    "\n"
-    "event: some_future_event\n"
-    "data: {\"type\": \"some_future_event\", \"anything\": [1, 2]}\n"
-    "\n"
-    "event: content_block_delta\n"
-    "data: {\"type\": \"content_block_delta\", \"index\": 0, \"delta\": {\"type\": \"text_delta\", \"text\": \" th\xc3\xa9re!\"}}\n"
-    "\n"
-    "event: content_block_stop\n"
-    "data: {\"type\": \"content_block_stop\", \"index\": 0}\n"
-    "\n"
-    "event: message_delta\n"
-    "data: {\"type\": \"message_delta\", \"delta\": {\"stop_reason\": \"end_turn\", \"stop_sequence\": null}, \"usage\": {\"output_tokens\": 12}}\n"
-    "\n"
-    "event: message_stop\n"
-    "data: {\"type\": \"message_stop\"}\n"
-    "\n";
+static const QByteArray kStream
+    = "event: message_start\n"
+      "data: {\"type\": \"message_start\", \"message\": {\"id\": \"msg_01\", \"type\": \"message\", "
+      "\"role\": \"assistant\", \"model\": \"claude-sonnet-4-5-20250929\", \"content\": [], \"stop_reason\": "
+      "null, \"stop_sequence\": null, \"usage\": {\"input_tokens\": 21, \"cache_creation_input_tokens\": 0, "
+      "\"cache_read_input_tokens\": 1843, \"output_tokens\": 1}}}\n"
+      "\n"
+      "event: content_block_start\n"
+      "data: {\"type\": \"content_block_start\", \"index\": 0, \"content_block\": {\"type\": \"text\", "
+      "\"text\": \"\"}}\n"
+      "\n"
+      "event: ping\n"
+      "data: {\"type\": \"ping\"}\n"
+      "\n"
+      "event: content_block_delta\n"
+      "data: {\"type\": \"content_block_delta\", \"index\": 0, \"delta\": {\"type\": \"text_delta\", "
+      "\"text\": \"Hello\"}}\n"
+      "\n"
+      "event: some_future_event\n"
+      "data: {\"type\": \"some_future_event\", \"anything\": [1, 2]}\n"
+      "\n"
+      "event: content_block_delta\n"
+      "data: {\"type\": \"content_block_delta\", \"index\": 0, \"delta\": {\"type\": \"text_delta\", "
+      "\"text\": \" th\xc3\xa9re!\"}}\n"
+      "\n"
+      "event: content_block_stop\n"
+      "data: {\"type\": \"content_block_stop\", \"index\": 0}\n"
+      "\n"
+      "event: message_delta\n"
+      "data: {\"type\": \"message_delta\", \"delta\": {\"stop_reason\": \"end_turn\", \"stop_sequence\": "
+      "null}, \"usage\": {\"output_tokens\": 12}}\n"
+      "\n"
+      "event: message_stop\n"
+      "data: {\"type\": \"message_stop\"}\n"
+      "\n";
 static const QString kText = QStringLiteral("Hello th\u00e9re!");
 
 static LlmRequest anthropicRequest(const QUrl &url)
@@ -80,7 +87,7 @@ void TestAnthropicCall::textWithPingAndCacheUsage()
     QFETCH(bool, crlf);
     ScriptedHttpServer server;
     auto response = sseResponse(crlf ? providertest::crlf(kStream) : kStream, Transfer(transfer));
-    response.splits = {50, 333, 600};
+    response.splits = { 50, 333, 600 };
     response.gapMs = 3;
     server.enqueue(response);
     CallRun run(anthropicRequest(server.url()));
@@ -89,8 +96,8 @@ void TestAnthropicCall::textWithPingAndCacheUsage()
     const LlmResult &r = run.result();
     QVERIFY2(r.ok, qPrintable(r.error));
     QCOMPARE(r.text, kText);
-    QCOMPARE(run.chunks, QStringList({QStringLiteral("Hello"), QStringLiteral(" th\u00e9re!")}));
-    QCOMPARE(r.usage.inputTokens, 21 + 1843);   // all input, cached included
+    QCOMPARE(run.chunks, QStringList({ QStringLiteral("Hello"), QStringLiteral(" th\u00e9re!") }));
+    QCOMPARE(r.usage.inputTokens, 21 + 1843); // all input, cached included
     QCOMPARE(r.usage.cachedTokens, 1843);
     QCOMPARE(r.usage.cacheWriteTokens, 0);
     QCOMPARE(r.usage.outputTokens, 12);
@@ -115,24 +122,33 @@ void TestAnthropicCall::requestShape()
     QVERIFY(!req.headers.contains("authorization"));
     const QJsonObject body = jsonBody(req);
     QCOMPARE(body.value(u"model").toString(), QStringLiteral("claude-sonnet-4-5"));
-    QCOMPARE(body.value(u"max_tokens").toInt(), 4096);    // required: a default when unset
+    QCOMPARE(body.value(u"max_tokens").toInt(), 4096); // required: a default when unset
     QCOMPARE(body.value(u"system").toString(), QStringLiteral("You are terse."));
     QCOMPARE(body.value(u"stream").toBool(), true);
     QCOMPARE(body.value(u"temperature").toDouble(), 0.3);
     const QJsonArray messages = body.value(u"messages").toArray();
-    QCOMPARE(messages.size(), 1);   // the system message is not a message
+    QCOMPARE(messages.size(), 1); // the system message is not a message
     QCOMPARE(messages.at(0).toObject().value(u"role").toString(), QStringLiteral("user"));
 }
 
 void TestAnthropicCall::cumulativeUsageTakesLast()
 {
     // Newer streams repeat the input and cache counts in message_delta; values are cumulative.
-    const QByteArray stream =
-        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-haiku-4-5\",\"usage\":{\"input_tokens\":10,\"cache_creation_input_tokens\":500,\"cache_read_input_tokens\":0,\"output_tokens\":1}}}\n\n"
-        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"ok\"}}\n\n"
-        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":null},\"usage\":{\"output_tokens\":5}}\n\n"
-        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"max_tokens\"},\"usage\":{\"input_tokens\":10,\"cache_creation_input_tokens\":500,\"cache_read_input_tokens\":1000,\"output_tokens\":20}}\n\n"
-        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+    const QByteArray stream
+        = "event: message_start\ndata: "
+          "{\"type\":\"message_start\",\"message\":{\"model\":\"claude-haiku-4-5\",\"usage\":{\"input_"
+          "tokens\":10,\"cache_creation_input_tokens\":500,\"cache_read_input_tokens\":0,\"output_tokens\":1}"
+          "}}\n\n"
+          "event: content_block_delta\ndata: "
+          "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"ok\"}}"
+          "\n\n"
+          "event: message_delta\ndata: "
+          "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":null},\"usage\":{\"output_tokens\":5}}\n\n"
+          "event: message_delta\ndata: "
+          "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"max_tokens\"},\"usage\":{\"input_"
+          "tokens\":10,\"cache_creation_input_tokens\":500,\"cache_read_input_tokens\":1000,\"output_"
+          "tokens\":20}}\n\n"
+          "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
     ScriptedHttpServer server;
     server.enqueue(sseResponse(stream));
     CallRun run(anthropicRequest(server.url()));
@@ -140,7 +156,7 @@ void TestAnthropicCall::cumulativeUsageTakesLast()
     WAIT_FINISHED(run);
     const LlmResult &r = run.result();
     QVERIFY2(r.ok, qPrintable(r.error));
-    QCOMPARE(r.usage.outputTokens, 20);       // the last, not 1 + 5 + 20
+    QCOMPARE(r.usage.outputTokens, 20); // the last, not 1 + 5 + 20
     QCOMPARE(r.usage.inputTokens, 1510);
     QCOMPARE(r.usage.cacheWriteTokens, 500);
     QCOMPARE(r.usage.cachedTokens, 1000);
@@ -149,19 +165,36 @@ void TestAnthropicCall::cumulativeUsageTakesLast()
 
 void TestAnthropicCall::toolUseAndThinking()
 {
-    const QByteArray stream =
-        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":30,\"output_tokens\":1}}}\n\n"
-        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}\n\n"
-        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"Need the weather.\"}}\n\n"
-        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\",\"signature\":\"abc\"}}\n\n"
-        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
-        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_01\",\"name\":\"get_weather\",\"input\":{}}}\n\n"
-        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\"}}\n\n"
-        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"location\\\": \\\"Par\"}}\n\n"
-        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"is\\\"}\"}}\n\n"
-        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}\n\n"
-        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":40}}\n\n"
-        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+    const QByteArray stream
+        = "event: message_start\ndata: "
+          "{\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":30,\"output_tokens\":1}}}\n\n"
+          "event: content_block_start\ndata: "
+          "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\","
+          "\"thinking\":\"\",\"signature\":\"\"}}\n\n"
+          "event: content_block_delta\ndata: "
+          "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":"
+          "\"Need the weather.\"}}\n\n"
+          "event: content_block_delta\ndata: "
+          "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\","
+          "\"signature\":\"abc\"}}\n\n"
+          "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+          "event: content_block_start\ndata: "
+          "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":"
+          "\"toolu_01\",\"name\":\"get_weather\",\"input\":{}}}\n\n"
+          "event: content_block_delta\ndata: "
+          "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_"
+          "json\":\"\"}}\n\n"
+          "event: content_block_delta\ndata: "
+          "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_"
+          "json\":\"{\\\"location\\\": \\\"Par\"}}\n\n"
+          "event: content_block_delta\ndata: "
+          "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_"
+          "json\":\"is\\\"}\"}}\n\n"
+          "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}\n\n"
+          "event: message_delta\ndata: "
+          "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":"
+          "40}}\n\n"
+          "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
     ScriptedHttpServer server;
     server.enqueue(sseResponse(stream));
     CallRun run(anthropicRequest(server.url()));
@@ -184,7 +217,8 @@ void TestAnthropicCall::errorEventMidStream()
 {
     const qsizetype cut = kStream.indexOf("event: content_block_stop");
     const QByteArray stream = kStream.left(cut)
-        + "event: error\ndata: {\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", \"message\": \"Overloaded\"}}\n\n";
+        + "event: error\ndata: {\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", "
+          "\"message\": \"Overloaded\"}}\n\n";
     ScriptedHttpServer server;
     server.enqueue(sseResponse(stream));
     CallRun run(anthropicRequest(server.url()));
@@ -193,16 +227,17 @@ void TestAnthropicCall::errorEventMidStream()
     const LlmResult &r = run.result();
     QVERIFY(!r.ok);
     QCOMPARE(r.error, QStringLiteral("anthropic: overloaded_error: Overloaded"));
-    QCOMPARE(r.text, kText);        // what arrived before the error is kept
+    QCOMPARE(r.text, kText); // what arrived before the error is kept
     QVERIFY(run.attempts.isEmpty());
-    QCOMPARE(r.usage.inputTokens, 1864);   // message_start's report still holds
+    QCOMPARE(r.usage.inputTokens, 1864); // message_start's report still holds
 }
 
 void TestAnthropicCall::overloaded529ThenSuccess()
 {
     ScriptedHttpServer server;
-    server.enqueue(jsonError(529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_1"})",
-                             {{"retry-after", "0.05"}}));
+    server.enqueue(jsonError(529,
+        R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_1"})",
+        { { "retry-after", "0.05" } }));
     server.enqueue(sseResponse(kStream));
     CallRun run(anthropicRequest(server.url()));
     run.start();
@@ -219,9 +254,10 @@ void TestAnthropicCall::overloaded529Exhausted()
 {
     ScriptedHttpServer server;
     for (int i = 0; i < 3; ++i)
-        server.enqueue(jsonError(529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})",
-                                 {{"retry-after-ms", "10"}}));
-    CallRun run(anthropicRequest(server.url()));   // default: 2 retries
+        server.enqueue(
+            jsonError(529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})",
+                { { "retry-after-ms", "10" } }));
+    CallRun run(anthropicRequest(server.url())); // default: 2 retries
     run.start();
     WAIT_FINISHED(run);
     QVERIFY(!run.result().ok);
@@ -239,7 +275,7 @@ void TestAnthropicCall::splitAtEveryByteBoundary()
     QNetworkAccessManager network;
     for (int k = 1; k < stream.size(); ++k) {
         auto response = sseResponse(stream);
-        response.splits = {k};
+        response.splits = { k };
         response.gapMs = 1;
         server.enqueue(response);
         LlmCall *call = createLlmCall(anthropicRequest(server.url()), &network, nullptr, nullptr);

@@ -18,15 +18,21 @@ void TestNdjsonParser::parse_data()
 {
     QTest::addColumn<QByteArray>("input");
     QTest::addColumn<Lines>("lines");
-    QTest::addColumn<QByteArray>("rest");   // what finish() returns
+    QTest::addColumn<QByteArray>("rest"); // what finish() returns
 
-    QTest::newRow("two lines") << QByteArray("{\"a\":1}\n{\"b\":2}\n") << Lines{"{\"a\":1}", "{\"b\":2}"} << QByteArray();
-    QTest::newRow("CRLF") << QByteArray("{\"a\":1}\r\n{\"b\":2}\r\n") << Lines{"{\"a\":1}", "{\"b\":2}"} << QByteArray();
-    QTest::newRow("blank lines skipped") << QByteArray("\n{\"a\":1}\n\n\r\n  \n{\"b\":2}\n") << Lines{"{\"a\":1}", "{\"b\":2}"} << QByteArray();
-    QTest::newRow("unterminated last line") << QByteArray("{\"a\":1}\n{\"done\":true}") << Lines{"{\"a\":1}"} << QByteArray("{\"done\":true}");
-    QTest::newRow("utf8 inside") << QByteArray("{\"c\":\"w\xc3\xb6rld \xf0\x9f\x9a\x80\"}\n") << Lines{"{\"c\":\"w\xc3\xb6rld \xf0\x9f\x9a\x80\"}"} << QByteArray();
-    QTest::newRow("escaped newline stays in line") << QByteArray("{\"c\":\"a\\nb\"}\n") << Lines{"{\"c\":\"a\\nb\"}"} << QByteArray();
-    QTest::newRow("empty") << QByteArray() << Lines{} << QByteArray();
+    QTest::newRow("two lines") << QByteArray("{\"a\":1}\n{\"b\":2}\n") << Lines { "{\"a\":1}", "{\"b\":2}" }
+                               << QByteArray();
+    QTest::newRow("CRLF") << QByteArray("{\"a\":1}\r\n{\"b\":2}\r\n") << Lines { "{\"a\":1}", "{\"b\":2}" }
+                          << QByteArray();
+    QTest::newRow("blank lines skipped") << QByteArray("\n{\"a\":1}\n\n\r\n  \n{\"b\":2}\n")
+                                         << Lines { "{\"a\":1}", "{\"b\":2}" } << QByteArray();
+    QTest::newRow("unterminated last line")
+        << QByteArray("{\"a\":1}\n{\"done\":true}") << Lines { "{\"a\":1}" } << QByteArray("{\"done\":true}");
+    QTest::newRow("utf8 inside") << QByteArray("{\"c\":\"w\xc3\xb6rld \xf0\x9f\x9a\x80\"}\n")
+                                 << Lines { "{\"c\":\"w\xc3\xb6rld \xf0\x9f\x9a\x80\"}" } << QByteArray();
+    QTest::newRow("escaped newline stays in line")
+        << QByteArray("{\"c\":\"a\\nb\"}\n") << Lines { "{\"c\":\"a\\nb\"}" } << QByteArray();
+    QTest::newRow("empty") << QByteArray() << Lines {} << QByteArray();
 }
 
 void TestNdjsonParser::parse()

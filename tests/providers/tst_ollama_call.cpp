@@ -25,16 +25,21 @@ private slots:
     void cutStream();
 };
 
-static const QByteArray kStream =
-    "{\"model\":\"llama3.2\",\"created_at\":\"2026-11-24T19:02:11.615693Z\",\"message\":{\"role\":\"assistant\",\"content\":\"The\"},\"done\":false}\n"
-    "{\"model\":\"llama3.2\",\"created_at\":\"2026-11-24T19:02:11.7Z\",\"message\":{\"role\":\"assistant\",\"content\":\" sky \xc3\xa9 \xf0\x9f\x9a\x80\"},\"done\":false}\n"
-    "{\"model\":\"llama3.2\",\"created_at\":\"2026-11-24T19:02:11.8Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\",\"total_duration\":433489895,\"load_duration\":21348917,\"prompt_eval_count\":31,\"prompt_eval_duration\":96412083,\"eval_count\":21,\"eval_duration\":312514337}\n";
+static const QByteArray kStream
+    = "{\"model\":\"llama3.2\",\"created_at\":\"2026-11-24T19:02:11.615693Z\",\"message\":{\"role\":"
+      "\"assistant\",\"content\":\"The\"},\"done\":false}\n"
+      "{\"model\":\"llama3.2\",\"created_at\":\"2026-11-24T19:02:11.7Z\",\"message\":{\"role\":\"assistant\","
+      "\"content\":\" sky \xc3\xa9 \xf0\x9f\x9a\x80\"},\"done\":false}\n"
+      "{\"model\":\"llama3.2\",\"created_at\":\"2026-11-24T19:02:11.8Z\",\"message\":{\"role\":\"assistant\","
+      "\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\",\"total_duration\":433489895,\"load_"
+      "duration\":21348917,\"prompt_eval_count\":31,\"prompt_eval_duration\":96412083,\"eval_count\":21,"
+      "\"eval_duration\":312514337}\n";
 static const QString kText = QStringLiteral("The sky \u00e9 \U0001F680");
 
 static ScriptedHttpServer::Response ndjson(const QByteArray &body, Transfer transfer = Transfer::Chunked)
 {
     ScriptedHttpServer::Response r;
-    r.headers = {{"Content-Type", "application/x-ndjson"}};
+    r.headers = { { "Content-Type", "application/x-ndjson" } };
     r.body = body;
     r.transfer = transfer;
     return r;
@@ -43,7 +48,7 @@ static ScriptedHttpServer::Response ndjson(const QByteArray &body, Transfer tran
 static LlmRequest ollamaRequest(const QUrl &url)
 {
     LlmRequest r = makeRequest(QStringLiteral("ollama"), url, QStringLiteral("llama3.2"));
-    r.apiKey.clear();   // a local server needs none
+    r.apiKey.clear(); // a local server needs none
     return r;
 }
 
@@ -61,7 +66,7 @@ void TestOllamaCall::textAndCounts()
     QFETCH(bool, crlf);
     ScriptedHttpServer server;
     auto response = ndjson(crlf ? providertest::crlf(kStream) : kStream, Transfer(transfer));
-    response.splits = {40, 150, 200};
+    response.splits = { 40, 150, 200 };
     response.gapMs = 3;
     server.enqueue(response);
     CallRun run(ollamaRequest(server.url()));
@@ -85,7 +90,7 @@ void TestOllamaCall::requestShape()
     LlmRequest request = ollamaRequest(server.url());
     request.model.temperature = 0.1;
     request.model.maxTokens = 64;
-    request.outputSchema = QJsonObject{{QStringLiteral("type"), QStringLiteral("object")}};
+    request.outputSchema = QJsonObject { { QStringLiteral("type"), QStringLiteral("object") } };
     CallRun run(request);
     run.start();
     WAIT_FINISHED(run);
@@ -105,8 +110,9 @@ void TestOllamaCall::missingCountsAreEstimated()
 {
     // Metric fields are omitempty: both missing means nothing was reported.
     ScriptedHttpServer server;
-    server.enqueue(ndjson("{\"message\":{\"role\":\"assistant\",\"content\":\"Hello there\"},\"done\":false}\n"
-                          "{\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\"}\n"));
+    server.enqueue(ndjson(
+        "{\"message\":{\"role\":\"assistant\",\"content\":\"Hello there\"},\"done\":false}\n"
+        "{\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\"}\n"));
     CallRun run(ollamaRequest(server.url()));
     run.start();
     WAIT_FINISHED(run);
@@ -130,16 +136,21 @@ void TestOllamaCall::missingCountsAreEstimated()
 void TestOllamaCall::toolCallsWhole()
 {
     ScriptedHttpServer server;
-    server.enqueue(ndjson("{\"model\":\"qwen3\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{\"index\":0,\"name\":\"get_weather\",\"arguments\":{\"city\":\"Tokyo\"}}}]},\"done\":false}\n"
-                          "{\"model\":\"qwen3\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":10,\"eval_count\":5}"));
+    server.enqueue(
+        ndjson("{\"model\":\"qwen3\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{"
+               "\"function\":{\"index\":0,\"name\":\"get_weather\",\"arguments\":{\"city\":\"Tokyo\"}}}]},"
+               "\"done\":false}\n"
+               "{\"model\":\"qwen3\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
+               "\"done_reason\":\"stop\",\"prompt_eval_count\":10,\"eval_count\":5}"));
     CallRun run(ollamaRequest(server.url()));
     run.start();
     WAIT_FINISHED(run);
     const LlmResult &r = run.result();
-    QVERIFY2(r.ok, qPrintable(r.error));   // the last line had no newline: still read
+    QVERIFY2(r.ok, qPrintable(r.error)); // the last line had no newline: still read
     QCOMPARE(r.toolCalls.size(), 1);
     QCOMPARE(r.toolCalls.at(0).toObject().value(u"name").toString(), QStringLiteral("get_weather"));
-    QCOMPARE(r.toolCalls.at(0).toObject().value(u"arguments").toString(), QStringLiteral("{\"city\":\"Tokyo\"}"));
+    QCOMPARE(
+        r.toolCalls.at(0).toObject().value(u"arguments").toString(), QStringLiteral("{\"city\":\"Tokyo\"}"));
     QCOMPARE(r.usage.outputTokens, 5);
 }
 
@@ -176,7 +187,7 @@ void TestOllamaCall::splitAtEveryByteBoundary()
     QNetworkAccessManager network;
     for (int k = 1; k < kStream.size(); ++k) {
         auto response = ndjson(kStream, Transfer::Close);
-        response.splits = {k};
+        response.splits = { k };
         response.gapMs = 1;
         server.enqueue(response);
         LlmCall *call = createLlmCall(ollamaRequest(server.url()), &network, nullptr, nullptr);
@@ -202,7 +213,7 @@ void TestOllamaCall::cutStream()
 {
     ScriptedHttpServer server;
     auto response = ndjson(kStream, Transfer::Close);
-    response.cutAt = int(kStream.indexOf("{\"model\"", 10) + 20);   // inside the second line
+    response.cutAt = int(kStream.indexOf("{\"model\"", 10) + 20); // inside the second line
     server.enqueue(response);
     CallRun run(ollamaRequest(server.url()));
     run.start();

@@ -4,8 +4,8 @@
 
 #include <QElapsedTimer>
 #include <QEventLoop>
-#include <QTimer>
 #include <QJsonArray>
+#include <QTimer>
 
 using namespace providertest;
 using Transfer = ScriptedHttpServer::Transfer;
@@ -53,29 +53,48 @@ private slots:
 // Shaped like the recorded gpt-4o streams of openai-python's .inline-snapshot (one chunk per
 // delta, usage on a last chunk with empty choices, then [DONE]), plus a proxy keep-alive
 // comment, non-ASCII and an astral character (split UTF-8 when delivered byte by byte).
-static const QByteArray kTextStream =
-    "data: {\"id\":\"chatcmpl-A1\",\"object\":\"chat.completion.chunk\",\"created\":1727346178,\"model\":\"gpt-4o-mini-2024-07-18\",\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}\n"
-    "\n"
-    ": keep-alive\n"
-    "\n"
-    "data: {\"id\":\"chatcmpl-A1\",\"object\":\"chat.completion.chunk\",\"created\":1727346178,\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"logprobs\":null,\"finish_reason\":null}]}\n"
-    "\n"
-    "data: {\"id\":\"chatcmpl-A1\",\"object\":\"chat.completion.chunk\",\"created\":1727346178,\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo, w\xc3\xb6rld\"},\"logprobs\":null,\"finish_reason\":null}]}\n"
-    "\n"
-    "data: {\"id\":\"chatcmpl-A1\",\"object\":\"chat.completion.chunk\",\"created\":1727346178,\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" \xf0\x9f\x9a\x80\"},\"logprobs\":null,\"finish_reason\":null}]}\n"
-    "\n"
-    "data: {\"id\":\"chatcmpl-A1\",\"object\":\"chat.completion.chunk\",\"created\":1727346178,\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}\n"
-    "\n"
-    "data: {\"id\":\"chatcmpl-A1\",\"object\":\"chat.completion.chunk\",\"created\":1727346178,\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[],\"usage\":{\"prompt_tokens\":28,\"completion_tokens\":9,\"total_tokens\":37,\"prompt_tokens_details\":{\"cached_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":0}}}\n"
-    "\n"
-    "data: [DONE]\n"
-    "\n";
+static const QByteArray kTextStream
+    = "data: "
+      "{\"id\":\"chatcmpl-A1\",\"object\":\"chat.completion.chunk\",\"created\":1727346178,\"model\":\"gpt-"
+      "4o-mini-2024-07-18\",\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":"
+      "\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}\n"
+      "\n"
+      ": keep-alive\n"
+      "\n"
+      "data: "
+      "{\"id\":\"chatcmpl-A1\",\"object\":\"chat.completion.chunk\",\"created\":1727346178,\"model\":\"gpt-"
+      "4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"logprobs\":null,"
+      "\"finish_reason\":null}]}\n"
+      "\n"
+      "data: "
+      "{\"id\":\"chatcmpl-A1\",\"object\":\"chat.completion.chunk\",\"created\":1727346178,\"model\":\"gpt-"
+      "4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo, "
+      "w\xc3\xb6rld\"},\"logprobs\":null,\"finish_reason\":null}]}\n"
+      "\n"
+      "data: "
+      "{\"id\":\"chatcmpl-A1\",\"object\":\"chat.completion.chunk\",\"created\":1727346178,\"model\":\"gpt-"
+      "4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" "
+      "\xf0\x9f\x9a\x80\"},\"logprobs\":null,\"finish_reason\":null}]}\n"
+      "\n"
+      "data: "
+      "{\"id\":\"chatcmpl-A1\",\"object\":\"chat.completion.chunk\",\"created\":1727346178,\"model\":\"gpt-"
+      "4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":"
+      "\"stop\"}]}\n"
+      "\n"
+      "data: "
+      "{\"id\":\"chatcmpl-A1\",\"object\":\"chat.completion.chunk\",\"created\":1727346178,\"model\":\"gpt-"
+      "4o-mini-2024-07-18\",\"choices\":[],\"usage\":{\"prompt_tokens\":28,\"completion_tokens\":9,\"total_"
+      "tokens\":37,\"prompt_tokens_details\":{\"cached_tokens\":0},\"completion_tokens_details\":{"
+      "\"reasoning_tokens\":0}}}\n"
+      "\n"
+      "data: [DONE]\n"
+      "\n";
 static const QString kText = QStringLiteral("Hello, w\u00f6rld \U0001F680");
 
 static QByteArray contentEvent(const QByteArray &text)
 {
-    return "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + text
-           + "\"},\"finish_reason\":null}]}\n\n";
+    return "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+        + text + "\"},\"finish_reason\":null}]}\n\n";
 }
 
 void TestOpenAiCall::textDeltas_data()
@@ -95,7 +114,7 @@ void TestOpenAiCall::textDeltas()
     QFETCH(bool, crlf);
     ScriptedHttpServer server;
     auto response = sseResponse(crlf ? providertest::crlf(kTextStream) : kTextStream, Transfer(transfer));
-    response.splits = {100, 400, 700};
+    response.splits = { 100, 400, 700 };
     response.gapMs = 5;
     server.enqueue(response);
     CallRun run(makeRequest(QStringLiteral("openai"), server.url()));
@@ -105,7 +124,9 @@ void TestOpenAiCall::textDeltas()
     const LlmResult &r = run.result();
     QVERIFY2(r.ok, qPrintable(r.error));
     QCOMPARE(r.text, kText);
-    QCOMPARE(run.chunks, QStringList({QStringLiteral("Hel"), QStringLiteral("lo, w\u00f6rld"), QStringLiteral(" \U0001F680")}));
+    QCOMPARE(run.chunks,
+        QStringList(
+            { QStringLiteral("Hel"), QStringLiteral("lo, w\u00f6rld"), QStringLiteral(" \U0001F680") }));
     QVERIFY(run.chunkTokens >= 3);
     QCOMPARE(r.usage.inputTokens, 28);
     QCOMPARE(r.usage.outputTokens, 9);
@@ -157,7 +178,8 @@ void TestOpenAiCall::jsonSchemaAndMaxTokens()
     request.schemaName = QStringLiteral("my agent!");
     request.outputSchema = QJsonDocument::fromJson(R"({"type": "object", "additionalProperties": false,
         "properties": {"summary": {"type": "string"}, "confidence": {"type": "number"}},
-        "required": ["summary", "confidence"]})").object();
+        "required": ["summary", "confidence"]})")
+                               .object();
     CallRun run(request);
     run.start();
     WAIT_FINISHED(run);
@@ -175,11 +197,15 @@ void TestOpenAiCall::jsonSchemaAndMaxTokens()
     ScriptedHttpServer server2;
     server2.enqueue(sseResponse(kTextStream));
     request.provider.baseUrl = server2.url().toString() + QStringLiteral("/v1");
-    request.outputSchema[QStringLiteral("required")] = QJsonArray{QStringLiteral("summary")};
+    request.outputSchema[QStringLiteral("required")] = QJsonArray { QStringLiteral("summary") };
     CallRun run2(request);
     run2.start();
     WAIT_FINISHED(run2);
-    const QJsonObject schema2 = jsonBody(server2.requests.first()).value(u"response_format").toObject().value(u"json_schema").toObject();
+    const QJsonObject schema2 = jsonBody(server2.requests.first())
+                                    .value(u"response_format")
+                                    .toObject()
+                                    .value(u"json_schema")
+                                    .toObject();
     QCOMPARE(schema2.value(u"strict").toBool(), false);
 }
 
@@ -187,19 +213,20 @@ void TestOpenAiCall::usageWithCachedAndReasoning()
 {
     ScriptedHttpServer server;
     server.enqueue(sseResponse(contentEvent("ok")
-                               + "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n"
-                                 "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":2048,\"completion_tokens\":300,\"total_tokens\":2348,"
-                                 "\"prompt_tokens_details\":{\"cached_tokens\":1920,\"audio_tokens\":0},"
-                                 "\"completion_tokens_details\":{\"reasoning_tokens\":256,\"audio_tokens\":0}}}\n\n"
-                                 "data: [DONE]\n\n"));
+        + "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n"
+          "data: "
+          "{\"choices\":[],\"usage\":{\"prompt_tokens\":2048,\"completion_tokens\":300,\"total_tokens\":2348,"
+          "\"prompt_tokens_details\":{\"cached_tokens\":1920,\"audio_tokens\":0},"
+          "\"completion_tokens_details\":{\"reasoning_tokens\":256,\"audio_tokens\":0}}}\n\n"
+          "data: [DONE]\n\n"));
     CallRun run(makeRequest(QStringLiteral("openai"), server.url(), QStringLiteral("o3")));
     run.start();
     WAIT_FINISHED(run);
     const LlmResult &r = run.result();
     QVERIFY2(r.ok, qPrintable(r.error));
-    QCOMPARE(r.usage.inputTokens, 2048);    // includes the cached ones
+    QCOMPARE(r.usage.inputTokens, 2048); // includes the cached ones
     QCOMPARE(r.usage.cachedTokens, 1920);
-    QCOMPARE(r.usage.outputTokens, 300);    // includes the reasoning ones
+    QCOMPARE(r.usage.outputTokens, 300); // includes the reasoning ones
     QCOMPARE(r.usage.reasoningTokens, 256);
     QVERIFY(!r.usage.estimated);
 }
@@ -209,7 +236,7 @@ void TestOpenAiCall::noUsageIsEstimated()
     // Some compatible servers send no usage chunk (and no [DONE]): a finish_reason ends it.
     ScriptedHttpServer server;
     server.enqueue(sseResponse(contentEvent("The quick brown fox")
-                               + "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"));
+        + "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"));
     CallRun run(makeRequest(QStringLiteral("openai"), server.url(), QStringLiteral("llama3.2")));
     run.start();
     WAIT_FINISHED(run);
@@ -223,15 +250,29 @@ void TestOpenAiCall::noUsageIsEstimated()
 void TestOpenAiCall::toolCallDeltas()
 {
     // The shape of the recorded parallel tool-call stream of OpenAI.
-    const QByteArray stream =
-        "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\"call_A\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n"
-        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"\"}}]},\"finish_reason\":null}]}\n\n"
-        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"city\\\":\\\"Paris\\\"}\"}}]},\"finish_reason\":null}]}\n\n"
-        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_B\",\"type\":\"function\",\"function\":{\"name\":\"get_stock_price\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n"
-        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"{\\\"ticker\\\":\\\"AAPL\\\"}\"}}]},\"finish_reason\":null}]}\n\n"
-        "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
-        "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":149,\"completion_tokens\":60,\"total_tokens\":209,\"completion_tokens_details\":{\"reasoning_tokens\":0}}}\n\n"
-        "data: [DONE]\n\n";
+    const QByteArray stream
+        = "data: "
+          "{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{"
+          "\"index\":0,\"id\":\"call_A\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+          "\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n"
+          "data: "
+          "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{"
+          "\\\"\"}}]},\"finish_reason\":null}]}\n\n"
+          "data: "
+          "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":"
+          "\"city\\\":\\\"Paris\\\"}\"}}]},\"finish_reason\":null}]}\n\n"
+          "data: "
+          "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_B\",\"type\":"
+          "\"function\",\"function\":{\"name\":\"get_stock_price\",\"arguments\":\"\"}}]},\"finish_reason\":"
+          "null}]}\n\n"
+          "data: "
+          "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"{"
+          "\\\"ticker\\\":\\\"AAPL\\\"}\"}}]},\"finish_reason\":null}]}\n\n"
+          "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+          "data: "
+          "{\"choices\":[],\"usage\":{\"prompt_tokens\":149,\"completion_tokens\":60,\"total_tokens\":209,"
+          "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}\n\n"
+          "data: [DONE]\n\n";
     ScriptedHttpServer server;
     server.enqueue(sseResponse(stream, Transfer::Chunked));
     CallRun run(makeRequest(QStringLiteral("openai"), server.url()));
@@ -261,14 +302,15 @@ void TestOpenAiCall::splitAtEveryByteBoundary()
     QNetworkAccessManager network;
     for (int k = 1; k < stream.size(); ++k) {
         auto response = sseResponse(stream);
-        response.splits = {k};
+        response.splits = { k };
         response.gapMs = 1;
         server.enqueue(response);
-        LlmCall *call = createLlmCall(makeRequest(QStringLiteral("openai"), server.url()), &network, nullptr, nullptr);
+        LlmCall *call
+            = createLlmCall(makeRequest(QStringLiteral("openai"), server.url()), &network, nullptr, nullptr);
         QString text;
         QList<LlmResult> results;
         connect(call, &LlmCall::chunk, call, [&](const QString &t) { text += t; });
-        QEventLoop loop;   // not QTRY_*: its 50 ms polling step would dominate ~1500 runs
+        QEventLoop loop; // not QTRY_*: its 50 ms polling step would dominate ~1500 runs
         connect(call, &LlmCall::finished, call, [&](const LlmResult &r) {
             results.append(r);
             loop.quit();
@@ -329,11 +371,11 @@ void TestOpenAiCall::cutStream()
     const LlmResult &r = run.result();
     QVERIFY(!r.ok);
     QVERIFY(!r.cancelled);
-    QCOMPARE(r.text, QStringLiteral("Hello, w\u00f6rld"));    // the text so far is kept
+    QCOMPARE(r.text, QStringLiteral("Hello, w\u00f6rld")); // the text so far is kept
     QVERIFY2(r.error.startsWith(QStringLiteral("openai: stream")), qPrintable(r.error));
     QVERIFY(r.usage.estimated);
     QVERIFY(r.usage.outputTokens > 0);
-    QVERIFY(run.attempts.isEmpty());   // text was delivered: never retried
+    QVERIFY(run.attempts.isEmpty()); // text was delivered: never retried
     QCOMPARE(server.requests.size(), 1);
 }
 
@@ -354,19 +396,22 @@ void TestOpenAiCall::midStreamErrorChunk()
 {
     ScriptedHttpServer server;
     server.enqueue(sseResponse(contentEvent("Hi")
-                               + "data: {\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"));
+        + "data: {\"error\":{\"message\":\"The server had an "
+          "error\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"));
     CallRun run(makeRequest(QStringLiteral("openai"), server.url()));
     run.start();
     WAIT_FINISHED(run);
     QVERIFY(!run.result().ok);
-    QCOMPARE(run.result().error, QStringLiteral("openai: stream error: server_error: The server had an error"));
+    QCOMPARE(
+        run.result().error, QStringLiteral("openai: stream error: server_error: The server had an error"));
     QCOMPARE(run.result().text, QStringLiteral("Hi"));
 }
 
 void TestOpenAiCall::http401WithErrorBody()
 {
     ScriptedHttpServer server;
-    server.enqueue(jsonError(401, R"({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}})"));
+    server.enqueue(jsonError(401,
+        R"({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}})"));
     CallRun run(makeRequest(QStringLiteral("openai"), server.url()));
     run.start();
     WAIT_FINISHED(run);
@@ -380,8 +425,9 @@ void TestOpenAiCall::http401WithErrorBody()
 void TestOpenAiCall::retryAfter429ThenSuccess()
 {
     ScriptedHttpServer server;
-    server.enqueue(jsonError(429, R"({"error": {"message": "Rate limit reached for gpt-4o-mini", "type": "requests", "param": null, "code": "rate_limit_exceeded"}})",
-                             {{"Retry-After", "1"}}));
+    server.enqueue(jsonError(429,
+        R"({"error": {"message": "Rate limit reached for gpt-4o-mini", "type": "requests", "param": null, "code": "rate_limit_exceeded"}})",
+        { { "Retry-After", "1" } }));
     server.enqueue(sseResponse(kTextStream));
     CallRun run(makeRequest(QStringLiteral("openai"), server.url()));
     QElapsedTimer clock;
@@ -395,15 +441,17 @@ void TestOpenAiCall::retryAfter429ThenSuccess()
     QCOMPARE(run.attempts.size(), 1);
     QCOMPARE(run.attempts.first().attempt, 1);
     QCOMPARE(run.attempts.first().delayMs, 1000);
-    QCOMPARE(run.attempts.first().error, QStringLiteral("openai: 429 rate_limit_exceeded: Rate limit reached for gpt-4o-mini"));
+    QCOMPARE(run.attempts.first().error,
+        QStringLiteral("openai: 429 rate_limit_exceeded: Rate limit reached for gpt-4o-mini"));
     QCOMPARE(server.requests.size(), 2);
-    QVERIFY(clock.elapsed() >= 950);   // the wait really happened (a lower bound, not a timing assertion)
+    QVERIFY(clock.elapsed() >= 950); // the wait really happened (a lower bound, not a timing assertion)
 }
 
 void TestOpenAiCall::retry500ThenSuccess()
 {
     ScriptedHttpServer server;
-    server.enqueue(jsonError(500, R"({"error": {"message": "The server had an error while processing your request.", "type": "server_error", "param": null, "code": null}})"));
+    server.enqueue(jsonError(500,
+        R"({"error": {"message": "The server had an error while processing your request.", "type": "server_error", "param": null, "code": null}})"));
     server.enqueue(sseResponse(kTextStream, Transfer::Chunked));
     CallRun run(makeRequest(QStringLiteral("openai"), server.url()));
     run.start();
@@ -413,15 +461,16 @@ void TestOpenAiCall::retry500ThenSuccess()
     QCOMPARE(run.attempts.size(), 1);
     // No Retry-After: 0.5 s × (1 − 0.25·random).
     QVERIFY2(run.attempts.first().delayMs >= 375 && run.attempts.first().delayMs <= 500,
-             qPrintable(QString::number(run.attempts.first().delayMs)));
-    QCOMPARE(run.attempts.first().error, QStringLiteral("openai: 500 server_error: The server had an error while processing your request."));
+        qPrintable(QString::number(run.attempts.first().delayMs)));
+    QCOMPARE(run.attempts.first().error,
+        QStringLiteral("openai: 500 server_error: The server had an error while processing your request."));
 }
 
 void TestOpenAiCall::retriesExhausted()
 {
     ScriptedHttpServer server;
     for (int i = 0; i < 2; ++i)
-        server.enqueue(jsonError(503, "upstream unavailable", {{"retry-after-ms", "20"}}));
+        server.enqueue(jsonError(503, "upstream unavailable", { { "retry-after-ms", "20" } }));
     LlmRequest request = makeRequest(QStringLiteral("openai"), server.url());
     request.maxRetries = 1;
     CallRun run(request);
@@ -440,9 +489,18 @@ void TestOpenAiCall::noRetryForQuotaOrShouldRetryFalse_data()
     QTest::addColumn<int>("status");
     QTest::addColumn<QByteArray>("body");
     QTest::addColumn<QByteArray>("shouldRetry");
-    QTest::newRow("insufficient_quota") << 429 << QByteArray(R"({"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}})") << QByteArray();
-    QTest::newRow("x-should-retry false") << 500 << QByteArray(R"({"error":{"message":"nope","type":"server_error"}})") << QByteArray("false");
-    QTest::newRow("400 bad request") << 400 << QByteArray(R"({"error":{"message":"context too long","type":"invalid_request_error","code":"context_length_exceeded"}})") << QByteArray();
+    QTest::newRow("insufficient_quota")
+        << 429
+        << QByteArray(
+               R"({"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}})")
+        << QByteArray();
+    QTest::newRow("x-should-retry false")
+        << 500 << QByteArray(R"({"error":{"message":"nope","type":"server_error"}})") << QByteArray("false");
+    QTest::newRow("400 bad request")
+        << 400
+        << QByteArray(
+               R"({"error":{"message":"context too long","type":"invalid_request_error","code":"context_length_exceeded"}})")
+        << QByteArray();
 }
 
 void TestOpenAiCall::noRetryForQuotaOrShouldRetryFalse()
@@ -453,7 +511,7 @@ void TestOpenAiCall::noRetryForQuotaOrShouldRetryFalse()
     ScriptedHttpServer server;
     QList<QPair<QByteArray, QByteArray>> headers;
     if (!shouldRetry.isEmpty())
-        headers.append({"x-should-retry", shouldRetry});
+        headers.append({ "x-should-retry", shouldRetry });
     server.enqueue(jsonError(status, body, headers));
     CallRun run(makeRequest(QStringLiteral("openai"), server.url()));
     run.start();
@@ -475,13 +533,20 @@ void TestOpenAiCall::retryDelay_data()
     QTest::newRow("backoff 1") << 1 << QByteArray() << QByteArray() << false << 500;
     QTest::newRow("backoff 2") << 2 << QByteArray() << QByteArray() << false << 1000;
     QTest::newRow("backoff capped at 8 s") << 10 << QByteArray() << QByteArray() << false << 8000;
-    QTest::newRow("retry-after seconds") << 1 << QByteArray("Retry-After") << QByteArray("2") << false << 2000;
-    QTest::newRow("retry-after fraction") << 1 << QByteArray("retry-after") << QByteArray("0.25") << false << 250;
-    QTest::newRow("retry-after-ms wins") << 1 << QByteArray("retry-after-ms") << QByteArray("644") << false << 644;
-    QTest::newRow("retry-after zero -> backoff") << 1 << QByteArray("retry-after") << QByteArray("0") << false << 500;
-    QTest::newRow("retry-after garbage -> backoff") << 2 << QByteArray("retry-after") << QByteArray("soon") << false << 1000;
-    QTest::newRow("beyond cap -> backoff") << 1 << QByteArray("retry-after") << QByteArray("600") << false << 500;
-    QTest::newRow("beyond cap -> no retry") << 1 << QByteArray("retry-after") << QByteArray("600") << true << -1;
+    QTest::newRow("retry-after seconds")
+        << 1 << QByteArray("Retry-After") << QByteArray("2") << false << 2000;
+    QTest::newRow("retry-after fraction")
+        << 1 << QByteArray("retry-after") << QByteArray("0.25") << false << 250;
+    QTest::newRow("retry-after-ms wins")
+        << 1 << QByteArray("retry-after-ms") << QByteArray("644") << false << 644;
+    QTest::newRow("retry-after zero -> backoff")
+        << 1 << QByteArray("retry-after") << QByteArray("0") << false << 500;
+    QTest::newRow("retry-after garbage -> backoff")
+        << 2 << QByteArray("retry-after") << QByteArray("soon") << false << 1000;
+    QTest::newRow("beyond cap -> backoff")
+        << 1 << QByteArray("retry-after") << QByteArray("600") << false << 500;
+    QTest::newRow("beyond cap -> no retry")
+        << 1 << QByteArray("retry-after") << QByteArray("600") << true << -1;
 }
 
 void TestOpenAiCall::retryDelay()
@@ -493,7 +558,7 @@ void TestOpenAiCall::retryDelay()
     QFETCH(int, expected);
     QList<QNetworkReply::RawHeaderPair> headers;
     if (!header.isEmpty())
-        headers.append({header, value});
+        headers.append({ header, value });
     QCOMPARE(HttpStreamCall::retryDelayMs(retry, headers, 60000, capMeansNoRetry, 0.0), expected);
     // Jitter only ever shortens the backoff, by at most a quarter.
     if (header.isEmpty()) {
@@ -506,10 +571,10 @@ void TestOpenAiCall::idleTimeoutOnStalledStream()
 {
     ScriptedHttpServer server;
     auto response = sseResponse(kTextStream);
-    response.stallAt = int(kTextStream.indexOf("data:", kTextStream.indexOf("Hel")));   // after "Hel"
+    response.stallAt = int(kTextStream.indexOf("data:", kTextStream.indexOf("Hel"))); // after "Hel"
     server.enqueue(response);
     LlmRequest request = makeRequest(QStringLiteral("openai"), server.url());
-    request.idleTimeoutMs = 1000;   // generous: under CI load the first bytes must beat it
+    request.idleTimeoutMs = 1000; // generous: under CI load the first bytes must beat it
     CallRun run(request);
     run.start();
     WAIT_FINISHED(run);
@@ -529,7 +594,7 @@ void TestOpenAiCall::noResponseHitsIdleTimeout()
     // the kernel completes the handshake even when the server never accepts.)
     ScriptedHttpServer server;
     for (int i = 0; i < 2; ++i)
-        server.enqueueScript({{ScriptedHttpServer::Step::Stall, {}, 0}});
+        server.enqueueScript({ { ScriptedHttpServer::Step::Stall, {}, 0 } });
     LlmRequest request = makeRequest(QStringLiteral("openai"), server.url());
     request.idleTimeoutMs = 200;
     request.maxRetries = 1;
@@ -549,14 +614,15 @@ void TestOpenAiCall::connectionRefused()
     {
         ScriptedHttpServer gone;
         url = gone.url();
-    }   // closed: nothing listens on that port any more
+    } // closed: nothing listens on that port any more
     LlmRequest request = makeRequest(QStringLiteral("openai"), url);
-    request.maxRetries = 1;   // a connection error is retried like the SDKs do
+    request.maxRetries = 1; // a connection error is retried like the SDKs do
     CallRun run(request);
     run.start();
     WAIT_FINISHED(run);
     QVERIFY(!run.result().ok);
-    QVERIFY2(run.result().error.startsWith(QStringLiteral("openai: connection failed: ")), qPrintable(run.result().error));
+    QVERIFY2(run.result().error.startsWith(QStringLiteral("openai: connection failed: ")),
+        qPrintable(run.result().error));
     QCOMPARE(run.attempts.size(), 1);
     QCOMPARE(run.result().attempts, 2);
 }
@@ -572,7 +638,7 @@ void TestOpenAiCall::totalTimeout()
     auto response = sseResponse(body);
     for (int i = 1; i < 50; ++i)
         response.splits.append(int(contentEvent("x").size()) * i);
-    response.gapMs = 100;   // 5 s in all
+    response.gapMs = 100; // 5 s in all
     server.enqueue(response);
     LlmRequest request = makeRequest(QStringLiteral("openai"), server.url());
     request.totalTimeoutMs = 1000;
@@ -600,18 +666,18 @@ void TestOpenAiCall::cancelMidStream()
     QTRY_COMPARE(chunkSpy.count(), 2);
     QCOMPARE(chunkSpy.at(1).at(0).toString(), QStringLiteral("lo, w\u00f6rld"));
     run.call->cancel();
-    QCOMPARE(finishedSpy.count(), 1);   // finished at once, inside cancel()
+    QCOMPARE(finishedSpy.count(), 1); // finished at once, inside cancel()
     QCOMPARE(run.results.size(), 1);
     const LlmResult &r = run.result();
     QVERIFY(r.cancelled);
     QVERIFY(!r.ok);
     QCOMPARE(r.text, QStringLiteral("Hello, w\u00f6rld"));
     QVERIFY(r.usage.estimated);
-    run.call->cancel();                // idempotent: finished stays exactly once
+    run.call->cancel(); // idempotent: finished stays exactly once
     QTest::qWait(50);
     QCOMPARE(finishedSpy.count(), 1);
     QCOMPARE(server.requests.size(), 1);
-    QTRY_COMPARE(server.stalledClosedByClient, 1);   // the connection really was aborted
+    QTRY_COMPARE(server.stalledClosedByClient, 1); // the connection really was aborted
 }
 
 void TestOpenAiCall::apiKeyNeverInMessages()
@@ -619,9 +685,9 @@ void TestOpenAiCall::apiKeyNeverInMessages()
     // A hostile or careless server echoes the key back, in an error body, in a retried
     // attempt's error, and mid-stream.
     const QByteArray echoed = R"({"error": {"message": "Incorrect API key provided: )" + kApiKey.toUtf8()
-                              + R"(", "type": "invalid_request_error", "code": "invalid_api_key"}})";
+        + R"(", "type": "invalid_request_error", "code": "invalid_api_key"}})";
     ScriptedHttpServer server;
-    server.enqueue(jsonError(500, echoed, {{"retry-after-ms", "10"}}));
+    server.enqueue(jsonError(500, echoed, { { "retry-after-ms", "10" } }));
     server.enqueue(jsonError(401, echoed));
     CallRun run(makeRequest(QStringLiteral("openai"), server.url()));
     run.start();
@@ -629,10 +695,12 @@ void TestOpenAiCall::apiKeyNeverInMessages()
     QCOMPARE(run.attempts.size(), 1);
     QVERIFY(!run.attempts.first().error.contains(kApiKey));
     QVERIFY(run.attempts.first().error.contains(QStringLiteral("***")));
-    QCOMPARE(run.result().error, QStringLiteral("openai: 401 invalid_api_key: Incorrect API key provided: ***"));
+    QCOMPARE(
+        run.result().error, QStringLiteral("openai: 401 invalid_api_key: Incorrect API key provided: ***"));
 
     ScriptedHttpServer server2;
-    server2.enqueue(sseResponse("data: {\"error\":{\"message\":\"bad key " + kApiKey.toUtf8() + "\",\"type\":\"auth\"}}\n\n"));
+    server2.enqueue(sseResponse(
+        "data: {\"error\":{\"message\":\"bad key " + kApiKey.toUtf8() + "\",\"type\":\"auth\"}}\n\n"));
     CallRun run2(makeRequest(QStringLiteral("openai"), server2.url()));
     run2.start();
     WAIT_FINISHED(run2);

@@ -20,7 +20,7 @@ private slots:
 void TestParserCorpus::replay_data()
 {
     QTest::addColumn<QString>("path");
-    for (const char *kind : {"sse", "ndjson"}) {
+    for (const char *kind : { "sse", "ndjson" }) {
         const QDir dir(testsupport::sourcePath(QStringLiteral("tests/fuzz/corpus/") + QLatin1String(kind)));
         const QStringList files = dir.entryList(QDir::Files, QDir::Name);
         QVERIFY2(!files.isEmpty(), qPrintable(dir.path()));
@@ -36,7 +36,7 @@ void TestParserCorpus::replay()
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QByteArray input = file.readAll();
     for (qsizetype k = 0; k <= input.size(); ++k) {
-        const char *broken = parserinvariants::check(input, {k});
+        const char *broken = parserinvariants::check(input, { k });
         QVERIFY2(!broken, qPrintable(QStringLiteral("split at %1: %2").arg(k).arg(QLatin1String(broken))));
     }
     QVERIFY(!parserinvariants::check(input, parserinvariants::derivedSplits(input)));

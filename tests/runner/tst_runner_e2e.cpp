@@ -62,14 +62,14 @@ private:
     QString m_example;
     QString m_db;
     QJsonObject m_workspace;
-    QJsonObject m_agent;      // the agent the runs use
+    QJsonObject m_agent; // the agent the runs use
     QString m_agentId;
 };
 
 testsupport::ProcessResult TestRunnerE2e::runner(const QStringList &args, int timeoutMs)
 {
     return testsupport::runProcess(testsupport::binaryPath(u"run/agentstudio-run"_s), args, timeoutMs,
-                                   {u"HOME="_s + m_dir.path(), u"XDG_DATA_HOME="_s + m_dir.filePath(u"xdg"_s)});
+        { u"HOME="_s + m_dir.path(), u"XDG_DATA_HOME="_s + m_dir.filePath(u"xdg"_s) });
 }
 
 testsupport::ProcessResult TestRunnerE2e::runnerServed(const QStringList &args, const QStringList &env)
@@ -172,17 +172,17 @@ void TestRunnerE2e::initTestCase()
 
 void TestRunnerE2e::validateExample()
 {
-    const auto r = runner({u"validate"_s, u"--workspace"_s, m_example});
+    const auto r = runner({ u"validate"_s, u"--workspace"_s, m_example });
     QCOMPARE(r.exitCode, 0);
     QCOMPARE(QString::fromUtf8(r.out).trimmed(),
-             u"ok: %1 agents, %2 orchestrations"_s.arg(m_workspace.value(u"agents"_s).toArray().size())
-                 .arg(m_workspace.value(u"orchestrations"_s).toArray().size()));
+        u"ok: %1 agents, %2 orchestrations"_s.arg(m_workspace.value(u"agents"_s).toArray().size())
+            .arg(m_workspace.value(u"orchestrations"_s).toArray().size()));
 }
 
 void TestRunnerE2e::validateInvalidWorkspaceListsEveryProblem()
 {
-    const auto r = runner({u"validate"_s, u"--workspace"_s,
-                           testsupport::sourcePath(u"resources/examples/invalid.agents.json"_s)});
+    const auto r = runner({ u"validate"_s, u"--workspace"_s,
+        testsupport::sourcePath(u"resources/examples/invalid.agents.json"_s) });
     QCOMPARE(r.exitCode, 2);
     QVERIFY(r.out.isEmpty());
     const QStringList lines = QString::fromUtf8(r.err).split(u'\n', Qt::SkipEmptyParts);
@@ -197,20 +197,24 @@ void TestRunnerE2e::validateInvalidWorkspaceListsEveryProblem()
 
 QJsonObject TestRunnerE2e::runToJson(const QStringList &extra, int expectedExit)
 {
-    const auto r = runner(QStringList{u"run"_s, u"--workspace"_s, m_example, u"--format"_s, u"json"_s} + extra);
+    const auto r
+        = runner(QStringList { u"run"_s, u"--workspace"_s, m_example, u"--format"_s, u"json"_s } + extra);
     if (r.exitCode != expectedExit)
         qWarning() << "stderr:" << r.err;
     [&] { QCOMPARE(r.exitCode, expectedExit); }();
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(r.out, &error);
-    [&] { QVERIFY2(doc.isObject(), qPrintable(error.errorString() + u": "_s + QString::fromUtf8(r.out.left(300)))); }();
+    [&] {
+        QVERIFY2(
+            doc.isObject(), qPrintable(error.errorString() + u": "_s + QString::fromUtf8(r.out.left(300))));
+    }();
     return doc.object();
 }
 
 void TestRunnerE2e::runJson()
 {
-    const QJsonObject e = runToJson(QStringList{u"--agent"_s, m_agentId, u"--db"_s, m_db}
-                                    + requiredInputs(m_agent, u"cormorants"_s));
+    const QJsonObject e = runToJson(
+        QStringList { u"--agent"_s, m_agentId, u"--db"_s, m_db } + requiredInputs(m_agent, u"cormorants"_s));
     QVERIFY(!QTest::currentTestFailed());
     QCOMPARE(e.value(u"status"_s).toString(), u"completed"_s);
     QCOMPARE(e.value(u"agent_id"_s).toString(), m_agentId);
@@ -221,7 +225,8 @@ void TestRunnerE2e::runJson()
     // Every output field of the signature is there.
     const QJsonObject output = e.value(u"output_data"_s).toObject();
     for (const QJsonValue &v : m_agent.value(u"signature"_s).toObject().value(u"outputs"_s).toArray())
-        QVERIFY2(output.contains(v.toObject().value(u"name"_s).toString()), QJsonDocument(output).toJson().constData());
+        QVERIFY2(output.contains(v.toObject().value(u"name"_s).toString()),
+            QJsonDocument(output).toJson().constData());
     // The scripted provider reports no usage: counted locally and flagged.
     QCOMPARE(e.value(u"tokens_estimated"_s), QJsonValue(true));
     QVERIFY(e.value(u"input_tokens"_s).toInt() > 0);
@@ -247,8 +252,8 @@ void TestRunnerE2e::runJson()
 
 void TestRunnerE2e::runJsonWithoutHistory()
 {
-    const QJsonObject e = runToJson(QStringList{u"--agent"_s, m_agentId, u"--no-history"_s}
-                                    + requiredInputs(m_agent, u"puffins"_s));
+    const QJsonObject e = runToJson(
+        QStringList { u"--agent"_s, m_agentId, u"--no-history"_s } + requiredInputs(m_agent, u"puffins"_s));
     QVERIFY(!QTest::currentTestFailed());
     QCOMPARE(e.value(u"status"_s).toString(), u"completed"_s);
     QVERIFY(!e.value(u"output_data"_s).toObject().isEmpty());
@@ -260,9 +265,9 @@ void TestRunnerE2e::runJsonWithoutHistory()
 
 void TestRunnerE2e::runJsonl()
 {
-    const auto r = runner(QStringList{u"run"_s, u"--workspace"_s, m_example, u"--agent"_s, m_agentId,
-                                      u"--db"_s, m_db, u"--format"_s, u"jsonl"_s}
-                          + requiredInputs(m_agent, u"gannets"_s));
+    const auto r = runner(QStringList { u"run"_s, u"--workspace"_s, m_example, u"--agent"_s, m_agentId,
+                              u"--db"_s, m_db, u"--format"_s, u"jsonl"_s }
+        + requiredInputs(m_agent, u"gannets"_s));
     QCOMPARE(r.exitCode, 0);
     const QList<QByteArray> lines = r.out.split('\n');
     QList<QJsonObject> events;
@@ -280,7 +285,7 @@ void TestRunnerE2e::runJsonl()
     int chunks = 0;
     for (qsizetype i = 0; i < events.size(); ++i) {
         QCOMPARE(events.at(i).value(u"execution_id"_s).toString(), id);
-        QCOMPARE(events.at(i).value(u"seq"_s).toInteger(), i + 1);   // gap-free from 1
+        QCOMPARE(events.at(i).value(u"seq"_s).toInteger(), i + 1); // gap-free from 1
         if (events.at(i).value(u"type"_s).toString() == u"chunk"_s)
             ++chunks;
     }
@@ -293,12 +298,12 @@ void TestRunnerE2e::runJsonl()
 
 void TestRunnerE2e::runText()
 {
-    const auto r = runner(QStringList{u"run"_s, u"--workspace"_s, m_example, u"--agent"_s, m_agentId,
-                                      u"--db"_s, m_db}
-                          + requiredInputs(m_agent, u"kittiwakes"_s));
+    const auto r = runner(
+        QStringList { u"run"_s, u"--workspace"_s, m_example, u"--agent"_s, m_agentId, u"--db"_s, m_db }
+        + requiredInputs(m_agent, u"kittiwakes"_s));
     QCOMPARE(r.exitCode, 0);
     const QStringList lines = QString::fromUtf8(r.out).split(u'\n', Qt::SkipEmptyParts);
-    QVERIFY(lines.size() >= 2);   // the streamed reply, then the summary
+    QVERIFY(lines.size() >= 2); // the streamed reply, then the summary
     const QString summary = lines.last();
     // "completed · 455 ms · tokens ~177 in / ~42 out · $0.000000 · execution <id>"
     static const QRegularExpression shape(
@@ -309,11 +314,12 @@ void TestRunnerE2e::runText()
 
 void TestRunnerE2e::historyFindsRunByWordOfItsOutput()
 {
-    const QJsonObject e = runToJson(QStringList{u"--agent"_s, m_agentId, u"--db"_s, m_db}
-                                    + requiredInputs(m_agent, u"shearwaters"_s));
+    const QJsonObject e = runToJson(
+        QStringList { u"--agent"_s, m_agentId, u"--db"_s, m_db } + requiredInputs(m_agent, u"shearwaters"_s));
     QVERIFY(!QTest::currentTestFailed());
     // A word of the output that the inputs do not contain.
-    const QString input = QString::fromUtf8(QJsonDocument(e.value(u"input_data"_s).toObject()).toJson()).toLower();
+    const QString input
+        = QString::fromUtf8(QJsonDocument(e.value(u"input_data"_s).toObject()).toJson()).toLower();
     QString word;
     const QString output = QString::fromUtf8(QJsonDocument(e.value(u"output_data"_s).toObject()).toJson());
     // Whole words only: not the letters after a JSON escape ("\\nYes").
@@ -321,14 +327,14 @@ void TestRunnerE2e::historyFindsRunByWordOfItsOutput()
     for (auto it = letters.globalMatch(output); it.hasNext();) {
         const QString w = it.next().captured();
         const QJsonObject o = e.value(u"output_data"_s).toObject();
-        if (!input.contains(w.toLower()) && !o.contains(w)) {   // not an input word, not a key
+        if (!input.contains(w.toLower()) && !o.contains(w)) { // not an input word, not a key
             word = w;
             break;
         }
     }
     QVERIFY2(!word.isEmpty(), qPrintable(output));
 
-    const auto r = runner({u"history"_s, u"--db"_s, m_db, u"--search"_s, word, u"--format"_s, u"json"_s});
+    const auto r = runner({ u"history"_s, u"--db"_s, m_db, u"--search"_s, word, u"--format"_s, u"json"_s });
     QCOMPARE(r.exitCode, 0);
     const QJsonArray items = QJsonDocument::fromJson(r.out).array();
     QStringList ids;
@@ -336,32 +342,36 @@ void TestRunnerE2e::historyFindsRunByWordOfItsOutput()
         QVERIFY(!v.toObject().contains(u"steps"_s));
         ids.append(v.toObject().value(u"id"_s).toString());
     }
-    QVERIFY2(ids.contains(e.value(u"id"_s).toString()), qPrintable(word + u": "_s + QString::fromUtf8(r.out)));
+    QVERIFY2(
+        ids.contains(e.value(u"id"_s).toString()), qPrintable(word + u": "_s + QString::fromUtf8(r.out)));
 
     // Filters narrow it down; a word found nowhere finds nothing.
-    const auto none = runner({u"history"_s, u"--db"_s, m_db, u"--search"_s, u"xylophonequartz"_s, u"--format"_s, u"json"_s});
+    const auto none = runner(
+        { u"history"_s, u"--db"_s, m_db, u"--search"_s, u"xylophonequartz"_s, u"--format"_s, u"json"_s });
     QCOMPARE(none.exitCode, 0);
     QCOMPARE(QJsonDocument::fromJson(none.out).array().size(), 0);
-    const auto failed = runner({u"history"_s, u"--db"_s, m_db, u"--status"_s, u"failed"_s, u"--format"_s, u"json"_s});
+    const auto failed
+        = runner({ u"history"_s, u"--db"_s, m_db, u"--status"_s, u"failed"_s, u"--format"_s, u"json"_s });
     QCOMPARE(failed.exitCode, 0);
     QCOMPARE(QJsonDocument::fromJson(failed.out).array().size(), 0);
-    const auto limited = runner({u"history"_s, u"--db"_s, m_db, u"--agent"_s, m_agentId, u"--limit"_s, u"1"_s,
-                                 u"--format"_s, u"json"_s});
+    const auto limited = runner({ u"history"_s, u"--db"_s, m_db, u"--agent"_s, m_agentId, u"--limit"_s,
+        u"1"_s, u"--format"_s, u"json"_s });
     QCOMPARE(limited.exitCode, 0);
     QCOMPARE(QJsonDocument::fromJson(limited.out).array().size(), 1);
 }
 
 void TestRunnerE2e::historyText()
 {
-    runToJson(QStringList{u"--agent"_s, m_agentId, u"--db"_s, m_db} + requiredInputs(m_agent, u"terns"_s));
-    const auto r = runner({u"history"_s, u"--db"_s, m_db, u"--since"_s, u"2000-01-01T00:00:00Z"_s});
+    runToJson(QStringList { u"--agent"_s, m_agentId, u"--db"_s, m_db } + requiredInputs(m_agent, u"terns"_s));
+    const auto r = runner({ u"history"_s, u"--db"_s, m_db, u"--since"_s, u"2000-01-01T00:00:00Z"_s });
     QCOMPARE(r.exitCode, 0);
     const QStringList lines = QString::fromUtf8(r.out).split(u'\n', Qt::SkipEmptyParts);
     QVERIFY(lines.size() >= 2);
     QVERIFY(lines.first().startsWith(u"ID"_s));
     QVERIFY(lines.at(1).contains(m_agentId));
     // An empty database folder: no rows, exit 0, and no file created.
-    const auto empty = runner({u"history"_s, u"--db"_s, m_dir.filePath(u"none.db"_s), u"--format"_s, u"json"_s});
+    const auto empty
+        = runner({ u"history"_s, u"--db"_s, m_dir.filePath(u"none.db"_s), u"--format"_s, u"json"_s });
     QCOMPARE(empty.exitCode, 0);
     QCOMPARE(QJsonDocument::fromJson(empty.out).array().size(), 0);
     QVERIFY(!QFile::exists(m_dir.filePath(u"none.db"_s)));
@@ -369,37 +379,46 @@ void TestRunnerE2e::historyText()
 
 void TestRunnerE2e::showJsonAndText()
 {
-    const QJsonObject e = runToJson(QStringList{u"--agent"_s, m_agentId, u"--db"_s, m_db}
-                                    + requiredInputs(m_agent, u"guillemots"_s));
+    const QJsonObject e = runToJson(
+        QStringList { u"--agent"_s, m_agentId, u"--db"_s, m_db } + requiredInputs(m_agent, u"guillemots"_s));
     QVERIFY(!QTest::currentTestFailed());
     const QString id = e.value(u"id"_s).toString();
-    const auto json = runner({u"show"_s, id, u"--db"_s, m_db, u"--format"_s, u"json"_s});
+    const auto json = runner({ u"show"_s, id, u"--db"_s, m_db, u"--format"_s, u"json"_s });
     QCOMPARE(json.exitCode, 0);
     const QJsonObject shown = QJsonDocument::fromJson(json.out).object();
-    QCOMPARE(shown, e);   // what `run --format json` printed is what is stored
+    QCOMPARE(shown, e); // what `run --format json` printed is what is stored
 
-    const auto text = runner({u"show"_s, id, u"--db"_s, m_db});
+    const auto text = runner({ u"show"_s, id, u"--db"_s, m_db });
     QCOMPARE(text.exitCode, 0);
     const QByteArray head = QByteArray("execution ") + id.toLatin1();
     QVERIFY(text.out.startsWith(head));
     QVERIFY(text.out.contains("steps:"));
 
-    const auto unknown = runner({u"show"_s, u"no-such-id"_s, u"--db"_s, m_db});
+    const auto unknown = runner({ u"show"_s, u"no-such-id"_s, u"--db"_s, m_db });
     QCOMPARE(unknown.exitCode, 2);
     QVERIFY(unknown.err.contains("no-such-id"));
 }
 
 void TestRunnerE2e::showOtlp()
 {
-    const QJsonObject e = runToJson(QStringList{u"--agent"_s, m_agentId, u"--db"_s, m_db}
-                                    + requiredInputs(m_agent, u"petrels"_s));
+    const QJsonObject e = runToJson(
+        QStringList { u"--agent"_s, m_agentId, u"--db"_s, m_db } + requiredInputs(m_agent, u"petrels"_s));
     QVERIFY(!QTest::currentTestFailed());
-    const auto r = runner({u"show"_s, e.value(u"id"_s).toString(), u"--db"_s, m_db, u"--format"_s, u"otlp"_s});
+    const auto r
+        = runner({ u"show"_s, e.value(u"id"_s).toString(), u"--db"_s, m_db, u"--format"_s, u"otlp"_s });
     QCOMPARE(r.exitCode, 0);
     const QJsonObject otlp = QJsonDocument::fromJson(r.out).object();
-    const QJsonArray spans = otlp.value(u"resourceSpans"_s).toArray().first().toObject()
-                                 .value(u"scopeSpans"_s).toArray().first().toObject().value(u"spans"_s).toArray();
-    QCOMPARE(spans.size(), e.value(u"steps"_s).toArray().size() + 1);   // a root span plus one per step
+    const QJsonArray spans = otlp.value(u"resourceSpans"_s)
+                                 .toArray()
+                                 .first()
+                                 .toObject()
+                                 .value(u"scopeSpans"_s)
+                                 .toArray()
+                                 .first()
+                                 .toObject()
+                                 .value(u"spans"_s)
+                                 .toArray();
+    QCOMPARE(spans.size(), e.value(u"steps"_s).toArray().size() + 1); // a root span plus one per step
     QCOMPARE(spans.first().toObject().value(u"traceId"_s).toString(), e.value(u"trace_id"_s).toString());
 }
 
@@ -447,9 +466,10 @@ void TestRunnerE2e::workflowFullRun()
     // Every orchestration of the example runs offline to completion with its required inputs.
     for (const QJsonValue &v : m_workspace.value(u"orchestrations"_s).toArray()) {
         const QJsonObject o = v.toObject();
-        QJsonObject asAgent{{u"signature"_s, QJsonObject{{u"inputs"_s, o.value(u"inputs"_s)}}}};
-        const QJsonObject e = runToJson(QStringList{u"--workflow"_s, o.value(u"id"_s).toString(), u"--db"_s, m_db}
-                                        + requiredInputs(asAgent, u"albatrosses"_s));
+        QJsonObject asAgent { { u"signature"_s, QJsonObject { { u"inputs"_s, o.value(u"inputs"_s) } } } };
+        const QJsonObject e
+            = runToJson(QStringList { u"--workflow"_s, o.value(u"id"_s).toString(), u"--db"_s, m_db }
+                + requiredInputs(asAgent, u"albatrosses"_s));
         QVERIFY(!QTest::currentTestFailed());
         QCOMPARE(e.value(u"status"_s).toString(), u"completed"_s);
         QCOMPARE(e.value(u"execution_type"_s).toString(), u"orchestration"_s);
@@ -459,7 +479,8 @@ void TestRunnerE2e::workflowFullRun()
             nodes += s.toObject().value(u"kind"_s).toString() == u"node"_s;
         QCOMPARE(nodes, o.value(u"nodes"_s).toArray().size());
         for (const QJsonValue &out : o.value(u"outputs"_s).toArray())
-            QVERIFY(e.value(u"output_data"_s).toObject().contains(out.toObject().value(u"name"_s).toString()));
+            QVERIFY(
+                e.value(u"output_data"_s).toObject().contains(out.toObject().value(u"name"_s).toString()));
     }
 }
 
@@ -486,13 +507,15 @@ void TestRunnerE2e::nodeInContextWithUpstream()
     for (qsizetype i = 0; i + 1 < all.size(); i += 2) {
         const QString name = all.at(i + 1).section(u'=', 0, 0);
         if (fed.contains(name))
-            upstream.insert(name, u"upstream text about skuas"_s);   // every example edge feeds a str here
+            upstream.insert(name, u"upstream text about skuas"_s); // every example edge feeds a str here
         else
             own << all.at(i) << all.at(i + 1);
     }
-    const QString upstreamFile = testsupport::writeFile(m_dir.path(), u"upstream.json"_s, QJsonDocument(upstream).toJson());
-    const QJsonObject e = runToJson(QStringList{u"--workflow"_s, o.value(u"id"_s).toString(), u"--node"_s, nodeId,
-                                                u"--upstream"_s, upstreamFile, u"--db"_s, m_db} + own);
+    const QString upstreamFile
+        = testsupport::writeFile(m_dir.path(), u"upstream.json"_s, QJsonDocument(upstream).toJson());
+    const QJsonObject e = runToJson(QStringList { u"--workflow"_s, o.value(u"id"_s).toString(), u"--node"_s,
+                                        nodeId, u"--upstream"_s, upstreamFile, u"--db"_s, m_db }
+        + own);
     QVERIFY(!QTest::currentTestFailed());
     QCOMPARE(e.value(u"status"_s).toString(), u"completed"_s);
     QCOMPARE(e.value(u"test_mode"_s).toString(), u"node_in_context"_s);
@@ -502,34 +525,41 @@ void TestRunnerE2e::nodeInContextWithUpstream()
 void TestRunnerE2e::badArguments_data()
 {
     QTest::addColumn<QStringList>("args");
-    QTest::addColumn<QString>("mentioned");   // stderr names what is wrong
+    QTest::addColumn<QString>("mentioned"); // stderr names what is wrong
     const QString ws = testsupport::sourcePath(u"resources/examples/example.agents.json"_s);
-    QTest::newRow("no command") << QStringList{} << u"command"_s;
-    QTest::newRow("unknown command") << QStringList{u"fly"_s} << u"fly"_s;
-    QTest::newRow("unknown option") << QStringList{u"run"_s, u"--workspace"_s, ws, u"--agent"_s, u"x"_s, u"--colour"_s}
-                                    << u"--colour"_s;
-    QTest::newRow("option without value") << QStringList{u"run"_s, u"--workspace"_s} << u"--workspace"_s;
-    QTest::newRow("missing workspace") << QStringList{u"run"_s, u"--agent"_s, u"writer"_s} << u"--workspace"_s;
-    QTest::newRow("agent and workflow") << QStringList{u"run"_s, u"--workspace"_s, ws, u"--agent"_s, u"a"_s,
-                                                       u"--workflow"_s, u"b"_s} << u"exactly one"_s;
-    QTest::newRow("unknown agent") << QStringList{u"run"_s, u"--workspace"_s, ws, u"--agent"_s, u"no_such_agent"_s}
-                                   << u"no_such_agent"_s;
-    QTest::newRow("unknown workflow") << QStringList{u"run"_s, u"--workspace"_s, ws, u"--workflow"_s, u"nope_flow"_s}
-                                      << u"nope_flow"_s;
-    QTest::newRow("bad format") << QStringList{u"run"_s, u"--workspace"_s, ws, u"--agent"_s, u"x"_s, u"--format"_s,
-                                               u"yaml"_s} << u"yaml"_s;
-    QTest::newRow("db and no-history") << QStringList{u"run"_s, u"--workspace"_s, ws, u"--agent"_s, u"x"_s, u"--db"_s,
-                                                      u"a.db"_s, u"--no-history"_s} << u"--no-history"_s;
-    QTest::newRow("missing workspace file") << QStringList{u"run"_s, u"--workspace"_s, u"/nonexistent/w.agents.json"_s,
-                                                           u"--agent"_s, u"x"_s} << u"/nonexistent/w.agents.json"_s;
-    QTest::newRow("history bad limit") << QStringList{u"history"_s, u"--limit"_s, u"many"_s} << u"many"_s;
-    QTest::newRow("history bad status") << QStringList{u"history"_s, u"--status"_s, u"done"_s} << u"done"_s;
-    QTest::newRow("history bad since") << QStringList{u"history"_s, u"--since"_s, u"yesterday"_s} << u"yesterday"_s;
-    QTest::newRow("show without id") << QStringList{u"show"_s} << u"EXECUTION_ID"_s;
-    QTest::newRow("show bad format") << QStringList{u"show"_s, u"x"_s, u"--format"_s, u"xml"_s} << u"xml"_s;
-    QTest::newRow("validate without workspace") << QStringList{u"validate"_s} << u"--workspace"_s;
-    QTest::newRow("remote without token") << QStringList{u"history"_s, u"--remote"_s, u"http://127.0.0.1:1"_s}
-                                          << u"--token-file"_s;
+    QTest::newRow("no command") << QStringList {} << u"command"_s;
+    QTest::newRow("unknown command") << QStringList { u"fly"_s } << u"fly"_s;
+    QTest::newRow("unknown option") << QStringList { u"run"_s, u"--workspace"_s, ws, u"--agent"_s, u"x"_s,
+        u"--colour"_s } << u"--colour"_s;
+    QTest::newRow("option without value") << QStringList { u"run"_s, u"--workspace"_s } << u"--workspace"_s;
+    QTest::newRow("missing workspace")
+        << QStringList { u"run"_s, u"--agent"_s, u"writer"_s } << u"--workspace"_s;
+    QTest::newRow("agent and workflow") << QStringList { u"run"_s, u"--workspace"_s, ws, u"--agent"_s, u"a"_s,
+        u"--workflow"_s, u"b"_s } << u"exactly one"_s;
+    QTest::newRow("unknown agent") << QStringList { u"run"_s, u"--workspace"_s, ws, u"--agent"_s,
+        u"no_such_agent"_s } << u"no_such_agent"_s;
+    QTest::newRow("unknown workflow")
+        << QStringList { u"run"_s, u"--workspace"_s, ws, u"--workflow"_s, u"nope_flow"_s } << u"nope_flow"_s;
+    QTest::newRow("bad format") << QStringList { u"run"_s, u"--workspace"_s, ws, u"--agent"_s, u"x"_s,
+        u"--format"_s, u"yaml"_s }
+                                << u"yaml"_s;
+    QTest::newRow("db and no-history") << QStringList { u"run"_s, u"--workspace"_s, ws, u"--agent"_s, u"x"_s,
+        u"--db"_s, u"a.db"_s, u"--no-history"_s }
+                                       << u"--no-history"_s;
+    QTest::newRow("missing workspace file")
+        << QStringList { u"run"_s, u"--workspace"_s, u"/nonexistent/w.agents.json"_s, u"--agent"_s, u"x"_s }
+        << u"/nonexistent/w.agents.json"_s;
+    QTest::newRow("history bad limit") << QStringList { u"history"_s, u"--limit"_s, u"many"_s } << u"many"_s;
+    QTest::newRow("history bad status")
+        << QStringList { u"history"_s, u"--status"_s, u"done"_s } << u"done"_s;
+    QTest::newRow("history bad since")
+        << QStringList { u"history"_s, u"--since"_s, u"yesterday"_s } << u"yesterday"_s;
+    QTest::newRow("show without id") << QStringList { u"show"_s } << u"EXECUTION_ID"_s;
+    QTest::newRow("show bad format") << QStringList { u"show"_s, u"x"_s, u"--format"_s, u"xml"_s }
+                                     << u"xml"_s;
+    QTest::newRow("validate without workspace") << QStringList { u"validate"_s } << u"--workspace"_s;
+    QTest::newRow("remote without token")
+        << QStringList { u"history"_s, u"--remote"_s, u"http://127.0.0.1:1"_s } << u"--token-file"_s;
 }
 
 void TestRunnerE2e::badArguments()
@@ -543,14 +573,15 @@ void TestRunnerE2e::badArguments()
 
 void TestRunnerE2e::invalidWorkspaceForRun()
 {
-    const auto r = runner({u"run"_s, u"--workspace"_s, testsupport::sourcePath(u"resources/examples/invalid.agents.json"_s),
-                           u"--agent"_s, u"writer"_s, u"--db"_s, m_db});
+    const auto r = runner(
+        { u"run"_s, u"--workspace"_s, testsupport::sourcePath(u"resources/examples/invalid.agents.json"_s),
+            u"--agent"_s, u"writer"_s, u"--db"_s, m_db });
     QCOMPARE(r.exitCode, 2);
     QVERIFY(r.err.contains("agents["));
 
     // Inputs are checked against the signature before anything runs.
-    const auto name = runner({u"run"_s, u"--workspace"_s, m_example, u"--agent"_s, m_agentId, u"--db"_s, m_db,
-                              u"--input"_s, u"no_such_field=1"_s});
+    const auto name = runner({ u"run"_s, u"--workspace"_s, m_example, u"--agent"_s, m_agentId, u"--db"_s,
+        m_db, u"--input"_s, u"no_such_field=1"_s });
     QCOMPARE(name.exitCode, 2);
     QVERIFY2(name.err.contains("no_such_field"), name.err.constData());
 }
@@ -571,9 +602,9 @@ void TestRunnerE2e::failingAgentExitsOne()
     }
     ws.insert(u"agents"_s, agents);
     const QString path = writeWorkspace(u"failing.agents.json"_s, ws);
-    const auto r = runner(QStringList{u"run"_s, u"--workspace"_s, path, u"--agent"_s, m_agentId, u"--db"_s, m_db,
-                                      u"--format"_s, u"json"_s}
-                          + requiredInputs(m_agent, u"fulmars"_s));
+    const auto r = runner(QStringList { u"run"_s, u"--workspace"_s, path, u"--agent"_s, m_agentId, u"--db"_s,
+                              m_db, u"--format"_s, u"json"_s }
+        + requiredInputs(m_agent, u"fulmars"_s));
     QCOMPARE(r.exitCode, 1);
     const QJsonObject e = QJsonDocument::fromJson(r.out).object();
     QCOMPARE(e.value(u"status"_s).toString(), u"failed"_s);
@@ -586,24 +617,28 @@ void TestRunnerE2e::unreachableProviderExitsThree()
     // An OpenAI-compatible provider on a port where nothing listens.
     QJsonObject ws = m_workspace;
     QJsonObject providers = ws.value(u"providers"_s).toObject();
-    providers.insert(u"nowhere"_s, QJsonObject{{u"kind"_s, u"openai"_s}, {u"base_url"_s, u"http://127.0.0.1:1/v1"_s}});
+    providers.insert(u"nowhere"_s,
+        QJsonObject { { u"kind"_s, u"openai"_s }, { u"base_url"_s, u"http://127.0.0.1:1/v1"_s } });
     ws.insert(u"providers"_s, providers);
     QJsonArray agents = ws.value(u"agents"_s).toArray();
     for (qsizetype i = 0; i < agents.size(); ++i) {
         QJsonObject a = agents.at(i).toObject();
         if (a.value(u"id"_s).toString() != m_agentId)
             continue;
-        a.insert(u"model"_s, QJsonObject{{u"provider"_s, u"nowhere"_s}, {u"name"_s, u"gpt-4o-mini"_s}});
+        a.insert(
+            u"model"_s, QJsonObject { { u"provider"_s, u"nowhere"_s }, { u"name"_s, u"gpt-4o-mini"_s } });
         agents[i] = a;
     }
     ws.insert(u"agents"_s, agents);
     const QString path = writeWorkspace(u"unreachable.agents.json"_s, ws);
-    const auto r = runner(QStringList{u"run"_s, u"--workspace"_s, path, u"--agent"_s, m_agentId, u"--db"_s, m_db}
-                          + requiredInputs(m_agent, u"boobies"_s));
+    const auto r
+        = runner(QStringList { u"run"_s, u"--workspace"_s, path, u"--agent"_s, m_agentId, u"--db"_s, m_db }
+            + requiredInputs(m_agent, u"boobies"_s));
     QCOMPARE(r.exitCode, 3);
     QVERIFY2(r.err.contains("error:"), r.err.constData());
     // The failed attempt is recorded like any other run.
-    const auto h = runner({u"history"_s, u"--db"_s, m_db, u"--status"_s, u"failed"_s, u"--format"_s, u"json"_s});
+    const auto h
+        = runner({ u"history"_s, u"--db"_s, m_db, u"--status"_s, u"failed"_s, u"--format"_s, u"json"_s });
     QVERIFY(QJsonDocument::fromJson(h.out).array().size() >= 1);
 }
 
@@ -689,53 +724,54 @@ void TestRunnerE2e::remoteServer()
     const QString serverBinary = testsupport::binaryPath(u"server/agentstudio-server"_s);
     if (!QFile::exists(serverBinary))
         QSKIP("agentstudio-server is not built");
-    const QString tokens = testsupport::writeFile(
-        m_dir.path(), u"tokens.json"_s,
-        QJsonDocument(QJsonObject{{u"tokens"_s, QJsonArray{QJsonObject{
-                                                    {u"token"_s, u"e2e-token-0123456789"_s},
-                                                    {u"organization_id"_s, m_workspace.value(u"organization_id"_s)},
-                                                    {u"workspace_id"_s, m_workspace.value(u"workspace_id"_s)}}}}})
+    const QString tokens = testsupport::writeFile(m_dir.path(), u"tokens.json"_s,
+        QJsonDocument(QJsonObject { { u"tokens"_s,
+                          QJsonArray { QJsonObject { { u"token"_s, u"e2e-token-0123456789"_s },
+                              { u"organization_id"_s, m_workspace.value(u"organization_id"_s) },
+                              { u"workspace_id"_s, m_workspace.value(u"workspace_id"_s) } } } } })
             .toJson());
     const QString tokenFile = testsupport::writeFile(m_dir.path(), u"token"_s, "e2e-token-0123456789\n");
     const QString badTokenFile = testsupport::writeFile(m_dir.path(), u"bad-token"_s, "not-the-token\n");
     QProcess server;
-    server.start(serverBinary, {u"--workspace"_s, m_example, u"--db"_s, m_dir.filePath(u"server.db"_s),
-                                u"--listen"_s, u"127.0.0.1:0"_s, u"--tokens"_s, tokens});
+    server.start(serverBinary,
+        { u"--workspace"_s, m_example, u"--db"_s, m_dir.filePath(u"server.db"_s), u"--listen"_s,
+            u"127.0.0.1:0"_s, u"--tokens"_s, tokens });
     QVERIFY(server.waitForStarted());
     QByteArray banner;
     QTRY_VERIFY_WITH_TIMEOUT((banner += server.readAllStandardOutput()).contains('\n'), 20000);
-    const QString url = QString::fromUtf8(banner).section(u' ', 2, 2).trimmed();   // "listening on URL"
+    const QString url = QString::fromUtf8(banner).section(u' ', 2, 2).trimmed(); // "listening on URL"
     QVERIFY2(url.startsWith(u"http://127.0.0.1:"_s), banner.constData());
 
-    const auto run = runner(QStringList{u"run"_s, u"--remote"_s, url, u"--token-file"_s, tokenFile, u"--agent"_s,
-                                        m_agentId, u"--format"_s, u"json"_s}
-                            + requiredInputs(m_agent, u"razorbills"_s));
+    const auto run = runner(QStringList { u"run"_s, u"--remote"_s, url, u"--token-file"_s, tokenFile,
+                                u"--agent"_s, m_agentId, u"--format"_s, u"json"_s }
+        + requiredInputs(m_agent, u"razorbills"_s));
     QCOMPARE(run.exitCode, 0);
     const QJsonObject e = QJsonDocument::fromJson(run.out).object();
     QCOMPARE(e.value(u"status"_s).toString(), u"completed"_s);
     QVERIFY(!e.value(u"steps"_s).toArray().isEmpty());
     const QString id = e.value(u"id"_s).toString();
 
-    const auto history = runner({u"history"_s, u"--remote"_s, url, u"--token-file"_s, tokenFile, u"--search"_s,
-                                 u"razorbills"_s, u"--format"_s, u"json"_s});
+    const auto history = runner({ u"history"_s, u"--remote"_s, url, u"--token-file"_s, tokenFile,
+        u"--search"_s, u"razorbills"_s, u"--format"_s, u"json"_s });
     QCOMPARE(history.exitCode, 0);
     QCOMPARE(QJsonDocument::fromJson(history.out).array().first().toObject().value(u"id"_s).toString(), id);
-    const auto show = runner({u"show"_s, id, u"--remote"_s, url, u"--token-file"_s, tokenFile, u"--format"_s, u"json"_s});
+    const auto show = runner(
+        { u"show"_s, id, u"--remote"_s, url, u"--token-file"_s, tokenFile, u"--format"_s, u"json"_s });
     QCOMPARE(show.exitCode, 0);
     QCOMPARE(QJsonDocument::fromJson(show.out).object().value(u"id"_s).toString(), id);
-    const auto jsonl = runner(QStringList{u"run"_s, u"--remote"_s, url, u"--token-file"_s, tokenFile, u"--agent"_s,
-                                          m_agentId, u"--format"_s, u"jsonl"_s}
-                              + requiredInputs(m_agent, u"auks"_s));
+    const auto jsonl = runner(QStringList { u"run"_s, u"--remote"_s, url, u"--token-file"_s, tokenFile,
+                                  u"--agent"_s, m_agentId, u"--format"_s, u"jsonl"_s }
+        + requiredInputs(m_agent, u"auks"_s));
     QCOMPARE(jsonl.exitCode, 0);
     QVERIFY(jsonl.out.trimmed().split('\n').last().contains("\"complete\""));
 
-    const auto refused = runner({u"history"_s, u"--remote"_s, url, u"--token-file"_s, badTokenFile});
+    const auto refused = runner({ u"history"_s, u"--remote"_s, url, u"--token-file"_s, badTokenFile });
     QCOMPARE(refused.exitCode, 2);
     QVERIFY(refused.err.contains("401"));
 
     server.kill();
     server.waitForFinished();
-    const auto gone = runner({u"history"_s, u"--remote"_s, url, u"--token-file"_s, tokenFile});
+    const auto gone = runner({ u"history"_s, u"--remote"_s, url, u"--token-file"_s, tokenFile });
     QCOMPARE(gone.exitCode, 3);
 }
 

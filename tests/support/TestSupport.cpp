@@ -27,8 +27,8 @@ QString writeFile(const QString &dir, const QString &name, const QByteArray &con
     return path;
 }
 
-ProcessResult runProcess(const QString &program, const QStringList &args, int timeoutMs,
-                         const QStringList &extraEnv)
+ProcessResult runProcess(
+    const QString &program, const QStringList &args, int timeoutMs, const QStringList &extraEnv)
 {
     ProcessResult r;
     QProcess p;

@@ -20,7 +20,7 @@ struct ProcessResult
     bool timedOut = false;
 };
 // Runs a program to completion (max timeoutMs) with extra environment entries "K=V".
-ProcessResult runProcess(const QString &program, const QStringList &args, int timeoutMs = 60000,
-                         const QStringList &extraEnv = {});
+ProcessResult runProcess(
+    const QString &program, const QStringList &args, int timeoutMs = 60000, const QStringList &extraEnv = {});
 
 } // namespace testsupport

@@ -17,8 +17,8 @@ bool FileDialog::takeScripted(QString *fileName)
     return true;
 }
 
-QString FileDialog::getOpenFileName(QWidget *parent, const QString &caption, const QString &dir,
-                                    const QString &filter)
+QString FileDialog::getOpenFileName(
+    QWidget *parent, const QString &caption, const QString &dir, const QString &filter)
 {
     QString name;
     if (takeScripted(&name))
@@ -26,8 +26,8 @@ QString FileDialog::getOpenFileName(QWidget *parent, const QString &caption, con
     return QFileDialog::getOpenFileName(parent, caption, dir, filter);
 }
 
-QString FileDialog::getSaveFileName(QWidget *parent, const QString &caption, const QString &dir,
-                                    const QString &filter)
+QString FileDialog::getSaveFileName(
+    QWidget *parent, const QString &caption, const QString &dir, const QString &filter)
 {
     QString name;
     if (takeScripted(&name))

@@ -11,10 +11,10 @@ class QWidget;
 class FileDialog final
 {
 public:
-    static QString getOpenFileName(QWidget *parent, const QString &caption, const QString &dir,
-                                   const QString &filter);
-    static QString getSaveFileName(QWidget *parent, const QString &caption, const QString &dir,
-                                   const QString &filter);
+    static QString getOpenFileName(
+        QWidget *parent, const QString &caption, const QString &dir, const QString &filter);
+    static QString getSaveFileName(
+        QWidget *parent, const QString &caption, const QString &dir, const QString &filter);
 
     static void setNextFileName(const QString &fileName);
     static void setNextCancel();

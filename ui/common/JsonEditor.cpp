@@ -4,15 +4,16 @@
 
 #include <QFontDatabase>
 #include <QJsonArray>
-#include <QJsonObject>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QJsonParseError>
 
-JsonEditor::JsonEditor(QWidget *parent) : QsciScintilla(parent)
+JsonEditor::JsonEditor(QWidget *parent)
+    : QsciScintilla(parent)
 {
     setUtf8(true);
     const QFont font = QFontDatabase::systemFont(QFontDatabase::FixedFont);
-    auto *lexer = new QsciLexerJSON(this);   // Owned by this editor (QObject parent).
+    auto *lexer = new QsciLexerJSON(this); // Owned by this editor (QObject parent).
     lexer->setDefaultFont(font);
     lexer->setFont(font, -1);
     lexer->setHighlightComments(false);
@@ -57,7 +58,8 @@ void JsonEditor::setJsonValue(const QJsonValue &value)
     else if (value.isArray())
         text = QString::fromUtf8(QJsonDocument(value.toArray()).toJson(QJsonDocument::Indented));
     else {
-        const QString wrapped = QString::fromUtf8(QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact));
+        const QString wrapped
+            = QString::fromUtf8(QJsonDocument(QJsonArray { value }).toJson(QJsonDocument::Compact));
         text = wrapped.mid(1, wrapped.size() - 2);
     }
     while (text.endsWith(QLatin1Char('\n')))
@@ -72,7 +74,10 @@ QJsonValue JsonEditor::jsonValue() const
     return parse(text(), &error, &line, &column);
 }
 
-bool JsonEditor::isEmptyText() const { return text().trimmed().isEmpty(); }
+bool JsonEditor::isEmptyText() const
+{
+    return text().trimmed().isEmpty();
+}
 
 QJsonValue JsonEditor::parse(const QString &text, QString *error, int *line, int *column)
 {
@@ -123,7 +128,7 @@ void JsonEditor::revalidate()
         const QByteArray lineText = content.toUtf8().mid(lineStart, lineEnd - lineStart);
         long pos = lineStart + long(QString::fromUtf8(lineText).left(column - 1).toUtf8().size());
         long len = qMax(1L, lineEnd - pos);
-        if (pos >= length) {   // error at the very end: mark the last character
+        if (pos >= length) { // error at the very end: mark the last character
             pos = qMax(0L, length - 1);
             len = 1;
         }
@@ -146,11 +151,11 @@ void JsonEditor::revalidate()
 QSize JsonEditor::sizeHint() const
 {
     const int lineHeight = fontMetrics().lineSpacing() + 2;
-    return {320, m_preferredLines * lineHeight + 2 * frameWidth() + 6};
+    return { 320, m_preferredLines * lineHeight + 2 * frameWidth() + 6 };
 }
 
 QSize JsonEditor::minimumSizeHint() const
 {
     const int lineHeight = fontMetrics().lineSpacing() + 2;
-    return {120, 2 * lineHeight + 2 * frameWidth() + 6};
+    return { 120, 2 * lineHeight + 2 * frameWidth() + 6 };
 }

@@ -17,7 +17,7 @@ public:
     explicit JsonEditor(QWidget *parent = nullptr);
 
     void setAllowEmpty(bool allow);
-    void setPreferredLines(int lines);   // height of the size hint, in text lines
+    void setPreferredLines(int lines); // height of the size hint, in text lines
 
     // Pretty-printed JSON of `value`; undefined clears the text.
     void setJsonValue(const QJsonValue &value);
@@ -27,8 +27,8 @@ public:
     bool isValid() const { return m_error.isEmpty(); }
     // "line 2, column 7: missing value separator" or empty.
     QString errorText() const { return m_error; }
-    int errorLine() const { return m_errorLine; }       // 1-based, 0 = none
-    int errorColumn() const { return m_errorColumn; }   // 1-based, 0 = none
+    int errorLine() const { return m_errorLine; } // 1-based, 0 = none
+    int errorColumn() const { return m_errorColumn; } // 1-based, 0 = none
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;

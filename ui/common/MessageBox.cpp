@@ -21,10 +21,8 @@ bool MessageBox::takeScripted(QMessageBox::StandardButton *answer)
     return false;
 }
 
-QMessageBox::StandardButton MessageBox::question(QWidget *parent, const QString &title,
-                                                 const QString &text,
-                                                 QMessageBox::StandardButtons buttons,
-                                                 QMessageBox::StandardButton defaultButton)
+QMessageBox::StandardButton MessageBox::question(QWidget *parent, const QString &title, const QString &text,
+    QMessageBox::StandardButtons buttons, QMessageBox::StandardButton defaultButton)
 {
     s_lastText = text;
     ++s_count;
@@ -36,8 +34,7 @@ QMessageBox::StandardButton MessageBox::question(QWidget *parent, const QString 
     return static_cast<QMessageBox::StandardButton>(box.exec());
 }
 
-void MessageBox::warning(QWidget *parent, const QString &title, const QString &text,
-                         const QString &details)
+void MessageBox::warning(QWidget *parent, const QString &title, const QString &text, const QString &details)
 {
     s_lastText = details.isEmpty() ? text : text + QLatin1Char('\n') + details;
     ++s_count;
@@ -60,7 +57,19 @@ void MessageBox::information(QWidget *parent, const QString &title, const QStrin
     QMessageBox::information(parent, title, text);
 }
 
-void MessageBox::setNextAnswer(QMessageBox::StandardButton button) { s_nextAnswer = button; }
-void MessageBox::setDefaultAnswer(QMessageBox::StandardButton button) { s_defaultAnswer = button; }
-QString MessageBox::lastText() { return s_lastText; }
-int MessageBox::count() { return s_count; }
+void MessageBox::setNextAnswer(QMessageBox::StandardButton button)
+{
+    s_nextAnswer = button;
+}
+void MessageBox::setDefaultAnswer(QMessageBox::StandardButton button)
+{
+    s_defaultAnswer = button;
+}
+QString MessageBox::lastText()
+{
+    return s_lastText;
+}
+int MessageBox::count()
+{
+    return s_count;
+}

@@ -9,13 +9,11 @@
 class MessageBox final
 {
 public:
-    static QMessageBox::StandardButton question(QWidget *parent, const QString &title,
-                                                const QString &text,
-                                                QMessageBox::StandardButtons buttons,
-                                                QMessageBox::StandardButton defaultButton);
+    static QMessageBox::StandardButton question(QWidget *parent, const QString &title, const QString &text,
+        QMessageBox::StandardButtons buttons, QMessageBox::StandardButton defaultButton);
     // A warning with an optional details text (e.g. one problem per line).
-    static void warning(QWidget *parent, const QString &title, const QString &text,
-                        const QString &details = {});
+    static void warning(
+        QWidget *parent, const QString &title, const QString &text, const QString &details = {});
     static void information(QWidget *parent, const QString &title, const QString &text);
 
     // Tests: the next dialog is answered with `button` and not shown.

@@ -3,7 +3,8 @@
 #include <QCheckBox>
 #include <QVBoxLayout>
 
-BoolFieldEditor::BoolFieldEditor(const FieldSpec &spec, QWidget *parent) : FieldEditor(spec, parent)
+BoolFieldEditor::BoolFieldEditor(const FieldSpec &spec, QWidget *parent)
+    : FieldEditor(spec, parent)
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -26,4 +27,7 @@ void BoolFieldEditor::setValue(const QJsonValue &value)
     m_box->setChecked(value.toBool(false));
 }
 
-QWidget *BoolFieldEditor::inputWidget() const { return m_box; }
+QWidget *BoolFieldEditor::inputWidget() const
+{
+    return m_box;
+}

@@ -17,5 +17,5 @@ public:
     QWidget *inputWidget() const override;
 
 private:
-    QCheckBox *m_box = nullptr;   // Owned (child).
+    QCheckBox *m_box = nullptr; // Owned (child).
 };

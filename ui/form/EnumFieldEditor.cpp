@@ -3,7 +3,8 @@
 #include <QComboBox>
 #include <QVBoxLayout>
 
-EnumFieldEditor::EnumFieldEditor(const FieldSpec &spec, QWidget *parent) : FieldEditor(spec, parent)
+EnumFieldEditor::EnumFieldEditor(const FieldSpec &spec, QWidget *parent)
+    : FieldEditor(spec, parent)
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -32,4 +33,7 @@ void EnumFieldEditor::setValue(const QJsonValue &value)
     m_combo->setCurrentIndex(value.isString() ? m_combo->findText(value.toString()) : -1);
 }
 
-QWidget *EnumFieldEditor::inputWidget() const { return m_combo; }
+QWidget *EnumFieldEditor::inputWidget() const
+{
+    return m_combo;
+}

@@ -17,5 +17,5 @@ public:
     QWidget *inputWidget() const override;
 
 private:
-    QComboBox *m_combo = nullptr;   // Owned (child).
+    QComboBox *m_combo = nullptr; // Owned (child).
 };

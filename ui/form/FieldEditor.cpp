@@ -7,7 +7,9 @@
 #include "ui/form/NumberFieldEditor.h"
 #include "ui/form/StrFieldEditor.h"
 
-FieldEditor::FieldEditor(const FieldSpec &spec, QWidget *parent) : QWidget(parent), m_spec(spec)
+FieldEditor::FieldEditor(const FieldSpec &spec, QWidget *parent)
+    : QWidget(parent)
+    , m_spec(spec)
 {
     setObjectName(QStringLiteral("editor_") + spec.name);
 }

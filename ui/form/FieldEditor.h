@@ -27,7 +27,7 @@ public:
     virtual QWidget *inputWidget() const = 0;
 
 signals:
-    void edited();   // the user (or setValue) changed the value
+    void edited(); // the user (or setValue) changed the value
 
 protected:
     explicit FieldEditor(const FieldSpec &spec, QWidget *parent);

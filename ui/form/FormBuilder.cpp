@@ -27,16 +27,18 @@ QString typeHint(const FieldSpec &f)
     if (f.maxLength)
         hint += QStringLiteral(", at most %1 characters").arg(*f.maxLength);
     if (f.defaultValue)
-        hint += QStringLiteral(" · default: %1").arg(f.defaultValue->isString()
-                                                         ? QLatin1Char('"') + f.defaultValue->toString() + QLatin1Char('"')
-                                                         : as::compactJson(*f.defaultValue));
+        hint += QStringLiteral(" · default: %1")
+                    .arg(f.defaultValue->isString()
+                            ? QLatin1Char('"') + f.defaultValue->toString() + QLatin1Char('"')
+                            : as::compactJson(*f.defaultValue));
     else if (!f.required)
         hint += QStringLiteral(" · optional");
     return hint;
 }
 } // namespace
 
-FormBuilder::FormBuilder(QWidget *parent) : QWidget(parent)
+FormBuilder::FormBuilder(QWidget *parent)
+    : QWidget(parent)
 {
     setObjectName(QStringLiteral("formBuilder"));
     auto *layout = new QVBoxLayout(this);
@@ -96,7 +98,10 @@ FormBuilder::FormBuilder(QWidget *parent) : QWidget(parent)
     setFields({});
 }
 
-void FormBuilder::setEmptyText(const QString &text) { m_empty->setText(text); }
+void FormBuilder::setEmptyText(const QString &text)
+{
+    m_empty->setText(text);
+}
 
 void FormBuilder::setFields(const QList<FieldSpec> &fields)
 {
@@ -153,12 +158,15 @@ void FormBuilder::setFields(const QList<FieldSpec> &fields)
         auto *label = new QLabel(m_formPage);
         label->setObjectName(QStringLiteral("label_") + f.name);
         label->setTextFormat(Qt::RichText);
-        label->setText(QStringLiteral("<b>%1</b>%2").arg(f.name.toHtmlEscaped(),
-                                                        f.required ? QStringLiteral(" <span style=\"color:#c62828\">*</span>") : QString()));
-        const QString tip = QStringLiteral("<b>%1</b> (%2)%3%4")
-                                .arg(f.name.toHtmlEscaped(), FieldSpec::typeName(f.type).toHtmlEscaped(),
-                                     f.desc.isEmpty() ? QString() : QStringLiteral("<br>") + f.desc.toHtmlEscaped(),
-                                     f.required ? QStringLiteral("<br><i>required</i>") : QString());
+        label->setText(
+            QStringLiteral("<b>%1</b>%2")
+                .arg(f.name.toHtmlEscaped(),
+                    f.required ? QStringLiteral(" <span style=\"color:#c62828\">*</span>") : QString()));
+        const QString tip
+            = QStringLiteral("<b>%1</b> (%2)%3%4")
+                  .arg(f.name.toHtmlEscaped(), FieldSpec::typeName(f.type).toHtmlEscaped(),
+                      f.desc.isEmpty() ? QString() : QStringLiteral("<br>") + f.desc.toHtmlEscaped(),
+                      f.required ? QStringLiteral("<br><i>required</i>") : QString());
         label->setToolTip(tip);
         editor->inputWidget()->setToolTip(tip);
         label->setBuddy(editor->inputWidget());
@@ -174,7 +182,7 @@ void FormBuilder::setFields(const QList<FieldSpec> &fields)
             revalidate();
             emit valuesEdited();
         });
-        m_rows.append({editor, error, false});
+        m_rows.append({ editor, error, false });
     }
     m_empty->setVisible(fields.isEmpty());
     m_stack->setVisible(!fields.isEmpty());
@@ -222,7 +230,10 @@ void FormBuilder::setValues(const QJsonObject &values)
     revalidate();
 }
 
-void FormBuilder::resetToDefaults() { setValues({}); }
+void FormBuilder::resetToDefaults()
+{
+    setValues({});
+}
 
 bool FormBuilder::setRawJson(bool on)
 {

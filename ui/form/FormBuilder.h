@@ -59,8 +59,8 @@ signals:
 private:
     struct Row
     {
-        FieldEditor *editor = nullptr;   // Not owned (child of the form page).
-        QLabel *error = nullptr;         // Not owned.
+        FieldEditor *editor = nullptr; // Not owned (child of the form page).
+        QLabel *error = nullptr; // Not owned.
         bool touched = false;
     };
 
@@ -75,10 +75,10 @@ private:
     bool m_rawMode = false;
     bool m_building = false;
 
-    QToolButton *m_rawToggle = nullptr;   // Owned (child).
-    QStackedWidget *m_stack = nullptr;    // Owned (child).
-    QWidget *m_formPage = nullptr;        // Owned (child of m_stack); rebuilt by setFields.
-    QLabel *m_empty = nullptr;            // Owned (child).
-    JsonEditor *m_raw = nullptr;          // Owned (child of m_stack).
-    QLabel *m_rawError = nullptr;         // Owned (child of m_stack).
+    QToolButton *m_rawToggle = nullptr; // Owned (child).
+    QStackedWidget *m_stack = nullptr; // Owned (child).
+    QWidget *m_formPage = nullptr; // Owned (child of m_stack); rebuilt by setFields.
+    QLabel *m_empty = nullptr; // Owned (child).
+    JsonEditor *m_raw = nullptr; // Owned (child of m_stack).
+    QLabel *m_rawError = nullptr; // Owned (child of m_stack).
 };

@@ -4,7 +4,8 @@
 
 #include <QVBoxLayout>
 
-JsonFieldEditor::JsonFieldEditor(const FieldSpec &spec, QWidget *parent) : FieldEditor(spec, parent)
+JsonFieldEditor::JsonFieldEditor(const FieldSpec &spec, QWidget *parent)
+    : FieldEditor(spec, parent)
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -33,7 +34,10 @@ QJsonValue JsonFieldEditor::value(QString *inputError) const
 
 void JsonFieldEditor::setValue(const QJsonValue &value)
 {
-    m_editor->setJsonValue(value);   // null is a JSON value here: shown as "null"
+    m_editor->setJsonValue(value); // null is a JSON value here: shown as "null"
 }
 
-QWidget *JsonFieldEditor::inputWidget() const { return m_editor; }
+QWidget *JsonFieldEditor::inputWidget() const
+{
+    return m_editor;
+}

@@ -18,5 +18,5 @@ public:
     QWidget *inputWidget() const override;
 
 private:
-    JsonEditor *m_editor = nullptr;   // Owned (child).
+    JsonEditor *m_editor = nullptr; // Owned (child).
 };

@@ -3,12 +3,12 @@
 #include "core/common/Util.h"
 
 #include <QDoubleValidator>
-#include <QJsonArray>
-#include <QRegularExpressionValidator>
 #include <QHBoxLayout>
 #include <QIntValidator>
+#include <QJsonArray>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QRegularExpressionValidator>
 #include <QStyledItemDelegate>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -30,15 +30,20 @@ FieldType itemType(FieldType listType)
 class ItemDelegate final : public QStyledItemDelegate
 {
 public:
-    ItemDelegate(FieldType type, QObject *parent) : QStyledItemDelegate(parent), m_type(type) {}
-    QWidget *createEditor(QWidget *parent, const QStyleOptionViewItem &option,
-                          const QModelIndex &index) const override
+    ItemDelegate(FieldType type, QObject *parent)
+        : QStyledItemDelegate(parent)
+        , m_type(type)
+    {
+    }
+    QWidget *createEditor(
+        QWidget *parent, const QStyleOptionViewItem &option, const QModelIndex &index) const override
     {
         auto *edit = qobject_cast<QLineEdit *>(QStyledItemDelegate::createEditor(parent, option, index));
         if (!edit)
             edit = new QLineEdit(parent);
         if (m_type == FieldType::Int)
-            edit->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[-+]?\\d*")), edit));
+            edit->setValidator(
+                new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[-+]?\\d*")), edit));
         else if (m_type == FieldType::Float) {
             auto *v = new QDoubleValidator(edit);
             v->setLocale(QLocale::c());
@@ -63,7 +68,8 @@ QToolButton *makeButton(const QString &name, const QString &text, const QString 
 }
 } // namespace
 
-ListFieldEditor::ListFieldEditor(const FieldSpec &spec, QWidget *parent) : FieldEditor(spec, parent)
+ListFieldEditor::ListFieldEditor(const FieldSpec &spec, QWidget *parent)
+    : FieldEditor(spec, parent)
 {
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -71,7 +77,7 @@ ListFieldEditor::ListFieldEditor(const FieldSpec &spec, QWidget *parent) : Field
     m_list->setObjectName(QStringLiteral("items"));
     m_list->setItemDelegate(new ItemDelegate(itemType(spec.type), m_list));
     m_list->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed
-                            | QAbstractItemView::AnyKeyPressed | QAbstractItemView::SelectedClicked);
+        | QAbstractItemView::AnyKeyPressed | QAbstractItemView::SelectedClicked);
     m_list->setAlternatingRowColors(true);
     m_list->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     m_list->setMinimumHeight(64);
@@ -81,10 +87,12 @@ ListFieldEditor::ListFieldEditor(const FieldSpec &spec, QWidget *parent) : Field
     auto *buttons = new QVBoxLayout;
     buttons->setSpacing(0);
     m_add = makeButton(QStringLiteral("addItem"), QStringLiteral("+"), tr("Add an item"), this);
-    m_remove = makeButton(QStringLiteral("removeItem"), QStringLiteral("−"), tr("Remove the selected item"), this);
+    m_remove
+        = makeButton(QStringLiteral("removeItem"), QStringLiteral("−"), tr("Remove the selected item"), this);
     m_up = makeButton(QStringLiteral("moveUp"), QStringLiteral("▲"), tr("Move the selected item up"), this);
-    m_down = makeButton(QStringLiteral("moveDown"), QStringLiteral("▼"), tr("Move the selected item down"), this);
-    for (QToolButton *b : {m_add, m_remove, m_up, m_down})
+    m_down = makeButton(
+        QStringLiteral("moveDown"), QStringLiteral("▼"), tr("Move the selected item down"), this);
+    for (QToolButton *b : { m_add, m_remove, m_up, m_down })
         buttons->addWidget(b);
     buttons->addStretch();
     layout->addLayout(buttons);
@@ -99,7 +107,7 @@ ListFieldEditor::ListFieldEditor(const FieldSpec &spec, QWidget *parent) : Field
     connect(m_list, &QListWidget::itemChanged, this, &FieldEditor::edited);
     connect(m_list, &QListWidget::currentRowChanged, this, &ListFieldEditor::updateButtons);
 
-    setObjectName(QStringLiteral("field_") + spec.name);   // the list editor is the input widget
+    setObjectName(QStringLiteral("field_") + spec.name); // the list editor is the input widget
     setFocusProxy(m_list);
     updateButtons();
 }
@@ -192,4 +200,7 @@ void ListFieldEditor::setValue(const QJsonValue &value)
     emit edited();
 }
 
-QWidget *ListFieldEditor::inputWidget() const { return const_cast<ListFieldEditor *>(this); }
+QWidget *ListFieldEditor::inputWidget() const
+{
+    return const_cast<ListFieldEditor *>(this);
+}

@@ -28,9 +28,9 @@ public:
 private:
     void updateButtons();
 
-    QListWidget *m_list = nullptr;       // Owned (child).
-    QToolButton *m_add = nullptr;        // Owned (child).
-    QToolButton *m_remove = nullptr;     // Owned (child).
-    QToolButton *m_up = nullptr;         // Owned (child).
-    QToolButton *m_down = nullptr;       // Owned (child).
+    QListWidget *m_list = nullptr; // Owned (child).
+    QToolButton *m_add = nullptr; // Owned (child).
+    QToolButton *m_remove = nullptr; // Owned (child).
+    QToolButton *m_up = nullptr; // Owned (child).
+    QToolButton *m_down = nullptr; // Owned (child).
 };

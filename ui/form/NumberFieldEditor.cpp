@@ -39,7 +39,8 @@ int clampToInt(double v)
 }
 } // namespace
 
-NumberFieldEditor::NumberFieldEditor(const FieldSpec &spec, QWidget *parent) : FieldEditor(spec, parent)
+NumberFieldEditor::NumberFieldEditor(const FieldSpec &spec, QWidget *parent)
+    : FieldEditor(spec, parent)
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -47,8 +48,8 @@ NumberFieldEditor::NumberFieldEditor(const FieldSpec &spec, QWidget *parent) : F
     if (spec.type == FieldType::Int) {
         m_int = new QSpinBox(this);
         m_int->setRange(spec.min ? clampToInt(*spec.min) : std::numeric_limits<int>::min(),
-                        spec.max ? int(std::floor(qMin(*spec.max, double(std::numeric_limits<int>::max()))))
-                                 : std::numeric_limits<int>::max());
+            spec.max ? int(std::floor(qMin(*spec.max, double(std::numeric_limits<int>::max()))))
+                     : std::numeric_limits<int>::max());
         box = m_int;
     } else {
         m_float = new CompactDoubleSpinBox(this);

@@ -22,7 +22,7 @@ public:
     QWidget *inputWidget() const override;
 
 private:
-    QSpinBox *m_int = nullptr;          // Owned (child); int fields.
-    QDoubleSpinBox *m_float = nullptr;  // Owned (child); float fields.
-    QLineEdit *m_edit = nullptr;        // Not owned: the spin box's own line edit.
+    QSpinBox *m_int = nullptr; // Owned (child); int fields.
+    QDoubleSpinBox *m_float = nullptr; // Owned (child); float fields.
+    QLineEdit *m_edit = nullptr; // Not owned: the spin box's own line edit.
 };

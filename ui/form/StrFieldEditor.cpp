@@ -13,12 +13,13 @@ class TextArea final : public QsciScintilla
 {
 public:
     using QsciScintilla::QsciScintilla;
-    QSize sizeHint() const override { return {320, 5 * (fontMetrics().lineSpacing() + 2) + 8}; }
-    QSize minimumSizeHint() const override { return {120, 3 * (fontMetrics().lineSpacing() + 2) + 8}; }
+    QSize sizeHint() const override { return { 320, 5 * (fontMetrics().lineSpacing() + 2) + 8 }; }
+    QSize minimumSizeHint() const override { return { 120, 3 * (fontMetrics().lineSpacing() + 2) + 8 }; }
 };
 } // namespace
 
-StrFieldEditor::StrFieldEditor(const FieldSpec &spec, QWidget *parent) : FieldEditor(spec, parent)
+StrFieldEditor::StrFieldEditor(const FieldSpec &spec, QWidget *parent)
+    : FieldEditor(spec, parent)
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

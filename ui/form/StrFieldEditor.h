@@ -19,6 +19,6 @@ public:
     QWidget *inputWidget() const override;
 
 private:
-    QLineEdit *m_line = nullptr;       // Owned (child); single-line fields.
-    QsciScintilla *m_text = nullptr;   // Owned (child); multiline fields.
+    QLineEdit *m_line = nullptr; // Owned (child); single-line fields.
+    QsciScintilla *m_text = nullptr; // Owned (child); multiline fields.
 };

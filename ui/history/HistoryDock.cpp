@@ -510,7 +510,8 @@ void HistoryDock::updateStatusLabel()
         text = QStringLiteral("%1%2 %3%4")
                    .arg(m_model->rowCount())
                    .arg(m_model->hasMore() ? QStringLiteral("+") : QString(),
-                       m_model->rowCount() == 1 && !m_model->hasMore() ? QStringLiteral("run") : QStringLiteral("runs"),
+                       m_model->rowCount() == 1 && !m_model->hasMore() ? QStringLiteral("run")
+                                                                       : QStringLiteral("runs"),
                        m_model->isLoading() ? QStringLiteral(" · loading more…") : QString());
     m_statusLabel->setText(text);
 }

@@ -49,7 +49,9 @@ const QString kFilter = QStringLiteral("Agent Studio workspaces (*.agents.json *
 } // namespace
 
 MainWindow::MainWindow(ExecutionBackend *backend, QWidget *parent)
-    : QMainWindow(parent), m_backend(backend), m_local(backend)
+    : QMainWindow(parent)
+    , m_backend(backend)
+    , m_local(backend)
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowIcon(QIcon::fromTheme(QStringLiteral("applications-development")));
@@ -69,14 +71,15 @@ MainWindow::MainWindow(ExecutionBackend *backend, QWidget *parent)
     splitter->addWidget(m_testPanel);
     splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
-    splitter->setSizes({220, 1180});
+    splitter->setSizes({ 220, 1180 });
     setCentralWidget(splitter);
 
     createActions();
     createStatusBar();
     installDocks();
 
-    connect(m_tree, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem *item) { onTreeSelection(item); });
+    connect(m_tree, &QTreeWidget::currentItemChanged, this,
+        [this](QTreeWidgetItem *item) { onTreeSelection(item); });
     connect(m_testPanel, &TestPanel::pinRequested, this, &MainWindow::setPins);
     switchBackend(backend);
 
@@ -140,11 +143,13 @@ void MainWindow::createActions()
     QAction *saveAsAction = file->addAction(tr("Save &As…"), this, [this] { saveAs(); });
     saveAsAction->setObjectName(QStringLiteral("actionSaveAs"));
     saveAsAction->setShortcut(QKeySequence::SaveAs);
-    m_localFileActions = {newAction, open, example, m_saveAction, saveAsAction};
+    m_localFileActions = { newAction, open, example, m_saveAction, saveAsAction };
     file->addSeparator();
-    m_connectAction = file->addAction(tr("&Connect to Remote Workspace…"), this, [this] { connectToRemote(); });
+    m_connectAction
+        = file->addAction(tr("&Connect to Remote Workspace…"), this, [this] { connectToRemote(); });
     m_connectAction->setObjectName(QStringLiteral("actionConnectRemote"));
-    m_connectAction->setStatusTip(tr("Run, and look at the history of, a workspace served by agentstudio-server"));
+    m_connectAction->setStatusTip(
+        tr("Run, and look at the history of, a workspace served by agentstudio-server"));
     m_useLocalAction = file->addAction(tr("Use &Local Engine"), this, [this] { useLocalEngine(); });
     m_useLocalAction->setObjectName(QStringLiteral("actionUseLocal"));
     m_useLocalAction->setStatusTip(tr("Back to the embedded engine and the local workspace file"));
@@ -158,7 +163,8 @@ void MainWindow::createActions()
     QMenu *run = menuBar()->addMenu(tr("&Run"));
     QAction *runAction = run->addAction(tr("&Run"), this, [this] { m_testPanel->runCurrent(); });
     runAction->setObjectName(QStringLiteral("actionRun"));
-    runAction->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
+    runAction->setShortcuts(
+        { QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter) });
     runAction->setShortcutContext(Qt::WindowShortcut);
     QAction *cancelAction = run->addAction(tr("&Cancel"), this, [this] { m_testPanel->cancelCurrent(); });
     cancelAction->setObjectName(QStringLiteral("actionCancel"));
@@ -188,8 +194,8 @@ void MainWindow::createActions()
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Agent Studio"), this, [this] {
         MessageBox::information(this, tr("About Agent Studio"),
-                                tr("Agent Studio %1\nDesign and test LLM agents and workflows.")
-                                    .arg(QStringLiteral(AGENTSTUDIO_VERSION)));
+            tr("Agent Studio %1\nDesign and test LLM agents and workflows.")
+                .arg(QStringLiteral(AGENTSTUDIO_VERSION)));
     });
 }
 
@@ -259,7 +265,7 @@ void MainWindow::openInitialWorkspace(const QString &path)
             return;
         const QStringList problems = m_problems;
         openExample();
-        showProblems(path, problems);   // keep the problems of the requested file visible
+        showProblems(path, problems); // keep the problems of the requested file visible
         return;
     }
     const QString last = QSettings().value(kLastKey).toString();
@@ -282,16 +288,17 @@ void MainWindow::openExample()
 bool MainWindow::loadWorkspace(const QString &path)
 {
     if (m_remote && !useLocalEngine())
-        return false;   // a local file replaces the server's workspace only on the local engine
+        return false; // a local file replaces the server's workspace only on the local engine
     QStringList problems;
     Result<Workspace> loaded = Workspace::load(path, &problems);
     if (!loaded) {
         if (problems.isEmpty())
             problems = loaded.error().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         showProblems(path, problems);
-        statusBar()->showMessage(tr("Could not open %1: %n problem(s), see Problems.", nullptr, int(problems.size()))
-                                     .arg(QFileInfo(path).fileName()),
-                                 10000);
+        statusBar()->showMessage(
+            tr("Could not open %1: %n problem(s), see Problems.", nullptr, int(problems.size()))
+                .arg(QFileInfo(path).fileName()),
+            10000);
         return false;
     }
     setWorkspace(loaded.take(), QFileInfo(path).absoluteFilePath());
@@ -349,7 +356,8 @@ void MainWindow::showProblems(const QString &path, const QStringList &problems)
         item->setIcon(style()->standardIcon(QStyle::SP_MessageBoxWarning));
         item->setToolTip(p);
     }
-    m_problemsDock->setWindowTitle(tr("Problems in %1 (%2)").arg(QFileInfo(path).fileName()).arg(problems.size()));
+    m_problemsDock->setWindowTitle(
+        tr("Problems in %1 (%2)").arg(QFileInfo(path).fileName()).arg(problems.size()));
     m_problemsDock->setVisible(!problems.isEmpty());
     if (!problems.isEmpty())
         m_problemsDock->raise();
@@ -363,37 +371,43 @@ void MainWindow::rebuildTree()
     m_tree->setHeaderHidden(!m_remote);
     if (m_remote) {
         QTreeWidgetItem *header = m_tree->headerItem();
-        header->setText(0, tr("%1 · on %2").arg(m_workspace.workspaceId.isEmpty() ? tr("(loading)") : m_workspace.workspaceId,
-                                                  remoteHostPort()));
+        header->setText(0,
+            tr("%1 · on %2")
+                .arg(m_workspace.workspaceId.isEmpty() ? tr("(loading)") : m_workspace.workspaceId,
+                    remoteHostPort()));
         header->setIcon(0, style()->standardIcon(QStyle::SP_DriveNetIcon));
-        header->setToolTip(0, tr("This workspace is served by %1 and edited on the server.")
-                                  .arg(m_remote->baseUrl().toString(QUrl::RemoveUserInfo)));
+        header->setToolTip(0,
+            tr("This workspace is served by %1 and edited on the server.")
+                .arg(m_remote->baseUrl().toString(QUrl::RemoveUserInfo)));
     }
-    auto *agents = new QTreeWidgetItem(m_tree, {tr("Agents (%1)").arg(m_workspace.agents.size())});
+    auto *agents = new QTreeWidgetItem(m_tree, { tr("Agents (%1)").arg(m_workspace.agents.size()) });
     agents->setData(0, KindRole, AgentsGroup);
     agents->setFlags(Qt::ItemIsEnabled);
     for (const AgentSpec &a : std::as_const(m_workspace.agents)) {
-        auto *item = new QTreeWidgetItem(agents, {a.name.isEmpty() ? a.id : a.name});
+        auto *item = new QTreeWidgetItem(agents, { a.name.isEmpty() ? a.id : a.name });
         item->setData(0, KindRole, AgentItem);
         item->setData(0, IdRole, a.id);
-        item->setToolTip(0, QStringLiteral("%1 · %2/%3\n%4").arg(a.id, a.model.provider, a.model.name, a.instructions));
+        item->setToolTip(
+            0, QStringLiteral("%1 · %2/%3\n%4").arg(a.id, a.model.provider, a.model.name, a.instructions));
         item->setIcon(0, style()->standardIcon(QStyle::SP_FileIcon));
     }
-    auto *orchs = new QTreeWidgetItem(m_tree, {tr("Workflows (%1)").arg(m_workspace.orchestrations.size())});
+    auto *orchs
+        = new QTreeWidgetItem(m_tree, { tr("Workflows (%1)").arg(m_workspace.orchestrations.size()) });
     orchs->setData(0, KindRole, OrchestrationsGroup);
     orchs->setFlags(Qt::ItemIsEnabled);
     for (const OrchestrationSpec &o : std::as_const(m_workspace.orchestrations)) {
-        auto *item = new QTreeWidgetItem(orchs, {o.name.isEmpty() ? o.id : o.name});
+        auto *item = new QTreeWidgetItem(orchs, { o.name.isEmpty() ? o.id : o.name });
         item->setData(0, KindRole, OrchestrationItem);
         item->setData(0, IdRole, o.id);
         item->setToolTip(0, tr("%1 · %n node(s)", nullptr, int(o.nodes.size())).arg(o.id));
         item->setIcon(0, style()->standardIcon(QStyle::SP_DirIcon));
         for (const NodeSpec &n : o.nodes) {
-            auto *node = new QTreeWidgetItem(item, {QStringLiteral("%1  ·  %2").arg(n.id, n.agent)});
+            auto *node = new QTreeWidgetItem(item, { QStringLiteral("%1  ·  %2").arg(n.id, n.agent) });
             node->setData(0, KindRole, NodeItem);
             node->setData(0, IdRole, n.id);
             node->setData(0, ParentIdRole, o.id);
-            node->setToolTip(0, tr("Node %1 runs agent %2. Select to test it in context.").arg(n.id, n.agent));
+            node->setToolTip(
+                0, tr("Node %1 runs agent %2. Select to test it in context.").arg(n.id, n.agent));
         }
     }
     agents->setExpanded(true);
@@ -447,7 +461,7 @@ bool MainWindow::newWorkspace()
     ProviderConfig offline;
     offline.id = QStringLiteral("offline");
     offline.kind = QStringLiteral("scripted");
-    offline.raw = QJsonObject{{QStringLiteral("kind"), QStringLiteral("scripted")}};
+    offline.raw = QJsonObject { { QStringLiteral("kind"), QStringLiteral("scripted") } };
     ws.providers << offline;
     setWorkspace(ws, QString());
     statusBar()->showMessage(tr("New empty workspace."), 5000);
@@ -468,9 +482,10 @@ bool MainWindow::openWorkspace()
 bool MainWindow::save()
 {
     if (m_remote) {
-        statusBar()->showMessage(tr("A remote workspace is edited on the server; use File > Use Local Engine to "
-                                    "work on local files."),
-                                 8000);
+        statusBar()->showMessage(
+            tr("A remote workspace is edited on the server; use File > Use Local Engine to "
+               "work on local files."),
+            8000);
         return false;
     }
     if (m_path.isEmpty() || m_path.startsWith(QLatin1Char(':')))
@@ -491,8 +506,9 @@ bool MainWindow::saveAs()
         return save();
     QString suggested = m_path;
     if (suggested.isEmpty())
-        suggested = (m_workspace.workspaceId.isEmpty() ? QStringLiteral("workspace") : m_workspace.workspaceId)
-                    + QStringLiteral(".agents.json");
+        suggested
+            = (m_workspace.workspaceId.isEmpty() ? QStringLiteral("workspace") : m_workspace.workspaceId)
+            + QStringLiteral(".agents.json");
     QString path = FileDialog::getSaveFileName(this, tr("Save Workspace As"), suggested, kFilter);
     if (path.isEmpty())
         return false;
@@ -516,8 +532,7 @@ bool MainWindow::maybeSave()
 {
     if (!isWindowModified())
         return true;
-    const auto answer = MessageBox::question(
-        this, tr("Unsaved Changes"),
+    const auto answer = MessageBox::question(this, tr("Unsaved Changes"),
         tr("The workspace \"%1\" has unsaved changes. Save them?")
             .arg(m_path.isEmpty() ? m_workspace.workspaceId : QFileInfo(m_path).fileName()),
         QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
@@ -547,9 +562,10 @@ void MainWindow::setModified(bool modified)
 void MainWindow::updateTitle()
 {
     if (m_remote) {
-        const QString id = m_workspace.workspaceId.isEmpty() ? tr("Remote workspace") : m_workspace.workspaceId;
+        const QString id
+            = m_workspace.workspaceId.isEmpty() ? tr("Remote workspace") : m_workspace.workspaceId;
         setWindowTitle(tr("%1 on %2 (remote, edited on the server)").arg(id, remoteHostPort())
-                       + QStringLiteral("[*] — Agent Studio"));
+            + QStringLiteral("[*] — Agent Studio"));
         return;
     }
     QString name;
@@ -562,7 +578,10 @@ void MainWindow::updateTitle()
     setWindowTitle(name + QStringLiteral("[*] — Agent Studio"));
 }
 
-QStringList MainWindow::recentFiles() const { return QSettings().value(kRecentKey).toStringList(); }
+QStringList MainWindow::recentFiles() const
+{
+    return QSettings().value(kRecentKey).toStringList();
+}
 
 void MainWindow::addRecentFile(const QString &path)
 {
@@ -616,7 +635,8 @@ void MainWindow::updateConnection(const QString &state)
         // The remote backend keeps trying with backoff — except after the server refused the
         // token or the workspace (401/403/404 on GET /api/workspace), which is final.
         static const QRegularExpression refused(QStringLiteral("^server: 40[134] "));
-        const bool final = m_remote && !m_remote->hasWorkspace() && refused.match(m_remote->lastError()).hasMatch();
+        const bool final
+            = m_remote && !m_remote->hasWorkspace() && refused.match(m_remote->lastError()).hasMatch();
         shown = !m_remote ? state : final ? tr("disconnected — refused") : tr("disconnected — reconnecting");
     }
     QString where;
@@ -632,7 +652,8 @@ void MainWindow::updateConnection(const QString &state)
         where = tr("Engine: %1").arg(m_backend ? m_backend->displayName() : tr("none"));
         tip = tr("Runs execute in the embedded engine of this app (%1).").arg(shown);
     }
-    m_engineLabel->setText(QStringLiteral("%1 <span style=\"color:%2\">●</span> %3").arg(where.toHtmlEscaped(), dot, shown.toHtmlEscaped()));
+    m_engineLabel->setText(QStringLiteral("%1 <span style=\"color:%2\">●</span> %3")
+                               .arg(where.toHtmlEscaped(), dot, shown.toHtmlEscaped()));
     m_engineLabel->setToolTip(tip);
 }
 
@@ -641,7 +662,9 @@ QString MainWindow::remoteHostPort() const
     if (!m_remote)
         return {};
     const QUrl url = m_remote->baseUrl();
-    return QStringLiteral("%1:%2").arg(url.host()).arg(url.port(url.scheme() == QLatin1String("https") ? 443 : 80));
+    return QStringLiteral("%1:%2")
+        .arg(url.host())
+        .arg(url.port(url.scheme() == QLatin1String("https") ? 443 : 80));
 }
 
 void MainWindow::switchBackend(ExecutionBackend *backend)
@@ -655,20 +678,21 @@ void MainWindow::switchBackend(ExecutionBackend *backend)
     m_trace->setBackend(backend);
     m_history->setBackend(backend);
     if (backend) {
-        m_backendConnections << connect(backend, &ExecutionBackend::countsChanged, this, &MainWindow::updateCounts)
+        m_backendConnections << connect(
+            backend, &ExecutionBackend::countsChanged, this, &MainWindow::updateCounts)
                              << connect(backend, &ExecutionBackend::connectionStateChanged, this,
-                                        &MainWindow::updateConnection)
+                                    &MainWindow::updateConnection)
                              << connect(backend, &ExecutionBackend::workspaceChanged, this,
-                                        &MainWindow::onBackendWorkspaceChanged);
+                                    &MainWindow::onBackendWorkspaceChanged);
         if (auto *remote = qobject_cast<RemoteBackend *>(backend)) {
-            m_backendConnections << connect(remote, &RemoteBackend::workspaceFetchFailed, this,
-                                            [this](const QString &message) {
-                                                statusBar()->showMessage(tr("Remote workspace: %1").arg(message), 15000);
-                                                updateConnection(m_connection);   // the tooltip shows the error
-                                            });
+            m_backendConnections << connect(
+                remote, &RemoteBackend::workspaceFetchFailed, this, [this](const QString &message) {
+                    statusBar()->showMessage(tr("Remote workspace: %1").arg(message), 15000);
+                    updateConnection(m_connection); // the tooltip shows the error
+                });
             updateConnection(remote->connectionState());
         } else {
-            updateConnection(QStringLiteral("connected"));   // the embedded engine is always there
+            updateConnection(QStringLiteral("connected")); // the embedded engine is always there
         }
         updateCounts(backend->runningCount(), backend->queuedCount());
     } else {
@@ -691,8 +715,9 @@ void MainWindow::onBackendWorkspaceChanged()
 
 void MainWindow::updateFileActions()
 {
-    const QString why = tr("A remote workspace is edited on the server; use File > Use Local Engine to work on "
-                           "local files.");
+    const QString why
+        = tr("A remote workspace is edited on the server; use File > Use Local Engine to work on "
+             "local files.");
     for (QAction *a : std::as_const(m_localFileActions)) {
         a->setEnabled(!m_remote);
         a->setToolTip(m_remote ? why : a->text().remove(QLatin1Char('&')));
@@ -707,8 +732,8 @@ bool MainWindow::canSwitchEngine(const QString &title)
     if (!m_testPanel->isAnyRunning())
         return true;
     MessageBox::information(this, title,
-                            tr("A test run is still going. Wait for it to finish or cancel it (Esc), then "
-                               "switch engines."));
+        tr("A test run is still going. Wait for it to finish or cancel it (Esc), then "
+           "switch engines."));
     return false;
 }
 
@@ -759,15 +784,16 @@ bool MainWindow::useRemoteBackend(RemoteBackend *remote)
     m_workspace.filePath.clear();
     rebuildTree();
     m_testPanel->setWorkspace(m_workspace);
-    m_testPanel->setPinningAllowed(false, tr("This workspace is served by %1: pins are edited on the server.")
-                                              .arg(remote->baseUrl().toString(QUrl::RemoveUserInfo)));
+    m_testPanel->setPinningAllowed(false,
+        tr("This workspace is served by %1: pins are edited on the server.")
+            .arg(remote->baseUrl().toString(QUrl::RemoveUserInfo)));
     updateFileActions();
     setModified(false);
     statusBar()->showMessage(remote->hasWorkspace()
-                                 ? tr("Connected to %1: runs, history and traces are the server's.")
-                                       .arg(remote->baseUrl().toString(QUrl::RemoveUserInfo))
-                                 : tr("Connecting to %1…").arg(remote->baseUrl().toString(QUrl::RemoveUserInfo)),
-                             8000);
+            ? tr("Connected to %1: runs, history and traces are the server's.")
+                  .arg(remote->baseUrl().toString(QUrl::RemoveUserInfo))
+            : tr("Connecting to %1…").arg(remote->baseUrl().toString(QUrl::RemoveUserInfo)),
+        8000);
     return true;
 }
 

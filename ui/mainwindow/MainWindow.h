@@ -129,30 +129,30 @@ private:
     void updateFileActions();
     // Refuses (with a message) while a test run is going: it is followed by the current engine.
     bool canSwitchEngine(const QString &title);
-    QString remoteHostPort() const;   // "host:port" of the server in use, or empty
+    QString remoteHostPort() const; // "host:port" of the server in use, or empty
 
-    QPointer<ExecutionBackend> m_backend;  // in use: m_local or m_remote
-    QPointer<ExecutionBackend> m_local;    // Not owned: the app's embedded engine.
-    RemoteBackend *m_remote = nullptr;     // Owned (child) while in use; deleteLater() when left.
+    QPointer<ExecutionBackend> m_backend; // in use: m_local or m_remote
+    QPointer<ExecutionBackend> m_local; // Not owned: the app's embedded engine.
+    RemoteBackend *m_remote = nullptr; // Owned (child) while in use; deleteLater() when left.
     QList<QMetaObject::Connection> m_backendConnections;
     // The local document while a server's workspace is shown.
     Workspace m_localWorkspace;
     QString m_localPath;
     Workspace m_workspace;
-    QString m_path;                        // empty: not saved yet (new or the bundled example)
+    QString m_path; // empty: not saved yet (new or the bundled example)
     QStringList m_problems;
 
-    TestPanel *m_testPanel = nullptr;      // Owned (children from here on).
+    TestPanel *m_testPanel = nullptr; // Owned (children from here on).
     QTreeWidget *m_tree = nullptr;
     QDockWidget *m_problemsDock = nullptr;
     QListWidget *m_problemsList = nullptr;
-    QPointer<QDockWidget> m_bottomDock;    // history (tabbed with trace), sized on first start
+    QPointer<QDockWidget> m_bottomDock; // history (tabbed with trace), sized on first start
     TraceView *m_trace = nullptr; // in the trace dock (child of this window)
     HistoryDock *m_history = nullptr; // child of this window
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     QAction *m_saveAction = nullptr;
-    QList<QAction *> m_localFileActions;   // New, Open, Open Example, Save, Save As
+    QList<QAction *> m_localFileActions; // New, Open, Open Example, Save, Save As
     QAction *m_connectAction = nullptr;
     QAction *m_useLocalAction = nullptr;
     QLabel *m_engineLabel = nullptr;

@@ -2,7 +2,8 @@
 
 #include "core/common/Util.h"
 
-ExecutionTracker::ExecutionTracker(ExecutionBackend *backend, QObject *parent) : QObject(parent)
+ExecutionTracker::ExecutionTracker(ExecutionBackend *backend, QObject *parent)
+    : QObject(parent)
 {
     setBackend(backend);
 }
@@ -14,32 +15,33 @@ void ExecutionTracker::setBackend(ExecutionBackend *backend)
     m_connections.clear();
     if (m_active && backend != m_backend)
         finish(QStringLiteral("detached"),
-               {{QStringLiteral("error_message"),
-                 tr("The test panel switched to another engine; this run goes on where it was started "
-                    "and is in that engine's history.")}});
+            { { QStringLiteral("error_message"),
+                tr("The test panel switched to another engine; this run goes on where it was started "
+                   "and is in that engine's history.") } });
     m_backend = backend;
     m_ticket = 0;
     if (!backend)
         return;
     m_connections << connect(backend, &ExecutionBackend::eventsReceived, this, &ExecutionTracker::onEvents);
-    m_connections << connect(backend, &ExecutionBackend::startFailed, this,
-                             [this](quint64 ticket, const QString &message) {
-                                 if (m_active && ticket == m_ticket)
-                                     finish(QStringLiteral("failed"), {{QStringLiteral("error_message"), message}});
-                             });
-    m_connections << connect(backend, &ExecutionBackend::started, this, [this](quint64 ticket, const QString &id) {
-        if (!m_active || ticket != m_ticket || m_confirmed)
-            return;
-        m_confirmed = true;
-        if (id != m_executionId) {
-            // The backend chose another id (a remote server does): follow that one.
-            m_executionId = id;
-            m_lastSeq = 0;
-        }
-        if (std::exchange(m_cancelPending, false) && m_backend)
-            m_backend->cancel(id);
-        emit runConfirmed(id);
-    });
+    m_connections << connect(
+        backend, &ExecutionBackend::startFailed, this, [this](quint64 ticket, const QString &message) {
+            if (m_active && ticket == m_ticket)
+                finish(QStringLiteral("failed"), { { QStringLiteral("error_message"), message } });
+        });
+    m_connections << connect(
+        backend, &ExecutionBackend::started, this, [this](quint64 ticket, const QString &id) {
+            if (!m_active || ticket != m_ticket || m_confirmed)
+                return;
+            m_confirmed = true;
+            if (id != m_executionId) {
+                // The backend chose another id (a remote server does): follow that one.
+                m_executionId = id;
+                m_lastSeq = 0;
+            }
+            if (std::exchange(m_cancelPending, false) && m_backend)
+                m_backend->cancel(id);
+            emit runConfirmed(id);
+        });
 }
 
 QString ExecutionTracker::start(ExecutionRequest request)
@@ -98,7 +100,7 @@ void ExecutionTracker::onEvents(const ExecutionEventList &events)
             continue;
         if (e.seq > 0) {
             if (e.seq <= m_lastSeq)
-                continue;   // already have it (replay after reconnect)
+                continue; // already have it (replay after reconnect)
             m_lastSeq = e.seq;
         }
         if (!m_confirmed) {
@@ -148,7 +150,7 @@ void ExecutionTracker::handle(const ExecutionEvent &e)
                 m_metrics.ttftMs = m_firstChunkMs - m_runningMs;
         }
         m_metrics.outputTokens += e.tokens;
-        m_metrics.tokensEstimated = true;   // counted from chunks until the engine reports
+        m_metrics.tokensEstimated = true; // counted from chunks until the engine reports
         emit chunkReceived(e.stepId, m_stepNode.value(e.stepId), e.content, e.tokens);
         break;
     case ExecutionEvent::Type::StepCompleted:
@@ -163,7 +165,7 @@ void ExecutionTracker::handle(const ExecutionEvent &e)
         break;
     case ExecutionEvent::Type::Error:
         finish(QStringLiteral("failed"),
-               {{QStringLiteral("error_message"), e.data.value(QStringLiteral("message")).toString()}});
+            { { QStringLiteral("error_message"), e.data.value(QStringLiteral("message")).toString() } });
         break;
     }
 }
@@ -189,7 +191,8 @@ void ExecutionTracker::finish(const QString &status, const QJsonObject &data)
     const QJsonValue cost = data.value(QStringLiteral("cost_usd"));
     m.costUsd = cost.isDouble() ? std::optional<double>(cost.toDouble()) : std::nullopt;
     const qint64 genMs = m.totalMs - qMax<qint64>(0, m.ttftMs);
-    m.tokensPerSecond = (m.outputTokens > 0 && genMs > 0) ? double(m.outputTokens) * 1000.0 / double(genMs) : -1;
+    m.tokensPerSecond
+        = (m.outputTokens > 0 && genMs > 0) ? double(m.outputTokens) * 1000.0 / double(genMs) : -1;
     m.errorMessage = data.value(QStringLiteral("error_message")).toString();
     emit statusChanged(m.status);
     emit metricsChanged();

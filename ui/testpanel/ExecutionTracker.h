@@ -23,7 +23,7 @@ struct RunMetrics
     qint64 outputTokens = 0;
     bool tokensEstimated = false;
     double tokensPerSecond = -1;
-    std::optional<double> costUsd;   // final only; nullopt after the end = price unknown
+    std::optional<double> costUsd; // final only; nullopt after the end = price unknown
     bool finished = false;
     QString errorMessage;
 };
@@ -53,7 +53,7 @@ public:
     void cancel();
     bool isActive() const { return m_active; }
     QString executionId() const { return m_executionId; }
-    const RunMetrics &metrics() const;   // live figures are refreshed on each call
+    const RunMetrics &metrics() const; // live figures are refreshed on each call
     // The node id a step belongs to (its own node_id or its parent's), or empty.
     QString nodeOfStep(const QString &stepId) const { return m_stepNode.value(stepId); }
 
@@ -79,17 +79,17 @@ private:
 
     QPointer<ExecutionBackend> m_backend;
     std::function<void()> m_beforeStart;
-    QList<QMetaObject::Connection> m_connections;   // to m_backend
+    QList<QMetaObject::Connection> m_connections; // to m_backend
     quint64 m_ticket = 0;
     QString m_executionId;
     bool m_active = false;
-    bool m_confirmed = false;       // the backend said started(ticket, id)
-    bool m_cancelPending = false;   // cancel() before that: sent again under the confirmed id
+    bool m_confirmed = false; // the backend said started(ticket, id)
+    bool m_cancelPending = false; // cancel() before that: sent again under the confirmed id
     qint64 m_lastSeq = 0;
-    QHash<QString, QString> m_stepNode;    // step id -> node id
+    QHash<QString, QString> m_stepNode; // step id -> node id
     mutable RunMetrics m_metrics;
-    qint64 m_startMs = 0;        // local clock: start() called
-    qint64 m_runningMs = 0;      // local clock: status running seen
-    qint64 m_firstChunkMs = 0;   // local clock: first chunk
+    qint64 m_startMs = 0; // local clock: start() called
+    qint64 m_runningMs = 0; // local clock: status running seen
+    qint64 m_firstChunkMs = 0; // local clock: first chunk
     qint64 m_endMs = 0;
 };

@@ -17,7 +17,7 @@ QString statusColor(const QString &status)
         return QStringLiteral("#6d6d6d");
     if (status == QStringLiteral("running"))
         return QStringLiteral("#1565c0");
-    return QStringLiteral("#8d6e00");   // starting, queued
+    return QStringLiteral("#8d6e00"); // starting, queued
 }
 
 // A caption over a value, like a small dashboard tile.
@@ -43,7 +43,8 @@ QLabel *addTile(QHBoxLayout *row, const QString &caption, const QString &name, Q
 }
 } // namespace
 
-MetricsBar::MetricsBar(QWidget *parent) : QWidget(parent)
+MetricsBar::MetricsBar(QWidget *parent)
+    : QWidget(parent)
 {
     setObjectName(QStringLiteral("metricsBar"));
     auto *outer = new QVBoxLayout(this);
@@ -125,21 +126,25 @@ void MetricsBar::showMetrics(const RunMetrics &m)
     m_status->setText(status);
     const QString color = m.status.isEmpty() ? QStringLiteral("#9e9e9e") : statusColor(m.status);
     m_status->setStyleSheet(QStringLiteral("QLabel { color: white; background: %1; border-radius: 9px;"
-                                           " padding: 3px 10px; font-weight: bold; }").arg(color));
+                                           " padding: 3px 10px; font-weight: bold; }")
+                                .arg(color));
     m_queue->setText(formatMs(m.queueMs));
     m_ttft->setText(formatMs(m.ttftMs));
     m_latency->setText(formatMs(m.totalMs));
     const QString tilde = m.tokensEstimated ? QStringLiteral("~") : QString();
     const QString in = m.inputTokens >= 0 ? tilde + QLocale().toString(m.inputTokens) : QStringLiteral("–");
-    const QString out = (m.status.isEmpty()) ? QStringLiteral("–") : tilde + QLocale().toString(m.outputTokens);
+    const QString out
+        = (m.status.isEmpty()) ? QStringLiteral("–") : tilde + QLocale().toString(m.outputTokens);
     m_tokens->setText(in + QStringLiteral(" → ") + out);
     m_tokens->setToolTip(m.tokensEstimated
-                             ? tr("Estimated: the provider reported no token counts, a local tokenizer counted them")
-                             : tr("Exact counts reported by the provider"));
-    m_rate->setText(m.tokensPerSecond >= 0 ? QString::number(m.tokensPerSecond, 'f', m.tokensPerSecond < 100 ? 1 : 0)
-                                           : QStringLiteral("–"));
+            ? tr("Estimated: the provider reported no token counts, a local tokenizer counted them")
+            : tr("Exact counts reported by the provider"));
+    m_rate->setText(m.tokensPerSecond >= 0
+            ? QString::number(m.tokensPerSecond, 'f', m.tokensPerSecond < 100 ? 1 : 0)
+            : QStringLiteral("–"));
     m_cost->setText(formatCost(m.costUsd, m.finished));
-    m_cost->setToolTip(m.finished && !m.costUsd ? tr("This model has no entry in the pricing table") : QString());
+    m_cost->setToolTip(
+        m.finished && !m.costUsd ? tr("This model has no entry in the pricing table") : QString());
     m_error->setText(m.errorMessage);
     m_error->setVisible(!m.errorMessage.isEmpty());
 }

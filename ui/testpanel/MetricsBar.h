@@ -31,7 +31,7 @@ private:
 
     QPointer<ExecutionTracker> m_tracker;
     QTimer m_tick;
-    QLabel *m_status = nullptr;    // Owned (children, all of them).
+    QLabel *m_status = nullptr; // Owned (children, all of them).
     QLabel *m_queue = nullptr;
     QLabel *m_ttft = nullptr;
     QLabel *m_latency = nullptr;

@@ -19,8 +19,8 @@
 namespace {
 // Upstream values of `nodeId` in a finished run: each edge into the node reads the workflow
 // input or the source node's outputs (its `node` step's output_data).
-QJsonObject upstreamFromRecord(const OrchestrationSpec &orch, const QString &nodeId, const ExecutionRecord &rec,
-                               QJsonObject *own, QStringList *missing)
+QJsonObject upstreamFromRecord(const OrchestrationSpec &orch, const QString &nodeId,
+    const ExecutionRecord &rec, QJsonObject *own, QStringList *missing)
 {
     QHash<QString, QJsonObject> nodeOutputs, nodeInputs;
     for (const StepRecord &s : rec.steps) {
@@ -46,9 +46,10 @@ QJsonObject upstreamFromRecord(const OrchestrationSpec &orch, const QString &nod
             upstream.insert(e.toField, v);
     }
     const QJsonObject ins = nodeInputs.value(nodeId);
-    const QJsonObject nodeOwn = ins.contains(QStringLiteral("inputs")) && ins.value(QStringLiteral("inputs")).isObject()
-                                    ? ins.value(QStringLiteral("inputs")).toObject()
-                                    : ins;
+    const QJsonObject nodeOwn
+        = ins.contains(QStringLiteral("inputs")) && ins.value(QStringLiteral("inputs")).isObject()
+        ? ins.value(QStringLiteral("inputs")).toObject()
+        : ins;
     for (auto it = nodeOwn.begin(); it != nodeOwn.end(); ++it)
         if (!fed.contains(it.key()))
             own->insert(it.key(), it.value());
@@ -66,7 +67,8 @@ QJsonObject upstreamFromRecord(const OrchestrationSpec &orch, const QString &nod
 } // namespace
 
 NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
-    : QWidget(parent), m_backend(backend)
+    : QWidget(parent)
+    , m_backend(backend)
 {
     setObjectName(QStringLiteral("nodeInContextTab"));
     m_tracker = new ExecutionTracker(backend, this);
@@ -81,7 +83,8 @@ NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
     leftLayout->setContentsMargins(8, 8, 8, 8);
 
     auto *pickRow = new QHBoxLayout;
-    m_orchPicker = formcolumn::addPicker(pickRow, left, tr("&Workflow"), QStringLiteral("orchestrationPicker"), 12);
+    m_orchPicker
+        = formcolumn::addPicker(pickRow, left, tr("&Workflow"), QStringLiteral("orchestrationPicker"), 12);
     m_nodePicker = formcolumn::addPicker(pickRow, left, tr("&Node"), QStringLiteral("nodePicker"), 10);
     leftLayout->addLayout(pickRow);
 
@@ -158,19 +161,18 @@ NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
 
     connect(m_orchPicker, &QComboBox::currentIndexChanged, this, &NodeInContextTab::onOrchestrationChanged);
     connect(m_nodePicker, &QComboBox::currentIndexChanged, this, &NodeInContextTab::onNodeChanged);
-    connect(m_source, &QComboBox::currentIndexChanged, this, [this] {
-        m_executionId->setVisible(Source(m_source->currentData().toInt()) == Source::Execution);
-    });
-    connect(m_prefill, &QPushButton::clicked, this, [this] {
-        applySource(Source(m_source->currentData().toInt()), m_executionId->text().trimmed());
-    });
+    connect(m_source, &QComboBox::currentIndexChanged, this,
+        [this] { m_executionId->setVisible(Source(m_source->currentData().toInt()) == Source::Execution); });
+    connect(m_prefill, &QPushButton::clicked, this,
+        [this] { applySource(Source(m_source->currentData().toInt()), m_executionId->text().trimmed()); });
     connect(m_pin, &QPushButton::clicked, this, [this] {
         if (!currentNodeId().isEmpty()) {
             emit pinRequested(currentOrchestrationId(), currentNodeId(), m_upstream->values());
-            setPrefillStatus(tr("Pinned: these upstream values are saved in the workspace (save it to keep them)."));
+            setPrefillStatus(
+                tr("Pinned: these upstream values are saved in the workspace (save it to keep them)."));
         }
     });
-    for (FormBuilder *f : {m_upstream, m_own}) {
+    for (FormBuilder *f : { m_upstream, m_own }) {
         connect(f, &FormBuilder::validityChanged, this, &NodeInContextTab::updateButtons);
         connect(f, &FormBuilder::valuesEdited, this, &NodeInContextTab::updateButtons);
     }
@@ -194,29 +196,34 @@ void NodeInContextTab::setBackend(ExecutionBackend *backend)
     m_historyTicket = m_fetchTicket = 0;
     m_tracker->setBackend(backend);
     if (backend) {
-        m_backendConnections << connect(backend, &ExecutionBackend::historyReady, this, [this](quint64 ticket, const HistoryPage &page) {
-            if (ticket != m_historyTicket)
-                return;
-            m_historyTicket = 0;
-            if (page.items.isEmpty()) {
-                setPrefillStatus(tr("No successful full run of this workflow yet: run it in Full Workflow, "
-                                    "use pins, or type the values."), true);
-                return;
-            }
-            m_fetchTicket = m_backend->fetchExecution(page.items.first().id);
-        });
-        m_backendConnections << connect(backend, &ExecutionBackend::executionFetched, this, [this](quint64 ticket, const ExecutionRecord &rec) {
-            if (ticket != m_fetchTicket)
-                return;
-            m_fetchTicket = 0;
-            onExecutionFetched(rec);
-        });
-        m_backendConnections << connect(backend, &ExecutionBackend::queryFailed, this, [this](quint64 ticket, const QString &message) {
-            if (ticket != m_fetchTicket && ticket != m_historyTicket)
-                return;
-            m_fetchTicket = m_historyTicket = 0;
-            setPrefillStatus(tr("Could not load the run: %1").arg(message), true);
-        });
+        m_backendConnections << connect(
+            backend, &ExecutionBackend::historyReady, this, [this](quint64 ticket, const HistoryPage &page) {
+                if (ticket != m_historyTicket)
+                    return;
+                m_historyTicket = 0;
+                if (page.items.isEmpty()) {
+                    setPrefillStatus(
+                        tr("No successful full run of this workflow yet: run it in Full Workflow, "
+                           "use pins, or type the values."),
+                        true);
+                    return;
+                }
+                m_fetchTicket = m_backend->fetchExecution(page.items.first().id);
+            });
+        m_backendConnections << connect(backend, &ExecutionBackend::executionFetched, this,
+            [this](quint64 ticket, const ExecutionRecord &rec) {
+                if (ticket != m_fetchTicket)
+                    return;
+                m_fetchTicket = 0;
+                onExecutionFetched(rec);
+            });
+        m_backendConnections << connect(
+            backend, &ExecutionBackend::queryFailed, this, [this](quint64 ticket, const QString &message) {
+                if (ticket != m_fetchTicket && ticket != m_historyTicket)
+                    return;
+                m_fetchTicket = m_historyTicket = 0;
+                setPrefillStatus(tr("Could not load the run: %1").arg(message), true);
+            });
     }
     updateButtons();
 }
@@ -266,8 +273,14 @@ bool NodeInContextTab::selectNode(const QString &orchestrationId, const QString 
     return true;
 }
 
-QString NodeInContextTab::currentOrchestrationId() const { return m_orchPicker->currentData().toString(); }
-QString NodeInContextTab::currentNodeId() const { return m_nodePicker->currentData().toString(); }
+QString NodeInContextTab::currentOrchestrationId() const
+{
+    return m_orchPicker->currentData().toString();
+}
+QString NodeInContextTab::currentNodeId() const
+{
+    return m_nodePicker->currentData().toString();
+}
 
 void NodeInContextTab::onOrchestrationChanged()
 {
@@ -303,13 +316,14 @@ void NodeInContextTab::onNodeChanged()
         updateButtons();
         return;
     }
-    QHash<QString, QString> sources;   // input field -> "draft.text"
+    QHash<QString, QString> sources; // input field -> "draft.text"
     for (const EdgeSpec &e : orch->edgesInto(node->id))
         sources.insert(e.toField, e.fromNode + QLatin1Char('.') + e.fromField);
     QList<FieldSpec> up, own;
     for (FieldSpec f : agent->signature.inputs) {
         if (sources.contains(f.name)) {
-            f.desc = (f.desc.isEmpty() ? QString() : f.desc + QStringLiteral(" · ")) + tr("from %1").arg(sources.value(f.name));
+            f.desc = (f.desc.isEmpty() ? QString() : f.desc + QStringLiteral(" · "))
+                + tr("from %1").arg(sources.value(f.name));
             up << f;
         } else {
             own << f;
@@ -320,17 +334,19 @@ void NodeInContextTab::onNodeChanged()
     m_upstreamGroup->setTitle(tr("From upstream (%1)").arg(up.size()));
     m_ownGroup->setTitle(tr("Own inputs (%1)").arg(own.size()));
     m_output->setOutputFields(agent->signature.outputs);
-    m_nodeInfo->setText(tr("Node <b>%1</b> runs agent <b>%2</b> (%3 · %4)")
-                            .arg(node->id.toHtmlEscaped(), (agent->name.isEmpty() ? agent->id : agent->name).toHtmlEscaped(),
-                                 agent->model.provider.toHtmlEscaped(), agent->model.name.toHtmlEscaped()));
+    m_nodeInfo->setText(
+        tr("Node <b>%1</b> runs agent <b>%2</b> (%3 · %4)")
+            .arg(node->id.toHtmlEscaped(), (agent->name.isEmpty() ? agent->id : agent->name).toHtmlEscaped(),
+                agent->model.provider.toHtmlEscaped(), agent->model.name.toHtmlEscaped()));
     m_pin->setEnabled(m_pinningAllowed && !up.isEmpty());
     // Start from the pins when there are some: the quickest way to a runnable node.
     if (orch->pins.contains(node->id)) {
         m_source->setCurrentIndex(m_source->findData(int(Source::Pins)));
         applySource(Source::Pins);
     } else {
-        setPrefillStatus(up.isEmpty() ? QString()
-                                      : tr("No pins for this node. Prefill from a past run, or type the values."));
+        setPrefillStatus(up.isEmpty()
+                ? QString()
+                : tr("No pins for this node. Prefill from a past run, or type the values."));
     }
     updateButtons();
 }
@@ -366,7 +382,7 @@ void NodeInContextTab::applySource(Source source, const QString &executionId)
             return;
         HistoryQuery q;
         q.orchestrationId = orch->id;
-        q.statuses = {QStringLiteral("completed")};
+        q.statuses = { QStringLiteral("completed") };
         q.testMode = QStringLiteral("full_workflow");
         q.limit = 1;
         setPrefillStatus(tr("Looking up the latest successful run…"));
@@ -406,14 +422,14 @@ void NodeInContextTab::onExecutionFetched(const ExecutionRecord &record)
     prefill(up, own, QString());
     QString text = tr("Upstream values from run %1 (%2, %3).")
                        .arg(record.id.left(8), record.status,
-                            record.queuedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
+                           record.queuedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
     if (!missing.isEmpty())
         text += QLatin1Char(' ') + tr("Not in that run: %1.").arg(missing.join(QStringLiteral(", ")));
     setPrefillStatus(text, !missing.isEmpty());
 }
 
 void NodeInContextTab::prefill(const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText,
-                               const QString &executionId)
+    const QString &executionId)
 {
     if (!executionId.isEmpty()) {
         const QSignalBlocker block(m_source);
@@ -429,22 +445,29 @@ void NodeInContextTab::prefill(const QJsonObject &upstream, const QJsonObject &o
     updateButtons();
 }
 
-QString NodeInContextTab::prefillStatus() const { return m_prefillStatus->text(); }
+QString NodeInContextTab::prefillStatus() const
+{
+    return m_prefillStatus->text();
+}
 
 void NodeInContextTab::setPrefillStatus(const QString &text, bool problem)
 {
     m_prefillStatus->setText(text);
-    m_prefillStatus->setStyleSheet(problem ? QStringLiteral("color: #b26a00;") : QStringLiteral("color: #2e7d32;"));
+    m_prefillStatus->setStyleSheet(
+        problem ? QStringLiteral("color: #b26a00;") : QStringLiteral("color: #2e7d32;"));
     m_prefillStatus->setVisible(!text.isEmpty());
 }
 
 bool NodeInContextTab::canRun() const
 {
     return m_backend && !currentNodeId().isEmpty() && m_upstream->isValid() && m_own->isValid()
-           && !m_tracker->isActive();
+        && !m_tracker->isActive();
 }
 
-bool NodeInContextTab::isRunning() const { return m_tracker->isActive(); }
+bool NodeInContextTab::isRunning() const
+{
+    return m_tracker->isActive();
+}
 
 QString NodeInContextTab::run(const QString &rerunOf)
 {
@@ -463,7 +486,10 @@ QString NodeInContextTab::run(const QString &rerunOf)
     return id;
 }
 
-void NodeInContextTab::cancel() { m_tracker->cancel(); }
+void NodeInContextTab::cancel()
+{
+    m_tracker->cancel();
+}
 
 void NodeInContextTab::updateButtons()
 {

@@ -48,7 +48,7 @@ public:
     // Fills the forms (e.g. from a finished Full Workflow run) and says where they came from.
     // With an execution id, the source picker shows "A past execution" and that id.
     void prefill(const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText,
-                 const QString &executionId = {});
+        const QString &executionId = {});
     // Prefills from the chosen source (asynchronous for runs).
     void applySource(Source source, const QString &executionId = {});
 
@@ -77,8 +77,8 @@ private:
     Workspace m_workspace;
     QPointer<ExecutionBackend> m_backend;
     QList<QMetaObject::Connection> m_backendConnections;
-    ExecutionTracker *m_tracker = nullptr;   // Owned (child).
-    QComboBox *m_orchPicker = nullptr;       // Owned (children from here on).
+    ExecutionTracker *m_tracker = nullptr; // Owned (child).
+    QComboBox *m_orchPicker = nullptr; // Owned (children from here on).
     QComboBox *m_nodePicker = nullptr;
     QLabel *m_nodeInfo = nullptr;
     QComboBox *m_source = nullptr;
@@ -95,9 +95,9 @@ private:
     QPushButton *m_cancel = nullptr;
     RunOutputPane *m_output = nullptr;
 
-    QString m_shownKey;             // "orch/node" shown in the forms
+    QString m_shownKey; // "orch/node" shown in the forms
     bool m_pinningAllowed = true;
     QString m_pinToolTip;
-    quint64 m_historyTicket = 0;    // pending latest-run query
-    quint64 m_fetchTicket = 0;      // pending execution fetch
+    quint64 m_historyTicket = 0; // pending latest-run query
+    quint64 m_fetchTicket = 0; // pending execution fetch
 };

@@ -40,7 +40,8 @@ bool isBlock(const FieldSpec *f, const QJsonValue &v)
 }
 } // namespace
 
-OutputFieldsView::OutputFieldsView(QWidget *parent) : QWidget(parent)
+OutputFieldsView::OutputFieldsView(QWidget *parent)
+    : QWidget(parent)
 {
     setObjectName(QStringLiteral("outputFields"));
     auto *layout = new QVBoxLayout(this);
@@ -68,7 +69,10 @@ OutputFieldsView::OutputFieldsView(QWidget *parent) : QWidget(parent)
     rebuild();
 }
 
-void OutputFieldsView::setPlaceholder(const QString &text) { m_placeholder->setText(text); }
+void OutputFieldsView::setPlaceholder(const QString &text)
+{
+    m_placeholder->setText(text);
+}
 
 void OutputFieldsView::setFields(const QList<FieldSpec> &fields)
 {
@@ -179,9 +183,10 @@ void OutputFieldsView::rebuild()
 
         auto *label = new QLabel(m_rows);
         label->setTextFormat(Qt::RichText);
-        label->setText(QStringLiteral("<b>%1</b><br><span style=\"color:gray\">%2</span>")
-                           .arg(name.toHtmlEscaped(),
-                                spec ? FieldSpec::typeName(spec->type).toHtmlEscaped() : QStringLiteral("json")));
+        label->setText(
+            QStringLiteral("<b>%1</b><br><span style=\"color:gray\">%2</span>")
+                .arg(name.toHtmlEscaped(),
+                    spec ? FieldSpec::typeName(spec->type).toHtmlEscaped() : QStringLiteral("json")));
         if (spec && !spec->desc.isEmpty())
             label->setToolTip(spec->desc);
         form->addRow(label, cell);

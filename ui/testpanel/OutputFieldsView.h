@@ -31,6 +31,6 @@ private:
 
     QList<FieldSpec> m_fields;
     QJsonObject m_values;
-    QWidget *m_rows = nullptr;          // Owned (child); rebuilt.
-    QLabel *m_placeholder = nullptr;    // Owned (child).
+    QWidget *m_rows = nullptr; // Owned (child); rebuilt.
+    QLabel *m_placeholder = nullptr; // Owned (child).
 };

@@ -13,7 +13,8 @@
 #include <QVBoxLayout>
 
 RunOutputPane::RunOutputPane(ExecutionTracker *tracker, QWidget *parent)
-    : QWidget(parent), m_tracker(tracker)
+    : QWidget(parent)
+    , m_tracker(tracker)
 {
     setObjectName(QStringLiteral("runOutput"));
     auto *layout = new QVBoxLayout(this);
@@ -48,16 +49,22 @@ RunOutputPane::RunOutputPane(ExecutionTracker *tracker, QWidget *parent)
 
     connect(tracker, &ExecutionTracker::runStarted, this, &RunOutputPane::reset);
     connect(tracker, &ExecutionTracker::chunkReceived, this,
-            [this](const QString &stepId, const QString &nodeId, const QString &text, int) {
-                onChunk(stepId, nodeId, text);
-            });
+        [this](const QString &stepId, const QString &nodeId, const QString &text, int) {
+            onChunk(stepId, nodeId, text);
+        });
     connect(tracker, &ExecutionTracker::stepCompleted, this, &RunOutputPane::onStepCompleted);
     connect(tracker, &ExecutionTracker::finished, this, &RunOutputPane::onFinished);
 }
 
-void RunOutputPane::setOutputFields(const QList<FieldSpec> &fields) { m_outputs->setFields(fields); }
+void RunOutputPane::setOutputFields(const QList<FieldSpec> &fields)
+{
+    m_outputs->setFields(fields);
+}
 
-void RunOutputPane::setOutputCaption(const QString &caption) { m_pages->setTabText(1, caption); }
+void RunOutputPane::setOutputCaption(const QString &caption)
+{
+    m_pages->setTabText(1, caption);
+}
 
 void RunOutputPane::reset()
 {
@@ -77,7 +84,8 @@ void RunOutputPane::onChunk(const QString &, const QString &nodeId, const QStrin
     m_nodeText[nodeId] += text;
     QString forAll = text;
     if (!nodeId.isEmpty() && (!m_anyNode || nodeId != m_lastChunkNode)) {
-        forAll = (m_anyNode ? QStringLiteral("\n\n") : QString()) + QStringLiteral("── %1 ──\n").arg(nodeId) + text;
+        forAll = (m_anyNode ? QStringLiteral("\n\n") : QString()) + QStringLiteral("── %1 ──\n").arg(nodeId)
+            + text;
         m_anyNode = true;
     }
     m_lastChunkNode = nodeId;
@@ -92,7 +100,8 @@ void RunOutputPane::onStepCompleted(const QJsonObject &step)
 {
     if (step.value(QStringLiteral("kind")).toString() != QStringLiteral("llm"))
         return;
-    const QString text = step.value(QStringLiteral("output_data")).toObject().value(QStringLiteral("text")).toString();
+    const QString text
+        = step.value(QStringLiteral("output_data")).toObject().value(QStringLiteral("text")).toString();
     QString node = step.value(QStringLiteral("node_id")).toString();
     if (node.isEmpty() && m_tracker)
         node = m_tracker->nodeOfStep(step.value(QStringLiteral("id")).toString());

@@ -26,7 +26,7 @@ public:
     RunOutputPane(ExecutionTracker *tracker, QWidget *parent);
 
     void setOutputFields(const QList<FieldSpec> &fields);
-    void setOutputCaption(const QString &caption);   // the parsed page's tab title
+    void setOutputCaption(const QString &caption); // the parsed page's tab title
     void reset();
     // Workflow runs: show one node's stream and raw reply ("" = all nodes).
     void showNode(const QString &nodeId);
@@ -46,7 +46,7 @@ private:
     void showRaw();
 
     QPointer<ExecutionTracker> m_tracker;
-    MetricsBar *m_metrics = nullptr;        // Owned (children, all of them).
+    MetricsBar *m_metrics = nullptr; // Owned (children, all of them).
     QTabWidget *m_pages = nullptr;
     StreamOutputView *m_stream = nullptr;
     OutputFieldsView *m_outputs = nullptr;
@@ -55,7 +55,7 @@ private:
     QString m_shownNode;
     QString m_lastChunkNode;
     bool m_anyNode = false;
-    QString m_allText;                      // every chunk, with node headers
-    QHash<QString, QString> m_nodeText;     // node id ("" outside workflows) -> its stream
-    QHash<QString, QString> m_nodeRaw;      // node id -> raw reply of its llm step
+    QString m_allText; // every chunk, with node headers
+    QHash<QString, QString> m_nodeText; // node id ("" outside workflows) -> its stream
+    QHash<QString, QString> m_nodeRaw; // node id -> raw reply of its llm step
 };

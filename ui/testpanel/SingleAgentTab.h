@@ -55,8 +55,8 @@ private:
 
     Workspace m_workspace;
     QPointer<ExecutionBackend> m_backend;
-    ExecutionTracker *m_tracker = nullptr;   // Owned (child).
-    QComboBox *m_agentPicker = nullptr;      // Owned (children from here on).
+    ExecutionTracker *m_tracker = nullptr; // Owned (child).
+    QComboBox *m_agentPicker = nullptr; // Owned (children from here on).
     QComboBox *m_examples = nullptr;
     QLabel *m_agentInfo = nullptr;
     FormBuilder *m_form = nullptr;

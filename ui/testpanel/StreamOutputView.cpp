@@ -4,7 +4,8 @@
 #include <QScrollBar>
 #include <QTextCursor>
 
-StreamOutputView::StreamOutputView(QWidget *parent) : QPlainTextEdit(parent)
+StreamOutputView::StreamOutputView(QWidget *parent)
+    : QPlainTextEdit(parent)
 {
     setObjectName(QStringLiteral("streamOutput"));
     setReadOnly(true);
@@ -53,6 +54,12 @@ void StreamOutputView::setStreamText(const QString &text)
     verticalScrollBar()->setValue(verticalScrollBar()->maximum());
 }
 
-void StreamOutputView::clearStream() { setStreamText(QString()); }
+void StreamOutputView::clearStream()
+{
+    setStreamText(QString());
+}
 
-QString StreamOutputView::streamText() const { return toPlainText() + m_pending; }
+QString StreamOutputView::streamText() const
+{
+    return toPlainText() + m_pending;
+}

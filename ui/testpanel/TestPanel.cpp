@@ -7,7 +7,8 @@
 #include "ui/testpanel/NodeInContextTab.h"
 #include "ui/testpanel/SingleAgentTab.h"
 
-TestPanel::TestPanel(ExecutionBackend *backend, QWidget *parent) : QTabWidget(parent)
+TestPanel::TestPanel(ExecutionBackend *backend, QWidget *parent)
+    : QTabWidget(parent)
 {
     setObjectName(QStringLiteral("testPanel"));
     setDocumentMode(true);
@@ -23,13 +24,13 @@ TestPanel::TestPanel(ExecutionBackend *backend, QWidget *parent) : QTabWidget(pa
 
     connect(m_node, &NodeInContextTab::pinRequested, this, &TestPanel::pinRequested);
     connect(m_full, &FullWorkflowTab::testInContextRequested, this,
-            [this](const QString &orch, const QString &node, const QJsonObject &upstream, const QJsonObject &own,
-                   const QString &text, const QString &executionId) {
-                setCurrentWidget(m_node);
-                if (m_node->selectNode(orch, node))
-                    m_node->prefill(upstream, own, text, executionId);
-            });
-    for (ExecutionTracker *t : {m_single->tracker(), m_node->tracker(), m_full->tracker()}) {
+        [this](const QString &orch, const QString &node, const QJsonObject &upstream, const QJsonObject &own,
+            const QString &text, const QString &executionId) {
+            setCurrentWidget(m_node);
+            if (m_node->selectNode(orch, node))
+                m_node->prefill(upstream, own, text, executionId);
+        });
+    for (ExecutionTracker *t : { m_single->tracker(), m_node->tracker(), m_full->tracker() }) {
         // Once the backend confirmed the id: a remote server assigns its own, and following
         // the provisional one would subscribe to an execution that does not exist.
         connect(t, &ExecutionTracker::runConfirmed, this, &TestPanel::executionStarted);
@@ -64,7 +65,7 @@ void TestPanel::setWorkspace(const Workspace &workspace)
 void TestPanel::showAgent(const QString &agentId)
 {
     if (m_single->isRunning() && m_single->currentAgentId() != agentId)
-        return;   // keep the running agent in view; the picker is locked meanwhile
+        return; // keep the running agent in view; the picker is locked meanwhile
     m_single->selectAgent(agentId);
     setCurrentWidget(m_single);
 }
@@ -135,19 +136,20 @@ QString TestPanel::rerun(const ExecutionRecord &record, QString *error)
         return QString();
     };
     const QString mode = !record.testMode.isEmpty() ? record.testMode
-                         : !record.nodeId.isEmpty() ? QStringLiteral("node_in_context")
-                         : !record.orchestrationId.isEmpty() ? QStringLiteral("full_workflow")
-                                                             : QStringLiteral("single_agent");
+        : !record.nodeId.isEmpty()                  ? QStringLiteral("node_in_context")
+        : !record.orchestrationId.isEmpty()         ? QStringLiteral("full_workflow")
+                                                    : QStringLiteral("single_agent");
     QString id;
     if (mode == QStringLiteral("node_in_context")) {
         if (m_node->isRunning())
             return fail(tr("A Node in Context run is still going."));
         if (!m_node->selectNode(record.orchestrationId, record.nodeId))
-            return fail(tr("Node %1 of workflow %2 is not in this workspace.").arg(record.nodeId, record.orchestrationId));
+            return fail(tr("Node %1 of workflow %2 is not in this workspace.")
+                            .arg(record.nodeId, record.orchestrationId));
         setCurrentWidget(m_node);
         m_node->prefill(record.inputData.value(QStringLiteral("upstream")).toObject(),
-                        record.inputData.value(QStringLiteral("inputs")).toObject(),
-                        tr("Inputs of execution %1.").arg(record.id.left(8)), record.id);
+            record.inputData.value(QStringLiteral("inputs")).toObject(),
+            tr("Inputs of execution %1.").arg(record.id.left(8)), record.id);
         id = m_node->run(record.id);
     } else if (mode == QStringLiteral("full_workflow")) {
         if (m_full->isRunning())

@@ -58,7 +58,7 @@ signals:
     void executionStarted(const QString &executionId);
 
 private:
-    SingleAgentTab *m_single = nullptr;     // Owned (tab pages).
+    SingleAgentTab *m_single = nullptr; // Owned (tab pages).
     NodeInContextTab *m_node = nullptr;
     FullWorkflowTab *m_full = nullptr;
 };

@@ -252,8 +252,7 @@ TraceView::TraceView(QWidget *parent)
             if (m_backend && !m_replayer->isRunning() && m_model->record().agentId.isEmpty()
                 && m_model->record().orchestrationId.isEmpty() && !m_model->executionId().isEmpty())
                 m_identityTicket = m_backend->fetchExecution(m_model->executionId());
-        }
-        else if (!m_replayer->isRunning())
+        } else if (!m_replayer->isRunning())
             m_clock->start();
     });
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex &parent) {

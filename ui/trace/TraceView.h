@@ -90,7 +90,7 @@ private:
     QPointer<ExecutionBackend> m_backend;
     QList<QMetaObject::Connection> m_backendConnections;
     quint64 m_fetchTicket = 0;
-    quint64 m_identityTicket = 0;   // header fetch that names a live trace's root
+    quint64 m_identityTicket = 0; // header fetch that names a live trace's root
 
     TraceModel *m_model; // Owned (child).
     QTreeView *m_tree; // Owned (child).

@@ -86,15 +86,24 @@ void TestFormBuilder::widgetKind_data()
 {
     QTest::addColumn<QString>("name");
     QTest::addColumn<QString>("className");
-    QTest::newRow("str") << "title" << "QLineEdit";
-    QTest::newRow("str multiline") << "body" << "QsciScintilla";
-    QTest::newRow("int") << "count" << "QSpinBox";
-    QTest::newRow("float") << "ratio" << "QDoubleSpinBox";
-    QTest::newRow("bool") << "flag" << "QCheckBox";
-    QTest::newRow("enum") << "tone" << "QComboBox";
-    QTest::newRow("list[str]") << "tags" << "ListFieldEditor";
-    QTest::newRow("list[int]") << "ids" << "ListFieldEditor";
-    QTest::newRow("json") << "extra" << "JsonEditor";
+    QTest::newRow("str") << "title"
+                         << "QLineEdit";
+    QTest::newRow("str multiline") << "body"
+                                   << "QsciScintilla";
+    QTest::newRow("int") << "count"
+                         << "QSpinBox";
+    QTest::newRow("float") << "ratio"
+                           << "QDoubleSpinBox";
+    QTest::newRow("bool") << "flag"
+                          << "QCheckBox";
+    QTest::newRow("enum") << "tone"
+                          << "QComboBox";
+    QTest::newRow("list[str]") << "tags"
+                               << "ListFieldEditor";
+    QTest::newRow("list[int]") << "ids"
+                               << "ListFieldEditor";
+    QTest::newRow("json") << "extra"
+                          << "JsonEditor";
 }
 
 void TestFormBuilder::widgetKind()
@@ -106,7 +115,8 @@ void TestFormBuilder::widgetKind()
     QWidget *w = form.findChild<QWidget *>(QStringLiteral("field_") + name);
     QVERIFY2(w, qPrintable(name));
     QVERIFY2(w->inherits(className.toLatin1().constData()),
-             qPrintable(QStringLiteral("%1 is a %2").arg(name, QString::fromLatin1(w->metaObject()->className()))));
+        qPrintable(
+            QStringLiteral("%1 is a %2").arg(name, QString::fromLatin1(w->metaObject()->className()))));
     QVERIFY(form.findChild<QLabel *>(QStringLiteral("label_") + name));
     QVERIFY(form.findChild<QLabel *>(QStringLiteral("error_") + name));
 }
@@ -122,10 +132,13 @@ void TestFormBuilder::valueRoundTrip_data()
     QTest::newRow("float") << "ratio" << QJsonValue(0.25);
     QTest::newRow("bool true") << "flag" << QJsonValue(true);
     QTest::newRow("enum") << "tone" << QJsonValue(QStringLiteral("upbeat"));
-    QTest::newRow("list[str]") << "tags" << QJsonValue(QJsonArray{QStringLiteral("a"), QStringLiteral("b c")});
-    QTest::newRow("list[int]") << "ids" << QJsonValue(QJsonArray{3, -1, 42});
-    QTest::newRow("list[float]") << "weights" << QJsonValue(QJsonArray{0.5, 2.25});
-    QTest::newRow("json object") << "extra" << QJsonValue(QJsonObject{{QStringLiteral("k"), QJsonArray{1, true}}});
+    QTest::newRow("list[str]") << "tags"
+                               << QJsonValue(QJsonArray { QStringLiteral("a"), QStringLiteral("b c") });
+    QTest::newRow("list[int]") << "ids" << QJsonValue(QJsonArray { 3, -1, 42 });
+    QTest::newRow("list[float]") << "weights" << QJsonValue(QJsonArray { 0.5, 2.25 });
+    QTest::newRow("json object") << "extra"
+                                 << QJsonValue(
+                                        QJsonObject { { QStringLiteral("k"), QJsonArray { 1, true } } });
     QTest::newRow("json scalar") << "extra" << QJsonValue(QStringLiteral("just text"));
 }
 
@@ -135,7 +148,7 @@ void TestFormBuilder::valueRoundTrip()
     QFETCH(QJsonValue, value);
     FormBuilder form;
     form.setFields(allTypes());
-    form.setValues({{name, value}});
+    form.setValues({ { name, value } });
     QCOMPARE(form.values().value(name), value);
     // Through the widget's own value too (what Run sends).
     QCOMPARE(form.editor(name)->value(), value);
@@ -146,9 +159,9 @@ void TestFormBuilder::emptyAndDefaults()
     FormBuilder form;
     form.setFields(allTypes());
     const QJsonObject v = form.values();
-    QCOMPARE(v.value(QStringLiteral("count")), QJsonValue(60));        // default shown and used
+    QCOMPARE(v.value(QStringLiteral("count")), QJsonValue(60)); // default shown and used
     QCOMPARE(v.value(QStringLiteral("flag")), QJsonValue(false));
-    QVERIFY(!v.contains(QStringLiteral("title")));                     // empty: absent
+    QVERIFY(!v.contains(QStringLiteral("title"))); // empty: absent
     QVERIFY(!v.contains(QStringLiteral("ratio")));
     QVERIFY(!v.contains(QStringLiteral("tone")));
     QVERIFY(!v.contains(QStringLiteral("extra")));
@@ -157,11 +170,13 @@ void TestFormBuilder::emptyAndDefaults()
     QVERIFY2(hint->text().contains(QStringLiteral("default: 60")), qPrintable(hint->text()));
     QVERIFY(hint->text().contains(QStringLiteral("5 … 400")));
     auto *label = form.findChild<QLabel *>(QStringLiteral("label_title"));
-    QVERIFY(label->text().contains(QLatin1Char('*')));                 // required marker
+    QVERIFY(label->text().contains(QLatin1Char('*'))); // required marker
     QVERIFY(!form.findChild<QLabel *>(QStringLiteral("label_body"))->text().contains(QLatin1Char('*')));
-    QVERIFY(form.findChild<QLineEdit *>(QStringLiteral("field_title"))->placeholderText().contains(QStringLiteral("A title")));
+    QVERIFY(form.findChild<QLineEdit *>(QStringLiteral("field_title"))
+                ->placeholderText()
+                .contains(QStringLiteral("A title")));
     // Back to the defaults.
-    form.setValues({{QStringLiteral("count"), 7}});
+    form.setValues({ { QStringLiteral("count"), 7 } });
     form.resetToDefaults();
     QCOMPARE(form.values().value(QStringLiteral("count")), QJsonValue(60));
 }
@@ -171,12 +186,12 @@ void TestFormBuilder::validationBlocksThenAllows_data()
     QTest::addColumn<QString>("name");
     QTest::addColumn<QJsonValue>("bad");
     QTest::addColumn<QJsonValue>("good");
-    QTest::addColumn<QString>("reason");   // part of the inline message
+    QTest::addColumn<QString>("reason"); // part of the inline message
     QTest::newRow("str too long") << "title" << QJsonValue(QStringLiteral("x").repeated(21))
                                   << QJsonValue(QStringLiteral("short")) << "20";
-    QTest::newRow("json syntax") << "extra" << QJsonValue()   // bad text typed below
-                                 << QJsonValue(QJsonObject{{QStringLiteral("a"), 1}}) << "line 1";
-    QTest::newRow("list[int] item") << "ids" << QJsonValue() << QJsonValue(QJsonArray{1, 2}) << "item 2";
+    QTest::newRow("json syntax") << "extra" << QJsonValue() // bad text typed below
+                                 << QJsonValue(QJsonObject { { QStringLiteral("a"), 1 } }) << "line 1";
+    QTest::newRow("list[int] item") << "ids" << QJsonValue() << QJsonValue(QJsonArray { 1, 2 }) << "item 2";
 }
 
 void TestFormBuilder::validationBlocksThenAllows()
@@ -188,9 +203,8 @@ void TestFormBuilder::validationBlocksThenAllows()
     FormBuilder form;
     form.setFields(allTypes());
     // Make every other required field valid first.
-    form.setValues({{QStringLiteral("title"), QStringLiteral("ok")},
-                    {QStringLiteral("ratio"), 0.5},
-                    {QStringLiteral("tone"), QStringLiteral("neutral")}});
+    form.setValues({ { QStringLiteral("title"), QStringLiteral("ok") }, { QStringLiteral("ratio"), 0.5 },
+        { QStringLiteral("tone"), QStringLiteral("neutral") } });
     QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
     QSignalSpy validity(&form, &FormBuilder::validityChanged);
 
@@ -207,19 +221,21 @@ void TestFormBuilder::validationBlocksThenAllows()
         QTest::keyClicks(edit, bad.toString());
     }
     QVERIFY(!form.isValid());
-    QVERIFY(validity.size() >= 1);   // clearing a required str already counts
+    QVERIFY(validity.size() >= 1); // clearing a required str already counts
     QCOMPARE(validity.last().at(0).toBool(), false);
     auto *error = form.findChild<QLabel *>(QStringLiteral("error_") + name);
     QVERIFY(!error->isHidden());
     QVERIFY2(error->text().contains(reason), qPrintable(error->text()));
 
     if (name == QStringLiteral("ids"))
-        form.findChild<ListFieldEditor *>(QStringLiteral("field_ids"))->list()->item(1)->setText(QStringLiteral("2"));
+        form.findChild<ListFieldEditor *>(QStringLiteral("field_ids"))
+            ->list()
+            ->item(1)
+            ->setText(QStringLiteral("2"));
     else
-        form.setValues(QJsonObject{{QStringLiteral("title"), QStringLiteral("ok")},
-                                   {QStringLiteral("ratio"), 0.5},
-                                   {QStringLiteral("tone"), QStringLiteral("neutral")},
-                                   {name, good}});
+        form.setValues(
+            QJsonObject { { QStringLiteral("title"), QStringLiteral("ok") }, { QStringLiteral("ratio"), 0.5 },
+                { QStringLiteral("tone"), QStringLiteral("neutral") }, { name, good } });
     QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
     QCOMPARE(validity.last().at(0).toBool(), true);
     QVERIFY(error->isHidden());
@@ -260,15 +276,12 @@ void TestFormBuilder::rawJsonRoundTrip()
 {
     FormBuilder form;
     form.setFields(allTypes());
-    const QJsonObject values{{QStringLiteral("title"), QStringLiteral("T")},
-                             {QStringLiteral("count"), 9},
-                             {QStringLiteral("ratio"), 0.5},
-                             {QStringLiteral("flag"), true},
-                             {QStringLiteral("tone"), QStringLiteral("neutral")},
-                             {QStringLiteral("tags"), QJsonArray{QStringLiteral("x")}},
-                             {QStringLiteral("ids"), QJsonArray{}},
-                             {QStringLiteral("weights"), QJsonArray{1.5}},
-                             {QStringLiteral("extra"), QJsonObject{{QStringLiteral("deep"), QJsonArray{1, 2}}}}};
+    const QJsonObject values { { QStringLiteral("title"), QStringLiteral("T") },
+        { QStringLiteral("count"), 9 }, { QStringLiteral("ratio"), 0.5 }, { QStringLiteral("flag"), true },
+        { QStringLiteral("tone"), QStringLiteral("neutral") },
+        { QStringLiteral("tags"), QJsonArray { QStringLiteral("x") } },
+        { QStringLiteral("ids"), QJsonArray {} }, { QStringLiteral("weights"), QJsonArray { 1.5 } },
+        { QStringLiteral("extra"), QJsonObject { { QStringLiteral("deep"), QJsonArray { 1, 2 } } } } };
     form.setValues(values);
     QCOMPARE(form.values(), values);
     auto *toggle = form.findChild<QToolButton *>(QStringLiteral("rawJsonToggle"));
@@ -282,7 +295,7 @@ void TestFormBuilder::rawJsonRoundTrip()
     // Edit in raw mode, then back to the form.
     QJsonObject edited = values;
     edited.insert(QStringLiteral("count"), 77);
-    edited.insert(QStringLiteral("tags"), QJsonArray{QStringLiteral("y"), QStringLiteral("z")});
+    edited.insert(QStringLiteral("tags"), QJsonArray { QStringLiteral("y"), QStringLiteral("z") });
     raw->setText(QString::fromUtf8(QJsonDocument(edited).toJson()));
     QCOMPARE(form.values(), edited);
     toggle->click();
@@ -294,16 +307,16 @@ void TestFormBuilder::rawJsonRoundTrip()
     toggle->click();
     raw->setText(QStringLiteral("{\"title\": \"T\", \"ratio\": 0.5, \"tone\": \"loud\"}"));
     QVERIFY(!form.isValid());
-    QVERIFY2(form.problems().join(QLatin1Char(' ')).contains(QStringLiteral("tone")), qPrintable(form.problems().join(QLatin1Char(' '))));
+    QVERIFY2(form.problems().join(QLatin1Char(' ')).contains(QStringLiteral("tone")),
+        qPrintable(form.problems().join(QLatin1Char(' '))));
 }
 
 void TestFormBuilder::rawJsonBadTextBlocks()
 {
     FormBuilder form;
     form.setFields(allTypes());
-    form.setValues({{QStringLiteral("title"), QStringLiteral("T")},
-                    {QStringLiteral("ratio"), 0.5},
-                    {QStringLiteral("tone"), QStringLiteral("neutral")}});
+    form.setValues({ { QStringLiteral("title"), QStringLiteral("T") }, { QStringLiteral("ratio"), 0.5 },
+        { QStringLiteral("tone"), QStringLiteral("neutral") } });
     QVERIFY(form.isValid());
     QVERIFY(form.setRawJson(true));
     auto *raw = form.findChild<JsonEditor *>(QStringLiteral("rawJsonEditor"));
@@ -330,14 +343,15 @@ void TestFormBuilder::listAddRemoveReorder()
     form.setFields(allTypes());
     auto *editor = form.findChild<ListFieldEditor *>(QStringLiteral("field_tags"));
     QVERIFY(editor);
-    QAbstractItemModelTester tester(editor->list()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester tester(
+        editor->list()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     auto *add = editor->findChild<QToolButton *>(QStringLiteral("addItem"));
     auto *remove = editor->findChild<QToolButton *>(QStringLiteral("removeItem"));
     auto *up = editor->findChild<QToolButton *>(QStringLiteral("moveUp"));
     auto *down = editor->findChild<QToolButton *>(QStringLiteral("moveDown"));
     QVERIFY(add && remove && up && down);
     QVERIFY(!remove->isEnabled());
-    for (const char *text : {"a", "b", "c"}) {
+    for (const char *text : { "a", "b", "c" }) {
         add->click();
         QListWidget *list = editor->list();
         if (QWidget *open = list->indexWidget(list->currentIndex()))
@@ -346,27 +360,27 @@ void TestFormBuilder::listAddRemoveReorder()
         list->currentItem()->setText(QString::fromLatin1(text));
     }
     QCOMPARE(form.values().value(QStringLiteral("tags")),
-             QJsonValue(QJsonArray{QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")}));
-    QVERIFY(!down->isEnabled());   // "c" is current, last
+        QJsonValue(QJsonArray { QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c") }));
+    QVERIFY(!down->isEnabled()); // "c" is current, last
     up->click();
     QCOMPARE(form.values().value(QStringLiteral("tags")),
-             QJsonValue(QJsonArray{QStringLiteral("a"), QStringLiteral("c"), QStringLiteral("b")}));
+        QJsonValue(QJsonArray { QStringLiteral("a"), QStringLiteral("c"), QStringLiteral("b") }));
     up->click();
     QVERIFY(!up->isEnabled());
     QCOMPARE(form.values().value(QStringLiteral("tags")),
-             QJsonValue(QJsonArray{QStringLiteral("c"), QStringLiteral("a"), QStringLiteral("b")}));
+        QJsonValue(QJsonArray { QStringLiteral("c"), QStringLiteral("a"), QStringLiteral("b") }));
     down->click();
     QCOMPARE(form.values().value(QStringLiteral("tags")),
-             QJsonValue(QJsonArray{QStringLiteral("a"), QStringLiteral("c"), QStringLiteral("b")}));
-    remove->click();   // removes "c"
+        QJsonValue(QJsonArray { QStringLiteral("a"), QStringLiteral("c"), QStringLiteral("b") }));
+    remove->click(); // removes "c"
     QCOMPARE(form.values().value(QStringLiteral("tags")),
-             QJsonValue(QJsonArray{QStringLiteral("a"), QStringLiteral("b")}));
+        QJsonValue(QJsonArray { QStringLiteral("a"), QStringLiteral("b") }));
 
     // Typed items: a float list reads numbers.
     auto *weights = form.findChild<ListFieldEditor *>(QStringLiteral("field_weights"));
     weights->addItem(QStringLiteral("1.5"));
     weights->addItem(QStringLiteral("-2e3"));
-    QCOMPARE(form.values().value(QStringLiteral("weights")), QJsonValue(QJsonArray{1.5, -2000.0}));
+    QCOMPARE(form.values().value(QStringLiteral("weights")), QJsonValue(QJsonArray { 1.5, -2000.0 }));
 }
 
 void TestFormBuilder::jsonEditorErrorPosition_data()

@@ -220,7 +220,8 @@ private slots:
         QVERIFY(m_view->model()->rowCount(m_view->model()->index(1, 0, root)) >= 2);
         // Events carry no orchestration id: the root is named from the stored header.
         QTRY_COMPARE(root.data().toString(), QStringLiteral("brief"));
-        QCOMPARE(m_view->model()->index(0, TraceModel::KindColumn).data().toString(), QStringLiteral("workflow"));
+        QCOMPARE(
+            m_view->model()->index(0, TraceModel::KindColumn).data().toString(), QStringLiteral("workflow"));
         // What the store recorded and what the live tree shows agree.
         QSignalSpy fetched(&backend, &ExecutionBackend::executionFetched);
         backend.fetchExecution(m_view->executionId());
