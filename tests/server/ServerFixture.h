@@ -227,6 +227,7 @@ public:
     std::unique_ptr<QProcess> process;
     QUrl url;
     QString dbPath;
+    QByteArray stderrSeen; // what a test has read of the server's stderr so far
 };
 
 struct HttpResult

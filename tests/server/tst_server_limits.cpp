@@ -9,6 +9,9 @@
 #include <QFile>
 #include <QHostAddress>
 #include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTcpSocket>
 #include <QTest>
 #include <QWebSocketServer>
@@ -695,6 +698,42 @@ private slots:
         QVERIFY(evil.contains("\"forbidden_origin\""));
         QCOMPARE(statusOf(exchange(server, upgradeRequest(id, kAlphaToken, "http://app.example"))), 101);
         QCOMPARE(statusOf(exchange(server, upgradeRequest(id, kAlphaToken))), 101);
+    }
+
+    // A failing query is answered 500 internal_error with a generic message: the cause (SQL,
+    // table names, file paths) goes to the server's log, never to the client. The table is
+    // renamed under the running server by a second connection to the same database file.
+    void internalErrorsSayNothing()
+    {
+        QTemporaryDir dir;
+        ServerProcess server;
+        QVERIFY(startServer(server, dir, {}));
+        QCOMPARE(statusOf(get(server, "/api/executions")), 200);
+        {
+            QSqlDatabase db
+                = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("saboteur"));
+            db.setDatabaseName(server.dbPath);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY2(q.exec(QStringLiteral("ALTER TABLE executions RENAME TO executions_gone")),
+                qPrintable(q.lastError().text()));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("saboteur"));
+        const QByteArray reply = get(server, "/api/executions");
+        QCOMPARE(statusOf(reply), 500);
+        const QJsonObject error = QJsonDocument::fromJson(reply.mid(reply.indexOf("\r\n\r\n") + 4))
+                                      .object()
+                                      .value(QLatin1String("error"))
+                                      .toObject();
+        QCOMPARE(error.value(QLatin1String("code")).toString(), QStringLiteral("internal_error"));
+        QCOMPARE(error.value(QLatin1String("message")).toString(),
+            QStringLiteral("internal error (see the server log)"));
+        QVERIFY2(!reply.contains("no such table"), reply.constData());
+        QVERIFY2(!reply.contains(dir.path().toUtf8()), reply.constData());
+        // The log has the cause.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (server.stderrSeen += server.process->readAllStandardError()).contains("no such table"), 5000);
     }
 };
 

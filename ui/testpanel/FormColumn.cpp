@@ -1,5 +1,6 @@
 #include "ui/testpanel/FormColumn.h"
 
+#include <QAbstractItemView>
 #include <QComboBox>
 #include <QCoreApplication>
 #include <QFrame>
@@ -9,6 +10,8 @@
 #include <QScrollArea>
 #include <QSignalBlocker>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace formcolumn {
 
@@ -42,7 +45,11 @@ QComboBox *addExamplesPicker(QHBoxLayout *row, QWidget *parent, const QString &t
     auto *picker = new QComboBox(parent);
     picker->setObjectName(QStringLiteral("examplesPicker"));
     picker->setToolTip(toolTip);
-    picker->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    // As wide as its "Examples…" prompt, never as wide as the longest example name: the
+    // agent or workflow picker beside it keeps the rest of the row. The list that drops down is
+    // widened to the names instead (setExamples).
+    picker->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    picker->setMinimumContentsLength(9);
     row->addWidget(picker);
     QObject::connect(picker, &QComboBox::activated, picker, [picker, load = std::move(load)](int index) {
         if (index > 0)
@@ -58,9 +65,13 @@ void setExamples(QComboBox *picker, const QList<InputExample> &examples)
 {
     picker->clear();
     picker->addItem(examples.isEmpty() ? QCoreApplication::translate("FormColumn", "No examples")
-                                       : QCoreApplication::translate("FormColumn", "Load example…"));
-    for (const InputExample &ex : examples)
+                                       : QCoreApplication::translate("FormColumn", "Examples…"));
+    int widest = 0;
+    for (const InputExample &ex : examples) {
         picker->addItem(ex.name, ex.inputs);
+        widest = std::max(widest, picker->fontMetrics().horizontalAdvance(ex.name));
+    }
+    picker->view()->setMinimumWidth(widest + 40); // room for the scroll bar and margins
     picker->setEnabled(!examples.isEmpty());
 }
 

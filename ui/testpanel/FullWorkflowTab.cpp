@@ -112,7 +112,7 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 5);
     // The input form needs room for its hints; the graph and streams take the rest.
-    left->setMinimumWidth(300);
+    left->setMinimumWidth(330); // the workflow name and "Examples…" side by side
     splitter->setSizes({ 340, 1000 });
 
     connect(m_orchPicker, &QComboBox::currentIndexChanged, this, &FullWorkflowTab::onOrchestrationChanged);

@@ -26,7 +26,7 @@ inline Workspace scriptedTestWorkspace()
          "inputs": [{"name": "topic", "type": "str"}],
          "nodes": [{"id": "draft", "agent": "writer"}, {"id": "review", "agent": "critic"}],
          "edges": [{"from": "input.topic", "to": "draft.topic"}, {"from": "draft.text", "to": "review.draft"}],
-         "outputs": [{"name": "verdict", "from": "review.verdict"}]}
+         "outputs": [{"name": "text", "from": "draft.text"}, {"name": "verdict", "from": "review.verdict"}]}
       ]
     })";
     Result<Workspace> ws = Workspace::fromJson(QByteArray(json));

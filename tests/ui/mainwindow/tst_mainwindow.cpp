@@ -524,7 +524,7 @@ void TestMainWindow::examplesAndRememberedInputs()
     QCOMPARE(
         tab->form()->values().value(QStringLiteral("title")), QJsonValue(QStringLiteral("From example")));
     QVERIFY(tab->canRun());
-    QCOMPARE(examples->currentIndex(), 0); // back to "Load example…"
+    QCOMPARE(examples->currentIndex(), 0); // back to "Examples…"
     child<QLineEdit>(tab->form(), QStringLiteral("field_title"))->setText(QStringLiteral("Remember me"));
     QVERIFY(!tab->run().isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning(), 20000);
