@@ -16,10 +16,16 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QProcess>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QUrl>
 #include <QWebSocket>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <functional>
 #include <memory>
@@ -314,5 +320,27 @@ public:
     int closeCode = 0;
     QString closeReason;
 };
+
+// Connects `socket` to 127.0.0.1:port as a client that stops reading: a 4 KiB kernel receive
+// buffer set before connecting (so the TCP window stays small) and a Qt read buffer of
+// `readBuffer` bytes. What the server writes then backs up on its side.
+inline bool connectStalledReader(QTcpSocket &socket, quint16 port, qint64 readBuffer)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return false;
+    const int size = 4096;
+    sockaddr_in address = {};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) != 0
+        || ::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+        ::close(fd);
+        return false;
+    }
+    socket.setReadBufferSize(readBuffer);
+    return socket.setSocketDescriptor(fd);
+}
 
 } // namespace serverfixture

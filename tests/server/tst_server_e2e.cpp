@@ -11,10 +11,6 @@
 #include <QTest>
 #include <QUrlQuery>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 using namespace serverfixture;
 
 class TestServerE2E : public QObject
@@ -958,20 +954,9 @@ private slots:
     void slowSubscriberIsDropped()
     {
         const QString id = startAgent(QStringLiteral("flood"), QStringLiteral("flood"));
-        // A tiny kernel receive buffer, set before connecting (so the TCP window stays small),
-        // and a Qt read buffer that stops reading: the server's writes back up.
-        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        QVERIFY(fd >= 0);
-        const int size = 4096;
-        QCOMPARE(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size), 0);
-        sockaddr_in address = {};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(quint16(m_server.url.port()));
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        QCOMPARE(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+        // A client that stops reading: the server's writes back up.
         QTcpSocket stalled;
-        stalled.setReadBufferSize(4096);
-        QVERIFY(stalled.setSocketDescriptor(fd));
+        QVERIFY(connectStalledReader(stalled, quint16(m_server.url.port()), 4096));
         stalled.write("GET /ws/execution/" + id.toUtf8()
             + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"

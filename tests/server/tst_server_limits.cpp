@@ -16,11 +16,6 @@
 #include <QTest>
 #include <QWebSocketServer>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <memory>
 #include <vector>
@@ -537,20 +532,9 @@ private slots:
                 QStringLiteral("--ws-max-unsent"), QStringLiteral("65536") }));
         const QString id = executionIdOf(startAgent(server, "slow"));
         QVERIFY(!id.isEmpty());
-        // A small kernel receive buffer set before connecting, and a Qt buffer that stops
-        // reading: the server's replies back up on its side.
-        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        QVERIFY(fd >= 0);
-        const int size = 4096;
-        QCOMPARE(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size), 0);
-        sockaddr_in address = {};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(quint16(server.url.port()));
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        QCOMPARE(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+        // A client that stops reading: the server's replies back up on its side.
         QTcpSocket s;
-        s.setReadBufferSize(1024);
-        QVERIFY(s.setSocketDescriptor(fd));
+        QVERIFY(connectStalledReader(s, quint16(server.url.port()), 1024));
         s.write(upgradeRequest(id, kAlphaToken));
         QByteArray batch;
         for (int i = 0; i < 1000; ++i)
