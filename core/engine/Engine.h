@@ -1,11 +1,11 @@
 #pragma once
 
 #include "core/engine/EngineSettings.h"
-#include "core/engine/ExecutionBackend.h" // metatypes of HistoryPage / ExecutionRecord
-#include "core/engine/ExecutionEvent.h"
-#include "core/engine/ExecutionRequest.h"
+#include "core/api/ExecutionBackend.h" // metatypes of HistoryPage / ExecutionRecord
+#include "core/api/ExecutionEvent.h"
+#include "core/api/ExecutionRequest.h"
 #include "core/model/Workspace.h"
-#include "core/store/ExecutionRecord.h"
+#include "core/api/ExecutionRecord.h"
 
 #include <QElapsedTimer>
 #include <QHash>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/engine/EngineSettings.h"
-#include "core/engine/ExecutionBackend.h"
+#include "core/api/ExecutionBackend.h"
 
 #include <memory>
 

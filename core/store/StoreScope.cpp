@@ -1,6 +1,6 @@
 #include "core/store/StoreScope.h"
 
-#include "core/store/ExecutionRecord.h"
+#include "core/api/ExecutionRecord.h"
 
 StoreScope StoreScope::workspace(const QString &organizationId, const QString &workspaceId)
 {

@@ -8,7 +8,7 @@
 // records the longest gap of the event loop; the rate passes when that stall stays < 16 ms.
 //
 //   bench_output_view [seconds-per-rate (default 2)]
-#include "core/engine/ExecutionBackend.h"
+#include "core/api/ExecutionBackend.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/RunOutputPane.h"
 #include "ui/testpanel/StreamOutputView.h"

@@ -1,5 +1,5 @@
-#include "core/engine/ExecutionEvent.h"
-#include "core/engine/ExecutionRequest.h"
+#include "core/api/ExecutionEvent.h"
+#include "core/api/ExecutionRequest.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
 #include "ui/history/HistoryDock.h"
 
-#include "core/engine/ExecutionBackend.h"
+#include "core/api/ExecutionBackend.h"
 #include "core/trace/OtlpExport.h"
 #include "ui/common/FileDialog.h"
 #include "ui/common/MessageBox.h"

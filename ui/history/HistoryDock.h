@@ -1,8 +1,8 @@
 #pragma once
 
 // ExecutionBackend.h declares ExecutionRecord as a metatype (rerunRequested carries one).
-#include "core/engine/ExecutionBackend.h"
-#include "core/store/ExecutionRecord.h"
+#include "core/api/ExecutionBackend.h"
+#include "core/api/ExecutionRecord.h"
 
 #include <QDockWidget>
 #include <QPointer>

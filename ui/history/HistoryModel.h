@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/engine/ExecutionBackend.h"
-#include "core/store/ExecutionRecord.h"
+#include "core/api/ExecutionBackend.h"
+#include "core/api/ExecutionRecord.h"
 
 #include <QAbstractTableModel>
 #include <QHash>

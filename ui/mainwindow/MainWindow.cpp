@@ -1,6 +1,6 @@
 #include "ui/mainwindow/MainWindow.h"
 
-#include "core/engine/ExecutionBackend.h"
+#include "core/api/ExecutionBackend.h"
 #include "core/engine/LocalBackend.h"
 #include "core/remote/RemoteBackend.h"
 #include "ui/common/FileDialog.h"

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/engine/ExecutionBackend.h"
+#include "core/api/ExecutionBackend.h"
 
 #include <QHash>
 #include <QObject>

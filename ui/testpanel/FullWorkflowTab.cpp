@@ -1,6 +1,6 @@
 #include "ui/testpanel/FullWorkflowTab.h"
 
-#include "core/engine/ExecutionBackend.h"
+#include "core/api/ExecutionBackend.h"
 #include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FormColumn.h"

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/model/Workspace.h"
-#include "core/store/ExecutionRecord.h"
+#include "core/api/ExecutionRecord.h"
 
 #include <QPointer>
 #include <QWidget>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/store/ExecutionRecord.h"
+#include "core/api/ExecutionRecord.h"
 
 #include <QWidget>
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/engine/ExecutionEvent.h"
-#include "core/store/ExecutionRecord.h"
+#include "core/api/ExecutionEvent.h"
+#include "core/api/ExecutionRecord.h"
 #include "core/trace/Replay.h"
 
 #include <QElapsedTimer>

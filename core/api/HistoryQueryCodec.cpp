@@ -1,4 +1,4 @@
-#include "core/store/HistoryQueryCodec.h"
+#include "core/api/HistoryQueryCodec.h"
 
 #include "core/common/Util.h"
 

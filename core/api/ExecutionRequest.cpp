@@ -1,4 +1,4 @@
-#include "core/engine/ExecutionRequest.h"
+#include "core/api/ExecutionRequest.h"
 
 namespace {
 

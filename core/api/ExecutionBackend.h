@@ -1,9 +1,9 @@
 #pragma once
 
-#include "core/engine/ExecutionEvent.h"
-#include "core/engine/ExecutionRequest.h"
+#include "core/api/ExecutionEvent.h"
+#include "core/api/ExecutionRecord.h"
+#include "core/api/ExecutionRequest.h"
 #include "core/model/Workspace.h"
-#include "core/store/ExecutionRecord.h"
 
 #include <QObject>
 #include <QString>

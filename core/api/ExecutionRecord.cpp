@@ -1,4 +1,4 @@
-#include "core/store/ExecutionRecord.h"
+#include "core/api/ExecutionRecord.h"
 
 #include "core/common/Util.h"
 

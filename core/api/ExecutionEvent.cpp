@@ -1,4 +1,4 @@
-#include "core/engine/ExecutionEvent.h"
+#include "core/api/ExecutionEvent.h"
 
 #include <QJsonValue>
 
