@@ -1,7 +1,7 @@
 #include "core/engine/Engine.h"
 
-#include "core/common/Util.h"
 #include "core/api/ExecutionBackend.h"
+#include "core/common/Util.h"
 #include "core/model/OrchestrationGraph.h"
 #include "core/model/Prompt.h"
 #include "core/providers/ApiKeyLookup.h"

@@ -1,11 +1,11 @@
 #pragma once
 
-#include "core/engine/EngineSettings.h"
 #include "core/api/ExecutionBackend.h" // metatypes of HistoryPage / ExecutionRecord
 #include "core/api/ExecutionEvent.h"
-#include "core/api/ExecutionRequest.h"
-#include "core/model/Workspace.h"
 #include "core/api/ExecutionRecord.h"
+#include "core/api/ExecutionRequest.h"
+#include "core/engine/EngineSettings.h"
+#include "core/model/Workspace.h"
 
 #include <QElapsedTimer>
 #include <QHash>

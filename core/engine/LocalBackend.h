@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/engine/EngineSettings.h"
 #include "core/api/ExecutionBackend.h"
+#include "core/engine/EngineSettings.h"
 
 #include <memory>
 

@@ -1,7 +1,7 @@
 #include "core/remote/RemoteBackend.h"
 
-#include "core/common/Util.h"
 #include "core/api/HistoryQueryCodec.h"
+#include "core/common/Util.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

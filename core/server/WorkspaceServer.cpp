@@ -1,12 +1,12 @@
 #include "core/server/WorkspaceServer.h"
 
-#include "core/common/Util.h"
 #include "core/api/ExecutionBackend.h"
+#include "core/api/HistoryQueryCodec.h"
+#include "core/common/Util.h"
 #include "core/engine/LocalBackend.h"
 #include "core/server/StreamMessage.h"
 #include "core/server/StreamSession.h"
 #include "core/store/ExecutionStore.h"
-#include "core/api/HistoryQueryCodec.h"
 
 #include <QFile>
 #include <QJsonArray>

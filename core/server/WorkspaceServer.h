@@ -1,14 +1,14 @@
 #pragma once
 
-#include "core/common/Result.h"
+#include "core/api/ExecutionRecord.h"
 #include "core/api/ExecutionRequest.h"
+#include "core/common/Result.h"
 #include "core/model/Workspace.h"
 #include "core/server/ExecutionStreamHub.h"
 #include "core/server/HttpMessage.h"
 #include "core/server/HttpServer.h"
 #include "core/server/ServerOptions.h"
 #include "core/server/TokenTable.h"
-#include "core/api/ExecutionRecord.h"
 
 #include <QElapsedTimer>
 #include <QHash>

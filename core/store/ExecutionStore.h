@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/common/Result.h"
 #include "core/api/ExecutionRecord.h"
+#include "core/common/Result.h"
 #include "core/store/StoreScope.h"
 
 #include <QString>

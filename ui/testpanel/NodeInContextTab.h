@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/model/Workspace.h"
 #include "core/api/ExecutionRecord.h"
+#include "core/model/Workspace.h"
 
 #include <QPointer>
 #include <QWidget>

@@ -1,7 +1,7 @@
 #include "ui/testpanel/SingleAgentTab.h"
 
-#include "core/common/Util.h"
 #include "core/api/ExecutionBackend.h"
+#include "core/common/Util.h"
 #include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FormColumn.h"

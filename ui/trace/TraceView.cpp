@@ -1,7 +1,7 @@
 #include "ui/trace/TraceView.h"
 
-#include "core/common/Util.h"
 #include "core/api/ExecutionBackend.h"
+#include "core/common/Util.h"
 #include "core/trace/OtlpExport.h"
 #include "ui/common/FileDialog.h"
 #include "ui/common/MessageBox.h"
