@@ -1,15 +1,58 @@
 #pragma once
 
+#include "core/api/ErrorCode.h"
+#include "core/api/ExecutionRecord.h"
+#include "core/api/ExecutionTypes.h"
 #include "core/common/Result.h"
 
+#include <QDateTime>
 #include <QJsonObject>
 #include <QList>
 #include <QMetaType>
 #include <QString>
 
+#include <optional>
+
+// What an execution is, sent once with its first status event (`queued`) so that no view has
+// to fetch it back from the store (docs/wire-protocol.md, "header").
+struct ExecutionHeader
+{
+    QString agentId, orchestrationId, nodeId;
+    TestMode testMode = TestMode::Unset;
+    ExecutionType executionType = ExecutionType::Agent;
+    TriggerType triggerType = TriggerType::Api;
+    QString rerunOf;
+    QJsonObject inputData; // the record's input_data
+    QDateTime queuedAt;
+
+    static ExecutionHeader of(const ExecutionRecord &record);
+    void applyTo(ExecutionRecord &record) const;
+    QJsonObject toJson() const; // record column names
+    static ExecutionHeader fromJson(const QJsonObject &o);
+};
+
+// The figures of a finished execution, sent with `complete`.
+struct ExecutionSummary
+{
+    QJsonObject outputData;
+    qint64 inputTokens = 0, outputTokens = 0, cachedTokens = 0;
+    bool tokensEstimated = false;
+    std::optional<double> costUsd; // nullopt: some model had no price (null on the wire)
+    qint64 executionTimeMs = 0;
+    qint64 ttftMs = -1; // -1: no first token
+    qint64 queueMs = 0;
+    QString errorMessage;
+    ErrorCode errorCode = ErrorCode::None;
+
+    static ExecutionSummary of(const ExecutionRecord &record);
+    void applyTo(ExecutionRecord &record) const;
+};
+
 // One execution event, the same definition in-process and on the wire (docs/wire-protocol.md).
 // Every event carries its execution id and a gap-free per-execution seq starting at 1
-// (seq 0 = unsequenced, from a minimal server: docs/wire-protocol.md).
+// (seq 0 = unsequenced, from a minimal server: docs/wire-protocol.md). The payload is typed;
+// JSON exists only at the wire (toJson / fromJson), used by the server, the remote backend
+// and the runner's jsonl output.
 struct ExecutionEvent
 {
     enum class Type { Status, StepStarted, Chunk, StepCompleted, Complete, Error };
@@ -18,25 +61,36 @@ struct ExecutionEvent
     QString executionId;
     qint64 seq = 0;
 
-    QString status; // Status, Complete: queued | running | completed | failed | cancelled | interrupted
-    QString stepId; // Chunk: the step the text belongs to
-    QString content; // Chunk
-    int tokens = 0; // Chunk
-    // StepStarted / StepCompleted: {"id","name","kind","node_id","parent_step_id","status",
-    // "output_data",…} — StepRecord::toJson() keys.
-    QJsonObject step;
-    // Complete: output_data, input_tokens, output_tokens, cached_tokens, tokens_estimated,
-    // cost_usd (null when unknown), execution_time_ms, ttft_ms, queue_ms, error_message.
-    // Error: code, message. Status: optional error_message, queue_ms.
-    QJsonObject data;
+    // Status, Complete.
+    ExecutionStatus status = ExecutionStatus::Queued;
+    // Status: the first one (queued) carries the header.
+    std::optional<ExecutionHeader> header;
+    // Status(running): how long it waited; -1 when not said.
+    qint64 queueMs = -1;
+    // Status (optional), Error.
+    QString errorMessage;
+    // StepStarted / StepCompleted: the step as it is now (its id is also in stepId).
+    StepRecord step;
+    // Chunk: the step the text belongs to, the text, its token count.
+    QString stepId;
+    QString content;
+    int tokens = 0;
+    // Complete.
+    ExecutionSummary summary;
+    // Error (a stream error, not an execution failure): the wire code ("not_found",
+    // "bad_after_seq", …) and what it means.
+    QString errorWireCode;
+    ErrorCode errorCode = ErrorCode::None;
 
     static QString typeName(Type t); // "status", "step_started", "chunk", …
     QJsonObject toJson() const; // the wire object
     static Result<ExecutionEvent> fromJson(const QJsonObject &o);
 
-    static ExecutionEvent makeStatus(const QString &executionId, const QString &status);
+    static ExecutionEvent makeStatus(const QString &executionId, ExecutionStatus status);
     static ExecutionEvent makeChunk(
         const QString &executionId, const QString &stepId, const QString &content, int tokens);
+    static ExecutionEvent makeStep(Type type, const StepRecord &step); // StepStarted / StepCompleted
+    static ExecutionEvent makeComplete(const QString &executionId, ExecutionStatus status, const ExecutionSummary &s);
     bool isTerminal() const { return type == Type::Complete; }
 };
 

@@ -68,7 +68,7 @@ QJsonObject StepRecord::toJson() const
     o.insert(u"step_number", stepNumber);
     o.insert(u"input_data", inputData);
     o.insert(u"output_data", outputData);
-    o.insert(u"status", status);
+    o.insert(u"status", toWire(status));
     o.insert(u"started_at", timeOrNull(startedAt));
     o.insert(u"completed_at", timeOrNull(completedAt));
     o.insert(u"execution_time_ms", executionTimeMs);
@@ -76,7 +76,7 @@ QJsonObject StepRecord::toJson() const
     o.insert(u"cost_usd", costToJson(costUsd));
     o.insert(u"parent_step_id", textOrNull(parentStepId));
     o.insert(u"span_id", spanId);
-    o.insert(u"kind", kind);
+    o.insert(u"kind", toWire(kind));
     o.insert(u"name", name);
     o.insert(u"node_id", textOrNull(nodeId));
     o.insert(u"provider", textOrNull(provider));
@@ -101,7 +101,7 @@ StepRecord StepRecord::fromJson(const QJsonObject &o)
     s.stepNumber = o.value(u"step_number").toInt();
     s.inputData = objectFromJson(o.value(u"input_data"));
     s.outputData = objectFromJson(o.value(u"output_data"));
-    s.status = o.value(u"status").toString();
+    s.status = fromWireOr(o.value(u"status").toString(), StepStatus::Running);
     s.startedAt = as::parseIsoTime(o.value(u"started_at").toString());
     s.completedAt = as::parseIsoTime(o.value(u"completed_at").toString());
     s.executionTimeMs = intFromJson(o.value(u"execution_time_ms"));
@@ -109,7 +109,7 @@ StepRecord StepRecord::fromJson(const QJsonObject &o)
     s.costUsd = costFromJson(o.value(u"cost_usd"));
     s.parentStepId = o.value(u"parent_step_id").toString();
     s.spanId = o.value(u"span_id").toString();
-    s.kind = o.value(u"kind").toString();
+    s.kind = fromWireOr(o.value(u"kind").toString(), StepKind::Llm);
     s.name = o.value(u"name").toString();
     s.nodeId = o.value(u"node_id").toString();
     s.provider = o.value(u"provider").toString();
@@ -132,16 +132,18 @@ QJsonObject ExecutionRecord::toJson(bool withSteps) const
     o.insert(u"organization_id", organizationId);
     o.insert(u"workspace_id", workspaceId);
     o.insert(u"gateway_id", textOrNull(gatewayId));
-    o.insert(u"execution_type", executionType);
+    o.insert(u"execution_type", toWire(executionType));
     o.insert(u"agent_id", textOrNull(agentId));
     o.insert(u"orchestration_id", textOrNull(orchestrationId));
     o.insert(u"version", version);
     o.insert(u"triggered_by", triggeredBy);
-    o.insert(u"trigger_type", triggerType);
+    o.insert(u"trigger_type", toWire(triggerType));
     o.insert(u"input_data", inputData);
     o.insert(u"output_data", outputData);
-    o.insert(u"status", status);
+    o.insert(u"status", toWire(status));
     o.insert(u"error_message", textOrNull(errorMessage));
+    if (errorCode != ErrorCode::None)
+        o.insert(u"error_code", toWire(errorCode));
     o.insert(u"queued_at", timeOrNull(queuedAt));
     o.insert(u"started_at", timeOrNull(startedAt));
     o.insert(u"completed_at", timeOrNull(completedAt));
@@ -150,7 +152,7 @@ QJsonObject ExecutionRecord::toJson(bool withSteps) const
     o.insert(u"output_tokens", outputTokens);
     o.insert(u"cost_usd", costToJson(costUsd));
     o.insert(u"trace_id", traceId);
-    o.insert(u"test_mode", textOrNull(testMode));
+    o.insert(u"test_mode", textOrNull(toWire(testMode)));
     o.insert(u"node_id", textOrNull(nodeId));
     o.insert(u"provider", textOrNull(provider));
     o.insert(u"model", textOrNull(model));
@@ -175,16 +177,17 @@ ExecutionRecord ExecutionRecord::fromJson(const QJsonObject &o)
     e.organizationId = o.value(u"organization_id").toString(QStringLiteral("local"));
     e.workspaceId = o.value(u"workspace_id").toString();
     e.gatewayId = o.value(u"gateway_id").toString();
-    e.executionType = o.value(u"execution_type").toString();
+    e.executionType = fromWireOr(o.value(u"execution_type").toString(), ExecutionType::Agent);
     e.agentId = o.value(u"agent_id").toString();
     e.orchestrationId = o.value(u"orchestration_id").toString();
     e.version = o.value(u"version").toString();
     e.triggeredBy = o.value(u"triggered_by").toString();
-    e.triggerType = o.value(u"trigger_type").toString();
+    e.triggerType = fromWireOr(o.value(u"trigger_type").toString(), TriggerType::Api);
     e.inputData = objectFromJson(o.value(u"input_data"));
     e.outputData = objectFromJson(o.value(u"output_data"));
-    e.status = o.value(u"status").toString();
+    e.status = fromWireOr(o.value(u"status").toString(), ExecutionStatus::Failed);
     e.errorMessage = o.value(u"error_message").toString();
+    e.errorCode = errorCodeFromWire(o.value(u"error_code").toString());
     e.queuedAt = as::parseIsoTime(o.value(u"queued_at").toString());
     e.startedAt = as::parseIsoTime(o.value(u"started_at").toString());
     e.completedAt = as::parseIsoTime(o.value(u"completed_at").toString());
@@ -193,7 +196,7 @@ ExecutionRecord ExecutionRecord::fromJson(const QJsonObject &o)
     e.outputTokens = intFromJson(o.value(u"output_tokens"));
     e.costUsd = costFromJson(o.value(u"cost_usd"));
     e.traceId = o.value(u"trace_id").toString();
-    e.testMode = o.value(u"test_mode").toString();
+    e.testMode = fromWireOr(o.value(u"test_mode").toString(), TestMode::Unset);
     e.nodeId = o.value(u"node_id").toString();
     e.provider = o.value(u"provider").toString();
     e.model = o.value(u"model").toString();

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "core/api/ErrorCode.h"
+#include "core/api/ExecutionTypes.h"
+
 #include <QDateTime>
 #include <QJsonObject>
 #include <QList>
@@ -16,14 +19,14 @@ struct StepRecord
     int stepNumber = 0; // 1-based, in the order steps started
     QJsonObject inputData; // for llm steps: {"messages":[…], "model":…}
     QJsonObject outputData; // for llm steps: {"text": raw reply}; parse: parsed outputs
-    QString status; // running | completed | failed | cancelled | skipped
+    StepStatus status = StepStatus::Running;
     QDateTime startedAt, completedAt;
     qint64 executionTimeMs = 0;
     qint64 tokensUsed = 0; // input + output
     std::optional<double> costUsd; // null = unknown price
     QString parentStepId;
     QString spanId; // 16 hex
-    QString kind; // node | llm | tool | parse
+    StepKind kind = StepKind::Llm;
     QString name;
     QString nodeId;
     QString provider, model;
@@ -47,20 +50,23 @@ struct ExecutionRecord
     QString organizationId = QStringLiteral("local");
     QString workspaceId;
     QString gatewayId;
-    QString executionType; // agent | orchestration | test
+    ExecutionType executionType = ExecutionType::Agent;
     QString agentId, orchestrationId;
     QString version;
     QString triggeredBy;
-    QString triggerType; // api | cli | mcp | test_panel
+    TriggerType triggerType = TriggerType::Api;
     QJsonObject inputData, outputData;
-    QString status; // queued | running | completed | failed | cancelled | interrupted
+    ExecutionStatus status = ExecutionStatus::Queued;
     QString errorMessage;
+    // Why it failed (in memory and on the wire in `complete`; not a column): None unless failed
+    // or cancelled.
+    ErrorCode errorCode = ErrorCode::None;
     QDateTime queuedAt, startedAt, completedAt;
     qint64 executionTimeMs = 0;
     qint64 inputTokens = 0, outputTokens = 0;
     std::optional<double> costUsd; // null = unknown (some model had no price)
     QString traceId; // 32 hex
-    QString testMode; // single_agent | node_in_context | full_workflow (or empty)
+    TestMode testMode = TestMode::Unset;
     QString nodeId;
     QString provider, model;
     qint64 queueMs = 0;
@@ -78,8 +84,11 @@ struct ExecutionRecord
 struct HistoryQuery
 {
     QString organizationId, workspaceId; // empty = any
-    QStringList statuses; // empty = any
-    QString executionType, testMode, agentId, orchestrationId, triggerType;
+    QList<ExecutionStatus> statuses; // empty = any
+    std::optional<ExecutionType> executionType;
+    std::optional<TestMode> testMode;
+    std::optional<TriggerType> triggerType;
+    QString agentId, orchestrationId;
     QString search; // FTS5 query over inputs, outputs, errors
     QDateTime since, until; // on queued_at
     std::optional<double> minCost, maxCost;

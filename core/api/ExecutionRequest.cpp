@@ -19,8 +19,8 @@ QJsonObject ExecutionRequest::toJson() const
     o.insert(QStringLiteral("inputs"), inputs);
     if (!upstream.isEmpty())
         o.insert(QStringLiteral("upstream"), upstream);
-    putIfSet(o, "test_mode", testMode);
-    putIfSet(o, "trigger_type", triggerType);
+    putIfSet(o, "test_mode", toWire(testMode));
+    putIfSet(o, "trigger_type", toWire(triggerType));
     putIfSet(o, "triggered_by", triggeredBy);
     putIfSet(o, "rerun_of", rerunOf);
     putIfSet(o, "execution_id", executionId);
@@ -35,21 +35,21 @@ ExecutionRequest ExecutionRequest::fromJson(const QJsonObject &o)
     r.nodeId = o.value(QLatin1String("node_id")).toString();
     r.inputs = o.value(QLatin1String("inputs")).toObject();
     r.upstream = o.value(QLatin1String("upstream")).toObject();
-    r.testMode = o.value(QLatin1String("test_mode")).toString();
-    const QString trigger = o.value(QLatin1String("trigger_type")).toString();
-    if (!trigger.isEmpty())
-        r.triggerType = trigger;
+    // Lenient: an unknown mode is derived from the ids, an unknown trigger keeps the default
+    // (servers check both fields themselves and answer 400 naming them).
+    r.testMode = fromWireOr(o.value(QLatin1String("test_mode")).toString(), TestMode::Unset);
+    r.triggerType = fromWireOr(o.value(QLatin1String("trigger_type")).toString(), r.triggerType);
     r.triggeredBy = o.value(QLatin1String("triggered_by")).toString();
     r.rerunOf = o.value(QLatin1String("rerun_of")).toString();
     r.executionId = o.value(QLatin1String("execution_id")).toString();
     return r;
 }
 
-QString ExecutionRequest::effectiveTestMode() const
+TestMode ExecutionRequest::effectiveTestMode() const
 {
-    if (!testMode.isEmpty())
+    if (testMode != TestMode::Unset)
         return testMode;
     if (!orchestrationId.isEmpty())
-        return nodeId.isEmpty() ? QStringLiteral("full_workflow") : QStringLiteral("node_in_context");
-    return QStringLiteral("single_agent");
+        return nodeId.isEmpty() ? TestMode::FullWorkflow : TestMode::NodeInContext;
+    return TestMode::SingleAgent;
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/api/ExecutionTypes.h"
+
 #include <QJsonObject>
 #include <QString>
 
@@ -11,15 +13,14 @@ struct ExecutionRequest
     QString nodeId; // with orchestrationId: Node in Context
     QJsonObject inputs; // agent inputs, workflow inputs, or the node's own inputs
     QJsonObject upstream; // Node in Context: values of the node inputs that edges feed
-    // single_agent | node_in_context | full_workflow; derived from the ids when empty
-    QString testMode;
-    QString triggerType = QStringLiteral("test_panel"); // api | cli | mcp | test_panel
+    TestMode testMode = TestMode::Unset; // Unset: derived from the ids
+    TriggerType triggerType = TriggerType::TestPanel;
     QString triggeredBy;
     QString rerunOf; // execution id this re-runs
     QString executionId; // empty: assigned by the backend
 
     QJsonObject toJson() const;
     static ExecutionRequest fromJson(const QJsonObject &o);
-    // "single_agent" etc. from the ids when testMode is empty.
-    QString effectiveTestMode() const;
+    // testMode, or the mode the ids imply when it is Unset.
+    TestMode effectiveTestMode() const;
 };

@@ -9,16 +9,6 @@ namespace HistoryQueryCodec {
 
 namespace {
 
-const QStringList kStatuses
-    = { QStringLiteral("queued"), QStringLiteral("running"), QStringLiteral("completed"),
-          QStringLiteral("failed"), QStringLiteral("cancelled"), QStringLiteral("interrupted") };
-const QStringList kExecutionTypes
-    = { QStringLiteral("agent"), QStringLiteral("orchestration"), QStringLiteral("test") };
-const QStringList kTestModes
-    = { QStringLiteral("single_agent"), QStringLiteral("node_in_context"), QStringLiteral("full_workflow") };
-const QStringList kTriggerTypes
-    = { QStringLiteral("api"), QStringLiteral("cli"), QStringLiteral("mcp"), QStringLiteral("test_panel") };
-
 const std::array<std::pair<HistoryQuery::Sort, QLatin1String>, 4> kSorts { {
     { HistoryQuery::Sort::NewestFirst, QLatin1String("newest") },
     { HistoryQuery::Sort::OldestFirst, QLatin1String("oldest") },
@@ -26,13 +16,15 @@ const std::array<std::pair<HistoryQuery::Sort, QLatin1String>, 4> kSorts { {
     { HistoryQuery::Sort::LatencyDesc, QLatin1String("latency") },
 } };
 
-// A closed-set filter: the value must be one of `allowed`. `what` names it in the message.
-std::optional<QString> oneOf(const QString &key, const QString &value, const QStringList &allowed,
-    const char *what, HistoryQuery &q, QString HistoryQuery::*field)
+// A closed-set filter: the value must be one of the set's wire names. `what` names it in the
+// message.
+template <typename E>
+std::optional<QString> oneOf(const QString &key, const QString &value, const char *what, std::optional<E> &field)
 {
-    if (!allowed.contains(value))
+    const std::optional<E> v = fromWire<E>(value);
+    if (!v || value.isEmpty())
         return QStringLiteral("%1: unknown %2 '%3'").arg(key, QLatin1String(what), value);
-    q.*field = value;
+    field = v;
     return std::nullopt;
 }
 
@@ -41,16 +33,17 @@ std::optional<QString> decode(const QString &key, const QString &value, HistoryQ
 {
     if (key == QLatin1String("status")) {
         for (const QString &s : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-            if (!kStatuses.contains(s.trimmed()))
+            const std::optional<ExecutionStatus> status = fromWire<ExecutionStatus>(s.trimmed());
+            if (!status)
                 return QStringLiteral("status: unknown status '%1'").arg(s);
-            q.statuses.append(s.trimmed());
+            q.statuses.append(*status);
         }
     } else if (key == QLatin1String("execution_type")) {
-        return oneOf(key, value, kExecutionTypes, "type", q, &HistoryQuery::executionType);
+        return oneOf(key, value, "type", q.executionType);
     } else if (key == QLatin1String("test_mode")) {
-        return oneOf(key, value, kTestModes, "mode", q, &HistoryQuery::testMode);
+        return oneOf(key, value, "mode", q.testMode);
     } else if (key == QLatin1String("trigger_type")) {
-        return oneOf(key, value, kTriggerTypes, "trigger", q, &HistoryQuery::triggerType);
+        return oneOf(key, value, "trigger", q.triggerType);
     } else if (key == QLatin1String("agent_id")) {
         q.agentId = value;
     } else if (key == QLatin1String("orchestration_id")) {
@@ -114,12 +107,18 @@ QUrlQuery toUrlQuery(const HistoryQuery &query)
         if (!value.isEmpty())
             q.addQueryItem(QString::fromLatin1(key), value);
     };
-    add("status", query.statuses.join(QLatin1Char(',')));
-    add("execution_type", query.executionType);
-    add("test_mode", query.testMode);
+    QStringList statuses;
+    for (ExecutionStatus s : query.statuses)
+        statuses << toWire(s);
+    add("status", statuses.join(QLatin1Char(',')));
+    if (query.executionType)
+        add("execution_type", toWire(*query.executionType));
+    if (query.testMode)
+        add("test_mode", toWire(*query.testMode));
     add("agent_id", query.agentId);
     add("orchestration_id", query.orchestrationId);
-    add("trigger_type", query.triggerType);
+    if (query.triggerType)
+        add("trigger_type", toWire(*query.triggerType));
     add("q", query.search);
     if (query.since.isValid())
         add("since", as::isoTime(query.since));

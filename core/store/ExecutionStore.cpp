@@ -77,15 +77,15 @@ QVariantList executionValues(const ExecutionRecord &e)
         e.organizationId.isEmpty() ? QStringLiteral("local") : e.organizationId,
         e.workspaceId.isNull() ? QStringLiteral("") : e.workspaceId,
         textOrNull(e.gatewayId),
-        e.executionType.isEmpty() ? QStringLiteral("agent") : e.executionType,
+        toWire(e.executionType),
         textOrNull(e.agentId),
         textOrNull(e.orchestrationId),
         textOrNull(e.version),
         textOrNull(e.triggeredBy),
-        textOrNull(e.triggerType),
+        toWire(e.triggerType),
         as::compactJson(e.inputData),
         as::compactJson(e.outputData),
-        e.status.isEmpty() ? QStringLiteral("queued") : e.status,
+        toWire(e.status),
         textOrNull(e.errorMessage),
         e.queuedAt.isValid() ? as::isoTime(e.queuedAt) : as::nowIso(),
         timeOrNull(e.startedAt),
@@ -95,7 +95,7 @@ QVariantList executionValues(const ExecutionRecord &e)
         e.outputTokens,
         costOrNull(e.costUsd),
         textOrNull(e.traceId),
-        textOrNull(e.testMode),
+        textOrNull(toWire(e.testMode)),
         textOrNull(e.nodeId),
         textOrNull(e.provider),
         textOrNull(e.model),
@@ -115,15 +115,15 @@ ExecutionRecord executionFromRow(const QSqlQuery &q)
     e.organizationId = q.value(i++).toString();
     e.workspaceId = q.value(i++).toString();
     e.gatewayId = q.value(i++).toString();
-    e.executionType = q.value(i++).toString();
+    e.executionType = fromWireOr(q.value(i++).toString(), ExecutionType::Agent);
     e.agentId = q.value(i++).toString();
     e.orchestrationId = q.value(i++).toString();
     e.version = q.value(i++).toString();
     e.triggeredBy = q.value(i++).toString();
-    e.triggerType = q.value(i++).toString();
+    e.triggerType = fromWireOr(q.value(i++).toString(), TriggerType::Api);
     e.inputData = jsonObject(q.value(i++));
     e.outputData = jsonObject(q.value(i++));
-    e.status = q.value(i++).toString();
+    e.status = fromWireOr(q.value(i++).toString(), ExecutionStatus::Failed);
     e.errorMessage = q.value(i++).toString();
     e.queuedAt = timeValue(q.value(i++));
     e.startedAt = timeValue(q.value(i++));
@@ -133,7 +133,7 @@ ExecutionRecord executionFromRow(const QSqlQuery &q)
     e.outputTokens = q.value(i++).toLongLong();
     e.costUsd = optionalDouble(q.value(i++));
     e.traceId = q.value(i++).toString();
-    e.testMode = q.value(i++).toString();
+    e.testMode = fromWireOr(q.value(i++).toString(), TestMode::Unset);
     e.nodeId = q.value(i++).toString();
     e.provider = q.value(i++).toString();
     e.model = q.value(i++).toString();
@@ -156,7 +156,7 @@ QVariantList stepValues(const StepRecord &s)
         s.stepNumber,
         as::compactJson(s.inputData),
         as::compactJson(s.outputData),
-        s.status.isEmpty() ? QStringLiteral("running") : s.status,
+        toWire(s.status),
         timeOrNull(s.startedAt),
         timeOrNull(s.completedAt),
         s.executionTimeMs,
@@ -164,7 +164,7 @@ QVariantList stepValues(const StepRecord &s)
         costOrNull(s.costUsd),
         textOrNull(s.parentStepId),
         textOrNull(s.spanId),
-        textOrNull(s.kind),
+        toWire(s.kind),
         textOrNull(s.name),
         textOrNull(s.nodeId),
         textOrNull(s.provider),
@@ -190,7 +190,7 @@ StepRecord stepFromRow(const QSqlQuery &q)
     s.stepNumber = q.value(i++).toInt();
     s.inputData = jsonObject(q.value(i++));
     s.outputData = jsonObject(q.value(i++));
-    s.status = q.value(i++).toString();
+    s.status = fromWireOr(q.value(i++).toString(), StepStatus::Failed);
     s.startedAt = timeValue(q.value(i++));
     s.completedAt = timeValue(q.value(i++));
     s.executionTimeMs = q.value(i++).toLongLong();
@@ -198,7 +198,7 @@ StepRecord stepFromRow(const QSqlQuery &q)
     s.costUsd = optionalDouble(q.value(i++));
     s.parentStepId = q.value(i++).toString();
     s.spanId = q.value(i++).toString();
-    s.kind = q.value(i++).toString();
+    s.kind = fromWireOr(q.value(i++).toString(), StepKind::Llm);
     s.name = q.value(i++).toString();
     s.nodeId = q.value(i++).toString();
     s.provider = q.value(i++).toString();
@@ -341,17 +341,20 @@ WhereClause filterClause(
     equals("organization_id", q.organizationId);
     equals("workspace_id", q.workspaceId);
     if (q.statuses.size() == 1) {
-        equals("status", q.statuses.first());
+        equals("status", toWire(q.statuses.first()));
     } else if (!q.statuses.isEmpty()) {
         w.terms.append(QStringLiteral("status IN (%1)").arg(placeholders(int(q.statuses.size()))));
-        for (const QString &s : q.statuses)
-            w.values.append(s);
+        for (ExecutionStatus s : q.statuses)
+            w.values.append(toWire(s));
     }
-    equals("execution_type", q.executionType);
-    equals("test_mode", q.testMode);
+    if (q.executionType)
+        equals("execution_type", toWire(*q.executionType));
+    if (q.testMode)
+        equals("test_mode", toWire(*q.testMode));
     equals("agent_id", q.agentId);
     equals("orchestration_id", q.orchestrationId);
-    equals("trigger_type", q.triggerType);
+    if (q.triggerType)
+        equals("trigger_type", toWire(*q.triggerType));
     const QString match = ExecutionStore::ftsMatchExpression(q.search);
     if (!match.isEmpty()) {
         w.terms.append(

@@ -118,8 +118,8 @@ Ordered depthFirst(const QList<StepRecord> &steps)
     for (auto it = roots.rbegin(); it != roots.rend(); ++it)
         stack.emplace_back(*it, 0);
     auto segment = [&](const StepRecord &s) {
-        const QString what = s.kind == QLatin1String("node") && !s.nodeId.isEmpty() ? s.nodeId : s.name;
-        return what.isEmpty() ? s.kind : QString(s.kind + u':' + what);
+        const QString what = s.kind == StepKind::Node && !s.nodeId.isEmpty() ? s.nodeId : s.name;
+        return what.isEmpty() ? toWire(s.kind) : QString(toWire(s.kind) + u':' + what);
     };
     while (!stack.empty()) {
         const auto [i, d] = stack.back();
@@ -212,7 +212,7 @@ QString stepOutputText(const StepRecord &step)
 {
     QString text;
     const QJsonValue raw = step.outputData.value(u"text");
-    if (step.kind == QLatin1String("llm") && raw.isString())
+    if (step.kind == StepKind::Llm && raw.isString())
         text = raw.toString();
     else
         text = indentedJson(step.outputData);

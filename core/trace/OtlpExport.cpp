@@ -94,24 +94,41 @@ private:
 
 // error.type: a provider's status or error code when the message names one
 // ("openai: 429 rate_limit_exceeded: …" -> "rate_limit_exceeded"), else a coarse class.
-QString errorType(const QString &status, const QString &message)
+// `stopped`: the wire name of a cancelled / interrupted status, else empty.
+QString errorType(const QString &stopped, const QString &message)
 {
     static const QRegularExpression providerCode(
         QStringLiteral("^[\\w.-]+:\\s+(\\d{3})(?:\\s+([A-Za-z][\\w.]*))?"));
     const QRegularExpressionMatch m = providerCode.match(message);
     if (m.hasMatch())
         return m.captured(2).isEmpty() ? m.captured(1) : m.captured(2);
-    if (status == QLatin1String("interrupted") || status == QLatin1String("cancelled"))
-        return status;
+    if (!stopped.isEmpty())
+        return stopped;
     if (message.contains(QLatin1String("timeout"), Qt::CaseInsensitive)
         || message.contains(QLatin1String("timed out"), Qt::CaseInsensitive))
         return QStringLiteral("timeout");
     return QStringLiteral("_OTHER");
 }
 
-bool isError(const QString &status)
+QString errorType(ExecutionStatus status, const QString &message)
 {
-    return status == QLatin1String("failed") || status == QLatin1String("interrupted");
+    const bool stopped = status == ExecutionStatus::Interrupted || status == ExecutionStatus::Cancelled;
+    return errorType(stopped ? toWire(status) : QString(), message);
+}
+
+QString errorType(StepStatus status, const QString &message)
+{
+    return errorType(status == StepStatus::Cancelled ? toWire(status) : QString(), message);
+}
+
+bool isError(ExecutionStatus status)
+{
+    return status == ExecutionStatus::Failed || status == ExecutionStatus::Interrupted;
+}
+
+bool isError(StepStatus status)
+{
+    return status == StepStatus::Failed;
 }
 
 // gen_ai.input.messages in the conventions' parts format, from our {"messages":[{role,content}]}.
@@ -168,8 +185,8 @@ QJsonObject event(const QString &name, const QDateTime &at, const QJsonArray &at
 
 bool isWorkflow(const ExecutionRecord &e)
 {
-    return e.executionType == QLatin1String("orchestration")
-        || (e.executionType != QLatin1String("agent") && !e.orchestrationId.isEmpty());
+    return e.executionType == ExecutionType::Orchestration
+        || (e.executionType != ExecutionType::Agent && !e.orchestrationId.isEmpty());
 }
 
 QDateTime spanEnd(const QDateTime &start, const QDateTime &completed, qint64 durationMs)
@@ -212,10 +229,10 @@ QJsonObject rootSpan(
     a.str(QStringLiteral("openinference.span.kind"),
         workflow ? QStringLiteral("CHAIN") : QStringLiteral("AGENT"));
     a.str(QStringLiteral("agentstudio.execution_id"), e.id);
-    a.str(QStringLiteral("agentstudio.execution_type"), e.executionType);
-    a.str(QStringLiteral("agentstudio.status"), e.status);
-    a.str(QStringLiteral("agentstudio.test_mode"), e.testMode);
-    a.str(QStringLiteral("agentstudio.trigger_type"), e.triggerType);
+    a.str(QStringLiteral("agentstudio.execution_type"), toWire(e.executionType));
+    a.str(QStringLiteral("agentstudio.status"), toWire(e.status));
+    a.str(QStringLiteral("agentstudio.test_mode"), toWire(e.testMode));
+    a.str(QStringLiteral("agentstudio.trigger_type"), toWire(e.triggerType));
     a.str(QStringLiteral("agentstudio.version"), e.version);
     a.str(QStringLiteral("agentstudio.rerun_of"), e.rerunOf);
     if (e.costUsd)
@@ -249,7 +266,7 @@ QJsonObject rootSpan(
     QJsonObject status;
     if (isError(e.status)) {
         status.insert(u"code", kStatusError);
-        status.insert(u"message", e.errorMessage.isEmpty() ? e.status : e.errorMessage);
+        status.insert(u"message", e.errorMessage.isEmpty() ? toWire(e.status) : e.errorMessage);
     }
     span.insert(u"status", status);
     return span;
@@ -258,9 +275,9 @@ QJsonObject rootSpan(
 QJsonObject stepSpan(const StepRecord &s, const QString &traceId, const QString &spanId,
     const QString &parentSpanId, const QDateTime &fallbackStart, const OtlpOptions &options)
 {
-    const bool llm = s.kind == QLatin1String("llm");
-    const bool tool = s.kind == QLatin1String("tool");
-    const bool node = s.kind == QLatin1String("node");
+    const bool llm = s.kind == StepKind::Llm;
+    const bool tool = s.kind == StepKind::Tool;
+    const bool node = s.kind == StepKind::Node;
 
     QString operation;
     QString name;
@@ -278,7 +295,7 @@ QJsonObject stepSpan(const StepRecord &s, const QString &traceId, const QString 
         operation = QStringLiteral("invoke_agent");
         name = QString(operation + u' ' + (s.agentId.isEmpty() ? s.name : s.agentId)).trimmed();
     } else {
-        name = s.kind.isEmpty() ? s.name : QString(s.kind + u' ' + s.name).trimmed();
+        name = QString(toWire(s.kind) + u' ' + s.name).trimmed();
     }
 
     a.str(QStringLiteral("gen_ai.operation.name"), operation);
@@ -312,10 +329,10 @@ QJsonObject stepSpan(const StepRecord &s, const QString &traceId, const QString 
             : node ? QStringLiteral("AGENT")
                    : QStringLiteral("CHAIN"));
     a.str(QStringLiteral("agentstudio.step_id"), s.id);
-    a.str(QStringLiteral("agentstudio.step_kind"), s.kind);
+    a.str(QStringLiteral("agentstudio.step_kind"), toWire(s.kind));
     a.str(QStringLiteral("agentstudio.step_name"), s.name);
     a.str(QStringLiteral("agentstudio.node_id"), s.nodeId);
-    a.str(QStringLiteral("agentstudio.status"), s.status);
+    a.str(QStringLiteral("agentstudio.status"), toWire(s.status));
     a.integer(QStringLiteral("agentstudio.step_number"), s.stepNumber);
     a.integer(QStringLiteral("agentstudio.attempt"), s.attempt);
     if (s.costUsd)
@@ -357,7 +374,7 @@ QJsonObject stepSpan(const StepRecord &s, const QString &traceId, const QString 
     QJsonObject status;
     if (isError(s.status)) {
         status.insert(u"code", kStatusError);
-        status.insert(u"message", s.errorMessage.isEmpty() ? s.status : s.errorMessage);
+        status.insert(u"message", s.errorMessage.isEmpty() ? toWire(s.status) : s.errorMessage);
     }
     span.insert(u"status", status);
     return span;
@@ -452,13 +469,13 @@ QByteArray exportHistoryCsv(const QList<ExecutionRecord> &executions)
 
     QString out = columns.join(u',') + QLatin1String("\r\n");
     for (const ExecutionRecord &e : executions) {
-        const QStringList cells = { e.id, e.organizationId, e.workspaceId, e.gatewayId, e.executionType,
-            e.agentId, e.orchestrationId, e.version, e.triggeredBy, e.triggerType,
-            as::compactJson(e.inputData), as::compactJson(e.outputData), e.status, e.errorMessage,
+        const QStringList cells = { e.id, e.organizationId, e.workspaceId, e.gatewayId, toWire(e.executionType),
+            e.agentId, e.orchestrationId, e.version, e.triggeredBy, toWire(e.triggerType),
+            as::compactJson(e.inputData), as::compactJson(e.outputData), toWire(e.status), e.errorMessage,
             as::isoTime(e.queuedAt), as::isoTime(e.startedAt), as::isoTime(e.completedAt),
             QString::number(e.executionTimeMs), QString::number(e.inputTokens),
             QString::number(e.outputTokens), e.costUsd ? QString::number(*e.costUsd, 'g', 12) : QString(),
-            e.traceId, e.testMode, e.nodeId, e.provider, e.model, QString::number(e.queueMs),
+            e.traceId, toWire(e.testMode), e.nodeId, e.provider, e.model, QString::number(e.queueMs),
             e.ttftMs >= 0 ? QString::number(e.ttftMs) : QString(), QString::number(e.cachedTokens),
             e.tokensEstimated ? QStringLiteral("true") : QStringLiteral("false"), e.rerunOf };
         QStringList quoted;

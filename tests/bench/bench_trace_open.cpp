@@ -13,7 +13,7 @@
 
 #include "core/store/ExecutionStore.h"
 #include "core/trace/Compare.h"
-#include "core/trace/Replay.h"
+#include "core/api/EventSynthesizer.h"
 #include "ui/trace/TraceModel.h"
 #include "ui/trace/TraceTimeline.h"
 #include "ui/trace/TraceView.h"
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
     // 8. Where live time goes: event synthesis, and the model alone (no view attached).
     {
         t.restart();
-        const QList<TimedEvent> timed = synthesizeReplay(record);
+        const QList<TimedEvent> timed = synthesizeEvents(record);
         const double synthMs = ms(t);
         ExecutionEventList events;
         events.reserve(timed.size());

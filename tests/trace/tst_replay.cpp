@@ -1,4 +1,4 @@
-#include "core/trace/Replay.h"
+#include "core/api/EventSynthesizer.h"
 
 #include <QTest>
 
@@ -53,9 +53,9 @@ private:
 private slots:
     void orderAndSeq()
     {
-        ReplayOptions options;
+        SynthesisOptions options;
         options.maxChunksPerStep = 4;
-        const QList<TimedEvent> events = synthesizeReplay(record(), options);
+        const QList<TimedEvent> events = synthesizeEvents(record(), options);
         // queued, running, node started, llm started, 4 chunks, llm done, node done, complete
         QCOMPARE(events.size(), 11);
         for (int i = 0; i < events.size(); ++i) {
@@ -98,9 +98,9 @@ private slots:
         e.costUsd.reset();
         e.steps[1].startedAt = {};
         e.steps[1].completedAt = {};
-        ReplayOptions options;
+        SynthesisOptions options;
         options.maxChunksPerStep = 0;
-        const QList<TimedEvent> events = synthesizeReplay(e, options);
+        const QList<TimedEvent> events = synthesizeEvents(e, options);
         QCOMPARE(events.size(), 7);
         QVERIFY(events.last().event.data[u"cost_usd"].isNull());
         for (const TimedEvent &te : events)

@@ -11,7 +11,7 @@ TraceReplayer::TraceReplayer(QObject *parent)
 void TraceReplayer::start(const ExecutionRecord &record, double speed)
 {
     stop();
-    m_events = synthesizeReplay(record);
+    m_events = synthesizeEvents(record);
     m_next = 0;
     m_speed = speed;
     m_elapsed.start();

@@ -2,13 +2,13 @@
 
 #include "core/api/ExecutionEvent.h"
 #include "core/api/ExecutionRecord.h"
-#include "core/trace/Replay.h"
+#include "core/api/EventSynthesizer.h"
 
 #include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 
-// Plays a stored execution back: the events synthesizeReplay() derives from
+// Plays a stored execution back: the events synthesizeEvents() derives from
 // the record, released on a frame timer at the recorded pace times `speed` — no provider, no
 // engine. Each tick sends every event that is due as one batch, so 100× over a 30,000-step
 // trace costs one model update per frame. GUI thread only.

@@ -1,6 +1,6 @@
 #include "TraceTestData.h"
 
-#include "core/trace/Replay.h"
+#include "core/api/EventSynthesizer.h"
 #include "ui/trace/TraceModel.h"
 
 #include <QAbstractItemModelTester>
@@ -198,7 +198,7 @@ private slots:
         record.status = QStringLiteral("running");
         m_model->setExecution(record);
         const int before = m_model->nodeCount();
-        const QList<TimedEvent> replay = synthesizeReplay(makeTraceRecord(2));
+        const QList<TimedEvent> replay = synthesizeEvents(makeTraceRecord(2));
         ExecutionEventList events;
         for (const TimedEvent &t : replay)
             events << t.event;
@@ -215,7 +215,7 @@ private slots:
         stored.setExecution(record);
         m_model->startReplay(record);
         ExecutionEventList events;
-        for (const TimedEvent &t : synthesizeReplay(record))
+        for (const TimedEvent &t : synthesizeEvents(record))
             events << t.event;
         // Delivered in several batches, the way the replayer's frames do.
         for (qsizetype i = 0; i < events.size(); i += 5)
@@ -242,7 +242,7 @@ private slots:
         stored.setExecution(record);
         m_model->startReplay(record);
         ExecutionEventList events;
-        for (const TimedEvent &t : synthesizeReplay(record))
+        for (const TimedEvent &t : synthesizeEvents(record))
             events << t.event;
         QVERIFY(splitAt < events.size());
         m_model->applyEvents(events.mid(splitAt));

@@ -1,4 +1,4 @@
-#include "core/trace/Replay.h"
+#include "core/api/EventSynthesizer.h"
 
 #include <QJsonValue>
 
@@ -20,14 +20,31 @@ struct Pending
     ExecutionEvent event;
 };
 
-QJsonValue costValue(const std::optional<double> &c)
+// A step as the engine announces it when it starts: what is known then, nothing of its end.
+StepRecord startedStep(const StepRecord &s)
 {
-    return c ? QJsonValue(*c) : QJsonValue(QJsonValue::Null);
+    StepRecord head;
+    head.id = s.id;
+    head.executionId = s.executionId;
+    head.agentId = s.agentId;
+    head.stepNumber = s.stepNumber;
+    head.inputData = s.inputData;
+    head.status = StepStatus::Running;
+    head.startedAt = s.startedAt;
+    head.parentStepId = s.parentStepId;
+    head.spanId = s.spanId;
+    head.kind = s.kind;
+    head.name = s.name;
+    head.nodeId = s.nodeId;
+    head.provider = s.provider;
+    head.model = s.model;
+    head.attempt = s.attempt;
+    return head;
 }
 
 } // namespace
 
-QList<TimedEvent> synthesizeReplay(const ExecutionRecord &e, const ReplayOptions &options)
+QList<TimedEvent> synthesizeEvents(const ExecutionRecord &e, const SynthesisOptions &options)
 {
     const QDateTime origin = e.queuedAt.isValid() ? e.queuedAt : e.startedAt;
     const qint64 startMs = offset(e.startedAt, origin, 0);
@@ -41,16 +58,24 @@ QList<TimedEvent> synthesizeReplay(const ExecutionRecord &e, const ReplayOptions
         pending.push_back({ at, order++, std::move(ev) });
     };
 
-    ExecutionEvent queued = ExecutionEvent::makeStatus(e.id, QStringLiteral("queued"));
+    ExecutionEvent queued = ExecutionEvent::makeStatus(e.id, ExecutionStatus::Queued);
+    queued.header = ExecutionHeader::of(e);
     push(0, queued);
-    ExecutionEvent running = ExecutionEvent::makeStatus(e.id, QStringLiteral("running"));
-    running.data.insert(u"queue_ms", e.queueMs);
-    push(startMs, running);
+    const bool ended = isTerminal(e.status);
+    if (e.startedAt.isValid() || ended || !e.steps.isEmpty()) {
+        ExecutionEvent running = ExecutionEvent::makeStatus(e.id, ExecutionStatus::Running);
+        running.queueMs = e.queueMs;
+        push(startMs, running);
+    }
 
-    const int n = int(e.steps.size());
+    // Steps in the order they started (step_number), whatever order the record lists them.
+    QList<StepRecord> steps = e.steps;
+    std::stable_sort(steps.begin(), steps.end(),
+        [](const StepRecord &a, const StepRecord &b) { return a.stepNumber < b.stepNumber; });
+    const int n = int(steps.size());
     const qint64 span = qMax<qint64>(1, endMs - startMs);
     for (int i = 0; i < n; ++i) {
-        const StepRecord &s = e.steps[i];
+        const StepRecord &s = steps[i];
         // Steps with no recorded time are spread evenly over the run.
         const qint64 even = startMs + span * i / qMax(1, n);
         const qint64 sMs = offset(s.startedAt, origin, even);
@@ -58,19 +83,11 @@ QList<TimedEvent> synthesizeReplay(const ExecutionRecord &e, const ReplayOptions
         eMs = qMax(eMs, sMs);
         endMs = qMax(endMs, eMs);
 
-        StepRecord started = s;
-        started.status = QStringLiteral("running");
-        started.outputData = {};
-        started.completedAt = {};
-        started.errorMessage.clear();
-        ExecutionEvent se;
-        se.type = ExecutionEvent::Type::StepStarted;
-        se.stepId = s.id;
-        se.step = started.toJson();
+        ExecutionEvent se = ExecutionEvent::makeStep(ExecutionEvent::Type::StepStarted, startedStep(s));
         push(sMs, se);
 
         const QString text = s.outputData.value(u"text").toString();
-        if (s.kind == QLatin1String("llm") && !text.isEmpty() && options.maxChunksPerStep > 0) {
+        if (s.kind == StepKind::Llm && !text.isEmpty() && options.maxChunksPerStep > 0) {
             const qint64 first = sMs + (s.ttftMs >= 0 ? qMin(s.ttftMs, eMs - sMs) : 0);
             const int chunks = int(qMin<qint64>(options.maxChunksPerStep, text.size()));
             const qint64 tokens = qMax<qint64>(s.outputTokens, chunks);
@@ -86,29 +103,12 @@ QList<TimedEvent> synthesizeReplay(const ExecutionRecord &e, const ReplayOptions
             }
         }
 
-        ExecutionEvent ce;
-        ce.type = ExecutionEvent::Type::StepCompleted;
-        ce.stepId = s.id;
-        ce.step = s.toJson();
-        push(eMs, ce);
+        if (isTerminal(s.status))
+            push(eMs, ExecutionEvent::makeStep(ExecutionEvent::Type::StepCompleted, s));
     }
 
-    ExecutionEvent done;
-    done.type = ExecutionEvent::Type::Complete;
-    done.status = e.status.isEmpty() ? QStringLiteral("completed") : e.status;
-    done.data.insert(u"output_data", e.outputData);
-    done.data.insert(u"input_tokens", e.inputTokens);
-    done.data.insert(u"output_tokens", e.outputTokens);
-    done.data.insert(u"cached_tokens", e.cachedTokens);
-    done.data.insert(u"tokens_estimated", e.tokensEstimated);
-    done.data.insert(u"cost_usd", costValue(e.costUsd));
-    done.data.insert(u"execution_time_ms", e.executionTimeMs);
-    done.data.insert(u"queue_ms", e.queueMs);
-    if (e.ttftMs >= 0)
-        done.data.insert(u"ttft_ms", e.ttftMs);
-    if (!e.errorMessage.isEmpty())
-        done.data.insert(u"error_message", e.errorMessage);
-    push(endMs, done);
+    if (ended)
+        push(endMs, ExecutionEvent::makeComplete(e.id, e.status, ExecutionSummary::of(e)));
 
     std::stable_sort(pending.begin(), pending.end(), [](const Pending &a, const Pending &b) {
         return a.atMs != b.atMs ? a.atMs < b.atMs : a.order < b.order;
