@@ -4,7 +4,7 @@
 #include "core/providers/ApiKeyLookup.h"
 #include "core/store/ExecutionStore.h"
 #include "tests/keychain/KeychainTestEnv.h"
-#include "tests/providers/ScriptedHttpServer.h"
+#include "tests/support/ScriptedHttpServer.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ScriptedHttpServer.h"
+#include "tests/support/ScriptedHttpServer.h"
 #include "core/providers/LlmCall.h"
 
 #include <QJsonDocument>

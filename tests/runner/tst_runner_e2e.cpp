@@ -1,4 +1,4 @@
-#include "tests/providers/ScriptedHttpServer.h"
+#include "tests/support/ScriptedHttpServer.h"
 #include "tests/support/TestSupport.h"
 
 #include <QFile>

@@ -1,4 +1,4 @@
-#include "ScriptedWorkspace.h"
+#include "tests/support/ScriptedWorkspace.h"
 
 #include "core/engine/LocalBackend.h"
 #include "ui/common/MessageBox.h"

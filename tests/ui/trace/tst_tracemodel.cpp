@@ -1,4 +1,4 @@
-#include "TraceTestData.h"
+#include "tests/support/TraceTestData.h"
 
 #include "core/trace/Replay.h"
 #include "ui/trace/TraceModel.h"

@@ -1,5 +1,5 @@
-#include "../history/ScriptedWorkspace.h"
-#include "TraceTestData.h"
+#include "tests/support/ScriptedWorkspace.h"
+#include "tests/support/TraceTestData.h"
 
 #include "core/engine/LocalBackend.h"
 #include "ui/common/FileDialog.h"
