@@ -17,8 +17,8 @@ const QList<Endpoint> &endpoints()
     static const QList<Endpoint> table = {
         { { QStringLiteral("api"), QStringLiteral("health") }, Route::Health, "GET" },
         { { QStringLiteral("api"), QStringLiteral("workspace") }, Route::Workspace, "GET" },
-        { { QStringLiteral("api"), QStringLiteral("agents"), QString(), QStringLiteral("test") }, Route::AgentTest,
-            "POST" },
+        { { QStringLiteral("api"), QStringLiteral("agents"), QString(), QStringLiteral("test") },
+            Route::AgentTest, "POST" },
         { { QStringLiteral("api"), QStringLiteral("orchestrations"), QString(), QStringLiteral("execute") },
             Route::OrchExecute, "POST" },
         { { QStringLiteral("api"), QStringLiteral("executions") }, Route::List, "GET" },
