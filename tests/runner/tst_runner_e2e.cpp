@@ -74,24 +74,9 @@ testsupport::ProcessResult TestRunnerE2E::runner(const QStringList &args, int ti
 
 testsupport::ProcessResult TestRunnerE2E::runnerServed(const QStringList &args, const QStringList &env)
 {
-    testsupport::ProcessResult r;
-    QProcess p;
-    QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-    for (const QString &kv :
-        QStringList { u"HOME="_s + m_dir.path(), u"XDG_DATA_HOME="_s + m_dir.filePath(u"xdg"_s) } + env)
-        e.insert(kv.section(u'=', 0, 0), kv.section(u'=', 1));
-    p.setProcessEnvironment(e);
-    QSignalSpy finished(&p, &QProcess::finished);
-    p.start(testsupport::binaryPath(u"run/agentstudio-run"_s), args);
-    if (!finished.wait(60000)) {
-        r.timedOut = true;
-        p.kill();
-        p.waitForFinished(5000);
-    }
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    return r;
+    return testsupport::runProcess(testsupport::binaryPath(u"run/agentstudio-run"_s), args, 60000,
+        QStringList { u"HOME="_s + m_dir.path(), u"XDG_DATA_HOME="_s + m_dir.filePath(u"xdg"_s) } + env,
+        testsupport::Wait::EventLoop);
 }
 
 QString TestRunnerE2E::writeCloudWorkspace(const QString &name, const QJsonObject &provider)
@@ -697,13 +682,8 @@ void TestRunnerE2E::trustedWorkspaceSendsTheKey()
 void TestRunnerE2E::anthropicDefaultKeyStaysHome()
 {
     ScriptedHttpServer server;
-    ScriptedHttpServer::Response refused;
-    refused.status = 401;
-    refused.headers = { { "Content-Type", "application/json" } };
-    refused.body
-        = R"({"type":"error","error":{"type":"authentication_error","message":"x-api-key header is required"}})";
-    refused.transfer = ScriptedHttpServer::Transfer::ContentLength;
-    server.enqueue(refused);
+    server.enqueue(ScriptedHttpServer::jsonResponse(401,
+        R"({"type":"error","error":{"type":"authentication_error","message":"x-api-key header is required"}})"));
     const QString path = writeCloudWorkspace(u"anthropic-elsewhere.agents.json"_s,
         QJsonObject { { u"kind"_s, u"anthropic"_s }, { u"base_url"_s, server.url().toString() } });
     const auto r = runnerServed({ u"run"_s, u"--workspace"_s, path, u"--agent"_s, u"echo"_s, u"--input"_s,

@@ -208,3 +208,13 @@ void ScriptedHttpServer::runNextStep(QTcpSocket *socket)
         }
     }
 }
+
+ScriptedHttpServer::Response ScriptedHttpServer::jsonResponse(int status, const QByteArray &body)
+{
+    Response r;
+    r.status = status;
+    r.headers = { { "Content-Type", "application/json" } };
+    r.body = body;
+    r.transfer = Transfer::ContentLength;
+    return r;
+}
