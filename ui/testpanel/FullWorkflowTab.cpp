@@ -40,46 +40,83 @@ QColor stateColor(FullWorkflowTab::NodeState s)
 } // namespace
 
 FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
-    : QWidget(parent)
+    : TestTab(backend, parent)
     , m_backend(backend)
 {
     setObjectName(QStringLiteral("fullWorkflowTab"));
-    m_tracker = new ExecutionTracker(backend, this);
 
-    auto *layout = new QHBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto *splitter = new QSplitter(Qt::Horizontal, this);
-    layout->addWidget(splitter);
-
-    auto *left = new QWidget(splitter);
-    auto *leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(8, 8, 8, 8);
+    QWidget *left = columnWidget();
     auto *pickRow = new QHBoxLayout;
     m_orchPicker
         = formcolumn::addPicker(pickRow, left, tr("&Workflow"), QStringLiteral("orchestrationPicker"), 14);
     m_examples = formcolumn::addExamplesPicker(pickRow, left,
         tr("Fill the form with one of the workflow's saved examples"),
         [this](const QJsonObject &inputs) { m_form->setValues(inputs); });
-    leftLayout->addLayout(pickRow);
-    m_orchInfo = formcolumn::addHint(leftLayout, left, QStringLiteral("orchestrationInfo"));
+    column()->addLayout(pickRow);
+    m_orchInfo = formcolumn::addHint(column(), left, QStringLiteral("orchestrationInfo"));
     m_form = new FormBuilder(left);
     m_form->setObjectName(QStringLiteral("workflowForm"));
     m_form->setEmptyText(tr("This workflow takes no inputs."));
-    formcolumn::addScrolled(leftLayout, m_form, left);
-    const formcolumn::RunRow runRow = formcolumn::addRunRow(
-        leftLayout, left, tr("Run workflow"), tr("Run the whole workflow (Ctrl+Return)"), 110);
-    m_formStatus = runRow.status;
-    m_cancel = runRow.cancel;
-    m_run = runRow.run;
+    formcolumn::addScrolled(column(), m_form, left);
+    addRunRow(tr("Run workflow"), tr("Run the whole workflow (Ctrl+Return)"), 110);
 
-    auto *right = new QSplitter(Qt::Vertical, splitter);
+    auto *right = new QSplitter(Qt::Vertical, splitter());
     m_graphView = new WorkflowGraphView(right);
     m_graphView->setObjectName(QStringLiteral("workflowGraph"));
     m_graphView->setMinimumHeight(160);
     right->addWidget(m_graphView);
 
     auto *bottom = new QSplitter(Qt::Horizontal, right);
-    auto *nodesBox = new QWidget(bottom);
+    bottom->addWidget(buildNodesBox(bottom));
+    createOutput(bottom)->setOutputCaption(tr("Workflow outputs"));
+    bottom->addWidget(output());
+    bottom->setStretchFactor(0, 1);
+    bottom->setStretchFactor(1, 3);
+    bottom->setSizes({ 270, 800 });
+    right->addWidget(bottom);
+    right->setStretchFactor(0, 2);
+    right->setStretchFactor(1, 3);
+
+    splitter()->addWidget(left);
+    splitter()->addWidget(right);
+    splitter()->setStretchFactor(0, 2);
+    splitter()->setStretchFactor(1, 5);
+    // The input form needs room for its hints; the graph and streams take the rest.
+    left->setMinimumWidth(330); // the workflow name and "Examples…" side by side
+    splitter()->setSizes({ 340, 1000 });
+
+    connect(m_orchPicker, &QComboBox::currentIndexChanged, this, &FullWorkflowTab::onOrchestrationChanged);
+    watchForm(m_form);
+    connect(m_testInContext, &QPushButton::clicked, this, [this] { testInContext(selectedNode()); });
+    connect(m_nodes, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem *item) {
+        const QString node = item ? item->data(NodeIdColumn, Qt::UserRole).toString() : QString();
+        output()->showNode(node);
+        m_graphView->selectNode(node);
+        updateButtons();
+    });
+    connect(m_graphView, &WorkflowGraphView::nodeSelected, this, &FullWorkflowTab::selectNode);
+    connect(m_graphView, &WorkflowGraphView::testInContextRequested, this, &FullWorkflowTab::testInContext);
+    connect(tracker(), &ExecutionTracker::stepStarted, this, &FullWorkflowTab::onStepStarted);
+    connect(tracker(), &ExecutionTracker::runConfirmed, this,
+        [this](const QString &executionId) { m_runExecutionId = executionId; });
+    connect(tracker(), &ExecutionTracker::stepCompleted, this, &FullWorkflowTab::onStepCompleted);
+    updateButtons();
+}
+
+QString FullWorkflowTab::title() const
+{
+    return tr("Full Workflow");
+}
+
+QString FullWorkflowTab::description() const
+{
+    return tr("Run a whole workflow end to end");
+}
+
+// The node list ("nodeList") with "Test in context" under it.
+QWidget *FullWorkflowTab::buildNodesBox(QWidget *parent)
+{
+    auto *nodesBox = new QWidget(parent);
     auto *nodesLayout = new QVBoxLayout(nodesBox);
     nodesLayout->setContentsMargins(0, 0, 0, 0);
     m_nodes = new QTreeWidget(nodesBox);
@@ -96,50 +133,7 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     m_testInContext->setToolTip(
         tr("Open the selected node in Node in Context, prefilled with this run's upstream values"));
     nodesLayout->addWidget(m_testInContext);
-    bottom->addWidget(nodesBox);
-    m_output = new RunOutputPane(m_tracker, bottom);
-    m_output->setOutputCaption(tr("Workflow outputs"));
-    bottom->addWidget(m_output);
-    bottom->setStretchFactor(0, 1);
-    bottom->setStretchFactor(1, 3);
-    bottom->setSizes({ 270, 800 });
-    right->addWidget(bottom);
-    right->setStretchFactor(0, 2);
-    right->setStretchFactor(1, 3);
-
-    splitter->addWidget(left);
-    splitter->addWidget(right);
-    splitter->setStretchFactor(0, 2);
-    splitter->setStretchFactor(1, 5);
-    // The input form needs room for its hints; the graph and streams take the rest.
-    left->setMinimumWidth(330); // the workflow name and "Examples…" side by side
-    splitter->setSizes({ 340, 1000 });
-
-    connect(m_orchPicker, &QComboBox::currentIndexChanged, this, &FullWorkflowTab::onOrchestrationChanged);
-    connect(m_form, &FormBuilder::validityChanged, this, &FullWorkflowTab::updateButtons);
-    connect(m_form, &FormBuilder::valuesEdited, this, &FullWorkflowTab::updateButtons);
-    connect(m_run, &QPushButton::clicked, this, [this] { run(); });
-    connect(m_cancel, &QPushButton::clicked, this, &FullWorkflowTab::cancel);
-    connect(m_testInContext, &QPushButton::clicked, this, [this] { testInContext(selectedNode()); });
-    connect(m_nodes, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem *item) {
-        const QString node = item ? item->data(NodeIdColumn, Qt::UserRole).toString() : QString();
-        m_output->showNode(node);
-        m_graphView->selectNode(node);
-        updateButtons();
-    });
-    connect(m_graphView, &WorkflowGraphView::nodeSelected, this, &FullWorkflowTab::selectNode);
-    connect(m_graphView, &WorkflowGraphView::testInContextRequested, this, &FullWorkflowTab::testInContext);
-    connect(m_tracker, &ExecutionTracker::stepStarted, this, &FullWorkflowTab::onStepStarted);
-    connect(m_tracker, &ExecutionTracker::runConfirmed, this,
-        [this](const QString &executionId) { m_runExecutionId = executionId; });
-    connect(m_tracker, &ExecutionTracker::stepCompleted, this, &FullWorkflowTab::onStepCompleted);
-    connect(m_tracker, &ExecutionTracker::statusChanged, this, &FullWorkflowTab::updateButtons);
-    connect(m_tracker, &ExecutionTracker::finished, this, [this](const QString &status) {
-        onFinished(status);
-        updateButtons();
-        emit runningChanged(false);
-    });
-    updateButtons();
+    return nodesBox;
 }
 
 QString FullWorkflowTab::stateName(NodeState state)
@@ -162,7 +156,7 @@ QString FullWorkflowTab::stateName(NodeState state)
 void FullWorkflowTab::setBackend(ExecutionBackend *backend)
 {
     m_backend = backend;
-    m_tracker->setBackend(backend);
+    tracker()->setBackend(backend);
     updateButtons();
 }
 
@@ -216,7 +210,7 @@ void FullWorkflowTab::onOrchestrationChanged()
         m_form->setEmptyText(m_workspace.orchestrations.isEmpty() ? tr("This workspace has no workflows.")
                                                                   : tr("Choose a workflow."));
         m_orchInfo->clear();
-        m_output->setOutputFields({});
+        output()->setOutputFields({});
         rebuildNodes();
         updateButtons();
         return;
@@ -249,7 +243,7 @@ void FullWorkflowTab::onOrchestrationChanged()
             + (f.desc.isEmpty() ? QString() : QStringLiteral(" · ") + f.desc);
         outputs << f;
     }
-    m_output->setOutputFields(outputs);
+    output()->setOutputFields(outputs);
     rebuildNodes();
     updateButtons();
 }
@@ -281,7 +275,7 @@ void FullWorkflowTab::rebuildNodes()
         item->setData(NodeIdColumn, Qt::UserRole, id);
         item->setForeground(StateColumn, stateColor(NodeState::Waiting));
     }
-    m_output->showNode(QString());
+    output()->showNode(QString());
 }
 
 void FullWorkflowTab::setNodeState(const QString &nodeId, NodeState state, const QString &detail)
@@ -362,7 +356,7 @@ void FullWorkflowTab::onStepCompleted(const QJsonObject &step)
         setNodeState(node, NodeState::Skipped);
 }
 
-void FullWorkflowTab::onFinished(const QString &status)
+void FullWorkflowTab::onRunFinished(const QString &status)
 {
     // Nodes the engine never reached are skipped; nodes still running were cancelled.
     for (int i = 0; i < m_nodes->topLevelItemCount(); ++i) {
@@ -404,12 +398,7 @@ void FullWorkflowTab::setInputs(const QJsonObject &inputs)
 bool FullWorkflowTab::canRun() const
 {
     return m_backend && m_workspace.orchestration(currentOrchestrationId()) && m_form->isValid()
-        && !m_tracker->isActive();
-}
-
-bool FullWorkflowTab::isRunning() const
-{
-    return m_tracker->isActive();
+        && !isRunning();
 }
 
 QString FullWorkflowTab::run(const QString &rerunOf)
@@ -428,20 +417,27 @@ QString FullWorkflowTab::run(const QString &rerunOf)
     ExecutionRequest request;
     request.orchestrationId = orch->id;
     request.inputs = m_form->values();
-    request.testMode = QStringLiteral("full_workflow");
+    request.testMode = toWire(mode());
     request.rerunOf = rerunOf;
     m_runOrch = orch->id;
     m_runInputs = request.inputs;
-    m_runExecutionId = m_tracker->start(request);
-    m_output->showNode(keepNode);
-    updateButtons();
-    emit runningChanged(true);
+    m_runExecutionId = startRun(request);
+    output()->showNode(keepNode);
     return m_runExecutionId;
 }
 
-void FullWorkflowTab::cancel()
+bool FullWorkflowTab::loadRecord(const ExecutionRecord &record, QString *error)
 {
-    m_tracker->cancel();
+    if (isRunning()) {
+        *error = tr("A workflow run is still going.");
+        return false;
+    }
+    if (!selectOrchestration(record.orchestrationId)) {
+        *error = tr("Workflow %1 is not in this workspace.").arg(record.orchestrationId);
+        return false;
+    }
+    setInputs(record.inputData);
+    return true;
 }
 
 QJsonObject FullWorkflowTab::upstreamOf(const QString &nodeId, QStringList *missing) const
@@ -477,7 +473,7 @@ QJsonObject FullWorkflowTab::upstreamOf(const QString &nodeId, QStringList *miss
 
 void FullWorkflowTab::testInContext(const QString &nodeId)
 {
-    if (nodeId.isEmpty() || m_runExecutionId.isEmpty() || m_tracker->isActive())
+    if (nodeId.isEmpty() || m_runExecutionId.isEmpty() || isRunning())
         return;
     QStringList missing;
     const QJsonObject upstream = upstreamOf(nodeId, &missing);
@@ -501,22 +497,9 @@ void FullWorkflowTab::testInContext(const QString &nodeId)
 
 void FullWorkflowTab::updateButtons()
 {
-    const bool running = m_tracker->isActive();
-    m_run->setEnabled(canRun());
-    m_cancel->setEnabled(running);
+    const bool running = isRunning();
+    showRunState(m_workspace.orchestration(currentOrchestrationId()) != nullptr, m_form->problems());
     m_orchPicker->setEnabled(!running);
     m_testInContext->setEnabled(!running && !m_runExecutionId.isEmpty() && !selectedNode().isEmpty()
         && m_runOrch == currentOrchestrationId());
-    if (running)
-        m_formStatus->setText(tr("Running…"));
-    else if (!m_workspace.orchestration(currentOrchestrationId()))
-        m_formStatus->clear();
-    else if (!m_form->isValid()) {
-        QStringList names;
-        for (const QString &p : m_form->problems())
-            names << p.section(QLatin1Char(':'), 0, 0);
-        names.removeDuplicates();
-        m_formStatus->setText(tr("Fix or fill in: %1").arg(names.join(QStringLiteral(", "))));
-    } else
-        m_formStatus->setText(tr("Ready to run."));
 }
