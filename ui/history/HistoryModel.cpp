@@ -1,5 +1,6 @@
 #include "ui/history/HistoryModel.h"
 
+#include "ui/common/StatusPalette.h"
 #include "ui/trace/TraceFormat.h"
 
 #include <QJsonValue>
@@ -380,7 +381,7 @@ QVariant HistoryModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::DecorationRole:
         if (index.column() == StatusColumn)
-            return traceformat::statusIcon(r.status);
+            return statuspalette::iconOf(r.status);
         return {};
     case Qt::ToolTipRole:
         if (!r.errorMessage.isEmpty())

@@ -1,6 +1,7 @@
 #include "ui/testpanel/FullWorkflowTab.h"
 
 #include "core/api/ExecutionBackend.h"
+#include "ui/common/StatusPalette.h"
 #include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FormColumn.h"
@@ -21,21 +22,27 @@
 namespace {
 enum NodeColumn { NodeIdColumn, AgentColumn, StateColumn, NodeColumnCount };
 
-QColor stateColor(FullWorkflowTab::NodeState s)
+WorkflowGraphView::State graphState(FullWorkflowTab::NodeState s)
 {
     switch (s) {
     case FullWorkflowTab::NodeState::Waiting:
-        return QColor(0x75, 0x75, 0x75);
+        return WorkflowGraphView::State::Waiting;
     case FullWorkflowTab::NodeState::Running:
-        return QColor(0x15, 0x65, 0xc0);
+        return WorkflowGraphView::State::Running;
     case FullWorkflowTab::NodeState::Done:
-        return QColor(0x2e, 0x7d, 0x32);
+        return WorkflowGraphView::State::Done;
     case FullWorkflowTab::NodeState::Failed:
-        return QColor(0xc6, 0x28, 0x28);
+        return WorkflowGraphView::State::Failed;
     case FullWorkflowTab::NodeState::Skipped:
-        return QColor(0x9e, 0x9e, 0x9e);
+        return WorkflowGraphView::State::Skipped;
     }
-    return {};
+    return WorkflowGraphView::State::Waiting;
+}
+
+// The node list's state text has the colour of the graph's border for that state.
+QColor stateColor(FullWorkflowTab::NodeState s)
+{
+    return statuspalette::color(WorkflowGraphView::tone(graphState(s)));
 }
 } // namespace
 
@@ -138,19 +145,7 @@ QWidget *FullWorkflowTab::buildNodesBox(QWidget *parent)
 
 QString FullWorkflowTab::stateName(NodeState state)
 {
-    switch (state) {
-    case NodeState::Waiting:
-        return tr("waiting");
-    case NodeState::Running:
-        return tr("running");
-    case NodeState::Done:
-        return tr("done");
-    case NodeState::Failed:
-        return tr("failed");
-    case NodeState::Skipped:
-        return tr("skipped");
-    }
-    return {};
+    return WorkflowGraphView::stateName(graphState(state));
 }
 
 void FullWorkflowTab::setBackend(ExecutionBackend *backend)
@@ -289,25 +284,7 @@ void FullWorkflowTab::setNodeState(const QString &nodeId, NodeState state, const
         item->setForeground(StateColumn, stateColor(state));
         item->setToolTip(StateColumn, detail);
     }
-    WorkflowGraphView::State s = WorkflowGraphView::State::Waiting;
-    switch (state) {
-    case NodeState::Waiting:
-        s = WorkflowGraphView::State::Waiting;
-        break;
-    case NodeState::Running:
-        s = WorkflowGraphView::State::Running;
-        break;
-    case NodeState::Done:
-        s = WorkflowGraphView::State::Done;
-        break;
-    case NodeState::Failed:
-        s = WorkflowGraphView::State::Failed;
-        break;
-    case NodeState::Skipped:
-        s = WorkflowGraphView::State::Skipped;
-        break;
-    }
-    m_graphView->setNodeState(nodeId, s);
+    m_graphView->setNodeState(nodeId, graphState(state));
 }
 
 void FullWorkflowTab::onStepStarted(const QJsonObject &step)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/api/ExecutionRecord.h"
+#include "core/api/ExecutionTypes.h"
 #include "core/model/Workspace.h"
 
 #include <QTabWidget>

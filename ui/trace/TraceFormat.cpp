@@ -1,9 +1,6 @@
 #include "ui/trace/TraceFormat.h"
 
 #include <QDateTime>
-#include <QHash>
-#include <QPainter>
-#include <QPixmap>
 #include <QRegularExpression>
 
 namespace traceformat {
@@ -87,43 +84,6 @@ QString modeLabel(const QString &testMode, const QString &executionType)
     if (testMode == QLatin1String("full_workflow"))
         return QStringLiteral("Full workflow");
     return executionType;
-}
-
-QColor statusColor(const QString &status)
-{
-    if (status == QLatin1String("completed"))
-        return QColor(0x2e, 0x9e, 0x4f);
-    if (status == QLatin1String("failed"))
-        return QColor(0xd0, 0x3b, 0x3b);
-    if (status == QLatin1String("running"))
-        return QColor(0x2f, 0x7f, 0xd8);
-    if (status == QLatin1String("queued"))
-        return QColor(0x9a, 0x9a, 0x9a);
-    if (status == QLatin1String("cancelled"))
-        return QColor(0xc7, 0x8a, 0x1c);
-    if (status == QLatin1String("interrupted"))
-        return QColor(0x8e, 0x5a, 0xc8);
-    return QColor(0xbb, 0xbb, 0xbb);
-}
-
-QIcon statusIcon(const QString &status)
-{
-    static QHash<QString, QIcon> cache;
-    const auto it = cache.constFind(status);
-    if (it != cache.constEnd())
-        return *it;
-    QPixmap pm(12, 12);
-    pm.fill(Qt::transparent);
-    {
-        QPainter p(&pm);
-        p.setRenderHint(QPainter::Antialiasing);
-        p.setPen(Qt::NoPen);
-        p.setBrush(statusColor(status));
-        p.drawEllipse(QRectF(1.5, 1.5, 9, 9));
-    }
-    QIcon icon(pm);
-    cache.insert(status, icon);
-    return icon;
 }
 
 } // namespace traceformat

@@ -1,5 +1,6 @@
 #include "ui/trace/TraceModel.h"
 
+#include "ui/common/StatusPalette.h"
 #include "ui/trace/TraceFormat.h"
 
 #include <QColor>
@@ -788,7 +789,7 @@ QVariant TraceModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::DecorationRole:
         if (index.column() == NameColumn)
-            return traceformat::statusIcon(n.status);
+            return statuspalette::iconOf(n.status);
         return {};
     case Qt::ToolTipRole:
         if (index.column() == TokensColumn && metered) {
@@ -814,7 +815,7 @@ QVariant TraceModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::ForegroundRole:
         if (index.column() == StatusColumn && n.status == QLatin1String("failed"))
-            return traceformat::statusColor(n.status);
+            return statuspalette::colorOf(n.status);
         return {};
     case StepIdRole:
         return n.id;
