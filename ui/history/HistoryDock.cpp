@@ -73,9 +73,34 @@ HistoryDock::HistoryDock(QWidget *parent)
     setObjectName(QStringLiteral("historyDock"));
     setFeatures(
         QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
-    auto *content = new QWidget(this);
 
-    // Search and the common filter.
+    auto *content = new QWidget(this);
+    QHBoxLayout *top = buildSearchRow(content);
+    buildFilterPanel(content);
+    QSplitter *split = buildList(content);
+    QHBoxLayout *buttons = buildActions(content);
+
+    m_statusLabel = new QLabel(content);
+    m_statusLabel->setObjectName(QStringLiteral("historyStatusLabel"));
+
+    auto *layout = new QVBoxLayout(content);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(top);
+    layout->addWidget(m_filterPanel);
+    layout->addWidget(split, 1);
+    layout->addLayout(buttons);
+    layout->addWidget(m_statusLabel);
+    setWidget(content);
+
+    connectFilters();
+    connectListAndActions();
+    updateButtons();
+    updateStatusLabel();
+}
+
+// The search box, the status filter, the sort and the "Filters" toggle.
+QHBoxLayout *HistoryDock::buildSearchRow(QWidget *content)
+{
     m_search = new QLineEdit(content);
     m_search->setObjectName(QStringLiteral("historySearch"));
     m_search->setPlaceholderText(QStringLiteral("Search inputs, outputs, errors"));
@@ -104,7 +129,12 @@ HistoryDock::HistoryDock(QWidget *parent)
     top->addWidget(m_sort);
     top->addWidget(m_moreFilters);
 
-    // The other filters, folded away by default.
+    return top;
+}
+
+// The other filters (type, mode, trigger, target, time, cost, latency), folded away by default.
+void HistoryDock::buildFilterPanel(QWidget *content)
+{
     m_filterPanel = new QWidget(content);
     m_filterPanel->setObjectName(QStringLiteral("historyFilterPanel"));
     m_type = makeCombo(m_filterPanel, QStringLiteral("historyTypeFilter"),
@@ -184,8 +214,11 @@ HistoryDock::HistoryDock(QWidget *parent)
     rangeRow->addWidget(m_maxLatency);
     grid->addLayout(rangeRow, 3, 0, 1, 3);
     m_filterPanel->setVisible(false);
+}
 
-    // The list.
+// The list beside the details / chart tabs.
+QSplitter *HistoryDock::buildList(QWidget *content)
+{
     m_table = new QTableView(content);
     m_table->setObjectName(QStringLiteral("historyTable"));
     m_table->setModel(m_model);
@@ -227,7 +260,12 @@ HistoryDock::HistoryDock(QWidget *parent)
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
 
-    // Actions.
+    return split;
+}
+
+// Run again, Open trace, Compare, Delete, Retention, Export and Reload.
+QHBoxLayout *HistoryDock::buildActions(QWidget *content)
+{
     auto button = [content](const QString &name, const QString &text, const QString &tip) {
         auto *b = new QPushButton(text, content);
         b->setObjectName(name);
@@ -259,20 +297,14 @@ HistoryDock::HistoryDock(QWidget *parent)
     buttons->addStretch(1);
     buttons->addWidget(refresh);
 
-    m_statusLabel = new QLabel(content);
-    m_statusLabel->setObjectName(QStringLiteral("historyStatusLabel"));
+    connect(refresh, &QToolButton::clicked, this, &HistoryDock::refresh);
+    return buttons;
+}
 
-    auto *layout = new QVBoxLayout(content);
-    layout->setContentsMargins(4, 4, 4, 4);
-    layout->addLayout(top);
-    layout->addWidget(m_filterPanel);
-    layout->addWidget(split, 1);
-    layout->addLayout(buttons);
-    layout->addWidget(m_statusLabel);
-    setWidget(content);
-
-    // Behaviour: any filter change re-queries after a short pause (typing in the search box
-    // does not send a query per key).
+// Any filter change re-queries after a short pause (typing in the search box does not send a
+// query per key); a click on a sortable header changes the sort.
+void HistoryDock::connectFilters()
+{
     m_queryDebounce->setSingleShot(true);
     m_queryDebounce->setInterval(250);
     connect(m_queryDebounce, &QTimer::timeout, this, &HistoryDock::applyQuery);
@@ -314,7 +346,11 @@ HistoryDock::HistoryDock(QWidget *parent)
         }
         applyQuery(); // also puts the indicator back where the sort is
     });
+}
 
+// Selection, model changes and the action buttons.
+void HistoryDock::connectListAndActions()
+{
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         updateButtons();
         updateDetails();
@@ -344,9 +380,6 @@ HistoryDock::HistoryDock(QWidget *parent)
     connect(m_delete, &QPushButton::clicked, this, &HistoryDock::deleteSelected);
     connect(m_retention, &QPushButton::clicked, this, &HistoryDock::openRetentionDialog);
     connect(m_export, &QPushButton::clicked, this, &HistoryDock::onExportClicked);
-    connect(refresh, &QToolButton::clicked, this, &HistoryDock::refresh);
-    updateButtons();
-    updateStatusLabel();
 }
 
 HistoryDock::~HistoryDock() = default;

@@ -1,6 +1,7 @@
 #include "ui/testpanel/FullWorkflowTab.h"
 
 #include "core/api/ExecutionBackend.h"
+#include "core/api/UpstreamResolver.h"
 #include "ui/common/StatusPalette.h"
 #include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
@@ -417,59 +418,50 @@ bool FullWorkflowTab::loadRecord(const ExecutionRecord &record, QString *error)
     return true;
 }
 
+ExecutionRecord FullWorkflowTab::lastRun() const
+{
+    ExecutionRecord run;
+    run.id = m_runExecutionId;
+    run.orchestrationId = m_runOrch;
+    run.testMode = toWire(TestMode::FullWorkflow);
+    run.inputData = m_runInputs;
+    QStringList nodes = m_nodeInputs.keys() + m_nodeOutputs.keys();
+    nodes.removeDuplicates();
+    for (const QString &node : std::as_const(nodes)) {
+        StepRecord step;
+        step.kind = toWire(StepKind::Node);
+        step.nodeId = node;
+        step.status = toWire(nodeState(node) == NodeState::Done ? StepStatus::Completed : StepStatus::Failed);
+        step.inputData = m_nodeInputs.value(node);
+        step.outputData = m_nodeOutputs.value(node);
+        run.steps << step;
+    }
+    return run;
+}
+
 QJsonObject FullWorkflowTab::upstreamOf(const QString &nodeId, QStringList *missing) const
 {
-    QJsonObject upstream;
     const OrchestrationSpec *orch = m_workspace.orchestration(m_runOrch);
     if (!orch)
-        return upstream;
-    for (const EdgeSpec &e : orch->edgesInto(nodeId)) {
-        QJsonValue v;
-        if (e.fromNode == QStringLiteral("input"))
-            v = m_runInputs.value(e.fromField);
-        else
-            v = m_nodeOutputs.value(e.fromNode).value(e.fromField);
-        if (v.isUndefined()) {
-            // The engine applies defaults to workflow inputs left empty.
-            const FieldSpec *in = nullptr;
-            for (const FieldSpec &f : orch->inputs)
-                if (e.fromNode == QStringLiteral("input") && f.name == e.fromField)
-                    in = &f;
-            if (in && in->defaultValue)
-                v = *in->defaultValue;
-        }
-        if (v.isUndefined()) {
-            if (missing)
-                *missing << e.toField;
-        } else {
-            upstream.insert(e.toField, v);
-        }
-    }
-    return upstream;
+        return {};
+    const upstream::Resolution r = upstream::resolve(*orch, nodeId, lastRun());
+    if (missing)
+        *missing << r.missing;
+    return r.values;
 }
 
 void FullWorkflowTab::testInContext(const QString &nodeId)
 {
     if (nodeId.isEmpty() || m_runExecutionId.isEmpty() || isRunning())
         return;
-    QStringList missing;
-    const QJsonObject upstream = upstreamOf(nodeId, &missing);
-    QJsonObject own;
     const OrchestrationSpec *orch = m_workspace.orchestration(m_runOrch);
-    const QJsonObject in = m_nodeInputs.value(nodeId);
-    if (orch) {
-        QStringList fed;
-        for (const EdgeSpec &e : orch->edgesInto(nodeId))
-            fed << e.toField;
-        for (auto it = in.begin(); it != in.end(); ++it)
-            if (!fed.contains(it.key()))
-                own.insert(it.key(), it.value());
-    }
+    const upstream::Resolution r
+        = orch ? upstream::resolve(*orch, nodeId, lastRun()) : upstream::Resolution();
     QString text = tr("Upstream values from Full Workflow run %1.").arg(m_runExecutionId.left(8));
-    if (!missing.isEmpty())
-        text
-            += QLatin1Char(' ') + tr("Not produced in that run: %1.").arg(missing.join(QStringLiteral(", ")));
-    emit testInContextRequested(m_runOrch, nodeId, upstream, own, text, m_runExecutionId);
+    if (!r.missing.isEmpty())
+        text += QLatin1Char(' ')
+            + tr("Not produced in that run: %1.").arg(r.missing.join(QStringLiteral(", ")));
+    emit testInContextRequested(m_runOrch, nodeId, r.values, r.ownInputs, text, m_runExecutionId);
 }
 
 void FullWorkflowTab::updateButtons()

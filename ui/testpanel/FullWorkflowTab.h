@@ -51,7 +51,8 @@ public:
 
     NodeState nodeState(const QString &nodeId) const { return m_states.value(nodeId, NodeState::Waiting); }
     static QString stateName(NodeState state);
-    // Upstream and own values of `nodeId` in the last run (what Test in context prefills).
+    // Upstream values of `nodeId` in the last run (what Test in context prefills), read by the
+    // one Node in Context resolver (core/api/UpstreamResolver).
     QJsonObject upstreamOf(const QString &nodeId, QStringList *missing = nullptr) const;
     void testInContext(const QString &nodeId);
 
@@ -65,6 +66,8 @@ signals:
 
 private:
     QWidget *buildNodesBox(QWidget *parent);
+    // The last run as far as this tab saw it (its node steps), for the upstream resolver.
+    ExecutionRecord lastRun() const;
     void onOrchestrationChanged();
     void rebuildNodes();
     void setNodeState(const QString &nodeId, NodeState state, const QString &detail = {});

@@ -1,6 +1,7 @@
 #include "ui/testpanel/NodeInContextTab.h"
 
 #include "core/api/ExecutionBackend.h"
+#include "core/api/UpstreamResolver.h"
 #include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FormColumn.h"
@@ -15,56 +16,6 @@
 #include <QScrollArea>
 #include <QSplitter>
 #include <QVBoxLayout>
-
-namespace {
-// Upstream values of `nodeId` in a finished run: each edge into the node reads the workflow
-// input or the source node's outputs (its `node` step's output_data).
-QJsonObject upstreamFromRecord(const OrchestrationSpec &orch, const QString &nodeId,
-    const ExecutionRecord &rec, QJsonObject *own, QStringList *missing)
-{
-    QHash<QString, QJsonObject> nodeOutputs, nodeInputs;
-    for (const StepRecord &s : rec.steps) {
-        if (s.kind == QStringLiteral("node") && !s.nodeId.isEmpty()) {
-            nodeOutputs.insert(s.nodeId, s.outputData);
-            nodeInputs.insert(s.nodeId, s.inputData);
-        }
-    }
-    // A workflow run stores its inputs as input_data; a Node in Context run as {"inputs","upstream"}.
-    const QJsonObject workflowInputs = rec.inputData;
-    QJsonObject upstream;
-    QStringList fed;
-    for (const EdgeSpec &e : orch.edgesInto(nodeId)) {
-        fed << e.toField;
-        QJsonValue v;
-        if (e.fromNode == QStringLiteral("input"))
-            v = workflowInputs.value(e.fromField);
-        else
-            v = nodeOutputs.value(e.fromNode).value(e.fromField);
-        if (v.isUndefined())
-            *missing << e.toField;
-        else
-            upstream.insert(e.toField, v);
-    }
-    const QJsonObject ins = nodeInputs.value(nodeId);
-    const QJsonObject nodeOwn
-        = ins.contains(QStringLiteral("inputs")) && ins.value(QStringLiteral("inputs")).isObject()
-        ? ins.value(QStringLiteral("inputs")).toObject()
-        : ins;
-    for (auto it = nodeOwn.begin(); it != nodeOwn.end(); ++it)
-        if (!fed.contains(it.key()))
-            own->insert(it.key(), it.value());
-    if (rec.testMode == QStringLiteral("node_in_context") && rec.nodeId == nodeId) {
-        const QJsonObject up = rec.inputData.value(QStringLiteral("upstream")).toObject();
-        for (auto it = up.begin(); it != up.end(); ++it)
-            upstream.insert(it.key(), it.value());
-        const QJsonObject ownIn = rec.inputData.value(QStringLiteral("inputs")).toObject();
-        for (auto it = ownIn.begin(); it != ownIn.end(); ++it)
-            own->insert(it.key(), it.value());
-        missing->clear();
-    }
-    return upstream;
-}
-} // namespace
 
 NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
     : TestTab(backend, parent)
@@ -374,11 +325,9 @@ void NodeInContextTab::applySource(Source source, const QString &executionId)
     case Source::LatestRun: {
         if (!m_backend)
             return;
-        HistoryQuery q;
-        q.orchestrationId = orch->id;
-        q.statuses = { QStringLiteral("completed") };
-        q.testMode = QStringLiteral("full_workflow");
-        q.limit = 1;
+        // The one definition of "latest successful run" (core/api/UpstreamResolver).
+        const HistoryQuery q
+            = upstream::latestUsableRunQuery(m_workspace.organizationId, m_workspace.workspaceId, orch->id);
         setPrefillStatus(tr("Looking up the latest successful run…"));
         m_historyTicket = m_backend->queryHistory(q);
         break;
@@ -410,16 +359,16 @@ void NodeInContextTab::onExecutionFetched(const ExecutionRecord &record)
         setPrefillStatus(tr("Execution %1 is not a run of this workflow.").arg(record.id.left(8)), true);
         return;
     }
-    QJsonObject own;
-    QStringList missing;
-    const QJsonObject up = upstreamFromRecord(*orch, currentNodeId(), record, &own, &missing);
-    prefill(up, own, QString());
+    const upstream::Resolution r = upstream::resolve(*orch, currentNodeId(), record);
+    const QStringList &missing = r.missing;
+    prefill(r.values, r.ownInputs, QString());
     QString text = tr("Upstream values from run %1 (%2, %3).")
                        .arg(record.id.left(8), record.status,
                            record.queuedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
     if (!missing.isEmpty())
         text += QLatin1Char(' ') + tr("Not in that run: %1.").arg(missing.join(QStringLiteral(", ")));
     setPrefillStatus(text, !missing.isEmpty());
+    m_prefillStatus->setToolTip(r.problems.join(QLatin1Char('\n'))); // which edge, and why
 }
 
 void NodeInContextTab::prefill(const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText,
