@@ -40,7 +40,7 @@ static QString dollars(double usd)
 QString cost(const std::optional<double> &usd)
 {
     if (!usd)
-        return QStringLiteral("price unknown");
+        return tr("price unknown");
     return dollars(*usd);
 }
 
@@ -78,11 +78,11 @@ QString time(const QDateTime &t)
 QString modeLabel(const QString &testMode, const QString &executionType)
 {
     if (testMode == QLatin1String("single_agent"))
-        return QStringLiteral("Single agent");
+        return tr("Single agent");
     if (testMode == QLatin1String("node_in_context"))
-        return QStringLiteral("Node in context");
+        return tr("Node in context");
     if (testMode == QLatin1String("full_workflow"))
-        return QStringLiteral("Full workflow");
+        return tr("Full workflow");
     return executionType;
 }
 

@@ -799,7 +799,7 @@ QVariant TraceModel::data(const QModelIndex &index, int role) const
                               .arg(n.outputTokens)
                               .arg(n.reasoningTokens);
             if (n.estimated)
-                tip += QStringLiteral(" — estimated");
+                tip += tr(" — estimated");
             return tip;
         }
         if (!n.errorMessage.isEmpty())
@@ -843,17 +843,17 @@ QVariant TraceModel::headerData(int section, Qt::Orientation orientation, int ro
         return {};
     switch (section) {
     case NameColumn:
-        return QStringLiteral("Step");
+        return tr("Step");
     case KindColumn:
-        return QStringLiteral("Kind");
+        return tr("Kind");
     case StatusColumn:
-        return QStringLiteral("Status");
+        return tr("Status");
     case LatencyColumn:
-        return QStringLiteral("Latency");
+        return tr("Latency");
     case TokensColumn:
-        return QStringLiteral("Tokens in → out");
+        return tr("Tokens in → out");
     case CostColumn:
-        return QStringLiteral("Cost");
+        return tr("Cost");
     }
     return {};
 }
