@@ -1,5 +1,6 @@
 #include "ui/trace/TraceFormat.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QRegularExpression>
 
@@ -40,7 +41,7 @@ static QString dollars(double usd)
 QString cost(const std::optional<double> &usd)
 {
     if (!usd)
-        return tr("price unknown");
+        return QCoreApplication::translate("traceformat", "price unknown");
     return dollars(*usd);
 }
 
@@ -78,11 +79,11 @@ QString time(const QDateTime &t)
 QString modeLabel(const QString &testMode, const QString &executionType)
 {
     if (testMode == QLatin1String("single_agent"))
-        return tr("Single agent");
+        return QCoreApplication::translate("traceformat", "Single agent");
     if (testMode == QLatin1String("node_in_context"))
-        return tr("Node in context");
+        return QCoreApplication::translate("traceformat", "Node in context");
     if (testMode == QLatin1String("full_workflow"))
-        return tr("Full workflow");
+        return QCoreApplication::translate("traceformat", "Full workflow");
     return executionType;
 }
 

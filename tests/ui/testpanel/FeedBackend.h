@@ -12,14 +12,14 @@ class FeedBackend final : public ExecutionBackend
 public:
     using ExecutionBackend::ExecutionBackend;
 
-    QList<ExecutionRequest> started; // every start(), in order
+    QList<ExecutionRequest> requests; // every start(), in order
     QStringList cancelled; // every cancel() id
 
     QString displayName() const override { return QStringLiteral("Feed"); }
     Workspace workspace() const override { return {}; }
     quint64 start(const ExecutionRequest &request) override
     {
-        started << request;
+        requests << request;
         return ++m_ticket;
     }
     void cancel(const QString &executionId) override { cancelled << executionId; }

@@ -98,7 +98,7 @@ private slots:
         step.status = QStringLiteral("running");
         record.steps << step;
         trace.setExecution(record);
-        const QModelIndex root = trace.index(0, TraceModel::StatusColumn);
+        const QModelIndex root = trace.index(0, TraceModel::NameColumn);
         QVERIFY(root.isValid());
         QCOMPARE(dotColor(trace.data(root, Qt::DecorationRole)), running);
 

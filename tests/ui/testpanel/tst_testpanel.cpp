@@ -1,5 +1,5 @@
 #include "FeedBackend.h"
-#include "TestSupport.h"
+#include "tests/support/TestSupport.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FullWorkflowTab.h"
 #include "ui/testpanel/NodeInContextTab.h"
@@ -76,13 +76,13 @@ private slots:
             m_panel->nodeInContext()->selectNode(QStringLiteral("research_brief"), QStringLiteral("review")));
         QVERIFY2(m_panel->tabs().at(tab)->canRun(), "the example workspace should be runnable in every tab");
         m_panel->runCurrent();
-        QCOMPARE(m_backend->started.size(), 1);
-        QCOMPARE(m_backend->started.first().testMode, testMode);
+        QCOMPARE(m_backend->requests.size(), 1);
+        QCOMPARE(m_backend->requests.first().testMode, testMode);
         for (int i = 0; i < 3; ++i)
             QCOMPARE(m_panel->tabs().at(i)->isRunning(), i == tab);
         QVERIFY(m_panel->isAnyRunning());
         m_panel->cancelCurrent();
-        QCOMPARE(m_backend->cancelled, QStringList { m_backend->started.first().executionId });
+        QCOMPARE(m_backend->cancelled, QStringList { m_backend->requests.first().executionId });
     }
 
     void rerunGoesToTheTabOfItsMode_data()
@@ -135,8 +135,8 @@ private slots:
         const QString id = m_panel->rerun(record, &error);
         QVERIFY2(!id.isEmpty(), qPrintable(error));
         QCOMPARE(m_panel->currentIndex(), tab);
-        QCOMPARE(m_backend->started.size(), 1);
-        const ExecutionRequest &request = m_backend->started.first();
+        QCOMPARE(m_backend->requests.size(), 1);
+        const ExecutionRequest &request = m_backend->requests.first();
         QCOMPARE(request.rerunOf, record.id);
         QCOMPARE(request.testMode, toWire(m_panel->tabs().at(tab)->mode()));
         QCOMPARE(request.agentId, agent);
@@ -154,7 +154,7 @@ private slots:
         QString error;
         QVERIFY(m_panel->rerun(record, &error).isEmpty());
         QCOMPARE(error, QStringLiteral("Workflow gone is not in this workspace."));
-        QVERIFY(m_backend->started.isEmpty());
+        QVERIFY(m_backend->requests.isEmpty());
     }
 
     // setBackend and setBeforeRun reach every tab.
