@@ -223,7 +223,9 @@ Result<RunTarget> runTarget(const CliArguments &a, const Workspace &workspace, E
             }
             const AgentSpec *agent = workspace.agent(node->agent);
             if (!agent)
-                return Failure { QStringLiteral("run: node '%1' uses unknown agent '%2'").arg(node->id, node->agent) };
+                return Failure {
+                    QStringLiteral("run: node '%1' uses unknown agent '%2'").arg(node->id, node->agent)
+                };
             target.fields = &agent->signature.inputs;
             // The engine completes edge-fed inputs from --upstream, pins or the latest full run.
             target.preValidate = false;

@@ -106,19 +106,15 @@ QHBoxLayout *HistoryDock::buildSearchRow(QWidget *content)
     m_search->setPlaceholderText(tr("Search inputs, outputs, errors"));
     m_search->setClearButtonEnabled(true);
     m_status = makeCombo(content, QStringLiteral("historyStatusFilter"),
-        { { tr("Any status"), QString() },
-            { tr("Completed"), QStringLiteral("completed") },
-            { tr("Failed"), QStringLiteral("failed") },
-            { tr("Running"), QStringLiteral("running") },
-            { tr("Queued"), QStringLiteral("queued") },
-            { tr("Cancelled"), QStringLiteral("cancelled") },
+        { { tr("Any status"), QString() }, { tr("Completed"), QStringLiteral("completed") },
+            { tr("Failed"), QStringLiteral("failed") }, { tr("Running"), QStringLiteral("running") },
+            { tr("Queued"), QStringLiteral("queued") }, { tr("Cancelled"), QStringLiteral("cancelled") },
             { tr("Interrupted"), QStringLiteral("interrupted") } });
     m_moreFilters = new QToolButton(content);
     m_moreFilters->setObjectName(QStringLiteral("historyMoreFilters"));
     m_moreFilters->setText(tr("Filters"));
     m_moreFilters->setCheckable(true);
-    m_moreFilters->setToolTip(
-        tr("Type, mode, agent, orchestration, trigger, time, cost and latency"));
+    m_moreFilters->setToolTip(tr("Type, mode, agent, orchestration, trigger, time, cost and latency"));
     m_sort = makeCombo(content, QStringLiteral("historySort"),
         { { tr("Newest first"), QString() }, { tr("Oldest first"), QString() },
             { tr("Highest cost"), QString() }, { tr("Slowest"), QString() } });
@@ -142,18 +138,15 @@ void HistoryDock::buildFilterPanel(QWidget *content)
             { tr("Orchestration"), QStringLiteral("orchestration") },
             { tr("Test"), QStringLiteral("test") } });
     m_mode = makeCombo(m_filterPanel, QStringLiteral("historyModeFilter"),
-        { { tr("Any mode"), QString() },
-            { tr("Single agent"), QStringLiteral("single_agent") },
+        { { tr("Any mode"), QString() }, { tr("Single agent"), QStringLiteral("single_agent") },
             { tr("Node in context"), QStringLiteral("node_in_context") },
             { tr("Full workflow"), QStringLiteral("full_workflow") } });
     m_trigger = makeCombo(m_filterPanel, QStringLiteral("historyTriggerFilter"),
-        { { tr("Any trigger"), QString() },
-            { tr("Test panel"), QStringLiteral("test_panel") },
+        { { tr("Any trigger"), QString() }, { tr("Test panel"), QStringLiteral("test_panel") },
             { QStringLiteral("CLI"), QStringLiteral("cli") },
             { QStringLiteral("API"), QStringLiteral("api") },
             { QStringLiteral("MCP"), QStringLiteral("mcp") } });
-    m_agent
-        = makeTargetCombo(m_filterPanel, QStringLiteral("historyAgentFilter"), tr("Any agent"));
+    m_agent = makeTargetCombo(m_filterPanel, QStringLiteral("historyAgentFilter"), tr("Any agent"));
     m_orchestration = makeTargetCombo(
         m_filterPanel, QStringLiteral("historyOrchestrationFilter"), tr("Any orchestration"));
     m_sinceEnabled = new QCheckBox(tr("From"), m_filterPanel);
@@ -276,14 +269,13 @@ QHBoxLayout *HistoryDock::buildActions(QWidget *content)
         tr("Open this run in the test panel and run it with the same inputs"));
     m_openTrace = button(QStringLiteral("openTraceButton"), tr("Open trace"),
         tr("Show the run's steps and timeline (double-click a row)"));
-    m_compare = button(QStringLiteral("compareButton"), tr("Compare"),
-        tr("Select two runs to compare them step by step"));
-    m_delete = button(
-        QStringLiteral("deleteButton"), tr("Delete"), tr("Delete the selected runs"));
+    m_compare = button(
+        QStringLiteral("compareButton"), tr("Compare"), tr("Select two runs to compare them step by step"));
+    m_delete = button(QStringLiteral("deleteButton"), tr("Delete"), tr("Delete the selected runs"));
     m_retention = button(QStringLiteral("retentionButton"), tr("Retention…"),
         tr("Keep the last N runs or drop runs older than D days"));
-    m_export = button(QStringLiteral("exportHistoryButton"), tr("Export…"),
-        tr("Save the listed runs as CSV or JSON"));
+    m_export = button(
+        QStringLiteral("exportHistoryButton"), tr("Export…"), tr("Save the listed runs as CSV or JSON"));
     auto *refresh = new QToolButton(content);
     refresh->setObjectName(QStringLiteral("historyRefresh"));
     refresh->setText(QStringLiteral("↻"));
@@ -617,8 +609,8 @@ void HistoryDock::updateDetails()
             QString::number(double(r.outputTokens) * 1000.0 / double(r.executionTimeMs), 'f', 1));
     html += row(tr("Cost"), traceformat::cost(r.costUsd));
     if (!r.model.isEmpty())
-        html += row(tr("Model"),
-            r.provider.isEmpty() ? r.model : r.provider + QStringLiteral(" / ") + r.model);
+        html += row(
+            tr("Model"), r.provider.isEmpty() ? r.model : r.provider + QStringLiteral(" / ") + r.model);
     if (!r.nodeId.isEmpty())
         html += row(tr("Node"), r.nodeId);
     html += row(tr("Trigger"), r.triggerType);
@@ -720,9 +712,8 @@ void HistoryDock::deleteSelected()
     const QList<ExecutionRecord> selected = selectedRecords();
     if (selected.isEmpty() || !m_backend)
         return;
-    const QString text = selected.size() == 1
-        ? tr("Delete this run and its trace?")
-        : tr("Delete %1 runs and their traces?").arg(selected.size());
+    const QString text = selected.size() == 1 ? tr("Delete this run and its trace?")
+                                              : tr("Delete %1 runs and their traces?").arg(selected.size());
     if (MessageBox::question(
             this, tr("Delete runs"), text, QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
         != QMessageBox::Yes)
@@ -766,8 +757,7 @@ void HistoryDock::onDeleted(quint64 ticket, int count)
     else
         m_model->removeExecutions(m_deleteIds);
     m_deleteIds.clear();
-    m_lastMessage
-        = count == 1 ? tr("Deleted 1 run") : tr("Deleted %1 runs").arg(count);
+    m_lastMessage = count == 1 ? tr("Deleted 1 run") : tr("Deleted %1 runs").arg(count);
     updateStatusLabel();
     emit executionsDeleted(count);
 }
@@ -781,11 +771,10 @@ void HistoryDock::openRetentionDialog()
             ? tr("keep the last %1 runs and delete runs older than %2 days")
                   .arg(dialog->keepLast())
                   .arg(dialog->olderThanDays())
-            : dialog->keepLast() > 0
-            ? tr("keep only the last %1 runs").arg(dialog->keepLast())
-            : tr("delete runs older than %1 days").arg(dialog->olderThanDays());
-        if (MessageBox::question(this, tr("History retention"),
-                tr("Really %1?").arg(what), QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
+            : dialog->keepLast() > 0 ? tr("keep only the last %1 runs").arg(dialog->keepLast())
+                                     : tr("delete runs older than %1 days").arg(dialog->olderThanDays());
+        if (MessageBox::question(this, tr("History retention"), tr("Really %1?").arg(what),
+                QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
             == QMessageBox::Yes)
             applyRetention(dialog->keepLast(), dialog->olderThanDays());
     });
@@ -817,6 +806,6 @@ void HistoryDock::onExportClicked()
     if (!error.isEmpty())
         MessageBox::warning(this, tr("Export failed"), error);
     else
-        MessageBox::information(this, tr("Export"),
-            tr("Exported %1 listed runs to %2").arg(m_model->rowCount()).arg(path));
+        MessageBox::information(
+            this, tr("Export"), tr("Exported %1 listed runs to %2").arg(m_model->rowCount()).arg(path));
 }

@@ -32,8 +32,8 @@ RetentionDialog::RetentionDialog(QWidget *parent)
     auto *form = new QFormLayout;
     form->addRow(m_keepEnabled, m_keep);
     form->addRow(m_olderEnabled, m_older);
-    auto *note = new QLabel(
-        tr("Queued and running executions are never deleted. This cannot be undone."), this);
+    auto *note
+        = new QLabel(tr("Queued and running executions are never deleted. This cannot be undone."), this);
     note->setWordWrap(true);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Delete"));

@@ -101,8 +101,7 @@ TraceView::TraceView(QWidget *parent)
     m_details = new QTextBrowser(this);
     m_details->setObjectName(QStringLiteral("traceDetails"));
     m_details->setOpenLinks(false);
-    m_details->setPlaceholderText(
-        tr("Select a step to see its inputs, prompt, reply and metrics."));
+    m_details->setPlaceholderText(tr("Select a step to see its inputs, prompt, reply and metrics."));
 
     QHBoxLayout *bar = buildToolbar();
 
@@ -171,20 +170,20 @@ QHBoxLayout *TraceView::buildToolbar()
         b->setAutoRaise(true);
         return b;
     };
-    QToolButton *prev = makeButton(
-        QStringLiteral("tracePrevMatch"), QStringLiteral("▲"), tr("Previous match (Shift+F3)"));
-    QToolButton *next = makeButton(
-        QStringLiteral("traceNextMatch"), QStringLiteral("▼"), tr("Next match (F3)"));
+    QToolButton *prev
+        = makeButton(QStringLiteral("tracePrevMatch"), QStringLiteral("▲"), tr("Previous match (Shift+F3)"));
+    QToolButton *next
+        = makeButton(QStringLiteral("traceNextMatch"), QStringLiteral("▼"), tr("Next match (F3)"));
     m_onlyMatches = new QCheckBox(tr("Only matches"), this);
     m_onlyMatches->setObjectName(QStringLiteral("traceOnlyMatches"));
-    QToolButton *expand = makeButton(QStringLiteral("traceExpandAll"), tr("Expand all"),
-        tr("Expand all (Ctrl+])"));
-    QToolButton *collapse = makeButton(QStringLiteral("traceCollapseAll"), tr("Collapse all"),
-        tr("Collapse all (Ctrl+[)"));
+    QToolButton *expand
+        = makeButton(QStringLiteral("traceExpandAll"), tr("Expand all"), tr("Expand all (Ctrl+])"));
+    QToolButton *collapse
+        = makeButton(QStringLiteral("traceCollapseAll"), tr("Collapse all"), tr("Collapse all (Ctrl+[)"));
     QToolButton *fitButton = makeButton(QStringLiteral("traceFit"), tr("Fit"),
         tr("Fit the whole run in the timeline (0); Ctrl+wheel zooms, drag pans"));
-    m_replayButton = makeButton(QStringLiteral("traceReplayButton"), tr("Replay"),
-        tr("Play the run back, no provider call"));
+    m_replayButton = makeButton(
+        QStringLiteral("traceReplayButton"), tr("Replay"), tr("Play the run back, no provider call"));
     m_replaySpeed = new QComboBox(this);
     m_replaySpeed->setObjectName(QStringLiteral("traceReplaySpeed"));
     for (const auto &[label, speed] : { std::pair { "1×", 1.0 }, { "2×", 2.0 }, { "5×", 5.0 },
@@ -530,20 +529,18 @@ void TraceView::updateDetails()
     if (n->streamedTokens > 0 && n->endMs < 0)
         metrics += row(tr("Streamed so far"), QStringLiteral("%1 tokens").arg(n->streamedTokens));
     metrics += row(tr("Cost"), traceformat::cost(n->cost));
-    metrics += row(tr("Latency"),
-        n->latencyMs >= 0 ? traceformat::latency(n->latencyMs) : QStringLiteral("running"));
+    metrics += row(
+        tr("Latency"), n->latencyMs >= 0 ? traceformat::latency(n->latencyMs) : QStringLiteral("running"));
     if (!s)
         metrics += row(tr("Queue time"), traceformat::latency(n->queueMs));
     if (n->ttftMs >= 0)
         metrics += row(tr("Time to first token"), traceformat::latency(n->ttftMs));
     if (n->startMs >= 0)
-        metrics
-            += row(tr("Started at"), QStringLiteral("+%1").arg(traceformat::latency(n->startMs)));
+        metrics += row(tr("Started at"), QStringLiteral("+%1").arg(traceformat::latency(n->startMs)));
     const QString model = s ? s->model : e.model;
     const QString provider = s ? s->provider : e.provider;
     if (!model.isEmpty())
-        metrics += row(
-            tr("Model"), provider.isEmpty() ? model : provider + QStringLiteral(" / ") + model);
+        metrics += row(tr("Model"), provider.isEmpty() ? model : provider + QStringLiteral(" / ") + model);
     if (s && !s->nodeId.isEmpty())
         metrics += row(tr("Node"), s->nodeId);
     metrics += row(QStringLiteral("Id"), n->id);
@@ -569,8 +566,7 @@ void TraceView::updateDetails()
             html += section(tr("Request"), pretty(rest));
         const QString raw = s->outputData.value(u"text").toString();
         const QString streamed = m_model->streamedText(s->id);
-        html += section(n->endMs < 0 ? tr("Reply so far") : tr("Raw reply"),
-            raw.isEmpty() ? streamed : raw);
+        html += section(n->endMs < 0 ? tr("Reply so far") : tr("Raw reply"), raw.isEmpty() ? streamed : raw);
         QJsonObject other = s->outputData;
         other.remove(u"text");
         if (!other.isEmpty())
