@@ -793,7 +793,7 @@ QVariant TraceModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::ToolTipRole:
         if (index.column() == TokensColumn && metered) {
-            QString tip = QStringLiteral("input %1 (cached %2), output %3 (reasoning %4)")
+            QString tip = tr("input %1 (cached %2), output %3 (reasoning %4)")
                               .arg(n.inputTokens)
                               .arg(n.cachedTokens)
                               .arg(n.outputTokens)

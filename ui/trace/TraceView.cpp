@@ -654,7 +654,7 @@ void TraceView::onReplayClicked()
 QString TraceView::exportOtlpTo(const QString &path) const
 {
     if (m_model->nodeCount() == 0)
-        return QStringLiteral("no execution is shown");
+        return tr("no execution is shown");
     const ExecutionRecord &record = m_replayer->isRunning() ? m_replaySource : m_model->record();
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
