@@ -13,8 +13,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QScrollArea>
-#include <QSplitter>
 #include <QVBoxLayout>
 
 NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)

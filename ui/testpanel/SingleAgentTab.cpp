@@ -8,15 +8,11 @@
 #include "ui/testpanel/RunOutputPane.h"
 
 #include <QComboBox>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QSettings>
-#include <QSplitter>
-#include <QVBoxLayout>
 
 SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     : TestTab(backend, parent)
