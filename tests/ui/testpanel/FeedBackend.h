@@ -14,6 +14,7 @@ public:
 
     QList<ExecutionRequest> requests; // every start(), in order
     QStringList cancelled; // every cancel() id
+    QList<HistoryQuery> queries; // every queryHistory()
 
     QString displayName() const override { return QStringLiteral("Feed"); }
     Workspace workspace() const override { return {}; }
@@ -24,7 +25,11 @@ public:
     }
     void cancel(const QString &executionId) override { cancelled << executionId; }
     void subscribe(const QString &, qint64) override { }
-    quint64 queryHistory(const HistoryQuery &) override { return ++m_ticket; }
+    quint64 queryHistory(const HistoryQuery &query) override
+    {
+        queries << query;
+        return ++m_ticket;
+    }
     quint64 fetchExecution(const QString &) override { return ++m_ticket; }
     int runningCount() const override { return 0; }
     int queuedCount() const override { return 0; }

@@ -1,4 +1,5 @@
 #include "FeedBackend.h"
+#include "core/api/UpstreamResolver.h"
 #include "tests/support/TestSupport.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FullWorkflowTab.h"
@@ -8,6 +9,7 @@
 #include "ui/testpanel/TestTab.h"
 
 #include <QSettings>
+#include <QSignalSpy>
 #include <QTest>
 
 // TestPanel reaches its tabs only through the TestTab interface: Run / Cancel go to the
@@ -172,6 +174,80 @@ private slots:
         m_panel->setCurrentIndex(2);
         m_panel->runCurrent();
         QCOMPARE(hooks, 1);
+    }
+
+    // "Latest successful run" asks the backend for exactly the resolver's definition: this
+    // workspace, this workflow, completed, full_workflow, newest first, one.
+    void latestRunIsTheResolversDefinition()
+    {
+        NodeInContextTab *node = m_panel->nodeInContext();
+        QVERIFY(node->selectNode(QStringLiteral("research_brief"), QStringLiteral("review")));
+        node->applySource(NodeInContextTab::Source::LatestRun);
+        QCOMPARE(m_backend->queries.size(), 1);
+        const HistoryQuery &q = m_backend->queries.first();
+        const HistoryQuery expected = upstream::latestUsableRunQuery(
+            m_workspace.organizationId, m_workspace.workspaceId, QStringLiteral("research_brief"));
+        QCOMPARE(q.organizationId, expected.organizationId);
+        QCOMPARE(q.workspaceId, expected.workspaceId);
+        QCOMPARE(q.orchestrationId, expected.orchestrationId);
+        QCOMPARE(q.statuses, expected.statuses);
+        QCOMPARE(q.testMode, expected.testMode);
+        QCOMPARE(int(q.sort), int(expected.sort));
+        QCOMPARE(q.limit, expected.limit);
+    }
+
+    void testInContextReadsTheRunThroughTheResolver_data()
+    {
+        QTest::addColumn<QString>("draftStatus");
+        QTest::addColumn<bool>("draftUsable");
+        QTest::newRow("draft completed") << QStringLiteral("completed") << true;
+        // A failed node's partial output is not an upstream value (the resolver's rule).
+        QTest::newRow("draft failed") << QStringLiteral("failed") << false;
+    }
+    // Full Workflow's "Test in context" prefills Node in Context with what the resolver reads
+    // from the run the tab just followed: workflow inputs along input edges, completed node
+    // outputs along node edges.
+    void testInContextReadsTheRunThroughTheResolver()
+    {
+        QFETCH(QString, draftStatus);
+        QFETCH(bool, draftUsable);
+        FullWorkflowTab *full = m_panel->fullWorkflow();
+        QVERIFY(full->selectOrchestration(QStringLiteral("research_brief")));
+        const QString id = full->run();
+        QVERIFY(!id.isEmpty());
+        auto event = [&](ExecutionEvent::Type type, qint64 seq) {
+            ExecutionEvent e;
+            e.type = type;
+            e.executionId = id;
+            e.seq = seq;
+            return e;
+        };
+        ExecutionEvent started = event(ExecutionEvent::Type::StepStarted, 1);
+        started.step = QJsonObject { { QStringLiteral("id"), QStringLiteral("s-draft") },
+            { QStringLiteral("kind"), QStringLiteral("node") },
+            { QStringLiteral("node_id"), QStringLiteral("draft") },
+            { QStringLiteral("status"), QStringLiteral("running") } };
+        ExecutionEvent done = event(ExecutionEvent::Type::StepCompleted, 2);
+        done.step = started.step;
+        done.step.insert(QStringLiteral("status"), draftStatus);
+        done.step.insert(QStringLiteral("output_data"),
+            QJsonObject { { QStringLiteral("text"), QStringLiteral("The draft") } });
+        ExecutionEvent complete = event(ExecutionEvent::Type::Complete, 3);
+        complete.status = QStringLiteral("failed");
+        m_backend->feed({ started, done, complete });
+        QVERIFY(!full->isRunning());
+
+        QSignalSpy requested(full, &FullWorkflowTab::testInContextRequested);
+        full->testInContext(QStringLiteral("review"));
+        QCOMPARE(requested.size(), 1);
+        const QJsonObject up = requested.first().at(2).toJsonObject();
+        const QJsonObject inputs
+            = m_workspace.orchestration(QStringLiteral("research_brief"))->examples.first().inputs;
+        QCOMPARE(up.value(QStringLiteral("audience")), inputs.value(QStringLiteral("audience")));
+        QCOMPARE(up.contains(QStringLiteral("draft")), draftUsable);
+        if (draftUsable)
+            QCOMPARE(up.value(QStringLiteral("draft")).toString(), QStringLiteral("The draft"));
+        QCOMPARE(m_panel->currentWidget(), m_panel->nodeInContext());
     }
 
 private:
