@@ -139,6 +139,169 @@ RemoteConnection connectRemote(const QString &url, const QString &tokenFile)
     return c;
 }
 
+// --format text|json|jsonl of `run`.
+Result<RunSession::Format> runFormat(const CliArguments &a)
+{
+    const QString format
+        = a.has(QStringLiteral("format")) ? a.value(QStringLiteral("format")) : QStringLiteral("text");
+    if (format == QLatin1String("text"))
+        return RunSession::Format::Text;
+    else if (format == QLatin1String("json"))
+        return RunSession::Format::Json;
+    else if (format == QLatin1String("jsonl"))
+        return RunSession::Format::Jsonl;
+    else
+        return Failure { QStringLiteral("run: --format must be text, json or jsonl, not '%1'").arg(format) };
+}
+
+// The option combinations `run` refuses, as the message; empty when they fit.
+QString runOptionConflict(const CliArguments &a)
+{
+    const bool toAgent = a.has(QStringLiteral("agent"));
+    const bool toWorkflow = a.has(QStringLiteral("workflow"));
+    if (toAgent == toWorkflow)
+        return QStringLiteral("run: give exactly one of --agent ID or --workflow ID");
+    if (a.has(QStringLiteral("node")) && !toWorkflow)
+        return QStringLiteral("run: --node needs --workflow");
+    if (a.has(QStringLiteral("upstream")) && !a.has(QStringLiteral("node")))
+        return QStringLiteral("run: --upstream needs --node");
+    if (a.has(QStringLiteral("db")) && a.has(QStringLiteral("no-history")))
+        return QStringLiteral("run: --db and --no-history exclude each other");
+    const bool remote = a.has(QStringLiteral("remote"));
+    if (remote && (a.has(QStringLiteral("db")) || a.has(QStringLiteral("no-history"))))
+        return QStringLiteral("run: with --remote the server keeps the history (no --db or --no-history)");
+    if (a.has(QStringLiteral("token-file")) && !remote)
+        return QStringLiteral("run: --token-file needs --remote");
+    if (!remote && !a.has(QStringLiteral("workspace")))
+        return QStringLiteral("run: --workspace FILE is required (or --remote URL --token-file FILE)");
+    return {};
+}
+
+// What `run` runs, and the fields its inputs must fit.
+struct RunTarget
+{
+    const QList<FieldSpec> *fields = nullptr;
+    // False for a node: the engine completes edge-fed inputs, so they are not checked here.
+    bool preValidate = true;
+};
+
+// Sets the agent, workflow and node of `request` from --agent / --workflow / --node.
+Result<RunTarget> runTarget(const CliArguments &a, const Workspace &workspace, ExecutionRequest *request)
+{
+    RunTarget target;
+    if (a.has(QStringLiteral("agent"))) {
+        request->agentId = a.value(QStringLiteral("agent"));
+        const AgentSpec *agent = workspace.agent(request->agentId);
+        if (!agent) {
+            QStringList known;
+            for (const AgentSpec &s : workspace.agents)
+                known.append(s.id);
+            return Failure { QStringLiteral("run: unknown agent '%1' (agents: %2)")
+                                 .arg(request->agentId, known.join(QStringLiteral(", "))) };
+        }
+        target.fields = &agent->signature.inputs;
+    } else {
+        request->orchestrationId = a.value(QStringLiteral("workflow"));
+        const OrchestrationSpec *o = workspace.orchestration(request->orchestrationId);
+        if (!o) {
+            QStringList known;
+            for (const OrchestrationSpec &s : workspace.orchestrations)
+                known.append(s.id);
+            return Failure { QStringLiteral("run: unknown workflow '%1' (workflows: %2)")
+                                 .arg(request->orchestrationId, known.join(QStringLiteral(", "))) };
+        }
+        target.fields = &o->inputs;
+        if (a.has(QStringLiteral("node"))) {
+            request->nodeId = a.value(QStringLiteral("node"));
+            const NodeSpec *node = o->node(request->nodeId);
+            if (!node) {
+                QStringList known;
+                for (const NodeSpec &n : o->nodes)
+                    known.append(n.id);
+                return Failure { QStringLiteral("run: workflow '%1' has no node '%2' (nodes: %3)")
+                                     .arg(o->id, request->nodeId, known.join(QStringLiteral(", "))) };
+            }
+            const AgentSpec *agent = workspace.agent(node->agent);
+            if (!agent)
+                return Failure {
+                    QStringLiteral("run: node '%1' uses unknown agent '%2'").arg(node->id, node->agent)
+                };
+            target.fields = &agent->signature.inputs;
+            // The engine completes edge-fed inputs from --upstream, pins or the latest full run.
+            target.preValidate = false;
+        }
+    }
+    return target;
+}
+
+// Inputs: --inputs first, then each --input NAME=VALUE converted by its field's type, then
+// --upstream; checked against `fields` when `preValidate`. The exit code when refused.
+std::optional<int> readRunInputs(
+    const CliArguments &a, const QList<FieldSpec> &fields, bool preValidate, ExecutionRequest *request)
+{
+    if (a.has(QStringLiteral("inputs"))) {
+        const Result<QJsonObject> obj
+            = readJsonObject(QStringLiteral("--inputs"), a.value(QStringLiteral("inputs")));
+        if (!obj)
+            return badArguments(obj.error());
+        request->inputs = *obj;
+    }
+    for (const QString &assignment : a.values(QStringLiteral("input"))) {
+        const qsizetype eq = assignment.indexOf(QLatin1Char('='));
+        if (eq <= 0)
+            return badArguments(QStringLiteral("run: --input '%1': expected NAME=VALUE").arg(assignment));
+        const QString name = assignment.left(eq);
+        const FieldSpec *field = nullptr;
+        QStringList known;
+        for (const FieldSpec &f : fields) {
+            known.append(f.name);
+            if (f.name == name)
+                field = &f;
+        }
+        if (!field)
+            return badArguments(QStringLiteral("run: --input %1: no input named '%1' (inputs: %2)")
+                                    .arg(name, known.join(QStringLiteral(", "))));
+        QString error;
+        const std::optional<QJsonValue> value = field->fromText(assignment.mid(eq + 1), &error);
+        if (!value)
+            return badArguments(QStringLiteral("run: --input %1: %2").arg(name, error));
+        request->inputs.insert(name, *value);
+    }
+    if (a.has(QStringLiteral("upstream"))) {
+        const Result<QJsonObject> obj
+            = readJsonObject(QStringLiteral("--upstream"), a.value(QStringLiteral("upstream")));
+        if (!obj)
+            return badArguments(obj.error());
+        request->upstream = *obj;
+    }
+    if (preValidate) {
+        QStringList problems;
+        if (!validateInputs(fields, request->inputs, &problems)) {
+            for (const QString &p : problems)
+                cli::errLine(QStringLiteral("input ") + p);
+            return badArguments(QStringLiteral("run: invalid inputs (%1 problem%2)")
+                                    .arg(problems.size())
+                                    .arg(problems.size() == 1 ? QString() : QStringLiteral("s")));
+        }
+    }
+    return std::nullopt;
+}
+
+// Keys the file would send anywhere but their official host, or read from a variable of its
+// choosing, need --trust-workspace: false (with the reasons printed) before any request.
+bool trustSettled(const CliArguments &a, const Workspace &workspace, const ExecutionRequest &request)
+{
+    const QList<CredentialUse> uses = credentials::usesNeedingTrust(workspace,
+        credentials::agentsOfRun(workspace, request.agentId, request.orchestrationId, request.nodeId));
+    if (uses.isEmpty())
+        return true;
+    for (const CredentialUse &use : uses)
+        cli::errLine(QStringLiteral("agentstudio-run: ") + credentials::untrustedMessage(use));
+    cli::errLine(QStringLiteral("agentstudio-run: if you trust %1, run again with --trust-workspace")
+                     .arg(a.value(QStringLiteral("workspace"))));
+    return false;
+}
+
 } // namespace
 
 QString RunnerCli::usage()
@@ -235,38 +398,12 @@ int RunnerCli::run(const QStringList &args)
         return badArguments(parsedResult.error());
     const CliArguments &a = *parsedResult;
 
-    const QString format
-        = a.has(QStringLiteral("format")) ? a.value(QStringLiteral("format")) : QStringLiteral("text");
-    RunSession::Format fmt;
-    if (format == QLatin1String("text"))
-        fmt = RunSession::Format::Text;
-    else if (format == QLatin1String("json"))
-        fmt = RunSession::Format::Json;
-    else if (format == QLatin1String("jsonl"))
-        fmt = RunSession::Format::Jsonl;
-    else
-        return badArguments(
-            QStringLiteral("run: --format must be text, json or jsonl, not '%1'").arg(format));
-
-    const bool toAgent = a.has(QStringLiteral("agent"));
-    const bool toWorkflow = a.has(QStringLiteral("workflow"));
-    if (toAgent == toWorkflow)
-        return badArguments(QStringLiteral("run: give exactly one of --agent ID or --workflow ID"));
-    if (a.has(QStringLiteral("node")) && !toWorkflow)
-        return badArguments(QStringLiteral("run: --node needs --workflow"));
-    if (a.has(QStringLiteral("upstream")) && !a.has(QStringLiteral("node")))
-        return badArguments(QStringLiteral("run: --upstream needs --node"));
-    if (a.has(QStringLiteral("db")) && a.has(QStringLiteral("no-history")))
-        return badArguments(QStringLiteral("run: --db and --no-history exclude each other"));
+    const Result<RunSession::Format> fmt = runFormat(a);
+    if (!fmt)
+        return badArguments(fmt.error());
+    if (const QString conflict = runOptionConflict(a); !conflict.isEmpty())
+        return badArguments(conflict);
     const bool remote = a.has(QStringLiteral("remote"));
-    if (remote && (a.has(QStringLiteral("db")) || a.has(QStringLiteral("no-history"))))
-        return badArguments(
-            QStringLiteral("run: with --remote the server keeps the history (no --db or --no-history)"));
-    if (a.has(QStringLiteral("token-file")) && !remote)
-        return badArguments(QStringLiteral("run: --token-file needs --remote"));
-    if (!remote && !a.has(QStringLiteral("workspace")))
-        return badArguments(
-            QStringLiteral("run: --workspace FILE is required (or --remote URL --token-file FILE)"));
 
     // The workspace: the file, or the server's agents and workflows.
     Workspace workspace;
@@ -289,112 +426,16 @@ int RunnerCli::run(const QStringList &args)
     ExecutionRequest request;
     request.triggerType = QStringLiteral("cli");
     request.triggeredBy = qEnvironmentVariable("USER", QStringLiteral("agentstudio-run"));
-    const QList<FieldSpec> *fields = nullptr;
-    bool preValidate = true;
-    if (toAgent) {
-        request.agentId = a.value(QStringLiteral("agent"));
-        const AgentSpec *agent = workspace.agent(request.agentId);
-        if (!agent) {
-            QStringList known;
-            for (const AgentSpec &s : workspace.agents)
-                known.append(s.id);
-            return badArguments(QStringLiteral("run: unknown agent '%1' (agents: %2)")
-                                    .arg(request.agentId, known.join(QStringLiteral(", "))));
-        }
-        fields = &agent->signature.inputs;
-    } else {
-        request.orchestrationId = a.value(QStringLiteral("workflow"));
-        const OrchestrationSpec *o = workspace.orchestration(request.orchestrationId);
-        if (!o) {
-            QStringList known;
-            for (const OrchestrationSpec &s : workspace.orchestrations)
-                known.append(s.id);
-            return badArguments(QStringLiteral("run: unknown workflow '%1' (workflows: %2)")
-                                    .arg(request.orchestrationId, known.join(QStringLiteral(", "))));
-        }
-        fields = &o->inputs;
-        if (a.has(QStringLiteral("node"))) {
-            request.nodeId = a.value(QStringLiteral("node"));
-            const NodeSpec *node = o->node(request.nodeId);
-            if (!node) {
-                QStringList known;
-                for (const NodeSpec &n : o->nodes)
-                    known.append(n.id);
-                return badArguments(QStringLiteral("run: workflow '%1' has no node '%2' (nodes: %3)")
-                                        .arg(o->id, request.nodeId, known.join(QStringLiteral(", "))));
-            }
-            const AgentSpec *agent = workspace.agent(node->agent);
-            if (!agent)
-                return badArguments(
-                    QStringLiteral("run: node '%1' uses unknown agent '%2'").arg(node->id, node->agent));
-            fields = &agent->signature.inputs;
-            // The engine completes edge-fed inputs from --upstream, pins or the latest full run.
-            preValidate = false;
-        }
-    }
+    const Result<RunTarget> target = runTarget(a, workspace, &request);
+    if (!target)
+        return badArguments(target.error());
+    if (const std::optional<int> refused = readRunInputs(a, *target->fields, target->preValidate, &request))
+        return *refused;
 
-    // Inputs: --inputs first, then each --input NAME=VALUE converted by its field's type.
-    if (a.has(QStringLiteral("inputs"))) {
-        const Result<QJsonObject> obj
-            = readJsonObject(QStringLiteral("--inputs"), a.value(QStringLiteral("inputs")));
-        if (!obj)
-            return badArguments(obj.error());
-        request.inputs = *obj;
-    }
-    for (const QString &assignment : a.values(QStringLiteral("input"))) {
-        const qsizetype eq = assignment.indexOf(QLatin1Char('='));
-        if (eq <= 0)
-            return badArguments(QStringLiteral("run: --input '%1': expected NAME=VALUE").arg(assignment));
-        const QString name = assignment.left(eq);
-        const FieldSpec *field = nullptr;
-        QStringList known;
-        for (const FieldSpec &f : *fields) {
-            known.append(f.name);
-            if (f.name == name)
-                field = &f;
-        }
-        if (!field)
-            return badArguments(QStringLiteral("run: --input %1: no input named '%1' (inputs: %2)")
-                                    .arg(name, known.join(QStringLiteral(", "))));
-        QString error;
-        const std::optional<QJsonValue> value = field->fromText(assignment.mid(eq + 1), &error);
-        if (!value)
-            return badArguments(QStringLiteral("run: --input %1: %2").arg(name, error));
-        request.inputs.insert(name, *value);
-    }
-    if (a.has(QStringLiteral("upstream"))) {
-        const Result<QJsonObject> obj
-            = readJsonObject(QStringLiteral("--upstream"), a.value(QStringLiteral("upstream")));
-        if (!obj)
-            return badArguments(obj.error());
-        request.upstream = *obj;
-    }
-    if (preValidate) {
-        QStringList problems;
-        if (!validateInputs(*fields, request.inputs, &problems)) {
-            for (const QString &p : problems)
-                cli::errLine(QStringLiteral("input ") + p);
-            return badArguments(QStringLiteral("run: invalid inputs (%1 problem%2)")
-                                    .arg(problems.size())
-                                    .arg(problems.size() == 1 ? QString() : QStringLiteral("s")));
-        }
-    }
-
-    // Keys the file would send anywhere but their official host, or read from a variable of
-    // its choosing, need --trust-workspace: stop here, before any request (a server applies
-    // its own trust to its own workspace).
+    // A server applies its own trust to its own workspace.
     const bool trusted = a.has(QStringLiteral("trust-workspace"));
-    if (!remote && !trusted) {
-        const QList<CredentialUse> uses = credentials::usesNeedingTrust(workspace,
-            credentials::agentsOfRun(workspace, request.agentId, request.orchestrationId, request.nodeId));
-        if (!uses.isEmpty()) {
-            for (const CredentialUse &use : uses)
-                cli::errLine(QStringLiteral("agentstudio-run: ") + credentials::untrustedMessage(use));
-            cli::errLine(QStringLiteral("agentstudio-run: if you trust %1, run again with --trust-workspace")
-                             .arg(a.value(QStringLiteral("workspace"))));
-            return BadArguments;
-        }
-    }
+    if (!remote && !trusted && !trustSettled(a, workspace, request))
+        return BadArguments;
 
     // The backend: the embedded engine, or the server.
     ExecutionBackend *backend = connection.backend.get();
@@ -414,7 +455,7 @@ int RunnerCli::run(const QStringList &args)
         });
         backend = local.get();
     }
-    RunSession session(backend, request, fmt, workspace);
+    RunSession session(backend, request, *fmt, workspace);
     return session.exec();
 }
 

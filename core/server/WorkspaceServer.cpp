@@ -364,55 +364,18 @@ WorkspaceServer::ServedWorkspace *WorkspaceServer::servedFor(const Principal &p)
     return nullptr;
 }
 
-WorkspaceServer::Route WorkspaceServer::route(const HttpRequest &request, QByteArray *allowedMethod)
-{
-    const QStringList &seg = request.segments;
-    Route route = Route::None;
-    QByteArray &allowed = *allowedMethod;
-    if (seg.size() >= 1 && seg[0] == QLatin1String("api")) {
-        if (seg.size() == 2 && seg[1] == QLatin1String("health")) {
-            route = Route::Health;
-            allowed = "GET";
-        } else if (seg.size() == 2 && seg[1] == QLatin1String("workspace")) {
-            route = Route::Workspace;
-            allowed = "GET";
-        } else if (seg.size() == 4 && seg[1] == QLatin1String("agents") && seg[3] == QLatin1String("test")) {
-            route = Route::AgentTest;
-            allowed = "POST";
-        } else if (seg.size() == 4 && seg[1] == QLatin1String("orchestrations")
-            && seg[3] == QLatin1String("execute")) {
-            route = Route::OrchExecute;
-            allowed = "POST";
-        } else if (seg.size() == 2 && seg[1] == QLatin1String("executions")) {
-            route = Route::List;
-            allowed = "GET";
-        } else if (seg.size() == 3 && seg[1] == QLatin1String("executions")) {
-            route = Route::Get;
-            allowed = "GET";
-        } else if (seg.size() == 4 && seg[1] == QLatin1String("executions")
-            && seg[3] == QLatin1String("cancel")) {
-            route = Route::Cancel;
-            allowed = "POST";
-        }
-    } else if (seg.size() == 3 && seg[0] == QLatin1String("ws") && seg[1] == QLatin1String("execution")) {
-        route = Route::WsPlain;
-        allowed = "GET";
-    }
-    return route;
-}
-
 std::optional<HttpResponse> WorkspaceServer::admit(const HttpRequest &request)
 {
     // Route first (404 / 405 do not depend on the token), then authenticate. Runs on the head
     // alone (before 100 Continue and the body) and again, cheaply, before dispatching.
-    QByteArray allowed;
-    const Route r = route(request, &allowed);
-    if (r == Route::None)
+    const routes::Match match = routes::match(request.method, request.segments);
+    const QByteArray &allowed = match.allow;
+    const Route r = match.route;
+    if (match.outcome == routes::Outcome::NotFound)
         return HttpResponse::error(
             404, QStringLiteral("not_found"), QStringLiteral("no such endpoint: %1").arg(request.path));
     const QByteArray &method = request.method;
-    const bool head = method == "HEAD" && allowed == "GET";
-    if (method != allowed && !head) {
+    if (match.outcome == routes::Outcome::MethodNotAllowed) {
         HttpResponse resp = HttpResponse::error(405, QStringLiteral("method_not_allowed"),
             QStringLiteral("%1 %2: use %3")
                 .arg(QString::fromLatin1(method), request.path, QString::fromLatin1(allowed)));
@@ -443,9 +406,8 @@ void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer
         respond(*refusal);
         return;
     }
-    const QStringList &seg = request.segments;
-    QByteArray allowed;
-    const Route r = route(request, &allowed);
+    const routes::Match match = routes::match(request.method, request.segments);
+    const Route r = match.route;
     if (r == Route::Health) {
         respond(HttpResponse::json(200,
             QJsonObject { { QStringLiteral("status"), QStringLiteral("ok") },
@@ -458,19 +420,19 @@ void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer
         getWorkspace(*principal, respond);
         break;
     case Route::AgentTest:
-        startAgent(*principal, seg[2], request, respond);
+        startAgent(*principal, match.id, request, respond);
         break;
     case Route::OrchExecute:
-        startOrchestration(*principal, seg[2], request, respond);
+        startOrchestration(*principal, match.id, request, respond);
         break;
     case Route::List:
         listExecutions(*principal, request, respond);
         break;
     case Route::Get:
-        getExecution(*principal, seg[2], respond);
+        getExecution(*principal, match.id, respond);
         break;
     case Route::Cancel:
-        cancelExecution(*principal, seg[2], respond);
+        cancelExecution(*principal, match.id, respond);
         break;
     case Route::WsPlain:
         respond(HttpResponse::error(
@@ -722,8 +684,7 @@ void WorkspaceServer::cancelExecution(
 
 std::optional<HttpResponse> WorkspaceServer::checkUpgrade(const HttpRequest &request)
 {
-    const QStringList &seg = request.segments;
-    if (!(seg.size() == 3 && seg[0] == QLatin1String("ws") && seg[1] == QLatin1String("execution")))
+    if (routes::match(request.method, request.segments).route != Route::WsPlain)
         return HttpResponse::error(
             404, QStringLiteral("not_found"), QStringLiteral("no such endpoint: %1").arg(request.path));
     if (m_shuttingDown)

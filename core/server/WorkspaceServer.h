@@ -7,6 +7,7 @@
 #include "core/server/ExecutionStreamHub.h"
 #include "core/server/HttpMessage.h"
 #include "core/server/HttpServer.h"
+#include "core/server/Routes.h"
 #include "core/server/ServerOptions.h"
 #include "core/server/TokenTable.h"
 
@@ -87,8 +88,7 @@ private:
     using FetchCallback
         = std::function<void(const ExecutionRecord *record, int status, const QString &message)>;
 
-    enum class Route { None, Health, Workspace, AgentTest, OrchExecute, List, Get, Cancel, WsPlain };
-    static Route route(const HttpRequest &request, QByteArray *allowedMethod);
+    using Route = routes::Route; // core/server/Routes: method + path -> endpoint
     // 404 / 405 / 503 / 401 for a request head, or nothing when it may go on.
     std::optional<HttpResponse> admit(const HttpRequest &request);
     void handleRequest(const HttpRequest &request, const HttpServer::Responder &respond);

@@ -8,7 +8,7 @@
 
 #include "core/common/Util.h"
 #include "core/engine/LocalBackend.h"
-#include "tests/engine/GeneratedWorkspace.h"
+#include "tests/support/GeneratedWorkspace.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -12,7 +12,7 @@
 // usage: bench_server [--subscribers N] [--executions M] [--tokens K]
 #include "core/remote/RemoteBackend.h"
 #include "core/server/WorkspaceServer.h"
-#include "tests/server/ServerFixture.h"
+#include "tests/support/ServerFixture.h"
 
 #include <QCoreApplication>
 #include <QMutex>

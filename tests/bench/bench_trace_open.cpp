@@ -9,7 +9,7 @@
 // memory (VmRSS) before and after. Goal: open + first paint < 300 ms. Never fails on speed.
 // Run with QT_QPA_PLATFORM=offscreen (or on a desktop).
 
-#include "../ui/trace/TraceTestData.h"
+#include "tests/support/TraceTestData.h"
 
 #include "core/store/ExecutionStore.h"
 #include "core/trace/Compare.h"

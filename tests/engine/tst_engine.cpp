@@ -2,7 +2,7 @@
 #include "core/engine/Engine.h"
 #include "core/engine/LocalBackend.h"
 #include "core/store/ExecutionStore.h"
-#include "tests/engine/GeneratedWorkspace.h"
+#include "tests/support/GeneratedWorkspace.h"
 #include "tests/support/TestSupport.h"
 
 #include <QJsonArray>

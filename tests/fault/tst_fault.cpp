@@ -1,4 +1,4 @@
-#include "tests/server/ServerFixture.h"
+#include "tests/support/ServerFixture.h"
 #include "tests/support/TestSupport.h"
 
 #include <QFileInfo>

@@ -1,6 +1,6 @@
 // libFuzzer target for the SSE and NDJSON parsers (both in one target, or one of them when
 // FUZZ_SSE_ONLY / FUZZ_NDJSON_ONLY is defined — see tests/fuzz/CMakeLists.txt).
-#include "ParserInvariants.h"
+#include "tests/support/ParserInvariants.h"
 
 #include <cstdint>
 #include <cstdio>

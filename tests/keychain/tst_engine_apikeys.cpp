@@ -4,7 +4,7 @@
 #include "core/providers/ApiKeyLookup.h"
 #include "core/store/ExecutionStore.h"
 #include "tests/keychain/KeychainTestEnv.h"
-#include "tests/providers/ScriptedHttpServer.h"
+#include "tests/support/ScriptedHttpServer.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -236,13 +236,8 @@ private slots:
     void anthropicDefaultKeyStaysHome()
     {
         ScriptedHttpServer server;
-        ScriptedHttpServer::Response refused;
-        refused.status = 401;
-        refused.headers = { { "Content-Type", "application/json" } };
-        refused.body
-            = R"({"type":"error","error":{"type":"authentication_error","message":"x-api-key header is required"}})";
-        refused.transfer = ScriptedHttpServer::Transfer::ContentLength;
-        server.enqueue(refused);
+        server.enqueue(ScriptedHttpServer::jsonResponse(401,
+            R"({"type":"error","error":{"type":"authentication_error","message":"x-api-key header is required"}})"));
         qputenv("ANTHROPIC_API_KEY", kKey);
         auto b = backend(workspace(workspaceJson(server.url(), QStringLiteral("anthropic"), QString())),
             CredentialTrust());

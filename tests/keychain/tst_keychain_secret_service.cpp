@@ -2,7 +2,7 @@
 #include "core/engine/LocalBackend.h"
 #include "core/providers/ApiKeyLookup.h"
 #include "tests/keychain/KeychainWorkspace.h"
-#include "tests/providers/ScriptedHttpServer.h"
+#include "tests/support/ScriptedHttpServer.h"
 #include "ui/settings/ApiKeysDialog.h"
 
 #include <QApplication>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "ScriptedHttpServer.h"
 #include "core/providers/LlmCall.h"
+#include "tests/support/ScriptedHttpServer.h"
 
 #include <QJsonDocument>
 #include <QNetworkAccessManager>

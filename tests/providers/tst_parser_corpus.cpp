@@ -1,4 +1,4 @@
-#include "tests/fuzz/ParserInvariants.h"
+#include "tests/support/ParserInvariants.h"
 #include "tests/support/TestSupport.h"
 
 #include <QDir>

@@ -2,7 +2,7 @@
 // hands over a working RemoteBackend, saves a profile that never holds the token, refills the token
 // from memory, and shows server errors in the dialog.
 #include "core/remote/RemoteBackend.h"
-#include "tests/server/ServerFixture.h"
+#include "tests/support/ServerFixture.h"
 #include "ui/remote/ConnectDialog.h"
 
 #include <QCheckBox>

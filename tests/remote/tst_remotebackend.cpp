@@ -2,8 +2,8 @@
 // forced disconnects with resume) and against tiny in-test WebSocket servers speaking a
 // minimal protocol (no seq) and a sequenced one that records acks.
 #include "core/remote/RemoteBackend.h"
-#include "tests/providers/ScriptedHttpServer.h"
-#include "tests/server/ServerFixture.h"
+#include "tests/support/ScriptedHttpServer.h"
+#include "tests/support/ServerFixture.h"
 
 #include <QSignalSpy>
 #include <QTcpServer>

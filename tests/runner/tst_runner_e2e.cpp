@@ -1,4 +1,4 @@
-#include "tests/providers/ScriptedHttpServer.h"
+#include "tests/support/ScriptedHttpServer.h"
 #include "tests/support/TestSupport.h"
 
 #include <QFile>
@@ -17,7 +17,7 @@ using namespace Qt::StringLiterals;
 // stderr and exit code (docs/cli.md: 0 completed, 1 failed or cancelled, 2 bad arguments or
 // invalid workspace, 3 provider or server unreachable). Everything runs offline on the example
 // workspace's scripted provider, with a temporary database.
-class TestRunnerE2e : public QObject
+class TestRunnerE2E : public QObject
 {
     Q_OBJECT
 
@@ -66,35 +66,20 @@ private:
     QString m_agentId;
 };
 
-testsupport::ProcessResult TestRunnerE2e::runner(const QStringList &args, int timeoutMs)
+testsupport::ProcessResult TestRunnerE2E::runner(const QStringList &args, int timeoutMs)
 {
     return testsupport::runProcess(testsupport::binaryPath(u"run/agentstudio-run"_s), args, timeoutMs,
         { u"HOME="_s + m_dir.path(), u"XDG_DATA_HOME="_s + m_dir.filePath(u"xdg"_s) });
 }
 
-testsupport::ProcessResult TestRunnerE2e::runnerServed(const QStringList &args, const QStringList &env)
+testsupport::ProcessResult TestRunnerE2E::runnerServed(const QStringList &args, const QStringList &env)
 {
-    testsupport::ProcessResult r;
-    QProcess p;
-    QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
-    for (const QString &kv :
-        QStringList { u"HOME="_s + m_dir.path(), u"XDG_DATA_HOME="_s + m_dir.filePath(u"xdg"_s) } + env)
-        e.insert(kv.section(u'=', 0, 0), kv.section(u'=', 1));
-    p.setProcessEnvironment(e);
-    QSignalSpy finished(&p, &QProcess::finished);
-    p.start(testsupport::binaryPath(u"run/agentstudio-run"_s), args);
-    if (!finished.wait(60000)) {
-        r.timedOut = true;
-        p.kill();
-        p.waitForFinished(5000);
-    }
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    return r;
+    return testsupport::runProcess(testsupport::binaryPath(u"run/agentstudio-run"_s), args, 60000,
+        QStringList { u"HOME="_s + m_dir.path(), u"XDG_DATA_HOME="_s + m_dir.filePath(u"xdg"_s) } + env,
+        testsupport::Wait::EventLoop);
 }
 
-QString TestRunnerE2e::writeCloudWorkspace(const QString &name, const QJsonObject &provider)
+QString TestRunnerE2E::writeCloudWorkspace(const QString &name, const QJsonObject &provider)
 {
     const QJsonObject str { { u"name"_s, u"in"_s }, { u"type"_s, u"str"_s } };
     const QJsonObject out { { u"name"_s, u"out"_s }, { u"type"_s, u"str"_s } };
@@ -108,7 +93,7 @@ QString TestRunnerE2e::writeCloudWorkspace(const QString &name, const QJsonObjec
     return writeWorkspace(name, ws);
 }
 
-QStringList TestRunnerE2e::requiredInputs(const QJsonObject &agent, const QString &word) const
+QStringList TestRunnerE2E::requiredInputs(const QJsonObject &agent, const QString &word) const
 {
     QStringList args;
     const QJsonArray inputs = agent.value(u"signature"_s).toObject().value(u"inputs"_s).toArray();
@@ -141,12 +126,12 @@ QStringList TestRunnerE2e::requiredInputs(const QJsonObject &agent, const QStrin
     return args;
 }
 
-QString TestRunnerE2e::writeWorkspace(const QString &name, const QJsonObject &workspace)
+QString TestRunnerE2E::writeWorkspace(const QString &name, const QJsonObject &workspace)
 {
     return testsupport::writeFile(m_dir.path(), name, QJsonDocument(workspace).toJson());
 }
 
-void TestRunnerE2e::initTestCase()
+void TestRunnerE2E::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     const QString binary = testsupport::binaryPath(u"run/agentstudio-run"_s);
@@ -170,7 +155,7 @@ void TestRunnerE2e::initTestCase()
     m_db = m_dir.filePath(u"history/executions.db"_s);
 }
 
-void TestRunnerE2e::validateExample()
+void TestRunnerE2E::validateExample()
 {
     const auto r = runner({ u"validate"_s, u"--workspace"_s, m_example });
     QCOMPARE(r.exitCode, 0);
@@ -179,7 +164,7 @@ void TestRunnerE2e::validateExample()
             .arg(m_workspace.value(u"orchestrations"_s).toArray().size()));
 }
 
-void TestRunnerE2e::validateInvalidWorkspaceListsEveryProblem()
+void TestRunnerE2E::validateInvalidWorkspaceListsEveryProblem()
 {
     const auto r = runner({ u"validate"_s, u"--workspace"_s,
         testsupport::sourcePath(u"resources/examples/invalid.agents.json"_s) });
@@ -195,7 +180,7 @@ void TestRunnerE2e::validateInvalidWorkspaceListsEveryProblem()
     QVERIFY(r.err.contains("agents["));
 }
 
-QJsonObject TestRunnerE2e::runToJson(const QStringList &extra, int expectedExit)
+QJsonObject TestRunnerE2E::runToJson(const QStringList &extra, int expectedExit)
 {
     const auto r
         = runner(QStringList { u"run"_s, u"--workspace"_s, m_example, u"--format"_s, u"json"_s } + extra);
@@ -211,7 +196,7 @@ QJsonObject TestRunnerE2e::runToJson(const QStringList &extra, int expectedExit)
     return doc.object();
 }
 
-void TestRunnerE2e::runJson()
+void TestRunnerE2E::runJson()
 {
     const QJsonObject e = runToJson(
         QStringList { u"--agent"_s, m_agentId, u"--db"_s, m_db } + requiredInputs(m_agent, u"cormorants"_s));
@@ -250,7 +235,7 @@ void TestRunnerE2e::runJson()
     QVERIFY(sawLlm);
 }
 
-void TestRunnerE2e::runJsonWithoutHistory()
+void TestRunnerE2E::runJsonWithoutHistory()
 {
     const QJsonObject e = runToJson(
         QStringList { u"--agent"_s, m_agentId, u"--no-history"_s } + requiredInputs(m_agent, u"puffins"_s));
@@ -263,7 +248,7 @@ void TestRunnerE2e::runJsonWithoutHistory()
     QVERIFY(!QFile::exists(m_dir.filePath(u"xdg/agentstudio/executions.db"_s)));
 }
 
-void TestRunnerE2e::runJsonl()
+void TestRunnerE2E::runJsonl()
 {
     const auto r = runner(QStringList { u"run"_s, u"--workspace"_s, m_example, u"--agent"_s, m_agentId,
                               u"--db"_s, m_db, u"--format"_s, u"jsonl"_s }
@@ -296,7 +281,7 @@ void TestRunnerE2e::runJsonl()
     QVERIFY(events.last().value(u"output_data"_s).isObject());
 }
 
-void TestRunnerE2e::runText()
+void TestRunnerE2E::runText()
 {
     const auto r = runner(
         QStringList { u"run"_s, u"--workspace"_s, m_example, u"--agent"_s, m_agentId, u"--db"_s, m_db }
@@ -312,7 +297,7 @@ void TestRunnerE2e::runText()
     QVERIFY(!lines.first().isEmpty());
 }
 
-void TestRunnerE2e::historyFindsRunByWordOfItsOutput()
+void TestRunnerE2E::historyFindsRunByWordOfItsOutput()
 {
     const QJsonObject e = runToJson(
         QStringList { u"--agent"_s, m_agentId, u"--db"_s, m_db } + requiredInputs(m_agent, u"shearwaters"_s));
@@ -360,7 +345,7 @@ void TestRunnerE2e::historyFindsRunByWordOfItsOutput()
     QCOMPARE(QJsonDocument::fromJson(limited.out).array().size(), 1);
 }
 
-void TestRunnerE2e::historyText()
+void TestRunnerE2E::historyText()
 {
     runToJson(QStringList { u"--agent"_s, m_agentId, u"--db"_s, m_db } + requiredInputs(m_agent, u"terns"_s));
     const auto r = runner({ u"history"_s, u"--db"_s, m_db, u"--since"_s, u"2000-01-01T00:00:00Z"_s });
@@ -377,7 +362,7 @@ void TestRunnerE2e::historyText()
     QVERIFY(!QFile::exists(m_dir.filePath(u"none.db"_s)));
 }
 
-void TestRunnerE2e::showJsonAndText()
+void TestRunnerE2E::showJsonAndText()
 {
     const QJsonObject e = runToJson(
         QStringList { u"--agent"_s, m_agentId, u"--db"_s, m_db } + requiredInputs(m_agent, u"guillemots"_s));
@@ -399,7 +384,7 @@ void TestRunnerE2e::showJsonAndText()
     QVERIFY(unknown.err.contains("no-such-id"));
 }
 
-void TestRunnerE2e::showOtlp()
+void TestRunnerE2E::showOtlp()
 {
     const QJsonObject e = runToJson(
         QStringList { u"--agent"_s, m_agentId, u"--db"_s, m_db } + requiredInputs(m_agent, u"petrels"_s));
@@ -424,7 +409,7 @@ void TestRunnerE2e::showOtlp()
 
 // Two workspace files on one database: --workspace FILE scopes history and show to that
 // file's workspace; without it they read every workspace (docs/store.md, "Scope").
-void TestRunnerE2e::historyAndShowScopedByWorkspace()
+void TestRunnerE2E::historyAndShowScopedByWorkspace()
 {
     QJsonObject a = m_workspace;
     a.insert(u"workspace_id"_s, u"scope-alpha"_s);
@@ -461,7 +446,7 @@ void TestRunnerE2e::historyAndShowScopedByWorkspace()
     QVERIFY2(remote.err.contains("--workspace and --remote"), remote.err.constData());
 }
 
-void TestRunnerE2e::workflowFullRun()
+void TestRunnerE2E::workflowFullRun()
 {
     // Every orchestration of the example runs offline to completion with its required inputs.
     for (const QJsonValue &v : m_workspace.value(u"orchestrations"_s).toArray()) {
@@ -484,7 +469,7 @@ void TestRunnerE2e::workflowFullRun()
     }
 }
 
-void TestRunnerE2e::nodeInContextWithUpstream()
+void TestRunnerE2E::nodeInContextWithUpstream()
 {
     // The last node of the first orchestration, its edge-fed inputs given by --upstream.
     const QJsonObject o = m_workspace.value(u"orchestrations"_s).toArray().first().toObject();
@@ -522,7 +507,7 @@ void TestRunnerE2e::nodeInContextWithUpstream()
     QCOMPARE(e.value(u"node_id"_s).toString(), nodeId);
 }
 
-void TestRunnerE2e::badArguments_data()
+void TestRunnerE2E::badArguments_data()
 {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("mentioned"); // stderr names what is wrong
@@ -562,7 +547,7 @@ void TestRunnerE2e::badArguments_data()
         << QStringList { u"history"_s, u"--remote"_s, u"http://127.0.0.1:1"_s } << u"--token-file"_s;
 }
 
-void TestRunnerE2e::badArguments()
+void TestRunnerE2E::badArguments()
 {
     QFETCH(QStringList, args);
     QFETCH(QString, mentioned);
@@ -571,7 +556,7 @@ void TestRunnerE2e::badArguments()
     QVERIFY2(QString::fromUtf8(r.err).contains(mentioned), r.err.constData());
 }
 
-void TestRunnerE2e::invalidWorkspaceForRun()
+void TestRunnerE2E::invalidWorkspaceForRun()
 {
     const auto r = runner(
         { u"run"_s, u"--workspace"_s, testsupport::sourcePath(u"resources/examples/invalid.agents.json"_s),
@@ -586,7 +571,7 @@ void TestRunnerE2e::invalidWorkspaceForRun()
     QVERIFY2(name.err.contains("no_such_field"), name.err.constData());
 }
 
-void TestRunnerE2e::failingAgentExitsOne()
+void TestRunnerE2E::failingAgentExitsOne()
 {
     // The same agent, told by its model options to fail (`fail_with`).
     QJsonObject ws = m_workspace;
@@ -612,7 +597,7 @@ void TestRunnerE2e::failingAgentExitsOne()
     QVERIFY(r.err.contains("told to fail"));
 }
 
-void TestRunnerE2e::unreachableProviderExitsThree()
+void TestRunnerE2E::unreachableProviderExitsThree()
 {
     // An OpenAI-compatible provider on a port where nothing listens.
     QJsonObject ws = m_workspace;
@@ -647,7 +632,7 @@ static const QString kRunnerKey = u"sk-runner-SECRET-0123456789abcdef"_s;
 // A workspace file that names a key variable and a host of its choosing is data from anywhere:
 // without --trust-workspace the run stops before any request, exit code 2, naming the
 // provider, the host and the variable (docs/credentials.md).
-void TestRunnerE2e::untrustedWorkspaceExitsTwoBeforeAnyRequest()
+void TestRunnerE2E::untrustedWorkspaceExitsTwoBeforeAnyRequest()
 {
     ScriptedHttpServer server;
     const QString path = writeCloudWorkspace(u"untrusted.agents.json"_s,
@@ -668,7 +653,7 @@ void TestRunnerE2e::untrustedWorkspaceExitsTwoBeforeAnyRequest()
 }
 
 // With --trust-workspace the same kind of file runs, and its key reaches its server.
-void TestRunnerE2e::trustedWorkspaceSendsTheKey()
+void TestRunnerE2E::trustedWorkspaceSendsTheKey()
 {
     ScriptedHttpServer server;
     ScriptedHttpServer::Response ok;
@@ -694,16 +679,11 @@ void TestRunnerE2e::trustedWorkspaceSendsTheKey()
 
 // ANTHROPIC_API_KEY is for api.anthropic.com: an anthropic provider pointing anywhere else
 // gets no key (and so needs no trust), whatever the environment holds.
-void TestRunnerE2e::anthropicDefaultKeyStaysHome()
+void TestRunnerE2E::anthropicDefaultKeyStaysHome()
 {
     ScriptedHttpServer server;
-    ScriptedHttpServer::Response refused;
-    refused.status = 401;
-    refused.headers = { { "Content-Type", "application/json" } };
-    refused.body
-        = R"({"type":"error","error":{"type":"authentication_error","message":"x-api-key header is required"}})";
-    refused.transfer = ScriptedHttpServer::Transfer::ContentLength;
-    server.enqueue(refused);
+    server.enqueue(ScriptedHttpServer::jsonResponse(401,
+        R"({"type":"error","error":{"type":"authentication_error","message":"x-api-key header is required"}})"));
     const QString path = writeCloudWorkspace(u"anthropic-elsewhere.agents.json"_s,
         QJsonObject { { u"kind"_s, u"anthropic"_s }, { u"base_url"_s, server.url().toString() } });
     const auto r = runnerServed({ u"run"_s, u"--workspace"_s, path, u"--agent"_s, u"echo"_s, u"--input"_s,
@@ -719,7 +699,7 @@ void TestRunnerE2e::anthropicDefaultKeyStaysHome()
 
 // The same commands against agentstudio-server on loopback (--remote): the server's workspace,
 // its history, its records; a refused token is exit 2, a server that is gone exit 3.
-void TestRunnerE2e::remoteServer()
+void TestRunnerE2E::remoteServer()
 {
     const QString serverBinary = testsupport::binaryPath(u"server/agentstudio-server"_s);
     if (!QFile::exists(serverBinary))
@@ -775,5 +755,5 @@ void TestRunnerE2e::remoteServer()
     QCOMPARE(gone.exitCode, 3);
 }
 
-QTEST_GUILESS_MAIN(TestRunnerE2e)
+QTEST_GUILESS_MAIN(TestRunnerE2E)
 #include "tst_runner_e2e.moc"

@@ -1,7 +1,7 @@
 // End-to-end tests of agentstudio-server: the real binary on 127.0.0.1:0 with two
 // scripted workspaces (acme/alpha and beta/bravo) and a token for a third, unserved one.
 #include "core/store/ExecutionStore.h"
-#include "tests/server/ServerFixture.h"
+#include "tests/support/ServerFixture.h"
 
 #include <QRandomGenerator>
 #include <QSignalSpy>

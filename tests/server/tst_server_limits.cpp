@@ -4,7 +4,7 @@
 // client-side connection pool counts against the per-peer caps under test.
 #include "core/server/StreamSession.h"
 #include "core/server/TokenTable.h"
-#include "tests/server/ServerFixture.h"
+#include "tests/support/ServerFixture.h"
 
 #include <QFile>
 #include <QHostAddress>

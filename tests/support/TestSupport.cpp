@@ -4,6 +4,7 @@
 #include <QFile>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QSignalSpy>
 
 namespace testsupport {
 
@@ -28,7 +29,7 @@ QString writeFile(const QString &dir, const QString &name, const QByteArray &con
 }
 
 ProcessResult runProcess(
-    const QString &program, const QStringList &args, int timeoutMs, const QStringList &extraEnv)
+    const QString &program, const QStringList &args, int timeoutMs, const QStringList &extraEnv, Wait wait)
 {
     ProcessResult r;
     QProcess p;
@@ -38,12 +39,15 @@ ProcessResult runProcess(
         env.insert(kv.left(eq), kv.mid(eq + 1));
     }
     p.setProcessEnvironment(env);
+    QSignalSpy finished(&p, &QProcess::finished);
     p.start(program, args);
     if (!p.waitForStarted(10000)) {
         r.err = p.errorString().toUtf8();
         return r;
     }
-    if (!p.waitForFinished(timeoutMs)) {
+    const bool done = wait == Wait::EventLoop ? finished.size() > 0 || finished.wait(timeoutMs)
+                                              : p.waitForFinished(timeoutMs);
+    if (!done) {
         r.timedOut = true;
         p.kill();
         p.waitForFinished(5000);

@@ -19,8 +19,11 @@ struct ProcessResult
     QByteArray out, err;
     bool timedOut = false;
 };
+// How runProcess waits: Blocking blocks the calling thread; EventLoop keeps the thread's event
+// loop running meanwhile, for a program that talks to a server living on the test thread.
+enum class Wait { Blocking, EventLoop };
 // Runs a program to completion (max timeoutMs) with extra environment entries "K=V".
-ProcessResult runProcess(
-    const QString &program, const QStringList &args, int timeoutMs = 60000, const QStringList &extraEnv = {});
+ProcessResult runProcess(const QString &program, const QStringList &args, int timeoutMs = 60000,
+    const QStringList &extraEnv = {}, Wait wait = Wait::Blocking);
 
 } // namespace testsupport

@@ -5,7 +5,7 @@
 // Compare alignment: which steps pair up, which are one-sided, and the
 // deltas and line diffs of paired steps. Data-driven over small step-list shapes written as
 // compact specs: "kind:name[>parent]" separated by spaces, where parent is an earlier index.
-class TstCompare : public QObject
+class TestCompare : public QObject
 {
     Q_OBJECT
 
@@ -217,5 +217,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TstCompare)
+QTEST_GUILESS_MAIN(TestCompare)
 #include "tst_compare.moc"

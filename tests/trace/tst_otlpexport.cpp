@@ -6,7 +6,7 @@
 
 // OTLP/JSON export (OTLP/JSON encoding): the structure Jaeger / Langfuse / a Collector read.
 // Each test checks one rule of the encoding or one GenAI attribute mapping.
-class TstOtlpExport : public QObject
+class TestOtlpExport : public QObject
 {
     Q_OBJECT
 
@@ -367,5 +367,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TstOtlpExport)
+QTEST_GUILESS_MAIN(TestOtlpExport)
 #include "tst_otlpexport.moc"

@@ -4,7 +4,7 @@
 
 // Replay synthesis: the events a stored run would have produced, in time order with gap-free
 // seq, so the trace viewer can play it back with no provider call.
-class TstReplay : public QObject
+class TestReplay : public QObject
 {
     Q_OBJECT
 
@@ -108,5 +108,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TstReplay)
+QTEST_GUILESS_MAIN(TestReplay)
 #include "tst_replay.moc"

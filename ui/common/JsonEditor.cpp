@@ -96,7 +96,7 @@ QJsonValue JsonEditor::parse(const QString &text, QString *error, int *line, int
         reason = pe.errorString();
         offset = qBound(qsizetype(0), qsizetype(pe.offset) - 2, utf8.size());
     } else if (doc.array().size() != 1) {
-        reason = QStringLiteral("more than one value");
+        reason = tr("more than one value");
         offset = utf8.size();
     } else {
         return doc.array().at(0);
@@ -116,7 +116,7 @@ void JsonEditor::revalidate()
     int line = 0, column = 0;
     parse(content, &error, &line, &column);
     if (error.isEmpty() && !m_allowEmpty && content.trimmed().isEmpty())
-        error = QStringLiteral("a value is required");
+        error = tr("a value is required");
 
     // Clear the previous squiggle, then underline from the error to the end of its line.
     const long length = SendScintilla(SCI_GETLENGTH);

@@ -30,8 +30,8 @@ HistoryChart::HistoryChart(HistoryModel *model, QWidget *parent)
     auto *chart = new QChart; // Owned by this view (setChart).
     chart->legend()->setAlignment(Qt::AlignBottom);
     chart->setMargins(QMargins(4, 4, 4, 4));
-    m_cost->setName(QStringLiteral("Cost (USD)"));
-    m_latency->setName(QStringLiteral("Latency (ms)"));
+    m_cost->setName(tr("Cost (USD)"));
+    m_latency->setName(tr("Latency (ms)"));
     chart->addSeries(m_cost);
     chart->addSeries(m_latency);
     m_time->setFormat(QStringLiteral("MM-dd HH:mm"));

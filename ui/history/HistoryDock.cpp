@@ -66,37 +66,58 @@ QComboBox *makeTargetCombo(QWidget *parent, const QString &name, const QString &
 } // namespace
 
 HistoryDock::HistoryDock(QWidget *parent)
-    : QDockWidget(QStringLiteral("History"), parent)
+    : QDockWidget(tr("History"), parent)
     , m_model(new HistoryModel(nullptr, this))
     , m_queryDebounce(new QTimer(this))
 {
     setObjectName(QStringLiteral("historyDock"));
     setFeatures(
         QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
-    auto *content = new QWidget(this);
 
-    // Search and the common filter.
+    auto *content = new QWidget(this);
+    QHBoxLayout *top = buildSearchRow(content);
+    buildFilterPanel(content);
+    QSplitter *split = buildList(content);
+    QHBoxLayout *buttons = buildActions(content);
+
+    m_statusLabel = new QLabel(content);
+    m_statusLabel->setObjectName(QStringLiteral("historyStatusLabel"));
+
+    auto *layout = new QVBoxLayout(content);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(top);
+    layout->addWidget(m_filterPanel);
+    layout->addWidget(split, 1);
+    layout->addLayout(buttons);
+    layout->addWidget(m_statusLabel);
+    setWidget(content);
+
+    connectFilters();
+    connectListAndActions();
+    updateButtons();
+    updateStatusLabel();
+}
+
+// The search box, the status filter, the sort and the "Filters" toggle.
+QHBoxLayout *HistoryDock::buildSearchRow(QWidget *content)
+{
     m_search = new QLineEdit(content);
     m_search->setObjectName(QStringLiteral("historySearch"));
-    m_search->setPlaceholderText(QStringLiteral("Search inputs, outputs, errors"));
+    m_search->setPlaceholderText(tr("Search inputs, outputs, errors"));
     m_search->setClearButtonEnabled(true);
     m_status = makeCombo(content, QStringLiteral("historyStatusFilter"),
-        { { QStringLiteral("Any status"), QString() },
-            { QStringLiteral("Completed"), QStringLiteral("completed") },
-            { QStringLiteral("Failed"), QStringLiteral("failed") },
-            { QStringLiteral("Running"), QStringLiteral("running") },
-            { QStringLiteral("Queued"), QStringLiteral("queued") },
-            { QStringLiteral("Cancelled"), QStringLiteral("cancelled") },
-            { QStringLiteral("Interrupted"), QStringLiteral("interrupted") } });
+        { { tr("Any status"), QString() }, { tr("Completed"), QStringLiteral("completed") },
+            { tr("Failed"), QStringLiteral("failed") }, { tr("Running"), QStringLiteral("running") },
+            { tr("Queued"), QStringLiteral("queued") }, { tr("Cancelled"), QStringLiteral("cancelled") },
+            { tr("Interrupted"), QStringLiteral("interrupted") } });
     m_moreFilters = new QToolButton(content);
     m_moreFilters->setObjectName(QStringLiteral("historyMoreFilters"));
-    m_moreFilters->setText(QStringLiteral("Filters"));
+    m_moreFilters->setText(tr("Filters"));
     m_moreFilters->setCheckable(true);
-    m_moreFilters->setToolTip(
-        QStringLiteral("Type, mode, agent, orchestration, trigger, time, cost and latency"));
+    m_moreFilters->setToolTip(tr("Type, mode, agent, orchestration, trigger, time, cost and latency"));
     m_sort = makeCombo(content, QStringLiteral("historySort"),
-        { { QStringLiteral("Newest first"), QString() }, { QStringLiteral("Oldest first"), QString() },
-            { QStringLiteral("Highest cost"), QString() }, { QStringLiteral("Slowest"), QString() } });
+        { { tr("Newest first"), QString() }, { tr("Oldest first"), QString() },
+            { tr("Highest cost"), QString() }, { tr("Slowest"), QString() } });
     auto *top = new QHBoxLayout;
     top->setContentsMargins(0, 0, 0, 0);
     top->addWidget(m_search, 1);
@@ -104,34 +125,36 @@ HistoryDock::HistoryDock(QWidget *parent)
     top->addWidget(m_sort);
     top->addWidget(m_moreFilters);
 
-    // The other filters, folded away by default.
+    return top;
+}
+
+// The other filters (type, mode, trigger, target, time, cost, latency), folded away by default.
+void HistoryDock::buildFilterPanel(QWidget *content)
+{
     m_filterPanel = new QWidget(content);
     m_filterPanel->setObjectName(QStringLiteral("historyFilterPanel"));
     m_type = makeCombo(m_filterPanel, QStringLiteral("historyTypeFilter"),
-        { { QStringLiteral("Any type"), QString() }, { QStringLiteral("Agent"), QStringLiteral("agent") },
-            { QStringLiteral("Orchestration"), QStringLiteral("orchestration") },
-            { QStringLiteral("Test"), QStringLiteral("test") } });
+        { { tr("Any type"), QString() }, { tr("Agent"), QStringLiteral("agent") },
+            { tr("Orchestration"), QStringLiteral("orchestration") },
+            { tr("Test"), QStringLiteral("test") } });
     m_mode = makeCombo(m_filterPanel, QStringLiteral("historyModeFilter"),
-        { { QStringLiteral("Any mode"), QString() },
-            { QStringLiteral("Single agent"), QStringLiteral("single_agent") },
-            { QStringLiteral("Node in context"), QStringLiteral("node_in_context") },
-            { QStringLiteral("Full workflow"), QStringLiteral("full_workflow") } });
+        { { tr("Any mode"), QString() }, { tr("Single agent"), QStringLiteral("single_agent") },
+            { tr("Node in context"), QStringLiteral("node_in_context") },
+            { tr("Full workflow"), QStringLiteral("full_workflow") } });
     m_trigger = makeCombo(m_filterPanel, QStringLiteral("historyTriggerFilter"),
-        { { QStringLiteral("Any trigger"), QString() },
-            { QStringLiteral("Test panel"), QStringLiteral("test_panel") },
+        { { tr("Any trigger"), QString() }, { tr("Test panel"), QStringLiteral("test_panel") },
             { QStringLiteral("CLI"), QStringLiteral("cli") },
             { QStringLiteral("API"), QStringLiteral("api") },
             { QStringLiteral("MCP"), QStringLiteral("mcp") } });
-    m_agent
-        = makeTargetCombo(m_filterPanel, QStringLiteral("historyAgentFilter"), QStringLiteral("Any agent"));
+    m_agent = makeTargetCombo(m_filterPanel, QStringLiteral("historyAgentFilter"), tr("Any agent"));
     m_orchestration = makeTargetCombo(
-        m_filterPanel, QStringLiteral("historyOrchestrationFilter"), QStringLiteral("Any orchestration"));
-    m_sinceEnabled = new QCheckBox(QStringLiteral("From"), m_filterPanel);
+        m_filterPanel, QStringLiteral("historyOrchestrationFilter"), tr("Any orchestration"));
+    m_sinceEnabled = new QCheckBox(tr("From"), m_filterPanel);
     m_sinceEnabled->setObjectName(QStringLiteral("historySinceEnabled"));
     m_since = new QDateTimeEdit(QDateTime::currentDateTime().addDays(-7), m_filterPanel);
     m_since->setObjectName(QStringLiteral("historySince"));
     m_since->setCalendarPopup(true);
-    m_untilEnabled = new QCheckBox(QStringLiteral("to"), m_filterPanel);
+    m_untilEnabled = new QCheckBox(tr("to"), m_filterPanel);
     m_untilEnabled->setObjectName(QStringLiteral("historyUntilEnabled"));
     m_until = new QDateTimeEdit(QDateTime::currentDateTime(), m_filterPanel);
     m_until->setObjectName(QStringLiteral("historyUntil"));
@@ -143,7 +166,7 @@ HistoryDock::HistoryDock(QWidget *parent)
         s->setRange(0, 1'000'000);
         s->setSingleStep(0.001);
         s->setPrefix(QStringLiteral("$"));
-        s->setSpecialValueText(QStringLiteral("any"));
+        s->setSpecialValueText(tr("any"));
         return s;
     };
     m_minCost = money(QStringLiteral("historyMinCost"));
@@ -154,7 +177,7 @@ HistoryDock::HistoryDock(QWidget *parent)
         s->setRange(0, 86'400'000);
         s->setSingleStep(100);
         s->setSuffix(QStringLiteral(" ms"));
-        s->setSpecialValueText(QStringLiteral("any"));
+        s->setSpecialValueText(tr("any"));
         return s;
     };
     m_minLatency = ms(QStringLiteral("historyMinLatency"));
@@ -173,19 +196,22 @@ HistoryDock::HistoryDock(QWidget *parent)
     timeRow->addWidget(m_until, 1);
     grid->addLayout(timeRow, 2, 0, 1, 3);
     auto *rangeRow = new QHBoxLayout;
-    rangeRow->addWidget(new QLabel(QStringLiteral("Cost"), m_filterPanel));
+    rangeRow->addWidget(new QLabel(tr("Cost"), m_filterPanel));
     rangeRow->addWidget(m_minCost);
     rangeRow->addWidget(new QLabel(QStringLiteral("–"), m_filterPanel));
     rangeRow->addWidget(m_maxCost);
     rangeRow->addSpacing(8);
-    rangeRow->addWidget(new QLabel(QStringLiteral("Latency"), m_filterPanel));
+    rangeRow->addWidget(new QLabel(tr("Latency"), m_filterPanel));
     rangeRow->addWidget(m_minLatency);
     rangeRow->addWidget(new QLabel(QStringLiteral("–"), m_filterPanel));
     rangeRow->addWidget(m_maxLatency);
     grid->addLayout(rangeRow, 3, 0, 1, 3);
     m_filterPanel->setVisible(false);
+}
 
-    // The list.
+// The list beside the details / chart tabs.
+QSplitter *HistoryDock::buildList(QWidget *content)
+{
     m_table = new QTableView(content);
     m_table->setObjectName(QStringLiteral("historyTable"));
     m_table->setModel(m_model);
@@ -211,12 +237,12 @@ HistoryDock::HistoryDock(QWidget *parent)
 
     m_details = new QTextBrowser(content);
     m_details->setObjectName(QStringLiteral("historyDetails"));
-    m_details->setPlaceholderText(QStringLiteral("Select a run to see its inputs, output and metrics."));
+    m_details->setPlaceholderText(tr("Select a run to see its inputs, output and metrics."));
     m_chart = new HistoryChart(m_model, content);
     m_tabs = new QTabWidget(content);
     m_tabs->setObjectName(QStringLiteral("historyTabs"));
-    m_tabs->addTab(m_details, QStringLiteral("Details"));
-    m_tabs->addTab(m_chart, QStringLiteral("Cost && latency"));
+    m_tabs->addTab(m_details, tr("Details"));
+    m_tabs->addTab(m_chart, tr("Cost && latency"));
     // Side by side: the dock sits in the wide, short bottom area, where stacking the list above
     // the details left only a sliver of rows visible.
     auto *split = new QSplitter(Qt::Horizontal, content);
@@ -227,29 +253,33 @@ HistoryDock::HistoryDock(QWidget *parent)
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
 
-    // Actions.
+    return split;
+}
+
+// Run again, Open trace, Compare, Delete, Retention, Export and Reload.
+QHBoxLayout *HistoryDock::buildActions(QWidget *content)
+{
     auto button = [content](const QString &name, const QString &text, const QString &tip) {
         auto *b = new QPushButton(text, content);
         b->setObjectName(name);
         b->setToolTip(tip);
         return b;
     };
-    m_rerun = button(QStringLiteral("rerunButton"), QStringLiteral("Run again"),
-        QStringLiteral("Open this run in the test panel and run it with the same inputs"));
-    m_openTrace = button(QStringLiteral("openTraceButton"), QStringLiteral("Open trace"),
-        QStringLiteral("Show the run's steps and timeline (double-click a row)"));
-    m_compare = button(QStringLiteral("compareButton"), QStringLiteral("Compare"),
-        QStringLiteral("Select two runs to compare them step by step"));
-    m_delete = button(
-        QStringLiteral("deleteButton"), QStringLiteral("Delete"), QStringLiteral("Delete the selected runs"));
-    m_retention = button(QStringLiteral("retentionButton"), QStringLiteral("Retention…"),
-        QStringLiteral("Keep the last N runs or drop runs older than D days"));
-    m_export = button(QStringLiteral("exportHistoryButton"), QStringLiteral("Export…"),
-        QStringLiteral("Save the listed runs as CSV or JSON"));
+    m_rerun = button(QStringLiteral("rerunButton"), tr("Run again"),
+        tr("Open this run in the test panel and run it with the same inputs"));
+    m_openTrace = button(QStringLiteral("openTraceButton"), tr("Open trace"),
+        tr("Show the run's steps and timeline (double-click a row)"));
+    m_compare = button(
+        QStringLiteral("compareButton"), tr("Compare"), tr("Select two runs to compare them step by step"));
+    m_delete = button(QStringLiteral("deleteButton"), tr("Delete"), tr("Delete the selected runs"));
+    m_retention = button(QStringLiteral("retentionButton"), tr("Retention…"),
+        tr("Keep the last N runs or drop runs older than D days"));
+    m_export = button(
+        QStringLiteral("exportHistoryButton"), tr("Export…"), tr("Save the listed runs as CSV or JSON"));
     auto *refresh = new QToolButton(content);
     refresh->setObjectName(QStringLiteral("historyRefresh"));
     refresh->setText(QStringLiteral("↻"));
-    refresh->setToolTip(QStringLiteral("Reload"));
+    refresh->setToolTip(tr("Reload"));
     auto *buttons = new QHBoxLayout;
     buttons->setContentsMargins(0, 0, 0, 0);
     for (QWidget *w : { static_cast<QWidget *>(m_rerun), static_cast<QWidget *>(m_openTrace),
@@ -259,20 +289,14 @@ HistoryDock::HistoryDock(QWidget *parent)
     buttons->addStretch(1);
     buttons->addWidget(refresh);
 
-    m_statusLabel = new QLabel(content);
-    m_statusLabel->setObjectName(QStringLiteral("historyStatusLabel"));
+    connect(refresh, &QToolButton::clicked, this, &HistoryDock::refresh);
+    return buttons;
+}
 
-    auto *layout = new QVBoxLayout(content);
-    layout->setContentsMargins(4, 4, 4, 4);
-    layout->addLayout(top);
-    layout->addWidget(m_filterPanel);
-    layout->addWidget(split, 1);
-    layout->addLayout(buttons);
-    layout->addWidget(m_statusLabel);
-    setWidget(content);
-
-    // Behaviour: any filter change re-queries after a short pause (typing in the search box
-    // does not send a query per key).
+// Any filter change re-queries after a short pause (typing in the search box does not send a
+// query per key); a click on a sortable header changes the sort.
+void HistoryDock::connectFilters()
+{
     m_queryDebounce->setSingleShot(true);
     m_queryDebounce->setInterval(250);
     connect(m_queryDebounce, &QTimer::timeout, this, &HistoryDock::applyQuery);
@@ -314,7 +338,11 @@ HistoryDock::HistoryDock(QWidget *parent)
         }
         applyQuery(); // also puts the indicator back where the sort is
     });
+}
 
+// Selection, model changes and the action buttons.
+void HistoryDock::connectListAndActions()
+{
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         updateButtons();
         updateDetails();
@@ -334,7 +362,7 @@ HistoryDock::HistoryDock(QWidget *parent)
     connect(m_model, &QAbstractItemModel::rowsInserted, this, &HistoryDock::updateStatusLabel);
     connect(m_model, &QAbstractItemModel::rowsRemoved, this, &HistoryDock::updateStatusLabel);
     connect(m_model, &HistoryModel::loadFailed, this, [this](const QString &message) {
-        m_lastMessage = QStringLiteral("Could not load history: ") + message;
+        m_lastMessage = tr("Could not load history: ") + message;
         updateStatusLabel();
     });
     connect(m_table, &QTableView::doubleClicked, this, [this] { openSelectedTrace(); });
@@ -344,9 +372,6 @@ HistoryDock::HistoryDock(QWidget *parent)
     connect(m_delete, &QPushButton::clicked, this, &HistoryDock::deleteSelected);
     connect(m_retention, &QPushButton::clicked, this, &HistoryDock::openRetentionDialog);
     connect(m_export, &QPushButton::clicked, this, &HistoryDock::onExportClicked);
-    connect(refresh, &QToolButton::clicked, this, &HistoryDock::refresh);
-    updateButtons();
-    updateStatusLabel();
 }
 
 HistoryDock::~HistoryDock() = default;
@@ -503,16 +528,16 @@ void HistoryDock::updateStatusLabel()
     if (!m_lastMessage.isEmpty())
         text = m_lastMessage;
     else if (m_model->isLoading() && m_model->rowCount() == 0)
-        text = QStringLiteral("Loading…");
+        text = tr("Loading…");
     else if (m_model->rowCount() == 0)
-        text = m_backend ? QStringLiteral("No runs match") : QStringLiteral("No engine");
+        text = m_backend ? tr("No runs match") : tr("No engine");
     else
         text = QStringLiteral("%1%2 %3%4")
                    .arg(m_model->rowCount())
                    .arg(m_model->hasMore() ? QStringLiteral("+") : QString(),
                        m_model->rowCount() == 1 && !m_model->hasMore() ? QStringLiteral("run")
                                                                        : QStringLiteral("runs"),
-                       m_model->isLoading() ? QStringLiteral(" · loading more…") : QString());
+                       m_model->isLoading() ? tr(" · loading more…") : QString());
     m_statusLabel->setText(text);
 }
 
@@ -568,30 +593,30 @@ void HistoryDock::updateDetails()
                        .arg(name.toHtmlEscaped(), r.status.toHtmlEscaped(),
                            traceformat::modeLabel(r.testMode, r.executionType).toHtmlEscaped());
     html += QStringLiteral("<table>");
-    html += row(QStringLiteral("Queued"), traceformat::time(r.queuedAt));
-    html += row(QStringLiteral("Queue time"), traceformat::latency(r.queueMs));
+    html += row(tr("Queued"), traceformat::time(r.queuedAt));
+    html += row(tr("Queue time"), traceformat::latency(r.queueMs));
     if (r.ttftMs >= 0)
-        html += row(QStringLiteral("Time to first token"), traceformat::latency(r.ttftMs));
-    html += row(QStringLiteral("Latency"), traceformat::latency(r.executionTimeMs));
-    html += row(QStringLiteral("Tokens"),
-        QStringLiteral("in %1 (cached %2), out %3%4")
+        html += row(tr("Time to first token"), traceformat::latency(r.ttftMs));
+    html += row(tr("Latency"), traceformat::latency(r.executionTimeMs));
+    html += row(tr("Tokens"),
+        tr("in %1 (cached %2), out %3%4")
             .arg(r.inputTokens)
             .arg(r.cachedTokens)
             .arg(r.outputTokens)
-            .arg(r.tokensEstimated ? QStringLiteral(" — estimated") : QString()));
+            .arg(r.tokensEstimated ? tr(" — estimated") : QString()));
     if (r.executionTimeMs > 0 && r.outputTokens > 0)
-        html += row(QStringLiteral("Tokens/s"),
+        html += row(tr("Tokens/s"),
             QString::number(double(r.outputTokens) * 1000.0 / double(r.executionTimeMs), 'f', 1));
-    html += row(QStringLiteral("Cost"), traceformat::cost(r.costUsd));
+    html += row(tr("Cost"), traceformat::cost(r.costUsd));
     if (!r.model.isEmpty())
-        html += row(QStringLiteral("Model"),
-            r.provider.isEmpty() ? r.model : r.provider + QStringLiteral(" / ") + r.model);
+        html += row(
+            tr("Model"), r.provider.isEmpty() ? r.model : r.provider + QStringLiteral(" / ") + r.model);
     if (!r.nodeId.isEmpty())
-        html += row(QStringLiteral("Node"), r.nodeId);
-    html += row(QStringLiteral("Trigger"), r.triggerType);
+        html += row(tr("Node"), r.nodeId);
+    html += row(tr("Trigger"), r.triggerType);
     html += row(QStringLiteral("Id"), r.id);
     if (!r.rerunOf.isEmpty())
-        html += row(QStringLiteral("Re-run of"), r.rerunOf);
+        html += row(tr("Re-run of"), r.rerunOf);
     html += QStringLiteral("</table>");
     if (!r.errorMessage.isEmpty())
         html += QStringLiteral("<h4 style='margin:8px 0 2px 0;color:#c0392b'>Error</h4><pre "
@@ -638,7 +663,7 @@ void HistoryDock::compareSelected()
     m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord {};
     m_compareTickets[0] = m_backend->fetchExecution(selected[swap ? 1 : 0].id);
     m_compareTickets[1] = m_backend->fetchExecution(selected[swap ? 0 : 1].id);
-    m_lastMessage = QStringLiteral("Loading both runs…");
+    m_lastMessage = tr("Loading both runs…");
     updateStatusLabel();
 }
 
@@ -673,11 +698,11 @@ void HistoryDock::onFailed(quint64 ticket, const QString &message)
     if (ticket == m_compareTickets[0] || ticket == m_compareTickets[1]) {
         m_compareTickets[0] = m_compareTickets[1] = 0;
         m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord {};
-        m_lastMessage = QStringLiteral("Could not load a run to compare: ") + message;
+        m_lastMessage = tr("Could not load a run to compare: ") + message;
         updateStatusLabel();
     } else if (ticket == m_deleteTicket) {
         m_deleteTicket = 0;
-        m_lastMessage = QStringLiteral("Could not delete: ") + message;
+        m_lastMessage = tr("Could not delete: ") + message;
         updateStatusLabel();
     }
 }
@@ -687,11 +712,10 @@ void HistoryDock::deleteSelected()
     const QList<ExecutionRecord> selected = selectedRecords();
     if (selected.isEmpty() || !m_backend)
         return;
-    const QString text = selected.size() == 1
-        ? QStringLiteral("Delete this run and its trace?")
-        : QStringLiteral("Delete %1 runs and their traces?").arg(selected.size());
+    const QString text = selected.size() == 1 ? tr("Delete this run and its trace?")
+                                              : tr("Delete %1 runs and their traces?").arg(selected.size());
     if (MessageBox::question(
-            this, QStringLiteral("Delete runs"), text, QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
+            this, tr("Delete runs"), text, QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
         != QMessageBox::Yes)
         return;
     QStringList ids;
@@ -699,8 +723,8 @@ void HistoryDock::deleteSelected()
         ids << r.id;
     const quint64 ticket = m_backend->deleteExecutions(ids);
     if (ticket == 0) {
-        MessageBox::warning(this, QStringLiteral("Delete runs"),
-            QStringLiteral("This engine (%1) cannot delete history.").arg(m_backend->displayName()));
+        MessageBox::warning(this, tr("Delete runs"),
+            tr("This engine (%1) cannot delete history.").arg(m_backend->displayName()));
         return;
     }
     m_deleteTicket = ticket;
@@ -715,8 +739,8 @@ void HistoryDock::applyRetention(int keepLast, int olderThanDays)
         = olderThanDays > 0 ? QDateTime::currentDateTimeUtc().addDays(-olderThanDays) : QDateTime();
     const quint64 ticket = m_backend->applyRetention(keepLast, olderThan);
     if (ticket == 0) {
-        MessageBox::warning(this, QStringLiteral("History retention"),
-            QStringLiteral("This engine (%1) cannot delete history.").arg(m_backend->displayName()));
+        MessageBox::warning(this, tr("History retention"),
+            tr("This engine (%1) cannot delete history.").arg(m_backend->displayName()));
         return;
     }
     m_deleteTicket = ticket;
@@ -733,8 +757,7 @@ void HistoryDock::onDeleted(quint64 ticket, int count)
     else
         m_model->removeExecutions(m_deleteIds);
     m_deleteIds.clear();
-    m_lastMessage
-        = count == 1 ? QStringLiteral("Deleted 1 run") : QStringLiteral("Deleted %1 runs").arg(count);
+    m_lastMessage = count == 1 ? tr("Deleted 1 run") : tr("Deleted %1 runs").arg(count);
     updateStatusLabel();
     emit executionsDeleted(count);
 }
@@ -745,14 +768,13 @@ void HistoryDock::openRetentionDialog()
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         const QString what = dialog->keepLast() > 0 && dialog->olderThanDays() > 0
-            ? QStringLiteral("keep the last %1 runs and delete runs older than %2 days")
+            ? tr("keep the last %1 runs and delete runs older than %2 days")
                   .arg(dialog->keepLast())
                   .arg(dialog->olderThanDays())
-            : dialog->keepLast() > 0
-            ? QStringLiteral("keep only the last %1 runs").arg(dialog->keepLast())
-            : QStringLiteral("delete runs older than %1 days").arg(dialog->olderThanDays());
-        if (MessageBox::question(this, QStringLiteral("History retention"),
-                QStringLiteral("Really %1?").arg(what), QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
+            : dialog->keepLast() > 0 ? tr("keep only the last %1 runs").arg(dialog->keepLast())
+                                     : tr("delete runs older than %1 days").arg(dialog->olderThanDays());
+        if (MessageBox::question(this, tr("History retention"), tr("Really %1?").arg(what),
+                QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
             == QMessageBox::Yes)
             applyRetention(dialog->keepLast(), dialog->olderThanDays());
     });
@@ -776,14 +798,14 @@ QString HistoryDock::exportTo(const QString &path) const
 
 void HistoryDock::onExportClicked()
 {
-    const QString path = FileDialog::getSaveFileName(this, QStringLiteral("Export history"),
+    const QString path = FileDialog::getSaveFileName(this, tr("Export history"),
         QStringLiteral("history.csv"), QStringLiteral("CSV (*.csv);;JSON (*.json)"));
     if (path.isEmpty())
         return;
     const QString error = exportTo(path);
     if (!error.isEmpty())
-        MessageBox::warning(this, QStringLiteral("Export failed"), error);
+        MessageBox::warning(this, tr("Export failed"), error);
     else
-        MessageBox::information(this, QStringLiteral("Export"),
-            QStringLiteral("Exported %1 listed runs to %2").arg(m_model->rowCount()).arg(path));
+        MessageBox::information(
+            this, tr("Export"), tr("Exported %1 listed runs to %2").arg(m_model->rowCount()).arg(path));
 }

@@ -14,10 +14,12 @@ class QCheckBox;
 class QComboBox;
 class QDateTimeEdit;
 class QDoubleSpinBox;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSpinBox;
+class QSplitter;
 class QTabWidget;
 class QTableView;
 class QTextBrowser;
@@ -84,6 +86,12 @@ signals:
     void executionsDeleted(int count);
 
 private:
+    QHBoxLayout *buildSearchRow(QWidget *content);
+    void buildFilterPanel(QWidget *content);
+    QSplitter *buildList(QWidget *content);
+    QHBoxLayout *buildActions(QWidget *content);
+    void connectFilters();
+    void connectListAndActions();
     void scheduleQuery();
     void applyQuery();
     void updateButtons();

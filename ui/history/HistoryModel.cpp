@@ -1,5 +1,6 @@
 #include "ui/history/HistoryModel.h"
 
+#include "ui/common/StatusPalette.h"
 #include "ui/trace/TraceFormat.h"
 
 #include <QJsonValue>
@@ -380,17 +381,17 @@ QVariant HistoryModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::DecorationRole:
         if (index.column() == StatusColumn)
-            return traceformat::statusIcon(r.status);
+            return statuspalette::iconOf(r.status);
         return {};
     case Qt::ToolTipRole:
         if (!r.errorMessage.isEmpty())
             return r.errorMessage;
         if (index.column() == TokensColumn)
-            return QStringLiteral("input %1 (cached %2), output %3%4")
+            return tr("input %1 (cached %2), output %3%4")
                 .arg(r.inputTokens)
                 .arg(r.cachedTokens)
                 .arg(r.outputTokens)
-                .arg(r.tokensEstimated ? QStringLiteral(" — estimated") : QString());
+                .arg(r.tokensEstimated ? tr(" — estimated") : QString());
         return {};
     case Qt::TextAlignmentRole:
         if (index.column() >= LatencyColumn)
@@ -418,19 +419,19 @@ QVariant HistoryModel::headerData(int section, Qt::Orientation orientation, int 
         return {};
     switch (section) {
     case StatusColumn:
-        return QStringLiteral("Status");
+        return tr("Status");
     case NameColumn:
-        return QStringLiteral("Agent / orchestration");
+        return tr("Agent / orchestration");
     case ModeColumn:
-        return QStringLiteral("Mode");
+        return tr("Mode");
     case TimeColumn:
-        return QStringLiteral("Time");
+        return tr("Time");
     case LatencyColumn:
-        return QStringLiteral("Latency");
+        return tr("Latency");
     case TokensColumn:
-        return QStringLiteral("Tokens");
+        return tr("Tokens");
     case CostColumn:
-        return QStringLiteral("Cost");
+        return tr("Cost");
     }
     return {};
 }

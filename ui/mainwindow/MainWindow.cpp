@@ -45,7 +45,11 @@ constexpr int ParentIdRole = Qt::UserRole + 2;
 
 const QString kRecentKey = QStringLiteral("recentFiles");
 const QString kLastKey = QStringLiteral("lastWorkspace");
-const QString kFilter = QStringLiteral("Agent Studio workspaces (*.agents.json *.json);;All files (*)");
+QString workspaceFilter()
+{
+    return QCoreApplication::translate(
+        "MainWindow", "Agent Studio workspaces (*.agents.json *.json);;All files (*)");
+}
 } // namespace
 
 MainWindow::MainWindow(ExecutionBackend *backend, QWidget *parent)
@@ -473,7 +477,7 @@ bool MainWindow::openWorkspace()
     if (!maybeSave())
         return false;
     const QString dir = m_path.isEmpty() ? QString() : QFileInfo(m_path).absolutePath();
-    const QString path = FileDialog::getOpenFileName(this, tr("Open Workspace"), dir, kFilter);
+    const QString path = FileDialog::getOpenFileName(this, tr("Open Workspace"), dir, workspaceFilter());
     if (path.isEmpty())
         return false;
     return loadWorkspace(path);
@@ -509,7 +513,7 @@ bool MainWindow::saveAs()
         suggested
             = (m_workspace.workspaceId.isEmpty() ? QStringLiteral("workspace") : m_workspace.workspaceId)
             + QStringLiteral(".agents.json");
-    QString path = FileDialog::getSaveFileName(this, tr("Save Workspace As"), suggested, kFilter);
+    QString path = FileDialog::getSaveFileName(this, tr("Save Workspace As"), suggested, workspaceFilter());
     if (path.isEmpty())
         return false;
     if (!path.endsWith(QStringLiteral(".json")))

@@ -1,6 +1,8 @@
 #include "ui/testpanel/FullWorkflowTab.h"
 
 #include "core/api/ExecutionBackend.h"
+#include "core/api/UpstreamResolver.h"
+#include "ui/common/StatusPalette.h"
 #include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FormColumn.h"
@@ -13,7 +15,6 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QSplitter>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -21,65 +22,108 @@
 namespace {
 enum NodeColumn { NodeIdColumn, AgentColumn, StateColumn, NodeColumnCount };
 
-QColor stateColor(FullWorkflowTab::NodeState s)
+WorkflowGraphView::State graphState(FullWorkflowTab::NodeState s)
 {
     switch (s) {
     case FullWorkflowTab::NodeState::Waiting:
-        return QColor(0x75, 0x75, 0x75);
+        return WorkflowGraphView::State::Waiting;
     case FullWorkflowTab::NodeState::Running:
-        return QColor(0x15, 0x65, 0xc0);
+        return WorkflowGraphView::State::Running;
     case FullWorkflowTab::NodeState::Done:
-        return QColor(0x2e, 0x7d, 0x32);
+        return WorkflowGraphView::State::Done;
     case FullWorkflowTab::NodeState::Failed:
-        return QColor(0xc6, 0x28, 0x28);
+        return WorkflowGraphView::State::Failed;
     case FullWorkflowTab::NodeState::Skipped:
-        return QColor(0x9e, 0x9e, 0x9e);
+        return WorkflowGraphView::State::Skipped;
     }
-    return {};
+    return WorkflowGraphView::State::Waiting;
+}
+
+// The node list's state text has the colour of the graph's border for that state.
+QColor stateColor(FullWorkflowTab::NodeState s)
+{
+    return statuspalette::color(WorkflowGraphView::tone(graphState(s)));
 }
 } // namespace
 
 FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
-    : QWidget(parent)
+    : TestTab(backend, parent)
     , m_backend(backend)
 {
     setObjectName(QStringLiteral("fullWorkflowTab"));
-    m_tracker = new ExecutionTracker(backend, this);
 
-    auto *layout = new QHBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto *splitter = new QSplitter(Qt::Horizontal, this);
-    layout->addWidget(splitter);
-
-    auto *left = new QWidget(splitter);
-    auto *leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(8, 8, 8, 8);
+    QWidget *left = columnWidget();
     auto *pickRow = new QHBoxLayout;
     m_orchPicker
         = formcolumn::addPicker(pickRow, left, tr("&Workflow"), QStringLiteral("orchestrationPicker"), 14);
     m_examples = formcolumn::addExamplesPicker(pickRow, left,
         tr("Fill the form with one of the workflow's saved examples"),
         [this](const QJsonObject &inputs) { m_form->setValues(inputs); });
-    leftLayout->addLayout(pickRow);
-    m_orchInfo = formcolumn::addHint(leftLayout, left, QStringLiteral("orchestrationInfo"));
+    column()->addLayout(pickRow);
+    m_orchInfo = formcolumn::addHint(column(), left, QStringLiteral("orchestrationInfo"));
     m_form = new FormBuilder(left);
     m_form->setObjectName(QStringLiteral("workflowForm"));
     m_form->setEmptyText(tr("This workflow takes no inputs."));
-    formcolumn::addScrolled(leftLayout, m_form, left);
-    const formcolumn::RunRow runRow = formcolumn::addRunRow(
-        leftLayout, left, tr("Run workflow"), tr("Run the whole workflow (Ctrl+Return)"), 110);
-    m_formStatus = runRow.status;
-    m_cancel = runRow.cancel;
-    m_run = runRow.run;
+    formcolumn::addScrolled(column(), m_form, left);
+    addRunRow(tr("Run workflow"), tr("Run the whole workflow (Ctrl+Return)"), 110);
 
-    auto *right = new QSplitter(Qt::Vertical, splitter);
+    auto *right = new QSplitter(Qt::Vertical, splitter());
     m_graphView = new WorkflowGraphView(right);
     m_graphView->setObjectName(QStringLiteral("workflowGraph"));
     m_graphView->setMinimumHeight(160);
     right->addWidget(m_graphView);
 
     auto *bottom = new QSplitter(Qt::Horizontal, right);
-    auto *nodesBox = new QWidget(bottom);
+    bottom->addWidget(buildNodesBox(bottom));
+    createOutput(bottom)->setOutputCaption(tr("Workflow outputs"));
+    bottom->addWidget(output());
+    bottom->setStretchFactor(0, 1);
+    bottom->setStretchFactor(1, 3);
+    bottom->setSizes({ 270, 800 });
+    right->addWidget(bottom);
+    right->setStretchFactor(0, 2);
+    right->setStretchFactor(1, 3);
+
+    splitter()->addWidget(left);
+    splitter()->addWidget(right);
+    splitter()->setStretchFactor(0, 2);
+    splitter()->setStretchFactor(1, 5);
+    // The input form needs room for its hints; the graph and streams take the rest.
+    left->setMinimumWidth(330); // the workflow name and "Examples…" side by side
+    splitter()->setSizes({ 340, 1000 });
+
+    connect(m_orchPicker, &QComboBox::currentIndexChanged, this, &FullWorkflowTab::onOrchestrationChanged);
+    watchForm(m_form);
+    connect(m_testInContext, &QPushButton::clicked, this, [this] { testInContext(selectedNode()); });
+    connect(m_nodes, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem *item) {
+        const QString node = item ? item->data(NodeIdColumn, Qt::UserRole).toString() : QString();
+        output()->showNode(node);
+        m_graphView->selectNode(node);
+        updateButtons();
+    });
+    connect(m_graphView, &WorkflowGraphView::nodeSelected, this, &FullWorkflowTab::selectNode);
+    connect(m_graphView, &WorkflowGraphView::testInContextRequested, this, &FullWorkflowTab::testInContext);
+    connect(tracker(), &ExecutionTracker::stepStarted, this, &FullWorkflowTab::onStepStarted);
+    connect(tracker(), &ExecutionTracker::runConfirmed, this,
+        [this](const QString &executionId) { m_runExecutionId = executionId; });
+    connect(tracker(), &ExecutionTracker::stepCompleted, this, &FullWorkflowTab::onStepCompleted);
+    updateButtons();
+}
+
+QString FullWorkflowTab::title() const
+{
+    return tr("Full Workflow");
+}
+
+QString FullWorkflowTab::description() const
+{
+    return tr("Run a whole workflow end to end");
+}
+
+// The node list ("nodeList") with "Test in context" under it.
+QWidget *FullWorkflowTab::buildNodesBox(QWidget *parent)
+{
+    auto *nodesBox = new QWidget(parent);
     auto *nodesLayout = new QVBoxLayout(nodesBox);
     nodesLayout->setContentsMargins(0, 0, 0, 0);
     m_nodes = new QTreeWidget(nodesBox);
@@ -96,73 +140,18 @@ FullWorkflowTab::FullWorkflowTab(ExecutionBackend *backend, QWidget *parent)
     m_testInContext->setToolTip(
         tr("Open the selected node in Node in Context, prefilled with this run's upstream values"));
     nodesLayout->addWidget(m_testInContext);
-    bottom->addWidget(nodesBox);
-    m_output = new RunOutputPane(m_tracker, bottom);
-    m_output->setOutputCaption(tr("Workflow outputs"));
-    bottom->addWidget(m_output);
-    bottom->setStretchFactor(0, 1);
-    bottom->setStretchFactor(1, 3);
-    bottom->setSizes({ 270, 800 });
-    right->addWidget(bottom);
-    right->setStretchFactor(0, 2);
-    right->setStretchFactor(1, 3);
-
-    splitter->addWidget(left);
-    splitter->addWidget(right);
-    splitter->setStretchFactor(0, 2);
-    splitter->setStretchFactor(1, 5);
-    // The input form needs room for its hints; the graph and streams take the rest.
-    left->setMinimumWidth(330); // the workflow name and "Examples…" side by side
-    splitter->setSizes({ 340, 1000 });
-
-    connect(m_orchPicker, &QComboBox::currentIndexChanged, this, &FullWorkflowTab::onOrchestrationChanged);
-    connect(m_form, &FormBuilder::validityChanged, this, &FullWorkflowTab::updateButtons);
-    connect(m_form, &FormBuilder::valuesEdited, this, &FullWorkflowTab::updateButtons);
-    connect(m_run, &QPushButton::clicked, this, [this] { run(); });
-    connect(m_cancel, &QPushButton::clicked, this, &FullWorkflowTab::cancel);
-    connect(m_testInContext, &QPushButton::clicked, this, [this] { testInContext(selectedNode()); });
-    connect(m_nodes, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem *item) {
-        const QString node = item ? item->data(NodeIdColumn, Qt::UserRole).toString() : QString();
-        m_output->showNode(node);
-        m_graphView->selectNode(node);
-        updateButtons();
-    });
-    connect(m_graphView, &WorkflowGraphView::nodeSelected, this, &FullWorkflowTab::selectNode);
-    connect(m_graphView, &WorkflowGraphView::testInContextRequested, this, &FullWorkflowTab::testInContext);
-    connect(m_tracker, &ExecutionTracker::stepStarted, this, &FullWorkflowTab::onStepStarted);
-    connect(m_tracker, &ExecutionTracker::runConfirmed, this,
-        [this](const QString &executionId) { m_runExecutionId = executionId; });
-    connect(m_tracker, &ExecutionTracker::stepCompleted, this, &FullWorkflowTab::onStepCompleted);
-    connect(m_tracker, &ExecutionTracker::statusChanged, this, &FullWorkflowTab::updateButtons);
-    connect(m_tracker, &ExecutionTracker::finished, this, [this](const QString &status) {
-        onFinished(status);
-        updateButtons();
-        emit runningChanged(false);
-    });
-    updateButtons();
+    return nodesBox;
 }
 
 QString FullWorkflowTab::stateName(NodeState state)
 {
-    switch (state) {
-    case NodeState::Waiting:
-        return tr("waiting");
-    case NodeState::Running:
-        return tr("running");
-    case NodeState::Done:
-        return tr("done");
-    case NodeState::Failed:
-        return tr("failed");
-    case NodeState::Skipped:
-        return tr("skipped");
-    }
-    return {};
+    return WorkflowGraphView::stateName(graphState(state));
 }
 
 void FullWorkflowTab::setBackend(ExecutionBackend *backend)
 {
     m_backend = backend;
-    m_tracker->setBackend(backend);
+    tracker()->setBackend(backend);
     updateButtons();
 }
 
@@ -216,7 +205,7 @@ void FullWorkflowTab::onOrchestrationChanged()
         m_form->setEmptyText(m_workspace.orchestrations.isEmpty() ? tr("This workspace has no workflows.")
                                                                   : tr("Choose a workflow."));
         m_orchInfo->clear();
-        m_output->setOutputFields({});
+        output()->setOutputFields({});
         rebuildNodes();
         updateButtons();
         return;
@@ -249,7 +238,7 @@ void FullWorkflowTab::onOrchestrationChanged()
             + (f.desc.isEmpty() ? QString() : QStringLiteral(" · ") + f.desc);
         outputs << f;
     }
-    m_output->setOutputFields(outputs);
+    output()->setOutputFields(outputs);
     rebuildNodes();
     updateButtons();
 }
@@ -281,7 +270,7 @@ void FullWorkflowTab::rebuildNodes()
         item->setData(NodeIdColumn, Qt::UserRole, id);
         item->setForeground(StateColumn, stateColor(NodeState::Waiting));
     }
-    m_output->showNode(QString());
+    output()->showNode(QString());
 }
 
 void FullWorkflowTab::setNodeState(const QString &nodeId, NodeState state, const QString &detail)
@@ -295,25 +284,7 @@ void FullWorkflowTab::setNodeState(const QString &nodeId, NodeState state, const
         item->setForeground(StateColumn, stateColor(state));
         item->setToolTip(StateColumn, detail);
     }
-    WorkflowGraphView::State s = WorkflowGraphView::State::Waiting;
-    switch (state) {
-    case NodeState::Waiting:
-        s = WorkflowGraphView::State::Waiting;
-        break;
-    case NodeState::Running:
-        s = WorkflowGraphView::State::Running;
-        break;
-    case NodeState::Done:
-        s = WorkflowGraphView::State::Done;
-        break;
-    case NodeState::Failed:
-        s = WorkflowGraphView::State::Failed;
-        break;
-    case NodeState::Skipped:
-        s = WorkflowGraphView::State::Skipped;
-        break;
-    }
-    m_graphView->setNodeState(nodeId, s);
+    m_graphView->setNodeState(nodeId, graphState(state));
 }
 
 void FullWorkflowTab::onStepStarted(const QJsonObject &step)
@@ -362,7 +333,7 @@ void FullWorkflowTab::onStepCompleted(const QJsonObject &step)
         setNodeState(node, NodeState::Skipped);
 }
 
-void FullWorkflowTab::onFinished(const QString &status)
+void FullWorkflowTab::onRunFinished(const QString &status)
 {
     // Nodes the engine never reached are skipped; nodes still running were cancelled.
     for (int i = 0; i < m_nodes->topLevelItemCount(); ++i) {
@@ -404,12 +375,7 @@ void FullWorkflowTab::setInputs(const QJsonObject &inputs)
 bool FullWorkflowTab::canRun() const
 {
     return m_backend && m_workspace.orchestration(currentOrchestrationId()) && m_form->isValid()
-        && !m_tracker->isActive();
-}
-
-bool FullWorkflowTab::isRunning() const
-{
-    return m_tracker->isActive();
+        && !isRunning();
 }
 
 QString FullWorkflowTab::run(const QString &rerunOf)
@@ -428,95 +394,80 @@ QString FullWorkflowTab::run(const QString &rerunOf)
     ExecutionRequest request;
     request.orchestrationId = orch->id;
     request.inputs = m_form->values();
-    request.testMode = QStringLiteral("full_workflow");
+    request.testMode = toWire(mode());
     request.rerunOf = rerunOf;
     m_runOrch = orch->id;
     m_runInputs = request.inputs;
-    m_runExecutionId = m_tracker->start(request);
-    m_output->showNode(keepNode);
-    updateButtons();
-    emit runningChanged(true);
+    m_runExecutionId = startRun(request);
+    output()->showNode(keepNode);
     return m_runExecutionId;
 }
 
-void FullWorkflowTab::cancel()
+bool FullWorkflowTab::loadRecord(const ExecutionRecord &record, QString *error)
 {
-    m_tracker->cancel();
+    if (isRunning()) {
+        *error = tr("A workflow run is still going.");
+        return false;
+    }
+    if (!selectOrchestration(record.orchestrationId)) {
+        *error = tr("Workflow %1 is not in this workspace.").arg(record.orchestrationId);
+        return false;
+    }
+    setInputs(record.inputData);
+    return true;
+}
+
+ExecutionRecord FullWorkflowTab::lastRun() const
+{
+    ExecutionRecord run;
+    run.id = m_runExecutionId;
+    run.orchestrationId = m_runOrch;
+    run.testMode = toWire(TestMode::FullWorkflow);
+    run.inputData = m_runInputs;
+    QStringList nodes = m_nodeInputs.keys() + m_nodeOutputs.keys();
+    nodes.removeDuplicates();
+    for (const QString &node : std::as_const(nodes)) {
+        StepRecord step;
+        step.kind = toWire(StepKind::Node);
+        step.nodeId = node;
+        step.status = toWire(nodeState(node) == NodeState::Done ? StepStatus::Completed : StepStatus::Failed);
+        step.inputData = m_nodeInputs.value(node);
+        step.outputData = m_nodeOutputs.value(node);
+        run.steps << step;
+    }
+    return run;
 }
 
 QJsonObject FullWorkflowTab::upstreamOf(const QString &nodeId, QStringList *missing) const
 {
-    QJsonObject upstream;
     const OrchestrationSpec *orch = m_workspace.orchestration(m_runOrch);
     if (!orch)
-        return upstream;
-    for (const EdgeSpec &e : orch->edgesInto(nodeId)) {
-        QJsonValue v;
-        if (e.fromNode == QStringLiteral("input"))
-            v = m_runInputs.value(e.fromField);
-        else
-            v = m_nodeOutputs.value(e.fromNode).value(e.fromField);
-        if (v.isUndefined()) {
-            // The engine applies defaults to workflow inputs left empty.
-            const FieldSpec *in = nullptr;
-            for (const FieldSpec &f : orch->inputs)
-                if (e.fromNode == QStringLiteral("input") && f.name == e.fromField)
-                    in = &f;
-            if (in && in->defaultValue)
-                v = *in->defaultValue;
-        }
-        if (v.isUndefined()) {
-            if (missing)
-                *missing << e.toField;
-        } else {
-            upstream.insert(e.toField, v);
-        }
-    }
-    return upstream;
+        return {};
+    const upstream::Resolution r = upstream::resolve(*orch, nodeId, lastRun());
+    if (missing)
+        *missing << r.missing;
+    return r.values;
 }
 
 void FullWorkflowTab::testInContext(const QString &nodeId)
 {
-    if (nodeId.isEmpty() || m_runExecutionId.isEmpty() || m_tracker->isActive())
+    if (nodeId.isEmpty() || m_runExecutionId.isEmpty() || isRunning())
         return;
-    QStringList missing;
-    const QJsonObject upstream = upstreamOf(nodeId, &missing);
-    QJsonObject own;
     const OrchestrationSpec *orch = m_workspace.orchestration(m_runOrch);
-    const QJsonObject in = m_nodeInputs.value(nodeId);
-    if (orch) {
-        QStringList fed;
-        for (const EdgeSpec &e : orch->edgesInto(nodeId))
-            fed << e.toField;
-        for (auto it = in.begin(); it != in.end(); ++it)
-            if (!fed.contains(it.key()))
-                own.insert(it.key(), it.value());
-    }
+    const upstream::Resolution r
+        = orch ? upstream::resolve(*orch, nodeId, lastRun()) : upstream::Resolution();
     QString text = tr("Upstream values from Full Workflow run %1.").arg(m_runExecutionId.left(8));
-    if (!missing.isEmpty())
-        text
-            += QLatin1Char(' ') + tr("Not produced in that run: %1.").arg(missing.join(QStringLiteral(", ")));
-    emit testInContextRequested(m_runOrch, nodeId, upstream, own, text, m_runExecutionId);
+    if (!r.missing.isEmpty())
+        text += QLatin1Char(' ')
+            + tr("Not produced in that run: %1.").arg(r.missing.join(QStringLiteral(", ")));
+    emit testInContextRequested(m_runOrch, nodeId, r.values, r.ownInputs, text, m_runExecutionId);
 }
 
 void FullWorkflowTab::updateButtons()
 {
-    const bool running = m_tracker->isActive();
-    m_run->setEnabled(canRun());
-    m_cancel->setEnabled(running);
+    const bool running = isRunning();
+    showRunState(m_workspace.orchestration(currentOrchestrationId()) != nullptr, m_form->problems());
     m_orchPicker->setEnabled(!running);
     m_testInContext->setEnabled(!running && !m_runExecutionId.isEmpty() && !selectedNode().isEmpty()
         && m_runOrch == currentOrchestrationId());
-    if (running)
-        m_formStatus->setText(tr("Running…"));
-    else if (!m_workspace.orchestration(currentOrchestrationId()))
-        m_formStatus->clear();
-    else if (!m_form->isValid()) {
-        QStringList names;
-        for (const QString &p : m_form->problems())
-            names << p.section(QLatin1Char(':'), 0, 0);
-        names.removeDuplicates();
-        m_formStatus->setText(tr("Fix or fill in: %1").arg(names.join(QStringLiteral(", "))));
-    } else
-        m_formStatus->setText(tr("Ready to run."));
 }

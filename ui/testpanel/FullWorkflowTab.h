@@ -1,20 +1,17 @@
 #pragma once
 
-#include "core/model/Workspace.h"
+#include "ui/testpanel/TestTab.h"
 
 #include <QHash>
 #include <QPointer>
-#include <QWidget>
 
 class ExecutionBackend;
-class ExecutionTracker;
 class FormBuilder;
 class QComboBox;
 class QLabel;
 class QPushButton;
 class QTreeWidget;
 class QTreeWidgetItem;
-class RunOutputPane;
 class WorkflowGraphView;
 
 // Test panel, Full Workflow mode: pick an orchestration ("orchestrationPicker"), fill its
@@ -25,7 +22,7 @@ class WorkflowGraphView;
 // parsed page shows the workflow outputs at the end. "Test in context"
 // ("testInContextButton", or the graph's context action) opens the node in Node in Context,
 // prefilled with the upstream values of this run.
-class FullWorkflowTab final : public QWidget
+class FullWorkflowTab final : public TestTab
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(FullWorkflowTab)
@@ -34,61 +31,60 @@ public:
 
     FullWorkflowTab(ExecutionBackend *backend, QWidget *parent);
 
-    // Runs through another backend from now on (local <-> remote); not owned.
-    void setBackend(ExecutionBackend *backend);
+    QString title() const override;
+    QString description() const override;
+    TestMode mode() const override { return TestMode::FullWorkflow; }
 
-    void setWorkspace(const Workspace &workspace);
+    void setBackend(ExecutionBackend *backend) override;
+
+    void setWorkspace(const Workspace &workspace) override;
     bool selectOrchestration(const QString &orchestrationId);
     QString currentOrchestrationId() const;
     void selectNode(const QString &nodeId); // "" = all nodes
     QString selectedNode() const;
 
-    bool canRun() const;
-    bool isRunning() const;
-    QString run(const QString &rerunOf = {});
-    void cancel();
+    bool canRun() const override;
+    QString run(const QString &rerunOf = {}) override;
+    bool loadRecord(const ExecutionRecord &record, QString *error) override;
+    QList<FormBuilder *> forms() const override { return { m_form }; }
     void setInputs(const QJsonObject &inputs);
 
     NodeState nodeState(const QString &nodeId) const { return m_states.value(nodeId, NodeState::Waiting); }
     static QString stateName(NodeState state);
-    // Upstream and own values of `nodeId` in the last run (what Test in context prefills).
+    // Upstream values of `nodeId` in the last run (what Test in context prefills), read by the
+    // one Node in Context resolver (core/api/UpstreamResolver).
     QJsonObject upstreamOf(const QString &nodeId, QStringList *missing = nullptr) const;
     void testInContext(const QString &nodeId);
 
     FormBuilder *form() const { return m_form; }
-    ExecutionTracker *tracker() const { return m_tracker; }
-    RunOutputPane *output() const { return m_output; }
     QTreeWidget *nodeList() const { return m_nodes; }
 
 signals:
-    void runningChanged(bool running);
     void testInContextRequested(const QString &orchestrationId, const QString &nodeId,
         const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText,
         const QString &executionId);
 
 private:
+    QWidget *buildNodesBox(QWidget *parent);
+    // The last run as far as this tab saw it (its node steps), for the upstream resolver.
+    ExecutionRecord lastRun() const;
     void onOrchestrationChanged();
     void rebuildNodes();
     void setNodeState(const QString &nodeId, NodeState state, const QString &detail = {});
     void onStepStarted(const QJsonObject &step);
     void onStepCompleted(const QJsonObject &step);
-    void onFinished(const QString &status);
-    void updateButtons();
+    void onRunFinished(const QString &status) override;
+    void updateButtons() override;
 
     Workspace m_workspace;
     QPointer<ExecutionBackend> m_backend;
-    ExecutionTracker *m_tracker = nullptr; // Owned (child).
     QComboBox *m_orchPicker = nullptr; // Owned (children from here on).
     QComboBox *m_examples = nullptr; // "examplesPicker"
     QLabel *m_orchInfo = nullptr;
     FormBuilder *m_form = nullptr;
-    QLabel *m_formStatus = nullptr;
-    QPushButton *m_run = nullptr;
-    QPushButton *m_cancel = nullptr;
     QPushButton *m_testInContext = nullptr;
     WorkflowGraphView *m_graphView = nullptr; // Child of the right-hand splitter.
     QTreeWidget *m_nodes = nullptr;
-    RunOutputPane *m_output = nullptr;
 
     QString m_shownOrch;
     QString m_runOrch; // orchestration of the last run

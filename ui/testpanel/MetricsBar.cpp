@@ -1,5 +1,7 @@
 #include "ui/testpanel/MetricsBar.h"
 
+#include "ui/common/StatusPalette.h"
+
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -7,19 +9,6 @@
 #include <QVBoxLayout>
 
 namespace {
-QString statusColor(const QString &status)
-{
-    if (status == QStringLiteral("completed"))
-        return QStringLiteral("#2e7d32");
-    if (status == QStringLiteral("failed") || status == QStringLiteral("interrupted"))
-        return QStringLiteral("#c62828");
-    if (status == QStringLiteral("cancelled") || status == QStringLiteral("detached"))
-        return QStringLiteral("#6d6d6d");
-    if (status == QStringLiteral("running"))
-        return QStringLiteral("#1565c0");
-    return QStringLiteral("#8d6e00"); // starting, queued
-}
-
 // A caption over a value, like a small dashboard tile.
 QLabel *addTile(QHBoxLayout *row, const QString &caption, const QString &name, QWidget *parent)
 {
@@ -124,7 +113,7 @@ void MetricsBar::showMetrics(const RunMetrics &m)
 {
     const QString status = m.status.isEmpty() ? tr("ready") : m.status;
     m_status->setText(status);
-    const QString color = m.status.isEmpty() ? QStringLiteral("#9e9e9e") : statusColor(m.status);
+    const QString color = statuspalette::colorOf(m.status).name();
     m_status->setStyleSheet(QStringLiteral("QLabel { color: white; background: %1; border-radius: 9px;"
                                            " padding: 3px 10px; font-weight: bold; }")
                                 .arg(color));

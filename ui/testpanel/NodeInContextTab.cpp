@@ -1,6 +1,7 @@
 #include "ui/testpanel/NodeInContextTab.h"
 
 #include "core/api/ExecutionBackend.h"
+#include "core/api/UpstreamResolver.h"
 #include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FormColumn.h"
@@ -12,84 +13,60 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QScrollArea>
-#include <QSplitter>
 #include <QVBoxLayout>
 
-namespace {
-// Upstream values of `nodeId` in a finished run: each edge into the node reads the workflow
-// input or the source node's outputs (its `node` step's output_data).
-QJsonObject upstreamFromRecord(const OrchestrationSpec &orch, const QString &nodeId,
-    const ExecutionRecord &rec, QJsonObject *own, QStringList *missing)
-{
-    QHash<QString, QJsonObject> nodeOutputs, nodeInputs;
-    for (const StepRecord &s : rec.steps) {
-        if (s.kind == QStringLiteral("node") && !s.nodeId.isEmpty()) {
-            nodeOutputs.insert(s.nodeId, s.outputData);
-            nodeInputs.insert(s.nodeId, s.inputData);
-        }
-    }
-    // A workflow run stores its inputs as input_data; a Node in Context run as {"inputs","upstream"}.
-    const QJsonObject workflowInputs = rec.inputData;
-    QJsonObject upstream;
-    QStringList fed;
-    for (const EdgeSpec &e : orch.edgesInto(nodeId)) {
-        fed << e.toField;
-        QJsonValue v;
-        if (e.fromNode == QStringLiteral("input"))
-            v = workflowInputs.value(e.fromField);
-        else
-            v = nodeOutputs.value(e.fromNode).value(e.fromField);
-        if (v.isUndefined())
-            *missing << e.toField;
-        else
-            upstream.insert(e.toField, v);
-    }
-    const QJsonObject ins = nodeInputs.value(nodeId);
-    const QJsonObject nodeOwn
-        = ins.contains(QStringLiteral("inputs")) && ins.value(QStringLiteral("inputs")).isObject()
-        ? ins.value(QStringLiteral("inputs")).toObject()
-        : ins;
-    for (auto it = nodeOwn.begin(); it != nodeOwn.end(); ++it)
-        if (!fed.contains(it.key()))
-            own->insert(it.key(), it.value());
-    if (rec.testMode == QStringLiteral("node_in_context") && rec.nodeId == nodeId) {
-        const QJsonObject up = rec.inputData.value(QStringLiteral("upstream")).toObject();
-        for (auto it = up.begin(); it != up.end(); ++it)
-            upstream.insert(it.key(), it.value());
-        const QJsonObject ownIn = rec.inputData.value(QStringLiteral("inputs")).toObject();
-        for (auto it = ownIn.begin(); it != ownIn.end(); ++it)
-            own->insert(it.key(), it.value());
-        missing->clear();
-    }
-    return upstream;
-}
-} // namespace
-
 NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
-    : QWidget(parent)
+    : TestTab(backend, parent)
     , m_backend(backend)
 {
     setObjectName(QStringLiteral("nodeInContextTab"));
-    m_tracker = new ExecutionTracker(backend, this);
 
-    auto *layout = new QHBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto *splitter = new QSplitter(Qt::Horizontal, this);
-    layout->addWidget(splitter);
-
-    auto *left = new QWidget(splitter);
-    auto *leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(8, 8, 8, 8);
-
+    QWidget *left = columnWidget();
     auto *pickRow = new QHBoxLayout;
     m_orchPicker
         = formcolumn::addPicker(pickRow, left, tr("&Workflow"), QStringLiteral("orchestrationPicker"), 12);
     m_nodePicker = formcolumn::addPicker(pickRow, left, tr("&Node"), QStringLiteral("nodePicker"), 10);
-    leftLayout->addLayout(pickRow);
+    column()->addLayout(pickRow);
 
-    m_nodeInfo = formcolumn::addHint(leftLayout, left, QStringLiteral("nodeInfo"));
+    m_nodeInfo = formcolumn::addHint(column(), left, QStringLiteral("nodeInfo"));
+    buildSourceRow();
+    buildForms();
+    addRunRow(tr("Run node"), tr("Run this node with these inputs (Ctrl+Return)"), 90);
+    placeOutputBesideColumn();
 
+    connect(m_orchPicker, &QComboBox::currentIndexChanged, this, &NodeInContextTab::onOrchestrationChanged);
+    connect(m_nodePicker, &QComboBox::currentIndexChanged, this, &NodeInContextTab::onNodeChanged);
+    connect(m_source, &QComboBox::currentIndexChanged, this,
+        [this] { m_executionId->setVisible(Source(m_source->currentData().toInt()) == Source::Execution); });
+    connect(m_prefill, &QPushButton::clicked, this,
+        [this] { applySource(Source(m_source->currentData().toInt()), m_executionId->text().trimmed()); });
+    connect(m_pin, &QPushButton::clicked, this, [this] {
+        if (!currentNodeId().isEmpty()) {
+            emit pinRequested(currentOrchestrationId(), currentNodeId(), m_upstream->values());
+            setPrefillStatus(
+                tr("Pinned: these upstream values are saved in the workspace (save it to keep them)."));
+        }
+    });
+    watchForm(m_upstream);
+    watchForm(m_own);
+    m_pinToolTip = m_pin->toolTip();
+    setBackend(backend);
+}
+
+QString NodeInContextTab::title() const
+{
+    return tr("Node in Context");
+}
+
+QString NodeInContextTab::description() const
+{
+    return tr("Run one node of a workflow with its upstream inputs simulated");
+}
+
+// "Upstream from" [source] [execution id] [Prefill], and the prefill status line under it.
+void NodeInContextTab::buildSourceRow()
+{
+    QWidget *left = columnWidget();
     auto *sourceRow = new QHBoxLayout;
     m_source = new QComboBox(left);
     m_source->setObjectName(QStringLiteral("prefillSource"));
@@ -112,12 +89,17 @@ NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
     sourceRow->addWidget(m_executionId, 1);
     sourceRow->addWidget(m_prefill);
     sourceRow->addStretch();
-    leftLayout->addLayout(sourceRow);
+    column()->addLayout(sourceRow);
     m_prefillStatus = new QLabel(left);
     m_prefillStatus->setObjectName(QStringLiteral("prefillStatus"));
     m_prefillStatus->setWordWrap(true);
-    leftLayout->addWidget(m_prefillStatus);
+    column()->addWidget(m_prefillStatus);
+}
 
+// The "From upstream" group (with Pin) over the "Own inputs" group, scrolled together.
+void NodeInContextTab::buildForms()
+{
+    QWidget *left = columnWidget();
     auto *forms = new QWidget(left);
     auto *formsLayout = new QVBoxLayout(forms);
     formsLayout->setContentsMargins(0, 0, 0, 0);
@@ -145,46 +127,7 @@ NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
     og->addWidget(m_own);
     formsLayout->addWidget(m_ownGroup);
     formsLayout->addStretch();
-    formcolumn::addScrolled(leftLayout, forms, left);
-
-    const formcolumn::RunRow runRow = formcolumn::addRunRow(
-        leftLayout, left, tr("Run node"), tr("Run this node with these inputs (Ctrl+Return)"), 90);
-    m_formStatus = runRow.status;
-    m_cancel = runRow.cancel;
-    m_run = runRow.run;
-
-    m_output = new RunOutputPane(m_tracker, splitter);
-    splitter->addWidget(left);
-    splitter->addWidget(m_output);
-    splitter->setStretchFactor(0, 2);
-    splitter->setStretchFactor(1, 3);
-
-    connect(m_orchPicker, &QComboBox::currentIndexChanged, this, &NodeInContextTab::onOrchestrationChanged);
-    connect(m_nodePicker, &QComboBox::currentIndexChanged, this, &NodeInContextTab::onNodeChanged);
-    connect(m_source, &QComboBox::currentIndexChanged, this,
-        [this] { m_executionId->setVisible(Source(m_source->currentData().toInt()) == Source::Execution); });
-    connect(m_prefill, &QPushButton::clicked, this,
-        [this] { applySource(Source(m_source->currentData().toInt()), m_executionId->text().trimmed()); });
-    connect(m_pin, &QPushButton::clicked, this, [this] {
-        if (!currentNodeId().isEmpty()) {
-            emit pinRequested(currentOrchestrationId(), currentNodeId(), m_upstream->values());
-            setPrefillStatus(
-                tr("Pinned: these upstream values are saved in the workspace (save it to keep them)."));
-        }
-    });
-    for (FormBuilder *f : { m_upstream, m_own }) {
-        connect(f, &FormBuilder::validityChanged, this, &NodeInContextTab::updateButtons);
-        connect(f, &FormBuilder::valuesEdited, this, &NodeInContextTab::updateButtons);
-    }
-    connect(m_run, &QPushButton::clicked, this, [this] { run(); });
-    connect(m_cancel, &QPushButton::clicked, this, &NodeInContextTab::cancel);
-    connect(m_tracker, &ExecutionTracker::statusChanged, this, &NodeInContextTab::updateButtons);
-    connect(m_tracker, &ExecutionTracker::finished, this, [this] {
-        updateButtons();
-        emit runningChanged(false);
-    });
-    m_pinToolTip = m_pin->toolTip();
-    setBackend(backend);
+    formcolumn::addScrolled(column(), forms, left);
 }
 
 void NodeInContextTab::setBackend(ExecutionBackend *backend)
@@ -194,7 +137,7 @@ void NodeInContextTab::setBackend(ExecutionBackend *backend)
     m_backendConnections.clear();
     m_backend = backend;
     m_historyTicket = m_fetchTicket = 0;
-    m_tracker->setBackend(backend);
+    tracker()->setBackend(backend);
     if (backend) {
         m_backendConnections << connect(
             backend, &ExecutionBackend::historyReady, this, [this](quint64 ticket, const HistoryPage &page) {
@@ -309,7 +252,7 @@ void NodeInContextTab::onNodeChanged()
     if (!agent) {
         m_upstream->setFields({});
         m_own->setFields({});
-        m_output->setOutputFields({});
+        output()->setOutputFields({});
         m_nodeInfo->setText(m_workspace.orchestrations.isEmpty() ? tr("This workspace has no workflows.")
                                                                  : tr("Choose a workflow and a node."));
         setPrefillStatus(QString());
@@ -333,7 +276,7 @@ void NodeInContextTab::onNodeChanged()
     m_own->setFields(own);
     m_upstreamGroup->setTitle(tr("From upstream (%1)").arg(up.size()));
     m_ownGroup->setTitle(tr("Own inputs (%1)").arg(own.size()));
-    m_output->setOutputFields(agent->signature.outputs);
+    output()->setOutputFields(agent->signature.outputs);
     m_nodeInfo->setText(
         tr("Node <b>%1</b> runs agent <b>%2</b> (%3 · %4)")
             .arg(node->id.toHtmlEscaped(), (agent->name.isEmpty() ? agent->id : agent->name).toHtmlEscaped(),
@@ -380,11 +323,9 @@ void NodeInContextTab::applySource(Source source, const QString &executionId)
     case Source::LatestRun: {
         if (!m_backend)
             return;
-        HistoryQuery q;
-        q.orchestrationId = orch->id;
-        q.statuses = { QStringLiteral("completed") };
-        q.testMode = QStringLiteral("full_workflow");
-        q.limit = 1;
+        // The one definition of "latest successful run" (core/api/UpstreamResolver).
+        const HistoryQuery q
+            = upstream::latestUsableRunQuery(m_workspace.organizationId, m_workspace.workspaceId, orch->id);
         setPrefillStatus(tr("Looking up the latest successful run…"));
         m_historyTicket = m_backend->queryHistory(q);
         break;
@@ -416,16 +357,16 @@ void NodeInContextTab::onExecutionFetched(const ExecutionRecord &record)
         setPrefillStatus(tr("Execution %1 is not a run of this workflow.").arg(record.id.left(8)), true);
         return;
     }
-    QJsonObject own;
-    QStringList missing;
-    const QJsonObject up = upstreamFromRecord(*orch, currentNodeId(), record, &own, &missing);
-    prefill(up, own, QString());
+    const upstream::Resolution r = upstream::resolve(*orch, currentNodeId(), record);
+    const QStringList &missing = r.missing;
+    prefill(r.values, r.ownInputs, QString());
     QString text = tr("Upstream values from run %1 (%2, %3).")
                        .arg(record.id.left(8), record.status,
                            record.queuedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
     if (!missing.isEmpty())
         text += QLatin1Char(' ') + tr("Not in that run: %1.").arg(missing.join(QStringLiteral(", ")));
     setPrefillStatus(text, !missing.isEmpty());
+    m_prefillStatus->setToolTip(r.problems.join(QLatin1Char('\n'))); // which edge, and why
 }
 
 void NodeInContextTab::prefill(const QJsonObject &upstream, const QJsonObject &own, const QString &sourceText,
@@ -461,12 +402,7 @@ void NodeInContextTab::setPrefillStatus(const QString &text, bool problem)
 bool NodeInContextTab::canRun() const
 {
     return m_backend && !currentNodeId().isEmpty() && m_upstream->isValid() && m_own->isValid()
-        && !m_tracker->isActive();
-}
-
-bool NodeInContextTab::isRunning() const
-{
-    return m_tracker->isActive();
+        && !isRunning();
 }
 
 QString NodeInContextTab::run(const QString &rerunOf)
@@ -478,40 +414,36 @@ QString NodeInContextTab::run(const QString &rerunOf)
     request.nodeId = currentNodeId();
     request.inputs = m_own->values();
     request.upstream = m_upstream->values();
-    request.testMode = QStringLiteral("node_in_context");
+    request.testMode = toWire(mode());
     request.rerunOf = rerunOf;
-    const QString id = m_tracker->start(request);
-    updateButtons();
-    emit runningChanged(true);
-    return id;
+    return startRun(request);
 }
 
-void NodeInContextTab::cancel()
+bool NodeInContextTab::loadRecord(const ExecutionRecord &record, QString *error)
 {
-    m_tracker->cancel();
+    if (isRunning()) {
+        *error = tr("A Node in Context run is still going.");
+        return false;
+    }
+    if (!selectNode(record.orchestrationId, record.nodeId)) {
+        *error = tr("Node %1 of workflow %2 is not in this workspace.")
+                     .arg(record.nodeId, record.orchestrationId);
+        return false;
+    }
+    prefill(record.inputData.value(QStringLiteral("upstream")).toObject(),
+        record.inputData.value(QStringLiteral("inputs")).toObject(),
+        tr("Inputs of execution %1.").arg(record.id.left(8)), record.id);
+    return true;
 }
 
 void NodeInContextTab::updateButtons()
 {
-    const bool running = m_tracker->isActive();
-    m_run->setEnabled(canRun());
-    m_cancel->setEnabled(running);
+    const bool running = isRunning();
+    const QStringList problems = m_upstream->problems() + m_own->problems();
+    showRunState(!currentNodeId().isEmpty(), problems);
     m_orchPicker->setEnabled(!running);
     m_nodePicker->setEnabled(!running);
     m_prefill->setEnabled(!running && !currentNodeId().isEmpty());
-    QStringList problems = m_upstream->problems() + m_own->problems();
-    if (running)
-        m_formStatus->setText(tr("Running…"));
-    else if (currentNodeId().isEmpty())
-        m_formStatus->clear();
-    else if (!problems.isEmpty()) {
-        QStringList names;
-        for (const QString &p : std::as_const(problems))
-            names << p.section(QLatin1Char(':'), 0, 0);
-        names.removeDuplicates();
-        m_formStatus->setText(tr("Fix or fill in: %1").arg(names.join(QStringLiteral(", "))));
-    } else
-        m_formStatus->setText(tr("Ready to run."));
-    m_run->setToolTip(problems.isEmpty() ? tr("Run this node with these inputs (Ctrl+Return)")
-                                         : problems.join(QLatin1Char('\n')));
+    runButton()->setToolTip(problems.isEmpty() ? tr("Run this node with these inputs (Ctrl+Return)")
+                                               : problems.join(QLatin1Char('\n')));
 }

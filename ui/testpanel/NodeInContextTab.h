@@ -1,20 +1,16 @@
 #pragma once
 
-#include "core/api/ExecutionRecord.h"
-#include "core/model/Workspace.h"
+#include "ui/testpanel/TestTab.h"
 
 #include <QPointer>
-#include <QWidget>
 
 class ExecutionBackend;
-class ExecutionTracker;
 class FormBuilder;
 class QComboBox;
 class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
-class RunOutputPane;
 
 // Test panel, Node in Context mode: run one node of an orchestration
 // with its upstream inputs simulated. The node's agent signature is split into "From upstream"
@@ -23,7 +19,7 @@ class RunOutputPane;
 // ("prefillSource", "prefillButton"); every value stays editable. "Pin" ("pinButton") asks to
 // save the current upstream values as the node's pins (pinRequested).
 // History lookups go through the backend (tickets; stale replies are dropped).
-class NodeInContextTab final : public QWidget
+class NodeInContextTab final : public TestTab
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(NodeInContextTab)
@@ -34,13 +30,17 @@ public:
 
     // Runs and looks up history through another backend from now on (local <-> remote); not
     // owned. Pending lookups of the old one are dropped.
-    void setBackend(ExecutionBackend *backend);
+    void setBackend(ExecutionBackend *backend) override;
     // Pin is offered only where pins can be saved (not in a workspace served by a remote
     // server); `reason` is the button's tooltip when it is not.
     void setPinningAllowed(bool allowed, const QString &reason = {});
 
+    QString title() const override;
+    QString description() const override;
+    TestMode mode() const override { return TestMode::NodeInContext; }
+
     // Keeps the selected orchestration, node and values when they still exist.
-    void setWorkspace(const Workspace &workspace);
+    void setWorkspace(const Workspace &workspace) override;
     bool selectNode(const QString &orchestrationId, const QString &nodeId);
     QString currentOrchestrationId() const;
     QString currentNodeId() const;
@@ -52,32 +52,30 @@ public:
     // Prefills from the chosen source (asynchronous for runs).
     void applySource(Source source, const QString &executionId = {});
 
-    bool canRun() const;
-    bool isRunning() const;
-    QString run(const QString &rerunOf = {});
-    void cancel();
+    bool canRun() const override;
+    QString run(const QString &rerunOf = {}) override;
+    bool loadRecord(const ExecutionRecord &record, QString *error) override;
+    QList<FormBuilder *> forms() const override { return { m_upstream, m_own }; }
 
     FormBuilder *upstreamForm() const { return m_upstream; }
     FormBuilder *ownForm() const { return m_own; }
-    ExecutionTracker *tracker() const { return m_tracker; }
-    RunOutputPane *output() const { return m_output; }
     QString prefillStatus() const;
 
 signals:
     void pinRequested(const QString &orchestrationId, const QString &nodeId, const QJsonObject &values);
-    void runningChanged(bool running);
 
 private:
+    void buildSourceRow();
+    void buildForms();
     void onOrchestrationChanged();
     void onNodeChanged();
-    void updateButtons();
+    void updateButtons() override;
     void setPrefillStatus(const QString &text, bool problem = false);
     void onExecutionFetched(const ExecutionRecord &record);
 
     Workspace m_workspace;
     QPointer<ExecutionBackend> m_backend;
     QList<QMetaObject::Connection> m_backendConnections;
-    ExecutionTracker *m_tracker = nullptr; // Owned (child).
     QComboBox *m_orchPicker = nullptr; // Owned (children from here on).
     QComboBox *m_nodePicker = nullptr;
     QLabel *m_nodeInfo = nullptr;
@@ -90,10 +88,6 @@ private:
     FormBuilder *m_upstream = nullptr;
     FormBuilder *m_own = nullptr;
     QPushButton *m_pin = nullptr;
-    QLabel *m_formStatus = nullptr;
-    QPushButton *m_run = nullptr;
-    QPushButton *m_cancel = nullptr;
-    RunOutputPane *m_output = nullptr;
 
     QString m_shownKey; // "orch/node" shown in the forms
     bool m_pinningAllowed = true;

@@ -8,76 +8,58 @@
 #include "ui/testpanel/RunOutputPane.h"
 
 #include <QComboBox>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QSettings>
-#include <QSplitter>
-#include <QVBoxLayout>
 
 SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
-    : QWidget(parent)
+    : TestTab(backend, parent)
     , m_backend(backend)
 {
     setObjectName(QStringLiteral("singleAgentTab"));
-    m_tracker = new ExecutionTracker(backend, this);
-
-    auto *layout = new QHBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto *splitter = new QSplitter(Qt::Horizontal, this);
-    layout->addWidget(splitter);
 
     // Left: what to run.
-    auto *left = new QWidget(splitter);
-    auto *leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(8, 8, 8, 8);
+    QWidget *left = columnWidget();
     auto *pickRow = new QHBoxLayout;
     m_agentPicker = formcolumn::addPicker(pickRow, left, tr("&Agent"), QStringLiteral("agentPicker"), 16);
     m_examples = formcolumn::addExamplesPicker(pickRow, left,
         tr("Fill the form with one of the agent's saved examples"),
         [this](const QJsonObject &inputs) { m_form->setValues(inputs); });
-    leftLayout->addLayout(pickRow);
+    column()->addLayout(pickRow);
 
-    m_agentInfo = formcolumn::addHint(leftLayout, left, QStringLiteral("agentInfo"));
+    m_agentInfo = formcolumn::addHint(column(), left, QStringLiteral("agentInfo"));
 
     m_form = new FormBuilder(left);
     m_form->setEmptyText(tr("This agent takes no inputs."));
-    formcolumn::addScrolled(leftLayout, m_form, left);
+    formcolumn::addScrolled(column(), m_form, left);
 
-    const formcolumn::RunRow runRow = formcolumn::addRunRow(
-        leftLayout, left, tr("Run"), tr("Run the agent with these inputs (Ctrl+Return)"), 90);
-    m_formStatus = runRow.status;
-    m_cancel = runRow.cancel;
-    m_run = runRow.run;
-    m_run->setDefault(true);
+    addRunRow(tr("Run"), tr("Run the agent with these inputs (Ctrl+Return)"), 90);
+    runButton()->setDefault(true);
 
     // Right: what came out.
-    m_output = new RunOutputPane(m_tracker, splitter);
-    splitter->addWidget(left);
-    splitter->addWidget(m_output);
-    splitter->setStretchFactor(0, 2);
-    splitter->setStretchFactor(1, 3);
+    placeOutputBesideColumn();
 
     connect(m_agentPicker, &QComboBox::currentIndexChanged, this, &SingleAgentTab::onAgentChanged);
-    connect(m_form, &FormBuilder::validityChanged, this, &SingleAgentTab::updateButtons);
-    connect(m_form, &FormBuilder::valuesEdited, this, &SingleAgentTab::updateButtons);
-    connect(m_run, &QPushButton::clicked, this, [this] { run(); });
-    connect(m_cancel, &QPushButton::clicked, this, &SingleAgentTab::cancel);
-    connect(m_tracker, &ExecutionTracker::statusChanged, this, &SingleAgentTab::updateButtons);
-    connect(m_tracker, &ExecutionTracker::finished, this, [this] {
-        updateButtons();
-        emit runningChanged(false);
-    });
+    watchForm(m_form);
     updateButtons();
+}
+
+QString SingleAgentTab::title() const
+{
+    return tr("Single Agent");
+}
+
+QString SingleAgentTab::description() const
+{
+    return tr("Run one agent in isolation");
 }
 
 void SingleAgentTab::setBackend(ExecutionBackend *backend)
 {
     m_backend = backend;
-    m_tracker->setBackend(backend);
+    tracker()->setBackend(backend);
     updateButtons();
 }
 
@@ -140,7 +122,7 @@ void SingleAgentTab::onAgentChanged()
         m_form->setEmptyText(
             m_workspace.agents.isEmpty() ? tr("This workspace has no agents.") : tr("Choose an agent."));
         m_agentInfo->clear();
-        m_output->setOutputFields({});
+        output()->setOutputFields({});
         updateButtons();
         return;
     }
@@ -160,7 +142,7 @@ void SingleAgentTab::onAgentChanged()
     else if (!agent->examples.isEmpty())
         // First time with this agent: start from its first saved example, so Run works at once.
         m_form->setValues(agent->examples.first().inputs);
-    m_output->setOutputFields(agent->signature.outputs);
+    output()->setOutputFields(agent->signature.outputs);
     updateButtons();
 }
 
@@ -171,12 +153,7 @@ void SingleAgentTab::setInputs(const QJsonObject &inputs)
 
 bool SingleAgentTab::canRun() const
 {
-    return m_backend && m_workspace.agent(currentAgentId()) && m_form->isValid() && !m_tracker->isActive();
-}
-
-bool SingleAgentTab::isRunning() const
-{
-    return m_tracker->isActive();
+    return m_backend && m_workspace.agent(currentAgentId()) && m_form->isValid() && !isRunning();
 }
 
 QString SingleAgentTab::run(const QString &rerunOf)
@@ -187,17 +164,23 @@ QString SingleAgentTab::run(const QString &rerunOf)
     ExecutionRequest request;
     request.agentId = currentAgentId();
     request.inputs = m_form->values();
-    request.testMode = QStringLiteral("single_agent");
+    request.testMode = toWire(mode());
     request.rerunOf = rerunOf;
-    const QString id = m_tracker->start(request);
-    updateButtons();
-    emit runningChanged(true);
-    return id;
+    return startRun(request);
 }
 
-void SingleAgentTab::cancel()
+bool SingleAgentTab::loadRecord(const ExecutionRecord &record, QString *error)
 {
-    m_tracker->cancel();
+    if (isRunning()) {
+        *error = tr("A Single Agent run is still going.");
+        return false;
+    }
+    if (!selectAgent(record.agentId)) {
+        *error = tr("Agent %1 is not in this workspace.").arg(record.agentId);
+        return false;
+    }
+    setInputs(record.inputData);
+    return true;
 }
 
 void SingleAgentTab::saveInputs()
@@ -209,22 +192,8 @@ void SingleAgentTab::saveInputs()
 
 void SingleAgentTab::updateButtons()
 {
-    const bool running = m_tracker->isActive();
-    m_run->setEnabled(canRun());
-    m_cancel->setEnabled(running);
-    m_agentPicker->setEnabled(!running);
-    if (running)
-        m_formStatus->setText(tr("Running…"));
-    else if (!m_workspace.agent(currentAgentId()))
-        m_formStatus->clear();
-    else if (!m_form->isValid()) {
-        QStringList names;
-        for (const QString &p : m_form->problems())
-            names << p.section(QLatin1Char(':'), 0, 0);
-        names.removeDuplicates();
-        m_formStatus->setText(tr("Fix or fill in: %1").arg(names.join(QStringLiteral(", "))));
-    } else
-        m_formStatus->setText(tr("Ready to run."));
-    m_run->setToolTip(m_form->isValid() ? tr("Run the agent with these inputs (Ctrl+Return)")
-                                        : m_form->problems().join(QLatin1Char('\n')));
+    showRunState(m_workspace.agent(currentAgentId()) != nullptr, m_form->problems());
+    m_agentPicker->setEnabled(!isRunning());
+    runButton()->setToolTip(m_form->isValid() ? tr("Run the agent with these inputs (Ctrl+Return)")
+                                              : m_form->problems().join(QLatin1Char('\n')));
 }

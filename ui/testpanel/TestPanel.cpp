@@ -1,7 +1,5 @@
 #include "ui/testpanel/TestPanel.h"
 
-#include "ui/form/FieldEditor.h"
-#include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FullWorkflowTab.h"
 #include "ui/testpanel/NodeInContextTab.h"
@@ -15,12 +13,9 @@ TestPanel::TestPanel(ExecutionBackend *backend, QWidget *parent)
     m_single = new SingleAgentTab(backend, this);
     m_node = new NodeInContextTab(backend, this);
     m_full = new FullWorkflowTab(backend, this);
-    addTab(m_single, tr("Single Agent"));
-    addTab(m_node, tr("Node in Context"));
-    addTab(m_full, tr("Full Workflow"));
-    setTabToolTip(0, tr("Run one agent in isolation"));
-    setTabToolTip(1, tr("Run one node of a workflow with its upstream inputs simulated"));
-    setTabToolTip(2, tr("Run a whole workflow end to end"));
+    addTestTab(m_single);
+    addTestTab(m_node);
+    addTestTab(m_full);
 
     connect(m_node, &NodeInContextTab::pinRequested, this, &TestPanel::pinRequested);
     connect(m_full, &FullWorkflowTab::testInContextRequested, this,
@@ -30,24 +25,33 @@ TestPanel::TestPanel(ExecutionBackend *backend, QWidget *parent)
             if (m_node->selectNode(orch, node))
                 m_node->prefill(upstream, own, text, executionId);
         });
-    for (ExecutionTracker *t : { m_single->tracker(), m_node->tracker(), m_full->tracker() }) {
-        // Once the backend confirmed the id: a remote server assigns its own, and following
-        // the provisional one would subscribe to an execution that does not exist.
-        connect(t, &ExecutionTracker::runConfirmed, this, &TestPanel::executionStarted);
-    }
+}
+
+void TestPanel::addTestTab(TestTab *tab)
+{
+    m_tabs << tab;
+    const int index = addTab(tab, tab->title());
+    setTabToolTip(index, tab->description());
+    // Once the backend confirmed the id: a remote server assigns its own, and following
+    // the provisional one would subscribe to an execution that does not exist.
+    connect(tab->tracker(), &ExecutionTracker::runConfirmed, this, &TestPanel::executionStarted);
+}
+
+TestTab *TestPanel::currentTab() const
+{
+    return m_tabs.value(currentIndex());
 }
 
 void TestPanel::setBackend(ExecutionBackend *backend)
 {
-    m_single->setBackend(backend);
-    m_node->setBackend(backend);
-    m_full->setBackend(backend);
+    for (TestTab *tab : std::as_const(m_tabs))
+        tab->setBackend(backend);
 }
 
 void TestPanel::setBeforeRun(const std::function<void()> &hook)
 {
-    for (ExecutionTracker *t : { m_single->tracker(), m_node->tracker(), m_full->tracker() })
-        t->setBeforeStart(hook);
+    for (TestTab *tab : std::as_const(m_tabs))
+        tab->tracker()->setBeforeStart(hook);
 }
 
 void TestPanel::setPinningAllowed(bool allowed, const QString &reason)
@@ -57,9 +61,8 @@ void TestPanel::setPinningAllowed(bool allowed, const QString &reason)
 
 void TestPanel::setWorkspace(const Workspace &workspace)
 {
-    m_single->setWorkspace(workspace);
-    m_node->setWorkspace(workspace);
-    m_full->setWorkspace(workspace);
+    for (TestTab *tab : std::as_const(m_tabs))
+        tab->setWorkspace(workspace);
 }
 
 void TestPanel::showAgent(const QString &agentId)
@@ -86,46 +89,37 @@ void TestPanel::showNode(const QString &orchestrationId, const QString &nodeId)
 
 void TestPanel::runCurrent()
 {
-    if (currentWidget() == m_single)
-        m_single->run();
-    else if (currentWidget() == m_node)
-        m_node->run();
-    else if (currentWidget() == m_full)
-        m_full->run();
+    if (TestTab *tab = currentTab())
+        tab->run();
 }
 
 void TestPanel::cancelCurrent()
 {
-    if (currentWidget() == m_single)
-        m_single->cancel();
-    else if (currentWidget() == m_node)
-        m_node->cancel();
-    else if (currentWidget() == m_full)
-        m_full->cancel();
+    if (TestTab *tab = currentTab())
+        tab->cancel();
 }
 
 void TestPanel::focusCurrentForm()
 {
-    QList<FormBuilder *> forms;
-    if (currentWidget() == m_single)
-        forms << m_single->form();
-    else if (currentWidget() == m_node)
-        forms << m_node->upstreamForm() << m_node->ownForm();
-    else if (currentWidget() == m_full)
-        forms << m_full->form();
-    for (FormBuilder *form : std::as_const(forms)) {
-        if (!form->fields().isEmpty()) {
-            if (FieldEditor *editor = form->editor(form->fields().first().name)) {
-                editor->inputWidget()->setFocus(Qt::OtherFocusReason);
-                return;
-            }
-        }
-    }
+    if (TestTab *tab = currentTab())
+        tab->focusFirstField();
 }
 
 bool TestPanel::isAnyRunning() const
 {
-    return m_single->isRunning() || m_node->isRunning() || m_full->isRunning();
+    return std::any_of(m_tabs.cbegin(), m_tabs.cend(), [](const TestTab *tab) { return tab->isRunning(); });
+}
+
+TestMode TestPanel::modeOf(const ExecutionRecord &record)
+{
+    if (const std::optional<TestMode> mode = fromWire<TestMode>(record.testMode);
+        mode && *mode != TestMode::Unset)
+        return *mode;
+    if (!record.nodeId.isEmpty())
+        return TestMode::NodeInContext;
+    if (!record.orchestrationId.isEmpty())
+        return TestMode::FullWorkflow;
+    return TestMode::SingleAgent;
 }
 
 QString TestPanel::rerun(const ExecutionRecord &record, QString *error)
@@ -135,39 +129,16 @@ QString TestPanel::rerun(const ExecutionRecord &record, QString *error)
             *error = message;
         return QString();
     };
-    const QString mode = !record.testMode.isEmpty() ? record.testMode
-        : !record.nodeId.isEmpty()                  ? QStringLiteral("node_in_context")
-        : !record.orchestrationId.isEmpty()         ? QStringLiteral("full_workflow")
-                                                    : QStringLiteral("single_agent");
-    QString id;
-    if (mode == QStringLiteral("node_in_context")) {
-        if (m_node->isRunning())
-            return fail(tr("A Node in Context run is still going."));
-        if (!m_node->selectNode(record.orchestrationId, record.nodeId))
-            return fail(tr("Node %1 of workflow %2 is not in this workspace.")
-                            .arg(record.nodeId, record.orchestrationId));
-        setCurrentWidget(m_node);
-        m_node->prefill(record.inputData.value(QStringLiteral("upstream")).toObject(),
-            record.inputData.value(QStringLiteral("inputs")).toObject(),
-            tr("Inputs of execution %1.").arg(record.id.left(8)), record.id);
-        id = m_node->run(record.id);
-    } else if (mode == QStringLiteral("full_workflow")) {
-        if (m_full->isRunning())
-            return fail(tr("A workflow run is still going."));
-        if (!m_full->selectOrchestration(record.orchestrationId))
-            return fail(tr("Workflow %1 is not in this workspace.").arg(record.orchestrationId));
-        setCurrentWidget(m_full);
-        m_full->setInputs(record.inputData);
-        id = m_full->run(record.id);
-    } else {
-        if (m_single->isRunning())
-            return fail(tr("A Single Agent run is still going."));
-        if (!m_single->selectAgent(record.agentId))
-            return fail(tr("Agent %1 is not in this workspace.").arg(record.agentId));
-        setCurrentWidget(m_single);
-        m_single->setInputs(record.inputData);
-        id = m_single->run(record.id);
-    }
+    const TestMode mode = modeOf(record);
+    const auto tab = std::find_if(
+        m_tabs.cbegin(), m_tabs.cend(), [mode](const TestTab *t) { return t->mode() == mode; });
+    if (tab == m_tabs.cend())
+        return fail(tr("No tab runs executions of mode %1.").arg(toWire(mode)));
+    QString message;
+    if (!(*tab)->loadRecord(record, &message))
+        return fail(message);
+    setCurrentWidget(*tab);
+    const QString id = (*tab)->run(record.id);
     if (id.isEmpty())
         return fail(tr("The stored inputs do not fit the current signature; fix them in the form and run."));
     return id;

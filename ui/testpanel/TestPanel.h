@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/api/ExecutionRecord.h"
+#include "core/api/ExecutionTypes.h"
 #include "core/model/Workspace.h"
 
 #include <QTabWidget>
@@ -11,11 +12,14 @@ class ExecutionBackend;
 class FullWorkflowTab;
 class NodeInContextTab;
 class SingleAgentTab;
+class TestTab;
 
 // The test panel: three mode tabs — Single Agent ("singleAgentTab"), Node in
 // Context ("nodeInContextTab") and Full Workflow ("fullWorkflowTab") — over one execution
 // backend. "Test in context" in Full Workflow opens Node in Context prefilled from that run;
 // rerun() opens a stored execution in its mode with the same inputs and runs it again.
+// Run, cancel, re-run, focus and workspace changes go to the tabs through the TestTab
+// interface, never by their concrete type.
 class TestPanel final : public QTabWidget
 {
     Q_OBJECT
@@ -50,6 +54,10 @@ public:
     SingleAgentTab *singleAgent() const { return m_single; }
     NodeInContextTab *nodeInContext() const { return m_node; }
     FullWorkflowTab *fullWorkflow() const { return m_full; }
+    // Every tab, in tab order.
+    const QList<TestTab *> &tabs() const { return m_tabs; }
+    // The mode a stored execution re-runs in (older records without test_mode: from its ids).
+    static TestMode modeOf(const ExecutionRecord &record);
 
 signals:
     void pinRequested(const QString &orchestrationId, const QString &nodeId, const QJsonObject &values);
@@ -58,7 +66,12 @@ signals:
     void executionStarted(const QString &executionId);
 
 private:
-    SingleAgentTab *m_single = nullptr; // Owned (tab pages).
+    void addTestTab(TestTab *tab);
+    TestTab *currentTab() const;
+
+    QList<TestTab *> m_tabs; // Owned (tab pages), in tab order.
+    // The same pages by type, for the navigation that names a target (showAgent, showNode…).
+    SingleAgentTab *m_single = nullptr;
     NodeInContextTab *m_node = nullptr;
     FullWorkflowTab *m_full = nullptr;
 };

@@ -86,7 +86,7 @@ QVariant CompareModel::data(const QModelIndex &index, int role) const
         switch (index.column()) {
         case StepColumn: {
             if (!r)
-                return QStringLiteral("Execution");
+                return tr("Execution");
             const StepRecord *s = l ? l : rt;
             QString name = s->name.isEmpty() ? s->kind : s->name;
             if (s->kind == QLatin1String("node") && !s->nodeId.isEmpty())
@@ -131,9 +131,9 @@ QVariant CompareModel::data(const QModelIndex &index, int role) const
         }
         case OutputColumn:
             if (side == QLatin1String("left"))
-                return QStringLiteral("only left");
+                return tr("only left");
             if (side == QLatin1String("right"))
-                return QStringLiteral("only right");
+                return tr("only right");
             return changed ? QStringLiteral("changed") : QStringLiteral("same");
         }
         return {};
@@ -167,11 +167,11 @@ QVariant CompareModel::headerData(int section, Qt::Orientation orientation, int 
         return {};
     switch (section) {
     case StepColumn:
-        return QStringLiteral("Step");
+        return tr("Step");
     case LeftColumn:
-        return QStringLiteral("Left");
+        return tr("Left");
     case RightColumn:
-        return QStringLiteral("Right");
+        return tr("Right");
     case TokensDeltaColumn:
         return QStringLiteral("Δ tokens");
     case CostDeltaColumn:
@@ -179,7 +179,7 @@ QVariant CompareModel::headerData(int section, Qt::Orientation orientation, int 
     case LatencyDeltaColumn:
         return QStringLiteral("Δ latency");
     case OutputColumn:
-        return QStringLiteral("Output");
+        return tr("Output");
     }
     return {};
 }

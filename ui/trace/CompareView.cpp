@@ -19,7 +19,7 @@ CompareView::CompareView(QWidget *parent)
     , m_summary(new QLabel(this))
 {
     setObjectName(QStringLiteral("compareView"));
-    setWindowTitle(QStringLiteral("Compare executions"));
+    setWindowTitle(tr("Compare executions"));
     m_table->setObjectName(QStringLiteral("compareTable"));
     m_diff->setObjectName(QStringLiteral("compareDiff"));
     m_summary->setObjectName(QStringLiteral("compareSummary"));
@@ -80,7 +80,7 @@ void CompareView::showDiff(int row)
     const QList<DiffLine> diff = m_model->diffOf(row);
     QString html = QStringLiteral("<pre style='margin:0'>");
     if (diff.isEmpty())
-        html += QStringLiteral("(no output on either side)");
+        html += tr("(no output on either side)");
     for (const DiffLine &d : diff) {
         const QString text = d.text.toHtmlEscaped();
         switch (d.kind) {

@@ -1,9 +1,7 @@
 #include "ui/trace/TraceFormat.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
-#include <QHash>
-#include <QPainter>
-#include <QPixmap>
 #include <QRegularExpression>
 
 namespace traceformat {
@@ -43,7 +41,7 @@ static QString dollars(double usd)
 QString cost(const std::optional<double> &usd)
 {
     if (!usd)
-        return QStringLiteral("price unknown");
+        return QCoreApplication::translate("traceformat", "price unknown");
     return dollars(*usd);
 }
 
@@ -81,49 +79,12 @@ QString time(const QDateTime &t)
 QString modeLabel(const QString &testMode, const QString &executionType)
 {
     if (testMode == QLatin1String("single_agent"))
-        return QStringLiteral("Single agent");
+        return QCoreApplication::translate("traceformat", "Single agent");
     if (testMode == QLatin1String("node_in_context"))
-        return QStringLiteral("Node in context");
+        return QCoreApplication::translate("traceformat", "Node in context");
     if (testMode == QLatin1String("full_workflow"))
-        return QStringLiteral("Full workflow");
+        return QCoreApplication::translate("traceformat", "Full workflow");
     return executionType;
-}
-
-QColor statusColor(const QString &status)
-{
-    if (status == QLatin1String("completed"))
-        return QColor(0x2e, 0x9e, 0x4f);
-    if (status == QLatin1String("failed"))
-        return QColor(0xd0, 0x3b, 0x3b);
-    if (status == QLatin1String("running"))
-        return QColor(0x2f, 0x7f, 0xd8);
-    if (status == QLatin1String("queued"))
-        return QColor(0x9a, 0x9a, 0x9a);
-    if (status == QLatin1String("cancelled"))
-        return QColor(0xc7, 0x8a, 0x1c);
-    if (status == QLatin1String("interrupted"))
-        return QColor(0x8e, 0x5a, 0xc8);
-    return QColor(0xbb, 0xbb, 0xbb);
-}
-
-QIcon statusIcon(const QString &status)
-{
-    static QHash<QString, QIcon> cache;
-    const auto it = cache.constFind(status);
-    if (it != cache.constEnd())
-        return *it;
-    QPixmap pm(12, 12);
-    pm.fill(Qt::transparent);
-    {
-        QPainter p(&pm);
-        p.setRenderHint(QPainter::Antialiasing);
-        p.setPen(Qt::NoPen);
-        p.setBrush(statusColor(status));
-        p.drawEllipse(QRectF(1.5, 1.5, 9, 9));
-    }
-    QIcon icon(pm);
-    cache.insert(status, icon);
-    return icon;
 }
 
 } // namespace traceformat

@@ -1,12 +1,12 @@
 #pragma once
 
-#include <QIcon>
+#include <QDateTime>
 #include <QString>
 
 #include <optional>
 
 // Shared display formats of the trace viewer, the history list and the compare view, so a
-// latency or a cost reads the same everywhere. GUI thread only (icons).
+// latency or a cost reads the same everywhere. Status colours and dots: ui/common/StatusPalette.
 namespace traceformat {
 
 QString latency(qint64 ms); // "840 ms", "1.24 s", "2 m 05 s"; "" for < 0
@@ -16,7 +16,5 @@ QString signedNumber(qint64 value); // "+12", "−3", "0"
 QString tokens(qint64 in, qint64 out, bool estimated); // "52 → 18", "~52 → ~18"
 QString time(const QDateTime &t); // local "2026-11-24 19:02:11"
 QString modeLabel(const QString &testMode, const QString &executionType);
-QIcon statusIcon(const QString &status); // a coloured dot per status (cached)
-QColor statusColor(const QString &status);
 
 } // namespace traceformat

@@ -1,5 +1,6 @@
 #include "ui/trace/TraceModel.h"
 
+#include "ui/common/StatusPalette.h"
 #include "ui/trace/TraceFormat.h"
 
 #include <QColor>
@@ -788,17 +789,17 @@ QVariant TraceModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::DecorationRole:
         if (index.column() == NameColumn)
-            return traceformat::statusIcon(n.status);
+            return statuspalette::iconOf(n.status);
         return {};
     case Qt::ToolTipRole:
         if (index.column() == TokensColumn && metered) {
-            QString tip = QStringLiteral("input %1 (cached %2), output %3 (reasoning %4)")
+            QString tip = tr("input %1 (cached %2), output %3 (reasoning %4)")
                               .arg(n.inputTokens)
                               .arg(n.cachedTokens)
                               .arg(n.outputTokens)
                               .arg(n.reasoningTokens);
             if (n.estimated)
-                tip += QStringLiteral(" — estimated");
+                tip += tr(" — estimated");
             return tip;
         }
         if (!n.errorMessage.isEmpty())
@@ -814,7 +815,7 @@ QVariant TraceModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::ForegroundRole:
         if (index.column() == StatusColumn && n.status == QLatin1String("failed"))
-            return traceformat::statusColor(n.status);
+            return statuspalette::colorOf(n.status);
         return {};
     case StepIdRole:
         return n.id;
@@ -842,17 +843,17 @@ QVariant TraceModel::headerData(int section, Qt::Orientation orientation, int ro
         return {};
     switch (section) {
     case NameColumn:
-        return QStringLiteral("Step");
+        return tr("Step");
     case KindColumn:
-        return QStringLiteral("Kind");
+        return tr("Kind");
     case StatusColumn:
-        return QStringLiteral("Status");
+        return tr("Status");
     case LatencyColumn:
-        return QStringLiteral("Latency");
+        return tr("Latency");
     case TokensColumn:
-        return QStringLiteral("Tokens in → out");
+        return tr("Tokens in → out");
     case CostColumn:
-        return QStringLiteral("Cost");
+        return tr("Cost");
     }
     return {};
 }

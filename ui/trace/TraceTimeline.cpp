@@ -1,5 +1,6 @@
 #include "ui/trace/TraceTimeline.h"
 
+#include "ui/common/StatusPalette.h"
 #include "ui/trace/TraceFormat.h"
 #include "ui/trace/TraceModel.h"
 
@@ -232,7 +233,7 @@ void TraceTimeline::paintEvent(QPaintEvent *event)
             continue;
         QColor color = kindColor(i == 0 ? QString() : n.kind);
         if (n.status == QLatin1String("failed"))
-            color = traceformat::statusColor(n.status);
+            color = statuspalette::colorOf(n.status);
         else if (n.status == QLatin1String("cancelled") || n.status == QLatin1String("interrupted"))
             color = color.lighter(140);
         const bool running = n.endMs < 0;

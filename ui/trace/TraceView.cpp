@@ -95,90 +95,15 @@ TraceView::TraceView(QWidget *parent)
 {
     setObjectName(QStringLiteral("traceView"));
 
-    m_tree->setObjectName(QStringLiteral("traceTree"));
-    m_tree->setModel(m_model);
-    m_tree->setUniformRowHeights(true); // O(1) row geometry: the 30,000-row requirement
-    m_tree->setAllColumnsShowFocus(true);
-    m_tree->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_tree->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    m_tree->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
-    m_tree->setAnimated(false);
-    m_tree->setExpandsOnDoubleClick(true);
-    m_tree->header()->setStretchLastSection(false);
-    // Fixed widths: ResizeToContents would measure every row of a 30,000-step trace.
-    m_tree->header()->setSectionResizeMode(QHeaderView::Interactive);
-    m_tree->setColumnWidth(TraceModel::NameColumn, 220);
-    m_tree->setColumnWidth(TraceModel::KindColumn, 64);
-    m_tree->setColumnWidth(TraceModel::StatusColumn, 80);
-    m_tree->setColumnWidth(TraceModel::LatencyColumn, 72);
-    m_tree->setColumnWidth(TraceModel::TokensColumn, 110);
-    m_tree->setColumnWidth(TraceModel::CostColumn, 90);
-
+    setupTree();
     m_timeline = new TraceTimeline(m_tree, m_model, this);
 
     m_details = new QTextBrowser(this);
     m_details->setObjectName(QStringLiteral("traceDetails"));
     m_details->setOpenLinks(false);
-    m_details->setPlaceholderText(
-        QStringLiteral("Select a step to see its inputs, prompt, reply and metrics."));
+    m_details->setPlaceholderText(tr("Select a step to see its inputs, prompt, reply and metrics."));
 
-    // Toolbar.
-    m_search = new QLineEdit(this);
-    m_search->setObjectName(QStringLiteral("traceSearch"));
-    m_search->setPlaceholderText(QStringLiteral("Search steps (Ctrl+F)"));
-    m_search->setClearButtonEnabled(true);
-    m_matchLabel = new QLabel(this);
-    m_matchLabel->setObjectName(QStringLiteral("traceMatchLabel"));
-    auto makeButton = [this](const QString &name, const QString &text, const QString &tip) {
-        auto *b = new QToolButton(this);
-        b->setObjectName(name);
-        b->setText(text);
-        b->setToolTip(tip);
-        b->setAutoRaise(true);
-        return b;
-    };
-    QToolButton *prev = makeButton(
-        QStringLiteral("tracePrevMatch"), QStringLiteral("▲"), QStringLiteral("Previous match (Shift+F3)"));
-    QToolButton *next = makeButton(
-        QStringLiteral("traceNextMatch"), QStringLiteral("▼"), QStringLiteral("Next match (F3)"));
-    m_onlyMatches = new QCheckBox(QStringLiteral("Only matches"), this);
-    m_onlyMatches->setObjectName(QStringLiteral("traceOnlyMatches"));
-    QToolButton *expand = makeButton(QStringLiteral("traceExpandAll"), QStringLiteral("Expand all"),
-        QStringLiteral("Expand all (Ctrl+])"));
-    QToolButton *collapse = makeButton(QStringLiteral("traceCollapseAll"), QStringLiteral("Collapse all"),
-        QStringLiteral("Collapse all (Ctrl+[)"));
-    QToolButton *fitButton = makeButton(QStringLiteral("traceFit"), QStringLiteral("Fit"),
-        QStringLiteral("Fit the whole run in the timeline (0); Ctrl+wheel zooms, drag pans"));
-    m_replayButton = makeButton(QStringLiteral("traceReplayButton"), QStringLiteral("Replay"),
-        QStringLiteral("Play the run back, no provider call"));
-    m_replaySpeed = new QComboBox(this);
-    m_replaySpeed->setObjectName(QStringLiteral("traceReplaySpeed"));
-    for (const auto &[label, speed] : { std::pair { "1×", 1.0 }, { "2×", 2.0 }, { "5×", 5.0 },
-             { "10×", 10.0 }, { "100×", 100.0 }, { "instant", 0.0 } })
-        m_replaySpeed->addItem(QString::fromUtf8(label), speed);
-    m_replaySpeed->setCurrentIndex(3);
-    m_exportButton = makeButton(QStringLiteral("traceExportOtlp"), QStringLiteral("Export OTLP…"),
-        QStringLiteral("Save the trace as OTLP/JSON (Jaeger, Langfuse, OTel Collector)"));
-    m_summary = new QLabel(this);
-    m_summary->setObjectName(QStringLiteral("traceSummary"));
-    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-
-    auto *bar = new QHBoxLayout;
-    bar->setContentsMargins(0, 0, 0, 0);
-    bar->addWidget(m_search, 1);
-    bar->addWidget(m_matchLabel);
-    bar->addWidget(prev);
-    bar->addWidget(next);
-    bar->addWidget(m_onlyMatches);
-    bar->addSpacing(8);
-    bar->addWidget(expand);
-    bar->addWidget(collapse);
-    bar->addWidget(fitButton);
-    bar->addSpacing(8);
-    bar->addWidget(m_replayButton);
-    bar->addWidget(m_replaySpeed);
-    bar->addWidget(m_exportButton);
+    QHBoxLayout *bar = buildToolbar();
 
     auto *treeAndTimeline = new QSplitter(Qt::Horizontal, this);
     treeAndTimeline->setObjectName(QStringLiteral("traceSplitter"));
@@ -199,12 +124,94 @@ TraceView::TraceView(QWidget *parent)
     layout->addWidget(m_summary);
     layout->addWidget(vertical, 1);
 
-    // Behaviour.
-    m_searchDebounce->setSingleShot(true);
-    m_searchDebounce->setInterval(150);
-    connect(m_search, &QLineEdit::textChanged, m_searchDebounce, qOverload<>(&QTimer::start));
-    connect(m_searchDebounce, &QTimer::timeout, this, [this] { search(m_search->text()); });
-    connect(m_search, &QLineEdit::returnPressed, this, &TraceView::nextMatch);
+    connectSearch();
+    connectModelAndReplayer();
+    updateSummary();
+}
+
+// Fixed widths and uniform rows: a 30,000-step trace stays fast.
+void TraceView::setupTree()
+{
+    m_tree->setObjectName(QStringLiteral("traceTree"));
+    m_tree->setModel(m_model);
+    m_tree->setUniformRowHeights(true); // O(1) row geometry: the 30,000-row requirement
+    m_tree->setAllColumnsShowFocus(true);
+    m_tree->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_tree->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_tree->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
+    m_tree->setAnimated(false);
+    m_tree->setExpandsOnDoubleClick(true);
+    m_tree->header()->setStretchLastSection(false);
+    // Fixed widths: ResizeToContents would measure every row of a 30,000-step trace.
+    m_tree->header()->setSectionResizeMode(QHeaderView::Interactive);
+    m_tree->setColumnWidth(TraceModel::NameColumn, 220);
+    m_tree->setColumnWidth(TraceModel::KindColumn, 64);
+    m_tree->setColumnWidth(TraceModel::StatusColumn, 80);
+    m_tree->setColumnWidth(TraceModel::LatencyColumn, 72);
+    m_tree->setColumnWidth(TraceModel::TokensColumn, 110);
+    m_tree->setColumnWidth(TraceModel::CostColumn, 90);
+}
+
+// Search, match navigation, expand / collapse, fit, replay and export, over the tree.
+QHBoxLayout *TraceView::buildToolbar()
+{
+    m_search = new QLineEdit(this);
+    m_search->setObjectName(QStringLiteral("traceSearch"));
+    m_search->setPlaceholderText(tr("Search steps (Ctrl+F)"));
+    m_search->setClearButtonEnabled(true);
+    m_matchLabel = new QLabel(this);
+    m_matchLabel->setObjectName(QStringLiteral("traceMatchLabel"));
+    auto makeButton = [this](const QString &name, const QString &text, const QString &tip) {
+        auto *b = new QToolButton(this);
+        b->setObjectName(name);
+        b->setText(text);
+        b->setToolTip(tip);
+        b->setAutoRaise(true);
+        return b;
+    };
+    QToolButton *prev
+        = makeButton(QStringLiteral("tracePrevMatch"), QStringLiteral("▲"), tr("Previous match (Shift+F3)"));
+    QToolButton *next
+        = makeButton(QStringLiteral("traceNextMatch"), QStringLiteral("▼"), tr("Next match (F3)"));
+    m_onlyMatches = new QCheckBox(tr("Only matches"), this);
+    m_onlyMatches->setObjectName(QStringLiteral("traceOnlyMatches"));
+    QToolButton *expand
+        = makeButton(QStringLiteral("traceExpandAll"), tr("Expand all"), tr("Expand all (Ctrl+])"));
+    QToolButton *collapse
+        = makeButton(QStringLiteral("traceCollapseAll"), tr("Collapse all"), tr("Collapse all (Ctrl+[)"));
+    QToolButton *fitButton = makeButton(QStringLiteral("traceFit"), tr("Fit"),
+        tr("Fit the whole run in the timeline (0); Ctrl+wheel zooms, drag pans"));
+    m_replayButton = makeButton(
+        QStringLiteral("traceReplayButton"), tr("Replay"), tr("Play the run back, no provider call"));
+    m_replaySpeed = new QComboBox(this);
+    m_replaySpeed->setObjectName(QStringLiteral("traceReplaySpeed"));
+    for (const auto &[label, speed] : { std::pair { "1×", 1.0 }, { "2×", 2.0 }, { "5×", 5.0 },
+             { "10×", 10.0 }, { "100×", 100.0 }, { "instant", 0.0 } })
+        m_replaySpeed->addItem(QString::fromUtf8(label), speed);
+    m_replaySpeed->setCurrentIndex(3);
+    m_exportButton = makeButton(QStringLiteral("traceExportOtlp"), tr("Export OTLP…"),
+        tr("Save the trace as OTLP/JSON (Jaeger, Langfuse, OTel Collector)"));
+    m_summary = new QLabel(this);
+    m_summary->setObjectName(QStringLiteral("traceSummary"));
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto *bar = new QHBoxLayout;
+    bar->setContentsMargins(0, 0, 0, 0);
+    bar->addWidget(m_search, 1);
+    bar->addWidget(m_matchLabel);
+    bar->addWidget(prev);
+    bar->addWidget(next);
+    bar->addWidget(m_onlyMatches);
+    bar->addSpacing(8);
+    bar->addWidget(expand);
+    bar->addWidget(collapse);
+    bar->addWidget(fitButton);
+    bar->addSpacing(8);
+    bar->addWidget(m_replayButton);
+    bar->addWidget(m_replaySpeed);
+    bar->addWidget(m_exportButton);
+
     connect(next, &QToolButton::clicked, this, &TraceView::nextMatch);
     connect(prev, &QToolButton::clicked, this, &TraceView::previousMatch);
     connect(m_onlyMatches, &QCheckBox::toggled, this, &TraceView::applyOnlyMatches);
@@ -213,6 +220,17 @@ TraceView::TraceView(QWidget *parent)
     connect(fitButton, &QToolButton::clicked, m_timeline, &TraceTimeline::fit);
     connect(m_replayButton, &QToolButton::clicked, this, &TraceView::onReplayClicked);
     connect(m_exportButton, &QToolButton::clicked, this, &TraceView::onExportClicked);
+    return bar;
+}
+
+// The search box (debounced) and the keyboard shortcuts.
+void TraceView::connectSearch()
+{
+    m_searchDebounce->setSingleShot(true);
+    m_searchDebounce->setInterval(150);
+    connect(m_search, &QLineEdit::textChanged, m_searchDebounce, qOverload<>(&QTimer::start));
+    connect(m_searchDebounce, &QTimer::timeout, this, [this] { search(m_search->text()); });
+    connect(m_search, &QLineEdit::returnPressed, this, &TraceView::nextMatch);
 
     auto addShortcut = [this](const QKeySequence &keys, auto slot) {
         auto *a = new QAction(this);
@@ -229,7 +247,11 @@ TraceView::TraceView(QWidget *parent)
     addShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F3), [this] { previousMatch(); });
     addShortcut(QKeySequence(Qt::CTRL | Qt::Key_BracketRight), [this] { expandAll(); });
     addShortcut(QKeySequence(Qt::CTRL | Qt::Key_BracketLeft), [this] { collapseAll(); });
+}
 
+// Details, summary and live expansion follow the model; the replayer feeds the model.
+void TraceView::connectModelAndReplayer()
+{
     // Details are formatted after the selection settles (holding an arrow key over 30,000
     // rows formats only where it stops).
     m_detailsDebounce->setSingleShot(true);
@@ -267,11 +289,10 @@ TraceView::TraceView(QWidget *parent)
     connect(m_replayer, &TraceReplayer::eventsReady, m_model, &TraceModel::applyEvents);
     connect(m_replayer, &TraceReplayer::clockChanged, m_model, &TraceModel::setClockMs);
     connect(m_replayer, &TraceReplayer::finished, this, [this] {
-        m_replayButton->setText(QStringLiteral("Replay"));
+        m_replayButton->setText(tr("Replay"));
         updateSummary();
         emit replayFinished();
     });
-    updateSummary();
 }
 
 TraceView::~TraceView() = default;
@@ -308,7 +329,7 @@ void TraceView::setBackend(ExecutionBackend *backend)
             if (ticket != m_fetchTicket || ticket == 0)
                 return;
             m_fetchTicket = 0;
-            m_summary->setText(QStringLiteral("Could not open the trace: ") + message);
+            m_summary->setText(tr("Could not open the trace: ") + message);
             emit fetchFailed(message);
         });
 }
@@ -368,7 +389,7 @@ void TraceView::openExecution(const QString &executionId)
 {
     if (!m_backend)
         return;
-    m_summary->setText(QStringLiteral("Opening %1…").arg(executionId));
+    m_summary->setText(tr("Opening %1…").arg(executionId));
     m_fetchTicket = m_backend->fetchExecution(executionId);
 }
 
@@ -501,32 +522,30 @@ void TraceView::updateDetails()
 
     QString metrics = QStringLiteral("<table>");
     const QString est = n->estimated ? QStringLiteral(" (estimated)") : QString();
-    metrics += row(QStringLiteral("Tokens in"),
+    metrics += row(tr("Tokens in"),
         QStringLiteral("%1 (cached %2)%3").arg(n->inputTokens).arg(n->cachedTokens).arg(est));
-    metrics += row(QStringLiteral("Tokens out"),
+    metrics += row(tr("Tokens out"),
         QStringLiteral("%1 (reasoning %2)%3").arg(n->outputTokens).arg(n->reasoningTokens).arg(est));
     if (n->streamedTokens > 0 && n->endMs < 0)
-        metrics += row(QStringLiteral("Streamed so far"), QStringLiteral("%1 tokens").arg(n->streamedTokens));
-    metrics += row(QStringLiteral("Cost"), traceformat::cost(n->cost));
-    metrics += row(QStringLiteral("Latency"),
-        n->latencyMs >= 0 ? traceformat::latency(n->latencyMs) : QStringLiteral("running"));
+        metrics += row(tr("Streamed so far"), QStringLiteral("%1 tokens").arg(n->streamedTokens));
+    metrics += row(tr("Cost"), traceformat::cost(n->cost));
+    metrics += row(
+        tr("Latency"), n->latencyMs >= 0 ? traceformat::latency(n->latencyMs) : QStringLiteral("running"));
     if (!s)
-        metrics += row(QStringLiteral("Queue time"), traceformat::latency(n->queueMs));
+        metrics += row(tr("Queue time"), traceformat::latency(n->queueMs));
     if (n->ttftMs >= 0)
-        metrics += row(QStringLiteral("Time to first token"), traceformat::latency(n->ttftMs));
+        metrics += row(tr("Time to first token"), traceformat::latency(n->ttftMs));
     if (n->startMs >= 0)
-        metrics
-            += row(QStringLiteral("Started at"), QStringLiteral("+%1").arg(traceformat::latency(n->startMs)));
+        metrics += row(tr("Started at"), QStringLiteral("+%1").arg(traceformat::latency(n->startMs)));
     const QString model = s ? s->model : e.model;
     const QString provider = s ? s->provider : e.provider;
     if (!model.isEmpty())
-        metrics += row(
-            QStringLiteral("Model"), provider.isEmpty() ? model : provider + QStringLiteral(" / ") + model);
+        metrics += row(tr("Model"), provider.isEmpty() ? model : provider + QStringLiteral(" / ") + model);
     if (s && !s->nodeId.isEmpty())
-        metrics += row(QStringLiteral("Node"), s->nodeId);
+        metrics += row(tr("Node"), s->nodeId);
     metrics += row(QStringLiteral("Id"), n->id);
     if (!s && !e.traceId.isEmpty())
-        metrics += row(QStringLiteral("Trace id"), e.traceId);
+        metrics += row(tr("Trace id"), e.traceId);
     metrics += QStringLiteral("</table>");
     html += metrics;
 
@@ -537,28 +556,27 @@ void TraceView::updateDetails()
                     .arg(esc(error));
 
     if (!s) {
-        html += section(QStringLiteral("Inputs"), pretty(e.inputData));
-        html += section(QStringLiteral("Output"), pretty(e.outputData));
+        html += section(tr("Inputs"), pretty(e.inputData));
+        html += section(tr("Output"), pretty(e.outputData));
     } else if (s->kind == QLatin1String("llm")) {
         QJsonObject rest = s->inputData;
         const QJsonArray messages = rest.take(u"messages").toArray();
-        html += section(QStringLiteral("Prompt messages sent"), messagesHtml(messages), false);
+        html += section(tr("Prompt messages sent"), messagesHtml(messages), false);
         if (!rest.isEmpty())
-            html += section(QStringLiteral("Request"), pretty(rest));
+            html += section(tr("Request"), pretty(rest));
         const QString raw = s->outputData.value(u"text").toString();
         const QString streamed = m_model->streamedText(s->id);
-        html += section(n->endMs < 0 ? QStringLiteral("Reply so far") : QStringLiteral("Raw reply"),
-            raw.isEmpty() ? streamed : raw);
+        html += section(n->endMs < 0 ? tr("Reply so far") : tr("Raw reply"), raw.isEmpty() ? streamed : raw);
         QJsonObject other = s->outputData;
         other.remove(u"text");
         if (!other.isEmpty())
-            html += section(QStringLiteral("Reply details"), pretty(other));
+            html += section(tr("Reply details"), pretty(other));
     } else if (s->kind == QLatin1String("parse")) {
-        html += section(QStringLiteral("Input"), pretty(s->inputData));
-        html += section(QStringLiteral("Parsed output"), pretty(s->outputData));
+        html += section(tr("Input"), pretty(s->inputData));
+        html += section(tr("Parsed output"), pretty(s->outputData));
     } else {
-        html += section(QStringLiteral("Inputs"), pretty(s->inputData));
-        html += section(QStringLiteral("Output"), pretty(s->outputData));
+        html += section(tr("Inputs"), pretty(s->inputData));
+        html += section(tr("Output"), pretty(s->outputData));
     }
     m_details->setHtml(html);
 }
@@ -566,7 +584,7 @@ void TraceView::updateDetails()
 void TraceView::updateSummary()
 {
     if (m_model->nodeCount() == 0) {
-        m_summary->setText(QStringLiteral("No execution selected"));
+        m_summary->setText(tr("No execution selected"));
         return;
     }
     const TraceModel::Node &root = m_model->nodeAt(0);
@@ -600,7 +618,7 @@ void TraceView::replay(double speed)
     m_clock->stop();
     m_model->startReplay(m_replaySource);
     m_tree->expand(m_model->index(0, 0));
-    m_replayButton->setText(QStringLiteral("Stop"));
+    m_replayButton->setText(tr("Stop"));
     m_replayer->start(m_replaySource, speed);
     updateSummary();
 }
@@ -610,7 +628,7 @@ void TraceView::stopReplay()
     if (!m_replayer->isRunning())
         return;
     m_replayer->stop();
-    m_replayButton->setText(QStringLiteral("Replay"));
+    m_replayButton->setText(tr("Replay"));
     // Back to the full stored run.
     m_model->setExecution(m_replaySource);
     expandDefault();
@@ -636,7 +654,7 @@ void TraceView::onReplayClicked()
 QString TraceView::exportOtlpTo(const QString &path) const
 {
     if (m_model->nodeCount() == 0)
-        return QStringLiteral("no execution is shown");
+        return tr("no execution is shown");
     const ExecutionRecord &record = m_replayer->isRunning() ? m_replaySource : m_model->record();
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
@@ -651,12 +669,12 @@ void TraceView::onExportClicked()
 {
     if (m_model->nodeCount() == 0)
         return;
-    const QString path = FileDialog::getSaveFileName(this, QStringLiteral("Export trace as OTLP/JSON"),
+    const QString path = FileDialog::getSaveFileName(this, tr("Export trace as OTLP/JSON"),
         QStringLiteral("trace-%1.otlp.json").arg(m_model->executionId()),
         QStringLiteral("OTLP JSON (*.json);;All files (*)"));
     if (path.isEmpty())
         return;
     const QString error = exportOtlpTo(path);
     if (!error.isEmpty())
-        MessageBox::warning(this, QStringLiteral("Export failed"), error);
+        MessageBox::warning(this, tr("Export failed"), error);
 }

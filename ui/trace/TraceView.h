@@ -9,6 +9,7 @@
 class ExecutionBackend;
 class QCheckBox;
 class QComboBox;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QTextBrowser;
@@ -76,6 +77,10 @@ signals:
     void fetchFailed(const QString &message);
 
 private:
+    void setupTree();
+    QHBoxLayout *buildToolbar();
+    void connectSearch();
+    void connectModelAndReplayer();
     void onEventsReceived(const ExecutionEventList &events);
     void onCurrentChanged();
     void updateDetails();

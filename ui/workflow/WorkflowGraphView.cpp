@@ -32,19 +32,7 @@ constexpr qreal kLegendHeight = 30;
 
 QColor borderColor(WorkflowGraphView::State s)
 {
-    switch (s) {
-    case WorkflowGraphView::Waiting:
-        return QColor(0x90, 0xa4, 0xae);
-    case WorkflowGraphView::Running:
-        return QColor(0xff, 0x8f, 0x00);
-    case WorkflowGraphView::Done:
-        return QColor(0x2e, 0x7d, 0x32);
-    case WorkflowGraphView::Failed:
-        return QColor(0xc6, 0x28, 0x28);
-    case WorkflowGraphView::Skipped:
-        return QColor(0x9e, 0x9e, 0x9e);
-    }
-    return Qt::gray;
+    return statuspalette::color(WorkflowGraphView::tone(s));
 }
 
 const QColor kText(0x21, 0x21, 0x21);
@@ -447,21 +435,26 @@ WorkflowGraphView::~WorkflowGraphView()
     disconnect(m_scene, nullptr, this, nullptr);
 }
 
-QColor WorkflowGraphView::stateColor(State state)
+statuspalette::Tone WorkflowGraphView::tone(State state)
 {
     switch (state) {
     case Waiting:
-        return QColor(0xec, 0xef, 0xf1);
+        return statuspalette::Tone::Waiting;
     case Running:
-        return QColor(0xff, 0xe0, 0x82);
+        return statuspalette::Tone::Running;
     case Done:
-        return QColor(0xc8, 0xe6, 0xc9);
+        return statuspalette::Tone::Succeeded;
     case Failed:
-        return QColor(0xff, 0xcd, 0xd2);
+        return statuspalette::Tone::Failed;
     case Skipped:
-        return QColor(0xd6, 0xd6, 0xd6);
+        return statuspalette::Tone::Skipped;
     }
-    return Qt::white;
+    return statuspalette::Tone::Idle;
+}
+
+QColor WorkflowGraphView::stateColor(State state)
+{
+    return statuspalette::fill(tone(state));
 }
 
 QString WorkflowGraphView::stateName(State state)

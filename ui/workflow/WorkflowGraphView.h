@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/model/Workspace.h"
+#include "ui/common/StatusPalette.h"
 
 #include <QColor>
 #include <QGraphicsView>
@@ -58,7 +59,9 @@ public:
     // mirrors the selection elsewhere cannot loop.
     void selectNode(const QString &nodeId);
 
-    // Fill colour of a state (also used by the legend).
+    // The palette tone of a state (ui/common/StatusPalette): the border is its colour, the
+    // fill (stateColor, also used by the legend) its light colour.
+    static statuspalette::Tone tone(State state);
     static QColor stateColor(State state);
     static QString stateName(State state);
 

@@ -1,4 +1,4 @@
-#include "ScriptedWorkspace.h"
+#include "tests/support/ScriptedWorkspace.h"
 
 #include "core/engine/LocalBackend.h"
 #include "ui/common/MessageBox.h"
@@ -35,7 +35,7 @@
 // provider): runs appear live, search finds them, a run's trace opens from the list, "Run
 // again" hands the run to the test panel, two runs compare, delete and retention persist.
 // Widgets are driven by objectName.
-class TstHistoryDock : public QObject
+class TestHistoryDock : public QObject
 {
     Q_OBJECT
 
@@ -407,5 +407,5 @@ private:
     QString m_agentRun, m_flowRun, m_flowRun2;
 };
 
-QTEST_MAIN(TstHistoryDock)
+QTEST_MAIN(TestHistoryDock)
 #include "tst_historydock.moc"

@@ -9,7 +9,7 @@
 // HistoryModel: lazy paging through the backend's cursor, stale answers dropped, live updates
 // from execution events. Every case runs the model under QAbstractItemModelTester, so a broken
 // insert/reset sequence fails here.
-class TstHistoryModel : public QObject
+class TestHistoryModel : public QObject
 {
     Q_OBJECT
 
@@ -297,5 +297,5 @@ private:
     std::unique_ptr<QAbstractItemModelTester> m_tester;
 };
 
-QTEST_MAIN(TstHistoryModel)
+QTEST_MAIN(TestHistoryModel)
 #include "tst_historymodel.moc"

@@ -7,7 +7,7 @@
 #include "core/common/Util.h"
 #include "core/engine/LocalBackend.h"
 #include "core/remote/RemoteBackend.h"
-#include "tests/server/ServerFixture.h"
+#include "tests/support/ServerFixture.h"
 #include "tests/support/TestSupport.h"
 #include "ui/common/MessageBox.h"
 #include "ui/form/FormBuilder.h"

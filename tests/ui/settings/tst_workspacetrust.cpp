@@ -4,7 +4,7 @@
 // asked again when the file changes, and never asked for a workspace that sends no key beyond
 // its official hosts. The dialog itself is checked (and grabbed to /tmp/trust.png).
 #include "core/engine/LocalBackend.h"
-#include "tests/providers/ScriptedHttpServer.h"
+#include "tests/support/ScriptedHttpServer.h"
 #include "tests/support/TestSupport.h"
 #include "ui/common/MessageBox.h"
 #include "ui/form/FormBuilder.h"

@@ -1,4 +1,4 @@
-#include "TraceTestData.h"
+#include "tests/support/TraceTestData.h"
 
 #include "core/api/EventSynthesizer.h"
 #include "ui/trace/TraceModel.h"
@@ -9,7 +9,7 @@
 
 // TraceModel: the step tree of a stored execution and of a live one, fed idempotently by
 // events. Every case runs under QAbstractItemModelTester.
-class TstTraceModel : public QObject
+class TestTraceModel : public QObject
 {
     Q_OBJECT
 
@@ -284,5 +284,5 @@ private:
     std::unique_ptr<QAbstractItemModelTester> m_tester;
 };
 
-QTEST_MAIN(TstTraceModel)
+QTEST_MAIN(TestTraceModel)
 #include "tst_tracemodel.moc"

@@ -1,5 +1,5 @@
-#include "../history/ScriptedWorkspace.h"
-#include "TraceTestData.h"
+#include "tests/support/ScriptedWorkspace.h"
+#include "tests/support/TraceTestData.h"
 
 #include "core/engine/LocalBackend.h"
 #include "ui/common/FileDialog.h"
@@ -25,7 +25,7 @@
 // The trace viewer driven by objectName: details of a selected step, search within the trace,
 // expand/collapse, replay, OTLP export, a virtualized timeline on a 30,000-step trace, and a
 // live run of the real engine filling the tree.
-class TstTraceView : public QObject
+class TestTraceView : public QObject
 {
     Q_OBJECT
 
@@ -236,5 +236,5 @@ private:
     std::unique_ptr<QAbstractItemModelTester> m_tester;
 };
 
-QTEST_MAIN(TstTraceView)
+QTEST_MAIN(TestTraceView)
 #include "tst_traceview.moc"

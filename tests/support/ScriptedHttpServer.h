@@ -60,6 +60,8 @@ public:
     void enqueue(const Response &response);
     void enqueueScript(const Script &script);
     static Script toScript(const Response &response);
+    // A whole JSON reply with Content-Type and Content-Length, written at once.
+    static Response jsonResponse(int status, const QByteArray &body);
     static QByteArray reasonPhrase(int status);
 
     QList<Request> requests; // every request received, in order

@@ -1,8 +1,8 @@
 #pragma once
 
-// Shared by tests/server, tests/remote and tests/bench: starts the REAL agentstudio-server
-// binary on 127.0.0.1:0 with scripted test workspaces, and small synchronous HTTP / WebSocket
-// helpers for tests (a test may wait; the server is another process).
+// Shared by tests/server, tests/remote, tests/ui/remote, tests/fault and tests/bench: starts the REAL
+// agentstudio-server binary on 127.0.0.1:0 with scripted test workspaces, and small synchronous HTTP /
+// WebSocket helpers for tests (a test may wait; the server is another process).
 
 #include "tests/support/TestSupport.h"
 

@@ -1,4 +1,4 @@
-#include "ScriptedHttpServer.h"
+#include "tests/support/ScriptedHttpServer.h"
 
 #include <QTcpSocket>
 #include <QTimer>
@@ -207,4 +207,14 @@ void ScriptedHttpServer::runNextStep(QTcpSocket *socket)
             return;
         }
     }
+}
+
+ScriptedHttpServer::Response ScriptedHttpServer::jsonResponse(int status, const QByteArray &body)
+{
+    Response r;
+    r.status = status;
+    r.headers = { { "Content-Type", "application/json" } };
+    r.body = body;
+    r.transfer = Transfer::ContentLength;
+    return r;
 }

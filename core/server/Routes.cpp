@@ -1,0 +1,66 @@
+#include "core/server/Routes.h"
+
+namespace routes {
+
+namespace {
+
+// One endpoint: its path with "{}" for the parameter, the route and its method.
+struct Endpoint
+{
+    QStringList pattern;
+    Route route;
+    const char *method;
+};
+
+const QList<Endpoint> &endpoints()
+{
+    static const QList<Endpoint> table = {
+        { { QStringLiteral("api"), QStringLiteral("health") }, Route::Health, "GET" },
+        { { QStringLiteral("api"), QStringLiteral("workspace") }, Route::Workspace, "GET" },
+        { { QStringLiteral("api"), QStringLiteral("agents"), QString(), QStringLiteral("test") },
+            Route::AgentTest, "POST" },
+        { { QStringLiteral("api"), QStringLiteral("orchestrations"), QString(), QStringLiteral("execute") },
+            Route::OrchExecute, "POST" },
+        { { QStringLiteral("api"), QStringLiteral("executions") }, Route::List, "GET" },
+        { { QStringLiteral("api"), QStringLiteral("executions"), QString() }, Route::Get, "GET" },
+        { { QStringLiteral("api"), QStringLiteral("executions"), QString(), QStringLiteral("cancel") },
+            Route::Cancel, "POST" },
+        { { QStringLiteral("ws"), QStringLiteral("execution"), QString() }, Route::WsPlain, "GET" },
+    };
+    return table;
+}
+
+// A null QString in the pattern is the parameter: any one segment.
+bool matches(const QStringList &pattern, const QStringList &segments, QString *id)
+{
+    if (pattern.size() != segments.size())
+        return false;
+    for (qsizetype i = 0; i < pattern.size(); ++i) {
+        if (pattern[i].isNull())
+            *id = segments[i];
+        else if (pattern[i] != segments[i])
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+Match match(const QByteArray &method, const QStringList &segments)
+{
+    Match m;
+    for (const Endpoint &e : endpoints()) {
+        QString id;
+        if (!matches(e.pattern, segments, &id))
+            continue;
+        m.route = e.route;
+        m.allow = e.method;
+        m.id = id;
+        const bool head = method == "HEAD" && m.allow == "GET";
+        m.outcome = method == m.allow || head ? Outcome::Found : Outcome::MethodNotAllowed;
+        return m;
+    }
+    return m;
+}
+
+} // namespace routes
