@@ -266,6 +266,8 @@ ExecutionEvent ExecutionEvent::makeComplete(
 ExecutionHeader ExecutionHeader::of(const ExecutionRecord &r)
 {
     ExecutionHeader h;
+    h.organizationId = r.organizationId;
+    h.workspaceId = r.workspaceId;
     h.agentId = r.agentId;
     h.orchestrationId = r.orchestrationId;
     h.nodeId = r.nodeId;
@@ -280,6 +282,9 @@ ExecutionHeader ExecutionHeader::of(const ExecutionRecord &r)
 
 void ExecutionHeader::applyTo(ExecutionRecord &r) const
 {
+    if (!organizationId.isEmpty())
+        r.organizationId = organizationId;
+    r.workspaceId = workspaceId;
     r.agentId = agentId;
     r.orchestrationId = orchestrationId;
     r.nodeId = nodeId;
@@ -299,7 +304,7 @@ QJsonObject ExecutionHeader::toJson() const
     applyTo(r);
     const QJsonObject full = r.toJson(false);
     QJsonObject o;
-    for (const char *key : { "agent_id", "orchestration_id", "node_id", "test_mode", "execution_type",
+    for (const char *key : { "organization_id", "workspace_id", "agent_id", "orchestration_id", "node_id", "test_mode", "execution_type",
              "trigger_type", "rerun_of", "input_data", "queued_at" })
         o.insert(QLatin1String(key), full.value(QLatin1String(key)));
     return o;

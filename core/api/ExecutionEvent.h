@@ -17,6 +17,7 @@
 // to fetch it back from the store (docs/wire-protocol.md, "header").
 struct ExecutionHeader
 {
+    QString organizationId, workspaceId; // the tenant it runs in
     QString agentId, orchestrationId, nodeId;
     TestMode testMode = TestMode::Unset;
     ExecutionType executionType = ExecutionType::Agent;

@@ -12,8 +12,8 @@ const QLatin1String kWorkflowInput("input");
 const QJsonObject *nodeOutputs(const ExecutionRecord &run, const QString &nodeId)
 {
     for (const StepRecord &s : run.steps)
-        if (s.kind == toWire(StepKind::Node) && s.nodeId == nodeId
-            && s.status == toWire(StepStatus::Completed))
+        if (s.kind == StepKind::Node && s.nodeId == nodeId
+            && s.status == StepStatus::Completed)
             return &s.outputData;
     return nullptr;
 }
@@ -46,7 +46,7 @@ QString whyMissing(const EdgeSpec &e, const ExecutionRecord &run)
 
 bool isContextRunOf(const ExecutionRecord &run, const QString &nodeId)
 {
-    return run.testMode == toWire(TestMode::NodeInContext) && run.nodeId == nodeId;
+    return run.testMode == TestMode::NodeInContext && run.nodeId == nodeId;
 }
 
 } // namespace
@@ -101,7 +101,7 @@ Resolution resolve(const OrchestrationSpec &orch, const QString &nodeId, const E
 
     // The node's own inputs, from its node step when the run ran it.
     for (const StepRecord &s : run.steps) {
-        if (s.kind != toWire(StepKind::Node) || s.nodeId != nodeId)
+        if (s.kind != StepKind::Node || s.nodeId != nodeId)
             continue;
         const QStringList fed = edgeFedInputs(orch, nodeId);
         for (auto it = s.inputData.begin(); it != s.inputData.end(); ++it)
@@ -119,8 +119,8 @@ HistoryQuery latestUsableRunQuery(
     q.organizationId = organizationId;
     q.workspaceId = workspaceId;
     q.orchestrationId = orchestrationId;
-    q.statuses = { toWire(ExecutionStatus::Completed) };
-    q.testMode = toWire(TestMode::FullWorkflow);
+    q.statuses = { ExecutionStatus::Completed };
+    q.testMode = TestMode::FullWorkflow;
     q.sort = HistoryQuery::Sort::NewestFirst;
     q.limit = 1;
     return q;
@@ -128,8 +128,8 @@ HistoryQuery latestUsableRunQuery(
 
 bool isUsableUpstreamRun(const ExecutionRecord &run, const QString &orchestrationId)
 {
-    return run.orchestrationId == orchestrationId && run.status == toWire(ExecutionStatus::Completed)
-        && run.testMode == toWire(TestMode::FullWorkflow);
+    return run.orchestrationId == orchestrationId && run.status == ExecutionStatus::Completed
+        && run.testMode == TestMode::FullWorkflow;
 }
 
 } // namespace upstream

@@ -111,8 +111,7 @@ void HistoryChart::plot(const QList<ExecutionRecord> &records)
     double maxCost = 0, maxLatency = 0;
     qint64 minT = std::numeric_limits<qint64>::max(), maxT = std::numeric_limits<qint64>::min();
     for (const ExecutionRecord &r : records) {
-        if (!r.queuedAt.isValid() || r.status == QLatin1String("running")
-            || r.status == QLatin1String("queued"))
+        if (!r.queuedAt.isValid() || !isTerminal(r.status))
             continue;
         const double t = double(r.queuedAt.toMSecsSinceEpoch());
         minT = qMin(minT, qint64(t));

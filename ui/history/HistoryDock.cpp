@@ -106,10 +106,10 @@ QHBoxLayout *HistoryDock::buildSearchRow(QWidget *content)
     m_search->setPlaceholderText(tr("Search inputs, outputs, errors"));
     m_search->setClearButtonEnabled(true);
     m_status = makeCombo(content, QStringLiteral("historyStatusFilter"),
-        { { tr("Any status"), QString() }, { tr("Completed"), QStringLiteral("completed") },
-            { tr("Failed"), QStringLiteral("failed") }, { tr("Running"), QStringLiteral("running") },
-            { tr("Queued"), QStringLiteral("queued") }, { tr("Cancelled"), QStringLiteral("cancelled") },
-            { tr("Interrupted"), QStringLiteral("interrupted") } });
+        { { tr("Any status"), QString() }, { tr("Completed"), toWire(ExecutionStatus::Completed) },
+            { tr("Failed"), toWire(ExecutionStatus::Failed) }, { tr("Running"), toWire(ExecutionStatus::Running) },
+            { tr("Queued"), toWire(ExecutionStatus::Queued) }, { tr("Cancelled"), toWire(ExecutionStatus::Cancelled) },
+            { tr("Interrupted"), toWire(ExecutionStatus::Interrupted) } });
     m_moreFilters = new QToolButton(content);
     m_moreFilters->setObjectName(QStringLiteral("historyMoreFilters"));
     m_moreFilters->setText(tr("Filters"));
@@ -134,18 +134,18 @@ void HistoryDock::buildFilterPanel(QWidget *content)
     m_filterPanel = new QWidget(content);
     m_filterPanel->setObjectName(QStringLiteral("historyFilterPanel"));
     m_type = makeCombo(m_filterPanel, QStringLiteral("historyTypeFilter"),
-        { { tr("Any type"), QString() }, { tr("Agent"), QStringLiteral("agent") },
-            { tr("Orchestration"), QStringLiteral("orchestration") },
-            { tr("Test"), QStringLiteral("test") } });
+        { { tr("Any type"), QString() }, { tr("Agent"), toWire(ExecutionType::Agent) },
+            { tr("Orchestration"), toWire(ExecutionType::Orchestration) },
+            { tr("Test"), toWire(ExecutionType::Test) } });
     m_mode = makeCombo(m_filterPanel, QStringLiteral("historyModeFilter"),
-        { { tr("Any mode"), QString() }, { tr("Single agent"), QStringLiteral("single_agent") },
-            { tr("Node in context"), QStringLiteral("node_in_context") },
-            { tr("Full workflow"), QStringLiteral("full_workflow") } });
+        { { tr("Any mode"), QString() }, { tr("Single agent"), toWire(TestMode::SingleAgent) },
+            { tr("Node in context"), toWire(TestMode::NodeInContext) },
+            { tr("Full workflow"), toWire(TestMode::FullWorkflow) } });
     m_trigger = makeCombo(m_filterPanel, QStringLiteral("historyTriggerFilter"),
-        { { tr("Any trigger"), QString() }, { tr("Test panel"), QStringLiteral("test_panel") },
-            { QStringLiteral("CLI"), QStringLiteral("cli") },
-            { QStringLiteral("API"), QStringLiteral("api") },
-            { QStringLiteral("MCP"), QStringLiteral("mcp") } });
+        { { tr("Any trigger"), QString() }, { tr("Test panel"), toWire(TriggerType::TestPanel) },
+            { QStringLiteral("CLI"), toWire(TriggerType::Cli) },
+            { QStringLiteral("API"), toWire(TriggerType::Api) },
+            { QStringLiteral("MCP"), toWire(TriggerType::Mcp) } });
     m_agent = makeTargetCombo(m_filterPanel, QStringLiteral("historyAgentFilter"), tr("Any agent"));
     m_orchestration = makeTargetCombo(
         m_filterPanel, QStringLiteral("historyOrchestrationFilter"), tr("Any orchestration"));
@@ -441,11 +441,13 @@ HistoryQuery HistoryDock::currentQuery() const
 {
     HistoryQuery q;
     q.search = m_search->text().trimmed();
-    if (const QString s = m_status->currentData().toString(); !s.isEmpty())
-        q.statuses = { s };
-    q.executionType = m_type->currentData().toString();
-    q.testMode = m_mode->currentData().toString();
-    q.triggerType = m_trigger->currentData().toString();
+    // The combos hold wire names; empty = any.
+    if (const auto s = fromWire<ExecutionStatus>(m_status->currentData().toString()))
+        q.statuses = { *s };
+    q.executionType = fromWire<ExecutionType>(m_type->currentData().toString());
+    if (const QString mode = m_mode->currentData().toString(); !mode.isEmpty())
+        q.testMode = fromWire<TestMode>(mode);
+    q.triggerType = fromWire<TriggerType>(m_trigger->currentData().toString());
     q.agentId = m_agent->currentText().trimmed();
     q.orchestrationId = m_orchestration->currentText().trimmed();
     if (m_sinceEnabled->isChecked())
@@ -590,7 +592,7 @@ void HistoryDock::updateDetails()
     const QString name = r.orchestrationId.isEmpty() ? r.agentId : r.orchestrationId;
     QString html = QStringLiteral(
         "<h3 style='margin:0'>%1 <span style='color:#666;font-weight:normal'>%2 · %3</span></h3>")
-                       .arg(name.toHtmlEscaped(), r.status.toHtmlEscaped(),
+                       .arg(name.toHtmlEscaped(), toWire(r.status).toHtmlEscaped(),
                            traceformat::modeLabel(r.testMode, r.executionType).toHtmlEscaped());
     html += QStringLiteral("<table>");
     html += row(tr("Queued"), traceformat::time(r.queuedAt));
@@ -613,7 +615,7 @@ void HistoryDock::updateDetails()
             tr("Model"), r.provider.isEmpty() ? r.model : r.provider + QStringLiteral(" / ") + r.model);
     if (!r.nodeId.isEmpty())
         html += row(tr("Node"), r.nodeId);
-    html += row(tr("Trigger"), r.triggerType);
+    html += row(tr("Trigger"), toWire(r.triggerType));
     html += row(QStringLiteral("Id"), r.id);
     if (!r.rerunOf.isEmpty())
         html += row(tr("Re-run of"), r.rerunOf);

@@ -5,16 +5,6 @@
 
 #include <QJsonValue>
 
-namespace {
-
-bool isTerminal(const QString &status)
-{
-    return status == QLatin1String("completed") || status == QLatin1String("failed")
-        || status == QLatin1String("cancelled") || status == QLatin1String("interrupted");
-}
-
-} // namespace
-
 HistoryModel::HistoryModel(ExecutionBackend *backend, QObject *parent)
     : QAbstractTableModel(parent)
 {
@@ -162,46 +152,23 @@ void HistoryModel::sort(int column, Qt::SortOrder order)
 
 // --- live updates ---------------------------------------------------------------------------
 
-void HistoryModel::applyEvent(ExecutionRecord &r, const ExecutionEvent &ev) const
+void HistoryModel::applyEvent(ExecutionRecord &r, const ExecutionEvent &ev)
 {
-    auto num = [&](const char16_t *key, qint64 fallback) {
-        const QJsonValue v = ev.data.value(QStringView(key));
-        return v.isDouble() ? qint64(v.toDouble()) : fallback;
-    };
-    switch (ev.type) {
-    case ExecutionEvent::Type::Status:
-        // A late "running" never overwrites a final status.
-        if (!isTerminal(r.status) || isTerminal(ev.status))
-            r.status = ev.status;
-        r.queueMs = num(u"queue_ms", r.queueMs);
-        if (ev.data.contains(u"error_message"))
-            r.errorMessage = ev.data.value(u"error_message").toString();
-        break;
-    case ExecutionEvent::Type::Complete: {
-        r.status = ev.status;
-        if (ev.data.contains(u"output_data"))
-            r.outputData = ev.data.value(u"output_data").toObject();
-        r.inputTokens = num(u"input_tokens", r.inputTokens);
-        r.outputTokens = num(u"output_tokens", r.outputTokens);
-        r.cachedTokens = num(u"cached_tokens", r.cachedTokens);
-        r.executionTimeMs = num(u"execution_time_ms", r.executionTimeMs);
-        r.ttftMs = num(u"ttft_ms", r.ttftMs);
-        r.queueMs = num(u"queue_ms", r.queueMs);
-        r.tokensEstimated = ev.data.value(u"tokens_estimated").toBool(r.tokensEstimated);
-        const QJsonValue cost = ev.data.value(u"cost_usd");
-        r.costUsd = cost.isDouble() ? std::optional<double>(cost.toDouble()) : std::nullopt;
-        if (ev.data.contains(u"error_message"))
-            r.errorMessage = ev.data.value(u"error_message").toString();
-        if (!r.completedAt.isValid())
-            r.completedAt = QDateTime::currentDateTimeUtc();
-        break;
+    // One fold per live run (what an event means, a late "running" never undoing the end,
+    // duplicates) — the row is a copy of its record without steps.
+    auto fold = m_folds.find(r.id);
+    if (fold == m_folds.end()) {
+        fold = m_folds.insert(r.id, ExecutionFold());
+        fold->seed(r);
     }
-    case ExecutionEvent::Type::Error:
-        r.errorMessage = ev.data.value(u"message").toString();
-        break;
-    default:
-        break;
-    }
+    if (fold->apply(ev) != ExecutionFold::Outcome::Applied)
+        return;
+    const QDateTime completedAt = r.completedAt;
+    r = fold->record();
+    if (ev.type == ExecutionEvent::Type::Complete && !completedAt.isValid())
+        r.completedAt = QDateTime::currentDateTimeUtc();
+    if (fold->isFinished())
+        m_folds.erase(fold);
 }
 
 bool HistoryModel::fitsQuery(const ExecutionRecord &r) const
@@ -214,10 +181,11 @@ bool HistoryModel::fitsQuery(const ExecutionRecord &r) const
     if (q.sort != HistoryQuery::Sort::NewestFirst)
         return false;
     auto fits = [](const QString &want, const QString &have) { return want.isEmpty() || want == have; };
+    auto fitsOne = [](const auto &want, const auto &have) { return !want || *want == have; };
     if (!fits(q.organizationId, r.organizationId) || !fits(q.workspaceId, r.workspaceId)
-        || !fits(q.executionType, r.executionType) || !fits(q.testMode, r.testMode)
+        || !fitsOne(q.executionType, r.executionType) || !fitsOne(q.testMode, r.testMode)
         || !fits(q.agentId, r.agentId) || !fits(q.orchestrationId, r.orchestrationId)
-        || !fits(q.triggerType, r.triggerType))
+        || !fitsOne(q.triggerType, r.triggerType))
         return false;
     if (!q.statuses.isEmpty() && !q.statuses.contains(r.status))
         return false;
@@ -258,7 +226,16 @@ void HistoryModel::onEventsReceived(const ExecutionEventList &events)
             }
             continue;
         }
-        // A run we have not listed: fetch its record once, and hold its events meanwhile.
+        // A run we have not listed: its first status event says what it is (the header);
+        // from an older server without one, fetch its record once and hold its events
+        // meanwhile.
+        if (ev.type == ExecutionEvent::Type::Status && ev.header && !m_notListed.contains(ev.executionId)) {
+            ExecutionRecord r;
+            r.id = ev.executionId;
+            applyEvent(r, ev);
+            listOrWait(std::move(r));
+            continue;
+        }
         if (ev.type == ExecutionEvent::Type::Status && m_backend && !ev.executionId.isEmpty()
             && !m_notListed.contains(ev.executionId)) {
             m_heldEvents.insert(ev.executionId, ExecutionEventList { ev });
@@ -284,12 +261,19 @@ void HistoryModel::onExecutionFetched(quint64 ticket, const ExecutionRecord &rec
     for (const ExecutionEvent &ev : held)
         if (ev.type == ExecutionEvent::Type::Complete || isTerminal(ev.status) || !isTerminal(r.status))
             applyEvent(r, ev);
+    listOrWait(std::move(r));
+}
+
+void HistoryModel::listOrWait(ExecutionRecord r)
+{
     if (!fitsQuery(r)) {
         // A run still going may yet end in a status the filter lists: wait for its end.
         ExecutionRecord anyStatus = r;
-        anyStatus.status = m_query.statuses.value(0);
+        if (!m_query.statuses.isEmpty())
+            anyStatus.status = m_query.statuses.first();
+        const QString id = r.id;
         if (!isTerminal(r.status) && !m_query.statuses.isEmpty() && fitsQuery(anyStatus))
-            m_waiting.insert(id, r);
+            m_waiting.insert(id, std::move(r));
         else
             m_notListed.insert(id);
         return;
@@ -356,7 +340,7 @@ QVariant HistoryModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         switch (index.column()) {
         case StatusColumn:
-            return r.status;
+            return toWire(r.status);
         case NameColumn: {
             QString name = r.orchestrationId.isEmpty() ? r.agentId : r.orchestrationId;
             if (!r.orchestrationId.isEmpty() && !r.nodeId.isEmpty())
@@ -381,7 +365,7 @@ QVariant HistoryModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::DecorationRole:
         if (index.column() == StatusColumn)
-            return statuspalette::iconOf(r.status);
+            return statuspalette::icon(statuspalette::tone(r.status));
         return {};
     case Qt::ToolTipRole:
         if (!r.errorMessage.isEmpty())
@@ -400,7 +384,7 @@ QVariant HistoryModel::data(const QModelIndex &index, int role) const
     case ExecutionIdRole:
         return r.id;
     case StatusRole:
-        return r.status;
+        return toWire(r.status);
     case CostRole:
         return r.costUsd ? QVariant(*r.costUsd) : QVariant();
     case LatencyRole:

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/api/ExecutionBackend.h"
+#include "core/api/ExecutionFold.h"
 #include "core/api/ExecutionRecord.h"
 
 #include <QAbstractTableModel>
@@ -88,7 +89,10 @@ private:
     void onQueryFailed(quint64 ticket, const QString &message);
     void onEventsReceived(const ExecutionEventList &events);
     void onExecutionFetched(quint64 ticket, const ExecutionRecord &record);
-    void applyEvent(ExecutionRecord &r, const ExecutionEvent &ev) const;
+    void applyEvent(ExecutionRecord &r, const ExecutionEvent &ev);
+    // Lists a run that just appeared if it fits the filters, or waits for its end if its end
+    // may fit them.
+    void listOrWait(ExecutionRecord r);
     bool fitsQuery(const ExecutionRecord &r) const;
     void rebuildIndex();
     void insertAtTop(ExecutionRecord r);
@@ -108,4 +112,5 @@ private:
     QSet<QString> m_notListed; // fetched, did not fit the filters
     // New runs whose status does not fit the status filter yet: listed if they end in one.
     QHash<QString, ExecutionRecord> m_waiting;
+    QHash<QString, ExecutionFold> m_folds; // runs still going: id -> fold of their events
 };

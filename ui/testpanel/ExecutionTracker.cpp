@@ -14,10 +14,9 @@ void ExecutionTracker::setBackend(ExecutionBackend *backend)
         disconnect(c);
     m_connections.clear();
     if (m_active && backend != m_backend)
-        finish(QStringLiteral("detached"),
-            { { QStringLiteral("error_message"),
-                tr("The test panel switched to another engine; this run goes on where it was started "
-                   "and is in that engine's history.") } });
+        finish(QStringLiteral("detached"), nullptr,
+            tr("The test panel switched to another engine; this run goes on where it was started "
+               "and is in that engine's history."));
     m_backend = backend;
     m_ticket = 0;
     if (!backend)
@@ -26,7 +25,7 @@ void ExecutionTracker::setBackend(ExecutionBackend *backend)
     m_connections << connect(
         backend, &ExecutionBackend::startFailed, this, [this](quint64 ticket, const QString &message) {
             if (m_active && ticket == m_ticket)
-                finish(QStringLiteral("failed"), { { QStringLiteral("error_message"), message } });
+                finish(toWire(ExecutionStatus::Failed), nullptr, message);
         });
     m_connections << connect(
         backend, &ExecutionBackend::started, this, [this](quint64 ticket, const QString &id) {
@@ -36,7 +35,7 @@ void ExecutionTracker::setBackend(ExecutionBackend *backend)
             if (id != m_executionId) {
                 // The backend chose another id (a remote server does): follow that one.
                 m_executionId = id;
-                m_lastSeq = 0;
+                m_fold = ExecutionFold(id);
             }
             if (std::exchange(m_cancelPending, false) && m_backend)
                 m_backend->cancel(id);
@@ -53,7 +52,7 @@ QString ExecutionTracker::start(ExecutionRequest request)
     m_executionId = request.executionId;
     m_active = true;
     m_confirmed = m_cancelPending = false;
-    m_lastSeq = 0;
+    m_fold = ExecutionFold(m_executionId);
     m_stepNode.clear();
     m_metrics = RunMetrics();
     m_metrics.status = QStringLiteral("starting");
@@ -98,11 +97,9 @@ void ExecutionTracker::onEvents(const ExecutionEventList &events)
     for (const ExecutionEvent &e : events) {
         if (e.executionId != m_executionId)
             continue;
-        if (e.seq > 0) {
-            if (e.seq <= m_lastSeq)
-                continue; // already have it (replay after reconnect)
-            m_lastSeq = e.seq;
-        }
+        // The fold drops what we already have (replay after a reconnect) and stale events.
+        if (m_fold.apply(e) != ExecutionFold::Outcome::Applied)
+            continue;
         if (!m_confirmed) {
             // Events under our id: the backend took it (whichever of started / events comes first).
             m_confirmed = true;
@@ -121,26 +118,27 @@ void ExecutionTracker::onEvents(const ExecutionEventList &events)
 
 void ExecutionTracker::handle(const ExecutionEvent &e)
 {
+    const ExecutionRecord &r = m_fold.record();
     switch (e.type) {
     case ExecutionEvent::Type::Status:
-        m_metrics.status = e.status;
-        if (e.data.contains(QStringLiteral("queue_ms")))
-            m_metrics.queueMs = e.data.value(QStringLiteral("queue_ms")).toInteger();
-        if (e.status == QStringLiteral("running") && m_runningMs == 0) {
+        m_metrics.status = toWire(r.status);
+        if (e.queueMs >= 0)
+            m_metrics.queueMs = e.queueMs;
+        if (r.status == ExecutionStatus::Running && m_runningMs == 0) {
             m_runningMs = as::nowMs();
             if (m_metrics.queueMs < 0)
                 m_metrics.queueMs = m_runningMs - m_startMs;
         }
-        emit statusChanged(e.status);
+        emit statusChanged(m_metrics.status);
         break;
     case ExecutionEvent::Type::StepStarted: {
-        const QString id = e.step.value(QStringLiteral("id")).toString();
-        QString node = e.step.value(QStringLiteral("node_id")).toString();
+        const StepRecord &step = r.steps[m_fold.stepIndex(e.step.id)];
+        QString node = step.nodeId;
         if (node.isEmpty())
-            node = m_stepNode.value(e.step.value(QStringLiteral("parent_step_id")).toString());
+            node = m_stepNode.value(step.parentStepId);
         if (!node.isEmpty())
-            m_stepNode.insert(id, node);
-        emit stepStarted(e.step);
+            m_stepNode.insert(step.id, node);
+        emit stepStarted(step);
         break;
     }
     case ExecutionEvent::Type::Chunk:
@@ -153,48 +151,51 @@ void ExecutionTracker::handle(const ExecutionEvent &e)
         m_metrics.tokensEstimated = true; // counted from chunks until the engine reports
         emit chunkReceived(e.stepId, m_stepNode.value(e.stepId), e.content, e.tokens);
         break;
-    case ExecutionEvent::Type::StepCompleted:
-        if (e.step.value(QStringLiteral("kind")).toString() == QStringLiteral("llm")) {
-            const qint64 in = e.step.value(QStringLiteral("input_tokens")).toInteger();
-            m_metrics.inputTokens = qMax<qint64>(0, m_metrics.inputTokens) + in;
-        }
-        emit stepCompleted(e.step);
+    case ExecutionEvent::Type::StepCompleted: {
+        const StepRecord &step = r.steps[m_fold.stepIndex(e.step.id)];
+        if (step.kind == StepKind::Llm)
+            m_metrics.inputTokens = qMax<qint64>(0, m_metrics.inputTokens) + step.inputTokens;
+        emit stepCompleted(step);
         break;
+    }
     case ExecutionEvent::Type::Complete:
-        finish(e.status, e.data);
+        finish(toWire(r.status), &r);
         break;
     case ExecutionEvent::Type::Error:
-        finish(QStringLiteral("failed"),
-            { { QStringLiteral("error_message"), e.data.value(QStringLiteral("message")).toString() } });
+        finish(toWire(ExecutionStatus::Failed), nullptr, e.errorMessage);
         break;
     }
 }
 
-void ExecutionTracker::finish(const QString &status, const QJsonObject &data)
+void ExecutionTracker::finish(const QString &status, const ExecutionRecord *end, const QString &error)
 {
     m_active = false;
     m_endMs = as::nowMs();
     RunMetrics &m = m_metrics;
-    m.status = status.isEmpty() ? QStringLiteral("failed") : status;
+    m.status = status.isEmpty() ? toWire(ExecutionStatus::Failed) : status;
     m.finished = true;
-    auto num = [&](const char *key, qint64 fallback) {
-        const QJsonValue v = data.value(QLatin1String(key));
-        return v.isDouble() ? v.toInteger() : fallback;
-    };
-    m.queueMs = num("queue_ms", m.queueMs);
-    m.ttftMs = num("ttft_ms", m.ttftMs);
-    m.totalMs = num("execution_time_ms", m_runningMs > 0 ? m_endMs - m_runningMs : -1);
-    m.inputTokens = num("input_tokens", m.inputTokens);
-    m.outputTokens = num("output_tokens", m.outputTokens);
-    if (data.contains(QStringLiteral("tokens_estimated")))
-        m.tokensEstimated = data.value(QStringLiteral("tokens_estimated")).toBool();
-    const QJsonValue cost = data.value(QStringLiteral("cost_usd"));
-    m.costUsd = cost.isDouble() ? std::optional<double>(cost.toDouble()) : std::nullopt;
+    QJsonObject outputs;
+    if (end) {
+        // The engine's figures (docs/wire-protocol.md, `complete`).
+        m.queueMs = end->queueMs;
+        m.ttftMs = end->ttftMs;
+        m.totalMs = end->executionTimeMs;
+        m.inputTokens = end->inputTokens;
+        m.outputTokens = end->outputTokens;
+        m.tokensEstimated = end->tokensEstimated;
+        m.costUsd = end->costUsd;
+        m.errorMessage = end->errorMessage;
+        outputs = end->outputData;
+    } else {
+        // Not run to its end here (refused, detached, a stream error): the live figures stay.
+        m.totalMs = m_runningMs > 0 ? m_endMs - m_runningMs : -1;
+        m.costUsd.reset();
+        m.errorMessage = error;
+    }
     const qint64 genMs = m.totalMs - qMax<qint64>(0, m.ttftMs);
     m.tokensPerSecond
         = (m.outputTokens > 0 && genMs > 0) ? double(m.outputTokens) * 1000.0 / double(genMs) : -1;
-    m.errorMessage = data.value(QStringLiteral("error_message")).toString();
     emit statusChanged(m.status);
     emit metricsChanged();
-    emit finished(m.status, data.value(QStringLiteral("output_data")).toObject(), m.errorMessage);
+    emit finished(m.status, outputs, m.errorMessage);
 }

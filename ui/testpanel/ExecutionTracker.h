@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/api/ExecutionBackend.h"
+#include "core/api/ExecutionFold.h"
 
 #include <QHash>
 #include <QObject>
@@ -66,8 +67,8 @@ signals:
     void statusChanged(const QString &status);
     // Chunk text of a step; nodeId is set inside workflows.
     void chunkReceived(const QString &stepId, const QString &nodeId, const QString &text, int tokens);
-    void stepStarted(const QJsonObject &step);
-    void stepCompleted(const QJsonObject &step);
+    void stepStarted(const StepRecord &step);
+    void stepCompleted(const StepRecord &step);
     // The run ended (completed, failed, cancelled, interrupted, or could not start).
     void finished(const QString &status, const QJsonObject &outputs, const QString &errorMessage);
     void metricsChanged();
@@ -75,7 +76,9 @@ signals:
 private:
     void onEvents(const ExecutionEventList &events);
     void handle(const ExecutionEvent &e);
-    void finish(const QString &status, const QJsonObject &data);
+    // `end`: the record as the `complete` event left it (its figures become the final
+    // ones); nullptr when the run did not reach its end here (`error` says why).
+    void finish(const QString &status, const ExecutionRecord *end, const QString &error = {});
 
     QPointer<ExecutionBackend> m_backend;
     std::function<void()> m_beforeStart;
@@ -85,7 +88,7 @@ private:
     bool m_active = false;
     bool m_confirmed = false; // the backend said started(ticket, id)
     bool m_cancelPending = false; // cancel() before that: sent again under the confirmed id
-    qint64 m_lastSeq = 0;
+    ExecutionFold m_fold; // the followed run's events, folded into its record
     QHash<QString, QString> m_stepNode; // step id -> node id
     mutable RunMetrics m_metrics;
     qint64 m_startMs = 0; // local clock: start() called

@@ -287,47 +287,46 @@ void FullWorkflowTab::setNodeState(const QString &nodeId, NodeState state, const
     m_graphView->setNodeState(nodeId, graphState(state));
 }
 
-void FullWorkflowTab::onStepStarted(const QJsonObject &step)
+void FullWorkflowTab::onStepStarted(const StepRecord &step)
 {
-    if (step.value(QStringLiteral("kind")).toString() != QStringLiteral("node"))
+    if (step.kind != StepKind::Node)
         return;
-    const QString node = step.value(QStringLiteral("node_id")).toString();
+    const QString node = step.nodeId;
     if (node.isEmpty())
         return;
-    const QJsonObject in = step.value(QStringLiteral("input_data")).toObject();
+    const QJsonObject in = step.inputData;
     if (!in.isEmpty())
         m_nodeInputs.insert(node, in);
     setNodeState(node, NodeState::Running);
 }
 
-void FullWorkflowTab::onStepCompleted(const QJsonObject &step)
+void FullWorkflowTab::onStepCompleted(const StepRecord &step)
 {
-    if (step.value(QStringLiteral("kind")).toString() != QStringLiteral("node"))
+    if (step.kind != StepKind::Node)
         return;
-    const QString node = step.value(QStringLiteral("node_id")).toString();
+    const QString node = step.nodeId;
     if (node.isEmpty())
         return;
-    const QString status = step.value(QStringLiteral("status")).toString();
-    const QJsonObject out = step.value(QStringLiteral("output_data")).toObject();
+    const StepStatus status = step.status;
+    const QJsonObject out = step.outputData;
     if (!out.isEmpty())
         m_nodeOutputs.insert(node, out);
-    const QJsonObject in = step.value(QStringLiteral("input_data")).toObject();
+    const QJsonObject in = step.inputData;
     if (!in.isEmpty())
         m_nodeInputs.insert(node, in);
-    const qint64 ms = step.value(QStringLiteral("execution_time_ms")).toInteger(-1);
-    const qint64 tokens = step.value(QStringLiteral("tokens_used")).toInteger(0);
+    const qint64 ms = step.executionTimeMs;
+    const qint64 tokens = step.tokensUsed;
     QStringList detail;
     if (ms >= 0)
         detail << MetricsBar::formatMs(ms);
     if (tokens > 0)
         detail << tr("%1 tok").arg(tokens);
     m_graphView->setNodeDetail(node, detail.join(QStringLiteral(" · ")));
-    if (status == QStringLiteral("completed"))
+    if (status == StepStatus::Completed)
         setNodeState(node, NodeState::Done);
-    else if (status == QStringLiteral("failed"))
-        setNodeState(node, NodeState::Failed,
-            tr("failed: %1").arg(step.value(QStringLiteral("error_message")).toString()));
-    else if (status == QStringLiteral("cancelled"))
+    else if (status == StepStatus::Failed)
+        setNodeState(node, NodeState::Failed, tr("failed: %1").arg(step.errorMessage));
+    else if (status == StepStatus::Cancelled)
         setNodeState(node, NodeState::Skipped, tr("cancelled"));
     else
         setNodeState(node, NodeState::Skipped);
@@ -394,7 +393,7 @@ QString FullWorkflowTab::run(const QString &rerunOf)
     ExecutionRequest request;
     request.orchestrationId = orch->id;
     request.inputs = m_form->values();
-    request.testMode = toWire(mode());
+    request.testMode = mode();
     request.rerunOf = rerunOf;
     m_runOrch = orch->id;
     m_runInputs = request.inputs;
@@ -422,15 +421,15 @@ ExecutionRecord FullWorkflowTab::lastRun() const
     ExecutionRecord run;
     run.id = m_runExecutionId;
     run.orchestrationId = m_runOrch;
-    run.testMode = toWire(TestMode::FullWorkflow);
+    run.testMode = TestMode::FullWorkflow;
     run.inputData = m_runInputs;
     QStringList nodes = m_nodeInputs.keys() + m_nodeOutputs.keys();
     nodes.removeDuplicates();
     for (const QString &node : std::as_const(nodes)) {
         StepRecord step;
-        step.kind = toWire(StepKind::Node);
+        step.kind = StepKind::Node;
         step.nodeId = node;
-        step.status = toWire(nodeState(node) == NodeState::Done ? StepStatus::Completed : StepStatus::Failed);
+        step.status = nodeState(node) == NodeState::Done ? StepStatus::Completed : StepStatus::Failed;
         step.inputData = m_nodeInputs.value(node);
         step.outputData = m_nodeOutputs.value(node);
         run.steps << step;

@@ -71,8 +71,8 @@ private:
     void onOrchestrationChanged();
     void rebuildNodes();
     void setNodeState(const QString &nodeId, NodeState state, const QString &detail = {});
-    void onStepStarted(const QJsonObject &step);
-    void onStepCompleted(const QJsonObject &step);
+    void onStepStarted(const StepRecord &step);
+    void onStepCompleted(const StepRecord &step);
     void onRunFinished(const QString &status) override;
     void updateButtons() override;
 

@@ -361,7 +361,7 @@ void NodeInContextTab::onExecutionFetched(const ExecutionRecord &record)
     const QStringList &missing = r.missing;
     prefill(r.values, r.ownInputs, QString());
     QString text = tr("Upstream values from run %1 (%2, %3).")
-                       .arg(record.id.left(8), record.status,
+                       .arg(record.id.left(8), toWire(record.status),
                            record.queuedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
     if (!missing.isEmpty())
         text += QLatin1Char(' ') + tr("Not in that run: %1.").arg(missing.join(QStringLiteral(", ")));
@@ -414,7 +414,7 @@ QString NodeInContextTab::run(const QString &rerunOf)
     request.nodeId = currentNodeId();
     request.inputs = m_own->values();
     request.upstream = m_upstream->values();
-    request.testMode = toWire(mode());
+    request.testMode = mode();
     request.rerunOf = rerunOf;
     return startRun(request);
 }

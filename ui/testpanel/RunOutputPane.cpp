@@ -96,15 +96,14 @@ void RunOutputPane::onChunk(const QString &, const QString &nodeId, const QStrin
         m_stream->appendChunk(text);
 }
 
-void RunOutputPane::onStepCompleted(const QJsonObject &step)
+void RunOutputPane::onStepCompleted(const StepRecord &step)
 {
-    if (step.value(QStringLiteral("kind")).toString() != QStringLiteral("llm"))
+    if (step.kind != StepKind::Llm)
         return;
-    const QString text
-        = step.value(QStringLiteral("output_data")).toObject().value(QStringLiteral("text")).toString();
-    QString node = step.value(QStringLiteral("node_id")).toString();
+    const QString text = step.outputData.value(QStringLiteral("text")).toString();
+    QString node = step.nodeId;
     if (node.isEmpty() && m_tracker)
-        node = m_tracker->nodeOfStep(step.value(QStringLiteral("id")).toString());
+        node = m_tracker->nodeOfStep(step.id);
     m_nodeRaw[node] = text;
     showRaw();
 }

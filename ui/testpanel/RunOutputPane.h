@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/api/ExecutionRecord.h"
 #include "core/model/FieldSpec.h"
 
 #include <QHash>
@@ -41,7 +42,7 @@ public:
 
 private:
     void onChunk(const QString &stepId, const QString &nodeId, const QString &text);
-    void onStepCompleted(const QJsonObject &step);
+    void onStepCompleted(const StepRecord &step);
     void onFinished(const QString &status, const QJsonObject &outputs, const QString &error);
     void showRaw();
 

@@ -164,7 +164,7 @@ QString SingleAgentTab::run(const QString &rerunOf)
     ExecutionRequest request;
     request.agentId = currentAgentId();
     request.inputs = m_form->values();
-    request.testMode = toWire(mode());
+    request.testMode = mode();
     request.rerunOf = rerunOf;
     return startRun(request);
 }

@@ -112,9 +112,8 @@ bool TestPanel::isAnyRunning() const
 
 TestMode TestPanel::modeOf(const ExecutionRecord &record)
 {
-    if (const std::optional<TestMode> mode = fromWire<TestMode>(record.testMode);
-        mode && *mode != TestMode::Unset)
-        return *mode;
+    if (record.testMode != TestMode::Unset)
+        return record.testMode;
     if (!record.nodeId.isEmpty())
         return TestMode::NodeInContext;
     if (!record.orchestrationId.isEmpty())

@@ -58,11 +58,11 @@ QString CompareModel::sideText(const StepRecord *s) const
 {
     if (!s)
         return QStringLiteral("—");
-    QStringList parts { s->status };
+    QStringList parts { toWire(s->status) };
     parts << traceformat::latency(s->executionTimeMs);
     if (s->inputTokens || s->outputTokens)
         parts << traceformat::tokens(s->inputTokens, s->outputTokens, s->tokensEstimated);
-    if (s->costUsd || s->kind == QLatin1String("llm"))
+    if (s->costUsd || s->kind == StepKind::Llm)
         parts << traceformat::cost(s->costUsd);
     return parts.join(QStringLiteral(" · "));
 }
@@ -88,24 +88,24 @@ QVariant CompareModel::data(const QModelIndex &index, int role) const
             if (!r)
                 return tr("Execution");
             const StepRecord *s = l ? l : rt;
-            QString name = s->name.isEmpty() ? s->kind : s->name;
-            if (s->kind == QLatin1String("node") && !s->nodeId.isEmpty())
+            QString name = s->name.isEmpty() ? toWire(s->kind) : s->name;
+            if (s->kind == StepKind::Node && !s->nodeId.isEmpty())
                 name = s->nodeId;
             if (s->attempt > 1)
                 name += QStringLiteral(" (attempt %1)").arg(s->attempt);
-            return QString(QString(r->depth * 3, u' ') + s->kind + QStringLiteral(": ") + name);
+            return QString(QString(r->depth * 3, u' ') + toWire(s->kind) + QStringLiteral(": ") + name);
         }
         case LeftColumn:
             if (!r)
                 return QStringLiteral("%1 · %2 · %3 · %4")
-                    .arg(m_left.status, traceformat::latency(m_left.executionTimeMs),
+                    .arg(toWire(m_left.status), traceformat::latency(m_left.executionTimeMs),
                         traceformat::tokens(m_left.inputTokens, m_left.outputTokens, m_left.tokensEstimated),
                         traceformat::cost(m_left.costUsd));
             return sideText(l);
         case RightColumn:
             if (!r)
                 return QStringLiteral("%1 · %2 · %3 · %4")
-                    .arg(m_right.status, traceformat::latency(m_right.executionTimeMs),
+                    .arg(toWire(m_right.status), traceformat::latency(m_right.executionTimeMs),
                         traceformat::tokens(
                             m_right.inputTokens, m_right.outputTokens, m_right.tokensEstimated),
                         traceformat::cost(m_right.costUsd));

@@ -76,15 +76,19 @@ QString time(const QDateTime &t)
     return t.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
-QString modeLabel(const QString &testMode, const QString &executionType)
+QString modeLabel(TestMode testMode, ExecutionType executionType)
 {
-    if (testMode == QLatin1String("single_agent"))
+    switch (testMode) {
+    case TestMode::SingleAgent:
         return QCoreApplication::translate("traceformat", "Single agent");
-    if (testMode == QLatin1String("node_in_context"))
+    case TestMode::NodeInContext:
         return QCoreApplication::translate("traceformat", "Node in context");
-    if (testMode == QLatin1String("full_workflow"))
+    case TestMode::FullWorkflow:
         return QCoreApplication::translate("traceformat", "Full workflow");
-    return executionType;
+    case TestMode::Unset:
+        break;
+    }
+    return toWire(executionType);
 }
 
 } // namespace traceformat

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/api/ExecutionTypes.h"
+
 #include <QDateTime>
 #include <QString>
 
@@ -15,6 +17,6 @@ QString costDelta(const std::optional<double> &usd); // "+$0.0012" / "−$0.0012
 QString signedNumber(qint64 value); // "+12", "−3", "0"
 QString tokens(qint64 in, qint64 out, bool estimated); // "52 → 18", "~52 → ~18"
 QString time(const QDateTime &t); // local "2026-11-24 19:02:11"
-QString modeLabel(const QString &testMode, const QString &executionType);
+QString modeLabel(TestMode testMode, ExecutionType executionType);
 
 } // namespace traceformat

@@ -10,74 +10,10 @@
 
 namespace {
 
-bool isTerminal(const QString &status)
-{
-    return status == QLatin1String("completed") || status == QLatin1String("failed")
-        || status == QLatin1String("cancelled") || status == QLatin1String("interrupted")
-        || status == QLatin1String("skipped");
-}
-
-// Copies into `s` the fields whose keys `patch` has (StepRecord::toJson() key names).
-void mergeStepPatch(StepRecord &s, const QJsonObject &patch)
-{
-    const StepRecord p = StepRecord::fromJson(patch);
-    auto has = [&](const char16_t *key) { return patch.contains(QStringView(key)); };
-    if (has(u"agent_id"))
-        s.agentId = p.agentId;
-    if (has(u"step_number"))
-        s.stepNumber = p.stepNumber;
-    if (has(u"input_data"))
-        s.inputData = p.inputData;
-    if (has(u"output_data"))
-        s.outputData = p.outputData;
-    if (has(u"status"))
-        s.status = p.status;
-    if (has(u"started_at") && p.startedAt.isValid())
-        s.startedAt = p.startedAt;
-    if (has(u"completed_at"))
-        s.completedAt = p.completedAt;
-    if (has(u"execution_time_ms"))
-        s.executionTimeMs = p.executionTimeMs;
-    if (has(u"tokens_used"))
-        s.tokensUsed = p.tokensUsed;
-    if (has(u"cost_usd"))
-        s.costUsd = p.costUsd;
-    if (has(u"parent_step_id"))
-        s.parentStepId = p.parentStepId;
-    if (has(u"span_id"))
-        s.spanId = p.spanId;
-    if (has(u"kind"))
-        s.kind = p.kind;
-    if (has(u"name"))
-        s.name = p.name;
-    if (has(u"node_id"))
-        s.nodeId = p.nodeId;
-    if (has(u"provider"))
-        s.provider = p.provider;
-    if (has(u"model"))
-        s.model = p.model;
-    if (has(u"input_tokens"))
-        s.inputTokens = p.inputTokens;
-    if (has(u"output_tokens"))
-        s.outputTokens = p.outputTokens;
-    if (has(u"cached_tokens"))
-        s.cachedTokens = p.cachedTokens;
-    if (has(u"reasoning_tokens"))
-        s.reasoningTokens = p.reasoningTokens;
-    if (has(u"tokens_estimated"))
-        s.tokensEstimated = p.tokensEstimated;
-    if (has(u"ttft_ms"))
-        s.ttftMs = p.ttftMs;
-    if (has(u"attempt"))
-        s.attempt = p.attempt;
-    if (has(u"error_message"))
-        s.errorMessage = p.errorMessage;
-}
-
 bool isWorkflow(const ExecutionRecord &e)
 {
-    return e.executionType == QLatin1String("orchestration")
-        || (e.executionType != QLatin1String("agent") && !e.orchestrationId.isEmpty());
+    return e.executionType == ExecutionType::Orchestration
+        || (e.executionType != ExecutionType::Agent && !e.orchestrationId.isEmpty());
 }
 
 } // namespace
@@ -109,7 +45,13 @@ void TraceModel::fillRoot(const ExecutionRecord &e)
         n.name += QStringLiteral(" · node ") + e.nodeId;
     if (n.name.isEmpty())
         n.name = e.id;
-    n.status = e.status;
+    n.status = toWire(e.status);
+    n.ended = isTerminal(e.status);
+    n.active = !n.ended;
+    n.failed = e.status == ExecutionStatus::Failed;
+    n.stopped = e.status == ExecutionStatus::Cancelled || e.status == ExecutionStatus::Interrupted;
+    n.stepKind.reset();
+    n.metered = true;
     n.model = e.model;
     n.errorMessage = e.errorMessage;
     n.queueMs = e.queueMs;
@@ -134,9 +76,15 @@ void TraceModel::fillRoot(const ExecutionRecord &e)
 void TraceModel::fillNode(Node &n, const StepRecord &s) const
 {
     n.id = s.id;
-    n.name = s.name.isEmpty() ? s.kind : s.name;
-    n.kind = s.kind;
-    n.status = s.status;
+    n.kind = toWire(s.kind);
+    n.name = s.name.isEmpty() ? n.kind : s.name;
+    n.status = toWire(s.status);
+    n.ended = isTerminal(s.status);
+    n.active = !n.ended;
+    n.failed = s.status == StepStatus::Failed;
+    n.stopped = s.status == StepStatus::Cancelled;
+    n.stepKind = s.kind;
+    n.metered = s.kind == StepKind::Llm || s.kind == StepKind::Node;
     n.nodeId = s.nodeId;
     n.model = s.model;
     n.errorMessage = s.errorMessage;
@@ -168,11 +116,7 @@ void TraceModel::clearState()
 {
     m_nodes.clear();
     m_byId.clear();
-    m_streamed.clear();
     m_orphans.clear();
-    m_lastSeq = 0;
-    m_contiguousSeq = 0;
-    m_heldAbove.clear();
     m_clockMs = 0;
     m_maxEndMs = 0;
     m_match.clear();
@@ -183,29 +127,30 @@ void TraceModel::clearState()
 void TraceModel::resetTo(const ExecutionRecord &record, bool withSteps)
 {
     beginResetModel();
-    m_record = record;
+    ExecutionRecord seed = record;
     if (!withSteps)
-        m_record.steps.clear();
+        seed.steps.clear();
+    m_fold.seed(seed);
     clearState();
 
     m_origin = record.queuedAt.isValid() ? record.queuedAt : record.startedAt;
     if (!m_origin.isValid()) {
-        for (const StepRecord &s : std::as_const(m_record.steps))
+        for (const StepRecord &s : std::as_const(m_fold.record().steps))
             if (s.startedAt.isValid() && (!m_origin.isValid() || s.startedAt < m_origin))
                 m_origin = s.startedAt;
     }
     if (!m_origin.isValid())
         m_origin = QDateTime::currentDateTimeUtc();
 
-    const int stepCount = int(m_record.steps.size());
+    const int stepCount = int(m_fold.record().steps.size());
     m_nodes.reserve(size_t(stepCount) + 1);
     m_byId.reserve(stepCount + 1);
     m_nodes.emplace_back();
-    fillRoot(m_record);
+    fillRoot(m_fold.record());
 
     // Two passes, so a step listed before its parent still lands under it.
     for (int i = 0; i < stepCount; ++i) {
-        const StepRecord &s = m_record.steps[i];
+        const StepRecord &s = m_fold.record().steps[i];
         Node n;
         fillNode(n, s);
         n.stepIndex = i;
@@ -215,12 +160,12 @@ void TraceModel::resetTo(const ExecutionRecord &record, bool withSteps)
     }
     for (int i = 1; i <= stepCount; ++i) {
         Node &n = m_nodes[size_t(i)];
-        int parent = m_byId.value(m_record.steps[n.stepIndex].parentStepId, 0);
+        int parent = m_byId.value(m_fold.record().steps[n.stepIndex].parentStepId, 0);
         if (parent == i)
             parent = 0;
         // A damaged record with a parent cycle: hang the step on the execution instead.
         for (int p = parent, guard = 0; p > 0 && guard <= stepCount; ++guard) {
-            const int up = m_byId.value(m_record.steps[m_nodes[size_t(p)].stepIndex].parentStepId, 0);
+            const int up = m_byId.value(m_fold.record().steps[m_nodes[size_t(p)].stepIndex].parentStepId, 0);
             if (up == i) {
                 parent = 0;
                 break;
@@ -239,54 +184,54 @@ void TraceModel::resetTo(const ExecutionRecord &record, bool withSteps)
 void TraceModel::setExecution(const ExecutionRecord &record)
 {
     resetTo(record, true);
-    emit executionStatusChanged(m_record.status);
+    emit executionStatusChanged(m_fold.record().status);
 }
 
 void TraceModel::startLive(const QString &executionId)
 {
     ExecutionRecord header;
     header.id = executionId;
-    header.status = QStringLiteral("queued");
+    header.status = ExecutionStatus::Queued;
     header.queuedAt = QDateTime::currentDateTimeUtc();
     resetTo(header, false);
-    emit executionStatusChanged(m_record.status);
+    emit executionStatusChanged(m_fold.record().status);
 }
 
 void TraceModel::setIdentity(const ExecutionRecord &header)
 {
-    if (m_nodes.empty() || header.id != m_record.id)
+    if (m_nodes.empty() || header.id != m_fold.record().id)
         return;
-    m_record.executionType = header.executionType;
-    m_record.agentId = header.agentId;
-    m_record.orchestrationId = header.orchestrationId;
-    m_record.nodeId = header.nodeId;
-    m_record.testMode = header.testMode;
-    m_record.triggerType = header.triggerType;
-    m_record.provider = header.provider;
-    m_record.model = header.model;
-    if (m_record.inputData.isEmpty())
-        m_record.inputData = header.inputData;
-    if (m_record.traceId.isEmpty())
-        m_record.traceId = header.traceId;
-    Node &n = m_nodes[0];
-    const bool workflow = isWorkflow(m_record);
-    n.kind = workflow ? QStringLiteral("workflow") : QStringLiteral("agent");
-    n.name = workflow ? m_record.orchestrationId : m_record.agentId;
-    if (workflow && !m_record.nodeId.isEmpty())
-        n.name += QStringLiteral(" · node ") + m_record.nodeId;
-    if (n.name.isEmpty())
-        n.name = m_record.id;
-    if (n.model.isEmpty())
-        n.model = m_record.model;
+    ExecutionRecord &r = m_fold.record();
+    ExecutionHeader::of(header).applyTo(r);
+    r.provider = header.provider;
+    r.model = header.model;
+    if (r.traceId.isEmpty())
+        r.traceId = header.traceId;
+    fillIdentity();
     const QModelIndex root = index(0, 0);
     emit dataChanged(root, root.siblingAtColumn(ColumnCount - 1));
+}
+
+void TraceModel::fillIdentity()
+{
+    const ExecutionRecord &r = m_fold.record();
+    Node &n = m_nodes[0];
+    const bool workflow = isWorkflow(r);
+    n.kind = workflow ? QStringLiteral("workflow") : QStringLiteral("agent");
+    n.name = workflow ? r.orchestrationId : r.agentId;
+    if (workflow && !r.nodeId.isEmpty())
+        n.name += QStringLiteral(" · node ") + r.nodeId;
+    if (n.name.isEmpty())
+        n.name = r.id;
+    if (n.model.isEmpty())
+        n.model = r.model;
 }
 
 void TraceModel::startReplay(const ExecutionRecord &record)
 {
     ExecutionRecord header = record;
     header.steps.clear();
-    header.status = QStringLiteral("queued");
+    header.status = ExecutionStatus::Queued;
     header.completedAt = {};
     header.outputData = {};
     header.errorMessage.clear();
@@ -298,13 +243,13 @@ void TraceModel::startReplay(const ExecutionRecord &record)
         header.queuedAt = header.startedAt;
     header.startedAt = {}; // set by the replayed "running" event
     resetTo(header, false);
-    emit executionStatusChanged(m_record.status);
+    emit executionStatusChanged(m_fold.record().status);
 }
 
 void TraceModel::clear()
 {
     beginResetModel();
-    m_record = ExecutionRecord {};
+    m_fold.seed(ExecutionRecord {});
     clearState();
     m_origin = {};
     endResetModel();
@@ -326,16 +271,15 @@ int TraceModel::addStep(const StepRecord &s, bool notify)
     }
     Node n;
     fillNode(n, s);
-    if (n.startMs < 0 && s.status != QLatin1String("skipped"))
+    if (n.startMs < 0 && s.status != StepStatus::Skipped)
         n.startMs = offsetOf(QDateTime::currentDateTimeUtc());
     n.parent = parent;
     n.row = insertionRow(parent, s.stepNumber);
-    n.stepIndex = int(m_record.steps.size());
+    n.stepIndex = m_fold.stepIndex(s.id);
     const int index = int(m_nodes.size());
     const int row = n.row;
     if (notify)
         beginInsertRows(indexOfNode(parent), row, row);
-    m_record.steps.append(s);
     m_nodes.push_back(std::move(n));
     std::vector<int> &kids = m_nodes[size_t(parent)].children;
     kids.insert(kids.begin() + row, index);
@@ -405,28 +349,20 @@ void TraceModel::renumberRows(int parent, int fromRow)
         m_nodes[size_t(kids[r])].row = int(r);
 }
 
-void TraceModel::updateStep(int nodeIndex, const QJsonObject &patch)
+void TraceModel::refreshStep(int nodeIndex)
 {
     Node &n = m_nodes[size_t(nodeIndex)];
-    StepRecord &s = m_record.steps[n.stepIndex];
-    // step_completed may carry only some keys (docs/wire-protocol.md): only
-    // the keys present replace fields (parsed once, no round trip of the whole step).
+    const StepRecord &s = m_fold.record().steps[n.stepIndex];
     const qint64 oldStart = n.startMs;
-    mergeStepPatch(s, patch);
-    const auto streamed = m_streamed.constFind(s.id);
-    if (isTerminal(s.status) && streamed != m_streamed.constEnd()) {
-        if (!s.outputData.contains(u"text") && s.kind == QLatin1String("llm"))
-            s.outputData.insert(u"text", *streamed);
-        m_streamed.remove(s.id);
-    }
     const qint64 streamedTokens = n.streamedTokens;
     fillNode(n, s);
     n.streamedTokens = streamedTokens;
     if (n.startMs < 0)
         n.startMs = oldStart;
-    if (isTerminal(s.status) && n.endMs < 0)
+    const bool done = isTerminal(s.status);
+    if (done && n.endMs < 0)
         n.endMs = qMax(n.startMs, offsetOf(QDateTime::currentDateTimeUtc()));
-    if (n.latencyMs <= 0 && n.endMs >= 0 && n.startMs >= 0 && isTerminal(s.status))
+    if (n.latencyMs <= 0 && n.endMs >= 0 && n.startMs >= 0 && done)
         n.latencyMs = n.endMs - n.startMs;
     m_maxEndMs = qMax(m_maxEndMs, qMax(n.startMs, n.endMs));
 }
@@ -434,21 +370,6 @@ void TraceModel::updateStep(int nodeIndex, const QJsonObject &patch)
 void TraceModel::notifyRow(int nodeIndex)
 {
     emit dataChanged(indexOfNode(nodeIndex, 0), indexOfNode(nodeIndex, ColumnCount - 1));
-}
-
-bool TraceModel::takeSeq(qint64 seq)
-{
-    if (seq <= m_contiguousSeq || m_heldAbove.contains(seq))
-        return false;
-    m_lastSeq = qMax(m_lastSeq, seq);
-    if (seq == m_contiguousSeq + 1) {
-        m_contiguousSeq = seq;
-        while (m_heldAbove.remove(m_contiguousSeq + 1))
-            ++m_contiguousSeq;
-    } else {
-        m_heldAbove.insert(seq);
-    }
-    return true;
 }
 
 void TraceModel::applyEvents(const ExecutionEventList &events)
@@ -459,69 +380,27 @@ void TraceModel::applyEvents(const ExecutionEventList &events)
     bool statusChanged = false;
     bool any = false;
     for (const ExecutionEvent &ev : events) {
-        if (ev.executionId != m_record.id)
+        if (ev.executionId != m_fold.executionId())
             continue;
-        if (ev.seq > 0 && !takeSeq(ev.seq))
-            continue; // already held
+        const ExecutionStatus before = m_fold.record().status;
+        // The fold decides what an event means for the record (dedupe, stale, merge);
+        // this model only mirrors the result into its rows.
+        if (m_fold.apply(ev) != ExecutionFold::Outcome::Applied)
+            continue;
         any = true;
-        Node &root = m_nodes[0];
         switch (ev.type) {
         case ExecutionEvent::Type::Status:
-            if (isTerminal(root.status) && !isTerminal(ev.status))
-                break; // a late (replayed) "running" never undoes the end
-            if (root.status != ev.status) {
-                root.status = ev.status;
-                m_record.status = ev.status;
-                statusChanged = true;
-            }
-            if (ev.status == QLatin1String("running") && root.startMs < 0) {
-                m_record.startedAt = QDateTime::currentDateTimeUtc();
-                root.startMs = offsetOf(m_record.startedAt);
-            }
-            if (ev.status == QLatin1String("running") && m_record.startedAt.isValid() && root.startMs >= 0
-                && ev.data.contains(u"queue_ms")) {
-                root.queueMs = qint64(ev.data.value(u"queue_ms").toDouble());
-                m_record.queueMs = root.queueMs;
-            }
-            if (ev.data.contains(u"error_message"))
-                root.errorMessage = m_record.errorMessage = ev.data.value(u"error_message").toString();
+            statusChanged |= applyStatusToRoot(ev, before);
             rootChanged = true;
             break;
         case ExecutionEvent::Type::StepStarted:
-        case ExecutionEvent::Type::StepCompleted: {
-            const QString id = ev.step.value(u"id").toString(ev.stepId);
-            if (id.isEmpty())
-                break;
-            const auto it = m_byId.constFind(id);
-            if (it == m_byId.constEnd()) {
-                StepRecord s = StepRecord::fromJson(ev.step);
-                s.id = id;
-                if (s.executionId.isEmpty())
-                    s.executionId = m_record.id;
-                if (s.status.isEmpty())
-                    s.status = ev.type == ExecutionEvent::Type::StepStarted ? QStringLiteral("running")
-                                                                            : QStringLiteral("completed");
-                if (ev.type == ExecutionEvent::Type::StepStarted && !s.startedAt.isValid())
-                    s.startedAt = QDateTime::currentDateTimeUtc();
-                const int index = addStep(s, true);
-                if (ev.type == ExecutionEvent::Type::StepCompleted && !isTerminal(s.status))
-                    updateStep(
-                        index, QJsonObject { { QStringLiteral("status"), QStringLiteral("completed") } });
-            } else if (ev.type == ExecutionEvent::Type::StepStarted
-                && m_nodes[size_t(*it)].status != QLatin1String("queued")
-                && !m_nodes[size_t(*it)].status.isEmpty()) {
-                // Already started (or finished): a replayed start adds nothing.
-            } else {
-                updateStep(*it, ev.step);
-                notifyRow(*it);
-            }
+        case ExecutionEvent::Type::StepCompleted:
+            applyStepToRows(ev);
             break;
-        }
         case ExecutionEvent::Type::Chunk: {
             const auto it = m_byId.constFind(ev.stepId);
-            if (it == m_byId.constEnd() || isTerminal(m_nodes[size_t(*it)].status))
-                break; // unknown, or a replayed chunk of a step already complete
-            m_streamed[ev.stepId] += ev.content;
+            if (it == m_byId.constEnd())
+                break; // a step not seen yet: its text stays in the fold
             Node &n = m_nodes[size_t(*it)];
             n.streamedTokens += ev.tokens;
             if (n.ttftMs < 0 && n.startMs >= 0)
@@ -529,42 +408,12 @@ void TraceModel::applyEvents(const ExecutionEventList &events)
             notifyRow(*it);
             break;
         }
-        case ExecutionEvent::Type::Complete: {
-            const QJsonObject &d = ev.data;
-            root.status = m_record.status = ev.status;
-            statusChanged = true;
-            if (d.contains(u"output_data"))
-                m_record.outputData = d.value(u"output_data").toObject();
-            auto num = [&](const char16_t *key, qint64 fallback) {
-                const QJsonValue v = d.value(QStringView(key));
-                return v.isDouble() ? qint64(v.toDouble()) : fallback;
-            };
-            m_record.inputTokens = root.inputTokens = num(u"input_tokens", root.inputTokens);
-            m_record.outputTokens = root.outputTokens = num(u"output_tokens", root.outputTokens);
-            m_record.cachedTokens = root.cachedTokens = num(u"cached_tokens", root.cachedTokens);
-            m_record.ttftMs = root.ttftMs = num(u"ttft_ms", root.ttftMs);
-            m_record.queueMs = root.queueMs = num(u"queue_ms", root.queueMs);
-            m_record.executionTimeMs = num(u"execution_time_ms", m_record.executionTimeMs);
-            root.estimated = m_record.tokensEstimated = d.value(u"tokens_estimated").toBool(root.estimated);
-            const QJsonValue cost = d.value(u"cost_usd");
-            if (cost.isDouble())
-                root.cost = m_record.costUsd = cost.toDouble();
-            else
-                root.cost = m_record.costUsd = std::nullopt;
-            if (d.contains(u"error_message"))
-                root.errorMessage = m_record.errorMessage = d.value(u"error_message").toString();
-            if (root.startMs < 0)
-                root.startMs = root.queueMs;
-            root.latencyMs = m_record.executionTimeMs;
-            root.endMs = m_record.executionTimeMs > 0 ? root.startMs + m_record.executionTimeMs
-                                                      : qMax(root.startMs, m_clockMs);
-            m_record.completedAt = m_origin.addMSecs(root.endMs);
-            m_maxEndMs = qMax(m_maxEndMs, root.endMs);
-            rootChanged = true;
+        case ExecutionEvent::Type::Complete:
+            applyCompleteToRoot();
+            statusChanged = rootChanged = true;
             break;
-        }
         case ExecutionEvent::Type::Error:
-            root.errorMessage = m_record.errorMessage = ev.data.value(u"message").toString();
+            m_nodes[0].errorMessage = m_fold.record().errorMessage;
             rootChanged = true;
             break;
         }
@@ -572,9 +421,70 @@ void TraceModel::applyEvents(const ExecutionEventList &events)
     if (rootChanged)
         notifyRow(0);
     if (statusChanged)
-        emit executionStatusChanged(m_record.status);
+        emit executionStatusChanged(m_fold.record().status);
     if (any)
         emit timesChanged();
+}
+
+bool TraceModel::applyStatusToRoot(const ExecutionEvent &ev, ExecutionStatus before)
+{
+    ExecutionRecord &r = m_fold.record();
+    Node &root = m_nodes[0];
+    if (ev.header)
+        fillIdentity();
+    root.status = toWire(r.status);
+    root.ended = isTerminal(r.status);
+    root.active = !root.ended;
+    if (r.status == ExecutionStatus::Running && root.startMs < 0) {
+        r.startedAt = QDateTime::currentDateTimeUtc();
+        root.startMs = offsetOf(r.startedAt);
+    }
+    if (ev.status == ExecutionStatus::Running && ev.queueMs >= 0 && root.startMs >= 0)
+        root.queueMs = r.queueMs;
+    root.errorMessage = r.errorMessage;
+    return r.status != before;
+}
+
+void TraceModel::applyStepToRows(const ExecutionEvent &ev)
+{
+    const QString id = ev.step.id.isEmpty() ? ev.stepId : ev.step.id;
+    const auto it = m_byId.constFind(id);
+    if (it != m_byId.constEnd()) {
+        refreshStep(*it);
+        notifyRow(*it);
+        return;
+    }
+    StepRecord &s = m_fold.record().steps[m_fold.stepIndex(id)];
+    if (ev.type == ExecutionEvent::Type::StepStarted && !s.startedAt.isValid())
+        s.startedAt = QDateTime::currentDateTimeUtc();
+    const int index = addStep(s, true);
+    if (ev.type == ExecutionEvent::Type::StepCompleted)
+        refreshStep(index);
+}
+
+void TraceModel::applyCompleteToRoot()
+{
+    ExecutionRecord &r = m_fold.record();
+    Node &root = m_nodes[0];
+    root.status = toWire(r.status);
+    root.ended = true;
+    root.active = false;
+    root.failed = r.status == ExecutionStatus::Failed;
+    root.stopped = r.status == ExecutionStatus::Cancelled || r.status == ExecutionStatus::Interrupted;
+    root.inputTokens = r.inputTokens;
+    root.outputTokens = r.outputTokens;
+    root.cachedTokens = r.cachedTokens;
+    root.ttftMs = r.ttftMs;
+    root.queueMs = r.queueMs;
+    root.estimated = r.tokensEstimated;
+    root.cost = r.costUsd;
+    root.errorMessage = r.errorMessage;
+    if (root.startMs < 0)
+        root.startMs = root.queueMs;
+    root.latencyMs = r.executionTimeMs;
+    root.endMs = r.executionTimeMs > 0 ? root.startMs + r.executionTimeMs : qMax(root.startMs, m_clockMs);
+    r.completedAt = m_origin.addMSecs(root.endMs);
+    m_maxEndMs = qMax(m_maxEndMs, root.endMs);
 }
 
 void TraceModel::setClockMs(qint64 ms)
@@ -587,7 +497,7 @@ void TraceModel::setClockMs(qint64 ms)
 
 bool TraceModel::isLive() const
 {
-    return !m_nodes.empty() && !isTerminal(m_nodes[0].status);
+    return !m_nodes.empty() && !m_nodes[0].ended;
 }
 
 qint64 TraceModel::totalMs() const
@@ -623,7 +533,7 @@ QModelIndex TraceModel::indexOfNode(int i, int column) const
 
 QModelIndex TraceModel::indexForStep(const QString &stepId) const
 {
-    if (!m_nodes.empty() && stepId == m_record.id)
+    if (!m_nodes.empty() && stepId == m_fold.record().id)
         return indexOfNode(0);
     const auto it = m_byId.constFind(stepId);
     return it == m_byId.constEnd() ? QModelIndex() : indexOfNode(*it);
@@ -634,7 +544,7 @@ const StepRecord *TraceModel::step(const QModelIndex &index) const
     const Node *n = node(index);
     if (!n || n->stepIndex < 0)
         return nullptr;
-    return &m_record.steps[n->stepIndex];
+    return &m_fold.record().steps[n->stepIndex];
 }
 
 // --- search ---------------------------------------------------------------------------------
@@ -756,8 +666,8 @@ QVariant TraceModel::data(const QModelIndex &index, int role) const
     if (i < 0)
         return {};
     const Node &n = m_nodes[size_t(i)];
-    const bool running = n.status == QLatin1String("running") || n.status == QLatin1String("queued");
-    const bool metered = i == 0 || n.kind == QLatin1String("llm") || n.kind == QLatin1String("node");
+    const bool running = n.active;
+    const bool metered = i == 0 || n.metered;
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
@@ -814,7 +724,7 @@ QVariant TraceModel::data(const QModelIndex &index, int role) const
             return QColor(0xff, 0xec, 0x8b);
         return {};
     case Qt::ForegroundRole:
-        if (index.column() == StatusColumn && n.status == QLatin1String("failed"))
+        if (index.column() == StatusColumn && n.failed)
             return statuspalette::colorOf(n.status);
         return {};
     case StepIdRole:

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/api/ExecutionEvent.h"
+#include "core/api/ExecutionFold.h"
 #include "core/api/ExecutionRecord.h"
 
 #include <QAbstractItemModel>
@@ -54,7 +55,13 @@ public:
         QString id;
         QString name;
         QString kind;
-        QString status;
+        QString status; // wire name, as shown
+        bool ended = false; // a terminal status
+        bool active = true; // queued or running
+        bool failed = false;
+        bool stopped = false; // cancelled or interrupted
+        std::optional<StepKind> stepKind; // nullopt for the execution row
+        bool metered = false; // has tokens and cost of its own (execution, llm, node)
         QString nodeId;
         QString model;
         QString errorMessage;
@@ -95,11 +102,11 @@ public:
     // already held is ignored, also when a replay (subscribe from seq 0) delivers earlier
     // events after later ones; a step never goes back from a final status to running.
     void applyEvents(const ExecutionEventList &events);
-    qint64 lastSeq() const { return m_lastSeq; } // the highest seq held
+    qint64 lastSeq() const { return m_fold.lastSeq(); } // the highest seq held
 
-    QString executionId() const { return m_record.id; }
+    QString executionId() const { return m_fold.executionId(); }
     // The execution with every step received so far (payloads included).
-    const ExecutionRecord &record() const { return m_record; }
+    const ExecutionRecord &record() const { return m_fold.record(); }
     bool isLive() const; // queued or running
 
     // Row access for the views (no copies).
@@ -112,7 +119,7 @@ public:
     // The payload of a row: nullptr for the execution row.
     const StepRecord *step(const QModelIndex &index) const;
     // Text streamed so far for a step still running (chunks), else empty.
-    QString streamedText(const QString &stepId) const { return m_streamed.value(stepId); }
+    QString streamedText(const QString &stepId) const { return m_fold.streamedText(stepId); }
 
     // The time axis: origin is the execution's queued_at (else started_at, else the first
     // step); totalMs the latest end seen, or the clock while running.
@@ -145,7 +152,7 @@ public:
 
 signals:
     // The execution's own status changed (live or replay).
-    void executionStatusChanged(const QString &status);
+    void executionStatusChanged(ExecutionStatus status);
     // Times moved (a step started/ended, the clock advanced): the timeline repaints.
     void timesChanged();
 
@@ -154,28 +161,27 @@ private:
     void fillRoot(const ExecutionRecord &e);
     void clearState();
     void fillNode(Node &n, const StepRecord &s) const;
-    bool takeSeq(qint64 seq); // false when already held
     int addStep(const StepRecord &s, bool notify);
     void moveUnder(int child, int newParent);
     int insertionRow(int parent, int stepNumber) const;
     void renumberRows(int parent, int fromRow);
-    void updateStep(int nodeIndex, const QJsonObject &patch);
+    void refreshStep(int nodeIndex); // from the fold's step
+    void fillIdentity(); // the top row's name and kind from the record's header
+    bool applyStatusToRoot(const ExecutionEvent &ev, ExecutionStatus before); // true: status changed
+    void applyStepToRows(const ExecutionEvent &ev);
+    void applyCompleteToRoot();
     qint64 offsetOf(const QDateTime &t) const;
     void notifyRow(int nodeIndex);
     bool nodeMatches(const Node &n) const;
     void recomputeMatches();
 
-    ExecutionRecord m_record; // header + steps (payloads), index = Node::stepIndex
+    ExecutionFold m_fold; // the record: header + steps (payloads), index = Node::stepIndex
     std::vector<Node> m_nodes; // [0] is the execution when not empty
     QHash<QString, int> m_byId; // step id -> node index
-    QHash<QString, QString> m_streamed; // step id -> chunk text while running
     // Live steps that arrived before their parent (events out of order after a re-subscribe):
     // parked under the execution, moved under the parent when it arrives.
     QHash<QString, QList<int>> m_orphans;
     QDateTime m_origin;
-    qint64 m_lastSeq = 0;
-    qint64 m_contiguousSeq = 0; // every seq <= this is held
-    QSet<qint64> m_heldAbove; // held seqs above m_contiguousSeq (after a gap)
     qint64 m_clockMs = 0;
     qint64 m_maxEndMs = 0;
     QString m_search;

@@ -21,17 +21,21 @@ namespace {
 constexpr int kLeftPad = 6;
 constexpr int kRightPad = 12;
 
-QColor kindColor(const QString &kind)
+QColor kindColor(std::optional<StepKind> kind)
 {
-    if (kind == QLatin1String("node"))
+    if (!kind)
+        return QColor(0x5d, 0x6b, 0x7e); // the execution
+    switch (*kind) {
+    case StepKind::Node:
         return QColor(0x4a, 0x86, 0xd6);
-    if (kind == QLatin1String("llm"))
+    case StepKind::Llm:
         return QColor(0x8b, 0x5c, 0xd6);
-    if (kind == QLatin1String("parse"))
+    case StepKind::Parse:
         return QColor(0x2a, 0xa1, 0x98);
-    if (kind == QLatin1String("tool"))
+    case StepKind::Tool:
         return QColor(0xe0, 0x8a, 0x2e);
-    return QColor(0x5d, 0x6b, 0x7e); // the execution
+    }
+    return QColor(0x5d, 0x6b, 0x7e);
 }
 
 // A "nice" tick step (1, 2, 5 × 10^k ms) giving ticks about `targetPx` apart.
@@ -231,17 +235,17 @@ void TraceTimeline::paintEvent(QPaintEvent *event)
         const double x1 = qMax(x0 + 2.0, xOf(end));
         if (x1 < 0 || x0 > width())
             continue;
-        QColor color = kindColor(i == 0 ? QString() : n.kind);
-        if (n.status == QLatin1String("failed"))
-            color = statuspalette::colorOf(n.status);
-        else if (n.status == QLatin1String("cancelled") || n.status == QLatin1String("interrupted"))
+        QColor color = kindColor(n.stepKind);
+        if (n.failed)
+            color = statuspalette::color(statuspalette::Tone::Failed);
+        else if (n.stopped)
             color = color.lighter(140);
         const bool running = n.endMs < 0;
         const QRectF bar(x0, barTop, x1 - x0, barHeight);
         p.fillRect(bar, running ? color.lighter(135) : color);
 
         // Time to first token: the waiting head of the bar is darker, ended by a tick.
-        if (n.ttftMs >= 0 && (n.kind == QLatin1String("llm") || i == 0)) {
+        if (n.ttftMs >= 0 && (n.stepKind == StepKind::Llm || i == 0)) {
             const double tx = qMin(x1, xOf(n.startMs + n.ttftMs));
             p.fillRect(QRectF(x0, barTop, qMax(0.0, tx - x0), barHeight), color.darker(150));
             p.setPen(QPen(QColor(0x20, 0x20, 0x20), 1));

@@ -76,12 +76,6 @@ QString messagesHtml(const QJsonArray &messages)
     return html;
 }
 
-bool isTerminal(const QString &status)
-{
-    return status == QLatin1String("completed") || status == QLatin1String("failed")
-        || status == QLatin1String("cancelled") || status == QLatin1String("interrupted");
-}
-
 } // namespace
 
 TraceView::TraceView(QWidget *parent)
@@ -266,11 +260,12 @@ void TraceView::connectModelAndReplayer()
                 && cur.row() <= br.row())
                 m_detailsDebounce->start();
         });
-    connect(m_model, &TraceModel::executionStatusChanged, this, [this](const QString &status) {
+    connect(m_model, &TraceModel::executionStatusChanged, this, [this](ExecutionStatus status) {
         updateSummary();
         if (isTerminal(status)) {
             m_clock->stop();
-            // A live run's header may not have been stored yet when it started: ask again.
+            // The first status event carries the header; a server too old to send one leaves
+            // the root unnamed: read the stored record once the run has ended.
             if (m_backend && !m_replayer->isRunning() && m_model->record().agentId.isEmpty()
                 && m_model->record().orchestrationId.isEmpty() && !m_model->executionId().isEmpty())
                 m_identityTicket = m_backend->fetchExecution(m_model->executionId());
@@ -377,11 +372,8 @@ void TraceView::followExecution(const QString &executionId)
     m_clock->start();
     // Whatever the run emitted before we started listening comes again from seq 1; the model
     // keeps each seq once and puts early steps in place.
-    if (m_backend) {
-        m_backend->subscribe(executionId, 0);
-        // The events carry no agent or orchestration id: read the stored header to name the root.
-        m_identityTicket = m_backend->fetchExecution(executionId);
-    }
+    if (m_backend)
+        m_backend->subscribe(executionId, 0); // the queued event's header names the root
     emit executionShown(executionId);
 }
 
@@ -558,7 +550,7 @@ void TraceView::updateDetails()
     if (!s) {
         html += section(tr("Inputs"), pretty(e.inputData));
         html += section(tr("Output"), pretty(e.outputData));
-    } else if (s->kind == QLatin1String("llm")) {
+    } else if (s->kind == StepKind::Llm) {
         QJsonObject rest = s->inputData;
         const QJsonArray messages = rest.take(u"messages").toArray();
         html += section(tr("Prompt messages sent"), messagesHtml(messages), false);
@@ -571,7 +563,7 @@ void TraceView::updateDetails()
         other.remove(u"text");
         if (!other.isEmpty())
             html += section(tr("Reply details"), pretty(other));
-    } else if (s->kind == QLatin1String("parse")) {
+    } else if (s->kind == StepKind::Parse) {
         html += section(tr("Input"), pretty(s->inputData));
         html += section(tr("Parsed output"), pretty(s->outputData));
     } else {
@@ -597,7 +589,7 @@ void TraceView::updateSummary()
         parts << QStringLiteral("queued %1").arg(traceformat::latency(root.queueMs));
     if (root.ttftMs >= 0)
         parts << QStringLiteral("TTFT %1").arg(traceformat::latency(root.ttftMs));
-    if (isTerminal(root.status)) {
+    if (root.ended) {
         parts << traceformat::tokens(root.inputTokens, root.outputTokens, root.estimated)
                 + QStringLiteral(" tokens");
         parts << traceformat::cost(root.cost).toHtmlEscaped();
