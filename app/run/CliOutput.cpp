@@ -45,11 +45,11 @@ void appendStep(
     QString &text, const StepRecord &s, const QHash<QString, QList<const StepRecord *>> &children, int depth)
 {
     const QString indent(2 + 2 * depth, QLatin1Char(' '));
-    QString line = indent + QStringLiteral("%1 %2").arg(s.kind, s.name);
-    if (!s.nodeId.isEmpty() && s.kind != QLatin1String("node"))
+    QString line = indent + QStringLiteral("%1 %2").arg(toWire(s.kind), s.name);
+    if (!s.nodeId.isEmpty() && s.kind != StepKind::Node)
         line += QStringLiteral(" [%1]").arg(s.nodeId);
-    line += QStringLiteral("  %1  %2 ms").arg(s.status).arg(s.executionTimeMs);
-    if (s.kind == QLatin1String("llm")) {
+    line += QStringLiteral("  %1  %2 ms").arg(toWire(s.status)).arg(s.executionTimeMs);
+    if (s.kind == StepKind::Llm) {
         line += QStringLiteral("  %1/%2").arg(s.provider, s.model);
         line += QStringLiteral("  tokens %1")
                     .arg(formatTokens(s.inputTokens, s.outputTokens, s.tokensEstimated));
@@ -62,7 +62,7 @@ void appendStep(
     text += line + QLatin1Char('\n');
     if (!s.errorMessage.isEmpty())
         text += indent + QStringLiteral("  error: ") + s.errorMessage + QLatin1Char('\n');
-    if (s.kind == QLatin1String("parse") || (s.kind == QLatin1String("node") && !s.outputData.isEmpty()))
+    if (s.kind == StepKind::Parse || (s.kind == StepKind::Node && !s.outputData.isEmpty()))
         text += indent + QStringLiteral("  output: ") + oneLine(as::compactJson(s.outputData), 160)
             + QLatin1Char('\n');
     for (const StepRecord *c : children.value(s.id))
@@ -135,8 +135,8 @@ QString historyTable(const QList<ExecutionRecord> &items)
         QStringLiteral("TOKENS"), QStringLiteral("COST") };
     QList<QStringList> rows { header };
     for (const ExecutionRecord &e : items) {
-        rows.append({ e.id, shortTime(e.queuedAt), e.status, target(e),
-            e.testMode.isEmpty() ? e.executionType : e.testMode,
+        rows.append({ e.id, shortTime(e.queuedAt), toWire(e.status), target(e),
+            e.testMode == TestMode::Unset ? toWire(e.executionType) : toWire(e.testMode),
             QStringLiteral("%1 ms").arg(e.executionTimeMs),
             formatTokens(e.inputTokens, e.outputTokens, e.tokensEstimated), formatCost(e.costUsd) });
     }
@@ -160,13 +160,12 @@ QString historyTable(const QList<ExecutionRecord> &items)
 QString executionText(const ExecutionRecord &e)
 {
     QString text;
-    text += QStringLiteral("execution %1  %2\n").arg(e.id, e.status);
+    text += QStringLiteral("execution %1  %2\n").arg(e.id, toWire(e.status));
     text += QStringLiteral("  %1 %2").arg(
         e.orchestrationId.isEmpty() ? QStringLiteral("agent") : QStringLiteral("workflow"), target(e));
-    if (!e.testMode.isEmpty())
-        text += QStringLiteral(" · ") + e.testMode;
-    if (!e.triggerType.isEmpty())
-        text += QStringLiteral(" · trigger ") + e.triggerType;
+    if (e.testMode != TestMode::Unset)
+        text += QStringLiteral(" · ") + toWire(e.testMode);
+    text += QStringLiteral(" · trigger ") + toWire(e.triggerType);
     if (!e.provider.isEmpty() || !e.model.isEmpty())
         text += QStringLiteral(" · %1/%2").arg(e.provider, e.model);
     text += QLatin1Char('\n');

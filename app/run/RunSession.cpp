@@ -41,7 +41,7 @@ RunSession::RunSession(ExecutionBackend *backend, const ExecutionRequest &reques
     connect(m_backend, &ExecutionBackend::queryFailed, this, [this](quint64 ticket, const QString &) {
         // No database (--no-history) or not yet written: the record built from the events.
         if (ticket == m_fetchTicket)
-            printRecordAndQuit(m_record);
+            printRecordAndQuit(m_fold.record().id.isEmpty() ? m_record : m_fold.record());
     });
     m_interruptPoll.setInterval(100);
     connect(&m_interruptPoll, &QTimer::timeout, this, &RunSession::checkInterrupt);
@@ -61,8 +61,7 @@ int RunSession::exec()
     m_record.id = m_request.executionId;
     m_record.organizationId = m_workspace.organizationId;
     m_record.workspaceId = m_workspace.workspaceId;
-    m_record.executionType
-        = m_request.agentId.isEmpty() ? QStringLiteral("orchestration") : QStringLiteral("agent");
+    m_record.executionType = m_request.agentId.isEmpty() ? ExecutionType::Orchestration : ExecutionType::Agent;
     m_record.agentId = m_request.agentId;
     m_record.orchestrationId = m_request.orchestrationId;
     m_record.nodeId = m_request.nodeId;
@@ -70,7 +69,7 @@ int RunSession::exec()
     m_record.triggerType = m_request.triggerType;
     m_record.triggeredBy = m_request.triggeredBy;
     m_record.inputData = m_request.inputs;
-    m_record.status = QStringLiteral("queued");
+    m_record.status = ExecutionStatus::Queued;
     m_record.queuedAt = QDateTime::currentDateTimeUtc();
     m_record.traceId = QString();
     if (const AgentSpec *a = m_workspace.agent(m_request.agentId)) {
@@ -122,6 +121,7 @@ void RunSession::onStarted(quint64 ticket, const QString &executionId)
         return;
     m_executionId = executionId;
     m_record.id = executionId;
+    m_fold.seed(m_record); // what we know of the run; its events fold in on top
     const ExecutionEventList early = std::exchange(m_early, {});
     for (const ExecutionEvent &e : early)
         if (e.executionId == executionId)
@@ -151,47 +151,29 @@ void RunSession::onEvents(const ExecutionEventList &events)
 
 void RunSession::handle(const ExecutionEvent &e)
 {
-    // Streams are idempotent: a replayed or doubled event is dropped by its seq.
-    if (e.seq > 0) {
-        if (e.seq <= m_lastSeq)
-            return;
-        m_lastSeq = e.seq;
-    }
+    // Streams are idempotent: the fold drops a replayed or doubled event.
+    if (m_fold.apply(e) != ExecutionFold::Outcome::Applied)
+        return;
     if (m_format == Format::Jsonl)
         cli::outJsonLine(e.toJson());
 
+    ExecutionRecord &r = m_fold.record();
     switch (e.type) {
     case ExecutionEvent::Type::Status:
-        m_record.status = e.status;
-        if (e.status == QLatin1String("running") && !m_record.startedAt.isValid())
-            m_record.startedAt = QDateTime::currentDateTimeUtc();
-        if (e.data.contains(QLatin1String("queue_ms")))
-            m_record.queueMs = qint64(e.data.value(QLatin1String("queue_ms")).toDouble());
+        if (r.status == ExecutionStatus::Running && !r.startedAt.isValid())
+            r.startedAt = QDateTime::currentDateTimeUtc();
         break;
     case ExecutionEvent::Type::StepStarted:
     case ExecutionEvent::Type::StepCompleted: {
-        const QString id = e.step.value(QLatin1String("id")).toString();
-        if (id.isEmpty())
+        const int index = m_fold.stepIndex(e.step.id.isEmpty() ? e.stepId : e.step.id);
+        if (index < 0)
             break;
-        if (!m_stepIndex.contains(id)) {
-            m_stepIndex.insert(id, m_record.steps.size());
-            m_record.steps.append(StepRecord::fromJson(e.step));
-        } else {
-            // step_completed may carry only some keys: merge them over what we have.
-            StepRecord &s = m_record.steps[m_stepIndex.value(id)];
-            QJsonObject merged = s.toJson();
-            for (auto it = e.step.constBegin(); it != e.step.constEnd(); ++it)
-                merged.insert(it.key(), it.value());
-            s = StepRecord::fromJson(merged);
-        }
-        StepRecord &s = m_record.steps[m_stepIndex.value(id)];
+        const StepRecord &s = r.steps[index];
         if (e.type == ExecutionEvent::Type::StepCompleted && m_format == Format::Text)
-            textStepEnded(id);
-        if (s.executionId.isEmpty())
-            s.executionId = m_executionId;
-        if (s.kind == QLatin1String("llm") && m_record.provider.isEmpty()) {
-            m_record.provider = s.provider;
-            m_record.model = s.model;
+            textStepEnded(s.id);
+        if (s.kind == StepKind::Llm && r.provider.isEmpty()) {
+            r.provider = s.provider;
+            r.model = s.model;
         }
         break;
     }
@@ -203,18 +185,17 @@ void RunSession::handle(const ExecutionEvent &e)
         onComplete(e);
         break;
     case ExecutionEvent::Type::Error:
-        cli::errLine(QStringLiteral("error: %1: %2")
-                         .arg(e.data.value(QLatin1String("code")).toString(),
-                             e.data.value(QLatin1String("message")).toString()));
+        cli::errLine(QStringLiteral("error: %1: %2").arg(e.errorWireCode, e.errorMessage));
         break;
     }
 }
 
 QString RunSession::stepLabel(const QString &stepId) const
 {
-    if (!m_stepIndex.contains(stepId))
+    const int index = m_fold.stepIndex(stepId);
+    if (index < 0)
         return stepId;
-    const StepRecord &s = m_record.steps.at(m_stepIndex.value(stepId));
+    const StepRecord &s = m_fold.record().steps.at(index);
     return s.nodeId.isEmpty() ? s.name : s.nodeId;
 }
 
@@ -263,28 +244,14 @@ void RunSession::textStepEnded(const QString &stepId)
 
 void RunSession::onComplete(const ExecutionEvent &e)
 {
-    const QJsonObject &d = e.data;
-    ExecutionRecord &r = m_record;
-    r.status = e.status;
-    r.outputData = d.value(QLatin1String("output_data")).toObject();
-    r.inputTokens = qint64(d.value(QLatin1String("input_tokens")).toDouble());
-    r.outputTokens = qint64(d.value(QLatin1String("output_tokens")).toDouble());
-    r.cachedTokens = qint64(d.value(QLatin1String("cached_tokens")).toDouble());
-    r.tokensEstimated = d.value(QLatin1String("tokens_estimated")).toBool();
-    const QJsonValue cost = d.value(QLatin1String("cost_usd"));
-    r.costUsd = cost.isDouble() ? std::optional<double>(cost.toDouble()) : std::nullopt;
-    r.executionTimeMs = qint64(d.value(QLatin1String("execution_time_ms")).toDouble());
-    const QJsonValue ttft = d.value(QLatin1String("ttft_ms"));
-    r.ttftMs = ttft.isDouble() ? qint64(ttft.toDouble()) : -1;
-    if (d.contains(QLatin1String("queue_ms")))
-        r.queueMs = qint64(d.value(QLatin1String("queue_ms")).toDouble());
-    r.errorMessage = d.value(QLatin1String("error_message")).toString();
+    Q_UNUSED(e); // the fold has applied its figures
+    ExecutionRecord &r = m_fold.record();
     r.completedAt = QDateTime::currentDateTimeUtc();
 
     int code = 0;
-    if (r.status != QLatin1String("completed"))
+    if (r.status != ExecutionStatus::Completed)
         code = isUnreachable(r.errorMessage) ? 3 : 1;
-    if (r.status != QLatin1String("completed") && !r.errorMessage.isEmpty())
+    if (r.status != ExecutionStatus::Completed && !r.errorMessage.isEmpty())
         cli::errLine(QStringLiteral("error: ") + r.errorMessage);
 
     switch (m_format) {
@@ -300,7 +267,7 @@ void RunSession::onComplete(const ExecutionEvent &e)
             cli::out(QStringLiteral("\n"));
         if (!m_request.orchestrationId.isEmpty() && !r.outputData.isEmpty())
             cli::out(QStringLiteral("outputs: ") + as::compactJson(r.outputData) + QLatin1Char('\n'));
-        cli::out(cli::summaryLine(r.status, r.executionTimeMs, r.inputTokens, r.outputTokens,
+        cli::out(cli::summaryLine(toWire(r.status), r.executionTimeMs, r.inputTokens, r.outputTokens,
                      r.tokensEstimated, r.costUsd, m_executionId)
             + QLatin1Char('\n'));
         quit(code);

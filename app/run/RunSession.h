@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/api/ExecutionBackend.h"
+#include "core/api/ExecutionFold.h"
 
 #include <QHash>
 #include <QObject>
@@ -49,7 +50,6 @@ private:
     quint64 m_fetchTicket = 0;
     QString m_executionId;
     ExecutionEventList m_early; // events that came before started() named our id
-    qint64 m_lastSeq = 0;
     bool m_done = false;
     int m_exitCode = 0;
     // Text format: one step streams live; text of steps running beside it (parallel nodes) is
@@ -67,6 +67,6 @@ private:
     bool m_cancelSent = false;
 
     // The record as the events describe it (for --no-history).
-    ExecutionRecord m_record;
-    QHash<QString, qsizetype> m_stepIndex;
+    ExecutionRecord m_record; // what the request says, until the run is accepted
+    ExecutionFold m_fold; // then: the run, its events folded in
 };

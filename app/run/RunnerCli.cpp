@@ -424,7 +424,7 @@ int RunnerCli::run(const QStringList &args)
 
     // What runs, and the fields its inputs must fit.
     ExecutionRequest request;
-    request.triggerType = QStringLiteral("cli");
+    request.triggerType = TriggerType::Cli;
     request.triggeredBy = qEnvironmentVariable("USER", QStringLiteral("agentstudio-run"));
     const Result<RunTarget> target = runTarget(a, workspace, &request);
     if (!target)
@@ -492,15 +492,14 @@ int RunnerCli::history(const QStringList &args)
                                            "(the server shows the token's workspace)"));
 
     HistoryQuery q;
-    if (a.has(QStringLiteral("status")))
-        q.statuses = a.value(QStringLiteral("status")).split(QLatin1Char(','), Qt::SkipEmptyParts);
-    static const QStringList statuses
-        = { QStringLiteral("queued"), QStringLiteral("running"), QStringLiteral("completed"),
-              QStringLiteral("failed"), QStringLiteral("cancelled"), QStringLiteral("interrupted") };
-    for (const QString &s : std::as_const(q.statuses))
-        if (!statuses.contains(s))
+    const QStringList statuses = a.value(QStringLiteral("status")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    for (const QString &s : statuses) {
+        const std::optional<ExecutionStatus> status = fromWire<ExecutionStatus>(s);
+        if (!status)
             return badArguments(QStringLiteral("history: --status '%1' is not one of %2")
-                                    .arg(s, statuses.join(QStringLiteral(", "))));
+                                    .arg(s, wireNames<ExecutionStatus>().join(QStringLiteral(", "))));
+        q.statuses.append(*status);
+    }
     q.agentId = a.value(QStringLiteral("agent"));
     q.orchestrationId = a.value(QStringLiteral("workflow"));
     q.search = a.value(QStringLiteral("search"));
