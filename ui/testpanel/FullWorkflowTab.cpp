@@ -159,13 +159,6 @@ QString FullWorkflowTab::stateName(NodeState state)
     return {};
 }
 
-void FullWorkflowTab::setBackend(ExecutionBackend *backend)
-{
-    m_backend = backend;
-    m_tracker->setBackend(backend);
-    updateButtons();
-}
-
 void FullWorkflowTab::setWorkspace(const Workspace &workspace)
 {
     const QString keep = currentOrchestrationId();

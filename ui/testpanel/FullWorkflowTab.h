@@ -34,8 +34,6 @@ public:
 
     FullWorkflowTab(ExecutionBackend *backend, QWidget *parent);
 
-    // Runs through another backend from now on (local <-> remote); not owned.
-    void setBackend(ExecutionBackend *backend);
 
     void setWorkspace(const Workspace &workspace);
     bool selectOrchestration(const QString &orchestrationId);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/api/ErrorCode.h"
 #include "core/api/ExecutionRecord.h"
 #include "core/model/Workspace.h"
 
@@ -22,7 +23,7 @@ class RunOutputPane;
 // from the pins, the latest successful full run, a chosen execution id, or are typed by hand
 // ("prefillSource", "prefillButton"); every value stays editable. "Pin" ("pinButton") asks to
 // save the current upstream values as the node's pins (pinRequested).
-// History lookups go through the backend (tickets; stale replies are dropped).
+// History lookups go through the backend (one lookup at a time; a stale reply is dropped with its context).
 class NodeInContextTab final : public QWidget
 {
     Q_OBJECT
@@ -32,11 +33,6 @@ public:
 
     NodeInContextTab(ExecutionBackend *backend, QWidget *parent);
 
-    // Runs and looks up history through another backend from now on (local <-> remote); not
-    // owned. Pending lookups of the old one are dropped.
-    void setBackend(ExecutionBackend *backend);
-    // Pin is offered only where pins can be saved (not in a workspace served by a remote
-    // server); `reason` is the button's tooltip when it is not.
     void setPinningAllowed(bool allowed, const QString &reason = {});
 
     // Keeps the selected orchestration, node and values when they still exist.
@@ -76,7 +72,6 @@ private:
 
     Workspace m_workspace;
     QPointer<ExecutionBackend> m_backend;
-    QList<QMetaObject::Connection> m_backendConnections;
     ExecutionTracker *m_tracker = nullptr; // Owned (child).
     QComboBox *m_orchPicker = nullptr; // Owned (children from here on).
     QComboBox *m_nodePicker = nullptr;
@@ -98,6 +93,10 @@ private:
     QString m_shownKey; // "orch/node" shown in the forms
     bool m_pinningAllowed = true;
     QString m_pinToolTip;
-    quint64 m_historyTicket = 0; // pending latest-run query
-    quint64 m_fetchTicket = 0; // pending execution fetch
+    // The context of the pending history lookup (latest run or execution fetch); replaced by the
+    // next lookup, so a stale answer never reaches us.
+    QObject *m_lookup = nullptr; // Owned (child).
+    QObject *newLookup();
+    void onLatestRuns(const HistoryPage &page, const Error &error);
+    void fetchRun(const QString &executionId);
 };

@@ -74,13 +74,6 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     updateButtons();
 }
 
-void SingleAgentTab::setBackend(ExecutionBackend *backend)
-{
-    m_backend = backend;
-    m_tracker->setBackend(backend);
-    updateButtons();
-}
-
 QString SingleAgentTab::settingsKey(const QString &workspaceId, const QString &agentId)
 {
     return QStringLiteral("lastInputs/%1/%2")

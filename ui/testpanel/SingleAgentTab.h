@@ -24,8 +24,6 @@ class SingleAgentTab final : public QWidget
 public:
     SingleAgentTab(ExecutionBackend *backend, QWidget *parent);
 
-    // Runs through another backend from now on (local <-> remote); not owned.
-    void setBackend(ExecutionBackend *backend);
 
     // Keeps the selected agent and its inputs when it still exists.
     void setWorkspace(const Workspace &workspace);

@@ -37,13 +37,6 @@ TestPanel::TestPanel(ExecutionBackend *backend, QWidget *parent)
     }
 }
 
-void TestPanel::setBackend(ExecutionBackend *backend)
-{
-    m_single->setBackend(backend);
-    m_node->setBackend(backend);
-    m_full->setBackend(backend);
-}
-
 void TestPanel::setBeforeRun(const std::function<void()> &hook)
 {
     for (ExecutionTracker *t : { m_single->tracker(), m_node->tracker(), m_full->tracker() })
