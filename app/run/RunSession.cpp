@@ -271,7 +271,9 @@ void RunSession::onComplete(const ExecutionEvent &e)
     // (error_code; an engine that does not send it yet reads as a plain failure).
     int code = 0;
     if (r.status != toWire(ExecutionStatus::Completed))
-        code = errorCodeFromWire(d.value(QLatin1String("error_code")).toString()) == ErrorCode::Unreachable ? 3 : 1;
+        code = errorCodeFromWire(d.value(QLatin1String("error_code")).toString()) == ErrorCode::Unreachable
+            ? 3
+            : 1;
     if (r.status != QLatin1String("completed") && !r.errorMessage.isEmpty())
         cli::errLine(QStringLiteral("error: ") + r.errorMessage);
 
@@ -300,10 +302,11 @@ void RunSession::onComplete(const ExecutionEvent &e)
         // The stored record is the reference (all columns, steps as written); without a
         // database the fetch fails and the record from the events is printed.
         m_exitCode = code;
-        m_backend->fetchExecution(m_executionId, this, [this](const ExecutionRecord &record, const Error &error) {
-            // No database (--no-history) or not yet written: the record built from the events.
-            printRecordAndQuit(error.code == ErrorCode::None ? record : m_record);
-        });
+        m_backend->fetchExecution(
+            m_executionId, this, [this](const ExecutionRecord &record, const Error &error) {
+                // No database (--no-history) or not yet written: the record built from the events.
+                printRecordAndQuit(error.code == ErrorCode::None ? record : m_record);
+            });
         break;
     }
 }

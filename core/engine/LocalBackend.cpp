@@ -39,7 +39,8 @@ Error requestProblem(const Workspace &ws, const ExecutionRequest &request)
                 QStringLiteral("unknown orchestration '%1'").arg(request.orchestrationId) };
         if (!request.nodeId.isEmpty() && !orch->node(request.nodeId))
             return { ErrorCode::NotFound,
-                QStringLiteral("orchestration '%1' has no node '%2'").arg(request.orchestrationId, request.nodeId) };
+                QStringLiteral("orchestration '%1' has no node '%2'")
+                    .arg(request.orchestrationId, request.nodeId) };
     }
     return { ErrorCode::None, QString() };
 }
@@ -147,7 +148,8 @@ LocalBackend::LocalBackend(const Workspace &workspace, const EngineSettings &set
     m_readerThread->start();
     QMetaObject::invokeMethod(m_engine, &Engine::initialize, Qt::QueuedConnection);
     HistoryReader *reader = m_reader;
-    QMetaObject::invokeMethod(m_reader, [reader] { reader->open(); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_reader, [reader] { reader->open(); }, Qt::QueuedConnection);
     // The embedded engine is always "connected"; said once, after the caller had a chance to
     // connect to the signal.
     QMetaObject::invokeMethod(
@@ -257,7 +259,8 @@ void LocalBackend::subscribe(
     unsubscribe(executionId, context);
     m_subscribers[executionId].append(Subscriber { context, std::move(callback), afterSeq, false });
     if (context)
-        connect(context, &QObject::destroyed, this,
+        connect(
+            context, &QObject::destroyed, this,
             [this, executionId, context] { unsubscribe(executionId, context); }, Qt::UniqueConnection);
     // The catch-up is taken on the engine thread: every batch emitted before it is already
     // queued to us (and is ignored for this subscriber), every later batch comes after it.
@@ -274,7 +277,8 @@ void LocalBackend::subscribe(
         Qt::QueuedConnection);
 }
 
-void LocalBackend::deliverCatchUp(const QString &executionId, QObject *context, const ExecutionEventList &past)
+void LocalBackend::deliverCatchUp(
+    const QString &executionId, QObject *context, const ExecutionEventList &past)
 {
     if (!context)
         return;
@@ -311,7 +315,8 @@ void LocalBackend::unsubscribe(const QString &executionId, QObject *context)
 void LocalBackend::onReader(std::function<void(HistoryReader &)> job)
 {
     HistoryReader *reader = m_reader;
-    QMetaObject::invokeMethod(m_reader, [reader, job] { job(*reader); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_reader, [reader, job] { job(*reader); }, Qt::QueuedConnection);
 }
 
 void LocalBackend::queryHistory(const HistoryQuery &query, QObject *context, HistoryCallback callback)

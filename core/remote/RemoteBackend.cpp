@@ -136,11 +136,13 @@ Error RemoteBackend::errorOf(int httpStatus, const QJsonObject &body, const QStr
     if (!e.isEmpty()) {
         // `error_code` is additive: an older server has only the status to go by.
         const QString wireCode = e.value(QLatin1String("error_code")).toString();
-        const ErrorCode code = wireCode.isEmpty() ? errorCodeFromHttpStatus(httpStatus) : errorCodeFromWire(wireCode);
+        const ErrorCode code
+            = wireCode.isEmpty() ? errorCodeFromHttpStatus(httpStatus) : errorCodeFromWire(wireCode);
         return { code == ErrorCode::None ? ErrorCode::Internal : code,
             QStringLiteral("server: %1 %2: %3")
                 .arg(httpStatus)
-                .arg(e.value(QLatin1String("code")).toString(), e.value(QLatin1String("message")).toString()) };
+                .arg(e.value(QLatin1String("code")).toString(),
+                    e.value(QLatin1String("message")).toString()) };
     }
     if (httpStatus >= 300 && httpStatus < 400)
         return { ErrorCode::Unreachable,
@@ -149,7 +151,8 @@ Error RemoteBackend::errorOf(int httpStatus, const QJsonObject &body, const QStr
                 .arg(httpStatus) };
     if (httpStatus > 0) {
         const ErrorCode code = errorCodeFromHttpStatus(httpStatus);
-        return { code == ErrorCode::None ? ErrorCode::Internal : code, QStringLiteral("server: HTTP %1").arg(httpStatus) };
+        return { code == ErrorCode::None ? ErrorCode::Internal : code,
+            QStringLiteral("server: HTTP %1").arg(httpStatus) };
     }
     return { ErrorCode::Unreachable, QStringLiteral("cannot reach server: %1").arg(networkError) };
 }
@@ -248,7 +251,8 @@ void RemoteBackend::start(const ExecutionRequest &request, QObject *context, Sta
             body.insert(QStringLiteral("upstream"), request.upstream);
     } else {
         replyLater(std::move(reply), QString(),
-            Error { ErrorCode::InvalidInput, QStringLiteral("request: neither an agent nor an orchestration") });
+            Error {
+                ErrorCode::InvalidInput, QStringLiteral("request: neither an agent nor an orchestration") });
         return;
     }
     sendRequest("POST", path, {}, &body,
@@ -290,8 +294,9 @@ void RemoteBackend::subscribe(
     // the catch-up from what was delivered, in a later turn, and live events after it.
     f.subscribers.append(Subscriber { context, std::move(callback), afterSeq, fresh });
     if (context)
-        connect(context, &QObject::destroyed, this, [this, executionId, context] { unsubscribe(executionId, context); },
-            Qt::UniqueConnection);
+        connect(
+            context, &QObject::destroyed, this,
+            [this, executionId, context] { unsubscribe(executionId, context); }, Qt::UniqueConnection);
     if (!m_streams.contains(executionId) && !f.terminal)
         follow(executionId, afterSeq);
     if (!fresh) {
@@ -325,7 +330,8 @@ void RemoteBackend::unsubscribe(const QString &executionId, QObject *context)
     auto it = m_followed.find(executionId);
     if (it == m_followed.end())
         return;
-    it->subscribers.removeIf([context](const Subscriber &s) { return s.context == context || s.context.isNull(); });
+    it->subscribers.removeIf(
+        [context](const Subscriber &s) { return s.context == context || s.context.isNull(); });
     dropFollowedIfIdle(executionId);
 }
 
@@ -438,9 +444,10 @@ void RemoteBackend::onStreamMessage(Stream *s, QWebSocket *socket, const QString
         // final. Tell the listeners and stop following it.
         // Subscription errors name their own codes (docs/wire-protocol.md): not_found is one.
         const QString streamCode = o.value(QLatin1String("code")).toString();
-        m_lastError = { streamCode == QLatin1String("not_found") ? ErrorCode::NotFound : ErrorCode::InvalidInput,
-            QStringLiteral("stream %1: %2: %3")
-                .arg(s->executionId, streamCode, o.value(QLatin1String("message")).toString()) };
+        m_lastError
+            = { streamCode == QLatin1String("not_found") ? ErrorCode::NotFound : ErrorCode::InvalidInput,
+                  QStringLiteral("stream %1: %2: %3")
+                      .arg(s->executionId, streamCode, o.value(QLatin1String("message")).toString()) };
         if (o.value(QLatin1String("code")).toString() == QLatin1String("bad_message"))
             return; // about one of our messages; the stream goes on
         queueEvent(e);

@@ -64,7 +64,10 @@ public:
     bool hasWorkspace() const { return m_hasWorkspace; }
     // The server refused the workspace fetch for good (a bad token, an unknown workspace):
     // no retry follows.
-    bool workspaceRefused() const { return m_workspaceFailed && !m_hasWorkspace && !m_workspaceRetry.isActive(); }
+    bool workspaceRefused() const
+    {
+        return m_workspaceFailed && !m_hasWorkspace && !m_workspaceRetry.isActive();
+    }
     QString lastError() const { return m_lastError.message; }
     void refreshWorkspace();
     // Stops following an execution's stream (no reconnects; its subscribers hear nothing more).

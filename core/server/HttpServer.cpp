@@ -41,7 +41,8 @@ HttpResponse HttpResponse::error(
     return json(status,
         QJsonObject { { QStringLiteral("error"),
             QJsonObject { { QStringLiteral("code"), code }, { QStringLiteral("message"), message },
-                { QStringLiteral("error_code"), toWire(ec == ErrorCode::None ? ErrorCode::Internal : ec) } } } });
+                { QStringLiteral("error_code"),
+                    toWire(ec == ErrorCode::None ? ErrorCode::Internal : ec) } } } });
 }
 
 QByteArray HttpResponse::reasonPhrase(int status)

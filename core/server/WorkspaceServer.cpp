@@ -148,8 +148,8 @@ HttpResponse readFailed(const Error &e, const QString &what)
         return HttpResponse::error(
             404, QStringLiteral("not_found"), what + QStringLiteral(" not found"), ErrorCode::NotFound);
     case ErrorCode::InvalidCursor:
-        return HttpResponse::error(
-            400, QStringLiteral("bad_request"), QStringLiteral("cursor: ") + e.message, ErrorCode::InvalidCursor);
+        return HttpResponse::error(400, QStringLiteral("bad_request"), QStringLiteral("cursor: ") + e.message,
+            ErrorCode::InvalidCursor);
     case ErrorCode::InvalidInput:
         return HttpResponse::error(400, QStringLiteral("bad_request"), e.message, ErrorCode::InvalidInput);
     default:
@@ -612,7 +612,8 @@ void WorkspaceServer::listExecutions(
         respond(HttpResponse::json(200,
             QJsonObject { { QStringLiteral("items"), items },
                 { QStringLiteral("next_cursor"),
-                    page.nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(page.nextCursor) } }));
+                    page.nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
+                                              : QJsonValue(page.nextCursor) } }));
     });
 }
 
@@ -672,22 +673,21 @@ void WorkspaceServer::cancelExecution(
         return;
     }
     QPointer<WorkspaceServer> self(this);
-    fetchFor(p, id,
-        [self, served, id, respond, accepted](const ExecutionRecord *record, const Error &error) {
-            if (!self)
-                return;
-            if (!record) {
-                respond(readFailed(error, error.message));
-                return;
-            }
-            if (ExecutionStreamHub::isTerminalStatus(record->status)) {
-                respond(HttpResponse::error(409, QStringLiteral("not_cancellable"),
-                    QStringLiteral("execution %1 is already %2").arg(id, record->status)));
-                return;
-            }
-            served->backend->cancel(id);
-            accepted();
-        });
+    fetchFor(p, id, [self, served, id, respond, accepted](const ExecutionRecord *record, const Error &error) {
+        if (!self)
+            return;
+        if (!record) {
+            respond(readFailed(error, error.message));
+            return;
+        }
+        if (ExecutionStreamHub::isTerminalStatus(record->status)) {
+            respond(HttpResponse::error(409, QStringLiteral("not_cancellable"),
+                QStringLiteral("execution %1 is already %2").arg(id, record->status)));
+            return;
+        }
+        served->backend->cancel(id);
+        accepted();
+    });
 }
 
 std::optional<HttpResponse> WorkspaceServer::checkUpgrade(const HttpRequest &request)

@@ -399,8 +399,8 @@ int main(int argc, char **argv)
             loop.exec();
         };
         out() << "LocalBackend::queryHistory round trip (what the dock waits for):" << Qt::endl;
-        print(QStringLiteral("first query (the reader opens the store)"), measure(1, [&](int) { roundTrip({}); }),
-            rows);
+        print(QStringLiteral("first query (the reader opens the store)"),
+            measure(1, [&](int) { roundTrip({}); }), rows);
         print(QStringLiteral("first page, no filter"), measure(reps, [&](int) { roundTrip({}); }), rows,
             QStringLiteral("100 ms"));
         print(QStringLiteral("filter by status"),

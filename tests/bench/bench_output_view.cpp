@@ -31,7 +31,8 @@ public:
     Workspace workspace() const override { return {}; }
     void start(const ExecutionRequest &request, QObject *context, StartCallback callback) override
     {
-        replyLater(StartReply(context, std::move(callback)), request.executionId, Error { ErrorCode::None, QString() });
+        replyLater(StartReply(context, std::move(callback)), request.executionId,
+            Error { ErrorCode::None, QString() });
     }
     void cancel(const QString &) override { }
     void subscribe(const QString &, qint64, QObject *, EventsCallback) override { }

@@ -1,9 +1,9 @@
 #include "core/common/Util.h"
 #include "core/engine/Engine.h"
 #include "core/engine/LocalBackend.h"
-#include "tests/support/BackendReplies.h"
 #include "core/store/ExecutionStore.h"
 #include "tests/engine/GeneratedWorkspace.h"
+#include "tests/support/BackendReplies.h"
 #include "tests/support/TestSupport.h"
 
 #include <QJsonArray>
@@ -323,8 +323,8 @@ private slots:
 
         HistoryQuery q;
         q.search = QStringLiteral("aardvark");
-        const auto history
-            = awaitReply<HistoryPage>([&](QObject *context, auto callback) { b->queryHistory(q, context, callback); });
+        const auto history = awaitReply<HistoryPage>(
+            [&](QObject *context, auto callback) { b->queryHistory(q, context, callback); });
         QVERIFY(history);
         QCOMPARE(history->second.code, ErrorCode::None);
         const HistoryPage page = history->first;

@@ -113,13 +113,16 @@ private slots:
         const QString id = runToEnd(*b, request(QStringLiteral("relay"), QStringLiteral("first tenant")));
         QVERIFY(!id.isEmpty());
         b->setWorkspace(workspace(QStringLiteral("other")));
-        const auto page = awaitReply<HistoryPage>([&](QObject *c, auto cb) { b->queryHistory(HistoryQuery(), c, cb); });
+        const auto page
+            = awaitReply<HistoryPage>([&](QObject *c, auto cb) { b->queryHistory(HistoryQuery(), c, cb); });
         QVERIFY(page);
         QVERIFY(!lists(page->first, id));
-        const auto record = awaitReply<ExecutionRecord>([&](QObject *c, auto cb) { b->fetchExecution(id, c, cb); });
+        const auto record
+            = awaitReply<ExecutionRecord>([&](QObject *c, auto cb) { b->fetchExecution(id, c, cb); });
         QVERIFY(record);
         QCOMPARE(record->second.code, ErrorCode::NotFound);
-        const auto deleted = awaitReply<int>([&](QObject *c, auto cb) { b->deleteExecutions({ id }, c, cb); });
+        const auto deleted
+            = awaitReply<int>([&](QObject *c, auto cb) { b->deleteExecutions({ id }, c, cb); });
         QVERIFY(deleted);
         QCOMPARE(deleted->first, 0);
         const auto retained
@@ -128,12 +131,14 @@ private slots:
         QCOMPARE(retained->first, 0);
 
         b->setWorkspace(workspace());
-        const auto back = awaitReply<ExecutionRecord>([&](QObject *c, auto cb) { b->fetchExecution(id, c, cb); });
+        const auto back
+            = awaitReply<ExecutionRecord>([&](QObject *c, auto cb) { b->fetchExecution(id, c, cb); });
         QVERIFY(back);
         QCOMPARE(back->second.code, ErrorCode::None);
         HistoryQuery forged;
         forged.cursor = QStringLiteral("not-a-cursor");
-        const auto cursor = awaitReply<HistoryPage>([&](QObject *c, auto cb) { b->queryHistory(forged, c, cb); });
+        const auto cursor
+            = awaitReply<HistoryPage>([&](QObject *c, auto cb) { b->queryHistory(forged, c, cb); });
         QVERIFY(cursor);
         QCOMPARE(cursor->second.code, ErrorCode::InvalidCursor);
     }
@@ -146,7 +151,8 @@ private slots:
         int calls = 0;
         auto *context = new QObject;
         b->queryHistory(HistoryQuery(), context, [&calls](const HistoryPage &, const Error &) { ++calls; });
-        b->fetchExecution(QStringLiteral("x"), context, [&calls](const ExecutionRecord &, const Error &) { ++calls; });
+        b->fetchExecution(
+            QStringLiteral("x"), context, [&calls](const ExecutionRecord &, const Error &) { ++calls; });
         b->start(request(QStringLiteral("relay"), QStringLiteral("x")), context,
             [&calls](const QString &, const Error &) { ++calls; });
         delete context;
@@ -164,9 +170,8 @@ private slots:
     {
         auto b = backend(QStringLiteral("subscribe.db"));
         ExecutionEventList broadcast;
-        connect(b.get(), &ExecutionBackend::eventsReceived, this, [&](const ExecutionEventList &events) {
-            broadcast += events;
-        });
+        connect(b.get(), &ExecutionBackend::eventsReceived, this,
+            [&](const ExecutionEventList &events) { broadcast += events; });
         const QString id = startAndWait(*b, request(QStringLiteral("paced"), QStringLiteral("twice"))).first;
         QVERIFY(!id.isEmpty());
         QTRY_VERIFY(broadcast.size() >= 4);
@@ -212,15 +217,15 @@ private slots:
         const QString stillA = runToEnd(*a, request(QStringLiteral("relay"), QStringLiteral("a after")));
         QVERIFY(!stillA.isEmpty());
         QVERIFY(!heard.contains(stillA));
-        const auto page
-            = awaitReply<HistoryPage>([&](QObject *c, auto cb) { active.queryHistory(HistoryQuery(), c, cb); });
+        const auto page = awaitReply<HistoryPage>(
+            [&](QObject *c, auto cb) { active.queryHistory(HistoryQuery(), c, cb); });
         QVERIFY(page);
         QVERIFY(lists(page->first, onB));
         QVERIFY(!lists(page->first, onA));
 
         active.setBackend(nullptr);
-        const auto none
-            = awaitReply<HistoryPage>([&](QObject *c, auto cb) { active.queryHistory(HistoryQuery(), c, cb); });
+        const auto none = awaitReply<HistoryPage>(
+            [&](QObject *c, auto cb) { active.queryHistory(HistoryQuery(), c, cb); });
         QVERIFY(none);
         QCOMPARE(none->second.code, ErrorCode::Unreachable);
     }

@@ -3,8 +3,8 @@
 // minimal protocol (no seq) and a sequenced one that records acks.
 #include "core/remote/RemoteBackend.h"
 #include "tests/providers/ScriptedHttpServer.h"
-#include "tests/support/BackendReplies.h"
 #include "tests/server/ServerFixture.h"
+#include "tests/support/BackendReplies.h"
 
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -308,8 +308,8 @@ private slots:
         QVERIFY(log.chunks(id) >= 2500);
         QCOMPARE(b->runningCount(), 0);
 
-        const auto fetched
-            = awaitReply<ExecutionRecord>([&](QObject *context, auto cb) { b->fetchExecution(id, context, cb); });
+        const auto fetched = awaitReply<ExecutionRecord>(
+            [&](QObject *context, auto cb) { b->fetchExecution(id, context, cb); });
         QVERIFY(fetched);
         const ExecutionRecord record = fetched->first;
         QCOMPARE(record.id, id);
@@ -333,8 +333,9 @@ private slots:
             found |= r.id == id;
         QVERIFY(found);
 
-        const auto failed = awaitReply<ExecutionRecord>(
-            [&](QObject *context, auto cb) { b->fetchExecution(QStringLiteral("no-such-execution"), context, cb); });
+        const auto failed = awaitReply<ExecutionRecord>([&](QObject *context, auto cb) {
+            b->fetchExecution(QStringLiteral("no-such-execution"), context, cb);
+        });
         QVERIFY(failed);
         QVERIFY(failed->second.message.contains(QLatin1String("404")));
         QCOMPARE(failed->second.code, ErrorCode::NotFound);
@@ -344,7 +345,8 @@ private slots:
     {
         EventLog log;
         auto b = connectedBackend(&log);
-        const Error ghost = ::startAndWait(*b, agentRequest(QStringLiteral("ghost"), QStringLiteral("x"))).second;
+        const Error ghost
+            = ::startAndWait(*b, agentRequest(QStringLiteral("ghost"), QStringLiteral("x"))).second;
         QVERIFY(ghost.message.contains(QLatin1String("404")));
         QCOMPARE(ghost.code, ErrorCode::NotFound);
         ExecutionRequest bad = agentRequest(QStringLiteral("echo"), QString());
@@ -377,8 +379,8 @@ private slots:
         QCOMPARE(b->reconnectCount(), int(resumed.size()));
         QVERIFY(log.chunks(id) >= 2500);
 
-        const auto fetched
-            = awaitReply<ExecutionRecord>([&](QObject *context, auto cb) { b->fetchExecution(id, context, cb); });
+        const auto fetched = awaitReply<ExecutionRecord>(
+            [&](QObject *context, auto cb) { b->fetchExecution(id, context, cb); });
         QVERIFY(fetched);
         QString recorded;
         for (const StepRecord &s : fetched->first.steps)
@@ -422,7 +424,8 @@ private slots:
 
         EventLog errors;
         auto c = connectedBackend(&errors);
-        c->subscribe(QStringLiteral("no-such-execution"), 0, this, [&errors](const ExecutionEventList &e) { errors.add(e); });
+        c->subscribe(QStringLiteral("no-such-execution"), 0, this,
+            [&errors](const ExecutionEventList &e) { errors.add(e); });
         QTRY_VERIFY_WITH_TIMEOUT(errors.hasError(QStringLiteral("no-such-execution")), 10000);
         QCOMPARE(errors.byExecution.value(QStringLiteral("no-such-execution"))
                      .constLast()

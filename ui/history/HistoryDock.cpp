@@ -642,7 +642,8 @@ void HistoryDock::compareSelected()
     m_comparePending = 2;
     for (int side = 0; side < 2; ++side)
         m_backend->fetchExecution(selected[(side == 0) == swap ? 1 : 0].id, m_compareContext,
-            [this, side](const ExecutionRecord &record, const Error &error) { onFetched(side, record, error); });
+            [this, side](
+                const ExecutionRecord &record, const Error &error) { onFetched(side, record, error); });
     m_lastMessage = QStringLiteral("Loading both runs…");
     updateStatusLabel();
 }
@@ -694,8 +695,8 @@ void HistoryDock::deleteSelected()
         return;
     }
     m_deleteIds = ids;
-    m_backend->deleteExecutions(ids, newDeleteContext(),
-        [this](int count, const Error &error) { onDeleted(count, error); });
+    m_backend->deleteExecutions(
+        ids, newDeleteContext(), [this](int count, const Error &error) { onDeleted(count, error); });
 }
 
 void HistoryDock::applyRetention(int keepLast, int olderThanDays)

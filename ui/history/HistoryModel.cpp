@@ -253,12 +253,13 @@ void HistoryModel::onEventsReceived(const ExecutionEventList &events)
             if (!m_fetchContext)
                 m_fetchContext = new QObject(this);
             const QString id = ev.executionId;
-            m_backend->fetchExecution(id, m_fetchContext, [this, id](const ExecutionRecord &record, const Error &error) {
-                if (error.code != ErrorCode::None)
-                    m_heldEvents.remove(id);
-                else
-                    onExecutionFetched(id, record);
-            });
+            m_backend->fetchExecution(
+                id, m_fetchContext, [this, id](const ExecutionRecord &record, const Error &error) {
+                    if (error.code != ErrorCode::None)
+                        m_heldEvents.remove(id);
+                    else
+                        onExecutionFetched(id, record);
+                });
         }
     }
     for (int row : std::as_const(changed))

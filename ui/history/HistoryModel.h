@@ -13,9 +13,9 @@
 // so a million stored runs cost one page of memory until the user scrolls.
 //
 // Stale results are dropped: every request has a context object, replaced by the next one, so
-// only the answer in flight for the current query is accepted, so changing the filters while a page is on its way never mixes
-// two queries. Live: eventsReceived updates status and metrics of listed rows; a new execution
-// (its first status event) is fetched and inserted at the top when it fits the filters.
+// only the answer in flight for the current query is accepted, so changing the filters while a page is on its
+// way never mixes two queries. Live: eventsReceived updates status and metrics of listed rows; a new
+// execution (its first status event) is fetched and inserted at the top when it fits the filters.
 //
 // Sorting happens in the query, not in a proxy: with lazy loading only the store can sort.
 // GUI thread only; never touches the database itself.

@@ -34,7 +34,6 @@ public:
 
     FullWorkflowTab(ExecutionBackend *backend, QWidget *parent);
 
-
     void setWorkspace(const Workspace &workspace);
     bool selectOrchestration(const QString &orchestrationId);
     QString currentOrchestrationId() const;

@@ -212,12 +212,13 @@ void NodeInContextTab::onLatestRuns(const HistoryPage &page, const Error &error)
 
 void NodeInContextTab::fetchRun(const QString &executionId)
 {
-    m_backend->fetchExecution(executionId, newLookup(), [this](const ExecutionRecord &rec, const Error &error) {
-        if (error.code != ErrorCode::None)
-            setPrefillStatus(tr("Could not load the run: %1").arg(error.message), true);
-        else
-            onExecutionFetched(rec);
-    });
+    m_backend->fetchExecution(
+        executionId, newLookup(), [this](const ExecutionRecord &rec, const Error &error) {
+            if (error.code != ErrorCode::None)
+                setPrefillStatus(tr("Could not load the run: %1").arg(error.message), true);
+            else
+                onExecutionFetched(rec);
+        });
 }
 
 void NodeInContextTab::setPinningAllowed(bool allowed, const QString &reason)

@@ -24,7 +24,6 @@ class SingleAgentTab final : public QWidget
 public:
     SingleAgentTab(ExecutionBackend *backend, QWidget *parent);
 
-
     // Keeps the selected agent and its inputs when it still exists.
     void setWorkspace(const Workspace &workspace);
     bool selectAgent(const QString &agentId);

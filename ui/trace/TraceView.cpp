@@ -287,12 +287,13 @@ QObject *TraceView::renew(QObject *&context)
 
 void TraceView::fetchIdentity(const QString &executionId)
 {
-    m_backend->fetchExecution(executionId, renew(m_identityContext), [this](const ExecutionRecord &record, const Error &error) {
-        if (error.code != ErrorCode::None)
-            return; // the root keeps its generic name
-        m_model->setIdentity(record);
-        updateSummary();
-    });
+    m_backend->fetchExecution(
+        executionId, renew(m_identityContext), [this](const ExecutionRecord &record, const Error &error) {
+            if (error.code != ErrorCode::None)
+                return; // the root keeps its generic name
+            m_model->setIdentity(record);
+            updateSummary();
+        });
 }
 
 void TraceView::follow(const QString &executionId)
@@ -363,15 +364,16 @@ void TraceView::openExecution(const QString &executionId)
         return;
     m_summary->setText(QStringLiteral("Opening %1…").arg(executionId));
     delete std::exchange(m_followContext, nullptr); // the previous trace's events are not wanted
-    m_backend->fetchExecution(executionId, renew(m_fetchContext), [this](const ExecutionRecord &record, const Error &error) {
-        delete std::exchange(m_fetchContext, nullptr);
-        if (error.code != ErrorCode::None) {
-            m_summary->setText(QStringLiteral("Could not open the trace: ") + error.message);
-            emit fetchFailed(error.message);
-            return;
-        }
-        showExecution(record);
-    });
+    m_backend->fetchExecution(
+        executionId, renew(m_fetchContext), [this](const ExecutionRecord &record, const Error &error) {
+            delete std::exchange(m_fetchContext, nullptr);
+            if (error.code != ErrorCode::None) {
+                m_summary->setText(QStringLiteral("Could not open the trace: ") + error.message);
+                emit fetchFailed(error.message);
+                return;
+            }
+            showExecution(record);
+        });
 }
 
 void TraceView::clear()

@@ -46,7 +46,9 @@ public:
         queries.append(query);
         HistoryReply r(context, std::move(callback));
         if (!failQueries.isEmpty()) {
-            reply([r, message = failQueries]() mutable { r(HistoryPage(), Error { ErrorCode::Internal, message }); });
+            reply([r, message = failQueries]() mutable {
+                r(HistoryPage(), Error { ErrorCode::Internal, message });
+            });
             return;
         }
         reply([r, page = answer(query)]() mutable { r(page, Error { ErrorCode::None, QString() }); });
@@ -63,7 +65,8 @@ public:
             }
         }
         reply([r, executionId]() mutable {
-            r(ExecutionRecord(), Error { ErrorCode::NotFound, QStringLiteral("unknown execution ") + executionId });
+            r(ExecutionRecord(),
+                Error { ErrorCode::NotFound, QStringLiteral("unknown execution ") + executionId });
         });
     }
 

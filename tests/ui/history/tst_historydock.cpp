@@ -1,6 +1,7 @@
 #include "ScriptedWorkspace.h"
 
 #include "core/engine/LocalBackend.h"
+#include "tests/support/BackendReplies.h"
 #include "ui/common/MessageBox.h"
 #include "ui/history/HistoryChart.h"
 #include "ui/history/HistoryDock.h"
@@ -8,7 +9,6 @@
 #include "ui/trace/CompareModel.h"
 #include "ui/trace/CompareView.h"
 #include "ui/trace/TraceModel.h"
-#include "tests/support/BackendReplies.h"
 #include "ui/trace/TraceView.h"
 
 #include <QAbstractItemModelTester>
