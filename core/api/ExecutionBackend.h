@@ -128,6 +128,36 @@ signals:
     void workspaceChanged();
 
 protected:
+    // One subscriber of one execution, as the implementations keep it (GUI thread).
+    struct Subscription
+    {
+        QPointer<QObject> context;
+        EventsCallback callback;
+        qint64 lastSeq = 0; // the last seq this subscriber got
+        bool caughtUp = false; // its catch-up was delivered: live events go to it from now on
+        QMetaObject::Connection ends; // the context's destroyed() -> unsubscribe
+    };
+    // Removes the subscriptions of `context` (and of contexts already gone).
+    static void dropSubscription(QList<Subscription> &list, QObject *context)
+    {
+        list.removeIf([context](const Subscription &s) {
+            const bool gone = s.context == context || s.context.isNull();
+            if (gone)
+                QObject::disconnect(s.ends);
+            return gone;
+        });
+    }
+    // The events a subscriber at `lastSeq` does not have yet (subscription errors, which have
+    // no seq, always).
+    static ExecutionEventList newerThan(const ExecutionEventList &events, qint64 lastSeq)
+    {
+        ExecutionEventList out;
+        for (const ExecutionEvent &e : events)
+            if (e.seq > lastSeq || e.type == ExecutionEvent::Type::Error)
+                out.append(e);
+        return out;
+    }
+
     // Posts `reply(args…)` to this object's thread for a later turn: replies never run inside
     // the call that asked (callers may set state after calling).
     template <typename... Args, typename... Values>

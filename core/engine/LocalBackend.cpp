@@ -234,18 +234,15 @@ void LocalBackend::onEngineEvents(const ExecutionEventList &events)
             byExecution[e.executionId].append(e);
     for (auto it = byExecution.cbegin(); it != byExecution.cend(); ++it) {
         // A callback may unsubscribe or subscribe: work on a copy and look each one up again.
-        const QList<Subscriber> subscribers = m_subscribers.value(it.key());
-        for (const Subscriber &s : subscribers) {
+        const QList<Subscription> subscribers = m_subscribers.value(it.key());
+        for (const Subscription &s : subscribers) {
             if (!s.caughtUp || s.context.isNull())
                 continue; // its catch-up (taken later on the engine thread) holds these
-            ExecutionEventList fresh;
-            for (const ExecutionEvent &e : it.value())
-                if (e.seq > s.lastSeq)
-                    fresh.append(e);
+            const ExecutionEventList fresh = newerThan(it.value(), s.lastSeq);
             if (fresh.isEmpty())
                 continue;
-            QList<Subscriber> &now = m_subscribers[it.key()];
-            for (Subscriber &live : now)
+            QList<Subscription> &now = m_subscribers[it.key()];
+            for (Subscription &live : now)
                 if (live.context == s.context)
                     live.lastSeq = fresh.last().seq;
             s.callback(fresh);
@@ -256,12 +253,15 @@ void LocalBackend::onEngineEvents(const ExecutionEventList &events)
 void LocalBackend::subscribe(
     const QString &executionId, qint64 afterSeq, QObject *context, EventsCallback callback)
 {
+    if (!context) {
+        qWarning("LocalBackend::subscribe(%s): no context (the subscription ends with it)",
+            qPrintable(executionId));
+        return;
+    }
     unsubscribe(executionId, context);
-    m_subscribers[executionId].append(Subscriber { context, std::move(callback), afterSeq, false });
-    if (context)
-        connect(
-            context, &QObject::destroyed, this,
-            [this, executionId, context] { unsubscribe(executionId, context); }, Qt::UniqueConnection);
+    const QMetaObject::Connection ends = connect(context, &QObject::destroyed, this,
+        [this, executionId, context] { unsubscribe(executionId, context); });
+    m_subscribers[executionId].append(Subscription { context, std::move(callback), afterSeq, false, ends });
     // The catch-up is taken on the engine thread: every batch emitted before it is already
     // queued to us (and is ignored for this subscriber), every later batch comes after it.
     Engine *engine = m_engine;
@@ -285,14 +285,11 @@ void LocalBackend::deliverCatchUp(
     auto it = m_subscribers.find(executionId);
     if (it == m_subscribers.end())
         return;
-    for (Subscriber &s : *it) {
+    for (Subscription &s : *it) {
         if (s.context != context || s.caughtUp)
             continue;
         s.caughtUp = true;
-        ExecutionEventList fresh;
-        for (const ExecutionEvent &e : past)
-            if (e.seq > s.lastSeq)
-                fresh.append(e);
+        const ExecutionEventList fresh = newerThan(past, s.lastSeq);
         if (fresh.isEmpty())
             return;
         s.lastSeq = fresh.last().seq;
@@ -307,7 +304,7 @@ void LocalBackend::unsubscribe(const QString &executionId, QObject *context)
     auto it = m_subscribers.find(executionId);
     if (it == m_subscribers.end())
         return;
-    it->removeIf([context](const Subscriber &s) { return s.context == context || s.context.isNull(); });
+    dropSubscription(*it, context);
     if (it->isEmpty())
         m_subscribers.erase(it);
 }

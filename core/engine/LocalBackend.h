@@ -57,13 +57,6 @@ public:
     QThread *historyThread() const { return m_readerThread; }
 
 private:
-    struct Subscriber
-    {
-        QPointer<QObject> context;
-        EventsCallback callback;
-        qint64 lastSeq = 0; // the last seq this subscriber got
-        bool caughtUp = false; // its catch-up has been delivered (live events go to it after)
-    };
     void onEngineEvents(const ExecutionEventList &events);
     void deliverCatchUp(const QString &executionId, QObject *context, const ExecutionEventList &past);
     // Runs `job(reader)` on the history thread; the reply comes back through `deliver` here.
@@ -77,7 +70,7 @@ private:
     quint64 m_nextTicket = 1;
     QHash<quint64, StartReply> m_starts; // engine tickets in flight -> their callers
     // Per execution, per context: the subscribers (GUI thread).
-    QHash<QString, QList<Subscriber>> m_subscribers;
+    QHash<QString, QList<Subscription>> m_subscribers;
     int m_running = 0;
     int m_queued = 0;
 };

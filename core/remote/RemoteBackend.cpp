@@ -12,20 +12,6 @@
 #include <QUrlQuery>
 #include <QWebSocket>
 
-namespace {
-
-// The events a subscriber at `lastSeq` does not have yet; subscription errors (no seq) always.
-ExecutionEventList newerThan(const ExecutionEventList &events, qint64 lastSeq)
-{
-    ExecutionEventList out;
-    for (const ExecutionEvent &e : events)
-        if (e.seq > lastSeq || e.type == ExecutionEvent::Type::Error)
-            out.append(e);
-    return out;
-}
-
-} // namespace
-
 RemoteBackend::RemoteBackend(const QUrl &baseUrl, const QString &token, QObject *parent)
     : ExecutionBackend(parent)
     , m_baseUrl(baseUrl)
@@ -285,18 +271,18 @@ void RemoteBackend::cancel(const QString &executionId)
 void RemoteBackend::subscribe(
     const QString &executionId, qint64 afterSeq, QObject *context, EventsCallback callback)
 {
-    if (executionId.isEmpty())
+    if (executionId.isEmpty() || !context) {
+        qWarning("RemoteBackend::subscribe(%s): no execution id or no context", qPrintable(executionId));
         return;
+    }
     unsubscribe(executionId, context);
     Followed &f = m_followed[executionId];
     const bool fresh = !m_streams.contains(executionId) && !f.terminal && f.delivered.isEmpty();
     // The first subscriber of a new stream gets everything the stream brings; a later one gets
     // the catch-up from what was delivered, in a later turn, and live events after it.
-    f.subscribers.append(Subscriber { context, std::move(callback), afterSeq, fresh });
-    if (context)
-        connect(
-            context, &QObject::destroyed, this,
-            [this, executionId, context] { unsubscribe(executionId, context); }, Qt::UniqueConnection);
+    const QMetaObject::Connection ends = connect(context, &QObject::destroyed, this,
+        [this, executionId, context] { unsubscribe(executionId, context); });
+    f.subscribers.append(Subscription { context, std::move(callback), afterSeq, fresh, ends });
     if (!m_streams.contains(executionId) && !f.terminal)
         follow(executionId, afterSeq);
     if (!fresh) {
@@ -311,7 +297,7 @@ void RemoteBackend::deliverCatchUp(const QString &executionId, QObject *context)
     auto it = m_followed.find(executionId);
     if (!context || it == m_followed.end())
         return;
-    for (Subscriber &s : it->subscribers) {
+    for (Subscription &s : it->subscribers) {
         if (s.context != context || s.caughtUp)
             continue;
         s.caughtUp = true;
@@ -330,8 +316,7 @@ void RemoteBackend::unsubscribe(const QString &executionId, QObject *context)
     auto it = m_followed.find(executionId);
     if (it == m_followed.end())
         return;
-    it->subscribers.removeIf(
-        [context](const Subscriber &s) { return s.context == context || s.context.isNull(); });
+    dropSubscription(it->subscribers, context);
     dropFollowedIfIdle(executionId);
 }
 
@@ -595,14 +580,14 @@ void RemoteBackend::deliver(const ExecutionEventList &batch)
         emit eventsReceived(broadcast);
     for (auto b = byExecution.cbegin(); b != byExecution.cend(); ++b) {
         // A callback may subscribe or unsubscribe: walk a copy, update the live entry.
-        const QList<Subscriber> subscribers = m_followed.value(b.key()).subscribers;
-        for (const Subscriber &sub : subscribers) {
+        const QList<Subscription> subscribers = m_followed.value(b.key()).subscribers;
+        for (const Subscription &sub : subscribers) {
             if (!sub.caughtUp || sub.context.isNull())
                 continue;
             const ExecutionEventList fresh = newerThan(b.value(), sub.lastSeq);
             if (fresh.isEmpty())
                 continue;
-            for (Subscriber &live : m_followed[b.key()].subscribers)
+            for (Subscription &live : m_followed[b.key()].subscribers)
                 if (live.context == sub.context)
                     live.lastSeq = qMax(live.lastSeq, fresh.last().seq);
             sub.callback(fresh);

@@ -112,19 +112,12 @@ private:
         bool awaitingPong = false; // pinged at the last heartbeat, nothing heard since
         QString status;
     };
-    struct Subscriber
-    {
-        QPointer<QObject> context;
-        EventsCallback callback;
-        qint64 lastSeq = 0; // the last seq this subscriber got
-        bool caughtUp = false;
-    };
     // Everything a followed execution needs beyond its socket: its subscribers and the events
     // delivered so far (a later subscriber's catch-up). Lives while the stream is open or has
     // subscribers.
     struct Followed
     {
-        QList<Subscriber> subscribers;
+        QList<Subscription> subscribers;
         ExecutionEventList delivered;
         bool broadcast = false; // started here: its events go to eventsReceived() too
         bool terminal = false; // `complete` (or a final error) was delivered
