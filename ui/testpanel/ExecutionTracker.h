@@ -85,7 +85,7 @@ private:
     QObject *m_runContext = nullptr; // Owned (child).
     QString m_executionId;
     bool m_active = false;
-    bool m_confirmed = false; // the backend said started(ticket, id)
+    bool m_confirmed = false; // the backend's start reply named the id
     bool m_cancelPending = false; // cancel() before that: sent again under the confirmed id
     qint64 m_lastSeq = 0;
     QHash<QString, QString> m_stepNode; // step id -> node id
