@@ -90,7 +90,7 @@ public:
     // that happened before this call; empty ones are not delivered), then each later batch of
     // its events, every event once. Only this subscriber gets the catch-up. Two subscriptions
     // to one execution share one underlying stream (remote: one WebSocket). The subscription
-    // ends with its context (or unsubscribe()); a context subscribes to an execution once (a
+    // needs a context and ends with it (or unsubscribe()); a context subscribes to an execution once (a
     // second call replaces the first).
     virtual void subscribe(
         const QString &executionId, qint64 afterSeq, QObject *context, EventsCallback callback)
