@@ -4,6 +4,7 @@
 #include "core/engine/Engine.h"
 #include "core/store/ExecutionStore.h"
 
+#include <QSemaphore>
 #include <QThread>
 
 namespace {
@@ -146,10 +147,26 @@ LocalBackend::LocalBackend(const Workspace &workspace, const EngineSettings &set
 
     m_thread->start();
     m_readerThread->start();
-    QMetaObject::invokeMethod(m_engine, &Engine::initialize, Qt::QueuedConnection);
+    // The reader opens its connection once the engine has opened (created, migrated, switched
+    // to WAL) the file: two connections doing that at once make one fail ("database is
+    // locked"). Its queued calls wait behind the open.
+    auto engineReady = std::make_shared<QSemaphore>();
+    Engine *engine = m_engine;
+    QMetaObject::invokeMethod(
+        m_engine,
+        [engine, engineReady] {
+            engine->initialize();
+            engineReady->release();
+        },
+        Qt::QueuedConnection);
     HistoryReader *reader = m_reader;
     QMetaObject::invokeMethod(
-        m_reader, [reader] { reader->open(); }, Qt::QueuedConnection);
+        m_reader,
+        [reader, engineReady] {
+            engineReady->acquire();
+            reader->open();
+        },
+        Qt::QueuedConnection);
     // The embedded engine is always "connected"; said once, after the caller had a chance to
     // connect to the signal.
     QMetaObject::invokeMethod(

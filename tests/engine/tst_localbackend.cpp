@@ -106,6 +106,27 @@ private slots:
         QCOMPARE(record->first.steps.size(), 2);
     }
 
+    // The reader's connection sees what the engine committed after the reader opened (no read
+    // snapshot is left open between calls): the runner's `--format json` fetches right after
+    // `complete`.
+    void readerSeesLaterCommits()
+    {
+        auto b = backend(QStringLiteral("later.db"));
+        const auto before
+            = awaitReply<HistoryPage>([&](QObject *c, auto cb) { b->queryHistory(HistoryQuery(), c, cb); });
+        QVERIFY(before);
+        QCOMPARE(before->second.code, ErrorCode::None);
+        for (int i = 0; i < 3; ++i) {
+            const QString id = runToEnd(*b, request(QStringLiteral("relay"), QStringLiteral("after open")));
+            QVERIFY(!id.isEmpty());
+            const auto record
+                = awaitReply<ExecutionRecord>([&](QObject *c, auto cb) { b->fetchExecution(id, c, cb); });
+            QVERIFY(record);
+            QCOMPARE(record->second.code, ErrorCode::None);
+            QCOMPARE(record->first.status, QStringLiteral("completed"));
+        }
+    }
+
     // Reads, deletes and retention see only the current workspace's executions.
     void historyIsScopedToTheCurrentWorkspace()
     {
