@@ -53,7 +53,7 @@ Run runOnce(LocalBackend &backend, const QString &orchestration)
     QElapsedTimer clock;
     clock.start();
     const std::clock_t cpu0 = std::clock();
-    backend.start(r);
+    backend.start(r, nullptr, {}); // the events say how it goes
     loop.exec();
     run.ms = clock.elapsed();
     run.cpuMs = double(std::clock() - cpu0) * 1000.0 / CLOCKS_PER_SEC;
