@@ -100,38 +100,11 @@ void Engine::submit(quint64 ticket, const ExecutionRequest &request)
         return;
     }
     const Workspace &ws = m_workspace;
-    const bool hasAgent = !request.agentId.isEmpty();
-    const bool hasOrch = !request.orchestrationId.isEmpty();
-    if (hasAgent == hasOrch) {
-        emit startFailed(
-            ticket, QStringLiteral("request: give exactly one of agent_id and orchestration_id"));
-        return;
-    }
     const AgentSpec *agent = nullptr;
     const OrchestrationSpec *orch = nullptr;
-    if (hasAgent) {
-        agent = ws.agent(request.agentId);
-        if (!agent) {
-            emit startFailed(ticket, QStringLiteral("unknown agent '%1'").arg(request.agentId));
-            return;
-        }
-    } else {
-        orch = ws.orchestration(request.orchestrationId);
-        if (!orch) {
-            emit startFailed(
-                ticket, QStringLiteral("unknown orchestration '%1'").arg(request.orchestrationId));
-            return;
-        }
-        if (!request.nodeId.isEmpty()) {
-            const NodeSpec *node = orch->node(request.nodeId);
-            if (!node) {
-                emit startFailed(ticket,
-                    QStringLiteral("orchestration '%1': unknown node '%2'")
-                        .arg(request.orchestrationId, request.nodeId));
-                return;
-            }
-            agent = ws.agent(node->agent);
-        }
+    if (const QString why = Execution::findTarget(ws, request, &agent, &orch); !why.isEmpty()) {
+        emit startFailed(ticket, why);
+        return;
     }
     const QString id = request.executionId.isEmpty() ? as::newId() : request.executionId;
     if (m_executions.contains(id) || !m_journal.open(id)) {
@@ -516,41 +489,7 @@ void Engine::startNode(Execution *x, int index)
 
 void Engine::onNodeDone(Execution *x, int index, const AgentRun::Outcome &o)
 {
-    StepRecord &s = x->nodeSteps[index];
-    s.inputTokens = o.usage.inputTokens;
-    s.outputTokens = o.usage.outputTokens;
-    s.cachedTokens = o.usage.cachedTokens;
-    s.reasoningTokens = o.usage.reasoningTokens;
-    s.tokensEstimated = o.usage.estimated;
-    s.tokensUsed = o.usage.inputTokens + o.usage.outputTokens;
-    s.costUsd = o.cost;
-    x->flow.setPartialText(index, o.partialText);
-    if (o.status != AgentRun::Outcome::Status::Completed && !o.partialText.isEmpty())
-        s.outputData = QJsonObject { { QStringLiteral("text"), o.partialText } };
-
-    switch (o.status) {
-    case AgentRun::Outcome::Status::Completed:
-        x->flow.complete(index, o.outputs);
-        s.outputData = o.outputs;
-        x->stepFinished(s, toWire(StepStatus::Completed));
-        break;
-    case AgentRun::Outcome::Status::Failed:
-        s.errorMessage = o.error;
-        x->stepFinished(s, toWire(StepStatus::Failed));
-        if (x->flow.fail(index, o.error)) {
-            x->failCode = o.code;
-            // Running siblings are cancelled; their nodes end `cancelled`.
-            const QList<AgentRun *> tasks = x->tasks;
-            for (AgentRun *t : tasks)
-                t->cancel();
-        }
-        break;
-    case AgentRun::Outcome::Status::Cancelled:
-        x->flow.nodeCancelled(index);
-        s.errorMessage = QStringLiteral("cancelled");
-        x->stepFinished(s, toWire(StepStatus::Cancelled));
-        break;
-    }
+    x->nodeEnded(index, o);
     startReadyNodes(x);
     settleOrchestration(x);
 }
@@ -559,17 +498,8 @@ void Engine::settleOrchestration(Execution *x)
 {
     if (x->state != Execution::State::Running || !x->flow.settled())
         return;
-    if (x->flow.result() != WorkflowRun::Result::Completed) {
-        // Nodes never started are recorded as skipped.
-        for (int i : x->flow.skipRemaining()) {
-            StepRecord &step = x->nodeSteps[i];
-            step = x->nodeStep(i);
-            step.status = toWire(StepStatus::Skipped);
-            step.costUsd = 0.0;
-            x->stepStarted(step);
-            x->stepFinished(step, toWire(StepStatus::Skipped));
-        }
-    }
+    if (x->flow.result() != WorkflowRun::Result::Completed)
+        x->skipRemainingNodes();
     const QJsonObject output = x->flow.outputs();
     switch (x->flow.result()) {
     case WorkflowRun::Result::Completed:

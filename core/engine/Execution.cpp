@@ -32,6 +32,29 @@ Execution::~Execution()
     qDeleteAll(tasks);
 }
 
+QString Execution::findTarget(const Workspace &ws, const ExecutionRequest &request, const AgentSpec **agent,
+    const OrchestrationSpec **orch)
+{
+    const bool hasAgent = !request.agentId.isEmpty();
+    if (hasAgent == !request.orchestrationId.isEmpty())
+        return QStringLiteral("request: give exactly one of agent_id and orchestration_id");
+    if (hasAgent) {
+        *agent = ws.agent(request.agentId);
+        return *agent ? QString() : QStringLiteral("unknown agent '%1'").arg(request.agentId);
+    }
+    *orch = ws.orchestration(request.orchestrationId);
+    if (!*orch)
+        return QStringLiteral("unknown orchestration '%1'").arg(request.orchestrationId);
+    if (request.nodeId.isEmpty())
+        return {};
+    const NodeSpec *node = (*orch)->node(request.nodeId);
+    if (!node)
+        return QStringLiteral("orchestration '%1': unknown node '%2'")
+            .arg(request.orchestrationId, request.nodeId);
+    *agent = ws.agent(node->agent);
+    return {};
+}
+
 void Execution::initRecord(const ExecutionRequest &request, const QString &id, const Workspace &workspace,
     const AgentSpec *agent, const OrchestrationSpec *orch)
 {
@@ -223,4 +246,54 @@ void Execution::charge(const TokenUsage &usage, const std::optional<double> &cos
         m_cost.reset();
     else if (m_cost)
         *m_cost += *cost;
+}
+
+void Execution::nodeEnded(int i, const AgentRun::Outcome &o)
+{
+    StepRecord &s = nodeSteps[i];
+    s.inputTokens = o.usage.inputTokens;
+    s.outputTokens = o.usage.outputTokens;
+    s.cachedTokens = o.usage.cachedTokens;
+    s.reasoningTokens = o.usage.reasoningTokens;
+    s.tokensEstimated = o.usage.estimated;
+    s.tokensUsed = o.usage.inputTokens + o.usage.outputTokens;
+    s.costUsd = o.cost;
+    flow.setPartialText(i, o.partialText);
+    if (o.status != AgentRun::Outcome::Status::Completed && !o.partialText.isEmpty())
+        s.outputData = QJsonObject { { QStringLiteral("text"), o.partialText } };
+
+    switch (o.status) {
+    case AgentRun::Outcome::Status::Completed:
+        flow.complete(i, o.outputs);
+        s.outputData = o.outputs;
+        stepFinished(s, toWire(StepStatus::Completed));
+        break;
+    case AgentRun::Outcome::Status::Failed:
+        s.errorMessage = o.error;
+        stepFinished(s, toWire(StepStatus::Failed));
+        if (flow.fail(i, o.error)) {
+            failCode = o.code;
+            const QList<AgentRun *> running = tasks;
+            for (AgentRun *t : running)
+                t->cancel();
+        }
+        break;
+    case AgentRun::Outcome::Status::Cancelled:
+        flow.nodeCancelled(i);
+        s.errorMessage = QStringLiteral("cancelled");
+        stepFinished(s, toWire(StepStatus::Cancelled));
+        break;
+    }
+}
+
+void Execution::skipRemainingNodes()
+{
+    for (int i : flow.skipRemaining()) {
+        StepRecord &step = nodeSteps[i];
+        step = nodeStep(i);
+        step.status = toWire(StepStatus::Skipped);
+        step.costUsd = 0.0;
+        stepStarted(step);
+        stepFinished(step, toWire(StepStatus::Skipped));
+    }
 }

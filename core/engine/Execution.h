@@ -28,6 +28,10 @@ public:
     Execution(StoreWriter &writer, EventJournal &journal);
     ~Execution() override;
 
+    // What `request` runs in `ws`: the agent (of the node, for Node in Context) and the
+    // orchestration. Returns why it cannot start (no or both targets, unknown id / node), or "".
+    static QString findTarget(const Workspace &ws, const ExecutionRequest &request, const AgentSpec **agent,
+        const OrchestrationSpec **orch);
     // The record of a new, queued execution of `request` (agent / orchestration given when known).
     void initRecord(const ExecutionRequest &request, const QString &id, const Workspace &ws,
         const AgentSpec *agent, const OrchestrationSpec *orch);
@@ -42,6 +46,11 @@ public:
     void emitEvent(ExecutionEvent &&event);
     // A node step of node i of `flow` (full workflow / Node in Context).
     StepRecord nodeStep(int i);
+    // Node i's agent run ended: records its node step and tells `flow`; the first failure
+    // cancels the running siblings (their nodes end `cancelled`).
+    void nodeEnded(int i, const AgentRun::Outcome &o);
+    // Records the nodes `flow` never started as `skipped` steps.
+    void skipRemainingNodes();
 
     // AgentRun::Host
     StepRecord newStep(const QString &kind, const QString &name, const QString &parentStepId,
