@@ -28,12 +28,21 @@ class QNetworkAccessManager;
 // The embedded execution engine (docs/architecture.md): a worker object that lives on its own thread
 // (LocalBackend owns that thread; tests and the server may own one themselves).
 //
+// The Engine itself keeps the queue, the concurrency limit, dispatch and the lifecycle; the
+// units it drives (docs/architecture.md, "Engine units"): Execution (record, steps, events of
+// one run), AgentRun (one agent call), WorkflowRun (the DAG state machine), EventJournal (seq,
+// batching, replay buffer, retention), StoreWriter (grouped store writes), and
+// core/api/UpstreamResolver (Node in Context upstream values).
+//
 // What it does: queues requests (EngineSettings::concurrency running at once, the rest
 // `queued`), runs agents (llm step + parse step) and orchestrations (every ready node of the
 // DAG at once, outputs mapped along edges, one `node` step per node with its llm and parse
 // steps nested), records every execution, step and metric in its own ExecutionStore as they
 // happen, and emits execution events (docs/wire-protocol.md) with a gap-free per-execution seq from 1:
 //   status(queued) -> status(running) -> step_started / chunk / step_completed ... -> complete
+//
+// The `queued` status event carries the execution's header and `complete` its error_code
+// (docs/wire-protocol.md).
 //
 // Recorded fields: execution_type is `agent` for agent runs and `orchestration` for both
 // orchestration modes; test_mode says the mode (single_agent | full_workflow |
@@ -56,7 +65,8 @@ class QNetworkAccessManager;
 //
 // Failures are values: bad inputs, an invalid orchestration (each problem with its JSON path),
 // a missing upstream value, a provider error or a reply that does not fit the signature end the
-// execution `failed` with a message naming the field / node / provider. A failing node cancels
+// execution `failed` with a message naming the field / node / provider. The problems of a run
+// are those owned by its agent, or by its orchestration and the agents of its nodes. A failing node cancels
 // its running siblings and records the nodes never started as `skipped` steps.
 //
 // Events are batched for throughput: they collect in a pending batch that is flushed once per
