@@ -88,7 +88,7 @@ int main(int argc, char **argv)
         // Part of every run's fixed cost: the orchestration is validated before it starts.
         QElapsedTimer v;
         v.start();
-        const QStringList found = ws->validate();
+        const QList<ValidationProblem> found = ws->validate();
         std::printf("validate(): %lld ms for the whole workspace (%lld problems)\n",
             static_cast<long long>(v.elapsed()), static_cast<long long>(found.size()));
     }

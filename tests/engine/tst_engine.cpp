@@ -15,6 +15,8 @@
 
 #include <memory>
 
+using namespace Qt::StringLiterals;
+
 // The embedded engine end to end: a real LocalBackend (engine thread, SQLite store) running the
 // scripted provider. Events are checked as the UI sees them (batches on this thread); the store
 // is read through a second connection from this thread, as the history view does.
@@ -1065,6 +1067,93 @@ private slots:
         const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
         QVERIFY2(error.contains(QLatin1String("'draft'")), qPrintable(error));
         QVERIFY(error.contains(QLatin1String("review")));
+    }
+
+    // The first event of an execution carries its header, equal to the stored record's columns
+    // (docs/wire-protocol.md): a subscriber needs no fetch to know what runs.
+    void queuedEventCarriesHeader()
+    {
+        auto b = backend(load(contextWorkspace()));
+        EventLog log(b.get());
+        ExecutionRequest req = contextRequest(QStringLiteral("pinned"));
+        req.rerunOf = QStringLiteral("earlier-run");
+        const QString id = start(*b, req);
+        QTRY_VERIFY(log.finished(id));
+        const ExecutionEvent first = log.byId.value(id).first();
+        QCOMPARE(first.status, QStringLiteral("queued"));
+        const QJsonObject header = first.data.value(QLatin1String("header")).toObject();
+        const QJsonObject row = stored(id).toJson(false);
+        const QStringList keys { QStringLiteral("agent_id"), QStringLiteral("orchestration_id"),
+            QStringLiteral("node_id"), QStringLiteral("test_mode"), QStringLiteral("execution_type"),
+            QStringLiteral("trigger_type"), QStringLiteral("rerun_of"), QStringLiteral("queued_at") };
+        QCOMPARE(header.keys().size(), keys.size() + 1);
+        for (const QString &k : keys)
+            QCOMPARE(header.value(k), row.value(k));
+        QCOMPARE(header.value(QLatin1String("agent_id")).toString(), QStringLiteral("critic"));
+        QCOMPARE(header.value(QLatin1String("node_id")).toString(), QStringLiteral("review"));
+        QCOMPARE(header.value(QLatin1String("test_mode")).toString(), QStringLiteral("node_in_context"));
+        QCOMPARE(header.value(QLatin1String("rerun_of")).toString(), QStringLiteral("earlier-run"));
+        // input_data as queued: the request's own inputs and upstream values (the stored row
+        // has the upstream values actually used, pins included).
+        QCOMPARE(header.value(QLatin1String("input_data")).toObject(),
+            (QJsonObject {
+                { QStringLiteral("inputs"), req.inputs }, { QStringLiteral("upstream"), QJsonObject {} } }));
+        // Only the first event has it.
+        for (const ExecutionEvent &e : log.byId.value(id).mid(1))
+            QVERIFY(!e.data.contains(QLatin1String("header")));
+    }
+
+    // `complete` says why an execution ended as a code, not only as text.
+    void completeCarriesErrorCode_data()
+    {
+        QTest::addColumn<QString>("agent");
+        QTest::addColumn<QJsonObject>("inputs");
+        QTest::addColumn<QString>("status");
+        QTest::addColumn<QString>("code");
+        const QJsonObject in = obj("in", QStringLiteral("x"));
+        QTest::newRow("completed") << u"relay"_s << in << u"completed"_s << QString();
+        QTest::newRow("bad inputs") << u"relay"_s << QJsonObject {} << u"failed"_s << u"invalid_input"_s;
+        QTest::newRow("provider error") << u"broken"_s << in << u"failed"_s << u"provider"_s;
+        QTest::newRow("reply does not fit") << u"scorer"_s << in << u"failed"_s << u"provider"_s;
+    }
+    void completeCarriesErrorCode()
+    {
+        QFETCH(QString, agent);
+        QFETCH(QJsonObject, inputs);
+        QFETCH(QString, status);
+        QFETCH(QString, code);
+        auto b = backend(load(basicWorkspace()), 4, false);
+        EventLog log(b.get());
+        const QString id = start(*b, agentRequest(agent, inputs));
+        QTRY_VERIFY(log.finished(id));
+        QCOMPARE(log.completeStatus(id), status);
+        QCOMPARE(log.complete(id).data.value(QLatin1String("error_code")).toString(), code);
+    }
+    void errorCodeOfCancelAndWorkflows()
+    {
+        auto b = backend(load(basicWorkspace()), 4, false);
+        EventLog log(b.get());
+        const QString slow
+            = start(*b, agentRequest(QStringLiteral("slow"), obj("in", QStringLiteral("long"))));
+        QTRY_VERIFY(log.chunkCount(slow) >= 1);
+        b->cancel(slow);
+        QTRY_VERIFY(log.finished(slow));
+        QCOMPARE(log.complete(slow).data.value(QLatin1String("error_code")).toString(), u"cancelled"_s);
+
+        auto c = backend(load(contextWorkspace()), 4, false);
+        EventLog clog(c.get());
+        const QString missing = start(*c, contextRequest(QStringLiteral("neverrun")));
+        QTRY_VERIFY(clog.finished(missing));
+        QCOMPARE(
+            clog.complete(missing).data.value(QLatin1String("error_code")).toString(), u"invalid_input"_s);
+        const QString full
+            = start(*c, workflowRequest(QStringLiteral("pinned"), topic(QStringLiteral("zebras"))));
+        QTRY_VERIFY(clog.finished(full));
+        QCOMPARE(clog.completeStatus(full), u"completed"_s);
+        QCOMPARE(clog.complete(full).data.value(QLatin1String("error_code")).toString(), QString());
+        const QString bad = start(*c, workflowRequest(QStringLiteral("pinned"), {}));
+        QTRY_VERIFY(clog.finished(bad));
+        QCOMPARE(clog.complete(bad).data.value(QLatin1String("error_code")).toString(), u"invalid_input"_s);
     }
 
     // Two workspace files on one database, both with an orchestration "unpinned": Node in
