@@ -1,6 +1,7 @@
 #include "app/run/RunSession.h"
 
 #include "app/run/CliOutput.h"
+#include "core/api/ExecutionTypes.h"
 #include "core/common/Util.h"
 
 #include <QCoreApplication>
@@ -30,30 +31,14 @@ RunSession::RunSession(ExecutionBackend *backend, const ExecutionRequest &reques
     , m_format(format)
     , m_workspace(workspace)
 {
-    connect(m_backend, &ExecutionBackend::started, this, &RunSession::onStarted);
-    connect(m_backend, &ExecutionBackend::startFailed, this, &RunSession::onStartFailed);
     connect(m_backend, &ExecutionBackend::eventsReceived, this, &RunSession::onEvents);
-    connect(m_backend, &ExecutionBackend::executionFetched, this,
-        [this](quint64 ticket, const ExecutionRecord &record) {
-            if (ticket == m_fetchTicket)
-                printRecordAndQuit(record);
-        });
-    connect(m_backend, &ExecutionBackend::queryFailed, this, [this](quint64 ticket, const QString &) {
-        // No database (--no-history) or not yet written: the record built from the events.
-        if (ticket == m_fetchTicket)
-            printRecordAndQuit(m_fold.record().id.isEmpty() ? m_record : m_fold.record());
-    });
     m_interruptPoll.setInterval(100);
     connect(&m_interruptPoll, &QTimer::timeout, this, &RunSession::checkInterrupt);
 }
 
-bool RunSession::isUnreachable(const QString &errorMessage)
+int RunSession::exitCodeFor(ErrorCode code)
 {
-    // The messages of core/providers/HttpStreamCall and core/remote/RemoteBackend for a request
-    // that never got an HTTP answer.
-    return errorMessage.contains(QLatin1String(": connection failed:"))
-        || errorMessage.contains(QLatin1String("(connect timeout)"))
-        || errorMessage.contains(QLatin1String("cannot reach server"));
+    return code == ErrorCode::Unreachable ? 3 : 2;
 }
 
 int RunSession::exec()
@@ -86,7 +71,12 @@ int RunSession::exec()
     auto previousPipe = std::signal(SIGPIPE, SIG_IGN);
     m_interruptPoll.start();
 
-    m_ticket = m_backend->start(m_request);
+    m_backend->start(m_request, this, [this](const QString &executionId, const Error &error) {
+        if (error.code == ErrorCode::None)
+            onStarted(executionId);
+        else
+            onStartFailed(error);
+    });
     // quit() sets m_done; the backend's signals arrive through this loop.
     QEventLoop loop;
     while (!m_done)
@@ -115,10 +105,8 @@ void RunSession::checkInterrupt()
     m_backend->cancel(m_executionId);
 }
 
-void RunSession::onStarted(quint64 ticket, const QString &executionId)
+void RunSession::onStarted(const QString &executionId)
 {
-    if (ticket != m_ticket)
-        return;
     m_executionId = executionId;
     m_record.id = executionId;
     m_fold.seed(m_record); // what we know of the run; its events fold in on top
@@ -129,12 +117,10 @@ void RunSession::onStarted(quint64 ticket, const QString &executionId)
     checkInterrupt();
 }
 
-void RunSession::onStartFailed(quint64 ticket, const QString &message)
+void RunSession::onStartFailed(const Error &error)
 {
-    if (ticket != m_ticket)
-        return;
-    cli::errLine(QStringLiteral("error: ") + message);
-    quit(isUnreachable(message) ? 3 : 2);
+    cli::errLine(QStringLiteral("error: ") + error.message);
+    quit(exitCodeFor(error.code));
 }
 
 void RunSession::onEvents(const ExecutionEventList &events)
@@ -248,9 +234,11 @@ void RunSession::onComplete(const ExecutionEvent &e)
     ExecutionRecord &r = m_fold.record();
     r.completedAt = QDateTime::currentDateTimeUtc();
 
+    // A failed run is 1, or 3 when its `complete` says the provider could not be reached
+    // (error_code; an engine that does not send it yet reads as a plain failure).
     int code = 0;
     if (r.status != ExecutionStatus::Completed)
-        code = isUnreachable(r.errorMessage) ? 3 : 1;
+        code = r.errorCode == ErrorCode::Unreachable ? 3 : 1;
     if (r.status != ExecutionStatus::Completed && !r.errorMessage.isEmpty())
         cli::errLine(QStringLiteral("error: ") + r.errorMessage);
 
@@ -277,9 +265,13 @@ void RunSession::onComplete(const ExecutionEvent &e)
         break;
     case Format::Json:
         // The stored record is the reference (all columns, steps as written); without a
-        // database the backend answers queryFailed and the record from the events is printed.
+        // database the fetch fails and the record from the events is printed.
         m_exitCode = code;
-        m_fetchTicket = m_backend->fetchExecution(m_executionId);
+        m_backend->fetchExecution(
+            m_executionId, this, [this](const ExecutionRecord &record, const Error &error) {
+                // No database (--no-history) or not yet written: the record built from the events.
+                printRecordAndQuit(error.code == ErrorCode::None ? record : m_fold.record());
+            });
         break;
     }
 }

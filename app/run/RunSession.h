@@ -15,7 +15,8 @@
 // Also builds the execution record from the events, so `--format json` works with
 // `--no-history` (no database to fetch it from). Ctrl-C cancels the run; a second one quits.
 //
-// Threading: main thread; the backend's signals arrive here.
+// Threading: main thread; the backend's callbacks and signals arrive here. The exit code comes
+// from error codes (the start's Error, the `complete` event's error_code), never from text.
 class RunSession final : public QObject
 {
     Q_OBJECT
@@ -29,12 +30,13 @@ public:
     // Runs to the end of the execution and returns the exit code.
     int exec();
 
-    // True when a failure message means the provider or server was never reached.
-    static bool isUnreachable(const QString &errorMessage);
+    // The exit code of a request the backend did not take (docs/cli.md): 3 when the server or
+    // provider could not be reached, 2 otherwise.
+    static int exitCodeFor(ErrorCode code);
 
 private:
-    void onStarted(quint64 ticket, const QString &executionId);
-    void onStartFailed(quint64 ticket, const QString &message);
+    void onStarted(const QString &executionId);
+    void onStartFailed(const Error &error);
     void onEvents(const ExecutionEventList &events);
     void handle(const ExecutionEvent &event);
     void onComplete(const ExecutionEvent &event);
@@ -46,8 +48,6 @@ private:
     ExecutionRequest m_request;
     Format m_format;
     Workspace m_workspace;
-    quint64 m_ticket = 0;
-    quint64 m_fetchTicket = 0;
     QString m_executionId;
     ExecutionEventList m_early; // events that came before started() named our id
     bool m_done = false;

@@ -12,6 +12,7 @@
 #include "core/store/ExecutionStore.h"
 #include "core/trace/OtlpExport.h"
 
+#include <QCoreApplication>
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
@@ -24,6 +25,23 @@
 #include <optional>
 
 namespace {
+
+// Waits for the one answer of an asynchronous backend call, running the event loop:
+// `call(context, callback)` starts it. The runner's only wait for a reply.
+template <typename Value, typename Call> std::pair<Value, Error> awaitReply(Call call)
+{
+    std::optional<std::pair<Value, Error>> answer;
+    QObject context;
+    call(&context, [&answer](const Value &value, const Error &error) { answer.emplace(value, error); });
+    while (!answer)
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+    return *answer;
+}
+
+int exitCodeOf(ErrorCode code)
+{
+    return RunSession::exitCodeFor(code);
+}
 
 int badArguments(const QString &message)
 {
@@ -120,20 +138,19 @@ RemoteConnection connectRemote(const QString &url, const QString &tokenFile)
         loop.quit();
     });
     QObject::connect(c.backend.get(), &ExecutionBackend::workspaceChanged, &loop, &QEventLoop::quit);
-    QObject::connect(
-        c.backend.get(), &RemoteBackend::workspaceFetchFailed, &loop, [&](const QString &message) {
-            failure = message;
-            loop.quit();
-        });
+    ErrorCode failureCode = ErrorCode::Unreachable; // no answer in time
+    QObject::connect(c.backend.get(), &RemoteBackend::workspaceFetchFailed, &loop, [&](const Error &error) {
+        failure = error.message;
+        failureCode = error.code;
+        loop.quit();
+    });
     timeout.start(30000);
     if (!c.backend->hasWorkspace())
         loop.exec();
     if (!c.backend->hasWorkspace()) {
         cli::errLine(QStringLiteral("error: ") + failure);
         // A refused token or a broken server workspace is not a reachability problem.
-        c.exitCode = RunSession::isUnreachable(failure) || failure.contains(QLatin1String("no answer"))
-            ? RunnerCli::Unreachable
-            : RunnerCli::BadArguments;
+        c.exitCode = exitCodeOf(failureCode);
         c.backend.reset();
     }
     return c;
@@ -527,30 +544,11 @@ int RunnerCli::history(const QStringList &args)
         // Pages until the limit; the server may cap a page.
         while (items.size() < limit) {
             q.limit = limit - int(items.size());
-            bool done = false;
-            QString failure;
-            HistoryPage page;
-            const quint64 ticket = c.backend->queryHistory(q);
-            QEventLoop loop;
-            QObject::connect(c.backend.get(), &ExecutionBackend::historyReady, &loop,
-                [&](quint64 t, const HistoryPage &p) {
-                    if (t == ticket) {
-                        page = p;
-                        done = true;
-                    }
-                });
-            QObject::connect(
-                c.backend.get(), &ExecutionBackend::queryFailed, &loop, [&](quint64 t, const QString &m) {
-                    if (t == ticket) {
-                        failure = m;
-                        done = true;
-                    }
-                });
-            while (!done)
-                loop.processEvents(QEventLoop::WaitForMoreEvents);
-            if (!failure.isEmpty()) {
-                cli::errLine(QStringLiteral("error: ") + failure);
-                return RunSession::isUnreachable(failure) ? Unreachable : BadArguments;
+            const auto [page, error] = awaitReply<HistoryPage>(
+                [&](QObject *context, auto callback) { c.backend->queryHistory(q, context, callback); });
+            if (error.code != ErrorCode::None) {
+                cli::errLine(QStringLiteral("error: ") + error.message);
+                return exitCodeOf(error.code);
             }
             items += page.items;
             if (page.nextCursor.isEmpty() || page.items.isEmpty())
@@ -636,30 +634,13 @@ int RunnerCli::show(const QStringList &args)
             = connectRemote(a.value(QStringLiteral("remote")), a.value(QStringLiteral("token-file")));
         if (!c.backend)
             return c.exitCode;
-        bool done = false;
-        QString failure;
-        const quint64 ticket = c.backend->fetchExecution(id);
-        QEventLoop loop;
-        QObject::connect(c.backend.get(), &ExecutionBackend::executionFetched, &loop,
-            [&](quint64 t, const ExecutionRecord &r) {
-                if (t == ticket) {
-                    record = r;
-                    done = true;
-                }
-            });
-        QObject::connect(
-            c.backend.get(), &ExecutionBackend::queryFailed, &loop, [&](quint64 t, const QString &m) {
-                if (t == ticket) {
-                    failure = m;
-                    done = true;
-                }
-            });
-        while (!done)
-            loop.processEvents(QEventLoop::WaitForMoreEvents);
-        if (!failure.isEmpty()) {
-            cli::errLine(QStringLiteral("error: ") + failure);
-            return RunSession::isUnreachable(failure) ? Unreachable : BadArguments;
+        const auto [fetched, error] = awaitReply<ExecutionRecord>(
+            [&](QObject *context, auto callback) { c.backend->fetchExecution(id, context, callback); });
+        if (error.code != ErrorCode::None) {
+            cli::errLine(QStringLiteral("error: ") + error.message);
+            return exitCodeOf(error.code);
         }
+        record = fetched;
     } else {
         const std::optional<StoreScope> scope = localScope(a);
         if (!scope)

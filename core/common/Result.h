@@ -5,11 +5,18 @@
 #include <optional>
 #include <utility>
 
+// The codes of core/api/ErrorCode.h; declared here so a failure can carry one without this
+// library depending on the api layer.
+enum class ErrorCode;
+
 // Errors are values at API boundaries. The message says where and why (a JSON path, a
-// provider, a field), e.g. "agents[2].signature.inputs[0].type: unknown type 'strng'".
+// provider, a field), e.g. "agents[2].signature.inputs[0].type: unknown type 'strng'". The
+// optional code says what kind of failure it is, for callers that must act on it (unset:
+// Internal).
 struct Failure
 {
     QString message;
+    std::optional<ErrorCode> code = std::nullopt;
 };
 
 template <typename T> class [[nodiscard]] Result
@@ -21,10 +28,12 @@ public:
     }
     Result(Failure failure)
         : m_error(std::move(failure.message))
+        , m_code(failure.code)
     {
     }
 
     bool ok() const { return m_value.has_value(); }
+    std::optional<ErrorCode> errorCode() const { return m_code; }
     explicit operator bool() const { return ok(); }
     const T &value() const & { return *m_value; }
     T &value() & { return *m_value; }
@@ -37,6 +46,7 @@ public:
 private:
     std::optional<T> m_value;
     QString m_error;
+    std::optional<ErrorCode> m_code;
 };
 
 template <> class [[nodiscard]] Result<void>
@@ -46,14 +56,17 @@ public:
     Result(Failure failure)
         : m_ok(false)
         , m_error(std::move(failure.message))
+        , m_code(failure.code)
     {
     }
 
     bool ok() const { return m_ok; }
+    std::optional<ErrorCode> errorCode() const { return m_code; }
     explicit operator bool() const { return m_ok; }
     const QString &error() const { return m_error; }
 
 private:
     bool m_ok = true;
     QString m_error;
+    std::optional<ErrorCode> m_code;
 };

@@ -4,31 +4,35 @@
 #include "core/api/ExecutionEvent.h"
 #include "core/api/ExecutionRecord.h"
 #include "core/api/ExecutionRequest.h"
+#include "core/engine/AgentRun.h"
 #include "core/engine/EngineSettings.h"
+#include "core/engine/EventJournal.h"
+#include "core/engine/StoreWriter.h"
 #include "core/model/Workspace.h"
 
-#include <QElapsedTimer>
 #include <QHash>
 #include <QList>
-#include <QMutex>
 #include <QObject>
 #include <QSet>
 #include <QStringList>
-#include <QTimer>
 
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
 
+class Execution;
 class ExecutionStore;
-class LlmCall;
 class QNetworkAccessManager;
-struct LlmRequest;
-struct LlmResult;
 
 // The embedded execution engine (docs/architecture.md): a worker object that lives on its own thread
 // (LocalBackend owns that thread; tests and the server may own one themselves).
+//
+// The Engine itself keeps the queue, the concurrency limit, dispatch and the lifecycle; the
+// units it drives (docs/architecture.md, "Engine units"): Execution (record, steps, events of
+// one run), AgentRun (one agent call), WorkflowRun (the DAG state machine), EventJournal (seq,
+// batching, replay buffer, retention), StoreWriter (grouped store writes), and
+// core/api/UpstreamResolver (Node in Context upstream values).
 //
 // What it does: queues requests (EngineSettings::concurrency running at once, the rest
 // `queued`), runs agents (llm step + parse step) and orchestrations (every ready node of the
@@ -36,6 +40,9 @@ struct LlmResult;
 // steps nested), records every execution, step and metric in its own ExecutionStore as they
 // happen, and emits execution events (docs/wire-protocol.md) with a gap-free per-execution seq from 1:
 //   status(queued) -> status(running) -> step_started / chunk / step_completed ... -> complete
+//
+// The `queued` status event carries the execution's header and `complete` its error_code
+// (docs/wire-protocol.md).
 //
 // Recorded fields: execution_type is `agent` for agent runs and `orchestration` for both
 // orchestration modes; test_mode says the mode (single_agent | full_workflow |
@@ -58,7 +65,8 @@ struct LlmResult;
 //
 // Failures are values: bad inputs, an invalid orchestration (each problem with its JSON path),
 // a missing upstream value, a provider error or a reply that does not fit the signature end the
-// execution `failed` with a message naming the field / node / provider. A failing node cancels
+// execution `failed` with a message naming the field / node / provider. The problems of a run
+// are those owned by its agent, or by its orchestration and the agents of its nodes. A failing node cancels
 // its running siblings and records the nodes never started as `skipped` steps.
 //
 // Events are batched for throughput: they collect in a pending batch that is flushed once per
@@ -132,67 +140,37 @@ signals:
     void storeFailed(const QString &message);
 
 private:
-    struct Execution;
-    struct AgentTask;
-    struct NodeRun;
-    struct TaskOutcome;
-
     // Queue and lifecycle.
     void pump();
     void schedulePump();
     void startExecution(Execution *x);
-    void finishExecution(
-        Execution *x, const QString &status, const QString &error, const QJsonObject &outputData);
+    void finishExecution(Execution *x, ExecutionStatus status, ErrorCode code, const QString &error,
+        const QJsonObject &outputData);
     void updateCounts();
     void cancelExecution(Execution *x);
 
-    // Agent runs (one agent: llm step + parse step), used by every mode.
+    // The three modes; every agent call is an AgentRun.
     void runSingleAgent(Execution *x);
-    AgentTask *startAgentTask(Execution *x, const AgentSpec &agent, const QJsonObject &inputs,
-        const QString &parentStepId, const QString &nodeId,
-        std::function<void(AgentTask *, const TaskOutcome &)> done);
-    void launchTaskCall(AgentTask *t, const LlmRequest &request); // the key is resolved
-    void failTaskLater(AgentTask *t, const QString &error);
-    void onTaskChunk(AgentTask *t, const QString &text, int tokens);
-    void onTaskAttemptFailed(AgentTask *t, int attempt, const QString &error);
-    void onTaskFinished(AgentTask *t, const LlmResult &result);
-    void endTask(AgentTask *t, const TaskOutcome &outcome);
-    void cancelTask(AgentTask *t);
-
-    // Orchestrations.
+    AgentRun *startAgentRun(Execution *x, const AgentSpec &agent, const QJsonObject &inputs,
+        const QString &parentStepId, const QString &nodeId, AgentRun::Done done);
     void runOrchestration(Execution *x);
     void runNodeInContext(Execution *x);
+    std::optional<ExecutionRecord> latestUpstreamRun(Execution *x);
     void startReadyNodes(Execution *x);
     void startNode(Execution *x, int index);
-    void onNodeDone(Execution *x, int index, const TaskOutcome &outcome);
+    void onNodeDone(Execution *x, int index, const AgentRun::Outcome &outcome);
     void settleOrchestration(Execution *x);
-    const QStringList &workspaceProblems(Execution *x);
-    QStringList orchestrationProblems(Execution *x, const OrchestrationSpec &o);
-    QStringList agentProblems(Execution *x, const QString &agentId);
-
-    // Steps, events, store.
-    StepRecord newStep(Execution *x, const QString &kind, const QString &name, const QString &parentStepId,
-        const QString &nodeId);
-    void stepStarted(Execution *x, StepRecord &s);
-    void stepFinished(Execution *x, StepRecord &s, const QString &status);
-    void emitEvent(Execution *x, ExecutionEvent &&event);
-    void scheduleFlush();
-    void flushEvents();
-    void flushQueued();
-    void flushPartialOutputs();
-    void commitStore();
-    void storeWrite(const std::function<Result<void>(ExecutionStore &)> &write);
-    void evictFinished();
+    // The validation problems owned by these agents / this orchestration in x's workspace.
+    QList<ValidationProblem> problemsOf(
+        Execution *x, const QStringList &agents, const QString &orchestrationId);
+    // False (and x finished `failed`) when o or an agent of its nodes has problems.
+    bool orchestrationIsValid(Execution *x, const OrchestrationSpec &o);
 
     Workspace m_workspace;
     EngineSettings m_settings;
-    std::unique_ptr<ExecutionStore> m_store; // Owned; opened and used on the engine thread.
+    StoreWriter m_writer; // the store and its grouped writes (engine thread)
+    EventJournal m_journal; // seq, batching, replay buffer (eventsSince from any thread)
     QNetworkAccessManager *m_network = nullptr; // Owned (child); created in initialize().
-    bool m_txOpen = false; // a store transaction groups recent writes
-    bool m_pendingTerminal = false; // m_pending holds a `complete` event
-    QElapsedTimer m_txClock; // since the open transaction began
-    QTimer m_commitTimer; // commits an idle open transaction
-    bool m_storeFailedReported = false;
 
     bool m_shutDown = false;
     bool m_pumpScheduled = false;
@@ -205,22 +183,5 @@ private:
     std::atomic<int> m_queuedCount { 0 };
     int m_lastRunning = -1, m_lastQueued = -1;
 
-    ExecutionEventList m_pending; // events not yet flushed
-    bool m_flushScheduled = false;
-    QTimer m_partialTimer; // flushes partial LLM output to the store
-    QSet<AgentTask *> m_activeTasks; // Not owned (owned by their Execution).
-
-    // Replay buffer, shared with other threads through eventsSince().
-    struct Replay
-    {
-        ExecutionEventList events;
-        bool finished = false;
-        qint64 finishedAtMs = 0;
-    };
-    mutable QMutex m_replayMutex;
-    QHash<QString, Replay> m_replay;
-    QList<QString> m_finishedOrder; // finished executions, oldest first
-    qint64 m_retainedFinishedEvents = 0;
-
-    std::optional<QStringList> m_problemsCache; // Workspace::validate() of m_workspace
+    std::optional<QList<ValidationProblem>> m_problemsCache; // Workspace::validate() of m_workspace
 };

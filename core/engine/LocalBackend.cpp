@@ -1,8 +1,110 @@
 #include "core/engine/LocalBackend.h"
 
+#include "core/api/ExecutionTypes.h"
 #include "core/engine/Engine.h"
+#include "core/store/ExecutionStore.h"
 
+#include <QSemaphore>
 #include <QThread>
+
+namespace {
+
+// The tenant whose stored executions this backend may read: the workspace it runs (the app's
+// open workspace file, the server's served workspace), exactly as the engine scopes its own
+// reads (docs/store.md, "Tenants").
+StoreScope storeScope(const Workspace &ws)
+{
+    return StoreScope::workspace(ws.organizationId, ws.workspaceId);
+}
+
+template <typename T> Error errorOf(const Result<T> &r)
+{
+    return { r.errorCode().value_or(ErrorCode::Internal), r.error() };
+}
+
+// Why a request cannot start in `ws`, checked here so the caller gets a code (the engine checks
+// the same and answers with a message only).
+Error requestProblem(const Workspace &ws, const ExecutionRequest &request)
+{
+    const bool hasAgent = !request.agentId.isEmpty();
+    const bool hasOrch = !request.orchestrationId.isEmpty();
+    if (hasAgent == hasOrch)
+        return { ErrorCode::InvalidInput,
+            QStringLiteral("request: give either an agent or an orchestration, not both or neither") };
+    if (hasAgent && !ws.agent(request.agentId))
+        return { ErrorCode::NotFound, QStringLiteral("unknown agent '%1'").arg(request.agentId) };
+    if (hasOrch) {
+        const OrchestrationSpec *orch = ws.orchestration(request.orchestrationId);
+        if (!orch)
+            return { ErrorCode::NotFound,
+                QStringLiteral("unknown orchestration '%1'").arg(request.orchestrationId) };
+        if (!request.nodeId.isEmpty() && !orch->node(request.nodeId))
+            return { ErrorCode::NotFound,
+                QStringLiteral("orchestration '%1' has no node '%2'")
+                    .arg(request.orchestrationId, request.nodeId) };
+    }
+    return { ErrorCode::None, QString() };
+}
+
+} // namespace
+
+// The history side of the embedded engine: lives on the "agentstudio-history" thread and owns
+// that thread's own connection to the database (WAL lets it read while the engine writes).
+class HistoryReader final : public QObject
+{
+public:
+    explicit HistoryReader(QString path)
+        : m_path(std::move(path))
+    {
+    }
+
+    // On the history thread: open the connection there (a QSqlDatabase connection belongs to
+    // the thread that opened it).
+    void open()
+    {
+        if (m_path.isEmpty())
+            return;
+        m_store = std::make_unique<ExecutionStore>(m_path);
+        const Result<void> r = m_store->open();
+        if (!r) {
+            qWarning("history: cannot open the execution store: %s", qPrintable(r.error()));
+            m_openError = r.error();
+            m_store.reset();
+        }
+    }
+    void close() { m_store.reset(); }
+
+    // The store, or a failure that says why there is none.
+    Result<ExecutionStore *> store() const
+    {
+        if (m_store)
+            return m_store.get();
+        if (m_path.isEmpty())
+            return Failure { QStringLiteral("no history: the engine runs without a database") };
+        return Failure { QStringLiteral("no history: ") + m_openError };
+    }
+
+    // Deletes the finished ones among `ids` (queued and running executions are still being
+    // written by the engine: they stay).
+    Result<int> removeFinished(const StoreScope &scope, const QStringList &ids)
+    {
+        Result<ExecutionStore *> s = store();
+        if (!s)
+            return Failure { s.error() };
+        QStringList finished;
+        for (const QString &id : ids) {
+            const Result<ExecutionRecord> r = (*s)->execution(scope, id, false);
+            if (r && isTerminal(r->status))
+                finished.append(id);
+        }
+        return (*s)->remove(scope, finished);
+    }
+
+private:
+    QString m_path;
+    QString m_openError;
+    std::unique_ptr<ExecutionStore> m_store;
+};
 
 LocalBackend::LocalBackend(const Workspace &workspace, const EngineSettings &settings, QObject *parent)
     : ExecutionBackend(parent)
@@ -16,14 +118,22 @@ LocalBackend::LocalBackend(const Workspace &workspace, const EngineSettings &set
     // The engine is deleted on its own thread once the thread's loop has ended.
     connect(m_thread, &QThread::finished, m_engine, &QObject::deleteLater);
 
+    m_readerThread = new QThread(this);
+    m_readerThread->setObjectName(QStringLiteral("agentstudio-history"));
+    m_reader = new HistoryReader(settings.databasePath);
+    m_reader->moveToThread(m_readerThread);
+    connect(m_readerThread, &QThread::finished, m_reader, &QObject::deleteLater);
+
     // Every connection has this object as context: the signals arrive queued on our thread.
-    connect(m_engine, &Engine::started, this, &LocalBackend::started);
-    connect(m_engine, &Engine::startFailed, this, &LocalBackend::startFailed);
-    connect(m_engine, &Engine::eventsReady, this, &LocalBackend::eventsReceived);
-    connect(m_engine, &Engine::historyReady, this, &LocalBackend::historyReady);
-    connect(m_engine, &Engine::executionFetched, this, &LocalBackend::executionFetched);
-    connect(m_engine, &Engine::queryFailed, this, &LocalBackend::queryFailed);
-    connect(m_engine, &Engine::executionsDeleted, this, &LocalBackend::executionsDeleted);
+    connect(m_engine, &Engine::started, this, [this](quint64 ticket, const QString &id) {
+        m_starts.take(ticket)(id, Error { ErrorCode::None, QString() });
+    });
+    connect(m_engine, &Engine::startFailed, this, [this](quint64 ticket, const QString &message) {
+        // Unknown names were answered before submitting: what is left is a request that does
+        // not fit (an execution id that exists, …).
+        m_starts.take(ticket)(QString(), Error { ErrorCode::InvalidInput, message });
+    });
+    connect(m_engine, &Engine::eventsReady, this, &LocalBackend::onEngineEvents);
     connect(m_engine, &Engine::countsChanged, this, [this](int running, int queued) {
         m_running = running;
         m_queued = queued;
@@ -31,7 +141,27 @@ LocalBackend::LocalBackend(const Workspace &workspace, const EngineSettings &set
     });
 
     m_thread->start();
-    QMetaObject::invokeMethod(m_engine, &Engine::initialize, Qt::QueuedConnection);
+    m_readerThread->start();
+    // The reader opens its connection once the engine has opened (created, migrated, switched
+    // to WAL) the file: two connections doing that at once make one fail ("database is
+    // locked"). Its queued calls wait behind the open.
+    auto engineReady = std::make_shared<QSemaphore>();
+    Engine *engine = m_engine;
+    QMetaObject::invokeMethod(
+        m_engine,
+        [engine, engineReady] {
+            engine->initialize();
+            engineReady->release();
+        },
+        Qt::QueuedConnection);
+    HistoryReader *reader = m_reader;
+    QMetaObject::invokeMethod(
+        m_reader,
+        [reader, engineReady] {
+            engineReady->acquire();
+            reader->open();
+        },
+        Qt::QueuedConnection);
     // The embedded engine is always "connected"; said once, after the caller had a chance to
     // connect to the signal.
     QMetaObject::invokeMethod(
@@ -41,7 +171,8 @@ LocalBackend::LocalBackend(const Workspace &workspace, const EngineSettings &set
 LocalBackend::~LocalBackend()
 {
     // Cancel everything and close the store on the engine thread, then end its loop from
-    // there (so the shutdown call runs before the loop exits) and wait for it.
+    // there (so the shutdown call runs before the loop exits) and wait for it. The history
+    // thread closes its connection the same way.
     Engine *engine = m_engine;
     QThread *thread = m_thread;
     QMetaObject::invokeMethod(
@@ -51,8 +182,19 @@ LocalBackend::~LocalBackend()
             thread->quit();
         },
         Qt::QueuedConnection);
+    HistoryReader *reader = m_reader;
+    QThread *readerThread = m_readerThread;
+    QMetaObject::invokeMethod(
+        m_reader,
+        [reader, readerThread] {
+            reader->close();
+            readerThread->quit();
+        },
+        Qt::QueuedConnection);
     m_thread->wait();
+    m_readerThread->wait();
     m_engine = nullptr;
+    m_reader = nullptr;
 }
 
 void LocalBackend::setWorkspace(const Workspace &workspace)
@@ -71,13 +213,18 @@ void LocalBackend::setCredentialTrust(const CredentialTrust &trust)
         m_engine, [engine, trust] { engine->setCredentialTrust(trust); }, Qt::QueuedConnection);
 }
 
-quint64 LocalBackend::start(const ExecutionRequest &request)
+void LocalBackend::start(const ExecutionRequest &request, QObject *context, StartCallback callback)
 {
+    StartReply reply(context, std::move(callback));
+    if (const Error problem = requestProblem(m_workspace, request); problem.code != ErrorCode::None) {
+        replyLater(std::move(reply), QString(), problem);
+        return;
+    }
     const quint64 ticket = m_nextTicket++;
+    m_starts.insert(ticket, std::move(reply));
     Engine *engine = m_engine;
     QMetaObject::invokeMethod(
         m_engine, [engine, ticket, request] { engine->submit(ticket, request); }, Qt::QueuedConnection);
-    return ticket;
 }
 
 void LocalBackend::cancel(const QString &executionId)
@@ -87,56 +234,148 @@ void LocalBackend::cancel(const QString &executionId)
         m_engine, [engine, executionId] { engine->cancel(executionId); }, Qt::QueuedConnection);
 }
 
-void LocalBackend::subscribe(const QString &executionId, qint64 afterSeq)
+void LocalBackend::onEngineEvents(const ExecutionEventList &events)
 {
-    // Every batch of the engine is forwarded already; a subscription only replays what is past.
-    // Delivered in a later turn so callers can connect after calling subscribe().
+    emit eventsReceived(events);
+    if (m_subscribers.isEmpty())
+        return;
+    // Each subscriber gets the events of its execution it does not have yet, once.
+    QHash<QString, ExecutionEventList> byExecution;
+    for (const ExecutionEvent &e : events)
+        if (m_subscribers.contains(e.executionId))
+            byExecution[e.executionId].append(e);
+    for (auto it = byExecution.cbegin(); it != byExecution.cend(); ++it) {
+        // A callback may unsubscribe or subscribe: work on a copy and look each one up again.
+        const QList<Subscription> subscribers = m_subscribers.value(it.key());
+        for (const Subscription &s : subscribers) {
+            if (!s.caughtUp || s.context.isNull())
+                continue; // its catch-up (taken later on the engine thread) holds these
+            const ExecutionEventList fresh = newerThan(it.value(), s.lastSeq);
+            if (fresh.isEmpty())
+                continue;
+            QList<Subscription> &now = m_subscribers[it.key()];
+            for (Subscription &live : now)
+                if (live.context == s.context)
+                    live.lastSeq = fresh.last().seq;
+            s.callback(fresh);
+        }
+    }
+}
+
+void LocalBackend::subscribe(
+    const QString &executionId, qint64 afterSeq, QObject *context, EventsCallback callback)
+{
+    if (!context) {
+        qWarning("LocalBackend::subscribe(%s): no context (the subscription ends with it)",
+            qPrintable(executionId));
+        return;
+    }
+    unsubscribe(executionId, context);
+    const QMetaObject::Connection ends = connect(context, &QObject::destroyed, this,
+        [this, executionId, context] { unsubscribe(executionId, context); });
+    m_subscribers[executionId].append(Subscription { context, std::move(callback), afterSeq, false, ends });
+    // The catch-up is taken on the engine thread: every batch emitted before it is already
+    // queued to us (and is ignored for this subscriber), every later batch comes after it.
+    Engine *engine = m_engine;
+    QPointer<QObject> guard(context);
     QMetaObject::invokeMethod(
-        this,
-        [this, executionId, afterSeq] {
-            const ExecutionEventList past
-                = m_engine ? m_engine->eventsSince(executionId, afterSeq) : ExecutionEventList();
-            if (!past.isEmpty())
-                emit eventsReceived(past);
+        m_engine,
+        [this, engine, executionId, afterSeq, guard] {
+            const ExecutionEventList past = engine->eventsSince(executionId, afterSeq);
+            QMetaObject::invokeMethod(
+                this, [this, executionId, guard, past] { deliverCatchUp(executionId, guard, past); },
+                Qt::QueuedConnection);
         },
         Qt::QueuedConnection);
 }
 
-quint64 LocalBackend::queryHistory(const HistoryQuery &query)
+void LocalBackend::deliverCatchUp(
+    const QString &executionId, QObject *context, const ExecutionEventList &past)
 {
-    const quint64 ticket = m_nextTicket++;
-    Engine *engine = m_engine;
-    QMetaObject::invokeMethod(
-        m_engine, [engine, ticket, query] { engine->queryHistory(ticket, query); }, Qt::QueuedConnection);
-    return ticket;
+    if (!context)
+        return;
+    auto it = m_subscribers.find(executionId);
+    if (it == m_subscribers.end())
+        return;
+    for (Subscription &s : *it) {
+        if (s.context != context || s.caughtUp)
+            continue;
+        s.caughtUp = true;
+        const ExecutionEventList fresh = newerThan(past, s.lastSeq);
+        if (fresh.isEmpty())
+            return;
+        s.lastSeq = fresh.last().seq;
+        const EventsCallback callback = s.callback;
+        callback(fresh);
+        return;
+    }
 }
 
-quint64 LocalBackend::fetchExecution(const QString &executionId)
+void LocalBackend::unsubscribe(const QString &executionId, QObject *context)
 {
-    const quint64 ticket = m_nextTicket++;
-    Engine *engine = m_engine;
-    QMetaObject::invokeMethod(
-        m_engine, [engine, ticket, executionId] { engine->fetchExecution(ticket, executionId); },
-        Qt::QueuedConnection);
-    return ticket;
+    auto it = m_subscribers.find(executionId);
+    if (it == m_subscribers.end())
+        return;
+    dropSubscription(*it, context);
+    if (it->isEmpty())
+        m_subscribers.erase(it);
 }
 
-quint64 LocalBackend::deleteExecutions(const QStringList &ids)
+void LocalBackend::onReader(std::function<void(HistoryReader &)> job)
 {
-    const quint64 ticket = m_nextTicket++;
-    Engine *engine = m_engine;
+    HistoryReader *reader = m_reader;
     QMetaObject::invokeMethod(
-        m_engine, [engine, ticket, ids] { engine->deleteExecutions(ticket, ids); }, Qt::QueuedConnection);
-    return ticket;
+        m_reader, [reader, job] { job(*reader); }, Qt::QueuedConnection);
 }
 
-quint64 LocalBackend::applyRetention(int keepLast, const QDateTime &olderThan)
+void LocalBackend::queryHistory(const HistoryQuery &query, QObject *context, HistoryCallback callback)
 {
-    const quint64 ticket = m_nextTicket++;
-    Engine *engine = m_engine;
-    QMetaObject::invokeMethod(
-        m_engine,
-        [engine, ticket, keepLast, olderThan] { engine->applyRetention(ticket, keepLast, olderThan); },
-        Qt::QueuedConnection);
-    return ticket;
+    const StoreScope scope = storeScope(m_workspace);
+    onReader([this, scope, query, reply = HistoryReply(context, std::move(callback))](HistoryReader &r) {
+        Result<ExecutionStore *> store = r.store();
+        const Result<HistoryPage> page = store ? (*store)->query(scope, query) : Failure { store.error() };
+        if (page)
+            replyLater(reply, page.value(), Error { ErrorCode::None, QString() });
+        else
+            replyLater(reply, HistoryPage(), errorOf(page));
+    });
+}
+
+void LocalBackend::fetchExecution(const QString &executionId, QObject *context, FetchCallback callback)
+{
+    const StoreScope scope = storeScope(m_workspace);
+    onReader([this, scope, executionId, reply = FetchReply(context, std::move(callback))](HistoryReader &r) {
+        Result<ExecutionStore *> store = r.store();
+        const Result<ExecutionRecord> record
+            = store ? (*store)->execution(scope, executionId, true) : Failure { store.error() };
+        if (record)
+            replyLater(reply, record.value(), Error { ErrorCode::None, QString() });
+        else
+            replyLater(reply, ExecutionRecord(), errorOf(record));
+    });
+}
+
+void LocalBackend::deleteExecutions(const QStringList &ids, QObject *context, DeleteCallback callback)
+{
+    const StoreScope scope = storeScope(m_workspace);
+    onReader([this, scope, ids, reply = DeleteReply(context, std::move(callback))](HistoryReader &r) {
+        const Result<int> removed = r.removeFinished(scope, ids);
+        replyLater(reply, removed ? removed.value() : 0,
+            removed ? Error { ErrorCode::None, QString() } : errorOf(removed));
+    });
+}
+
+void LocalBackend::applyRetention(
+    int keepLast, const QDateTime &olderThan, QObject *context, DeleteCallback callback)
+{
+    const StoreScope scope = storeScope(m_workspace);
+    onReader([this, scope, keepLast, olderThan, reply = DeleteReply(context, std::move(callback))](
+                 HistoryReader &r) {
+        Result<ExecutionStore *> store = r.store();
+        // The store keeps queued and running executions itself.
+        const Result<int> removed
+            = store ? (*store)->applyRetention(scope, keepLast, olderThan) : Failure { store.error() };
+        replyLater(reply, removed ? removed.value() : 0,
+            removed ? Error { ErrorCode::None, QString() } : errorOf(removed));
+    });
 }

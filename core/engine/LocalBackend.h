@@ -3,14 +3,24 @@
 #include "core/api/ExecutionBackend.h"
 #include "core/engine/EngineSettings.h"
 
+#include <QHash>
+
 #include <memory>
 
 class Engine;
+class HistoryReader;
 class QThread;
 
 // The embedded engine (docs/architecture.md, "Threads"): an Engine worker on its own named QThread
-// ("agentstudio-engine") with its own network access manager and database connection.
-// This object is the RAII holder: its destructor cancels runs, quits and waits the thread.
+// ("agentstudio-engine") with its own network access manager and database connection, and a
+// HistoryReader on a second thread ("agentstudio-history") with its own connection to the same
+// database: history queries, fetches, deletes and retention run there, so they never wait for
+// (or hold up) the thread that streams tokens. Both see only the current workspace's
+// executions (StoreScope of its organization and workspace ids, docs/store.md).
+// This object is the RAII holder: its destructor cancels runs, quits and waits both threads.
+//
+// The engine's ticketed signals are mapped to the callers' callbacks here; tickets never leave
+// this class.
 class LocalBackend final : public ExecutionBackend
 {
     Q_OBJECT
@@ -27,23 +37,40 @@ public:
     // with start(), so a start() right after it already sees it).
     void setCredentialTrust(const CredentialTrust &trust);
 
-    quint64 start(const ExecutionRequest &request) override;
+    void start(const ExecutionRequest &request, QObject *context, StartCallback callback) override;
     void cancel(const QString &executionId) override;
-    void subscribe(const QString &executionId, qint64 afterSeq = 0) override;
-    quint64 queryHistory(const HistoryQuery &query) override;
-    quint64 fetchExecution(const QString &executionId) override;
-    quint64 deleteExecutions(const QStringList &ids) override;
-    quint64 applyRetention(int keepLast, const QDateTime &olderThan) override;
+    void subscribe(
+        const QString &executionId, qint64 afterSeq, QObject *context, EventsCallback callback) override;
+    void unsubscribe(const QString &executionId, QObject *context) override;
+    void queryHistory(const HistoryQuery &query, QObject *context, HistoryCallback callback) override;
+    void fetchExecution(const QString &executionId, QObject *context, FetchCallback callback) override;
+    bool canDelete() const override { return true; }
+    void deleteExecutions(const QStringList &ids, QObject *context, DeleteCallback callback) override;
+    void applyRetention(
+        int keepLast, const QDateTime &olderThan, QObject *context, DeleteCallback callback) override;
     int runningCount() const override { return m_running; }
     int queuedCount() const override { return m_queued; }
+    QString connectionState() const override { return QStringLiteral("connected"); }
 
     Engine *engine() const { return m_engine; } // lives on the engine thread
+    // For tests: the thread history calls run on.
+    QThread *historyThread() const { return m_readerThread; }
 
 private:
+    void onEngineEvents(const ExecutionEventList &events);
+    void deliverCatchUp(const QString &executionId, QObject *context, const ExecutionEventList &past);
+    // Runs `job(reader)` on the history thread; the reply comes back through `deliver` here.
+    void onReader(std::function<void(HistoryReader &)> job);
+
     Workspace m_workspace;
     QThread *m_thread = nullptr; // Owned.
     Engine *m_engine = nullptr; // Owned; deleted on its thread when the thread finishes.
+    QThread *m_readerThread = nullptr; // Owned.
+    HistoryReader *m_reader = nullptr; // Owned; deleted on its thread when the thread finishes.
     quint64 m_nextTicket = 1;
+    QHash<quint64, StartReply> m_starts; // engine tickets in flight -> their callers
+    // Per execution, per context: the subscribers (GUI thread).
+    QHash<QString, QList<Subscription>> m_subscribers;
     int m_running = 0;
     int m_queued = 0;
 };

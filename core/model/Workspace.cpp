@@ -721,7 +721,7 @@ Result<Workspace> Workspace::fromJson(const QByteArray &json, QStringList *probl
         ws.orchestrations.append(parseOrchestration(orchestrations.at(i).toObject(), op, p, &found));
     }
 
-    found.append(ws.validate());
+    found.append(toStrings(ws.validate()));
     found.removeDuplicates();
     sortByDocumentOrder(found);
     if (problems)
@@ -883,8 +883,68 @@ Result<void> Workspace::save(const QString &path) const
     return {};
 }
 
-QStringList Workspace::validate() const
+QString ValidationProblem::toString() const
 {
+    return path.isEmpty() ? message : path + QStringLiteral(": ") + message;
+}
+
+QStringList toStrings(const QList<ValidationProblem> &problems)
+{
+    QStringList out;
+    out.reserve(problems.size());
+    for (const ValidationProblem &p : problems)
+        out.append(p.toString());
+    return out;
+}
+
+QList<ValidationProblem> problemsOwnedBy(
+    const QList<ValidationProblem> &problems, const QStringList &agents, const QString &orchestrationId)
+{
+    using Kind = ValidationProblem::Owner::Kind;
+    QList<ValidationProblem> out;
+    if (!orchestrationId.isEmpty())
+        for (const ValidationProblem &p : problems)
+            if (p.owner.kind == Kind::Orchestration && p.owner.id == orchestrationId)
+                out << p;
+    for (const QString &agent : agents)
+        for (const ValidationProblem &p : problems)
+            if (p.owner.kind == Kind::Agent && p.owner.id == agent)
+                out << p;
+    return out;
+}
+
+namespace {
+
+// Moves the texts in `out` into `problems`, each split into path and message at its first
+// ": " and given `owner`; a text already collected is dropped (validate() never repeated one).
+void collect(QStringList &out, const ValidationProblem::Owner &owner, QList<ValidationProblem> &problems,
+    QSet<QString> &seen)
+{
+    for (const QString &text : std::as_const(out)) {
+        if (seen.contains(text))
+            continue;
+        seen.insert(text);
+        ValidationProblem p;
+        const qsizetype colon = text.indexOf(QStringLiteral(": "));
+        if (colon < 0) {
+            p.message = text;
+        } else {
+            p.path = text.left(colon);
+            p.message = text.mid(colon + 2);
+        }
+        p.owner = owner;
+        problems.append(p);
+    }
+    out.clear();
+}
+
+} // namespace
+
+QList<ValidationProblem> Workspace::validate() const
+{
+    using Owner = ValidationProblem::Owner;
+    QList<ValidationProblem> problems;
+    QSet<QString> seen;
     QStringList out;
     if (format.isEmpty())
         out.append(QStringLiteral("format: missing (expected '%1')").arg(kFormat));
@@ -915,6 +975,8 @@ QStringList Workspace::validate() const
                                  "(letters, digits, '_'), never the key itself"));
     }
 
+    collect(out, Owner {}, problems, seen); // format and providers: the file itself
+
     QHash<QString, QString> agentIds;
     for (qsizetype i = 0; i < agents.size(); ++i) {
         const AgentSpec &a = agents.at(i);
@@ -937,6 +999,7 @@ QStringList Workspace::validate() const
         if (a.signature.outputs.isEmpty())
             out.append(sp + QStringLiteral(".outputs: an agent needs at least one output field"));
         checkExamples(a.examples, a.signature.inputs, ap, out);
+        collect(out, Owner { Owner::Kind::Agent, a.id }, problems, seen);
     }
 
     QHash<QString, QString> orchestrationIds;
@@ -944,9 +1007,9 @@ QStringList Workspace::validate() const
         const QString op = indexed(QStringLiteral("orchestrations"), i);
         checkId(orchestrations.at(i).id, op, orchestrationIds, out);
         validateOrchestration(*this, orchestrations.at(i), op, out);
+        collect(out, Owner { Owner::Kind::Orchestration, orchestrations.at(i).id }, problems, seen);
     }
-    out.removeDuplicates();
-    return out;
+    return problems;
 }
 
 const ProviderConfig *Workspace::provider(const QString &id) const

@@ -102,6 +102,40 @@ struct OrchestrationSpec
 // anything -> json widen; enum -> enum needs every source choice among the target's.
 QString edgeTypeProblem(const FieldSpec &from, const FieldSpec &to);
 
+// One problem found by Workspace::validate(): where (the JSON path), why, and which item of
+// the workspace it belongs to, so a caller picks the problems of the agent or orchestration it
+// is about to run by owner rather than by reading the path.
+struct ValidationProblem
+{
+    struct Owner
+    {
+        enum class Kind { Workspace, Agent, Orchestration };
+        Kind kind = Kind::Workspace; // Workspace: the file itself (format, providers)
+        QString id; // the agent or orchestration id (empty for Workspace)
+
+        bool operator==(const Owner &o) const { return kind == o.kind && id == o.id; }
+    };
+
+    QString path; // e.g. "agents[2].model.provider"; empty when the text names none
+    QString message; // e.g. "unknown provider 'x' (known: a, b)"
+    Owner owner;
+
+    // "path: message" (just the message when there is no path): the text the CLI and the UI
+    // show, exactly as before problems carried an owner.
+    QString toString() const;
+    bool operator==(const ValidationProblem &o) const
+    {
+        return path == o.path && message == o.message && owner == o.owner;
+    }
+};
+
+// toString() of each problem, in order.
+QStringList toStrings(const QList<ValidationProblem> &problems);
+// The problems that belong to orchestration `orchestrationId` (none when empty), then those of
+// each agent in `agents`, in that order and each in the order found.
+QList<ValidationProblem> problemsOwnedBy(
+    const QList<ValidationProblem> &problems, const QStringList &agents, const QString &orchestrationId);
+
 class Workspace
 {
 public:
@@ -129,8 +163,9 @@ public:
     QByteArray toJsonText() const;
     Result<void> save(const QString &path) const; // atomic (QSaveFile)
 
-    // Every problem of the current content, each with its JSON path. Empty when valid.
-    QStringList validate() const;
+    // Every problem of the current content, each with its JSON path and the item it belongs
+    // to, in the order found (duplicates dropped). Empty when valid.
+    QList<ValidationProblem> validate() const;
 
     const ProviderConfig *provider(const QString &id) const;
     const AgentSpec *agent(const QString &id) const;

@@ -191,6 +191,7 @@ void HttpStreamCall::onReplyFinished()
             return;
         }
         const QString message = providerName() + QStringLiteral(": stream cut: ") + errorString;
+        m_result.unreachable = false;
         handleFailedAttempt(message, isRetryableNetworkError(netError));
         return;
     }
@@ -213,9 +214,11 @@ void HttpStreamCall::onReplyFinished()
             retryable = true;
         else if (should == "false")
             retryable = false;
+        m_result.unreachable = false;
         handleFailedAttempt(message, retryable, headers);
         return;
     }
+    m_result.unreachable = true; // no HTTP answer at all
     handleFailedAttempt(providerName() + QStringLiteral(": connection failed: ") + errorString,
         isRetryableNetworkError(netError));
 }
@@ -275,6 +278,7 @@ void HttpStreamCall::onConnectTimeout()
     if (m_done || !m_reply)
         return;
     dropReply();
+    m_result.unreachable = true;
     handleFailedAttempt(QStringLiteral("%1: could not send the request within %2 ms (connect timeout)")
                             .arg(providerName())
                             .arg(m_request.connectTimeoutMs),
@@ -378,6 +382,7 @@ void HttpStreamCall::finish(bool ok, bool cancelled, const QString &error)
 
     m_result.ok = ok;
     m_result.cancelled = cancelled;
+    m_result.unreachable = m_result.unreachable && !ok && !cancelled;
     m_result.error = ok ? QString() : as::redact(error, { m_request.apiKey });
     m_result.attempts = qMax(1, m_attempt);
     // The provider's usage is authoritative; without it (cut stream, compatible servers that

@@ -34,6 +34,9 @@ struct LlmResult
     bool cancelled = false;
     QString text; // the whole reply text (partial when failed or cancelled)
     QString error; // readable, secret-free: "openai: 401 invalid_api_key: …"
+    // The last attempt never got an HTTP answer (connection refused or dropped, connect
+    // timeout): the provider could not be reached, as opposed to answering with an error.
+    bool unreachable = false;
     TokenUsage usage;
     QString responseModel; // the model the provider says it used, if any
     QString finishReason;

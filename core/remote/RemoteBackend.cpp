@@ -116,21 +116,36 @@ QUrl RemoteBackend::streamUrl(const QString &executionId, qint64 afterSeq) const
     return u;
 }
 
-QString RemoteBackend::errorMessage(int httpStatus, const QJsonObject &body, const QString &networkError)
+Error RemoteBackend::errorOf(int httpStatus, const QJsonObject &body, const QString &networkError)
 {
     const QJsonObject e = body.value(QLatin1String("error")).toObject();
-    if (!e.isEmpty())
-        return QStringLiteral("server: %1 %2: %3")
-            .arg(httpStatus)
-            .arg(e.value(QLatin1String("code")).toString(), e.value(QLatin1String("message")).toString());
+    if (!e.isEmpty()) {
+        // `error_code` is additive: an older server has only the status to go by.
+        const QString wireCode = e.value(QLatin1String("error_code")).toString();
+        const ErrorCode code
+            = wireCode.isEmpty() ? errorCodeFromHttpStatus(httpStatus) : errorCodeFromWire(wireCode);
+        return { code == ErrorCode::None ? ErrorCode::Internal : code,
+            QStringLiteral("server: %1 %2: %3")
+                .arg(httpStatus)
+                .arg(e.value(QLatin1String("code")).toString(),
+                    e.value(QLatin1String("message")).toString()) };
+    }
     if (httpStatus >= 300 && httpStatus < 400)
-        return QStringLiteral(
-            "server: HTTP %1: a redirect to another origin is not followed (the token stays with "
-            "this server)")
-            .arg(httpStatus);
-    if (httpStatus > 0)
-        return QStringLiteral("server: HTTP %1").arg(httpStatus);
-    return QStringLiteral("cannot reach server: %1").arg(networkError);
+        return { ErrorCode::Unreachable,
+            QStringLiteral("server: HTTP %1: a redirect to another origin is not followed (the token stays "
+                           "with this server)")
+                .arg(httpStatus) };
+    if (httpStatus > 0) {
+        const ErrorCode code = errorCodeFromHttpStatus(httpStatus);
+        return { code == ErrorCode::None ? ErrorCode::Internal : code,
+            QStringLiteral("server: HTTP %1").arg(httpStatus) };
+    }
+    return { ErrorCode::Unreachable, QStringLiteral("cannot reach server: %1").arg(networkError) };
+}
+
+Error RemoteBackend::connectionError() const
+{
+    return m_state == QLatin1String("connected") ? Error { ErrorCode::None, QString() } : m_lastError;
 }
 
 QNetworkReply *RemoteBackend::sendRequest(const QByteArray &verb, const QString &path, const QUrlQuery &query,
@@ -184,9 +199,9 @@ void RemoteBackend::refreshWorkspace()
                     emit workspaceChanged();
                     return;
                 }
-                m_lastError = QStringLiteral("server workspace: ") + ws.error();
+                m_lastError = { ErrorCode::InvalidInput, QStringLiteral("server workspace: ") + ws.error() };
             } else {
-                m_lastError = errorMessage(status, body, networkError);
+                m_lastError = errorOf(status, body, networkError);
             }
             m_workspaceFailed = true;
             updateState();
@@ -198,13 +213,12 @@ void RemoteBackend::refreshWorkspace()
         });
 }
 
-quint64 RemoteBackend::start(const ExecutionRequest &request)
+void RemoteBackend::start(const ExecutionRequest &request, QObject *context, StartCallback callback)
 {
-    const quint64 ticket = m_nextTicket++;
+    StartReply reply(context, std::move(callback));
     QJsonObject body;
     body.insert(QStringLiteral("inputs"), request.inputs);
-    if (!request.triggerType.isEmpty())
-        body.insert(QStringLiteral("trigger_type"), request.triggerType);
+    body.insert(QStringLiteral("trigger_type"), toWire(request.triggerType));
     if (!request.triggeredBy.isEmpty())
         body.insert(QStringLiteral("triggered_by"), request.triggeredBy);
     if (!request.rerunOf.isEmpty())
@@ -221,22 +235,22 @@ quint64 RemoteBackend::start(const ExecutionRequest &request)
         if (!request.upstream.isEmpty())
             body.insert(QStringLiteral("upstream"), request.upstream);
     } else {
-        QTimer::singleShot(0, this, [this, ticket] {
-            emit startFailed(ticket, QStringLiteral("request: neither an agent nor an orchestration"));
-        });
-        return ticket;
+        replyLater(std::move(reply), QString(),
+            Error {
+                ErrorCode::InvalidInput, QStringLiteral("request: neither an agent nor an orchestration") });
+        return;
     }
     sendRequest("POST", path, {}, &body,
-        [this, ticket](int status, const QJsonObject &reply, const QString &networkError) {
-            const QString id = reply.value(QLatin1String("execution_id")).toString();
+        [this, reply](int status, const QJsonObject &body, const QString &networkError) mutable {
+            const QString id = body.value(QLatin1String("execution_id")).toString();
             if ((status == 202 || status == 200) && !id.isEmpty()) {
-                subscribe(id, 0);
-                emit started(ticket, id);
+                m_followed[id].broadcast = true; // its events go to eventsReceived()
+                follow(id, 0);
+                reply(id, Error { ErrorCode::None, QString() });
                 return;
             }
-            emit startFailed(ticket, errorMessage(status, reply, networkError));
+            reply(QString(), errorOf(status, body, networkError));
         });
-    return ticket;
 }
 
 void RemoteBackend::cancel(const QString &executionId)
@@ -249,13 +263,80 @@ void RemoteBackend::cancel(const QString &executionId)
         {}, nullptr, [this](int status, const QJsonObject &body, const QString &networkError) {
             // 409: it had already finished, which is fine.
             if (status != 202 && status != 200 && status != 409)
-                m_lastError = errorMessage(status, body, networkError);
+                m_lastError = errorOf(status, body, networkError);
         });
 }
 
-void RemoteBackend::subscribe(const QString &executionId, qint64 afterSeq)
+void RemoteBackend::subscribe(
+    const QString &executionId, qint64 afterSeq, QObject *context, EventsCallback callback)
 {
-    if (executionId.isEmpty() || m_streams.contains(executionId))
+    if (executionId.isEmpty() || !context) {
+        qWarning("RemoteBackend::subscribe(%s): no execution id or no context", qPrintable(executionId));
+        return;
+    }
+    unsubscribe(executionId, context);
+    Followed &f = m_followed[executionId];
+    const bool fresh = !m_streams.contains(executionId) && !f.terminal && f.delivered.isEmpty();
+    // The first subscriber of a new stream gets everything the stream brings; a later one gets
+    // the catch-up from what was delivered, in a later turn, and live events after it.
+    const QMetaObject::Connection ends = connect(context, &QObject::destroyed, this,
+        [this, executionId, context] { unsubscribe(executionId, context); });
+    f.subscribers.append(Subscription { context, std::move(callback), afterSeq, fresh, ends });
+    if (!m_streams.contains(executionId) && !f.terminal)
+        follow(executionId, afterSeq);
+    if (!fresh) {
+        QPointer<QObject> guard(context);
+        QMetaObject::invokeMethod(
+            this, [this, executionId, guard] { deliverCatchUp(executionId, guard); }, Qt::QueuedConnection);
+    }
+}
+
+void RemoteBackend::deliverCatchUp(const QString &executionId, QObject *context)
+{
+    auto it = m_followed.find(executionId);
+    if (!context || it == m_followed.end())
+        return;
+    for (Subscription &s : it->subscribers) {
+        if (s.context != context || s.caughtUp)
+            continue;
+        s.caughtUp = true;
+        const ExecutionEventList past = newerThan(it->delivered, s.lastSeq);
+        if (past.isEmpty())
+            return;
+        s.lastSeq = qMax(s.lastSeq, past.last().seq);
+        const EventsCallback callback = s.callback;
+        callback(past);
+        return;
+    }
+}
+
+void RemoteBackend::unsubscribe(const QString &executionId, QObject *context)
+{
+    auto it = m_followed.find(executionId);
+    if (it == m_followed.end())
+        return;
+    dropSubscription(it->subscribers, context);
+    dropFollowedIfIdle(executionId);
+}
+
+// A stream nobody listens to any more is closed (runs started here stay followed until they end).
+void RemoteBackend::dropFollowedIfIdle(const QString &executionId)
+{
+    auto it = m_followed.find(executionId);
+    if (it == m_followed.end() || !it->subscribers.isEmpty())
+        return;
+    if (it->broadcast && !it->terminal)
+        return;
+    m_followed.erase(it);
+    if (Stream *s = m_streams.value(executionId)) {
+        s->terminal = true;
+        finishStream(s);
+    }
+}
+
+void RemoteBackend::follow(const QString &executionId, qint64 afterSeq)
+{
+    if (m_streams.contains(executionId))
         return; // already following it: its events keep coming
     auto *s = new Stream;
     s->executionId = executionId;
@@ -268,7 +349,7 @@ void RemoteBackend::subscribe(const QString &executionId, qint64 afterSeq)
     openStream(s);
 }
 
-void RemoteBackend::unsubscribe(const QString &executionId)
+void RemoteBackend::stopStream(const QString &executionId)
 {
     if (Stream *s = m_streams.value(executionId)) {
         s->terminal = true;
@@ -345,9 +426,12 @@ void RemoteBackend::onStreamMessage(Stream *s, QWebSocket *socket, const QString
     if (e.type == ExecutionEvent::Type::Error) {
         // A problem with the subscription itself (unknown execution, no access, bad after_seq):
         // final. Tell the listeners and stop following it.
-        m_lastError = QStringLiteral("stream %1: %2: %3")
-                          .arg(s->executionId, o.value(QLatin1String("code")).toString(),
-                              o.value(QLatin1String("message")).toString());
+        // Subscription errors name their own codes (docs/wire-protocol.md): not_found is one.
+        const QString streamCode = o.value(QLatin1String("code")).toString();
+        m_lastError
+            = { streamCode == QLatin1String("not_found") ? ErrorCode::NotFound : ErrorCode::InvalidInput,
+                  QStringLiteral("stream %1: %2: %3")
+                      .arg(s->executionId, streamCode, o.value(QLatin1String("message")).toString()) };
         if (o.value(QLatin1String("code")).toString() == QLatin1String("bad_message"))
             return; // about one of our messages; the stream goes on
         queueEvent(e);
@@ -464,13 +548,51 @@ void RemoteBackend::flushEvents()
     if (m_pending.isEmpty())
         return;
     const ExecutionEventList batch = std::exchange(m_pending, {});
-    emit eventsReceived(batch);
+    deliver(batch);
     // Ack what was consumed, once per burst.
     for (Stream *s : std::as_const(m_streams)) {
         if (s->connected && s->socket && s->lastSeq > s->ackedSeq) {
             s->socket->sendTextMessage(QStringLiteral("{\"type\":\"ack\",\"seq\":%1}").arg(s->lastSeq));
             s->ackedSeq = s->lastSeq;
         }
+    }
+}
+
+// One burst of stream events: kept for later subscribers' catch-up, given to each caught-up
+// subscriber once, and broadcast for the runs started here.
+void RemoteBackend::deliver(const ExecutionEventList &batch)
+{
+    ExecutionEventList broadcast;
+    QHash<QString, ExecutionEventList> byExecution;
+    for (const ExecutionEvent &e : batch) {
+        auto it = m_followed.find(e.executionId);
+        if (it == m_followed.end())
+            continue;
+        it->delivered.append(e);
+        if (e.isTerminal() || e.type == ExecutionEvent::Type::Error)
+            it->terminal = true;
+        if (it->broadcast)
+            broadcast.append(e);
+        byExecution[e.executionId].append(e);
+    }
+    if (!broadcast.isEmpty())
+        emit eventsReceived(broadcast);
+    for (auto b = byExecution.cbegin(); b != byExecution.cend(); ++b) {
+        // A callback may subscribe or unsubscribe: walk a copy, update the live entry.
+        const QList<Subscription> subscribers = m_followed.value(b.key()).subscribers;
+        for (const Subscription &sub : subscribers) {
+            if (!sub.caughtUp || sub.context.isNull())
+                continue;
+            const ExecutionEventList fresh = newerThan(b.value(), sub.lastSeq);
+            if (fresh.isEmpty())
+                continue;
+            for (Subscription &live : m_followed[b.key()].subscribers)
+                if (live.context == sub.context)
+                    live.lastSeq = qMax(live.lastSeq, fresh.last().seq);
+            sub.callback(fresh);
+        }
+        if (m_followed.value(b.key()).terminal)
+            dropFollowedIfIdle(b.key());
     }
 }
 
@@ -510,9 +632,9 @@ void RemoteBackend::updateCounts()
     for (const Stream *s : std::as_const(m_streams)) {
         if (s->terminal)
             continue;
-        if (s->status == QLatin1String("running"))
+        if (s->status == ExecutionStatus::Running)
             ++running;
-        else if (s->status == QLatin1String("queued"))
+        else if (s->status == ExecutionStatus::Queued)
             ++queued;
     }
     if (running != m_running || queued != m_queued) {
@@ -522,13 +644,13 @@ void RemoteBackend::updateCounts()
     }
 }
 
-quint64 RemoteBackend::queryHistory(const HistoryQuery &query)
+void RemoteBackend::queryHistory(const HistoryQuery &query, QObject *context, HistoryCallback callback)
 {
-    const quint64 ticket = m_nextTicket++;
     sendRequest("GET", QStringLiteral("/api/executions"), HistoryQueryCodec::toUrlQuery(query), nullptr,
-        [this, ticket](int status, const QJsonObject &body, const QString &networkError) {
+        [reply = HistoryReply(context, std::move(callback))](
+            int status, const QJsonObject &body, const QString &networkError) mutable {
             if (status != 200) {
-                emit queryFailed(ticket, errorMessage(status, body, networkError));
+                reply(HistoryPage(), errorOf(status, body, networkError));
                 return;
             }
             HistoryPage page;
@@ -536,22 +658,21 @@ quint64 RemoteBackend::queryHistory(const HistoryQuery &query)
             for (const QJsonValue &v : items)
                 page.items.append(ExecutionRecord::fromJson(v.toObject()));
             page.nextCursor = body.value(QLatin1String("next_cursor")).toString();
-            emit historyReady(ticket, page);
+            reply(page, Error { ErrorCode::None, QString() });
         });
-    return ticket;
 }
 
-quint64 RemoteBackend::fetchExecution(const QString &executionId)
+void RemoteBackend::fetchExecution(const QString &executionId, QObject *context, FetchCallback callback)
 {
-    const quint64 ticket = m_nextTicket++;
     sendRequest("GET",
         QStringLiteral("/api/executions/%1").arg(QString::fromLatin1(QUrl::toPercentEncoding(executionId))),
-        {}, nullptr, [this, ticket](int status, const QJsonObject &body, const QString &networkError) {
+        {}, nullptr,
+        [reply = FetchReply(context, std::move(callback))](
+            int status, const QJsonObject &body, const QString &networkError) mutable {
             if (status != 200) {
-                emit queryFailed(ticket, errorMessage(status, body, networkError));
+                reply(ExecutionRecord(), errorOf(status, body, networkError));
                 return;
             }
-            emit executionFetched(ticket, ExecutionRecord::fromJson(body));
+            reply(ExecutionRecord::fromJson(body), Error { ErrorCode::None, QString() });
         });
-    return ticket;
 }

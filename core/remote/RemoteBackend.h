@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QJsonObject>
+#include <QPointer>
 #include <QSslConfiguration>
 #include <QTimer>
 #include <QUrl>
@@ -17,7 +18,14 @@ class QNetworkReply;
 class QWebSocket;
 
 // The execution backend of a remote workspace server (docs/wire-protocol.md): REST for the workspace,
-// starting, cancelling and history; one WebSocket per subscribed execution for its events.
+// starting, cancelling and history; one WebSocket per followed execution for its events, shared
+// by every subscriber of that execution (runs started here are followed for eventsReceived()).
+// A later subscriber's catch-up comes from the events this stream already delivered (kept while
+// the stream is open or has subscribers); one asking for less than the stream started at gets
+// what the stream has.
+//
+// Errors carry the server's `error_code` (docs/wire-protocol.md, "Errors"); an older server's
+// status is mapped by errorCodeFromHttpStatus(); no answer at all is Unreachable.
 //
 // Streams are resumable: each keeps the last seq it delivered; after a dropped connection it
 // reconnects with backoff and `after_seq` = that seq, and drops any seq it already holds, so
@@ -40,22 +48,33 @@ public:
     QString displayName() const override;
     Workspace workspace() const override { return m_workspace; }
 
-    quint64 start(const ExecutionRequest &request) override;
+    void start(const ExecutionRequest &request, QObject *context, StartCallback callback) override;
     void cancel(const QString &executionId) override;
-    void subscribe(const QString &executionId, qint64 afterSeq = 0) override;
-    quint64 queryHistory(const HistoryQuery &query) override;
-    quint64 fetchExecution(const QString &executionId) override;
+    void subscribe(
+        const QString &executionId, qint64 afterSeq, QObject *context, EventsCallback callback) override;
+    void unsubscribe(const QString &executionId, QObject *context) override;
+    void queryHistory(const HistoryQuery &query, QObject *context, HistoryCallback callback) override;
+    void fetchExecution(const QString &executionId, QObject *context, FetchCallback callback) override;
     int runningCount() const override { return m_running; }
     int queuedCount() const override { return m_queued; }
+    QString connectionState() const override { return m_state; }
+    Error connectionError() const override;
 
     QUrl baseUrl() const { return m_baseUrl; }
     bool hasWorkspace() const { return m_hasWorkspace; }
-    QString connectionState() const { return m_state; }
-    QString lastError() const { return m_lastError; }
+    // The server refused the workspace fetch for good (a bad token, an unknown workspace):
+    // no retry follows.
+    bool workspaceRefused() const
+    {
+        return m_workspaceFailed && !m_hasWorkspace && !m_workspaceRetry.isActive();
+    }
+    QString lastError() const { return m_lastError.message; }
     void refreshWorkspace();
-    // Stops following an execution's stream (no reconnects).
-    void unsubscribe(const QString &executionId);
+    // Stops following an execution's stream (no reconnects; its subscribers hear nothing more).
+    void stopStream(const QString &executionId);
     bool isSubscribed(const QString &executionId) const { return m_streams.contains(executionId); }
+    // Open WebSockets (for tests: one per followed execution however many subscribers).
+    int openStreamCount() const { return int(m_streams.size()); }
     // The last seq delivered for a subscribed execution (0 when none or unknown).
     qint64 lastSeq(const QString &executionId) const;
 
@@ -72,7 +91,7 @@ public:
     void setHeartbeatInterval(int ms);
 
 signals:
-    void workspaceFetchFailed(const QString &message);
+    void workspaceFetchFailed(const Error &error);
     // A stream resumed after a drop (for status displays and the bench).
     void streamResumed(const QString &executionId, qint64 afterSeq);
 
@@ -91,7 +110,17 @@ private:
         bool terminal = false;
         bool everConnected = false;
         bool awaitingPong = false; // pinged at the last heartbeat, nothing heard since
-        QString status;
+        std::optional<ExecutionStatus> status; // the last one seen, if any
+    };
+    // Everything a followed execution needs beyond its socket: its subscribers and the events
+    // delivered so far (a later subscriber's catch-up). Lives while the stream is open or has
+    // subscribers.
+    struct Followed
+    {
+        QList<Subscription> subscribers;
+        ExecutionEventList delivered;
+        bool broadcast = false; // started here: its events go to eventsReceived() too
+        bool terminal = false; // `complete` (or a final error) was delivered
     };
     using JsonCallback = std::function<void(int httpStatus, const QJsonObject &body, const QString &error)>;
 
@@ -99,6 +128,10 @@ private:
         const QJsonObject *body, const JsonCallback &callback);
     QUrl apiUrl(const QString &path, const QUrlQuery &query) const;
     QUrl streamUrl(const QString &executionId, qint64 afterSeq) const;
+    void follow(const QString &executionId, qint64 afterSeq);
+    void deliverCatchUp(const QString &executionId, QObject *context);
+    void deliver(const ExecutionEventList &batch);
+    void dropFollowedIfIdle(const QString &executionId);
     void openStream(Stream *stream);
     void onStreamMessage(Stream *stream, QWebSocket *socket, const QString &text);
     void onStreamDown(Stream *stream, QWebSocket *socket);
@@ -111,7 +144,7 @@ private:
     void updateState();
     void updateCounts();
     int backoffDelay(int attempts) const;
-    static QString errorMessage(int httpStatus, const QJsonObject &body, const QString &networkError);
+    static Error errorOf(int httpStatus, const QJsonObject &body, const QString &networkError);
 
     QUrl m_baseUrl;
     QString m_token; // in memory only; never logged
@@ -128,8 +161,8 @@ private:
     QTimer m_flushTimer;
     QTimer m_heartbeat;
     QString m_state = QStringLiteral("connecting");
-    QString m_lastError;
-    quint64 m_nextTicket = 1;
+    Error m_lastError { ErrorCode::None, QString() };
+    QHash<QString, Followed> m_followed;
     int m_running = 0;
     int m_queued = 0;
     int m_initialDelayMs = 250;

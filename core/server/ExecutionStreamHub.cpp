@@ -1,4 +1,6 @@
 #include "core/server/ExecutionStreamHub.h"
+
+#include "core/api/EventSynthesizer.h"
 #include "core/server/StreamSession.h"
 
 #include "core/common/Util.h"
@@ -117,12 +119,6 @@ QString ExecutionStreamHub::serialize(const ExecutionEvent &event)
     return QString::fromUtf8(QJsonDocument(event.toJson()).toJson(QJsonDocument::Compact));
 }
 
-bool ExecutionStreamHub::isTerminalStatus(const QString &status)
-{
-    return status == QLatin1String("completed") || status == QLatin1String("failed")
-        || status == QLatin1String("cancelled") || status == QLatin1String("interrupted");
-}
-
 std::shared_ptr<ExecutionStream> ExecutionStreamHub::synthesize(
     const ExecutionRecord &record, const QString &workspaceKey)
 {
@@ -130,75 +126,18 @@ std::shared_ptr<ExecutionStream> ExecutionStreamHub::synthesize(
     stream->executionId = record.id;
     stream->workspaceKey = workspaceKey;
     stream->synthesized = true;
-    qint64 seq = 0;
-    auto push = [&](ExecutionEvent e) {
-        e.executionId = record.id;
-        e.seq = ++seq;
+    // The one synthesizer of events from a stored record (also the trace viewer's replay);
+    // a resumed client gets each llm step's stored reply as one chunk.
+    SynthesisOptions options;
+    options.maxChunksPerStep = 1;
+    for (const TimedEvent &t : synthesizeEvents(record, options)) {
         BufferedEvent b;
-        b.seq = e.seq;
-        b.text = serialize(e);
-        b.terminal = e.isTerminal();
+        b.seq = t.event.seq;
+        b.text = serialize(t.event);
+        b.terminal = t.event.isTerminal();
         stream->events.append(std::move(b));
-    };
-
-    ExecutionEvent queued = ExecutionEvent::makeStatus(record.id, QStringLiteral("queued"));
-    push(queued);
-    if (record.startedAt.isValid()) {
-        ExecutionEvent running = ExecutionEvent::makeStatus(record.id, QStringLiteral("running"));
-        running.data.insert(QStringLiteral("queue_ms"), record.queueMs);
-        push(running);
-    }
-    QList<StepRecord> steps = record.steps;
-    std::stable_sort(steps.begin(), steps.end(),
-        [](const StepRecord &a, const StepRecord &b) { return a.stepNumber < b.stepNumber; });
-    for (const StepRecord &s : std::as_const(steps)) {
-        ExecutionEvent started;
-        started.type = ExecutionEvent::Type::StepStarted;
-        started.stepId = s.id;
-        const QJsonObject full = s.toJson();
-        QJsonObject head;
-        for (const char *key : { "id", "name", "kind", "node_id", "parent_step_id", "agent_id", "step_number",
-                 "started_at", "provider", "model", "attempt" }) {
-            const QString k = QString::fromLatin1(key);
-            if (full.contains(k))
-                head.insert(k, full.value(k));
-        }
-        head.insert(QStringLiteral("status"), QStringLiteral("running"));
-        started.step = head;
-        push(started);
-        const QString text = s.outputData.value(QLatin1String("text")).toString();
-        if (s.kind == QLatin1String("llm") && !text.isEmpty())
-            push(ExecutionEvent::makeChunk(record.id, s.id, text, int(s.outputTokens)));
-        if (s.status != QLatin1String("running")) {
-            ExecutionEvent done;
-            done.type = ExecutionEvent::Type::StepCompleted;
-            done.stepId = s.id;
-            done.step = full;
-            push(done);
-        }
     }
     stream->status = record.status;
-    if (isTerminalStatus(record.status)) {
-        ExecutionEvent complete;
-        complete.type = ExecutionEvent::Type::Complete;
-        complete.status = record.status;
-        QJsonObject d;
-        d.insert(QStringLiteral("output_data"), record.outputData);
-        d.insert(QStringLiteral("input_tokens"), record.inputTokens);
-        d.insert(QStringLiteral("output_tokens"), record.outputTokens);
-        d.insert(QStringLiteral("cached_tokens"), record.cachedTokens);
-        d.insert(QStringLiteral("tokens_estimated"), record.tokensEstimated);
-        d.insert(QStringLiteral("cost_usd"),
-            record.costUsd ? QJsonValue(*record.costUsd) : QJsonValue(QJsonValue::Null));
-        d.insert(QStringLiteral("execution_time_ms"), record.executionTimeMs);
-        d.insert(QStringLiteral("ttft_ms"),
-            record.ttftMs >= 0 ? QJsonValue(record.ttftMs) : QJsonValue(QJsonValue::Null));
-        d.insert(QStringLiteral("queue_ms"), record.queueMs);
-        if (!record.errorMessage.isEmpty())
-            d.insert(QStringLiteral("error_message"), record.errorMessage);
-        complete.data = d;
-        push(complete);
-        stream->terminal = true;
-    }
+    stream->terminal = isTerminal(record.status);
     return stream;
 }

@@ -29,7 +29,7 @@ struct ExecutionStream
     QList<BufferedEvent> events;
     bool terminal = false;
     bool synthesized = false; // rebuilt from the store, not the engine's live events
-    QString status;
+    ExecutionStatus status = ExecutionStatus::Queued;
     qint64 finishedAtMs = 0;
     QList<QPointer<StreamSession>> sessions;
 
@@ -62,7 +62,6 @@ public:
     static std::shared_ptr<ExecutionStream> synthesize(
         const ExecutionRecord &record, const QString &workspaceKey);
     static QString serialize(const ExecutionEvent &event);
-    static bool isTerminalStatus(const QString &status);
 
 private:
     QHash<QString, std::shared_ptr<ExecutionStream>> m_streams;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/api/ErrorCode.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QHostAddress>
@@ -9,6 +11,8 @@
 #include <QString>
 #include <QStringList>
 #include <QUrlQuery>
+
+#include <optional>
 
 // One parsed HTTP/1.1 request as the small server of this folder sees it.
 struct HttpRequest
@@ -39,7 +43,10 @@ struct HttpResponse
     bool closeConnection = false;
 
     static HttpResponse json(int status, const QJsonObject &object);
-    // {"error": {"code": code, "message": message}}
-    static HttpResponse error(int status, const QString &code, const QString &message);
+    // {"error": {"code": code, "message": message, "error_code": toWire(errorCode)}}
+    // (docs/wire-protocol.md, "Errors"). Without an ErrorCode (a refusal of the protocol layer:
+    // 401, 405, 413, …) the status says it: errorCodeFromHttpStatus().
+    static HttpResponse error(
+        int status, const QString &code, const QString &message, std::optional<ErrorCode> errorCode = {});
     static QByteArray reasonPhrase(int status);
 };

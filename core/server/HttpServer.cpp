@@ -34,11 +34,15 @@ HttpResponse HttpResponse::json(int status, const QJsonObject &object)
     return r;
 }
 
-HttpResponse HttpResponse::error(int status, const QString &code, const QString &message)
+HttpResponse HttpResponse::error(
+    int status, const QString &code, const QString &message, std::optional<ErrorCode> errorCode)
 {
+    const ErrorCode ec = errorCode.value_or(errorCodeFromHttpStatus(status));
     return json(status,
         QJsonObject { { QStringLiteral("error"),
-            QJsonObject { { QStringLiteral("code"), code }, { QStringLiteral("message"), message } } } });
+            QJsonObject { { QStringLiteral("code"), code }, { QStringLiteral("message"), message },
+                { QStringLiteral("error_code"),
+                    toWire(ec == ErrorCode::None ? ErrorCode::Internal : ec) } } } });
 }
 
 QByteArray HttpResponse::reasonPhrase(int status)

@@ -81,7 +81,7 @@ void StreamSession::attach(std::shared_ptr<ExecutionStream> stream, qint64 after
     if (!m_closing && m_stream->synthesized && !m_stream->terminal && m_cursor >= m_stream->events.size())
         failAndClose(QStringLiteral("not_live"),
             QStringLiteral("execution %1 is %2 but not running on this server")
-                .arg(m_executionId, m_stream->status));
+                .arg(m_executionId, toWire(m_stream->status)));
 }
 
 void StreamSession::pump()

@@ -19,8 +19,6 @@
 
 namespace {
 
-const QStringList kTriggerTypes
-    = { QStringLiteral("api"), QStringLiteral("cli"), QStringLiteral("mcp"), QStringLiteral("test_panel") };
 
 HttpResponse notFound(const QString &what)
 {
@@ -85,17 +83,19 @@ bool optionalObject(const QJsonObject &o, const QString &key, QJsonObject *out, 
 // Sets *problem (naming the field) and returns false on the first bad one.
 bool readRunFields(const QJsonObject &body, ExecutionRequest *r, QJsonObject *inputs, QString *problem)
 {
-    r->triggerType = QStringLiteral("api");
+    QString trigger = toWire(TriggerType::Api);
     if (!optionalObject(body, QStringLiteral("inputs"), inputs, problem)
-        || !optionalString(body, QStringLiteral("trigger_type"), &r->triggerType, problem)
+        || !optionalString(body, QStringLiteral("trigger_type"), &trigger, problem)
         || !optionalString(body, QStringLiteral("triggered_by"), &r->triggeredBy, problem)
         || !optionalString(body, QStringLiteral("rerun_of"), &r->rerunOf, problem))
         return false;
-    if (!kTriggerTypes.contains(r->triggerType)) {
+    const std::optional<TriggerType> type = fromWire<TriggerType>(trigger);
+    if (!type) {
         *problem = QStringLiteral("trigger_type: expected one of %1, got '%2'")
-                       .arg(kTriggerTypes.join(QStringLiteral(", ")), r->triggerType);
+                       .arg(wireNames<TriggerType>().join(QStringLiteral(", ")), trigger);
         return false;
     }
+    r->triggerType = *type;
     return true;
 }
 
@@ -139,22 +139,25 @@ HttpResponse tooMany(const QString &code, const QString &message, int retryAfter
     return r;
 }
 
-bool looksLikeNotFound(const QString &message)
+// The answer to a failed history read (docs/wire-protocol.md, "Errors"): the code decides the
+// status, never the message.
+HttpResponse readFailed(const Error &e, const QString &what)
 {
-    const QString m = message.toLower();
-    return m.contains(QLatin1String("not found")) || m.contains(QLatin1String("no execution"))
-        || m.contains(QLatin1String("unknown execution"));
+    switch (e.code) {
+    case ErrorCode::NotFound:
+        return HttpResponse::error(
+            404, QStringLiteral("not_found"), what + QStringLiteral(" not found"), ErrorCode::NotFound);
+    case ErrorCode::InvalidCursor:
+        return HttpResponse::error(400, QStringLiteral("bad_request"), QStringLiteral("cursor: ") + e.message,
+            ErrorCode::InvalidCursor);
+    case ErrorCode::InvalidInput:
+        return HttpResponse::error(400, QStringLiteral("bad_request"), e.message, ErrorCode::InvalidInput);
+    default:
+        return internalError(e.message);
+    }
 }
 
 } // namespace
-
-// Callbacks waiting for a backend's ticketed replies (server thread only).
-struct WorkspaceServer::PendingCalls
-{
-    QHash<quint64, std::function<void(const QString &executionId, const QString &error)>> starts;
-    QHash<quint64, std::function<void(const HistoryPage *page, const QString &error)>> histories;
-    QHash<quint64, std::function<void(const ExecutionRecord *record, const QString &error)>> fetches;
-};
 
 WorkspaceServer::WorkspaceServer(QObject *parent)
     : QObject(parent)
@@ -265,7 +268,6 @@ Result<void> WorkspaceServer::start(const ServerOptions &options)
                 };
             }
         }
-        served->calls = std::make_shared<PendingCalls>();
         EngineSettings settings;
         settings.databasePath = options.databasePath;
         settings.concurrency = options.concurrency;
@@ -274,35 +276,8 @@ Result<void> WorkspaceServer::start(const ServerOptions &options)
         served->backend = backend;
         m_served.append(served);
 
-        std::shared_ptr<PendingCalls> calls = served->calls;
         connect(backend, &ExecutionBackend::eventsReceived, this,
             [this, served](const ExecutionEventList &events) { onEvents(served, events); });
-        connect(backend, &ExecutionBackend::started, this, [calls](quint64 ticket, const QString &id) {
-            if (auto cb = calls->starts.take(ticket))
-                cb(id, QString());
-        });
-        connect(
-            backend, &ExecutionBackend::startFailed, this, [calls](quint64 ticket, const QString &message) {
-                if (auto cb = calls->starts.take(ticket))
-                    cb(QString(), message.isEmpty() ? QStringLiteral("start failed") : message);
-            });
-        connect(
-            backend, &ExecutionBackend::historyReady, this, [calls](quint64 ticket, const HistoryPage &page) {
-                if (auto cb = calls->histories.take(ticket))
-                    cb(&page, QString());
-            });
-        connect(backend, &ExecutionBackend::executionFetched, this,
-            [calls](quint64 ticket, const ExecutionRecord &record) {
-                if (auto cb = calls->fetches.take(ticket))
-                    cb(&record, QString());
-            });
-        connect(
-            backend, &ExecutionBackend::queryFailed, this, [calls](quint64 ticket, const QString &message) {
-                if (auto cb = calls->histories.take(ticket))
-                    cb(nullptr, message);
-                else if (auto cb2 = calls->fetches.take(ticket))
-                    cb2(nullptr, message);
-            });
     }
 
     HttpServer::Limits limits;
@@ -484,7 +459,7 @@ void WorkspaceServer::startAgent(const Principal &p, const QString &agentId, con
         return;
     }
     r.inputs = *completed;
-    r.testMode = QStringLiteral("single_agent");
+    r.testMode = TestMode::SingleAgent;
     submit(served, r, respond);
 }
 
@@ -520,7 +495,7 @@ void WorkspaceServer::startOrchestration(const Principal &p, const QString &orch
         }
         // The node's own inputs are checked by the engine (it knows which ones edges feed).
         r.inputs = inputs;
-        r.testMode = QStringLiteral("node_in_context");
+        r.testMode = TestMode::NodeInContext;
     } else {
         QStringList problems;
         const std::optional<QJsonObject> completed = validateInputs(orch->inputs, inputs, &problems);
@@ -530,7 +505,7 @@ void WorkspaceServer::startOrchestration(const Principal &p, const QString &orch
             return;
         }
         r.inputs = *completed;
-        r.testMode = QStringLiteral("full_workflow");
+        r.testMode = TestMode::FullWorkflow;
     }
     submit(served, r, respond);
 }
@@ -552,14 +527,14 @@ void WorkspaceServer::submit(
     served->active.insert(id);
     // Register the stream before the engine can emit its first event.
     m_hub.create(id, served->key);
-    const quint64 ticket = served->backend->start(request);
-    served->calls->starts.insert(
-        ticket, [this, served, id, respond](const QString &startedId, const QString &error) {
-            if (!error.isEmpty()) {
+    served->backend->start(
+        request, this, [this, served, id, respond](const QString &startedId, const Error &error) {
+            if (error.code != ErrorCode::None) {
                 served->active.remove(id);
                 if (auto s = m_hub.find(id); s && s->events.isEmpty())
                     m_hub.remove(id);
-                respond(HttpResponse::error(422, QStringLiteral("start_failed"), error));
+                respond(HttpResponse::error(422, QStringLiteral("start_failed"),
+                    error.message.isEmpty() ? QStringLiteral("start failed") : error.message, error.code));
                 return;
             }
             const QString executionId = startedId.isEmpty() ? id : startedId;
@@ -588,59 +563,56 @@ void WorkspaceServer::listExecutions(
                 { QStringLiteral("next_cursor"), QJsonValue::Null } }));
         return;
     }
-    const quint64 ticket = served->backend->queryHistory(q);
-    served->calls->histories.insert(ticket, [respond](const HistoryPage *page, const QString &error) {
-        if (!page) {
-            if (error.contains(QLatin1String("cursor"), Qt::CaseInsensitive))
-                respond(badRequest(QStringLiteral("cursor: ") + error));
-            else
-                respond(internalError(error));
+    served->backend->queryHistory(q, this, [respond](const HistoryPage &page, const Error &error) {
+        if (error.code != ErrorCode::None) {
+            respond(readFailed(error, QStringLiteral("history")));
             return;
         }
         QJsonArray items;
-        for (const ExecutionRecord &r : page->items)
+        for (const ExecutionRecord &r : page.items)
             items.append(r.toJson(false));
         respond(HttpResponse::json(200,
             QJsonObject { { QStringLiteral("items"), items },
                 { QStringLiteral("next_cursor"),
-                    page->nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                               : QJsonValue(page->nextCursor) } }));
+                    page.nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
+                                              : QJsonValue(page.nextCursor) } }));
     });
 }
 
 void WorkspaceServer::fetchFor(const Principal &p, const QString &id, const FetchCallback &callback)
 {
+    const Error absent { ErrorCode::NotFound, QStringLiteral("execution %1").arg(id) };
     ServedWorkspace *served = servedFor(p);
     if (!served) {
-        callback(nullptr, 404, QStringLiteral("execution %1").arg(id));
+        callback(nullptr, absent);
         return;
     }
-    const quint64 ticket = served->backend->fetchExecution(id);
     const Principal principal = p;
-    served->calls->fetches.insert(
-        ticket, [principal, id, callback](const ExecutionRecord *record, const QString &error) {
-            if (!record) {
-                if (looksLikeNotFound(error))
-                    callback(nullptr, 404, QStringLiteral("execution %1").arg(id));
-                else
-                    callback(nullptr, 500, error);
+    served->backend->fetchExecution(
+        id, this, [principal, absent, callback](const ExecutionRecord &record, const Error &error) {
+            if (error.code == ErrorCode::NotFound) {
+                callback(nullptr, absent);
                 return;
             }
-            if (record->id.isEmpty() || record->organizationId != principal.organizationId
-                || record->workspaceId != principal.workspaceId) {
-                callback(nullptr, 404, QStringLiteral("execution %1").arg(id)); // as if absent
+            if (error.code != ErrorCode::None) {
+                callback(nullptr, error);
                 return;
             }
-            callback(record, 200, QString());
+            if (record.id.isEmpty() || record.organizationId != principal.organizationId
+                || record.workspaceId != principal.workspaceId) {
+                callback(nullptr, absent); // as if absent
+                return;
+            }
+            callback(&record, error);
         });
 }
 
 void WorkspaceServer::getExecution(
     const Principal &p, const QString &id, const HttpServer::Responder &respond)
 {
-    fetchFor(p, id, [respond](const ExecutionRecord *record, int status, const QString &message) {
+    fetchFor(p, id, [respond](const ExecutionRecord *record, const Error &error) {
         if (!record) {
-            respond(status == 404 ? notFound(message) : internalError(message));
+            respond(readFailed(error, error.message));
             return;
         }
         respond(HttpResponse::json(200, record->toJson(true)));
@@ -663,23 +635,21 @@ void WorkspaceServer::cancelExecution(
         return;
     }
     QPointer<WorkspaceServer> self(this);
-    fetchFor(p, id,
-        [self, served, id, respond, accepted](
-            const ExecutionRecord *record, int status, const QString &message) {
-            if (!self)
-                return;
-            if (!record) {
-                respond(status == 404 ? notFound(message) : internalError(message));
-                return;
-            }
-            if (ExecutionStreamHub::isTerminalStatus(record->status)) {
-                respond(HttpResponse::error(409, QStringLiteral("not_cancellable"),
-                    QStringLiteral("execution %1 is already %2").arg(id, record->status)));
-                return;
-            }
-            served->backend->cancel(id);
-            accepted();
-        });
+    fetchFor(p, id, [self, served, id, respond, accepted](const ExecutionRecord *record, const Error &error) {
+        if (!self)
+            return;
+        if (!record) {
+            respond(readFailed(error, error.message));
+            return;
+        }
+        if (isTerminal(record->status)) {
+            respond(HttpResponse::error(409, QStringLiteral("not_cancellable"),
+                QStringLiteral("execution %1 is already %2").arg(id, toWire(record->status))));
+            return;
+        }
+        served->backend->cancel(id);
+        accepted();
+    });
 }
 
 std::optional<HttpResponse> WorkspaceServer::checkUpgrade(const HttpRequest &request)
@@ -776,16 +746,16 @@ void WorkspaceServer::onWebSocket(QWebSocket *socket, const HttpRequest &request
     QPointer<StreamSession> guard(session);
     QPointer<WorkspaceServer> self(this);
     fetchFor(*principal, executionId,
-        [self, guard, executionId, afterSeq](
-            const ExecutionRecord *record, int status, const QString &message) {
+        [self, guard, executionId, afterSeq](const ExecutionRecord *record, const Error &error) {
             if (!self || !guard)
                 return;
             if (!record) {
-                if (status != 404)
-                    qWarning("agentstudio-server: internal error: %s", qPrintable(message));
-                guard->failAndClose(status == 404 ? QStringLiteral("not_found") : QStringLiteral("internal"),
-                    status == 404 ? QStringLiteral("execution %1 not found").arg(executionId)
-                                  : QStringLiteral("internal error (see the server log)"));
+                const bool absent = error.code == ErrorCode::NotFound;
+                if (!absent)
+                    qWarning("agentstudio-server: internal error: %s", qPrintable(error.message));
+                guard->failAndClose(absent ? QStringLiteral("not_found") : QStringLiteral("internal"),
+                    absent ? QStringLiteral("execution %1 not found").arg(executionId)
+                           : QStringLiteral("internal error (see the server log)"));
                 return;
             }
             const QString key = guard->principal().workspaceKey();

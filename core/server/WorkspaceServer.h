@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/api/ErrorCode.h"
 #include "core/api/ExecutionRecord.h"
 #include "core/api/ExecutionRequest.h"
 #include "core/common/Result.h"
@@ -43,8 +44,9 @@ class StreamSession;
 // `complete` the server closes 1000.
 //
 // Threading: lives on the thread that runs the event loop (the program's main thread). Every
-// database access goes through the engines' own connections on their threads (tickets and
-// signals), so a query never blocks this loop.
+// database access goes through the backends' own connections on their threads (their callbacks
+// come back to this thread), so a query never blocks this loop. Error statuses and `code`s are
+// derived from the backend's ErrorCode (docs/wire-protocol.md, "Errors"), never from its text.
 class WorkspaceServer final : public QObject
 {
     Q_OBJECT
@@ -75,7 +77,6 @@ signals:
     void shutdownFinished();
 
 private:
-    struct PendingCalls;
     struct ServedWorkspace
     {
         Workspace workspace;
@@ -83,10 +84,9 @@ private:
         QString displayName; // "org/workspace", for messages
         QSet<QString> active; // queued or running executions started here (the 429 bound)
         ExecutionBackend *backend = nullptr; // Owned (deleted in shutdown or destructor).
-        std::shared_ptr<PendingCalls> calls;
     };
-    using FetchCallback
-        = std::function<void(const ExecutionRecord *record, int status, const QString &message)>;
+    // record, or nullptr and why (NotFound also for another workspace's execution).
+    using FetchCallback = std::function<void(const ExecutionRecord *record, const Error &error)>;
 
     using Route = routes::Route; // core/server/Routes: method + path -> endpoint
     // 404 / 405 / 503 / 401 for a request head, or nothing when it may go on.

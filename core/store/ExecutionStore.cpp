@@ -1,5 +1,6 @@
 #include "core/store/ExecutionStore.h"
 
+#include "core/api/ErrorCode.h"
 #include "core/common/Util.h"
 #include "core/store/StoreOwnerLock.h"
 #include "core/store/StoreSchema.h"
@@ -436,7 +437,8 @@ std::optional<Result<HistoryPage>> queryByRowid(
         QVariant key;
         QString id;
         if (!decodeCursor(hq.cursor, false, &key, &id))
-            return Result<HistoryPage>(Failure { QStringLiteral("invalid cursor '%1'").arg(hq.cursor) });
+            return Result<HistoryPage>(
+                Failure { QStringLiteral("invalid cursor '%1'").arg(hq.cursor), ErrorCode::InvalidCursor });
         // The newest row after the cursor, whether or not it matches: above the watermark,
         // exactly the rows at or below its rowid come after the cursor.
         q.prepare(
@@ -882,7 +884,7 @@ Result<ExecutionRecord> ExecutionStore::execution(
     q.finish();
     // Another tenant's execution reads exactly as a missing one: its existence stays unknown.
     if (!found || !scope.contains(e))
-        return Failure { QStringLiteral("no execution with id '%1'").arg(id) };
+        return Failure { QStringLiteral("no execution with id '%1'").arg(id), ErrorCode::NotFound };
     if (withSteps) {
         QSqlQuery &s = m_stmts->selectSteps;
         s.bindValue(0, id);
@@ -937,7 +939,7 @@ Result<HistoryPage> ExecutionStore::query(const StoreScope &scope, const History
         QVariant key;
         QString id;
         if (!decodeCursor(hq.cursor, sort.numericKey, &key, &id))
-            return Failure { QStringLiteral("invalid cursor '%1'").arg(hq.cursor) };
+            return Failure { QStringLiteral("invalid cursor '%1'").arg(hq.cursor), ErrorCode::InvalidCursor };
         // Written as "key <= k AND (key < k OR id < i)" rather than a row value so the first
         // term is a plain range on the index.
         const QString cmp = sort.descending ? QStringLiteral("<") : QStringLiteral(">");

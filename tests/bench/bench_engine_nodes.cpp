@@ -53,7 +53,7 @@ Run runOnce(LocalBackend &backend, const QString &orchestration)
     QElapsedTimer clock;
     clock.start();
     const std::clock_t cpu0 = std::clock();
-    backend.start(r);
+    backend.start(r, nullptr, {}); // the events say how it goes
     loop.exec();
     run.ms = clock.elapsed();
     run.cpuMs = double(std::clock() - cpu0) * 1000.0 / CLOCKS_PER_SEC;
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
         // Part of every run's fixed cost: the orchestration is validated before it starts.
         QElapsedTimer v;
         v.start();
-        const QStringList found = ws->validate();
+        const QList<ValidationProblem> found = ws->validate();
         std::printf("validate(): %lld ms for the whole workspace (%lld problems)\n",
             static_cast<long long>(v.elapsed()), static_cast<long long>(found.size()));
     }

@@ -390,28 +390,17 @@ int main(int argc, char **argv)
         auto roundTrip = [&](HistoryQuery q) {
             q.limit = page;
             QEventLoop loop;
-            const quint64 ticket = backend.queryHistory(q);
-            auto ok = QObject::connect(
-                &backend, &ExecutionBackend::historyReady, &loop, [&](quint64 t, const HistoryPage &p) {
-                    if (t == ticket) {
-                        rows = p.items.size();
-                        loop.quit();
-                    }
-                });
-            auto failed = QObject::connect(
-                &backend, &ExecutionBackend::queryFailed, &loop, [&](quint64 t, const QString &m) {
-                    if (t == ticket) {
-                        out() << "error: " << m << Qt::endl;
-                        loop.quit();
-                    }
-                });
+            backend.queryHistory(q, &loop, [&](const HistoryPage &p, const Error &e) {
+                if (e.code != ErrorCode::None)
+                    out() << "error: " << e.message << Qt::endl;
+                rows = p.items.size();
+                loop.quit();
+            });
             loop.exec();
-            QObject::disconnect(ok);
-            QObject::disconnect(failed);
         };
         out() << "LocalBackend::queryHistory round trip (what the dock waits for):" << Qt::endl;
-        print(QStringLiteral("first query (engine opens the store)"), measure(1, [&](int) { roundTrip({}); }),
-            rows);
+        print(QStringLiteral("first query (the reader opens the store)"),
+            measure(1, [&](int) { roundTrip({}); }), rows);
         print(QStringLiteral("first page, no filter"), measure(reps, [&](int) { roundTrip({}); }), rows,
             QStringLiteral("100 ms"));
         print(QStringLiteral("filter by status"),

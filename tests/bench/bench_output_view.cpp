@@ -29,17 +29,20 @@ public:
     using ExecutionBackend::ExecutionBackend;
     QString displayName() const override { return QStringLiteral("bench"); }
     Workspace workspace() const override { return {}; }
-    quint64 start(const ExecutionRequest &) override { return ++m_ticket; }
+    void start(const ExecutionRequest &request, QObject *context, StartCallback callback) override
+    {
+        replyLater(StartReply(context, std::move(callback)), request.executionId,
+            Error { ErrorCode::None, QString() });
+    }
     void cancel(const QString &) override { }
-    void subscribe(const QString &, qint64) override { }
-    quint64 queryHistory(const HistoryQuery &) override { return 0; }
-    quint64 fetchExecution(const QString &) override { return 0; }
+    void subscribe(const QString &, qint64, QObject *, EventsCallback) override { }
+    void unsubscribe(const QString &, QObject *) override { }
+    void queryHistory(const HistoryQuery &, QObject *, HistoryCallback) override { }
+    void fetchExecution(const QString &, QObject *, FetchCallback) override { }
     int runningCount() const override { return 0; }
     int queuedCount() const override { return 0; }
+    QString connectionState() const override { return QStringLiteral("connected"); }
     void feed(const ExecutionEventList &events) { emit eventsReceived(events); }
-
-private:
-    quint64 m_ticket = 0;
 };
 
 struct RateResult

@@ -197,28 +197,25 @@ std::optional<double> timeBackendShutdown(const QString &db, const Workspace &ws
     bool answered = false, finished = false;
     int deleted = -1;
     const QString id = as::newId();
-    QObject::connect(&*backend, &ExecutionBackend::historyReady, &*backend, [&] { answered = true; });
     QObject::connect(
         &*backend, &ExecutionBackend::eventsReceived, &*backend, [&](const ExecutionEventList &events) {
             for (const ExecutionEvent &e : events)
                 finished = finished || (e.executionId == id && e.isTerminal());
         });
-    QObject::connect(
-        &*backend, &ExecutionBackend::executionsDeleted, &*backend, [&](quint64, int n) { deleted = n; });
     HistoryQuery q;
     q.limit = 100;
-    backend->queryHistory(q);
+    backend->queryHistory(q, &*backend, [&](const HistoryPage &, const Error &) { answered = true; });
     ExecutionRequest run;
     run.agentId = QStringLiteral("echo");
     run.inputs = QJsonObject { { QStringLiteral("text"), QStringLiteral("bench") } };
     run.executionId = id;
-    backend->start(run);
+    backend->start(run, nullptr, {});
     if (!waitFor([&] { return answered && finished; }))
         return std::nullopt;
     // The engine keeps a finished run for one more turn of its loop; delete until it is gone.
     for (int attempt = 0; attempt < 100 && deleted != 1; ++attempt) {
         deleted = -1;
-        backend->deleteExecutions({ id });
+        backend->deleteExecutions({ id }, &*backend, [&](int n, const Error &) { deleted = n; });
         if (!waitFor([&] { return deleted >= 0; }))
             return std::nullopt;
     }

@@ -334,7 +334,7 @@ int main(int argc, char *argv[])
         ExecutionRequest request;
         request.agentId = QStringLiteral("bench_resume");
         request.inputs = QJsonObject { { QStringLiteral("text"), QStringLiteral("resume") } };
-        backend.start(request);
+        backend.start(request, nullptr, {}); // the events say how it goes
         dropper.start();
         QElapsedTimer guard;
         guard.start();

@@ -95,7 +95,7 @@ int main(int argc, char **argv)
           << Qt::endl;
 
     // A view as the app has it, already on screen before a trace is opened.
-    TraceView view;
+    TraceView view(nullptr);
     view.resize(1400, 900);
     view.show();
     QCoreApplication::processEvents();

@@ -2,6 +2,7 @@
 #include "core/engine/Engine.h"
 #include "core/engine/LocalBackend.h"
 #include "core/store/ExecutionStore.h"
+#include "tests/support/BackendReplies.h"
 #include "tests/support/GeneratedWorkspace.h"
 #include "tests/support/TestSupport.h"
 
@@ -13,6 +14,8 @@
 #include <QThread>
 
 #include <memory>
+
+using namespace Qt::StringLiterals;
 
 // The embedded engine end to end: a real LocalBackend (engine thread, SQLite store) running the
 // scripted provider. Events are checked as the UI sees them (batches on this thread); the store
@@ -74,7 +77,7 @@ QString start(ExecutionBackend &b, ExecutionRequest r)
 {
     if (r.executionId.isEmpty())
         r.executionId = as::newId();
-    b.start(r);
+    b.start(r, nullptr, {}); // the events say how it goes
     return r.executionId;
 }
 
@@ -260,14 +263,12 @@ private slots:
     {
         auto b = backend(load(basicWorkspace()));
         EventLog log(b.get());
-        QSignalSpy started(b.get(), &ExecutionBackend::started);
         ExecutionRequest req
             = agentRequest(QStringLiteral("typed"), obj("in", QStringLiteral("Quarterly aardvark revenue")));
         req.executionId = as::newId();
-        const quint64 ticket = b->start(req);
-        QTRY_COMPARE(started.size(), 1);
-        QCOMPARE(started.at(0).at(0).toULongLong(), ticket);
-        QCOMPARE(started.at(0).at(1).toString(), req.executionId);
+        const auto [startedId, startError] = startAndWait(*b, req);
+        QCOMPARE(startError.code, ErrorCode::None);
+        QCOMPARE(startedId, req.executionId);
         const QString id = req.executionId;
         QTRY_VERIFY(log.finished(id));
         checkSequence(log.byId.value(id));
@@ -322,20 +323,20 @@ private slots:
         QCOMPARE(llm->inputData.value(QLatin1String("provider")).toString(), QStringLiteral("offline"));
         QVERIFY(!llm->inputData.contains(QLatin1String("api_key")));
 
-        QSignalSpy history(b.get(), &ExecutionBackend::historyReady);
         HistoryQuery q;
         q.search = QStringLiteral("aardvark");
-        const quint64 hticket = b->queryHistory(q);
-        QTRY_COMPARE(history.size(), 1);
-        QCOMPARE(history.at(0).at(0).toULongLong(), hticket);
-        const HistoryPage page = history.at(0).at(1).value<HistoryPage>();
+        const auto history = awaitReply<HistoryPage>(
+            [&](QObject *context, auto callback) { b->queryHistory(q, context, callback); });
+        QVERIFY(history);
+        QCOMPARE(history->second.code, ErrorCode::None);
+        const HistoryPage page = history->first;
         QVERIFY(std::any_of(
             page.items.cbegin(), page.items.cend(), [&](const ExecutionRecord &e) { return e.id == id; }));
 
-        QSignalSpy fetched(b.get(), &ExecutionBackend::executionFetched);
-        b->fetchExecution(id);
-        QTRY_COMPARE(fetched.size(), 1);
-        QCOMPARE(fetched.at(0).at(1).value<ExecutionRecord>().steps.size(), 2);
+        const auto fetched = awaitReply<ExecutionRecord>(
+            [&](QObject *context, auto callback) { b->fetchExecution(id, context, callback); });
+        QVERIFY(fetched);
+        QCOMPARE(fetched->first.steps.size(), 2);
     }
 
     // Several executions at once: each has its own gap-free seq; batches coalesce events.
@@ -526,32 +527,35 @@ private slots:
     void unknownTargetsFailToStart()
     {
         auto b = backend(load(basicWorkspace()), 4, false);
-        QSignalSpy failed(b.get(), &ExecutionBackend::startFailed);
-        b->start(agentRequest(QStringLiteral("nobody"), {}));
-        b->start(workflowRequest(QStringLiteral("nothing"), {}));
-        QTRY_COMPARE(failed.size(), 2);
-        QVERIFY(failed.at(0).at(1).toString().contains(QLatin1String("nobody")));
-        QVERIFY(failed.at(1).at(1).toString().contains(QLatin1String("nothing")));
+        const Error agent = startAndWait(*b, agentRequest(QStringLiteral("nobody"), {})).second;
+        const Error flow = startAndWait(*b, workflowRequest(QStringLiteral("nothing"), {})).second;
+        QCOMPARE(agent.code, ErrorCode::NotFound);
+        QCOMPARE(flow.code, ErrorCode::NotFound);
+        QVERIFY(agent.message.contains(QLatin1String("nobody")));
+        QVERIFY(flow.message.contains(QLatin1String("nothing")));
     }
 
-    // Queries answer with a ticket; without a database, or for an unknown id, with a message.
+    // Queries answer their own caller; without a database, or for an unknown id, with an error.
     void queriesFailCleanly()
     {
         auto noDb = backend(load(basicWorkspace()), 4, false);
-        QSignalSpy failed(noDb.get(), &ExecutionBackend::queryFailed);
-        const quint64 t1 = noDb->queryHistory(HistoryQuery());
-        const quint64 t2 = noDb->fetchExecution(QStringLiteral("nope"));
-        QVERIFY(t1 != t2);
-        QTRY_COMPARE(failed.size(), 2);
-        QCOMPARE(failed.at(0).at(0).toULongLong(), t1);
-        QVERIFY(failed.at(0).at(1).toString().contains(QLatin1String("no history")));
+        const auto page = awaitReply<HistoryPage>(
+            [&](QObject *context, auto callback) { noDb->queryHistory(HistoryQuery(), context, callback); });
+        const auto record = awaitReply<ExecutionRecord>([&](QObject *context, auto callback) {
+            noDb->fetchExecution(QStringLiteral("nope"), context, callback);
+        });
+        QVERIFY(page && record);
+        QCOMPARE(page->second.code, ErrorCode::Internal);
+        QVERIFY(page->second.message.contains(QLatin1String("no history")));
+        QVERIFY(record->second.message.contains(QLatin1String("no history")));
 
         auto withDb = backend(load(basicWorkspace()));
-        QSignalSpy failed2(withDb.get(), &ExecutionBackend::queryFailed);
-        const quint64 t3 = withDb->fetchExecution(QStringLiteral("00000000-0000-0000-0000-000000000000"));
-        QTRY_COMPARE(failed2.size(), 1);
-        QCOMPARE(failed2.at(0).at(0).toULongLong(), t3);
-        QVERIFY(!failed2.at(0).at(1).toString().isEmpty());
+        const auto unknown = awaitReply<ExecutionRecord>([&](QObject *context, auto callback) {
+            withDb->fetchExecution(QStringLiteral("00000000-0000-0000-0000-000000000000"), context, callback);
+        });
+        QVERIFY(unknown);
+        QCOMPARE(unknown->second.code, ErrorCode::NotFound);
+        QVERIFY(!unknown->second.message.isEmpty());
     }
 
     // Each retried attempt is its own failed llm step.
@@ -634,7 +638,7 @@ private slots:
         // Cancel queued right behind the start: handled before the deferred failure.
         ExecutionRequest r = agentRequest(QStringLiteral("remote"), obj("in", QStringLiteral("x")));
         r.executionId = as::newId();
-        b->start(r);
+        b->start(r, nullptr, {});
         b->cancel(r.executionId);
         QTRY_VERIFY(log.finished(r.executionId));
         QCOMPARE(log.completeStatus(r.executionId), QStringLiteral("cancelled"));
@@ -671,9 +675,9 @@ private slots:
         auto b = backend(load(basicWorkspace()), 4, false);
         EventLog log(b.get());
         QSignalSpy changed(b.get(), &ExecutionBackend::workspaceChanged);
-        QSignalSpy failed(b.get(), &ExecutionBackend::startFailed);
-        b->start(agentRequest(QStringLiteral("newcomer"), obj("in", QStringLiteral("x"))));
-        QTRY_COMPARE(failed.size(), 1);
+        QCOMPARE(startAndWait(*b, agentRequest(QStringLiteral("newcomer"), obj("in", QStringLiteral("x"))))
+                     .second.code,
+            ErrorCode::NotFound);
         QJsonArray agents { gen::agent(QStringLiteral("newcomer"), { QStringLiteral("in") }) };
         b->setWorkspace(load(gen::workspace(agents, QJsonArray {})));
         QCOMPARE(changed.size(), 1);
@@ -1065,6 +1069,93 @@ private slots:
         QVERIFY(error.contains(QLatin1String("review")));
     }
 
+    // The first event of an execution carries its header, equal to the stored record's columns
+    // (docs/wire-protocol.md): a subscriber needs no fetch to know what runs.
+    void queuedEventCarriesHeader()
+    {
+        auto b = backend(load(contextWorkspace()));
+        EventLog log(b.get());
+        ExecutionRequest req = contextRequest(QStringLiteral("pinned"));
+        req.rerunOf = QStringLiteral("earlier-run");
+        const QString id = start(*b, req);
+        QTRY_VERIFY(log.finished(id));
+        const ExecutionEvent first = log.byId.value(id).first();
+        QCOMPARE(first.status, QStringLiteral("queued"));
+        const QJsonObject header = first.data.value(QLatin1String("header")).toObject();
+        const QJsonObject row = stored(id).toJson(false);
+        const QStringList keys { QStringLiteral("agent_id"), QStringLiteral("orchestration_id"),
+            QStringLiteral("node_id"), QStringLiteral("test_mode"), QStringLiteral("execution_type"),
+            QStringLiteral("trigger_type"), QStringLiteral("rerun_of"), QStringLiteral("queued_at") };
+        QCOMPARE(header.keys().size(), keys.size() + 1);
+        for (const QString &k : keys)
+            QCOMPARE(header.value(k), row.value(k));
+        QCOMPARE(header.value(QLatin1String("agent_id")).toString(), QStringLiteral("critic"));
+        QCOMPARE(header.value(QLatin1String("node_id")).toString(), QStringLiteral("review"));
+        QCOMPARE(header.value(QLatin1String("test_mode")).toString(), QStringLiteral("node_in_context"));
+        QCOMPARE(header.value(QLatin1String("rerun_of")).toString(), QStringLiteral("earlier-run"));
+        // input_data as queued: the request's own inputs and upstream values (the stored row
+        // has the upstream values actually used, pins included).
+        QCOMPARE(header.value(QLatin1String("input_data")).toObject(),
+            (QJsonObject {
+                { QStringLiteral("inputs"), req.inputs }, { QStringLiteral("upstream"), QJsonObject {} } }));
+        // Only the first event has it.
+        for (const ExecutionEvent &e : log.byId.value(id).mid(1))
+            QVERIFY(!e.data.contains(QLatin1String("header")));
+    }
+
+    // `complete` says why an execution ended as a code, not only as text.
+    void completeCarriesErrorCode_data()
+    {
+        QTest::addColumn<QString>("agent");
+        QTest::addColumn<QJsonObject>("inputs");
+        QTest::addColumn<QString>("status");
+        QTest::addColumn<QString>("code");
+        const QJsonObject in = obj("in", QStringLiteral("x"));
+        QTest::newRow("completed") << u"relay"_s << in << u"completed"_s << QString();
+        QTest::newRow("bad inputs") << u"relay"_s << QJsonObject {} << u"failed"_s << u"invalid_input"_s;
+        QTest::newRow("provider error") << u"broken"_s << in << u"failed"_s << u"provider"_s;
+        QTest::newRow("reply does not fit") << u"scorer"_s << in << u"failed"_s << u"provider"_s;
+    }
+    void completeCarriesErrorCode()
+    {
+        QFETCH(QString, agent);
+        QFETCH(QJsonObject, inputs);
+        QFETCH(QString, status);
+        QFETCH(QString, code);
+        auto b = backend(load(basicWorkspace()), 4, false);
+        EventLog log(b.get());
+        const QString id = start(*b, agentRequest(agent, inputs));
+        QTRY_VERIFY(log.finished(id));
+        QCOMPARE(log.completeStatus(id), status);
+        QCOMPARE(log.complete(id).data.value(QLatin1String("error_code")).toString(), code);
+    }
+    void errorCodeOfCancelAndWorkflows()
+    {
+        auto b = backend(load(basicWorkspace()), 4, false);
+        EventLog log(b.get());
+        const QString slow
+            = start(*b, agentRequest(QStringLiteral("slow"), obj("in", QStringLiteral("long"))));
+        QTRY_VERIFY(log.chunkCount(slow) >= 1);
+        b->cancel(slow);
+        QTRY_VERIFY(log.finished(slow));
+        QCOMPARE(log.complete(slow).data.value(QLatin1String("error_code")).toString(), u"cancelled"_s);
+
+        auto c = backend(load(contextWorkspace()), 4, false);
+        EventLog clog(c.get());
+        const QString missing = start(*c, contextRequest(QStringLiteral("neverrun")));
+        QTRY_VERIFY(clog.finished(missing));
+        QCOMPARE(
+            clog.complete(missing).data.value(QLatin1String("error_code")).toString(), u"invalid_input"_s);
+        const QString full
+            = start(*c, workflowRequest(QStringLiteral("pinned"), topic(QStringLiteral("zebras"))));
+        QTRY_VERIFY(clog.finished(full));
+        QCOMPARE(clog.completeStatus(full), u"completed"_s);
+        QCOMPARE(clog.complete(full).data.value(QLatin1String("error_code")).toString(), QString());
+        const QString bad = start(*c, workflowRequest(QStringLiteral("pinned"), {}));
+        QTRY_VERIFY(clog.finished(bad));
+        QCOMPARE(clog.complete(bad).data.value(QLatin1String("error_code")).toString(), u"invalid_input"_s);
+    }
+
     // Two workspace files on one database, both with an orchestration "unpinned": Node in
     // Context in workspace beta must not take alpha's run as its upstream, and beta's history,
     // fetch and delete must not reach alpha's run (the app's test panel prefill and history
@@ -1092,25 +1183,26 @@ private slots:
         QTRY_COMPARE(stored(id).status, QStringLiteral("failed"));
         QVERIFY(!as::compactJson(stored(id).inputData).contains(QLatin1String("merger")));
 
-        QSignalSpy pages(b.get(), &ExecutionBackend::historyReady);
         HistoryQuery byOrchestration;
         byOrchestration.orchestrationId = QStringLiteral("unpinned");
-        b->queryHistory(byOrchestration);
-        QTRY_COMPARE(pages.size(), 1);
-        const HistoryPage page = pages.at(0).at(1).value<HistoryPage>();
+        const auto pages = awaitReply<HistoryPage>(
+            [&](QObject *context, auto callback) { b->queryHistory(byOrchestration, context, callback); });
+        QVERIFY(pages);
+        const HistoryPage page = pages->first;
         QCOMPARE(page.items.size(), 1); // its own failed Node in Context run only
         QCOMPARE(page.items.first().id, id);
 
-        QSignalSpy failed(b.get(), &ExecutionBackend::queryFailed);
-        const quint64 fetch = b->fetchExecution(secret);
-        QTRY_COMPARE(failed.size(), 1);
-        QCOMPARE(failed.at(0).at(0).toULongLong(), fetch);
-        QCOMPARE(failed.at(0).at(1).toString(), QStringLiteral("no execution with id '%1'").arg(secret));
+        const auto fetch = awaitReply<ExecutionRecord>(
+            [&](QObject *context, auto callback) { b->fetchExecution(secret, context, callback); });
+        QVERIFY(fetch);
+        QCOMPARE(fetch->second.code, ErrorCode::NotFound);
+        QCOMPARE(fetch->second.message, QStringLiteral("no execution with id '%1'").arg(secret));
 
-        QSignalSpy deleted(b.get(), &ExecutionBackend::executionsDeleted);
-        b->deleteExecutions({ secret });
-        QTRY_COMPARE(deleted.size(), 1);
-        QCOMPARE(deleted.at(0).at(1).toInt(), 0);
+        const auto deleted = awaitReply<int>(
+            [&](QObject *context, auto callback) { b->deleteExecutions({ secret }, context, callback); });
+        QVERIFY(deleted);
+        QCOMPARE(deleted->second.code, ErrorCode::None);
+        QCOMPARE(deleted->first, 0);
         QCOMPARE(stored(secret).status, QStringLiteral("completed"));
     }
 
@@ -1187,10 +1279,14 @@ private slots:
         b->engine()->eventsSince(QStringLiteral("nope"), 0, &known);
         QVERIFY(!known);
 
-        // subscribe() replays through the backend's own signal.
-        EventLog replay(b.get());
-        b->subscribe(id, 3);
-        QTRY_COMPARE(replay.byId.value(id).size(), all.size() - 3);
+        // subscribe() replays to the subscriber only: the broadcast carries live events, once.
+        EventLog broadcast(b.get());
+        ExecutionEventList caughtUp;
+        QObject subscriber;
+        b->subscribe(id, 3, &subscriber, [&](const ExecutionEventList &events) { caughtUp += events; });
+        QTRY_COMPARE(caughtUp.size(), all.size() - 3);
+        QCOMPARE(caughtUp.first().seq, qint64(4));
+        QCOMPARE(broadcast.byId.value(id).size(), 0);
     }
 
     // eventsSince() from another thread while the engine streams: always a gap-free prefix.

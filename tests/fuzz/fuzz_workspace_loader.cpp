@@ -37,7 +37,7 @@ void checkInvalid(const Result<Workspace> &ws, const QStringList &problems)
 
 void checkRoundTrip(const Workspace &ws)
 {
-    if (const QStringList again = ws.validate(); !again.isEmpty())
+    if (const QStringList again = toStrings(ws.validate()); !again.isEmpty())
         broken("a loaded workspace does not validate", again.join(QLatin1Char('\n')).toUtf8());
     const QByteArray saved = ws.toJsonText();
     QStringList problems;

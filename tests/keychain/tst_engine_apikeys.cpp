@@ -129,7 +129,7 @@ private:
         r.executionId = as::newId();
         r.agentId = QStringLiteral("cloudy");
         r.inputs = QJsonObject { { QStringLiteral("in"), QStringLiteral("hello") } };
-        b.start(r);
+        b.start(r, nullptr, {}); // the events say how it goes
         return r.executionId;
     }
 

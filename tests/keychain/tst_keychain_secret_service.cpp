@@ -74,7 +74,7 @@ private:
         r.executionId = as::newId();
         r.agentId = QStringLiteral("cloudy");
         r.inputs = QJsonObject { { QStringLiteral("in"), QStringLiteral("hello") } };
-        backend.start(r);
+        backend.start(r, nullptr, {}); // the events say how it goes
         if (!QTest::qWaitFor([&] { return done; }, 30000))
             run.status = QStringLiteral("<no end>");
         return run;

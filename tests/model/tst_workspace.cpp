@@ -567,8 +567,8 @@ private slots:
         Result<Workspace> ws = Workspace::fromJson(goodJson());
         QVERIFY(ws.ok());
         ws->orchestrations[0].nodes[1].agent = QStringLiteral("ghost");
-        QVERIFY(ws->validate().contains(
-            QStringLiteral("orchestrations[0].nodes[1].agent: unknown agent 'ghost'")));
+        QVERIFY(toStrings(ws->validate())
+                    .contains(QStringLiteral("orchestrations[0].nodes[1].agent: unknown agent 'ghost'")));
     }
 
     void graphHelpers()

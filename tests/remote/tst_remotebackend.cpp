@@ -2,6 +2,7 @@
 // forced disconnects with resume) and against tiny in-test WebSocket servers speaking a
 // minimal protocol (no seq) and a sequenced one that records acks.
 #include "core/remote/RemoteBackend.h"
+#include "tests/support/BackendReplies.h"
 #include "tests/support/ScriptedHttpServer.h"
 #include "tests/support/ServerFixture.h"
 
@@ -200,13 +201,8 @@ private:
     }
     QString startAndWait(RemoteBackend &b, const ExecutionRequest &r)
     {
-        QSignalSpy started(&b, &ExecutionBackend::started);
-        const quint64 ticket = b.start(r);
-        if (!started.wait(20000))
-            return {};
-        if (started.first().at(0).toULongLong() != ticket)
-            return {};
-        return started.first().at(1).toString();
+        const auto [id, error] = ::startAndWait(b, r, 20000);
+        return error.code == ErrorCode::None ? id : QString();
     }
 
 private slots:
@@ -240,9 +236,11 @@ private slots:
             RemoteBackend b(m_server.url, QStringLiteral("not-the-token-123"));
             QSignalSpy failed(&b, &RemoteBackend::workspaceFetchFailed);
             QVERIFY(failed.wait(10000));
-            QVERIFY2(failed.first().at(0).toString().contains(QLatin1String("401")),
-                qPrintable(failed.first().at(0).toString()));
-            QVERIFY(!failed.first().at(0).toString().contains(QLatin1String("not-the-token-123")));
+            const Error refused = failed.first().at(0).value<Error>();
+            QVERIFY2(refused.message.contains(QLatin1String("401")), qPrintable(refused.message));
+            QVERIFY(!refused.message.contains(QLatin1String("not-the-token-123")));
+            QCOMPARE(refused.code, ErrorCode::InvalidInput);
+            QVERIFY(b.workspaceRefused());
             QCOMPARE(b.connectionState(), QStringLiteral("disconnected"));
         }
         {
@@ -253,7 +251,10 @@ private slots:
             RemoteBackend b(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)), kAlphaToken);
             QSignalSpy failed(&b, &RemoteBackend::workspaceFetchFailed);
             QVERIFY(failed.wait(10000));
-            QVERIFY(failed.first().at(0).toString().startsWith(QLatin1String("cannot reach server")));
+            const Error unreachable = failed.first().at(0).value<Error>();
+            QVERIFY(unreachable.message.startsWith(QLatin1String("cannot reach server")));
+            QCOMPARE(unreachable.code, ErrorCode::Unreachable);
+            QVERIFY(!b.workspaceRefused()); // retried
             QCOMPARE(b.connectionState(), QStringLiteral("disconnected"));
         }
     }
@@ -279,17 +280,14 @@ private slots:
         RemoteBackend b(first.url(), kAlphaToken);
         QSignalSpy failed(&b, &RemoteBackend::workspaceFetchFailed);
         QVERIFY(failed.wait(10000));
-        QCOMPARE(failed.first().at(0).toString(),
+        QCOMPARE(failed.first().at(0).value<Error>().message,
             QStringLiteral(
                 "server: HTTP 307: a redirect to another origin is not followed (the token stays with "
                 "this server)"));
-        QSignalSpy startFailed(&b, &ExecutionBackend::startFailed);
         ExecutionRequest r;
         r.agentId = QStringLiteral("a");
-        b.start(r);
-        QVERIFY(startFailed.wait(10000));
-        QVERIFY2(startFailed.first().at(1).toString().contains(QLatin1String("307")),
-            qPrintable(startFailed.first().at(1).toString()));
+        const Error startFailed = ::startAndWait(b, r).second;
+        QVERIFY2(startFailed.message.contains(QLatin1String("307")), qPrintable(startFailed.message));
         QCOMPARE(first.requests.size(), 2);
         QCOMPARE(first.requests.first().headers.value("authorization"), "Bearer " + kAlphaToken.toUtf8());
         for (const ScriptedHttpServer::Request &req : std::as_const(second.requests))
@@ -310,11 +308,10 @@ private slots:
         QVERIFY(log.chunks(id) >= 2500);
         QCOMPARE(b->runningCount(), 0);
 
-        QSignalSpy fetched(b.get(), &ExecutionBackend::executionFetched);
-        const quint64 ticket = b->fetchExecution(id);
-        QVERIFY(fetched.wait(10000));
-        QCOMPARE(fetched.first().at(0).toULongLong(), ticket);
-        const ExecutionRecord record = fetched.first().at(1).value<ExecutionRecord>();
+        const auto fetched = awaitReply<ExecutionRecord>(
+            [&](QObject *context, auto cb) { b->fetchExecution(id, context, cb); });
+        QVERIFY(fetched);
+        const ExecutionRecord record = fetched->first;
         QCOMPARE(record.id, id);
         QCOMPARE(record.status, QStringLiteral("completed"));
         QString recorded;
@@ -323,38 +320,40 @@ private slots:
                 recorded = s.outputData.value(QLatin1String("text")).toString();
         QCOMPARE(log.text(id), recorded);
 
-        QSignalSpy history(b.get(), &ExecutionBackend::historyReady);
         HistoryQuery q;
         q.agentId = QStringLiteral("streamer");
         q.statuses = { QStringLiteral("completed") };
         q.limit = 100;
-        b->queryHistory(q);
-        QVERIFY(history.wait(10000));
-        const HistoryPage page = history.first().at(1).value<HistoryPage>();
+        const auto history
+            = awaitReply<HistoryPage>([&](QObject *context, auto cb) { b->queryHistory(q, context, cb); });
+        QVERIFY(history);
+        const HistoryPage page = history->first;
         bool found = false;
         for (const ExecutionRecord &r : page.items)
             found |= r.id == id;
         QVERIFY(found);
 
-        QSignalSpy failed(b.get(), &ExecutionBackend::queryFailed);
-        b->fetchExecution(QStringLiteral("no-such-execution"));
-        QVERIFY(failed.wait(10000));
-        QVERIFY(failed.first().at(1).toString().contains(QLatin1String("404")));
+        const auto failed = awaitReply<ExecutionRecord>([&](QObject *context, auto cb) {
+            b->fetchExecution(QStringLiteral("no-such-execution"), context, cb);
+        });
+        QVERIFY(failed);
+        QVERIFY(failed->second.message.contains(QLatin1String("404")));
+        QCOMPARE(failed->second.code, ErrorCode::NotFound);
     }
 
     void startFailures()
     {
         EventLog log;
         auto b = connectedBackend(&log);
-        QSignalSpy failed(b.get(), &ExecutionBackend::startFailed);
-        b->start(agentRequest(QStringLiteral("ghost"), QStringLiteral("x")));
-        QVERIFY(failed.wait(10000));
-        QVERIFY(failed.first().at(1).toString().contains(QLatin1String("404")));
+        const Error ghost
+            = ::startAndWait(*b, agentRequest(QStringLiteral("ghost"), QStringLiteral("x"))).second;
+        QVERIFY(ghost.message.contains(QLatin1String("404")));
+        QCOMPARE(ghost.code, ErrorCode::NotFound);
         ExecutionRequest bad = agentRequest(QStringLiteral("echo"), QString());
         bad.inputs = QJsonObject { { QStringLiteral("count"), 99 } };
-        b->start(bad);
-        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 2, 10000);
-        QVERIFY(failed.at(1).at(1).toString().contains(QLatin1String("422")));
+        const Error invalid = ::startAndWait(*b, bad).second;
+        QVERIFY(invalid.message.contains(QLatin1String("422")));
+        QCOMPARE(invalid.code, ErrorCode::InvalidInput);
     }
 
     // Forced drops while the execution streams on the server: every event arrives once, in
@@ -380,11 +379,11 @@ private slots:
         QCOMPARE(b->reconnectCount(), int(resumed.size()));
         QVERIFY(log.chunks(id) >= 2500);
 
-        QSignalSpy fetched(b.get(), &ExecutionBackend::executionFetched);
-        b->fetchExecution(id);
-        QVERIFY(fetched.wait(10000));
+        const auto fetched = awaitReply<ExecutionRecord>(
+            [&](QObject *context, auto cb) { b->fetchExecution(id, context, cb); });
+        QVERIFY(fetched);
         QString recorded;
-        for (const StepRecord &s : fetched.first().at(1).value<ExecutionRecord>().steps)
+        for (const StepRecord &s : fetched->first.steps)
             if (s.kind == QLatin1String("llm"))
                 recorded = s.outputData.value(QLatin1String("text")).toString();
         QCOMPARE(log.text(id), recorded);
@@ -418,14 +417,15 @@ private slots:
         EventLog later;
         auto b = connectedBackend(&later);
         later.byExecution[id] = all.mid(0, 2); // it "has" 1 and 2 already
-        b->subscribe(id, 2);
+        b->subscribe(id, 2, this, [&later](const ExecutionEventList &e) { later.add(e); });
         QTRY_VERIFY_WITH_TIMEOUT(later.complete(id), 20000);
         QVERIFY2(later.failure.isEmpty(), qPrintable(later.failure));
         QCOMPARE(later.byExecution.value(id).size(), all.size());
 
         EventLog errors;
         auto c = connectedBackend(&errors);
-        c->subscribe(QStringLiteral("no-such-execution"));
+        c->subscribe(QStringLiteral("no-such-execution"), 0, this,
+            [&errors](const ExecutionEventList &e) { errors.add(e); });
         QTRY_VERIFY_WITH_TIMEOUT(errors.hasError(QStringLiteral("no-such-execution")), 10000);
         QCOMPARE(errors.byExecution.value(QStringLiteral("no-such-execution"))
                      .constLast()
@@ -433,6 +433,68 @@ private slots:
                      .toString(),
             QStringLiteral("not_found"));
         QVERIFY(!c->isSubscribed(QStringLiteral("no-such-execution")));
+    }
+
+    // Two subscribers of one execution share one WebSocket; each gets every event once, the
+    // later one its catch-up (what the stream delivered before it came) only for itself, and the
+    // broadcast carries nothing of an execution this backend did not start.
+    void subscriptionsShareOneStream()
+    {
+        EventLog starter;
+        auto a = connectedBackend(&starter);
+        const QString id
+            = startAndWait(*a, agentRequest(QStringLiteral("streamer"), QStringLiteral("two subscribers")));
+        QVERIFY(!id.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(starter.chunks(id) > 0, 20000);
+
+        EventLog broadcast, first, second;
+        auto b = connectedBackend(&broadcast);
+        QObject one, two;
+        b->subscribe(id, 0, &one, [&first](const ExecutionEventList &e) { first.add(e); });
+        QTRY_VERIFY_WITH_TIMEOUT(first.byExecution.value(id).size() >= 3, 20000);
+        b->subscribe(id, 0, &two, [&second](const ExecutionEventList &e) { second.add(e); });
+        QCOMPARE(b->openStreamCount(), 1);
+        // The catch-up arrives in a later turn and only for `two`.
+        QTRY_VERIFY(!second.byExecution.value(id).isEmpty());
+        QCOMPARE(second.byExecution.value(id).constFirst().seq, qint64(1));
+        QCOMPARE(b->openStreamCount(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(first.complete(id) && second.complete(id), 60000);
+        QVERIFY2(first.failure.isEmpty(), qPrintable(first.failure));
+        QVERIFY2(second.failure.isEmpty(), qPrintable(second.failure));
+        QTRY_VERIFY_WITH_TIMEOUT(starter.complete(id), 20000);
+        QCOMPARE(first.byExecution.value(id).size(), starter.byExecution.value(id).size());
+        QCOMPARE(second.byExecution.value(id).size(), starter.byExecution.value(id).size());
+        QCOMPARE(broadcast.byExecution.value(id).size(), 0);
+        QCOMPARE(b->openStreamCount(), 0); // the stream closes after `complete`
+    }
+
+    // Codes reach the client: 404 -> NotFound, a forged cursor -> InvalidCursor (from the
+    // server's error_code), connection refused -> Unreachable.
+    void errorCodesFromTheServer()
+    {
+        EventLog log;
+        auto b = connectedBackend(&log);
+        const auto missing = awaitReply<ExecutionRecord>(
+            [&](QObject *c, auto cb) { b->fetchExecution(QStringLiteral("0000-missing"), c, cb); });
+        QVERIFY(missing);
+        QCOMPARE(missing->second.code, ErrorCode::NotFound);
+        HistoryQuery forged;
+        forged.cursor = QStringLiteral("not-a-cursor");
+        const auto cursor
+            = awaitReply<HistoryPage>([&](QObject *c, auto cb) { b->queryHistory(forged, c, cb); });
+        QVERIFY(cursor);
+        QCOMPARE(cursor->second.code, ErrorCode::InvalidCursor);
+        QVERIFY2(cursor->second.message.contains(QLatin1String("400")), qPrintable(cursor->second.message));
+
+        QTcpServer closed; // a port nobody listens on
+        QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+        const quint16 port = closed.serverPort();
+        closed.close();
+        RemoteBackend nowhere(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)), kAlphaToken);
+        const auto refused = awaitReply<ExecutionRecord>(
+            [&](QObject *c, auto cb) { nowhere.fetchExecution(QStringLiteral("x"), c, cb); });
+        QVERIFY(refused);
+        QCOMPARE(refused->second.code, ErrorCode::Unreachable);
     }
 
     // The connection goes silent (no close, no data): the heartbeat notices, the stream is cut
@@ -504,9 +566,7 @@ private slots:
         MinimalServer seed(50, 0);
         EventLog log;
         RemoteBackend b(seed.url(), QStringLiteral("seed-token-123"));
-        connect(
-            &b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
-        b.subscribe(QStringLiteral("seed-1"));
+        b.subscribe(QStringLiteral("seed-1"), 0, this, [&log](const ExecutionEventList &e) { log.add(e); });
         QTRY_VERIFY_WITH_TIMEOUT(log.complete(QStringLiteral("seed-1")), 10000);
         QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
         const ExecutionEventList events = log.byExecution.value(QStringLiteral("seed-1"));
@@ -525,9 +585,7 @@ private slots:
         EventLog log;
         RemoteBackend b(seed.url(), QStringLiteral("seed-token-123"));
         b.setReconnectDelays(10, 100);
-        connect(
-            &b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
-        b.subscribe(QStringLiteral("seed-1"));
+        b.subscribe(QStringLiteral("seed-1"), 0, this, [&log](const ExecutionEventList &e) { log.add(e); });
         QTRY_VERIFY_WITH_TIMEOUT(log.complete(QStringLiteral("seed-1")), 10000);
         QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
         QCOMPARE(seed.connections, 2);
@@ -545,9 +603,7 @@ private slots:
         EventLog log;
         RemoteBackend b(server.url(), QStringLiteral("seed-token-123"));
         b.setReconnectDelays(10, 100);
-        connect(
-            &b, &ExecutionBackend::eventsReceived, this, [&log](const ExecutionEventList &e) { log.add(e); });
-        b.subscribe(QStringLiteral("seed-1"));
+        b.subscribe(QStringLiteral("seed-1"), 0, this, [&log](const ExecutionEventList &e) { log.add(e); });
         QTRY_VERIFY_WITH_TIMEOUT(log.complete(QStringLiteral("seed-1")), 10000);
         QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
         QCOMPARE(server.connections, 2);

@@ -67,22 +67,6 @@ HistoryChart::HistoryChart(HistoryModel *model, QWidget *parent)
     connect(model, &QAbstractItemModel::dataChanged, this, later);
 }
 
-void HistoryChart::setBackend(ExecutionBackend *backend)
-{
-    disconnect(m_readyConnection);
-    m_backend = backend;
-    m_ticket = 0;
-    m_stale = true;
-    if (backend)
-        m_readyConnection = connect(
-            backend, &ExecutionBackend::historyReady, this, [this](quint64 ticket, const HistoryPage &page) {
-                if (ticket == 0 || ticket != m_ticket)
-                    return;
-                m_ticket = 0;
-                plot(page.items);
-            });
-}
-
 void HistoryChart::showEvent(QShowEvent *event)
 {
     QChartView::showEvent(event);
@@ -93,14 +77,22 @@ void HistoryChart::showEvent(QShowEvent *event)
 void HistoryChart::rebuild()
 {
     m_stale = false;
-    if (!m_backend) {
+    ExecutionBackend *backend = m_model->backend();
+    if (!backend) {
         plot(m_model->records().mid(0, kMaxPoints));
         return;
     }
     HistoryQuery q = m_model->query();
     q.cursor.clear();
     q.limit = kMaxPoints;
-    m_ticket = m_backend->queryHistory(q); // a newer request makes an older answer stale
+    // A newer request makes an older answer stale: its context goes with it.
+    delete m_request;
+    m_request = new QObject(this);
+    backend->queryHistory(q, m_request, [this](const HistoryPage &page, const Error &error) {
+        delete std::exchange(m_request, nullptr);
+        if (error.code == ErrorCode::None)
+            plot(page.items);
+    });
 }
 
 void HistoryChart::plot(const QList<ExecutionRecord> &records)

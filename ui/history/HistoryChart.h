@@ -26,12 +26,11 @@ class HistoryChart final : public QChartView
 public:
     explicit HistoryChart(HistoryModel *model, QWidget *parent = nullptr);
 
-    void setBackend(ExecutionBackend *backend);
     int costPoints() const;
     int latencyPoints() const;
     // Re-reads the points now (asynchronously when there is a backend).
     void rebuild();
-    bool isLoading() const { return m_ticket != 0; }
+    bool isLoading() const { return m_request != nullptr; }
 
 signals:
     void rebuilt();
@@ -43,9 +42,7 @@ private:
     void plot(const QList<ExecutionRecord> &records);
 
     HistoryModel *m_model;
-    QPointer<ExecutionBackend> m_backend;
-    QMetaObject::Connection m_readyConnection;
-    quint64 m_ticket = 0;
+    QObject *m_request = nullptr; // Owned: context of the query in flight (the model's backend)
     bool m_stale = true;
     QLineSeries *m_cost;
     QLineSeries *m_latency;

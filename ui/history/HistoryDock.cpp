@@ -1,6 +1,6 @@
 #include "ui/history/HistoryDock.h"
 
-#include "core/api/ExecutionBackend.h"
+#include "core/api/ActiveBackend.h"
 #include "core/trace/OtlpExport.h"
 #include "ui/common/FileDialog.h"
 #include "ui/common/MessageBox.h"
@@ -65,9 +65,10 @@ QComboBox *makeTargetCombo(QWidget *parent, const QString &name, const QString &
 
 } // namespace
 
-HistoryDock::HistoryDock(QWidget *parent)
+HistoryDock::HistoryDock(ExecutionBackend *backend, QWidget *parent)
     : QDockWidget(tr("History"), parent)
-    , m_model(new HistoryModel(nullptr, this))
+    , m_backend(backend)
+    , m_model(new HistoryModel(backend, this))
     , m_queryDebounce(new QTimer(this))
 {
     setObjectName(QStringLiteral("historyDock"));
@@ -96,6 +97,7 @@ HistoryDock::HistoryDock(QWidget *parent)
     connectListAndActions();
     updateButtons();
     updateStatusLabel();
+    connectBackend();
 }
 
 // The search box, the status filter, the sort and the "Filters" toggle.
@@ -376,26 +378,26 @@ void HistoryDock::connectListAndActions()
 
 HistoryDock::~HistoryDock() = default;
 
-void HistoryDock::setBackend(ExecutionBackend *backend)
+// Once: the backend is the app's ActiveBackend; a switch (local <-> remote) lists the other
+// engine's history and drops what was in flight for the old one.
+void HistoryDock::connectBackend()
 {
-    for (const QMetaObject::Connection &c : std::as_const(m_backendConnections))
-        disconnect(c);
-    m_backendConnections.clear();
-    m_backend = backend;
-    m_compareTickets[0] = m_compareTickets[1] = 0;
-    m_deleteTicket = 0;
-    m_model->setBackend(backend);
-    m_chart->setBackend(backend);
-    if (backend) {
-        m_backendConnections
-            << connect(backend, &ExecutionBackend::executionFetched, this, &HistoryDock::onFetched)
-            << connect(backend, &ExecutionBackend::queryFailed, this, &HistoryDock::onFailed)
-            << connect(backend, &ExecutionBackend::executionsDeleted, this, &HistoryDock::onDeleted)
-            << connect(backend, &ExecutionBackend::workspaceChanged, this, &HistoryDock::onWorkspaceChanged);
-        const Workspace ws = backend->workspace();
-        m_tenant = { ws.organizationId, ws.workspaceId };
-        populateTargets();
-    }
+    if (!m_backend)
+        return;
+    connect(m_backend, &ExecutionBackend::workspaceChanged, this, &HistoryDock::onWorkspaceChanged);
+    if (auto *active = qobject_cast<ActiveBackend *>(m_backend.data()))
+        connect(active, &ActiveBackend::backendChanged, this, &HistoryDock::onBackendChanged);
+    onBackendChanged();
+}
+
+void HistoryDock::onBackendChanged()
+{
+    delete std::exchange(m_compareContext, nullptr);
+    delete std::exchange(m_deleteContext, nullptr);
+    m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord {};
+    const Workspace ws = m_backend->workspace();
+    m_tenant = { ws.organizationId, ws.workspaceId };
+    populateTargets();
     applyQuery();
 }
 
@@ -521,7 +523,7 @@ void HistoryDock::updateButtons()
     m_openTrace->setEnabled(n == 1);
     m_compare->setEnabled(n == 2);
     m_delete->setEnabled(n >= 1);
-    m_retention->setEnabled(m_backend != nullptr);
+    m_retention->setEnabled(m_backend && m_backend->canDelete());
 }
 
 void HistoryDock::updateStatusLabel()
@@ -648,10 +650,8 @@ void HistoryDock::openSelectedTrace()
     if (selected.size() != 1)
         return;
     const QString id = selected.first().id;
-    if (m_traceView) {
-        m_traceView->setBackend(m_backend);
+    if (m_traceView)
         m_traceView->openExecution(id);
-    }
     emit traceRequested(id);
 }
 
@@ -663,23 +663,31 @@ void HistoryDock::compareSelected()
     // Older run on the left.
     const bool swap = selected[0].queuedAt > selected[1].queuedAt;
     m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord {};
-    m_compareTickets[0] = m_backend->fetchExecution(selected[swap ? 1 : 0].id);
-    m_compareTickets[1] = m_backend->fetchExecution(selected[swap ? 0 : 1].id);
+    // A new comparison replaces one still loading: its context (and answers) go.
+    delete m_compareContext;
+    m_compareContext = new QObject(this);
+    m_comparePending = 2;
+    for (int side = 0; side < 2; ++side)
+        m_backend->fetchExecution(selected[(side == 0) == swap ? 1 : 0].id, m_compareContext,
+            [this, side](
+                const ExecutionRecord &record, const Error &error) { onFetched(side, record, error); });
     m_lastMessage = tr("Loading both runs…");
     updateStatusLabel();
 }
 
-void HistoryDock::onFetched(quint64 ticket, const ExecutionRecord &record)
+void HistoryDock::onFetched(int side, const ExecutionRecord &record, const Error &error)
 {
-    for (int side = 0; side < 2; ++side) {
-        if (ticket != 0 && ticket == m_compareTickets[side]) {
-            m_compareTickets[side] = 0;
-            m_compareRecords[side] = record;
-        }
-    }
-    if (m_compareRecords[0].id.isEmpty() || m_compareRecords[1].id.isEmpty() || m_compareTickets[0] != 0
-        || m_compareTickets[1] != 0)
+    if (error.code != ErrorCode::None) {
+        delete std::exchange(m_compareContext, nullptr); // the other side is not wanted any more
+        m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord {};
+        m_lastMessage = tr("Could not load a run to compare: ") + error.message;
+        updateStatusLabel();
         return;
+    }
+    m_compareRecords[side] = record;
+    if (--m_comparePending > 0)
+        return;
+    delete std::exchange(m_compareContext, nullptr);
     // A window of its own, so two traces can be read side by side at full width.
     auto *view = new CompareView(this);
     view->setWindowFlag(Qt::Window);
@@ -691,22 +699,6 @@ void HistoryDock::onFetched(quint64 ticket, const ExecutionRecord &record)
     m_lastMessage.clear();
     updateStatusLabel();
     emit compareOpened(view);
-}
-
-void HistoryDock::onFailed(quint64 ticket, const QString &message)
-{
-    if (ticket == 0)
-        return;
-    if (ticket == m_compareTickets[0] || ticket == m_compareTickets[1]) {
-        m_compareTickets[0] = m_compareTickets[1] = 0;
-        m_compareRecords[0] = m_compareRecords[1] = ExecutionRecord {};
-        m_lastMessage = tr("Could not load a run to compare: ") + message;
-        updateStatusLabel();
-    } else if (ticket == m_deleteTicket) {
-        m_deleteTicket = 0;
-        m_lastMessage = tr("Could not delete: ") + message;
-        updateStatusLabel();
-    }
 }
 
 void HistoryDock::deleteSelected()
@@ -723,14 +715,14 @@ void HistoryDock::deleteSelected()
     QStringList ids;
     for (const ExecutionRecord &r : selected)
         ids << r.id;
-    const quint64 ticket = m_backend->deleteExecutions(ids);
-    if (ticket == 0) {
+    if (!m_backend->canDelete()) {
         MessageBox::warning(this, tr("Delete runs"),
             tr("This engine (%1) cannot delete history.").arg(m_backend->displayName()));
         return;
     }
-    m_deleteTicket = ticket;
     m_deleteIds = ids;
+    m_backend->deleteExecutions(
+        ids, newDeleteContext(), [this](int count, const Error &error) { onDeleted(count, error); });
 }
 
 void HistoryDock::applyRetention(int keepLast, int olderThanDays)
@@ -739,21 +731,32 @@ void HistoryDock::applyRetention(int keepLast, int olderThanDays)
         return;
     const QDateTime olderThan
         = olderThanDays > 0 ? QDateTime::currentDateTimeUtc().addDays(-olderThanDays) : QDateTime();
-    const quint64 ticket = m_backend->applyRetention(keepLast, olderThan);
-    if (ticket == 0) {
+    if (!m_backend->canDelete()) {
         MessageBox::warning(this, tr("History retention"),
             tr("This engine (%1) cannot delete history.").arg(m_backend->displayName()));
         return;
     }
-    m_deleteTicket = ticket;
     m_deleteIds.clear(); // unknown which: reload the list when done
+    m_backend->applyRetention(keepLast, olderThan, newDeleteContext(),
+        [this](int count, const Error &error) { onDeleted(count, error); });
 }
 
-void HistoryDock::onDeleted(quint64 ticket, int count)
+QObject *HistoryDock::newDeleteContext()
 {
-    if (ticket == 0 || ticket != m_deleteTicket)
+    // One delete at a time is heard: a newer one replaces the older one's context.
+    delete m_deleteContext;
+    m_deleteContext = new QObject(this);
+    return m_deleteContext;
+}
+
+void HistoryDock::onDeleted(int count, const Error &error)
+{
+    delete std::exchange(m_deleteContext, nullptr);
+    if (error.code != ErrorCode::None) {
+        m_lastMessage = tr("Could not delete: ") + error.message;
+        updateStatusLabel();
         return;
-    m_deleteTicket = 0;
+    }
     if (m_deleteIds.isEmpty())
         refresh();
     else

@@ -48,11 +48,11 @@ class HistoryDock final : public QDockWidget
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HistoryDock)
 public:
-    explicit HistoryDock(QWidget *parent = nullptr);
+    // backend: not owned, connected once (the app's ActiveBackend: a switch local <-> remote
+    // lists the other engine's history); may be null.
+    explicit HistoryDock(ExecutionBackend *backend, QWidget *parent = nullptr);
     ~HistoryDock() override;
 
-    // Not owned; may be null or replaced (local ↔ remote).
-    void setBackend(ExecutionBackend *backend);
     // Where "Open trace" shows a run; not owned. Without one, only traceRequested is emitted.
     void setTraceView(TraceView *view);
 
@@ -99,15 +99,16 @@ private:
     void updateStatusLabel();
     void populateTargets();
     void onWorkspaceChanged();
-    void onFetched(quint64 ticket, const ExecutionRecord &record);
-    void onFailed(quint64 ticket, const QString &message);
-    void onDeleted(quint64 ticket, int count);
+    void connectBackend();
+    void onBackendChanged();
+    void onFetched(int side, const ExecutionRecord &record, const Error &error);
+    void onDeleted(int count, const Error &error);
+    QObject *newDeleteContext();
     void openRetentionDialog();
     void onExportClicked();
     QStringList searchTerms() const;
 
     QPointer<ExecutionBackend> m_backend;
-    QList<QMetaObject::Connection> m_backendConnections;
     // The backend lists one workspace's runs (organization id, workspace id): when another
     // workspace is opened, the list is queried again.
     QPair<QString, QString> m_tenant;
@@ -147,9 +148,10 @@ private:
     QTimer *m_queryDebounce;
 
     // Compare: the two fetches in flight and what has arrived.
-    quint64 m_compareTickets[2] = { 0, 0 };
+    QObject *m_compareContext = nullptr; // Owned: the comparison's two fetches in flight
+    int m_comparePending = 0;
     ExecutionRecord m_compareRecords[2];
-    quint64 m_deleteTicket = 0;
+    QObject *m_deleteContext = nullptr; // Owned: the delete / retention in flight
     QStringList m_deleteIds;
     QString m_lastMessage;
 };

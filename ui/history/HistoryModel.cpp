@@ -7,32 +7,24 @@
 
 HistoryModel::HistoryModel(ExecutionBackend *backend, QObject *parent)
     : QAbstractTableModel(parent)
+    , m_backend(backend)
 {
-    setBackend(backend);
+    if (!backend)
+        return;
+    connect(backend, &ExecutionBackend::eventsReceived, this, &HistoryModel::onEventsReceived);
+    connect(backend, &QObject::destroyed, this, [this] { dropPending(); });
 }
 
 HistoryModel::~HistoryModel() = default;
 
-void HistoryModel::setBackend(ExecutionBackend *backend)
+void HistoryModel::dropPending()
 {
-    for (const QMetaObject::Connection &c : std::as_const(m_connections))
-        disconnect(c);
-    m_connections.clear();
-    m_backend = backend;
-    m_pendingTicket = 0;
-    m_fetchTickets.clear();
+    // Deleting the contexts drops the answers still in flight (stale now).
+    delete std::exchange(m_queryContext, nullptr);
+    delete std::exchange(m_fetchContext, nullptr);
     m_heldEvents.clear();
-    if (backend) {
-        m_connections
-            << connect(backend, &ExecutionBackend::historyReady, this, &HistoryModel::onHistoryReady)
-            << connect(backend, &ExecutionBackend::queryFailed, this, &HistoryModel::onQueryFailed)
-            << connect(backend, &ExecutionBackend::eventsReceived, this, &HistoryModel::onEventsReceived)
-            << connect(backend, &ExecutionBackend::executionFetched, this, &HistoryModel::onExecutionFetched)
-            << connect(backend, &QObject::destroyed, this, [this] {
-                   m_pendingTicket = 0;
-                   emit loadingChanged(false);
-               });
-    }
+    if (std::exchange(m_loading, false))
+        emit loadingChanged(false);
 }
 
 void HistoryModel::setPageSize(int rows)
@@ -49,11 +41,11 @@ void HistoryModel::setQuery(const HistoryQuery &query)
     m_rowById.clear();
     m_nextCursor.clear();
     m_lastError.clear();
-    m_heldEvents.clear();
-    m_fetchTickets.clear();
     m_notListed.clear();
     m_waiting.clear();
-    m_pendingTicket = 0; // whatever is in flight is stale now
+    delete std::exchange(m_queryContext, nullptr); // whatever is in flight is stale now
+    delete std::exchange(m_fetchContext, nullptr);
+    m_heldEvents.clear();
     endResetModel();
     request(QString());
 }
@@ -61,27 +53,31 @@ void HistoryModel::setQuery(const HistoryQuery &query)
 void HistoryModel::request(const QString &cursor)
 {
     if (!m_backend) {
-        if (m_pendingTicket != 0) {
-            m_pendingTicket = 0;
-            emit loadingChanged(false);
-        }
+        dropPending();
         return;
     }
     HistoryQuery q = m_query;
     q.limit = m_pageSize;
     q.cursor = cursor;
-    const bool wasLoading = isLoading();
+    const bool wasLoading = std::exchange(m_loading, true);
     m_pendingFirst = cursor.isEmpty();
-    m_pendingTicket = m_backend->queryHistory(q);
+    // One request in flight: its context is the only one whose answer is accepted.
+    delete m_queryContext;
+    m_queryContext = new QObject(this);
+    m_backend->queryHistory(q, m_queryContext, [this](const HistoryPage &page, const Error &error) {
+        delete std::exchange(m_queryContext, nullptr);
+        m_loading = false;
+        if (error.code != ErrorCode::None)
+            onQueryFailed(error.message);
+        else
+            onHistoryReady(page);
+    });
     if (!wasLoading)
         emit loadingChanged(true);
 }
 
-void HistoryModel::onHistoryReady(quint64 ticket, const HistoryPage &page)
+void HistoryModel::onHistoryReady(const HistoryPage &page)
 {
-    if (ticket != m_pendingTicket || ticket == 0)
-        return; // another consumer's answer, or a stale query's
-    m_pendingTicket = 0;
     m_nextCursor = page.nextCursor;
     QList<ExecutionRecord> fresh;
     fresh.reserve(page.items.size());
@@ -102,15 +98,8 @@ void HistoryModel::onHistoryReady(quint64 ticket, const HistoryPage &page)
     emit pageLoaded(int(fresh.size()), m_pendingFirst);
 }
 
-void HistoryModel::onQueryFailed(quint64 ticket, const QString &message)
+void HistoryModel::onQueryFailed(const QString &message)
 {
-    if (m_fetchTickets.contains(ticket)) {
-        m_heldEvents.remove(m_fetchTickets.take(ticket));
-        return;
-    }
-    if (ticket != m_pendingTicket || ticket == 0)
-        return;
-    m_pendingTicket = 0;
     m_nextCursor.clear(); // no retry loop through fetchMore; refresh() tries again
     m_lastError = message;
     emit loadingChanged(false);
@@ -119,7 +108,7 @@ void HistoryModel::onQueryFailed(quint64 ticket, const QString &message)
 
 bool HistoryModel::canFetchMore(const QModelIndex &parent) const
 {
-    return !parent.isValid() && m_backend && !m_nextCursor.isEmpty() && m_pendingTicket == 0;
+    return !parent.isValid() && m_backend && !m_nextCursor.isEmpty() && !m_loading;
 }
 
 void HistoryModel::fetchMore(const QModelIndex &parent)
@@ -239,20 +228,24 @@ void HistoryModel::onEventsReceived(const ExecutionEventList &events)
         if (ev.type == ExecutionEvent::Type::Status && m_backend && !ev.executionId.isEmpty()
             && !m_notListed.contains(ev.executionId)) {
             m_heldEvents.insert(ev.executionId, ExecutionEventList { ev });
-            m_fetchTickets.insert(m_backend->fetchExecution(ev.executionId), ev.executionId);
+            if (!m_fetchContext)
+                m_fetchContext = new QObject(this);
+            const QString id = ev.executionId;
+            m_backend->fetchExecution(
+                id, m_fetchContext, [this, id](const ExecutionRecord &record, const Error &error) {
+                    if (error.code != ErrorCode::None)
+                        m_heldEvents.remove(id);
+                    else
+                        onExecutionFetched(id, record);
+                });
         }
     }
     for (int row : std::as_const(changed))
         emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
 }
 
-void HistoryModel::onExecutionFetched(quint64 ticket, const ExecutionRecord &record)
+void HistoryModel::onExecutionFetched(const QString &id, const ExecutionRecord &record)
 {
-    const auto it = m_fetchTickets.find(ticket);
-    if (it == m_fetchTickets.end())
-        return;
-    const QString id = *it;
-    m_fetchTickets.erase(it);
     const ExecutionEventList held = m_heldEvents.take(id);
     if (m_rowById.contains(id) || record.id != id)
         return;

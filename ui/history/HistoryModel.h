@@ -13,10 +13,10 @@
 // a time through ExecutionBackend::queryHistory (canFetchMore / fetchMore follow the cursor),
 // so a million stored runs cost one page of memory until the user scrolls.
 //
-// Stale results are dropped: every request has a ticket and only the one in flight for the
-// current query is accepted, so changing the filters while a page is on its way never mixes
-// two queries. Live: eventsReceived updates status and metrics of listed rows; a new execution
-// (its first status event) is fetched and inserted at the top when it fits the filters.
+// Stale results are dropped: every request has a context object, replaced by the next one, so
+// only the answer in flight for the current query is accepted, so changing the filters while a page is on its
+// way never mixes two queries. Live: eventsReceived updates status and metrics of listed rows; a new
+// execution (its first status event) is fetched and inserted at the top when it fits the filters.
 //
 // Sorting happens in the query, not in a proxy: with lazy loading only the store can sort.
 // GUI thread only; never touches the database itself.
@@ -44,11 +44,11 @@ public:
         TokensRole, // qint64 input + output
     };
 
-    // backend: Not owned; may be null (an empty model) and may be replaced.
+    // backend: Not owned (the app's ActiveBackend, connected once); may be null (an empty
+    // model).
     explicit HistoryModel(ExecutionBackend *backend, QObject *parent = nullptr);
     ~HistoryModel() override;
 
-    void setBackend(ExecutionBackend *backend);
     ExecutionBackend *backend() const { return m_backend; }
 
     // Replaces the list: resets and requests the first page. The query's cursor is ignored.
@@ -58,7 +58,7 @@ public:
     void setPageSize(int rows);
     int pageSize() const { return m_pageSize; }
 
-    bool isLoading() const { return m_pendingTicket != 0; }
+    bool isLoading() const { return m_loading; }
     bool hasMore() const { return !m_nextCursor.isEmpty(); }
     QString lastError() const { return m_lastError; }
 
@@ -85,10 +85,11 @@ signals:
 
 private:
     void request(const QString &cursor);
-    void onHistoryReady(quint64 ticket, const HistoryPage &page);
-    void onQueryFailed(quint64 ticket, const QString &message);
+    void onHistoryReady(const HistoryPage &page);
+    void onQueryFailed(const QString &message);
     void onEventsReceived(const ExecutionEventList &events);
-    void onExecutionFetched(quint64 ticket, const ExecutionRecord &record);
+    void onExecutionFetched(const QString &id, const ExecutionRecord &record);
+    void dropPending();
     void applyEvent(ExecutionRecord &r, const ExecutionEvent &ev);
     // Lists a run that just appeared if it fits the filters, or waits for its end if its end
     // may fit them.
@@ -98,16 +99,16 @@ private:
     void insertAtTop(ExecutionRecord r);
 
     QPointer<ExecutionBackend> m_backend;
-    QList<QMetaObject::Connection> m_connections;
     HistoryQuery m_query;
     int m_pageSize = 100;
-    quint64 m_pendingTicket = 0; // the one request whose answer is accepted
+    QObject *m_queryContext = nullptr; // Owned: context of the one page request in flight
+    bool m_loading = false;
     bool m_pendingFirst = false;
     QString m_nextCursor;
     QString m_lastError;
     QList<ExecutionRecord> m_rows; // without steps
     QHash<QString, int> m_rowById;
-    QHash<quint64, QString> m_fetchTickets; // live inserts in flight: ticket -> id
+    QObject *m_fetchContext = nullptr; // Owned: context of the live inserts' fetches in flight
     QHash<QString, ExecutionEventList> m_heldEvents; // events for ids being fetched
     QSet<QString> m_notListed; // fetched, did not fit the filters
     // New runs whose status does not fit the status filter yet: listed if they end in one.

@@ -28,7 +28,6 @@
 #include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
-#include <QRegularExpression>
 #include <QScreen>
 #include <QSettings>
 #include <QSplitter>
@@ -54,9 +53,12 @@ QString workspaceFilter()
 
 MainWindow::MainWindow(ExecutionBackend *backend, QWidget *parent)
     : QMainWindow(parent)
+    , m_active(new ActiveBackend(this))
     , m_backend(backend)
     , m_local(backend)
 {
+    // Every view takes the active backend once; a switch is m_active->setBackend().
+    m_active->setBackend(backend);
     setObjectName(QStringLiteral("mainWindow"));
     setWindowIcon(QIcon::fromTheme(QStringLiteral("applications-development")));
 
@@ -66,7 +68,7 @@ MainWindow::MainWindow(ExecutionBackend *backend, QWidget *parent)
     m_tree->setColumnCount(1);
     m_tree->setUniformRowHeights(true);
     m_tree->setMinimumWidth(180);
-    m_testPanel = new TestPanel(backend, this);
+    m_testPanel = new TestPanel(m_active, this);
     m_testPanel->setBeforeRun([this] { settleWorkspaceTrust(false); });
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
@@ -85,6 +87,9 @@ MainWindow::MainWindow(ExecutionBackend *backend, QWidget *parent)
     connect(m_tree, &QTreeWidget::currentItemChanged, this,
         [this](QTreeWidgetItem *item) { onTreeSelection(item); });
     connect(m_testPanel, &TestPanel::pinRequested, this, &MainWindow::setPins);
+    connect(m_active, &ExecutionBackend::countsChanged, this, &MainWindow::updateCounts);
+    connect(m_active, &ExecutionBackend::connectionStateChanged, this, &MainWindow::updateConnection);
+    connect(m_active, &ExecutionBackend::workspaceChanged, this, &MainWindow::onBackendWorkspaceChanged);
     switchBackend(backend);
 
     QSettings settings;
@@ -229,10 +234,10 @@ void MainWindow::installDocks()
     m_viewMenu->addAction(m_problemsDock->toggleViewAction());
 
     // --- Trace viewer (ui/trace): follows the run just started, shows what history opens.
-    // Its backend is set by switchBackend().
+    // It uses the active backend, whichever engine that is.
     auto *traceDock = new QDockWidget(tr("Trace"), this);
     traceDock->setObjectName(QStringLiteral("traceDock"));
-    m_trace = new TraceView(traceDock);
+    m_trace = new TraceView(m_active, traceDock);
     traceDock->setWidget(m_trace);
     addDockWidget(Qt::BottomDockWidgetArea, traceDock);
     m_viewMenu->addAction(traceDock->toggleViewAction());
@@ -240,7 +245,7 @@ void MainWindow::installDocks()
 
     // --- History dock (ui/history): newest first, search, filters; "Run again" re-runs in the
     // test panel with the same mode, target and inputs.
-    m_history = new HistoryDock(this);
+    m_history = new HistoryDock(m_active, this);
     m_history->setObjectName(QStringLiteral("historyDock"));
     addDockWidget(Qt::BottomDockWidgetArea, m_history);
     m_viewMenu->addAction(m_history->toggleViewAction());
@@ -638,9 +643,7 @@ void MainWindow::updateConnection(const QString &state)
         dot = QStringLiteral("#c62828");
         // The remote backend keeps trying with backoff — except after the server refused the
         // token or the workspace (401/403/404 on GET /api/workspace), which is final.
-        static const QRegularExpression refused(QStringLiteral("^server: 40[134] "));
-        const bool final
-            = m_remote && !m_remote->hasWorkspace() && refused.match(m_remote->lastError()).hasMatch();
+        const bool final = m_remote && m_remote->workspaceRefused();
         shown = !m_remote ? state : final ? tr("disconnected — refused") : tr("disconnected — reconnecting");
     }
     QString where;
@@ -673,36 +676,11 @@ QString MainWindow::remoteHostPort() const
 
 void MainWindow::switchBackend(ExecutionBackend *backend)
 {
-    for (const QMetaObject::Connection &c : std::as_const(m_backendConnections))
-        disconnect(c);
-    m_backendConnections.clear();
     m_backend = backend;
-    m_testPanel->setBackend(backend);
     m_trace->clear(); // a trace of the other engine's run is not this one's to follow
-    m_trace->setBackend(backend);
-    m_history->setBackend(backend);
-    if (backend) {
-        m_backendConnections << connect(
-            backend, &ExecutionBackend::countsChanged, this, &MainWindow::updateCounts)
-                             << connect(backend, &ExecutionBackend::connectionStateChanged, this,
-                                    &MainWindow::updateConnection)
-                             << connect(backend, &ExecutionBackend::workspaceChanged, this,
-                                    &MainWindow::onBackendWorkspaceChanged);
-        if (auto *remote = qobject_cast<RemoteBackend *>(backend)) {
-            m_backendConnections << connect(
-                remote, &RemoteBackend::workspaceFetchFailed, this, [this](const QString &message) {
-                    statusBar()->showMessage(tr("Remote workspace: %1").arg(message), 15000);
-                    updateConnection(m_connection); // the tooltip shows the error
-                });
-            updateConnection(remote->connectionState());
-        } else {
-            updateConnection(QStringLiteral("connected")); // the embedded engine is always there
-        }
-        updateCounts(backend->runningCount(), backend->queuedCount());
-    } else {
-        updateConnection(QStringLiteral("disconnected"));
-        updateCounts(0, 0);
-    }
+    m_active->setBackend(backend); // the views are connected to m_active once
+    updateConnection(m_active->connectionState());
+    updateCounts(m_active->runningCount(), m_active->queuedCount());
 }
 
 void MainWindow::onBackendWorkspaceChanged()
@@ -776,6 +754,10 @@ bool MainWindow::useRemoteBackend(RemoteBackend *remote)
     RemoteBackend *old = m_remote;
     m_remote = remote;
     remote->setParent(this);
+    connect(remote, &RemoteBackend::workspaceFetchFailed, this, [this](const Error &error) {
+        statusBar()->showMessage(tr("Remote workspace: %1").arg(error.message), 15000);
+        updateConnection(m_connection); // the tooltip shows the error
+    });
     switchBackend(remote);
     if (old && old != remote)
         old->deleteLater();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/api/ActiveBackend.h"
 #include "core/model/Workspace.h"
 
 #include <QMainWindow>
@@ -64,6 +65,8 @@ public:
     TestPanel *testPanel() const { return m_testPanel; }
     // The backend in use: the local one given to the constructor, or the remote one.
     ExecutionBackend *backend() const { return m_backend; }
+    // What the views use: forwards to backend() (owned by this window).
+    ActiveBackend *activeBackend() const { return m_active; }
 
     // File > Connect to Remote Workspace…: the connect dialog (window-modal, returns at once);
     // once it has connected, useRemoteBackend() with what it made.
@@ -121,8 +124,8 @@ private:
     void rebuildRecentMenu();
     void updateCounts(int running, int queued);
     void updateConnection(const QString &state);
-    // Points the test panel, docks and status bar at `backend` (connections to the old one are
-    // dropped first, so nothing of it arrives afterwards).
+    // Points the active backend (and so the test panel, docks and status bar, connected to it
+    // once) at `backend`; nothing of the old one arrives afterwards.
     void switchBackend(ExecutionBackend *backend);
     void onBackendWorkspaceChanged();
     // File actions that edit the local document are off while a server's workspace is shown.
@@ -131,10 +134,10 @@ private:
     bool canSwitchEngine(const QString &title);
     QString remoteHostPort() const; // "host:port" of the server in use, or empty
 
+    ActiveBackend *m_active; // Owned (child): what every view is connected to
     QPointer<ExecutionBackend> m_backend; // in use: m_local or m_remote
     QPointer<ExecutionBackend> m_local; // Not owned: the app's embedded engine.
     RemoteBackend *m_remote = nullptr; // Owned (child) while in use; deleteLater() when left.
-    QList<QMetaObject::Connection> m_backendConnections;
     // The local document while a server's workspace is shown.
     Workspace m_localWorkspace;
     QString m_localPath;

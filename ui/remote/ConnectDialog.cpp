@@ -267,12 +267,12 @@ void ConnectDialog::onConnectClicked()
         emit connected(backend);
         accept();
     });
-    connect(backend, &RemoteBackend::workspaceFetchFailed, this, [this, backend](const QString &message) {
+    connect(backend, &RemoteBackend::workspaceFetchFailed, this, [this, backend](const Error &error) {
         if (backend != m_pending)
             return;
         m_pending = nullptr;
         backend->deleteLater();
-        setBusy(false, message);
+        setBusy(false, error.message);
     });
 }
 

@@ -1,46 +1,45 @@
 #include "ui/testpanel/ExecutionTracker.h"
 
+#include "core/api/ActiveBackend.h"
 #include "core/common/Util.h"
 
 ExecutionTracker::ExecutionTracker(ExecutionBackend *backend, QObject *parent)
     : QObject(parent)
+    , m_backend(backend)
 {
-    setBackend(backend);
+    if (!backend)
+        return;
+    connect(backend, &ExecutionBackend::eventsReceived, this, &ExecutionTracker::onEvents);
+    if (auto *active = qobject_cast<ActiveBackend *>(backend))
+        connect(active, &ActiveBackend::backendChanged, this, &ExecutionTracker::detach);
 }
 
-void ExecutionTracker::setBackend(ExecutionBackend *backend)
+void ExecutionTracker::detach()
 {
-    for (const QMetaObject::Connection &c : std::as_const(m_connections))
-        disconnect(c);
-    m_connections.clear();
-    if (m_active && backend != m_backend)
+    delete std::exchange(m_runContext, nullptr);
+    if (m_active)
         finish(QStringLiteral("detached"), nullptr,
             tr("The test panel switched to another engine; this run goes on where it was started "
                "and is in that engine's history."));
-    m_backend = backend;
-    m_ticket = 0;
-    if (!backend)
+}
+
+void ExecutionTracker::onStartReply(const QString &id, const Error &error)
+{
+    if (!m_active || m_confirmed)
         return;
-    m_connections << connect(backend, &ExecutionBackend::eventsReceived, this, &ExecutionTracker::onEvents);
-    m_connections << connect(
-        backend, &ExecutionBackend::startFailed, this, [this](quint64 ticket, const QString &message) {
-            if (m_active && ticket == m_ticket)
-                finish(toWire(ExecutionStatus::Failed), nullptr, message);
-        });
-    m_connections << connect(
-        backend, &ExecutionBackend::started, this, [this](quint64 ticket, const QString &id) {
-            if (!m_active || ticket != m_ticket || m_confirmed)
-                return;
-            m_confirmed = true;
-            if (id != m_executionId) {
-                // The backend chose another id (a remote server does): follow that one.
-                m_executionId = id;
-                m_fold = ExecutionFold(id);
-            }
-            if (std::exchange(m_cancelPending, false) && m_backend)
-                m_backend->cancel(id);
-            emit runConfirmed(id);
-        });
+    if (error.code != ErrorCode::None) {
+        finish(toWire(ExecutionStatus::Failed), nullptr, error.message);
+        return;
+    }
+    m_confirmed = true;
+    if (id != m_executionId) {
+        // The backend chose another id (a remote server does): follow that one.
+        m_executionId = id;
+        m_fold = ExecutionFold(id);
+    }
+    if (std::exchange(m_cancelPending, false) && m_backend)
+        m_backend->cancel(id);
+    emit runConfirmed(id);
 }
 
 QString ExecutionTracker::start(ExecutionRequest request)
@@ -61,7 +60,11 @@ QString ExecutionTracker::start(ExecutionRequest request)
     emit runStarted(m_executionId);
     emit statusChanged(m_metrics.status);
     emit metricsChanged();
-    m_ticket = m_backend ? m_backend->start(request) : 0;
+    delete m_runContext;
+    m_runContext = new QObject(this);
+    if (m_backend)
+        m_backend->start(request, m_runContext,
+            [this](const QString &id, const Error &error) { onStartReply(id, error); });
     return m_executionId;
 }
 

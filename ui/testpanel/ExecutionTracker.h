@@ -39,11 +39,10 @@ class ExecutionTracker final : public QObject
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ExecutionTracker)
 public:
+    // `backend` is connected once (the app passes its ActiveBackend). When the active backend
+    // switches (local <-> remote), a run still followed is let go: it goes on where it was
+    // started, and finished() says so (status "detached").
     ExecutionTracker(ExecutionBackend *backend, QObject *parent);
-
-    // Follows runs of another backend from now on (local <-> remote). A run still followed is
-    // let go: it goes on where it was started, and finished() says so (status "detached").
-    void setBackend(ExecutionBackend *backend);
     ExecutionBackend *backend() const { return m_backend; }
 
     // Starts `request` (a new run replaces the one followed so far). Returns the execution id.
@@ -79,14 +78,17 @@ private:
     // `end`: the record as the `complete` event left it (its figures become the final
     // ones); nullptr when the run did not reach its end here (`error` says why).
     void finish(const QString &status, const ExecutionRecord *end, const QString &error = {});
+    void onStartReply(const QString &id, const Error &error);
+    void detach();
 
     QPointer<ExecutionBackend> m_backend;
     std::function<void()> m_beforeStart;
-    QList<QMetaObject::Connection> m_connections; // to m_backend
-    quint64 m_ticket = 0;
+    // The context of the current run's start reply: replaced by the next run (or a switch), so
+    // an older run's answer never reaches us.
+    QObject *m_runContext = nullptr; // Owned (child).
     QString m_executionId;
     bool m_active = false;
-    bool m_confirmed = false; // the backend said started(ticket, id)
+    bool m_confirmed = false; // the backend's start reply named the id
     bool m_cancelPending = false; // cancel() before that: sent again under the confirmed id
     ExecutionFold m_fold; // the followed run's events, folded into its record
     QHash<QString, QString> m_stepNode; // step id -> node id

@@ -148,13 +148,6 @@ QString FullWorkflowTab::stateName(NodeState state)
     return WorkflowGraphView::stateName(graphState(state));
 }
 
-void FullWorkflowTab::setBackend(ExecutionBackend *backend)
-{
-    m_backend = backend;
-    tracker()->setBackend(backend);
-    updateButtons();
-}
-
 void FullWorkflowTab::setWorkspace(const Workspace &workspace)
 {
     const QString keep = currentOrchestrationId();

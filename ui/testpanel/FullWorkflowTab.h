@@ -35,8 +35,6 @@ public:
     QString description() const override;
     TestMode mode() const override { return TestMode::FullWorkflow; }
 
-    void setBackend(ExecutionBackend *backend) override;
-
     void setWorkspace(const Workspace &workspace) override;
     bool selectOrchestration(const QString &orchestrationId);
     QString currentOrchestrationId() const;

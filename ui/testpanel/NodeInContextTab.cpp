@@ -50,7 +50,7 @@ NodeInContextTab::NodeInContextTab(ExecutionBackend *backend, QWidget *parent)
     watchForm(m_upstream);
     watchForm(m_own);
     m_pinToolTip = m_pin->toolTip();
-    setBackend(backend);
+    m_backend = backend;
 }
 
 QString NodeInContextTab::title() const
@@ -130,45 +130,38 @@ void NodeInContextTab::buildForms()
     formcolumn::addScrolled(column(), forms, left);
 }
 
-void NodeInContextTab::setBackend(ExecutionBackend *backend)
+QObject *NodeInContextTab::newLookup()
 {
-    for (const QMetaObject::Connection &c : std::as_const(m_backendConnections))
-        disconnect(c);
-    m_backendConnections.clear();
-    m_backend = backend;
-    m_historyTicket = m_fetchTicket = 0;
-    tracker()->setBackend(backend);
-    if (backend) {
-        m_backendConnections << connect(
-            backend, &ExecutionBackend::historyReady, this, [this](quint64 ticket, const HistoryPage &page) {
-                if (ticket != m_historyTicket)
-                    return;
-                m_historyTicket = 0;
-                if (page.items.isEmpty()) {
-                    setPrefillStatus(
-                        tr("No successful full run of this workflow yet: run it in Full Workflow, "
-                           "use pins, or type the values."),
-                        true);
-                    return;
-                }
-                m_fetchTicket = m_backend->fetchExecution(page.items.first().id);
-            });
-        m_backendConnections << connect(backend, &ExecutionBackend::executionFetched, this,
-            [this](quint64 ticket, const ExecutionRecord &rec) {
-                if (ticket != m_fetchTicket)
-                    return;
-                m_fetchTicket = 0;
-                onExecutionFetched(rec);
-            });
-        m_backendConnections << connect(
-            backend, &ExecutionBackend::queryFailed, this, [this](quint64 ticket, const QString &message) {
-                if (ticket != m_fetchTicket && ticket != m_historyTicket)
-                    return;
-                m_fetchTicket = m_historyTicket = 0;
-                setPrefillStatus(tr("Could not load the run: %1").arg(message), true);
-            });
+    // Deleting the previous context drops its answer: only the newest lookup is heard.
+    delete m_lookup;
+    m_lookup = new QObject(this);
+    return m_lookup;
+}
+
+void NodeInContextTab::onLatestRuns(const HistoryPage &page, const Error &error)
+{
+    if (error.code != ErrorCode::None) {
+        setPrefillStatus(tr("Could not load the run: %1").arg(error.message), true);
+        return;
     }
-    updateButtons();
+    if (page.items.isEmpty()) {
+        setPrefillStatus(tr("No successful full run of this workflow yet: run it in Full Workflow, "
+                            "use pins, or type the values."),
+            true);
+        return;
+    }
+    fetchRun(page.items.first().id);
+}
+
+void NodeInContextTab::fetchRun(const QString &executionId)
+{
+    m_backend->fetchExecution(
+        executionId, newLookup(), [this](const ExecutionRecord &rec, const Error &error) {
+            if (error.code != ErrorCode::None)
+                setPrefillStatus(tr("Could not load the run: %1").arg(error.message), true);
+            else
+                onExecutionFetched(rec);
+        });
 }
 
 void NodeInContextTab::setPinningAllowed(bool allowed, const QString &reason)
@@ -245,7 +238,7 @@ void NodeInContextTab::onNodeChanged()
     if (key == m_shownKey)
         return;
     m_shownKey = key;
-    m_historyTicket = m_fetchTicket = 0;
+    delete std::exchange(m_lookup, nullptr);
     const OrchestrationSpec *orch = m_workspace.orchestration(currentOrchestrationId());
     const NodeSpec *node = orch ? orch->node(currentNodeId()) : nullptr;
     const AgentSpec *agent = node ? m_workspace.agent(node->agent) : nullptr;
@@ -299,7 +292,7 @@ void NodeInContextTab::applySource(Source source, const QString &executionId)
     const OrchestrationSpec *orch = m_workspace.orchestration(currentOrchestrationId());
     if (!orch || currentNodeId().isEmpty())
         return;
-    m_historyTicket = m_fetchTicket = 0;
+    delete std::exchange(m_lookup, nullptr);
     switch (source) {
     case Source::Pins: {
         const QJsonObject pins = orch->pins.value(currentNodeId());
@@ -327,7 +320,8 @@ void NodeInContextTab::applySource(Source source, const QString &executionId)
         const HistoryQuery q
             = upstream::latestUsableRunQuery(m_workspace.organizationId, m_workspace.workspaceId, orch->id);
         setPrefillStatus(tr("Looking up the latest successful run…"));
-        m_historyTicket = m_backend->queryHistory(q);
+        m_backend->queryHistory(q, newLookup(),
+            [this](const HistoryPage &page, const Error &error) { onLatestRuns(page, error); });
         break;
     }
     case Source::Execution:
@@ -338,7 +332,7 @@ void NodeInContextTab::applySource(Source source, const QString &executionId)
             return;
         }
         setPrefillStatus(tr("Loading execution %1…").arg(executionId.left(8)));
-        m_fetchTicket = m_backend->fetchExecution(executionId);
+        fetchRun(executionId);
         break;
     case Source::ByHand:
         m_upstream->setValues({});

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/api/ErrorCode.h"
+#include "core/api/ExecutionRecord.h"
 #include "ui/testpanel/TestTab.h"
 
 #include <QPointer>
@@ -28,9 +30,6 @@ public:
 
     NodeInContextTab(ExecutionBackend *backend, QWidget *parent);
 
-    // Runs and looks up history through another backend from now on (local <-> remote); not
-    // owned. Pending lookups of the old one are dropped.
-    void setBackend(ExecutionBackend *backend) override;
     // Pin is offered only where pins can be saved (not in a workspace served by a remote
     // server); `reason` is the button's tooltip when it is not.
     void setPinningAllowed(bool allowed, const QString &reason = {});
@@ -75,7 +74,6 @@ private:
 
     Workspace m_workspace;
     QPointer<ExecutionBackend> m_backend;
-    QList<QMetaObject::Connection> m_backendConnections;
     QComboBox *m_orchPicker = nullptr; // Owned (children from here on).
     QComboBox *m_nodePicker = nullptr;
     QLabel *m_nodeInfo = nullptr;
@@ -92,6 +90,10 @@ private:
     QString m_shownKey; // "orch/node" shown in the forms
     bool m_pinningAllowed = true;
     QString m_pinToolTip;
-    quint64 m_historyTicket = 0; // pending latest-run query
-    quint64 m_fetchTicket = 0; // pending execution fetch
+    // The context of the pending history lookup (latest run or execution fetch); replaced by the
+    // next lookup, so a stale answer never reaches us.
+    QObject *m_lookup = nullptr; // Owned (child).
+    QObject *newLookup();
+    void onLatestRuns(const HistoryPage &page, const Error &error);
+    void fetchRun(const QString &executionId);
 };

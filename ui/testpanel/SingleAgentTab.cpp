@@ -56,13 +56,6 @@ QString SingleAgentTab::description() const
     return tr("Run one agent in isolation");
 }
 
-void SingleAgentTab::setBackend(ExecutionBackend *backend)
-{
-    m_backend = backend;
-    tracker()->setBackend(backend);
-    updateButtons();
-}
-
 QString SingleAgentTab::settingsKey(const QString &workspaceId, const QString &agentId)
 {
     return QStringLiteral("lastInputs/%1/%2")

@@ -24,8 +24,6 @@ public:
     QString description() const override;
     TestMode mode() const override { return TestMode::SingleAgent; }
 
-    void setBackend(ExecutionBackend *backend) override;
-
     void setWorkspace(const Workspace &workspace) override;
     bool selectAgent(const QString &agentId);
     QString currentAgentId() const;

@@ -42,12 +42,6 @@ TestTab *TestPanel::currentTab() const
     return m_tabs.value(currentIndex());
 }
 
-void TestPanel::setBackend(ExecutionBackend *backend)
-{
-    for (TestTab *tab : std::as_const(m_tabs))
-        tab->setBackend(backend);
-}
-
 void TestPanel::setBeforeRun(const std::function<void()> &hook)
 {
     for (TestTab *tab : std::as_const(m_tabs))

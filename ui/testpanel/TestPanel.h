@@ -28,9 +28,6 @@ public:
     TestPanel(ExecutionBackend *backend, QWidget *parent);
 
     void setWorkspace(const Workspace &workspace);
-    // Every tab runs through `backend` from now on (local <-> remote); not owned. Runs still
-    // followed are let go (they go on where they started): switch when none is running.
-    void setBackend(ExecutionBackend *backend);
     // Runs `hook` before every run of every tab reaches the backend (see
     // ExecutionTracker::setBeforeStart).
     void setBeforeRun(const std::function<void()> &hook);

@@ -35,8 +35,6 @@ public:
 
     // Keeps the selected target and its inputs when they still exist.
     virtual void setWorkspace(const Workspace &workspace) = 0;
-    // Runs through another backend from now on (local <-> remote); not owned.
-    virtual void setBackend(ExecutionBackend *backend) = 0;
 
     virtual bool canRun() const = 0;
     bool isRunning() const;

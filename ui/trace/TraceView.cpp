@@ -78,8 +78,9 @@ QString messagesHtml(const QJsonArray &messages)
 
 } // namespace
 
-TraceView::TraceView(QWidget *parent)
+TraceView::TraceView(ExecutionBackend *backend, QWidget *parent)
     : QWidget(parent)
+    , m_backend(backend)
     , m_model(new TraceModel(this))
     , m_tree(new QTreeView(this))
     , m_replayer(new TraceReplayer(this))
@@ -268,7 +269,7 @@ void TraceView::connectModelAndReplayer()
             // the root unnamed: read the stored record once the run has ended.
             if (m_backend && !m_replayer->isRunning() && m_model->record().agentId.isEmpty()
                 && m_model->record().orchestrationId.isEmpty() && !m_model->executionId().isEmpty())
-                m_identityTicket = m_backend->fetchExecution(m_model->executionId());
+                fetchIdentity(m_model->executionId());
         } else if (!m_replayer->isRunning())
             m_clock->start();
     });
@@ -292,41 +293,30 @@ void TraceView::connectModelAndReplayer()
 
 TraceView::~TraceView() = default;
 
-void TraceView::setBackend(ExecutionBackend *backend)
+QObject *TraceView::renew(QObject *&context)
 {
-    for (const QMetaObject::Connection &c : std::as_const(m_backendConnections))
-        disconnect(c);
-    m_backendConnections.clear();
-    m_backend = backend;
-    m_fetchTicket = 0;
-    m_identityTicket = 0;
-    if (!backend)
-        return;
-    m_backendConnections << connect(
-        backend, &ExecutionBackend::eventsReceived, this, &TraceView::onEventsReceived);
-    m_backendConnections << connect(backend, &ExecutionBackend::executionFetched, this,
-        [this](quint64 ticket, const ExecutionRecord &record) {
-            if (ticket != 0 && ticket == m_identityTicket) {
-                m_identityTicket = 0;
-                m_model->setIdentity(record);
-                updateSummary();
-                return;
-            }
-            if (ticket != m_fetchTicket || ticket == 0)
-                return;
-            m_fetchTicket = 0;
-            showExecution(record);
-            if (!isTerminal(record.status) && m_backend)
-                m_backend->subscribe(record.id, 0);
+    // The previous request's context goes, and with it its answer (or subscription).
+    delete context;
+    context = new QObject(this);
+    return context;
+}
+
+void TraceView::fetchIdentity(const QString &executionId)
+{
+    m_backend->fetchExecution(
+        executionId, renew(m_identityContext), [this](const ExecutionRecord &record, const Error &error) {
+            if (error.code != ErrorCode::None)
+                return; // the root keeps its generic name
+            m_model->setIdentity(record);
+            updateSummary();
         });
-    m_backendConnections << connect(
-        backend, &ExecutionBackend::queryFailed, this, [this](quint64 ticket, const QString &message) {
-            if (ticket != m_fetchTicket || ticket == 0)
-                return;
-            m_fetchTicket = 0;
-            m_summary->setText(tr("Could not open the trace: ") + message);
-            emit fetchFailed(message);
-        });
+}
+
+void TraceView::follow(const QString &executionId)
+{
+    // Only this execution's events, each once: the catch-up from seq 1 and then live ones.
+    m_backend->subscribe(executionId, 0, renew(m_followContext),
+        [this](const ExecutionEventList &events) { onEventsReceived(events); });
 }
 
 void TraceView::onEventsReceived(const ExecutionEventList &events)
@@ -349,6 +339,10 @@ void TraceView::showExecution(const ExecutionRecord &record)
 {
     stopReplay();
     m_model->setExecution(record);
+    if (m_backend && !isTerminal(record.status))
+        follow(record.id);
+    else
+        delete std::exchange(m_followContext, nullptr);
     expandDefault();
     const QString text = m_search->text().trimmed();
     if (!text.isEmpty())
@@ -373,7 +367,7 @@ void TraceView::followExecution(const QString &executionId)
     // Whatever the run emitted before we started listening comes again from seq 1; the model
     // keeps each seq once and puts early steps in place.
     if (m_backend)
-        m_backend->subscribe(executionId, 0); // the queued event's header names the root
+        follow(executionId); // from seq 1: the queued event's header names the root
     emit executionShown(executionId);
 }
 
@@ -382,7 +376,17 @@ void TraceView::openExecution(const QString &executionId)
     if (!m_backend)
         return;
     m_summary->setText(tr("Opening %1…").arg(executionId));
-    m_fetchTicket = m_backend->fetchExecution(executionId);
+    delete std::exchange(m_followContext, nullptr); // the previous trace's events are not wanted
+    m_backend->fetchExecution(
+        executionId, renew(m_fetchContext), [this](const ExecutionRecord &record, const Error &error) {
+            delete std::exchange(m_fetchContext, nullptr);
+            if (error.code != ErrorCode::None) {
+                m_summary->setText(tr("Could not open the trace: ") + error.message);
+                emit fetchFailed(error.message);
+                return;
+            }
+            showExecution(record);
+        });
 }
 
 void TraceView::clear()

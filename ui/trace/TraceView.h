@@ -26,7 +26,8 @@ class TraceTimeline;
 // the trace (highlight, next/previous, "only matches"), expand/collapse all, replay of a stored
 // run, and export as OTLP/JSON.
 //
-// Live: with a backend set, events of the shown execution are applied as they arrive.
+// Live: with a backend, the shown execution (while it runs) is subscribed to and its events are
+// applied as they arrive.
 // Object names (tests, the main window): traceView, traceTree, traceTimeline, traceDetails,
 // traceSearch, traceMatchLabel, traceNextMatch, tracePrevMatch, traceOnlyMatches,
 // traceExpandAll, traceCollapseAll, traceReplayButton, traceReplaySpeed, traceExportOtlp,
@@ -36,11 +37,10 @@ class TraceView final : public QWidget
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(TraceView)
 public:
-    explicit TraceView(QWidget *parent = nullptr);
+    // backend: live events and fetches (the app's ActiveBackend, used for the view's lifetime).
+    // Not owned; may be null (a view of given records only).
+    explicit TraceView(ExecutionBackend *backend, QWidget *parent = nullptr);
     ~TraceView() override;
-
-    // Live events and fetches. Not owned; may be null.
-    void setBackend(ExecutionBackend *backend);
 
     // A stored execution with its steps (from history). Any later events for it are applied.
     void showExecution(const ExecutionRecord &record);
@@ -93,9 +93,13 @@ private:
     void tickClock();
 
     QPointer<ExecutionBackend> m_backend;
-    QList<QMetaObject::Connection> m_backendConnections;
-    quint64 m_fetchTicket = 0;
-    quint64 m_identityTicket = 0; // header fetch that names a live trace's root
+    // Contexts of what is in flight (Owned, children): replacing one drops its answer.
+    QObject *m_fetchContext = nullptr; // the trace being opened
+    QObject *m_identityContext = nullptr; // header fetch that names a live trace's root
+    QObject *m_followContext = nullptr; // the subscription to the followed execution
+    QObject *renew(QObject *&context);
+    void fetchIdentity(const QString &executionId);
+    void follow(const QString &executionId);
 
     TraceModel *m_model; // Owned (child).
     QTreeView *m_tree; // Owned (child).

@@ -28,39 +28,46 @@ public:
 
     QString displayName() const override { return QStringLiteral("Test"); }
     Workspace workspace() const override { return {}; }
-    quint64 start(const ExecutionRequest &) override { return ++m_ticket; }
+    void start(const ExecutionRequest &, QObject *context, StartCallback callback) override
+    {
+        reply([r = StartReply(context, std::move(callback))]() mutable {
+            r(QString(), Error { ErrorCode::InvalidInput, QStringLiteral("the test backend runs nothing") });
+        });
+    }
     void cancel(const QString &) override { }
-    void subscribe(const QString &, qint64) override { }
+    void subscribe(const QString &, qint64, QObject *, EventsCallback) override { }
+    void unsubscribe(const QString &, QObject *) override { }
     int runningCount() const override { return 0; }
     int queuedCount() const override { return 0; }
+    QString connectionState() const override { return QStringLiteral("connected"); }
 
-    quint64 queryHistory(const HistoryQuery &query) override
+    void queryHistory(const HistoryQuery &query, QObject *context, HistoryCallback callback) override
     {
-        const quint64 ticket = ++m_ticket;
         queries.append(query);
+        HistoryReply r(context, std::move(callback));
         if (!failQueries.isEmpty()) {
-            reply([this, ticket, message = failQueries] { emit queryFailed(ticket, message); });
-            return ticket;
+            reply([r, message = failQueries]() mutable {
+                r(HistoryPage(), Error { ErrorCode::Internal, message });
+            });
+            return;
         }
-        const HistoryPage page = answer(query);
-        reply([this, ticket, page] { emit historyReady(ticket, page); });
-        return ticket;
+        reply([r, page = answer(query)]() mutable { r(page, Error { ErrorCode::None, QString() }); });
     }
 
-    quint64 fetchExecution(const QString &executionId) override
+    void fetchExecution(const QString &executionId, QObject *context, FetchCallback callback) override
     {
-        const quint64 ticket = ++m_ticket;
         fetched.append(executionId);
-        for (const ExecutionRecord &r : std::as_const(records)) {
-            if (r.id == executionId) {
-                reply([this, ticket, r] { emit executionFetched(ticket, r); });
-                return ticket;
+        FetchReply r(context, std::move(callback));
+        for (const ExecutionRecord &rec : std::as_const(records)) {
+            if (rec.id == executionId) {
+                reply([r, rec]() mutable { r(rec, Error { ErrorCode::None, QString() }); });
+                return;
             }
         }
-        reply([this, ticket, executionId] {
-            emit queryFailed(ticket, QStringLiteral("unknown execution ") + executionId);
+        reply([r, executionId]() mutable {
+            r(ExecutionRecord(),
+                Error { ErrorCode::NotFound, QStringLiteral("unknown execution ") + executionId });
         });
-        return ticket;
     }
 
     // Sends held replies, last request first (the worst order for a model).
@@ -122,7 +129,6 @@ private:
         return page;
     }
 
-    quint64 m_ticket = 0;
     std::vector<std::function<void()>> m_held;
 };
 

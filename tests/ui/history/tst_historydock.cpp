@@ -1,6 +1,7 @@
 #include "tests/support/ScriptedWorkspace.h"
 
 #include "core/engine/LocalBackend.h"
+#include "tests/support/BackendReplies.h"
 #include "ui/common/MessageBox.h"
 #include "ui/history/HistoryChart.h"
 #include "ui/history/HistoryDock.h"
@@ -58,11 +59,7 @@ private:
                     if (e.type == ExecutionEvent::Type::Complete)
                         completed.insert(e.executionId);
             });
-        QSignalSpy started(m_backend.get(), &ExecutionBackend::started);
-        m_backend->start(request);
-        QString id;
-        if (started.wait(5000) || !started.isEmpty())
-            id = started.first().at(1).toString();
+        const QString id = startAndWait(*m_backend, request, 5000).first;
         const bool finished = !id.isEmpty() && QTest::qWaitFor([&] { return completed.contains(id); }, 10000);
         disconnect(c);
         return finished ? id : QString();
@@ -88,11 +85,10 @@ private slots:
         EngineSettings settings;
         settings.databasePath = m_dir.filePath(QStringLiteral("history.db"));
         m_backend = std::make_unique<LocalBackend>(scriptedTestWorkspace(), settings);
-        m_dock = std::make_unique<HistoryDock>();
-        m_trace = std::make_unique<TraceView>();
+        m_dock = std::make_unique<HistoryDock>(m_backend.get());
+        m_trace = std::make_unique<TraceView>(m_backend.get());
         m_tester = std::make_unique<QAbstractItemModelTester>(
             m_dock->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-        m_dock->setBackend(m_backend.get());
         m_dock->setTraceView(m_trace.get());
         m_dock->resize(900, 700);
         m_dock->show();

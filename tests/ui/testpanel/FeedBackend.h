@@ -4,8 +4,9 @@
 
 // An in-process ExecutionBackend whose events the test emits itself (feed()), in any order
 // and with any seq, so the test panel's event handling can be checked event by event. It
-// records every request it is asked to start. Not a protocol stand-in: the main-window tests
-// against LocalBackend cover the real path.
+// records every request it is asked to start and answers a start only when the test says so
+// (answerStart). Not a protocol stand-in: the main-window tests against LocalBackend cover the
+// real path.
 class FeedBackend final : public ExecutionBackend
 {
     Q_OBJECT
@@ -18,24 +19,28 @@ public:
 
     QString displayName() const override { return QStringLiteral("Feed"); }
     Workspace workspace() const override { return {}; }
-    quint64 start(const ExecutionRequest &request) override
+    void start(const ExecutionRequest &request, QObject *context, StartCallback callback) override
     {
         requests << request;
-        return ++m_ticket;
+        m_starts << StartReply(context, std::move(callback));
     }
     void cancel(const QString &executionId) override { cancelled << executionId; }
-    void subscribe(const QString &, qint64) override { }
-    quint64 queryHistory(const HistoryQuery &query) override
-    {
-        queries << query;
-        return ++m_ticket;
-    }
-    quint64 fetchExecution(const QString &) override { return ++m_ticket; }
+    void subscribe(const QString &, qint64, QObject *, EventsCallback) override { }
+    void unsubscribe(const QString &, QObject *) override { }
+    void queryHistory(const HistoryQuery &query, QObject *, HistoryCallback) override { queries << query; }
+    void fetchExecution(const QString &, QObject *, FetchCallback) override { }
     int runningCount() const override { return 0; }
     int queuedCount() const override { return 0; }
+    QString connectionState() const override { return QStringLiteral("connected"); }
 
     void feed(const ExecutionEventList &events) { emit eventsReceived(events); }
+    // Answers the oldest unanswered start() with `executionId` (now, on this thread).
+    void answerStart(const QString &executionId)
+    {
+        if (!m_starts.isEmpty())
+            m_starts.takeFirst()(executionId, Error { ErrorCode::None, {} });
+    }
 
 private:
-    quint64 m_ticket = 0;
+    QList<StartReply> m_starts;
 };

@@ -109,12 +109,12 @@ private slots:
     }
 
     // The first event under the run's id confirms it, once, even before the backend's own
-    // started() answer (which then does not confirm it again).
+    // answer to start() (which then does not confirm it again).
     void firstEventConfirmsOnce()
     {
         QSignalSpy confirmed(m_tracker.get(), &ExecutionTracker::runConfirmed);
         m_backend->feed({ status(m_id, 1, QStringLiteral("running")) });
-        emit m_backend->started(1, m_id);
+        m_backend->answerStart(m_id);
         m_backend->feed({ chunk(m_id, 2, QStringLiteral("a")) });
         QCOMPARE(confirmed.size(), 1);
         QCOMPARE(confirmed.first().at(0).toString(), m_id);

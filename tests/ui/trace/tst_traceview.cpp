@@ -1,7 +1,9 @@
 #include "tests/support/ScriptedWorkspace.h"
 #include "tests/support/TraceTestData.h"
 
+#include "core/api/ActiveBackend.h"
 #include "core/engine/LocalBackend.h"
+#include "tests/support/BackendReplies.h"
 #include "ui/common/FileDialog.h"
 #include "ui/trace/TraceModel.h"
 #include "ui/trace/TraceTimeline.h"
@@ -41,7 +43,7 @@ private:
 private slots:
     void init()
     {
-        m_view = std::make_unique<TraceView>();
+        m_view = std::make_unique<TraceView>(&m_active);
         m_tester = std::make_unique<QAbstractItemModelTester>(
             m_view->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         m_view->resize(1200, 700);
@@ -204,13 +206,14 @@ private slots:
         EngineSettings settings;
         settings.databasePath = dir.filePath(QStringLiteral("h.db"));
         LocalBackend backend(scriptedTestWorkspace(), settings);
-        m_view->setBackend(&backend);
-        connect(&backend, &ExecutionBackend::started, m_view.get(),
-            [this](quint64, const QString &id) { m_view->followExecution(id); });
+        m_active.setBackend(&backend);
         ExecutionRequest flow;
         flow.orchestrationId = QStringLiteral("brief");
         flow.inputs = QJsonObject { { QStringLiteral("topic"), QStringLiteral("tides") } };
-        backend.start(flow);
+        m_active.start(flow, m_view.get(), [this](const QString &id, const Error &error) {
+            QCOMPARE(error.code, ErrorCode::None);
+            m_view->followExecution(id);
+        });
         QTRY_COMPARE(m_view->model()->index(0, TraceModel::StatusColumn).data().toString(),
             QStringLiteral("completed"));
         const QModelIndex root = m_view->model()->index(0, 0);
@@ -223,15 +226,17 @@ private slots:
         QCOMPARE(
             m_view->model()->index(0, TraceModel::KindColumn).data().toString(), QStringLiteral("workflow"));
         // What the store recorded and what the live tree shows agree.
-        QSignalSpy fetched(&backend, &ExecutionBackend::executionFetched);
-        backend.fetchExecution(m_view->executionId());
-        QVERIFY(fetched.wait(5000));
-        const ExecutionRecord stored = fetched.first().at(1).value<ExecutionRecord>();
+        const auto fetched = awaitReply<ExecutionRecord>([&](QObject *context, auto callback) {
+            backend.fetchExecution(m_view->executionId(), context, callback);
+        });
+        QVERIFY(fetched);
+        const ExecutionRecord stored = fetched->first;
         QCOMPARE(m_view->model()->nodeCount(), 1 + int(stored.steps.size()));
-        m_view->setBackend(nullptr);
+        m_active.setBackend(nullptr);
     }
 
 private:
+    ActiveBackend m_active; // no backend but in followsLiveRun
     std::unique_ptr<TraceView> m_view;
     std::unique_ptr<QAbstractItemModelTester> m_tester;
 };
