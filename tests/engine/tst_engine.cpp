@@ -43,7 +43,10 @@ public:
         return !l.isEmpty() && l.last().isTerminal();
     }
     ExecutionEvent complete(const QString &id) const { return byId.value(id).last(); }
-    QString completeStatus(const QString &id) const { return finished(id) ? complete(id).status : QString(); }
+    QString completeStatus(const QString &id) const
+    {
+        return finished(id) ? toWire(complete(id).status) : QString();
+    }
     QString streamedText(const QString &id) const
     {
         QString t;
@@ -64,7 +67,7 @@ public:
         QList<QJsonObject> out;
         for (const ExecutionEvent &e : byId.value(id))
             if (e.type == type)
-                out.append(e.step);
+                out.append(e.step.toJson());
         return out;
     }
 
@@ -148,7 +151,7 @@ private:
         const ExecutionRecord &r, const QString &kind, const QString &nodeId = QString(), int attempt = 0)
     {
         for (const StepRecord &s : r.steps)
-            if (s.kind == kind && (nodeId.isEmpty() || s.nodeId == nodeId)
+            if (toWire(s.kind) == kind && (nodeId.isEmpty() || s.nodeId == nodeId)
                 && (attempt == 0 || s.attempt == attempt))
                 return &s;
         return nullptr;
@@ -161,10 +164,10 @@ private:
         for (int i = 0; i < events.size(); ++i)
             QCOMPARE(events.at(i).seq, qint64(i + 1));
         QCOMPARE(events.first().type, ExecutionEvent::Type::Status);
-        QCOMPARE(events.first().status, QStringLiteral("queued"));
+        QCOMPARE(toWire(events.first().status), QStringLiteral("queued"));
         if (expectRunning) {
             QCOMPARE(events.at(1).type, ExecutionEvent::Type::Status);
-            QCOMPARE(events.at(1).status, QStringLiteral("running"));
+            QCOMPARE(toWire(events.at(1).status), QStringLiteral("running"));
         }
         QVERIFY(events.last().isTerminal());
         for (int i = 0; i + 1 < events.size(); ++i)
@@ -188,7 +191,7 @@ private:
     {
         QHash<QString, const StepRecord *> nodeSteps;
         for (const StepRecord &s : r.steps)
-            if (s.kind == QLatin1String("node"))
+            if (toWire(s.kind) == QLatin1String("node"))
                 nodeSteps.insert(s.nodeId, &s);
         QCOMPARE(nodeSteps.size(), o.nodes.size());
         for (const EdgeSpec &e : o.edges) {
@@ -210,8 +213,8 @@ private:
             for (const StepRecord &s : r.steps) {
                 if (s.parentStepId != n->id)
                     continue;
-                llm += s.kind == QLatin1String("llm");
-                parse += s.kind == QLatin1String("parse");
+                llm += toWire(s.kind) == QLatin1String("llm");
+                parse += toWire(s.kind) == QLatin1String("parse");
             }
             QCOMPARE(llm, 1);
             QCOMPARE(parse, 1);
@@ -273,18 +276,18 @@ private slots:
         QTRY_VERIFY(log.finished(id));
         checkSequence(log.byId.value(id));
         const ExecutionEvent done = log.complete(id);
-        QCOMPARE(done.status, QStringLiteral("completed"));
-        const QJsonObject out = done.data.value(QLatin1String("output_data")).toObject();
+        QCOMPARE(toWire(done.status), QStringLiteral("completed"));
+        const QJsonObject out = done.toJson().value(QLatin1String("output_data")).toObject();
         QVERIFY(out.value(QLatin1String("score")).isDouble());
         QVERIFY(out.value(QLatin1String("tags")).isArray());
         QVERIFY(out.contains(QLatin1String("facts")));
-        QVERIFY(done.data.value(QLatin1String("input_tokens")).toInteger() > 0);
-        QVERIFY(done.data.value(QLatin1String("output_tokens")).toInteger() > 0);
-        QCOMPARE(done.data.value(QLatin1String("tokens_estimated")).toBool(), true);
-        QVERIFY(done.data.value(QLatin1String("cost_usd")).isDouble()); // scripted: known price 0
-        QVERIFY(done.data.value(QLatin1String("ttft_ms")).toInteger() >= 0);
-        QVERIFY(done.data.contains(QLatin1String("queue_ms")));
-        QVERIFY(done.data.value(QLatin1String("error_message")).isNull());
+        QVERIFY(done.toJson().value(QLatin1String("input_tokens")).toInteger() > 0);
+        QVERIFY(done.toJson().value(QLatin1String("output_tokens")).toInteger() > 0);
+        QCOMPARE(done.toJson().value(QLatin1String("tokens_estimated")).toBool(), true);
+        QVERIFY(done.toJson().value(QLatin1String("cost_usd")).isDouble()); // scripted: known price 0
+        QVERIFY(done.toJson().value(QLatin1String("ttft_ms")).toInteger() >= 0);
+        QVERIFY(done.toJson().contains(QLatin1String("queue_ms")));
+        QVERIFY(done.toJson().value(QLatin1String("error_message")).isNull());
 
         // llm step, then parse step, both completed; the llm step streamed exactly the reply.
         const QList<QJsonObject> completed = log.steps(id, ExecutionEvent::Type::StepCompleted);
@@ -299,10 +302,10 @@ private slots:
             log.streamedText(id));
 
         // The store has it all, with metrics; the history finds it by a word of its output.
-        QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
+        QTRY_COMPARE(toWire(stored(id).status), QStringLiteral("completed"));
         const ExecutionRecord r = stored(id);
-        QCOMPARE(r.executionType, QStringLiteral("agent"));
-        QCOMPARE(r.testMode, QStringLiteral("single_agent"));
+        QCOMPARE(toWire(r.executionType), QStringLiteral("agent"));
+        QCOMPARE(toWire(r.testMode), QStringLiteral("single_agent"));
         QCOMPARE(r.agentId, QStringLiteral("typed"));
         QCOMPARE(r.outputData, out);
         QCOMPARE(
@@ -314,7 +317,7 @@ private slots:
         QCOMPARE(r.steps.size(), 2);
         const StepRecord *llm = stepOf(r, QStringLiteral("llm"));
         QVERIFY(llm);
-        QCOMPARE(llm->status, QStringLiteral("completed"));
+        QCOMPARE(toWire(llm->status), QStringLiteral("completed"));
         QCOMPARE(llm->spanId.size(), 16);
         QVERIFY(llm->outputTokens > 0);
         QVERIFY(llm->costUsd.has_value());
@@ -384,7 +387,7 @@ private slots:
         // The merged stream is in engine order: count running executions along it.
         int running = 0, maxRunning = 0;
         for (const ExecutionEvent &e : std::as_const(log.all)) {
-            if (e.type == ExecutionEvent::Type::Status && e.status == QLatin1String("running"))
+            if (e.type == ExecutionEvent::Type::Status && toWire(e.status) == QLatin1String("running"))
                 maxRunning = qMax(maxRunning, ++running);
             if (e.isTerminal())
                 --running;
@@ -403,7 +406,7 @@ private slots:
             checkSequence(log.byId.value(id));
             QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
         }
-        QVERIFY(log.complete(ids.last()).data.value(QLatin1String("queue_ms")).toInteger() > 0);
+        QVERIFY(log.complete(ids.last()).toJson().value(QLatin1String("queue_ms")).toInteger() > 0);
     }
 
     // Cancel mid-stream: `cancelled`, the partial output kept in the events and in the store.
@@ -418,23 +421,26 @@ private slots:
         QTRY_VERIFY(log.finished(id));
         checkSequence(log.byId.value(id));
         const ExecutionEvent done = log.complete(id);
-        QCOMPARE(done.status, QStringLiteral("cancelled"));
+        QCOMPARE(toWire(done.status), QStringLiteral("cancelled"));
         const QString partial = log.streamedText(id);
         QVERIFY(!partial.isEmpty());
         QVERIFY(partial.size() < 2000 * 4);
-        QCOMPARE(
-            done.data.value(QLatin1String("output_data")).toObject().value(QLatin1String("text")).toString(),
+        QCOMPARE(done.toJson()
+                     .value(QLatin1String("output_data"))
+                     .toObject()
+                     .value(QLatin1String("text"))
+                     .toString(),
             partial);
         const QList<QJsonObject> steps = log.steps(id, ExecutionEvent::Type::StepCompleted);
         QCOMPARE(steps.size(), 1); // no parse step after a cancelled call
         QCOMPARE(steps.first().value(QLatin1String("status")).toString(), QStringLiteral("cancelled"));
 
-        QTRY_COMPARE(stored(id).status, QStringLiteral("cancelled"));
+        QTRY_COMPARE(toWire(stored(id).status), QStringLiteral("cancelled"));
         const ExecutionRecord r = stored(id);
         QCOMPARE(r.outputData.value(QLatin1String("text")).toString(), partial);
         const StepRecord *llm = stepOf(r, QStringLiteral("llm"));
         QVERIFY(llm);
-        QCOMPARE(llm->status, QStringLiteral("cancelled"));
+        QCOMPARE(toWire(llm->status), QStringLiteral("cancelled"));
         QCOMPARE(llm->outputData.value(QLatin1String("text")).toString(), partial);
     }
 
@@ -453,7 +459,7 @@ private slots:
         checkSequence(log.byId.value(second), false);
         b->cancel(first);
         QTRY_VERIFY(log.finished(first));
-        QTRY_COMPARE(stored(second).status, QStringLiteral("cancelled"));
+        QTRY_COMPARE(toWire(stored(second).status), QStringLiteral("cancelled"));
     }
 
     void scriptedRepliesAndFailures()
@@ -465,19 +471,21 @@ private slots:
         const QString f = start(*b, agentRequest(QStringLiteral("broken"), obj("in", QStringLiteral("x"))));
         QTRY_VERIFY(log.finished(a) && log.finished(c) && log.finished(f));
         QCOMPARE(log.complete(a)
-                     .data.value(QLatin1String("output_data"))
+                     .toJson()
+                     .value(QLatin1String("output_data"))
                      .toObject()
                      .value(QLatin1String("out"))
                      .toString(),
             QStringLiteral("first answer"));
         QCOMPARE(log.complete(c)
-                     .data.value(QLatin1String("output_data"))
+                     .toJson()
+                     .value(QLatin1String("output_data"))
                      .toObject()
                      .value(QLatin1String("out"))
                      .toString(),
             QStringLiteral("second answer"));
         QCOMPARE(log.completeStatus(f), QStringLiteral("failed"));
-        QCOMPARE(log.complete(f).data.value(QLatin1String("error_message")).toString(),
+        QCOMPARE(log.complete(f).toJson().value(QLatin1String("error_message")).toString(),
             QStringLiteral("scripted: upstream exploded"));
         checkSequence(log.byId.value(f));
     }
@@ -490,13 +498,13 @@ private slots:
         const QString id = start(*b, agentRequest(QStringLiteral("scorer"), obj("in", QStringLiteral("x"))));
         QTRY_VERIFY(log.finished(id));
         QCOMPARE(log.completeStatus(id), QStringLiteral("failed"));
-        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        const QString error = log.complete(id).toJson().value(QLatin1String("error_message")).toString();
         QVERIFY2(error.contains(QLatin1String("score")), qPrintable(error));
-        QTRY_COMPARE(stored(id).status, QStringLiteral("failed"));
+        QTRY_COMPARE(toWire(stored(id).status), QStringLiteral("failed"));
         const ExecutionRecord r = stored(id);
         const StepRecord *parse = stepOf(r, QStringLiteral("parse"));
         QVERIFY(parse);
-        QCOMPARE(parse->status, QStringLiteral("failed"));
+        QCOMPARE(toWire(parse->status), QStringLiteral("failed"));
         QVERIFY(parse->errorMessage.contains(QLatin1String("score")));
     }
 
@@ -519,7 +527,7 @@ private slots:
         const QString id = start(*b, agentRequest(QStringLiteral("relay"), inputs));
         QTRY_VERIFY(log.finished(id));
         QCOMPARE(log.completeStatus(id), QStringLiteral("failed"));
-        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        const QString error = log.complete(id).toJson().value(QLatin1String("error_message")).toString();
         QVERIFY2(error.contains(field), qPrintable(error));
         checkSequence(log.byId.value(id));
     }
@@ -567,14 +575,14 @@ private slots:
         QTRY_VERIFY(log.finished(id));
         QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
         checkSequence(log.byId.value(id));
-        QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
+        QTRY_COMPARE(toWire(stored(id).status), QStringLiteral("completed"));
         const ExecutionRecord r = stored(id);
         const StepRecord *first = stepOf(r, QStringLiteral("llm"), QString(), 1);
         const StepRecord *second = stepOf(r, QStringLiteral("llm"), QString(), 2);
         QVERIFY(first && second);
-        QCOMPARE(first->status, QStringLiteral("failed"));
+        QCOMPARE(toWire(first->status), QStringLiteral("failed"));
         QVERIFY(first->errorMessage.contains(QLatin1String("overload")));
-        QCOMPARE(second->status, QStringLiteral("completed"));
+        QCOMPARE(toWire(second->status), QStringLiteral("completed"));
     }
 
     // The store holds the execution and its steps while it runs, partial output included.
@@ -584,13 +592,13 @@ private slots:
         EventLog log(b.get());
         const QString id = start(*b, agentRequest(QStringLiteral("slow"), obj("in", QStringLiteral("x"))));
         QTRY_VERIFY(log.chunkCount(id) >= 3);
-        QTRY_COMPARE(stored(id).status, QStringLiteral("running"));
+        QTRY_COMPARE(toWire(stored(id).status), QStringLiteral("running"));
         ExecutionRecord r = stored(id);
         QVERIFY(r.startedAt.isValid());
         QVERIFY(!r.completedAt.isValid());
         const StepRecord *llm = stepOf(r, QStringLiteral("llm"));
         QVERIFY(llm);
-        QCOMPARE(llm->status, QStringLiteral("running"));
+        QCOMPARE(toWire(llm->status), QStringLiteral("running"));
         // The partial reply reaches the store within a flush interval.
         QTRY_VERIFY(!stepOf(stored(id), QStringLiteral("llm"))
                          ->outputData.value(QLatin1String("text"))
@@ -630,7 +638,7 @@ private slots:
             = start(*b, agentRequest(QStringLiteral("remote"), obj("in", QStringLiteral("x"))));
         QTRY_VERIFY(log.finished(failed));
         QCOMPARE(log.completeStatus(failed), QStringLiteral("failed"));
-        const QString error = log.complete(failed).data.value(QLatin1String("error_message")).toString();
+        const QString error = log.complete(failed).toJson().value(QLatin1String("error_message")).toString();
         QVERIFY2(error.startsWith(QLatin1String("openai: no API key: set AGENTSTUDIO_TEST_UNSET_KEY")),
             qPrintable(error));
         checkSequence(log.byId.value(failed));
@@ -661,9 +669,9 @@ private slots:
         const QString id = start(b, agentRequest(QStringLiteral("relay"), obj("in", QStringLiteral("x"))));
         QTRY_VERIFY(log.finished(id));
         QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
-        QVERIFY(log.complete(id).data.contains(QLatin1String("cost_usd")));
-        QVERIFY(log.complete(id).data.value(QLatin1String("cost_usd")).isNull());
-        QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
+        QVERIFY(log.complete(id).toJson().contains(QLatin1String("cost_usd")));
+        QVERIFY(log.complete(id).toJson().value(QLatin1String("cost_usd")).isNull());
+        QTRY_COMPARE(toWire(stored(id).status), QStringLiteral("completed"));
         const ExecutionRecord r = stored(id);
         QVERIFY(!r.costUsd.has_value());
         QVERIFY(!stepOf(r, QStringLiteral("llm"))->costUsd.has_value());
@@ -730,13 +738,13 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 30000);
         QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
         checkSequence(log.byId.value(id));
-        QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
+        QTRY_COMPARE(toWire(stored(id).status), QStringLiteral("completed"));
         const ExecutionRecord r = stored(id);
-        QCOMPARE(r.executionType, QStringLiteral("orchestration"));
-        QCOMPARE(r.testMode, QStringLiteral("full_workflow"));
+        QCOMPARE(toWire(r.executionType), QStringLiteral("orchestration"));
+        QCOMPARE(toWire(r.testMode), QStringLiteral("full_workflow"));
         QCOMPARE(r.orchestrationId, orchestration);
         checkMapping(*ws.orchestration(orchestration), r);
-        QCOMPARE(log.complete(id).data.value(QLatin1String("output_data")).toObject(), r.outputData);
+        QCOMPARE(log.complete(id).toJson().value(QLatin1String("output_data")).toObject(), r.outputData);
         QVERIFY(!r.outputData.isEmpty());
         // Words of the workflow input travel down the graph.
         QVERIFY(r.outputData.begin().value().toString().contains(QLatin1String("pelicans")));
@@ -759,7 +767,7 @@ private slots:
         int llmStarted = 0;
         bool bothStartedBeforeAnyEnded = false;
         for (const ExecutionEvent &e : log.byId.value(id)) {
-            const bool llm = e.step.value(QLatin1String("kind")).toString() == QLatin1String("llm");
+            const bool llm = toWire(e.step.kind) == QLatin1String("llm");
             if (e.type == ExecutionEvent::Type::StepStarted && llm)
                 ++llmStarted;
             if (e.type == ExecutionEvent::Type::StepCompleted && llm) {
@@ -772,10 +780,9 @@ private slots:
         // figures. Run sequentially, the run would last at least the sum of its two llm steps.
         qint64 llmSum = 0;
         for (const ExecutionEvent &e : log.byId.value(id))
-            if (e.type == ExecutionEvent::Type::StepCompleted
-                && e.step.value(QLatin1String("kind")).toString() == QLatin1String("llm"))
-                llmSum += e.step.value(QLatin1String("execution_time_ms")).toInteger();
-        const qint64 total = log.complete(id).data.value(QLatin1String("execution_time_ms")).toInteger();
+            if (e.type == ExecutionEvent::Type::StepCompleted && toWire(e.step.kind) == QLatin1String("llm"))
+                llmSum += e.step.executionTimeMs;
+        const qint64 total = log.complete(id).toJson().value(QLatin1String("execution_time_ms")).toInteger();
         QVERIFY2(llmSum >= 1000, qPrintable(QStringLiteral("llm steps took %1 ms in all").arg(llmSum)));
         QVERIFY2(total < llmSum,
             qPrintable(QStringLiteral("run took %1 ms, its llm steps %2 ms in all").arg(total).arg(llmSum)));
@@ -797,7 +804,7 @@ private slots:
         QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
         int open = 0, maxOpen = 0;
         for (const ExecutionEvent &e : log.byId.value(id)) {
-            if (e.step.value(QLatin1String("kind")).toString() != QLatin1String("node"))
+            if (toWire(e.step.kind) != QLatin1String("node"))
                 continue;
             if (e.type == ExecutionEvent::Type::StepStarted)
                 maxOpen = qMax(maxOpen, ++open);
@@ -840,28 +847,28 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 10000);
         checkSequence(log.byId.value(id));
         QCOMPARE(log.completeStatus(id), QStringLiteral("failed"));
-        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        const QString error = log.complete(id).toJson().value(QLatin1String("error_message")).toString();
         QVERIFY2(error.startsWith(QLatin1String("node 'review' failed: ")), qPrintable(error));
         QVERIFY(error.contains(QLatin1String("model on fire")));
 
-        QTRY_COMPARE(stored(id).status, QStringLiteral("failed"));
+        QTRY_COMPARE(toWire(stored(id).status), QStringLiteral("failed"));
         const ExecutionRecord r = stored(id);
-        QCOMPARE(
-            stepOf(r, QStringLiteral("node"), QStringLiteral("start"))->status, QStringLiteral("completed"));
-        QCOMPARE(
-            stepOf(r, QStringLiteral("node"), QStringLiteral("review"))->status, QStringLiteral("failed"));
-        QCOMPARE(
-            stepOf(r, QStringLiteral("node"), QStringLiteral("long"))->status, QStringLiteral("cancelled"));
-        QCOMPARE(
-            stepOf(r, QStringLiteral("llm"), QStringLiteral("long"))->status, QStringLiteral("cancelled"));
+        QCOMPARE(toWire(stepOf(r, QStringLiteral("node"), QStringLiteral("start"))->status),
+            QStringLiteral("completed"));
+        QCOMPARE(toWire(stepOf(r, QStringLiteral("node"), QStringLiteral("review"))->status),
+            QStringLiteral("failed"));
+        QCOMPARE(toWire(stepOf(r, QStringLiteral("node"), QStringLiteral("long"))->status),
+            QStringLiteral("cancelled"));
+        QCOMPARE(toWire(stepOf(r, QStringLiteral("llm"), QStringLiteral("long"))->status),
+            QStringLiteral("cancelled"));
         QVERIFY(!stepOf(r, QStringLiteral("llm"), QStringLiteral("long"))
                      ->outputData.value(QLatin1String("text"))
                      .toString()
                      .isEmpty());
-        QCOMPARE(
-            stepOf(r, QStringLiteral("node"), QStringLiteral("merge"))->status, QStringLiteral("skipped"));
-        QCOMPARE(
-            stepOf(r, QStringLiteral("node"), QStringLiteral("after"))->status, QStringLiteral("skipped"));
+        QCOMPARE(toWire(stepOf(r, QStringLiteral("node"), QStringLiteral("merge"))->status),
+            QStringLiteral("skipped"));
+        QCOMPARE(toWire(stepOf(r, QStringLiteral("node"), QStringLiteral("after"))->status),
+            QStringLiteral("skipped"));
         QVERIFY(!stepOf(r, QStringLiteral("llm"), QStringLiteral("merge")));
     }
 
@@ -878,15 +885,17 @@ private slots:
         QTRY_VERIFY(log.finished(id));
         checkSequence(log.byId.value(id));
         QCOMPARE(log.completeStatus(id), QStringLiteral("cancelled"));
-        const QJsonObject out = log.complete(id).data.value(QLatin1String("output_data")).toObject();
+        const QJsonObject out = log.complete(id).toJson().value(QLatin1String("output_data")).toObject();
         QCOMPARE(out.value(QLatin1String("partial")).toObject().value(QLatin1String("n0")).toString(),
             log.streamedText(id));
-        QTRY_COMPARE(stored(id).status, QStringLiteral("cancelled"));
+        QTRY_COMPARE(toWire(stored(id).status), QStringLiteral("cancelled"));
         const ExecutionRecord r = stored(id);
-        QCOMPARE(
-            stepOf(r, QStringLiteral("node"), QStringLiteral("n0"))->status, QStringLiteral("cancelled"));
-        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("n1"))->status, QStringLiteral("skipped"));
-        QCOMPARE(stepOf(r, QStringLiteral("node"), QStringLiteral("n2"))->status, QStringLiteral("skipped"));
+        QCOMPARE(toWire(stepOf(r, QStringLiteral("node"), QStringLiteral("n0"))->status),
+            QStringLiteral("cancelled"));
+        QCOMPARE(toWire(stepOf(r, QStringLiteral("node"), QStringLiteral("n1"))->status),
+            QStringLiteral("skipped"));
+        QCOMPARE(toWire(stepOf(r, QStringLiteral("node"), QStringLiteral("n2"))->status),
+            QStringLiteral("skipped"));
     }
 
     // An orchestration edited into an invalid state fails before any node runs, with the JSON
@@ -927,7 +936,7 @@ private slots:
         const QString id = start(*b, workflowRequest(QStringLiteral("c"), topic(QStringLiteral("x"))));
         QTRY_VERIFY(log.finished(id));
         QCOMPARE(log.completeStatus(id), QStringLiteral("failed"));
-        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        const QString error = log.complete(id).toJson().value(QLatin1String("error_message")).toString();
         QVERIFY2(error.contains(QLatin1String("orchestrations[0]")), qPrintable(error));
         QVERIFY2(error.contains(expected), qPrintable(error));
         QVERIFY(log.steps(id, ExecutionEvent::Type::StepStarted).isEmpty());
@@ -990,13 +999,13 @@ private slots:
         QTRY_VERIFY(log.finished(id));
         QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
         checkSequence(log.byId.value(id));
-        QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
+        QTRY_COMPARE(toWire(stored(id).status), QStringLiteral("completed"));
         const ExecutionRecord r = stored(id);
-        QCOMPARE(r.testMode, QStringLiteral("node_in_context"));
+        QCOMPARE(toWire(r.testMode), QStringLiteral("node_in_context"));
         QCOMPARE(r.orchestrationId, QStringLiteral("pinned"));
         QCOMPARE(r.nodeId, QStringLiteral("review"));
         QCOMPARE(r.agentId, QStringLiteral("critic"));
-        QCOMPARE(r.executionType, QStringLiteral("orchestration"));
+        QCOMPARE(toWire(r.executionType), QStringLiteral("orchestration"));
         QCOMPARE(
             r.inputData.value(QLatin1String("upstream")).toObject().value(QLatin1String("draft")).toString(),
             QStringLiteral("PINNED zebra draft"));
@@ -1022,7 +1031,7 @@ private slots:
             *b, contextRequest(QStringLiteral("pinned"), obj("draft", QStringLiteral("EDITED yak draft"))));
         QTRY_VERIFY(log.finished(id));
         QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
-        QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
+        QTRY_COMPARE(toWire(stored(id).status), QStringLiteral("completed"));
         const ExecutionRecord r = stored(id);
         QVERIFY(promptOf(r).contains(QLatin1String("EDITED yak draft")));
         QVERIFY(!promptOf(r).contains(QLatin1String("zebra")));
@@ -1040,7 +1049,7 @@ private slots:
             *b, workflowRequest(QStringLiteral("unpinned"), topic(QStringLiteral("penguin logistics"))));
         QTRY_VERIFY(log.finished(full));
         QCOMPARE(log.completeStatus(full), QStringLiteral("completed"));
-        QTRY_COMPARE(stored(full).status, QStringLiteral("completed"));
+        QTRY_COMPARE(toWire(stored(full).status), QStringLiteral("completed"));
         const QString draft = stepOf(stored(full), QStringLiteral("node"), QStringLiteral("draft"))
                                   ->outputData.value(QLatin1String("out"))
                                   .toString();
@@ -1049,7 +1058,7 @@ private slots:
         const QString id = start(*b, contextRequest(QStringLiteral("unpinned")));
         QTRY_VERIFY(log.finished(id));
         QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
-        QTRY_COMPARE(stored(id).status, QStringLiteral("completed"));
+        QTRY_COMPARE(toWire(stored(id).status), QStringLiteral("completed"));
         const ExecutionRecord r = stored(id);
         QCOMPARE(
             r.inputData.value(QLatin1String("upstream")).toObject().value(QLatin1String("draft")).toString(),
@@ -1064,7 +1073,7 @@ private slots:
         const QString id = start(*b, contextRequest(QStringLiteral("neverrun")));
         QTRY_VERIFY(log.finished(id));
         QCOMPARE(log.completeStatus(id), QStringLiteral("failed"));
-        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        const QString error = log.complete(id).toJson().value(QLatin1String("error_message")).toString();
         QVERIFY2(error.contains(QLatin1String("'draft'")), qPrintable(error));
         QVERIFY(error.contains(QLatin1String("review")));
     }
@@ -1080,12 +1089,14 @@ private slots:
         const QString id = start(*b, req);
         QTRY_VERIFY(log.finished(id));
         const ExecutionEvent first = log.byId.value(id).first();
-        QCOMPARE(first.status, QStringLiteral("queued"));
-        const QJsonObject header = first.data.value(QLatin1String("header")).toObject();
+        QCOMPARE(toWire(first.status), QStringLiteral("queued"));
+        const QJsonObject header = first.toJson().value(QLatin1String("header")).toObject();
         const QJsonObject row = stored(id).toJson(false);
-        const QStringList keys { QStringLiteral("agent_id"), QStringLiteral("orchestration_id"),
-            QStringLiteral("node_id"), QStringLiteral("test_mode"), QStringLiteral("execution_type"),
-            QStringLiteral("trigger_type"), QStringLiteral("rerun_of"), QStringLiteral("queued_at") };
+        // The tenant too: a history list filtered by workspace can place the run at once.
+        const QStringList keys { QStringLiteral("organization_id"), QStringLiteral("workspace_id"),
+            QStringLiteral("agent_id"), QStringLiteral("orchestration_id"), QStringLiteral("node_id"),
+            QStringLiteral("test_mode"), QStringLiteral("execution_type"), QStringLiteral("trigger_type"),
+            QStringLiteral("rerun_of"), QStringLiteral("queued_at") };
         QCOMPARE(header.keys().size(), keys.size() + 1);
         for (const QString &k : keys)
             QCOMPARE(header.value(k), row.value(k));
@@ -1100,7 +1111,7 @@ private slots:
                 { QStringLiteral("inputs"), req.inputs }, { QStringLiteral("upstream"), QJsonObject {} } }));
         // Only the first event has it.
         for (const ExecutionEvent &e : log.byId.value(id).mid(1))
-            QVERIFY(!e.data.contains(QLatin1String("header")));
+            QVERIFY(!e.toJson().contains(QLatin1String("header")));
     }
 
     // `complete` says why an execution ended as a code, not only as text.
@@ -1127,7 +1138,7 @@ private slots:
         const QString id = start(*b, agentRequest(agent, inputs));
         QTRY_VERIFY(log.finished(id));
         QCOMPARE(log.completeStatus(id), status);
-        QCOMPARE(log.complete(id).data.value(QLatin1String("error_code")).toString(), code);
+        QCOMPARE(log.complete(id).toJson().value(QLatin1String("error_code")).toString(), code);
     }
     void errorCodeOfCancelAndWorkflows()
     {
@@ -1138,22 +1149,23 @@ private slots:
         QTRY_VERIFY(log.chunkCount(slow) >= 1);
         b->cancel(slow);
         QTRY_VERIFY(log.finished(slow));
-        QCOMPARE(log.complete(slow).data.value(QLatin1String("error_code")).toString(), u"cancelled"_s);
+        QCOMPARE(log.complete(slow).toJson().value(QLatin1String("error_code")).toString(), u"cancelled"_s);
 
         auto c = backend(load(contextWorkspace()), 4, false);
         EventLog clog(c.get());
         const QString missing = start(*c, contextRequest(QStringLiteral("neverrun")));
         QTRY_VERIFY(clog.finished(missing));
-        QCOMPARE(
-            clog.complete(missing).data.value(QLatin1String("error_code")).toString(), u"invalid_input"_s);
+        QCOMPARE(clog.complete(missing).toJson().value(QLatin1String("error_code")).toString(),
+            u"invalid_input"_s);
         const QString full
             = start(*c, workflowRequest(QStringLiteral("pinned"), topic(QStringLiteral("zebras"))));
         QTRY_VERIFY(clog.finished(full));
         QCOMPARE(clog.completeStatus(full), u"completed"_s);
-        QCOMPARE(clog.complete(full).data.value(QLatin1String("error_code")).toString(), QString());
+        QCOMPARE(clog.complete(full).toJson().value(QLatin1String("error_code")).toString(), QString());
         const QString bad = start(*c, workflowRequest(QStringLiteral("pinned"), {}));
         QTRY_VERIFY(clog.finished(bad));
-        QCOMPARE(clog.complete(bad).data.value(QLatin1String("error_code")).toString(), u"invalid_input"_s);
+        QCOMPARE(
+            clog.complete(bad).toJson().value(QLatin1String("error_code")).toString(), u"invalid_input"_s);
     }
 
     // Two workspace files on one database, both with an orchestration "unpinned": Node in
@@ -1178,9 +1190,9 @@ private slots:
         const QString id = start(*b, contextRequest(QStringLiteral("unpinned")));
         QTRY_VERIFY(logB.finished(id));
         QCOMPARE(logB.completeStatus(id), QStringLiteral("failed"));
-        const QString error = logB.complete(id).data.value(QLatin1String("error_message")).toString();
+        const QString error = logB.complete(id).toJson().value(QLatin1String("error_message")).toString();
         QVERIFY2(error.contains(QLatin1String("'draft'")), qPrintable(error));
-        QTRY_COMPARE(stored(id).status, QStringLiteral("failed"));
+        QTRY_COMPARE(toWire(stored(id).status), QStringLiteral("failed"));
         QVERIFY(!as::compactJson(stored(id).inputData).contains(QLatin1String("merger")));
 
         HistoryQuery byOrchestration;
@@ -1203,7 +1215,7 @@ private slots:
         QVERIFY(deleted);
         QCOMPARE(deleted->second.code, ErrorCode::None);
         QCOMPARE(deleted->first, 0);
-        QCOMPARE(stored(secret).status, QStringLiteral("completed"));
+        QCOMPARE(toWire(stored(secret).status), QStringLiteral("completed"));
     }
 
     // --- The bundled example ----------------------------------------------------------------
@@ -1253,7 +1265,7 @@ private slots:
             const QString status = log.completeStatus(ids.at(i));
             QVERIFY2(status == QLatin1String("completed"),
                 qPrintable(labels.at(i) + QStringLiteral(": ") + status + QStringLiteral(" ")
-                    + log.complete(ids.at(i)).data.value(QLatin1String("error_message")).toString()));
+                    + log.complete(ids.at(i)).toJson().value(QLatin1String("error_message")).toString()));
             checkSequence(log.byId.value(ids.at(i)));
         }
     }
@@ -1324,7 +1336,7 @@ private slots:
         QTRY_VERIFY(log.chunkCount(ids.first()) >= 1);
         b.reset(); // must not hang or crash with runs streaming and queued
         for (const QString &id : std::as_const(ids))
-            QCOMPARE(stored(id).status, QStringLiteral("cancelled"));
+            QCOMPARE(toWire(stored(id).status), QStringLiteral("cancelled"));
     }
 };
 
