@@ -58,6 +58,8 @@ private:
 // and a callback, invoked later (never inside the call) on this thread, once, and only if the
 // context is still alive. A failure is an Error whose code says what happened (never read the
 // message to decide).
+struct CredentialTrust; // core/providers/CredentialPolicy.h
+
 class ExecutionBackend : public QObject
 {
     Q_OBJECT
@@ -109,6 +111,14 @@ public:
     virtual void deleteExecutions(const QStringList &ids, QObject *context, DeleteCallback callback);
     virtual void applyRetention(
         int keepLast, const QDateTime &olderThan, QObject *context, DeleteCallback callback);
+
+    // For a backend that runs the app's own workspace file (the embedded engine): runs started
+    // later use this workspace / this key-trust decision (docs/credentials.md). A backend that
+    // serves its own workspace with its own trust (a remote server) ignores both.
+    virtual void setWorkspace(const Workspace &workspace) { Q_UNUSED(workspace); }
+    virtual void setCredentialTrust(const CredentialTrust &trust) { Q_UNUSED(trust); }
+    // Whether setWorkspace() / setCredentialTrust() have an effect.
+    virtual bool runsLocalWorkspace() const { return false; }
 
     virtual int runningCount() const = 0;
     virtual int queuedCount() const = 0;

@@ -32,10 +32,11 @@ public:
 
     QString displayName() const override { return QStringLiteral("Local"); }
     Workspace workspace() const override { return m_workspace; }
-    void setWorkspace(const Workspace &workspace);
+    void setWorkspace(const Workspace &workspace) override;
     // Runs started after this call use `trust` for their keys (queued to the engine in order
     // with start(), so a start() right after it already sees it).
-    void setCredentialTrust(const CredentialTrust &trust);
+    void setCredentialTrust(const CredentialTrust &trust) override;
+    bool runsLocalWorkspace() const override { return true; }
 
     void start(const ExecutionRequest &request, QObject *context, StartCallback callback) override;
     void cancel(const QString &executionId) override;

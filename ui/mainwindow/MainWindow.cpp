@@ -1,7 +1,6 @@
 #include "ui/mainwindow/MainWindow.h"
 
 #include "core/api/ExecutionBackend.h"
-#include "core/engine/LocalBackend.h"
 #include "core/remote/RemoteBackend.h"
 #include "ui/common/FileDialog.h"
 #include "ui/common/MessageBox.h"
@@ -335,16 +334,16 @@ void MainWindow::setWorkspace(const Workspace &workspace, const QString &path)
 void MainWindow::pushWorkspace()
 {
     // A server's workspace is the server's: only the local engine takes ours.
-    if (auto *local = qobject_cast<LocalBackend *>(m_local.data()); local && !m_remote)
-        local->setWorkspace(m_workspace);
+    if (m_local && !m_remote)
+        m_local->setWorkspace(m_workspace);
     m_testPanel->setWorkspace(m_workspace);
 }
 
 void MainWindow::settleWorkspaceTrust(bool askAgain)
 {
     // A server's workspace runs with the server's own trust; ours concerns local files only.
-    auto *local = qobject_cast<LocalBackend *>(m_local.data());
-    if (!local || m_remote)
+    ExecutionBackend *local = m_local.data();
+    if (!local || !local->runsLocalWorkspace() || m_remote)
         return;
     if (askAgain && credentials::usesNeedingTrust(m_workspace).isEmpty()) {
         MessageBox::information(this, tr("Workspace Trust"),
