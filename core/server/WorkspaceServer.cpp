@@ -540,7 +540,7 @@ void WorkspaceServer::submit(
             const QString executionId = startedId.isEmpty() ? id : startedId;
             respond(HttpResponse::json(202,
                 QJsonObject { { QStringLiteral("execution_id"), executionId },
-                    { QStringLiteral("status"), QStringLiteral("queued") } }));
+                    { QStringLiteral("status"), toWire(ExecutionStatus::Queued) } }));
         });
 }
 

@@ -331,11 +331,11 @@ void FullWorkflowTab::onRunFinished(const QString &status)
     for (int i = 0; i < m_nodes->topLevelItemCount(); ++i) {
         const QString node = m_nodes->topLevelItem(i)->data(NodeIdColumn, Qt::UserRole).toString();
         const NodeState s = nodeState(node);
-        if (s == NodeState::Waiting && status != QStringLiteral("completed"))
+        if (s == NodeState::Waiting && status != toWire(ExecutionStatus::Completed))
             setNodeState(node, NodeState::Skipped);
         else if (s == NodeState::Running)
             setNodeState(
-                node, status == QStringLiteral("cancelled") ? NodeState::Skipped : NodeState::Failed, status);
+                node, status == toWire(ExecutionStatus::Cancelled) ? NodeState::Skipped : NodeState::Failed, status);
     }
 }
 

@@ -135,6 +135,6 @@ void RunOutputPane::onFinished(const QString &status, const QJsonObject &outputs
 {
     m_stream->flush();
     m_outputs->setValues(outputs);
-    if (status == QStringLiteral("completed"))
+    if (status == toWire(ExecutionStatus::Completed))
         m_pages->setCurrentIndex(1);
 }
