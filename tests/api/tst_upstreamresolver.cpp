@@ -56,10 +56,10 @@ OrchestrationSpec brief()
 }
 
 StepRecord nodeStep(
-    const QString &node, const QString &status, const QJsonObject &out, const QJsonObject &in = {})
+    const QString &node, StepStatus status, const QJsonObject &out, const QJsonObject &in = {})
 {
     StepRecord s;
-    s.kind = u"node"_s;
+    s.kind = StepKind::Node;
     s.nodeId = node;
     s.status = status;
     s.outputData = out;
@@ -72,10 +72,10 @@ ExecutionRecord fullRun()
     ExecutionRecord r;
     r.id = u"1a2b3c4d-0000"_s;
     r.orchestrationId = u"brief"_s;
-    r.status = u"completed"_s;
-    r.testMode = u"full_workflow"_s;
+    r.status = ExecutionStatus::Completed;
+    r.testMode = TestMode::FullWorkflow;
     r.inputData = QJsonObject { { u"topic"_s, u"otters"_s }, { u"tone"_s, u"dry"_s } };
-    r.steps = { nodeStep(u"write"_s, u"completed"_s, { { u"text"_s, u"Otters are..."_s } }) };
+    r.steps = { nodeStep(u"write"_s, StepStatus::Completed, { { u"text"_s, u"Otters are..."_s } }) };
     return r;
 }
 
@@ -119,8 +119,8 @@ void TestUpstreamResolver::missingNamesTheEdge()
 void TestUpstreamResolver::onlyCompletedNodeStepsCount()
 {
     ExecutionRecord run = fullRun();
-    run.steps = { nodeStep(u"write"_s, u"failed"_s, { { u"text"_s, u"half"_s } }),
-        nodeStep(u"write"_s, u"completed"_s, { { u"text"_s, u"whole"_s } }) };
+    run.steps = { nodeStep(u"write"_s, StepStatus::Failed, { { u"text"_s, u"half"_s } }),
+        nodeStep(u"write"_s, StepStatus::Completed, { { u"text"_s, u"whole"_s } }) };
     QCOMPARE(upstream::resolve(brief(), u"review"_s, run).values.value(u"draft"_s).toString(), u"whole"_s);
     run.steps.removeLast();
     const upstream::Resolution r = upstream::resolve(brief(), u"review"_s, run);
@@ -147,9 +147,9 @@ void TestUpstreamResolver::contextRunOfTheSameNode()
     ExecutionRecord run;
     run.id = u"ctx"_s;
     run.orchestrationId = u"brief"_s;
-    run.testMode = u"node_in_context"_s;
+    run.testMode = TestMode::NodeInContext;
     run.nodeId = u"review"_s;
-    run.status = u"completed"_s;
+    run.status = ExecutionStatus::Completed;
     run.inputData = QJsonObject { { u"inputs"_s, QJsonObject { { u"strict"_s, true } } },
         { u"upstream"_s, QJsonObject { { u"draft"_s, u"edited"_s }, { u"tone"_s, u"odd"_s } } } };
     const upstream::Resolution r = upstream::resolve(brief(), u"review"_s, run);
@@ -164,7 +164,7 @@ void TestUpstreamResolver::contextRunOfTheSameNode()
 void TestUpstreamResolver::ownInputsFromTheNodeStep()
 {
     ExecutionRecord run = fullRun();
-    run.steps << nodeStep(u"review"_s, u"completed"_s, {},
+    run.steps << nodeStep(u"review"_s, StepStatus::Completed, {},
         { { u"draft"_s, u"Otters are..."_s }, { u"tone"_s, u"dry"_s }, { u"strict"_s, true } });
     QCOMPARE(upstream::resolve(brief(), u"review"_s, run).ownInputs, (QJsonObject { { u"strict"_s, true } }));
 }
@@ -175,10 +175,10 @@ void TestUpstreamResolver::latestUsableRunQuery()
     QCOMPARE(q.organizationId, u"org"_s);
     QCOMPARE(q.workspaceId, u"ws"_s);
     QCOMPARE(q.orchestrationId, u"brief"_s);
-    QCOMPARE(q.statuses, QStringList { u"completed"_s });
-    QCOMPARE(q.testMode, u"full_workflow"_s);
+    QCOMPARE(q.statuses, QList<ExecutionStatus> { ExecutionStatus::Completed });
+    QCOMPARE(q.testMode, std::optional<TestMode>(TestMode::FullWorkflow));
     QVERIFY(q.agentId.isEmpty());
-    QVERIFY(q.executionType.isEmpty());
+    QVERIFY(!q.executionType.has_value());
     QCOMPARE(q.sort, HistoryQuery::Sort::NewestFirst);
     QCOMPARE(q.limit, 1);
 }
@@ -188,10 +188,10 @@ void TestUpstreamResolver::usableRun()
     ExecutionRecord run = fullRun();
     QVERIFY(upstream::isUsableUpstreamRun(run, u"brief"_s));
     QVERIFY(!upstream::isUsableUpstreamRun(run, u"other"_s));
-    run.status = u"failed"_s;
+    run.status = ExecutionStatus::Failed;
     QVERIFY(!upstream::isUsableUpstreamRun(run, u"brief"_s));
     run = fullRun();
-    run.testMode = u"node_in_context"_s;
+    run.testMode = TestMode::NodeInContext;
     QVERIFY(!upstream::isUsableUpstreamRun(run, u"brief"_s));
 }
 

@@ -24,7 +24,7 @@ namespace {
 struct Host final : AgentRun::Host
 {
     StepRecord newStep(
-        const QString &kind, const QString &name, const QString &parent, const QString &node) override
+        StepKind kind, const QString &name, const QString &parent, const QString &node) override
     {
         StepRecord s;
         s.id = u"s%1"_s.arg(++n);
@@ -33,13 +33,13 @@ struct Host final : AgentRun::Host
         s.name = name;
         s.parentStepId = parent;
         s.nodeId = node;
-        s.status = u"running"_s;
+        s.status = StepStatus::Running;
         return s;
     }
-    void stepStarted(StepRecord &s) override { log << u"start %1 %2"_s.arg(s.kind).arg(s.attempt); }
-    void stepFinished(StepRecord &s, const QString &status) override
+    void stepStarted(StepRecord &s) override { log << u"start %1 %2"_s.arg(toWire(s.kind)).arg(s.attempt); }
+    void stepFinished(StepRecord &s, StepStatus status) override
     {
-        log << u"end %1 %2"_s.arg(s.kind, status);
+        log << u"end %1 %2"_s.arg(toWire(s.kind), toWire(status));
         finished << s;
     }
     void chunk(const StepRecord &, const QString &text, int) override { streamed += text; }

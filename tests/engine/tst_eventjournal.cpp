@@ -34,7 +34,7 @@ ExecutionEvent complete()
 {
     ExecutionEvent e;
     e.type = ExecutionEvent::Type::Complete;
-    e.status = u"completed"_s;
+    e.status = ExecutionStatus::Completed;
     return e;
 }
 

@@ -20,35 +20,50 @@ private slots:
     {
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<int>("type");
+        // The object toJson() writes back when `json` is partial (typed payloads fill every field);
+        // empty: `json` itself.
+        QTest::addColumn<QByteArray>("canonical");
         QTest::newRow("status") << QByteArray(
             R"({"type":"status","execution_id":"e1","seq":1,"status":"running","queue_ms":12})")
-                                << int(ExecutionEvent::Type::Status);
-        QTest::newRow("step_started") << QByteArray(
-            R"({"type":"step_started","execution_id":"e1","seq":2,"step":{"id":"s1","name":"draft","kind":"node"}})")
-                                      << int(ExecutionEvent::Type::StepStarted);
+                                << int(ExecutionEvent::Type::Status) << QByteArray();
+        QTest::newRow("step_started")
+            << QByteArray(
+                   R"({"type":"step_started","execution_id":"e1","seq":2,"step":{"id":"s1","name":"draft","kind":"node"}})")
+            << int(ExecutionEvent::Type::StepStarted)
+            << QByteArray(
+                   R"({"execution_id":"e1","seq":2,"step":{"agent_id":null,"attempt":1,"cached_tokens":0,"completed_at":null,"cost_usd":null,"error_message":null,"execution_id":"","execution_time_ms":0,"id":"s1","input_data":{},"input_tokens":0,"kind":"node","model":null,"name":"draft","node_id":null,"output_data":{},"output_tokens":0,"parent_step_id":null,"provider":null,"reasoning_tokens":0,"span_id":"","started_at":null,"status":"running","step_number":0,"tokens_estimated":false,"tokens_used":0,"ttft_ms":null},"type":"step_started"})");
         QTest::newRow("chunk") << QByteArray(
             R"({"type":"chunk","execution_id":"e1","seq":3,"step_id":"s1","content":"Hel","tokens":1})")
-                               << int(ExecutionEvent::Type::Chunk);
-        QTest::newRow("step_completed") << QByteArray(
-            R"({"type":"step_completed","execution_id":"e1","seq":9,"step":{"id":"s1","status":"completed","output_data":{}}})")
-                                        << int(ExecutionEvent::Type::StepCompleted);
+                               << int(ExecutionEvent::Type::Chunk) << QByteArray();
+        QTest::newRow("step_completed")
+            << QByteArray(
+                   R"({"type":"step_completed","execution_id":"e1","seq":9,"step":{"id":"s1","status":"completed","output_data":{}}})")
+            << int(ExecutionEvent::Type::StepCompleted)
+            << QByteArray(
+                   R"({"execution_id":"e1","seq":9,"step":{"agent_id":null,"attempt":1,"cached_tokens":0,"completed_at":null,"cost_usd":null,"error_message":null,"execution_id":"","execution_time_ms":0,"id":"s1","input_data":{},"input_tokens":0,"kind":"llm","model":null,"name":"","node_id":null,"output_data":{},"output_tokens":0,"parent_step_id":null,"provider":null,"reasoning_tokens":0,"span_id":"","started_at":null,"status":"completed","step_number":0,"tokens_estimated":false,"tokens_used":0,"ttft_ms":null},"type":"step_completed"})");
         QTest::newRow("complete") << QByteArray(
             R"({"type":"complete","execution_id":"e1","seq":10,"status":"completed","output_data":{"a":1},"input_tokens":52,"output_tokens":18,"cached_tokens":0,"tokens_estimated":false,"cost_usd":0.0000186,"execution_time_ms":840,"ttft_ms":210,"queue_ms":3,"error_message":null})")
-                                  << int(ExecutionEvent::Type::Complete);
-        QTest::newRow("complete, unknown cost") << QByteArray(
-            R"({"type":"complete","execution_id":"e1","seq":4,"status":"failed","cost_usd":null,"error_message":"node 'review' failed: x"})")
-                                                << int(ExecutionEvent::Type::Complete);
+                                  << int(ExecutionEvent::Type::Complete) << QByteArray();
+        QTest::newRow("complete, unknown cost")
+            << QByteArray(
+                   R"({"type":"complete","execution_id":"e1","seq":4,"status":"failed","cost_usd":null,"error_message":"node 'review' failed: x"})")
+            << int(ExecutionEvent::Type::Complete)
+            << QByteArray(
+                   R"({"cached_tokens":0,"cost_usd":null,"error_message":"node 'review' failed: x","execution_id":"e1","execution_time_ms":0,"input_tokens":0,"output_data":{},"output_tokens":0,"queue_ms":0,"seq":4,"status":"failed","tokens_estimated":false,"ttft_ms":null,"type":"complete"})");
         QTest::newRow("error") << QByteArray(
             R"({"type":"error","code":"not_found","message":"unknown execution"})")
-                               << int(ExecutionEvent::Type::Error);
+                               << int(ExecutionEvent::Type::Error) << QByteArray();
     }
     void roundTrip()
     {
         QFETCH(QByteArray, json);
         QFETCH(int, type);
-        const QJsonObject o = QJsonDocument::fromJson(json).object();
+        QFETCH(QByteArray, canonical);
+        const QJsonObject in = QJsonDocument::fromJson(json).object();
+        QVERIFY(!in.isEmpty());
+        const QJsonObject o = canonical.isEmpty() ? in : QJsonDocument::fromJson(canonical).object();
         QVERIFY(!o.isEmpty());
-        const Result<ExecutionEvent> e = ExecutionEvent::fromJson(o);
+        const Result<ExecutionEvent> e = ExecutionEvent::fromJson(in);
         QVERIFY2(e.ok(), qPrintable(e.error()));
         QCOMPARE(int(e->type), type);
         QCOMPARE(e->toJson(), o);
@@ -74,18 +89,53 @@ private slots:
             R"({"type":"complete","execution_id":"e","seq":9,"status":"cancelled","output_data":{"text":"par"}})"));
         QVERIFY(complete.ok());
         QVERIFY(complete->isTerminal());
-        QCOMPARE(complete->status, QStringLiteral("cancelled"));
-        QCOMPARE(complete->data.value(QLatin1String("output_data"))
-                     .toObject()
-                     .value(QLatin1String("text"))
-                     .toString(),
-            QStringLiteral("par"));
+        QCOMPARE(complete->status, ExecutionStatus::Cancelled);
+        QCOMPARE(complete->summary.outputData.value(QLatin1String("text")).toString(), QStringLiteral("par"));
 
         const auto step = ExecutionEvent::fromJson(
             parse(R"({"type":"step_started","execution_id":"e","seq":2,"step":{"id":"s9","kind":"llm"}})"));
         QVERIFY(step.ok());
         QCOMPARE(step->stepId, QStringLiteral("s9"));
-        QCOMPARE(step->step.value(QLatin1String("kind")).toString(), QStringLiteral("llm"));
+        QCOMPARE(step->step.kind, StepKind::Llm);
+    }
+
+    // The partial wire objects of roundTrip() (written back in full) parse to the values they carry.
+    void partialObjectsParse()
+    {
+        const auto started = ExecutionEvent::fromJson(parse(
+            R"({"type":"step_started","execution_id":"e1","seq":2,"step":{"id":"s1","name":"draft","kind":"node"}})"));
+        QVERIFY2(started.ok(), qPrintable(started.error()));
+        QCOMPARE(started->type, ExecutionEvent::Type::StepStarted);
+        QCOMPARE(started->executionId, QStringLiteral("e1"));
+        QCOMPARE(started->seq, qint64(2));
+        QCOMPARE(started->stepId, QStringLiteral("s1"));
+        QCOMPARE(started->step.id, QStringLiteral("s1"));
+        QCOMPARE(started->step.name, QStringLiteral("draft"));
+        QCOMPARE(started->step.kind, StepKind::Node);
+        QCOMPARE(started->step.status, StepStatus::Running);
+
+        const auto completed = ExecutionEvent::fromJson(parse(
+            R"({"type":"step_completed","execution_id":"e1","seq":9,"step":{"id":"s1","status":"completed","output_data":{}}})"));
+        QVERIFY2(completed.ok(), qPrintable(completed.error()));
+        QCOMPARE(completed->type, ExecutionEvent::Type::StepCompleted);
+        QCOMPARE(completed->seq, qint64(9));
+        QCOMPARE(completed->stepId, QStringLiteral("s1"));
+        QCOMPARE(completed->step.id, QStringLiteral("s1"));
+        QCOMPARE(completed->step.status, StepStatus::Completed);
+        QVERIFY(completed->step.outputData.isEmpty());
+
+        const auto failed = ExecutionEvent::fromJson(parse(
+            R"({"type":"complete","execution_id":"e1","seq":4,"status":"failed","cost_usd":null,"error_message":"node 'review' failed: x"})"));
+        QVERIFY2(failed.ok(), qPrintable(failed.error()));
+        QCOMPARE(failed->type, ExecutionEvent::Type::Complete);
+        QCOMPARE(failed->seq, qint64(4));
+        QCOMPARE(failed->status, ExecutionStatus::Failed);
+        QVERIFY(!failed->summary.costUsd.has_value());
+        QCOMPARE(failed->summary.errorMessage, QStringLiteral("node 'review' failed: x"));
+        QCOMPARE(failed->summary.ttftMs, qint64(-1));
+        QCOMPARE(failed->summary.inputTokens, qint64(0));
+        QCOMPARE(failed->summary.outputTokens, qint64(0));
+        QVERIFY(failed->summary.outputData.isEmpty());
     }
 
     // A minimal server: no seq, no step id, complete without status.
@@ -105,7 +155,7 @@ private slots:
         QCOMPARE(complete->type, ExecutionEvent::Type::Complete);
         QCOMPARE(complete->seq, qint64(0));
         QCOMPARE(complete->executionId, QStringLiteral("abc"));
-        QCOMPARE(complete->status, QStringLiteral("completed"));
+        QCOMPARE(complete->status, ExecutionStatus::Completed);
         QVERIFY(complete->isTerminal());
         // Unsequenced events serialise without a seq.
         QVERIFY(!chunk->toJson().contains(QLatin1String("seq")));
@@ -144,7 +194,7 @@ private slots:
 
     void makers()
     {
-        const ExecutionEvent s = ExecutionEvent::makeStatus(QStringLiteral("e"), QStringLiteral("queued"));
+        const ExecutionEvent s = ExecutionEvent::makeStatus(QStringLiteral("e"), ExecutionStatus::Queued);
         QCOMPARE(s.toJson(), parse(R"({"type":"status","execution_id":"e","status":"queued"})"));
         ExecutionEvent c
             = ExecutionEvent::makeChunk(QStringLiteral("e"), QStringLiteral("s"), QStringLiteral("ab"), 1);
@@ -162,7 +212,7 @@ private slots:
         r.nodeId = QStringLiteral("review");
         r.inputs = QJsonObject { { QStringLiteral("strict"), true } };
         r.upstream = QJsonObject { { QStringLiteral("draft"), QStringLiteral("text") } };
-        r.triggerType = QStringLiteral("cli");
+        r.triggerType = TriggerType::Cli;
         r.rerunOf = QStringLiteral("old");
         const ExecutionRequest back = ExecutionRequest::fromJson(r.toJson());
         QCOMPARE(back.orchestrationId, r.orchestrationId);
@@ -171,14 +221,14 @@ private slots:
         QCOMPARE(back.upstream, r.upstream);
         QCOMPARE(back.triggerType, r.triggerType);
         QCOMPARE(back.rerunOf, r.rerunOf);
-        QCOMPARE(back.effectiveTestMode(), QStringLiteral("node_in_context"));
+        QCOMPARE(back.effectiveTestMode(), TestMode::NodeInContext);
         ExecutionRequest a;
         a.agentId = QStringLiteral("x");
-        QCOMPARE(a.effectiveTestMode(), QStringLiteral("single_agent"));
-        QCOMPARE(ExecutionRequest::fromJson(a.toJson()).triggerType, QStringLiteral("test_panel"));
+        QCOMPARE(a.effectiveTestMode(), TestMode::SingleAgent);
+        QCOMPARE(ExecutionRequest::fromJson(a.toJson()).triggerType, TriggerType::TestPanel);
         ExecutionRequest w;
         w.orchestrationId = QStringLiteral("o");
-        QCOMPARE(w.effectiveTestMode(), QStringLiteral("full_workflow"));
+        QCOMPARE(w.effectiveTestMode(), TestMode::FullWorkflow);
     }
 };
 

@@ -123,7 +123,7 @@ private slots:
                 = awaitReply<ExecutionRecord>([&](QObject *c, auto cb) { b->fetchExecution(id, c, cb); });
             QVERIFY(record);
             QCOMPARE(record->second.code, ErrorCode::None);
-            QCOMPARE(record->first.status, QStringLiteral("completed"));
+            QCOMPARE(record->first.status, ExecutionStatus::Completed);
         }
     }
 

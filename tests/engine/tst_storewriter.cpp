@@ -36,9 +36,9 @@ private:
         ExecutionRecord r;
         r.id = id;
         r.workspaceId = u"w"_s;
-        r.executionType = u"agent"_s;
+        r.executionType = ExecutionType::Agent;
         r.agentId = u"a"_s;
-        r.status = u"queued"_s;
+        r.status = ExecutionStatus::Queued;
         r.queuedAt = QDateTime::currentDateTimeUtc();
         return r;
     }
@@ -114,8 +114,8 @@ void TestStoreWriter::partialOutputsFlushed()
     src.step.id = u"s1"_s;
     src.step.executionId = u"a"_s;
     src.step.stepNumber = 1;
-    src.step.kind = u"llm"_s;
-    src.step.status = u"running"_s;
+    src.step.kind = StepKind::Llm;
+    src.step.status = StepStatus::Running;
     w.write([&](ExecutionStore &s) { return s.insertExecution(a); });
     w.write([&](ExecutionStore &s) { return s.insertStep(src.step); });
     w.commit();

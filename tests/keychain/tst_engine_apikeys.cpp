@@ -73,8 +73,8 @@ public:
     {
         QString all;
         for (const ExecutionEvent &e : byId.value(id))
-            all += e.content + e.status + QString::fromUtf8(QJsonDocument(e.data).toJson())
-                + QString::fromUtf8(QJsonDocument(e.step).toJson());
+            all += e.content + e.errorMessage + e.summary.errorMessage
+                + QString::fromUtf8(QJsonDocument(e.toJson()).toJson());
         return all;
     }
     QHash<QString, ExecutionEventList> byId;
@@ -143,10 +143,11 @@ private:
         if (!r.ok())
             return QStringLiteral("<no record>");
         const ExecutionRecord rec = r.value();
-        QString all = rec.status + rec.errorMessage + QString::fromUtf8(QJsonDocument(rec.inputData).toJson())
+        QString all = toWire(rec.status) + rec.errorMessage
+            + QString::fromUtf8(QJsonDocument(rec.inputData).toJson())
             + QString::fromUtf8(QJsonDocument(rec.outputData).toJson());
         for (const StepRecord &s : rec.steps)
-            all += s.status + s.errorMessage + QString::fromUtf8(QJsonDocument(s.inputData).toJson())
+            all += toWire(s.status) + s.errorMessage + QString::fromUtf8(QJsonDocument(s.inputData).toJson())
                 + QString::fromUtf8(QJsonDocument(s.outputData).toJson());
         return all;
     }
@@ -177,7 +178,7 @@ private slots:
         EventLog log(b.get());
         const QString id = start(*b);
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
-        QCOMPARE(log.complete(id).status, QStringLiteral("completed"));
+        QCOMPARE(log.complete(id).status, ExecutionStatus::Completed);
         QCOMPARE(server.requests.size(), 1);
         QCOMPARE(server.requests.first().headers.value("authorization"), QByteArray("Bearer " + kKey));
         QVERIFY(!log.everything(id).contains(QString::fromLatin1(kKey)));
@@ -197,8 +198,8 @@ private slots:
         EventLog log(b.get());
         const QString id = start(*b);
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
-        QCOMPARE(log.complete(id).status, QStringLiteral("failed"));
-        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        QCOMPARE(log.complete(id).status, ExecutionStatus::Failed);
+        const QString error = log.complete(id).summary.errorMessage;
         QCOMPARE(error,
             QStringLiteral(
                 "provider 'cloud' (openai) would send AS_KC_ENGINE_KEY to host %1 (not the official "
@@ -221,8 +222,8 @@ private slots:
         EventLog log(b.get());
         const QString id = start(*b);
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
-        QCOMPARE(log.complete(id).status, QStringLiteral("failed"));
-        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        QCOMPARE(log.complete(id).status, ExecutionStatus::Failed);
+        const QString error = log.complete(id).summary.errorMessage;
         QVERIFY2(error.contains(QLatin1String("GITHUB_TOKEN")) && error.contains(server.url().authority())
                 && error.contains(QLatin1String("'cloud'")),
             qPrintable(error));
@@ -268,14 +269,14 @@ private slots:
         EventLog log(b.get());
         const QString id = start(*b);
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
-        QCOMPARE(log.complete(id).status, QStringLiteral("completed"));
+        QCOMPARE(log.complete(id).status, ExecutionStatus::Completed);
         QCOMPARE(server.requests.size(), 1);
         QCOMPARE(server.requests.first().headers.value("authorization"), QByteArray("Bearer " + kKey));
 
         b->setWorkspace(workspace(workspaceJson(other.url())));
         const QString moved = start(*b);
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(moved), 20000);
-        QCOMPARE(log.complete(moved).status, QStringLiteral("failed"));
+        QCOMPARE(log.complete(moved).status, ExecutionStatus::Failed);
         QCOMPARE(other.requests.size(), 0);
         qunsetenv("AS_KC_ENGINE_KEY");
     }
@@ -290,8 +291,8 @@ private slots:
         EventLog log(b.get());
         const QString id = start(*b);
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
-        QCOMPARE(log.complete(id).status, QStringLiteral("failed"));
-        const QString error = log.complete(id).data.value(QLatin1String("error_message")).toString();
+        QCOMPARE(log.complete(id).status, ExecutionStatus::Failed);
+        const QString error = log.complete(id).summary.errorMessage;
         qInfo("run error: %s", qPrintable(error));
         QCOMPARE(error, QStringLiteral("openai: no API key: set AS_KC_ENGINE_KEY"));
         QCOMPARE(server.requests.size(), 0);
@@ -310,13 +311,13 @@ private slots:
         const QString id = start(*b);
         b->cancel(id);
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
-        QCOMPARE(log.complete(id).status, QStringLiteral("cancelled"));
+        QCOMPARE(log.complete(id).status, ExecutionStatus::Cancelled);
         QCOMPARE(server.requests.size(), 0);
         const QString next = start(*b);
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(next), 20000);
         credentials::setOfficialOriginForTesting(QStringLiteral("openai"), QUrl());
-        QCOMPARE(log.complete(next).status, QStringLiteral("failed"));
-        const QString error = log.complete(next).data.value(QLatin1String("error_message")).toString();
+        QCOMPARE(log.complete(next).status, ExecutionStatus::Failed);
+        const QString error = log.complete(next).summary.errorMessage;
         QVERIFY2(error.contains(QLatin1String("system keychain")), qPrintable(error));
     }
 };

@@ -61,11 +61,11 @@ private:
         bool done = false;
         connect(&backend, &ExecutionBackend::eventsReceived, this, [&](const ExecutionEventList &events) {
             for (const ExecutionEvent &e : events) {
-                run.everything += e.content + e.status + QString::fromUtf8(QJsonDocument(e.data).toJson())
-                    + QString::fromUtf8(QJsonDocument(e.step).toJson());
+                run.everything += e.content + e.errorMessage + e.summary.errorMessage
+                    + QString::fromUtf8(QJsonDocument(e.toJson()).toJson());
                 if (e.isTerminal()) {
-                    run.status = e.status;
-                    run.error = e.data.value(QLatin1String("error_message")).toString();
+                    run.status = toWire(e.status);
+                    run.error = e.summary.errorMessage;
                     done = true;
                 }
             }

@@ -304,7 +304,7 @@ private slots:
         QVERIFY(!id.isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(log.complete(id), 60000);
         QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
-        QCOMPARE(log.byExecution.value(id).constLast().status, QStringLiteral("completed"));
+        QCOMPARE(log.byExecution.value(id).constLast().status, ExecutionStatus::Completed);
         QVERIFY(log.chunks(id) >= 2500);
         QCOMPARE(b->runningCount(), 0);
 
@@ -313,16 +313,16 @@ private slots:
         QVERIFY(fetched);
         const ExecutionRecord record = fetched->first;
         QCOMPARE(record.id, id);
-        QCOMPARE(record.status, QStringLiteral("completed"));
+        QCOMPARE(record.status, ExecutionStatus::Completed);
         QString recorded;
         for (const StepRecord &s : record.steps)
-            if (s.kind == QLatin1String("llm"))
+            if (s.kind == StepKind::Llm)
                 recorded = s.outputData.value(QLatin1String("text")).toString();
         QCOMPARE(log.text(id), recorded);
 
         HistoryQuery q;
         q.agentId = QStringLiteral("streamer");
-        q.statuses = { QStringLiteral("completed") };
+        q.statuses = { ExecutionStatus::Completed };
         q.limit = 100;
         const auto history
             = awaitReply<HistoryPage>([&](QObject *context, auto cb) { b->queryHistory(q, context, cb); });
@@ -384,7 +384,7 @@ private slots:
         QVERIFY(fetched);
         QString recorded;
         for (const StepRecord &s : fetched->first.steps)
-            if (s.kind == QLatin1String("llm"))
+            if (s.kind == StepKind::Llm)
                 recorded = s.outputData.value(QLatin1String("text")).toString();
         QCOMPARE(log.text(id), recorded);
         QCOMPARE(b->connectionState(), QStringLiteral("connected"));
@@ -400,7 +400,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(b->runningCount(), 1, 10000);
         b->cancel(id);
         QTRY_VERIFY_WITH_TIMEOUT(log.complete(id), 20000);
-        QCOMPARE(log.byExecution.value(id).constLast().status, QStringLiteral("cancelled"));
+        QCOMPARE(log.byExecution.value(id).constLast().status, ExecutionStatus::Cancelled);
         QTRY_COMPARE(b->runningCount(), 0);
     }
 
@@ -427,10 +427,7 @@ private slots:
         c->subscribe(QStringLiteral("no-such-execution"), 0, this,
             [&errors](const ExecutionEventList &e) { errors.add(e); });
         QTRY_VERIFY_WITH_TIMEOUT(errors.hasError(QStringLiteral("no-such-execution")), 10000);
-        QCOMPARE(errors.byExecution.value(QStringLiteral("no-such-execution"))
-                     .constLast()
-                     .data.value(QLatin1String("code"))
-                     .toString(),
+        QCOMPARE(errors.byExecution.value(QStringLiteral("no-such-execution")).constLast().errorWireCode,
             QStringLiteral("not_found"));
         QVERIFY(!c->isSubscribed(QStringLiteral("no-such-execution")));
     }
@@ -555,7 +552,7 @@ private slots:
             qPrintable(error));
         QTRY_VERIFY_WITH_TIMEOUT(log.complete(id), 30000);
         QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
-        QCOMPARE(log.byExecution.value(id).constLast().status, QStringLiteral("interrupted"));
+        QCOMPARE(log.byExecution.value(id).constLast().status, ExecutionStatus::Interrupted);
         QTRY_COMPARE_WITH_TIMEOUT(b.connectionState(), QStringLiteral("connected"), 10000);
         QCOMPARE(second.terminate(), 0);
     }
@@ -571,7 +568,7 @@ private slots:
         QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
         const ExecutionEventList events = log.byExecution.value(QStringLiteral("seed-1"));
         QCOMPARE(events.size(), 51);
-        QCOMPARE(events.constLast().status, QStringLiteral("completed"));
+        QCOMPARE(events.constLast().status, ExecutionStatus::Completed);
         QCOMPARE(log.chunks(QStringLiteral("seed-1")), 50);
         QVERIFY(log.text(QStringLiteral("seed-1")).startsWith(QLatin1String("w0 w1 w2 ")));
         QCOMPARE(seed.connections, 1);

@@ -1101,9 +1101,9 @@ private slots:
         for (const QString &id : std::as_const(ids)) {
             const Result<ExecutionRecord> r = store.execution(StoreScope::everyWorkspace(), id, true);
             QVERIFY(r.ok());
-            QCOMPARE(r->status, QStringLiteral("cancelled"));
+            QCOMPARE(r->status, ExecutionStatus::Cancelled);
             for (const StepRecord &s : r->steps)
-                QVERIFY2(s.status != QLatin1String("running"), qPrintable(s.name));
+                QVERIFY2(s.status != StepStatus::Running, qPrintable(s.name));
         }
     }
 

@@ -41,7 +41,7 @@ int main(int argc, char **argv)
     e.id = args.at(2);
     e.workspaceId = QStringLiteral("demo");
     e.agentId = QStringLiteral("summarizer");
-    e.status = QStringLiteral("running");
+    e.status = ExecutionStatus::Running;
     e.queuedAt = QDateTime::currentDateTimeUtc();
     e.startedAt = e.queuedAt;
     if (const Result<void> r = store.insertExecution(e); !r.ok()) {

@@ -27,30 +27,30 @@ const QDateTime kBase = QDateTime(QDate(2026, 11, 1), QTime(9, 0, 0, 125), Qt::U
 const StoreScope kEvery = StoreScope::everyWorkspace();
 
 ExecutionRecord makeExecution(
-    const QString &agent, const QString &status, int minutesAfterBase, const QString &outputText = u"done"_s)
+    const QString &agent, ExecutionStatus status, int minutesAfterBase, const QString &outputText = u"done"_s)
 {
     ExecutionRecord e;
     e.id = as::newId();
     e.workspaceId = u"demo"_s;
-    e.executionType = u"agent"_s;
+    e.executionType = ExecutionType::Agent;
     e.agentId = agent;
     e.version = u"1.0.0"_s;
     e.triggeredBy = u"tester"_s;
-    e.triggerType = u"test_panel"_s;
+    e.triggerType = TriggerType::TestPanel;
     e.inputData
         = QJsonObject { { u"text"_s, u"please summarize the quarterly report"_s }, { u"max_words"_s, 30 } };
     e.outputData = QJsonObject { { u"summary"_s, outputText } };
     e.status = status;
     e.queuedAt = kBase.addSecs(60 * minutesAfterBase);
     e.startedAt = e.queuedAt.addMSecs(12);
-    if (status != u"running"_s && status != u"queued"_s)
+    if (isTerminal(status))
         e.completedAt = e.startedAt.addMSecs(800);
     e.executionTimeMs = 800;
     e.inputTokens = 52;
     e.outputTokens = 18;
     e.costUsd = 0.0000186;
     e.traceId = as::newTraceId();
-    e.testMode = u"single_agent"_s;
+    e.testMode = TestMode::SingleAgent;
     e.provider = u"offline"_s;
     e.model = u"scripted"_s;
     e.queueMs = 12;
@@ -59,7 +59,7 @@ ExecutionRecord makeExecution(
     return e;
 }
 
-StepRecord makeStep(const ExecutionRecord &e, int number, const QString &status)
+StepRecord makeStep(const ExecutionRecord &e, int number, StepStatus status)
 {
     StepRecord s;
     s.id = as::newId();
@@ -70,7 +70,7 @@ StepRecord makeStep(const ExecutionRecord &e, int number, const QString &status)
     s.outputData = QJsonObject { { u"text"_s, u"raw reply"_s } };
     s.status = status;
     s.startedAt = e.startedAt.addMSecs(number);
-    s.kind = number == 1 ? u"node"_s : u"llm"_s;
+    s.kind = number == 1 ? StepKind::Node : StepKind::Llm;
     s.name = u"step %1"_s.arg(number);
     s.spanId = as::newSpanId();
     s.provider = u"offline"_s;
@@ -361,14 +361,14 @@ void TestExecutionStore::migratesSeedShapedDatabase()
     QCOMPARE(e1->costUsd.value_or(-1), 0.00021);
     QCOMPARE(e1->queuedAt, QDateTime(QDate(2025, 3, 1), QTime(10, 0), Qt::UTC));
     QCOMPARE(e1->ttftMs, -1);
-    QVERIFY(e1->testMode.isEmpty());
+    QCOMPARE(e1->testMode, TestMode::Unset);
     QCOMPARE(e1->steps.size(), 1);
     QCOMPARE(e1->steps.first().tokensUsed, 52);
     QCOMPARE(e1->steps.first().attempt, 1);
 
     const Result<ExecutionRecord> e2 = store.execution(kEvery, u"e2"_s);
     QVERIFY(!e2->costUsd.has_value());
-    QCOMPARE(store.execution(kEvery, u"e3"_s)->status, u"interrupted"_s);
+    QCOMPARE(store.execution(kEvery, u"e3"_s)->status, ExecutionStatus::Interrupted);
 
     // The old rows are in the full-text index, from inputs and errors alike.
     HistoryQuery search;
@@ -379,7 +379,7 @@ void TestExecutionStore::migratesSeedShapedDatabase()
 
     // New columns work on old rows, and the new foreign key cascades.
     ExecutionRecord changed = *e1;
-    changed.testMode = u"single_agent"_s;
+    changed.testMode = TestMode::SingleAgent;
     changed.cachedTokens = 7;
     QVERIFY(store.updateExecution(changed).ok());
     QCOMPARE(store.execution(kEvery, u"e1"_s)->cachedTokens, 7);
@@ -396,7 +396,7 @@ void TestExecutionStore::migratesSeedShapedDatabase()
 
 void TestExecutionStore::reopenDoesNotMigrateAgain()
 {
-    const ExecutionRecord e = makeExecution(u"a"_s, u"completed"_s, 1);
+    const ExecutionRecord e = makeExecution(u"a"_s, ExecutionStatus::Completed, 1);
     {
         ExecutionStore store(dbPath());
         QVERIFY(store.open().ok());
@@ -415,7 +415,7 @@ void TestExecutionStore::insertUpdateAndRead()
     ExecutionStore store(dbPath());
     QVERIFY(store.open().ok());
 
-    ExecutionRecord e = makeExecution(u"summarizer"_s, u"queued"_s, 0);
+    ExecutionRecord e = makeExecution(u"summarizer"_s, ExecutionStatus::Queued, 0);
     e.gatewayId = u"gw-1"_s;
     e.rerunOf = as::newId();
     e.cachedTokens = 4;
@@ -423,15 +423,15 @@ void TestExecutionStore::insertUpdateAndRead()
     QCOMPARE(store.execution(kEvery, e.id)->toJson(true), e.toJson(true));
 
     // Written as it happens: running, a step, its completion, then the end.
-    e.status = u"running"_s;
+    e.status = ExecutionStatus::Running;
     QVERIFY(store.updateExecution(e).ok());
-    StepRecord node = makeStep(e, 1, u"running"_s);
-    StepRecord llm = makeStep(e, 2, u"running"_s);
+    StepRecord node = makeStep(e, 1, StepStatus::Running);
+    StepRecord llm = makeStep(e, 2, StepStatus::Running);
     llm.parentStepId = node.id;
     llm.costUsd = 0.5;
     QVERIFY(store.insertStep(node).ok());
     QVERIFY(store.insertStep(llm).ok());
-    llm.status = u"completed"_s;
+    llm.status = StepStatus::Completed;
     llm.completedAt = llm.startedAt.addMSecs(400);
     llm.outputData = QJsonObject { { u"text"_s, u"{\"summary\": \"short\"}"_s } };
     llm.reasoningTokens = 3;
@@ -440,7 +440,7 @@ void TestExecutionStore::insertUpdateAndRead()
     llm.errorMessage = u"retried once"_s;
     llm.attempt = 2;
     QVERIFY(store.updateStep(llm).ok());
-    e.status = u"completed"_s;
+    e.status = ExecutionStatus::Completed;
     e.completedAt = e.startedAt.addMSecs(900);
     e.outputData = QJsonObject { { u"summary"_s, u"short"_s }, { u"confidence"_s, 0.75 } };
     QVERIFY(store.updateExecution(e).ok());
@@ -460,21 +460,21 @@ void TestExecutionStore::updateOfUnknownIdFails()
 {
     ExecutionStore store(dbPath());
     QVERIFY(store.open().ok());
-    const ExecutionRecord e = makeExecution(u"a"_s, u"running"_s, 0);
+    const ExecutionRecord e = makeExecution(u"a"_s, ExecutionStatus::Running, 0);
     QVERIFY(!store.updateExecution(e).ok());
-    QVERIFY(!store.insertStep(makeStep(e, 1, u"running"_s)).ok()); // foreign key
+    QVERIFY(!store.insertStep(makeStep(e, 1, StepStatus::Running)).ok()); // foreign key
     QVERIFY(store.insertExecution(e).ok());
     QVERIFY(!store.insertExecution(e).ok()); // duplicate id
-    QVERIFY(!store.updateStep(makeStep(e, 1, u"running"_s)).ok());
+    QVERIFY(!store.updateStep(makeStep(e, 1, StepStatus::Running)).ok());
 }
 
 void TestExecutionStore::costNullRoundTrip()
 {
     ExecutionStore store(dbPath());
     QVERIFY(store.open().ok());
-    ExecutionRecord unknown = makeExecution(u"a"_s, u"completed"_s, 0);
+    ExecutionRecord unknown = makeExecution(u"a"_s, ExecutionStatus::Completed, 0);
     unknown.costUsd.reset();
-    ExecutionRecord free = makeExecution(u"a"_s, u"completed"_s, 1);
+    ExecutionRecord free = makeExecution(u"a"_s, ExecutionStatus::Completed, 1);
     free.costUsd = 0.0;
     QVERIFY(store.insertExecution(unknown).ok());
     QVERIFY(store.insertExecution(free).ok());
@@ -494,11 +494,11 @@ void TestExecutionStore::costNullRoundTrip()
 
 void TestExecutionStore::jsonRoundTrip()
 {
-    ExecutionRecord e = makeExecution(u"summarizer"_s, u"failed"_s, 3);
+    ExecutionRecord e = makeExecution(u"summarizer"_s, ExecutionStatus::Failed, 3);
     e.errorMessage = u"confidence: must be ≤ 1"_s;
     e.costUsd.reset();
     e.ttftMs = -1;
-    e.steps = { makeStep(e, 1, u"failed"_s) };
+    e.steps = { makeStep(e, 1, StepStatus::Failed) };
     const QJsonObject json = e.toJson(true);
     QVERIFY(json.value(u"cost_usd"_s).isNull());
     QVERIFY(json.value(u"ttft_ms"_s).isNull());
@@ -526,28 +526,28 @@ QHash<QString, QString> TestExecutionStore::fillFixture(ExecutionStore &store)
         if (!r)
             qWarning() << r.error();
     };
-    ExecutionRecord a1 = makeExecution(u"summarizer"_s, u"completed"_s, 1);
-    ExecutionRecord a2 = makeExecution(u"summarizer"_s, u"failed"_s, 2);
+    ExecutionRecord a1 = makeExecution(u"summarizer"_s, ExecutionStatus::Completed, 1);
+    ExecutionRecord a2 = makeExecution(u"summarizer"_s, ExecutionStatus::Failed, 2);
     a2.errorMessage = u"summary: expected a string"_s;
     a2.costUsd = 0.5;
     a2.executionTimeMs = 5000;
-    ExecutionRecord b1 = makeExecution(u"writer"_s, u"completed"_s, 3);
-    b1.triggerType = u"cli"_s;
+    ExecutionRecord b1 = makeExecution(u"writer"_s, ExecutionStatus::Completed, 3);
+    b1.triggerType = TriggerType::Cli;
     b1.costUsd.reset();
-    ExecutionRecord b2 = makeExecution(u"writer"_s, u"cancelled"_s, 4);
+    ExecutionRecord b2 = makeExecution(u"writer"_s, ExecutionStatus::Cancelled, 4);
     b2.workspaceId = u"other"_s;
     b2.organizationId = u"acme"_s;
-    ExecutionRecord o1 = makeExecution({}, u"completed"_s, 5);
-    o1.executionType = u"orchestration"_s;
+    ExecutionRecord o1 = makeExecution({}, ExecutionStatus::Completed, 5);
+    o1.executionType = ExecutionType::Orchestration;
     o1.orchestrationId = u"brief"_s;
-    o1.testMode = u"full_workflow"_s;
+    o1.testMode = TestMode::FullWorkflow;
     o1.executionTimeMs = 20;
-    ExecutionRecord o2 = makeExecution(u"writer"_s, u"completed"_s, 6);
-    o2.executionType = u"orchestration"_s;
+    ExecutionRecord o2 = makeExecution(u"writer"_s, ExecutionStatus::Completed, 6);
+    o2.executionType = ExecutionType::Orchestration;
     o2.orchestrationId = u"brief"_s;
-    o2.testMode = u"node_in_context"_s;
+    o2.testMode = TestMode::NodeInContext;
     o2.nodeId = u"draft"_s;
-    o2.triggerType = u"api"_s;
+    o2.triggerType = TriggerType::Api;
     add(u"a1"_s, a1);
     add(u"a2"_s, a2);
     add(u"b1"_s, b1);
@@ -604,21 +604,24 @@ void TestExecutionStore::filters()
 
     HistoryQuery q;
     const QStringList parts = value.split(u',');
+    QList<ExecutionStatus> statuses;
+    for (const QString &part : parts)
+        statuses << fromWireOr(part, ExecutionStatus::Queued);
     if (filter == u"status"_s)
-        q.statuses = parts;
+        q.statuses = statuses;
     else if (filter == u"agent"_s)
         q.agentId = value;
     else if (filter == u"status+agent"_s) {
-        q.statuses = { parts.at(0) };
+        q.statuses = { statuses.at(0) };
         q.agentId = parts.at(1);
     } else if (filter == u"orchestration"_s)
         q.orchestrationId = value;
     else if (filter == u"type"_s)
-        q.executionType = value;
+        q.executionType = fromWire<ExecutionType>(value);
     else if (filter == u"mode"_s)
-        q.testMode = value;
+        q.testMode = fromWire<TestMode>(value);
     else if (filter == u"trigger"_s)
-        q.triggerType = value;
+        q.triggerType = fromWire<TriggerType>(value);
     else if (filter == u"workspace"_s)
         q.workspaceId = value;
     else if (filter == u"organization"_s)
@@ -660,7 +663,7 @@ void TestExecutionStore::paginationIsStableWhileRowsArrive()
     QVERIFY(store.begin().ok());
     for (int i = 0; i < 25; ++i) {
         // Pairs of rows share a queued_at, so the id must break the tie.
-        ExecutionRecord e = makeExecution(u"a"_s, u"completed"_s, i / 2);
+        ExecutionRecord e = makeExecution(u"a"_s, ExecutionStatus::Completed, i / 2);
         inserted.append(e.id);
         QVERIFY(store.insertExecution(e).ok());
     }
@@ -678,7 +681,7 @@ void TestExecutionStore::paginationIsStableWhileRowsArrive()
         ++pages;
         // Newer runs arrive while the user scrolls: they belong before the first page and
         // must not shift the pages still to come.
-        QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"running"_s, 100 + pages)).ok());
+        QVERIFY(store.insertExecution(makeExecution(u"a"_s, ExecutionStatus::Running, 100 + pages)).ok());
         if (page->nextCursor.isEmpty())
             break;
         q.cursor = page->nextCursor;
@@ -715,7 +718,7 @@ void TestExecutionStore::paginationForEverySort()
     QVERIFY(store.open().ok());
     QVERIFY(store.begin().ok());
     for (int i = 0; i < 23; ++i) {
-        ExecutionRecord e = makeExecution(u"a"_s, u"completed"_s, i);
+        ExecutionRecord e = makeExecution(u"a"_s, ExecutionStatus::Completed, i);
         e.executionTimeMs = (i * 7) % 5 * 100; // many ties
         if (i % 4 == 0)
             e.costUsd.reset(); // unknown cost sorts last
@@ -801,10 +804,10 @@ void TestExecutionStore::fullTextSearch()
     QFETCH(QStringList, expected);
     ExecutionStore store(dbPath());
     QVERIFY(store.open().ok());
-    ExecutionRecord in = makeExecution(u"a"_s, u"completed"_s, 1, u"plain"_s);
+    ExecutionRecord in = makeExecution(u"a"_s, ExecutionStatus::Completed, 1, u"plain"_s);
     in.inputData = QJsonObject { { u"text"_s, u"orange marmalade recipe"_s }, { u"n"_s, 4242 } };
-    ExecutionRecord out = makeExecution(u"a"_s, u"completed"_s, 2, u"a pelican in the harbour"_s);
-    ExecutionRecord err = makeExecution(u"a"_s, u"failed"_s, 3, u""_s);
+    ExecutionRecord out = makeExecution(u"a"_s, ExecutionStatus::Completed, 2, u"a pelican in the harbour"_s);
+    ExecutionRecord err = makeExecution(u"a"_s, ExecutionStatus::Failed, 3, u""_s);
     err.errorMessage = u"openai: 429 rate-limit: throttled"_s;
     QVERIFY(store.insertExecution(in).ok());
     QVERIFY(store.insertExecution(out).ok());
@@ -825,7 +828,7 @@ void TestExecutionStore::fullTextIndexFollowsUpdatesAndDeletes()
 {
     ExecutionStore store(dbPath());
     QVERIFY(store.open().ok());
-    ExecutionRecord e = makeExecution(u"a"_s, u"running"_s, 1, u"first draft about walruses"_s);
+    ExecutionRecord e = makeExecution(u"a"_s, ExecutionStatus::Running, 1, u"first draft about walruses"_s);
     QVERIFY(store.insertExecution(e).ok());
     HistoryQuery walrus;
     walrus.search = u"walruses"_s;
@@ -834,13 +837,13 @@ void TestExecutionStore::fullTextIndexFollowsUpdatesAndDeletes()
     QCOMPARE(store.count(kEvery, walrus).value(), 1);
 
     e.outputData = QJsonObject { { u"summary"_s, u"final text about narwhals"_s } };
-    e.status = u"completed"_s;
+    e.status = ExecutionStatus::Completed;
     QVERIFY(store.updateExecution(e).ok());
     QCOMPARE(store.count(kEvery, walrus).value(), 0);
     QCOMPARE(store.count(kEvery, narwhal).value(), 1);
 
     // A status-only update leaves the index as it is.
-    e.status = u"cancelled"_s;
+    e.status = ExecutionStatus::Cancelled;
     QVERIFY(store.updateExecution(e).ok());
     QCOMPARE(store.count(kEvery, narwhal).value(), 1);
 
@@ -863,7 +866,7 @@ void TestExecutionStore::fullTextSearchWithManyMatches()
     for (int i = 0; i < 1300; ++i) {
         const bool has = i % 13 != 0;
         ExecutionRecord e = makeExecution(
-            u"a"_s, u"completed"_s, i / 3, has ? u"the albatross again"_s : u"nothing here"_s);
+            u"a"_s, ExecutionStatus::Completed, i / 3, has ? u"the albatross again"_s : u"nothing here"_s);
         if (has)
             withWord.append(e.id);
         QVERIFY(store.insertExecution(e).ok());
@@ -925,8 +928,9 @@ void TestExecutionStore::fullTextSearchPagesByRowid()
     QList<ExecutionRecord> all;
     auto add = [&](int i, int minute) {
         const bool has = i % 11 != 0;
-        ExecutionRecord e = makeExecution(u"a"_s, i % 3 == 0 ? u"failed"_s : u"completed"_s, minute,
-            has ? u"the albatross again"_s : u"nothing here"_s);
+        ExecutionRecord e
+            = makeExecution(u"a"_s, i % 3 == 0 ? ExecutionStatus::Failed : ExecutionStatus::Completed, minute,
+                has ? u"the albatross again"_s : u"nothing here"_s);
         e.id = u"x%1"_s.arg(i, 5, 10, QLatin1Char('0'));
         all.append(e);
         return store.insertExecution(e).ok();
@@ -954,7 +958,7 @@ void TestExecutionStore::fullTextSearchPagesByRowid()
     QList<ExecutionRecord> expected;
     for (const ExecutionRecord &e : std::as_const(all))
         if (e.outputData.value(u"summary"_s).toString().contains(u"albatross"_s)
-            && (status.isEmpty() || e.status == status))
+            && (status.isEmpty() || toWire(e.status) == status))
             expected.append(e);
     std::sort(expected.begin(), expected.end(), [](const ExecutionRecord &a, const ExecutionRecord &b) {
         return a.queuedAt != b.queuedAt ? a.queuedAt > b.queuedAt : a.id > b.id;
@@ -963,7 +967,7 @@ void TestExecutionStore::fullTextSearchPagesByRowid()
     HistoryQuery q;
     q.search = u"albatross"_s;
     if (!status.isEmpty())
-        q.statuses = { status };
+        q.statuses = { fromWire<ExecutionStatus>(status).value() };
     q.limit = 37;
     QCOMPARE(store.count(kEvery, q).value(), expected.size());
     QStringList seen;
@@ -974,7 +978,7 @@ void TestExecutionStore::fullTextSearchPagesByRowid()
         QVERIFY2(page.ok(), qPrintable(page.error()));
         QVERIFY(page->items.size() <= 37);
         for (const ExecutionRecord &e : page->items) {
-            QVERIFY(status.isEmpty() || e.status == status);
+            QVERIFY(status.isEmpty() || toWire(e.status) == status);
             seen.append(e.id);
         }
         ++pages;
@@ -999,9 +1003,10 @@ void TestExecutionStore::migrationFindsRowsOutOfOrder()
     {
         ExecutionStore store(dbPath());
         QVERIFY(store.open().ok());
-        QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 5)).ok());
-        QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 1)).ok()); // rowid 2: late
-        QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 9)).ok());
+        QVERIFY(store.insertExecution(makeExecution(u"a"_s, ExecutionStatus::Completed, 5)).ok());
+        QVERIFY(store.insertExecution(makeExecution(u"a"_s, ExecutionStatus::Completed, 1))
+                    .ok()); // rowid 2: late
+        QVERIFY(store.insertExecution(makeExecution(u"a"_s, ExecutionStatus::Completed, 9)).ok());
     }
     {
         // Back to a version-1 file: migration 2 must find rowid 2 from the rows alone.
@@ -1018,9 +1023,9 @@ void TestExecutionStore::migrationFindsRowsOutOfOrder()
     QCOMPARE(raw.scalar(u"PRAGMA user_version"_s).toInt(), ExecutionStore::SchemaVersion);
     QCOMPARE(raw.scalar(u"SELECT late_rowid FROM executions_order"_s).toLongLong(), 2);
     // In-order inserts leave it; a late one raises it.
-    QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 10)).ok());
+    QVERIFY(store.insertExecution(makeExecution(u"a"_s, ExecutionStatus::Completed, 10)).ok());
     QCOMPARE(raw.scalar(u"SELECT late_rowid FROM executions_order"_s).toLongLong(), 2);
-    QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 2)).ok());
+    QVERIFY(store.insertExecution(makeExecution(u"a"_s, ExecutionStatus::Completed, 2)).ok());
     QCOMPARE(raw.scalar(u"SELECT late_rowid FROM executions_order"_s).toLongLong(), 5);
 }
 
@@ -1047,11 +1052,11 @@ void TestExecutionStore::ftsMatchExpression()
 
 void TestExecutionStore::recoversInterruptedRuns()
 {
-    ExecutionRecord running = makeExecution(u"a"_s, u"running"_s, 1);
-    ExecutionRecord queued = makeExecution(u"a"_s, u"queued"_s, 2);
-    ExecutionRecord done = makeExecution(u"a"_s, u"completed"_s, 3);
-    StepRecord runningStep = makeStep(running, 1, u"running"_s);
-    StepRecord finishedStep = makeStep(running, 2, u"completed"_s);
+    ExecutionRecord running = makeExecution(u"a"_s, ExecutionStatus::Running, 1);
+    ExecutionRecord queued = makeExecution(u"a"_s, ExecutionStatus::Queued, 2);
+    ExecutionRecord done = makeExecution(u"a"_s, ExecutionStatus::Completed, 3);
+    StepRecord runningStep = makeStep(running, 1, StepStatus::Running);
+    StepRecord finishedStep = makeStep(running, 2, StepStatus::Completed);
     {
         ExecutionStore store(dbPath());
         QVERIFY(store.open().ok());
@@ -1066,12 +1071,19 @@ void TestExecutionStore::recoversInterruptedRuns()
     QVERIFY(store.open(&recovered).ok());
     QCOMPARE(recovered, 2);
     const ExecutionRecord r = store.execution(kEvery, running.id).value();
-    QCOMPARE(r.status, u"interrupted"_s);
+    QCOMPARE(r.status, ExecutionStatus::Interrupted);
     QCOMPARE(r.errorMessage, u"interrupted: the app stopped during the run"_s);
-    QCOMPARE(r.steps.at(0).status, u"interrupted"_s);
-    QCOMPARE(r.steps.at(1).status, u"completed"_s);
-    QCOMPARE(store.execution(kEvery, queued.id)->status, u"interrupted"_s);
-    QCOMPARE(store.execution(kEvery, done.id)->status, u"completed"_s);
+    {
+        RawDb raw(dbPath());
+        QCOMPARE(raw.scalar(u"SELECT status FROM execution_steps WHERE id = '%1'"_s.arg(runningStep.id))
+                     .toString(),
+            u"interrupted"_s);
+    }
+    QVERIFY(isTerminal(r.steps.at(0).status));
+    QCOMPARE(r.steps.at(0).errorMessage, u"interrupted: the app stopped during the run"_s);
+    QCOMPARE(r.steps.at(1).status, StepStatus::Completed);
+    QCOMPARE(store.execution(kEvery, queued.id)->status, ExecutionStatus::Interrupted);
+    QCOMPARE(store.execution(kEvery, done.id)->status, ExecutionStatus::Completed);
     QVERIFY(store.execution(kEvery, done.id)->errorMessage.isEmpty());
 }
 
@@ -1080,14 +1092,14 @@ void TestExecutionStore::doesNotInterruptRunsOfAnotherLiveStore()
     // The app's engine is running something while the runner opens the same file.
     ExecutionStore engine(dbPath());
     QVERIFY(engine.open().ok());
-    const ExecutionRecord running = makeExecution(u"a"_s, u"running"_s, 1);
+    const ExecutionRecord running = makeExecution(u"a"_s, ExecutionStatus::Running, 1);
     QVERIFY(engine.insertExecution(running).ok());
 
     ExecutionStore runner(dbPath());
     int recovered = -1;
     QVERIFY(runner.open(&recovered).ok());
     QCOMPARE(recovered, 0);
-    QCOMPARE(runner.execution(kEvery, running.id)->status, u"running"_s);
+    QCOMPARE(runner.execution(kEvery, running.id)->status, ExecutionStatus::Running);
 }
 
 void TestExecutionStore::twoThreadsWriteAtOnce()
@@ -1107,17 +1119,17 @@ void TestExecutionStore::twoThreadsWriteAtOnce()
             return;
         }
         for (int i = 0; i < perThread; ++i) {
-            ExecutionRecord e = makeExecution(agent, u"running"_s, i);
+            ExecutionRecord e = makeExecution(agent, ExecutionStatus::Running, i);
             const bool batched = i % 2 == 0;
             if (batched)
                 if (auto r = store.begin(); !r)
                     errors->append(r.error());
             if (auto r = store.insertExecution(e); !r)
                 errors->append(r.error());
-            StepRecord s = makeStep(e, 1, u"completed"_s);
+            StepRecord s = makeStep(e, 1, StepStatus::Completed);
             if (auto r = store.insertStep(s); !r)
                 errors->append(r.error());
-            e.status = u"completed"_s;
+            e.status = ExecutionStatus::Completed;
             if (auto r = store.updateExecution(e); !r)
                 errors->append(r.error());
             if (batched)
@@ -1143,7 +1155,7 @@ void TestExecutionStore::twoThreadsWriteAtOnce()
     q.agentId = u"agent-b"_s;
     QCOMPARE(store.count(kEvery, q).value(), perThread);
     q = {};
-    q.statuses = { u"completed"_s };
+    q.statuses = { ExecutionStatus::Completed };
     QCOMPARE(store.count(kEvery, q).value(), 2 * perThread);
     RawDb raw(path);
     QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM execution_steps"_s).toInt(), 2 * perThread);
@@ -1157,16 +1169,16 @@ void TestExecutionStore::nestedTransactions()
     QVERIFY(reader.open().ok());
 
     QVERIFY(store.begin().ok());
-    QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 1)).ok());
+    QVERIFY(store.insertExecution(makeExecution(u"a"_s, ExecutionStatus::Completed, 1)).ok());
     QVERIFY(store.begin().ok());
-    QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 2)).ok());
+    QVERIFY(store.insertExecution(makeExecution(u"a"_s, ExecutionStatus::Completed, 2)).ok());
     QVERIFY(store.commit().ok());
     QCOMPARE(reader.count(kEvery, {}).value(), 0); // inner commit: nothing visible yet
     QVERIFY(store.commit().ok());
     QCOMPARE(reader.count(kEvery, {}).value(), 2);
 
     QVERIFY(store.begin().ok());
-    QVERIFY(store.insertExecution(makeExecution(u"a"_s, u"completed"_s, 3)).ok());
+    QVERIFY(store.insertExecution(makeExecution(u"a"_s, ExecutionStatus::Completed, 3)).ok());
     QVERIFY(store.rollback().ok());
     QCOMPARE(reader.count(kEvery, {}).value(), 2);
     QVERIFY(!store.commit().ok());
@@ -1176,12 +1188,12 @@ void TestExecutionStore::removeCascadesToSteps()
 {
     ExecutionStore store(dbPath());
     QVERIFY(store.open().ok());
-    const ExecutionRecord a = makeExecution(u"a"_s, u"completed"_s, 1);
-    const ExecutionRecord b = makeExecution(u"a"_s, u"completed"_s, 2);
+    const ExecutionRecord a = makeExecution(u"a"_s, ExecutionStatus::Completed, 1);
+    const ExecutionRecord b = makeExecution(u"a"_s, ExecutionStatus::Completed, 2);
     QVERIFY(store.insertExecution(a).ok());
     QVERIFY(store.insertExecution(b).ok());
-    QVERIFY(store.insertStep(makeStep(a, 1, u"completed"_s)).ok());
-    QVERIFY(store.insertStep(makeStep(b, 1, u"completed"_s)).ok());
+    QVERIFY(store.insertStep(makeStep(a, 1, StepStatus::Completed)).ok());
+    QVERIFY(store.insertStep(makeStep(b, 1, StepStatus::Completed)).ok());
     QCOMPARE(store.remove(kEvery, { a.id, u"unknown"_s }).value(), 1);
     QVERIFY(!store.execution(kEvery, a.id).ok());
     RawDb raw(dbPath());
@@ -1195,7 +1207,8 @@ void TestExecutionStore::retention()
     QVERIFY(store.open().ok());
     QStringList order; // oldest first
     for (int i = 0; i < 10; ++i) {
-        const ExecutionRecord e = makeExecution(u"a"_s, i == 0 ? u"running"_s : u"completed"_s, i);
+        const ExecutionRecord e
+            = makeExecution(u"a"_s, i == 0 ? ExecutionStatus::Running : ExecutionStatus::Completed, i);
         order.append(e.id);
         QVERIFY(store.insertExecution(e).ok());
     }
@@ -1216,27 +1229,28 @@ void TestExecutionStore::latestSuccessfulRun()
     ExecutionStore store(dbPath());
     QVERIFY(store.open().ok());
     QVERIFY(!store.latestSuccessfulRun(kEvery, u"brief"_s).ok());
-    auto orchestration = [](const QString &mode, const QString &status, int minute) {
+    auto orchestration = [](TestMode mode, ExecutionStatus status, int minute) {
         ExecutionRecord e = makeExecution({}, status, minute);
-        e.executionType = u"orchestration"_s;
+        e.executionType = ExecutionType::Orchestration;
         e.orchestrationId = u"brief"_s;
         e.testMode = mode;
-        if (mode == u"node_in_context"_s)
+        if (mode == TestMode::NodeInContext)
             e.nodeId = u"draft"_s;
         return e;
     };
-    const ExecutionRecord full = orchestration(u"full_workflow"_s, u"completed"_s, 1);
+    const ExecutionRecord full = orchestration(TestMode::FullWorkflow, ExecutionStatus::Completed, 1);
     QVERIFY(store.insertExecution(full).ok());
-    QVERIFY(store.insertStep(makeStep(full, 1, u"completed"_s)).ok());
-    QVERIFY(store.insertExecution(orchestration(u"full_workflow"_s, u"failed"_s, 2)).ok());
-    QVERIFY(store.insertExecution(orchestration(u"node_in_context"_s, u"completed"_s, 3)).ok());
+    QVERIFY(store.insertStep(makeStep(full, 1, StepStatus::Completed)).ok());
+    QVERIFY(store.insertExecution(orchestration(TestMode::FullWorkflow, ExecutionStatus::Failed, 2)).ok());
+    QVERIFY(
+        store.insertExecution(orchestration(TestMode::NodeInContext, ExecutionStatus::Completed, 3)).ok());
     const Result<ExecutionRecord> latest = store.latestSuccessfulRun(kEvery, u"brief"_s);
     QVERIFY2(latest.ok(), qPrintable(latest.error()));
     QCOMPARE(latest->id, full.id);
     QCOMPARE(latest->steps.size(), 1);
 
     // A seed-era row (no test_mode) counts when it ran the whole orchestration.
-    ExecutionRecord old = orchestration({}, u"completed"_s, 4);
+    ExecutionRecord old = orchestration(TestMode::Unset, ExecutionStatus::Completed, 4);
     QVERIFY(store.insertExecution(old).ok());
     QCOMPARE(store.latestSuccessfulRun(kEvery, u"brief"_s)->id, old.id);
 }
@@ -1247,12 +1261,12 @@ namespace {
 // "research_brief"; a third pair differs from alpha's only where "/" would join the ids.
 ExecutionRecord briefRun(const QString &org, const QString &workspace, const QString &topic, int minute)
 {
-    ExecutionRecord e = makeExecution({}, u"completed"_s, minute, topic);
+    ExecutionRecord e = makeExecution({}, ExecutionStatus::Completed, minute, topic);
     e.organizationId = org;
     e.workspaceId = workspace;
-    e.executionType = u"orchestration"_s;
+    e.executionType = ExecutionType::Orchestration;
     e.orchestrationId = u"research_brief"_s;
-    e.testMode = u"full_workflow"_s;
+    e.testMode = TestMode::FullWorkflow;
     e.inputData = QJsonObject { { u"topic"_s, topic } };
     return e;
 }
@@ -1278,7 +1292,7 @@ void TestExecutionStore::tenantScopeHidesOtherWorkspaces()
     const StoreScope other = StoreScope::workspace(org, workspace);
     const ExecutionRecord secret = briefRun(u"local"_s, u"alpha"_s, u"secret merger of alpha"_s, 1);
     QVERIFY(store.insertExecution(secret).ok());
-    QVERIFY(store.insertStep(makeStep(secret, 1, u"completed"_s)).ok());
+    QVERIFY(store.insertStep(makeStep(secret, 1, StepStatus::Completed)).ok());
 
     // Alpha sees its run through every read.
     QCOMPARE(store.latestSuccessfulRun(alpha, u"research_brief"_s)->id, secret.id);
@@ -1372,7 +1386,7 @@ void TestExecutionStore::staleLockWithThisProcessPidIsDead()
 {
     // A process killed with SIGKILL leaves its lock file behind; its PID is then reused, here
     // by this very process (as a restarted container's PID 1 reuses its predecessor's PID).
-    const ExecutionRecord running = makeExecution(u"a"_s, u"running"_s, 1);
+    const ExecutionRecord running = makeExecution(u"a"_s, ExecutionStatus::Running, 1);
     QString lockFile;
     QByteArray lockText;
     {
@@ -1395,7 +1409,7 @@ void TestExecutionStore::staleLockWithThisProcessPidIsDead()
     int recovered = -1;
     QVERIFY(restarted.open(&recovered).ok());
     QCOMPARE(recovered, 1);
-    QCOMPARE(restarted.execution(kEvery, running.id)->status, u"interrupted"_s);
+    QCOMPARE(restarted.execution(kEvery, running.id)->status, ExecutionStatus::Interrupted);
     QVERIFY2(!QFile::exists(lockFile), "the dead owner's lock file is cleaned up");
 }
 
@@ -1478,7 +1492,7 @@ void TestExecutionStore::killedOwnerIsRecoveredOnReopen()
     int recovered = -1;
     QVERIFY(next.open(&recovered).ok());
     QCOMPARE(recovered, 1);
-    QCOMPARE(next.execution(kEvery, u"run-1"_s)->status, u"interrupted"_s);
+    QCOMPARE(next.execution(kEvery, u"run-1"_s)->status, ExecutionStatus::Interrupted);
 }
 
 void TestExecutionStore::secondProcessLeavesLiveRunsAlone()
@@ -1492,7 +1506,7 @@ void TestExecutionStore::secondProcessLeavesLiveRunsAlone()
     int recovered = -1;
     QVERIFY(reader.open(&recovered).ok());
     QCOMPARE(recovered, 0);
-    QCOMPARE(reader.execution(kEvery, u"live-run"_s)->status, u"running"_s);
+    QCOMPARE(reader.execution(kEvery, u"live-run"_s)->status, ExecutionStatus::Running);
 }
 
 void TestExecutionStore::restartAsSamePidInPidNamespace()
@@ -1528,8 +1542,8 @@ void TestExecutionStore::restartAsSamePidInPidNamespace()
     QCOMPARE(outside.start(kHelper, { u"open"_s, dbPath() }), u"recovered 0"_s);
     ExecutionStore reader(dbPath());
     QVERIFY(reader.open().ok());
-    QCOMPARE(reader.execution(kEvery, u"before-crash"_s)->status, u"interrupted"_s);
-    QCOMPARE(reader.execution(kEvery, u"after-restart"_s)->status, u"running"_s);
+    QCOMPARE(reader.execution(kEvery, u"before-crash"_s)->status, ExecutionStatus::Interrupted);
+    QCOMPARE(reader.execution(kEvery, u"after-restart"_s)->status, ExecutionStatus::Running);
 }
 
 void TestExecutionStore::closeBoundsOptimize()
@@ -1542,7 +1556,7 @@ void TestExecutionStore::closeBoundsOptimize()
         QVERIFY(writer.open().ok());
         QVERIFY(writer.begin().ok());
         for (int i = 0; i < 2000; ++i)
-            QVERIFY(writer.insertExecution(makeExecution(u"a"_s, u"completed"_s, i)).ok());
+            QVERIFY(writer.insertExecution(makeExecution(u"a"_s, ExecutionStatus::Completed, i)).ok());
         QVERIFY(writer.commit().ok());
         QVERIFY(writer.query(kEvery, {}).ok());
     }

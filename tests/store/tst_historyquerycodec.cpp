@@ -62,16 +62,17 @@ void TestHistoryQueryCodec::roundTrip_data()
 
     const QDateTime since(QDate(2026, 11, 1), QTime(9, 0, 0, 125), Qt::UTC);
     QTest::newRow("defaults") << HistoryQuery() << u"limit=50"_s;
-    QTest::newRow("one status") << with([](HistoryQuery &q) { q.statuses = { u"failed"_s }; })
+    QTest::newRow("one status") << with([](HistoryQuery &q) { q.statuses = { ExecutionStatus::Failed }; })
                                 << u"status=failed&limit=50"_s;
     QTest::newRow("several statuses") << with([](HistoryQuery &q) {
-        q.statuses = { u"completed"_s, u"interrupted"_s, u"queued"_s };
+        q.statuses = { ExecutionStatus::Completed, ExecutionStatus::Interrupted, ExecutionStatus::Queued };
     }) << u"status=completed,interrupted,queued&limit=50"_s;
-    QTest::newRow("execution_type") << with([](HistoryQuery &q) { q.executionType = u"orchestration"_s; })
-                                    << u"execution_type=orchestration&limit=50"_s;
-    QTest::newRow("test_mode") << with([](HistoryQuery &q) { q.testMode = u"node_in_context"_s; })
+    QTest::newRow("execution_type") << with([](HistoryQuery &q) {
+        q.executionType = ExecutionType::Orchestration;
+    }) << u"execution_type=orchestration&limit=50"_s;
+    QTest::newRow("test_mode") << with([](HistoryQuery &q) { q.testMode = TestMode::NodeInContext; })
                                << u"test_mode=node_in_context&limit=50"_s;
-    QTest::newRow("trigger_type") << with([](HistoryQuery &q) { q.triggerType = u"test_panel"_s; })
+    QTest::newRow("trigger_type") << with([](HistoryQuery &q) { q.triggerType = TriggerType::TestPanel; })
                                   << u"trigger_type=test_panel&limit=50"_s;
     QTest::newRow("agent_id") << with([](HistoryQuery &q) { q.agentId = u"summarizer"_s; })
                               << u"agent_id=summarizer&limit=50"_s;
@@ -106,12 +107,12 @@ void TestHistoryQueryCodec::roundTrip_data()
     }) << u"limit=50&min_latency_ms=0&max_latency_ms=9000000000"_s;
     QTest::newRow("every filter at once")
         << with([&](HistoryQuery &q) {
-               q.statuses = { u"running"_s, u"cancelled"_s };
-               q.executionType = u"test"_s;
-               q.testMode = u"full_workflow"_s;
+               q.statuses = { ExecutionStatus::Running, ExecutionStatus::Cancelled };
+               q.executionType = ExecutionType::Test;
+               q.testMode = TestMode::FullWorkflow;
                q.agentId = u"a-1"_s;
                q.orchestrationId = u"o_2"_s;
-               q.triggerType = u"cli"_s;
+               q.triggerType = TriggerType::Cli;
                q.search = u"error"_s;
                q.since = since;
                q.until = since.addSecs(60);
