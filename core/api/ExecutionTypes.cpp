@@ -18,12 +18,13 @@ constexpr Table<ExecutionStatus, 6> kExecutionStatus { {
     { ExecutionStatus::Cancelled, "cancelled" },
     { ExecutionStatus::Interrupted, "interrupted" },
 } };
-constexpr Table<StepStatus, 5> kStepStatus { {
+constexpr Table<StepStatus, 6> kStepStatus { {
     { StepStatus::Running, "running" },
     { StepStatus::Completed, "completed" },
     { StepStatus::Failed, "failed" },
     { StepStatus::Cancelled, "cancelled" },
     { StepStatus::Skipped, "skipped" },
+    { StepStatus::Interrupted, "interrupted" },
 } };
 constexpr Table<StepKind, 4> kStepKind { {
     { StepKind::Node, "node" },

@@ -12,7 +12,8 @@
 // string outside the set so the caller can say where the bad value was.
 
 enum class ExecutionStatus { Queued, Running, Completed, Failed, Cancelled, Interrupted };
-enum class StepStatus { Running, Completed, Failed, Cancelled, Skipped };
+// Interrupted: the app or server stopped while the step ran (set by crash recovery).
+enum class StepStatus { Running, Completed, Failed, Cancelled, Skipped, Interrupted };
 enum class StepKind { Node, Llm, Tool, Parse };
 // Unset: a record from an older or minimal server that did not say.
 enum class TestMode { Unset, SingleAgent, NodeInContext, FullWorkflow };

@@ -151,7 +151,7 @@ private slots:
         checkRoundTrip({ ExecutionStatus::Queued, ExecutionStatus::Running, ExecutionStatus::Completed,
             ExecutionStatus::Failed, ExecutionStatus::Cancelled, ExecutionStatus::Interrupted });
         checkRoundTrip({ StepStatus::Running, StepStatus::Completed, StepStatus::Failed,
-            StepStatus::Cancelled, StepStatus::Skipped });
+            StepStatus::Cancelled, StepStatus::Skipped, StepStatus::Interrupted });
         checkRoundTrip({ StepKind::Node, StepKind::Llm, StepKind::Tool, StepKind::Parse });
         checkRoundTrip(
             { TestMode::Unset, TestMode::SingleAgent, TestMode::NodeInContext, TestMode::FullWorkflow });

@@ -69,6 +69,8 @@ Tone tone(StepStatus status)
         return Tone::Cancelled;
     case StepStatus::Skipped:
         return Tone::Skipped;
+    case StepStatus::Interrupted:
+        return Tone::Interrupted;
     }
     return Tone::Idle;
 }
