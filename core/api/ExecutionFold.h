@@ -17,7 +17,9 @@
 // and a later seq always wins: an older status never replaces a newer one, a replayed
 // step_started never reopens a completed step, a chunk of a completed step is dropped, and
 // nothing undoes the end. Unsequenced events (seq 0, a minimal server) are applied in
-// arrival order. So the result does not depend on the order the events arrived in.
+// arrival order. So the record does not depend on the order the events arrived in — except
+// the order of record().steps, which is the order steps were first seen (step_number gives
+// the order they started).
 //
 // Pure value type; any thread (one at a time).
 class ExecutionFold
