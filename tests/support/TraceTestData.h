@@ -38,7 +38,7 @@ inline ExecutionRecord makeTraceRecord(
         node.nodeId = node.name;
         node.agentId = i % 2 ? QStringLiteral("critic") : QStringLiteral("writer");
         node.stepNumber = ++number;
-        node.status = ExecutionStatus::Completed;
+        node.status = StepStatus::Completed;
         node.startedAt = base.addMSecs(start);
         node.inputData = QJsonObject { { QStringLiteral("topic"), QStringLiteral("tides %1").arg(i) } };
         e.steps.append(node);
@@ -94,7 +94,7 @@ inline ExecutionRecord makeTraceRecord(
         parse.name = QStringLiteral("parse");
         parse.nodeId = node.nodeId;
         parse.stepNumber = ++number;
-        parse.status = ExecutionStatus::Completed;
+        parse.status = StepStatus::Completed;
         parse.startedAt = base.addMSecs(t);
         parse.completedAt = parse.startedAt.addMSecs(1);
         parse.executionTimeMs = 1;
