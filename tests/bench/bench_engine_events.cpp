@@ -47,7 +47,7 @@ Figures runOnce(const Workspace &ws, const QString &dbPath, int executions, int 
                 if (e.type == ExecutionEvent::Type::Chunk)
                     ++f.chunks;
                 else if (e.isTerminal()) {
-                    if (e.status == QLatin1String("completed"))
+                    if (e.status == ExecutionStatus::Completed)
                         ++f.completed;
                     ids.remove(e.executionId);
                 }

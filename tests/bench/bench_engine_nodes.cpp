@@ -25,7 +25,7 @@ struct Run
 {
     qint64 ms = 0;
     double cpuMs = 0; // CPU time of the whole process (both threads) during the run
-    QString status;
+    ExecutionStatus status = ExecutionStatus::Queued;
     qint64 events = 0;
 };
 
@@ -104,8 +104,8 @@ int main(int argc, char **argv)
             best.ms = -1;
             for (int i = 0; i < repeats; ++i) {
                 const Run r = runOnce(backend, o);
-                if (r.status != QLatin1String("completed")) {
-                    std::fprintf(stderr, "%s ended %s\n", qPrintable(o), qPrintable(r.status));
+                if (r.status != ExecutionStatus::Completed) {
+                    std::fprintf(stderr, "%s ended %s\n", qPrintable(o), qPrintable(toWire(r.status)));
                     return 1;
                 }
                 if (best.ms < 0 || r.ms < best.ms)

@@ -93,29 +93,29 @@ ExecutionRecord makeRecord(QRandomGenerator &rng, const Words &words, const QDat
     e.workspaceId = QStringLiteral("bench");
     const bool workflow = rng.bounded(10) == 0;
     if (workflow) {
-        e.executionType = QStringLiteral("orchestration");
+        e.executionType = ExecutionType::Orchestration;
         e.orchestrationId = rng.bounded(2) ? QStringLiteral("brief") : QStringLiteral("triage");
-        e.testMode = QStringLiteral("full_workflow");
+        e.testMode = TestMode::FullWorkflow;
     } else {
-        e.executionType = QStringLiteral("agent");
+        e.executionType = ExecutionType::Agent;
         e.agentId = kAgents.at(int(rng.bounded(int(kAgents.size()))));
-        e.testMode = QStringLiteral("single_agent");
+        e.testMode = TestMode::SingleAgent;
     }
     e.version = QStringLiteral("1.0.0");
     e.triggeredBy = QStringLiteral("bench");
-    e.triggerType = rng.bounded(4) == 0 ? QStringLiteral("cli") : QStringLiteral("test_panel");
+    e.triggerType = rng.bounded(4) == 0 ? TriggerType::Cli : TriggerType::TestPanel;
     e.inputData = QJsonObject { { QStringLiteral("text"), words.sentence(rng, 20 + int(rng.bounded(60))) },
         { QStringLiteral("max_words"), 30 + int(rng.bounded(100)) } };
     const int r = int(rng.bounded(100));
-    e.status = r < 80 ? QStringLiteral("completed")
-        : r < 92      ? QStringLiteral("failed")
-        : r < 97      ? QStringLiteral("cancelled")
-                      : QStringLiteral("interrupted");
-    if (e.status == QLatin1String("completed"))
+    e.status = r < 80 ? ExecutionStatus::Completed
+        : r < 92      ? ExecutionStatus::Failed
+        : r < 97      ? ExecutionStatus::Cancelled
+                      : ExecutionStatus::Interrupted;
+    if (e.status == ExecutionStatus::Completed)
         e.outputData
             = QJsonObject { { QStringLiteral("summary"), words.sentence(rng, 10 + int(rng.bounded(40))) },
                   { QStringLiteral("confidence"), rng.generateDouble() } };
-    else if (e.status == QLatin1String("failed"))
+    else if (e.status == ExecutionStatus::Failed)
         e.errorMessage = QStringLiteral("summary: expected a string near ") + words.pick(rng);
     e.queuedAt = queuedAt;
     e.queueMs = int(rng.bounded(30));
@@ -250,8 +250,8 @@ int main(int argc, char **argv)
     // 2. Store queries, on a fresh connection (as the engine thread has).
     const int reps = 50;
     const int page = 100; // the history dock's page size
-    const QStringList statuses = { QStringLiteral("failed"), QStringLiteral("cancelled"),
-        QStringLiteral("completed"), QStringLiteral("interrupted") };
+    const QList<ExecutionStatus> statuses = { ExecutionStatus::Failed, ExecutionStatus::Cancelled,
+        ExecutionStatus::Completed, ExecutionStatus::Interrupted };
     {
         ExecutionStore store(path);
         QElapsedTimer openTimer;
@@ -331,7 +331,7 @@ int main(int argc, char **argv)
                 [&](int i) {
                     HistoryQuery q;
                     q.search = words.at(i % 5);
-                    q.statuses = { QStringLiteral("failed") };
+                    q.statuses = { ExecutionStatus::Failed };
                     run(q);
                 }),
             rows);

@@ -60,7 +60,7 @@ RateResult runAt(FeedBackend &backend, ExecutionTracker &tracker, RunOutputPane 
     ExecutionRequest request;
     request.agentId = QStringLiteral("bench");
     const QString id = tracker.start(request);
-    ExecutionEvent running = ExecutionEvent::makeStatus(id, QStringLiteral("running"));
+    ExecutionEvent running = ExecutionEvent::makeStatus(id, ExecutionStatus::Running);
     qint64 seq = 1;
     running.seq = seq++;
     backend.feed({ running });
@@ -125,7 +125,7 @@ RateResult runAt(FeedBackend &backend, ExecutionTracker &tracker, RunOutputPane 
     done.type = ExecutionEvent::Type::Complete;
     done.executionId = id;
     done.seq = seq++;
-    done.status = QStringLiteral("completed");
+    done.status = ExecutionStatus::Completed;
     backend.feed({ done });
     return r;
 }

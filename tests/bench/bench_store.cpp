@@ -69,16 +69,22 @@ const QStringList kAgents = { QStringLiteral("summarizer"), QStringLiteral("writ
     QStringLiteral("critic"), QStringLiteral("classifier"), QStringLiteral("extractor"),
     QStringLiteral("translator"), QStringLiteral("planner"), QStringLiteral("router") };
 
-QString pickStatus(QRandomGenerator &rng)
+ExecutionStatus pickStatus(QRandomGenerator &rng)
 {
     const int r = int(rng.bounded(100));
     if (r < 80)
-        return QStringLiteral("completed");
+        return ExecutionStatus::Completed;
     if (r < 92)
-        return QStringLiteral("failed");
+        return ExecutionStatus::Failed;
     if (r < 97)
-        return QStringLiteral("cancelled");
-    return QStringLiteral("interrupted");
+        return ExecutionStatus::Cancelled;
+    return ExecutionStatus::Interrupted;
+}
+
+// The step's own state at the end of a run that ended in `s` (an interrupted run's step failed).
+StepStatus stepStatusOf(ExecutionStatus s)
+{
+    return fromWireOr<StepStatus>(toWire(s), StepStatus::Failed);
 }
 
 // Rows are written to workspace "bench" and read back scoped to it, as an engine reads.
@@ -94,24 +100,24 @@ ExecutionRecord makeRecord(QRandomGenerator &rng, const Words &words, const QDat
     e.workspaceId = QStringLiteral("bench");
     e.agentId = kAgents.at(int(rng.bounded(int(kAgents.size()))));
     const bool workflow = rng.bounded(10) == 0;
-    e.executionType = workflow ? QStringLiteral("orchestration") : QStringLiteral("agent");
+    e.executionType = workflow ? ExecutionType::Orchestration : ExecutionType::Agent;
     if (workflow) {
         e.orchestrationId = QStringLiteral("brief");
-        e.testMode = QStringLiteral("full_workflow");
+        e.testMode = TestMode::FullWorkflow;
     } else {
-        e.testMode = QStringLiteral("single_agent");
+        e.testMode = TestMode::SingleAgent;
     }
     e.version = QStringLiteral("1.0.0");
     e.triggeredBy = QStringLiteral("bench");
-    e.triggerType = rng.bounded(4) == 0 ? QStringLiteral("cli") : QStringLiteral("test_panel");
+    e.triggerType = rng.bounded(4) == 0 ? TriggerType::Cli : TriggerType::TestPanel;
     e.inputData = QJsonObject { { QStringLiteral("text"), words.sentence(rng, 20 + int(rng.bounded(60))) },
         { QStringLiteral("max_words"), 30 + int(rng.bounded(100)) } };
     e.status = pickStatus(rng);
-    if (e.status == QStringLiteral("completed"))
+    if (e.status == ExecutionStatus::Completed)
         e.outputData
             = QJsonObject { { QStringLiteral("summary"), words.sentence(rng, 10 + int(rng.bounded(40))) },
                   { QStringLiteral("confidence"), rng.generateDouble() } };
-    else if (e.status == QStringLiteral("failed"))
+    else if (e.status == ExecutionStatus::Failed)
         e.errorMessage = QStringLiteral("summary: expected a string near ") + words.pick(rng);
     e.queuedAt = queuedAt;
     e.queueMs = int(rng.bounded(30));
@@ -137,13 +143,13 @@ StepRecord makeStep(const ExecutionRecord &e)
     s.executionId = e.id;
     s.agentId = e.agentId;
     s.stepNumber = 1;
-    s.kind = QStringLiteral("llm");
+    s.kind = StepKind::Llm;
     s.name = e.model;
     s.spanId = as::newSpanId();
     s.inputData = QJsonObject { { QStringLiteral("model"), e.model } };
     s.outputData = QJsonObject { { QStringLiteral("text"),
         e.outputData.value(QStringLiteral("summary")).toString() } };
-    s.status = e.status;
+    s.status = stepStatusOf(e.status);
     s.startedAt = e.startedAt;
     s.completedAt = e.completedAt;
     s.executionTimeMs = e.executionTimeMs;
@@ -265,16 +271,16 @@ int main(int argc, char **argv)
         t.restart();
         for (int i = 0; i < runs; ++i) {
             ExecutionRecord e = makeRecord(rng, words, start.addSecs(100000 + i));
-            const QString finalStatus = e.status;
-            e.status = QStringLiteral("queued");
+            const ExecutionStatus finalStatus = e.status;
+            e.status = ExecutionStatus::Queued;
             StepRecord s = makeStep(e);
-            s.status = QStringLiteral("running");
+            s.status = StepStatus::Running;
             if (!check(store.insertExecution(e)))
                 return 1;
-            e.status = QStringLiteral("running");
+            e.status = ExecutionStatus::Running;
             if (!check(store.updateExecution(e)) || !check(store.insertStep(s)))
                 return 1;
-            s.status = finalStatus;
+            s.status = stepStatusOf(finalStatus);
             e.status = finalStatus;
             if (!check(store.updateStep(s)) || !check(store.updateExecution(e)))
                 return 1;
@@ -324,8 +330,8 @@ int main(int argc, char **argv)
 
     // 3. History queries, each repeated with varying parameters.
     const int reps = 60;
-    const QStringList statuses
-        = { QStringLiteral("failed"), QStringLiteral("cancelled"), QStringLiteral("completed") };
+    const QList<ExecutionStatus> statuses
+        = { ExecutionStatus::Failed, ExecutionStatus::Cancelled, ExecutionStatus::Completed };
     qint64 rows = 0;
     auto run = [&](const HistoryQuery &q) {
         const Result<HistoryPage> page = store.query(benchScope(), q);
@@ -390,7 +396,7 @@ int main(int argc, char **argv)
             [&](int i) {
                 HistoryQuery q;
                 q.search = words.at(i % 5);
-                q.statuses = { QStringLiteral("failed") };
+                q.statuses = { ExecutionStatus::Failed };
                 run(q);
             }),
         rows);

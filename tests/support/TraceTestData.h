@@ -14,10 +14,10 @@ inline ExecutionRecord makeTraceRecord(
     ExecutionRecord e;
     e.id = id;
     e.workspaceId = QStringLiteral("demo");
-    e.executionType = QStringLiteral("orchestration");
+    e.executionType = ExecutionType::Orchestration;
     e.orchestrationId = QStringLiteral("brief");
-    e.testMode = QStringLiteral("full_workflow");
-    e.status = QStringLiteral("completed");
+    e.testMode = TestMode::FullWorkflow;
+    e.status = ExecutionStatus::Completed;
     e.queuedAt = base;
     e.queueMs = 12;
     e.startedAt = base.addMSecs(12);
@@ -33,12 +33,12 @@ inline ExecutionRecord makeTraceRecord(
         StepRecord node;
         node.id = QStringLiteral("%1-n%2").arg(id).arg(i);
         node.executionId = e.id;
-        node.kind = QStringLiteral("node");
+        node.kind = StepKind::Node;
         node.name = QStringLiteral("node%1").arg(i);
         node.nodeId = node.name;
         node.agentId = i % 2 ? QStringLiteral("critic") : QStringLiteral("writer");
         node.stepNumber = ++number;
-        node.status = QStringLiteral("completed");
+        node.status = StepStatus::Completed;
         node.startedAt = base.addMSecs(start);
         node.inputData = QJsonObject { { QStringLiteral("topic"), QStringLiteral("tides %1").arg(i) } };
         e.steps.append(node);
@@ -51,7 +51,7 @@ inline ExecutionRecord makeTraceRecord(
             llm.id = QStringLiteral("%1-l%2-%3").arg(id).arg(i).arg(attempt);
             llm.executionId = e.id;
             llm.parentStepId = node.id;
-            llm.kind = QStringLiteral("llm");
+            llm.kind = StepKind::Llm;
             llm.name = QStringLiteral("chat");
             llm.nodeId = node.nodeId;
             llm.stepNumber = ++number;
@@ -67,11 +67,11 @@ inline ExecutionRecord makeTraceRecord(
                         QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
                             { QStringLiteral("content"), QStringLiteral("topic: tides %1").arg(i) } } } } };
             if (retry && attempt == 1) {
-                llm.status = QStringLiteral("failed");
+                llm.status = StepStatus::Failed;
                 llm.errorMessage = QStringLiteral("openai: 429 rate_limit_exceeded: slow down");
                 llm.executionTimeMs = 20;
             } else {
-                llm.status = QStringLiteral("completed");
+                llm.status = StepStatus::Completed;
                 llm.executionTimeMs = 90;
                 llm.inputTokens = 50;
                 llm.outputTokens = 20;
@@ -90,11 +90,11 @@ inline ExecutionRecord makeTraceRecord(
         parse.id = QStringLiteral("%1-p%2").arg(id).arg(i);
         parse.executionId = e.id;
         parse.parentStepId = node.id;
-        parse.kind = QStringLiteral("parse");
+        parse.kind = StepKind::Parse;
         parse.name = QStringLiteral("parse");
         parse.nodeId = node.nodeId;
         parse.stepNumber = ++number;
-        parse.status = QStringLiteral("completed");
+        parse.status = StepStatus::Completed;
         parse.startedAt = base.addMSecs(t);
         parse.completedAt = parse.startedAt.addMSecs(1);
         parse.executionTimeMs = 1;

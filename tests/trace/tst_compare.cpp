@@ -25,13 +25,13 @@ private:
             }
             StepRecord s;
             s.id = prefix + QString::number(i);
-            s.kind = p.section(u':', 0, 0);
+            s.kind = fromWire<StepKind>(p.section(u':', 0, 0)).value();
             s.name = p.section(u':', 1);
-            if (s.kind == QLatin1String("node"))
+            if (s.kind == StepKind::Node)
                 s.nodeId = s.name;
             s.parentStepId = parent;
             s.stepNumber = i + 1;
-            s.status = QStringLiteral("completed");
+            s.status = StepStatus::Completed;
             out.append(s);
         }
         return out;

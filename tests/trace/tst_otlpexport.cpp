@@ -21,9 +21,9 @@ private:
         ExecutionRecord e;
         e.id = QStringLiteral("11111111-2222-3333-4444-555555555555");
         e.workspaceId = QStringLiteral("demo");
-        e.executionType = QStringLiteral("orchestration");
+        e.executionType = ExecutionType::Orchestration;
         e.orchestrationId = QStringLiteral("brief");
-        e.status = QStringLiteral("completed");
+        e.status = ExecutionStatus::Completed;
         e.queuedAt = t(0);
         e.startedAt = t(5);
         e.completedAt = t(905);
@@ -34,28 +34,28 @@ private:
         e.costUsd = 0.00042;
         e.traceId = QStringLiteral("0af7651916cd43dd8448eb211c80319c");
         e.ttftMs = 210;
-        e.testMode = QStringLiteral("full_workflow");
+        e.testMode = TestMode::FullWorkflow;
 
         StepRecord node;
         node.id = QStringLiteral("step-node");
-        node.kind = QStringLiteral("node");
+        node.kind = StepKind::Node;
         node.name = QStringLiteral("draft");
         node.nodeId = QStringLiteral("draft");
         node.agentId = QStringLiteral("writer");
         node.stepNumber = 1;
-        node.status = QStringLiteral("completed");
+        node.status = StepStatus::Completed;
         node.startedAt = t(5);
         node.completedAt = t(600);
         node.spanId = QStringLiteral("b7ad6b7169203331");
 
         StepRecord llm;
         llm.id = QStringLiteral("step-llm");
-        llm.kind = QStringLiteral("llm");
+        llm.kind = StepKind::Llm;
         llm.name = QStringLiteral("chat");
         llm.nodeId = QStringLiteral("draft");
         llm.parentStepId = node.id;
         llm.stepNumber = 2;
-        llm.status = QStringLiteral("completed");
+        llm.status = StepStatus::Completed;
         llm.provider = QStringLiteral("openai");
         llm.model = QStringLiteral("gpt-4o-mini");
         llm.startedAt = t(6);
@@ -74,11 +74,11 @@ private:
 
         StepRecord failed;
         failed.id = QStringLiteral("step-fail");
-        failed.kind = QStringLiteral("llm");
+        failed.kind = StepKind::Llm;
         failed.name = QStringLiteral("chat");
         failed.parentStepId = QStringLiteral("no-such-parent"); // dangling: parented to root
         failed.stepNumber = 3;
-        failed.status = QStringLiteral("failed");
+        failed.status = StepStatus::Failed;
         failed.model = QStringLiteral("gpt-4o-mini");
         failed.startedAt = t(600);
         failed.completedAt = t(700);
@@ -263,7 +263,7 @@ private slots:
     void errorStatus()
     {
         ExecutionRecord e = workflowRecord();
-        e.status = QStringLiteral("failed");
+        e.status = ExecutionStatus::Failed;
         e.errorMessage = QStringLiteral("node draft failed");
         const QJsonArray spans = spansOf(exportOtlp(e));
         const QJsonObject failed = spanNamed(spans, QStringLiteral("step-fail"));
@@ -289,9 +289,9 @@ private slots:
     {
         ExecutionRecord e;
         e.id = QStringLiteral("x");
-        e.executionType = QStringLiteral("agent");
+        e.executionType = ExecutionType::Agent;
         e.agentId = QStringLiteral("summarizer");
-        e.status = QStringLiteral("completed");
+        e.status = ExecutionStatus::Completed;
         e.startedAt = t(0);
         e.completedAt = t(10);
         e.tokensEstimated = true;
@@ -308,33 +308,29 @@ private slots:
     // error.type classification, data-driven.
     void errorType_data()
     {
-        QTest::addColumn<QString>("status");
+        QTest::addColumn<ExecutionStatus>("status");
         QTest::addColumn<QString>("message");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("http code and name") << "failed"
-                                            << "openai: 401 invalid_api_key: Incorrect API key"
-                                            << "invalid_api_key";
-        QTest::newRow("http code only") << "failed"
-                                        << "anthropic: 529 "
+        QTest::newRow("http code and name")
+            << ExecutionStatus::Failed << "openai: 401 invalid_api_key: Incorrect API key"
+            << "invalid_api_key";
+        QTest::newRow("http code only") << ExecutionStatus::Failed << "anthropic: 529 "
                                         << "529";
-        QTest::newRow("timeout") << "failed"
-                                 << "ollama: idle stream timeout after 30 s"
+        QTest::newRow("timeout") << ExecutionStatus::Failed << "ollama: idle stream timeout after 30 s"
                                  << "timeout";
-        QTest::newRow("interrupted") << "interrupted"
-                                     << ""
+        QTest::newRow("interrupted") << ExecutionStatus::Interrupted << ""
                                      << "interrupted";
-        QTest::newRow("other") << "failed"
-                               << "reply does not fit: summary missing"
+        QTest::newRow("other") << ExecutionStatus::Failed << "reply does not fit: summary missing"
                                << "_OTHER";
     }
     void errorType()
     {
-        QFETCH(QString, status);
+        QFETCH(ExecutionStatus, status);
         QFETCH(QString, message);
         QFETCH(QString, expected);
         ExecutionRecord e;
         e.id = QStringLiteral("e");
-        e.executionType = QStringLiteral("agent");
+        e.executionType = ExecutionType::Agent;
         e.status = status;
         e.errorMessage = message;
         e.startedAt = t(0);

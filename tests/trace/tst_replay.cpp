@@ -18,7 +18,7 @@ private:
     {
         ExecutionRecord e;
         e.id = QStringLiteral("exec");
-        e.status = QStringLiteral("completed");
+        e.status = ExecutionStatus::Completed;
         e.queuedAt = t(0);
         e.startedAt = t(10);
         e.completedAt = t(1010);
@@ -28,23 +28,23 @@ private:
         e.costUsd = 0.25;
         StepRecord node;
         node.id = QStringLiteral("n");
-        node.kind = QStringLiteral("node");
+        node.kind = StepKind::Node;
         node.name = QStringLiteral("draft");
         node.startedAt = t(10);
         node.completedAt = t(1000);
-        node.status = QStringLiteral("completed");
+        node.status = StepStatus::Completed;
         node.stepNumber = 1;
         StepRecord llm;
         llm.id = QStringLiteral("l");
         llm.parentStepId = node.id;
-        llm.kind = QStringLiteral("llm");
+        llm.kind = StepKind::Llm;
         llm.name = QStringLiteral("chat");
         llm.startedAt = t(20);
         llm.completedAt = t(900);
         llm.ttftMs = 200;
         llm.outputTokens = 12;
         llm.outputData = QJsonObject { { QStringLiteral("text"), QStringLiteral("Hello there, world!") } };
-        llm.status = QStringLiteral("completed");
+        llm.status = StepStatus::Completed;
         llm.stepNumber = 2;
         e.steps = { node, llm };
         return e;
@@ -64,13 +64,13 @@ private slots:
             if (i > 0)
                 QVERIFY(events[i].atMs >= events[i - 1].atMs);
         }
-        QCOMPARE(events[0].event.status, QStringLiteral("queued"));
-        QCOMPARE(events[1].event.status, QStringLiteral("running"));
+        QCOMPARE(events[0].event.status, ExecutionStatus::Queued);
+        QCOMPARE(events[1].event.status, ExecutionStatus::Running);
         QCOMPARE(events[1].atMs, 10);
         QCOMPARE(events[2].event.type, ExecutionEvent::Type::StepStarted);
-        QCOMPARE(events[2].event.step[u"id"].toString(), QStringLiteral("n"));
-        QCOMPARE(events[2].event.step[u"status"].toString(), QStringLiteral("running"));
-        QCOMPARE(events[3].event.step[u"id"].toString(), QStringLiteral("l"));
+        QCOMPARE(events[2].event.step.id, QStringLiteral("n"));
+        QCOMPARE(events[2].event.step.status, StepStatus::Running);
+        QCOMPARE(events[3].event.step.id, QStringLiteral("l"));
         QCOMPARE(events[4].event.type, ExecutionEvent::Type::Chunk);
         QCOMPARE(events[4].atMs, 220); // first token at start + ttft
         QString text;
@@ -84,11 +84,11 @@ private slots:
         QCOMPARE(tokens, 12);
         QCOMPARE(events[8].event.type, ExecutionEvent::Type::StepCompleted);
         QCOMPARE(events[8].atMs, 900);
-        QCOMPARE(events[8].event.step[u"status"].toString(), QStringLiteral("completed"));
+        QCOMPARE(events[8].event.step.status, StepStatus::Completed);
         QCOMPARE(events[10].event.type, ExecutionEvent::Type::Complete);
         QCOMPARE(events[10].atMs, 1010);
-        QCOMPARE(events[10].event.data[u"cost_usd"].toDouble(), 0.25);
-        QCOMPARE(events[10].event.data[u"output_tokens"].toInt(), 12);
+        QCOMPARE(events[10].event.summary.costUsd, std::optional<double>(0.25));
+        QCOMPARE(events[10].event.summary.outputTokens, 12);
     }
 
     // Unknown cost replays as null, never 0; steps without times are spread over the run.
@@ -102,7 +102,7 @@ private slots:
         options.maxChunksPerStep = 0;
         const QList<TimedEvent> events = synthesizeEvents(e, options);
         QCOMPARE(events.size(), 7);
-        QVERIFY(events.last().event.data[u"cost_usd"].isNull());
+        QVERIFY(!events.last().event.summary.costUsd.has_value());
         for (const TimedEvent &te : events)
             QVERIFY(te.atMs >= 0 && te.atMs <= 1010);
     }

@@ -140,10 +140,10 @@ inline QList<ExecutionRecord> makeHistoryRecords(int n)
     for (int i = 0; i < n; ++i) {
         ExecutionRecord r;
         r.id = QStringLiteral("exec-%1").arg(i, 4, 10, QLatin1Char('0'));
-        r.executionType = QStringLiteral("agent");
-        r.testMode = QStringLiteral("single_agent");
+        r.executionType = ExecutionType::Agent;
+        r.testMode = TestMode::SingleAgent;
         r.agentId = i % 2 ? QStringLiteral("summarizer") : QStringLiteral("writer");
-        r.status = i % 5 == 4 ? QStringLiteral("failed") : QStringLiteral("completed");
+        r.status = i % 5 == 4 ? ExecutionStatus::Failed : ExecutionStatus::Completed;
         r.queuedAt = base.addSecs(i);
         r.startedAt = r.queuedAt.addMSecs(3);
         r.completedAt = r.startedAt.addMSecs(100 + i);
@@ -154,7 +154,7 @@ inline QList<ExecutionRecord> makeHistoryRecords(int n)
             r.costUsd = 0.001 * (i + 1);
         r.inputData = QJsonObject { { QStringLiteral("text"), QStringLiteral("input number %1").arg(i) } };
         r.outputData = QJsonObject { { QStringLiteral("summary"), QStringLiteral("summary %1").arg(i) } };
-        if (r.status == QLatin1String("failed"))
+        if (r.status == ExecutionStatus::Failed)
             r.errorMessage = QStringLiteral("scripted failure %1").arg(i);
         out.append(r);
     }

@@ -117,7 +117,7 @@ private slots:
         m_flowRun = runAndWait(flow);
         QVERIFY(!m_flowRun.isEmpty());
         QTRY_COMPARE(m_dock->model()->rowCount(), 2);
-        QTRY_COMPARE(m_dock->model()->record(0).status, QStringLiteral("completed"));
+        QTRY_COMPARE(m_dock->model()->record(0).status, ExecutionStatus::Completed);
         QCOMPARE(m_dock->model()->record(0).id, m_flowRun);
         QCOMPARE(
             m_dock->model()->index(0, HistoryModel::NameColumn).data().toString(), QStringLiteral("brief"));
@@ -239,7 +239,7 @@ private slots:
         const ExecutionRecord r = rerun.first().first().value<ExecutionRecord>();
         QCOMPARE(r.id, m_agentRun);
         QCOMPARE(r.agentId, QStringLiteral("writer"));
-        QCOMPARE(r.testMode, QStringLiteral("single_agent"));
+        QCOMPARE(r.testMode, TestMode::SingleAgent);
         QVERIFY(as_string(r.inputData).contains(QLatin1String("tides and moons")));
     }
 
@@ -253,7 +253,7 @@ private slots:
         m_flowRun2 = runAndWait(flow);
         QTRY_COMPARE(m_dock->model()->rowCount(), 3);
         QTRY_VERIFY(rowOf(m_flowRun2) >= 0);
-        QTRY_COMPARE(m_dock->model()->record(rowOf(m_flowRun2)).status, QStringLiteral("completed"));
+        QTRY_COMPARE(m_dock->model()->record(rowOf(m_flowRun2)).status, ExecutionStatus::Completed);
         selectRows({ rowOf(m_flowRun), rowOf(m_flowRun2) });
         QVERIFY(child<QPushButton>("compareButton")->isEnabled());
         QSignalSpy opened(m_dock.get(), &HistoryDock::compareOpened);

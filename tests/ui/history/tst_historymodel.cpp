@@ -76,7 +76,7 @@ private slots:
         m_backend->holdReplies = true;
         m_model->setQuery(HistoryQuery {});
         HistoryQuery failedOnly;
-        failedOnly.statuses = { QStringLiteral("failed") };
+        failedOnly.statuses = { ExecutionStatus::Failed };
         m_model->setQuery(failedOnly);
         QCOMPARE(m_backend->heldCount(), 2);
         m_backend->releaseReplies(); // newest first, then the stale one
@@ -136,15 +136,15 @@ private slots:
 
         ExecutionRecord fresh;
         fresh.id = QStringLiteral("live-1");
-        fresh.executionType = QStringLiteral("agent");
+        fresh.executionType = ExecutionType::Agent;
         fresh.agentId = QStringLiteral("writer");
-        fresh.status = QStringLiteral("queued");
+        fresh.status = ExecutionStatus::Queued;
         fresh.queuedAt = QDateTime::currentDateTimeUtc();
         m_backend->records.append(fresh);
 
-        ExecutionEvent queued = ExecutionEvent::makeStatus(fresh.id, QStringLiteral("queued"));
+        ExecutionEvent queued = ExecutionEvent::makeStatus(fresh.id, ExecutionStatus::Queued);
         queued.seq = 1;
-        ExecutionEvent running = ExecutionEvent::makeStatus(fresh.id, QStringLiteral("running"));
+        ExecutionEvent running = ExecutionEvent::makeStatus(fresh.id, ExecutionStatus::Running);
         running.seq = 2;
         m_backend->emitEvents({ queued });
         m_backend->emitEvents({ running }); // arrives while the record is being fetched
@@ -152,17 +152,19 @@ private slots:
         QTRY_COMPARE(m_model->rowCount(), 101);
         QCOMPARE(m_backend->fetched.count(fresh.id), 1);
         QCOMPARE(m_model->record(0).id, fresh.id);
-        QCOMPARE(m_model->record(0).status, QStringLiteral("running"));
+        QCOMPARE(m_model->record(0).status, ExecutionStatus::Running);
         QCOMPARE(m_model->index(0, HistoryModel::LatencyColumn).data().toString(), QStringLiteral("…"));
 
         ExecutionEvent done;
         done.type = ExecutionEvent::Type::Complete;
         done.executionId = fresh.id;
         done.seq = 9;
-        done.status = QStringLiteral("completed");
-        done.data = QJsonObject { { QStringLiteral("input_tokens"), 52 },
-            { QStringLiteral("output_tokens"), 18 }, { QStringLiteral("cost_usd"), 0.0000186 },
-            { QStringLiteral("execution_time_ms"), 840 }, { QStringLiteral("ttft_ms"), 210 } };
+        done.status = ExecutionStatus::Completed;
+        done.summary.inputTokens = 52;
+        done.summary.outputTokens = 18;
+        done.summary.costUsd = 0.0000186;
+        done.summary.executionTimeMs = 840;
+        done.summary.ttftMs = 210;
         QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
         m_backend->emitEvents({ done });
         QCOMPARE(changed.size(), 1);
@@ -172,7 +174,7 @@ private slots:
         QCOMPARE(m_model->index(0, HistoryModel::LatencyColumn).data().toString(), QStringLiteral("840 ms"));
         QCOMPARE(m_model->index(0, HistoryModel::CostColumn).data().toString(), QStringLiteral("$0.0000186"));
         m_backend->emitEvents({ running }); // a late duplicate never undoes the final status
-        QCOMPARE(m_model->record(0).status, QStringLiteral("completed"));
+        QCOMPARE(m_model->record(0).status, ExecutionStatus::Completed);
         QCOMPARE(m_model->rowCount(), 101);
     }
 
@@ -186,10 +188,10 @@ private slots:
         ExecutionRecord other;
         other.id = QStringLiteral("live-2");
         other.agentId = QStringLiteral("writer");
-        other.status = QStringLiteral("queued");
+        other.status = ExecutionStatus::Queued;
         m_backend->records.append(other);
         m_backend->holdReplies = true; // the fetch answer is delivered below, not by a timer
-        m_backend->emitEvents({ ExecutionEvent::makeStatus(other.id, QStringLiteral("queued")) });
+        m_backend->emitEvents({ ExecutionEvent::makeStatus(other.id, ExecutionStatus::Queued) });
         QCOMPARE(m_backend->fetched.count(other.id), 1);
         QCOMPARE(m_backend->heldCount(), 1);
         m_backend->releaseReplies(); // the answer has arrived (it must not insert)
@@ -201,8 +203,8 @@ private slots:
         // been handled too.
         m_backend->holdReplies = false;
         const QString marker = QStringLiteral("live-3");
-        m_backend->emitEvents({ ExecutionEvent::makeStatus(other.id, QStringLiteral("running")),
-            ExecutionEvent::makeStatus(marker, QStringLiteral("queued")) });
+        m_backend->emitEvents({ ExecutionEvent::makeStatus(other.id, ExecutionStatus::Running),
+            ExecutionEvent::makeStatus(marker, ExecutionStatus::Queued) });
         QTRY_COMPARE(m_backend->fetched.count(marker), 1);
         QCOMPARE(m_backend->fetched.count(other.id), 1);
     }
@@ -211,7 +213,7 @@ private slots:
     void liveInsertWaitsForListedStatus()
     {
         HistoryQuery q;
-        q.statuses = { QStringLiteral("failed") };
+        q.statuses = { ExecutionStatus::Failed };
         m_model->setQuery(q);
         QTRY_COMPARE(m_model->rowCount(), 50);
         QTRY_VERIFY(!m_model->isLoading());
@@ -219,12 +221,12 @@ private slots:
             ExecutionRecord r;
             r.id = id;
             r.agentId = QStringLiteral("writer");
-            r.status = QStringLiteral("running");
+            r.status = ExecutionStatus::Running;
             m_backend->records.append(r);
         }
         m_backend->holdReplies = true; // both fetch answers are delivered below, not by a timer
         for (const QString &id : { QStringLiteral("will-fail"), QStringLiteral("will-pass") })
-            m_backend->emitEvents({ ExecutionEvent::makeStatus(id, QStringLiteral("running")) });
+            m_backend->emitEvents({ ExecutionEvent::makeStatus(id, ExecutionStatus::Running) });
         QCOMPARE(m_backend->fetched.size(), 2);
         QCOMPARE(m_backend->heldCount(), 2);
         m_backend->releaseReplies(); // both records have arrived, still running: not listed yet
@@ -234,10 +236,10 @@ private slots:
         ExecutionEvent failed;
         failed.type = ExecutionEvent::Type::Complete;
         failed.executionId = QStringLiteral("will-fail");
-        failed.status = QStringLiteral("failed");
+        failed.status = ExecutionStatus::Failed;
         ExecutionEvent passed = failed;
         passed.executionId = QStringLiteral("will-pass");
-        passed.status = QStringLiteral("completed");
+        passed.status = ExecutionStatus::Completed;
         m_backend->emitEvents({ failed, passed });
         QCOMPARE(m_model->rowCount(), 51);
         QCOMPARE(m_model->record(0).id, QStringLiteral("will-fail"));

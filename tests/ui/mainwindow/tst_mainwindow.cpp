@@ -506,8 +506,8 @@ void TestMainWindow::singleAgentEndToEnd()
     const Result<ExecutionRecord> rec
         = store.execution(StoreScope::everyWorkspace(), tab->tracker()->executionId(), false);
     QVERIFY2(rec.ok(), qPrintable(rec.error()));
-    QCOMPARE(rec->testMode, QStringLiteral("single_agent"));
-    QCOMPARE(rec->triggerType, QStringLiteral("test_panel"));
+    QCOMPARE(rec->testMode, TestMode::SingleAgent);
+    QCOMPARE(rec->triggerType, TriggerType::TestPanel);
     QCOMPARE(rec->inputData.value(QStringLiteral("title")), QJsonValue(QStringLiteral("Quarterly summary")));
 
     m_window->grab().save(QStringLiteral("/tmp/shot_completed.png"));
@@ -788,7 +788,7 @@ void TestMainWindow::nodeInContext()
         const Result<ExecutionRecord> rec
             = store.execution(StoreScope::everyWorkspace(), tab->tracker()->executionId(), false);
         QVERIFY2(rec.ok(), qPrintable(rec.error()));
-        QCOMPARE(rec->testMode, QStringLiteral("node_in_context"));
+        QCOMPARE(rec->testMode, TestMode::NodeInContext);
         QCOMPARE(rec->orchestrationId, QStringLiteral("brief"));
         QCOMPARE(rec->nodeId, QStringLiteral("review"));
         QCOMPARE(rec->inputData.value(QStringLiteral("upstream")).toObject().value(QStringLiteral("draft")),
@@ -917,7 +917,7 @@ void TestMainWindow::historySearchAndRunAgain()
     QCOMPARE(rec->rerunOf, first);
     QCOMPARE(
         rec->inputData.value(QStringLiteral("topic")), QJsonValue(QStringLiteral("zebrafish migration")));
-    QCOMPARE(rec->status, QStringLiteral("completed"));
+    QCOMPARE(rec->status, ExecutionStatus::Completed);
 }
 
 QTEST_MAIN(TestMainWindow)

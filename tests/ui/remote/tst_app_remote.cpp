@@ -319,7 +319,7 @@ void TestAppRemote::singleAgentOnServer()
     auto *dock = child<HistoryDock>(m_window.get(), QStringLiteral("historyDock"));
     QVERIFY(dock);
     QTRY_VERIFY_WITH_TIMEOUT(dock->model()->rowOf(id) >= 0, 10000);
-    QCOMPARE(dock->model()->record(dock->model()->rowOf(id)).status, QStringLiteral("completed"));
+    QCOMPARE(dock->model()->record(dock->model()->rowOf(id)).status, ExecutionStatus::Completed);
     child<QLineEdit>(dock, QStringLiteral("historySearch"))->setText(QStringLiteral("remote"));
     QTRY_VERIFY_WITH_TIMEOUT(
         !dock->model()->isLoading() && dock->model()->rowCount() == 1 && dock->model()->rowOf(id) == 0,

@@ -5,7 +5,7 @@
 #include <QTest>
 
 namespace {
-ExecutionEvent status(const QString &id, qint64 seq, const QString &s)
+ExecutionEvent status(const QString &id, qint64 seq, ExecutionStatus s)
 {
     ExecutionEvent e = ExecutionEvent::makeStatus(id, s);
     e.seq = seq;
@@ -17,14 +17,14 @@ ExecutionEvent chunk(const QString &id, qint64 seq, const QString &text, int tok
     e.seq = seq;
     return e;
 }
-ExecutionEvent complete(const QString &id, qint64 seq, const QString &s)
+ExecutionEvent complete(const QString &id, qint64 seq, ExecutionStatus s)
 {
     ExecutionEvent e;
     e.type = ExecutionEvent::Type::Complete;
     e.executionId = id;
     e.seq = seq;
     e.status = s;
-    e.data = QJsonObject { { QStringLiteral("output_data"), QJsonObject { { QStringLiteral("text"), s } } } };
+    e.summary.outputData = QJsonObject { { QStringLiteral("text"), toWire(s) } };
     return e;
 }
 } // namespace
@@ -55,7 +55,7 @@ private slots:
     void duplicateSeqIsDroppedOnce()
     {
         QSignalSpy chunks(m_tracker.get(), &ExecutionTracker::chunkReceived);
-        m_backend->feed({ status(m_id, 1, QStringLiteral("running")), chunk(m_id, 2, QStringLiteral("Hel")),
+        m_backend->feed({ status(m_id, 1, ExecutionStatus::Running), chunk(m_id, 2, QStringLiteral("Hel")),
             chunk(m_id, 2, QStringLiteral("Hel")) });
         m_backend->feed({ chunk(m_id, 1, QStringLiteral("stale")), chunk(m_id, 2, QStringLiteral("Hel")),
             chunk(m_id, 3, QStringLiteral("lo")) });
@@ -71,9 +71,8 @@ private slots:
     {
         QSignalSpy statuses(m_tracker.get(), &ExecutionTracker::statusChanged);
         QSignalSpy chunks(m_tracker.get(), &ExecutionTracker::chunkReceived);
-        m_backend->feed(
-            { status(m_id, 1, QStringLiteral("queued")), status(m_id, 4, QStringLiteral("running")),
-                status(m_id, 3, QStringLiteral("queued")), chunk(m_id, 9, QStringLiteral("x")) });
+        m_backend->feed({ status(m_id, 1, ExecutionStatus::Queued), status(m_id, 4, ExecutionStatus::Running),
+            status(m_id, 3, ExecutionStatus::Queued), chunk(m_id, 9, QStringLiteral("x")) });
         QCOMPARE(m_tracker->metrics().status, QStringLiteral("running"));
         QCOMPARE(statuses.size(), 2); // queued, running; the late "queued" (seq 3) is dropped
         QCOMPARE(chunks.size(), 1); // seq 9 after 4: the gap is fine
@@ -95,10 +94,10 @@ private slots:
     {
         QSignalSpy finished(m_tracker.get(), &ExecutionTracker::finished);
         QSignalSpy chunks(m_tracker.get(), &ExecutionTracker::chunkReceived);
-        m_backend->feed({ status(m_id, 1, QStringLiteral("running")),
-            complete(m_id, 2, QStringLiteral("completed")), chunk(m_id, 3, QStringLiteral("late")) });
+        m_backend->feed({ status(m_id, 1, ExecutionStatus::Running),
+            complete(m_id, 2, ExecutionStatus::Completed), chunk(m_id, 3, QStringLiteral("late")) });
         m_backend->feed(
-            { complete(m_id, 4, QStringLiteral("failed")), chunk(m_id, 5, QStringLiteral("later")) });
+            { complete(m_id, 4, ExecutionStatus::Failed), chunk(m_id, 5, QStringLiteral("later")) });
         QCOMPARE(finished.size(), 1);
         QCOMPARE(finished.first().at(0).toString(), QStringLiteral("completed"));
         QCOMPARE(finished.first().at(1).toJsonObject().value(QStringLiteral("text")).toString(),
@@ -113,7 +112,7 @@ private slots:
     void firstEventConfirmsOnce()
     {
         QSignalSpy confirmed(m_tracker.get(), &ExecutionTracker::runConfirmed);
-        m_backend->feed({ status(m_id, 1, QStringLiteral("running")) });
+        m_backend->feed({ status(m_id, 1, ExecutionStatus::Running) });
         m_backend->answerStart(m_id);
         m_backend->feed({ chunk(m_id, 2, QStringLiteral("a")) });
         QCOMPARE(confirmed.size(), 1);

@@ -89,13 +89,13 @@ private slots:
         TraceModel trace;
         ExecutionRecord record;
         record.id = QStringLiteral("exec-1");
-        record.status = QStringLiteral("running");
+        record.status = ExecutionStatus::Running;
         StepRecord step;
         step.id = QStringLiteral("s1");
         step.executionId = record.id;
-        step.kind = QStringLiteral("llm");
+        step.kind = StepKind::Llm;
         step.name = QStringLiteral("chat");
-        step.status = QStringLiteral("running");
+        step.status = StepStatus::Running;
         record.steps << step;
         trace.setExecution(record);
         const QModelIndex root = trace.index(0, TraceModel::NameColumn);

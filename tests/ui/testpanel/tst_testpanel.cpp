@@ -62,16 +62,16 @@ private slots:
     void runCurrent_data()
     {
         QTest::addColumn<int>("tab");
-        QTest::addColumn<QString>("testMode");
-        QTest::newRow("single agent") << 0 << QStringLiteral("single_agent");
-        QTest::newRow("node in context") << 1 << QStringLiteral("node_in_context");
-        QTest::newRow("full workflow") << 2 << QStringLiteral("full_workflow");
+        QTest::addColumn<TestMode>("testMode");
+        QTest::newRow("single agent") << 0 << TestMode::SingleAgent;
+        QTest::newRow("node in context") << 1 << TestMode::NodeInContext;
+        QTest::newRow("full workflow") << 2 << TestMode::FullWorkflow;
     }
     // Ctrl+Return runs the current tab, and only that one; Esc cancels that run.
     void runCurrent()
     {
         QFETCH(int, tab);
-        QFETCH(QString, testMode);
+        QFETCH(TestMode, testMode);
         m_panel->setCurrentIndex(tab);
         // A node with pins: its upstream form is filled, so it can run.
         QVERIFY(
@@ -89,28 +89,28 @@ private slots:
 
     void rerunGoesToTheTabOfItsMode_data()
     {
-        QTest::addColumn<QString>("testMode");
+        QTest::addColumn<TestMode>("testMode");
         QTest::addColumn<QString>("agent");
         QTest::addColumn<QString>("orchestration");
         QTest::addColumn<QString>("node");
         QTest::addColumn<int>("tab");
         QTest::newRow("single agent")
-            << QStringLiteral("single_agent") << QStringLiteral("critic") << QString() << QString() << 0;
-        QTest::newRow("node in context") << QStringLiteral("node_in_context") << QString()
+            << TestMode::SingleAgent << QStringLiteral("critic") << QString() << QString() << 0;
+        QTest::newRow("node in context") << TestMode::NodeInContext << QString()
                                          << QStringLiteral("research_brief") << QStringLiteral("review") << 1;
-        QTest::newRow("full workflow") << QStringLiteral("full_workflow") << QString()
-                                       << QStringLiteral("market_scan") << QString() << 2;
+        QTest::newRow("full workflow")
+            << TestMode::FullWorkflow << QString() << QStringLiteral("market_scan") << QString() << 2;
         // Older records without test_mode: the mode follows from the ids.
-        QTest::newRow("no mode, node id")
-            << QString() << QString() << QStringLiteral("research_brief") << QStringLiteral("review") << 1;
+        QTest::newRow("no mode, node id") << TestMode::Unset << QString() << QStringLiteral("research_brief")
+                                          << QStringLiteral("review") << 1;
         QTest::newRow("no mode, workflow id")
-            << QString() << QString() << QStringLiteral("research_brief") << QString() << 2;
+            << TestMode::Unset << QString() << QStringLiteral("research_brief") << QString() << 2;
         QTest::newRow("no mode, agent id")
-            << QString() << QStringLiteral("writer") << QString() << QString() << 0;
+            << TestMode::Unset << QStringLiteral("writer") << QString() << QString() << 0;
     }
     void rerunGoesToTheTabOfItsMode()
     {
-        QFETCH(QString, testMode);
+        QFETCH(TestMode, testMode);
         QFETCH(QString, agent);
         QFETCH(QString, orchestration);
         QFETCH(QString, node);
@@ -140,7 +140,7 @@ private slots:
         QCOMPARE(m_backend->requests.size(), 1);
         const ExecutionRequest &request = m_backend->requests.first();
         QCOMPARE(request.rerunOf, record.id);
-        QCOMPARE(request.testMode, toWire(m_panel->tabs().at(tab)->mode()));
+        QCOMPARE(request.testMode, m_panel->tabs().at(tab)->mode());
         QCOMPARE(request.agentId, agent);
         QCOMPARE(request.orchestrationId, orchestration);
         QCOMPARE(request.nodeId, node);
@@ -151,7 +151,7 @@ private slots:
     {
         ExecutionRecord record;
         record.id = QStringLiteral("0123456789abcdef");
-        record.testMode = QStringLiteral("full_workflow");
+        record.testMode = TestMode::FullWorkflow;
         record.orchestrationId = QStringLiteral("gone");
         QString error;
         QVERIFY(m_panel->rerun(record, &error).isEmpty());
@@ -198,18 +198,18 @@ private slots:
 
     void testInContextReadsTheRunThroughTheResolver_data()
     {
-        QTest::addColumn<QString>("draftStatus");
+        QTest::addColumn<StepStatus>("draftStatus");
         QTest::addColumn<bool>("draftUsable");
-        QTest::newRow("draft completed") << QStringLiteral("completed") << true;
+        QTest::newRow("draft completed") << StepStatus::Completed << true;
         // A failed node's partial output is not an upstream value (the resolver's rule).
-        QTest::newRow("draft failed") << QStringLiteral("failed") << false;
+        QTest::newRow("draft failed") << StepStatus::Failed << false;
     }
     // Full Workflow's "Test in context" prefills Node in Context with what the resolver reads
     // from the run the tab just followed: workflow inputs along input edges, completed node
     // outputs along node edges.
     void testInContextReadsTheRunThroughTheResolver()
     {
-        QFETCH(QString, draftStatus);
+        QFETCH(StepStatus, draftStatus);
         QFETCH(bool, draftUsable);
         FullWorkflowTab *full = m_panel->fullWorkflow();
         QVERIFY(full->selectOrchestration(QStringLiteral("research_brief")));
@@ -223,17 +223,16 @@ private slots:
             return e;
         };
         ExecutionEvent started = event(ExecutionEvent::Type::StepStarted, 1);
-        started.step = QJsonObject { { QStringLiteral("id"), QStringLiteral("s-draft") },
-            { QStringLiteral("kind"), QStringLiteral("node") },
-            { QStringLiteral("node_id"), QStringLiteral("draft") },
-            { QStringLiteral("status"), QStringLiteral("running") } };
+        started.step.id = QStringLiteral("s-draft");
+        started.step.kind = StepKind::Node;
+        started.step.nodeId = QStringLiteral("draft");
+        started.step.status = StepStatus::Running;
         ExecutionEvent done = event(ExecutionEvent::Type::StepCompleted, 2);
         done.step = started.step;
-        done.step.insert(QStringLiteral("status"), draftStatus);
-        done.step.insert(QStringLiteral("output_data"),
-            QJsonObject { { QStringLiteral("text"), QStringLiteral("The draft") } });
+        done.step.status = draftStatus;
+        done.step.outputData = QJsonObject { { QStringLiteral("text"), QStringLiteral("The draft") } };
         ExecutionEvent complete = event(ExecutionEvent::Type::Complete, 3);
-        complete.status = QStringLiteral("failed");
+        complete.status = ExecutionStatus::Failed;
         m_backend->feed({ started, done, complete });
         QVERIFY(!full->isRunning());
 

@@ -15,7 +15,7 @@ class TestTraceModel : public QObject
 
 private:
     static ExecutionEvent stepEvent(
-        ExecutionEvent::Type type, const QString &exec, qint64 seq, const QJsonObject &step)
+        ExecutionEvent::Type type, const QString &exec, qint64 seq, const StepRecord &step)
     {
         ExecutionEvent e;
         e.type = type;
@@ -23,6 +23,18 @@ private:
         e.seq = seq;
         e.step = step;
         return e;
+    }
+
+    static StepRecord stepOf(
+        const QString &id, StepKind kind, const QString &name, const QString &parent = {})
+    {
+        StepRecord s;
+        s.id = id;
+        s.kind = kind;
+        s.name = name;
+        s.parentStepId = parent;
+        s.status = StepStatus::Running;
+        return s;
     }
 
     // Every node index reachable from the top, for structure comparisons.
@@ -111,20 +123,13 @@ private slots:
         QCOMPARE(m_model->index(0, TraceModel::StatusColumn).data().toString(), QStringLiteral("queued"));
 
         ExecutionEventList events;
-        ExecutionEvent running = ExecutionEvent::makeStatus(exec, QStringLiteral("running"));
+        ExecutionEvent running = ExecutionEvent::makeStatus(exec, ExecutionStatus::Running);
         running.seq = 1;
         events << running;
         events << stepEvent(ExecutionEvent::Type::StepStarted, exec, 2,
-            { { QStringLiteral("id"), QStringLiteral("n1") },
-                { QStringLiteral("kind"), QStringLiteral("node") },
-                { QStringLiteral("name"), QStringLiteral("draft") },
-                { QStringLiteral("status"), QStringLiteral("running") } });
+            stepOf(QStringLiteral("n1"), StepKind::Node, QStringLiteral("draft")));
         events << stepEvent(ExecutionEvent::Type::StepStarted, exec, 3,
-            { { QStringLiteral("id"), QStringLiteral("l1") },
-                { QStringLiteral("kind"), QStringLiteral("llm") },
-                { QStringLiteral("name"), QStringLiteral("chat") },
-                { QStringLiteral("parent_step_id"), QStringLiteral("n1") },
-                { QStringLiteral("status"), QStringLiteral("running") } });
+            stepOf(QStringLiteral("l1"), StepKind::Llm, QStringLiteral("chat"), QStringLiteral("n1")));
         ExecutionEvent c1 = ExecutionEvent::makeChunk(exec, QStringLiteral("l1"), QStringLiteral("Hel"), 1);
         c1.seq = 4;
         ExecutionEvent c2 = ExecutionEvent::makeChunk(exec, QStringLiteral("l1"), QStringLiteral("lo"), 1);
@@ -156,22 +161,26 @@ private slots:
         // step_completed with only some keys merges into the step; the streamed text becomes
         // the raw reply.
         ExecutionEventList done;
-        done << stepEvent(ExecutionEvent::Type::StepCompleted, exec, 6,
-            { { QStringLiteral("id"), QStringLiteral("l1") },
-                { QStringLiteral("status"), QStringLiteral("completed") },
-                { QStringLiteral("input_tokens"), 7 }, { QStringLiteral("output_tokens"), 2 },
-                { QStringLiteral("execution_time_ms"), 120 }, { QStringLiteral("cost_usd"), 0.5 } });
+        StepRecord l1Done;
+        l1Done.id = QStringLiteral("l1");
+        l1Done.status = StepStatus::Completed;
+        l1Done.inputTokens = 7;
+        l1Done.outputTokens = 2;
+        l1Done.executionTimeMs = 120;
+        l1Done.costUsd = 0.5;
+        done << stepEvent(ExecutionEvent::Type::StepCompleted, exec, 6, l1Done);
         ExecutionEvent complete;
         complete.type = ExecutionEvent::Type::Complete;
         complete.executionId = exec;
         complete.seq = 7;
-        complete.status = QStringLiteral("completed");
-        complete.data = { { QStringLiteral("input_tokens"), 7 }, { QStringLiteral("output_tokens"), 2 },
-            { QStringLiteral("cost_usd"), QJsonValue(QJsonValue::Null) },
-            { QStringLiteral("execution_time_ms"), 150 } };
+        complete.status = ExecutionStatus::Completed;
+        complete.summary.inputTokens = 7;
+        complete.summary.outputTokens = 2;
+        complete.summary.costUsd.reset();
+        complete.summary.executionTimeMs = 150;
         done << complete;
         ExecutionEvent otherExecution
-            = ExecutionEvent::makeStatus(QStringLiteral("other"), QStringLiteral("failed"));
+            = ExecutionEvent::makeStatus(QStringLiteral("other"), ExecutionStatus::Failed);
         otherExecution.seq = 8;
         done << otherExecution;
         m_model->applyEvents(done);
@@ -195,7 +204,7 @@ private slots:
     void eventsOverStoredRecord()
     {
         ExecutionRecord record = makeTraceRecord(2);
-        record.status = QStringLiteral("running");
+        record.status = ExecutionStatus::Running;
         m_model->setExecution(record);
         const int before = m_model->nodeCount();
         const QList<TimedEvent> replay = synthesizeEvents(makeTraceRecord(2));

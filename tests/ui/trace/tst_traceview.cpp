@@ -147,11 +147,11 @@ private slots:
         QCOMPARE(m_view->model()->nodeCount(), 1 + int(record.steps.size()));
         QCOMPARE(m_view->model()->index(0, TraceModel::StatusColumn).data().toString(),
             QStringLiteral("completed"));
-        QStringList seen;
+        QList<ExecutionStatus> seen;
         for (const QList<QVariant> &args : status)
-            seen << args.first().toString();
-        QCOMPARE(seen.first(), QStringLiteral("queued")); // the replay starts from an empty run
-        QCOMPARE(seen.last(), QStringLiteral("completed"));
+            seen << args.first().value<ExecutionStatus>();
+        QCOMPARE(seen.first(), ExecutionStatus::Queued); // the replay starts from an empty run
+        QCOMPARE(seen.last(), ExecutionStatus::Completed);
         QVERIFY(inserted.size() > 0); // steps arrived as events, not as one reset
         // Instant replay.
         speed->setCurrentIndex(speed->findText(QStringLiteral("instant")));
