@@ -46,7 +46,8 @@ int RunSession::exec()
     m_record.id = m_request.executionId;
     m_record.organizationId = m_workspace.organizationId;
     m_record.workspaceId = m_workspace.workspaceId;
-    m_record.executionType = m_request.agentId.isEmpty() ? ExecutionType::Orchestration : ExecutionType::Agent;
+    m_record.executionType
+        = m_request.agentId.isEmpty() ? ExecutionType::Orchestration : ExecutionType::Agent;
     m_record.agentId = m_request.agentId;
     m_record.orchestrationId = m_request.orchestrationId;
     m_record.nodeId = m_request.nodeId;

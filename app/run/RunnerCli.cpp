@@ -509,7 +509,8 @@ int RunnerCli::history(const QStringList &args)
                                            "(the server shows the token's workspace)"));
 
     HistoryQuery q;
-    const QStringList statuses = a.value(QStringLiteral("status")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    const QStringList statuses
+        = a.value(QStringLiteral("status")).split(QLatin1Char(','), Qt::SkipEmptyParts);
     for (const QString &s : statuses) {
         const std::optional<ExecutionStatus> status = fromWire<ExecutionStatus>(s);
         if (!status)

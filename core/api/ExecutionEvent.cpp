@@ -304,8 +304,8 @@ QJsonObject ExecutionHeader::toJson() const
     applyTo(r);
     const QJsonObject full = r.toJson(false);
     QJsonObject o;
-    for (const char *key : { "organization_id", "workspace_id", "agent_id", "orchestration_id", "node_id", "test_mode", "execution_type",
-             "trigger_type", "rerun_of", "input_data", "queued_at" })
+    for (const char *key : { "organization_id", "workspace_id", "agent_id", "orchestration_id", "node_id",
+             "test_mode", "execution_type", "trigger_type", "rerun_of", "input_data", "queued_at" })
         o.insert(QLatin1String(key), full.value(QLatin1String(key)));
     return o;
 }

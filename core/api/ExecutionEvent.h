@@ -91,7 +91,8 @@ struct ExecutionEvent
     static ExecutionEvent makeChunk(
         const QString &executionId, const QString &stepId, const QString &content, int tokens);
     static ExecutionEvent makeStep(Type type, const StepRecord &step); // StepStarted / StepCompleted
-    static ExecutionEvent makeComplete(const QString &executionId, ExecutionStatus status, const ExecutionSummary &s);
+    static ExecutionEvent makeComplete(
+        const QString &executionId, ExecutionStatus status, const ExecutionSummary &s);
     bool isTerminal() const { return type == Type::Complete; }
 };
 

@@ -71,8 +71,8 @@ ExecutionFold::Outcome ExecutionFold::applyStatus(const ExecutionEvent &e)
         e.header->applyTo(m_record); // what the execution is never goes stale
     const bool complete = e.type == ExecutionEvent::Type::Complete;
     // Nothing undoes the end; among the others the newer seq wins.
-    const bool stale = !complete
-        && (m_finished || isTerminal(m_record.status) || (e.seq > 0 && e.seq < m_statusSeq));
+    const bool stale
+        = !complete && (m_finished || isTerminal(m_record.status) || (e.seq > 0 && e.seq < m_statusSeq));
     if (stale)
         return e.header ? Outcome::Applied : Outcome::Stale;
     m_record.status = e.status;

@@ -19,7 +19,8 @@ const std::array<std::pair<HistoryQuery::Sort, QLatin1String>, 4> kSorts { {
 // A closed-set filter: the value must be one of the set's wire names. `what` names it in the
 // message.
 template <typename E>
-std::optional<QString> oneOf(const QString &key, const QString &value, const char *what, std::optional<E> &field)
+std::optional<QString> oneOf(
+    const QString &key, const QString &value, const char *what, std::optional<E> &field)
 {
     const std::optional<E> v = fromWire<E>(value);
     if (!v || value.isEmpty())

@@ -12,8 +12,7 @@ const QLatin1String kWorkflowInput("input");
 const QJsonObject *nodeOutputs(const ExecutionRecord &run, const QString &nodeId)
 {
     for (const StepRecord &s : run.steps)
-        if (s.kind == StepKind::Node && s.nodeId == nodeId
-            && s.status == StepStatus::Completed)
+        if (s.kind == StepKind::Node && s.nodeId == nodeId && s.status == StepStatus::Completed)
             return &s.outputData;
     return nullptr;
 }

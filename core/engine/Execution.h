@@ -53,8 +53,8 @@ public:
     void skipRemainingNodes();
 
     // AgentRun::Host
-    StepRecord newStep(StepKind kind, const QString &name, const QString &parentStepId,
-        const QString &nodeId) override;
+    StepRecord newStep(
+        StepKind kind, const QString &name, const QString &parentStepId, const QString &nodeId) override;
     void stepStarted(StepRecord &s) override;
     void stepFinished(StepRecord &s, StepStatus status) override;
     void chunk(const StepRecord &llm, const QString &text, int tokens) override;

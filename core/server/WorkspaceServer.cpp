@@ -19,7 +19,6 @@
 
 namespace {
 
-
 HttpResponse notFound(const QString &what)
 {
     return HttpResponse::error(404, QStringLiteral("not_found"), what + QStringLiteral(" not found"));

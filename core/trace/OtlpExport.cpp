@@ -469,11 +469,11 @@ QByteArray exportHistoryCsv(const QList<ExecutionRecord> &executions)
 
     QString out = columns.join(u',') + QLatin1String("\r\n");
     for (const ExecutionRecord &e : executions) {
-        const QStringList cells = { e.id, e.organizationId, e.workspaceId, e.gatewayId, toWire(e.executionType),
-            e.agentId, e.orchestrationId, e.version, e.triggeredBy, toWire(e.triggerType),
-            as::compactJson(e.inputData), as::compactJson(e.outputData), toWire(e.status), e.errorMessage,
-            as::isoTime(e.queuedAt), as::isoTime(e.startedAt), as::isoTime(e.completedAt),
-            QString::number(e.executionTimeMs), QString::number(e.inputTokens),
+        const QStringList cells = { e.id, e.organizationId, e.workspaceId, e.gatewayId,
+            toWire(e.executionType), e.agentId, e.orchestrationId, e.version, e.triggeredBy,
+            toWire(e.triggerType), as::compactJson(e.inputData), as::compactJson(e.outputData),
+            toWire(e.status), e.errorMessage, as::isoTime(e.queuedAt), as::isoTime(e.startedAt),
+            as::isoTime(e.completedAt), QString::number(e.executionTimeMs), QString::number(e.inputTokens),
             QString::number(e.outputTokens), e.costUsd ? QString::number(*e.costUsd, 'g', 12) : QString(),
             e.traceId, toWire(e.testMode), e.nodeId, e.provider, e.model, QString::number(e.queueMs),
             e.ttftMs >= 0 ? QString::number(e.ttftMs) : QString(), QString::number(e.cachedTokens),

@@ -11,9 +11,9 @@
 
 #include "tests/support/TraceTestData.h"
 
+#include "core/api/EventSynthesizer.h"
 #include "core/store/ExecutionStore.h"
 #include "core/trace/Compare.h"
-#include "core/api/EventSynthesizer.h"
 #include "ui/trace/TraceModel.h"
 #include "ui/trace/TraceTimeline.h"
 #include "ui/trace/TraceView.h"

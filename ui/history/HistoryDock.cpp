@@ -109,8 +109,10 @@ QHBoxLayout *HistoryDock::buildSearchRow(QWidget *content)
     m_search->setClearButtonEnabled(true);
     m_status = makeCombo(content, QStringLiteral("historyStatusFilter"),
         { { tr("Any status"), QString() }, { tr("Completed"), toWire(ExecutionStatus::Completed) },
-            { tr("Failed"), toWire(ExecutionStatus::Failed) }, { tr("Running"), toWire(ExecutionStatus::Running) },
-            { tr("Queued"), toWire(ExecutionStatus::Queued) }, { tr("Cancelled"), toWire(ExecutionStatus::Cancelled) },
+            { tr("Failed"), toWire(ExecutionStatus::Failed) },
+            { tr("Running"), toWire(ExecutionStatus::Running) },
+            { tr("Queued"), toWire(ExecutionStatus::Queued) },
+            { tr("Cancelled"), toWire(ExecutionStatus::Cancelled) },
             { tr("Interrupted"), toWire(ExecutionStatus::Interrupted) } });
     m_moreFilters = new QToolButton(content);
     m_moreFilters->setObjectName(QStringLiteral("historyMoreFilters"));

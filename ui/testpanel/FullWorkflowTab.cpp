@@ -334,8 +334,9 @@ void FullWorkflowTab::onRunFinished(const QString &status)
         if (s == NodeState::Waiting && status != toWire(ExecutionStatus::Completed))
             setNodeState(node, NodeState::Skipped);
         else if (s == NodeState::Running)
-            setNodeState(
-                node, status == toWire(ExecutionStatus::Cancelled) ? NodeState::Skipped : NodeState::Failed, status);
+            setNodeState(node,
+                status == toWire(ExecutionStatus::Cancelled) ? NodeState::Skipped : NodeState::Failed,
+                status);
     }
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 
+#include "core/api/EventSynthesizer.h"
 #include "core/api/ExecutionEvent.h"
 #include "core/api/ExecutionRecord.h"
-#include "core/api/EventSynthesizer.h"
 
 #include <QElapsedTimer>
 #include <QObject>
