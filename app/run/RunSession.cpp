@@ -152,7 +152,7 @@ void RunSession::handle(const ExecutionEvent &e)
         break;
     case ExecutionEvent::Type::StepStarted:
     case ExecutionEvent::Type::StepCompleted: {
-        const int index = m_fold.stepIndex(e.step.id.isEmpty() ? e.stepId : e.step.id);
+        const int index = m_fold.stepIndex(e.step->id.isEmpty() ? e.stepId : e.step->id);
         if (index < 0)
             break;
         const StepRecord &s = r.steps[index];

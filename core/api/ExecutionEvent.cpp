@@ -111,12 +111,12 @@ QJsonObject ExecutionEvent::toJson() const
         break;
     case Type::Complete:
         // The figures sit flat in the message (docs/wire-protocol.md).
-        o = summaryToJson(summary);
+        o = summaryToJson(*summary);
         o.insert(u"status", toWire(status));
         break;
     case Type::StepStarted:
     case Type::StepCompleted:
-        o.insert(u"step", step.toJson());
+        o.insert(u"step", step->toJson());
         break;
     case Type::Chunk:
         if (!stepId.isEmpty())
@@ -202,7 +202,7 @@ Result<ExecutionEvent> ExecutionEvent::fromJson(const QJsonObject &o)
         if (!s.isObject())
             return Failure { QStringLiteral("event.step: expected an object") };
         e.step = StepRecord::fromJson(s.toObject());
-        e.stepId = e.step.id;
+        e.stepId = e.step->id;
         break;
     }
     case Type::Chunk: {

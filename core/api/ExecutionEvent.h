@@ -11,7 +11,46 @@
 #include <QMetaType>
 #include <QString>
 
+#include <memory>
 #include <optional>
+
+// A payload held once and shared by the copies of an event (copy on write). Most events are
+// chunks and carry none of the big payloads (a step, the figures, the header); holding them
+// by pointer keeps an event small, which the event rate and the replay buffer depend on
+// (tests/bench/bench_engine_events). Reads of an empty one see a default-constructed value.
+template <typename T> class SharedPayload
+{
+public:
+    SharedPayload() = default;
+    SharedPayload(const T &value)
+        : m_value(std::make_shared<const T>(value))
+    {
+    }
+    SharedPayload(T &&value)
+        : m_value(std::make_shared<const T>(std::move(value)))
+    {
+    }
+    const T &operator*() const { return m_value ? *m_value : empty(); }
+    const T *operator->() const { return &**this; }
+    explicit operator bool() const { return bool(m_value); }
+    void reset() { m_value.reset(); }
+    // A private copy to change.
+    T &edit()
+    {
+        auto own = std::make_shared<T>(**this);
+        T &ref = *own;
+        m_value = std::move(own);
+        return ref;
+    }
+
+private:
+    static const T &empty()
+    {
+        static const T value {};
+        return value;
+    }
+    std::shared_ptr<const T> m_value;
+};
 
 // What an execution is, sent once with its first status event (`queued`) so that no view has
 // to fetch it back from the store (docs/wire-protocol.md, "header").
@@ -64,20 +103,20 @@ struct ExecutionEvent
 
     // Status, Complete.
     ExecutionStatus status = ExecutionStatus::Queued;
-    // Status: the first one (queued) carries the header.
-    std::optional<ExecutionHeader> header;
+    // Status: the first one (queued) carries the header (false when absent).
+    SharedPayload<ExecutionHeader> header;
     // Status(running): how long it waited; -1 when not said.
     qint64 queueMs = -1;
     // Status (optional), Error.
     QString errorMessage;
     // StepStarted / StepCompleted: the step as it is now (its id is also in stepId).
-    StepRecord step;
+    SharedPayload<StepRecord> step;
     // Chunk: the step the text belongs to, the text, its token count.
     QString stepId;
     QString content;
     int tokens = 0;
     // Complete.
-    ExecutionSummary summary;
+    SharedPayload<ExecutionSummary> summary;
     // Error (a stream error, not an execution failure): the wire code ("not_found",
     // "bad_after_seq", …) and what it means.
     QString errorWireCode;

@@ -78,7 +78,7 @@ ExecutionFold::Outcome ExecutionFold::applyStatus(const ExecutionEvent &e)
     m_record.status = e.status;
     m_statusSeq = qMax(m_statusSeq, e.seq);
     if (complete) {
-        e.summary.applyTo(m_record);
+        e.summary->applyTo(m_record);
         m_finished = true;
         return Outcome::Applied;
     }
@@ -91,7 +91,7 @@ ExecutionFold::Outcome ExecutionFold::applyStatus(const ExecutionEvent &e)
 
 ExecutionFold::Outcome ExecutionFold::applyStep(const ExecutionEvent &e)
 {
-    const QString id = e.step.id.isEmpty() ? e.stepId : e.step.id;
+    const QString id = e.step->id.isEmpty() ? e.stepId : e.step->id;
     if (id.isEmpty())
         return Outcome::Stale;
     const bool started = e.type == ExecutionEvent::Type::StepStarted;
@@ -109,7 +109,7 @@ ExecutionFold::Outcome ExecutionFold::applyStep(const ExecutionEvent &e)
     }
     StepRecord &slot = m_record.steps[i];
     const StepRecord before = slot;
-    slot = e.step;
+    slot = *e.step;
     slot.id = id;
     // What a step is does not change during its life, and a step_completed may carry only some
     // keys (docs/wire-protocol.md): its identity comes from the first event that named it.

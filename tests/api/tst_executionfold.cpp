@@ -314,7 +314,7 @@ private slots:
         QCOMPARE(fold.apply(withSeq(start, 7)), ExecutionFold::Outcome::Stale);
         QCOMPARE(fold.record().steps.size(), 1);
         QCOMPARE(fold.record().steps[0].status, StepStatus::Completed);
-        QCOMPARE(fold.record().steps[0].outputData, done.step.outputData);
+        QCOMPARE(fold.record().steps[0].outputData, done.step->outputData);
         QCOMPARE(fold.stepIndex(QStringLiteral("s1")), 0);
     }
 

@@ -67,7 +67,7 @@ public:
         QList<QJsonObject> out;
         for (const ExecutionEvent &e : byId.value(id))
             if (e.type == type)
-                out.append(e.step.toJson());
+                out.append(e.step->toJson());
         return out;
     }
 
@@ -767,7 +767,7 @@ private slots:
         int llmStarted = 0;
         bool bothStartedBeforeAnyEnded = false;
         for (const ExecutionEvent &e : log.byId.value(id)) {
-            const bool llm = toWire(e.step.kind) == QLatin1String("llm");
+            const bool llm = toWire(e.step->kind) == QLatin1String("llm");
             if (e.type == ExecutionEvent::Type::StepStarted && llm)
                 ++llmStarted;
             if (e.type == ExecutionEvent::Type::StepCompleted && llm) {
@@ -780,8 +780,8 @@ private slots:
         // figures. Run sequentially, the run would last at least the sum of its two llm steps.
         qint64 llmSum = 0;
         for (const ExecutionEvent &e : log.byId.value(id))
-            if (e.type == ExecutionEvent::Type::StepCompleted && toWire(e.step.kind) == QLatin1String("llm"))
-                llmSum += e.step.executionTimeMs;
+            if (e.type == ExecutionEvent::Type::StepCompleted && toWire(e.step->kind) == QLatin1String("llm"))
+                llmSum += e.step->executionTimeMs;
         const qint64 total = log.complete(id).toJson().value(QLatin1String("execution_time_ms")).toInteger();
         QVERIFY2(llmSum >= 1000, qPrintable(QStringLiteral("llm steps took %1 ms in all").arg(llmSum)));
         QVERIFY2(total < llmSum,
@@ -804,7 +804,7 @@ private slots:
         QCOMPARE(log.completeStatus(id), QStringLiteral("completed"));
         int open = 0, maxOpen = 0;
         for (const ExecutionEvent &e : log.byId.value(id)) {
-            if (toWire(e.step.kind) != QLatin1String("node"))
+            if (toWire(e.step->kind) != QLatin1String("node"))
                 continue;
             if (e.type == ExecutionEvent::Type::StepStarted)
                 maxOpen = qMax(maxOpen, ++open);

@@ -90,13 +90,14 @@ private slots:
         QVERIFY(complete.ok());
         QVERIFY(complete->isTerminal());
         QCOMPARE(complete->status, ExecutionStatus::Cancelled);
-        QCOMPARE(complete->summary.outputData.value(QLatin1String("text")).toString(), QStringLiteral("par"));
+        QCOMPARE(
+            complete->summary->outputData.value(QLatin1String("text")).toString(), QStringLiteral("par"));
 
         const auto step = ExecutionEvent::fromJson(
             parse(R"({"type":"step_started","execution_id":"e","seq":2,"step":{"id":"s9","kind":"llm"}})"));
         QVERIFY(step.ok());
         QCOMPARE(step->stepId, QStringLiteral("s9"));
-        QCOMPARE(step->step.kind, StepKind::Llm);
+        QCOMPARE(step->step->kind, StepKind::Llm);
     }
 
     // The partial wire objects of roundTrip() (written back in full) parse to the values they carry.
@@ -109,10 +110,10 @@ private slots:
         QCOMPARE(started->executionId, QStringLiteral("e1"));
         QCOMPARE(started->seq, qint64(2));
         QCOMPARE(started->stepId, QStringLiteral("s1"));
-        QCOMPARE(started->step.id, QStringLiteral("s1"));
-        QCOMPARE(started->step.name, QStringLiteral("draft"));
-        QCOMPARE(started->step.kind, StepKind::Node);
-        QCOMPARE(started->step.status, StepStatus::Running);
+        QCOMPARE(started->step->id, QStringLiteral("s1"));
+        QCOMPARE(started->step->name, QStringLiteral("draft"));
+        QCOMPARE(started->step->kind, StepKind::Node);
+        QCOMPARE(started->step->status, StepStatus::Running);
 
         const auto completed = ExecutionEvent::fromJson(parse(
             R"({"type":"step_completed","execution_id":"e1","seq":9,"step":{"id":"s1","status":"completed","output_data":{}}})"));
@@ -120,9 +121,9 @@ private slots:
         QCOMPARE(completed->type, ExecutionEvent::Type::StepCompleted);
         QCOMPARE(completed->seq, qint64(9));
         QCOMPARE(completed->stepId, QStringLiteral("s1"));
-        QCOMPARE(completed->step.id, QStringLiteral("s1"));
-        QCOMPARE(completed->step.status, StepStatus::Completed);
-        QVERIFY(completed->step.outputData.isEmpty());
+        QCOMPARE(completed->step->id, QStringLiteral("s1"));
+        QCOMPARE(completed->step->status, StepStatus::Completed);
+        QVERIFY(completed->step->outputData.isEmpty());
 
         const auto failed = ExecutionEvent::fromJson(parse(
             R"({"type":"complete","execution_id":"e1","seq":4,"status":"failed","cost_usd":null,"error_message":"node 'review' failed: x"})"));
@@ -130,12 +131,12 @@ private slots:
         QCOMPARE(failed->type, ExecutionEvent::Type::Complete);
         QCOMPARE(failed->seq, qint64(4));
         QCOMPARE(failed->status, ExecutionStatus::Failed);
-        QVERIFY(!failed->summary.costUsd.has_value());
-        QCOMPARE(failed->summary.errorMessage, QStringLiteral("node 'review' failed: x"));
-        QCOMPARE(failed->summary.ttftMs, qint64(-1));
-        QCOMPARE(failed->summary.inputTokens, qint64(0));
-        QCOMPARE(failed->summary.outputTokens, qint64(0));
-        QVERIFY(failed->summary.outputData.isEmpty());
+        QVERIFY(!failed->summary->costUsd.has_value());
+        QCOMPARE(failed->summary->errorMessage, QStringLiteral("node 'review' failed: x"));
+        QCOMPARE(failed->summary->ttftMs, qint64(-1));
+        QCOMPARE(failed->summary->inputTokens, qint64(0));
+        QCOMPARE(failed->summary->outputTokens, qint64(0));
+        QVERIFY(failed->summary->outputData.isEmpty());
     }
 
     // A minimal server: no seq, no step id, complete without status.

@@ -73,7 +73,7 @@ public:
     {
         QString all;
         for (const ExecutionEvent &e : byId.value(id))
-            all += e.content + e.errorMessage + e.summary.errorMessage
+            all += e.content + e.errorMessage + e.summary->errorMessage
                 + QString::fromUtf8(QJsonDocument(e.toJson()).toJson());
         return all;
     }
@@ -199,7 +199,7 @@ private slots:
         const QString id = start(*b);
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
         QCOMPARE(log.complete(id).status, ExecutionStatus::Failed);
-        const QString error = log.complete(id).summary.errorMessage;
+        const QString error = log.complete(id).summary->errorMessage;
         QCOMPARE(error,
             QStringLiteral(
                 "provider 'cloud' (openai) would send AS_KC_ENGINE_KEY to host %1 (not the official "
@@ -223,7 +223,7 @@ private slots:
         const QString id = start(*b);
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
         QCOMPARE(log.complete(id).status, ExecutionStatus::Failed);
-        const QString error = log.complete(id).summary.errorMessage;
+        const QString error = log.complete(id).summary->errorMessage;
         QVERIFY2(error.contains(QLatin1String("GITHUB_TOKEN")) && error.contains(server.url().authority())
                 && error.contains(QLatin1String("'cloud'")),
             qPrintable(error));
@@ -292,7 +292,7 @@ private slots:
         const QString id = start(*b);
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(id), 20000);
         QCOMPARE(log.complete(id).status, ExecutionStatus::Failed);
-        const QString error = log.complete(id).summary.errorMessage;
+        const QString error = log.complete(id).summary->errorMessage;
         qInfo("run error: %s", qPrintable(error));
         QCOMPARE(error, QStringLiteral("openai: no API key: set AS_KC_ENGINE_KEY"));
         QCOMPARE(server.requests.size(), 0);
@@ -317,7 +317,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(log.finished(next), 20000);
         credentials::setOfficialOriginForTesting(QStringLiteral("openai"), QUrl());
         QCOMPARE(log.complete(next).status, ExecutionStatus::Failed);
-        const QString error = log.complete(next).summary.errorMessage;
+        const QString error = log.complete(next).summary->errorMessage;
         QVERIFY2(error.contains(QLatin1String("system keychain")), qPrintable(error));
     }
 };

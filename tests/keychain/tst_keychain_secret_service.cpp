@@ -61,11 +61,11 @@ private:
         bool done = false;
         connect(&backend, &ExecutionBackend::eventsReceived, this, [&](const ExecutionEventList &events) {
             for (const ExecutionEvent &e : events) {
-                run.everything += e.content + e.errorMessage + e.summary.errorMessage
+                run.everything += e.content + e.errorMessage + e.summary->errorMessage
                     + QString::fromUtf8(QJsonDocument(e.toJson()).toJson());
                 if (e.isTerminal()) {
                     run.status = toWire(e.status);
-                    run.error = e.summary.errorMessage;
+                    run.error = e.summary->errorMessage;
                     done = true;
                 }
             }

@@ -68,9 +68,9 @@ private slots:
         QCOMPARE(events[1].event.status, ExecutionStatus::Running);
         QCOMPARE(events[1].atMs, 10);
         QCOMPARE(events[2].event.type, ExecutionEvent::Type::StepStarted);
-        QCOMPARE(events[2].event.step.id, QStringLiteral("n"));
-        QCOMPARE(events[2].event.step.status, StepStatus::Running);
-        QCOMPARE(events[3].event.step.id, QStringLiteral("l"));
+        QCOMPARE(events[2].event.step->id, QStringLiteral("n"));
+        QCOMPARE(events[2].event.step->status, StepStatus::Running);
+        QCOMPARE(events[3].event.step->id, QStringLiteral("l"));
         QCOMPARE(events[4].event.type, ExecutionEvent::Type::Chunk);
         QCOMPARE(events[4].atMs, 220); // first token at start + ttft
         QString text;
@@ -84,11 +84,11 @@ private slots:
         QCOMPARE(tokens, 12);
         QCOMPARE(events[8].event.type, ExecutionEvent::Type::StepCompleted);
         QCOMPARE(events[8].atMs, 900);
-        QCOMPARE(events[8].event.step.status, StepStatus::Completed);
+        QCOMPARE(events[8].event.step->status, StepStatus::Completed);
         QCOMPARE(events[10].event.type, ExecutionEvent::Type::Complete);
         QCOMPARE(events[10].atMs, 1010);
-        QCOMPARE(events[10].event.summary.costUsd, std::optional<double>(0.25));
-        QCOMPARE(events[10].event.summary.outputTokens, 12);
+        QCOMPARE(events[10].event.summary->costUsd, std::optional<double>(0.25));
+        QCOMPARE(events[10].event.summary->outputTokens, 12);
     }
 
     // Unknown cost replays as null, never 0; steps without times are spread over the run.
@@ -102,7 +102,7 @@ private slots:
         options.maxChunksPerStep = 0;
         const QList<TimedEvent> events = synthesizeEvents(e, options);
         QCOMPARE(events.size(), 7);
-        QVERIFY(!events.last().event.summary.costUsd.has_value());
+        QVERIFY(!events.last().event.summary->costUsd.has_value());
         for (const TimedEvent &te : events)
             QVERIFY(te.atMs >= 0 && te.atMs <= 1010);
     }

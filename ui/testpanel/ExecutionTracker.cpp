@@ -135,7 +135,7 @@ void ExecutionTracker::handle(const ExecutionEvent &e)
         emit statusChanged(m_metrics.status);
         break;
     case ExecutionEvent::Type::StepStarted: {
-        const StepRecord &step = r.steps[m_fold.stepIndex(e.step.id)];
+        const StepRecord &step = r.steps[m_fold.stepIndex(e.step->id)];
         QString node = step.nodeId;
         if (node.isEmpty())
             node = m_stepNode.value(step.parentStepId);
@@ -155,7 +155,7 @@ void ExecutionTracker::handle(const ExecutionEvent &e)
         emit chunkReceived(e.stepId, m_stepNode.value(e.stepId), e.content, e.tokens);
         break;
     case ExecutionEvent::Type::StepCompleted: {
-        const StepRecord &step = r.steps[m_fold.stepIndex(e.step.id)];
+        const StepRecord &step = r.steps[m_fold.stepIndex(e.step->id)];
         if (step.kind == StepKind::Llm)
             m_metrics.inputTokens = qMax<qint64>(0, m_metrics.inputTokens) + step.inputTokens;
         emit stepCompleted(step);

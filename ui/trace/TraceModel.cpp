@@ -447,7 +447,7 @@ bool TraceModel::applyStatusToRoot(const ExecutionEvent &ev, ExecutionStatus bef
 
 void TraceModel::applyStepToRows(const ExecutionEvent &ev)
 {
-    const QString id = ev.step.id.isEmpty() ? ev.stepId : ev.step.id;
+    const QString id = ev.step->id.isEmpty() ? ev.stepId : ev.step->id;
     const auto it = m_byId.constFind(id);
     if (it != m_byId.constEnd()) {
         refreshStep(*it);

@@ -160,11 +160,11 @@ private slots:
         done.executionId = fresh.id;
         done.seq = 9;
         done.status = ExecutionStatus::Completed;
-        done.summary.inputTokens = 52;
-        done.summary.outputTokens = 18;
-        done.summary.costUsd = 0.0000186;
-        done.summary.executionTimeMs = 840;
-        done.summary.ttftMs = 210;
+        done.summary.edit().inputTokens = 52;
+        done.summary.edit().outputTokens = 18;
+        done.summary.edit().costUsd = 0.0000186;
+        done.summary.edit().executionTimeMs = 840;
+        done.summary.edit().ttftMs = 210;
         QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
         m_backend->emitEvents({ done });
         QCOMPARE(changed.size(), 1);

@@ -24,7 +24,7 @@ ExecutionEvent complete(const QString &id, qint64 seq, ExecutionStatus s)
     e.executionId = id;
     e.seq = seq;
     e.status = s;
-    e.summary.outputData = QJsonObject { { QStringLiteral("text"), toWire(s) } };
+    e.summary.edit().outputData = QJsonObject { { QStringLiteral("text"), toWire(s) } };
     return e;
 }
 } // namespace

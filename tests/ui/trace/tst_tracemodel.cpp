@@ -174,10 +174,10 @@ private slots:
         complete.executionId = exec;
         complete.seq = 7;
         complete.status = ExecutionStatus::Completed;
-        complete.summary.inputTokens = 7;
-        complete.summary.outputTokens = 2;
-        complete.summary.costUsd.reset();
-        complete.summary.executionTimeMs = 150;
+        complete.summary.edit().inputTokens = 7;
+        complete.summary.edit().outputTokens = 2;
+        complete.summary.edit().costUsd.reset();
+        complete.summary.edit().executionTimeMs = 150;
         done << complete;
         ExecutionEvent otherExecution
             = ExecutionEvent::makeStatus(QStringLiteral("other"), ExecutionStatus::Failed);
