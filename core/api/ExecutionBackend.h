@@ -4,6 +4,7 @@
 #include "core/api/ExecutionEvent.h"
 #include "core/api/ExecutionRecord.h"
 #include "core/api/ExecutionRequest.h"
+#include "core/api/ToolTypes.h"
 #include "core/model/Workspace.h"
 
 #include <QDateTime>
@@ -73,6 +74,10 @@ public:
     using HistoryReply = BackendReply<const HistoryPage &, const Error &>;
     using FetchReply = BackendReply<const ExecutionRecord &, const Error &>;
     using DeleteReply = BackendReply<int, const Error &>;
+    using ToolsCallback = std::function<void(const QList<ToolSourceStatus> &sources, const Error &error)>;
+    using ToolCallCallback = std::function<void(const ToolResult &result, const Error &error)>;
+    using ToolsReply = BackendReply<const QList<ToolSourceStatus> &, const Error &>;
+    using ToolCallReply = BackendReply<const ToolResult &, const Error &>;
 
     using QObject::QObject;
     ~ExecutionBackend() override = default;
@@ -120,6 +125,15 @@ public:
     // Whether setWorkspace() / setCredentialTrust() have an effect.
     virtual bool runsLocalWorkspace() const { return false; }
 
+    // Tools (docs/tools.md): the workspace's tool sources with their state and tools (sources
+    // not yet started are started and listed), and one tool run by itself. The tools run where
+    // the runs do (the engine thread, or the server). A backend without tools answers
+    // InvalidInput. A tool's own error is a result with isError (error.code None); Error is for
+    // an unknown source or tool (NotFound) or an unreachable backend.
+    virtual void listTools(QObject *context, ToolsCallback callback);
+    virtual void callTool(const QString &sourceId, const QString &tool, const QJsonObject &arguments,
+        QObject *context, ToolCallCallback callback);
+
     virtual int runningCount() const = 0;
     virtual int queuedCount() const = 0;
     // "connected", "connecting", "disconnected" — the local backend is always "connected".
@@ -136,6 +150,8 @@ signals:
     void connectionStateChanged(const QString &state);
     // The workspace was replaced (remote: fetched; local: setWorkspace).
     void workspaceChanged();
+    // A tool source changed state or its tools (listTools() has the new picture).
+    void toolsChanged();
 
 protected:
     // One subscriber of one execution, as the implementations keep it (GUI thread).
@@ -184,6 +200,19 @@ inline void ExecutionBackend::deleteExecutions(const QStringList &, QObject *con
 {
     replyLater(DeleteReply(context, std::move(callback)), 0,
         Error { ErrorCode::InvalidInput, displayName() + QStringLiteral(": cannot delete executions") });
+}
+
+inline void ExecutionBackend::listTools(QObject *context, ToolsCallback callback)
+{
+    replyLater(ToolsReply(context, std::move(callback)), QList<ToolSourceStatus>(),
+        Error { ErrorCode::InvalidInput, displayName() + QStringLiteral(": has no tools") });
+}
+
+inline void ExecutionBackend::callTool(
+    const QString &, const QString &, const QJsonObject &, QObject *context, ToolCallCallback callback)
+{
+    replyLater(ToolCallReply(context, std::move(callback)), ToolResult(),
+        Error { ErrorCode::InvalidInput, displayName() + QStringLiteral(": has no tools") });
 }
 
 inline void ExecutionBackend::applyRetention(

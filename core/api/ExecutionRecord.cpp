@@ -89,6 +89,8 @@ QJsonObject StepRecord::toJson() const
     o.insert(u"ttft_ms", msOrNull(ttftMs));
     o.insert(u"attempt", attempt);
     o.insert(u"error_message", textOrNull(errorMessage));
+    if (!toolCallId.isEmpty())
+        o.insert(u"tool_call_id", toolCallId);
     return o;
 }
 
@@ -122,6 +124,7 @@ StepRecord StepRecord::fromJson(const QJsonObject &o)
     s.ttftMs = msFromJson(o.value(u"ttft_ms"), -1);
     s.attempt = o.value(u"attempt").toInt(1);
     s.errorMessage = o.value(u"error_message").toString();
+    s.toolCallId = o.value(u"tool_call_id").toString();
     return s;
 }
 
@@ -161,6 +164,12 @@ QJsonObject ExecutionRecord::toJson(bool withSteps) const
     o.insert(u"cached_tokens", cachedTokens);
     o.insert(u"tokens_estimated", tokensEstimated);
     o.insert(u"rerun_of", textOrNull(rerunOf));
+    o.insert(u"conversation_id", textOrNull(conversationId));
+    o.insert(u"turn", turn);
+    if (!toolOverrides.isEmpty())
+        o.insert(u"tool_overrides", toolOverrides);
+    if (!budget.isEmpty())
+        o.insert(u"budget", budget);
     if (withSteps) {
         QJsonArray a;
         for (const StepRecord &s : steps)
@@ -205,6 +214,10 @@ ExecutionRecord ExecutionRecord::fromJson(const QJsonObject &o)
     e.cachedTokens = intFromJson(o.value(u"cached_tokens"));
     e.tokensEstimated = o.value(u"tokens_estimated").toBool();
     e.rerunOf = o.value(u"rerun_of").toString();
+    e.conversationId = o.value(u"conversation_id").toString();
+    e.turn = int(intFromJson(o.value(u"turn")));
+    e.toolOverrides = o.value(u"tool_overrides").toObject();
+    e.budget = o.value(u"budget").toObject();
     const QJsonArray steps = o.value(u"steps").toArray();
     for (const QJsonValue &v : steps)
         e.steps.append(StepRecord::fromJson(v.toObject()));

@@ -36,6 +36,7 @@ struct StepRecord
     qint64 ttftMs = -1; // -1 = none
     int attempt = 1;
     QString errorMessage;
+    QString toolCallId; // tool steps: the id the model gave the call (tool_call_id)
 
     // Column names as keys, input_data/output_data as objects, times ISO strings,
     // cost_usd null when unknown.
@@ -74,6 +75,12 @@ struct ExecutionRecord
     qint64 cachedTokens = 0;
     bool tokensEstimated = false;
     QString rerunOf;
+    // A conversation is a chain of executions (docs/tools.md): the id shared by its turns
+    // (the first execution's id) and this execution's 1-based turn (0: not a conversation).
+    QString conversationId;
+    int turn = 0;
+    QJsonObject toolOverrides; // the run's tool_overrides, as requested
+    QJsonObject budget; // the run's budget, as requested
     QList<StepRecord> steps;
 
     QJsonObject toJson(bool withSteps) const; // "steps": [...] only when withSteps

@@ -10,6 +10,26 @@ void putIfSet(QJsonObject &o, const char *key, const QString &value)
 
 } // namespace
 
+QJsonObject ExecutionBudget::toJson() const
+{
+    QJsonObject o;
+    if (maxCostUsd)
+        o.insert(QStringLiteral("max_cost_usd"), *maxCostUsd);
+    if (maxToolCalls)
+        o.insert(QStringLiteral("max_tool_calls"), *maxToolCalls);
+    return o;
+}
+
+ExecutionBudget ExecutionBudget::fromJson(const QJsonObject &o)
+{
+    ExecutionBudget b;
+    if (o.value(QLatin1String("max_cost_usd")).isDouble())
+        b.maxCostUsd = o.value(QLatin1String("max_cost_usd")).toDouble();
+    if (o.value(QLatin1String("max_tool_calls")).isDouble())
+        b.maxToolCalls = o.value(QLatin1String("max_tool_calls")).toInt();
+    return b;
+}
+
 QJsonObject ExecutionRequest::toJson() const
 {
     QJsonObject o;
@@ -24,6 +44,12 @@ QJsonObject ExecutionRequest::toJson() const
     putIfSet(o, "triggered_by", triggeredBy);
     putIfSet(o, "rerun_of", rerunOf);
     putIfSet(o, "execution_id", executionId);
+    if (!toolOverrides.isEmpty())
+        o.insert(QStringLiteral("tool_overrides"), toolOverrides);
+    if (!budget.isEmpty())
+        o.insert(QStringLiteral("budget"), budget.toJson());
+    putIfSet(o, "conversation_of", conversationOf);
+    putIfSet(o, "message", message);
     return o;
 }
 
@@ -42,6 +68,10 @@ ExecutionRequest ExecutionRequest::fromJson(const QJsonObject &o)
     r.triggeredBy = o.value(QLatin1String("triggered_by")).toString();
     r.rerunOf = o.value(QLatin1String("rerun_of")).toString();
     r.executionId = o.value(QLatin1String("execution_id")).toString();
+    r.toolOverrides = o.value(QLatin1String("tool_overrides")).toObject();
+    r.budget = ExecutionBudget::fromJson(o.value(QLatin1String("budget")).toObject());
+    r.conversationOf = o.value(QLatin1String("conversation_of")).toString();
+    r.message = o.value(QLatin1String("message")).toString();
     return r;
 }
 

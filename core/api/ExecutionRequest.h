@@ -5,6 +5,18 @@
 #include <QJsonObject>
 #include <QString>
 
+#include <optional>
+
+// Limits of one run (docs/tools.md): exceeding one ends the run failed with the reason.
+struct ExecutionBudget
+{
+    std::optional<double> maxCostUsd; // max_cost_usd
+    std::optional<int> maxToolCalls; // max_tool_calls
+    bool isEmpty() const { return !maxCostUsd && !maxToolCalls; }
+    QJsonObject toJson() const;
+    static ExecutionBudget fromJson(const QJsonObject &o);
+};
+
 // What to run (docs/architecture.md). Exactly one of agentId / orchestrationId is set.
 struct ExecutionRequest
 {
@@ -18,6 +30,13 @@ struct ExecutionRequest
     QString triggeredBy;
     QString rerunOf; // execution id this re-runs
     QString executionId; // empty: assigned by the backend
+    // Per-run tool overrides (docs/tools.md): tool name -> {"result": any} | {"error": "..."}
+    // | {"latency_ms": N}; recorded in the execution.
+    QJsonObject toolOverrides;
+    ExecutionBudget budget;
+    // Continue a conversation: the execution to continue and the new user message.
+    QString conversationOf; // conversation_of
+    QString message;
 
     QJsonObject toJson() const;
     static ExecutionRequest fromJson(const QJsonObject &o);

@@ -4,7 +4,9 @@
 #include "core/model/OrchestrationGraph.h"
 #include "core/model/WorkspaceWriter.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -1050,4 +1052,17 @@ OrchestrationSpec *Workspace::orchestration(const QString &id)
         if (o.id == id)
             return &o;
     return nullptr;
+}
+
+const ToolSourceSpec *Workspace::toolSource(const QString &id) const
+{
+    for (const ToolSourceSpec &t : tools)
+        if (t.id == id)
+            return &t;
+    return nullptr;
+}
+
+QString Workspace::baseDir() const
+{
+    return filePath.isEmpty() ? QDir::currentPath() : QFileInfo(filePath).absolutePath();
 }

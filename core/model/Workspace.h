@@ -4,9 +4,11 @@
 #include "core/model/FieldSpec.h"
 
 #include <QHash>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 // The workspace file (`*.agents.json`, docs/workspace-format.md). Every struct keeps the JSON object it was
 // read from in `raw`, so saving writes unknown keys back unchanged.
@@ -46,6 +48,34 @@ struct AgentSpec
     QString instructions;
     Signature signature;
     QList<AgentExample> examples;
+    // Tool references (docs/tools.md): a source id (all of its tools) or "source/tool".
+    QStringList tools;
+    int maxTurns = 8; // max_turns: model turns of the agent loop
+    QJsonObject raw;
+};
+
+// One entry of the workspace's "tools" object (docs/tools.md): where tools come from.
+struct ToolSourceSpec
+{
+    QString id; // key in "tools"
+    QString kind; // mcp | command | mock
+    // mcp over stdio, and command: the program, its arguments, extra environment and folder
+    // (relative paths are relative to the workspace file's folder).
+    QString command;
+    QStringList args;
+    QHash<QString, QString> env;
+    QString cwd;
+    // mcp over Streamable HTTP: the endpoint and the NAME of the variable holding the bearer
+    // token (never a token).
+    QString url;
+    QString bearerTokenEnv;
+    // command and mock: the one tool's description and JSON Schema of its arguments.
+    QString description;
+    QJsonObject parameters;
+    // mock: [{"when": {...}, "result": any} | {"when"?, "error": "..."}], tried in order.
+    QJsonArray responses;
+    int latencyMs = 0; // mock: delay before answering
+    int timeoutMs = 60000; // timeout_ms: one call (command, mcp)
     QJsonObject raw;
 };
 
@@ -145,6 +175,7 @@ public:
     QList<ProviderConfig> providers;
     QList<AgentSpec> agents;
     QList<OrchestrationSpec> orchestrations;
+    QList<ToolSourceSpec> tools; // "tools", in file order
     QJsonObject raw;
     QString filePath; // where it was loaded from (empty for an unsaved workspace)
 
@@ -170,6 +201,10 @@ public:
     const ProviderConfig *provider(const QString &id) const;
     const AgentSpec *agent(const QString &id) const;
     const OrchestrationSpec *orchestration(const QString &id) const;
+    const ToolSourceSpec *toolSource(const QString &id) const;
+    // The folder relative paths of tool sources are resolved against (the file's folder, or
+    // the current folder for an unsaved workspace).
+    QString baseDir() const;
     AgentSpec *agent(const QString &id);
     OrchestrationSpec *orchestration(const QString &id);
 };

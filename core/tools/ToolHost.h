@@ -1,0 +1,58 @@
+#pragma once
+
+#include "core/api/ToolSource.h"
+#include "core/model/Workspace.h"
+#include "core/providers/CredentialPolicy.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <functional>
+
+class QNetworkAccessManager;
+
+// A tool as one agent's model sees it (docs/tools.md): the name it is offered under (the
+// source's name, prefixed "source__" only where two sources of that agent offer the same name)
+// and where it comes from.
+struct BoundTool
+{
+    QString exposedName;
+    ToolDefinition definition; // definition.source = the source id, definition.name = its name
+};
+
+// The workspace's tool sources (docs/tools.md): creates one ToolSource per "tools" entry
+// (core/mcp McpSource, core/tools CommandSource / MockSource), starts them on first use,
+// resolves an agent's tool references and runs calls.
+//
+// Threading: lives on the engine thread (the runner: its main thread); everything answers later
+// on that thread. A bearer token variable is read only when `trust` allows it (docs/credentials.md).
+class ToolHost : public QObject
+{
+    Q_OBJECT
+public:
+    using StatusCallback = std::function<void(const QList<ToolSourceStatus> &sources)>;
+    using ResolveCallback = std::function<void(const QList<BoundTool> &tools, const QString &error)>;
+
+    explicit ToolHost(QNetworkAccessManager *network, QObject *parent = nullptr);
+    ~ToolHost() override;
+
+    // Replaces the sources (sources whose spec is unchanged are kept running).
+    void setWorkspace(const Workspace &workspace, const CredentialTrust &trust);
+    // Every source's current status, without starting anything.
+    QList<ToolSourceStatus> statuses() const;
+    // Starts and lists every source, then answers with all statuses.
+    void refresh(QObject *context, StatusCallback callback);
+    ToolSource *source(const QString &id) const;
+    // The tools `agent` may call (lists the sources it names). An error names the reference
+    // ("tools[1]: source 'files' offers no tool 'read'") or the failed source.
+    void resolve(const AgentSpec &agent, QObject *context, ResolveCallback callback);
+    // Shuts every source down (process children stopped, sessions closed).
+    void shutdown();
+
+signals:
+    void statusChanged(const ToolSourceStatus &status);
+
+private:
+    struct Private;
+    Private *d;
+};
