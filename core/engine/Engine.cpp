@@ -1,4 +1,5 @@
 #include "core/engine/Engine.h"
+#include "core/tools/ToolHost.h"
 
 #include "core/api/ExecutionBackend.h"
 #include "core/api/ExecutionTypes.h"
@@ -76,6 +77,10 @@ void Engine::initialize()
 {
     if (!m_network)
         m_network = new QNetworkAccessManager(this);
+    if (!m_tools) {
+        m_tools = new ToolHost(m_network, this);
+        m_tools->setWorkspace(m_workspace, m_settings.credentialTrust);
+    }
     m_writer.open(m_settings.databasePath);
 }
 
@@ -84,11 +89,15 @@ void Engine::setWorkspace(const Workspace &workspace)
     m_workspace = workspace;
     ++m_workspaceGeneration;
     m_problemsCache.reset();
+    if (m_tools)
+        m_tools->setWorkspace(m_workspace, m_settings.credentialTrust);
 }
 
 void Engine::setCredentialTrust(const CredentialTrust &trust)
 {
     m_settings.credentialTrust = trust;
+    if (m_tools)
+        m_tools->setWorkspace(m_workspace, m_settings.credentialTrust);
 }
 
 // --- Queue -----------------------------------------------------------------------------------
@@ -242,6 +251,8 @@ void Engine::shutdown()
         for (AgentRun *t : tasks)
             t->abort();
     }
+    if (m_tools)
+        m_tools->shutdown();
     m_writer.flushPartials();
     m_journal.flush();
     m_writer.close();

@@ -22,6 +22,7 @@
 #include <optional>
 
 class Execution;
+class ToolHost;
 class ExecutionStore;
 class QNetworkAccessManager;
 
@@ -98,6 +99,9 @@ public:
     ExecutionEventList eventsSince(const QString &executionId, qint64 afterSeq, bool *known = nullptr) const;
     int runningCount() const { return m_runningCount.load(); }
     int queuedCount() const { return m_queuedCount.load(); }
+    // The workspace's tool sources (docs/tools.md). Lives on the engine thread: use it only
+    // there (QMetaObject::invokeMethod with it as context). Null before initialize().
+    ToolHost *tools() const { return m_tools; }
 
 public slots:
     // --- Engine thread only ----------------------------------------------------------------
@@ -171,6 +175,7 @@ private:
     StoreWriter m_writer; // the store and its grouped writes (engine thread)
     EventJournal m_journal; // seq, batching, replay buffer (eventsSince from any thread)
     QNetworkAccessManager *m_network = nullptr; // Owned (child); created in initialize().
+    ToolHost *m_tools = nullptr; // Owned (child); created in initialize().
 
     bool m_shutDown = false;
     bool m_pumpScheduled = false;

@@ -7,10 +7,23 @@
 #include <QList>
 #include <QString>
 
+// One tool call a model asked for (docs/agent-loop.md).
+struct ModelToolCall
+{
+    QString id; // the provider's call id (OpenAI call_…, Anthropic toolu_…; made up for Ollama)
+    QString name; // the tool name as offered to the model
+    QJsonObject arguments; // parsed arguments ({} when they were not a JSON object)
+    QString argumentsText; // the raw arguments text as streamed (for errors)
+};
+
 struct ChatMessage
 {
-    QString role; // system | user | assistant
+    QString role; // system | user | assistant | tool
     QString content;
+    QList<ModelToolCall> toolCalls; // assistant: the calls it asked for in this turn
+    QString toolCallId; // tool: the call this message answers
+    QString toolName; // tool: the tool's (offered) name
+    bool isError = false; // tool: the content is an error result
 };
 
 // docs/workspace-format.md: the instructions plus a description of the output fields as the system

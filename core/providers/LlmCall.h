@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/api/ToolTypes.h"
 #include "core/metering/Usage.h"
 #include "core/model/Prompt.h"
 #include "core/model/Workspace.h"
@@ -21,6 +22,9 @@ struct LlmRequest
     QJsonObject outputSchema; // JSON Schema for JSON modes; empty => plain text reply
     QString schemaName; // name for the JSON mode schema (the agent id); "output" if empty
     Signature signature; // the agent's signature (the scripted provider answers to fit it)
+    // The tools offered to the model, each named as the model sees it (`name` is the exposed
+    // name; inputSchema converted per provider). Empty: no tools in the request.
+    QList<ToolDefinition> tools;
     QString apiKey; // never logged, stored or traced
     int maxRetries = 2;
     int connectTimeoutMs = 15000;
