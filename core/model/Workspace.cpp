@@ -4,6 +4,7 @@
 #include "core/model/OrchestrationGraph.h"
 #include "core/model/WorkspaceWriter.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -1064,5 +1065,14 @@ const ToolSourceSpec *Workspace::toolSource(const QString &id) const
 
 QString Workspace::baseDir() const
 {
-    return filePath.isEmpty() ? QDir::currentPath() : QFileInfo(filePath).absolutePath();
+    if (filePath.isEmpty())
+        return QDir::currentPath();
+    if (!filePath.startsWith(QLatin1String(":/")))
+        return QFileInfo(filePath).absolutePath();
+    // The compiled-in example: its tool scripts are on disk beside the installed or source copy.
+    const QString installed
+        = QCoreApplication::applicationDirPath() + QStringLiteral("/../share/agentstudio/examples");
+    if (QFileInfo::exists(installed))
+        return QDir(installed).absolutePath();
+    return QStringLiteral(AGENTSTUDIO_SOURCE_DIR "/resources/examples");
 }
