@@ -1,5 +1,7 @@
 #include "core/api/ExecutionEvent.h"
 
+#include "core/api/JsonFields.h"
+
 #include <QJsonValue>
 
 namespace {
@@ -19,20 +21,9 @@ constexpr TypeName kTypeNames[] = {
     { ExecutionEvent::Type::Error, QLatin1String("error") },
 };
 
-QJsonValue nullIfEmpty(const QString &s)
-{
-    return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
-}
-
-QJsonValue nullIfNegative(qint64 v)
-{
-    return v < 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(v);
-}
-
 qint64 integer(const QJsonObject &o, QLatin1String key, qint64 fallback)
 {
-    const QJsonValue v = o.value(key);
-    return v.isDouble() ? qint64(v.toDouble()) : fallback;
+    return jsonfield::integerOr(o.value(key), fallback);
 }
 
 // The status of a status/complete event: one of the set, or a Failure naming the bad value.
@@ -57,11 +48,11 @@ QJsonObject summaryToJson(const ExecutionSummary &s)
     d.insert(u"output_tokens", s.outputTokens);
     d.insert(u"cached_tokens", s.cachedTokens);
     d.insert(u"tokens_estimated", s.tokensEstimated);
-    d.insert(u"cost_usd", s.costUsd ? QJsonValue(*s.costUsd) : QJsonValue(QJsonValue::Null));
+    d.insert(u"cost_usd", jsonfield::costToJson(s.costUsd));
     d.insert(u"execution_time_ms", s.executionTimeMs);
-    d.insert(u"ttft_ms", nullIfNegative(s.ttftMs));
+    d.insert(u"ttft_ms", jsonfield::msOrNull(s.ttftMs));
     d.insert(u"queue_ms", s.queueMs);
-    d.insert(u"error_message", nullIfEmpty(s.errorMessage));
+    d.insert(u"error_message", jsonfield::textOrNull(s.errorMessage));
     if (s.errorCode != ErrorCode::None)
         d.insert(u"error_code", toWire(s.errorCode));
     return d;

@@ -1,5 +1,6 @@
 #include "core/api/ExecutionRecord.h"
 
+#include "core/api/JsonFields.h"
 #include "core/common/Util.h"
 
 #include <QJsonArray>
@@ -7,57 +8,7 @@
 // JSON forms of the two rows. Keys are the store's column names (docs/store.md), so `agentstudio-run
 // run --format json`, the server's REST answers and the database all speak the same shape.
 
-namespace {
-
-QJsonValue costToJson(const std::optional<double> &cost)
-{
-    return cost ? QJsonValue(*cost) : QJsonValue(QJsonValue::Null);
-}
-
-std::optional<double> costFromJson(const QJsonValue &v)
-{
-    if (v.isDouble())
-        return v.toDouble();
-    return std::nullopt;
-}
-
-QJsonValue msOrNull(qint64 ms)
-{
-    return ms < 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(ms);
-}
-
-qint64 msFromJson(const QJsonValue &v, qint64 fallback)
-{
-    return v.isDouble() ? qint64(v.toDouble()) : fallback;
-}
-
-QJsonValue textOrNull(const QString &s)
-{
-    return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
-}
-
-QJsonValue timeOrNull(const QDateTime &t)
-{
-    return t.isValid() ? QJsonValue(as::isoTime(t)) : QJsonValue(QJsonValue::Null);
-}
-
-// input_data / output_data may arrive as objects (our own JSON) or as JSON text (a
-// hand-written file, an old export).
-QJsonObject objectFromJson(const QJsonValue &v)
-{
-    if (v.isObject())
-        return v.toObject();
-    if (v.isString())
-        return as::parseJsonValue(v.toString()).toObject();
-    return {};
-}
-
-qint64 intFromJson(const QJsonValue &v)
-{
-    return qint64(v.toDouble());
-}
-
-} // namespace
+using namespace jsonfield;
 
 QJsonObject StepRecord::toJson() const
 {
@@ -106,8 +57,8 @@ StepRecord StepRecord::fromJson(const QJsonObject &o)
     s.status = fromWireOr(o.value(u"status").toString(), StepStatus::Running);
     s.startedAt = as::parseIsoTime(o.value(u"started_at").toString());
     s.completedAt = as::parseIsoTime(o.value(u"completed_at").toString());
-    s.executionTimeMs = intFromJson(o.value(u"execution_time_ms"));
-    s.tokensUsed = intFromJson(o.value(u"tokens_used"));
+    s.executionTimeMs = integerOr(o.value(u"execution_time_ms"), 0);
+    s.tokensUsed = integerOr(o.value(u"tokens_used"), 0);
     s.costUsd = costFromJson(o.value(u"cost_usd"));
     s.parentStepId = o.value(u"parent_step_id").toString();
     s.spanId = o.value(u"span_id").toString();
@@ -116,12 +67,12 @@ StepRecord StepRecord::fromJson(const QJsonObject &o)
     s.nodeId = o.value(u"node_id").toString();
     s.provider = o.value(u"provider").toString();
     s.model = o.value(u"model").toString();
-    s.inputTokens = intFromJson(o.value(u"input_tokens"));
-    s.outputTokens = intFromJson(o.value(u"output_tokens"));
-    s.cachedTokens = intFromJson(o.value(u"cached_tokens"));
-    s.reasoningTokens = intFromJson(o.value(u"reasoning_tokens"));
+    s.inputTokens = integerOr(o.value(u"input_tokens"), 0);
+    s.outputTokens = integerOr(o.value(u"output_tokens"), 0);
+    s.cachedTokens = integerOr(o.value(u"cached_tokens"), 0);
+    s.reasoningTokens = integerOr(o.value(u"reasoning_tokens"), 0);
     s.tokensEstimated = o.value(u"tokens_estimated").toBool();
-    s.ttftMs = msFromJson(o.value(u"ttft_ms"), -1);
+    s.ttftMs = integerOr(o.value(u"ttft_ms"), -1);
     s.attempt = o.value(u"attempt").toInt(1);
     s.errorMessage = o.value(u"error_message").toString();
     s.toolCallId = o.value(u"tool_call_id").toString();
@@ -200,22 +151,22 @@ ExecutionRecord ExecutionRecord::fromJson(const QJsonObject &o)
     e.queuedAt = as::parseIsoTime(o.value(u"queued_at").toString());
     e.startedAt = as::parseIsoTime(o.value(u"started_at").toString());
     e.completedAt = as::parseIsoTime(o.value(u"completed_at").toString());
-    e.executionTimeMs = intFromJson(o.value(u"execution_time_ms"));
-    e.inputTokens = intFromJson(o.value(u"input_tokens"));
-    e.outputTokens = intFromJson(o.value(u"output_tokens"));
+    e.executionTimeMs = integerOr(o.value(u"execution_time_ms"), 0);
+    e.inputTokens = integerOr(o.value(u"input_tokens"), 0);
+    e.outputTokens = integerOr(o.value(u"output_tokens"), 0);
     e.costUsd = costFromJson(o.value(u"cost_usd"));
     e.traceId = o.value(u"trace_id").toString();
     e.testMode = fromWireOr(o.value(u"test_mode").toString(), TestMode::Unset);
     e.nodeId = o.value(u"node_id").toString();
     e.provider = o.value(u"provider").toString();
     e.model = o.value(u"model").toString();
-    e.queueMs = intFromJson(o.value(u"queue_ms"));
-    e.ttftMs = msFromJson(o.value(u"ttft_ms"), -1);
-    e.cachedTokens = intFromJson(o.value(u"cached_tokens"));
+    e.queueMs = integerOr(o.value(u"queue_ms"), 0);
+    e.ttftMs = integerOr(o.value(u"ttft_ms"), -1);
+    e.cachedTokens = integerOr(o.value(u"cached_tokens"), 0);
     e.tokensEstimated = o.value(u"tokens_estimated").toBool();
     e.rerunOf = o.value(u"rerun_of").toString();
     e.conversationId = o.value(u"conversation_id").toString();
-    e.turn = int(intFromJson(o.value(u"turn")));
+    e.turn = int(integerOr(o.value(u"turn"), 0));
     e.toolOverrides = o.value(u"tool_overrides").toObject();
     e.budget = o.value(u"budget").toObject();
     const QJsonArray steps = o.value(u"steps").toArray();
