@@ -6,7 +6,7 @@
 #include <QJsonDocument>
 #include <QTest>
 
-// The scripted provider with tools (docs/agent-loop.md): offline tool use by default, tool
+// The scripted provider with tools (docs/tool-calls.md): offline tool use by default, tool
 // turns scripted in `replies`, and arguments that fit the tool's schema.
 class TestScriptedTools : public QObject
 {
@@ -120,7 +120,7 @@ void continueWith(LlmRequest &r, const LlmResult &reply)
 QString violation(const QJsonValue &v, const QJsonObject &s, const QString &at = QStringLiteral("$"))
 {
     const QString type = s.value(u"type").toString();
-    auto fail = [&](const QString &why) { return at + QStringLiteral(": ") + why; };
+    auto fail = [&](const QString &why) -> QString { return at + QStringLiteral(": ") + why; };
     if (s.contains(u"const") && v != s.value(u"const"))
         return fail(QStringLiteral("not the const"));
     if (s.contains(u"enum") && !s.value(u"enum").toArray().contains(v))
@@ -220,6 +220,7 @@ void TestScriptedTools::defaultCallsEachToolThenAnswers()
 void TestScriptedTools::defaultArgumentsUseTheRequest()
 {
     const LlmResult r = run(request()).result;
+    QCOMPARE(r.toolCalls.size(), 2);
     QCOMPARE(r.toolCalls.at(0).arguments.value(u"order_id").toString(), QStringLiteral("A-1042"));
     QCOMPARE(r.toolCalls.at(1).arguments.value(u"unit").toString(), QStringLiteral("celsius"));
     QCOMPARE(r.toolCalls.at(1).arguments.value(u"days").toInt(), 4);

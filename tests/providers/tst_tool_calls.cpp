@@ -345,6 +345,7 @@ void TestToolCalls::openAiTwoTurns()
     request.tools = openAiTools();
     const LlmResult first = runOnce(request);
     QVERIFY(first.wantsTools());
+    QCOMPARE(first.toolCalls.size(), 2);
 
     // Turn 2 as the loop builds it: the assistant's calls, then one result per call.
     request.messages.append(first.assistantMessage());
@@ -430,6 +431,7 @@ void TestToolCalls::anthropicTwoTurns()
     QVERIFY(!second.wantsTools());
     QCOMPARE(second.text, QStringLiteral("Paris 12 C, Rome unavailable."));
 
+    QCOMPARE(server.requests.size(), 2);
     const QJsonObject body = jsonBody(server.requests.at(1));
     QCOMPARE(body.value(u"system").toString(), QStringLiteral("You are terse."));
     QCOMPARE(body.value(u"tools").toArray().size(), 1);
@@ -501,6 +503,7 @@ void TestToolCalls::ollamaTwoTurns()
     QCOMPARE(second.finishReason, QStringLiteral("stop"));
     QCOMPARE(second.text, QStringLiteral("Tokyo 18 C, M\u00fcnchen 4 C."));
 
+    QCOMPARE(server.requests.size(), 2);
     const QJsonObject body = jsonBody(server.requests.at(1));
     QCOMPARE(roles(body),
         QStringList({ QStringLiteral("system"), QStringLiteral("user"), QStringLiteral("assistant"),
