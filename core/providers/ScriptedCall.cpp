@@ -44,7 +44,9 @@
 // description (see "Default answers" below). The subject of the inputs appears in the str
 // values, so a history search can find the run. An agent offered tools, without `replies`,
 // first calls each of its tools once, arguments sampled from each tool's input schema (ids
-// call_<turn>_<i>); once tool results follow the last user message it gives that answer.
+// call_<turn>_<i>); once tool results follow the last user message it gives that answer
+// (docs/tool-calls.md, "The scripted provider"). A malformed tool turn in `replies` fails the
+// call like fail_with, saying where ("replies[0].tool_calls[1]: …").
 //
 // Streaming: the reply is cut into token-sized pieces (at most 4 characters, a leading space
 // attached to the following word), one chunk signal with tokens = 1 per piece. At unlimited
