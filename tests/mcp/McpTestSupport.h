@@ -5,7 +5,10 @@
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
+#include <QProcess>
+#include <QRegularExpression>
 #include <QStringList>
+#include <QTest>
 
 #include <memory>
 #include <optional>
@@ -120,5 +123,66 @@ inline bool logContains(const ToolSource &source, const QString &text)
     }
     return false;
 }
+
+inline QString everythingScript()
+{
+    return nodeModules() + QStringLiteral("/@modelcontextprotocol/server-everything/dist/index.js");
+}
+
+inline QString filesystemScript()
+{
+    return nodeModules() + QStringLiteral("/@modelcontextprotocol/server-filesystem/dist/index.js");
+}
+
+// A node program as an HTTP server on 127.0.0.1: started with PORT=0 and tests/mcp/loopback.cjs
+// preloaded, which binds it to loopback and prints the port it got (no port race).
+class LoopbackNodeServer
+{
+public:
+    ~LoopbackNodeServer() { stop(); }
+
+    bool start(const QStringList &scriptAndArgs, QString *error)
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PORT"), QStringLiteral("0"));
+        m_process.setProcessEnvironment(env);
+        m_process.setProcessChannelMode(QProcess::SeparateChannels);
+        m_process.setStandardOutputFile(QProcess::nullDevice());
+        QObject::connect(&m_process, &QProcess::readyReadStandardError, [this] { m_stderr += m_process.readAllStandardError(); });
+        m_process.start(QStringLiteral("node"),
+            QStringList { QStringLiteral("--require"), sourceFile(QStringLiteral("tests/mcp/loopback.cjs")) } + scriptAndArgs);
+        static const QRegularExpression listening(QStringLiteral("AGENTSTUDIO_LISTENING (\\d+)"));
+        const bool up = QTest::qWaitFor(
+            [&] {
+                const auto m = listening.match(QString::fromUtf8(m_stderr));
+                if (m.hasMatch())
+                    m_port = m.captured(1).toInt();
+                return m_port > 0 || m_process.state() == QProcess::NotRunning;
+            },
+            30000);
+        if (!up || m_port == 0) {
+            *error = QStringLiteral("node %1 did not start listening: %2 %3")
+                         .arg(scriptAndArgs.join(QLatin1Char(' ')), m_process.errorString(), QString::fromUtf8(m_stderr));
+            return false;
+        }
+        return true;
+    }
+    void stop()
+    {
+        if (m_process.state() == QProcess::NotRunning)
+            return;
+        m_process.terminate();
+        if (!m_process.waitForFinished(5000))
+            m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+    int port() const { return m_port; }
+    QString url(const QString &path) const { return QStringLiteral("http://127.0.0.1:%1%2").arg(m_port).arg(path); }
+
+private:
+    QProcess m_process;
+    QByteArray m_stderr;
+    int m_port = 0;
+};
 
 } // namespace mcptest
