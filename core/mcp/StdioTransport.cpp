@@ -82,7 +82,8 @@ void StdioTransport::open()
     connect(m_process, &QProcess::readyReadStandardError, this, &StdioTransport::onStderr);
     connect(m_process, &QProcess::finished, this,
         [this](int code, QProcess::ExitStatus status) { onFinished(code, status == QProcess::CrashExit); });
-    connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) { onErrorOccurred(e); });
+    connect(
+        m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) { onErrorOccurred(e); });
     m_process->start(m_program, m_args);
 }
 
@@ -143,7 +144,7 @@ void StdioTransport::handleLine(QByteArrayView line)
             ? QStringLiteral("%1 at offset %2").arg(error.errorString()).arg(error.offset)
             : QStringLiteral("not a JSON object");
         emit logged(QStringLiteral("malformed line from the server on stdout (%1), skipped: %2")
-                .arg(why, printable(line, 200)));
+                        .arg(why, printable(line, 200)));
         return;
     }
     emit messageReceived(doc.object());
