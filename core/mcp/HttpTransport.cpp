@@ -145,10 +145,11 @@ void HttpTransport::send(const QJsonObject &message)
 
 void HttpTransport::post(const QJsonObject &message, bool afterReinit)
 {
-    if (!m_network) {
+    if (!m_network) { // reported from the event loop: the sender is still inside its send()
         auto stream = std::make_shared<Stream>();
         stream->requestId = isRequest(message) ? message.value(u"id") : QJsonValue(QJsonValue::Undefined);
-        requestFailed(*stream, QStringLiteral("no network access"));
+        QTimer::singleShot(
+            0, this, [this, stream] { requestFailed(*stream, QStringLiteral("no network access")); });
         return;
     }
     const bool initialize = methodOf(message) == u"initialize";

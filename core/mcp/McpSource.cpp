@@ -277,7 +277,7 @@ void McpSource::Private::onListed(const QList<ToolDefinition> &found, bool refre
     touch();
     QList<quint64> waiting;
     for (auto it = calls.cbegin(); it != calls.cend(); ++it) {
-        if (it->rpcId < 0)
+        if (it->rpcId == -1)
             waiting.append(it.key());
     }
     std::sort(waiting.begin(), waiting.end());
@@ -321,7 +321,7 @@ void McpSource::Private::lost(const QString &why)
     teardown(message);
     QList<quint64> waiting;
     for (auto it = calls.cbegin(); it != calls.cend(); ++it) {
-        if (it->rpcId < 0)
+        if (it->rpcId == -1)
             waiting.append(it.key());
     }
     for (const quint64 handle : waiting)
@@ -362,7 +362,8 @@ void McpSource::Private::sendCall(quint64 handle)
     const QString name = it->name;
     touch();
     // A progress callback is always given, so _meta.progressToken is always sent.
-    it->rpcId = session->request(
+    it->rpcId = -2; // sent; the id follows (request() never answers inside itself)
+    const qint64 rpcId = session->request(
         QStringLiteral("tools/call"), params, it->options.timeoutMs,
         [this, handle, name](
             const JsonRpcSession::Reply &reply) { finishCall(handle, toToolResult(reply, name)); },
@@ -371,6 +372,9 @@ void McpSource::Private::sendCall(quint64 handle)
             if (c != calls.cend() && c->progress && (!c->hasContext || c->context))
                 c->progress(progress, total, message);
         });
+    const auto sent = calls.find(handle);
+    if (sent != calls.end())
+        sent->rpcId = rpcId;
 }
 
 void McpSource::Private::finishCall(quint64 handle, ToolResult result)

@@ -4,6 +4,7 @@
 
 #include <QJsonDocument>
 #include <QProcess>
+#include <QTimer>
 
 namespace {
 
@@ -90,7 +91,10 @@ void StdioTransport::open()
 void StdioTransport::send(const QJsonObject &message)
 {
     if (!m_process || m_process->state() != QProcess::Running) {
-        emit sendFailed(message.value(u"id"), QStringLiteral("the server process is not running"));
+        // Reported from the event loop: the sender is still inside its send().
+        const QJsonValue id = message.value(u"id");
+        QTimer::singleShot(0, this,
+            [this, id] { emit sendFailed(id, QStringLiteral("the server process is not running")); });
         return;
     }
     // Compact JSON escapes newlines inside strings, so a message is always one line; QProcess
