@@ -5,6 +5,7 @@
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FormColumn.h"
 #include "ui/testpanel/RunOutputPane.h"
+#include "ui/testpanel/RunOptions.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -14,6 +15,7 @@
 
 TestTab::TestTab(ExecutionBackend *backend, QWidget *parent)
     : QWidget(parent)
+    , m_backend(backend)
 {
     m_tracker = new ExecutionTracker(backend, this);
 
@@ -58,6 +60,8 @@ void TestTab::focusFirstField()
 
 void TestTab::addRunRow(const QString &runText, const QString &runToolTip, int runMinimumWidth)
 {
+    m_options = new RunOptions(m_backend, m_column);
+    m_columnLayout->addWidget(m_options);
     const formcolumn::RunRow row
         = formcolumn::addRunRow(m_columnLayout, m_column, runText, runToolTip, runMinimumWidth);
     m_formStatus = row.status;
@@ -89,8 +93,10 @@ void TestTab::watchForm(FormBuilder *form)
     connect(form, &FormBuilder::valuesEdited, this, [this] { updateButtons(); });
 }
 
-QString TestTab::startRun(const ExecutionRequest &request)
+QString TestTab::startRun(ExecutionRequest request)
 {
+    if (m_options)
+        m_options->apply(request);
     const QString id = m_tracker->start(request);
     updateButtons();
     emit runningChanged(true);
