@@ -29,6 +29,16 @@ QString indented(const QJsonValue &v)
     return QString::fromUtf8(QJsonDocument(QJsonArray { v }).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
 }
 
+// The key as a URL path segment: letters, digits, '_' and '-' (anything else becomes '-').
+QString safeKey(const QString &key)
+{
+    QString out = key;
+    for (QChar &c : out)
+        if (!(c.isLetterOrNumber() && c.unicode() < 128) && c != u'_' && c != u'-')
+            c = u'-';
+    return out;
+}
+
 const QString kErrorStyle = QStringLiteral("color:#c0392b");
 
 } // namespace
@@ -70,8 +80,7 @@ Rendered result(const QJsonObject &result, const QString &key)
                     textStyle);
                 continue;
             }
-            const QUrl url(QStringLiteral("toolimage://%1/%2").arg(QString::fromLatin1(QUrl::toPercentEncoding(key)))
-                               .arg(imageNumber++));
+            const QUrl url(QStringLiteral("toolimage:%1/%2").arg(safeKey(key)).arg(imageNumber++));
             out.images.append({ url, image });
             // Tiny images (icons, test pixels) are scaled up so they can be seen.
             const int width = image.width() < 32 ? 32 : qMin(image.width(), 480);

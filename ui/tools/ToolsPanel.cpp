@@ -215,8 +215,7 @@ void ToolsPanel::showSources(const QList<ToolSourceStatus> &sources, const Error
             item->setExpanded(true);
         }
     }
-    m_shownSource.clear();
-    m_shownTool.clear();
+    // The same tool selected again keeps its form and result (showTool sees it is the same).
     if (!selectTool(keepSource, keepTool))
         onSelectionChanged();
     emit sourcesShown();

@@ -117,7 +117,7 @@ private slots:
         QVERIFY(html.contains(QLatin1String("Structured content")));
         QVERIFY(html.contains(QLatin1String("orders"))); // the source
         QVERIFY(html.contains(QLatin1String("20 ms")));
-        const QUrl image(QStringLiteral("toolimage://exec-tools-t0/0"));
+        const QUrl image(QStringLiteral("toolimage:exec-tools-t0/0"));
         QVERIFY(html.contains(image.toString()));
         auto *details = child<QTextBrowser>("traceDetails");
         const QImage shown = details->document()->resource(QTextDocument::ImageResource, image).value<QImage>();
