@@ -272,6 +272,14 @@ void MainWindow::installDocks()
     addDockWidget(Qt::BottomDockWidgetArea, toolsDock);
     m_viewMenu->addAction(toolsDock->toggleViewAction());
     tabifyDockWidget(traceDock, toolsDock);
+    // Ctrl+Shift+T brings the Tools panel to the front (the dock's own toggle would hide it).
+    QAction *showTools = m_viewMenu->addAction(tr("Show &Tools Panel"));
+    showTools->setObjectName(QStringLiteral("actionShowTools"));
+    showTools->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
+    connect(showTools, &QAction::triggered, toolsDock, [toolsDock] {
+        toolsDock->show();
+        toolsDock->raise();
+    });
     m_history->raise();
 }
 

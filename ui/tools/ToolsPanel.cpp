@@ -258,6 +258,7 @@ void ToolsPanel::onSelectionChanged()
         m_shownTool.clear();
         m_title->setText(tr("<b>Tools</b>"));
         m_description->setText(tr("Select a tool to see its schema and run it by itself."));
+        m_form->setEmptyText(tr("Select a tool in the list."));
         m_form->setFields({});
         m_shownSchema = {};
         m_schema->clear();
@@ -316,6 +317,7 @@ void ToolsPanel::showTool(const ToolSourceStatus &source, const ToolDefinition &
     if (!sameTool || m_shownSchema != tool.inputSchema) {
         // A new tool (or a changed schema): a fresh form, the old result goes.
         m_shownSchema = tool.inputSchema;
+        m_form->setEmptyText(tr("This tool takes no arguments."));
         m_form->setFields(schemafields::fromSchema(tool.inputSchema));
         m_result->clear();
         m_latency->clear();

@@ -519,13 +519,16 @@ void TraceView::updateDetails()
 
     QString metrics = QStringLiteral("<table>");
     const QString est = n->estimated ? QStringLiteral(" (estimated)") : QString();
-    metrics += row(tr("Tokens in"),
-        QStringLiteral("%1 (cached %2)%3").arg(n->inputTokens).arg(n->cachedTokens).arg(est));
-    metrics += row(tr("Tokens out"),
-        QStringLiteral("%1 (reasoning %2)%3").arg(n->outputTokens).arg(n->reasoningTokens).arg(est));
-    if (n->streamedTokens > 0 && n->endMs < 0)
-        metrics += row(tr("Streamed so far"), QStringLiteral("%1 tokens").arg(n->streamedTokens));
-    metrics += row(tr("Cost"), traceformat::cost(n->cost));
+    // A tool call spends no tokens and has no price of its own: only its latency counts.
+    if (!s || s->kind != StepKind::Tool) {
+        metrics += row(tr("Tokens in"),
+            QStringLiteral("%1 (cached %2)%3").arg(n->inputTokens).arg(n->cachedTokens).arg(est));
+        metrics += row(tr("Tokens out"),
+            QStringLiteral("%1 (reasoning %2)%3").arg(n->outputTokens).arg(n->reasoningTokens).arg(est));
+        if (n->streamedTokens > 0 && n->endMs < 0)
+            metrics += row(tr("Streamed so far"), QStringLiteral("%1 tokens").arg(n->streamedTokens));
+        metrics += row(tr("Cost"), traceformat::cost(n->cost));
+    }
     metrics += row(
         tr("Latency"), n->latencyMs >= 0 ? traceformat::latency(n->latencyMs) : QStringLiteral("running"));
     if (!s)

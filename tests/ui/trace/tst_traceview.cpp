@@ -117,6 +117,7 @@ private slots:
         QVERIFY(html.contains(QLatin1String("Structured content")));
         QVERIFY(html.contains(QLatin1String("orders"))); // the source
         QVERIFY(html.contains(QLatin1String("20 ms")));
+        QVERIFY(!html.contains(QLatin1String("price unknown"))); // no tokens or cost for a tool call
         const QUrl image(QStringLiteral("toolimage:exec-tools-t0/0"));
         QVERIFY(html.contains(image.toString()));
         auto *details = child<QTextBrowser>("traceDetails");
