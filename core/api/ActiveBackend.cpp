@@ -16,15 +16,14 @@ void ActiveBackend::setBackend(ExecutionBackend *backend)
     m_connections.clear();
     m_backend = backend;
     if (backend) {
-        m_connections << connect(
-            backend, &ExecutionBackend::eventsReceived, this, &ExecutionBackend::eventsReceived)
-                      << connect(backend, &ExecutionBackend::countsChanged, this,
-                             &ExecutionBackend::countsChanged)
-                      << connect(backend, &ExecutionBackend::connectionStateChanged, this,
-                             &ExecutionBackend::connectionStateChanged)
-                      << connect(backend, &ExecutionBackend::workspaceChanged, this,
-                             &ExecutionBackend::workspaceChanged)
-                      << connect(backend, &ExecutionBackend::toolsChanged, this, &ExecutionBackend::toolsChanged);
+        m_connections
+            << connect(backend, &ExecutionBackend::eventsReceived, this, &ExecutionBackend::eventsReceived)
+            << connect(backend, &ExecutionBackend::countsChanged, this, &ExecutionBackend::countsChanged)
+            << connect(backend, &ExecutionBackend::connectionStateChanged, this,
+                   &ExecutionBackend::connectionStateChanged)
+            << connect(
+                   backend, &ExecutionBackend::workspaceChanged, this, &ExecutionBackend::workspaceChanged)
+            << connect(backend, &ExecutionBackend::toolsChanged, this, &ExecutionBackend::toolsChanged);
     }
     emit backendChanged(backend);
     emit workspaceChanged();

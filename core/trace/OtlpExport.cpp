@@ -298,7 +298,7 @@ QString toolType(const StepRecord &s, const OtlpOptions &options)
 {
     const QString kind = options.toolSourceKinds.value(s.provider);
     return kind == QLatin1String("mcp") || kind == QLatin1String("command") ? QStringLiteral("extension")
-                                                                              : QStringLiteral("function");
+                                                                            : QStringLiteral("function");
 }
 
 QJsonObject stepSpan(const StepRecord &s, const QString &traceId, const QString &spanId,

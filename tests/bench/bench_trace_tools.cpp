@@ -112,15 +112,20 @@ int main(int argc, char **argv)
         detailPaints.paints = 0;
         t.restart();
         view.tree()->setCurrentIndex(tool);
-        until(t, [&] { return detailPaints.paints > 0 && view.detailsHtml().contains(QLatin1String("call_0")); });
+        until(t,
+            [&] { return detailPaints.paints > 0 && view.detailsHtml().contains(QLatin1String("call_0")); });
         select << ms(t);
     }
     out << QStringLiteral("  open + first paint of tree and timeline: %1").arg(figure(open)) << Qt::endl;
-    out << QStringLiteral("  select a tool step -> details painted (includes the details pane's 30 ms debounce"
-                          "): %1")
+    out << QStringLiteral(
+        "  select a tool step -> details painted (includes the details pane's 30 ms debounce"
+        "): %1")
                .arg(figure(select))
         << Qt::endl;
-    out << "  summary: " << view.findChild<QLabel *>(QStringLiteral("traceSummary"))->text().remove(QRegularExpression(QStringLiteral("<[^>]*>|&#9632; ")))
+    out << "  summary: "
+        << view.findChild<QLabel *>(QStringLiteral("traceSummary"))
+               ->text()
+               .remove(QRegularExpression(QStringLiteral("<[^>]*>|&#9632; ")))
         << Qt::endl;
     if (!screenshot.isEmpty()) {
         view.grab().save(screenshot);

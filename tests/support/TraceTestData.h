@@ -124,7 +124,8 @@ inline ExecutionRecord makeTraceRecord(
 // A 1x1 red PNG, base64: the image block of tool results in tests.
 inline QString tinyPngBase64()
 {
-    return QStringLiteral("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==");
+    return QStringLiteral(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==");
 }
 
 // A synthetic agent run with tools: `turns` turns, each an llm step (80 ms, asking for one
@@ -211,9 +212,10 @@ inline ExecutionRecord makeToolTraceRecord(
                 content.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("image") },
                     { QStringLiteral("mimeType"), QStringLiteral("image/png") },
                     { QStringLiteral("data"), tinyPngBase64() } });
-            tool.outputData = QJsonObject { { QStringLiteral("isError"), false }, { QStringLiteral("content"), content },
-                { QStringLiteral("structuredContent"),
-                    QJsonObject { { QStringLiteral("status"), QStringLiteral("shipped") } } } };
+            tool.outputData
+                = QJsonObject { { QStringLiteral("isError"), false }, { QStringLiteral("content"), content },
+                      { QStringLiteral("structuredContent"),
+                          QJsonObject { { QStringLiteral("status"), QStringLiteral("shipped") } } } };
         }
         e.steps.append(tool);
         t += 20;

@@ -309,7 +309,8 @@ private slots:
         QCOMPARE(text(tool, "gen_ai.tool.type"), QStringLiteral("extension"));
         QCOMPARE(text(tool, "agentstudio.tool.source"), QStringLiteral("orders"));
         QCOMPARE(text(tool, "gen_ai.tool.call.arguments"), QStringLiteral("{\"order_id\":42}"));
-        const QJsonObject result = QJsonDocument::fromJson(text(tool, "gen_ai.tool.call.result").toUtf8()).object();
+        const QJsonObject result
+            = QJsonDocument::fromJson(text(tool, "gen_ai.tool.call.result").toUtf8()).object();
         QCOMPARE(result[u"structuredContent"][u"status"].toString(), QStringLiteral("shipped"));
         QVERIFY(!tool[u"status"].toObject().contains(u"code"));
         QVERIFY(attrValue(tool, QStringLiteral("gen_ai.usage.input_tokens")).isEmpty());

@@ -16,8 +16,10 @@ QString pre(const QString &text, const QString &style = {})
 {
     QString t = text;
     if (t.size() > kMaxTextChars)
-        t = t.left(kMaxTextChars) + QStringLiteral("\n… (%1 more characters)").arg(text.size() - kMaxTextChars);
-    return QStringLiteral("<pre style='white-space:pre-wrap;margin:0;%1'>%2</pre>").arg(style, t.toHtmlEscaped());
+        t = t.left(kMaxTextChars)
+            + QStringLiteral("\n… (%1 more characters)").arg(text.size() - kMaxTextChars);
+    return QStringLiteral("<pre style='white-space:pre-wrap;margin:0;%1'>%2</pre>")
+        .arg(style, t.toHtmlEscaped());
 }
 
 QString indented(const QJsonValue &v)
@@ -26,7 +28,9 @@ QString indented(const QJsonValue &v)
         return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Indented)).trimmed();
     if (v.isArray())
         return QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Indented)).trimmed();
-    return QString::fromUtf8(QJsonDocument(QJsonArray { v }).toJson(QJsonDocument::Compact)).mid(1).chopped(1);
+    return QString::fromUtf8(QJsonDocument(QJsonArray { v }).toJson(QJsonDocument::Compact))
+        .mid(1)
+        .chopped(1);
 }
 
 // The key as a URL path segment: letters, digits, '_' and '-' (anything else becomes '-').
@@ -76,7 +80,8 @@ Rendered result(const QJsonObject &result, const QString &key)
             if (data.size() <= kMaxImageBytes * 4 / 3)
                 image.loadFromData(QByteArray::fromBase64(data));
             if (image.isNull()) {
-                out.html += pre(QObject::tr("[image %1, %2 bytes: cannot be shown]").arg(mime).arg(data.size() * 3 / 4),
+                out.html += pre(
+                    QObject::tr("[image %1, %2 bytes: cannot be shown]").arg(mime).arg(data.size() * 3 / 4),
                     textStyle);
                 continue;
             }
@@ -87,7 +92,11 @@ Rendered result(const QJsonObject &result, const QString &key)
             out.html += QStringLiteral("<p style='margin:4px 0'><img src='%1' width='%2' title='%3'></p>")
                             .arg(url.toString())
                             .arg(width)
-                            .arg(QStringLiteral("%1 %2×%3").arg(mime).arg(image.width()).arg(image.height()).toHtmlEscaped());
+                            .arg(QStringLiteral("%1 %2×%3")
+                                     .arg(mime)
+                                     .arg(image.width())
+                                     .arg(image.height())
+                                     .toHtmlEscaped());
         } else {
             out.html += pre(indented(block), textStyle);
         }

@@ -8,6 +8,7 @@
 #include <QDoubleSpinBox>
 #include <QFontDatabase>
 #include <QFormLayout>
+#include <QFrame>
 #include <QHBoxLayout>
 #include <QJsonDocument>
 #include <QLabel>
@@ -45,11 +46,15 @@ RunOptions::RunOptions(ExecutionBackend *backend, QWidget *parent)
     , m_backend(backend)
 {
     setObjectName(QStringLiteral("runOptions"));
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto *row = new QHBoxLayout;
-    auto *costLabel = new QLabel(tr("Max &cost"), this);
-    m_maxCost = new QDoubleSpinBox(this);
+    auto *row = new QHBoxLayout(this);
+    row->setContentsMargins(0, 0, 0, 0);
+    m_budgetButton = new QToolButton(this);
+    m_budgetButton->setObjectName(QStringLiteral("budgetButton"));
+    m_budgetButton->setToolTip(tr("Limits of the next runs: the run fails once it would exceed one"));
+    m_budgetPopup = new QFrame(this, Qt::Popup);
+    m_budgetPopup->setObjectName(QStringLiteral("budgetPopup"));
+    auto *budgetForm = new QFormLayout(m_budgetPopup);
+    m_maxCost = new QDoubleSpinBox(m_budgetPopup);
     m_maxCost->setObjectName(QStringLiteral("budgetMaxCost"));
     m_maxCost->setRange(0, 1000);
     m_maxCost->setDecimals(4);
@@ -57,14 +62,13 @@ RunOptions::RunOptions(ExecutionBackend *backend, QWidget *parent)
     m_maxCost->setPrefix(QStringLiteral("$"));
     m_maxCost->setSpecialValueText(tr("no limit"));
     m_maxCost->setToolTip(tr("The run fails once its cost would exceed this (0: no limit)"));
-    costLabel->setBuddy(m_maxCost);
-    auto *callsLabel = new QLabel(tr("Max tool ca&lls"), this);
-    m_maxToolCalls = new QSpinBox(this);
+    m_maxToolCalls = new QSpinBox(m_budgetPopup);
     m_maxToolCalls->setObjectName(QStringLiteral("budgetMaxToolCalls"));
     m_maxToolCalls->setRange(0, 100000);
     m_maxToolCalls->setSpecialValueText(tr("no limit"));
     m_maxToolCalls->setToolTip(tr("The run fails at the tool call past this many (0: no limit)"));
-    callsLabel->setBuddy(m_maxToolCalls);
+    budgetForm->addRow(tr("Max &cost"), m_maxCost);
+    budgetForm->addRow(tr("Max tool ca&lls"), m_maxToolCalls);
     m_mockButton = new QToolButton(this);
     m_mockButton->setObjectName(QStringLiteral("mockToolButton"));
     m_mockButton->setText(tr("Mock a tool"));
@@ -73,20 +77,23 @@ RunOptions::RunOptions(ExecutionBackend *backend, QWidget *parent)
     m_menu = new QMenu(m_mockButton);
     m_menu->setObjectName(QStringLiteral("mockToolMenu"));
     m_mockButton->setMenu(m_menu);
-    row->addWidget(costLabel);
-    row->addWidget(m_maxCost);
-    row->addWidget(callsLabel);
-    row->addWidget(m_maxToolCalls);
-    row->addStretch(1);
+    row->addWidget(m_budgetButton);
     row->addWidget(m_mockButton);
-    layout->addLayout(row);
-    m_pending = new QLabel(this);
+    m_pending = new QLabel(parent);
     m_pending->setObjectName(QStringLiteral("pendingOverrides"));
     m_pending->setWordWrap(true);
     m_pending->setStyleSheet(QStringLiteral("color:#a05a00"));
     m_pending->setVisible(false);
-    layout->addWidget(m_pending);
 
+    connect(m_budgetButton, &QToolButton::clicked, this, [this] {
+        m_budgetPopup->adjustSize();
+        m_budgetPopup->move(m_budgetButton->mapToGlobal(QPoint(0, m_budgetButton->height())));
+        m_budgetPopup->show();
+        m_maxCost->setFocus();
+    });
+    connect(m_maxCost, &QDoubleSpinBox::valueChanged, this, &RunOptions::showBudget);
+    connect(m_maxToolCalls, &QSpinBox::valueChanged, this, &RunOptions::showBudget);
+    showBudget();
     connect(m_menu, &QMenu::aboutToShow, this, &RunOptions::fillMenu);
     if (m_backend)
         connect(m_backend, &ExecutionBackend::toolsChanged, this, &RunOptions::refreshTools);
@@ -138,7 +145,8 @@ void RunOptions::editOverride(const QString &tool)
 {
     auto *dialog = new ToolOverrideDialog(tool, m_overrides.value(tool).toObject(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &QDialog::accepted, this, [this, dialog, tool] { setOverride(tool, dialog->override()); });
+    connect(
+        dialog, &QDialog::accepted, this, [this, dialog, tool] { setOverride(tool, dialog->override()); });
     dialog->open();
 }
 
@@ -165,6 +173,18 @@ void RunOptions::showPending()
     m_pending->setText(tr("Next run mocks: %1").arg(lines.join(QStringLiteral("; "))));
     m_pending->setVisible(!lines.isEmpty());
     fillMenu();
+}
+
+void RunOptions::showBudget()
+{
+    const ExecutionBudget b = budget();
+    QStringList limits;
+    if (b.maxCostUsd)
+        limits << QStringLiteral("$%1").arg(*b.maxCostUsd);
+    if (b.maxToolCalls)
+        limits << tr("%1 calls").arg(*b.maxToolCalls);
+    m_budgetButton->setText(
+        limits.isEmpty() ? tr("Budget") : tr("Budget: %1").arg(limits.join(QStringLiteral(", "))));
 }
 
 ExecutionBudget RunOptions::budget() const

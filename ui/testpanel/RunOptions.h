@@ -18,12 +18,13 @@ class QPlainTextEdit;
 class QSpinBox;
 class QToolButton;
 
-// What a test-panel tab adds to the next run besides its inputs: the budget ("budgetMaxCost",
-// "budgetMaxToolCalls"; 0 = no limit; kept from run to run) and tool mocks for the next run only
+// What a test-panel tab adds to the next run besides its inputs: the budget ("budgetButton"
+// opens a popup, "budgetPopup", with "budgetMaxCost" and "budgetMaxToolCalls"; 0 = no limit;
+// kept from run to run; the button names the limits set) and tool mocks for the next run only
 // ("mockToolButton" opens a menu of the workspace's tools, "mockToolMenu"; each opens a
-// ToolOverrideDialog). Pending mocks are listed ("pendingOverrides") until the next run takes
-// them (apply()). The tool names come from the backend's listTools (asked at start and on
-// toolsChanged; never waited for). GUI thread only.
+// ToolOverrideDialog). Pending mocks are listed ("pendingOverrides", pendingLabel(), placed by
+// the tab) until the next run takes them (apply()). The tool names come from the backend's listTools (asked
+// at start and on toolsChanged; never waited for). GUI thread only.
 class RunOptions final : public QWidget
 {
     Q_OBJECT
@@ -38,6 +39,7 @@ public:
     const QJsonObject &pendingOverrides() const { return m_overrides; }
     QStringList knownTools() const { return m_tools; }
     QMenu *mockMenu() const { return m_menu; }
+    QLabel *pendingLabel() const { return m_pending; }
 
     // Puts the budget and the pending mocks into `request`, then forgets the mocks (they are
     // for one run).
@@ -49,12 +51,15 @@ private:
     void fillMenu();
     void showPending();
     void editOverride(const QString &tool);
+    void showBudget();
 
     QPointer<ExecutionBackend> m_backend;
     QObject *m_listContext = nullptr; // Owned (child): the listTools in flight
     QStringList m_tools;
     QJsonObject m_overrides;
-    QDoubleSpinBox *m_maxCost = nullptr; // Owned (children, all of them).
+    QToolButton *m_budgetButton = nullptr; // Owned (children, all of them).
+    QWidget *m_budgetPopup = nullptr;
+    QDoubleSpinBox *m_maxCost = nullptr;
     QSpinBox *m_maxToolCalls = nullptr;
     QToolButton *m_mockButton = nullptr;
     QMenu *m_menu = nullptr;

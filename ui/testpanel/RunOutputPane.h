@@ -16,10 +16,10 @@ class StreamOutputView;
 class ToolCallsView;
 
 // The right-hand side of a test-panel tab: the metrics bar over three pages — the live stream
-// ("streamOutput", with the run's tool calls above it, "toolCalls"), the parsed output fields ("outputFields") and the raw reply ("rawReply").
-// Fed by an ExecutionTracker. In workflow runs every node streams on its own: the stream page
-// shows the selected node's stream (showNode) or, with none selected, all of them with a
-// header where the node changes.
+// ("streamOutput", with the run's tool calls above it, "toolCalls"), the parsed output fields
+// ("outputFields") and the raw reply ("rawReply"). Fed by an ExecutionTracker. In workflow runs every node
+// streams on its own: the stream page shows the selected node's stream (showNode) or, with none selected, all
+// of them with a header where the node changes.
 class RunOutputPane final : public QWidget
 {
     Q_OBJECT

@@ -51,8 +51,10 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     right->setStretchFactor(1, 2);
     splitter()->setStretchFactor(0, 2);
     splitter()->setStretchFactor(1, 3);
-    connect(m_conversation, &ConversationView::continueRequested, this, &SingleAgentTab::continueConversation);
-    connect(tracker(), &ExecutionTracker::runConfirmed, m_conversation, &ConversationView::setLastExecutionId);
+    connect(
+        m_conversation, &ConversationView::continueRequested, this, &SingleAgentTab::continueConversation);
+    connect(
+        tracker(), &ExecutionTracker::runConfirmed, m_conversation, &ConversationView::setLastExecutionId);
     connect(tracker(), &ExecutionTracker::finished, this,
         [this](const QString &status, const QJsonObject &outputs, const QString &error) {
             const bool ok = status == toWire(ExecutionStatus::Completed);

@@ -4,8 +4,8 @@
 #include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FormColumn.h"
-#include "ui/testpanel/RunOutputPane.h"
 #include "ui/testpanel/RunOptions.h"
+#include "ui/testpanel/RunOutputPane.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -61,9 +61,12 @@ void TestTab::focusFirstField()
 void TestTab::addRunRow(const QString &runText, const QString &runToolTip, int runMinimumWidth)
 {
     m_options = new RunOptions(m_backend, m_column);
-    m_columnLayout->addWidget(m_options);
+    // The pending mocks above the status line (a line only while there are some), Budget and
+    // Mock a tool left of Cancel / Run: no height taken from the form.
+    m_columnLayout->addWidget(m_options->pendingLabel());
     const formcolumn::RunRow row
         = formcolumn::addRunRow(m_columnLayout, m_column, runText, runToolTip, runMinimumWidth);
+    row.buttons->insertWidget(0, m_options);
     m_formStatus = row.status;
     m_cancel = row.cancel;
     m_run = row.run;

@@ -36,7 +36,8 @@ ToolCallsView::ToolCallsView(ExecutionTracker *tracker, QWidget *parent)
     setVisible(false);
     connect(tracker, &ExecutionTracker::runStarted, this, &ToolCallsView::clearCalls);
     connect(tracker, &ExecutionTracker::stepStarted, this, [this](const StepRecord &s) { onStep(s, false); });
-    connect(tracker, &ExecutionTracker::stepCompleted, this, [this](const StepRecord &s) { onStep(s, true); });
+    connect(
+        tracker, &ExecutionTracker::stepCompleted, this, [this](const StepRecord &s) { onStep(s, true); });
 }
 
 void ToolCallsView::clearCalls()
@@ -62,7 +63,8 @@ QTreeWidgetItem *ToolCallsView::itemFor(const StepRecord &step)
     return item;
 }
 
-void ToolCallsView::setDetail(QTreeWidgetItem *call, int index, const QString &label, const QString &text, bool error)
+void ToolCallsView::setDetail(
+    QTreeWidgetItem *call, int index, const QString &label, const QString &text, bool error)
 {
     QTreeWidgetItem *row = call->child(index);
     row->setHidden(false);
@@ -89,12 +91,15 @@ void ToolCallsView::onStep(const StepRecord &step, bool completed)
     const bool failed = step.status == StepStatus::Failed || result.isError || !step.errorMessage.isEmpty();
     item->setText(0, QStringLiteral("%1%2%3").arg(step.name, source, failed ? tr("  · error") : QString()));
     item->setText(1, traceformat::latency(step.executionTimeMs));
-    item->setIcon(0, statuspalette::icon(failed ? statuspalette::Tone::Failed : statuspalette::tone(step.status)));
+    item->setIcon(
+        0, statuspalette::icon(failed ? statuspalette::Tone::Failed : statuspalette::tone(step.status)));
     if (failed) {
         item->setForeground(0, statuspalette::color(statuspalette::Tone::Failed));
-        setDetail(item, 1, tr("error"), step.errorMessage.isEmpty() ? result.text() : step.errorMessage, true);
+        setDetail(
+            item, 1, tr("error"), step.errorMessage.isEmpty() ? result.text() : step.errorMessage, true);
     } else {
-        QString text = result.structuredContent.isUndefined() ? result.text() : as::compactJson(result.structuredContent);
+        QString text = result.structuredContent.isUndefined() ? result.text()
+                                                              : as::compactJson(result.structuredContent);
         for (const QJsonValue &block : result.content)
             if (block.toObject().value(u"type").toString() == QLatin1String("image"))
                 text += tr(" [image]");

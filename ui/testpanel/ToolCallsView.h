@@ -32,7 +32,8 @@ signals:
 private:
     void onStep(const StepRecord &step, bool completed);
     QTreeWidgetItem *itemFor(const StepRecord &step);
-    static void setDetail(QTreeWidgetItem *call, int index, const QString &label, const QString &text, bool error);
+    static void setDetail(
+        QTreeWidgetItem *call, int index, const QString &label, const QString &text, bool error);
 
     QPointer<ExecutionTracker> m_tracker;
     QHash<QString, QTreeWidgetItem *> m_items; // step id -> its row (owned by the tree)

@@ -77,7 +77,8 @@ QList<FieldSpec> fromSchema(const QJsonObject &inputSchema)
             f.max = schema.value(u"maximum").toDouble();
         if (f.type == FieldType::Str && schema.contains(u"maxLength"))
             f.maxLength = schema.value(u"maxLength").toInt();
-        f.multiline = f.type == FieldType::Str && schema.value(u"format").toString() == QLatin1String("textarea");
+        f.multiline
+            = f.type == FieldType::Str && schema.value(u"format").toString() == QLatin1String("textarea");
         if (schema.contains(u"default"))
             f.defaultValue = schema.value(u"default");
         f.required = required.contains(f.name) && !f.defaultValue;

@@ -120,6 +120,9 @@ ToolsPanel::ToolsPanel(ExecutionBackend *backend, QWidget *parent)
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
     layout->addWidget(split, 1);
+    // A small minimum: the dock shares the bottom area with history and trace and must not
+    // make the window taller than a 720 px screen (the panel scrolls nothing; it just shrinks).
+    setMinimumSize(240, 120);
 
     connect(m_refresh, &QToolButton::clicked, this, &ToolsPanel::refresh);
     connect(m_tree, &QTreeWidget::currentItemChanged, this, &ToolsPanel::onSelectionChanged);
@@ -180,7 +183,8 @@ void ToolsPanel::showSources(const QList<ToolSourceStatus> &sources, const Error
 {
     if (error.code != ErrorCode::None) {
         m_status->setText(error.message);
-        m_status->setStyleSheet(QStringLiteral("color:%1").arg(statuspalette::color(statuspalette::Tone::Failed).name()));
+        m_status->setStyleSheet(
+            QStringLiteral("color:%1").arg(statuspalette::color(statuspalette::Tone::Failed).name()));
     } else {
         int tools = 0, failed = 0;
         for (const ToolSourceStatus &s : sources) {
@@ -188,9 +192,10 @@ void ToolsPanel::showSources(const QList<ToolSourceStatus> &sources, const Error
             failed += s.state == ToolSourceState::Failed ? 1 : 0;
         }
         m_status->setStyleSheet({});
-        m_status->setText(sources.isEmpty() ? tr("This workspace has no tool sources.")
-                                            : tr("%n source(s), %1 tools", nullptr, int(sources.size())).arg(tools)
-                + (failed ? tr(" · %n failed", nullptr, failed) : QString()));
+        m_status->setText(sources.isEmpty()
+                ? tr("This workspace has no tool sources.")
+                : tr("%n source(s), %1 tools", nullptr, int(sources.size())).arg(tools)
+                    + (failed ? tr(" · %n failed", nullptr, failed) : QString()));
     }
     m_sources = sources;
     const QString keepSource = m_shownSource, keepTool = m_shownTool;
@@ -207,7 +212,8 @@ void ToolsPanel::showSources(const QList<ToolSourceStatus> &sources, const Error
             item->setData(0, kSourceRole, s.id);
             for (const ToolDefinition &t : s.tools) {
                 auto *child = new QTreeWidgetItem(item);
-                child->setText(0, t.title.isEmpty() ? t.name : QStringLiteral("%1 — %2").arg(t.name, t.title));
+                child->setText(
+                    0, t.title.isEmpty() ? t.name : QStringLiteral("%1 — %2").arg(t.name, t.title));
                 child->setToolTip(0, t.description);
                 child->setData(0, kSourceRole, s.id);
                 child->setData(0, kToolRole, t.name);
@@ -354,9 +360,11 @@ void ToolsPanel::showResult(const ToolResult &result, const Error &error)
     }
     // The source's own measure when it gave one (the call itself), else the round trip here.
     const qint64 latency = result.latencyMs > 0 ? result.latencyMs : wall;
-    m_latency->setText((result.isError ? tr("Error result · %1") : tr("Done · %1")).arg(traceformat::latency(latency)));
-    m_latency->setStyleSheet(
-        result.isError ? QStringLiteral("color:%1").arg(statuspalette::color(statuspalette::Tone::Failed).name()) : QString());
+    m_latency->setText(
+        (result.isError ? tr("Error result · %1") : tr("Done · %1")).arg(traceformat::latency(latency)));
+    m_latency->setStyleSheet(result.isError
+            ? QStringLiteral("color:%1").arg(statuspalette::color(statuspalette::Tone::Failed).name())
+            : QString());
     const toolhtml::Rendered shown = toolhtml::result(result.toJson(), m_shownSource + u'/' + m_shownTool);
     toolhtml::apply(m_result, shown.html, shown.images);
     emit resultShown();

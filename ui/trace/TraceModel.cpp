@@ -5,9 +5,9 @@
 
 #include <QColor>
 #include <QIcon>
+#include <QJsonValue>
 #include <QPainter>
 #include <QPixmap>
-#include <QJsonValue>
 
 #include <algorithm>
 

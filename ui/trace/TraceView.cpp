@@ -629,7 +629,8 @@ void TraceView::updateSummary()
     if (times.toolSteps > 0) {
         // The legend of the timeline's colours, with the totals: model time apart from tool time.
         const auto chip = [](StepKind kind) {
-            return QStringLiteral("<span style='color:%1'>&#9632;</span> ").arg(traceformat::kindColor(kind).name());
+            return QStringLiteral("<span style='color:%1'>&#9632;</span> ")
+                .arg(traceformat::kindColor(kind).name());
         };
         const QString calls = times.toolSteps == 1 ? tr("1 call") : tr("%1 calls").arg(times.toolSteps);
         parts << chip(StepKind::Llm) + tr("model %1").arg(traceformat::latency(times.modelMs))

@@ -3,13 +3,13 @@
 #include "tests/support/TestSupport.h"
 #include "ui/testpanel/ConversationView.h"
 #include "ui/testpanel/ExecutionTracker.h"
-#include "ui/testpanel/RunOptions.h"
-#include "ui/testpanel/ToolCallsView.h"
 #include "ui/testpanel/FullWorkflowTab.h"
 #include "ui/testpanel/NodeInContextTab.h"
+#include "ui/testpanel/RunOptions.h"
 #include "ui/testpanel/SingleAgentTab.h"
 #include "ui/testpanel/TestPanel.h"
 #include "ui/testpanel/TestTab.h"
+#include "ui/testpanel/ToolCallsView.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -19,10 +19,10 @@
 #include <QMenu>
 #include <QPushButton>
 #include <QSettings>
-#include <QSpinBox>
-#include <QTextBrowser>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTest>
+#include <QTextBrowser>
 
 // TestPanel reaches its tabs only through the TestTab interface: Run / Cancel go to the
 // current tab whatever its type, a stored run re-runs in the tab of its mode, and every tab
@@ -294,7 +294,9 @@ private slots:
 
         step.status = StepStatus::Completed;
         step.executionTimeMs = 37;
-        step.outputData = ToolResult::fromValue(QJsonObject { { QStringLiteral("status"), QStringLiteral("shipped") } }).toJson();
+        step.outputData
+            = ToolResult::fromValue(QJsonObject { { QStringLiteral("status"), QStringLiteral("shipped") } })
+                  .toJson();
         StepRecord failed = step;
         failed.id = QStringLiteral("tool-2");
         failed.status = StepStatus::Failed;
@@ -406,7 +408,8 @@ private slots:
         QCOMPARE(turns.at(0).executionId, first);
         QCOMPARE(turns.at(1).executionId, next.executionId);
         const QString text = thread->toPlainText();
-        QVERIFY2(text.contains(QLatin1String("Turn 1")) && text.contains(QLatin1String("Turn 2")), qPrintable(text));
+        QVERIFY2(text.contains(QLatin1String("Turn 1")) && text.contains(QLatin1String("Turn 2")),
+            qPrintable(text));
         QVERIFY(text.contains(QLatin1String("Tides rise twice a day.")));
         QVERIFY(text.contains(QLatin1String("You: Why twice?")));
         QVERIFY(text.contains(QLatin1String("Agent: The moon and the sun.")));
@@ -419,14 +422,16 @@ private slots:
     }
 
 private:
-    static ExecutionEvent stepEvent(ExecutionEvent::Type type, const QString &id, qint64 seq, const StepRecord &step)
+    static ExecutionEvent stepEvent(
+        ExecutionEvent::Type type, const QString &id, qint64 seq, const StepRecord &step)
     {
         ExecutionEvent e = ExecutionEvent::makeStep(type, step);
         e.executionId = id;
         e.seq = seq;
         return e;
     }
-    static ExecutionEvent complete(const QString &id, qint64 seq, ExecutionStatus status, const QJsonObject &outputs)
+    static ExecutionEvent complete(
+        const QString &id, qint64 seq, ExecutionStatus status, const QJsonObject &outputs)
     {
         ExecutionEvent e;
         e.type = ExecutionEvent::Type::Complete;

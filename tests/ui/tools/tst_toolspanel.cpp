@@ -69,7 +69,8 @@ QList<ToolSourceStatus> sources()
     files.kind = QStringLiteral("mcp");
     files.state = ToolSourceState::Failed;
     files.error = QStringLiteral("process exited with code 1 before initialize");
-    files.log = { QStringLiteral("Error: Cannot find module 'server-filesystem'"), QStringLiteral("  at node:internal") };
+    files.log = { QStringLiteral("Error: Cannot find module 'server-filesystem'"),
+        QStringLiteral("  at node:internal") };
     return { orders, files };
 }
 
@@ -106,9 +107,12 @@ private slots:
         QCOMPARE(tree->topLevelItem(0)->text(1), QStringLiteral("connected"));
         QCOMPARE(tree->topLevelItem(0)->childCount(), 2);
         QCOMPARE(tree->topLevelItem(1)->text(1), QStringLiteral("failed"));
-        QVERIFY(m_panel->findChild<QLabel *>(QStringLiteral("toolsStatus"))->text().contains(QLatin1String("1 failed")));
+        QVERIFY(m_panel->findChild<QLabel *>(QStringLiteral("toolsStatus"))
+                    ->text()
+                    .contains(QLatin1String("1 failed")));
         QVERIFY(m_panel->selectTool(QStringLiteral("files"), {}));
-        const QString log = m_panel->findChild<QPlainTextEdit *>(QStringLiteral("toolSourceLog"))->toPlainText();
+        const QString log
+            = m_panel->findChild<QPlainTextEdit *>(QStringLiteral("toolSourceLog"))->toPlainText();
         QVERIFY(log.contains(QLatin1String("process exited with code 1")));
         QVERIFY(log.contains(QLatin1String("Cannot find module 'server-filesystem'")));
         QVERIFY(!m_panel->findChild<QPushButton *>(QStringLiteral("toolRunButton"))->isEnabled());
@@ -128,10 +132,12 @@ private slots:
         QCOMPARE(byName.value(QStringLiteral("express")).type, FieldType::Bool);
         QVERIFY(!byName.value(QStringLiteral("express")).required);
         QCOMPARE(byName.value(QStringLiteral("carrier")).type, FieldType::Enum);
-        QCOMPARE(byName.value(QStringLiteral("carrier")).choices, (QStringList { QStringLiteral("ups"), QStringLiteral("dhl") }));
+        QCOMPARE(byName.value(QStringLiteral("carrier")).choices,
+            (QStringList { QStringLiteral("ups"), QStringLiteral("dhl") }));
         QCOMPARE(byName.value(QStringLiteral("weight")).type, FieldType::Float);
         QCOMPARE(byName.value(QStringLiteral("tags")).type, FieldType::ListStr);
-        QCOMPARE(byName.value(QStringLiteral("note")).defaultValue.value_or(QJsonValue()).toString(), QStringLiteral("none"));
+        QCOMPARE(byName.value(QStringLiteral("note")).defaultValue.value_or(QJsonValue()).toString(),
+            QStringLiteral("none"));
         QCOMPARE(byName.value(QStringLiteral("filter")).type, FieldType::Json);
         QCOMPARE(byName.value(QStringLiteral("either")).type, FieldType::Json);
     }
@@ -141,8 +147,12 @@ private slots:
     void runsAToolFromItsForm()
     {
         QVERIFY(m_panel->selectTool(QStringLiteral("orders"), QStringLiteral("lookup_order")));
-        QVERIFY(m_panel->findChild<QLabel *>(QStringLiteral("toolDescription"))->text().contains(QLatin1String("Finds an order")));
-        QVERIFY(m_panel->findChild<QPlainTextEdit *>(QStringLiteral("toolSchema"))->toPlainText().contains(QLatin1String("\"order_id\"")));
+        QVERIFY(m_panel->findChild<QLabel *>(QStringLiteral("toolDescription"))
+                    ->text()
+                    .contains(QLatin1String("Finds an order")));
+        QVERIFY(m_panel->findChild<QPlainTextEdit *>(QStringLiteral("toolSchema"))
+                    ->toPlainText()
+                    .contains(QLatin1String("\"order_id\"")));
         auto *run = m_panel->findChild<QPushButton *>(QStringLiteral("toolRunButton"));
         QVERIFY(!run->isEnabled()); // order_id is required
         FormBuilder *form = m_panel->findChild<FormBuilder *>(QStringLiteral("toolForm"));
@@ -154,7 +164,8 @@ private slots:
         form->findChild<QCheckBox *>(QStringLiteral("field_express"))->setChecked(true);
         auto *carrier = form->findChild<QComboBox *>(QStringLiteral("field_carrier"));
         carrier->setCurrentIndex(carrier->findText(QStringLiteral("dhl")));
-        form->findChild<JsonEditor *>(QStringLiteral("field_filter"))->setText(QStringLiteral("{\"since\": \"2026-01-01\"}"));
+        form->findChild<JsonEditor *>(QStringLiteral("field_filter"))
+            ->setText(QStringLiteral("{\"since\": \"2026-01-01\"}"));
         QTRY_VERIFY2(run->isEnabled(), qPrintable(form->problems().join(u'\n')));
         QTest::mouseClick(run, Qt::LeftButton);
         QCOMPARE(m_backend->toolCalls.size(), 1);
@@ -164,14 +175,17 @@ private slots:
         QCOMPARE(call.arguments.value(u"order_id").toInt(), 42);
         QCOMPARE(call.arguments.value(u"express").toBool(), true);
         QCOMPARE(call.arguments.value(u"carrier").toString(), QStringLiteral("dhl"));
-        QCOMPARE(call.arguments.value(u"filter").toObject().value(u"since").toString(), QStringLiteral("2026-01-01"));
+        QCOMPARE(call.arguments.value(u"filter").toObject().value(u"since").toString(),
+            QStringLiteral("2026-01-01"));
         QCOMPARE(call.arguments.value(u"note").toString(), QStringLiteral("none"));
         auto *latency = m_panel->findChild<QLabel *>(QStringLiteral("toolLatency"));
         QVERIFY(latency->text().contains(QLatin1String("Running")));
 
-        ToolResult result = ToolResult::fromValue(QJsonObject { { QStringLiteral("status"), QStringLiteral("shipped") } });
+        ToolResult result
+            = ToolResult::fromValue(QJsonObject { { QStringLiteral("status"), QStringLiteral("shipped") } });
         result.content.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("image") },
-            { QStringLiteral("mimeType"), QStringLiteral("image/png") }, { QStringLiteral("data"), tinyPngBase64() } });
+            { QStringLiteral("mimeType"), QStringLiteral("image/png") },
+            { QStringLiteral("data"), tinyPngBase64() } });
         result.latencyMs = 123;
         QSignalSpy shown(m_panel.get(), &ToolsPanel::resultShown);
         m_backend->answerCall(result);
@@ -183,7 +197,8 @@ private slots:
         QVERIFY(text.contains(QLatin1String("\"status\": \"shipped\"")));
         const QUrl image(QStringLiteral("toolimage:orders-lookup_order/0"));
         QVERIFY2(view->toHtml().contains(image.toString()), qPrintable(view->toHtml()));
-        QCOMPARE(view->document()->resource(QTextDocument::ImageResource, image).value<QImage>().size(), QSize(1, 1));
+        QCOMPARE(view->document()->resource(QTextDocument::ImageResource, image).value<QImage>().size(),
+            QSize(1, 1));
 
         // An error result reads as one.
         QTest::mouseClick(run, Qt::LeftButton);

@@ -121,7 +121,8 @@ private slots:
         const QUrl image(QStringLiteral("toolimage:exec-tools-t0/0"));
         QVERIFY(html.contains(image.toString()));
         auto *details = child<QTextBrowser>("traceDetails");
-        const QImage shown = details->document()->resource(QTextDocument::ImageResource, image).value<QImage>();
+        const QImage shown
+            = details->document()->resource(QTextDocument::ImageResource, image).value<QImage>();
         QCOMPARE(shown.size(), QSize(1, 1));
 
         m_view->tree()->setCurrentIndex(m_view->model()->indexForStep(QStringLiteral("exec-tools-t1")));
