@@ -57,6 +57,7 @@ QTreeWidgetItem *ToolCallsView::itemFor(const StepRecord &step)
     new QTreeWidgetItem(item); // arguments
     new QTreeWidgetItem(item); // result or error
     item->child(1)->setHidden(true);
+    item->setExpanded(true); // arguments and result in view; the user folds what is done
     m_items.insert(step.id, item);
     setVisible(true);
     emit callsChanged(topLevelItemCount());

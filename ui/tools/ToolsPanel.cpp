@@ -166,6 +166,8 @@ QWidget *ToolsPanel::buildRunPage()
     lowerLayout->addLayout(runRow);
     lowerLayout->addWidget(m_result, 1);
     vertical->addWidget(lower);
+    // The form gets the larger share at first; the user moves the handle.
+    vertical->setSizes({ 300, 200 });
     layout->addWidget(vertical, 1);
     return page;
 }
@@ -192,10 +194,13 @@ void ToolsPanel::showSources(const QList<ToolSourceStatus> &sources, const Error
             failed += s.state == ToolSourceState::Failed ? 1 : 0;
         }
         m_status->setStyleSheet({});
-        m_status->setText(sources.isEmpty()
-                ? tr("This workspace has no tool sources.")
-                : tr("%n source(s), %1 tools", nullptr, int(sources.size())).arg(tools)
-                    + (failed ? tr(" · %n failed", nullptr, failed) : QString()));
+        m_status->setText(sources.isEmpty() ? tr("This workspace has no tool sources.")
+                                            : tr("%1 %2, %3 %4")
+                                                  .arg(sources.size())
+                                                  .arg(sources.size() == 1 ? tr("source") : tr("sources"))
+                                                  .arg(tools)
+                                                  .arg(tools == 1 ? tr("tool") : tr("tools"))
+                    + (failed ? tr(" · %1 failed").arg(failed) : QString()));
     }
     m_sources = sources;
     const QString keepSource = m_shownSource, keepTool = m_shownTool;
