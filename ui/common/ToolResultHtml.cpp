@@ -9,7 +9,7 @@ namespace toolhtml {
 namespace {
 
 // Bigger images are named, not decoded: selecting a step or a result never stalls the window.
-constexpr qsizetype kMaxImageBytes = 8 * 1024 * 1024;
+constexpr qsizetype kMaxImageBytes = 4 * 1024 * 1024;
 constexpr int kMaxTextChars = 200'000;
 
 QString pre(const QString &text, const QString &style = {})

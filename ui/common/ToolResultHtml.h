@@ -11,7 +11,7 @@ class QTextBrowser;
 // How a tool result reads wherever it is shown (the trace's step details, the Tools panel, the
 // test panel's live output): text blocks as text, structuredContent as indented JSON, image
 // blocks as images (decoded from their base64 data), other blocks as JSON, and an error result
-// in the error style. GUI thread (QImage decoding of small images only: see kMaxImageBytes).
+// in the error style. GUI thread (QImage decoding of images up to 4 MB only: see kMaxImageBytes).
 namespace toolhtml {
 
 struct Rendered
