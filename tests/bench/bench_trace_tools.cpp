@@ -125,7 +125,7 @@ int main(int argc, char **argv)
     out << "  summary: "
         << view.findChild<QLabel *>(QStringLiteral("traceSummary"))
                ->text()
-               .remove(QRegularExpression(QStringLiteral("<[^>]*>|&#9632; ")))
+               .remove(QRegularExpression(QStringLiteral("<[^>]*>|&#9632;")))
         << Qt::endl;
     if (!screenshot.isEmpty()) {
         view.grab().save(screenshot);
