@@ -16,19 +16,20 @@ void ActiveBackend::setBackend(ExecutionBackend *backend)
     m_connections.clear();
     m_backend = backend;
     if (backend) {
-        m_connections << connect(
-            backend, &ExecutionBackend::eventsReceived, this, &ExecutionBackend::eventsReceived)
-                      << connect(backend, &ExecutionBackend::countsChanged, this,
-                             &ExecutionBackend::countsChanged)
-                      << connect(backend, &ExecutionBackend::connectionStateChanged, this,
-                             &ExecutionBackend::connectionStateChanged)
-                      << connect(backend, &ExecutionBackend::workspaceChanged, this,
-                             &ExecutionBackend::workspaceChanged);
+        m_connections
+            << connect(backend, &ExecutionBackend::eventsReceived, this, &ExecutionBackend::eventsReceived)
+            << connect(backend, &ExecutionBackend::countsChanged, this, &ExecutionBackend::countsChanged)
+            << connect(backend, &ExecutionBackend::connectionStateChanged, this,
+                   &ExecutionBackend::connectionStateChanged)
+            << connect(
+                   backend, &ExecutionBackend::workspaceChanged, this, &ExecutionBackend::workspaceChanged)
+            << connect(backend, &ExecutionBackend::toolsChanged, this, &ExecutionBackend::toolsChanged);
     }
     emit backendChanged(backend);
     emit workspaceChanged();
     emit countsChanged(runningCount(), queuedCount());
     emit connectionStateChanged(connectionState());
+    emit toolsChanged();
 }
 
 Error ActiveBackend::noBackend() const
@@ -92,6 +93,23 @@ void ActiveBackend::fetchExecution(const QString &executionId, QObject *context,
 bool ActiveBackend::canDelete() const
 {
     return m_backend && m_backend->canDelete();
+}
+
+void ActiveBackend::listTools(QObject *context, ToolsCallback callback)
+{
+    if (m_backend)
+        m_backend->listTools(context, std::move(callback));
+    else
+        replyLater(ToolsReply(context, std::move(callback)), QList<ToolSourceStatus>(), noBackend());
+}
+
+void ActiveBackend::callTool(const QString &sourceId, const QString &tool, const QJsonObject &arguments,
+    QObject *context, ToolCallCallback callback)
+{
+    if (m_backend)
+        m_backend->callTool(sourceId, tool, arguments, context, std::move(callback));
+    else
+        replyLater(ToolCallReply(context, std::move(callback)), ToolResult(), noBackend());
 }
 
 void ActiveBackend::deleteExecutions(const QStringList &ids, QObject *context, DeleteCallback callback)

@@ -38,6 +38,9 @@ public:
     void deleteExecutions(const QStringList &ids, QObject *context, DeleteCallback callback) override;
     void applyRetention(
         int keepLast, const QDateTime &olderThan, QObject *context, DeleteCallback callback) override;
+    void listTools(QObject *context, ToolsCallback callback) override;
+    void callTool(const QString &sourceId, const QString &tool, const QJsonObject &arguments,
+        QObject *context, ToolCallCallback callback) override;
     int runningCount() const override;
     int queuedCount() const override;
     QString connectionState() const override;

@@ -39,6 +39,7 @@ StepRecord startedStep(const StepRecord &s)
     head.provider = s.provider;
     head.model = s.model;
     head.attempt = s.attempt;
+    head.toolCallId = s.toolCallId; // a running tool call already names its call id
     return head;
 }
 

@@ -1,5 +1,7 @@
 #include "core/trace/Compare.h"
 
+#include "core/api/ToolTypes.h"
+
 #include "core/common/Util.h"
 
 #include <QHash>
@@ -208,12 +210,41 @@ QList<DiffLine> diffLines(const QString &left, const QString &right, qint64 maxC
     return out;
 }
 
+// A tool call as the compare view diffs it: its arguments, then its result block by block
+// (an image by its type and size, never its base64), then the structured content.
+QString toolCallText(const StepRecord &step)
+{
+    QStringList lines { QStringLiteral("arguments: ") + as::compactJson(step.inputData) };
+    const ToolResult result = ToolResult::fromJson(step.outputData);
+    if (result.isError)
+        lines << QStringLiteral("error result");
+    for (const QJsonValue &v : std::as_const(result.content)) {
+        const QJsonObject block = v.toObject();
+        const QString type = block.value(u"type").toString();
+        if (type == QLatin1String("text"))
+            lines << QStringLiteral("text: ") + block.value(u"text").toString();
+        else if (type == QLatin1String("image") || type == QLatin1String("audio"))
+            lines << QStringLiteral("%1: %2, %3 base64 characters")
+                         .arg(type, block.value(u"mimeType").toString())
+                         .arg(block.value(u"data").toString().size());
+        else
+            lines << type + QStringLiteral(": ") + as::compactJson(block);
+    }
+    if (!result.structuredContent.isUndefined())
+        lines << QStringLiteral("structured: ")
+                + (result.structuredContent.isObject() ? indentedJson(result.structuredContent.toObject())
+                                                       : as::compactJson(result.structuredContent));
+    return lines.join(u'\n');
+}
+
 QString stepOutputText(const StepRecord &step)
 {
     QString text;
     const QJsonValue raw = step.outputData.value(u"text");
     if (step.kind == StepKind::Llm && raw.isString())
         text = raw.toString();
+    else if (step.kind == StepKind::Tool)
+        text = toolCallText(step);
     else
         text = indentedJson(step.outputData);
     if (!step.errorMessage.isEmpty())

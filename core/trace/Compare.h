@@ -25,7 +25,9 @@ struct DiffLine
 QList<DiffLine> diffLines(const QString &left, const QString &right, qint64 maxCells = 4'000'000);
 
 // The text of a step's output that the compare view diffs: an llm step's raw reply
-// (output_data.text), else the output object as indented JSON; the error message is appended.
+// (output_data.text); a tool step's arguments and result (text blocks, images by type and
+// size, structured content); else the output object as indented JSON; the error message is
+// appended.
 QString stepOutputText(const StepRecord &step);
 QString executionOutputText(const ExecutionRecord &execution);
 

@@ -1,5 +1,6 @@
 #include "core/trace/OtlpExport.h"
 
+#include "core/api/ToolTypes.h"
 #include "core/common/Util.h"
 
 #include <QCryptographicHash>
@@ -272,6 +273,34 @@ QJsonObject rootSpan(
     return span;
 }
 
+// A tool step whose result the tool itself marked as an error (output_data isError) failed
+// even when the step completed: the model got an error result.
+bool toolResultIsError(const StepRecord &s)
+{
+    return s.kind == StepKind::Tool && s.outputData.value(u"isError").toBool();
+}
+
+// The status message of a failed step without an error message: a tool error's text blocks,
+// else the step status.
+QString toolErrorText(const StepRecord &s)
+{
+    if (toolResultIsError(s)) {
+        const QString text = ToolResult::fromJson(s.outputData).text();
+        if (!text.isEmpty())
+            return text;
+    }
+    return toWire(s.status);
+}
+
+// gen_ai.tool.type: "extension" for a tool an external server or program runs (mcp, command
+// sources), "function" for one run in-process (mock) or of an unknown source.
+QString toolType(const StepRecord &s, const OtlpOptions &options)
+{
+    const QString kind = options.toolSourceKinds.value(s.provider);
+    return kind == QLatin1String("mcp") || kind == QLatin1String("command") ? QStringLiteral("extension")
+                                                                            : QStringLiteral("function");
+}
+
 QJsonObject stepSpan(const StepRecord &s, const QString &traceId, const QString &spanId,
     const QString &parentSpanId, const QDateTime &fallbackStart, const OtlpOptions &options)
 {
@@ -309,7 +338,9 @@ QJsonObject stepSpan(const StepRecord &s, const QString &traceId, const QString 
     }
     if (tool) {
         a.str(QStringLiteral("gen_ai.tool.name"), s.name);
-        a.str(QStringLiteral("gen_ai.tool.type"), QStringLiteral("function"));
+        a.str(QStringLiteral("gen_ai.tool.call.id"), s.toolCallId);
+        a.str(QStringLiteral("gen_ai.tool.type"), toolType(s, options));
+        a.str(QStringLiteral("agentstudio.tool.source"), s.provider);
     }
     if (llm || node || s.inputTokens > 0 || s.outputTokens > 0) {
         a.integer(QStringLiteral("gen_ai.usage.input_tokens"), s.inputTokens);
@@ -352,7 +383,8 @@ QJsonObject stepSpan(const StepRecord &s, const QString &traceId, const QString 
             a.str(QStringLiteral("output.value"), jsonText(s.outputData));
         }
     }
-    if (isError(s.status))
+    const bool failed = isError(s.status) || toolResultIsError(s);
+    if (failed)
         a.str(QStringLiteral("error.type"), errorType(s.status, s.errorMessage));
 
     const QDateTime start = s.startedAt.isValid() ? s.startedAt : fallbackStart;
@@ -372,9 +404,9 @@ QJsonObject stepSpan(const StepRecord &s, const QString &traceId, const QString 
         events.append(event(QStringLiteral("gen_ai.first_chunk"), start.addMSecs(s.ttftMs)));
     span.insert(u"events", events);
     QJsonObject status;
-    if (isError(s.status)) {
+    if (failed) {
         status.insert(u"code", kStatusError);
-        status.insert(u"message", s.errorMessage.isEmpty() ? toWire(s.status) : s.errorMessage);
+        status.insert(u"message", s.errorMessage.isEmpty() ? toolErrorText(s) : s.errorMessage);
     }
     span.insert(u"status", status);
     return span;

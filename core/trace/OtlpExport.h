@@ -3,6 +3,7 @@
 #include "core/api/ExecutionRecord.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
@@ -21,6 +22,9 @@ struct OtlpOptions
     // conventions. They hold prompts and replies (never keys), which is what a trace viewer
     // is for, so they are on by default; turn them off for shared exports.
     bool includeContent = true;
+    // Tool source id -> its kind (mcp | command | mock), for gen_ai.tool.type of tool steps
+    // (a tool step names its source in `provider`). Unknown sources export as "function".
+    QHash<QString, QString> toolSourceKinds;
 };
 
 // One resourceSpans entry (service.name "agentstudio") with one scopeSpans: a root span for the

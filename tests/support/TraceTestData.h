@@ -120,3 +120,110 @@ inline ExecutionRecord makeTraceRecord(
     e.ttftMs = 41;
     return e;
 }
+
+// A 1x1 red PNG, base64: the image block of tool results in tests.
+inline QString tinyPngBase64()
+{
+    return QStringLiteral(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==");
+}
+
+// A synthetic agent run with tools: `turns` turns, each an llm step (80 ms, asking for one
+// tool) followed by a tool step (20 ms) of source "orders" on tool "lookup_order" — siblings at
+// the top level, like the agent loop records them. Every `errorEvery`-th tool step (if > 0) is
+// an error result (status failed); the first tool result carries an image block. Used by the
+// trace tests and the 200-turn trace benchmark.
+inline ExecutionRecord makeToolTraceRecord(
+    int turns, int errorEvery = 0, const QString &id = QStringLiteral("exec-tools"))
+{
+    const QDateTime base = QDateTime::fromMSecsSinceEpoch(1'790'000'000'000LL, Qt::UTC);
+    ExecutionRecord e;
+    e.id = id;
+    e.workspaceId = QStringLiteral("demo");
+    e.executionType = ExecutionType::Agent;
+    e.agentId = QStringLiteral("order_agent");
+    e.testMode = TestMode::SingleAgent;
+    e.status = ExecutionStatus::Completed;
+    e.queuedAt = base;
+    e.startedAt = base.addMSecs(5);
+    e.provider = QStringLiteral("scripted");
+    e.model = QStringLiteral("scripted");
+    e.traceId = QStringLiteral("4bf92f3577b34da6a3ce929d0e0e4736");
+    e.inputData = QJsonObject { { QStringLiteral("question"), QStringLiteral("where is order 42?") } };
+    e.outputData = QJsonObject { { QStringLiteral("answer"), QStringLiteral("shipped") } };
+    e.steps.reserve(turns * 2);
+    qint64 t = 5;
+    int number = 0;
+    for (int i = 0; i < turns; ++i) {
+        const QString callId = QStringLiteral("call_%1").arg(i);
+        StepRecord llm;
+        llm.id = QStringLiteral("%1-l%2").arg(id).arg(i);
+        llm.executionId = e.id;
+        llm.agentId = e.agentId;
+        llm.kind = StepKind::Llm;
+        llm.name = QStringLiteral("chat");
+        llm.stepNumber = ++number;
+        llm.provider = e.provider;
+        llm.model = e.model;
+        llm.status = StepStatus::Completed;
+        llm.startedAt = base.addMSecs(t);
+        llm.executionTimeMs = 80;
+        llm.completedAt = llm.startedAt.addMSecs(80);
+        llm.inputTokens = 40;
+        llm.outputTokens = 10;
+        llm.tokensUsed = 50;
+        llm.costUsd = 0.0;
+        llm.inputData = QJsonObject { { QStringLiteral("messages"),
+            QJsonArray { QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
+                { QStringLiteral("content"), QStringLiteral("turn %1").arg(i) } } } } };
+        llm.outputData = QJsonObject { { QStringLiteral("text"), QString() },
+            { QStringLiteral("tool_calls"),
+                QJsonArray { QJsonObject { { QStringLiteral("id"), callId },
+                    { QStringLiteral("name"), QStringLiteral("lookup_order") } } } } };
+        e.steps.append(llm);
+        t += 80;
+
+        StepRecord tool;
+        tool.id = QStringLiteral("%1-t%2").arg(id).arg(i);
+        tool.executionId = e.id;
+        tool.agentId = e.agentId;
+        tool.kind = StepKind::Tool;
+        tool.name = QStringLiteral("lookup_order");
+        tool.provider = QStringLiteral("orders");
+        tool.stepNumber = ++number;
+        tool.toolCallId = callId;
+        tool.startedAt = base.addMSecs(t);
+        tool.executionTimeMs = 20;
+        tool.completedAt = tool.startedAt.addMSecs(20);
+        tool.inputData = QJsonObject { { QStringLiteral("order_id"), 42 + i } };
+        const bool error = errorEvery > 0 && (i + 1) % errorEvery == 0;
+        if (error) {
+            tool.status = StepStatus::Failed;
+            tool.errorMessage = QStringLiteral("order %1 not found").arg(42 + i);
+            tool.outputData = QJsonObject { { QStringLiteral("isError"), true },
+                { QStringLiteral("content"),
+                    QJsonArray { QJsonObject { { QStringLiteral("type"), QStringLiteral("text") },
+                        { QStringLiteral("text"), tool.errorMessage } } } } };
+        } else {
+            tool.status = StepStatus::Completed;
+            QJsonArray content { QJsonObject { { QStringLiteral("type"), QStringLiteral("text") },
+                { QStringLiteral("text"), QStringLiteral("order %1: shipped").arg(42 + i) } } };
+            if (i == 0)
+                content.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("image") },
+                    { QStringLiteral("mimeType"), QStringLiteral("image/png") },
+                    { QStringLiteral("data"), tinyPngBase64() } });
+            tool.outputData
+                = QJsonObject { { QStringLiteral("isError"), false }, { QStringLiteral("content"), content },
+                      { QStringLiteral("structuredContent"),
+                          QJsonObject { { QStringLiteral("status"), QStringLiteral("shipped") } } } };
+        }
+        e.steps.append(tool);
+        t += 20;
+    }
+    e.completedAt = base.addMSecs(t);
+    e.executionTimeMs = t - 5;
+    e.inputTokens = 40LL * turns;
+    e.outputTokens = 10LL * turns;
+    e.costUsd = 0.0;
+    return e;
+}

@@ -1,4 +1,5 @@
 #include "core/trace/Compare.h"
+#include "tests/support/TraceTestData.h"
 
 #include <QTest>
 
@@ -114,6 +115,38 @@ private slots:
         const CompareResult result = compareExecutions(l, r, /*maxCells=*/1);
         QCOMPARE(result.matched, 4);
         QCOMPARE(result.onlyLeft + result.onlyRight, 0);
+    }
+
+    // Tool steps align by tool name like other steps (an extra turn is one-sided); their diff
+    // shows the arguments and result lines that changed, an image by type and size only.
+    void toolSteps()
+    {
+        const ExecutionRecord l = makeToolTraceRecord(2);
+        ExecutionRecord r = makeToolTraceRecord(3);
+        r.steps[3].inputData = QJsonObject { { QStringLiteral("order_id"), 99 } };
+        const CompareResult result = compareExecutions(l, r);
+        QCOMPARE(result.matched, 4);
+        QCOMPARE(result.onlyRight, 2); // the third turn: llm + tool
+        QCOMPARE(stepAlignmentKeys(l.steps).at(1), QStringLiteral("tool:lookup_order"));
+        const QString first = stepOutputText(l.steps[1]);
+        QVERIFY2(first.contains(QLatin1String("text: order 42: shipped")), qPrintable(first));
+        QVERIFY(first.contains(QLatin1String("image: image/png, ")));
+        QVERIFY(!first.contains(tinyPngBase64()));
+        QVERIFY(first.contains(QLatin1String("\"status\": \"shipped\"")));
+        const CompareRow *changed = nullptr;
+        for (const CompareRow &row : result.rows)
+            if (row.left == 3 && row.right == 3)
+                changed = &row;
+        QVERIFY(changed);
+        QVERIFY(changed->outputChanged);
+        QVERIFY(changed->outputDiff.contains(
+            DiffLine { DiffLine::Kind::Removed, QStringLiteral("arguments: {\"order_id\":43}") }));
+        QVERIFY(changed->outputDiff.contains(
+            DiffLine { DiffLine::Kind::Added, QStringLiteral("arguments: {\"order_id\":99}") }));
+        QVERIFY(changed->outputDiff.contains(
+            DiffLine { DiffLine::Kind::Same, QStringLiteral("text: order 43: shipped") }));
+        QCOMPARE(stepOutputText(makeToolTraceRecord(2, 2).steps[3]).split(u'\n').at(1),
+            QStringLiteral("error result"));
     }
 
     void alignmentKeys()

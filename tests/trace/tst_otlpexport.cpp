@@ -1,4 +1,5 @@
 #include "core/trace/OtlpExport.h"
+#include "tests/support/TraceTestData.h"
 
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -282,6 +283,50 @@ private slots:
         const QJsonObject ok = spanNamed(spans, QStringLiteral("step-llm"));
         QVERIFY(!ok[u"status"].toObject().contains(u"code"));
         QVERIFY(attrValue(ok, QStringLiteral("error.type")).isEmpty());
+    }
+
+    // A tool step is an `execute_tool {tool}` INTERNAL span with the GenAI tool attributes: name,
+    // call id, type (extension for an MCP / command source, function otherwise), arguments and
+    // result; a tool error result is a span with status error even without an error message.
+    void toolStepsAreExecuteToolSpans()
+    {
+        ExecutionRecord e = makeToolTraceRecord(3, 2);
+        e.steps[3].errorMessage.clear(); // the error result alone marks the span
+        e.steps[3].status = StepStatus::Completed;
+        OtlpOptions options;
+        options.toolSourceKinds.insert(QStringLiteral("orders"), QStringLiteral("mcp"));
+        const QJsonArray spans = spansOf(exportOtlp(e, options));
+        const QJsonObject tool = spanNamed(spans, e.steps[1].id);
+        QCOMPARE(tool[u"name"].toString(), QStringLiteral("execute_tool lookup_order"));
+        QCOMPARE(tool[u"kind"].toInt(), 1);
+        QCOMPARE(tool[u"parentSpanId"].toString(), otlpRootSpanId(e));
+        const auto text = [&](const QJsonObject &span, const char *key) {
+            return attrValue(span, QString::fromLatin1(key))[u"stringValue"].toString();
+        };
+        QCOMPARE(text(tool, "gen_ai.operation.name"), QStringLiteral("execute_tool"));
+        QCOMPARE(text(tool, "gen_ai.tool.name"), QStringLiteral("lookup_order"));
+        QCOMPARE(text(tool, "gen_ai.tool.call.id"), QStringLiteral("call_0"));
+        QCOMPARE(text(tool, "gen_ai.tool.type"), QStringLiteral("extension"));
+        QCOMPARE(text(tool, "agentstudio.tool.source"), QStringLiteral("orders"));
+        QCOMPARE(text(tool, "gen_ai.tool.call.arguments"), QStringLiteral("{\"order_id\":42}"));
+        const QJsonObject result
+            = QJsonDocument::fromJson(text(tool, "gen_ai.tool.call.result").toUtf8()).object();
+        QCOMPARE(result[u"structuredContent"][u"status"].toString(), QStringLiteral("shipped"));
+        QVERIFY(!tool[u"status"].toObject().contains(u"code"));
+        QVERIFY(attrValue(tool, QStringLiteral("gen_ai.usage.input_tokens")).isEmpty());
+
+        const QJsonObject failed = spanNamed(spans, e.steps[3].id);
+        QCOMPARE(failed[u"status"][u"code"].toInt(), 2);
+        QCOMPARE(failed[u"status"][u"message"].toString(), QStringLiteral("order 43 not found"));
+        QCOMPARE(text(failed, "error.type"), QStringLiteral("_OTHER"));
+
+        // Without the source's kind the tool is a function; without content, no arguments.
+        OtlpOptions bare;
+        bare.includeContent = false;
+        const QJsonObject plain = spanNamed(spansOf(exportOtlp(e, bare)), e.steps[1].id);
+        QCOMPARE(text(plain, "gen_ai.tool.type"), QStringLiteral("function"));
+        QVERIFY(attrValue(plain, QStringLiteral("gen_ai.tool.call.arguments")).isEmpty());
+        QVERIFY(attrValue(plain, QStringLiteral("gen_ai.tool.call.result")).isEmpty());
     }
 
     // A single agent run is invoke_agent {agent}; unknown cost is absent, never 0.

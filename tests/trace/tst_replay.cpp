@@ -1,4 +1,5 @@
 #include "core/api/EventSynthesizer.h"
+#include "tests/support/TraceTestData.h"
 
 #include <QTest>
 
@@ -89,6 +90,46 @@ private slots:
         QCOMPARE(events[10].atMs, 1010);
         QCOMPARE(events[10].event.summary->costUsd, std::optional<double>(0.25));
         QCOMPARE(events[10].event.summary->outputTokens, 12);
+    }
+
+    // Tool steps replay as they ran: step_started already names the tool, its source, its
+    // arguments and tool_call_id (what the live view shows while a call runs), no chunks;
+    // step_completed carries the result and the latency; llm and tool steps keep their order.
+    void toolSteps()
+    {
+        const ExecutionRecord e = makeToolTraceRecord(2, 2);
+        SynthesisOptions options;
+        options.maxChunksPerStep = 4;
+        const QList<TimedEvent> events = synthesizeEvents(e, options);
+        QStringList order;
+        const StepRecord *started = nullptr;
+        const StepRecord *completed = nullptr;
+        for (const TimedEvent &t : events) {
+            if (t.event.type == ExecutionEvent::Type::Chunk)
+                QVERIFY(t.event.stepId.contains(QLatin1String("-l"))); // only llm steps stream
+            if (t.event.type != ExecutionEvent::Type::StepStarted
+                && t.event.type != ExecutionEvent::Type::StepCompleted)
+                continue;
+            const bool isStart = t.event.type == ExecutionEvent::Type::StepStarted;
+            if (isStart)
+                order << t.event.step->id;
+            if (t.event.step->id == QLatin1String("exec-tools-t1"))
+                (isStart ? started : completed) = &*t.event.step;
+        }
+        QCOMPARE(order,
+            (QStringList { QStringLiteral("exec-tools-l0"), QStringLiteral("exec-tools-t0"),
+                QStringLiteral("exec-tools-l1"), QStringLiteral("exec-tools-t1") }));
+        QVERIFY(started && completed);
+        QCOMPARE(started->kind, StepKind::Tool);
+        QCOMPARE(started->name, QStringLiteral("lookup_order"));
+        QCOMPARE(started->provider, QStringLiteral("orders"));
+        QCOMPARE(started->toolCallId, QStringLiteral("call_1"));
+        QCOMPARE(started->inputData.value(u"order_id").toInt(), 43);
+        QVERIFY(started->outputData.isEmpty());
+        QCOMPARE(completed->status, StepStatus::Failed);
+        QCOMPARE(completed->toolCallId, QStringLiteral("call_1"));
+        QCOMPARE(completed->executionTimeMs, 20);
+        QVERIFY(completed->outputData.value(u"isError").toBool());
     }
 
     // Unknown cost replays as null, never 0; steps without times are spread over the run.

@@ -11,6 +11,7 @@
 #include "ui/testpanel/TestPanel.h"
 
 #include "ui/history/HistoryDock.h"
+#include "ui/tools/ToolsPanel.h"
 #include "ui/trace/CompareView.h" // HistoryDock.h's inline compareView() needs the full type
 #include "ui/trace/TraceView.h"
 
@@ -262,6 +263,24 @@ void MainWindow::installDocks()
                 this, tr("Run again"), tr("Cannot run execution %1 again.").arg(record.id.left(8)), error);
     });
     m_bottomDock = m_history;
+
+    // --- Tools dock (ui/tools): the workspace's tool sources, their state and tools; one tool
+    // run by itself. Through the active backend: the tools run where the runs do.
+    auto *toolsDock = new QDockWidget(tr("Tools"), this);
+    toolsDock->setObjectName(QStringLiteral("toolsDock"));
+    toolsDock->setWidget(new ToolsPanel(m_active, toolsDock));
+    addDockWidget(Qt::BottomDockWidgetArea, toolsDock);
+    m_viewMenu->addAction(toolsDock->toggleViewAction());
+    tabifyDockWidget(traceDock, toolsDock);
+    // Ctrl+Shift+T brings the Tools panel to the front (the dock's own toggle would hide it).
+    QAction *showTools = m_viewMenu->addAction(tr("Show &Tools Panel"));
+    showTools->setObjectName(QStringLiteral("actionShowTools"));
+    showTools->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
+    connect(showTools, &QAction::triggered, toolsDock, [toolsDock] {
+        toolsDock->show();
+        toolsDock->raise();
+    });
+    m_history->raise();
 }
 
 void MainWindow::openInitialWorkspace(const QString &path)

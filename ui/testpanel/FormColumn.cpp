@@ -101,6 +101,7 @@ RunRow addRunRow(QVBoxLayout *layout, QWidget *parent, const QString &runText, c
     buttons->addWidget(row.cancel);
     buttons->addWidget(row.run);
     layout->addLayout(buttons);
+    row.buttons = buttons;
     return row;
 }
 

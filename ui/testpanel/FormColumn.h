@@ -40,6 +40,7 @@ struct RunRow
     QLabel *status = nullptr; // "formStatus": why Run is disabled, or "Running…"
     QPushButton *cancel = nullptr; // "cancelButton" (Esc)
     QPushButton *run = nullptr; // "runButton" (Ctrl+Return)
+    QHBoxLayout *buttons = nullptr; // the row of Cancel / Run (room on its left)
 };
 // The status line and the Cancel / Run buttons at the bottom of the column.
 RunRow addRunRow(QVBoxLayout *layout, QWidget *parent, const QString &runText, const QString &runToolTip,

@@ -4,11 +4,13 @@
 #include "ui/testpanel/MetricsBar.h"
 #include "ui/testpanel/OutputFieldsView.h"
 #include "ui/testpanel/StreamOutputView.h"
+#include "ui/testpanel/ToolCallsView.h"
 
 #include <QFontDatabase>
 #include <QFrame>
 #include <QPlainTextEdit>
 #include <QScrollArea>
+#include <QSplitter>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
@@ -31,8 +33,16 @@ RunOutputPane::RunOutputPane(ExecutionTracker *tracker, QWidget *parent)
     m_pages = new QTabWidget(this);
     m_pages->setObjectName(QStringLiteral("outputPages"));
     m_pages->setDocumentMode(true);
-    m_stream = new StreamOutputView(m_pages);
-    m_pages->addTab(m_stream, tr("Live output"));
+    // Live output: the run's tool calls (shown once there is one) over the streamed text.
+    auto *live = new QSplitter(Qt::Vertical, m_pages);
+    live->setObjectName(QStringLiteral("liveSplitter"));
+    m_toolCalls = new ToolCallsView(tracker, live);
+    m_stream = new StreamOutputView(live);
+    live->addWidget(m_toolCalls);
+    live->addWidget(m_stream);
+    live->setStretchFactor(0, 2);
+    live->setStretchFactor(1, 3);
+    m_pages->addTab(live, tr("Live output"));
     m_outputs = new OutputFieldsView(m_pages);
     auto *scroll = new QScrollArea(m_pages);
     scroll->setWidgetResizable(true);

@@ -13,12 +13,13 @@ class OutputFieldsView;
 class QPlainTextEdit;
 class QTabWidget;
 class StreamOutputView;
+class ToolCallsView;
 
 // The right-hand side of a test-panel tab: the metrics bar over three pages — the live stream
-// ("streamOutput"), the parsed output fields ("outputFields") and the raw reply ("rawReply").
-// Fed by an ExecutionTracker. In workflow runs every node streams on its own: the stream page
-// shows the selected node's stream (showNode) or, with none selected, all of them with a
-// header where the node changes.
+// ("streamOutput", with the run's tool calls above it, "toolCalls"), the parsed output fields
+// ("outputFields") and the raw reply ("rawReply"). Fed by an ExecutionTracker. In workflow runs every node
+// streams on its own: the stream page shows the selected node's stream (showNode) or, with none selected, all
+// of them with a header where the node changes.
 class RunOutputPane final : public QWidget
 {
     Q_OBJECT
@@ -35,6 +36,7 @@ public:
     QString nodeStream(const QString &nodeId) const { return m_nodeText.value(nodeId); }
 
     StreamOutputView *stream() const { return m_stream; }
+    ToolCallsView *toolCalls() const { return m_toolCalls; }
     OutputFieldsView *outputs() const { return m_outputs; }
     QPlainTextEdit *rawReply() const { return m_raw; }
     MetricsBar *metrics() const { return m_metrics; }
@@ -50,6 +52,7 @@ private:
     MetricsBar *m_metrics = nullptr; // Owned (children, all of them).
     QTabWidget *m_pages = nullptr;
     StreamOutputView *m_stream = nullptr;
+    ToolCallsView *m_toolCalls = nullptr;
     OutputFieldsView *m_outputs = nullptr;
     QPlainTextEdit *m_raw = nullptr;
 

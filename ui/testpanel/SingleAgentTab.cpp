@@ -3,6 +3,7 @@
 #include "core/api/ExecutionBackend.h"
 #include "core/common/Util.h"
 #include "ui/form/FormBuilder.h"
+#include "ui/testpanel/ConversationView.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FormColumn.h"
 #include "ui/testpanel/RunOutputPane.h"
@@ -13,6 +14,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSettings>
+#include <QSplitter>
 
 SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     : TestTab(backend, parent)
@@ -38,8 +40,27 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     addRunRow(tr("Run"), tr("Run the agent with these inputs (Ctrl+Return)"), 90);
     runButton()->setDefault(true);
 
-    // Right: what came out.
+    // Right: what came out, and the conversation a completed run can continue.
     placeOutputBesideColumn();
+    auto *right = new QSplitter(Qt::Vertical, splitter());
+    splitter()->insertWidget(1, right);
+    right->addWidget(output());
+    m_conversation = new ConversationView(right);
+    right->addWidget(m_conversation);
+    right->setStretchFactor(0, 3);
+    right->setStretchFactor(1, 2);
+    splitter()->setStretchFactor(0, 2);
+    splitter()->setStretchFactor(1, 3);
+    connect(
+        m_conversation, &ConversationView::continueRequested, this, &SingleAgentTab::continueConversation);
+    connect(
+        tracker(), &ExecutionTracker::runConfirmed, m_conversation, &ConversationView::setLastExecutionId);
+    connect(tracker(), &ExecutionTracker::finished, this,
+        [this](const QString &status, const QJsonObject &outputs, const QString &error) {
+            const bool ok = status == toWire(ExecutionStatus::Completed);
+            m_conversation->finishTurn(ok ? replyText(outputs) : (error.isEmpty() ? status : error), !ok);
+        });
+    connect(this, &TestTab::runningChanged, m_conversation, &ConversationView::setRunning);
 
     connect(m_agentPicker, &QComboBox::currentIndexChanged, this, &SingleAgentTab::onAgentChanged);
     watchForm(m_form);
@@ -108,6 +129,8 @@ void SingleAgentTab::onAgentChanged()
     if (id == m_shownAgent && !id.isEmpty())
         return;
     m_shownAgent = id;
+    if (id != m_conversationAgent)
+        m_conversation->clearThread(); // a thread belongs to one agent
     const AgentSpec *agent = m_workspace.agent(id);
     formcolumn::setExamples(m_examples, agent ? agent->examples : QList<InputExample>());
     if (!agent) {
@@ -159,7 +182,41 @@ QString SingleAgentTab::run(const QString &rerunOf)
     request.inputs = m_form->values();
     request.testMode = mode();
     request.rerunOf = rerunOf;
-    return startRun(request);
+    const QString id = startRun(request);
+    // A run from the form starts a new conversation; its first turn is the inputs.
+    QStringList user;
+    for (auto it = request.inputs.constBegin(); it != request.inputs.constEnd(); ++it)
+        user << QStringLiteral("%1: %2").arg(
+            it.key(), it.value().isString() ? it.value().toString() : as::compactJson(it.value()));
+    m_conversationAgent = request.agentId;
+    m_conversationInputs = request.inputs;
+    m_conversation->startThread(user.join(QLatin1Char('\n')), id);
+    return id;
+}
+
+QString SingleAgentTab::continueConversation(const QString &executionId, const QString &message)
+{
+    if (isRunning() || executionId.isEmpty() || message.trimmed().isEmpty() || !m_backend)
+        return {};
+    ExecutionRequest request;
+    request.agentId = m_conversationAgent;
+    request.inputs = m_conversationInputs;
+    request.testMode = mode();
+    request.conversationOf = executionId;
+    request.message = message.trimmed();
+    const QString id = startRun(request);
+    m_conversation->addTurn(request.message, id);
+    return id;
+}
+
+QString SingleAgentTab::replyText(const QJsonObject &outputs)
+{
+    // One output (the usual "answer"): its text; several: the JSON.
+    if (outputs.size() == 1) {
+        const QJsonValue only = outputs.constBegin().value();
+        return only.isString() ? only.toString() : as::compactJson(only);
+    }
+    return QString::fromUtf8(QJsonDocument(outputs).toJson(QJsonDocument::Indented)).trimmed();
 }
 
 bool SingleAgentTab::loadRecord(const ExecutionRecord &record, QString *error)

@@ -4,6 +4,7 @@
 
 #include <QPointer>
 
+class ConversationView;
 class ExecutionBackend;
 class FormBuilder;
 class QComboBox;
@@ -12,7 +13,8 @@ class QLabel;
 // Test panel, Single Agent mode: pick an agent ("agentPicker"), fill the form generated from
 // its signature (or load one of its examples, "examplesPicker"), Run ("runButton") / Cancel
 // ("cancelButton"); the output pane streams the reply, then shows the parsed fields, the raw
-// reply and the metrics. The last inputs are remembered per agent (QSettings).
+// reply and the metrics. The last inputs are remembered per agent (QSettings). A completed run
+// can be continued as a conversation (ConversationView under the output: each turn a run).
 class SingleAgentTab final : public TestTab
 {
     Q_OBJECT
@@ -35,6 +37,10 @@ public:
     void setInputs(const QJsonObject &inputs);
 
     FormBuilder *form() const { return m_form; }
+    ConversationView *conversation() const { return m_conversation; }
+    // Continues the conversation of the completed run `executionId` with `message` (a new run:
+    // conversation_of + message; the thread gets a turn). Returns the new execution id.
+    QString continueConversation(const QString &executionId, const QString &message);
 
     static QString settingsKey(const QString &workspaceId, const QString &agentId);
 
@@ -42,6 +48,7 @@ private:
     void onAgentChanged();
     void updateButtons() override;
     void saveInputs();
+    static QString replyText(const QJsonObject &outputs);
 
     Workspace m_workspace;
     QPointer<ExecutionBackend> m_backend;
@@ -50,4 +57,7 @@ private:
     QLabel *m_agentInfo = nullptr;
     FormBuilder *m_form = nullptr;
     QString m_shownAgent;
+    ConversationView *m_conversation = nullptr;
+    QString m_conversationAgent; // the agent and first inputs of the shown thread
+    QJsonObject m_conversationInputs;
 };

@@ -4,6 +4,7 @@
 #include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FormColumn.h"
+#include "ui/testpanel/RunOptions.h"
 #include "ui/testpanel/RunOutputPane.h"
 
 #include <QHBoxLayout>
@@ -14,6 +15,7 @@
 
 TestTab::TestTab(ExecutionBackend *backend, QWidget *parent)
     : QWidget(parent)
+    , m_backend(backend)
 {
     m_tracker = new ExecutionTracker(backend, this);
 
@@ -58,8 +60,13 @@ void TestTab::focusFirstField()
 
 void TestTab::addRunRow(const QString &runText, const QString &runToolTip, int runMinimumWidth)
 {
+    m_options = new RunOptions(m_backend, m_column);
+    // The pending mocks above the status line (a line only while there are some), Budget and
+    // Mock a tool left of Cancel / Run: no height taken from the form.
+    m_columnLayout->addWidget(m_options->pendingLabel());
     const formcolumn::RunRow row
         = formcolumn::addRunRow(m_columnLayout, m_column, runText, runToolTip, runMinimumWidth);
+    row.buttons->insertWidget(0, m_options);
     m_formStatus = row.status;
     m_cancel = row.cancel;
     m_run = row.run;
@@ -89,8 +96,10 @@ void TestTab::watchForm(FormBuilder *form)
     connect(form, &FormBuilder::valuesEdited, this, [this] { updateButtons(); });
 }
 
-QString TestTab::startRun(const ExecutionRequest &request)
+QString TestTab::startRun(ExecutionRequest request)
 {
+    if (m_options)
+        m_options->apply(request);
     const QString id = m_tracker->start(request);
     updateButtons();
     emit runningChanged(true);

@@ -4,6 +4,7 @@
 #include "core/api/ExecutionTypes.h"
 #include "core/model/Workspace.h"
 
+#include <QPointer>
 #include <QWidget>
 
 class ExecutionBackend;
@@ -13,6 +14,7 @@ class QLabel;
 class QPushButton;
 class QSplitter;
 class QVBoxLayout;
+class RunOptions;
 class RunOutputPane;
 struct ExecutionRequest;
 
@@ -52,6 +54,8 @@ public:
 
     ExecutionTracker *tracker() const { return m_tracker; }
     RunOutputPane *output() const { return m_output; }
+    // Budget and next-run tool mocks (created by addRunRow, above Run).
+    RunOptions *runOptions() const { return m_options; }
 
 signals:
     void runningChanged(bool running);
@@ -73,8 +77,9 @@ protected:
     // Every edit and validity change of `form` refreshes the buttons.
     void watchForm(FormBuilder *form);
 
-    // Starts `request` through the tracker; returns the execution id.
-    QString startRun(const ExecutionRequest &request);
+    // Starts `request` through the tracker, with the budget and the pending tool mocks of the
+    // run options (which are then cleared); returns the execution id.
+    QString startRun(ExecutionRequest request);
     // Enables Run / Cancel and writes the status line: "Running…", nothing when there is no
     // target, the fields to fix, or "Ready to run.".
     void showRunState(bool hasTarget, const QStringList &problems);
@@ -87,7 +92,9 @@ protected:
     virtual void onRunFinished(const QString &status) { Q_UNUSED(status) }
 
 private:
+    QPointer<ExecutionBackend> m_backend;
     ExecutionTracker *m_tracker = nullptr; // Owned (child).
+    RunOptions *m_options = nullptr; // Owned (child of the column).
     QSplitter *m_splitter = nullptr; // Owned (children from here on).
     QWidget *m_column = nullptr;
     QVBoxLayout *m_columnLayout = nullptr;

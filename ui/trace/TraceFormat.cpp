@@ -91,4 +91,21 @@ QString modeLabel(TestMode testMode, ExecutionType executionType)
     return toWire(executionType);
 }
 
+QColor kindColor(std::optional<StepKind> kind)
+{
+    if (!kind)
+        return QColor(0x5d, 0x6b, 0x7e); // the execution
+    switch (*kind) {
+    case StepKind::Node:
+        return QColor(0x4a, 0x86, 0xd6);
+    case StepKind::Llm:
+        return QColor(0x8b, 0x5c, 0xd6);
+    case StepKind::Parse:
+        return QColor(0x2a, 0xa1, 0x98);
+    case StepKind::Tool:
+        return QColor(0xe0, 0x8a, 0x2e);
+    }
+    return QColor(0x5d, 0x6b, 0x7e);
+}
+
 } // namespace traceformat

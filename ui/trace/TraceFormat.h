@@ -2,6 +2,7 @@
 
 #include "core/api/ExecutionTypes.h"
 
+#include <QColor>
 #include <QDateTime>
 #include <QString>
 
@@ -18,5 +19,8 @@ QString signedNumber(qint64 value); // "+12", "−3", "0"
 QString tokens(qint64 in, qint64 out, bool estimated); // "52 → 18", "~52 → ~18"
 QString time(const QDateTime &t); // local "2026-11-24 19:02:11"
 QString modeLabel(TestMode testMode, ExecutionType executionType);
+// The colour of a step kind in the timeline, the tree and the legend (nullopt: the execution):
+// model time and tool time read apart at a glance.
+QColor kindColor(std::optional<StepKind> kind);
 
 } // namespace traceformat

@@ -4,7 +4,10 @@
 #include "ui/trace/TraceFormat.h"
 
 #include <QColor>
+#include <QIcon>
 #include <QJsonValue>
+#include <QPainter>
+#include <QPixmap>
 
 #include <algorithm>
 
@@ -660,6 +663,43 @@ bool TraceModel::hasChildren(const QModelIndex &parent) const
     return rowCount(parent) > 0;
 }
 
+TraceModel::KindTimes TraceModel::kindTimes() const
+{
+    KindTimes t;
+    for (const Node &n : m_nodes) {
+        if (n.stepKind == StepKind::Tool) {
+            ++t.toolSteps;
+            t.toolMs += qMax<qint64>(0, n.latencyMs);
+        } else if (n.stepKind == StepKind::Llm) {
+            t.modelMs += qMax<qint64>(0, n.latencyMs);
+        }
+    }
+    return t;
+}
+
+namespace {
+
+// The tree's mark of a tool step (beside "tool" in the Kind column): a wrench-orange square.
+const QIcon &toolIcon()
+{
+    static const QIcon icon = [] {
+        QPixmap pixmap(12, 12);
+        pixmap.fill(Qt::transparent);
+        QPainter p(&pixmap);
+        p.setRenderHint(QPainter::Antialiasing);
+        p.setPen(Qt::NoPen);
+        p.setBrush(traceformat::kindColor(StepKind::Tool));
+        p.drawRoundedRect(QRectF(1, 1, 10, 10), 2, 2);
+        p.setBrush(Qt::white);
+        p.drawRect(QRectF(5, 3, 2, 6));
+        p.drawRect(QRectF(3, 3, 6, 2));
+        return QIcon(pixmap);
+    }();
+    return icon;
+}
+
+} // namespace
+
 QVariant TraceModel::data(const QModelIndex &index, int role) const
 {
     const int i = nodeIndex(index);
@@ -700,6 +740,8 @@ QVariant TraceModel::data(const QModelIndex &index, int role) const
     case Qt::DecorationRole:
         if (index.column() == NameColumn)
             return statuspalette::iconOf(n.status);
+        if (index.column() == KindColumn && n.stepKind == StepKind::Tool)
+            return toolIcon();
         return {};
     case Qt::ToolTipRole:
         if (index.column() == TokensColumn && metered) {
@@ -726,6 +768,8 @@ QVariant TraceModel::data(const QModelIndex &index, int role) const
     case Qt::ForegroundRole:
         if (index.column() == StatusColumn && n.failed)
             return statuspalette::colorOf(n.status);
+        if (index.column() == KindColumn && n.stepKind == StepKind::Tool)
+            return traceformat::kindColor(StepKind::Tool);
         return {};
     case StepIdRole:
         return n.id;

@@ -113,6 +113,15 @@ public:
     const Node *node(const QModelIndex &index) const;
     const Node &nodeAt(int i) const { return m_nodes[size_t(i)]; }
     int nodeCount() const { return int(m_nodes.size()); }
+    // Time spent in model calls (llm steps) and in tool calls (tool steps), summed over the
+    // steps that ended, and how many tool steps there are: the summary's "model · tools".
+    struct KindTimes
+    {
+        qint64 modelMs = 0;
+        qint64 toolMs = 0;
+        int toolSteps = 0;
+    };
+    KindTimes kindTimes() const;
     int nodeIndex(const QModelIndex &index) const;
     QModelIndex indexOfNode(int i, int column = 0) const;
     QModelIndex indexForStep(const QString &stepId) const;

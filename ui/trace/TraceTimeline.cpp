@@ -21,23 +21,6 @@ namespace {
 constexpr int kLeftPad = 6;
 constexpr int kRightPad = 12;
 
-QColor kindColor(std::optional<StepKind> kind)
-{
-    if (!kind)
-        return QColor(0x5d, 0x6b, 0x7e); // the execution
-    switch (*kind) {
-    case StepKind::Node:
-        return QColor(0x4a, 0x86, 0xd6);
-    case StepKind::Llm:
-        return QColor(0x8b, 0x5c, 0xd6);
-    case StepKind::Parse:
-        return QColor(0x2a, 0xa1, 0x98);
-    case StepKind::Tool:
-        return QColor(0xe0, 0x8a, 0x2e);
-    }
-    return QColor(0x5d, 0x6b, 0x7e);
-}
-
 // A "nice" tick step (1, 2, 5 × 10^k ms) giving ticks about `targetPx` apart.
 double tickStep(double spanMs, double widthPx, double targetPx = 90)
 {
@@ -235,7 +218,7 @@ void TraceTimeline::paintEvent(QPaintEvent *event)
         const double x1 = qMax(x0 + 2.0, xOf(end));
         if (x1 < 0 || x0 > width())
             continue;
-        QColor color = kindColor(n.stepKind);
+        QColor color = traceformat::kindColor(n.stepKind);
         if (n.failed)
             color = statuspalette::color(statuspalette::Tone::Failed);
         else if (n.stopped)

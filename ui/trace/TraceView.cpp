@@ -5,6 +5,7 @@
 #include "core/trace/OtlpExport.h"
 #include "ui/common/FileDialog.h"
 #include "ui/common/MessageBox.h"
+#include "ui/common/ToolResultHtml.h"
 #include "ui/trace/TraceFormat.h"
 #include "ui/trace/TraceModel.h"
 #include "ui/trace/TraceReplayer.h"
@@ -518,13 +519,16 @@ void TraceView::updateDetails()
 
     QString metrics = QStringLiteral("<table>");
     const QString est = n->estimated ? QStringLiteral(" (estimated)") : QString();
-    metrics += row(tr("Tokens in"),
-        QStringLiteral("%1 (cached %2)%3").arg(n->inputTokens).arg(n->cachedTokens).arg(est));
-    metrics += row(tr("Tokens out"),
-        QStringLiteral("%1 (reasoning %2)%3").arg(n->outputTokens).arg(n->reasoningTokens).arg(est));
-    if (n->streamedTokens > 0 && n->endMs < 0)
-        metrics += row(tr("Streamed so far"), QStringLiteral("%1 tokens").arg(n->streamedTokens));
-    metrics += row(tr("Cost"), traceformat::cost(n->cost));
+    // A tool call spends no tokens and has no price of its own: only its latency counts.
+    if (!s || s->kind != StepKind::Tool) {
+        metrics += row(tr("Tokens in"),
+            QStringLiteral("%1 (cached %2)%3").arg(n->inputTokens).arg(n->cachedTokens).arg(est));
+        metrics += row(tr("Tokens out"),
+            QStringLiteral("%1 (reasoning %2)%3").arg(n->outputTokens).arg(n->reasoningTokens).arg(est));
+        if (n->streamedTokens > 0 && n->endMs < 0)
+            metrics += row(tr("Streamed so far"), QStringLiteral("%1 tokens").arg(n->streamedTokens));
+        metrics += row(tr("Cost"), traceformat::cost(n->cost));
+    }
     metrics += row(
         tr("Latency"), n->latencyMs >= 0 ? traceformat::latency(n->latencyMs) : QStringLiteral("running"));
     if (!s)
@@ -535,10 +539,15 @@ void TraceView::updateDetails()
         metrics += row(tr("Started at"), QStringLiteral("+%1").arg(traceformat::latency(n->startMs)));
     const QString model = s ? s->model : e.model;
     const QString provider = s ? s->provider : e.provider;
-    if (!model.isEmpty())
+    if (!model.isEmpty() && !(s && s->kind == StepKind::Tool))
         metrics += row(tr("Model"), provider.isEmpty() ? model : provider + QStringLiteral(" / ") + model);
     if (s && !s->nodeId.isEmpty())
         metrics += row(tr("Node"), s->nodeId);
+    if (s && s->kind == StepKind::Tool) {
+        metrics += row(tr("Tool"), s->name);
+        metrics += row(tr("Source"), s->provider);
+        metrics += row(tr("Tool call id"), s->toolCallId);
+    }
     metrics += row(QStringLiteral("Id"), n->id);
     if (!s && !e.traceId.isEmpty())
         metrics += row(tr("Trace id"), e.traceId);
@@ -567,6 +576,8 @@ void TraceView::updateDetails()
         other.remove(u"text");
         if (!other.isEmpty())
             html += section(tr("Reply details"), pretty(other));
+    } else if (s->kind == StepKind::Tool) {
+        html += toolSections(*s);
     } else if (s->kind == StepKind::Parse) {
         html += section(tr("Input"), pretty(s->inputData));
         html += section(tr("Parsed output"), pretty(s->outputData));
@@ -574,7 +585,23 @@ void TraceView::updateDetails()
         html += section(tr("Inputs"), pretty(s->inputData));
         html += section(tr("Output"), pretty(s->outputData));
     }
-    m_details->setHtml(html);
+    toolhtml::apply(m_details, html, m_detailImages);
+    m_detailImages.clear();
+}
+
+// A tool step: the arguments the model gave, the result as the tool returned it (text blocks,
+// structured content, images shown as images), the error in the error style.
+QString TraceView::toolSections(const StepRecord &s)
+{
+    QString html = section(tr("Arguments"), toolhtml::arguments(s.inputData), false);
+    if (!s.outputData.isEmpty()) {
+        toolhtml::Rendered result = toolhtml::result(s.outputData, s.id);
+        html += section(tr("Result"), result.html, false);
+        m_detailImages = std::move(result.images);
+    } else if (s.status == StepStatus::Running) {
+        html += section(tr("Result"), tr("running…"));
+    }
+    return html;
 }
 
 void TraceView::updateSummary()
@@ -597,6 +624,18 @@ void TraceView::updateSummary()
         parts << traceformat::tokens(root.inputTokens, root.outputTokens, root.estimated)
                 + QStringLiteral(" tokens");
         parts << traceformat::cost(root.cost).toHtmlEscaped();
+    }
+    const TraceModel::KindTimes times = m_model->kindTimes();
+    if (times.toolSteps > 0) {
+        // The legend of the timeline's colours, with the totals: model time apart from tool time.
+        const auto chip = [](StepKind kind) {
+            return QStringLiteral("<span style='color:%1'>&#9632;</span> ")
+                .arg(traceformat::kindColor(kind).name());
+        };
+        const QString calls = times.toolSteps == 1 ? tr("1 call") : tr("%1 calls").arg(times.toolSteps);
+        parts << chip(StepKind::Llm) + tr("model %1").arg(traceformat::latency(times.modelMs))
+                + QStringLiteral(" · ") + chip(StepKind::Tool)
+                + tr("tools %1 (%2)").arg(traceformat::latency(times.toolMs), calls);
     }
     if (m_replayer->isRunning())
         parts << QStringLiteral("<i>replay %1</i>").arg(m_replaySpeed->currentText().toHtmlEscaped());

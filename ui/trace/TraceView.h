@@ -3,7 +3,9 @@
 #include "core/api/ExecutionEvent.h"
 #include "core/api/ExecutionRecord.h"
 
+#include <QImage>
 #include <QPointer>
+#include <QUrl>
 #include <QWidget>
 
 class ExecutionBackend;
@@ -84,6 +86,7 @@ private:
     void onEventsReceived(const ExecutionEventList &events);
     void onCurrentChanged();
     void updateDetails();
+    QString toolSections(const StepRecord &s);
     void updateSummary();
     void applyOnlyMatches();
     void goToMatch(int k);
@@ -117,6 +120,7 @@ private:
     QTimer *m_detailsDebounce;
     QTimer *m_clock;
     ExecutionRecord m_replaySource;
+    QList<QPair<QUrl, QImage>> m_detailImages; // images of the step being shown (updateDetails)
     int m_matchCursor = -1;
     bool m_rowsHidden = false;
 };

@@ -33,6 +33,35 @@ public:
     int queuedCount() const override { return 0; }
     QString connectionState() const override { return QStringLiteral("connected"); }
 
+    // Tools: listTools answers `toolSources` (later, like a real backend); every callTool is
+    // recorded and answered when the test says (answerCall).
+    struct ToolCall
+    {
+        QString source, tool;
+        QJsonObject arguments;
+    };
+    QList<ToolSourceStatus> toolSources;
+    QList<ToolCall> toolCalls;
+    int listCount = 0;
+    void listTools(QObject *context, ToolsCallback callback) override
+    {
+        ++listCount;
+        replyLater(ToolsReply(context, std::move(callback)), toolSources, Error { ErrorCode::None, {} });
+    }
+    void callTool(const QString &source, const QString &tool, const QJsonObject &arguments, QObject *context,
+        ToolCallCallback callback) override
+    {
+        toolCalls << ToolCall { source, tool, arguments };
+        m_calls << ToolCallReply(context, std::move(callback));
+    }
+    // Answers the oldest unanswered callTool (now, on this thread).
+    void answerCall(const ToolResult &result, const Error &error = { ErrorCode::None, {} })
+    {
+        if (!m_calls.isEmpty())
+            m_calls.takeFirst()(result, error);
+    }
+    void changeTools() { emit toolsChanged(); }
+
     void feed(const ExecutionEventList &events) { emit eventsReceived(events); }
     // Answers the oldest unanswered start() with `executionId` (now, on this thread).
     void answerStart(const QString &executionId)
@@ -43,4 +72,5 @@ public:
 
 private:
     QList<StartReply> m_starts;
+    QList<ToolCallReply> m_calls;
 };

@@ -1,16 +1,28 @@
 #include "FeedBackend.h"
 #include "core/api/UpstreamResolver.h"
 #include "tests/support/TestSupport.h"
+#include "ui/testpanel/ConversationView.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FullWorkflowTab.h"
 #include "ui/testpanel/NodeInContextTab.h"
+#include "ui/testpanel/RunOptions.h"
 #include "ui/testpanel/SingleAgentTab.h"
 #include "ui/testpanel/TestPanel.h"
 #include "ui/testpanel/TestTab.h"
+#include "ui/testpanel/ToolCallsView.h"
 
+#include <QAction>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTest>
+#include <QTextBrowser>
 
 // TestPanel reaches its tabs only through the TestTab interface: Run / Cancel go to the
 // current tab whatever its type, a stored run re-runs in the tab of its mode, and every tab
@@ -249,7 +261,199 @@ private slots:
         QCOMPARE(m_panel->currentWidget(), m_panel->nodeInContext());
     }
 
+    // A tool call shows in the live output as it happens: the tool, its source and arguments
+    // while it runs, then its result (or error) and latency; each call is a collapsible row.
+    void toolCallShownLive()
+    {
+        SingleAgentTab *single = m_panel->singleAgent();
+        QVERIFY(single->selectAgent(QStringLiteral("writer")));
+        const QString id = single->run();
+        QVERIFY(!id.isEmpty());
+        auto *calls = single->findChild<ToolCallsView *>(QStringLiteral("toolCalls"));
+        QVERIFY(calls);
+        QVERIFY(calls->isHidden()); // no call yet
+        StepRecord step;
+        step.id = QStringLiteral("tool-1");
+        step.executionId = id;
+        step.kind = StepKind::Tool;
+        step.name = QStringLiteral("lookup_order");
+        step.provider = QStringLiteral("orders");
+        step.toolCallId = QStringLiteral("call_1");
+        step.status = StepStatus::Running;
+        step.inputData = QJsonObject { { QStringLiteral("order_id"), 42 } };
+        m_backend->feed({ stepEvent(ExecutionEvent::Type::StepStarted, id, 1, step) });
+        QCOMPARE(calls->callCount(), 1);
+        QVERIFY(!calls->isHidden());
+        QTreeWidgetItem *row = calls->callItem(QStringLiteral("tool-1"));
+        QVERIFY(row);
+        QVERIFY(row->text(0).contains(QLatin1String("lookup_order")));
+        QVERIFY(row->text(0).contains(QLatin1String("orders")));
+        QCOMPARE(row->text(1), QStringLiteral("running…"));
+        QCOMPARE(row->child(0)->text(0), QStringLiteral("arguments: {\"order_id\":42}"));
+        QVERIFY(row->child(1)->isHidden());
+
+        step.status = StepStatus::Completed;
+        step.executionTimeMs = 37;
+        step.outputData
+            = ToolResult::fromValue(QJsonObject { { QStringLiteral("status"), QStringLiteral("shipped") } })
+                  .toJson();
+        StepRecord failed = step;
+        failed.id = QStringLiteral("tool-2");
+        failed.status = StepStatus::Failed;
+        failed.outputData = ToolResult::fromError(QStringLiteral("order 7 not found")).toJson();
+        failed.errorMessage = QStringLiteral("order 7 not found");
+        m_backend->feed({ stepEvent(ExecutionEvent::Type::StepCompleted, id, 2, step),
+            stepEvent(ExecutionEvent::Type::StepStarted, id, 3, failed),
+            stepEvent(ExecutionEvent::Type::StepCompleted, id, 4, failed) });
+        QCOMPARE(calls->callCount(), 2);
+        QCOMPARE(row->text(1), QStringLiteral("37 ms"));
+        QVERIFY(!row->child(1)->isHidden());
+        QCOMPARE(row->child(1)->text(0), QStringLiteral("result: {\"status\":\"shipped\"}"));
+        QTreeWidgetItem *error = calls->callItem(QStringLiteral("tool-2"));
+        QVERIFY(error->text(0).contains(QLatin1String("error")));
+        QCOMPARE(error->child(1)->text(0), QStringLiteral("error: order 7 not found"));
+        // Collapsible: a row folds its arguments and result away.
+        calls->collapseItem(row);
+        QVERIFY(!row->isExpanded());
+        calls->expandItem(row);
+        QVERIFY(row->isExpanded());
+        // The next run starts with no calls.
+        m_backend->feed({ complete(id, 5, ExecutionStatus::Completed, {}) });
+        single->run();
+        QCOMPARE(calls->callCount(), 0);
+        QVERIFY(calls->isHidden());
+    }
+
+    // "Mock the next run" from the tool menu: the override goes into the next request only
+    // (shown while pending, then cleared); the budget fields go into every request.
+    void mockNextRunAndBudget()
+    {
+        m_backend->toolSources = { orderSource() };
+        m_panel = std::make_unique<TestPanel>(m_backend.get(), nullptr);
+        m_panel->setWorkspace(m_workspace);
+        SingleAgentTab *single = m_panel->singleAgent();
+        QVERIFY(single->selectAgent(QStringLiteral("writer")));
+        RunOptions *options = single->runOptions();
+        QTRY_COMPARE(options->knownTools(), QStringList { QStringLiteral("lookup_order") });
+        auto *menu = single->findChild<QMenu *>(QStringLiteral("mockToolMenu"));
+        QVERIFY(menu);
+        emit menu->aboutToShow();
+        auto *mock = menu->findChild<QAction *>(QStringLiteral("mock_lookup_order"));
+        QVERIFY(mock);
+        mock->trigger();
+        auto *dialog = single->findChild<ToolOverrideDialog *>(QStringLiteral("toolOverrideDialog"));
+        QVERIFY(dialog);
+        auto *kind = dialog->findChild<QComboBox *>(QStringLiteral("overrideKind"));
+        kind->setCurrentIndex(kind->findData(QStringLiteral("error")));
+        dialog->findChild<QLineEdit *>(QStringLiteral("overrideError"))->setText(QStringLiteral("db down"));
+        dialog->findChild<QSpinBox *>(QStringLiteral("overrideLatency"))->setValue(250);
+        dialog->accept();
+        auto *pending = single->findChild<QLabel *>(QStringLiteral("pendingOverrides"));
+        QVERIFY(!pending->isHidden());
+        QVERIFY2(pending->text().contains(QStringLiteral("lookup_order → error “db down” +250 ms")),
+            qPrintable(pending->text()));
+        single->findChild<QDoubleSpinBox *>(QStringLiteral("budgetMaxCost"))->setValue(0.05);
+        single->findChild<QSpinBox *>(QStringLiteral("budgetMaxToolCalls"))->setValue(3);
+
+        const QString id = single->run();
+        QCOMPARE(m_backend->requests.size(), 1);
+        const ExecutionRequest first = m_backend->requests.first();
+        QCOMPARE(first.toolOverrides,
+            (QJsonObject { { QStringLiteral("lookup_order"),
+                QJsonObject { { QStringLiteral("error"), QStringLiteral("db down") },
+                    { QStringLiteral("latency_ms"), 250 } } } }));
+        QCOMPARE(first.budget.maxCostUsd.value_or(-1), 0.05);
+        QCOMPARE(first.budget.maxToolCalls.value_or(-1), 3);
+        QVERIFY(pending->isHidden());
+        m_backend->feed({ complete(id, 1, ExecutionStatus::Completed, {}) });
+        single->run();
+        QCOMPARE(m_backend->requests.size(), 2);
+        QVERIFY(m_backend->requests.at(1).toolOverrides.isEmpty());
+        QCOMPARE(m_backend->requests.at(1).budget.maxToolCalls.value_or(-1), 3);
+    }
+
+    // After a completed Single Agent run the message box continues the conversation: the next
+    // request carries conversation_of (the last run's id) and the message; the thread shows
+    // both turns, each with its reply.
+    void conversationContinues()
+    {
+        SingleAgentTab *single = m_panel->singleAgent();
+        QVERIFY(single->selectAgent(QStringLiteral("writer")));
+        auto *thread = single->findChild<QTextBrowser *>(QStringLiteral("conversationThread"));
+        auto *message = single->findChild<QLineEdit *>(QStringLiteral("conversationMessage"));
+        auto *send = single->findChild<QPushButton *>(QStringLiteral("continueButton"));
+        QVERIFY(thread && message && send);
+        const QString first = single->run();
+        m_backend->answerStart(first);
+        QVERIFY(!message->isEnabled()); // running: nothing to continue yet
+        m_backend->feed({ complete(first, 1, ExecutionStatus::Completed,
+            QJsonObject { { QStringLiteral("text"), QStringLiteral("Tides rise twice a day.") } }) });
+        QVERIFY(thread->isVisibleTo(single));
+        QVERIFY(message->isEnabled());
+        QTest::keyClicks(message, QStringLiteral("Why twice?"));
+        QVERIFY(send->isEnabled());
+        QTest::mouseClick(send, Qt::LeftButton);
+        QCOMPARE(m_backend->requests.size(), 2);
+        const ExecutionRequest next = m_backend->requests.at(1); // a copy: requests grows
+        QCOMPARE(next.conversationOf, first);
+        QCOMPARE(next.message, QStringLiteral("Why twice?"));
+        QCOMPARE(next.agentId, QStringLiteral("writer"));
+        QVERIFY(next.executionId != first);
+        QVERIFY(message->text().isEmpty());
+        m_backend->answerStart(next.executionId);
+        m_backend->feed({ complete(next.executionId, 1, ExecutionStatus::Completed,
+            QJsonObject { { QStringLiteral("text"), QStringLiteral("The moon and the sun.") } }) });
+        const QList<ConversationView::Turn> &turns = single->conversation()->turns();
+        QCOMPARE(turns.size(), 2);
+        QCOMPARE(turns.at(0).executionId, first);
+        QCOMPARE(turns.at(1).executionId, next.executionId);
+        const QString text = thread->toPlainText();
+        QVERIFY2(text.contains(QLatin1String("Turn 1")) && text.contains(QLatin1String("Turn 2")),
+            qPrintable(text));
+        QVERIFY(text.contains(QLatin1String("Tides rise twice a day.")));
+        QVERIFY(text.contains(QLatin1String("You: Why twice?")));
+        QVERIFY(text.contains(QLatin1String("Agent: The moon and the sun.")));
+        QVERIFY(text.indexOf(QLatin1String("Why twice?")) < text.indexOf(QLatin1String("The moon")));
+        // The third message continues from the second turn.
+        QTest::keyClicks(message, QStringLiteral("And the sun?"));
+        QTest::keyClick(message, Qt::Key_Return);
+        QCOMPARE(m_backend->requests.size(), 3);
+        QCOMPARE(m_backend->requests.at(2).conversationOf, next.executionId);
+    }
+
 private:
+    static ExecutionEvent stepEvent(
+        ExecutionEvent::Type type, const QString &id, qint64 seq, const StepRecord &step)
+    {
+        ExecutionEvent e = ExecutionEvent::makeStep(type, step);
+        e.executionId = id;
+        e.seq = seq;
+        return e;
+    }
+    static ExecutionEvent complete(
+        const QString &id, qint64 seq, ExecutionStatus status, const QJsonObject &outputs)
+    {
+        ExecutionEvent e;
+        e.type = ExecutionEvent::Type::Complete;
+        e.executionId = id;
+        e.seq = seq;
+        e.status = status;
+        e.summary.edit().outputData = outputs;
+        return e;
+    }
+    static ToolSourceStatus orderSource()
+    {
+        ToolSourceStatus s;
+        s.id = QStringLiteral("orders");
+        s.kind = QStringLiteral("mock");
+        s.state = ToolSourceState::Connected;
+        ToolDefinition t;
+        t.source = s.id;
+        t.name = QStringLiteral("lookup_order");
+        s.tools = { t };
+        return s;
+    }
+
     Workspace m_workspace;
     std::unique_ptr<FeedBackend> m_backend;
     std::unique_ptr<TestPanel> m_panel;

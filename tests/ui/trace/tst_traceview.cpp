@@ -5,6 +5,7 @@
 #include "core/engine/LocalBackend.h"
 #include "tests/support/BackendReplies.h"
 #include "ui/common/FileDialog.h"
+#include "ui/trace/TraceFormat.h"
 #include "ui/trace/TraceModel.h"
 #include "ui/trace/TraceTimeline.h"
 #include "ui/trace/TraceView.h"
@@ -21,6 +22,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBrowser>
 #include <QToolButton>
 #include <QTreeView>
 
@@ -86,6 +88,56 @@ private slots:
     }
 
     // Search highlights, jumps between matches (expanding what hides them) and can filter.
+    // A tool step: its own icon and colour in the tree; its details show the arguments, the
+    // result (text, structured content, the image as an image), the tool call id and latency;
+    // an error result reads as an error; the summary totals model time apart from tool time.
+    void toolStepDetailsAndTimes()
+    {
+        const ExecutionRecord record = makeToolTraceRecord(3, 2);
+        m_view->showExecution(record);
+        const QModelIndex tool = m_view->model()->indexForStep(QStringLiteral("exec-tools-t0"));
+        QVERIFY(tool.isValid());
+        const QModelIndex kind = tool.siblingAtColumn(TraceModel::KindColumn);
+        QCOMPARE(kind.data().toString(), QStringLiteral("tool"));
+        QVERIFY(!kind.data(Qt::DecorationRole).value<QIcon>().isNull());
+        QCOMPARE(kind.data(Qt::ForegroundRole).value<QColor>(), traceformat::kindColor(StepKind::Tool));
+        QVERIFY(traceformat::kindColor(StepKind::Tool) != traceformat::kindColor(StepKind::Llm));
+        QVERIFY(m_view->model()
+                    ->indexForStep(QStringLiteral("exec-tools-l0"))
+                    .siblingAtColumn(TraceModel::KindColumn)
+                    .data(Qt::DecorationRole)
+                    .isNull());
+
+        m_view->tree()->setCurrentIndex(tool);
+        QTRY_VERIFY(m_view->detailsHtml().contains(QLatin1String("call_0")));
+        QString html = m_view->detailsHtml();
+        QVERIFY(html.contains(QLatin1String("Arguments")));
+        QVERIFY(html.contains(QLatin1String("&quot;order_id&quot;: 42")));
+        QVERIFY(html.contains(QLatin1String("order 42: shipped")));
+        QVERIFY(html.contains(QLatin1String("Structured content")));
+        QVERIFY(html.contains(QLatin1String("orders"))); // the source
+        QVERIFY(html.contains(QLatin1String("20 ms")));
+        QVERIFY(!html.contains(QLatin1String("price unknown"))); // no tokens or cost for a tool call
+        const QUrl image(QStringLiteral("toolimage:exec-tools-t0/0"));
+        QVERIFY(html.contains(image.toString()));
+        auto *details = child<QTextBrowser>("traceDetails");
+        const QImage shown
+            = details->document()->resource(QTextDocument::ImageResource, image).value<QImage>();
+        QCOMPARE(shown.size(), QSize(1, 1));
+
+        m_view->tree()->setCurrentIndex(m_view->model()->indexForStep(QStringLiteral("exec-tools-t1")));
+        QTRY_VERIFY(m_view->detailsHtml().contains(QLatin1String("call_1")));
+        html = m_view->detailsHtml();
+        QVERIFY(html.contains(QLatin1String("The tool returned an error.")));
+        QVERIFY(html.contains(QLatin1String("order 43 not found")));
+
+        // 3 turns: model 3 × 80 ms, tools 3 × 20 ms.
+        const QString summary = child<QLabel>("traceSummary")->text();
+        QVERIFY2(summary.contains(QLatin1String("model 240 ms")), qPrintable(summary));
+        QVERIFY2(summary.contains(QLatin1String("tools 60 ms (3 calls)")), qPrintable(summary));
+        QVERIFY(summary.contains(traceformat::kindColor(StepKind::Tool).name()));
+    }
+
     void searchWithinTrace()
     {
         m_view->showExecution(makeTraceRecord(5, 2));
