@@ -193,6 +193,75 @@ QString snippet(const QString &text)
 
 } // namespace
 
+ModelToolCall ModelToolCall::fromText(const QString &id, const QString &name, const QString &argumentsText)
+{
+    ModelToolCall call;
+    call.id = id;
+    call.name = name;
+    call.argumentsText = argumentsText;
+    if (argumentsText.trimmed().isEmpty())
+        return call; // no arguments: {} (a tool without parameters; Anthropic's empty input)
+    QString error;
+    const QJsonValue v = as::parseJsonValue(argumentsText, &error);
+    if (!error.isEmpty())
+        call.argumentsError = error;
+    else if (!v.isObject())
+        call.argumentsError
+            = QStringLiteral("arguments are not a JSON object: got %1").arg(describeJsonValue(v));
+    else
+        call.arguments = v.toObject();
+    return call;
+}
+
+ModelToolCall ModelToolCall::fromObject(const QString &id, const QString &name, const QJsonObject &arguments)
+{
+    ModelToolCall call;
+    call.id = id;
+    call.name = name;
+    call.arguments = arguments;
+    call.argumentsText = as::compactJson(arguments);
+    return call;
+}
+
+QString ModelToolCall::argumentsJson() const
+{
+    return argumentsText.isEmpty() ? as::compactJson(arguments) : argumentsText;
+}
+
+QJsonObject ModelToolCall::toJson() const
+{
+    QJsonObject o { { QStringLiteral("id"), id }, { QStringLiteral("name"), name },
+        { QStringLiteral("arguments"), arguments } };
+    if (!argumentsText.isEmpty() && argumentsText != as::compactJson(arguments))
+        o.insert(QStringLiteral("arguments_text"), argumentsText);
+    if (!argumentsError.isEmpty())
+        o.insert(QStringLiteral("arguments_error"), argumentsError);
+    return o;
+}
+
+ModelToolCall ModelToolCall::fromJson(const QJsonObject &o)
+{
+    ModelToolCall call;
+    call.id = o.value(u"id").toString();
+    call.name = o.value(u"name").toString();
+    call.arguments = o.value(u"arguments").toObject();
+    call.argumentsText = o.contains(u"arguments_text") ? o.value(u"arguments_text").toString()
+                                                       : as::compactJson(call.arguments);
+    call.argumentsError = o.value(u"arguments_error").toString();
+    return call;
+}
+
+ChatMessage ChatMessage::toolResult(const ModelToolCall &call, const QString &content, bool isError)
+{
+    ChatMessage m;
+    m.role = QStringLiteral("tool");
+    m.content = content;
+    m.toolCallId = call.id;
+    m.toolName = call.name;
+    m.isError = isError;
+    return m;
+}
+
 QList<ChatMessage> buildPrompt(const AgentSpec &agent, const QJsonObject &inputs)
 {
     const Signature &sig = agent.signature;

@@ -1,10 +1,10 @@
 #include "core/providers/HttpStreamCall.h"
 #include "core/providers/SseParser.h"
+#include "core/providers/ToolWire.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QMap>
 #include <QUrl>
 
 // Anthropic Messages API streaming (Anthropic's streaming reference): message_start (usage with cache
@@ -29,16 +29,12 @@ protected:
     int maxRetryAfterMs() const override { return 60000; }
 
 private:
-    struct ToolUse
-    {
-        QString id, name, inputJson;
-    };
     void handleEvent(const SseParser::Event &event);
     void readUsage(const QJsonObject &usage);
     void updateUsage();
 
     SseParser m_sse;
-    QMap<int, ToolUse> m_toolUses; // content block index -> tool_use block
+    toolwire::CallAccumulator m_toolUses; // content block index -> tool_use block
     qint64 m_input = 0, m_cacheWrite = 0, m_cacheRead = 0, m_output = 0;
     bool m_sawStop = false;
 };
@@ -59,6 +55,60 @@ QString anthropicErrorText(const QJsonObject &root)
 
 } // namespace
 
+// The conversation in Anthropic's shape: system messages become the top-level `system`; an
+// assistant turn that called tools is a list of blocks (its text, then one tool_use per call);
+// tool results are tool_result blocks of ONE user message — consecutive tool messages are
+// merged, and a user message right after them joins it as a text block, since the roles must
+// alternate and every tool_use needs its result in the next user turn.
+static QJsonArray anthropicMessages(const QList<ChatMessage> &list, QStringList *system)
+{
+    QJsonArray messages;
+    QJsonArray results; // tool_result blocks not yet sent
+    auto flushResults = [&](const QJsonArray &extra = {}) {
+        if (results.isEmpty())
+            return false;
+        for (const QJsonValue &b : extra)
+            results.append(b);
+        messages.append(QJsonObject {
+            { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), results } });
+        results = QJsonArray();
+        return true;
+    };
+    for (const ChatMessage &m : list) {
+        if (m.role == u"system") {
+            system->append(m.content); // no system role: a top-level field
+        } else if (m.role == u"tool") {
+            QJsonObject block { { QStringLiteral("type"), QStringLiteral("tool_result") },
+                { QStringLiteral("tool_use_id"), m.toolCallId }, { QStringLiteral("is_error"), m.isError } };
+            if (!m.content.isEmpty())
+                block.insert(QStringLiteral("content"), m.content);
+            results.append(block);
+        } else if (m.role == u"user"
+            && flushResults({ QJsonObject { { QStringLiteral("type"), QStringLiteral("text") },
+                { QStringLiteral("text"), m.content } } })) {
+            continue; // the text went with the results
+        } else if (m.role == u"assistant" && !m.toolCalls.isEmpty()) {
+            flushResults();
+            QJsonArray blocks;
+            if (!m.content.isEmpty())
+                blocks.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("text") },
+                    { QStringLiteral("text"), m.content } });
+            for (const ModelToolCall &c : m.toolCalls)
+                blocks.append(QJsonObject { { QStringLiteral("type"), QStringLiteral("tool_use") },
+                    { QStringLiteral("id"), c.id }, { QStringLiteral("name"), c.name },
+                    { QStringLiteral("input"), c.arguments } });
+            messages.append(
+                QJsonObject { { QStringLiteral("role"), m.role }, { QStringLiteral("content"), blocks } });
+        } else {
+            flushResults();
+            messages.append(
+                QJsonObject { { QStringLiteral("role"), m.role }, { QStringLiteral("content"), m.content } });
+        }
+    }
+    flushResults();
+    return messages;
+}
+
 QNetworkRequest AnthropicCall::buildRequest() const
 {
     QNetworkRequest req(
@@ -74,14 +124,7 @@ QByteArray AnthropicCall::buildBody() const
 {
     const LlmRequest &r = request();
     QStringList system;
-    QJsonArray messages;
-    for (const ChatMessage &m : r.messages) {
-        if (m.role == u"system")
-            system.append(m.content); // no system role: a top-level field
-        else
-            messages.append(
-                QJsonObject { { QStringLiteral("role"), m.role }, { QStringLiteral("content"), m.content } });
-    }
+    const QJsonArray messages = anthropicMessages(r.messages, &system);
     QJsonObject body {
         { QStringLiteral("model"), r.model.name },
         { QStringLiteral("max_tokens"), r.model.maxTokens.value_or(4096) }, // required by the API
@@ -92,6 +135,8 @@ QByteArray AnthropicCall::buildBody() const
         body.insert(QStringLiteral("system"), system.join(QStringLiteral("\n\n")));
     if (r.model.temperature)
         body.insert(QStringLiteral("temperature"), qBound(0.0, *r.model.temperature, 1.0));
+    if (!r.tools.isEmpty())
+        body.insert(QStringLiteral("tools"), toolwire::anthropicTools(r.tools));
     return QJsonDocument(body).toJson(QJsonDocument::Compact);
 }
 
@@ -156,7 +201,9 @@ void AnthropicCall::handleEvent(const SseParser::Event &event)
         if (deltaType == u"text_delta") {
             deliverText(delta.value(u"text").toString());
         } else if (deltaType == u"input_json_delta") {
-            m_toolUses[data.value(u"index").toInt()].inputJson += delta.value(u"partial_json").toString();
+            const int index = data.value(u"index").toInt();
+            if (m_toolUses.contains(index)) // partial JSON of a tool_use block, parsed at the end
+                m_toolUses.appendArguments(index, delta.value(u"partial_json").toString());
         } else if (deltaType == u"thinking_delta") {
             result().reasoning += delta.value(u"thinking").toString();
         }
@@ -167,9 +214,9 @@ void AnthropicCall::handleEvent(const SseParser::Event &event)
     } else if (type == u"content_block_start") {
         const QJsonObject block = data.value(u"content_block").toObject();
         if (block.value(u"type").toString() == u"tool_use") {
-            ToolUse &t = m_toolUses[data.value(u"index").toInt()];
-            t.id = block.value(u"id").toString();
-            t.name = block.value(u"name").toString();
+            const int index = data.value(u"index").toInt();
+            m_toolUses.start(index, block.value(u"id").toString(), block.value(u"name").toString());
+            m_toolUses.setInitialArguments(index, block.value(u"input").toObject()); // normally {}
         } else if (block.value(u"type").toString() == u"text") {
             deliverText(block.value(u"text").toString()); // normally ""
         }
@@ -189,14 +236,7 @@ void AnthropicCall::handleEvent(const SseParser::Event &event)
 
 void AnthropicCall::onEndOfStream()
 {
-    if (!m_toolUses.isEmpty()) {
-        QJsonArray calls;
-        for (const ToolUse &t : std::as_const(m_toolUses))
-            calls.append(QJsonObject { { QStringLiteral("id"), t.id }, { QStringLiteral("name"), t.name },
-                { QStringLiteral("arguments"),
-                    t.inputJson.isEmpty() ? QStringLiteral("{}") : t.inputJson } });
-        result().toolCalls = calls;
-    }
+    result().toolCalls = m_toolUses.calls(); // an empty input is {}
     const bool partialEvent = m_sse.finish();
     if (!m_sawStop) {
         failStream(partialEvent ? QStringLiteral("stream cut in the middle of an event")

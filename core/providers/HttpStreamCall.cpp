@@ -354,8 +354,14 @@ QString HttpStreamCall::baseUrl(const QString &fallback) const
 qint64 HttpStreamCall::estimateInputTokens() const
 {
     qint64 n = 3;
-    for (const ChatMessage &m : m_request.messages)
+    for (const ChatMessage &m : m_request.messages) {
         n += 3 + estimateTokens(m.content);
+        for (const ModelToolCall &c : m.toolCalls)
+            n += estimateTokens(c.name) + estimateTokens(c.argumentsJson());
+    }
+    for (const ToolDefinition &t : m_request.tools) // the definitions are input too
+        n += estimateTokens(t.name) + estimateTokens(t.description)
+            + estimateTokens(as::compactJson(t.inputSchema));
     return n;
 }
 
@@ -388,13 +394,16 @@ void HttpStreamCall::finish(bool ok, bool cancelled, const QString &error)
     // The provider's usage is authoritative; without it (cut stream, compatible servers that
     // send none, cancel) estimate locally and say so.
     TokenUsage &u = m_result.usage;
+    qint64 outputEstimate = estimateTokens(m_result.text);
+    for (const ModelToolCall &c : std::as_const(m_result.toolCalls)) // the calls are output too
+        outputEstimate += estimateTokens(c.name) + estimateTokens(c.argumentsText);
     if (!m_usageReported) {
         u.inputTokens = estimateInputTokens();
-        u.outputTokens = estimateTokens(m_result.text);
+        u.outputTokens = outputEstimate;
         u.estimated = true;
     } else if (!m_result.text.isEmpty() && (u.outputTokens == 0 || !ok)) {
         // A failed stream's output count (e.g. Anthropic's message_start placeholder) is stale.
-        const qint64 estimate = estimateTokens(m_result.text);
+        const qint64 estimate = outputEstimate;
         if (u.outputTokens < estimate) {
             u.outputTokens = estimate;
             u.estimated = true;

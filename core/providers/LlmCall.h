@@ -43,11 +43,23 @@ struct LlmResult
     bool unreachable = false;
     TokenUsage usage;
     QString responseModel; // the model the provider says it used, if any
+    // The provider's own word (OpenAI "stop" | "length" | "tool_calls", Anthropic "end_turn" |
+    // "tool_use" | "max_tokens", Ollama "stop" | "length"), except that a reply with tool calls
+    // from Ollama or the scripted provider says "tool_calls". Whether the model asked for tools
+    // is wantsTools(), the same test for every provider.
     QString finishReason;
-    QJsonArray toolCalls; // [{"id", "name", "arguments": JSON text}] when the model called tools
+    // The calls the model asked for, in the order it gave them (by stream index); set when the
+    // stream ended cleanly. Arguments that are not a JSON object keep their text and say why
+    // in argumentsError.
+    QList<ModelToolCall> toolCalls;
     QString reasoning; // thinking text, when the provider streams it (never in `text`)
     qint64 ttftMs = -1; // request sent -> first token
     int attempts = 1;
+
+    // The reply asks for tools: the loop runs them and sends their results back.
+    bool wantsTools() const { return !toolCalls.isEmpty(); }
+    // The reply as the assistant turn of the next request: its text and its tool calls.
+    ChatMessage assistantMessage() const;
 };
 
 // One running request. Lives on the engine thread; emits in order: attemptFailed* (one per

@@ -1,6 +1,7 @@
 #include "core/common/Util.h"
 #include "core/providers/HttpStreamCall.h"
 #include "core/providers/NdjsonParser.h"
+#include "core/providers/ToolWire.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -29,8 +30,28 @@ private:
     void handleLine(const QByteArray &line);
 
     NdjsonParser m_ndjson;
+    QList<ModelToolCall> m_toolCalls; // of this attempt, given to the result on the done line
     bool m_sawDone = false;
 };
+
+// One message of the conversation: an assistant turn that called tools carries them with
+// their arguments as an object, a tool result names the tool it answers (Ollama has no call
+// ids on its native API).
+static QJsonObject ollamaMessage(const ChatMessage &m)
+{
+    QJsonObject o { { QStringLiteral("role"), m.role }, { QStringLiteral("content"), m.content } };
+    if (m.role == u"assistant" && !m.toolCalls.isEmpty()) {
+        QJsonArray calls;
+        for (const ModelToolCall &c : m.toolCalls)
+            calls.append(QJsonObject { { QStringLiteral("function"),
+                QJsonObject {
+                    { QStringLiteral("name"), c.name }, { QStringLiteral("arguments"), c.arguments } } } });
+        o.insert(QStringLiteral("tool_calls"), calls);
+    } else if (m.role == u"tool") {
+        o.insert(QStringLiteral("tool_name"), m.toolName);
+    }
+    return o;
+}
 
 QNetworkRequest OllamaCall::buildRequest() const
 {
@@ -47,8 +68,7 @@ QByteArray OllamaCall::buildBody() const
     const LlmRequest &r = request();
     QJsonArray messages;
     for (const ChatMessage &m : r.messages)
-        messages.append(
-            QJsonObject { { QStringLiteral("role"), m.role }, { QStringLiteral("content"), m.content } });
+        messages.append(ollamaMessage(m));
     QJsonObject options;
     if (r.model.temperature)
         options.insert(QStringLiteral("temperature"), *r.model.temperature);
@@ -61,14 +81,22 @@ QByteArray OllamaCall::buildBody() const
     };
     if (!options.isEmpty())
         body.insert(QStringLiteral("options"), options);
-    if (!r.outputSchema.isEmpty())
+    if (!r.tools.isEmpty()) {
+        body.insert(QStringLiteral("tools"), toolwire::openAiTools(r.tools));
+    } else if (!r.outputSchema.isEmpty()) {
+        // `format` constrains every token of the output to the schema, so a model offered
+        // tools could never emit a call (ollama/ollama#8095: tool_calls always empty). With
+        // tools the system prompt alone asks for the JSON object, and the reply is still
+        // parsed and validated against the output signature.
         body.insert(QStringLiteral("format"), r.outputSchema);
+    }
     return QJsonDocument(body).toJson(QJsonDocument::Compact);
 }
 
 void OllamaCall::resetStream()
 {
     m_ndjson = NdjsonParser();
+    m_toolCalls.clear();
     m_sawDone = false;
 }
 
@@ -106,19 +134,27 @@ void OllamaCall::handleLine(const QByteArray &line)
     if (thinking.isString())
         result().reasoning += thinking.toString();
     deliverText(message.value(u"content").toString());
+    // Calls arrive whole (arguments an object), on any line; ids only from newer servers, so
+    // the missing ones are made up from the position in the reply: call_0, call_1, …
     const QJsonArray toolCalls = message.value(u"tool_calls").toArray();
     for (const QJsonValue &t : toolCalls) {
         const QJsonObject call = t.toObject();
         const QJsonObject fn = call.value(u"function").toObject();
-        result().toolCalls.append(QJsonObject {
-            { QStringLiteral("id"), call.value(u"id").toString() },
-            { QStringLiteral("name"), fn.value(u"name").toString() },
-            { QStringLiteral("arguments"), as::compactJson(fn.value(u"arguments")) }, // an object here
-        });
+        QString id = call.value(u"id").toString();
+        if (id.isEmpty())
+            id = QStringLiteral("call_%1").arg(m_toolCalls.size());
+        const QJsonValue args = fn.value(u"arguments");
+        m_toolCalls.append(args.isObject() || args.isUndefined() || args.isNull()
+                ? ModelToolCall::fromObject(id, fn.value(u"name").toString(), args.toObject())
+                : ModelToolCall::fromText(id, fn.value(u"name").toString(),
+                    args.isString() ? args.toString() : as::compactJson(args)));
     }
     if (o.value(u"done").toBool()) {
         m_sawDone = true;
         result().finishReason = o.value(u"done_reason").toString();
+        if (!m_toolCalls.isEmpty() && result().finishReason == u"stop")
+            result().finishReason = QStringLiteral("tool_calls"); // as Ollama's own /v1 says it
+        result().toolCalls = m_toolCalls;
         const bool hasIn = o.contains(u"prompt_eval_count");
         const bool hasOut = o.contains(u"eval_count");
         if (hasIn || hasOut) { // both missing: nothing reported, the base class estimates

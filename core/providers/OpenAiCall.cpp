@@ -1,10 +1,10 @@
 #include "core/providers/HttpStreamCall.h"
 #include "core/providers/SseParser.h"
+#include "core/providers/ToolWire.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QMap>
 #include <QSet>
 #include <QUrl>
 
@@ -30,15 +30,11 @@ protected:
     bool retryAfterCapMeansNoRetry() const override { return true; }
 
 private:
-    struct ToolCall
-    {
-        QString id, name, arguments;
-    };
     void handleEvent(const SseParser::Event &event);
     bool isOfficialHost() const;
 
     SseParser m_sse;
-    QMap<int, ToolCall> m_toolCalls; // accumulated per delta index
+    toolwire::CallAccumulator m_toolCalls; // accumulated per tool_calls[].index
     bool m_sawDone = false;
 };
 
@@ -94,6 +90,28 @@ static bool isReasoningModel(const QString &model)
         || (m.startsWith(QLatin1String("gpt-5")) && !m.contains(QLatin1String("chat")));
 }
 
+// One message of the conversation: an assistant turn that called tools carries them (content
+// null when it said nothing), a tool result answers its call by id.
+static QJsonObject openAiMessage(const ChatMessage &m)
+{
+    QJsonObject o { { QStringLiteral("role"), m.role }, { QStringLiteral("content"), m.content } };
+    if (m.role == u"assistant" && !m.toolCalls.isEmpty()) {
+        QJsonArray calls;
+        for (const ModelToolCall &c : m.toolCalls)
+            calls.append(QJsonObject { { QStringLiteral("id"), c.id },
+                { QStringLiteral("type"), QStringLiteral("function") },
+                { QStringLiteral("function"),
+                    QJsonObject { { QStringLiteral("name"), c.name },
+                        { QStringLiteral("arguments"), c.argumentsJson() } } } });
+        o.insert(QStringLiteral("tool_calls"), calls);
+        if (m.content.isEmpty())
+            o.insert(QStringLiteral("content"), QJsonValue::Null);
+    } else if (m.role == u"tool") {
+        o.insert(QStringLiteral("tool_call_id"), m.toolCallId);
+    }
+    return o;
+}
+
 bool OpenAiCall::isOfficialHost() const
 {
     return QUrl(baseUrl(QStringLiteral("https://api.openai.com/v1")))
@@ -116,8 +134,7 @@ QByteArray OpenAiCall::buildBody() const
     const LlmRequest &r = request();
     QJsonArray messages;
     for (const ChatMessage &m : r.messages)
-        messages.append(
-            QJsonObject { { QStringLiteral("role"), m.role }, { QStringLiteral("content"), m.content } });
+        messages.append(openAiMessage(m));
     QJsonObject body {
         { QStringLiteral("model"), r.model.name },
         { QStringLiteral("messages"), messages },
@@ -135,6 +152,10 @@ QByteArray OpenAiCall::buildBody() const
         body.insert(isOfficialHost() ? QStringLiteral("max_completion_tokens") : QStringLiteral("max_tokens"),
             *r.model.maxTokens);
     }
+    if (!r.tools.isEmpty())
+        body.insert(QStringLiteral("tools"), toolwire::openAiTools(r.tools));
+    // Structured Outputs and tools go together: the model calls tools, and its final reply
+    // follows the schema.
     if (!r.outputSchema.isEmpty()) {
         // Schema names are at most 64 of [a-zA-Z0-9_-].
         QString name = r.schemaName.left(64);
@@ -227,14 +248,16 @@ void OpenAiCall::handleEvent(const SseParser::Event &event)
             deliverText(content.toString());
         const QJsonArray toolCalls = delta.value(u"tool_calls").toArray();
         for (const QJsonValue &t : toolCalls) {
+            // The first delta of an index brings id and name; the following ones append
+            // slices of the arguments text. Parallel calls each have their own index.
             const QJsonObject call = t.toObject();
-            ToolCall &acc = m_toolCalls[call.value(u"index").toInt()];
-            if (call.contains(u"id"))
-                acc.id = call.value(u"id").toString();
+            const int index = call.value(u"index").toInt();
+            if (call.value(u"id").isString())
+                m_toolCalls.setId(index, call.value(u"id").toString());
             const QJsonObject fn = call.value(u"function").toObject();
-            if (fn.contains(u"name"))
-                acc.name += fn.value(u"name").toString();
-            acc.arguments += fn.value(u"arguments").toString();
+            if (fn.value(u"name").isString())
+                m_toolCalls.appendName(index, fn.value(u"name").toString());
+            m_toolCalls.appendArguments(index, fn.value(u"arguments").toString());
         }
         const QJsonValue finish = choice.value(u"finish_reason");
         if (finish.isString())
@@ -244,13 +267,7 @@ void OpenAiCall::handleEvent(const SseParser::Event &event)
 
 void OpenAiCall::onEndOfStream()
 {
-    if (!m_toolCalls.isEmpty()) {
-        QJsonArray calls;
-        for (const ToolCall &t : std::as_const(m_toolCalls))
-            calls.append(QJsonObject { { QStringLiteral("id"), t.id }, { QStringLiteral("name"), t.name },
-                { QStringLiteral("arguments"), t.arguments } });
-        result().toolCalls = calls;
-    }
+    result().toolCalls = m_toolCalls.calls();
     const bool partialEvent = m_sse.finish();
     // [DONE] ends a complete stream; some compatible servers omit it but still send a
     // finish_reason. Neither means the connection closed mid-reply.

@@ -31,3 +31,12 @@ LlmCall *createLlmCall(
         *error = QStringLiteral("provider '%1': unknown kind '%2'").arg(request.provider.id, kind);
     return nullptr;
 }
+
+ChatMessage LlmResult::assistantMessage() const
+{
+    ChatMessage m;
+    m.role = QStringLiteral("assistant");
+    m.content = text;
+    m.toolCalls = toolCalls;
+    return m;
+}

@@ -1,6 +1,7 @@
 #include "core/common/Util.h"
 #include "core/metering/Pricing.h"
 #include "core/providers/LlmCall.h"
+#include "core/providers/SchemaSample.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -13,6 +14,7 @@
 
 #include <cmath>
 #include <initializer_list>
+#include <optional>
 #include <utility>
 
 // The scripted provider (docs/workspace-format.md, "Agents"): in-process, deterministic, no network.
@@ -20,10 +22,16 @@
 // Options, read from the agent's `model` object over the provider entry's defaults:
 //   tokens_per_second  pace of the stream (default 80; 0 = as fast as possible)
 //   ttft_ms            delay before the first token (default 200)
-//   replies            array of fixed reply strings. Each call takes the next one, cycling:
-//                      the counter is per process and keyed by the provider id, the model
-//                      object and the system message (so in practice per agent and model
-//                      configuration); call k (0-based) answers replies[k % n].
+//   replies            array of fixed replies: a string (the reply text), an object (its
+//                      compact JSON is the reply), or a tool turn {"tool_calls": [{"name",
+//                      "arguments"?: {…} | "raw text", "id"?}], "content"?: "text said
+//                      first"} (arguments left out are sampled from the tool's schema). Which
+//                      one: with tools offered, or assistant turns already in the messages (an
+//                      agent loop, a continued conversation), replies[k % n] for k = the number
+//                      of assistant turns in the messages; otherwise each call takes the next
+//                      one, cycling: the counter is per process and keyed by the provider id,
+//                      the model object and the system message (so in practice per agent and
+//                      model configuration); call k (0-based) answers replies[k % n].
 //   fail_with          fail with this message ("scripted: <message>") after ttft_ms, or after
 //                      `fail_after_tokens` tokens have streamed when that is set
 //   fail_attempts      the first N attempts fail as retryable ("simulated overload") before
@@ -34,7 +42,9 @@
 // multiline), else a JSON object with a value per output field that respects its type,
 // min/max, max_length and choices and reads like an answer built from the field's name and
 // description (see "Default answers" below). The subject of the inputs appears in the str
-// values, so a history search can find the run.
+// values, so a history search can find the run. An agent offered tools, without `replies`,
+// first calls each of its tools once, arguments sampled from each tool's input schema (ids
+// call_<turn>_<i>); once tool results follow the last user message it gives that answer.
 //
 // Streaming: the reply is cut into token-sized pieces (at most 4 characters, a leading space
 // attached to the following word), one chunk signal with tokens = 1 per piece. At unlimited
@@ -633,6 +643,122 @@ QString defaultReply(const LlmRequest &r, int replyTokens)
     return as::compactJson(o);
 }
 
+// --- Tool turns ------------------------------------------------------------------------
+
+// What one call answers: text, tool calls, or why the scripted reply cannot be played.
+struct Turn
+{
+    QString text;
+    QList<ModelToolCall> toolCalls;
+    QString error;
+};
+
+int assistantTurns(const LlmRequest &r)
+{
+    int n = 0;
+    for (const ChatMessage &m : r.messages)
+        n += m.role == QLatin1String("assistant");
+    return n;
+}
+
+// Tool results after the last user message: the tools of this exchange have run.
+bool toolResultsSinceLastUser(const LlmRequest &r)
+{
+    for (auto it = r.messages.crbegin(); it != r.messages.crend(); ++it) {
+        if (it->role == QLatin1String("tool"))
+            return true;
+        if (it->role == QLatin1String("user"))
+            return false;
+    }
+    return false;
+}
+
+QString callId(int turn, int index)
+{
+    return QStringLiteral("call_%1_%2").arg(turn).arg(index);
+}
+
+schemasample::Hints hintsFor(const LlmRequest &r)
+{
+    const AnswerContext c = answerContext(r);
+    return { c.subject, c.references };
+}
+
+QJsonObject sampledArguments(const LlmRequest &r, const QString &tool, const schemasample::Hints &hints)
+{
+    for (const ToolDefinition &t : r.tools)
+        if (t.name == tool)
+            return schemasample::sampleFor(t.inputSchema, hints).toObject();
+    return {}; // a tool the agent is not offered: the loop answers with an error result
+}
+
+Turn defaultToolTurn(const LlmRequest &r, int turn)
+{
+    Turn t;
+    const schemasample::Hints hints = hintsFor(r);
+    for (const ToolDefinition &tool : r.tools)
+        t.toolCalls.append(ModelToolCall::fromObject(callId(turn, int(t.toolCalls.size())), tool.name,
+            schemasample::sampleFor(tool.inputSchema, hints).toObject()));
+    return t;
+}
+
+// A `replies` entry played as turn `turn`; `where` names it in errors ("replies[1]").
+Turn scriptedTurn(const QJsonValue &v, const LlmRequest &r, int turn, const QString &where)
+{
+    Turn t;
+    const QJsonObject o = v.toObject();
+    if (!v.isObject() || !o.contains(QLatin1String("tool_calls"))) {
+        t.text = v.isString() ? v.toString() : as::compactJson(v);
+        return t;
+    }
+    t.text = o.value(QLatin1String("content")).toString();
+    const QJsonValue calls = o.value(QLatin1String("tool_calls"));
+    if (!calls.isArray()) {
+        t.error = where + QStringLiteral(".tool_calls: expected an array of calls");
+        return t;
+    }
+    std::optional<schemasample::Hints> hints; // only when an argument is left out
+    const QJsonArray list = calls.toArray();
+    for (int i = 0; i < list.size(); ++i) {
+        const QJsonObject c = list.at(i).toObject();
+        const QString at = QStringLiteral("%1.tool_calls[%2]").arg(where).arg(i);
+        const QString name = c.value(QLatin1String("name")).toString();
+        if (name.isEmpty()) {
+            t.error = at + QStringLiteral(": expected an object with a \"name\" string");
+            return t;
+        }
+        const QString id = c.value(QLatin1String("id")).toString(callId(turn, i));
+        const QJsonValue args = c.value(QLatin1String("arguments"));
+        if (args.isString()) { // raw text, as a model might write it (invalid JSON included)
+            t.toolCalls.append(ModelToolCall::fromText(id, name, args.toString()));
+        } else if (args.isObject()) {
+            t.toolCalls.append(ModelToolCall::fromObject(id, name, args.toObject()));
+        } else if (args.isUndefined()) {
+            if (!hints)
+                hints = hintsFor(r);
+            t.toolCalls.append(ModelToolCall::fromObject(id, name, sampledArguments(r, name, *hints)));
+        } else {
+            t.error = at + QStringLiteral(".arguments: expected an object or a JSON text");
+            return t;
+        }
+    }
+    return t;
+}
+
+Turn chooseTurn(const LlmRequest &r, int replyTokens)
+{
+    const QJsonArray replies = option(r, "replies").toArray();
+    const int turn = assistantTurns(r);
+    if (!replies.isEmpty()) {
+        const int k = !r.tools.isEmpty() || turn > 0 ? turn : nextReplyIndex(replyCounterKey(r));
+        const int i = k % int(replies.size());
+        return scriptedTurn(replies.at(i), r, turn, QStringLiteral("replies[%1]").arg(i));
+    }
+    if (!r.tools.isEmpty() && !toolResultsSinceLastUser(r))
+        return defaultToolTurn(r, turn);
+    return { defaultReply(r, replyTokens), {}, {} };
+}
+
 class ScriptedCall final : public LlmCall
 {
 public:
@@ -648,13 +774,12 @@ public:
         m_failAfterTokens = option(request, "fail_after_tokens").toInt(-1);
         m_failAttempts = qMax(0, option(request, "fail_attempts").toInt(0));
 
-        const QJsonArray replies = option(request, "replies").toArray();
-        if (!replies.isEmpty()) {
-            const int k = nextReplyIndex(replyCounterKey(request));
-            const QJsonValue v = replies.at(k % replies.size());
-            m_reply = v.isString() ? v.toString() : as::compactJson(v);
-        } else {
-            m_reply = defaultReply(request, option(request, "reply_tokens").toInt(0));
+        Turn turn = chooseTurn(request, option(request, "reply_tokens").toInt(0));
+        m_reply = std::move(turn.text);
+        m_toolCalls = std::move(turn.toolCalls);
+        if (!turn.error.isEmpty()) { // fails after ttft_ms, like fail_with
+            m_failWith = turn.error;
+            m_failAfterTokens = -1;
         }
 
         m_timer.setSingleShot(false);
@@ -774,16 +899,23 @@ private:
         r.cancelled = cancelled;
         r.text = m_reply.left(m_pos);
         r.error = cancelled ? QStringLiteral("cancelled") : error;
+        if (ok)
+            r.toolCalls = m_toolCalls;
         QString prompt;
-        for (const ChatMessage &m : m_request.messages)
+        for (const ChatMessage &m : m_request.messages) {
             prompt += m.content + QLatin1Char('\n');
+            for (const ModelToolCall &c : m.toolCalls)
+                prompt += c.name + QLatin1Char(' ') + c.argumentsJson() + QLatin1Char('\n');
+        }
         r.usage.inputTokens = estimateTokens(prompt);
         r.usage.outputTokens = estimateTokens(r.text);
+        for (const ModelToolCall &c : std::as_const(r.toolCalls))
+            r.usage.outputTokens += estimateTokens(c.name) + estimateTokens(c.argumentsText);
         r.usage.estimated = true;
         r.responseModel = m_request.model.name;
-        r.finishReason = ok ? QStringLiteral("stop")
-            : cancelled     ? QStringLiteral("cancelled")
-                            : QStringLiteral("error");
+        r.finishReason = !ok        ? (cancelled ? QStringLiteral("cancelled") : QStringLiteral("error"))
+            : r.toolCalls.isEmpty() ? QStringLiteral("stop")
+                                    : QStringLiteral("tool_calls");
         r.ttftMs = m_ttft;
         r.attempts = m_attempt;
         emit finished(r);
@@ -791,6 +923,7 @@ private:
 
     LlmRequest m_request;
     QString m_reply;
+    QList<ModelToolCall> m_toolCalls; // given with a successful finish
     QString m_failWith;
     double m_tokensPerSecond = 80;
     int m_ttftMs = 200;

@@ -206,10 +206,10 @@ void TestAnthropicCall::toolUseAndThinking()
     QCOMPARE(r.reasoning, QStringLiteral("Need the weather."));
     QCOMPARE(r.finishReason, QStringLiteral("tool_use"));
     QCOMPARE(r.toolCalls.size(), 1);
-    const QJsonObject call = r.toolCalls.at(0).toObject();
-    QCOMPARE(call.value(u"id").toString(), QStringLiteral("toolu_01"));
-    QCOMPARE(call.value(u"name").toString(), QStringLiteral("get_weather"));
-    QCOMPARE(call.value(u"arguments").toString(), QStringLiteral("{\"location\": \"Paris\"}"));
+    const ModelToolCall &call = r.toolCalls.at(0);
+    QCOMPARE(call.id, QStringLiteral("toolu_01"));
+    QCOMPARE(call.name, QStringLiteral("get_weather"));
+    QCOMPARE(call.argumentsText, QStringLiteral("{\"location\": \"Paris\"}"));
     QCOMPARE(r.usage.outputTokens, 40);
 }
 

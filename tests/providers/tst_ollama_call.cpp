@@ -148,9 +148,8 @@ void TestOllamaCall::toolCallsWhole()
     const LlmResult &r = run.result();
     QVERIFY2(r.ok, qPrintable(r.error)); // the last line had no newline: still read
     QCOMPARE(r.toolCalls.size(), 1);
-    QCOMPARE(r.toolCalls.at(0).toObject().value(u"name").toString(), QStringLiteral("get_weather"));
-    QCOMPARE(
-        r.toolCalls.at(0).toObject().value(u"arguments").toString(), QStringLiteral("{\"city\":\"Tokyo\"}"));
+    QCOMPARE(r.toolCalls.at(0).name, QStringLiteral("get_weather"));
+    QCOMPARE(r.toolCalls.at(0).argumentsText, QStringLiteral("{\"city\":\"Tokyo\"}"));
     QCOMPARE(r.usage.outputTokens, 5);
 }
 

@@ -284,12 +284,12 @@ void TestOpenAiCall::toolCallDeltas()
     QVERIFY(run.chunks.isEmpty());
     QCOMPARE(r.finishReason, QStringLiteral("tool_calls"));
     QCOMPARE(r.toolCalls.size(), 2);
-    const QJsonObject a = r.toolCalls.at(0).toObject(), b = r.toolCalls.at(1).toObject();
-    QCOMPARE(a.value(u"id").toString(), QStringLiteral("call_A"));
-    QCOMPARE(a.value(u"name").toString(), QStringLiteral("get_weather"));
-    QCOMPARE(a.value(u"arguments").toString(), QStringLiteral("{\"city\":\"Paris\"}"));
-    QCOMPARE(b.value(u"name").toString(), QStringLiteral("get_stock_price"));
-    QCOMPARE(b.value(u"arguments").toString(), QStringLiteral("{\"ticker\":\"AAPL\"}"));
+    const ModelToolCall &a = r.toolCalls.at(0), &b = r.toolCalls.at(1);
+    QCOMPARE(a.id, QStringLiteral("call_A"));
+    QCOMPARE(a.name, QStringLiteral("get_weather"));
+    QCOMPARE(a.argumentsText, QStringLiteral("{\"city\":\"Paris\"}"));
+    QCOMPARE(b.name, QStringLiteral("get_stock_price"));
+    QCOMPARE(b.argumentsText, QStringLiteral("{\"ticker\":\"AAPL\"}"));
     QCOMPARE(r.usage.inputTokens, 149);
 }
 
