@@ -2,6 +2,7 @@
 
 #include "core/common/Util.h"
 #include "core/metering/Pricing.h"
+#include "core/model/JsonSchema.h"
 #include "core/model/Prompt.h"
 #include "core/providers/ApiKeyLookup.h"
 #include "core/providers/ApiKeys.h"
@@ -14,27 +15,6 @@
 namespace {
 QList<ModelToolCall> requestedCalls(const LlmResult &result);
 
-// Why `args` does not fit the tool's JSON Schema (required properties and their JSON types).
-QStringList argumentProblems(const QJsonObject &schema, const QJsonObject &args)
-{
-    QStringList problems;
-    for (const QJsonValue &r : schema.value(QStringLiteral("required")).toArray())
-        if (!args.contains(r.toString()))
-            problems << QStringLiteral("$.%1: missing (required)").arg(r.toString());
-    const QJsonObject props = schema.value(QStringLiteral("properties")).toObject();
-    for (auto it = args.begin(); it != args.end(); ++it) {
-        const QString type = props.value(it.key()).toObject().value(QStringLiteral("type")).toString();
-        const QJsonValue v = it.value();
-        const bool fits = type.isEmpty() || (type == u"string" && v.isString())
-            || (type == u"number" && v.isDouble())
-            || (type == u"integer" && v.isDouble() && v.toDouble() == qint64(v.toDouble()))
-            || (type == u"boolean" && v.isBool()) || (type == u"object" && v.isObject())
-            || (type == u"array" && v.isArray()) || (type == u"null" && v.isNull());
-        if (!fits)
-            problems << QStringLiteral("$.%1: expected %2, got %3").arg(it.key(), type, as::compactJson(v));
-    }
-    return problems;
-}
 } // namespace
 
 AgentRun::AgentRun(Host &host, const Context &context, const AgentSpec &agent, const QString &parentStepId,
@@ -282,7 +262,7 @@ namespace {
 // The calls a reply asks for (LlmResult::toolCalls), in the order the model gave them.
 QList<ModelToolCall> requestedCalls(const LlmResult &result)
 {
-    return AgentRun::toolCallsFromJson(result.toolCalls);
+    return result.toolCalls;
 }
 } // namespace
 
@@ -417,14 +397,12 @@ void AgentRun::dispatchTool(int index)
                                       .arg(tc.call.name, offered.join(QStringLiteral(", ")))));
         return;
     }
-    if (!tc.call.argumentsText.trimmed().isEmpty()
-        && !QJsonDocument::fromJson(tc.call.argumentsText.toUtf8()).isObject()) {
+    if (!tc.call.argumentsError.isEmpty()) {
         deliverLater(index,
-            ToolResult::fromError(QStringLiteral("invalid arguments: not a JSON object: %1")
-                                      .arg(tc.call.argumentsText.left(200))));
+            ToolResult::fromError(QStringLiteral("invalid arguments: %1").arg(tc.call.argumentsError)));
         return;
     }
-    const QStringList problems = argumentProblems(tc.tool->definition.inputSchema, tc.call.arguments);
+    const QStringList problems = JsonSchema(tc.tool->definition.inputSchema).validate(tc.call.arguments);
     if (!problems.isEmpty()) {
         deliverLater(index,
             ToolResult::fromError(
@@ -439,6 +417,7 @@ void AgentRun::dispatchTool(int index)
     // The override's latency comes before the real call (or before the override's result).
     tc.delay = new QTimer(this);
     tc.delay->setSingleShot(true);
+    tc.delay->setTimerType(Qt::PreciseTimer); // never early: the latency is a lower bound
     const quint64 serial = m_turnSerial;
     connect(tc.delay, &QTimer::timeout, this, [this, index, serial] {
         if (serial == m_turnSerial && !m_ended)
@@ -636,34 +615,16 @@ void AgentRun::end(Outcome o)
 QJsonArray AgentRun::toolCallsToJson(const QList<ModelToolCall> &calls)
 {
     QJsonArray a;
-    for (const ModelToolCall &c : calls) {
-        QJsonObject o { { QStringLiteral("id"), c.id }, { QStringLiteral("name"), c.name },
-            { QStringLiteral("arguments"), c.arguments } };
-        if (!c.argumentsText.isEmpty())
-            o.insert(QStringLiteral("arguments_text"), c.argumentsText);
-        a.append(o);
-    }
+    for (const ModelToolCall &c : calls)
+        a.append(c.toJson());
     return a;
 }
 
 QList<ModelToolCall> AgentRun::toolCallsFromJson(const QJsonArray &a)
 {
     QList<ModelToolCall> calls;
-    for (const QJsonValue &v : a) {
-        const QJsonObject o = v.toObject();
-        ModelToolCall c;
-        c.id = o.value(QStringLiteral("id")).toString();
-        c.name = o.value(QStringLiteral("name")).toString();
-        const QJsonValue args = o.value(QStringLiteral("arguments"));
-        if (args.isString()) { // the providers' raw form: the arguments as JSON text
-            c.argumentsText = args.toString();
-            c.arguments = QJsonDocument::fromJson(c.argumentsText.toUtf8()).object();
-        } else {
-            c.arguments = args.toObject();
-            c.argumentsText = o.value(QStringLiteral("arguments_text")).toString();
-        }
-        calls.append(c);
-    }
+    for (const QJsonValue &v : a)
+        calls.append(ModelToolCall::fromJson(v.toObject()));
     return calls;
 }
 

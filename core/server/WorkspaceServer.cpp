@@ -78,7 +78,90 @@ bool optionalObject(const QJsonObject &o, const QString &key, QJsonObject *out, 
     return true;
 }
 
-// The fields both run endpoints take: inputs, trigger_type (checked), triggered_by, rerun_of.
+// tool_overrides (docs/agent-loop.md): tool name -> {"result"} | {"error": string} |
+// {"latency_ms": integer >= 0}, any mix of the three.
+bool readToolOverrides(const QJsonObject &overrides, QString *problem)
+{
+    for (auto it = overrides.begin(); it != overrides.end(); ++it) {
+        const QString at = QStringLiteral("tool_overrides.%1").arg(it.key());
+        if (!it.value().isObject()) {
+            *problem = at + QStringLiteral(": expected an object with result, error or latency_ms");
+            return false;
+        }
+        const QJsonObject o = it.value().toObject();
+        for (auto f = o.begin(); f != o.end(); ++f) {
+            const QString key = f.key();
+            if (key != u"result" && key != u"error" && key != u"latency_ms") {
+                *problem = QStringLiteral("%1.%2: unknown field (expected result, error or latency_ms)")
+                               .arg(at, key);
+                return false;
+            }
+        }
+        if (o.contains(u"result") && o.contains(u"error")) {
+            *problem = at + QStringLiteral(": give result or error, not both");
+            return false;
+        }
+        if (o.contains(u"error") && !o.value(u"error").isString()) {
+            *problem = at + QStringLiteral(".error: expected a string");
+            return false;
+        }
+        const QJsonValue latency = o.value(u"latency_ms");
+        if (!latency.isUndefined()
+            && (!latency.isDouble() || latency.toDouble() < 0
+                || latency.toDouble() != qint64(latency.toDouble()))) {
+            *problem = at + QStringLiteral(".latency_ms: expected an integer >= 0");
+            return false;
+        }
+    }
+    return true;
+}
+
+bool readBudget(const QJsonObject &budget, ExecutionBudget *out, QString *problem)
+{
+    for (auto it = budget.begin(); it != budget.end(); ++it) {
+        const QString at = QStringLiteral("budget.%1").arg(it.key());
+        const QJsonValue v = it.value();
+        if (it.key() == u"max_cost_usd") {
+            if (!v.isDouble() || v.toDouble() < 0) {
+                *problem = at + QStringLiteral(": expected a number >= 0");
+                return false;
+            }
+            out->maxCostUsd = v.toDouble();
+        } else if (it.key() == u"max_tool_calls") {
+            if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() != qint64(v.toDouble())) {
+                *problem = at + QStringLiteral(": expected an integer >= 0");
+                return false;
+            }
+            out->maxToolCalls = v.toInt();
+        } else {
+            *problem = at + QStringLiteral(": unknown field (expected max_cost_usd or max_tool_calls)");
+            return false;
+        }
+    }
+    return true;
+}
+
+// tool_overrides, budget, conversation_of + message (docs/agent-loop.md).
+bool readToolFields(const QJsonObject &body, ExecutionRequest *r, QString *problem)
+{
+    QJsonObject budget;
+    if (!optionalObject(body, QStringLiteral("tool_overrides"), &r->toolOverrides, problem)
+        || !readToolOverrides(r->toolOverrides, problem)
+        || !optionalObject(body, QStringLiteral("budget"), &budget, problem)
+        || !readBudget(budget, &r->budget, problem)
+        || !optionalString(body, QStringLiteral("conversation_of"), &r->conversationOf, problem)
+        || !optionalString(body, QStringLiteral("message"), &r->message, problem))
+        return false;
+    if (r->conversationOf.isEmpty() != r->message.isEmpty()) {
+        *problem = r->conversationOf.isEmpty() ? QStringLiteral("conversation_of: required with message")
+                                               : QStringLiteral("message: required with conversation_of");
+        return false;
+    }
+    return true;
+}
+
+// The fields both run endpoints take: inputs, trigger_type (checked), triggered_by, rerun_of,
+// and the tool fields.
 // Sets *problem (naming the field) and returns false on the first bad one.
 bool readRunFields(const QJsonObject &body, ExecutionRequest *r, QJsonObject *inputs, QString *problem)
 {
@@ -86,7 +169,8 @@ bool readRunFields(const QJsonObject &body, ExecutionRequest *r, QJsonObject *in
     if (!optionalObject(body, QStringLiteral("inputs"), inputs, problem)
         || !optionalString(body, QStringLiteral("trigger_type"), &trigger, problem)
         || !optionalString(body, QStringLiteral("triggered_by"), &r->triggeredBy, problem)
-        || !optionalString(body, QStringLiteral("rerun_of"), &r->rerunOf, problem))
+        || !optionalString(body, QStringLiteral("rerun_of"), &r->rerunOf, problem)
+        || !readToolFields(body, r, problem))
         return false;
     const std::optional<TriggerType> type = fromWire<TriggerType>(trigger);
     if (!type) {
@@ -449,6 +533,12 @@ void WorkspaceServer::startAgent(const Principal &p, const QString &agentId, con
         respond(badRequest(problem));
         return;
     }
+    if (!r.conversationOf.isEmpty()) { // the next turn of a conversation: the message is its input
+        r.inputs = inputs;
+        r.testMode = TestMode::SingleAgent;
+        submit(served, r, respond);
+        return;
+    }
     QStringList problems;
     const std::optional<QJsonObject> completed = validateInputs(agent->signature.inputs, inputs, &problems);
     if (!completed) {
@@ -484,6 +574,10 @@ void WorkspaceServer::startOrchestration(const Principal &p, const QString &orch
         || !optionalObject(*body, QStringLiteral("upstream"), &r.upstream, &problem)
         || !optionalString(*body, QStringLiteral("node_id"), &r.nodeId, &problem)) {
         respond(badRequest(problem));
+        return;
+    }
+    if (!r.conversationOf.isEmpty()) {
+        respond(badRequest(QStringLiteral("conversation_of: only an agent run can be continued")));
         return;
     }
     if (!r.nodeId.isEmpty()) {
