@@ -78,79 +78,22 @@ bool optionalObject(const QJsonObject &o, const QString &key, QJsonObject *out, 
     return true;
 }
 
-// tool_overrides (docs/agent-loop.md): tool name -> {"result"} | {"error": string} |
-// {"latency_ms": integer >= 0}, any mix of the three.
-bool readToolOverrides(const QJsonObject &overrides, QString *problem)
-{
-    for (auto it = overrides.begin(); it != overrides.end(); ++it) {
-        const QString at = QStringLiteral("tool_overrides.%1").arg(it.key());
-        if (!it.value().isObject()) {
-            *problem = at + QStringLiteral(": expected an object with result, error or latency_ms");
-            return false;
-        }
-        const QJsonObject o = it.value().toObject();
-        for (auto f = o.begin(); f != o.end(); ++f) {
-            const QString key = f.key();
-            if (key != u"result" && key != u"error" && key != u"latency_ms") {
-                *problem = QStringLiteral("%1.%2: unknown field (expected result, error or latency_ms)")
-                               .arg(at, key);
-                return false;
-            }
-        }
-        if (o.contains(u"result") && o.contains(u"error")) {
-            *problem = at + QStringLiteral(": give result or error, not both");
-            return false;
-        }
-        if (o.contains(u"error") && !o.value(u"error").isString()) {
-            *problem = at + QStringLiteral(".error: expected a string");
-            return false;
-        }
-        const QJsonValue latency = o.value(u"latency_ms");
-        if (!latency.isUndefined()
-            && (!latency.isDouble() || latency.toDouble() < 0
-                || latency.toDouble() != qint64(latency.toDouble()))) {
-            *problem = at + QStringLiteral(".latency_ms: expected an integer >= 0");
-            return false;
-        }
-    }
-    return true;
-}
-
-bool readBudget(const QJsonObject &budget, ExecutionBudget *out, QString *problem)
-{
-    for (auto it = budget.begin(); it != budget.end(); ++it) {
-        const QString at = QStringLiteral("budget.%1").arg(it.key());
-        const QJsonValue v = it.value();
-        if (it.key() == u"max_cost_usd") {
-            if (!v.isDouble() || v.toDouble() < 0) {
-                *problem = at + QStringLiteral(": expected a number >= 0");
-                return false;
-            }
-            out->maxCostUsd = v.toDouble();
-        } else if (it.key() == u"max_tool_calls") {
-            if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() != qint64(v.toDouble())) {
-                *problem = at + QStringLiteral(": expected an integer >= 0");
-                return false;
-            }
-            out->maxToolCalls = v.toInt();
-        } else {
-            *problem = at + QStringLiteral(": unknown field (expected max_cost_usd or max_tool_calls)");
-            return false;
-        }
-    }
-    return true;
-}
-
 // tool_overrides, budget, conversation_of + message (docs/agent-loop.md).
 bool readToolFields(const QJsonObject &body, ExecutionRequest *r, QString *problem)
 {
     QJsonObject budget;
     if (!optionalObject(body, QStringLiteral("tool_overrides"), &r->toolOverrides, problem)
-        || !readToolOverrides(r->toolOverrides, problem)
         || !optionalObject(body, QStringLiteral("budget"), &budget, problem)
-        || !readBudget(budget, &r->budget, problem)
         || !optionalString(body, QStringLiteral("conversation_of"), &r->conversationOf, problem)
         || !optionalString(body, QStringLiteral("message"), &r->message, problem))
+        return false;
+    for (auto it = r->toolOverrides.begin(); it != r->toolOverrides.end(); ++it) {
+        *problem = toolOverrideProblem(QStringLiteral("tool_overrides.%1").arg(it.key()), it.value());
+        if (!problem->isEmpty())
+            return false;
+    }
+    *problem = ExecutionBudget::parse(budget, &r->budget);
+    if (!problem->isEmpty())
         return false;
     if (r->conversationOf.isEmpty() != r->message.isEmpty()) {
         *problem = r->conversationOf.isEmpty() ? QStringLiteral("conversation_of: required with message")
