@@ -2,8 +2,10 @@
 #include "tests/support/TestSupport.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QPointer>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -71,6 +73,17 @@ AgentSpec agentNaming(const QStringList &tools)
     return a;
 }
 
+// The MCP client's in-test stdio server (tests/mcp/fault_stdio_server.py): tools echo, crash, …
+ToolSourceSpec stdioMcpSpec(const QString &id)
+{
+    ToolSourceSpec s;
+    s.id = id;
+    s.kind = u"mcp"_s;
+    s.command = u"python3"_s;
+    s.args = QStringList { testsupport::sourcePath(u"tests/mcp/fault_stdio_server.py"_s) };
+    return s;
+}
+
 ToolDefinition def(const QString &source, const QString &name)
 {
     ToolDefinition d;
@@ -123,6 +136,8 @@ private slots:
     void callChecksSourceToolAndArguments();
     void bearerTokenNeedsTrust();
     void unavailableSpecSaysWhy();
+    void mcpToolsNamedThroughResolve();
+    void bearerTokenSentOnlyWhenTrusted();
 };
 
 void TestToolHost::naming_data()
@@ -377,6 +392,82 @@ void TestToolHost::unavailableSpecSaysWhy()
     QTRY_VERIFY(r);
     QVERIFY(r->isError);
     QCOMPARE(r->text(), s.error);
+}
+
+// Real MCP servers (the MCP client's stdio fault server, twice) and a mock that share the name
+// "echo": resolve prefixes exactly those, and a tool the server does not offer is named.
+void TestToolHost::mcpToolsNamedThroughResolve()
+{
+    ToolSourceSpec echo = mockSpec(u"echo"_s);
+    echo.parameters = {};
+    ToolHost host(&m_network);
+    host.setWorkspace(workspaceWith({ stdioMcpSpec(u"a"_s), stdioMcpSpec(u"b"_s), echo }), {});
+    Resolved r = resolve(host, { u"a/echo"_s, u"b"_s, u"echo"_s });
+    QTRY_VERIFY_WITH_TIMEOUT(r.done, 30000);
+    QCOMPARE(r.error, QString());
+    QHash<QString, QString> exposed; // "source/name" -> exposed name
+    for (const BoundTool &t : std::as_const(r.tools))
+        exposed.insert(t.definition.source + u'/' + t.definition.name, t.exposedName);
+    QCOMPARE(exposed.value(u"a/echo"_s), u"a__echo"_s);
+    QCOMPARE(exposed.value(u"b/echo"_s), u"b__echo"_s);
+    QCOMPARE(exposed.value(u"echo/echo"_s), u"echo__echo"_s);
+    QCOMPARE(exposed.value(u"b/crash"_s), u"crash"_s); // offered once: kept as is
+    QVERIFY(!exposed.contains(u"a/crash"_s)); // only a/echo was asked of "a"
+    QCOMPARE(host.source(u"a"_s)->kind(), u"mcp"_s);
+    QCOMPARE(host.statuses().at(0).state, ToolSourceState::Connected);
+
+    Resolved bad = resolve(host, { u"a/nope"_s });
+    QTRY_VERIFY(bad.done);
+    QVERIFY2(bad.error.startsWith(u"tools[0]: source 'a' offers no tool 'nope' (offers: echo, crash, "_s),
+        qPrintable(bad.error));
+    host.shutdown();
+}
+
+// The bearer token is read from the environment and sent only when the workspace is trusted;
+// untrusted, the server sees no request at all (the in-test HTTP server records each one).
+void TestToolHost::bearerTokenSentOnlyWhenTrusted()
+{
+    QProcess server;
+    server.start(u"python3"_s,
+        { testsupport::sourcePath(u"tests/mcp/fault_http_server.py"_s), u"--token"_s, u"s3cret-token"_s });
+    QVERIFY(server.waitForStarted());
+    QTRY_VERIFY(server.canReadLine());
+    const QByteArray first = server.readLine().trimmed();
+    QVERIFY2(first.startsWith("LISTENING "), first.constData());
+    const QString port = QString::fromLatin1(first.mid(10));
+    qputenv("AS_TEST_MCP_TOKEN", "s3cret-token");
+    ToolSourceSpec spec = httpMcpSpec(u"search"_s);
+    spec.url = u"http://127.0.0.1:%1/mcp"_s.arg(port);
+
+    ToolHost host(&m_network);
+    host.setWorkspace(workspaceWith({ spec }), {});
+    std::optional<QList<ToolSourceStatus>> untrusted;
+    host.refresh(this, [&untrusted](const QList<ToolSourceStatus> &s) { untrusted = s; });
+    QTRY_VERIFY(untrusted);
+    QCOMPARE(untrusted->at(0).state, ToolSourceState::Failed);
+    QCOMPARE(untrusted->at(0).error, ToolHost::untrustedMessage(*ToolHost::credentialUse(spec)));
+
+    host.setWorkspace(workspaceWith({ spec }), CredentialTrust::everything());
+    std::optional<QList<ToolSourceStatus>> trusted;
+    host.refresh(this, [&trusted](const QList<ToolSourceStatus> &s) { trusted = s; });
+    QTRY_VERIFY_WITH_TIMEOUT(trusted, 20000);
+    QCOMPARE(trusted->at(0).error, QString());
+    QCOMPARE(trusted->at(0).state, ToolSourceState::Connected);
+    QVERIFY(trusted->at(0).tools.size() >= 1);
+    host.shutdown();
+    // Every request the server saw came after trust, and carried the token.
+    QTRY_VERIFY(server.canReadLine());
+    int requests = 0;
+    while (server.canReadLine()) {
+        const QJsonObject line = QJsonDocument::fromJson(server.readLine()).object();
+        QCOMPARE(
+            line.value(u"headers").toObject().value(u"authorization").toString(), u"Bearer s3cret-token"_s);
+        ++requests;
+    }
+    QVERIFY(requests >= 2); // initialize, tools/list (and the initialized notification)
+    qunsetenv("AS_TEST_MCP_TOKEN");
+    server.kill();
+    server.waitForFinished();
 }
 
 QTEST_GUILESS_MAIN(TestToolHost)
