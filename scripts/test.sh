@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
+bash scripts/npm-deps.sh
 bash scripts/check-format.sh
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure -L "unit|integration|ui|e2e" -j"$(nproc)"

@@ -37,6 +37,10 @@ private slots:
     void childPaths();
 };
 
+// Out of moc's sight: the rows' raw strings hold quotes and parentheses its tokenizer
+// miscounts.
+#ifndef Q_MOC_RUN
+
 void TestJsonSchema::validate_data()
 {
     QTest::addColumn<QString>("schema");
@@ -255,6 +259,8 @@ void TestJsonSchema::childPaths()
     QCOMPARE(JsonSchema::childPath(u"$.x"_s, u"it's"_s), u"$.x['it\\'s']"_s);
     QCOMPARE(JsonSchema::indexPath(u"$.x"_s, 4), u"$.x[4]"_s);
 }
+
+#endif // Q_MOC_RUN
 
 QTEST_GUILESS_MAIN(TestJsonSchema)
 #include "tst_jsonschema.moc"
