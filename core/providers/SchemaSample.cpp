@@ -142,7 +142,7 @@ struct Sampler
             hi = std::min(hi.value_or(1e300), exMax.toDouble() - step);
         else if (exMax.toBool() && hi)
             *hi -= step;
-        double v = lo && hi ? *lo + (*hi - *lo) / 2 : lo ? *lo + 1 : hi ? *hi - 1 : 1;
+        double v = lo && hi ? *lo + (*hi - *lo) / 2 : lo ? *lo : hi ? *hi : 1; // the middle, or the bound
         if (integer)
             v = lo ? std::ceil(v) : std::floor(v);
         const double multiple = schema.value(u"multipleOf").toDouble(0);

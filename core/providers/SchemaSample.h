@@ -6,7 +6,7 @@
 #include <QStringList>
 
 // A deterministic value that fits a JSON Schema: the scripted provider's arguments for a tool
-// it calls by default (docs/agent-loop.md, "The scripted provider"). Private to the providers;
+// it calls by default (docs/tool-calls.md, "The scripted provider"). Private to the providers;
 // when a shared schema module offers the same, this one goes.
 namespace schemasample {
 

@@ -678,9 +678,15 @@ QString callId(int turn, int index)
     return QStringLiteral("call_%1_%2").arg(turn).arg(index);
 }
 
+// From the last user message: in a continued conversation, the newest question.
 schemasample::Hints hintsFor(const LlmRequest &r)
 {
-    const AnswerContext c = answerContext(r);
+    LlmRequest last;
+    last.signature = r.signature;
+    for (auto it = r.messages.crbegin(); it != r.messages.crend() && last.messages.isEmpty(); ++it)
+        if (it->role == QLatin1String("user"))
+            last.messages.append(*it);
+    const AnswerContext c = answerContext(last);
     return { c.subject, c.references };
 }
 

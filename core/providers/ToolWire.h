@@ -9,9 +9,8 @@
 #include <QMap>
 #include <QString>
 
-// Tool definitions and tool calls in the shapes of the providers' wires (docs/agent-loop.md,
-// "Providers"). Pure functions and a value type, used by the provider calls on the engine
-// thread.
+// Tool definitions and tool calls in the shapes of the providers' wires (docs/tool-calls.md).
+// Pure functions and a value type, used by the provider calls on the engine thread.
 namespace toolwire {
 
 // A tool's JSON Schema made acceptable to every provider as the schema of its parameters: an

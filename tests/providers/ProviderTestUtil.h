@@ -3,10 +3,12 @@
 #include "core/providers/LlmCall.h"
 #include "tests/support/ScriptedHttpServer.h"
 
+#include <QEventLoop>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QSignalSpy>
 #include <QTest>
+#include <QTimer>
 
 // Shared by the provider integration tests: builds requests against a ScriptedHttpServer and
 // collects what a call emits. Every call gets its own QNetworkAccessManager on the test thread.
@@ -73,6 +75,54 @@ struct CallRun
     void start() { call->start(); }
     const LlmResult &result() const { return results.constFirst(); }
 };
+
+// Plays `body` so that every byte boundary k (1 … size-1) is a point where the response is
+// cut between two writes 1 ms apart, so the call reads the pieces separately (inside "data:",
+// inside a JSON string, inside a UTF-8 sequence, …). With splitsPerRequest = 1 there is one
+// request per k (the body in two pieces); with n, each request is cut at n boundaries spread
+// over the body (k, k + S, k + 2S, … for S = ceil((size-1) / n)), so long bodies need fewer
+// requests. `check(k, result, streamedText)` judges each result (k = the request's first cut)
+// with QCOMPARE/QVERIFY; the replay stops at the first failure. Not QTRY_*: its 50 ms polling
+// step would dominate thousands of runs.
+template <typename Check>
+inline void replayAtEverySplit(const LlmRequest &request, const QByteArray &body,
+    const QByteArray &contentType, Check check, int splitsPerRequest = 1)
+{
+    ScriptedHttpServer server;
+    QNetworkAccessManager network;
+    LlmRequest r = request;
+    r.provider.baseUrl
+        = server.url().toString() + (r.provider.kind == u"openai" ? QStringLiteral("/v1") : QString());
+    const int boundaries = int(body.size()) - 1;
+    const int stride = (boundaries + splitsPerRequest - 1) / qMax(1, splitsPerRequest);
+    for (int k = 1; k <= stride && !QTest::currentTestFailed(); ++k) {
+        ScriptedHttpServer::Response response;
+        response.headers = { { "Content-Type", contentType } };
+        response.body = body;
+        for (int cut = k; cut <= boundaries; cut += stride)
+            response.splits.append(cut);
+        response.gapMs = 1;
+        server.enqueue(response);
+        LlmCall *call = createLlmCall(r, &network, nullptr, nullptr);
+        QString text;
+        QList<LlmResult> results;
+        QObject::connect(call, &LlmCall::chunk, call, [&](const QString &t) { text += t; });
+        QEventLoop loop;
+        QObject::connect(call, &LlmCall::finished, call, [&](const LlmResult &res) {
+            results.append(res);
+            loop.quit();
+        });
+        QTimer::singleShot(20000, &loop, &QEventLoop::quit);
+        call->start();
+        loop.exec();
+        delete call;
+        if (results.size() != 1)
+            QFAIL(qPrintable(QStringLiteral("split at %1: %2 finished signals").arg(k).arg(results.size())));
+        check(k, results.constFirst(), text);
+    }
+    if (!QTest::currentTestFailed())
+        QCOMPARE(server.requests.size(), stride);
+}
 
 inline QJsonObject jsonBody(const ScriptedHttpServer::Request &r)
 {

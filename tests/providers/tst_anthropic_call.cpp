@@ -270,32 +270,13 @@ void TestAnthropicCall::overloaded529Exhausted()
 
 void TestAnthropicCall::splitAtEveryByteBoundary()
 {
-    const QByteArray stream = crlf(kStream);
-    ScriptedHttpServer server;
-    QNetworkAccessManager network;
-    for (int k = 1; k < stream.size(); ++k) {
-        auto response = sseResponse(stream);
-        response.splits = { k };
-        response.gapMs = 1;
-        server.enqueue(response);
-        LlmCall *call = createLlmCall(anthropicRequest(server.url()), &network, nullptr, nullptr);
-        QList<LlmResult> results;
-        QEventLoop loop;
-        connect(call, &LlmCall::finished, call, [&](const LlmResult &r) {
-            results.append(r);
-            loop.quit();
+    replayAtEverySplit(anthropicRequest(QUrl()), crlf(kStream), "text/event-stream",
+        [](int k, const LlmResult &r, const QString &) {
+            QVERIFY2(r.ok, qPrintable(QStringLiteral("split at %1: %2").arg(k).arg(r.error)));
+            QCOMPARE(r.text, kText);
+            QCOMPARE(r.usage.inputTokens, 1864);
+            QCOMPARE(r.usage.outputTokens, 12);
         });
-        QTimer::singleShot(10000, &loop, &QEventLoop::quit);
-        call->start();
-        loop.exec();
-        delete call;
-        QVERIFY(!results.isEmpty());
-        const LlmResult &r = results.first();
-        QVERIFY2(r.ok, qPrintable(QStringLiteral("split at %1: %2").arg(k).arg(r.error)));
-        QCOMPARE(r.text, kText);
-        QCOMPARE(r.usage.inputTokens, 1864);
-        QCOMPARE(r.usage.outputTokens, 12);
-    }
 }
 
 void TestAnthropicCall::cutBeforeMessageStop()

@@ -182,30 +182,12 @@ void TestOllamaCall::modelNotFound404()
 
 void TestOllamaCall::splitAtEveryByteBoundary()
 {
-    ScriptedHttpServer server;
-    QNetworkAccessManager network;
-    for (int k = 1; k < kStream.size(); ++k) {
-        auto response = ndjson(kStream, Transfer::Close);
-        response.splits = { k };
-        response.gapMs = 1;
-        server.enqueue(response);
-        LlmCall *call = createLlmCall(ollamaRequest(server.url()), &network, nullptr, nullptr);
-        QList<LlmResult> results;
-        QEventLoop loop;
-        connect(call, &LlmCall::finished, call, [&](const LlmResult &r) {
-            results.append(r);
-            loop.quit();
+    replayAtEverySplit(ollamaRequest(QUrl()), kStream, "application/x-ndjson",
+        [](int k, const LlmResult &r, const QString &) {
+            QVERIFY2(r.ok, qPrintable(QStringLiteral("split at %1: %2").arg(k).arg(r.error)));
+            QCOMPARE(r.text, kText);
+            QCOMPARE(r.usage.outputTokens, 21);
         });
-        QTimer::singleShot(10000, &loop, &QEventLoop::quit);
-        call->start();
-        loop.exec();
-        delete call;
-        QVERIFY(!results.isEmpty());
-        const LlmResult &r = results.first();
-        QVERIFY2(r.ok, qPrintable(QStringLiteral("split at %1: %2").arg(k).arg(r.error)));
-        QCOMPARE(r.text, kText);
-        QCOMPARE(r.usage.outputTokens, 21);
-    }
 }
 
 void TestOllamaCall::cutStream()

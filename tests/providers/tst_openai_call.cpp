@@ -297,37 +297,14 @@ void TestOpenAiCall::splitAtEveryByteBoundary()
 {
     // One request per split point: the body arrives in two writes, cut at byte k (inside
     // "data:", inside a JSON string, inside a UTF-8 sequence, between \r and \n...).
-    const QByteArray stream = crlf(kTextStream);
-    ScriptedHttpServer server;
-    QNetworkAccessManager network;
-    for (int k = 1; k < stream.size(); ++k) {
-        auto response = sseResponse(stream);
-        response.splits = { k };
-        response.gapMs = 1;
-        server.enqueue(response);
-        LlmCall *call
-            = createLlmCall(makeRequest(QStringLiteral("openai"), server.url()), &network, nullptr, nullptr);
-        QString text;
-        QList<LlmResult> results;
-        connect(call, &LlmCall::chunk, call, [&](const QString &t) { text += t; });
-        QEventLoop loop; // not QTRY_*: its 50 ms polling step would dominate ~1500 runs
-        connect(call, &LlmCall::finished, call, [&](const LlmResult &r) {
-            results.append(r);
-            loop.quit();
+    replayAtEverySplit(makeRequest(QStringLiteral("openai"), QUrl()), crlf(kTextStream), "text/event-stream",
+        [](int k, const LlmResult &r, const QString &text) {
+            QVERIFY2(r.ok, qPrintable(QStringLiteral("split at %1: %2").arg(k).arg(r.error)));
+            QCOMPARE(r.text, kText);
+            QCOMPARE(text, kText);
+            QCOMPARE(r.usage.inputTokens, 28);
+            QCOMPARE(r.usage.outputTokens, 9);
         });
-        QTimer::singleShot(10000, &loop, &QEventLoop::quit);
-        call->start();
-        loop.exec();
-        QVERIFY(!results.isEmpty());
-        const LlmResult r = results.first();
-        delete call;
-        QVERIFY2(r.ok, qPrintable(QStringLiteral("split at %1: %2").arg(k).arg(r.error)));
-        QCOMPARE(r.text, kText);
-        QCOMPARE(text, kText);
-        QCOMPARE(r.usage.inputTokens, 28);
-        QCOMPARE(r.usage.outputTokens, 9);
-    }
-    QCOMPARE(server.requests.size(), stream.size() - 1);
 }
 
 void TestOpenAiCall::everyByteItsOwnChunk()
