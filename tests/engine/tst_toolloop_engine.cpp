@@ -3,10 +3,14 @@
 #include "core/store/ExecutionStore.h"
 #include "tests/support/ScriptedHttpServer.h"
 
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <signal.h>
 
 using namespace Qt::StringLiterals;
 
@@ -18,10 +22,15 @@ class TestToolLoopEngine : public QObject
     Q_OBJECT
 private slots:
     void init();
+    void cleanup() { m_backend.reset(); }
     void conversationReplaysTheExactMessages();
     void conversationRequestsThatCannotStart_data();
     void conversationRequestsThatCannotStart();
     void overridesAndBudgetAreRecorded();
+    void conversationWithToolsReplaysTheExactMessages();
+    void workflowNodeUsesTools();
+    void toolCallBudgetFailsTheRun();
+    void cancelKillsTheCommandTool();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -30,6 +39,8 @@ private:
     std::unique_ptr<LocalBackend> m_backend;
     QString m_db;
 
+    void startBackend(const QString &extraAgentJson);
+    QString pidFile() const { return m_dir->filePath(u"nap.pids"_s); }
     // Runs `r` to its end; returns the stored record.
     ExecutionRecord run(ExecutionRequest r, QString *startError = nullptr);
 };
@@ -55,15 +66,58 @@ ScriptedHttpServer::Response completion(const QString &text)
     return r;
 }
 
+// One streamed OpenAI reply asking for `name` with `arguments` (JSON text).
+ScriptedHttpServer::Response toolCall(const QString &id, const QString &name, const QString &arguments)
+{
+    const QJsonObject fn { { u"name"_s, name }, { u"arguments"_s, arguments } };
+    const QJsonObject call { { u"index"_s, 0 }, { u"id"_s, id }, { u"type"_s, u"function"_s },
+        { u"function"_s, fn } };
+    const QJsonObject delta { { u"id"_s, u"c"_s },
+        { u"choices"_s,
+            QJsonArray { QJsonObject { { u"index"_s, 0 },
+                { u"delta"_s,
+                    QJsonObject {
+                        { u"role"_s, u"assistant"_s }, { u"tool_calls"_s, QJsonArray { call } } } } } } } };
+    const QJsonObject end { { u"id"_s, u"c"_s },
+        { u"choices"_s,
+            QJsonArray { QJsonObject { { u"index"_s, 0 }, { u"delta"_s, QJsonObject {} },
+                { u"finish_reason"_s, u"tool_calls"_s } } } },
+        { u"usage"_s, QJsonObject { { u"prompt_tokens"_s, 30 }, { u"completion_tokens"_s, 7 } } } };
+    ScriptedHttpServer::Response r;
+    r.headers = { { "Content-Type", "text/event-stream" } };
+    r.body = "data: " + QJsonDocument(delta).toJson(QJsonDocument::Compact)
+        + "\n\ndata: " + QJsonDocument(end).toJson(QJsonDocument::Compact) + "\n\ndata: [DONE]\n\n";
+    return r;
+}
+
+const StepRecord *stepOf(const ExecutionRecord &r, StepKind kind, int nth = 0)
+{
+    for (const StepRecord &s : r.steps)
+        if (s.kind == kind && nth-- == 0)
+            return &s;
+    return nullptr;
+}
+
 QJsonArray requestMessages(const ScriptedHttpServer::Request &r)
 {
     return QJsonDocument::fromJson(r.body).object().value(u"messages"_s).toArray();
 }
 
-ExecutionRequest chat(const QString &message, const QString &of)
+// A process that exited but was not reaped yet (its parent is not this test): state Z.
+bool isZombie(int pid)
+{
+    QFile stat(u"/proc/%1/stat"_s.arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return true;
+    const QByteArray line = stat.readAll();
+    const qsizetype close = line.lastIndexOf(')');
+    return close > 0 && line.mid(close + 2, 1) == "Z";
+}
+
+ExecutionRequest chat(const QString &message, const QString &of, const QString &agent = u"chat"_s)
 {
     ExecutionRequest r;
-    r.agentId = u"chat"_s;
+    r.agentId = agent;
     r.conversationOf = of;
     r.message = message;
     return r;
@@ -79,15 +133,50 @@ void TestToolLoopEngine::init()
     m_serverOwner = std::make_unique<ScriptedHttpServer>();
     m_server = m_serverOwner.get();
     qputenv("AGENTSTUDIO_TEST_LOOP_KEY", "sk-test-loop");
-    const QString json = uR"({"format": "agentstudio/1", "workspace_id": "loop",
-        "providers": {"cloud": {"kind": "openai", "base_url": "%1/v1", "api_key_env": "AGENTSTUDIO_TEST_LOOP_KEY"}},
-        "agents": [{"id": "chat", "name": "chat", "version": "1",
-            "model": {"provider": "cloud", "name": "gpt-4o-mini"}, "instructions": "Answer briefly.",
-            "signature": {"inputs": [{"name": "question", "type": "str"}],
-                          "outputs": [{"name": "answer", "type": "str"}]}}]})"_s.arg(
-        m_server->url().toString());
+    startBackend(QString());
+}
+
+// The workspace: agent "chat" on the loopback OpenAI server; "orderbot" (the same model) and
+// "courier" (scripted) with the mock tool "orders"; "sleeper" (scripted) with the command tool
+// "nap" (tests/tools/command_tool.py sleep); a workflow "ship" whose node uses "courier".
+void TestToolLoopEngine::startBackend(const QString &extraAgentJson)
+{
+    m_backend.reset();
+    QString json = uR"({"format": "agentstudio/1", "workspace_id": "loop",
+        "providers": {"cloud": {"kind": "openai", "base_url": "%1/v1", "api_key_env": "AGENTSTUDIO_TEST_LOOP_KEY"},
+                      "offline": {"kind": "scripted", "ttft_ms": 0, "tokens_per_second": 0}},
+        "tools": {
+          "orders": {"kind": "mock", "description": "Look an order up",
+                     "parameters": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]},
+                     "responses": [{"when": {"id": "A1"}, "result": {"carrier": "Fjordline", "depot": "Tromsdalen"}},
+                                   {"error": "no such order"}]},
+          "nap": {"kind": "command", "command": "python3", "args": ["%2", "sleep"], "env": {"PID_FILE": "%3"}}},
+        "agents": [
+          {"id": "chat", "name": "chat", "version": "1",
+           "model": {"provider": "cloud", "name": "gpt-4o-mini"}, "instructions": "Answer briefly.",
+           "signature": {"inputs": [{"name": "question", "type": "str"}],
+                         "outputs": [{"name": "answer", "type": "str"}]}},
+          {"id": "orderbot", "name": "orderbot", "version": "1", "tools": ["orders"],
+           "model": {"provider": "cloud", "name": "gpt-4o-mini"}, "instructions": "Look orders up.",
+           "signature": {"inputs": [{"name": "question", "type": "str"}],
+                         "outputs": [{"name": "answer", "type": "str"}]}},
+          {"id": "courier", "name": "courier", "version": "1", "tools": ["orders"],
+           "model": {"provider": "offline", "name": "scripted"}, "instructions": "Track it.",
+           "signature": {"inputs": [{"name": "question", "type": "str"}],
+                         "outputs": [{"name": "answer", "type": "str"}]}},
+          {"id": "sleeper", "name": "sleeper", "version": "1", "tools": ["nap"],
+           "model": {"provider": "offline", "name": "scripted"}, "instructions": "Nap.",
+           "signature": {"inputs": [{"name": "question", "type": "str"}],
+                         "outputs": [{"name": "answer", "type": "str"}]}}%4],
+        "orchestrations": [{"id": "ship", "name": "ship", "version": "1",
+          "inputs": [{"name": "question", "type": "str"}],
+          "nodes": [{"id": "track", "agent": "courier"}],
+          "edges": [{"from": "input.question", "to": "track.question"}],
+          "outputs": [{"name": "answer", "from": "track.answer"}]}]})"_s.arg(
+        m_server->url().toString(), QString::fromUtf8(COMMAND_TOOL), pidFile(), extraAgentJson);
     Result<Workspace> ws = Workspace::fromJson(json.toUtf8());
-    QVERIFY2(ws.ok(), qPrintable(ws.error()));
+    if (!ws.ok())
+        qFatal("workspace: %s", qPrintable(ws.error()));
     EngineSettings s;
     s.databasePath = m_db;
     m_backend = std::make_unique<LocalBackend>(ws.value(), s);
@@ -202,6 +291,111 @@ void TestToolLoopEngine::overridesAndBudgetAreRecorded()
     QCOMPARE(rec.status, ExecutionStatus::Completed);
     QCOMPARE(rec.toolOverrides, r.toolOverrides);
     QCOMPARE(rec.budget, (QJsonObject { { u"max_tool_calls"_s, 3 } }));
+}
+
+// A run that called a tool continues: the next request carries every message of the first run
+// (system, user, the assistant's tool call, the tool result, the answer) exactly as it was sent,
+// then the new user message. The tool step is recorded and found by full-text search.
+void TestToolLoopEngine::conversationWithToolsReplaysTheExactMessages()
+{
+    m_server->enqueue(toolCall(u"call_1"_s, u"orders"_s, u"{\"id\":\"A1\"}"_s));
+    m_server->enqueue(completion(u"It is with Fjordline."_s));
+    m_server->enqueue(completion(u"Tomorrow."_s));
+    ExecutionRequest first;
+    first.agentId = u"orderbot"_s;
+    first.inputs = QJsonObject { { u"question"_s, u"Where is order A1?"_s } };
+    const ExecutionRecord one = run(first);
+    QCOMPARE(one.status, ExecutionStatus::Completed);
+    const StepRecord *tool = stepOf(one, StepKind::Tool);
+    QVERIFY(tool);
+    QCOMPARE(tool->name, u"orders"_s);
+    QCOMPARE(tool->provider, u"orders"_s);
+    QCOMPARE(tool->toolCallId, u"call_1"_s);
+    QCOMPARE(tool->inputData, (QJsonObject { { u"id"_s, u"A1"_s } }));
+    QCOMPARE(tool->outputData.value(u"structuredContent"_s).toObject().value(u"carrier"_s).toString(),
+        u"Fjordline"_s);
+    QCOMPARE(tool->status, StepStatus::Completed);
+    QVERIFY(stepOf(one, StepKind::Llm, 1));
+    QCOMPARE(tool->parentStepId, stepOf(one, StepKind::Llm, 0)->parentStepId); // siblings
+    QCOMPARE(one.inputTokens, 30 + 20);
+
+    const ExecutionRecord two = run(chat(u"When will it arrive?"_s, one.id, u"orderbot"_s));
+    QCOMPARE(two.status, ExecutionStatus::Completed);
+    QCOMPARE(m_server->requests.size(), 3);
+    const QJsonArray sentSecond = requestMessages(m_server->requests.at(1));
+    QCOMPARE(sentSecond.size(), 4); // system, user, assistant tool call, tool result
+    QJsonArray expected = sentSecond;
+    expected.append(
+        QJsonObject { { u"role"_s, u"assistant"_s }, { u"content"_s, u"It is with Fjordline."_s } });
+    expected.append(QJsonObject { { u"role"_s, u"user"_s }, { u"content"_s, u"When will it arrive?"_s } });
+    QCOMPARE(requestMessages(m_server->requests.at(2)), expected);
+
+    ExecutionStore store(m_db);
+    QVERIFY(store.open().ok());
+    HistoryQuery q;
+    q.search = u"tromsdalen"_s; // only in the tool's result
+    const Result<HistoryPage> page = store.query(StoreScope::everyWorkspace(), q);
+    QVERIFY(page.ok());
+    QCOMPARE(page->items.size(), 1);
+    QCOMPARE(page->items.first().id, one.id);
+}
+
+void TestToolLoopEngine::workflowNodeUsesTools()
+{
+    ExecutionRequest r;
+    r.orchestrationId = u"ship"_s;
+    r.inputs = QJsonObject { { u"question"_s, u"Where is it?"_s } };
+    const ExecutionRecord rec = run(r);
+    QCOMPARE(rec.status, ExecutionStatus::Completed);
+    const StepRecord *node = stepOf(rec, StepKind::Node);
+    const StepRecord *tool = stepOf(rec, StepKind::Tool);
+    QVERIFY(node && tool);
+    QCOMPARE(tool->parentStepId, node->id);
+    QCOMPARE(tool->nodeId, u"track"_s);
+    QCOMPARE(tool->name, u"orders"_s);
+    QCOMPARE(stepOf(rec, StepKind::Llm, 0)->parentStepId, node->id);
+    QVERIFY(stepOf(rec, StepKind::Llm, 1)); // the turn after the tool
+}
+
+void TestToolLoopEngine::toolCallBudgetFailsTheRun()
+{
+    ExecutionRequest r;
+    r.agentId = u"courier"_s;
+    r.inputs = QJsonObject { { u"question"_s, u"?"_s } };
+    r.budget.maxToolCalls = 0;
+    const ExecutionRecord rec = run(r);
+    QCOMPARE(rec.status, ExecutionStatus::Failed);
+    QVERIFY2(rec.errorMessage.contains(u"max_tool_calls is 0"_s), qPrintable(rec.errorMessage));
+    QVERIFY(!stepOf(rec, StepKind::Tool));
+}
+
+// Cancel during a command tool's call: the run ends cancelled and the tool's process (and the
+// child it started) are gone.
+void TestToolLoopEngine::cancelKillsTheCommandTool()
+{
+    ExecutionRequest r;
+    r.agentId = u"sleeper"_s;
+    r.inputs = QJsonObject { { u"question"_s, u"?"_s } };
+    r.executionId = as::newId();
+    m_backend->start(r, nullptr, {});
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(pidFile()) && QFileInfo(pidFile()).size() > 0, 10000);
+    QFile f(pidFile());
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QStringList pids = QString::fromUtf8(f.readAll()).split(u' ', Qt::SkipEmptyParts);
+    QCOMPARE(pids.size(), 2);
+    for (const QString &p : pids)
+        QCOMPARE(::kill(p.toInt(), 0), 0); // running
+    m_backend->cancel(r.executionId);
+    auto status = [this, &r] {
+        ExecutionStore store(m_db);
+        if (!store.open().ok())
+            return ExecutionStatus::Queued;
+        Result<ExecutionRecord> got = store.execution(StoreScope::everyWorkspace(), r.executionId, true);
+        return got.ok() ? got->status : ExecutionStatus::Queued;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(status(), ExecutionStatus::Cancelled, 10000);
+    for (const QString &p : pids)
+        QTRY_VERIFY_WITH_TIMEOUT(::kill(p.toInt(), 0) != 0 || isZombie(p.toInt()), 10000);
 }
 
 QTEST_GUILESS_MAIN(TestToolLoopEngine)
