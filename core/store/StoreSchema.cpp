@@ -226,29 +226,39 @@ Result<void> migration3(QSqlDatabase &db)
                            "error_text, content='', tokenize='unicode61 remove_diacritics 2')"));
         !r)
         return r;
+    // A tool step is indexed once it has ended (its row is written twice: started, ended): one
+    // index write per call instead of three.
     auto values = [](const QString &row) {
         return QStringLiteral("%1.rowid, %2, %3, IFNULL(%1.error_message, '')")
             .arg(row, ftsTextExpression(row + QStringLiteral(".input_data")),
                 ftsTextExpression(row + QStringLiteral(".output_data")));
     };
-    const QString insertNew = QStringLiteral(
-        "INSERT INTO tool_steps_fts (rowid, input_text, output_text, error_text) VALUES (%1);")
-                                  .arg(values(QStringLiteral("new")));
-    const QString deleteOld = QStringLiteral("INSERT INTO tool_steps_fts (tool_steps_fts, rowid, input_text, "
-                                             "output_text, error_text) VALUES ('delete', %1);")
-                                  .arg(values(QStringLiteral("old")));
+    auto insertOf = [&values](const QString &row) {
+        return QStringLiteral(
+            "INSERT INTO tool_steps_fts (rowid, input_text, output_text, error_text) SELECT %1 "
+            "WHERE %2.status <> 'running';")
+            .arg(values(row), row);
+    };
+    auto deleteOf = [&values](const QString &row) {
+        return QStringLiteral("INSERT INTO tool_steps_fts (tool_steps_fts, rowid, input_text, output_text, "
+                              "error_text) SELECT 'delete', %1 WHERE %2.status <> 'running';")
+            .arg(values(row), row);
+    };
+    const QString oldRow = QStringLiteral("old"), newRow = QStringLiteral("new");
     const QString triggers[] = {
         QStringLiteral("CREATE TRIGGER tool_steps_fts_insert AFTER INSERT ON execution_steps WHEN "
                        "new.kind = 'tool' BEGIN %1 END")
-            .arg(insertNew),
+            .arg(insertOf(newRow)),
         QStringLiteral("CREATE TRIGGER tool_steps_fts_delete AFTER DELETE ON execution_steps WHEN "
                        "old.kind = 'tool' BEGIN %1 END")
-            .arg(deleteOld),
-        QStringLiteral("CREATE TRIGGER tool_steps_fts_update AFTER UPDATE OF input_data, output_data, "
-                       "error_message ON execution_steps WHEN new.kind = 'tool' AND old.kind = 'tool' AND "
-                       "(old.input_data IS NOT new.input_data OR old.output_data IS NOT new.output_data OR "
-                       "old.error_message IS NOT new.error_message) BEGIN %1 %2 END")
-            .arg(deleteOld, insertNew),
+            .arg(deleteOf(oldRow)),
+        QStringLiteral(
+            "CREATE TRIGGER tool_steps_fts_update AFTER UPDATE OF input_data, output_data, "
+            "error_message, status ON execution_steps WHEN new.kind = 'tool' AND old.kind = 'tool' AND "
+            "(old.status IS NOT new.status OR old.input_data IS NOT new.input_data OR "
+            "old.output_data IS NOT new.output_data OR old.error_message IS NOT new.error_message) "
+            "BEGIN %1 %2 END")
+            .arg(deleteOf(oldRow), insertOf(newRow)),
     };
     for (const QString &sql : triggers)
         if (auto r = exec(db, sql); !r)
@@ -256,7 +266,8 @@ Result<void> migration3(QSqlDatabase &db)
     return exec(db,
         QStringLiteral(
             "INSERT INTO tool_steps_fts (rowid, input_text, output_text, error_text) "
-            "SELECT rowid, %1, %2, IFNULL(error_message, '') FROM execution_steps WHERE kind = 'tool'")
+            "SELECT rowid, %1, %2, IFNULL(error_message, '') FROM execution_steps WHERE kind = 'tool' AND "
+            "status <> 'running'")
             .arg(ftsTextExpression(QStringLiteral("input_data")),
                 ftsTextExpression(QStringLiteral("output_data"))));
 }

@@ -490,6 +490,8 @@ void TestExecutionStore::fullTextSearchFindsToolSteps()
     s.inputData = QJsonObject { { u"city"_s, u"Reykjavik"_s } };
     s.outputData = {};
     QVERIFY(store.insertStep(s).ok());
+    s.status = StepStatus::Completed; // indexed once it has ended
+    QVERIFY(store.updateStep(s).ok());
     auto found = [&store](const QString &text) {
         HistoryQuery q;
         q.search = text;
