@@ -1,6 +1,8 @@
 #include "core/common/Util.h"
+#include "core/engine/Engine.h"
 #include "core/engine/LocalBackend.h"
 #include "core/store/ExecutionStore.h"
+#include "core/tools/ToolHost.h"
 #include "tests/support/ScriptedHttpServer.h"
 
 #include <QFile>
@@ -31,6 +33,7 @@ private slots:
     void workflowNodeUsesTools();
     void toolCallBudgetFailsTheRun();
     void cancelKillsTheCommandTool();
+    void cancelSendsMcpCancellation();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -150,7 +153,8 @@ void TestToolLoopEngine::startBackend(const QString &extraAgentJson)
                      "parameters": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]},
                      "responses": [{"when": {"id": "A1"}, "result": {"carrier": "Fjordline", "depot": "Tromsdalen"}},
                                    {"error": "no such order"}]},
-          "nap": {"kind": "command", "command": "python3", "args": ["%2", "sleep"], "env": {"PID_FILE": "%3"}}},
+          "nap": {"kind": "command", "command": "python3", "args": ["%2", "sleep"], "env": {"PID_FILE": "%3"}},
+          "faulty": {"kind": "mcp", "command": "python3", "args": ["%5"]}},
         "agents": [
           {"id": "chat", "name": "chat", "version": "1",
            "model": {"provider": "cloud", "name": "gpt-4o-mini"}, "instructions": "Answer briefly.",
@@ -167,13 +171,17 @@ void TestToolLoopEngine::startBackend(const QString &extraAgentJson)
           {"id": "sleeper", "name": "sleeper", "version": "1", "tools": ["nap"],
            "model": {"provider": "offline", "name": "scripted"}, "instructions": "Nap.",
            "signature": {"inputs": [{"name": "question", "type": "str"}],
+                         "outputs": [{"name": "answer", "type": "str"}]}},
+          {"id": "hanger", "name": "hanger", "version": "1", "tools": ["faulty/hang"],
+           "model": {"provider": "offline", "name": "scripted"}, "instructions": "Wait.",
+           "signature": {"inputs": [{"name": "question", "type": "str"}],
                          "outputs": [{"name": "answer", "type": "str"}]}}%4],
         "orchestrations": [{"id": "ship", "name": "ship", "version": "1",
           "inputs": [{"name": "question", "type": "str"}],
           "nodes": [{"id": "track", "agent": "courier"}],
           "edges": [{"from": "input.question", "to": "track.question"}],
-          "outputs": [{"name": "answer", "from": "track.answer"}]}]})"_s.arg(
-        m_server->url().toString(), QString::fromUtf8(COMMAND_TOOL), pidFile(), extraAgentJson);
+          "outputs": [{"name": "answer", "from": "track.answer"}]}]})"_s.arg(m_server->url().toString(),
+        QString::fromUtf8(COMMAND_TOOL), pidFile(), extraAgentJson, QString::fromUtf8(MCP_FAULT_SERVER));
     Result<Workspace> ws = Workspace::fromJson(json.toUtf8());
     if (!ws.ok())
         qFatal("workspace: %s", qPrintable(ws.error()));
@@ -396,6 +404,45 @@ void TestToolLoopEngine::cancelKillsTheCommandTool()
     QTRY_COMPARE_WITH_TIMEOUT(status(), ExecutionStatus::Cancelled, 10000);
     for (const QString &p : pids)
         QTRY_VERIFY_WITH_TIMEOUT(::kill(p.toInt(), 0) != 0 || isZombie(p.toInt()), 10000);
+}
+
+// Cancel during an MCP tool call that never answers: the server is told
+// (notifications/cancelled, which the fault server notes on its stderr, the source's log).
+void TestToolLoopEngine::cancelSendsMcpCancellation()
+{
+    ExecutionRequest r;
+    r.agentId = u"hanger"_s;
+    r.inputs = QJsonObject { { u"question"_s, u"?"_s } };
+    r.executionId = as::newId();
+    m_backend->start(r, nullptr, {});
+    Engine *engine = m_backend->engine();
+    auto faultyLog = [engine] {
+        QStringList log;
+        QMetaObject::invokeMethod(
+            engine,
+            [engine, &log] {
+                for (const ToolSourceStatus &s : engine->tools()->statuses())
+                    if (s.id == u"faulty")
+                        log = s.log;
+            },
+            Qt::BlockingQueuedConnection);
+        return log.join(u'\n');
+    };
+    auto stored = [this, &r] {
+        ExecutionStore store(m_db);
+        if (!store.open().ok())
+            return ExecutionRecord();
+        Result<ExecutionRecord> got = store.execution(StoreScope::everyWorkspace(), r.executionId, true);
+        return got.ok() ? got.take() : ExecutionRecord();
+    };
+    // The hang call is running once its tool step is stored.
+    QTRY_VERIFY_WITH_TIMEOUT(stepOf(stored(), StepKind::Tool) != nullptr, 10000);
+    QVERIFY(!faultyLog().contains(u"cancelled"_s));
+    m_backend->cancel(r.executionId);
+    QTRY_COMPARE_WITH_TIMEOUT(stored().status, ExecutionStatus::Cancelled, 10000);
+    const ExecutionRecord rec = stored();
+    QCOMPARE(stepOf(rec, StepKind::Tool)->status, StepStatus::Cancelled);
+    QTRY_VERIFY_WITH_TIMEOUT(faultyLog().contains(u"fault server: cancelled"_s), 10000);
 }
 
 QTEST_GUILESS_MAIN(TestToolLoopEngine)
