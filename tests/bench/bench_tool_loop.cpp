@@ -2,7 +2,10 @@
 // (latency 0) on the scripted provider at unlimited pace (ttft_ms 0, tokens_per_second 0)
 // runs TURNS turns of CALLS tool calls each, then answers. Goal: < 0.2 ms per call.
 //
-//   bench_tool_loop [turns=20] [calls=50] [repeats=3] [no-db|with-db]
+//   bench_tool_loop [turns=1] [calls=1000] [repeats=3] [no-db|with-db]
+//
+// One turn of many calls measures the loop's own work per call; many turns also grow the
+// conversation every turn re-sends (and the provider re-reads), a cost per turn, not per call.
 //
 // Printed per configuration (best of `repeats`): wall time of the run from start() to the
 // `complete` event on the main thread, per call; and the marginal cost of a call: the same
@@ -125,8 +128,8 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     const QStringList args = app.arguments();
-    const int turns = args.size() > 1 ? args.at(1).toInt() : 20;
-    const int calls = args.size() > 2 ? args.at(2).toInt() : 50;
+    const int turns = args.size() > 1 ? args.at(1).toInt() : 1;
+    const int calls = args.size() > 2 ? args.at(2).toInt() : 1000;
     const int repeats = args.size() > 3 ? args.at(3).toInt() : 3;
     const QString mode = args.size() > 4 ? args.at(4) : QStringLiteral("both");
     QTemporaryDir dir;
