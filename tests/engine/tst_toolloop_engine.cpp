@@ -41,6 +41,7 @@ private:
     std::unique_ptr<ScriptedHttpServer> m_serverOwner;
     std::unique_ptr<LocalBackend> m_backend;
     QString m_db;
+    ExecutionEventList m_events; // every event the backend delivered
 
     void startBackend(const QString &extraAgentJson);
     QString pidFile() const { return m_dir->filePath(u"nap.pids"_s); }
@@ -188,6 +189,9 @@ void TestToolLoopEngine::startBackend(const QString &extraAgentJson)
     EngineSettings s;
     s.databasePath = m_db;
     m_backend = std::make_unique<LocalBackend>(ws.value(), s);
+    m_events.clear();
+    connect(m_backend.get(), &ExecutionBackend::eventsReceived, this,
+        [this](const ExecutionEventList &events) { m_events += events; });
     m_backend->setCredentialTrust(CredentialTrust::everything()); // a loopback host
 }
 
@@ -363,6 +367,13 @@ void TestToolLoopEngine::workflowNodeUsesTools()
     QCOMPARE(tool->name, u"orders"_s);
     QCOMPARE(stepOf(rec, StepKind::Llm, 0)->parentStepId, node->id);
     QVERIFY(stepOf(rec, StepKind::Llm, 1)); // the turn after the tool
+    // The tool step is announced like any step: started, then completed with its result.
+    QStringList seen;
+    for (const ExecutionEvent &e : std::as_const(m_events))
+        if (e.step && e.step->id == tool->id)
+            seen << u"%1 %2 %3"_s.arg(ExecutionEvent::typeName(e.type), toWire(e.step->kind),
+                e.step->toolCallId.isEmpty() ? u"-"_s : u"id"_s);
+    QCOMPARE(seen, (QStringList { u"step_started tool id"_s, u"step_completed tool id"_s }));
 }
 
 void TestToolLoopEngine::toolCallBudgetFailsTheRun()
