@@ -435,6 +435,12 @@ void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer
     case Route::Cancel:
         cancelExecution(*principal, match.id, respond);
         break;
+    case Route::Tools:
+        listTools(*principal, respond);
+        break;
+    case Route::ToolCall:
+        callTool(*principal, match.id, match.tool, request, respond);
+        break;
     case Route::WsPlain:
         respond(HttpResponse::error(
             426, QStringLiteral("upgrade_required"), QStringLiteral("this endpoint is a WebSocket")));
@@ -686,6 +692,66 @@ void WorkspaceServer::cancelExecution(
         served->backend->cancel(id);
         accepted();
     });
+}
+
+void WorkspaceServer::listTools(const Principal &p, const HttpServer::Responder &respond)
+{
+    ServedWorkspace *served = servedFor(p);
+    if (!served) {
+        respond(notFound(QStringLiteral("workspace %1").arg(p.displayName())));
+        return;
+    }
+    served->backend->listTools(this, [respond](const QList<ToolSourceStatus> &sources, const Error &error) {
+        if (error.code != ErrorCode::None) {
+            respond(internalError(error.message));
+            return;
+        }
+        QJsonArray list;
+        for (const ToolSourceStatus &s : sources)
+            list.append(s.toJson());
+        respond(HttpResponse::json(200, QJsonObject { { QStringLiteral("sources"), list } }));
+    });
+}
+
+void WorkspaceServer::callTool(const Principal &p, const QString &source, const QString &tool,
+    const HttpRequest &request, const HttpServer::Responder &respond)
+{
+    ServedWorkspace *served = servedFor(p);
+    if (!served) {
+        respond(notFound(QStringLiteral("workspace %1").arg(p.displayName())));
+        return;
+    }
+    QString problem;
+    const std::optional<QJsonObject> body = parseBody(request, &problem);
+    QJsonObject arguments;
+    if (!body || !optionalObject(*body, QStringLiteral("arguments"), &arguments, &problem)) {
+        respond(badRequest(problem));
+        return;
+    }
+    served->backend->callTool(
+        source, tool, arguments, this, [respond](const ToolResult &result, const Error &error) {
+            switch (error.code) {
+            case ErrorCode::None:
+                respond(HttpResponse::json(200,
+                    QJsonObject { { QStringLiteral("result"), result.toJson() },
+                        { QStringLiteral("latency_ms"), result.latencyMs } }));
+                return;
+            case ErrorCode::NotFound:
+                respond(HttpResponse::error(
+                    404, QStringLiteral("not_found"), error.message, ErrorCode::NotFound));
+                return;
+            case ErrorCode::InvalidInput:
+                respond(HttpResponse::error(
+                    422, QStringLiteral("invalid_arguments"), error.message, ErrorCode::InvalidInput));
+                return;
+            case ErrorCode::Unreachable:
+                respond(HttpResponse::error(
+                    502, QStringLiteral("tool_source_failed"), error.message, ErrorCode::Unreachable));
+                return;
+            default:
+                respond(internalError(error.message));
+            }
+        });
 }
 
 std::optional<HttpResponse> WorkspaceServer::checkUpgrade(const HttpRequest &request)
