@@ -44,7 +44,9 @@
 // description (see "Default answers" below). The subject of the inputs appears in the str
 // values, so a history search can find the run. An agent offered tools, without `replies`,
 // first calls each of its tools once, arguments sampled from each tool's input schema (ids
-// call_<turn>_<i>); once tool results follow the last user message it gives that answer.
+// call_<turn>_<i>); once tool results follow the last user message it gives that answer
+// (docs/tool-calls.md, "The scripted provider"). A malformed tool turn in `replies` fails the
+// call like fail_with, saying where ("replies[0].tool_calls[1]: …").
 //
 // Streaming: the reply is cut into token-sized pieces (at most 4 characters, a leading space
 // attached to the following word), one chunk signal with tokens = 1 per piece. At unlimited
@@ -108,12 +110,24 @@ QString userMessage(const LlmRequest &r)
 
 // The value text of input `name` in the user message ("name: value" or "name:\nvalue", see
 // buildPrompt), up to its first non-empty line.
+// A plain search, not a regular expression: compiling one per call was most of the cost of a
+// scripted call at unlimited pace (the agent loop runs many).
 QString inputLine(const QString &user, const QString &name)
 {
-    const QRegularExpression re(
-        QStringLiteral("(?:^|\\n)%1:[ \\n]+(.*)").arg(QRegularExpression::escape(name)));
-    const QRegularExpressionMatch m = re.match(user);
-    return m.hasMatch() ? m.captured(1).trimmed() : QString();
+    const QString key = name + QLatin1Char(':');
+    for (qsizetype at = user.indexOf(key); at >= 0; at = user.indexOf(key, at + 1)) {
+        if (at > 0 && user.at(at - 1) != QLatin1Char('\n'))
+            continue; // not at the start of a line
+        qsizetype p = at + key.size();
+        const qsizetype gap = p;
+        while (p < user.size() && (user.at(p) == QLatin1Char(' ') || user.at(p) == QLatin1Char('\n')))
+            ++p;
+        if (p == gap)
+            continue; // "name:value" is not an input line
+        const qsizetype end = user.indexOf(QLatin1Char('\n'), p);
+        return user.mid(p, end < 0 ? -1 : end - p).trimmed();
+    }
+    return {};
 }
 
 // A short subject from one line of input: Markdown marks, a greeting and everything after the

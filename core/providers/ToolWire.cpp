@@ -61,11 +61,14 @@ QList<ModelToolCall> CallAccumulator::calls() const
 {
     QList<ModelToolCall> out;
     out.reserve(m_calls.size());
-    for (const Pending &p : m_calls) {
+    for (auto it = m_calls.cbegin(); it != m_calls.cend(); ++it) {
+        const Pending &p = it.value();
+        // Some compatible servers send no ids; the results must still find their calls.
+        const QString id = p.id.isEmpty() ? QStringLiteral("call_%1").arg(it.key()) : p.id;
         if (p.arguments.isEmpty() && !p.initial.isEmpty())
-            out.append(ModelToolCall::fromObject(p.id, p.name, p.initial));
+            out.append(ModelToolCall::fromObject(id, p.name, p.initial));
         else
-            out.append(ModelToolCall::fromText(p.id, p.name, p.arguments));
+            out.append(ModelToolCall::fromText(id, p.name, p.arguments));
     }
     return out;
 }

@@ -30,7 +30,8 @@ QJsonArray anthropicTools(const QList<ToolDefinition> &tools);
 
 // Tool calls streamed in pieces, keyed by the provider's index (OpenAI's tool_calls[].index,
 // Anthropic's content block index): the first piece of an index brings id and name, later
-// ones append argument text. calls() gives them in index order, arguments parsed.
+// ones append argument text. calls() gives them in index order, arguments parsed, a missing
+// id made up as call_<index>.
 class CallAccumulator
 {
 public:

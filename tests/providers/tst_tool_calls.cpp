@@ -543,7 +543,8 @@ void TestToolCalls::ollamaKeepsIdsItIsGiven()
 }
 
 // Arguments that are not a JSON object keep their text and say why; the call is still
-// returned so the loop can answer the model with an error result.
+// returned so the loop can answer the model with an error result. A call without an id (some
+// compatible servers) gets one, so its result can answer it.
 void TestToolCalls::argumentsThatAreNotAnObject()
 {
     const QByteArray stream
@@ -554,7 +555,7 @@ void TestToolCalls::argumentsThatAreNotAnObject()
           "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_2\",\"type\":"
           "\"function\",\"function\":{\"name\":\"b\",\"arguments\":\"[1, 2]\"}}]}}]}\n\n"
           "data: "
-          "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":2,\"id\":\"call_3\",\"type\":"
+          "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":2,\"type\":"
           "\"function\",\"function\":{\"name\":\"c\",\"arguments\":\"\"}}]}}]}\n\n"
           "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}]}\n\n"
           "data: [DONE]\n\n";
@@ -569,6 +570,7 @@ void TestToolCalls::argumentsThatAreNotAnObject()
     QVERIFY2(r.toolCalls.at(0).argumentsError.startsWith(QStringLiteral("invalid JSON at offset")),
         qPrintable(r.toolCalls.at(0).argumentsError));
     QCOMPARE(r.toolCalls.at(1).argumentsError, QStringLiteral("arguments are not a JSON object: got [1,2]"));
+    QCOMPARE(r.toolCalls.at(2).id, QStringLiteral("call_2")); // a server that sent no id
     QCOMPARE(r.toolCalls.at(2).argumentsError, QString()); // no arguments: {}
     QCOMPARE(r.toolCalls.at(2).argumentsJson(), QStringLiteral("{}"));
 }
