@@ -304,6 +304,46 @@ std::optional<int> readRunInputs(
     return std::nullopt;
 }
 
+// --mock-tool NAME=FILE.json (an override object read from the file), --max-cost USD,
+// --continue EXECUTION_ID --message TEXT (docs/agent-loop.md). The exit code when refused.
+std::optional<int> readToolOptions(const CliArguments &a, ExecutionRequest *request)
+{
+    for (const QString &assignment : a.values(QStringLiteral("mock-tool"))) {
+        const qsizetype eq = assignment.indexOf(QLatin1Char('='));
+        if (eq <= 0 || eq == assignment.size() - 1)
+            return badArguments(
+                QStringLiteral("run: --mock-tool '%1': expected NAME=FILE.json").arg(assignment));
+        const QString name = assignment.left(eq);
+        const QString option = QStringLiteral("run: --mock-tool %1").arg(name);
+        const Result<QJsonObject> entry = readJsonObject(option, assignment.mid(eq + 1));
+        if (!entry)
+            return badArguments(entry.error());
+        if (const QString problem = toolOverrideProblem(option, *entry); !problem.isEmpty())
+            return badArguments(problem);
+        request->toolOverrides.insert(name, *entry);
+    }
+    if (a.has(QStringLiteral("max-cost"))) {
+        bool ok = false;
+        const double usd = a.value(QStringLiteral("max-cost")).toDouble(&ok);
+        if (!ok || usd < 0)
+            return badArguments(QStringLiteral("run: --max-cost '%1': expected a number of US dollars >= 0")
+                                    .arg(a.value(QStringLiteral("max-cost"))));
+        request->budget.maxCostUsd = usd;
+    }
+    if (a.has(QStringLiteral("continue")) != a.has(QStringLiteral("message")))
+        return badArguments(a.has(QStringLiteral("continue"))
+                ? QStringLiteral("run: --continue needs --message TEXT")
+                : QStringLiteral("run: --message needs --continue EXECUTION_ID"));
+    if (a.has(QStringLiteral("continue"))) {
+        if (!a.has(QStringLiteral("agent")))
+            return badArguments(
+                QStringLiteral("run: --continue needs --agent (only an agent run can be continued)"));
+        request->conversationOf = a.value(QStringLiteral("continue"));
+        request->message = a.value(QStringLiteral("message"));
+    }
+    return std::nullopt;
+}
+
 // Keys the file would send anywhere but their official host, or read from a variable of its
 // choosing, need --trust-workspace: false (with the reasons printed) before any request.
 bool trustSettled(const CliArguments &a, const Workspace &workspace, const ExecutionRequest &request)
@@ -329,6 +369,8 @@ QString RunnerCli::usage()
         "                      [--input NAME=VALUE]... [--inputs FILE.json] [--upstream FILE.json]\n"
         "                      [--db FILE | --no-history] [--remote URL --token-file FILE]\n"
         "                      [--trust-workspace] [--format text|json|jsonl]\n"
+        "                      [--mock-tool NAME=FILE.json]... [--max-cost USD]\n"
+        "                      [--continue EXECUTION_ID --message TEXT]\n"
         "  agentstudio-run history [--status S] [--agent ID] [--workflow ID] [--search TEXT]\n"
         "                      [--since ISO] [--limit N] [--db FILE [--workspace FILE]\n"
         "                      | --remote URL --token-file FILE] [--format text|json]\n"
@@ -409,6 +451,10 @@ int RunnerCli::run(const QStringList &args)
         { QStringLiteral("token-file") },
         { QStringLiteral("format") },
         { QStringLiteral("trust-workspace"), false },
+        { QStringLiteral("mock-tool"), true, true },
+        { QStringLiteral("max-cost") },
+        { QStringLiteral("continue") },
+        { QStringLiteral("message") },
     };
     const auto parsedResult = CliArguments::parse(QStringLiteral("run"), args, options, 0);
     if (!parsedResult)
@@ -446,7 +492,12 @@ int RunnerCli::run(const QStringList &args)
     const Result<RunTarget> target = runTarget(a, workspace, &request);
     if (!target)
         return badArguments(target.error());
-    if (const std::optional<int> refused = readRunInputs(a, *target->fields, target->preValidate, &request))
+    // A conversation's next turn takes the message, not the inputs.
+    const bool continuing = a.has(QStringLiteral("continue"));
+    if (const std::optional<int> refused
+        = readRunInputs(a, *target->fields, target->preValidate && !continuing, &request))
+        return *refused;
+    if (const std::optional<int> refused = readToolOptions(a, &request))
         return *refused;
 
     // A server applies its own trust to its own workspace.

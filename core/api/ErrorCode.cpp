@@ -19,6 +19,8 @@ QString toWire(ErrorCode code)
         return QStringLiteral("cancelled");
     case ErrorCode::Internal:
         return QStringLiteral("internal");
+    case ErrorCode::BudgetExceeded:
+        return QStringLiteral("budget_exceeded");
     }
     return QStringLiteral("internal");
 }
@@ -27,8 +29,9 @@ ErrorCode errorCodeFromWire(QStringView text)
 {
     if (text.isEmpty())
         return ErrorCode::None;
-    for (ErrorCode c : { ErrorCode::NotFound, ErrorCode::InvalidInput, ErrorCode::InvalidCursor,
-             ErrorCode::Unreachable, ErrorCode::Provider, ErrorCode::Cancelled, ErrorCode::Internal }) {
+    for (ErrorCode c :
+        { ErrorCode::NotFound, ErrorCode::InvalidInput, ErrorCode::InvalidCursor, ErrorCode::Unreachable,
+            ErrorCode::Provider, ErrorCode::Cancelled, ErrorCode::Internal, ErrorCode::BudgetExceeded }) {
         if (text == toWire(c))
             return c;
     }

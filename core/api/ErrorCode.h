@@ -17,10 +17,11 @@ enum class ErrorCode {
     Provider, // the provider answered with an error or a reply that does not fit the signature
     Cancelled, // cancelled by a user or by shutdown
     Internal, // a bug or a store failure: the log has the cause
+    BudgetExceeded, // a run went over its budget (max_cost_usd, max_tool_calls)
 };
 
 // "not_found", "invalid_input", "invalid_cursor", "unreachable", "provider", "cancelled",
-// "internal"; "" for None.
+// "internal", "budget_exceeded"; "" for None.
 QString toWire(ErrorCode code);
 // The code of a wire name; unknown names (a newer server) read as Internal, "" as None.
 ErrorCode errorCodeFromWire(QStringView text);

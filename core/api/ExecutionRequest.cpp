@@ -30,6 +30,53 @@ ExecutionBudget ExecutionBudget::fromJson(const QJsonObject &o)
     return b;
 }
 
+namespace {
+bool isCount(const QJsonValue &v)
+{
+    return v.isDouble() && v.toDouble() >= 0 && v.toDouble() == double(qint64(v.toDouble()));
+}
+} // namespace
+
+QString ExecutionBudget::parse(const QJsonObject &o, ExecutionBudget *out)
+{
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        const QString at = QStringLiteral("budget.%1").arg(it.key());
+        const QJsonValue v = it.value();
+        if (it.key() == u"max_cost_usd") {
+            if (!v.isDouble() || v.toDouble() < 0)
+                return at + QStringLiteral(": expected a number >= 0");
+            out->maxCostUsd = v.toDouble();
+        } else if (it.key() == u"max_tool_calls") {
+            if (!isCount(v))
+                return at + QStringLiteral(": expected an integer >= 0");
+            out->maxToolCalls = v.toInt();
+        } else {
+            return at + QStringLiteral(": unknown field (expected max_cost_usd or max_tool_calls)");
+        }
+    }
+    return {};
+}
+
+QString toolOverrideProblem(const QString &path, const QJsonValue &entry)
+{
+    if (!entry.isObject())
+        return path + QStringLiteral(": expected an object with result, error or latency_ms");
+    const QJsonObject o = entry.toObject();
+    for (auto f = o.begin(); f != o.end(); ++f)
+        if (f.key() != u"result" && f.key() != u"error" && f.key() != u"latency_ms")
+            return QStringLiteral("%1.%2: unknown field (expected result, error or latency_ms)")
+                .arg(path, f.key());
+    if (o.isEmpty())
+        return path + QStringLiteral(": expected result, error or latency_ms");
+    if (o.contains(u"result") && o.contains(u"error"))
+        return path + QStringLiteral(": give result or error, not both");
+    if (o.contains(u"error") && !o.value(u"error").isString())
+        return path + QStringLiteral(".error: expected a string");
+    if (o.contains(u"latency_ms") && !isCount(o.value(u"latency_ms")))
+        return path + QStringLiteral(".latency_ms: expected an integer >= 0");
+    return {};
+}
+
 QJsonObject ExecutionRequest::toJson() const
 {
     QJsonObject o;

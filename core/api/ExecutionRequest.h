@@ -15,7 +15,15 @@ struct ExecutionBudget
     bool isEmpty() const { return !maxCostUsd && !maxToolCalls; }
     QJsonObject toJson() const;
     static ExecutionBudget fromJson(const QJsonObject &o);
+    // Reads a request's budget strictly: why it does not fit ("budget.max_tool_calls:
+    // expected an integer >= 0"), or "" with *out set.
+    static QString parse(const QJsonObject &o, ExecutionBudget *out);
 };
+
+// Why one tool_overrides entry does not fit ({"result"} | {"error": string} | {"latency_ms":
+// integer >= 0}, latency_ms combinable with either), naming `path` ("tool_overrides.weather");
+// "" when it fits.
+QString toolOverrideProblem(const QString &path, const QJsonValue &entry);
 
 // What to run (docs/architecture.md). Exactly one of agentId / orchestrationId is set.
 struct ExecutionRequest

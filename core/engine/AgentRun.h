@@ -4,28 +4,34 @@
 #include "core/api/ExecutionRecord.h"
 #include "core/engine/StoreWriter.h"
 #include "core/metering/Usage.h"
+#include "core/model/Prompt.h"
 #include "core/model/Workspace.h"
 #include "core/providers/CredentialPolicy.h"
+#include "core/providers/LlmCall.h"
+#include "core/tools/ToolHost.h"
 
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QObject>
+#include <QPointer>
 
 #include <functional>
 #include <optional>
 
 class ApiKeyLookup;
-class LlmCall;
 class PricingTable;
 class QNetworkAccessManager;
-struct LlmRequest;
-struct LlmResult;
+class QTimer;
 
-// One agent task of an execution (docs/architecture.md, "Agent task"): builds the prompt,
-// finds the API key (environment, or the keychain asynchronously), makes the call, records
-// every failed attempt as its own failed `llm` step and the next attempt as a new one, parses
-// the reply in a `parse` step and prices the tokens. It reports through its Host (steps, chunks,
-// usage) and ends exactly once with an Outcome passed to the `done` callback.
+// One agent task of an execution (docs/architecture.md, "Agent task"; docs/agent-loop.md):
+// builds the prompt, finds the API key (environment, or the keychain asynchronously), makes the
+// call, records every failed attempt as its own failed `llm` step and the next attempt as a new
+// one, parses the reply in a `parse` step and prices the tokens. An agent with tools runs the
+// agent loop: its tools are resolved first (ToolHost, on this thread), each model turn is one
+// `llm` step whose request offers them, every call a reply asks for is a `tool` step (all calls
+// of a turn run at once), their results go back as tool messages, and the loop ends at a reply
+// with no tool calls (then the parse step) or fails at max_turns. It reports through its Host
+// (steps, chunks, usage, budget) and ends exactly once with an Outcome passed to `done`.
 //
 // Threading: created, used and deleted on the engine thread. Owned by its execution; the
 // LlmCall and the key lookup are owned by the AgentRun. A deleted AgentRun drops its pending
@@ -52,6 +58,12 @@ public:
         virtual void charge(const TokenUsage &usage, const std::optional<double> &cost) = 0;
         // The execution is being cancelled: a failed call counts as cancelled.
         virtual bool cancelRequested() const = 0;
+        // The request's tool_overrides: tool name -> {"result"} | {"error"} | {"latency_ms"}.
+        virtual QJsonObject toolOverrides() const = 0;
+        // Counts `calls` more tool calls against the budget; returns why that exceeds it ("").
+        virtual QString takeToolCalls(int calls) = 0;
+        // Why the cost so far exceeds the budget, or "".
+        virtual QString overBudget() const = 0;
     };
 
     struct Context
@@ -61,6 +73,10 @@ public:
         const PricingTable *pricing = nullptr;
         QNetworkAccessManager *network = nullptr;
         StoreWriter *writer = nullptr; // partial outputs go there while the call runs (optional)
+        // The engine's tool sources (ToolHost::resolve / ToolHost::source; unset: no tools).
+        std::function<void(const AgentSpec &, QObject *, ToolHost::ResolveCallback)> resolveTools;
+        std::function<ToolSource *(const QString &sourceId)> toolSource;
+        int toolTimeoutMs = 60000; // one tool call
     };
 
     struct Outcome
@@ -83,6 +99,9 @@ public:
     // Records the `llm` step and starts; `done` is called exactly once, never from inside
     // start() (a failure found here is reported in a later turn).
     void start(const QJsonObject &inputs, Done done);
+    // Before start(): continue a conversation instead of building the prompt from inputs: the
+    // earlier messages (rebuilt from the store) and the new user message.
+    void continueConversation(const QList<ChatMessage> &history, const QString &message);
     // Aborts the call; the outcome (cancelled) follows, usually at once.
     void cancel();
     // Ends now as cancelled with the text so far, whatever the call does (shutdown).
@@ -92,14 +111,46 @@ public:
 
     const StepRecord *takeDirtyPartial() override;
 
+    // A message as an llm step's input_data holds it, and back (conversations rebuild the
+    // exact message list from these): {"role","content","tool_calls"?:[{"id","name",
+    // "arguments","arguments_text"?}],"tool_call_id"?,"name"?,"is_error"?}.
+    static QJsonObject messageToJson(const ChatMessage &m);
+    static ChatMessage messageFromJson(const QJsonObject &o);
+    static QJsonArray toolCallsToJson(const QList<ModelToolCall> &calls);
+    static QList<ModelToolCall> toolCallsFromJson(const QJsonArray &a);
+
 private:
-    void startKeyLookup(const LlmRequest &request);
-    void launch(const LlmRequest &request);
+    // One call of the current turn: its `tool` step, what it calls and the message it answers.
+    struct ToolCall
+    {
+        StepRecord step;
+        ModelToolCall call;
+        const BoundTool *tool = nullptr; // into m_tools; null: the model named no offered tool
+        QJsonObject override; // this run's tool_overrides entry for it
+        QPointer<ToolSource> source; // Not owned (the ToolHost's)
+        quint64 handle = 0; // of source->callTool (0: not at the source)
+        QTimer *delay = nullptr; // Owned (child): the override's added latency
+        bool done = false;
+        ChatMessage reply; // the tool message
+    };
+    void onToolsResolved(const QList<BoundTool> &tools, const QString &error);
+    void obtainKey();
+    void openTurn();
+    void startKeyLookup();
+    void launch();
     void failLater(const QString &error);
     void onChunk(const QString &text, int tokens);
     void onAttemptFailed(int attempt, const QString &error);
     void onFinished(const LlmResult &result);
     std::optional<double> price(const LlmResult &result) const;
+    void recordReply(const LlmResult &result, const QList<ModelToolCall> &calls);
+    void runTools(const QList<ModelToolCall> &calls);
+    void dispatchTool(int index);
+    void callTool(int index);
+    void deliverLater(int index, const ToolResult &result);
+    void toolDone(int index, const ToolResult &result);
+    void stopTools(bool now);
+    void fail(ErrorCode code, const QString &error);
     void parse(Outcome &o);
     void end(Outcome o);
 
@@ -107,7 +158,15 @@ private:
     Context m_context;
     AgentSpec m_agent;
     QString m_nodeId, m_parentStepId;
-    QJsonObject m_llmInput; // input_data of every llm attempt (never the key)
+    QJsonObject m_llmInput; // input_data of every llm attempt of the turn (never the key)
+    LlmRequest m_request; // the turn's request; apiKey held for the run's later turns only
+    QList<ChatMessage> m_messages; // the conversation so far
+    QList<BoundTool> m_tools; // offered to the model (resolved before the first turn)
+    QList<ToolCall> m_calls; // the running turn's tool calls
+    int m_turn = 0;
+    quint64 m_turnSerial = 0; // drops late answers of an earlier turn
+    bool m_cancelling = false;
+    QString m_startError; // found in start(), reported on the first llm step
     LlmCall *m_call = nullptr; // Owned (child) while running.
     ApiKeyLookup *m_keyLookup = nullptr; // Owned (child): the keychain read of the key.
     StepRecord m_llm; // the current attempt

@@ -116,12 +116,20 @@ void Engine::submit(quint64 ticket, const ExecutionRequest &request)
         return;
     }
     const QString id = request.executionId.isEmpty() ? as::newId() : request.executionId;
+    auto *x = new Execution(m_writer, m_journal);
+    x->initRecord(request, id, ws, agent, orch);
+    if (!request.conversationOf.isEmpty() || !request.message.isEmpty()) {
+        if (const QString why = continueConversation(x); !why.isEmpty()) {
+            delete x;
+            emit startFailed(ticket, why);
+            return;
+        }
+    }
     if (m_executions.contains(id) || !m_journal.open(id)) {
+        delete x;
         emit startFailed(ticket, QStringLiteral("execution '%1' already exists").arg(id));
         return;
     }
-    auto *x = new Execution(m_writer, m_journal);
-    x->initRecord(request, id, ws, agent, orch);
     x->trust = m_settings.credentialTrust;
     x->workspaceGeneration = m_workspaceGeneration;
     ExecutionRecord &r = x->rec;
@@ -270,8 +278,17 @@ AgentRun *Engine::startAgentRun(Execution *x, const AgentSpec &agent, const QJso
     context.pricing = &m_settings.pricing;
     context.network = m_network;
     context.writer = &m_writer;
+    if (ToolHost *tools = m_tools) {
+        context.resolveTools = [tools](const AgentSpec &a, QObject *ctx, ToolHost::ResolveCallback cb) {
+            tools->resolve(a, ctx, std::move(cb));
+        };
+        context.toolSource = [tools](const QString &id) { return tools->source(id); };
+    }
+    context.toolTimeoutMs = m_settings.toolTimeoutMs;
     auto *t = new AgentRun(*x, context, agent, parentStepId, nodeId);
     x->tasks.append(t);
+    if (x->history)
+        t->continueConversation(*x->history, x->req.message);
     t->start(inputs, std::move(done));
     return t;
 }
@@ -293,8 +310,10 @@ void Engine::runSingleAgent(Execution *x)
         return;
     }
     QStringList inputProblems;
-    const std::optional<QJsonObject> inputs
-        = validateInputs(agent->signature.inputs, x->req.inputs, &inputProblems);
+    // A conversation's next turn is the new message; the inputs were the first turn's.
+    const std::optional<QJsonObject> inputs = x->history
+        ? std::optional<QJsonObject>(x->rec.inputData)
+        : validateInputs(agent->signature.inputs, x->req.inputs, &inputProblems);
     if (!inputs) {
         finishExecution(x, kFailed, ErrorCode::InvalidInput,
             QStringLiteral("invalid inputs: %1").arg(inputProblems.join(QStringLiteral("; "))), {});
@@ -318,6 +337,57 @@ void Engine::runSingleAgent(Execution *x)
                 break;
             }
         });
+}
+
+QString Engine::continueConversation(Execution *x)
+{
+    // Read on this thread from the engine's own connection; the earlier turn's rows are
+    // committed or in this connection's open transaction, visible either way.
+    const ExecutionRequest &req = x->req;
+    if (req.agentId.isEmpty())
+        return QStringLiteral("conversation_of: only an agent run can be continued");
+    if (req.conversationOf.isEmpty() || req.message.trimmed().isEmpty())
+        return QStringLiteral("%1: a conversation needs both conversation_of and message")
+            .arg(
+                req.conversationOf.isEmpty() ? QStringLiteral("conversation_of") : QStringLiteral("message"));
+    ExecutionStore *store = m_writer.store();
+    if (!store)
+        return QStringLiteral("conversation_of: no history to continue (the engine runs without a database)");
+    if (m_executions.contains(req.conversationOf))
+        return QStringLiteral("conversation_of: execution '%1' has not finished").arg(req.conversationOf);
+    Result<ExecutionRecord> prev = store->execution(storeScope(x->ws), req.conversationOf, true);
+    if (!prev.ok())
+        return QStringLiteral("conversation_of: no execution '%1'").arg(req.conversationOf);
+    const ExecutionRecord &p = prev.value();
+    if (p.executionType != ExecutionType::Agent || p.agentId != req.agentId)
+        return QStringLiteral("conversation_of: execution '%1' is not a run of agent '%2'")
+            .arg(p.id, req.agentId);
+    if (p.status != ExecutionStatus::Completed)
+        return QStringLiteral("conversation_of: execution '%1' is %2; only a completed run can be continued")
+            .arg(p.id, toWire(p.status));
+    // The last top-level llm step holds every message sent in its turn; its reply ends the
+    // earlier conversation.
+    const StepRecord *last = nullptr;
+    for (const StepRecord &s : p.steps)
+        if (s.kind == StepKind::Llm && s.status == StepStatus::Completed && s.parentStepId.isEmpty()
+            && (!last || s.stepNumber > last->stepNumber))
+            last = &s;
+    if (!last)
+        return QStringLiteral("conversation_of: execution '%1' has no model reply to continue").arg(p.id);
+    QList<ChatMessage> history;
+    for (const QJsonValue &m : last->inputData.value(QStringLiteral("messages")).toArray())
+        history.append(AgentRun::messageFromJson(m.toObject()));
+    ChatMessage reply;
+    reply.role = QStringLiteral("assistant");
+    reply.content = last->outputData.value(QStringLiteral("text")).toString();
+    reply.toolCalls
+        = AgentRun::toolCallsFromJson(last->outputData.value(QStringLiteral("tool_calls")).toArray());
+    history.append(reply);
+    x->history = history;
+    x->rec.conversationId = p.conversationId.isEmpty() ? p.id : p.conversationId;
+    x->rec.turn = qMax(1, p.turn) + 1;
+    x->rec.inputData = QJsonObject { { QStringLiteral("message"), req.message } };
+    return {};
 }
 
 // --- Orchestrations ------------------------------------------------------------------------

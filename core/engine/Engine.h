@@ -155,6 +155,9 @@ private:
 
     // The three modes; every agent call is an AgentRun.
     void runSingleAgent(Execution *x);
+    // Rebuilds the conversation x continues (request conversation_of + message) into
+    // x->history; returns why it cannot ("" when it can).
+    QString continueConversation(Execution *x);
     AgentRun *startAgentRun(Execution *x, const AgentSpec &agent, const QJsonObject &inputs,
         const QString &parentStepId, const QString &nodeId, AgentRun::Done done);
     void runOrchestration(Execution *x);

@@ -21,6 +21,7 @@ struct EngineSettings
     qint64 maxRetainedEvents = 500000;
     // The partial output of a running LLM step is written to the store at most this often.
     int partialFlushMs = 250;
+    int toolTimeoutMs = 60000; // one tool call of the agent loop
     // Which keys may go to hosts other than their official one, or come from variables other
     // than the default (docs/credentials.md). Default: none. The runner sets `all` for
     // --trust-workspace and the server for the files it is started with; the app replaces it

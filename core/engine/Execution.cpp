@@ -59,6 +59,8 @@ void Execution::initRecord(const ExecutionRequest &request, const QString &id, c
     r.triggerType = request.triggerType;
     r.triggeredBy = request.triggeredBy;
     r.rerunOf = request.rerunOf;
+    r.toolOverrides = request.toolOverrides;
+    r.budget = request.budget.toJson();
     r.traceId = as::newTraceId();
     r.status = ExecutionStatus::Queued;
     r.queuedAt = QDateTime::currentDateTimeUtc();
@@ -204,6 +206,27 @@ void Execution::charge(const TokenUsage &usage, const std::optional<double> &cos
         m_cost.reset();
     else if (m_cost)
         *m_cost += *cost;
+}
+
+QString Execution::takeToolCalls(int calls)
+{
+    m_toolCalls += calls;
+    const std::optional<int> max = req.budget.maxToolCalls;
+    if (max && m_toolCalls > *max)
+        return QStringLiteral("budget exceeded: the model asked for tool call %1, max_tool_calls is %2")
+            .arg(m_toolCalls)
+            .arg(*max);
+    return {};
+}
+
+QString Execution::overBudget() const
+{
+    const std::optional<double> max = req.budget.maxCostUsd;
+    if (max && m_cost && *m_cost > *max)
+        return QStringLiteral("budget exceeded: cost $%1 is over max_cost_usd $%2")
+            .arg(*m_cost, 0, 'f', 6)
+            .arg(*max, 0, 'f', 6);
+    return {};
 }
 
 void Execution::nodeEnded(int i, const AgentRun::Outcome &o)

@@ -60,11 +60,16 @@ public:
     void chunk(const StepRecord &llm, const QString &text, int tokens) override;
     void charge(const TokenUsage &usage, const std::optional<double> &cost) override;
     bool cancelRequested() const override { return cancelling; }
+    QJsonObject toolOverrides() const override { return req.toolOverrides; }
+    QString takeToolCalls(int calls) override;
+    QString overBudget() const override;
 
     ExecutionRecord rec;
     ExecutionRequest req;
     Workspace ws;
     CredentialTrust trust; // the decision in force when it was submitted
+    // Continuing a conversation: the earlier messages, rebuilt from the store at submit.
+    std::optional<QList<ChatMessage>> history;
     int workspaceGeneration = 0;
     State state = State::Queued;
     QElapsedTimer clock; // since queued
@@ -86,6 +91,7 @@ private:
     StoreWriter &m_writer;
     EventJournal &m_journal;
     int m_stepCounter = 0;
+    int m_toolCalls = 0; // started so far, by every agent of the execution
     TokenUsage m_usage;
     std::optional<double> m_cost = 0.0;
 };

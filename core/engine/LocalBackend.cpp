@@ -3,6 +3,7 @@
 #include "core/api/ExecutionTypes.h"
 #include "core/engine/Engine.h"
 #include "core/store/ExecutionStore.h"
+#include "core/tools/ToolHost.h"
 
 #include <QSemaphore>
 #include <QThread>
@@ -160,6 +161,15 @@ LocalBackend::LocalBackend(const Workspace &workspace, const EngineSettings &set
         [reader, engineReady] {
             engineReady->acquire();
             reader->open();
+        },
+        Qt::QueuedConnection);
+    // The engine's ToolHost exists once initialize() has run (queued before this): its status
+    // changes come here queued, as toolsChanged().
+    QMetaObject::invokeMethod(
+        m_engine,
+        [this, engine] {
+            if (ToolHost *host = engine->tools())
+                connect(host, &ToolHost::statusChanged, this, [this] { emit toolsChanged(); });
         },
         Qt::QueuedConnection);
     // The embedded engine is always "connected"; said once, after the caller had a chance to
@@ -378,4 +388,49 @@ void LocalBackend::applyRetention(
         replyLater(reply, removed ? removed.value() : 0,
             removed ? Error { ErrorCode::None, QString() } : errorOf(removed));
     });
+}
+
+// The ToolHost lives on the engine thread: it is called there, and replyLater() brings each
+// answer back to this (the caller's) thread.
+void LocalBackend::listTools(QObject *context, ToolsCallback callback)
+{
+    Engine *engine = m_engine;
+    QMetaObject::invokeMethod(
+        m_engine,
+        [this, engine, reply = ToolsReply(context, std::move(callback))]() mutable {
+            ToolHost *host = engine->tools();
+            if (!host) {
+                replyLater(reply, QList<ToolSourceStatus>(),
+                    Error {
+                        ErrorCode::Internal, QStringLiteral("the engine has no tools (not initialized)") });
+                return;
+            }
+            host->refresh(engine, [this, reply](const QList<ToolSourceStatus> &sources) mutable {
+                replyLater(reply, sources, Error { ErrorCode::None, QString() });
+            });
+        },
+        Qt::QueuedConnection);
+}
+
+void LocalBackend::callTool(const QString &sourceId, const QString &tool, const QJsonObject &arguments,
+    QObject *context, ToolCallCallback callback)
+{
+    Engine *engine = m_engine;
+    QMetaObject::invokeMethod(
+        m_engine,
+        [this, engine, sourceId, tool, arguments,
+            reply = ToolCallReply(context, std::move(callback))]() mutable {
+            ToolHost *host = engine->tools();
+            if (!host) {
+                replyLater(reply, ToolResult(),
+                    Error {
+                        ErrorCode::Internal, QStringLiteral("the engine has no tools (not initialized)") });
+                return;
+            }
+            host->call(sourceId, tool, arguments, engine,
+                [this, reply](const ToolResult &result, const Error &error) mutable {
+                    replyLater(reply, result, error);
+                });
+        },
+        Qt::QueuedConnection);
 }

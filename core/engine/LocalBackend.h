@@ -49,6 +49,10 @@ public:
     void deleteExecutions(const QStringList &ids, QObject *context, DeleteCallback callback) override;
     void applyRetention(
         int keepLast, const QDateTime &olderThan, QObject *context, DeleteCallback callback) override;
+    // Tools run on the engine thread (its ToolHost); answers and toolsChanged() come back here.
+    void listTools(QObject *context, ToolsCallback callback) override;
+    void callTool(const QString &sourceId, const QString &tool, const QJsonObject &arguments,
+        QObject *context, ToolCallCallback callback) override;
     int runningCount() const override { return m_running; }
     int queuedCount() const override { return m_queued; }
     QString connectionState() const override { return QStringLiteral("connected"); }

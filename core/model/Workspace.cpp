@@ -204,6 +204,31 @@ QJsonArray examplesToJson(const QList<InputExample> &examples)
     return out;
 }
 
+// An agent's "tools" (source ids or "source/tool") and "max_turns"; list indices stay stable.
+void parseAgentTools(const QJsonObject &o, const QString &path, Problems &p, AgentSpec *a)
+{
+    const QString tp = join(path, QStringLiteral("tools"));
+    const QJsonValue tools = o.value(QLatin1String("tools"));
+    if (tools.isArray()) {
+        const QJsonArray list = tools.toArray();
+        for (qsizetype i = 0; i < list.size(); ++i) {
+            if (!list.at(i).isString())
+                p.add(indexed(tp, i),
+                    QStringLiteral("expected a string ('source' or 'source/tool'), got ")
+                        + describeJsonValue(list.at(i)));
+            a->tools.append(list.at(i).toString());
+        }
+    } else if (!tools.isUndefined()) {
+        p.add(tp, QStringLiteral("expected a list of tool sources, got ") + describeJsonValue(tools));
+    }
+    const QJsonValue turns = o.value(QLatin1String("max_turns"));
+    if (turns.isDouble() && turns.toDouble() == double(int(turns.toDouble())))
+        a->maxTurns = int(turns.toDouble());
+    else if (!turns.isUndefined())
+        p.add(join(path, QStringLiteral("max_turns")),
+            QStringLiteral("expected an integer, got ") + describeJsonValue(turns));
+}
+
 AgentSpec parseAgent(const QJsonObject &o, const QString &path, Problems &p, QStringList *problems)
 {
     AgentSpec a;
@@ -229,6 +254,7 @@ AgentSpec parseAgent(const QJsonObject &o, const QString &path, Problems &p, QSt
         p.array(sig, QStringLiteral("outputs"), sp), join(sp, QStringLiteral("outputs")), p, problems);
 
     a.examples = parseExamples(o, path, p);
+    parseAgentTools(o, path, p, &a);
     return a;
 }
 
@@ -370,6 +396,44 @@ void checkPins(const OrchestrationSpec &w, const OrchestrationGraph &graph,
                 out.append(join(p, v.key()) + QStringLiteral(": ") + why);
         }
     }
+}
+
+// An agent's tool references: each a known source, "source/tool" only for an MCP source (a
+// command or mock source is one tool), none twice; at least one model turn.
+void checkAgentTools(const Workspace &ws, const AgentSpec &a, const QString &path, QStringList &out)
+{
+    const QString tp = join(path, QStringLiteral("tools"));
+    QStringList sourceIds;
+    for (const ToolSourceSpec &t : ws.tools)
+        sourceIds.append(t.id);
+    QHash<QString, qsizetype> seen;
+    for (qsizetype i = 0; i < a.tools.size(); ++i) {
+        const QString &ref = a.tools.at(i);
+        const QString rp = indexed(tp, i);
+        const qsizetype slash = ref.indexOf(QLatin1Char('/'));
+        const QString sourceId = slash < 0 ? ref : ref.left(slash);
+        if (sourceId.isEmpty() || (slash >= 0 && slash == ref.size() - 1)) {
+            out.append(rp + QStringLiteral(": expected 'source' or 'source/tool', got '%1'").arg(ref));
+            continue;
+        }
+        const ToolSourceSpec *source = ws.toolSource(sourceId);
+        if (!source) {
+            out.append(
+                rp + QStringLiteral(": unknown tool source '%1' (%2)").arg(sourceId, knownList(sourceIds)));
+            continue;
+        }
+        if (slash >= 0 && source->kind != QLatin1String("mcp"))
+            out.append(rp
+                + QStringLiteral(": a %1 source is one tool: name it '%2', not '%3'")
+                      .arg(source->kind, sourceId, ref));
+        if (seen.contains(ref))
+            out.append(rp
+                + QStringLiteral(": '%1' is named twice (also %2)").arg(ref, indexed(tp, seen.value(ref))));
+        else
+            seen.insert(ref, i);
+    }
+    if (a.maxTurns < 1)
+        out.append(join(path, QStringLiteral("max_turns")) + QStringLiteral(": must be ≥ 1"));
 }
 
 void validateOrchestration(
@@ -522,7 +586,7 @@ void validateOrchestration(
     checkPins(w, graph, agentOf, join(path, QStringLiteral("pins")), out);
 }
 
-// Problems in the order of the file: root keys, providers, agents[i], orchestrations[i]; the
+// Problems in the order of the file: root keys, providers, tools, agents[i], orchestrations[i]; the
 // order found is kept within one item (parse problems come before cross-reference ones).
 void sortByDocumentOrder(QStringList &problems)
 {
@@ -535,10 +599,12 @@ void sortByDocumentOrder(QStringList &problems)
             rank = -1;
         else if (section == QLatin1String("providers"))
             rank = 1;
-        else if (section == QLatin1String("agents"))
+        else if (section == QLatin1String("tools"))
             rank = 2;
-        else if (section == QLatin1String("orchestrations"))
+        else if (section == QLatin1String("agents"))
             rank = 3;
+        else if (section == QLatin1String("orchestrations"))
+            rank = 4;
         return std::pair<int, int>(rank, m.captured(2).isEmpty() ? -1 : m.captured(2).toInt());
     };
     std::stable_sort(problems.begin(), problems.end(),
@@ -700,6 +766,22 @@ Result<Workspace> Workspace::fromJson(const QByteArray &json, QStringList *probl
         ws.providers.append(pc);
     }
 
+    const QJsonObject tools = p.object(root, QStringLiteral("tools"), QString());
+    for (auto it = tools.begin(); it != tools.end(); ++it) {
+        const QString tp = QStringLiteral("tools.") + it.key();
+        if (it.value().isObject()) {
+            ws.tools.append(ToolSourceSpec::parse(it.key(), it.value().toObject(), tp, &found));
+            continue;
+        }
+        p.add(tp, QStringLiteral("expected an object, got ") + describeJsonValue(it.value()));
+        ToolSourceSpec placeholder; // agents naming it are not told it is unknown as well
+        placeholder.id = it.key();
+        placeholder.kind = QStringLiteral("mock");
+        placeholder.responses
+            = QJsonArray { QJsonObject { { QStringLiteral("error"), QStringLiteral("invalid") } } };
+        ws.tools.append(placeholder);
+    }
+
     const QJsonArray agents = p.array(root, QStringLiteral("agents"), QString());
     for (qsizetype i = 0; i < agents.size(); ++i) {
         const QString ap = indexed(QStringLiteral("agents"), i);
@@ -790,6 +872,12 @@ QJsonObject Workspace::toJson() const
         providersJson.insert(pc.id, o);
     }
     root.insert(QStringLiteral("providers"), providersJson);
+    if (!tools.isEmpty() || raw.contains(QLatin1String("tools"))) {
+        QJsonObject toolsJson;
+        for (const ToolSourceSpec &t : tools)
+            toolsJson.insert(t.id, t.toJson());
+        root.insert(QStringLiteral("tools"), toolsJson);
+    }
 
     QJsonArray agentsJson;
     for (const AgentSpec &a : agents) {
@@ -819,6 +907,10 @@ QJsonObject Workspace::toJson() const
         o.insert(QStringLiteral("signature"), sig);
         if (!a.examples.isEmpty() || a.raw.contains(QLatin1String("examples")))
             o.insert(QStringLiteral("examples"), examplesToJson(a.examples));
+        if (!a.tools.isEmpty() || a.raw.contains(QLatin1String("tools")))
+            o.insert(QStringLiteral("tools"), QJsonArray::fromStringList(a.tools));
+        if (a.maxTurns != AgentSpec().maxTurns || a.raw.contains(QLatin1String("max_turns")))
+            o.insert(QStringLiteral("max_turns"), a.maxTurns);
         agentsJson.append(o);
     }
     root.insert(QStringLiteral("agents"), agentsJson);
@@ -980,6 +1072,11 @@ QList<ValidationProblem> Workspace::validate() const
 
     collect(out, Owner {}, problems, seen); // format and providers: the file itself
 
+    for (const ToolSourceSpec &t : tools) {
+        out.append(t.check(QStringLiteral("tools.") + t.id));
+        collect(out, Owner { Owner::Kind::ToolSource, t.id }, problems, seen);
+    }
+
     QHash<QString, QString> agentIds;
     for (qsizetype i = 0; i < agents.size(); ++i) {
         const AgentSpec &a = agents.at(i);
@@ -1002,6 +1099,7 @@ QList<ValidationProblem> Workspace::validate() const
         if (a.signature.outputs.isEmpty())
             out.append(sp + QStringLiteral(".outputs: an agent needs at least one output field"));
         checkExamples(a.examples, a.signature.inputs, ap, out);
+        checkAgentTools(*this, a, ap, out);
         collect(out, Owner { Owner::Kind::Agent, a.id }, problems, seen);
     }
 

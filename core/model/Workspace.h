@@ -77,6 +77,22 @@ struct ToolSourceSpec
     int latencyMs = 0; // mock: delay before answering
     int timeoutMs = 60000; // timeout_ms: one call (command, mcp)
     QJsonObject raw;
+
+    static constexpr int kDefaultTimeoutMs = 60000;
+    // "mcp", "command", "mock"
+    static const QStringList &kinds();
+    // Reads the entry `id` of "tools" at `path` ("tools.<id>"); wrong value types are appended
+    // to `problems` as "<path>.<key>: why". Always returns what could be read.
+    static ToolSourceSpec parse(
+        const QString &id, const QJsonObject &object, const QString &path, QStringList *problems);
+    // raw with every known key rewritten (what the workspace file gets, and what tells two
+    // specs apart: ToolHost keeps a source running while this stays the same).
+    QJsonObject toJson() const;
+    // The entry's own consistency, each "<path>[.<key>]: why": kind, command or url, mock
+    // responses, and `parameters` as an object JSON Schema (docs/tools.md).
+    QStringList check(const QString &path) const;
+    // The tool's argument schema: `parameters`, or {"type":"object"} when none is given.
+    QJsonObject argumentSchema() const;
 };
 
 struct NodeSpec
@@ -139,9 +155,9 @@ struct ValidationProblem
 {
     struct Owner
     {
-        enum class Kind { Workspace, Agent, Orchestration };
+        enum class Kind { Workspace, Agent, Orchestration, ToolSource };
         Kind kind = Kind::Workspace; // Workspace: the file itself (format, providers)
-        QString id; // the agent or orchestration id (empty for Workspace)
+        QString id; // the agent, orchestration or tool source id (empty for Workspace)
 
         bool operator==(const Owner &o) const { return kind == o.kind && id == o.id; }
     };
@@ -175,7 +191,7 @@ public:
     QList<ProviderConfig> providers;
     QList<AgentSpec> agents;
     QList<OrchestrationSpec> orchestrations;
-    QList<ToolSourceSpec> tools; // "tools", in file order
+    QList<ToolSourceSpec> tools; // "tools", by id (a JSON object's keys come sorted)
     QJsonObject raw;
     QString filePath; // where it was loaded from (empty for an unsaved workspace)
 

@@ -27,6 +27,11 @@ enum class Context {
     Node,
     Edge,
     WorkflowOutput,
+    ToolSources,
+    ToolSource,
+    MockResponse,
+    Schema,
+    SchemaMap, // properties, $defs: name -> schema
 };
 
 QStringList keyOrder(Context c)
@@ -35,13 +40,14 @@ QStringList keyOrder(Context c)
     case Context::Root:
         return { QStringLiteral("format"), QStringLiteral("organization_id"), QStringLiteral("workspace_id"),
             QStringLiteral("name"), QStringLiteral("description"), QStringLiteral("providers"),
-            QStringLiteral("agents"), QStringLiteral("orchestrations") };
+            QStringLiteral("tools"), QStringLiteral("agents"), QStringLiteral("orchestrations") };
     case Context::Provider:
         return { QStringLiteral("kind"), QStringLiteral("base_url"), QStringLiteral("api_key_env") };
     case Context::Agent:
         return { QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("version"),
             QStringLiteral("description"), QStringLiteral("model"), QStringLiteral("instructions"),
-            QStringLiteral("signature"), QStringLiteral("examples") };
+            QStringLiteral("tools"), QStringLiteral("max_turns"), QStringLiteral("signature"),
+            QStringLiteral("examples") };
     case Context::Model:
         return { QStringLiteral("provider"), QStringLiteral("name"), QStringLiteral("temperature"),
             QStringLiteral("max_tokens") };
@@ -65,7 +71,20 @@ QStringList keyOrder(Context c)
         return { QStringLiteral("from"), QStringLiteral("to") };
     case Context::WorkflowOutput:
         return { QStringLiteral("name"), QStringLiteral("from") };
+    case Context::ToolSource:
+        return { QStringLiteral("kind"), QStringLiteral("description"), QStringLiteral("command"),
+            QStringLiteral("args"), QStringLiteral("env"), QStringLiteral("cwd"), QStringLiteral("url"),
+            QStringLiteral("bearer_token_env"), QStringLiteral("parameters"), QStringLiteral("responses"),
+            QStringLiteral("latency_ms"), QStringLiteral("timeout_ms") };
+    case Context::MockResponse:
+        return { QStringLiteral("when"), QStringLiteral("result"), QStringLiteral("error") };
+    case Context::Schema:
+        return { QStringLiteral("type"), QStringLiteral("title"), QStringLiteral("description"),
+            QStringLiteral("properties"), QStringLiteral("required"), QStringLiteral("items"),
+            QStringLiteral("enum"), QStringLiteral("default") };
     case Context::Providers:
+    case Context::ToolSources:
+    case Context::SchemaMap:
     case Context::Other:
         break;
     }
@@ -84,9 +103,27 @@ Context childContext(Context c, const QString &key)
             return Context::Agent;
         if (is("orchestrations"))
             return Context::Orchestration;
+        if (is("tools"))
+            return Context::ToolSources;
         break;
     case Context::Providers:
         return Context::Provider;
+    case Context::ToolSources:
+        return Context::ToolSource;
+    case Context::ToolSource:
+        if (is("parameters"))
+            return Context::Schema;
+        if (is("responses"))
+            return Context::MockResponse;
+        break;
+    case Context::Schema:
+        if (is("properties") || is("$defs") || is("definitions"))
+            return Context::SchemaMap;
+        if (is("items") || is("additionalProperties") || is("anyOf") || is("oneOf") || is("allOf"))
+            return Context::Schema;
+        break;
+    case Context::SchemaMap:
+        return Context::Schema;
     case Context::Agent:
         if (is("model"))
             return Context::Model;

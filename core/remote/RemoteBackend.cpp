@@ -96,11 +96,13 @@ qint64 RemoteBackend::lastSeq(const QString &executionId) const
 
 QUrl RemoteBackend::apiUrl(const QString &path, const QUrlQuery &query) const
 {
+    // `path` comes percent-encoded (ids and tool names through QUrl::toPercentEncoding): it is
+    // set as encoded text, or an encoded "/" in a name would reach the server as "%2F".
     QUrl u = m_baseUrl;
-    QString base = u.path();
+    QString base = u.path(QUrl::FullyEncoded);
     while (base.endsWith(QLatin1Char('/')))
         base.chop(1);
-    u.setPath(base + path);
+    u.setPath(base + path, QUrl::TolerantMode);
     u.setQuery(query);
     return u;
 }
@@ -149,7 +151,7 @@ Error RemoteBackend::connectionError() const
 }
 
 QNetworkReply *RemoteBackend::sendRequest(const QByteArray &verb, const QString &path, const QUrlQuery &query,
-    const QJsonObject *body, const JsonCallback &callback)
+    const QJsonObject *body, const JsonCallback &callback, int transferTimeoutMs)
 {
     QNetworkRequest request(apiUrl(path, query));
     request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
@@ -158,7 +160,7 @@ QNetworkReply *RemoteBackend::sendRequest(const QByteArray &verb, const QString 
     // The bearer token belongs to this server: a redirect elsewhere is refused, not followed
     // with the token (Qt's default policy would replay the header to the new origin).
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::SameOriginRedirectPolicy);
-    request.setTransferTimeout(30000);
+    request.setTransferTimeout(transferTimeoutMs);
     if (m_ssl)
         request.setSslConfiguration(*m_ssl);
     QByteArray payload;
@@ -675,4 +677,48 @@ void RemoteBackend::fetchExecution(const QString &executionId, QObject *context,
             }
             reply(ExecutionRecord::fromJson(body), Error { ErrorCode::None, QString() });
         });
+}
+
+void RemoteBackend::listTools(QObject *context, ToolsCallback callback)
+{
+    // Listing starts the server's sources (an MCP server may take a while to come up).
+    sendRequest(
+        "GET", QStringLiteral("/api/tools"), {}, nullptr,
+        [reply = ToolsReply(context, std::move(callback))](
+            int status, const QJsonObject &body, const QString &networkError) mutable {
+            if (status != 200) {
+                reply(QList<ToolSourceStatus>(), errorOf(status, body, networkError));
+                return;
+            }
+            QList<ToolSourceStatus> sources;
+            for (const QJsonValue &v : body.value(QLatin1String("sources")).toArray())
+                sources.append(ToolSourceStatus::fromJson(v.toObject()));
+            reply(sources, Error { ErrorCode::None, QString() });
+        },
+        120000);
+}
+
+void RemoteBackend::callTool(const QString &sourceId, const QString &tool, const QJsonObject &arguments,
+    QObject *context, ToolCallCallback callback)
+{
+    const QJsonObject body { { QStringLiteral("arguments"), arguments } };
+    sendRequest(
+        "POST",
+        QStringLiteral("/api/tools/%1/%2/call")
+            .arg(QString::fromLatin1(QUrl::toPercentEncoding(sourceId)),
+                QString::fromLatin1(QUrl::toPercentEncoding(tool))),
+        {}, &body,
+        [reply = ToolCallReply(context, std::move(callback))](
+            int status, const QJsonObject &body, const QString &networkError) mutable {
+            if (status != 200) {
+                reply(ToolResult(), errorOf(status, body, networkError));
+                return;
+            }
+            ToolResult result = ToolResult::fromJson(body.value(QLatin1String("result")).toObject());
+            result.latencyMs = body.value(QLatin1String("latency_ms")).toInteger();
+            reply(result, Error { ErrorCode::None, QString() });
+        },
+        // The server ends every call (each source has its own timeout); this only guards
+        // against a server that never answers.
+        15 * 60 * 1000);
 }

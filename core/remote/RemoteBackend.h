@@ -55,6 +55,10 @@ public:
     void unsubscribe(const QString &executionId, QObject *context) override;
     void queryHistory(const HistoryQuery &query, QObject *context, HistoryCallback callback) override;
     void fetchExecution(const QString &executionId, QObject *context, FetchCallback callback) override;
+    // The server's tools (GET /api/tools, POST /api/tools/{source}/{tool}/call): they run there.
+    void listTools(QObject *context, ToolsCallback callback) override;
+    void callTool(const QString &sourceId, const QString &tool, const QJsonObject &arguments,
+        QObject *context, ToolCallCallback callback) override;
     int runningCount() const override { return m_running; }
     int queuedCount() const override { return m_queued; }
     QString connectionState() const override { return m_state; }
@@ -124,8 +128,9 @@ private:
     };
     using JsonCallback = std::function<void(int httpStatus, const QJsonObject &body, const QString &error)>;
 
+    // transferTimeoutMs: how long the answer may take (a tool call may run for minutes).
     QNetworkReply *sendRequest(const QByteArray &verb, const QString &path, const QUrlQuery &query,
-        const QJsonObject *body, const JsonCallback &callback);
+        const QJsonObject *body, const JsonCallback &callback, int transferTimeoutMs = 30000);
     QUrl apiUrl(const QString &path, const QUrlQuery &query) const;
     QUrl streamUrl(const QString &executionId, qint64 afterSeq) const;
     void follow(const QString &executionId, qint64 afterSeq);

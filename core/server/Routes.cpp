@@ -26,18 +26,21 @@ const QList<Endpoint> &endpoints()
         { { QStringLiteral("api"), QStringLiteral("executions"), QString(), QStringLiteral("cancel") },
             Route::Cancel, "POST" },
         { { QStringLiteral("ws"), QStringLiteral("execution"), QString() }, Route::WsPlain, "GET" },
+        { { QStringLiteral("api"), QStringLiteral("tools") }, Route::Tools, "GET" },
+        { { QStringLiteral("api"), QStringLiteral("tools"), QString(), QString(), QStringLiteral("call") },
+            Route::ToolCall, "POST" },
     };
     return table;
 }
 
-// A null QString in the pattern is the parameter: any one segment.
-bool matches(const QStringList &pattern, const QStringList &segments, QString *id)
+// A null QString in the pattern is a parameter: any one segment, collected in order.
+bool matches(const QStringList &pattern, const QStringList &segments, QStringList *params)
 {
     if (pattern.size() != segments.size())
         return false;
     for (qsizetype i = 0; i < pattern.size(); ++i) {
         if (pattern[i].isNull())
-            *id = segments[i];
+            params->append(segments[i]);
         else if (pattern[i] != segments[i])
             return false;
     }
@@ -50,12 +53,13 @@ Match match(const QByteArray &method, const QStringList &segments)
 {
     Match m;
     for (const Endpoint &e : endpoints()) {
-        QString id;
-        if (!matches(e.pattern, segments, &id))
+        QStringList params;
+        if (!matches(e.pattern, segments, &params))
             continue;
         m.route = e.route;
         m.allow = e.method;
-        m.id = id;
+        m.id = params.value(0);
+        m.tool = params.value(1);
         const bool head = method == "HEAD" && m.allow == "GET";
         m.outcome = method == m.allow || head ? Outcome::Found : Outcome::MethodNotAllowed;
         return m;

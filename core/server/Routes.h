@@ -10,7 +10,19 @@
 // the answer is the same before and after authentication. Pure functions; any thread.
 namespace routes {
 
-enum class Route { None, Health, Workspace, AgentTest, OrchExecute, List, Get, Cancel, WsPlain };
+enum class Route {
+    None,
+    Health,
+    Workspace,
+    AgentTest,
+    OrchExecute,
+    List,
+    Get,
+    Cancel,
+    WsPlain,
+    Tools,
+    ToolCall
+};
 
 enum class Outcome {
     Found, // the path and the method match
@@ -24,8 +36,10 @@ struct Match
     Route route = Route::None; // also set with MethodNotAllowed (the route the path names)
     QByteArray allow; // the one method the path takes ("GET" or "POST"); empty when NotFound
     // The path parameter: the agent id (AgentTest), orchestration id (OrchExecute) or execution
-    // id (Get, Cancel, WsPlain), percent-decoded; empty for the other routes.
+    // id (Get, Cancel, WsPlain), percent-decoded; empty for the other routes. ToolCall: the
+    // tool source id.
     QString id;
+    QString tool; // ToolCall: the tool name (the second parameter)
 };
 
 // `segments` is the decoded path split on '/' with empty segments dropped (HttpRequest::segments),

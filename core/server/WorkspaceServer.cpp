@@ -78,7 +78,33 @@ bool optionalObject(const QJsonObject &o, const QString &key, QJsonObject *out, 
     return true;
 }
 
-// The fields both run endpoints take: inputs, trigger_type (checked), triggered_by, rerun_of.
+// tool_overrides, budget, conversation_of + message (docs/agent-loop.md).
+bool readToolFields(const QJsonObject &body, ExecutionRequest *r, QString *problem)
+{
+    QJsonObject budget;
+    if (!optionalObject(body, QStringLiteral("tool_overrides"), &r->toolOverrides, problem)
+        || !optionalObject(body, QStringLiteral("budget"), &budget, problem)
+        || !optionalString(body, QStringLiteral("conversation_of"), &r->conversationOf, problem)
+        || !optionalString(body, QStringLiteral("message"), &r->message, problem))
+        return false;
+    for (auto it = r->toolOverrides.begin(); it != r->toolOverrides.end(); ++it) {
+        *problem = toolOverrideProblem(QStringLiteral("tool_overrides.%1").arg(it.key()), it.value());
+        if (!problem->isEmpty())
+            return false;
+    }
+    *problem = ExecutionBudget::parse(budget, &r->budget);
+    if (!problem->isEmpty())
+        return false;
+    if (r->conversationOf.isEmpty() != r->message.isEmpty()) {
+        *problem = r->conversationOf.isEmpty() ? QStringLiteral("conversation_of: required with message")
+                                               : QStringLiteral("message: required with conversation_of");
+        return false;
+    }
+    return true;
+}
+
+// The fields both run endpoints take: inputs, trigger_type (checked), triggered_by, rerun_of,
+// and the tool fields.
 // Sets *problem (naming the field) and returns false on the first bad one.
 bool readRunFields(const QJsonObject &body, ExecutionRequest *r, QJsonObject *inputs, QString *problem)
 {
@@ -86,7 +112,8 @@ bool readRunFields(const QJsonObject &body, ExecutionRequest *r, QJsonObject *in
     if (!optionalObject(body, QStringLiteral("inputs"), inputs, problem)
         || !optionalString(body, QStringLiteral("trigger_type"), &trigger, problem)
         || !optionalString(body, QStringLiteral("triggered_by"), &r->triggeredBy, problem)
-        || !optionalString(body, QStringLiteral("rerun_of"), &r->rerunOf, problem))
+        || !optionalString(body, QStringLiteral("rerun_of"), &r->rerunOf, problem)
+        || !readToolFields(body, r, problem))
         return false;
     const std::optional<TriggerType> type = fromWire<TriggerType>(trigger);
     if (!type) {
@@ -408,6 +435,12 @@ void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer
     case Route::Cancel:
         cancelExecution(*principal, match.id, respond);
         break;
+    case Route::Tools:
+        listTools(*principal, respond);
+        break;
+    case Route::ToolCall:
+        callTool(*principal, match.id, match.tool, request, respond);
+        break;
     case Route::WsPlain:
         respond(HttpResponse::error(
             426, QStringLiteral("upgrade_required"), QStringLiteral("this endpoint is a WebSocket")));
@@ -449,6 +482,12 @@ void WorkspaceServer::startAgent(const Principal &p, const QString &agentId, con
         respond(badRequest(problem));
         return;
     }
+    if (!r.conversationOf.isEmpty()) { // the next turn of a conversation: the message is its input
+        r.inputs = inputs;
+        r.testMode = TestMode::SingleAgent;
+        submit(served, r, respond);
+        return;
+    }
     QStringList problems;
     const std::optional<QJsonObject> completed = validateInputs(agent->signature.inputs, inputs, &problems);
     if (!completed) {
@@ -484,6 +523,10 @@ void WorkspaceServer::startOrchestration(const Principal &p, const QString &orch
         || !optionalObject(*body, QStringLiteral("upstream"), &r.upstream, &problem)
         || !optionalString(*body, QStringLiteral("node_id"), &r.nodeId, &problem)) {
         respond(badRequest(problem));
+        return;
+    }
+    if (!r.conversationOf.isEmpty()) {
+        respond(badRequest(QStringLiteral("conversation_of: only an agent run can be continued")));
         return;
     }
     if (!r.nodeId.isEmpty()) {
@@ -649,6 +692,66 @@ void WorkspaceServer::cancelExecution(
         served->backend->cancel(id);
         accepted();
     });
+}
+
+void WorkspaceServer::listTools(const Principal &p, const HttpServer::Responder &respond)
+{
+    ServedWorkspace *served = servedFor(p);
+    if (!served) {
+        respond(notFound(QStringLiteral("workspace %1").arg(p.displayName())));
+        return;
+    }
+    served->backend->listTools(this, [respond](const QList<ToolSourceStatus> &sources, const Error &error) {
+        if (error.code != ErrorCode::None) {
+            respond(internalError(error.message));
+            return;
+        }
+        QJsonArray list;
+        for (const ToolSourceStatus &s : sources)
+            list.append(s.toJson());
+        respond(HttpResponse::json(200, QJsonObject { { QStringLiteral("sources"), list } }));
+    });
+}
+
+void WorkspaceServer::callTool(const Principal &p, const QString &source, const QString &tool,
+    const HttpRequest &request, const HttpServer::Responder &respond)
+{
+    ServedWorkspace *served = servedFor(p);
+    if (!served) {
+        respond(notFound(QStringLiteral("workspace %1").arg(p.displayName())));
+        return;
+    }
+    QString problem;
+    const std::optional<QJsonObject> body = parseBody(request, &problem);
+    QJsonObject arguments;
+    if (!body || !optionalObject(*body, QStringLiteral("arguments"), &arguments, &problem)) {
+        respond(badRequest(problem));
+        return;
+    }
+    served->backend->callTool(
+        source, tool, arguments, this, [respond](const ToolResult &result, const Error &error) {
+            switch (error.code) {
+            case ErrorCode::None:
+                respond(HttpResponse::json(200,
+                    QJsonObject { { QStringLiteral("result"), result.toJson() },
+                        { QStringLiteral("latency_ms"), result.latencyMs } }));
+                return;
+            case ErrorCode::NotFound:
+                respond(HttpResponse::error(
+                    404, QStringLiteral("not_found"), error.message, ErrorCode::NotFound));
+                return;
+            case ErrorCode::InvalidInput:
+                respond(HttpResponse::error(
+                    422, QStringLiteral("invalid_arguments"), error.message, ErrorCode::InvalidInput));
+                return;
+            case ErrorCode::Unreachable:
+                respond(HttpResponse::error(
+                    502, QStringLiteral("tool_source_failed"), error.message, ErrorCode::Unreachable));
+                return;
+            default:
+                respond(internalError(error.message));
+            }
+        });
 }
 
 std::optional<HttpResponse> WorkspaceServer::checkUpgrade(const HttpRequest &request)

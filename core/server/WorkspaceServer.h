@@ -36,9 +36,11 @@ class StreamSession;
 // (WebSocket upgrade from an Origin not in --allowed-origin), 404 not_found (also
 // for another workspace's executions), 405 method_not_allowed, 409 not_cancellable, 411
 // length_required (chunked bodies), 413 body_too_large, 421 misdirected_request (Host on a
-// loopback bind), 422 invalid_inputs / start_failed, 426 upgrade_required (GET on a WebSocket
-// path), 429 too_many_executions / too_many_sessions (with Retry-After), 431 header_too_large,
-// 500 internal_error (details in the log only), 503 shutting_down / too_many_connections. WebSocket
+// loopback bind), 422 invalid_inputs / start_failed / invalid_arguments (a tool call's
+// arguments), 426 upgrade_required (GET on a WebSocket path), 429 too_many_executions /
+// too_many_sessions (with Retry-After), 431 header_too_large, 500 internal_error (details in
+// the log only), 502 tool_source_failed (a tool source that cannot be started or reached),
+// 503 shutting_down / too_many_connections. WebSocket
 // subscription errors ({"type":"error"} then close 1008): not_found, bad_after_seq, not_live; bad client
 // messages get bad_message and the stream goes on; a subscriber too far behind is closed with 4001; after
 // `complete` the server closes 1000.
@@ -104,6 +106,11 @@ private:
     void listExecutions(const Principal &p, const HttpRequest &request, const HttpServer::Responder &respond);
     void getExecution(const Principal &p, const QString &id, const HttpServer::Responder &respond);
     void cancelExecution(const Principal &p, const QString &id, const HttpServer::Responder &respond);
+    // Tools (docs/tools.md): the served workspace's sources, and one tool run by itself, on
+    // the engine's ToolHost.
+    void listTools(const Principal &p, const HttpServer::Responder &respond);
+    void callTool(const Principal &p, const QString &source, const QString &tool, const HttpRequest &request,
+        const HttpServer::Responder &respond);
 
     void submit(ServedWorkspace *served, ExecutionRequest request, const HttpServer::Responder &respond);
     // Looks an execution up for a principal: other workspaces' executions are "not found".

@@ -105,6 +105,10 @@ QVariantList executionValues(const ExecutionRecord &e)
         e.cachedTokens,
         int(e.tokensEstimated),
         textOrNull(e.rerunOf),
+        textOrNull(e.conversationId),
+        e.turn,
+        e.toolOverrides.isEmpty() ? QVariant() : QVariant(as::compactJson(e.toolOverrides)),
+        e.budget.isEmpty() ? QVariant() : QVariant(as::compactJson(e.budget)),
     };
 }
 
@@ -144,6 +148,10 @@ ExecutionRecord executionFromRow(const QSqlQuery &q)
     e.cachedTokens = q.value(i++).toLongLong();
     e.tokensEstimated = q.value(i++).toInt() != 0;
     e.rerunOf = q.value(i++).toString();
+    e.conversationId = q.value(i++).toString();
+    e.turn = q.value(i++).toInt();
+    e.toolOverrides = jsonObject(q.value(i++));
+    e.budget = jsonObject(q.value(i++));
     return e;
 }
 
@@ -178,6 +186,7 @@ QVariantList stepValues(const StepRecord &s)
         msOrNull(s.ttftMs),
         s.attempt,
         textOrNull(s.errorMessage),
+        textOrNull(s.toolCallId),
     };
 }
 
@@ -213,6 +222,7 @@ StepRecord stepFromRow(const QSqlQuery &q)
     s.ttftMs = ttft.isNull() ? -1 : ttft.toLongLong();
     s.attempt = q.value(i++).toInt();
     s.errorMessage = q.value(i++).toString();
+    s.toolCallId = q.value(i++).toString();
     return s;
 }
 
@@ -358,10 +368,13 @@ WhereClause filterClause(
         equals("trigger_type", toWire(*q.triggerType));
     const QString match = ExecutionStore::ftsMatchExpression(q.search);
     if (!match.isEmpty()) {
+        // The execution's own text, or one of its tool steps' arguments, results and errors.
         w.terms.append(
-            QStringLiteral("%1rowid IN (SELECT rowid FROM executions_fts WHERE executions_fts MATCH ?)")
+            QStringLiteral("(%1rowid IN (SELECT rowid FROM executions_fts WHERE executions_fts MATCH ?) OR "
+                           "%1id IN (SELECT execution_id FROM execution_steps WHERE rowid IN (SELECT rowid "
+                           "FROM tool_steps_fts WHERE tool_steps_fts MATCH ?)))")
                 .arg(plan == FtsPlan::ScanInOrder ? QStringLiteral("+") : QString()));
-        w.values.append(match);
+        w.values << match << match;
     }
     if (q.since.isValid()) {
         w.terms.append(QStringLiteral("queued_at >= ?"));
@@ -513,6 +526,16 @@ std::optional<Result<HistoryPage>> queryByRowid(
 }
 
 } // namespace
+
+// Whether any tool step's text matches (tool_steps_fts, StoreSchema migration 3).
+static bool toolStepsMatch(const QSqlDatabase &db, const QString &match)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT 1 FROM tool_steps_fts WHERE tool_steps_fts MATCH ? LIMIT 1"));
+    q.addBindValue(match);
+    return !q.exec() || q.next(); // on error: the exact plan
+}
 
 struct ExecutionStore::Statements
 {
@@ -922,7 +945,9 @@ Result<HistoryPage> ExecutionStore::query(const StoreScope &scope, const History
             plan = FtsPlan::ScanInOrder;
     }
     const int limit = hq.limit > 0 ? qMin(hq.limit, 10000) : 50;
-    if (plan == FtsPlan::ScanInOrder && hq.sort == HistoryQuery::Sort::NewestFirst) {
+    // The rowid walk reads executions_fts alone: only when no tool step matches too.
+    if (plan == FtsPlan::ScanInOrder && hq.sort == HistoryQuery::Sort::NewestFirst
+        && !toolStepsMatch(QSqlDatabase::database(m_connection, false), match)) {
         // One read snapshot for the watermark and the walk (a writer could insert a late row
         // in between), unless the caller's transaction already is one.
         QSqlDatabase db = QSqlDatabase::database(m_connection, false);

@@ -33,7 +33,7 @@ public:
     // the AppDataLocation of an app named "agentstudio", the same file for the app, the runner
     // and the server whatever their own application names.
     static QString defaultPath();
-    static constexpr int SchemaVersion = 2;
+    static constexpr int SchemaVersion = 3;
 
     // Opens (creating folders and the file), migrates, and marks executions left `running`
     // or `queued` by a crash as `interrupted`. Returns how many were recovered via *recovered.

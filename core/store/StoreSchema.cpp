@@ -187,6 +187,91 @@ Result<void> migration2(QSqlDatabase &db)
     return {};
 }
 
+// Version 3: tools and conversations. New columns are added where missing (a database created
+// at version 3 has them from migration 1). Tool steps get their own contentless full-text
+// index keyed by the step's rowid, fed by triggers like executions_fts: a search finds an
+// execution by its tool arguments, results and errors (ExecutionStore::query).
+Result<void> migration3(QSqlDatabase &db)
+{
+    const struct
+    {
+        const char *table;
+        const char *column;
+        const char *decl;
+    } added[] = {
+        { "executions", "conversation_id", "TEXT" },
+        { "executions", "turn", "INTEGER NOT NULL DEFAULT 0" },
+        { "executions", "tool_overrides", "TEXT" },
+        { "executions", "budget", "TEXT" },
+        { "execution_steps", "tool_call_id", "TEXT" },
+    };
+    for (const auto &a : added) {
+        if (tableColumns(db, QLatin1String(a.table)).contains(QLatin1String(a.column)))
+            continue;
+        if (auto r = exec(db,
+                QStringLiteral("ALTER TABLE %1 ADD COLUMN %2 %3")
+                    .arg(QLatin1String(a.table), QLatin1String(a.column), QLatin1String(a.decl)));
+            !r)
+            return r;
+    }
+    if (auto r = exec(db,
+            QStringLiteral("CREATE INDEX IF NOT EXISTS idx_executions_conversation ON executions "
+                           "(conversation_id, turn) WHERE conversation_id IS NOT NULL"));
+        !r)
+        return r;
+    if (tableExists(db, QStringLiteral("tool_steps_fts"))) // a file taken back to an older version
+        return {};
+    if (auto r = exec(db,
+            QStringLiteral("CREATE VIRTUAL TABLE tool_steps_fts USING fts5(input_text, output_text, "
+                           "error_text, content='', tokenize='unicode61 remove_diacritics 2')"));
+        !r)
+        return r;
+    // A tool step is indexed once it has ended (its row is written twice: started, ended): one
+    // index write per call instead of three.
+    auto values = [](const QString &row) {
+        return QStringLiteral("%1.rowid, %2, %3, IFNULL(%1.error_message, '')")
+            .arg(row, ftsTextExpression(row + QStringLiteral(".input_data")),
+                ftsTextExpression(row + QStringLiteral(".output_data")));
+    };
+    auto insertOf = [&values](const QString &row) {
+        return QStringLiteral(
+            "INSERT INTO tool_steps_fts (rowid, input_text, output_text, error_text) SELECT %1 "
+            "WHERE %2.status <> 'running';")
+            .arg(values(row), row);
+    };
+    auto deleteOf = [&values](const QString &row) {
+        return QStringLiteral("INSERT INTO tool_steps_fts (tool_steps_fts, rowid, input_text, output_text, "
+                              "error_text) SELECT 'delete', %1 WHERE %2.status <> 'running';")
+            .arg(values(row), row);
+    };
+    const QString oldRow = QStringLiteral("old"), newRow = QStringLiteral("new");
+    const QString triggers[] = {
+        QStringLiteral("CREATE TRIGGER tool_steps_fts_insert AFTER INSERT ON execution_steps WHEN "
+                       "new.kind = 'tool' BEGIN %1 END")
+            .arg(insertOf(newRow)),
+        QStringLiteral("CREATE TRIGGER tool_steps_fts_delete AFTER DELETE ON execution_steps WHEN "
+                       "old.kind = 'tool' BEGIN %1 END")
+            .arg(deleteOf(oldRow)),
+        QStringLiteral(
+            "CREATE TRIGGER tool_steps_fts_update AFTER UPDATE OF input_data, output_data, "
+            "error_message, status ON execution_steps WHEN new.kind = 'tool' AND old.kind = 'tool' AND "
+            "(old.status IS NOT new.status OR old.input_data IS NOT new.input_data OR "
+            "old.output_data IS NOT new.output_data OR old.error_message IS NOT new.error_message) "
+            "BEGIN %1 %2 END")
+            .arg(deleteOf(oldRow), insertOf(newRow)),
+    };
+    for (const QString &sql : triggers)
+        if (auto r = exec(db, sql); !r)
+            return r;
+    return exec(db,
+        QStringLiteral(
+            "INSERT INTO tool_steps_fts (rowid, input_text, output_text, error_text) "
+            "SELECT rowid, %1, %2, IFNULL(error_message, '') FROM execution_steps WHERE kind = 'tool' AND "
+            "status <> 'running'")
+            .arg(ftsTextExpression(QStringLiteral("input_data")),
+                ftsTextExpression(QStringLiteral("output_data"))));
+}
+
 } // namespace
 
 const QList<Column> &executionColumns()
@@ -223,6 +308,10 @@ const QList<Column> &executionColumns()
         { "cached_tokens", "INTEGER NOT NULL DEFAULT 0", "0" },
         { "tokens_estimated", "INTEGER NOT NULL DEFAULT 0", "0" },
         { "rerun_of", "TEXT", nullptr },
+        { "conversation_id", "TEXT", nullptr },
+        { "turn", "INTEGER NOT NULL DEFAULT 0", "0" },
+        { "tool_overrides", "TEXT", nullptr },
+        { "budget", "TEXT", nullptr },
     };
     return columns;
 }
@@ -257,6 +346,7 @@ const QList<Column> &stepColumns()
         { "ttft_ms", "INTEGER", nullptr },
         { "attempt", "INTEGER NOT NULL DEFAULT 1", "1" },
         { "error_message", "TEXT", nullptr },
+        { "tool_call_id", "TEXT", nullptr },
     };
     return columns;
 }
@@ -281,6 +371,8 @@ const QList<Migration> &migrations()
     static const QList<Migration> list = {
         { 1, "executions and execution_steps, history indices, full-text index", &migration1 },
         { 2, "history order watermark for full-text search by rowid", &migration2 },
+        { 3, "conversations, tool overrides, budgets, tool_call_id, full-text index of tool steps",
+            &migration3 },
     };
     return list;
 }

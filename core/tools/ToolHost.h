@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/api/ErrorCode.h"
 #include "core/api/ToolSource.h"
 #include "core/model/Workspace.h"
 #include "core/providers/CredentialPolicy.h"
@@ -8,6 +9,7 @@
 #include <QObject>
 
 #include <functional>
+#include <optional>
 
 class QNetworkAccessManager;
 
@@ -48,6 +50,31 @@ public:
     void resolve(const AgentSpec &agent, QObject *context, ResolveCallback callback);
     // Shuts every source down (process children stopped, sessions closed).
     void shutdown();
+
+    // Runs one tool by itself (the Tools panel, `agentstudio-run tools call`, the server's
+    // call endpoint): lists the source, checks `arguments` against the tool's schema, calls.
+    // `error` is NotFound for an unknown source or tool, InvalidInput for arguments that do
+    // not fit (each problem with its JSON path), Unreachable for a source that cannot be
+    // started or listed; else error.code is None and the tool's own failure is result.isError.
+    using CallCallback = std::function<void(const ToolResult &result, const Error &error)>;
+    void call(const QString &sourceId, const QString &tool, const QJsonObject &arguments, QObject *context,
+        CallCallback callback);
+
+    // The naming rule (docs/tools.md): each tool keeps its name, prefixed "source__" only
+    // where two of the given sources offer that name. `tools` in order, each with its source.
+    static QList<BoundTool> bindTools(const QList<ToolDefinition> &tools);
+
+    // The bearer token a url MCP source would send (docs/credentials.md): no host is an MCP
+    // server's official one, so every bearer_token_env is a use that needs trust. nullopt for a
+    // source that sends none.
+    static std::optional<CredentialUse> credentialUse(const ToolSourceSpec &spec);
+    // The uses of the workspace's sources (only `sourceIds` when given), in source order.
+    static QList<CredentialUse> credentialUses(const Workspace &workspace, const QStringList &sourceIds = {});
+    // The source ids an agent names ("files/read" names "files"), in order, each once.
+    static QStringList sourcesOf(const AgentSpec &agent);
+    // "tool source 'search' (mcp) would send SEARCH_TOKEN to host h:9000 (…); this workspace is
+    // not trusted"
+    static QString untrustedMessage(const CredentialUse &use);
 
 signals:
     void statusChanged(const ToolSourceStatus &status);

@@ -1,5 +1,6 @@
 #include "core/engine/AgentRun.h"
 #include "core/metering/Pricing.h"
+#include "tests/engine/RecordingHost.h"
 #include "tests/support/GeneratedWorkspace.h"
 
 #include <QJsonArray>
@@ -21,37 +22,7 @@ private slots:
 
 namespace {
 
-struct Host final : AgentRun::Host
-{
-    StepRecord newStep(
-        StepKind kind, const QString &name, const QString &parent, const QString &node) override
-    {
-        StepRecord s;
-        s.id = u"s%1"_s.arg(++n);
-        s.stepNumber = n;
-        s.kind = kind;
-        s.name = name;
-        s.parentStepId = parent;
-        s.nodeId = node;
-        s.status = StepStatus::Running;
-        return s;
-    }
-    void stepStarted(StepRecord &s) override { log << u"start %1 %2"_s.arg(toWire(s.kind)).arg(s.attempt); }
-    void stepFinished(StepRecord &s, StepStatus status) override
-    {
-        log << u"end %1 %2"_s.arg(toWire(s.kind), toWire(status));
-        finished << s;
-    }
-    void chunk(const StepRecord &, const QString &text, int) override { streamed += text; }
-    void charge(const TokenUsage &u, const std::optional<double> &) override { tokens += u.outputTokens; }
-    bool cancelRequested() const override { return false; }
-
-    int n = 0;
-    QStringList log;
-    QList<StepRecord> finished;
-    QString streamed;
-    qint64 tokens = 0;
-};
+using Host = RecordingHost;
 
 struct Fixture
 {

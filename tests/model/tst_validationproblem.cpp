@@ -16,6 +16,7 @@ private slots:
     void ownersAndText();
     void prefixIdsAreDifferentOwners();
     void ownedByPicksOrchestrationThenAgents();
+    void toolSourceProblemsHaveTheirOwner();
 };
 
 namespace {
@@ -104,6 +105,27 @@ void TestValidationProblem::ownedByPicksOrchestrationThenAgents()
     for (const ValidationProblem &p : mine)
         QVERIFY2(p.owner.id != u"writer10"_s, qPrintable(p.toString()));
     QVERIFY(problemsOwnedBy(all, {}, QString()).isEmpty());
+}
+
+// A tool source's own problem belongs to the source; an agent's bad reference to the agent.
+void TestValidationProblem::toolSourceProblemsHaveTheirOwner()
+{
+    Workspace ws = good();
+    ToolSourceSpec broken;
+    broken.id = u"files"_s;
+    broken.kind = u"mcp"_s; // neither command nor url
+    ws.tools.append(broken);
+    ws.agents[0].tools = QStringList { u"files"_s, u"nowhere"_s };
+    const QList<ValidationProblem> problems = ws.validate();
+    QCOMPARE(problems.size(), 2);
+    QCOMPARE(problems.at(0).owner.kind, Kind::ToolSource);
+    QCOMPARE(problems.at(0).owner.id, u"files"_s);
+    QCOMPARE(problems.at(0).path, u"tools.files"_s);
+    QCOMPARE(problems.at(1).owner.kind, Kind::Agent);
+    QCOMPARE(problems.at(1).owner.id, u"writer"_s);
+    QCOMPARE(
+        problems.at(1).toString(), u"agents[0].tools[1]: unknown tool source 'nowhere' (known: files)"_s);
+    QCOMPARE(problemsOwnedBy(problems, { u"writer"_s }, {}).size(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestValidationProblem)

@@ -590,6 +590,13 @@ private slots:
         QVERIFY(!flow.node(QStringLiteral("input")));
     }
 
+    // Tools (docs/tools.md): defined below the class, out of moc's sight (their raw strings
+    // hold quotes and parentheses moc's tokenizer miscounts).
+    void toolsParse();
+    void toolRules_data();
+    void toolRules();
+    void toolsRoundTrip();
+
     void exampleWorkspaceIsValidAndComplete()
     {
         QStringList problems;
@@ -672,6 +679,252 @@ private slots:
         }
     }
 };
+
+#ifndef Q_MOC_RUN
+
+namespace {
+
+// A valid set of tool sources every tools row starts from: a mock, a command, MCP over
+// stdio and over HTTP; the writer agent names two of them.
+QStringList toolsBase()
+{
+    return {
+        QStringLiteral(
+            R"(tools={"orders":{"kind":"mock","description":"Look up an order","parameters":{"type":"object","properties":{"order_id":{"type":"string"}},"required":["order_id"]},"responses":[{"when":{"order_id":"A1"},"result":{"status":"shipped"}},{"error":"order not found"}],"latency_ms":40},"weather":{"kind":"command","command":"python3","args":["tools/weather.py"],"env":{"UNITS":"metric"},"cwd":"tools","timeout_ms":5000},"files":{"kind":"mcp","command":"npx","args":["-y","server-filesystem","docs"]},"search":{"kind":"mcp","url":"http://127.0.0.1:9000/mcp","bearer_token_env":"SEARCH_TOKEN"}})"),
+        QStringLiteral(R"(agents[0].tools=["orders","files/read_text_file"])"),
+    };
+}
+
+} // namespace
+
+void TestWorkspace::toolsParse()
+{
+    QStringList problems;
+    const Result<Workspace> ws
+        = Workspace::fromJson(edited(toolsBase() << QStringLiteral("agents[0].max_turns=3")), &problems);
+    QVERIFY2(ws.ok(), qPrintable(ws.error()));
+    QCOMPARE(ws->tools.size(), 4);
+    const ToolSourceSpec *orders = ws->toolSource(QStringLiteral("orders"));
+    QVERIFY(orders);
+    QCOMPARE(orders->kind, QStringLiteral("mock"));
+    QCOMPARE(orders->description, QStringLiteral("Look up an order"));
+    QCOMPARE(orders->responses.size(), 2);
+    QCOMPARE(orders->latencyMs, 40);
+    QCOMPARE(orders->argumentSchema().value(QLatin1String("required")).toArray().at(0).toString(),
+        QStringLiteral("order_id"));
+    const ToolSourceSpec *weather = ws->toolSource(QStringLiteral("weather"));
+    QCOMPARE(weather->command, QStringLiteral("python3"));
+    QCOMPARE(weather->args, QStringList { QStringLiteral("tools/weather.py") });
+    QCOMPARE(weather->env.value(QStringLiteral("UNITS")), QStringLiteral("metric"));
+    QCOMPARE(weather->cwd, QStringLiteral("tools"));
+    QCOMPARE(weather->timeoutMs, 5000);
+    QCOMPARE(
+        weather->argumentSchema(), (QJsonObject { { QStringLiteral("type"), QStringLiteral("object") } }));
+    const ToolSourceSpec *search = ws->toolSource(QStringLiteral("search"));
+    QCOMPARE(search->url, QStringLiteral("http://127.0.0.1:9000/mcp"));
+    QCOMPARE(search->bearerTokenEnv, QStringLiteral("SEARCH_TOKEN"));
+    QCOMPARE(search->timeoutMs, ToolSourceSpec::kDefaultTimeoutMs);
+    QCOMPARE(ws->toolSource(QStringLiteral("files"))->args.size(), 3);
+    QVERIFY(!ws->toolSource(QStringLiteral("nothing")));
+    const AgentSpec *writer = ws->agent(QStringLiteral("writer"));
+    QCOMPARE(
+        writer->tools, (QStringList { QStringLiteral("orders"), QStringLiteral("files/read_text_file") }));
+    QCOMPARE(writer->maxTurns, 3);
+    QCOMPARE(ws->agent(QStringLiteral("critic"))->maxTurns, 8); // the default
+    QVERIFY(ws->agent(QStringLiteral("critic"))->tools.isEmpty());
+}
+
+// One row per tools rule: edits on top of toolsBase() and EVERY problem they cause, exactly.
+void TestWorkspace::toolRules_data()
+{
+    QTest::addColumn<QStringList>("edits");
+    QTest::addColumn<QStringList>("expected");
+    auto row = [](const char *name, const QStringList &edits, const QStringList &expected) {
+        QTest::newRow(name) << (toolsBase() + edits) << expected;
+    };
+    const QString kinds = QStringLiteral("(expected mcp, command or mock)");
+    row("tools not an object", { QStringLiteral("tools=[]"), QStringLiteral("agents[0].tools=[]") },
+        { QStringLiteral("tools: expected an object, got []") });
+    row("source not an object", { QStringLiteral("tools.orders=3") },
+        { QStringLiteral("tools.orders: expected an object, got 3") });
+    row("unknown kind", { QStringLiteral(R"(tools.orders.kind="rpc")") },
+        { QStringLiteral("tools.orders.kind: unknown kind 'rpc' ") + kinds });
+    row("kind missing", { QStringLiteral("-tools.orders.kind") },
+        { QStringLiteral("tools.orders.kind: missing ") + kinds });
+    row("kind not a string", { QStringLiteral("tools.orders.kind=1") },
+        { QStringLiteral("tools.orders.kind: expected a string, got 1"),
+            QStringLiteral("tools.orders.kind: missing ") + kinds });
+    row("invalid source id", { QStringLiteral(R"(tools.a b={"kind":"mock","responses":[{"result":1}]})") },
+        { QStringLiteral("tools.a b: invalid id 'a b' (letters, digits, '_' and '-' only)") });
+    row("mcp without command or url", { QStringLiteral("-tools.files.command") },
+        { QStringLiteral("tools.files: an mcp source needs a command (stdio) or a url (Streamable HTTP)") });
+    row("mcp with command and url", { QStringLiteral(R"(tools.files.url="http://127.0.0.1:1/mcp")") },
+        { QStringLiteral("tools.files: an mcp source takes a command or a url, not both") });
+    row("mcp url not http", { QStringLiteral(R"(tools.search.url="ftp://h/mcp")") },
+        { QStringLiteral("tools.search.url: not an http(s) URL: 'ftp://h/mcp'") });
+    row("bearer token on stdio", { QStringLiteral(R"(tools.files.bearer_token_env="T")") },
+        { QStringLiteral("tools.files.bearer_token_env: only a url source sends a bearer token") });
+    row("bearer token that is a token", { QStringLiteral(R"(tools.search.bearer_token_env="sk-abc.def")") },
+        { QStringLiteral(
+            "tools.search.bearer_token_env: expected the NAME of an environment variable (letters, "
+            "digits, '_'), never the token itself") });
+    row("mcp with parameters", { QStringLiteral(R"(tools.files.parameters={"type":"object"})") },
+        { QStringLiteral("tools.files.parameters: an mcp server describes its tools' parameters itself "
+                         "(tools/list)") });
+    row("command without command", { QStringLiteral("-tools.weather.command") },
+        { QStringLiteral("tools.weather.command: missing (the program to run)") });
+    row("command with url", { QStringLiteral(R"(tools.weather.url="http://h/")") },
+        { QStringLiteral("tools.weather.url: only an mcp source has a url") });
+    row("args not strings", { QStringLiteral(R"(tools.weather.args=["a",2])") },
+        { QStringLiteral("tools.weather.args[1]: expected a string, got 2") });
+    row("args not a list", { QStringLiteral(R"(tools.weather.args="a b")") },
+        { QStringLiteral(R"(tools.weather.args: expected a list of strings, got "a b")") });
+    row("env not strings", { QStringLiteral(R"(tools.weather.env={"A":1})") },
+        { QStringLiteral("tools.weather.env.A: expected a string, got 1") });
+    row("timeout zero", { QStringLiteral("tools.weather.timeout_ms=0") },
+        { QStringLiteral("tools.weather.timeout_ms: must be ≥ 1") });
+    row("latency negative", { QStringLiteral("tools.orders.latency_ms=-5") },
+        { QStringLiteral("tools.orders.latency_ms: must be ≥ 0") });
+    row("latency not a number", { QStringLiteral(R"(tools.orders.latency_ms="40")") },
+        { QStringLiteral(R"(tools.orders.latency_ms: expected a whole number of milliseconds, got "40")") });
+    row("mock without responses", { QStringLiteral("-tools.orders.responses") },
+        { QStringLiteral("tools.orders.responses: a mock needs at least one response") });
+    row("responses not a list", { QStringLiteral("tools.orders.responses={}") },
+        { QStringLiteral("tools.orders.responses: expected a list of responses, got {}"),
+            QStringLiteral("tools.orders.responses: a mock needs at least one response") });
+    row("response not an object", { QStringLiteral("tools.orders.responses[1]=7") },
+        { QStringLiteral("tools.orders.responses[1]: expected a response object, got 7") });
+    row("response with neither", { QStringLiteral(R"(tools.orders.responses[1]={"when":{}})") },
+        { QStringLiteral(R"(tools.orders.responses[1]: needs a "result" or an "error")") });
+    row("response with both", { QStringLiteral(R"(tools.orders.responses[0].error="x")") },
+        { QStringLiteral(R"(tools.orders.responses[0]: has both a "result" and an "error" (give one))") });
+    row("response error not a string", { QStringLiteral(R"(tools.orders.responses[1].error={"code":1})") },
+        { QStringLiteral(
+            R"(tools.orders.responses[1].error: expected a string (the error message), got {"code":1})") });
+    row("response when not an object", { QStringLiteral(R"(tools.orders.responses[0].when="A1")") },
+        { QStringLiteral(
+            R"(tools.orders.responses[0].when: expected an object of argument values, got "A1")") });
+    row("parameters not an object", { QStringLiteral("tools.orders.parameters=3") },
+        { QStringLiteral("tools.orders.parameters: expected a JSON Schema object, got 3") });
+    row("parameters not an object schema",
+        { QStringLiteral(R"(tools.weather.parameters={"type":"string"})") },
+        { QStringLiteral(
+            "tools.weather.parameters: must be an object schema ({\"type\": \"object\", …}): a tool's "
+            "arguments are a JSON object") });
+    row("parameters with a bad type",
+        { QStringLiteral(R"(tools.orders.parameters.properties.order_id.type="strng")") },
+        { QStringLiteral(
+            "tools.orders.parameters.properties.order_id.type: unknown type 'strng' (expected string, "
+            "number, integer, boolean, object, array or null)") });
+    row("parameters with a bad pattern",
+        { QStringLiteral(R"(tools.orders.parameters.properties.order_id.pattern="(")") },
+        { QStringLiteral(
+            "tools.orders.parameters.properties.order_id.pattern: invalid regular expression: missing "
+            "closing parenthesis") });
+    row("agent names an unknown source", { QStringLiteral(R"(agents[1].tools=["orders","wether"])") },
+        { QStringLiteral("agents[1].tools[1]: unknown tool source 'wether' (known: files, orders, "
+                         "search, weather)") });
+    row("unknown source with none defined",
+        { QStringLiteral("-tools"), QStringLiteral(R"(agents[0].tools=["x/y"])") },
+        { QStringLiteral("agents[0].tools[0]: unknown tool source 'x' (none defined)") });
+    row("source/tool on a mock", { QStringLiteral(R"(agents[0].tools=["orders/lookup"])") },
+        { QStringLiteral(
+            "agents[0].tools[0]: a mock source is one tool: name it 'orders', not 'orders/lookup'") });
+    row("source/tool on a command", { QStringLiteral(R"(agents[0].tools[1]="weather/weather")") },
+        { QStringLiteral("agents[0].tools[1]: a command source is one tool: name it 'weather', not "
+                         "'weather/weather'") });
+    row("empty source", { QStringLiteral(R"(agents[0].tools=["/read"])") },
+        { QStringLiteral("agents[0].tools[0]: expected 'source' or 'source/tool', got '/read'") });
+    row("trailing slash", { QStringLiteral(R"(agents[0].tools=["files/"])") },
+        { QStringLiteral("agents[0].tools[0]: expected 'source' or 'source/tool', got 'files/'") });
+    row("named twice", { QStringLiteral(R"(agents[0].tools[2]="orders")") },
+        { QStringLiteral("agents[0].tools[2]: 'orders' is named twice (also agents[0].tools[0])") });
+    row("tools not a list", { QStringLiteral(R"(agents[2].tools="orders")") },
+        { QStringLiteral(R"(agents[2].tools: expected a list of tool sources, got "orders")") });
+    row("tool reference not a string", { QStringLiteral("agents[0].tools[1]=5") },
+        { QStringLiteral("agents[0].tools[1]: expected a string ('source' or 'source/tool'), got 5"),
+            QStringLiteral("agents[0].tools[1]: expected 'source' or 'source/tool', got ''") });
+    row("max_turns zero", { QStringLiteral("agents[0].max_turns=0") },
+        { QStringLiteral("agents[0].max_turns: must be ≥ 1") });
+    row("max_turns not an integer", { QStringLiteral("agents[0].max_turns=2.5") },
+        { QStringLiteral("agents[0].max_turns: expected an integer, got 2.5") });
+    // Problems come in file order: providers, tools, agents.
+    row("order of sections",
+        { QStringLiteral(R"(tools.orders.kind="x")"), QStringLiteral(R"(agents[0].tools[0]="nope")"),
+            QStringLiteral(R"(providers.offline.kind="y")") },
+        { QStringLiteral("providers.offline.kind: unknown kind 'y' (expected openai, anthropic, ollama "
+                         "or scripted)"),
+            QStringLiteral("tools.orders.kind: unknown kind 'x' ") + kinds,
+            QStringLiteral("agents[0].tools[0]: unknown tool source 'nope' (known: files, orders, "
+                           "search, weather)") });
+}
+
+void TestWorkspace::toolRules()
+{
+    QFETCH(QStringList, edits);
+    QFETCH(QStringList, expected);
+    QCOMPARE(problemsOf(edited(edits)), expected);
+}
+
+// Tool sources and agent tool fields survive load -> save -> load with unknown keys, are
+// written in the documented key order, and an agent without them gets no new keys.
+void TestWorkspace::toolsRoundTrip()
+{
+    Result<Workspace> ws = Workspace::fromJson(
+        edited(toolsBase() << QStringLiteral(R"(tools.orders.x_source="keep")")
+                           << QStringLiteral(R"(tools.orders.responses[0].x_response=1)")
+                           << QStringLiteral("agents[0].max_turns=4")));
+    QVERIFY2(ws.ok(), qPrintable(ws.error()));
+    ws->agents[1].tools = QStringList { QStringLiteral("weather") };
+    ToolSourceSpec added;
+    added.id = QStringLiteral("calc");
+    added.kind = QStringLiteral("command");
+    added.command = QStringLiteral("bc");
+    ws->tools.append(added);
+    QVERIFY(ws->validate().isEmpty());
+
+    const QByteArray text = ws->toJsonText();
+    const Result<Workspace> back = Workspace::fromJson(text);
+    QVERIFY2(back.ok(), qPrintable(back.error()));
+    const QJsonObject o = back->toJson();
+    auto at = [&o](const char *path) { return getPath(o, parsePath(QString::fromLatin1(path))); };
+    QCOMPARE(at("tools.orders.x_source").toString(), QStringLiteral("keep"));
+    QCOMPARE(at("tools.orders.responses[0].x_response").toInt(), 1);
+    QCOMPARE(at("tools.orders.latency_ms").toInt(), 40);
+    QCOMPARE(at("tools.calc"),
+        QJsonValue(QJsonObject { { QStringLiteral("kind"), QStringLiteral("command") },
+            { QStringLiteral("command"), QStringLiteral("bc") } }));
+    QCOMPARE(at("tools.weather.timeout_ms").toInt(), 5000);
+    QCOMPARE(at("agents[0].max_turns").toInt(), 4);
+    QCOMPARE(at("agents[1].tools").toArray(), QJsonArray { QStringLiteral("weather") });
+    QVERIFY(at("agents[1].max_turns").isUndefined());
+    QVERIFY(at("agents[2].tools").isUndefined());
+    QCOMPARE(back->toolSource(QStringLiteral("calc"))->timeoutMs, ToolSourceSpec::kDefaultTimeoutMs);
+    QCOMPARE(QJsonDocument(o).toJson(), QJsonDocument(ws->toJson()).toJson());
+
+    const QString t = QString::fromUtf8(text);
+    QVERIFY(t.indexOf(QStringLiteral("\"providers\"")) < t.indexOf(QStringLiteral("\"tools\"")));
+    QVERIFY(t.indexOf(QStringLiteral("\"tools\"")) < t.indexOf(QStringLiteral("\"agents\"")));
+    QVERIFY2(
+        t.contains(QStringLiteral("\"calc\": {\"kind\": \"command\", \"command\": \"bc\"}")), qPrintable(t));
+    QVERIFY2(
+        t.contains(QStringLiteral("{\"when\": {\"order_id\": \"A1\"}, \"result\": {\"status\": \"shipped\"}, "
+                                  "\"x_response\": 1}")),
+        qPrintable(t));
+    QVERIFY2(
+        t.contains(QStringLiteral("\"parameters\": {\"type\": \"object\", \"properties\": {\"order_id\": "
+                                  "{\"type\": \"string\"}}, \"required\": [\"order_id\"]}")),
+        qPrintable(t));
+    const qsizetype writer = t.indexOf(QStringLiteral("\"id\": \"writer\""));
+    QVERIFY(t.indexOf(QStringLiteral("\"instructions\""), writer)
+        < t.indexOf(QStringLiteral("\"tools\""), writer));
+    QVERIFY(t.indexOf(QStringLiteral("\"max_turns\""), writer)
+        < t.indexOf(QStringLiteral("\"signature\""), writer));
+    // A second save writes the same bytes.
+    QCOMPARE(back->toJsonText(), text);
+}
+
+#endif // Q_MOC_RUN
 
 QTEST_GUILESS_MAIN(TestWorkspace)
 #include "tst_workspace.moc"

@@ -28,6 +28,9 @@ private slots:
     void validateInvalidWorkspaceListsEveryProblem();
     void runJson();
     void runJsonWithoutHistory();
+    void runToolOptionsAndContinue();
+    void runToolOptionsRefused_data();
+    void runToolOptionsRefused();
     void runJsonl();
     void runText();
     void historyFindsRunByWordOfItsOutput();
@@ -194,6 +197,78 @@ QJsonObject TestRunnerE2E::runToJson(const QStringList &extra, int expectedExit)
             doc.isObject(), qPrintable(error.errorString() + u": "_s + QString::fromUtf8(r.out.left(300))));
     }();
     return doc.object();
+}
+
+// --mock-tool and --max-cost are recorded in the execution; --continue --message runs the
+// conversation's next turn (same conversation id, turn 2).
+void TestRunnerE2E::runToolOptionsAndContinue()
+{
+    const QString mock = testsupport::writeFile(
+        m_dir.path(), u"weather.json"_s, R"({"result": {"temp_c": 11}, "latency_ms": 5})");
+    const QJsonObject first
+        = runToJson(QStringList { u"--agent"_s, m_agentId, u"--db"_s, m_db, u"--mock-tool"_s,
+                        u"weather="_s + mock, u"--max-cost"_s, u"0.25"_s }
+            + requiredInputs(m_agent, u"petrels"_s));
+    QVERIFY(!QTest::currentTestFailed());
+    QCOMPARE(first.value(u"status"_s).toString(), u"completed"_s);
+    QCOMPARE(first.value(u"tool_overrides"_s).toObject(),
+        (QJsonObject { { u"weather"_s,
+            QJsonObject {
+                { u"result"_s, QJsonObject { { u"temp_c"_s, 11 } } }, { u"latency_ms"_s, 5 } } } }));
+    QCOMPARE(first.value(u"budget"_s).toObject().value(u"max_cost_usd"_s).toDouble(), 0.25);
+
+    const QString id = first.value(u"id"_s).toString();
+    const QJsonObject next = runToJson({ u"--agent"_s, m_agentId, u"--db"_s, m_db, u"--continue"_s, id,
+        u"--message"_s, u"And the gulls?"_s });
+    QVERIFY(!QTest::currentTestFailed());
+    QCOMPARE(next.value(u"status"_s).toString(), u"completed"_s);
+    QCOMPARE(next.value(u"conversation_id"_s).toString(), id);
+    QCOMPARE(next.value(u"turn"_s).toInt(), 2);
+    QCOMPARE(next.value(u"input_data"_s).toObject().value(u"message"_s).toString(), u"And the gulls?"_s);
+    // The replayed conversation is the next turn's first llm step's prompt.
+    const QJsonArray steps = next.value(u"steps"_s).toArray();
+    QVERIFY(!steps.isEmpty());
+    const QJsonArray messages
+        = steps.first().toObject().value(u"input_data"_s).toObject().value(u"messages"_s).toArray();
+    QVERIFY(messages.size() >= 4);
+    QCOMPARE(messages.at(messages.size() - 2).toObject().value(u"role"_s).toString(), u"assistant"_s);
+    QCOMPARE(messages.last().toObject().value(u"content"_s).toString(), u"And the gulls?"_s);
+}
+
+void TestRunnerE2E::runToolOptionsRefused_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("mentioned");
+    QTest::newRow("mock without file")
+        << QStringList { u"--mock-tool"_s, u"weather"_s } << u"NAME=FILE.json"_s;
+    QTest::newRow("mock file missing")
+        << QStringList { u"--mock-tool"_s, u"weather=/nonexistent/w.json"_s } << u"--mock-tool weather"_s;
+    QTest::newRow("bad cost") << QStringList { u"--max-cost"_s, u"lots"_s } << u"--max-cost 'lots'"_s;
+    QTest::newRow("message alone") << QStringList { u"--message"_s, u"hi"_s }
+                                   << u"--message needs --continue"_s;
+    QTest::newRow("continue alone") << QStringList { u"--continue"_s, u"x"_s }
+                                    << u"--continue needs --message"_s;
+    QTest::newRow("continue unknown")
+        << QStringList { u"--continue"_s, u"00000000-0000-4000-8000-000000000000"_s, u"--message"_s, u"hi"_s }
+        << u"conversation_of: no execution"_s;
+}
+
+void TestRunnerE2E::runToolOptionsRefused()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, mentioned);
+    const QString badMock = testsupport::writeFile(m_dir.path(), u"bad.json"_s, R"({"reslt": 1})");
+    const auto r = runner(
+        QStringList { u"run"_s, u"--workspace"_s, m_example, u"--agent"_s, m_agentId, u"--db"_s, m_db }
+        + requiredInputs(m_agent, u"terns"_s) + args);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(QString::fromUtf8(r.err).contains(mentioned), r.err.constData());
+    // A file whose object is no override says which field.
+    const auto bad = runner(QStringList { u"run"_s, u"--workspace"_s, m_example, u"--agent"_s, m_agentId,
+                                u"--no-history"_s, u"--mock-tool"_s, u"weather="_s + badMock }
+        + requiredInputs(m_agent, u"terns"_s));
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY2(bad.err.contains("reslt: unknown field"), bad.err.constData());
 }
 
 void TestRunnerE2E::runJson()

@@ -103,6 +103,53 @@ private slots:
         QCOMPARE(m.id, id);
     }
 
+    // The tools endpoints (docs/tools.md): the list, and a call naming source and tool.
+    void toolRoutes_data()
+    {
+        QTest::addColumn<QByteArray>("method");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<Outcome>("outcome");
+        QTest::addColumn<Route>("route");
+        QTest::addColumn<QString>("source");
+        QTest::addColumn<QString>("tool");
+        const QByteArray get = "GET", post = "POST";
+        QTest::newRow("list") << get << "/api/tools" << Outcome::Found << Route::Tools << ""
+                              << "";
+        QTest::newRow("HEAD list") << QByteArray("HEAD") << "/api/tools" << Outcome::Found << Route::Tools
+                                   << ""
+                                   << "";
+        QTest::newRow("POST list") << post << "/api/tools" << Outcome::MethodNotAllowed << Route::Tools << ""
+                                   << "";
+        QTest::newRow("call") << post << "/api/tools/files/read_text_file/call" << Outcome::Found
+                              << Route::ToolCall << "files"
+                              << "read_text_file";
+        QTest::newRow("GET call") << get << "/api/tools/orders/orders/call" << Outcome::MethodNotAllowed
+                                  << Route::ToolCall << "orders"
+                                  << "orders";
+        QTest::newRow("call without tool")
+            << post << "/api/tools/files/call" << Outcome::NotFound << Route::None << ""
+            << "";
+        QTest::newRow("source alone") << get << "/api/tools/files" << Outcome::NotFound << Route::None << ""
+                                      << "";
+        QTest::newRow("call with more")
+            << post << "/api/tools/a/b/call/x" << Outcome::NotFound << Route::None << ""
+            << "";
+    }
+    void toolRoutes()
+    {
+        QFETCH(QByteArray, method);
+        QFETCH(QString, path);
+        QFETCH(Outcome, outcome);
+        QFETCH(Route, route);
+        QFETCH(QString, source);
+        QFETCH(QString, tool);
+        const routes::Match m = routes::match(method, segmentsOf(path));
+        QCOMPARE(m.outcome, outcome);
+        QCOMPARE(m.route, route);
+        QCOMPARE(m.id, source);
+        QCOMPARE(m.tool, tool);
+    }
+
     // Through the request parser: the parameter is one decoded segment, so an encoded slash
     // or space stays in the id, and the query is not part of the path.
     void parametersFromARealRequestLine()

@@ -330,6 +330,34 @@ private slots:
         QVERIFY(e.json.value(QLatin1String("output_data")).toObject().contains(QLatin1String("reply")));
     }
 
+    // tool_overrides and budget are taken and recorded; conversation_of + message continues
+    // the run (same conversation, next turn).
+    void agentRunWithToolFieldsAndContinue()
+    {
+        const HttpResult r = post(QStringLiteral("/api/agents/echo/test"),
+            R"({"inputs":{"text":"kittiwake"},"tool_overrides":{"weather":{"error":"down","latency_ms":5}},)"
+            R"("budget":{"max_cost_usd":0.5,"max_tool_calls":3}})");
+        QCOMPARE(r.status, 202);
+        const QString id = r.json.value(QLatin1String("execution_id")).toString();
+        QVERIFY(waitFinished(id));
+        const HttpResult e = get(QStringLiteral("/api/executions/") + id);
+        QCOMPARE(e.json.value(QLatin1String("status")).toString(), QStringLiteral("completed"));
+        QCOMPARE(e.json.value(QLatin1String("tool_overrides")).toObject(),
+            QJsonDocument::fromJson(R"({"weather":{"error":"down","latency_ms":5}})").object());
+        QCOMPARE(e.json.value(QLatin1String("budget")).toObject(),
+            QJsonDocument::fromJson(R"({"max_cost_usd":0.5,"max_tool_calls":3})").object());
+
+        const HttpResult next = post(QStringLiteral("/api/agents/echo/test"),
+            QStringLiteral(R"({"conversation_of":"%1","message":"and the puffins?"})").arg(id).toUtf8());
+        QCOMPARE(next.status, 202);
+        const QString nextId = next.json.value(QLatin1String("execution_id")).toString();
+        QVERIFY(waitFinished(nextId));
+        const HttpResult n = get(QStringLiteral("/api/executions/") + nextId);
+        QCOMPARE(n.json.value(QLatin1String("status")).toString(), QStringLiteral("completed"));
+        QCOMPARE(n.json.value(QLatin1String("conversation_id")).toString(), id);
+        QCOMPARE(n.json.value(QLatin1String("turn")).toInt(), 2);
+    }
+
     void orchestrationRuns()
     {
         HttpResult r
@@ -378,6 +406,42 @@ private slots:
         QTest::newRow("bad trigger_type")
             << agent << QByteArray("{\"inputs\":{\"text\":\"a\"},\"trigger_type\":\"x\"}") << 400
             << QStringLiteral("trigger_type");
+        QTest::newRow("tool_overrides not object")
+            << agent << QByteArray(R"({"inputs":{"text":"a"},"tool_overrides":5})") << 400
+            << QStringLiteral("tool_overrides: expected an object");
+        QTest::newRow("override unknown field")
+            << agent << QByteArray(R"({"inputs":{"text":"a"},"tool_overrides":{"w":{"reslt":1}}})") << 400
+            << QStringLiteral("tool_overrides.w.reslt");
+        QTest::newRow("override bad latency")
+            << agent << QByteArray(R"({"inputs":{"text":"a"},"tool_overrides":{"w":{"latency_ms":-1}}})")
+            << 400 << QStringLiteral("tool_overrides.w.latency_ms");
+        QTest::newRow("override error not text")
+            << agent << QByteArray(R"({"inputs":{"text":"a"},"tool_overrides":{"w":{"error":7}}})") << 400
+            << QStringLiteral("tool_overrides.w.error");
+        QTest::newRow("budget not object") << agent << QByteArray(R"({"inputs":{"text":"a"},"budget":[]})")
+                                           << 400 << QStringLiteral("budget: expected an object");
+        QTest::newRow("budget bad cost")
+            << agent << QByteArray(R"({"inputs":{"text":"a"},"budget":{"max_cost_usd":"x"}})") << 400
+            << QStringLiteral("budget.max_cost_usd");
+        QTest::newRow("budget bad calls")
+            << agent << QByteArray(R"({"inputs":{"text":"a"},"budget":{"max_tool_calls":1.5}})") << 400
+            << QStringLiteral("budget.max_tool_calls");
+        QTest::newRow("budget unknown field")
+            << agent << QByteArray(R"({"inputs":{"text":"a"},"budget":{"max_calls":1}})") << 400
+            << QStringLiteral("budget.max_calls");
+        QTest::newRow("message alone")
+            << agent << QByteArray(R"({"message":"hi"})") << 400 << QStringLiteral("conversation_of");
+        QTest::newRow("conversation_of not text")
+            << agent << QByteArray(R"({"conversation_of":5,"message":"hi"})") << 400
+            << QStringLiteral("conversation_of");
+        QTest::newRow("conversation of unknown run")
+            << agent
+            << QByteArray(R"({"conversation_of":"00000000-0000-4000-8000-000000000000","message":"hi"})")
+            << 422 << QStringLiteral("conversation_of");
+        QTest::newRow("conversation of a workflow")
+            << QStringLiteral("/api/orchestrations/pipe/execute")
+            << QByteArray(R"({"inputs":{"text":"a"},"conversation_of":"x","message":"hi"})") << 400
+            << QStringLiteral("conversation_of");
         QTest::newRow("missing required input")
             << agent << QByteArray("{\"inputs\":{}}") << 422 << QStringLiteral("text");
         QTest::newRow("wrong input type")

@@ -1,8 +1,10 @@
+#include "core/api/ToolTypes.h"
 #include "core/common/Util.h"
 #include "core/store/ExecutionStore.h"
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QSet>
 #include <QSqlDatabase>
@@ -160,6 +162,9 @@ private slots:
     // A database written by the Python prototype (user_version 0) keeps its rows.
     void migratesSeedShapedDatabase();
     void reopenDoesNotMigrateAgain();
+    void migratesVersion2Database();
+    void toolColumnsRoundTrip();
+    void fullTextSearchFindsToolSteps();
     void insertUpdateAndRead();
     void updateOfUnknownIdFails();
     void costNullRoundTrip();
@@ -237,7 +242,8 @@ void TestExecutionStore::schemaHasEveryColumn()
         u"trigger_type"_s, u"input_data"_s, u"output_data"_s, u"status"_s, u"error_message"_s, u"queued_at"_s,
         u"started_at"_s, u"completed_at"_s, u"execution_time_ms"_s, u"input_tokens"_s, u"output_tokens"_s,
         u"cost_usd"_s, u"trace_id"_s, u"test_mode"_s, u"node_id"_s, u"provider"_s, u"model"_s, u"queue_ms"_s,
-        u"ttft_ms"_s, u"cached_tokens"_s, u"tokens_estimated"_s, u"rerun_of"_s };
+        u"ttft_ms"_s, u"cached_tokens"_s, u"tokens_estimated"_s, u"rerun_of"_s, u"conversation_id"_s,
+        u"turn"_s, u"tool_overrides"_s, u"budget"_s };
     for (const QString &c : expectedExec)
         QVERIFY2(execColumns.contains(c), qPrintable(u"executions lacks "_s + c));
 
@@ -247,7 +253,7 @@ void TestExecutionStore::schemaHasEveryColumn()
         u"input_data"_s, u"output_data"_s, u"status"_s, u"started_at"_s, u"completed_at"_s,
         u"execution_time_ms"_s, u"tokens_used"_s, u"cost_usd"_s, u"parent_step_id"_s, u"span_id"_s, u"kind"_s,
         u"name"_s, u"node_id"_s, u"provider"_s, u"model"_s, u"input_tokens"_s, u"output_tokens"_s,
-        u"ttft_ms"_s, u"attempt"_s, u"error_message"_s };
+        u"ttft_ms"_s, u"attempt"_s, u"error_message"_s, u"tool_call_id"_s };
     for (const QString &c : expectedSteps)
         QVERIFY2(stepCols.contains(c), qPrintable(u"execution_steps lacks "_s + c));
 
@@ -408,6 +414,107 @@ void TestExecutionStore::reopenDoesNotMigrateAgain()
     QCOMPARE(recovered, 0);
     QCOMPARE(again.count(kEvery, {}).value(), 1);
     QCOMPARE(again.execution(kEvery, e.id)->toJson(true), e.toJson(true));
+}
+
+// A database file written by the version-2 schema (tests/store/data/store_v2.db: no conversation
+// or tool columns, no tool step index) opens, migrates to the current version and keeps its rows.
+void TestExecutionStore::migratesVersion2Database()
+{
+    QDir().mkpath(QFileInfo(dbPath()).path());
+    QVERIFY(QFile::copy(QStringLiteral(STORE_V2_FIXTURE), dbPath()));
+    QFile::setPermissions(dbPath(), QFile::ReadOwner | QFile::WriteOwner);
+    {
+        RawDb before(dbPath());
+        QCOMPARE(before.scalar(u"PRAGMA user_version"_s).toInt(), 2);
+    }
+    ExecutionStore store(dbPath());
+    const Result<void> opened = store.open();
+    QVERIFY2(opened.ok(), qPrintable(opened.error()));
+    const Result<ExecutionRecord> old
+        = store.execution(kEvery, u"11111111-1111-4111-8111-111111111111"_s, true);
+    QVERIFY2(old.ok(), qPrintable(old.error()));
+    QCOMPARE(old->agentId, u"summarizer"_s);
+    QCOMPARE(old->outputData.value(u"summary"_s).toString(), u"tides were low"_s);
+    QCOMPARE(old->conversationId, QString());
+    QCOMPARE(old->turn, 0);
+    QVERIFY(old->toolOverrides.isEmpty());
+    QCOMPARE(old->steps.size(), 1);
+    QCOMPARE(old->steps.first().toolCallId, QString());
+    // The old full-text index still answers, and the new columns take values.
+    HistoryQuery q;
+    q.search = u"harbour"_s;
+    QCOMPARE(store.query(kEvery, q)->items.size(), 1);
+    ExecutionRecord next = *old;
+    next.id = as::newId();
+    next.conversationId = old->id;
+    next.turn = 2;
+    next.steps.clear();
+    QVERIFY(store.insertExecution(next).ok());
+    QCOMPARE(store.execution(kEvery, next.id)->turn, 2);
+    RawDb raw(dbPath());
+    QCOMPARE(raw.scalar(u"PRAGMA user_version"_s).toInt(), ExecutionStore::SchemaVersion);
+    QCOMPARE(raw.scalar(u"SELECT COUNT(*) FROM sqlite_master WHERE name = 'tool_steps_fts'"_s).toInt(), 1);
+}
+
+void TestExecutionStore::toolColumnsRoundTrip()
+{
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    ExecutionRecord e = makeExecution(u"a"_s, ExecutionStatus::Completed, 1);
+    e.conversationId = as::newId();
+    e.turn = 3;
+    e.toolOverrides = QJsonObject { { u"weather"_s, QJsonObject { { u"error"_s, u"offline"_s } } } };
+    e.budget = QJsonObject { { u"max_tool_calls"_s, 4 } };
+    QVERIFY(store.insertExecution(e).ok());
+    StepRecord s = makeStep(e, 2, StepStatus::Completed);
+    s.kind = StepKind::Tool;
+    s.toolCallId = u"call_7"_s;
+    QVERIFY(store.insertStep(s).ok());
+    e.steps = { s };
+    const Result<ExecutionRecord> back = store.execution(kEvery, e.id, true);
+    QVERIFY(back.ok());
+    QCOMPARE(back->toJson(true), e.toJson(true));
+}
+
+// Tool arguments, results and errors are found by full-text search, and follow updates and
+// deletes like the execution's own text.
+void TestExecutionStore::fullTextSearchFindsToolSteps()
+{
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    ExecutionRecord e = makeExecution(u"a"_s, ExecutionStatus::Completed, 1);
+    QVERIFY(store.insertExecution(e).ok());
+    StepRecord s = makeStep(e, 2, StepStatus::Running);
+    s.kind = StepKind::Tool;
+    s.name = u"weather"_s;
+    s.inputData = QJsonObject { { u"city"_s, u"Reykjavik"_s } };
+    s.outputData = {};
+    QVERIFY(store.insertStep(s).ok());
+    s.status = StepStatus::Completed; // indexed once it has ended
+    QVERIFY(store.updateStep(s).ok());
+    auto found = [&store](const QString &text) {
+        HistoryQuery q;
+        q.search = text;
+        const Result<HistoryPage> page = store.query(kEvery, q);
+        return page.ok() ? int(page->items.size()) : -1;
+    };
+    QCOMPARE(found(u"reykjavik"_s), 1);
+    QCOMPARE(found(u"drizzle"_s), 0);
+    s.outputData = ToolResult::fromText(u"light drizzle"_s).toJson();
+    s.errorMessage = u"gateway flaky"_s;
+    QVERIFY(store.updateStep(s).ok());
+    QCOMPARE(found(u"drizzle"_s), 1);
+    QCOMPARE(found(u"flaky"_s), 1);
+    // an llm step's text is not a tool step's
+    StepRecord llm = makeStep(e, 3, StepStatus::Completed);
+    llm.outputData = QJsonObject { { u"text"_s, u"zanzibar"_s } };
+    QVERIFY(store.insertStep(llm).ok());
+    QCOMPARE(found(u"zanzibar"_s), 0);
+    QCOMPARE(store.remove(kEvery, { e.id }).value(), 1);
+    QCOMPARE(found(u"drizzle"_s), 0);
+    RawDb raw(dbPath());
+    QCOMPARE(
+        raw.scalar(u"SELECT COUNT(*) FROM tool_steps_fts WHERE tool_steps_fts MATCH 'drizzle'"_s).toInt(), 0);
 }
 
 void TestExecutionStore::insertUpdateAndRead()

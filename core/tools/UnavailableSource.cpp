@@ -1,0 +1,41 @@
+#include "core/tools/UnavailableSource.h"
+
+#include "core/api/ExecutionBackend.h" // BackendReply
+
+#include <QTimer>
+
+UnavailableSource::UnavailableSource(const ToolSourceSpec &spec, const QString &reason, QObject *parent)
+    : ToolSource(spec.id, parent)
+    , m_kind(spec.kind)
+    , m_target(spec.url.isEmpty() ? spec.command : spec.url)
+    , m_reason(reason)
+{
+}
+
+ToolSourceStatus UnavailableSource::status() const
+{
+    ToolSourceStatus s;
+    s.id = id();
+    s.kind = m_kind;
+    s.target = m_target;
+    s.state = ToolSourceState::Failed;
+    s.error = m_reason;
+    return s;
+}
+
+void UnavailableSource::listTools(QObject *context, ListCallback callback)
+{
+    QTimer::singleShot(0, this,
+        [reply = BackendReply<const QList<ToolDefinition> &, const QString &>(context, std::move(callback)),
+            reason = m_reason]() mutable { reply({}, reason); });
+}
+
+quint64 UnavailableSource::callTool(const QString &, const QJsonObject &, const ToolCallOptions &,
+    QObject *context, CallCallback done, ProgressCallback)
+{
+    QTimer::singleShot(0, this,
+        [reply = BackendReply<const ToolResult &>(context, std::move(done)), reason = m_reason]() mutable {
+            reply(ToolResult::fromError(reason));
+        });
+    return m_nextHandle++;
+}
