@@ -3,6 +3,7 @@
 #include "app/run/CliArguments.h"
 #include "app/run/CliOutput.h"
 #include "app/run/RunSession.h"
+#include "app/run/ToolsCommand.h"
 #include "core/common/Util.h"
 #include "core/engine/Engine.h"
 #include "core/engine/LocalBackend.h"
@@ -334,9 +335,16 @@ QString RunnerCli::usage()
         "                      | --remote URL --token-file FILE] [--format text|json]\n"
         "  agentstudio-run show EXECUTION_ID [--db FILE [--workspace FILE]] [--format text|json|otlp]\n"
         "  agentstudio-run validate --workspace FILE\n"
+        "  agentstudio-run tools list (--workspace FILE [--source ID] | --mcp URL | --mcp-command \"CMD "
+        "ARGS\")\n"
+        "                      [--format text|json] [--trust-workspace]\n"
+        "  agentstudio-run tools call TOOL [--args JSON | --args-file FILE] (same source options)\n"
+        "                      [--format text|json] [--trust-workspace]\n"
         "\n"
         "Exit codes: 0 completed, 1 the execution failed or was cancelled, 2 bad arguments or an\n"
         "invalid workspace, 3 could not reach the provider or server.\n"
+        "tools: 0 ok, 1 the tool reported an error, 2 bad arguments, an invalid workspace or an\n"
+        "unknown tool, 3 a tool server could not be started or reached.\n"
         "--trust-workspace lets the workspace send a key to a host other than its provider's\n"
         "official one, or read a variable other than OPENAI_API_KEY / ANTHROPIC_API_KEY; without it\n"
         "such a run stops before any request (exit code 2).\n"
@@ -371,6 +379,8 @@ int RunnerCli::exec(const QStringList &args)
         return show(rest);
     if (command == QLatin1String("validate"))
         return validate(rest);
+    if (command == QLatin1String("tools"))
+        return ToolsCommand::exec(rest);
     return badArguments(QStringLiteral("unknown command '%1' (run, history, show or validate)").arg(command));
 }
 
