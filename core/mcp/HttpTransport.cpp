@@ -145,10 +145,11 @@ void HttpTransport::send(const QJsonObject &message)
 
 void HttpTransport::post(const QJsonObject &message, bool afterReinit)
 {
-    if (!m_network) {
+    if (!m_network) { // reported from the event loop: the sender is still inside its send()
         auto stream = std::make_shared<Stream>();
         stream->requestId = isRequest(message) ? message.value(u"id") : QJsonValue(QJsonValue::Undefined);
-        requestFailed(*stream, QStringLiteral("no network access"));
+        QTimer::singleShot(
+            0, this, [this, stream] { requestFailed(*stream, QStringLiteral("no network access")); });
         return;
     }
     const bool initialize = methodOf(message) == u"initialize";
@@ -191,7 +192,8 @@ void HttpTransport::decide(QNetworkReply *reply, Stream &stream)
     stream.decided = true;
     const int status = statusOf(reply);
     stream.sse = status / 100 == 2 && mediaType(reply) == "text/event-stream";
-    if (methodOf(stream.message) == u"initialize" && status / 100 == 2 && reply->hasRawHeader("Mcp-Session-Id"))
+    if (methodOf(stream.message) == u"initialize" && status / 100 == 2
+        && reply->hasRawHeader("Mcp-Session-Id"))
         m_sessionId = reply->rawHeader("Mcp-Session-Id");
 }
 
@@ -231,7 +233,8 @@ void HttpTransport::onFinished(QNetworkReply *reply)
         return;
     const int status = statusOf(reply);
     if (status == 0) {
-        const QString error = QStringLiteral("cannot reach %1: %2").arg(target(), reply->errorString());
+        const QString error
+            = redacted(QStringLiteral("cannot reach %1: %2").arg(target(), reply->errorString()));
         if (stream->listen) {
             emit logged(QStringLiteral("the GET stream for server messages failed: ") + error);
             m_listening = false;
@@ -268,8 +271,9 @@ void HttpTransport::onSuccess(const StreamPtr &stream, QNetworkReply *reply)
             return;
         }
         if (!stream->requestId.isUndefined() && !stream->responseSeen) {
-            const QString why = reply->error() == QNetworkReply::NoError ? QStringLiteral("the server closed it")
-                                                                         : reply->errorString();
+            const QString why = reply->error() == QNetworkReply::NoError
+                ? QStringLiteral("the server closed it")
+                : reply->errorString();
             resumeOrFail(stream, why);
         }
         return;
@@ -282,7 +286,9 @@ void HttpTransport::onSuccess(const StreamPtr &stream, QNetworkReply *reply)
         dispatch(*stream, stream->body);
     if (!stream->requestId.isUndefined() && !stream->responseSeen) {
         requestFailed(*stream,
-            QStringLiteral("HTTP %1 from %2 without a response to the request").arg(statusOf(reply)).arg(target()));
+            QStringLiteral("HTTP %1 from %2 without a response to the request")
+                .arg(statusOf(reply))
+                .arg(target()));
         return;
     }
     if (methodOf(stream->message) == u"notifications/initialized")
@@ -293,7 +299,8 @@ void HttpTransport::onHttpError(const StreamPtr &stream, int status, const QByte
 {
     if (stream->listen) {
         // 405 (no such stream), 400/404 (stateless servers): the session works without it.
-        emit logged(QStringLiteral("no GET stream for server messages (%1)").arg(describeStatus(status, body)));
+        emit logged(
+            QStringLiteral("no GET stream for server messages (%1)").arg(describeStatus(status, body)));
         m_listening = false;
         return;
     }
@@ -309,8 +316,9 @@ void HttpTransport::onHttpError(const StreamPtr &stream, int status, const QByte
         requestFailed(*stream, error);
     else
         emit logged(QStringLiteral("the server refused a %1: %2")
-                .arg(stream->message.contains(u"method") ? methodOf(stream->message) : QStringLiteral("response"),
-                    error));
+                        .arg(stream->message.contains(u"method") ? methodOf(stream->message)
+                                                                 : QStringLiteral("response"),
+                            error));
 }
 
 void HttpTransport::dispatch(Stream &stream, const QByteArray &json)
@@ -332,8 +340,9 @@ void HttpTransport::dispatch(Stream &stream, const QByteArray &json)
         return;
     }
     emit logged(QStringLiteral("malformed message from the server (%1), skipped: %2")
-            .arg(error.error != QJsonParseError::NoError ? error.errorString() : QStringLiteral("not a JSON object"),
-                QString::fromUtf8(json.left(200))));
+                    .arg(error.error != QJsonParseError::NoError ? error.errorString()
+                                                                 : QStringLiteral("not a JSON object"),
+                        QString::fromUtf8(json.left(200))));
 }
 
 void HttpTransport::deliver(Stream &stream, const QJsonObject &message)
@@ -354,7 +363,8 @@ void HttpTransport::resumeOrFail(const StreamPtr &stream, const QString &why)
     const QString lastId = stream->cursor.lastEventId();
     if (lastId.isEmpty()) {
         requestFailed(*stream,
-            QStringLiteral("the response stream ended before the response (%1) and carried no event id to resume from")
+            QStringLiteral(
+                "the response stream ended before the response (%1) and carried no event id to resume from")
                 .arg(why));
         return;
     }
@@ -368,7 +378,8 @@ void HttpTransport::resumeOrFail(const StreamPtr &stream, const QString &why)
     ++stream->resumes;
     stream->resuming = true;
     const int delay = stream->cursor.retryMs() >= 0 ? stream->cursor.retryMs() : kDefaultRetryMs;
-    emit logged(QStringLiteral("the response stream ended before the response (%1): resuming from event %2 in %3 ms")
+    emit logged(
+        QStringLiteral("the response stream ended before the response (%1): resuming from event %2 in %3 ms")
             .arg(why, lastId)
             .arg(delay));
     QTimer::singleShot(delay, Qt::PreciseTimer, this, [this, stream, lastId] { get(stream, lastId); });
@@ -417,7 +428,8 @@ void HttpTransport::finishReinit(const QString &error)
     m_reinitializing = false;
     const QList<Waiting> waiting = std::exchange(m_waiting, {});
     if (!error.isEmpty()) {
-        const QString message = QStringLiteral("the session expired and a new one could not be started: ") + error;
+        const QString message
+            = QStringLiteral("the session expired and a new one could not be started: ") + error;
         emit logged(message);
         for (const Waiting &w : waiting) {
             if (isRequest(w.message))
@@ -471,7 +483,8 @@ void HttpTransport::close()
     if (m_network && !m_sessionId.isEmpty()) {
         // Ending the session is a courtesy: the reply is not waited for (405 means the server
         // has no explicit termination). It is a child of the manager, not of this object.
-        QNetworkReply *reply = m_network->deleteResource(baseRequest("application/json, text/event-stream", true));
+        QNetworkReply *reply
+            = m_network->deleteResource(baseRequest("application/json, text/event-stream", true));
         connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
         if (m_ownNetwork) { // the manager lives until its DELETE is done
             m_ownNetwork->setParent(nullptr);
@@ -486,18 +499,41 @@ QString HttpTransport::describeStatus(int status, const QByteArray &body) const
 {
     QString reason;
     switch (status) {
-    case 400: reason = QStringLiteral("Bad Request"); break;
-    case 401: reason = QStringLiteral("Unauthorized"); break;
-    case 403: reason = QStringLiteral("Forbidden"); break;
-    case 404: reason = QStringLiteral("Not Found"); break;
-    case 405: reason = QStringLiteral("Method Not Allowed"); break;
-    case 406: reason = QStringLiteral("Not Acceptable"); break;
-    case 413: reason = QStringLiteral("Payload Too Large"); break;
-    case 415: reason = QStringLiteral("Unsupported Media Type"); break;
-    case 500: reason = QStringLiteral("Internal Server Error"); break;
-    case 502: reason = QStringLiteral("Bad Gateway"); break;
-    case 503: reason = QStringLiteral("Service Unavailable"); break;
-    default: break;
+    case 400:
+        reason = QStringLiteral("Bad Request");
+        break;
+    case 401:
+        reason = QStringLiteral("Unauthorized");
+        break;
+    case 403:
+        reason = QStringLiteral("Forbidden");
+        break;
+    case 404:
+        reason = QStringLiteral("Not Found");
+        break;
+    case 405:
+        reason = QStringLiteral("Method Not Allowed");
+        break;
+    case 406:
+        reason = QStringLiteral("Not Acceptable");
+        break;
+    case 413:
+        reason = QStringLiteral("Payload Too Large");
+        break;
+    case 415:
+        reason = QStringLiteral("Unsupported Media Type");
+        break;
+    case 500:
+        reason = QStringLiteral("Internal Server Error");
+        break;
+    case 502:
+        reason = QStringLiteral("Bad Gateway");
+        break;
+    case 503:
+        reason = QStringLiteral("Service Unavailable");
+        break;
+    default:
+        break;
     }
     QString text = QStringLiteral("HTTP %1").arg(status);
     if (!reason.isEmpty())
@@ -507,13 +543,19 @@ QString HttpTransport::describeStatus(int status, const QByteArray &body) const
     if (!detail.isEmpty())
         text += QStringLiteral(": ") + detail;
     if (status == 401)
-        text += m_token.isEmpty() ? QStringLiteral(" (the server wants a bearer token and none is set: bearer_token_env)")
-                                  : QStringLiteral(" (the server refused the bearer token)");
+        text += m_token.isEmpty()
+            ? QStringLiteral(" (the server wants a bearer token and none is set: bearer_token_env)")
+            : QStringLiteral(" (the server refused the bearer token)");
     return redacted(text);
 }
 
+// Error texts come from the server (a body may echo what it got) and from Qt (errorString()
+// names the full URL): neither may show the token or a key in the URL's query.
 QString HttpTransport::redacted(QString text) const
 {
+    const QString full = m_url.toString();
+    if (full != target())
+        text.replace(full, target());
     if (m_token.size() >= 4)
         text.replace(m_token, QStringLiteral("***"));
     return text;

@@ -42,8 +42,8 @@ void JsonRpcSession::write(QJsonObject message)
     m_transport->send(message);
 }
 
-qint64 JsonRpcSession::request(
-    const QString &method, const QJsonObject &params, int timeoutMs, ReplyCallback done, ProgressCallback progress)
+qint64 JsonRpcSession::request(const QString &method, const QJsonObject &params, int timeoutMs,
+    ReplyCallback done, ProgressCallback progress)
 {
     const qint64 id = m_nextId++;
     Pending pending { method, std::move(done), std::move(progress), nullptr };
@@ -132,14 +132,16 @@ void JsonRpcSession::onMessage(const QJsonObject &message)
         else if (message.value(u"method").toString() == u"notifications/progress")
             onProgress(message.value(u"params").toObject());
         else
-            emit notificationReceived(message.value(u"method").toString(), message.value(u"params").toObject());
+            emit notificationReceived(
+                message.value(u"method").toString(), message.value(u"params").toObject());
         return;
     }
     if (message.contains(u"result") || message.contains(u"error")) {
         onResponse(message);
         return;
     }
-    emit logged(QStringLiteral("a message from the server is neither a request, a notification nor a response: ")
+    emit logged(
+        QStringLiteral("a message from the server is neither a request, a notification nor a response: ")
         + QString::fromUtf8(QJsonDocument(message).toJson(QJsonDocument::Compact).left(200)));
 }
 
@@ -189,7 +191,8 @@ void JsonRpcSession::onProgress(const QJsonObject &params)
         return; // late progress of a finished or cancelled request
     const QJsonValue total = params.value(u"total");
     const ProgressCallback progress = it->progress; // it may cancel, and so erase, itself
-    progress(params.value(u"progress").toDouble(), total.isDouble() ? std::optional<double>(total.toDouble()) : std::nullopt,
+    progress(params.value(u"progress").toDouble(),
+        total.isDouble() ? std::optional<double>(total.toDouble()) : std::nullopt,
         params.value(u"message").toString());
 }
 

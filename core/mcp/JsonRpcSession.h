@@ -37,7 +37,8 @@ public:
         bool timedOut = false;
     };
     using ReplyCallback = std::function<void(const Reply &reply)>;
-    using ProgressCallback = std::function<void(double progress, std::optional<double> total, const QString &message)>;
+    using ProgressCallback
+        = std::function<void(double progress, std::optional<double> total, const QString &message)>;
 
     // The transport is not owned; it must outlive the session or be detached first.
     explicit JsonRpcSession(McpTransport *transport, QObject *parent = nullptr);

@@ -210,8 +210,9 @@ void McpSource::Private::onInitialized(quint64 gen, const JsonRpcSession::Reply 
     }
     const QString version = reply.result.value(u"protocolVersion").toString();
     if (!kAcceptedVersions.contains(version)) {
-        lost(QStringLiteral("the server answered initialize with protocol version '%1'; this client speaks %2")
-                 .arg(version, kAcceptedVersions.join(QStringLiteral(", "))));
+        lost(
+            QStringLiteral("the server answered initialize with protocol version '%1'; this client speaks %2")
+                .arg(version, kAcceptedVersions.join(QStringLiteral(", "))));
         return;
     }
     const QJsonObject info = reply.result.value(u"serverInfo").toObject();
@@ -276,7 +277,7 @@ void McpSource::Private::onListed(const QList<ToolDefinition> &found, bool refre
     touch();
     QList<quint64> waiting;
     for (auto it = calls.cbegin(); it != calls.cend(); ++it) {
-        if (it->rpcId < 0)
+        if (it->rpcId == -1)
             waiting.append(it.key());
     }
     std::sort(waiting.begin(), waiting.end());
@@ -293,10 +294,11 @@ void McpSource::Private::onNotification(const QString &method, const QJsonObject
             listChangedTimer->start(timing.listChangedDebounceMs);
     } else if (method == u"notifications/message") {
         const QJsonValue data = params.value(u"data");
-        const QString text = data.isString() ? data.toString()
-                                       : QString::fromUtf8(QJsonDocument(QJsonArray { data }).toJson(QJsonDocument::Compact))
-                                             .mid(1)
-                                             .chopped(1);
+        const QString text = data.isString()
+            ? data.toString()
+            : QString::fromUtf8(QJsonDocument(QJsonArray { data }).toJson(QJsonDocument::Compact))
+                  .mid(1)
+                  .chopped(1);
         const QString logger = params.value(u"logger").toString();
         QString line = QLatin1Char('[') + params.value(u"level").toString() + QLatin1Char(']');
         if (!logger.isEmpty())
@@ -319,7 +321,7 @@ void McpSource::Private::lost(const QString &why)
     teardown(message);
     QList<quint64> waiting;
     for (auto it = calls.cbegin(); it != calls.cend(); ++it) {
-        if (it->rpcId < 0)
+        if (it->rpcId == -1)
             waiting.append(it.key());
     }
     for (const quint64 handle : waiting)
@@ -360,14 +362,19 @@ void McpSource::Private::sendCall(quint64 handle)
     const QString name = it->name;
     touch();
     // A progress callback is always given, so _meta.progressToken is always sent.
-    it->rpcId = session->request(
+    it->rpcId = -2; // sent; the id follows (request() never answers inside itself)
+    const qint64 rpcId = session->request(
         QStringLiteral("tools/call"), params, it->options.timeoutMs,
-        [this, handle, name](const JsonRpcSession::Reply &reply) { finishCall(handle, toToolResult(reply, name)); },
+        [this, handle, name](
+            const JsonRpcSession::Reply &reply) { finishCall(handle, toToolResult(reply, name)); },
         [this, handle](double progress, std::optional<double> total, const QString &message) {
             const auto c = calls.constFind(handle);
             if (c != calls.cend() && c->progress && (!c->hasContext || c->context))
                 c->progress(progress, total, message);
         });
+    const auto sent = calls.find(handle);
+    if (sent != calls.end())
+        sent->rpcId = rpcId;
 }
 
 void McpSource::Private::finishCall(quint64 handle, ToolResult result)
@@ -394,7 +401,8 @@ void McpSource::Private::deliver(const Call &call, const ToolResult &result)
         QTimer::singleShot(0, call.context.data(), [done, result] { done(result); });
 }
 
-void McpSource::Private::answer(const ListWaiter &waiter, const QList<ToolDefinition> &tools, const QString &error)
+void McpSource::Private::answer(
+    const ListWaiter &waiter, const QList<ToolDefinition> &tools, const QString &error)
 {
     const ListCallback callback = waiter.callback;
     if (!callback)
@@ -442,7 +450,8 @@ void McpSource::Private::appendLog(const QString &line)
         logSignalTimer->start();
 }
 
-McpSource::McpSource(const ToolSourceSpec &spec, const QString &baseDir, QNetworkAccessManager *network, QObject *parent)
+McpSource::McpSource(
+    const ToolSourceSpec &spec, const QString &baseDir, QNetworkAccessManager *network, QObject *parent)
     : ToolSource(spec.id, parent)
     , d(new Private)
 {

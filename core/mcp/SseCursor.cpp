@@ -4,13 +4,9 @@ void SseCursor::feed(QByteArrayView bytes)
 {
     const char *p = bytes.data();
     const char *const end = p + bytes.size();
+    // CR, LF and CRLF all end a line; the LF of a CRLF just ends one more, empty line, which
+    // carries no field: nothing to track across reads.
     while (p < end) {
-        if (m_afterCr && *p == '\n') { // the LF of a CRLF split across reads
-            m_afterCr = false;
-            ++p;
-            continue;
-        }
-        m_afterCr = false;
         const char *eol = p;
         while (eol < end && *eol != '\n' && *eol != '\r')
             ++eol;
@@ -26,7 +22,6 @@ void SseCursor::feed(QByteArrayView bytes)
             processLine(m_line);
         m_line.clear();
         m_overlong = false;
-        m_afterCr = *eol == '\r';
         p = eol + 1;
     }
 }

@@ -25,7 +25,6 @@ private:
     static constexpr qsizetype kMaxFieldLine = 1024;
     QByteArray m_line; // the start of the current line (at most kMaxFieldLine bytes)
     bool m_overlong = false; // the current line is longer: not one of ours
-    bool m_afterCr = false;
     QString m_lastEventId;
     int m_retryMs = -1;
 };

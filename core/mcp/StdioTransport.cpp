@@ -4,6 +4,7 @@
 
 #include <QJsonDocument>
 #include <QProcess>
+#include <QTimer>
 
 namespace {
 
@@ -82,14 +83,18 @@ void StdioTransport::open()
     connect(m_process, &QProcess::readyReadStandardError, this, &StdioTransport::onStderr);
     connect(m_process, &QProcess::finished, this,
         [this](int code, QProcess::ExitStatus status) { onFinished(code, status == QProcess::CrashExit); });
-    connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) { onErrorOccurred(e); });
+    connect(
+        m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) { onErrorOccurred(e); });
     m_process->start(m_program, m_args);
 }
 
 void StdioTransport::send(const QJsonObject &message)
 {
     if (!m_process || m_process->state() != QProcess::Running) {
-        emit sendFailed(message.value(u"id"), QStringLiteral("the server process is not running"));
+        // Reported from the event loop: the sender is still inside its send().
+        const QJsonValue id = message.value(u"id");
+        QTimer::singleShot(0, this,
+            [this, id] { emit sendFailed(id, QStringLiteral("the server process is not running")); });
         return;
     }
     // Compact JSON escapes newlines inside strings, so a message is always one line; QProcess
@@ -143,7 +148,7 @@ void StdioTransport::handleLine(QByteArrayView line)
             ? QStringLiteral("%1 at offset %2").arg(error.errorString()).arg(error.offset)
             : QStringLiteral("not a JSON object");
         emit logged(QStringLiteral("malformed line from the server on stdout (%1), skipped: %2")
-                .arg(why, printable(line, 200)));
+                        .arg(why, printable(line, 200)));
         return;
     }
     emit messageReceived(doc.object());

@@ -32,7 +32,8 @@ Figures summarize(QList<double> ms)
 {
     Figures f;
     std::sort(ms.begin(), ms.end());
-    const auto at = [&ms](double q) { return ms.at(std::min<qsizetype>(ms.size() - 1, qsizetype(q * ms.size()))); };
+    const auto at
+        = [&ms](double q) { return ms.at(std::min<qsizetype>(ms.size() - 1, qsizetype(q * ms.size()))); };
     f.p50 = at(0.5);
     f.p99 = at(0.99);
     double sum = 0;
@@ -73,12 +74,13 @@ Figures sdk(const QString &transport, const QString &target, int calls)
     QProcess node;
     node.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     node.start(u"node"_s,
-        { sourceFile(u"tests/bench/mcp_sdk_roundtrip.mjs"_s), nodeModules(), transport, target, QString::number(calls),
-            QString::number(kWarmup) });
+        { sourceFile(u"tests/bench/mcp_sdk_roundtrip.mjs"_s), nodeModules(), transport, target,
+            QString::number(calls), QString::number(kWarmup) });
     if (!node.waitForFinished(600000) || node.exitCode() != 0)
         return Figures { 0, 0, 0, u"the SDK client failed (exit %1)"_s.arg(node.exitCode()) };
     const QJsonObject o = QJsonDocument::fromJson(node.readAllStandardOutput().trimmed()).object();
-    return Figures { o.value(u"p50_ms").toDouble(), o.value(u"p99_ms").toDouble(), o.value(u"mean_ms").toDouble(), {} };
+    return Figures { o.value(u"p50_ms").toDouble(), o.value(u"p99_ms").toDouble(),
+        o.value(u"mean_ms").toDouble(), {} };
 }
 
 void print(const char *transport, const Figures &a, const Figures &b)
@@ -87,7 +89,8 @@ void print(const char *transport, const Figures &a, const Figures &b)
         std::printf("%-16s error: %s %s\n", transport, qPrintable(a.error), qPrintable(b.error));
         return;
     }
-    std::printf("%-16s ours p50 %7.3f ms  p99 %7.3f ms  mean %7.3f ms | SDK p50 %7.3f ms  p99 %7.3f ms  mean %7.3f ms | "
+    std::printf("%-16s ours p50 %7.3f ms  p99 %7.3f ms  mean %7.3f ms | SDK p50 %7.3f ms  p99 %7.3f ms  mean "
+                "%7.3f ms | "
                 "ours/SDK p50 %.2f  p99 %.2f\n",
         transport, a.p50, a.p99, a.mean, b.p50, b.p99, b.mean, a.p50 / b.p50, a.p99 / b.p99);
 }
@@ -110,7 +113,8 @@ int main(int argc, char **argv)
         return 1;
     }
     QNetworkAccessManager network;
-    std::printf("MCP round trip, tools/call echo, %d calls after %d warm-up calls, one at a time\n", calls, kWarmup);
+    std::printf(
+        "MCP round trip, tools/call echo, %d calls after %d warm-up calls, one at a time\n", calls, kWarmup);
     const Figures oursStdio
         = ours(stdioSpec(u"everything"_s, u"node"_s, { everythingScript(), u"stdio"_s }), nullptr, calls);
     const Figures sdkStdio = sdk(u"stdio"_s, everythingScript(), calls);

@@ -25,8 +25,8 @@ struct CallProbe
     quint64 handle = 0;
 };
 
-inline std::shared_ptr<CallProbe> call(ToolSource &source, const QString &name, const QJsonObject &arguments = {},
-    int timeoutMs = 60000)
+inline std::shared_ptr<CallProbe> call(
+    ToolSource &source, const QString &name, const QJsonObject &arguments = {}, int timeoutMs = 60000)
 {
     auto probe = std::make_shared<CallProbe>();
     ToolCallOptions options;
@@ -80,8 +80,8 @@ inline QString nodeModules()
 inline QString nodeModulesProblem()
 {
     const QString dir = nodeModules();
-    for (const char *package : { "@modelcontextprotocol/server-everything", "@modelcontextprotocol/server-filesystem",
-             "@modelcontextprotocol/sdk" }) {
+    for (const char *package : { "@modelcontextprotocol/server-everything",
+             "@modelcontextprotocol/server-filesystem", "@modelcontextprotocol/sdk" }) {
         if (!QFile::exists(dir + QLatin1Char('/') + QLatin1String(package) + QStringLiteral("/package.json")))
             return QStringLiteral("%1 is not installed in %2: run scripts/npm-deps.sh (npm ci in tests/mcp)")
                 .arg(QLatin1String(package), dir);
@@ -148,9 +148,11 @@ public:
         m_process.setProcessEnvironment(env);
         m_process.setProcessChannelMode(QProcess::SeparateChannels);
         m_process.setStandardOutputFile(QProcess::nullDevice());
-        QObject::connect(&m_process, &QProcess::readyReadStandardError, [this] { m_stderr += m_process.readAllStandardError(); });
+        QObject::connect(&m_process, &QProcess::readyReadStandardError,
+            [this] { m_stderr += m_process.readAllStandardError(); });
         m_process.start(QStringLiteral("node"),
-            QStringList { QStringLiteral("--require"), sourceFile(QStringLiteral("tests/mcp/loopback.cjs")) } + scriptAndArgs);
+            QStringList { QStringLiteral("--require"), sourceFile(QStringLiteral("tests/mcp/loopback.cjs")) }
+                + scriptAndArgs);
         static const QRegularExpression listening(QStringLiteral("AGENTSTUDIO_LISTENING (\\d+)"));
         const bool up = QTest::qWaitFor(
             [&] {
@@ -162,7 +164,8 @@ public:
             30000);
         if (!up || m_port == 0) {
             *error = QStringLiteral("node %1 did not start listening: %2 %3")
-                         .arg(scriptAndArgs.join(QLatin1Char(' ')), m_process.errorString(), QString::fromUtf8(m_stderr));
+                         .arg(scriptAndArgs.join(QLatin1Char(' ')), m_process.errorString(),
+                             QString::fromUtf8(m_stderr));
             return false;
         }
         return true;
@@ -177,7 +180,10 @@ public:
         m_process.waitForFinished(5000);
     }
     int port() const { return m_port; }
-    QString url(const QString &path) const { return QStringLiteral("http://127.0.0.1:%1%2").arg(m_port).arg(path); }
+    QString url(const QString &path) const
+    {
+        return QStringLiteral("http://127.0.0.1:%1%2").arg(m_port).arg(path);
+    }
 
 private:
     QProcess m_process;

@@ -77,7 +77,9 @@ class Handler(BaseHTTPRequestHandler):
     def authorized(self):
         if TOKEN is None or self.headers.get("Authorization") == "Bearer " + TOKEN:
             return True
-        self.send_json(401, {"jsonrpc": "2.0", "error": {"code": -32001, "message": "invalid or missing token"},
+        # Echoes what it got, as careless servers do: the client must keep the token out of its errors.
+        got = self.headers.get("Authorization", "(none)")
+        self.send_json(401, {"jsonrpc": "2.0", "error": {"code": -32001, "message": "invalid token: " + got},
                              "id": None}, {"WWW-Authenticate": 'Bearer realm="mcp"'})
         return False
 

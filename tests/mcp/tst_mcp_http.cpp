@@ -31,7 +31,8 @@ public:
         });
         m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         m_process.start(u"python3"_s, QStringList { sourceFile(u"tests/mcp/fault_http_server.py"_s) } + args);
-        if (!QTest::qWaitFor([this] { return m_port > 0 || m_process.state() == QProcess::NotRunning; }, 20000))
+        if (!QTest::qWaitFor(
+                [this] { return m_port > 0 || m_process.state() == QProcess::NotRunning; }, 20000))
             qWarning("fault_http_server.py did not start listening");
     }
     ~FaultHttpServer()
@@ -47,7 +48,8 @@ public:
     {
         QList<QJsonObject> out;
         for (const QJsonObject &r : m_requests) {
-            if (r.value(u"method").toString() == u"POST" && r.value(u"body").toObject().value(u"method").toString() == method)
+            if (r.value(u"method").toString() == u"POST"
+                && r.value(u"body").toObject().value(u"method").toString() == method)
                 out.append(r);
         }
         return out;
@@ -121,7 +123,13 @@ private slots:
         QCOMPARE(header(inits[0], u"content-type"_s), u"application/json"_s);
         QVERIFY(!hasHeader(inits[0], u"mcp-session-id"_s));
         QVERIFY(!hasHeader(inits[0], u"mcp-protocol-version"_s));
-        QCOMPARE(inits[0].value(u"body").toObject().value(u"params").toObject().value(u"protocolVersion").toString(),
+        QCOMPARE(inits[0]
+                     .value(u"body")
+                     .toObject()
+                     .value(u"params")
+                     .toObject()
+                     .value(u"protocolVersion")
+                     .toString(),
             u"2025-11-25"_s);
         QTRY_COMPARE(server.posts(u"notifications/initialized"_s).size(), 1);
         for (const QString &method : { u"notifications/initialized"_s, u"tools/list"_s, u"tools/call"_s }) {
@@ -133,7 +141,13 @@ private slots:
             }
         }
         QCOMPARE(server.posts(u"tools/call"_s).size(), 2);
-        const auto meta = server.posts(u"tools/call"_s).first().value(u"body").toObject().value(u"params").toObject().value(u"_meta");
+        const auto meta = server.posts(u"tools/call"_s)
+                              .first()
+                              .value(u"body")
+                              .toObject()
+                              .value(u"params")
+                              .toObject()
+                              .value(u"_meta");
         QVERIFY(meta.toObject().contains(u"progressToken"));
         // The optional GET stream was tried; the server has none (405), which is fine.
         QTRY_VERIFY(!server.byHttpMethod(u"GET"_s).isEmpty());
@@ -196,7 +210,8 @@ private slots:
         QCOMPARE(header(resume, u"accept"_s), u"text/event-stream"_s);
         const double postedAt = server.posts(u"tools/call"_s).first().value(u"t").toDouble();
         const double resumedAt = resume.value(u"t").toDouble();
-        QVERIFY2(resumedAt - postedAt >= 0.29, qPrintable(u"resumed %1 s after the POST"_s.arg(resumedAt - postedAt)));
+        QVERIFY2(resumedAt - postedAt >= 0.29,
+            qPrintable(u"resumed %1 s after the POST"_s.arg(resumedAt - postedAt)));
         QVERIFY(logContains(*s, u"resuming from event ev-2 in 300 ms"_s));
     }
 
@@ -208,7 +223,9 @@ private slots:
             const auto s = source(server);
             const auto listed = list(*s);
             QTRY_VERIFY_WITH_TIMEOUT(listed->done, 20000);
-            QVERIFY2(listed->error.startsWith(u"MCP server 'remote': initialize failed: HTTP 401 Unauthorized from "_s + server.url()),
+            QVERIFY2(
+                listed->error.startsWith(
+                    u"MCP server 'remote': initialize failed: HTTP 401 Unauthorized from "_s + server.url()),
                 qPrintable(listed->error));
             QVERIFY2(listed->error.contains(u"none is set"_s), qPrintable(listed->error));
             QCOMPARE(s->status().state, ToolSourceState::Failed);
@@ -241,7 +258,8 @@ private slots:
                 ++authorized;
         }
         QVERIFY(authorized >= 5); // initialize, initialized, GET, tools/list, tools/call, DELETE
-        QCOMPARE(header(server.byHttpMethod(u"DELETE"_s).first(), u"authorization"_s), u"Bearer right-token-1234"_s);
+        QCOMPARE(header(server.byHttpMethod(u"DELETE"_s).first(), u"authorization"_s),
+            u"Bearer right-token-1234"_s);
     }
 
     // An idle session is pinged; a ping that meets an expired session renews it.
@@ -289,7 +307,8 @@ private slots:
         McpSource s(httpSpec(u"gone"_s, u"http://127.0.0.1:1/mcp"_s), QString(), &m_network);
         const auto listed = list(s);
         QTRY_VERIFY_WITH_TIMEOUT(listed->done, 20000);
-        QVERIFY2(listed->error.startsWith(u"MCP server 'gone': initialize failed: cannot reach http://127.0.0.1:1/mcp"_s),
+        QVERIFY2(listed->error.startsWith(
+                     u"MCP server 'gone': initialize failed: cannot reach http://127.0.0.1:1/mcp"_s),
             qPrintable(listed->error));
         QCOMPARE(s.status().state, ToolSourceState::Failed);
     }
@@ -299,7 +318,8 @@ private slots:
         McpSource s(httpSpec(u"bad"_s, u"ftp://example.invalid/mcp"_s), QString(), &m_network);
         const auto listed = list(s);
         QTRY_VERIFY_WITH_TIMEOUT(listed->done, 20000);
-        QCOMPARE(listed->error, u"MCP server 'bad': 'ftp://example.invalid/mcp' is not an http or https URL"_s);
+        QCOMPARE(
+            listed->error, u"MCP server 'bad': 'ftp://example.invalid/mcp' is not an http or https URL"_s);
     }
 };
 

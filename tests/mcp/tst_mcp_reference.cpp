@@ -26,10 +26,10 @@ private:
     std::unique_ptr<McpSource> everything(const QString &transport, const QString &tapLog = QString())
     {
         ToolSourceSpec spec = transport == u"http" ? httpSpec(u"everything"_s, m_http.url(u"/mcp"_s))
-            : tapLog.isEmpty()
-            ? stdioSpec(u"everything"_s, u"node"_s, { everythingScript(), u"stdio"_s })
-            : stdioSpec(u"everything"_s, u"python3"_s,
-                { sourceFile(u"tests/mcp/stdio_tap.py"_s), tapLog, u"node"_s, everythingScript(), u"stdio"_s });
+            : tapLog.isEmpty() ? stdioSpec(u"everything"_s, u"node"_s, { everythingScript(), u"stdio"_s })
+                               : stdioSpec(u"everything"_s, u"python3"_s,
+                                   { sourceFile(u"tests/mcp/stdio_tap.py"_s), tapLog, u"node"_s,
+                                       everythingScript(), u"stdio"_s });
         return std::make_unique<McpSource>(spec, m_dir.path(), &m_network);
     }
     static void addTransports()
@@ -58,8 +58,8 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(listed->done, 30000);
         QCOMPARE(listed->error, QString());
         const QStringList tools = names(listed->tools);
-        for (const QString &name : { u"echo"_s, u"get-sum"_s, u"get-structured-content"_s, u"get-tiny-image"_s,
-                 u"trigger-long-running-operation"_s })
+        for (const QString &name : { u"echo"_s, u"get-sum"_s, u"get-structured-content"_s,
+                 u"get-tiny-image"_s, u"trigger-long-running-operation"_s })
             QVERIFY2(tools.contains(name), qPrintable(tools.join(u", "_s)));
         QVERIFY2(!tools.contains(u"simulate-research-query"_s), "a task-only tool is hidden");
         const ToolDefinition sum = listed->tools.at(tools.indexOf(u"get-sum"_s));
@@ -70,7 +70,8 @@ private slots:
         QCOMPARE(s.state, ToolSourceState::Connected);
         QCOMPARE(s.serverName, u"mcp-servers/everything"_s);
         QCOMPARE(s.protocolVersion, u"2025-11-25"_s);
-        QCOMPARE(s.target, transport == u"http" ? m_http.url(u"/mcp"_s) : u"node "_s + everythingScript() + u" stdio"_s);
+        QCOMPARE(s.target,
+            transport == u"http" ? m_http.url(u"/mcp"_s) : u"node "_s + everythingScript() + u" stdio"_s);
     }
 
     void callsWithTextResult_data() { addTransports(); }
@@ -91,11 +92,13 @@ private slots:
     {
         QFETCH(QString, transport);
         const auto source = everything(transport);
-        const auto r = call(*source, u"get-structured-content"_s, QJsonObject { { u"location"_s, u"Chicago"_s } });
+        const auto r
+            = call(*source, u"get-structured-content"_s, QJsonObject { { u"location"_s, u"Chicago"_s } });
         QTRY_VERIFY_WITH_TIMEOUT(r->result.has_value(), 30000);
         QVERIFY(!r->result->isError);
         const QJsonObject weather = r->result->structuredContent.toObject();
-        QVERIFY2(weather.contains(u"temperature") && weather.contains(u"conditions") && weather.contains(u"humidity"),
+        QVERIFY2(weather.contains(u"temperature") && weather.contains(u"conditions")
+                && weather.contains(u"humidity"),
             qPrintable(r->result->text()));
         QCOMPARE(r->result->modelValue().toObject(), weather);
     }
@@ -120,10 +123,7 @@ private slots:
         QVERIFY(image);
     }
 
-    void errorResults_data()
-    {
-        addTransports();
-    }
+    void errorResults_data() { addTransports(); }
     void errorResults()
     {
         QFETCH(QString, transport);
@@ -149,7 +149,8 @@ private slots:
         QVERIFY(!r->result->isError);
         QCOMPARE(r->progress, (QList<double> { 1, 2, 3 }));
         QCOMPARE(r->totals, (QList<std::optional<double>> { 3.0, 3.0, 3.0 }));
-        QVERIFY2(r->result->text().startsWith(u"Long running operation completed"_s), qPrintable(r->result->text()));
+        QVERIFY2(r->result->text().startsWith(u"Long running operation completed"_s),
+            qPrintable(r->result->text()));
     }
 
     // Cancel in the middle of a long call: it ends cancelled at once; over stdio the tap shows
@@ -158,7 +159,8 @@ private slots:
     void cancelsMidCall()
     {
         QFETCH(QString, transport);
-        const QString tap = m_dir.filePath(u"tap-"_s + QString::fromLatin1(QTest::currentDataTag()) + u".jsonl"_s);
+        const QString tap
+            = m_dir.filePath(u"tap-"_s + QString::fromLatin1(QTest::currentDataTag()) + u".jsonl"_s);
         const auto source = everything(transport, transport == u"stdio" ? tap : QString());
         const auto r = call(*source, u"trigger-long-running-operation"_s,
             QJsonObject { { u"duration"_s, 30 }, { u"steps"_s, 60 } });
@@ -205,7 +207,8 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(r->result.has_value(), 30000);
         qunsetenv("AGENTSTUDIO_HOST_SECRET");
         const QString env = r->result->text();
-        QVERIFY2(env.contains(u"\"MCP_TEST_VALUE\":\"configured\""_s) || env.contains(u"\"MCP_TEST_VALUE\": \"configured\""_s),
+        QVERIFY2(env.contains(u"\"MCP_TEST_VALUE\":\"configured\""_s)
+                || env.contains(u"\"MCP_TEST_VALUE\": \"configured\""_s),
             qPrintable(env.left(500)));
         QVERIFY(!env.contains(u"AGENTSTUDIO_HOST_SECRET"_s));
     }
@@ -220,7 +223,8 @@ private slots:
         hello.write("Hello, MCP\n");
         hello.close();
         const QString canonical = QDir(root.path()).canonicalPath();
-        McpSource source(stdioSpec(u"files"_s, u"node"_s, { filesystemScript(), canonical }), m_dir.path(), nullptr);
+        McpSource source(
+            stdioSpec(u"files"_s, u"node"_s, { filesystemScript(), canonical }), m_dir.path(), nullptr);
         const auto listed = list(source);
         QTRY_VERIFY_WITH_TIMEOUT(listed->done, 30000);
         QCOMPARE(listed->error, QString());
@@ -229,11 +233,14 @@ private slots:
             QVERIFY2(tools.contains(name), qPrintable(tools.join(u", "_s)));
         QCOMPARE(source.status().serverName, u"secure-filesystem-server"_s);
 
-        const auto read = call(source, u"read_text_file"_s, QJsonObject { { u"path"_s, QString(canonical + u"/hello.txt"_s) } });
+        const auto read = call(
+            source, u"read_text_file"_s, QJsonObject { { u"path"_s, QString(canonical + u"/hello.txt"_s) } });
         const auto dir = call(source, u"list_directory"_s, QJsonObject { { u"path"_s, canonical } });
-        const auto outside = call(source, u"read_text_file"_s, QJsonObject { { u"path"_s, u"/etc/hostname"_s } });
+        const auto outside
+            = call(source, u"read_text_file"_s, QJsonObject { { u"path"_s, u"/etc/hostname"_s } });
         const auto write = call(source, u"write_file"_s,
-            QJsonObject { { u"path"_s, QString(canonical + u"/new.txt"_s) }, { u"content"_s, u"written by a test"_s } });
+            QJsonObject { { u"path"_s, QString(canonical + u"/new.txt"_s) },
+                { u"content"_s, u"written by a test"_s } });
         QTRY_VERIFY_WITH_TIMEOUT(read->result && dir->result && outside->result && write->result, 30000);
         QVERIFY(!read->result->isError);
         QCOMPARE(read->result->text(), u"Hello, MCP\n"_s);

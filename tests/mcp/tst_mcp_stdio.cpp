@@ -8,6 +8,9 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
+
+#include <atomic>
 
 using namespace mcptest;
 using namespace Qt::StringLiterals;
@@ -47,15 +50,16 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(listed->done, 20000);
         QCOMPARE(listed->error, QString());
         QCOMPARE(names(listed->tools),
-            (QStringList { u"echo"_s, u"crash"_s, u"malformed"_s, u"hang"_s, u"big"_s, u"rpc_error"_s, u"blocks"_s, u"change_tools"_s,
-                u"ask_client"_s, u"whoami"_s }));
+            (QStringList { u"echo"_s, u"crash"_s, u"malformed"_s, u"hang"_s, u"big"_s, u"rpc_error"_s,
+                u"blocks"_s, u"change_tools"_s, u"ask_client"_s, u"whoami"_s }));
         QCOMPARE(listed->tools.first().source, QStringLiteral("fault"));
         const ToolSourceStatus s = source.status();
         QCOMPARE(s.state, ToolSourceState::Connected);
         QCOMPARE(s.serverName, QStringLiteral("fault-stdio"));
         QCOMPARE(s.serverVersion, QStringLiteral("1.0"));
         QCOMPARE(s.protocolVersion, QStringLiteral("2025-11-25"));
-        QVERIFY2(s.target.startsWith(QStringLiteral("python3 ")) && s.target.endsWith(QStringLiteral("fault_stdio_server.py")),
+        QVERIFY2(s.target.startsWith(QStringLiteral("python3 "))
+                && s.target.endsWith(QStringLiteral("fault_stdio_server.py")),
             qPrintable(s.target));
         QVERIFY(logContains(source, QStringLiteral("fault server: initialized")));
     }
@@ -83,7 +87,8 @@ private slots:
             QCOMPARE(s.protocolVersion, answered);
             QCOMPARE(s.state, ToolSourceState::Connected);
         } else {
-            QVERIFY2(listed->error.contains(QStringLiteral("protocol version '%1'").arg(answered)), qPrintable(listed->error));
+            QVERIFY2(listed->error.contains(QStringLiteral("protocol version '%1'").arg(answered)),
+                qPrintable(listed->error));
             QCOMPARE(s.state, ToolSourceState::Failed);
             QCOMPARE(s.error, listed->error);
         }
@@ -93,7 +98,8 @@ private slots:
     void callsAToolWithAProgressToken()
     {
         McpSource source(faultSpec(), QString(), nullptr);
-        const auto echoed = call(source, QStringLiteral("echo"), QJsonObject { { u"text"_s, u"hi there"_s } });
+        const auto echoed
+            = call(source, QStringLiteral("echo"), QJsonObject { { u"text"_s, u"hi there"_s } });
         QTRY_VERIFY_WITH_TIMEOUT(echoed->result.has_value(), 20000);
         QVERIFY(!echoed->result->isError);
         QCOMPARE(echoed->result->text(), QStringLiteral("echo: hi there"));
@@ -109,10 +115,12 @@ private slots:
         QVERIFY(!r->result->isError);
         const QJsonArray expected = QJsonDocument::fromJson( // (moc 6.4 cannot read raw strings)
             "["
-            "{\"type\":\"text\",\"text\":\"all kinds\",\"annotations\":{\"audience\":[\"user\"],\"priority\":0.5}},"
+            "{\"type\":\"text\",\"text\":\"all "
+            "kinds\",\"annotations\":{\"audience\":[\"user\"],\"priority\":0.5}},"
             "{\"type\":\"image\",\"data\":\"iVBORw0KGgo=\",\"mimeType\":\"image/png\"},"
             "{\"type\":\"audio\",\"data\":\"UklGRg==\",\"mimeType\":\"audio/wav\"},"
-            "{\"type\":\"resource\",\"resource\":{\"uri\":\"file:///tmp/a.txt\",\"mimeType\":\"text/plain\",\"text\":\"A\"}},"
+            "{\"type\":\"resource\",\"resource\":{\"uri\":\"file:///tmp/a.txt\",\"mimeType\":\"text/"
+            "plain\",\"text\":\"A\"}},"
             "{\"type\":\"resource_link\",\"uri\":\"demo://x\",\"name\":\"X\"}]")
                                         .array();
         QCOMPARE(r->result->content, expected);
@@ -141,7 +149,8 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(crashed->result.has_value(), 20000);
         QVERIFY(crashed->result->isError);
         const QString text = crashed->result->text();
-        QVERIFY2(text.contains(QStringLiteral("MCP server 'fault': the server process exited with code 3")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("MCP server 'fault': the server process exited with code 3")),
+            qPrintable(text));
         QVERIFY2(text.contains(QStringLiteral("fault server: about to crash")), qPrintable(text));
         QCOMPARE(source.status().state, ToolSourceState::Failed);
         QCOMPARE(source.status().error, text);
@@ -176,7 +185,8 @@ private slots:
         QVERIFY(hung->result->isError);
         QCOMPARE(hung->result->text(), QStringLiteral("MCP tool 'hang': tools/call timed out after 300 ms"));
         QTRY_VERIFY(logContains(source, QStringLiteral("(tools/call timed out after 300 ms)")));
-        const auto echoed = call(source, QStringLiteral("echo"), QJsonObject { { u"text"_s, u"still here"_s } });
+        const auto echoed
+            = call(source, QStringLiteral("echo"), QJsonObject { { u"text"_s, u"still here"_s } });
         QTRY_VERIFY_WITH_TIMEOUT(echoed->result.has_value(), 20000);
         QCOMPARE(echoed->result->text(), QStringLiteral("echo: still here"));
     }
@@ -190,7 +200,8 @@ private slots:
         const auto listed = list(source);
         const auto called = call(source, QStringLiteral("echo"));
         QTRY_VERIFY_WITH_TIMEOUT(listed->done && called->result.has_value(), 20000);
-        QVERIFY2(listed->error.startsWith(QStringLiteral("MCP server 'fault': initialize failed: initialize timed out after 300 ms")),
+        QVERIFY2(listed->error.startsWith(QStringLiteral(
+                     "MCP server 'fault': initialize failed: initialize timed out after 300 ms")),
             qPrintable(listed->error));
         QVERIFY(called->result->isError);
         QCOMPARE(called->result->text(), listed->error);
@@ -232,11 +243,13 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(r->result.has_value(), 20000);
         QVERIFY(!r->result->isError);
         const QJsonObject answers = r->result->structuredContent.toObject();
-        QCOMPARE(answers.value(u"ping").toObject(), (QJsonObject { { u"id"_s, 0 }, { u"result"_s, QJsonObject() } }));
+        QCOMPARE(answers.value(u"ping").toObject(),
+            (QJsonObject { { u"id"_s, 0 }, { u"result"_s, QJsonObject() } }));
         const QJsonObject roots = answers.value(u"roots").toObject();
         QCOMPARE(roots.value(u"id").toInt(), 1);
         QCOMPARE(roots.value(u"error").toObject().value(u"code").toInt(), -32601);
-        QCOMPARE(roots.value(u"error").toObject().value(u"message").toString(), QStringLiteral("Method not found: roots/list"));
+        QCOMPARE(roots.value(u"error").toObject().value(u"message").toString(),
+            QStringLiteral("Method not found: roots/list"));
     }
 
     // cancel() ends the call at once (no waiting for the server) and tells the server.
@@ -244,7 +257,8 @@ private slots:
     {
         McpSource source(faultSpec(), QString(), nullptr);
         const auto hung = call(source, QStringLiteral("hang"));
-        QTRY_VERIFY_WITH_TIMEOUT(logContains(source, QStringLiteral("fault server: hanging on request")), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            logContains(source, QStringLiteral("fault server: hanging on request")), 20000);
         source.cancel(hung->handle);
         QVERIFY(!hung->result.has_value()); // answered later, never inside cancel()
         QTRY_VERIFY_WITH_TIMEOUT(hung->result.has_value(), 1000);
@@ -270,17 +284,20 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(r->result.has_value(), 20000);
         qunsetenv("AGENTSTUDIO_SECRET");
         const QJsonObject who = r->result->structuredContent.toObject();
-        QCOMPARE(QDir(who.value(u"cwd").toString()).canonicalPath(), QDir(dir.path() + QStringLiteral("/sub")).canonicalPath());
+        QCOMPARE(QDir(who.value(u"cwd").toString()).canonicalPath(),
+            QDir(dir.path() + QStringLiteral("/sub")).canonicalPath());
         QCOMPARE(who.value(u"FOO").toString(), QStringLiteral("bar"));
         QCOMPARE(who.value(u"has_AGENTSTUDIO_SECRET").toBool(), false);
     }
 
     void aProgramThatCannotStartFails()
     {
-        McpSource source(stdioSpec(QStringLiteral("nope"), QStringLiteral("/nonexistent/mcp-server"), {}), QString(), nullptr);
+        McpSource source(stdioSpec(QStringLiteral("nope"), QStringLiteral("/nonexistent/mcp-server"), {}),
+            QString(), nullptr);
         const auto listed = list(source);
         QTRY_VERIFY_WITH_TIMEOUT(listed->done, 20000);
-        QVERIFY2(listed->error.startsWith(QStringLiteral("MCP server 'nope': cannot start '/nonexistent/mcp-server'")),
+        QVERIFY2(listed->error.startsWith(
+                     QStringLiteral("MCP server 'nope': cannot start '/nonexistent/mcp-server'")),
             qPrintable(listed->error));
         QCOMPARE(source.status().state, ToolSourceState::Failed);
     }
@@ -326,6 +343,44 @@ private slots:
         QVERIFY(pid > 0);
         delete source;
         QTRY_VERIFY_WITH_TIMEOUT(processGone(pid), 10000);
+    }
+
+    // The source on a worker thread (as in the engine): shut down, then the thread ends at
+    // once. No event loop is left to run the grace timers (here 30 s), so the server, which
+    // ignores EOF and SIGTERM, is killed as the thread finishes, not left running.
+    void aServerDoesNotOutliveItsThread()
+    {
+        QThread thread;
+        QObject context;
+        context.moveToThread(&thread);
+        thread.start();
+        McpSource *source = nullptr;
+        std::atomic<qint64> pid = 0;
+        QMetaObject::invokeMethod(
+            &context,
+            [&] {
+                source = new McpSource(faultSpec({ QStringLiteral("--stubborn") }), QString(), nullptr);
+                McpSource::Timing timing = shortTiming();
+                timing.shutdownGraceMs = 30000;
+                source->setTiming(timing);
+                source->callTool(
+                    QStringLiteral("whoami"), {}, ToolCallOptions(), nullptr, [&pid](const ToolResult &r) {
+                        pid = qint64(r.structuredContent.toObject().value(u"pid").toDouble());
+                    });
+            },
+            Qt::BlockingQueuedConnection);
+        QTRY_VERIFY_WITH_TIMEOUT(pid > 0, 20000);
+        QMetaObject::invokeMethod(
+            &context,
+            [&] {
+                source->shutdown();
+                delete source;
+            },
+            Qt::BlockingQueuedConnection);
+        QVERIFY(!processGone(pid));
+        thread.quit();
+        QVERIFY(thread.wait(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(processGone(pid), 5000);
     }
 };
 
