@@ -11,6 +11,7 @@
 #include "core/providers/CredentialPolicy.h"
 #include "core/remote/RemoteBackend.h"
 #include "core/store/ExecutionStore.h"
+#include "core/tools/ToolHost.h"
 #include "core/trace/OtlpExport.h"
 
 #include <QCoreApplication>
@@ -309,12 +310,22 @@ std::optional<int> readRunInputs(
 // choosing, need --trust-workspace: false (with the reasons printed) before any request.
 bool trustSettled(const CliArguments &a, const Workspace &workspace, const ExecutionRequest &request)
 {
-    const QList<CredentialUse> uses = credentials::usesNeedingTrust(workspace,
-        credentials::agentsOfRun(workspace, request.agentId, request.orchestrationId, request.nodeId));
-    if (uses.isEmpty())
+    const QStringList agents
+        = credentials::agentsOfRun(workspace, request.agentId, request.orchestrationId, request.nodeId);
+    const QList<CredentialUse> uses = credentials::usesNeedingTrust(workspace, agents);
+    // The bearer tokens of the MCP sources those agents name (docs/tool-sources.md).
+    QStringList sources;
+    for (const QString &id : agents)
+        if (const AgentSpec *agent = workspace.agent(id))
+            sources += ToolHost::sourcesOf(*agent);
+    const QList<CredentialUse> toolUses
+        = sources.isEmpty() ? QList<CredentialUse>() : ToolHost::credentialUses(workspace, sources);
+    if (uses.isEmpty() && toolUses.isEmpty())
         return true;
     for (const CredentialUse &use : uses)
         cli::errLine(QStringLiteral("agentstudio-run: ") + credentials::untrustedMessage(use));
+    for (const CredentialUse &use : toolUses)
+        cli::errLine(QStringLiteral("agentstudio-run: ") + ToolHost::untrustedMessage(use));
     cli::errLine(QStringLiteral("agentstudio-run: if you trust %1, run again with --trust-workspace")
                      .arg(a.value(QStringLiteral("workspace"))));
     return false;

@@ -62,6 +62,7 @@ private slots:
     void refusalsExitTwo();
     void invalidWorkspaceExitsTwo();
     void untrustedTokenExitsTwo();
+    void runWithAnUntrustedToolTokenExitsTwo();
     void unreachableExitsThree_data();
     void unreachableExitsThree();
     void mcpCommandInTestServer();
@@ -241,6 +242,33 @@ void TestRunnerToolsE2E::untrustedTokenExitsTwo()
     QCOMPARE(sources.at(1).toObject().value(u"state").toString(), u"failed"_s);
     QVERIFY(!t.out.contains("e2e-secret")); // the token is never printed
     QVERIFY(!t.err.contains("e2e-secret"));
+}
+
+// `run` asks for trust for the tool sources of the agents it runs, as for their providers.
+void TestRunnerToolsE2E::runWithAnUntrustedToolTokenExitsTwo()
+{
+    QFile f(m_workspace);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QJsonObject root = QJsonDocument::fromJson(f.readAll()).object();
+    const QJsonObject agent {
+        { u"id"_s, u"finder"_s },
+        { u"model"_s, QJsonObject { { u"provider"_s, u"offline"_s }, { u"name"_s, u"scripted"_s } } },
+        { u"instructions"_s, u"Find."_s }, { u"tools"_s, QJsonArray { u"search/find"_s, u"orders"_s } },
+        { u"signature"_s,
+            QJsonObject { { u"inputs"_s, QJsonArray {} },
+                { u"outputs"_s,
+                    QJsonArray { QJsonObject { { u"name"_s, u"answer"_s }, { u"type"_s, u"str"_s } } } } } }
+    };
+    root.insert(u"agents"_s, QJsonArray { agent });
+    const QString path
+        = testsupport::writeFile(m_dir.path(), u"agent.agents.json"_s, QJsonDocument(root).toJson());
+    const auto r = runner({ u"run"_s, u"--workspace"_s, path, u"--agent"_s, u"finder"_s, u"--no-history"_s });
+    QCOMPARE(r.exitCode, 2);
+    QCOMPARE(QString::fromUtf8(r.err),
+        u"agentstudio-run: tool source 'search' (mcp) would send AS_E2E_TOKEN to host 127.0.0.1:1 (an MCP "
+        u"server's "
+        "bearer token goes only to a trusted workspace's servers); this workspace is not trusted\n"
+        "agentstudio-run: if you trust %1, run again with --trust-workspace\n"_s.arg(path));
 }
 
 void TestRunnerToolsE2E::unreachableExitsThree_data()
