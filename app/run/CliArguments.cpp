@@ -1,5 +1,7 @@
 #include "app/run/CliArguments.h"
 
+#include <utility>
+
 Result<CliArguments> CliArguments::parse(
     const QString &command, const QStringList &args, const QList<CliOption> &options, int maxPositionals)
 {
@@ -40,4 +42,55 @@ Result<CliArguments> CliArguments::parse(
         parsed.m_values[name].append(value);
     }
     return parsed;
+}
+
+int CliArguments::countGiven(const QStringList &names) const
+{
+    int n = 0;
+    for (const QString &name : names)
+        n += m_values.contains(name) ? 1 : 0;
+    return n;
+}
+
+Result<QStringList> CliArguments::splitCommand(const QString &text)
+{
+    QStringList words;
+    QString word;
+    bool inWord = false;
+    QChar quote; // '\'' or '"' while inside quotes
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (quote == u'\'') {
+            if (c == u'\'')
+                quote = QChar();
+            else
+                word += c;
+        } else if (quote == u'"') {
+            if (c == u'"')
+                quote = QChar();
+            else if (c == u'\\' && i + 1 < text.size() && (text.at(i + 1) == u'"' || text.at(i + 1) == u'\\'))
+                word += text.at(++i);
+            else
+                word += c;
+        } else if (c.isSpace()) {
+            if (inWord)
+                words.append(std::exchange(word, QString()));
+            inWord = false;
+        } else {
+            inWord = true;
+            if (c == u'\'' || c == u'"')
+                quote = c;
+            else if (c == u'\\' && i + 1 < text.size())
+                word += text.at(++i);
+            else
+                word += c;
+        }
+    }
+    if (!quote.isNull())
+        return Failure { QStringLiteral("unclosed %1 quote in '%2'").arg(quote, text) };
+    if (inWord)
+        words.append(word);
+    if (words.isEmpty())
+        return Failure { QStringLiteral("no command given") };
+    return words;
 }

@@ -27,6 +27,14 @@ public:
     QString value(const QString &name) const { return m_values.value(name).value(0); }
     QStringList values(const QString &name) const { return m_values.value(name); }
     const QStringList &positionals() const { return m_positionals; }
+    // How many of `names` were given (options that exclude each other: at most one).
+    int countGiven(const QStringList &names) const;
+
+    // Splits a command line given as one argument (`--mcp-command "npx -y server docs"`) into
+    // the program and its arguments: blanks separate words; '…' is literal; "…" keeps blanks
+    // and takes \" and \\; a backslash outside quotes escapes the next character. An unclosed
+    // quote or nothing at all is an error (the message says which).
+    static Result<QStringList> splitCommand(const QString &text);
 
 private:
     QHash<QString, QStringList> m_values;

@@ -3,6 +3,7 @@
 #include "app/run/CliArguments.h"
 #include "app/run/CliOutput.h"
 #include "app/run/RunSession.h"
+#include "app/run/ToolsCommand.h"
 #include "core/common/Util.h"
 #include "core/engine/Engine.h"
 #include "core/engine/LocalBackend.h"
@@ -10,6 +11,7 @@
 #include "core/providers/CredentialPolicy.h"
 #include "core/remote/RemoteBackend.h"
 #include "core/store/ExecutionStore.h"
+#include "core/tools/ToolHost.h"
 #include "core/trace/OtlpExport.h"
 
 #include <QCoreApplication>
@@ -348,12 +350,22 @@ std::optional<int> readToolOptions(const CliArguments &a, ExecutionRequest *requ
 // choosing, need --trust-workspace: false (with the reasons printed) before any request.
 bool trustSettled(const CliArguments &a, const Workspace &workspace, const ExecutionRequest &request)
 {
-    const QList<CredentialUse> uses = credentials::usesNeedingTrust(workspace,
-        credentials::agentsOfRun(workspace, request.agentId, request.orchestrationId, request.nodeId));
-    if (uses.isEmpty())
+    const QStringList agents
+        = credentials::agentsOfRun(workspace, request.agentId, request.orchestrationId, request.nodeId);
+    const QList<CredentialUse> uses = credentials::usesNeedingTrust(workspace, agents);
+    // The bearer tokens of the MCP sources those agents name (docs/tool-sources.md).
+    QStringList sources;
+    for (const QString &id : agents)
+        if (const AgentSpec *agent = workspace.agent(id))
+            sources += ToolHost::sourcesOf(*agent);
+    const QList<CredentialUse> toolUses
+        = sources.isEmpty() ? QList<CredentialUse>() : ToolHost::credentialUses(workspace, sources);
+    if (uses.isEmpty() && toolUses.isEmpty())
         return true;
     for (const CredentialUse &use : uses)
         cli::errLine(QStringLiteral("agentstudio-run: ") + credentials::untrustedMessage(use));
+    for (const CredentialUse &use : toolUses)
+        cli::errLine(QStringLiteral("agentstudio-run: ") + ToolHost::untrustedMessage(use));
     cli::errLine(QStringLiteral("agentstudio-run: if you trust %1, run again with --trust-workspace")
                      .arg(a.value(QStringLiteral("workspace"))));
     return false;
@@ -376,9 +388,16 @@ QString RunnerCli::usage()
         "                      | --remote URL --token-file FILE] [--format text|json]\n"
         "  agentstudio-run show EXECUTION_ID [--db FILE [--workspace FILE]] [--format text|json|otlp]\n"
         "  agentstudio-run validate --workspace FILE\n"
+        "  agentstudio-run tools list (--workspace FILE [--source ID] | --mcp URL | --mcp-command \"CMD "
+        "ARGS\")\n"
+        "                      [--format text|json] [--trust-workspace]\n"
+        "  agentstudio-run tools call TOOL [--args JSON | --args-file FILE] (same source options)\n"
+        "                      [--format text|json] [--trust-workspace]\n"
         "\n"
         "Exit codes: 0 completed, 1 the execution failed or was cancelled, 2 bad arguments or an\n"
         "invalid workspace, 3 could not reach the provider or server.\n"
+        "tools: 0 ok, 1 the tool reported an error, 2 bad arguments, an invalid workspace or an\n"
+        "unknown tool, 3 a tool server could not be started or reached.\n"
         "--trust-workspace lets the workspace send a key to a host other than its provider's\n"
         "official one, or read a variable other than OPENAI_API_KEY / ANTHROPIC_API_KEY; without it\n"
         "such a run stops before any request (exit code 2).\n"
@@ -413,6 +432,8 @@ int RunnerCli::exec(const QStringList &args)
         return show(rest);
     if (command == QLatin1String("validate"))
         return validate(rest);
+    if (command == QLatin1String("tools"))
+        return ToolsCommand::exec(rest);
     return badArguments(QStringLiteral("unknown command '%1' (run, history, show or validate)").arg(command));
 }
 

@@ -6,8 +6,9 @@
 #include <QStringList>
 
 // A JSON Schema as tools describe their arguments (docs/json-schema.md): checks a schema,
-// validates a value against it and makes a sample value that fits. Debian ships no C++ JSON
-// Schema validator, so this is the subset tool definitions use, written here:
+// validates a value against it and makes a sample value that fits. Debian 12's one C++
+// validator (valijson) would pull Qt 5 development packages in and makes no samples (the
+// page says more), so this is the subset tool definitions use, written here:
 //
 //   type (a name or a list of names), properties, required, additionalProperties,
 //   patternProperties, enum, const, items, minItems, maxItems, minimum, maximum,

@@ -7,6 +7,7 @@
 #include "core/tools/MockSource.h"
 #include "core/tools/UnavailableSource.h"
 
+#include <QElapsedTimer>
 #include <QPointer>
 #include <QSet>
 #include <QTimer>
@@ -394,7 +395,12 @@ void ToolHost::call(const QString &sourceId, const QString &tool, const QJsonObj
                         QStringLiteral("arguments: ") + problems.join(QStringLiteral("; ")) });
                 return;
             }
-            s->callTool(tool, arguments, ToolCallOptions {}, this, [reply](const ToolResult &result) mutable {
+            // The call's own latency when the source does not measure it (listing not included).
+            QElapsedTimer clock;
+            clock.start();
+            s->callTool(tool, arguments, ToolCallOptions {}, this, [reply, clock](ToolResult result) mutable {
+                if (result.latencyMs == 0)
+                    result.latencyMs = clock.elapsed();
                 reply(result, Error { ErrorCode::None, QString() });
             });
         });

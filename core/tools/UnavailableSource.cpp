@@ -3,11 +3,17 @@
 #include "core/api/ExecutionBackend.h" // BackendReply
 
 #include <QTimer>
+#include <QUrl>
 
 UnavailableSource::UnavailableSource(const ToolSourceSpec &spec, const QString &reason, QObject *parent)
     : ToolSource(spec.id, parent)
     , m_kind(spec.kind)
-    , m_target(spec.url.isEmpty() ? spec.command : spec.url)
+    // A URL is shown without its query or user info: either may hold a secret.
+    , m_target(spec.url.isEmpty()
+              ? spec.command
+              : QUrl(spec.url)
+                    .adjusted(QUrl::RemoveQuery | QUrl::RemoveUserInfo | QUrl::RemoveFragment)
+                    .toString())
     , m_reason(reason)
 {
 }

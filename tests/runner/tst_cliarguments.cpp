@@ -367,6 +367,119 @@ private slots:
         QVERIFY2(c.err.endsWith(u"\nTry 'agentstudio-run --help'.\n"_s), qPrintable(c.err));
         QCOMPARE(c.err.count(u'\n'), 2);
     }
+
+    // --- tools (docs/cli.md, "tools") ----------------------------------------------------
+
+    void splitCommand_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QStringList>("words");
+        QTest::addColumn<QString>("error");
+        auto row = [](const char *name, const QString &text, const QStringList &words,
+                       const QString &error = {}) { QTest::newRow(name) << text << words << error; };
+        row("words", u"npx -y @modelcontextprotocol/server-filesystem docs"_s,
+            { u"npx"_s, u"-y"_s, u"@modelcontextprotocol/server-filesystem"_s, u"docs"_s });
+        row("blanks around", u"  python3\tserver.py  "_s, { u"python3"_s, u"server.py"_s });
+        row("double quotes keep blanks", u"node \"my server.js\" --x"_s,
+            { u"node"_s, u"my server.js"_s, u"--x"_s });
+        row("escapes inside double quotes", u"echo \"a \\\"b\\\" \\\\ c\\d\""_s,
+            { u"echo"_s, u"a \"b\" \\ c\\d"_s });
+        row("single quotes are literal", u"sh -c 'echo \"$HOME\" \\n'"_s,
+            { u"sh"_s, u"-c"_s, u"echo \"$HOME\" \\n"_s });
+        row("quotes join a word", u"a\"b c\"d"_s, { u"ab cd"_s });
+        row("empty quoted word", u"prog \"\" x"_s, { u"prog"_s, QString(), u"x"_s });
+        row("backslash escapes a blank", u"my\\ prog arg"_s, { u"my prog"_s, u"arg"_s });
+        row("unclosed double quote", u"node \"server.js"_s, {}, u"unclosed \" quote in 'node \"server.js'"_s);
+        row("unclosed single quote", u"sh -c 'x"_s, {}, u"unclosed ' quote in 'sh -c 'x'"_s);
+        row("nothing", u"   "_s, {}, u"no command given"_s);
+    }
+    void splitCommand()
+    {
+        QFETCH(QString, text);
+        QFETCH(QStringList, words);
+        QFETCH(QString, error);
+        const Result<QStringList> r = CliArguments::splitCommand(text);
+        if (!error.isEmpty()) {
+            QVERIFY(!r);
+            QCOMPARE(r.error(), error);
+            return;
+        }
+        QVERIFY2(r, qPrintable(r.error()));
+        QCOMPARE(*r, words);
+    }
+
+    void countGiven()
+    {
+        const auto a = CliArguments::parse(u"run"_s, { u"--db"_s, u"x"_s, u"--no-history"_s }, kOptions, 0);
+        QVERIFY(a);
+        QCOMPARE(a->countGiven({ u"db"_s, u"no-history"_s, u"input"_s }), 2);
+        QCOMPARE(a->countGiven({ u"input"_s }), 0);
+        QCOMPARE(a->countGiven({}), 0);
+    }
+
+    // Every refusal of `tools` before a workspace is read or a server started: exit 2, the
+    // message on stderr, nothing on stdout.
+    void toolsRefusals_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        const QString ws = m_workspace;
+        auto row = [](const char *name, const QStringList &args, const QString &message) {
+            QTest::newRow(name) << args << message;
+        };
+        const QString oneOf
+            = u": give exactly one of --workspace FILE, --mcp URL or --mcp-command \"CMD ARGS\""_s;
+        row("no subcommand", { u"tools"_s }, u"tools: missing 'list' or 'call'"_s);
+        row("unknown subcommand", { u"tools"_s, u"run"_s }, u"tools: expected 'list' or 'call', got 'run'"_s);
+        row("list: no source", { u"tools"_s, u"list"_s }, u"tools list"_s + oneOf);
+        row("list: two sources",
+            { u"tools"_s, u"list"_s, u"--workspace"_s, ws, u"--mcp"_s, u"http://h/mcp"_s },
+            u"tools list"_s + oneOf);
+        row("list: mcp and mcp-command",
+            { u"tools"_s, u"list"_s, u"--mcp"_s, u"http://h/mcp"_s, u"--mcp-command"_s, u"x"_s },
+            u"tools list"_s + oneOf);
+        row("list: source without workspace",
+            { u"tools"_s, u"list"_s, u"--mcp"_s, u"http://h/mcp"_s, u"--source"_s, u"a"_s },
+            u"tools list: --source needs --workspace"_s);
+        row("list: bad format", { u"tools"_s, u"list"_s, u"--workspace"_s, ws, u"--format"_s, u"jsonl"_s },
+            u"tools list: --format must be text or json, not 'jsonl'"_s);
+        row("list: positional", { u"tools"_s, u"list"_s, u"orders"_s },
+            u"tools list: unexpected argument 'orders'"_s);
+        row("list: args is for call", { u"tools"_s, u"list"_s, u"--args"_s, u"{}"_s },
+            u"tools list: unknown option '--args'"_s);
+        row("list: mcp not http", { u"tools"_s, u"list"_s, u"--mcp"_s, u"ftp://h/mcp"_s },
+            u"--mcp: 'ftp://h/mcp' is not an http(s) URL"_s);
+        row("list: mcp-command unclosed", { u"tools"_s, u"list"_s, u"--mcp-command"_s, u"node 'x"_s },
+            u"--mcp-command: unclosed ' quote in 'node 'x'"_s);
+        row("list: mcp-command empty", { u"tools"_s, u"list"_s, u"--mcp-command"_s, u""_s },
+            u"--mcp-command: no command given"_s);
+        row("list: unknown source", { u"tools"_s, u"list"_s, u"--workspace"_s, ws, u"--source"_s, u"nope"_s },
+            u"tools list: unknown tool source 'nope' (sources: %1)"_s.arg(u"none"_s));
+        row("call: no tool", { u"tools"_s, u"call"_s, u"--workspace"_s, ws },
+            u"tools call: TOOL is required"_s);
+        row("call: two tools", { u"tools"_s, u"call"_s, u"a"_s, u"b"_s },
+            u"tools call: unexpected argument 'b'"_s);
+        row("call: args and args-file",
+            { u"tools"_s, u"call"_s, u"t"_s, u"--workspace"_s, ws, u"--args"_s, u"{}"_s, u"--args-file"_s,
+                u"f"_s },
+            u"tools call: --args and --args-file exclude each other"_s);
+        row("call: args not JSON",
+            { u"tools"_s, u"call"_s, u"t"_s, u"--workspace"_s, ws, u"--args"_s, u"{"_s },
+            u"tools call: --args: invalid JSON at offset 2: unterminated object"_s);
+        row("call: args a list",
+            { u"tools"_s, u"call"_s, u"t"_s, u"--workspace"_s, ws, u"--args"_s, u"[1]"_s },
+            u"tools call: --args: expected a JSON object of arguments, got [1]"_s);
+        row("call: args-file missing",
+            { u"tools"_s, u"call"_s, u"t"_s, u"--workspace"_s, ws, u"--args-file"_s, path(u"none.json"_s) },
+            u"tools call: --args-file: cannot read %1: No such file or directory"_s.arg(
+                path(u"none.json"_s)));
+        row("call: args-file a list",
+            { u"tools"_s, u"call"_s, u"t"_s, u"--workspace"_s, ws, u"--args-file"_s, path(u"list.json"_s) },
+            u"tools call: --args-file: expected a JSON object of arguments, got [1,2]"_s);
+        row("call: trust flag with value", { u"tools"_s, u"call"_s, u"t"_s, u"--trust-workspace=yes"_s },
+            u"tools call: option '--trust-workspace' takes no value"_s);
+    }
+    void toolsRefusals() { refusals(); } // the same check on these rows (same columns)
 };
 
 QTEST_GUILESS_MAIN(TestCliArguments)

@@ -366,6 +366,12 @@ void TestToolHost::bearerTokenNeedsTrust()
     QCOMPARE(host.statuses().at(0).state, ToolSourceState::Failed);
     QCOMPARE(host.statuses().at(0).error, ToolHost::untrustedMessage(*use));
     ToolSource *untrusted = host.source(u"search"_s);
+    // Its target is shown without what a URL may hide a secret in.
+    ToolSourceSpec secretUrl = httpMcpSpec(u"leaky"_s);
+    secretUrl.url = u"http://user:pw@127.0.0.1:9/mcp?key=s3cret#x"_s;
+    ToolHost leaky(&m_network);
+    leaky.setWorkspace(workspaceWith({ secretUrl }), {});
+    QCOMPARE(leaky.statuses().at(0).target, u"http://127.0.0.1:9/mcp"_s);
     host.setWorkspace(workspaceWith({ httpMcpSpec(u"search"_s) }), CredentialTrust::everything());
     QVERIFY(host.source(u"search"_s) != untrusted); // the trust decision changed what it is
     QVERIFY(host.statuses().at(0).error != ToolHost::untrustedMessage(*use));
