@@ -167,6 +167,10 @@ ToolSourceSpec ToolSourceSpec::parse(
         r.add(QStringLiteral("responses"), QStringLiteral("expected a list of responses") + got(v));
     s.latencyMs = r.integer("latency_ms", 0, 0);
     s.timeoutMs = r.integer("timeout_ms", 1, kDefaultTimeoutMs);
+    if (const QJsonValue v = object.value(u"disabled"); v.isBool())
+        s.disabled = v.toBool();
+    else if (!v.isUndefined())
+        r.add(QStringLiteral("disabled"), QStringLiteral("expected true or false") + got(v));
     return s;
 }
 
@@ -203,6 +207,8 @@ QJsonObject ToolSourceSpec::toJson() const
         o.insert(QStringLiteral("latency_ms"), latencyMs);
     if (keep("timeout_ms", timeoutMs == kDefaultTimeoutMs))
         o.insert(QStringLiteral("timeout_ms"), timeoutMs);
+    if (keep("disabled", !disabled))
+        o.insert(QStringLiteral("disabled"), disabled);
     return o;
 }
 

@@ -422,6 +422,10 @@ void checkAgentTools(const Workspace &ws, const AgentSpec &a, const QString &pat
                 rp + QStringLiteral(": unknown tool source '%1' (%2)").arg(sourceId, knownList(sourceIds)));
             continue;
         }
+        if (source->disabled)
+            out.append(rp
+                + QStringLiteral(": tool source '%1' is disabled (\"disabled\": true in tools.%1)")
+                      .arg(sourceId));
         if (slash >= 0 && source->kind != QLatin1String("mcp"))
             out.append(rp
                 + QStringLiteral(": a %1 source is one tool: name it '%2', not '%3'")

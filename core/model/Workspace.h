@@ -76,6 +76,8 @@ struct ToolSourceSpec
     QJsonArray responses;
     int latencyMs = 0; // mock: delay before answering
     int timeoutMs = 60000; // timeout_ms: one call (command, mcp)
+    // "disabled": true keeps the entry in the file without starting it (agents may not name it).
+    bool disabled = false;
     QJsonObject raw;
 
     static constexpr int kDefaultTimeoutMs = 60000;

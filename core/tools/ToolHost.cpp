@@ -169,6 +169,8 @@ void ToolHost::setWorkspace(const Workspace &workspace, const CredentialTrust &t
         e.baseDir = baseDir;
         if (const QStringList problems = spec.check(QStringLiteral("tools.") + spec.id); !problems.isEmpty())
             e.unavailable = problems.join(QLatin1Char('\n'));
+        if (spec.disabled && e.unavailable.isEmpty())
+            e.unavailable = QStringLiteral("disabled in the workspace (\"disabled\": true)");
         const std::optional<CredentialUse> use = credentialUse(spec);
         if (use && e.unavailable.isEmpty()) {
             if (trust.allows(*use))

@@ -15,6 +15,7 @@ UnavailableSource::UnavailableSource(const ToolSourceSpec &spec, const QString &
                     .adjusted(QUrl::RemoveQuery | QUrl::RemoveUserInfo | QUrl::RemoveFragment)
                     .toString())
     , m_reason(reason)
+    , m_disabled(spec.disabled)
 {
 }
 
@@ -24,7 +25,8 @@ ToolSourceStatus UnavailableSource::status() const
     s.id = id();
     s.kind = m_kind;
     s.target = m_target;
-    s.state = ToolSourceState::Failed;
+    // A source switched off on purpose is idle, not failed.
+    s.state = m_disabled ? ToolSourceState::Idle : ToolSourceState::Failed;
     s.error = m_reason;
     return s;
 }

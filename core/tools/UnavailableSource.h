@@ -28,5 +28,6 @@ private:
     QString m_kind;
     QString m_target;
     QString m_reason;
+    bool m_disabled = false;
     quint64 m_nextHandle = 1;
 };

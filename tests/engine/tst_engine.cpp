@@ -1249,7 +1249,13 @@ private slots:
             }
         }
         for (const OrchestrationSpec &o : std::as_const(ws.orchestrations)) {
-            ids << start(*b, workflowRequest(o.id, topic(QStringLiteral("Residential battery storage"))));
+            // A workflow about a topic runs on a new one; the others on their first example.
+            const bool aboutATopic = std::any_of(o.inputs.begin(), o.inputs.end(),
+                [](const FieldSpec &f) { return f.name == QLatin1String("topic"); });
+            ids << start(*b,
+                workflowRequest(o.id,
+                    aboutATopic || o.examples.isEmpty() ? topic(QStringLiteral("Residential battery storage"))
+                                                        : o.examples.first().inputs));
             labels << o.id;
             for (auto it = o.pins.begin(); it != o.pins.end(); ++it) {
                 ExecutionRequest r;

@@ -367,13 +367,18 @@ void TestToolLoopEngine::workflowNodeUsesTools()
     QCOMPARE(tool->name, u"orders"_s);
     QCOMPARE(stepOf(rec, StepKind::Llm, 0)->parentStepId, node->id);
     QVERIFY(stepOf(rec, StepKind::Llm, 1)); // the turn after the tool
-    // The tool step is announced like any step: started, then completed with its result.
-    QStringList seen;
-    for (const ExecutionEvent &e : std::as_const(m_events))
-        if (e.step && e.step->id == tool->id)
-            seen << u"%1 %2 %3"_s.arg(ExecutionEvent::typeName(e.type), toWire(e.step->kind),
-                e.step->toolCallId.isEmpty() ? u"-"_s : u"id"_s);
-    QCOMPARE(seen, (QStringList { u"step_started tool id"_s, u"step_completed tool id"_s }));
+    // The tool step is announced like any step: started, then completed with its result. The
+    // store has the end before the batch holding it reaches this thread: wait for the events.
+    const QString toolId = tool->id;
+    const auto seen = [this, toolId] {
+        QStringList out;
+        for (const ExecutionEvent &e : std::as_const(m_events))
+            if (e.step && e.step->id == toolId)
+                out << u"%1 %2 %3"_s.arg(ExecutionEvent::typeName(e.type), toWire(e.step->kind),
+                    e.step->toolCallId.isEmpty() ? u"-"_s : u"id"_s);
+        return out;
+    };
+    QTRY_COMPARE(seen(), (QStringList { u"step_started tool id"_s, u"step_completed tool id"_s }));
 }
 
 void TestToolLoopEngine::toolCallBudgetFailsTheRun()

@@ -608,7 +608,7 @@ private slots:
         QVERIFY(ws.validate().isEmpty());
         QCOMPARE(ws.toJson(), file->toJson());
         QVERIFY(ws.agents.size() >= 4);
-        QCOMPARE(ws.orchestrations.size(), 2);
+        QCOMPARE(ws.orchestrations.size(), 3);
 
         // Together the signatures use every field type, and every agent has examples and runs
         // offline.

@@ -275,9 +275,9 @@ private slots:
         // run: against the workspace file, before any request or database
         row("run: unknown agent", { u"run"_s, u"--workspace"_s, ws, u"--agent"_s, u"nobody"_s },
             u"run: unknown agent 'nobody' (agents: writer, critic, trend_analyst, risk_analyst, synthesizer, "
-            "ticket_triage)"_s);
+            "ticket_triage, order_support, readability)"_s);
         row("run: unknown workflow", { u"run"_s, u"--workspace"_s, ws, u"--workflow"_s, u"nothing"_s },
-            u"run: unknown workflow 'nothing' (workflows: research_brief, market_scan)"_s);
+            u"run: unknown workflow 'nothing' (workflows: research_brief, market_scan, support_desk)"_s);
         row("run: unknown node",
             { u"run"_s, u"--workspace"_s, ws, u"--workflow"_s, u"research_brief"_s, u"--node"_s, u"x"_s },
             u"run: workflow 'research_brief' has no node 'x' (nodes: draft, review)"_s);
@@ -454,7 +454,8 @@ private slots:
         row("list: mcp-command empty", { u"tools"_s, u"list"_s, u"--mcp-command"_s, u""_s },
             u"--mcp-command: no command given"_s);
         row("list: unknown source", { u"tools"_s, u"list"_s, u"--workspace"_s, ws, u"--source"_s, u"nope"_s },
-            u"tools list: unknown tool source 'nope' (sources: %1)"_s.arg(u"none"_s));
+            u"tools list: unknown tool source 'nope' (sources: %1)"_s.arg(
+                u"files, orders, refund_policy, text_stats"_s));
         row("call: no tool", { u"tools"_s, u"call"_s, u"--workspace"_s, ws },
             u"tools call: TOOL is required"_s);
         row("call: two tools", { u"tools"_s, u"call"_s, u"a"_s, u"b"_s },
