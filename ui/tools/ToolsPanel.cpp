@@ -128,8 +128,11 @@ ToolsPanel::ToolsPanel(ExecutionBackend *backend, QWidget *parent)
     connect(m_tree, &QTreeWidget::currentItemChanged, this, &ToolsPanel::onSelectionChanged);
     connect(m_run, &QPushButton::clicked, this, &ToolsPanel::runSelected);
     connect(m_form, &FormBuilder::validityChanged, this, &ToolsPanel::updateRunButton);
-    if (m_backend)
+    if (m_backend) {
         connect(m_backend, &ExecutionBackend::toolsChanged, this, &ToolsPanel::refresh);
+        // Another workspace (or another backend) has other sources.
+        connect(m_backend, &ExecutionBackend::workspaceChanged, this, &ToolsPanel::refresh);
+    }
     onSelectionChanged();
     refresh();
 }

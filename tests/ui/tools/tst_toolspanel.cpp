@@ -227,6 +227,12 @@ private slots:
         QTest::mouseClick(m_panel->findChild<QToolButton *>(QStringLiteral("toolsRefresh")), Qt::LeftButton);
         QVERIFY(shown.wait());
         QCOMPARE(m_backend->listCount, before + 2);
+        // Another workspace has other sources: the panel lists them without being asked.
+        m_backend->toolSources.removeLast();
+        emit m_backend->workspaceChanged();
+        QVERIFY(shown.wait());
+        QCOMPARE(m_backend->listCount, before + 3);
+        QCOMPARE(m_panel->sources().size(), 1);
     }
 
 private:
