@@ -142,6 +142,35 @@ QList<CredentialUse> usesNeedingTrust(const Workspace &workspace, const QStringL
     return uses;
 }
 
+std::optional<CredentialUse> toolSourceUse(const ToolSourceSpec &spec)
+{
+    if (spec.kind != QLatin1String("mcp") || spec.url.isEmpty() || spec.bearerTokenEnv.isEmpty())
+        return std::nullopt;
+    CredentialUse use;
+    use.providerId = spec.id;
+    use.kind = spec.kind;
+    use.origin = originOf(QUrl(spec.url));
+    use.host = use.origin.mid(use.origin.indexOf(QStringLiteral("://")) + 3);
+    use.variable = spec.bearerTokenEnv;
+    use.reason = QStringLiteral("an MCP server's bearer token goes only to a trusted workspace's servers");
+    return use;
+}
+
+QList<CredentialUse> toolSourceUses(const Workspace &workspace, const QStringList &sourceIds)
+{
+    QList<CredentialUse> out;
+    for (const ToolSourceSpec &t : workspace.tools)
+        if (sourceIds.isEmpty() || sourceIds.contains(t.id))
+            if (const std::optional<CredentialUse> use = toolSourceUse(t))
+                out.append(*use);
+    return out;
+}
+
+QList<CredentialUse> allUsesNeedingTrust(const Workspace &workspace)
+{
+    return usesNeedingTrust(workspace) + toolSourceUses(workspace);
+}
+
 QString untrustedMessage(const CredentialUse &use)
 {
     return QStringLiteral("provider '%1' (%2) would send %3 to host %4 (%5); this workspace is not trusted")

@@ -71,6 +71,14 @@ KeyPlan planFor(const ProviderConfig &provider);
 // Every credential use of the workspace that needs trust, in provider order. With agentIds,
 // only the providers those agents use (what one run would touch).
 QList<CredentialUse> usesNeedingTrust(const Workspace &workspace, const QStringList &agentIds = {});
+// The bearer token an MCP source over HTTP would send (docs/tool-sources.md): it follows the same
+// trust rule as a key. nullopt for sources that send none.
+std::optional<CredentialUse> toolSourceUse(const ToolSourceSpec &spec);
+// toolSourceUse() of every source (or of `sourceIds`), in file order.
+QList<CredentialUse> toolSourceUses(const Workspace &workspace, const QStringList &sourceIds = {});
+// usesNeedingTrust() of the whole workspace followed by its tool sources' tokens: what the app
+// asks the user to trust for a workspace file.
+QList<CredentialUse> allUsesNeedingTrust(const Workspace &workspace);
 // The agents a run of `agentId`, or of `orchestrationId` (only `nodeId`'s agent for Node in
 // Context), uses.
 QStringList agentsOfRun(const Workspace &workspace, const QString &agentId, const QString &orchestrationId,

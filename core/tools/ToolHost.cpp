@@ -104,27 +104,12 @@ ToolHost::~ToolHost()
 
 std::optional<CredentialUse> ToolHost::credentialUse(const ToolSourceSpec &spec)
 {
-    if (spec.kind != QLatin1String("mcp") || spec.url.isEmpty() || spec.bearerTokenEnv.isEmpty())
-        return std::nullopt;
-    const QUrl url(spec.url);
-    CredentialUse use;
-    use.providerId = spec.id;
-    use.kind = spec.kind;
-    use.origin = credentials::originOf(url);
-    use.host = use.origin.mid(use.origin.indexOf(QStringLiteral("://")) + 3);
-    use.variable = spec.bearerTokenEnv;
-    use.reason = QStringLiteral("an MCP server's bearer token goes only to a trusted workspace's servers");
-    return use;
+    return credentials::toolSourceUse(spec);
 }
 
 QList<CredentialUse> ToolHost::credentialUses(const Workspace &workspace, const QStringList &sourceIds)
 {
-    QList<CredentialUse> out;
-    for (const ToolSourceSpec &t : workspace.tools)
-        if (sourceIds.isEmpty() || sourceIds.contains(t.id))
-            if (const std::optional<CredentialUse> use = credentialUse(t))
-                out.append(*use);
-    return out;
+    return credentials::toolSourceUses(workspace, sourceIds);
 }
 
 QStringList ToolHost::sourcesOf(const AgentSpec &agent)

@@ -364,7 +364,7 @@ void MainWindow::settleWorkspaceTrust(bool askAgain)
     ExecutionBackend *local = m_local.data();
     if (!local || !local->runsLocalWorkspace() || m_remote)
         return;
-    if (askAgain && credentials::usesNeedingTrust(m_workspace).isEmpty()) {
+    if (askAgain && credentials::allUsesNeedingTrust(m_workspace).isEmpty()) {
         MessageBox::information(this, tr("Workspace Trust"),
             tr("This workspace sends no key beyond its providers' official hosts: "
                "there is nothing to trust."));

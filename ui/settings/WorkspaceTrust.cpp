@@ -70,7 +70,7 @@ CredentialTrust WorkspaceTrust::trustFor(const QList<CredentialUse> &uses, bool 
 
 CredentialTrust WorkspaceTrust::decide(QWidget *parent, const Workspace &workspace)
 {
-    const QList<CredentialUse> uses = credentials::usesNeedingTrust(workspace);
+    const QList<CredentialUse> uses = credentials::allUsesNeedingTrust(workspace);
     if (uses.isEmpty())
         return {};
     if (const std::optional<bool> known = remembered(pathOf(workspace), fingerprint(workspace)))
@@ -80,7 +80,7 @@ CredentialTrust WorkspaceTrust::decide(QWidget *parent, const Workspace &workspa
 
 CredentialTrust WorkspaceTrust::ask(QWidget *parent, const Workspace &workspace)
 {
-    const QList<CredentialUse> uses = credentials::usesNeedingTrust(workspace);
+    const QList<CredentialUse> uses = credentials::allUsesNeedingTrust(workspace);
     if (uses.isEmpty())
         return {};
     ++s_asked;

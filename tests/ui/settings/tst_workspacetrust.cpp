@@ -240,6 +240,31 @@ private slots:
         QCOMPARE(server.requests.size(), 2);
     }
 
+    // An MCP server's bearer token is a credential like a key: the app asks about it too, and
+    // trusting the workspace lets the token go (the engine's tool sources read it only then).
+    void mcpBearerTokenIsAskedAbout()
+    {
+        const QByteArray json
+            = "{\"format\": \"agentstudio/1\", \"workspace_id\": \"t\","
+              "\"providers\": {\"offline\": {\"kind\": \"scripted\"}},"
+              "\"tools\": {\"search\": {\"kind\": \"mcp\", \"url\": \"http://127.0.0.1:9/mcp\","
+              "\"bearer_token_env\": \"AS_UI_MCP_TOKEN\"}}, \"agents\": []}";
+        Result<Workspace> ws = Workspace::fromJson(json);
+        QVERIFY2(ws.ok(), qPrintable(ws.error()));
+        ws->filePath = m_dir->filePath(QStringLiteral("mcp.agents.json"));
+        const int asked = WorkspaceTrust::askedCount();
+        WorkspaceTrust::setNextAnswer(WorkspaceTrust::Answer::Trust);
+        const CredentialTrust trust = WorkspaceTrust::decide(nullptr, ws.value());
+        QCOMPARE(WorkspaceTrust::askedCount(), asked + 1);
+        const QList<CredentialUse> listed = WorkspaceTrust::lastAsked();
+        QCOMPARE(listed.size(), 1);
+        QCOMPARE(listed.first().providerId, QStringLiteral("search"));
+        QCOMPARE(listed.first().kind, QStringLiteral("mcp"));
+        QCOMPARE(listed.first().host, QStringLiteral("127.0.0.1:9"));
+        QCOMPARE(listed.first().variable, QStringLiteral("AS_UI_MCP_TOKEN"));
+        QVERIFY(trust.allows(listed.first()));
+    }
+
     // The decision headless: nothing to ask for a workspace whose keys stay with their official
     // hosts (the bundled example), and the same path with other content is another decision.
     void decisionIsByPathAndContent()
