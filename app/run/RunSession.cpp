@@ -2,6 +2,7 @@
 
 #include "app/run/CliOutput.h"
 #include "core/api/ExecutionTypes.h"
+#include "core/api/ToolTypes.h"
 #include "core/common/Util.h"
 
 #include <QCoreApplication>
@@ -156,8 +157,12 @@ void RunSession::handle(const ExecutionEvent &e)
         if (index < 0)
             break;
         const StepRecord &s = r.steps[index];
-        if (e.type == ExecutionEvent::Type::StepCompleted && m_format == Format::Text)
+        if (e.type == ExecutionEvent::Type::StepCompleted && m_format == Format::Text) {
             textStepEnded(s.id);
+            if (s.kind == StepKind::Tool)
+                printText((m_textEndsWithNewline ? QString() : QStringLiteral("\n")) + toolLine(s)
+                    + QLatin1Char('\n'));
+        }
         if (s.kind == StepKind::Llm && r.provider.isEmpty()) {
             r.provider = s.provider;
             r.model = s.model;
@@ -175,6 +180,23 @@ void RunSession::handle(const ExecutionEvent &e)
         cli::errLine(QStringLiteral("error: %1: %2").arg(e.errorWireCode, e.errorMessage));
         break;
     }
+}
+
+// One line per finished tool call, between the streamed replies:
+// "tool orders {"order_id":"A1"} -> {"status":"shipped"} (121 ms)".
+QString RunSession::toolLine(const StepRecord &s)
+{
+    const auto cut = [](QString text) {
+        text.replace(QLatin1Char('\n'), QLatin1Char(' '));
+        return text.size() > 160 ? text.left(159) + QChar(0x2026) : text;
+    };
+    const ToolResult result = ToolResult::fromJson(s.outputData);
+    const QString outcome = s.status == StepStatus::Completed && !result.isError
+        ? cut(result.text())
+        : QStringLiteral("error: ") + cut(s.errorMessage.isEmpty() ? result.text() : s.errorMessage);
+    return QStringLiteral("tool %1 %2 -> %3 (%4 ms)")
+        .arg(s.name, cut(as::compactJson(s.inputData)), outcome)
+        .arg(s.executionTimeMs);
 }
 
 QString RunSession::stepLabel(const QString &stepId) const

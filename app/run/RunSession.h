@@ -58,6 +58,7 @@ private:
     void textStepEnded(const QString &stepId);
     void printText(const QString &text);
     QString stepLabel(const QString &stepId) const;
+    static QString toolLine(const StepRecord &step);
     QString m_liveStep;
     QStringList m_heldOrder;
     QHash<QString, QString> m_heldText;

@@ -68,6 +68,7 @@ private slots:
     void mcpCommandInTestServer();
     void mcpCommandServerEverything();
     void mcpUrlServerEverything();
+    void runShowsToolCalls();
 };
 
 void TestRunnerToolsE2E::initTestCase()
@@ -358,6 +359,18 @@ void TestRunnerToolsE2E::mcpUrlServerEverything()
     server.waitForFinished();
     QCOMPARE(c.exitCode, 0);
     QVERIFY2(c.out.contains("over http"), c.out.constData());
+}
+
+// `run` in text mode: each finished tool call is one line of the output, before the reply.
+void TestRunnerToolsE2E::runShowsToolCalls()
+{
+    const auto r = runner(
+        { u"run"_s, u"--workspace"_s, testsupport::sourcePath(u"resources/examples/example.agents.json"_s),
+            u"--agent"_s, u"order_support"_s, u"--input"_s, u"question=Where is A1?"_s, u"--no-history"_s });
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains("tool orders {\"order_id\":\"A1\"} -> {\"carrier\":\"DHL\""), r.out.constData());
+    QVERIFY2(r.out.contains("tool refund_policy {\"category\":"), r.out.constData());
+    QVERIFY(r.out.indexOf("tool orders") < r.out.indexOf("{\"answer\""));
 }
 
 QTEST_GUILESS_MAIN(TestRunnerToolsE2E)
