@@ -740,9 +740,14 @@ int RunnerCli::show(const QStringList &args)
 
     if (format == QLatin1String("json"))
         cli::outJson(record.toJson(true));
-    else if (format == QLatin1String("otlp"))
-        cli::outJson(exportOtlp(record));
-    else
+    else if (format == QLatin1String("otlp")) {
+        // With --workspace, its tool sources give each tool step's gen_ai.tool.type.
+        OtlpOptions options;
+        if (a.has(QStringLiteral("workspace")))
+            if (Result<Workspace> ws = Workspace::load(a.value(QStringLiteral("workspace"))); ws.ok())
+                options = OtlpOptions::forWorkspace(ws.value());
+        cli::outJson(exportOtlp(record, options));
+    } else
         cli::out(cli::executionText(record));
     return Completed;
 }

@@ -447,6 +447,14 @@ QJsonObject exportOtlp(const ExecutionRecord &execution)
     return exportOtlp(execution, OtlpOptions {});
 }
 
+OtlpOptions OtlpOptions::forWorkspace(const Workspace &workspace)
+{
+    OtlpOptions o;
+    for (const ToolSourceSpec &t : workspace.tools)
+        o.toolSourceKinds.insert(t.id, t.kind);
+    return o;
+}
+
 QJsonObject exportOtlp(const ExecutionRecord &execution, const OtlpOptions &options)
 {
     const QString traceId = otlpTraceId(execution);

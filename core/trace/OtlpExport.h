@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/api/ExecutionRecord.h"
+#include "core/model/Workspace.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -25,6 +26,9 @@ struct OtlpOptions
     // Tool source id -> its kind (mcp | command | mock), for gen_ai.tool.type of tool steps
     // (a tool step names its source in `provider`). Unknown sources export as "function".
     QHash<QString, QString> toolSourceKinds;
+
+    // The defaults, with toolSourceKinds taken from the workspace's tool sources.
+    static OtlpOptions forWorkspace(const Workspace &workspace);
 };
 
 // One resourceSpans entry (service.name "agentstudio") with one scopeSpans: a root span for the

@@ -288,6 +288,26 @@ private slots:
     // A tool step is an `execute_tool {tool}` INTERNAL span with the GenAI tool attributes: name,
     // call id, type (extension for an MCP / command source, function otherwise), arguments and
     // result; a tool error result is a span with status error even without an error message.
+    // The workspace's sources give the tool type: mcp and command are extensions, mock a
+    // function (what the runner's `show --workspace` and the trace viewer's export pass).
+    void toolTypeFromTheWorkspace()
+    {
+        Workspace ws;
+        ToolSourceSpec orders;
+        orders.id = QStringLiteral("orders");
+        orders.kind = QStringLiteral("command");
+        ws.tools = { orders };
+        const OtlpOptions options = OtlpOptions::forWorkspace(ws);
+        QCOMPARE(options.toolSourceKinds.value(QStringLiteral("orders")), QStringLiteral("command"));
+        const ExecutionRecord e = makeToolTraceRecord(3, 2);
+        const QJsonObject tool = spanNamed(spansOf(exportOtlp(e, options)), e.steps[1].id);
+        QCOMPARE(attrValue(tool, QStringLiteral("gen_ai.tool.type"))[u"stringValue"].toString(),
+            QStringLiteral("extension"));
+        const QJsonObject plain = spanNamed(spansOf(exportOtlp(e, OtlpOptions())), e.steps[1].id);
+        QCOMPARE(attrValue(plain, QStringLiteral("gen_ai.tool.type"))[u"stringValue"].toString(),
+            QStringLiteral("function"));
+    }
+
     void toolStepsAreExecuteToolSpans()
     {
         ExecutionRecord e = makeToolTraceRecord(3, 2);

@@ -694,7 +694,9 @@ QString TraceView::exportOtlpTo(const QString &path) const
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return QStringLiteral("%1: %2").arg(path, file.errorString());
-    file.write(QJsonDocument(exportOtlp(record)).toJson(QJsonDocument::Indented));
+    // The workspace says which tool source is which kind (gen_ai.tool.type).
+    const OtlpOptions options = m_backend ? OtlpOptions::forWorkspace(m_backend->workspace()) : OtlpOptions();
+    file.write(QJsonDocument(exportOtlp(record, options)).toJson(QJsonDocument::Indented));
     if (!file.commit())
         return QStringLiteral("%1: %2").arg(path, file.errorString());
     return {};
