@@ -430,7 +430,11 @@ void TestToolLoopEngine::cancelSendsMcpCancellation()
     r.agentId = u"hanger"_s;
     r.inputs = QJsonObject { { u"question"_s, u"?"_s } };
     r.executionId = as::newId();
-    m_backend->start(r, nullptr, {});
+    // Started = the engine has opened (and on first use created) the store: only then may this
+    // test open it too (two connections creating a fresh schema at once can fail).
+    bool started = false;
+    m_backend->start(r, this, [&started](const QString &, const Error &) { started = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(started, 10000);
     Engine *engine = m_backend->engine();
     auto faultyLog = [engine] {
         QStringList log;
