@@ -97,6 +97,16 @@ QJsonObject ExecutionRequest::toJson() const
         o.insert(QStringLiteral("budget"), budget.toJson());
     putIfSet(o, "conversation_of", conversationOf);
     putIfSet(o, "message", message);
+    if (executionType)
+        o.insert(QStringLiteral("execution_type"), toWire(*executionType));
+    if (!agentOverrides.isEmpty())
+        o.insert(QStringLiteral("agent_overrides"), agentOverrides);
+    if (!agentSpec.isEmpty())
+        o.insert(QStringLiteral("agent_spec"), agentSpec);
+    if (!providers.isEmpty())
+        o.insert(QStringLiteral("providers"), providers);
+    if (!responseCache.isOff())
+        o.insert(QStringLiteral("response_cache"), responseCache.toJson());
     return o;
 }
 
@@ -119,6 +129,12 @@ ExecutionRequest ExecutionRequest::fromJson(const QJsonObject &o)
     r.budget = ExecutionBudget::fromJson(o.value(QLatin1String("budget")).toObject());
     r.conversationOf = o.value(QLatin1String("conversation_of")).toString();
     r.message = o.value(QLatin1String("message")).toString();
+    if (const QJsonValue t = o.value(QLatin1String("execution_type")); t.isString())
+        r.executionType = fromWire<ExecutionType>(t.toString());
+    r.agentOverrides = o.value(QLatin1String("agent_overrides")).toObject();
+    r.agentSpec = o.value(QLatin1String("agent_spec")).toObject();
+    r.providers = o.value(QLatin1String("providers")).toArray();
+    r.responseCache = ResponseCacheOptions::fromJson(o.value(QLatin1String("response_cache")).toObject());
     return r;
 }
 

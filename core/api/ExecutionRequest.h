@@ -1,7 +1,9 @@
 #pragma once
 
 #include "core/api/ExecutionTypes.h"
+#include "core/api/ResponseCache.h"
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QString>
 
@@ -45,6 +47,22 @@ struct ExecutionRequest
     // Continue a conversation: the execution to continue and the new user message.
     QString conversationOf; // conversation_of
     QString message;
+
+    // Evaluations (docs/evaluations.md). All optional; absent keys leave a request as before.
+    // execution_type: "test" for eval case runs and judges (default: derived from the target).
+    std::optional<ExecutionType> executionType;
+    // agent_overrides: what a variant changes, keyed by agent id (Single Agent) or node id
+    // (workflow, Node in Context): {"instructions"?: str, "prompt"?: str, "model"?: {partial
+    // model object: provider, name, temperature, max_tokens, …}}. Applied to this run only.
+    QJsonObject agentOverrides;
+    // agent_spec: an agent given inline in the workspace format (with "id"), run instead of a
+    // workspace agent (judges by model, promptfoo prompts). agentId is then empty or its id.
+    QJsonObject agentSpec;
+    // providers: extra provider entries (workspace format) the inline agent may name. The
+    // embedded engine only: a server refuses them (it would send its keys elsewhere).
+    QJsonArray providers;
+    // response_cache: read or record provider answers (docs/evaluations.md).
+    ResponseCacheOptions responseCache;
 
     QJsonObject toJson() const;
     static ExecutionRequest fromJson(const QJsonObject &o);

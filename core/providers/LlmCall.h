@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/api/ResponseCache.h"
 #include "core/api/ToolTypes.h"
 #include "core/metering/Usage.h"
 #include "core/model/Prompt.h"
@@ -9,6 +10,8 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QString>
+
+#include <memory>
 
 class QNetworkAccessManager;
 
@@ -30,6 +33,12 @@ struct LlmRequest
     int connectTimeoutMs = 15000;
     int idleTimeoutMs = 60000;
     int totalTimeoutMs = 600000;
+    // The response cache (docs/evaluations.md): consulted by HTTP providers before sending and
+    // filled after a complete 2xx answer, per cacheMode; null or Off: not used. Lives on the
+    // engine thread like the call.
+    std::shared_ptr<ResponseCache> cache;
+    CacheMode cacheMode = CacheMode::Off;
+    QString cacheNamespace;
 };
 
 struct LlmResult
@@ -55,6 +64,7 @@ struct LlmResult
     QString reasoning; // thinking text, when the provider streams it (never in `text`)
     qint64 ttftMs = -1; // request sent -> first token
     int attempts = 1;
+    bool cached = false; // replayed from the response cache (no request was sent)
 
     // The reply asks for tools: the loop runs them and sends their results back.
     bool wantsTools() const { return !toolCalls.isEmpty(); }

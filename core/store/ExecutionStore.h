@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/api/EvalTypes.h"
 #include "core/api/ExecutionRecord.h"
 #include "core/common/Result.h"
 #include "core/store/StoreScope.h"
@@ -84,6 +85,19 @@ public:
     // term becomes a quoted phrase (so "foo-bar", quotes or AND/OR/NEAR are plain text), terms
     // are ANDed, and a trailing '*' on a term keeps prefix search. Empty -> empty.
     static QString ftsMatchExpression(const QString &userText);
+
+    // Eval runs and their results (docs/evaluations.md, "Records"; core/store/EvalStore.cpp).
+    // A run left `running` is marked `interrupted` by open() under the same rule as executions.
+    Result<void> insertEvalRun(const EvalRunRecord &run);
+    Result<void> updateEvalRun(const EvalRunRecord &run); // every column by id
+    // Inserts or replaces the row of (eval_run_id, case_id, variant, repeat_index).
+    Result<void> upsertEvalResult(const EvalResultRecord &result);
+    // Newest first; `datasetPath` non-empty narrows to that dataset file.
+    Result<QList<EvalRunRecord>> evalRuns(
+        const StoreScope &scope, int limit, const QString &datasetPath = {}) const;
+    Result<EvalRunRecord> evalRun(const StoreScope &scope, const QString &id) const;
+    // In result order (variant order of the run, case order, repeat).
+    Result<QList<EvalResultRecord>> evalResults(const QString &evalRunId) const;
 
     // Closes the connection (also done by the destructor). A connection that wrote runs a
     // bounded PRAGMA optimize first (analysis_limit): a close never re-reads the whole file.
