@@ -74,3 +74,14 @@ Result<QString> Dataset::appendCase(const QString &, const QJsonObject &, QJsonO
 {
     return Failure { QStringLiteral("datasets: not implemented") };
 }
+
+namespace eval {
+QJsonObject caseFromRun(const ExecutionRecord &, const Workspace &)
+{
+    return {};
+}
+QJsonObject targetOfRun(const ExecutionRecord &)
+{
+    return {};
+}
+} // namespace eval

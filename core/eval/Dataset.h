@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/api/ExecutionRecord.h"
 #include "core/common/Result.h"
 #include "core/model/Workspace.h"
 
@@ -138,3 +139,14 @@ struct Dataset
     // key and case as it was; writes atomically. Returns the id the case got.
     static Result<QString> appendCase(const QString &path, const QJsonObject &target, QJsonObject caseObject);
 };
+
+namespace eval {
+// "Save as test case" (docs/evaluations.md): a dataset case pre-filled from what a finished
+// run did — its inputs (and upstream for Node in Context), `status` completed, the observed
+// tool trajectory (in_order), max_cost_usd = observed × 2 and max_latency_ms = observed × 1.5
+// (when known), and `equals` on each enum and bool output field. `id` made from the agent or
+// workflow id and the execution's start time. The record must carry its steps.
+QJsonObject caseFromRun(const ExecutionRecord &record, const Workspace &ws);
+// The dataset target that runs what `record` ran ({"agent"} | {"workflow"[, "node"]}).
+QJsonObject targetOfRun(const ExecutionRecord &record);
+} // namespace eval
