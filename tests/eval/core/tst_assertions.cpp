@@ -375,6 +375,10 @@ void TestAssertions::parseProblems_data()
         { R"($.a.not: expected true or false, got "yes")" });
     row("field not in outputs", R"({"type": "equals", "field": "verdit", "value": 1})",
         { "$.a.field: the output has no field 'verdit'" });
+    row("unknown key", R"({"type": "equals", "feild": "verdict", "value": 1})",
+        { "$.a.feild: unknown key for equals (known: type, value, field, not, weight, metric, label)" });
+    row("key of another type", R"({"type": "regex", "value": "x", "match": "any"})",
+        { "$.a.match: unknown key for regex (known: type, value, field, not, weight, metric, label)" });
     row("good",
         R"({"type": "contains", "field": "issues.0", "value": ["a", "b"], "weight": 2, "metric": "m"})", {});
 }
