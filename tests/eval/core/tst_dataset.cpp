@@ -181,8 +181,8 @@ void TestDataset::validationPaths_data()
         "$.cases[0].assert[0].agent: unknown agent 'grader' (known: writer, critic, support)");
     row("dataset judge provider", R"({"judge": {"model": {"provider": "openai", "name": "gpt-4o-mini"}}})",
         "$.judge.model.provider: unknown provider 'openai' (known: offline)");
-    row("dataset judge key", R"({"judge": {"agent": "critic", "rubric": "r"}})",
-        "$.judge.rubric: unknown key (known: agent, model, samples, threshold, template)");
+    row("dataset judge key", R"({"judge": {"agent": "critic", "rubrik": "r"}})",
+        "$.judge.rubrik: unknown key (known: agent, model, samples, threshold, template)");
     row("dataset judge samples", R"({"judge": {"agent": "critic", "samples": 0}})",
         "$.judge.samples: expected an integer ≥ 1, got 0");
     row("upstream on an agent target",
