@@ -22,7 +22,6 @@
 #include <optional>
 
 class Execution;
-class ResponseCacheStore;
 class ToolHost;
 class ExecutionStore;
 class QNetworkAccessManager;
@@ -200,5 +199,5 @@ private:
     QString openResponseCache(const ResponseCacheOptions &options);
     void applyResponseCache(const ResponseCacheOptions &options, AgentRun::Context *context) const;
     QString responseCachePath(const ResponseCacheOptions &options) const;
-    QHash<QString, std::shared_ptr<ResponseCacheStore>> m_responseCaches;
+    QHash<QString, std::shared_ptr<ResponseCache>> m_responseCaches;
 };

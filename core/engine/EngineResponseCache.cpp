@@ -9,6 +9,34 @@
 // once, on the engine thread (its connection is used only there), and shared by every run
 // that names it until shutdown(). Engine thread only.
 
+namespace {
+
+// The cache in the history database: a second connection on the file the engine's StoreWriter
+// writes to, on the same thread. The writer keeps a transaction open for up to 100 ms; a cache
+// write meanwhile would wait for that lock on the very thread that holds it (then fail with
+// "database is locked"), so the writer commits first. Lookups only read (WAL: never blocked).
+class HistoryResponseCache final : public ResponseCache
+{
+public:
+    HistoryResponseCache(std::unique_ptr<ResponseCacheStore> store, StoreWriter *writer)
+        : m_store(std::move(store))
+        , m_writer(writer)
+    {
+    }
+    std::optional<CachedResponse> lookup(const QByteArray &key) override { return m_store->lookup(key); }
+    bool store(const QByteArray &key, const CachedResponse &entry, QString *error) override
+    {
+        m_writer->commit();
+        return m_store->store(key, entry, error);
+    }
+
+private:
+    std::unique_ptr<ResponseCacheStore> m_store;
+    StoreWriter *m_writer;
+};
+
+} // namespace
+
 QString Engine::responseCachePath(const ResponseCacheOptions &options) const
 {
     const QString file = options.file.isEmpty() ? m_settings.databasePath : options.file;
@@ -25,10 +53,15 @@ QString Engine::openResponseCache(const ResponseCacheOptions &options)
                               "off): give response_cache.file");
     if (m_responseCaches.contains(path))
         return {};
-    auto cache = std::make_shared<ResponseCacheStore>(path);
-    if (const Result<void> r = cache->open(); !r)
+    auto store = std::make_unique<ResponseCacheStore>(path);
+    if (const Result<void> r = store->open(); !r)
         return QStringLiteral("response_cache: %1").arg(r.error());
-    m_responseCaches.insert(path, std::move(cache));
+    const bool inHistory
+        = !m_settings.databasePath.isEmpty() && path == QFileInfo(m_settings.databasePath).absoluteFilePath();
+    if (inHistory)
+        m_responseCaches.insert(path, std::make_shared<HistoryResponseCache>(std::move(store), &m_writer));
+    else
+        m_responseCaches.insert(path, std::shared_ptr<ResponseCache>(std::move(store)));
     return {};
 }
 
