@@ -298,6 +298,8 @@ void EvalRunner::Private::execute(
             --inFlight;
             done(ExecutionRecord(),
                 error.code == ErrorCode::None ? Error { ErrorCode::Internal, QString() } : error);
+            pump();
+            maybeFinish();
             return;
         }
         follow(id, done);
@@ -325,6 +327,8 @@ void EvalRunner::Private::follow(
             backend->fetchExecution(id, q, [this, done](const ExecutionRecord &record, const Error &error) {
                 --inFlight;
                 done(record, error);
+                pump(); // a slot is free
+                maybeFinish();
             });
             return;
         }
