@@ -152,6 +152,30 @@ private slots:
         QCOMPARE(runner.results().first().outcome, EvalOutcome::Error);
         QCOMPARE(runner.results().first().error, QStringLiteral("unknown agent 'gone'"));
     }
+
+    // A provider that cannot be reached makes each case an error of kind provider, and a run
+    // where nothing reached a provider ends failed.
+    void unreachableProviderIsAProviderError()
+    {
+        auto b = backend(QStringLiteral("unreachable.db"));
+        const QJsonObject ds { { QStringLiteral("format"), QStringLiteral("agentstudio-eval/1") },
+            { QStringLiteral("target"), QJsonObject { { QStringLiteral("agent"), QStringLiteral("sea") } } },
+            { QStringLiteral("variants"),
+                QJsonArray { QJsonObject { { QStringLiteral("name"), QStringLiteral("closed-port") },
+                    { QStringLiteral("model"),
+                        QJsonObject { { QStringLiteral("provider"), QStringLiteral("remote_judge") },
+                            { QStringLiteral("name"), QStringLiteral("gpt-4o-mini") } } } } } },
+            { QStringLiteral("cases"), cases(2, QJsonArray { contains(QStringLiteral("sea")) }) } };
+        EvalRunner runner(b.get(), nullptr);
+        const EvalRunRecord run = runToEnd(runner, dataset(ds, b->workspace()), EvalOptions());
+        QCOMPARE(run.status, EvalRunStatus::Failed);
+        QCOMPARE(run.errored, 2);
+        for (const EvalResultRecord &r : runner.results()) {
+            QCOMPARE(r.outcome, EvalOutcome::Error);
+            QCOMPARE(r.errorKind, QStringLiteral("provider"));
+            QVERIFY(!r.executionId.isEmpty());
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestEvalRunner)
