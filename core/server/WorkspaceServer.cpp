@@ -78,6 +78,34 @@ bool optionalObject(const QJsonObject &o, const QString &key, QJsonObject *out, 
     return true;
 }
 
+// response_cache (docs/response-cache.md): a server keeps recorded answers in its own
+// database only; a client never names a file on the server's disk.
+bool readResponseCache(const QJsonObject &body, ExecutionRequest *r, QString *problem)
+{
+    QJsonObject cache;
+    if (!optionalObject(body, QStringLiteral("response_cache"), &cache, problem))
+        return false;
+    if (cache.isEmpty())
+        return true;
+    const QJsonValue mode = cache.value(QLatin1String("mode"));
+    if (!mode.isString() || !cacheModeFromWire(mode.toString())) {
+        *problem = QStringLiteral("response_cache.mode: expected one of off, read, write, readwrite");
+        return false;
+    }
+    const QJsonValue file = cache.value(QLatin1String("file"));
+    if (!file.isUndefined() && !file.isNull() && !(file.isString() && file.toString().isEmpty())) {
+        *problem = QStringLiteral("response_cache.file: a server uses its own database");
+        return false;
+    }
+    const QJsonValue ns = cache.value(QLatin1String("namespace"));
+    if (!ns.isUndefined() && !ns.isNull() && !ns.isString()) {
+        *problem = QStringLiteral("response_cache.namespace: expected a string");
+        return false;
+    }
+    r->responseCache = ResponseCacheOptions::fromJson(cache);
+    return true;
+}
+
 // tool_overrides, budget, conversation_of + message (docs/agent-loop.md).
 bool readToolFields(const QJsonObject &body, ExecutionRequest *r, QString *problem)
 {
@@ -100,11 +128,11 @@ bool readToolFields(const QJsonObject &body, ExecutionRequest *r, QString *probl
                                                : QStringLiteral("message: required with conversation_of");
         return false;
     }
-    return true;
+    return readResponseCache(body, r, problem);
 }
 
 // What evaluation requests carry (docs/eval-runs.md): execution_type (only "test" may be
-// asked for), agent_overrides, agent_spec, response_cache (the server's own database only).
+// asked for), agent_overrides, agent_spec (response_cache: readResponseCache).
 // Extra providers are refused: the server would send its keys wherever they point.
 bool readEvalFields(const QJsonObject &body, ExecutionRequest *r, QString *problem)
 {
@@ -113,11 +141,9 @@ bool readEvalFields(const QJsonObject &body, ExecutionRequest *r, QString *probl
         return false;
     }
     QString type;
-    QJsonObject cache;
     if (!optionalString(body, QStringLiteral("execution_type"), &type, problem)
         || !optionalObject(body, QStringLiteral("agent_overrides"), &r->agentOverrides, problem)
-        || !optionalObject(body, QStringLiteral("agent_spec"), &r->agentSpec, problem)
-        || !optionalObject(body, QStringLiteral("response_cache"), &cache, problem))
+        || !optionalObject(body, QStringLiteral("agent_spec"), &r->agentSpec, problem))
         return false;
     if (!type.isEmpty()) {
         if (type != toWire(ExecutionType::Test)) {
@@ -125,19 +151,6 @@ bool readEvalFields(const QJsonObject &body, ExecutionRequest *r, QString *probl
             return false;
         }
         r->executionType = ExecutionType::Test;
-    }
-    if (!cache.isEmpty()) {
-        const QString mode = cache.value(QLatin1String("mode")).toString();
-        if (!cacheModeFromWire(mode)) {
-            *problem = QStringLiteral("response_cache.mode: expected off, read, write or readwrite, got '%1'")
-                           .arg(mode);
-            return false;
-        }
-        if (!cache.value(QLatin1String("file")).toString().isEmpty()) {
-            *problem = QStringLiteral("response_cache.file: a server keeps its cache in its own database");
-            return false;
-        }
-        r->responseCache = ResponseCacheOptions::fromJson(cache);
     }
     return true;
 }
