@@ -1,6 +1,7 @@
 #include "tests/eval/run/EvalRunSupport.h"
 
 #include "core/engine/LocalBackend.h"
+#include "core/eval/EvalRecorder.h"
 #include "tests/support/BackendReplies.h"
 
 #include <QTemporaryDir>
@@ -151,6 +152,35 @@ private slots:
         QCOMPARE(run.errored, 2);
         QCOMPARE(runner.results().first().outcome, EvalOutcome::Error);
         QCOMPARE(runner.results().first().error, QStringLiteral("unknown agent 'gone'"));
+    }
+
+    // With a recorder, the run and every result reach the eval tables as they come.
+    void resultsAreRecorded()
+    {
+        auto b = backend(QStringLiteral("recorded.db"));
+        const QJsonObject ds { { QStringLiteral("format"), QStringLiteral("agentstudio-eval/1") },
+            { QStringLiteral("name"), QStringLiteral("recorded") },
+            { QStringLiteral("target"), QJsonObject { { QStringLiteral("agent"), QStringLiteral("sea") } } },
+            { QStringLiteral("cases"), cases(3, QJsonArray { contains(QStringLiteral("sea")) }) } };
+        EvalRecorder recorder(m_dir.filePath(QStringLiteral("recorded.db")));
+        EvalRunner runner(b.get(), &recorder);
+        const EvalRunRecord run = runToEnd(runner, dataset(ds, b->workspace()), EvalOptions());
+        QCOMPARE(run.status, EvalRunStatus::Completed);
+        recorder.flush();
+        std::optional<std::pair<EvalRunRecord, QList<EvalResultRecord>>> loaded;
+        QObject context;
+        recorder.loadRun(StoreScope::workspace(run.organizationId, run.workspaceId), run.id, QString(),
+            &context,
+            [&](const EvalRunRecord &r, const QList<EvalResultRecord> &results, const QString &error) {
+                QVERIFY2(error.isEmpty(), qPrintable(error));
+                loaded.emplace(r, results);
+            });
+        QTRY_VERIFY(loaded.has_value());
+        QCOMPARE(loaded->first.status, EvalRunStatus::Completed);
+        QCOMPARE(loaded->first.passed, 3);
+        QCOMPARE(loaded->second.size(), 3);
+        QCOMPARE(loaded->second[2].caseId, QStringLiteral("c3"));
+        QCOMPARE(loaded->second[2].executionId, runner.results()[2].executionId);
     }
 
     // A provider that cannot be reached makes each case an error of kind provider, and a run
