@@ -31,6 +31,8 @@ private slots:
     void hints();
     void invalidYamlSaysWhere();
     void exampleConfigMaps();
+    void importValidatesAsADataset();
+    void importHashesEveryFileRead();
 };
 
 namespace {
@@ -140,7 +142,7 @@ void TestPromptfoo::assertionMapping_data()
     row("model-graded-closedqa", "      - {type: model-graded-closedqa, value: 'Is it a greeting?'}",
         R"({"type":"judge","rubric":"Is it a greeting?","template":"closedqa"})");
     row("factuality", "      - {type: factuality, value: 'The word is {{word}}'}",
-        R"({"type":"judge","reference":"The word is hi","template":"factuality"})");
+        R"({"type":"judge","rubric":"Factually consistent with the expected answer","expected":"The word is hi","template":"factuality"})");
     row("not- prefix", "      - {type: not-contains, value: bye}",
         R"({"type":"contains","not":true,"value":"bye"})");
     row("not-llm-rubric", "      - {type: not-llm-rubric, value: Rude}",
@@ -572,6 +574,52 @@ void TestPromptfoo::exampleConfigMaps()
     for (const QJsonValue &e : r->value(u"target").toObject().value(u"providers").toArray())
         QCOMPARE(e.toObject().value(u"kind").toString(), QStringLiteral("scripted"));
     QVERIFY(r->value(u"cases").toArray().size() >= 3);
+}
+
+// import(): the mapped JSON goes through the native dataset validation against the workspace;
+// the dataset records the config's path.
+void TestPromptfoo::importValidatesAsADataset()
+{
+    const QString path
+        = testsupport::sourcePath(QStringLiteral("resources/examples/promptfoo/promptfooconfig.yaml"));
+    QList<DatasetProblem> problems;
+    PromptfooHints hints;
+    const Result<Dataset> ds = promptfoo::import(path, Workspace::example(), &problems, &hints);
+    QVERIFY2(ds.ok(), qPrintable(ds.error()));
+    QCOMPARE(ds->target.kind(), EvalTarget::Kind::Inline);
+    QCOMPARE(ds->variants.size(), 2);
+    QCOMPARE(ds->variants.at(0).name, QStringLiteral("offline echo · polite"));
+    QCOMPARE(ds->cases.size(), 4);
+    QCOMPARE(ds->path, path);
+
+    // A var whose name is no valid input name is reported by the dataset validation.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString bad = testsupport::writeFile(dir.path(), QStringLiteral("promptfooconfig.yaml"),
+        "prompts: ['{{a}}']\nproviders: [echo]\ntests:\n  - vars: {a: x, 'two words': y}\n");
+    problems.clear();
+    const Result<Dataset> invalid = promptfoo::import(bad, Workspace::example(), &problems);
+    QVERIFY(!invalid.ok());
+    QVERIFY2(
+        !problems.isEmpty() && problems.constFirst().path.startsWith(QStringLiteral("$.target.agent_spec")),
+        qPrintable(toStrings(problems).join(QLatin1Char('\n'))));
+}
+
+// The dataset hash covers the config and every file it loaded: changing a cases file changes it.
+void TestPromptfoo::importHashesEveryFileRead()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString config = testsupport::writeFile(dir.path(), QStringLiteral("promptfooconfig.yaml"),
+        "prompts: ['{{q}}']\nproviders: [echo]\ntests: file://cases.yaml\n");
+    testsupport::writeFile(dir.path(), QStringLiteral("cases.yaml"), "- vars: {q: one}\n");
+    const Result<Dataset> first = promptfoo::import(config, Workspace::example());
+    QVERIFY2(first.ok(), qPrintable(first.error()));
+    testsupport::writeFile(dir.path(), QStringLiteral("cases.yaml"), "- vars: {q: two}\n");
+    const Result<Dataset> second = promptfoo::import(config, Workspace::example());
+    QVERIFY2(second.ok(), qPrintable(second.error()));
+    QCOMPARE(first->sha256.size(), 64);
+    QVERIFY(first->sha256 != second->sha256);
 }
 
 QTEST_GUILESS_MAIN(TestPromptfoo)
