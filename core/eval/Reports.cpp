@@ -110,17 +110,28 @@ std::optional<double> addCost(const std::optional<double> &a, const std::optiona
     return *a + *b;
 }
 
+// "label: text", unless the text already starts with the label (assertion reasons may).
+QString labelled(const QString &label, const QString &text)
+{
+    if (text.isEmpty())
+        return label;
+    if (text.startsWith(label + QStringLiteral(": ")))
+        return text;
+    return label + QStringLiteral(": ") + text;
+}
+
 // "✗ equals(verdict): expected …" / "✓ …"; an assertion that could not be evaluated says so.
 QString assertionLine(const AssertionOutcome &a)
 {
     const QString mark = a.pass ? QStringLiteral("✓") : QStringLiteral("✗");
     const QString label = a.label.isEmpty() ? a.type : a.label;
-    QString line = mark + QLatin1Char(' ') + label;
+    QString line = mark + QLatin1Char(' ');
     if (!a.error.isEmpty())
-        line += QStringLiteral(": error (%1): %2")
-                    .arg(a.errorKind.isEmpty() ? QStringLiteral("error") : a.errorKind, oneLine(a.error));
-    else if (!a.reason.isEmpty())
-        line += QStringLiteral(": ") + oneLine(a.reason);
+        line += label
+            + QStringLiteral(": error (%1): %2")
+                  .arg(a.errorKind.isEmpty() ? QStringLiteral("error") : a.errorKind, oneLine(a.error));
+    else
+        line += labelled(label, oneLine(a.reason));
     if (a.type == QLatin1String("judge") || a.score != (a.pass ? 1.0 : 0.0))
         line += QStringLiteral(" (score %1)").arg(a.score, 0, 'f', 2);
     return line;
@@ -143,7 +154,7 @@ QString failureMessage(const EvalResultRecord &r)
     if (const AssertionOutcome *a = firstFailed(r)) {
         const QString label = a->label.isEmpty() ? a->type : a->label;
         const QString why = a->error.isEmpty() ? a->reason : a->error;
-        return oneLine(why.isEmpty() ? label : label + QStringLiteral(": ") + why);
+        return labelled(label, oneLine(why));
     }
     if (!r.error.isEmpty())
         return oneLine(r.error);

@@ -19,6 +19,7 @@ private slots:
     void junitCountsNamesAndMessages();
     void junitReplacesForbiddenCharacters();
     void junitClassnameHasOnlySeparatorDots();
+    void labelledReasonsAreNotLabelledTwice();
     void csvQuotesFields();
     void jsonlEvents();
     void textTableListsFailuresAndComparison();
@@ -193,6 +194,24 @@ void TestEvalReports::junitClassnameHasOnlySeparatorDots()
     const QList<ParsedCase> cases = parseJunit(xml, &root, &error);
     QCOMPARE(cases.size(), 1);
     QCOMPARE(cases.first().classname, u"agentstudio.gpt-4_1_checks_v2.gpt-4_1"_s);
+}
+
+// Assertion reasons may start with their label already ("contains: expected …"): the report
+// does not repeat it.
+void TestEvalReports::labelledReasonsAreNotLabelledTwice()
+{
+    EvalResultRecord r = result(u"a"_s, u"baseline"_s, EvalOutcome::Fail);
+    r.assertions[1].label = u"contains"_s;
+    r.assertions[1].reason = u"contains: expected \"goodbye\", got \"hello\""_s;
+    QXmlStreamAttributes root;
+    QString error;
+    const QList<ParsedCase> cases = parseJunit(evalreport::junit(run(), { r }), &root, &error);
+    QCOMPARE(cases.size(), 1);
+    QCOMPARE(cases.first().failureMessage, u"contains: expected \"goodbye\", got \"hello\""_s);
+    QVERIFY2(cases.first().failureText.contains(u"\n✗ contains: expected \"goodbye\", got \"hello\"\n"_s),
+        qPrintable(cases.first().failureText));
+    const QString text = evalreport::textTable(run(), { r });
+    QVERIFY2(!text.contains(u"contains: contains"_s), qPrintable(text));
 }
 
 void TestEvalReports::csvQuotesFields()
