@@ -507,6 +507,18 @@ void TestDataset::appendCaseKeepsTheFile()
     QCOMPARE(root.value(u"cases").toArray().size(), 1);
     QCOMPARE(root.value(u"cases").toArray().first().toObject().value(u"id").toString(), QStringLiteral("a"));
     QVERIFY(!Dataset::appendCase(write(QStringLiteral("broken.eval.json"), "{\"cases\": ["), {}, c).ok());
+    // Ids in the JSONL cases file are taken as well.
+    write(QStringLiteral("taken.jsonl"), "{\"id\": \"a\", \"inputs\": {\"draft\": \"q\"}}\n");
+    const QString withFile = write(QStringLiteral("withfile.eval.json"),
+        "{\"format\": \"agentstudio-eval/1\", \"target\": {\"agent\": \"critic\"}, \"cases_file\": "
+        "\"taken.jsonl\"}\n");
+    const auto second = Dataset::appendCase(withFile, {}, c);
+    QVERIFY2(second.ok(), qPrintable(second.error()));
+    QCOMPARE(second.value(), QStringLiteral("a-2"));
+    QList<DatasetProblem> problems;
+    const auto loaded = Dataset::load(withFile, m_ws, &problems);
+    QVERIFY2(loaded.ok(), qPrintable(loaded.error()));
+    QCOMPARE(loaded.value().cases.size(), 2);
 }
 
 void TestDataset::appendCaseCreatesAFile()
