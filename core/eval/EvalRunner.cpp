@@ -65,8 +65,8 @@ struct EvalRunner::Private
     QList<Job> jobs;
     QList<SampleTask> samples; // waiting for a slot
     int nextJob = 0;
-    int runningJobs = 0; // started, not done
-    int inFlight = 0; // case and judge executions started and not fetched yet
+    int inFlight = 0; // case and judge executions started and not ended yet
+    int fetching = 0; // ended executions whose records are being fetched
     QHash<QString, QObject *> followed; // execution id -> its subscription context (owned)
     bool running = false;
     bool cancelled = false;
@@ -298,6 +298,8 @@ void EvalRunner::Private::execute(
             --inFlight;
             done(ExecutionRecord(),
                 error.code == ErrorCode::None ? Error { ErrorCode::Internal, QString() } : error);
+            pump();
+            maybeFinish();
             return;
         }
         follow(id, done);
@@ -322,9 +324,15 @@ void EvalRunner::Private::follow(
             // The subscription's context goes once this callback has returned.
             if (QObject *c = followed.take(id))
                 c->deleteLater();
+            // It no longer runs: its slot is free while its record is fetched.
+            --inFlight;
+            ++fetching;
+            pump();
             backend->fetchExecution(id, q, [this, done](const ExecutionRecord &record, const Error &error) {
-                --inFlight;
+                --fetching;
                 done(record, error);
+                pump(); // a slot is free
+                maybeFinish();
             });
             return;
         }
@@ -373,7 +381,6 @@ void EvalRunner::Private::startJob(int index)
     Job &job = jobs[index];
     const EvalCase &c = dataset.cases.at(job.caseIndex);
     job.state = Job::State::Running;
-    ++runningJobs;
     job.startedMs = clock.elapsed();
     EvalResultRecord &r = job.result;
     r.evalRunId = run.id;
@@ -381,9 +388,9 @@ void EvalRunner::Private::startJob(int index)
     r.variant = variants.at(job.variant).name;
     r.repeatIndex = job.repeat;
     r.caseOrder = c.order;
-    updateProgress();
     execute(caseRequest(job),
         [this, index](const ExecutionRecord &rec, const Error &error) { caseFinished(index, rec, error); });
+    updateProgress();
 }
 
 JudgeInput EvalRunner::Private::judgeInput(const Job &job) const
@@ -567,8 +574,6 @@ void EvalRunner::Private::skipJob(int index, const QString &why)
 
 void EvalRunner::Private::publish(Job &job)
 {
-    if (job.state == Job::State::Running || job.state == Job::State::Judging)
-        --runningJobs;
     job.state = Job::State::Done;
     EvalResultRecord &r = job.result;
     r.completedAt = QDateTime::currentDateTimeUtc();
@@ -605,7 +610,7 @@ void EvalRunner::Private::updateProgress()
     p.passed = run.passed;
     p.failed = run.failed;
     p.errored = run.errored;
-    p.running = runningJobs;
+    p.running = inFlight; // case and judge executions running now (at most the limit)
     p.costUsd = run.costUsd;
     if (p.costUsd)
         addCost(p.costUsd, run.judgeCostUsd);
@@ -619,7 +624,8 @@ void EvalRunner::Private::updateProgress()
 
 void EvalRunner::Private::maybeFinish()
 {
-    if (!running || inFlight > 0 || (!cancelled && (nextJob < jobs.size() || !samples.isEmpty())))
+    if (!running || inFlight > 0 || fetching > 0
+        || (!cancelled && (nextJob < jobs.size() || !samples.isEmpty())))
         return;
     for (const Job &j : std::as_const(jobs))
         if (j.state != Job::State::Done)
