@@ -541,6 +541,9 @@ int EvalCommand::exec(const QStringList &args)
         settings.databasePath
             = setup.dbPath.isEmpty() ? scratch.filePath(QStringLiteral("scratch.db")) : setup.dbPath;
         settings.concurrency = setup.options.concurrency;
+        // Nobody replays a finished case's events (the runner reads its record from the store),
+        // so thousands of cases need not keep theirs in memory for the default ten minutes.
+        settings.eventRetentionMs = 2000;
         local = std::make_unique<LocalBackend>(ws, settings);
         QObject::connect(local->engine(), &Engine::storeFailed, local.get(), [](const QString &message) {
             cli::errLine(QStringLiteral("warning: history not recorded: ") + message);
