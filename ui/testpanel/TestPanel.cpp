@@ -3,6 +3,7 @@
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FullWorkflowTab.h"
 #include "ui/testpanel/NodeInContextTab.h"
+#include "ui/testpanel/SideBySideView.h"
 #include "ui/testpanel/SingleAgentTab.h"
 
 TestPanel::TestPanel(ExecutionBackend *backend, QWidget *parent)
@@ -18,6 +19,9 @@ TestPanel::TestPanel(ExecutionBackend *backend, QWidget *parent)
     addTestTab(m_full);
 
     connect(m_node, &NodeInContextTab::pinRequested, this, &TestPanel::pinRequested);
+    connect(m_single, &SingleAgentTab::variantKept, this, &TestPanel::workspaceSaved);
+    // Side by side: the trace follows the first column's run.
+    connect(m_single->sideBySide(), &SideBySideView::runConfirmed, this, &TestPanel::executionStarted);
     connect(m_full, &FullWorkflowTab::testInContextRequested, this,
         [this](const QString &orch, const QString &node, const QJsonObject &upstream, const QJsonObject &own,
             const QString &text, const QString &executionId) {
