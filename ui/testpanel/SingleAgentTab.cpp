@@ -41,11 +41,11 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
 
     m_agentInfo = formcolumn::addHint(column(), left, QStringLiteral("agentInfo"));
     auto *compareRow = new QHBoxLayout;
-    m_compare = new QCheckBox(tr("Compare &variants"), left);
+    m_compare = new QCheckBox(tr("Com&pare variants"), left);
     m_compare->setObjectName(QStringLiteral("compareVariants"));
     m_compare->setToolTip(tr("Run the same inputs on up to %1 variants of the agent side by side")
                               .arg(VariantSpec::MaxVariants));
-    m_addVariant = new QPushButton(tr("Add variant"), left);
+    m_addVariant = new QPushButton(tr("A&dd variant"), left);
     m_addVariant->setObjectName(QStringLiteral("addVariantButton"));
     compareRow->addWidget(m_compare);
     compareRow->addStretch();

@@ -7,6 +7,7 @@
 #include "ui/common/MessageBox.h"
 #include "ui/mainwindow/MainWindow.h"
 #include "ui/testpanel/ExecutionTracker.h"
+#include "ui/testpanel/OutputFieldsView.h"
 #include "ui/testpanel/RunOutputPane.h"
 #include "ui/testpanel/SideBySideView.h"
 #include "ui/testpanel/SingleAgentTab.h"
