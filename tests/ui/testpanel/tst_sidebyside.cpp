@@ -74,6 +74,25 @@ void setProvider(VariantColumn *column, const QString &provider)
     combo->setCurrentIndex(combo->findText(provider));
 }
 
+// A test panel over a FeedBackend (which records the requests), showing the test workspace
+// with Single Agent on the critic, comparing variants.
+struct FeedPanel
+{
+    FeedBackend backend { nullptr };
+    TestPanel panel { &backend, nullptr };
+    bool show(const QString &path)
+    {
+        Result<Workspace> ws = Workspace::load(path);
+        if (!ws.ok()) {
+            qWarning("%s", qPrintable(ws.error()));
+            return false;
+        }
+        panel.setWorkspace(ws.value());
+        panel.singleAgent()->setComparing(true);
+        return panel.singleAgent()->selectAgent(QStringLiteral("critic"));
+    }
+};
+
 ExecutionEvent complete(const QString &id, qint64 seq, std::optional<double> cost)
 {
     ExecutionEvent e;
@@ -337,14 +356,11 @@ void TestSideBySide::keepNeedsAFile()
 
 void TestSideBySide::requestsCarryEachVariantsOverrides()
 {
-    FeedBackend backend(nullptr);
-    TestPanel panel(&backend, nullptr);
-    Result<Workspace> ws = Workspace::load(m_wsPath);
-    QVERIFY2(ws.ok(), qPrintable(ws.error()));
-    panel.setWorkspace(ws.value());
+    FeedPanel feed;
+    QVERIFY(feed.show(m_wsPath));
+    FeedBackend &backend = feed.backend;
+    TestPanel &panel = feed.panel;
     SingleAgentTab *tab = panel.singleAgent();
-    QVERIFY(tab->selectAgent(QStringLiteral("critic")));
-    tab->setComparing(true);
     SideBySideView *sbs = tab->sideBySide();
     QVERIFY(sbs->addVariant());
     QVERIFY(sbs->addVariant());
@@ -393,14 +409,11 @@ void TestSideBySide::requestsCarryEachVariantsOverrides()
 
 void TestSideBySide::unknownPriceIsShownAsUnknown()
 {
-    FeedBackend backend(nullptr);
-    TestPanel panel(&backend, nullptr);
-    Result<Workspace> ws = Workspace::load(m_wsPath);
-    QVERIFY2(ws.ok(), qPrintable(ws.error()));
-    panel.setWorkspace(ws.value());
+    FeedPanel feed;
+    QVERIFY(feed.show(m_wsPath));
+    FeedBackend &backend = feed.backend;
+    TestPanel &panel = feed.panel;
     SingleAgentTab *tab = panel.singleAgent();
-    QVERIFY(tab->selectAgent(QStringLiteral("critic")));
-    tab->setComparing(true);
     QVERIFY(tab->sideBySide()->addVariant());
     panel.runCurrent();
     QCOMPARE(backend.requests.size(), 2);
@@ -418,13 +431,9 @@ void TestSideBySide::unknownPriceIsShownAsUnknown()
 
 void TestSideBySide::fourColumnsAtMost()
 {
-    FeedBackend backend(nullptr);
-    TestPanel panel(&backend, nullptr);
-    Result<Workspace> ws = Workspace::load(m_wsPath);
-    QVERIFY2(ws.ok(), qPrintable(ws.error()));
-    panel.setWorkspace(ws.value());
-    SingleAgentTab *tab = panel.singleAgent();
-    tab->setComparing(true);
+    FeedPanel feed;
+    QVERIFY(feed.show(m_wsPath));
+    SingleAgentTab *tab = feed.panel.singleAgent();
     SideBySideView *sbs = tab->sideBySide();
     QVERIFY(sbs->addVariant());
     QVERIFY(sbs->addVariant());
