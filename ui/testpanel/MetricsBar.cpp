@@ -51,7 +51,7 @@ MetricsBar::MetricsBar(QWidget *parent, Density density)
     auto *tiles = new QGridLayout;
     tiles->setHorizontalSpacing(wide ? 18 : 10);
     tiles->setVerticalSpacing(4);
-    const int columns = wide ? 6 : 3;
+    const int columns = wide ? 6 : 2;
     m_queue = addTile(tiles, columns, tr("Queue"), QStringLiteral("metricQueue"), this);
     m_ttft = addTile(tiles, columns, tr("First token"), QStringLiteral("metricTtft"), this);
     m_latency = addTile(tiles, columns, tr("Total"), QStringLiteral("metricLatency"), this);

@@ -13,7 +13,7 @@ class QLabel;
 // refreshed ten times a second while it runs, final when it ends, with the error message of a
 // failed run below. Child labels: metricStatus, metricQueue, metricTtft, metricLatency,
 // metricTokens, metricRate, metricCost, metricError. Wide: one row (a tab's output pane);
-// Compact: the status over a grid of three tiles per row (a side-by-side variant column).
+// Compact: the status over a grid of two tiles per row (a side-by-side variant column).
 class MetricsBar final : public QWidget
 {
     Q_OBJECT

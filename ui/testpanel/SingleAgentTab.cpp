@@ -333,6 +333,16 @@ void SingleAgentTab::setComparing(bool on)
         return;
     }
     m_right->setCurrentIndex(on ? 1 : 0);
+    // The columns take the room: the form narrows to what it needs, and widens back after.
+    const QList<int> sizes = splitter()->sizes();
+    const int total = sizes.value(0) + sizes.value(1);
+    if (on && total > 0) {
+        m_formWidth = sizes.value(0);
+        const int narrow = qMin(m_formWidth, columnWidget()->minimumSizeHint().width());
+        splitter()->setSizes({ narrow, total - narrow });
+    } else if (!on && total > 0 && m_formWidth > 0) {
+        splitter()->setSizes({ m_formWidth, total - m_formWidth });
+    }
     m_keepStatus->clear();
     m_keepStatus->setVisible(on);
     updateButtons();

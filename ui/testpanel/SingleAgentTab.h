@@ -89,4 +89,5 @@ private:
     QStackedWidget *m_right = nullptr; // page 0: output + conversation; page 1: side by side
     SideBySideView *m_sideBySide = nullptr;
     VariantKeeper *m_keeper = nullptr;
+    int m_formWidth = 0; // the form column's width before comparing
 };

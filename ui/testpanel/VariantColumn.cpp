@@ -35,6 +35,10 @@ VariantColumn::VariantColumn(ExecutionBackend *backend, QWidget *parent)
     m_remove->setText(QStringLiteral("✕"));
     m_remove->setAutoRaise(true);
     m_remove->setToolTip(tr("Remove this variant"));
+    // Hidden on the first column, still taking its room: the headers line up.
+    QSizePolicy keepRoom = m_remove->sizePolicy();
+    keepRoom.setRetainSizeWhenHidden(true);
+    m_remove->setSizePolicy(keepRoom);
     head->addWidget(m_remove);
     layout->addLayout(head);
 
