@@ -68,8 +68,6 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     splitter()->insertWidget(1, m_right);
     auto *right = new QSplitter(Qt::Vertical, m_right);
     m_right->addWidget(right);
-    m_sideBySide = new SideBySideView(backend, m_right);
-    m_right->addWidget(m_sideBySide);
     right->addWidget(output());
     m_conversation = new ConversationView(right);
     right->addWidget(m_conversation);
@@ -90,14 +88,10 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
 
     m_keeper = new VariantKeeper(this);
     connect(m_compare, &QCheckBox::toggled, this, &SingleAgentTab::setComparing);
-    connect(m_addVariant, &QPushButton::clicked, m_sideBySide, &SideBySideView::addVariant);
-    connect(m_sideBySide, &SideBySideView::columnsChanged, this, [this] { updateButtons(); });
-    connect(m_sideBySide, &SideBySideView::statusChanged, this, [this] { updateButtons(); });
-    connect(m_sideBySide, &SideBySideView::runningChanged, this, [this](bool running) {
-        updateButtons();
-        emit runningChanged(running);
+    connect(m_addVariant, &QPushButton::clicked, this, [this] {
+        if (m_sideBySide)
+            m_sideBySide->addVariant();
     });
-    connect(m_sideBySide, &SideBySideView::keepRequested, this, &SingleAgentTab::keepVariant);
     connect(m_keeper, &VariantKeeper::kept, this, [this](const Workspace &ws, const QString &path) {
         m_keepStatus->setText(tr("Kept in the workspace file %1.").arg(QFileInfo(path).fileName()));
         updateKeepAllowed();
@@ -187,7 +181,7 @@ void SingleAgentTab::onAgentChanged()
             m_workspace.agents.isEmpty() ? tr("This workspace has no agents.") : tr("Choose an agent."));
         m_agentInfo->clear();
         output()->setOutputFields({});
-        m_sideBySide->setAgent(nullptr, {});
+        showAgentSideBySide();
         updateButtons();
         return;
     }
@@ -208,11 +202,7 @@ void SingleAgentTab::onAgentChanged()
         // First time with this agent: start from its first saved example, so Run works at once.
         m_form->setValues(agent->examples.first().inputs);
     output()->setOutputFields(agent->signature.outputs);
-    QStringList providers;
-    for (const ProviderConfig &p : std::as_const(m_workspace.providers))
-        providers << p.id;
-    m_sideBySide->setAgent(agent, providers);
-    updateKeepAllowed();
+    showAgentSideBySide();
     updateButtons();
 }
 
@@ -224,18 +214,19 @@ void SingleAgentTab::setInputs(const QJsonObject &inputs)
 bool SingleAgentTab::canRun() const
 {
     return m_backend && m_workspace.agent(currentAgentId()) && m_form->isValid() && !isRunning()
-        && (!isComparing() || m_sideBySide->problems().isEmpty());
+        && (!isComparing() || (m_sideBySide && m_sideBySide->problems().isEmpty()));
 }
 
 bool SingleAgentTab::isRunning() const
 {
-    return TestTab::isRunning() || m_sideBySide->isRunning();
+    return TestTab::isRunning() || (m_sideBySide && m_sideBySide->isRunning());
 }
 
 void SingleAgentTab::cancel()
 {
     TestTab::cancel();
-    m_sideBySide->cancel();
+    if (m_sideBySide)
+        m_sideBySide->cancel();
 }
 
 QString SingleAgentTab::run(const QString &rerunOf)
@@ -312,14 +303,14 @@ void SingleAgentTab::updateButtons()
 {
     const bool comparing = isComparing();
     QStringList problems = m_form->problems();
-    if (comparing)
+    const int columns = m_sideBySide ? m_sideBySide->count() : 0;
+    if (comparing && m_sideBySide)
         problems << m_sideBySide->problems();
     showRunState(m_workspace.agent(currentAgentId()) != nullptr, problems);
     m_agentPicker->setEnabled(!isRunning());
     m_compare->setEnabled(!isRunning());
     m_addVariant->setVisible(comparing);
-    m_addVariant->setEnabled(
-        !isRunning() && m_sideBySide->count() > 0 && m_sideBySide->count() < VariantSpec::MaxVariants);
+    m_addVariant->setEnabled(!isRunning() && columns > 0 && columns < VariantSpec::MaxVariants);
     runButton()->setToolTip(m_form->isValid() ? tr("Run the agent with these inputs (Ctrl+Return)")
                                               : m_form->problems().join(QLatin1Char('\n')));
 }
@@ -332,6 +323,8 @@ void SingleAgentTab::setComparing(bool on)
         m_compare->setChecked(on); // comes back here through toggled()
         return;
     }
+    if (on)
+        ensureSideBySide();
     m_right->setCurrentIndex(on ? 1 : 0);
     // The columns take the room: the form narrows to what it needs, and widens back after.
     const QList<int> sizes = splitter()->sizes();
@@ -365,13 +358,15 @@ QString SingleAgentTab::runVariants(const QString &rerunOf)
     if (const auto &hook = tracker()->beforeStart())
         hook();
     m_keepStatus->clear();
-    const QStringList ids = m_sideBySide->run(request);
+    const QStringList ids = ensureSideBySide()->run(request);
     updateButtons();
     return ids.value(0);
 }
 
 void SingleAgentTab::updateKeepAllowed()
 {
+    if (!m_sideBySide)
+        return;
     auto *active = qobject_cast<ActiveBackend *>(m_backend.data());
     const ExecutionBackend *engine = active ? active->backend() : m_backend.data();
     QString reason;
@@ -386,6 +381,8 @@ void SingleAgentTab::updateKeepAllowed()
 
 void SingleAgentTab::keepVariant(int index)
 {
+    if (!m_sideBySide)
+        return;
     const AgentSpec *agent = m_workspace.agent(m_sideBySide->agentId());
     VariantColumn *column = m_sideBySide->column(index);
     if (!agent || !column || isRunning())
@@ -404,5 +401,36 @@ void SingleAgentTab::keepVariant(int index)
         return;
     }
     m_keepStatus->setText(tr("Writing %1…").arg(QFileInfo(m_workspace.filePath).fileName()));
+    updateKeepAllowed();
+}
+
+SideBySideView *SingleAgentTab::ensureSideBySide()
+{
+    if (m_sideBySide)
+        return m_sideBySide;
+    // Made the first time it is asked for: until then the tab holds one output pane only (its
+    // child names — streamOutput, metricStatus, … — stay unique in the tab).
+    m_sideBySide = new SideBySideView(m_backend, m_right);
+    m_right->addWidget(m_sideBySide);
+    connect(m_sideBySide, &SideBySideView::columnsChanged, this, [this] { updateButtons(); });
+    connect(m_sideBySide, &SideBySideView::statusChanged, this, [this] { updateButtons(); });
+    connect(m_sideBySide, &SideBySideView::runningChanged, this, [this](bool running) {
+        updateButtons();
+        emit runningChanged(running);
+    });
+    connect(m_sideBySide, &SideBySideView::keepRequested, this, &SingleAgentTab::keepVariant);
+    connect(m_sideBySide, &SideBySideView::runConfirmed, this, &SingleAgentTab::variantRunConfirmed);
+    showAgentSideBySide();
+    return m_sideBySide;
+}
+
+void SingleAgentTab::showAgentSideBySide()
+{
+    if (!m_sideBySide)
+        return;
+    QStringList providers;
+    for (const ProviderConfig &p : std::as_const(m_workspace.providers))
+        providers << p.id;
+    m_sideBySide->setAgent(m_workspace.agent(currentAgentId()), providers);
     updateKeepAllowed();
 }

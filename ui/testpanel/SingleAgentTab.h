@@ -55,7 +55,8 @@ public:
 
     static QString settingsKey(const QString &workspaceId, const QString &agentId);
 
-    // Side by side: on/off, the view, and Keep for column `index` (asks first).
+    // Side by side: on/off, the view (made when first turned on; nullptr before), and Keep for
+    // column `index` (asks first).
     void setComparing(bool on);
     bool isComparing() const;
     SideBySideView *sideBySide() const { return m_sideBySide; }
@@ -64,9 +65,13 @@ public:
 signals:
     // A kept variant was written: `workspace` is now the content of the file at `path`.
     void variantKept(const Workspace &workspace, const QString &path);
+    // The backend confirmed the first side-by-side column's run.
+    void variantRunConfirmed(const QString &executionId);
 
 private:
     QString runVariants(const QString &rerunOf);
+    SideBySideView *ensureSideBySide();
+    void showAgentSideBySide(); // the current agent and the providers, to the columns
     void updateKeepAllowed();
     void onAgentChanged();
     void updateButtons() override;
@@ -87,7 +92,7 @@ private:
     QPushButton *m_addVariant = nullptr;
     QLabel *m_keepStatus = nullptr;
     QStackedWidget *m_right = nullptr; // page 0: output + conversation; page 1: side by side
-    SideBySideView *m_sideBySide = nullptr;
+    SideBySideView *m_sideBySide = nullptr; // in m_right once made
     VariantKeeper *m_keeper = nullptr;
     int m_formWidth = 0; // the form column's width before comparing
 };

@@ -3,7 +3,6 @@
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FullWorkflowTab.h"
 #include "ui/testpanel/NodeInContextTab.h"
-#include "ui/testpanel/SideBySideView.h"
 #include "ui/testpanel/SingleAgentTab.h"
 
 TestPanel::TestPanel(ExecutionBackend *backend, QWidget *parent)
@@ -21,7 +20,7 @@ TestPanel::TestPanel(ExecutionBackend *backend, QWidget *parent)
     connect(m_node, &NodeInContextTab::pinRequested, this, &TestPanel::pinRequested);
     connect(m_single, &SingleAgentTab::variantKept, this, &TestPanel::workspaceSaved);
     // Side by side: the trace follows the first column's run.
-    connect(m_single->sideBySide(), &SideBySideView::runConfirmed, this, &TestPanel::executionStarted);
+    connect(m_single, &SingleAgentTab::variantRunConfirmed, this, &TestPanel::executionStarted);
     connect(m_full, &FullWorkflowTab::testInContextRequested, this,
         [this](const QString &orch, const QString &node, const QJsonObject &upstream, const QJsonObject &own,
             const QString &text, const QString &executionId) {
