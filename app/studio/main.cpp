@@ -97,6 +97,7 @@ int main(int argc, char *argv[])
     LocalBackend backend(Workspace(), settings);
 
     MainWindow window(&backend);
+    window.setHistoryDatabasePath(settings.databasePath); // eval runs are recorded there too
     window.openInitialWorkspace(workspacePath);
     // The local workspace stays loaded for File > Use Local Engine. The remote one shows once
     // the server answers; meanwhile the status bar says "connecting…" (nothing waits here).

@@ -13,6 +13,11 @@ QString tr(const char *text)
     return QCoreApplication::translate("EvalText", text);
 }
 
+QString signedNumber(double v, int decimals)
+{
+    return (v < 0 ? QStringLiteral("−") : QStringLiteral("+")) + QString::number(std::abs(v), 'f', decimals);
+}
+
 QString changeText(EvalCaseDelta::Change c)
 {
     switch (c) {
