@@ -759,6 +759,11 @@ void EvalPanel::onExecutionFetched(const ExecutionRecord &record, const QString 
     emit saveDialogOpened(m_saveDialog);
 }
 
+SaveCaseDialog *EvalPanel::saveDialog() const
+{
+    return m_saveDialog.data();
+}
+
 void EvalPanel::writeCase(const QString &path, const QJsonObject &target, const QJsonObject &caseObject)
 {
     const QString absolute = QFileInfo(path).absoluteFilePath();

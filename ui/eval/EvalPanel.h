@@ -100,7 +100,7 @@ public:
     // Fetches the execution with its steps, builds the case and opens the dialog (window-modal,
     // returns at once); saveDialogOpened() follows, caseSaved() once it is written.
     void saveAsTestCase(const QString &executionId);
-    SaveCaseDialog *saveDialog() const { return m_saveDialog; }
+    SaveCaseDialog *saveDialog() const;
 
     // Opens the trace of a matrix cell (an index of matrix()'s model).
     void openCellTrace(const QModelIndex &index);
