@@ -87,34 +87,6 @@ QStringList typesOf(const QJsonObject &schema)
     return out;
 }
 
-// JSON equality with numbers compared by value (1 == 1.0), as JSON Schema's enum and const do.
-bool jsonEqual(const QJsonValue &a, const QJsonValue &b)
-{
-    if (a.isDouble() && b.isDouble())
-        return a.toDouble() == b.toDouble();
-    if (a.type() != b.type())
-        return false;
-    if (a.isArray()) {
-        const QJsonArray x = a.toArray(), y = b.toArray();
-        if (x.size() != y.size())
-            return false;
-        for (qsizetype i = 0; i < x.size(); ++i)
-            if (!jsonEqual(x.at(i), y.at(i)))
-                return false;
-        return true;
-    }
-    if (a.isObject()) {
-        const QJsonObject x = a.toObject(), y = b.toObject();
-        if (x.size() != y.size())
-            return false;
-        for (auto it = x.begin(); it != x.end(); ++it)
-            if (!y.contains(it.key()) || !jsonEqual(it.value(), y.value(it.key())))
-                return false;
-        return true;
-    }
-    return a == b;
-}
-
 QString number(double d)
 {
     return describeJsonValue(QJsonValue(d));
@@ -224,7 +196,7 @@ void Validator::check(
         bool found = false;
         QStringList choices;
         for (const QJsonValue &c : e.toArray()) {
-            found = found || jsonEqual(c, value);
+            found = found || jsonValuesEqual(c, value);
             choices.append(describeJsonValue(c));
         }
         if (!found)
@@ -232,7 +204,7 @@ void Validator::check(
                 + QStringLiteral(": expected one of %1, got %2")
                       .arg(choices.join(QStringLiteral(", ")), describeJsonValue(value)));
     }
-    if (s.contains(u"const") && !jsonEqual(s.value(u"const"), value))
+    if (s.contains(u"const") && !jsonValuesEqual(s.value(u"const"), value))
         out.append(path
             + QStringLiteral(": expected %1, got %2")
                   .arg(describeJsonValue(s.value(u"const")), describeJsonValue(value)));
@@ -763,4 +735,31 @@ QString JsonSchema::childPath(const QString &parent, const QString &key)
 QString JsonSchema::indexPath(const QString &parent, qsizetype index)
 {
     return parent + QLatin1Char('[') + QString::number(index) + QLatin1Char(']');
+}
+
+bool jsonValuesEqual(const QJsonValue &a, const QJsonValue &b)
+{
+    if (a.isDouble() && b.isDouble())
+        return a.toDouble() == b.toDouble();
+    if (a.type() != b.type())
+        return false;
+    if (a.isArray()) {
+        const QJsonArray x = a.toArray(), y = b.toArray();
+        if (x.size() != y.size())
+            return false;
+        for (qsizetype i = 0; i < x.size(); ++i)
+            if (!jsonValuesEqual(x.at(i), y.at(i)))
+                return false;
+        return true;
+    }
+    if (a.isObject()) {
+        const QJsonObject x = a.toObject(), y = b.toObject();
+        if (x.size() != y.size())
+            return false;
+        for (auto it = x.begin(); it != x.end(); ++it)
+            if (!y.contains(it.key()) || !jsonValuesEqual(it.value(), y.value(it.key())))
+                return false;
+        return true;
+    }
+    return a == b;
 }

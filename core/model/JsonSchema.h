@@ -56,3 +56,7 @@ public:
 private:
     QJsonObject m_root;
 };
+
+// JSON equality with numbers compared by value (1 == 1.0), as JSON Schema's enum and const
+// compare; objects by their keys, arrays item by item.
+bool jsonValuesEqual(const QJsonValue &a, const QJsonValue &b);
