@@ -6,6 +6,7 @@
 #include "core/api/UpstreamResolver.h"
 #include "core/common/Util.h"
 #include "core/engine/Execution.h"
+#include "core/engine/RunWorkspace.h"
 #include "core/store/ExecutionStore.h"
 
 #include <QNetworkAccessManager>
@@ -102,13 +103,24 @@ void Engine::setCredentialTrust(const CredentialTrust &trust)
 
 // --- Queue -----------------------------------------------------------------------------------
 
-void Engine::submit(quint64 ticket, const ExecutionRequest &request)
+void Engine::submit(quint64 ticket, const ExecutionRequest &submitted)
 {
     if (m_shutDown) {
         emit startFailed(ticket, QStringLiteral("the engine is shutting down"));
         return;
     }
-    const Workspace &ws = m_workspace;
+    // A request that changes its workspace (agent_overrides, agent_spec, providers) runs on a
+    // copy of its own (docs/eval-runs.md); every other run shares the engine's.
+    ExecutionRequest request = submitted;
+    Workspace changed;
+    const bool ownWorkspace = runworkspace::changesWorkspace(request);
+    if (ownWorkspace) {
+        if (const QString why = runworkspace::build(m_workspace, &request, &changed); !why.isEmpty()) {
+            emit startFailed(ticket, why);
+            return;
+        }
+    }
+    const Workspace &ws = ownWorkspace ? changed : m_workspace;
     const AgentSpec *agent = nullptr;
     const OrchestrationSpec *orch = nullptr;
     if (const QString why = Execution::findTarget(ws, request, &agent, &orch); !why.isEmpty()) {
@@ -131,7 +143,8 @@ void Engine::submit(quint64 ticket, const ExecutionRequest &request)
         return;
     }
     x->trust = m_settings.credentialTrust;
-    x->workspaceGeneration = m_workspaceGeneration;
+    // A run's own workspace is validated on its own (problemsOf), never from the engine's cache.
+    x->workspaceGeneration = ownWorkspace ? -1 : m_workspaceGeneration;
     ExecutionRecord &r = x->rec;
     m_executions.insert(id, x);
     m_queue.append(x);

@@ -54,7 +54,8 @@ void Execution::initRecord(const ExecutionRequest &request, const QString &id, c
     r.id = id;
     r.organizationId = ws.organizationId;
     r.workspaceId = ws.workspaceId;
-    r.executionType = isOrchestration ? ExecutionType::Orchestration : ExecutionType::Agent;
+    r.executionType = request.executionType.value_or(
+        isOrchestration ? ExecutionType::Orchestration : ExecutionType::Agent);
     r.testMode = request.effectiveTestMode();
     r.triggerType = request.triggerType;
     r.triggeredBy = request.triggeredBy;

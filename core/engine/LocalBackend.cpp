@@ -27,12 +27,14 @@ template <typename T> Error errorOf(const Result<T> &r)
 // the same and answers with a message only).
 Error requestProblem(const Workspace &ws, const ExecutionRequest &request)
 {
-    const bool hasAgent = !request.agentId.isEmpty();
+    // An inline agent (agent_spec) is not in the workspace: the engine checks it.
+    const bool inlineAgent = !request.agentSpec.isEmpty() && request.orchestrationId.isEmpty();
+    const bool hasAgent = !request.agentId.isEmpty() || inlineAgent;
     const bool hasOrch = !request.orchestrationId.isEmpty();
     if (hasAgent == hasOrch)
         return { ErrorCode::InvalidInput,
             QStringLiteral("request: give either an agent or an orchestration, not both or neither") };
-    if (hasAgent && !ws.agent(request.agentId))
+    if (hasAgent && !inlineAgent && !ws.agent(request.agentId))
         return { ErrorCode::NotFound, QStringLiteral("unknown agent '%1'").arg(request.agentId) };
     if (hasOrch) {
         const OrchestrationSpec *orch = ws.orchestration(request.orchestrationId);

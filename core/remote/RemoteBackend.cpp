@@ -225,6 +225,14 @@ void RemoteBackend::start(const ExecutionRequest &request, QObject *context, Sta
         body.insert(QStringLiteral("triggered_by"), request.triggeredBy);
     if (!request.rerunOf.isEmpty())
         body.insert(QStringLiteral("rerun_of"), request.rerunOf);
+    // The per-run fields of evaluations (tool overrides, execution type, variants, inline agent,
+    // cache) as ExecutionRequest::toJson writes them;
+    // each only when set. The server refuses `providers` with a 400 naming it.
+    const QJsonObject full = request.toJson();
+    for (const char *key : { "tool_overrides", "execution_type", "agent_overrides", "agent_spec", "providers",
+             "response_cache" })
+        if (full.contains(QLatin1String(key)))
+            body.insert(QLatin1String(key), full.value(QLatin1String(key)));
     QString path;
     if (!request.agentId.isEmpty()) {
         path = QStringLiteral("/api/agents/%1/test")

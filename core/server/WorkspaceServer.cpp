@@ -103,8 +103,47 @@ bool readToolFields(const QJsonObject &body, ExecutionRequest *r, QString *probl
     return true;
 }
 
+// What evaluation requests carry (docs/eval-runs.md): execution_type (only "test" may be
+// asked for), agent_overrides, agent_spec, response_cache (the server's own database only).
+// Extra providers are refused: the server would send its keys wherever they point.
+bool readEvalFields(const QJsonObject &body, ExecutionRequest *r, QString *problem)
+{
+    if (body.contains(QLatin1String("providers"))) {
+        *problem = QStringLiteral("providers: a server runs only its own providers");
+        return false;
+    }
+    QString type;
+    QJsonObject cache;
+    if (!optionalString(body, QStringLiteral("execution_type"), &type, problem)
+        || !optionalObject(body, QStringLiteral("agent_overrides"), &r->agentOverrides, problem)
+        || !optionalObject(body, QStringLiteral("agent_spec"), &r->agentSpec, problem)
+        || !optionalObject(body, QStringLiteral("response_cache"), &cache, problem))
+        return false;
+    if (!type.isEmpty()) {
+        if (type != toWire(ExecutionType::Test)) {
+            *problem = QStringLiteral("execution_type: only 'test' may be asked for, got '%1'").arg(type);
+            return false;
+        }
+        r->executionType = ExecutionType::Test;
+    }
+    if (!cache.isEmpty()) {
+        const QString mode = cache.value(QLatin1String("mode")).toString();
+        if (!cacheModeFromWire(mode)) {
+            *problem = QStringLiteral("response_cache.mode: expected off, read, write or readwrite, got '%1'")
+                           .arg(mode);
+            return false;
+        }
+        if (!cache.value(QLatin1String("file")).toString().isEmpty()) {
+            *problem = QStringLiteral("response_cache.file: a server keeps its cache in its own database");
+            return false;
+        }
+        r->responseCache = ResponseCacheOptions::fromJson(cache);
+    }
+    return true;
+}
+
 // The fields both run endpoints take: inputs, trigger_type (checked), triggered_by, rerun_of,
-// and the tool fields.
+// the tool fields and the evaluation fields.
 // Sets *problem (naming the field) and returns false on the first bad one.
 bool readRunFields(const QJsonObject &body, ExecutionRequest *r, QJsonObject *inputs, QString *problem)
 {
@@ -113,7 +152,7 @@ bool readRunFields(const QJsonObject &body, ExecutionRequest *r, QJsonObject *in
         || !optionalString(body, QStringLiteral("trigger_type"), &trigger, problem)
         || !optionalString(body, QStringLiteral("triggered_by"), &r->triggeredBy, problem)
         || !optionalString(body, QStringLiteral("rerun_of"), &r->rerunOf, problem)
-        || !readToolFields(body, r, problem))
+        || !readToolFields(body, r, problem) || !readEvalFields(body, r, problem))
         return false;
     const std::optional<TriggerType> type = fromWire<TriggerType>(trigger);
     if (!type) {
@@ -465,12 +504,15 @@ void WorkspaceServer::startAgent(const Principal &p, const QString &agentId, con
 {
     ServedWorkspace *served = servedFor(p);
     const AgentSpec *agent = served ? served->workspace.agent(agentId) : nullptr;
-    if (!agent) {
+    QString problem;
+    const std::optional<QJsonObject> body = parseBody(request, &problem);
+    // An inline agent (agent_spec) is not in the workspace; the engine validates it and its
+    // inputs, and checks that its id is the one in the path.
+    const bool inlineAgent = served && body && body->value(QLatin1String("agent_spec")).isObject();
+    if (!agent && !inlineAgent) {
         respond(notFound(QStringLiteral("agent '%1'").arg(agentId)));
         return;
     }
-    QString problem;
-    const std::optional<QJsonObject> body = parseBody(request, &problem);
     if (!body) {
         respond(badRequest(problem));
         return;
@@ -482,7 +524,8 @@ void WorkspaceServer::startAgent(const Principal &p, const QString &agentId, con
         respond(badRequest(problem));
         return;
     }
-    if (!r.conversationOf.isEmpty()) { // the next turn of a conversation: the message is its input
+    // The next turn of a conversation (the message is its input), or an inline agent.
+    if (!r.conversationOf.isEmpty() || inlineAgent) {
         r.inputs = inputs;
         r.testMode = TestMode::SingleAgent;
         submit(served, r, respond);
