@@ -76,6 +76,9 @@ void HttpStreamCall::start()
         finish(false, false, providerName() + QStringLiteral(": no network access manager"));
         return;
     }
+    // Before the key check: replaying recorded answers needs no key (CI without secrets).
+    if (consultCache())
+        return;
     if (m_request.apiKey.isEmpty() && !m_request.provider.apiKeyEnv.isEmpty()) {
         finish(false, false,
             QStringLiteral("%1: no API key: set %2").arg(providerName(), m_request.provider.apiKeyEnv));
@@ -102,6 +105,7 @@ void HttpStreamCall::sendAttempt()
     m_headersSeen = false;
     m_streaming = false;
     m_errorBody.clear();
+    m_recordedBody.clear();
     resetStream();
 
     QNetworkRequest req = buildRequest();
@@ -127,6 +131,7 @@ void HttpStreamCall::sendAttempt()
         m_status = 0;
         m_streaming = false;
         m_errorBody.clear();
+        m_recordedBody.clear();
     });
     connect(m_reply, &QNetworkReply::readyRead, this, &HttpStreamCall::onReadyRead);
     connect(m_reply, &QNetworkReply::finished, this, &HttpStreamCall::onReplyFinished);
@@ -160,6 +165,8 @@ void HttpStreamCall::onReadyRead()
     if (bytes.isEmpty())
         return;
     if (m_streaming) {
+        if (!m_cacheKey.isEmpty())
+            m_recordedBody.append(bytes);
         onBytes(bytes); // may finish the call (error event, invalid JSON)
     } else if (m_errorBody.size() < kMaxErrorBody) {
         m_errorBody.append(bytes.left(kMaxErrorBody - m_errorBody.size()));
@@ -190,6 +197,7 @@ void HttpStreamCall::onReplyFinished()
                 succeed();
             return;
         }
+        m_recordedBody.clear(); // a cut stream is never recorded
         const QString message = providerName() + QStringLiteral(": stream cut: ") + errorString;
         m_result.unreachable = false;
         handleFailedAttempt(message, isRetryableNetworkError(netError));
@@ -386,6 +394,8 @@ void HttpStreamCall::finish(bool ok, bool cancelled, const QString &error)
     for (QTimer *t : { m_connectTimer, m_idleTimer, m_totalTimer, m_retryTimer })
         t->stop();
 
+    if (ok && !cancelled && !m_cacheKey.isEmpty() && !m_result.cached)
+        storeInCache();
     m_result.ok = ok;
     m_result.cancelled = cancelled;
     m_result.unreachable = m_result.unreachable && !ok && !cancelled;
@@ -410,4 +420,68 @@ void HttpStreamCall::finish(bool ok, bool cancelled, const QString &error)
         }
     }
     emit finished(m_result);
+}
+
+bool HttpStreamCall::consultCache()
+{
+    const CacheMode mode = m_request.cacheMode;
+    if (!m_request.cache || mode == CacheMode::Off)
+        return false;
+    // The endpoint without user info or query: what the request is sent to, never a credential.
+    const QString url = buildRequest().url().toString(QUrl::RemoveUserInfo | QUrl::RemoveQuery);
+    m_sentBody = buildBody();
+    const QByteArray key = ResponseCache::key(
+        m_request.provider.kind, url, m_request.model.name, m_sentBody, m_request.cacheNamespace);
+    if (mode == CacheMode::Read || mode == CacheMode::ReadWrite) {
+        if (std::optional<CachedResponse> hit = m_request.cache->lookup(key)) {
+            // Replayed from the event loop: a receiver connected after start() sees every signal.
+            QTimer::singleShot(0, this, [this, body = hit->body] { replayCached(body); });
+            return true;
+        }
+        if (mode == CacheMode::Read) {
+            const QString message
+                = QStringLiteral("cache miss: %1 %2 (key %3)")
+                      .arg(m_request.provider.kind, m_request.model.name, QString::fromLatin1(key.left(12)));
+            QTimer::singleShot(0, this, [this, message] { finish(false, false, message); });
+            return true;
+        }
+    }
+    m_cacheKey = key; // write, or a readwrite miss: record a successful answer
+    return false;
+}
+
+void HttpStreamCall::replayCached(const QByteArray &body)
+{
+    if (m_done)
+        return;
+    m_attempt = 1;
+    m_result.cached = true;
+    m_attemptClock.start();
+    resetStream();
+    onBytes(body);
+    if (m_done)
+        return;
+    onEndOfStream();
+    if (!m_done)
+        succeed();
+}
+
+void HttpStreamCall::storeInCache()
+{
+    // Keys travel in headers only; a body or answer that still holds one is not kept.
+    const QByteArray secret = m_request.apiKey.toUtf8();
+    if (!secret.isEmpty() && (m_sentBody.contains(secret) || m_recordedBody.contains(secret)))
+        return;
+    CachedResponse entry;
+    entry.body = m_recordedBody;
+    entry.httpStatus = m_status > 0 ? m_status : 200;
+    entry.request = QJsonDocument::fromJson(m_sentBody).object();
+    entry.provider = m_request.provider.kind;
+    entry.model = m_request.model.name;
+    entry.latencyMs = m_attemptClock.isValid() ? m_attemptClock.elapsed() : -1;
+    entry.ttftMs = m_result.ttftMs;
+    entry.recordedAt = as::nowIso();
+    QString error;
+    if (!m_request.cache->store(m_cacheKey, entry, &error))
+        qWarning("%s", qPrintable(error)); // the answer itself stands; only the recording failed
 }

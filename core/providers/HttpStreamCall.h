@@ -23,6 +23,13 @@ class QTimer;
 // provider's cap; else min(0.5 s × 2^(attempt-1), 8 s) × (1 − 0.25·random).
 // Each retried attempt emits attemptFailed(attempt, error, delayMs) before the wait.
 //
+// Response cache (docs/response-cache.md; request().cache with a mode other than off): the
+// key is taken over the body as built. read/readwrite hits replay the recorded body bytes
+// through onBytes()/onEndOfStream() from the event loop, with result().cached set and nothing
+// sent; a read miss finishes failed ("cache miss: …") without a request; write/readwrite
+// store the raw body of a complete successful 2xx answer (never errors, cut or cancelled
+// streams, headers).
+//
 // finished() is emitted exactly once: from the event loop, or synchronously inside cancel()
 // (cancelled = true, the text so far kept) and inside start() when the key is missing.
 // Signals may be emitted from inside QNetworkReply's own signals: a receiver must not delete
@@ -89,6 +96,10 @@ private:
         const QString &message, bool retryable, const QList<QNetworkReply::RawHeaderPair> &headers = {});
     void dropReply();
     void finish(bool ok, bool cancelled, const QString &error);
+    // The cache step of start(): true when it took the call over (hit or read miss).
+    bool consultCache();
+    void replayCached(const QByteArray &body);
+    void storeInCache();
 
     LlmRequest m_request;
     QPointer<QNetworkAccessManager> m_network; // not owned
@@ -100,6 +111,9 @@ private:
     QElapsedTimer m_attemptClock; // request started (post) -> now, for ttft
     LlmResult m_result;
     QByteArray m_errorBody;
+    QByteArray m_cacheKey; // empty: the cache is not written for this call
+    QByteArray m_sentBody; // the body of the request (recorded with the answer)
+    QByteArray m_recordedBody; // the 2xx body bytes of the current attempt
     int m_attempt = 0;
     int m_status = 0;
     bool m_headersSeen = false;

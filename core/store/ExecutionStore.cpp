@@ -797,6 +797,15 @@ Result<int> ExecutionStore::recoverInterrupted()
         return f;
     }
     const int n = q.numRowsAffected();
+    // Eval runs follow the same rule (docs/eval-store.md): their finished results stay.
+    q.prepare(QStringLiteral("UPDATE eval_runs SET status = 'interrupted', error = IFNULL(error, ?) "
+                             "WHERE status = 'running'"));
+    q.addBindValue(kInterruptedMessage);
+    if (!q.exec()) {
+        const Failure f = sqlFailure(QStringLiteral("recovering eval runs"), q);
+        (void)rollback();
+        return f;
+    }
     if (auto r = commit(); !r)
         return Failure { r.error() };
     return n;

@@ -34,7 +34,7 @@ public:
     // the AppDataLocation of an app named "agentstudio", the same file for the app, the runner
     // and the server whatever their own application names.
     static QString defaultPath();
-    static constexpr int SchemaVersion = 3;
+    static constexpr int SchemaVersion = 4;
 
     // Opens (creating folders and the file), migrates, and marks executions left `running`
     // or `queued` by a crash as `interrupted`. Returns how many were recovered via *recovered.

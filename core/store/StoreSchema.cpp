@@ -272,6 +272,36 @@ Result<void> migration3(QSqlDatabase &db)
                 ftsTextExpression(QStringLiteral("output_data"))));
 }
 
+// Version 4: evaluations (docs/eval-store.md). eval_runs holds one row per eval run,
+// eval_results one per case x variant x repeat (removed with their run), response_cache the
+// recorded provider answers (docs/response-cache.md). Nothing older changes.
+Result<void> migration4(QSqlDatabase &db)
+{
+    // IF NOT EXISTS throughout: a file taken back to an older version keeps its eval tables.
+    const QString ifNew = QStringLiteral("CREATE TABLE IF NOT EXISTS ");
+    QString runs = createTableSql(QStringLiteral("eval_runs"), evalRunColumns());
+    if (auto r = exec(db, runs.replace(0, 13, ifNew)); !r)
+        return r;
+    QString results
+        = createTableSql(QStringLiteral("eval_results"), evalResultColumns()).replace(0, 13, ifNew);
+    results.chop(2); // "\n)": the row key goes last
+    results += QStringLiteral(",\n  UNIQUE (eval_run_id, case_id, variant, repeat_index)\n)");
+    if (auto r = exec(db, results); !r)
+        return r;
+    const char *statements[] = {
+        "CREATE INDEX IF NOT EXISTS idx_eval_runs_started ON eval_runs (organization_id, workspace_id, "
+        "started_at)",
+        "CREATE INDEX IF NOT EXISTS idx_eval_runs_dataset ON eval_runs (dataset_path, started_at)",
+        "CREATE INDEX IF NOT EXISTS idx_eval_runs_status ON eval_runs (status) WHERE status = 'running'",
+        "CREATE INDEX IF NOT EXISTS idx_eval_results_run ON eval_results (eval_run_id, case_order, "
+        "repeat_index)",
+    };
+    for (const char *sql : statements)
+        if (auto r = exec(db, QLatin1String(sql)); !r)
+            return r;
+    return exec(db, responseCacheTableSql());
+}
+
 } // namespace
 
 const QList<Column> &executionColumns()
@@ -351,6 +381,77 @@ const QList<Column> &stepColumns()
     return columns;
 }
 
+const QList<Column> &evalRunColumns()
+{
+    static const QList<Column> columns = {
+        { "id", "TEXT PRIMARY KEY NOT NULL", nullptr },
+        { "name", "TEXT NOT NULL DEFAULT ''", nullptr },
+        { "dataset_path", "TEXT NOT NULL DEFAULT ''", nullptr },
+        { "dataset_sha256", "TEXT NOT NULL DEFAULT ''", nullptr },
+        { "dataset", "TEXT NOT NULL DEFAULT '{}'", nullptr },
+        { "target", "TEXT NOT NULL DEFAULT '{}'", nullptr },
+        { "variants", "TEXT NOT NULL DEFAULT '[]'", nullptr },
+        { "repeat", "INTEGER NOT NULL DEFAULT 1", nullptr },
+        { "concurrency", "INTEGER NOT NULL DEFAULT 4", nullptr },
+        { "cache_mode", "TEXT NOT NULL DEFAULT 'off'", nullptr },
+        { "status", "TEXT NOT NULL DEFAULT 'running'", nullptr },
+        { "error", "TEXT", nullptr },
+        { "organization_id", "TEXT NOT NULL DEFAULT 'local'", nullptr },
+        { "workspace_id", "TEXT NOT NULL DEFAULT ''", nullptr },
+        { "backend", "TEXT NOT NULL DEFAULT 'local'", nullptr },
+        { "baseline_id", "TEXT", nullptr },
+        { "started_at", "TEXT NOT NULL DEFAULT ''", nullptr },
+        { "completed_at", "TEXT", nullptr },
+        { "total", "INTEGER NOT NULL DEFAULT 0", nullptr },
+        { "passed", "INTEGER NOT NULL DEFAULT 0", nullptr },
+        { "failed", "INTEGER NOT NULL DEFAULT 0", nullptr },
+        { "errored", "INTEGER NOT NULL DEFAULT 0", nullptr },
+        { "skipped", "INTEGER NOT NULL DEFAULT 0", nullptr },
+        { "tokens", "INTEGER NOT NULL DEFAULT 0", nullptr },
+        { "cost_usd", "REAL", nullptr },
+        { "judge_tokens", "INTEGER NOT NULL DEFAULT 0", nullptr },
+        { "judge_cost_usd", "REAL", nullptr },
+        { "wall_ms", "INTEGER", nullptr },
+    };
+    return columns;
+}
+
+const QList<Column> &evalResultColumns()
+{
+    static const QList<Column> columns = {
+        { "eval_run_id", "TEXT NOT NULL REFERENCES eval_runs (id) ON DELETE CASCADE", nullptr },
+        { "case_id", "TEXT NOT NULL", nullptr },
+        { "variant", "TEXT NOT NULL DEFAULT ''", nullptr },
+        { "repeat_index", "INTEGER NOT NULL DEFAULT 1", nullptr },
+        { "case_order", "INTEGER NOT NULL DEFAULT 0", nullptr },
+        { "execution_id", "TEXT", nullptr },
+        { "outcome", "TEXT NOT NULL", nullptr },
+        { "score", "REAL NOT NULL DEFAULT 0", nullptr },
+        { "error_kind", "TEXT", nullptr },
+        { "error", "TEXT", nullptr },
+        { "status", "TEXT", nullptr },
+        { "latency_ms", "INTEGER", nullptr },
+        { "tokens", "INTEGER NOT NULL DEFAULT 0", nullptr },
+        { "cost_usd", "REAL", nullptr },
+        { "judge_tokens", "INTEGER NOT NULL DEFAULT 0", nullptr },
+        { "judge_cost_usd", "REAL", nullptr },
+        { "cached", "INTEGER NOT NULL DEFAULT 0", nullptr },
+        { "assertions", "TEXT NOT NULL DEFAULT '[]'", nullptr },
+        { "output", "TEXT", nullptr },
+        { "completed_at", "TEXT", nullptr },
+    };
+    return columns;
+}
+
+QString responseCacheTableSql()
+{
+    // IF NOT EXISTS: also run on a cache file of its own each time it is opened.
+    return QStringLiteral("CREATE TABLE IF NOT EXISTS response_cache (key TEXT PRIMARY KEY NOT NULL, "
+                          "provider TEXT NOT NULL, model TEXT NOT NULL, request TEXT NOT NULL, body BLOB NOT "
+                          "NULL, http_status INTEGER NOT NULL DEFAULT 200, latency_ms INTEGER, ttft_ms "
+                          "INTEGER, recorded_at TEXT NOT NULL)");
+}
+
 QString columnList(const QList<Column> &columns, const QString &prefix)
 {
     QStringList names;
@@ -373,6 +474,7 @@ const QList<Migration> &migrations()
         { 2, "history order watermark for full-text search by rowid", &migration2 },
         { 3, "conversations, tool overrides, budgets, tool_call_id, full-text index of tool steps",
             &migration3 },
+        { 4, "eval_runs, eval_results, response_cache", &migration4 },
     };
     return list;
 }

@@ -23,6 +23,10 @@ struct Column
 
 const QList<Column> &executionColumns();
 const QList<Column> &stepColumns();
+const QList<Column> &evalRunColumns(); // eval_runs (schema version 4)
+const QList<Column> &evalResultColumns(); // eval_results, without its UNIQUE row key
+// CREATE TABLE IF NOT EXISTS response_cache (the history database and cache files of their own).
+QString responseCacheTableSql();
 
 // "id, organization_id, …" in the order of executionColumns() / stepColumns().
 QString columnList(const QList<Column> &columns, const QString &prefix = {});
