@@ -2,6 +2,7 @@
 
 #include "app/run/CliArguments.h"
 #include "app/run/CliOutput.h"
+#include "app/run/EvalCommand.h"
 #include "app/run/RunSession.h"
 #include "app/run/ToolsCommand.h"
 #include "core/common/Util.h"
@@ -348,10 +349,8 @@ std::optional<int> readToolOptions(const CliArguments &a, ExecutionRequest *requ
 
 // Keys the file would send anywhere but their official host, or read from a variable of its
 // choosing, need --trust-workspace: false (with the reasons printed) before any request.
-bool trustSettled(const CliArguments &a, const Workspace &workspace, const ExecutionRequest &request)
+bool trustSettledFor(const QString &workspacePath, const Workspace &workspace, const QStringList &agents)
 {
-    const QStringList agents
-        = credentials::agentsOfRun(workspace, request.agentId, request.orchestrationId, request.nodeId);
     const QList<CredentialUse> uses = credentials::usesNeedingTrust(workspace, agents);
     // The bearer tokens of the MCP sources those agents name (docs/tool-sources.md).
     QStringList sources;
@@ -367,11 +366,43 @@ bool trustSettled(const CliArguments &a, const Workspace &workspace, const Execu
     for (const CredentialUse &use : toolUses)
         cli::errLine(QStringLiteral("agentstudio-run: ") + ToolHost::untrustedMessage(use));
     cli::errLine(QStringLiteral("agentstudio-run: if you trust %1, run again with --trust-workspace")
-                     .arg(a.value(QStringLiteral("workspace"))));
+                     .arg(workspacePath));
     return false;
 }
 
+bool trustSettled(const CliArguments &a, const Workspace &workspace, const ExecutionRequest &request)
+{
+    return trustSettledFor(a.value(QStringLiteral("workspace")), workspace,
+        credentials::agentsOfRun(workspace, request.agentId, request.orchestrationId, request.nodeId));
+}
+
 } // namespace
+
+namespace runner {
+
+int badArguments(const QString &message)
+{
+    return ::badArguments(message);
+}
+
+int invalidWorkspace(const QString &path, const QString &error, const QStringList &problems)
+{
+    return ::invalidWorkspace(path, error, problems);
+}
+
+std::unique_ptr<RemoteBackend> connectRemote(const QString &url, const QString &tokenFile, int *exitCode)
+{
+    RemoteConnection c = ::connectRemote(url, tokenFile);
+    *exitCode = c.exitCode;
+    return std::move(c.backend);
+}
+
+bool trustSettled(const QString &workspacePath, const Workspace &workspace, const QStringList &agents)
+{
+    return trustSettledFor(workspacePath, workspace, agents);
+}
+
+} // namespace runner
 
 QString RunnerCli::usage()
 {
@@ -383,6 +414,12 @@ QString RunnerCli::usage()
         "                      [--trust-workspace] [--format text|json|jsonl]\n"
         "                      [--mock-tool NAME=FILE.json]... [--max-cost USD]\n"
         "                      [--continue EXECUTION_ID --message TEXT]\n"
+        "  agentstudio-run eval (--workspace FILE | --remote URL --token-file FILE)\n"
+        "                      (--dataset FILE.eval.json | --promptfoo FILE.yaml) [--case ID]...\n"
+        "                      [--variant NAME]... [--repeat N] [--concurrency N]\n"
+        "                      [--cache off|read|write|readwrite [--cache-file FILE|history]]\n"
+        "                      [--baseline EVAL_RUN_ID|latest] [--db FILE | --no-history]\n"
+        "                      [--format text|json|jsonl|junit] [--output FILE] [--trust-workspace]\n"
         "  agentstudio-run history [--status S] [--agent ID] [--workflow ID] [--search TEXT]\n"
         "                      [--since ISO] [--limit N] [--db FILE [--workspace FILE]\n"
         "                      | --remote URL --token-file FILE] [--format text|json]\n"
@@ -396,6 +433,9 @@ QString RunnerCli::usage()
         "\n"
         "Exit codes: 0 completed, 1 the execution failed or was cancelled, 2 bad arguments or an\n"
         "invalid workspace, 3 could not reach the provider or server.\n"
+        "eval: 0 every case passed, 1 a case failed or errored, 2 bad arguments or an invalid\n"
+        "dataset, 3 the provider or server could not be reached. The response cache defaults to\n"
+        "DATASET.cache.db next to the dataset (--cache-file history: the history database).\n"
         "tools: 0 ok, 1 the tool reported an error, 2 bad arguments, an invalid workspace or an\n"
         "unknown tool, 3 a tool server could not be started or reached.\n"
         "--trust-workspace lets the workspace send a key to a host other than its provider's\n"
@@ -434,7 +474,10 @@ int RunnerCli::exec(const QStringList &args)
         return validate(rest);
     if (command == QLatin1String("tools"))
         return ToolsCommand::exec(rest);
-    return badArguments(QStringLiteral("unknown command '%1' (run, history, show or validate)").arg(command));
+    if (command == QLatin1String("eval"))
+        return EvalCommand::exec(rest);
+    return badArguments(
+        QStringLiteral("unknown command '%1' (run, eval, history, show, validate or tools)").arg(command));
 }
 
 int RunnerCli::validate(const QStringList &args)

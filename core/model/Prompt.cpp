@@ -1,6 +1,7 @@
 #include "core/model/Prompt.h"
 
 #include "core/common/Util.h"
+#include "core/model/PromptTemplate.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -264,6 +265,16 @@ ChatMessage ChatMessage::toolResult(const ModelToolCall &call, const QString &co
 
 QList<ChatMessage> buildPrompt(const AgentSpec &agent, const QJsonObject &inputs)
 {
+    if (!agent.promptTemplate.isEmpty()) {
+        // A prompt agent sends exactly its rendered template (what promptfoo sends), so an
+        // echo provider answers with it and the raw reply is the output.
+        QList<ChatMessage> messages;
+        if (!agent.instructions.trimmed().isEmpty())
+            messages.append(ChatMessage { QStringLiteral("system"), agent.instructions.trimmed() });
+        messages.append(
+            ChatMessage { QStringLiteral("user"), prompttemplate::render(agent.promptTemplate, inputs) });
+        return messages;
+    }
     const Signature &sig = agent.signature;
     QStringList system;
     if (!agent.instructions.trimmed().isEmpty())

@@ -46,7 +46,9 @@ struct ChatMessage
 };
 
 // docs/workspace-format.md: the instructions plus a description of the output fields as the system
-// message, the inputs as the user message.
+// message, the inputs as the user message. A prompt agent (AgentSpec::promptTemplate) sends its
+// template rendered with the inputs as the user message, after the instructions (if any) as the
+// system message.
 QList<ChatMessage> buildPrompt(const AgentSpec &agent, const QJsonObject &inputs);
 
 // Parses a reply into the output fields: a single `str` output takes the raw text; otherwise a

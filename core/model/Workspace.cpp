@@ -2,6 +2,7 @@
 
 #include "core/common/Util.h"
 #include "core/model/OrchestrationGraph.h"
+#include "core/model/PromptTemplate.h"
 #include "core/model/WorkspaceWriter.h"
 
 #include <QCoreApplication>
@@ -238,6 +239,7 @@ AgentSpec parseAgent(const QJsonObject &o, const QString &path, Problems &p, QSt
     const QJsonValue version = o.value(QLatin1String("version"));
     a.version = version.isDouble() ? as::compactJson(version) : p.string(o, QStringLiteral("version"), path);
     a.instructions = p.string(o, QStringLiteral("instructions"), path);
+    a.promptTemplate = p.string(o, QStringLiteral("prompt"), path);
     if (o.contains(QLatin1String("model")))
         a.model
             = parseModel(p.object(o, QStringLiteral("model"), path), join(path, QStringLiteral("model")), p);
@@ -396,6 +398,29 @@ void checkPins(const OrchestrationSpec &w, const OrchestrationGraph &graph,
                 out.append(join(p, v.key()) + QStringLiteral(": ") + why);
         }
     }
+}
+
+// A prompt agent's template: valid, and every placeholder reads one of the agent's inputs.
+void checkPromptTemplate(const AgentSpec &a, const QString &path, QStringList &out)
+{
+    if (a.promptTemplate.isEmpty())
+        return;
+    const QString pp = join(path, QStringLiteral("prompt"));
+    QString error;
+    const QList<prompttemplate::Placeholder> used = prompttemplate::placeholders(a.promptTemplate, &error);
+    if (!error.isEmpty()) {
+        out.append(pp + QStringLiteral(": ") + error);
+        return;
+    }
+    QStringList inputs;
+    for (const FieldSpec &f : a.signature.inputs)
+        inputs.append(f.name);
+    for (const QString &root : prompttemplate::roots(used))
+        if (!inputs.contains(root))
+            out.append(pp
+                + QStringLiteral(": '{{ %1 }}' names no input of the agent (inputs: %2)")
+                      .arg(root,
+                          inputs.isEmpty() ? QStringLiteral("none") : inputs.join(QStringLiteral(", "))));
 }
 
 // An agent's tool references: each a known source, "source/tool" only for an MCP source (a
@@ -905,6 +930,8 @@ QJsonObject Workspace::toJson() const
             m.remove(QStringLiteral("max_tokens"));
         o.insert(QStringLiteral("model"), m);
         o.insert(QStringLiteral("instructions"), a.instructions);
+        if (!a.promptTemplate.isEmpty() || a.raw.contains(QLatin1String("prompt")))
+            o.insert(QStringLiteral("prompt"), a.promptTemplate);
         QJsonObject sig = a.raw.value(QLatin1String("signature")).toObject();
         sig.insert(QStringLiteral("inputs"), fieldsToJson(a.signature.inputs));
         sig.insert(QStringLiteral("outputs"), fieldsToJson(a.signature.outputs));
@@ -1103,6 +1130,7 @@ QList<ValidationProblem> Workspace::validate() const
         if (a.signature.outputs.isEmpty())
             out.append(sp + QStringLiteral(".outputs: an agent needs at least one output field"));
         checkExamples(a.examples, a.signature.inputs, ap, out);
+        checkPromptTemplate(a, ap, out);
         checkAgentTools(*this, a, ap, out);
         collect(out, Owner { Owner::Kind::Agent, a.id }, problems, seen);
     }

@@ -46,6 +46,10 @@ struct AgentSpec
     QString id, name, version;
     ModelConfig model;
     QString instructions;
+    // prompt: a template sent as the user message instead of the listed inputs, its
+    // `{{ name }}` / `{{ name.key }}` placeholders filled from the inputs (docs/workspace-format.md,
+    // "Prompt agents"); the instructions alone are then the system message. Empty: not set.
+    QString promptTemplate;
     Signature signature;
     QList<AgentExample> examples;
     // Tool references (docs/tools.md): a source id (all of its tools) or "source/tool".

@@ -46,8 +46,8 @@ QStringList keyOrder(Context c)
     case Context::Agent:
         return { QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("version"),
             QStringLiteral("description"), QStringLiteral("model"), QStringLiteral("instructions"),
-            QStringLiteral("tools"), QStringLiteral("max_turns"), QStringLiteral("signature"),
-            QStringLiteral("examples") };
+            QStringLiteral("prompt"), QStringLiteral("tools"), QStringLiteral("max_turns"),
+            QStringLiteral("signature"), QStringLiteral("examples") };
     case Context::Model:
         return { QStringLiteral("provider"), QStringLiteral("name"), QStringLiteral("temperature"),
             QStringLiteral("max_tokens") };

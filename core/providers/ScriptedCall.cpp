@@ -37,6 +37,8 @@
 //   fail_attempts      the first N attempts fail as retryable ("simulated overload") before
 //                      the call proceeds; attempts beyond request.maxRetries fail the call
 //   reply_tokens       length of the default raw-text reply in tokens (for benchmarks)
+//   echo               true: the reply is the last user message, whatever else is set (what
+//                      promptfoo's `echo` provider does; imported promptfoo configs use it)
 // Without `replies` the reply is derived only from the request (same request -> same reply):
 // raw text when the signature has a single str output (a short Markdown document when it is
 // multiline), else a JSON object with a value per output field that respects its type,
@@ -765,8 +767,19 @@ Turn scriptedTurn(const QJsonValue &v, const LlmRequest &r, int turn, const QStr
     return t;
 }
 
+// The content of the last user message ("" when there is none).
+QString lastUserMessage(const LlmRequest &r)
+{
+    for (auto it = r.messages.crbegin(); it != r.messages.crend(); ++it)
+        if (it->role == QLatin1String("user"))
+            return it->content;
+    return {};
+}
+
 Turn chooseTurn(const LlmRequest &r, int replyTokens)
 {
+    if (option(r, "echo").toBool())
+        return { lastUserMessage(r), {}, {} };
     const QJsonArray replies = option(r, "replies").toArray();
     const int turn = assistantTurns(r);
     if (!replies.isEmpty()) {
