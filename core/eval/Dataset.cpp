@@ -585,20 +585,18 @@ Result<Dataset> Dataset::fromJson(
     if (d.cases.isEmpty() && out->size() == before)
         l.problem(QStringLiteral("$.cases"),
             QStringLiteral("the dataset has no cases (give \"cases\" or \"cases_file\")"));
-    QHash<QString, int> seen;
+    QHash<QString, QString> seen; // id -> where it was first defined
     for (int i = 0; i < d.cases.size(); ++i) {
         EvalCase &c = d.cases[i];
+        const QString where = c.raw.take(QStringLiteral("$path")).toString();
         c.order = i;
         if (c.id.isEmpty())
             c.id = QStringLiteral("case-%1").arg(i + 1);
-        if (seen.contains(c.id)) {
-            const EvalCase &first = d.cases.at(seen.value(c.id));
-            l.problem(c.raw.value(u"$path").toString() + QStringLiteral(".id"),
-                QStringLiteral("duplicate case id '%1' (first at %2)")
-                    .arg(c.id, first.raw.value(u"$path").toString()));
-        }
-        seen.insert(c.id, i);
-        c.raw.remove(QStringLiteral("$path"));
+        if (seen.contains(c.id))
+            l.problem(where + QStringLiteral(".id"),
+                QStringLiteral("duplicate case id '%1' (first at %2)").arg(c.id, seen.value(c.id)));
+        else
+            seen.insert(c.id, where);
     }
     d.sha256 = QString::fromLatin1(sha256Hex(json, casesBytes));
     if (out->size() > before)

@@ -43,7 +43,7 @@ void checkInputs(const EvalCase &c, const QString &path, const eval::detail::Cas
         else if (const QString why = f->validate(it.value()); !why.isEmpty())
             add(problems, p, why);
     }
-    for (auto it = c.upstream.begin(); it != c.upstream.end(); ++it) {
+    for (auto it = c.upstream.begin(); rules.node && it != c.upstream.end(); ++it) {
         const QString p = path + QStringLiteral(".upstream.") + it.key();
         const FieldSpec *f = fieldNamed(rules.inputs, it.key());
         if (!f || !rules.edgeFed.contains(it.key()))

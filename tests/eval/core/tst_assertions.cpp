@@ -412,7 +412,7 @@ void TestAssertions::jsonSchemaSubset_data()
     row("minLength", R"({"minLength": 2})", R"("a")", "$: expected at least 2 characters, got 1");
     row("maxLength", R"({"maxLength": 2})", R"("abc")", "$: expected at most 2 characters, got 3");
     row("pattern", R"({"pattern": "^[A-Z]\\d$"})", R"("A12")",
-        R"($: "A12" does not match the pattern "^[A-Z]\d$")");
+        R"($: "A12" does not match the pattern "^[A-Z]\\d$")");
     row("additionalProperties false", R"({"properties": {"a": {}}, "additionalProperties": false})",
         R"({"a": 1, "b": 2})", "$.b: unknown property (expected a)");
     row("additionalProperties schema", R"({"additionalProperties": {"type": "string"}})", R"({"b": 2})",
