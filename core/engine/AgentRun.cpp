@@ -57,6 +57,9 @@ void AgentRun::start(const QJsonObject &inputs, Done done)
         m_request.outputSchema = agent.signature.outputSchema();
     m_request.signature = agent.signature;
     m_request.schemaName = agent.id;
+    m_request.cache = m_context.cache;
+    m_request.cacheMode = m_context.cache ? m_context.cacheMode : CacheMode::Off;
+    m_request.cacheNamespace = m_context.cacheNamespace;
     if (agent.tools.isEmpty()) {
         obtainKey();
         return;
@@ -105,7 +108,9 @@ void AgentRun::obtainKey()
     const KeyPlan plan = credentials::planFor(*provider);
     m_request.apiKey = resolveApiKey(*provider, m_context.trust, &error);
     const bool untrusted = plan.needsTrust && !m_context.trust.allows(plan.use);
-    if (!error.isEmpty() && !untrusted && plan.keychainAllowed)
+    if (!error.isEmpty() && m_request.cacheMode == CacheMode::Read)
+        launch(); // replay only: no request is ever sent, so no key is needed (a miss fails)
+    else if (!error.isEmpty() && !untrusted && plan.keychainAllowed)
         startKeyLookup();
     else if (!error.isEmpty())
         failLater(error);
@@ -272,6 +277,8 @@ void AgentRun::recordReply(const LlmResult &result, const QList<ModelToolCall> &
     s.outputData = QJsonObject { { QStringLiteral("text"), m_text } };
     if (!calls.isEmpty())
         s.outputData.insert(QStringLiteral("tool_calls"), toolCallsToJson(calls));
+    if (result.cached) // replayed from the response cache: nothing was sent
+        s.outputData.insert(QStringLiteral("cached"), true);
     const TokenUsage &u = result.usage;
     s.inputTokens = u.inputTokens;
     s.outputTokens = u.outputTokens;

@@ -77,6 +77,10 @@ public:
         std::function<void(const AgentSpec &, QObject *, ToolHost::ResolveCallback)> resolveTools;
         std::function<ToolSource *(const QString &sourceId)> toolSource;
         int toolTimeoutMs = 60000; // one tool call
+        // The response cache of the run (docs/response-cache.md); null: none.
+        std::shared_ptr<ResponseCache> cache;
+        CacheMode cacheMode = CacheMode::Off;
+        QString cacheNamespace;
     };
 
     struct Outcome

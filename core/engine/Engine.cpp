@@ -127,6 +127,10 @@ void Engine::submit(quint64 ticket, const ExecutionRequest &submitted)
         emit startFailed(ticket, why);
         return;
     }
+    if (const QString why = openResponseCache(request.responseCache); !why.isEmpty()) {
+        emit startFailed(ticket, why);
+        return;
+    }
     const QString id = request.executionId.isEmpty() ? as::newId() : request.executionId;
     auto *x = new Execution(m_writer, m_journal);
     x->initRecord(request, id, ws, agent, orch);
@@ -277,6 +281,7 @@ void Engine::shutdown()
     m_writer.flushPartials();
     m_journal.flush();
     m_writer.close();
+    m_responseCaches.clear(); // their connections close on this thread
     m_shutDown = true;
 }
 
@@ -298,6 +303,7 @@ AgentRun *Engine::startAgentRun(Execution *x, const AgentSpec &agent, const QJso
         context.toolSource = [tools](const QString &id) { return tools->source(id); };
     }
     context.toolTimeoutMs = m_settings.toolTimeoutMs;
+    applyResponseCache(x->req.responseCache, &context);
     auto *t = new AgentRun(*x, context, agent, parentStepId, nodeId);
     x->tasks.append(t);
     if (x->history)

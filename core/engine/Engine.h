@@ -192,4 +192,12 @@ private:
     int m_lastRunning = -1, m_lastQueued = -1;
 
     std::optional<QList<ValidationProblem>> m_problemsCache; // Workspace::validate() of m_workspace
+
+    // Response caches (docs/response-cache.md; core/engine/EngineResponseCache.cpp): one open
+    // ResponseCacheStore per file, on the engine thread, shared by the runs that use it.
+    // Opens the cache a request asks for; why it cannot ("" when it can or none is asked).
+    QString openResponseCache(const ResponseCacheOptions &options);
+    void applyResponseCache(const ResponseCacheOptions &options, AgentRun::Context *context) const;
+    QString responseCachePath(const ResponseCacheOptions &options) const;
+    QHash<QString, std::shared_ptr<ResponseCache>> m_responseCaches;
 };

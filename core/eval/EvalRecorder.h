@@ -48,6 +48,9 @@ public:
     // Waits until every queued write is on disk (the runner before it exits; tests).
     void flush();
 
+    // Write transactions committed so far (writes are batched: tests and benchmarks read it).
+    qint64 transactions() const;
+
 signals:
     void error(const QString &message); // a write or the open failed (the message names it)
 

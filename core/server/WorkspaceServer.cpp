@@ -78,6 +78,34 @@ bool optionalObject(const QJsonObject &o, const QString &key, QJsonObject *out, 
     return true;
 }
 
+// response_cache (docs/response-cache.md): a server keeps recorded answers in its own
+// database only; a client never names a file on the server's disk.
+bool readResponseCache(const QJsonObject &body, ExecutionRequest *r, QString *problem)
+{
+    QJsonObject cache;
+    if (!optionalObject(body, QStringLiteral("response_cache"), &cache, problem))
+        return false;
+    if (cache.isEmpty())
+        return true;
+    const QJsonValue mode = cache.value(QLatin1String("mode"));
+    if (!mode.isString() || !cacheModeFromWire(mode.toString())) {
+        *problem = QStringLiteral("response_cache.mode: expected one of off, read, write, readwrite");
+        return false;
+    }
+    const QJsonValue file = cache.value(QLatin1String("file"));
+    if (!file.isUndefined() && !file.isNull() && !(file.isString() && file.toString().isEmpty())) {
+        *problem = QStringLiteral("response_cache.file: a server uses its own database");
+        return false;
+    }
+    const QJsonValue ns = cache.value(QLatin1String("namespace"));
+    if (!ns.isUndefined() && !ns.isNull() && !ns.isString()) {
+        *problem = QStringLiteral("response_cache.namespace: expected a string");
+        return false;
+    }
+    r->responseCache = ResponseCacheOptions::fromJson(cache);
+    return true;
+}
+
 // tool_overrides, budget, conversation_of + message (docs/agent-loop.md).
 bool readToolFields(const QJsonObject &body, ExecutionRequest *r, QString *problem)
 {
@@ -100,7 +128,7 @@ bool readToolFields(const QJsonObject &body, ExecutionRequest *r, QString *probl
                                                : QStringLiteral("message: required with conversation_of");
         return false;
     }
-    return true;
+    return readResponseCache(body, r, problem);
 }
 
 // What evaluation requests carry (docs/eval-runs.md): execution_type (only "test" may be

@@ -358,6 +358,18 @@ private slots:
         QCOMPARE(n.json.value(QLatin1String("turn")).toInt(), 2);
     }
 
+    // response_cache without a file is taken: the server's own database holds the cache.
+    void responseCacheInTheServerDatabase()
+    {
+        const HttpResult r = post(QStringLiteral("/api/agents/echo/test"),
+            R"({"inputs":{"text":"guillemot"},"response_cache":{"mode":"readwrite","namespace":"r1"}})");
+        QCOMPARE(r.status, 202);
+        const QString id = r.json.value(QLatin1String("execution_id")).toString();
+        QVERIFY(waitFinished(id));
+        QCOMPARE(get(QStringLiteral("/api/executions/") + id).json.value(QLatin1String("status")).toString(),
+            QStringLiteral("completed"));
+    }
+
     void orchestrationRuns()
     {
         HttpResult r
@@ -455,6 +467,17 @@ private slots:
         QTest::newRow("workflow missing input")
             << QStringLiteral("/api/orchestrations/pipe/execute") << QByteArray("{\"inputs\":{}}") << 422
             << QStringLiteral("text");
+        // A server keeps recorded answers in its own database; a client names no file there.
+        QTest::newRow("response_cache with a file")
+            << agent
+            << QByteArray(R"({"inputs":{"text":"a"},"response_cache":{"mode":"read","file":"/etc/x.db"}})")
+            << 400 << QStringLiteral("response_cache.file: a server uses its own database");
+        QTest::newRow("response_cache bad mode")
+            << agent << QByteArray(R"({"inputs":{"text":"a"},"response_cache":{"mode":"replay"}})") << 400
+            << QStringLiteral("response_cache.mode");
+        QTest::newRow("response_cache not object")
+            << agent << QByteArray(R"({"inputs":{"text":"a"},"response_cache":"read"})") << 400
+            << QStringLiteral("response_cache: expected an object");
     }
     void badRequests()
     {
