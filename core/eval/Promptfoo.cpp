@@ -128,7 +128,7 @@ QList<PromptSpec> ConfigMapper::readPrompts()
     QList<PromptSpec> out;
     const QJsonValue v = m_root.value(u"prompts");
     if (v.isUndefined() || v.isNull()) {
-        m_ctx.report(m_config, QString(), QStringLiteral("prompts: missing"));
+        m_ctx.report(m_config, QStringLiteral("prompts"), QStringLiteral("missing"));
         return out;
     }
     const QJsonArray list = v.isArray() ? v.toArray() : QJsonArray { v };
@@ -168,7 +168,7 @@ QList<ProviderSpec> ConfigMapper::readProviders()
         : QStringLiteral("providers");
     const QJsonValue v = m_root.value(key);
     if (v.isUndefined() || v.isNull()) {
-        m_ctx.report(m_config, QString(), QStringLiteral("providers: missing"));
+        m_ctx.report(m_config, QStringLiteral("providers"), QStringLiteral("missing"));
         return out;
     }
     const QJsonArray list = v.isArray() ? v.toArray() : QJsonArray { v };

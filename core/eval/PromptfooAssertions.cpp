@@ -217,7 +217,13 @@ void ValueMapper::judge(const TypeInfo &info, const QJsonValue &value, QJsonObje
     }
     templateOk(value.toString());
     const QString kind = QLatin1String(info.extra);
-    out->insert(kind == u"factuality" ? QStringLiteral("reference") : QStringLiteral("rubric"), value);
+    // factuality compares with a reference answer: the judge reads it as `expected` (the rubric,
+    // required natively, names what is checked).
+    out->insert(QStringLiteral("rubric"),
+        kind == u"factuality" ? QStringLiteral("Factually consistent with the expected answer")
+                              : value.toString());
+    if (kind == u"factuality")
+        out->insert(QStringLiteral("expected"), value);
     if (kind != u"rubric")
         out->insert(QStringLiteral("template"), kind);
     if (m_threshold.isDouble())
@@ -378,7 +384,7 @@ QJsonObject ImportContext::render(const MappedAssertion &a, const QJsonObject &v
 {
     QJsonObject out = a;
     for (const QLatin1String key :
-        { QLatin1String("value"), QLatin1String("rubric"), QLatin1String("reference") }) {
+        { QLatin1String("value"), QLatin1String("rubric"), QLatin1String("expected") }) {
         const QJsonValue v = out.value(key);
         if (v.isString()) {
             out.insert(key, prompttemplate::render(v.toString(), vars));

@@ -37,7 +37,7 @@ Result<Source> readYaml(const QByteArray &bytes, const QString &name, const QStr
 QString join(const QString &path, const QString &key);
 QString indexed(const QString &path, qsizetype i);
 
-// A native assertion mapped at import; its `value`, `rubric` and `reference` may still hold
+// A native assertion mapped at import; its `value`, `rubric` and `expected` may still hold
 // `{{ var }}` placeholders, filled per case by ImportContext::render.
 using MappedAssertion = QJsonObject;
 
@@ -86,7 +86,7 @@ public:
     // nullopt (with problems) when it cannot be mapped.
     std::optional<MappedAssertion> mapAssertion(
         const Source &source, const QString &path, const QJsonValue &v);
-    // The assertion for one case: placeholders of value, rubric and reference filled from vars.
+    // The assertion for one case: placeholders of value, rubric and expected filled from vars.
     static QJsonObject render(const MappedAssertion &a, const QJsonObject &vars);
 
     // Tests (PromptfooTests.cpp): a test object (or defaultTest) read, and its vars loaded.

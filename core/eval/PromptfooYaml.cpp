@@ -144,7 +144,9 @@ void ImportContext::report(const Source &source, const QString &path, const QStr
     QString message = why;
     if (const auto it = source.marks.constFind(path); it != source.marks.cend())
         message += QStringLiteral(" (line %1, column %2)").arg(it->first).arg(it->second);
-    m_problems->append(DatasetProblem { source.name + path, message });
+    // A problem inside a loaded file names it: "cases.yaml:[2].assert[0].type".
+    const QString where = source.name.isEmpty() ? path : source.name + QLatin1Char(':') + path;
+    m_problems->append(DatasetProblem { where, message });
 }
 
 std::optional<QByteArray> ImportContext::readFile(
@@ -177,7 +179,8 @@ std::optional<Source> ImportContext::readDocument(
         return std::nullopt;
     Result<Source> doc = readYaml(*bytes, name);
     if (!doc) {
-        m_problems->append(DatasetProblem { source.name + path, doc.error() });
+        m_problems->append(DatasetProblem {
+            source.name.isEmpty() ? path : source.name + QLatin1Char(':') + path, doc.error() });
         return std::nullopt;
     }
     return doc.take();
