@@ -12,6 +12,7 @@
 #include "ui/history/HistoryDock.h"
 #include "ui/history/HistoryModel.h"
 #include "ui/mainwindow/MainWindow.h"
+#include "ui/trace/CompareView.h" // HistoryDock.h's inline compareView() needs the full type
 #include "ui/trace/TraceView.h"
 
 #include <QAbstractItemModelTester>
@@ -308,7 +309,7 @@ private slots:
         const QList<EvalResultRecord> results = runner.results();
         QCOMPARE(results.size(), 1);
         QVERIFY2(results.first().outcome == EvalOutcome::Pass,
-            qPrintable(QJsonDocument(results.first().toJson()).toJson()));
+            QJsonDocument(results.first().toJson()).toJson().constData());
     }
 
     // The main window's wiring: the history's "Save as Test Case…" on a run opens the
