@@ -165,9 +165,7 @@ QString detailsHtml(const EvalResultRecord &r, const EvalCaseDelta *delta)
     if (delta) {
         QString line = changeText(delta->change);
         if (delta->change != EvalCaseDelta::Change::Added)
-            line += tr(" · score %1%2")
-                        .arg(delta->scoreDelta >= 0 ? QStringLiteral("+") : QString())
-                        .arg(delta->scoreDelta, 0, 'f', 2);
+            line += tr(" · score %1").arg(signedNumber(delta->scoreDelta, 2));
         if (delta->costDeltaUsd)
             line += tr(" · cost %1").arg(costDelta(*delta->costDeltaUsd));
         if (delta->latencyDeltaMs)
@@ -191,9 +189,7 @@ QString comparisonSummary(const EvalComparison &c)
         parts << tr("%1 removed").arg(c.removed);
     parts << tr("cost %1").arg(c.costDeltaUsd ? costDelta(*c.costDeltaUsd) : QStringLiteral("?"));
     parts << tr("latency %1").arg(c.latencyDeltaMs ? latencyDelta(*c.latencyDeltaMs) : QStringLiteral("?"));
-    parts << tr("score %1%2")
-                 .arg(c.meanScoreDelta >= 0 ? QStringLiteral("+") : QString())
-                 .arg(c.meanScoreDelta, 0, 'f', 3);
+    parts << tr("score %1").arg(signedNumber(c.meanScoreDelta, 3));
     return tr("vs baseline %1: %2").arg(c.baselineId.left(8), parts.join(QStringLiteral(" · ")));
 }
 
