@@ -393,6 +393,8 @@ void EvalPanel::onLoaded(int generation, const LoadOutcome &out)
     m_comparison.reset();
     showDataset();
     refreshBaselines();
+    if (isVisible())
+        m_runButton->setFocus(); // ready to run: Space runs it
     emit datasetLoaded();
 }
 

@@ -296,6 +296,7 @@ void MainWindow::installDocks()
     QAction *showEval = m_viewMenu->addAction(tr("Show &Evaluations Panel"));
     showEval->setObjectName(QStringLiteral("actionShowEvaluations"));
     showEval->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    m_evalDock = evalDock;
     const auto raiseEval = [evalDock] {
         evalDock->show();
         evalDock->raise();
@@ -317,6 +318,13 @@ void MainWindow::installDocks()
 void MainWindow::setHistoryDatabasePath(const QString &path)
 {
     m_evalPanel->setHistoryDatabasePath(path);
+}
+
+void MainWindow::openEvalDataset(const QString &path)
+{
+    m_evalDock->show();
+    m_evalDock->raise();
+    m_evalPanel->openDataset(path);
 }
 
 void MainWindow::openInitialWorkspace(const QString &path)
