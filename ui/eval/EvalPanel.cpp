@@ -253,7 +253,7 @@ QWidget *EvalPanel::buildResults()
     m_matrix->setWordWrap(false);
     m_matrix->verticalHeader()->setDefaultSectionSize(m_matrix->fontMetrics().height() + 6);
     m_matrix->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed); // no per-row measuring
-    m_matrix->horizontalHeader()->setDefaultSectionSize(230);
+    m_matrix->horizontalHeader()->setDefaultSectionSize(210);
     m_matrix->horizontalHeader()->setStretchLastSection(true);
     m_matrix->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder); // dataset order first
     m_matrix->setSortingEnabled(true);
@@ -264,7 +264,8 @@ QWidget *EvalPanel::buildResults()
     split->addWidget(m_matrix);
     split->addWidget(m_details);
     split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    split->setStretchFactor(1, 1);
+    split->setSizes({ 750, 250 });
 
     auto *top = new QHBoxLayout;
     top->addWidget(m_progress);
@@ -511,6 +512,8 @@ void EvalPanel::run()
     m_progress->setValue(0);
     m_progressLine->setText(tr("starting…"));
     m_summary->clear();
+    setStatus(
+        tr("Running %n case run(s) on %1…", nullptr, m_progress->maximum()).arg(m_backend->displayName()));
     m_runner->start(*m_dataset, options);
     updateState();
 }
@@ -559,7 +562,11 @@ void EvalPanel::onRunFinished(const EvalRunRecord &run)
     m_progress->setValue(run.total - run.skipped);
     m_progressLine->setText(evalreport::progressLine(m_runner->progress()));
     m_summary->setText(evaltext::runSummary(run));
-    setStatus(tr("Finished: %1").arg(evaltext::runSummary(run)), run.failed + run.errored > 0);
+    const int notPassed = run.failed + run.errored;
+    setStatus(notPassed > 0 ? tr("Finished in %1: %n case run(s) did not pass.", nullptr, notPassed)
+                                  .arg(evaltext::latency(run.wallMs))
+                            : tr("Finished in %1: every case run passed.").arg(evaltext::latency(run.wallMs)),
+        notPassed > 0);
     updateState();
     refreshBaselines();
     emit runFinished(run);
