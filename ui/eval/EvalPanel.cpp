@@ -30,6 +30,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStyle>
@@ -117,7 +118,15 @@ EvalPanel::EvalPanel(ExecutionBackend *backend, QWidget *parent)
     connect(m_flushTimer, &QTimer::timeout, this, &EvalPanel::flushResults);
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
-    splitter->addWidget(buildSetup());
+    // The setup column scrolls: the bottom dock area (shared with history, trace and tools)
+    // must stay as low as the window's first layout makes it.
+    auto *setupScroll = new QScrollArea(this);
+    setupScroll->setWidgetResizable(true);
+    setupScroll->setFrameShape(QFrame::NoFrame);
+    setupScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setupScroll->setWidget(buildSetup());
+    setupScroll->setMinimumWidth(240);
+    splitter->addWidget(setupScroll);
     splitter->addWidget(buildResults());
     splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
@@ -257,7 +266,9 @@ QWidget *EvalPanel::buildResults()
     m_matrix->horizontalHeader()->setStretchLastSection(true);
     m_matrix->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder); // dataset order first
     m_matrix->setSortingEnabled(true);
+    m_matrix->setMinimumHeight(60);
     m_details = new QTextBrowser(box);
+    m_details->setMinimumHeight(60);
     m_details->setObjectName(QStringLiteral("evalDetails"));
     m_details->setPlaceholderText(tr("Select a cell to see its assertions; double-click it for its trace."));
     auto *split = new QSplitter(Qt::Horizontal, box);
