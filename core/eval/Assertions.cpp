@@ -252,6 +252,32 @@ void checkToolTypes(const QString &type, const Reader &r)
     }
 }
 
+// The keys an assertion of `type` may have: a typo ("feild") would otherwise silently check
+// something else (the whole output).
+QStringList knownKeys(const QString &type)
+{
+    QStringList keys = { QStringLiteral("type"), QStringLiteral("value"), QStringLiteral("field"),
+        QStringLiteral("not"), QStringLiteral("weight"), QStringLiteral("metric"), QStringLiteral("label") };
+    if (type == u"contains" || type == u"icontains")
+        keys << QStringLiteral("match");
+    else if (type == u"levenshtein")
+        keys << QStringLiteral("max_distance");
+    else if (type == u"between")
+        keys << QStringLiteral("min") << QStringLiteral("max");
+    else if (type == u"json_schema")
+        keys << QStringLiteral("schema");
+    else if (type == u"tool_called")
+        keys << QStringLiteral("tool") << QStringLiteral("pattern") << QStringLiteral("args")
+             << QStringLiteral("times") << QStringLiteral("min") << QStringLiteral("max")
+             << QStringLiteral("include_failed");
+    else if (type == u"trajectory")
+        keys << QStringLiteral("tools") << QStringLiteral("mode") << QStringLiteral("include_failed");
+    else if (type == u"judge")
+        keys << QStringLiteral("rubric") << QStringLiteral("agent") << QStringLiteral("model")
+             << QStringLiteral("samples") << QStringLiteral("threshold") << QStringLiteral("template");
+    return keys;
+}
+
 bool takesField(const QString &type)
 {
     static const QStringList types = { QStringLiteral("equals"), QStringLiteral("contains"),
@@ -301,6 +327,14 @@ EvalAssertion parseAssertion(const QJsonObject &o, const QString &path, const QL
                         : describeJsonValue(o.value(QLatin1String("type"))),
                     assertionTypes().join(QStringLiteral(", "))));
         a.type.clear();
+    }
+    if (!a.type.isEmpty()) {
+        const QStringList known = knownKeys(a.type);
+        for (auto it = o.begin(); it != o.end(); ++it)
+            if (!known.contains(it.key()))
+                r.problem(it.key(),
+                    QStringLiteral("unknown key for %1 (known: %2)")
+                        .arg(a.type, known.join(QStringLiteral(", "))));
     }
     if (r.string("field", false))
         a.field = o.value(QLatin1String("field")).toString();

@@ -413,7 +413,10 @@ void Loader::judge(const QJsonValue &v, Dataset &d, const CaseRules &rules)
         { QStringLiteral("agent"), QStringLiteral("model"), QStringLiteral("samples"),
             QStringLiteral("threshold"), QStringLiteral("template") });
     // The same keys as a judge assertion: check them with a stand-in rubric.
-    QJsonObject asAssertion = o;
+    QJsonObject asAssertion;
+    for (const char *key : { "agent", "model", "samples", "threshold", "template" })
+        if (o.contains(QLatin1String(key)))
+            asAssertion.insert(QLatin1String(key), o.value(QLatin1String(key)));
     asAssertion.insert(QStringLiteral("type"), QStringLiteral("judge"));
     asAssertion.insert(QStringLiteral("rubric"), QStringLiteral("-"));
     eval::parseAssertion(asAssertion, path, nullptr, m_problems);

@@ -162,6 +162,14 @@ Result<QString> Dataset::appendCase(const QString &path, const QJsonObject &targ
     QSet<QString> taken;
     for (const QJsonValue &c : root.value(u"cases").toArray())
         taken.insert(c.toObject().value(u"id").toString());
+    // Ids of a JSONL cases file count too: the dataset loads both and refuses duplicates.
+    if (const QString casesFile = root.value(u"cases_file").toString();
+        casesFile.endsWith(u".jsonl", Qt::CaseInsensitive)) {
+        QFile cf(QFileInfo(path).dir().filePath(casesFile));
+        if (cf.open(QIODevice::ReadOnly))
+            for (const QByteArray &line : cf.readAll().split('\n'))
+                taken.insert(QJsonDocument::fromJson(line).object().value(u"id").toString());
+    }
     caseObject.insert(QStringLiteral("id"), uniqueId(caseObject.value(u"id").toString(), taken));
     // Insert the text before the array's closing bracket (or add "cases" before the root's
     // closing brace), so every other key, case and byte stays as written.

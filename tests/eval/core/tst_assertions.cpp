@@ -70,18 +70,17 @@ const char *const kCalls
 
 } // namespace
 
-void TestAssertions::evaluates_data()
+namespace {
+
+void row(
+    const char *name, const char *a, const char *o, bool pass, const char *reason, const char *error = "")
 {
-    QTest::addColumn<QString>("assertion");
-    QTest::addColumn<QString>("observed");
-    QTest::addColumn<bool>("pass");
-    QTest::addColumn<QString>("reason");
-    QTest::addColumn<QString>("error");
-    auto row = [](const char *name, const char *a, const char *o, bool pass, const char *reason,
-                   const char *error = "") {
-        QTest::newRow(name) << QString::fromUtf8(a) << QString::fromUtf8(o) << pass
-                            << QString::fromUtf8(reason) << QString::fromUtf8(error);
-    };
+    QTest::newRow(name) << QString::fromUtf8(a) << QString::fromUtf8(o) << pass << QString::fromUtf8(reason)
+                        << QString::fromUtf8(error);
+}
+
+void valueRows()
+{
     // equals
     row("equals field pass", R"({"type": "equals", "field": "verdict", "value": "accept"})", kCritic, true,
         R"(equals(verdict): got "accept")");
@@ -167,6 +166,10 @@ void TestAssertions::evaluates_data()
         R"(between(verdict): expected a number ≥ 1, got "accept")");
     row("between not a number negated", R"({"type": "between", "field": "verdict", "min": 1, "not": true})",
         kCritic, true, R"(not between(verdict): got "accept")");
+}
+
+void structureRows()
+{
     // is_json, json_schema
     row("is_json object", R"({"type": "is_json"})", R"({"text": " {\"a\": [1, 2]} "})", true,
         R"(is_json: got " {\"a\": [1, 2]} ")");
@@ -195,6 +198,10 @@ void TestAssertions::evaluates_data()
         R"(status: expected status "completed", got "failed" (boom))");
     row("status must fail", R"({"type": "status", "value": "failed"})",
         R"({"status": "failed", "error": "boom"})", true, R"(status: got "failed" (boom))");
+}
+
+void toolAndBudgetRows()
+{
     // tool calls
     row("tool_called pass", R"({"type": "tool_called", "tool": "refund_policy"})", kCalls, true,
         "tool_called(refund_policy): got 1 matching call(s) among [orders, refund_policy]");
@@ -292,6 +299,20 @@ void TestAssertions::evaluates_data()
         R"({"tokens": 247})", false, "token budget: expected at most 100 tokens, got 247 tokens");
 }
 
+} // namespace
+
+void TestAssertions::evaluates_data()
+{
+    QTest::addColumn<QString>("assertion");
+    QTest::addColumn<QString>("observed");
+    QTest::addColumn<bool>("pass");
+    QTest::addColumn<QString>("reason");
+    QTest::addColumn<QString>("error");
+    valueRows();
+    structureRows();
+    toolAndBudgetRows();
+}
+
 void TestAssertions::evaluates()
 {
     QFETCH(QString, assertion);
@@ -375,6 +396,10 @@ void TestAssertions::parseProblems_data()
         { R"($.a.not: expected true or false, got "yes")" });
     row("field not in outputs", R"({"type": "equals", "field": "verdit", "value": 1})",
         { "$.a.field: the output has no field 'verdit'" });
+    row("unknown key", R"({"type": "equals", "feild": "verdict", "value": 1})",
+        { "$.a.feild: unknown key for equals (known: type, value, field, not, weight, metric, label)" });
+    row("key of another type", R"({"type": "regex", "value": "x", "match": "any"})",
+        { "$.a.match: unknown key for regex (known: type, value, field, not, weight, metric, label)" });
     row("good",
         R"({"type": "contains", "field": "issues.0", "value": ["a", "b"], "weight": 2, "metric": "m"})", {});
 }

@@ -38,6 +38,8 @@ private:
     Workspace m_ws;
     QTemporaryDir m_dir;
     QString write(const QString &name, const QByteArray &bytes);
+    // The problems of a dataset whose cases all come from a cases file `name` holding `content`.
+    QStringList casesFileProblems(const QString &name, const QByteArray &content);
 };
 
 namespace {
@@ -69,6 +71,17 @@ QString TestDataset::write(const QString &name, const QByteArray &bytes)
     if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size())
         qFatal("cannot write %s", qPrintable(path));
     return path;
+}
+
+QStringList TestDataset::casesFileProblems(const QString &name, const QByteArray &content)
+{
+    write(name, content);
+    const QByteArray json
+        = datasetJson(QStringLiteral(R"({"cases": [], "cases_file": "%1"})").arg(name).toUtf8().constData());
+    QList<DatasetProblem> problems;
+    if (Dataset::load(write(name + QStringLiteral(".eval.json"), json), m_ws, &problems).ok())
+        return { QStringLiteral("(loaded without problems)") };
+    return toStrings(problems);
 }
 
 void TestDataset::initTestCase()
@@ -168,6 +181,10 @@ void TestDataset::validationPaths_data()
         "$.cases[0].assert[0].agent: unknown agent 'grader' (known: writer, critic, support)");
     row("dataset judge provider", R"({"judge": {"model": {"provider": "openai", "name": "gpt-4o-mini"}}})",
         "$.judge.model.provider: unknown provider 'openai' (known: offline)");
+    row("dataset judge key", R"({"judge": {"agent": "critic", "rubrik": "r"}})",
+        "$.judge.rubrik: unknown key (known: agent, model, samples, threshold, template)");
+    row("dataset judge samples", R"({"judge": {"agent": "critic", "samples": 0}})",
+        "$.judge.samples: expected an integer ≥ 1, got 0");
     row("upstream on an agent target",
         R"({"cases": [{"id": "a", "inputs": {"draft": "x"}, "upstream": {"draft": "y"}}]})",
         "$.cases[0].upstream: only for a workflow node target (Node in Context)");
@@ -345,16 +362,12 @@ void TestDataset::jsonlCases()
     QCOMPARE(d.value().cases.at(2).line, 3);
     QCOMPARE(d.value().cases.at(2).inputs.value(u"strict").toBool(), true);
 
-    write(QStringLiteral("bad.jsonl"), R"({"id": "b1", "inputs": {"draft": "one", "foo": 1}}
+    QCOMPARE(
+        casesFileProblems(QStringLiteral("bad.jsonl"), R"({"id": "b1", "inputs": {"draft": "one", "foo": 1}}
 {"id": "b2", "inputs": {"draft": 2}}
 not json
 {"id": "b1", "inputs": {"draft": "x"}, "assert": [{"type": "equals", "field": "nope", "value": 1}]}
-)");
-    problems.clear();
-    const QString badPath
-        = write(QStringLiteral("b.eval.json"), datasetJson(R"({"cases": [], "cases_file": "bad.jsonl"})"));
-    QVERIFY(!Dataset::load(badPath, m_ws, &problems).ok());
-    QCOMPARE(toStrings(problems),
+)"),
         QStringList({ QStringLiteral("bad.jsonl:1: $.inputs.foo: not an input of agent 'critic'"),
             QStringLiteral("bad.jsonl:2: $.inputs.draft: expected a string, got 2"),
             QStringLiteral("bad.jsonl:3: not JSON: illegal value (column 2)"),
@@ -393,12 +406,7 @@ void TestDataset::csvCases()
     QVERIFY(b.asserts.isEmpty());
     QCOMPARE(b.line, 3);
 
-    write(QStringLiteral("bad.csv"), "draft,tone,max_words,__score\nx,a,many,1\ny,b\n");
-    problems.clear();
-    const QString badPath
-        = write(QStringLiteral("cb.eval.json"), datasetJson(R"({"cases": [], "cases_file": "bad.csv"})"));
-    QVERIFY(!Dataset::load(badPath, m_ws, &problems).ok());
-    QCOMPARE(toStrings(problems),
+    QCOMPARE(casesFileProblems(QStringLiteral("bad.csv"), "draft,tone,max_words,__score\nx,a,many,1\ny,b\n"),
         QStringList({ QStringLiteral("bad.csv:1: column 'tone' is not an input of agent 'critic'"),
             QStringLiteral("bad.csv:1: column '__score' is not supported (known: __expected, __description, "
                            "__metadata:KEY)"),
@@ -507,6 +515,18 @@ void TestDataset::appendCaseKeepsTheFile()
     QCOMPARE(root.value(u"cases").toArray().size(), 1);
     QCOMPARE(root.value(u"cases").toArray().first().toObject().value(u"id").toString(), QStringLiteral("a"));
     QVERIFY(!Dataset::appendCase(write(QStringLiteral("broken.eval.json"), "{\"cases\": ["), {}, c).ok());
+    // Ids in the JSONL cases file are taken as well.
+    write(QStringLiteral("taken.jsonl"), "{\"id\": \"a\", \"inputs\": {\"draft\": \"q\"}}\n");
+    const QString withFile = write(QStringLiteral("withfile.eval.json"),
+        "{\"format\": \"agentstudio-eval/1\", \"target\": {\"agent\": \"critic\"}, \"cases_file\": "
+        "\"taken.jsonl\"}\n");
+    const auto second = Dataset::appendCase(withFile, {}, c);
+    QVERIFY2(second.ok(), qPrintable(second.error()));
+    QCOMPARE(second.value(), QStringLiteral("a-2"));
+    QList<DatasetProblem> problems;
+    const auto loaded = Dataset::load(withFile, m_ws, &problems);
+    QVERIFY2(loaded.ok(), qPrintable(loaded.error()));
+    QCOMPARE(loaded.value().cases.size(), 2);
 }
 
 void TestDataset::appendCaseCreatesAFile()
