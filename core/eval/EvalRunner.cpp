@@ -328,8 +328,12 @@ void EvalRunner::Private::follow(
             --inFlight;
             ++fetching;
             pump();
-            backend->fetchExecution(id, q, [this, done](const ExecutionRecord &record, const Error &error) {
+            // The store keeps no error code: the one `complete` carried says "unreachable".
+            const ErrorCode code = e.summary ? e.summary->errorCode : e.errorCode;
+            backend->fetchExecution(id, q, [this, done, code](ExecutionRecord record, const Error &error) {
                 --fetching;
+                if (record.errorCode == ErrorCode::None)
+                    record.errorCode = code;
                 done(record, error);
                 pump(); // a slot is free
                 maybeFinish();

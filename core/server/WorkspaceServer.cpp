@@ -132,7 +132,7 @@ bool readToolFields(const QJsonObject &body, ExecutionRequest *r, QString *probl
 }
 
 // What evaluation requests carry (docs/eval-runs.md): execution_type (only "test" may be
-// asked for), agent_overrides, agent_spec, response_cache (the server's own database only).
+// asked for), agent_overrides, agent_spec (response_cache: readResponseCache).
 // Extra providers are refused: the server would send its keys wherever they point.
 bool readEvalFields(const QJsonObject &body, ExecutionRequest *r, QString *problem)
 {
@@ -141,11 +141,9 @@ bool readEvalFields(const QJsonObject &body, ExecutionRequest *r, QString *probl
         return false;
     }
     QString type;
-    QJsonObject cache;
     if (!optionalString(body, QStringLiteral("execution_type"), &type, problem)
         || !optionalObject(body, QStringLiteral("agent_overrides"), &r->agentOverrides, problem)
-        || !optionalObject(body, QStringLiteral("agent_spec"), &r->agentSpec, problem)
-        || !optionalObject(body, QStringLiteral("response_cache"), &cache, problem))
+        || !optionalObject(body, QStringLiteral("agent_spec"), &r->agentSpec, problem))
         return false;
     if (!type.isEmpty()) {
         if (type != toWire(ExecutionType::Test)) {
@@ -153,19 +151,6 @@ bool readEvalFields(const QJsonObject &body, ExecutionRequest *r, QString *probl
             return false;
         }
         r->executionType = ExecutionType::Test;
-    }
-    if (!cache.isEmpty()) {
-        const QString mode = cache.value(QLatin1String("mode")).toString();
-        if (!cacheModeFromWire(mode)) {
-            *problem = QStringLiteral("response_cache.mode: expected off, read, write or readwrite, got '%1'")
-                           .arg(mode);
-            return false;
-        }
-        if (!cache.value(QLatin1String("file")).toString().isEmpty()) {
-            *problem = QStringLiteral("response_cache.file: a server keeps its cache in its own database");
-            return false;
-        }
-        r->responseCache = ResponseCacheOptions::fromJson(cache);
     }
     return true;
 }

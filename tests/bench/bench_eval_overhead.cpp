@@ -1,7 +1,8 @@
 // The evaluation overhead per case (goal: < 0.5 ms/case): an eval run of N cases with three cheap
 // assertions (contains, status, max_latency_ms) through EvalRunner over a LocalBackend, minus the
 // engine-only time of the same N runs (started with the same number in flight, each awaited to
-// its `complete`). The scripted provider runs at unlimited pace (no ttft, no token pacing).
+// its `complete`); the faster of two runs of each side, databases in /dev/shm when possible. The scripted
+// provider runs at unlimited pace (no ttft, no token pacing).
 //
 //   bench_eval_overhead [cases=10000] [concurrency=8]
 //
@@ -14,6 +15,7 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
@@ -127,17 +129,39 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "workspace: %s\n", qPrintable(ws.error()));
         return 1;
     }
-    QTemporaryDir dir;
+    // The databases live in memory-backed /dev/shm when there is one, so disk flushes (shared
+    // with whatever else the machine does) do not drown the figure; each side runs twice, in
+    // alternating order, and the faster of its two runs counts.
+    QTemporaryDir dir(QFileInfo(QStringLiteral("/dev/shm")).isWritable()
+            ? QStringLiteral("/dev/shm/bench_eval_XXXXXX")
+            : QString());
     std::printf("bench_eval_overhead: %d cases, concurrency %d, scripted provider at unlimited pace, "
-                "3 assertions per case\n",
-        cases, concurrency);
-    const qint64 engineMs
-        = engineOnly(ws.value(), dir.filePath(QStringLiteral("engine.db")), cases, concurrency);
+                "3 assertions per case, databases in %s\n",
+        cases, concurrency, qPrintable(dir.path()));
+    qint64 engineMs = -1, evalMs = -1;
     EvalRunRecord run;
-    const qint64 evalMs
-        = evalRun(ws.value(), dir.filePath(QStringLiteral("eval.db")), cases, concurrency, &run);
-    if (evalMs < 0)
-        return 1;
+    for (int round = 0; round < 2; ++round) {
+        const QString tag = QString::number(round);
+        auto engine = [&] {
+            const qint64 ms
+                = engineOnly(ws.value(), dir.filePath(tag + QStringLiteral("engine.db")), cases, concurrency);
+            engineMs = engineMs < 0 ? ms : qMin(engineMs, ms);
+        };
+        auto eval = [&] {
+            const qint64 ms = evalRun(
+                ws.value(), dir.filePath(tag + QStringLiteral("eval.db")), cases, concurrency, &run);
+            evalMs = evalMs < 0 ? ms : qMin(evalMs, ms);
+        };
+        if (round == 0) {
+            engine();
+            eval();
+        } else {
+            eval();
+            engine();
+        }
+        if (run.passed != cases)
+            break;
+    }
     std::printf("  engine only:  %lld ms (%.3f ms/run)\n", qint64(engineMs), double(engineMs) / cases);
     std::printf("  eval run:     %lld ms (%d passed, %d failed, %d errors)\n", qint64(evalMs), run.passed,
         run.failed, run.errored);

@@ -1,6 +1,7 @@
 #include "tests/eval/run/EvalRunSupport.h"
 
 #include "core/engine/LocalBackend.h"
+#include "core/eval/EvalRecorder.h"
 #include "tests/support/BackendReplies.h"
 
 #include <QTemporaryDir>
@@ -151,6 +152,59 @@ private slots:
         QCOMPARE(run.errored, 2);
         QCOMPARE(runner.results().first().outcome, EvalOutcome::Error);
         QCOMPARE(runner.results().first().error, QStringLiteral("unknown agent 'gone'"));
+    }
+
+    // With a recorder, the run and every result reach the eval tables as they come.
+    void resultsAreRecorded()
+    {
+        auto b = backend(QStringLiteral("recorded.db"));
+        const QJsonObject ds { { QStringLiteral("format"), QStringLiteral("agentstudio-eval/1") },
+            { QStringLiteral("name"), QStringLiteral("recorded") },
+            { QStringLiteral("target"), QJsonObject { { QStringLiteral("agent"), QStringLiteral("sea") } } },
+            { QStringLiteral("cases"), cases(3, QJsonArray { contains(QStringLiteral("sea")) }) } };
+        EvalRecorder recorder(m_dir.filePath(QStringLiteral("recorded.db")));
+        EvalRunner runner(b.get(), &recorder);
+        const EvalRunRecord run = runToEnd(runner, dataset(ds, b->workspace()), EvalOptions());
+        QCOMPARE(run.status, EvalRunStatus::Completed);
+        recorder.flush();
+        std::optional<std::pair<EvalRunRecord, QList<EvalResultRecord>>> loaded;
+        QObject context;
+        recorder.loadRun(StoreScope::workspace(run.organizationId, run.workspaceId), run.id, QString(),
+            &context,
+            [&](const EvalRunRecord &r, const QList<EvalResultRecord> &results, const QString &error) {
+                QVERIFY2(error.isEmpty(), qPrintable(error));
+                loaded.emplace(r, results);
+            });
+        QTRY_VERIFY(loaded.has_value());
+        QCOMPARE(loaded->first.status, EvalRunStatus::Completed);
+        QCOMPARE(loaded->first.passed, 3);
+        QCOMPARE(loaded->second.size(), 3);
+        QCOMPARE(loaded->second[2].caseId, QStringLiteral("c3"));
+        QCOMPARE(loaded->second[2].executionId, runner.results()[2].executionId);
+    }
+
+    // A provider that cannot be reached makes each case an error of kind provider, and a run
+    // where nothing reached a provider ends failed.
+    void unreachableProviderIsAProviderError()
+    {
+        auto b = backend(QStringLiteral("unreachable.db"));
+        const QJsonObject ds { { QStringLiteral("format"), QStringLiteral("agentstudio-eval/1") },
+            { QStringLiteral("target"), QJsonObject { { QStringLiteral("agent"), QStringLiteral("sea") } } },
+            { QStringLiteral("variants"),
+                QJsonArray { QJsonObject { { QStringLiteral("name"), QStringLiteral("closed-port") },
+                    { QStringLiteral("model"),
+                        QJsonObject { { QStringLiteral("provider"), QStringLiteral("remote_judge") },
+                            { QStringLiteral("name"), QStringLiteral("gpt-4o-mini") } } } } } },
+            { QStringLiteral("cases"), cases(2, QJsonArray { contains(QStringLiteral("sea")) }) } };
+        EvalRunner runner(b.get(), nullptr);
+        const EvalRunRecord run = runToEnd(runner, dataset(ds, b->workspace()), EvalOptions());
+        QCOMPARE(run.status, EvalRunStatus::Failed);
+        QCOMPARE(run.errored, 2);
+        for (const EvalResultRecord &r : runner.results()) {
+            QCOMPARE(r.outcome, EvalOutcome::Error);
+            QCOMPARE(r.errorKind, QStringLiteral("provider"));
+            QVERIFY(!r.executionId.isEmpty());
+        }
     }
 };
 

@@ -56,7 +56,7 @@ class TestJudge : public QObject
     // One case of agent `sea` ("calm sea") with one judge assertion; the server answers
     // `replies` in order.
     Outcome judgeOnce(const QJsonObject &judge, const QStringList &replies,
-        const QString &model = QStringLiteral("gpt-4o-mini"))
+        const QString &model = QStringLiteral("gpt-4o-mini"), const QJsonObject &datasetJudge = {})
     {
         ScriptedHttpServer server;
         for (const QString &r : replies)
@@ -66,13 +66,16 @@ class TestJudge : public QObject
         LocalBackend b(workspace(server.url().toString() + QStringLiteral("/v1")), s);
         QJsonObject a = judge;
         a.insert(QStringLiteral("type"), QStringLiteral("judge"));
-        if (!a.contains(QLatin1String("agent")) && !a.contains(QLatin1String("model")))
+        if (!a.contains(QLatin1String("agent")) && !a.contains(QLatin1String("model"))
+            && datasetJudge.isEmpty())
             a.insert(QStringLiteral("model"),
                 QJsonObject { { QStringLiteral("provider"), QStringLiteral("remote_judge") },
                     { QStringLiteral("name"), model } });
-        const QJsonObject ds { { QStringLiteral("format"), QStringLiteral("agentstudio-eval/1") },
+        QJsonObject ds { { QStringLiteral("format"), QStringLiteral("agentstudio-eval/1") },
             { QStringLiteral("target"), QJsonObject { { QStringLiteral("agent"), QStringLiteral("sea") } } },
             { QStringLiteral("cases"), cases(1, QJsonArray { a }) } };
+        if (!datasetJudge.isEmpty())
+            ds.insert(QStringLiteral("judge"), datasetJudge);
         EvalRunner runner(&b, nullptr);
         EvalOptions o;
         o.concurrency = 1; // the server answers in request order
@@ -174,6 +177,23 @@ private slots:
                 QStringLiteral("{\"pass\": true, \"score\": 0.6}"), QStringLiteral("broken") });
         QCOMPARE(o.result.outcome, EvalOutcome::Pass);
         QCOMPARE(o.result.assertions.first().score, 0.75);
+    }
+
+    // The dataset's judge fills what the assertion leaves out (here: the model and samples).
+    void datasetDefaultJudge()
+    {
+        const QJsonObject byDefault { { QStringLiteral("model"),
+                                          QJsonObject {
+                                              { QStringLiteral("provider"), QStringLiteral("remote_judge") },
+                                              { QStringLiteral("name"), QStringLiteral("gpt-4o-mini") } } },
+            { QStringLiteral("samples"), 3 } };
+        const Outcome o
+            = judgeOnce(QJsonObject { { QStringLiteral("rubric"), QStringLiteral("mentions the sea") } },
+                { kFail, kPass, kPass }, QStringLiteral("gpt-4o-mini"), byDefault);
+        QCOMPARE(o.run.status, EvalRunStatus::Completed);
+        QCOMPARE(o.result.outcome, EvalOutcome::Pass);
+        QCOMPARE(o.result.assertions.first().judgeSamples.size(), 3);
+        QCOMPARE(o.requests.size(), 3);
     }
 
     void unknownJudgePriceStaysUnknown()
