@@ -88,6 +88,7 @@ MainWindow::MainWindow(ExecutionBackend *backend, QWidget *parent)
     connect(m_tree, &QTreeWidget::currentItemChanged, this,
         [this](QTreeWidgetItem *item) { onTreeSelection(item); });
     connect(m_testPanel, &TestPanel::pinRequested, this, &MainWindow::setPins);
+    connect(m_testPanel, &TestPanel::workspaceSaved, this, &MainWindow::setWorkspace);
     connect(m_active, &ExecutionBackend::countsChanged, this, &MainWindow::updateCounts);
     connect(m_active, &ExecutionBackend::connectionStateChanged, this, &MainWindow::updateConnection);
     connect(m_active, &ExecutionBackend::workspaceChanged, this, &MainWindow::onBackendWorkspaceChanged);

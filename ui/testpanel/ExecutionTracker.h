@@ -50,6 +50,9 @@ public:
     // Called first thing in every start(), before the backend sees the request: the app settles
     // the workspace's credential trust there (docs/credentials.md; it may show a modal dialog).
     void setBeforeStart(std::function<void()> hook) { m_beforeStart = std::move(hook); }
+    // The hook, for a view that starts several runs at once through trackers of its own and
+    // settles the trust once for all of them.
+    const std::function<void()> &beforeStart() const { return m_beforeStart; }
     void cancel();
     bool isActive() const { return m_active; }
     QString executionId() const { return m_executionId; }

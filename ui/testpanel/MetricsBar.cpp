@@ -10,7 +10,7 @@
 
 namespace {
 // A caption over a value, like a small dashboard tile.
-QLabel *addTile(QHBoxLayout *row, const QString &caption, const QString &name, QWidget *parent)
+QLabel *addTile(QGridLayout *tiles, int columns, const QString &caption, const QString &name, QWidget *parent)
 {
     auto *box = new QVBoxLayout;
     box->setSpacing(0);
@@ -27,15 +27,17 @@ QLabel *addTile(QHBoxLayout *row, const QString &caption, const QString &name, Q
     value->setFont(bold);
     box->addWidget(cap);
     box->addWidget(value);
-    row->addLayout(box);
+    const int index = tiles->count();
+    tiles->addLayout(box, index / columns, index % columns);
     return value;
 }
 } // namespace
 
-MetricsBar::MetricsBar(QWidget *parent)
+MetricsBar::MetricsBar(QWidget *parent, Density density)
     : QWidget(parent)
 {
     setObjectName(QStringLiteral("metricsBar"));
+    const bool wide = density == Density::Wide;
     auto *outer = new QVBoxLayout(this);
     outer->setContentsMargins(6, 4, 6, 4);
     outer->setSpacing(4);
@@ -46,14 +48,26 @@ MetricsBar::MetricsBar(QWidget *parent)
     m_status->setAlignment(Qt::AlignCenter);
     m_status->setMinimumWidth(90);
     row->addWidget(m_status);
-    m_queue = addTile(row, tr("Queue"), QStringLiteral("metricQueue"), this);
-    m_ttft = addTile(row, tr("First token"), QStringLiteral("metricTtft"), this);
-    m_latency = addTile(row, tr("Total"), QStringLiteral("metricLatency"), this);
-    m_tokens = addTile(row, tr("Tokens in → out"), QStringLiteral("metricTokens"), this);
-    m_rate = addTile(row, tr("Tokens/s"), QStringLiteral("metricRate"), this);
-    m_cost = addTile(row, tr("Cost"), QStringLiteral("metricCost"), this);
-    row->addStretch();
-    outer->addLayout(row);
+    auto *tiles = new QGridLayout;
+    tiles->setHorizontalSpacing(wide ? 18 : 10);
+    tiles->setVerticalSpacing(4);
+    const int columns = wide ? 6 : 2;
+    m_queue = addTile(tiles, columns, tr("Queue"), QStringLiteral("metricQueue"), this);
+    m_ttft = addTile(tiles, columns, tr("First token"), QStringLiteral("metricTtft"), this);
+    m_latency = addTile(tiles, columns, tr("Total"), QStringLiteral("metricLatency"), this);
+    m_tokens = addTile(
+        tiles, columns, wide ? tr("Tokens in → out") : tr("Tokens"), QStringLiteral("metricTokens"), this);
+    m_rate = addTile(tiles, columns, tr("Tokens/s"), QStringLiteral("metricRate"), this);
+    m_cost = addTile(tiles, columns, tr("Cost"), QStringLiteral("metricCost"), this);
+    if (wide) {
+        row->addLayout(tiles);
+        row->addStretch();
+        outer->addLayout(row);
+    } else {
+        row->addStretch();
+        outer->addLayout(row);
+        outer->addLayout(tiles);
+    }
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("metricError"));
     m_error->setWordWrap(true);

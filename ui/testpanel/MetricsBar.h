@@ -12,13 +12,15 @@ class QLabel;
 // tokens/s and cost ("price unknown" when the model has no price) of the run a tracker follows;
 // refreshed ten times a second while it runs, final when it ends, with the error message of a
 // failed run below. Child labels: metricStatus, metricQueue, metricTtft, metricLatency,
-// metricTokens, metricRate, metricCost, metricError.
+// metricTokens, metricRate, metricCost, metricError. Wide: one row (a tab's output pane);
+// Compact: the status over a grid of two tiles per row (a side-by-side variant column).
 class MetricsBar final : public QWidget
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MetricsBar)
 public:
-    explicit MetricsBar(QWidget *parent = nullptr);
+    enum class Density { Wide, Compact };
+    explicit MetricsBar(QWidget *parent = nullptr, Density density = Density::Wide);
 
     void setTracker(ExecutionTracker *tracker);
     void showMetrics(const RunMetrics &m);

@@ -14,14 +14,15 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
-RunOutputPane::RunOutputPane(ExecutionTracker *tracker, QWidget *parent)
+RunOutputPane::RunOutputPane(ExecutionTracker *tracker, QWidget *parent, MetricsBar::Density density)
     : QWidget(parent)
     , m_tracker(tracker)
 {
+    const bool wide = density == MetricsBar::Density::Wide;
     setObjectName(QStringLiteral("runOutput"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    m_metrics = new MetricsBar(this);
+    m_metrics = new MetricsBar(this, density);
     m_metrics->setTracker(tracker);
     auto *frame = new QFrame(this);
     frame->setFrameShape(QFrame::StyledPanel);
@@ -42,19 +43,19 @@ RunOutputPane::RunOutputPane(ExecutionTracker *tracker, QWidget *parent)
     live->addWidget(m_stream);
     live->setStretchFactor(0, 2);
     live->setStretchFactor(1, 3);
-    m_pages->addTab(live, tr("Live output"));
+    m_pages->addTab(live, wide ? tr("Live output") : tr("Live"));
     m_outputs = new OutputFieldsView(m_pages);
     auto *scroll = new QScrollArea(m_pages);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setWidget(m_outputs);
-    m_pages->addTab(scroll, tr("Parsed output"));
+    m_pages->addTab(scroll, wide ? tr("Parsed output") : tr("Parsed"));
     m_raw = new QPlainTextEdit(m_pages);
     m_raw->setObjectName(QStringLiteral("rawReply"));
     m_raw->setReadOnly(true);
     m_raw->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_raw->setPlaceholderText(tr("The model's raw reply, exactly as received."));
-    m_pages->addTab(m_raw, tr("Raw reply"));
+    m_pages->addTab(m_raw, wide ? tr("Raw reply") : tr("Raw"));
     layout->addWidget(m_pages, 1);
 
     connect(tracker, &ExecutionTracker::runStarted, this, &RunOutputPane::reset);

@@ -2,13 +2,13 @@
 
 #include "core/api/ExecutionRecord.h"
 #include "core/model/FieldSpec.h"
+#include "ui/testpanel/MetricsBar.h"
 
 #include <QHash>
 #include <QPointer>
 #include <QWidget>
 
 class ExecutionTracker;
-class MetricsBar;
 class OutputFieldsView;
 class QPlainTextEdit;
 class QTabWidget;
@@ -19,13 +19,15 @@ class ToolCallsView;
 // ("streamOutput", with the run's tool calls above it, "toolCalls"), the parsed output fields
 // ("outputFields") and the raw reply ("rawReply"). Fed by an ExecutionTracker. In workflow runs every node
 // streams on its own: the stream page shows the selected node's stream (showNode) or, with none selected, all
-// of them with a header where the node changes.
+// of them with a header where the node changes. Compact (a side-by-side variant column): the
+// metrics in a grid and short page titles.
 class RunOutputPane final : public QWidget
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RunOutputPane)
 public:
-    RunOutputPane(ExecutionTracker *tracker, QWidget *parent);
+    RunOutputPane(
+        ExecutionTracker *tracker, QWidget *parent, MetricsBar::Density density = MetricsBar::Density::Wide);
 
     void setOutputFields(const QList<FieldSpec> &fields);
     void setOutputCaption(const QString &caption); // the parsed page's tab title

@@ -1,20 +1,28 @@
 #include "ui/testpanel/SingleAgentTab.h"
 
+#include "core/api/ActiveBackend.h"
 #include "core/api/ExecutionBackend.h"
 #include "core/common/Util.h"
+#include "ui/common/MessageBox.h"
 #include "ui/form/FormBuilder.h"
 #include "ui/testpanel/ConversationView.h"
 #include "ui/testpanel/ExecutionTracker.h"
 #include "ui/testpanel/FormColumn.h"
 #include "ui/testpanel/RunOutputPane.h"
+#include "ui/testpanel/SideBySideView.h"
+#include "ui/testpanel/VariantColumn.h"
+#include "ui/testpanel/VariantKeeper.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
+#include <QStackedWidget>
 
 SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     : TestTab(backend, parent)
@@ -32,6 +40,18 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     column()->addLayout(pickRow);
 
     m_agentInfo = formcolumn::addHint(column(), left, QStringLiteral("agentInfo"));
+    auto *compareRow = new QHBoxLayout;
+    m_compare = new QCheckBox(tr("Com&pare variants"), left);
+    m_compare->setObjectName(QStringLiteral("compareVariants"));
+    m_compare->setToolTip(tr("Run the same inputs on up to %1 variants of the agent side by side")
+                              .arg(VariantSpec::MaxVariants));
+    m_addVariant = new QPushButton(tr("A&dd variant"), left);
+    m_addVariant->setObjectName(QStringLiteral("addVariantButton"));
+    compareRow->addWidget(m_compare);
+    compareRow->addStretch();
+    compareRow->addWidget(m_addVariant);
+    column()->addLayout(compareRow);
+    m_keepStatus = formcolumn::addHint(column(), left, QStringLiteral("keepStatus"));
 
     m_form = new FormBuilder(left);
     m_form->setEmptyText(tr("This agent takes no inputs."));
@@ -40,10 +60,14 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
     addRunRow(tr("Run"), tr("Run the agent with these inputs (Ctrl+Return)"), 90);
     runButton()->setDefault(true);
 
-    // Right: what came out, and the conversation a completed run can continue.
+    // Right: what came out, and the conversation a completed run can continue; or, comparing,
+    // the variants side by side.
     placeOutputBesideColumn();
-    auto *right = new QSplitter(Qt::Vertical, splitter());
-    splitter()->insertWidget(1, right);
+    m_right = new QStackedWidget(splitter());
+    m_right->setObjectName(QStringLiteral("singleAgentRight"));
+    splitter()->insertWidget(1, m_right);
+    auto *right = new QSplitter(Qt::Vertical, m_right);
+    m_right->addWidget(right);
     right->addWidget(output());
     m_conversation = new ConversationView(right);
     right->addWidget(m_conversation);
@@ -62,8 +86,26 @@ SingleAgentTab::SingleAgentTab(ExecutionBackend *backend, QWidget *parent)
         });
     connect(this, &TestTab::runningChanged, m_conversation, &ConversationView::setRunning);
 
+    m_keeper = new VariantKeeper(this);
+    connect(m_compare, &QCheckBox::toggled, this, &SingleAgentTab::setComparing);
+    connect(m_addVariant, &QPushButton::clicked, this, [this] {
+        if (m_sideBySide)
+            m_sideBySide->addVariant();
+    });
+    connect(m_keeper, &VariantKeeper::kept, this, [this](const Workspace &ws, const QString &path) {
+        m_keepStatus->setText(tr("Kept in the workspace file %1.").arg(QFileInfo(path).fileName()));
+        updateKeepAllowed();
+        emit variantKept(ws, path);
+    });
+    connect(m_keeper, &VariantKeeper::failed, this, [this](const QString &message) {
+        m_keepStatus->clear();
+        updateKeepAllowed();
+        MessageBox::warning(this, tr("Keep this variant"), tr("The variant was not kept."), message);
+    });
+
     connect(m_agentPicker, &QComboBox::currentIndexChanged, this, &SingleAgentTab::onAgentChanged);
     watchForm(m_form);
+    setComparing(false);
     updateButtons();
 }
 
@@ -139,6 +181,7 @@ void SingleAgentTab::onAgentChanged()
             m_workspace.agents.isEmpty() ? tr("This workspace has no agents.") : tr("Choose an agent."));
         m_agentInfo->clear();
         output()->setOutputFields({});
+        showAgentSideBySide();
         updateButtons();
         return;
     }
@@ -159,6 +202,7 @@ void SingleAgentTab::onAgentChanged()
         // First time with this agent: start from its first saved example, so Run works at once.
         m_form->setValues(agent->examples.first().inputs);
     output()->setOutputFields(agent->signature.outputs);
+    showAgentSideBySide();
     updateButtons();
 }
 
@@ -169,7 +213,20 @@ void SingleAgentTab::setInputs(const QJsonObject &inputs)
 
 bool SingleAgentTab::canRun() const
 {
-    return m_backend && m_workspace.agent(currentAgentId()) && m_form->isValid() && !isRunning();
+    return m_backend && m_workspace.agent(currentAgentId()) && m_form->isValid() && !isRunning()
+        && (!isComparing() || (m_sideBySide && m_sideBySide->problems().isEmpty()));
+}
+
+bool SingleAgentTab::isRunning() const
+{
+    return TestTab::isRunning() || (m_sideBySide && m_sideBySide->isRunning());
+}
+
+void SingleAgentTab::cancel()
+{
+    TestTab::cancel();
+    if (m_sideBySide)
+        m_sideBySide->cancel();
 }
 
 QString SingleAgentTab::run(const QString &rerunOf)
@@ -177,6 +234,8 @@ QString SingleAgentTab::run(const QString &rerunOf)
     if (!canRun())
         return {};
     saveInputs();
+    if (isComparing())
+        return runVariants(rerunOf);
     ExecutionRequest request;
     request.agentId = currentAgentId();
     request.inputs = m_form->values();
@@ -242,8 +301,136 @@ void SingleAgentTab::saveInputs()
 
 void SingleAgentTab::updateButtons()
 {
-    showRunState(m_workspace.agent(currentAgentId()) != nullptr, m_form->problems());
+    const bool comparing = isComparing();
+    QStringList problems = m_form->problems();
+    const int columns = m_sideBySide ? m_sideBySide->count() : 0;
+    if (comparing && m_sideBySide)
+        problems << m_sideBySide->problems();
+    showRunState(m_workspace.agent(currentAgentId()) != nullptr, problems);
     m_agentPicker->setEnabled(!isRunning());
+    m_compare->setEnabled(!isRunning());
+    m_addVariant->setVisible(comparing);
+    m_addVariant->setEnabled(!isRunning() && columns > 0 && columns < VariantSpec::MaxVariants);
     runButton()->setToolTip(m_form->isValid() ? tr("Run the agent with these inputs (Ctrl+Return)")
                                               : m_form->problems().join(QLatin1Char('\n')));
+}
+
+void SingleAgentTab::setComparing(bool on)
+{
+    if (isRunning())
+        return;
+    if (m_compare->isChecked() != on) {
+        m_compare->setChecked(on); // comes back here through toggled()
+        return;
+    }
+    if (on)
+        ensureSideBySide();
+    m_right->setCurrentIndex(on ? 1 : 0);
+    // The columns take the room: the form narrows to what it needs, and widens back after.
+    const QList<int> sizes = splitter()->sizes();
+    const int total = sizes.value(0) + sizes.value(1);
+    if (on && total > 0) {
+        m_formWidth = sizes.value(0);
+        const int narrow = qMin(m_formWidth, columnWidget()->minimumSizeHint().width());
+        splitter()->setSizes({ narrow, total - narrow });
+    } else if (!on && total > 0 && m_formWidth > 0) {
+        splitter()->setSizes({ m_formWidth, total - m_formWidth });
+    }
+    m_keepStatus->clear();
+    m_keepStatus->setVisible(on);
+    updateButtons();
+}
+
+bool SingleAgentTab::isComparing() const
+{
+    return m_compare->isChecked();
+}
+
+QString SingleAgentTab::runVariants(const QString &rerunOf)
+{
+    ExecutionRequest request;
+    request.agentId = currentAgentId();
+    request.inputs = m_form->values();
+    request.testMode = mode();
+    request.rerunOf = rerunOf;
+    applyRunOptions(request);
+    // The trust question is asked once for all the variants, before any of them starts.
+    if (const auto &hook = tracker()->beforeStart())
+        hook();
+    m_keepStatus->clear();
+    const QStringList ids = ensureSideBySide()->run(request);
+    updateButtons();
+    return ids.value(0);
+}
+
+void SingleAgentTab::updateKeepAllowed()
+{
+    if (!m_sideBySide)
+        return;
+    auto *active = qobject_cast<ActiveBackend *>(m_backend.data());
+    const ExecutionBackend *engine = active ? active->backend() : m_backend.data();
+    QString reason;
+    if (!engine || !engine->runsLocalWorkspace())
+        reason = tr("This workspace is served by a server: its agents are edited there.");
+    else if (m_workspace.filePath.isEmpty() || m_workspace.filePath.startsWith(QLatin1Char(':')))
+        reason = tr("This workspace has no file yet: save it first (File > Save As).");
+    else if (m_keeper->isBusy())
+        reason = tr("Writing the workspace file…");
+    m_sideBySide->setKeepAllowed(reason.isEmpty(), reason);
+}
+
+void SingleAgentTab::keepVariant(int index)
+{
+    if (!m_sideBySide)
+        return;
+    const AgentSpec *agent = m_workspace.agent(m_sideBySide->agentId());
+    VariantColumn *column = m_sideBySide->column(index);
+    if (!agent || !column || isRunning())
+        return;
+    const VariantSpec v = column->variant();
+    const auto answer = MessageBox::question(this, tr("Keep this variant"),
+        tr("Write variant \"%1\" into agent %2 and save %3?\n\nModel: %4\nInstructions: %5")
+            .arg(v.name, agent->id, QFileInfo(m_workspace.filePath).fileName(), v.summary(),
+                v.instructions == agent->instructions ? tr("unchanged") : tr("replaced")),
+        QMessageBox::Save | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer != QMessageBox::Save)
+        return;
+    QString error;
+    if (!m_keeper->keep(m_workspace, agent->id, v, &error)) {
+        MessageBox::warning(this, tr("Keep this variant"), tr("The variant was not kept."), error);
+        return;
+    }
+    m_keepStatus->setText(tr("Writing %1…").arg(QFileInfo(m_workspace.filePath).fileName()));
+    updateKeepAllowed();
+}
+
+SideBySideView *SingleAgentTab::ensureSideBySide()
+{
+    if (m_sideBySide)
+        return m_sideBySide;
+    // Made the first time it is asked for: until then the tab holds one output pane only (its
+    // child names — streamOutput, metricStatus, … — stay unique in the tab).
+    m_sideBySide = new SideBySideView(m_backend, m_right);
+    m_right->addWidget(m_sideBySide);
+    connect(m_sideBySide, &SideBySideView::columnsChanged, this, [this] { updateButtons(); });
+    connect(m_sideBySide, &SideBySideView::statusChanged, this, [this] { updateButtons(); });
+    connect(m_sideBySide, &SideBySideView::runningChanged, this, [this](bool running) {
+        updateButtons();
+        emit runningChanged(running);
+    });
+    connect(m_sideBySide, &SideBySideView::keepRequested, this, &SingleAgentTab::keepVariant);
+    connect(m_sideBySide, &SideBySideView::runConfirmed, this, &SingleAgentTab::variantRunConfirmed);
+    showAgentSideBySide();
+    return m_sideBySide;
+}
+
+void SingleAgentTab::showAgentSideBySide()
+{
+    if (!m_sideBySide)
+        return;
+    QStringList providers;
+    for (const ProviderConfig &p : std::as_const(m_workspace.providers))
+        providers << p.id;
+    m_sideBySide->setAgent(m_workspace.agent(currentAgentId()), providers);
+    updateKeepAllowed();
 }

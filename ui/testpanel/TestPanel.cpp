@@ -18,6 +18,9 @@ TestPanel::TestPanel(ExecutionBackend *backend, QWidget *parent)
     addTestTab(m_full);
 
     connect(m_node, &NodeInContextTab::pinRequested, this, &TestPanel::pinRequested);
+    connect(m_single, &SingleAgentTab::variantKept, this, &TestPanel::workspaceSaved);
+    // Side by side: the trace follows the first column's run.
+    connect(m_single, &SingleAgentTab::variantRunConfirmed, this, &TestPanel::executionStarted);
     connect(m_full, &FullWorkflowTab::testInContextRequested, this,
         [this](const QString &orch, const QString &node, const QJsonObject &upstream, const QJsonObject &own,
             const QString &text, const QString &executionId) {

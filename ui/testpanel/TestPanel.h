@@ -61,6 +61,9 @@ signals:
     // A run started in one of the tabs, under the id its backend confirmed (for the history and
     // trace views).
     void executionStarted(const QString &executionId);
+    // Single Agent kept a side-by-side variant: the workspace file at `path` now holds
+    // `workspace` (the window takes it as its document and gives it to the engine).
+    void workspaceSaved(const Workspace &workspace, const QString &path);
 
 private:
     void addTestTab(TestTab *tab);

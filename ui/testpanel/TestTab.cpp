@@ -96,10 +96,15 @@ void TestTab::watchForm(FormBuilder *form)
     connect(form, &FormBuilder::valuesEdited, this, [this] { updateButtons(); });
 }
 
-QString TestTab::startRun(ExecutionRequest request)
+void TestTab::applyRunOptions(ExecutionRequest &request)
 {
     if (m_options)
         m_options->apply(request);
+}
+
+QString TestTab::startRun(ExecutionRequest request)
+{
+    applyRunOptions(request);
     const QString id = m_tracker->start(request);
     updateButtons();
     emit runningChanged(true);

@@ -39,10 +39,12 @@ public:
     virtual void setWorkspace(const Workspace &workspace) = 0;
 
     virtual bool canRun() const = 0;
-    bool isRunning() const;
+    // The tab's run is going (a tab with runs of its own besides the tracker's says so too).
+    virtual bool isRunning() const;
     // Runs the current form; returns the execution id (empty when it cannot run).
     virtual QString run(const QString &rerunOf = {}) = 0;
-    void cancel();
+    // Cancels the tab's run (all of them, for a tab that has several).
+    virtual void cancel();
     // Shows a stored execution of this tab's mode (its target and inputs), ready to run again.
     // False, with *error saying why, when a run of this tab is going or the target is not in
     // this workspace.
@@ -80,6 +82,9 @@ protected:
     // Starts `request` through the tracker, with the budget and the pending tool mocks of the
     // run options (which are then cleared); returns the execution id.
     QString startRun(ExecutionRequest request);
+    // What startRun() adds to a request before it starts: the budget and the pending tool
+    // mocks (which are then cleared). For a tab that starts the request elsewhere.
+    void applyRunOptions(ExecutionRequest &request);
     // Enables Run / Cancel and writes the status line: "Running…", nothing when there is no
     // target, the fields to fix, or "Ready to run.".
     void showRunState(bool hasTarget, const QStringList &problems);
