@@ -24,6 +24,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QTemporaryDir>
 #include <QTimer>
 
 #include <atomic>
@@ -529,13 +530,20 @@ int EvalCommand::exec(const QStringList &args)
         return bad(error);
 
     ExecutionBackend *backend = remote.get();
+    QTemporaryDir scratch;
     std::unique_ptr<LocalBackend> local;
     if (!remote) {
         EngineSettings settings;
         if (trusted)
             settings.credentialTrust = CredentialTrust::everything();
-        settings.databasePath = setup.dbPath;
+        // The runner reads each case's record back from the engine, so --no-history still
+        // gives the engine a database: a throwaway one, removed at exit.
+        settings.databasePath
+            = setup.dbPath.isEmpty() ? scratch.filePath(QStringLiteral("scratch.db")) : setup.dbPath;
         settings.concurrency = setup.options.concurrency;
+        // Nobody replays a finished case's events (the runner reads its record from the store),
+        // so thousands of cases need not keep theirs in memory for the default ten minutes.
+        settings.eventRetentionMs = 2000;
         local = std::make_unique<LocalBackend>(ws, settings);
         QObject::connect(local->engine(), &Engine::storeFailed, local.get(), [](const QString &message) {
             cli::errLine(QStringLiteral("warning: history not recorded: ") + message);

@@ -476,8 +476,7 @@ int RunnerCli::exec(const QStringList &args)
         return ToolsCommand::exec(rest);
     if (command == QLatin1String("eval"))
         return EvalCommand::exec(rest);
-    return badArguments(
-        QStringLiteral("unknown command '%1' (run, eval, history, show, validate or tools)").arg(command));
+    return badArguments(QStringLiteral("unknown command '%1' (run, history, show or validate)").arg(command));
 }
 
 int RunnerCli::validate(const QStringList &args)

@@ -32,6 +32,12 @@ if [[ ! -x "$promptfoo" ]]; then
   mkdir -p "$cache"
   npm install --prefix "$cache" --no-audit --no-fund --loglevel=error "promptfoo@$promptfoo_version" >&2
 fi
+# The published package keeps its database migrations in dist/drizzle but looks for them in
+# drizzle/ at the package root when run from dist/src: give it the folder it looks for.
+pkg="$cache/node_modules/promptfoo"
+if [[ -d "$pkg/dist/drizzle" && ! -e "$pkg/drizzle" ]]; then
+  ln -s dist/drizzle "$pkg/drizzle"
+fi
 [[ $only_install == 1 ]] && exit 0
 [[ -x "$runner" ]] || { echo "no runner at $runner (build agentstudio-run first)" >&2; exit 2; }
 [[ -x /usr/bin/time ]] || { echo "/usr/bin/time (GNU time) is needed for peak RSS" >&2; exit 2; }
@@ -54,6 +60,7 @@ REPLY = "fixed reply from the bench server"
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     def log_message(self, *args):
         pass
     def do_POST(self):
@@ -73,11 +80,11 @@ class Handler(BaseHTTPRequestHandler):
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": REPLY}, "finish_reason": "stop"}],
                 "usage": usage}).encode()
             kind = "application/json"
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        # One write for head and body, no Nagle: otherwise a client's delayed ACK holds every
+        # answer ~40 ms, and both tools would measure mostly that.
+        head = "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (kind, len(data))
+        self.wfile.write(head.encode() + data)
+        self.wfile.flush()
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
@@ -122,15 +129,17 @@ with open(f"{d}/promptfooconfig.yaml", "w") as f:
 PY
 }
 
-# Runs a command under GNU time; sets wall (s) and rss (MiB).
+# Runs a command under GNU time; sets wall (s), cpu (user + system s) and rss (MiB). CPU time
+# is printed too: on a loaded machine it says more than wall time.
 measure() {
   local log="$1"; shift
   /usr/bin/time -v -o "$log.time" "$@" > "$log.out" 2> "$log.err" || true
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$log.time")
+  cpu=$(awk -F': ' '/User time|System time/ {s+=$2} END {printf "%.2f", s}' "$log.time")
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$log.time")
 }
 
-printf '%-26s %12s %12s %10s %12s %12s %10s %8s\n' "cases @ concurrency" "ours wall s" "pf wall s" "speed" "ours RSS MiB" "pf RSS MiB" "memory" "passes"
+printf '%-20s %11s %11s %7s %10s %10s %7s %11s %11s %7s %9s\n' "cases @ concurrency" "ours wall s" "pf wall s" "speed" "ours CPU s" "pf CPU s" "CPU" "ours RSS MB" "pf RSS MB" "memory" "passes"
 for size in $sizes; do
   n="${size%%:*}"; j="${size##*:}"
   dir="$work/n$n"
@@ -138,20 +147,24 @@ for size in $sizes; do
 
   measure "$dir/ours" "$runner" eval --workspace "$work/bench.agents.json" --dataset "$dir/bench.eval.json" \
     --concurrency "$j" --db "$dir/history.db" --format json --output "$dir/ours.json"
-  ours_wall=$wall; ours_rss=$rss
+  ours_wall=$wall; ours_cpu=$cpu; ours_rss=$rss
   ours_pass=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run"]["passed"])' "$dir/ours.json" 2>/dev/null || echo "?")
 
-  (cd "$dir" && measure "$dir/pf" env PROMPTFOO_DISABLE_TELEMETRY=1 PROMPTFOO_DISABLE_UPDATE=1 \
+  cd "$dir"
+  measure "$dir/pf" env PROMPTFOO_DISABLE_TELEMETRY=1 PROMPTFOO_DISABLE_UPDATE=1 \
     PROMPTFOO_CONFIG_DIR="$dir/pfconfig" OPENAI_API_KEY=bench-not-a-key \
     "$promptfoo" eval -c "$dir/promptfooconfig.yaml" --no-cache -j "$j" --no-progress-bar --no-table \
-    -o "$dir/pf.json")
-  pf_wall=$wall; pf_rss=$rss
+    -o "$dir/pf.json"
+  cd "$root"
+  pf_wall=$wall; pf_cpu=$cpu; pf_rss=$rss
   pf_pass=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"]["stats"]["successes"])' "$dir/pf.json" 2>/dev/null || echo "?")
 
   speed=$(awk -v a="$ours_wall" -v b="$pf_wall" 'BEGIN { if (a > 0) printf "%.1fx", b / a; else print "-" }')
+  cpuratio=$(awk -v a="$ours_cpu" -v b="$pf_cpu" 'BEGIN { if (a > 0) printf "%.1fx", b / a; else print "-" }')
   memory=$(awk -v a="$ours_rss" -v b="$pf_rss" 'BEGIN { if (a > 0) printf "%.1fx", b / a; else print "-" }')
   same="$ours_pass/$pf_pass"
-  printf '%-26s %12s %12s %10s %12s %12s %10s %8s\n' "$n @ $j" "$ours_wall" "$pf_wall" "$speed" "$ours_rss" "$pf_rss" "$memory" "$same"
+  printf '%-20s %11s %11s %7s %10s %10s %7s %11s %11s %7s %9s\n' "$n @ $j" "$ours_wall" "$pf_wall" "$speed" \
+    "$ours_cpu" "$pf_cpu" "$cpuratio" "$ours_rss" "$pf_rss" "$memory" "$same"
   if [[ "$ours_pass" != "$pf_pass" || "$ours_pass" != "$n" ]]; then
     echo "pass counts differ (ours $ours_pass, promptfoo $pf_pass, cases $n); logs:" >&2
     tail -5 "$dir/ours.err" "$dir/pf.err" >&2 || true
