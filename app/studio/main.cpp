@@ -1,6 +1,6 @@
-// agentstudio [--workspace FILE | FILE] [--db FILE] [--remote URL --token-file FILE] (docs/cli.md):
-// the desktop app. Wires the embedded engine (LocalBackend, its own thread) to the main window,
-// optionally connects to a remote workspace server at start, and runs the event loop.
+// agentstudio [--workspace FILE | FILE] [--db FILE] [--eval FILE] [--remote URL --token-file FILE]
+// (docs/cli.md): the desktop app. Wires the embedded engine (LocalBackend, its own thread) to the main
+// window, optionally connects to a remote workspace server at start, and runs the event loop.
 #include "core/engine/LocalBackend.h"
 #include "core/remote/RemoteBackend.h"
 #include "core/store/ExecutionStore.h"
@@ -61,7 +61,12 @@ int main(int argc, char *argv[])
     const QCommandLineOption tokenFileOption(QStringLiteral("token-file"),
         QStringLiteral("File holding the bearer token for --remote (never logged or saved)."),
         QStringLiteral("FILE"));
+    const QCommandLineOption evalOption(QStringLiteral("eval"),
+        QStringLiteral(
+            "Dataset (*.eval.json) or promptfoo config (*.yaml) to open in the Evaluations panel."),
+        QStringLiteral("FILE"));
     parser.addOption(workspaceOption);
+    parser.addOption(evalOption);
     parser.addOption(dbOption);
     parser.addOption(remoteOption);
     parser.addOption(tokenFileOption);
@@ -97,7 +102,10 @@ int main(int argc, char *argv[])
     LocalBackend backend(Workspace(), settings);
 
     MainWindow window(&backend);
+    window.setHistoryDatabasePath(settings.databasePath); // eval runs are recorded there too
     window.openInitialWorkspace(workspacePath);
+    if (parser.isSet(evalOption))
+        window.openEvalDataset(parser.value(evalOption)); // read on a worker; the window shows at once
     // The local workspace stays loaded for File > Use Local Engine. The remote one shows once
     // the server answers; meanwhile the status bar says "connecting…" (nothing waits here).
     if (remoteUrl.isValid())

@@ -23,6 +23,7 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSaveFile>
@@ -370,6 +371,8 @@ void HistoryDock::connectListAndActions()
         updateStatusLabel();
     });
     connect(m_table, &QTableView::doubleClicked, this, [this] { openSelectedTrace(); });
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table, &QWidget::customContextMenuRequested, this, &HistoryDock::showContextMenu);
     connect(m_rerun, &QPushButton::clicked, this, &HistoryDock::rerunSelected);
     connect(m_openTrace, &QPushButton::clicked, this, &HistoryDock::openSelectedTrace);
     connect(m_compare, &QPushButton::clicked, this, &HistoryDock::compareSelected);
@@ -655,6 +658,35 @@ void HistoryDock::openSelectedTrace()
     if (m_traceView)
         m_traceView->openExecution(id);
     emit traceRequested(id);
+}
+
+void HistoryDock::saveSelectedAsTestCase()
+{
+    const QList<ExecutionRecord> selected = selectedRecords();
+    if (selected.size() == 1)
+        emit saveAsTestCaseRequested(selected.first().id);
+}
+
+// The row's actions, the same as the buttons, plus "Save as Test Case…" (the Evaluations
+// panel builds the case and asks where it goes).
+void HistoryDock::showContextMenu(const QPoint &pos)
+{
+    const QModelIndex at = m_table->indexAt(pos);
+    if (!at.isValid())
+        return;
+    if (!m_table->selectionModel()->isRowSelected(at.row(), at.parent()))
+        m_table->selectRow(at.row());
+    auto *menu = new QMenu(this);
+    menu->setObjectName(QStringLiteral("historyContextMenu"));
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    const bool one = selectedRecords().size() == 1;
+    menu->addAction(tr("Open Trace"), this, &HistoryDock::openSelectedTrace)->setEnabled(one);
+    menu->addAction(tr("Run Again"), this, &HistoryDock::rerunSelected)->setEnabled(m_rerun->isEnabled());
+    menu->addAction(tr("Compare"), this, &HistoryDock::compareSelected)->setEnabled(m_compare->isEnabled());
+    QAction *save = menu->addAction(tr("Save as Test Case…"), this, &HistoryDock::saveSelectedAsTestCase);
+    save->setObjectName(QStringLiteral("actionSaveAsTestCase"));
+    save->setEnabled(one);
+    menu->popup(m_table->viewport()->mapToGlobal(pos));
 }
 
 void HistoryDock::compareSelected()

@@ -73,6 +73,8 @@ public:
     void rerunSelected();
     void openSelectedTrace();
     void compareSelected();
+    // "Save as Test Case…" (context menu): asks for the one selected run to become a case.
+    void saveSelectedAsTestCase();
     void deleteSelected(); // asks first (MessageBox seam)
     void applyRetention(int keepLast, int olderThanDays);
     QString exportTo(const QString &path) const; // .csv or .json by extension; "" = ok
@@ -84,6 +86,8 @@ signals:
     void traceRequested(const QString &executionId);
     void compareOpened(CompareView *view);
     void executionsDeleted(int count);
+    // "Save as Test Case…" on a run (the Evaluations panel turns it into a dataset case).
+    void saveAsTestCaseRequested(const QString &executionId);
 
 private:
     QHBoxLayout *buildSearchRow(QWidget *content);
@@ -106,6 +110,7 @@ private:
     QObject *newDeleteContext();
     void openRetentionDialog();
     void onExportClicked();
+    void showContextMenu(const QPoint &pos);
     QStringList searchTerms() const;
 
     QPointer<ExecutionBackend> m_backend;

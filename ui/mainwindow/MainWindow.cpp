@@ -10,6 +10,7 @@
 #include "ui/settings/WorkspaceTrust.h"
 #include "ui/testpanel/TestPanel.h"
 
+#include "ui/eval/EvalPanel.h"
 #include "ui/history/HistoryDock.h"
 #include "ui/tools/ToolsPanel.h"
 #include "ui/trace/CompareView.h" // HistoryDock.h's inline compareView() needs the full type
@@ -281,7 +282,50 @@ void MainWindow::installDocks()
         toolsDock->show();
         toolsDock->raise();
     });
+
+    // --- Evaluations dock (ui/eval): datasets run through the active backend, recorded in the
+    // history database; a cell's trace opens in the trace dock; "Save as test case" from the
+    // history's context menu and from the test panel's last run.
+    auto *evalDock = new QDockWidget(tr("Evaluations"), this);
+    evalDock->setObjectName(QStringLiteral("evalDock"));
+    m_evalPanel = new EvalPanel(m_active, evalDock);
+    m_evalPanel->setTraceView(m_trace);
+    evalDock->setWidget(m_evalPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, evalDock);
+    m_viewMenu->addAction(evalDock->toggleViewAction());
+    tabifyDockWidget(toolsDock, evalDock);
+    QAction *showEval = m_viewMenu->addAction(tr("Show &Evaluations Panel"));
+    showEval->setObjectName(QStringLiteral("actionShowEvaluations"));
+    showEval->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    m_evalDock = evalDock;
+    const auto raiseEval = [evalDock] {
+        evalDock->show();
+        evalDock->raise();
+    };
+    connect(showEval, &QAction::triggered, evalDock, raiseEval);
+    connect(m_evalPanel, &EvalPanel::traceRequested, this, [traceDock] {
+        traceDock->show();
+        traceDock->raise();
+    });
+    connect(m_testPanel, &TestPanel::executionStarted, m_evalPanel, &EvalPanel::setLastTestRun);
+    connect(
+        m_history, &HistoryDock::saveAsTestCaseRequested, m_evalPanel, [this, raiseEval](const QString &id) {
+            raiseEval();
+            m_evalPanel->saveAsTestCase(id);
+        });
     m_history->raise();
+}
+
+void MainWindow::setHistoryDatabasePath(const QString &path)
+{
+    m_evalPanel->setHistoryDatabasePath(path);
+}
+
+void MainWindow::openEvalDataset(const QString &path)
+{
+    m_evalDock->show();
+    m_evalDock->raise();
+    m_evalPanel->openDataset(path);
 }
 
 void MainWindow::openInitialWorkspace(const QString &path)

@@ -6,6 +6,7 @@
 #include <QMainWindow>
 #include <QPointer>
 
+class EvalPanel;
 class ExecutionBackend;
 class HistoryDock;
 class RemoteBackend;
@@ -63,6 +64,13 @@ public:
     QStringList recentFiles() const;
 
     TestPanel *testPanel() const { return m_testPanel; }
+    // The Evaluations dock's panel ("evalDock" / "evalPanel").
+    EvalPanel *evalPanel() const { return m_evalPanel; }
+    HistoryDock *historyDock() const { return m_history; }
+    // The history database the embedded engine writes (eval runs are recorded there too).
+    void setHistoryDatabasePath(const QString &path);
+    // Shows the Evaluations dock and opens a dataset or promptfoo config in it (`--eval FILE`).
+    void openEvalDataset(const QString &path);
     // The backend in use: the local one given to the constructor, or the remote one.
     ExecutionBackend *backend() const { return m_backend; }
     // What the views use: forwards to backend() (owned by this window).
@@ -152,6 +160,8 @@ private:
     QPointer<QDockWidget> m_bottomDock; // history (tabbed with trace), sized on first start
     TraceView *m_trace = nullptr; // in the trace dock (child of this window)
     HistoryDock *m_history = nullptr; // child of this window
+    EvalPanel *m_evalPanel = nullptr; // in the evaluations dock (child of this window)
+    QDockWidget *m_evalDock = nullptr; // child of this window
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     QAction *m_saveAction = nullptr;
