@@ -131,10 +131,71 @@ Check betweenCheck(const EvalAssertion &a, const Subject &s)
     return c;
 }
 
+// The JSON objects and arrays embedded in `text` ("extract": true, promptfoo's contains-json):
+// each balanced {…} or […] (strings honoured) that parses, in order of appearance.
+QList<QJsonValue> embeddedJson(const QString &text)
+{
+    QList<QJsonValue> found;
+    for (qsizetype start = 0; start < text.size(); ++start) {
+        const QChar open = text.at(start);
+        if (open != u'{' && open != u'[')
+            continue;
+        int depth = 0;
+        bool inString = false;
+        for (qsizetype i = start; i < text.size(); ++i) {
+            const QChar ch = text.at(i);
+            if (inString) {
+                if (ch == u'\\')
+                    ++i;
+                else if (ch == u'"')
+                    inString = false;
+                continue;
+            }
+            if (ch == u'"')
+                inString = true;
+            else if (ch == u'{' || ch == u'[')
+                ++depth;
+            else if ((ch == u'}' || ch == u']') && --depth == 0) {
+                if (const auto v = eval::detail::parseJsonText(text.mid(start, i - start + 1), nullptr)) {
+                    found.append(*v);
+                    start = i; // continue after this value
+                }
+                break;
+            }
+        }
+    }
+    return found;
+}
+
+bool extracts(const EvalAssertion &a)
+{
+    return a.spec.value(QLatin1String("extract")).toBool();
+}
+
 Check schemaCheck(const EvalAssertion &a, const Subject &s)
 {
     Check c;
     c.expected = QStringLiteral("a value that fits the schema");
+    const JsonSchema schema(a.spec.value(QLatin1String("schema")).toObject());
+    if (extracts(a)) {
+        const QList<QJsonValue> values = embeddedJson(s.text);
+        c.expected = QStringLiteral("text holding a JSON value that fits the schema");
+        c.got = gotOf(s);
+        QStringList first;
+        for (const QJsonValue &v : values) {
+            const QStringList problems = schema.validate(v);
+            if (problems.isEmpty()) {
+                c.holds = true;
+                return c;
+            }
+            if (first.isEmpty())
+                first = problems;
+        }
+        c.got += values.isEmpty()
+            ? QStringLiteral(" (no JSON value in the text)")
+            : QStringLiteral(" (") + first.join(QStringLiteral("; ")) + QLatin1Char(')');
+        return c;
+    }
     QJsonValue value = s.value;
     if (!s.whole && value.isString()) // a str field holding JSON text
         if (const auto parsed = eval::detail::parseJsonText(value.toString(), nullptr))
@@ -143,7 +204,7 @@ Check schemaCheck(const EvalAssertion &a, const Subject &s)
         c.got = gotOf(s) + QStringLiteral(" (not JSON)");
         return c;
     }
-    const QStringList problems = JsonSchema(a.spec.value(QLatin1String("schema")).toObject()).validate(value);
+    const QStringList problems = schema.validate(value);
     c.holds = problems.isEmpty();
     c.got = quoted(value)
         + (problems.isEmpty()
@@ -185,7 +246,12 @@ Check outputCheck(const EvalAssertion &a, const Subject &s)
     } else if (t == u"is_json") {
         QString error;
         c.expected = QStringLiteral("JSON");
-        if (s.whole || s.value.isString()) {
+        if (extracts(a)) {
+            c.expected = QStringLiteral("text holding a JSON object or array");
+            c.holds = !embeddedJson(s.text).isEmpty();
+            if (!c.holds)
+                c.got += QStringLiteral(" (no JSON value in the text)");
+        } else if (s.whole || s.value.isString()) {
             c.holds = eval::detail::parseJsonText(s.text, &error).has_value();
             if (!c.holds)
                 c.got += QStringLiteral(" (%1)").arg(error);

@@ -265,7 +265,9 @@ QStringList knownKeys(const QString &type)
     else if (type == u"between")
         keys << QStringLiteral("min") << QStringLiteral("max");
     else if (type == u"json_schema")
-        keys << QStringLiteral("schema");
+        keys << QStringLiteral("schema") << QStringLiteral("extract");
+    else if (type == u"is_json")
+        keys << QStringLiteral("extract");
     else if (type == u"tool_called")
         keys << QStringLiteral("tool") << QStringLiteral("pattern") << QStringLiteral("args")
              << QStringLiteral("times") << QStringLiteral("min") << QStringLiteral("max")

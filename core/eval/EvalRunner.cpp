@@ -495,6 +495,11 @@ void EvalRunner::Private::startSample(const SampleTask &t)
         : jr.spec.expected.isUndefined()      ? QString()
                                               : as::compactJson(jr.spec.expected);
     ExecutionRequest r = judge::request(jr.spec, in, ws);
+    // A model judge may name a provider the dataset brings along (a promptfoo grader): send
+    // the target's extra providers with it, as the case runs get them.
+    const QString judgeProvider = jr.spec.model.value(QLatin1String("provider")).toString();
+    if (!r.agentSpec.isEmpty() && !ws.provider(judgeProvider))
+        r.providers = dataset.target.providers;
     r.triggerType = options.triggerType;
     r.triggeredBy = options.triggeredBy;
     r.responseCache.mode = options.cacheMode;

@@ -190,6 +190,18 @@ void structureRows()
         R"(json_schema(issues): expected a value that fits the schema, got ["too long","tone"] ($[0]: expected at most 5 characters, got 8))");
     row("json_schema not JSON", R"({"type": "json_schema", "schema": {"type": "object"}})", kHello, false,
         R"(json_schema: expected a value that fits the schema, got "Hello world" (not JSON))");
+    row("is_json extract", R"({"type": "is_json", "extract": true})",
+        R"({"text": "Here: {\"a\": \"}\"} done"})", true, R"(is_json: got "Here: {\"a\": \"}\"} done")");
+    row("is_json extract none", R"({"type": "is_json", "extract": true})", kHello, false,
+        R"(is_json: expected text holding a JSON object or array, got "Hello world" (no JSON value in the text))");
+    row("json_schema extract second value fits",
+        R"({"type": "json_schema", "extract": true, "schema": {"type": "object", "required": ["b"]}})",
+        R"({"text": "first {\"a\": 1} then {\"b\": 2}"})", true,
+        R"(json_schema: got "first {\"a\": 1} then {\"b\": 2}")");
+    row("json_schema extract none fits",
+        R"({"type": "json_schema", "extract": true, "schema": {"type": "object", "required": ["b"]}})",
+        R"({"text": "only {\"a\": 1}"})", false,
+        R"(json_schema: expected text holding a JSON value that fits the schema, got "only {\"a\": 1}" ($.b: missing (required)))");
     // status
     row("status pass", R"({"type": "status", "value": "completed"})", kHello, true,
         R"(status: got "completed")");
