@@ -206,6 +206,42 @@ private slots:
         QCOMPARE(o.run.costUsd, std::optional<double>(0.0)); // the agent's own cost is still known
     }
 
+    // A model judge whose provider only the dataset brings along (an inline target's
+    // `providers`, as a promptfoo grader is imported) reaches that provider.
+    void judgeUsesTheDatasetsProviders()
+    {
+        ScriptedHttpServer server;
+        server.enqueue(openAiReply(kPass));
+        EngineSettings s;
+        s.databasePath = m_dir.filePath(QStringLiteral("judge-providers.db"));
+        LocalBackend b(workspace(), s);
+        const QJsonObject agent = QJsonDocument::fromJson(R"({"id": "inline_sea",
+            "model": {"provider": "offline", "name": "scripted", "replies": ["calm sea"]},
+            "signature": {"inputs": [{"name": "topic", "type": "str"}],
+                          "outputs": [{"name": "text", "type": "str"}]}})")
+                                      .object();
+        const QJsonArray providers { QJsonObject { { QStringLiteral("id"), QStringLiteral("pf_judge") },
+            { QStringLiteral("kind"), QStringLiteral("openai") },
+            { QStringLiteral("base_url"), QString(server.url().toString() + QStringLiteral("/v1")) } } };
+        const QJsonObject judge { { QStringLiteral("type"), QStringLiteral("judge") },
+            { QStringLiteral("rubric"), QStringLiteral("mentions the sea") },
+            { QStringLiteral("model"),
+                QJsonObject { { QStringLiteral("provider"), QStringLiteral("pf_judge") },
+                    { QStringLiteral("name"), QStringLiteral("gpt-4o-mini") } } } };
+        const QJsonObject ds { { QStringLiteral("format"), QStringLiteral("agentstudio-eval/1") },
+            { QStringLiteral("target"),
+                QJsonObject {
+                    { QStringLiteral("agent_spec"), agent }, { QStringLiteral("providers"), providers } } },
+            { QStringLiteral("cases"), cases(1, QJsonArray { judge }) } };
+        EvalRunner runner(&b, nullptr);
+        EvalOptions o;
+        o.concurrency = 1;
+        runToEnd(runner, dataset(ds, b.workspace()), o);
+        const EvalResultRecord r = runner.results().value(0);
+        QCOMPARE(r.outcome, EvalOutcome::Pass);
+        QCOMPARE(server.requests.size(), 1);
+    }
+
     // A workspace agent as judge: gets the inputs it declares, its bool `pass` decides.
     void agentJudge()
     {
