@@ -86,6 +86,8 @@ struct EvalRunner::Private
     void sampleFinished(const SampleTask &t, const ExecutionRecord &record, const Error &error);
     void completeJob(int index);
     void skipJob(int index, const QString &why);
+    // The result's identity (run, case, variant, repeat, order), set when the job starts or is skipped.
+    EvalResultRecord &identify(Job &job) const;
     void publish(Job &job);
     void updateProgress();
     void maybeFinish();
@@ -383,15 +385,9 @@ ExecutionRequest EvalRunner::Private::caseRequest(const Job &job) const
 void EvalRunner::Private::startJob(int index)
 {
     Job &job = jobs[index];
-    const EvalCase &c = dataset.cases.at(job.caseIndex);
     job.state = Job::State::Running;
     job.startedMs = clock.elapsed();
-    EvalResultRecord &r = job.result;
-    r.evalRunId = run.id;
-    r.caseId = c.id;
-    r.variant = variants.at(job.variant).name;
-    r.repeatIndex = job.repeat;
-    r.caseOrder = c.order;
+    identify(job);
     execute(caseRequest(job),
         [this, index](const ExecutionRecord &rec, const Error &error) { caseFinished(index, rec, error); });
     updateProgress();
@@ -565,9 +561,8 @@ void EvalRunner::Private::completeJob(int index)
     maybeFinish();
 }
 
-void EvalRunner::Private::skipJob(int index, const QString &why)
+EvalResultRecord &EvalRunner::Private::identify(Job &job) const
 {
-    Job &job = jobs[index];
     const EvalCase &c = dataset.cases.at(job.caseIndex);
     EvalResultRecord &r = job.result;
     r.evalRunId = run.id;
@@ -575,6 +570,13 @@ void EvalRunner::Private::skipJob(int index, const QString &why)
     r.variant = variants.at(job.variant).name;
     r.repeatIndex = job.repeat;
     r.caseOrder = c.order;
+    return r;
+}
+
+void EvalRunner::Private::skipJob(int index, const QString &why)
+{
+    Job &job = jobs[index];
+    EvalResultRecord &r = identify(job);
     r.outcome = EvalOutcome::Skipped;
     r.error = why;
     publish(job);
