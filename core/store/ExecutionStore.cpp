@@ -6,6 +6,7 @@
 #include "core/store/StoreSchema.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -14,6 +15,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStandardPaths>
+#include <QThread>
 #include <QVariant>
 
 #include <algorithm>
@@ -635,6 +637,26 @@ void ExecutionStore::close()
     m_txDepth = 0;
 }
 
+namespace {
+// Runs one PRAGMA of open(). Two connections switching a new file to WAL at once can get
+// SQLITE_BUSY without the busy handler being consulted (SQLite gives up at once where waiting
+// could deadlock), so a busy or locked answer is retried for up to the busy timeout. open()
+// never runs on the GUI thread (engine, reader and recorder threads open their own stores).
+bool execPragma(QSqlQuery &q, const QString &pragma)
+{
+    QElapsedTimer waited;
+    waited.start();
+    while (!q.exec(pragma)) {
+        const QString code = q.lastError().nativeErrorCode();
+        const bool busy = code == QLatin1String("5") || code == QLatin1String("6"); // BUSY, LOCKED
+        if (!busy || waited.elapsed() >= kBusyTimeoutMs)
+            return false;
+        QThread::msleep(10);
+    }
+    return true;
+}
+} // namespace
+
 Result<void> ExecutionStore::open(int *recovered)
 {
     if (recovered)
@@ -676,7 +698,7 @@ Result<void> ExecutionStore::open(int *recovered)
             QStringLiteral("PRAGMA temp_store = MEMORY"),
         };
         for (const QString &p : pragmas) {
-            if (!q.exec(p)) {
+            if (!execPragma(q, p)) {
                 const QString error = q.lastError().text();
                 q = QSqlQuery();
                 db = QSqlDatabase();
