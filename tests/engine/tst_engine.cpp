@@ -8,6 +8,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -644,10 +645,22 @@ private slots:
         checkSequence(log.byId.value(failed));
 
         // Cancel queued right behind the start: handled before the deferred failure.
+        // The engine thread is held while both are queued, so the cancel is in its queue before
+        // the start is even looked at, however the threads are scheduled.
         ExecutionRequest r = agentRequest(QStringLiteral("remote"), obj("in", QStringLiteral("x")));
         r.executionId = as::newId();
+        QSemaphore held, release;
+        QMetaObject::invokeMethod(
+            b->engine(),
+            [&held, &release] {
+                held.release();
+                release.acquire();
+            },
+            Qt::QueuedConnection);
+        held.acquire();
         b->start(r, nullptr, {});
         b->cancel(r.executionId);
+        release.release();
         QTRY_VERIFY(log.finished(r.executionId));
         QCOMPARE(log.completeStatus(r.executionId), QStringLiteral("cancelled"));
         checkSequence(log.byId.value(r.executionId));
