@@ -29,6 +29,8 @@ const QList<Endpoint> &endpoints()
         { { QStringLiteral("api"), QStringLiteral("tools") }, Route::Tools, "GET" },
         { { QStringLiteral("api"), QStringLiteral("tools"), QString(), QString(), QStringLiteral("call") },
             Route::ToolCall, "POST" },
+        { { QStringLiteral("metrics") }, Route::Metrics, "GET" },
+        { { QStringLiteral("mcp") }, Route::Mcp, "POST, GET, DELETE" },
     };
     return table;
 }
@@ -60,8 +62,14 @@ Match match(const QByteArray &method, const QStringList &segments)
         m.allow = e.method;
         m.id = params.value(0);
         m.tool = params.value(1);
-        const bool head = method == "HEAD" && m.allow == "GET";
-        m.outcome = method == m.allow || head ? Outcome::Found : Outcome::MethodNotAllowed;
+        const QList<QByteArray> allowed = m.allow.split(',');
+        bool found = false;
+        for (const QByteArray &a : allowed) {
+            const QByteArray one = a.trimmed();
+            if (method == one || (method == "HEAD" && one == "GET"))
+                found = true;
+        }
+        m.outcome = found ? Outcome::Found : Outcome::MethodNotAllowed;
         return m;
     }
     return m;

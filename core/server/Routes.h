@@ -21,7 +21,9 @@ enum class Route {
     Cancel,
     WsPlain,
     Tools,
-    ToolCall
+    ToolCall,
+    Metrics, // GET /metrics (Prometheus text)
+    Mcp // POST, GET, DELETE /mcp (MCP Streamable HTTP)
 };
 
 enum class Outcome {
@@ -34,7 +36,8 @@ struct Match
 {
     Outcome outcome = Outcome::NotFound;
     Route route = Route::None; // also set with MethodNotAllowed (the route the path names)
-    QByteArray allow; // the one method the path takes ("GET" or "POST"); empty when NotFound
+    QByteArray
+        allow; // the methods the path takes ("GET", "POST" or "POST, GET, DELETE"); empty when NotFound
     // The path parameter: the agent id (AgentTest), orchestration id (OrchExecute) or execution
     // id (Get, Cancel, WsPlain), percent-decoded; empty for the other routes. ToolCall: the
     // tool source id.

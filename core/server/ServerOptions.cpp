@@ -34,7 +34,21 @@ QString ServerOptions::usage()
         "  address, the server answers only requests whose Host is a loopback name: 421.\n"
         "  --allowed-host NAME           a further Host name to accept (repeatable; reverse proxy)\n"
         "  --allowed-origin ORIGIN       with any given, a WebSocket upgrade that sends Origin\n"
-        "                                must send one of them: 403 (repeatable)\n");
+        "                                must send one of them: 403 (repeatable)\n"
+        "\n"
+        "Team server (see docs/team-server.md):\n"
+        "  --db postgresql://USER@HOST:PORT/DBNAME?sslmode=...\n"
+        "                                PostgreSQL instead of a SQLite file; the password comes\n"
+        "                                from PGPASSWORD or a password file (PGPASSFILE, ~/.pgpass)\n"
+        "  --instance NAME               this instance's name (host:port)\n"
+        "  --heartbeat MS                lease renewal interval (1000)\n"
+        "  --lease MS                    an instance silent this long is dead (5000)\n"
+        "\n"
+        "Operations (see docs/operations.md):\n"
+        "  --log FILE                    log file (standard error)\n"
+        "  --log-format json|text        one JSON object per line, or plain text (json)\n"
+        "  --log-inputs yes|no           execution log lines carry the inputs (no)\n"
+        "  --config FILE                 read options from FILE (one 'option value' per line)\n");
 }
 
 Result<ServerOptions> ServerOptions::fromArguments(const QStringList &arguments)
@@ -148,6 +162,28 @@ Result<ServerOptions> ServerOptions::fromArguments(const QStringList &arguments)
                     "--allowed-origin: expected an origin like https://app.example.com, got '%1'")
                                      .arg(value) };
             o.allowedOrigins.append(value);
+        } else if (flag == QLatin1String("--instance")) {
+            if (value.isEmpty())
+                return Failure { QStringLiteral("--instance: expected a name") };
+            o.instanceName = value;
+        } else if (flag == QLatin1String("--heartbeat")) {
+            problem = intValue(flag, value, 50, 600000, &n);
+            o.heartbeatMs = int(n);
+        } else if (flag == QLatin1String("--lease")) {
+            problem = intValue(flag, value, 200, 3600000, &n);
+            o.leaseMs = int(n);
+        } else if (flag == QLatin1String("--log")) {
+            o.logPath = value;
+        } else if (flag == QLatin1String("--log-format")) {
+            if (value != QLatin1String("json") && value != QLatin1String("text"))
+                return Failure { QStringLiteral("--log-format: expected json or text, got '%1'").arg(value) };
+            o.logFormat = value;
+        } else if (flag == QLatin1String("--log-inputs")) {
+            if (value != QLatin1String("yes") && value != QLatin1String("no"))
+                return Failure { QStringLiteral("--log-inputs: expected yes or no, got '%1'").arg(value) };
+            o.logInputs = value == QLatin1String("yes");
+        } else if (flag == QLatin1String("--config")) {
+            o.configPath = value;
         } else if (flag == QLatin1String("--allowed-host")) {
             if (value.isEmpty())
                 return Failure { QStringLiteral("--allowed-host: expected a host name") };
@@ -158,6 +194,10 @@ Result<ServerOptions> ServerOptions::fromArguments(const QStringList &arguments)
         if (!problem.isEmpty())
             return Failure { problem };
     }
+    if (o.leaseMs <= o.heartbeatMs)
+        return Failure { QStringLiteral("--lease: must be longer than --heartbeat (%1 ms), got %2 ms")
+                             .arg(o.heartbeatMs)
+                             .arg(o.leaseMs) };
     if (o.workspacePaths.isEmpty())
         return Failure { QStringLiteral("--workspace: required\n") + usage() };
     if (o.databasePath.isEmpty())

@@ -47,6 +47,14 @@ struct ServerOptions
     int retryAfterSeconds = 2; // Retry-After of the 429 answers
     QStringList allowedOrigins; // --allowed-origin: WebSocket upgrades need one (if any given)
     QStringList allowedHosts; // --allowed-host: Host names accepted besides loopback ones
+    // Team server (docs/team-server.md, docs/operations.md).
+    QString instanceName; // --instance: for health, metrics, logs and the app (default host:port)
+    int heartbeatMs = 1000; // --heartbeat: how often an instance renews its lease
+    int leaseMs = 5000; // --lease: an instance silent this long is dead; its runs interrupted
+    QString logFormat = QStringLiteral("json"); // --log-format json|text
+    QString logPath; // --log FILE (empty: standard error)
+    bool logInputs = false; // --log-inputs yes|no: execution log lines carry the inputs
+    QString configPath; // --config FILE: options read from a file (packaging/server.conf)
 
     // Parses the arguments after the program name. The message names the flag.
     static Result<ServerOptions> fromArguments(const QStringList &arguments);

@@ -1,5 +1,8 @@
 #include "core/server/WorkspaceServer.h"
 
+#include "core/server/McpHttpEndpoint.h"
+#include "core/server/cluster/ClusterNode.h"
+
 #include "core/api/ExecutionBackend.h"
 #include "core/api/HistoryQueryCodec.h"
 #include "core/common/Util.h"
@@ -9,6 +12,7 @@
 #include "core/store/ExecutionStore.h"
 
 #include <QFile>
+#include <QHostInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSslCertificate>
@@ -317,11 +321,33 @@ Result<void> WorkspaceServer::start(const ServerOptions &options)
     {
         // Open (create, migrate, recover) the database once here, so a bad --db fails at start
         // with a clear message instead of in the engines' threads later. Startup only.
+        m_instanceId = as::newId();
+        m_instanceName = options.instanceName.isEmpty()
+            ? QStringLiteral("%1:%2").arg(QHostInfo::localHostName()).arg(options.port)
+            : options.instanceName;
+        ExecutionStore::setProcessInstanceId(m_instanceId);
         ExecutionStore probe(options.databasePath);
+        m_storeKind = probe.kind();
+        if (m_storeKind == QLatin1String("postgresql")) {
+            // A new instance id owns no execution yet, so the store's recovery at open (which
+            // interrupts the runs of instances whose lease expired) never touches this one's.
+            ClusterNode::Settings cs;
+            cs.databaseUri = options.databasePath;
+            cs.instanceId = m_instanceId;
+            cs.instanceName = m_instanceName;
+            cs.heartbeatMs = options.heartbeatMs;
+            cs.leaseMs = options.leaseMs;
+            m_cluster = new ClusterNode(cs, this);
+        }
         int recovered = 0;
         const Result<void> opened = probe.open(&recovered);
         if (!opened)
-            return Failure { QStringLiteral("--db %1: %2").arg(options.databasePath, opened.error()) };
+            return Failure { QStringLiteral("--db %1: %2").arg(probe.displayPath(), opened.error()) };
+        if (m_cluster) {
+            const Result<void> joined = m_cluster->start();
+            if (!joined)
+                return Failure { QStringLiteral("--db %1: %2").arg(probe.displayPath(), joined.error()) };
+        }
         if (recovered > 0)
             qInfo("agentstudio-server: %d execution(s) left running by a previous run marked interrupted",
                 recovered);
@@ -357,6 +383,16 @@ Result<void> WorkspaceServer::start(const ServerOptions &options)
         connect(backend, &ExecutionBackend::eventsReceived, this,
             [this, served](const ExecutionEventList &events) { onEvents(served, events); });
     }
+
+    m_mcp = new McpHttpEndpoint(
+        [this](const Principal &p) -> std::optional<McpHttpEndpoint::Target> {
+            ServedWorkspace *served = servedFor(p);
+            if (!served || !served->backend)
+                return std::nullopt;
+            return McpHttpEndpoint::Target { served->backend, served->workspace };
+        },
+        m_options, this);
+    setUpOperations();
 
     HttpServer::Limits limits;
     limits.maxBodyBytes = options.maxBodyBytes;
@@ -435,7 +471,7 @@ std::optional<HttpResponse> WorkspaceServer::admit(const HttpRequest &request)
         resp.headers.append(qMakePair(QByteArray("Allow"), allowed));
         return resp;
     }
-    if (r == Route::Health)
+    if (r == Route::Health || r == Route::Metrics)
         return std::nullopt;
     if (m_shuttingDown) {
         HttpResponse resp = HttpResponse::error(
@@ -453,8 +489,9 @@ std::optional<HttpResponse> WorkspaceServer::admit(const HttpRequest &request)
     return std::nullopt;
 }
 
-void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer::Responder &respond)
+void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer::Responder &plainRespond)
 {
+    const HttpServer::Responder respond = loggedResponder(request, plainRespond);
     if (std::optional<HttpResponse> refusal = admit(request)) {
         respond(*refusal);
         return;
@@ -462,9 +499,11 @@ void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer
     const routes::Match match = routes::match(request.method, request.segments);
     const Route r = match.route;
     if (r == Route::Health) {
-        respond(HttpResponse::json(200,
-            QJsonObject { { QStringLiteral("status"), QStringLiteral("ok") },
-                { QStringLiteral("version"), QStringLiteral(AGENTSTUDIO_VERSION) } }));
+        serveHealth(respond);
+        return;
+    }
+    if (r == Route::Metrics) {
+        serveMetrics(respond);
         return;
     }
     const std::optional<Principal> principal = authenticate(request);
@@ -492,6 +531,9 @@ void WorkspaceServer::handleRequest(const HttpRequest &request, const HttpServer
         break;
     case Route::ToolCall:
         callTool(*principal, match.id, match.tool, request, respond);
+        break;
+    case Route::Mcp:
+        serveMcp(request, *principal, respond);
         break;
     case Route::WsPlain:
         respond(HttpResponse::error(
@@ -933,12 +975,15 @@ void WorkspaceServer::onEvents(ServedWorkspace *served, const ExecutionEventList
             continue; // subscription-level errors of the local backend are not stream events
         if (m_eventTap)
             m_eventTap(e);
+        observeEvent(served, e);
         auto stream = m_hub.append(served->key, e);
         if (stream && stream->terminal)
             served->active.remove(stream->executionId);
         if (stream && !touched.contains(stream))
             touched.append(stream);
     }
+    if (m_cluster)
+        m_cluster->publish(served->key, events);
     for (const auto &stream : std::as_const(touched)) {
         const auto sessions = stream->sessions; // pump may detach
         for (const QPointer<StreamSession> &s : sessions)
@@ -953,6 +998,8 @@ void WorkspaceServer::shutdown()
         return;
     m_shuttingDown = true;
     m_http->stopListening();
+    if (m_mcp)
+        m_mcp->closeAll();
     for (const auto &stream : m_hub.liveStreams()) {
         for (ServedWorkspace *s : std::as_const(m_served))
             if (s->key == stream->workspaceKey)
@@ -997,5 +1044,7 @@ void WorkspaceServer::finishShutdown()
         delete s;
     }
     m_served.clear();
+    if (m_cluster)
+        m_cluster->stop(); // deregisters: the others need not wait for the lease
     emit shutdownFinished();
 }

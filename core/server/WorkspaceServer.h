@@ -9,6 +9,7 @@
 #include "core/server/HttpMessage.h"
 #include "core/server/HttpServer.h"
 #include "core/server/Routes.h"
+#include "core/server/ServerMetrics.h"
 #include "core/server/ServerOptions.h"
 #include "core/server/TokenTable.h"
 
@@ -23,7 +24,9 @@
 #include <memory>
 #include <optional>
 
+class ClusterNode;
 class ExecutionBackend;
+class McpHttpEndpoint;
 class QWebSocket;
 class StreamSession;
 
@@ -74,6 +77,12 @@ public:
     // For benchmarks: called on the server's thread for every engine event as it enters the
     // event buffers (before any subscriber is written to).
     void setEventTap(std::function<void(const ExecutionEvent &)> tap) { m_eventTap = std::move(tap); }
+    // "sqlite" or "postgresql".
+    QString storeKind() const { return m_storeKind; }
+    // --instance, or host:port; and this process start's unique instance id.
+    QString instanceName() const { return m_instanceName; }
+    QString instanceId() const { return m_instanceId; }
+    ServerMetrics &metrics() { return m_metrics; }
 
 signals:
     void shutdownFinished();
@@ -119,6 +128,18 @@ private:
     std::optional<Principal> authenticate(const HttpRequest &request) const;
     void checkShutdownProgress();
     void finishShutdown();
+    // Operations (core/server/ServerOps.cpp, docs/operations.md): GET /api/health and
+    // GET /metrics, the metric families, and the JSON log lines.
+    void setUpOperations();
+    void serveHealth(const HttpServer::Responder &respond);
+    void serveMetrics(const HttpServer::Responder &respond);
+    // Wraps a responder so the answered request is logged (one line per request).
+    HttpServer::Responder loggedResponder(const HttpRequest &request, const HttpServer::Responder &respond);
+    // Called for every engine event of a served workspace (metrics, one log line per execution).
+    void observeEvent(const ServedWorkspace *served, const ExecutionEvent &event);
+    // The MCP endpoint (core/server/McpHttpEndpoint, docs/mcp-server.md).
+    void serveMcp(
+        const HttpRequest &request, const Principal &principal, const HttpServer::Responder &respond);
 
     ServerOptions m_options;
     TokenTable m_tokens;
@@ -134,4 +155,10 @@ private:
     bool m_shutdownDone = false;
     bool m_sessionsClosed = false;
     std::function<void(const ExecutionEvent &)> m_eventTap;
+    QString m_storeKind = QStringLiteral("sqlite");
+    QString m_instanceName;
+    QString m_instanceId;
+    ServerMetrics m_metrics;
+    ClusterNode *m_cluster = nullptr; // Owned (child); only with a PostgreSQL store.
+    McpHttpEndpoint *m_mcp = nullptr; // Owned (child).
 };

@@ -1,4 +1,5 @@
 #include "core/store/ExecutionStore.h"
+#include "core/store/PgStore.h"
 
 #include "core/common/Util.h"
 #include "core/store/StoreSchema.h"
@@ -181,6 +182,8 @@ QString marks(qsizetype n)
 
 Result<void> ExecutionStore::insertEvalRun(const EvalRunRecord &run)
 {
+    if (m_pg)
+        return m_pg->insertEvalRun(run);
     if (!isOpen())
         return Failure { QStringLiteral("store: not open") };
     if (run.id.isEmpty())
@@ -195,6 +198,8 @@ Result<void> ExecutionStore::insertEvalRun(const EvalRunRecord &run)
 
 Result<void> ExecutionStore::updateEvalRun(const EvalRunRecord &run)
 {
+    if (m_pg)
+        return m_pg->updateEvalRun(run);
     if (!isOpen())
         return Failure { QStringLiteral("store: not open") };
     QStringList sets;
@@ -214,6 +219,8 @@ Result<void> ExecutionStore::updateEvalRun(const EvalRunRecord &run)
 
 Result<void> ExecutionStore::upsertEvalResult(const EvalResultRecord &result)
 {
+    if (m_pg)
+        return m_pg->upsertEvalResult(result);
     if (!isOpen())
         return Failure { QStringLiteral("store: not open") };
     if (result.evalRunId.isEmpty() || result.caseId.isEmpty())
@@ -233,6 +240,8 @@ Result<void> ExecutionStore::upsertEvalResult(const EvalResultRecord &result)
 Result<QList<EvalRunRecord>> ExecutionStore::evalRuns(
     const StoreScope &scope, int limit, const QString &datasetPath) const
 {
+    if (m_pg)
+        return m_pg->evalRuns(scope, limit, datasetPath);
     if (!isOpen())
         return Failure { QStringLiteral("store: not open") };
     QStringList terms;
@@ -263,6 +272,8 @@ Result<QList<EvalRunRecord>> ExecutionStore::evalRuns(
 
 Result<EvalRunRecord> ExecutionStore::evalRun(const StoreScope &scope, const QString &id) const
 {
+    if (m_pg)
+        return m_pg->evalRun(scope, id);
     if (!isOpen())
         return Failure { QStringLiteral("store: not open") };
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
@@ -282,6 +293,8 @@ Result<EvalRunRecord> ExecutionStore::evalRun(const StoreScope &scope, const QSt
 
 Result<QList<EvalResultRecord>> ExecutionStore::evalResults(const QString &evalRunId) const
 {
+    if (m_pg)
+        return m_pg->evalResults(evalRunId);
     if (!isOpen())
         return Failure { QStringLiteral("store: not open") };
     QStringList variants;

@@ -2,6 +2,7 @@
 
 #include "core/api/ErrorCode.h"
 #include "core/common/Util.h"
+#include "core/store/PgStore.h"
 #include "core/store/StoreOwnerLock.h"
 #include "core/store/StoreSchema.h"
 
@@ -582,6 +583,46 @@ ExecutionStore::ExecutionStore(QString path)
     : m_path(std::move(path))
 {
     m_connection = QStringLiteral("agentstudio-store-%1").arg(++g_connectionCounter);
+    if (PgStore::isUri(m_path))
+        m_pg = std::make_unique<PgStore>(m_path);
+}
+
+QString ExecutionStore::kind() const
+{
+    return m_pg ? QStringLiteral("postgresql") : QStringLiteral("sqlite");
+}
+
+QString ExecutionStore::displayPath() const
+{
+    return m_pg ? PgStore::redactedUri(m_path) : m_path;
+}
+
+namespace {
+QString &instanceIdSlot()
+{
+    static QString id;
+    return id;
+}
+} // namespace
+
+void ExecutionStore::setProcessInstanceId(const QString &instanceId)
+{
+    instanceIdSlot() = instanceId;
+}
+
+QString ExecutionStore::processInstanceId()
+{
+    return instanceIdSlot();
+}
+
+namespace {
+std::atomic<int> g_openSqlite { 0 };
+std::atomic<int> g_openPostgres { 0 };
+} // namespace
+
+int ExecutionStore::openConnections(const QString &kind)
+{
+    return kind == QLatin1String("postgresql") ? g_openPostgres.load() : g_openSqlite.load();
 }
 
 ExecutionStore::~ExecutionStore()
@@ -615,11 +656,21 @@ void ExecutionStore::optimizeBeforeClose(QSqlDatabase &db)
 
 bool ExecutionStore::isOpen() const
 {
+    if (m_pg)
+        return m_pg->isOpen();
     return m_stmts != nullptr;
 }
 
 void ExecutionStore::close()
 {
+    if (m_counted) {
+        m_counted = false;
+        --(m_pg ? g_openPostgres : g_openSqlite);
+    }
+    if (m_pg) {
+        m_pg->close();
+        return;
+    }
     const bool wasOpen = m_stmts != nullptr;
     m_stmts.reset();
     if (QSqlDatabase::contains(m_connection)) {
@@ -659,6 +710,18 @@ bool execPragma(QSqlQuery &q, const QString &pragma)
 
 Result<void> ExecutionStore::open(int *recovered)
 {
+    Result<void> opened = openConnection(recovered);
+    if (opened && !m_counted) {
+        m_counted = true;
+        ++(m_pg ? g_openPostgres : g_openSqlite);
+    }
+    return opened;
+}
+
+Result<void> ExecutionStore::openConnection(int *recovered)
+{
+    if (m_pg)
+        return m_pg->open(recovered);
     if (recovered)
         *recovered = 0;
     if (isOpen())
@@ -835,6 +898,8 @@ Result<int> ExecutionStore::recoverInterrupted()
 
 Result<void> ExecutionStore::begin()
 {
+    if (m_pg)
+        return m_pg->begin();
     if (!QSqlDatabase::contains(m_connection))
         return Failure { QStringLiteral("store: not open") };
     if (m_txDepth == 0) {
@@ -850,6 +915,8 @@ Result<void> ExecutionStore::begin()
 
 Result<void> ExecutionStore::commit()
 {
+    if (m_pg)
+        return m_pg->commit();
     if (m_txDepth <= 0)
         return Failure { QStringLiteral("store: commit without begin") };
     if (--m_txDepth > 0)
@@ -865,6 +932,8 @@ Result<void> ExecutionStore::commit()
 
 Result<void> ExecutionStore::rollback()
 {
+    if (m_pg)
+        return m_pg->rollback();
     if (m_txDepth <= 0)
         return Failure { QStringLiteral("store: rollback without begin") };
     m_txDepth = 0;
@@ -876,6 +945,8 @@ Result<void> ExecutionStore::rollback()
 
 Result<void> ExecutionStore::insertExecution(const ExecutionRecord &e)
 {
+    if (m_pg)
+        return m_pg->insertExecution(e);
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
     if (e.id.isEmpty())
@@ -887,6 +958,8 @@ Result<void> ExecutionStore::insertExecution(const ExecutionRecord &e)
 
 Result<void> ExecutionStore::updateExecution(const ExecutionRecord &e)
 {
+    if (m_pg)
+        return m_pg->updateExecution(e);
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
     QVariantList values = executionValues(e);
@@ -901,6 +974,8 @@ Result<void> ExecutionStore::updateExecution(const ExecutionRecord &e)
 
 Result<void> ExecutionStore::insertStep(const StepRecord &s)
 {
+    if (m_pg)
+        return m_pg->insertStep(s);
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
     if (s.id.isEmpty() || s.executionId.isEmpty())
@@ -912,6 +987,8 @@ Result<void> ExecutionStore::insertStep(const StepRecord &s)
 
 Result<void> ExecutionStore::updateStep(const StepRecord &s)
 {
+    if (m_pg)
+        return m_pg->updateStep(s);
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
     QVariantList values = stepValues(s);
@@ -927,6 +1004,8 @@ Result<void> ExecutionStore::updateStep(const StepRecord &s)
 Result<ExecutionRecord> ExecutionStore::execution(
     const StoreScope &scope, const QString &id, bool withSteps) const
 {
+    if (m_pg)
+        return m_pg->execution(scope, id, withSteps);
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
     QSqlQuery &q = m_stmts->selectExecution;
@@ -953,6 +1032,8 @@ Result<ExecutionRecord> ExecutionStore::execution(
 
 Result<HistoryPage> ExecutionStore::query(const StoreScope &scope, const HistoryQuery &request) const
 {
+    if (m_pg)
+        return m_pg->query(scope, request);
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
     const std::optional<HistoryQuery> scoped = withinScope(scope, request);
@@ -1026,6 +1107,8 @@ Result<HistoryPage> ExecutionStore::query(const StoreScope &scope, const History
 
 Result<qint64> ExecutionStore::count(const StoreScope &scope, const HistoryQuery &request) const
 {
+    if (m_pg)
+        return m_pg->count(scope, request);
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
     const std::optional<HistoryQuery> hq = withinScope(scope, request);
@@ -1042,6 +1125,8 @@ Result<qint64> ExecutionStore::count(const StoreScope &scope, const HistoryQuery
 
 Result<int> ExecutionStore::remove(const StoreScope &scope, const QStringList &ids)
 {
+    if (m_pg)
+        return m_pg->remove(scope, ids);
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
     if (ids.isEmpty())
@@ -1072,6 +1157,8 @@ Result<int> ExecutionStore::remove(const StoreScope &scope, const QStringList &i
 
 Result<int> ExecutionStore::applyRetention(const StoreScope &scope, int keepLast, const QDateTime &olderThan)
 {
+    if (m_pg)
+        return m_pg->applyRetention(scope, keepLast, olderThan);
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
     // Queued and running executions are never deleted: the engine is still writing them.
@@ -1118,6 +1205,8 @@ Result<int> ExecutionStore::applyRetention(const StoreScope &scope, int keepLast
 Result<ExecutionRecord> ExecutionStore::latestSuccessfulRun(
     const StoreScope &scope, const QString &orchestrationId) const
 {
+    if (m_pg)
+        return m_pg->latestSuccessfulRun(scope, orchestrationId);
     if (!m_stmts)
         return Failure { QStringLiteral("store: not open") };
     WhereClause where = scopeClause(scope);

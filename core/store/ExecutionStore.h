@@ -11,8 +11,11 @@
 
 class QSqlDatabase;
 class StoreOwnerLock;
+class PgStore;
 // The execution store (docs/store.md): SQLite through Qt Sql, WAL, foreign keys, migrations by
-// PRAGMA user_version, FTS5 over inputs, outputs and errors.
+// PRAGMA user_version, FTS5 over inputs, outputs and errors. A path that is a libpq URI
+// ("postgresql://…") selects the PostgreSQL store instead (core/store/PgStore.h,
+// docs/postgres-store.md): every method below then forwards to it, with the same meaning.
 //
 // Threading: an ExecutionStore is used from ONE thread, the one that called open(); it owns
 // its own QSqlDatabase connection (unique connection name per instance). Other threads open
@@ -46,6 +49,20 @@ public:
     Result<void> open(int *recovered = nullptr);
     bool isOpen() const;
     QString path() const { return m_path; }
+    // "sqlite" or "postgresql" (from the path; known before open()).
+    QString kind() const;
+    // The path for messages and logs: a PostgreSQL URI without its password.
+    QString displayPath() const;
+
+    // The server instance this process is (docs/team-server.md, "Leases"): executions inserted
+    // into a PostgreSQL store from now on record it as their owner, so other instances can
+    // tell whose lease they live under. Process-wide (one server instance per process); set
+    // before any store opens. Empty (the default): no owner is recorded.
+    static void setProcessInstanceId(const QString &instanceId);
+    static QString processInstanceId();
+    // How many stores (connections) of this process are open now, per kind ("sqlite",
+    // "postgresql"): the database pool state of /metrics. Any thread.
+    static int openConnections(const QString &kind);
 
     // Writes as things happen: insert at queue time, update on each state change.
     Result<void> insertExecution(const ExecutionRecord &e);
@@ -105,6 +122,7 @@ public:
 
 private:
     struct Statements;
+    Result<void> openConnection(int *recovered);
     Result<void> migrate();
     Result<int> recoverInterrupted();
     bool otherOwnersAlive() const;
@@ -116,6 +134,9 @@ private:
     int m_txDepth = 0;
     // Cached prepared statements of this connection; destroyed before the connection.
     std::unique_ptr<Statements> m_stmts;
+    // Set when the path is a PostgreSQL URI: every call goes there.
+    std::unique_ptr<PgStore> m_pg;
+    bool m_counted = false; // counted in openConnections()
     // Held while open: tells other stores on the same file (in any process) that the
     // executions this one writes are alive, so they must not be marked `interrupted`.
     std::unique_ptr<StoreOwnerLock> m_ownerLock;
