@@ -44,7 +44,8 @@ private slots:
                 c.setPassword(QStringLiteral("wrong"));
                 c.close();
                 QVERIFY(!c.open());
-                QVERIFY2(c.lastError().databaseText().contains(QLatin1String("password authentication failed")),
+                QVERIFY2(
+                    c.lastError().databaseText().contains(QLatin1String("password authentication failed")),
                     qPrintable(c.lastError().databaseText()));
             }
             QSqlDatabase::removeDatabase(QStringLiteral("probe"));
