@@ -166,11 +166,18 @@ Result<QString> searchQuery(QSqlDatabase db, const QString &userText)
             term.chop(1);
         if (!std::any_of(term.cbegin(), term.cend(), [](QChar c) { return c.isLetterOrNumber(); }))
             continue;
-        // A phrase of the term's words, parsed like the indexed text; a prefix marks its last word.
-        parts.append(prefix ? QStringLiteral("regexp_replace(phraseto_tsquery('simple', ?)::text, '''$', "
-                                             "''':*')::tsquery")
-                            : QStringLiteral("phraseto_tsquery('simple', ?)"));
-        values.append(term);
+        // A phrase of the term's words parsed like the indexed text (which keeps "v1.2.3" or
+        // "a-b" whole beside their parts), or a phrase of its letter-and-digit runs alone
+        // (SQLite's words: "a-b" also finds "a b"); a prefix marks the last word.
+        const QString phrase = prefix
+            ? QStringLiteral("regexp_replace(phraseto_tsquery('simple', ?)::text, '''$', ''':*')::tsquery")
+            : QStringLiteral("phraseto_tsquery('simple', ?)");
+        parts.append(QStringLiteral("(%1 || %1)").arg(phrase));
+        QString words = term;
+        for (QChar &c : words)
+            if (!c.isLetterOrNumber())
+                c = QLatin1Char(' ');
+        values << term << words;
     }
     if (parts.isEmpty())
         return QString();
