@@ -7,6 +7,7 @@
 #include "core/store/PgStore.h"
 #include "core/store/ResponseCacheStore.h"
 #include "tests/support/PgCluster.h"
+#include "tests/support/ServerFixture.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -108,6 +109,7 @@ private slots:
     void expiredLeaseInterruptsOnlyItsExecutions();
     void ownerInstanceIsRecorded();
     void responseCacheLivesInTheDatabase();
+    void serverServesHistoryFromPostgres();
 
 private:
     PgCluster m_cluster;
@@ -503,6 +505,50 @@ void TestPgStore::responseCacheLivesInTheDatabase()
     QCOMPARE(other.lookup("k1")->body, QByteArray("second"));
     Sql sql(m_uri);
     QCOMPARE(sql.scalar(u"SELECT pg_typeof(body)::text FROM response_cache"_s).toString(), u"bytea"_s);
+}
+
+// The real agentstudio-server on `--db postgresql://…`: it starts, lists and serves executions
+// of its workspace, and prints the URI only without its password.
+void TestPgStore::serverServesHistoryFromPostgres()
+{
+    ExecutionRecord e = makeExecution(u"served from postgres"_s, 1);
+    e.organizationId = u"acme"_s;
+    e.workspaceId = u"alpha"_s;
+    {
+        ExecutionStore store(m_uri);
+        QVERIFY(store.open().ok());
+        QVERIFY(store.insertExecution(e).ok());
+    }
+    QTemporaryDir dir;
+    const QString alpha
+        = testsupport::writeFile(dir.path(), u"alpha.agents.json"_s, serverfixture::alphaWorkspace());
+    const QString tokens = testsupport::writeFile(dir.path(), u"tokens.json"_s, serverfixture::tokensFile());
+    serverfixture::ServerProcess server;
+    QString error;
+    QVERIFY2(server.startRaw({ u"--workspace"_s, alpha, u"--db"_s, m_uri, u"--listen"_s, u"127.0.0.1:0"_s,
+                                 u"--tokens"_s, tokens },
+                 &error),
+        qPrintable(error));
+    QNetworkAccessManager nam;
+    QUrl url = server.url;
+    url.setPath(u"/api/executions"_s);
+    url.setQuery(u"q=postgres"_s);
+    const serverfixture::HttpResult list = serverfixture::http(nam, "GET", url, serverfixture::kAlphaToken);
+    QCOMPARE(list.status, 200);
+    const QJsonArray items = list.json.value(u"items"_s).toArray();
+    QCOMPARE(items.size(), 1);
+    QCOMPARE(items.first().toObject().value(u"id"_s).toString(), e.id);
+    url.setQuery(QString());
+    url.setPath(u"/api/executions/"_s + e.id);
+    const serverfixture::HttpResult one = serverfixture::http(nam, "GET", url, serverfixture::kAlphaToken);
+    QCOMPARE(one.status, 200);
+    QCOMPARE(one.json.value(u"id"_s).toString(), e.id);
+    url.setPath(u"/api/executions/"_s + as::newId());
+    QCOMPARE(serverfixture::http(nam, "GET", url, serverfixture::kAlphaToken).status, 404);
+    QCOMPARE(server.terminate(), 0);
+    const QByteArray output
+        = server.process->readAllStandardOutput() + server.process->readAllStandardError();
+    QVERIFY2(!output.contains(m_cluster.password().toUtf8()), output.constData());
 }
 
 QTEST_GUILESS_MAIN(TestPgStore)
