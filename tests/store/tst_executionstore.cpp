@@ -213,6 +213,7 @@ private slots:
     void doesNotInterruptRunsOfAnotherLiveStore();
     void twoThreadsWriteAtOnce();
     void nestedTransactions();
+    void failedWriteInABatchKeepsTheRest();
     void removeCascadesToSteps();
     void retention();
     void latestSuccessfulRun();
@@ -1342,6 +1343,23 @@ void TestExecutionStore::nestedTransactions()
     QVERIFY(store.rollback().ok());
     QCOMPARE(reader.count(kEvery, {}).value(), 2);
     QVERIFY(!store.commit().ok());
+}
+
+// A write that fails inside begin()/commit() fails alone: the batch goes on and commits the rest
+// (on PostgreSQL each write runs under a savepoint for this).
+void TestExecutionStore::failedWriteInABatchKeepsTheRest()
+{
+    ExecutionStore store(dbPath());
+    QVERIFY(store.open().ok());
+    const ExecutionRecord first = makeExecution(u"a"_s, ExecutionStatus::Completed, 1);
+    const ExecutionRecord second = makeExecution(u"a"_s, ExecutionStatus::Completed, 2);
+    QVERIFY(store.begin().ok());
+    QVERIFY(store.insertExecution(first).ok());
+    QVERIFY(!store.insertExecution(first).ok()); // the same id again
+    QVERIFY(store.insertExecution(second).ok());
+    QVERIFY(store.commit().ok());
+    QVERIFY(store.execution(kEvery, first.id, false).ok());
+    QVERIFY(store.execution(kEvery, second.id, false).ok());
 }
 
 void TestExecutionStore::removeCascadesToSteps()
