@@ -217,11 +217,11 @@ void TestPgStore::connectionErrorsNameTheProblem_data()
         secret) << QStringList { u"unreachable"_s, u"127.0.0.1:1"_s };
     QTest::newRow("wrong password")
         << u"postgresql://postgres:%1@127.0.0.1:%2/postgres?sslmode=disable"_s.arg(secret).arg(port)
-        << QStringList { u"authentication failed for user \"postgres\""_s };
+        << QStringList { u"authentication failed for user \"postgres\" at 127.0.0.1:"_s };
     QTest::newRow("missing database")
         << u"postgresql://postgres:%1@127.0.0.1:%2/no_such_db?sslmode=disable"_s.arg(m_cluster.password())
                .arg(port)
-        << QStringList { u"database \"no_such_db\" does not exist"_s };
+        << QStringList { u"database \"no_such_db\" does not exist at 127.0.0.1:"_s };
     QTest::newRow("bad port") << u"postgresql://postgres:%1@127.0.0.1:54x2/postgres"_s.arg(secret)
                               << QStringList { u"bad PostgreSQL URI"_s, u"invalid port '54x2'"_s };
     QTest::newRow("bad parameter")
