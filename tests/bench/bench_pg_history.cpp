@@ -212,6 +212,10 @@ Figures measureDirect(const QString &path, const QString &query, int requests)
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    // The server binary: build/app/server/agentstudio-server beside build/tests/bench/.
+    if (qEnvironmentVariableIsEmpty("AGENTSTUDIO_BIN_DIR"))
+        qputenv("AGENTSTUDIO_BIN_DIR",
+            (QCoreApplication::applicationDirPath() + QStringLiteral("/../../app")).toLocal8Bit());
     qint64 rows = 1000000;
     int requests = 50;
     const QStringList args = app.arguments();
