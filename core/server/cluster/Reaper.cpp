@@ -43,7 +43,6 @@ Result<void> Reaper::registerSelf()
     if (!q.exec())
         return Failure { QStringLiteral("cluster: cannot register the instance: ")
             + q.lastError().databaseText().trimmed() };
-    m_sincePrune.start();
     return {};
 }
 
@@ -80,8 +79,9 @@ QStringList Reaper::beat()
         qWarning("agentstudio-server: cluster: lease reaper failed: %s",
             qPrintable(reap.lastError().databaseText().trimmed()));
     }
-    if (m_s.retainEventsMs > 0 && m_sincePrune.isValid() && m_sincePrune.elapsed() > kPruneEveryMs) {
-        m_sincePrune.restart();
+    // The first beat prunes, then every kPruneEveryMs.
+    if (m_s.retainEventsMs > 0 && (!m_sincePrune.isValid() || m_sincePrune.elapsed() > kPruneEveryMs)) {
+        m_sincePrune.start();
         prune();
     }
     return interrupted;
