@@ -94,8 +94,13 @@ void PgListener::check()
     QSqlDatabase db = QSqlDatabase::database(m_listenName, false);
     if (db.isOpen()) {
         QSqlQuery q(db);
-        if (q.exec(QStringLiteral("SELECT 1")))
+        if (q.exec(QStringLiteral("SELECT 1"))) {
+            // libpq may have read notifications off the socket while running the query: the
+            // socket notifier will not fire for them, so hand them to the driver now (without
+            // this they waited for the next socket activity, up to one check period).
+            QMetaObject::invokeMethod(db.driver(), "_q_handleNotification", Qt::DirectConnection);
             return; // also catches a silently dropped connection
+        }
     }
     connectAndListen(); // retried every tick
 }
