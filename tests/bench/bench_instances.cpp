@@ -75,7 +75,10 @@ int main(int argc, char *argv[])
         return 1;
     }
     QNetworkAccessManager nam;
-    const QStringList extra { QStringLiteral("--concurrency"), QString::number(engineSlots) };
+    // The default heartbeat and lease (the fixture's 100 ms heartbeat is for tests of the lease).
+    const QStringList extra { QStringLiteral("--concurrency"), QString::number(engineSlots),
+        QStringLiteral("--heartbeat"), QStringLiteral("1000"), QStringLiteral("--lease"),
+        QStringLiteral("5000") };
     std::printf(
         "%d scripted runs (%d chunks each, unpaced), %d in flight, --concurrency %d per instance, one "
         "PostgreSQL 15 database\n",

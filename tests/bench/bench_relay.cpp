@@ -65,6 +65,7 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     int tps = 200, paced = 2000, flood = 60000;
+    QStringList extra; // e.g. --heartbeat 1000 (the instances' heartbeat and listener check)
     const QStringList args = app.arguments();
     for (qsizetype i = 1; i + 1 < args.size(); i += 2) {
         if (args[i] == QLatin1String("--tps"))
@@ -73,6 +74,9 @@ int main(int argc, char *argv[])
             paced = args[i + 1].toInt();
         else if (args[i] == QLatin1String("--flood"))
             flood = args[i + 1].toInt();
+        else if (args[i] == QLatin1String("--heartbeat"))
+            extra = QStringList { QStringLiteral("--heartbeat"), args[i + 1], QStringLiteral("--lease"),
+                QString::number(5 * args[i + 1].toInt()) };
     }
     PgCluster pg;
     const Result<void> started = pg.start({ QStringLiteral("max_connections=200") });
@@ -88,9 +92,9 @@ int main(int argc, char *argv[])
     {
         ServerProcess a, b;
         QString error;
-        if (!startInstance(a, dirA.path(), pg.uri(db.value()), QStringLiteral("a"), &error, {}, paced, tps)
+        if (!startInstance(a, dirA.path(), pg.uri(db.value()), QStringLiteral("a"), &error, extra, paced, tps)
             || !startInstance(
-                b, dirB.path(), pg.uri(db.value()), QStringLiteral("b"), &error, {}, paced, tps)) {
+                b, dirB.path(), pg.uri(db.value()), QStringLiteral("b"), &error, extra, paced, tps)) {
             std::fprintf(stderr, "%s\n", qPrintable(error));
             return 1;
         }
@@ -116,9 +120,9 @@ int main(int argc, char *argv[])
     {
         ServerProcess a, b;
         QString error;
-        if (!startInstance(a, dirA.path(), pg.uri(db.value()), QStringLiteral("a"), &error, {}, flood, 0)
+        if (!startInstance(a, dirA.path(), pg.uri(db.value()), QStringLiteral("a"), &error, extra, flood, 0)
             || !startInstance(
-                b, dirB.path(), pg.uri(db.value()), QStringLiteral("b"), &error, {}, flood, 0)) {
+                b, dirB.path(), pg.uri(db.value()), QStringLiteral("b"), &error, extra, flood, 0)) {
             std::fprintf(stderr, "%s\n", qPrintable(error));
             return 1;
         }
