@@ -6,10 +6,19 @@
 QString ServerOptions::usage()
 {
     return QStringLiteral(
-        "usage: agentstudio-server --workspace FILE --db FILE [--listen 127.0.0.1:8765]\n"
+        "Usage: agentstudio-server --workspace FILE --db FILE [--listen 127.0.0.1:8765]\n"
         "                          --tokens FILE [--tls-cert FILE --tls-key FILE] [OPTION VALUE]...\n"
         "\n"
+        "Serves workspaces to a team: REST, WebSocket streams and MCP over HTTP(S).\n"
+        "\n"
         "  --workspace FILE              a workspace to serve (repeatable: one engine each)\n"
+        "  --db FILE|URI                 the execution history: a SQLite file, or a PostgreSQL\n"
+        "                                URI (below)\n"
+        "  --tokens FILE                 the bearer tokens (JSON: token, organization_id,\n"
+        "                                workspace_id)\n"
+        "  --listen HOST:PORT            the address to listen on (127.0.0.1:8765; port 0: any)\n"
+        "  --tls-cert FILE               PEM certificate chain: serve HTTPS and WSS\n"
+        "  --tls-key FILE                its PEM private key (give both or neither)\n"
         "  --concurrency N               executions running at once per workspace (4)\n"
         "  --shutdown-grace MS           time running executions get on SIGTERM (10000)\n"
         "\n"
