@@ -138,9 +138,10 @@ class TestServerOps : public QObject
     QNetworkAccessManager m_nam;
     QString m_logPath;
 
-    QUrl api(const QString &path) const
+    QUrl api(const QString &path) const { return apiOf(m_server, path); }
+    static QUrl apiOf(const ServerProcess &server, const QString &path)
     {
-        QUrl u = m_server.url;
+        QUrl u = server.url;
         u.setPath(path);
         return u;
     }
@@ -152,18 +153,20 @@ class TestServerOps : public QObject
         return parseExposition(r.body);
     }
     // Starts `n` runs of echo and waits until each is finished (GET says so).
-    void runEcho(int n)
+    void runEcho(int n) { runEchoOn(m_server, n); }
+    // Starts `n` runs of echo on `server` and waits until each is finished (GET says so).
+    void runEchoOn(const ServerProcess &server, int n)
     {
         QStringList ids;
         for (int i = 0; i < n; ++i) {
-            const HttpResult r = http(m_nam, "POST", api(QStringLiteral("/api/agents/echo/test")),
+            const HttpResult r = http(m_nam, "POST", apiOf(server, QStringLiteral("/api/agents/echo/test")),
                 kAlphaToken, QStringLiteral("{\"inputs\": {\"text\": \"%1\"}}").arg(kSecretInput).toUtf8());
             QCOMPARE(r.status, 202);
             ids << r.json.value(QLatin1String("execution_id")).toString();
         }
         for (const QString &id : std::as_const(ids))
             QTRY_COMPARE_WITH_TIMEOUT(
-                http(m_nam, "GET", api(QStringLiteral("/api/executions/") + id), kAlphaToken)
+                http(m_nam, "GET", apiOf(server, QStringLiteral("/api/executions/") + id), kAlphaToken)
                     .json.value(QLatin1String("status"))
                     .toString(),
                 QStringLiteral("completed"), 30000);
@@ -341,6 +344,48 @@ private slots:
                 return f.open(QIODevice::ReadOnly) && f.readAll().contains("\"route\":\"health\"");
             }(),
             10000);
+    }
+
+    void textLogWithInputs()
+    {
+        // A second server: --log-format text, --log-inputs yes.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString log = dir.filePath(QStringLiteral("text.log"));
+        ServerProcess server;
+        QString error;
+        QVERIFY2(server.start(dir.path(),
+                     { QStringLiteral("--log"), log, QStringLiteral("--log-format"), QStringLiteral("text"),
+                         QStringLiteral("--log-inputs"), QStringLiteral("yes") },
+                     &error),
+            qPrintable(error));
+        runEchoOn(server, 1);
+        QCOMPARE(server.terminate(), 0);
+        QFile f(log);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(f.readAll());
+        static const QRegularExpression lineRe(QStringLiteral(
+            "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z (debug|info|warning|error) \\S"));
+        const QStringList lines = text.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QVERIFY(lines.size() >= 4);
+        for (const QString &line : lines)
+            QVERIFY2(lineRe.match(line).hasMatch(), qPrintable(line));
+        const auto request = std::find_if(lines.cbegin(), lines.cend(), [](const QString &l) {
+            return l.contains(QLatin1String(" info request "))
+                && l.contains(QLatin1String(" route=agent_test "));
+        });
+        QVERIFY2(request != lines.cend(), qPrintable(text));
+        QVERIFY2(request->contains(QLatin1String(" method=POST "))
+                && request->contains(QLatin1String(" status=202")),
+            qPrintable(*request));
+        QVERIFY2(text.contains(QLatin1String(" info agentstudio-server: stopped")), qPrintable(text));
+        // The execution line carries the inputs now (and still no token).
+        QString execution;
+        for (const QString &line : lines)
+            if (line.contains(QLatin1String(" info execution ")))
+                execution = line;
+        QVERIFY2(execution.contains(kSecretInput), qPrintable(text));
+        QVERIFY(!text.contains(kAlphaToken));
     }
 
     void textFormatIsOneHumanLine()
