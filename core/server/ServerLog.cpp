@@ -1,8 +1,8 @@
 #include "core/server/ServerLog.h"
 
 #include <QDateTime>
-#include <QJsonArray>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QMutexLocker>
 
