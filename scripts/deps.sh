@@ -9,7 +9,9 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config
       dbus gnome-keyring openssl   # a private Secret Service for the keychain test; openssl for TLS test certs
       python3                      # example command tool; in-test fault servers
       libyaml-cpp-dev              # promptfoo configs (core/eval/Promptfoo)
-      postgresql-15 libqt6sql6-psql)  # the team server's store (QPSQL) and the tests' throwaway clusters
+      postgresql-15 libqt6sql6-psql  # the team server's store (QPSQL) and the tests' throwaway clusters
+      help2man                     # the man pages of the .deb (packaging/CMakeLists.txt)
+      systemd)                     # systemd-analyze verify of the unit (tests/server/tst_packaging)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,4 +11,19 @@ echo "package: building the app, the runner and the server (the first build take
 cmake --build build-release
 echo "package: packaging …"
 (cd build-release && cpack -G DEB)
-ls -lh build-release/*.deb
+deb=$(ls -t build-release/agentstudio_*.deb | head -n 1)
+# What the package must hold (docs/packaging.md): stripped programs, gzipped man pages, the unit
+# and the config.
+echo "package: checking $deb …"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+dpkg-deb -x "$deb" "$tmp"
+for p in agentstudio agentstudio-run agentstudio-server; do
+  file "$tmp/usr/bin/$p" | grep -q ', stripped' || { echo "package: /usr/bin/$p is not stripped" >&2; exit 1; }
+  gzip -t "$tmp/usr/share/man/man1/$p.1.gz" || { echo "package: no man page for $p" >&2; exit 1; }
+done
+for f in usr/lib/systemd/system/agentstudio-server.service etc/agentstudio/server.conf; do
+  [ -f "$tmp/$f" ] || { echo "package: /$f is missing" >&2; exit 1; }
+done
+dpkg-deb -f "$deb" Package Version Depends
+ls -lh "$deb"

@@ -1,12 +1,24 @@
 #include "core/server/ServerOptions.h"
 
+#include <QFile>
+#include <QRegularExpression>
+
 QString ServerOptions::usage()
 {
     return QStringLiteral(
-        "usage: agentstudio-server --workspace FILE --db FILE [--listen 127.0.0.1:8765]\n"
+        "Usage: agentstudio-server --workspace FILE --db FILE [--listen 127.0.0.1:8765]\n"
         "                          --tokens FILE [--tls-cert FILE --tls-key FILE] [OPTION VALUE]...\n"
         "\n"
+        "Serves workspaces to a team: REST, WebSocket streams and MCP over HTTP(S).\n"
+        "\n"
         "  --workspace FILE              a workspace to serve (repeatable: one engine each)\n"
+        "  --db FILE|URI                 the execution history: a SQLite file, or a PostgreSQL\n"
+        "                                URI (below)\n"
+        "  --tokens FILE                 the bearer tokens (JSON: token, organization_id,\n"
+        "                                workspace_id)\n"
+        "  --listen HOST:PORT            the address to listen on (127.0.0.1:8765; port 0: any)\n"
+        "  --tls-cert FILE               PEM certificate chain: serve HTTPS and WSS\n"
+        "  --tls-key FILE                its PEM private key (give both or neither)\n"
         "  --concurrency N               executions running at once per workspace (4)\n"
         "  --shutdown-grace MS           time running executions get on SIGTERM (10000)\n"
         "\n"
@@ -48,10 +60,73 @@ QString ServerOptions::usage()
         "  --log FILE                    log file (standard error)\n"
         "  --log-format json|text        one JSON object per line, or plain text (json)\n"
         "  --log-inputs yes|no           execution log lines carry the inputs (no)\n"
-        "  --config FILE                 read options from FILE (one 'option value' per line)\n");
+        "  --config FILE                 read options from FILE first: one 'option value' per line\n"
+        "                                (the option without its --), '#' starts a comment; flags\n"
+        "                                on the command line come after it, so a single-valued one\n"
+        "                                given there wins and repeatable ones add to the file's\n"
+        "  --help, -h                    this text\n"
+        "  --version                     the version\n");
+}
+
+Result<QStringList> ServerOptions::readConfig(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
+        return Failure { QStringLiteral("--config %1: %2").arg(path, file.errorString()) };
+    QStringList arguments;
+    int lineNumber = 0;
+    while (!file.atEnd()) {
+        ++lineNumber;
+        QString line = QString::fromUtf8(file.readLine());
+        if (const qsizetype hash = line.indexOf(QLatin1Char('#')); hash >= 0)
+            line.truncate(hash);
+        line = line.trimmed();
+        if (line.isEmpty())
+            continue;
+        const qsizetype space = line.indexOf(QRegularExpression(QStringLiteral("\\s")));
+        QString name = space < 0 ? line : line.left(space);
+        const QString value = space < 0 ? QString() : line.mid(space).trimmed();
+        if (name.startsWith(QLatin1String("--")))
+            name = name.mid(2);
+        if (name == QLatin1String("config") || name == QLatin1String("help")
+            || name == QLatin1String("version"))
+            return Failure { QStringLiteral("%1:%2: '%3' cannot be given in a config file")
+                                 .arg(path)
+                                 .arg(lineNumber)
+                                 .arg(name) };
+        if (value.isEmpty())
+            return Failure { QStringLiteral("%1:%2: %3: missing value").arg(path).arg(lineNumber).arg(name) };
+        arguments << QStringLiteral("--") + name << value;
+        // Each pair alone, so a bad value or an unknown name is reported at its line.
+        Result<ServerOptions> one = parse(arguments.mid(arguments.size() - 2));
+        if (!one)
+            return Failure { QStringLiteral("%1:%2: %3")
+                                 .arg(path)
+                                 .arg(lineNumber)
+                                 .arg(one.error().section(QLatin1Char('\n'), 0, 0)) };
+    }
+    return arguments;
 }
 
 Result<ServerOptions> ServerOptions::fromArguments(const QStringList &arguments)
+{
+    // --config FILE: its options come first, then the command line's (which win).
+    QStringList all;
+    for (qsizetype i = 0; i + 1 < arguments.size(); ++i) {
+        if (arguments[i] != QLatin1String("--config"))
+            continue;
+        Result<QStringList> fromFile = readConfig(arguments[i + 1]);
+        if (!fromFile)
+            return Failure { fromFile.error() };
+        all += fromFile.take();
+    }
+    Result<ServerOptions> parsed = parse(all + arguments);
+    if (!parsed)
+        return parsed;
+    return validate(parsed.take());
+}
+
+Result<ServerOptions> ServerOptions::parse(const QStringList &arguments)
 {
     ServerOptions o;
     auto intValue
@@ -194,6 +269,11 @@ Result<ServerOptions> ServerOptions::fromArguments(const QStringList &arguments)
         if (!problem.isEmpty())
             return Failure { problem };
     }
+    return o;
+}
+
+Result<ServerOptions> ServerOptions::validate(ServerOptions o)
+{
     if (o.leaseMs <= o.heartbeatMs)
         return Failure { QStringLiteral("--lease: must be longer than --heartbeat (%1 ms), got %2 ms")
                              .arg(o.heartbeatMs)

@@ -59,4 +59,11 @@ struct ServerOptions
     // Parses the arguments after the program name. The message names the flag.
     static Result<ServerOptions> fromArguments(const QStringList &arguments);
     static QString usage();
+
+private:
+    // The --config file as arguments ("--name", "value", …); errors name FILE:LINE.
+    static Result<QStringList> readConfig(const QString &path);
+    // Flags only (no check that required ones are there).
+    static Result<ServerOptions> parse(const QStringList &arguments);
+    static Result<ServerOptions> validate(ServerOptions o);
 };

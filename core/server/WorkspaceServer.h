@@ -29,6 +29,7 @@ class ClusterNode;
 class ExecutionBackend;
 class McpHttpEndpoint;
 class QWebSocket;
+class ServerOpsState;
 class StreamSession;
 
 // agentstudio-server as a library: REST + WebSocket over HttpServer, one
@@ -167,4 +168,5 @@ private:
     ServerMetrics m_metrics;
     ClusterNode *m_cluster = nullptr; // Owned (child); only with a PostgreSQL store.
     McpHttpEndpoint *m_mcp = nullptr; // Owned (child).
+    ServerOpsState *m_ops = nullptr; // Owned (child): core/server/ServerOps.h, made by setUpOperations.
 };
