@@ -1,6 +1,7 @@
 #include "core/mcpserver/McpToolServer.h"
 
 #include "core/api/ExecutionBackend.h"
+#include "core/common/Util.h"
 #include "core/mcpserver/McpToolSchema.h"
 
 #include <QJsonArray>
@@ -86,7 +87,8 @@ struct McpToolServer::Private
         QJsonValue id;
         McpTool tool;
         QJsonValue progressToken; // undefined: the client asked for no progress
-        QString executionId; // empty until the backend said it started
+        QString executionId; // chosen here, so that a cancel can name it before the start is answered
+        bool started = false; // the backend accepted it (its events are subscribed)
         QString text; // the streamed text so far
         qint64 chunks = 0;
         bool cancelled = false; // by notifications/cancelled: no response, no notification
@@ -145,8 +147,7 @@ McpToolServer::McpToolServer(
 McpToolServer::~McpToolServer()
 {
     for (Private::Call &call : d->calls) {
-        if (!call.executionId.isEmpty())
-            d->backend->cancel(call.executionId);
+        d->backend->cancel(call.executionId);
         delete call.context;
     }
 }
@@ -378,6 +379,7 @@ void McpToolServer::Private::callTool(const QJsonValue &id, const QJsonObject &p
     call.progressToken
         = params.value(QLatin1String("_meta")).toObject().value(QLatin1String("progressToken"));
     call.context = new QObject(q);
+    call.executionId = as::newId();
     calls.insert(key, call);
 
     ExecutionRequest request;
@@ -385,6 +387,7 @@ void McpToolServer::Private::callTool(const QJsonValue &id, const QJsonObject &p
         request.orchestrationId = tool->orchestrationId;
     else
         request.agentId = tool->agentId;
+    request.executionId = call.executionId;
     request.inputs = *inputs;
     request.triggerType = TriggerType::Mcp;
     request.triggeredBy = options.triggeredBy.isEmpty() && !clientName.isEmpty()
@@ -408,11 +411,7 @@ void McpToolServer::Private::onStarted(const QString &key, const QString &execut
         return;
     }
     it->executionId = executionId;
-    if (it->cancelled) { // cancelled while the start was queued
-        backend->cancel(executionId);
-        endCall(key, nullptr);
-        return;
-    }
+    it->started = true;
     log(QStringLiteral("info"),
         QStringLiteral("execution %1 started: tool %2").arg(executionId, it->tool.name), it->id);
     backend->subscribe(executionId, 0, it->context,
@@ -500,7 +499,7 @@ void McpToolServer::Private::finishCall(const QString &key, const ExecutionEvent
 void McpToolServer::Private::endCall(const QString &key, const QJsonObject *result)
 {
     Call call = calls.take(key);
-    if (!call.executionId.isEmpty())
+    if (call.started)
         backend->unsubscribe(call.executionId, call.context);
     // Later: this may run inside the backend's callback that the context guards.
     call.context->deleteLater();
@@ -518,13 +517,12 @@ void McpToolServer::Private::cancelled(const QJsonObject &params)
         return;
     it->cancelled = true;
     const QString reason = params.value(QLatin1String("reason")).toString();
-    if (it->executionId.isEmpty())
-        return; // onStarted cancels it as soon as the backend names it
     log(QStringLiteral("info"),
         QStringLiteral("execution %1 cancelled by the client%2")
             .arg(it->executionId, reason.isEmpty() ? QString() : QStringLiteral(": ") + reason),
         QJsonValue());
+    // Queued behind its start on the backend, so it reaches a run whose start is not answered
+    // yet too. The call stays until the execution's complete event (the run is recorded as
+    // cancelled); nothing more is sent for it.
     backend->cancel(it->executionId);
-    // The call stays until the execution's complete event, so the run is recorded as cancelled;
-    // nothing more is sent for it.
 }
