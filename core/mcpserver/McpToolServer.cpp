@@ -7,6 +7,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <utility>
+
 // JSON-RPC and MCP codes this side answers with (docs/mcp-server.md, "Errors").
 namespace {
 
@@ -88,7 +90,10 @@ struct McpToolServer::Private
         McpTool tool;
         QJsonValue progressToken; // undefined: the client asked for no progress
         QString executionId; // chosen here, so that a cancel can name it before the start is answered
-        bool started = false; // the backend accepted it (its events are subscribed)
+        bool started = false; // the backend accepted it
+        // The subscription, made before the start so that no chunk is missed, was refused
+        // because the backend did not know the id yet: subscribe again once started.
+        bool resubscribe = false;
         QString text; // the streamed text so far
         qint64 chunks = 0;
         bool cancelled = false; // by notifications/cancelled: no response, no notification
@@ -387,6 +392,10 @@ void McpToolServer::Private::callTool(const QJsonValue &id, const QJsonObject &p
         request.orchestrationId = tool->orchestrationId;
     else
         request.agentId = tool->agentId;
+    // Subscribed before the start: a backend that replays only part of a finished run's events
+    // (chunks are not kept) would otherwise lose the chunks of a run that ends at once.
+    backend->subscribe(call.executionId, 0, call.context,
+        [this, key](const ExecutionEventList &events) { onEvents(key, events); });
     request.executionId = call.executionId;
     request.inputs = *inputs;
     request.triggerType = TriggerType::Mcp;
@@ -414,8 +423,9 @@ void McpToolServer::Private::onStarted(const QString &key, const QString &execut
     it->started = true;
     log(QStringLiteral("info"),
         QStringLiteral("execution %1 started: tool %2").arg(executionId, it->tool.name), it->id);
-    backend->subscribe(executionId, 0, it->context,
-        [this, key](const ExecutionEventList &events) { onEvents(key, events); });
+    if (std::exchange(it->resubscribe, false))
+        backend->subscribe(executionId, 0, it->context,
+            [this, key](const ExecutionEventList &events) { onEvents(key, events); });
 }
 
 void McpToolServer::Private::onEvents(const QString &key, const ExecutionEventList &events)
@@ -445,6 +455,8 @@ void McpToolServer::Private::onEvents(const QString &key, const ExecutionEventLi
         } else if (e.type == ExecutionEvent::Type::Complete) {
             finishCall(key, e);
             return;
+        } else if (e.type == ExecutionEvent::Type::Error && !it->started) {
+            it->resubscribe = true;
         } else if (e.type == ExecutionEvent::Type::Error) {
             const QJsonObject result
                 = toolError(QStringLiteral("execution %1: %2").arg(it->executionId, e.errorMessage));
@@ -499,8 +511,7 @@ void McpToolServer::Private::finishCall(const QString &key, const ExecutionEvent
 void McpToolServer::Private::endCall(const QString &key, const QJsonObject *result)
 {
     Call call = calls.take(key);
-    if (call.started)
-        backend->unsubscribe(call.executionId, call.context);
+    backend->unsubscribe(call.executionId, call.context);
     // Later: this may run inside the backend's callback that the context guards.
     call.context->deleteLater();
     if (result && !call.cancelled)

@@ -4,7 +4,8 @@
 
 #include <QByteArray>
 
-// The offline workspace of the MCP server tests: a free-text agent, a typed agent (enum, bounds,
+// The offline workspace of the MCP server tests: a free-text agent that streams (100 tokens/s:
+// its progress notifications reach a client in reads of their own), a typed agent (enum, bounds,
 // a default, descriptions, structured output), a slow agent to cancel, a failing agent, and a
 // workflow whose id clashes with an agent id (offered as workflow.<id>).
 namespace mcpserver {
@@ -16,7 +17,7 @@ inline QByteArray workspaceJson()
       "providers": {"offline": {"kind": "scripted"}},
       "agents": [
         {"id": "writer", "name": "Writer", "version": "1", "description": "Writes a short text.",
-         "model": {"provider": "offline", "name": "scripted", "tokens_per_second": 0, "ttft_ms": 0,
+         "model": {"provider": "offline", "name": "scripted", "tokens_per_second": 100, "ttft_ms": 0,
                    "replies": ["Cats sleep most of the day and hunt at dusk."]},
          "instructions": "Write a short text about the topic.",
          "signature": {"inputs": [{"name": "topic", "type": "str", "desc": "what to write about"}],
