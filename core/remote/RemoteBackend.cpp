@@ -36,10 +36,8 @@ RemoteBackend::RemoteBackend(const QList<QUrl> &urls, const QString &token, QObj
     m_workspaceRetry.setSingleShot(true);
     connect(&m_workspaceRetry, &QTimer::timeout, this, &RemoteBackend::refreshWorkspace);
     // Let the caller connect to our signals before the first answer arrives.
-    QTimer::singleShot(0, this, [this] {
-        refreshHealth();
-        refreshWorkspace();
-    });
+    // The health (the instance's name) is read once the workspace came (refreshWorkspace).
+    QTimer::singleShot(0, this, &RemoteBackend::refreshWorkspace);
     m_workspacePending = true;
 }
 
@@ -101,8 +99,9 @@ void RemoteBackend::refreshHealth()
     sendAttempt(
         "GET", QStringLiteral("/api/health"), {}, QByteArray(), false,
         [this, generation, index](int status, const QJsonObject &body, const QString &) {
-            if (generation != m_healthGeneration || index != m_current)
-                return; // a later read (or a move) superseded this one
+            if (generation <= m_healthApplied || index != m_current)
+                return; // a later read was applied already, or the backend moved since
+            m_healthApplied = generation;
             if (status != 200 || !body.value(QLatin1String("ready")).toBool(true)) {
                 // 503: up but not serving (its database is unreachable), as good as down. A
                 // network failure was already counted by sendAttempt; an older server without
@@ -194,7 +193,8 @@ void RemoteBackend::setHeartbeatInterval(int ms)
 void RemoteBackend::heartbeat()
 {
     // An idle client notices a stopped instance (or a load balancer's switch) here too.
-    refreshHealth();
+    if (m_hasWorkspace)
+        refreshHealth();
     const auto streams = m_streams.values();
     for (Stream *s : streams) {
         if (!s->connected || !s->socket)
@@ -358,6 +358,7 @@ void RemoteBackend::refreshWorkspace()
                     m_workspaceAttempts = 0;
                     updateState();
                     emit workspaceChanged();
+                    refreshHealth(); // which instance answered (after a move too)
                     return;
                 }
                 m_lastError = { ErrorCode::InvalidInput, QStringLiteral("server workspace: ") + ws.error() };

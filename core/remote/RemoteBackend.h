@@ -202,7 +202,8 @@ private:
     int m_failedInRow = 0; // URLs that failed one after the other since the last answer
     QStringList m_downReasons; // "host:port (why)" of those, for the all-down message
     int m_moves = 0;
-    int m_healthGeneration = 0; // a health answer older than the last request is dropped
+    int m_healthGeneration = 0; // health reads sent, numbered
+    int m_healthApplied = 0; // the newest one whose answer was taken (older answers are dropped)
     QString m_instanceName;
     QString m_instanceId;
     QString m_storeKind;
