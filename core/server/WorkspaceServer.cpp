@@ -337,6 +337,7 @@ Result<void> WorkspaceServer::start(const ServerOptions &options)
             cs.instanceName = m_instanceName;
             cs.heartbeatMs = options.heartbeatMs;
             cs.leaseMs = options.leaseMs;
+            cs.retainEventsMs = options.retainFinishedMs;
             m_cluster = new ClusterNode(cs, this);
         }
         int recovered = 0;
@@ -347,6 +348,7 @@ Result<void> WorkspaceServer::start(const ServerOptions &options)
             const Result<void> joined = m_cluster->start();
             if (!joined)
                 return Failure { QStringLiteral("--db %1: %2").arg(probe.displayPath(), joined.error()) };
+            connectCluster();
         }
         if (recovered > 0)
             qInfo("agentstudio-server: %d execution(s) left running by a previous run marked interrupted",
@@ -768,8 +770,9 @@ void WorkspaceServer::cancelExecution(
             QJsonObject { { QStringLiteral("execution_id"), id },
                 { QStringLiteral("status"), QStringLiteral("cancelling") } }));
     };
+    // Started here and still running: this server's engine cancels it.
     if (auto stream = m_hub.find(id); served && stream && !stream->synthesized
-        && stream->workspaceKey == served->key && !stream->terminal) {
+        && stream->workspaceKey == served->key && !stream->terminal && served->active.contains(id)) {
         served->backend->cancel(id);
         accepted();
         return;
@@ -787,9 +790,20 @@ void WorkspaceServer::cancelExecution(
                 QStringLiteral("execution %1 is already %2").arg(id, toWire(record->status))));
             return;
         }
-        served->backend->cancel(id);
+        self->cancelAnywhere(served, id);
         accepted();
     });
+}
+
+// This server's engine when it runs the execution, otherwise (several instances) the instance
+// recorded as its owner, through the cluster.
+void WorkspaceServer::cancelAnywhere(ServedWorkspace *served, const QString &id)
+{
+    if (!m_cluster || served->active.contains(id)) {
+        served->backend->cancel(id);
+        return;
+    }
+    m_cluster->routeCancel(id);
 }
 
 void WorkspaceServer::listTools(const Principal &p, const HttpServer::Responder &respond)
@@ -913,7 +927,7 @@ void WorkspaceServer::onWebSocket(QWebSocket *socket, const HttpRequest &request
     });
     session->onCancelRequested = [this](StreamSession *s) {
         if (ServedWorkspace *served = servedFor(s->principal()))
-            served->backend->cancel(s->executionId());
+            cancelAnywhere(served, s->executionId());
     };
 
     qint64 afterSeq = 0;
@@ -958,13 +972,69 @@ void WorkspaceServer::onWebSocket(QWebSocket *socket, const HttpRequest &request
                            : QStringLiteral("internal error (see the server log)"));
                 return;
             }
-            const QString key = guard->principal().workspaceKey();
-            // Live events may have arrived while we waited: prefer them.
-            std::shared_ptr<ExecutionStream> stream = self->m_hub.find(executionId);
-            if (!stream)
-                stream = self->m_hub.adoptSynthesized(ExecutionStreamHub::synthesize(*record, key));
-            guard->attach(stream, afterSeq);
+            self->attachStored(guard, *record, afterSeq);
         });
+}
+
+// A WebSocket for an execution the hub holds no stream of. With several instances, an
+// execution whose events are in execution_events (running on another instance, or finished
+// with its rows still kept) is streamed from the relay, with the seqs its instance gave them;
+// otherwise its events are rebuilt from the record.
+void WorkspaceServer::attachStored(
+    QPointer<StreamSession> guard, const ExecutionRecord &record, qint64 afterSeq)
+{
+    const QString key = guard->principal().workspaceKey();
+    const QString id = record.id;
+    auto attach = [this, guard, key, id, afterSeq](bool relayed, const ExecutionRecord *stored) {
+        if (!guard)
+            return;
+        // Live events may have arrived while we waited: prefer them.
+        std::shared_ptr<ExecutionStream> stream = m_hub.find(id);
+        if (!stream && relayed) {
+            stream = m_hub.create(id, key);
+            m_cluster->follow(id, 0); // the whole stream: later subscribers may resume anywhere
+        }
+        if (!stream)
+            stream = m_hub.adoptSynthesized(ExecutionStreamHub::synthesize(*stored, key));
+        guard->attach(stream, afterSeq);
+    };
+    if (!m_cluster) {
+        attach(false, &record);
+        return;
+    }
+    if (!isTerminal(record.status)) {
+        attach(true, nullptr);
+        return;
+    }
+    const ExecutionRecord kept = record;
+    m_cluster->hasEvents(id, this, [attach, kept](bool has) { attach(has, &kept); });
+}
+
+// Events relayed from other instances feed the streams created by attachStored; cancels
+// addressed to this instance reach its engine.
+void WorkspaceServer::connectCluster()
+{
+    connect(m_cluster, &ClusterNode::relayedEvents, this,
+        [this](const QString &id, const ExecutionEventList &events) {
+            std::shared_ptr<ExecutionStream> stream = m_hub.find(id);
+            if (!stream || stream->synthesized) {
+                m_cluster->unfollow(id); // evicted meanwhile
+                return;
+            }
+            for (const ExecutionEvent &e : events)
+                m_hub.append(stream->workspaceKey, e);
+            if (stream->terminal)
+                m_cluster->unfollow(id);
+            const auto sessions = stream->sessions; // pump may detach
+            for (const QPointer<StreamSession> &s : sessions)
+                if (s)
+                    s->pump();
+        });
+    connect(m_cluster, &ClusterNode::cancelRequested, this, [this](const QString &id) {
+        for (ServedWorkspace *served : std::as_const(m_served))
+            if (served->active.contains(id))
+                served->backend->cancel(id);
+    });
 }
 
 void WorkspaceServer::onEvents(ServedWorkspace *served, const ExecutionEventList &events)

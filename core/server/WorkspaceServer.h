@@ -16,6 +16,7 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
+#include <QPointer>
 #include <QSet>
 #include <QTimer>
 #include <QUrl>
@@ -115,6 +116,9 @@ private:
     void listExecutions(const Principal &p, const HttpRequest &request, const HttpServer::Responder &respond);
     void getExecution(const Principal &p, const QString &id, const HttpServer::Responder &respond);
     void cancelExecution(const Principal &p, const QString &id, const HttpServer::Responder &respond);
+    void cancelAnywhere(ServedWorkspace *served, const QString &id); // several instances: routed
+    void attachStored(QPointer<StreamSession> guard, const ExecutionRecord &record, qint64 afterSeq);
+    void connectCluster(); // relayed events and routed cancels (PostgreSQL store only)
     // Tools (docs/tools.md): the served workspace's sources, and one tool run by itself, on
     // the engine's ToolHost.
     void listTools(const Principal &p, const HttpServer::Responder &respond);

@@ -2,6 +2,7 @@
 #include "core/store/PgStore.h"
 
 #include "core/common/Util.h"
+#include "core/store/StoreRows.h"
 #include "core/store/StoreSchema.h"
 
 #include <QJsonArray>
@@ -16,145 +17,15 @@
 // come from schema version 4 (StoreSchema.cpp); rows are written and read on the store's own
 // thread like everything else of ExecutionStore. Statements are prepared per call: an eval
 // writes one row per case run, far fewer than the step writes of its executions.
+using storerows::resultFromRow;
+using storerows::resultValues;
+using storerows::runFromRow;
+using storerows::runValues;
 using storeschema::columnList;
 using storeschema::evalResultColumns;
 using storeschema::evalRunColumns;
 
 namespace {
-
-QVariant nullIfEmpty(const QString &s)
-{
-    return s.isEmpty() ? QVariant() : QVariant(s);
-}
-
-// NOT NULL text columns: a null QString would bind as NULL.
-QString text(const QString &s)
-{
-    return s.isNull() ? QStringLiteral("") : s;
-}
-
-QVariant isoOrNull(const QDateTime &t)
-{
-    return t.isValid() ? QVariant(as::isoTime(t)) : QVariant();
-}
-
-QVariant numberOrNull(const std::optional<double> &v)
-{
-    return v ? QVariant(*v) : QVariant();
-}
-
-QVariant nonNegativeOrNull(qint64 v)
-{
-    return v < 0 ? QVariant() : QVariant(v);
-}
-
-std::optional<double> readOptional(const QVariant &v)
-{
-    return v.isNull() ? std::nullopt : std::optional<double>(v.toDouble());
-}
-
-QDateTime readTime(const QVariant &v)
-{
-    return v.isNull() ? QDateTime() : as::parseIsoTime(v.toString());
-}
-
-// Values in the order of storeschema::evalRunColumns().
-QVariantList runValues(const EvalRunRecord &r)
-{
-    return { r.id, text(r.name), text(r.datasetPath), text(r.datasetSha256), as::compactJson(r.dataset),
-        as::compactJson(r.target), as::compactJson(QJsonArray::fromStringList(r.variants)), r.repeat,
-        r.concurrency, toWire(r.cacheMode), toWire(r.status), nullIfEmpty(r.error),
-        r.organizationId.isEmpty() ? QStringLiteral("local") : r.organizationId,
-        r.workspaceId.isNull() ? QStringLiteral("") : r.workspaceId,
-        r.backend.isEmpty() ? QStringLiteral("local") : r.backend, nullIfEmpty(r.baselineId),
-        r.startedAt.isValid() ? as::isoTime(r.startedAt) : as::nowIso(), isoOrNull(r.completedAt), r.total,
-        r.passed, r.failed, r.errored, r.skipped, r.tokens, numberOrNull(r.costUsd), r.judgeTokens,
-        numberOrNull(r.judgeCostUsd), nonNegativeOrNull(r.wallMs) };
-}
-
-EvalRunRecord runFromRow(const QSqlQuery &q)
-{
-    EvalRunRecord r;
-    int i = 0;
-    r.id = q.value(i++).toString();
-    r.name = q.value(i++).toString();
-    r.datasetPath = q.value(i++).toString();
-    r.datasetSha256 = q.value(i++).toString();
-    r.dataset = as::parseJsonValue(q.value(i++).toString()).toObject();
-    r.target = as::parseJsonValue(q.value(i++).toString()).toObject();
-    for (const QJsonValue &v : as::parseJsonValue(q.value(i++).toString()).toArray())
-        r.variants.append(v.toString());
-    r.repeat = q.value(i++).toInt();
-    r.concurrency = q.value(i++).toInt();
-    r.cacheMode = cacheModeFromWire(q.value(i++).toString()).value_or(CacheMode::Off);
-    r.status = evalRunStatusFromWire(q.value(i++).toString()).value_or(EvalRunStatus::Failed);
-    r.error = q.value(i++).toString();
-    r.organizationId = q.value(i++).toString();
-    r.workspaceId = q.value(i++).toString();
-    r.backend = q.value(i++).toString();
-    r.baselineId = q.value(i++).toString();
-    r.startedAt = readTime(q.value(i++));
-    r.completedAt = readTime(q.value(i++));
-    r.total = q.value(i++).toInt();
-    r.passed = q.value(i++).toInt();
-    r.failed = q.value(i++).toInt();
-    r.errored = q.value(i++).toInt();
-    r.skipped = q.value(i++).toInt();
-    r.tokens = q.value(i++).toLongLong();
-    r.costUsd = readOptional(q.value(i++));
-    r.judgeTokens = q.value(i++).toLongLong();
-    r.judgeCostUsd = readOptional(q.value(i++));
-    const QVariant wall = q.value(i++);
-    r.wallMs = wall.isNull() ? -1 : wall.toLongLong();
-    return r;
-}
-
-// Values in the order of storeschema::evalResultColumns().
-QVariantList resultValues(const EvalResultRecord &r)
-{
-    QJsonArray assertions;
-    for (const AssertionOutcome &a : r.assertions)
-        assertions.append(a.toJson());
-    // The output keeps its JSON type (object, text, number…) in a one-element array.
-    const QVariant output = r.output.isNull() || r.output.isUndefined()
-        ? QVariant()
-        : QVariant(as::compactJson(QJsonArray { r.output }));
-    return { r.evalRunId, r.caseId, text(r.variant), r.repeatIndex, r.caseOrder, nullIfEmpty(r.executionId),
-        toWire(r.outcome), r.score, nullIfEmpty(r.errorKind), nullIfEmpty(r.error), nullIfEmpty(r.status),
-        nonNegativeOrNull(r.latencyMs), r.tokens, numberOrNull(r.costUsd), r.judgeTokens,
-        numberOrNull(r.judgeCostUsd), int(r.cached), as::compactJson(assertions), output,
-        isoOrNull(r.completedAt) };
-}
-
-EvalResultRecord resultFromRow(const QSqlQuery &q)
-{
-    EvalResultRecord r;
-    int i = 0;
-    r.evalRunId = q.value(i++).toString();
-    r.caseId = q.value(i++).toString();
-    r.variant = q.value(i++).toString();
-    r.repeatIndex = q.value(i++).toInt();
-    r.caseOrder = q.value(i++).toInt();
-    r.executionId = q.value(i++).toString();
-    r.outcome = evalOutcomeFromWire(q.value(i++).toString()).value_or(EvalOutcome::Error);
-    r.score = q.value(i++).toDouble();
-    r.errorKind = q.value(i++).toString();
-    r.error = q.value(i++).toString();
-    r.status = q.value(i++).toString();
-    const QVariant latency = q.value(i++);
-    r.latencyMs = latency.isNull() ? -1 : latency.toLongLong();
-    r.tokens = q.value(i++).toLongLong();
-    r.costUsd = readOptional(q.value(i++));
-    r.judgeTokens = q.value(i++).toLongLong();
-    r.judgeCostUsd = readOptional(q.value(i++));
-    r.cached = q.value(i++).toInt() != 0;
-    for (const QJsonValue &a : as::parseJsonValue(q.value(i++).toString()).toArray())
-        r.assertions.append(AssertionOutcome::fromJson(a.toObject()));
-    const QVariant output = q.value(i++);
-    r.output = output.isNull() ? QJsonValue() : as::parseJsonValue(output.toString()).toArray().at(0);
-    r.completedAt = readTime(q.value(i++));
-    return r;
-}
 
 Failure evalFailure(const QString &what, const QSqlQuery &q)
 {

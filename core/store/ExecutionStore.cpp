@@ -4,6 +4,7 @@
 #include "core/common/Util.h"
 #include "core/store/PgStore.h"
 #include "core/store/StoreOwnerLock.h"
+#include "core/store/StoreRows.h"
 #include "core/store/StoreSchema.h"
 
 #include <QDir>
@@ -24,6 +25,13 @@
 #include <limits>
 #include <optional>
 
+using storerows::decodeCursor;
+using storerows::encodeCursor;
+using storerows::executionFromRow;
+using storerows::executionValues;
+using storerows::stepFromRow;
+using storerows::stepValues;
+using storerows::withinScope;
 using storeschema::columnList;
 using storeschema::executionColumns;
 using storeschema::stepColumns;
@@ -34,200 +42,6 @@ const QString kInterruptedMessage = QStringLiteral("interrupted: the app stopped
 constexpr int kBusyTimeoutMs = 15000;
 
 std::atomic<quint64> g_connectionCounter { 0 };
-
-// NULL for "nothing" so the columns read naturally in SQL (agent_id IS NULL, not '').
-QVariant textOrNull(const QString &s)
-{
-    return s.isEmpty() ? QVariant() : QVariant(s);
-}
-
-QVariant timeOrNull(const QDateTime &t)
-{
-    return t.isValid() ? QVariant(as::isoTime(t)) : QVariant();
-}
-
-QVariant costOrNull(const std::optional<double> &c)
-{
-    return c ? QVariant(*c) : QVariant();
-}
-
-QVariant msOrNull(qint64 ms)
-{
-    return ms < 0 ? QVariant() : QVariant(ms);
-}
-
-QJsonObject jsonObject(const QVariant &v)
-{
-    return as::parseJsonValue(v.toString()).toObject();
-}
-
-std::optional<double> optionalDouble(const QVariant &v)
-{
-    if (v.isNull())
-        return std::nullopt;
-    return v.toDouble();
-}
-
-QDateTime timeValue(const QVariant &v)
-{
-    return v.isNull() ? QDateTime() : as::parseIsoTime(v.toString());
-}
-
-// Values in the order of storeschema::executionColumns().
-QVariantList executionValues(const ExecutionRecord &e)
-{
-    return {
-        e.id,
-        e.organizationId.isEmpty() ? QStringLiteral("local") : e.organizationId,
-        e.workspaceId.isNull() ? QStringLiteral("") : e.workspaceId,
-        textOrNull(e.gatewayId),
-        toWire(e.executionType),
-        textOrNull(e.agentId),
-        textOrNull(e.orchestrationId),
-        textOrNull(e.version),
-        textOrNull(e.triggeredBy),
-        toWire(e.triggerType),
-        as::compactJson(e.inputData),
-        as::compactJson(e.outputData),
-        toWire(e.status),
-        textOrNull(e.errorMessage),
-        e.queuedAt.isValid() ? as::isoTime(e.queuedAt) : as::nowIso(),
-        timeOrNull(e.startedAt),
-        timeOrNull(e.completedAt),
-        e.executionTimeMs,
-        e.inputTokens,
-        e.outputTokens,
-        costOrNull(e.costUsd),
-        textOrNull(e.traceId),
-        textOrNull(toWire(e.testMode)),
-        textOrNull(e.nodeId),
-        textOrNull(e.provider),
-        textOrNull(e.model),
-        e.queueMs,
-        msOrNull(e.ttftMs),
-        e.cachedTokens,
-        int(e.tokensEstimated),
-        textOrNull(e.rerunOf),
-        textOrNull(e.conversationId),
-        e.turn,
-        e.toolOverrides.isEmpty() ? QVariant() : QVariant(as::compactJson(e.toolOverrides)),
-        e.budget.isEmpty() ? QVariant() : QVariant(as::compactJson(e.budget)),
-    };
-}
-
-ExecutionRecord executionFromRow(const QSqlQuery &q)
-{
-    ExecutionRecord e;
-    int i = 0;
-    e.id = q.value(i++).toString();
-    e.organizationId = q.value(i++).toString();
-    e.workspaceId = q.value(i++).toString();
-    e.gatewayId = q.value(i++).toString();
-    e.executionType = fromWireOr(q.value(i++).toString(), ExecutionType::Agent);
-    e.agentId = q.value(i++).toString();
-    e.orchestrationId = q.value(i++).toString();
-    e.version = q.value(i++).toString();
-    e.triggeredBy = q.value(i++).toString();
-    e.triggerType = fromWireOr(q.value(i++).toString(), TriggerType::Api);
-    e.inputData = jsonObject(q.value(i++));
-    e.outputData = jsonObject(q.value(i++));
-    e.status = fromWireOr(q.value(i++).toString(), ExecutionStatus::Failed);
-    e.errorMessage = q.value(i++).toString();
-    e.queuedAt = timeValue(q.value(i++));
-    e.startedAt = timeValue(q.value(i++));
-    e.completedAt = timeValue(q.value(i++));
-    e.executionTimeMs = q.value(i++).toLongLong();
-    e.inputTokens = q.value(i++).toLongLong();
-    e.outputTokens = q.value(i++).toLongLong();
-    e.costUsd = optionalDouble(q.value(i++));
-    e.traceId = q.value(i++).toString();
-    e.testMode = fromWireOr(q.value(i++).toString(), TestMode::Unset);
-    e.nodeId = q.value(i++).toString();
-    e.provider = q.value(i++).toString();
-    e.model = q.value(i++).toString();
-    e.queueMs = q.value(i++).toLongLong();
-    const QVariant ttft = q.value(i++);
-    e.ttftMs = ttft.isNull() ? -1 : ttft.toLongLong();
-    e.cachedTokens = q.value(i++).toLongLong();
-    e.tokensEstimated = q.value(i++).toInt() != 0;
-    e.rerunOf = q.value(i++).toString();
-    e.conversationId = q.value(i++).toString();
-    e.turn = q.value(i++).toInt();
-    e.toolOverrides = jsonObject(q.value(i++));
-    e.budget = jsonObject(q.value(i++));
-    return e;
-}
-
-// Values in the order of storeschema::stepColumns().
-QVariantList stepValues(const StepRecord &s)
-{
-    return {
-        s.id,
-        s.executionId,
-        textOrNull(s.agentId),
-        s.stepNumber,
-        as::compactJson(s.inputData),
-        as::compactJson(s.outputData),
-        toWire(s.status),
-        timeOrNull(s.startedAt),
-        timeOrNull(s.completedAt),
-        s.executionTimeMs,
-        s.tokensUsed,
-        costOrNull(s.costUsd),
-        textOrNull(s.parentStepId),
-        textOrNull(s.spanId),
-        toWire(s.kind),
-        textOrNull(s.name),
-        textOrNull(s.nodeId),
-        textOrNull(s.provider),
-        textOrNull(s.model),
-        s.inputTokens,
-        s.outputTokens,
-        s.cachedTokens,
-        s.reasoningTokens,
-        int(s.tokensEstimated),
-        msOrNull(s.ttftMs),
-        s.attempt,
-        textOrNull(s.errorMessage),
-        textOrNull(s.toolCallId),
-    };
-}
-
-StepRecord stepFromRow(const QSqlQuery &q)
-{
-    StepRecord s;
-    int i = 0;
-    s.id = q.value(i++).toString();
-    s.executionId = q.value(i++).toString();
-    s.agentId = q.value(i++).toString();
-    s.stepNumber = q.value(i++).toInt();
-    s.inputData = jsonObject(q.value(i++));
-    s.outputData = jsonObject(q.value(i++));
-    s.status = fromWireOr(q.value(i++).toString(), StepStatus::Failed);
-    s.startedAt = timeValue(q.value(i++));
-    s.completedAt = timeValue(q.value(i++));
-    s.executionTimeMs = q.value(i++).toLongLong();
-    s.tokensUsed = q.value(i++).toLongLong();
-    s.costUsd = optionalDouble(q.value(i++));
-    s.parentStepId = q.value(i++).toString();
-    s.spanId = q.value(i++).toString();
-    s.kind = fromWireOr(q.value(i++).toString(), StepKind::Llm);
-    s.name = q.value(i++).toString();
-    s.nodeId = q.value(i++).toString();
-    s.provider = q.value(i++).toString();
-    s.model = q.value(i++).toString();
-    s.inputTokens = q.value(i++).toLongLong();
-    s.outputTokens = q.value(i++).toLongLong();
-    s.cachedTokens = q.value(i++).toLongLong();
-    s.reasoningTokens = q.value(i++).toLongLong();
-    s.tokensEstimated = q.value(i++).toInt() != 0;
-    const QVariant ttft = q.value(i++);
-    s.ttftMs = ttft.isNull() ? -1 : ttft.toLongLong();
-    s.attempt = q.value(i++).toInt();
-    s.errorMessage = q.value(i++).toString();
-    s.toolCallId = q.value(i++).toString();
-    return s;
-}
 
 QString placeholders(int n)
 {
@@ -317,22 +131,6 @@ WhereClause scopeClause(const StoreScope &scope, ScopeLookup lookup = ScopeLooku
     return w;
 }
 
-// A history query's own organization / workspace filters against the scope: within a
-// workspace scope they are implied by it (dropped; scopeClause says them) or ask for another
-// tenant, where there is nothing to find (no query).
-std::optional<HistoryQuery> withinScope(const StoreScope &scope, const HistoryQuery &q)
-{
-    if (scope.isEveryWorkspace())
-        return q;
-    if ((!q.organizationId.isEmpty() && q.organizationId != scope.organizationId())
-        || (!q.workspaceId.isEmpty() && q.workspaceId != scope.workspaceId()))
-        return std::nullopt;
-    HistoryQuery scoped = q;
-    scoped.organizationId.clear();
-    scoped.workspaceId.clear();
-    return scoped;
-}
-
 // How a full-text filter joins the history query. Few matches: read them from the index and
 // sort them (rowid IN …). Many matches (a common word): walk the history in sort order and
 // keep rows whose rowid is in the match set (+rowid IN …; the '+' stops SQLite from driving the
@@ -404,30 +202,6 @@ WhereClause filterClause(
         w.values.append(*q.maxLatencyMs);
     }
     return w;
-}
-
-// Cursor: base64url of the compact JSON [sort key, id] of the last row of a page.
-QString encodeCursor(const QVariant &key, const QString &id, bool numeric)
-{
-    const QJsonArray a { numeric ? QJsonValue(key.toDouble()) : QJsonValue(key.toString()), id };
-    return QString::fromLatin1(QJsonDocument(a)
-                                   .toJson(QJsonDocument::Compact)
-                                   .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
-}
-
-bool decodeCursor(const QString &cursor, bool numeric, QVariant *key, QString *id)
-{
-    const auto decoded = QByteArray::fromBase64Encoding(
-        cursor.toLatin1(), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
-    if (!decoded)
-        return false;
-    const QJsonDocument doc = QJsonDocument::fromJson(*decoded);
-    const QJsonArray a = doc.array();
-    if (a.size() != 2 || !a.at(1).isString() || (numeric ? !a.at(0).isDouble() : !a.at(0).isString()))
-        return false;
-    *key = numeric ? QVariant(a.at(0).toDouble()) : QVariant(a.at(0).toString());
-    *id = a.at(1).toString();
-    return true;
 }
 
 // Full-text search of a common word, newest first, paged by rowid: FTS5 hands out matches in

@@ -1,5 +1,8 @@
 #include "core/common/Util.h"
 #include "core/store/ExecutionStore.h"
+#include "core/store/PgConnection.h"
+#include "core/store/PgStore.h"
+#include "tests/support/PgCluster.h"
 
 #include <QDir>
 #include <QFile>
@@ -14,6 +17,19 @@
 #include <memory>
 
 using namespace Qt::StringLiterals;
+
+// One suite, two backends: built as tst_evalstore (SQLite) and, with STORE_BACKEND_POSTGRESQL,
+// as tst_evalstore_pg (a fresh PostgreSQL database per test). Tests of SQLite files skip there.
+#ifdef STORE_BACKEND_POSTGRESQL
+constexpr bool kPostgres = true;
+#else
+constexpr bool kPostgres = false;
+#endif
+#define SQLITE_ONLY()                                                                                        \
+    do {                                                                                                     \
+        if (kPostgres)                                                                                       \
+            QSKIP("SQLite file internals");                                                                  \
+    } while (false)
 
 namespace {
 
@@ -87,9 +103,13 @@ QString rawScalar(const QString &path, const QString &sql)
     const QString name = u"raw-%1"_s.arg(as::newId());
     QString value;
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
-        db.setDatabaseName(path);
-        if (db.open()) {
+        if (PgStore::isUri(path) && !pgconn::open(name, path, u"raw"_s))
+            return u"<cannot connect>"_s;
+        QSqlDatabase db = PgStore::isUri(path) ? QSqlDatabase::database(name, false)
+                                               : QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
+        if (!PgStore::isUri(path))
+            db.setDatabaseName(path);
+        if (db.isOpen() || db.open()) {
             QSqlQuery q(db);
             if (q.exec(sql) && q.next())
                 value = q.value(0).toString();
@@ -144,6 +164,7 @@ class TestEvalStore : public QObject
     Q_OBJECT
 
 private slots:
+    void initTestCase();
     void init();
     void schemaVersion4Tables();
     void runRoundTrip();
@@ -157,18 +178,34 @@ private slots:
     void liveEvalRunIsNotInterrupted();
 
 private:
-    QString dbPath() const { return m_dir->filePath(u"h/executions.db"_s); }
+    QString dbPath() const { return kPostgres ? m_uri : m_dir->filePath(u"h/executions.db"_s); }
     std::unique_ptr<QTemporaryDir> m_dir;
+    PgCluster m_cluster; // PostgreSQL backend only
+    QString m_uri;
 };
+
+void TestEvalStore::initTestCase()
+{
+    if (!kPostgres)
+        return;
+    const Result<void> started = m_cluster.start(); // fails, never skips, without PostgreSQL
+    QVERIFY2(started, qPrintable(started ? QString() : started.error()));
+}
 
 void TestEvalStore::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
+    if (kPostgres) {
+        const Result<QString> db = m_cluster.createDatabase(u"eval"_s);
+        QVERIFY2(db, qPrintable(db ? QString() : db.error()));
+        m_uri = m_cluster.uri(*db);
+    }
 }
 
 void TestEvalStore::schemaVersion4Tables()
 {
+    SQLITE_ONLY();
     {
         ExecutionStore store(dbPath());
         QVERIFY(store.open().ok());
@@ -212,8 +249,10 @@ void TestEvalStore::runRoundTrip()
     run.error = u"two failed"_s;
     QVERIFY(store.updateEvalRun(run).ok());
     QCOMPARE(store.evalRun(kEvery, run.id)->toJson(), run.toJson());
-    QCOMPARE(rawScalar(dbPath(), u"SELECT started_at FROM eval_runs"_s), u"2026-11-02T08:30:00.250Z"_s);
-    QCOMPARE(rawScalar(dbPath(), u"SELECT variants FROM eval_runs"_s), u"[\"strict\",\"baseline\"]"_s);
+    if (!kPostgres) { // the text forms of the SQLite file
+        QCOMPARE(rawScalar(dbPath(), u"SELECT started_at FROM eval_runs"_s), u"2026-11-02T08:30:00.250Z"_s);
+        QCOMPARE(rawScalar(dbPath(), u"SELECT variants FROM eval_runs"_s), u"[\"strict\",\"baseline\"]"_s);
+    }
 
     const Result<void> missing = store.updateEvalRun(makeRun(u"nope"_s, 1));
     QVERIFY(!missing.ok());
@@ -311,6 +350,7 @@ void TestEvalStore::outputKeepsItsJsonType()
 
 void TestEvalStore::deletingARunDeletesItsResults()
 {
+    SQLITE_ONLY();
     ExecutionStore store(dbPath());
     QVERIFY(store.open().ok());
     QVERIFY(store.insertEvalRun(makeRun(u"run"_s, 0)).ok());
@@ -335,6 +375,7 @@ void TestEvalStore::deletingARunDeletesItsResults()
 // takes eval runs.
 void TestEvalStore::migratesVersion3Database()
 {
+    SQLITE_ONLY();
     QDir().mkpath(QFileInfo(dbPath()).path());
     QVERIFY(QFile::copy(QStringLiteral(STORE_V3_FIXTURE), dbPath()));
     QFile::setPermissions(dbPath(), QFile::ReadOwner | QFile::WriteOwner);
@@ -365,6 +406,7 @@ void TestEvalStore::migratesVersion3Database()
 
 void TestEvalStore::killedEvalRunIsInterruptedWithResultsKept()
 {
+    SQLITE_ONLY();
     QDir().mkpath(QFileInfo(dbPath()).path());
     EvalOwner owner;
     QCOMPARE(owner.start(dbPath(), u"eval-1"_s, 3), u"ready 0"_s);
@@ -384,6 +426,7 @@ void TestEvalStore::killedEvalRunIsInterruptedWithResultsKept()
 
 void TestEvalStore::liveEvalRunIsNotInterrupted()
 {
+    SQLITE_ONLY();
     QDir().mkpath(QFileInfo(dbPath()).path());
     EvalOwner owner;
     QCOMPARE(owner.start(dbPath(), u"live"_s, 2), u"ready 0"_s);

@@ -6,6 +6,8 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
+
 // One agentstudio-server instance's membership in a group of instances sharing one PostgreSQL
 // database (docs/team-server.md). Created by WorkspaceServer only when --db is a PostgreSQL URI.
 //
@@ -31,6 +33,8 @@ public:
         QString instanceName; // --instance (for people: health, metrics, the app's status bar)
         int heartbeatMs = 1000;
         int leaseMs = 5000;
+        // Event rows of executions finished longer ago than this are deleted (0: never).
+        int retainEventsMs = 0;
     };
 
     explicit ClusterNode(Settings settings, QObject *parent = nullptr);
@@ -52,6 +56,8 @@ public:
     void unfollow(const QString &executionId);
     // Asks the instance that runs `executionId` to cancel it.
     void routeCancel(const QString &executionId);
+    // Answers on `context`'s thread whether execution_events holds rows of `executionId`.
+    void hasEvents(const QString &executionId, QObject *context, std::function<void(bool)> callback);
 
 signals:
     // Events of a followed execution, in seq order, never one twice.
