@@ -6,6 +6,7 @@
 // changes across a reconnect (as behind a load balancer).
 #include "core/remote/RemoteBackend.h"
 #include "tests/support/BackendReplies.h"
+#include "tests/support/PgCluster.h"
 #include "tests/support/ServerFixture.h"
 
 #include <QSignalSpy>
@@ -192,8 +193,8 @@ private slots:
         });
         QTRY_VERIFY_WITH_TIMEOUT(listed, 10000);
         QCOMPARE(historyError.code, ErrorCode::None);
-        QVERIFY(std::any_of(page.items.cbegin(), page.items.cend(),
-            [&](const ExecutionRecord &r) { return r.id == next; }));
+        QVERIFY(std::any_of(
+            page.items.cbegin(), page.items.cend(), [&](const ExecutionRecord &r) { return r.id == next; }));
         QCOMPARE(backend.connectionState(), QStringLiteral("connected"));
         QCOMPARE(b.terminate(), 0);
     }
@@ -251,6 +252,68 @@ private slots:
         QCOMPARE(b.terminate(), 0);
     }
 
+    // Two instances on ONE PostgreSQL database (the relay carries events between them): a run
+    // streams from A, A is SIGKILLed mid-stream, the backend moves to B and resumes with
+    // after_seq; the events it ends up with run 1, 2, … without a gap or a double up to the
+    // terminal one (B marks the run interrupted once A's lease expired). New runs go to B.
+    void oneDatabaseMoveLosesNothing()
+    {
+        PgCluster pg;
+        const Result<void> up = pg.start();
+        QVERIFY2(up, qPrintable(up ? QString() : up.error()));
+        const Result<QString> db = pg.createDatabase(QStringLiteral("remote"));
+        QVERIFY2(db, qPrintable(db ? QString() : db.error()));
+        const QStringList shared { QStringLiteral("--db"), pg.uri(*db), QStringLiteral("--heartbeat"),
+            QStringLiteral("200"), QStringLiteral("--lease"), QStringLiteral("1000") };
+        QTemporaryDir dirA;
+        QTemporaryDir dirB;
+        ServerProcess a;
+        ServerProcess b;
+        QString error;
+        QVERIFY2(a.start(dirA.path(),
+                     shared + QStringList { QStringLiteral("--instance"), QStringLiteral("a") }, &error),
+            qPrintable(error));
+        QVERIFY2(b.start(dirB.path(),
+                     shared + QStringList { QStringLiteral("--instance"), QStringLiteral("b") }, &error),
+            qPrintable(error));
+        RemoteBackend backend(QList<QUrl> { a.url, b.url }, kAlphaToken);
+        backend.setReconnectDelays(50, 400);
+        QTRY_COMPARE_WITH_TIMEOUT(backend.instanceName(), QStringLiteral("a"), 10000);
+        QCOMPARE(backend.storeKind(), QStringLiteral("postgresql"));
+
+        SeqLog log;
+        connect(&backend, &ExecutionBackend::eventsReceived, this,
+            [&log](const ExecutionEventList &e) { log.add(e); });
+        QSignalSpy resumed(&backend, &RemoteBackend::streamResumed);
+        const QString id
+            = startAndWait(backend, agentRequest(QStringLiteral("slow"), QStringLiteral("pg move")));
+        QVERIFY(!id.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(log.lastSeq() >= 5, 20000);
+        a.kill(); // SIGKILL mid-stream
+        QTRY_COMPARE_WITH_TIMEOUT(backend.instanceName(), QStringLiteral("b"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!resumed.isEmpty(), 10000);
+        QCOMPARE(resumed.first().at(0).toString(), id);
+        QVERIFY(resumed.first().at(1).toLongLong() >= 5);
+        QTRY_VERIFY_WITH_TIMEOUT(log.has(ExecutionEvent::Type::Complete), 20000);
+        QVERIFY2(log.failure.isEmpty(), qPrintable(log.failure));
+        QVERIFY(!log.has(ExecutionEvent::Type::Error));
+        QCOMPARE(log.events.constLast().type, ExecutionEvent::Type::Complete);
+        QCOMPARE(log.events.constLast().status, ExecutionStatus::Interrupted);
+
+        SeqLog next;
+        disconnect(&backend, &ExecutionBackend::eventsReceived, this, nullptr);
+        connect(&backend, &ExecutionBackend::eventsReceived, this,
+            [&next](const ExecutionEventList &e) { next.add(e); });
+        const QString second
+            = startAndWait(backend, agentRequest(QStringLiteral("echo"), QStringLiteral("on b")));
+        QVERIFY(!second.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(next.has(ExecutionEvent::Type::Complete), 20000);
+        QVERIFY2(next.failure.isEmpty(), qPrintable(next.failure));
+        QCOMPARE(next.events.constLast().status, ExecutionStatus::Completed);
+        QCOMPARE(backend.baseUrl(), b.url);
+        QCOMPARE(b.terminate(), 0);
+    }
+
     // Every URL refuses: disconnected, and the error names each instance.
     void allInstancesDownAreNamed()
     {
@@ -277,6 +340,7 @@ private slots:
         const int port = first.url.port();
         RemoteBackend backend(first.url, kAlphaToken);
         backend.setReconnectDelays(50, 400);
+        backend.setHeartbeatInterval(600000); // no periodic health: the reconnect must re-read it
         QTRY_COMPARE_WITH_TIMEOUT(backend.instanceName(), QStringLiteral("one"), 10000);
         SeqLog log;
         connect(&backend, &ExecutionBackend::eventsReceived, this,
@@ -291,7 +355,7 @@ private slots:
                          QStringLiteral("127.0.0.1:%1").arg(port) },
                      &error),
             qPrintable(error));
-        QTRY_COMPARE_WITH_TIMEOUT(backend.instanceName(), QStringLiteral("two"), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(backend.instanceName(), QStringLiteral("two"), 15000);
         QCOMPARE(backend.moveCount(), 0); // the same URL all along
         QCOMPARE(second.terminate(), 0);
     }
