@@ -954,7 +954,7 @@ void WorkspaceServer::onWebSocket(QWebSocket *socket, const HttpRequest &request
                 QStringLiteral("not_found"), QStringLiteral("execution %1 not found").arg(executionId));
             return;
         }
-        session->attach(stream, afterSeq);
+        attachWhenReady(session, stream, afterSeq);
         return;
     }
     QPointer<StreamSession> guard(session);
@@ -996,7 +996,7 @@ void WorkspaceServer::attachStored(
         }
         if (!stream)
             stream = m_hub.adoptSynthesized(ExecutionStreamHub::synthesize(*stored, key));
-        guard->attach(stream, afterSeq);
+        attachWhenReady(guard, stream, afterSeq);
     };
     if (!m_cluster) {
         attach(false, &record);
@@ -1008,6 +1008,26 @@ void WorkspaceServer::attachStored(
     }
     const ExecutionRecord kept = record;
     m_cluster->hasEvents(id, this, [attach, kept](bool has) { attach(has, &kept); });
+}
+
+// A client resuming on this instance may have seen more of a relayed stream (on another
+// instance) than the relay has delivered here yet: it is attached once the stream has caught
+// up with its after_seq (or ended), so it is neither refused nor sent anything twice.
+void WorkspaceServer::attachWhenReady(
+    QPointer<StreamSession> guard, std::shared_ptr<ExecutionStream> stream, qint64 afterSeq)
+{
+    if (!m_cluster || stream->terminal || stream->synthesized || afterSeq <= stream->lastSeq()) {
+        guard->attach(stream, afterSeq);
+        return;
+    }
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_cluster, &ClusterNode::relayedEvents, guard.data(),
+        [guard, stream, afterSeq, connection](const QString &id, const ExecutionEventList &) {
+            if (id != stream->executionId || !guard || (!stream->terminal && afterSeq > stream->lastSeq()))
+                return;
+            QObject::disconnect(*connection);
+            guard->attach(stream, afterSeq);
+        });
 }
 
 // Events relayed from other instances feed the streams created by attachStored; cancels

@@ -119,6 +119,8 @@ private:
     void cancelAnywhere(ServedWorkspace *served, const QString &id); // several instances: routed
     void attachStored(QPointer<StreamSession> guard, const ExecutionRecord &record, qint64 afterSeq);
     void connectCluster(); // relayed events and routed cancels (PostgreSQL store only)
+    void attachWhenReady(
+        QPointer<StreamSession> guard, std::shared_ptr<ExecutionStream> stream, qint64 afterSeq);
     // Tools (docs/tools.md): the served workspace's sources, and one tool run by itself, on
     // the engine's ToolHost.
     void listTools(const Principal &p, const HttpServer::Responder &respond);

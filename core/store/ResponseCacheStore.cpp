@@ -1,6 +1,9 @@
 #include "core/store/ResponseCacheStore.h"
 
 #include "core/common/Util.h"
+#include "core/store/PgConnection.h"
+#include "core/store/PgSchema.h"
+#include "core/store/PgStore.h"
 #include "core/store/StoreSchema.h"
 
 #include <QDir>
@@ -46,6 +49,8 @@ Result<void> ResponseCacheStore::open()
         return {};
     if (m_path.isEmpty())
         return Failure { QStringLiteral("response cache: no file given") };
+    if (PgStore::isUri(m_path))
+        return openPostgres();
     if (m_path != QStringLiteral(":memory:") && !QDir().mkpath(QFileInfo(m_path).absolutePath()))
         return Failure {
             QStringLiteral("response cache: cannot create folder %1").arg(QFileInfo(m_path).absolutePath())
@@ -80,14 +85,37 @@ Result<void> ResponseCacheStore::open()
     return {};
 }
 
+// A history database on PostgreSQL keeps the cache in its response_cache table (bytea body,
+// jsonb request, timestamptz(3) recorded_at), created by the store's migrations, which run here
+// too (idempotent, under their advisory lock) so the cache never depends on who opened first.
+Result<void> ResponseCacheStore::openPostgres()
+{
+    if (auto r = pgconn::open(m_connection, m_path, QStringLiteral("response cache")); !r)
+        return r;
+    Result<void> migrated;
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+        migrated = pgschema::migrate(db);
+    }
+    if (!migrated) {
+        pgconn::close(m_connection);
+        return Failure { QStringLiteral("response cache: %1").arg(migrated.error()) };
+    }
+    m_pg = true;
+    return {};
+}
+
 std::optional<CachedResponse> ResponseCacheStore::lookup(const QByteArray &key)
 {
     if (!QSqlDatabase::contains(m_connection))
         return std::nullopt;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT body, http_status, request, provider, model, latency_ms, ttft_ms, "
-                             "recorded_at FROM response_cache WHERE key = ?"));
+    q.prepare(
+        QStringLiteral("SELECT body, http_status, %1, provider, model, latency_ms, ttft_ms, %2 FROM "
+                       "response_cache WHERE key = ?")
+            .arg(m_pg ? QStringLiteral("request::text") : QStringLiteral("request"),
+                m_pg ? pgschema::isoText(QStringLiteral("recorded_at")) : QStringLiteral("recorded_at")));
     q.addBindValue(QString::fromLatin1(key));
     if (!q.exec() || !q.next())
         return std::nullopt;
@@ -113,9 +141,17 @@ bool ResponseCacheStore::store(const QByteArray &key, const CachedResponse &entr
     if (!QSqlDatabase::contains(m_connection))
         return fail(QStringLiteral("response cache: %1 is not open").arg(m_path));
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.prepare(
-        QStringLiteral("INSERT OR REPLACE INTO response_cache (key, provider, model, request, body, "
-                       "http_status, latency_ms, ttft_ms, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    const QString columns = QStringLiteral("response_cache (key, provider, model, request, body, "
+                                           "http_status, latency_ms, ttft_ms, recorded_at)");
+    q.prepare(m_pg
+            ? QStringLiteral(
+                "INSERT INTO %1 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "provider = excluded.provider, model = excluded.model, request = "
+                "excluded.request, body = excluded.body, http_status = excluded.http_status, "
+                "latency_ms = excluded.latency_ms, ttft_ms = excluded.ttft_ms, recorded_at = "
+                "excluded.recorded_at")
+                  .arg(columns)
+            : QStringLiteral("INSERT OR REPLACE INTO %1 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)").arg(columns));
     q.addBindValue(QString::fromLatin1(key));
     q.addBindValue(entry.provider.isNull() ? QStringLiteral("") : entry.provider);
     q.addBindValue(entry.model.isNull() ? QStringLiteral("") : entry.model);

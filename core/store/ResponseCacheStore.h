@@ -7,7 +7,9 @@
 
 // The response cache on disk (docs/evaluations.md, "Response cache"): a `response_cache`
 // table in a SQLite file, either the history database or a cache file of its own (next to a
-// dataset, so recorded answers can be committed with it). Entries hold no credentials.
+// dataset, so recorded answers can be committed with it), or in the history database on
+// PostgreSQL when the path is a postgresql:// URI (docs/postgres-store.md). Entries hold no
+// credentials.
 //
 // Threading: like ExecutionStore, used from the one thread that called open() (the engine's),
 // with its own connection.
@@ -27,6 +29,9 @@ public:
     Result<qint64> count() const;
 
 private:
+    Result<void> openPostgres();
+
     QString m_path;
     QString m_connection;
+    bool m_pg = false; // the path is a PostgreSQL URI (the server's history database)
 };

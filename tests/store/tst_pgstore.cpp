@@ -5,6 +5,7 @@
 #include "core/store/ExecutionStore.h"
 #include "core/store/PgConnection.h"
 #include "core/store/PgStore.h"
+#include "core/store/ResponseCacheStore.h"
 #include "tests/support/PgCluster.h"
 
 #include <QFile>
@@ -106,6 +107,7 @@ private slots:
     void jsonbRoundTrip();
     void expiredLeaseInterruptsOnlyItsExecutions();
     void ownerInstanceIsRecorded();
+    void responseCacheLivesInTheDatabase();
 
 private:
     PgCluster m_cluster;
@@ -465,6 +467,42 @@ void TestPgStore::ownerInstanceIsRecorded()
     QCOMPARE(sql.scalar(u"SELECT instance_id FROM executions WHERE id = '%1'"_s.arg(owned.id)).toString(),
         u"inst-7"_s);
     QVERIFY(sql.scalar(u"SELECT instance_id FROM executions WHERE id = '%1'"_s.arg(unowned.id)).isNull());
+}
+
+// The response cache of a server on PostgreSQL: its table in the same database, binary-safe
+// bodies, replace on the same key, seen by a second connection.
+void TestPgStore::responseCacheLivesInTheDatabase()
+{
+    ResponseCacheStore cache(m_uri);
+    const Result<void> opened = cache.open();
+    QVERIFY2(opened, qPrintable(errorOf(opened)));
+    CachedResponse e;
+    e.body = QByteArray("data: x\n\n\x00\xff'\\", 13);
+    e.httpStatus = 200;
+    e.request = QJsonObject { { u"model"_s, u"m"_s } };
+    e.provider = u"openai"_s;
+    e.model = u"m"_s;
+    e.latencyMs = 120;
+    e.ttftMs = -1;
+    e.recordedAt = u"2026-11-02T08:30:00.250Z"_s;
+    QString error;
+    QVERIFY2(cache.store("k1", e, &error), qPrintable(error));
+    std::optional<CachedResponse> back = cache.lookup("k1");
+    QVERIFY(back);
+    QCOMPARE(back->body, e.body);
+    QCOMPARE(back->request, e.request);
+    QCOMPARE(back->latencyMs, 120);
+    QCOMPARE(back->ttftMs, -1);
+    QCOMPARE(back->recordedAt, e.recordedAt);
+    QVERIFY(!cache.lookup("k2"));
+    e.body = "second";
+    QVERIFY(cache.store("k1", e, &error));
+    QCOMPARE(cache.count().value(), 1);
+    ResponseCacheStore other(m_uri);
+    QVERIFY(other.open().ok());
+    QCOMPARE(other.lookup("k1")->body, QByteArray("second"));
+    Sql sql(m_uri);
+    QCOMPARE(sql.scalar(u"SELECT pg_typeof(body)::text FROM response_cache"_s).toString(), u"bytea"_s);
 }
 
 QTEST_GUILESS_MAIN(TestPgStore)
