@@ -881,6 +881,7 @@ void MainWindow::connectInstanceSignals(RemoteBackend *remote)
                 .arg(from.toString(QUrl::RemoveUserInfo), to.toString(QUrl::RemoveUserInfo)),
             10000);
         updateConnection(m_connection);
+        updateTitle(); // it names the server's address
     });
 }
 
