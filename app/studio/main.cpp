@@ -1,4 +1,4 @@
-// agentstudio [--workspace FILE | FILE] [--db FILE] [--eval FILE] [--remote URL --token-file FILE]
+// agentstudio [--workspace FILE | FILE] [--db FILE] [--eval FILE] [--remote URL[,URL…] --token-file FILE]
 // (docs/cli.md): the desktop app. Wires the embedded engine (LocalBackend, its own thread) to the main
 // window, optionally connects to a remote workspace server at start, and runs the event loop.
 #include "core/engine/LocalBackend.h"
@@ -56,8 +56,10 @@ int main(int argc, char *argv[])
         QStringLiteral("Execution history database (default: %1).").arg(ExecutionStore::defaultPath()),
         QStringLiteral("FILE"));
     const QCommandLineOption remoteOption(QStringLiteral("remote"),
-        QStringLiteral("Connect at start to the workspace server at URL (http://host:port)."),
-        QStringLiteral("URL"));
+        QStringLiteral("Connect at start to the workspace server at URL (http://host:port). Several "
+                       "comma-separated URLs name instances of one server: the next is used when "
+                       "one stops."),
+        QStringLiteral("URL[,URL...]"));
     const QCommandLineOption tokenFileOption(QStringLiteral("token-file"),
         QStringLiteral("File holding the bearer token for --remote (never logged or saved)."),
         QStringLiteral("FILE"));
@@ -81,17 +83,15 @@ int main(int argc, char *argv[])
     const QString workspacePath = parser.isSet(workspaceOption) ? parser.value(workspaceOption)
                                                                 : parser.positionalArguments().value(0);
 
-    QUrl remoteUrl;
+    QList<QUrl> remoteUrls;
     QString token;
     if (parser.isSet(remoteOption) || parser.isSet(tokenFileOption)) {
         if (!parser.isSet(remoteOption) || !parser.isSet(tokenFileOption))
             return usageError(QStringLiteral("agentstudio: --remote and --token-file go together"));
-        remoteUrl = QUrl::fromUserInput(parser.value(remoteOption));
-        if (!remoteUrl.isValid() || remoteUrl.host().isEmpty()
-            || (remoteUrl.scheme() != QLatin1String("http") && remoteUrl.scheme() != QLatin1String("https")))
-            return usageError(
-                QStringLiteral("agentstudio: --remote: expected http://host:port or https://host:port"));
         QString error;
+        remoteUrls = RemoteBackend::parseServerUrls(parser.value(remoteOption), &error);
+        if (remoteUrls.isEmpty())
+            return usageError(QStringLiteral("agentstudio: --remote: ") + error);
         token = readToken(parser.value(tokenFileOption), &error);
         if (token.isEmpty())
             return usageError(error);
@@ -108,8 +108,8 @@ int main(int argc, char *argv[])
         window.openEvalDataset(parser.value(evalOption)); // read on a worker; the window shows at once
     // The local workspace stays loaded for File > Use Local Engine. The remote one shows once
     // the server answers; meanwhile the status bar says "connecting…" (nothing waits here).
-    if (remoteUrl.isValid())
-        window.useRemoteBackend(new RemoteBackend(remoteUrl, std::exchange(token, QString())));
+    if (!remoteUrls.isEmpty())
+        window.useRemoteBackend(new RemoteBackend(remoteUrls, std::exchange(token, QString())));
     window.show();
     window.raise();
     window.activateWindow(); // keyboard focus at once, even without a window manager

@@ -9,12 +9,18 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QUrlQuery>
 #include <QWebSocket>
 
 RemoteBackend::RemoteBackend(const QUrl &baseUrl, const QString &token, QObject *parent)
+    : RemoteBackend(QList<QUrl> { baseUrl }, token, parent)
+{
+}
+
+RemoteBackend::RemoteBackend(const QList<QUrl> &urls, const QString &token, QObject *parent)
     : ExecutionBackend(parent)
-    , m_baseUrl(baseUrl)
+    , m_urls(urls.isEmpty() ? QList<QUrl> { QUrl() } : urls)
     , m_token(token)
     , m_network(new QNetworkAccessManager(this))
 {
@@ -30,6 +36,7 @@ RemoteBackend::RemoteBackend(const QUrl &baseUrl, const QString &token, QObject 
     m_workspaceRetry.setSingleShot(true);
     connect(&m_workspaceRetry, &QTimer::timeout, this, &RemoteBackend::refreshWorkspace);
     // Let the caller connect to our signals before the first answer arrives.
+    // The health (the instance's name) is read once the workspace came (refreshWorkspace).
     QTimer::singleShot(0, this, &RemoteBackend::refreshWorkspace);
     m_workspacePending = true;
 }
@@ -48,9 +55,129 @@ RemoteBackend::~RemoteBackend()
 
 QString RemoteBackend::displayName() const
 {
-    return QStringLiteral("remote %1:%2")
-        .arg(m_baseUrl.host())
-        .arg(m_baseUrl.port(m_baseUrl.scheme() == QLatin1String("https") ? 443 : 80));
+    return QStringLiteral("remote ") + hostPort(m_current);
+}
+
+QString RemoteBackend::hostPort(int urlIndex) const
+{
+    const QUrl url = m_urls.value(urlIndex);
+    return QStringLiteral("%1:%2")
+        .arg(url.host())
+        .arg(url.port(url.scheme() == QLatin1String("https") ? 443 : 80));
+}
+
+QList<QUrl> RemoteBackend::parseServerUrls(const QString &text, QString *error)
+{
+    static const QRegularExpression separators(QStringLiteral("[,\\s]+"));
+    QList<QUrl> urls;
+    const QStringList entries = text.split(separators, Qt::SkipEmptyParts);
+    for (int i = 0; i < entries.size(); ++i) {
+        const QUrl url = QUrl::fromUserInput(entries.at(i));
+        if (!url.isValid() || url.host().isEmpty()
+            || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))) {
+            if (error)
+                *error
+                    = QStringLiteral("server URL %1 (\"%2\"): expected http://host:port or https://host:port")
+                          .arg(i + 1)
+                          .arg(entries.at(i));
+            return {};
+        }
+        if (!urls.contains(url))
+            urls.append(url);
+    }
+    if (urls.isEmpty() && error)
+        *error = QStringLiteral("server URL: expected http://host:port or https://host:port");
+    return urls;
+}
+
+void RemoteBackend::refreshHealth()
+{
+    // Health needs no token; the answer names the instance actually serving this URL (one URL
+    // behind a load balancer may reach another one after a reconnect).
+    const int generation = ++m_healthGeneration;
+    const int index = m_current;
+    sendAttempt(
+        "GET", QStringLiteral("/api/health"), {}, QByteArray(), false,
+        [this, generation, index](int status, const QJsonObject &body, const QString &) {
+            if (generation <= m_healthApplied || index != m_current)
+                return; // a later read was applied already, or the backend moved since
+            m_healthApplied = generation;
+            if (status != 200 || !body.value(QLatin1String("ready")).toBool(true)) {
+                // 503: up but not serving (its database is unreachable), as good as down. A
+                // network failure was already counted by sendAttempt; an older server without
+                // health (404) is just nameless.
+                if (status == 503 || status == 200)
+                    instanceFailed(index,
+                        QStringLiteral("health: %1 %2")
+                            .arg(status)
+                            .arg(body.value(QLatin1String("problem")).toString()));
+                return;
+            }
+            m_instanceId = body.value(QLatin1String("instance_id")).toString();
+            m_storeKind = body.value(QLatin1String("store")).toString();
+            const QString name = body.value(QLatin1String("instance")).toString();
+            if (name != m_instanceName) {
+                m_instanceName = name;
+                emit instanceChanged(name);
+            }
+        },
+        10000, Retry::Always, 0);
+}
+
+bool RemoteBackend::instanceFailed(int urlIndex, const QString &why)
+{
+    if (urlIndex != m_current)
+        return true; // already moved away from it
+    m_downReasons.append(QStringLiteral("%1 (%2)").arg(hostPort(urlIndex), why));
+    while (m_downReasons.size() > m_urls.size())
+        m_downReasons.removeFirst();
+    m_failedInRow = qMin(m_failedInRow + 1, int(m_urls.size()));
+    if (m_urls.size() < 2)
+        return false;
+    if (allInstancesDown())
+        m_lastError = { ErrorCode::Unreachable,
+            QStringLiteral("all %1 server instances are down: %2")
+                .arg(m_urls.size())
+                .arg(m_downReasons.join(QStringLiteral("; "))) };
+    moveTo((urlIndex + 1) % int(m_urls.size()));
+    return true;
+}
+
+void RemoteBackend::instanceAnswered(int urlIndex)
+{
+    if (urlIndex != m_current || m_failedInRow == 0)
+        return;
+    m_failedInRow = 0;
+    m_downReasons.clear();
+    updateState();
+}
+
+void RemoteBackend::moveTo(int urlIndex)
+{
+    const QUrl from = baseUrl();
+    m_current = urlIndex;
+    ++m_moves;
+    // The old instance's name is not this one's: cleared until the new health answers.
+    m_instanceId.clear();
+    m_storeKind.clear();
+    if (!m_instanceName.isEmpty()) {
+        m_instanceName.clear();
+        emit instanceChanged(QString());
+    }
+    emit instanceMoved(from, baseUrl());
+    refreshHealth();
+    // Every stream resumes on the new instance with its after_seq; while all are down the
+    // streams' own backoff paces the attempts.
+    for (Stream *s : std::as_const(m_streams)) {
+        if (s->terminal || s->urlIndex == urlIndex)
+            continue;
+        if (!allInstancesDown()) {
+            s->retry->stop();
+            s->attempts = 0;
+        }
+        scheduleReconnect(s, allInstancesDown() ? backoffDelay(s->attempts) : 0);
+    }
+    updateState();
 }
 
 void RemoteBackend::setSslConfiguration(const QSslConfiguration &configuration)
@@ -65,6 +192,9 @@ void RemoteBackend::setHeartbeatInterval(int ms)
 
 void RemoteBackend::heartbeat()
 {
+    // An idle client notices a stopped instance (or a load balancer's switch) here too.
+    if (m_hasWorkspace)
+        refreshHealth();
     const auto streams = m_streams.values();
     for (Stream *s : streams) {
         if (!s->connected || !s->socket)
@@ -98,7 +228,7 @@ QUrl RemoteBackend::apiUrl(const QString &path, const QUrlQuery &query) const
 {
     // `path` comes percent-encoded (ids and tool names through QUrl::toPercentEncoding): it is
     // set as encoded text, or an encoded "/" in a name would reach the server as "%2F".
-    QUrl u = m_baseUrl;
+    QUrl u = baseUrl();
     QString base = u.path(QUrl::FullyEncoded);
     while (base.endsWith(QLatin1Char('/')))
         base.chop(1);
@@ -114,7 +244,7 @@ QUrl RemoteBackend::streamUrl(const QString &executionId, qint64 afterSeq) const
         q.addQueryItem(QStringLiteral("after_seq"), QString::number(afterSeq));
     QUrl u = apiUrl(
         QStringLiteral("/ws/execution/") + QString::fromLatin1(QUrl::toPercentEncoding(executionId)), q);
-    u.setScheme(m_baseUrl.scheme() == QLatin1String("https") ? QStringLiteral("wss") : QStringLiteral("ws"));
+    u.setScheme(baseUrl().scheme() == QLatin1String("https") ? QStringLiteral("wss") : QStringLiteral("ws"));
     return u;
 }
 
@@ -150,9 +280,21 @@ Error RemoteBackend::connectionError() const
     return m_state == QLatin1String("connected") ? Error { ErrorCode::None, QString() } : m_lastError;
 }
 
-QNetworkReply *RemoteBackend::sendRequest(const QByteArray &verb, const QString &path, const QUrlQuery &query,
-    const QJsonObject *body, const JsonCallback &callback, int transferTimeoutMs)
+void RemoteBackend::sendRequest(const QByteArray &verb, const QString &path, const QUrlQuery &query,
+    const QJsonObject *body, const JsonCallback &callback, int transferTimeoutMs, Retry retry)
 {
+    const QByteArray payload = body ? QJsonDocument(*body).toJson(QJsonDocument::Compact) : QByteArray();
+    sendAttempt(verb, path, query, payload, body != nullptr, callback, transferTimeoutMs, retry,
+        int(m_urls.size()) - 1);
+}
+
+// One try on the instance in use; when it gives no answer the backend moves on (instanceFailed)
+// and, as `retry` allows, the request is sent to the next instance (each at most once).
+void RemoteBackend::sendAttempt(const QByteArray &verb, const QString &path, const QUrlQuery &query,
+    const QByteArray &payload, bool hasBody, const JsonCallback &callback, int transferTimeoutMs, Retry retry,
+    int attemptsLeft)
+{
+    const int index = m_current;
     QNetworkRequest request(apiUrl(path, query));
     request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
     request.setRawHeader("Accept", "application/json");
@@ -163,23 +305,40 @@ QNetworkReply *RemoteBackend::sendRequest(const QByteArray &verb, const QString 
     request.setTransferTimeout(transferTimeoutMs);
     if (m_ssl)
         request.setSslConfiguration(*m_ssl);
-    QByteArray payload;
-    if (body) {
+    if (hasBody)
         request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
-        payload = QJsonDocument(*body).toJson(QJsonDocument::Compact);
-    }
     QNetworkReply *reply = m_network->sendCustomRequest(request, verb, payload);
-    connect(reply, &QNetworkReply::finished, this, [reply, callback] {
+    connect(reply, &QNetworkReply::finished, this, [=, this] {
         reply->deleteLater();
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QByteArray data = reply->readAll();
         const QJsonObject json = QJsonDocument::fromJson(data).object();
         QString networkError;
-        if (status == 0)
-            networkError = reply->errorString();
+        if (status != 0) {
+            instanceAnswered(index);
+            callback(status, json, networkError);
+            return;
+        }
+        networkError = reply->errorString();
+        const QNetworkReply::NetworkError code = reply->error();
+        // Refused / no such host: the request never reached that instance.
+        const bool notSent
+            = code == QNetworkReply::ConnectionRefusedError || code == QNetworkReply::HostNotFoundError;
+        const bool noAnswer = notSent || code == QNetworkReply::RemoteHostClosedError
+            || code == QNetworkReply::TimeoutError || code == QNetworkReply::OperationCanceledError
+            || code == QNetworkReply::UnknownNetworkError;
+        if (noAnswer && instanceFailed(index, networkError) && attemptsLeft > 0
+            && (retry == Retry::Always || notSent)) {
+            sendAttempt(
+                verb, path, query, payload, hasBody, callback, transferTimeoutMs, retry, attemptsLeft - 1);
+            return;
+        }
+        if (noAnswer && !notSent && retry == Retry::IfNotSent)
+            networkError
+                += QStringLiteral(" (%1 may have accepted it before it stopped; not sent again: see History)")
+                       .arg(hostPort(index));
         callback(status, json, networkError);
     });
-    return reply;
 }
 
 void RemoteBackend::refreshWorkspace()
@@ -199,6 +358,7 @@ void RemoteBackend::refreshWorkspace()
                     m_workspaceAttempts = 0;
                     updateState();
                     emit workspaceChanged();
+                    refreshHealth(); // which instance answered (after a move too)
                     return;
                 }
                 m_lastError = { ErrorCode::InvalidInput, QStringLiteral("server workspace: ") + ws.error() };
@@ -250,7 +410,9 @@ void RemoteBackend::start(const ExecutionRequest &request, QObject *context, Sta
                 ErrorCode::InvalidInput, QStringLiteral("request: neither an agent nor an orchestration") });
         return;
     }
-    sendRequest("POST", path, {}, &body,
+    // A start is not idempotent: sent again to the next instance only when the first never got it.
+    sendRequest(
+        "POST", path, {}, &body,
         [this, reply](int status, const QJsonObject &body, const QString &networkError) mutable {
             const QString id = body.value(QLatin1String("execution_id")).toString();
             if ((status == 202 || status == 200) && !id.isEmpty()) {
@@ -260,7 +422,8 @@ void RemoteBackend::start(const ExecutionRequest &request, QObject *context, Sta
                 return;
             }
             reply(QString(), errorOf(status, body, networkError));
-        });
+        },
+        30000, Retry::IfNotSent);
 }
 
 void RemoteBackend::cancel(const QString &executionId)
@@ -384,6 +547,7 @@ void RemoteBackend::openStream(Stream *s)
     if (m_ssl)
         socket->setSslConfiguration(*m_ssl);
     s->socket = socket;
+    s->urlIndex = m_current;
     s->connected = false;
     s->awaitingPong = false;
     s->unsequencedThisConnection = 0;
@@ -391,8 +555,11 @@ void RemoteBackend::openStream(Stream *s)
         if (s->socket != socket)
             return;
         s->connected = true;
+        instanceAnswered(s->urlIndex);
         if (s->everConnected) {
             ++m_reconnects;
+            // Behind a load balancer the same URL may now reach another instance.
+            refreshHealth();
             emit streamResumed(s->executionId, s->lastSeq > 0 ? s->lastSeq : s->unsequencedDelivered);
         }
         s->everConnected = true;
@@ -490,12 +657,15 @@ void RemoteBackend::onStreamDown(Stream *s, QWebSocket *socket)
     }
     // After a drop of a working connection resume at once (that is also what a server that
     // dropped us for lagging asks for); consecutive failures to connect back off.
+    // A failed attempt counts against the instance: with several URLs the backend moves on and
+    // the stream resumes on the next one at once (moveTo), backing off only while all are down.
     int delay = 0;
     if (wasConnected) {
         s->attempts = 0;
     } else {
         ++s->attempts;
-        delay = backoffDelay(s->attempts);
+        const bool moved = instanceFailed(s->urlIndex, socket->errorString());
+        delay = moved && !allInstancesDown() ? 0 : backoffDelay(s->attempts);
     }
     scheduleReconnect(s, delay);
     updateState();
@@ -625,7 +795,9 @@ void RemoteBackend::updateState()
         if (s->attempts >= 2)
             failing = true;
     }
-    if (failing || (m_workspaceFailed && !m_hasWorkspace && m_streams.isEmpty()))
+    if (m_urls.size() > 1 && allInstancesDown())
+        setState(QStringLiteral("disconnected"));
+    else if (failing || (m_workspaceFailed && !m_hasWorkspace && m_streams.isEmpty()))
         setState(QStringLiteral("disconnected"));
     else if (reconnecting || m_workspacePending)
         setState(QStringLiteral("connecting"));
@@ -727,6 +899,6 @@ void RemoteBackend::callTool(const QString &sourceId, const QString &tool, const
             reply(result, Error { ErrorCode::None, QString() });
         },
         // The server ends every call (each source has its own timeout); this only guards
-        // against a server that never answers.
-        15 * 60 * 1000);
+        // against a server that never answers. A call has effects: resent only if never sent.
+        15 * 60 * 1000, Retry::IfNotSent);
 }

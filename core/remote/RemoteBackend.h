@@ -34,6 +34,15 @@ class QWebSocket;
 // 1, 2, … by position; after a reconnect to such a server the first messages it repeats are
 // skipped by position.
 //
+// Several instances (docs/remote-instances.md): the backend may be given several URLs of one
+// team's server (instances sharing one database). It talks to one at a time; when that one stops
+// answering (connection refused, a stream that cannot reconnect, health failing) it moves to the
+// next: reads are retried there, a start is retried only when it never reached the old instance,
+// streams resume there with `after_seq`, and instanceChanged()/instanceMoved() tell the views.
+// GET /api/health is read on connect, after each move and after each stream reconnect (one URL
+// behind a load balancer may land on another instance), so instanceName() names the instance
+// actually answering.
+//
 // Threading: GUI (or main) thread only, like every ExecutionBackend. The token is kept in memory
 // only and never logged or put in a URL.
 class RemoteBackend final : public ExecutionBackend
@@ -43,6 +52,8 @@ class RemoteBackend final : public ExecutionBackend
 public:
     // Fetches GET /api/workspace at once (workspaceChanged or workspaceFetchFailed follows).
     RemoteBackend(const QUrl &baseUrl, const QString &token, QObject *parent = nullptr);
+    // Several URLs of one server (its instances), tried in this order; at least one.
+    RemoteBackend(const QList<QUrl> &urls, const QString &token, QObject *parent = nullptr);
     ~RemoteBackend() override;
 
     QString displayName() const override;
@@ -64,7 +75,22 @@ public:
     QString connectionState() const override { return m_state; }
     Error connectionError() const override;
 
-    QUrl baseUrl() const { return m_baseUrl; }
+    // The URL in use now (the first one until a move).
+    QUrl baseUrl() const { return m_urls.value(m_current); }
+    QList<QUrl> serverUrls() const { return m_urls; }
+    // "http://a:1, http://b:2" or one URL per line: each http(s) with a host. On bad input an
+    // empty list and *error names the entry and why.
+    static QList<QUrl> parseServerUrls(const QString &text, QString *error);
+    // What GET /api/health of the instance in use said: `instance`, `instance_id`, `store`
+    // (empty until it answered).
+    QString instanceName() const { return m_instanceName; }
+    QString instanceId() const { return m_instanceId; }
+    QString storeKind() const { return m_storeKind; }
+    // Every URL failed in a row since the last answer; lastError() names them.
+    bool allInstancesDown() const { return m_failedInRow >= m_urls.size(); }
+    int moveCount() const { return m_moves; }
+    // Re-reads GET /api/health of the instance in use (instanceChanged follows a change).
+    void refreshHealth();
     bool hasWorkspace() const { return m_hasWorkspace; }
     // The server refused the workspace fetch for good (a bad token, an unknown workspace):
     // no retry follows.
@@ -98,6 +124,10 @@ signals:
     void workspaceFetchFailed(const Error &error);
     // A stream resumed after a drop (for status displays and the bench).
     void streamResumed(const QString &executionId, qint64 afterSeq);
+    // GET /api/health named another instance (or the first one): name as it says.
+    void instanceChanged(const QString &name);
+    // The backend left `from` (it stopped answering) for `to`; streams resume there.
+    void instanceMoved(const QUrl &from, const QUrl &to);
 
 private:
     struct Stream
@@ -105,6 +135,7 @@ private:
         QString executionId;
         QWebSocket *socket = nullptr; // Owned (parented to this); replaced on reconnect.
         QTimer *retry = nullptr; // Owned (child).
+        int urlIndex = 0; // the URL (m_urls) the socket was opened on
         qint64 lastSeq = 0; // last delivered seq (sequenced servers)
         qint64 ackedSeq = 0;
         qint64 unsequencedDelivered = 0; // minimal servers: messages delivered so far
@@ -127,11 +158,26 @@ private:
         bool terminal = false; // `complete` (or a final error) was delivered
     };
     using JsonCallback = std::function<void(int httpStatus, const QJsonObject &body, const QString &error)>;
+    // What may be sent again to the next instance after the one in use did not answer.
+    enum class Retry {
+        Always, // idempotent (reads, cancel): resent after any failure to get an answer
+        IfNotSent, // a start: resent only when the connection was refused (it never arrived)
+    };
 
     // transferTimeoutMs: how long the answer may take (a tool call may run for minutes).
-    QNetworkReply *sendRequest(const QByteArray &verb, const QString &path, const QUrlQuery &query,
-        const QJsonObject *body, const JsonCallback &callback, int transferTimeoutMs = 30000);
+    void sendRequest(const QByteArray &verb, const QString &path, const QUrlQuery &query,
+        const QJsonObject *body, const JsonCallback &callback, int transferTimeoutMs = 30000,
+        Retry retry = Retry::Always);
+    void sendAttempt(const QByteArray &verb, const QString &path, const QUrlQuery &query,
+        const QByteArray &payload, bool hasBody, const JsonCallback &callback, int transferTimeoutMs,
+        Retry retry, int attemptsLeft);
     QUrl apiUrl(const QString &path, const QUrlQuery &query) const;
+    // The instance at urlIndex did not answer (why): move on if it is still the one in use.
+    // Returns true when the backend now uses another URL (or already did).
+    bool instanceFailed(int urlIndex, const QString &why);
+    void instanceAnswered(int urlIndex);
+    void moveTo(int urlIndex);
+    QString hostPort(int urlIndex) const;
     QUrl streamUrl(const QString &executionId, qint64 afterSeq) const;
     void follow(const QString &executionId, qint64 afterSeq);
     void deliverCatchUp(const QString &executionId, QObject *context);
@@ -151,7 +197,16 @@ private:
     int backoffDelay(int attempts) const;
     static Error errorOf(int httpStatus, const QJsonObject &body, const QString &networkError);
 
-    QUrl m_baseUrl;
+    QList<QUrl> m_urls; // at least one
+    int m_current = 0; // index into m_urls
+    int m_failedInRow = 0; // URLs that failed one after the other since the last answer
+    QStringList m_downReasons; // "host:port (why)" of those, for the all-down message
+    int m_moves = 0;
+    int m_healthGeneration = 0; // health reads sent, numbered
+    int m_healthApplied = 0; // the newest one whose answer was taken (older answers are dropped)
+    QString m_instanceName;
+    QString m_instanceId;
+    QString m_storeKind;
     QString m_token; // in memory only; never logged
     QNetworkAccessManager *m_network; // Owned (child).
     std::optional<QSslConfiguration> m_ssl;

@@ -708,12 +708,23 @@ void MainWindow::updateConnection(const QString &state)
         // token or the workspace (401/403/404 on GET /api/workspace), which is final.
         const bool final = m_remote && m_remote->workspaceRefused();
         shown = !m_remote ? state : final ? tr("disconnected — refused") : tr("disconnected — reconnecting");
+        if (m_remote && !final && m_remote->serverUrls().size() > 1 && m_remote->allInstancesDown()) {
+            QStringList names;
+            for (const QUrl &u : m_remote->serverUrls())
+                names.append(QStringLiteral("%1:%2").arg(u.host()).arg(
+                    u.port(u.scheme() == QLatin1String("https") ? 443 : 80)));
+            shown = tr("all instances down (%1) — retrying").arg(names.join(QStringLiteral(", ")));
+        }
     }
     QString where;
     QString tip;
     if (m_remote) {
         const QUrl url = m_remote->baseUrl();
-        where = tr("Remote: %1").arg(remoteHostPort());
+        // The instance that answered GET /api/health on this URL (a moved connection names
+        // the new one once its health answered).
+        where = m_remote->instanceName().isEmpty()
+            ? tr("Remote: %1").arg(remoteHostPort())
+            : tr("Remote: %1 · instance %2").arg(remoteHostPort(), m_remote->instanceName());
         tip = tr("Runs, history and traces are those of the workspace server at %1 (%2).")
                   .arg(url.toString(QUrl::RemoveUserInfo), shown);
         if (state != QStringLiteral("connected") && !m_remote->lastError().isEmpty())
@@ -821,6 +832,8 @@ bool MainWindow::useRemoteBackend(RemoteBackend *remote)
         statusBar()->showMessage(tr("Remote workspace: %1").arg(error.message), 15000);
         updateConnection(m_connection); // the tooltip shows the error
     });
+    m_lastInstanceName = remote->instanceName();
+    connectInstanceSignals(remote);
     switchBackend(remote);
     if (old && old != remote)
         old->deleteLater();
@@ -844,6 +857,32 @@ bool MainWindow::useRemoteBackend(RemoteBackend *remote)
             : tr("Connecting to %1…").arg(remote->baseUrl().toString(QUrl::RemoveUserInfo)),
         8000);
     return true;
+}
+
+// A remote server's instance: the status bar names it, and after a move to another instance the
+// history is listed again from there.
+void MainWindow::connectInstanceSignals(RemoteBackend *remote)
+{
+    connect(remote, &RemoteBackend::instanceChanged, this, [this, remote](const QString &name) {
+        if (remote != m_remote)
+            return;
+        updateConnection(m_connection);
+        if (name.isEmpty())
+            return;
+        if (!m_lastInstanceName.isEmpty() && name != m_lastInstanceName)
+            m_history->refresh();
+        m_lastInstanceName = name;
+    });
+    connect(remote, &RemoteBackend::instanceMoved, this, [this, remote](const QUrl &from, const QUrl &to) {
+        if (remote != m_remote)
+            return;
+        statusBar()->showMessage(
+            tr("%1 stopped answering: moved to %2")
+                .arg(from.toString(QUrl::RemoveUserInfo), to.toString(QUrl::RemoveUserInfo)),
+            10000);
+        updateConnection(m_connection);
+        updateTitle(); // it names the server's address
+    });
 }
 
 bool MainWindow::useLocalEngine()

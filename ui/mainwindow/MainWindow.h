@@ -141,11 +141,13 @@ private:
     // Refuses (with a message) while a test run is going: it is followed by the current engine.
     bool canSwitchEngine(const QString &title);
     QString remoteHostPort() const; // "host:port" of the server in use, or empty
+    void connectInstanceSignals(RemoteBackend *remote);
 
     ActiveBackend *m_active; // Owned (child): what every view is connected to
     QPointer<ExecutionBackend> m_backend; // in use: m_local or m_remote
     QPointer<ExecutionBackend> m_local; // Not owned: the app's embedded engine.
     RemoteBackend *m_remote = nullptr; // Owned (child) while in use; deleteLater() when left.
+    QString m_lastInstanceName; // of m_remote, as its health last named it
     // The local document while a server's workspace is shown.
     Workspace m_localWorkspace;
     QString m_localPath;

@@ -27,6 +27,9 @@ QHash<QString, QString> &tokenCache()
     return cache;
 }
 
+// The combo's full URL list of a profile ("a, b"), beside Qt::UserRole = its first URL.
+constexpr int kAllUrlsRole = Qt::UserRole + 1;
+
 QString urlKey(const QUrl &url)
 {
     return url.adjusted(QUrl::StripTrailingSlash).toString();
@@ -48,6 +51,8 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     m_url = new QLineEdit(this);
     m_url->setObjectName(QStringLiteral("remoteUrlEdit"));
     m_url->setPlaceholderText(QStringLiteral("http://127.0.0.1:8765"));
+    m_url->setToolTip(tr("Several instances of one server: their URLs, comma-separated. The next one is "
+                         "used when one stops."));
     m_token = new QLineEdit(this);
     m_token->setObjectName(QStringLiteral("remoteTokenEdit"));
     m_token->setEchoMode(QLineEdit::Password);
@@ -100,7 +105,12 @@ ConnectDialog::~ConnectDialog()
 
 QUrl ConnectDialog::url() const
 {
-    return QUrl::fromUserInput(m_url->text().trimmed());
+    return urls().value(0);
+}
+
+QList<QUrl> ConnectDialog::urls() const
+{
+    return RemoteBackend::parseServerUrls(m_url->text(), nullptr);
 }
 
 QString ConnectDialog::token() const
@@ -118,6 +128,8 @@ QList<ConnectDialog::Profile> ConnectDialog::savedProfiles()
         Profile p;
         p.name = settings.value(QStringLiteral("name")).toString();
         p.url = QUrl(settings.value(QStringLiteral("url")).toString());
+        for (const QString &more : settings.value(QStringLiteral("more_urls")).toStringList())
+            p.moreUrls.append(QUrl(more));
         if (p.url.isValid())
             out.append(p);
     }
@@ -134,6 +146,11 @@ void ConnectDialog::storeProfiles(const QList<Profile> &profiles)
         settings.setArrayIndex(i);
         settings.setValue(QStringLiteral("name"), profiles[i].name);
         settings.setValue(QStringLiteral("url"), profiles[i].url.toString());
+        QStringList more;
+        for (const QUrl &u : profiles[i].moreUrls)
+            more.append(u.toString());
+        if (!more.isEmpty())
+            settings.setValue(QStringLiteral("more_urls"), more);
     }
     settings.endArray();
     settings.sync();
@@ -164,6 +181,10 @@ void ConnectDialog::reloadProfiles(const QString &select)
     const QList<Profile> profiles = savedProfiles();
     for (const Profile &p : profiles) {
         m_profiles->addItem(p.name.isEmpty() ? p.url.toString() : p.name, p.url);
+        QStringList all { p.url.toString() };
+        for (const QUrl &u : p.moreUrls)
+            all.append(u.toString());
+        m_profiles->setItemData(m_profiles->count() - 1, all.join(QStringLiteral(", ")), kAllUrlsRole);
         if (!select.isEmpty() && p.name == select)
             current = m_profiles->count() - 1;
     }
@@ -182,7 +203,7 @@ void ConnectDialog::onProfileChosen(int index)
     }
     const QUrl url = m_profiles->itemData(index).toUrl();
     m_name->setText(m_profiles->itemText(index));
-    m_url->setText(url.toString());
+    m_url->setText(m_profiles->itemData(index, kAllUrlsRole).toString());
     m_token->setText(tokenCache().value(urlKey(url)));
     if (m_token->text().isEmpty()) {
         auto *job = new QKeychain::ReadPasswordJob(kKeychainService, this);
@@ -227,23 +248,26 @@ void ConnectDialog::setBusy(bool busy, const QString &status)
 
 void ConnectDialog::onConnectClicked()
 {
-    const QUrl url = this->url();
-    if (!url.isValid() || url.host().isEmpty()
-        || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))) {
-        m_status->setText(tr("Server URL: expected http://host:port or https://host:port"));
+    QString urlError;
+    const QList<QUrl> urls = RemoteBackend::parseServerUrls(m_url->text(), &urlError);
+    if (urls.isEmpty()) {
+        // "Server URL: expected …" or "Server URL 2 ("…"): expected …" (which entry is wrong).
+        urlError[0] = urlError.at(0).toUpper();
+        m_status->setText(urlError);
         m_url->setFocus();
         return;
     }
+    const QUrl url = urls.first();
     if (token().isEmpty()) {
         m_status->setText(tr("Token: required"));
         m_token->setFocus();
         return;
     }
     delete m_pending;
-    m_pending = new RemoteBackend(url, token());
+    m_pending = new RemoteBackend(urls, token());
     setBusy(true, tr("Connecting to %1…").arg(url.toString()));
     RemoteBackend *backend = m_pending;
-    connect(backend, &ExecutionBackend::workspaceChanged, this, [this, backend, url] {
+    connect(backend, &ExecutionBackend::workspaceChanged, this, [this, backend, url, urls] {
         if (backend != m_pending)
             return;
         const QString tok = token();
@@ -252,7 +276,7 @@ void ConnectDialog::onConnectClicked()
             const QString name = m_name->text().trimmed().isEmpty()
                 ? url.host() + QLatin1Char(':') + QString::number(url.port())
                 : m_name->text().trimmed();
-            saveProfile(Profile { name, url });
+            saveProfile(Profile { name, url, urls.mid(1) });
         }
         if (m_rememberToken->isChecked()) {
             auto *job = new QKeychain::WritePasswordJob(kKeychainService);

@@ -14,8 +14,9 @@ class QPushButton;
 class RemoteBackend;
 
 // File > Connect to remote workspace (docs/wire-protocol.md): server URL and token, with saved
-// profiles. On Connect it creates a RemoteBackend, waits for the server's workspace (errors are
-// shown in the dialog, nothing blocks), and hands the connected backend over.
+// profiles. The URL field takes one URL or several comma-separated ones (instances of one server,
+// docs/remote-instances.md). On Connect it creates a RemoteBackend, waits for the server's workspace (errors
+// are shown in the dialog, nothing blocks), and hands the connected backend over.
 //
 // Secrets: a profile saved in QSettings ("remote/profiles") holds a name and the URL only — never
 // the token. Tokens are kept in memory for the life of the process (so reconnecting in the same
@@ -35,12 +36,16 @@ public:
     {
         QString name;
         QUrl url;
+        QList<QUrl> moreUrls; // further instances of the same server, tried after `url`
     };
 
     explicit ConnectDialog(QWidget *parent = nullptr);
     ~ConnectDialog() override;
 
+    // The first server URL (the token is kept under it).
     QUrl url() const;
+    // Every URL of the field ("http://a:1, http://b:2": instances of one server).
+    QList<QUrl> urls() const;
     QString token() const;
 
     static QList<Profile> savedProfiles();
