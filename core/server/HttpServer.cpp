@@ -13,6 +13,7 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 #include <memory>
+#include <utility>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -180,7 +181,12 @@ public:
         process();
     }
 
-    ~HttpConnection() override { m_server->m_connections.remove(this); }
+    ~HttpConnection() override
+    {
+        m_server->m_connections.remove(this);
+        if (std::shared_ptr<HttpStream> stream = m_stream.lock())
+            stream->connectionGone();
+    }
 
     void closeSoon()
     {
@@ -194,8 +200,44 @@ public:
     {
         if (generation != m_generation || m_phase != Phase::Handler)
             return; // stale (connection reused or already answered)
+        if (response.streamed && !m_headRequest) {
+            beginStream(generation, response);
+            return;
+        }
         write(response);
-        if (response.closeConnection || !m_keepAlive) {
+        finishAnswer(response.closeConnection);
+    }
+
+    bool streamWrite(quint64 generation, const QByteArray &bytes)
+    {
+        if (generation != m_generation || m_phase != Phase::Streaming || !m_socket)
+            return false;
+        if (bytes.isEmpty())
+            return true; // an empty chunk would end a chunked body
+        if (m_socket->bytesToWrite() > limits().writeHighWaterBytes) {
+            m_socket->abort(); // the client stopped reading the stream
+            return false;
+        }
+        send(m_chunked ? QByteArray::number(bytes.size(), 16) + "\r\n" + bytes + "\r\n" : bytes, false);
+        return true;
+    }
+
+    void streamEnd(quint64 generation)
+    {
+        if (generation != m_generation || m_phase != Phase::Streaming || !m_socket)
+            return;
+        m_stream.reset();
+        send(m_chunked ? QByteArray("0\r\n\r\n") : QByteArray(), true);
+        finishAnswer(!m_chunked);
+    }
+
+private:
+    // Streaming: a streamed body is being written (HttpStream); no deadline, the handler ends it.
+    enum class Phase { Idle, Head, Body, Handler, Streaming, Draining, Closing };
+
+    void finishAnswer(bool close)
+    {
+        if (close || !m_keepAlive) {
             closeSoon();
             return;
         }
@@ -204,8 +246,24 @@ public:
         QTimer::singleShot(0, this, &HttpConnection::process);
     }
 
-private:
-    enum class Phase { Idle, Head, Body, Handler, Draining, Closing };
+    // Writes the head of a streamed response and hands the handler its stream. Chunked for
+    // HTTP/1.1 keep-alive clients; otherwise the body ends when the connection closes.
+    void beginStream(quint64 generation, const HttpResponse &response)
+    {
+        m_chunked = m_keepAlive;
+        QByteArray out = "HTTP/1.1 " + QByteArray::number(response.status) + ' '
+            + HttpResponse::reasonPhrase(response.status) + "\r\nContent-Type: " + response.contentType
+            + "\r\nCache-Control: no-cache, no-transform\r\nX-Accel-Buffering: no\r\n";
+        for (const auto &h : response.headers)
+            out += h.first + ": " + h.second + "\r\n";
+        out += m_chunked ? "Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n"
+                         : "Connection: close\r\n\r\n";
+        send(out, false);
+        enter(Phase::Streaming);
+        auto stream = std::make_shared<HttpStream>(this, generation);
+        m_stream = stream;
+        response.streamed(stream);
+    }
 
     const HttpServer::Limits &limits() const { return m_server->m_limits; }
 
@@ -224,6 +282,7 @@ private:
             m_deadline.start(limits().bodyTimeoutMs);
             break;
         case Phase::Handler:
+        case Phase::Streaming:
             m_deadline.stop();
             break;
         case Phase::Closing:
@@ -254,6 +313,7 @@ private:
             m_socket->abort();
             break;
         case Phase::Handler:
+        case Phase::Streaming:
             break;
         }
     }
@@ -352,6 +412,7 @@ private:
         switch (m_phase) {
         case Phase::Closing:
         case Phase::Handler: // pipelined bytes wait in the bounded read buffer
+        case Phase::Streaming:
             return;
         case Phase::Draining:
             drain();
@@ -495,7 +556,43 @@ private:
     bool m_headRequest = false; // the current request is HEAD: answer without a body
     bool m_keepAlive = true;
     bool m_dead = false; // no further request on this connection
+    bool m_chunked = false; // the streamed body in progress is chunked
+    std::weak_ptr<HttpStream> m_stream; // the streamed body in progress (owned by its handler)
 };
+
+HttpStream::HttpStream(HttpConnection *connection, quint64 generation)
+    : m_connection(connection)
+    , m_generation(generation)
+{
+}
+
+bool HttpStream::isOpen() const
+{
+    return !m_ended && m_connection;
+}
+
+bool HttpStream::write(const QByteArray &bytes)
+{
+    return isOpen() && m_connection->streamWrite(m_generation, bytes);
+}
+
+void HttpStream::end()
+{
+    if (!isOpen())
+        return;
+    m_ended = true;
+    m_onClosed = nullptr;
+    m_connection->streamEnd(m_generation);
+}
+
+void HttpStream::connectionGone()
+{
+    if (m_ended)
+        return;
+    m_ended = true;
+    if (std::function<void()> closed = std::exchange(m_onClosed, nullptr))
+        closed();
+}
 
 HttpServer::HttpServer(QObject *parent)
     : QObject(parent)
