@@ -3,6 +3,7 @@
 #include "core/model/Workspace.h"
 
 #include <QHash>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QObject>
@@ -41,6 +42,8 @@ public:
         QString serverVersion;
         QString triggerType = QStringLiteral("mcp");
         QString triggeredBy; // recorded as executions.triggered_by (e.g. "mcp:<client name>")
+        int pageSize = 100; // tools per tools/list page (nextCursor beyond it)
+        QString instructions; // initialize's `instructions`, when not empty
     };
 
     // Where a message the server sends goes. `relatedRequest` is the id of the client request it
@@ -61,6 +64,10 @@ public:
     void handle(const QJsonObject &message);
     // A raw line/body that did not parse as JSON: answered with -32700.
     void handleParseError(const QString &why);
+    // A JSON array (a JSON-RPC batch): handled member by member for the versions that have
+    // batches (2024-11-05, 2025-03-26), each answered as its own message; refused with -32600
+    // before initialize and for 2025-06-18 and later.
+    void handleBatch(const QJsonArray &batch);
 
     bool isInitialized() const;
     QString protocolVersion() const; // negotiated; empty before initialize
