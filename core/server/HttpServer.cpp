@@ -123,6 +123,9 @@ constexpr qint64 kReadChunk = 64 * 1024;
 // Descriptors kept free for everything that is not a connection (database, engine threads,
 // files, a refused connection's answer).
 constexpr int kFdReserve = 16;
+// A streamed body may run this many write high-water marks ahead of its reader (a replay after
+// Last-Event-ID is written at once); beyond, the connection is cut.
+constexpr qint64 kStreamUnsentFactor = 64;
 constexpr int kCloseGraceMs = 5000; // a closing connection whose peer does not read is aborted
 
 // Whether this process can still open `n` descriptors. Probed by duplicating one (listing
@@ -214,11 +217,14 @@ public:
             return false;
         if (bytes.isEmpty())
             return true; // an empty chunk would end a chunked body
-        if (m_socket->bytesToWrite() > limits().writeHighWaterBytes) {
-            m_socket->abort(); // the client stopped reading the stream
+        if (m_socket->bytesToWrite() > kStreamUnsentFactor * limits().writeHighWaterBytes) {
+            m_socket->abort(); // far more unread than any live client leaves
             return false;
         }
         send(m_chunked ? QByteArray::number(bytes.size(), 16) + "\r\n" + bytes + "\r\n" : bytes, false);
+        // A client that reads nothing for the idle timeout while bytes wait is cut.
+        if (!m_deadline.isActive())
+            m_deadline.start(limits().idleTimeoutMs);
         return true;
     }
 
@@ -232,7 +238,8 @@ public:
     }
 
 private:
-    // Streaming: a streamed body is being written (HttpStream); no deadline, the handler ends it.
+    // Streaming: a streamed body is being written (HttpStream) until the handler ends it; the idle
+    // deadline runs only while written bytes wait unread.
     enum class Phase { Idle, Head, Body, Handler, Streaming, Draining, Closing };
 
     void finishAnswer(bool close)
@@ -312,8 +319,11 @@ private:
         case Phase::Closing:
             m_socket->abort();
             break;
-        case Phase::Handler:
         case Phase::Streaming:
+            if (m_socket->bytesToWrite() > 0)
+                m_socket->abort(); // the client stopped reading the stream
+            break;
+        case Phase::Handler:
             break;
         }
     }
@@ -326,6 +336,11 @@ private:
         if (m_phase == Phase::Idle) {
             m_deadline.start(limits().idleTimeoutMs); // the client reads: it is alive
             process(); // back-pressure may have lifted
+        } else if (m_phase == Phase::Streaming) {
+            if (m_socket->bytesToWrite() > 0)
+                m_deadline.start(limits().idleTimeoutMs);
+            else
+                m_deadline.stop();
         }
     }
 

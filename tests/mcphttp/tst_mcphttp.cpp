@@ -172,19 +172,15 @@ class TestMcpHttp : public QObject
         QNetworkRequest request(url.isEmpty() ? mcpUrl() : url);
         if (!token.isEmpty())
             request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
-        bool acceptGiven = false;
-        for (const auto &h : extra) {
-            request.setRawHeader(h.first, h.second);
-            acceptGiven = acceptGiven || h.first == "Accept";
-        }
-        if (!acceptGiven)
-            request.setRawHeader("Accept", "application/json, text/event-stream");
+        request.setRawHeader("Accept", "application/json, text/event-stream");
         if (!session.isEmpty()) {
             request.setRawHeader("Mcp-Session-Id", session);
             request.setRawHeader("MCP-Protocol-Version", "2025-11-25");
         }
+        for (const auto &h : extra)
+            request.setRawHeader(h.first, h.second);
         if (!body.isEmpty())
-            request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json");
+            request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
         request.setTransferTimeout(60000);
         QNetworkReply *reply = m_nam.sendCustomRequest(request, verb, body);
         QEventLoop loop;
@@ -358,7 +354,7 @@ private slots:
         const QJsonObject last = r.events.constLast().data;
         QCOMPARE(last.value(u"id"_s).toInt(), 5);
         const QJsonObject result = last.value(u"result"_s).toObject();
-        QVERIFY2(result.value(u"structuredContent"_s).toObject().contains(u"reply"_s), r.body.constData());
+        QVERIFY2(result.value(u"structuredContent"_s).toObject().contains(u"reply"_s), compact(last).constData());
         const QString reply = result.value(u"structuredContent"_s).toObject().value(u"reply"_s).toString();
         QString progressText;
         for (const SseEvent &e : r.events.mid(1, r.events.size() - 2)) {
@@ -535,7 +531,7 @@ private slots:
                     u"--header"_s, u"Authorization: Bearer "_s + kAlphaToken }
                     + args);
             p.waitForFinished(120000);
-            return std::make_pair(p.exitCode(), p.readAllStandardOutput() + p.readAllStandardError());
+            return std::make_pair(p.exitCode(), QByteArray(p.readAllStandardOutput() + p.readAllStandardError()));
         };
         const auto [listCode, listed] = run({ u"--method"_s, u"tools/list"_s });
         QVERIFY2(listCode == 0 && listed.contains("\"echo\"") && !listed.contains("beta_only"),
