@@ -3,6 +3,7 @@
 #include "app/run/CliArguments.h"
 #include "app/run/CliOutput.h"
 #include "app/run/EvalCommand.h"
+#include "app/run/McpCommand.h"
 #include "app/run/RunSession.h"
 #include "app/run/ToolsCommand.h"
 #include "core/common/Util.h"
@@ -430,6 +431,8 @@ QString RunnerCli::usage()
         "                      [--format text|json] [--trust-workspace]\n"
         "  agentstudio-run tools call TOOL [--args JSON | --args-file FILE] (same source options)\n"
         "                      [--format text|json] [--trust-workspace]\n"
+        "  agentstudio-run mcp serve --workspace FILE [--db FILE | --no-history] [--trust-workspace]\n"
+        "                      (the agents and workflows as MCP tools over stdio: docs/mcp-server.md)\n"
         "\n"
         "Exit codes: 0 completed, 1 the execution failed or was cancelled, 2 bad arguments or an\n"
         "invalid workspace, 3 could not reach the provider or server.\n"
@@ -438,6 +441,7 @@ QString RunnerCli::usage()
         "DATASET.cache.db next to the dataset (--cache-file history: the history database).\n"
         "tools: 0 ok, 1 the tool reported an error, 2 bad arguments, an invalid workspace or an\n"
         "unknown tool, 3 a tool server could not be started or reached.\n"
+        "mcp serve: 0 when stdin ends or on SIGTERM, 2 bad arguments or an invalid workspace.\n"
         "--trust-workspace lets the workspace send a key to a host other than its provider's\n"
         "official one, or read a variable other than OPENAI_API_KEY / ANTHROPIC_API_KEY; without it\n"
         "such a run stops before any request (exit code 2).\n"
@@ -476,6 +480,8 @@ int RunnerCli::exec(const QStringList &args)
         return ToolsCommand::exec(rest);
     if (command == QLatin1String("eval"))
         return EvalCommand::exec(rest);
+    if (command == QLatin1String("mcp"))
+        return McpCommand::exec(rest);
     return badArguments(QStringLiteral("unknown command '%1' (run, history, show or validate)").arg(command));
 }
 

@@ -1,10 +1,13 @@
 #include "core/mcpserver/McpToolServer.h"
 
 #include "core/api/ExecutionBackend.h"
+#include "core/common/Util.h"
 #include "core/mcpserver/McpToolSchema.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
+
+#include <utility>
 
 // JSON-RPC and MCP codes this side answers with (docs/mcp-server.md, "Errors").
 namespace {
@@ -86,7 +89,11 @@ struct McpToolServer::Private
         QJsonValue id;
         McpTool tool;
         QJsonValue progressToken; // undefined: the client asked for no progress
-        QString executionId; // empty until the backend said it started
+        QString executionId; // chosen here, so that a cancel can name it before the start is answered
+        bool started = false; // the backend accepted it
+        // The subscription, made before the start so that no chunk is missed, was refused
+        // because the backend did not know the id yet: subscribe again once started.
+        bool resubscribe = false;
         QString text; // the streamed text so far
         qint64 chunks = 0;
         bool cancelled = false; // by notifications/cancelled: no response, no notification
@@ -145,8 +152,7 @@ McpToolServer::McpToolServer(
 McpToolServer::~McpToolServer()
 {
     for (Private::Call &call : d->calls) {
-        if (!call.executionId.isEmpty())
-            d->backend->cancel(call.executionId);
+        d->backend->cancel(call.executionId);
         delete call.context;
     }
 }
@@ -378,6 +384,7 @@ void McpToolServer::Private::callTool(const QJsonValue &id, const QJsonObject &p
     call.progressToken
         = params.value(QLatin1String("_meta")).toObject().value(QLatin1String("progressToken"));
     call.context = new QObject(q);
+    call.executionId = as::newId();
     calls.insert(key, call);
 
     ExecutionRequest request;
@@ -385,6 +392,11 @@ void McpToolServer::Private::callTool(const QJsonValue &id, const QJsonObject &p
         request.orchestrationId = tool->orchestrationId;
     else
         request.agentId = tool->agentId;
+    // Subscribed before the start: a backend that replays only part of a finished run's events
+    // (chunks are not kept) would otherwise lose the chunks of a run that ends at once.
+    backend->subscribe(call.executionId, 0, call.context,
+        [this, key](const ExecutionEventList &events) { onEvents(key, events); });
+    request.executionId = call.executionId;
     request.inputs = *inputs;
     request.triggerType = TriggerType::Mcp;
     request.triggeredBy = options.triggeredBy.isEmpty() && !clientName.isEmpty()
@@ -408,15 +420,12 @@ void McpToolServer::Private::onStarted(const QString &key, const QString &execut
         return;
     }
     it->executionId = executionId;
-    if (it->cancelled) { // cancelled while the start was queued
-        backend->cancel(executionId);
-        endCall(key, nullptr);
-        return;
-    }
+    it->started = true;
     log(QStringLiteral("info"),
         QStringLiteral("execution %1 started: tool %2").arg(executionId, it->tool.name), it->id);
-    backend->subscribe(executionId, 0, it->context,
-        [this, key](const ExecutionEventList &events) { onEvents(key, events); });
+    if (std::exchange(it->resubscribe, false))
+        backend->subscribe(executionId, 0, it->context,
+            [this, key](const ExecutionEventList &events) { onEvents(key, events); });
 }
 
 void McpToolServer::Private::onEvents(const QString &key, const ExecutionEventList &events)
@@ -446,6 +455,8 @@ void McpToolServer::Private::onEvents(const QString &key, const ExecutionEventLi
         } else if (e.type == ExecutionEvent::Type::Complete) {
             finishCall(key, e);
             return;
+        } else if (e.type == ExecutionEvent::Type::Error && !it->started) {
+            it->resubscribe = true;
         } else if (e.type == ExecutionEvent::Type::Error) {
             const QJsonObject result
                 = toolError(QStringLiteral("execution %1: %2").arg(it->executionId, e.errorMessage));
@@ -500,8 +511,7 @@ void McpToolServer::Private::finishCall(const QString &key, const ExecutionEvent
 void McpToolServer::Private::endCall(const QString &key, const QJsonObject *result)
 {
     Call call = calls.take(key);
-    if (!call.executionId.isEmpty())
-        backend->unsubscribe(call.executionId, call.context);
+    backend->unsubscribe(call.executionId, call.context);
     // Later: this may run inside the backend's callback that the context guards.
     call.context->deleteLater();
     if (result && !call.cancelled)
@@ -518,13 +528,12 @@ void McpToolServer::Private::cancelled(const QJsonObject &params)
         return;
     it->cancelled = true;
     const QString reason = params.value(QLatin1String("reason")).toString();
-    if (it->executionId.isEmpty())
-        return; // onStarted cancels it as soon as the backend names it
     log(QStringLiteral("info"),
         QStringLiteral("execution %1 cancelled by the client%2")
             .arg(it->executionId, reason.isEmpty() ? QString() : QStringLiteral(": ") + reason),
         QJsonValue());
+    // Queued behind its start on the backend, so it reaches a run whose start is not answered
+    // yet too. The call stays until the execution's complete event (the run is recorded as
+    // cancelled); nothing more is sent for it.
     backend->cancel(it->executionId);
-    // The call stays until the execution's complete event, so the run is recorded as cancelled;
-    // nothing more is sent for it.
 }
