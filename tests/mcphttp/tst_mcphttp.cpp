@@ -354,14 +354,21 @@ private slots:
         const QJsonObject last = r.events.constLast().data;
         QCOMPARE(last.value(u"id"_s).toInt(), 5);
         const QJsonObject result = last.value(u"result"_s).toObject();
-        QVERIFY2(result.value(u"structuredContent"_s).toObject().contains(u"reply"_s), compact(last).constData());
-        const QString reply = result.value(u"structuredContent"_s).toObject().value(u"reply"_s).toString();
+        const QString reply
+            = result.value(u"content"_s).toArray().first().toObject().value(u"text"_s).toString();
+        QVERIFY2(!reply.isEmpty(), compact(last).constData());
         QString progressText;
         for (const SseEvent &e : r.events.mid(1, r.events.size() - 2)) {
             QCOMPARE(e.data.value(u"method"_s).toString(), u"notifications/progress"_s);
             progressText = e.data.value(u"params"_s).toObject().value(u"message"_s).toString();
         }
         QCOMPARE(progressText, reply);
+
+        // A tool with an output schema (the workflow) answers with structuredContent.
+        const McpReply pipe = post(callMessage(6, u"pipe"_s, u"zebra"_s), kAlphaToken, session);
+        QVERIFY2(!pipe.events.isEmpty(), pipe.body.constData());
+        const QJsonObject piped = pipe.events.constLast().data.value(u"result"_s).toObject();
+        QVERIFY2(piped.value(u"structuredContent"_s).toObject().contains(u"result"_s), pipe.body.constData());
     }
 
     // A client whose SSE connection breaks mid tools/call resumes with GET + Last-Event-ID and
@@ -422,9 +429,9 @@ private slots:
         QVERIFY(call.request(m_server.url.port(), "POST", rawHeaders(session),
             compact(callMessage(11, u"slow"_s, u"x"_s, u"p11"_s))));
         QTRY_VERIFY_WITH_TIMEOUT(call.events().size() >= 2, 20000); // priming + some progress
-        const QJsonObject running = newestExecution(u"slow"_s);
-        QCOMPARE(running.value(u"status"_s).toString(), u"running"_s);
-        const QString id = running.value(u"id"_s).toString();
+        QTRY_COMPARE_WITH_TIMEOUT(
+            newestExecution(u"slow"_s).value(u"status"_s).toString(), u"running"_s, 20000);
+        const QString id = newestExecution(u"slow"_s).value(u"id"_s).toString();
         const McpReply cancel
             = post(QJsonObject { { u"jsonrpc"_s, u"2.0"_s }, { u"method"_s, u"notifications/cancelled"_s },
                        { u"params"_s, QJsonObject { { u"requestId"_s, 11 }, { u"reason"_s, u"test"_s } } } },
@@ -463,8 +470,15 @@ private slots:
         QCOMPARE(send("POST", body, kAlphaToken, {}, {}, url).status, 200);
         QCOMPARE(send("POST", body, kAlphaToken, {}, {}, url).status, 429);
         QCOMPARE(send("POST", body, kBetaToken, {}, {}, url).status, 200); // per token
-        QTRY_COMPARE_WITH_TIMEOUT(
-            send("POST", compact(rpc(1, u"ping"_s)), kAlphaToken, a.sessionId, {}, url).status, 404, 10000);
+        // Polled with a request refused before it counts as activity (a bad version header):
+        // 400 while the session lives, 404 once it expired.
+        const auto probe = [&] {
+            return send("POST", compact(rpc(1, u"ping"_s)), kAlphaToken, a.sessionId,
+                { { "MCP-Protocol-Version", "1999-01-01" } }, url)
+                .status;
+        };
+        QCOMPARE(probe(), 400);
+        QTRY_COMPARE_WITH_TIMEOUT(probe(), 404, 10000);
         QCOMPARE(send("POST", body, kAlphaToken, {}, {}, url).status, 200); // room again
     }
 
@@ -481,8 +495,11 @@ private slots:
         const auto called = mcptest::call(source, u"echo"_s, QJsonObject { { u"text"_s, u"hello"_s } });
         QTRY_VERIFY_WITH_TIMEOUT(called->result.has_value(), 30000);
         QVERIFY2(!called->result->isError, qPrintable(called->result->text()));
-        QVERIFY(called->result->structuredContent.toObject().contains(u"reply"_s));
         QVERIFY(!called->progress.isEmpty());
+        const auto piped = mcptest::call(source, u"pipe"_s, QJsonObject { { u"text"_s, u"hello"_s } });
+        QTRY_VERIFY_WITH_TIMEOUT(piped->result.has_value(), 30000);
+        QVERIFY2(piped->result->structuredContent.toObject().contains(u"result"_s),
+            qPrintable(piped->result->text()));
         source.shutdown();
     }
 
@@ -497,7 +514,7 @@ private slots:
         node.setProcessEnvironment(env);
         node.start(u"node"_s,
             { QStringLiteral(AGENTSTUDIO_SOURCE_DIR "/tests/mcphttp/sdk_client.cjs"), mcpUrl().toString(),
-                kAlphaToken, u"streamer"_s, u"hello"_s });
+                kAlphaToken, u"streamer"_s, u"pipe"_s, u"hello"_s });
         QVERIFY(node.waitForFinished(120000));
         const QByteArray out = node.readAllStandardOutput();
         QVERIFY2(node.exitCode() == 0, node.readAllStandardError().constData());
@@ -507,8 +524,16 @@ private slots:
         QVERIFY2(tools.contains(u"streamer"_s) && !tools.contains(u"beta_only"_s), out.constData());
         const QJsonObject result = r.value(u"result"_s).toObject();
         QVERIFY2(!result.value(u"isError"_s).toBool(), out.constData());
-        const QString reply = result.value(u"structuredContent"_s).toObject().value(u"reply"_s).toString();
+        const QString reply
+            = result.value(u"content"_s).toArray().first().toObject().value(u"text"_s).toString();
         QVERIFY(!reply.isEmpty());
+        // The SDK validated this structuredContent against the tool's outputSchema.
+        QVERIFY2(r.value(u"structured"_s)
+                     .toObject()
+                     .value(u"structuredContent"_s)
+                     .toObject()
+                     .contains(u"result"_s),
+            out.constData());
         const QJsonArray progress = r.value(u"progress"_s).toArray();
         QVERIFY2(progress.size() > 10, out.left(2000).constData());
         QCOMPARE(progress.last().toObject().value(u"message"_s).toString(), reply);
@@ -531,13 +556,14 @@ private slots:
                     u"--header"_s, u"Authorization: Bearer "_s + kAlphaToken }
                     + args);
             p.waitForFinished(120000);
-            return std::make_pair(p.exitCode(), QByteArray(p.readAllStandardOutput() + p.readAllStandardError()));
+            return std::make_pair(
+                p.exitCode(), QByteArray(p.readAllStandardOutput() + p.readAllStandardError()));
         };
         const auto [listCode, listed] = run({ u"--method"_s, u"tools/list"_s });
         QVERIFY2(listCode == 0 && listed.contains("\"echo\"") && !listed.contains("beta_only"),
             listed.constData());
         const auto [callCode, called] = run(
-            { u"--method"_s, u"tools/call"_s, u"--tool-name"_s, u"echo"_s, u"--tool-arg"_s, u"text=hi"_s });
+            { u"--method"_s, u"tools/call"_s, u"--tool-name"_s, u"pipe"_s, u"--tool-arg"_s, u"text=hi"_s });
         QVERIFY2(callCode == 0 && called.contains("structuredContent"), called.constData());
     }
 };
