@@ -352,9 +352,12 @@ void McpToolServer::Private::callTool(const QJsonValue &id, const QJsonObject &p
 {
     const QString name = params.value(QLatin1String("name")).toString();
     const McpTool *tool = nullptr;
-    for (const McpTool &t : tools)
-        if (t.name == name)
+    for (const McpTool &t : tools) {
+        if (t.name == name) {
             tool = &t;
+            break;
+        }
+    }
     if (!tool) {
         fail(id, kInvalidParams, QStringLiteral("unknown tool: '%1'").arg(name));
         return;

@@ -27,7 +27,10 @@ class ExecutionBackend;
 //   block; invalid arguments and failed runs are tool errors (isError) naming the field or the
 //   failure; an unknown tool is JSON-RPC error -32602. With params._meta.progressToken, each
 //   streamed chunk goes out as notifications/progress whose message carries the text so far.
-// - notifications/cancelled cancels that request's execution (no response is sent for it).
+//   The session chooses each execution's id (ExecutionRequest::executionId) and subscribes to
+//   its events before starting it, so no chunk is missed and a cancel can name it at once.
+// - notifications/cancelled cancels that request's execution (no response is sent for it, so
+//   the transport sees no `final` message for that request).
 // - ping, logging/setLevel (notifications/message at or above the level).
 //
 // Threading: the thread of its backend's callbacks (the GUI/main thread). Not thread-safe.
@@ -41,7 +44,8 @@ public:
         QString serverName = QStringLiteral("agentstudio");
         QString serverVersion;
         QString triggerType = QStringLiteral("mcp");
-        QString triggeredBy; // recorded as executions.triggered_by (e.g. "mcp:<client name>")
+        // Recorded as executions.triggered_by; empty: "mcp:<clientInfo.name of initialize>".
+        QString triggeredBy;
         int pageSize = 100; // tools per tools/list page (nextCursor beyond it)
         QString instructions; // initialize's `instructions`, when not empty
     };

@@ -301,6 +301,9 @@ private slots:
         const int before = m_backend->runningCount() + m_backend->queuedCount();
         const QJsonObject result = call(u"grader"_s, arguments);
         QCOMPARE(result.value(u"isError"_s), QJsonValue(true));
+        // Refused by the session itself, before any start reaches the backend.
+        QVERIFY2(
+            text(result).startsWith(u"invalid arguments for tool 'grader': "_s), qPrintable(text(result)));
         QVERIFY2(text(result).contains(field), qPrintable(text(result)));
         QCOMPARE(m_server->runningCalls(), 0);
         QCOMPARE(m_backend->runningCount() + m_backend->queuedCount(), before);
