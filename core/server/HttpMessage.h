@@ -12,7 +12,11 @@
 #include <QStringList>
 #include <QUrlQuery>
 
+#include <functional>
+#include <memory>
 #include <optional>
+
+class HttpStream;
 
 // One parsed HTTP/1.1 request as the small server of this folder sees it.
 struct HttpRequest
@@ -41,6 +45,10 @@ struct HttpResponse
     QByteArray body;
     QList<QPair<QByteArray, QByteArray>> headers; // extra headers
     bool closeConnection = false;
+    // A body written over time (Server-Sent Events): when set, `body` is ignored, the head goes
+    // out without Content-Length (chunked, or Connection: close for an HTTP/1.0 client) and this
+    // is called with the stream the handler then writes and ends (HttpServer.h, HttpStream).
+    std::function<void(const std::shared_ptr<HttpStream> &)> streamed;
 
     static HttpResponse json(int status, const QJsonObject &object);
     // {"error": {"code": code, "message": message, "error_code": toWire(errorCode)}}

@@ -13,6 +13,7 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 #include <memory>
+#include <utility>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -122,6 +123,9 @@ constexpr qint64 kReadChunk = 64 * 1024;
 // Descriptors kept free for everything that is not a connection (database, engine threads,
 // files, a refused connection's answer).
 constexpr int kFdReserve = 16;
+// A streamed body may run this many write high-water marks ahead of its reader (a replay after
+// Last-Event-ID is written at once); beyond, the connection is cut.
+constexpr qint64 kStreamUnsentFactor = 64;
 constexpr int kCloseGraceMs = 5000; // a closing connection whose peer does not read is aborted
 
 // Whether this process can still open `n` descriptors. Probed by duplicating one (listing
@@ -180,7 +184,12 @@ public:
         process();
     }
 
-    ~HttpConnection() override { m_server->m_connections.remove(this); }
+    ~HttpConnection() override
+    {
+        m_server->m_connections.remove(this);
+        if (std::shared_ptr<HttpStream> stream = m_stream.lock())
+            stream->connectionGone();
+    }
 
     void closeSoon()
     {
@@ -194,8 +203,48 @@ public:
     {
         if (generation != m_generation || m_phase != Phase::Handler)
             return; // stale (connection reused or already answered)
+        if (response.streamed && !m_headRequest) {
+            beginStream(generation, response);
+            return;
+        }
         write(response);
-        if (response.closeConnection || !m_keepAlive) {
+        finishAnswer(response.closeConnection);
+    }
+
+    bool streamWrite(quint64 generation, const QByteArray &bytes)
+    {
+        if (generation != m_generation || m_phase != Phase::Streaming || !m_socket)
+            return false;
+        if (bytes.isEmpty())
+            return true; // an empty chunk would end a chunked body
+        if (m_socket->bytesToWrite() > kStreamUnsentFactor * limits().writeHighWaterBytes) {
+            m_socket->abort(); // far more unread than any live client leaves
+            return false;
+        }
+        send(m_chunked ? QByteArray::number(bytes.size(), 16) + "\r\n" + bytes + "\r\n" : bytes, false);
+        // A client that reads nothing for the idle timeout while bytes wait is cut.
+        if (!m_deadline.isActive())
+            m_deadline.start(limits().idleTimeoutMs);
+        return true;
+    }
+
+    void streamEnd(quint64 generation)
+    {
+        if (generation != m_generation || m_phase != Phase::Streaming || !m_socket)
+            return;
+        m_stream.reset();
+        send(m_chunked ? QByteArray("0\r\n\r\n") : QByteArray(), true);
+        finishAnswer(!m_chunked);
+    }
+
+private:
+    // Streaming: a streamed body is being written (HttpStream) until the handler ends it; the idle
+    // deadline runs only while written bytes wait unread.
+    enum class Phase { Idle, Head, Body, Handler, Streaming, Draining, Closing };
+
+    void finishAnswer(bool close)
+    {
+        if (close || !m_keepAlive) {
             closeSoon();
             return;
         }
@@ -204,8 +253,24 @@ public:
         QTimer::singleShot(0, this, &HttpConnection::process);
     }
 
-private:
-    enum class Phase { Idle, Head, Body, Handler, Draining, Closing };
+    // Writes the head of a streamed response and hands the handler its stream. Chunked for
+    // HTTP/1.1 keep-alive clients; otherwise the body ends when the connection closes.
+    void beginStream(quint64 generation, const HttpResponse &response)
+    {
+        m_chunked = m_keepAlive;
+        QByteArray out = "HTTP/1.1 " + QByteArray::number(response.status) + ' '
+            + HttpResponse::reasonPhrase(response.status) + "\r\nContent-Type: " + response.contentType
+            + "\r\nCache-Control: no-cache, no-transform\r\nX-Accel-Buffering: no\r\n";
+        for (const auto &h : response.headers)
+            out += h.first + ": " + h.second + "\r\n";
+        out += m_chunked ? "Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n"
+                         : "Connection: close\r\n\r\n";
+        send(out, false);
+        enter(Phase::Streaming);
+        auto stream = std::make_shared<HttpStream>(this, generation);
+        m_stream = stream;
+        response.streamed(stream);
+    }
 
     const HttpServer::Limits &limits() const { return m_server->m_limits; }
 
@@ -224,6 +289,7 @@ private:
             m_deadline.start(limits().bodyTimeoutMs);
             break;
         case Phase::Handler:
+        case Phase::Streaming:
             m_deadline.stop();
             break;
         case Phase::Closing:
@@ -253,6 +319,10 @@ private:
         case Phase::Closing:
             m_socket->abort();
             break;
+        case Phase::Streaming:
+            if (m_socket->bytesToWrite() > 0)
+                m_socket->abort(); // the client stopped reading the stream
+            break;
         case Phase::Handler:
             break;
         }
@@ -266,6 +336,11 @@ private:
         if (m_phase == Phase::Idle) {
             m_deadline.start(limits().idleTimeoutMs); // the client reads: it is alive
             process(); // back-pressure may have lifted
+        } else if (m_phase == Phase::Streaming) {
+            if (m_socket->bytesToWrite() > 0)
+                m_deadline.start(limits().idleTimeoutMs);
+            else
+                m_deadline.stop();
         }
     }
 
@@ -352,6 +427,7 @@ private:
         switch (m_phase) {
         case Phase::Closing:
         case Phase::Handler: // pipelined bytes wait in the bounded read buffer
+        case Phase::Streaming:
             return;
         case Phase::Draining:
             drain();
@@ -495,7 +571,43 @@ private:
     bool m_headRequest = false; // the current request is HEAD: answer without a body
     bool m_keepAlive = true;
     bool m_dead = false; // no further request on this connection
+    bool m_chunked = false; // the streamed body in progress is chunked
+    std::weak_ptr<HttpStream> m_stream; // the streamed body in progress (owned by its handler)
 };
+
+HttpStream::HttpStream(HttpConnection *connection, quint64 generation)
+    : m_connection(connection)
+    , m_generation(generation)
+{
+}
+
+bool HttpStream::isOpen() const
+{
+    return !m_ended && m_connection;
+}
+
+bool HttpStream::write(const QByteArray &bytes)
+{
+    return isOpen() && m_connection->streamWrite(m_generation, bytes);
+}
+
+void HttpStream::end()
+{
+    if (!isOpen())
+        return;
+    m_ended = true;
+    m_onClosed = nullptr;
+    m_connection->streamEnd(m_generation);
+}
+
+void HttpStream::connectionGone()
+{
+    if (m_ended)
+        return;
+    m_ended = true;
+    if (std::function<void()> closed = std::exchange(m_onClosed, nullptr))
+        closed();
+}
 
 HttpServer::HttpServer(QObject *parent)
     : QObject(parent)

@@ -20,11 +20,38 @@ class QTimer;
 class QWebSocket;
 class QWebSocketServer;
 
+// The writer of a streamed response body (HttpResponse::streamed): each write() goes out at once
+// as one chunk; end() finishes the response and the connection carries on with the next request.
+// Safe to keep after the connection went away: writes then do nothing and return false, and the
+// `closed` callback (set once by the handler) has been called. A client that leaves more than the
+// write high-water mark unread is cut. Server thread only.
+class HttpStream final
+{
+    Q_DISABLE_COPY_MOVE(HttpStream)
+public:
+    HttpStream(HttpConnection *connection, quint64 generation);
+    bool isOpen() const;
+    bool write(const QByteArray &bytes);
+    void end();
+    // Called when the connection goes before end() (the client disconnected, or was cut).
+    void setOnClosed(std::function<void()> closed) { m_onClosed = std::move(closed); }
+
+private:
+    friend class HttpConnection;
+    void connectionGone();
+
+    QPointer<HttpConnection> m_connection;
+    quint64 m_generation = 0;
+    bool m_ended = false;
+    std::function<void()> m_onClosed;
+};
+
 // A small HTTP/1.1 server on QTcpServer (or QSslServer with TLS): keep-alive, pipelined requests
 // answered in order, Content-Length bodies with a size limit (413), header limit (431),
 // asynchronous handlers, and WebSocket upgrades handed to QWebSocketServer after the upgrade
 // request was checked by `upgradeHandler` (so the Authorization header of the upgrade request
-// is seen reliably). Request heads go through the strict parser of HttpParser.h.
+// is seen reliably), and streamed response bodies (Server-Sent Events, HttpStream). Request heads go through
+// the strict parser of HttpParser.h.
 //
 // Every resource a client can hold is bounded (docs/server.md, "Limits"): a deadline for the
 // whole request head and one for the body, an idle deadline between requests (and while a

@@ -40,6 +40,8 @@ QString ServerOptions::usage()
         "  --max-lag EVENTS              live events a stream client may fall behind (20000)\n"
         "  --ws-max-unsent BYTES         unread bytes before a stream client is cut (1048576)\n"
         "  --ws-max-bad-messages N       bad stream messages per 10 s before close 1008 (20)\n"
+        "  --mcp-max-sessions N          MCP sessions per token: 429 (16; docs/mcp-http.md)\n"
+        "  --mcp-session-idle MS         an MCP session unused this long ends (1800000)\n"
         "\n"
         "Security:\n"
         "  Tokens go in the Authorization header only (no ?token= form). Bound to a loopback\n"
@@ -231,6 +233,12 @@ Result<ServerOptions> ServerOptions::parse(const QStringList &arguments)
         } else if (flag == QLatin1String("--ws-max-bad-messages")) {
             problem = intValue(flag, value, 1, 100000000, &n);
             o.wsMaxBadMessages = int(n);
+        } else if (flag == QLatin1String("--mcp-max-sessions")) {
+            problem = intValue(flag, value, 1, 1000000, &n);
+            o.mcpMaxSessionsPerToken = int(n);
+        } else if (flag == QLatin1String("--mcp-session-idle")) {
+            problem = intValue(flag, value, 100, 86400000, &n);
+            o.mcpSessionIdleMs = int(n);
         } else if (flag == QLatin1String("--allowed-origin")) {
             if (value.isEmpty() || value.endsWith(QLatin1Char('/')))
                 return Failure { QStringLiteral(

@@ -45,6 +45,8 @@ struct ServerOptions
     int wsMaxBadMessages = 20; // bad stream messages per 10 s before close 1008
     int maxActivePerWorkspace = 256; // queued + running executions per workspace: 429
     int retryAfterSeconds = 2; // Retry-After of the 429 answers
+    int mcpMaxSessionsPerToken = 16; // --mcp-max-sessions: MCP sessions per token: 429
+    int mcpSessionIdleMs = 30 * 60 * 1000; // --mcp-session-idle: an idle MCP session ends (404)
     QStringList allowedOrigins; // --allowed-origin: WebSocket upgrades need one (if any given)
     QStringList allowedHosts; // --allowed-host: Host names accepted besides loopback ones
     // Team server (docs/team-server.md, docs/operations.md).
