@@ -180,6 +180,36 @@ private slots:
         QCOMPARE(b.terminate(), 0);
     }
 
+    // The database going away is visible in /api/health (503, why, no password), and the
+    // instance still stops cleanly; before, it says ready.
+    void healthSaysUnavailableWhileTheDatabaseIsGone()
+    {
+        PgCluster own;
+        const Result<void> up = own.start();
+        QVERIFY2(up, qPrintable(up ? QString() : up.error()));
+        ServerProcess a;
+        QString error;
+        QVERIFY2(
+            startInstance(a, m_dir.path(), own.uri(), QStringLiteral("solo"), &error), qPrintable(error));
+        QUrl health = a.url;
+        health.setPath(QStringLiteral("/api/health"));
+        HttpResult r = http(m_nam, "GET", health);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json.value(QLatin1String("ready")).toBool(), true);
+        QCOMPARE(r.json.value(QLatin1String("store")).toString(), QStringLiteral("postgresql"));
+        QCOMPARE(r.json.value(QLatin1String("instance")).toString(), QStringLiteral("solo"));
+        const QString password = own.password();
+        own.stop();
+        QTRY_VERIFY_WITH_TIMEOUT((r = http(m_nam, "GET", health)).status == 503, 15000);
+        QCOMPARE(r.json.value(QLatin1String("ready")).toBool(), false);
+        QCOMPARE(r.json.value(QLatin1String("status")).toString(), QStringLiteral("unavailable"));
+        const QString problem = r.json.value(QLatin1String("problem")).toString();
+        QVERIFY2(!problem.isEmpty(), r.body.constData());
+        QVERIFY2(!r.body.contains(password.toUtf8()), r.body.constData());
+        QCOMPARE(a.terminate(), 0);
+        QVERIFY(!a.process->readAllStandardError().contains(password.toUtf8()));
+    }
+
     void threeInstancesStartTogether()
     {
         ServerProcess servers[3];
