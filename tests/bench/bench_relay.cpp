@@ -9,6 +9,8 @@
 
 #include <QCoreApplication>
 
+#include <tuple>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -19,7 +21,7 @@ namespace {
 struct Arrivals
 {
     QHash<qint64, qint64> atNs; // seq -> arrival (steady clock)
-    qint64 firstChunkNs = 0, lastChunkNs = 0;
+    qint64 firstChunkNs = 0, lastChunkNs = 0, lastSeq = 0;
     int chunks = 0;
     bool complete = false;
 };
@@ -29,7 +31,11 @@ void watch(WsRecorder &ws, Arrivals &a, QElapsedTimer &clock)
     ws.onMessage = [&a, &clock](const QJsonObject &m) {
         const qint64 now = clock.nsecsElapsed();
         const QString type = m.value(QLatin1String("type")).toString();
-        a.atNs.insert(m.value(QLatin1String("seq")).toInteger(), now);
+        const qint64 seq = m.value(QLatin1String("seq")).toInteger();
+        if (seq <= a.lastSeq)
+            return; // a resume may repeat nothing, but be sure
+        a.lastSeq = seq;
+        a.atNs.insert(seq, now);
         if (type == QLatin1String("chunk")) {
             if (!a.chunks++)
                 a.firstChunkNs = now;
@@ -54,8 +60,29 @@ bool runAndFollow(QNetworkAccessManager &nam, ServerProcess &a, ServerProcess &b
     wb.open(b.wsUrl(QStringLiteral("/ws/execution/") + id), kAlphaToken);
     QElapsedTimer t;
     t.start();
-    while (!(onA.complete && onB.complete) && t.elapsed() < 300000)
+    // A client that falls too far behind is cut with 4001 and resumes with after_seq, as the
+    // app does (docs/wire-protocol.md): this one client reads two streams on one thread.
+    const auto resume = [id](WsRecorder &ws, const Arrivals &seen, const ServerProcess &server) {
+        if (!ws.closed || ws.closeCode != 4001)
+            return;
+        ws.closed = false;
+        ws.open(server.wsUrl(QStringLiteral("/ws/execution/%1?after_seq=%2").arg(id).arg(seen.lastSeq)),
+            kAlphaToken);
+    };
+    while (!(onA.complete && onB.complete) && t.elapsed() < 300000) {
         QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+        resume(wa, onA, a);
+        resume(wb, onB, b);
+        if ((wa.closed || onA.complete) && (wb.closed || onB.complete))
+            break;
+    }
+    if (!(onA.complete && onB.complete)) {
+        // Say what each client saw, so a failure names its instance and its close.
+        for (const auto &[name, ws, seen] : { std::tuple { "A", &wa, &onA }, std::tuple { "B", &wb, &onB } })
+            std::fprintf(stderr, "client on %s: %d chunks, complete %s, closed %s (code %d: %s)\n", name,
+                seen->chunks, seen->complete ? "yes" : "no", ws->closed ? "yes" : "no", ws->closeCode,
+                qPrintable(ws->closeReason));
+    }
     return onA.complete && onB.complete;
 }
 
