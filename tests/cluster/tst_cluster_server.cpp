@@ -170,7 +170,7 @@ private slots:
         QVERIFY(startPair(a, b));
         const QString id = startAgent(m_nam, a, QStringLiteral("slow"));
         QVERIFY(!id.isEmpty());
-        QTRY_COMPARE(status(b, id), QStringLiteral("running"));
+        QTRY_COMPARE_WITH_TIMEOUT(status(b, id), QStringLiteral("running"), 15000);
         const HttpResult r = call(m_nam, b, "POST", QStringLiteral("/api/executions/%1/cancel").arg(id));
         QCOMPARE(r.status, 202);
         QTRY_COMPARE_WITH_TIMEOUT(status(a, id), QStringLiteral("cancelled"), 10000);
